@@ -1,0 +1,39 @@
+/* Numeric tables from text files and HDF5 datasets, for any data a user brings.
+ *
+ * Text: one row per line, cells separated by whitespace and/or commas; lines
+ * whose first non-blank character is '%' or '#' are comments; blank lines are
+ * skipped. Every row must have the same number of cells. Cells are parsed with
+ * strtod, so "nan" and "inf" are read as such: callers that cannot use them
+ * check with cs_matrix_check_finite(), which names row and column.
+ *
+ * HDF5: "FILE.h5:/path/to/dataset", a 1-D (read as one column) or 2-D numeric
+ * dataset of any numeric type, converted to double. */
+#ifndef COGSCOPE_TABLE_H
+#define COGSCOPE_TABLE_H
+
+#include "cogscope/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Read `spec` (a text file path or FILE.h5:/dataset) into a new matrix, freed
+ * with cs_matrix_free(). Errors name the file and line/column or dataset:
+ * missing file, empty table, ragged rows, non-numeric cells. */
+cs_status cs_table_read(const char *spec, cs_matrix *out);
+
+/* Text file only. */
+cs_status cs_table_read_text(const char *path, cs_matrix *out);
+
+/* HDF5 dataset only. */
+cs_status cs_table_read_h5(const char *path, const char *dataset, cs_matrix *out);
+
+/* Parse a 0-based column list such as "0,1", "0-3" or "0-2,5" into a new array
+ * (free() it). Duplicates are kept in order; "" is an error. `what` names the
+ * argument in messages ("--x"). */
+cs_status cs_parse_index_list(const char *text, const char *what, size_t **out, size_t *count);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,79 @@
+/* Helpers shared by the Criterion tests: running the real CLI binary,
+ * temporary files, reading small files, loading reference vectors.
+ * Header-only so each test executable stays self-contained. */
+#ifndef COGSCOPE_TESTUTIL_H
+#define COGSCOPE_TESTUTIL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Read a whole file into a NUL-terminated buffer (free() it); NULL if absent. */
+static inline char *tu_slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (buf) {
+        size_t got = fread(buf, 1, (size_t)n, f);
+        buf[got] = '\0';
+    }
+    fclose(f);
+    return buf;
+}
+
+/* A fresh private directory for a test's files (free() the path). */
+static inline char *tu_tmpdir(void)
+{
+    char *tmpl = strdup("/tmp/cogscope-test-XXXXXX");
+    if (!mkdtemp(tmpl)) {
+        free(tmpl);
+        return NULL;
+    }
+    return tmpl;
+}
+
+static inline void tu_write(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+/* Run `cogscope ARGS` (ARGS is a shell fragment) with stdout and stderr
+ * captured into *out and *err (either may be NULL; free() them). Returns the
+ * exit code, or -1 if the process did not exit normally (a crash). */
+static inline int tu_cli(const char *args, char **out, char **err)
+{
+    const char *bin = getenv("COGSCOPE_BIN");
+    if (!bin)
+        bin = COGSCOPE_BIN;
+    char *dir = tu_tmpdir();
+    char cmd[8192], outp[512], errp[512];
+    snprintf(outp, sizeof outp, "%s/stdout", dir);
+    snprintf(errp, sizeof errp, "%s/stderr", dir);
+    snprintf(cmd, sizeof cmd, "'%s' %s </dev/null >'%s' 2>'%s'", bin, args, outp, errp);
+    int status = system(cmd);
+    if (out)
+        *out = tu_slurp(outp);
+    if (err)
+        *err = tu_slurp(errp);
+    unlink(outp);
+    unlink(errp);
+    rmdir(dir);
+    free(dir);
+    if (status == -1 || !WIFEXITED(status))
+        return -1;
+    int code = WEXITSTATUS(status);
+    return code >= 126 ? -1 : code; /* 126/127: not runnable; >128: killed by a signal via sh */
+}
+
+#endif

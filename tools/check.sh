@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install what is missing, build normally and with ASan+UBSan, run every test
+# in both builds. CI (.ci/run) calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash tools/deps.sh test
+jobs="$(nproc)"
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+cmake --build build -j"$jobs"
+(cd build && ctest --output-on-failure)
+
+cmake -S . -B build-asan -DCOGSCOPE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+cmake --build build-asan -j"$jobs"
+# detect_leaks stays on; OpenMP's thread pool is the one known false positive,
+# suppressed by name in tests/lsan.supp.
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+   LSAN_OPTIONS=suppressions="$PWD/../tests/lsan.supp" \
+   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+   ctest --output-on-failure)

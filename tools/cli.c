@@ -1,0 +1,100 @@
+/* Shared command-line helpers. */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "cogscope %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'cogscope %s --help'.\n", cmd);
+    return CLI_USAGE;
+}
+
+int cli_fail(const char *cmd, cs_status st)
+{
+    const char *msg = cs_last_error();
+    fprintf(stderr, "cogscope %s: %s\n", cmd, *msg ? msg : cs_strerror(st));
+    return CLI_FAIL;
+}
+
+int cli_getopt_error(const char *cmd, int argc, char **argv, int ret)
+{
+    const char *arg = (optind - 1 >= 0 && optind - 1 < argc) ? argv[optind - 1] : "?";
+    if (ret == ':')
+        return cli_usage_error(cmd, "option '%s' needs a value", arg);
+    return cli_usage_error(cmd, "unknown option '%s'", arg);
+}
+
+void cli_getopt_reset(void)
+{
+    optind = 0; /* 0 makes glibc re-initialise its internal state */
+    opterr = 0;
+}
+
+int cli_parse_double(const char *cmd, const char *flag, const char *text, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end || errno == ERANGE || !isfinite(v))
+        return cli_usage_error(cmd, "%s: '%s' is not a finite number", flag, text);
+    *out = v;
+    return 0;
+}
+
+int cli_parse_int(const char *cmd, const char *flag, const char *text, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (end == text || *end || errno == ERANGE)
+        return cli_usage_error(cmd, "%s: '%s' is not an integer", flag, text);
+    if (v < min || v > max)
+        return cli_usage_error(cmd, "%s: %ld is outside [%ld, %ld]", flag, v, min, max);
+    *out = v;
+    return 0;
+}
+
+int cli_parse_u64(const char *cmd, const char *flag, const char *text, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (*text == '-')
+        return cli_usage_error(cmd, "%s: '%s' must not be negative", flag, text);
+    unsigned long long v = strtoull(text, &end, 10);
+    if (end == text || *end || errno == ERANGE)
+        return cli_usage_error(cmd, "%s: '%s' is not a non-negative integer", flag, text);
+    *out = v;
+    return 0;
+}
+
+int cli_parse_units(const char *cmd, const char *text, double *nats_to_unit)
+{
+    if (!strcmp(text, "nats"))
+        *nats_to_unit = 1.0;
+    else if (!strcmp(text, "bits"))
+        *nats_to_unit = 1.0 / log(2.0);
+    else
+        return cli_usage_error(cmd, "--units: '%s' is not 'bits' or 'nats'", text);
+    return 0;
+}
+
+int cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            return 0;
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+            return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,45 @@
+/* Shared pieces of the cogscope command line: exit codes, error reporting,
+ * option parsing helpers. Each subcommand lives in its own tools/cmd_*.c file
+ * and has the signature int cmd_NAME(int argc, char **argv), where argv[0] is
+ * the subcommand name. Exit codes follow DESIGN.md: 0 success, 1 failure while
+ * running, 2 bad usage. */
+#ifndef COGSCOPE_CLI_H
+#define COGSCOPE_CLI_H
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cogscope/core.h"
+
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+/* Print "cogscope CMD: <message>" and a pointer to --help on stderr; return 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Print "cogscope CMD: <cs_last_error()>" on stderr; return 1 (or 2 when the
+ * status is CS_EINVAL and `usage_on_einval` is set: a bad argument value). */
+int cli_fail(const char *cmd, cs_status st);
+
+/* For getopt_long's '?' and ':' returns (call with opterr = 0): names the
+ * unknown option or the option missing its value; returns 2. */
+int cli_getopt_error(const char *cmd, int argc, char **argv, int ret);
+
+/* Reset getopt state before parsing a subcommand's argv. */
+void cli_getopt_reset(void);
+
+/* Strict number parsing of an option value: the whole string must parse and
+ * be finite. On failure prints a usage error naming `flag` and returns 2;
+ * returns 0 on success. */
+int cli_parse_double(const char *cmd, const char *flag, const char *text, double *out);
+int cli_parse_int(const char *cmd, const char *flag, const char *text, long min, long max, long *out);
+int cli_parse_u64(const char *cmd, const char *flag, const char *text, uint64_t *out);
+
+/* "--units bits|nats": the factor that turns nats into the chosen unit
+ * (1/ln 2 for bits). Returns 0, or 2 after a usage error. */
+int cli_parse_units(const char *cmd, const char *text, double *nats_to_unit);
+
+/* True when argv holds -h or --help before any "--". */
+int cli_wants_help(int argc, char **argv);
+
+#endif

@@ -1,0 +1,53 @@
+/* cogscope: the command-line entry point. Dispatches to one subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"train", cmd_train, "train a network and write an HDF5 run log"},
+    {"info", cmd_info, "say what a run log holds"},
+    {"analyze", cmd_analyze, "compute PI, synergy, integration, spectra and the information plane"},
+    {"report", cmd_report, "summarise one or more runs as text, JSON or HTML"},
+    {"watch", cmd_watch, "follow a run log while it is being written"},
+    {"estimate", cmd_estimate, "information and spectral measures on any table"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: cogscope COMMAND [OPTIONS]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n'cogscope COMMAND --help' describes a command's options.\n"
+                 "Exit codes: 0 success, 1 failure while running, 2 bad usage.\n");
+}
+
+int main(int argc, char **argv)
+{
+    cs_init();
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("cogscope %s\n", COGSCOPE_VERSION);
+        return CLI_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name)) {
+            cli_getopt_reset();
+            return commands[i].run(argc - 1, argv + 1);
+        }
+    fprintf(stderr, "cogscope: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return CLI_USAGE;
+}
