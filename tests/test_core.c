@@ -1,4 +1,5 @@
 /* Core: status text, thread-local errors, matrices, RNG determinism, lists. */
+#define _GNU_SOURCE /* dladdr */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <pthread.h>
@@ -197,4 +198,25 @@ Test(cli, usage_and_unknown_command)
     cr_expect_eq(tu_cli("estimate nosuch --input x", NULL, &err), 2);
     cr_expect(strstr(err, "unknown measure 'nosuch'") != NULL);
     free(err);
+}
+
+#include <dlfcn.h>
+#include <gsl/gsl_blas.h>
+
+/* GSL must run on OpenBLAS, not its slow reference CBLAS: the global symbol
+ * lookup that libgsl's own cblas_* calls go through must find OpenBLAS. */
+Test(core, gsl_cblas_is_openblas)
+{
+    double a[4] = {1, 2, 3, 4}, b[4] = {5, 6, 7, 8}, c[4] = {0};
+    gsl_matrix_view A = gsl_matrix_view_array(a, 2, 2), B = gsl_matrix_view_array(b, 2, 2),
+                    C = gsl_matrix_view_array(c, 2, 2);
+    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &A.matrix, &B.matrix, 0.0, &C.matrix);
+    cr_expect_eq(c[0], 19);
+    cr_expect_eq(c[3], 50);
+    void *sym = dlsym(RTLD_DEFAULT, "cblas_dgemm");
+    cr_assert(sym != NULL);
+    Dl_info info;
+    cr_assert(dladdr(sym, &info) != 0);
+    cr_expect(strstr(info.dli_fname, "openblas") != NULL, "cblas_dgemm comes from %s",
+              info.dli_fname);
 }
