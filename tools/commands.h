@@ -14,4 +14,8 @@ int cmd_estimate_info(int argc, char **argv);     /* estimate_info.c: entropy mi
 int cmd_estimate_multi(int argc, char **argv);    /* estimate_multi.c: tc dtc oinfo sinfo tse pid phiid */
 int cmd_estimate_spectral(int argc, char **argv); /* estimate_spectral.c: psd csd coherence ... */
 
+/* The PID/PhiID paths of `cogscope estimate pid|phiid`, called from estimate_multi.c. */
+int cmd_estimate_pid(int argc, char **argv);   /* estimate_pid.c */
+int cmd_estimate_phiid(int argc, char **argv); /* estimate_pid.c */
+
 #endif

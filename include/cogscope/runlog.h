@@ -111,6 +111,14 @@ typedef struct {
     size_t epochs_done; /* epochs with an evaluation */
     size_t relax_iterations, relax_samples, relax_snapshots;
     int live;          /* 1 while the writer still has the file open (SWMR) */
+    /* 1 when the writer never closed the file and its process is gone (a
+     * killed run); the log then holds every row of the writer's last flush.
+     * live and interrupted are never both 1; both 0 = closed normally. */
+    int interrupted;
+    double last_flush_time; /* Unix seconds of the writer's last completed flush */
+    /* Extra per-layer series (spec.layer_series), e.g. FF's goodness. */
+    size_t n_layer_series;
+    char layer_series[16][32];
 } cs_runlog_info;
 
 typedef struct cs_runlog cs_runlog;
@@ -120,9 +128,24 @@ void cs_runlog_close_reader(cs_runlog *r);
 /* Re-read extents of a live file (SWMR refresh), updating cs_runlog_get_info. */
 cs_status cs_runlog_refresh(cs_runlog *r);
 const cs_runlog_info *cs_runlog_get_info(const cs_runlog *r);
+/* The path the reader was opened with. */
+const char *cs_runlog_path(const cs_runlog *r);
 
 /* Numeric attribute of /config (rule hyper-parameter); CS_EINVAL if absent. */
 cs_status cs_runlog_config_param(const cs_runlog *r, const char *name, double *value);
+/* The rule hyper-parameters: names i = 0..count-1 (NULL past the end). */
+size_t cs_runlog_config_param_count(const cs_runlog *r);
+const char *cs_runlog_config_param_name(const cs_runlog *r, size_t i);
+
+/* Every dataset in the file (also ones this schema does not define), with its
+ * current extent; `*list` is a new array of `*n` entries (free()). */
+typedef struct {
+    char path[128];
+    int rank;
+    uint64_t dims[4]; /* first `rank` entries; rank > 4 is reported as 4 */
+    char type[16];    /* "float32", "float64", "int32", "int64", "uint64", "string", ... */
+} cs_runlog_dataset;
+cs_status cs_runlog_list_datasets(const cs_runlog *r, cs_runlog_dataset **list, size_t *n);
 
 /* A whole 1-D series as doubles into a new array (free() it), length `*n`:
  * /steps/NAME ("step", "epoch", "loss", "tau", "surprise", "pi", "batch_acc", "lr"),
@@ -134,7 +157,8 @@ cs_status cs_runlog_read_snapshot_steps(const cs_runlog *r, double **values, siz
 cs_status cs_runlog_read_layer_series(const cs_runlog *r, size_t layer, const char *name,
                                       double **values, size_t *n);
 
-/* Probe inputs (probe_size x layers[0]) and labels (probe_size ints; free()). */
+/* The matrices below are allocated by the call (cs_matrix_free them).
+ * Probe inputs (probe_size x layers[0]) and labels (probe_size ints; free()). */
 cs_status cs_runlog_read_probe(const cs_runlog *r, cs_matrix *inputs, int32_t **labels);
 
 /* One snapshot of one layer: probe_size x layers[L] as doubles.

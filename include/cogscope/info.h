@@ -1,0 +1,219 @@
+/* Information measures with any estimator: entropy, conditional entropy, MI,
+ * CMI, transfer entropy (TE) and active information storage (AIS), in nats.
+ *
+ * One life cycle for every measure and estimator (as JIDT):
+ *     set properties   cs_info_params_default + fields, cs_info_create
+ *     observations     cs_info_set_observations (samples) or
+ *                      cs_info_set_covariance (Gaussian, exact)
+ *     values           cs_info_average, cs_info_local
+ *     significance     cs_info_surrogates (permutation), cs_info_analytic (chi^2)
+ * and, for one-off calls, Inform-style pairs cs_info_<measure> /
+ * cs_info_local_<measure> that do all four steps.
+ *
+ * Roles of the matrices (rows = samples or time steps, columns = the
+ * components of a multivariate variable; every role may have several columns):
+ *     entropy              H(X)              x
+ *     conditional entropy  H(X|Y)            x, y
+ *     mi                   I(X;Y)            x, y
+ *     cmi                  I(X;Y|Z)          x, y, z
+ *     te                   TE(X -> Y | Z)    x = source, y = destination, z = optional
+ *                                            conditioning series (conditional TE)
+ *     ais                  AIS(X)            x
+ * TE and AIS embed their series as cogscope/embed.h documents (JIDT's
+ * conventions: history k, source history l, delay u); then
+ *     TE  = I(source ; future | past, cond),   AIS = I(past ; future).
+ *
+ * Local values: one per usable sample (n rows; for TE and AIS one per
+ * embedded time point, n - 1 - t_first rows, in time order, see
+ * cs_info_times). Their mean equals the average exactly (up to rounding) for
+ * every estimator, bias corrections included (a correction is a constant
+ * shift of every local value).
+ *
+ * Estimators:
+ *   discrete  plug-in entropies of joint symbols (cogscope/discrete.h);
+ *             optional Miller-Madow; alphabet inferred or given; or bins > 0
+ *             to bin continuous data first (equal-width or equal-frequency).
+ *   gaussian  Gaussian entropies from the maximum-likelihood covariance
+ *             (cogscope/gaussian.h; ddof 0, see there why); optional analytic
+ *             bias correction; or an exact covariance via cs_info_set_covariance.
+ *   gcopula   every variable copula-normalised (cogscope/gcopula.h) over the
+ *             samples used (after embedding for TE/AIS), then gaussian;
+ *             bias-corrected by default. Entropy is refused: the copula
+ *             discards the marginals, so it does not estimate H(X).
+ *   ksg1/ksg2 Kraskov-Stoegbauer-Grassberger (cogscope/ksg.h) for MI, CMI, TE
+ *             and AIS; entropy is refused.
+ *
+ * Significance: permutation surrogates shuffle the rows of the first
+ * variable against the rest (MI, CMI: X; TE: the source embedding vectors;
+ * AIS: the past vectors), as JIDT does. Structures that do not depend on the
+ * shuffled variable are built once: discrete joint codes of (Y), (Y,Z), (Z);
+ * the Gaussian covariance blocks other than the X cross block; the KSG
+ * marginal structures. Surrogate s uses cs_rng_create_stream(seed, s), so
+ * results depend only on the seed, not on the thread count.
+ * p = (1 + #{surrogate >= observed}) / (1 + n_surrogates).
+ *
+ * Analytic null (likelihood-ratio chi^2): 2 N I (nats, the plug-in value
+ * without bias corrections) ~ chi^2(df) under independence, with
+ *   gaussian  df = dim(X) dim(Y)        (TE: l dx dy; AIS: k dx dx)
+ *   discrete  df = (|X| - 1)(|Y| - 1)|Z| with |.| the product of the
+ *             alphabets of a variable's columns (TE: |Z| covers the past and
+ *             the conditioning), as JIDT.
+ *
+ * Calculators are not shared between threads; two calculators may run at
+ * once. The library never prints. */
+#ifndef COGSCOPE_INFO_H
+#define COGSCOPE_INFO_H
+
+#include <stdint.h>
+
+#include "cogscope/core.h"
+#include "cogscope/discrete.h"
+#include "cogscope/embed.h"
+#include "cogscope/surrogate.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    CS_INFO_ENTROPY = 0,
+    CS_INFO_CENTROPY, /* conditional entropy H(X|Y) */
+    CS_INFO_MI,
+    CS_INFO_CMI,
+    CS_INFO_TE,
+    CS_INFO_AIS,
+    CS_INFO_MEASURE_COUNT
+} cs_info_measure;
+
+typedef enum {
+    CS_EST_DISCRETE = 0,
+    CS_EST_GAUSSIAN,
+    CS_EST_GCOPULA,
+    CS_EST_KSG1,
+    CS_EST_KSG2,
+    CS_EST_COUNT
+} cs_info_estimator;
+
+/* "entropy", "centropy", "mi", "cmi", "te", "ais" / "discrete", "gaussian",
+ * "gcopula", "ksg1", "ksg2"; and their inverses (CS_EINVAL if unknown). */
+const char *cs_info_measure_name(cs_info_measure m);
+const char *cs_info_estimator_name(cs_info_estimator e);
+cs_status cs_info_measure_parse(const char *name, cs_info_measure *out);
+cs_status cs_info_estimator_parse(const char *name, cs_info_estimator *out);
+
+typedef struct {
+    cs_info_measure measure;
+    cs_info_estimator estimator;
+    cs_embed_params embed; /* TE: k, k_tau, l, l_tau, u (+ m, m_tau, w with z);
+                              AIS: k, k_tau. Default all 1. */
+    /* discrete */
+    int32_t alphabet;   /* 0 (default): inferred per column; > 0: given (values in [0, alphabet)) */
+    size_t bins;        /* 0 (default): data are integer symbols; > 0: bin first */
+    cs_binning binning; /* default CS_BIN_EQUAL_WIDTH */
+    int miller_madow;   /* default 0 */
+    /* gaussian, gcopula */
+    int bias_correct;   /* -1 (default): the estimator's default (gaussian 0, gcopula 1) */
+    /* ksg */
+    int knn;            /* neighbours k (default 4) */
+    int normalize;      /* z-score columns (default 1) */
+    size_t theiler;     /* Theiler window in time steps (default 0) */
+    double noise_sd;    /* default 0 = no noise */
+    uint64_t noise_seed;
+    /* all */
+    int threads;        /* OpenMP threads for KSG and surrogates; <= 0 = all cores */
+} cs_info_params;
+
+/* Defaults as listed above for `measure` and `estimator`. */
+void cs_info_params_default(cs_info_measure measure, cs_info_estimator estimator,
+                            cs_info_params *p);
+
+typedef struct cs_info cs_info;
+
+/* Check the parameters (CS_EINVAL naming the bad one, e.g. entropy with ksg,
+ * Miller-Madow with gaussian) and make a calculator. */
+cs_status cs_info_create(const cs_info_params *p, cs_info **out);
+void cs_info_destroy(cs_info *c); /* NULL is fine */
+
+/* Supply samples: x (n x dx), y (n x dy), z (n x dz). Matrices a measure does
+ * not use must be empty (rows == 0 or data == NULL); z is optional for TE.
+ * Data are copied. Replaces earlier observations. Errors: CS_ESHAPE (row
+ * counts differ: names both), CS_ENONFINITE (names the variable, row and
+ * column), CS_EINVAL (too few samples for the histories, k >= samples for
+ * KSG, non-integer discrete data, a constant column the estimator cannot
+ * use), CS_ESINGULAR (Gaussian: singular covariance). */
+cs_status cs_info_set_observations(cs_info *c, cs_matrix x, cs_matrix y, cs_matrix z);
+
+/* Gaussian only: evaluate from a covariance (d x d, row-major, symmetric)
+ * exactly. x, y, z index its rows (0-based) in the roles above; for TE the
+ * caller has already embedded: x = source past rows, y = destination future
+ * rows, z = destination past and conditioning rows (TE is then the CMI); for
+ * AIS x = past rows, y = future rows (then the MI). n_samples > 0 enables the
+ * bias correction and the chi^2 null for a covariance estimated from that many
+ * samples; 0 means exact (no correction, no null). Errors: index out of
+ * range (CS_EINVAL naming the role and index), an index used twice,
+ * asymmetric or non-finite matrix, singular block (CS_ESINGULAR). */
+cs_status cs_info_set_covariance(cs_info *c, const double *cov, size_t d, const size_t *x,
+                                 size_t nx, const size_t *y, size_t ny, const size_t *z, size_t nz,
+                                 size_t n_samples);
+
+/* Number of samples (local values) of the current observations; for
+ * cs_info_set_covariance the n_samples given. */
+size_t cs_info_count(const cs_info *c);
+
+/* Time index of each local value (cs_info_count entries; for TE/AIS the row
+ * of the input holding the future value, otherwise the row itself); NULL
+ * before observations or after cs_info_set_covariance. Owned by c. */
+const size_t *cs_info_times(const cs_info *c);
+
+/* Average value (nats). */
+cs_status cs_info_average(cs_info *c, double *value);
+
+/* Local values (cs_info_count entries, caller-owned), nats; *average (if not
+ * NULL) receives their mean. Needs samples (not a covariance). */
+cs_status cs_info_local(cs_info *c, double *local, double *average);
+
+typedef cs_significance cs_info_significance; /* cogscope/surrogate.h */
+
+/* Permutation test with n_surrogates >= 1 surrogates (see above). values:
+ * NULL or n_surrogates entries receiving each surrogate estimate. Not for
+ * entropy (nothing to shuffle against) nor for a covariance. */
+cs_status cs_info_surrogates(cs_info *c, size_t n_surrogates, uint64_t seed,
+                             cs_info_significance *out, double *values);
+
+typedef struct {
+    double statistic; /* 2 N I, I the plug-in estimate in nats */
+    double df;        /* degrees of freedom */
+    double p_value;   /* P(chi^2_df >= statistic) */
+} cs_info_chi2;
+
+/* The chi^2 null for discrete and gaussian estimators (CS_EINVAL otherwise,
+ * or for entropy, or for a covariance without n_samples). */
+cs_status cs_info_analytic(cs_info *c, cs_info_chi2 *out);
+
+/* Inform-style one-shot pairs: p->measure is overridden by the function's
+ * measure. The local forms write cs_info_count values into `local`: n rows
+ * for entropy/mi/cmi, cs_embed_te_count / cs_embed_ais_count rows for te/ais;
+ * *count (if not NULL) receives that number. */
+cs_status cs_info_entropy(const cs_info_params *p, cs_matrix x, double *value);
+cs_status cs_info_local_entropy(const cs_info_params *p, cs_matrix x, double *local, size_t *count);
+cs_status cs_info_centropy(const cs_info_params *p, cs_matrix x, cs_matrix y, double *value);
+cs_status cs_info_local_centropy(const cs_info_params *p, cs_matrix x, cs_matrix y, double *local,
+                                 size_t *count);
+cs_status cs_info_mi(const cs_info_params *p, cs_matrix x, cs_matrix y, double *value);
+cs_status cs_info_local_mi(const cs_info_params *p, cs_matrix x, cs_matrix y, double *local,
+                           size_t *count);
+cs_status cs_info_cmi(const cs_info_params *p, cs_matrix x, cs_matrix y, cs_matrix z,
+                      double *value);
+cs_status cs_info_local_cmi(const cs_info_params *p, cs_matrix x, cs_matrix y, cs_matrix z,
+                            double *local, size_t *count);
+cs_status cs_info_te(const cs_info_params *p, cs_matrix src, cs_matrix dst, cs_matrix cond,
+                     double *value);
+cs_status cs_info_local_te(const cs_info_params *p, cs_matrix src, cs_matrix dst, cs_matrix cond,
+                           double *local, size_t *count);
+cs_status cs_info_ais(const cs_info_params *p, cs_matrix x, double *value);
+cs_status cs_info_local_ais(const cs_info_params *p, cs_matrix x, double *local, size_t *count);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

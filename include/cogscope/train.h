@@ -1,0 +1,101 @@
+/* The training loop: one driver for every learning rule.
+ *
+ * Per step: draw a minibatch (seeded shuffle each epoch), let the rule
+ * compute its update direction and logits, derive epsilon/tau/batch accuracy
+ * from the logits and S from the direction, PI from those (ΣPI), optionally
+ * measure the angle to the true BP gradient, apply the optimizer, log the
+ * step. Every `log_every` steps (and at step 0 and the last step): BP angle
+ * per layer and a snapshot of the probe set's activations and teaching
+ * signals (plus relaxation trajectories for EP/PC). After each epoch:
+ * evaluation on the test split in batches of `batch` rows, each with its own
+ * epsilon, tau, S (a rule step without an update) and PI; the epoch's
+ * values are the means over those batches (loss and accuracy over samples).
+ *
+ * Logging goes through cogscope/runlog.h; out_path NULL trains without a log.
+ * Same seed and thread count give bit-identical logs and parameters. */
+#ifndef COGSCOPE_TRAIN_H
+#define COGSCOPE_TRAIN_H
+
+#include <stdint.h>
+
+#include "cogscope/core.h"
+#include "cogscope/dataset.h"
+#include "cogscope/mlp.h"
+#include "cogscope/rule.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Progress callback, called after every step (cheap: do not block). */
+typedef struct {
+    size_t step, total_steps, epoch;
+    double loss, pi;
+    double test_acc; /* last evaluation, NaN before the first */
+} cs_train_progress;
+
+/* Everything a run needs. Fields left at the values cs_train_config_init()
+ * sets ("unset") take the rule's defaults (epochs, batch, lr, momentum,
+ * optimizer, activation) or the documented ones. */
+typedef struct {
+    const char *rule;                 /* registry name; "bp" */
+    const cs_rule_option *rule_opts;  /* rule-specific options */
+    size_t n_rule_opts;
+    size_t sizes[CS_MLP_MAX_LAYERS];  /* unit counts; n_layers 0 = {dim, 100, classes} */
+    size_t n_layers;
+    const char *activation;  /* NULL = rule default */
+    const char *optimizer;   /* NULL = rule default ("sgd" | "adam") */
+    size_t epochs;           /* 0 = rule default */
+    size_t batch;            /* 0 = rule default */
+    double lr;               /* NAN = rule default */
+    double momentum;         /* NAN = rule default */
+    double weight_decay;     /* NAN = rule default (L2 on weights and biases) */
+    const char *schedule;    /* NULL = rule default; "constant" | "cosine" (to 0 at the end) */
+    uint64_t seed;           /* init, shuffling, probe choice, the rule's randomness */
+    int threads;             /* 0 = all cores */
+    size_t log_every;        /* snapshot interval in steps; 0 = 50 */
+    size_t probe_size;       /* 0 = 512 (capped at the test split's size) */
+    double pi_alpha;         /* NAN = 1 */
+    double pi_gamma;         /* NAN = 0.5 */
+    const char *out_path;    /* run log path; NULL = no log */
+    const char *dataset_name; /* recorded in the log; "" if NULL */
+    double flush_interval;   /* seconds; <= 0 = 1 */
+    void (*progress)(const cs_train_progress *p, void *user);
+    void *user;
+} cs_train_config;
+
+/* All fields "unset" (see above); rule "bp"; seed 1. */
+void cs_train_config_init(cs_train_config *c);
+
+/* Fill every unset field of `in` from the rule's defaults and the dataset,
+ * and validate: unknown rule, rule options not declared by the rule, layer
+ * sizes that do not match the data (input = dim, output >= classes), bad
+ * values -> CS_EINVAL naming the flag (the CLI turns that into exit 2).
+ * Rule option VALUES are validated later, by the rule's create. */
+cs_status cs_train_config_resolve(const cs_train_config *in, const cs_dataset *train,
+                                  cs_train_config *out);
+
+/* What a finished run reports. */
+typedef struct {
+    size_t epochs_done;
+    size_t steps;
+    double final_test_acc;  /* fraction in [0, 1] */
+    double final_test_loss; /* nats */
+    double best_test_acc;
+    double final_train_loss; /* mean batch loss of the last epoch */
+    double seconds;          /* wall time of the loop */
+} cs_train_result;
+
+/* Train a network as `cfg` says (resolved internally) on `train`,
+ * evaluating on `test` after each epoch. `model` (may be NULL) receives the
+ * trained network (cs_mlp_destroy it). */
+cs_status cs_train_run(const cs_train_config *cfg, const cs_dataset *train, const cs_dataset *test,
+                       cs_train_result *result, cs_mlp **model);
+
+/* Angle in degrees between a and b (n values); NaN if either is zero. */
+double cs_train_angle_deg(const double *a, const double *b, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,55 @@
+/* Internal: a static kd-tree over n points in d dimensions with the max-norm
+ * (Chebyshev distance), for the KSG estimators. Build once, query many times
+ * from many threads at once (queries only read the tree).
+ *
+ * Exactness. Every distance is evaluated as fabs(p[j] - q[j]) per coordinate,
+ * and node boxes are the tight bounding boxes of their points. Because IEEE
+ * subtraction is monotone, the box tests prune exactly the nodes whose points
+ * would fail the per-point test, so results are bit-identical to a brute-force
+ * scan using the same comparisons (strict/non-strict as asked). Ties in the
+ * k-NN search keep the candidate found first (a closer-or-equal candidate
+ * replaces the current k-th only if strictly closer), as JIDT does; the k-th
+ * distance itself never depends on the tie order.
+ *
+ * Exact duplicates are fine: nodes are split at the median position, never at
+ * a value, so depth stays O(log n) even when all points coincide. */
+#ifndef COGSCOPE_INFO_KDTREE_H
+#define COGSCOPE_INFO_KDTREE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cogscope/core.h"
+
+typedef struct cs_kdtree cs_kdtree;
+
+/* Build a tree over `pts` (n x d, row-major, `stride` >= d doubles between
+ * rows); the points are copied, so `pts` may be freed afterwards. n >= 1,
+ * d >= 1. Errors: CS_EINVAL (n or d is 0), CS_ENOMEM. */
+cs_status cs_kdtree_create(const double *pts, size_t n, size_t d, size_t stride, cs_kdtree **out);
+void cs_kdtree_destroy(cs_kdtree *t);
+
+size_t cs_kdtree_size(const cs_kdtree *t);
+size_t cs_kdtree_dim(const cs_kdtree *t);
+
+/* Rows (original point indices) that a k-NN query must skip: `self` always;
+ * when w > 0 also every row j with |times[j] - t| <= w (a Theiler window). */
+typedef struct {
+    size_t self;
+    const int64_t *times; /* n entries; may be NULL when w == 0 */
+    int64_t t;            /* time of the query row */
+    int64_t w;            /* >= 0 */
+} cs_kdtree_exclusion;
+
+/* The k nearest neighbours of q[0..d) in max-norm, excluding `ex` (NULL:
+ * exclude nothing). Writes ascending distances dist[0..m) and their original
+ * row indices idx[0..m), and returns m = min(k, number of eligible points). */
+size_t cs_kdtree_knn(const cs_kdtree *t, const double *q, size_t k, const cs_kdtree_exclusion *ex,
+                     double *dist, size_t *idx);
+
+/* Number of points p with, for every coordinate j, fabs(p[j] - q[j]) < r[j]
+ * (strict != 0) or <= r[j] (strict == 0). Nothing is excluded: callers
+ * subtract the rows they exclude. */
+size_t cs_kdtree_count(const cs_kdtree *t, const double *q, const double *r, int strict);
+
+#endif

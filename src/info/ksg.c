@@ -1,0 +1,790 @@
+/* KSG estimators of MI and CMI (algorithms 1 and 2), max-norm, with the
+ * conventions of JIDT's MutualInfoCalculatorMultiVariateKraskov1/2 and
+ * ConditionalMutualInfoCalculatorMultiVariateKraskov1/2 (see ksg.h).
+ *
+ * Search structures: a kd-tree over the joint space for the k-NN search; for
+ * every marginal space a sorted array with galloping search when it is 1-D,
+ * else a kd-tree range count. Counts are taken over all points and the
+ * excluded rows (the row itself and its Theiler window) are then subtracted
+ * by testing them one by one with the same comparison, so the structures do
+ * not need to know about exclusions and survive shuffling. */
+#include "cogscope/ksg.h"
+
+#include <gsl/gsl_sf_psi.h>
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "info/kdtree.h"
+
+/* time indices and windows are kept well inside int64 so t +- w never overflows */
+#define KSG_TIME_LIMIT ((int64_t)1 << 62)
+
+typedef struct {
+    size_t d;
+    double *pts;       /* n x d, in row order of this space */
+    cs_kdtree *tree;   /* d > 1 */
+    double *sorted;    /* d == 1: the values, ascending */
+    size_t *rank;      /* d == 1: rank[m] = a position of point m's value in sorted */
+} ksg_space;
+
+struct cs_ksg {
+    size_t n, dx, dy, dz, D;
+    int alg, k, threads;
+    int64_t w;
+    int64_t *times;   /* n time indices */
+    size_t *by_time;  /* rows ordered by time (w > 0) */
+    size_t *win_lo, *win_hi; /* w > 0: row i's window is by_time[win_lo[i] .. win_hi[i]) */
+    double *joint;    /* n x D: x | y | z, normalised (+ noise) */
+    cs_kdtree *jtree;
+    ksg_space a, b, c; /* MI: x, y. CMI: (x,z), (y,z), z */
+    double *psi;      /* psi[m] = digamma(m), m = 1..n */
+};
+
+void cs_ksg_params_default(cs_ksg_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->algorithm = 1;
+    p->k = 4;
+    p->normalize = 1;
+    p->theiler = 0;
+    p->times = NULL;
+    p->noise_sd = 0;
+    p->noise_seed = 0;
+    p->threads = 0;
+}
+
+size_t cs_ksg_rows(const cs_ksg *plan) { return plan->n; }
+
+/* ---- marginal spaces ---------------------------------------------------- */
+
+typedef struct {
+    double v;
+    size_t row;
+} val_row;
+
+static int cmp_val_row(const void *a, const void *b)
+{
+    const val_row *x = a, *y = b;
+    if (x->v < y->v)
+        return -1;
+    if (x->v > y->v)
+        return 1;
+    return (x->row > y->row) - (x->row < y->row);
+}
+
+static void space_free(ksg_space *s)
+{
+    free(s->pts);
+    cs_kdtree_destroy(s->tree);
+    free(s->sorted);
+    free(s->rank);
+    memset(s, 0, sizeof *s);
+}
+
+/* Gather columns cols[0..d) of the n x D matrix `src` into a space and build
+ * its search structure. */
+static cs_status space_init(ksg_space *s, const double *src, size_t n, size_t D, const size_t *cols,
+                            size_t d)
+{
+    memset(s, 0, sizeof *s);
+    s->d = d;
+    s->pts = malloc(n * d * sizeof *s->pts);
+    if (!s->pts)
+        return cs_error_set(CS_ENOMEM, "KSG: out of memory for %zu x %zu points", n, d);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d; j++)
+            s->pts[i * d + j] = src[i * D + cols[j]];
+    if (d > 1) {
+        cs_status st = cs_kdtree_create(s->pts, n, d, d, &s->tree);
+        if (st != CS_OK)
+            space_free(s);
+        return st;
+    }
+    val_row *vr = malloc(n * sizeof *vr);
+    s->sorted = malloc(n * sizeof *s->sorted);
+    s->rank = malloc(n * sizeof *s->rank);
+    if (!vr || !s->sorted || !s->rank) {
+        free(vr);
+        space_free(s);
+        return cs_error_set(CS_ENOMEM, "KSG: out of memory for %zu points", n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        vr[i].v = s->pts[i];
+        vr[i].row = i;
+    }
+    qsort(vr, n, sizeof *vr, cmp_val_row);
+    for (size_t p = 0; p < n; p++) {
+        s->sorted[p] = vr[p].v;
+        s->rank[vr[p].row] = p;
+    }
+    free(vr);
+    return CS_OK;
+}
+
+static inline int within(double g, double r, int strict) { return strict ? g < r : g <= r; }
+
+/* 1-D count of values v with fabs(v - v[pos]) < r (or <=), by galloping out
+ * from pos. fl(v[p] - q) is monotone in p on either side of pos, so the
+ * qualifying positions form one run around pos. */
+static size_t count_sorted(const double *v, size_t n, size_t pos, double r, int strict)
+{
+    double q = v[pos];
+    if (!within(0.0, r, strict))
+        return 0;
+    size_t lo = pos, hi = n, step = 1; /* lo qualifies; hi: first known not to, or n */
+    for (;;) {
+        size_t p = lo + step;
+        if (p >= n) {
+            hi = n;
+            break;
+        }
+        if (!within(fabs(v[p] - q), r, strict)) {
+            hi = p;
+            break;
+        }
+        lo = p;
+        step *= 2;
+    }
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (within(fabs(v[mid] - q), r, strict))
+            lo = mid;
+        else
+            hi = mid;
+    }
+    size_t up = lo;
+    /* downwards, with positions shifted by one so that 0 can mean "none" */
+    size_t dlo = pos + 1, dhi = 0; /* dlo-1 qualifies; dhi-1 is known not to (0: none left) */
+    step = 1;
+    for (;;) {
+        if (step >= dlo) {
+            dhi = 0;
+            break;
+        }
+        size_t p = dlo - step; /* shifted position */
+        if (!within(fabs(v[p - 1] - q), r, strict)) {
+            dhi = p;
+            break;
+        }
+        dlo = p;
+        step *= 2;
+    }
+    while (dlo - dhi > 1) {
+        size_t mid = dhi + (dlo - dhi) / 2;
+        if (within(fabs(v[mid - 1] - q), r, strict))
+            dlo = mid;
+        else
+            dhi = mid;
+    }
+    size_t down = dlo - 1;
+    return up - down + 1;
+}
+
+/* Points of space s (all of them, nothing excluded) within r of point m. */
+static inline size_t space_count(const ksg_space *s, size_t n, size_t m, const double *r,
+                                 int strict)
+{
+    if (s->d == 1)
+        return count_sorted(s->sorted, n, s->rank[m], r[0], strict);
+    return cs_kdtree_count(s->tree, s->pts + m * s->d, r, strict);
+}
+
+static inline int space_within(const ksg_space *s, size_t m1, size_t m2, const double *r,
+                               int strict)
+{
+    const double *p = s->pts + m1 * s->d, *q = s->pts + m2 * s->d;
+    for (size_t j = 0; j < s->d; j++)
+        if (!within(fabs(p[j] - q[j]), r[j], strict))
+            return 0;
+    return 1;
+}
+
+/* ---- the per-row estimate ------------------------------------------------ */
+
+typedef struct {
+    const double *joint;      /* n x D */
+    const cs_kdtree *jtree;
+    const ksg_space *a, *b, *c;
+    const size_t *amap;       /* row -> point of space a (NULL: identity) */
+} ksg_ctx;
+
+/* Count in space s around row i, minus the excluded rows (self + window). */
+static size_t count_excl(const cs_ksg *P, const ksg_space *s, const size_t *map, size_t i,
+                         const double *r, int strict)
+{
+    size_t mi = map ? map[i] : i;
+    size_t cnt = space_count(s, P->n, mi, r, strict);
+    if (P->w == 0) {
+        cnt -= space_within(s, mi, mi, r, strict);
+    } else {
+        for (size_t p = P->win_lo[i]; p < P->win_hi[i]; p++) {
+            size_t j = P->by_time[p];
+            cnt -= space_within(s, map ? map[j] : j, mi, r, strict);
+        }
+    }
+    return cnt;
+}
+
+typedef struct {
+    double *dist;
+    size_t *idx;
+    double *ra, *rb, *rc;
+} ksg_scratch;
+
+static double local_row(const cs_ksg *P, const ksg_ctx *C, size_t i, ksg_scratch *S)
+{
+    size_t D = P->D, dx = P->dx, dy = P->dy, dz = P->dz, k = (size_t)P->k;
+    const double *q = C->joint + i * D;
+    cs_kdtree_exclusion ex = {i, P->times, P->times[i], P->w};
+    cs_kdtree_knn(C->jtree, q, k, &ex, S->dist, S->idx); /* finds k: checked at create */
+    const double *psi = P->psi;
+    if (P->alg == 1) {
+        double eps = S->dist[k - 1];
+        for (size_t j = 0; j < D; j++)
+            S->ra[j] = S->rb[j] = S->rc[j] = eps;
+        size_t na = count_excl(P, C->a, C->amap, i, S->ra, 1);
+        size_t nb = count_excl(P, C->b, NULL, i, S->rb, 1);
+        if (dz == 0)
+            return psi[k] - psi[na + 1] - psi[nb + 1] + psi[P->n];
+        size_t nc = count_excl(P, C->c, NULL, i, S->rc, 1);
+        return psi[k] - psi[na + 1] - psi[nb + 1] + psi[nc + 1];
+    }
+    /* algorithm 2: marginal radii = the largest marginal distance among the k */
+    double ex_ = 0, ey_ = 0, ez_ = 0;
+    for (size_t m = 0; m < k; m++) {
+        const double *p = C->joint + S->idx[m] * D;
+        for (size_t j = 0; j < dx; j++) {
+            double g = fabs(p[j] - q[j]);
+            if (g > ex_)
+                ex_ = g;
+        }
+        for (size_t j = dx; j < dx + dy; j++) {
+            double g = fabs(p[j] - q[j]);
+            if (g > ey_)
+                ey_ = g;
+        }
+        for (size_t j = dx + dy; j < D; j++) {
+            double g = fabs(p[j] - q[j]);
+            if (g > ez_)
+                ez_ = g;
+        }
+    }
+    /* space a = x | z, b = y | z, c = z */
+    for (size_t j = 0; j < dx; j++)
+        S->ra[j] = ex_;
+    for (size_t j = 0; j < dy; j++)
+        S->rb[j] = ey_;
+    for (size_t j = 0; j < dz; j++) {
+        S->ra[dx + j] = ez_;
+        S->rb[dy + j] = ez_;
+        S->rc[j] = ez_;
+    }
+    size_t na = count_excl(P, C->a, C->amap, i, S->ra, 0);
+    size_t nb = count_excl(P, C->b, NULL, i, S->rb, 0);
+    double kk = (double)k;
+    if (dz == 0)
+        return psi[k] - 1.0 / kk - psi[na] - psi[nb] + psi[P->n];
+    size_t nc = count_excl(P, C->c, NULL, i, S->rc, 0);
+    return psi[k] - 2.0 / kk + psi[nc] - psi[na] + 1.0 / (double)na - psi[nb] + 1.0 / (double)nb;
+}
+
+/* Local values of context C into local[0..n) (NULL: a temporary), their
+ * mean into *avg, on nt threads. */
+static cs_status run(const cs_ksg *P, const ksg_ctx *C, double *local, double *avg, int nt)
+{
+    size_t k = (size_t)P->k, D = P->D, n = P->n;
+    double *own = NULL;
+    if (!local) {
+        own = malloc(n * sizeof *own);
+        if (!own)
+            return cs_error_set(CS_ENOMEM, "KSG: out of memory for %zu local values", n);
+        local = own;
+    }
+    size_t per = k + 3 * D;
+    double *dbuf = malloc((size_t)nt * per * sizeof *dbuf);
+    size_t *ibuf = malloc((size_t)nt * k * sizeof *ibuf);
+    if (!dbuf || !ibuf) {
+        free(dbuf);
+        free(ibuf);
+        free(own);
+        return cs_error_set(CS_ENOMEM, "KSG: out of memory for thread scratch");
+    }
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        int tid = omp_get_thread_num();
+        double *base = dbuf + (size_t)tid * per;
+        ksg_scratch S = {base, ibuf + (size_t)tid * k, base + k, base + k + D, base + k + 2 * D};
+#pragma omp for schedule(dynamic, 128)
+        for (size_t i = 0; i < n; i++)
+            local[i] = local_row(P, C, i, &S);
+    }
+    /* summed in row order, so the result does not depend on the thread count */
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += local[i];
+    *avg = sum / (double)n;
+    free(dbuf);
+    free(ibuf);
+    free(own);
+    return CS_OK;
+}
+
+/* ---- plan ------------------------------------------------------------------ */
+
+void cs_ksg_destroy(cs_ksg *P)
+{
+    if (!P)
+        return;
+    free(P->times);
+    free(P->by_time);
+    free(P->win_lo);
+    free(P->win_hi);
+    free(P->joint);
+    cs_kdtree_destroy(P->jtree);
+    space_free(&P->a);
+    space_free(&P->b);
+    space_free(&P->c);
+    free(P->psi);
+    free(P);
+}
+
+static cs_status check_matrix(cs_matrix m, size_t n, const char *name, int may_be_empty)
+{
+    if (m.cols == 0 || !m.data) {
+        if (may_be_empty)
+            return CS_OK;
+        return cs_error_set(CS_ESHAPE, "KSG: %s has no columns", name);
+    }
+    if (m.rows != n)
+        return cs_error_set(CS_ESHAPE, "KSG: %s has %zu rows but x has %zu (row counts must match)",
+                            name, m.rows, n);
+    if (m.stride < m.cols)
+        return cs_error_set(CS_EINVAL, "KSG: %s has row stride %zu < %zu columns", name, m.stride,
+                            m.cols);
+    return cs_matrix_check_finite(m, name);
+}
+
+/* Copy (and z-score) the columns of m into joint columns [off, off + m.cols). */
+static cs_status fill_joint(double *joint, size_t D, size_t off, cs_matrix m, int normalize,
+                            const char *name)
+{
+    for (size_t j = 0; j < m.cols; j++) {
+        const double *col = m.data + j;
+        double mean = 0, sd = 1;
+        if (normalize) {
+            double mn, mx;
+            gsl_stats_minmax(&mn, &mx, col, m.stride, m.rows);
+            if (mn == mx)
+                return cs_error_set(CS_EINVAL,
+                                    "KSG: %s column %zu is constant (%g), so it cannot be z-scored "
+                                    "and carries no information; drop it or turn normalisation off",
+                                    name, j, mn);
+            mean = gsl_stats_mean(col, m.stride, m.rows);
+            sd = gsl_stats_sd_m(col, m.stride, m.rows, mean);
+            if (!(sd > 0) || !isfinite(sd))
+                return cs_error_set(CS_EINVAL, "KSG: %s column %zu has standard deviation %g",
+                                    name, j, sd);
+        }
+        for (size_t i = 0; i < m.rows; i++)
+            joint[i * D + off + j] = normalize ? (col[i * m.stride] - mean) / sd : col[i * m.stride];
+    }
+    return CS_OK;
+}
+
+typedef struct {
+    int64_t t;
+    size_t row;
+} time_row;
+
+static int cmp_time_row(const void *a, const void *b)
+{
+    const time_row *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return (x->row > y->row) - (x->row < y->row);
+}
+
+/* Times, Theiler windows, and the check that every row keeps >= k candidates. */
+static cs_status setup_times(cs_ksg *P, const cs_ksg_params *p)
+{
+    size_t n = P->n;
+    P->times = malloc(n * sizeof *P->times);
+    if (!P->times)
+        return cs_error_set(CS_ENOMEM, "KSG: out of memory");
+    for (size_t i = 0; i < n; i++) {
+        int64_t t = p->times ? p->times[i] : (int64_t)i;
+        if (t >= KSG_TIME_LIMIT || t <= -KSG_TIME_LIMIT)
+            return cs_error_set(CS_EINVAL, "KSG: time index %lld of row %zu is out of range "
+                                           "(|t| < 2^62)", (long long)t, i);
+        P->times[i] = t;
+    }
+    if ((size_t)P->k >= n)
+        return cs_error_set(CS_EINVAL, "KSG: k = %d must be smaller than the number of rows (%zu)",
+                            P->k, n);
+    if (P->w == 0)
+        return CS_OK;
+    time_row *tr = malloc(n * sizeof *tr);
+    P->by_time = malloc(n * sizeof *P->by_time);
+    P->win_lo = malloc(n * sizeof *P->win_lo);
+    P->win_hi = malloc(n * sizeof *P->win_hi);
+    if (!tr || !P->by_time || !P->win_lo || !P->win_hi) {
+        free(tr);
+        return cs_error_set(CS_ENOMEM, "KSG: out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        tr[i].t = P->times[i];
+        tr[i].row = i;
+    }
+    qsort(tr, n, sizeof *tr, cmp_time_row);
+    for (size_t q = 0; q < n; q++)
+        P->by_time[q] = tr[q].row;
+    for (size_t i = 0; i < n; i++) {
+        int64_t lo_t = P->times[i] - P->w, hi_t = P->times[i] + P->w;
+        size_t a = 0, b = n; /* first position with t >= lo_t */
+        while (a < b) {
+            size_t m = a + (b - a) / 2;
+            if (tr[m].t < lo_t)
+                a = m + 1;
+            else
+                b = m;
+        }
+        P->win_lo[i] = a;
+        b = n; /* first position with t > hi_t */
+        while (a < b) {
+            size_t m = a + (b - a) / 2;
+            if (tr[m].t <= hi_t)
+                a = m + 1;
+            else
+                b = m;
+        }
+        P->win_hi[i] = a;
+        size_t candidates = n - (P->win_hi[i] - P->win_lo[i]);
+        if ((size_t)P->k > candidates) {
+            free(tr);
+            return cs_error_set(CS_EINVAL,
+                                "KSG: k = %d exceeds the %zu rows that row %zu can have as "
+                                "neighbours outside the Theiler window %zu",
+                                P->k, candidates, i, p->theiler);
+        }
+    }
+    free(tr);
+    return CS_OK;
+}
+
+cs_status cs_ksg_cmi_create(cs_matrix x, cs_matrix y, cs_matrix z, const cs_ksg_params *p,
+                            cs_ksg **out)
+{
+    if (!out)
+        return cs_error_set(CS_EINVAL, "KSG: out is NULL");
+    *out = NULL;
+    cs_init();
+    cs_ksg_params defaults;
+    if (!p) {
+        cs_ksg_params_default(&defaults);
+        p = &defaults;
+    }
+    if (p->algorithm != 1 && p->algorithm != 2)
+        return cs_error_set(CS_EINVAL, "KSG: algorithm = %d must be 1 or 2", p->algorithm);
+    if (p->k < 1)
+        return cs_error_set(CS_EINVAL, "KSG: k = %d must be >= 1", p->k);
+    if (!(p->noise_sd >= 0) || !isfinite(p->noise_sd))
+        return cs_error_set(CS_EINVAL, "KSG: noise_sd = %g must be finite and >= 0", p->noise_sd);
+    if (p->theiler >= (size_t)KSG_TIME_LIMIT)
+        return cs_error_set(CS_EINVAL, "KSG: Theiler window %zu is too large", p->theiler);
+    if (x.cols == 0 || !x.data || x.rows == 0)
+        return cs_error_set(CS_ESHAPE, "KSG: x is empty (%zu rows, %zu columns)", x.rows, x.cols);
+    size_t n = x.rows;
+    cs_status st;
+    if ((st = check_matrix(x, n, "x", 0)) != CS_OK || (st = check_matrix(y, n, "y", 0)) != CS_OK ||
+        (st = check_matrix(z, n, "z", 1)) != CS_OK)
+        return st;
+
+    cs_ksg *P = calloc(1, sizeof *P);
+    if (!P)
+        return cs_error_set(CS_ENOMEM, "KSG: out of memory");
+    P->n = n;
+    P->dx = x.cols;
+    P->dy = y.cols;
+    P->dz = (z.data && z.cols) ? z.cols : 0;
+    P->D = P->dx + P->dy + P->dz;
+    P->alg = p->algorithm;
+    P->k = p->k;
+    P->threads = cs_threads_resolve(p->threads);
+    P->w = (int64_t)p->theiler;
+    if ((st = setup_times(P, p)) != CS_OK)
+        goto fail;
+
+    size_t D = P->D;
+    P->joint = malloc(n * D * sizeof *P->joint);
+    P->psi = malloc((n + 1) * sizeof *P->psi);
+    if (!P->joint || !P->psi) {
+        st = cs_error_set(CS_ENOMEM, "KSG: out of memory for %zu x %zu values", n, D);
+        goto fail;
+    }
+    if ((st = fill_joint(P->joint, D, 0, x, p->normalize, "x")) != CS_OK ||
+        (st = fill_joint(P->joint, D, P->dx, y, p->normalize, "y")) != CS_OK)
+        goto fail;
+    if (P->dz && (st = fill_joint(P->joint, D, P->dx + P->dy, z, p->normalize, "z")) != CS_OK)
+        goto fail;
+    if (p->noise_sd > 0) {
+        cs_rng *rng;
+        if ((st = cs_rng_create(p->noise_seed, &rng)) != CS_OK)
+            goto fail;
+        for (size_t i = 0; i < n * D; i++)
+            P->joint[i] += cs_rng_gaussian(rng, p->noise_sd);
+        cs_rng_destroy(rng);
+    }
+    P->psi[0] = NAN; /* never used: every count entering psi is >= 1 */
+    for (size_t m = 1; m <= n; m++)
+        P->psi[m] = gsl_sf_psi_int((int)m);
+
+    if ((st = cs_kdtree_create(P->joint, n, D, D, &P->jtree)) != CS_OK)
+        goto fail;
+    size_t *cols = malloc(D * sizeof *cols);
+    if (!cols) {
+        st = cs_error_set(CS_ENOMEM, "KSG: out of memory");
+        goto fail;
+    }
+    size_t dx = P->dx, dy = P->dy, dz = P->dz;
+    /* a = x | z */
+    for (size_t j = 0; j < dx; j++)
+        cols[j] = j;
+    for (size_t j = 0; j < dz; j++)
+        cols[dx + j] = dx + dy + j;
+    st = space_init(&P->a, P->joint, n, D, cols, dx + dz);
+    /* b = y | z */
+    for (size_t j = 0; st == CS_OK && j < dy; j++)
+        cols[j] = dx + j;
+    for (size_t j = 0; st == CS_OK && j < dz; j++)
+        cols[dy + j] = dx + dy + j;
+    if (st == CS_OK)
+        st = space_init(&P->b, P->joint, n, D, cols, dy + dz);
+    if (st == CS_OK && dz) {
+        for (size_t j = 0; j < dz; j++)
+            cols[j] = dx + dy + j;
+        st = space_init(&P->c, P->joint, n, D, cols, dz);
+    }
+    free(cols);
+    if (st != CS_OK)
+        goto fail;
+    *out = P;
+    return CS_OK;
+fail:
+    cs_ksg_destroy(P);
+    return st;
+}
+
+cs_status cs_ksg_mi_create(cs_matrix x, cs_matrix y, const cs_ksg_params *p, cs_ksg **out)
+{
+    cs_matrix none = {NULL, 0, 0, 0};
+    return cs_ksg_cmi_create(x, y, none, p, out);
+}
+
+cs_status cs_ksg_embedding_create(const cs_embedding *e, const cs_ksg_params *p, cs_ksg **out)
+{
+    if (!out)
+        return cs_error_set(CS_EINVAL, "KSG: out is NULL");
+    *out = NULL;
+    if (!e || !e->data.data || e->n == 0)
+        return cs_error_set(CS_ESHAPE, "KSG: the embedding is empty (series too short?)");
+    cs_ksg_params q;
+    if (p)
+        q = *p;
+    else
+        cs_ksg_params_default(&q);
+    int64_t *times = malloc(e->n * sizeof *times);
+    if (!times)
+        return cs_error_set(CS_ENOMEM, "KSG: out of memory");
+    for (size_t i = 0; i < e->n; i++)
+        times[i] = (int64_t)e->time[i];
+    q.times = times;
+    cs_matrix m = e->data;
+    cs_matrix fut = {m.data + e->future, e->n, e->d_future, m.stride};
+    cs_matrix past = {m.data + e->past, e->n, e->d_past, m.stride};
+    cs_status st;
+    if (e->d_source == 0) {
+        st = cs_ksg_mi_create(past, fut, &q, out);
+    } else {
+        cs_matrix src = {m.data + e->source, e->n, e->d_source, m.stride};
+        if (e->d_cond) {
+            /* conditioning set = past | cond; source sits between them in the
+             * embedding, so gather the two blocks */
+            cs_matrix pc;
+            st = cs_matrix_alloc(e->n, e->d_past + e->d_cond, &pc);
+            if (st != CS_OK) {
+                free(times);
+                return st;
+            }
+            for (size_t i = 0; i < e->n; i++) {
+                memcpy(pc.data + i * pc.stride, cs_matrix_row(m, i) + e->past,
+                       e->d_past * sizeof *pc.data);
+                memcpy(pc.data + i * pc.stride + e->d_past, cs_matrix_row(m, i) + e->cond,
+                       e->d_cond * sizeof *pc.data);
+            }
+            st = cs_ksg_cmi_create(src, fut, pc, &q, out);
+            cs_matrix_free(&pc);
+        } else {
+            st = cs_ksg_cmi_create(src, fut, past, &q, out);
+        }
+    }
+    free(times);
+    return st;
+}
+
+static ksg_ctx plan_ctx(const cs_ksg *P)
+{
+    ksg_ctx C = {P->joint, P->jtree, &P->a, &P->b, P->dz ? &P->c : NULL, NULL};
+    return C;
+}
+
+cs_status cs_ksg_local(cs_ksg *P, double *local, double *average)
+{
+    if (!P || !local)
+        return cs_error_set(CS_EINVAL, "KSG: plan and local buffer must not be NULL");
+    ksg_ctx C = plan_ctx(P);
+    double avg;
+    cs_status st = run(P, &C, local, &avg, P->threads);
+    if (st == CS_OK && average)
+        *average = avg;
+    return st;
+}
+
+cs_status cs_ksg_average(cs_ksg *P, double *value)
+{
+    if (!P || !value)
+        return cs_error_set(CS_EINVAL, "KSG: plan and value must not be NULL");
+    ksg_ctx C = plan_ctx(P);
+    return run(P, &C, NULL, value, P->threads);
+}
+
+/* Per-worker buffers for surrogates. */
+typedef struct {
+    double *jp;   /* n x D permuted joint */
+    size_t *perm; /* n */
+    double *locals;
+} surr_buf;
+
+/* Surrogate s: x rows permuted by stream (seed, s); estimate into *value. */
+static cs_status one_surrogate(const cs_ksg *P, uint64_t seed, size_t s, surr_buf *B,
+                               const size_t *cols, int nt, double *value)
+{
+    size_t n = P->n, D = P->D, dx = P->dx, dy = P->dy, dz = P->dz;
+    cs_rng *rng;
+    cs_status st = cs_rng_create_stream(seed, s, &rng);
+    if (st != CS_OK)
+        return st;
+    cs_rng_permutation(rng, B->perm, n);
+    cs_rng_destroy(rng);
+    /* row i of the surrogate: x of row perm[i], y and z of row i */
+    for (size_t i = 0; i < n; i++) {
+        memcpy(B->jp + i * D, P->joint + B->perm[i] * D, dx * sizeof *B->jp);
+        memcpy(B->jp + i * D + dx, P->joint + i * D + dx, (dy + dz) * sizeof *B->jp);
+    }
+    cs_kdtree *tree = NULL;
+    if ((st = cs_kdtree_create(B->jp, n, D, D, &tree)) != CS_OK)
+        return st;
+    ksg_ctx C = {B->jp, tree, &P->a, &P->b, dz ? &P->c : NULL, NULL};
+    ksg_space axz;
+    memset(&axz, 0, sizeof axz);
+    if (dz) {
+        /* (x,z) pairs change: rebuild; (y,z) and z are untouched and reused */
+        st = space_init(&axz, B->jp, n, D, cols, dx + dz);
+        C.a = &axz;
+    } else {
+        /* the x points are the same set, only re-paired: reuse, mapping rows */
+        C.amap = B->perm;
+    }
+    if (st == CS_OK)
+        st = run(P, &C, B->locals, value, nt);
+    space_free(&axz);
+    cs_kdtree_destroy(tree);
+    return st;
+}
+
+cs_status cs_ksg_surrogates(cs_ksg *P, size_t n_surrogates, uint64_t seed,
+                            cs_ksg_significance *out, double *values)
+{
+    if (!P || !out)
+        return cs_error_set(CS_EINVAL, "KSG: plan and out must not be NULL");
+    if (n_surrogates < 1)
+        return cs_error_set(CS_EINVAL, "KSG: the number of surrogates must be >= 1");
+    memset(out, 0, sizeof *out);
+    size_t n = P->n, D = P->D, dx = P->dx, dy = P->dy, dz = P->dz;
+    double observed;
+    cs_status st = cs_ksg_average(P, &observed);
+    if (st != CS_OK)
+        return st;
+    /* With enough surrogates, each thread takes whole surrogates (tree
+     * builds run in parallel too, one fork instead of one per surrogate);
+     * otherwise the surrogates run one after another, each parallel over
+     * rows. Either way surrogate s uses stream (seed, s): same numbers. */
+    int nt = P->threads;
+    int outer = (size_t)nt <= n_surrogates ? nt : 1;
+    int inner = outer > 1 ? 1 : nt;
+    double *sv = values ? values : malloc(n_surrogates * sizeof *sv);
+    size_t *cols = malloc(D * sizeof *cols);
+    surr_buf *bufs = calloc((size_t)outer, sizeof *bufs);
+    int ok = sv && cols && bufs;
+    for (int t = 0; ok && t < outer; t++) {
+        bufs[t].jp = malloc(n * D * sizeof *bufs[t].jp);
+        bufs[t].perm = malloc(n * sizeof *bufs[t].perm);
+        bufs[t].locals = malloc(n * sizeof *bufs[t].locals);
+        ok = bufs[t].jp && bufs[t].perm && bufs[t].locals;
+    }
+    if (!ok) {
+        st = cs_error_set(CS_ENOMEM, "KSG: out of memory for surrogates");
+        goto done;
+    }
+    for (size_t j = 0; j < dx; j++)
+        cols[j] = j;
+    for (size_t j = 0; j < dz; j++)
+        cols[dx + j] = dx + dy + j;
+    cs_status fail = CS_OK;
+    char msg[512] = "";
+#pragma omp parallel for num_threads(outer) schedule(dynamic, 1) if (outer > 1)
+    for (size_t s = 0; s < n_surrogates; s++) {
+        cs_status my;
+#pragma omp atomic read
+        my = fail;
+        if (my != CS_OK)
+            continue;
+        my = one_surrogate(P, seed, s, &bufs[omp_get_thread_num()], cols, inner, &sv[s]);
+        if (my != CS_OK) {
+            /* error text is thread-local: carry it back to the caller's thread */
+#pragma omp critical(cs_ksg_surrogate_error)
+            if (fail == CS_OK) {
+                snprintf(msg, sizeof msg, "%s", cs_last_error());
+#pragma omp atomic write
+                fail = my;
+            }
+        }
+    }
+    if (fail != CS_OK) {
+        st = cs_error_set(fail, "%s", msg);
+        goto done;
+    }
+    size_t ge = 0;
+    for (size_t s = 0; s < n_surrogates; s++)
+        ge += sv[s] >= observed;
+    out->observed = observed;
+    out->n_surrogates = n_surrogates;
+    out->n_greater_equal = ge;
+    out->p_value = (1.0 + (double)ge) / (1.0 + (double)n_surrogates);
+    out->surrogate_mean = gsl_stats_mean(sv, 1, n_surrogates);
+    out->surrogate_std = n_surrogates > 1 ? gsl_stats_sd_m(sv, 1, n_surrogates, out->surrogate_mean)
+                                          : 0.0;
+done:
+    for (int t = 0; bufs && t < outer; t++) {
+        free(bufs[t].jp);
+        free(bufs[t].perm);
+        free(bufs[t].locals);
+    }
+    free(bufs);
+    if (sv != values)
+        free(sv);
+    free(cols);
+    return st;
+}

@@ -1,0 +1,519 @@
+/* Multivariate measures of one set of variables: plans, entropies of subsets,
+ * the Gaussian Cholesky kernel, TC/DTC/O/S/TSE (API in cogscope/multivariate.h;
+ * all multiplets at once are in multiplets.c). */
+#include "multivariate_impl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_matrix.h>
+
+#include "cogscope/gaussian.h"
+#include "cogscope/gcopula.h"
+
+/* Same rule as cogscope/gaussian.h's Cholesky (CS_GAUSS_PIVOT_TOL in
+ * gaussian.c): a pivot below this fraction of the variable's variance means
+ * it is, to double precision, a linear function of the others, so the
+ * "information" would be rounding noise; such a sub-block is singular. */
+#define MV_PIVOT_TOL 1e-12
+
+/* Up to this order the hand-written Cholesky runs (no call overhead, which
+ * dominates for the 3..5-variable blocks of multiplet scans); above it GSL's
+ * recursive, BLAS-3 Cholesky is faster. */
+#define MV_SMALL 32
+
+static const char *const measure_names[CS_MV_MEASURE_COUNT] = {"tc", "dtc", "oinfo", "sinfo",
+                                                                "tse"};
+
+const char *cs_mv_measure_name(cs_mv_measure m)
+{
+    return (unsigned)m < CS_MV_MEASURE_COUNT ? measure_names[m] : NULL;
+}
+
+cs_status cs_mv_measure_parse(const char *name, cs_mv_measure *out)
+{
+    for (int i = 0; i < CS_MV_MEASURE_COUNT; i++)
+        if (name && !strcmp(name, measure_names[i])) {
+            *out = (cs_mv_measure)i;
+            return CS_OK;
+        }
+    return cs_error_set(CS_EINVAL, "unknown multivariate measure '%s' (tc, dtc, oinfo, sinfo, tse)",
+                        name ? name : "(null)");
+}
+
+/* ---- plans ------------------------------------------------------------------ */
+
+void cs_mv_plan_destroy(cs_mv_plan *p)
+{
+    if (!p)
+        return;
+    free(p->labels);
+    free(p->h1);
+    free(p->bias);
+    free(p->cov);
+    free(p->ln_var);
+    cs_symbols_free(&p->sym);
+    free(p);
+}
+
+size_t cs_mv_plan_nvars(const cs_mv_plan *p) { return p->n; }
+size_t cs_mv_plan_nsamples(const cs_mv_plan *p) { return p->nsamples; }
+
+/* The common part of every plan: labels, bias table (zero), h1. */
+static cs_status plan_alloc(int kind, size_t n, size_t nsamples, const size_t *labels,
+                            cs_mv_plan **out)
+{
+    *out = NULL;
+    cs_mv_plan *p = calloc(1, sizeof *p);
+    if (!p)
+        return cs_error_set(CS_ENOMEM, "out of memory for a multivariate plan");
+    p->kind = kind;
+    p->n = n;
+    p->nsamples = nsamples;
+    p->labels = malloc(n * sizeof *p->labels);
+    p->h1 = malloc(n * sizeof *p->h1);
+    p->bias = calloc(n + 1, sizeof *p->bias);
+    if (kind == MV_GAUSS) {
+        p->cov = malloc(n * n * sizeof *p->cov);
+        p->ln_var = malloc(n * sizeof *p->ln_var);
+    }
+    if (!p->labels || !p->h1 || !p->bias || (kind == MV_GAUSS && (!p->cov || !p->ln_var))) {
+        cs_mv_plan_destroy(p);
+        return cs_error_set(CS_ENOMEM, "out of memory for a multivariate plan of %zu variables", n);
+    }
+    for (size_t i = 0; i < n; i++)
+        p->labels[i] = labels ? labels[i] : i;
+    *out = p;
+    return CS_OK;
+}
+
+/* Single-variable terms of a Gaussian plan whose covariance is in place. */
+static cs_status gauss_finish(cs_mv_plan *p)
+{
+    double c = 0.5 * log(2 * M_PI * M_E);
+    for (size_t i = 0; i < p->n; i++) {
+        double v = p->cov[i * (p->n + 1)];
+        if (!isfinite(v) || !(v > 0))
+            return cs_error_set(CS_ESINGULAR, "variable %zu has variance %g: the covariance is "
+                                              "singular (a constant column?)",
+                                p->labels[i], v);
+        p->ln_var[i] = log(v);
+        p->h1[i] = c + 0.5 * p->ln_var[i] - p->bias[1];
+    }
+    return CS_OK;
+}
+
+cs_status cs_mv_plan_create_gaussian(cs_matrix data, cs_mv_gaussian_kind kind, int bias_correct,
+                                     const size_t *labels, cs_mv_plan **out)
+{
+    cs_init();
+    *out = NULL;
+    if (kind != CS_MV_GAUSSIAN && kind != CS_MV_GCOPULA)
+        return cs_error_set(CS_EINVAL, "unknown Gaussian estimator kind %d", (int)kind);
+    if (data.cols == 0 || data.rows < 2)
+        return cs_error_set(CS_ESHAPE,
+                            "Gaussian estimates need at least 2 samples and 1 variable (got %zu x "
+                            "%zu)",
+                            data.rows, data.cols);
+    size_t n = data.cols, N = data.rows;
+    cs_mv_plan *p;
+    cs_status st = plan_alloc(MV_GAUSS, n, N, labels, &p);
+    if (st)
+        return st;
+    for (size_t i = 0; !st && i < N; i++)
+        for (size_t j = 0; !st && j < n; j++) {
+            double v = cs_matrix_get(data, i, j);
+            if (!isfinite(v))
+                st = cs_error_set(CS_ENONFINITE, "%s at row %zu, column %zu",
+                                  isnan(v) ? "NaN" : "Inf", i, p->labels[j]);
+        }
+    if (!st && kind == CS_MV_GCOPULA) {
+        cs_matrix z;
+        st = cs_matrix_alloc(N, n, &z);
+        if (!st)
+            st = cs_gcopula_normalise(data, z);
+        if (!st)
+            st = cs_gaussian_cov(z, NULL, 0, 0, p->cov, NULL);
+        cs_matrix_free(&z);
+    } else if (!st) {
+        st = cs_gaussian_cov(data, NULL, 0, 0, p->cov, NULL);
+    }
+    /* A constant column: name it here rather than as a singular sub-block later. */
+    for (size_t i = 0; !st && i < n; i++)
+        if (!(p->cov[i * (n + 1)] > 0))
+            st = cs_error_set(CS_EINVAL, "column %zu is constant: it carries no information and "
+                                         "makes every covariance holding it singular",
+                              p->labels[i]);
+    if (!st && bias_correct)
+        for (size_t d = 1; d <= n && d < N; d++)
+            p->bias[d] = cs_gaussian_entropy_bias(d, N, 0);
+    p->bias_correct = bias_correct;
+    if (!st)
+        st = gauss_finish(p);
+    if (st) {
+        cs_mv_plan_destroy(p);
+        return st;
+    }
+    *out = p;
+    return CS_OK;
+}
+
+cs_status cs_mv_plan_create_cov(const double *cov, size_t n, size_t ld, const size_t *labels,
+                                cs_mv_plan **out)
+{
+    cs_init();
+    *out = NULL;
+    if (n == 0)
+        return cs_error_set(CS_ESHAPE, "the covariance matrix is empty");
+    if (ld < n)
+        return cs_error_set(CS_EINVAL, "leading dimension %zu < %zu", ld, n);
+    cs_mv_plan *p;
+    cs_status st = plan_alloc(MV_GAUSS, n, 0, labels, &p);
+    if (st)
+        return st;
+    for (size_t a = 0; !st && a < n; a++)
+        for (size_t b = 0; !st && b < n; b++) {
+            double v = cov[a * ld + b];
+            if (!isfinite(v))
+                st = cs_error_set(CS_ENONFINITE, "covariance: %s at row %zu, column %zu",
+                                  isnan(v) ? "NaN" : "Inf", a, b);
+            p->cov[a * n + b] = v;
+        }
+    for (size_t a = 0; !st && a < n; a++)
+        for (size_t b = 0; !st && b < a; b++) {
+            double x = p->cov[a * n + b], y = p->cov[b * n + a];
+            if (fabs(x - y) > 1e-12 * fmax(fabs(x), fabs(y)))
+                st = cs_error_set(CS_EINVAL, "covariance is not symmetric: entry (%zu, %zu) = %.17g "
+                                             "but (%zu, %zu) = %.17g",
+                                  a, b, x, b, a, y);
+        }
+    if (!st)
+        st = gauss_finish(p);
+    /* A user's matrix must be a covariance as a whole: check it once here. */
+    double logdet;
+    if (!st)
+        st = cs_gaussian_logdet(p->cov, n, NULL, n, NULL, "the covariance matrix", &logdet);
+    if (st) {
+        cs_mv_plan_destroy(p);
+        return st;
+    }
+    *out = p;
+    return CS_OK;
+}
+
+cs_status cs_mv_plan_create_discrete(const cs_symbols *s, int miller_madow, const size_t *labels,
+                                     cs_mv_plan **out)
+{
+    *out = NULL;
+    if (s->rows == 0 || s->cols == 0)
+        return cs_error_set(CS_ESHAPE, "discrete estimates need at least 1 sample and 1 variable "
+                                       "(got %zu x %zu)",
+                            s->rows, s->cols);
+    cs_mv_plan *p;
+    cs_status st = plan_alloc(MV_DISCRETE, s->cols, s->rows, labels, &p);
+    if (st)
+        return st;
+    p->miller_madow = miller_madow;
+    st = cs_symbols_alloc(s->rows, s->cols, &p->sym);
+    if (!st) {
+        memcpy(p->sym.data, s->data, s->rows * s->cols * sizeof *s->data);
+        memcpy(p->sym.alphabet, s->alphabet, s->cols * sizeof *s->alphabet);
+    }
+    for (size_t i = 0; !st && i < s->cols; i++)
+        st = cs_discrete_entropy(&p->sym, &i, 1, miller_madow, &p->h1[i]);
+    if (st) {
+        cs_mv_plan_destroy(p);
+        return st;
+    }
+    *out = p;
+    return CS_OK;
+}
+
+/* ---- scratch, entropies, the Gaussian kernel ---------------------------------- */
+
+cs_status mv_ws_init(mv_ws *ws, size_t cap)
+{
+    memset(ws, 0, sizeof *ws);
+    if (cap == 0)
+        cap = 1;
+    ws->cap = cap;
+    ws->a = malloc(cap * cap * sizeof *ws->a);
+    ws->w = malloc(cap * cap * sizeof *ws->w);
+    ws->d = malloc(cap * sizeof *ws->d);
+    ws->idx = malloc(cap * sizeof *ws->idx);
+    if (!ws->a || !ws->w || !ws->d || !ws->idx) {
+        mv_ws_free(ws);
+        return cs_error_set(CS_ENOMEM, "out of memory for %zu x %zu scratch", cap, cap);
+    }
+    return CS_OK;
+}
+
+void mv_ws_free(mv_ws *ws)
+{
+    free(ws->a);
+    free(ws->w);
+    free(ws->d);
+    free(ws->idx);
+    memset(ws, 0, sizeof *ws);
+}
+
+void mv_format_set(const cs_mv_plan *p, const size_t *S, size_t m, char *buf, size_t len)
+{
+    size_t used = 0;
+    used += (size_t)snprintf(buf, len, "{");
+    for (size_t i = 0; i < m && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%zu", i ? ", " : "", p->labels[S[i]]);
+    if (used < len)
+        snprintf(buf + used, len - used, "}");
+}
+
+/* Bias correction of a d-variable entropy needs d < N. */
+static cs_status check_bias_dim(const cs_mv_plan *p, size_t m)
+{
+    if (p->bias_correct && m >= p->nsamples)
+        return cs_error_set(CS_ESHAPE, "the Gaussian bias correction of a %zu-variable entropy "
+                                       "needs more than %zu samples (got %zu)",
+                            m, m, p->nsamples);
+    return CS_OK;
+}
+
+cs_status mv_entropy(const cs_mv_plan *p, const size_t *idx, size_t m, mv_ws *ws, double *h)
+{
+    if (m == 1) {
+        *h = p->h1[idx[0]];
+        return CS_OK;
+    }
+    if (p->kind == MV_DISCRETE)
+        return cs_discrete_entropy(&p->sym, idx, m, p->miller_madow, h);
+    cs_status st = cs_gaussian_entropy(p->cov, p->n, idx, m, ws->a, "covariance sub-block", h);
+    if (st) {
+        char set[256];
+        mv_format_set(p, idx, m, set, sizeof set);
+        return cs_error_prefix("variables %s: ", set);
+    }
+    *h -= p->bias[m];
+    return CS_OK;
+}
+
+/* A running product kept as mantissa * 2^exp, so m factors cost one log at
+ * the end instead of m, without under- or overflow. */
+typedef struct {
+    double mant;
+    long exp;
+} logprod;
+
+static inline void lp_mul(logprod *p, double x)
+{
+    p->mant *= x;
+    if (p->mant > 0x1p500 || p->mant < 0x1p-500) {
+        int e;
+        p->mant = frexp(p->mant, &e);
+        p->exp += e;
+    }
+}
+
+static inline double lp_log(logprod p) { return log(p.mant) + (double)p.exp * M_LN2; }
+
+static cs_status singular_block(const cs_mv_plan *p, const size_t *S, size_t m, size_t j)
+{
+    char set[256];
+    mv_format_set(p, S, m, set, sizeof set);
+    return cs_error_set(CS_ESINGULAR,
+                        "the covariance of variables %s is singular: variable %zu is (to double "
+                        "precision) a linear function of the others",
+                        set, p->labels[S[j]]);
+}
+
+cs_status mv_gauss_tc_dtc(const cs_mv_plan *p, const size_t *S, size_t m, mv_ws *ws, double *tc,
+                          double *dtc)
+{
+    const double *C = p->cov;
+    size_t n = p->n;
+    double *L = ws->a, *W = ws->w, *dg = ws->d;
+    logprod det = {1, 0}, inv = {1, 0};
+    for (size_t a = 0; a < m; a++)
+        for (size_t b = 0; b < (m <= MV_SMALL ? a + 1 : m); b++)
+            L[a * m + b] = C[S[a] * n + S[b]];
+    if (m <= MV_SMALL) {
+        /* Cholesky, row-major lower triangle, in place. */
+        for (size_t j = 0; j < m; j++) {
+            double s = L[j * m + j];
+            for (size_t k = 0; k < j; k++)
+                s -= L[j * m + k] * L[j * m + k];
+            if (!(s > MV_PIVOT_TOL * C[S[j] * (n + 1)]))
+                return singular_block(p, S, m, j);
+            lp_mul(&det, s);
+            double d = sqrt(s), r = 1.0 / d;
+            L[j * m + j] = d;
+            for (size_t i = j + 1; i < m; i++) {
+                double t = L[i * m + j];
+                for (size_t k = 0; k < j; k++)
+                    t -= L[i * m + k] * L[j * m + k];
+                L[i * m + j] = t * r;
+            }
+        }
+    } else {
+        gsl_matrix_view v = gsl_matrix_view_array(L, m, m);
+        if (gsl_linalg_cholesky_decomp1(&v.matrix) != GSL_SUCCESS) {
+            char set[256];
+            mv_format_set(p, S, m, set, sizeof set);
+            return cs_error_set(CS_ESINGULAR, "the covariance of variables %s is not positive "
+                                              "definite",
+                                set);
+        }
+        for (size_t j = 0; j < m; j++) {
+            double s = L[j * m + j] * L[j * m + j];
+            if (!(s > MV_PIVOT_TOL * C[S[j] * (n + 1)]))
+                return singular_block(p, S, m, j);
+            lp_mul(&det, s);
+        }
+    }
+    /* W = L^{-1} row by row (row i of W is a combination of earlier rows, so
+     * the inner loops run along contiguous rows); then
+     * (Sigma^{-1})_jj = sum_i W_ij^2 = 1 / Var(X_j | the others). */
+    for (size_t j = 0; j < m; j++)
+        dg[j] = 0;
+    for (size_t i = 0; i < m; i++) {
+        double *wi = W + i * m;
+        for (size_t j = 0; j <= i; j++)
+            wi[j] = 0;
+        for (size_t k = 0; k < i; k++) {
+            double lik = L[i * m + k];
+            const double *wk = W + k * m;
+            for (size_t j = 0; j <= k; j++)
+                wi[j] += lik * wk[j];
+        }
+        double r = 1.0 / L[i * m + i];
+        for (size_t j = 0; j < i; j++) {
+            wi[j] *= -r;
+            dg[j] += wi[j] * wi[j];
+        }
+        wi[i] = r;
+        dg[i] += r * r;
+    }
+    double sum_ln_var = 0;
+    for (size_t j = 0; j < m; j++) {
+        lp_mul(&inv, dg[j]);
+        sum_ln_var += p->ln_var[S[j]];
+    }
+    double logdet = lp_log(det), sum_ln_inv = lp_log(inv);
+    const double *b = p->bias;
+    *tc = 0.5 * (sum_ln_var - logdet) + b[m] - (double)m * b[1];
+    *dtc = 0.5 * (logdet + sum_ln_inv) + (double)(m - 1) * b[m] - (double)m * b[m - 1];
+    if (m == 2)
+        *dtc = *tc; /* both are I(X_0; X_1): exact, where the two formulas differ in rounding */
+    return CS_OK;
+}
+
+/* ---- one set ------------------------------------------------------------------ */
+
+cs_status cs_mv_entropy(const cs_mv_plan *p, const size_t *vars, size_t m, double *h)
+{
+    if (m == 0)
+        return cs_error_set(CS_EINVAL, "an entropy needs at least one variable");
+    for (size_t i = 0; i < m; i++)
+        if (vars[i] >= p->n)
+            return cs_error_set(CS_EINVAL, "variable index %zu is out of range (the plan has %zu)",
+                                vars[i], p->n);
+    cs_status st = check_bias_dim(p, m);
+    if (st)
+        return st;
+    mv_ws ws;
+    if ((st = mv_ws_init(&ws, m)))
+        return st;
+    st = mv_entropy(p, vars, m, &ws, h);
+    mv_ws_free(&ws);
+    return st;
+}
+
+/* TC and DTC of a discrete set from its entropies: H(S), H(S \ i), H(i). */
+static cs_status discrete_tc_dtc(const cs_mv_plan *p, const size_t *S, size_t m, mv_ws *ws,
+                                 double *tc, double *dtc)
+{
+    double hs, sum1 = 0, sum_loo = 0;
+    cs_status st = mv_entropy(p, S, m, ws, &hs);
+    for (size_t i = 0; !st && i < m; i++) {
+        sum1 += p->h1[S[i]];
+        size_t k = 0;
+        for (size_t j = 0; j < m; j++)
+            if (j != i)
+                ws->idx[k++] = S[j];
+        double h;
+        st = mv_entropy(p, ws->idx, m - 1, ws, &h);
+        sum_loo += h;
+    }
+    if (st)
+        return st;
+    *tc = sum1 - hs;
+    *dtc = sum_loo - (double)(m - 1) * hs;
+    return CS_OK;
+}
+
+/* TSE of the set S (m <= CS_MV_TSE_MAX_VARS): every proper subset's entropy. */
+static cs_status tse_direct(const cs_mv_plan *p, const size_t *S, size_t m, mv_ws *ws, double *tse)
+{
+    double level[CS_MV_TSE_MAX_VARS + 1] = {0}, hs;
+    cs_status st = mv_entropy(p, S, m, ws, &hs);
+    uint32_t full = (uint32_t)((UINT64_C(1) << m) - 1);
+    for (uint32_t mask = 1; !st && mask < full; mask++) {
+        size_t k = 0;
+        for (size_t j = 0; j < m; j++)
+            if (mask >> j & 1)
+                ws->idx[k++] = S[j];
+        double h;
+        st = mv_entropy(p, ws->idx, k, ws, &h);
+        level[k] += h;
+    }
+    if (st)
+        return st;
+    double t = 0;
+    for (size_t k = 1; k < m; k++)
+        t += level[k] / (double)cs_mv_binomial(m, k) - (double)k / (double)m * hs;
+    *tse = t;
+    return CS_OK;
+}
+
+cs_status cs_mv_compute(const cs_mv_plan *p, cs_mv_measure measure, const size_t *vars, size_t m,
+                        double *value)
+{
+    if ((unsigned)measure >= CS_MV_MEASURE_COUNT)
+        return cs_error_set(CS_EINVAL, "unknown multivariate measure %d", (int)measure);
+    if (m < 2)
+        return cs_error_set(CS_EINVAL, "%s needs at least 2 variables (got %zu)",
+                            measure_names[measure], m);
+    for (size_t i = 0; i < m; i++) {
+        if (vars[i] >= p->n)
+            return cs_error_set(CS_EINVAL, "variable index %zu is out of range (the plan has %zu)",
+                                vars[i], p->n);
+        for (size_t j = 0; j < i; j++)
+            if (vars[j] == vars[i])
+                return cs_error_set(CS_EINVAL, "variable %zu appears twice in the set",
+                                    p->labels[vars[i]]);
+    }
+    if (measure == CS_MV_TSE && m > CS_MV_TSE_MAX_VARS)
+        return cs_error_set(CS_ELIMIT,
+                            "TSE complexity of %zu variables needs the entropies of all 2^%zu "
+                            "subsets; the limit is %d variables",
+                            m, m, CS_MV_TSE_MAX_VARS);
+    cs_status st = check_bias_dim(p, m);
+    if (st)
+        return st;
+    mv_ws ws;
+    if ((st = mv_ws_init(&ws, m)))
+        return st;
+    double tc, dtc;
+    if (measure == CS_MV_TSE)
+        st = tse_direct(p, vars, m, &ws, value);
+    else if (p->kind == MV_GAUSS)
+        st = mv_gauss_tc_dtc(p, vars, m, &ws, &tc, &dtc);
+    else
+        st = discrete_tc_dtc(p, vars, m, &ws, &tc, &dtc);
+    if (!st && measure != CS_MV_TSE)
+        *value = mv_from_tc_dtc(measure, tc, dtc);
+    mv_ws_free(&ws);
+    return st;
+}

@@ -1,0 +1,62 @@
+/* Internals shared by multivariate.c (plans, entropies, one-set measures) and
+ * multiplets.c (enumeration, shared entropy table, threads, top-K). Not a
+ * public header. */
+#ifndef COGSCOPE_MULTIVARIATE_IMPL_H
+#define COGSCOPE_MULTIVARIATE_IMPL_H
+
+#include "cogscope/discrete.h"
+#include "cogscope/multivariate.h"
+
+enum { MV_GAUSS = 0, MV_DISCRETE = 1 };
+
+struct cs_mv_plan {
+    int kind;
+    size_t n;        /* variables */
+    size_t nsamples; /* 0 for an exact covariance */
+    size_t *labels;  /* n names for messages (the caller's column numbers) */
+    double *h1;      /* H(X_i), bias-corrected as every entropy of the plan */
+    double *bias;    /* bias[d], d = 0..n: subtracted from every d-variable entropy
+                        (Gaussian bias correction; all zero otherwise) */
+    int bias_correct; /* Gaussian: bias[] is in use, so queries need d < nsamples */
+    /* Gaussian */
+    double *cov;     /* n x n, row-major */
+    double *ln_var;  /* ln cov_ii */
+    /* discrete */
+    cs_symbols sym;
+    int miller_madow;
+};
+
+/* Per-thread scratch for queries of up to `cap` variables. */
+typedef struct {
+    size_t cap;
+    double *a, *w; /* cap x cap */
+    double *d;     /* cap */
+    size_t *idx;   /* cap */
+} mv_ws;
+
+cs_status mv_ws_init(mv_ws *ws, size_t cap);
+void mv_ws_free(mv_ws *ws);
+
+/* Entropy (nats, bias-corrected as the plan says) of plan variables idx[0..m), m >= 1. */
+cs_status mv_entropy(const cs_mv_plan *p, const size_t *idx, size_t m, mv_ws *ws, double *h);
+
+/* Gaussian: TC and DTC of the set S[0..m) (m >= 2) from one Cholesky factor
+ * of the covariance sub-block and the diagonal of its inverse. */
+cs_status mv_gauss_tc_dtc(const cs_mv_plan *p, const size_t *S, size_t m, mv_ws *ws, double *tc,
+                          double *dtc);
+
+/* The measure from TC and DTC (not TSE). */
+static inline double mv_from_tc_dtc(cs_mv_measure meas, double tc, double dtc)
+{
+    switch (meas) {
+    case CS_MV_TC: return tc;
+    case CS_MV_DTC: return dtc;
+    case CS_MV_OINFO: return tc - dtc;
+    default: return tc + dtc; /* CS_MV_SINFO */
+    }
+}
+
+/* "{3, 7, 9}" from plan labels of S[0..m), into buf (size len). */
+void mv_format_set(const cs_mv_plan *p, const size_t *S, size_t m, char *buf, size_t len);
+
+#endif

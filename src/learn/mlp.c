@@ -1,0 +1,417 @@
+/* The MLP: parameters in one allocation, forward/backward per layer through
+ * cblas_dgemm. Shapes are in include/cogscope/mlp.h. */
+#include "cogscope/mlp.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_cblas.h>
+
+static const char *const act_names[CS_ACT_COUNT] = {"tanh", "relu", "sigmoid", "hardsigmoid",
+                                                    "identity"};
+
+const char *cs_activation_name(cs_activation act)
+{
+    return (unsigned)act < CS_ACT_COUNT ? act_names[act] : "unknown";
+}
+
+cs_status cs_activation_parse(const char *text, cs_activation *out)
+{
+    for (int i = 0; i < CS_ACT_COUNT; i++)
+        if (text && !strcmp(text, act_names[i])) {
+            *out = (cs_activation)i;
+            return CS_OK;
+        }
+    return cs_error_set(CS_EINVAL,
+                        "--activation: '%s' is not one of tanh, relu, sigmoid, hardsigmoid, identity",
+                        text ? text : "(null)");
+}
+
+cs_status cs_mlp_create(const size_t *sizes, size_t n_layers, cs_activation act, cs_mlp **out)
+{
+    *out = NULL;
+    if (n_layers < 2 || n_layers > CS_MLP_MAX_LAYERS)
+        return cs_error_set(CS_EINVAL, "--layers: %zu layers given; need 2 to %d (input ... output)",
+                            n_layers, CS_MLP_MAX_LAYERS);
+    for (size_t i = 0; i < n_layers; i++)
+        if (sizes[i] == 0 || sizes[i] > (1u << 24))
+            return cs_error_set(CS_EINVAL, "--layers: layer %zu has %zu units; need 1 to %u", i,
+                                sizes[i], 1u << 24);
+    if (sizes[n_layers - 1] < 2)
+        return cs_error_set(CS_EINVAL, "--layers: the output layer needs >= 2 units (classes), got %zu",
+                            sizes[n_layers - 1]);
+    if ((unsigned)act >= CS_ACT_COUNT)
+        return cs_error_set(CS_EINVAL, "activation %d is not a known activation", (int)act);
+    cs_mlp *m = calloc(1, sizeof *m);
+    if (!m)
+        return cs_error_set(CS_ENOMEM, "cannot allocate the network");
+    m->n_layers = n_layers;
+    m->act = act;
+    size_t n = 0;
+    for (size_t k = 0; k + 1 < n_layers; k++) {
+        m->sizes[k] = sizes[k];
+        m->w_offset[k] = n;
+        n += sizes[k + 1] * sizes[k];
+        m->b_offset[k] = n;
+        n += sizes[k + 1];
+    }
+    m->sizes[n_layers - 1] = sizes[n_layers - 1];
+    m->n_params = n;
+    m->params = calloc(n, sizeof(double));
+    if (!m->params) {
+        free(m);
+        return cs_error_set(CS_ENOMEM, "cannot allocate %zu parameters", n);
+    }
+    for (size_t k = 0; k + 1 < n_layers; k++) {
+        m->W[k] = m->params + m->w_offset[k];
+        m->b[k] = m->params + m->b_offset[k];
+    }
+    *out = m;
+    return CS_OK;
+}
+
+void cs_mlp_destroy(cs_mlp *m)
+{
+    if (!m)
+        return;
+    free(m->params);
+    free(m);
+}
+
+cs_status cs_mlp_copy_params(cs_mlp *dst, const cs_mlp *src)
+{
+    if (dst->n_layers != src->n_layers ||
+        memcmp(dst->sizes, src->sizes, src->n_layers * sizeof(size_t)) != 0)
+        return cs_error_set(CS_ESHAPE, "cannot copy parameters between networks of different shapes");
+    memcpy(dst->params, src->params, src->n_params * sizeof(double));
+    return CS_OK;
+}
+
+void cs_mlp_tensors_of(const cs_mlp *m, double *flat, cs_mlp_tensors *t)
+{
+    memset(t, 0, sizeof *t);
+    for (size_t k = 0; k + 1 < m->n_layers; k++) {
+        t->W[k] = flat + m->w_offset[k];
+        t->b[k] = flat + m->b_offset[k];
+    }
+}
+
+void cs_mlp_init(cs_mlp *m, cs_rng *rng)
+{
+    size_t depth = cs_mlp_depth(m);
+    for (size_t k = 0; k < depth; k++) {
+        size_t in = m->sizes[k], out = m->sizes[k + 1], nw = in * out;
+        int last = k + 1 == depth;
+        double *W = m->W[k];
+        if (!last && m->act == CS_ACT_RELU) {
+            double sd = sqrt(2.0 / (double)in); /* He et al. 2015 */
+            for (size_t i = 0; i < nw; i++)
+                W[i] = cs_rng_gaussian(rng, sd);
+        } else {
+            /* Glorot & Bengio 2010; x4 for the logistic sigmoid, whose slope at 0 is 1/4. */
+            double lim = sqrt(6.0 / (double)(in + out));
+            if (!last && m->act == CS_ACT_SIGMOID) /* the hard sigmoid has slope 1 */
+                lim *= 4.0;
+            for (size_t i = 0; i < nw; i++)
+                W[i] = (2.0 * cs_rng_uniform(rng) - 1.0) * lim;
+        }
+        memset(m->b[k], 0, out * sizeof(double));
+    }
+}
+
+/* ---- cache ---- */
+
+cs_status cs_mlp_cache_create(const cs_mlp *m, size_t capacity, cs_mlp_cache **out)
+{
+    *out = NULL;
+    if (capacity == 0)
+        return cs_error_set(CS_EINVAL, "a batch cache needs capacity >= 1");
+    size_t depth = cs_mlp_depth(m), units = 0, widest = 0;
+    for (size_t k = 0; k < m->n_layers; k++) {
+        if (k > 0)
+            units += m->sizes[k];
+        if (m->sizes[k] > widest)
+            widest = m->sizes[k];
+    }
+    cs_mlp_cache *c = calloc(1, sizeof *c);
+    if (!c)
+        return cs_error_set(CS_ENOMEM, "cannot allocate a batch cache");
+    size_t total = capacity * (3 * units + widest);
+    c->memory = malloc(total * sizeof(double));
+    if (!c->memory) {
+        free(c);
+        return cs_error_set(CS_ENOMEM, "cannot allocate a batch cache of %zu rows", capacity);
+    }
+    c->capacity = capacity;
+    double *p = c->memory;
+    for (size_t k = 0; k < depth; k++) {
+        size_t n = capacity * m->sizes[k + 1];
+        c->z[k] = p;
+        p += n;
+        c->a[k] = p;
+        p += n;
+        c->delta[k] = p;
+        p += n;
+    }
+    c->scratch = p;
+    *out = c;
+    return CS_OK;
+}
+
+void cs_mlp_cache_destroy(cs_mlp_cache *c)
+{
+    if (!c)
+        return;
+    free(c->memory);
+    free(c);
+}
+
+/* ---- layer primitives ---- */
+
+void cs_layer_linear_forward(double *z, const double *x, const double *W, const double *b, size_t B,
+                             size_t I, size_t O)
+{
+    /* Broadcast the bias into z, then z += x W^T in one GEMM (beta = 1). */
+    for (size_t r = 0; r < B; r++)
+        memcpy(z + r * O, b, O * sizeof(double));
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)O, (int)I, 1.0, x, (int)I, W,
+                (int)I, 1.0, z, (int)O);
+}
+
+void cs_layer_linear_backward_params(double *dW, double *db, const double *delta, const double *x,
+                                     size_t B, size_t I, size_t O, double scale)
+{
+    if (dW)
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)O, (int)I, (int)B, scale, delta,
+                    (int)O, x, (int)I, 0.0, dW, (int)I);
+    if (db) {
+        memset(db, 0, O * sizeof(double));
+        for (size_t r = 0; r < B; r++) {
+            const double *d = delta + r * O;
+            for (size_t j = 0; j < O; j++)
+                db[j] += d[j];
+        }
+        for (size_t j = 0; j < O; j++)
+            db[j] *= scale;
+    }
+}
+
+void cs_layer_linear_backward_input(double *dx, const double *delta, const double *F, size_t B,
+                                    size_t I, size_t O)
+{
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)I, (int)O, 1.0, delta,
+                (int)O, F, (int)I, 0.0, dx, (int)I);
+}
+
+void cs_act_forward(cs_activation act, double *a, const double *z, size_t n)
+{
+    switch (act) {
+    case CS_ACT_TANH:
+        for (size_t i = 0; i < n; i++)
+            a[i] = tanh(z[i]);
+        break;
+    case CS_ACT_RELU:
+        for (size_t i = 0; i < n; i++)
+            a[i] = z[i] > 0.0 ? z[i] : 0.0;
+        break;
+    case CS_ACT_SIGMOID:
+        for (size_t i = 0; i < n; i++)
+            a[i] = 1.0 / (1.0 + exp(-z[i]));
+        break;
+    case CS_ACT_HARDSIGMOID:
+        for (size_t i = 0; i < n; i++)
+            a[i] = z[i] < 0.0 ? 0.0 : (z[i] > 1.0 ? 1.0 : z[i]);
+        break;
+    default:
+        if (a != z)
+            memmove(a, z, n * sizeof(double));
+        break;
+    }
+}
+
+void cs_act_derivative(cs_activation act, double *d, const double *z, const double *a, size_t n)
+{
+    switch (act) {
+    case CS_ACT_TANH:
+        for (size_t i = 0; i < n; i++)
+            d[i] = 1.0 - a[i] * a[i];
+        break;
+    case CS_ACT_RELU:
+        for (size_t i = 0; i < n; i++)
+            d[i] = z[i] > 0.0 ? 1.0 : 0.0;
+        break;
+    case CS_ACT_SIGMOID:
+        for (size_t i = 0; i < n; i++)
+            d[i] = a[i] * (1.0 - a[i]);
+        break;
+    case CS_ACT_HARDSIGMOID:
+        for (size_t i = 0; i < n; i++)
+            d[i] = (z[i] > 0.0 && z[i] < 1.0) ? 1.0 : 0.0;
+        break;
+    default:
+        for (size_t i = 0; i < n; i++)
+            d[i] = 1.0;
+        break;
+    }
+}
+
+void cs_act_backward(cs_activation act, double *dz, const double *da, const double *z,
+                     const double *a, size_t n)
+{
+    switch (act) {
+    case CS_ACT_TANH:
+        for (size_t i = 0; i < n; i++)
+            dz[i] = da[i] * (1.0 - a[i] * a[i]);
+        break;
+    case CS_ACT_RELU:
+        for (size_t i = 0; i < n; i++)
+            dz[i] = z[i] > 0.0 ? da[i] : 0.0;
+        break;
+    case CS_ACT_SIGMOID:
+        for (size_t i = 0; i < n; i++)
+            dz[i] = da[i] * a[i] * (1.0 - a[i]);
+        break;
+    case CS_ACT_HARDSIGMOID:
+        for (size_t i = 0; i < n; i++)
+            dz[i] = (z[i] > 0.0 && z[i] < 1.0) ? da[i] : 0.0;
+        break;
+    default:
+        if (dz != da)
+            memmove(dz, da, n * sizeof(double));
+        break;
+    }
+}
+
+void cs_softmax_forward(double *p, const double *z, size_t B, size_t C)
+{
+    for (size_t r = 0; r < B; r++) {
+        const double *zr = z + r * C;
+        double *pr = p + r * C, mx = zr[0], sum = 0.0;
+        for (size_t j = 1; j < C; j++)
+            if (zr[j] > mx)
+                mx = zr[j];
+        for (size_t j = 0; j < C; j++) {
+            pr[j] = exp(zr[j] - mx);
+            sum += pr[j];
+        }
+        double inv = 1.0 / sum;
+        for (size_t j = 0; j < C; j++)
+            pr[j] *= inv;
+    }
+}
+
+void cs_softmax_ce_backward(double *delta, const double *p, const int32_t *labels, size_t B,
+                            size_t C)
+{
+    if (delta != p)
+        memcpy(delta, p, B * C * sizeof(double));
+    for (size_t r = 0; r < B; r++)
+        delta[r * C + (size_t)labels[r]] -= 1.0;
+}
+
+/* ---- whole network ---- */
+
+cs_status cs_mlp_forward(const cs_mlp *m, const double *x, size_t rows, cs_mlp_cache *c)
+{
+    if (rows > c->capacity)
+        return cs_error_set(CS_ELIMIT, "batch of %zu rows exceeds the cache capacity %zu", rows,
+                            c->capacity);
+    size_t depth = cs_mlp_depth(m);
+    c->rows = rows;
+    c->input = x;
+    const double *in = x;
+    for (size_t k = 0; k < depth; k++) {
+        size_t I = m->sizes[k], O = m->sizes[k + 1];
+        cs_layer_linear_forward(c->z[k], in, m->W[k], m->b[k], rows, I, O);
+        if (k + 1 < depth)
+            cs_act_forward(m->act, c->a[k], c->z[k], rows * O);
+        else
+            cs_softmax_forward(c->a[k], c->z[k], rows, O);
+        in = c->a[k];
+    }
+    return CS_OK;
+}
+
+void cs_mlp_loss(const cs_mlp *m, const cs_mlp_cache *c, const int32_t *labels, double *loss,
+                 size_t *correct)
+{
+    size_t C = m->sizes[m->n_layers - 1], last = cs_mlp_depth(m) - 1, ok = 0;
+    double sum = 0.0;
+    for (size_t r = 0; r < c->rows; r++) {
+        const double *z = c->z[last] + r * C;
+        double mx = z[0], s = 0.0;
+        size_t arg = 0;
+        for (size_t j = 1; j < C; j++)
+            if (z[j] > mx) {
+                mx = z[j];
+                arg = j;
+            }
+        for (size_t j = 0; j < C; j++)
+            s += exp(z[j] - mx);
+        /* log-sum-exp form: exact even where the softmax probability underflows */
+        sum += mx + log(s) - z[labels[r]];
+        ok += arg == (size_t)labels[r];
+    }
+    if (loss)
+        *loss = c->rows ? sum / (double)c->rows : NAN;
+    if (correct)
+        *correct = ok;
+}
+
+void cs_mlp_backward(const cs_mlp *m, cs_mlp_cache *c, const int32_t *labels, double *grad)
+{
+    size_t depth = cs_mlp_depth(m), B = c->rows;
+    double scale = B ? 1.0 / (double)B : 0.0;
+    cs_mlp_tensors g;
+    if (grad)
+        cs_mlp_tensors_of(m, grad, &g);
+    cs_softmax_ce_backward(c->delta[depth - 1], c->a[depth - 1], labels, B, m->sizes[depth]);
+    for (size_t k = depth; k-- > 0;) {
+        size_t I = m->sizes[k], O = m->sizes[k + 1];
+        const double *in = k ? c->a[k - 1] : c->input;
+        if (grad)
+            cs_layer_linear_backward_params(g.W[k], g.b[k], c->delta[k], in, B, I, O, scale);
+        if (k > 0) {
+            cs_layer_linear_backward_input(c->delta[k - 1], c->delta[k], m->W[k], B, I, O);
+            cs_act_backward(m->act, c->delta[k - 1], c->delta[k - 1], c->z[k - 1], c->a[k - 1],
+                            B * I);
+        }
+    }
+}
+
+cs_status cs_mlp_gradient(const cs_mlp *m, cs_mlp_cache *c, const double *x, const int32_t *labels,
+                          size_t rows, double *grad, double *loss)
+{
+    cs_status st = cs_mlp_forward(m, x, rows, c);
+    if (st)
+        return st;
+    if (loss)
+        cs_mlp_loss(m, c, labels, loss, NULL);
+    cs_mlp_backward(m, c, labels, grad);
+    return CS_OK;
+}
+
+cs_status cs_mlp_predict(const cs_mlp *m, cs_mlp_cache *c, const double *x, size_t rows,
+                         double *logits, int32_t *predicted)
+{
+    size_t C = m->sizes[m->n_layers - 1], D = m->sizes[0], last = cs_mlp_depth(m) - 1;
+    for (size_t r0 = 0; r0 < rows; r0 += c->capacity) {
+        size_t n = rows - r0 < c->capacity ? rows - r0 : c->capacity;
+        cs_status st = cs_mlp_forward(m, x + r0 * D, n, c);
+        if (st)
+            return st;
+        if (logits)
+            memcpy(logits + r0 * C, c->z[last], n * C * sizeof(double));
+        if (predicted)
+            for (size_t r = 0; r < n; r++) {
+                const double *z = c->z[last] + r * C;
+                size_t arg = 0;
+                for (size_t j = 1; j < C; j++)
+                    if (z[j] > z[arg])
+                        arg = j;
+                predicted[r0 + r] = (int32_t)arg;
+            }
+    }
+    return CS_OK;
+}

@@ -1,0 +1,103 @@
+/* SGD with momentum and Adam over a flat parameter vector. */
+#include "cogscope/optim.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cs_optim {
+    cs_optim_config c;
+    size_t n;
+    uint64_t t;  /* steps taken (Adam's bias correction) */
+    double *m;   /* SGD: velocity; Adam: first moment */
+    double *v;   /* Adam: second moment */
+};
+
+cs_status cs_optim_parse(const char *text, cs_optim_kind *out)
+{
+    if (text && !strcmp(text, "sgd"))
+        *out = CS_OPTIM_SGD;
+    else if (text && !strcmp(text, "adam"))
+        *out = CS_OPTIM_ADAM;
+    else
+        return cs_error_set(CS_EINVAL, "--optimizer: '%s' is not 'sgd' or 'adam'", text ? text : "");
+    return CS_OK;
+}
+
+const char *cs_optim_name(cs_optim_kind kind) { return kind == CS_OPTIM_ADAM ? "adam" : "sgd"; }
+
+void cs_optim_config_init(cs_optim_config *c)
+{
+    c->kind = CS_OPTIM_SGD;
+    c->momentum = 0.0;
+    c->beta1 = 0.9;
+    c->beta2 = 0.999;
+    c->eps = 1e-8;
+    c->weight_decay = 0.0;
+}
+
+cs_status cs_optim_create(const cs_optim_config *c, size_t n, cs_optim **out)
+{
+    *out = NULL;
+    if (!(c->momentum >= 0.0 && c->momentum < 1.0))
+        return cs_error_set(CS_EINVAL, "--momentum %g must be in [0, 1)", c->momentum);
+    if (c->kind == CS_OPTIM_ADAM && !(c->beta1 >= 0.0 && c->beta1 < 1.0 && c->beta2 >= 0.0 &&
+                                      c->beta2 < 1.0 && c->eps > 0.0))
+        return cs_error_set(CS_EINVAL, "Adam needs beta1, beta2 in [0, 1) and eps > 0");
+    if (!(c->weight_decay >= 0.0) || !isfinite(c->weight_decay))
+        return cs_error_set(CS_EINVAL, "--weight-decay %g must be >= 0", c->weight_decay);
+    cs_optim *o = calloc(1, sizeof *o);
+    if (!o)
+        return cs_error_set(CS_ENOMEM, "cannot allocate the optimizer");
+    o->c = *c;
+    o->n = n;
+    o->m = calloc(n ? n : 1, sizeof(double));
+    if (c->kind == CS_OPTIM_ADAM)
+        o->v = calloc(n ? n : 1, sizeof(double));
+    if (!o->m || (c->kind == CS_OPTIM_ADAM && !o->v)) {
+        cs_optim_destroy(o);
+        return cs_error_set(CS_ENOMEM, "cannot allocate optimizer state for %zu parameters", n);
+    }
+    *out = o;
+    return CS_OK;
+}
+
+void cs_optim_destroy(cs_optim *o)
+{
+    if (!o)
+        return;
+    free(o->m);
+    free(o->v);
+    free(o);
+}
+
+void cs_optim_step(cs_optim *o, double *params, const double *direction, double lr, double *applied)
+{
+    size_t n = o->n;
+    o->t++;
+    if (o->c.kind == CS_OPTIM_SGD) {
+        double mu = o->c.momentum, wd = o->c.weight_decay;
+        double *v = o->m;
+        for (size_t i = 0; i < n; i++) {
+            v[i] = mu * v[i] + direction[i] + wd * params[i];
+            double d = -lr * v[i];
+            params[i] += d;
+            if (applied)
+                applied[i] = d;
+        }
+        return;
+    }
+    double b1 = o->c.beta1, b2 = o->c.beta2, eps = o->c.eps;
+    double c1 = 1.0 - pow(b1, (double)o->t), c2 = 1.0 - pow(b2, (double)o->t);
+    double step = lr / c1, inv_c2 = 1.0 / c2, decay = lr * o->c.weight_decay;
+    double *m = o->m, *v = o->v;
+    for (size_t i = 0; i < n; i++) {
+        double g = direction[i];
+        m[i] = b1 * m[i] + (1.0 - b1) * g;
+        v[i] = b2 * v[i] + (1.0 - b2) * g * g;
+        double d = -step * m[i] / (sqrt(v[i] * inv_c2) + eps) - decay * params[i];
+        params[i] += d;
+        if (applied)
+            applied[i] = d;
+    }
+}

@@ -1,0 +1,70 @@
+/* Backpropagation: the update direction is the exact gradient of the mean
+ * cross-entropy; the teaching signal is delta_k = d CE_i / d z_k. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cogscope/rule.h"
+
+typedef struct {
+    cs_mlp_cache *cache;
+} bp_state;
+
+static cs_status bp_create(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, uint64_t seed,
+                           size_t max_rows, void **state)
+{
+    bp_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return cs_error_set(CS_ENOMEM, "cannot allocate rule bp");
+    cs_status st = cs_mlp_cache_create(m, max_rows, &s->cache);
+    if (st) {
+        free(s);
+        return st;
+    }
+    *state = s;
+    return CS_OK;
+}
+
+static void bp_destroy(void *state)
+{
+    bp_state *s = state;
+    if (!s)
+        return;
+    cs_mlp_cache_destroy(s->cache);
+    free(s);
+}
+
+static cs_status bp_step(void *state, const cs_mlp *m, cs_rule_batch *b)
+{
+    bp_state *s = state;
+    cs_status st = cs_mlp_gradient(m, s->cache, b->x, b->labels, b->rows, b->direction, NULL);
+    if (st)
+        return st;
+    size_t last = cs_mlp_depth(m) - 1;
+    memcpy(b->logits, s->cache->z[last], b->rows * m->sizes[last + 1] * sizeof(double));
+    return CS_OK;
+}
+
+static cs_status bp_teaching_signal(void *state, const cs_mlp *m, const double *x,
+                                    const int32_t *labels, size_t rows, double *const *errors)
+{
+    bp_state *s = state;
+    cs_status st = cs_mlp_forward(m, x, rows, s->cache);
+    if (st)
+        return st;
+    cs_mlp_backward(m, s->cache, labels, NULL);
+    for (size_t k = 0; k < cs_mlp_depth(m); k++)
+        memcpy(errors[k], s->cache->delta[k], rows * m->sizes[k + 1] * sizeof(double));
+    return CS_OK;
+}
+
+const cs_rule_vtable cs_rule_bp = {
+    .name = "bp",
+    .summary = "backpropagation: the exact gradient of the mean cross-entropy",
+    .options = NULL,
+    .defaults = {.epochs = 30, .batch = 32, .lr = 0.05, .momentum = 0.9, .optimizer = "sgd",
+                 .activation = "tanh"},
+    .create = bp_create,
+    .destroy = bp_destroy,
+    .step = bp_step,
+    .teaching_signal = bp_teaching_signal,
+};

@@ -1,0 +1,132 @@
+/* Direct feedback alignment (Nøkland 2016, NeurIPS).
+ *
+ * The output error e = softmax(z_last) - onehot(y) is sent straight to every
+ * hidden layer through a fixed random matrix D_k (classes x sizes[k+1]):
+ *     delta_last = e
+ *     delta_k    = (e D_k) .* f'(z_k)          for hidden layers k < depth-1
+ *     dW_k = mean_rows delta_k^T a_{k-1},  db_k = mean_rows delta_k
+ * No layer waits for the one above it, and no weight is transported. D_k is
+ * drawn once from the rule's seeded stream, uniform in +-sqrt(6 / (classes +
+ * sizes[k+1])) (a Glorot range), so the hidden errors start at the scale of
+ * BP's. The output layer's update equals BP's exactly. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cogscope/rule.h"
+
+typedef struct {
+    cs_mlp_cache *cache;
+    double *feedback;                 /* one allocation: D_0 .. D_{depth-2} */
+    double *D[CS_MLP_MAX_LAYERS - 1]; /* D[k]: classes x sizes[k+1], hidden k only */
+} dfa_state;
+
+static void dfa_destroy(void *state)
+{
+    dfa_state *s = state;
+    if (!s)
+        return;
+    cs_mlp_cache_destroy(s->cache);
+    free(s->feedback);
+    free(s);
+}
+
+static cs_status dfa_create(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts,
+                            uint64_t seed, size_t max_rows, void **state)
+{
+    *state = NULL;
+    dfa_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return cs_error_set(CS_ENOMEM, "cannot allocate rule dfa");
+    size_t depth = cs_mlp_depth(m), C = m->sizes[depth], total = 0;
+    for (size_t k = 0; k + 1 < depth; k++)
+        total += C * m->sizes[k + 1];
+    cs_status st = cs_mlp_cache_create(m, max_rows, &s->cache);
+    if (!st && total) {
+        s->feedback = malloc(total * sizeof(double));
+        if (!s->feedback)
+            st = cs_error_set(CS_ENOMEM, "rule dfa: cannot allocate %zu feedback weights", total);
+    }
+    cs_rng *rng = NULL;
+    if (!st)
+        st = cs_rng_create_stream(seed, 0xDFA, &rng); /* independent of the init stream */
+    if (st) {
+        dfa_destroy(s);
+        return st;
+    }
+    double *p = s->feedback;
+    for (size_t k = 0; k + 1 < depth; k++) {
+        size_t n = m->sizes[k + 1];
+        double lim = sqrt(6.0 / (double)(C + n));
+        s->D[k] = p;
+        for (size_t i = 0; i < C * n; i++)
+            p[i] = (2.0 * cs_rng_uniform(rng) - 1.0) * lim;
+        p += C * n;
+    }
+    cs_rng_destroy(rng);
+    *state = s;
+    return CS_OK;
+}
+
+/* Forward + DFA errors on `rows` samples; fills cache deltas and, if grad is
+ * not NULL, the update direction (batch mean). */
+static cs_status dfa_pass(dfa_state *s, const cs_mlp *m, const double *x, const int32_t *labels,
+                          size_t rows, double *grad)
+{
+    cs_status st = cs_mlp_forward(m, x, rows, s->cache);
+    if (st)
+        return st;
+    cs_mlp_cache *c = s->cache;
+    size_t depth = cs_mlp_depth(m), C = m->sizes[depth];
+    const double *e = c->delta[depth - 1];
+    cs_softmax_ce_backward(c->delta[depth - 1], c->a[depth - 1], labels, rows, C);
+    for (size_t k = 0; k + 1 < depth; k++) {
+        size_t n = m->sizes[k + 1];
+        cs_layer_linear_backward_input(c->delta[k], e, s->D[k], rows, n, C);
+        cs_act_backward(m->act, c->delta[k], c->delta[k], c->z[k], c->a[k], rows * n);
+    }
+    if (grad) {
+        cs_mlp_tensors g;
+        cs_mlp_tensors_of(m, grad, &g);
+        for (size_t k = 0; k < depth; k++)
+            cs_layer_linear_backward_params(g.W[k], g.b[k], c->delta[k], k ? c->a[k - 1] : x, rows,
+                                            m->sizes[k], m->sizes[k + 1], 1.0 / (double)rows);
+    }
+    return CS_OK;
+}
+
+static cs_status dfa_step(void *state, const cs_mlp *m, cs_rule_batch *b)
+{
+    dfa_state *s = state;
+    cs_status st = dfa_pass(s, m, b->x, b->labels, b->rows, b->direction);
+    if (st)
+        return st;
+    size_t last = cs_mlp_depth(m) - 1;
+    memcpy(b->logits, s->cache->z[last], b->rows * m->sizes[last + 1] * sizeof(double));
+    return CS_OK;
+}
+
+static cs_status dfa_teaching_signal(void *state, const cs_mlp *m, const double *x,
+                                     const int32_t *labels, size_t rows, double *const *errors)
+{
+    dfa_state *s = state;
+    cs_status st = dfa_pass(s, m, x, labels, rows, NULL);
+    if (st)
+        return st;
+    for (size_t k = 0; k < cs_mlp_depth(m); k++)
+        memcpy(errors[k], s->cache->delta[k], rows * m->sizes[k + 1] * sizeof(double));
+    return CS_OK;
+}
+
+const cs_rule_vtable cs_rule_dfa = {
+    .name = "dfa",
+    .summary = "direct feedback alignment: the output error reaches each hidden layer through a "
+               "fixed random matrix",
+    .options = NULL,
+    .defaults = {.epochs = 30, .batch = 32, .lr = 0.05, .momentum = 0.9, .optimizer = "sgd",
+                 .activation = "tanh"},
+    .create = dfa_create,
+    .destroy = dfa_destroy,
+    .step = dfa_step,
+    .teaching_signal = dfa_teaching_signal,
+};

@@ -1,0 +1,136 @@
+/* Feedback alignment (Lillicrap et al. 2016, Nat. Commun. 7:13276).
+ *
+ * The forward pass is the MLP's. The backward pass is backprop's except that
+ * the error travels down through fixed random matrices B_k in place of the
+ * transposed forward weights:
+ *     delta_last = softmax(z_last) - onehot(y)                (as BP)
+ *     delta_{k-1} = (delta_k B_k) .* f'(z_{k-1})               (BP: delta_k W_k)
+ *     dW_k = mean_rows delta_k^T a_{k-1},  db_k = mean_rows delta_k
+ * B_k has W_k's shape (sizes[k+1] x sizes[k]) and is drawn once, from the
+ * rule's own seeded stream, uniform in +-sqrt(6 / (fan_in + fan_out)) (the
+ * Glorot range of the forward weights), so error magnitudes start out like
+ * BP's. Learning works because W_k comes to align with B_k^T, which the angle
+ * between this update and the BP gradient (bp_angle_deg) shows falling from
+ * about 90 degrees. The output layer's update equals BP's exactly. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cogscope/rule.h"
+
+typedef struct {
+    cs_mlp_cache *cache;
+    double *feedback;                 /* one allocation: B_1 .. B_{depth-1} */
+    double *B[CS_MLP_MAX_LAYERS - 1]; /* B[k], k >= 1: sizes[k+1] x sizes[k]; B[0] unused */
+} fa_state;
+
+static void fa_destroy(void *state)
+{
+    fa_state *s = state;
+    if (!s)
+        return;
+    cs_mlp_cache_destroy(s->cache);
+    free(s->feedback);
+    free(s);
+}
+
+static cs_status fa_create(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, uint64_t seed,
+                           size_t max_rows, void **state)
+{
+    *state = NULL;
+    fa_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return cs_error_set(CS_ENOMEM, "cannot allocate rule fa");
+    size_t depth = cs_mlp_depth(m), total = 0;
+    for (size_t k = 1; k < depth; k++)
+        total += m->sizes[k + 1] * m->sizes[k];
+    cs_status st = cs_mlp_cache_create(m, max_rows, &s->cache);
+    if (!st && total) {
+        s->feedback = malloc(total * sizeof(double));
+        if (!s->feedback)
+            st = cs_error_set(CS_ENOMEM, "rule fa: cannot allocate %zu feedback weights", total);
+    }
+    cs_rng *rng = NULL;
+    if (!st)
+        /* Stream 0xFA: independent of the stream that initialises the network. */
+        st = cs_rng_create_stream(seed, 0xFA, &rng);
+    if (st) {
+        fa_destroy(s);
+        return st;
+    }
+    double *p = s->feedback;
+    for (size_t k = 1; k < depth; k++) {
+        size_t in = m->sizes[k], out = m->sizes[k + 1];
+        double lim = sqrt(6.0 / (double)(in + out));
+        s->B[k] = p;
+        for (size_t i = 0; i < in * out; i++)
+            p[i] = (2.0 * cs_rng_uniform(rng) - 1.0) * lim;
+        p += in * out;
+    }
+    cs_rng_destroy(rng);
+    *state = s;
+    return CS_OK;
+}
+
+/* Forward + FA backward on `rows` samples; fills cache deltas and, if grad is
+ * not NULL, the update direction (batch mean). */
+static cs_status fa_pass(fa_state *s, const cs_mlp *m, const double *x, const int32_t *labels,
+                         size_t rows, double *grad)
+{
+    cs_status st = cs_mlp_forward(m, x, rows, s->cache);
+    if (st)
+        return st;
+    cs_mlp_cache *c = s->cache;
+    size_t depth = cs_mlp_depth(m);
+    cs_mlp_tensors g;
+    if (grad)
+        cs_mlp_tensors_of(m, grad, &g);
+    cs_softmax_ce_backward(c->delta[depth - 1], c->a[depth - 1], labels, rows, m->sizes[depth]);
+    for (size_t k = depth; k-- > 0;) {
+        size_t I = m->sizes[k], O = m->sizes[k + 1];
+        if (grad)
+            cs_layer_linear_backward_params(g.W[k], g.b[k], c->delta[k], k ? c->a[k - 1] : x, rows,
+                                            I, O, 1.0 / (double)rows);
+        if (k > 0) {
+            cs_layer_linear_backward_input(c->delta[k - 1], c->delta[k], s->B[k], rows, I, O);
+            cs_act_backward(m->act, c->delta[k - 1], c->delta[k - 1], c->z[k - 1], c->a[k - 1],
+                            rows * I);
+        }
+    }
+    return CS_OK;
+}
+
+static cs_status fa_step(void *state, const cs_mlp *m, cs_rule_batch *b)
+{
+    fa_state *s = state;
+    cs_status st = fa_pass(s, m, b->x, b->labels, b->rows, b->direction);
+    if (st)
+        return st;
+    size_t last = cs_mlp_depth(m) - 1;
+    memcpy(b->logits, s->cache->z[last], b->rows * m->sizes[last + 1] * sizeof(double));
+    return CS_OK;
+}
+
+static cs_status fa_teaching_signal(void *state, const cs_mlp *m, const double *x,
+                                    const int32_t *labels, size_t rows, double *const *errors)
+{
+    fa_state *s = state;
+    cs_status st = fa_pass(s, m, x, labels, rows, NULL);
+    if (st)
+        return st;
+    for (size_t k = 0; k < cs_mlp_depth(m); k++)
+        memcpy(errors[k], s->cache->delta[k], rows * m->sizes[k + 1] * sizeof(double));
+    return CS_OK;
+}
+
+const cs_rule_vtable cs_rule_fa = {
+    .name = "fa",
+    .summary = "feedback alignment: fixed random feedback matrices replace W^T in the backward pass",
+    .options = NULL,
+    .defaults = {.epochs = 30, .batch = 32, .lr = 0.05, .momentum = 0.9, .optimizer = "sgd",
+                 .activation = "tanh"},
+    .create = fa_create,
+    .destroy = fa_destroy,
+    .step = fa_step,
+    .teaching_signal = fa_teaching_signal,
+};

@@ -1,0 +1,626 @@
+/* Welch PSD, CSD, coherence, periodogram and spectrogram on FFTW, with
+ * scipy.signal's semantics (scipy/signal/_spectral_py.py: _spectral_helper,
+ * _fft_helper, _triage_segments, _median_bias).
+ *
+ * One engine serves every estimator: for each channel (pair) and each segment
+ * it gathers the segment, detrends it, multiplies by the window, zero-pads to
+ * nfft and runs one real-to-complex FFT, then accumulates (mean), stores
+ * (median, spectrogram) or combines (coherence) the products. The FFTW plan
+ * and the window are made once per cs_welch_plan; all execution buffers are
+ * per thread, so a plan can be executed from several threads at once. */
+#include "cogscope/spectral.h"
+
+#include <fftw3.h>
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fft_lock.h"
+
+struct cs_welch_plan {
+    double fs;
+    cs_detrend detrend;
+    cs_scaling scaling;
+    cs_average average;
+    int onesided;
+    int threads;
+    int capped;
+    size_t n;        /* series length planned for */
+    size_t n_used;   /* samples used (< n only for a truncating periodogram) */
+    size_t nperseg, noverlap, step, nseg, nfft;
+    size_t nhalf;    /* nfft / 2 + 1: bins of the real-to-complex transform */
+    size_t nfreq;    /* output bins: nhalf (one-sided) or nfft (two-sided) */
+    double scale;    /* 1/(fs sum w^2) for density, 1/(sum w)^2 for spectrum */
+    double *win;     /* nperseg */
+    double *tc;      /* nperseg: t - mean(t), for linear detrending */
+    double stt;      /* sum tc^2 */
+    fftw_plan fwd;
+};
+
+void cs_welch_params_default(cs_welch_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->fs = 1.0;
+    p->window = CS_WINDOW_HANN;
+    p->nperseg = 0;
+    p->noverlap = -1;
+    p->nfft = 0;
+    p->detrend = CS_DETREND_CONSTANT;
+    p->scaling = CS_SCALING_DENSITY;
+    p->average = CS_AVERAGE_MEAN;
+    p->onesided = 1;
+    p->threads = 0;
+}
+
+void cs_spectrogram_params_default(cs_welch_params *p)
+{
+    cs_welch_params_default(p);
+    p->window = CS_WINDOW_TUKEY;
+    p->window_param = 0.25;
+}
+
+void cs_periodogram_params_default(cs_welch_params *p)
+{
+    cs_welch_params_default(p);
+    p->window = CS_WINDOW_BOXCAR;
+}
+
+double cs_spectral_median_bias(size_t n)
+{
+    double bias = 1.0;
+    for (size_t i = 1; i <= (n > 0 ? (n - 1) / 2 : 0); i++) {
+        double ii2 = 2.0 * (double)i;
+        bias += 1.0 / (ii2 + 1.0) - 1.0 / ii2;
+    }
+    return bias;
+}
+
+enum plan_kind { PLAN_WELCH, PLAN_SPECTROGRAM, PLAN_PERIODOGRAM };
+
+void cs_welch_plan_destroy(cs_welch_plan *plan)
+{
+    if (!plan)
+        return;
+    if (plan->fwd) {
+        cs_spectral_fftw_lock();
+        fftw_destroy_plan(plan->fwd);
+        cs_spectral_fftw_unlock();
+    }
+    free(plan->win);
+    free(plan->tc);
+    free(plan);
+}
+
+static cs_status plan_create(const cs_welch_params *p, size_t n, enum plan_kind kind,
+                             cs_welch_plan **out)
+{
+    *out = NULL;
+    cs_init();
+    if (!p)
+        return cs_error_set(CS_EINVAL, "spectral parameters are NULL");
+    if (!(isfinite(p->fs) && p->fs > 0.0))
+        return cs_error_set(CS_EINVAL, "fs = %g: the sampling frequency must be > 0", p->fs);
+    if (n == 0)
+        return cs_error_set(CS_EINVAL, "the series is empty (0 samples)");
+    if ((unsigned)p->window > CS_WINDOW_USER)
+        return cs_error_set(CS_EINVAL, "window: unknown kind %d", (int)p->window);
+    if ((unsigned)p->detrend > CS_DETREND_LINEAR)
+        return cs_error_set(CS_EINVAL, "detrend: unknown kind %d", (int)p->detrend);
+    if ((unsigned)p->scaling > CS_SCALING_SPECTRUM)
+        return cs_error_set(CS_EINVAL, "scaling: unknown kind %d", (int)p->scaling);
+    if ((unsigned)p->average > CS_AVERAGE_MEDIAN)
+        return cs_error_set(CS_EINVAL, "average: unknown kind %d", (int)p->average);
+    if (p->window == CS_WINDOW_TUKEY && !(p->window_param >= 0.0 && p->window_param <= 1.0))
+        return cs_error_set(CS_EINVAL, "window: Tukey alpha = %g is outside [0, 1]", p->window_param);
+
+    size_t n_used = n, nperseg = p->nperseg, nfft = p->nfft;
+    long noverlap = p->noverlap;
+    int capped = 0;
+    int user = p->window == CS_WINDOW_USER;
+    if (user) {
+        if (!p->window_values || p->window_len == 0)
+            return cs_error_set(CS_EINVAL, "window: a user window needs at least one value");
+        for (size_t i = 0; i < p->window_len; i++)
+            if (!isfinite(p->window_values[i]))
+                return cs_error_set(CS_EINVAL, "window: value %zu is not finite", i);
+    }
+
+    if (kind == PLAN_PERIODOGRAM) {
+        if (p->nperseg != 0)
+            return cs_error_set(CS_EINVAL, "nperseg: the periodogram uses one segment of the whole "
+                                           "series (set nfft to shorten or pad it)");
+        if (p->noverlap >= 0)
+            return cs_error_set(CS_EINVAL, "noverlap: the periodogram has a single segment");
+        /* scipy.signal.periodogram: nfft < n truncates the series to nfft. */
+        if (nfft == 0 || nfft >= n) {
+            nperseg = n;
+        } else {
+            n_used = nfft;
+            nperseg = nfft;
+        }
+        noverlap = 0;
+        if (user && p->window_len != nperseg)
+            return cs_error_set(CS_EINVAL,
+                                "window: the user window has %zu values but the periodogram "
+                                "segment has %zu samples",
+                                p->window_len, nperseg);
+    } else if (user) {
+        if (p->window_len > n)
+            return cs_error_set(CS_EINVAL, "window: the user window (%zu values) is longer than "
+                                           "the series (%zu samples)",
+                                p->window_len, n);
+        if (nperseg == 0)
+            nperseg = p->window_len;
+        else if (nperseg != p->window_len)
+            return cs_error_set(CS_EINVAL, "nperseg = %zu differs from the user window's length %zu",
+                                nperseg, p->window_len);
+    } else if (nperseg == 0) {
+        nperseg = 256;
+        if (nperseg > n) { /* scipy warns and uses the series length */
+            nperseg = n;
+            capped = 1;
+        }
+    } else if (nperseg > n) {
+        return cs_error_set(CS_EINVAL, "nperseg = %zu is larger than the series (%zu samples)",
+                            nperseg, n);
+    }
+    if (nfft == 0)
+        nfft = nperseg;
+    if (nfft < nperseg)
+        return cs_error_set(CS_EINVAL, "nfft = %zu must be >= nperseg = %zu", nfft, nperseg);
+    if (nfft > (size_t)INT32_MAX)
+        return cs_error_set(CS_EINVAL, "nfft = %zu is too large for one FFT", nfft);
+    if (noverlap < 0)
+        noverlap = (long)(kind == PLAN_SPECTROGRAM ? nperseg / 8 : nperseg / 2);
+    if ((size_t)noverlap >= nperseg)
+        return cs_error_set(CS_EINVAL, "noverlap = %ld must be less than nperseg = %zu", noverlap,
+                            nperseg);
+
+    cs_welch_plan *plan = calloc(1, sizeof *plan);
+    if (!plan)
+        return cs_error_set(CS_ENOMEM, "cannot allocate a spectral plan");
+    plan->fs = p->fs;
+    plan->detrend = p->detrend;
+    plan->scaling = p->scaling;
+    plan->average = p->average;
+    plan->onesided = p->onesided != 0;
+    plan->threads = cs_threads_resolve(p->threads);
+    plan->capped = capped;
+    plan->n = n;
+    plan->n_used = n_used;
+    plan->nperseg = nperseg;
+    plan->noverlap = (size_t)noverlap;
+    plan->step = nperseg - (size_t)noverlap;
+    plan->nseg = (n_used - (size_t)noverlap) / plan->step;
+    plan->nfft = nfft;
+    plan->nhalf = nfft / 2 + 1;
+    plan->nfreq = plan->onesided ? plan->nhalf : nfft;
+
+    plan->win = malloc(nperseg * sizeof *plan->win);
+    plan->tc = malloc(nperseg * sizeof *plan->tc);
+    if (!plan->win || !plan->tc) {
+        cs_welch_plan_destroy(plan);
+        return cs_error_set(CS_ENOMEM, "cannot allocate a window of %zu values", nperseg);
+    }
+    if (user) {
+        memcpy(plan->win, p->window_values, nperseg * sizeof *plan->win);
+    } else {
+        cs_status st = cs_window_fill(p->window, p->window_param, 1, nperseg, plan->win);
+        if (st) {
+            cs_welch_plan_destroy(plan);
+            return st;
+        }
+    }
+    double sw = 0.0, sw2 = 0.0;
+    for (size_t i = 0; i < nperseg; i++) {
+        sw += plan->win[i];
+        sw2 += plan->win[i] * plan->win[i];
+    }
+    double denom = plan->scaling == CS_SCALING_DENSITY ? p->fs * sw2 : sw * sw;
+    if (!(denom > 0.0) || !isfinite(denom)) {
+        cs_welch_plan_destroy(plan);
+        return cs_error_set(CS_EINVAL, "window: its %s is zero, so the spectrum cannot be scaled",
+                            plan->scaling == CS_SCALING_DENSITY ? "energy" : "sum");
+    }
+    plan->scale = 1.0 / denom;
+
+    double tbar = ((double)nperseg - 1.0) / 2.0;
+    plan->stt = 0.0;
+    for (size_t i = 0; i < nperseg; i++) {
+        plan->tc[i] = (double)i - tbar;
+        plan->stt += plan->tc[i] * plan->tc[i];
+    }
+
+    /* Plan on aligned scratch arrays; execution uses other fftw_malloc'd
+     * arrays of the same alignment through fftw_execute_dft_r2c. FFTW_ESTIMATE
+     * keeps the algorithm (and so the last bits of the result) deterministic. */
+    double *in = fftw_malloc(nfft * sizeof *in);
+    fftw_complex *outc = fftw_malloc(plan->nhalf * sizeof *outc);
+    if (in && outc) {
+        cs_spectral_fftw_lock();
+        plan->fwd = fftw_plan_dft_r2c_1d((int)nfft, in, outc, FFTW_ESTIMATE);
+        cs_spectral_fftw_unlock();
+    }
+    fftw_free(in);
+    fftw_free(outc);
+    if (!plan->fwd) {
+        cs_welch_plan_destroy(plan);
+        return cs_error_set(CS_EINTERNAL, "FFTW could not plan a transform of %zu points", nfft);
+    }
+    *out = plan;
+    return CS_OK;
+}
+
+cs_status cs_welch_plan_create(const cs_welch_params *p, size_t n, cs_welch_plan **out)
+{
+    return plan_create(p, n, PLAN_WELCH, out);
+}
+
+cs_status cs_spectrogram_plan_create(const cs_welch_params *p, size_t n, cs_welch_plan **out)
+{
+    return plan_create(p, n, PLAN_SPECTROGRAM, out);
+}
+
+cs_status cs_periodogram_plan_create(const cs_welch_params *p, size_t n, cs_welch_plan **out)
+{
+    return plan_create(p, n, PLAN_PERIODOGRAM, out);
+}
+
+size_t cs_welch_plan_nfreq(const cs_welch_plan *plan) { return plan->nfreq; }
+size_t cs_welch_plan_nsegments(const cs_welch_plan *plan) { return plan->nseg; }
+size_t cs_welch_plan_nperseg(const cs_welch_plan *plan) { return plan->nperseg; }
+size_t cs_welch_plan_noverlap(const cs_welch_plan *plan) { return plan->noverlap; }
+size_t cs_welch_plan_nfft(const cs_welch_plan *plan) { return plan->nfft; }
+size_t cs_welch_plan_nsamples(const cs_welch_plan *plan) { return plan->n; }
+int cs_welch_plan_capped(const cs_welch_plan *plan) { return plan->capped; }
+
+void cs_welch_plan_window(const cs_welch_plan *plan, double *w)
+{
+    memcpy(w, plan->win, plan->nperseg * sizeof *w);
+}
+
+void cs_welch_plan_freqs(const cs_welch_plan *plan, double *f)
+{
+    /* numpy's rfftfreq/fftfreq: k * (1 / (n * d)) with d = 1/fs. */
+    double val = 1.0 / ((double)plan->nfft * (1.0 / plan->fs));
+    if (plan->onesided) {
+        for (size_t k = 0; k < plan->nhalf; k++)
+            f[k] = (double)k * val;
+        return;
+    }
+    size_t npos = (plan->nfft - 1) / 2 + 1;
+    for (size_t k = 0; k < npos; k++)
+        f[k] = (double)k * val;
+    for (size_t k = npos; k < plan->nfft; k++)
+        f[k] = -(double)(plan->nfft - k) * val;
+}
+
+void cs_welch_plan_times(const cs_welch_plan *plan, double *t)
+{
+    for (size_t s = 0; s < plan->nseg; s++)
+        t[s] = ((double)plan->nperseg / 2.0 + (double)(s * plan->step)) / plan->fs;
+}
+
+/* ---- execution ------------------------------------------------------------ */
+
+enum est_kind { EST_PSD, EST_CSD, EST_COH, EST_SPECGRAM };
+
+/* Per-thread buffers for a block of up to `nb` channels. */
+typedef struct {
+    size_t nb;
+    double **xin, **yin;           /* nb segments of nfft reals (aligned) */
+    fftw_complex **xout, **yout;   /* nb spectra of nhalf bins (aligned) */
+    double *acc;                   /* nb x 4 x nhalf accumulators */
+    double *store;                 /* median: nb x 2 x nhalf x nseg */
+} workspace;
+
+static void ws_free(workspace *w)
+{
+    for (size_t b = 0; b < w->nb; b++) {
+        if (w->xin) fftw_free(w->xin[b]);
+        if (w->yin) fftw_free(w->yin[b]);
+        if (w->xout) fftw_free(w->xout[b]);
+        if (w->yout) fftw_free(w->yout[b]);
+    }
+    free(w->xin);
+    free(w->yin);
+    free(w->xout);
+    free(w->yout);
+    free(w->acc);
+    free(w->store);
+}
+
+static int ws_alloc(workspace *w, const cs_welch_plan *p, size_t nb, int pair, int median)
+{
+    memset(w, 0, sizeof *w);
+    w->nb = nb;
+    w->xin = calloc(nb, sizeof *w->xin);
+    w->yin = calloc(nb, sizeof *w->yin);
+    w->xout = calloc(nb, sizeof *w->xout);
+    w->yout = calloc(nb, sizeof *w->yout);
+    w->acc = calloc(nb * 4 * p->nhalf, sizeof *w->acc);
+    if (!w->xin || !w->yin || !w->xout || !w->yout || !w->acc)
+        return 0;
+    for (size_t b = 0; b < nb; b++) {
+        w->xin[b] = fftw_malloc(p->nfft * sizeof(double));
+        w->xout[b] = fftw_malloc(p->nhalf * sizeof(fftw_complex));
+        if (!w->xin[b] || !w->xout[b])
+            return 0;
+        if (pair) {
+            w->yin[b] = fftw_malloc(p->nfft * sizeof(double));
+            w->yout[b] = fftw_malloc(p->nhalf * sizeof(fftw_complex));
+            if (!w->yin[b] || !w->yout[b])
+                return 0;
+        }
+    }
+    if (median) {
+        if (p->nseg > SIZE_MAX / sizeof(double) / 2 / p->nhalf / nb)
+            return 0;
+        w->store = malloc(nb * 2 * p->nhalf * p->nseg * sizeof *w->store);
+        if (!w->store)
+            return 0;
+    }
+    return 1;
+}
+
+/* Detrend and window one gathered segment in place; zero the padding. */
+static void prepare_segment(const cs_welch_plan *p, double *s)
+{
+    size_t m = p->nperseg;
+    if (p->detrend == CS_DETREND_CONSTANT) {
+        double mean = 0.0;
+        for (size_t i = 0; i < m; i++)
+            mean += s[i];
+        mean /= (double)m;
+        for (size_t i = 0; i < m; i++)
+            s[i] = (s[i] - mean) * p->win[i];
+    } else if (p->detrend == CS_DETREND_LINEAR) {
+        double mean = 0.0, sxt = 0.0;
+        for (size_t i = 0; i < m; i++)
+            mean += s[i];
+        mean /= (double)m;
+        for (size_t i = 0; i < m; i++)
+            sxt += p->tc[i] * (s[i] - mean);
+        double slope = p->stt > 0.0 ? sxt / p->stt : 0.0;
+        for (size_t i = 0; i < m; i++)
+            s[i] = (s[i] - mean - slope * p->tc[i]) * p->win[i];
+    } else {
+        for (size_t i = 0; i < m; i++)
+            s[i] *= p->win[i];
+    }
+    if (p->nfft > m)
+        memset(s + m, 0, (p->nfft - m) * sizeof *s);
+}
+
+/* Gather segment `seg` of channels [c0, c0 + nb) of x into bufs[b]: one pass
+ * over the rows, reading nb adjacent values per row (a cache line for 8
+ * channels) instead of nb strided passes. */
+static void gather(const cs_welch_plan *p, cs_matrix x, size_t c0, size_t nb, size_t seg,
+                   double **bufs)
+{
+    size_t start = seg * p->step;
+    for (size_t i = 0; i < p->nperseg; i++) {
+        const double *row = x.data + (start + i) * x.stride + c0;
+        for (size_t b = 0; b < nb; b++)
+            bufs[b][i] = row[b];
+    }
+}
+
+/* The factor on bin k of a one-sided spectrum: 2 except DC and (even nfft)
+ * Nyquist, which have no mirror image. */
+static inline double side_factor(const cs_welch_plan *p, size_t k)
+{
+    if (!p->onesided || k == 0 || (p->nfft % 2 == 0 && k == p->nhalf - 1))
+        return 1.0;
+    return 2.0;
+}
+
+/* Write a half spectrum (re, im over nhalf bins) into the plan's output
+ * layout: one-sided copies; two-sided mirrors bin k to nfft - k with the
+ * imaginary part negated (the spectrum of real data is Hermitian). */
+static void emit(const cs_welch_plan *p, const double *re_half, const double *im_half,
+                 double *re_out, double *im_out)
+{
+    for (size_t k = 0; k < p->nhalf; k++) {
+        re_out[k] = re_half[k];
+        if (im_out)
+            im_out[k] = im_half[k];
+    }
+    if (p->onesided)
+        return;
+    for (size_t k = p->nhalf; k < p->nfft; k++) {
+        re_out[k] = re_half[p->nfft - k];
+        if (im_out)
+            im_out[k] = -im_half[p->nfft - k];
+    }
+}
+
+static double median_of(double *v, size_t n)
+{
+    return gsl_stats_median(v, 1, n);
+}
+
+static cs_status run(const cs_welch_plan *p, cs_matrix x, cs_matrix y, enum est_kind kind,
+                     double *o1, double *o2)
+{
+    if (!p)
+        return cs_error_set(CS_EINVAL, "spectral plan is NULL");
+    int pair = kind == EST_CSD || kind == EST_COH;
+    if (x.rows != p->n)
+        return cs_error_set(CS_ESHAPE, "x has %zu samples but the plan is for %zu", x.rows, p->n);
+    if (pair && (y.rows != p->n || y.cols != x.cols))
+        return cs_error_set(CS_ESHAPE, "y is %zu x %zu but x is %zu x %zu (pairs are x column j "
+                                       "with y column j)",
+                            y.rows, y.cols, x.rows, x.cols);
+    if (x.cols == 0)
+        return cs_error_set(CS_EINVAL, "x has no channels");
+    cs_status st = cs_matrix_check_finite(x, "x");
+    if (!st && pair)
+        st = cs_matrix_check_finite(y, "y");
+    if (st)
+        return st;
+
+    size_t nch = x.cols, nseg = p->nseg, nh = p->nhalf, nf = p->nfreq;
+    int threads = p->threads;
+    if ((size_t)threads > nch)
+        threads = (int)nch;
+    /* Channel blocks of up to 8 (one cache line of a row), enough blocks to
+     * keep every thread busy. */
+    size_t nb = nch / (size_t)threads;
+    nb = nb < 1 ? 1 : nb > 8 ? 8 : nb;
+    size_t nblocks = (nch + nb - 1) / nb;
+    int median = (kind == EST_PSD || kind == EST_CSD) && p->average == CS_AVERAGE_MEDIAN &&
+                 nseg > 1;
+    double bias = median ? cs_spectral_median_bias(nseg) : 1.0;
+    int failed = 0;
+
+#pragma omp parallel num_threads(threads)
+    {
+        workspace w;
+        int ok = ws_alloc(&w, p, nb, pair, median);
+        double *tmp_re = malloc(2 * nh * sizeof *tmp_re);
+        if (!tmp_re)
+            ok = 0;
+        if (!ok) {
+#pragma omp atomic write
+            failed = 1;
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (size_t blk = 0; blk < nblocks; blk++) {
+            if (!ok)
+                continue;
+            size_t c0 = blk * nb, cnt = nch - c0 < nb ? nch - c0 : nb;
+            memset(w.acc, 0, cnt * 4 * nh * sizeof *w.acc);
+            for (size_t s = 0; s < nseg; s++) {
+                gather(p, x, c0, cnt, s, w.xin);
+                if (pair)
+                    gather(p, y, c0, cnt, s, w.yin);
+                for (size_t b = 0; b < cnt; b++) {
+                    prepare_segment(p, w.xin[b]);
+                    fftw_execute_dft_r2c(p->fwd, w.xin[b], w.xout[b]);
+                    const fftw_complex *X = w.xout[b];
+                    double *acc = w.acc + b * 4 * nh;
+                    if (!pair) {
+                        if (kind == EST_SPECGRAM) {
+                            double *dst = o1 + (c0 + b) * nf * nseg;
+                            for (size_t k = 0; k < nh; k++)
+                                tmp_re[k] = (X[k][0] * X[k][0] + X[k][1] * X[k][1]) * p->scale *
+                                            side_factor(p, k);
+                            /* [freq][time]; two-sided bins k >= nhalf mirror nfft - k */
+                            for (size_t k = 0; k < nf; k++)
+                                dst[k * nseg + s] = tmp_re[k < nh ? k : p->nfft - k];
+                        } else if (median) {
+                            double *st0 = w.store + b * 2 * nh * nseg;
+                            for (size_t k = 0; k < nh; k++)
+                                st0[k * nseg + s] = X[k][0] * X[k][0] + X[k][1] * X[k][1];
+                        } else {
+                            for (size_t k = 0; k < nh; k++)
+                                acc[k] += X[k][0] * X[k][0] + X[k][1] * X[k][1];
+                        }
+                        continue;
+                    }
+                    prepare_segment(p, w.yin[b]);
+                    fftw_execute_dft_r2c(p->fwd, w.yin[b], w.yout[b]);
+                    const fftw_complex *Y = w.yout[b];
+                    if (median) {
+                        double *sr = w.store + b * 2 * nh * nseg, *si = sr + nh * nseg;
+                        for (size_t k = 0; k < nh; k++) {
+                            sr[k * nseg + s] = X[k][0] * Y[k][0] + X[k][1] * Y[k][1];
+                            si[k * nseg + s] = X[k][0] * Y[k][1] - X[k][1] * Y[k][0];
+                        }
+                        continue;
+                    }
+                    for (size_t k = 0; k < nh; k++) {
+                        /* conj(X) Y */
+                        acc[k] += X[k][0] * Y[k][0] + X[k][1] * Y[k][1];
+                        acc[nh + k] += X[k][0] * Y[k][1] - X[k][1] * Y[k][0];
+                        if (kind == EST_COH) {
+                            acc[2 * nh + k] += X[k][0] * X[k][0] + X[k][1] * X[k][1];
+                            acc[3 * nh + k] += Y[k][0] * Y[k][0] + Y[k][1] * Y[k][1];
+                        }
+                    }
+                }
+            }
+            if (kind == EST_SPECGRAM)
+                continue;
+            for (size_t b = 0; b < cnt; b++) {
+                size_t c = c0 + b;
+                double *acc = w.acc + b * 4 * nh;
+                double *re = tmp_re, *im = tmp_re + nh;
+                if (kind == EST_COH) {
+                    /* |Pxy|^2 / (Pxx Pyy): scale, side factor and 1/nseg cancel. */
+                    for (size_t k = 0; k < nh; k++)
+                        re[k] = (acc[k] * acc[k] + acc[nh + k] * acc[nh + k]) / acc[2 * nh + k] /
+                                acc[3 * nh + k];
+                    emit(p, re, NULL, o1 + c * nf, NULL);
+                    continue;
+                }
+                for (size_t k = 0; k < nh; k++) {
+                    double f = p->scale * side_factor(p, k);
+                    if (median) {
+                        double *sr = w.store + b * 2 * nh * nseg;
+                        re[k] = median_of(sr + k * nseg, nseg) / bias * f;
+                        im[k] = kind == EST_CSD ? median_of(sr + (nh + k) * nseg, nseg) / bias * f
+                                                : 0.0;
+                    } else {
+                        re[k] = acc[k] * f / (double)nseg;
+                        im[k] = kind == EST_CSD ? acc[nh + k] * f / (double)nseg : 0.0;
+                    }
+                }
+                emit(p, re, im, o1 + c * nf, kind == EST_CSD ? o2 + c * nf : NULL);
+            }
+        }
+        ws_free(&w);
+        free(tmp_re);
+    }
+    if (failed)
+        return cs_error_set(CS_ENOMEM, "cannot allocate spectral work buffers (%zu segments of %zu "
+                                       "points)",
+                            nseg, p->nfft);
+    return CS_OK;
+}
+
+cs_status cs_welch_psd(const cs_welch_plan *plan, cs_matrix x, double *psd)
+{
+    return run(plan, x, x, EST_PSD, psd, NULL);
+}
+
+cs_status cs_welch_csd(const cs_welch_plan *plan, cs_matrix x, cs_matrix y, double *re, double *im)
+{
+    return run(plan, x, y, EST_CSD, re, im);
+}
+
+cs_status cs_welch_coherence(const cs_welch_plan *plan, cs_matrix x, cs_matrix y, double *coh)
+{
+    return run(plan, x, y, EST_COH, coh, NULL);
+}
+
+cs_status cs_welch_spectrogram(const cs_welch_plan *plan, cs_matrix x, double *sxx)
+{
+    return run(plan, x, x, EST_SPECGRAM, sxx, NULL);
+}
+
+cs_status cs_spectral_band_power(const double *f, const double *psd, size_t n, double flo,
+                                 double fhi, double *power)
+{
+    if (!(flo < fhi))
+        return cs_error_set(CS_EINVAL, "band [%g, %g]: the lower edge must be below the upper", flo,
+                            fhi);
+    double sum = 0.0;
+    size_t count = 0, prev = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (f[k] < flo || f[k] > fhi)
+            continue;
+        if (count > 0)
+            sum += 0.5 * (psd[prev] + psd[k]) * (f[k] - f[prev]);
+        prev = k;
+        count++;
+    }
+    if (count < 2)
+        return cs_error_set(CS_EINVAL, "band [%g, %g] holds %zu frequencies; at least 2 are needed",
+                            flo, fhi, count);
+    *power = sum;
+    return CS_OK;
+}
