@@ -29,9 +29,11 @@ static inline double *stu_json_array(const char *text, const char *section, cons
     p = strstr(p, pat);
     if (!p)
         return NULL;
-    p = strchr(p + strlen(pat), '[');
-    if (!p)
-        return NULL;
+    p += strlen(pat);
+    while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+        p++;
+    if (*p != '[')
+        return NULL; /* a scalar or an object, not an array */
     p++;
     size_t cap = 64, cnt = 0;
     double *v = malloc(cap * sizeof *v);

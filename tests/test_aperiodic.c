@@ -219,3 +219,92 @@ Test(aperiodic, bad_input)
     cr_expect(strstr(cs_last_error(), "width") != NULL);
     cr_expect_eq(r.peaks, NULL); /* nothing to free after a failure */
 }
+
+/* ---- against FOOOF's procedure ------------------------------------------ */
+
+#include "cogscope/table.h"
+#include "spectral_testutil.h"
+#include "testutil.h"
+
+Test(aperiodic, matches_fooof_procedure_on_scipy)
+{
+    /* Reference: tests/data/aperiodic_fooof_port.json, written by
+     * tests/data/fooof_port.py, a line-by-line transcription of FOOOF 1.1's
+     * fit on numpy and scipy.optimize.curve_fit (MINPACK lm, bounded trf) -
+     * the fooof package itself cannot be installed here. Input: Welch PSDs
+     * (fs 100, nperseg 128) of tests/data/spectral_signals.txt; cogscope's
+     * Welch equals scipy's to 1e-10 (test_spectral.c). Different solvers stop
+     * at the same minimum within their tolerances: measured differences are
+     * <= 2e-5 in exponent/offset/knee, 1e-4 in peak power, 0.03 Hz in peak
+     * centre (a shoulder peak whose width is not identifiable: equal cost);
+     * the bounds below are 5-10x those. */
+    char *json = tu_slurp(COGSCOPE_TEST_DATA "/aperiodic_fooof_port.json");
+    cr_assert(json);
+    cs_matrix x;
+    cr_assert_eq(cs_table_read(COGSCOPE_TEST_DATA "/spectral_signals.txt", &x), CS_OK);
+    cs_welch_params wp;
+    cs_welch_params_default(&wp);
+    wp.fs = 100.0;
+    wp.nperseg = 128;
+    cs_welch_plan *plan;
+    cr_assert_eq(cs_welch_plan_create(&wp, x.rows, &plan), CS_OK);
+    size_t nf = cs_welch_plan_nfreq(plan);
+    double *f = malloc(nf * sizeof *f), *psd = malloc(3 * nf * sizeof *psd);
+    cs_welch_plan_freqs(plan, f);
+    cr_assert_eq(cs_welch_psd(plan, x, psd), CS_OK);
+    cs_welch_plan_destroy(plan);
+
+    struct {
+        const char *name;
+        size_t col;
+        cs_aperiodic_mode mode;
+        double fmin, fmax, max_peaks, min_height, threshold, wmin, wmax;
+    } cases[] = {
+        {"fixed_x0", 0, CS_APERIODIC_FIXED, 1, 45, -1, 0, 2, 0.5, 12},
+        {"fixed_x1", 1, CS_APERIODIC_FIXED, 1, 45, -1, 0, 2, 0.5, 12},
+        {"fixed_x1_maxpk2_height", 1, CS_APERIODIC_FIXED, 2, 40, 2, 0.05, 2, 0.5, 12},
+        {"knee_x1", 1, CS_APERIODIC_KNEE, 1, 49, -1, 0.1, 2, 0.5, 12},
+        {"fixed_x2_threshold", 2, CS_APERIODIC_FIXED, 3, 48, -1, 0, 1.5, 1, 8},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cs_aperiodic_params p;
+        cs_aperiodic_params_default(&p);
+        p.mode = cases[i].mode;
+        p.fmin = cases[i].fmin;
+        p.fmax = cases[i].fmax;
+        if (cases[i].max_peaks >= 0)
+            p.max_n_peaks = (size_t)cases[i].max_peaks;
+        p.min_peak_height = cases[i].min_height;
+        p.peak_threshold = cases[i].threshold;
+        p.peak_width_min = cases[i].wmin;
+        p.peak_width_max = cases[i].wmax;
+        cs_aperiodic_result r;
+        cr_assert_eq(cs_aperiodic_fit(f, psd + cases[i].col * nf, nf, &p, &r), CS_OK, "%s: %s",
+                     cases[i].name, cs_last_error());
+        size_t na, npk, n1, n2;
+        double *ap = stu_json_array(json, cases[i].name, "aperiodic", &na);
+        double *pk = stu_json_array(json, cases[i].name, "peaks", &npk);
+        double *r2 = stu_json_array(json, cases[i].name, "r_squared", &n1);
+        double *err = stu_json_array(json, cases[i].name, "error", &n2);
+        cr_assert(ap && pk && r2 && err);
+        const char *nm = cases[i].name;
+        cr_expect(fabs(r.offset - ap[0]) < 2e-4, "%s offset %.8g vs %.8g", nm, r.offset, ap[0]);
+        cr_expect(fabs(r.exponent - ap[na - 1]) < 2e-4, "%s exponent %.8g vs %.8g", nm, r.exponent,
+                  ap[na - 1]);
+        if (p.mode == CS_APERIODIC_KNEE)
+            cr_expect(fabs(r.knee / ap[1] - 1) < 1e-3, "%s knee %.8g vs %.8g", nm, r.knee, ap[1]);
+        cr_expect(fabs(r.r_squared - r2[0]) < 1e-5, "%s r2 %.8g vs %.8g", nm, r.r_squared, r2[0]);
+        cr_expect(fabs(r.error - err[0]) < 1e-5, "%s error %.8g vs %.8g", nm, r.error, err[0]);
+        cr_assert_eq(r.n_peaks, npk / 3, "%s: %zu peaks vs %zu", nm, r.n_peaks, npk / 3);
+        for (size_t j = 0; j < r.n_peaks; j++) {
+            cr_expect(fabs(r.peaks[j].center - pk[3 * j]) < 0.1, "%s peak %zu cf %g vs %g", nm, j,
+                      r.peaks[j].center, pk[3 * j]);
+            cr_expect(fabs(r.peaks[j].power - pk[3 * j + 1]) < 1e-3, "%s peak %zu pw %g vs %g", nm,
+                      j, r.peaks[j].power, pk[3 * j + 1]);
+        }
+        free(ap), free(pk), free(r2), free(err);
+        cs_aperiodic_result_free(&r);
+    }
+    free(f), free(psd), free(json);
+    cs_matrix_free(&x);
+}

@@ -53,6 +53,7 @@ Test(gaussian, mi_and_entropy_from_covariance_are_exact)
         cr_assert_eq(cs_info_average(c, &v), CS_OK);
         /* reference printed to 12 digits */
         cr_expect(fabs(v - mi[i]) < 1e-11, "rho %g: %.15g vs %.12f", rho[i], v, mi[i]);
+        cr_log_info("cov MI rho %g error %.1e", rho[i], v - mi[i]);
         cs_info_destroy(c);
     }
     double one = 1, h;
@@ -113,6 +114,7 @@ Test(gaussian, te_of_coupled_ar1_from_lagged_covariance)
                  cs_last_error());
     cr_assert_eq(cs_info_average(calc, &v), CS_OK);
     cr_expect(fabs(v - te_xy) < 1e-10, "%.15g vs %.10f", v, te_xy); /* 10 digits */
+    cr_log_info("cov TE error %.1e", v - te_xy);
     /* TE y->x = I(X_{t+1}; Y_t | X_t) = 0 */
     size_t src2[] = {1}, fut2[] = {3}, past2[] = {0};
     cr_assert_eq(cs_info_set_covariance(calc, cov, 4, src2, 1, fut2, 1, past2, 1, 0), CS_OK);
@@ -178,23 +180,29 @@ Test(gaussian, simulated_samples_match_closed_forms)
     double v;
     cr_assert_eq(cs_info_mi(&p, X, Y, &v), CS_OK);
     cr_expect(fabs(v - mi[1]) < 1e-2, "MI %.6f vs %.6f", v, mi[1]);
+    cr_log_info("N=1e5: gaussian MI error %.2e", v - mi[1]);
     cr_assert_eq(cs_info_entropy(&p, X, &v), CS_OK);
     cr_expect(fabs(v - h1) < 1e-2, "H %.6f vs %.6f", v, h1);
+    cr_log_info("N=1e5: gaussian H error %.2e", v - h1);
     /* gcopula on a Gaussian pair estimates the same MI */
     cs_info_params_default(CS_INFO_MI, CS_EST_GCOPULA, &p);
     cr_assert_eq(cs_info_mi(&p, X, Y, &v), CS_OK);
     cr_expect(fabs(v - mi[1]) < 1e-2, "gcopula MI %.6f vs %.6f", v, mi[1]);
+    cr_log_info("N=1e5: gcopula MI error %.2e", v - mi[1]);
 
     ar1(NS, 0.5, 0.5, 0.4, 2, xy);
     cs_info_params_default(CS_INFO_TE, CS_EST_GAUSSIAN, &p);
     cr_assert_eq(cs_info_te(&p, X, Y, none, &v), CS_OK);
     cr_expect(fabs(v - te_xy) < 5e-3, "TE %.6f vs %.6f", v, te_xy);
+    cr_log_info("N=1e5: gaussian TE error %.2e", v - te_xy);
     cr_assert_eq(cs_info_te(&p, Y, X, none, &v), CS_OK);
     cr_expect(fabs(v) < 5e-3, "reverse TE %.6f", v);
+    cr_log_info("N=1e5: gaussian reverse TE %.2e", v);
     /* AIS of X (an AR(1) with a = 0.5): I(X_t; X_{t+1}) = -0.5 ln(1 - a^2) */
     cs_info_params_default(CS_INFO_AIS, CS_EST_GAUSSIAN, &p);
     cr_assert_eq(cs_info_ais(&p, X, &v), CS_OK);
     cr_expect(fabs(v + 0.5 * log(1 - 0.25)) < 1e-2, "AIS %.6f", v);
+    cr_log_info("N=1e5: gaussian AIS error %.2e", v + 0.5 * log(1 - 0.25));
     free(xy);
 }
 
@@ -247,6 +255,7 @@ Test(gaussian, bias_correction_removes_the_bias)
     cs_rng_destroy(r);
     double m_bc = s_bc / R, m_pl = s_pl / R;
     double se = sqrt((s2_bc / R - m_bc * m_bc) / R);
+    cr_log_info("bias MC: corrected %.4f, plug-in %.4f, true %.4f, se %.4f", m_bc, m_pl, H, se);
     cr_expect(fabs(m_bc - H) < 4 * se, "corrected mean %.4f vs H %.4f (se %.4f)", m_bc, H, se);
     cr_expect(m_pl - H < -20 * se, "plug-in mean %.4f should be well below H %.4f", m_pl, H);
 }
@@ -415,6 +424,7 @@ Test(gaussian, chi2_null_is_calibrated)
     cs_rng_destroy(r);
     cr_expect(below >= 0.05 * R - 3 * 0.011 * R && below <= 0.05 * R + 3 * 0.011 * R,
               "%d of %d below 0.05", below, R);
+    cr_log_info("chi2 calibration: %d of %d p-values below 0.05", below, R);
     free(d);
 }
 

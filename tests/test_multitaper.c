@@ -56,12 +56,16 @@ Test(dpss, tapers_and_ratios_match_scipy)
          * are ~1/sqrt(n) >= 0.04). */
         double err = stu_max_abs(tap, ref, n * k);
         cr_expect(err < 1e-12, "%s tapers: max abs error %.3g", cases[i].name, err);
+        if (getenv("COGSCOPE_TEST_VERBOSE"))
+            fprintf(stderr, "%s tapers: max abs error %.3g\n", cases[i].name, err);
         free(ref);
         ref = stu_json_array(json, cases[i].name, "ratios", &m);
         cr_assert(ref && m == k);
         /* Ratios are sums of ~n products of the tapers' autocorrelation: 1e-12. */
         err = stu_max_abs(ratios, ref, k);
         cr_expect(err < 1e-12, "%s ratios: max abs error %.3g", cases[i].name, err);
+        if (getenv("COGSCOPE_TEST_VERBOSE"))
+            fprintf(stderr, "%s ratios: max abs error %.3g\n", cases[i].name, err);
         free(ref);
         free(tap);
     }
@@ -130,6 +134,8 @@ static void run_mt(const struct mtcase *c, const char *json, cs_matrix all)
      * the same number of iterations; a different count would show as ~1e-6). */
     double err = stu_max_rel(psd, ref, m);
     cr_expect(err <= 1e-10, "%s psd: max relative error %.3g", c->name, err);
+    if (getenv("COGSCOPE_TEST_VERBOSE"))
+        fprintf(stderr, "%s psd: max relative error %.3g\n", c->name, err);
     free(ref);
     free(f);
     free(psd);

@@ -784,6 +784,9 @@ Test(multivariate, bad_data_and_arguments)
     cr_expect_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, 0, labels, &p),
                  CS_EINVAL);
     cr_expect(strstr(cs_last_error(), "column 5 is constant"), "%s", cs_last_error());
+    cr_expect_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GCOPULA, 1, labels, &p),
+                 CS_EINVAL);
+    cr_expect(strstr(cs_last_error(), "column 5 is constant"), "%s", cs_last_error());
     cr_expect_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, 1, n), CS_MV_GAUSSIAN, 0, NULL, &p),
                  CS_ESHAPE);
     free(x);

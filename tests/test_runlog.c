@@ -9,6 +9,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -677,6 +678,19 @@ Test(runlog, wrong_shape_or_type_is_named)
 
 /* ---- live and killed writers -------------------------------------------- */
 
+/* A forked child dies with the test process, even when an assertion ends it early. */
+static pid_t fork_child(void)
+{
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(4);
+    }
+    return pid;
+}
+
 static void wait_byte(int fd)
 {
     char c;
@@ -696,7 +710,7 @@ Test(runlog, reader_follows_a_live_writer)
     int up[2], down[2];
     cr_assert_eq(pipe(up), 0);
     cr_assert_eq(pipe(down), 0);
-    pid_t pid = fork();
+    pid_t pid = fork_child();
     cr_assert_geq(pid, 0);
     if (pid == 0) { /* writer */
         char c;
@@ -727,6 +741,8 @@ Test(runlog, reader_follows_a_live_writer)
         send_byte(up[1]);
         _exit(0);
     }
+    close(up[1]); /* so a dead writer ends wait_byte instead of hanging it */
+    close(down[0]);
     wait_byte(up[0]);
     cs_runlog *r;
     cr_assert_eq(cs_runlog_open(path, &r), CS_OK, "%s", cs_last_error());
@@ -817,7 +833,7 @@ Test(runlog, sigkilled_writer_leaves_every_flushed_row)
     char *dir = tu_tmpdir(), *path = tmpfile_in(dir, "killed.h5");
     int up[2];
     cr_assert_eq(pipe(up), 0);
-    pid_t pid = fork();
+    pid_t pid = fork_child();
     cr_assert_geq(pid, 0);
     if (pid == 0) {
         cs_runlog_spec spec = make_spec(1e9);
@@ -841,6 +857,7 @@ Test(runlog, sigkilled_writer_leaves_every_flushed_row)
         for (;;)
             pause();
     }
+    close(up[1]);
     wait_byte(up[0]);
     kill(pid, SIGKILL);
     int status;
@@ -885,7 +902,7 @@ Test(runlog, sigkilled_writer_leaves_every_flushed_row)
 Test(runlog, automatic_flush_then_sigkill)
 {
     char *dir = tu_tmpdir(), *path = tmpfile_in(dir, "auto.h5");
-    pid_t pid = fork();
+    pid_t pid = fork_child();
     cr_assert_geq(pid, 0);
     if (pid == 0) { /* writes until killed; flushes on its own every 20 ms */
         cs_runlog_spec spec = make_spec(0.02);
@@ -972,7 +989,7 @@ Test(runlog, train_killed_mid_run_leaves_a_consistent_log, .timeout = 600)
     if (!bin)
         bin = COGSCOPE_BIN;
     char *dir = tu_tmpdir(), *path = tmpfile_in(dir, "train.h5"), *errp = tmpfile_in(dir, "stderr");
-    pid_t pid = fork();
+    pid_t pid = fork_child();
     cr_assert_geq(pid, 0);
     if (pid == 0) {
         if (!freopen("/dev/null", "w", stdout) || !freopen(errp, "w", stderr))

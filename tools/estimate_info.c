@@ -131,8 +131,8 @@ typedef struct {
 /* Read one variable: its file, its columns (all when none given), checked for
  * NaN/Inf and, for continuous estimators, constant columns. Messages name the
  * file, the flag, and the column as the user numbered it. */
-static cs_status load_var(var_arg *v, const char *flag, int continuous, cs_matrix *cache,
-                          const char **cache_spec)
+static cs_status load_var(var_arg *v, const char *flag, int continuous, long symbols_below,
+                          cs_matrix *cache, const char **cache_spec)
 {
     cs_matrix full = {0};
     int owned = 0;
@@ -176,6 +176,25 @@ static cs_status load_var(var_arg *v, const char *flag, int continuous, cs_matri
                 goto out;
             }
         }
+    if (symbols_below >= 0) /* discrete data given as symbols: integers, in the alphabet if any */
+        for (size_t i = 0; i < full.rows; i++)
+            for (size_t j = 0; j < v->ncols; j++) {
+                double val = cs_matrix_get(full, i, v->cols[j]);
+                if (val != floor(val) || fabs(val) >= 2147483647.0 ||
+                    (symbols_below > 0 && (val < 0 || val >= (double)symbols_below))) {
+                    if (symbols_below > 0)
+                        st = cs_error_set(CS_EINVAL,
+                                          "%s: %g at data row %zu, column %zu (%s) is not a symbol "
+                                          "of the alphabet 0..%ld",
+                                          v->spec, val, i, v->cols[j], flag, symbols_below - 1);
+                    else
+                        st = cs_error_set(CS_EINVAL,
+                                          "%s: %g at data row %zu, column %zu (%s) is not an "
+                                          "integer symbol (use --bins N to bin continuous data)",
+                                          v->spec, val, i, v->cols[j], flag);
+                    goto out;
+                }
+            }
     if (continuous)
         for (size_t j = 0; j < v->ncols; j++) {
             double first = cs_matrix_get(full, 0, v->cols[j]);
@@ -311,6 +330,11 @@ int cmd_estimate_info(int argc, char **argv)
             return rc;
         units = units_text;
     }
+    if ((measure == CS_INFO_ENTROPY || measure == CS_INFO_CENTROPY) &&
+        (is_ksg || est == CS_EST_GCOPULA))
+        return cli_usage_error(cmd, "entropy is not available with the %s estimator (it estimates "
+                                    "dependence, not entropy): use discrete or gaussian",
+                               est_text);
     if ((bins || alphabet || mm || binning_freq) && !is_disc)
         return cli_usage_error(cmd, "--bins, --binning, --alphabet and --miller-madow are for "
                                     "--estimator discrete");
@@ -482,9 +506,10 @@ int cmd_estimate_info(int argc, char **argv)
         for (int r = 0; r < 3; r++)
             if (!vars[r]->spec)
                 vars[r]->spec = input;
-        if ((st = load_var(&vx, "--x", !is_disc, &cache, &cache_spec)) ||
-            (use_y && (st = load_var(&vy, "--y", !is_disc, &cache, &cache_spec))) ||
-            (use_z && (st = load_var(&vz, "--z", !is_disc, &cache, &cache_spec)))) {
+        long sym = is_disc && !bins ? alphabet : -1;
+        if ((st = load_var(&vx, "--x", !is_disc, sym, &cache, &cache_spec)) ||
+            (use_y && (st = load_var(&vy, "--y", !is_disc, sym, &cache, &cache_spec))) ||
+            (use_z && (st = load_var(&vz, "--z", !is_disc, sym, &cache, &cache_spec)))) {
             out = cli_fail(cmd, st);
             goto done;
         }

@@ -488,8 +488,12 @@ int cmd_estimate_multi(int argc, char **argv)
         }
         cs_json_end_object(&j);
     } else if (!kmin) {
-        printf("%s (%s): %.10g %s  (%zu variables, n = %zu)\n", measure_arg, est_text,
-               value * to_unit, units, ncols, nsamples);
+        if (cov_path)
+            printf("%s (%s): %.10g %s  (%zu variables, exact covariance)\n", measure_arg, est_text,
+                   value * to_unit, units, ncols);
+        else
+            printf("%s (%s): %.10g %s  (%zu variables, n = %zu)\n", measure_arg, est_text,
+                   value * to_unit, units, ncols, nsamples);
     } else {
         printf("# %s (%s, %s): %llu multiplets of orders %zu-%zu of %zu variables, n = %zu\n",
                measure_arg, est_text, units, (unsigned long long)est.count, kmin, kmax, ncols,

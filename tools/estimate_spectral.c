@@ -327,6 +327,8 @@ static void json_aperiodic(cs_json *j, const cs_aperiodic_result *r, size_t nch)
             cs_json_kv_number(j, "center", r[c].peaks[p].center);
             cs_json_kv_number(j, "power", r[c].peaks[p].power);
             cs_json_kv_number(j, "width", r[c].peaks[p].width);
+            cs_json_kv_number(j, "height", r[c].peaks[p].height);
+            cs_json_kv_number(j, "sd", r[c].peaks[p].sd);
             cs_json_end_object(j);
         }
         cs_json_end_array(j);

@@ -41,7 +41,10 @@
  *             bias-corrected by default. Entropy is refused: the copula
  *             discards the marginals, so it does not estimate H(X).
  *   ksg1/ksg2 Kraskov-Stoegbauer-Grassberger (cogscope/ksg.h) for MI, CMI, TE
- *             and AIS; entropy is refused.
+ *             and AIS; entropy is refused. With normalize on, MI/CMI columns
+ *             are z-scored by the KSG plan; for TE/AIS each whole input series
+ *             is z-scored (sample std) before embedding, as JIDT and TRENTOOL
+ *             do, so that all lagged copies of a series share one scale.
  *
  * Significance: permutation surrogates shuffle the rows of the first
  * variable against the rest (MI, CMI: X; TE: the source embedding vectors;
@@ -148,7 +151,8 @@ cs_status cs_info_set_observations(cs_info *c, cs_matrix x, cs_matrix y, cs_matr
  * caller has already embedded: x = source past rows, y = destination future
  * rows, z = destination past and conditioning rows (TE is then the CMI); for
  * AIS x = past rows, y = future rows (then the MI). n_samples > 0 enables the
- * bias correction and the chi^2 null for a covariance estimated from that many
+ * bias correction (for a covariance with divisor n_samples - 1, the usual
+ * unbiased one) and the chi^2 null for a covariance estimated from that many
  * samples; 0 means exact (no correction, no null). Errors: index out of
  * range (CS_EINVAL naming the role and index), an index used twice,
  * asymmetric or non-finite matrix, singular block (CS_ESINGULAR). */

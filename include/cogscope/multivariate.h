@@ -27,9 +27,9 @@
  * corrected), computed with cogscope/discrete.h.
  *
  * Life cycle (plan then execute): cs_mv_plan_create_* does the expensive,
- * shared work once (the global covariance by one BLAS dsyrk, its Cholesky
- * check and the single-variable entropies; or the integer codes and alphabet
- * sizes of discrete data). cs_mv_compute then evaluates one set of the plan's
+ * shared work once (the global covariance by one BLAS dsyrk and the
+ * single-variable terms; or the symbols and single entropies of discrete
+ * data). cs_mv_compute then evaluates one set of the plan's
  * variables, and cs_mv_multiplets every multiplet of orders m..M, each from a
  * small Cholesky of the covariance sub-block (Gaussian) or joint-symbol counts
  * (discrete), with sub-multiplet entropies shared through a table instead of

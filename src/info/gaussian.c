@@ -160,9 +160,12 @@ static cs_status h_union(const double *cov, size_t ld, const size_t *a, size_t n
         free(scratch);
         return cs_error_set(CS_ENOMEM, "out of memory");
     }
-    memcpy(idx, a, na * sizeof *idx);
-    memcpy(idx + na, b, nb * sizeof *idx);
-    memcpy(idx + na + nb, c, nc * sizeof *idx);
+    if (na)
+        memcpy(idx, a, na * sizeof *idx);
+    if (nb)
+        memcpy(idx + na, b, nb * sizeof *idx);
+    if (nc)
+        memcpy(idx + na + nb, c, nc * sizeof *idx);
     cs_status st = cs_gaussian_entropy(cov, ld, idx, m, scratch, name, h);
     free(idx);
     free(scratch);

@@ -578,9 +578,12 @@ cs_status cs_info_set_covariance(cs_info *c, const double *cov, size_t d, const 
         c->cov = NULL;
         return cs_error_set(CS_ENOMEM, "out of memory");
     }
-    memcpy(all, x, nx * sizeof *all);
-    memcpy(all + nx, y, ny * sizeof *all);
-    memcpy(all + nx + ny, z, nz * sizeof *all);
+    if (nx)
+        memcpy(all, x, nx * sizeof *all);
+    if (ny)
+        memcpy(all + nx, y, ny * sizeof *all);
+    if (nz)
+        memcpy(all + nx + ny, z, nz * sizeof *all);
     for (size_t a = 0; a < c->D; a++)
         for (size_t b = 0; b < c->D; b++)
             c->cov[a * c->D + b] = cov[all[a] * d + all[b]];
@@ -852,8 +855,11 @@ static cs_status gauss_surrogates(const cs_info *c, size_t ns, uint64_t seed, do
             }
             cs_rng_permutation(rng, perm, n);
             cs_rng_destroy(rng);
-            for (size_t i = 0; i < n; i++)
-                memcpy(Ap + i * na, c->W + perm[i] * D, na * sizeof *Ap);
+            for (size_t i = 0; i < n; i++) { /* a loop, not memcpy: rows are ~1-10 values */
+                const double *src = c->W + perm[i] * D;
+                for (size_t a = 0; a < na; a++)
+                    Ap[i * na + a] = src[a];
+            }
             /* cross = Ap^T R / n (ML divisor, as the observed covariance) */
             cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)na, (int)nr, (int)n,
                         1.0 / (double)n, Ap, (int)na, R, (int)nr, 0.0, cross, (int)nr);

@@ -10,22 +10,32 @@
 /* Leaf size: small enough that leaves are scanned quickly, large enough that
  * the box tests of the inner nodes do not dominate (measured best 8-16 for
  * 2-10 dimensions). */
+#ifndef KD_LEAF
 #define KD_LEAF 12
+#endif
 
+/* A node header, followed in memory by its bounding box lo[d], hi[d]: one
+ * block per node, so a node visit touches one or two cache lines. */
 typedef struct {
-    size_t begin, end; /* positions [begin, end) in tree order */
-    size_t left;       /* child node indices; left == 0 marks a leaf (the */
-    size_t right;      /* root is node 0 and is nobody's child) */
+    uint32_t begin, end; /* positions [begin, end) in tree order */
+    uint32_t left;       /* child node indices; left == 0 marks a leaf (the */
+    uint32_t right;      /* root is node 0 and is nobody's child) */
 } kd_node;
 
 struct cs_kdtree {
     size_t n, d;
     double *pts;  /* n x d in tree order */
     size_t *idx;  /* tree position -> original row */
-    kd_node *nodes;
+    unsigned char *blocks; /* n_nodes blocks of bsize bytes */
+    size_t bsize;
     size_t n_nodes;
-    double *lo, *hi; /* n_nodes x d bounding boxes */
 };
+
+static inline kd_node *node_at(const cs_kdtree *t, size_t i)
+{
+    return (kd_node *)(t->blocks + i * t->bsize);
+}
+static inline double *node_lo(const kd_node *nd) { return (double *)(nd + 1); }
 
 static size_t count_nodes(size_t size)
 {
@@ -35,73 +45,73 @@ static size_t count_nodes(size_t size)
     return 1 + count_nodes(half) + count_nodes(size - half);
 }
 
-/* Reorder perm[0..n) so that perm[m] holds the element of rank m by key
- * pts[perm[.]*stride + dim], smaller keys before, larger after. Three-way
- * partitioning keeps runs of equal keys linear. */
-static void select_nth(size_t *perm, size_t n, size_t m, const double *pts, size_t stride,
-                       size_t dim)
+static inline void swap_rows(cs_kdtree *t, size_t a, size_t b)
 {
-    size_t lo = 0, hi = n; /* active range [lo, hi) contains position m */
-    while (hi - lo > 1) {
-        size_t a = lo, b = lo + (hi - lo) / 2, c = hi - 1;
-        double ka = pts[perm[a] * stride + dim], kb = pts[perm[b] * stride + dim],
-               kc = pts[perm[c] * stride + dim];
-        double pivot = (ka < kb) ? ((kb < kc) ? kb : (ka < kc ? kc : ka))
-                                 : ((ka < kc) ? ka : (kb < kc ? kc : kb));
-        /* Dutch flag: [lo, lt) < pivot, [lt, i) == pivot, [gt, hi) > pivot */
-        size_t lt = lo, i = lo, gt = hi;
-        while (i < gt) {
-            double key = pts[perm[i] * stride + dim];
-            if (key < pivot) {
-                size_t tmp = perm[lt];
-                perm[lt++] = perm[i];
-                perm[i++] = tmp;
-            } else if (key > pivot) {
-                size_t tmp = perm[--gt];
-                perm[gt] = perm[i];
-                perm[i] = tmp;
-            } else {
-                i++;
-            }
-        }
-        if (m < lt)
-            hi = lt;
-        else if (m >= gt)
-            lo = gt;
-        else
-            return;
+    size_t d = t->d;
+    double *x = t->pts + a * d, *y = t->pts + b * d;
+    for (size_t j = 0; j < d; j++) {
+        double tmp = x[j];
+        x[j] = y[j];
+        y[j] = tmp;
     }
+    size_t tmp = t->idx[a];
+    t->idx[a] = t->idx[b];
+    t->idx[b] = tmp;
 }
 
-typedef struct {
-    cs_kdtree *t;
-    const double *src;
-    size_t stride;
-    size_t *perm;
-    size_t next; /* next free node index */
-} build_ctx;
-
-static void build(build_ctx *b, size_t node, size_t begin, size_t end)
+/* Reorder the tree-order rows [lo, hi) so that row m holds the element of
+ * rank m by coordinate `dim`, keys before it <= and after it >= its key
+ * (quickselect, Hoare partition, median-of-3 pivot). The rows themselves
+ * move (not an index), so the scans are sequential. Hoare's scheme stops on
+ * keys equal to the pivot from both sides, so runs of equal keys split
+ * evenly instead of degrading to quadratic time. */
+static void select_nth(cs_kdtree *t, size_t lo, size_t hi, size_t m, size_t dim)
 {
-    cs_kdtree *t = b->t;
     size_t d = t->d;
-    double *lo = t->lo + node * d, *hi = t->hi + node * d;
+    const double *pts = t->pts;
+    while (hi - lo > 2) {
+        size_t a = lo, b = lo + (hi - lo) / 2, c = hi - 1;
+        double ka = pts[a * d + dim], kb = pts[b * d + dim], kc = pts[c * d + dim];
+        double pivot = (ka < kb) ? ((kb < kc) ? kb : (ka < kc ? kc : ka))
+                                 : ((ka < kc) ? ka : (kb < kc ? kc : kb));
+        size_t i = lo, j = hi - 1;
+        for (;;) {
+            while (pts[i * d + dim] < pivot)
+                i++;
+            while (pts[j * d + dim] > pivot)
+                j--;
+            if (i >= j)
+                break;
+            swap_rows(t, i++, j--);
+        }
+        /* now rows [lo, j] have keys <= pivot and rows [j + 1, hi) >= pivot */
+        if (m <= j)
+            hi = j + 1;
+        else
+            lo = j + 1;
+    }
+    if (hi - lo == 2 && pts[lo * d + dim] > pts[(lo + 1) * d + dim])
+        swap_rows(t, lo, lo + 1);
+}
+
+static void build(cs_kdtree *t, size_t *next, size_t node, size_t begin, size_t end)
+{
+    size_t d = t->d;
+    kd_node *nd = node_at(t, node);
+    double *lo = node_lo(nd), *hi = lo + d;
     for (size_t j = 0; j < d; j++) {
         lo[j] = INFINITY;
         hi[j] = -INFINITY;
     }
     for (size_t p = begin; p < end; p++) {
-        const double *x = b->src + b->perm[p] * b->stride;
+        const double *x = t->pts + p * d;
         for (size_t j = 0; j < d; j++) {
-            if (x[j] < lo[j])
-                lo[j] = x[j];
-            if (x[j] > hi[j])
-                hi[j] = x[j];
+            lo[j] = x[j] < lo[j] ? x[j] : lo[j];
+            hi[j] = x[j] > hi[j] ? x[j] : hi[j];
         }
     }
-    kd_node *nd = &t->nodes[node];
-    nd->begin = begin;
-    nd->end = end;
+    nd->begin = (uint32_t)begin;
+    nd->end = (uint32_t)end;
     nd->left = nd->right = 0;
     size_t size = end - begin;
     if (size <= KD_LEAF)
@@ -118,13 +128,13 @@ static void build(build_ctx *b, size_t node, size_t begin, size_t end)
     /* With zero spread everywhere the points coincide: split by position
      * anyway so the depth stays logarithmic. */
     if (spread > 0)
-        select_nth(b->perm + begin, size, half, b->src, b->stride, dim);
-    size_t left = b->next++;
-    size_t right = b->next++;
-    nd->left = left;
-    nd->right = right;
-    build(b, left, begin, begin + half);
-    build(b, right, begin + half, end);
+        select_nth(t, begin, end, begin + half, dim);
+    size_t left = (*next)++;
+    size_t right = (*next)++;
+    nd->left = (uint32_t)left;
+    nd->right = (uint32_t)right;
+    build(t, next, left, begin, begin + half);
+    build(t, next, right, begin + half, end);
 }
 
 cs_status cs_kdtree_create(const double *pts, size_t n, size_t d, size_t stride, cs_kdtree **out)
@@ -136,6 +146,8 @@ cs_status cs_kdtree_create(const double *pts, size_t n, size_t d, size_t stride,
     if (stride < d)
         return cs_error_set(CS_EINVAL, "kd-tree: row stride %zu is smaller than the dimension %zu",
                             stride, d);
+    if (n >= UINT32_MAX)
+        return cs_error_set(CS_ELIMIT, "kd-tree: %zu points exceed the limit of 2^32 - 1", n);
     cs_kdtree *t = calloc(1, sizeof *t);
     if (!t)
         return cs_error_set(CS_ENOMEM, "kd-tree: out of memory");
@@ -144,21 +156,34 @@ cs_status cs_kdtree_create(const double *pts, size_t n, size_t d, size_t stride,
     t->n_nodes = count_nodes(n);
     t->pts = malloc(n * d * sizeof *t->pts);
     t->idx = malloc(n * sizeof *t->idx);
-    t->nodes = malloc(t->n_nodes * sizeof *t->nodes);
-    t->lo = malloc(t->n_nodes * d * sizeof *t->lo);
-    t->hi = malloc(t->n_nodes * d * sizeof *t->hi);
-    if (!t->pts || !t->idx || !t->nodes || !t->lo || !t->hi) {
+    t->bsize = sizeof(kd_node) + 2 * d * sizeof(double);
+    t->blocks = malloc(t->n_nodes * t->bsize);
+    if (!t->pts || !t->idx || !t->blocks) {
         cs_kdtree_destroy(t);
         return cs_error_set(CS_ENOMEM, "kd-tree: out of memory for %zu points x %zu dimensions",
                             n, d);
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         t->idx[i] = i;
-    build_ctx b = {t, pts, stride, t->idx, 1};
-    build(&b, 0, 0, n);
-    for (size_t p = 0; p < n; p++)
-        memcpy(t->pts + p * d, pts + t->idx[p] * stride, d * sizeof *t->pts);
+        memcpy(t->pts + i * d, pts + i * stride, d * sizeof *t->pts);
+    }
+    size_t next = 1;
+    build(t, &next, 0, 0, n);
     *out = t;
+    return CS_OK;
+}
+
+cs_status cs_kdtree_create_ordered(const double *pts, size_t n, size_t d, size_t stride,
+                                   cs_kdtree **out, size_t *order)
+{
+    cs_status st = cs_kdtree_create(pts, n, d, stride, out);
+    if (st != CS_OK)
+        return st;
+    cs_kdtree *t = *out;
+    for (size_t p = 0; p < n; p++) {
+        order[p] = t->idx[p];
+        t->idx[p] = p;
+    }
     return CS_OK;
 }
 
@@ -168,19 +193,19 @@ void cs_kdtree_destroy(cs_kdtree *t)
         return;
     free(t->pts);
     free(t->idx);
-    free(t->nodes);
-    free(t->lo);
-    free(t->hi);
+    free(t->blocks);
     free(t);
 }
 
 size_t cs_kdtree_size(const cs_kdtree *t) { return t->n; }
 size_t cs_kdtree_dim(const cs_kdtree *t) { return t->d; }
+const size_t *cs_kdtree_order(const cs_kdtree *t) { return t->idx; }
+const double *cs_kdtree_points(const cs_kdtree *t) { return t->pts; }
 
 /* Max-norm distance from q to the box of `node` (0 inside). */
-static inline double box_dist(const cs_kdtree *t, size_t node, const double *q)
+static inline double box_dist(const cs_kdtree *t, const kd_node *nd, const double *q)
 {
-    const double *lo = t->lo + node * t->d, *hi = t->hi + node * t->d;
+    const double *lo = node_lo(nd), *hi = lo + t->d;
     double m = 0;
     for (size_t j = 0; j < t->d; j++) {
         double g = 0;
@@ -251,12 +276,13 @@ static void knn_leaf(const cs_kdtree *t, const kd_node *nd, knn_state *s)
 
 static void knn_node(const cs_kdtree *t, size_t node, knn_state *s)
 {
-    const kd_node *nd = &t->nodes[node];
+    const kd_node *nd = node_at(t, node);
     if (nd->left == 0) {
         knn_leaf(t, nd, s);
         return;
     }
-    double dl = box_dist(t, nd->left, s->q), dr = box_dist(t, nd->right, s->q);
+    const kd_node *l = node_at(t, nd->left), *r = node_at(t, nd->right);
+    double dl = box_dist(t, l, s->q), dr = box_dist(t, r, s->q);
     size_t first = nd->left, second = nd->right;
     if (dr < dl) {
         double tmp = dl;
@@ -284,10 +310,10 @@ size_t cs_kdtree_knn(const cs_kdtree *t, const double *q, size_t k, const cs_kdt
 }
 
 /* 0: box entirely outside the query box, 1: entirely inside, 2: straddles. */
-static inline int classify(const cs_kdtree *t, size_t node, const double *q, const double *r,
+static inline int classify(const cs_kdtree *t, const kd_node *nd, const double *q, const double *r,
                            int strict)
 {
-    const double *lo = t->lo + node * t->d, *hi = t->hi + node * t->d;
+    const double *lo = node_lo(nd), *hi = lo + t->d;
     int inside = 1;
     for (size_t j = 0; j < t->d; j++) {
         double gap_lo = q[j] - lo[j]; /* >= 0 when q is above lo */
@@ -306,8 +332,8 @@ static inline int classify(const cs_kdtree *t, size_t node, const double *q, con
 static size_t count_node(const cs_kdtree *t, size_t node, const double *q, const double *r,
                          int strict)
 {
-    const kd_node *nd = &t->nodes[node];
-    int c = classify(t, node, q, r, strict);
+    const kd_node *nd = node_at(t, node);
+    int c = classify(t, nd, q, r, strict);
     if (c == 0)
         return 0;
     if (c == 1)

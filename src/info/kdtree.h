@@ -27,9 +27,25 @@ typedef struct cs_kdtree cs_kdtree;
  * rows); the points are copied, so `pts` may be freed afterwards. n >= 1,
  * d >= 1. Errors: CS_EINVAL (n or d is 0), CS_ENOMEM. */
 cs_status cs_kdtree_create(const double *pts, size_t n, size_t d, size_t stride, cs_kdtree **out);
+/* As cs_kdtree_create, but afterwards the tree numbers its points by tree
+ * position: order[p] (caller-owned, n entries) receives the input row now
+ * called p, and every query reports positions. A caller that permutes its
+ * own per-row data the same way gets sequential, cache-friendly access for
+ * spatially close points. */
+cs_status cs_kdtree_create_ordered(const double *pts, size_t n, size_t d, size_t stride,
+                                   cs_kdtree **out, size_t *order);
+
 void cs_kdtree_destroy(cs_kdtree *t);
 
 size_t cs_kdtree_size(const cs_kdtree *t);
+
+/* The original row of every tree position (n entries): visiting queries in
+ * this order keeps consecutive queries spatially close, so the tree nodes
+ * and marginal arrays they touch stay in cache. */
+const size_t *cs_kdtree_order(const cs_kdtree *t);
+
+/* The points in tree order (n x d, contiguous), valid while the tree lives. */
+const double *cs_kdtree_points(const cs_kdtree *t);
 size_t cs_kdtree_dim(const cs_kdtree *t);
 
 /* Rows (original point indices) that a k-NN query must skip: `self` always;

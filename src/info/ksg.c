@@ -30,14 +30,20 @@ typedef struct {
     size_t *rank;      /* d == 1: rank[m] = a position of point m's value in sorted */
 } ksg_space;
 
+/* Rows are stored in the joint kd-tree's order ("internal rows"), so that
+ * spatially close points are close in memory; orig/inv translate to the
+ * caller's row numbering, which all inputs and outputs use. */
 struct cs_ksg {
     size_t n, dx, dy, dz, D;
     int alg, k, threads;
     int64_t w;
-    int64_t *times;   /* n time indices */
-    size_t *by_time;  /* rows ordered by time (w > 0) */
+    size_t *orig;     /* internal row -> caller's row */
+    size_t *inv;      /* caller's row -> internal row */
+    int64_t *times;   /* n time indices (internal rows) */
+    size_t *by_time;  /* internal rows ordered by time (w > 0) */
     size_t *win_lo, *win_hi; /* w > 0: row i's window is by_time[win_lo[i] .. win_hi[i]) */
-    double *joint;    /* n x D: x | y | z, normalised (+ noise) */
+    double *joint;    /* during create: n x D (x | y | z, normalised + noise), caller's rows */
+    const double *J;  /* the same in internal rows: the joint tree's own point array */
     cs_kdtree *jtree;
     ksg_space a, b, c; /* MI: x, y. CMI: (x,z), (y,z), z */
     double *psi;      /* psi[m] = digamma(m), m = 1..n */
@@ -60,19 +66,61 @@ size_t cs_ksg_rows(const cs_ksg *plan) { return plan->n; }
 
 /* ---- marginal spaces ---------------------------------------------------- */
 
-typedef struct {
-    double v;
-    size_t row;
-} val_row;
-
-static int cmp_val_row(const void *a, const void *b)
+/* Sort v[0..n) into sorted[] and record rank[i] = position of v[i]: an LSD
+ * radix sort (11-bit digits) on order-preserving integer images of the
+ * doubles, stable, so equal values keep row order. */
+static cs_status sort_values(const double *v, size_t n, double *sorted, size_t *rank)
 {
-    const val_row *x = a, *y = b;
-    if (x->v < y->v)
-        return -1;
-    if (x->v > y->v)
-        return 1;
-    return (x->row > y->row) - (x->row < y->row);
+    enum { BITS = 11, BUCKETS = 1 << BITS };
+    uint64_t *key = malloc(2 * n * sizeof *key);
+    size_t *row = malloc(2 * n * sizeof *row);
+    size_t *count = malloc(BUCKETS * sizeof *count);
+    if (!key || !row || !count) {
+        free(key);
+        free(row);
+        free(count);
+        return cs_error_set(CS_ENOMEM, "KSG: out of memory sorting %zu values", n);
+    }
+    uint64_t *ka = key, *kb = key + n;
+    size_t *ra = row, *rb = row + n;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u;
+        memcpy(&u, &v[i], sizeof u);
+        ka[i] = (u >> 63) ? ~u : (u | ((uint64_t)1 << 63));
+        ra[i] = i;
+    }
+    for (unsigned shift = 0; shift < 64; shift += BITS) {
+        memset(count, 0, BUCKETS * sizeof *count);
+        for (size_t i = 0; i < n; i++)
+            count[(ka[i] >> shift) & (BUCKETS - 1)]++;
+        if (count[(ka[0] >> shift) & (BUCKETS - 1)] == n)
+            continue; /* every key has this digit: nothing to reorder */
+        size_t sum = 0;
+        for (size_t b = 0; b < BUCKETS; b++) {
+            size_t c = count[b];
+            count[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            size_t pos = count[(ka[i] >> shift) & (BUCKETS - 1)]++;
+            kb[pos] = ka[i];
+            rb[pos] = ra[i];
+        }
+        uint64_t *tk = ka;
+        ka = kb;
+        kb = tk;
+        size_t *tr = ra;
+        ra = rb;
+        rb = tr;
+    }
+    for (size_t p = 0; p < n; p++) {
+        sorted[p] = v[ra[p]];
+        rank[ra[p]] = p;
+    }
+    free(key);
+    free(row);
+    free(count);
+    return CS_OK;
 }
 
 static void space_free(ksg_space *s)
@@ -91,96 +139,84 @@ static cs_status space_init(ksg_space *s, const double *src, size_t n, size_t D,
 {
     memset(s, 0, sizeof *s);
     s->d = d;
-    s->pts = malloc(n * d * sizeof *s->pts);
-    if (!s->pts)
+    double *pts = malloc(n * d * sizeof *pts);
+    if (!pts)
         return cs_error_set(CS_ENOMEM, "KSG: out of memory for %zu x %zu points", n, d);
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < d; j++)
-            s->pts[i * d + j] = src[i * D + cols[j]];
+            pts[i * d + j] = src[i * D + cols[j]];
+    cs_status st;
     if (d > 1) {
-        cs_status st = cs_kdtree_create(s->pts, n, d, d, &s->tree);
-        if (st != CS_OK)
-            space_free(s);
-        return st;
+        s->pts = pts;
+        st = cs_kdtree_create(s->pts, n, d, d, &s->tree);
+    } else {
+        /* 1-D: the sorted array and ranks are all we keep */
+        s->sorted = malloc(n * sizeof *s->sorted);
+        s->rank = malloc(n * sizeof *s->rank);
+        st = (s->sorted && s->rank) ? sort_values(pts, n, s->sorted, s->rank)
+                                    : cs_error_set(CS_ENOMEM, "KSG: out of memory for %zu points", n);
+        free(pts);
     }
-    val_row *vr = malloc(n * sizeof *vr);
-    s->sorted = malloc(n * sizeof *s->sorted);
-    s->rank = malloc(n * sizeof *s->rank);
-    if (!vr || !s->sorted || !s->rank) {
-        free(vr);
+    if (st != CS_OK)
         space_free(s);
-        return cs_error_set(CS_ENOMEM, "KSG: out of memory for %zu points", n);
-    }
-    for (size_t i = 0; i < n; i++) {
-        vr[i].v = s->pts[i];
-        vr[i].row = i;
-    }
-    qsort(vr, n, sizeof *vr, cmp_val_row);
-    for (size_t p = 0; p < n; p++) {
-        s->sorted[p] = vr[p].v;
-        s->rank[vr[p].row] = p;
-    }
-    free(vr);
-    return CS_OK;
+    return st;
 }
 
-static inline int within(double g, double r, int strict) { return strict ? g < r : g <= r; }
+/* strict: g < r; else g <= r. Written without a branch on `strict` so the
+ * searches below compile to conditional moves. */
+static inline int within(double g, double r, int strict) { return (g < r) | (!strict & (g == r)); }
 
 /* 1-D count of values v with fabs(v - v[pos]) < r (or <=), by galloping out
- * from pos. fl(v[p] - q) is monotone in p on either side of pos, so the
- * qualifying positions form one run around pos. */
+ * from pos, then a branch-free bisection. fl(v[p] - q) is monotone in p on
+ * either side of pos, so the qualifying positions form one run around pos. */
 static size_t count_sorted(const double *v, size_t n, size_t pos, double r, int strict)
 {
     double q = v[pos];
     if (!within(0.0, r, strict))
         return 0;
-    size_t lo = pos, hi = n, step = 1; /* lo qualifies; hi: first known not to, or n */
+    /* upwards: last qualifying position. lo qualifies; lo + len does not (or is n) */
+    size_t lo = pos, step = 1, len;
     for (;;) {
         size_t p = lo + step;
         if (p >= n) {
-            hi = n;
+            len = n - lo;
             break;
         }
-        if (!within(fabs(v[p] - q), r, strict)) {
-            hi = p;
+        if (!within(v[p] - q, r, strict)) {
+            len = step;
             break;
         }
         lo = p;
         step *= 2;
     }
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (within(fabs(v[mid] - q), r, strict))
-            lo = mid;
-        else
-            hi = mid;
+    while (len > 1) {
+        size_t half = len / 2;
+        lo = within(v[lo + half] - q, r, strict) ? lo + half : lo;
+        len -= half;
     }
     size_t up = lo;
-    /* downwards, with positions shifted by one so that 0 can mean "none" */
-    size_t dlo = pos + 1, dhi = 0; /* dlo-1 qualifies; dhi-1 is known not to (0: none left) */
+    /* downwards, mirrored: hi qualifies; hi - len does not (or is before 0) */
+    size_t hi = pos;
     step = 1;
     for (;;) {
-        if (step >= dlo) {
-            dhi = 0;
+        if (step > hi) {
+            len = hi + 1;
             break;
         }
-        size_t p = dlo - step; /* shifted position */
-        if (!within(fabs(v[p - 1] - q), r, strict)) {
-            dhi = p;
+        size_t p = hi - step;
+        if (!within(q - v[p], r, strict)) {
+            len = step;
             break;
         }
-        dlo = p;
+        hi = p;
         step *= 2;
     }
-    while (dlo - dhi > 1) {
-        size_t mid = dhi + (dlo - dhi) / 2;
-        if (within(fabs(v[mid - 1] - q), r, strict))
-            dlo = mid;
-        else
-            dhi = mid;
+    while (len > 1) {
+        size_t half = len / 2;
+        hi = within(q - v[hi - half], r, strict) ? hi - half : hi;
+        len -= half;
     }
-    size_t down = dlo - 1;
-    return up - down + 1;
+    return up - hi + 1;
 }
 
 /* Points of space s (all of them, nothing excluded) within r of point m. */
@@ -195,6 +231,8 @@ static inline size_t space_count(const ksg_space *s, size_t n, size_t m, const d
 static inline int space_within(const ksg_space *s, size_t m1, size_t m2, const double *r,
                                int strict)
 {
+    if (s->d == 1)
+        return within(fabs(s->sorted[s->rank[m1]] - s->sorted[s->rank[m2]]), r[0], strict);
     const double *p = s->pts + m1 * s->d, *q = s->pts + m2 * s->d;
     for (size_t j = 0; j < s->d; j++)
         if (!within(fabs(p[j] - q[j]), r[j], strict))
@@ -291,44 +329,52 @@ static double local_row(const cs_ksg *P, const ksg_ctx *C, size_t i, ksg_scratch
     return psi[k] - 2.0 / kk + psi[nc] - psi[na] + 1.0 / (double)na - psi[nb] + 1.0 / (double)nb;
 }
 
-/* Local values of context C into local[0..n) (NULL: a temporary), their
- * mean into *avg, on nt threads. */
-static cs_status run(const cs_ksg *P, const ksg_ctx *C, double *local, double *avg, int nt)
+/* Local values of context C, on nt threads: computed per internal row into
+ * tmp[0..n), written to local[0..n) in the caller's row order (either buffer
+ * may be NULL: a temporary), and averaged in the caller's row order, so the
+ * result depends neither on the thread count nor on the internal order. */
+static cs_status run(const cs_ksg *P, const ksg_ctx *C, double *tmp, double *local, double *avg,
+                     int nt)
 {
     size_t k = (size_t)P->k, D = P->D, n = P->n;
-    double *own = NULL;
-    if (!local) {
-        own = malloc(n * sizeof *own);
-        if (!own)
-            return cs_error_set(CS_ENOMEM, "KSG: out of memory for %zu local values", n);
-        local = own;
-    }
+    double *own_t = NULL, *own_l = NULL;
+    if (!tmp)
+        tmp = own_t = malloc(n * sizeof *tmp);
+    if (!local)
+        local = own_l = malloc(n * sizeof *local);
     size_t per = k + 3 * D;
     double *dbuf = malloc((size_t)nt * per * sizeof *dbuf);
     size_t *ibuf = malloc((size_t)nt * k * sizeof *ibuf);
-    if (!dbuf || !ibuf) {
+    if (!tmp || !local || !dbuf || !ibuf) {
         free(dbuf);
         free(ibuf);
-        free(own);
-        return cs_error_set(CS_ENOMEM, "KSG: out of memory for thread scratch");
+        free(own_t);
+        free(own_l);
+        return cs_error_set(CS_ENOMEM, "KSG: out of memory for %zu local values", n);
     }
+    const size_t *order = cs_kdtree_order(C->jtree);
 #pragma omp parallel num_threads(nt) if (nt > 1)
     {
         int tid = omp_get_thread_num();
         double *base = dbuf + (size_t)tid * per;
         ksg_scratch S = {base, ibuf + (size_t)tid * k, base + k, base + k + D, base + k + 2 * D};
+        /* queries in tree order: neighbouring queries touch the same memory */
 #pragma omp for schedule(dynamic, 128)
-        for (size_t i = 0; i < n; i++)
-            local[i] = local_row(P, C, i, &S);
+        for (size_t q = 0; q < n; q++) {
+            size_t i = order[q];
+            tmp[i] = local_row(P, C, i, &S);
+        }
     }
-    /* summed in row order, so the result does not depend on the thread count */
+    for (size_t i = 0; i < n; i++)
+        local[P->orig[i]] = tmp[i];
     double sum = 0;
     for (size_t i = 0; i < n; i++)
         sum += local[i];
     *avg = sum / (double)n;
     free(dbuf);
     free(ibuf);
-    free(own);
+    free(own_t);
+    free(own_l);
     return CS_OK;
 }
 
@@ -338,6 +384,8 @@ void cs_ksg_destroy(cs_ksg *P)
 {
     if (!P)
         return;
+    free(P->orig);
+    free(P->inv);
     free(P->times);
     free(P->by_time);
     free(P->win_lo);
@@ -474,6 +522,52 @@ static cs_status setup_times(cs_ksg *P, const cs_ksg_params *p)
     return CS_OK;
 }
 
+/* Build the joint tree renumbered to tree order and move every per-row
+ * array (joint data, times, windows) to that internal order. */
+static cs_status to_tree_order(cs_ksg *P)
+{
+    size_t n = P->n, D = P->D;
+    P->orig = malloc(n * sizeof *P->orig);
+    P->inv = malloc(n * sizeof *P->inv);
+    int64_t *T = malloc(n * sizeof *T);
+    size_t *lo = P->w ? malloc(n * sizeof *lo) : NULL, *hi = P->w ? malloc(n * sizeof *hi) : NULL;
+    if (!P->orig || !P->inv || !T || (P->w && (!lo || !hi))) {
+        free(T);
+        free(lo);
+        free(hi);
+        return cs_error_set(CS_ENOMEM, "KSG: out of memory for %zu x %zu values", n, D);
+    }
+    cs_status st = cs_kdtree_create_ordered(P->joint, n, D, D, &P->jtree, P->orig);
+    if (st != CS_OK) {
+        free(T);
+        free(lo);
+        free(hi);
+        return st;
+    }
+    for (size_t r = 0; r < n; r++) {
+        size_t o = P->orig[r];
+        P->inv[o] = r;
+        T[r] = P->times[o];
+        if (P->w) {
+            lo[r] = P->win_lo[o];
+            hi[r] = P->win_hi[o];
+        }
+    }
+    if (P->w)
+        for (size_t q = 0; q < n; q++)
+            P->by_time[q] = P->inv[P->by_time[q]];
+    free(P->joint);
+    P->joint = NULL;
+    P->J = cs_kdtree_points(P->jtree);
+    free(P->times);
+    free(P->win_lo);
+    free(P->win_hi);
+    P->times = T;
+    P->win_lo = lo;
+    P->win_hi = hi;
+    return CS_OK;
+}
+
 cs_status cs_ksg_cmi_create(cs_matrix x, cs_matrix y, cs_matrix z, const cs_ksg_params *p,
                             cs_ksg **out)
 {
@@ -541,7 +635,7 @@ cs_status cs_ksg_cmi_create(cs_matrix x, cs_matrix y, cs_matrix z, const cs_ksg_
     for (size_t m = 1; m <= n; m++)
         P->psi[m] = gsl_sf_psi_int((int)m);
 
-    if ((st = cs_kdtree_create(P->joint, n, D, D, &P->jtree)) != CS_OK)
+    if ((st = to_tree_order(P)) != CS_OK)
         goto fail;
     size_t *cols = malloc(D * sizeof *cols);
     if (!cols) {
@@ -554,18 +648,18 @@ cs_status cs_ksg_cmi_create(cs_matrix x, cs_matrix y, cs_matrix z, const cs_ksg_
         cols[j] = j;
     for (size_t j = 0; j < dz; j++)
         cols[dx + j] = dx + dy + j;
-    st = space_init(&P->a, P->joint, n, D, cols, dx + dz);
+    st = space_init(&P->a, P->J, n, D, cols, dx + dz);
     /* b = y | z */
     for (size_t j = 0; st == CS_OK && j < dy; j++)
         cols[j] = dx + j;
     for (size_t j = 0; st == CS_OK && j < dz; j++)
         cols[dy + j] = dx + dy + j;
     if (st == CS_OK)
-        st = space_init(&P->b, P->joint, n, D, cols, dy + dz);
+        st = space_init(&P->b, P->J, n, D, cols, dy + dz);
     if (st == CS_OK && dz) {
         for (size_t j = 0; j < dz; j++)
             cols[j] = dx + dy + j;
-        st = space_init(&P->c, P->joint, n, D, cols, dz);
+        st = space_init(&P->c, P->J, n, D, cols, dz);
     }
     free(cols);
     if (st != CS_OK)
@@ -636,7 +730,7 @@ cs_status cs_ksg_embedding_create(const cs_embedding *e, const cs_ksg_params *p,
 
 static ksg_ctx plan_ctx(const cs_ksg *P)
 {
-    ksg_ctx C = {P->joint, P->jtree, &P->a, &P->b, P->dz ? &P->c : NULL, NULL};
+    ksg_ctx C = {P->J, P->jtree, &P->a, &P->b, P->dz ? &P->c : NULL, NULL};
     return C;
 }
 
@@ -646,7 +740,7 @@ cs_status cs_ksg_local(cs_ksg *P, double *local, double *average)
         return cs_error_set(CS_EINVAL, "KSG: plan and local buffer must not be NULL");
     ksg_ctx C = plan_ctx(P);
     double avg;
-    cs_status st = run(P, &C, local, &avg, P->threads);
+    cs_status st = run(P, &C, NULL, local, &avg, P->threads);
     if (st == CS_OK && average)
         *average = avg;
     return st;
@@ -657,14 +751,15 @@ cs_status cs_ksg_average(cs_ksg *P, double *value)
     if (!P || !value)
         return cs_error_set(CS_EINVAL, "KSG: plan and value must not be NULL");
     ksg_ctx C = plan_ctx(P);
-    return run(P, &C, NULL, value, P->threads);
+    return run(P, &C, NULL, NULL, value, P->threads);
 }
 
 /* Per-worker buffers for surrogates. */
 typedef struct {
     double *jp;   /* n x D permuted joint */
     size_t *perm; /* n */
-    double *locals;
+    size_t *iperm; /* n: the permutation in internal rows */
+    double *tmp, *locals;
 } surr_buf;
 
 /* Surrogate s: x rows permuted by stream (seed, s); estimate into *value. */
@@ -678,10 +773,13 @@ static cs_status one_surrogate(const cs_ksg *P, uint64_t seed, size_t s, surr_bu
         return st;
     cs_rng_permutation(rng, B->perm, n);
     cs_rng_destroy(rng);
-    /* row i of the surrogate: x of row perm[i], y and z of row i */
+    /* In the caller's numbering, row o of the surrogate takes x from row
+     * perm[o] and y, z from row o; translated to internal rows: */
+    for (size_t r = 0; r < n; r++)
+        B->iperm[r] = P->inv[B->perm[P->orig[r]]];
     for (size_t i = 0; i < n; i++) {
-        memcpy(B->jp + i * D, P->joint + B->perm[i] * D, dx * sizeof *B->jp);
-        memcpy(B->jp + i * D + dx, P->joint + i * D + dx, (dy + dz) * sizeof *B->jp);
+        memcpy(B->jp + i * D, P->J + B->iperm[i] * D, dx * sizeof *B->jp);
+        memcpy(B->jp + i * D + dx, P->J + i * D + dx, (dy + dz) * sizeof *B->jp);
     }
     cs_kdtree *tree = NULL;
     if ((st = cs_kdtree_create(B->jp, n, D, D, &tree)) != CS_OK)
@@ -695,10 +793,10 @@ static cs_status one_surrogate(const cs_ksg *P, uint64_t seed, size_t s, surr_bu
         C.a = &axz;
     } else {
         /* the x points are the same set, only re-paired: reuse, mapping rows */
-        C.amap = B->perm;
+        C.amap = B->iperm;
     }
     if (st == CS_OK)
-        st = run(P, &C, B->locals, value, nt);
+        st = run(P, &C, B->tmp, B->locals, value, nt);
     space_free(&axz);
     cs_kdtree_destroy(tree);
     return st;
@@ -731,8 +829,10 @@ cs_status cs_ksg_surrogates(cs_ksg *P, size_t n_surrogates, uint64_t seed,
     for (int t = 0; ok && t < outer; t++) {
         bufs[t].jp = malloc(n * D * sizeof *bufs[t].jp);
         bufs[t].perm = malloc(n * sizeof *bufs[t].perm);
+        bufs[t].iperm = malloc(n * sizeof *bufs[t].iperm);
+        bufs[t].tmp = malloc(n * sizeof *bufs[t].tmp);
         bufs[t].locals = malloc(n * sizeof *bufs[t].locals);
-        ok = bufs[t].jp && bufs[t].perm && bufs[t].locals;
+        ok = bufs[t].jp && bufs[t].perm && bufs[t].iperm && bufs[t].tmp && bufs[t].locals;
     }
     if (!ok) {
         st = cs_error_set(CS_ENOMEM, "KSG: out of memory for surrogates");
@@ -780,6 +880,8 @@ done:
     for (int t = 0; bufs && t < outer; t++) {
         free(bufs[t].jp);
         free(bufs[t].perm);
+        free(bufs[t].iperm);
+        free(bufs[t].tmp);
         free(bufs[t].locals);
     }
     free(bufs);

@@ -114,7 +114,7 @@ static double cost_entropy(const cs_mv_plan *p, size_t k)
     double kk = (double)k;
     if (p->kind == MV_GAUSS)
         return 60e-9 + 1.0e-9 * kk * kk * kk;
-    return (double)p->nsamples * (6e-9 + 2e-9 * kk);
+    return (double)p->nsamples * (2e-9 + 1e-9 * kk);
 }
 
 static double cost_multiplet(const cs_mv_plan *p, cs_mv_measure meas, size_t k)

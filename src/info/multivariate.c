@@ -131,6 +131,18 @@ cs_status cs_mv_plan_create_gaussian(cs_matrix data, cs_mv_gaussian_kind kind, i
                 st = cs_error_set(CS_ENONFINITE, "%s at row %zu, column %zu",
                                   isnan(v) ? "NaN" : "Inf", i, p->labels[j]);
         }
+    /* A constant column: name it here (by label) rather than as a singular
+     * block later or as an unnamed copula failure. */
+    for (size_t j = 0; !st && j < n; j++) {
+        double first = cs_matrix_get(data, 0, j);
+        size_t i = 1;
+        while (i < N && cs_matrix_get(data, i, j) == first)
+            i++;
+        if (i == N)
+            st = cs_error_set(CS_EINVAL, "column %zu is constant (%g): it carries no information "
+                                         "and makes every covariance holding it singular",
+                              p->labels[j], first);
+    }
     if (!st && kind == CS_MV_GCOPULA) {
         cs_matrix z;
         st = cs_matrix_alloc(N, n, &z);
@@ -142,12 +154,6 @@ cs_status cs_mv_plan_create_gaussian(cs_matrix data, cs_mv_gaussian_kind kind, i
     } else if (!st) {
         st = cs_gaussian_cov(data, NULL, 0, 0, p->cov, NULL);
     }
-    /* A constant column: name it here rather than as a singular sub-block later. */
-    for (size_t i = 0; !st && i < n; i++)
-        if (!(p->cov[i * (n + 1)] > 0))
-            st = cs_error_set(CS_EINVAL, "column %zu is constant: it carries no information and "
-                                         "makes every covariance holding it singular",
-                              p->labels[i]);
     if (!st && bias_correct)
         for (size_t d = 1; d <= n && d < N; d++)
             p->bias[d] = cs_gaussian_entropy_bias(d, N, 0);

@@ -95,6 +95,7 @@ static int attr_string(hid_t obj, const char *name, char *out, size_t n)
     int ret = -1;
     if (type >= 0 && space >= 0 && H5Tget_class(type) == H5T_STRING && H5Sget_simple_extent_npoints(space) == 1) {
         hid_t mt = H5Tcopy(H5T_C_S1);
+        H5Tset_cset(mt, H5Tget_cset(type)); /* HDF5 cannot convert between ASCII and UTF-8 */
         if (H5Tis_variable_str(type) > 0) {
             char *s = NULL;
             if (H5Tset_size(mt, H5T_VARIABLE) >= 0 && H5Aread(a, mt, &s) >= 0 && s) {
@@ -434,6 +435,8 @@ static cs_status read_root_and_config(cs_runlog *r)
         char *names[RL_MAX_LAYER_SERIES] = {0};
         hid_t mt = H5Tcopy(H5T_C_S1);
         H5Tset_size(mt, H5T_VARIABLE);
+        if (type >= 0)
+            H5Tset_cset(mt, H5Tget_cset(type));
         if (ok && np > 0)
             ok = H5Aread(a, mt, names) >= 0;
         for (hssize_t i = 0; ok && i < np; i++) {
@@ -740,6 +743,7 @@ static cs_status check_tail(cs_runlog *r)
 cs_status cs_runlog_open(const char *path, cs_runlog **out)
 {
     cs_init();
+    rl_h5_quiet();
     if (!out)
         return cs_error_set(CS_EINVAL, "cs_runlog_open: out is NULL");
     *out = NULL;
@@ -787,6 +791,7 @@ cs_status cs_runlog_refresh(cs_runlog *r)
 {
     if (!r)
         return cs_error_set(CS_EINVAL, "cs_runlog_refresh: reader is NULL");
+    rl_h5_quiet();
     if (r->swmr) {
         size_t per = RL_N_LAYER_STD + r->info.n_layer_series;
         hid_t *lists[] = {r->steps, r->eval, r->lser, r->act, r->err, r->rstates};
@@ -828,6 +833,7 @@ const char *cs_runlog_config_param_name(const cs_runlog *r, size_t i)
 
 static cs_status read_series(const cs_runlog *r, hid_t d, const char *dpath, size_t n, double **values, size_t *nout)
 {
+    rl_h5_quiet();
     if (!values || !nout)
         return cs_error_set(CS_EINVAL, "%s: values and n must be given", r->path);
     *values = NULL;
@@ -916,6 +922,7 @@ cs_status cs_runlog_read_probe(const cs_runlog *r, cs_matrix *inputs, int32_t **
 {
     if (!r || !inputs || !labels)
         return cs_error_set(CS_EINVAL, "cs_runlog_read_probe: reader, inputs and labels must be given");
+    rl_h5_quiet();
     *labels = NULL;
     const cs_runlog_info *in = &r->info;
     cs_status st = cs_matrix_alloc(in->probe_size, in->layers[0], inputs);
@@ -945,6 +952,7 @@ cs_status cs_runlog_read_snapshot(const cs_runlog *r, size_t layer, size_t snaps
 {
     if (!r || !out)
         return cs_error_set(CS_EINVAL, "cs_runlog_read_snapshot: reader and out must be given");
+    rl_h5_quiet();
     cs_status st = check_layer(r, layer);
     if (st != CS_OK)
         return st;
@@ -972,6 +980,7 @@ cs_status cs_runlog_read_relax(const cs_runlog *r, size_t layer, size_t snapshot
 {
     if (!r || !states || !energy)
         return cs_error_set(CS_EINVAL, "cs_runlog_read_relax: reader, states and energy must be given");
+    rl_h5_quiet();
     *energy = NULL;
     if (!r->rstates)
         return cs_error_set(CS_EINVAL, "%s: the run has no relaxation phase (no /relax group)", r->path);
@@ -1076,6 +1085,7 @@ cs_status cs_runlog_list_datasets(const cs_runlog *r, cs_runlog_dataset **list, 
 {
     if (!r || !list || !n)
         return cs_error_set(CS_EINVAL, "cs_runlog_list_datasets: reader, list and n must be given");
+    rl_h5_quiet();
     list_ctx c = {0};
     herr_t e = H5Ovisit2(r->file, H5_INDEX_NAME, H5_ITER_INC, list_cb, &c, H5O_INFO_BASIC);
     if (e < 0 || c.failed) {

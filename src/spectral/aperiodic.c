@@ -6,6 +6,7 @@
 #include "cogscope/aperiodic.h"
 
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
 #include <gsl/gsl_multifit_nlinear.h>
 #include <gsl/gsl_vector.h>
 #include <math.h>
@@ -19,6 +20,10 @@
 #define BW_STD_EDGE 1.0
 #define GAUSS_OVERLAP 0.75
 #define MAX_ITER 5000
+#define XTOL 1e-10
+#define GTOL 1e-10
+#define FTOL 1e-14
+#define STEP_BACK 0.995
 
 void cs_aperiodic_params_default(cs_aperiodic_params *p)
 {
@@ -61,154 +66,267 @@ static double gauss_sum(const double *g, size_t npk, double f)
     return s;
 }
 
-/* ---- bounded nonlinear least squares on GSL ------------------------------ */
+/* ---- nonlinear least squares ---------------------------------------------- */
 
-enum model { M_FIXED, M_KNEE, M_GAUSS };
-enum bound { B_NONE, B_BOTH, B_LOWER };
+#define NLS_MAXP (3 * 64) /* up to 64 Gaussians */
 
+/* The aperiodic fits are unbounded (FOOOF's default bounds are infinite, so
+ * scipy uses MINPACK's Levenberg-Marquardt): GSL's trust-region LM. */
 typedef struct {
-    enum model model;
+    cs_aperiodic_mode mode;
     size_t n;
     const double *x, *y;
-    size_t p;
-    const enum bound *bt; /* per parameter (NULL: unbounded) */
-    const double *lo, *hi;
-} nls;
+} ap_data;
 
-/* Parameter from the unconstrained variable u, and dp/du. */
-static double to_param(const nls *s, size_t i, double u, double *deriv)
+static int ap_f(const gsl_vector *u, void *data, gsl_vector *r)
 {
-    enum bound b = s->bt ? s->bt[i] : B_NONE;
-    if (b == B_BOTH) {
-        *deriv = (s->hi[i] - s->lo[i]) * cos(u) / 2.0;
-        return s->lo[i] + (s->hi[i] - s->lo[i]) * (sin(u) + 1.0) / 2.0;
-    }
-    if (b == B_LOWER) {
-        double r = sqrt(u * u + 1.0);
-        *deriv = u / r;
-        return s->lo[i] - 1.0 + r;
-    }
-    *deriv = 1.0;
-    return u;
-}
-
-/* Inverse of to_param, starting strictly inside the bounds (at a bound the
- * transform's derivative vanishes and the parameter could never move). */
-static double to_free(const nls *s, size_t i, double p)
-{
-    enum bound b = s->bt ? s->bt[i] : B_NONE;
-    if (b == B_BOTH) {
-        double z = 2.0 * (p - s->lo[i]) / (s->hi[i] - s->lo[i]) - 1.0;
-        z = z < -1.0 + 1e-4 ? -1.0 + 1e-4 : z > 1.0 - 1e-4 ? 1.0 - 1e-4 : z;
-        return asin(z);
-    }
-    if (b == B_LOWER) {
-        double d = p - s->lo[i] + 1.0;
-        d = d < 1.0 + 1e-4 ? 1.0 + 1e-4 : d;
-        return sqrt(d * d - 1.0);
-    }
-    return p;
-}
-
-#define NLS_MAXP (3 * 64 + 3) /* up to 64 Gaussians */
-
-static int nls_f(const gsl_vector *u, void *data, gsl_vector *r)
-{
-    const nls *s = data;
-    double a[NLS_MAXP], da;
-    for (size_t i = 0; i < s->p; i++)
-        a[i] = to_param(s, i, gsl_vector_get(u, i), &da);
+    const ap_data *s = data;
+    double a[3] = {gsl_vector_get(u, 0), gsl_vector_get(u, 1), 0.0};
+    if (s->mode == CS_APERIODIC_KNEE)
+        a[2] = gsl_vector_get(u, 2);
     for (size_t i = 0; i < s->n; i++) {
-        double f = s->x[i], v;
-        if (s->model == M_GAUSS) {
-            v = gauss_sum(a, s->p / 3, f);
-        } else if (s->model == M_KNEE) {
-            double arg = a[1] + pow(f, a[2]);
+        double v;
+        if (s->mode == CS_APERIODIC_KNEE) {
+            double arg = a[1] + pow(s->x[i], a[2]);
             /* log10 of a non-positive argument: a huge residual makes the
              * trust region reject the step instead of propagating NaN. */
             v = arg > 0.0 ? a[0] - log10(arg) : 1e10;
         } else {
-            v = a[0] - a[1] * log10(f);
+            v = a[0] - a[1] * log10(s->x[i]);
         }
         gsl_vector_set(r, i, v - s->y[i]);
     }
     return GSL_SUCCESS;
 }
 
-static int nls_df(const gsl_vector *u, void *data, gsl_matrix *J)
+static int ap_df(const gsl_vector *u, void *data, gsl_matrix *J)
 {
-    const nls *s = data;
-    double a[NLS_MAXP], d[NLS_MAXP];
-    for (size_t i = 0; i < s->p; i++)
-        a[i] = to_param(s, i, gsl_vector_get(u, i), &d[i]);
+    const ap_data *s = data;
     for (size_t i = 0; i < s->n; i++) {
         double f = s->x[i];
-        if (s->model == M_GAUSS) {
-            for (size_t j = 0; j < s->p / 3; j++) {
-                double c = a[3 * j], h = a[3 * j + 1], sd = a[3 * j + 2], df = f - c;
-                double e = exp(-df * df / (2.0 * sd * sd));
-                gsl_matrix_set(J, i, 3 * j, h * e * df / (sd * sd) * d[3 * j]);
-                gsl_matrix_set(J, i, 3 * j + 1, e * d[3 * j + 1]);
-                gsl_matrix_set(J, i, 3 * j + 2, h * e * df * df / (sd * sd * sd) * d[3 * j + 2]);
-            }
-        } else if (s->model == M_KNEE) {
-            double fe = pow(f, a[2]), arg = a[1] + fe;
+        gsl_matrix_set(J, i, 0, 1.0);
+        if (s->mode == CS_APERIODIC_KNEE) {
+            double fe = pow(f, gsl_vector_get(u, 2)), arg = gsl_vector_get(u, 1) + fe;
             if (!(arg > 0.0))
                 arg = 1e-300;
-            gsl_matrix_set(J, i, 0, 1.0);
             gsl_matrix_set(J, i, 1, -1.0 / (arg * M_LN10));
             gsl_matrix_set(J, i, 2, -fe * log(f) / (arg * M_LN10));
         } else {
-            gsl_matrix_set(J, i, 0, 1.0);
             gsl_matrix_set(J, i, 1, -log10(f));
         }
     }
     return GSL_SUCCESS;
 }
 
-/* Least squares of model s from the start a[0..p) (natural parameters),
- * result in a. */
-static cs_status nls_fit(const nls *s, double *a, const char *what)
+/* Fit the aperiodic model to (x, y) from the start a (offset, [knee,]
+ * exponent), result in a. */
+static cs_status ap_nls(cs_aperiodic_mode mode, const double *x, const double *y, size_t n,
+                        double *a, const char *what)
 {
-    if (s->n < s->p)
-        return cs_error_set(CS_EINVAL, "%s: %zu points cannot determine %zu parameters", what, s->n,
-                            s->p);
+    size_t p = mode == CS_APERIODIC_KNEE ? 3 : 2;
+    if (n < p)
+        return cs_error_set(CS_EINVAL, "%s: %zu points cannot determine %zu parameters", what, n, p);
+    ap_data s = {mode, n, x, y};
     gsl_multifit_nlinear_parameters par = gsl_multifit_nlinear_default_parameters();
     gsl_multifit_nlinear_workspace *w =
-        gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &par, s->n, s->p);
+        gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &par, n, p);
     if (!w)
         return cs_error_set(CS_ENOMEM, "%s: cannot allocate the least-squares workspace", what);
-    double u[NLS_MAXP];
-    for (size_t i = 0; i < s->p; i++)
-        u[i] = to_free(s, i, a[i]);
-    gsl_vector_view u0 = gsl_vector_view_array(u, s->p);
+    gsl_vector_view a0 = gsl_vector_view_array(a, p);
     gsl_multifit_nlinear_fdf fdf = {0};
-    fdf.f = nls_f;
-    fdf.df = nls_df;
-    fdf.fvv = NULL;
-    fdf.n = s->n;
-    fdf.p = s->p;
-    fdf.params = (void *)s;
-    cs_status st = CS_OK;
+    fdf.f = ap_f;
+    fdf.df = ap_df;
+    fdf.n = n;
+    fdf.p = p;
+    fdf.params = &s;
     int info = 0;
-    int gs = gsl_multifit_nlinear_init(&u0.vector, &fdf, w);
+    int gs = gsl_multifit_nlinear_init(&a0.vector, &fdf, w);
     if (!gs)
-        gs = gsl_multifit_nlinear_driver(MAX_ITER, 1e-12, 1e-12, 0.0, NULL, NULL, &info, w);
-    const gsl_vector *x = gsl_multifit_nlinear_position(w);
-    double da;
+        gs = gsl_multifit_nlinear_driver(MAX_ITER, XTOL, GTOL, FTOL, NULL, NULL, &info, w);
+    const gsl_vector *sol = gsl_multifit_nlinear_position(w);
     int finite = 1;
-    for (size_t i = 0; i < s->p; i++) {
-        a[i] = to_param(s, i, gsl_vector_get(x, i), &da);
+    for (size_t i = 0; i < p; i++) {
+        a[i] = gsl_vector_get(sol, i);
         finite &= isfinite(a[i]);
     }
+    gsl_multifit_nlinear_free(w);
     /* GSL_ENOPROG: no step reduces the cost any further, i.e. a minimum to
      * working precision; accepted like success. */
     if (gs == GSL_EMAXITER)
-        st = cs_error_set(CS_ENOCONV, "%s: no convergence in %d iterations", what, MAX_ITER);
-    else if ((gs && gs != GSL_ENOPROG) || !finite)
-        st = cs_error_set(CS_ENOCONV, "%s: the least-squares fit failed (%s)", what,
-                          gs ? gsl_strerror(gs) : "non-finite parameters");
-    gsl_multifit_nlinear_free(w);
+        return cs_error_set(CS_ENOCONV, "%s: no convergence in %d iterations", what, MAX_ITER);
+    if ((gs && gs != GSL_ENOPROG) || !finite)
+        return cs_error_set(CS_ENOCONV, "%s: the least-squares fit failed (%s)", what,
+                            gs ? gsl_strerror(gs) : "non-finite parameters");
+    return CS_OK;
+}
+
+/* Residuals r = sum of Gaussians g(x) - y and, if J != NULL, the Jacobian
+ * (n x p row-major) at parameters g (centre, height, sd per peak). */
+static double gauss_residuals(const double *g, size_t p, const double *x, const double *y,
+                              size_t n, double *r, double *J)
+{
+    double cost = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double v = 0.0;
+        for (size_t j = 0; j < p / 3; j++) {
+            double c = g[3 * j], h = g[3 * j + 1], sd = g[3 * j + 2], d = x[i] - c;
+            double e = exp(-d * d / (2.0 * sd * sd));
+            v += h * e;
+            if (J) {
+                J[i * p + 3 * j] = h * e * d / (sd * sd);
+                J[i * p + 3 * j + 1] = e;
+                J[i * p + 3 * j + 2] = h * e * d * d / (sd * sd * sd);
+            }
+        }
+        r[i] = v - y[i];
+        cost += r[i] * r[i];
+    }
+    return 0.5 * cost;
+}
+
+/* Bounded least squares for the Gaussians (FOOOF: scipy's bounded 'trf').
+ * GSL's nonlinear least squares has no bounds, and a change of variables
+ * stalls when a bound is active at the optimum (as FOOOF's width limits
+ * often are), so this is a small interior Levenberg-Marquardt in the spirit
+ * of 'trf': Coleman-Li scaling of each variable by the distance to the bound
+ * its gradient heads for, steps that stop at 99.5% of the way to a bound
+ * (iterates stay strictly feasible, so a Gaussian whose height approaches 0
+ * can still recover), Marquardt's diagonal damping with Nielsen's update,
+ * Cholesky solves of the p x p normal equations (GSL). On the multi-peak
+ * spectra of tests/data/aperiodic_fooof_port.json it reaches the same minima
+ * as scipy's trf (equal or lower cost). */
+static cs_status gauss_fit(const double *x, const double *y, size_t n, size_t p, const double *lo,
+                           const double *hi, double *g)
+{
+    if (n < p)
+        return cs_error_set(CS_EINVAL, "peak fit: %zu points cannot determine %zu parameters", n, p);
+    double *r = malloc(n * sizeof *r), *rn = malloc(n * sizeof *rn), *J = malloc(n * p * sizeof *J);
+    double *A = malloc(p * p * sizeof *A), *gr = malloc(p * sizeof *gr), *d = malloc(p * sizeof *d);
+    double *xn = malloc(p * sizeof *xn), *diag = malloc(p * sizeof *diag);
+    double *sv = malloc(p * sizeof *sv), *cl = malloc(p * sizeof *cl);
+    cs_status st = CS_OK;
+    if (!r || !rn || !J || !A || !gr || !d || !xn || !diag || !sv || !cl) {
+        st = cs_error_set(CS_ENOMEM, "peak fit: out of memory");
+        goto done;
+    }
+    for (size_t k = 0; k < p; k++)
+        g[k] = g[k] < lo[k] ? lo[k] : g[k] > hi[k] ? hi[k] : g[k];
+    double cost = gauss_residuals(g, p, x, y, n, r, J), mu = -1.0, nu = 2.0;
+    int converged = 0, iter;
+    for (iter = 0; iter < MAX_ITER && !converged; iter++) {
+        /* gradient J^T r, normal matrix J^T J, active set */
+        double pg = 0.0;
+        for (size_t a = 0; a < p; a++) {
+            double s = 0.0;
+            for (size_t i = 0; i < n; i++)
+                s += J[i * p + a] * r[i];
+            gr[a] = s;
+            /* Coleman-Li scaling (as scipy's 'trf'): v is the distance to
+             * the bound the gradient step heads for (1 if unbounded), and
+             * the step in variable a is scaled by sqrt(v), so variables
+             * close to a bound move less instead of sticking on it. */
+            if (s < 0 && isfinite(hi[a])) {
+                sv[a] = hi[a] - g[a];
+                cl[a] = -s; /* g * dv with dv = -1 */
+            } else if (s > 0 && isfinite(lo[a])) {
+                sv[a] = g[a] - lo[a];
+                cl[a] = s;
+            } else {
+                sv[a] = 1.0;
+                cl[a] = 0.0;
+            }
+            pg = fmax(pg, fabs(s * sv[a]));
+            for (size_t b = 0; b <= a; b++) {
+                double t = 0.0;
+                for (size_t i = 0; i < n; i++)
+                    t += J[i * p + a] * J[i * p + b];
+                A[a * p + b] = A[b * p + a] = t;
+            }
+        }
+        for (size_t a = 0; a < p; a++)
+            diag[a] = fmax(A[a * p + a] * sv[a] + cl[a], 1e-300);
+        if (pg <= GTOL * fmax(1.0, cost)) /* projected gradient vanishes */
+            break;
+        if (mu < 0) {
+            mu = 0.0;
+            for (size_t a = 0; a < p; a++)
+                mu = fmax(mu, diag[a]);
+            mu *= 1e-3;
+        }
+        for (;;) {
+            /* (J^T J + mu D) d = -g over the free variables (Cholesky) */
+            gsl_matrix *M = gsl_matrix_alloc(p, p);
+            gsl_vector *rhs = gsl_vector_alloc(p);
+            if (!M || !rhs) {
+                gsl_matrix_free(M);
+                gsl_vector_free(rhs);
+                st = cs_error_set(CS_ENOMEM, "peak fit: out of memory");
+                goto done;
+            }
+            for (size_t a = 0; a < p; a++) {
+                for (size_t b = 0; b < p; b++)
+                    gsl_matrix_set(M, a, b,
+                                   sqrt(sv[a]) * A[a * p + b] * sqrt(sv[b]) +
+                                       (a == b ? cl[a] + mu * diag[a] : 0.0));
+                gsl_vector_set(rhs, a, -sqrt(sv[a]) * gr[a]);
+            }
+            int bad = gsl_linalg_cholesky_decomp1(M) || gsl_linalg_cholesky_svx(M, rhs);
+            for (size_t a = 0; a < p; a++)
+                d[a] = sqrt(sv[a]) * gsl_vector_get(rhs, a);
+            gsl_matrix_free(M);
+            gsl_vector_free(rhs);
+            double pred = 0.0, dn = 0.0, xnorm = 0.0;
+            for (size_t a = 0; a < p && !bad; a++) {
+                xn[a] = g[a] + d[a];
+                if (xn[a] < lo[a])
+                    xn[a] = g[a] + STEP_BACK * (lo[a] - g[a]);
+                else if (xn[a] > hi[a])
+                    xn[a] = g[a] + STEP_BACK * (hi[a] - g[a]);
+                d[a] = xn[a] - g[a]; /* the projected step actually taken */
+                dn += d[a] * d[a];
+                xnorm += g[a] * g[a];
+            }
+            if (!bad) {
+                /* predicted reduction of the Gauss-Newton model for d */
+                for (size_t a = 0; a < p; a++) {
+                    double Ad = 0.0;
+                    for (size_t b = 0; b < p; b++)
+                        Ad += A[a * p + b] * d[b];
+                    pred -= gr[a] * d[a] + 0.5 * d[a] * Ad;
+                }
+            }
+            double cn = bad ? INFINITY : gauss_residuals(xn, p, x, y, n, rn, NULL);
+            if (!bad && cn < cost && pred > 0) {
+                double rho = (cost - cn) / pred, t = 2.0 * rho - 1.0;
+                mu *= fmax(1.0 / 3.0, 1.0 - t * t * t);
+                nu = 2.0;
+                double old = cost;
+                memcpy(g, xn, p * sizeof *g);
+                cost = gauss_residuals(g, p, x, y, n, r, J);
+                if (sqrt(dn) <= XTOL * (sqrt(xnorm) + XTOL) || old - cost <= FTOL * old)
+                    converged = 1;
+                break;
+            }
+            if (!bad && sqrt(dn) <= XTOL * (sqrt(xnorm) + XTOL)) {
+                converged = 1; /* no step, however short, lowers the cost */
+                break;
+            }
+            mu *= nu;
+            nu *= 2.0;
+            if (!(mu < 1e300)) {
+                converged = 1; /* damping exhausted: a minimum to working precision */
+                break;
+            }
+        }
+    }
+    if (iter >= MAX_ITER && !converged)
+        st = cs_error_set(CS_ENOCONV, "peak fit: no convergence in %d iterations", MAX_ITER);
+    for (size_t a = 0; a < p && !st; a++)
+        if (!isfinite(g[a]))
+            st = cs_error_set(CS_ENOCONV, "peak fit: non-finite parameters");
+done:
+    free(r), free(rn), free(J), free(A), free(gr), free(d), free(xn), free(diag);
+    free(sv), free(cl);
     return st;
 }
 
@@ -229,8 +347,7 @@ static cs_status simple_ap_fit(cs_aperiodic_mode mode, const double *f, const do
     } else {
         a[1] = exp_guess;
     }
-    nls s = {mode == CS_APERIODIC_KNEE ? M_KNEE : M_FIXED, n, f, y, ap_nparams(mode), NULL, NULL, NULL};
-    return nls_fit(&s, a, "aperiodic fit");
+    return ap_nls(mode, f, y, n, a, "aperiodic fit");
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -276,9 +393,7 @@ static cs_status robust_ap_fit(cs_aperiodic_mode mode, const double *f, const do
     /* FOOOF refits on these points; with fewer points than parameters (a
      * spectrum lying almost wholly above its own fit) the initial fit stands. */
     if (m >= ap_nparams(mode)) {
-        nls s = {mode == CS_APERIODIC_KNEE ? M_KNEE : M_FIXED, m, fx, fy, ap_nparams(mode), NULL,
-                 NULL, NULL};
-        st = nls_fit(&s, a, "robust aperiodic fit");
+        st = ap_nls(mode, fx, fy, m, a, "robust aperiodic fit");
     }
     free(flat), free(tmp), free(fx), free(fy);
     return st;
@@ -298,7 +413,7 @@ static cs_status fit_peaks(const cs_aperiodic_params *p, const double *f, const 
     double freq_res = f[1] - f[0];
     size_t maxpk = p->max_n_peaks;
     /* The joint fit needs n >= 3 * peaks points (and a bounded parameter count). */
-    size_t cap = n / 3 < (NLS_MAXP - 3) / 3 ? n / 3 : (NLS_MAXP - 3) / 3;
+    size_t cap = n / 3 < NLS_MAXP / 3 ? n / 3 : NLS_MAXP / 3;
     if (maxpk > cap)
         maxpk = cap;
     double *it = malloc(n * sizeof *it);
@@ -389,7 +504,6 @@ static cs_status fit_peaks(const cs_aperiodic_params *p, const double *f, const 
         return CS_OK;
 
     double lo[NLS_MAXP], hi[NLS_MAXP];
-    enum bound bt[NLS_MAXP];
     for (size_t j = 0; j < k; j++) {
         double *q = g + 3 * j;
         lo[3 * j] = q[0] - 2.0 * CF_BOUND * q[2];
@@ -398,16 +512,12 @@ static cs_status fit_peaks(const cs_aperiodic_params *p, const double *f, const 
             lo[3 * j] = frange_lo;
         if (!(hi[3 * j] < frange_hi))
             hi[3 * j] = frange_hi;
-        bt[3 * j] = B_BOTH;
         lo[3 * j + 1] = 0.0;
         hi[3 * j + 1] = INFINITY;
-        bt[3 * j + 1] = B_LOWER;
         lo[3 * j + 2] = std_lo;
         hi[3 * j + 2] = std_hi;
-        bt[3 * j + 2] = std_hi > std_lo ? B_BOTH : B_NONE;
     }
-    nls s = {M_GAUSS, n, f, flat, 3 * k, bt, lo, hi};
-    cs_status st = nls_fit(&s, g, "peak fit");
+    cs_status st = gauss_fit(f, flat, n, 3 * k, lo, hi, g);
     if (st)
         return st;
     qsort(g, k, 3 * sizeof *g, cmp_peak_cf);

@@ -222,7 +222,7 @@ static cs_status plan_create(const cs_welch_params *p, size_t n, enum plan_kind 
     if (!(denom > 0.0) || !isfinite(denom)) {
         cs_welch_plan_destroy(plan);
         return cs_error_set(CS_EINVAL, "window: its %s is zero, so the spectrum cannot be scaled",
-                            plan->scaling == CS_SCALING_DENSITY ? "energy" : "sum");
+                            p->scaling == CS_SCALING_DENSITY ? "energy" : "sum");
     }
     plan->scale = 1.0 / denom;
 

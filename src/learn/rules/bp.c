@@ -61,8 +61,11 @@ const cs_rule_vtable cs_rule_bp = {
     .name = "bp",
     .summary = "backpropagation: the exact gradient of the mean cross-entropy",
     .options = NULL,
-    .defaults = {.epochs = 30, .batch = 32, .lr = 0.05, .momentum = 0.9, .optimizer = "sgd",
-                 .activation = "tanh"},
+    /* Measured over 40 seeds (split, init and order all follow --seed) on
+     * digits 64-100-10, 30 epochs: mean final test accuracy 98.0%, >= 97% for
+     * 36 of 40 (docs/training.md has the sweep). */
+    .defaults = {.epochs = 30, .batch = 16, .lr = 0.1, .momentum = 0.9, .optimizer = "sgd",
+                 .activation = "relu", .schedule = "cosine"},
     .create = bp_create,
     .destroy = bp_destroy,
     .step = bp_step,

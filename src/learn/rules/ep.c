@@ -53,7 +53,7 @@ static const char *const ep_variants[] = {"one-sided", "random-sign", "centered"
 typedef struct {
     double beta, step;
     long free_steps, nudge_steps;
-    int variant, linear_out;
+    int variant;
     size_t depth, classes, max_rows, widest;
     cs_rng *rng;                     /* random signs */
     double *memory;                  /* one allocation for every buffer below */
@@ -86,7 +86,7 @@ static cs_status ep_create(const cs_mlp *m, const cs_rule_option *opts, size_t n
     long T, K;
     int variant;
     cs_status st;
-    if ((st = cs_rule_opt_double(opts, n_opts, "ep-beta", 0.5, &beta)) ||
+    if ((st = cs_rule_opt_double(opts, n_opts, "ep-beta", 0.9, &beta)) ||
         (st = cs_rule_opt_int(opts, n_opts, "ep-free-steps", 20, &T)) ||
         (st = cs_rule_opt_int(opts, n_opts, "ep-nudge-steps", 4, &K)) ||
         (st = cs_rule_opt_double(opts, n_opts, "ep-step", 1.0, &step)) ||
@@ -122,7 +122,6 @@ static cs_status ep_create(const cs_mlp *m, const cs_rule_option *opts, size_t n
     s->free_steps = T;
     s->nudge_steps = K;
     s->variant = variant;
-    s->linear_out = getenv("EP_LINEAR") != NULL;
     s->depth = cs_mlp_depth(m);
     s->classes = m->sizes[m->n_layers - 1];
     s->max_rows = max_rows;
@@ -219,8 +218,7 @@ static double ep_sweep(ep_state *s, const cs_mlp *m, double *const *st, size_t r
                 double t = s->u[i];
                 if (out && beta != 0.0)
                     t = (t + beta * s->y[i]) / (1.0 + beta);
-                if (!out || !s->linear_out)
-                    t = t < 0.0 ? 0.0 : (t > 1.0 ? 1.0 : t);
+                t = t < 0.0 ? 0.0 : (t > 1.0 ? 1.0 : t);
                 double d = eps * (t - sk[i]);
                 sk[i] += d;
                 if (fabs(d) > change)
@@ -400,7 +398,7 @@ static cs_status ep_reference_gradient(void *state, const cs_mlp *m, const doubl
         size_t cnt = rows * m->sizes[k + 1];
         ep_layer_input(s, m, s->s0, k, rows, s->u);
         for (size_t i = 0; i < cnt; i++)
-            s->sp[k][i] = ((s->u[i] > 0.0 && s->u[i] < 1.0) || (k == s->depth - 1 && s->linear_out)) ? 1.0 : 0.0;
+            s->sp[k][i] = (s->u[i] > 0.0 && s->u[i] < 1.0) ? 1.0 : 0.0;
         memset(s->mu[k], 0, cnt * sizeof(double));
     }
     /* mu = D (g + M mu) by block Gauss-Seidel over even/odd layers: the
@@ -459,7 +457,7 @@ static cs_status ep_reference_gradient(void *state, const cs_mlp *m, const doubl
 }
 
 static const cs_rule_option_spec ep_options[] = {
-    {"ep-beta", "X", "nudging strength beta > 0 (< 1 for random-sign and centered)", "0.5"},
+    {"ep-beta", "X", "nudging strength beta > 0 (< 1 for random-sign and centered)", "0.9"},
     {"ep-free-steps", "N", "relaxation iterations of the free phase (>= 1)", "20"},
     {"ep-nudge-steps", "N", "relaxation iterations of each nudged phase (>= 1)", "4"},
     {"ep-step", "X", "damping of each layer's move to its block minimiser, in (0, 1]", "1"},
@@ -472,7 +470,7 @@ const cs_rule_vtable cs_rule_ep = {
     .summary = "equilibrium propagation: free and nudged relaxation of an energy network, "
                "contrastive local update",
     .options = ep_options,
-    .defaults = {.epochs = 30, .batch = 20, .lr = 0.05, .momentum = 0.0, .optimizer = "sgd",
+    .defaults = {.epochs = 30, .batch = 20, .lr = 0.2, .momentum = 0.0, .optimizer = "sgd",
                  .activation = "hardsigmoid"},
     .create = ep_create,
     .destroy = ep_destroy,

@@ -5,10 +5,11 @@
 #include "cogscope/rule.h"
 
 /* Brain-inspired rules (docs/learning-rules.md), one file each. */
-extern const cs_rule_vtable cs_rule_fa, cs_rule_dfa, cs_rule_ep;
+extern const cs_rule_vtable cs_rule_fa, cs_rule_dfa, cs_rule_ep,
+    cs_rule_pc, cs_rule_ff, cs_rule_np;
 
 static const cs_rule_vtable *const rules[] = {
-    &cs_rule_bp, &cs_rule_fa, &cs_rule_dfa, &cs_rule_ep,
+    &cs_rule_bp, &cs_rule_fa, &cs_rule_dfa, &cs_rule_ep, &cs_rule_pc, &cs_rule_ff, &cs_rule_np,
 };
 
 size_t cs_rule_count(void) { return sizeof rules / sizeof rules[0]; }

@@ -1,0 +1,281 @@
+/* The analysis pipeline over run logs (`cogscope analyze`): for every probe
+ * snapshot and layer the information plane, integration (TC, DTC, TSE),
+ * synergy (O-information and its distribution over random multiplets, PID of
+ * neuron pairs about the label), PhiID of relaxation dynamics and of
+ * consecutive snapshots; spectra of the per-step series; ΣPI recomputed with
+ * variants, per-epoch means and ∫PI. Formulas: docs/metrics.md, "Analysis
+ * pipeline"; the /analysis file layout: docs/schema.md; usage: docs/observe.md.
+ *
+ * Results go into a cs_metrics: a named collection of double arrays (rank
+ * 1..3, each with units and a description) plus attributes and notes, which
+ * reads and writes as one HDF5 file (schema "cogscope-metrics"). Reports read
+ * it back the same way, so every number the analysis computes is reachable
+ * by its path ("/analysis/layers/1/oinfo").
+ *
+ * The pipeline never stops on a measure that cannot be computed for one
+ * snapshot (a singular covariance, a fit that does not converge): the value
+ * is NaN and a note naming the measure, layer and snapshot and the reason is
+ * added. It fails (returns an error) only for what makes the whole request
+ * impossible: unreadable logs, bad parameters, no probe snapshots when a
+ * snapshot measure was asked for.
+ *
+ * All information values are in nats. Randomness (unit subsampling, random
+ * multiplets, surrogates, KSG tie-breaking noise) comes from
+ * cs_rng_create_stream(seed, id) with a fixed id per use, so results depend on
+ * the seed only, not on the thread count. The library never prints: progress
+ * is reported through a callback. */
+#ifndef COGSCOPE_OBSERVE_H
+#define COGSCOPE_OBSERVE_H
+
+#include <stdint.h>
+
+#include "cogscope/core.h"
+#include "cogscope/pid.h"
+#include "cogscope/runlog.h"
+#include "cogscope/surrogate.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- metrics: named arrays + attributes, as one HDF5 file ---------------- */
+
+#define CS_METRICS_SCHEMA "cogscope-metrics"
+#define CS_METRICS_SCHEMA_VERSION 1
+#define CS_METRICS_MAX_RANK 3
+
+typedef struct {
+    char path[128];        /* absolute, e.g. "/analysis/layers/1/tc" */
+    size_t rank;           /* 1..CS_METRICS_MAX_RANK */
+    size_t dims[CS_METRICS_MAX_RANK];
+    size_t count;          /* product of dims (may be 0) */
+    double *data;          /* count values, row-major; NaN = not computed */
+    char units[24];        /* "nats", "steps", "cycles/step", "1" (dimensionless), ... */
+    char description[240];
+} cs_metrics_array;
+
+typedef struct cs_metrics cs_metrics;
+
+cs_status cs_metrics_create(cs_metrics **out);
+void cs_metrics_destroy(cs_metrics *m); /* NULL is fine */
+
+/* Add (or replace) the array at `path` (absolute, components of letters,
+ * digits, '_', '-', '.'; at most 127 characters): rank 1..3 with dims[0..rank),
+ * data copied (NULL: filled with NaN). */
+cs_status cs_metrics_put(cs_metrics *m, const char *path, size_t rank, const size_t *dims,
+                         const double *data, const char *units, const char *description);
+
+/* Shorthand for a rank-1 array of n values. */
+cs_status cs_metrics_put1(cs_metrics *m, const char *path, size_t n, const double *data,
+                          const char *units, const char *description);
+
+size_t cs_metrics_count(const cs_metrics *m);
+const cs_metrics_array *cs_metrics_at(const cs_metrics *m, size_t i); /* insertion order */
+const cs_metrics_array *cs_metrics_get(const cs_metrics *m, const char *path); /* NULL if absent */
+
+/* Attributes of the /analysis group: strings or numbers. */
+cs_status cs_metrics_set_attr(cs_metrics *m, const char *key, const char *value);
+cs_status cs_metrics_set_attr_num(cs_metrics *m, const char *key, double value);
+/* The attribute as text (numbers formatted with %.17g); NULL if absent. */
+const char *cs_metrics_attr(const cs_metrics *m, const char *key);
+/* The attribute as a number; NaN if absent or not numeric. */
+double cs_metrics_attr_num(const cs_metrics *m, const char *key);
+size_t cs_metrics_attr_count(const cs_metrics *m);
+const char *cs_metrics_attr_name(const cs_metrics *m, size_t i);
+int cs_metrics_attr_is_num(const cs_metrics *m, size_t i);
+
+/* Notes: sentences about what could not be computed or was approximated
+ * ("layer 1 snapshot 3: TC: singular covariance ..."). */
+cs_status cs_metrics_add_note(cs_metrics *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+size_t cs_metrics_note_count(const cs_metrics *m);
+const char *cs_metrics_note(const cs_metrics *m, size_t i);
+
+/* Write everything to `path` (created or replaced: written to a temporary
+ * file next to it, then renamed, so a reader never sees half a file). The
+ * root carries schema = "cogscope-metrics" and schema_version; arrays are
+ * float64 datasets with "units" and "description" attributes; attributes
+ * and notes belong to the /analysis group. */
+cs_status cs_metrics_write(const cs_metrics *m, const char *path);
+
+/* Read a file written by cs_metrics_write. CS_ESCHEMA (naming the file) for
+ * an HDF5 file of another schema or a schema version from the future;
+ * CS_EIO for a missing or unreadable file. */
+cs_status cs_metrics_read(const char *path, cs_metrics **out);
+
+/* ---- analysis parameters ------------------------------------------------ */
+
+/* Estimator of the continuous information-plane values and of the synergy
+ * and integration measures (docs/metrics.md says which measure each one
+ * maps to when the library has no such estimator, e.g. no KSG O-information). */
+typedef enum {
+    CS_OBS_EST_GCOPULA = 0,
+    CS_OBS_EST_GAUSSIAN,
+    CS_OBS_EST_KSG,
+    CS_OBS_EST_BINNED
+} cs_obs_estimator;
+
+/* "gcopula", "gaussian", "ksg", "binned" and back (CS_EINVAL naming the text). */
+const char *cs_obs_estimator_name(cs_obs_estimator e);
+cs_status cs_obs_estimator_parse(const char *name, cs_obs_estimator *out);
+
+/* Metric groups (--metrics LIST): bit flags. */
+enum {
+    CS_OBS_INFOPLANE = 1u << 0,   /* I(X;T), I(T;Y): binned and continuous */
+    CS_OBS_INTEGRATION = 1u << 1, /* TC, DTC, O-information, S-information, TSE of each layer */
+    CS_OBS_OINFO = 1u << 2,       /* O-information over random multiplets of orders 3 and 4 */
+    CS_OBS_PID = 1u << 3,         /* PID of the top neuron pairs about the label, mean Omega */
+    CS_OBS_PHIID = 1u << 4,       /* Phi_WMS, Phi_R of relaxation and of consecutive snapshots */
+    CS_OBS_SPECTRA = 1u << 5,     /* Welch PSD + aperiodic fits, relaxation PSD, coherence */
+    CS_OBS_SIGMAPI = 1u << 6,     /* PI variants, per-epoch means, ∫PI */
+    CS_OBS_ALL = (1u << 7) - 1
+};
+/* The measures that need probe snapshots. */
+#define CS_OBS_NEEDS_SNAPSHOTS (CS_OBS_INFOPLANE | CS_OBS_INTEGRATION | CS_OBS_OINFO | CS_OBS_PID | CS_OBS_PHIID)
+
+/* Parse a comma-separated list of "infoplane", "integration", "oinfo", "pid",
+ * "phiid", "spectra", "sigmapi", "synergy" (= oinfo,pid) and "all". An
+ * unknown name gives CS_EINVAL naming it and listing the known ones. */
+cs_status cs_obs_metrics_parse(const char *list, unsigned *mask);
+/* The name of one flag ("infoplane", ...); NULL for anything else. */
+const char *cs_obs_metric_name(unsigned flag);
+
+/* ΣPI variants (docs/metrics.md, "PI variants", with their sources):
+ *   sigmapi  exp(-alpha ((1 - gamma) eps / (tau + 1e-9) + gamma S))  (SigmaPI, the logged PI)
+ *   ipwt     exp(-alpha (eps / (tau + 1e-9) + gamma S))              (IPWT, one channel)
+ *   ars      exp(-(alpha tau + gamma S)), optionally EMA-smoothed     (dmf-archive/ARS) */
+typedef enum { CS_PI_SIGMAPI = 0, CS_PI_IPWT, CS_PI_ARS } cs_pi_variant;
+const char *cs_pi_variant_name(cs_pi_variant v);
+cs_status cs_pi_variant_parse(const char *name, cs_pi_variant *out);
+
+typedef struct {
+    unsigned metrics;             /* CS_OBS_* flags (default CS_OBS_ALL) */
+    cs_obs_estimator estimator;   /* default gcopula */
+    uint64_t seed;                /* default 1 */
+    int threads;                  /* <= 0: all cores */
+    size_t surrogates;            /* permutation surrogates per scalar measure (default 0 = none) */
+    size_t bins;                  /* equal-width bins per unit for binned values (default 30) */
+    size_t ip_dims;               /* principal components kept of X and T for continuous
+                                     information-plane values (default 10) */
+    size_t max_units;             /* units per layer for TC/DTC/O/S, O multiplets and PID pairs:
+                                     at most this many, and at most probe_size / 4 (default 64) */
+    size_t tse_units;             /* units for TSE (2^k subsets; default 12, at most 24) */
+    size_t multiplets;            /* random multiplets per order (3 and 4) (default 200) */
+    size_t pid_pairs;             /* top pairs by joint MI decomposed (default 8) */
+    cs_pid_redundancy pid_redundancy; /* default mmi */
+    int ksg_k;                    /* KSG neighbours (default 4) */
+    cs_pi_variant pi_variant;     /* default sigmapi */
+    double pi_alpha, pi_gamma;    /* NaN (default): the run's /config values */
+    double pi_delta;              /* ∫PI variance penalty (default 1) */
+    size_t pi_window;             /* ∫PI window in steps; 0 (default): one window per epoch */
+    double pi_ema;                /* ars: EMA factor in [0, 1) of the smoothing (default 0: none) */
+    size_t nperseg;               /* Welch segment of the per-step series; 0 (default): min(256, n) */
+    /* Called from the calling thread after each unit of work; may be NULL. */
+    void (*progress)(void *ctx, size_t done, size_t total);
+    void *progress_ctx;
+} cs_obs_params;
+
+void cs_obs_params_default(cs_obs_params *p);
+
+/* Check every parameter: CS_EINVAL naming the bad one. */
+cs_status cs_obs_params_check(const cs_obs_params *p);
+
+/* Analyse a run log (opened with cs_runlog_open; a live one is analysed as
+ * far as it is flushed). *out is a new cs_metrics (cs_metrics_destroy it).
+ * Errors: bad parameters (CS_EINVAL), a snapshot measure asked for but no
+ * probe snapshot yet (CS_EINVAL naming the file), read failures, CS_ENOMEM. */
+cs_status cs_obs_analyze(const cs_runlog *run, const cs_obs_params *p, cs_metrics **out);
+
+/* The default metrics file of a run: RUN.h5 -> RUN.metrics.h5 (any other
+ * name: NAME.metrics.h5). Writes at most n bytes; CS_EINVAL if too long. */
+cs_status cs_obs_default_metrics_path(const char *run_path, char *out, size_t n);
+
+/* ---- building blocks on in-memory arrays ----------------------------- */
+
+/* PI of one step under a variant (NaN in, NaN out). */
+double cs_obs_pi(cs_pi_variant v, double epsilon, double tau, double surprise, double alpha,
+                 double gamma);
+
+/* PI series of n steps: pi[i] from eps[i], tau[i], s[i]; for ars with
+ * 0 < ema < 1 the bias-corrected exponential moving average
+ * m_i = ema m_{i-1} + (1 - ema) PI_i, pi[i] = m_i / (1 - ema^(i+1)), as
+ * dmf-archive/ARS's PICalculator (NaN steps are skipped by the average and
+ * keep NaN). */
+cs_status cs_obs_pi_series(cs_pi_variant v, const double *eps, const double *tau, const double *s,
+                           size_t n, double alpha, double gamma, double ema, double *pi);
+
+/* ∫PI of a window: mean(PI) * exp(-delta * Var(PI)), Var with divisor n
+ * (the population variance of the window's values, as the IPWT integral
+ * over the window). NaN values are skipped; none left gives NaN. mean and
+ * var (may be NULL) receive the two factors' inputs. */
+double cs_obs_pi_integral(const double *pi, size_t n, double delta, double *mean, double *var);
+
+/* Information plane of one layer. x: N x dx inputs, t: N x dt layer values,
+ * labels: N class labels (any integers). Binned: each unit in `bins`
+ * equal-width bins between its min and max, the layer's binned pattern one
+ * joint symbol T; X the identity of the input pattern (equal rows share a
+ * symbol); plug-in I(X;T) and I(T;Y). Continuous: X and T reduced to their
+ * first `ip_dims` principal components, Y one-hot (the classes present minus
+ * one), then estimator's MI (KSG: k = ksg_k, 1e-8 SD noise against ties).
+ * With surrogates > 0, permutation p-values of the continuous values. */
+typedef struct {
+    double ixt_binned, ity_binned; /* nats */
+    double ixt, ity;               /* nats, continuous estimator */
+    size_t x_dims, t_dims;         /* principal components used */
+    cs_significance ixt_sig, ity_sig; /* filled when surrogates > 0 */
+} cs_obs_infoplane_result;
+
+cs_status cs_obs_infoplane(cs_matrix x, cs_matrix t, const int32_t *labels,
+                           const cs_obs_params *p, uint64_t stream, cs_obs_infoplane_result *out);
+
+/* Integration and synergy of one layer t (N x n): TC, DTC, O, S of the
+ * units used (the non-constant units, in a seeded random order, at most
+ * max_units and N / 4), TSE of the first tse_units of them, and (when
+ * mask has CS_OBS_OINFO) O-information of `multiplets` random triplets and
+ * quadruplets of them. Estimator: gaussian -> Gaussian; gcopula and ksg ->
+ * Gaussian copula with bias correction; binned -> plug-in over `bins`
+ * equal-width bins. `unit_order` (n entries, a permutation of 0..n-1) fixes
+ * which units are preferred; NULL: 0..n-1. */
+typedef struct {
+    double tc, dtc, oinfo, sinfo, tse; /* nats */
+    size_t n_units, n_tse_units;
+    size_t *units;                      /* n_units layer indices (owned) */
+    double *o3, *o4;                    /* `multiplets` values each (owned; NaN if fewer exist) */
+    size_t n_multiplets;
+    cs_significance tc_sig, dtc_sig, oinfo_sig; /* oinfo: two-sided on |O| */
+    char note[256];                     /* non-empty when a value could not be computed */
+} cs_obs_integration_result;
+
+cs_status cs_obs_integration(cs_matrix t, const size_t *unit_order, unsigned mask,
+                             const cs_obs_params *p, uint64_t stream,
+                             cs_obs_integration_result *out);
+void cs_obs_integration_result_free(cs_obs_integration_result *r);
+
+/* PID of neuron pairs about the label: every pair of the units used (as
+ * cs_obs_integration), ranked by joint MI I(Xi,Xj;Y) (ties: lexicographic),
+ * the top pid_pairs decomposed with pid_redundancy. gaussian/gcopula/ksg:
+ * Gaussian (gcopula and ksg on copula-normalised units and one-hot label);
+ * binned: discrete over `bins` bins. mean_omega: mean of the pairs' Omega
+ * (pairs with I = 0 skipped). */
+typedef struct {
+    size_t n_pairs;
+    size_t (*pairs)[2];  /* layer unit indices (owned) */
+    double *mi, *redundancy, *unique1, *unique2, *synergy, *omega; /* n_pairs each (owned) */
+    double mean_omega, mean_synergy;
+    char note[256];
+} cs_obs_pid_result;
+
+cs_status cs_obs_pid_pairs(cs_matrix t, const int32_t *labels, const size_t *unit_order,
+                           const cs_obs_params *p, cs_obs_pid_result *out);
+void cs_obs_pid_result_free(cs_obs_pid_result *r);
+
+/* PhiID (tau = 1) of two principal components: `a` holds the earlier states
+ * and `b` the later ones (both rows x units, row i of b follows row i of a).
+ * The first two principal components are fitted on a and b stacked; Gaussian
+ * (estimator gaussian) or Gaussian-copula PhiID with MMI redundancy. */
+cs_status cs_obs_phiid_pcs(cs_matrix a, cs_matrix b, const cs_obs_params *p, double *phi_wms,
+                           double *phi_r, double atoms[16]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,427 @@
+/* Integrated information decomposition (PhiID) of two sources and their
+ * futures: discrete tables, Gaussian covariances and the series wrappers.
+ * Definitions: cogscope/phiid.h. */
+#include "cogscope/phiid.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cogscope/gaussian.h"
+#include "cogscope/gcopula.h"
+#include "pid_internal.h"
+
+static const char *const atom_names[CS_PHIID_NATOMS] = {
+    "rtr", "rtx", "rty", "rts", "xtr", "xtx", "xty", "xts",
+    "ytr", "ytx", "yty", "yts", "str", "stx", "sty", "sts"};
+
+const char *cs_phiid_atom_name(int atom)
+{
+    return atom >= 0 && atom < CS_PHIID_NATOMS ? atom_names[atom] : NULL;
+}
+
+/* The four variables as bits of a subset mask: p1 = X1_t, p2 = X2_t,
+ * t1 = X1_{t+tau}, t2 = X2_{t+tau}. */
+enum { P1 = 1, P2 = 2, T1 = 4, T2 = 8 };
+
+/* The nine MIs of phyid, in its names (x, y the sources; a, b the targets). */
+enum { I_XTA, I_XTB, I_YTA, I_YTB, I_XYTA, I_XYTB, I_XTAB, I_YTAB, I_XYTAB, N_MI };
+static const int mi_masks[N_MI][2] = {
+    {P1, T1}, {P1, T2}, {P2, T1}, {P2, T2}, {P1 | P2, T1},
+    {P1 | P2, T2}, {P1, T1 | T2}, {P2, T1 | T2}, {P1 | P2, T1 | T2}};
+
+/* The six PID redundancies, each over (first MI, second MI, joint MI). */
+enum { R_XYTA, R_XYTB, R_XYTAB, R_ABTX, R_ABTY, R_ABTXY, N_RED };
+static const int red_mis[N_RED][3] = {
+    {I_XTA, I_YTA, I_XYTA},   {I_XTB, I_YTB, I_XYTB}, {I_XTAB, I_YTAB, I_XYTAB},
+    {I_XTA, I_XTB, I_XTAB},   {I_YTA, I_YTB, I_YTAB}, {I_XYTA, I_XYTB, I_XYTAB}};
+
+/* Double co-information (phyid): coefficients of the MIs and redundancies. */
+static const double dc_mi[N_MI] = {-1, -1, -1, -1, 1, 1, 1, 1, -1};
+static const double dc_red[N_RED] = {1, 1, -1, 1, 1, -1};
+
+/* atoms = M^-1 knowns, knowns = (rtr, R_xyta, R_xytb, R_xytab, R_abtx,
+ * R_abty, R_abtxy, I_xta, I_xtb, I_yta, I_ytb, I_xyta, I_xytb, I_xtab,
+ * I_ytab, I_xytab); M is phyid's knowns_to_atoms matrix (each known is the
+ * sum of the atoms below it in the product lattice), and this is its exact
+ * integer inverse (the Moebius inversion of that lattice). */
+static const signed char minv[16][16] = {
+    {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},       /* rtr */
+    {-1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},      /* rtx */
+    {-1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},      /* rty */
+    {1, -1, -1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},     /* rts */
+    {-1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},      /* xtr */
+    {1, -1, 0, 0, -1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0},     /* xtx */
+    {1, 0, -1, 0, -1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0},     /* xty */
+    {-1, 1, 1, -1, 1, 0, 0, -1, -1, 0, 0, 0, 0, 1, 0, 0},   /* xts */
+    {-1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},      /* ytr */
+    {1, -1, 0, 0, 0, -1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0},     /* ytx */
+    {1, 0, -1, 0, 0, -1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0},     /* yty */
+    {-1, 1, 1, -1, 0, 1, 0, 0, 0, -1, -1, 0, 0, 0, 1, 0},   /* yts */
+    {1, 0, 0, 0, -1, -1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0},     /* str */
+    {-1, 1, 0, 0, 1, 1, -1, -1, 0, -1, 0, 1, 0, 0, 0, 0},   /* stx */
+    {-1, 0, 1, 0, 1, 1, -1, 0, -1, 0, -1, 0, 1, 0, 0, 0},   /* sty */
+    {1, -1, -1, 1, -1, -1, 1, 1, 1, 1, 1, -1, -1, -1, -1, 1} /* sts */
+};
+
+static void assemble(const double mi[N_MI], const double red[N_RED], double rtr,
+                     cs_phiid_result *out)
+{
+    double known[16] = {rtr,         red[R_XYTA], red[R_XYTB], red[R_XYTAB], red[R_ABTX],
+                        red[R_ABTY], red[R_ABTXY], mi[I_XTA],  mi[I_XTB],    mi[I_YTA],
+                        mi[I_YTB],   mi[I_XYTA],  mi[I_XYTB],  mi[I_XTAB],   mi[I_YTAB],
+                        mi[I_XYTAB]};
+    for (int a = 0; a < 16; a++) {
+        double v = 0;
+        for (int k = 0; k < 16; k++)
+            v += minv[a][k] * known[k];
+        out->atoms[a] = v;
+    }
+    out->tdmi = mi[I_XYTAB];
+    out->mi_self[0] = mi[I_XTA];
+    out->mi_self[1] = mi[I_YTB];
+    out->phi_wms = mi[I_XYTAB] - mi[I_XTA] - mi[I_YTB];
+    out->phi_r = out->phi_wms + out->atoms[CS_PHIID_RTR];
+}
+
+static void mmi_parts(const double mi[N_MI], double red[N_RED], double *rtr)
+{
+    for (int r = 0; r < N_RED; r++)
+        red[r] = fmin(mi[red_mis[r][0]], mi[red_mis[r][1]]);
+    *rtr = fmin(fmin(mi[I_XTA], mi[I_XTB]), fmin(mi[I_YTA], mi[I_YTB]));
+}
+
+static cs_status check_red(const cs_pid_params *par)
+{
+    if (par->redundancy != CS_PID_MMI && par->redundancy != CS_PID_CCS)
+        return cs_error_set(CS_EINVAL, "PhiID takes the redundancy mmi or ccs, not '%s'",
+                            cs_pid_redundancy_name(par->redundancy)
+                                ? cs_pid_redundancy_name(par->redundancy)
+                                : "?");
+    return CS_OK;
+}
+
+/* ---- discrete table ---- */
+
+cs_status cs_phiid_table(const double *p, const size_t dims[4], const cs_pid_params *params,
+                         cs_phiid_result *out)
+{
+    cs_pid_params defp;
+    if (!params) {
+        cs_pid_params_default(&defp);
+        params = &defp;
+    }
+    cs_status st;
+    if ((st = check_red(params)))
+        return st;
+    memset(out, 0, sizeof *out);
+    size_t n = 1;
+    for (int v = 0; v < 4; v++) {
+        if (dims[v] == 0)
+            return cs_error_set(CS_EINVAL, "PhiID table: dimension %d is empty", v);
+        if (n > PID_TABLE_MAX_CELLS / dims[v])
+            return cs_error_set(CS_ENOMEM, "PhiID table: %zu x %zu x %zu x %zu cells exceed the "
+                                           "limit of %zu cells",
+                                dims[0], dims[1], dims[2], dims[3], PID_TABLE_MAX_CELLS);
+        n *= dims[v];
+    }
+    double total = 0;
+    for (size_t c = 0; c < n; c++) {
+        if (!isfinite(p[c]) || p[c] < 0)
+            return cs_error_set(CS_EINVAL, "PhiID table: entry %zu = %g is not a probability", c,
+                                p[c]);
+        total += p[c];
+    }
+    if (fabs(total - 1) > 1e-9)
+        return cs_error_set(CS_EINVAL, "PhiID table: the probabilities sum to %.12g, not 1", total);
+    /* marginals of every subset (mask 1..15); the full table is mask 15 */
+    size_t msize[16], moff[16], tot = 0;
+    for (int m = 1; m < 16; m++) {
+        msize[m] = 1;
+        for (int v = 0; v < 4; v++)
+            if (m & (1 << v))
+                msize[m] *= dims[v];
+        moff[m] = tot;
+        tot += msize[m];
+    }
+    double *marg = calloc(tot, sizeof *marg);
+    if (!marg)
+        return cs_error_set(CS_ENOMEM, "PhiID table: out of memory");
+    size_t idx[4];
+    for (size_t c = 0; c < n; c++) {
+        size_t r = c;
+        for (int v = 3; v >= 0; v--)
+            idx[v] = r % dims[v], r /= dims[v];
+        double pv = p[c] / total;
+        if (!(pv > 0))
+            continue;
+        for (int m = 1; m < 16; m++) {
+            size_t k = 0;
+            for (int v = 0; v < 4; v++)
+                if (m & (1 << v))
+                    k = k * dims[v] + idx[v];
+            marg[moff[m] + k] += pv;
+        }
+    }
+    double H[16] = {0};
+    for (int m = 1; m < 16; m++)
+        H[m] = pid_entropy(marg + moff[m], msize[m]);
+    double mi[N_MI], red[N_RED], rtr = 0;
+    for (int k = 0; k < N_MI; k++)
+        mi[k] = H[mi_masks[k][0]] + H[mi_masks[k][1]] - H[mi_masks[k][0] | mi_masks[k][1]];
+    if (params->redundancy == CS_PID_MMI) {
+        mmi_parts(mi, red, &rtr);
+    } else {
+        /* expectations of the filtered local values over the table */
+        memset(red, 0, sizeof red);
+        for (size_t c = 0; c < n; c++) {
+            double pv = p[c] / total;
+            if (!(pv > 0))
+                continue;
+            size_t r = c;
+            for (int v = 3; v >= 0; v--)
+                idx[v] = r % dims[v], r /= dims[v];
+            double h[16];
+            for (int m = 1; m < 16; m++) {
+                size_t k = 0;
+                for (int v = 0; v < 4; v++)
+                    if (m & (1 << v))
+                        k = k * dims[v] + idx[v];
+                h[m] = -log(marg[moff[m] + k]);
+            }
+            double li[N_MI], lr[N_RED];
+            int si[N_MI];
+            for (int k = 0; k < N_MI; k++) {
+                li[k] = h[mi_masks[k][0]] + h[mi_masks[k][1]] - h[mi_masks[k][0] | mi_masks[k][1]];
+                si[k] = pid_sign(li[k]);
+            }
+            for (int q = 0; q < N_RED; q++) {
+                const int *m3 = red_mis[q];
+                double co = li[m3[0]] + li[m3[1]] - li[m3[2]];
+                int s = pid_sign(co);
+                lr[q] = s != 0 && si[m3[0]] == s && si[m3[1]] == s && si[m3[2]] == s ? co : 0;
+                red[q] += pv * lr[q];
+            }
+            double dc = 0;
+            for (int k = 0; k < N_MI; k++)
+                dc += dc_mi[k] * li[k];
+            for (int q = 0; q < N_RED; q++)
+                dc += dc_red[q] * lr[q];
+            int s = pid_sign(dc);
+            if (s != 0 && si[I_XTA] == s && si[I_XTB] == s && si[I_YTA] == s && si[I_YTB] == s)
+                rtr += pv * dc;
+        }
+    }
+    free(marg);
+    assemble(mi, red, rtr, out);
+    return CS_OK;
+}
+
+/* ---- Gaussian covariance ---- */
+
+cs_status cs_phiid_gaussian_cov(const double *cov, size_t d1, size_t d2,
+                                const cs_pid_params *params, cs_phiid_result *out)
+{
+    cs_init();
+    cs_pid_params defp;
+    if (!params) {
+        cs_pid_params_default(&defp);
+        params = &defp;
+    }
+    cs_status st;
+    if ((st = check_red(params)))
+        return st;
+    memset(out, 0, sizeof *out);
+    if (!cov || d1 == 0 || d2 == 0)
+        return cs_error_set(CS_EINVAL, "Gaussian PhiID: each source needs at least one dimension "
+                                       "(got %zu and %zu)",
+                            d1, d2);
+    size_t d = 2 * (d1 + d2);
+    if ((st = pid_check_cov(cov, d, "covariance")))
+        return st;
+    double ld;
+    if ((st = cs_gaussian_logdet(cov, d, NULL, d, NULL,
+                                 "covariance of (X1_t, X2_t, X1_t+tau, X2_t+tau)", &ld)))
+        return st;
+    /* rows of each variable and of each subset */
+    size_t start[4] = {0, d1, d1 + d2, 2 * d1 + d2}, len[4] = {d1, d2, d1, d2};
+    size_t *rows = malloc(15 * d * sizeof *rows);
+    if (!rows)
+        return cs_error_set(CS_ENOMEM, "Gaussian PhiID: out of memory");
+    size_t *sub[16] = {0}, slen[16] = {0};
+    double hh[16] = {0}; /* 1/2 ln det of each subset */
+    for (int m = 1; m < 16; m++) {
+        sub[m] = rows + (size_t)(m - 1) * d;
+        for (int v = 0; v < 4; v++)
+            if (m & (1 << v))
+                for (size_t k = 0; k < len[v]; k++)
+                    sub[m][slen[m]++] = start[v] + k;
+        double l;
+        if ((st = cs_gaussian_logdet(cov, d, sub[m], slen[m], NULL, "covariance sub-block", &l))) {
+            free(rows);
+            return st;
+        }
+        hh[m] = 0.5 * l;
+    }
+    double mi[N_MI], red[N_RED], rtr;
+    for (int k = 0; k < N_MI; k++)
+        mi[k] = hh[mi_masks[k][0]] + hh[mi_masks[k][1]] - hh[mi_masks[k][0] | mi_masks[k][1]];
+    if (params->redundancy == CS_PID_MMI) {
+        mmi_parts(mi, red, &rtr);
+    } else {
+        pid_ccs_spec sp;
+        memset(&sp, 0, sizeof sp);
+        sp.nsub = 15;
+        for (int m = 1; m < 16; m++)
+            sp.sub_idx[m - 1] = sub[m], sp.sub_len[m - 1] = slen[m];
+        sp.nmi = N_MI;
+        for (int k = 0; k < N_MI; k++) {
+            sp.mi_sub[k][0] = mi_masks[k][0] - 1;
+            sp.mi_sub[k][1] = mi_masks[k][1] - 1;
+            sp.mi_sub[k][2] = (mi_masks[k][0] | mi_masks[k][1]) - 1;
+            sp.dc_mi[k] = dc_mi[k];
+        }
+        sp.nred = N_RED;
+        for (int q = 0; q < N_RED; q++) {
+            for (int u = 0; u < 3; u++)
+                sp.red_mi[q][u] = red_mis[q][u];
+            sp.dc_red[q] = dc_red[q];
+        }
+        sp.has_double = 1;
+        sp.dfilter[0] = I_XTA, sp.dfilter[1] = I_XTB, sp.dfilter[2] = I_YTA, sp.dfilter[3] = I_YTB;
+        double v[N_RED + 1];
+        st = pid_ccs_integrate(cov, d, &sp, params, v, &out->ccs_stderr);
+        if (st) {
+            free(rows);
+            return st;
+        }
+        memcpy(red, v, sizeof red);
+        rtr = v[N_RED];
+    }
+    free(rows);
+    double se = out->ccs_stderr;
+    assemble(mi, red, rtr, out);
+    out->ccs_stderr = se;
+    return CS_OK;
+}
+
+/* ---- series ---- */
+
+static cs_status check_series(cs_matrix x1, cs_matrix x2, size_t tau)
+{
+    if (!x1.data || !x2.data || x1.cols == 0 || x2.cols == 0)
+        return cs_error_set(CS_EINVAL, "PhiID: X1 and X2 each need at least one column");
+    if (x1.rows != x2.rows)
+        return cs_error_set(CS_ESHAPE, "PhiID: X1 and X2 differ in length (%zu and %zu rows)",
+                            x1.rows, x2.rows);
+    if (tau < 1)
+        return cs_error_set(CS_EINVAL, "PhiID: tau = %zu must be >= 1", tau);
+    if (tau >= x1.rows || x1.rows - tau < 2)
+        return cs_error_set(CS_EINVAL, "PhiID: tau = %zu leaves %zu lagged samples from a series "
+                                       "of %zu time steps (at least 2 are needed)",
+                            tau, tau < x1.rows ? x1.rows - tau : 0, x1.rows);
+    cs_status st;
+    if ((st = cs_matrix_check_finite(x1, "X1")) || (st = cs_matrix_check_finite(x2, "X2")))
+        return st;
+    return CS_OK;
+}
+
+cs_status cs_phiid_discrete(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid_params *params,
+                            cs_phiid_result *out)
+{
+    cs_pid_params defp;
+    if (!params) {
+        cs_pid_params_default(&defp);
+        params = &defp;
+    }
+    cs_status st;
+    if ((st = check_red(params)) || (st = check_series(x1, x2, tau)))
+        return st;
+    size_t T = x1.rows, n = T - tau;
+    int32_t *c = malloc(2 * T * sizeof *c);
+    double *table = NULL;
+    if (!c)
+        return cs_error_set(CS_ENOMEM, "PhiID: out of memory");
+    size_t n1, n2;
+    if ((st = pid_joint_codes(x1, params, "X1", c, &n1)) ||
+        (st = pid_joint_codes(x2, params, "X2", c + T, &n2)))
+        goto out;
+    size_t dims[4] = {n1, n2, n1, n2};
+    double cells = (double)n1 * n1 * n2 * n2;
+    if (cells > (double)PID_TABLE_MAX_CELLS) {
+        st = cs_error_set(CS_ENOMEM,
+                          "PhiID: the joint alphabet is too large: X1 takes %zu states and X2 %zu, "
+                          "a table of %.3g cells over (X1_t, X2_t, X1_t+tau, X2_t+tau) (the limit "
+                          "is %zu); bin the data (--bins) or use fewer columns",
+                          n1, n2, cells, PID_TABLE_MAX_CELLS);
+        goto out;
+    }
+    table = calloc((size_t)cells, sizeof *table);
+    if (!table) {
+        st = cs_error_set(CS_ENOMEM, "PhiID: cannot allocate a table of %.3g cells", cells);
+        goto out;
+    }
+    for (size_t t = 0; t < n; t++) {
+        size_t k = (size_t)c[t];
+        k = k * n2 + (size_t)c[T + t];
+        k = k * n1 + (size_t)c[t + tau];
+        k = k * n2 + (size_t)c[T + t + tau];
+        table[k] += 1.0;
+    }
+    for (size_t k = 0; k < (size_t)cells; k++)
+        table[k] /= (double)n;
+    if (!(st = cs_phiid_table(table, dims, params, out)))
+        out->n = n;
+out:
+    free(c);
+    free(table);
+    return st;
+}
+
+static cs_status phiid_continuous(cs_matrix x1, cs_matrix x2, size_t tau,
+                                  const cs_pid_params *params, int copula, cs_phiid_result *out)
+{
+    cs_pid_params defp;
+    if (!params) {
+        cs_pid_params_default(&defp);
+        params = &defp;
+    }
+    cs_status st;
+    if ((st = check_red(params)) || (st = check_series(x1, x2, tau)))
+        return st;
+    size_t n = x1.rows - tau, d1 = x1.cols, d2 = x2.cols, d = 2 * (d1 + d2);
+    cs_matrix lag;
+    if ((st = cs_matrix_alloc(n, d, &lag)))
+        return st;
+    for (size_t t = 0; t < n; t++) {
+        double *r = cs_matrix_row(lag, t);
+        memcpy(r, cs_matrix_row(x1, t), d1 * sizeof *r);
+        memcpy(r + d1, cs_matrix_row(x2, t), d2 * sizeof *r);
+        memcpy(r + d1 + d2, cs_matrix_row(x1, t + tau), d1 * sizeof *r);
+        memcpy(r + 2 * d1 + d2, cs_matrix_row(x2, t + tau), d2 * sizeof *r);
+    }
+    double *cov = malloc(d * d * sizeof *cov);
+    if (!cov) {
+        cs_matrix_free(&lag);
+        return cs_error_set(CS_ENOMEM, "PhiID: out of memory");
+    }
+    if ((!copula || !(st = cs_gcopula_normalise(lag, lag))) &&
+        !(st = cs_gaussian_cov(lag, NULL, 0, 0, cov, NULL)) &&
+        !(st = cs_phiid_gaussian_cov(cov, d1, d2, params, out)))
+        out->n = n;
+    free(cov);
+    cs_matrix_free(&lag);
+    return st;
+}
+
+cs_status cs_phiid_gaussian(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid_params *params,
+                            cs_phiid_result *out)
+{
+    return phiid_continuous(x1, x2, tau, params, 0, out);
+}
+
+cs_status cs_phiid_gcopula(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid_params *params,
+                           cs_phiid_result *out)
+{
+    return phiid_continuous(x1, x2, tau, params, 1, out);
+}

@@ -1,0 +1,470 @@
+/* Partial information decomposition: discrete tables (I_min, I_mmi, I_ccs,
+ * I_broja), Gaussian covariances (I_mmi, I_ccs) and the sample wrappers.
+ * Formulas and methods: cogscope/pid.h. */
+#include "cogscope/pid.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cogscope/gaussian.h"
+#include "cogscope/gcopula.h"
+#include "pid_internal.h"
+
+static const char *const red_names[CS_PID_REDUNDANCY_COUNT] = {"wb", "mmi", "ccs", "broja"};
+
+const char *cs_pid_redundancy_name(cs_pid_redundancy r)
+{
+    return (unsigned)r < CS_PID_REDUNDANCY_COUNT ? red_names[r] : NULL;
+}
+
+cs_status cs_pid_redundancy_parse(const char *name, cs_pid_redundancy *out)
+{
+    for (int r = 0; r < CS_PID_REDUNDANCY_COUNT; r++)
+        if (name && !strcmp(name, red_names[r])) {
+            *out = (cs_pid_redundancy)r;
+            return CS_OK;
+        }
+    return cs_error_set(CS_EINVAL, "unknown redundancy measure '%s' (wb, mmi, ccs or broja)",
+                        name ? name : "(null)");
+}
+
+void cs_pid_params_default(cs_pid_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->redundancy = CS_PID_MMI;
+    p->alphabet = 0;
+    p->bins = 0;
+    p->binning = CS_BIN_EQUAL_WIDTH;
+    p->tol = 1e-10;
+    p->max_iter = 500;
+    p->ccs_points = 8192;
+    p->ccs_shifts = 16;
+    p->seed = 1;
+    p->threads = 0;
+}
+
+double pid_entropy(const double *p, size_t n)
+{
+    double h = 0;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] > 0)
+            h -= p[i] * log(p[i]);
+    return h;
+}
+
+static void finish(cs_pid_result *r, double red)
+{
+    r->redundancy = red;
+    r->unique[0] = r->mi_sources[0] - red;
+    r->unique[1] = r->mi_sources[1] - red;
+    r->synergy = r->mi_joint - r->mi_sources[0] - r->mi_sources[1] + red;
+    r->omega = r->mi_joint > 0 ? r->synergy / r->mi_joint : NAN;
+}
+
+static cs_status check_params(const cs_pid_params *par)
+{
+    if ((unsigned)par->redundancy >= CS_PID_REDUNDANCY_COUNT)
+        return cs_error_set(CS_EINVAL, "unknown redundancy measure %d", (int)par->redundancy);
+    if (!(par->tol > 0))
+        return cs_error_set(CS_EINVAL, "tol = %g must be > 0", par->tol);
+    if (par->max_iter < 1)
+        return cs_error_set(CS_EINVAL, "max_iter = %d must be >= 1", par->max_iter);
+    return CS_OK;
+}
+
+/* I_ccs over the maximum-entropy table q: sum over cells of q * c where the
+ * local co-information c and the three local MIs share a sign. */
+static double ccs_redundancy(const double *q, size_t n1, size_t n2, size_t ny)
+{
+    double *m12 = calloc(n1 * n2, sizeof *m12), *m1y = calloc(n1 * ny, sizeof *m1y),
+           *m2y = calloc(n2 * ny, sizeof *m2y), *m1 = calloc(n1, sizeof *m1),
+           *m2 = calloc(n2, sizeof *m2), *my = calloc(ny, sizeof *my);
+    double red = NAN;
+    if (m12 && m1y && m2y && m1 && m2 && my) {
+        for (size_t i = 0; i < n1; i++)
+            for (size_t j = 0; j < n2; j++)
+                for (size_t k = 0; k < ny; k++) {
+                    double v = q[(i * n2 + j) * ny + k];
+                    m12[i * n2 + j] += v, m1y[i * ny + k] += v, m2y[j * ny + k] += v;
+                    m1[i] += v, m2[j] += v, my[k] += v;
+                }
+        red = 0;
+        for (size_t i = 0; i < n1; i++)
+            for (size_t j = 0; j < n2; j++)
+                for (size_t k = 0; k < ny; k++) {
+                    double v = q[(i * n2 + j) * ny + k];
+                    if (!(v > 0))
+                        continue;
+                    double i1 = log(m1y[i * ny + k] / (m1[i] * my[k]));
+                    double i2 = log(m2y[j * ny + k] / (m2[j] * my[k]));
+                    double i12 = log(v / (m12[i * n2 + j] * my[k]));
+                    double c = i1 + i2 - i12;
+                    int s = pid_sign(c);
+                    if (s != 0 && pid_sign(i1) == s && pid_sign(i2) == s && pid_sign(i12) == s)
+                        red += v * c;
+                }
+    }
+    free(m12), free(m1y), free(m2y), free(m1), free(m2), free(my);
+    return red;
+}
+
+cs_status cs_pid_table(const double *p_in, size_t n1, size_t n2, size_t ny,
+                       const cs_pid_params *params, cs_pid_result *out)
+{
+    cs_pid_params defp;
+    if (!params) {
+        cs_pid_params_default(&defp);
+        params = &defp;
+    }
+    cs_status st;
+    if ((st = check_params(params)))
+        return st;
+    memset(out, 0, sizeof *out);
+    if (!p_in || n1 == 0 || n2 == 0 || ny == 0)
+        return cs_error_set(CS_EINVAL, "PID table: empty table (%zu x %zu x %zu)", n1, n2, ny);
+    if (n1 > PID_TABLE_MAX_CELLS / n2 || n1 * n2 > PID_TABLE_MAX_CELLS / ny)
+        return cs_error_set(CS_ENOMEM,
+                            "PID table: %zu x %zu x %zu cells exceed the limit of %zu cells", n1,
+                            n2, ny, PID_TABLE_MAX_CELLS);
+    size_t n = n1 * n2 * ny;
+    double total = 0;
+    for (size_t c = 0; c < n; c++) {
+        double v = p_in[c];
+        if (!isfinite(v) || v < 0)
+            return cs_error_set(CS_EINVAL,
+                                "PID table: entry (x1 = %zu, x2 = %zu, y = %zu) = %g is not a "
+                                "probability",
+                                c / (n2 * ny), (c / ny) % n2, c % ny, v);
+        total += v;
+    }
+    if (fabs(total - 1) > 1e-9)
+        return cs_error_set(CS_EINVAL, "PID table: the probabilities sum to %.12g, not 1", total);
+    double *p = malloc(n * sizeof *p), *pa = calloc(n1 * n2 + n1 * ny + n2 * ny + n1 + n2 + ny, sizeof *pa);
+    double *q = NULL;
+    if (!p || !pa) {
+        free(p), free(pa);
+        return cs_error_set(CS_ENOMEM, "PID table: out of memory");
+    }
+    for (size_t c = 0; c < n; c++)
+        p[c] = p_in[c] / total;
+    double *p12 = pa, *p1y = p12 + n1 * n2, *p2y = p1y + n1 * ny, *p1 = p2y + n2 * ny,
+           *p2 = p1 + n1, *py = p2 + n2;
+    for (size_t i = 0; i < n1; i++)
+        for (size_t j = 0; j < n2; j++)
+            for (size_t k = 0; k < ny; k++) {
+                double v = p[(i * n2 + j) * ny + k];
+                p12[i * n2 + j] += v, p1y[i * ny + k] += v, p2y[j * ny + k] += v;
+                p1[i] += v, p2[j] += v, py[k] += v;
+            }
+    size_t ny_used = 0, k_used = 0;
+    for (size_t k = 0; k < ny; k++)
+        if (py[k] > 0)
+            ny_used++, k_used = k;
+    if (ny_used < 2) {
+        st = cs_error_set(CS_EINVAL,
+                          "PID: the target takes a single value (state %zu with probability 1), so "
+                          "I(X1,X2;Y) = 0 and there is nothing to decompose",
+                          k_used);
+        goto out;
+    }
+    double hy = pid_entropy(py, ny);
+    out->mi_sources[0] = pid_entropy(p1, n1) + hy - pid_entropy(p1y, n1 * ny);
+    out->mi_sources[1] = pid_entropy(p2, n2) + hy - pid_entropy(p2y, n2 * ny);
+    out->mi_joint = pid_entropy(p12, n1 * n2) + hy - pid_entropy(p, n);
+    double red = 0;
+    switch (params->redundancy) {
+    case CS_PID_WB:
+        /* I_min = sum_y p(y) min_i sum_x p(x|y) ln p(y|x)/p(y) */
+        for (size_t k = 0; k < ny; k++) {
+            if (!(py[k] > 0))
+                continue;
+            double spec[2] = {0, 0};
+            for (size_t i = 0; i < n1; i++) {
+                double v = p1y[i * ny + k];
+                if (v > 0)
+                    spec[0] += v / py[k] * log(v / (p1[i] * py[k]));
+            }
+            for (size_t j = 0; j < n2; j++) {
+                double v = p2y[j * ny + k];
+                if (v > 0)
+                    spec[1] += v / py[k] * log(v / (p2[j] * py[k]));
+            }
+            red += py[k] * fmin(spec[0], spec[1]);
+        }
+        break;
+    case CS_PID_MMI:
+        red = fmin(out->mi_sources[0], out->mi_sources[1]);
+        break;
+    case CS_PID_CCS: {
+        q = malloc(n * sizeof *q);
+        if (!q) {
+            st = cs_error_set(CS_ENOMEM, "PID table: out of memory");
+            goto out;
+        }
+        double resid;
+        if ((st = pid_maxent_pairwise(p, n1, n2, ny, params->tol, params->max_iter, q, &resid,
+                                      &out->solver_iterations)))
+            goto out;
+        out->solver_gap = resid;
+        red = ccs_redundancy(q, n1, n2, ny);
+        if (isnan(red)) {
+            st = cs_error_set(CS_ENOMEM, "PID table: out of memory");
+            goto out;
+        }
+        break;
+    }
+    case CS_PID_BROJA: {
+        double min_mi, gap;
+        if ((st = pid_broja_min(p, n1, n2, ny, params->tol, params->max_iter, &min_mi, &gap,
+                                &out->solver_iterations)))
+            goto out;
+        out->solver_gap = gap;
+        /* U1 = I_q*(X1,X2;Y) - I(X2;Y), so R = I(X1;Y) + I(X2;Y) - I_q* */
+        red = out->mi_sources[0] + out->mi_sources[1] - min_mi;
+        break;
+    }
+    default:
+        break;
+    }
+    finish(out, red);
+out:
+    free(p);
+    free(pa);
+    free(q);
+    return st;
+}
+
+/* ---- Gaussian ---- */
+
+cs_status cs_pid_gaussian_cov(const double *cov, size_t d1, size_t d2, size_t dy,
+                              const cs_pid_params *params, cs_pid_result *out)
+{
+    cs_init();
+    cs_pid_params defp;
+    if (!params) {
+        cs_pid_params_default(&defp);
+        params = &defp;
+    }
+    cs_status st;
+    if ((st = check_params(params)))
+        return st;
+    memset(out, 0, sizeof *out);
+    if (params->redundancy != CS_PID_MMI && params->redundancy != CS_PID_CCS)
+        return cs_error_set(CS_EINVAL, "redundancy '%s' is defined here for discrete data only: "
+                                       "Gaussian PID takes mmi or ccs",
+                            cs_pid_redundancy_name(params->redundancy));
+    if (!cov || d1 == 0 || d2 == 0 || dy == 0)
+        return cs_error_set(CS_EINVAL, "Gaussian PID: every variable needs at least one dimension "
+                                       "(got %zu, %zu, %zu)",
+                            d1, d2, dy);
+    size_t d = d1 + d2 + dy;
+    if ((st = pid_check_cov(cov, d, "covariance")))
+        return st;
+    size_t *idx = malloc(d * sizeof *idx);
+    if (!idx)
+        return cs_error_set(CS_ENOMEM, "Gaussian PID: out of memory");
+    for (size_t i = 0; i < d; i++)
+        idx[i] = i;
+    const size_t *x1 = idx, *x2 = idx + d1, *y = idx + d1 + d2;
+    double ld = 0;
+    /* the whole matrix first: a singular covariance is reported as such */
+    if ((st = cs_gaussian_logdet(cov, d, NULL, d, NULL, "covariance of (X1, X2, Y)", &ld)) ||
+        (st = cs_gaussian_mi(cov, d, x1, d1, y, dy, "covariance of (X1, Y)", &out->mi_sources[0])) ||
+        (st = cs_gaussian_mi(cov, d, x2, d2, y, dy, "covariance of (X2, Y)", &out->mi_sources[1])) ||
+        (st = cs_gaussian_mi(cov, d, x1, d1 + d2, y, dy, "covariance of (X1, X2, Y)",
+                             &out->mi_joint)))
+        goto out;
+    double red;
+    if (params->redundancy == CS_PID_MMI) {
+        red = fmin(out->mi_sources[0], out->mi_sources[1]);
+    } else {
+        /* subsets: 0 X1, 1 X2, 2 Y, 3 X1Y, 4 X2Y, 5 X1X2, 6 X1X2Y */
+        size_t s1y[64], s2y[64];
+        size_t *b1 = d1 + dy <= 64 ? s1y : malloc((d1 + dy) * sizeof *b1);
+        size_t *b2 = d2 + dy <= 64 ? s2y : malloc((d2 + dy) * sizeof *b2);
+        if (!b1 || !b2) {
+            if (b1 != s1y)
+                free(b1);
+            st = cs_error_set(CS_ENOMEM, "Gaussian PID: out of memory");
+            goto out;
+        }
+        for (size_t i = 0; i < d1; i++)
+            b1[i] = x1[i];
+        for (size_t i = 0; i < dy; i++)
+            b1[d1 + i] = y[i];
+        for (size_t i = 0; i < d2; i++)
+            b2[i] = x2[i];
+        for (size_t i = 0; i < dy; i++)
+            b2[d2 + i] = y[i];
+        pid_ccs_spec sp;
+        memset(&sp, 0, sizeof sp);
+        sp.nsub = 7;
+        const size_t *subs[7] = {x1, x2, y, b1, b2, idx, idx};
+        size_t lens[7] = {d1, d2, dy, d1 + dy, d2 + dy, d1 + d2, d};
+        for (int s = 0; s < 7; s++)
+            sp.sub_idx[s] = subs[s], sp.sub_len[s] = lens[s];
+        sp.nmi = 3;
+        int mis[3][3] = {{0, 2, 3}, {1, 2, 4}, {5, 2, 6}}; /* i(x1;y), i(x2;y), i(x1x2;y) */
+        memcpy(sp.mi_sub, mis, sizeof mis);
+        sp.nred = 1;
+        sp.red_mi[0][0] = 0, sp.red_mi[0][1] = 1, sp.red_mi[0][2] = 2;
+        st = pid_ccs_integrate(cov, d, &sp, params, &red, &out->ccs_stderr);
+        if (b1 != s1y)
+            free(b1);
+        if (b2 != s2y)
+            free(b2);
+        if (st)
+            goto out;
+    }
+    finish(out, red);
+out:
+    free(idx);
+    return st;
+}
+
+/* ---- samples ---- */
+
+static cs_status check_samples(cs_matrix x1, cs_matrix x2, cs_matrix y)
+{
+    if (!x1.data || !x2.data || !y.data || x1.cols == 0 || x2.cols == 0 || y.cols == 0)
+        return cs_error_set(CS_EINVAL, "PID: X1, X2 and Y each need at least one column");
+    if (x1.rows != x2.rows || x1.rows != y.rows)
+        return cs_error_set(CS_ESHAPE, "PID: X1, X2 and Y differ in length (%zu, %zu and %zu rows)",
+                            x1.rows, x2.rows, y.rows);
+    if (x1.rows < 2)
+        return cs_error_set(CS_EINVAL, "PID: %zu sample%s (at least 2 are needed)", x1.rows,
+                            x1.rows == 1 ? "" : "s");
+    cs_status st;
+    if ((st = cs_matrix_check_finite(x1, "X1")) || (st = cs_matrix_check_finite(x2, "X2")) ||
+        (st = cs_matrix_check_finite(y, "Y")))
+        return st;
+    return CS_OK;
+}
+
+cs_status pid_joint_codes(cs_matrix x, const cs_pid_params *par, const char *what, int32_t *codes,
+                          size_t *ns)
+{
+    cs_symbols s;
+    cs_status st = par->bins ? cs_discrete_bin(x, par->bins, par->binning, &s)
+                             : cs_discrete_from_matrix(x, par->alphabet, &s);
+    if (st)
+        return cs_error_prefix("%s: ", what);
+    size_t *cols = malloc(x.cols * sizeof *cols);
+    if (!cols) {
+        cs_symbols_free(&s);
+        return cs_error_set(CS_ENOMEM, "out of memory");
+    }
+    for (size_t j = 0; j < x.cols; j++)
+        cols[j] = j;
+    st = cs_discrete_joint(&s, cols, x.cols, codes, ns);
+    free(cols);
+    cs_symbols_free(&s);
+    if (st)
+        return cs_error_prefix("%s: ", what);
+    return CS_OK;
+}
+
+cs_status cs_pid_discrete(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params,
+                          cs_pid_result *out)
+{
+    cs_pid_params defp;
+    if (!params) {
+        cs_pid_params_default(&defp);
+        params = &defp;
+    }
+    cs_status st;
+    if ((st = check_params(params)) || (st = check_samples(x1, x2, y)))
+        return st;
+    size_t n = x1.rows;
+    int32_t *c = malloc(3 * n * sizeof *c);
+    double *table = NULL;
+    if (!c)
+        return cs_error_set(CS_ENOMEM, "PID: out of memory");
+    size_t n1, n2, ny;
+    if ((st = pid_joint_codes(x1, params, "X1", c, &n1)) ||
+        (st = pid_joint_codes(x2, params, "X2", c + n, &n2)) ||
+        (st = pid_joint_codes(y, params, "Y", c + 2 * n, &ny)))
+        goto out;
+    if (n1 > PID_TABLE_MAX_CELLS / n2 || n1 * n2 > PID_TABLE_MAX_CELLS / ny) {
+        st = cs_error_set(CS_ENOMEM,
+                          "PID: the joint alphabet is too large: X1 takes %zu states, X2 %zu and Y "
+                          "%zu, a table of %.3g cells (the limit is %zu); bin the data (--bins) or "
+                          "use fewer columns",
+                          n1, n2, ny, (double)n1 * (double)n2 * (double)ny, PID_TABLE_MAX_CELLS);
+        goto out;
+    }
+    table = calloc(n1 * n2 * ny, sizeof *table);
+    if (!table) {
+        st = cs_error_set(CS_ENOMEM, "PID: cannot allocate a %zu x %zu x %zu table", n1, n2, ny);
+        goto out;
+    }
+    for (size_t t = 0; t < n; t++)
+        table[((size_t)c[t] * n2 + (size_t)c[n + t]) * ny + (size_t)c[2 * n + t]] += 1.0;
+    for (size_t k = 0; k < n1 * n2 * ny; k++)
+        table[k] /= (double)n;
+    st = cs_pid_table(table, n1, n2, ny, params, out);
+out:
+    free(c);
+    free(table);
+    return st;
+}
+
+/* Stack x1 | x2 | y into one n x d matrix. */
+static cs_status stack3(cs_matrix x1, cs_matrix x2, cs_matrix y, cs_matrix *all)
+{
+    cs_status st = cs_matrix_alloc(x1.rows, x1.cols + x2.cols + y.cols, all);
+    if (st)
+        return st;
+    for (size_t i = 0; i < x1.rows; i++) {
+        double *r = cs_matrix_row(*all, i);
+        memcpy(r, cs_matrix_row(x1, i), x1.cols * sizeof *r);
+        memcpy(r + x1.cols, cs_matrix_row(x2, i), x2.cols * sizeof *r);
+        memcpy(r + x1.cols + x2.cols, cs_matrix_row(y, i), y.cols * sizeof *r);
+    }
+    return CS_OK;
+}
+
+static cs_status pid_continuous(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params,
+                                int copula, cs_pid_result *out)
+{
+    cs_pid_params defp;
+    if (!params) {
+        cs_pid_params_default(&defp);
+        params = &defp;
+    }
+    cs_status st;
+    if ((st = check_params(params)) || (st = check_samples(x1, x2, y)))
+        return st;
+    if (params->redundancy != CS_PID_MMI && params->redundancy != CS_PID_CCS)
+        return cs_error_set(CS_EINVAL, "redundancy '%s' is defined here for discrete data only: "
+                                       "Gaussian PID takes mmi or ccs",
+                            cs_pid_redundancy_name(params->redundancy));
+    cs_matrix all;
+    if ((st = stack3(x1, x2, y, &all)))
+        return st;
+    size_t d = all.cols;
+    double *cov = malloc(d * d * sizeof *cov);
+    if (!cov) {
+        cs_matrix_free(&all);
+        return cs_error_set(CS_ENOMEM, "PID: out of memory");
+    }
+    if ((!copula || !(st = cs_gcopula_normalise(all, all))) &&
+        !(st = cs_gaussian_cov(all, NULL, 0, 0, cov, NULL)))
+        st = cs_pid_gaussian_cov(cov, x1.cols, x2.cols, y.cols, params, out);
+    free(cov);
+    cs_matrix_free(&all);
+    return st;
+}
+
+cs_status cs_pid_gaussian(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params,
+                          cs_pid_result *out)
+{
+    return pid_continuous(x1, x2, y, params, 0, out);
+}
+
+cs_status cs_pid_gcopula(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params,
+                         cs_pid_result *out)
+{
+    return pid_continuous(x1, x2, y, params, 1, out);
+}

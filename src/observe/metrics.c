@@ -1,0 +1,609 @@
+/* cs_metrics: the analysis results as named double arrays + attributes +
+ * notes, and their HDF5 file (schema "cogscope-metrics", docs/schema.md). */
+#include "cogscope/observe.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+
+typedef struct {
+    char name[64];
+    char text[512];
+    double num;
+    int is_num;
+} metrics_attr;
+
+struct cs_metrics {
+    cs_metrics_array *arr;
+    size_t n, cap;
+    metrics_attr *attrs;
+    size_t nattr, capattr;
+    char **notes;
+    size_t nnotes, capnotes;
+};
+
+static void h5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
+cs_status cs_metrics_create(cs_metrics **out)
+{
+    if (!out)
+        return cs_error_set(CS_EINVAL, "cs_metrics_create: out must be given");
+    *out = calloc(1, sizeof **out);
+    return *out ? CS_OK : cs_error_set(CS_ENOMEM, "out of memory creating a metrics collection");
+}
+
+void cs_metrics_destroy(cs_metrics *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->n; i++)
+        free(m->arr[i].data);
+    for (size_t i = 0; i < m->nnotes; i++)
+        free(m->notes[i]);
+    free(m->arr);
+    free(m->attrs);
+    free(m->notes);
+    free(m);
+}
+
+/* Absolute path of '/'-separated components made of [A-Za-z0-9_.-]. */
+static int valid_path(const char *p)
+{
+    size_t n = strlen(p);
+    if (n < 2 || n >= sizeof ((cs_metrics_array *)0)->path || p[0] != '/' || p[n - 1] == '/')
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        char c = p[i];
+        if (c == '/') {
+            if (p[i - 1] == '/')
+                return 0;
+            continue;
+        }
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+              c == '-' || c == '.'))
+            return 0;
+    }
+    return 1;
+}
+
+static cs_metrics_array *find(const cs_metrics *m, const char *path)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (!strcmp(m->arr[i].path, path))
+            return &m->arr[i];
+    return NULL;
+}
+
+cs_status cs_metrics_put(cs_metrics *m, const char *path, size_t rank, const size_t *dims, const double *data,
+                         const char *units, const char *description)
+{
+    if (!m || !path || !dims)
+        return cs_error_set(CS_EINVAL, "cs_metrics_put: metrics, path and dims must be given");
+    if (!valid_path(path))
+        return cs_error_set(CS_EINVAL, "metrics path '%s' is not an absolute path of [A-Za-z0-9_.-] names", path);
+    if (rank < 1 || rank > CS_METRICS_MAX_RANK)
+        return cs_error_set(CS_EINVAL, "metrics array %s: rank %zu is not in 1..%d", path, rank,
+                            CS_METRICS_MAX_RANK);
+    size_t count = 1;
+    for (size_t k = 0; k < rank; k++) {
+        if (dims[k] && count > SIZE_MAX / 8 / dims[k])
+            return cs_error_set(CS_ENOMEM, "metrics array %s is too large", path);
+        count *= dims[k];
+    }
+    double *copy = malloc((count ? count : 1) * sizeof *copy);
+    if (!copy)
+        return cs_error_set(CS_ENOMEM, "out of memory storing metrics array %s", path);
+    for (size_t i = 0; i < count; i++)
+        copy[i] = data ? data[i] : NAN;
+    cs_metrics_array *a = find(m, path);
+    if (!a) {
+        if (m->n == m->cap) {
+            size_t cap = m->cap ? 2 * m->cap : 64;
+            cs_metrics_array *na = realloc(m->arr, cap * sizeof *na);
+            if (!na) {
+                free(copy);
+                return cs_error_set(CS_ENOMEM, "out of memory storing metrics array %s", path);
+            }
+            m->arr = na;
+            m->cap = cap;
+        }
+        a = &m->arr[m->n++];
+        memset(a, 0, sizeof *a);
+        snprintf(a->path, sizeof a->path, "%s", path);
+    } else {
+        free(a->data);
+    }
+    a->rank = rank;
+    for (size_t k = 0; k < CS_METRICS_MAX_RANK; k++)
+        a->dims[k] = k < rank ? dims[k] : 0;
+    a->count = count;
+    a->data = copy;
+    snprintf(a->units, sizeof a->units, "%s", units ? units : "");
+    snprintf(a->description, sizeof a->description, "%s", description ? description : "");
+    return CS_OK;
+}
+
+cs_status cs_metrics_put1(cs_metrics *m, const char *path, size_t n, const double *data, const char *units,
+                          const char *description)
+{
+    return cs_metrics_put(m, path, 1, &n, data, units, description);
+}
+
+size_t cs_metrics_count(const cs_metrics *m) { return m ? m->n : 0; }
+const cs_metrics_array *cs_metrics_at(const cs_metrics *m, size_t i) { return m && i < m->n ? &m->arr[i] : NULL; }
+const cs_metrics_array *cs_metrics_get(const cs_metrics *m, const char *path)
+{
+    return m && path ? find(m, path) : NULL;
+}
+
+static metrics_attr *attr_slot(cs_metrics *m, const char *key)
+{
+    for (size_t i = 0; i < m->nattr; i++)
+        if (!strcmp(m->attrs[i].name, key))
+            return &m->attrs[i];
+    if (m->nattr == m->capattr) {
+        size_t cap = m->capattr ? 2 * m->capattr : 32;
+        metrics_attr *na = realloc(m->attrs, cap * sizeof *na);
+        if (!na)
+            return NULL;
+        m->attrs = na;
+        m->capattr = cap;
+    }
+    metrics_attr *a = &m->attrs[m->nattr++];
+    memset(a, 0, sizeof *a);
+    snprintf(a->name, sizeof a->name, "%s", key);
+    return a;
+}
+
+static int valid_key(const char *k)
+{
+    size_t n = strlen(k);
+    if (n == 0 || n >= 64 || !strcmp(k, "notes"))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = k[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+cs_status cs_metrics_set_attr(cs_metrics *m, const char *key, const char *value)
+{
+    if (!m || !key || !value)
+        return cs_error_set(CS_EINVAL, "cs_metrics_set_attr: metrics, key and value must be given");
+    if (!valid_key(key))
+        return cs_error_set(CS_EINVAL, "metrics attribute name '%s' is not valid", key);
+    metrics_attr *a = attr_slot(m, key);
+    if (!a)
+        return cs_error_set(CS_ENOMEM, "out of memory storing metrics attribute %s", key);
+    snprintf(a->text, sizeof a->text, "%s", value);
+    a->is_num = 0;
+    a->num = NAN;
+    return CS_OK;
+}
+
+cs_status cs_metrics_set_attr_num(cs_metrics *m, const char *key, double value)
+{
+    if (!m || !key)
+        return cs_error_set(CS_EINVAL, "cs_metrics_set_attr_num: metrics and key must be given");
+    if (!valid_key(key))
+        return cs_error_set(CS_EINVAL, "metrics attribute name '%s' is not valid", key);
+    metrics_attr *a = attr_slot(m, key);
+    if (!a)
+        return cs_error_set(CS_ENOMEM, "out of memory storing metrics attribute %s", key);
+    snprintf(a->text, sizeof a->text, "%.17g", value);
+    a->is_num = 1;
+    a->num = value;
+    return CS_OK;
+}
+
+const char *cs_metrics_attr(const cs_metrics *m, const char *key)
+{
+    if (!m || !key)
+        return NULL;
+    for (size_t i = 0; i < m->nattr; i++)
+        if (!strcmp(m->attrs[i].name, key))
+            return m->attrs[i].text;
+    return NULL;
+}
+
+double cs_metrics_attr_num(const cs_metrics *m, const char *key)
+{
+    if (!m || !key)
+        return NAN;
+    for (size_t i = 0; i < m->nattr; i++)
+        if (!strcmp(m->attrs[i].name, key))
+            return m->attrs[i].is_num ? m->attrs[i].num : NAN;
+    return NAN;
+}
+
+size_t cs_metrics_attr_count(const cs_metrics *m) { return m ? m->nattr : 0; }
+const char *cs_metrics_attr_name(const cs_metrics *m, size_t i) { return m && i < m->nattr ? m->attrs[i].name : NULL; }
+int cs_metrics_attr_is_num(const cs_metrics *m, size_t i) { return m && i < m->nattr ? m->attrs[i].is_num : 0; }
+
+static cs_status add_note_text(cs_metrics *m, const char *text)
+{
+    if (m->nnotes == m->capnotes) {
+        size_t cap = m->capnotes ? 2 * m->capnotes : 16;
+        char **nn = realloc(m->notes, cap * sizeof *nn);
+        if (!nn)
+            return cs_error_set(CS_ENOMEM, "out of memory storing a metrics note");
+        m->notes = nn;
+        m->capnotes = cap;
+    }
+    char *s = strdup(text);
+    if (!s)
+        return cs_error_set(CS_ENOMEM, "out of memory storing a metrics note");
+    m->notes[m->nnotes++] = s;
+    return CS_OK;
+}
+
+cs_status cs_metrics_add_note(cs_metrics *m, const char *fmt, ...)
+{
+    if (!m || !fmt)
+        return cs_error_set(CS_EINVAL, "cs_metrics_add_note: metrics and text must be given");
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return add_note_text(m, buf);
+}
+
+size_t cs_metrics_note_count(const cs_metrics *m) { return m ? m->nnotes : 0; }
+const char *cs_metrics_note(const cs_metrics *m, size_t i) { return m && i < m->nnotes ? m->notes[i] : NULL; }
+
+/* ---- HDF5 ----------------------------------------------------------------- */
+
+static int write_attr_string(hid_t loc, const char *name, const char *value)
+{
+    hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate(H5S_SCALAR), a = H5I_INVALID_HID;
+    int ok = type >= 0 && space >= 0 && H5Tset_size(type, H5T_VARIABLE) >= 0 &&
+             H5Tset_cset(type, H5T_CSET_UTF8) >= 0 &&
+             (a = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+             H5Awrite(a, type, &value) >= 0;
+    if (a >= 0)
+        H5Aclose(a);
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    return ok;
+}
+
+static int write_attr_strings(hid_t loc, const char *name, char *const *values, size_t n)
+{
+    hsize_t dim = n;
+    hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate_simple(1, &dim, NULL), a = H5I_INVALID_HID;
+    int ok = type >= 0 && space >= 0 && H5Tset_size(type, H5T_VARIABLE) >= 0 &&
+             H5Tset_cset(type, H5T_CSET_UTF8) >= 0 &&
+             (a = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+             H5Awrite(a, type, values) >= 0;
+    if (a >= 0)
+        H5Aclose(a);
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    return ok;
+}
+
+static int write_attr_f64(hid_t loc, const char *name, double v)
+{
+    hid_t space = H5Screate(H5S_SCALAR), a = H5I_INVALID_HID;
+    int ok = space >= 0 && (a = H5Acreate2(loc, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+             H5Awrite(a, H5T_NATIVE_DOUBLE, &v) >= 0;
+    if (a >= 0)
+        H5Aclose(a);
+    if (space >= 0)
+        H5Sclose(space);
+    return ok;
+}
+
+static int write_array(hid_t file, hid_t lcpl, const cs_metrics_array *a)
+{
+    hsize_t dims[CS_METRICS_MAX_RANK];
+    for (size_t k = 0; k < a->rank; k++)
+        dims[k] = a->dims[k];
+    hid_t space = H5Screate_simple((int)a->rank, dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    int ok = space >= 0 && dcpl >= 0;
+    /* Large arrays (relaxation spectra, multiplet values) compress well;
+     * small ones stay contiguous so h5py reads them without a filter. */
+    if (ok && a->count >= 4096) {
+        hsize_t chunk[CS_METRICS_MAX_RANK];
+        size_t per = 1;
+        for (size_t k = a->rank; k-- > 0;) {
+            chunk[k] = per >= 65536 ? 1 : dims[k];
+            per *= (size_t)chunk[k];
+        }
+        ok = H5Pset_chunk(dcpl, (int)a->rank, chunk) >= 0 && H5Pset_deflate(dcpl, 4) >= 0;
+    }
+    hid_t d = ok ? H5Dcreate2(file, a->path, H5T_IEEE_F64LE, space, lcpl, dcpl, H5P_DEFAULT) : H5I_INVALID_HID;
+    ok = d >= 0 && (a->count == 0 || H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a->data) >= 0) &&
+         write_attr_string(d, "units", a->units) && write_attr_string(d, "description", a->description);
+    if (d >= 0)
+        H5Dclose(d);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (space >= 0)
+        H5Sclose(space);
+    return ok;
+}
+
+cs_status cs_metrics_write(const cs_metrics *m, const char *path)
+{
+    if (!m || !path)
+        return cs_error_set(CS_EINVAL, "cs_metrics_write: metrics and path must be given");
+    cs_init();
+    h5_quiet();
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof tmp)
+        return cs_error_set(CS_EINVAL, "%s: path too long", path);
+    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (file < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return cs_error_set(CS_EIO, "%s: cannot create the metrics file (directory missing or not writable?)", path);
+    }
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    int ok = lcpl >= 0 && H5Pset_create_intermediate_group(lcpl, 1) >= 0;
+    ok = ok && write_attr_string(file, "schema", CS_METRICS_SCHEMA) &&
+         write_attr_f64(file, "schema_version", CS_METRICS_SCHEMA_VERSION);
+    hid_t g = ok ? H5Gcreate2(file, "/analysis", lcpl, H5P_DEFAULT, H5P_DEFAULT) : H5I_INVALID_HID;
+    ok = ok && g >= 0;
+    for (size_t i = 0; ok && i < m->nattr; i++)
+        ok = m->attrs[i].is_num ? write_attr_f64(g, m->attrs[i].name, m->attrs[i].num)
+                                : write_attr_string(g, m->attrs[i].name, m->attrs[i].text);
+    if (ok && m->nnotes)
+        ok = write_attr_strings(g, "notes", m->notes, m->nnotes);
+    const char *failed = NULL;
+    for (size_t i = 0; ok && i < m->n; i++)
+        if (!write_array(file, lcpl, &m->arr[i])) {
+            ok = 0;
+            failed = m->arr[i].path;
+        }
+    if (g >= 0)
+        H5Gclose(g);
+    if (lcpl >= 0)
+        H5Pclose(lcpl);
+    if (H5Fclose(file) < 0)
+        ok = 0;
+    H5Eclear2(H5E_DEFAULT);
+    if (!ok) {
+        unlink(tmp);
+        return failed ? cs_error_set(CS_EIO, "%s: cannot write dataset %s (disk full?)", path, failed)
+                      : cs_error_set(CS_EIO, "%s: cannot write the metrics file (disk full?)", path);
+    }
+    if (rename(tmp, path) != 0) {
+        unlink(tmp);
+        return cs_error_set(CS_EIO, "%s: cannot replace the metrics file", path);
+    }
+    return CS_OK;
+}
+
+/* 1 = read, 0 = absent, -1 = not a scalar string. */
+static int read_attr_string(hid_t obj, const char *name, char *out, size_t n)
+{
+    out[0] = '\0';
+    if (H5Aexists(obj, name) <= 0)
+        return 0;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t type = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
+    hid_t space = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID;
+    int ret = -1;
+    if (type >= 0 && space >= 0 && H5Tget_class(type) == H5T_STRING && H5Sget_simple_extent_npoints(space) == 1) {
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        H5Tset_cset(mt, H5Tget_cset(type));
+        if (H5Tis_variable_str(type) > 0) {
+            char *s = NULL;
+            if (H5Tset_size(mt, H5T_VARIABLE) >= 0 && H5Aread(a, mt, &s) >= 0 && s) {
+                snprintf(out, n, "%s", s);
+                ret = 1;
+            }
+            if (s)
+                H5free_memory(s);
+        } else {
+            size_t size = H5Tget_size(type);
+            char *buf = calloc(size + 1, 1);
+            if (buf && H5Tset_size(mt, size) >= 0 && H5Aread(a, mt, buf) >= 0) {
+                snprintf(out, n, "%s", buf);
+                ret = 1;
+            }
+            free(buf);
+        }
+        H5Tclose(mt);
+    }
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    if (a >= 0)
+        H5Aclose(a);
+    H5Eclear2(H5E_DEFAULT);
+    return ret;
+}
+
+typedef struct {
+    cs_metrics *m;
+    const char *file;
+    cs_status st;
+} read_ctx;
+
+static herr_t read_attr_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data)
+{
+    read_ctx *c = data;
+    if (!strcmp(name, "notes")) {
+        hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+        hid_t type = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
+        hid_t space = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID;
+        hssize_t n = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+        if (type >= 0 && H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) > 0 && n > 0) {
+            char **v = calloc((size_t)n, sizeof *v);
+            hid_t mt = H5Tcopy(H5T_C_S1);
+            H5Tset_size(mt, H5T_VARIABLE);
+            H5Tset_cset(mt, H5Tget_cset(type));
+            if (v && H5Aread(a, mt, v) >= 0)
+                for (hssize_t i = 0; i < n && c->st == CS_OK; i++)
+                    c->st = add_note_text(c->m, v[i] ? v[i] : "");
+            if (v) {
+                for (hssize_t i = 0; i < n; i++)
+                    if (v[i])
+                        H5free_memory(v[i]);
+                free(v);
+            }
+            H5Tclose(mt);
+        }
+        if (space >= 0)
+            H5Sclose(space);
+        if (type >= 0)
+            H5Tclose(type);
+        if (a >= 0)
+            H5Aclose(a);
+        H5Eclear2(H5E_DEFAULT);
+        return c->st == CS_OK ? 0 : -1;
+    }
+    if (!valid_key(name))
+        return 0;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    hid_t type = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
+    H5T_class_t cls = type >= 0 ? H5Tget_class(type) : H5T_NO_CLASS;
+    if (cls == H5T_FLOAT || cls == H5T_INTEGER) {
+        double v = NAN;
+        if (H5Aread(a, H5T_NATIVE_DOUBLE, &v) >= 0)
+            c->st = cs_metrics_set_attr_num(c->m, name, v);
+    } else if (cls == H5T_STRING) {
+        char buf[512];
+        if (read_attr_string(loc, name, buf, sizeof buf) == 1)
+            c->st = cs_metrics_set_attr(c->m, name, buf);
+    }
+    if (type >= 0)
+        H5Tclose(type);
+    if (a >= 0)
+        H5Aclose(a);
+    H5Eclear2(H5E_DEFAULT);
+    return c->st == CS_OK ? 0 : -1;
+}
+
+static herr_t read_obj_cb(hid_t obj, const char *name, const H5O_info_t *info, void *data)
+{
+    read_ctx *c = data;
+    if (info->type != H5O_TYPE_DATASET)
+        return 0;
+    char path[160];
+    snprintf(path, sizeof path, "/analysis/%s", name);
+    if (!valid_path(path))
+        return 0; /* not one of ours: ignored */
+    hid_t d = H5Dopen2(obj, name, H5P_DEFAULT);
+    hid_t type = d >= 0 ? H5Dget_type(d) : H5I_INVALID_HID;
+    hid_t space = d >= 0 ? H5Dget_space(d) : H5I_INVALID_HID;
+    int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+    if (d < 0 || type < 0 || space < 0 || rank < 1 || rank > CS_METRICS_MAX_RANK ||
+        (H5Tget_class(type) != H5T_FLOAT && H5Tget_class(type) != H5T_INTEGER)) {
+        c->st = cs_error_set(CS_ESCHEMA, "%s: dataset %s is not a numeric array of rank 1..%d", c->file, path,
+                             CS_METRICS_MAX_RANK);
+    } else {
+        hsize_t hd[CS_METRICS_MAX_RANK];
+        size_t dims[CS_METRICS_MAX_RANK], count = 1;
+        H5Sget_simple_extent_dims(space, hd, NULL);
+        for (int k = 0; k < rank; k++) {
+            dims[k] = (size_t)hd[k];
+            count *= dims[k];
+        }
+        double *buf = malloc((count ? count : 1) * sizeof *buf);
+        if (!buf)
+            c->st = cs_error_set(CS_ENOMEM, "%s: out of memory reading %s", c->file, path);
+        else if (count && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+            c->st = cs_error_set(CS_EIO, "%s: cannot read dataset %s (file damaged?)", c->file, path);
+        else {
+            char units[24], desc[240];
+            read_attr_string(d, "units", units, sizeof units);
+            read_attr_string(d, "description", desc, sizeof desc);
+            c->st = cs_metrics_put(c->m, path, (size_t)rank, dims, buf, units, desc);
+        }
+        free(buf);
+    }
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    if (d >= 0)
+        H5Dclose(d);
+    H5Eclear2(H5E_DEFAULT);
+    return c->st == CS_OK ? 0 : -1;
+}
+
+cs_status cs_metrics_read(const char *path, cs_metrics **out)
+{
+    if (!path || !out)
+        return cs_error_set(CS_EINVAL, "cs_metrics_read: path and out must be given");
+    *out = NULL;
+    cs_init();
+    h5_quiet();
+    FILE *probe = fopen(path, "rb");
+    if (!probe)
+        return cs_error_set(CS_EIO, "%s: cannot open the metrics file (no such file or not readable)", path);
+    fclose(probe);
+    if (H5Fis_hdf5(path) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return cs_error_set(CS_ESCHEMA, "%s: not a cogscope metrics file (not an HDF5 file)", path);
+    }
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return cs_error_set(CS_EIO, "%s: cannot open the metrics file (damaged HDF5?)", path);
+    }
+    char schema[64];
+    double version = NAN;
+    cs_status st = CS_OK;
+    if (read_attr_string(file, "schema", schema, sizeof schema) != 1 || strcmp(schema, CS_METRICS_SCHEMA)) {
+        st = strcmp(schema, CS_RUNLOG_SCHEMA)
+                 ? cs_error_set(CS_ESCHEMA, "%s: not a cogscope metrics file (root attribute 'schema' is '%s', "
+                                            "expected '%s')",
+                                path, schema, CS_METRICS_SCHEMA)
+                 : cs_error_set(CS_ESCHEMA, "%s: is a run log, not a metrics file (make one with cogscope analyze)",
+                                path);
+    } else {
+        hid_t a = H5Aexists(file, "schema_version") > 0 ? H5Aopen(file, "schema_version", H5P_DEFAULT) : -1;
+        if (a < 0 || H5Aread(a, H5T_NATIVE_DOUBLE, &version) < 0 || version != floor(version) || version < 1)
+            st = cs_error_set(CS_ESCHEMA, "%s: root attribute 'schema_version' is missing or not a positive integer",
+                              path);
+        else if (version > CS_METRICS_SCHEMA_VERSION)
+            st = cs_error_set(CS_ESCHEMA,
+                              "%s: metrics schema version %.0f is newer than this cogscope reads (%d); "
+                              "upgrade cogscope",
+                              path, version, CS_METRICS_SCHEMA_VERSION);
+        if (a >= 0)
+            H5Aclose(a);
+    }
+    hid_t g = H5I_INVALID_HID;
+    if (st == CS_OK && (H5Lexists(file, "/analysis", H5P_DEFAULT) <= 0 ||
+                        (g = H5Gopen2(file, "/analysis", H5P_DEFAULT)) < 0))
+        st = cs_error_set(CS_ESCHEMA, "%s: the metrics file has no /analysis group", path);
+    cs_metrics *m = NULL;
+    if (st == CS_OK)
+        st = cs_metrics_create(&m);
+    if (st == CS_OK) {
+        read_ctx c = {m, path, CS_OK};
+        hsize_t idx = 0;
+        H5Aiterate2(g, H5_INDEX_CRT_ORDER, H5_ITER_NATIVE, &idx, read_attr_cb, &c);
+        if (c.st == CS_OK)
+            H5Ovisit2(g, H5_INDEX_NAME, H5_ITER_INC, read_obj_cb, &c, H5O_INFO_BASIC);
+        st = c.st;
+    }
+    if (g >= 0)
+        H5Gclose(g);
+    H5Fclose(file);
+    H5Eclear2(H5E_DEFAULT);
+    if (st != CS_OK) {
+        cs_metrics_destroy(m);
+        return st;
+    }
+    *out = m;
+    return CS_OK;
+}
