@@ -317,7 +317,7 @@ Test(kdtree, knn_and_counts_match_brute_force_with_duplicates)
         for (size_t i = 0; i < n; i++)
             times[i] = (int64_t)i;
         cs_kdtree *t;
-        cr_assert_eq(cs_kdtree_create(pts, n, d, d, &t), CS_OK);
+        cr_assert_eq(cs_kdtree_create(pts, n, d, d, 2, &t), CS_OK);
         size_t k = 5;
         double dist[5], r[4];
         size_t idx[5];
@@ -381,7 +381,7 @@ Test(kdtree, all_points_identical_is_fast_and_exact)
     size_t n = 20000, d = 2;
     double *pts = calloc(n * d, sizeof *pts);
     cs_kdtree *t;
-    cr_assert_eq(cs_kdtree_create(pts, n, d, d, &t), CS_OK);
+    cr_assert_eq(cs_kdtree_create(pts, n, d, d, 2, &t), CS_OK);
     double dist[3], r[2] = {0, 0};
     size_t idx[3];
     double t0 = cs_time_now();

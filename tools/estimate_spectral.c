@@ -144,7 +144,7 @@ typedef struct {
     const char *input;
     const char *cols, *xs, *ys, *window, *window_file, *bands;
     cs_welch_params wp;
-    int window_set, window_kind_set, json, onesided_set;
+    int window_kind_set, json, nw_set;
     long nperseg, noverlap, nfft;
     cs_multitaper_params mp;
     double bandwidth;
@@ -443,6 +443,7 @@ int cmd_estimate_spectral(int argc, char **argv)
         case O_NW:
             if (cli_parse_double(cmd, "--nw", optarg, &o.mp.nw))
                 return CLI_USAGE;
+            o.nw_set = 1;
             break;
         case O_BANDWIDTH:
             if (cli_parse_double(cmd, "--bandwidth", optarg, &o.bandwidth))
@@ -520,6 +521,8 @@ int cmd_estimate_spectral(int argc, char **argv)
         return cli_usage_error(cmd, "--input FILE is required");
     if (o.window_file && o.window_kind_set)
         return cli_usage_error(cmd, "give --window or --window-file, not both");
+    if (o.bandwidth > 0 && o.nw_set)
+        return cli_usage_error(cmd, "give --nw or --bandwidth, not both");
     if ((o.xs != NULL) != (o.ys != NULL))
         return cli_usage_error(cmd, "--x and --y go together");
     if (o.xs && o.cols)
@@ -705,13 +708,18 @@ int cmd_estimate_spectral(int argc, char **argv)
         } else {
             fprintf(out, "# multitaper PSD (%s), fs %g, NW %g, %zu tapers%s\n# f", units, fs, o.mp.nw,
                     nt, cs_multitaper_plan_adaptive(mplan) ? ", adaptive" : "");
-            const double *colp[4096];
-            for (size_t i = 0; i < nch && i < 4096; i++) {
+            const double **colp = malloc(nch * sizeof *colp);
+            if (!colp) {
+                rc = cli_fail(cmd, cs_error_set(CS_ENOMEM, "out of memory"));
+                goto done;
+            }
+            for (size_t i = 0; i < nch; i++) {
                 fprintf(out, " psd[%zu]", cx[i]);
                 colp[i] = buf + i * nf;
             }
             fputc('\n', out);
-            print_table(out, f, nf, colp, nch < 4096 ? nch : 4096);
+            print_table(out, f, nf, colp, nch);
+            free(colp);
             emit_bands(&j, out, 0, bands, nbands, bp, nch);
         }
         goto done;

@@ -236,14 +236,16 @@ static double broja_psi(const broja_prob *B, const double *x, const double *Q, d
 }
 
 /* Scale q (a full n1 x n2 x ny table, zero off the support) slice by slice
- * until its (x1,y) and (x2,y) marginals match; returns 0 if a marginal with
- * positive target has no mass to scale. */
+ * until its (x1,y) and (x2,y) marginals match within 1e-14. Returns 0 when
+ * that fails (a marginal with positive target has no mass, or the zero
+ * pattern of q cannot carry the marginals): q is then not in Delta_P and its
+ * objective is no bound. */
 static int rescale_slices(double *q, size_t n1, size_t n2, size_t ny, const double *pik,
                           const double *pjk)
 {
     for (size_t k = 0; k < ny; k++) {
-        for (int it = 0; it < 500; it++) {
-            double err = 0;
+        double err = INFINITY;
+        for (int it = 0; it < 1000 && err > 1e-14; it++) {
             for (size_t i = 0; i < n1; i++) {
                 double sum = 0;
                 for (size_t j = 0; j < n2; j++)
@@ -251,11 +253,9 @@ static int rescale_slices(double *q, size_t n1, size_t n2, size_t ny, const doub
                 double t = pik[i * ny + k];
                 if (t > 0 && !(sum > 0))
                     return 0;
-                if (sum > 0) {
-                    double f = t / sum;
+                if (sum > 0)
                     for (size_t j = 0; j < n2; j++)
-                        q[(i * n2 + j) * ny + k] *= f;
-                }
+                        q[(i * n2 + j) * ny + k] *= t / sum;
             }
             for (size_t j = 0; j < n2; j++) {
                 double sum = 0;
@@ -264,18 +264,21 @@ static int rescale_slices(double *q, size_t n1, size_t n2, size_t ny, const doub
                 double t = pjk[j * ny + k];
                 if (t > 0 && !(sum > 0))
                     return 0;
-                err = fmax(err, fabs(sum - t));
-                if (sum > 0) {
-                    double f = t / sum;
+                if (sum > 0)
                     for (size_t i = 0; i < n1; i++)
-                        q[(i * n2 + j) * ny + k] *= f;
-                }
+                        q[(i * n2 + j) * ny + k] *= t / sum;
             }
-            /* after the column step the columns are exact; err measured the
-             * columns before it, i.e. how far the row step moved them */
-            if (err <= 1e-16)
-                break;
+            /* the columns are now exact: measure the rows */
+            err = 0;
+            for (size_t i = 0; i < n1; i++) {
+                double sum = 0;
+                for (size_t j = 0; j < n2; j++)
+                    sum += q[(i * n2 + j) * ny + k];
+                err = fmax(err, fabs(sum - pik[i * ny + k]));
+            }
         }
+        if (!(err <= 1e-14))
+            return 0;
     }
     return 1;
 }

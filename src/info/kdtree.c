@@ -94,7 +94,13 @@ static void select_nth(cs_kdtree *t, size_t lo, size_t hi, size_t m, size_t dim)
         swap_rows(t, lo, lo + 1);
 }
 
-static void build(cs_kdtree *t, size_t *next, size_t node, size_t begin, size_t end)
+/* Subtrees at least this large are built as separate OpenMP tasks. */
+#define KD_TASK_MIN 20000
+
+/* Nodes are numbered in pre-order (left child = node + 1, right child after
+ * the whole left subtree), so the numbering needs no shared counter and is
+ * the same whichever thread builds which subtree. */
+static void build(cs_kdtree *t, size_t node, size_t begin, size_t end, int tasks)
 {
     size_t d = t->d;
     kd_node *nd = node_at(t, node);
@@ -129,15 +135,23 @@ static void build(cs_kdtree *t, size_t *next, size_t node, size_t begin, size_t 
      * anyway so the depth stays logarithmic. */
     if (spread > 0)
         select_nth(t, begin, end, begin + half, dim);
-    size_t left = (*next)++;
-    size_t right = (*next)++;
+    size_t left = node + 1;
+    size_t right = node + 1 + count_nodes(half);
     nd->left = (uint32_t)left;
     nd->right = (uint32_t)right;
-    build(t, next, left, begin, begin + half);
-    build(t, next, right, begin + half, end);
+    if (tasks && size >= KD_TASK_MIN) {
+#pragma omp task
+        build(t, left, begin, begin + half, tasks);
+        build(t, right, begin + half, end, tasks);
+#pragma omp taskwait
+    } else {
+        build(t, left, begin, begin + half, 0);
+        build(t, right, begin + half, end, 0);
+    }
 }
 
-cs_status cs_kdtree_create(const double *pts, size_t n, size_t d, size_t stride, cs_kdtree **out)
+cs_status cs_kdtree_create(const double *pts, size_t n, size_t d, size_t stride, int threads,
+                           cs_kdtree **out)
 {
     *out = NULL;
     if (n == 0 || d == 0)
@@ -167,16 +181,21 @@ cs_status cs_kdtree_create(const double *pts, size_t n, size_t d, size_t stride,
         t->idx[i] = i;
         memcpy(t->pts + i * d, pts + i * stride, d * sizeof *t->pts);
     }
-    size_t next = 1;
-    build(t, &next, 0, 0, n);
+    if (threads > 1 && n >= 2 * KD_TASK_MIN) {
+#pragma omp parallel num_threads(threads)
+#pragma omp single
+        build(t, 0, 0, n, 1);
+    } else {
+        build(t, 0, 0, n, 0);
+    }
     *out = t;
     return CS_OK;
 }
 
 cs_status cs_kdtree_create_ordered(const double *pts, size_t n, size_t d, size_t stride,
-                                   cs_kdtree **out, size_t *order)
+                                   int threads, cs_kdtree **out, size_t *order)
 {
-    cs_status st = cs_kdtree_create(pts, n, d, stride, out);
+    cs_status st = cs_kdtree_create(pts, n, d, stride, threads, out);
     if (st != CS_OK)
         return st;
     cs_kdtree *t = *out;
@@ -247,17 +266,14 @@ static void knn_leaf(const cs_kdtree *t, const kd_node *nd, knn_state *s)
         const double *x = t->pts + p * d;
         int full = s->m == s->k;
         double worst = full ? s->dist[s->k - 1] : INFINITY;
+        /* full max over the coordinates without early exit: an exit branch
+         * taken at a random coordinate mispredicts more than it saves */
         double dist = 0;
-        size_t j;
-        for (j = 0; j < d; j++) {
+        for (size_t j = 0; j < d; j++) {
             double g = fabs(x[j] - s->q[j]);
-            if (g > dist) {
-                dist = g;
-                if (dist >= worst)
-                    break;
-            }
+            dist = g > dist ? g : dist;
         }
-        if (j < d || (full && dist >= worst))
+        if (dist >= worst)
             continue;
         size_t row = t->idx[p];
         if (excluded(s->ex, row))
@@ -343,13 +359,12 @@ static size_t count_node(const cs_kdtree *t, size_t node, const double *q, const
     size_t d = t->d, n = 0;
     for (size_t p = nd->begin; p < nd->end; p++) {
         const double *x = t->pts + p * d;
-        size_t j;
-        for (j = 0; j < d; j++) {
+        int in = 1; /* branch-free over the coordinates, as in knn_leaf */
+        for (size_t j = 0; j < d; j++) {
             double g = fabs(x[j] - q[j]);
-            if (strict ? !(g < r[j]) : !(g <= r[j]))
-                break;
+            in &= (g < r[j]) | (!strict & (g == r[j]));
         }
-        n += (j == d);
+        n += (size_t)in;
     }
     return n;
 }

@@ -25,15 +25,18 @@ typedef struct cs_kdtree cs_kdtree;
 
 /* Build a tree over `pts` (n x d, row-major, `stride` >= d doubles between
  * rows); the points are copied, so `pts` may be freed afterwards. n >= 1,
- * d >= 1. Errors: CS_EINVAL (n or d is 0), CS_ENOMEM. */
-cs_status cs_kdtree_create(const double *pts, size_t n, size_t d, size_t stride, cs_kdtree **out);
+ * d >= 1. Large trees are built with up to `threads` OpenMP threads (the
+ * tree is the same for any thread count). Errors: CS_EINVAL (n or d is 0),
+ * CS_ELIMIT (n >= 2^32), CS_ENOMEM. */
+cs_status cs_kdtree_create(const double *pts, size_t n, size_t d, size_t stride, int threads,
+                           cs_kdtree **out);
 /* As cs_kdtree_create, but afterwards the tree numbers its points by tree
  * position: order[p] (caller-owned, n entries) receives the input row now
  * called p, and every query reports positions. A caller that permutes its
  * own per-row data the same way gets sequential, cache-friendly access for
  * spatially close points. */
 cs_status cs_kdtree_create_ordered(const double *pts, size_t n, size_t d, size_t stride,
-                                   cs_kdtree **out, size_t *order);
+                                   int threads, cs_kdtree **out, size_t *order);
 
 void cs_kdtree_destroy(cs_kdtree *t);
 

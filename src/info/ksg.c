@@ -135,7 +135,7 @@ static void space_free(ksg_space *s)
 /* Gather columns cols[0..d) of the n x D matrix `src` into a space and build
  * its search structure. */
 static cs_status space_init(ksg_space *s, const double *src, size_t n, size_t D, const size_t *cols,
-                            size_t d)
+                            size_t d, int threads)
 {
     memset(s, 0, sizeof *s);
     s->d = d;
@@ -148,7 +148,7 @@ static cs_status space_init(ksg_space *s, const double *src, size_t n, size_t D,
     cs_status st;
     if (d > 1) {
         s->pts = pts;
-        st = cs_kdtree_create(s->pts, n, d, d, &s->tree);
+        st = cs_kdtree_create(s->pts, n, d, d, threads, &s->tree);
     } else {
         /* 1-D: the sorted array and ranks are all we keep */
         s->sorted = malloc(n * sizeof *s->sorted);
@@ -537,7 +537,7 @@ static cs_status to_tree_order(cs_ksg *P)
         free(hi);
         return cs_error_set(CS_ENOMEM, "KSG: out of memory for %zu x %zu values", n, D);
     }
-    cs_status st = cs_kdtree_create_ordered(P->joint, n, D, D, &P->jtree, P->orig);
+    cs_status st = cs_kdtree_create_ordered(P->joint, n, D, D, P->threads, &P->jtree, P->orig);
     if (st != CS_OK) {
         free(T);
         free(lo);
@@ -565,6 +565,42 @@ static cs_status to_tree_order(cs_ksg *P)
     P->times = T;
     P->win_lo = lo;
     P->win_hi = hi;
+    return CS_OK;
+}
+
+/* The marginal spaces a = x | z, b = y | z and c = z of the plan, built
+ * concurrently when there are threads to spare. */
+static cs_status build_spaces(cs_ksg *P)
+{
+    size_t n = P->n, D = P->D, dx = P->dx, dy = P->dy, dz = P->dz;
+    size_t *cols = malloc(3 * D * sizeof *cols);
+    if (!cols)
+        return cs_error_set(CS_ENOMEM, "KSG: out of memory");
+    size_t *ca = cols, *cb = cols + D, *cc = cols + 2 * D;
+    for (size_t j = 0; j < dx; j++)
+        ca[j] = j;
+    for (size_t j = 0; j < dy; j++)
+        cb[j] = dx + j;
+    for (size_t j = 0; j < dz; j++)
+        ca[dx + j] = cb[dy + j] = cc[j] = dx + dy + j;
+    ksg_space *sp[3] = {&P->a, &P->b, &P->c};
+    const size_t *sc[3] = {ca, cb, cc};
+    size_t sd[3] = {dx + dz, dy + dz, dz};
+    int nspaces = dz ? 3 : 2;
+    int nt = P->threads < nspaces ? P->threads : nspaces;
+    int inner = P->threads > nt ? P->threads / nt : 1;
+    cs_status st[3] = {CS_OK, CS_OK, CS_OK};
+    char msg[3][256] = {"", "", ""};
+#pragma omp parallel for num_threads(nt) schedule(static, 1) if (nt > 1 && n >= 20000)
+    for (int s = 0; s < nspaces; s++) {
+        st[s] = space_init(sp[s], P->J, n, D, sc[s], sd[s], inner);
+        if (st[s] != CS_OK) /* error text is thread-local: keep it */
+            snprintf(msg[s], sizeof msg[s], "%s", cs_last_error());
+    }
+    free(cols);
+    for (int s = 0; s < nspaces; s++)
+        if (st[s] != CS_OK)
+            return cs_error_set(st[s], "%s", msg[s]);
     return CS_OK;
 }
 
@@ -637,32 +673,7 @@ cs_status cs_ksg_cmi_create(cs_matrix x, cs_matrix y, cs_matrix z, const cs_ksg_
 
     if ((st = to_tree_order(P)) != CS_OK)
         goto fail;
-    size_t *cols = malloc(D * sizeof *cols);
-    if (!cols) {
-        st = cs_error_set(CS_ENOMEM, "KSG: out of memory");
-        goto fail;
-    }
-    size_t dx = P->dx, dy = P->dy, dz = P->dz;
-    /* a = x | z */
-    for (size_t j = 0; j < dx; j++)
-        cols[j] = j;
-    for (size_t j = 0; j < dz; j++)
-        cols[dx + j] = dx + dy + j;
-    st = space_init(&P->a, P->J, n, D, cols, dx + dz);
-    /* b = y | z */
-    for (size_t j = 0; st == CS_OK && j < dy; j++)
-        cols[j] = dx + j;
-    for (size_t j = 0; st == CS_OK && j < dz; j++)
-        cols[dy + j] = dx + dy + j;
-    if (st == CS_OK)
-        st = space_init(&P->b, P->J, n, D, cols, dy + dz);
-    if (st == CS_OK && dz) {
-        for (size_t j = 0; j < dz; j++)
-            cols[j] = dx + dy + j;
-        st = space_init(&P->c, P->J, n, D, cols, dz);
-    }
-    free(cols);
-    if (st != CS_OK)
+    if ((st = build_spaces(P)) != CS_OK)
         goto fail;
     *out = P;
     return CS_OK;
@@ -782,14 +793,14 @@ static cs_status one_surrogate(const cs_ksg *P, uint64_t seed, size_t s, surr_bu
         memcpy(B->jp + i * D + dx, P->J + i * D + dx, (dy + dz) * sizeof *B->jp);
     }
     cs_kdtree *tree = NULL;
-    if ((st = cs_kdtree_create(B->jp, n, D, D, &tree)) != CS_OK)
+    if ((st = cs_kdtree_create(B->jp, n, D, D, nt, &tree)) != CS_OK)
         return st;
     ksg_ctx C = {B->jp, tree, &P->a, &P->b, dz ? &P->c : NULL, NULL};
     ksg_space axz;
     memset(&axz, 0, sizeof axz);
     if (dz) {
         /* (x,z) pairs change: rebuild; (y,z) and z are untouched and reused */
-        st = space_init(&axz, B->jp, n, D, cols, dx + dz);
+        st = space_init(&axz, B->jp, n, D, cols, dx + dz, nt);
         C.a = &axz;
     } else {
         /* the x points are the same set, only re-paired: reuse, mapping rows */

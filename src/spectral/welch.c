@@ -314,6 +314,7 @@ typedef struct {
     fftw_complex **xout, **yout;   /* nb spectra of nhalf bins (aligned) */
     double *acc;                   /* nb x 4 x nhalf accumulators */
     double *store;                 /* median: nb x 2 x nhalf x nseg */
+    double xsum[8], ysum[8];       /* segment sums (nb <= 8) */
 } workspace;
 
 static void ws_free(workspace *w)
@@ -365,22 +366,17 @@ static int ws_alloc(workspace *w, const cs_welch_plan *p, size_t nb, int pair, i
     return 1;
 }
 
-/* Detrend and window one gathered segment in place; zero the padding. */
-static void prepare_segment(const cs_welch_plan *p, double *s)
+/* Detrend and window one gathered segment in place; zero the padding.
+ * `sum` is the segment's sum, accumulated while gathering. */
+static void prepare_segment(const cs_welch_plan *p, double *s, double sum)
 {
     size_t m = p->nperseg;
+    double mean = sum / (double)m;
     if (p->detrend == CS_DETREND_CONSTANT) {
-        double mean = 0.0;
-        for (size_t i = 0; i < m; i++)
-            mean += s[i];
-        mean /= (double)m;
         for (size_t i = 0; i < m; i++)
             s[i] = (s[i] - mean) * p->win[i];
     } else if (p->detrend == CS_DETREND_LINEAR) {
-        double mean = 0.0, sxt = 0.0;
-        for (size_t i = 0; i < m; i++)
-            mean += s[i];
-        mean /= (double)m;
+        double sxt = 0.0;
         for (size_t i = 0; i < m; i++)
             sxt += p->tc[i] * (s[i] - mean);
         double slope = p->stt > 0.0 ? sxt / p->stt : 0.0;
@@ -396,16 +392,33 @@ static void prepare_segment(const cs_welch_plan *p, double *s)
 
 /* Gather segment `seg` of channels [c0, c0 + nb) of x into bufs[b]: one pass
  * over the rows, reading nb adjacent values per row (a cache line for 8
- * channels) instead of nb strided passes. */
+ * channels) instead of nb strided passes. Also sums each channel's segment
+ * (for detrending) into sums[b]; a NaN or Inf anywhere makes a sum
+ * non-finite, which is how the data is checked without a separate pass. */
 static void gather(const cs_welch_plan *p, cs_matrix x, size_t c0, size_t nb, size_t seg,
-                   double **bufs)
+                   double **bufs, double *sums)
 {
     size_t start = seg * p->step;
+    for (size_t b = 0; b < nb; b++)
+        sums[b] = 0.0;
     for (size_t i = 0; i < p->nperseg; i++) {
         const double *row = x.data + (start + i) * x.stride + c0;
-        for (size_t b = 0; b < nb; b++)
+        for (size_t b = 0; b < nb; b++) {
             bufs[b][i] = row[b];
+            sums[b] += row[b];
+        }
     }
+}
+
+/* True when rows [r0, rows) of x are all finite (the samples after the last
+ * segment, which gather() does not see). */
+static int tail_finite(cs_matrix x, size_t r0)
+{
+    for (size_t i = r0; i < x.rows; i++)
+        for (size_t j = 0; j < x.cols; j++)
+            if (!isfinite(x.data[i * x.stride + j]))
+                return 0;
+    return 1;
 }
 
 /* The factor on bin k of a one-sided spectrum: 2 except DC and (even nfft)
@@ -456,11 +469,10 @@ static cs_status run(const cs_welch_plan *p, cs_matrix x, cs_matrix y, enum est_
                             y.rows, y.cols, x.rows, x.cols);
     if (x.cols == 0)
         return cs_error_set(CS_EINVAL, "x has no channels");
-    cs_status st = cs_matrix_check_finite(x, "x");
-    if (!st && pair)
-        st = cs_matrix_check_finite(y, "y");
-    if (st)
-        return st;
+    /* NaN/Inf: found while gathering (segments) or here (the unused tail);
+     * the exact row and column are then located by cs_matrix_check_finite. */
+    size_t covered = (p->nseg - 1) * p->step + p->nperseg;
+    int nonfinite = !tail_finite(x, covered) || (pair && !tail_finite(y, covered));
 
     size_t nch = x.cols, nseg = p->nseg, nh = p->nhalf, nf = p->nfreq;
     int threads = p->threads;
@@ -475,6 +487,8 @@ static cs_status run(const cs_welch_plan *p, cs_matrix x, cs_matrix y, enum est_
                  nseg > 1;
     double bias = median ? cs_spectral_median_bias(nseg) : 1.0;
     int failed = 0;
+    if (nonfinite)
+        nblocks = 0; /* NaN/Inf in the tail: report it without computing */
 
 #pragma omp parallel num_threads(threads)
     {
@@ -494,11 +508,23 @@ static cs_status run(const cs_welch_plan *p, cs_matrix x, cs_matrix y, enum est_
             size_t c0 = blk * nb, cnt = nch - c0 < nb ? nch - c0 : nb;
             memset(w.acc, 0, cnt * 4 * nh * sizeof *w.acc);
             for (size_t s = 0; s < nseg; s++) {
-                gather(p, x, c0, cnt, s, w.xin);
+                gather(p, x, c0, cnt, s, w.xin, w.xsum);
                 if (pair)
-                    gather(p, y, c0, cnt, s, w.yin);
+                    gather(p, y, c0, cnt, s, w.yin, w.ysum);
+                int finite = 1;
+                for (size_t b = 0; b < cnt; b++)
+                    finite &= isfinite(w.xsum[b]) && (!pair || isfinite(w.ysum[b]));
+                if (!finite) {
+#pragma omp atomic write
+                    nonfinite = 1;
+                }
+                int stop;
+#pragma omp atomic read
+                stop = nonfinite;
+                if (stop)
+                    break; /* the caller gets an error; stop early */
                 for (size_t b = 0; b < cnt; b++) {
-                    prepare_segment(p, w.xin[b]);
+                    prepare_segment(p, w.xin[b], w.xsum[b]);
                     fftw_execute_dft_r2c(p->fwd, w.xin[b], w.xout[b]);
                     const fftw_complex *X = w.xout[b];
                     double *acc = w.acc + b * 4 * nh;
@@ -521,7 +547,7 @@ static cs_status run(const cs_welch_plan *p, cs_matrix x, cs_matrix y, enum est_
                         }
                         continue;
                     }
-                    prepare_segment(p, w.yin[b]);
+                    prepare_segment(p, w.yin[b], w.ysum[b]);
                     fftw_execute_dft_r2c(p->fwd, w.yin[b], w.yout[b]);
                     const fftw_complex *Y = w.yout[b];
                     if (median) {
@@ -574,6 +600,12 @@ static cs_status run(const cs_welch_plan *p, cs_matrix x, cs_matrix y, enum est_
         }
         ws_free(&w);
         free(tmp_re);
+    }
+    if (nonfinite) {
+        cs_status st = cs_matrix_check_finite(x, "x");
+        if (!st && pair)
+            st = cs_matrix_check_finite(y, "y");
+        return st ? st : cs_error_set(CS_EINTERNAL, "non-finite intermediate spectrum");
     }
     if (failed)
         return cs_error_set(CS_ENOMEM, "cannot allocate spectral work buffers (%zu segments of %zu "
