@@ -227,6 +227,34 @@ Test(phiid, gaussian_ccs_vs_monte_carlo)
     free(ref);
 }
 
+/* Two independent AR(1) processes (X_{t+1} = 0.5 X_t + noise each): all the
+ * information is each process's own storage, I = -1/2 ln(1 - 0.5^2) nats.
+ * CCS must give xtx = yty = I and exactly 0 elsewhere (every cross local MI
+ * vanishes identically, so every filtered redundancy is 0 on every sample);
+ * MMI shows the same artefact as for the discrete copy system. */
+Test(phiid, gaussian_independent_processes)
+{
+    double v = 4.0 / 3, l = 0.5 * 4.0 / 3; /* stationary variance, lag-1 covariance */
+    double C[16] = {v, 0, l, 0, 0, v, 0, l, l, 0, v, 0, 0, l, 0, v};
+    double I = -0.5 * log(1 - 0.25);
+    cs_pid_params par;
+    cs_pid_params_default(&par);
+    cs_phiid_result r;
+    par.redundancy = CS_PID_CCS;
+    cr_assert_eq(cs_phiid_gaussian_cov(C, 1, 1, &par, &r), CS_OK, "%s", cs_last_error());
+    for (int a = 0; a < 16; a++) {
+        double e = (a == CS_PHIID_XTX || a == CS_PHIID_YTY) ? I : 0;
+        cr_expect(fabs(r.atoms[a] - e) < 1e-12, "ccs %s = %.15f", cs_phiid_atom_name(a), r.atoms[a]);
+    }
+    cr_expect(fabs(r.phi_wms) < 1e-12 && fabs(r.phi_r) < 1e-12);
+    par.redundancy = CS_PID_MMI;
+    cr_assert_eq(cs_phiid_gaussian_cov(C, 1, 1, &par, &r), CS_OK);
+    const double em[16] = {0, 0, 0, I, 0, I, 0, -I, 0, 0, I, -I, I, -I, -I, 2 * I};
+    for (int a = 0; a < 16; a++)
+        cr_expect(fabs(r.atoms[a] - em[a]) < 1e-12, "mmi %s = %.15f", cs_phiid_atom_name(a), r.atoms[a]);
+    check_forward(&r, C);
+}
+
 /* ---- discrete systems with known decompositions ---- */
 
 static size_t ix(size_t a, size_t b, size_t c, size_t d) { return ((a * 2 + b) * 2 + c) * 2 + d; }

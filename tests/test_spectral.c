@@ -816,6 +816,9 @@ Test(spectral_cli, bad_input_exit_codes_and_messages)
         {"estimate aperiodic " SIG " --fmin 0.4 --fmax 0.41", 1, "the fixed fit needs at least 3"},
         {"estimate multitaper " SIG " --nw 0.1", 1, "NW = 0.1"},
         {"estimate psd " SIG " --bands 8-4", 2, "--bands"},
+        {"estimate multitaper " SIG " --nw 3 --bandwidth 0.01", 2, "not both"},
+        {"estimate coherence " SIG " --average median", 2, "does not apply to coherence"},
+        {"estimate periodogram " SIG " --nperseg 64", 2, "does not apply to periodogram"},
         /* A knee fit that diverges (scipy's curve_fit in FOOOF's procedure
          * also exhausts its 5000 evaluations on this column). */
         {"estimate aperiodic " SIG " --cols 1 --mode knee --peak-width-limits 0.01,0.1", 1,

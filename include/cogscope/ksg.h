@@ -14,6 +14,10 @@
  *   (CMI as Frenzel & Pompe 2007 / JIDT's conditional KSG.) The point itself
  *   is never counted; counts are over the other rows. These are the
  *   conventions of JIDT (and MILCA / TRENTOOL), which the tests reproduce.
+ *   KSG-2 with distinct points tied at the k-th distance is ambiguous (which
+ *   of them is a neighbour sets the marginal radii): the one found first is
+ *   kept, as in JIDT; KSG-1 does not depend on it. Exact duplicate rows are
+ *   fine for both; add noise (noise_sd) for heavily discretised data.
  *
  * TE and AIS are CMI and MI on embedded matrices:
  *   TE(X->Y)  = I(X_past ; Y_t | Y_past [, Z_past])   (cs_ksg_cmi_create)
@@ -84,8 +88,12 @@ typedef struct cs_ksg cs_ksg;
  *   the caller's arrays may be freed afterwards.
  * Errors: CS_ESHAPE (row counts differ, or a matrix has no columns/rows),
  * CS_ENONFINITE (NaN/Inf; names "x" or "y", row and column), CS_EINVAL
- * (algorithm not 1/2, k < 1, k >= number of rows that can be neighbours,
- * constant column with normalize on, negative noise_sd), CS_ENOMEM. */
+ * (algorithm not 1/2, k < 1, k >= number of rows, k larger than the rows a
+ * row keeps outside its Theiler window (names the row), constant column with
+ * normalize on (names the matrix and column), noise_sd < 0 or not finite),
+ * CS_ELIMIT (more than INT_MAX rows), CS_ENOMEM.
+ * Cost: O(N log N) to plan; queries O(log N) per row in low dimension, rising
+ * towards O(N^(1-1/D)) per row as the joint dimension D grows (kd-trees). */
 cs_status cs_ksg_mi_create(cs_matrix x, cs_matrix y, const cs_ksg_params *p, cs_ksg **out);
 
 /* Plan a CMI estimate I(X;Y|Z).

@@ -214,9 +214,14 @@ double cs_obs_pi_integral(const double *pi, size_t n, double delta, double *mean
  * equal-width bins between its min and max, the layer's binned pattern one
  * joint symbol T; X the identity of the input pattern (equal rows share a
  * symbol); plug-in I(X;T) and I(T;Y). Continuous: X and T reduced to their
- * first `ip_dims` principal components, Y one-hot (the classes present minus
- * one), then estimator's MI (KSG: k = ksg_k, 1e-8 SD noise against ties).
- * With surrogates > 0, permutation p-values of the continuous values. */
+ * first `ip_dims` principal components; I(X;T) with the estimator's MI
+ * (gaussian, gcopula, or KSG with k = ksg_k and 1e-8 SD noise against ties);
+ * I(T;Y) for gaussian and gcopula (copula-normalised components) under a
+ * Gaussian class-conditional model with shared covariance,
+ * (1/N) sum_i ln p(y_i|t_i)/p(y_i), which never exceeds H(Y); for KSG with
+ * a one-hot Y (the classes present minus one). binned: the continuous values
+ * are the binned ones. With surrogates > 0, permutation p-values of the
+ * continuous values (X rows, resp. labels, shuffled). */
 typedef struct {
     double ixt_binned, ity_binned; /* nats */
     double ixt, ity;               /* nats, continuous estimator */

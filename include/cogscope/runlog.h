@@ -59,6 +59,10 @@ typedef struct {
     size_t n_layer_series;
     const char *const *layer_series;
     double flush_interval; /* seconds between automatic flushes; <= 0 means 1 */
+    /* Deflate level of the snapshot and relaxation datasets: 0 = the default
+     * (1, with the byte shuffle: see docs/schema.md for the measured costs),
+     * 1..9 = that level, -1 = no compression. */
+    int snapshot_deflate;
 } cs_runlog_spec;
 
 /* One training step. Per-layer arrays have n_layers-1 entries (layer 1 first);

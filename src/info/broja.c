@@ -111,7 +111,7 @@ static void broja_free(broja_prob *b)
     free(b->c_cell);
 }
 
-static cs_status broja_setup(const double *p, size_t n1, size_t n2, size_t ny, const double *pik,
+static cs_status broja_setup(size_t n1, size_t n2, size_t ny, const double *pik,
                              const double *pjk, broja_prob *B)
 {
     memset(B, 0, sizeof *B);
@@ -193,7 +193,6 @@ static cs_status broja_setup(const double *p, size_t n1, size_t n2, size_t ny, c
     B->blk_start[nblk] = nc;
     B->nb_blocks = nblk;
     B->nc = nc;
-    (void)p;
 out:
     free(ia);
     free(ib);
@@ -324,7 +323,7 @@ cs_status pid_broja_min(const double *p, size_t n1, size_t n2, size_t ny, double
                 pjk[j * ny + k] += v;
                 py[k] += v;
             }
-    if ((st = broja_setup(p, n1, n2, ny, pik, pjk, &B)))
+    if ((st = broja_setup(n1, n2, ny, pik, pjk, &B)))
         goto out;
     size_t K = B.K, nc = B.nc, nblk = B.nb_blocks;
     x = calloc(K ? K : 1, sizeof *x);

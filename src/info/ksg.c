@@ -12,6 +12,7 @@
 
 #include <gsl/gsl_sf_psi.h>
 #include <gsl/gsl_statistics_double.h>
+#include <limits.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -627,6 +628,8 @@ cs_status cs_ksg_cmi_create(cs_matrix x, cs_matrix y, cs_matrix z, const cs_ksg_
     if (x.cols == 0 || !x.data || x.rows == 0)
         return cs_error_set(CS_ESHAPE, "KSG: x is empty (%zu rows, %zu columns)", x.rows, x.cols);
     size_t n = x.rows;
+    if (n > (size_t)INT_MAX)
+        return cs_error_set(CS_ELIMIT, "KSG: %zu rows exceed the limit of %d", n, INT_MAX);
     cs_status st;
     if ((st = check_matrix(x, n, "x", 0)) != CS_OK || (st = check_matrix(y, n, "y", 0)) != CS_OK ||
         (st = check_matrix(z, n, "z", 1)) != CS_OK)

@@ -107,6 +107,7 @@ struct cs_runlog_writer {
     size_t *layers;
     size_t probe_size, relax_iterations, relax_samples, n_extra;
     double flush_interval, last_flush;
+    int deflate; /* snapshot deflate level, 0 = none */
     rl_table steps, eval;
     hid_t *act, *err;     /* nl each */
     hid_t probe_step;
@@ -254,6 +255,9 @@ static cs_status check_spec(const char *path, const cs_runlog_spec *s)
         if (clash)
             return cs_error_set(CS_EINVAL, "%s: spec.param_names[%zu] = '%s' repeats a /config attribute", path, i, n);
     }
+    if (s->snapshot_deflate < -1 || s->snapshot_deflate > 9)
+        return cs_error_set(CS_EINVAL, "%s: spec.snapshot_deflate = %d must be -1 (none), 0 (default) or 1..9", path,
+                            s->snapshot_deflate);
     if (isnan(s->flush_interval))
         return cs_error_set(CS_EINVAL, "%s: spec.flush_interval is NaN", path);
     return CS_OK;
@@ -356,9 +360,9 @@ static hid_t make_series(hid_t loc, const char *name, hid_t ftype)
 
 /* A [snapshot, d1, d2(, d3)] float32 dataset, one snapshot per chunk (fewer
  * leading-axis entries per chunk if one snapshot exceeds RL_MAX_CHUNK_BYTES). */
-static hid_t make_snapshot(hid_t loc, const char *name, int rank, const size_t *inner)
+static hid_t make_snapshot(hid_t loc, const char *name, int rank, const size_t *inner, int deflate)
 {
-    dset_opts o = {.ftype = H5T_IEEE_F32LE, .rank = rank, .deflate = RL_SNAPSHOT_DEFLATE, .shuffle = 1,
+    dset_opts o = {.ftype = H5T_IEEE_F32LE, .rank = rank, .deflate = deflate, .shuffle = deflate > 0,
                    .fill = &nanf_fill, .fill_type = H5T_NATIVE_FLOAT, .direct = 1};
     o.dims[0] = 0;
     o.maxdims[0] = H5S_UNLIMITED;
@@ -501,9 +505,9 @@ static cs_status create_datasets(cs_runlog_writer *w, const cs_runlog_spec *s)
                 st = wfail_h5(w, "create", w->steps.path[c]);
         }
         size_t inner[2] = {s->probe_size, s->layers[l + 1]};
-        if (st == CS_OK && (w->act[l] = make_snapshot(gl, "activations", 3, inner)) < 0)
+        if (st == CS_OK && (w->act[l] = make_snapshot(gl, "activations", 3, inner, w->deflate)) < 0)
             st = wfail_h5(w, "create activations of", name);
-        if (st == CS_OK && (w->err[l] = make_snapshot(gl, "errors", 3, inner)) < 0)
+        if (st == CS_OK && (w->err[l] = make_snapshot(gl, "errors", 3, inner, w->deflate)) < 0)
             st = wfail_h5(w, "create errors of", name);
         H5Gclose(gl);
     }
@@ -559,7 +563,7 @@ static cs_status create_datasets(cs_runlog_writer *w, const cs_runlog_spec *s)
             snprintf(name, sizeof name, "%zu", l + 1);
             hid_t gl = make_group(rg, name);
             size_t inner[3] = {s->relax_iterations, s->relax_samples, s->layers[l + 1]};
-            if (gl < 0 || (w->relax_states[l] = make_snapshot(gl, "states", 4, inner)) < 0)
+            if (gl < 0 || (w->relax_states[l] = make_snapshot(gl, "states", 4, inner, w->deflate)) < 0)
                 st = wfail_h5(w, "create states of /relax group", name);
             if (gl >= 0)
                 H5Gclose(gl);
@@ -638,6 +642,7 @@ cs_status cs_runlog_create(const char *path, const cs_runlog_spec *spec, cs_runl
     w->relax_samples = spec->relax_samples;
     w->n_extra = spec->n_layer_series;
     w->flush_interval = spec->flush_interval > 0 ? spec->flush_interval : 1.0;
+    w->deflate = spec->snapshot_deflate == 0 ? RL_SNAPSHOT_DEFLATE : spec->snapshot_deflate < 0 ? 0 : spec->snapshot_deflate;
 
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fapl < 0 || H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST) < 0 ||

@@ -740,6 +740,25 @@ static cs_status check_tail(cs_runlog *r)
     return CS_OK;
 }
 
+/* SWMR readers re-read metadata whose checksum fails, assuming a concurrent
+ * write, sleeping 1, 2, 4, ... ns in between: HDF5's default of 100 attempts
+ * would sleep for ages on a damaged file. 24 attempts wait up to ~17 ms in
+ * total, far longer than any single metadata write of a live writer. With no
+ * live writer a checksum failure is damage, so one attempt is enough. */
+#define RL_SWMR_READ_ATTEMPTS 24
+
+static hid_t open_file(const char *path, int swmr, unsigned attempts)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0)
+        return H5I_INVALID_HID;
+    if (swmr)
+        H5Pset_metadata_read_attempts(fapl, attempts);
+    hid_t f = H5Fopen(path, swmr ? H5F_ACC_RDONLY | H5F_ACC_SWMR_READ : H5F_ACC_RDONLY, fapl);
+    H5Pclose(fapl);
+    return f;
+}
+
 cs_status cs_runlog_open(const char *path, cs_runlog **out)
 {
     cs_init();
@@ -769,7 +788,19 @@ cs_status cs_runlog_open(const char *path, cs_runlog **out)
     for (size_t i = 0; i < RL_N_EVAL; i++)
         r->eval[i] = H5I_INVALID_HID;
     r->swmr = (sb.flags & 4) != 0;
-    r->file = H5Fopen(path, r->swmr ? H5F_ACC_RDONLY | H5F_ACC_SWMR_READ : H5F_ACC_RDONLY, H5P_DEFAULT);
+    r->file = open_file(path, r->swmr, 1);
+    if (r->swmr && r->file >= 0) {
+        /* A live writer may be mid-write: give HDF5 room to re-read. */
+        attr_numbers(r->file, "writer_pid", H5T_NATIVE_INT64, &r->writer_pid, 1, NULL);
+        attr_string(r->file, "writer_host", r->writer_host, sizeof r->writer_host);
+        if (!same_host(r->writer_host) || pid_alive(r->writer_pid)) {
+            H5Fclose(r->file);
+            r->file = open_file(path, 1, RL_SWMR_READ_ATTEMPTS);
+        }
+    } else if (r->swmr) {
+        H5Eclear2(H5E_DEFAULT);
+        r->file = open_file(path, 1, RL_SWMR_READ_ATTEMPTS);
+    }
     if (r->file < 0) {
         char reason[256];
         rl_h5_reason(reason, sizeof reason);

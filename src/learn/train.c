@@ -484,8 +484,9 @@ static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_datase
                 for (size_t k = 0; k < depth; k++)
                     angle[k] = NAN;
                 if (snap) {
-                    /* The true BP gradient at the parameters the rule just used. */
-                    if ((st = cs_mlp_gradient(m, s->bp_cache, s->xb, s->yb, rows, s->bpgrad, NULL)))
+                    /* The true gradient at the parameters the rule just used: the
+                     * MLP's BP gradient, or the rule's own reference (EP, FF). */
+                    if ((st = cs_rule_reference_gradient(s->rule, m, s->xb, s->yb, rows, s->bpgrad)))
                         return st;
                     for (size_t k = 0; k < depth; k++)
                         angle[k] = layer_angle(m, s->dir, s->bpgrad, k);

@@ -396,7 +396,7 @@ static cs_status store_layer(cs_metrics *m, const layer_store *ls, size_t L, siz
     PUT(mk & CS_OBS_INFOPLANE, "ixt_binned", 1, d1, ls->ixt_b, "nats", "I(X;T), layer binned (bins per unit), plug-in");
     PUT(mk & CS_OBS_INFOPLANE, "ity_binned", 1, d1, ls->ity_b, "nats", "I(T;Y), layer binned (bins per unit), plug-in");
     PUT(mk & CS_OBS_INFOPLANE, "ixt", 1, d1, ls->ixt, "nats", "I(X;T), continuous estimator on principal components");
-    PUT(mk & CS_OBS_INFOPLANE, "ity", 1, d1, ls->ity, "nats", "I(T;Y), continuous estimator, one-hot label");
+    PUT(mk & CS_OBS_INFOPLANE, "ity", 1, d1, ls->ity, "nats", "I(T;Y), continuous estimator (Gaussian class model; KSG: one-hot label)");
     PUT((mk & CS_OBS_INFOPLANE) && p->surrogates, "ixt_p", 1, d1, ls->ixt_p, "1", "permutation p-value of ixt");
     PUT((mk & CS_OBS_INFOPLANE) && p->surrogates, "ity_p", 1, d1, ls->ity_p, "1", "permutation p-value of ity");
     PUT(mk & CS_OBS_INTEGRATION, "tc", 1, d1, ls->tc, "nats", "total correlation of the units used");

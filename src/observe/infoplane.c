@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "cogscope/discrete.h"
+#include "cogscope/gaussian.h"
+#include "cogscope/gcopula.h"
 #include "cogscope/info.h"
 
 /* splitmix64: decorrelates (seed, stream) pairs into surrogate seeds. */
@@ -45,6 +47,99 @@ static cs_status mi_with(cs_info_estimator e, cs_matrix a, cs_matrix b, const cs
     if (st == CS_OK && p->surrogates > 0)
         st = cs_info_surrogates(c, p->surrogates, seed, sig, NULL);
     cs_info_destroy(c);
+    return st;
+}
+
+/* I(T;Y) of continuous T (n x k) and a discrete label y (codes 0..C-1)
+ * under a Gaussian class-conditional model with a shared covariance (the LDA
+ * model): class means, the pooled within-class covariance (divisor n), and
+ *     I = (1/n) sum_i ln p(y_i | t_i) / p(y_i),
+ * p(y | t) the model's posterior. Each term is at most -ln p(y_i), so the
+ * value never exceeds the plug-in H(Y), unlike a Gaussian MI with a one-hot
+ * label treated as Gaussian. The local densities come from
+ * cs_gaussian_local_entropy. Needs n > C + k. */
+static cs_status class_model_mi(cs_matrix t, const int32_t *y, size_t C, double *mi)
+{
+    size_t n = t.rows, k = t.cols;
+    if (n <= C + k)
+        return cs_error_set(CS_ESHAPE, "I(T;Y): %zu samples are too few for %zu classes in %zu dimensions", n, C, k);
+    double *means = calloc(C * k, sizeof *means), *cnt = calloc(C, sizeof *cnt), *cov = malloc(k * k * sizeof *cov),
+           *lp = malloc(C * n * sizeof *lp);
+    cs_matrix res = {0};
+    cs_status st = means && cnt && cov && lp ? cs_matrix_alloc(n, k, &res)
+                                             : cs_error_set(CS_ENOMEM, "out of memory for I(T;Y)");
+    if (st != CS_OK)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        cnt[y[i]] += 1;
+        for (size_t j = 0; j < k; j++)
+            means[y[i] * k + j] += cs_matrix_get(t, i, j);
+    }
+    for (size_t c = 0; c < C; c++)
+        for (size_t j = 0; j < k; j++)
+            means[c * k + j] /= cnt[c];
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < k; j++)
+            res.data[i * k + j] = cs_matrix_get(t, i, j) - means[y[i] * k + j];
+    if ((st = cs_gaussian_cov(res, NULL, 0, 0, cov, NULL)) != CS_OK)
+        goto done;
+    for (size_t c = 0; c < C && st == CS_OK; c++)
+        st = cs_gaussian_local_entropy(t, means + c * k, cov, k, NULL, k, "pooled within-class covariance of T",
+                                       lp + c * n);
+    if (st != CS_OK)
+        goto done;
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        /* ln p(c) p(t_i | c), normalised by log-sum-exp over the classes. */
+        double top = -INFINITY;
+        for (size_t c = 0; c < C; c++) {
+            lp[c * n + i] = log(cnt[c] / (double)n) - lp[c * n + i];
+            top = fmax(top, lp[c * n + i]);
+        }
+        double z = 0;
+        for (size_t c = 0; c < C; c++)
+            z += exp(lp[c * n + i] - top);
+        double log_post = lp[(size_t)y[i] * n + i] - top - log(z);
+        sum += log_post - log(cnt[y[i]] / (double)n);
+    }
+    *mi = sum / (double)n;
+done:
+    cs_matrix_free(&res);
+    free(means);
+    free(cnt);
+    free(cov);
+    free(lp);
+    return st;
+}
+
+/* class_model_mi with permutation surrogates of the labels. */
+static cs_status class_mi_with(cs_matrix t, const int32_t *y, size_t C, const cs_obs_params *p, uint64_t seed,
+                               double *value, cs_significance *sig)
+{
+    cs_status st = class_model_mi(t, y, C, value);
+    if (st != CS_OK || p->surrogates == 0)
+        return st;
+    size_t n = t.rows, S = p->surrogates;
+    int32_t *ys = malloc(n * sizeof *ys);
+    size_t *perm = malloc(n * sizeof *perm);
+    double *vals = malloc(S * sizeof *vals);
+    if (!ys || !perm || !vals)
+        st = cs_error_set(CS_ENOMEM, "out of memory for surrogates");
+    for (size_t s = 0; st == CS_OK && s < S; s++) {
+        cs_rng *rng;
+        if ((st = cs_rng_create_stream(seed, s + 1, &rng)) != CS_OK)
+            break;
+        cs_rng_permutation(rng, perm, n);
+        cs_rng_destroy(rng);
+        for (size_t i = 0; i < n; i++)
+            ys[i] = y[perm[i]];
+        st = class_model_mi(t, ys, C, &vals[s]);
+    }
+    if (st == CS_OK)
+        st = cs_significance_summarise(*value, vals, S, sig);
+    free(ys);
+    free(perm);
+    free(vals);
     return st;
 }
 
@@ -125,8 +220,20 @@ cs_status obs_infoplane(const obs_probe *pr, cs_matrix t, const cs_obs_params *p
         cs_error_prefix("I(X;T): ");
     else if (pr->classes < 2)
         st = cs_error_set(CS_EINVAL, "I(T;Y): the probe set holds a single class");
-    else if ((st = mi_with(e, tp, pr->y_onehot, p, seed + 1, &out->ity, &out->ity_sig)) != CS_OK)
-        cs_error_prefix("I(T;Y): ");
+    else {
+        if (e == CS_EST_KSG1) {
+            st = mi_with(e, tp, pr->y_onehot, p, seed + 1, &out->ity, &out->ity_sig);
+        } else {
+            if (e == CS_EST_GCOPULA && (st = cs_gcopula_normalise(tp, tp)) != CS_OK) {
+                cs_error_prefix("I(T;Y): ");
+                goto free_tp;
+            }
+            st = class_mi_with(tp, pr->y_codes, pr->classes, p, seed + 1, &out->ity, &out->ity_sig);
+        }
+        if (st != CS_OK)
+            cs_error_prefix("I(T;Y): ");
+    }
+free_tp:
     cs_matrix_free(&tp);
 done:
     cs_symbols_free(&sym);

@@ -254,6 +254,16 @@ cs_status obs_pid_pairs(const obs_probe *pr, cs_matrix t, const size_t *unit_ord
     st = p->estimator == CS_OBS_EST_BINNED ? pairs_binned(pr, sub, p, pm, npairs, out, units)
                                            : pairs_gaussian(pr, sub, p, pm, npairs, out, units);
     if (st == CS_OK) {
+        /* Report each pair with its lower unit index first. */
+        for (size_t r = 0; r < P; r++)
+            if (out->pairs[r][0] > out->pairs[r][1]) {
+                size_t tu = out->pairs[r][0];
+                out->pairs[r][0] = out->pairs[r][1];
+                out->pairs[r][1] = tu;
+                double tv = out->unique1[r];
+                out->unique1[r] = out->unique2[r];
+                out->unique2[r] = tv;
+            }
         double so = 0, ss = 0;
         size_t no = 0, ns = 0;
         for (size_t r = 0; r < P; r++) {

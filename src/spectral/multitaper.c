@@ -129,15 +129,25 @@ cs_status cs_dpss(size_t n, double nw, size_t k, int periodic, double *tapers, d
                           info);
         goto done;
     }
-    /* dstebz with ORDER='B' orders by block, a single block here (all
-     * off-diagonals are non-zero), so ascending: taper t is column k-1-t. */
+    /* dstebz's ORDER='B' (what dstein needs) sorts within split-off blocks;
+     * the matrix has no zero off-diagonal, so there is one block, but the
+     * tapers are ordered by eigenvalue explicitly all the same. */
     double *v = malloc(k * m * sizeof *v);
-    if (!v) {
+    size_t *order = malloc(k * sizeof *order);
+    if (!v || !order) {
+        free(v);
+        free(order);
         st = cs_error_set(CS_ENOMEM, "dpss: cannot allocate %zu tapers", k);
         goto done;
     }
+    for (size_t t = 0; t < k; t++) { /* insertion sort, descending eigenvalue */
+        size_t j = t;
+        for (; j > 0 && ev[order[j - 1]] < ev[t]; j--)
+            order[j] = order[j - 1];
+        order[j] = t;
+    }
     for (size_t t = 0; t < k; t++) {
-        const double *col = z + (k - 1 - t) * m;
+        const double *col = z + order[t] * m;
         double *row = v + t * m;
         memcpy(row, col, m * sizeof *row);
         double sign = 1.0;
@@ -165,6 +175,7 @@ cs_status cs_dpss(size_t n, double nw, size_t k, int periodic, double *tapers, d
     for (size_t t = 0; t < k && !st; t++)
         memcpy(tapers + t * n, v + t * m, n * sizeof *tapers);
     free(v);
+    free(order);
 done:
     free(d), free(e), free(ev), free(work), free(iblock), free(isplit), free(iwork), free(ifail);
     free(z);

@@ -11,14 +11,14 @@ redundancy and double-redundancy rules and its knowns-to-atoms matrix) for
 PhiID, but with the exact covariance instead of a sample covariance. The
 standard error of each value is estimated from independent batches.
 
-Run: python3 tests/data/gen_pid_ccs_mc.py  (a few minutes).
+Run: python3 tests/data/gen_pid_ccs_mc.py  (about 15 minutes).
 """
 import json
 import numpy as np
 
 RNG = np.random.default_rng(20240601)
 BATCH = 500_000
-NBATCH = 40           # 2e7 samples per case
+NBATCH = 200          # 1e8 samples per case
 
 
 _CACHE = {}

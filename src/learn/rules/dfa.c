@@ -123,8 +123,8 @@ const cs_rule_vtable cs_rule_dfa = {
     .summary = "direct feedback alignment: the output error reaches each hidden layer through a "
                "fixed random matrix",
     .options = NULL,
-    .defaults = {.epochs = 30, .batch = 32, .lr = 0.05, .momentum = 0.9, .optimizer = "sgd",
-                 .activation = "tanh"},
+    .defaults = {.epochs = 50, .batch = 16, .lr = 0.1, .momentum = 0.9, .optimizer = "sgd",
+                 .activation = "relu", .schedule = "cosine"},
     .create = dfa_create,
     .destroy = dfa_destroy,
     .step = dfa_step,

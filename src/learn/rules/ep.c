@@ -471,7 +471,7 @@ const cs_rule_vtable cs_rule_ep = {
                "contrastive local update",
     .options = ep_options,
     .defaults = {.epochs = 30, .batch = 20, .lr = 0.2, .momentum = 0.0, .optimizer = "sgd",
-                 .activation = "hardsigmoid"},
+                 .activation = "hardsigmoid", .schedule = "cosine"},
     .create = ep_create,
     .destroy = ep_destroy,
     .describe = ep_describe,

@@ -215,7 +215,7 @@ const cs_rule_vtable cs_rule_np = {
     .summary = "node perturbation: loss change under noise on the pre-activations, broadcast as "
                "a scalar",
     .options = np_options,
-    .defaults = {.epochs = 100, .batch = 32, .lr = 0.001, .momentum = 0.0, .optimizer = "adam",
+    .defaults = {.epochs = 150, .batch = 32, .lr = 0.001, .momentum = 0.0, .optimizer = "adam",
                  .activation = "tanh"},
     .create = np_create,
     .destroy = np_destroy,

@@ -1,0 +1,626 @@
+/* The training core: MLP layers, BP gradients vs finite differences,
+ * optimizers vs PyTorch, the training loop (determinism, run log content,
+ * accuracy of the defaults) and the `cogscope train` command line. */
+#include <criterion/criterion.h>
+#include <math.h>
+
+#include "cogscope/dataset.h"
+#include "cogscope/mlp.h"
+#include "cogscope/optim.h"
+#include "cogscope/rule.h"
+#include "cogscope/runlog.h"
+#include "cogscope/sigmapi.h"
+#include "cogscope/train.h"
+#include "testutil.h"
+
+/* ---- helpers ---- */
+
+static cs_mlp *make_net(const size_t *sizes, size_t n, cs_activation act, uint64_t seed)
+{
+    cs_mlp *m;
+    cr_assert_eq(cs_mlp_create(sizes, n, act, &m), CS_OK, "%s", cs_last_error());
+    cs_rng *rng;
+    cs_rng_create(seed, &rng);
+    cs_mlp_init(m, rng);
+    /* nonzero biases so their gradients are exercised */
+    for (size_t k = 0; k + 1 < n; k++)
+        for (size_t j = 0; j < sizes[k + 1]; j++)
+            m->b[k][j] = cs_rng_gaussian(rng, 0.3);
+    cs_rng_destroy(rng);
+    return m;
+}
+
+static void random_batch(size_t B, size_t D, size_t C, uint64_t seed, double *x, int32_t *y)
+{
+    cs_rng *rng;
+    cs_rng_create(seed, &rng);
+    for (size_t i = 0; i < B * D; i++)
+        x[i] = cs_rng_gaussian(rng, 1.0);
+    for (size_t i = 0; i < B; i++)
+        y[i] = (int32_t)cs_rng_below(rng, C);
+    cs_rng_destroy(rng);
+}
+
+static double batch_loss(const cs_mlp *m, cs_mlp_cache *c, const double *x, const int32_t *y, size_t B)
+{
+    double loss;
+    cs_mlp_forward(m, x, B, c);
+    cs_mlp_loss(m, c, y, &loss, NULL);
+    return loss;
+}
+
+/* ---- gradients ---- */
+
+/* Central differences: error O(h^2 f''') + O(eps_mach f / h); with h = 1e-5
+ * both are ~1e-10 relative, well under the 1e-6 the issue asks for. Kinked
+ * activations (relu, hardsigmoid) are fine as long as no pre-activation lies
+ * within h of a kink, which holds for these seeded Gaussian inputs (a
+ * violation would show up as a large error, not pass silently). */
+static void check_fd(cs_activation act)
+{
+    const size_t sizes[4] = {5, 7, 6, 4};
+    const size_t B = 9;
+    cs_mlp *m = make_net(sizes, 4, act, 11);
+    cs_mlp_cache *c;
+    cr_assert_eq(cs_mlp_cache_create(m, B, &c), CS_OK);
+    double x[9 * 5];
+    int32_t y[9];
+    random_batch(B, 5, 4, 5, x, y);
+    double *g = malloc(m->n_params * sizeof *g);
+    double loss;
+    cr_assert_eq(cs_mlp_gradient(m, c, x, y, B, g, &loss), CS_OK);
+    cr_expect(fabs(loss - batch_loss(m, c, x, y, B)) < 1e-15);
+    const double h = 1e-5;
+    double worst = 0, num = 0, den = 0;
+    for (size_t i = 0; i < m->n_params; i++) {
+        double p = m->params[i];
+        m->params[i] = p + h;
+        double lp = batch_loss(m, c, x, y, B);
+        m->params[i] = p - h;
+        double lm = batch_loss(m, c, x, y, B);
+        m->params[i] = p;
+        double fd = (lp - lm) / (2 * h);
+        double rel = fabs(fd - g[i]) / fmax(fmax(fabs(fd), fabs(g[i])), 1e-6);
+        if (rel > worst)
+            worst = rel;
+        num += (fd - g[i]) * (fd - g[i]);
+        den += g[i] * g[i];
+    }
+    cr_expect(worst < 1e-6, "%s: worst relative error %.3g", cs_activation_name(act), worst);
+    cr_expect(sqrt(num / den) < 1e-8, "%s: global relative error %.3g", cs_activation_name(act),
+              sqrt(num / den));
+    free(g);
+    cs_mlp_cache_destroy(c);
+    cs_mlp_destroy(m);
+}
+
+Test(mlp, gradient_matches_finite_differences_tanh) { check_fd(CS_ACT_TANH); }
+Test(mlp, gradient_matches_finite_differences_relu) { check_fd(CS_ACT_RELU); }
+Test(mlp, gradient_matches_finite_differences_sigmoid) { check_fd(CS_ACT_SIGMOID); }
+Test(mlp, gradient_matches_finite_differences_hardsigmoid) { check_fd(CS_ACT_HARDSIGMOID); }
+Test(mlp, gradient_matches_finite_differences_identity) { check_fd(CS_ACT_IDENTITY); }
+
+Test(mlp, layers_match_naive_loops)
+{
+    /* z = x W^T + b and the backward products, against plain loops. */
+    const size_t B = 3, I = 4, O = 5;
+    double x[12], W[20], b[5], z[15], d[15], dW[20], db[5], dx[12];
+    for (size_t i = 0; i < 12; i++)
+        x[i] = sin(1.0 + i);
+    for (size_t i = 0; i < 20; i++)
+        W[i] = cos(0.5 * i);
+    for (size_t i = 0; i < 5; i++)
+        b[i] = 0.1 * i;
+    for (size_t i = 0; i < 15; i++)
+        d[i] = sin(0.3 * i);
+    cs_layer_linear_forward(z, x, W, b, B, I, O);
+    cs_layer_linear_backward_params(dW, db, d, x, B, I, O, 0.5);
+    cs_layer_linear_backward_input(dx, d, W, B, I, O);
+    for (size_t r = 0; r < B; r++)
+        for (size_t o = 0; o < O; o++) {
+            double s = b[o];
+            for (size_t i = 0; i < I; i++)
+                s += x[r * I + i] * W[o * I + i];
+            cr_expect(fabs(z[r * O + o] - s) < 1e-14);
+        }
+    for (size_t o = 0; o < O; o++) {
+        double sb = 0;
+        for (size_t r = 0; r < B; r++)
+            sb += d[r * O + o];
+        cr_expect(fabs(db[o] - 0.5 * sb) < 1e-14);
+        for (size_t i = 0; i < I; i++) {
+            double s = 0;
+            for (size_t r = 0; r < B; r++)
+                s += d[r * O + o] * x[r * I + i];
+            cr_expect(fabs(dW[o * I + i] - 0.5 * s) < 1e-14);
+        }
+    }
+    for (size_t r = 0; r < B; r++)
+        for (size_t i = 0; i < I; i++) {
+            double s = 0;
+            for (size_t o = 0; o < O; o++)
+                s += d[r * O + o] * W[o * I + i];
+            cr_expect(fabs(dx[r * I + i] - s) < 1e-14);
+        }
+}
+
+Test(mlp, softmax_and_loss_are_stable)
+{
+    /* Logits of 1e3 overflow a naive exp; the max shift keeps them exact. */
+    const size_t sizes[2] = {1, 3};
+    cs_mlp *m;
+    cs_mlp_create(sizes, 2, CS_ACT_TANH, &m);
+    m->W[0][0] = 1000;
+    m->W[0][1] = 0;
+    m->W[0][2] = -1000;
+    cs_mlp_cache *c;
+    cs_mlp_cache_create(m, 1, &c);
+    double x[1] = {1};
+    int32_t y[1] = {2};
+    cs_mlp_forward(m, x, 1, c);
+    double loss;
+    size_t ok;
+    cs_mlp_loss(m, c, y, &loss, &ok);
+    cr_expect(fabs(loss - 2000) < 1e-9, "loss %g", loss);
+    cr_expect_eq(ok, 0);
+    cr_expect(fabs(c->a[0][0] - 1) < 1e-15 && c->a[0][2] >= 0);
+    cs_mlp_cache_destroy(c);
+    cs_mlp_destroy(m);
+}
+
+Test(mlp, bad_shapes)
+{
+    size_t one[1] = {4}, zero[3] = {4, 0, 2}, out1[2] = {4, 1};
+    cs_mlp *m;
+    cr_expect_eq(cs_mlp_create(one, 1, CS_ACT_TANH, &m), CS_EINVAL);
+    cr_expect_eq(cs_mlp_create(zero, 3, CS_ACT_TANH, &m), CS_EINVAL);
+    cr_expect(strstr(cs_last_error(), "layer 1 has 0 units") != NULL, "%s", cs_last_error());
+    cr_expect_eq(cs_mlp_create(out1, 2, CS_ACT_TANH, &m), CS_EINVAL);
+    size_t ok[2] = {4, 2};
+    cr_assert_eq(cs_mlp_create(ok, 2, CS_ACT_TANH, &m), CS_OK);
+    cs_mlp_cache *c;
+    cs_mlp_cache_create(m, 2, &c);
+    double x[12] = {0};
+    cr_expect_eq(cs_mlp_forward(m, x, 3, c), CS_ELIMIT);
+    cs_mlp_cache_destroy(c);
+    cs_mlp_destroy(m);
+    cs_activation a;
+    cr_expect_eq(cs_activation_parse("swish", &a), CS_EINVAL);
+    cr_expect(strstr(cs_last_error(), "'swish'") != NULL);
+}
+
+/* ---- optimizers vs PyTorch (tests/data/gen_optim_torch.py, output in
+ * tests/data/optim_torch.txt): same recurrences in double, so agreement is to
+ * rounding; 1e-13 allows for a different operation order. ---- */
+
+static void run_optim(cs_optim_kind kind, double lr, double mom, double wd, double *p)
+{
+    const double grads[3][3] = {{0.1, -0.2, 0.3}, {-0.4, 0.5, 0.05}, {0.2, 0.2, -0.6}};
+    p[0] = 0.5;
+    p[1] = -1.0;
+    p[2] = 2.0;
+    cs_optim_config c;
+    cs_optim_config_init(&c);
+    c.kind = kind;
+    c.momentum = mom;
+    c.weight_decay = wd;
+    cs_optim *o;
+    cr_assert_eq(cs_optim_create(&c, 3, &o), CS_OK);
+    double applied[3];
+    for (int t = 0; t < 3; t++) {
+        double before[3] = {p[0], p[1], p[2]};
+        cs_optim_step(o, p, grads[t], lr, applied);
+        for (int i = 0; i < 3; i++)
+            cr_expect(fabs(p[i] - before[i] - applied[i]) < 1e-15);
+    }
+    cs_optim_destroy(o);
+}
+
+Test(optim, matches_pytorch)
+{
+    double p[3];
+    const double sgd[3] = {0.52609538950000001, -1.0552207789999999, 1.9581085679999999};
+    const double adamw[3] = {0.49521266680967918, -0.99687014965929788, 1.9791640625834714};
+    const double adam[3] = {0.49669677234642673, -0.99985158281281916, 1.9851302413110195};
+    run_optim(CS_OPTIM_SGD, 0.1, 0.9, 0.01, p);
+    for (int i = 0; i < 3; i++)
+        cr_expect(fabs(p[i] - sgd[i]) < 1e-13, "sgd %d: %.17g", i, p[i]);
+    run_optim(CS_OPTIM_ADAM, 0.01, 0, 0.1, p);
+    for (int i = 0; i < 3; i++)
+        cr_expect(fabs(p[i] - adamw[i]) < 1e-13, "adamw %d: %.17g", i, p[i]);
+    run_optim(CS_OPTIM_ADAM, 0.01, 0, 0.0, p);
+    for (int i = 0; i < 3; i++)
+        cr_expect(fabs(p[i] - adam[i]) < 1e-13, "adam %d: %.17g", i, p[i]);
+}
+
+Test(optim, bad_config)
+{
+    cs_optim_config c;
+    cs_optim_config_init(&c);
+    c.momentum = 1.0;
+    cs_optim *o;
+    cr_expect_eq(cs_optim_create(&c, 3, &o), CS_EINVAL);
+    cr_expect(strstr(cs_last_error(), "--momentum") != NULL);
+    cs_optim_kind k;
+    cr_expect_eq(cs_optim_parse("rmsprop", &k), CS_EINVAL);
+}
+
+/* ---- rules: registry and options ---- */
+
+Test(rule, registry_and_foreign_options)
+{
+    const cs_rule_vtable *bp = cs_rule_find("bp");
+    cr_assert(bp);
+    cr_expect_null(cs_rule_find("nope"));
+    cs_rule_option unknown = {"no-such-flag", "1"};
+    cr_expect_eq(cs_rule_check_options(bp, &unknown, 1), CS_EINVAL);
+    cr_expect(strstr(cs_last_error(), "unknown option --no-such-flag") != NULL, "%s", cs_last_error());
+    /* Every option another rule declares is refused by bp, naming its owner. */
+    for (size_t i = 0; i < cs_rule_count(); i++) {
+        const cs_rule_vtable *v = cs_rule_at(i);
+        for (const cs_rule_option_spec *s = v->options; s && s->name; s++) {
+            if (cs_rule_option_find(bp, s->name))
+                continue;
+            cs_rule_option o = {s->name, s->def ? s->def : "1"};
+            cr_expect_eq(cs_rule_check_options(bp, &o, 1), CS_EINVAL);
+            char want[256];
+            snprintf(want, sizeof want, "--%s belongs to rule %s, not bp", s->name,
+                     cs_rule_option_owner(s->name)->name);
+            cr_expect_str_eq(cs_last_error(), want);
+        }
+    }
+}
+
+Test(rule, option_helpers)
+{
+    cs_rule_option o[4] = {{"a", "0.5"}, {"a", "2.5"}, {"n", "x7"}, {"c", "two"}};
+    double d;
+    long n;
+    int ch;
+    cr_expect_eq(cs_rule_opt_double(o, 4, "a", 1, &d), CS_OK);
+    cr_expect_eq(d, 2.5); /* the last occurrence wins, as with getopt */
+    cr_expect_eq(cs_rule_opt_double(o, 4, "z", 1.5, &d), CS_OK);
+    cr_expect_eq(d, 1.5);
+    cr_expect_eq(cs_rule_opt_int(o, 4, "n", 3, &n), CS_EINVAL);
+    cr_expect(strstr(cs_last_error(), "--n: 'x7' is not an integer") != NULL);
+    const char *const choices[] = {"one", "two", NULL};
+    cr_expect_eq(cs_rule_opt_choice(o, 4, "c", choices, 0, &ch), CS_OK);
+    cr_expect_eq(ch, 1);
+    cs_rule_option bad = {"c", "three"};
+    cr_expect_eq(cs_rule_opt_choice(&bad, 1, "c", choices, 0, &ch), CS_EINVAL);
+    cr_expect(strstr(cs_last_error(), "one|two") != NULL);
+    cs_rule_option f[2] = {{"f", "1"}, {"g", "off"}};
+    cr_expect_eq(cs_rule_opt_flag(f, 2, "f"), 1);
+    cr_expect_eq(cs_rule_opt_flag(f, 2, "g"), 0);
+    cr_expect_eq(cs_rule_opt_flag(f, 2, "h"), 0);
+}
+
+Test(rule, bp_step_is_the_gradient)
+{
+    const size_t sizes[3] = {5, 6, 3};
+    cs_mlp *m = make_net(sizes, 3, CS_ACT_TANH, 3);
+    cs_rule *r;
+    cr_assert_eq(cs_rule_create(&cs_rule_bp, m, NULL, 0, 1, 8, &r), CS_OK);
+    double x[40], dir[64], g[64], logits[24];
+    int32_t y[8];
+    random_batch(8, 5, 3, 9, x, y);
+    cs_rule_batch b = {.x = x, .labels = y, .rows = 8, .direction = dir, .logits = logits};
+    cr_assert_eq(cs_rule_step(r, m, &b), CS_OK);
+    cs_mlp_cache *c;
+    cs_mlp_cache_create(m, 8, &c);
+    cs_mlp_gradient(m, c, x, y, 8, g, NULL);
+    cr_assert(m->n_params <= 64);
+    for (size_t i = 0; i < m->n_params; i++)
+        cr_expect_eq(dir[i], g[i]);
+    cr_expect(fabs(b.surprise - cs_sigmapi_norm(g, m->n_params)) < 1e-15);
+    cr_expect(cs_train_angle_deg(dir, g, m->n_params) < 1e-5);
+    /* teaching signal = per-sample deltas of a fresh backward pass */
+    double e0[48], e1[24];
+    double *errs[2] = {e0, e1};
+    cr_assert_eq(cs_rule_teaching_signal(r, m, x, y, 8, errs), CS_OK);
+    for (size_t i = 0; i < 24; i++)
+        cr_expect_eq(e1[i], c->delta[1][i]);
+    for (size_t i = 0; i < 48; i++)
+        cr_expect_eq(e0[i], c->delta[0][i]);
+    cs_mlp_cache_destroy(c);
+    cs_rule_destroy(r);
+    cs_mlp_destroy(m);
+}
+
+Test(train, angle)
+{
+    double a[2] = {1, 0}, b[2] = {1, 1}, z[2] = {0, 0};
+    cr_expect(fabs(cs_train_angle_deg(a, b, 2) - 45) < 1e-12);
+    cr_expect(isnan(cs_train_angle_deg(a, z, 2)));
+}
+
+/* ---- the training loop ---- */
+
+static void load_digits(uint64_t seed, cs_dataset *train, cs_dataset *test)
+{
+    cs_dataset_options o;
+    cs_dataset_options_init(&o);
+    o.bundled_dir = COGSCOPE_SOURCE_DIR "/datasets";
+    o.seed = seed;
+    cr_assert_eq(cs_dataset_load("digits", &o, train, test), CS_OK, "%s", cs_last_error());
+}
+
+Test(train, same_seed_same_parameters)
+{
+    cs_dataset tr, te;
+    load_digits(3, &tr, &te);
+    cs_train_config c;
+    cs_train_config_init(&c);
+    c.epochs = 2;
+    c.seed = 3;
+    c.threads = 2;
+    cs_mlp *a, *b;
+    cs_train_result ra, rb;
+    cr_assert_eq(cs_train_run(&c, &tr, &te, &ra, &a), CS_OK, "%s", cs_last_error());
+    cr_assert_eq(cs_train_run(&c, &tr, &te, &rb, &b), CS_OK);
+    cr_expect_eq(memcmp(a->params, b->params, a->n_params * sizeof(double)), 0);
+    cr_expect_eq(ra.final_test_acc, rb.final_test_acc);
+    c.seed = 4;
+    cs_mlp *d;
+    cr_assert_eq(cs_train_run(&c, &tr, &te, &rb, &d), CS_OK);
+    cr_expect_neq(memcmp(a->params, d->params, a->n_params * sizeof(double)), 0);
+    cs_mlp_destroy(a);
+    cs_mlp_destroy(b);
+    cs_mlp_destroy(d);
+    cs_dataset_free(&tr);
+    cs_dataset_free(&te);
+}
+
+/* The issue's acceptance command with the defaults, over ten seeds (each
+ * seed changes the split, the initialisation and the batch order). bp's
+ * defaults were chosen from a 40-seed sweep (docs/training.md: mean 98.0%,
+ * 36/40 >= 97%); "most seeds" is asserted as >= 7 of 10 and the mean >= 97.5%. */
+Test(train, digits_default_accuracy_over_seeds, .timeout = 600)
+{
+    int pass = 0;
+    double sum = 0;
+    for (uint64_t seed = 1; seed <= 10; seed++) {
+        cs_dataset tr, te;
+        load_digits(seed, &tr, &te);
+        cs_train_config c;
+        cs_train_config_init(&c);
+        c.seed = seed;
+        c.threads = 1;
+        size_t sizes[3] = {64, 100, 10};
+        memcpy(c.sizes, sizes, sizeof sizes);
+        c.n_layers = 3;
+        c.epochs = 30;
+        cs_train_result r;
+        cr_assert_eq(cs_train_run(&c, &tr, &te, &r, NULL), CS_OK, "%s", cs_last_error());
+        cr_expect_eq(r.epochs_done, 30);
+        pass += r.final_test_acc >= 0.97;
+        sum += r.final_test_acc;
+        cs_dataset_free(&tr);
+        cs_dataset_free(&te);
+    }
+    cr_expect(pass >= 7, "%d of 10 seeds >= 97%%", pass);
+    cr_expect(sum / 10 >= 0.975, "mean accuracy %.4f", sum / 10);
+}
+
+Test(train, learns_xor_and_parity)
+{
+    /* Purely synergistic targets: no single input bit carries information,
+     * so reaching > 95% needs the hidden layer. */
+    const char *sets[2] = {"xor", "parity:3"};
+    for (int i = 0; i < 2; i++) {
+        cs_dataset_options o;
+        cs_dataset_options_init(&o);
+        cs_dataset tr, te;
+        cr_assert_eq(cs_dataset_load(sets[i], &o, &tr, &te), CS_OK);
+        cs_train_config c;
+        cs_train_config_init(&c);
+        c.threads = 1;
+        c.epochs = 30;
+        size_t sizes[3] = {tr.dim, 16, 2};
+        memcpy(c.sizes, sizes, sizeof sizes);
+        c.n_layers = 3;
+        cs_train_result r;
+        cr_assert_eq(cs_train_run(&c, &tr, &te, &r, NULL), CS_OK, "%s", cs_last_error());
+        cr_expect(r.final_test_acc > 0.95, "%s: %.3f", sets[i], r.final_test_acc);
+        cs_dataset_free(&tr);
+        cs_dataset_free(&te);
+    }
+}
+
+static double *series(cs_runlog *r, const char *name, size_t *n)
+{
+    double *v;
+    cr_assert_eq(cs_runlog_read_steps(r, name, &v, n), CS_OK, "%s", cs_last_error());
+    return v;
+}
+
+Test(train, run_log_content)
+{
+    cs_dataset tr, te;
+    load_digits(2, &tr, &te);
+    char *dir = tu_tmpdir(), path[512];
+    snprintf(path, sizeof path, "%s/run.h5", dir);
+    cs_train_config c;
+    cs_train_config_init(&c);
+    c.epochs = 2;
+    c.seed = 2;
+    c.threads = 1;
+    c.log_every = 20;
+    c.probe_size = 100;
+    c.out_path = path;
+    c.dataset_name = "digits";
+    cs_train_result res;
+    cr_assert_eq(cs_train_run(&c, &tr, &te, &res, NULL), CS_OK, "%s", cs_last_error());
+    size_t steps_per_epoch = (tr.n + 15) / 16; /* bp's default batch 16 */
+    cr_expect_eq(res.steps, 2 * steps_per_epoch);
+
+    cs_runlog *r;
+    cr_assert_eq(cs_runlog_open(path, &r), CS_OK, "%s", cs_last_error());
+    const cs_runlog_info *info = cs_runlog_get_info(r);
+    cr_expect_eq(info->steps, res.steps);
+    cr_expect_eq(info->epochs_done, 2);
+    cr_expect_eq(info->probe_size, 100);
+    cr_expect_str_eq(info->rule, "bp");
+    /* snapshots at steps 0, 20, 40, ... and the last step */
+    size_t want_snaps = (res.steps - 1) / 20 + 1 + ((res.steps - 1) % 20 != 0);
+    cr_expect_eq(info->snapshots, want_snaps);
+    size_t n;
+    double *loss = series(r, "loss", &n), *tau = series(r, "tau", &n), *S = series(r, "surprise", &n),
+           *pi = series(r, "pi", &n), *lr = series(r, "lr", &n);
+    cr_assert_eq(n, res.steps);
+    for (size_t i = 0; i < n; i++) {
+        double want = cs_sigmapi_pi(loss[i], tau[i], S[i], 1.0, 0.5);
+        cr_expect(fabs(pi[i] - want) <= 1e-12 * want, "step %zu", i);
+        cr_expect(tau[i] >= 0 && tau[i] <= log(10.0) + 1e-12);
+    }
+    /* cosine schedule: full lr at step 0, decreasing */
+    cr_expect(fabs(lr[0] - 0.1) < 1e-15);
+    cr_expect(lr[n - 1] < lr[n / 2] && lr[n / 2] < lr[0]);
+    /* the early loss is near log 10 and falls */
+    cr_expect(loss[0] > 1.5 && loss[n - 1] < 0.5, "loss %g -> %g", loss[0], loss[n - 1]);
+    /* BP's angle to itself is 0 where measured, NaN elsewhere */
+    double *ang;
+    size_t na;
+    cr_assert_eq(cs_runlog_read_layer_series(r, 1, "bp_angle_deg", &ang, &na), CS_OK);
+    cr_assert_eq(na, n);
+    cr_expect(ang[0] < 1e-4 && ang[20] < 1e-4);
+    cr_expect(isnan(ang[1]));
+    double *wn, *un;
+    cr_assert_eq(cs_runlog_read_layer_series(r, 2, "weight_norm", &wn, &na), CS_OK);
+    cr_assert_eq(cs_runlog_read_layer_series(r, 2, "update_norm", &un, &na), CS_OK);
+    cr_expect(wn[0] > 0 && un[0] > 0 && isfinite(wn[n - 1]));
+    /* errors snapshot of the output layer = softmax - onehot per sample:
+     * each row sums to 0 and has exactly one negative entry */
+    cs_matrix e;
+    cr_assert_eq(cs_runlog_read_snapshot(r, 2, 0, "errors", &e), CS_OK, "%s", cs_last_error());
+    cr_expect_eq(e.rows, 100);
+    cr_expect_eq(e.cols, 10);
+    for (size_t i = 0; i < e.rows; i++) {
+        double s = 0;
+        int neg = 0;
+        for (size_t j = 0; j < e.cols; j++) {
+            s += cs_matrix_get(e, i, j);
+            neg += cs_matrix_get(e, i, j) < 0;
+        }
+        cr_expect(fabs(s) < 1e-6 && neg == 1, "row %zu", i); /* float32 storage */
+    }
+    cs_matrix_free(&e);
+    double *acc;
+    cr_assert_eq(cs_runlog_read_eval(r, "acc", &acc, &na), CS_OK);
+    cr_expect_eq(na, 2);
+    cr_expect(fabs(acc[1] - res.final_test_acc) < 1e-15);
+    free(loss), free(tau), free(S), free(pi), free(lr), free(ang), free(wn), free(un), free(acc);
+    cs_runlog_close_reader(r);
+    unlink(path);
+    rmdir(dir);
+    free(dir);
+    cs_dataset_free(&tr);
+    cs_dataset_free(&te);
+}
+
+Test(train, config_errors_name_the_flag)
+{
+    cs_dataset tr, te;
+    load_digits(1, &tr, &te);
+    cs_train_config c, out;
+    cs_train_config_init(&c);
+    c.rule = "nope";
+    cr_expect_eq(cs_train_config_resolve(&c, &tr, &out), CS_EINVAL);
+    cr_expect(strstr(cs_last_error(), "--rule: 'nope'") != NULL);
+    cs_train_config_init(&c);
+    size_t bad[3] = {60, 100, 10};
+    memcpy(c.sizes, bad, sizeof bad);
+    c.n_layers = 3;
+    cr_expect_eq(cs_train_config_resolve(&c, &tr, &out), CS_EINVAL);
+    cr_expect(strstr(cs_last_error(), "60 units but the data have 64") != NULL, "%s", cs_last_error());
+    size_t small_out[3] = {64, 100, 5};
+    memcpy(c.sizes, small_out, sizeof small_out);
+    cr_expect_eq(cs_train_config_resolve(&c, &tr, &out), CS_EINVAL);
+    cr_expect(strstr(cs_last_error(), "labels go up to 9") != NULL);
+    cs_train_config_init(&c);
+    c.lr = -1;
+    cr_expect_eq(cs_train_config_resolve(&c, &tr, &out), CS_EINVAL);
+    cs_train_config_init(&c);
+    c.pi_gamma = 2;
+    cr_expect_eq(cs_train_config_resolve(&c, &tr, &out), CS_EINVAL);
+    cs_train_config_init(&c);
+    c.schedule = "step";
+    cr_expect_eq(cs_train_config_resolve(&c, &tr, &out), CS_EINVAL);
+    cs_dataset_free(&tr);
+    cs_dataset_free(&te);
+}
+
+/* ---- command line ---- */
+
+Test(cli_train, help_and_usage_errors)
+{
+    char *out = NULL, *err = NULL;
+    cr_expect_eq(tu_cli("train --help", &out, NULL), 0);
+    cr_expect(strstr(out, "--log-every") && strstr(out, "rules:"));
+    free(out);
+    const char *usage[] = {
+        "train",                                         /* no --data */
+        "train --data digits --bogus",                   /* unknown flag */
+        "train --data digits --epochs",                  /* missing value */
+        "train --data digits --epochs 0",
+        "train --data digits --lr abc",
+        "train --data digits --layers 64,x,10",
+        "train --data digits --layers 60,100,10",        /* does not fit the data */
+        "train --data digits --layers 64,100,5",         /* fewer outputs than classes */
+        "train --data digits --rule nope",
+        "train --data digits --optimizer rmsprop",
+        "train --data digits --activation swish",
+        "train --data digits --momentum 1",
+        "train --data digits --pi-gamma 1.5",
+        "train --data digits stray",
+    };
+    for (size_t i = 0; i < sizeof usage / sizeof usage[0]; i++) {
+        int rc = tu_cli(usage[i], NULL, &err);
+        cr_expect_eq(rc, 2, "'%s' gave %d: %s", usage[i], rc, err);
+        cr_expect(err && strstr(err, "cogscope train:"), "'%s': %s", usage[i], err);
+        free(err);
+    }
+}
+
+Test(cli_train, runtime_failures_exit_1)
+{
+    char *err = NULL;
+    cr_expect_eq(tu_cli("train --data /nonexistent/file.csv", NULL, &err), 1);
+    cr_expect(strstr(err, "/nonexistent/file.csv: cannot open"), "%s", err);
+    free(err);
+    cr_expect_eq(tu_cli("train --data fashion-mnist --data-dir /nonexistent", NULL, &err), 1);
+    cr_expect(strstr(err, "dataset-fashion-mnist"), "%s", err);
+    free(err);
+    cr_expect_eq(tu_cli("train --data digits --epochs 1 --out /nonexistent/dir/run.h5", NULL, &err), 1);
+    free(err);
+}
+
+Test(cli_train, foreign_rule_flag_is_a_usage_error)
+{
+    /* Any flag declared by another registered rule must be refused by bp. */
+    for (size_t i = 0; i < cs_rule_count(); i++) {
+        const cs_rule_vtable *v = cs_rule_at(i);
+        if (!strcmp(v->name, "bp") || !v->options || !v->options[0].name)
+            continue;
+        const cs_rule_option_spec *s = &v->options[0];
+        char args[256], *err = NULL;
+        snprintf(args, sizeof args, "train --data xor --rule bp --epochs 1 --%s%s%s", s->name,
+                 s->metavar ? " " : "", s->metavar ? (s->def ? s->def : "1") : "");
+        cr_expect_eq(tu_cli(args, NULL, &err), 2, "%s", args);
+        cr_expect(strstr(err, "belongs to rule"), "%s", err);
+        free(err);
+    }
+}
+
+Test(cli_train, json_result)
+{
+    char *out = NULL, *err = NULL;
+    int rc = tu_cli("train --data xor --layers 2,8,2 --epochs 3 --threads 1 --json", &out, &err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_expect(strstr(out, "\"rule\":\"bp\"") && strstr(out, "\"final_test_acc\":") &&
+                  strstr(out, "\"layers\":[2,8,2]") && strstr(out, "\"out\":null"),
+              "%s", out);
+    cr_expect(err == NULL || *err == '\0', "stderr not empty off a terminal: %s", err);
+    free(out);
+    free(err);
+}
