@@ -57,7 +57,7 @@ int main(int argc, char **argv)
                 err[k][l][i] = (float)cs_rng_gaussian(rng, 1e-3);
             }
         }
-    const int levels[] = {-1, 1, 4, 6};
+    const int levels[] = {0, 1, 4, 6};
     const char *names[] = {"none", "deflate 1 + shuffle", "deflate 4 + shuffle", "deflate 6 + shuffle"};
     char path[512];
     snprintf(path, sizeof path, "%s/bench_runlog_%d.h5", dir, (int)getpid());

@@ -212,15 +212,14 @@ Test(phiid, gaussian_ccs_vs_monte_carlo)
         cs_pid_params par;
         cs_pid_params_default(&par);
         par.redundancy = CS_PID_CCS;
+        par.ccs_points = 32768;
         cs_phiid_result r;
         cr_assert_eq(cs_phiid_gaussian_cov(C, 1, 1, &par, &r), CS_OK, "%s", cs_last_error());
         for (int a = 0; a < 16; a++) {
-            /* ccs_stderr bounds the error of each integrated redundancy; an atom
-             * combines up to 7 of them with unit coefficients */
-            double ours = 7 * r.ccs_stderr;
-            double tol = 4.5 * sqrt(se[a] * se[a] + ours * ours);
+            double tol = 4.5 * sqrt(se[a] * se[a] + r.atom_stderr[a] * r.atom_stderr[a]);
             cr_expect(fabs(r.atoms[a] - atoms[a]) <= tol, "%s %s: %.6f vs Monte Carlo %.6f (tol %.2g)",
                       cases[k], cs_phiid_atom_name(a), r.atoms[a], atoms[a], tol);
+            cr_expect(r.atom_stderr[a] <= r.ccs_stderr && r.ccs_stderr < 1e-4);
         }
         check_forward(&r, C);
     }

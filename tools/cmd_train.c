@@ -399,8 +399,10 @@ int cmd_train(int argc, char **argv)
         cs_json_kv_number(&j, "final_test_loss", res.final_test_loss);
         cs_json_kv_number(&j, "final_train_loss", res.final_train_loss);
         cs_json_kv_number(&j, "seconds", res.seconds);
-        cs_json_kv_number(&j, "samples_per_second",
-                          res.seconds > 0 ? (double)(train.n * res.epochs_done) / res.seconds : NAN);
+        cs_json_kv_number(&j, "train_seconds", res.train_seconds);
+        cs_json_kv_number(&j, "eval_seconds", res.eval_seconds);
+        cs_json_kv_number(&j, "train_samples_per_second",
+                          res.train_seconds > 0 ? (double)(train.n * res.epochs_done) / res.train_seconds : NAN);
         if (resolved.out_path)
             cs_json_kv_string(&j, "out", resolved.out_path);
         else

@@ -647,8 +647,14 @@ int cmd_estimate_phiid(int argc, char **argv)
             cs_json_null(&j);
         else
             cs_json_int(&j, (long long)r.n);
-        if (ccs_int)
+        if (ccs_int) {
             cs_json_kv_number(&j, "ccs_stderr", r.ccs_stderr * u);
+            cs_json_key(&j, "atom_stderr");
+            cs_json_begin_object(&j);
+            for (int a = 0; a < CS_PHIID_NATOMS; a++)
+                cs_json_kv_number(&j, cs_phiid_atom_name(a), r.atom_stderr[a] * u);
+            cs_json_end_object(&j);
+        }
         json_params(&j, &o);
         cs_json_end_object(&j);
     } else {
@@ -664,7 +670,8 @@ int cmd_estimate_phiid(int argc, char **argv)
         printf("  phi_wms  %.10g\n", r.phi_wms * u);
         printf("  phi_r    %.10g\n", r.phi_r * u);
         if (ccs_int)
-            printf("  (ccs integration: standard error %.3g %s)\n", r.ccs_stderr * u, o.units);
+            printf("  (ccs integration: standard error of the atoms <= %.3g %s)\n", r.ccs_stderr * u,
+                   o.units);
     }
 done:
     cs_matrix_free(&v[0]);

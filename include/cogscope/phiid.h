@@ -37,7 +37,7 @@
  * or series -> the maximum-likelihood covariance of the lagged samples), and
  * gcopula (each lagged column copula-normalised, then gaussian). The Gaussian
  * ccs expectations use the integration of cogscope/pid.h (ccs_points,
- * ccs_shifts, seed, threads; error in ccs_stderr). phyid instead averages the
+ * ccs_shifts, seed, threads; errors in atom_stderr). phyid instead averages the
  * local values over the data points; on the same covariance the two agree up
  * to that average's sampling error.
  *
@@ -79,9 +79,10 @@ typedef struct {
     double phi_wms; /* tdmi - sum_i I(X^i_t; X^i_{t+tau}) */
     double phi_r;   /* phi_wms + rtr */
     double mi_self[2];   /* I(X1_t;X1_{t+tau}), I(X2_t;X2_{t+tau}) */
-    double ccs_stderr;   /* Gaussian ccs: largest standard error of the integrated
-                            redundancies (nats); else 0 */
     size_t n;            /* lagged samples used (0 for a table or covariance) */
+    double ccs_stderr;   /* Gaussian ccs: the largest of atom_stderr (nats); else 0 */
+    double atom_stderr[CS_PHIID_NATOMS]; /* Gaussian ccs: standard error of each atom's
+                                            integration, across the shifts; else 0 */
 } cs_phiid_result;
 
 /* Discrete PhiID of a table p over (X1_t, X2_t, X1_{t+tau}, X2_{t+tau}) with

@@ -84,6 +84,8 @@ typedef struct {
     double best_test_acc;
     double final_train_loss; /* mean batch loss of the last epoch */
     double seconds;          /* wall time of the loop */
+    double train_seconds;    /* of which training steps (incl. their logging) */
+    double eval_seconds;     /* of which per-epoch evaluations */
 } cs_train_result;
 
 /* Train a network as `cfg` says (resolved internally) on `train`,

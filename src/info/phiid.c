@@ -263,7 +263,7 @@ cs_status cs_phiid_gaussian_cov(const double *cov, size_t d1, size_t d2,
         }
         hh[m] = 0.5 * l;
     }
-    double mi[N_MI], red[N_RED], rtr;
+    double mi[N_MI], red[N_RED], rtr, se_atoms[CS_PHIID_NATOMS] = {0};
     for (int k = 0; k < N_MI; k++)
         mi[k] = hh[mi_masks[k][0]] + hh[mi_masks[k][1]] - hh[mi_masks[k][0] | mi_masks[k][1]];
     if (params->redundancy == CS_PID_MMI) {
@@ -290,18 +290,55 @@ cs_status cs_phiid_gaussian_cov(const double *cov, size_t d1, size_t d2,
         sp.has_double = 1;
         sp.dfilter[0] = I_XTA, sp.dfilter[1] = I_XTB, sp.dfilter[2] = I_YTA, sp.dfilter[3] = I_YTB;
         double v[N_RED + 1];
-        st = pid_ccs_integrate(cov, d, &sp, params, v, &out->ccs_stderr);
+        size_t R = pid_ccs_shifts(params);
+        double *sm = malloc(R * (N_RED + 1) * sizeof *sm);
+        if (!sm) {
+            free(rows);
+            return cs_error_set(CS_ENOMEM, "Gaussian PhiID: out of memory");
+        }
+        double worst;
+        st = pid_ccs_integrate(cov, d, &sp, params, v, &worst, sm);
         if (st) {
+            free(sm);
             free(rows);
             return st;
         }
         memcpy(red, v, sizeof red);
         rtr = v[N_RED];
+        /* standard error of each atom from the per-shift atoms (the MIs are
+         * exact, so only the integrated knowns vary between shifts) */
+        double *atoms_r = malloc(R * CS_PHIID_NATOMS * sizeof *atoms_r);
+        if (!atoms_r) {
+            free(sm);
+            free(rows);
+            return cs_error_set(CS_ENOMEM, "Gaussian PhiID: out of memory");
+        }
+        for (size_t r = 0; r < R; r++) {
+            cs_phiid_result tmp;
+            assemble(mi, sm + r * (N_RED + 1), sm[r * (N_RED + 1) + N_RED], &tmp);
+            memcpy(atoms_r + r * CS_PHIID_NATOMS, tmp.atoms, sizeof tmp.atoms);
+        }
+        for (int a = 0; a < CS_PHIID_NATOMS; a++) {
+            double m = 0, var = 0;
+            for (size_t r = 0; r < R; r++)
+                m += atoms_r[r * CS_PHIID_NATOMS + a];
+            m /= (double)R;
+            for (size_t r = 0; r < R; r++) {
+                double e = atoms_r[r * CS_PHIID_NATOMS + a] - m;
+                var += e * e;
+            }
+            se_atoms[a] = R > 1 ? sqrt(var / (double)(R - 1) / (double)R) : 0;
+        }
+        free(atoms_r);
+        free(sm);
     }
     free(rows);
-    double se = out->ccs_stderr;
     assemble(mi, red, rtr, out);
-    out->ccs_stderr = se;
+    out->ccs_stderr = 0;
+    for (int a = 0; a < CS_PHIID_NATOMS; a++) {
+        out->atom_stderr[a] = se_atoms[a];
+        out->ccs_stderr = fmax(out->ccs_stderr, se_atoms[a]);
+    }
     return CS_OK;
 }
 

@@ -309,7 +309,7 @@ cs_status cs_pid_gaussian_cov(const double *cov, size_t d1, size_t d2, size_t dy
         memcpy(sp.mi_sub, mis, sizeof mis);
         sp.nred = 1;
         sp.red_mi[0][0] = 0, sp.red_mi[0][1] = 1, sp.red_mi[0][2] = 2;
-        st = pid_ccs_integrate(cov, d, &sp, params, &red, &out->ccs_stderr);
+        st = pid_ccs_integrate(cov, d, &sp, params, &red, &out->ccs_stderr, NULL);
         if (b1 != s1y)
             free(b1);
         if (b2 != s2y)

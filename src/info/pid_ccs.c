@@ -237,14 +237,15 @@ static void eval_direction(const ccs_plan *P, const double *u, double *out)
 }
 
 cs_status pid_ccs_integrate(const double *cov, size_t d, const pid_ccs_spec *spec,
-                            const cs_pid_params *par, double *values, double *stderr_out)
+                            const cs_pid_params *par, double *values, double *stderr_out,
+                            double *shift_means)
 {
     cs_init();
     if (d == 0 || d > 1229)
         return cs_error_set(CS_ELIMIT, "I_ccs integration: %zu variables (the quasi-random "
                                        "sequences support 1..1229)",
                             d);
-    size_t R = par->ccs_shifts ? par->ccs_shifts : 16;
+    size_t R = pid_ccs_shifts(par);
     size_t N = par->ccs_points ? par->ccs_points : 8192;
     size_t nout = spec->nred + (spec->has_double ? 1 : 0);
     ccs_plan P;
@@ -388,6 +389,8 @@ cs_status pid_ccs_integrate(const double *cov, size_t d, const pid_ccs_spec *spe
         values[k] = m;
     }
     *stderr_out = worst;
+    if (shift_means)
+        memcpy(shift_means, means, R * nout * sizeof *means);
 out:
     free(L);
     free(C);

@@ -57,10 +57,19 @@ typedef struct {
 } pid_ccs_spec;
 
 /* values[0..nred) (and values[nred] for the double redundancy) receive the
- * expectations; *stderr the largest standard error across the shifts.
+ * expectations; *stderr the largest standard error across the shifts;
+ * shift_means (NULL, or pid_ccs_shifts(par) x nout) each shift's estimates,
+ * from which the caller can derive standard errors of combinations.
  * cov: d x d, positive definite (CS_ESINGULAR otherwise). */
 cs_status pid_ccs_integrate(const double *cov, size_t d, const pid_ccs_spec *spec,
-                            const cs_pid_params *par, double *values, double *stderr);
+                            const cs_pid_params *par, double *values, double *stderr,
+                            double *shift_means);
+
+/* Number of random shifts the integration uses (par->ccs_shifts, or 16). */
+static inline size_t pid_ccs_shifts(const cs_pid_params *par)
+{
+    return par->ccs_shifts ? par->ccs_shifts : 16;
+}
 
 /* Validate a covariance: finite, symmetric within 1e-10 relative; `what` names it. */
 cs_status pid_check_cov(const double *cov, size_t d, const char *what);

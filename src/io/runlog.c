@@ -35,12 +35,13 @@ const char *const rl_config_reserved[] = {
     "pi_alpha",   "pi_gamma",   "relax_iterations", "relax_samples", "layer_series", "flush_interval",
     NULL};
 
-/* Compression: deflate levels chosen by bench/bench_runlog.c (docs/schema.md
- * gives the figures). Series are tiny, so a higher level costs nothing;
- * snapshots are megabytes per second, where level 1 with the byte shuffle is
- * several times faster than level 4 for a few percent more bytes. */
+/* Compression, measured with bench/bench_runlog.c (figures in docs/schema.md):
+ * per-step series are a few kB per second, so deflate 4 + shuffle costs
+ * nothing noticeable. Snapshots are megabytes per second of float32 noise:
+ * even deflate 1 costs ~50x the uncompressed write for ~25% fewer bytes,
+ * which would break the 10% logging budget, so they are stored uncompressed
+ * unless spec.snapshot_deflate asks otherwise. */
 #define RL_SERIES_DEFLATE 4
-#define RL_SNAPSHOT_DEFLATE 1
 /* Upper bound on one chunk of a snapshot dataset (bytes). */
 #define RL_MAX_CHUNK_BYTES (16u << 20)
 
@@ -255,8 +256,8 @@ static cs_status check_spec(const char *path, const cs_runlog_spec *s)
         if (clash)
             return cs_error_set(CS_EINVAL, "%s: spec.param_names[%zu] = '%s' repeats a /config attribute", path, i, n);
     }
-    if (s->snapshot_deflate < -1 || s->snapshot_deflate > 9)
-        return cs_error_set(CS_EINVAL, "%s: spec.snapshot_deflate = %d must be -1 (none), 0 (default) or 1..9", path,
+    if (s->snapshot_deflate < 0 || s->snapshot_deflate > 9)
+        return cs_error_set(CS_EINVAL, "%s: spec.snapshot_deflate = %d must be 0 (none) or a deflate level 1..9", path,
                             s->snapshot_deflate);
     if (isnan(s->flush_interval))
         return cs_error_set(CS_EINVAL, "%s: spec.flush_interval is NaN", path);
@@ -642,7 +643,7 @@ cs_status cs_runlog_create(const char *path, const cs_runlog_spec *spec, cs_runl
     w->relax_samples = spec->relax_samples;
     w->n_extra = spec->n_layer_series;
     w->flush_interval = spec->flush_interval > 0 ? spec->flush_interval : 1.0;
-    w->deflate = spec->snapshot_deflate == 0 ? RL_SNAPSHOT_DEFLATE : spec->snapshot_deflate < 0 ? 0 : spec->snapshot_deflate;
+    w->deflate = spec->snapshot_deflate;
 
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fapl < 0 || H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST) < 0 ||

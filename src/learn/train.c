@@ -459,6 +459,7 @@ static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_datase
     double last_acc = NAN;
     int cosine = !strcmp(c->schedule, "cosine");
     for (size_t e = 0; e < c->epochs; e++) {
+        double tep = cs_time_now();
         cs_rng_permutation(s->shuffle_rng, s->perm, n);
         double epoch_loss = 0.0;
         for (size_t r0 = 0; r0 < n; r0 += B, step++) {
@@ -518,6 +519,8 @@ static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_datase
                 c->progress(&p, c->user);
             }
         }
+        double te0 = cs_time_now();
+        res->train_seconds += te0 - tep;
         cs_runlog_eval ev = {.step = step, .epoch = (int32_t)e};
         if ((st = evaluate(s, test, &ev)))
             return st;
@@ -530,6 +533,7 @@ static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_datase
         res->final_train_loss = epoch_loss / (double)n;
         if (isnan(res->best_test_acc) || ev.acc > res->best_test_acc)
             res->best_test_acc = ev.acc;
+        res->eval_seconds += cs_time_now() - te0;
     }
     res->steps = (size_t)step;
     res->seconds = cs_time_now() - t0;

@@ -137,7 +137,7 @@ cs_status cs_svg_write(FILE *out, const cs_svg_chart *c, const cs_svg_series *se
     /* Legend rows: items flow left to right, about 6.5 px per character. */
     double legend_w = (double)legend_items * 34 + (double)legend_chars * 6.5 + (has_shade && c->shade_label ? 150 : 0);
     int rows = legend_w > 0 ? (int)ceil(legend_w / (W - 70)) : 0;
-    double ml = 62, mr = 14, mt = 26, mb = 42 + rows * 16;
+    double ml = 62, mr = 14, mt = 26, mb = 50 + rows * 16;
     double pw = W - ml - mr, ph = H - mt - mb;
     if (ph < 40) {
         H += 40 - ph;
@@ -266,7 +266,7 @@ cs_status cs_svg_write(FILE *out, const cs_svg_chart *c, const cs_svg_series *se
 #undef PX
 #undef PY
     /* Legend. */
-    double lx = ml, ly = mt + ph + 40;
+    double lx = ml, ly = mt + ph + 48;
     for (size_t k = 0; k < ns; k++) {
         const cs_svg_series *s = &series[k];
         if (!s->label)

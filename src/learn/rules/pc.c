@@ -225,9 +225,12 @@ static cs_status pc_infer(pc_state *s, const cs_mlp *m, const double *input, con
                 s->x[k][i] += g * (-s->eps[k][i] + s->deriv[i] * s->back[i]);
             cs_act_forward(m->act, s->fx[k], s->x[k], cnt);
         }
-        /* errors at the new nodes (bottom-up, each from the layer below) */
-        for (size_t k = 0; k < L; k++)
-            pc_error(s, m, input, labels, rows, k);
+        /* Errors at the new nodes (each from the layer below). The sweep
+         * recomputes every error it uses, so this is needed only for the
+         * record and after the last iteration. */
+        if (states || t + 1 == s->steps)
+            for (size_t k = 0; k < L; k++)
+                pc_error(s, m, input, labels, rows, k);
         if (states) {
             for (size_t k = 0; k < L; k++) {
                 size_t cnt = rows * m->sizes[k + 1];
