@@ -1,6 +1,7 @@
 /* `cogscope watch`: following a log while a real `cogscope train` writes it,
  * a writer killed mid-run, --once (text and JSON), bad input. */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -24,7 +25,7 @@ static pid_t spawn_train(const char *out, int epochs)
     cr_assert_geq(pid, 0);
     if (pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a crashed test */
-        int fd = open("/dev/null", 1);
+        int fd = open("/dev/null", O_WRONLY);
         dup2(fd, 1);
         dup2(fd, 2);
         execl(bin(), bin(), "train", "--data", "digits", "--rule", "bp", "--layers", "64,100,10", "--epochs", ep,
