@@ -317,6 +317,46 @@ Test(observe, dependent_units_are_significant)
     cs_matrix_free(&t);
 }
 
+/* Units that are linear functions of units taken before them (of their
+ * copula transform for gcopula) are skipped: they would make every
+ * covariance holding both singular. */
+Test(observe, collinear_units_are_skipped)
+{
+    size_t n = 300, u = 4;
+    cs_matrix t;
+    cs_matrix_alloc(n, u, &t);
+    cs_rng *rng;
+    cs_rng_create(9, &rng);
+    for (size_t i = 0; i < n; i++) {
+        double z = cs_rng_gaussian(rng, 1.0);
+        t.data[i * u + 0] = z;
+        t.data[i * u + 1] = 2 * z + 1;  /* linear in unit 0 */
+        t.data[i * u + 2] = cs_rng_gaussian(rng, 1.0);
+        t.data[i * u + 3] = exp(z);     /* monotone in unit 0: the same copula */
+    }
+    cs_rng_destroy(rng);
+    cs_obs_params p;
+    cs_obs_params_default(&p);
+    p.estimator = CS_OBS_EST_GAUSSIAN;
+    cs_obs_integration_result r;
+    cr_assert_eq(cs_obs_integration(t, NULL, CS_OBS_INTEGRATION, &p, 1, &r), CS_OK, "%s", cs_last_error());
+    cr_expect_eq(r.n_units, 3);
+    cr_expect(r.units[0] == 0 && r.units[1] == 2 && r.units[2] == 3);
+    cr_expect(isfinite(r.tc) && r.note[0] == '\0', "%g: %s", r.tc, r.note);
+    cs_obs_integration_result_free(&r);
+    p.estimator = CS_OBS_EST_GCOPULA;
+    cr_assert_eq(cs_obs_integration(t, NULL, CS_OBS_INTEGRATION, &p, 1, &r), CS_OK, "%s", cs_last_error());
+    cr_expect_eq(r.n_units, 2);
+    cr_expect(r.units[0] == 0 && r.units[1] == 2);
+    cs_obs_integration_result_free(&r);
+    /* binned keeps them all: plug-in entropies have no covariance to break */
+    p.estimator = CS_OBS_EST_BINNED;
+    cr_assert_eq(cs_obs_integration(t, NULL, CS_OBS_INTEGRATION, &p, 1, &r), CS_OK, "%s", cs_last_error());
+    cr_expect_eq(r.n_units, 4);
+    cs_obs_integration_result_free(&r);
+    cs_matrix_free(&t);
+}
+
 /* ---- continuous I(T;Y) ---------------------------------------------------------- */
 
 Test(observe, class_model_ity_is_bounded_by_label_entropy)

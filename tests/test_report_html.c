@@ -156,15 +156,6 @@ static void train_and_analyze(const char *dir, const char *name, const char *rul
     free(err);
 }
 
-static void open_run(const char *dir, const char *name, cs_runlog **r, cs_metrics **m)
-{
-    char p[600];
-    snprintf(p, sizeof p, "%s/%s.h5", dir, name);
-    cr_assert_eq(cs_runlog_open(p, r), CS_OK, "%s", cs_last_error());
-    snprintf(p, sizeof p, "%s/%s.metrics.h5", dir, name);
-    cr_assert_eq(cs_metrics_read(p, m), CS_OK, "%s", cs_last_error());
-}
-
 static void rm_rf(char *dir)
 {
     char cmd[600];
@@ -180,19 +171,14 @@ Test(report_html, two_runs_render_in_headless_chromium, .timeout = 600)
     char *dir = tu_tmpdir(), html[600], png[600], cmd[2400];
     train_and_analyze(dir, "bp", "bp");
     train_and_analyze(dir, "fa", "fa");
-    cs_runlog *r1, *r2;
-    cs_metrics *m1, *m2;
-    open_run(dir, "bp", &r1, &m1);
-    open_run(dir, "fa", &r2, &m2);
-    cs_report_run runs[2] = {{r1, m1, NULL}, {r2, m2, "feedback alignment"}};
+    /* The report through the CLI, metrics found next to the runs. */
     snprintf(html, sizeof html, "%s/report.html", dir);
-    FILE *f = fopen(html, "w");
-    cr_assert_eq(cs_report_html(f, runs, 2), CS_OK, "%s", cs_last_error());
-    fclose(f);
-    cs_runlog_close_reader(r1);
-    cs_runlog_close_reader(r2);
-    cs_metrics_destroy(m1);
-    cs_metrics_destroy(m2);
+    snprintf(cmd, sizeof cmd, "report %s/bp.h5 %s/fa.h5 --format html -o %s", dir, dir, html);
+    char *out = NULL, *err = NULL;
+    cr_assert_eq(tu_cli(cmd, &out, &err), 0, "%s", err);
+    cr_expect_str_eq(out, "");
+    free(out);
+    free(err);
 
     char *text = tu_slurp(html);
     cr_assert_not_null(text);
@@ -211,7 +197,7 @@ Test(report_html, two_runs_render_in_headless_chromium, .timeout = 600)
     cr_expect_gt(count(text, "<polyline"), 40);
     cr_expect_gt(count(text, "<circle"), 100);
     cr_expect_eq(count(text, "no data"), 0);
-    cr_expect(strstr(text, "Runs compared") && strstr(text, "feedback alignment") && strstr(text, "bp (bp.h5)"));
+    cr_expect(strstr(text, "Runs compared") && strstr(text, "fa (fa.h5)") && strstr(text, "bp (bp.h5)"));
     cr_expect(strstr(text, "stroke-dasharray") != NULL, "aperiodic fits are dashed");
     free(text);
 
@@ -248,6 +234,76 @@ Test(report_html, two_runs_render_in_headless_chromium, .timeout = 600)
     cr_expect_gt(top_colours, 50);
     cr_expect_gt(top_ink, 0.03);
     free(rgba);
+    rm_rf(dir);
+}
+
+/* ---- report through the CLI: formats, several runs, metrics files ------------- */
+
+Test(report_html, cli_formats_runs_and_metrics_files, .timeout = 600)
+{
+    char *dir = tu_tmpdir(), cmd[2400], *out = NULL, *err = NULL;
+    train_and_analyze(dir, "a", "bp");
+    train_and_analyze(dir, "b", "dfa");
+    struct {
+        const char *args;
+        int code;
+        const char *in_out, *not_in_out, *in_err;
+    } cases[] = {
+        {"report %1$s/a.h5 --json", 0, "\"analysis\":{\"file\"", NULL, NULL},
+        {"report %1$s/a.h5 --json --no-metrics", 0, "\"per_epoch\"", "\"analysis\"", NULL},
+        {"report %1$s/a.h5 %1$s/b.h5 --json", 0, "{\"runs\":[{\"file\"", NULL, NULL},
+        {"report %1$s/a.h5", 0, "O-information", NULL, NULL},
+        {"report %1$s/a.h5 %1$s/b.h5", 0, "rule dfa", NULL, NULL},
+        {"report %1$s/a.h5 --metrics %1$s/b.metrics.h5", 1, NULL, NULL, "computed from another run"},
+        {"report %1$s/a.h5 --metrics %1$s/a.h5", 1, NULL, NULL, "is a run log, not a metrics file"},
+        {"report %1$s/a.h5 --metrics %1$s/none.h5", 1, NULL, NULL, "none.h5"},
+        {"report %1$s/a.h5 --metrics %1$s/a.metrics.h5 --metrics %1$s/b.metrics.h5", 2, NULL, NULL, "2 --metrics"},
+        {"report %1$s/a.h5 --metrics %1$s/a.metrics.h5 --no-metrics", 2, NULL, NULL, "contradict"},
+        {"report %1$s/a.h5 --format pdf", 2, NULL, NULL, "pdf"},
+        {"report %1$s/a.h5 --format html", 0, "<!DOCTYPE html>", NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char args[1200];
+        snprintf(args, sizeof args, cases[i].args, dir);
+        int rc = tu_cli(args, &out, &err);
+        cr_expect_eq(rc, cases[i].code, "'%s': exit %d: %s", args, rc, err);
+        if (cases[i].in_out)
+            cr_expect(out && strstr(out, cases[i].in_out), "'%s': output lacks '%s'", args, cases[i].in_out);
+        if (cases[i].not_in_out)
+            cr_expect(!out || !strstr(out, cases[i].not_in_out), "'%s': output has '%s'", args, cases[i].not_in_out);
+        if (cases[i].in_err)
+            cr_expect(err && strstr(err, cases[i].in_err), "'%s': stderr '%s' lacks '%s'", args, err, cases[i].in_err);
+        free(out);
+        free(err);
+    }
+    /* A stale metrics file found by default is skipped with a warning. */
+    snprintf(cmd, sizeof cmd, "cp %1$s/b.metrics.h5 %1$s/a.metrics.h5", dir);
+    cr_assert_eq(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "report %s/a.h5 --json", dir);
+    cr_expect_eq(tu_cli(cmd, &out, &err), 0, "%s", err);
+    cr_expect(strstr(err, "warning") && strstr(err, "another run"), "%s", err);
+    cr_expect(!strstr(out, "\"analysis\""));
+    free(out);
+    free(err);
+
+    /* The library entry with a label of the caller's choice. */
+    cs_runlog *r;
+    char p[600];
+    snprintf(p, sizeof p, "%s/b.h5", dir);
+    cr_assert_eq(cs_runlog_open(p, &r), CS_OK, "%s", cs_last_error());
+    cs_report_run rr = {r, NULL, "direct <feedback> alignment"};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    cr_assert_eq(cs_report_html(f, &rr, 1), CS_OK, "%s", cs_last_error());
+    fclose(f);
+    cs_runlog_close_reader(r);
+    cr_expect(strstr(buf, "direct &lt;feedback&gt; alignment") != NULL);
+    cr_expect(strstr(buf, "not analysed") != NULL);
+    cr_expect_eq(count(buf, "class=\"chart training\""), 5);
+    cr_expect_eq(count(buf, "class=\"chart infoplane\""), 0);
+    free(buf);
+    cr_expect_eq(cs_report_html(stdout, NULL, 0), CS_EINVAL);
     rm_rf(dir);
 }
 

@@ -16,6 +16,17 @@
 #include "cogscope/runlog.h"
 #include "testutil.h"
 
+#ifdef __SANITIZE_ADDRESS__
+/* HDF5 1.10.8 leaks the buffer of a metadata entry (object header) that fails
+ * to load from a damaged file, and the tests below open truncated logs on
+ * purpose. The suppression needs whole stacks (HDF5 has no frame pointers),
+ * hence the slow unwinder, for this executable only. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) { return "fast_unwind_on_malloc=0"; }
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void) { return "leak:H5C_protect\n"; }
+#endif
+
 /* A small network with everything switched on: 3 layers, relaxation, two
  * extra per-layer series, two rule parameters. */
 #define NL 3
@@ -994,7 +1005,7 @@ Test(runlog, train_killed_mid_run_leaves_a_consistent_log, .timeout = 600)
     if (pid == 0) {
         if (!freopen("/dev/null", "w", stdout) || !freopen(errp, "w", stderr))
             _exit(126);
-        execl(bin, bin, "train", "--data", "digits", "--rule", "bp", "--layers", "64,100,10", "--epochs", "200",
+        execl(bin, bin, "train", "--data", "digits", "--rule", "bp", "--layers", "64,100,10", "--epochs", "5000",
               "--seed", "1", "--log-every", "10", "--threads", "1", "--out", path, (char *)NULL);
         _exit(127);
     }
@@ -1031,7 +1042,7 @@ Test(runlog, train_killed_mid_run_leaves_a_consistent_log, .timeout = 600)
         cr_expect_eq(in->live, 0);
         cr_expect_str_eq(in->rule, "bp");
         cr_expect_eq(in->n_layers, 3);
-        cr_expect_lt(in->epochs_done, 200);
+        cr_expect_lt(in->epochs_done, 5000);
         check_consistent(r);
         cs_runlog_close_reader(r);
     }

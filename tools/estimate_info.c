@@ -1,13 +1,14 @@
 /* cogscope estimate entropy|mi|cmi|te|ais: information measures of any data a
  * user brings, with the discrete, gaussian, gcopula, ksg1 and ksg2 estimators
- * (library: cogscope/info.h). */
+ * (library: cogscope/info.h). Options, inputs and the JSON preamble shared
+ * with the other estimate families are in estimate_common.c. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "commands.h"
+#include "estimate_common.h"
 #include "cogscope/info.h"
 #include "cogscope/json.h"
 #include "cogscope/table.h"
@@ -74,30 +75,24 @@ static void usage(FILE *out, const char *measure)
 }
 
 enum {
-    O_INPUT = 1000, O_X, O_Y, O_Z, O_XIN, O_YIN, O_ZIN, O_COV, O_PAST, O_N, O_EST, O_BINS,
-    O_BINNING, O_ALPHABET, O_MM, O_BC, O_NOBC, O_K, O_THEILER, O_NONORM, O_NOISE, O_HIST, O_SHIST,
-    O_DELAY, O_HTAU, O_STAU, O_CHIST, O_CDELAY, O_SURR, O_SEED, O_ANALYTIC, O_THREADS, O_UNITS,
-    O_LOCAL, O_JSON, O_HELP
+    O_X = EST_O_OWN, O_Y, O_Z, O_XIN, O_YIN, O_ZIN, O_PAST, O_N, O_K, O_THEILER, O_NONORM,
+    O_NOISE, O_HIST, O_SHIST, O_DELAY, O_HTAU, O_STAU, O_CHIST, O_CDELAY, O_SURR, O_SEED,
+    O_ANALYTIC, O_LOCAL
 };
 
 static const struct option long_opts[] = {
-    {"input", required_argument, 0, O_INPUT},
+    EST_LONG_SOURCE,
+    EST_LONG_ESTIMATOR,
+    EST_LONG_CORRECTIONS,
+    EST_LONG_OUTPUT,
     {"x", required_argument, 0, O_X},
     {"y", required_argument, 0, O_Y},
     {"z", required_argument, 0, O_Z},
     {"x-input", required_argument, 0, O_XIN},
     {"y-input", required_argument, 0, O_YIN},
     {"z-input", required_argument, 0, O_ZIN},
-    {"cov", required_argument, 0, O_COV},
     {"past", required_argument, 0, O_PAST},
     {"n", required_argument, 0, O_N},
-    {"estimator", required_argument, 0, O_EST},
-    {"bins", required_argument, 0, O_BINS},
-    {"binning", required_argument, 0, O_BINNING},
-    {"alphabet", required_argument, 0, O_ALPHABET},
-    {"miller-madow", no_argument, 0, O_MM},
-    {"bias-correct", no_argument, 0, O_BC},
-    {"no-bias-correct", no_argument, 0, O_NOBC},
     {"k", required_argument, 0, O_K},
     {"theiler", required_argument, 0, O_THEILER},
     {"no-normalize", no_argument, 0, O_NONORM},
@@ -112,118 +107,9 @@ static const struct option long_opts[] = {
     {"surrogates", required_argument, 0, O_SURR},
     {"seed", required_argument, 0, O_SEED},
     {"analytic", no_argument, 0, O_ANALYTIC},
-    {"threads", required_argument, 0, O_THREADS},
-    {"units", required_argument, 0, O_UNITS},
     {"local", required_argument, 0, O_LOCAL},
-    {"json", no_argument, 0, O_JSON},
-    {"help", no_argument, 0, O_HELP},
     {0, 0, 0, 0},
 };
-
-typedef struct {
-    const char *spec; /* file the variable is read from */
-    const char *cols_text;
-    size_t *cols;
-    size_t ncols;
-    cs_matrix data; /* selected columns, owned */
-} var_arg;
-
-/* Read one variable: its file, its columns (all when none given), checked for
- * NaN/Inf and, for continuous estimators, constant columns. Messages name the
- * file, the flag, and the column as the user numbered it. */
-static cs_status load_var(var_arg *v, const char *flag, int continuous, long symbols_below,
-                          cs_matrix *cache, const char **cache_spec)
-{
-    cs_matrix full = {0};
-    int owned = 0;
-    cs_status st;
-    if (*cache_spec && !strcmp(*cache_spec, v->spec)) {
-        full = *cache;
-    } else {
-        if ((st = cs_table_read(v->spec, &full)))
-            return st;
-        owned = 1;
-        if (!*cache_spec) { /* keep the first file for the other variables */
-            *cache = full;
-            *cache_spec = v->spec;
-            owned = 0;
-        }
-    }
-    if (!v->cols) {
-        v->ncols = full.cols;
-        v->cols = malloc(full.cols * sizeof *v->cols);
-        if (!v->cols) {
-            st = cs_error_set(CS_ENOMEM, "out of memory");
-            goto out;
-        }
-        for (size_t j = 0; j < full.cols; j++)
-            v->cols[j] = j;
-    }
-    for (size_t j = 0; j < v->ncols; j++)
-        if (v->cols[j] >= full.cols) {
-            st = cs_error_set(CS_EINVAL, "%s: %s: column %zu is out of range (the data has %zu "
-                                         "column%s: 0-%zu)",
-                              v->spec, flag, v->cols[j], full.cols, full.cols == 1 ? "" : "s",
-                              full.cols - 1);
-            goto out;
-        }
-    for (size_t i = 0; i < full.rows; i++)
-        for (size_t j = 0; j < v->ncols; j++) {
-            double val = cs_matrix_get(full, i, v->cols[j]);
-            if (!isfinite(val)) {
-                st = cs_error_set(CS_ENONFINITE, "%s: %s at data row %zu, column %zu (%s)", v->spec,
-                                  isnan(val) ? "NaN" : "Inf", i, v->cols[j], flag);
-                goto out;
-            }
-        }
-    if (symbols_below >= 0) /* discrete data given as symbols: integers, in the alphabet if any */
-        for (size_t i = 0; i < full.rows; i++)
-            for (size_t j = 0; j < v->ncols; j++) {
-                double val = cs_matrix_get(full, i, v->cols[j]);
-                if (val != floor(val) || fabs(val) >= 2147483647.0 ||
-                    (symbols_below > 0 && (val < 0 || val >= (double)symbols_below))) {
-                    if (symbols_below > 0)
-                        st = cs_error_set(CS_EINVAL,
-                                          "%s: %g at data row %zu, column %zu (%s) is not a symbol "
-                                          "of the alphabet 0..%ld",
-                                          v->spec, val, i, v->cols[j], flag, symbols_below - 1);
-                    else
-                        st = cs_error_set(CS_EINVAL,
-                                          "%s: %g at data row %zu, column %zu (%s) is not an "
-                                          "integer symbol (use --bins N to bin continuous data)",
-                                          v->spec, val, i, v->cols[j], flag);
-                    goto out;
-                }
-            }
-    if (continuous)
-        for (size_t j = 0; j < v->ncols; j++) {
-            double first = cs_matrix_get(full, 0, v->cols[j]);
-            size_t i = 1;
-            while (i < full.rows && cs_matrix_get(full, i, v->cols[j]) == first)
-                i++;
-            if (i == full.rows && full.rows > 1) {
-                st = cs_error_set(CS_EINVAL,
-                                  "%s: column %zu (%s) is constant (%g): a continuous estimator "
-                                  "cannot use it (use the discrete estimator, or drop it)",
-                                  v->spec, v->cols[j], flag, first);
-                goto out;
-            }
-        }
-    st = cs_matrix_select_cols(full, v->cols, v->ncols, &v->data);
-out:
-    if (owned)
-        cs_matrix_free(&full);
-    return st;
-}
-
-static void json_cols(cs_json *j, const char *key, const size_t *c, size_t n)
-{
-    cs_json_key(j, key);
-    cs_json_begin_array(j);
-    for (size_t i = 0; i < n; i++)
-        cs_json_int(j, (long long)c[i]);
-    cs_json_end_array(j);
-}
 
 int cmd_estimate_info(int argc, char **argv)
 {
@@ -234,42 +120,34 @@ int cmd_estimate_info(int argc, char **argv)
         return CLI_OK;
     }
     cs_init();
-    var_arg vx = {0}, vy = {0}, vz = {0};
-    const char *input = NULL, *cov_path = NULL, *past_text = NULL, *est_text = NULL;
-    const char *units_text = NULL, *local_path = NULL;
-    long bins = 0, alphabet = 0, knn = 4, theiler = 0, hist = 1, shist = 1, delay = 1, htau = 1,
-         stau = 1, chist = 1, cdelay = 1, threads = 0;
+    est_opts eo;
+    est_opts_init(&eo, EST_ALL, 1);
+    est_var vx = {.flag = "--x"}, vy = {.flag = "--y"}, vz = {.flag = "--z"};
+    const char *past_text = NULL, *local_path = NULL;
+    long knn = 4, theiler = 0, hist = 1, shist = 1, delay = 1, htau = 1, stau = 1, chist = 1,
+         cdelay = 1;
     uint64_t nsurr = 0, seed = 0, n_cov = 0;
-    double noise = 0, to_unit = 1;
-    int binning_freq = 0, mm = 0, bias = -1, normalize = 1, analytic = 0, json = 0;
+    double noise = 0;
+    int normalize = 1, analytic = 0;
     int have_hist = 0, have_te_opts = 0, have_ksg_opts = 0;
 
     cli_getopt_reset();
     int c, rc = 0;
     while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
+        if ((rc = est_opts_parse(cmd, c, optarg, &eo)) > 0)
+            return rc;
+        if (rc == 0)
+            continue;
+        rc = 0;
         switch (c) {
-        case O_INPUT: input = optarg; break;
-        case O_X: vx.cols_text = optarg; break;
-        case O_Y: vy.cols_text = optarg; break;
-        case O_Z: vz.cols_text = optarg; break;
-        case O_XIN: vx.spec = optarg; break;
-        case O_YIN: vy.spec = optarg; break;
-        case O_ZIN: vz.spec = optarg; break;
-        case O_COV: cov_path = optarg; break;
+        case O_X: vx.text = optarg; break;
+        case O_Y: vy.text = optarg; break;
+        case O_Z: vz.text = optarg; break;
+        case O_XIN: vx.file = optarg; break;
+        case O_YIN: vy.file = optarg; break;
+        case O_ZIN: vz.file = optarg; break;
         case O_PAST: past_text = optarg; break;
         case O_N: rc = cli_parse_u64(cmd, "--n", optarg, &n_cov); break;
-        case O_EST: est_text = optarg; break;
-        case O_BINS: rc = cli_parse_int(cmd, "--bins", optarg, 1, 1L << 30, &bins); break;
-        case O_BINNING:
-            if (!strcmp(optarg, "freq"))
-                binning_freq = 1;
-            else if (strcmp(optarg, "width"))
-                rc = cli_usage_error(cmd, "--binning: '%s' is not 'width' or 'freq'", optarg);
-            break;
-        case O_ALPHABET: rc = cli_parse_int(cmd, "--alphabet", optarg, 1, 1L << 30, &alphabet); break;
-        case O_MM: mm = 1; break;
-        case O_BC: bias = 1; break;
-        case O_NOBC: bias = 0; break;
         case O_K: rc = cli_parse_int(cmd, "--k", optarg, 1, 1L << 30, &knn), have_ksg_opts = 1; break;
         case O_THEILER:
             rc = cli_parse_int(cmd, "--theiler", optarg, 0, 1L << 30, &theiler), have_ksg_opts = 1;
@@ -297,10 +175,7 @@ int cmd_estimate_info(int argc, char **argv)
             break;
         case O_SEED: rc = cli_parse_u64(cmd, "--seed", optarg, &seed); break;
         case O_ANALYTIC: analytic = 1; break;
-        case O_THREADS: rc = cli_parse_int(cmd, "--threads", optarg, 1, 4096, &threads); break;
-        case O_UNITS: units_text = optarg; break;
         case O_LOCAL: local_path = optarg; break;
-        case O_JSON: json = 1; break;
         default: return cli_getopt_error(cmd, argc, argv, c);
         }
         if (rc)
@@ -313,38 +188,20 @@ int cmd_estimate_info(int argc, char **argv)
     cs_info_measure measure;
     if (cs_info_measure_parse(measure_arg, &measure) || measure == CS_INFO_CENTROPY)
         return cli_usage_error(cmd, "unknown measure '%s'", measure_arg);
-    if (measure == CS_INFO_ENTROPY && vy.cols_text)
+    if (measure == CS_INFO_ENTROPY && vy.text)
         measure = CS_INFO_CENTROPY; /* H(X|Y) */
-    if (!est_text)
-        return cli_usage_error(cmd, "--estimator is required (discrete, gaussian, gcopula, ksg1 or "
-                                    "ksg2)");
-    cs_info_estimator est;
-    if (cs_info_estimator_parse(est_text, &est))
-        return cli_usage_error(cmd, "%s", cs_last_error());
+    if ((rc = est_opts_estimator(cmd, &eo, measure_arg)))
+        return rc;
+    cs_info_estimator est = eo.est;
     int is_ksg = est == CS_EST_KSG1 || est == CS_EST_KSG2, is_disc = est == CS_EST_DISCRETE;
     int timeseries = measure == CS_INFO_TE || measure == CS_INFO_AIS;
-    to_unit = is_disc ? 1.0 / log(2.0) : 1.0;
-    const char *units = is_disc ? "bits" : "nats";
-    if (units_text) {
-        if ((rc = cli_parse_units(cmd, units_text, &to_unit)))
-            return rc;
-        units = units_text;
-    }
     if ((measure == CS_INFO_ENTROPY || measure == CS_INFO_CENTROPY) &&
         (is_ksg || est == CS_EST_GCOPULA))
         return cli_usage_error(cmd, "entropy is not available with the %s estimator (it estimates "
                                     "dependence, not entropy): use discrete or gaussian",
-                               est_text);
-    if ((bins || alphabet || mm || binning_freq) && !is_disc)
-        return cli_usage_error(cmd, "--bins, --binning, --alphabet and --miller-madow are for "
-                                    "--estimator discrete");
-    if (bins && alphabet)
-        return cli_usage_error(cmd, "--bins (bin continuous data) and --alphabet (data already "
-                                    "symbols) exclude each other");
-    if (binning_freq && !bins)
-        return cli_usage_error(cmd, "--binning needs --bins");
-    if (bias >= 0 && !(est == CS_EST_GAUSSIAN || est == CS_EST_GCOPULA))
-        return cli_usage_error(cmd, "--bias-correct/--no-bias-correct are for gaussian and gcopula");
+                               eo.est_text);
+    if ((rc = est_opts_check(cmd, &eo)))
+        return rc;
     if (have_ksg_opts && !is_ksg)
         return cli_usage_error(cmd, "--k, --theiler, --no-normalize and --noise are for ksg1/ksg2");
     if ((have_te_opts && measure != CS_INFO_TE) || (have_hist && !timeseries))
@@ -368,38 +225,34 @@ int cmd_estimate_info(int argc, char **argv)
     p.embed.u = (size_t)delay;
     p.embed.m = (size_t)chist;
     p.embed.w = (size_t)cdelay;
-    p.alphabet = (int32_t)alphabet;
-    p.bins = (size_t)bins;
-    p.binning = binning_freq ? CS_BIN_EQUAL_FREQ : CS_BIN_EQUAL_WIDTH;
-    p.miller_madow = mm;
-    p.bias_correct = bias;
+    p.alphabet = (int32_t)eo.alphabet;
+    p.bins = (size_t)eo.bins;
+    p.binning = eo.binning_freq ? CS_BIN_EQUAL_FREQ : CS_BIN_EQUAL_WIDTH;
+    p.miller_madow = eo.miller_madow;
+    p.bias_correct = eo.bias;
     p.knn = (int)knn;
     p.normalize = normalize;
     p.theiler = (size_t)theiler;
     p.noise_sd = noise;
     p.noise_seed = seed;
-    p.threads = (int)threads;
+    p.threads = (int)eo.threads;
 
     cs_info *calc = NULL;
     cs_status st;
     double value = 0, *local = NULL;
     size_t *past = NULL, npast = 0, *zrows = NULL;
-    cs_matrix cache = {0}, cov = {0};
-    const char *cache_spec = NULL;
+    est_tables tables = {{0}};
+    cs_matrix cov = {0};
     cs_info_significance sig;
     cs_info_chi2 chi2;
     int out = CLI_OK;
 
     /* Column lists */
-    var_arg *vars[3] = {&vx, &vy, &vz};
-    const char *flags[3] = {"--x", "--y", "--z"};
+    est_var *vars[3] = {&vx, &vy, &vz};
     for (int r = 0; r < 3; r++)
-        if (vars[r]->cols_text &&
-            cs_parse_index_list(vars[r]->cols_text, flags[r], &vars[r]->cols, &vars[r]->ncols)) {
-            out = cli_usage_error(cmd, "%s", cs_last_error());
+        if ((out = est_var_parse(cmd, vars[r])))
             goto done;
-        }
-    if (past_text && (!cov_path || measure != CS_INFO_TE)) {
+    if (past_text && (!eo.cov || measure != CS_INFO_TE)) {
         out = cli_usage_error(cmd, "--past names the destination-past rows of a --cov for te");
         goto done;
     }
@@ -408,13 +261,13 @@ int cmd_estimate_info(int argc, char **argv)
         goto done;
     }
 
-    if (cov_path) {
+    if (eo.cov) {
         /* ---- exact Gaussian from a covariance ---- */
         if (est != CS_EST_GAUSSIAN) {
             out = cli_usage_error(cmd, "--cov needs --estimator gaussian");
             goto done;
         }
-        if (input || vx.spec || vy.spec || vz.spec) {
+        if (eo.input || vx.file || vy.file || vz.file) {
             out = cli_usage_error(cmd, "--cov replaces --input/--x-input/...: give one or the other");
             goto done;
         }
@@ -437,14 +290,8 @@ int cmd_estimate_info(int argc, char **argv)
             out = cli_usage_error(cmd, "%s takes no --z", measure_arg);
             goto done;
         }
-        if ((st = cs_table_read(cov_path, &cov))) {
+        if ((st = est_cov_read(eo.cov, &cov))) {
             out = cli_fail(cmd, st);
-            goto done;
-        }
-        if (cov.rows != cov.cols) {
-            cs_error_set(CS_ESHAPE, "%s: a covariance must be square, this is %zu x %zu", cov_path,
-                         cov.rows, cov.cols);
-            out = cli_fail(cmd, CS_ESHAPE);
             goto done;
         }
         /* te: the library's z = destination past + conditioning rows */
@@ -467,7 +314,7 @@ int cmd_estimate_info(int argc, char **argv)
         if ((st = cs_info_create(&p, &calc)) ||
             (st = cs_info_set_covariance(calc, cov.data, cov.rows, vx.cols, vx.ncols, vy.cols,
                                          vy.ncols, zr, nz, (size_t)n_cov))) {
-            cs_error_prefix("%s: ", cov_path);
+            cs_error_prefix("%s: ", eo.cov);
             out = cli_fail(cmd, st);
             goto done;
         }
@@ -477,53 +324,57 @@ int cmd_estimate_info(int argc, char **argv)
             out = cli_usage_error(cmd, "--past and --n go with --cov");
             goto done;
         }
-        if (!input && !vx.spec) {
+        if (!eo.input && !vx.file) {
             out = cli_usage_error(cmd, "--input FILE (or --cov FILE) is required");
             goto done;
         }
-        if (!vx.cols && !vx.spec) {
+        if (!vx.cols && !vx.file) {
             out = cli_usage_error(cmd, "--x is required");
             goto done;
         }
-        if (need_y && !vy.cols && !vy.spec) {
+        if (need_y && !vy.cols && !vy.file) {
             out = cli_usage_error(cmd, "%s needs --y%s", measure_arg,
                                   measure == CS_INFO_TE ? " (the destination)" : "");
             goto done;
         }
-        if (!need_y && (vy.cols || vy.spec) && measure != CS_INFO_CENTROPY) {
+        if (!need_y && (vy.cols || vy.file) && measure != CS_INFO_CENTROPY) {
             out = cli_usage_error(cmd, "%s takes no --y", measure_arg);
             goto done;
         }
-        if (need_z && !vz.cols && !vz.spec) {
+        if (need_z && !vz.cols && !vz.file) {
             out = cli_usage_error(cmd, "cmi needs --z");
             goto done;
         }
-        if (!allow_z && (vz.cols || vz.spec)) {
+        if (!allow_z && (vz.cols || vz.file)) {
             out = cli_usage_error(cmd, "%s takes no --z", measure_arg);
             goto done;
         }
-        int use_y = need_y || measure == CS_INFO_CENTROPY, use_z = vz.cols || vz.spec;
-        for (int r = 0; r < 3; r++)
-            if (!vars[r]->spec)
-                vars[r]->spec = input;
-        long sym = is_disc && !bins ? alphabet : -1;
-        if ((st = load_var(&vx, "--x", !is_disc, sym, &cache, &cache_spec)) ||
-            (use_y && (st = load_var(&vy, "--y", !is_disc, sym, &cache, &cache_spec))) ||
-            (use_z && (st = load_var(&vz, "--z", !is_disc, sym, &cache, &cache_spec)))) {
-            out = cli_fail(cmd, st);
-            goto done;
+        int use_y = need_y || measure == CS_INFO_CENTROPY, use_z = vz.cols || vz.file;
+        /* discrete data given as symbols must be integers (in the alphabet, if
+         * any); continuous estimators cannot use a constant column */
+        int checks = is_disc ? (eo.bins ? 0 : EST_SYMBOLS) : EST_NONCONSTANT;
+        int used[3] = {1, use_y, use_z};
+        for (int r = 0; r < 3; r++) {
+            if (!vars[r]->file)
+                vars[r]->file = eo.input;
+            cs_matrix table;
+            if (used[r] && ((st = est_tables_get(&tables, vars[r]->file, &table)) ||
+                            (st = est_var_select(vars[r], table, checks, eo.alphabet)))) {
+                out = cli_fail(cmd, st);
+                goto done;
+            }
         }
         if (use_y && vy.data.rows != vx.data.rows) {
             cs_error_set(CS_ESHAPE, "X and Y differ in length: %s has %zu rows for --x, %s has %zu "
                                     "rows for --y",
-                         vx.spec, vx.data.rows, vy.spec, vy.data.rows);
+                         vx.file, vx.data.rows, vy.file, vy.data.rows);
             out = cli_fail(cmd, CS_ESHAPE);
             goto done;
         }
         if (use_z && vz.data.rows != vx.data.rows) {
             cs_error_set(CS_ESHAPE, "X and Z differ in length: %s has %zu rows for --x, %s has %zu "
                                     "rows for --z",
-                         vx.spec, vx.data.rows, vz.spec, vz.data.rows);
+                         vx.file, vx.data.rows, vz.file, vz.data.rows);
             out = cli_fail(cmd, CS_ESHAPE);
             goto done;
         }
@@ -568,7 +419,7 @@ int cmd_estimate_info(int argc, char **argv)
             goto done;
         }
         for (size_t i = 0; i < n; i++)
-            fprintf(f, "%.17g\n", local[i] * to_unit);
+            fprintf(f, "%.17g\n", local[i] * eo.to_unit);
         if (fclose(f)) {
             cs_error_set(CS_EIO, "%s: write error", local_path);
             out = cli_fail(cmd, CS_EIO);
@@ -591,29 +442,24 @@ int cmd_estimate_info(int argc, char **argv)
     }
 
     const char *mname = measure == CS_INFO_CENTROPY ? "conditional_entropy" : measure_arg;
+    const char *units = eo.units;
+    double to_unit = eo.to_unit;
     size_t n = cs_info_count(calc);
-    if (json) {
+    if (eo.json) {
         cs_json j;
-        cs_json_init(&j, stdout);
-        cs_json_begin_object(&j);
-        cs_json_kv_string(&j, "measure", mname);
-        cs_json_kv_string(&j, "estimator", est_text);
-        cs_json_kv_string(&j, "units", units);
+        est_json_begin(&j, mname, &eo);
         cs_json_kv_number(&j, "value", value * to_unit);
         cs_json_kv_int(&j, "n", (long long)n);
         cs_json_key(&j, "params");
         cs_json_begin_object(&j);
-        if (cov_path)
-            cs_json_kv_string(&j, "cov", cov_path);
-        else
-            cs_json_kv_string(&j, "input", vx.spec);
-        json_cols(&j, "x", vx.cols, vx.ncols);
+        est_json_source(&j, &eo, vx.file);
+        est_json_list(&j, "x", vx.cols, vx.ncols);
         if (vy.cols)
-            json_cols(&j, "y", vy.cols, vy.ncols);
+            est_json_list(&j, "y", vy.cols, vy.ncols);
         if (vz.cols)
-            json_cols(&j, "z", vz.cols, vz.ncols);
+            est_json_list(&j, "z", vz.cols, vz.ncols);
         if (past)
-            json_cols(&j, "past", past, npast);
+            est_json_list(&j, "past", past, npast);
         if (timeseries) {
             cs_json_kv_int(&j, "history", hist);
             cs_json_kv_int(&j, "history_tau", htau);
@@ -627,21 +473,7 @@ int cmd_estimate_info(int argc, char **argv)
                 cs_json_kv_int(&j, "cond_delay", cdelay);
             }
         }
-        if (is_disc) {
-            if (bins) {
-                cs_json_kv_int(&j, "bins", bins);
-                cs_json_kv_string(&j, "binning", binning_freq ? "freq" : "width");
-            } else if (alphabet)
-                cs_json_kv_int(&j, "alphabet", alphabet);
-            else
-                cs_json_kv_string(&j, "alphabet", "inferred");
-            cs_json_key(&j, "miller_madow");
-            cs_json_bool(&j, mm);
-        }
-        if (est == CS_EST_GAUSSIAN || est == CS_EST_GCOPULA) {
-            cs_json_key(&j, "bias_correct");
-            cs_json_bool(&j, bias >= 0 ? bias : est == CS_EST_GCOPULA);
-        }
+        est_json_estimator(&j, &eo);
         if (is_ksg) {
             cs_json_kv_int(&j, "k", knn);
             cs_json_kv_int(&j, "theiler", theiler);
@@ -667,7 +499,7 @@ int cmd_estimate_info(int argc, char **argv)
         }
         cs_json_end_object(&j);
     } else {
-        printf("%s (%s): %.10g %s  (n = %zu)\n", mname, est_text, value * to_unit, units, n);
+        printf("%s (%s): %.10g %s  (n = %zu)\n", mname, eo.est_text, value * to_unit, units, n);
         if (nsurr)
             printf("surrogates: %llu, p = %.6g, mean %.6g %s, std %.6g %s\n",
                    (unsigned long long)nsurr, sig.p_value, sig.surrogate_mean * to_unit, units,
@@ -679,14 +511,12 @@ int cmd_estimate_info(int argc, char **argv)
 
 done:
     cs_info_destroy(calc);
-    for (int r = 0; r < 3; r++) {
-        free(vars[r]->cols);
-        cs_matrix_free(&vars[r]->data);
-    }
+    for (int r = 0; r < 3; r++)
+        est_var_free(vars[r]);
     free(past);
     free(zrows);
     free(local);
-    cs_matrix_free(&cache);
+    est_tables_free(&tables);
     cs_matrix_free(&cov);
     return out;
 }

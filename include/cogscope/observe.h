@@ -233,8 +233,9 @@ cs_status cs_obs_infoplane(cs_matrix x, cs_matrix t, const int32_t *labels,
                            const cs_obs_params *p, uint64_t stream, cs_obs_infoplane_result *out);
 
 /* Integration and synergy of one layer t (N x n): TC, DTC, O, S of the
- * units used (the non-constant units, in a seeded random order, at most
- * max_units and N / 4), TSE of the first tse_units of them, and (when
+ * units used (in the order unit_order, the units that are non-constant and,
+ * except for binned, not a linear function of those before them (of their
+ * copula transform for gcopula and ksg), at most max_units and N / 4), TSE of the first tse_units of them, and (when
  * mask has CS_OBS_OINFO) O-information of `multiplets` random triplets and
  * quadruplets of them. Estimator: gaussian -> Gaussian; gcopula and ksg ->
  * Gaussian copula with bias correction; binned -> plug-in over `bins`
@@ -247,7 +248,7 @@ typedef struct {
     double *o3, *o4;                    /* `multiplets` values each (owned; NaN if fewer exist) */
     size_t n_multiplets;
     cs_significance tc_sig, dtc_sig, oinfo_sig; /* oinfo: two-sided on |O| */
-    char note[256];                     /* non-empty when a value could not be computed */
+    char note[512];                     /* non-empty when a value could not be computed */
 } cs_obs_integration_result;
 
 cs_status cs_obs_integration(cs_matrix t, const size_t *unit_order, unsigned mask,
@@ -266,7 +267,7 @@ typedef struct {
     size_t (*pairs)[2];  /* layer unit indices (owned) */
     double *mi, *redundancy, *unique1, *unique2, *synergy, *omega; /* n_pairs each (owned) */
     double mean_omega, mean_synergy;
-    char note[256];
+    char note[512];
 } cs_obs_pid_result;
 
 cs_status cs_obs_pid_pairs(cs_matrix t, const int32_t *labels, const size_t *unit_order,

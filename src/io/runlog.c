@@ -3,7 +3,8 @@
  * Every dataset is created before H5Fstart_swmr_write (SWMR cannot add
  * objects later). Per-step and per-evaluation rows are buffered in memory and
  * appended in blocks: one H5Dset_extent + H5Dwrite per dataset per block
- * instead of per row keeps the cost per training step at a few nanoseconds.
+ * instead of per row: ~0.1-0.2 us per training step instead of ~120 us
+ * (14 datasets, measured; docs/schema.md).
  * Snapshots are large and go to the file at once, one chunk per snapshot.
  *
  * A flush writes the buffered rows, flushes the file, and only then records
@@ -646,7 +647,10 @@ cs_status cs_runlog_create(const char *path, const cs_runlog_spec *spec, cs_runl
     w->deflate = spec->snapshot_deflate;
 
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    /* Locking stays on, but a file system without locks (some NFS mounts)
+     * must not make logging impossible. */
     if (fapl < 0 || H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST) < 0 ||
+        H5Pset_file_locking(fapl, 1, 1) < 0 ||
         (w->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)) < 0) {
         char reason[256];
         rl_h5_reason(reason, sizeof reason);
@@ -664,8 +668,11 @@ cs_status cs_runlog_create(const char *path, const cs_runlog_spec *spec, cs_runl
             st = cs_runlog_flush(w);
     }
     if (st != CS_OK) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", cs_last_error());
         writer_free(w);
-        return st;
+        unlink(path); /* a half-made log would only mislead */
+        return cs_error_set(st, "%s", msg);
     }
     *out = w;
     return CS_OK;

@@ -480,7 +480,7 @@ static cs_status read_root_and_config(cs_runlog *r)
             double v;
             if (reserved || strlen(name) >= RL_NAME_MAX || attr_f64(cfg, name, &v) != 1)
                 continue;
-            snprintf(r->pname[r->n_params], RL_NAME_MAX, "%s", name);
+            memcpy(r->pname[r->n_params], name, strlen(name) + 1); /* length checked above */
             r->pval[r->n_params++] = v;
         }
         H5Eclear2(H5E_DEFAULT);
@@ -587,6 +587,12 @@ static int pid_alive(int64_t pid)
     return !(paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X'));
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
 static cs_status update_state(cs_runlog *r)
 {
     cs_runlog_info *in = &r->info;
@@ -650,13 +656,10 @@ static cs_status update_state(cs_runlog *r)
             free(ep);
             return read_fail(r, "/eval/epoch", "rows");
         }
-        for (hsize_t i = 0; i < evals; i++) {
-            int seen = 0;
-            for (hsize_t j = 0; j < i && !seen; j++)
-                seen = ep[j] == ep[i];
-            if (!seen && ep[i] >= first && ep[i] <= last)
+        qsort(ep, evals, sizeof *ep, cmp_i64);
+        for (hsize_t i = 0; i < evals; i++)
+            if ((i == 0 || ep[i] != ep[i - 1]) && ep[i] >= first && ep[i] <= last)
                 in->epochs_done++;
-        }
         free(ep);
     }
 
@@ -752,6 +755,7 @@ static hid_t open_file(const char *path, int swmr, unsigned attempts)
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fapl < 0)
         return H5I_INVALID_HID;
+    H5Pset_file_locking(fapl, 1, 1); /* tolerate file systems without locks */
     if (swmr)
         H5Pset_metadata_read_attempts(fapl, attempts);
     hid_t f = H5Fopen(path, swmr ? H5F_ACC_RDONLY | H5F_ACC_SWMR_READ : H5F_ACC_RDONLY, fapl);

@@ -71,33 +71,73 @@ void cs_optim_destroy(cs_optim *o)
     free(o);
 }
 
-void cs_optim_step(cs_optim *o, double *params, const double *direction, double lr, double *applied)
+/* One step over params[lo, hi); accumulates sums of squares of the new
+ * parameters and of the change into *psq / *usq when they are not NULL. */
+static void step_range(cs_optim *o, double *params, const double *direction, double lr, size_t lo,
+                       size_t hi, double *applied, double *psq, double *usq)
 {
-    size_t n = o->n;
-    o->t++;
+    double ps = 0.0, us = 0.0;
     if (o->c.kind == CS_OPTIM_SGD) {
         double mu = o->c.momentum, wd = o->c.weight_decay;
         double *v = o->m;
-        for (size_t i = 0; i < n; i++) {
-            v[i] = mu * v[i] + direction[i] + wd * params[i];
-            double d = -lr * v[i];
+        if (psq) {
+#pragma omp simd reduction(+ : ps, us)
+            for (size_t i = lo; i < hi; i++) {
+                v[i] = mu * v[i] + direction[i] + wd * params[i];
+                double d = -lr * v[i];
+                params[i] += d;
+                ps += params[i] * params[i];
+                us += d * d;
+            }
+        } else {
+            for (size_t i = lo; i < hi; i++) {
+                v[i] = mu * v[i] + direction[i] + wd * params[i];
+                double d = -lr * v[i];
+                params[i] += d;
+                if (applied)
+                    applied[i] = d;
+            }
+        }
+    } else {
+        double b1 = o->c.beta1, b2 = o->c.beta2, eps = o->c.eps;
+        double c1 = 1.0 - pow(b1, (double)o->t), c2 = 1.0 - pow(b2, (double)o->t);
+        double step = lr / c1, inv_c2 = 1.0 / c2, decay = lr * o->c.weight_decay;
+        double *m = o->m, *v = o->v;
+#pragma omp simd reduction(+ : ps, us)
+        for (size_t i = lo; i < hi; i++) {
+            double g = direction[i];
+            m[i] = b1 * m[i] + (1.0 - b1) * g;
+            v[i] = b2 * v[i] + (1.0 - b2) * g * g;
+            double d = -step * m[i] / (sqrt(v[i] * inv_c2) + eps) - decay * params[i];
             params[i] += d;
             if (applied)
                 applied[i] = d;
+            ps += params[i] * params[i];
+            us += d * d;
         }
-        return;
     }
-    double b1 = o->c.beta1, b2 = o->c.beta2, eps = o->c.eps;
-    double c1 = 1.0 - pow(b1, (double)o->t), c2 = 1.0 - pow(b2, (double)o->t);
-    double step = lr / c1, inv_c2 = 1.0 / c2, decay = lr * o->c.weight_decay;
-    double *m = o->m, *v = o->v;
-    for (size_t i = 0; i < n; i++) {
-        double g = direction[i];
-        m[i] = b1 * m[i] + (1.0 - b1) * g;
-        v[i] = b2 * v[i] + (1.0 - b2) * g * g;
-        double d = -step * m[i] / (sqrt(v[i] * inv_c2) + eps) - decay * params[i];
-        params[i] += d;
-        if (applied)
-            applied[i] = d;
+    if (psq)
+        *psq = ps;
+    if (usq)
+        *usq = us;
+}
+
+void cs_optim_step(cs_optim *o, double *params, const double *direction, double lr, double *applied)
+{
+    o->t++;
+    step_range(o, params, direction, lr, 0, o->n, applied, NULL, NULL);
+}
+
+void cs_optim_step_norms(cs_optim *o, double *params, const double *direction, double lr,
+                         const size_t *seg_end, size_t n_seg, double *param_sq, double *update_sq)
+{
+    o->t++;
+    size_t lo = 0;
+    for (size_t k = 0; k < n_seg; k++) {
+        size_t hi = seg_end[k] < o->n ? seg_end[k] : o->n;
+        step_range(o, params, direction, lr, lo, hi, NULL, &param_sq[k], &update_sq[k]);
+        lo = hi;
     }
+    if (lo < o->n)
+        step_range(o, params, direction, lr, lo, o->n, NULL, NULL, NULL);
 }

@@ -150,12 +150,6 @@ double cs_train_angle_deg(const double *a, const double *b, size_t n)
     return acos(c) * (180.0 / M_PI);
 }
 
-/* Norm of layer k's parameters (weights and biases) inside a flat buffer. */
-static double layer_norm(const cs_mlp *m, const double *flat, size_t k)
-{
-    return cs_sigmapi_norm(flat + m->w_offset[k], cs_mlp_layer_params(m, k));
-}
-
 static double layer_angle(const cs_mlp *m, const double *a, const double *b, size_t k)
 {
     return cs_train_angle_deg(a + m->w_offset[k], b + m->w_offset[k], cs_mlp_layer_params(m, k));
@@ -173,7 +167,7 @@ typedef struct {
     cs_rule_logspec spec;
     size_t depth, classes, dim, max_rows;
     size_t *perm;
-    double *xb, *dir, *applied, *bpgrad, *logits, *series;
+    double *xb, *dir, *bpgrad, *logits, *series;
     int32_t *yb;
     /* probe */
     size_t probe_n;
@@ -200,7 +194,6 @@ static void run_free(run_state *s)
     free(s->xb);
     free(s->yb);
     free(s->dir);
-    free(s->applied);
     free(s->bpgrad);
     free(s->logits);
     free(s->series);
@@ -335,11 +328,10 @@ static cs_status run_setup(run_state *s, const cs_dataset *train, const cs_datas
     s->xb = malloc(B * s->dim * sizeof *s->xb);
     s->yb = malloc(B * sizeof *s->yb);
     s->dir = malloc(np * sizeof *s->dir);
-    s->applied = malloc(np * sizeof *s->applied);
     s->bpgrad = malloc(np * sizeof *s->bpgrad);
     s->logits = malloc(B * s->classes * sizeof *s->logits);
     s->series = calloc(s->spec.n_layer_series * s->depth + 1, sizeof *s->series);
-    if (!s->perm || !s->test_idx || !s->xb || !s->yb || !s->dir || !s->applied || !s->bpgrad ||
+    if (!s->perm || !s->test_idx || !s->xb || !s->yb || !s->dir || !s->bpgrad ||
         !s->logits || !s->series)
         return cs_error_set(CS_ENOMEM, "cannot allocate training buffers");
     for (size_t i = 0; i < test->n; i++)
@@ -458,6 +450,9 @@ static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_datase
     res->final_test_acc = res->final_test_loss = res->final_train_loss = NAN;
     double last_acc = NAN;
     int cosine = !strcmp(c->schedule, "cosine");
+    size_t seg_end[CS_MLP_MAX_LAYERS]; /* layer k's W and b are contiguous in params */
+    for (size_t k = 0; k < depth; k++)
+        seg_end[k] = m->w_offset[k] + cs_mlp_layer_params(m, k);
     for (size_t e = 0; e < c->epochs; e++) {
         double tep = cs_time_now();
         cs_rng_permutation(s->shuffle_rng, s->perm, n);
@@ -498,11 +493,11 @@ static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_datase
             double lr = c->lr;
             if (cosine) /* Loshchilov & Hutter's annealing, one cycle ending at 0 */
                 lr = 0.5 * c->lr * (1.0 + cos(M_PI * (double)step / (double)total));
-            cs_optim_step(s->opt, m->params, s->dir, lr, s->log ? s->applied : NULL);
             if (s->log) {
+                cs_optim_step_norms(s->opt, m->params, s->dir, lr, seg_end, depth, wnorm, unorm);
                 for (size_t k = 0; k < depth; k++) {
-                    wnorm[k] = layer_norm(m, m->params, k);
-                    unorm[k] = layer_norm(m, s->applied, k);
+                    wnorm[k] = sqrt(wnorm[k]);
+                    unorm[k] = sqrt(unorm[k]);
                 }
                 cs_runlog_step rec = {.step = step, .epoch = (int32_t)e, .loss = eps, .tau = tau,
                                       .surprise = b.surprise, .pi = pi,
@@ -512,6 +507,8 @@ static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_datase
                                       .layer_series = s->spec.n_layer_series ? s->series : NULL};
                 if ((st = cs_runlog_append_step(s->log, &rec)))
                     return st;
+            } else {
+                cs_optim_step(s->opt, m->params, s->dir, lr, NULL);
             }
             if (c->progress) {
                 cs_train_progress p = {.step = (size_t)step + 1, .total_steps = total, .epoch = e,

@@ -801,8 +801,9 @@ cs_status cs_obs_analyze(const cs_runlog *run, const cs_obs_params *p0, cs_metri
                     q->noted_subsample = 1;
                     st = cs_metrics_add_note(m,
                                              "layer %zu: %.0f of %zu units used for TC/DTC/O/PID from snapshot %zu on "
-                                             "(non-constant units in seeded order, at most min(max_units %zu, "
-                                             "probe %zu / 4)); TSE on the first %zu of them",
+                                             "(usable units in seeded order: non-constant, not a linear function of "
+                                             "the others; at most min(max_units %zu, probe %zu / 4)); TSE on the "
+                                             "first %zu of them",
                                              l + 1, q->nunits[s], q->units, s, p->max_units, N,
                                              p->tse_units < (size_t)q->nunits[s] ? p->tse_units
                                                                                  : (size_t)q->nunits[s]);

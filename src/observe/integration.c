@@ -186,11 +186,12 @@ cs_status cs_obs_integration(cs_matrix t, const size_t *unit_order, unsigned mas
     }
     for (size_t m = 0; m < p->multiplets; m++)
         out->o3[m] = out->o4[m] = NAN;
-    size_t k = obs_select_units(t, unit_order, obs_unit_cap(p, n), out->units);
+    size_t k = obs_select_units(t, unit_order, obs_unit_cap(p, n), p->estimator, out->units);
     out->n_units = k;
     if (k < 2) {
         snprintf(out->note, sizeof out->note,
-                 "%zu non-constant unit(s) usable (of %zu, probe of %zu samples allows %zu): nothing to integrate",
+                 "%zu usable unit(s) (non-constant, not a linear function of the others) of %zu (probe of %zu samples "
+                 "allows %zu): nothing to integrate",
                  k, t.cols, n, obs_unit_cap(p, n));
         return CS_OK;
     }

@@ -41,9 +41,12 @@ cs_status obs_pca_fit(cs_matrix x, size_t k_max, double **mean, double **axes, s
 /* Project the rows of x on axes (d x k) after subtracting mean: out n x k. */
 void obs_pca_project(cs_matrix x, const double *mean, const double *axes, size_t k, cs_matrix out);
 
-/* The units to use of t (n columns): non-constant columns in the order of
- * unit_order (NULL: 0..n-1), at most `max`. units: caller array of n. */
-size_t obs_select_units(cs_matrix t, const size_t *unit_order, size_t max, size_t *units);
+/* The units to use of t (n columns), at most `max`, in the order of
+ * unit_order (NULL: 0..n-1): non-constant columns that (except for the
+ * binned estimator) are not, to 1e-6 of their variance, a linear function of
+ * the units taken before them (after copula normalisation for gcopula and
+ * ksg). units: caller array of n. */
+size_t obs_select_units(cs_matrix t, const size_t *unit_order, size_t max, cs_obs_estimator est, size_t *units);
 
 /* How many units the dependence measures use for N samples: min(max_units, N / 4). */
 size_t obs_unit_cap(const cs_obs_params *p, size_t n);

@@ -227,7 +227,7 @@ cs_status obs_pid_pairs(const obs_probe *pr, cs_matrix t, const size_t *unit_ord
     size_t *units = malloc((t.cols ? t.cols : 1) * sizeof *units);
     if (!units)
         return cs_error_set(CS_ENOMEM, "out of memory for PID pairs");
-    size_t k = obs_select_units(t, unit_order, obs_unit_cap(p, t.rows), units);
+    size_t k = obs_select_units(t, unit_order, obs_unit_cap(p, t.rows), p->estimator, units);
     size_t npairs = k * (k - (k > 0)) / 2;
     size_t P = npairs < p->pid_pairs ? npairs : p->pid_pairs;
     if ((st = alloc_result(out, P)) != CS_OK) {

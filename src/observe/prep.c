@@ -14,6 +14,7 @@
 
 #include "cogscope/discrete.h"
 #include "cogscope/gaussian.h"
+#include "cogscope/gcopula.h"
 
 cs_status obs_pca_fit(cs_matrix x, size_t k_max, double **mean_out, double **axes_out, size_t *k_out)
 {
@@ -179,22 +180,66 @@ size_t obs_unit_cap(const cs_obs_params *p, size_t n)
     return p->max_units < cap ? p->max_units : cap;
 }
 
-size_t obs_select_units(cs_matrix t, const size_t *unit_order, size_t max, size_t *units)
+size_t obs_select_units(cs_matrix t, const size_t *unit_order, size_t max, cs_obs_estimator est, size_t *units)
 {
-    size_t k = 0;
+    size_t n = t.rows, k = 0;
+    /* Orthonormal basis of the accepted (centred, possibly copula-normalised)
+     * columns, for the linear-independence test. */
+    int linear = est != CS_OBS_EST_BINNED;
+    double *basis = linear ? malloc((max ? max : 1) * n * sizeof *basis) : NULL;
+    double *v = linear ? malloc((n ? n : 1) * sizeof *v) : NULL;
+    if (linear && (!basis || !v)) {
+        free(basis);
+        free(v);
+        linear = 0; /* out of memory: fall back to the constant test; the
+                       measures then report any singular block themselves */
+    }
     for (size_t r = 0; r < t.cols && k < max; r++) {
         size_t j = unit_order ? unit_order[r] : r;
         if (j >= t.cols)
             continue;
         double lo = cs_matrix_get(t, 0, j), hi = lo;
-        for (size_t i = 1; i < t.rows; i++) {
-            double v = cs_matrix_get(t, i, j);
-            lo = v < lo ? v : lo;
-            hi = v > hi ? v : hi;
+        for (size_t i = 1; i < n; i++) {
+            double x = cs_matrix_get(t, i, j);
+            lo = x < lo ? x : lo;
+            hi = x > hi ? x : hi;
         }
-        if (hi > lo)
-            units[k++] = j;
+        if (!(hi > lo))
+            continue;
+        if (linear) {
+            /* A unit that is (to 1e-6 of its variance) a linear function of
+             * the units already taken, e.g. two ReLU units active on the same
+             * single sample, would make every covariance block holding both
+             * singular: it is skipped. For the copula estimators the test is
+             * on the copula-normalised column, as the measures see it. */
+            if (est == CS_OBS_EST_GAUSSIAN)
+                for (size_t i = 0; i < n; i++)
+                    v[i] = cs_matrix_get(t, i, j);
+            else
+                cs_gcopula_normalise_column(cs_matrix_row(t, 0) + j, n, t.stride, v, 1);
+            double mean = 0, s0 = 0;
+            for (size_t i = 0; i < n; i++)
+                mean += v[i] / (double)n;
+            for (size_t i = 0; i < n; i++) {
+                v[i] -= mean;
+                s0 += v[i] * v[i];
+            }
+            for (int pass = 0; pass < 2; pass++) /* Gram-Schmidt, reorthogonalised */
+                for (size_t q = 0; q < k; q++) {
+                    double d = cblas_ddot((int)n, basis + q * n, 1, v, 1);
+                    cblas_daxpy((int)n, -d, basis + q * n, 1, v, 1);
+                }
+            double s1 = cblas_ddot((int)n, v, 1, v, 1);
+            if (!(s1 > 1e-6 * s0))
+                continue;
+            double inv = 1.0 / sqrt(s1);
+            for (size_t i = 0; i < n; i++)
+                basis[k * n + i] = v[i] * inv;
+        }
+        units[k++] = j;
     }
+    free(basis);
+    free(v);
     return k;
 }
 

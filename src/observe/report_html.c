@@ -173,7 +173,8 @@ static cs_status step_chart(FILE *out, const run_data *rs, size_t nr, const char
         if (with_eval && r->ne) {
             snprintf(labels[ns], sizeof labels[ns], "%s: held-out", r->label);
             s[ns] = (cs_svg_series){.x = r->estep, .y = which == 0 ? r->eloss : r->eacc, .n = r->ne,
-                                    .label = labels[ns], .color = "#000000", .kind = CS_SVG_LINE_POINTS};
+                                    .label = labels[ns], .color = nr > 1 ? cs_svg_palette(k) : "#000000",
+                                    .kind = CS_SVG_LINE_POINTS};
             ns++;
         }
     }

@@ -66,8 +66,12 @@ static void fmt_tick(double v, int log_axis, char *buf, size_t n)
         double e = round(v);
         if (fabs(v - e) < 1e-9 && (e < -3 || e > 4))
             snprintf(buf, n, "1e%d", (int)e);
-        else
-            snprintf(buf, n, "%.4g", pow(10, v));
+        else {
+            /* Three significant digits without switching to exponents:
+             * 1000, not 1e+03. */
+            double val = pow(10, v), mag = pow(10, floor(log10(val)) - 2);
+            snprintf(buf, n, "%.10g", round(val / mag) * mag);
+        }
         return;
     }
     if (fabs(v) < 1e-12)
@@ -180,16 +184,31 @@ cs_status cs_svg_write(FILE *out, const cs_svg_chart *c, const cs_svg_series *se
     }
 #define PX(v) (ml + (tr(v, ax.log) - ax.lo) / (ax.hi - ax.lo) * pw)
 #define PY(v) (mt + ph - (tr(v, ay.log) - ay.lo) / (ay.hi - ay.lo) * ph)
-    /* Grid and ticks. */
+    /* Grid and ticks: 1-2-5 steps on linear axes; decades on log axes that
+     * span two or more, else 1, 2, 5 times powers of ten. */
     for (int a = 0; a < 2; a++) {
         axis *q = axes[a];
-        double span = q->hi - q->lo;
-        double step = q->log && span >= 2 ? fmax(1, round(nice_step(span, 5))) : nice_step(span, a ? 5 : 6);
-        double start = ceil(q->lo / step - 1e-9) * step;
-        for (int i = 0; i < 40; i++) {
-            double v = start + i * step;
-            if (v > q->hi + 1e-9 * step)
-                break;
+        double span = q->hi - q->lo, ticks[64];
+        int nt = 0;
+        if (q->log && span < 2) {
+            for (int e = (int)floor(q->lo) - 1; e <= (int)ceil(q->hi) && nt < 60; e++)
+                for (int k = 0; k < 3; k++) {
+                    double v = e + log10(k == 0 ? 1.0 : k == 1 ? 2.0 : 5.0);
+                    if (v >= q->lo - 1e-9 && v <= q->hi + 1e-9)
+                        ticks[nt++] = v;
+                }
+        } else {
+            double step = q->log ? fmax(1, ceil(span / 6)) : nice_step(span, a ? 5 : 6);
+            double start = ceil(q->lo / step - 1e-9) * step;
+            for (int i = 0; i < 40; i++) {
+                double v = start + i * step;
+                if (v > q->hi + 1e-9 * step)
+                    break;
+                ticks[nt++] = v;
+            }
+        }
+        for (int i = 0; i < nt; i++) {
+            double v = ticks[i];
             char lab[32];
             fmt_tick(v, q->log, lab, sizeof lab);
             if (a == 0) {

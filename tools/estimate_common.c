@@ -1,0 +1,298 @@
+/* Options, variables, --cov input and JSON preamble of the `cogscope estimate`
+ * families (see estimate_common.h). */
+#include "estimate_common.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cogscope/table.h"
+
+void est_opts_init(est_opts *o, unsigned estimators, int corrections)
+{
+    memset(o, 0, sizeof *o);
+    o->estimators = estimators;
+    o->corrections = corrections;
+    o->bias = -1;
+    o->to_unit = 1;
+}
+
+int est_opts_parse(const char *cmd, int code, const char *arg, est_opts *o)
+{
+    switch (code) {
+    case EST_O_INPUT: o->input = arg; return 0;
+    case EST_O_COV: o->cov = arg; return 0;
+    case EST_O_ESTIMATOR: o->est_text = arg; return 0;
+    case EST_O_BINS: return cli_parse_int(cmd, "--bins", arg, 1, 1L << 30, &o->bins);
+    case EST_O_BINNING:
+        if (!strcmp(arg, "freq"))
+            o->binning_freq = 1;
+        else if (strcmp(arg, "width"))
+            return cli_usage_error(cmd, "--binning: '%s' is not 'width' or 'freq'", arg);
+        return 0;
+    case EST_O_ALPHABET: return cli_parse_int(cmd, "--alphabet", arg, 1, 1L << 30, &o->alphabet);
+    case EST_O_MILLER_MADOW: o->miller_madow = 1; return 0;
+    case EST_O_BIAS: o->bias = 1; return 0;
+    case EST_O_NO_BIAS: o->bias = 0; return 0;
+    case EST_O_THREADS: return cli_parse_int(cmd, "--threads", arg, 1, 4096, &o->threads);
+    case EST_O_UNITS: o->units_text = arg; return 0;
+    case EST_O_JSON: o->json = 1; return 0;
+    default: return -1;
+    }
+}
+
+/* "discrete, gaussian or gcopula": the estimators of the set, for messages. */
+static void estimator_list(unsigned set, char *buf, size_t len)
+{
+    size_t total = 0, used = 0;
+    for (int e = 0; e < CS_EST_COUNT; e++)
+        total += (set & EST_BIT(e)) != 0;
+    buf[0] = '\0';
+    for (int e = 0, k = 0; e < CS_EST_COUNT; e++) {
+        if (!(set & EST_BIT(e)))
+            continue;
+        const char *sep = k == 0 ? "" : (size_t)k + 1 == total ? " or " : ", ";
+        used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s", sep,
+                                 cs_info_estimator_name((cs_info_estimator)e));
+        k++;
+    }
+}
+
+int est_opts_estimator(const char *cmd, est_opts *o, const char *measure)
+{
+    char names[96];
+    estimator_list(o->estimators, names, sizeof names);
+    if (!o->est_text)
+        return cli_usage_error(cmd, "--estimator is required (%s)", names);
+    cs_info_estimator e;
+    int known = cs_info_estimator_parse(o->est_text, &e) == CS_OK;
+    if (!known || !(o->estimators & EST_BIT(e)))
+        return cli_usage_error(cmd, "--estimator: '%s' is not %s%s%s", o->est_text, names,
+                               known ? " for " : "", known ? measure : "");
+    o->est = e;
+    o->to_unit = e == CS_EST_DISCRETE ? 1.0 / log(2.0) : 1.0;
+    o->units = e == CS_EST_DISCRETE ? "bits" : "nats";
+    if (o->units_text) {
+        int rc = cli_parse_units(cmd, o->units_text, &o->to_unit);
+        if (rc)
+            return rc;
+        o->units = o->units_text;
+    }
+    return 0;
+}
+
+int est_opts_check(const char *cmd, const est_opts *o)
+{
+    int disc = o->est == CS_EST_DISCRETE;
+    if ((o->bins || o->alphabet || o->miller_madow || o->binning_freq) && !disc)
+        return cli_usage_error(cmd, "%s are for --estimator discrete",
+                               o->corrections ? "--bins, --binning, --alphabet and --miller-madow"
+                                              : "--bins, --binning and --alphabet");
+    if (o->bins && o->alphabet)
+        return cli_usage_error(cmd, "--bins (bin continuous data) and --alphabet (data already "
+                                    "symbols) exclude each other");
+    if (o->binning_freq && !o->bins)
+        return cli_usage_error(cmd, "--binning needs --bins");
+    if (o->bias >= 0 && !(o->est == CS_EST_GAUSSIAN || o->est == CS_EST_GCOPULA))
+        return cli_usage_error(cmd, "--bias-correct/--no-bias-correct are for gaussian and gcopula");
+    return 0;
+}
+
+/* ---- variables ---------------------------------------------------------------- */
+
+int est_var_parse(const char *cmd, est_var *v)
+{
+    if (v->text && cs_parse_index_list(v->text, v->flag, &v->cols, &v->ncols))
+        return cli_usage_error(cmd, "%s", cs_last_error());
+    return 0;
+}
+
+cs_status est_var_select(est_var *v, cs_matrix table, int checks, long alphabet)
+{
+    if (!v->cols) {
+        if (!(v->cols = malloc((table.cols ? table.cols : 1) * sizeof *v->cols)))
+            return cs_error_set(CS_ENOMEM, "out of memory");
+        v->ncols = table.cols;
+        for (size_t j = 0; j < table.cols; j++)
+            v->cols[j] = j;
+    }
+    for (size_t j = 0; j < v->ncols; j++)
+        if (v->cols[j] >= table.cols)
+            return cs_error_set(CS_EINVAL, "%s: %s: column %zu is out of range (the data has %zu "
+                                           "column%s: 0-%zu)",
+                                v->file, v->flag, v->cols[j], table.cols,
+                                table.cols == 1 ? "" : "s", table.cols - 1);
+    /* Rows and columns are named as the user numbers them (data rows of the
+     * file, columns of the table), not as positions in the selection. */
+    for (size_t i = 0; i < table.rows; i++)
+        for (size_t j = 0; j < v->ncols; j++) {
+            double val = cs_matrix_get(table, i, v->cols[j]);
+            if (!isfinite(val))
+                return cs_error_set(CS_ENONFINITE, "%s: %s at data row %zu, column %zu (%s)",
+                                    v->file, isnan(val) ? "NaN" : "Inf", i, v->cols[j], v->flag);
+        }
+    if (checks & EST_SYMBOLS)
+        for (size_t i = 0; i < table.rows; i++)
+            for (size_t j = 0; j < v->ncols; j++) {
+                double val = cs_matrix_get(table, i, v->cols[j]);
+                if (val != floor(val) || fabs(val) >= 2147483647.0)
+                    return cs_error_set(CS_EINVAL,
+                                        "%s: %g at data row %zu, column %zu (%s) is not an integer "
+                                        "symbol (use --bins N to bin continuous data)",
+                                        v->file, val, i, v->cols[j], v->flag);
+                if (alphabet > 0 && (val < 0 || val >= (double)alphabet))
+                    return cs_error_set(CS_EINVAL,
+                                        "%s: %g at data row %zu, column %zu (%s) is not a symbol of "
+                                        "the alphabet 0..%ld",
+                                        v->file, val, i, v->cols[j], v->flag, alphabet - 1);
+            }
+    if ((checks & EST_NONCONSTANT) && table.rows > 1)
+        for (size_t j = 0; j < v->ncols; j++) {
+            double first = cs_matrix_get(table, 0, v->cols[j]);
+            size_t i = 1;
+            while (i < table.rows && cs_matrix_get(table, i, v->cols[j]) == first)
+                i++;
+            if (i == table.rows)
+                return cs_error_set(CS_EINVAL,
+                                    "%s: column %zu (%s) is constant (%g): a continuous estimator "
+                                    "cannot use it (use the discrete estimator, or drop it)",
+                                    v->file, v->cols[j], v->flag, first);
+        }
+    return cs_matrix_select_cols(table, v->cols, v->ncols, &v->data);
+}
+
+void est_var_free(est_var *v)
+{
+    free(v->cols);
+    v->cols = NULL;
+    v->ncols = 0;
+    cs_matrix_free(&v->data);
+}
+
+cs_status est_tables_get(est_tables *t, const char *file, cs_matrix *out)
+{
+    size_t k = 0, cap = sizeof t->file / sizeof *t->file;
+    for (; k < cap && t->file[k]; k++)
+        if (!strcmp(t->file[k], file)) {
+            *out = t->table[k];
+            return CS_OK;
+        }
+    if (k == cap)
+        return cs_error_set(CS_EINTERNAL, "more than %zu input files", cap);
+    cs_status st = cs_table_read(file, &t->table[k]);
+    if (st)
+        return st;
+    t->file[k] = file;
+    *out = t->table[k];
+    return CS_OK;
+}
+
+void est_tables_free(est_tables *t)
+{
+    for (size_t k = 0; k < sizeof t->file / sizeof *t->file; k++) {
+        cs_matrix_free(&t->table[k]);
+        t->file[k] = NULL;
+    }
+}
+
+/* ---- covariance input --------------------------------------------------------- */
+
+cs_status est_cov_read(const char *path, cs_matrix *cov)
+{
+    cs_status st = cs_table_read(path, cov);
+    if (st)
+        return st;
+    if (cov->rows != cov->cols) {
+        st = cs_error_set(CS_ESHAPE, "%s: a covariance must be square, this is %zu x %zu", path,
+                          cov->rows, cov->cols);
+        cs_matrix_free(cov);
+    }
+    return st;
+}
+
+cs_status est_cov_submatrix(cs_matrix cov, const size_t *rows, size_t d, double **out)
+{
+    double *sub = malloc((d ? d * d : 1) * sizeof *sub);
+    if (!sub)
+        return cs_error_set(CS_ENOMEM, "out of memory for a %zu x %zu covariance", d, d);
+    for (size_t a = 0; a < d; a++)
+        for (size_t b = 0; b < d; b++)
+            sub[a * d + b] = cs_matrix_get(cov, rows[a], rows[b]);
+    *out = sub;
+    return CS_OK;
+}
+
+cs_status est_cov_block(const char *path, cs_matrix cov, const est_var *const *vars, size_t nvars,
+                        double **out, size_t *d)
+{
+    size_t total = 0;
+    for (size_t v = 0; v < nvars; v++) {
+        for (size_t i = 0; i < vars[v]->ncols; i++)
+            if (vars[v]->cols[i] >= cov.rows)
+                return cs_error_set(CS_EINVAL, "%s: %s: row %zu is out of range (the covariance "
+                                               "is %zu x %zu)",
+                                    path, vars[v]->flag, vars[v]->cols[i], cov.rows, cov.rows);
+        total += vars[v]->ncols;
+    }
+    size_t *rows = malloc((total ? total : 1) * sizeof *rows);
+    if (!rows)
+        return cs_error_set(CS_ENOMEM, "out of memory");
+    for (size_t v = 0, k = 0; v < nvars; v++)
+        for (size_t i = 0; i < vars[v]->ncols; i++)
+            rows[k++] = vars[v]->cols[i];
+    cs_status st = est_cov_submatrix(cov, rows, total, out);
+    free(rows);
+    if (!st)
+        *d = total;
+    return st;
+}
+
+/* ---- JSON -------------------------------------------------------------------- */
+
+void est_json_begin(cs_json *j, const char *measure, const est_opts *o)
+{
+    cs_json_init(j, stdout);
+    cs_json_begin_object(j);
+    cs_json_kv_string(j, "measure", measure);
+    cs_json_kv_string(j, "estimator", o->est_text);
+    cs_json_kv_string(j, "units", o->units);
+}
+
+void est_json_list(cs_json *j, const char *key, const size_t *idx, size_t n)
+{
+    cs_json_key(j, key);
+    cs_json_begin_array(j);
+    for (size_t i = 0; i < n; i++)
+        cs_json_int(j, (long long)idx[i]);
+    cs_json_end_array(j);
+}
+
+void est_json_source(cs_json *j, const est_opts *o, const char *input)
+{
+    if (o->cov)
+        cs_json_kv_string(j, "cov", o->cov);
+    else
+        cs_json_kv_string(j, "input", input);
+}
+
+void est_json_estimator(cs_json *j, const est_opts *o)
+{
+    if (o->est == CS_EST_DISCRETE) {
+        if (o->bins) {
+            cs_json_kv_int(j, "bins", o->bins);
+            cs_json_kv_string(j, "binning", o->binning_freq ? "freq" : "width");
+        } else if (o->alphabet) {
+            cs_json_kv_int(j, "alphabet", o->alphabet);
+        } else {
+            cs_json_kv_string(j, "alphabet", "inferred");
+        }
+        if (o->corrections) {
+            cs_json_key(j, "miller_madow");
+            cs_json_bool(j, o->miller_madow);
+        }
+    } else if (o->corrections && (o->est == CS_EST_GAUSSIAN || o->est == CS_EST_GCOPULA)) {
+        cs_json_key(j, "bias_correct");
+        cs_json_bool(j, est_bias_on(o));
+    }
+}

@@ -1,0 +1,158 @@
+/* What the `cogscope estimate` families share (estimate_info.c,
+ * estimate_multi.c, estimate_pid.c, estimate_spectral.c): the options of the
+ * estimator-based measures, variables read as column lists of a table or as
+ * rows of a --cov matrix, and the JSON preamble. One implementation, so that
+ * a flag, a check or a message means the same in every measure.
+ *
+ * A command's flow:
+ *     est_opts o;  est_opts_init(&o, estimators, corrections);
+ *     getopt loop: est_opts_parse() first, then the command's own options;
+ *     est_opts_estimator()  --estimator and --units;
+ *     est_opts_check()      the discrete and bias-correction options;
+ *     est_var_parse() / est_var_select()  per variable (--x, --y, ...);
+ *     est_json_begin() ... est_json_params() ... cs_json_end_object(). */
+#ifndef COGSCOPE_ESTIMATE_COMMON_H
+#define COGSCOPE_ESTIMATE_COMMON_H
+
+#include "cli.h"
+#include "cogscope/info.h"
+#include "cogscope/json.h"
+
+/* getopt_long codes of the shared options; a command's own codes start at
+ * EST_O_OWN. */
+enum {
+    EST_O_INPUT = 1000, EST_O_COV, EST_O_ESTIMATOR, EST_O_BINS, EST_O_BINNING, EST_O_ALPHABET,
+    EST_O_MILLER_MADOW, EST_O_BIAS, EST_O_NO_BIAS, EST_O_THREADS, EST_O_UNITS, EST_O_JSON,
+    EST_O_HELP, EST_O_OWN
+};
+
+/* Entries of a command's struct option table, by group: list the groups the
+ * command takes (EST_LONG_CORRECTIONS only where the estimators have them). */
+#define EST_LONG_SOURCE                                                                            \
+    {"input", required_argument, 0, EST_O_INPUT}, {"cov", required_argument, 0, EST_O_COV}
+#define EST_LONG_ESTIMATOR                                                                         \
+    {"estimator", required_argument, 0, EST_O_ESTIMATOR},                                          \
+        {"bins", required_argument, 0, EST_O_BINS},                                                \
+        {"binning", required_argument, 0, EST_O_BINNING},                                          \
+        {"alphabet", required_argument, 0, EST_O_ALPHABET}
+#define EST_LONG_CORRECTIONS                                                                       \
+    {"miller-madow", no_argument, 0, EST_O_MILLER_MADOW},                                          \
+        {"bias-correct", no_argument, 0, EST_O_BIAS},                                              \
+        {"no-bias-correct", no_argument, 0, EST_O_NO_BIAS}
+#define EST_LONG_OUTPUT                                                                            \
+    {"threads", required_argument, 0, EST_O_THREADS},                                              \
+        {"units", required_argument, 0, EST_O_UNITS}, {"json", no_argument, 0, EST_O_JSON},        \
+        {"help", no_argument, 0, EST_O_HELP}
+
+/* Bit of an estimator in the `estimators` set of a command. */
+#define EST_BIT(e) (1u << (e))
+#define EST_PLUGIN (EST_BIT(CS_EST_DISCRETE) | EST_BIT(CS_EST_GAUSSIAN) | EST_BIT(CS_EST_GCOPULA))
+#define EST_ALL (EST_PLUGIN | EST_BIT(CS_EST_KSG1) | EST_BIT(CS_EST_KSG2))
+
+typedef struct {
+    unsigned estimators; /* EST_BIT set the command accepts */
+    int corrections;     /* the command takes --miller-madow and --(no-)bias-correct */
+    const char *input, *cov, *est_text, *units_text;
+    long bins, alphabet, threads; /* 0: not given (threads 0: all cores) */
+    int binning_freq, miller_madow;
+    int bias; /* --bias-correct 1, --no-bias-correct 0, not given -1 */
+    int json;
+    /* set by est_opts_estimator */
+    cs_info_estimator est;
+    const char *units; /* "bits" or "nats" */
+    double to_unit;    /* multiply a value in nats by this */
+} est_opts;
+
+void est_opts_init(est_opts *o, unsigned estimators, int corrections);
+
+/* Handle getopt_long's `code` if it is a shared option: returns 0, or 2 after
+ * a usage error; -1 when the code is not a shared one. */
+int est_opts_parse(const char *cmd, int code, const char *arg, est_opts *o);
+
+/* --estimator (required, one of o->estimators; `measure` names the measure in
+ * the message for an estimator it does not take) and --units (default bits
+ * for discrete, nats otherwise). Returns 0 or 2. */
+int est_opts_estimator(const char *cmd, est_opts *o, const char *measure);
+
+/* The discrete options (--bins, --binning, --alphabet, --miller-madow) and
+ * --(no-)bias-correct against the estimator. Returns 0 or 2. */
+int est_opts_check(const char *cmd, const est_opts *o);
+
+static inline int est_is_discrete(const est_opts *o) { return o->est == CS_EST_DISCRETE; }
+
+/* The bias correction in use: as given, else on for gcopula only. */
+static inline int est_bias_on(const est_opts *o)
+{
+    return o->bias >= 0 ? o->bias : o->est == CS_EST_GCOPULA;
+}
+
+/* ---- variables ---------------------------------------------------------------- */
+
+/* What est_var_select checks in the selected columns besides range and
+ * finiteness (which it always checks). */
+enum {
+    EST_SYMBOLS = 1,    /* integer symbols (in [0, alphabet) when alphabet > 0) */
+    EST_NONCONSTANT = 2 /* no constant column (continuous estimators) */
+};
+
+/* A variable: the columns `flag` names in `file`. */
+typedef struct {
+    const char *flag; /* "--x": names the variable in messages */
+    const char *text; /* the column list as given; NULL: every column */
+    const char *file; /* FILE or FILE.h5:/dataset it is read from */
+    size_t *cols;     /* parsed indices (owned) */
+    size_t ncols;
+    cs_matrix data; /* the selected columns (owned), after est_var_select */
+} est_var;
+
+/* Parse v->text (when given) into v->cols. Returns 0, or 2 after a usage
+ * error naming the flag. */
+int est_var_parse(const char *cmd, est_var *v);
+
+/* Select v->cols (every column when none were given) of `table` into v->data.
+ * Errors name the file, the flag and the column as the user numbers it:
+ * CS_EINVAL for a column out of range or a value that is not a symbol,
+ * CS_ENONFINITE for NaN/Inf, CS_EINVAL for a constant column. */
+cs_status est_var_select(est_var *v, cs_matrix table, int checks, long alphabet);
+
+void est_var_free(est_var *v);
+
+/* Tables read once for the variables that name the same file. */
+typedef struct {
+    const char *file[4];
+    cs_matrix table[4];
+} est_tables;
+
+cs_status est_tables_get(est_tables *t, const char *file, cs_matrix *out);
+void est_tables_free(est_tables *t);
+
+/* ---- covariance input (--cov) ------------------------------------------------- */
+
+/* Read a square matrix; CS_ESHAPE naming `path` otherwise. */
+cs_status est_cov_read(const char *path, cs_matrix *cov);
+
+/* The block of `cov` on rows[0..d) (in that order, each < cov.rows):
+ * a new d x d row-major array (caller frees). */
+cs_status est_cov_submatrix(cs_matrix cov, const size_t *rows, size_t d, double **out);
+
+/* The block on the rows the variables name, concatenated in order:
+ * *d = the total count. CS_EINVAL names the flag of a row out of range. */
+cs_status est_cov_block(const char *path, cs_matrix cov, const est_var *const *vars, size_t nvars,
+                        double **out, size_t *d);
+
+/* ---- JSON -------------------------------------------------------------------- */
+
+/* {"measure": ..., "estimator": ..., "units": ...: the opening of every
+ * estimator-based measure's object. */
+void est_json_begin(cs_json *j, const char *measure, const est_opts *o);
+
+/* "key": [i0, i1, ...] */
+void est_json_list(cs_json *j, const char *key, const size_t *idx, size_t n);
+
+/* Inside "params": "cov" or "input" (the source), and the estimator's
+ * options: discrete binning/alphabet (+ miller_madow where the command takes
+ * corrections), Gaussian/copula bias_correct where it does. */
+void est_json_source(cs_json *j, const est_opts *o, const char *input);
+void est_json_estimator(cs_json *j, const est_opts *o);
+
+#endif
