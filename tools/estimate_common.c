@@ -108,15 +108,23 @@ int est_var_parse(const char *cmd, est_var *v)
     return 0;
 }
 
+cs_status est_var_default(est_var *v, size_t n)
+{
+    if (v->cols)
+        return CS_OK;
+    if (!(v->cols = malloc((n ? n : 1) * sizeof *v->cols)))
+        return cs_error_set(CS_ENOMEM, "out of memory");
+    v->ncols = n;
+    for (size_t j = 0; j < n; j++)
+        v->cols[j] = j;
+    return CS_OK;
+}
+
 cs_status est_var_select(est_var *v, cs_matrix table, int checks, long alphabet)
 {
-    if (!v->cols) {
-        if (!(v->cols = malloc((table.cols ? table.cols : 1) * sizeof *v->cols)))
-            return cs_error_set(CS_ENOMEM, "out of memory");
-        v->ncols = table.cols;
-        for (size_t j = 0; j < table.cols; j++)
-            v->cols[j] = j;
-    }
+    cs_status st = est_var_default(v, table.cols);
+    if (st)
+        return st;
     for (size_t j = 0; j < v->ncols; j++)
         if (v->cols[j] >= table.cols)
             return cs_error_set(CS_EINVAL, "%s: %s: column %zu is out of range (the data has %zu "

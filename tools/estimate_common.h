@@ -109,6 +109,9 @@ typedef struct {
  * error naming the flag. */
 int est_var_parse(const char *cmd, est_var *v);
 
+/* Every index 0..n-1 when the flag gave none (the default of --x and the like). */
+cs_status est_var_default(est_var *v, size_t n);
+
 /* Select v->cols (every column when none were given) of `table` into v->data.
  * Errors name the file, the flag and the column as the user numbers it:
  * CS_EINVAL for a column out of range or a value that is not a symbol,

@@ -241,7 +241,7 @@ int cmd_estimate_info(int argc, char **argv)
     cs_status st;
     double value = 0, *local = NULL;
     size_t *past = NULL, npast = 0, *zrows = NULL;
-    est_tables tables = {{0}};
+    est_tables tables = {.file = {NULL}};
     cs_matrix cov = {0};
     cs_info_significance sig;
     cs_info_chi2 chi2;

@@ -1,14 +1,15 @@
 /* cogscope estimate tc|dtc|oinfo|sinfo|tse|pid|phiid: higher-order measures.
  * tc..tse are here (library: cogscope/multivariate.h), over one set of
  * variables or every multiplet of orders m..M; pid and phiid are routed to
- * estimate_pid.c. Options follow estimate_info.c's conventions. */
+ * estimate_pid.c. Options, inputs and the JSON preamble shared with the other
+ * estimate families are in estimate_common.c. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "commands.h"
+#include "estimate_common.h"
 #include "cogscope/discrete.h"
 #include "cogscope/json.h"
 #include "cogscope/multivariate.h"
@@ -58,30 +59,18 @@ static void usage(FILE *out, const char *measure)
             measure, measure);
 }
 
-enum {
-    O_INPUT = 1000, O_X, O_COV, O_EST, O_BINS, O_BINNING, O_ALPHABET, O_MM, O_BC, O_NOBC, O_MULT,
-    O_TOP, O_MAXM, O_MAXMEM, O_THREADS, O_UNITS, O_JSON, O_HELP
-};
+enum { O_X = EST_O_OWN, O_MULT, O_TOP, O_MAXM, O_MAXMEM };
 
 static const struct option long_opts[] = {
-    {"input", required_argument, 0, O_INPUT},
+    EST_LONG_SOURCE,
+    EST_LONG_ESTIMATOR,
+    EST_LONG_CORRECTIONS,
+    EST_LONG_OUTPUT,
     {"x", required_argument, 0, O_X},
-    {"cov", required_argument, 0, O_COV},
-    {"estimator", required_argument, 0, O_EST},
-    {"bins", required_argument, 0, O_BINS},
-    {"binning", required_argument, 0, O_BINNING},
-    {"alphabet", required_argument, 0, O_ALPHABET},
-    {"miller-madow", no_argument, 0, O_MM},
-    {"bias-correct", no_argument, 0, O_BC},
-    {"no-bias-correct", no_argument, 0, O_NOBC},
     {"multiplets", required_argument, 0, O_MULT},
     {"top", required_argument, 0, O_TOP},
     {"max-multiplets", required_argument, 0, O_MAXM},
     {"max-memory", required_argument, 0, O_MAXMEM},
-    {"threads", required_argument, 0, O_THREADS},
-    {"units", required_argument, 0, O_UNITS},
-    {"json", no_argument, 0, O_JSON},
-    {"help", no_argument, 0, O_HELP},
     {0, 0, 0, 0},
 };
 
@@ -172,33 +161,23 @@ int cmd_estimate_multi(int argc, char **argv)
         return CLI_OK;
     }
     cs_init();
-    const char *input = NULL, *x_text = NULL, *cov_path = NULL, *est_text = NULL;
-    const char *units_text = NULL;
-    long bins = 0, alphabet = 0, threads = 0;
+    est_opts eo;
+    est_opts_init(&eo, EST_PLUGIN, 1);
+    est_var vx = {.flag = "--x"};
     uint64_t top = 0, max_count = CS_MV_DEFAULT_MAX_COUNT, max_mb = CS_MV_DEFAULT_MAX_BYTES >> 20;
     size_t kmin = 0, kmax = 0;
-    int binning_freq = 0, mm = 0, bias = -1, json = 0, have_top = 0, have_limits = 0;
-    double to_unit = 1;
+    int have_top = 0, have_limits = 0;
 
     cli_getopt_reset();
     int c, rc = 0;
     while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
+        if ((rc = est_opts_parse(cmd, c, optarg, &eo)) > 0)
+            return rc;
+        if (rc == 0)
+            continue;
+        rc = 0;
         switch (c) {
-        case O_INPUT: input = optarg; break;
-        case O_X: x_text = optarg; break;
-        case O_COV: cov_path = optarg; break;
-        case O_EST: est_text = optarg; break;
-        case O_BINS: rc = cli_parse_int(cmd, "--bins", optarg, 1, 1L << 30, &bins); break;
-        case O_BINNING:
-            if (!strcmp(optarg, "freq"))
-                binning_freq = 1;
-            else if (strcmp(optarg, "width"))
-                rc = cli_usage_error(cmd, "--binning: '%s' is not 'width' or 'freq'", optarg);
-            break;
-        case O_ALPHABET: rc = cli_parse_int(cmd, "--alphabet", optarg, 1, 1L << 30, &alphabet); break;
-        case O_MM: mm = 1; break;
-        case O_BC: bias = 1; break;
-        case O_NOBC: bias = 0; break;
+        case O_X: vx.text = optarg; break;
         case O_MULT: rc = parse_orders(cmd, optarg, &kmin, &kmax); break;
         case O_TOP:
             rc = cli_parse_u64(cmd, "--top", optarg, &top), have_top = 1;
@@ -216,9 +195,6 @@ int cmd_estimate_multi(int argc, char **argv)
                 rc = cli_usage_error(cmd, "--max-memory: %llu MB is outside [1, 2^40]",
                                      (unsigned long long)max_mb);
             break;
-        case O_THREADS: rc = cli_parse_int(cmd, "--threads", optarg, 1, 4096, &threads); break;
-        case O_UNITS: units_text = optarg; break;
-        case O_JSON: json = 1; break;
         default: return cli_getopt_error(cmd, argc, argv, c);
         }
         if (rc)
@@ -231,139 +207,78 @@ int cmd_estimate_multi(int argc, char **argv)
     cs_mv_measure measure;
     if (cs_mv_measure_parse(measure_arg, &measure))
         return cli_usage_error(cmd, "unknown measure '%s'", measure_arg);
-    if (!est_text)
-        return cli_usage_error(cmd, "--estimator is required (discrete, gaussian or gcopula)");
-    int is_disc = !strcmp(est_text, "discrete"), is_gauss = !strcmp(est_text, "gaussian"),
-        is_gcop = !strcmp(est_text, "gcopula");
-    if (!is_disc && !is_gauss && !is_gcop)
-        return cli_usage_error(cmd, "--estimator: '%s' is not discrete, gaussian or gcopula for %s",
-                               est_text, measure_arg);
-    to_unit = is_disc ? 1.0 / log(2.0) : 1.0;
-    const char *units = is_disc ? "bits" : "nats";
-    if (units_text) {
-        if ((rc = cli_parse_units(cmd, units_text, &to_unit)))
-            return rc;
-        units = units_text;
-    }
-    if ((bins || alphabet || mm || binning_freq) && !is_disc)
-        return cli_usage_error(cmd, "--bins, --binning, --alphabet and --miller-madow are for "
-                                    "--estimator discrete");
-    if (bins && alphabet)
-        return cli_usage_error(cmd, "--bins (bin continuous data) and --alphabet (data already "
-                                    "symbols) exclude each other");
-    if (binning_freq && !bins)
-        return cli_usage_error(cmd, "--binning needs --bins");
-    if (bias >= 0 && is_disc)
-        return cli_usage_error(cmd, "--bias-correct/--no-bias-correct are for gaussian and gcopula");
+    if ((rc = est_opts_estimator(cmd, &eo, measure_arg)) || (rc = est_opts_check(cmd, &eo)))
+        return rc;
+    int is_disc = eo.est == CS_EST_DISCRETE, is_gauss = eo.est == CS_EST_GAUSSIAN;
     if ((have_top || have_limits) && !kmin)
         return cli_usage_error(cmd, "--top, --max-multiplets and --max-memory go with --multiplets");
-    if (cov_path && !is_gauss)
+    if (eo.cov && !is_gauss)
         return cli_usage_error(cmd, "--cov needs --estimator gaussian");
-    if (cov_path && input)
+    if (eo.cov && eo.input)
         return cli_usage_error(cmd, "--cov replaces --input: give one or the other");
-    if (cov_path && bias == 1)
+    if (eo.cov && eo.bias == 1)
         return cli_usage_error(cmd, "--cov gives exact values: there is no sample to bias-correct");
-    if (!cov_path && !input)
+    if (!eo.cov && !eo.input)
         return cli_usage_error(cmd, "--input FILE (or --cov FILE) is required");
-    int bias_on = bias >= 0 ? bias : is_gcop;
 
     cs_status st;
     int out = CLI_OK;
-    size_t *cols = NULL, ncols = 0;
-    const char *spec = cov_path ? cov_path : input;
-    cs_matrix full = {0}, sel = {0};
+    const char *spec = eo.cov ? eo.cov : eo.input;
+    cs_matrix full = {0};
+    double *block = NULL;
     cs_symbols sym = {0};
     cs_mv_plan *plan = NULL;
     double *values = NULL;
     cs_mv_hit *low = NULL, *high = NULL;
     size_t *comb = NULL, *vars = NULL;
+    vx.file = spec;
 
-    if (x_text && cs_parse_index_list(x_text, "--x", &cols, &ncols)) {
-        out = cli_usage_error(cmd, "%s", cs_last_error());
+    if ((out = est_var_parse(cmd, &vx)))
         goto done;
-    }
-    for (size_t a = 0; a < ncols; a++)
+    for (size_t a = 0; a < vx.ncols; a++)
         for (size_t b = 0; b < a; b++)
-            if (cols[a] == cols[b]) {
-                out = cli_usage_error(cmd, "--x: column %zu is listed twice", cols[a]);
+            if (vx.cols[a] == vx.cols[b]) {
+                out = cli_usage_error(cmd, "--x: column %zu is listed twice", vx.cols[a]);
                 goto done;
             }
 
-    if ((st = cs_table_read(spec, &full))) {
-        out = cli_fail(cmd, st);
-        goto done;
-    }
-    if (cov_path && full.rows != full.cols) {
-        cs_error_set(CS_ESHAPE, "%s: a covariance must be square, this is %zu x %zu", cov_path,
-                     full.rows, full.cols);
-        out = cli_fail(cmd, CS_ESHAPE);
-        goto done;
-    }
-    if (!cols) {
-        ncols = full.cols;
-        if (!(cols = malloc((ncols ? ncols : 1) * sizeof *cols))) {
-            out = cli_fail(cmd, cs_error_set(CS_ENOMEM, "out of memory"));
+    if (eo.cov) {
+        size_t d;
+        const est_var *one[1] = {&vx};
+        if ((st = est_cov_read(eo.cov, &full)) || (st = est_var_default(&vx, full.cols)) ||
+            (st = est_cov_block(eo.cov, full, one, 1, &block, &d))) {
+            out = cli_fail(cmd, st);
             goto done;
         }
-        for (size_t j = 0; j < ncols; j++)
-            cols[j] = j;
-    }
-    for (size_t j = 0; j < ncols; j++)
-        if (cols[j] >= full.cols) {
-            cs_error_set(CS_EINVAL, "%s: --x: %s %zu is out of range (the %s has %zu: 0-%zu)", spec,
-                         cov_path ? "row" : "column", cols[j], cov_path ? "matrix" : "data",
-                         full.cols, full.cols - 1);
-            out = cli_fail(cmd, CS_EINVAL);
+    } else {
+        /* Values are checked here so that messages give the user's column
+         * numbers; discrete data given as symbols must be integers. */
+        int checks = is_disc && !eo.bins ? EST_SYMBOLS : 0;
+        if ((st = cs_table_read(spec, &full)) ||
+            (st = est_var_select(&vx, full, checks, eo.alphabet))) {
+            out = cli_fail(cmd, st);
             goto done;
         }
+    }
+    const size_t *cols = vx.cols;
+    size_t ncols = vx.ncols;
     if (!kmin && ncols < 2) {
         cs_error_set(CS_EINVAL, "%s needs at least 2 variables; --x names %zu", measure_arg, ncols);
         out = cli_fail(cmd, CS_EINVAL);
         goto done;
     }
-
-    if (cov_path) {
-        if (!(sel.data = malloc(ncols * ncols * sizeof *sel.data))) {
-            out = cli_fail(cmd, cs_error_set(CS_ENOMEM, "out of memory"));
-            goto done;
-        }
-        sel.rows = sel.cols = sel.stride = ncols;
-        for (size_t a = 0; a < ncols; a++)
-            for (size_t b = 0; b < ncols; b++)
-                sel.data[a * ncols + b] = cs_matrix_get(full, cols[a], cols[b]);
-        st = cs_mv_plan_create_cov(sel.data, ncols, ncols, cols, &plan);
+    if (eo.cov) {
+        st = cs_mv_plan_create_cov(block, ncols, ncols, cols, &plan);
+    } else if (is_disc) {
+        st = eo.bins ? cs_discrete_bin(vx.data, (size_t)eo.bins,
+                                       eo.binning_freq ? CS_BIN_EQUAL_FREQ : CS_BIN_EQUAL_WIDTH, &sym)
+                     : cs_discrete_from_matrix(vx.data, (int32_t)eo.alphabet, &sym);
+        if (!st)
+            st = cs_mv_plan_create_discrete(&sym, eo.miller_madow, cols, &plan);
     } else {
-        if ((st = cs_matrix_select_cols(full, cols, ncols, &sel))) {
-            out = cli_fail(cmd, st);
-            goto done;
-        }
-        if (is_disc) {
-            /* Check here so that messages give the user's column numbers. */
-            for (size_t i = 0; !st && i < sel.rows; i++)
-                for (size_t j = 0; !st && j < ncols; j++) {
-                    double v = cs_matrix_get(sel, i, j);
-                    if (!isfinite(v))
-                        st = cs_error_set(CS_ENONFINITE, "%s at row %zu, column %zu",
-                                          isnan(v) ? "NaN" : "Inf", i, cols[j]);
-                    else if (!bins && (v != floor(v) || fabs(v) >= 2147483647.0))
-                        st = cs_error_set(CS_EINVAL, "%g at row %zu, column %zu is not an integer "
-                                                     "symbol (use --bins N to bin continuous data)",
-                                          v, i, cols[j]);
-                    else if (!bins && alphabet && (v < 0 || v >= (double)alphabet))
-                        st = cs_error_set(CS_EINVAL, "%g at row %zu, column %zu is outside the "
-                                                     "alphabet [0, %ld)",
-                                          v, i, cols[j], alphabet);
-                }
-            if (!st)
-                st = bins ? cs_discrete_bin(sel, (size_t)bins,
-                                            binning_freq ? CS_BIN_EQUAL_FREQ : CS_BIN_EQUAL_WIDTH, &sym)
-                          : cs_discrete_from_matrix(sel, (int32_t)alphabet, &sym);
-            if (!st)
-                st = cs_mv_plan_create_discrete(&sym, mm, cols, &plan);
-        } else {
-            st = cs_mv_plan_create_gaussian(sel, is_gcop ? CS_MV_GCOPULA : CS_MV_GAUSSIAN, bias_on,
-                                            cols, &plan);
-        }
+        st = cs_mv_plan_create_gaussian(vx.data,
+                                        eo.est == CS_EST_GCOPULA ? CS_MV_GCOPULA : CS_MV_GAUSSIAN,
+                                        est_bias_on(&eo), cols, &plan);
     }
     if (st) {
         cs_error_prefix("%s: ", spec);
@@ -371,6 +286,7 @@ int cmd_estimate_multi(int argc, char **argv)
         goto done;
     }
     size_t nsamples = cs_mv_plan_nsamples(plan);
+    double to_unit = eo.to_unit;
 
     /* ---- compute ---- */
     double value = 0;
@@ -393,7 +309,7 @@ int cmd_estimate_multi(int argc, char **argv)
         o.order_min = kmin;
         o.order_max = kmax;
         o.top_k = (size_t)top;
-        o.threads = (int)threads;
+        o.threads = (int)eo.threads;
         o.max_count = max_count;
         o.max_bytes = max_mb << 20;
         if ((st = cs_mv_multiplets_check(plan, measure, &o, &est))) {
@@ -427,37 +343,16 @@ int cmd_estimate_multi(int argc, char **argv)
     const char *low_key = synergy_names ? "most_synergistic" : "lowest";
     const char *high_key = synergy_names ? "most_redundant" : "highest";
     cs_json j;
-    if (json) {
-        cs_json_init(&j, stdout);
-        cs_json_begin_object(&j);
-        cs_json_kv_string(&j, "measure", measure_arg);
-        cs_json_kv_string(&j, "estimator", est_text);
-        cs_json_kv_string(&j, "units", units);
+    if (eo.json) {
+        est_json_begin(&j, measure_arg, &eo);
         if (!kmin)
             cs_json_kv_number(&j, "value", value * to_unit);
         cs_json_kv_int(&j, "n", (long long)nsamples);
         cs_json_key(&j, "params");
         cs_json_begin_object(&j);
-        cs_json_kv_string(&j, cov_path ? "cov" : "input", spec);
-        cs_json_key(&j, "x");
-        cs_json_begin_array(&j);
-        for (size_t i = 0; i < ncols; i++)
-            cs_json_int(&j, (long long)cols[i]);
-        cs_json_end_array(&j);
-        if (is_disc) {
-            if (bins) {
-                cs_json_kv_int(&j, "bins", bins);
-                cs_json_kv_string(&j, "binning", binning_freq ? "freq" : "width");
-            } else if (alphabet)
-                cs_json_kv_int(&j, "alphabet", alphabet);
-            else
-                cs_json_kv_string(&j, "alphabet", "inferred");
-            cs_json_key(&j, "miller_madow");
-            cs_json_bool(&j, mm);
-        } else {
-            cs_json_key(&j, "bias_correct");
-            cs_json_bool(&j, bias_on);
-        }
+        est_json_source(&j, &eo, spec);
+        est_json_list(&j, "x", cols, ncols);
+        est_json_estimator(&j, &eo);
         if (kmin) {
             long long ord[2] = {(long long)kmin, (long long)kmax};
             cs_json_key(&j, "multiplets");
@@ -488,15 +383,15 @@ int cmd_estimate_multi(int argc, char **argv)
         }
         cs_json_end_object(&j);
     } else if (!kmin) {
-        if (cov_path)
-            printf("%s (%s): %.10g %s  (%zu variables, exact covariance)\n", measure_arg, est_text,
-                   value * to_unit, units, ncols);
+        if (eo.cov)
+            printf("%s (%s): %.10g %s  (%zu variables, exact covariance)\n", measure_arg, eo.est_text,
+                   value * to_unit, eo.units, ncols);
         else
-            printf("%s (%s): %.10g %s  (%zu variables, n = %zu)\n", measure_arg, est_text,
-                   value * to_unit, units, ncols, nsamples);
+            printf("%s (%s): %.10g %s  (%zu variables, n = %zu)\n", measure_arg, eo.est_text,
+                   value * to_unit, eo.units, ncols, nsamples);
     } else {
         printf("# %s (%s, %s): %llu multiplets of orders %zu-%zu of %zu variables, n = %zu\n",
-               measure_arg, est_text, units, (unsigned long long)est.count, kmin, kmax, ncols,
+               measure_arg, eo.est_text, eo.units, (unsigned long long)est.count, kmin, kmax, ncols,
                nsamples);
         if (top) {
             print_hits(NULL, synergy_names ? "most synergistic (lowest)" : "lowest", low, nlow,
@@ -519,8 +414,8 @@ done:
     cs_mv_plan_destroy(plan);
     cs_symbols_free(&sym);
     cs_matrix_free(&full);
-    cs_matrix_free(&sel);
-    free(cols);
+    free(block);
+    est_var_free(&vx);
     free(vars);
     free(values);
     free(low);

@@ -1,14 +1,15 @@
 /* cogscope estimate pid|phiid: partial information decomposition of two
  * sources about a target, and integrated information decomposition of two
  * (groups of) time series (library: cogscope/pid.h, cogscope/phiid.h).
- * Routed here from estimate_multi.c; options follow estimate_info.c. */
+ * Routed here from estimate_multi.c; options, inputs and the JSON preamble
+ * shared with the other estimate families are in estimate_common.c. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "commands.h"
+#include "estimate_common.h"
 #include "cogscope/json.h"
 #include "cogscope/phiid.h"
 #include "cogscope/pid.h"
@@ -85,59 +86,46 @@ static void usage_phiid(FILE *out)
 }
 
 enum {
-    O_INPUT = 1000, O_X, O_Y, O_TARGET, O_COV, O_TAU, O_EST, O_RED, O_BINS, O_BINNING, O_ALPHABET,
-    O_TOL, O_MAXIT, O_CCSP, O_CCSS, O_SEED, O_THREADS, O_UNITS, O_JSON, O_HELP
+    O_X = EST_O_OWN, O_Y, O_TARGET, O_TAU, O_RED, O_TOL, O_MAXIT, O_CCSP, O_CCSS, O_SEED
 };
 
 static const struct option long_opts[] = {
-    {"input", required_argument, 0, O_INPUT},
+    EST_LONG_SOURCE,
+    EST_LONG_ESTIMATOR,
+    EST_LONG_OUTPUT,
     {"x", required_argument, 0, O_X},
     {"y", required_argument, 0, O_Y},
     {"target", required_argument, 0, O_TARGET},
-    {"cov", required_argument, 0, O_COV},
     {"tau", required_argument, 0, O_TAU},
-    {"estimator", required_argument, 0, O_EST},
     {"redundancy", required_argument, 0, O_RED},
-    {"bins", required_argument, 0, O_BINS},
-    {"binning", required_argument, 0, O_BINNING},
-    {"alphabet", required_argument, 0, O_ALPHABET},
     {"tol", required_argument, 0, O_TOL},
     {"max-iter", required_argument, 0, O_MAXIT},
     {"ccs-points", required_argument, 0, O_CCSP},
     {"ccs-shifts", required_argument, 0, O_CCSS},
     {"seed", required_argument, 0, O_SEED},
-    {"threads", required_argument, 0, O_THREADS},
-    {"units", required_argument, 0, O_UNITS},
-    {"json", no_argument, 0, O_JSON},
-    {"help", no_argument, 0, O_HELP},
     {0, 0, 0, 0},
 };
-
-typedef enum { EST_DISCRETE, EST_GAUSSIAN, EST_GCOPULA } estimator;
 
 /* Everything both subcommands parse. */
 typedef struct {
     int phiid;
-    const char *input, *cov, *x_text, *y_text, *t_text, *est_text, *red_text, *units_text;
-    long tau, bins, alphabet, maxit, threads;
+    est_opts eo;
+    est_var x, y, t; /* sources --x, --y; pid's target --target */
+    const char *red_text;
+    long tau, maxit;
     uint64_t ccs_points, ccs_shifts, seed;
     double tol;
-    int binning_freq, json, have_tau, have_solver, have_ccs;
-    estimator est;
-    double to_unit;
-    const char *units;
+    int have_tau, have_solver, have_ccs;
     cs_pid_params par;
-    size_t *x, *y, *t;
-    size_t nx, ny, nt;
 } opts;
-
-static const char *const est_names[] = {"discrete", "gaussian", "gcopula"};
 
 static int parse(int argc, char **argv, opts *o)
 {
     const char *cmd = "estimate";
     memset(o, 0, sizeof *o);
     o->phiid = !strcmp(argv[0], "phiid");
+    est_opts_init(&o->eo, EST_PLUGIN, 0);
+    o->x.flag = "--x", o->y.flag = "--y", o->t.flag = "--target";
     o->tau = 1;
     cs_pid_params_default(&o->par);
     o->tol = o->par.tol;
@@ -148,23 +136,17 @@ static int parse(int argc, char **argv, opts *o)
     cli_getopt_reset();
     int c, rc = 0;
     while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
+        if ((rc = est_opts_parse(cmd, c, optarg, &o->eo)) > 0)
+            return rc;
+        if (rc == 0)
+            continue;
+        rc = 0;
         switch (c) {
-        case O_INPUT: o->input = optarg; break;
-        case O_X: o->x_text = optarg; break;
-        case O_Y: o->y_text = optarg; break;
-        case O_TARGET: o->t_text = optarg; break;
-        case O_COV: o->cov = optarg; break;
+        case O_X: o->x.text = optarg; break;
+        case O_Y: o->y.text = optarg; break;
+        case O_TARGET: o->t.text = optarg; break;
         case O_TAU: rc = cli_parse_int(cmd, "--tau", optarg, 1, 1L << 40, &o->tau), o->have_tau = 1; break;
-        case O_EST: o->est_text = optarg; break;
         case O_RED: o->red_text = optarg; break;
-        case O_BINS: rc = cli_parse_int(cmd, "--bins", optarg, 1, 1L << 30, &o->bins); break;
-        case O_BINNING:
-            if (!strcmp(optarg, "freq"))
-                o->binning_freq = 1;
-            else if (strcmp(optarg, "width"))
-                rc = cli_usage_error(cmd, "--binning: '%s' is not 'width' or 'freq'", optarg);
-            break;
-        case O_ALPHABET: rc = cli_parse_int(cmd, "--alphabet", optarg, 1, 1L << 30, &o->alphabet); break;
         case O_TOL:
             rc = cli_parse_double(cmd, "--tol", optarg, &o->tol), o->have_solver = 1;
             if (!rc && !(o->tol > 0))
@@ -185,9 +167,6 @@ static int parse(int argc, char **argv, opts *o)
                                      (unsigned long long)o->ccs_shifts);
             break;
         case O_SEED: rc = cli_parse_u64(cmd, "--seed", optarg, &o->seed), o->have_ccs = 1; break;
-        case O_THREADS: rc = cli_parse_int(cmd, "--threads", optarg, 1, 4096, &o->threads); break;
-        case O_UNITS: o->units_text = optarg; break;
-        case O_JSON: o->json = 1; break;
         default: return cli_getopt_error(cmd, argc, argv, c);
         }
         if (rc)
@@ -196,163 +175,97 @@ static int parse(int argc, char **argv, opts *o)
     if (optind < argc)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 
-    if (!o->est_text)
-        return cli_usage_error(cmd, "--estimator is required (discrete, gaussian or gcopula)");
-    int e;
-    for (e = 0; e < 3; e++)
-        if (!strcmp(o->est_text, est_names[e]))
-            break;
-    if (e == 3)
-        return cli_usage_error(cmd, "--estimator: '%s' is not discrete, gaussian or gcopula%s",
-                               o->est_text,
-                               !strncmp(o->est_text, "ksg", 3) ? " (KSG has no PID/PhiID here)" : "");
-    o->est = (estimator)e;
+    est_opts *eo = &o->eo;
+    if ((rc = est_opts_estimator(cmd, eo, o->phiid ? "phiid" : "pid")))
+        return rc;
     cs_pid_redundancy red = CS_PID_MMI;
     if (o->red_text && cs_pid_redundancy_parse(o->red_text, &red))
         return cli_usage_error(cmd, "--redundancy: %s", cs_last_error());
     if (o->phiid && red != CS_PID_MMI && red != CS_PID_CCS)
         return cli_usage_error(cmd, "--redundancy: phiid takes mmi or ccs, not '%s'", o->red_text);
-    if (o->est != EST_DISCRETE && red != CS_PID_MMI && red != CS_PID_CCS)
+    int disc = est_is_discrete(eo);
+    if (!disc && red != CS_PID_MMI && red != CS_PID_CCS)
         return cli_usage_error(cmd, "--redundancy %s is for discrete data; %s takes mmi or ccs",
-                               o->red_text, o->est_text);
-    int disc = o->est == EST_DISCRETE;
-    o->to_unit = disc ? 1.0 / log(2.0) : 1.0;
-    o->units = disc ? "bits" : "nats";
-    if (o->units_text) {
-        if ((rc = cli_parse_units(cmd, o->units_text, &o->to_unit)))
-            return rc;
-        o->units = o->units_text;
-    }
-    if ((o->bins || o->alphabet || o->binning_freq) && !disc)
-        return cli_usage_error(cmd, "--bins, --binning and --alphabet are for --estimator discrete");
-    if (o->bins && o->alphabet)
-        return cli_usage_error(cmd, "--bins (bin continuous data) and --alphabet (data already "
-                                    "symbols) exclude each other");
-    if (o->binning_freq && !o->bins)
-        return cli_usage_error(cmd, "--binning needs --bins");
+                               o->red_text, eo->est_text);
+    if ((rc = est_opts_check(cmd, eo)))
+        return rc;
     if (o->have_solver && !(disc && (red == CS_PID_BROJA || red == CS_PID_CCS)))
         return cli_usage_error(cmd, "--tol and --max-iter set the convex solvers of discrete broja "
                                     "and ccs");
     if (o->have_ccs && !(!disc && red == CS_PID_CCS))
         return cli_usage_error(cmd, "--ccs-points, --ccs-shifts and --seed set the gaussian/gcopula "
                                     "ccs integration");
-    if (o->phiid && o->t_text)
+    if (o->phiid && o->t.text)
         return cli_usage_error(cmd, "phiid has no --target: the targets are the sources' own "
                                     "futures at lag --tau");
     if (!o->phiid && o->have_tau)
         return cli_usage_error(cmd, "--tau is for phiid");
-    if (o->cov) {
-        if (o->est != EST_GAUSSIAN)
+    if (eo->cov) {
+        if (eo->est != CS_EST_GAUSSIAN)
             return cli_usage_error(cmd, "--cov needs --estimator gaussian");
-        if (o->input)
+        if (eo->input)
             return cli_usage_error(cmd, "--cov replaces --input: give one or the other");
-    } else if (!o->input) {
+    } else if (!eo->input) {
         return cli_usage_error(cmd, "--input FILE (or --cov FILE) is required");
     }
-    const char *flags[3] = {"--x", "--y", "--target"};
-    const char *texts[3] = {o->x_text, o->y_text, o->t_text};
-    size_t **lists[3] = {&o->x, &o->y, &o->t};
-    size_t *counts[3] = {&o->nx, &o->ny, &o->nt};
-    for (int r = 0; r < 3; r++)
-        if (texts[r] && cs_parse_index_list(texts[r], flags[r], lists[r], counts[r]))
-            return cli_usage_error(cmd, "%s", cs_last_error());
-    if (!o->phiid && (!o->x || !o->y || !o->t))
+    est_var *vars[3] = {&o->x, &o->y, &o->t};
+    for (int r = 0; r < 3; r++) {
+        vars[r]->file = eo->cov ? eo->cov : eo->input;
+        if ((rc = est_var_parse(cmd, vars[r])))
+            return rc;
+    }
+    if (!o->phiid && (!o->x.cols || !o->y.cols || !o->t.cols))
         return cli_usage_error(cmd, "pid needs --x, --y and --target");
-    if (o->phiid && !o->cov && (!o->x || !o->y))
+    if (o->phiid && !eo->cov && (!o->x.cols || !o->y.cols))
         return cli_usage_error(cmd, "phiid needs --x and --y");
-    if (o->phiid && o->cov && (!o->x) != (!o->y))
+    if (o->phiid && eo->cov && (!o->x.cols) != (!o->y.cols))
         return cli_usage_error(cmd, "with --cov give both --x and --y, or neither");
     o->par.redundancy = red;
-    o->par.alphabet = (int32_t)o->alphabet;
-    o->par.bins = (size_t)o->bins;
-    o->par.binning = o->binning_freq ? CS_BIN_EQUAL_FREQ : CS_BIN_EQUAL_WIDTH;
+    o->par.alphabet = (int32_t)eo->alphabet;
+    o->par.bins = (size_t)eo->bins;
+    o->par.binning = eo->binning_freq ? CS_BIN_EQUAL_FREQ : CS_BIN_EQUAL_WIDTH;
     o->par.tol = o->tol;
     o->par.max_iter = (int)o->maxit;
     o->par.ccs_points = (size_t)o->ccs_points;
     o->par.ccs_shifts = (size_t)o->ccs_shifts;
     o->par.seed = o->seed;
-    o->par.threads = (int)o->threads;
+    o->par.threads = (int)eo->threads;
     return 0;
 }
 
 static void free_opts(opts *o)
 {
-    free(o->x);
-    free(o->y);
-    free(o->t);
+    est_var_free(&o->x);
+    est_var_free(&o->y);
+    est_var_free(&o->t);
 }
 
-/* Columns `cols` of `data` as a new matrix; messages name the file and flag. */
-static cs_status select_var(cs_matrix data, const char *file, const char *flag, const size_t *cols,
-                            size_t n, cs_matrix *out)
+/* Read --input and select the variables (nvars of x, y, t): values checked
+ * with the user's column numbers; discrete symbols must be integers. */
+static cs_status read_vars(opts *o, int nvars, cs_matrix *data)
 {
-    for (size_t j = 0; j < n; j++)
-        if (cols[j] >= data.cols)
-            return cs_error_set(CS_EINVAL, "%s: %s: column %zu is out of range (the data has %zu "
-                                           "column%s)",
-                                file, flag, cols[j], data.cols, data.cols == 1 ? "" : "s");
-    cs_status st = cs_matrix_select_cols(data, cols, n, out);
-    if (st)
-        return st;
-    for (size_t i = 0; i < out->rows; i++)
-        for (size_t j = 0; j < n; j++) {
-            double v = cs_matrix_get(*out, i, j);
-            if (!isfinite(v)) {
-                cs_matrix_free(out);
-                return cs_error_set(CS_ENONFINITE, "%s: %s at data row %zu, column %zu (%s)", file,
-                                    isnan(v) ? "NaN" : "Inf", i, cols[j], flag);
-            }
-        }
-    return CS_OK;
-}
-
-/* Read a square covariance, named in messages. */
-static cs_status read_cov(const char *path, cs_matrix *cov)
-{
-    cs_status st = cs_table_read(path, cov);
-    if (st)
-        return st;
-    if (cov->rows != cov->cols) {
-        st = cs_error_set(CS_ESHAPE, "%s: a covariance must be square, this is %zu x %zu", path,
-                          cov->rows, cov->cols);
-        cs_matrix_free(cov);
-    }
+    cs_status st = cs_table_read(o->eo.input, data);
+    est_var *vars[3] = {&o->x, &o->y, &o->t};
+    int checks = est_is_discrete(&o->eo) && !o->eo.bins ? EST_SYMBOLS : 0;
+    for (int a = 0; a < nvars && !st; a++)
+        st = est_var_select(vars[a], *data, checks, o->eo.alphabet);
     return st;
-}
-
-static void json_cols(cs_json *j, const char *key, const size_t *c, size_t n)
-{
-    cs_json_key(j, key);
-    cs_json_begin_array(j);
-    for (size_t i = 0; i < n; i++)
-        cs_json_int(j, (long long)c[i]);
-    cs_json_end_array(j);
 }
 
 static void json_params(cs_json *j, const opts *o)
 {
     cs_json_key(j, "params");
     cs_json_begin_object(j);
-    if (o->cov)
-        cs_json_kv_string(j, "cov", o->cov);
-    else
-        cs_json_kv_string(j, "input", o->input);
-    if (o->x)
-        json_cols(j, "x", o->x, o->nx);
-    if (o->y)
-        json_cols(j, "y", o->y, o->ny);
-    if (o->t)
-        json_cols(j, "target", o->t, o->nt);
-    if (o->phiid && !o->cov)
+    est_json_source(j, &o->eo, o->eo.input);
+    const est_var *vars[3] = {&o->x, &o->y, &o->t};
+    const char *keys[3] = {"x", "y", "target"};
+    for (int a = 0; a < 3; a++)
+        if (vars[a]->cols)
+            est_json_list(j, keys[a], vars[a]->cols, vars[a]->ncols);
+    if (o->phiid && !o->eo.cov)
         cs_json_kv_int(j, "tau", o->tau);
-    if (o->est == EST_DISCRETE) {
-        if (o->bins) {
-            cs_json_kv_int(j, "bins", o->bins);
-            cs_json_kv_string(j, "binning", o->binning_freq ? "freq" : "width");
-        } else if (o->alphabet)
-            cs_json_kv_int(j, "alphabet", o->alphabet);
-        else
-            cs_json_kv_string(j, "alphabet", "inferred");
+    est_json_estimator(j, &o->eo);
+    if (est_is_discrete(&o->eo)) {
         if (o->par.redundancy == CS_PID_BROJA || (!o->phiid && o->par.redundancy == CS_PID_CCS)) {
             cs_json_kv_number(j, "tol", o->tol);
             cs_json_kv_int(j, "max_iter", o->maxit);
@@ -379,80 +292,48 @@ int cmd_estimate_pid(int argc, char **argv)
         free_opts(&o);
         return rc;
     }
-    cs_matrix data = {0}, v[3] = {{0}}, cov = {0};
+    const est_opts *eo = &o.eo;
+    cs_matrix data = {0}, cov = {0};
     double *sub = NULL;
     cs_pid_result r;
     cs_status st;
     int out = CLI_OK;
     size_t n = 0;
-    const size_t *lists[3] = {o.x, o.y, o.t};
-    size_t counts[3] = {o.nx, o.ny, o.nt};
-    const char *flags[3] = {"--x", "--y", "--target"};
-    if (o.cov) {
-        if ((st = read_cov(o.cov, &cov))) {
+    if (eo->cov) {
+        const est_var *vars[3] = {&o.x, &o.y, &o.t};
+        size_t d;
+        if ((st = est_cov_read(eo->cov, &cov)) ||
+            (st = est_cov_block(eo->cov, cov, vars, 3, &sub, &d))) {
             out = cli_fail(cmd, st);
             goto done;
         }
-        size_t d = o.nx + o.ny + o.nt, k = 0;
-        size_t *rows = malloc(d * sizeof *rows);
-        sub = malloc(d * d * sizeof *sub);
-        if (!rows || !sub) {
-            free(rows);
-            out = cli_fail(cmd, cs_error_set(CS_ENOMEM, "out of memory"));
-            goto done;
-        }
-        for (int a = 0; a < 3; a++)
-            for (size_t i = 0; i < counts[a]; i++) {
-                if (lists[a][i] >= cov.rows) {
-                    free(rows);
-                    cs_error_set(CS_EINVAL, "%s: %s: row %zu is out of range (the covariance is "
-                                            "%zu x %zu)",
-                                 o.cov, flags[a], lists[a][i], cov.rows, cov.rows);
-                    out = cli_fail(cmd, CS_EINVAL);
-                    goto done;
-                }
-                rows[k++] = lists[a][i];
-            }
-        for (size_t a = 0; a < d; a++)
-            for (size_t b = 0; b < d; b++)
-                sub[a * d + b] = cs_matrix_get(cov, rows[a], rows[b]);
-        free(rows);
-        if ((st = cs_pid_gaussian_cov(sub, o.nx, o.ny, o.nt, &o.par, &r))) {
-            cs_error_prefix("%s: ", o.cov);
+        if ((st = cs_pid_gaussian_cov(sub, o.x.ncols, o.y.ncols, o.t.ncols, &o.par, &r))) {
+            cs_error_prefix("%s: ", eo->cov);
             out = cli_fail(cmd, st);
             goto done;
         }
     } else {
-        if ((st = cs_table_read(o.input, &data))) {
+        if ((st = read_vars(&o, 3, &data))) {
             out = cli_fail(cmd, st);
             goto done;
         }
-        for (int a = 0; a < 3; a++)
-            if ((st = select_var(data, o.input, flags[a], lists[a], counts[a], &v[a]))) {
-                out = cli_fail(cmd, st);
-                goto done;
-            }
         n = data.rows;
-        st = o.est == EST_DISCRETE   ? cs_pid_discrete(v[0], v[1], v[2], &o.par, &r)
-             : o.est == EST_GAUSSIAN ? cs_pid_gaussian(v[0], v[1], v[2], &o.par, &r)
-                                     : cs_pid_gcopula(v[0], v[1], v[2], &o.par, &r);
+        st = eo->est == CS_EST_DISCRETE   ? cs_pid_discrete(o.x.data, o.y.data, o.t.data, &o.par, &r)
+             : eo->est == CS_EST_GAUSSIAN ? cs_pid_gaussian(o.x.data, o.y.data, o.t.data, &o.par, &r)
+                                          : cs_pid_gcopula(o.x.data, o.y.data, o.t.data, &o.par, &r);
         if (st) {
-            cs_error_prefix("%s: ", o.input);
+            cs_error_prefix("%s: ", eo->input);
             out = cli_fail(cmd, st);
             goto done;
         }
     }
-    double u = o.to_unit;
-    int solver = o.est == EST_DISCRETE &&
+    double u = eo->to_unit;
+    int solver = est_is_discrete(eo) &&
                  (o.par.redundancy == CS_PID_BROJA || o.par.redundancy == CS_PID_CCS);
-    int ccs_int = o.est != EST_DISCRETE && o.par.redundancy == CS_PID_CCS;
-    if (o.json) {
+    int ccs_int = !est_is_discrete(eo) && o.par.redundancy == CS_PID_CCS;
+    if (eo->json) {
         cs_json j;
-        cs_json_init(&j, stdout);
-        cs_json_begin_object(&j);
-        cs_json_kv_string(&j, "measure", "pid");
-        cs_json_kv_string(&j, "estimator", o.est_text);
-        cs_json_kv_string(&j, "units", o.units);
+        est_json_begin(&j, "pid", eo);
         cs_json_kv_string(&j, "redundancy_measure", cs_pid_redundancy_name(o.par.redundancy));
         cs_json_kv_number(&j, "redundancy", r.redundancy * u);
         double uq[2] = {r.unique[0] * u, r.unique[1] * u};
@@ -465,7 +346,7 @@ int cmd_estimate_pid(int argc, char **argv)
         cs_json_numbers(&j, ms, 2);
         cs_json_kv_number(&j, "omega", r.omega);
         cs_json_key(&j, "n");
-        if (o.cov)
+        if (eo->cov)
             cs_json_null(&j);
         else
             cs_json_int(&j, (long long)n);
@@ -478,10 +359,10 @@ int cmd_estimate_pid(int argc, char **argv)
         json_params(&j, &o);
         cs_json_end_object(&j);
     } else {
-        printf("pid (%s, redundancy %s), %s", o.est_text, cs_pid_redundancy_name(o.par.redundancy),
-               o.units);
-        if (o.cov)
-            printf(", from the covariance %s\n", o.cov);
+        printf("pid (%s, redundancy %s), %s", eo->est_text, cs_pid_redundancy_name(o.par.redundancy),
+               eo->units);
+        if (eo->cov)
+            printf(", from the covariance %s\n", eo->cov);
         else
             printf(", n = %zu\n", n);
         printf("  redundancy     %.10g\n", r.redundancy * u);
@@ -494,16 +375,14 @@ int cmd_estimate_pid(int argc, char **argv)
         printf("  omega          %.10g\n", r.omega);
         if (solver && o.par.redundancy == CS_PID_BROJA)
             printf("  (solver: certified gap %.3g %s after %d iterations)\n", r.solver_gap * u,
-                   o.units, r.solver_iterations);
+                   eo->units, r.solver_iterations);
         if (solver && o.par.redundancy == CS_PID_CCS)
             printf("  (maximum-entropy fit: marginal error %.3g after %d iterations)\n",
                    r.solver_gap, r.solver_iterations);
         if (ccs_int)
-            printf("  (ccs integration: standard error %.3g %s)\n", r.ccs_stderr * u, o.units);
+            printf("  (ccs integration: standard error %.3g %s)\n", r.ccs_stderr * u, eo->units);
     }
 done:
-    for (int a = 0; a < 3; a++)
-        cs_matrix_free(&v[a]);
     cs_matrix_free(&data);
     cs_matrix_free(&cov);
     free(sub);
@@ -525,106 +404,93 @@ int cmd_estimate_phiid(int argc, char **argv)
         free_opts(&o);
         return rc;
     }
-    cs_matrix data = {0}, v[2] = {{0}}, cov = {0};
+    const est_opts *eo = &o.eo;
+    cs_matrix data = {0}, cov = {0};
     double *sub = NULL;
+    size_t *rows = NULL;
     cs_phiid_result r;
     cs_status st;
     int out = CLI_OK;
-    if (o.cov) {
-        if ((st = read_cov(o.cov, &cov))) {
+    if (eo->cov) {
+        if ((st = est_cov_read(eo->cov, &cov))) {
             out = cli_fail(cmd, st);
             goto done;
         }
         if (cov.rows % 2) {
             cs_error_set(CS_ESHAPE, "%s: the covariance of (X_t, X_t+tau) has an even size, this is "
                                     "%zu x %zu",
-                         o.cov, cov.rows, cov.rows);
+                         eo->cov, cov.rows, cov.rows);
             out = cli_fail(cmd, CS_ESHAPE);
             goto done;
         }
         size_t m = cov.rows / 2;
-        if (!o.x) {
+        if (!o.x.cols) {
             if (m != 2) {
                 out = cli_usage_error(cmd, "%s is %zu x %zu: name the rows of X1 and X2 at time t "
                                            "with --x and --y",
-                                      o.cov, cov.rows, cov.rows);
+                                      eo->cov, cov.rows, cov.rows);
                 goto done;
             }
-            o.x = malloc(sizeof *o.x), o.y = malloc(sizeof *o.y);
-            if (!o.x || !o.y) {
-                out = cli_fail(cmd, cs_error_set(CS_ENOMEM, "out of memory"));
+            /* m = 2: X1 is row 0 and X2 row 1 */
+            if ((st = est_var_default(&o.x, 1)) || (st = est_var_default(&o.y, 2))) {
+                out = cli_fail(cmd, st);
                 goto done;
             }
-            o.x[0] = 0, o.y[0] = 1, o.nx = o.ny = 1;
+            o.y.cols[0] = 1, o.y.ncols = 1;
         }
-        const size_t *lists[2] = {o.x, o.y};
-        size_t counts[2] = {o.nx, o.ny};
-        const char *flags[2] = {"--x", "--y"};
-        size_t d = 2 * (o.nx + o.ny), k = 0;
-        size_t *rows = malloc(d * sizeof *rows);
-        sub = malloc(d * d * sizeof *sub);
-        if (!rows || !sub) {
-            free(rows);
+        /* rows X1_t, X2_t, then the same rows m later: X1_t+tau, X2_t+tau */
+        const est_var *src[2] = {&o.x, &o.y};
+        size_t d = 2 * (o.x.ncols + o.y.ncols), k = 0;
+        if (!(rows = malloc(d * sizeof *rows))) {
             out = cli_fail(cmd, cs_error_set(CS_ENOMEM, "out of memory"));
             goto done;
         }
         for (int half = 0; half < 2; half++)
             for (int a = 0; a < 2; a++)
-                for (size_t i = 0; i < counts[a]; i++) {
-                    if (lists[a][i] >= m) {
-                        free(rows);
+                for (size_t i = 0; i < src[a]->ncols; i++) {
+                    if (src[a]->cols[i] >= m) {
                         cs_error_set(CS_EINVAL, "%s: %s: row %zu is not in the first half (rows "
                                                 "0-%zu, time t) of the %zu x %zu covariance",
-                                     o.cov, flags[a], lists[a][i], m - 1, cov.rows, cov.rows);
+                                     eo->cov, src[a]->flag, src[a]->cols[i], m - 1, cov.rows,
+                                     cov.rows);
                         out = cli_fail(cmd, CS_EINVAL);
                         goto done;
                     }
-                    rows[k++] = lists[a][i] + (size_t)half * m;
+                    rows[k++] = src[a]->cols[i] + (size_t)half * m;
                 }
-        for (size_t a = 0; a < d; a++)
-            for (size_t b = 0; b < d; b++)
-                sub[a * d + b] = cs_matrix_get(cov, rows[a], rows[b]);
-        free(rows);
-        if ((st = cs_phiid_gaussian_cov(sub, o.nx, o.ny, &o.par, &r))) {
-            cs_error_prefix("%s: ", o.cov);
+        if ((st = est_cov_submatrix(cov, rows, d, &sub)) ||
+            (st = cs_phiid_gaussian_cov(sub, o.x.ncols, o.y.ncols, &o.par, &r))) {
+            cs_error_prefix("%s: ", eo->cov);
             out = cli_fail(cmd, st);
             goto done;
         }
     } else {
-        if ((st = cs_table_read(o.input, &data))) {
-            out = cli_fail(cmd, st);
-            goto done;
-        }
-        if ((st = select_var(data, o.input, "--x", o.x, o.nx, &v[0])) ||
-            (st = select_var(data, o.input, "--y", o.y, o.ny, &v[1]))) {
+        if ((st = read_vars(&o, 2, &data))) {
             out = cli_fail(cmd, st);
             goto done;
         }
         if ((size_t)o.tau >= data.rows || data.rows - (size_t)o.tau < 2) {
             cs_error_set(CS_EINVAL, "%s: --tau %ld is too long for a series of %zu time steps (it "
                                     "must leave at least 2 pairs (t, t+tau))",
-                         o.input, o.tau, data.rows);
+                         eo->input, o.tau, data.rows);
             out = cli_fail(cmd, CS_EINVAL);
             goto done;
         }
-        st = o.est == EST_DISCRETE   ? cs_phiid_discrete(v[0], v[1], (size_t)o.tau, &o.par, &r)
-             : o.est == EST_GAUSSIAN ? cs_phiid_gaussian(v[0], v[1], (size_t)o.tau, &o.par, &r)
-                                     : cs_phiid_gcopula(v[0], v[1], (size_t)o.tau, &o.par, &r);
+        size_t tau = (size_t)o.tau;
+        st = eo->est == CS_EST_DISCRETE   ? cs_phiid_discrete(o.x.data, o.y.data, tau, &o.par, &r)
+             : eo->est == CS_EST_GAUSSIAN ? cs_phiid_gaussian(o.x.data, o.y.data, tau, &o.par, &r)
+                                          : cs_phiid_gcopula(o.x.data, o.y.data, tau, &o.par, &r);
         if (st) {
-            cs_error_prefix("%s: ", o.input);
+            cs_error_prefix("%s: ", eo->input);
             out = cli_fail(cmd, st);
             goto done;
         }
     }
-    double u = o.to_unit;
-    int ccs_int = o.est != EST_DISCRETE && o.par.redundancy == CS_PID_CCS;
-    if (o.json) {
+    double u = eo->to_unit;
+    int ccs_int = !est_is_discrete(eo) && o.par.redundancy == CS_PID_CCS;
+    if (eo->json) {
         cs_json j;
-        cs_json_init(&j, stdout);
-        cs_json_begin_object(&j);
-        cs_json_kv_string(&j, "measure", "phiid");
-        cs_json_kv_string(&j, "estimator", o.est_text);
-        cs_json_kv_string(&j, "units", o.units);
+        est_json_begin(&j, "phiid", eo);
         cs_json_kv_string(&j, "redundancy_measure", cs_pid_redundancy_name(o.par.redundancy));
         cs_json_key(&j, "atoms");
         cs_json_begin_object(&j);
@@ -638,12 +504,12 @@ int cmd_estimate_phiid(int argc, char **argv)
         cs_json_key(&j, "mi_self");
         cs_json_numbers(&j, ms, 2);
         cs_json_key(&j, "tau");
-        if (o.cov)
+        if (eo->cov)
             cs_json_null(&j);
         else
             cs_json_int(&j, o.tau);
         cs_json_key(&j, "n");
-        if (o.cov)
+        if (eo->cov)
             cs_json_null(&j);
         else
             cs_json_int(&j, (long long)r.n);
@@ -658,10 +524,10 @@ int cmd_estimate_phiid(int argc, char **argv)
         json_params(&j, &o);
         cs_json_end_object(&j);
     } else {
-        printf("phiid (%s, redundancy %s), %s", o.est_text, cs_pid_redundancy_name(o.par.redundancy),
-               o.units);
-        if (o.cov)
-            printf(", from the covariance %s\n", o.cov);
+        printf("phiid (%s, redundancy %s), %s", eo->est_text, cs_pid_redundancy_name(o.par.redundancy),
+               eo->units);
+        if (eo->cov)
+            printf(", from the covariance %s\n", eo->cov);
         else
             printf(", tau = %ld, n = %zu lagged samples\n", o.tau, r.n);
         for (int a = 0; a < CS_PHIID_NATOMS; a++)
@@ -671,11 +537,10 @@ int cmd_estimate_phiid(int argc, char **argv)
         printf("  phi_r    %.10g\n", r.phi_r * u);
         if (ccs_int)
             printf("  (ccs integration: standard error of the atoms <= %.3g %s)\n", r.ccs_stderr * u,
-                   o.units);
+                   eo->units);
     }
 done:
-    cs_matrix_free(&v[0]);
-    cs_matrix_free(&v[1]);
+    free(rows);
     cs_matrix_free(&data);
     cs_matrix_free(&cov);
     free(sub);

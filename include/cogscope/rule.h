@@ -161,6 +161,14 @@ typedef struct cs_rule_vtable {
      * do not compute the MLP's softmax output. */
     cs_status (*reference_gradient)(void *state, const cs_mlp *m, const double *x,
                                     const int32_t *labels, size_t rows, double *grad);
+
+    /* Optional: activations AND teaching signal of the probe in one call
+     * (acts[k], errors[k]: rows x sizes[k+1]), for rules whose teaching
+     * signal already runs the forward pass (bp: one forward + one backward
+     * instead of two forwards + one backward; the probe snapshot is most of
+     * the logging cost). Default: `activations`, then `teaching_signal`. */
+    cs_status (*snapshot)(void *state, const cs_mlp *m, const double *x, const int32_t *labels,
+                          size_t rows, double *const *acts, double *const *errors);
 } cs_rule_vtable;
 
 /* ---- registry ---- */
@@ -219,6 +227,9 @@ cs_status cs_rule_relax(cs_rule *r, const cs_mlp *m, const double *x, const int3
  * training loop calls it after cs_rule_step on the same batch. grad: n_params. */
 cs_status cs_rule_reference_gradient(cs_rule *r, const cs_mlp *m, const double *x,
                                      const int32_t *labels, size_t rows, double *grad);
+/* vt->snapshot, or cs_rule_activations + cs_rule_teaching_signal. */
+cs_status cs_rule_snapshot(cs_rule *r, const cs_mlp *m, const double *x, const int32_t *labels,
+                           size_t rows, double *const *acts, double *const *errors);
 /* Logits of any number of rows (chunks of max_rows). */
 cs_status cs_rule_predict(cs_rule *r, const cs_mlp *m, const double *x, size_t rows,
                           double *logits);

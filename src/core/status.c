@@ -70,10 +70,17 @@ void cs_error_clear(void)
 
 static once_flag init_once = ONCE_FLAG_INIT;
 
-static void init_process(void)
-{
-    gsl_set_error_handler_off();
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
+static void init_process(void) { gsl_set_error_handler_off(); }
 
-void cs_init(void) { call_once(&init_once, init_process); }
+/* Debian's HDF5 is built thread-safe, and then the automatic error printing
+ * is a property of each thread's error stack: switch it off once per thread. */
+static _Thread_local int hdf5_quiet;
+
+void cs_init(void)
+{
+    call_once(&init_once, init_process);
+    if (!hdf5_quiet) {
+        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+        hdf5_quiet = 1;
+    }
+}

@@ -65,15 +65,6 @@ const char *rl_h5_reason(char *buf, size_t n)
     return buf;
 }
 
-void rl_h5_quiet(void)
-{
-    static _Thread_local int quiet;
-    if (!quiet) {
-        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-        quiet = 1;
-    }
-}
-
 int rl_valid_name(const char *name)
 {
     size_t len = name ? strlen(name) : 0;
@@ -616,7 +607,7 @@ static cs_status create_datasets(cs_runlog_writer *w, const cs_runlog_spec *s)
 cs_status cs_runlog_create(const char *path, const cs_runlog_spec *spec, cs_runlog_writer **out)
 {
     cs_init();
-    rl_h5_quiet();
+    cs_init();
     if (!out)
         return cs_error_set(CS_EINVAL, "cs_runlog_create: out is NULL");
     *out = NULL;
@@ -691,7 +682,7 @@ static cs_status check_writer(cs_runlog_writer *w, const char *fn)
 {
     if (!w)
         return cs_error_set(CS_EINVAL, "%s: writer is NULL", fn);
-    rl_h5_quiet();
+    cs_init();
     if (w->status != CS_OK)
         return cs_error_set(w->status, "%s", w->errmsg);
     return CS_OK;

@@ -36,10 +36,6 @@ extern const char *const rl_config_reserved[];
  * Clears the stack. */
 const char *rl_h5_reason(char *buf, size_t n);
 
-/* Switch off HDF5's automatic error printing for the calling thread. In a
- * thread-safe HDF5 the setting is per thread, so cs_init() (which runs once)
- * covers only the first thread; every run-log entry point calls this. */
-void rl_h5_quiet(void);
 
 /* 1 if `name` may be a dataset or attribute name of ours: non-empty, shorter
  * than RL_NAME_MAX, letters/digits/underscore/dash/dot only. */

@@ -766,7 +766,7 @@ static hid_t open_file(const char *path, int swmr, unsigned attempts)
 cs_status cs_runlog_open(const char *path, cs_runlog **out)
 {
     cs_init();
-    rl_h5_quiet();
+    cs_init();
     if (!out)
         return cs_error_set(CS_EINVAL, "cs_runlog_open: out is NULL");
     *out = NULL;
@@ -826,7 +826,7 @@ cs_status cs_runlog_refresh(cs_runlog *r)
 {
     if (!r)
         return cs_error_set(CS_EINVAL, "cs_runlog_refresh: reader is NULL");
-    rl_h5_quiet();
+    cs_init();
     if (r->swmr) {
         size_t per = RL_N_LAYER_STD + r->info.n_layer_series;
         hid_t *lists[] = {r->steps, r->eval, r->lser, r->act, r->err, r->rstates};
@@ -868,7 +868,7 @@ const char *cs_runlog_config_param_name(const cs_runlog *r, size_t i)
 
 static cs_status read_series(const cs_runlog *r, hid_t d, const char *dpath, size_t n, double **values, size_t *nout)
 {
-    rl_h5_quiet();
+    cs_init();
     if (!values || !nout)
         return cs_error_set(CS_EINVAL, "%s: values and n must be given", r->path);
     *values = NULL;
@@ -957,7 +957,7 @@ cs_status cs_runlog_read_probe(const cs_runlog *r, cs_matrix *inputs, int32_t **
 {
     if (!r || !inputs || !labels)
         return cs_error_set(CS_EINVAL, "cs_runlog_read_probe: reader, inputs and labels must be given");
-    rl_h5_quiet();
+    cs_init();
     *labels = NULL;
     const cs_runlog_info *in = &r->info;
     cs_status st = cs_matrix_alloc(in->probe_size, in->layers[0], inputs);
@@ -987,7 +987,7 @@ cs_status cs_runlog_read_snapshot(const cs_runlog *r, size_t layer, size_t snaps
 {
     if (!r || !out)
         return cs_error_set(CS_EINVAL, "cs_runlog_read_snapshot: reader and out must be given");
-    rl_h5_quiet();
+    cs_init();
     cs_status st = check_layer(r, layer);
     if (st != CS_OK)
         return st;
@@ -1015,7 +1015,7 @@ cs_status cs_runlog_read_relax(const cs_runlog *r, size_t layer, size_t snapshot
 {
     if (!r || !states || !energy)
         return cs_error_set(CS_EINVAL, "cs_runlog_read_relax: reader, states and energy must be given");
-    rl_h5_quiet();
+    cs_init();
     *energy = NULL;
     if (!r->rstates)
         return cs_error_set(CS_EINVAL, "%s: the run has no relaxation phase (no /relax group)", r->path);
@@ -1120,7 +1120,7 @@ cs_status cs_runlog_list_datasets(const cs_runlog *r, cs_runlog_dataset **list, 
 {
     if (!r || !list || !n)
         return cs_error_set(CS_EINVAL, "cs_runlog_list_datasets: reader, list and n must be given");
-    rl_h5_quiet();
+    cs_init();
     list_ctx c = {0};
     herr_t e = H5Ovisit2(r->file, H5_INDEX_NAME, H5_ITER_INC, list_cb, &c, H5O_INFO_BASIC);
     if (e < 0 || c.failed) {

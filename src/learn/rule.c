@@ -169,6 +169,18 @@ cs_status cs_rule_activations(cs_rule *r, const cs_mlp *m, const double *x, size
     return CS_OK;
 }
 
+cs_status cs_rule_snapshot(cs_rule *r, const cs_mlp *m, const double *x, const int32_t *labels,
+                           size_t rows, double *const *acts, double *const *errors)
+{
+    if (rows == 0 || rows > r->max_rows)
+        return cs_error_set(CS_ELIMIT, "rule %s: %zu rows outside 1..%zu", r->vt->name, rows,
+                            r->max_rows);
+    if (r->vt->snapshot)
+        return r->vt->snapshot(r->state, m, x, labels, rows, acts, errors);
+    cs_status st = cs_rule_activations(r, m, x, rows, acts);
+    return st ? st : cs_rule_teaching_signal(r, m, x, labels, rows, errors);
+}
+
 cs_status cs_rule_relax(cs_rule *r, const cs_mlp *m, const double *x, const int32_t *labels,
                         size_t rows, double *const *states, double *energy)
 {

@@ -174,7 +174,7 @@ typedef struct {
     double *probe_x;
     int32_t *probe_y;
     float *probe_xf;
-    double *snap_d[CS_MLP_MAX_LAYERS - 1];
+    double *snap_d[CS_MLP_MAX_LAYERS - 1], *snap_e[CS_MLP_MAX_LAYERS - 1];
     float *snap_act[CS_MLP_MAX_LAYERS - 1], *snap_err[CS_MLP_MAX_LAYERS - 1];
     double *relax_d[CS_MLP_MAX_LAYERS - 1];
     float *relax_f[CS_MLP_MAX_LAYERS - 1];
@@ -204,6 +204,7 @@ static void run_free(run_state *s)
     free(s->test_idx);
     for (size_t k = 0; k < CS_MLP_MAX_LAYERS - 1; k++) {
         free(s->snap_d[k]);
+        free(s->snap_e[k]);
         free(s->snap_act[k]);
         free(s->snap_err[k]);
         free(s->relax_d[k]);
@@ -222,16 +223,13 @@ static cs_status log_snapshot(run_state *s, int64_t step)
 {
     const cs_mlp *m = s->mlp;
     size_t P = s->probe_n;
-    cs_status st = cs_rule_activations(s->rule, m, s->probe_x, P, s->snap_d);
+    cs_status st = cs_rule_snapshot(s->rule, m, s->probe_x, s->probe_y, P, s->snap_d, s->snap_e);
     if (st)
         return st;
-    for (size_t k = 0; k < s->depth; k++)
+    for (size_t k = 0; k < s->depth; k++) {
         to_float(s->snap_act[k], s->snap_d[k], P * m->sizes[k + 1]);
-    st = cs_rule_teaching_signal(s->rule, m, s->probe_x, s->probe_y, P, s->snap_d);
-    if (st)
-        return st;
-    for (size_t k = 0; k < s->depth; k++)
-        to_float(s->snap_err[k], s->snap_d[k], P * m->sizes[k + 1]);
+        to_float(s->snap_err[k], s->snap_e[k], P * m->sizes[k + 1]);
+    }
     st = cs_runlog_append_snapshot(s->log, step, (const float *const *)s->snap_act,
                                    (const float *const *)s->snap_err);
     if (st || !s->spec.relax_iterations)
@@ -363,9 +361,10 @@ static cs_status run_setup(run_state *s, const cs_dataset *train, const cs_datas
     for (size_t k = 0; k < s->depth; k++) {
         size_t u = m->sizes[k + 1];
         s->snap_d[k] = malloc(P * u * sizeof(double));
+        s->snap_e[k] = malloc(P * u * sizeof(double));
         s->snap_act[k] = malloc(P * u * sizeof(float));
         s->snap_err[k] = malloc(P * u * sizeof(float));
-        if (!s->snap_d[k] || !s->snap_act[k] || !s->snap_err[k])
+        if (!s->snap_d[k] || !s->snap_e[k] || !s->snap_act[k] || !s->snap_err[k])
             return cs_error_set(CS_ENOMEM, "cannot allocate probe snapshots");
         if (T) {
             s->relax_d[k] = malloc(T * R * u * sizeof(double));
@@ -479,7 +478,15 @@ static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_datase
             if (s->log) {
                 for (size_t k = 0; k < depth; k++)
                     angle[k] = NAN;
-                if (snap) {
+                if (snap && s->rule->vt == &cs_rule_bp) {
+                    /* bp's direction IS the BP gradient of this batch (test_learn:
+                     * bp_step_is_the_gradient): the angle is 0 without a second
+                     * backward pass. */
+                    for (size_t k = 0; k < depth; k++)
+                        angle[k] = 0.0;
+                    if ((st = log_snapshot(s, step)))
+                        return st;
+                } else if (snap) {
                     /* The true gradient at the parameters the rule just used: the
                      * MLP's BP gradient, or the rule's own reference (EP, FF). */
                     if ((st = cs_rule_reference_gradient(s->rule, m, s->xb, s->yb, rows, s->bpgrad)))

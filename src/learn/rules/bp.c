@@ -57,6 +57,22 @@ static cs_status bp_teaching_signal(void *state, const cs_mlp *m, const double *
     return CS_OK;
 }
 
+static cs_status bp_snapshot(void *state, const cs_mlp *m, const double *x, const int32_t *labels,
+                             size_t rows, double *const *acts, double *const *errors)
+{
+    bp_state *s = state;
+    cs_status st = cs_mlp_forward(m, x, rows, s->cache);
+    if (st)
+        return st;
+    cs_mlp_backward(m, s->cache, labels, NULL);
+    for (size_t k = 0; k < cs_mlp_depth(m); k++) {
+        size_t n = rows * m->sizes[k + 1];
+        memcpy(acts[k], s->cache->a[k], n * sizeof(double));
+        memcpy(errors[k], s->cache->delta[k], n * sizeof(double));
+    }
+    return CS_OK;
+}
+
 const cs_rule_vtable cs_rule_bp = {
     .name = "bp",
     .summary = "backpropagation: the exact gradient of the mean cross-entropy",
@@ -72,4 +88,5 @@ const cs_rule_vtable cs_rule_bp = {
     .destroy = bp_destroy,
     .step = bp_step,
     .teaching_signal = bp_teaching_signal,
+    .snapshot = bp_snapshot,
 };
