@@ -51,9 +51,10 @@ cs_status cs_error_prefix(const char *fmt, ...) __attribute__((format(printf, 1,
 
 void cs_error_clear(void);
 
-/* Process-wide set-up that must happen before any GSL or HDF5 call: GSL's
- * abort-on-error handler off, HDF5's automatic error printing off. Idempotent
- * and thread-safe; every library entry point that uses GSL or HDF5 calls it. */
+/* Set-up that must happen before any GSL or HDF5 call: GSL's abort-on-error
+ * handler off (once per process) and HDF5's automatic error printing off (once
+ * per thread: Debian's HDF5 is thread-safe and keeps that setting per thread).
+ * Idempotent and cheap; every library entry point using GSL or HDF5 calls it. */
 void cs_init(void);
 
 /* A view of a row-major matrix of doubles: samples x variables. `stride` is the
