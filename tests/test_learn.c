@@ -624,3 +624,105 @@ Test(cli_train, json_result)
     free(out);
     free(err);
 }
+
+Test(cli_train, csv_file_and_label_col)
+{
+    char *dir = tu_tmpdir(), path[512], args[1024];
+    snprintf(path, sizeof path, "%s/t.csv", dir);
+    /* label in column 0; class = which of the two features is larger, or 2
+     * when both are small: learnable, three classes */
+    FILE *f = fopen(path, "w");
+    cs_rng *rng;
+    cs_rng_create(5, &rng);
+    for (int i = 0; i < 300; i++) {
+        double a = cs_rng_uniform(rng), b = cs_rng_uniform(rng);
+        int y = (a < 0.3 && b < 0.3) ? 2 : (a > b ? 0 : 1);
+        fprintf(f, "%d,%.6f,%.6f\n", y, a, b);
+    }
+    fclose(f);
+    cs_rng_destroy(rng);
+    char *out = NULL, *err = NULL;
+    snprintf(args, sizeof args, "train --data '%s' --label-col 0 --epochs 5 --threads 1 --json", path);
+    cr_expect_eq(tu_cli(args, &out, &err), 0, "%s", err);
+    cr_expect(strstr(out, "\"layers\":[2,100,3]") && strstr(out, "\"test_samples\":75"), "%s", out);
+    free(out);
+    free(err);
+    /* labels up to 2 do not fit 2 output units: usage error naming --layers */
+    snprintf(args, sizeof args, "train --data '%s' --label-col 0 --layers 2,4,2", path);
+    cr_expect_eq(tu_cli(args, NULL, &err), 2);
+    cr_expect(strstr(err, "labels go up to 2"), "%s", err);
+    free(err);
+    /* the label column out of range */
+    snprintf(args, sizeof args, "train --data '%s' --label-col 7", path);
+    cr_expect_eq(tu_cli(args, NULL, &err), 2);
+    cr_expect(strstr(err, "--label-col 7"), "%s", err);
+    free(err);
+    /* a ragged row: a data error, exit 1, naming file and line */
+    f = fopen(path, "a");
+    fprintf(f, "1,0.5\n");
+    fclose(f);
+    snprintf(args, sizeof args, "train --data '%s' --label-col 0", path);
+    cr_expect_eq(tu_cli(args, NULL, &err), 1);
+    cr_expect(strstr(err, "t.csv: line 301 has 2 columns"), "%s", err);
+    free(err);
+    unlink(path);
+    rmdir(dir);
+    free(dir);
+}
+
+/* Same seed and threads: every logged series and snapshot is bit-identical. */
+Test(train, same_seed_same_log)
+{
+    cs_dataset tr, te;
+    load_digits(6, &tr, &te);
+    char *dir = tu_tmpdir(), p[2][512];
+    cs_runlog *r[2];
+    for (int i = 0; i < 2; i++) {
+        snprintf(p[i], sizeof p[i], "%s/run%d.h5", dir, i);
+        cs_train_config c;
+        cs_train_config_init(&c);
+        c.epochs = 2;
+        c.seed = 6;
+        c.threads = 2;
+        c.log_every = 25;
+        c.out_path = p[i];
+        cs_train_result res;
+        cr_assert_eq(cs_train_run(&c, &tr, &te, &res, NULL), CS_OK, "%s", cs_last_error());
+        cr_assert_eq(cs_runlog_open(p[i], &r[i]), CS_OK, "%s", cs_last_error());
+    }
+    const char *names[] = {"loss", "tau", "surprise", "pi", "batch_acc", "lr"};
+    for (size_t k = 0; k < 6; k++) {
+        double *a, *b;
+        size_t na, nb;
+        cs_runlog_read_steps(r[0], names[k], &a, &na);
+        cs_runlog_read_steps(r[1], names[k], &b, &nb);
+        cr_expect(na == nb && na > 0 && memcmp(a, b, na * sizeof *a) == 0, "%s differs", names[k]);
+        free(a);
+        free(b);
+    }
+    for (size_t L = 1; L <= 2; L++) {
+        double *a, *b;
+        size_t na, nb;
+        cs_runlog_read_layer_series(r[0], L, "weight_norm", &a, &na);
+        cs_runlog_read_layer_series(r[1], L, "weight_norm", &b, &nb);
+        cr_expect(na == nb && memcmp(a, b, na * sizeof *a) == 0);
+        free(a);
+        free(b);
+        size_t snaps = cs_runlog_get_info(r[0])->snapshots;
+        cr_expect(snaps > 2);
+        cs_matrix ma, mb;
+        cs_runlog_read_snapshot(r[0], L, snaps - 1, "activations", &ma);
+        cs_runlog_read_snapshot(r[1], L, snaps - 1, "activations", &mb);
+        cr_expect(memcmp(ma.data, mb.data, ma.rows * ma.cols * sizeof(double)) == 0);
+        cs_matrix_free(&ma);
+        cs_matrix_free(&mb);
+    }
+    for (int i = 0; i < 2; i++) {
+        cs_runlog_close_reader(r[i]);
+        unlink(p[i]);
+    }
+    rmdir(dir);
+    free(dir);
+    cs_dataset_free(&tr);
+    cs_dataset_free(&te);
+}

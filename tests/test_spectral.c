@@ -833,7 +833,7 @@ Test(spectral_cli, bad_input_exit_codes_and_messages)
     }
     snprintf(args, sizeof args, "estimate psd --input '%s'", nanfile);
     cr_expect_eq(tu_cli(args, &out, &err), 1);
-    cr_expect(strstr(err, "nan.txt: NaN at row 2, column 1") != NULL, "%s", err);
+    cr_expect(strstr(err, "nan.txt: NaN at data row 2, column 1 (--cols)") != NULL, "%s", err);
     free(out), free(err);
     snprintf(args, sizeof args, "estimate psd --input '%s' --cols 0", nanfile); /* NaN column unused */
     cr_expect_eq(tu_cli(args, &out, &err), 0, "%s", err);

@@ -40,6 +40,23 @@ void cli_getopt_reset(void)
     opterr = 0;
 }
 
+int cli_getopt(const char *cmd, int argc, char **argv, const struct option *longopts,
+               cli_option_fn on_option, void *ctx)
+{
+    cli_getopt_reset();
+    int c;
+    while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+        int rc = c == '?' || c == ':' ? -1 : on_option(cmd, c, optarg, ctx);
+        if (rc < 0)
+            return cli_getopt_error(cmd, argc, argv, c);
+        if (rc)
+            return rc;
+    }
+    if (optind < argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    return 0;
+}
+
 int cli_parse_double(const char *cmd, const char *flag, const char *text, double *out)
 {
     char *end;

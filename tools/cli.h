@@ -17,8 +17,8 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 /* Print "cogscope CMD: <message>" and a pointer to --help on stderr; return 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Print "cogscope CMD: <cs_last_error()>" on stderr; return 1 (or 2 when the
- * status is CS_EINVAL and `usage_on_einval` is set: a bad argument value). */
+/* Print "cogscope CMD: <cs_last_error()>" (or the status's description when
+ * no message was set) on stderr; return 1. */
 int cli_fail(const char *cmd, cs_status st);
 
 /* For getopt_long's '?' and ':' returns (call with opterr = 0): names the
@@ -27,6 +27,16 @@ int cli_getopt_error(const char *cmd, int argc, char **argv, int ret);
 
 /* Reset getopt state before parsing a subcommand's argv. */
 void cli_getopt_reset(void);
+
+/* A subcommand's handler of one parsed option: returns 0, 2 after a usage
+ * error (cli_usage_error), or -1 for a code it does not take. */
+typedef int (*cli_option_fn)(const char *cmd, int code, const char *arg, void *ctx);
+
+/* The option loop of a subcommand with long options only: getopt_long over
+ * argv[1..] calls on_option for each option. An unknown option, a missing
+ * value or a stray argument is a usage error. Returns 0 or 2. */
+int cli_getopt(const char *cmd, int argc, char **argv, const struct option *longopts,
+               cli_option_fn on_option, void *ctx);
 
 /* Strict number parsing of an option value: the whole string must parse and
  * be finite. On failure prints a usage error naming `flag` and returns 2;

@@ -111,6 +111,79 @@ static const struct option long_opts[] = {
     {0, 0, 0, 0},
 };
 
+/* Everything the options set. */
+typedef struct {
+    est_opts eo;
+    est_var vx, vy, vz; /* --x, --y, --z (and their --*-input files) */
+    const char *past_text, *local_path;
+    long knn, theiler, hist, shist, delay, htau, stau, chist, cdelay;
+    uint64_t nsurr, seed, n_cov;
+    double noise;
+    int normalize, analytic;
+    int have_hist, have_te_opts, have_ksg_opts; /* option groups given, checked against the measure */
+} info_args;
+
+static int on_option(const char *cmd, int code, const char *arg, void *ctx)
+{
+    info_args *a = ctx;
+    const long max_len = 1L << 20; /* history lengths and delays */
+    int rc = est_opts_parse(cmd, code, arg, &a->eo);
+    if (rc >= 0)
+        return rc;
+    switch (code) {
+    case O_X: a->vx.text = arg; return 0;
+    case O_Y: a->vy.text = arg; return 0;
+    case O_Z: a->vz.text = arg; return 0;
+    case O_XIN: a->vx.file = arg; return 0;
+    case O_YIN: a->vy.file = arg; return 0;
+    case O_ZIN: a->vz.file = arg; return 0;
+    case O_PAST: a->past_text = arg; return 0;
+    case O_LOCAL: a->local_path = arg; return 0;
+    case O_N: return cli_parse_u64(cmd, "--n", arg, &a->n_cov);
+    case O_SEED: return cli_parse_u64(cmd, "--seed", arg, &a->seed);
+    case O_ANALYTIC: a->analytic = 1; return 0;
+    case O_SURR:
+        rc = cli_parse_u64(cmd, "--surrogates", arg, &a->nsurr);
+        if (!rc && (a->nsurr < 1 || a->nsurr > 100000000))
+            rc = cli_usage_error(cmd, "--surrogates: %llu is outside [1, 1e8]",
+                                 (unsigned long long)a->nsurr);
+        return rc;
+    case O_K:
+        a->have_ksg_opts = 1;
+        return cli_parse_int(cmd, "--k", arg, 1, 1L << 30, &a->knn);
+    case O_THEILER:
+        a->have_ksg_opts = 1;
+        return cli_parse_int(cmd, "--theiler", arg, 0, 1L << 30, &a->theiler);
+    case O_NONORM: a->have_ksg_opts = 1, a->normalize = 0; return 0;
+    case O_NOISE:
+        a->have_ksg_opts = 1;
+        rc = cli_parse_double(cmd, "--noise", arg, &a->noise);
+        if (!rc && a->noise < 0)
+            rc = cli_usage_error(cmd, "--noise: %g must be >= 0", a->noise);
+        return rc;
+    case O_HIST: a->have_hist = 1; return cli_parse_int(cmd, "--history", arg, 1, max_len, &a->hist);
+    case O_HTAU:
+        a->have_hist = 1;
+        return cli_parse_int(cmd, "--history-tau", arg, 1, max_len, &a->htau);
+    case O_SHIST:
+        a->have_te_opts = 1;
+        return cli_parse_int(cmd, "--source-history", arg, 1, max_len, &a->shist);
+    case O_DELAY:
+        a->have_te_opts = 1;
+        return cli_parse_int(cmd, "--delay", arg, 1, max_len, &a->delay);
+    case O_STAU:
+        a->have_te_opts = 1;
+        return cli_parse_int(cmd, "--source-tau", arg, 1, max_len, &a->stau);
+    case O_CHIST:
+        a->have_te_opts = 1;
+        return cli_parse_int(cmd, "--cond-history", arg, 1, max_len, &a->chist);
+    case O_CDELAY:
+        a->have_te_opts = 1;
+        return cli_parse_int(cmd, "--cond-delay", arg, 1, max_len, &a->cdelay);
+    default: return -1;
+    }
+}
+
 int cmd_estimate_info(int argc, char **argv)
 {
     const char *measure_arg = argv[0];
@@ -120,96 +193,40 @@ int cmd_estimate_info(int argc, char **argv)
         return CLI_OK;
     }
     cs_init();
-    est_opts eo;
-    est_opts_init(&eo, EST_ALL, 1);
-    est_var vx = {.flag = "--x"}, vy = {.flag = "--y"}, vz = {.flag = "--z"};
-    const char *past_text = NULL, *local_path = NULL;
-    long knn = 4, theiler = 0, hist = 1, shist = 1, delay = 1, htau = 1, stau = 1, chist = 1,
-         cdelay = 1;
-    uint64_t nsurr = 0, seed = 0, n_cov = 0;
-    double noise = 0;
-    int normalize = 1, analytic = 0;
-    int have_hist = 0, have_te_opts = 0, have_ksg_opts = 0;
-
-    cli_getopt_reset();
-    int c, rc = 0;
-    while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
-        if ((rc = est_opts_parse(cmd, c, optarg, &eo)) > 0)
-            return rc;
-        if (rc == 0)
-            continue;
-        rc = 0;
-        switch (c) {
-        case O_X: vx.text = optarg; break;
-        case O_Y: vy.text = optarg; break;
-        case O_Z: vz.text = optarg; break;
-        case O_XIN: vx.file = optarg; break;
-        case O_YIN: vy.file = optarg; break;
-        case O_ZIN: vz.file = optarg; break;
-        case O_PAST: past_text = optarg; break;
-        case O_N: rc = cli_parse_u64(cmd, "--n", optarg, &n_cov); break;
-        case O_K: rc = cli_parse_int(cmd, "--k", optarg, 1, 1L << 30, &knn), have_ksg_opts = 1; break;
-        case O_THEILER:
-            rc = cli_parse_int(cmd, "--theiler", optarg, 0, 1L << 30, &theiler), have_ksg_opts = 1;
-            break;
-        case O_NONORM: normalize = 0, have_ksg_opts = 1; break;
-        case O_NOISE:
-            rc = cli_parse_double(cmd, "--noise", optarg, &noise), have_ksg_opts = 1;
-            if (!rc && noise < 0)
-                rc = cli_usage_error(cmd, "--noise: %g must be >= 0", noise);
-            break;
-        case O_HIST: rc = cli_parse_int(cmd, "--history", optarg, 1, 1L << 20, &hist), have_hist = 1; break;
-        case O_SHIST:
-            rc = cli_parse_int(cmd, "--source-history", optarg, 1, 1L << 20, &shist), have_te_opts = 1;
-            break;
-        case O_DELAY: rc = cli_parse_int(cmd, "--delay", optarg, 1, 1L << 20, &delay), have_te_opts = 1; break;
-        case O_HTAU: rc = cli_parse_int(cmd, "--history-tau", optarg, 1, 1L << 20, &htau), have_hist = 1; break;
-        case O_STAU: rc = cli_parse_int(cmd, "--source-tau", optarg, 1, 1L << 20, &stau), have_te_opts = 1; break;
-        case O_CHIST: rc = cli_parse_int(cmd, "--cond-history", optarg, 1, 1L << 20, &chist), have_te_opts = 1; break;
-        case O_CDELAY: rc = cli_parse_int(cmd, "--cond-delay", optarg, 1, 1L << 20, &cdelay), have_te_opts = 1; break;
-        case O_SURR:
-            rc = cli_parse_u64(cmd, "--surrogates", optarg, &nsurr);
-            if (!rc && (nsurr < 1 || nsurr > 100000000))
-                rc = cli_usage_error(cmd, "--surrogates: %llu is outside [1, 1e8]",
-                                     (unsigned long long)nsurr);
-            break;
-        case O_SEED: rc = cli_parse_u64(cmd, "--seed", optarg, &seed); break;
-        case O_ANALYTIC: analytic = 1; break;
-        case O_LOCAL: local_path = optarg; break;
-        default: return cli_getopt_error(cmd, argc, argv, c);
-        }
-        if (rc)
-            return rc;
-    }
-    if (optind < argc)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    info_args a = {.vx = {.flag = "--x"}, .vy = {.flag = "--y"}, .vz = {.flag = "--z"},
+                   .knn = 4, .hist = 1, .shist = 1, .delay = 1, .htau = 1, .stau = 1, .chist = 1,
+                   .cdelay = 1, .normalize = 1};
+    est_opts_init(&a.eo, EST_ALL, 1);
+    int rc = cli_getopt(cmd, argc, argv, long_opts, on_option, &a);
+    if (rc)
+        return rc;
 
     /* ---- what is asked ---- */
     cs_info_measure measure;
     if (cs_info_measure_parse(measure_arg, &measure) || measure == CS_INFO_CENTROPY)
         return cli_usage_error(cmd, "unknown measure '%s'", measure_arg);
-    if (measure == CS_INFO_ENTROPY && vy.text)
+    if (measure == CS_INFO_ENTROPY && a.vy.text)
         measure = CS_INFO_CENTROPY; /* H(X|Y) */
-    if ((rc = est_opts_estimator(cmd, &eo, measure_arg)))
+    if ((rc = est_opts_estimator(cmd, &a.eo, measure_arg)))
         return rc;
-    cs_info_estimator est = eo.est;
+    cs_info_estimator est = a.eo.est;
     int is_ksg = est == CS_EST_KSG1 || est == CS_EST_KSG2, is_disc = est == CS_EST_DISCRETE;
     int timeseries = measure == CS_INFO_TE || measure == CS_INFO_AIS;
     if ((measure == CS_INFO_ENTROPY || measure == CS_INFO_CENTROPY) &&
         (is_ksg || est == CS_EST_GCOPULA))
         return cli_usage_error(cmd, "entropy is not available with the %s estimator (it estimates "
                                     "dependence, not entropy): use discrete or gaussian",
-                               eo.est_text);
-    if ((rc = est_opts_check(cmd, &eo)))
+                               a.eo.est_text);
+    if ((rc = est_opts_check(cmd, &a.eo)))
         return rc;
-    if (have_ksg_opts && !is_ksg)
+    if (a.have_ksg_opts && !is_ksg)
         return cli_usage_error(cmd, "--k, --theiler, --no-normalize and --noise are for ksg1/ksg2");
-    if ((have_te_opts && measure != CS_INFO_TE) || (have_hist && !timeseries))
+    if ((a.have_te_opts && measure != CS_INFO_TE) || (a.have_hist && !timeseries))
         return cli_usage_error(cmd, "--history/--source-history/--delay and their -tau/cond "
                                     "variants are for te (and --history for ais)");
-    if (analytic && !(is_disc || est == CS_EST_GAUSSIAN))
+    if (a.analytic && !(is_disc || est == CS_EST_GAUSSIAN))
         return cli_usage_error(cmd, "--analytic (chi-squared null) exists for discrete and gaussian");
-    if ((nsurr || analytic) && (measure == CS_INFO_ENTROPY || measure == CS_INFO_CENTROPY))
+    if ((a.nsurr || a.analytic) && (measure == CS_INFO_ENTROPY || measure == CS_INFO_CENTROPY))
         return cli_usage_error(cmd, "--surrogates and --analytic test dependence: use them with mi, "
                                     "cmi, te or ais");
     int need_y = measure != CS_INFO_ENTROPY && measure != CS_INFO_AIS;
@@ -218,24 +235,24 @@ int cmd_estimate_info(int argc, char **argv)
 
     cs_info_params p;
     cs_info_params_default(measure, est, &p);
-    p.embed.k = (size_t)hist;
-    p.embed.k_tau = (size_t)htau;
-    p.embed.l = (size_t)shist;
-    p.embed.l_tau = (size_t)stau;
-    p.embed.u = (size_t)delay;
-    p.embed.m = (size_t)chist;
-    p.embed.w = (size_t)cdelay;
-    p.alphabet = (int32_t)eo.alphabet;
-    p.bins = (size_t)eo.bins;
-    p.binning = eo.binning_freq ? CS_BIN_EQUAL_FREQ : CS_BIN_EQUAL_WIDTH;
-    p.miller_madow = eo.miller_madow;
-    p.bias_correct = eo.bias;
-    p.knn = (int)knn;
-    p.normalize = normalize;
-    p.theiler = (size_t)theiler;
-    p.noise_sd = noise;
-    p.noise_seed = seed;
-    p.threads = (int)eo.threads;
+    p.embed.k = (size_t)a.hist;
+    p.embed.k_tau = (size_t)a.htau;
+    p.embed.l = (size_t)a.shist;
+    p.embed.l_tau = (size_t)a.stau;
+    p.embed.u = (size_t)a.delay;
+    p.embed.m = (size_t)a.chist;
+    p.embed.w = (size_t)a.cdelay;
+    p.alphabet = (int32_t)a.eo.alphabet;
+    p.bins = (size_t)a.eo.bins;
+    p.binning = a.eo.binning_freq ? CS_BIN_EQUAL_FREQ : CS_BIN_EQUAL_WIDTH;
+    p.miller_madow = a.eo.miller_madow;
+    p.bias_correct = a.eo.bias;
+    p.knn = (int)a.knn;
+    p.normalize = a.normalize;
+    p.theiler = (size_t)a.theiler;
+    p.noise_sd = a.noise;
+    p.noise_seed = a.seed;
+    p.threads = (int)a.eo.threads;
 
     cs_info *calc = NULL;
     cs_status st;
@@ -248,34 +265,34 @@ int cmd_estimate_info(int argc, char **argv)
     int out = CLI_OK;
 
     /* Column lists */
-    est_var *vars[3] = {&vx, &vy, &vz};
+    est_var *vars[3] = {&a.vx, &a.vy, &a.vz};
     for (int r = 0; r < 3; r++)
         if ((out = est_var_parse(cmd, vars[r])))
             goto done;
-    if (past_text && (!eo.cov || measure != CS_INFO_TE)) {
+    if (a.past_text && (!a.eo.cov || measure != CS_INFO_TE)) {
         out = cli_usage_error(cmd, "--past names the destination-past rows of a --cov for te");
         goto done;
     }
-    if (past_text && cs_parse_index_list(past_text, "--past", &past, &npast)) {
+    if (a.past_text && cs_parse_index_list(a.past_text, "--past", &past, &npast)) {
         out = cli_usage_error(cmd, "%s", cs_last_error());
         goto done;
     }
 
-    if (eo.cov) {
+    if (a.eo.cov) {
         /* ---- exact Gaussian from a covariance ---- */
         if (est != CS_EST_GAUSSIAN) {
             out = cli_usage_error(cmd, "--cov needs --estimator gaussian");
             goto done;
         }
-        if (eo.input || vx.file || vy.file || vz.file) {
+        if (a.eo.input || a.vx.file || a.vy.file || a.vz.file) {
             out = cli_usage_error(cmd, "--cov replaces --input/--x-input/...: give one or the other");
             goto done;
         }
-        if (nsurr || local_path) {
+        if (a.nsurr || a.local_path) {
             out = cli_usage_error(cmd, "--surrogates and --local need samples, not --cov");
             goto done;
         }
-        if (!vx.cols || (need_y || measure == CS_INFO_AIS ? !vy.cols : 0) || (need_z && !vz.cols) ||
+        if (!a.vx.cols || (need_y || measure == CS_INFO_AIS ? !a.vy.cols : 0) || (need_z && !a.vz.cols) ||
             (measure == CS_INFO_TE && !past)) {
             out = cli_usage_error(cmd, "with --cov, %s needs %s", measure_arg,
                                   measure == CS_INFO_TE    ? "--x (source past), --y (destination "
@@ -286,122 +303,116 @@ int cmd_estimate_info(int argc, char **argv)
                                                            : "--x");
             goto done;
         }
-        if (!allow_z && vz.cols) {
+        if (!allow_z && a.vz.cols) {
             out = cli_usage_error(cmd, "%s takes no --z", measure_arg);
             goto done;
         }
-        if ((st = est_cov_read(eo.cov, &cov))) {
+        if ((st = est_cov_read(a.eo.cov, &cov))) {
             out = cli_fail(cmd, st);
             goto done;
         }
         /* te: the library's z = destination past + conditioning rows */
-        size_t nz = vz.ncols;
-        const size_t *zr = vz.cols;
+        size_t nz = a.vz.ncols;
+        const size_t *zr = a.vz.cols;
         if (measure == CS_INFO_TE) {
-            nz = npast + vz.ncols;
+            nz = npast + a.vz.ncols;
             zrows = malloc((nz ? nz : 1) * sizeof *zrows);
             if (!zrows) {
                 out = cli_fail(cmd, cs_error_set(CS_ENOMEM, "out of memory"));
                 goto done;
             }
             memcpy(zrows, past, npast * sizeof *zrows);
-            if (vz.ncols)
-                memcpy(zrows + npast, vz.cols, vz.ncols * sizeof *zrows);
+            if (a.vz.ncols)
+                memcpy(zrows + npast, a.vz.cols, a.vz.ncols * sizeof *zrows);
             zr = zrows;
         }
         if (measure == CS_INFO_AIS)
             p.measure = CS_INFO_MI; /* past/future rows given: AIS is their MI */
         if ((st = cs_info_create(&p, &calc)) ||
-            (st = cs_info_set_covariance(calc, cov.data, cov.rows, vx.cols, vx.ncols, vy.cols,
-                                         vy.ncols, zr, nz, (size_t)n_cov))) {
-            cs_error_prefix("%s: ", eo.cov);
+            (st = cs_info_set_covariance(calc, cov.data, cov.rows, a.vx.cols, a.vx.ncols, a.vy.cols,
+                                         a.vy.ncols, zr, nz, (size_t)a.n_cov))) {
+            cs_error_prefix("%s: ", a.eo.cov);
             out = cli_fail(cmd, st);
             goto done;
         }
     } else {
         /* ---- samples ---- */
-        if (past_text || n_cov) {
+        if (a.past_text || a.n_cov) {
             out = cli_usage_error(cmd, "--past and --n go with --cov");
             goto done;
         }
-        if (!eo.input && !vx.file) {
+        if (!a.eo.input && !a.vx.file) {
             out = cli_usage_error(cmd, "--input FILE (or --cov FILE) is required");
             goto done;
         }
-        if (!vx.cols && !vx.file) {
+        if (!a.vx.cols && !a.vx.file) {
             out = cli_usage_error(cmd, "--x is required");
             goto done;
         }
-        if (need_y && !vy.cols && !vy.file) {
+        if (need_y && !a.vy.cols && !a.vy.file) {
             out = cli_usage_error(cmd, "%s needs --y%s", measure_arg,
                                   measure == CS_INFO_TE ? " (the destination)" : "");
             goto done;
         }
-        if (!need_y && (vy.cols || vy.file) && measure != CS_INFO_CENTROPY) {
+        if (!need_y && (a.vy.cols || a.vy.file) && measure != CS_INFO_CENTROPY) {
             out = cli_usage_error(cmd, "%s takes no --y", measure_arg);
             goto done;
         }
-        if (need_z && !vz.cols && !vz.file) {
+        if (need_z && !a.vz.cols && !a.vz.file) {
             out = cli_usage_error(cmd, "cmi needs --z");
             goto done;
         }
-        if (!allow_z && (vz.cols || vz.file)) {
+        if (!allow_z && (a.vz.cols || a.vz.file)) {
             out = cli_usage_error(cmd, "%s takes no --z", measure_arg);
             goto done;
         }
-        int use_y = need_y || measure == CS_INFO_CENTROPY, use_z = vz.cols || vz.file;
+        int use_y = need_y || measure == CS_INFO_CENTROPY, use_z = a.vz.cols || a.vz.file;
         /* discrete data given as symbols must be integers (in the alphabet, if
          * any); continuous estimators cannot use a constant column */
-        int checks = is_disc ? (eo.bins ? 0 : EST_SYMBOLS) : EST_NONCONSTANT;
+        int checks = is_disc ? (a.eo.bins ? 0 : EST_SYMBOLS) : EST_NONCONSTANT;
         int used[3] = {1, use_y, use_z};
         for (int r = 0; r < 3; r++) {
             if (!vars[r]->file)
-                vars[r]->file = eo.input;
+                vars[r]->file = a.eo.input;
             cs_matrix table;
             if (used[r] && ((st = est_tables_get(&tables, vars[r]->file, &table)) ||
-                            (st = est_var_select(vars[r], table, checks, eo.alphabet)))) {
+                            (st = est_var_select(vars[r], table, checks, a.eo.alphabet)))) {
                 out = cli_fail(cmd, st);
                 goto done;
             }
-        }
-        if (use_y && vy.data.rows != vx.data.rows) {
-            cs_error_set(CS_ESHAPE, "X and Y differ in length: %s has %zu rows for --x, %s has %zu "
-                                    "rows for --y",
-                         vx.file, vx.data.rows, vy.file, vy.data.rows);
-            out = cli_fail(cmd, CS_ESHAPE);
-            goto done;
-        }
-        if (use_z && vz.data.rows != vx.data.rows) {
-            cs_error_set(CS_ESHAPE, "X and Z differ in length: %s has %zu rows for --x, %s has %zu "
-                                    "rows for --z",
-                         vx.file, vx.data.rows, vz.file, vz.data.rows);
-            out = cli_fail(cmd, CS_ESHAPE);
-            goto done;
+            if (used[r] && vars[r]->data.rows != a.vx.data.rows) {
+                cs_error_set(CS_ESHAPE, "X and %c differ in length: %s has %zu rows for --x, %s has "
+                                        "%zu rows for %s",
+                             "XYZ"[r], a.vx.file, a.vx.data.rows, vars[r]->file,
+                             vars[r]->data.rows, vars[r]->flag);
+                out = cli_fail(cmd, CS_ESHAPE);
+                goto done;
+            }
         }
         if (is_ksg) {
             /* k must leave at least one non-neighbour; name the flag, not an internal role. */
             size_t usable = measure == CS_INFO_TE
-                                ? cs_embed_te_count(vx.data.rows, &p.embed, use_z)
+                                ? cs_embed_te_count(a.vx.data.rows, &p.embed, use_z)
                                 : measure == CS_INFO_AIS
-                                      ? cs_embed_ais_count(vx.data.rows, p.embed.k, p.embed.k_tau)
-                                      : vx.data.rows;
-            if (usable > 0 && (size_t)knn >= usable) {
+                                      ? cs_embed_ais_count(a.vx.data.rows, p.embed.k, p.embed.k_tau)
+                                      : a.vx.data.rows;
+            if (usable > 0 && (size_t)a.knn >= usable) {
                 cs_error_set(CS_EINVAL, "--k %ld must be smaller than the number of usable samples "
                                         "(%zu)",
-                             knn, usable);
+                             a.knn, usable);
                 out = cli_fail(cmd, CS_EINVAL);
                 goto done;
             }
         }
         if ((st = cs_info_create(&p, &calc)) ||
-            (st = cs_info_set_observations(calc, vx.data, use_y ? vy.data : (cs_matrix){0},
-                                           use_z ? vz.data : (cs_matrix){0}))) {
+            (st = cs_info_set_observations(calc, a.vx.data, use_y ? a.vy.data : (cs_matrix){0},
+                                           use_z ? a.vz.data : (cs_matrix){0}))) {
             out = cli_fail(cmd, st);
             goto done;
         }
     }
 
-    if (local_path) {
+    if (a.local_path) {
         size_t n = cs_info_count(calc);
         local = malloc((n ? n : 1) * sizeof *local);
         if (!local) {
@@ -412,16 +423,16 @@ int cmd_estimate_info(int argc, char **argv)
             out = cli_fail(cmd, st);
             goto done;
         }
-        FILE *f = fopen(local_path, "w");
+        FILE *f = fopen(a.local_path, "w");
         if (!f) {
-            cs_error_set(CS_EIO, "%s: cannot write the local values", local_path);
+            cs_error_set(CS_EIO, "%s: cannot write the local values", a.local_path);
             out = cli_fail(cmd, CS_EIO);
             goto done;
         }
         for (size_t i = 0; i < n; i++)
-            fprintf(f, "%.17g\n", local[i] * eo.to_unit);
+            fprintf(f, "%.17g\n", local[i] * a.eo.to_unit);
         if (fclose(f)) {
-            cs_error_set(CS_EIO, "%s: write error", local_path);
+            cs_error_set(CS_EIO, "%s: write error", a.local_path);
             out = cli_fail(cmd, CS_EIO);
             goto done;
         }
@@ -432,79 +443,79 @@ int cmd_estimate_info(int argc, char **argv)
         out = cli_fail(cmd, st);
         goto done;
     }
-    if (nsurr && (st = cs_info_surrogates(calc, (size_t)nsurr, seed, &sig, NULL))) {
+    if (a.nsurr && (st = cs_info_surrogates(calc, (size_t)a.nsurr, a.seed, &sig, NULL))) {
         out = cli_fail(cmd, st);
         goto done;
     }
-    if (analytic && (st = cs_info_analytic(calc, &chi2))) {
+    if (a.analytic && (st = cs_info_analytic(calc, &chi2))) {
         out = cli_fail(cmd, st);
         goto done;
     }
 
     const char *mname = measure == CS_INFO_CENTROPY ? "conditional_entropy" : measure_arg;
-    const char *units = eo.units;
-    double to_unit = eo.to_unit;
+    const char *units = a.eo.units;
+    double to_unit = a.eo.to_unit;
     size_t n = cs_info_count(calc);
-    if (eo.json) {
+    if (a.eo.json) {
         cs_json j;
-        est_json_begin(&j, mname, &eo);
+        est_json_begin(&j, mname, &a.eo);
         cs_json_kv_number(&j, "value", value * to_unit);
         cs_json_kv_int(&j, "n", (long long)n);
         cs_json_key(&j, "params");
         cs_json_begin_object(&j);
-        est_json_source(&j, &eo, vx.file);
-        est_json_list(&j, "x", vx.cols, vx.ncols);
-        if (vy.cols)
-            est_json_list(&j, "y", vy.cols, vy.ncols);
-        if (vz.cols)
-            est_json_list(&j, "z", vz.cols, vz.ncols);
+        est_json_source(&j, &a.eo, a.vx.file);
+        est_json_list(&j, "x", a.vx.cols, a.vx.ncols);
+        if (a.vy.cols)
+            est_json_list(&j, "y", a.vy.cols, a.vy.ncols);
+        if (a.vz.cols)
+            est_json_list(&j, "z", a.vz.cols, a.vz.ncols);
         if (past)
             est_json_list(&j, "past", past, npast);
         if (timeseries) {
-            cs_json_kv_int(&j, "history", hist);
-            cs_json_kv_int(&j, "history_tau", htau);
+            cs_json_kv_int(&j, "history", a.hist);
+            cs_json_kv_int(&j, "history_tau", a.htau);
         }
         if (measure == CS_INFO_TE) {
-            cs_json_kv_int(&j, "source_history", shist);
-            cs_json_kv_int(&j, "source_tau", stau);
-            cs_json_kv_int(&j, "delay", delay);
-            if (vz.cols) {
-                cs_json_kv_int(&j, "cond_history", chist);
-                cs_json_kv_int(&j, "cond_delay", cdelay);
+            cs_json_kv_int(&j, "source_history", a.shist);
+            cs_json_kv_int(&j, "source_tau", a.stau);
+            cs_json_kv_int(&j, "delay", a.delay);
+            if (a.vz.cols) {
+                cs_json_kv_int(&j, "cond_history", a.chist);
+                cs_json_kv_int(&j, "cond_delay", a.cdelay);
             }
         }
-        est_json_estimator(&j, &eo);
+        est_json_estimator(&j, &a.eo);
         if (is_ksg) {
-            cs_json_kv_int(&j, "k", knn);
-            cs_json_kv_int(&j, "theiler", theiler);
+            cs_json_kv_int(&j, "k", a.knn);
+            cs_json_kv_int(&j, "theiler", a.theiler);
             cs_json_key(&j, "normalize");
-            cs_json_bool(&j, normalize);
-            cs_json_kv_number(&j, "noise", noise);
+            cs_json_bool(&j, a.normalize);
+            cs_json_kv_number(&j, "noise", a.noise);
         }
-        if (nsurr) {
-            cs_json_kv_int(&j, "surrogates", (long long)nsurr);
+        if (a.nsurr) {
+            cs_json_kv_int(&j, "surrogates", (long long)a.nsurr);
         }
-        if (nsurr || (is_ksg && noise > 0))
-            cs_json_kv_int(&j, "seed", (long long)seed);
+        if (a.nsurr || (is_ksg && a.noise > 0))
+            cs_json_kv_int(&j, "seed", (long long)a.seed);
         cs_json_end_object(&j);
-        if (nsurr) {
+        if (a.nsurr) {
             cs_json_kv_number(&j, "p_value", sig.p_value);
             cs_json_kv_number(&j, "surrogate_mean", sig.surrogate_mean * to_unit);
             cs_json_kv_number(&j, "surrogate_std", sig.surrogate_std * to_unit);
         }
-        if (analytic) {
+        if (a.analytic) {
             cs_json_kv_number(&j, "analytic_p_value", chi2.p_value);
             cs_json_kv_number(&j, "chi2_statistic", chi2.statistic);
             cs_json_kv_number(&j, "chi2_df", chi2.df);
         }
         cs_json_end_object(&j);
     } else {
-        printf("%s (%s): %.10g %s  (n = %zu)\n", mname, eo.est_text, value * to_unit, units, n);
-        if (nsurr)
+        printf("%s (%s): %.10g %s  (n = %zu)\n", mname, a.eo.est_text, value * to_unit, units, n);
+        if (a.nsurr)
             printf("surrogates: %llu, p = %.6g, mean %.6g %s, std %.6g %s\n",
-                   (unsigned long long)nsurr, sig.p_value, sig.surrogate_mean * to_unit, units,
+                   (unsigned long long)a.nsurr, sig.p_value, sig.surrogate_mean * to_unit, units,
                    sig.surrogate_std * to_unit, units);
-        if (analytic)
+        if (a.analytic)
             printf("chi-squared null: 2NI = %.6g (nats), df = %.6g, p = %.6g\n", chi2.statistic,
                    chi2.df, chi2.p_value);
     }

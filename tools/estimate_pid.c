@@ -432,11 +432,12 @@ int cmd_estimate_phiid(int argc, char **argv)
                 goto done;
             }
             /* m = 2: X1 is row 0 and X2 row 1 */
-            if ((st = est_var_default(&o.x, 1)) || (st = est_var_default(&o.y, 2))) {
-                out = cli_fail(cmd, st);
+            o.x.cols = malloc(sizeof *o.x.cols), o.y.cols = malloc(sizeof *o.y.cols);
+            if (!o.x.cols || !o.y.cols) {
+                out = cli_fail(cmd, cs_error_set(CS_ENOMEM, "out of memory"));
                 goto done;
             }
-            o.y.cols[0] = 1, o.y.ncols = 1;
+            o.x.cols[0] = 0, o.y.cols[0] = 1, o.x.ncols = o.y.ncols = 1;
         }
         /* rows X1_t, X2_t, then the same rows m later: X1_t+tau, X2_t+tau */
         const est_var *src[2] = {&o.x, &o.y};

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "commands.h"
+#include "estimate_common.h"
 #include "cogscope/aperiodic.h"
 #include "cogscope/json.h"
 #include "cogscope/multitaper.h"
@@ -186,29 +186,6 @@ static int parse_bands(const char *cmd, const char *text, double **out, size_t *
 bad:
     free(b);
     return cli_usage_error(cmd, "--bands: '%s' is not a list like 4-8,8-13", text);
-}
-
-/* CS_ENONFINITE naming the file, row and original column of a NaN/Inf among
- * the selected columns. */
-static cs_status check_columns(cs_matrix m, const size_t *cols, size_t nc, const char *file)
-{
-    for (size_t i = 0; i < m.rows; i++)
-        for (size_t c = 0; c < nc; c++) {
-            double v = cs_matrix_get(m, i, cols[c]);
-            if (!isfinite(v))
-                return cs_error_set(CS_ENONFINITE, "%s: %s at row %zu, column %zu", file,
-                                    isnan(v) ? "NaN" : "Inf", i, cols[c]);
-        }
-    return CS_OK;
-}
-
-static void json_index_list(cs_json *j, const char *key, const size_t *cols, size_t n)
-{
-    cs_json_key(j, key);
-    cs_json_begin_array(j);
-    for (size_t i = 0; i < n; i++)
-        cs_json_int(j, (long long)cols[i]);
-    cs_json_end_array(j);
 }
 
 /* "key": an array for one channel, an array of arrays for several. */
@@ -538,8 +515,8 @@ int cmd_estimate_spectral(int argc, char **argv)
 
     int rc = CLI_OK;
     cs_status st;
-    cs_matrix data = {0}, win = {0}, X = {0}, Y = {0};
-    size_t *cx = NULL, *cy = NULL, ncx = 0, ncy = 0;
+    cs_matrix data = {0}, win = {0};
+    est_var vx = {0}, vy = {0};
     double *buf = NULL, *buf2 = NULL, *f = NULL, *t = NULL, *bp = NULL;
     cs_welch_plan *plan = NULL;
     cs_multitaper_plan *mplan = NULL;
@@ -565,87 +542,68 @@ int cmd_estimate_spectral(int argc, char **argv)
         o.wp.window_len = win.rows;
     }
 
-    /* Columns. */
+    /* Columns: pairs (x[j], y[j]) from --x/--y or a --cols pair (default the
+     * two columns of a two-column table), else --cols (default every column
+     * but --freq-col). Columns out of range are usage errors here (exit 2). */
     int pair = m == M_CSD || m == M_COH;
-    if (pair) {
-        if (o.xs) {
-            if ((st = cs_parse_index_list(o.xs, "--x", &cx, &ncx)) ||
-                (st = cs_parse_index_list(o.ys, "--y", &cy, &ncy))) {
-                rc = cli_usage_error(cmd, "%s", cs_last_error());
-                goto done;
-            }
-            if (ncx != ncy) {
-                rc = cli_usage_error(cmd, "--x has %zu columns but --y has %zu (pairs x[j], y[j])",
-                                     ncx, ncy);
-                goto done;
-            }
-        } else {
-            size_t *cl = NULL, ncl = 0;
-            if (o.cols) {
-                if ((st = cs_parse_index_list(o.cols, "--cols", &cl, &ncl))) {
-                    rc = cli_usage_error(cmd, "%s", cs_last_error());
-                    goto done;
-                }
-            } else {
-                ncl = data.cols;
-            }
-            if (ncl != 2) {
-                free(cl);
+    vx.file = vy.file = o.input;
+    if (pair && o.xs) {
+        vx.flag = "--x", vx.text = o.xs;
+        vy.flag = "--y", vy.text = o.ys;
+        if ((rc = est_var_parse(cmd, &vx)) || (rc = est_var_parse(cmd, &vy)))
+            goto done;
+        if (vx.ncols != vy.ncols) {
+            rc = cli_usage_error(cmd, "--x has %zu columns but --y has %zu (pairs x[j], y[j])",
+                                 vx.ncols, vy.ncols);
+            goto done;
+        }
+    } else {
+        vx.flag = vy.flag = "--cols", vx.text = o.cols;
+        if ((rc = est_var_parse(cmd, &vx)))
+            goto done;
+        size_t skip = !pair && m == M_APERIODIC && o.freq_col >= 0 && !o.cols ? 1 : 0;
+        if (!pair && data.cols <= skip) {
+            rc = cli_usage_error(cmd, "%s has no power column besides --freq-col", o.input);
+            goto done;
+        }
+        if (!vx.cols && (st = est_var_default(&vx, data.cols))) {
+            rc = cli_fail(cmd, st);
+            goto done;
+        }
+        if (skip) { /* drop the frequency column */
+            size_t k = 0;
+            for (size_t i = 0; i < vx.ncols; i++)
+                if ((long)vx.cols[i] != o.freq_col)
+                    vx.cols[k++] = vx.cols[i];
+            vx.ncols = k;
+        }
+        if (pair) { /* the pair (A, B) of --cols A,B: x = A, y = B */
+            if (vx.ncols != 2) {
                 rc = cli_usage_error(cmd, "%s needs a pair: --cols A,B or --x LIST --y LIST (%s has "
                                           "%zu columns)",
                                      cmd_m, o.input, data.cols);
                 goto done;
             }
-            cx = malloc(sizeof *cx);
-            cy = malloc(sizeof *cy);
-            cx[0] = cl ? cl[0] : 0;
-            cy[0] = cl ? cl[1] : 1;
-            ncx = ncy = 1;
-            free(cl);
+            if ((st = est_var_default(&vy, 1))) {
+                rc = cli_fail(cmd, st);
+                goto done;
+            }
+            vy.cols[0] = vx.cols[1];
+            vx.ncols = 1;
         }
-    } else if (o.cols) {
-        if ((st = cs_parse_index_list(o.cols, "--cols", &cx, &ncx))) {
-            rc = cli_usage_error(cmd, "%s", cs_last_error());
-            goto done;
-        }
-    } else {
-        size_t skip = m == M_APERIODIC && o.freq_col >= 0 ? 1 : 0;
-        if (data.cols <= skip) {
-            rc = cli_usage_error(cmd, "%s has no power column besides --freq-col", o.input);
-            goto done;
-        }
-        ncx = data.cols - skip;
-        cx = malloc(ncx * sizeof *cx);
-        for (size_t i = 0, k = 0; i < data.cols; i++)
-            if (!(skip && (long)i == o.freq_col))
-                cx[k++] = i;
     }
-    for (size_t i = 0; i < ncx; i++)
-        if (cx[i] >= data.cols) {
-            rc = cli_usage_error(cmd, "column %zu is out of range (%s has %zu columns)", cx[i],
-                                 o.input, data.cols);
-            goto done;
-        }
-    for (size_t i = 0; i < ncy; i++)
-        if (cy[i] >= data.cols) {
-            rc = cli_usage_error(cmd, "column %zu is out of range (%s has %zu columns)", cy[i],
-                                 o.input, data.cols);
-            goto done;
-        }
     if (o.freq_col >= 0 && (size_t)o.freq_col >= data.cols) {
         rc = cli_usage_error(cmd, "--freq-col %ld is out of range (%s has %zu columns)", o.freq_col,
                              o.input, data.cols);
         goto done;
     }
-    if ((st = check_columns(data, cx, ncx, o.input)) || (st = check_columns(data, cy, ncy, o.input))) {
-        rc = cli_fail(cmd, st);
+    if ((st = est_var_select(&vx, data, 0, 0)) || (pair && (st = est_var_select(&vy, data, 0, 0)))) {
+        rc = st == CS_EINVAL ? cli_usage_error(cmd, "%s", cs_last_error()) : cli_fail(cmd, st);
         goto done;
     }
-    if ((st = cs_matrix_select_cols(data, cx, ncx, &X)) ||
-        (pair && (st = cs_matrix_select_cols(data, cy, ncy, &Y)))) {
-        rc = cli_fail(cmd, st);
-        goto done;
-    }
+    const size_t *cx = vx.cols, *cy = vy.cols;
+    size_t ncx = vx.ncols, ncy = vy.ncols;
+    cs_matrix X = vx.data, Y = vy.data;
     size_t n = X.rows, nch = X.cols;
 
     FILE *out = stdout;
@@ -689,7 +647,7 @@ int cmd_estimate_spectral(int argc, char **argv)
             cs_json_begin_object(&j);
             cs_json_kv_string(&j, "measure", "multitaper");
             cs_json_kv_string(&j, "units", units);
-            json_index_list(&j, "columns", cx, ncx);
+            est_json_list(&j, "columns", cx, ncx);
             cs_json_kv_number(&j, "fs", fs);
             cs_json_kv_number(&j, "nw", o.mp.nw);
             cs_json_kv_int(&j, "ntapers", (long long)nt);
@@ -805,10 +763,10 @@ int cmd_estimate_spectral(int argc, char **argv)
                 cs_json_kv_string(&j, "measure", cmd_m);
                 cs_json_kv_string(&j, "units", units);
                 if (pair) {
-                    json_index_list(&j, "x", cx, ncx);
-                    json_index_list(&j, "y", cy, ncy);
+                    est_json_list(&j, "x", cx, ncx);
+                    est_json_list(&j, "y", cy, ncy);
                 } else {
-                    json_index_list(&j, "columns", cx, ncx);
+                    est_json_list(&j, "columns", cx, ncx);
                 }
                 json_welch_params(&j, plan, &o.wp);
                 if (m != M_COH) {
@@ -906,7 +864,7 @@ int cmd_estimate_spectral(int argc, char **argv)
         cs_json_begin_object(&j);
         cs_json_kv_string(&j, "measure", "aperiodic");
         cs_json_kv_string(&j, "units", "log10(power)");
-        json_index_list(&j, "columns", cx, ncx);
+        est_json_list(&j, "columns", cx, ncx);
         cs_json_kv_string(&j, "mode", o.ap.mode == CS_APERIODIC_KNEE ? "knee" : "fixed");
         cs_json_kv_number(&j, "fmin", ares[0].freqs[0]);
         cs_json_kv_number(&j, "fmax", ares[0].freqs[ares[0].nfit - 1]);
@@ -944,8 +902,8 @@ done:
     free(ares);
     cs_matrix_free(&data);
     cs_matrix_free(&win);
-    cs_matrix_free(&X);
-    cs_matrix_free(&Y);
-    free(cx), free(cy), free(buf), free(buf2), free(f), free(t), free(bp), free(bands);
+    est_var_free(&vx);
+    est_var_free(&vy);
+    free(buf), free(buf2), free(f), free(t), free(bp), free(bands);
     return rc;
 }

@@ -181,6 +181,10 @@ cs_status cs_obs_params_check(const cs_obs_params *p);
 
 /* Analyse a run log (opened with cs_runlog_open; a live one is analysed as
  * far as it is flushed). *out is a new cs_metrics (cs_metrics_destroy it).
+ * Parallel over (layer x measure) tasks with p->threads OpenMP threads;
+ * OpenBLAS is set to one thread for the call (its small BLAS calls inside
+ * the tasks would otherwise oversubscribe the cores) and restored after, as
+ * the training loop does: two analyses on two threads share that setting.
  * Errors: bad parameters (CS_EINVAL), a snapshot measure asked for but no
  * probe snapshot yet (CS_EINVAL naming the file), read failures, CS_ENOMEM. */
 cs_status cs_obs_analyze(const cs_runlog *run, const cs_obs_params *p, cs_metrics **out);
