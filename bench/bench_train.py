@@ -6,13 +6,14 @@ The same MLP (784-256-128-10, ReLU, softmax + cross-entropy), the same data
 SGD (lr 0.05, momentum 0.9, constant learning rate), the same number of
 epochs, in one run. Reported: training samples per second (training steps
 only: batching, forward, backward, update; the per-epoch evaluation is timed
-apart) for both, and their ratio, at equal thread counts; PyTorch in float32
-(its default), cogscope in float64. Also cogscope with the run log on
-(--log-every 50: per-step series, probe snapshots of 512 samples, BP angles)
-versus off, as total wall time of the training loop.
+apart) for both, and their ratios, at equal thread counts. cogscope computes
+in float64; PyTorch runs both in float32 (its default) and float64 (like for
+like). Also cogscope with the run log on (--log-every 50: per-step series,
+probe snapshots of 512 samples, per-layer norms) versus off.
 
 The machine may be shared: every configuration runs --repeat times and the
-best (fastest) run is reported.
+best (fastest) run is reported, both by wall time and by process CPU time
+(all threads; on a loaded machine the steadier of the two).
 
 usage: bench/bench_train.py [--cogscope build/cogscope] [--epochs 2] [--repeat 3]
                             [--threads 1,2] [--data-dir DIR]
@@ -39,7 +40,7 @@ def read_idx(path):
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
-def torch_run(args, threads):
+def torch_run(args, threads, dtype):
     import torch
     torch.set_num_threads(threads)
     torch.manual_seed(1)
@@ -50,12 +51,15 @@ def torch_run(args, threads):
     yt = torch.tensor(read_idx(f"{d}/t10k-labels-idx1-ubyte.gz"), dtype=torch.int64)
     model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128),
                                 torch.nn.ReLU(), torch.nn.Linear(128, 10))
-    opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)
     lossf = torch.nn.CrossEntropyLoss()
-    train_s = 0.0
+    if dtype == "float64":
+        model = model.double()
+        x, xt = x.double(), xt.double()
+    opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)
+    train_s = cpu_s = 0.0
     n = x.shape[0]
     for _ in range(args.epochs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         perm = torch.randperm(n)
         for i in range(0, n, 64):
             idx = perm[i:i + 64]
@@ -64,9 +68,10 @@ def torch_run(args, threads):
             loss.backward()
             opt.step()
         train_s += time.perf_counter() - t0
+        cpu_s += time.process_time() - c0
     with torch.no_grad():
         acc = (model(xt).argmax(1) == yt).float().mean().item()
-    return {"samples_per_second": n * args.epochs / train_s, "train_seconds": train_s, "test_acc": acc}
+    return {"sps": n * args.epochs / train_s, "sps_cpu": n * args.epochs / cpu_s, "test_acc": acc}
 
 
 def cogscope_run(args, threads, log):
@@ -83,12 +88,13 @@ def cogscope_run(args, threads, log):
         os.unlink(os.path.join(tmp, "run.h5"))
         os.rmdir(tmp)
     r = json.loads(out)
-    return {"samples_per_second": r["train_samples_per_second"], "train_seconds": r["train_seconds"],
-            "loop_seconds": r["seconds"], "test_acc": r["final_test_acc"]}
+    n = r["train_samples"] * r["epochs_done"]
+    return {"sps": n / r["train_seconds"], "sps_cpu": n / r["train_cpu_seconds"], "test_acc": r["final_test_acc"]}
 
 
-def best(runs, key="samples_per_second"):
-    return max(runs, key=lambda r: r[key])
+def best(runs):
+    return {"sps": max(r["sps"] for r in runs), "sps_cpu": max(r["sps_cpu"] for r in runs),
+            "test_acc": runs[0]["test_acc"]}
 
 
 def main():
@@ -101,18 +107,24 @@ def main():
     ap.add_argument("--lr", type=float, default=0.05)
     args = ap.parse_args()
     print(f"Fashion-MNIST 784-256-128-10 ReLU, batch 64, SGD lr {args.lr} momentum 0.9, "
-          f"{args.epochs} epoch(s), best of {args.repeat}")
-    print(f"{'threads':>7} {'cogscope samples/s':>19} {'pytorch samples/s':>18} {'ratio':>6} "
-          f"{'acc cs/pt':>11} {'loop s log off/on':>18} {'log overhead':>12}")
+          f"{args.epochs} epoch(s), best of {args.repeat}; training samples/s by wall | by CPU time")
     for t in [int(v) for v in args.threads.split(",")]:
-        cs = best([cogscope_run(args, t, False) for _ in range(args.repeat)])
-        cl = best([cogscope_run(args, t, True) for _ in range(args.repeat)])
-        pt = best([torch_run(args, t) for _ in range(args.repeat)])
-        ratio = cs["samples_per_second"] / pt["samples_per_second"]
-        over = cl["loop_seconds"] / cs["loop_seconds"] - 1
-        print(f"{t:>7} {cs['samples_per_second']:>19.0f} {pt['samples_per_second']:>18.0f} {ratio:>6.2f} "
-              f"{cs['test_acc']:>5.3f}/{pt['test_acc']:.3f} {cs['loop_seconds']:>8.2f}/{cl['loop_seconds']:<8.2f} "
-              f"{100 * over:>11.1f}%")
+        cs, cl, p32, p64 = [], [], [], []
+        for _ in range(args.repeat):  # interleaved, so every side sees the same load
+            cs.append(cogscope_run(args, t, False))
+            cl.append(cogscope_run(args, t, True))
+            p32.append(torch_run(args, t, "float32"))
+            p64.append(torch_run(args, t, "float64"))
+        cs, cl, p32, p64 = best(cs), best(cl), best(p32), best(p64)
+        print(f"threads {t}:")
+        for name, r in (("cogscope f64, log off", cs), ("cogscope f64, log on", cl),
+                        ("pytorch f32", p32), ("pytorch f64", p64)):
+            print(f"  {name:<22} {r['sps']:>8.0f} | {r['sps_cpu']:>8.0f}   test acc {r['test_acc']:.4f}")
+        for name, r in (("pytorch f32", p32), ("pytorch f64", p64)):
+            print(f"  ratio cogscope / {name}: {cs['sps'] / r['sps']:.2f} (wall) | "
+                  f"{cs['sps_cpu'] / r['sps_cpu']:.2f} (cpu)")
+        print(f"  logging overhead (training steps): {100 * (cs['sps'] / cl['sps'] - 1):.1f}% (wall) | "
+              f"{100 * (cs['sps_cpu'] / cl['sps_cpu'] - 1):.1f}% (cpu)")
         sys.stdout.flush()
 
 

@@ -57,6 +57,8 @@ static inline int tu_cli(const char *args, char **out, char **err)
     if (!bin)
         bin = COGSCOPE_BIN;
     char *dir = tu_tmpdir();
+    if (!dir)
+        return -1;
     char cmd[8192], outp[512], errp[512];
     snprintf(outp, sizeof outp, "%s/stdout", dir);
     snprintf(errp, sizeof errp, "%s/stderr", dir);

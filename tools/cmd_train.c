@@ -401,6 +401,7 @@ int cmd_train(int argc, char **argv)
         cs_json_kv_number(&j, "seconds", res.seconds);
         cs_json_kv_number(&j, "train_seconds", res.train_seconds);
         cs_json_kv_number(&j, "eval_seconds", res.eval_seconds);
+        cs_json_kv_number(&j, "train_cpu_seconds", res.train_cpu_seconds);
         cs_json_kv_number(&j, "train_samples_per_second",
                           res.train_seconds > 0 ? (double)(train.n * res.epochs_done) / res.train_seconds : NAN);
         if (resolved.out_path)

@@ -148,6 +148,47 @@ static void print_hits(cs_json *j, const char *key, const cs_mv_hit *h, size_t n
         cs_json_end_array(j);
 }
 
+/* Everything the options set. */
+typedef struct {
+    est_opts eo;
+    est_var vx;
+    size_t kmin, kmax; /* --multiplets; 0: one set */
+    uint64_t top, max_count, max_mb;
+    int have_top, have_limits;
+} multi_args;
+
+static int on_option(const char *cmd, int code, const char *arg, void *ctx)
+{
+    multi_args *a = ctx;
+    int rc = est_opts_parse(cmd, code, arg, &a->eo);
+    if (rc >= 0)
+        return rc;
+    switch (code) {
+    case O_X: a->vx.text = arg; return 0;
+    case O_MULT: return parse_orders(cmd, arg, &a->kmin, &a->kmax);
+    case O_TOP:
+        a->have_top = 1;
+        rc = cli_parse_u64(cmd, "--top", arg, &a->top);
+        if (!rc && (a->top < 1 || a->top > 100000000))
+            rc = cli_usage_error(cmd, "--top: %llu is outside [1, 1e8]", (unsigned long long)a->top);
+        return rc;
+    case O_MAXM:
+        a->have_limits = 1;
+        rc = cli_parse_u64(cmd, "--max-multiplets", arg, &a->max_count);
+        if (!rc && a->max_count < 1)
+            rc = cli_usage_error(cmd, "--max-multiplets must be at least 1");
+        return rc;
+    case O_MAXMEM:
+        a->have_limits = 1;
+        rc = cli_parse_u64(cmd, "--max-memory", arg, &a->max_mb);
+        if (!rc && (a->max_mb < 1 || a->max_mb > (UINT64_C(1) << 40)))
+            rc = cli_usage_error(cmd, "--max-memory: %llu MB is outside [1, 2^40]",
+                                 (unsigned long long)a->max_mb);
+        return rc;
+    default: return -1;
+    }
+}
+
 int cmd_estimate_multi(int argc, char **argv)
 {
     if (!strcmp(argv[0], "pid"))
@@ -161,69 +202,39 @@ int cmd_estimate_multi(int argc, char **argv)
         return CLI_OK;
     }
     cs_init();
-    est_opts eo;
-    est_opts_init(&eo, EST_PLUGIN, 1);
-    est_var vx = {.flag = "--x"};
-    uint64_t top = 0, max_count = CS_MV_DEFAULT_MAX_COUNT, max_mb = CS_MV_DEFAULT_MAX_BYTES >> 20;
-    size_t kmin = 0, kmax = 0;
-    int have_top = 0, have_limits = 0;
-
-    cli_getopt_reset();
-    int c, rc = 0;
-    while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
-        if ((rc = est_opts_parse(cmd, c, optarg, &eo)) > 0)
-            return rc;
-        if (rc == 0)
-            continue;
-        rc = 0;
-        switch (c) {
-        case O_X: vx.text = optarg; break;
-        case O_MULT: rc = parse_orders(cmd, optarg, &kmin, &kmax); break;
-        case O_TOP:
-            rc = cli_parse_u64(cmd, "--top", optarg, &top), have_top = 1;
-            if (!rc && (top < 1 || top > 100000000))
-                rc = cli_usage_error(cmd, "--top: %llu is outside [1, 1e8]", (unsigned long long)top);
-            break;
-        case O_MAXM:
-            rc = cli_parse_u64(cmd, "--max-multiplets", optarg, &max_count), have_limits = 1;
-            if (!rc && max_count < 1)
-                rc = cli_usage_error(cmd, "--max-multiplets must be at least 1");
-            break;
-        case O_MAXMEM:
-            rc = cli_parse_u64(cmd, "--max-memory", optarg, &max_mb), have_limits = 1;
-            if (!rc && (max_mb < 1 || max_mb > (UINT64_C(1) << 40)))
-                rc = cli_usage_error(cmd, "--max-memory: %llu MB is outside [1, 2^40]",
-                                     (unsigned long long)max_mb);
-            break;
-        default: return cli_getopt_error(cmd, argc, argv, c);
-        }
-        if (rc)
-            return rc;
-    }
-    if (optind < argc)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    multi_args a = {.vx = {.flag = "--x"},
+                    .max_count = CS_MV_DEFAULT_MAX_COUNT,
+                    .max_mb = CS_MV_DEFAULT_MAX_BYTES >> 20};
+    est_opts_init(&a.eo, EST_PLUGIN, 1);
+    int rc = cli_getopt(cmd, argc, argv, long_opts, on_option, &a);
+    if (rc)
+        return rc;
+    est_opts *eo = &a.eo;
+    est_var *vx = &a.vx;
+    size_t kmin = a.kmin, kmax = a.kmax;
+    uint64_t top = a.top;
 
     /* ---- what is asked ---- */
     cs_mv_measure measure;
     if (cs_mv_measure_parse(measure_arg, &measure))
         return cli_usage_error(cmd, "unknown measure '%s'", measure_arg);
-    if ((rc = est_opts_estimator(cmd, &eo, measure_arg)) || (rc = est_opts_check(cmd, &eo)))
+    if ((rc = est_opts_estimator(cmd, eo, measure_arg)) || (rc = est_opts_check(cmd, eo)))
         return rc;
-    int is_disc = eo.est == CS_EST_DISCRETE, is_gauss = eo.est == CS_EST_GAUSSIAN;
-    if ((have_top || have_limits) && !kmin)
+    int is_disc = eo->est == CS_EST_DISCRETE, is_gauss = eo->est == CS_EST_GAUSSIAN;
+    if ((a.have_top || a.have_limits) && !kmin)
         return cli_usage_error(cmd, "--top, --max-multiplets and --max-memory go with --multiplets");
-    if (eo.cov && !is_gauss)
+    if (eo->cov && !is_gauss)
         return cli_usage_error(cmd, "--cov needs --estimator gaussian");
-    if (eo.cov && eo.input)
+    if (eo->cov && eo->input)
         return cli_usage_error(cmd, "--cov replaces --input: give one or the other");
-    if (eo.cov && eo.bias == 1)
+    if (eo->cov && eo->bias == 1)
         return cli_usage_error(cmd, "--cov gives exact values: there is no sample to bias-correct");
-    if (!eo.cov && !eo.input)
+    if (!eo->cov && !eo->input)
         return cli_usage_error(cmd, "--input FILE (or --cov FILE) is required");
 
     cs_status st;
     int out = CLI_OK;
-    const char *spec = eo.cov ? eo.cov : eo.input;
+    const char *spec = eo->cov ? eo->cov : eo->input;
     cs_matrix full = {0};
     double *block = NULL;
     cs_symbols sym = {0};
@@ -231,54 +242,54 @@ int cmd_estimate_multi(int argc, char **argv)
     double *values = NULL;
     cs_mv_hit *low = NULL, *high = NULL;
     size_t *comb = NULL, *vars = NULL;
-    vx.file = spec;
+    vx->file = spec;
 
-    if ((out = est_var_parse(cmd, &vx)))
+    if ((out = est_var_parse(cmd, vx)))
         goto done;
-    for (size_t a = 0; a < vx.ncols; a++)
-        for (size_t b = 0; b < a; b++)
-            if (vx.cols[a] == vx.cols[b]) {
-                out = cli_usage_error(cmd, "--x: column %zu is listed twice", vx.cols[a]);
+    for (size_t i = 0; i < vx->ncols; i++)
+        for (size_t k = 0; k < i; k++)
+            if (vx->cols[i] == vx->cols[k]) {
+                out = cli_usage_error(cmd, "--x: column %zu is listed twice", vx->cols[i]);
                 goto done;
             }
 
-    if (eo.cov) {
+    if (eo->cov) {
         size_t d;
-        const est_var *one[1] = {&vx};
-        if ((st = est_cov_read(eo.cov, &full)) || (st = est_var_default(&vx, full.cols)) ||
-            (st = est_cov_block(eo.cov, full, one, 1, &block, &d))) {
+        const est_var *one[1] = {vx};
+        if ((st = est_cov_read(eo->cov, &full)) || (st = est_var_default(vx, full.cols)) ||
+            (st = est_cov_block(eo->cov, full, one, 1, &block, &d))) {
             out = cli_fail(cmd, st);
             goto done;
         }
     } else {
         /* Values are checked here so that messages give the user's column
          * numbers; discrete data given as symbols must be integers. */
-        int checks = is_disc && !eo.bins ? EST_SYMBOLS : 0;
+        int checks = is_disc && !eo->bins ? EST_SYMBOLS : 0;
         if ((st = cs_table_read(spec, &full)) ||
-            (st = est_var_select(&vx, full, checks, eo.alphabet))) {
+            (st = est_var_select(vx, full, checks, eo->alphabet))) {
             out = cli_fail(cmd, st);
             goto done;
         }
     }
-    const size_t *cols = vx.cols;
-    size_t ncols = vx.ncols;
+    const size_t *cols = vx->cols;
+    size_t ncols = vx->ncols;
     if (!kmin && ncols < 2) {
         cs_error_set(CS_EINVAL, "%s needs at least 2 variables; --x names %zu", measure_arg, ncols);
         out = cli_fail(cmd, CS_EINVAL);
         goto done;
     }
-    if (eo.cov) {
+    if (eo->cov) {
         st = cs_mv_plan_create_cov(block, ncols, ncols, cols, &plan);
     } else if (is_disc) {
-        st = eo.bins ? cs_discrete_bin(vx.data, (size_t)eo.bins,
-                                       eo.binning_freq ? CS_BIN_EQUAL_FREQ : CS_BIN_EQUAL_WIDTH, &sym)
-                     : cs_discrete_from_matrix(vx.data, (int32_t)eo.alphabet, &sym);
+        cs_binning how = eo->binning_freq ? CS_BIN_EQUAL_FREQ : CS_BIN_EQUAL_WIDTH;
+        st = eo->bins ? cs_discrete_bin(vx->data, (size_t)eo->bins, how, &sym)
+                      : cs_discrete_from_matrix(vx->data, (int32_t)eo->alphabet, &sym);
         if (!st)
-            st = cs_mv_plan_create_discrete(&sym, eo.miller_madow, cols, &plan);
+            st = cs_mv_plan_create_discrete(&sym, eo->miller_madow, cols, &plan);
     } else {
-        st = cs_mv_plan_create_gaussian(vx.data,
-                                        eo.est == CS_EST_GCOPULA ? CS_MV_GCOPULA : CS_MV_GAUSSIAN,
-                                        est_bias_on(&eo), cols, &plan);
+        st = cs_mv_plan_create_gaussian(vx->data,
+                                        eo->est == CS_EST_GCOPULA ? CS_MV_GCOPULA : CS_MV_GAUSSIAN,
+                                        est_bias_on(eo), cols, &plan);
     }
     if (st) {
         cs_error_prefix("%s: ", spec);
@@ -286,7 +297,7 @@ int cmd_estimate_multi(int argc, char **argv)
         goto done;
     }
     size_t nsamples = cs_mv_plan_nsamples(plan);
-    double to_unit = eo.to_unit;
+    double to_unit = eo->to_unit;
 
     /* ---- compute ---- */
     double value = 0;
@@ -309,9 +320,9 @@ int cmd_estimate_multi(int argc, char **argv)
         o.order_min = kmin;
         o.order_max = kmax;
         o.top_k = (size_t)top;
-        o.threads = (int)eo.threads;
-        o.max_count = max_count;
-        o.max_bytes = max_mb << 20;
+        o.threads = (int)eo->threads;
+        o.max_count = a.max_count;
+        o.max_bytes = a.max_mb << 20;
         if ((st = cs_mv_multiplets_check(plan, measure, &o, &est))) {
             out = cli_fail(cmd, st);
             if (st == CS_ELIMIT)
@@ -343,16 +354,16 @@ int cmd_estimate_multi(int argc, char **argv)
     const char *low_key = synergy_names ? "most_synergistic" : "lowest";
     const char *high_key = synergy_names ? "most_redundant" : "highest";
     cs_json j;
-    if (eo.json) {
-        est_json_begin(&j, measure_arg, &eo);
+    if (eo->json) {
+        est_json_begin(&j, measure_arg, eo);
         if (!kmin)
             cs_json_kv_number(&j, "value", value * to_unit);
         cs_json_kv_int(&j, "n", (long long)nsamples);
         cs_json_key(&j, "params");
         cs_json_begin_object(&j);
-        est_json_source(&j, &eo, spec);
+        est_json_source(&j, eo, spec);
         est_json_list(&j, "x", cols, ncols);
-        est_json_estimator(&j, &eo);
+        est_json_estimator(&j, eo);
         if (kmin) {
             long long ord[2] = {(long long)kmin, (long long)kmax};
             cs_json_key(&j, "multiplets");
@@ -383,15 +394,15 @@ int cmd_estimate_multi(int argc, char **argv)
         }
         cs_json_end_object(&j);
     } else if (!kmin) {
-        if (eo.cov)
-            printf("%s (%s): %.10g %s  (%zu variables, exact covariance)\n", measure_arg, eo.est_text,
-                   value * to_unit, eo.units, ncols);
+        if (eo->cov)
+            printf("%s (%s): %.10g %s  (%zu variables, exact covariance)\n", measure_arg, eo->est_text,
+                   value * to_unit, eo->units, ncols);
         else
-            printf("%s (%s): %.10g %s  (%zu variables, n = %zu)\n", measure_arg, eo.est_text,
-                   value * to_unit, eo.units, ncols, nsamples);
+            printf("%s (%s): %.10g %s  (%zu variables, n = %zu)\n", measure_arg, eo->est_text,
+                   value * to_unit, eo->units, ncols, nsamples);
     } else {
         printf("# %s (%s, %s): %llu multiplets of orders %zu-%zu of %zu variables, n = %zu\n",
-               measure_arg, eo.est_text, eo.units, (unsigned long long)est.count, kmin, kmax, ncols,
+               measure_arg, eo->est_text, eo->units, (unsigned long long)est.count, kmin, kmax, ncols,
                nsamples);
         if (top) {
             print_hits(NULL, synergy_names ? "most synergistic (lowest)" : "lowest", low, nlow,
@@ -415,7 +426,7 @@ done:
     cs_symbols_free(&sym);
     cs_matrix_free(&full);
     free(block);
-    est_var_free(&vx);
+    est_var_free(vx);
     free(vars);
     free(values);
     free(low);

@@ -119,6 +119,49 @@ typedef struct {
     cs_pid_params par;
 } opts;
 
+static int on_option(const char *cmd, int code, const char *arg, void *ctx)
+{
+    opts *o = ctx;
+    int rc = est_opts_parse(cmd, code, arg, &o->eo);
+    if (rc >= 0)
+        return rc;
+    switch (code) {
+    case O_X: o->x.text = arg; return 0;
+    case O_Y: o->y.text = arg; return 0;
+    case O_TARGET: o->t.text = arg; return 0;
+    case O_RED: o->red_text = arg; return 0;
+    case O_TAU: o->have_tau = 1; return cli_parse_int(cmd, "--tau", arg, 1, 1L << 40, &o->tau);
+    case O_TOL:
+        o->have_solver = 1;
+        rc = cli_parse_double(cmd, "--tol", arg, &o->tol);
+        if (!rc && !(o->tol > 0))
+            rc = cli_usage_error(cmd, "--tol: %g must be > 0", o->tol);
+        return rc;
+    case O_MAXIT:
+        o->have_solver = 1;
+        return cli_parse_int(cmd, "--max-iter", arg, 1, 1L << 24, &o->maxit);
+    case O_CCSP:
+        o->have_ccs = 1;
+        rc = cli_parse_u64(cmd, "--ccs-points", arg, &o->ccs_points);
+        if (!rc && (o->ccs_points < 1 || o->ccs_points > (1ULL << 30)))
+            rc = cli_usage_error(cmd, "--ccs-points: %llu is outside [1, 2^30]",
+                                 (unsigned long long)o->ccs_points);
+        return rc;
+    case O_CCSS:
+        o->have_ccs = 1;
+        rc = cli_parse_u64(cmd, "--ccs-shifts", arg, &o->ccs_shifts);
+        if (!rc && (o->ccs_shifts < 2 || o->ccs_shifts > 4096))
+            rc = cli_usage_error(cmd, "--ccs-shifts: %llu is outside [2, 4096] (two shifts at "
+                                      "least give a standard error)",
+                                 (unsigned long long)o->ccs_shifts);
+        return rc;
+    case O_SEED: o->have_ccs = 1; return cli_parse_u64(cmd, "--seed", arg, &o->seed);
+    default: return -1;
+    }
+}
+
+/* The options of pid (argv[0] "pid") or phiid, checked: 0, or the usage
+ * exit code. */
 static int parse(int argc, char **argv, opts *o)
 {
     const char *cmd = "estimate";
@@ -133,47 +176,9 @@ static int parse(int argc, char **argv, opts *o)
     o->ccs_points = o->par.ccs_points;
     o->ccs_shifts = o->par.ccs_shifts;
     o->seed = o->par.seed;
-    cli_getopt_reset();
-    int c, rc = 0;
-    while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
-        if ((rc = est_opts_parse(cmd, c, optarg, &o->eo)) > 0)
-            return rc;
-        if (rc == 0)
-            continue;
-        rc = 0;
-        switch (c) {
-        case O_X: o->x.text = optarg; break;
-        case O_Y: o->y.text = optarg; break;
-        case O_TARGET: o->t.text = optarg; break;
-        case O_TAU: rc = cli_parse_int(cmd, "--tau", optarg, 1, 1L << 40, &o->tau), o->have_tau = 1; break;
-        case O_RED: o->red_text = optarg; break;
-        case O_TOL:
-            rc = cli_parse_double(cmd, "--tol", optarg, &o->tol), o->have_solver = 1;
-            if (!rc && !(o->tol > 0))
-                rc = cli_usage_error(cmd, "--tol: %g must be > 0", o->tol);
-            break;
-        case O_MAXIT: rc = cli_parse_int(cmd, "--max-iter", optarg, 1, 1L << 24, &o->maxit), o->have_solver = 1; break;
-        case O_CCSP:
-            rc = cli_parse_u64(cmd, "--ccs-points", optarg, &o->ccs_points), o->have_ccs = 1;
-            if (!rc && (o->ccs_points < 1 || o->ccs_points > (1ULL << 30)))
-                rc = cli_usage_error(cmd, "--ccs-points: %llu is outside [1, 2^30]",
-                                     (unsigned long long)o->ccs_points);
-            break;
-        case O_CCSS:
-            rc = cli_parse_u64(cmd, "--ccs-shifts", optarg, &o->ccs_shifts), o->have_ccs = 1;
-            if (!rc && (o->ccs_shifts < 2 || o->ccs_shifts > 4096))
-                rc = cli_usage_error(cmd, "--ccs-shifts: %llu is outside [2, 4096] (two shifts at "
-                                          "least give a standard error)",
-                                     (unsigned long long)o->ccs_shifts);
-            break;
-        case O_SEED: rc = cli_parse_u64(cmd, "--seed", optarg, &o->seed), o->have_ccs = 1; break;
-        default: return cli_getopt_error(cmd, argc, argv, c);
-        }
-        if (rc)
-            return rc;
-    }
-    if (optind < argc)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    int rc = cli_getopt(cmd, argc, argv, long_opts, on_option, o);
+    if (rc)
+        return rc;
 
     est_opts *eo = &o->eo;
     if ((rc = est_opts_estimator(cmd, eo, o->phiid ? "phiid" : "pid")))
@@ -240,6 +245,24 @@ static void free_opts(opts *o)
     est_var_free(&o->t);
 }
 
+/* --help, or the parsed options: -1 when the command goes on with *o (to be
+ * freed), else its exit code. */
+static int begin(int argc, char **argv, opts *o)
+{
+    if (cli_wants_help(argc, argv)) {
+        if (!strcmp(argv[0], "phiid"))
+            usage_phiid(stdout);
+        else
+            usage_pid(stdout);
+        return CLI_OK;
+    }
+    cs_init();
+    int rc = parse(argc, argv, o);
+    if (rc)
+        free_opts(o);
+    return rc ? rc : -1;
+}
+
 /* Read --input and select the variables (nvars of x, y, t): values checked
  * with the user's column numbers; discrete symbols must be integers. */
 static cs_status read_vars(opts *o, int nvars, cs_matrix *data)
@@ -281,17 +304,10 @@ static void json_params(cs_json *j, const opts *o)
 int cmd_estimate_pid(int argc, char **argv)
 {
     const char *cmd = "estimate";
-    if (cli_wants_help(argc, argv)) {
-        usage_pid(stdout);
-        return CLI_OK;
-    }
-    cs_init();
     opts o;
-    int rc = parse(argc, argv, &o);
-    if (rc) {
-        free_opts(&o);
+    int rc = begin(argc, argv, &o);
+    if (rc >= 0)
         return rc;
-    }
     const est_opts *eo = &o.eo;
     cs_matrix data = {0}, cov = {0};
     double *sub = NULL;
@@ -393,17 +409,10 @@ done:
 int cmd_estimate_phiid(int argc, char **argv)
 {
     const char *cmd = "estimate";
-    if (cli_wants_help(argc, argv)) {
-        usage_phiid(stdout);
-        return CLI_OK;
-    }
-    cs_init();
     opts o;
-    int rc = parse(argc, argv, &o);
-    if (rc) {
-        free_opts(&o);
+    int rc = begin(argc, argv, &o);
+    if (rc >= 0)
         return rc;
-    }
     const est_opts *eo = &o.eo;
     cs_matrix data = {0}, cov = {0};
     double *sub = NULL;

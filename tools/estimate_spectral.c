@@ -141,6 +141,11 @@ static void usage(FILE *out, const char *m)
 
 typedef struct {
     enum measure m;
+    const char *name; /* the measure as typed, for messages */
+    char **argv;      /* for naming an option that does not apply */
+    double fs;
+    long threads;
+    int onesided;
     const char *input;
     const char *cols, *xs, *ys, *window, *window_file, *bands;
     cs_welch_params wp;
@@ -157,6 +162,8 @@ static int parse_bands(const char *cmd, const char *text, double **out, size_t *
 {
     size_t cap = 8, n = 0;
     double *b = malloc(2 * cap * sizeof *b);
+    if (!b)
+        return cli_fail(cmd, cs_error_set(CS_ENOMEM, "out of memory"));
     const char *p = text;
     while (*p) {
         char *end;
@@ -171,8 +178,14 @@ static int parse_bands(const char *cmd, const char *text, double **out, size_t *
             free(b);
             return cli_usage_error(cmd, "--bands: band %g-%g must have 0 <= low < high", lo, hi);
         }
-        if (n == cap)
-            b = realloc(b, 2 * (cap *= 2) * sizeof *b);
+        if (n == cap) {
+            double *grown = realloc(b, 2 * (cap *= 2) * sizeof *b);
+            if (!grown) {
+                free(b);
+                return cli_fail(cmd, cs_error_set(CS_ENOMEM, "out of memory"));
+            }
+            b = grown;
+        }
         b[2 * n] = lo;
         b[2 * n + 1] = hi;
         n++;
@@ -314,6 +327,134 @@ static void json_aperiodic(cs_json *j, const cs_aperiodic_result *r, size_t nch)
         cs_json_end_array(j);
 }
 
+static int on_option(const char *cmd, int code, const char *arg, void *ctx)
+{
+    opts *o = ctx;
+    if (!(allowed(code) & B(o->m)))
+        return cli_usage_error(cmd, "option '%s' does not apply to %s", o->argv[optind - 1], o->name);
+    double d;
+    long l;
+    switch (code) {
+    case O_INPUT: o->input = arg; break;
+    case O_COLS: o->cols = arg; break;
+    case O_X: o->xs = arg; break;
+    case O_Y: o->ys = arg; break;
+    case O_FS:
+        if (cli_parse_double(cmd, "--fs", arg, &o->fs))
+            return CLI_USAGE;
+        if (!(o->fs > 0))
+            return cli_usage_error(cmd, "--fs: %g must be > 0", o->fs);
+        break;
+    case O_NPERSEG: return cli_parse_int(cmd, "--nperseg", arg, 1, 1L << 30, &o->nperseg);
+    case O_NOVERLAP: return cli_parse_int(cmd, "--noverlap", arg, 0, 1L << 30, &o->noverlap);
+    case O_NFFT: return cli_parse_int(cmd, "--nfft", arg, 1, 1L << 30, &o->nfft);
+    case O_WINDOW:
+        if (cs_window_parse(arg, &o->wp.window, &o->wp.window_param))
+            return cli_usage_error(cmd, "--window: %s", cs_last_error());
+        o->window_kind_set = 1;
+        break;
+    case O_WINDOW_FILE: o->window_file = arg; break;
+    case O_DETREND:
+        if (!strcmp(arg, "none") || !strcmp(arg, "false"))
+            o->wp.detrend = CS_DETREND_NONE;
+        else if (!strcmp(arg, "constant"))
+            o->wp.detrend = CS_DETREND_CONSTANT;
+        else if (!strcmp(arg, "linear"))
+            o->wp.detrend = CS_DETREND_LINEAR;
+        else
+            return cli_usage_error(cmd, "--detrend: '%s' is not none, constant or linear", arg);
+        break;
+    case O_SCALING:
+        if (!strcmp(arg, "density"))
+            o->wp.scaling = CS_SCALING_DENSITY;
+        else if (!strcmp(arg, "spectrum"))
+            o->wp.scaling = CS_SCALING_SPECTRUM;
+        else
+            return cli_usage_error(cmd, "--scaling: '%s' is not density or spectrum", arg);
+        break;
+    case O_AVERAGE:
+        if (!strcmp(arg, "mean"))
+            o->wp.average = CS_AVERAGE_MEAN;
+        else if (!strcmp(arg, "median"))
+            o->wp.average = CS_AVERAGE_MEDIAN;
+        else
+            return cli_usage_error(cmd, "--average: '%s' is not mean or median", arg);
+        break;
+    case O_ONESIDED: o->onesided = 1; break;
+    case O_TWOSIDED: o->onesided = 0; break;
+    case O_THREADS: return cli_parse_int(cmd, "--threads", arg, 0, 4096, &o->threads);
+    case O_JSON: o->json = 1; break;
+    case O_BANDS: o->bands = arg; break;
+    case O_NW:
+        if (cli_parse_double(cmd, "--nw", arg, &o->mp.nw))
+            return CLI_USAGE;
+        o->nw_set = 1;
+        break;
+    case O_BANDWIDTH:
+        if (cli_parse_double(cmd, "--bandwidth", arg, &o->bandwidth))
+            return CLI_USAGE;
+        if (!(o->bandwidth > 0))
+            return cli_usage_error(cmd, "--bandwidth: %g must be > 0", o->bandwidth);
+        break;
+    case O_K:
+        if (cli_parse_int(cmd, "--k", arg, 1, 1L << 20, &l))
+            return CLI_USAGE;
+        o->mp.k = (size_t)l;
+        break;
+    case O_ADAPTIVE: o->mp.adaptive = 1; break;
+    case O_NO_LOW_BIAS: o->mp.low_bias = 0; break;
+    case O_NORMALIZATION:
+        if (!strcmp(arg, "length"))
+            o->mp.normalization = CS_MT_NORM_LENGTH;
+        else if (!strcmp(arg, "full"))
+            o->mp.normalization = CS_MT_NORM_FULL;
+        else
+            return cli_usage_error(cmd, "--normalization: '%s' is not length or full", arg);
+        break;
+    case O_FMIN:
+    case O_FMAX:
+        if (cli_parse_double(cmd, code == O_FMIN ? "--fmin" : "--fmax", arg, &d))
+            return CLI_USAGE;
+        if (code == O_FMIN)
+            o->mp.fmin = o->ap.fmin = d;
+        else
+            o->mp.fmax = o->ap.fmax = d;
+        break;
+    case O_MODE:
+        if (!strcmp(arg, "fixed"))
+            o->ap.mode = CS_APERIODIC_FIXED;
+        else if (!strcmp(arg, "knee"))
+            o->ap.mode = CS_APERIODIC_KNEE;
+        else
+            return cli_usage_error(cmd, "--mode: '%s' is not fixed or knee", arg);
+        break;
+    case O_MAX_PEAKS:
+        if (cli_parse_int(cmd, "--max-peaks", arg, 0, 64, &l))
+            return CLI_USAGE;
+        o->ap.max_n_peaks = (size_t)l;
+        break;
+    case O_PEAK_THRESHOLD:
+        return cli_parse_double(cmd, "--peak-threshold", arg, &o->ap.peak_threshold);
+    case O_MIN_PEAK_HEIGHT:
+        return cli_parse_double(cmd, "--min-peak-height", arg, &o->ap.min_peak_height);
+    case O_PEAK_WIDTH: {
+        char *end;
+        double lo = strtod(arg, &end), hi;
+        if (end == arg || *end != ',')
+            return cli_usage_error(cmd, "--peak-width-limits: '%s' is not LO,HI", arg);
+        char *p2 = end + 1;
+        hi = strtod(p2, &end);
+        if (end == p2 || *end || !(lo > 0 && lo <= hi && isfinite(hi)))
+            return cli_usage_error(cmd, "--peak-width-limits: '%s' needs 0 < LO <= HI", arg);
+        o->ap.peak_width_min = lo;
+        o->ap.peak_width_max = hi;
+        break;
+    }
+    case O_FREQ_COL: return cli_parse_int(cmd, "--freq-col", arg, 0, 1L << 30, &o->freq_col);
+    }
+    return 0;
+}
+
 int cmd_estimate_spectral(int argc, char **argv)
 {
     const char *cmd_m = argv[0];
@@ -341,159 +482,14 @@ int cmd_estimate_spectral(int argc, char **argv)
     cs_aperiodic_params_default(&o.ap);
     o.nperseg = o.noverlap = o.nfft = -1;
     o.freq_col = -1;
-    double fs = 1.0;
-    long threads = 0;
-    int onesided = 1, bands_rc;
+    o.name = cmd_m;
+    o.argv = argv;
+    o.fs = 1.0;
+    o.onesided = 1;
 
-    cli_getopt_reset();
-    int c;
-    while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
-        if (c == '?' || c == ':')
-            return cli_getopt_error(cmd, argc, argv, c);
-        if (!(allowed(c) & B(m)))
-            return cli_usage_error(cmd, "option '%s' does not apply to %s", argv[optind - 1], cmd_m);
-        double d;
-        long l;
-        switch (c) {
-        case O_INPUT: o.input = optarg; break;
-        case O_COLS: o.cols = optarg; break;
-        case O_X: o.xs = optarg; break;
-        case O_Y: o.ys = optarg; break;
-        case O_FS:
-            if (cli_parse_double(cmd, "--fs", optarg, &fs))
-                return CLI_USAGE;
-            if (!(fs > 0))
-                return cli_usage_error(cmd, "--fs: %g must be > 0", fs);
-            break;
-        case O_NPERSEG:
-            if (cli_parse_int(cmd, "--nperseg", optarg, 1, 1L << 30, &o.nperseg))
-                return CLI_USAGE;
-            break;
-        case O_NOVERLAP:
-            if (cli_parse_int(cmd, "--noverlap", optarg, 0, 1L << 30, &o.noverlap))
-                return CLI_USAGE;
-            break;
-        case O_NFFT:
-            if (cli_parse_int(cmd, "--nfft", optarg, 1, 1L << 30, &o.nfft))
-                return CLI_USAGE;
-            break;
-        case O_WINDOW:
-            if (cs_window_parse(optarg, &o.wp.window, &o.wp.window_param))
-                return cli_usage_error(cmd, "--window: %s", cs_last_error());
-            o.window_kind_set = 1;
-            break;
-        case O_WINDOW_FILE: o.window_file = optarg; break;
-        case O_DETREND:
-            if (!strcmp(optarg, "none") || !strcmp(optarg, "false"))
-                o.wp.detrend = CS_DETREND_NONE;
-            else if (!strcmp(optarg, "constant"))
-                o.wp.detrend = CS_DETREND_CONSTANT;
-            else if (!strcmp(optarg, "linear"))
-                o.wp.detrend = CS_DETREND_LINEAR;
-            else
-                return cli_usage_error(cmd, "--detrend: '%s' is not none, constant or linear", optarg);
-            break;
-        case O_SCALING:
-            if (!strcmp(optarg, "density"))
-                o.wp.scaling = CS_SCALING_DENSITY;
-            else if (!strcmp(optarg, "spectrum"))
-                o.wp.scaling = CS_SCALING_SPECTRUM;
-            else
-                return cli_usage_error(cmd, "--scaling: '%s' is not density or spectrum", optarg);
-            break;
-        case O_AVERAGE:
-            if (!strcmp(optarg, "mean"))
-                o.wp.average = CS_AVERAGE_MEAN;
-            else if (!strcmp(optarg, "median"))
-                o.wp.average = CS_AVERAGE_MEDIAN;
-            else
-                return cli_usage_error(cmd, "--average: '%s' is not mean or median", optarg);
-            break;
-        case O_ONESIDED: onesided = 1; break;
-        case O_TWOSIDED: onesided = 0; break;
-        case O_THREADS:
-            if (cli_parse_int(cmd, "--threads", optarg, 0, 4096, &threads))
-                return CLI_USAGE;
-            break;
-        case O_JSON: o.json = 1; break;
-        case O_BANDS: o.bands = optarg; break;
-        case O_NW:
-            if (cli_parse_double(cmd, "--nw", optarg, &o.mp.nw))
-                return CLI_USAGE;
-            o.nw_set = 1;
-            break;
-        case O_BANDWIDTH:
-            if (cli_parse_double(cmd, "--bandwidth", optarg, &o.bandwidth))
-                return CLI_USAGE;
-            if (!(o.bandwidth > 0))
-                return cli_usage_error(cmd, "--bandwidth: %g must be > 0", o.bandwidth);
-            break;
-        case O_K:
-            if (cli_parse_int(cmd, "--k", optarg, 1, 1L << 20, &l))
-                return CLI_USAGE;
-            o.mp.k = (size_t)l;
-            break;
-        case O_ADAPTIVE: o.mp.adaptive = 1; break;
-        case O_NO_LOW_BIAS: o.mp.low_bias = 0; break;
-        case O_NORMALIZATION:
-            if (!strcmp(optarg, "length"))
-                o.mp.normalization = CS_MT_NORM_LENGTH;
-            else if (!strcmp(optarg, "full"))
-                o.mp.normalization = CS_MT_NORM_FULL;
-            else
-                return cli_usage_error(cmd, "--normalization: '%s' is not length or full", optarg);
-            break;
-        case O_FMIN:
-        case O_FMAX:
-            if (cli_parse_double(cmd, c == O_FMIN ? "--fmin" : "--fmax", optarg, &d))
-                return CLI_USAGE;
-            if (c == O_FMIN)
-                o.mp.fmin = o.ap.fmin = d;
-            else
-                o.mp.fmax = o.ap.fmax = d;
-            break;
-        case O_MODE:
-            if (!strcmp(optarg, "fixed"))
-                o.ap.mode = CS_APERIODIC_FIXED;
-            else if (!strcmp(optarg, "knee"))
-                o.ap.mode = CS_APERIODIC_KNEE;
-            else
-                return cli_usage_error(cmd, "--mode: '%s' is not fixed or knee", optarg);
-            break;
-        case O_MAX_PEAKS:
-            if (cli_parse_int(cmd, "--max-peaks", optarg, 0, 64, &l))
-                return CLI_USAGE;
-            o.ap.max_n_peaks = (size_t)l;
-            break;
-        case O_PEAK_THRESHOLD:
-            if (cli_parse_double(cmd, "--peak-threshold", optarg, &o.ap.peak_threshold))
-                return CLI_USAGE;
-            break;
-        case O_MIN_PEAK_HEIGHT:
-            if (cli_parse_double(cmd, "--min-peak-height", optarg, &o.ap.min_peak_height))
-                return CLI_USAGE;
-            break;
-        case O_PEAK_WIDTH: {
-            char *end;
-            double lo = strtod(optarg, &end), hi;
-            if (end == optarg || *end != ',')
-                return cli_usage_error(cmd, "--peak-width-limits: '%s' is not LO,HI", optarg);
-            char *p2 = end + 1;
-            hi = strtod(p2, &end);
-            if (end == p2 || *end || !(lo > 0 && lo <= hi && isfinite(hi)))
-                return cli_usage_error(cmd, "--peak-width-limits: '%s' needs 0 < LO <= HI", optarg);
-            o.ap.peak_width_min = lo;
-            o.ap.peak_width_max = hi;
-            break;
-        }
-        case O_FREQ_COL:
-            if (cli_parse_int(cmd, "--freq-col", optarg, 0, 1L << 30, &o.freq_col))
-                return CLI_USAGE;
-            break;
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    int rc = cli_getopt(cmd, argc, argv, long_opts, on_option, &o);
+    if (rc)
+        return rc;
     if (!o.input)
         return cli_usage_error(cmd, "--input FILE is required");
     if (o.window_file && o.window_kind_set)
@@ -510,10 +506,9 @@ int cmd_estimate_spectral(int argc, char **argv)
 
     double *bands = NULL;
     size_t nbands = 0;
-    if (o.bands && (bands_rc = parse_bands(cmd, o.bands, &bands, &nbands)))
-        return bands_rc;
+    if (o.bands && (rc = parse_bands(cmd, o.bands, &bands, &nbands)))
+        return rc;
 
-    int rc = CLI_OK;
     cs_status st;
     cs_matrix data = {0}, win = {0};
     est_var vx = {0}, vy = {0};
@@ -612,10 +607,10 @@ int cmd_estimate_spectral(int argc, char **argv)
 
     /* ---- multitaper ---- */
     if (m == M_MULTITAPER) {
-        o.mp.fs = fs;
-        o.mp.threads = (int)threads;
+        o.mp.fs = o.fs;
+        o.mp.threads = (int)o.threads;
         if (o.bandwidth > 0)
-            o.mp.nw = o.bandwidth * (double)n / (2.0 * fs);
+            o.mp.nw = o.bandwidth * (double)n / (2.0 * o.fs);
         if ((st = cs_multitaper_plan_create(&o.mp, n, &mplan))) {
             rc = cli_fail(cmd, st);
             goto done;
@@ -624,6 +619,10 @@ int cmd_estimate_spectral(int argc, char **argv)
         f = malloc(nf * sizeof *f);
         buf = malloc(nch * nf * sizeof *buf);
         buf2 = malloc(nt * sizeof *buf2);
+        if (!f || !buf || !buf2) {
+            rc = cli_fail(cmd, cs_error_set(CS_ENOMEM, "out of memory for %zu x %zu values", nch, nf));
+            goto done;
+        }
         cs_multitaper_plan_freqs(mplan, f);
         cs_multitaper_plan_eigenvalues(mplan, buf2);
         if ((st = cs_multitaper_psd(mplan, X, buf, &bad))) {
@@ -637,7 +636,10 @@ int cmd_estimate_spectral(int argc, char **argv)
             fprintf(stderr, "cogscope %s: warning: adaptive weights did not converge for %zu column(s)\n",
                     cmd, bad);
         if (nbands) {
-            bp = malloc(nch * nbands * sizeof *bp);
+            if (!(bp = malloc(nch * nbands * sizeof *bp))) {
+                rc = cli_fail(cmd, cs_error_set(CS_ENOMEM, "out of memory"));
+                goto done;
+            }
             if ((rc = band_powers(cmd, f, buf, nf, nch, bands, nbands, 1, bp)))
                 goto done;
         }
@@ -648,7 +650,7 @@ int cmd_estimate_spectral(int argc, char **argv)
             cs_json_kv_string(&j, "measure", "multitaper");
             cs_json_kv_string(&j, "units", units);
             est_json_list(&j, "columns", cx, ncx);
-            cs_json_kv_number(&j, "fs", fs);
+            cs_json_kv_number(&j, "fs", o.fs);
             cs_json_kv_number(&j, "nw", o.mp.nw);
             cs_json_kv_int(&j, "ntapers", (long long)nt);
             cs_json_key(&j, "eigenvalues");
@@ -664,7 +666,7 @@ int cmd_estimate_spectral(int argc, char **argv)
             emit_bands(&j, out, 1, bands, nbands, bp, nch);
             cs_json_end_object(&j);
         } else {
-            fprintf(out, "# multitaper PSD (%s), fs %g, NW %g, %zu tapers%s\n# f", units, fs, o.mp.nw,
+            fprintf(out, "# multitaper PSD (%s), fs %g, NW %g, %zu tapers%s\n# f", units, o.fs, o.mp.nw,
                     nt, cs_multitaper_plan_adaptive(mplan) ? ", adaptive" : "");
             const double **colp = malloc(nch * sizeof *colp);
             if (!colp) {
@@ -687,9 +689,13 @@ int cmd_estimate_spectral(int argc, char **argv)
     if (m == M_APERIODIC && o.freq_col >= 0) {
         f = malloc(n * sizeof *f);
         buf = malloc(n * sizeof *buf);
+        ares = calloc(nch, sizeof *ares);
+        if (!f || !buf || !ares) {
+            rc = cli_fail(cmd, cs_error_set(CS_ENOMEM, "out of memory"));
+            goto done;
+        }
         for (size_t i = 0; i < n; i++)
             f[i] = cs_matrix_get(data, i, (size_t)o.freq_col);
-        ares = calloc(nch, sizeof *ares);
         for (size_t c2 = 0; c2 < nch; c2++) {
             for (size_t i = 0; i < n; i++)
                 buf[i] = cs_matrix_get(X, i, c2);
@@ -701,9 +707,9 @@ int cmd_estimate_spectral(int argc, char **argv)
 
     /* ---- Welch family ---- */
     if (!(m == M_APERIODIC && o.freq_col >= 0)) {
-        o.wp.fs = fs;
-        o.wp.threads = (int)threads;
-        o.wp.onesided = m == M_APERIODIC || m == M_COH ? 1 : onesided;
+        o.wp.fs = o.fs;
+        o.wp.threads = (int)o.threads;
+        o.wp.onesided = m == M_APERIODIC || m == M_COH ? 1 : o.onesided;
         o.wp.nperseg = o.nperseg >= 0 ? (size_t)o.nperseg : 0;
         o.wp.noverlap = o.noverlap;
         o.wp.nfft = o.nfft >= 0 ? (size_t)o.nfft : 0;
@@ -743,7 +749,10 @@ int cmd_estimate_spectral(int argc, char **argv)
             goto done;
         }
         if (m == M_APERIODIC) {
-            ares = calloc(nch, sizeof *ares);
+            if (!(ares = calloc(nch, sizeof *ares))) {
+                rc = cli_fail(cmd, cs_error_set(CS_ENOMEM, "out of memory"));
+                goto done;
+            }
             for (size_t c2 = 0; c2 < nch; c2++) {
                 if ((rc = run_aperiodic_one(cmd, f, buf + c2 * nf, nf, &o.ap, cx[c2], &ares[c2])))
                     goto done;
@@ -751,7 +760,10 @@ int cmd_estimate_spectral(int argc, char **argv)
             }
         } else {
             if (nbands) {
-                bp = malloc(nch * nbands * sizeof *bp);
+                if (!(bp = malloc(nch * nbands * sizeof *bp))) {
+                    rc = cli_fail(cmd, cs_error_set(CS_ENOMEM, "out of memory"));
+                    goto done;
+                }
                 if ((rc = band_powers(cmd, f, buf, nf, nch, bands, nbands, o.wp.onesided, bp)))
                     goto done;
             }
@@ -788,7 +800,10 @@ int cmd_estimate_spectral(int argc, char **argv)
                 cs_json_key(&j, "f");
                 cs_json_numbers(&j, f, nf);
                 if (m == M_SPECGRAM) {
-                    t = malloc(ns * sizeof *t);
+                    if (!(t = malloc(ns * sizeof *t))) {
+                        rc = cli_fail(cmd, cs_error_set(CS_ENOMEM, "out of memory"));
+                        goto done;
+                    }
                     cs_welch_plan_times(plan, t);
                     cs_json_key(&j, "t");
                     cs_json_numbers(&j, t, ns);
@@ -814,10 +829,13 @@ int cmd_estimate_spectral(int argc, char **argv)
             } else {
                 fprintf(out, "# %s (%s), fs %g, %s window, nperseg %zu, noverlap %zu, nfft %zu, %zu "
                              "segments\n",
-                        cmd_m, units, fs, cs_window_name(o.wp.window), cs_welch_plan_nperseg(plan),
+                        cmd_m, units, o.fs, cs_window_name(o.wp.window), cs_welch_plan_nperseg(plan),
                         cs_welch_plan_noverlap(plan), cs_welch_plan_nfft(plan), ns);
                 if (m == M_SPECGRAM) {
-                    t = malloc(ns * sizeof *t);
+                    if (!(t = malloc(ns * sizeof *t))) {
+                        rc = cli_fail(cmd, cs_error_set(CS_ENOMEM, "out of memory"));
+                        goto done;
+                    }
                     cs_welch_plan_times(plan, t);
                     for (size_t c2 = 0; c2 < nch; c2++) {
                         fprintf(out, "%s# column %zu; rows: f, then the power at t =", c2 ? "\n" : "",

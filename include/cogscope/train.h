@@ -86,6 +86,8 @@ typedef struct {
     double seconds;          /* wall time of the loop */
     double train_seconds;    /* of which training steps (incl. their logging) */
     double eval_seconds;     /* of which per-epoch evaluations */
+    double train_cpu_seconds; /* CPU time (all threads of the process) of the training steps:
+                                 on a shared machine a steadier measure than wall time */
 } cs_train_result;
 
 /* Train a network as `cfg` says (resolved internally) on `train`,

@@ -9,6 +9,8 @@
 #include <omp.h>
 #endif
 
+#include <time.h>
+
 #include "cogscope/optim.h"
 #include "cogscope/runlog.h"
 #include "cogscope/sigmapi.h"
@@ -153,6 +155,13 @@ double cs_train_angle_deg(const double *a, const double *b, size_t n)
 static double layer_angle(const cs_mlp *m, const double *a, const double *b, size_t k)
 {
     return cs_train_angle_deg(a + m->w_offset[k], b + m->w_offset[k], cs_mlp_layer_params(m, k));
+}
+
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* Everything one run allocates, freed in one place. */
@@ -453,7 +462,7 @@ static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_datase
     for (size_t k = 0; k < depth; k++)
         seg_end[k] = m->w_offset[k] + cs_mlp_layer_params(m, k);
     for (size_t e = 0; e < c->epochs; e++) {
-        double tep = cs_time_now();
+        double tep = cs_time_now(), cep = cpu_now();
         cs_rng_permutation(s->shuffle_rng, s->perm, n);
         double epoch_loss = 0.0;
         for (size_t r0 = 0; r0 < n; r0 += B, step++) {
@@ -525,6 +534,7 @@ static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_datase
         }
         double te0 = cs_time_now();
         res->train_seconds += te0 - tep;
+        res->train_cpu_seconds += cpu_now() - cep;
         cs_runlog_eval ev = {.step = step, .epoch = (int32_t)e};
         if ((st = evaluate(s, test, &ev)))
             return st;
