@@ -363,10 +363,9 @@ int cmd_train(int argc, char **argv)
     st = cs_train_run(&resolved, &train, &test, &res, NULL);
     cs_progress_finish(pctx.bar);
     if (st) {
-        /* Rule option values are checked by the rule's create: a usage error. */
-        rc = (st == CS_EINVAL && res.steps == 0 && res.epochs_done == 0)
-                 ? cli_usage_error(CMD, "%s", cs_last_error())
-                 : cli_fail(CMD, st);
+        /* Usage errors, rule option values included (the rule's create ran in
+         * cs_train_config_resolve), were caught above: this is a failure. */
+        rc = cli_fail(CMD, st);
         goto out;
     }
     if (json) {

@@ -52,6 +52,7 @@
 
 #include "cogscope/core.h"
 #include "cogscope/embed.h"
+#include "cogscope/surrogate.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -124,15 +125,11 @@ cs_status cs_ksg_average(cs_ksg *plan, double *value);
  * in nats; their mean is the average, returned in *average if non-NULL. */
 cs_status cs_ksg_local(cs_ksg *plan, double *local, double *average);
 
-/* Permutation significance test of the planned estimate. */
-typedef struct {
-    double observed;       /* the estimate on the original pairing (nats) */
-    double p_value;        /* (1 + #{surrogate >= observed}) / (1 + n_surrogates) */
-    double surrogate_mean; /* mean of the surrogate estimates (nats) */
-    double surrogate_std;  /* their sample standard deviation (n - 1) */
-    size_t n_surrogates;
-    size_t n_greater_equal; /* #{surrogate >= observed}, for other p-value conventions */
-} cs_ksg_significance;
+/* Permutation significance test of the planned estimate: the summary every
+ * estimator gives (cogscope/surrogate.h): observed, p_value = (1 +
+ * #{surrogate >= observed}) / (1 + n_surrogates), surrogate_mean and
+ * surrogate_std (n - 1) in nats, n_surrogates, n_greater_equal. */
+typedef cs_significance cs_ksg_significance;
 
 /* Draw `n_surrogates` (>= 1) surrogates by permuting the rows of X against
  * the rest (MI: Y stays; CMI: Y and Z stay together, so the X-Z relation is
@@ -140,7 +137,7 @@ typedef struct {
  * value. Structures that the shuffle does not change are reused: for MI both
  * marginal structures (only the joint tree is rebuilt); for CMI the Z and
  * (Y,Z) structures (the joint and (X,Z) trees are rebuilt). Permutation s is
- * drawn from cs_rng_create_stream(seed, s), so results depend only on `seed`.
+ * cs_surrogate_permutation(seed, s), so results depend only on `seed`.
  * Time indices (Theiler window) stay with the unshuffled rows.
  *   values: NULL or caller-owned [n_surrogates] receiving each surrogate's
  *   estimate. */

@@ -91,11 +91,11 @@ static inline size_t cs_mlp_layer_params(const cs_mlp *m, size_t k)
 /* Per-layer pointers into `flat` (n_params doubles laid out as m->params). */
 void cs_mlp_tensors_of(const cs_mlp *m, double *flat, cs_mlp_tensors *t);
 
-/* Initialise: biases 0; W_k ~ N(0, gain^2 / fan_in) with gain^2 = 2 for ReLU
- * (He) and 1 otherwise, except that sigmoid/hardsigmoid/tanh use Glorot
- * uniform U(+-sqrt(6/(fan_in+fan_out))) (times 4 for sigmoid), which keeps
- * those saturating units in their linear range. The output layer uses
- * Glorot uniform. Deterministic for a given rng state. */
+/* Initialise: biases 0; hidden ReLU layers W_k ~ N(0, 2/fan_in) (He et al.
+ * 2015); every other layer (tanh, sigmoid, hardsigmoid, identity hidden
+ * layers, and the softmax output layer) Glorot uniform
+ * U(+-sqrt(6/(fan_in+fan_out))), times 4 for sigmoid and hardsigmoid, whose
+ * slope at 0 is 1/4 instead of 1. Deterministic for a given rng state. */
 void cs_mlp_init(cs_mlp *m, cs_rng *rng);
 
 /* ---- per-batch state ---- */

@@ -1,5 +1,6 @@
-/* Significance helpers shared by the information estimators: summarising a
- * permutation test, and the chi-squared likelihood-ratio null.
+/* Significance helpers shared by the information estimators: the surrogate
+ * permutations, summarising a permutation test, and the chi-squared
+ * likelihood-ratio null.
  *
  * Permutation p-values count the observed value as one of the draws
  * (Phipson & Smyth 2010), so they are never 0:
@@ -22,6 +23,13 @@ typedef struct {
     size_t n_surrogates;
     size_t n_greater_equal; /* #{surrogate >= observed} */
 } cs_significance;
+
+/* The row permutation of surrogate number s of a permutation test seeded by
+ * `seed`: perm[0..n) = a shuffle of 0..n-1 from the independent stream
+ * cs_rng_create_stream(seed, s). Every estimator draws its surrogates this
+ * way, so a seed gives the same surrogates whatever the estimator, the
+ * thread count or the order in which surrogates are computed. */
+cs_status cs_surrogate_permutation(uint64_t seed, size_t s, size_t *perm, size_t n);
 
 /* Summarise n >= 1 surrogate values (NaN values are an error: CS_EINTERNAL). */
 cs_status cs_significance_summarise(double observed, const double *values, size_t n,

@@ -234,47 +234,52 @@ static double broja_psi(const broja_prob *B, const double *x, const double *Q, d
     return v + pen / (2 * rho);
 }
 
+/* Sum of the len cells line[0], line[step], ... */
+static double line_sum(const double *line, size_t len, size_t step)
+{
+    double sum = 0;
+    for (size_t c = 0; c < len; c++)
+        sum += line[c * step];
+    return sum;
+}
+
+/* Scale each of nl lines (line l starts at q + l * lstep; its len cells are
+ * `step` apart) to sum to its target t[l * tstep]. Returns 0 when a line
+ * with a positive target has no mass. */
+static int scale_lines(double *q, size_t nl, size_t lstep, size_t len, size_t step,
+                       const double *t, size_t tstep)
+{
+    for (size_t l = 0; l < nl; l++) {
+        double *line = q + l * lstep, sum = line_sum(line, len, step), target = t[l * tstep];
+        if (target > 0 && !(sum > 0))
+            return 0;
+        if (sum > 0)
+            for (size_t c = 0; c < len; c++)
+                line[c * step] *= target / sum;
+    }
+    return 1;
+}
+
 /* Scale q (a full n1 x n2 x ny table, zero off the support) slice by slice
- * until its (x1,y) and (x2,y) marginals match within 1e-14. Returns 0 when
- * that fails (a marginal with positive target has no mass, or the zero
- * pattern of q cannot carry the marginals): q is then not in Delta_P and its
- * objective is no bound. */
+ * until its (x1,y) and (x2,y) marginals match within 1e-14: in slice y the
+ * rows (x1 fixed) must sum to p(x1,y), the columns (x2 fixed) to p(x2,y).
+ * Returns 0 when that fails (a marginal with positive target has no mass,
+ * or the zero pattern of q cannot carry the marginals): q is then not in
+ * Delta_P and its objective is no bound. */
 static int rescale_slices(double *q, size_t n1, size_t n2, size_t ny, const double *pik,
                           const double *pjk)
 {
     for (size_t k = 0; k < ny; k++) {
+        double *qk = q + k; /* cell (i, j) of the slice is qk[(i * n2 + j) * ny] */
         double err = INFINITY;
         for (int it = 0; it < 1000 && err > 1e-14; it++) {
-            for (size_t i = 0; i < n1; i++) {
-                double sum = 0;
-                for (size_t j = 0; j < n2; j++)
-                    sum += q[(i * n2 + j) * ny + k];
-                double t = pik[i * ny + k];
-                if (t > 0 && !(sum > 0))
-                    return 0;
-                if (sum > 0)
-                    for (size_t j = 0; j < n2; j++)
-                        q[(i * n2 + j) * ny + k] *= t / sum;
-            }
-            for (size_t j = 0; j < n2; j++) {
-                double sum = 0;
-                for (size_t i = 0; i < n1; i++)
-                    sum += q[(i * n2 + j) * ny + k];
-                double t = pjk[j * ny + k];
-                if (t > 0 && !(sum > 0))
-                    return 0;
-                if (sum > 0)
-                    for (size_t i = 0; i < n1; i++)
-                        q[(i * n2 + j) * ny + k] *= t / sum;
-            }
+            if (!scale_lines(qk, n1, n2 * ny, n2, ny, pik + k, ny) ||
+                !scale_lines(qk, n2, ny, n1, n2 * ny, pjk + k, ny))
+                return 0;
             /* the columns are now exact: measure the rows */
             err = 0;
-            for (size_t i = 0; i < n1; i++) {
-                double sum = 0;
-                for (size_t j = 0; j < n2; j++)
-                    sum += q[(i * n2 + j) * ny + k];
-                err = fmax(err, fabs(sum - pik[i * ny + k]));
-            }
+            for (size_t i = 0; i < n1; i++)
+                err = fmax(err, fabs(line_sum(qk + i * n2 * ny, n2, ny) - pik[i * ny + k]));
         }
         if (!(err <= 1e-14))
             return 0;
@@ -304,25 +309,16 @@ cs_status pid_broja_min(const double *p, size_t n1, size_t n2, size_t ny, double
                         double *min_mi, double *gap_out, int *iterations)
 {
     size_t ncell = n1 * n2 * ny;
-    double *pik = calloc(n1 * ny, sizeof *pik), *pjk = calloc(n2 * ny, sizeof *pjk);
-    double *py = calloc(ny, sizeof *py);
     broja_prob B;
     memset(&B, 0, sizeof B);
     double *x = NULL, *Q = NULL, *e = NULL, *s = NULL, *grad = NULL, *H = NULL, *d = NULL,
            *xt = NULL, *et = NULL, *st_ = NULL, *q = NULL;
-    cs_status st = CS_OK;
-    if (!pik || !pjk || !py) {
-        st = cs_error_set(CS_ENOMEM, "BROJA: out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < n1; i++)
-        for (size_t j = 0; j < n2; j++)
-            for (size_t k = 0; k < ny; k++) {
-                double v = p[(i * n2 + j) * ny + k];
-                pik[i * ny + k] += v;
-                pjk[j * ny + k] += v;
-                py[k] += v;
-            }
+    /* Delta_P is fixed by p(x1,y) and p(x2,y) */
+    pid_margins mg;
+    cs_status st = pid_margins_of(p, n1, n2, ny, &mg);
+    if (st)
+        return st;
+    const double *pik = mg.p1y, *pjk = mg.p2y, *py = mg.py;
     if ((st = broja_setup(n1, n2, ny, pik, pjk, &B)))
         goto out;
     size_t K = B.K, nc = B.nc, nblk = B.nb_blocks;
@@ -492,9 +488,7 @@ cs_status pid_broja_min(const double *p, size_t n1, size_t n2, size_t ny, double
     *gap_out = gap > 0 ? gap : 0;
 out:
     broja_free(&B);
-    free(pik);
-    free(pjk);
-    free(py);
+    pid_margins_free(&mg);
     free(x);
     free(xt);
     free(grad);
@@ -517,24 +511,19 @@ cs_status pid_maxent_pairwise(const double *p, size_t n1, size_t n2, size_t ny, 
 {
     size_t ncell = n1 * n2 * ny;
     size_t nij = n1 * n2, nik = n1 * ny, njk = n2 * ny;
-    double *m = calloc(nij + nik + njk, sizeof *m); /* all pairwise marginals */
+    pid_margins mg;
+    cs_status st = pid_margins_of(p, n1, n2, ny, &mg);
+    if (st)
+        return st;
+    const double *m = mg.p12; /* the pairwise marginals p12 | p1y | p2y, contiguous */
     long *var = malloc((nij + nik + njk) * sizeof *var);
     size_t *cell = NULL;
     size_t (*cv)[3] = NULL;
     double *th = NULL, *tt = NULL, *b = NULL, *grad = NULL, *H = NULL, *d = NULL, *qc = NULL;
-    cs_status st = CS_OK;
-    if (!m || !var) {
+    if (!var) {
         st = cs_error_set(CS_ENOMEM, "maximum entropy: out of memory");
         goto out;
     }
-    for (size_t i = 0; i < n1; i++)
-        for (size_t j = 0; j < n2; j++)
-            for (size_t k = 0; k < ny; k++) {
-                double v = p[(i * n2 + j) * ny + k];
-                m[i * n2 + j] += v;
-                m[nij + i * ny + k] += v;
-                m[nij + nik + j * ny + k] += v;
-            }
     size_t K = 0;
     for (size_t r = 0; r < nij + nik + njk; r++)
         var[r] = m[r] > 0 ? (long)K++ : -1;
@@ -653,7 +642,7 @@ cs_status pid_maxent_pairwise(const double *p, size_t n1, size_t n2, size_t ny, 
     for (size_t c = 0; c < nc; c++)
         q[cell[c]] = qc[c];
 out:
-    free(m);
+    pid_margins_free(&mg);
     free(var);
     free(cell);
     free(cv);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rank_internal.h"
+
 cs_status cs_symbols_alloc(size_t rows, size_t cols, cs_symbols *out)
 {
     memset(out, 0, sizeof *out);
@@ -100,19 +102,6 @@ cs_status cs_discrete_from_matrix(cs_matrix x, int32_t alphabet, cs_symbols *out
     return CS_OK;
 }
 
-typedef struct {
-    double v;
-    size_t i;
-} val_idx;
-
-static int cmp_val_idx(const void *a, const void *b)
-{
-    const val_idx *x = a, *y = b;
-    if (x->v != y->v)
-        return (x->v > y->v) - (x->v < y->v);
-    return (x->i > y->i) - (x->i < y->i); /* a total order: qsort's result is deterministic */
-}
-
 cs_status cs_discrete_bin(cs_matrix x, size_t bins, cs_binning how, cs_symbols *out)
 {
     if (bins < 1 || bins > INT32_MAX)
@@ -125,7 +114,7 @@ cs_status cs_discrete_bin(cs_matrix x, size_t bins, cs_binning how, cs_symbols *
     st = cs_symbols_alloc(x.rows, x.cols, out);
     if (st)
         return st;
-    val_idx *tmp = NULL;
+    rank_pair *tmp = NULL;
     if (how == CS_BIN_EQUAL_FREQ && !(tmp = malloc(x.rows * sizeof *tmp))) {
         cs_symbols_free(out);
         return cs_error_set(CS_ENOMEM, "out of memory binning %zu samples", x.rows);
@@ -146,12 +135,8 @@ cs_status cs_discrete_bin(cs_matrix x, size_t bins, cs_binning how, cs_symbols *
                 out->data[i * x.cols + j] = (int32_t)(b >= bins ? bins - 1 : b);
             }
         } else {
-            for (size_t i = 0; i < x.rows; i++) {
-                tmp[i].v = cs_matrix_get(x, i, j);
-                tmp[i].i = i;
-            }
-            qsort(tmp, x.rows, sizeof *tmp, cmp_val_idx);
-            size_t first = 0;
+            rank_sort(x.data + j, x.rows, x.stride, tmp);
+            size_t first = 0; /* rank of the first of a run of equal values */
             for (size_t r = 0; r < x.rows; r++) {
                 if (r > 0 && tmp[r].v != tmp[r - 1].v)
                     first = r;

@@ -6,27 +6,12 @@
 
 #include <gsl/gsl_cdf.h>
 
-typedef struct {
-    double v;
-    size_t i;
-} val_idx;
-
-static int cmp_val_idx(const void *a, const void *b)
-{
-    const val_idx *x = a, *y = b;
-    if (x->v != y->v)
-        return (x->v > y->v) - (x->v < y->v);
-    return (x->i > y->i) - (x->i < y->i);
-}
+#include "rank_internal.h"
 
 static cs_status normalise_column(const double *v, size_t n, size_t stride, double *out,
-                                  size_t out_stride, val_idx *tmp)
+                                  size_t out_stride, rank_pair *tmp)
 {
-    for (size_t i = 0; i < n; i++) {
-        tmp[i].v = v[i * stride];
-        tmp[i].i = i;
-    }
-    qsort(tmp, n, sizeof *tmp, cmp_val_idx);
+    rank_sort(v, n, stride, tmp);
     double denom = (double)n + 1.0;
     for (size_t r = 0; r < n;) {
         size_t e = r + 1;
@@ -45,7 +30,7 @@ cs_status cs_gcopula_normalise_column(const double *v, size_t n, size_t stride, 
                                       size_t out_stride)
 {
     cs_init();
-    val_idx *tmp = malloc((n ? n : 1) * sizeof *tmp);
+    rank_pair *tmp = malloc((n ? n : 1) * sizeof *tmp);
     if (!tmp)
         return cs_error_set(CS_ENOMEM, "out of memory ranking %zu values", n);
     cs_status st = normalise_column(v, n, stride, out, out_stride, tmp);
@@ -75,7 +60,7 @@ cs_status cs_gcopula_normalise(cs_matrix x, cs_matrix out)
                                 "column %zu is constant (%g): the Gaussian copula cannot use it",
                                 j, first);
     }
-    val_idx *tmp = malloc(x.rows * sizeof *tmp);
+    rank_pair *tmp = malloc(x.rows * sizeof *tmp);
     if (!tmp)
         return cs_error_set(CS_ENOMEM, "out of memory ranking %zu values", x.rows);
     for (size_t j = 0; j < x.cols && !st; j++)

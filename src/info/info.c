@@ -24,6 +24,7 @@
 #include "cogscope/gaussian.h"
 #include "cogscope/gcopula.h"
 #include "cogscope/ksg.h"
+#include "par_error.h"
 
 enum { GA = 1, GB = 2, GC = 4 };
 
@@ -737,22 +738,6 @@ cs_status cs_info_local(cs_info *c, double *local, double *average)
 
 /* ---- significance ---------------------------------------------------------------- */
 
-/* Per-thread first-error capture: cs_last_error is thread-local, so a failure
- * inside an OpenMP region is copied out and re-raised on the calling thread. */
-typedef struct {
-    cs_status st;
-    char msg[512];
-} err_box;
-
-static void box_error(err_box *b, cs_status st)
-{
-#pragma omp critical(cs_info_err)
-    if (!b->st) {
-        b->st = st;
-        snprintf(b->msg, sizeof b->msg, "%s", cs_last_error());
-    }
-}
-
 static cs_status disc_surrogates(const cs_info *c, size_t ns, uint64_t seed, double *vals)
 {
     const term *t;
@@ -777,26 +762,23 @@ static cs_status disc_surrogates(const cs_info *c, size_t ns, uint64_t seed, dou
             fixed += t[k].sign * h;
         }
     }
-    err_box box = {CS_OK, ""};
+    par_error err = PAR_ERROR_INIT;
     if (!st) {
 #pragma omp parallel num_threads(cs_threads_resolve(c->p.threads))
         {
             size_t *perm = malloc(n * sizeof *perm);
             int32_t *pa = malloc(n * sizeof *pa), *joint = malloc(n * sizeof *joint);
             if (!perm || !pa || !joint)
-                box_error(&box, cs_error_set(CS_ENOMEM, "out of memory"));
+                par_error_record(&err, cs_error_set(CS_ENOMEM, "out of memory"));
 #pragma omp for schedule(dynamic)
             for (size_t s = 0; s < ns; s++) {
-                if (box.st)
+                if (par_error_seen(&err))
                     continue;
-                cs_rng *rng;
-                cs_status e = cs_rng_create_stream(seed, s, &rng);
+                cs_status e = cs_surrogate_permutation(seed, s, perm, n);
                 if (e) {
-                    box_error(&box, e);
+                    par_error_record(&err, e);
                     continue;
                 }
-                cs_rng_permutation(rng, perm, n);
-                cs_rng_destroy(rng);
                 for (size_t i = 0; i < n; i++)
                     pa[i] = codeA[perm[i]];
                 double v = fixed;
@@ -810,15 +792,14 @@ static cs_status disc_surrogates(const cs_info *c, size_t ns, uint64_t seed, dou
                     v += t[k].sign * h;
                 }
                 if (e)
-                    box_error(&box, e);
+                    par_error_record(&err, e);
                 vals[s] = v;
             }
             free(perm);
             free(pa);
             free(joint);
         }
-        if (box.st)
-            st = cs_error_set(box.st, "%s", box.msg);
+        st = par_error_raise(&err);
     }
     free(codeA);
     for (size_t k = 0; k < 4; k++)
@@ -835,26 +816,23 @@ static cs_status gauss_surrogates(const cs_info *c, size_t ns, uint64_t seed, do
         return cs_error_set(CS_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++)
         memcpy(R + i * nr, c->W + i * D + na, nr * sizeof *R);
-    err_box box = {CS_OK, ""};
+    par_error err = PAR_ERROR_INIT;
 #pragma omp parallel num_threads(cs_threads_resolve(c->p.threads))
     {
         size_t *perm = malloc(n * sizeof *perm);
         double *Ap = malloc(n * na * sizeof *Ap), *cov = malloc(D * D * sizeof *cov);
         double *cross = malloc(na * (nr ? nr : 1) * sizeof *cross);
         if (!perm || !Ap || !cov || !cross)
-            box_error(&box, cs_error_set(CS_ENOMEM, "out of memory"));
+            par_error_record(&err, cs_error_set(CS_ENOMEM, "out of memory"));
 #pragma omp for schedule(dynamic)
         for (size_t s = 0; s < ns; s++) {
-            if (box.st)
+            if (par_error_seen(&err))
                 continue;
-            cs_rng *rng;
-            cs_status e = cs_rng_create_stream(seed, s, &rng);
+            cs_status e = cs_surrogate_permutation(seed, s, perm, n);
             if (e) {
-                box_error(&box, e);
+                par_error_record(&err, e);
                 continue;
             }
-            cs_rng_permutation(rng, perm, n);
-            cs_rng_destroy(rng);
             for (size_t i = 0; i < n; i++) { /* a loop, not memcpy: rows are ~1-10 values */
                 const double *src = c->W + perm[i] * D;
                 for (size_t a = 0; a < na; a++)
@@ -868,7 +846,7 @@ static cs_status gauss_surrogates(const cs_info *c, size_t ns, uint64_t seed, do
                 for (size_t r = 0; r < nr; r++)
                     cov[a * D + na + r] = cov[(na + r) * D + a] = cross[a * nr + r];
             if ((e = gauss_value(c, cov, c->bias_correct, &vals[s])))
-                box_error(&box, e);
+                par_error_record(&err, e);
         }
         free(perm);
         free(Ap);
@@ -876,9 +854,7 @@ static cs_status gauss_surrogates(const cs_info *c, size_t ns, uint64_t seed, do
         free(cross);
     }
     free(R);
-    if (box.st)
-        return cs_error_set(box.st, "%s", box.msg);
-    return CS_OK;
+    return par_error_raise(&err);
 }
 
 cs_status cs_info_surrogates(cs_info *c, size_t n_surrogates, uint64_t seed,
@@ -895,18 +871,8 @@ cs_status cs_info_surrogates(cs_info *c, size_t n_surrogates, uint64_t seed,
         return cs_error_set(CS_EINVAL, "surrogates need samples, not a covariance matrix");
     if (n_surrogates < 1)
         return cs_error_set(CS_EINVAL, "the number of surrogates must be >= 1");
-    if (is_ksg(c->p.estimator)) {
-        cs_ksg_significance k;
-        if ((st = cs_ksg_surrogates(c->ksg, n_surrogates, seed, &k, values)))
-            return st;
-        out->observed = k.observed;
-        out->p_value = k.p_value;
-        out->surrogate_mean = k.surrogate_mean;
-        out->surrogate_std = k.surrogate_std;
-        out->n_surrogates = k.n_surrogates;
-        out->n_greater_equal = k.n_greater_equal;
-        return CS_OK;
-    }
+    if (is_ksg(c->p.estimator))
+        return cs_ksg_surrogates(c->ksg, n_surrogates, seed, out, values);
     double observed;
     if ((st = cs_info_average(c, &observed)))
         return st;

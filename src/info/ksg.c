@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "info/kdtree.h"
+#include "par_error.h"
 
 /* time indices and windows are kept well inside int64 so t +- w never overflows */
 #define KSG_TIME_LIMIT ((int64_t)1 << 62)
@@ -590,19 +591,15 @@ static cs_status build_spaces(cs_ksg *P)
     int nspaces = dz ? 3 : 2;
     int nt = P->threads < nspaces ? P->threads : nspaces;
     int inner = P->threads > nt ? P->threads / nt : 1;
-    cs_status st[3] = {CS_OK, CS_OK, CS_OK};
-    char msg[3][256] = {"", "", ""};
+    par_error err = PAR_ERROR_INIT;
 #pragma omp parallel for num_threads(nt) schedule(static, 1) if (nt > 1 && n >= 20000)
     for (int s = 0; s < nspaces; s++) {
-        st[s] = space_init(sp[s], P->J, n, D, sc[s], sd[s], inner);
-        if (st[s] != CS_OK) /* error text is thread-local: keep it */
-            snprintf(msg[s], sizeof msg[s], "%s", cs_last_error());
+        cs_status st = space_init(sp[s], P->J, n, D, sc[s], sd[s], inner);
+        if (st != CS_OK)
+            par_error_record(&err, st);
     }
     free(cols);
-    for (int s = 0; s < nspaces; s++)
-        if (st[s] != CS_OK)
-            return cs_error_set(st[s], "%s", msg[s]);
-    return CS_OK;
+    return par_error_raise(&err);
 }
 
 cs_status cs_ksg_cmi_create(cs_matrix x, cs_matrix y, cs_matrix z, const cs_ksg_params *p,
@@ -781,12 +778,9 @@ static cs_status one_surrogate(const cs_ksg *P, uint64_t seed, size_t s, surr_bu
                                const size_t *cols, int nt, double *value)
 {
     size_t n = P->n, D = P->D, dx = P->dx, dy = P->dy, dz = P->dz;
-    cs_rng *rng;
-    cs_status st = cs_rng_create_stream(seed, s, &rng);
+    cs_status st = cs_surrogate_permutation(seed, s, B->perm, n);
     if (st != CS_OK)
         return st;
-    cs_rng_permutation(rng, B->perm, n);
-    cs_rng_destroy(rng);
     /* In the caller's numbering, row o of the surrogate takes x from row
      * perm[o] and y, z from row o; translated to internal rows: */
     for (size_t r = 0; r < n; r++)
@@ -856,40 +850,17 @@ cs_status cs_ksg_surrogates(cs_ksg *P, size_t n_surrogates, uint64_t seed,
         cols[j] = j;
     for (size_t j = 0; j < dz; j++)
         cols[dx + j] = dx + dy + j;
-    cs_status fail = CS_OK;
-    char msg[512] = "";
+    par_error err = PAR_ERROR_INIT;
 #pragma omp parallel for num_threads(outer) schedule(dynamic, 1) if (outer > 1)
     for (size_t s = 0; s < n_surrogates; s++) {
-        cs_status my;
-#pragma omp atomic read
-        my = fail;
-        if (my != CS_OK)
+        if (par_error_seen(&err))
             continue;
-        my = one_surrogate(P, seed, s, &bufs[omp_get_thread_num()], cols, inner, &sv[s]);
-        if (my != CS_OK) {
-            /* error text is thread-local: carry it back to the caller's thread */
-#pragma omp critical(cs_ksg_surrogate_error)
-            if (fail == CS_OK) {
-                snprintf(msg, sizeof msg, "%s", cs_last_error());
-#pragma omp atomic write
-                fail = my;
-            }
-        }
+        cs_status my = one_surrogate(P, seed, s, &bufs[omp_get_thread_num()], cols, inner, &sv[s]);
+        if (my != CS_OK)
+            par_error_record(&err, my);
     }
-    if (fail != CS_OK) {
-        st = cs_error_set(fail, "%s", msg);
-        goto done;
-    }
-    size_t ge = 0;
-    for (size_t s = 0; s < n_surrogates; s++)
-        ge += sv[s] >= observed;
-    out->observed = observed;
-    out->n_surrogates = n_surrogates;
-    out->n_greater_equal = ge;
-    out->p_value = (1.0 + (double)ge) / (1.0 + (double)n_surrogates);
-    out->surrogate_mean = gsl_stats_mean(sv, 1, n_surrogates);
-    out->surrogate_std = n_surrogates > 1 ? gsl_stats_sd_m(sv, 1, n_surrogates, out->surrogate_mean)
-                                          : 0.0;
+    if (!(st = par_error_raise(&err)))
+        st = cs_significance_summarise(observed, sv, n_surrogates, out);
 done:
     for (int t = 0; bufs && t < outer; t++) {
         free(bufs[t].jp);

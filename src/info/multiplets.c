@@ -2,6 +2,7 @@
  * shared sub-multiplet entropy table, the OpenMP scan and top-K selection
  * (API in cogscope/multivariate.h). */
 #include "multivariate_impl.h"
+#include "par_error.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -351,36 +352,8 @@ static cs_status multiplet_value(const scan *s, const size_t *S, size_t k, mv_ws
     return CS_OK;
 }
 
-/* Record the first failure of any thread (messages are thread-local, so the
- * text is copied out and re-raised on the calling thread). */
-typedef struct {
-    int failed;
-    cs_status status;
-    char msg[512];
-} failure;
-
-static void fail_record(failure *f, cs_status st)
-{
-#pragma omp critical(cs_mv_failure)
-    {
-        if (!f->failed) {
-            f->status = st;
-            snprintf(f->msg, sizeof f->msg, "%s", cs_last_error());
-            f->failed = 1;
-        }
-    }
-}
-
-static int fail_seen(failure *f)
-{
-    int v;
-#pragma omp atomic read
-    v = f->failed;
-    return v;
-}
-
 /* Fill level j of the table: entropies of every j-subset, stored by colex rank. */
-static void fill_level(const scan *s, size_t j, int threads, failure *f)
+static void fill_level(const scan *s, size_t j, int threads, par_error *f)
 {
     const cs_mv_plan *p = s->p;
     size_t n = p->n;
@@ -395,10 +368,10 @@ static void fill_level(const scan *s, size_t j, int threads, failure *f)
         if (!st && !T)
             st = cs_error_set(CS_ENOMEM, "out of memory for the entropy table");
         if (st)
-            fail_record(f, st);
+            par_error_record(f, st);
 #pragma omp for schedule(dynamic, 1)
         for (uint64_t b = 0; b < nblocks; b++) {
-            if (st || fail_seen(f))
+            if (st || par_error_seen(f))
                 continue;
             uint64_t r0 = b * bs, r1 = r0 + bs < total ? r0 + bs : total;
             cs_mv_combination_unrank(r0, j, n, T);
@@ -406,7 +379,7 @@ static void fill_level(const scan *s, size_t j, int threads, failure *f)
                 double h;
                 cs_status e = mv_entropy(p, T, j, &ws, &h);
                 if (e) {
-                    fail_record(f, e);
+                    par_error_record(f, e);
                     break;
                 }
                 dst[colex_rank(s, T, j)] = h;
@@ -461,7 +434,7 @@ cs_status cs_mv_multiplets(const cs_mv_plan *p, cs_mv_measure meas, const cs_mv_
         for (size_t j = 0; j <= kmax; j++)
             s.B[v * (kmax + 1) + j] = cs_mv_binomial(v, j);
 
-    failure f = {0, CS_OK, ""};
+    par_error f = PAR_ERROR_INIT;
     for (size_t j = lo; j <= hi && !f.failed; j++)
         fill_level(&s, j, threads, &f);
 
@@ -478,7 +451,7 @@ cs_status cs_mv_multiplets(const cs_mv_plan *p, cs_mv_measure meas, const cs_mv_
         if (!ts && (!S || (tlow.cap && !tlow.h) || (thigh.cap && !thigh.h)))
             ts = cs_error_set(CS_ENOMEM, "out of memory for a thread's multiplet scratch");
         if (ts)
-            fail_record(&f, ts);
+            par_error_record(&f, ts);
         uint64_t off = 0;
         for (size_t k = kmin; k <= kmax; k++) {
             uint64_t total = cs_mv_binomial(n, k), bs = block_size(total, threads);
@@ -487,7 +460,7 @@ cs_status cs_mv_multiplets(const cs_mv_plan *p, cs_mv_measure meas, const cs_mv_
              * order starts on the next without a barrier */
 #pragma omp for schedule(dynamic, 1) nowait
             for (uint64_t b = 0; b < nblocks; b++) {
-                if (ts || fail_seen(&f))
+                if (ts || par_error_seen(&f))
                     continue;
                 uint64_t r0 = b * bs, r1 = r0 + bs < total ? r0 + bs : total;
                 cs_mv_combination_unrank(r0, k, n, S);
@@ -495,7 +468,7 @@ cs_status cs_mv_multiplets(const cs_mv_plan *p, cs_mv_measure meas, const cs_mv_
                     cs_mv_hit hit = {0, k, r};
                     cs_status e = multiplet_value(&s, S, k, &ws, &hit.value);
                     if (e) {
-                        fail_record(&f, e);
+                        par_error_record(&f, e);
                         break;
                     }
                     if (values)
@@ -519,10 +492,8 @@ cs_status cs_mv_multiplets(const cs_mv_plan *p, cs_mv_measure meas, const cs_mv_
         free(S);
         mv_ws_free(&ws);
     }
-    if (f.failed) {
-        st = cs_error_set(f.status, "%s", f.msg);
+    if ((st = par_error_raise(&f)))
         goto done;
-    }
     if (lowest && glow.n) {
         qsort(glow.h, glow.n, sizeof *glow.h, cmp_low);
         memcpy(lowest, glow.h, glow.n * sizeof *glow.h);

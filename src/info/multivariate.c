@@ -417,16 +417,27 @@ cs_status mv_gauss_tc_dtc(const cs_mv_plan *p, const size_t *S, size_t m, mv_ws 
 
 /* ---- one set ------------------------------------------------------------------ */
 
+/* Indices of a query: each in range and, for a set (`distinct`), once. */
+static cs_status check_vars(const cs_mv_plan *p, const size_t *vars, size_t m, int distinct)
+{
+    for (size_t i = 0; i < m; i++) {
+        if (vars[i] >= p->n)
+            return cs_error_set(CS_EINVAL, "variable index %zu is out of range (the plan has %zu)",
+                                vars[i], p->n);
+        for (size_t j = 0; distinct && j < i; j++)
+            if (vars[j] == vars[i])
+                return cs_error_set(CS_EINVAL, "variable %zu appears twice in the set",
+                                    p->labels[vars[i]]);
+    }
+    return CS_OK;
+}
+
 cs_status cs_mv_entropy(const cs_mv_plan *p, const size_t *vars, size_t m, double *h)
 {
     if (m == 0)
         return cs_error_set(CS_EINVAL, "an entropy needs at least one variable");
-    for (size_t i = 0; i < m; i++)
-        if (vars[i] >= p->n)
-            return cs_error_set(CS_EINVAL, "variable index %zu is out of range (the plan has %zu)",
-                                vars[i], p->n);
-    cs_status st = check_bias_dim(p, m);
-    if (st)
+    cs_status st;
+    if ((st = check_vars(p, vars, m, 0)) || (st = check_bias_dim(p, m)))
         return st;
     mv_ws ws;
     if ((st = mv_ws_init(&ws, m)))
@@ -491,22 +502,15 @@ cs_status cs_mv_compute(const cs_mv_plan *p, cs_mv_measure measure, const size_t
     if (m < 2)
         return cs_error_set(CS_EINVAL, "%s needs at least 2 variables (got %zu)",
                             measure_names[measure], m);
-    for (size_t i = 0; i < m; i++) {
-        if (vars[i] >= p->n)
-            return cs_error_set(CS_EINVAL, "variable index %zu is out of range (the plan has %zu)",
-                                vars[i], p->n);
-        for (size_t j = 0; j < i; j++)
-            if (vars[j] == vars[i])
-                return cs_error_set(CS_EINVAL, "variable %zu appears twice in the set",
-                                    p->labels[vars[i]]);
-    }
+    cs_status st = check_vars(p, vars, m, 1);
+    if (st)
+        return st;
     if (measure == CS_MV_TSE && m > CS_MV_TSE_MAX_VARS)
         return cs_error_set(CS_ELIMIT,
                             "TSE complexity of %zu variables needs the entropies of all 2^%zu "
                             "subsets; the limit is %d variables",
                             m, m, CS_MV_TSE_MAX_VARS);
-    cs_status st = check_bias_dim(p, m);
-    if (st)
+    if ((st = check_bias_dim(p, m)))
         return st;
     mv_ws ws;
     if ((st = mv_ws_init(&ws, m)))

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "cogscope/gaussian.h"
-#include "cogscope/gcopula.h"
 #include "pid_internal.h"
 
 static const char *const atom_names[CS_PHIID_NATOMS] = {
@@ -103,37 +102,22 @@ static cs_status check_red(const cs_pid_params *par)
 
 /* ---- discrete table ---- */
 
+/* The table's variables in messages. */
+static const char *const table_names[4] = {"x1_t", "x2_t", "x1_t+tau", "x2_t+tau"};
+
 cs_status cs_phiid_table(const double *p, const size_t dims[4], const cs_pid_params *params,
                          cs_phiid_result *out)
 {
     cs_pid_params defp;
-    if (!params) {
-        cs_pid_params_default(&defp);
-        params = &defp;
-    }
+    params = pid_params(params, &defp);
     cs_status st;
     if ((st = check_red(params)))
         return st;
     memset(out, 0, sizeof *out);
-    size_t n = 1;
-    for (int v = 0; v < 4; v++) {
-        if (dims[v] == 0)
-            return cs_error_set(CS_EINVAL, "PhiID table: dimension %d is empty", v);
-        if (n > PID_TABLE_MAX_CELLS / dims[v])
-            return cs_error_set(CS_ENOMEM, "PhiID table: %zu x %zu x %zu x %zu cells exceed the "
-                                           "limit of %zu cells",
-                                dims[0], dims[1], dims[2], dims[3], PID_TABLE_MAX_CELLS);
-        n *= dims[v];
-    }
-    double total = 0;
-    for (size_t c = 0; c < n; c++) {
-        if (!isfinite(p[c]) || p[c] < 0)
-            return cs_error_set(CS_EINVAL, "PhiID table: entry %zu = %g is not a probability", c,
-                                p[c]);
-        total += p[c];
-    }
-    if (fabs(total - 1) > 1e-9)
-        return cs_error_set(CS_EINVAL, "PhiID table: the probabilities sum to %.12g, not 1", total);
+    size_t n;
+    double total;
+    if ((st = pid_check_table(p, dims, 4, table_names, "PhiID", &n, &total)))
+        return st;
     /* marginals of every subset (mask 1..15); the full table is mask 15 */
     size_t msize[16], moff[16], tot = 0;
     for (int m = 1; m < 16; m++) {
@@ -224,10 +208,7 @@ cs_status cs_phiid_gaussian_cov(const double *cov, size_t d1, size_t d2,
 {
     cs_init();
     cs_pid_params defp;
-    if (!params) {
-        cs_pid_params_default(&defp);
-        params = &defp;
-    }
+    params = pid_params(params, &defp);
     cs_status st;
     if ((st = check_red(params)))
         return st;
@@ -367,10 +348,7 @@ cs_status cs_phiid_discrete(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid
                             cs_phiid_result *out)
 {
     cs_pid_params defp;
-    if (!params) {
-        cs_pid_params_default(&defp);
-        params = &defp;
-    }
+    params = pid_params(params, &defp);
     cs_status st;
     if ((st = check_red(params)) || (st = check_series(x1, x2, tau)))
         return st;
@@ -379,37 +357,16 @@ cs_status cs_phiid_discrete(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid
     double *table = NULL;
     if (!c)
         return cs_error_set(CS_ENOMEM, "PhiID: out of memory");
-    size_t n1, n2;
-    if ((st = pid_joint_codes(x1, params, "X1", c, &n1)) ||
-        (st = pid_joint_codes(x2, params, "X2", c + T, &n2)))
-        goto out;
-    size_t dims[4] = {n1, n2, n1, n2};
-    double cells = (double)n1 * n1 * n2 * n2;
-    if (cells > (double)PID_TABLE_MAX_CELLS) {
-        st = cs_error_set(CS_ENOMEM,
-                          "PhiID: the joint alphabet is too large: X1 takes %zu states and X2 %zu, "
-                          "a table of %.3g cells over (X1_t, X2_t, X1_t+tau, X2_t+tau) (the limit "
-                          "is %zu); bin the data (--bins) or use fewer columns",
-                          n1, n2, cells, PID_TABLE_MAX_CELLS);
-        goto out;
+    /* the lagged pairs: (X1_t, X2_t, X1_t+tau, X2_t+tau) for t = 0..n-1 */
+    size_t dims[4];
+    const int32_t *codes[4] = {c, c + T, c + tau, c + T + tau};
+    if (!(st = pid_joint_codes(x1, params, "X1", c, &dims[0])) &&
+        !(st = pid_joint_codes(x2, params, "X2", c + T, &dims[1]))) {
+        dims[2] = dims[0], dims[3] = dims[1];
+        if (!(st = pid_count_table(codes, dims, 4, n, table_names, "PhiID", &table)) &&
+            !(st = cs_phiid_table(table, dims, params, out)))
+            out->n = n;
     }
-    table = calloc((size_t)cells, sizeof *table);
-    if (!table) {
-        st = cs_error_set(CS_ENOMEM, "PhiID: cannot allocate a table of %.3g cells", cells);
-        goto out;
-    }
-    for (size_t t = 0; t < n; t++) {
-        size_t k = (size_t)c[t];
-        k = k * n2 + (size_t)c[T + t];
-        k = k * n1 + (size_t)c[t + tau];
-        k = k * n2 + (size_t)c[T + t + tau];
-        table[k] += 1.0;
-    }
-    for (size_t k = 0; k < (size_t)cells; k++)
-        table[k] /= (double)n;
-    if (!(st = cs_phiid_table(table, dims, params, out)))
-        out->n = n;
-out:
     free(c);
     free(table);
     return st;
@@ -419,10 +376,7 @@ static cs_status phiid_continuous(cs_matrix x1, cs_matrix x2, size_t tau,
                                   const cs_pid_params *params, int copula, cs_phiid_result *out)
 {
     cs_pid_params defp;
-    if (!params) {
-        cs_pid_params_default(&defp);
-        params = &defp;
-    }
+    params = pid_params(params, &defp);
     cs_status st;
     if ((st = check_red(params)) || (st = check_series(x1, x2, tau)))
         return st;
@@ -437,13 +391,8 @@ static cs_status phiid_continuous(cs_matrix x1, cs_matrix x2, size_t tau,
         memcpy(r + d1 + d2, cs_matrix_row(x1, t + tau), d1 * sizeof *r);
         memcpy(r + 2 * d1 + d2, cs_matrix_row(x2, t + tau), d2 * sizeof *r);
     }
-    double *cov = malloc(d * d * sizeof *cov);
-    if (!cov) {
-        cs_matrix_free(&lag);
-        return cs_error_set(CS_ENOMEM, "PhiID: out of memory");
-    }
-    if ((!copula || !(st = cs_gcopula_normalise(lag, lag))) &&
-        !(st = cs_gaussian_cov(lag, NULL, 0, 0, cov, NULL)) &&
+    double *cov = NULL;
+    if (!(st = pid_sample_cov(lag, copula, &cov)) &&
         !(st = cs_phiid_gaussian_cov(cov, d1, d2, params, out)))
         out->n = n;
     free(cov);

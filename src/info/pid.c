@@ -4,6 +4,7 @@
 #include "cogscope/pid.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,151 @@ double pid_entropy(const double *p, size_t n)
     return h;
 }
 
+cs_status pid_margins_of(const double *p, size_t n1, size_t n2, size_t ny, pid_margins *m)
+{
+    double *b = calloc(n1 * n2 + n1 * ny + n2 * ny + n1 + n2 + ny, sizeof *b);
+    if (!b)
+        return cs_error_set(CS_ENOMEM, "PID: out of memory for the marginals of a %zu x %zu x %zu "
+                                       "table",
+                            n1, n2, ny);
+    m->p12 = b, m->p1y = b + n1 * n2, m->p2y = m->p1y + n1 * ny, m->p1 = m->p2y + n2 * ny;
+    m->p2 = m->p1 + n1, m->py = m->p2 + n2;
+    for (size_t i = 0; i < n1; i++)
+        for (size_t j = 0; j < n2; j++)
+            for (size_t k = 0; k < ny; k++) {
+                double v = p[(i * n2 + j) * ny + k];
+                m->p12[i * n2 + j] += v, m->p1y[i * ny + k] += v, m->p2y[j * ny + k] += v;
+                m->p1[i] += v, m->p2[j] += v, m->py[k] += v;
+            }
+    return CS_OK;
+}
+
+void pid_margins_free(pid_margins *m)
+{
+    free(m->p12); /* the start of the block */
+    memset(m, 0, sizeof *m);
+}
+
+/* ---- dense tables (pid_internal.h) ---- */
+
+/* "3 x 4 x 2" into buf. */
+static void format_dims(const size_t *dims, int nv, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int v = 0; v < nv && used < len; v++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%zu", v ? " x " : "", dims[v]);
+}
+
+/* "(x1, x2, y)" into buf, or with values: "(x1 = 0, x2 = 1, y = 1)". */
+static void format_vars(const char *const *names, const size_t *values, int nv, char *buf, size_t len)
+{
+    size_t used = (size_t)snprintf(buf, len, "(");
+    for (int v = 0; v < nv && used < len; v++) {
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", v ? ", " : "", names[v]);
+        if (values && used < len)
+            used += (size_t)snprintf(buf + used, len - used, " = %zu", values[v]);
+    }
+    if (used < len)
+        snprintf(buf + used, len - used, ")");
+}
+
+/* Cells of a table with these dimensions, or 0 beyond PID_TABLE_MAX_CELLS. */
+static size_t table_cells(const size_t *dims, int nv)
+{
+    size_t n = 1;
+    for (int v = 0; v < nv; v++) {
+        if (dims[v] > PID_TABLE_MAX_CELLS / n)
+            return 0;
+        n *= dims[v];
+    }
+    return n;
+}
+
+cs_status pid_check_table(const double *p, const size_t *dims, int nv, const char *const *names,
+                          const char *what, size_t *cells, double *total)
+{
+    char buf[160];
+    for (int v = 0; v < nv; v++)
+        if (dims[v] == 0)
+            return cs_error_set(CS_EINVAL, "%s table: %s has no states (the table is empty)", what,
+                                names[v]);
+    if (!p)
+        return cs_error_set(CS_EINVAL, "%s table: no table given", what);
+    size_t n = table_cells(dims, nv);
+    if (!n) {
+        format_dims(dims, nv, buf, sizeof buf);
+        return cs_error_set(CS_ENOMEM, "%s table: %s cells exceed the limit of %zu cells", what,
+                            buf, PID_TABLE_MAX_CELLS);
+    }
+    double sum = 0;
+    for (size_t c = 0; c < n; c++) {
+        if (!isfinite(p[c]) || p[c] < 0) {
+            size_t idx[PID_TABLE_MAX_VARS], r = c;
+            for (int v = nv - 1; v >= 0; v--)
+                idx[v] = r % dims[v], r /= dims[v];
+            format_vars(names, idx, nv, buf, sizeof buf);
+            return cs_error_set(CS_EINVAL, "%s table: entry %s = %g is not a probability", what,
+                                buf, p[c]);
+        }
+        sum += p[c];
+    }
+    if (fabs(sum - 1) > 1e-9)
+        return cs_error_set(CS_EINVAL, "%s table: the probabilities sum to %.12g, not 1", what, sum);
+    *cells = n;
+    *total = sum;
+    return CS_OK;
+}
+
+cs_status pid_count_table(const int32_t *const *codes, const size_t *dims, int nv, size_t n,
+                          const char *const *names, const char *what, double **table)
+{
+    size_t cells = table_cells(dims, nv);
+    if (!cells) {
+        char d[160], v[160];
+        format_dims(dims, nv, d, sizeof d);
+        format_vars(names, NULL, nv, v, sizeof v);
+        double product = 1;
+        for (int k = 0; k < nv; k++)
+            product *= (double)dims[k];
+        return cs_error_set(CS_ENOMEM,
+                            "%s: the joint alphabet is too large: %s take %s states, a table of "
+                            "%.3g cells (the limit is %zu); bin the data (--bins) or use fewer "
+                            "columns",
+                            what, v, d, product, PID_TABLE_MAX_CELLS);
+    }
+    double *t = calloc(cells, sizeof *t);
+    if (!t)
+        return cs_error_set(CS_ENOMEM, "%s: cannot allocate a table of %zu cells", what, cells);
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        for (int v = 0; v < nv; v++)
+            k = k * dims[v] + (size_t)codes[v][i];
+        t[k] += 1.0;
+    }
+    for (size_t k = 0; k < cells; k++)
+        t[k] /= (double)n;
+    *table = t;
+    return CS_OK;
+}
+
+cs_status pid_sample_cov(cs_matrix all, int copula, double **cov)
+{
+    size_t d = all.cols;
+    double *c = malloc((d ? d * d : 1) * sizeof *c);
+    if (!c)
+        return cs_error_set(CS_ENOMEM, "out of memory for a %zu x %zu covariance", d, d);
+    cs_status st = copula ? cs_gcopula_normalise(all, all) : CS_OK;
+    if (!st)
+        st = cs_gaussian_cov(all, NULL, 0, 0, c, NULL);
+    if (st) {
+        free(c);
+        return st;
+    }
+    *cov = c;
+    return CS_OK;
+}
+
 static void finish(cs_pid_result *r, double red)
 {
     r->redundancy = red;
@@ -77,86 +223,53 @@ static cs_status check_params(const cs_pid_params *par)
  * local co-information c and the three local MIs share a sign. */
 static double ccs_redundancy(const double *q, size_t n1, size_t n2, size_t ny)
 {
-    double *m12 = calloc(n1 * n2, sizeof *m12), *m1y = calloc(n1 * ny, sizeof *m1y),
-           *m2y = calloc(n2 * ny, sizeof *m2y), *m1 = calloc(n1, sizeof *m1),
-           *m2 = calloc(n2, sizeof *m2), *my = calloc(ny, sizeof *my);
-    double red = NAN;
-    if (m12 && m1y && m2y && m1 && m2 && my) {
-        for (size_t i = 0; i < n1; i++)
-            for (size_t j = 0; j < n2; j++)
-                for (size_t k = 0; k < ny; k++) {
-                    double v = q[(i * n2 + j) * ny + k];
-                    m12[i * n2 + j] += v, m1y[i * ny + k] += v, m2y[j * ny + k] += v;
-                    m1[i] += v, m2[j] += v, my[k] += v;
-                }
-        red = 0;
-        for (size_t i = 0; i < n1; i++)
-            for (size_t j = 0; j < n2; j++)
-                for (size_t k = 0; k < ny; k++) {
-                    double v = q[(i * n2 + j) * ny + k];
-                    if (!(v > 0))
-                        continue;
-                    double i1 = log(m1y[i * ny + k] / (m1[i] * my[k]));
-                    double i2 = log(m2y[j * ny + k] / (m2[j] * my[k]));
-                    double i12 = log(v / (m12[i * n2 + j] * my[k]));
-                    double c = i1 + i2 - i12;
-                    int s = pid_sign(c);
-                    if (s != 0 && pid_sign(i1) == s && pid_sign(i2) == s && pid_sign(i12) == s)
-                        red += v * c;
-                }
-    }
-    free(m12), free(m1y), free(m2y), free(m1), free(m2), free(my);
+    pid_margins m;
+    if (pid_margins_of(q, n1, n2, ny, &m))
+        return NAN;
+    double red = 0;
+    for (size_t i = 0; i < n1; i++)
+        for (size_t j = 0; j < n2; j++)
+            for (size_t k = 0; k < ny; k++) {
+                double v = q[(i * n2 + j) * ny + k];
+                if (!(v > 0))
+                    continue;
+                double i1 = log(m.p1y[i * ny + k] / (m.p1[i] * m.py[k]));
+                double i2 = log(m.p2y[j * ny + k] / (m.p2[j] * m.py[k]));
+                double i12 = log(v / (m.p12[i * n2 + j] * m.py[k]));
+                double c = i1 + i2 - i12;
+                int s = pid_sign(c);
+                if (s != 0 && pid_sign(i1) == s && pid_sign(i2) == s && pid_sign(i12) == s)
+                    red += v * c;
+            }
+    pid_margins_free(&m);
     return red;
 }
+
+static const char *const pid_names[3] = {"x1", "x2", "y"};
 
 cs_status cs_pid_table(const double *p_in, size_t n1, size_t n2, size_t ny,
                        const cs_pid_params *params, cs_pid_result *out)
 {
     cs_pid_params defp;
-    if (!params) {
-        cs_pid_params_default(&defp);
-        params = &defp;
-    }
-    cs_status st;
-    if ((st = check_params(params)))
-        return st;
+    params = pid_params(params, &defp);
     memset(out, 0, sizeof *out);
-    if (!p_in || n1 == 0 || n2 == 0 || ny == 0)
-        return cs_error_set(CS_EINVAL, "PID table: empty table (%zu x %zu x %zu)", n1, n2, ny);
-    if (n1 > PID_TABLE_MAX_CELLS / n2 || n1 * n2 > PID_TABLE_MAX_CELLS / ny)
-        return cs_error_set(CS_ENOMEM,
-                            "PID table: %zu x %zu x %zu cells exceed the limit of %zu cells", n1,
-                            n2, ny, PID_TABLE_MAX_CELLS);
-    size_t n = n1 * n2 * ny;
-    double total = 0;
-    for (size_t c = 0; c < n; c++) {
-        double v = p_in[c];
-        if (!isfinite(v) || v < 0)
-            return cs_error_set(CS_EINVAL,
-                                "PID table: entry (x1 = %zu, x2 = %zu, y = %zu) = %g is not a "
-                                "probability",
-                                c / (n2 * ny), (c / ny) % n2, c % ny, v);
-        total += v;
-    }
-    if (fabs(total - 1) > 1e-9)
-        return cs_error_set(CS_EINVAL, "PID table: the probabilities sum to %.12g, not 1", total);
-    double *p = malloc(n * sizeof *p), *pa = calloc(n1 * n2 + n1 * ny + n2 * ny + n1 + n2 + ny, sizeof *pa);
-    double *q = NULL;
-    if (!p || !pa) {
-        free(p), free(pa);
+    cs_status st;
+    size_t dims[3] = {n1, n2, ny}, n;
+    double total;
+    if ((st = check_params(params)) ||
+        (st = pid_check_table(p_in, dims, 3, pid_names, "PID", &n, &total)))
+        return st;
+    double *p = malloc(n * sizeof *p), *q = NULL;
+    if (!p)
         return cs_error_set(CS_ENOMEM, "PID table: out of memory");
-    }
     for (size_t c = 0; c < n; c++)
         p[c] = p_in[c] / total;
-    double *p12 = pa, *p1y = p12 + n1 * n2, *p2y = p1y + n1 * ny, *p1 = p2y + n2 * ny,
-           *p2 = p1 + n1, *py = p2 + n2;
-    for (size_t i = 0; i < n1; i++)
-        for (size_t j = 0; j < n2; j++)
-            for (size_t k = 0; k < ny; k++) {
-                double v = p[(i * n2 + j) * ny + k];
-                p12[i * n2 + j] += v, p1y[i * ny + k] += v, p2y[j * ny + k] += v;
-                p1[i] += v, p2[j] += v, py[k] += v;
-            }
+    pid_margins mg;
+    if ((st = pid_margins_of(p, n1, n2, ny, &mg))) {
+        free(p);
+        return st;
+    }
+    const double *p12 = mg.p12, *p1y = mg.p1y, *p2y = mg.p2y, *p1 = mg.p1, *p2 = mg.p2, *py = mg.py;
     size_t ny_used = 0, k_used = 0;
     for (size_t k = 0; k < ny; k++)
         if (py[k] > 0)
@@ -230,7 +343,7 @@ cs_status cs_pid_table(const double *p_in, size_t n1, size_t n2, size_t ny,
     finish(out, red);
 out:
     free(p);
-    free(pa);
+    pid_margins_free(&mg);
     free(q);
     return st;
 }
@@ -242,10 +355,7 @@ cs_status cs_pid_gaussian_cov(const double *cov, size_t d1, size_t d2, size_t dy
 {
     cs_init();
     cs_pid_params defp;
-    if (!params) {
-        cs_pid_params_default(&defp);
-        params = &defp;
-    }
+    params = pid_params(params, &defp);
     cs_status st;
     if ((st = check_params(params)))
         return st;
@@ -369,10 +479,7 @@ cs_status cs_pid_discrete(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_
                           cs_pid_result *out)
 {
     cs_pid_params defp;
-    if (!params) {
-        cs_pid_params_default(&defp);
-        params = &defp;
-    }
+    params = pid_params(params, &defp);
     cs_status st;
     if ((st = check_params(params)) || (st = check_samples(x1, x2, y)))
         return st;
@@ -381,30 +488,13 @@ cs_status cs_pid_discrete(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_
     double *table = NULL;
     if (!c)
         return cs_error_set(CS_ENOMEM, "PID: out of memory");
-    size_t n1, n2, ny;
-    if ((st = pid_joint_codes(x1, params, "X1", c, &n1)) ||
-        (st = pid_joint_codes(x2, params, "X2", c + n, &n2)) ||
-        (st = pid_joint_codes(y, params, "Y", c + 2 * n, &ny)))
-        goto out;
-    if (n1 > PID_TABLE_MAX_CELLS / n2 || n1 * n2 > PID_TABLE_MAX_CELLS / ny) {
-        st = cs_error_set(CS_ENOMEM,
-                          "PID: the joint alphabet is too large: X1 takes %zu states, X2 %zu and Y "
-                          "%zu, a table of %.3g cells (the limit is %zu); bin the data (--bins) or "
-                          "use fewer columns",
-                          n1, n2, ny, (double)n1 * (double)n2 * (double)ny, PID_TABLE_MAX_CELLS);
-        goto out;
-    }
-    table = calloc(n1 * n2 * ny, sizeof *table);
-    if (!table) {
-        st = cs_error_set(CS_ENOMEM, "PID: cannot allocate a %zu x %zu x %zu table", n1, n2, ny);
-        goto out;
-    }
-    for (size_t t = 0; t < n; t++)
-        table[((size_t)c[t] * n2 + (size_t)c[n + t]) * ny + (size_t)c[2 * n + t]] += 1.0;
-    for (size_t k = 0; k < n1 * n2 * ny; k++)
-        table[k] /= (double)n;
-    st = cs_pid_table(table, n1, n2, ny, params, out);
-out:
+    size_t dims[3];
+    const int32_t *codes[3] = {c, c + n, c + 2 * n};
+    if (!(st = pid_joint_codes(x1, params, "X1", c, &dims[0])) &&
+        !(st = pid_joint_codes(x2, params, "X2", c + n, &dims[1])) &&
+        !(st = pid_joint_codes(y, params, "Y", c + 2 * n, &dims[2])) &&
+        !(st = pid_count_table(codes, dims, 3, n, pid_names, "PID", &table)))
+        st = cs_pid_table(table, dims[0], dims[1], dims[2], params, out);
     free(c);
     free(table);
     return st;
@@ -429,10 +519,7 @@ static cs_status pid_continuous(cs_matrix x1, cs_matrix x2, cs_matrix y, const c
                                 int copula, cs_pid_result *out)
 {
     cs_pid_params defp;
-    if (!params) {
-        cs_pid_params_default(&defp);
-        params = &defp;
-    }
+    params = pid_params(params, &defp);
     cs_status st;
     if ((st = check_params(params)) || (st = check_samples(x1, x2, y)))
         return st;
@@ -441,16 +528,10 @@ static cs_status pid_continuous(cs_matrix x1, cs_matrix x2, cs_matrix y, const c
                                        "Gaussian PID takes mmi or ccs",
                             cs_pid_redundancy_name(params->redundancy));
     cs_matrix all;
+    double *cov = NULL;
     if ((st = stack3(x1, x2, y, &all)))
         return st;
-    size_t d = all.cols;
-    double *cov = malloc(d * d * sizeof *cov);
-    if (!cov) {
-        cs_matrix_free(&all);
-        return cs_error_set(CS_ENOMEM, "PID: out of memory");
-    }
-    if ((!copula || !(st = cs_gcopula_normalise(all, all))) &&
-        !(st = cs_gaussian_cov(all, NULL, 0, 0, cov, NULL)))
+    if (!(st = pid_sample_cov(all, copula, &cov)))
         st = cs_pid_gaussian_cov(cov, x1.cols, x2.cols, y.cols, params, out);
     free(cov);
     cs_matrix_free(&all);

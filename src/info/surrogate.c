@@ -1,9 +1,21 @@
-/* Permutation-test summaries and the chi-squared null (cogscope/surrogate.h). */
+/* Surrogate permutations, permutation-test summaries and the chi-squared null
+ * (cogscope/surrogate.h). */
 #include "cogscope/surrogate.h"
 
 #include <math.h>
 
 #include <gsl/gsl_cdf.h>
+
+cs_status cs_surrogate_permutation(uint64_t seed, size_t s, size_t *perm, size_t n)
+{
+    cs_rng *rng;
+    cs_status st = cs_rng_create_stream(seed, s, &rng);
+    if (st)
+        return st;
+    cs_rng_permutation(rng, perm, n);
+    cs_rng_destroy(rng);
+    return CS_OK;
+}
 
 cs_status cs_significance_summarise(double observed, const double *values, size_t n,
                                     cs_significance *out)

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fft_lock.h"
+#include "fft_plan.h"
 
 /* LAPACK (Fortran interface, provided by OpenBLAS). The trailing size_t
  * arguments are gfortran's hidden lengths of the character arguments. */
@@ -42,10 +42,9 @@ static cs_status concentration(const double *v, size_t k, size_t m, double w, do
     fftw_plan fwd = NULL, inv = NULL;
     cs_status st = CS_OK;
     if (buf && spec) {
-        cs_spectral_fftw_lock();
+        cs_spectral_fftw_init();
         fwd = fftw_plan_dft_r2c_1d((int)len, buf, spec, FFTW_ESTIMATE);
         inv = fftw_plan_dft_c2r_1d((int)len, spec, buf, FFTW_ESTIMATE);
-        cs_spectral_fftw_unlock();
     }
     if (!fwd || !inv) {
         st = cs_error_set(CS_ENOMEM, "dpss: cannot plan the %zu-point autocorrelation FFT", len);
@@ -68,12 +67,10 @@ static cs_status concentration(const double *v, size_t k, size_t m, double w, do
         ratios[t] = lam;
     }
 done:
-    cs_spectral_fftw_lock();
     if (fwd)
         fftw_destroy_plan(fwd);
     if (inv)
         fftw_destroy_plan(inv);
-    cs_spectral_fftw_unlock();
     fftw_free(buf);
     fftw_free(spec);
     return st;
@@ -215,11 +212,8 @@ void cs_multitaper_plan_destroy(cs_multitaper_plan *plan)
 {
     if (!plan)
         return;
-    if (plan->fwd) {
-        cs_spectral_fftw_lock();
+    if (plan->fwd)
         fftw_destroy_plan(plan->fwd);
-        cs_spectral_fftw_unlock();
-    }
     free(plan->tapers);
     free(plan->lambda);
     free(plan);
@@ -319,16 +313,7 @@ cs_status cs_multitaper_plan_create(const cs_multitaper_params *p, size_t n,
                             p->fmin, p->fmax);
     }
 
-    double *in = fftw_malloc(n * sizeof *in);
-    fftw_complex *o = fftw_malloc(plan->nhalf * sizeof *o);
-    if (in && o) {
-        cs_spectral_fftw_lock();
-        plan->fwd = fftw_plan_dft_r2c_1d((int)n, in, o, FFTW_ESTIMATE);
-        cs_spectral_fftw_unlock();
-    }
-    fftw_free(in);
-    fftw_free(o);
-    if (!plan->fwd) {
+    if (!(plan->fwd = cs_spectral_plan_r2c(n))) {
         cs_multitaper_plan_destroy(plan);
         return cs_error_set(CS_EINTERNAL, "FFTW could not plan a transform of %zu points", n);
     }

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fft_lock.h"
+#include "fft_plan.h"
 
 struct cs_welch_plan {
     double fs;
@@ -83,11 +83,8 @@ void cs_welch_plan_destroy(cs_welch_plan *plan)
 {
     if (!plan)
         return;
-    if (plan->fwd) {
-        cs_spectral_fftw_lock();
+    if (plan->fwd)
         fftw_destroy_plan(plan->fwd);
-        cs_spectral_fftw_unlock();
-    }
     free(plan->win);
     free(plan->tc);
     free(plan);
@@ -233,19 +230,7 @@ static cs_status plan_create(const cs_welch_params *p, size_t n, enum plan_kind 
         plan->stt += plan->tc[i] * plan->tc[i];
     }
 
-    /* Plan on aligned scratch arrays; execution uses other fftw_malloc'd
-     * arrays of the same alignment through fftw_execute_dft_r2c. FFTW_ESTIMATE
-     * keeps the algorithm (and so the last bits of the result) deterministic. */
-    double *in = fftw_malloc(nfft * sizeof *in);
-    fftw_complex *outc = fftw_malloc(plan->nhalf * sizeof *outc);
-    if (in && outc) {
-        cs_spectral_fftw_lock();
-        plan->fwd = fftw_plan_dft_r2c_1d((int)nfft, in, outc, FFTW_ESTIMATE);
-        cs_spectral_fftw_unlock();
-    }
-    fftw_free(in);
-    fftw_free(outc);
-    if (!plan->fwd) {
+    if (!(plan->fwd = cs_spectral_plan_r2c(nfft))) {
         cs_welch_plan_destroy(plan);
         return cs_error_set(CS_EINTERNAL, "FFTW could not plan a transform of %zu points", nfft);
     }

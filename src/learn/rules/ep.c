@@ -307,12 +307,20 @@ static cs_status ep_step(void *state, const cs_mlp *m, cs_rule_batch *b)
     double scale = 1.0 / (div * (double)rows);
     for (size_t k = 0; k < s->depth; k++) {
         size_t I = m->sizes[k], O = m->sizes[k + 1];
-        const double *bp = k ? s->sp[k - 1] : b->x, *bm = k ? s->sm[k - 1] : b->x;
-        /* dW = -(sp^T sp_below - sm^T sm_below) / div, as two GEMMs */
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)O, (int)I, (int)rows, -scale,
-                    s->sp[k], (int)O, bp, (int)I, 0.0, g.W[k], (int)I);
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)O, (int)I, (int)rows, scale,
-                    s->sm[k], (int)O, bm, (int)I, 1.0, g.W[k], (int)I);
+        if (k == 0) {
+            /* the clamped input is the same in both phases: one GEMM on the
+             * state difference, dW_0 = -(sp - sm)^T x / div */
+            for (size_t i = 0; i < rows * O; i++)
+                s->u[i] = s->sp[0][i] - s->sm[0][i];
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)O, (int)I, (int)rows, -scale,
+                        s->u, (int)O, b->x, (int)I, 0.0, g.W[0], (int)I);
+        } else {
+            /* dW = -(sp^T sp_below - sm^T sm_below) / div, as two GEMMs */
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)O, (int)I, (int)rows, -scale,
+                        s->sp[k], (int)O, s->sp[k - 1], (int)I, 0.0, g.W[k], (int)I);
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)O, (int)I, (int)rows, scale,
+                        s->sm[k], (int)O, s->sm[k - 1], (int)I, 1.0, g.W[k], (int)I);
+        }
         for (size_t j = 0; j < O; j++)
             g.b[k][j] = 0.0;
         for (size_t r = 0; r < rows; r++)
