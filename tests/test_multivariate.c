@@ -480,6 +480,56 @@ Test(multivariate, discrete_joint_alphabet_beyond_64_bits)
     free(x);
 }
 
+Test(multivariate, discrete_multiplets_with_huge_declared_alphabets)
+{
+    /* Issue 4 asked for an error when a discrete joint alphabet is too large
+     * for memory. No multivariate path allocates by alphabet: joint symbols
+     * are renumbered to those that occur (O(N)), and the multiplet tables are
+     * indexed by subset rank. Here every column declares an alphabet of 2^30
+     * (joint 2^90), through the multiplet scan with its shared table.
+     * Closed form: a, b uniform on 0..15 with every pair once (N = 256), and
+     * c = (a + b) mod 16, each scaled by 2^25 (symbols up to 15 * 2^25 < 2^30):
+     * every single H = ln 16 and every pair or triple H = ln 256, so each pair
+     * has O = TC - DTC = I - I = 0, and the triple TC = ln 16, DTC = ln 256,
+     * O = -ln 16. */
+    size_t N = 256, n = 3;
+    double *x = malloc(N * n * sizeof *x), K = 33554432.0; /* 2^25 */
+    for (size_t i = 0; i < N; i++) {
+        size_t a = i % 16, b = i / 16;
+        x[i * n] = (double)a * K, x[i * n + 1] = (double)b * K;
+        x[i * n + 2] = (double)((a + b) % 16) * K;
+    }
+    cs_symbols s, inferred;
+    cr_assert_eq(cs_discrete_from_matrix(cs_matrix_view(x, N, n), 1 << 30, &s), CS_OK, "%s",
+                 cs_last_error());
+    cr_assert_eq(cs_discrete_from_matrix(cs_matrix_view(x, N, n), 0, &inferred), CS_OK);
+    cr_expect_eq(s.alphabet[0], 1 << 30);
+    cs_mv_plan *plan, *plan_inferred;
+    cr_assert_eq(cs_mv_plan_create_discrete(&s, 0, NULL, &plan), CS_OK, "%s", cs_last_error());
+    cr_assert_eq(cs_mv_plan_create_discrete(&inferred, 0, NULL, &plan_inferred), CS_OK);
+    cs_mv_multiplet_opts o;
+    cs_mv_multiplet_opts_default(&o);
+    o.order_min = 2, o.order_max = 3;
+    cs_mv_estimate est, est_inferred;
+    cr_assert_eq(cs_mv_multiplets_check(plan, CS_MV_OINFO, &o, &est), CS_OK, "%s", cs_last_error());
+    cr_assert_eq(cs_mv_multiplets_check(plan_inferred, CS_MV_OINFO, &o, &est_inferred), CS_OK);
+    /* the memory a run needs does not depend on the alphabet */
+    cr_expect_eq(est.bytes, est_inferred.bytes);
+    cr_assert_eq(est.count, 4);
+    double v[4];
+    cr_assert_eq(cs_mv_multiplets(plan, CS_MV_OINFO, &o, v, NULL, NULL, NULL, NULL), CS_OK, "%s",
+                 cs_last_error());
+    /* tolerance: a few entropies of ~5.5 nats, each a sum of 256 terms */
+    const double want[4] = {0, 0, 0, -log(16.0)};
+    for (size_t i = 0; i < 4; i++)
+        expect_close(v[i], want[i], 1e-12, "O-information of a multiplet");
+    cs_mv_plan_destroy(plan);
+    cs_mv_plan_destroy(plan_inferred);
+    cs_symbols_free(&s);
+    cs_symbols_free(&inferred);
+    free(x);
+}
+
 /* ---- combinatorics ------------------------------------------------------------ */
 
 Test(multivariate, combinations_rank_and_next_agree)

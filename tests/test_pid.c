@@ -677,6 +677,17 @@ Test(pid, cli)
     cr_expect_eq(tu_cli(args, NULL, &err), 1);
     cr_expect(strstr(err, "positive definite") != NULL || strstr(err, "singular") != NULL, "%s", err);
     free(err);
+    /* a joint alphabet too large for the dense table: 500 states each (issue 4) */
+    FILE *f = fopen(path, "w");
+    cr_assert(f);
+    for (int i = 0; i < 500; i++)
+        fprintf(f, "%d %d %d\n", i, (i * 7) % 500, (i * 13) % 500);
+    fclose(f);
+    snprintf(args, sizeof args, "estimate pid --input %s --x 0 --y 1 --target 2 --estimator discrete",
+             path);
+    cr_expect_eq(tu_cli(args, NULL, &err), 1);
+    cr_expect(strstr(err, "joint alphabet is too large") && strstr(err, "--bins"), "%s", err);
+    free(err);
     unlink(path), unlink(cpath), rmdir(dir);
     free(dir);
 }

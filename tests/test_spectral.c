@@ -15,6 +15,7 @@
  * window or detrend changes values by far more). */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <pthread.h>
 
 #include "cogscope/core.h"
 #include "cogscope/spectral.h"
@@ -525,6 +526,77 @@ Test(spectral_props, channels_independent_of_threads_and_layout)
         cs_welch_plan_destroy(p2);
     }
     free(x), free(one), free(a), free(b), free(s);
+}
+
+/* Plans made and destroyed from several threads at once, as analysis code
+ * running one channel set per thread does. FFTW's planner is global and not
+ * thread-safe: without the planner lock (src/spectral/fft_plan.c) this
+ * corrupts FFTW's plan tables and crashes or gives wrong spectra. Each thread
+ * plans every length in turn (odd and even, some with large prime factors,
+ * so FFTW builds different plans) and must reproduce the single-thread PSD
+ * bitwise. */
+#define PLAN_THREADS 8
+#define PLAN_LENGTHS 12
+static const size_t plan_len[PLAN_LENGTHS] = {64, 96, 127, 128, 250, 256, 300, 331, 384, 500, 512, 997};
+
+typedef struct {
+    const double *x;
+    size_t n;
+    const double *want; /* PLAN_LENGTHS spectra of (len / 2 + 1) bins, back to back */
+    int failures;
+} plan_job;
+
+static void *plan_worker(void *arg)
+{
+    plan_job *job = arg;
+    double buf[997 / 2 + 1];
+    for (int rep = 0; rep < 3; rep++)
+        for (size_t k = 0, off = 0; k < PLAN_LENGTHS; off += plan_len[k] / 2 + 1, k++) {
+            cs_welch_params p;
+            cs_welch_params_default(&p);
+            p.nperseg = plan_len[k];
+            p.threads = 1;
+            cs_welch_plan *plan;
+            if (cs_welch_plan_create(&p, job->n, &plan) != CS_OK) {
+                job->failures++;
+                continue;
+            }
+            if (cs_welch_psd(plan, cs_matrix_view((double *)job->x, job->n, 1), buf) != CS_OK ||
+                memcmp(buf, job->want + off, (plan_len[k] / 2 + 1) * sizeof *buf))
+                job->failures++;
+            cs_welch_plan_destroy(plan);
+        }
+    return NULL;
+}
+
+Test(spectral_props, plans_from_many_threads)
+{
+    size_t n = 4000, total = 0;
+    for (size_t k = 0; k < PLAN_LENGTHS; k++)
+        total += plan_len[k] / 2 + 1;
+    double *x = gaussian_noise(n, 1, 1.0, 4), *want = malloc(total * sizeof *want);
+    for (size_t k = 0, off = 0; k < PLAN_LENGTHS; off += plan_len[k] / 2 + 1, k++) {
+        cs_welch_params p;
+        cs_welch_params_default(&p);
+        p.nperseg = plan_len[k];
+        p.threads = 1;
+        cs_welch_plan *plan;
+        cr_assert_eq(cs_welch_plan_create(&p, n, &plan), CS_OK, "%s", cs_last_error());
+        cr_assert_eq(cs_welch_psd(plan, cs_matrix_view(x, n, 1), want + off), CS_OK);
+        cs_welch_plan_destroy(plan);
+    }
+    pthread_t th[PLAN_THREADS];
+    plan_job jobs[PLAN_THREADS];
+    for (int t = 0; t < PLAN_THREADS; t++) {
+        jobs[t] = (plan_job){x, n, want, 0};
+        cr_assert_eq(pthread_create(&th[t], NULL, plan_worker, &jobs[t]), 0);
+    }
+    for (int t = 0; t < PLAN_THREADS; t++) {
+        pthread_join(th[t], NULL);
+        cr_expect_eq(jobs[t].failures, 0, "thread %d: %d plans failed or differed", t,
+                     jobs[t].failures);
+    }
+    free(x), free(want);
 }
 
 Test(spectral_props, median_bias_matches_scipy_formula)

@@ -5,12 +5,15 @@
  * a flag, a check or a message means the same in every measure.
  *
  * A command's flow:
- *     est_opts o;  est_opts_init(&o, estimators, corrections);
- *     getopt loop: est_opts_parse() first, then the command's own options;
+ *     est_opts_init(&o, estimators, corrections);
+ *     cli_getopt(cmd, argc, argv, long_opts, on_option, ctx), where the
+ *         command's on_option tries est_opts_parse() before its own options;
  *     est_opts_estimator()  --estimator and --units;
  *     est_opts_check()      the discrete and bias-correction options;
- *     est_var_parse() / est_var_select()  per variable (--x, --y, ...);
- *     est_json_begin() ... est_json_params() ... cs_json_end_object(). */
+ *     est_var_parse(), then est_var_select() (a table) or est_cov_block()
+ *         (a --cov matrix) for each variable (--x, --y, ...);
+ *     est_json_begin(), est_json_source() and est_json_estimator() inside
+ *         "params", ... cs_json_end_object(). */
 #ifndef COGSCOPE_ESTIMATE_COMMON_H
 #define COGSCOPE_ESTIMATE_COMMON_H
 

@@ -129,7 +129,8 @@ typedef struct cs_rule_vtable {
 
     /* Required: the rule's teaching signal per layer on `rows` samples, one
      * row per sample (BP: delta = dCE_i/dz_k; FA/DFA: the projected delta;
-     * EP: (nudged - free)/beta; PC: prediction errors; ...).
+     * EP: (free - nudged)/beta; PC: prediction - value; ...: every rule
+     * with the sign of BP delta, docs/metrics.md).
      * errors[k]: rows x sizes[k+1]. */
     cs_status (*teaching_signal)(void *state, const cs_mlp *m, const double *x,
                                  const int32_t *labels, size_t rows, double *const *errors);

@@ -10,7 +10,6 @@
 #endif
 
 #include <time.h>
-#include <stdio.h>
 
 #include "cogscope/optim.h"
 #include "cogscope/runlog.h"
@@ -228,17 +227,8 @@ static void to_float(float *dst, const double *src, size_t n)
         dst[i] = (float)src[i];
 }
 
-static cs_status log_snapshot2(run_state *s, int64_t step);
 /* Probe activations + teaching signals (and relaxation) at `step`. */
-double prof_snap, prof_app, prof_fwd;
 static cs_status log_snapshot(run_state *s, int64_t step)
-{
-    double t0 = cpu_now();
-    cs_status rr = log_snapshot2(s, step);
-    prof_snap += cpu_now() - t0;
-    return rr;
-}
-static cs_status log_snapshot2(run_state *s, int64_t step)
 {
     const cs_mlp *m = s->mlp;
     size_t P = s->probe_n;
@@ -531,10 +521,8 @@ static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_datase
                                       .weight_norm = wnorm, .update_norm = unorm,
                                       .bp_angle_deg = angle,
                                       .layer_series = s->spec.n_layer_series ? s->series : NULL};
-                double ta = cpu_now();
                 if ((st = cs_runlog_append_step(s->log, &rec)))
                     return st;
-                prof_app += cpu_now() - ta;
             } else {
                 cs_optim_step(s->opt, m->params, s->dir, lr, NULL);
             }
@@ -562,7 +550,6 @@ static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_datase
         res->eval_seconds += cs_time_now() - te0;
     }
     res->steps = (size_t)step;
-    if (getenv("CS_PROFILE")) fprintf(stderr, "snap %.3f append %.3f\n", prof_snap, prof_app);
     res->seconds = cs_time_now() - t0;
     return CS_OK;
 }
