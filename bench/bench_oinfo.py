@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Gaussian O-information of every multiplet: cogscope against a numpy peer.
 
 Cases (issue 4):
@@ -25,7 +25,7 @@ linearly (the cost per multiplet is constant within one order); the output
 says so. The numpy values are checked against cogscope's on the multiplets it
 computed.
 
-usage: python3 bench/bench_oinfo.py [--build DIR] [--repeats R] [--numpy-budget S]
+usage: /usr/bin/python3 bench/bench_oinfo.py [--build DIR] [--repeats R] [--numpy-budget S]
 Build first: cmake -S . -B build -DCOGSCOPE_BENCH=ON && cmake --build build -j2
 """
 import argparse

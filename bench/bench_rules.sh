@@ -22,7 +22,7 @@ SCALE=${EPOCHS_SCALE:-1}
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCOGSCOPE_BENCH=ON >/dev/null
 cmake --build "$BUILD" -j2 --target cogscope bench_rules >/dev/null
 
-epochs() { python3 -c "import math; print(max(1, int(round($1 * $SCALE))))"; }
+epochs() { /usr/bin/python3 -c "import math; print(max(1, int(round($1 * $SCALE))))"; }
 
 # rule | flags beyond --data fashion-mnist --layers 784,500,10 --seed 1 | epochs
 BPLIKE="--activation relu --batch 32 --lr 0.02 --momentum 0.9 --lr-schedule cosine"
@@ -42,7 +42,7 @@ for c in "${CONFIGS[@]}"; do
   ep=$(epochs "$ep")
   json=$("$BUILD/cogscope" train --data fashion-mnist --layers 784,500,10 --seed 1 --rule "$rule" \
          $flags --epochs "$ep" --json)
-  python3 - "$rule" "$flags" "$ep" "$json" <<'PY'
+  /usr/bin/python3 - "$rule" "$flags" "$ep" "$json" <<'PY'
 import json, sys
 rule, flags, ep, js = sys.argv[1:]
 d = json.loads(js)

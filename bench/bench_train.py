@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Training throughput: cogscope vs PyTorch (CPU) on Fashion-MNIST.
 
 The same MLP (784-256-128-10, ReLU, softmax + cross-entropy), the same data

@@ -357,6 +357,28 @@ Test(runlog, round_trip_every_dataset)
     free(dir);
 }
 
+/* Two logs written within the same second (created is equal) still carry
+ * different run ids: report matches metrics files to runs by id. */
+Test(runlog, run_ids_are_unique_within_a_second)
+{
+    char *dir = tu_tmpdir(), *pa = tmpfile_in(dir, "a.h5"), *pb = tmpfile_in(dir, "b.h5");
+    write_log(pa, 3);
+    write_log(pb, 3);
+    cs_runlog *a, *b;
+    cr_assert_eq(cs_runlog_open(pa, &a), CS_OK, "%s", cs_last_error());
+    cr_assert_eq(cs_runlog_open(pb, &b), CS_OK, "%s", cs_last_error());
+    const char *ia = cs_runlog_get_info(a)->run_id, *ib = cs_runlog_get_info(b)->run_id;
+    cr_expect_eq(strlen(ia), 32, "run_id '%s'", ia);
+    cr_expect_eq(strspn(ia, "0123456789abcdef"), 32, "run_id '%s' is not hex", ia);
+    cr_expect_str_neq(ia, ib);
+    cs_runlog_close_reader(a);
+    cs_runlog_close_reader(b);
+    free(pa);
+    free(pb);
+    rm_rf(dir);
+    free(dir);
+}
+
 Test(runlog, nan_and_inf_round_trip)
 {
     char *dir = tu_tmpdir(), *path = tmpfile_in(dir, "nan.h5");

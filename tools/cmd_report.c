@@ -248,9 +248,14 @@ static int load_metrics(const char *path, const cs_runlog *r, const char *explic
         fprintf(stderr, "cogscope %s: warning: %s; reporting %s without its analysis\n", CMD, cs_last_error(), path);
         return 0;
     }
-    const char *made_from = cs_metrics_attr(*m, "run_created");
-    const char *created = cs_runlog_get_info(r)->created;
-    if (!made_from || strcmp(made_from, created)) {
+    /* The run id decides; `created` (one-second resolution) only for metrics
+     * files written before run ids existed. */
+    const cs_runlog_info *in = cs_runlog_get_info(r);
+    const char *made_from = cs_metrics_attr(*m, "run_created"), *made_from_id = cs_metrics_attr(*m, "run_id");
+    const char *created = in->created;
+    int same = made_from_id && made_from_id[0] && in->run_id[0] ? !strcmp(made_from_id, in->run_id)
+                                                                  : made_from && !strcmp(made_from, created);
+    if (!same) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s was computed from another run (created %s; %s was created %s): run cogscope "
                  "analyze %s again", mpath, made_from ? made_from : "?", path, created, path);

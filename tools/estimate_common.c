@@ -127,10 +127,14 @@ cs_status est_var_select(est_var *v, cs_matrix table, int checks, long alphabet)
         return st;
     for (size_t j = 0; j < v->ncols; j++)
         if (v->cols[j] >= table.cols)
-            return cs_error_set(CS_EINVAL, "%s: %s: column %zu is out of range (the data has %zu "
-                                           "column%s: 0-%zu)",
-                                v->file, v->flag, v->cols[j], table.cols,
-                                table.cols == 1 ? "" : "s", table.cols - 1);
+            return table.cols == 0
+                       ? cs_error_set(CS_EINVAL, "%s: %s: column %zu is out of range (the data has "
+                                                 "no columns)",
+                                      v->file, v->flag, v->cols[j])
+                       : cs_error_set(CS_EINVAL, "%s: %s: column %zu is out of range (the data has "
+                                                 "%zu column%s: 0-%zu)",
+                                      v->file, v->flag, v->cols[j], table.cols,
+                                      table.cols == 1 ? "" : "s", table.cols - 1);
     /* Rows and columns are named as the user numbers them (data rows of the
      * file, columns of the table), not as positions in the selection. */
     for (size_t i = 0; i < table.rows; i++)

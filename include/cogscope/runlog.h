@@ -105,6 +105,7 @@ cs_status cs_runlog_close(cs_runlog_writer *w);
 typedef struct {
     int schema_version;
     char rule[32], activation[32], dataset[256], optimizer[32], created[64], cogscope_version[32];
+    char run_id[40]; /* 32 hex digits; "" in logs written before run_id existed */
     size_t layers[16];
     size_t n_layers;
     uint64_t seed;

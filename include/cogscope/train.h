@@ -69,7 +69,7 @@ void cs_train_config_init(cs_train_config *c);
 
 /* Fill every unset field of `in` from the rule's defaults and the dataset,
  * and validate: unknown rule, rule options not declared by the rule, layer
- * sizes that do not match the data (input = dim, output >= classes), bad
+ * sizes that do not match the data (input = dim, output = classes), bad
  * values -> CS_EINVAL naming the flag (the CLI turns that into exit 2).
  * Rule option VALUES are validated later, by the rule's create. */
 cs_status cs_train_config_resolve(const cs_train_config *in, const cs_dataset *train,

@@ -18,6 +18,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -408,9 +409,28 @@ static void writer_free(cs_runlog_writer *w)
     free(w);
 }
 
+/* 128 random bits as 32 hex digits: names this run uniquely, so a metrics
+ * file can be matched to its run even when two runs start in the same second
+ * (`created` has one-second resolution). Falls back to clock, pid and stack
+ * address when the kernel has no entropy call. */
+static void make_run_id(char out[33])
+{
+    unsigned char b[16];
+    if (getrandom(b, sizeof b, GRND_NONBLOCK) != (ssize_t)sizeof b) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t a = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec, c = (uint64_t)getpid() ^ (uint64_t)(uintptr_t)b;
+        memcpy(b, &a, 8);
+        memcpy(b + 8, &c, 8);
+    }
+    for (size_t i = 0; i < sizeof b; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
 static cs_status write_attrs(cs_runlog_writer *w, const cs_runlog_spec *s)
 {
-    char created[32], host[256] = "";
+    char created[32], host[256] = "", run_id[33];
+    make_run_id(run_id);
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
@@ -419,6 +439,7 @@ static cs_status write_attrs(cs_runlog_writer *w, const cs_runlog_spec *s)
     int ok = attr_string(w->file, "schema", CS_RUNLOG_SCHEMA) &&
              attr_num(w->file, "schema_version", H5T_STD_I32LE, H5T_NATIVE_INT, &(int){CS_RUNLOG_SCHEMA_VERSION}, 1, 1) &&
              attr_string(w->file, "cogscope_version", COGSCOPE_VERSION) && attr_string(w->file, "created", created) &&
+             attr_string(w->file, "run_id", run_id) &&
              attr_i64(w->file, "writer_pid", (int64_t)getpid()) && attr_string(w->file, "writer_host", host);
     if (!ok)
         return wfail_h5(w, "write the root attributes of", "/");

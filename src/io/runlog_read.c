@@ -344,6 +344,7 @@ static cs_status read_root_and_config(cs_runlog *r)
     in->schema_version = (int)version;
     attr_string(r->file, "cogscope_version", in->cogscope_version, sizeof in->cogscope_version);
     attr_string(r->file, "created", in->created, sizeof in->created);
+    attr_string(r->file, "run_id", in->run_id, sizeof in->run_id);
     r->writer_pid = 0;
     attr_numbers(r->file, "writer_pid", H5T_NATIVE_INT64, &r->writer_pid, 1, NULL);
     attr_string(r->file, "writer_host", r->writer_host, sizeof r->writer_host);

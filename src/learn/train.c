@@ -117,10 +117,12 @@ cs_status cs_train_config_resolve(const cs_train_config *in, const cs_dataset *t
         if (out->sizes[0] != train->dim)
             return cs_error_set(CS_EINVAL, "--layers: the input layer has %zu units but the data have %zu features",
                                 out->sizes[0], train->dim);
-        if (out->n_layers >= 2 && out->sizes[out->n_layers - 1] < train->classes)
+        /* One output unit per class: more would be classes that never occur
+         * (almost surely a typo in --layers), fewer cannot be trained. */
+        if (out->n_layers >= 2 && out->sizes[out->n_layers - 1] != train->classes)
             return cs_error_set(CS_EINVAL,
-                                "--layers: the output layer has %zu units but the labels go up to %zu",
-                                out->sizes[out->n_layers - 1], train->classes - 1);
+                                "--layers: the output layer has %zu units but the labels go up to %zu (%zu classes)",
+                                out->sizes[out->n_layers - 1], train->classes - 1, train->classes);
     }
     if (!train && out->n_layers == 0)
         return CS_OK; /* layers come from the data later */

@@ -606,6 +606,7 @@ static void set_attrs(cs_metrics *m, const cs_runlog *run, const cs_obs_params *
     cs_metrics_set_attr(m, "layers", buf);
     cs_metrics_set_attr(m, "run", cs_runlog_path(run));
     cs_metrics_set_attr(m, "run_created", in->created);
+    cs_metrics_set_attr(m, "run_id", in->run_id);
     cs_metrics_set_attr(m, "rule", in->rule);
     cs_metrics_set_attr(m, "dataset", in->dataset);
     cs_metrics_set_attr_num(m, "run_steps", (double)in->steps);
