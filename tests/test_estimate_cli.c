@@ -97,6 +97,35 @@ Test(estimate_cli, help_and_usage_errors)
     free(err);
 }
 
+/* --threads means the same in every subcommand: 0 = all cores, 1..1024,
+ * anything else a usage error naming the flag. */
+Test(estimate_cli, threads_flag_is_uniform)
+{
+    char *out = NULL, *err = NULL;
+    write_gauss(path("g.txt"), 200, 0.6);
+    const char *measures[] = {"mi --x 0 --y 1 --estimator ksg1", "oinfo --x 0-2 --estimator gaussian",
+                              "psd --cols 0 --fs 1 --nperseg 64"};
+    for (size_t i = 0; i < sizeof measures / sizeof measures[0]; i++) {
+        cr_expect_eq(run(&out, &err, "estimate %s --input %s --threads 0 --json", measures[i], path("g.txt")), 0,
+                     "%s: %s", measures[i], err);
+        free(out);
+        free(err);
+        const char *bad[] = {"-1", "1025", "two"};
+        for (size_t b = 0; b < 3; b++) {
+            cr_expect_eq(run(NULL, &err, "estimate %s --input %s --threads %s", measures[i], path("g.txt"), bad[b]),
+                         2, "%s --threads %s", measures[i], bad[b]);
+            cr_expect(err && strstr(err, "--threads"), "%s", err);
+            free(err);
+        }
+    }
+    cr_expect_eq(run(NULL, &err, "train --data xor --threads -1"), 2);
+    cr_expect(err && strstr(err, "--threads"), "%s", err);
+    free(err);
+    cr_expect_eq(run(NULL, &err, "analyze %s --threads 1025", path("g.txt")), 2);
+    cr_expect(err && strstr(err, "--threads"), "%s", err);
+    free(err);
+}
+
 Test(estimate_cli, json_shape_units_and_locals)
 {
     write_gauss(path("g.txt"), 2000, 0.6);

@@ -880,7 +880,7 @@ Test(spectral_cli, bad_input_exit_codes_and_messages)
         {"estimate psd " SIG " --bogus", 2, "unknown option '--bogus'"},
         {"estimate psd " SIG " --nperseg", 2, "needs a value"},
         {"estimate psd " SIG " --nw 3", 2, "does not apply to psd"},
-        {"estimate psd " SIG " --cols 5", 2, "column 5 is out of range"},
+        {"estimate psd " SIG " --cols 5", 1, "column 5 is out of range"},
         {"estimate psd", 2, "--input FILE is required"},
         {"estimate psd --input /nonexistent/x.txt", 1, "/nonexistent/x.txt"},
         {"estimate coherence --input '" DATA "/spectral_signals.txt'", 2, "needs a pair"},

@@ -81,6 +81,11 @@ int cli_parse_int(const char *cmd, const char *flag, const char *text, long min,
     return 0;
 }
 
+int cli_parse_threads(const char *cmd, const char *text, long *out)
+{
+    return cli_parse_int(cmd, "--threads", text, 0, CLI_MAX_THREADS, out);
+}
+
 int cli_parse_u64(const char *cmd, const char *flag, const char *text, uint64_t *out)
 {
     char *end;

@@ -44,6 +44,10 @@ int cli_getopt(const char *cmd, int argc, char **argv, const struct option *long
 int cli_parse_double(const char *cmd, const char *flag, const char *text, double *out);
 int cli_parse_int(const char *cmd, const char *flag, const char *text, long min, long max, long *out);
 int cli_parse_u64(const char *cmd, const char *flag, const char *text, uint64_t *out);
+/* "--threads N", the same for every subcommand: 0 (all cores, the default)
+ * to CLI_MAX_THREADS. Returns 0, or 2 after a usage error. */
+#define CLI_MAX_THREADS 1024
+int cli_parse_threads(const char *cmd, const char *text, long *out);
 
 /* "--units bits|nats": the factor that turns nats into the chosen unit
  * (1/ln 2 for bits). Returns 0, or 2 after a usage error. */

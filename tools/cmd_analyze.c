@@ -60,7 +60,7 @@ static void usage(FILE *out)
             "                       spectra, sigmapi, synergy (= oinfo,pid), all (default all)\n"
             "  --estimator E        gcopula | gaussian | ksg | binned (default gcopula)\n"
             "  --seed S             seed of unit subsampling, multiplets, surrogates (default 1)\n"
-            "  --threads N          threads (default: all cores)\n"
+            "  --threads N          threads (0, the default: all cores)\n"
             "  --surrogates N       permutation surrogates for I(X;T), I(T;Y), TC, DTC, O (default 0)\n"
             "information plane and dependence measures:\n"
             "  --bins N             equal-width bins per unit for binned values (default 30)\n"
@@ -130,7 +130,7 @@ int cmd_analyze(int argc, char **argv)
             break;
         case OPT_SEED: rc = cli_parse_u64(CMD, "--seed", optarg, &p.seed); break;
         case OPT_THREADS:
-            if (!(rc = cli_parse_int(CMD, "--threads", optarg, 1, 1024, &v)))
+            if (!(rc = cli_parse_threads(CMD, optarg, &v)))
                 p.threads = (int)v;
             break;
         case OPT_SURROGATES: rc = parse_size("--surrogates", optarg, 0, 100000, &p.surrogates); break;

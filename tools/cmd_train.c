@@ -84,7 +84,7 @@ static void usage(FILE *out)
             "  --weight-decay X    L2 weight decay (SGD: added to the gradient; Adam: decoupled)\n"
             "  --lr-schedule S     constant | cosine (anneals to 0 over the run)\n"
             "  --seed S            seed of the split, initialisation, shuffling, probe (default 1)\n"
-            "  --threads N         threads (default: all cores)\n"
+            "  --threads N         threads (0, the default: all cores)\n"
             "logging:\n"
             "  --out FILE.h5       write the run log (no log without it)\n"
             "  --log-every N       probe snapshot and BP angle every N steps (default 50)\n"
@@ -293,7 +293,7 @@ int cmd_train(int argc, char **argv)
             cfg.probe_size = (size_t)lv;
             break;
         case OPT_THREADS:
-            if (cli_parse_int(CMD, "--threads", optarg, 0, 1024, &lv)) { rc = CLI_USAGE; goto out; }
+            if (cli_parse_threads(CMD, optarg, &lv)) { rc = CLI_USAGE; goto out; }
             cfg.threads = (int)lv;
             break;
         case OPT_PI_ALPHA:

@@ -35,7 +35,7 @@ int est_opts_parse(const char *cmd, int code, const char *arg, est_opts *o)
     case EST_O_MILLER_MADOW: o->miller_madow = 1; return 0;
     case EST_O_BIAS: o->bias = 1; return 0;
     case EST_O_NO_BIAS: o->bias = 0; return 0;
-    case EST_O_THREADS: return cli_parse_int(cmd, "--threads", arg, 1, 4096, &o->threads);
+    case EST_O_THREADS: return cli_parse_threads(cmd, arg, &o->threads);
     case EST_O_UNITS: o->units_text = arg; return 0;
     case EST_O_JSON: o->json = 1; return 0;
     default: return -1;

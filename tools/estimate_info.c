@@ -67,7 +67,7 @@ static void usage(FILE *out, const char *measure)
             "  --surrogates N      permutation test with N seeded surrogates\n"
             "  --seed S            seed of the surrogates and of the KSG noise (default 0)\n"
             "  --analytic          chi-squared null (discrete, gaussian): 2 N I ~ chi2(df)\n"
-            "  --threads N         OpenMP threads (default: all cores)\n"
+            "  --threads N         OpenMP threads (0, the default: all cores)\n"
             "  --units bits|nats   default bits for discrete, nats otherwise\n"
             "  --local OUT         write the local (pointwise) values to OUT, one per line\n"
             "  --json              print one JSON object\n",

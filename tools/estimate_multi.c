@@ -51,7 +51,7 @@ static void usage(FILE *out, const char *measure)
             "                      most redundant) instead of every value\n"
             "  --max-multiplets N  refuse runs of more than N multiplets (default 1e8)\n"
             "  --max-memory MB     refuse runs needing more memory (default 2048)\n"
-            "  --threads N         OpenMP threads (default: all cores); results do not depend on it\n"
+            "  --threads N         OpenMP threads (0, the default: all cores); results do not depend on it\n"
             "\n"
             "Output:\n"
             "  --units bits|nats   default bits for discrete, nats otherwise\n"

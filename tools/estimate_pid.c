@@ -46,7 +46,7 @@ static void usage_pid(FILE *out)
             "  --ccs-points N      gaussian ccs: quasi-random directions per shift (default 8192)\n"
             "  --ccs-shifts N      gaussian ccs: random shifts, >= 2 (default 16)\n"
             "  --seed S            seed of the shifts (default 1)\n"
-            "  --threads N         OpenMP threads (default: all cores)\n"
+            "  --threads N         OpenMP threads (0, the default: all cores)\n"
             "\n"
             "Output:\n"
             "  --units bits|nats   default bits for discrete, nats otherwise\n"

@@ -117,7 +117,7 @@ static void usage(FILE *out, const char *m)
             "  --onesided | --twosided   frequency layout (default one-sided)\n"
             "  --bands LIST          psd/periodogram/multitaper: band powers, e.g. 4-8,8-13\n"
             "                        (trapezoidal integral of the PSD over each band)\n"
-            "  --threads N           OpenMP threads over columns (default: all cores)\n"
+            "  --threads N           OpenMP threads over columns (0, the default: all cores)\n"
             "  --json                one JSON object on stdout\n\n"
             "multitaper:\n"
             "  --nw X                time-half-bandwidth NW (default 4)\n"
@@ -382,7 +382,7 @@ static int on_option(const char *cmd, int code, const char *arg, void *ctx)
         break;
     case O_ONESIDED: o->onesided = 1; break;
     case O_TWOSIDED: o->onesided = 0; break;
-    case O_THREADS: return cli_parse_int(cmd, "--threads", arg, 0, 4096, &o->threads);
+    case O_THREADS: return cli_parse_threads(cmd, arg, &o->threads);
     case O_JSON: o->json = 1; break;
     case O_BANDS: o->bands = arg; break;
     case O_NW:
@@ -539,7 +539,8 @@ int cmd_estimate_spectral(int argc, char **argv)
 
     /* Columns: pairs (x[j], y[j]) from --x/--y or a --cols pair (default the
      * two columns of a two-column table), else --cols (default every column
-     * but --freq-col). Columns out of range are usage errors here (exit 2). */
+     * but --freq-col). A column the table does not have is found only once the
+     * table is read: exit 1, as in every estimate command. */
     int pair = m == M_CSD || m == M_COH;
     vx.file = vy.file = o.input;
     if (pair && o.xs) {
@@ -588,12 +589,13 @@ int cmd_estimate_spectral(int argc, char **argv)
         }
     }
     if (o.freq_col >= 0 && (size_t)o.freq_col >= data.cols) {
-        rc = cli_usage_error(cmd, "--freq-col %ld is out of range (%s has %zu columns)", o.freq_col,
-                             o.input, data.cols);
+        cs_error_set(CS_EINVAL, "--freq-col %ld is out of range (%s has %zu columns)", o.freq_col, o.input,
+                     data.cols);
+        rc = cli_fail(cmd, CS_EINVAL);
         goto done;
     }
     if ((st = est_var_select(&vx, data, 0, 0)) || (pair && (st = est_var_select(&vy, data, 0, 0)))) {
-        rc = st == CS_EINVAL ? cli_usage_error(cmd, "%s", cs_last_error()) : cli_fail(cmd, st);
+        rc = cli_fail(cmd, st);
         goto done;
     }
     const size_t *cx = vx.cols, *cy = vy.cols;

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "h5attr.h"
 #include "runlog_internal.h"
 
 #ifndef COGSCOPE_VERSION
@@ -257,48 +258,6 @@ static cs_status check_spec(const char *path, const cs_runlog_spec *s)
     return CS_OK;
 }
 
-static int attr_string(hid_t loc, const char *name, const char *value)
-{
-    hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate(H5S_SCALAR), a = H5I_INVALID_HID;
-    int ok = type >= 0 && space >= 0 && H5Tset_size(type, H5T_VARIABLE) >= 0 && H5Tset_cset(type, H5T_CSET_UTF8) >= 0 &&
-             (a = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
-             H5Awrite(a, type, &value) >= 0;
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(space);
-    H5Tclose(type);
-    return ok;
-}
-
-static int attr_strings(hid_t loc, const char *name, const char *const *values, size_t n)
-{
-    hsize_t dim = n;
-    hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate_simple(1, &dim, NULL), a = H5I_INVALID_HID;
-    int ok = type >= 0 && space >= 0 && H5Tset_size(type, H5T_VARIABLE) >= 0 && H5Tset_cset(type, H5T_CSET_UTF8) >= 0 &&
-             (a = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
-             H5Awrite(a, type, values) >= 0;
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(space);
-    H5Tclose(type);
-    return ok;
-}
-
-static int attr_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v, size_t n, int scalar)
-{
-    hsize_t dim = n;
-    hid_t space = scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dim, NULL), a = H5I_INVALID_HID;
-    int ok = space >= 0 && (a = H5Acreate2(loc, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
-             H5Awrite(a, mtype, v) >= 0;
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(space);
-    return ok;
-}
-
-static int attr_f64(hid_t loc, const char *name, double v) { return attr_num(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v, 1, 1); }
-static int attr_i64(hid_t loc, const char *name, int64_t v) { return attr_num(loc, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &v, 1, 1); }
-
 typedef struct {
     hid_t ftype;        /* file type */
     int rank;
@@ -436,11 +395,11 @@ static cs_status write_attrs(cs_runlog_writer *w, const cs_runlog_spec *s)
     gmtime_r(&now, &tm);
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
     gethostname(host, sizeof host - 1);
-    int ok = attr_string(w->file, "schema", CS_RUNLOG_SCHEMA) &&
-             attr_num(w->file, "schema_version", H5T_STD_I32LE, H5T_NATIVE_INT, &(int){CS_RUNLOG_SCHEMA_VERSION}, 1, 1) &&
-             attr_string(w->file, "cogscope_version", COGSCOPE_VERSION) && attr_string(w->file, "created", created) &&
-             attr_string(w->file, "run_id", run_id) &&
-             attr_i64(w->file, "writer_pid", (int64_t)getpid()) && attr_string(w->file, "writer_host", host);
+    int ok = cs_h5_attr_put_string(w->file, "schema", CS_RUNLOG_SCHEMA) &&
+             cs_h5_attr_put_num(w->file, "schema_version", H5T_STD_I32LE, H5T_NATIVE_INT, &(int){CS_RUNLOG_SCHEMA_VERSION}, 1, 1) &&
+             cs_h5_attr_put_string(w->file, "cogscope_version", COGSCOPE_VERSION) && cs_h5_attr_put_string(w->file, "created", created) &&
+             cs_h5_attr_put_string(w->file, "run_id", run_id) &&
+             cs_h5_attr_put_i64(w->file, "writer_pid", (int64_t)getpid()) && cs_h5_attr_put_string(w->file, "writer_host", host);
     if (!ok)
         return wfail_h5(w, "write the root attributes of", "/");
 
@@ -451,19 +410,19 @@ static cs_status write_attrs(cs_runlog_writer *w, const cs_runlog_spec *s)
     for (size_t i = 0; i < s->n_layers; i++)
         layers[i] = (int64_t)s->layers[i];
     uint64_t seed = s->seed;
-    ok = attr_string(cfg, "rule", s->rule) && attr_string(cfg, "activation", s->activation) &&
-         attr_string(cfg, "dataset", s->dataset) && attr_string(cfg, "optimizer", s->optimizer ? s->optimizer : "") &&
-         attr_num(cfg, "layers", H5T_STD_I64LE, H5T_NATIVE_INT64, layers, s->n_layers, 0) &&
-         attr_num(cfg, "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &seed, 1, 1) && attr_f64(cfg, "lr", s->lr) &&
-         attr_f64(cfg, "momentum", s->momentum) && attr_i64(cfg, "batch", (int64_t)s->batch) &&
-         attr_i64(cfg, "epochs", (int64_t)s->epochs) && attr_i64(cfg, "log_every", (int64_t)s->log_every) &&
-         attr_i64(cfg, "probe_size", (int64_t)s->probe_size) && attr_f64(cfg, "pi_alpha", s->pi_alpha) &&
-         attr_f64(cfg, "pi_gamma", s->pi_gamma) && attr_i64(cfg, "relax_iterations", (int64_t)s->relax_iterations) &&
-         attr_i64(cfg, "relax_samples", (int64_t)s->relax_samples) &&
-         attr_f64(cfg, "flush_interval", w->flush_interval) &&
-         (s->n_layer_series == 0 || attr_strings(cfg, "layer_series", s->layer_series, s->n_layer_series));
+    ok = cs_h5_attr_put_string(cfg, "rule", s->rule) && cs_h5_attr_put_string(cfg, "activation", s->activation) &&
+         cs_h5_attr_put_string(cfg, "dataset", s->dataset) && cs_h5_attr_put_string(cfg, "optimizer", s->optimizer ? s->optimizer : "") &&
+         cs_h5_attr_put_num(cfg, "layers", H5T_STD_I64LE, H5T_NATIVE_INT64, layers, s->n_layers, 0) &&
+         cs_h5_attr_put_num(cfg, "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &seed, 1, 1) && cs_h5_attr_put_f64(cfg, "lr", s->lr) &&
+         cs_h5_attr_put_f64(cfg, "momentum", s->momentum) && cs_h5_attr_put_i64(cfg, "batch", (int64_t)s->batch) &&
+         cs_h5_attr_put_i64(cfg, "epochs", (int64_t)s->epochs) && cs_h5_attr_put_i64(cfg, "log_every", (int64_t)s->log_every) &&
+         cs_h5_attr_put_i64(cfg, "probe_size", (int64_t)s->probe_size) && cs_h5_attr_put_f64(cfg, "pi_alpha", s->pi_alpha) &&
+         cs_h5_attr_put_f64(cfg, "pi_gamma", s->pi_gamma) && cs_h5_attr_put_i64(cfg, "relax_iterations", (int64_t)s->relax_iterations) &&
+         cs_h5_attr_put_i64(cfg, "relax_samples", (int64_t)s->relax_samples) &&
+         cs_h5_attr_put_f64(cfg, "flush_interval", w->flush_interval) &&
+         (s->n_layer_series == 0 || cs_h5_attr_put_strings(cfg, "layer_series", s->layer_series, s->n_layer_series));
     for (size_t i = 0; ok && i < s->n_params; i++)
-        ok = attr_f64(cfg, s->param_names[i], s->param_values[i]);
+        ok = cs_h5_attr_put_f64(cfg, s->param_names[i], s->param_values[i]);
     H5Gclose(cfg);
     return ok ? CS_OK : wfail_h5(w, "write the attributes of", "/config");
 }
@@ -620,7 +579,7 @@ static cs_status create_datasets(cs_runlog_writer *w, const cs_runlog_spec *s)
         H5Dwrite(w->committed, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, zero) < 0)
         return wfail_h5(w, "create", "/committed");
     const char *cols[RL_N_COMMITTED] = {"steps", "snapshots", "evals", "relax_snapshots", "flush_unix_ms"};
-    if (!attr_strings(w->committed, "columns", cols, RL_N_COMMITTED))
+    if (!cs_h5_attr_put_strings(w->committed, "columns", cols, RL_N_COMMITTED))
         return wfail_h5(w, "write the attributes of", "/committed");
     return CS_OK;
 }

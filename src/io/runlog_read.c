@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "h5attr.h"
 #include "runlog_internal.h"
 
 #define ANY ((hsize_t)-1)
@@ -83,79 +84,10 @@ static cs_status sniff(const char *path, sb_info *sb)
 
 /* ---- attributes --------------------------------------------------------- */
 
-/* 1 = read, 0 = absent, -1 = present but not a (scalar) string. */
-static int attr_string(hid_t obj, const char *name, char *out, size_t n)
+static int attr_f64(hid_t obj, const char *name, double *v)
 {
-    out[0] = '\0';
-    if (H5Aexists(obj, name) <= 0)
-        return 0;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    hid_t type = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
-    hid_t space = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID;
-    int ret = -1;
-    if (type >= 0 && space >= 0 && H5Tget_class(type) == H5T_STRING && H5Sget_simple_extent_npoints(space) == 1) {
-        hid_t mt = H5Tcopy(H5T_C_S1);
-        H5Tset_cset(mt, H5Tget_cset(type)); /* HDF5 cannot convert between ASCII and UTF-8 */
-        if (H5Tis_variable_str(type) > 0) {
-            char *s = NULL;
-            if (H5Tset_size(mt, H5T_VARIABLE) >= 0 && H5Aread(a, mt, &s) >= 0 && s) {
-                snprintf(out, n, "%s", s);
-                ret = 1;
-            }
-            if (s)
-                H5free_memory(s);
-        } else {
-            size_t size = H5Tget_size(type);
-            char *buf = calloc(size + 1, 1);
-            if (buf && H5Tset_size(mt, size) >= 0 && H5Aread(a, mt, buf) >= 0) {
-                snprintf(out, n, "%s", buf);
-                ret = 1;
-            }
-            free(buf);
-        }
-        H5Tclose(mt);
-    }
-    if (space >= 0)
-        H5Sclose(space);
-    if (type >= 0)
-        H5Tclose(type);
-    if (a >= 0)
-        H5Aclose(a);
-    H5Eclear2(H5E_DEFAULT);
-    return ret;
+    return cs_h5_attr_get_numbers(obj, name, H5T_NATIVE_DOUBLE, v, 1, NULL);
 }
-
-/* Numeric attribute with up to `max` elements, converted to `memtype`.
- * 1 = read (*count elements), 0 = absent, -1 = not numeric or too long. */
-static int attr_numbers(hid_t obj, const char *name, hid_t memtype, void *out, size_t max, size_t *count)
-{
-    if (H5Aexists(obj, name) <= 0)
-        return 0;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    hid_t type = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
-    hid_t space = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID;
-    int ret = -1;
-    if (type >= 0 && space >= 0) {
-        H5T_class_t cls = H5Tget_class(type);
-        hssize_t np = H5Sget_simple_extent_npoints(space);
-        if ((cls == H5T_INTEGER || cls == H5T_FLOAT) && np >= 1 && (size_t)np <= max &&
-            H5Aread(a, memtype, out) >= 0) {
-            if (count)
-                *count = (size_t)np;
-            ret = 1;
-        }
-    }
-    if (space >= 0)
-        H5Sclose(space);
-    if (type >= 0)
-        H5Tclose(type);
-    if (a >= 0)
-        H5Aclose(a);
-    H5Eclear2(H5E_DEFAULT);
-    return ret;
-}
-
-static int attr_f64(hid_t obj, const char *name, double *v) { return attr_numbers(obj, name, H5T_NATIVE_DOUBLE, v, 1, NULL); }
 
 /* ---- datasets ----------------------------------------------------------- */
 
@@ -322,7 +254,7 @@ static cs_status read_root_and_config(cs_runlog *r)
 {
     char buf[256];
     cs_runlog_info *in = &r->info;
-    int got = attr_string(r->file, "schema", buf, sizeof buf);
+    int got = cs_h5_attr_get_string(r->file, "schema", buf, sizeof buf);
     if (got == 0)
         return cs_error_set(CS_ESCHEMA, "%s: not a cogscope run log (root attribute 'schema' is missing)", r->path);
     if (got < 0)
@@ -342,12 +274,12 @@ static cs_status read_root_and_config(cs_runlog *r)
     if (version < 1)
         return cs_error_set(CS_ESCHEMA, "%s: unknown run-log schema version %.0f", r->path, version);
     in->schema_version = (int)version;
-    attr_string(r->file, "cogscope_version", in->cogscope_version, sizeof in->cogscope_version);
-    attr_string(r->file, "created", in->created, sizeof in->created);
-    attr_string(r->file, "run_id", in->run_id, sizeof in->run_id);
+    cs_h5_attr_get_string(r->file, "cogscope_version", in->cogscope_version, sizeof in->cogscope_version);
+    cs_h5_attr_get_string(r->file, "created", in->created, sizeof in->created);
+    cs_h5_attr_get_string(r->file, "run_id", in->run_id, sizeof in->run_id);
     r->writer_pid = 0;
-    attr_numbers(r->file, "writer_pid", H5T_NATIVE_INT64, &r->writer_pid, 1, NULL);
-    attr_string(r->file, "writer_host", r->writer_host, sizeof r->writer_host);
+    cs_h5_attr_get_numbers(r->file, "writer_pid", H5T_NATIVE_INT64, &r->writer_pid, 1, NULL);
+    cs_h5_attr_get_string(r->file, "writer_host", r->writer_host, sizeof r->writer_host);
 
     if (!path_exists(r->file, "/config"))
         return cs_error_set(CS_ESCHEMA, "%s: group /config is missing", r->path);
@@ -367,14 +299,14 @@ static cs_status read_root_and_config(cs_runlog *r)
                 {"dataset", in->dataset, sizeof in->dataset, 1},
                 {"optimizer", in->optimizer, sizeof in->optimizer, 0}};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0] && st == CS_OK; i++) {
-        int g = attr_string(cfg, strs[i].name, strs[i].out, strs[i].n);
+        int g = cs_h5_attr_get_string(cfg, strs[i].name, strs[i].out, strs[i].n);
         if (g < 0 || (g == 0 && strs[i].required))
             st = cs_error_set(CS_ESCHEMA, "%s: /config attribute '%s' is %s", r->path, strs[i].name,
                               g < 0 ? "not a string" : "missing");
     }
     int64_t layers[RL_MAX_LAYERS + 1];
     size_t nlay = 0;
-    int g = st == CS_OK ? attr_numbers(cfg, "layers", H5T_NATIVE_INT64, layers, RL_MAX_LAYERS, &nlay) : 1;
+    int g = st == CS_OK ? cs_h5_attr_get_numbers(cfg, "layers", H5T_NATIVE_INT64, layers, RL_MAX_LAYERS, &nlay) : 1;
     if (st == CS_OK && g != 1)
         st = cs_error_set(CS_ESCHEMA, "%s: /config attribute 'layers' is %s", r->path,
                           g == 0 ? "missing" : "not a list of at most 16 unit counts");
@@ -402,7 +334,7 @@ static cs_status read_root_and_config(cs_runlog *r)
                   {"relax_samples", &in->relax_samples, 0, 0, INT64_C(1) << 31}};
     for (size_t i = 0; i < sizeof counts / sizeof counts[0] && st == CS_OK; i++) {
         int64_t v = 0;
-        int gc = attr_numbers(cfg, counts[i].name, H5T_NATIVE_INT64, &v, 1, NULL);
+        int gc = cs_h5_attr_get_numbers(cfg, counts[i].name, H5T_NATIVE_INT64, &v, 1, NULL);
         if (gc < 0 || (gc == 0 && counts[i].required))
             st = cs_error_set(CS_ESCHEMA, "%s: /config attribute '%s' is %s", r->path, counts[i].name,
                               gc < 0 ? "not a number" : "missing");
@@ -424,7 +356,7 @@ static cs_status read_root_and_config(cs_runlog *r)
             st = cs_error_set(CS_ESCHEMA, "%s: /config attribute '%s' is not a number", r->path, reals[i].name);
     }
     if (st == CS_OK)
-        attr_numbers(cfg, "seed", H5T_NATIVE_UINT64, &in->seed, 1, NULL);
+        cs_h5_attr_get_numbers(cfg, "seed", H5T_NATIVE_UINT64, &in->seed, 1, NULL);
 
     /* Extra per-layer series names. */
     if (st == CS_OK && H5Aexists(cfg, "layer_series") > 0) {
@@ -796,8 +728,8 @@ cs_status cs_runlog_open(const char *path, cs_runlog **out)
     r->file = open_file(path, r->swmr, 1);
     if (r->swmr && r->file >= 0) {
         /* A live writer may be mid-write: give HDF5 room to re-read. */
-        attr_numbers(r->file, "writer_pid", H5T_NATIVE_INT64, &r->writer_pid, 1, NULL);
-        attr_string(r->file, "writer_host", r->writer_host, sizeof r->writer_host);
+        cs_h5_attr_get_numbers(r->file, "writer_pid", H5T_NATIVE_INT64, &r->writer_pid, 1, NULL);
+        cs_h5_attr_get_string(r->file, "writer_host", r->writer_host, sizeof r->writer_host);
         if (!same_host(r->writer_host) || pid_alive(r->writer_pid)) {
             H5Fclose(r->file);
             r->file = open_file(path, 1, RL_SWMR_READ_ATTEMPTS);

@@ -11,6 +11,8 @@
 
 #include <hdf5.h>
 
+#include "../io/h5attr.h"
+
 typedef struct {
     char name[64];
     char text[512];
@@ -261,51 +263,6 @@ const char *cs_metrics_note(const cs_metrics *m, size_t i) { return m && i < m->
 
 /* ---- HDF5 ----------------------------------------------------------------- */
 
-static int write_attr_string(hid_t loc, const char *name, const char *value)
-{
-    hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate(H5S_SCALAR), a = H5I_INVALID_HID;
-    int ok = type >= 0 && space >= 0 && H5Tset_size(type, H5T_VARIABLE) >= 0 &&
-             H5Tset_cset(type, H5T_CSET_UTF8) >= 0 &&
-             (a = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
-             H5Awrite(a, type, &value) >= 0;
-    if (a >= 0)
-        H5Aclose(a);
-    if (space >= 0)
-        H5Sclose(space);
-    if (type >= 0)
-        H5Tclose(type);
-    return ok;
-}
-
-static int write_attr_strings(hid_t loc, const char *name, char *const *values, size_t n)
-{
-    hsize_t dim = n;
-    hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate_simple(1, &dim, NULL), a = H5I_INVALID_HID;
-    int ok = type >= 0 && space >= 0 && H5Tset_size(type, H5T_VARIABLE) >= 0 &&
-             H5Tset_cset(type, H5T_CSET_UTF8) >= 0 &&
-             (a = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
-             H5Awrite(a, type, values) >= 0;
-    if (a >= 0)
-        H5Aclose(a);
-    if (space >= 0)
-        H5Sclose(space);
-    if (type >= 0)
-        H5Tclose(type);
-    return ok;
-}
-
-static int write_attr_f64(hid_t loc, const char *name, double v)
-{
-    hid_t space = H5Screate(H5S_SCALAR), a = H5I_INVALID_HID;
-    int ok = space >= 0 && (a = H5Acreate2(loc, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
-             H5Awrite(a, H5T_NATIVE_DOUBLE, &v) >= 0;
-    if (a >= 0)
-        H5Aclose(a);
-    if (space >= 0)
-        H5Sclose(space);
-    return ok;
-}
-
 static int write_array(hid_t file, hid_t lcpl, const cs_metrics_array *a)
 {
     hsize_t dims[CS_METRICS_MAX_RANK];
@@ -327,7 +284,7 @@ static int write_array(hid_t file, hid_t lcpl, const cs_metrics_array *a)
     }
     hid_t d = ok ? H5Dcreate2(file, a->path, H5T_IEEE_F64LE, space, lcpl, dcpl, H5P_DEFAULT) : H5I_INVALID_HID;
     ok = d >= 0 && (a->count == 0 || H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a->data) >= 0) &&
-         write_attr_string(d, "units", a->units) && write_attr_string(d, "description", a->description);
+         cs_h5_attr_put_string(d, "units", a->units) && cs_h5_attr_put_string(d, "description", a->description);
     if (d >= 0)
         H5Dclose(d);
     if (dcpl >= 0)
@@ -353,15 +310,15 @@ cs_status cs_metrics_write(const cs_metrics *m, const char *path)
     }
     hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
     int ok = lcpl >= 0 && H5Pset_create_intermediate_group(lcpl, 1) >= 0;
-    ok = ok && write_attr_string(file, "schema", CS_METRICS_SCHEMA) &&
-         write_attr_f64(file, "schema_version", CS_METRICS_SCHEMA_VERSION);
+    ok = ok && cs_h5_attr_put_string(file, "schema", CS_METRICS_SCHEMA) &&
+         cs_h5_attr_put_f64(file, "schema_version", CS_METRICS_SCHEMA_VERSION);
     hid_t g = ok ? H5Gcreate2(file, "/analysis", lcpl, H5P_DEFAULT, H5P_DEFAULT) : H5I_INVALID_HID;
     ok = ok && g >= 0;
     for (size_t i = 0; ok && i < m->nattr; i++)
-        ok = m->attrs[i].is_num ? write_attr_f64(g, m->attrs[i].name, m->attrs[i].num)
-                                : write_attr_string(g, m->attrs[i].name, m->attrs[i].text);
+        ok = m->attrs[i].is_num ? cs_h5_attr_put_f64(g, m->attrs[i].name, m->attrs[i].num)
+                                : cs_h5_attr_put_string(g, m->attrs[i].name, m->attrs[i].text);
     if (ok && m->nnotes)
-        ok = write_attr_strings(g, "notes", m->notes, m->nnotes);
+        ok = cs_h5_attr_put_strings(g, "notes", (const char *const *)m->notes, m->nnotes);
     const char *failed = NULL;
     for (size_t i = 0; ok && i < m->n; i++)
         if (!write_array(file, lcpl, &m->arr[i])) {
@@ -385,48 +342,6 @@ cs_status cs_metrics_write(const cs_metrics *m, const char *path)
         return cs_error_set(CS_EIO, "%s: cannot replace the metrics file", path);
     }
     return CS_OK;
-}
-
-/* 1 = read, 0 = absent, -1 = not a scalar string. */
-static int read_attr_string(hid_t obj, const char *name, char *out, size_t n)
-{
-    out[0] = '\0';
-    if (H5Aexists(obj, name) <= 0)
-        return 0;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    hid_t type = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
-    hid_t space = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID;
-    int ret = -1;
-    if (type >= 0 && space >= 0 && H5Tget_class(type) == H5T_STRING && H5Sget_simple_extent_npoints(space) == 1) {
-        hid_t mt = H5Tcopy(H5T_C_S1);
-        H5Tset_cset(mt, H5Tget_cset(type));
-        if (H5Tis_variable_str(type) > 0) {
-            char *s = NULL;
-            if (H5Tset_size(mt, H5T_VARIABLE) >= 0 && H5Aread(a, mt, &s) >= 0 && s) {
-                snprintf(out, n, "%s", s);
-                ret = 1;
-            }
-            if (s)
-                H5free_memory(s);
-        } else {
-            size_t size = H5Tget_size(type);
-            char *buf = calloc(size + 1, 1);
-            if (buf && H5Tset_size(mt, size) >= 0 && H5Aread(a, mt, buf) >= 0) {
-                snprintf(out, n, "%s", buf);
-                ret = 1;
-            }
-            free(buf);
-        }
-        H5Tclose(mt);
-    }
-    if (space >= 0)
-        H5Sclose(space);
-    if (type >= 0)
-        H5Tclose(type);
-    if (a >= 0)
-        H5Aclose(a);
-    H5Eclear2(H5E_DEFAULT);
-    return ret;
 }
 
 typedef struct {
@@ -479,7 +394,7 @@ static herr_t read_attr_cb(hid_t loc, const char *name, const H5A_info_t *info, 
             c->st = cs_metrics_set_attr_num(c->m, name, v);
     } else if (cls == H5T_STRING) {
         char buf[512];
-        if (read_attr_string(loc, name, buf, sizeof buf) == 1)
+        if (cs_h5_attr_get_string(loc, name, buf, sizeof buf) == 1)
             c->st = cs_metrics_set_attr(c->m, name, buf);
     }
     if (type >= 0)
@@ -522,8 +437,8 @@ static herr_t read_obj_cb(hid_t obj, const char *name, const H5O_info_t *info, v
             c->st = cs_error_set(CS_EIO, "%s: cannot read dataset %s (file damaged?)", c->file, path);
         else {
             char units[24], desc[240];
-            read_attr_string(d, "units", units, sizeof units);
-            read_attr_string(d, "description", desc, sizeof desc);
+            cs_h5_attr_get_string(d, "units", units, sizeof units);
+            cs_h5_attr_get_string(d, "description", desc, sizeof desc);
             c->st = cs_metrics_put(c->m, path, (size_t)rank, dims, buf, units, desc);
         }
         free(buf);
@@ -561,7 +476,7 @@ cs_status cs_metrics_read(const char *path, cs_metrics **out)
     char schema[64];
     double version = NAN;
     cs_status st = CS_OK;
-    if (read_attr_string(file, "schema", schema, sizeof schema) != 1 || strcmp(schema, CS_METRICS_SCHEMA)) {
+    if (cs_h5_attr_get_string(file, "schema", schema, sizeof schema) != 1 || strcmp(schema, CS_METRICS_SCHEMA)) {
         st = strcmp(schema, CS_RUNLOG_SCHEMA)
                  ? cs_error_set(CS_ESCHEMA, "%s: not a cogscope metrics file (root attribute 'schema' is '%s', "
                                             "expected '%s')",

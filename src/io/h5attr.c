@@ -1,0 +1,154 @@
+/* HDF5 attribute helpers (contract in h5attr.h). */
+#include "h5attr.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* A variable-length UTF-8 string type; caller closes it. */
+static hid_t utf8_vlen_type(void)
+{
+    hid_t type = H5Tcopy(H5T_C_S1);
+    if (type >= 0 && (H5Tset_size(type, H5T_VARIABLE) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0)) {
+        H5Tclose(type);
+        return H5I_INVALID_HID;
+    }
+    return type;
+}
+
+/* Create attribute `name` of `ftype` over `space` and write `data` (memory
+ * type `mtype`); closes nothing it was given. */
+static int put(hid_t loc, const char *name, hid_t ftype, hid_t mtype, hid_t space, const void *data)
+{
+    hid_t a = H5I_INVALID_HID;
+    int ok = ftype >= 0 && space >= 0 && (a = H5Acreate2(loc, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+             H5Awrite(a, mtype, data) >= 0;
+    if (a >= 0)
+        H5Aclose(a);
+    return ok;
+}
+
+int cs_h5_attr_put_string(hid_t loc, const char *name, const char *value)
+{
+    hid_t type = utf8_vlen_type(), space = H5Screate(H5S_SCALAR);
+    int ok = put(loc, name, type, type, space, &value);
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    return ok;
+}
+
+int cs_h5_attr_put_strings(hid_t loc, const char *name, const char *const *values, size_t n)
+{
+    hsize_t dim = n;
+    hid_t type = utf8_vlen_type(), space = H5Screate_simple(1, &dim, NULL);
+    int ok = put(loc, name, type, type, space, values);
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    return ok;
+}
+
+int cs_h5_attr_put_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v, size_t n,
+                       int scalar)
+{
+    hsize_t dim = n;
+    hid_t space = scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dim, NULL);
+    int ok = put(loc, name, ftype, mtype, space, v);
+    if (space >= 0)
+        H5Sclose(space);
+    return ok;
+}
+
+int cs_h5_attr_put_f64(hid_t loc, const char *name, double v)
+{
+    return cs_h5_attr_put_num(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v, 1, 1);
+}
+
+int cs_h5_attr_put_i64(hid_t loc, const char *name, int64_t v)
+{
+    return cs_h5_attr_put_num(loc, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &v, 1, 1);
+}
+
+/* Read a string attribute `a` of file type `type` into out[n]: 1 or -1. */
+static int read_string(hid_t a, hid_t type, char *out, size_t n)
+{
+    int ret = -1;
+    hid_t mt = H5Tcopy(H5T_C_S1);
+    if (mt < 0)
+        return -1;
+    H5Tset_cset(mt, H5Tget_cset(type)); /* HDF5 cannot convert between ASCII and UTF-8 */
+    if (H5Tis_variable_str(type) > 0) {
+        char *s = NULL;
+        if (H5Tset_size(mt, H5T_VARIABLE) >= 0 && H5Aread(a, mt, &s) >= 0 && s) {
+            snprintf(out, n, "%s", s);
+            ret = 1;
+        }
+        if (s)
+            H5free_memory(s);
+    } else {
+        size_t size = H5Tget_size(type);
+        char *buf = calloc(size + 1, 1);
+        if (buf && H5Tset_size(mt, size) >= 0 && H5Aread(a, mt, buf) >= 0) {
+            snprintf(out, n, "%s", buf);
+            ret = 1;
+        }
+        free(buf);
+    }
+    H5Tclose(mt);
+    return ret;
+}
+
+int cs_h5_attr_get_string(hid_t obj, const char *name, char *out, size_t n)
+{
+    out[0] = '\0';
+    if (H5Aexists(obj, name) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return 0;
+    }
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t type = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
+    hid_t space = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID;
+    int ret = -1;
+    if (type >= 0 && space >= 0 && H5Tget_class(type) == H5T_STRING && H5Sget_simple_extent_npoints(space) == 1)
+        ret = read_string(a, type, out, n);
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    if (a >= 0)
+        H5Aclose(a);
+    H5Eclear2(H5E_DEFAULT);
+    return ret;
+}
+
+int cs_h5_attr_get_numbers(hid_t obj, const char *name, hid_t memtype, void *out, size_t max, size_t *count)
+{
+    if (H5Aexists(obj, name) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return 0;
+    }
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t type = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
+    hid_t space = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID;
+    int ret = -1;
+    if (type >= 0 && space >= 0) {
+        H5T_class_t cls = H5Tget_class(type);
+        hssize_t np = H5Sget_simple_extent_npoints(space);
+        if ((cls == H5T_INTEGER || cls == H5T_FLOAT) && np >= 1 && (size_t)np <= max &&
+            H5Aread(a, memtype, out) >= 0) {
+            if (count)
+                *count = (size_t)np;
+            ret = 1;
+        }
+    }
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    if (a >= 0)
+        H5Aclose(a);
+    H5Eclear2(H5E_DEFAULT);
+    return ret;
+}

@@ -1,0 +1,33 @@
+/* HDF5 attribute reading and writing shared by the run log (runlog.c,
+ * runlog_read.c) and the metrics file (observe/metrics.c). Private to the
+ * library. Strings are written as variable-length UTF-8 scalars (h5py reads
+ * them as str); readers accept variable- and fixed-length strings of either
+ * character set, since files may come from other writers.
+ *
+ * Writers return 1 on success, 0 on failure (the HDF5 error stack holds the
+ * reason). Readers return 1 = read, 0 = absent, -1 = present but of the
+ * wrong kind; they clear the HDF5 error stack. */
+#ifndef COGSCOPE_H5ATTR_H
+#define COGSCOPE_H5ATTR_H
+
+#include <hdf5.h>
+#include <stddef.h>
+#include <stdint.h>
+
+int cs_h5_attr_put_string(hid_t loc, const char *name, const char *value);
+/* A 1-D attribute of n strings. */
+int cs_h5_attr_put_strings(hid_t loc, const char *name, const char *const *values, size_t n);
+/* n numbers from memory type `mtype` stored as file type `ftype`; a scalar
+ * dataspace when `scalar` (then n must be 1), else 1-D of n. */
+int cs_h5_attr_put_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v, size_t n,
+                       int scalar);
+int cs_h5_attr_put_f64(hid_t loc, const char *name, double v);
+int cs_h5_attr_put_i64(hid_t loc, const char *name, int64_t v);
+
+/* A scalar string attribute into out[n] (truncated to fit; "" unless read). */
+int cs_h5_attr_get_string(hid_t obj, const char *name, char *out, size_t n);
+/* A numeric attribute of 1..max elements converted to `memtype` into out;
+ * *count (may be NULL) gets the element count. */
+int cs_h5_attr_get_numbers(hid_t obj, const char *name, hid_t memtype, void *out, size_t max, size_t *count);
+
+#endif
