@@ -6,9 +6,11 @@
  *
  * Configuration: the issue's benchmark network (784-256-128-10, ReLU, batch
  * 64, SGD lr 0.05 momentum 0.9, constant lr), one epoch per run; log on =
- * --log-every 50 with the default 512-sample probe.
+ * --log-every 50 with the default 512-sample probe. PRECISION is rule bp's
+ * --bp-precision: float64 (default) or float32 (mixed precision, sgemm).
  *
- * usage: bench_train [EPOCHS [REPEAT [THREADS [DATA_DIR]]]]   (defaults 1 5 1) */
+ * usage: bench_train [EPOCHS [REPEAT [THREADS [DATA_DIR [PRECISION]]]]]
+ *        (defaults 1 5 1 /usr/share/datasets/fashion-mnist float64) */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,8 +35,9 @@ int main(int argc, char **argv)
     int threads = argc > 3 ? atoi(argv[3]) : 1;
     cs_dataset_options o;
     cs_dataset_options_init(&o);
-    if (argc > 4)
+    if (argc > 4 && argv[4][0])
         o.data_dir = argv[4];
+    cs_rule_option prec = {"bp-precision", argc > 5 ? argv[5] : "float64"};
     cs_dataset tr, te;
     if (cs_dataset_load("fashion-mnist", &o, &tr, &te)) {
         fprintf(stderr, "bench_train: %s\n", cs_last_error());
@@ -65,6 +68,9 @@ int main(int argc, char **argv)
             c.threads = threads;
             c.log_every = 50;
             c.out_path = mode ? log : NULL;
+            c.rule = "bp";
+            c.rule_opts = &prec;
+            c.n_rule_opts = 1;
             cs_train_result res;
             double c0 = cpu_seconds();
             if (cs_train_run(&c, &tr, &te, &res, NULL)) {
@@ -86,7 +92,7 @@ int main(int argc, char **argv)
     unlink(log);
     rmdir(path);
     double n = (double)tr.n * (double)epochs;
-    printf("\nbest of %d, %zu epoch(s), %d thread(s):\n", repeat, epochs, threads);
+    printf("\nbest of %d, %zu epoch(s), %d thread(s), bp %s:\n", repeat, epochs, threads, prec.value);
     printf("  log off: loop %.3f s, training %.0f samples/s, cpu %.3f s\n", best_wall[0], n / best_train[0],
            best_cpu[0]);
     printf("  log on : loop %.3f s, training %.0f samples/s, cpu %.3f s\n", best_wall[1], n / best_train[1],

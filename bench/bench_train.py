@@ -8,15 +8,19 @@ epochs, in one run. Reported: training samples per second (training steps
 only: batching, forward, backward, update; the per-epoch evaluation is timed
 apart) for both, and their ratios, at equal thread counts. cogscope computes
 in float64; PyTorch runs both in float32 (its default) and float64 (like for
-like). Also cogscope with the run log on (--log-every 50: per-step series,
-probe snapshots of 512 samples, per-layer norms) versus off.
+like). cogscope runs in float64 (its default) and with --bp-precision float32
+(sgemm forward/backward on a float copy of the double master weights, the
+optimizer in double: mixed precision), each with the run log off and on
+(--log-every 50: per-step series, probe snapshots of 512 samples, per-layer
+norms; for float32 also the angle to the double gradient at log steps).
 
 The machine may be shared: every configuration runs --repeat times and the
 best (fastest) run is reported, both by wall time and by process CPU time
 (all threads; on a loaded machine the steadier of the two).
 
-usage: bench/bench_train.py [--cogscope build/cogscope] [--epochs 2] [--repeat 3]
-                            [--threads 1,2] [--data-dir DIR]
+usage: /usr/bin/python3 bench/bench_train.py [--cogscope build/cogscope] [--epochs 2]
+                            [--repeat 3] [--threads 1,2] [--data-dir DIR]
+(/usr/bin/python3: the interpreter with numpy and torch installed)
 """
 import argparse
 import gzip
@@ -74,11 +78,12 @@ def torch_run(args, threads, dtype):
     return {"sps": n * args.epochs / train_s, "sps_cpu": n * args.epochs / cpu_s, "test_acc": acc}
 
 
-def cogscope_run(args, threads, log):
+def cogscope_run(args, threads, log, precision="float64"):
     cmd = [args.cogscope, "train", "--data", "fashion-mnist", "--data-dir", args.data_dir,
            "--layers", "784,256,128,10", "--activation", "relu", "--batch", "64", "--optimizer", "sgd",
            "--lr", str(args.lr), "--momentum", "0.9", "--lr-schedule", "constant",
-           "--epochs", str(args.epochs), "--threads", str(threads), "--seed", "1", "--json"]
+           "--epochs", str(args.epochs), "--threads", str(threads), "--seed", "1", "--json",
+           "--rule", "bp", "--bp-precision", precision]
     tmp = None
     if log:
         tmp = tempfile.mkdtemp()
@@ -109,22 +114,31 @@ def main():
     print(f"Fashion-MNIST 784-256-128-10 ReLU, batch 64, SGD lr {args.lr} momentum 0.9, "
           f"{args.epochs} epoch(s), best of {args.repeat}; training samples/s by wall | by CPU time")
     for t in [int(v) for v in args.threads.split(",")]:
-        cs, cl, p32, p64 = [], [], [], []
+        cs, cl, fs, fl, p32, p64 = [], [], [], [], [], []
+        load = os.getloadavg()[0]  # includes this script's own previous runs
         for _ in range(args.repeat):  # interleaved, so every side sees the same load
             cs.append(cogscope_run(args, t, False))
             cl.append(cogscope_run(args, t, True))
+            fs.append(cogscope_run(args, t, False, "float32"))
+            fl.append(cogscope_run(args, t, True, "float32"))
             p32.append(torch_run(args, t, "float32"))
             p64.append(torch_run(args, t, "float64"))
-        cs, cl, p32, p64 = best(cs), best(cl), best(p32), best(p64)
-        print(f"threads {t}:")
+        cs, cl, fs, fl, p32, p64 = best(cs), best(cl), best(fs), best(fl), best(p32), best(p64)
+        print(f"threads {t} (1-min load average at start: {load:.2f}):")
         for name, r in (("cogscope f64, log off", cs), ("cogscope f64, log on", cl),
+                        ("cogscope f32, log off", fs), ("cogscope f32, log on", fl),
                         ("pytorch f32", p32), ("pytorch f64", p64)):
             print(f"  {name:<22} {r['sps']:>8.0f} | {r['sps_cpu']:>8.0f}   test acc {r['test_acc']:.4f}")
-        for name, r in (("pytorch f32", p32), ("pytorch f64", p64)):
-            print(f"  ratio cogscope / {name}: {cs['sps'] / r['sps']:.2f} (wall) | "
-                  f"{cs['sps_cpu'] / r['sps_cpu']:.2f} (cpu)")
-        print(f"  logging overhead (training steps): {100 * (cs['sps'] / cl['sps'] - 1):.1f}% (wall) | "
-              f"{100 * (cs['sps_cpu'] / cl['sps_cpu'] - 1):.1f}% (cpu)")
+        for mine, other, r in (("f64", "pytorch f32", p32), ("f64", "pytorch f64", p64),
+                               ("f32", "pytorch f32", p32)):
+            c = cs if mine == "f64" else fs
+            print(f"  ratio cogscope {mine} / {other}: {c['sps'] / r['sps']:.2f} (wall) | "
+                  f"{c['sps_cpu'] / r['sps_cpu']:.2f} (cpu)")
+        print(f"  ratio cogscope f32 / cogscope f64: {fs['sps'] / cs['sps']:.2f} (wall) | "
+              f"{fs['sps_cpu'] / cs['sps_cpu']:.2f} (cpu)")
+        for mine, off, on in (("f64", cs, cl), ("f32", fs, fl)):
+            print(f"  logging overhead {mine} (training steps): {100 * (off['sps'] / on['sps'] - 1):.1f}% (wall) | "
+                  f"{100 * (off['sps_cpu'] / on['sps_cpu'] - 1):.1f}% (cpu)")
         sys.stdout.flush()
 
 

@@ -13,7 +13,9 @@
  * equilibrium propagation compare nudged and free states that differ by
  * O(beta), and the finite-difference gradient test needs 1e-6 relative
  * accuracy; float32 would cost both. All layer products go through cblas_dgemm
- * (OpenBLAS).
+ * (OpenBLAS). Rule bp alone has a float32 twin of these kernels (internal,
+ * src/learn/mlp_f32.h) for --bp-precision float32 and for its probe
+ * snapshots, which the run log stores in float32 anyway.
  *
  * Memory. All parameters live in ONE allocation (`params`, n_params doubles),
  * laid out as W_0, b_0, W_1, b_1, ... (as llm.c). Any buffer of n_params

@@ -106,6 +106,9 @@ typedef struct {
     double *logits;         /* OUT rows x classes, before the update */
     double *layer_series;   /* OUT n_layer_series x depth, row-major; NULL if none */
     double surprise;        /* OUT optional: S; leave NAN (preset) for ||direction||_2 */
+    int is_reference_gradient; /* OUT optional: 1 when `direction` IS the reference gradient
+                                * (bp in float64), so the loop logs bp_angle_deg 0 without
+                                * computing it again; preset 0 */
 } cs_rule_batch;
 
 typedef struct cs_rule_vtable {

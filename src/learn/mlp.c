@@ -1,5 +1,6 @@
 /* The MLP: parameters in one allocation, forward/backward per layer through
- * cblas_dgemm. Shapes are in include/cogscope/mlp.h. */
+ * cblas_dgemm. Shapes are in include/cogscope/mlp.h. The kernels are in
+ * mlp_kernels.inc, shared with the float32 twin (mlp_f32.c). */
 #include "cogscope/mlp.h"
 
 #include <math.h>
@@ -120,218 +121,20 @@ void cs_mlp_init(cs_mlp *m, cs_rng *rng)
     }
 }
 
-/* ---- cache ---- */
-
-cs_status cs_mlp_cache_create(const cs_mlp *m, size_t capacity, cs_mlp_cache **out)
-{
-    *out = NULL;
-    if (capacity == 0)
-        return cs_error_set(CS_EINVAL, "a batch cache needs capacity >= 1");
-    size_t depth = cs_mlp_depth(m), units = 0, widest = 0;
-    for (size_t k = 0; k < m->n_layers; k++) {
-        if (k > 0)
-            units += m->sizes[k];
-        if (m->sizes[k] > widest)
-            widest = m->sizes[k];
-    }
-    cs_mlp_cache *c = calloc(1, sizeof *c);
-    if (!c)
-        return cs_error_set(CS_ENOMEM, "cannot allocate a batch cache");
-    size_t total = capacity * (3 * units + widest);
-    c->memory = malloc(total * sizeof(double));
-    if (!c->memory) {
-        free(c);
-        return cs_error_set(CS_ENOMEM, "cannot allocate a batch cache of %zu rows", capacity);
-    }
-    c->capacity = capacity;
-    double *p = c->memory;
-    for (size_t k = 0; k < depth; k++) {
-        size_t n = capacity * m->sizes[k + 1];
-        c->z[k] = p;
-        p += n;
-        c->a[k] = p;
-        p += n;
-        c->delta[k] = p;
-        p += n;
-    }
-    c->scratch = p;
-    *out = c;
-    return CS_OK;
-}
-
-void cs_mlp_cache_destroy(cs_mlp_cache *c)
-{
-    if (!c)
-        return;
-    free(c->memory);
-    free(c);
-}
-
-/* ---- layer primitives ---- */
-
-void cs_layer_linear_forward(double *z, const double *x, const double *W, const double *b, size_t B,
-                             size_t I, size_t O)
-{
-    /* Broadcast the bias into z, then z += x W^T in one GEMM (beta = 1). */
-    for (size_t r = 0; r < B; r++)
-        memcpy(z + r * O, b, O * sizeof(double));
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)O, (int)I, 1.0, x, (int)I, W,
-                (int)I, 1.0, z, (int)O);
-}
-
-void cs_layer_linear_backward_params(double *dW, double *db, const double *delta, const double *x,
-                                     size_t B, size_t I, size_t O, double scale)
-{
-    if (dW)
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)O, (int)I, (int)B, scale, delta,
-                    (int)O, x, (int)I, 0.0, dW, (int)I);
-    if (db) {
-        memset(db, 0, O * sizeof(double));
-        for (size_t r = 0; r < B; r++) {
-            const double *d = delta + r * O;
-            for (size_t j = 0; j < O; j++)
-                db[j] += d[j];
-        }
-        for (size_t j = 0; j < O; j++)
-            db[j] *= scale;
-    }
-}
-
-void cs_layer_linear_backward_input(double *dx, const double *delta, const double *F, size_t B,
-                                    size_t I, size_t O)
-{
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)I, (int)O, 1.0, delta,
-                (int)O, F, (int)I, 0.0, dx, (int)I);
-}
-
-void cs_act_forward(cs_activation act, double *a, const double *z, size_t n)
-{
-    switch (act) {
-    case CS_ACT_TANH:
-        for (size_t i = 0; i < n; i++)
-            a[i] = tanh(z[i]);
-        break;
-    case CS_ACT_RELU:
-        for (size_t i = 0; i < n; i++)
-            a[i] = z[i] > 0.0 ? z[i] : 0.0;
-        break;
-    case CS_ACT_SIGMOID:
-        for (size_t i = 0; i < n; i++)
-            a[i] = 1.0 / (1.0 + exp(-z[i]));
-        break;
-    case CS_ACT_HARDSIGMOID:
-        for (size_t i = 0; i < n; i++)
-            a[i] = z[i] < 0.0 ? 0.0 : (z[i] > 1.0 ? 1.0 : z[i]);
-        break;
-    default:
-        if (a != z)
-            memmove(a, z, n * sizeof(double));
-        break;
-    }
-}
-
-void cs_act_derivative(cs_activation act, double *d, const double *z, const double *a, size_t n)
-{
-    switch (act) {
-    case CS_ACT_TANH:
-        for (size_t i = 0; i < n; i++)
-            d[i] = 1.0 - a[i] * a[i];
-        break;
-    case CS_ACT_RELU:
-        for (size_t i = 0; i < n; i++)
-            d[i] = z[i] > 0.0 ? 1.0 : 0.0;
-        break;
-    case CS_ACT_SIGMOID:
-        for (size_t i = 0; i < n; i++)
-            d[i] = a[i] * (1.0 - a[i]);
-        break;
-    case CS_ACT_HARDSIGMOID:
-        for (size_t i = 0; i < n; i++)
-            d[i] = (z[i] > 0.0 && z[i] < 1.0) ? 1.0 : 0.0;
-        break;
-    default:
-        for (size_t i = 0; i < n; i++)
-            d[i] = 1.0;
-        break;
-    }
-}
-
-void cs_act_backward(cs_activation act, double *dz, const double *da, const double *z,
-                     const double *a, size_t n)
-{
-    switch (act) {
-    case CS_ACT_TANH:
-        for (size_t i = 0; i < n; i++)
-            dz[i] = da[i] * (1.0 - a[i] * a[i]);
-        break;
-    case CS_ACT_RELU:
-        for (size_t i = 0; i < n; i++)
-            dz[i] = z[i] > 0.0 ? da[i] : 0.0;
-        break;
-    case CS_ACT_SIGMOID:
-        for (size_t i = 0; i < n; i++)
-            dz[i] = da[i] * a[i] * (1.0 - a[i]);
-        break;
-    case CS_ACT_HARDSIGMOID:
-        for (size_t i = 0; i < n; i++)
-            dz[i] = (z[i] > 0.0 && z[i] < 1.0) ? da[i] : 0.0;
-        break;
-    default:
-        if (dz != da)
-            memmove(dz, da, n * sizeof(double));
-        break;
-    }
-}
-
-void cs_softmax_forward(double *p, const double *z, size_t B, size_t C)
-{
-    for (size_t r = 0; r < B; r++) {
-        const double *zr = z + r * C;
-        double *pr = p + r * C, mx = zr[0], sum = 0.0;
-        for (size_t j = 1; j < C; j++)
-            if (zr[j] > mx)
-                mx = zr[j];
-        for (size_t j = 0; j < C; j++) {
-            pr[j] = exp(zr[j] - mx);
-            sum += pr[j];
-        }
-        double inv = 1.0 / sum;
-        for (size_t j = 0; j < C; j++)
-            pr[j] *= inv;
-    }
-}
-
-void cs_softmax_ce_backward(double *delta, const double *p, const int32_t *labels, size_t B,
-                            size_t C)
-{
-    if (delta != p)
-        memcpy(delta, p, B * C * sizeof(double));
-    for (size_t r = 0; r < B; r++)
-        delta[r * C + (size_t)labels[r]] -= 1.0;
-}
+/* The batch cache, layer primitives, cs_mlp_forward and cs_mlp_backward:
+ * one source for double (here) and float (mlp_f32.c). R(x) is the literal
+ * itself, so this instantiation is the double code it always was. */
+#define REAL double
+#define R(x) (x)
+#define SFX(name) name
+#define GEMM cblas_dgemm
+#define TANH tanh
+#define EXP exp
+#define NET cs_mlp
+#define CACHE cs_mlp_cache
+#include "mlp_kernels.inc"
 
 /* ---- whole network ---- */
-
-cs_status cs_mlp_forward(const cs_mlp *m, const double *x, size_t rows, cs_mlp_cache *c)
-{
-    if (rows > c->capacity)
-        return cs_error_set(CS_ELIMIT, "batch of %zu rows exceeds the cache capacity %zu", rows,
-                            c->capacity);
-    size_t depth = cs_mlp_depth(m);
-    c->rows = rows;
-    c->input = x;
-    const double *in = x;
-    for (size_t k = 0; k < depth; k++) {
-        size_t I = m->sizes[k], O = m->sizes[k + 1];
-        cs_layer_linear_forward(c->z[k], in, m->W[k], m->b[k], rows, I, O);
-        if (k + 1 < depth)
-            cs_act_forward(m->act, c->a[k], c->z[k], rows * O);
-        else
-            cs_softmax_forward(c->a[k], c->z[k], rows, O);
-        in = c->a[k];
-    }
-    return CS_OK;
-}
 
 void cs_mlp_loss(const cs_mlp *m, const cs_mlp_cache *c, const int32_t *labels, double *loss,
                  size_t *correct)
@@ -357,27 +160,6 @@ void cs_mlp_loss(const cs_mlp *m, const cs_mlp_cache *c, const int32_t *labels, 
         *loss = c->rows ? sum / (double)c->rows : NAN;
     if (correct)
         *correct = ok;
-}
-
-void cs_mlp_backward(const cs_mlp *m, cs_mlp_cache *c, const int32_t *labels, double *grad)
-{
-    size_t depth = cs_mlp_depth(m), B = c->rows;
-    double scale = B ? 1.0 / (double)B : 0.0;
-    cs_mlp_tensors g;
-    if (grad)
-        cs_mlp_tensors_of(m, grad, &g);
-    cs_softmax_ce_backward(c->delta[depth - 1], c->a[depth - 1], labels, B, m->sizes[depth]);
-    for (size_t k = depth; k-- > 0;) {
-        size_t I = m->sizes[k], O = m->sizes[k + 1];
-        const double *in = k ? c->a[k - 1] : c->input;
-        if (grad)
-            cs_layer_linear_backward_params(g.W[k], g.b[k], c->delta[k], in, B, I, O, scale);
-        if (k > 0) {
-            cs_layer_linear_backward_input(c->delta[k - 1], c->delta[k], m->W[k], B, I, O);
-            cs_act_backward(m->act, c->delta[k - 1], c->delta[k - 1], c->z[k - 1], c->a[k - 1],
-                            B * I);
-        }
-    }
 }
 
 cs_status cs_mlp_gradient(const cs_mlp *m, cs_mlp_cache *c, const double *x, const int32_t *labels,

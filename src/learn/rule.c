@@ -136,6 +136,7 @@ cs_status cs_rule_step(cs_rule *r, const cs_mlp *m, cs_rule_batch *b)
         return cs_error_set(CS_ELIMIT, "rule %s: batch of %zu rows outside 1..%zu", r->vt->name,
                             b->rows, r->max_rows);
     b->surprise = NAN;
+    b->is_reference_gradient = 0;
     cs_status st = r->vt->step(r->state, m, b);
     if (st)
         return st;

@@ -489,10 +489,12 @@ static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_datase
             if (s->log) {
                 for (size_t k = 0; k < depth; k++)
                     angle[k] = NAN;
-                if (snap && s->rule->vt == &cs_rule_bp) {
-                    /* bp's direction IS the BP gradient of this batch (test_learn:
-                     * bp_step_is_the_gradient): the angle is 0 without a second
-                     * backward pass. */
+                if (snap && b.is_reference_gradient) {
+                    /* bp in float64: the direction IS the BP gradient of this batch
+                     * (test_learn: bp_step_is_the_gradient), the angle is 0 without
+                     * a second backward pass. bp in float32 is that gradient with
+                     * float rounding (~1e-6 relative): measured below like any
+                     * rule's, a true tiny angle rather than a 0 that is not exact. */
                     for (size_t k = 0; k < depth; k++)
                         angle[k] = 0.0;
                     if ((st = log_snapshot(s, step)))

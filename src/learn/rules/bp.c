@@ -1,28 +1,36 @@
 /* Backpropagation: the update direction is the exact gradient of the mean
- * cross-entropy; the teaching signal is delta_k = d CE_i / d z_k. */
+ * cross-entropy; the teaching signal is delta_k = d CE_i / d z_k.
+ *
+ * --bp-precision float32 runs the forward and backward passes in float
+ * (cblas_sgemm, src/learn/mlp_f32.h) on a float shadow of the network's
+ * double parameters, which stay the master weights: the training loop, the
+ * optimizer and its state are unchanged and double (mixed precision, like
+ * PyTorch AMP's master weights). Per call: one pass params -> float, one
+ * pass x -> float, the float passes, and one pass each widening the
+ * gradient / logits / snapshots to the loop's double buffers. Every buffer
+ * is allocated in create (max_rows), none per step. The probe snapshot runs
+ * in float32 in both precisions (bp_snapshot). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cogscope/rule.h"
 
-typedef struct {
-    cs_mlp_cache *cache;
-} bp_state;
+#include "../mlp_f32.h"
 
-static cs_status bp_create(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, uint64_t seed,
-                           size_t max_rows, void **state)
-{
-    bp_state *s = calloc(1, sizeof *s);
-    if (!s)
-        return cs_error_set(CS_ENOMEM, "cannot allocate rule bp");
-    cs_status st = cs_mlp_cache_create(m, max_rows, &s->cache);
-    if (st) {
-        free(s);
-        return st;
-    }
-    *state = s;
-    return CS_OK;
-}
+enum { BP_FLOAT64 = 0, BP_FLOAT32 = 1 };
+static const char *const bp_precisions[] = {"float64", "float32", NULL};
+
+typedef struct {
+    int precision;
+    size_t max_rows;
+    cs_mlp_cache *cache;        /* float64 runs only */
+    cs_mlp_f32 *net;            /* shadow of the double parameters */
+    cs_mlp_cache_f32 *fcache;   /* max_rows */
+    float *xf;                  /* max_rows x sizes[0] */
+    float *gradf;               /* float32 runs only: n_params */
+    double bits;                /* /config bp_precision_bits (float32 runs only) */
+} bp_state;
 
 static void bp_destroy(void *state)
 {
@@ -30,24 +38,149 @@ static void bp_destroy(void *state)
     if (!s)
         return;
     cs_mlp_cache_destroy(s->cache);
+    cs_mlp_cache_destroy_f32(s->fcache);
+    cs_mlp_destroy_f32(s->net);
+    free(s->xf);
+    free(s->gradf);
     free(s);
+}
+
+static cs_status bp_create(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, uint64_t seed,
+                           size_t max_rows, void **state)
+{
+    (void)seed;
+    int precision;
+    cs_status st = cs_rule_opt_choice(opts, n_opts, "bp-precision", bp_precisions, BP_FLOAT64, &precision);
+    if (st)
+        return st;
+    bp_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return cs_error_set(CS_ENOMEM, "cannot allocate rule bp");
+    s->precision = precision;
+    s->max_rows = max_rows;
+    s->bits = 32.0;
+    /* The float32 network and cache serve every precision: the probe
+     * snapshot is computed in float32 (bp_snapshot). */
+    if (precision == BP_FLOAT64)
+        st = cs_mlp_cache_create(m, max_rows, &s->cache);
+    if (!st)
+        st = cs_mlp_create_f32(m, &s->net);
+    if (!st)
+        st = cs_mlp_cache_create_f32(s->net, max_rows, &s->fcache);
+    if (!st && (!(s->xf = malloc(max_rows * m->sizes[0] * sizeof *s->xf)) ||
+                (precision == BP_FLOAT32 && !(s->gradf = malloc(m->n_params * sizeof *s->gradf)))))
+        st = cs_error_set(CS_ENOMEM, "cannot allocate rule bp's float32 buffers");
+    if (st) {
+        bp_destroy(s);
+        return st;
+    }
+    *state = s;
+    return CS_OK;
+}
+
+/* A float32 run records its precision in the run log's /config; a float64
+ * run adds nothing (its logs stay as before the option existed). */
+static const char *const bp_param_names[] = {"bp_precision_bits"};
+
+static void bp_describe(const void *state, cs_rule_logspec *spec)
+{
+    const bp_state *s = state;
+    memset(spec, 0, sizeof *spec);
+    if (s->precision == BP_FLOAT32) {
+        spec->n_params = 1;
+        spec->param_names = bp_param_names;
+        spec->param_values = &s->bits;
+    }
+}
+
+/* float32: shadow <- params, x -> float, forward and backward in float
+ * (grad NULL: deltas only). */
+static cs_status bp_pass_f32(bp_state *s, const cs_mlp *m, const double *x, const int32_t *labels,
+                             size_t rows, float *grad)
+{
+    if (rows > s->max_rows) /* before converting x into the max_rows buffer */
+        return cs_error_set(CS_ELIMIT, "batch of %zu rows exceeds the cache capacity %zu", rows,
+                            s->max_rows);
+    cs_mlp_load_f32(s->net, m);
+    cs_f32_from_f64(s->xf, x, rows * m->sizes[0]);
+    cs_status st = cs_mlp_forward_f32(s->net, s->xf, rows, s->fcache);
+    if (st)
+        return st;
+    cs_mlp_backward_f32(s->net, s->fcache, labels, grad);
+    return CS_OK;
+}
+
+/* dst[n] = src[n] widened, returning ||src||_2 from the same pass (S of the
+ * step, which would otherwise be one more pass over n_params), or NAN when
+ * the plain sum of squares overflows, underflows or meets a NaN: the rule
+ * loop then takes the careful cs_sigmapi_norm. */
+static double widen_norm(double *dst, const float *src, size_t n)
+{
+    double ssq = 0.0;
+#pragma omp simd reduction(+ : ssq)
+    for (size_t i = 0; i < n; i++) {
+        double v = (double)src[i];
+        dst[i] = v;
+        ssq += v * v;
+    }
+    return isfinite(ssq) && ssq >= 1e-280 ? sqrt(ssq) : NAN;
 }
 
 static cs_status bp_step(void *state, const cs_mlp *m, cs_rule_batch *b)
 {
     bp_state *s = state;
+    size_t last = cs_mlp_depth(m) - 1, nlog = b->rows * m->sizes[last + 1];
+    if (s->precision == BP_FLOAT32) {
+        cs_status st = bp_pass_f32(s, m, b->x, b->labels, b->rows, s->gradf);
+        if (st)
+            return st;
+        b->surprise = widen_norm(b->direction, s->gradf, m->n_params);
+        cs_f64_from_f32(b->logits, s->fcache->z[last], nlog);
+        return CS_OK;
+    }
     cs_status st = cs_mlp_gradient(m, s->cache, b->x, b->labels, b->rows, b->direction, NULL);
     if (st)
         return st;
-    size_t last = cs_mlp_depth(m) - 1;
-    memcpy(b->logits, s->cache->z[last], b->rows * m->sizes[last + 1] * sizeof(double));
+    b->is_reference_gradient = 1;
+    memcpy(b->logits, s->cache->z[last], nlog * sizeof(double));
     return CS_OK;
 }
 
+/* Per-sample deltas (and post-activations) of the float32 pass, widened:
+ * errors[k] (and acts[k] unless acts is NULL): rows x sizes[k+1]. */
+static cs_status bp_signals_f32(bp_state *s, const cs_mlp *m, const double *x, const int32_t *labels,
+                                size_t rows, double *const *acts, double *const *errors)
+{
+    cs_status st = bp_pass_f32(s, m, x, labels, rows, NULL);
+    if (st)
+        return st;
+    for (size_t k = 0; k < cs_mlp_depth(m); k++) {
+        size_t n = rows * m->sizes[k + 1];
+        if (acts)
+            cs_f64_from_f32(acts[k], s->fcache->a[k], n);
+        cs_f64_from_f32(errors[k], s->fcache->delta[k], n);
+    }
+    return CS_OK;
+}
+
+/* The probe snapshot is stored in float32 by the run log, so it is computed
+ * in float32 whatever --bp-precision says: sgemm halves the probe pass, which
+ * is most of the logging overhead (docs/training.md, Performance). Values are
+ * within ~1e-6 relative of the float64 pass (tests/test_f32.c), against the
+ * 6e-8 of float32 storage itself. */
+static cs_status bp_snapshot(void *state, const cs_mlp *m, const double *x, const int32_t *labels,
+                             size_t rows, double *const *acts, double *const *errors)
+{
+    return bp_signals_f32(state, m, x, labels, rows, acts, errors);
+}
+
+/* The teaching signal in the rule's precision: exact BP deltas in float64. */
 static cs_status bp_teaching_signal(void *state, const cs_mlp *m, const double *x,
                                     const int32_t *labels, size_t rows, double *const *errors)
 {
     bp_state *s = state;
+    if (s->precision == BP_FLOAT32)
+        return bp_signals_f32(s, m, x, labels, rows, NULL, errors);
     cs_status st = cs_mlp_forward(m, x, rows, s->cache);
     if (st)
         return st;
@@ -57,26 +190,17 @@ static cs_status bp_teaching_signal(void *state, const cs_mlp *m, const double *
     return CS_OK;
 }
 
-static cs_status bp_snapshot(void *state, const cs_mlp *m, const double *x, const int32_t *labels,
-                             size_t rows, double *const *acts, double *const *errors)
-{
-    bp_state *s = state;
-    cs_status st = cs_mlp_forward(m, x, rows, s->cache);
-    if (st)
-        return st;
-    cs_mlp_backward(m, s->cache, labels, NULL);
-    for (size_t k = 0; k < cs_mlp_depth(m); k++) {
-        size_t n = rows * m->sizes[k + 1];
-        memcpy(acts[k], s->cache->a[k], n * sizeof(double));
-        memcpy(errors[k], s->cache->delta[k], n * sizeof(double));
-    }
-    return CS_OK;
-}
+static const cs_rule_option_spec bp_options[] = {
+    {"bp-precision", "float64|float32",
+     "forward/backward arithmetic; float32: sgemm on a float copy of the double master "
+     "weights, ~1.5x faster, gradient within ~1e-6 relative (docs/training.md)",
+     "float64"},
+    {NULL, NULL, NULL, NULL}};
 
 const cs_rule_vtable cs_rule_bp = {
     .name = "bp",
     .summary = "backpropagation: the exact gradient of the mean cross-entropy",
-    .options = NULL,
+    .options = bp_options,
     /* Chosen from sweeps (docs/training.md). digits 64-100-10, 30 epochs,
      * seeds 1..40 (split, init and order all follow --seed): mean final test
      * accuracy 97.65%, >= 97% for 32 of 40. Larger steps do better on digits
@@ -86,6 +210,7 @@ const cs_rule_vtable cs_rule_bp = {
                  .activation = "relu", .schedule = "cosine"},
     .create = bp_create,
     .destroy = bp_destroy,
+    .describe = bp_describe,
     .step = bp_step,
     .teaching_signal = bp_teaching_signal,
     .snapshot = bp_snapshot,

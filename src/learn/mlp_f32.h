@@ -1,0 +1,81 @@
+/* Float32 twin of the MLP kernels, for rule bp's `--bp-precision float32`
+ * (internal: not public API).
+ *
+ * The functions below are the cs_* functions of include/cogscope/mlp.h with
+ * float data, an _f32 suffix and the same shapes and contracts; both are
+ * compiled from one source, src/learn/mlp_kernels.inc, so they cannot drift
+ * apart. Products go through cblas_sgemm (twice dgemm's throughput),
+ * activations through tanhf/expf.
+ *
+ * Mixed precision: the double cs_mlp stays the master copy of the
+ * parameters (the optimizer updates it in double); a cs_mlp_f32 is a float
+ * shadow of the same shape, refreshed from the master by cs_mlp_load_f32
+ * before each float pass (one pass over n_params), as PyTorch AMP keeps
+ * float32 master weights for float16 compute. */
+#ifndef COGSCOPE_MLP_F32_H
+#define COGSCOPE_MLP_F32_H
+
+#include <stdint.h>
+
+#include "cogscope/mlp.h"
+
+/* A float network: the shape of a cs_mlp (same field names, so the shared
+ * kernels read either) with float parameters in one allocation. */
+typedef struct {
+    size_t n_layers;
+    size_t sizes[CS_MLP_MAX_LAYERS];
+    cs_activation act;
+    size_t n_params;
+    float *params;                        /* W_0, b_0, W_1, b_1, ... as cs_mlp.params */
+    float *W[CS_MLP_MAX_LAYERS - 1];      /* sizes[k+1] x sizes[k] */
+    float *b[CS_MLP_MAX_LAYERS - 1];      /* sizes[k+1] */
+    size_t w_offset[CS_MLP_MAX_LAYERS - 1];
+    size_t b_offset[CS_MLP_MAX_LAYERS - 1];
+} cs_mlp_f32;
+
+/* cs_mlp_cache with float data. */
+typedef struct {
+    size_t capacity;
+    size_t rows;
+    const float *input;
+    float *z[CS_MLP_MAX_LAYERS - 1];
+    float *a[CS_MLP_MAX_LAYERS - 1];
+    float *delta[CS_MLP_MAX_LAYERS - 1];
+    float *scratch;
+    float *memory;
+} cs_mlp_cache_f32;
+
+/* A float network of the shape of `shape` (parameters zero until
+ * cs_mlp_load_f32). */
+cs_status cs_mlp_create_f32(const cs_mlp *shape, cs_mlp_f32 **out);
+void cs_mlp_destroy_f32(cs_mlp_f32 *m);
+/* dst->params = (float)src->params, rounded to nearest; shapes must match
+ * (dst made from src or a network of its shape). */
+void cs_mlp_load_f32(cs_mlp_f32 *dst, const cs_mlp *src);
+
+/* dst[n] = (float)src[n] (round to nearest) and dst[n] = src[n] widened
+ * (exact). */
+void cs_f32_from_f64(float *dst, const double *src, size_t n);
+void cs_f64_from_f32(double *dst, const float *src, size_t n);
+
+/* As the cs_* functions without the suffix (include/cogscope/mlp.h). */
+cs_status cs_mlp_cache_create_f32(const cs_mlp_f32 *m, size_t capacity, cs_mlp_cache_f32 **out);
+void cs_mlp_cache_destroy_f32(cs_mlp_cache_f32 *c);
+void cs_layer_linear_forward_f32(float *z, const float *x, const float *W, const float *b, size_t B,
+                                 size_t I, size_t O);
+void cs_layer_linear_backward_params_f32(float *dW, float *db, const float *delta, const float *x,
+                                         size_t B, size_t I, size_t O, float scale);
+void cs_layer_linear_backward_input_f32(float *dx, const float *delta, const float *F, size_t B,
+                                        size_t I, size_t O);
+void cs_act_forward_f32(cs_activation act, float *a, const float *z, size_t n);
+void cs_act_derivative_f32(cs_activation act, float *d, const float *z, const float *a, size_t n);
+void cs_act_backward_f32(cs_activation act, float *dz, const float *da, const float *z,
+                         const float *a, size_t n);
+void cs_softmax_forward_f32(float *p, const float *z, size_t B, size_t C);
+void cs_softmax_ce_backward_f32(float *delta, const float *p, const int32_t *labels, size_t B,
+                                size_t C);
+cs_status cs_mlp_forward_f32(const cs_mlp_f32 *m, const float *x, size_t rows, cs_mlp_cache_f32 *c);
+void cs_mlp_backward_f32(const cs_mlp_f32 *m, cs_mlp_cache_f32 *c, const int32_t *labels,
+                         float *grad);
+
+#endif
