@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* A variable-length UTF-8 string type; caller closes it. */
 static hid_t utf8_vlen_type(void)
@@ -142,6 +143,72 @@ int cs_h5_attr_get_numbers(hid_t obj, const char *name, hid_t memtype, void *out
                 *count = (size_t)np;
             ret = 1;
         }
+    }
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    if (a >= 0)
+        H5Aclose(a);
+    H5Eclear2(H5E_DEFAULT);
+    return ret;
+}
+
+void cs_h5_strings_free(char **v, size_t n)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* Copies of the n HDF5-allocated strings in h (freed here) into *out. */
+static int copy_strings(char **h, size_t n, char ***out)
+{
+    char **v = calloc(n, sizeof *v);
+    int ok = v != NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (ok && !(v[i] = strdup(h[i] ? h[i] : "")))
+            ok = 0;
+        if (h[i])
+            H5free_memory(h[i]);
+    }
+    if (!ok) {
+        cs_h5_strings_free(v, n);
+        return -1;
+    }
+    *out = v;
+    return 1;
+}
+
+int cs_h5_attr_get_strings(hid_t obj, const char *name, size_t max, char ***out, size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    if (H5Aexists(obj, name) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return 0;
+    }
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t type = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
+    hid_t space = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID;
+    hssize_t np = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+    int ret = -1;
+    if (type >= 0 && H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) > 0 && np >= 0 &&
+        (size_t)np <= max) {
+        size_t n = (size_t)np;
+        char **h = calloc(n ? n : 1, sizeof *h);
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        if (h && mt >= 0 && H5Tset_size(mt, H5T_VARIABLE) >= 0 && H5Tset_cset(mt, H5Tget_cset(type)) >= 0 &&
+            (n == 0 || H5Aread(a, mt, h) >= 0)) {
+            ret = n ? copy_strings(h, n, out) : 1;
+            if (ret == 1)
+                *count = n;
+        }
+        if (mt >= 0)
+            H5Tclose(mt);
+        free(h);
     }
     if (space >= 0)
         H5Sclose(space);

@@ -30,4 +30,10 @@ int cs_h5_attr_get_string(hid_t obj, const char *name, char *out, size_t n);
  * *count (may be NULL) gets the element count. */
 int cs_h5_attr_get_numbers(hid_t obj, const char *name, hid_t memtype, void *out, size_t max, size_t *count);
 
+/* A 1-D attribute of 0..max variable-length strings: *out gets a malloc'ed
+ * array of *count malloc'ed copies (NULL when *count is 0); free it with
+ * cs_h5_strings_free. -1 also for more than `max` entries or no memory. */
+int cs_h5_attr_get_strings(hid_t obj, const char *name, size_t max, char ***out, size_t *count);
+void cs_h5_strings_free(char **v, size_t n);
+
 #endif

@@ -360,34 +360,15 @@ static cs_status read_root_and_config(cs_runlog *r)
 
     /* Extra per-layer series names. */
     if (st == CS_OK && H5Aexists(cfg, "layer_series") > 0) {
-        hid_t a = H5Aopen(cfg, "layer_series", H5P_DEFAULT);
-        hid_t type = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID, space = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID;
-        hssize_t np = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
-        int ok = type >= 0 && H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) > 0 && np >= 0 &&
-                 np <= RL_MAX_LAYER_SERIES;
-        char *names[RL_MAX_LAYER_SERIES] = {0};
-        hid_t mt = H5Tcopy(H5T_C_S1);
-        H5Tset_size(mt, H5T_VARIABLE);
-        if (type >= 0)
-            H5Tset_cset(mt, H5Tget_cset(type));
-        if (ok && np > 0)
-            ok = H5Aread(a, mt, names) >= 0;
-        for (hssize_t i = 0; ok && i < np; i++) {
+        char **names;
+        size_t np;
+        int ok = cs_h5_attr_get_strings(cfg, "layer_series", RL_MAX_LAYER_SERIES, &names, &np) == 1;
+        for (size_t i = 0; ok && i < np; i++) {
             ok = rl_valid_name(names[i]);
             if (ok)
                 snprintf(in->layer_series[i], sizeof in->layer_series[i], "%s", names[i]);
         }
-        for (hssize_t i = 0; i < np && i < RL_MAX_LAYER_SERIES; i++)
-            if (names[i])
-                H5free_memory(names[i]);
-        H5Tclose(mt);
-        if (space >= 0)
-            H5Sclose(space);
-        if (type >= 0)
-            H5Tclose(type);
-        if (a >= 0)
-            H5Aclose(a);
-        H5Eclear2(H5E_DEFAULT);
+        cs_h5_strings_free(names, np);
         if (!ok)
             st = cs_error_set(CS_ESCHEMA, "%s: /config attribute 'layer_series' is not a list of at most %d series names",
                               r->path, RL_MAX_LAYER_SERIES);

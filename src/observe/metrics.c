@@ -354,33 +354,12 @@ static herr_t read_attr_cb(hid_t loc, const char *name, const H5A_info_t *info, 
 {
     read_ctx *c = data;
     if (!strcmp(name, "notes")) {
-        hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-        hid_t type = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
-        hid_t space = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID;
-        hssize_t n = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
-        if (type >= 0 && H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) > 0 && n > 0) {
-            char **v = calloc((size_t)n, sizeof *v);
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, H5T_VARIABLE);
-            H5Tset_cset(mt, H5Tget_cset(type));
-            if (v && H5Aread(a, mt, v) >= 0)
-                for (hssize_t i = 0; i < n && c->st == CS_OK; i++)
-                    c->st = add_note_text(c->m, v[i] ? v[i] : "");
-            if (v) {
-                for (hssize_t i = 0; i < n; i++)
-                    if (v[i])
-                        H5free_memory(v[i]);
-                free(v);
-            }
-            H5Tclose(mt);
-        }
-        if (space >= 0)
-            H5Sclose(space);
-        if (type >= 0)
-            H5Tclose(type);
-        if (a >= 0)
-            H5Aclose(a);
-        H5Eclear2(H5E_DEFAULT);
+        char **v;
+        size_t n;
+        if (cs_h5_attr_get_strings(loc, name, (size_t)1 << 20, &v, &n) == 1)
+            for (size_t i = 0; i < n && c->st == CS_OK; i++)
+                c->st = add_note_text(c->m, v[i]);
+        cs_h5_strings_free(v, n);
         return c->st == CS_OK ? 0 : -1;
     }
     if (!valid_key(name))
