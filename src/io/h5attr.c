@@ -72,6 +72,39 @@ int cs_h5_attr_put_i64(hid_t loc, const char *name, int64_t v)
     return cs_h5_attr_put_num(loc, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &v, 1, 1);
 }
 
+/* An open attribute with its file type and dataspace; any id may be
+ * invalid after a failed open (the readers then return -1). */
+typedef struct {
+    hid_t a, type, space;
+    hssize_t n; /* elements, -1 when unknown */
+} attr_in;
+
+/* 0 when `name` is absent (nothing opened), else 1 with *in to close. */
+static int attr_open(hid_t obj, const char *name, attr_in *in)
+{
+    if (H5Aexists(obj, name) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return 0;
+    }
+    in->a = H5Aopen(obj, name, H5P_DEFAULT);
+    in->type = in->a >= 0 ? H5Aget_type(in->a) : H5I_INVALID_HID;
+    in->space = in->a >= 0 ? H5Aget_space(in->a) : H5I_INVALID_HID;
+    in->n = in->space >= 0 ? H5Sget_simple_extent_npoints(in->space) : -1;
+    return 1;
+}
+
+/* Close what attr_open opened and clear the HDF5 error stack. */
+static void attr_close(attr_in *in)
+{
+    if (in->space >= 0)
+        H5Sclose(in->space);
+    if (in->type >= 0)
+        H5Tclose(in->type);
+    if (in->a >= 0)
+        H5Aclose(in->a);
+    H5Eclear2(H5E_DEFAULT);
+}
+
 /* Read a string attribute `a` of file type `type` into out[n]: 1 or -1. */
 static int read_string(hid_t a, hid_t type, char *out, size_t n)
 {
@@ -104,53 +137,32 @@ static int read_string(hid_t a, hid_t type, char *out, size_t n)
 int cs_h5_attr_get_string(hid_t obj, const char *name, char *out, size_t n)
 {
     out[0] = '\0';
-    if (H5Aexists(obj, name) <= 0) {
-        H5Eclear2(H5E_DEFAULT);
+    attr_in in;
+    if (!attr_open(obj, name, &in))
         return 0;
-    }
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    hid_t type = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
-    hid_t space = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID;
     int ret = -1;
-    if (type >= 0 && space >= 0 && H5Tget_class(type) == H5T_STRING && H5Sget_simple_extent_npoints(space) == 1)
-        ret = read_string(a, type, out, n);
-    if (space >= 0)
-        H5Sclose(space);
-    if (type >= 0)
-        H5Tclose(type);
-    if (a >= 0)
-        H5Aclose(a);
-    H5Eclear2(H5E_DEFAULT);
+    if (in.type >= 0 && H5Tget_class(in.type) == H5T_STRING && in.n == 1)
+        ret = read_string(in.a, in.type, out, n);
+    attr_close(&in);
     return ret;
 }
 
 int cs_h5_attr_get_numbers(hid_t obj, const char *name, hid_t memtype, void *out, size_t max, size_t *count)
 {
-    if (H5Aexists(obj, name) <= 0) {
-        H5Eclear2(H5E_DEFAULT);
+    attr_in in;
+    if (!attr_open(obj, name, &in))
         return 0;
-    }
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    hid_t type = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
-    hid_t space = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID;
     int ret = -1;
-    if (type >= 0 && space >= 0) {
-        H5T_class_t cls = H5Tget_class(type);
-        hssize_t np = H5Sget_simple_extent_npoints(space);
-        if ((cls == H5T_INTEGER || cls == H5T_FLOAT) && np >= 1 && (size_t)np <= max &&
-            H5Aread(a, memtype, out) >= 0) {
+    if (in.type >= 0) {
+        H5T_class_t cls = H5Tget_class(in.type);
+        if ((cls == H5T_INTEGER || cls == H5T_FLOAT) && in.n >= 1 && (size_t)in.n <= max &&
+            H5Aread(in.a, memtype, out) >= 0) {
             if (count)
-                *count = (size_t)np;
+                *count = (size_t)in.n;
             ret = 1;
         }
     }
-    if (space >= 0)
-        H5Sclose(space);
-    if (type >= 0)
-        H5Tclose(type);
-    if (a >= 0)
-        H5Aclose(a);
-    H5Eclear2(H5E_DEFAULT);
+    attr_close(&in);
     return ret;
 }
 
@@ -186,22 +198,17 @@ int cs_h5_attr_get_strings(hid_t obj, const char *name, size_t max, char ***out,
 {
     *out = NULL;
     *count = 0;
-    if (H5Aexists(obj, name) <= 0) {
-        H5Eclear2(H5E_DEFAULT);
+    attr_in in;
+    if (!attr_open(obj, name, &in))
         return 0;
-    }
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    hid_t type = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
-    hid_t space = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID;
-    hssize_t np = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
     int ret = -1;
-    if (type >= 0 && H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) > 0 && np >= 0 &&
-        (size_t)np <= max) {
-        size_t n = (size_t)np;
+    if (in.type >= 0 && H5Tget_class(in.type) == H5T_STRING && H5Tis_variable_str(in.type) > 0 && in.n >= 0 &&
+        (size_t)in.n <= max) {
+        size_t n = (size_t)in.n;
         char **h = calloc(n ? n : 1, sizeof *h);
         hid_t mt = H5Tcopy(H5T_C_S1);
-        if (h && mt >= 0 && H5Tset_size(mt, H5T_VARIABLE) >= 0 && H5Tset_cset(mt, H5Tget_cset(type)) >= 0 &&
-            (n == 0 || H5Aread(a, mt, h) >= 0)) {
+        if (h && mt >= 0 && H5Tset_size(mt, H5T_VARIABLE) >= 0 && H5Tset_cset(mt, H5Tget_cset(in.type)) >= 0 &&
+            (n == 0 || H5Aread(in.a, mt, h) >= 0)) {
             ret = n ? copy_strings(h, n, out) : 1;
             if (ret == 1)
                 *count = n;
@@ -210,12 +217,6 @@ int cs_h5_attr_get_strings(hid_t obj, const char *name, size_t max, char ***out,
             H5Tclose(mt);
         free(h);
     }
-    if (space >= 0)
-        H5Sclose(space);
-    if (type >= 0)
-        H5Tclose(type);
-    if (a >= 0)
-        H5Aclose(a);
-    H5Eclear2(H5E_DEFAULT);
+    attr_close(&in);
     return ret;
 }
