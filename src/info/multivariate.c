@@ -447,22 +447,112 @@ cs_status cs_mv_entropy(const cs_mv_plan *p, const size_t *vars, size_t m, doubl
     return st;
 }
 
-/* TC and DTC of a discrete set from its entropies: H(S), H(S \ i), H(i). */
-static cs_status discrete_tc_dtc(const cs_mv_plan *p, const size_t *S, size_t m, mv_ws *ws,
-                                 double *tc, double *dtc)
+/* ---- discrete subsets from joint codes ----------------------------------------
+ * Entropies of many related subsets (all subsets for TSE, all leave-one-out
+ * sets for DTC) are built by combining joint codes two at a time instead of
+ * from every column of each subset. Only the partition of the samples into
+ * joint states matters for an entropy, so states are numbered in order of
+ * first occurrence: O(n) per combination through a scratch map that is
+ * all -1 between calls, where cs_discrete_pair's lexicographic numbering
+ * costs O(n + na nb). The entropies equal cs_discrete_entropy's up to the
+ * order of summation. */
+
+/* Largest na * nb served by the map (16 MiB); beyond it cs_discrete_pair. */
+#define MV_PAIR_MAP_MAX ((size_t)1 << 22)
+
+typedef struct {
+    int32_t *map; /* cap entries, all -1 between calls */
+    size_t cap;
+} mv_pairer;
+
+static void mv_pairer_free(mv_pairer *pr)
 {
-    double hs, sum1 = 0, sum_loo = 0;
-    cs_status st = mv_entropy(p, S, m, ws, &hs);
+    free(pr->map);
+    pr->map = NULL;
+    pr->cap = 0;
+}
+
+/* out[n] = joint codes of (a[i] in [0, na), b[i] in [0, nb)), *n_out states;
+ * out must not alias a or b. */
+static cs_status mv_pair(mv_pairer *pr, const int32_t *a, size_t na, const int32_t *b, size_t nb, size_t n,
+                         int32_t *out, size_t *n_out)
+{
+    if (na > MV_PAIR_MAP_MAX / (nb ? nb : 1))
+        return cs_discrete_pair(a, na, b, nb, n, out, n_out);
+    size_t range = na * nb;
+    if (range > pr->cap) {
+        int32_t *map = realloc(pr->map, range * sizeof *map);
+        if (!map)
+            return cs_error_set(CS_ENOMEM, "out of memory combining %zu x %zu states", na, nb);
+        memset(map + pr->cap, 0xff, (range - pr->cap) * sizeof *map);
+        pr->map = map;
+        pr->cap = range;
+    }
+    int32_t next = 0;
+    for (size_t i = 0; i < n; i++) {
+        int32_t *slot = &pr->map[(size_t)a[i] * nb + (size_t)b[i]];
+        if (*slot < 0)
+            *slot = next++;
+        out[i] = *slot;
+    }
+    for (size_t i = 0; i < n; i++)
+        pr->map[(size_t)a[i] * nb + (size_t)b[i]] = -1;
+    *n_out = (size_t)(next ? next : 1);
+    return CS_OK;
+}
+
+/* Dense codes of each variable S[j] as columns col[j * n ...], alphabet[j]. */
+static cs_status mv_columns(const cs_mv_plan *p, const size_t *S, size_t m, int32_t *col, size_t *alphabet)
+{
+    cs_status st = CS_OK;
+    for (size_t j = 0; !st && j < m; j++)
+        st = cs_discrete_joint(&p->sym, &S[j], 1, col + j * p->sym.rows, &alphabet[j]);
+    return st;
+}
+
+/* TC and DTC of a discrete set from its entropies H(S), H(S \ i), H(i):
+ * the leave-one-out codes are pair(prefix before i, suffix after i), so
+ * 3m combinations give all m + 1 joint entropies. */
+static cs_status discrete_tc_dtc_codes(const cs_mv_plan *p, const size_t *S, size_t m, double *tc, double *dtc)
+{
+    size_t n = p->sym.rows;
+    int32_t *col = malloc(m * n * sizeof *col), *pre = malloc((m + 1) * n * sizeof *pre),
+            *suf = malloc((m + 1) * n * sizeof *suf), *loo = malloc(n * sizeof *loo);
+    size_t *alpha = malloc(m * sizeof *alpha), *npre = malloc((m + 1) * sizeof *npre),
+           *nsuf = malloc((m + 1) * sizeof *nsuf);
+    mv_pairer pr = {0};
+    cs_status st = CS_OK;
+    if (!col || !pre || !suf || !loo || !alpha || !npre || !nsuf)
+        st = cs_error_set(CS_ENOMEM, "out of memory for the joint codes of %zu variables", m);
+    if (!st)
+        st = mv_columns(p, S, m, col, alpha);
+    if (!st) { /* pre[i]: variables 0..i-1; suf[i]: variables i..m-1; the empty set has 1 state */
+        memset(pre, 0, n * sizeof *pre);
+        memset(suf + m * n, 0, n * sizeof *suf);
+        npre[0] = nsuf[m] = 1;
+    }
+    for (size_t i = 0; !st && i < m; i++)
+        st = mv_pair(&pr, pre + i * n, npre[i], col + i * n, alpha[i], n, pre + (i + 1) * n, &npre[i + 1]);
+    for (size_t i = m; !st && i-- > 0;)
+        st = mv_pair(&pr, col + i * n, alpha[i], suf + (i + 1) * n, nsuf[i + 1], n, suf + i * n, &nsuf[i]);
+    double hs = 0, sum1 = 0, sum_loo = 0, h;
+    if (!st)
+        st = cs_discrete_entropy_codes(pre + m * n, n, npre[m], p->miller_madow, &hs);
     for (size_t i = 0; !st && i < m; i++) {
         sum1 += p->h1[S[i]];
-        size_t k = 0;
-        for (size_t j = 0; j < m; j++)
-            if (j != i)
-                ws->idx[k++] = S[j];
-        double h;
-        st = mv_entropy(p, ws->idx, m - 1, ws, &h);
-        sum_loo += h;
+        size_t nloo;
+        if (!(st = mv_pair(&pr, pre + i * n, npre[i], suf + (i + 1) * n, nsuf[i + 1], n, loo, &nloo)) &&
+            !(st = cs_discrete_entropy_codes(loo, n, nloo, p->miller_madow, &h)))
+            sum_loo += h;
     }
+    mv_pairer_free(&pr);
+    free(col);
+    free(pre);
+    free(suf);
+    free(loo);
+    free(alpha);
+    free(npre);
+    free(nsuf);
     if (st)
         return st;
     *tc = sum1 - hs;
@@ -470,13 +560,71 @@ static cs_status discrete_tc_dtc(const cs_mv_plan *p, const size_t *S, size_t m,
     return CS_OK;
 }
 
+/* Depth-first walk over the subsets of a discrete set that extend the
+ * subset coded by codes[depth] (depth variables, nstates[depth] states) with
+ * variables from col[from..m): each child's codes are its parent's paired
+ * with one column, O(n) (mv_pair). Adds each proper subset's entropy to
+ * level[its size]. codes: (m + 1) rows of n; col: m dense columns of n. */
+typedef struct {
+    const cs_mv_plan *p;
+    size_t m, n;
+    int32_t *codes, *col;
+    size_t *nstates, *alphabet;
+    double *level;
+    mv_pairer pr;
+} tse_walk;
+
+static cs_status tse_visit(tse_walk *w, size_t depth, size_t from)
+{
+    if (depth + 1 == w->m) /* every child would be the full set, not part of the levels */
+        return CS_OK;
+    for (size_t j = from; j < w->m; j++) {
+        int32_t *child = w->codes + (depth + 1) * w->n;
+        double h;
+        cs_status st = mv_pair(&w->pr, w->codes + depth * w->n, w->nstates[depth], w->col + j * w->n,
+                               w->alphabet[j], w->n, child, &w->nstates[depth + 1]);
+        if (st || (st = cs_discrete_entropy_codes(child, w->n, w->nstates[depth + 1], w->p->miller_madow, &h)) ||
+            (st = tse_visit(w, depth + 1, j + 1)))
+            return st;
+        w->level[depth + 1] += h;
+    }
+    return CS_OK;
+}
+
+/* level[k] = sum of H over the k-subsets of the discrete set S, k < m. */
+static cs_status tse_discrete_levels(const cs_mv_plan *p, const size_t *S, size_t m, double *level)
+{
+    size_t n = p->sym.rows;
+    tse_walk w = {.p = p, .m = m, .n = n, .level = level};
+    w.codes = malloc((m + 1) * n * sizeof *w.codes);
+    w.col = malloc(m * n * sizeof *w.col);
+    w.nstates = calloc(m + 1, sizeof *w.nstates);
+    w.alphabet = malloc(m * sizeof *w.alphabet);
+    cs_status st = CS_OK;
+    if (!w.codes || !w.col || !w.nstates || !w.alphabet)
+        st = cs_error_set(CS_ENOMEM, "out of memory for the subset codes of %zu variables", m);
+    if (!st && !(st = mv_columns(p, S, m, w.col, w.alphabet))) {
+        memset(w.codes, 0, n * sizeof *w.codes); /* the empty set: one state */
+        w.nstates[0] = 1;
+        st = tse_visit(&w, 0, 0);
+    }
+    mv_pairer_free(&w.pr);
+    free(w.codes);
+    free(w.col);
+    free(w.nstates);
+    free(w.alphabet);
+    return st;
+}
+
 /* TSE of the set S (m <= CS_MV_TSE_MAX_VARS): every proper subset's entropy. */
 static cs_status tse_direct(const cs_mv_plan *p, const size_t *S, size_t m, mv_ws *ws, double *tse)
 {
     double level[CS_MV_TSE_MAX_VARS + 1] = {0}, hs;
     cs_status st = mv_entropy(p, S, m, ws, &hs);
+    if (!st && p->kind == MV_DISCRETE)
+        st = tse_discrete_levels(p, S, m, level);
     uint32_t full = (uint32_t)((UINT64_C(1) << m) - 1);
-    for (uint32_t mask = 1; !st && mask < full; mask++) {
+    for (uint32_t mask = 1; !st && p->kind != MV_DISCRETE && mask < full; mask++) {
         size_t k = 0;
         for (size_t j = 0; j < m; j++)
             if (mask >> j & 1)
@@ -521,7 +669,7 @@ cs_status cs_mv_compute(const cs_mv_plan *p, cs_mv_measure measure, const size_t
     else if (p->kind == MV_GAUSS)
         st = mv_gauss_tc_dtc(p, vars, m, &ws, &tc, &dtc);
     else
-        st = discrete_tc_dtc(p, vars, m, &ws, &tc, &dtc);
+        st = discrete_tc_dtc_codes(p, vars, m, &tc, &dtc);
     if (!st && measure != CS_MV_TSE)
         *value = mv_from_tc_dtc(measure, tc, dtc);
     mv_ws_free(&ws);
