@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <zlib.h>
 
+#include <hdf5.h>
+
 #include "cogscope/observe.h"
 #include "cogscope/report.h"
 #include "testutil.h"
@@ -398,4 +400,32 @@ Test(report_html, metrics_text_and_json)
     cr_expect(strstr(buf, "a \\\"quoted\\\" note") != NULL, "%s", buf);
     free(buf);
     cs_metrics_destroy(m);
+}
+
+/* Delete attribute `name` of object `obj` in `file` (HDF5 error printing off). */
+static void delete_attr(const char *file, const char *obj, const char *name)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = H5Fopen(file, H5F_ACC_RDWR, H5P_DEFAULT);
+    cr_assert(f >= 0, "cannot open %s", file);
+    cr_assert(H5Adelete_by_name(f, obj, name, H5P_DEFAULT) >= 0, "%s: %s%s", file, obj, name);
+    H5Fclose(f);
+}
+
+/* Logs and metrics files written before run ids existed: report falls back to
+ * `created` and still takes the run's own metrics file. */
+Test(report_html, files_without_run_id_match_by_created, .timeout = 600)
+{
+    char *dir = tu_tmpdir(), run[600], met[600], cmd[1400], *out = NULL, *err = NULL;
+    train_and_analyze(dir, "a", "bp");
+    snprintf(run, sizeof run, "%s/a.h5", dir);
+    snprintf(met, sizeof met, "%s/a.metrics.h5", dir);
+    delete_attr(run, "/", "run_id");
+    delete_attr(met, "/analysis", "run_id");
+    snprintf(cmd, sizeof cmd, "report %s --json --metrics %s", run, met);
+    cr_expect_eq(tu_cli(cmd, &out, &err), 0, "%s", err);
+    cr_expect(out && strstr(out, "\"analysis\""), "%s", out);
+    free(out);
+    free(err);
+    rm_rf(dir);
 }

@@ -99,6 +99,9 @@ void cs_mlp_tensors_of(const cs_mlp *m, double *flat, cs_mlp_tensors *t);
  * U(+-sqrt(6/(fan_in+fan_out))), times 4 for sigmoid and hardsigmoid, whose
  * slope at 0 is 1/4 instead of 1. Deterministic for a given rng state. */
 void cs_mlp_init(cs_mlp *m, cs_rng *rng);
+/* n values uniform in (-lim, lim), drawn in order from rng: the Glorot draw
+ * of cs_mlp_init, also used for the fixed feedback matrices of FA and DFA. */
+void cs_mlp_uniform_fill(double *p, size_t n, double lim, cs_rng *rng);
 
 /* ---- per-batch state ---- */
 
@@ -127,6 +130,13 @@ cs_status cs_mlp_forward(const cs_mlp *m, const double *x, size_t rows, cs_mlp_c
  * label. Either out pointer may be NULL. */
 void cs_mlp_loss(const cs_mlp *m, const cs_mlp_cache *c, const int32_t *labels, double *loss,
                  size_t *correct);
+
+/* After a forward pass of `rows` rows: the logits z_last into
+ * logits[rows x classes], and the per-sample deltas of a backward pass into
+ * errors[k][rows x sizes[k+1]] for every layer k (the teaching signal of
+ * BP-like rules). */
+void cs_mlp_copy_logits(const cs_mlp *m, const cs_mlp_cache *c, size_t rows, double *logits);
+void cs_mlp_copy_deltas(const cs_mlp *m, const cs_mlp_cache *c, size_t rows, double *const *errors);
 
 /* Backpropagation after a forward pass: fills c->delta[k] for every layer
  * (delta_last = softmax - onehot, per sample: NOT divided by rows, so a

@@ -616,15 +616,13 @@ static cs_status tse_discrete_levels(const cs_mv_plan *p, const size_t *S, size_
     return st;
 }
 
-/* TSE of the set S (m <= CS_MV_TSE_MAX_VARS): every proper subset's entropy. */
-static cs_status tse_direct(const cs_mv_plan *p, const size_t *S, size_t m, mv_ws *ws, double *tse)
+/* level[k] = sum of H over the k-subsets of the Gaussian set S, k < m: one
+ * log-determinant per subset. */
+static cs_status tse_gauss_levels(const cs_mv_plan *p, const size_t *S, size_t m, mv_ws *ws, double *level)
 {
-    double level[CS_MV_TSE_MAX_VARS + 1] = {0}, hs;
-    cs_status st = mv_entropy(p, S, m, ws, &hs);
-    if (!st && p->kind == MV_DISCRETE)
-        st = tse_discrete_levels(p, S, m, level);
     uint32_t full = (uint32_t)((UINT64_C(1) << m) - 1);
-    for (uint32_t mask = 1; !st && p->kind != MV_DISCRETE && mask < full; mask++) {
+    cs_status st = CS_OK;
+    for (uint32_t mask = 1; !st && mask < full; mask++) {
         size_t k = 0;
         for (size_t j = 0; j < m; j++)
             if (mask >> j & 1)
@@ -633,6 +631,16 @@ static cs_status tse_direct(const cs_mv_plan *p, const size_t *S, size_t m, mv_w
         st = mv_entropy(p, ws->idx, k, ws, &h);
         level[k] += h;
     }
+    return st;
+}
+
+/* TSE of the set S (m <= CS_MV_TSE_MAX_VARS): every proper subset's entropy. */
+static cs_status tse_direct(const cs_mv_plan *p, const size_t *S, size_t m, mv_ws *ws, double *tse)
+{
+    double level[CS_MV_TSE_MAX_VARS + 1] = {0}, hs;
+    cs_status st = mv_entropy(p, S, m, ws, &hs);
+    if (!st)
+        st = p->kind == MV_DISCRETE ? tse_discrete_levels(p, S, m, level) : tse_gauss_levels(p, S, m, ws, level);
     if (st)
         return st;
     double t = 0;

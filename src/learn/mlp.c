@@ -98,6 +98,12 @@ void cs_mlp_tensors_of(const cs_mlp *m, double *flat, cs_mlp_tensors *t)
     }
 }
 
+void cs_mlp_uniform_fill(double *p, size_t n, double lim, cs_rng *rng)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (2.0 * cs_rng_uniform(rng) - 1.0) * lim;
+}
+
 void cs_mlp_init(cs_mlp *m, cs_rng *rng)
 {
     size_t depth = cs_mlp_depth(m);
@@ -114,8 +120,7 @@ void cs_mlp_init(cs_mlp *m, cs_rng *rng)
             double lim = sqrt(6.0 / (double)(in + out));
             if (!last && m->act == CS_ACT_SIGMOID) /* the hard sigmoid has slope 1 */
                 lim *= 4.0;
-            for (size_t i = 0; i < nw; i++)
-                W[i] = (2.0 * cs_rng_uniform(rng) - 1.0) * lim;
+            cs_mlp_uniform_fill(W, nw, lim, rng);
         }
         memset(m->b[k], 0, out * sizeof(double));
     }
@@ -196,4 +201,16 @@ cs_status cs_mlp_predict(const cs_mlp *m, cs_mlp_cache *c, const double *x, size
             }
     }
     return CS_OK;
+}
+
+void cs_mlp_copy_logits(const cs_mlp *m, const cs_mlp_cache *c, size_t rows, double *logits)
+{
+    size_t last = cs_mlp_depth(m) - 1;
+    memcpy(logits, c->z[last], rows * m->sizes[last + 1] * sizeof(double));
+}
+
+void cs_mlp_copy_deltas(const cs_mlp *m, const cs_mlp_cache *c, size_t rows, double *const *errors)
+{
+    for (size_t k = 0; k < cs_mlp_depth(m); k++)
+        memcpy(errors[k], c->delta[k], rows * m->sizes[k + 1] * sizeof(double));
 }

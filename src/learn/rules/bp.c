@@ -142,7 +142,7 @@ static cs_status bp_step(void *state, const cs_mlp *m, cs_rule_batch *b)
     if (st)
         return st;
     b->is_reference_gradient = 1;
-    memcpy(b->logits, s->cache->z[last], nlog * sizeof(double));
+    cs_mlp_copy_logits(m, s->cache, b->rows, b->logits);
     return CS_OK;
 }
 
@@ -185,8 +185,7 @@ static cs_status bp_teaching_signal(void *state, const cs_mlp *m, const double *
     if (st)
         return st;
     cs_mlp_backward(m, s->cache, labels, NULL);
-    for (size_t k = 0; k < cs_mlp_depth(m); k++)
-        memcpy(errors[k], s->cache->delta[k], rows * m->sizes[k + 1] * sizeof(double));
+    cs_mlp_copy_deltas(m, s->cache, rows, errors);
     return CS_OK;
 }
 

@@ -11,7 +11,6 @@
  * BP's. The output layer's update equals BP's exactly. */
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cogscope/rule.h"
 
@@ -59,8 +58,7 @@ static cs_status dfa_create(const cs_mlp *m, const cs_rule_option *opts, size_t 
         size_t n = m->sizes[k + 1];
         double lim = sqrt(6.0 / (double)(C + n));
         s->D[k] = p;
-        for (size_t i = 0; i < C * n; i++)
-            p[i] = (2.0 * cs_rng_uniform(rng) - 1.0) * lim;
+        cs_mlp_uniform_fill(p, C * n, lim, rng);
         p += C * n;
     }
     cs_rng_destroy(rng);
@@ -101,8 +99,7 @@ static cs_status dfa_step(void *state, const cs_mlp *m, cs_rule_batch *b)
     cs_status st = dfa_pass(s, m, b->x, b->labels, b->rows, b->direction);
     if (st)
         return st;
-    size_t last = cs_mlp_depth(m) - 1;
-    memcpy(b->logits, s->cache->z[last], b->rows * m->sizes[last + 1] * sizeof(double));
+    cs_mlp_copy_logits(m, s->cache, b->rows, b->logits);
     return CS_OK;
 }
 
@@ -113,8 +110,7 @@ static cs_status dfa_teaching_signal(void *state, const cs_mlp *m, const double 
     cs_status st = dfa_pass(s, m, x, labels, rows, NULL);
     if (st)
         return st;
-    for (size_t k = 0; k < cs_mlp_depth(m); k++)
-        memcpy(errors[k], s->cache->delta[k], rows * m->sizes[k + 1] * sizeof(double));
+    cs_mlp_copy_deltas(m, s->cache, rows, errors);
     return CS_OK;
 }
 

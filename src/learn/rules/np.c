@@ -181,8 +181,7 @@ static cs_status np_step(void *state, const cs_mlp *m, cs_rule_batch *b)
     cs_status st = np_estimate(s, m, b->x, b->labels, b->rows, s->rng);
     if (st)
         return st;
-    size_t last = s->depth - 1;
-    memcpy(b->logits, s->cache->z[last], b->rows * s->classes * sizeof(double));
+    cs_mlp_copy_logits(m, s->cache, b->rows, b->logits);
     cs_mlp_tensors g;
     cs_mlp_tensors_of(m, b->direction, &g);
     for (size_t k = 0; k < s->depth; k++)
