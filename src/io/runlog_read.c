@@ -577,17 +577,23 @@ static cs_status update_state(cs_runlog *r)
         free(ep);
     }
 
-    /* live / interrupted */
-    sb_info sb = {0};
+    return CS_OK;
+}
+
+/* live / interrupted from the superblock's "open for writing" flag of `sb`,
+ * read BEFORE the extents (open, refresh): a writer seen closed had written
+ * everything, so the counts read afterwards are final; sniffing after them
+ * could call a run finished with the counts of its last flush but one. */
+static void set_liveness(cs_runlog *r, const sb_info *sb)
+{
+    cs_runlog_info *in = &r->info;
     in->live = in->interrupted = 0;
-    if (sniff(r->path, &sb) == CS_OK && (sb.flags & 1)) {
+    if (sb->flags & 1) {
         if (same_host(r->writer_host) && !pid_alive(r->writer_pid))
             in->interrupted = 1;
         else
             in->live = 1;
     }
-    cs_error_clear();
-    return CS_OK;
 }
 
 /* A truncated file of a killed run opens (SWMR skips HDF5's end-of-file
@@ -680,7 +686,6 @@ static hid_t open_file(const char *path, int swmr, unsigned attempts)
 cs_status cs_runlog_open(const char *path, cs_runlog **out)
 {
     cs_init();
-    cs_init();
     if (!out)
         return cs_error_set(CS_EINVAL, "cs_runlog_open: out is NULL");
     *out = NULL;
@@ -725,8 +730,10 @@ cs_status cs_runlog_open(const char *path, cs_runlog **out)
         cs_runlog_close_reader(r);
         return cs_error_set(CS_EFORMAT, "%s: damaged or truncated HDF5 file (%s)", path, reason);
     }
-    if ((st = read_root_and_config(r)) != CS_OK || (st = open_datasets(r)) != CS_OK ||
-        (st = update_state(r)) != CS_OK || (st = check_tail(r)) != CS_OK) {
+    if ((st = read_root_and_config(r)) == CS_OK)
+        set_liveness(r, &sb); /* sb was read before the datasets were opened */
+    if (st != CS_OK || (st = open_datasets(r)) != CS_OK || (st = update_state(r)) != CS_OK ||
+        (st = check_tail(r)) != CS_OK) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", cs_last_error());
         cs_runlog_close_reader(r);
@@ -741,6 +748,10 @@ cs_status cs_runlog_refresh(cs_runlog *r)
     if (!r)
         return cs_error_set(CS_EINVAL, "cs_runlog_refresh: reader is NULL");
     cs_init();
+    sb_info sb = {0};
+    sniff(r->path, &sb); /* before the extents (set_liveness); unreadable: not live */
+    set_liveness(r, &sb);
+    cs_error_clear();
     if (r->swmr) {
         size_t per = RL_N_LAYER_STD + r->info.n_layer_series;
         hid_t *lists[] = {r->steps, r->eval, r->lser, r->act, r->err, r->rstates};
