@@ -210,7 +210,7 @@ int cmd_analyze(int argc, char **argv)
         cs_json_kv_string(&j, "metrics", cs_metrics_attr(m, "metrics"));
         cs_json_kv_int(&j, "snapshots", (long long)in->snapshots);
         cs_json_kv_int(&j, "steps", (long long)in->steps);
-        cs_json_kv_int(&j, "layers", (long long)(in->n_layers - 1));
+        cs_json_kv_int(&j, "layers", (long long)in->layer_count);
         cs_json_kv_int(&j, "arrays", (long long)cs_metrics_count(m));
         cs_json_kv_number(&j, "seconds", secs);
         cs_json_key(&j, "notes");
@@ -221,7 +221,7 @@ int cmd_analyze(int argc, char **argv)
         cs_json_end_object(&j);
     } else if (st == CS_OK && !quiet) {
         printf("analysed %s (%s, %zu steps, %zu snapshots, %zu layers) in %.2f s: %zu arrays -> %s\n", run_path,
-               in->rule, in->steps, in->snapshots, in->n_layers - 1, secs, cs_metrics_count(m), out_path);
+               in->rule, in->steps, in->snapshots, in->layer_count, secs, cs_metrics_count(m), out_path);
         size_t nn = cs_metrics_note_count(m);
         if (nn)
             printf("%zu note%s (cogscope report --format text lists them)\n", nn, nn == 1 ? "" : "s");

@@ -11,6 +11,7 @@
 #include "cogscope/json.h"
 #include "cogscope/runlog.h"
 #include "commands.h"
+#include "runlog_text.h"
 
 static const char *const CMD = "info";
 
@@ -44,11 +45,59 @@ static const char *state_of(const cs_runlog_info *in)
     return in->live ? "live" : in->interrupted ? "interrupted" : "closed";
 }
 
-static void layers_text(FILE *out, const cs_runlog_info *in)
+/* /config entries printed on lines of their own (text) or as "config" keys
+ * (JSON); every other metadata entry goes under "metadata". */
+static int shown_elsewhere(const char *name)
 {
-    for (size_t i = 0; i < in->n_layers; i++)
-        fprintf(out, "%s%zu", i ? "-" : "", in->layers[i]);
+    static const char *const fixed[] = {"rule",     "activation", "dataset",   "optimizer",        "layers",
+                                        "seed",     "lr",         "momentum",  "batch",            "epochs",
+                                        "log_every", "probe_size", "pi_alpha", "pi_gamma",         "relax_iterations",
+                                        "relax_samples", "layer_series", "flush_interval", NULL};
+    for (size_t k = 0; fixed[k]; k++)
+        if (!strcmp(name, fixed[k]))
+            return 1;
+    return 0;
 }
+
+static int is_param(const cs_runlog *r, const char *name)
+{
+    for (size_t i = 0; i < cs_runlog_config_param_count(r); i++)
+        if (!strcmp(cs_runlog_config_param_name(r, i), name))
+            return 1;
+    return 0;
+}
+
+static void meta_text(FILE *out, const cs_runlog_meta *m)
+{
+    for (size_t k = 0; k < m->count && k < 8; k++) {
+        if (m->is_string)
+            fprintf(out, "%s%s", k ? ", " : "", m->strings[k]);
+        else
+            fprintf(out, "%s%.10g", k ? ", " : "", m->values[k]);
+    }
+    if (m->count > 8)
+        fprintf(out, ", ... (%zu values)", m->count);
+}
+
+static const char *kind_text(cs_runlog_kind k)
+{
+    switch (k) {
+    case CS_RUNLOG_STEP_SERIES:
+        return "per step";
+    case CS_RUNLOG_LAYER_SERIES:
+        return "per step";
+    case CS_RUNLOG_SNAPSHOT:
+        return "snapshot";
+    case CS_RUNLOG_EVAL_SERIES:
+        return "per evaluation";
+    case CS_RUNLOG_RELAX_STATES:
+    case CS_RUNLOG_RELAX_ENERGY:
+        return "relaxation";
+    }
+    return "?";
+}
+
+static const char *or_q(const char *s) { return s[0] ? s : "?"; }
 
 static void print_text(FILE *out, const cs_runlog *r, const cs_runlog_dataset *ds, size_t nd)
 {
@@ -62,9 +111,8 @@ static void print_text(FILE *out, const cs_runlog *r, const cs_runlog_dataset *d
     else
         fprintf(out, "  state        closed\n");
     fprintf(out, "  schema       %s version %d, written by cogscope %s, created %s\n", CS_RUNLOG_SCHEMA,
-            in->schema_version, in->cogscope_version[0] ? in->cogscope_version : "?",
-            in->created[0] ? in->created : "?");
-    fprintf(out, "  rule         %s", in->rule);
+            in->schema_version, or_q(in->cogscope_version), or_q(in->created));
+    fprintf(out, "  rule         %s", or_q(in->rule));
     size_t np = cs_runlog_config_param_count(r);
     for (size_t i = 0; i < np; i++) {
         double v = 0;
@@ -74,25 +122,63 @@ static void print_text(FILE *out, const cs_runlog *r, const cs_runlog_dataset *d
     }
     fprintf(out, "%s\n", np ? ")" : "");
     fprintf(out, "  network      ");
-    layers_text(out, in);
-    fprintf(out, " units, %s\n", in->activation);
-    fprintf(out, "  dataset      %s\n", in->dataset);
-    fprintf(out, "  training     %s, lr %g, momentum %g, batch %zu, %zu epochs, seed %" PRIu64 "\n",
-            in->optimizer[0] ? in->optimizer : "?", in->lr, in->momentum, in->batch, in->epochs, in->seed);
-    fprintf(out, "  sigma-pi     alpha %g, gamma %g\n", in->pi_alpha, in->pi_gamma);
+    cli_layers_text(out, r, "-");
+    fprintf(out, " units, %s\n", or_q(in->activation));
+    fprintf(out, "  dataset      %s\n", or_q(in->dataset));
+    if (in->batch || in->epochs || !isnan(in->lr))
+        fprintf(out, "  training     %s, lr %g, momentum %g, batch %zu, %zu epochs, seed %" PRIu64 "\n",
+                or_q(in->optimizer), in->lr, in->momentum, in->batch, in->epochs, in->seed);
+    if (!isnan(in->pi_alpha) || !isnan(in->pi_gamma))
+        fprintf(out, "  sigma-pi     alpha %g, gamma %g\n", in->pi_alpha, in->pi_gamma);
+    for (size_t i = 0; i < cs_runlog_meta_count(r); i++) {
+        const cs_runlog_meta *m = cs_runlog_meta_at(r, i);
+        if (shown_elsewhere(m->name) || is_param(r, m->name))
+            continue;
+        fprintf(out, "  %-12s ", m->name);
+        meta_text(out, m);
+        fputc('\n', out);
+    }
     fprintf(out, "  steps        %zu logged, %zu epochs done, %zu evaluations\n", in->steps, in->epochs_done, in->evals);
-    fprintf(out, "  snapshots    %zu (every %zu steps) of %zu probe samples\n", in->snapshots, in->log_every,
-            in->probe_size);
+    fprintf(out, "  snapshots    %zu", in->snapshots);
+    if (in->log_every)
+        fprintf(out, " (every %zu steps)", in->log_every);
+    if (in->probe_size)
+        fprintf(out, "; probe set of %zu samples x %zu inputs%s", in->probe_size, in->probe_dim,
+                in->probe_labels ? " with labels" : ", no labels");
+    else
+        fprintf(out, "; no probe set");
+    fputc('\n', out);
     if (in->relax_iterations)
         fprintf(out, "  relaxation   %zu snapshots of %zu iterations x %zu samples\n", in->relax_snapshots,
                 in->relax_iterations, in->relax_samples);
     else
         fprintf(out, "  relaxation   none\n");
-    if (in->n_layer_series) {
-        fprintf(out, "  layer series");
-        for (size_t i = 0; i < in->n_layer_series; i++)
-            fprintf(out, "%s%s", i ? ", " : " ", in->layer_series[i]);
-        fprintf(out, " (besides weight_norm, update_norm, bp_angle_deg)\n");
+    fprintf(out, "  series      ");
+    size_t shown = 0;
+    for (size_t i = 0; i < cs_runlog_item_count(r); i++) {
+        const cs_runlog_item *it = cs_runlog_item_at(r, i);
+        if (it->kind == CS_RUNLOG_STEP_SERIES)
+            fprintf(out, "%s%s", shown++ ? ", " : " ", it->name);
+    }
+    fprintf(out, "%s (per step)\n", shown ? "" : " none");
+    fprintf(out, "  layers       %zu\n", in->layer_count);
+    for (size_t l = 0; l < in->layer_count; l++) {
+        fprintf(out, "    %s: %zu units;", cs_runlog_layer_name(r, l), cs_runlog_layer_units(r, l));
+        size_t k = 0;
+        for (size_t i = 0; i < cs_runlog_item_count(r); i++) {
+            const cs_runlog_item *it = cs_runlog_item_at(r, i);
+            if (it->layer != l)
+                continue;
+            fprintf(out, "%s%s", k++ ? ", " : " ", it->name);
+            if (it->rank) {
+                fputs(" [", out);
+                for (int d = 0; d < it->rank; d++)
+                    fprintf(out, "%s%" PRIu64, d ? " x " : "", it->shape[d]);
+                fputs("]", out);
+            }
+            fprintf(out, " (%s)", kind_text(it->kind));
+        }
+        fputc('\n', out);
     }
     if (isfinite(in->last_flush_time)) {
         time_t t = (time_t)in->last_flush_time;
@@ -109,6 +195,21 @@ static void print_text(FILE *out, const cs_runlog *r, const cs_runlog_dataset *d
             fprintf(out, "%s%" PRIu64, k ? " x " : "", ds[i].dims[k]);
         fprintf(out, "]\n");
     }
+}
+
+static void json_meta(cs_json *j, const cs_runlog_meta *m)
+{
+    int array = m->count != 1;
+    if (array)
+        cs_json_begin_array(j);
+    for (size_t k = 0; k < m->count; k++) {
+        if (m->is_string)
+            cs_json_string(j, m->strings[k]);
+        else
+            cs_json_number(j, m->values[k]);
+    }
+    if (array)
+        cs_json_end_array(j);
 }
 
 static void print_json(FILE *out, const cs_runlog *r, const cs_runlog_dataset *ds, size_t nd)
@@ -129,16 +230,14 @@ static void print_json(FILE *out, const cs_runlog *r, const cs_runlog_dataset *d
     cs_json_bool(&j, in->interrupted);
     cs_json_kv_string(&j, "rule", in->rule);
     cs_json_key(&j, "layers");
-    cs_json_begin_array(&j);
-    for (size_t i = 0; i < in->n_layers; i++)
-        cs_json_int(&j, (long long)in->layers[i]);
-    cs_json_end_array(&j);
+    cli_layers_json(&j, r);
     cs_json_kv_string(&j, "dataset", in->dataset);
     cs_json_kv_int(&j, "steps", (long long)in->steps);
     cs_json_kv_int(&j, "snapshots", (long long)in->snapshots);
     cs_json_kv_int(&j, "epochs_done", (long long)in->epochs_done);
     cs_json_kv_int(&j, "evals", (long long)in->evals);
     cs_json_kv_int(&j, "relax_snapshots", (long long)in->relax_snapshots);
+    cs_json_kv_int(&j, "probe_size", (long long)in->probe_size);
     cs_json_kv_number(&j, "last_flush_time", in->last_flush_time);
 
     cs_json_key(&j, "config");
@@ -160,11 +259,6 @@ static void print_json(FILE *out, const cs_runlog *r, const cs_runlog_dataset *d
     cs_json_kv_number(&j, "pi_gamma", in->pi_gamma);
     cs_json_kv_int(&j, "relax_iterations", (long long)in->relax_iterations);
     cs_json_kv_int(&j, "relax_samples", (long long)in->relax_samples);
-    cs_json_key(&j, "layer_series");
-    cs_json_begin_array(&j);
-    for (size_t i = 0; i < in->n_layer_series; i++)
-        cs_json_string(&j, in->layer_series[i]);
-    cs_json_end_array(&j);
     cs_json_key(&j, "params");
     cs_json_begin_object(&j);
     for (size_t i = 0; i < cs_runlog_config_param_count(r); i++) {
@@ -175,6 +269,46 @@ static void print_json(FILE *out, const cs_runlog *r, const cs_runlog_dataset *d
     }
     cs_json_end_object(&j);
     cs_json_end_object(&j);
+
+    /* every /config entry as written */
+    cs_json_key(&j, "metadata");
+    cs_json_begin_object(&j);
+    for (size_t i = 0; i < cs_runlog_meta_count(r); i++) {
+        const cs_runlog_meta *m = cs_runlog_meta_at(r, i);
+        cs_json_key(&j, m->name);
+        json_meta(&j, m);
+    }
+    cs_json_end_object(&j);
+
+    /* what the log holds, as the reader understands it */
+    cs_json_key(&j, "layer_detail");
+    cs_json_begin_array(&j);
+    for (size_t l = 0; l < in->layer_count; l++) {
+        cs_json_begin_object(&j);
+        cs_json_kv_string(&j, "name", cs_runlog_layer_name(r, l));
+        cs_json_kv_int(&j, "units", (long long)cs_runlog_layer_units(r, l));
+        cs_json_end_object(&j);
+    }
+    cs_json_end_array(&j);
+    cs_json_key(&j, "items");
+    cs_json_begin_array(&j);
+    for (size_t i = 0; i < cs_runlog_item_count(r); i++) {
+        const cs_runlog_item *it = cs_runlog_item_at(r, i);
+        cs_json_begin_object(&j);
+        cs_json_kv_string(&j, "path", it->path);
+        cs_json_kv_string(&j, "name", it->name);
+        cs_json_kv_string(&j, "kind", kind_text(it->kind));
+        if (it->layer != (size_t)-1)
+            cs_json_kv_string(&j, "layer", cs_runlog_layer_name(r, it->layer));
+        cs_json_kv_int(&j, "length", (long long)it->length);
+        cs_json_key(&j, "entry_shape");
+        cs_json_begin_array(&j);
+        for (int d = 0; d < it->rank; d++)
+            cs_json_int(&j, (long long)it->shape[d]);
+        cs_json_end_array(&j);
+        cs_json_end_object(&j);
+    }
+    cs_json_end_array(&j);
 
     cs_json_key(&j, "datasets");
     cs_json_begin_array(&j);

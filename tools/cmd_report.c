@@ -17,6 +17,7 @@
 #include "cogscope/runlog.h"
 #include "cogscope/summary.h"
 #include "commands.h"
+#include "runlog_text.h"
 
 static const char *const CMD = "report";
 
@@ -88,13 +89,13 @@ static void pct(FILE *out, double v, int width)
         fprintf(out, "%*.2f%%", width - 1, 100.0 * v);
 }
 
-static void print_text(FILE *out, const char *path, const cs_summary *s)
+static void print_text(FILE *out, const char *path, const cs_summary *s, const cs_runlog *run)
 {
     const cs_runlog_info *in = &s->info;
-    fprintf(out, "%s: rule %s, dataset %s, layers ", path, in->rule, in->dataset);
-    for (size_t i = 0; i < in->n_layers; i++)
-        fprintf(out, "%s%zu", i ? "-" : "", in->layers[i]);
-    fprintf(out, " (%s)\n", in->activation);
+    fprintf(out, "%s: rule %s, dataset %s, layers ", path, in->rule[0] ? in->rule : "?",
+            in->dataset[0] ? in->dataset : "?");
+    cli_layers_text(out, run, "-");
+    fprintf(out, " (%s)\n", in->activation[0] ? in->activation : "?");
     fprintf(out, "%zu of %zu epochs done, %zu steps, %zu evaluations (%s)\n", in->epochs_done, in->epochs, in->steps,
             s->n_evals, state_of(in));
     fprintf(out, "\nbest test accuracy   ");
@@ -141,7 +142,7 @@ static void print_text(FILE *out, const char *path, const cs_summary *s)
 
 /* One run's object; `m` (may be NULL) adds "analysis". */
 static void print_json_run(cs_json *jp, const char *path, const cs_summary *s, const cs_metrics *m,
-                           const char *mpath)
+                           const char *mpath, const cs_runlog *run)
 {
     const cs_runlog_info *in = &s->info;
     cs_json j = *jp;
@@ -151,10 +152,7 @@ static void print_json_run(cs_json *jp, const char *path, const cs_summary *s, c
     cs_json_kv_string(&j, "rule", in->rule);
     cs_json_kv_string(&j, "dataset", in->dataset);
     cs_json_key(&j, "layers");
-    cs_json_begin_array(&j);
-    for (size_t i = 0; i < in->n_layers; i++)
-        cs_json_int(&j, (long long)in->layers[i]);
-    cs_json_end_array(&j);
+    cli_layers_json(&j, run);
     cs_json_kv_string(&j, "activation", in->activation);
     cs_json_kv_int(&j, "epochs", (long long)in->epochs);
     cs_json_kv_int(&j, "epochs_done", (long long)in->epochs_done);
@@ -366,7 +364,7 @@ int cmd_report(int argc, char **argv)
                 cs_json_begin_array(&j);
             }
             for (size_t k = 0; k < nr; k++)
-                print_json_run(&j, argv[optind + (int)k], &sums[k], ms[k], mpaths[k]);
+                print_json_run(&j, argv[optind + (int)k], &sums[k], ms[k], mpaths[k], runs[k]);
             if (nr > 1) {
                 cs_json_end_array(&j);
                 cs_json_end_object(&j);
@@ -375,7 +373,7 @@ int cmd_report(int argc, char **argv)
             for (size_t k = 0; k < nr; k++) {
                 if (k)
                     fputs("\n", out);
-                print_text(out, argv[optind + (int)k], &sums[k]);
+                print_text(out, argv[optind + (int)k], &sums[k], runs[k]);
                 if (ms[k]) {
                     fprintf(out, "\n%s: ", mpaths[k]);
                     cs_report_metrics_text(out, ms[k]);

@@ -5,11 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A variable-length UTF-8 string type; caller closes it. */
-static hid_t utf8_vlen_type(void)
+/* A fixed-length UTF-8 string type of `size` bytes (>= 1), NUL-padded: the
+ * strings stay out of the global heap, whose corruption crashes HDF5 1.10.8
+ * inside H5Aread (variable-length strings live there). h5py reads these as
+ * bytes. Caller closes the type. */
+static hid_t utf8_fixed_type(size_t size)
 {
     hid_t type = H5Tcopy(H5T_C_S1);
-    if (type >= 0 && (H5Tset_size(type, H5T_VARIABLE) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0)) {
+    if (type >= 0 && (H5Tset_size(type, size ? size : 1) < 0 || H5Tset_strpad(type, H5T_STR_NULLPAD) < 0 ||
+                      H5Tset_cset(type, H5T_CSET_UTF8) < 0)) {
         H5Tclose(type);
         return H5I_INVALID_HID;
     }
@@ -28,27 +32,38 @@ static int put(hid_t loc, const char *name, hid_t ftype, hid_t mtype, hid_t spac
     return ok;
 }
 
-int cs_h5_attr_put_string(hid_t loc, const char *name, const char *value)
+/* n strings as one fixed-length attribute (size = the longest), scalar when
+ * `scalar`. */
+static int put_fixed(hid_t loc, const char *name, const char *const *values, size_t n, int scalar)
 {
-    hid_t type = utf8_vlen_type(), space = H5Screate(H5S_SCALAR);
-    int ok = put(loc, name, type, type, space, &value);
+    size_t size = 1;
+    for (size_t i = 0; i < n; i++)
+        if (strlen(values[i]) > size)
+            size = strlen(values[i]);
+    char *buf = calloc(n ? n : 1, size);
+    if (!buf)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        memcpy(buf + i * size, values[i], strlen(values[i]));
+    hsize_t dim = n;
+    hid_t type = utf8_fixed_type(size), space = scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dim, NULL);
+    int ok = put(loc, name, type, type, space, buf);
     if (space >= 0)
         H5Sclose(space);
     if (type >= 0)
         H5Tclose(type);
+    free(buf);
     return ok;
+}
+
+int cs_h5_attr_put_string(hid_t loc, const char *name, const char *value)
+{
+    return put_fixed(loc, name, &value, 1, 1);
 }
 
 int cs_h5_attr_put_strings(hid_t loc, const char *name, const char *const *values, size_t n)
 {
-    hsize_t dim = n;
-    hid_t type = utf8_vlen_type(), space = H5Screate_simple(1, &dim, NULL);
-    int ok = put(loc, name, type, type, space, values);
-    if (space >= 0)
-        H5Sclose(space);
-    if (type >= 0)
-        H5Tclose(type);
-    return ok;
+    return put_fixed(loc, name, values, n, 0);
 }
 
 int cs_h5_attr_put_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v, size_t n,
@@ -105,32 +120,68 @@ static void attr_close(attr_in *in)
     H5Eclear2(H5E_DEFAULT);
 }
 
+/* The n strings of attribute `a` (file type `type`, any string form: fixed
+ * length NUL-terminated, NUL-padded or space-padded, or variable length; either
+ * character set) as n malloc'ed copies in out[] (freed by the caller even on
+ * failure). 1 or -1.
+ *
+ * Fixed-length strings are read in their own file type and cut here: at the
+ * first NUL, and for space padding before the trailing spaces. Asking HDF5 to
+ * convert them into a NUL-terminated type of the same size drops the last
+ * character of a NUL-padded string that fills its size (h5py's np.bytes_). */
+static int read_strings(hid_t a, hid_t type, size_t n, char **out)
+{
+    int ret = -1;
+    if (H5Tis_variable_str(type) > 0) {
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        char **h = calloc(n ? n : 1, sizeof *h);
+        /* HDF5 cannot convert between ASCII and UTF-8: read in the file's set */
+        if (h && mt >= 0 && H5Tset_size(mt, H5T_VARIABLE) >= 0 && H5Tset_cset(mt, H5Tget_cset(type)) >= 0 &&
+            H5Aread(a, mt, h) >= 0) {
+            ret = 1;
+            for (size_t i = 0; i < n; i++) {
+                if (!(out[i] = strdup(h[i] ? h[i] : "")))
+                    ret = -1;
+                if (h[i])
+                    H5free_memory(h[i]);
+            }
+        }
+        if (mt >= 0)
+            H5Tclose(mt);
+        free(h);
+        return ret;
+    }
+    size_t size = H5Tget_size(type);
+    H5T_str_t pad = H5Tget_strpad(type);
+    hid_t mt = H5Tcopy(type);
+    char *buf = size && n <= SIZE_MAX / size ? malloc(n * size + 1) : NULL;
+    if (buf && mt >= 0 && H5Aread(a, mt, buf) >= 0) {
+        ret = 1;
+        for (size_t i = 0; i < n; i++) {
+            const char *p = buf + i * size;
+            size_t len = 0;
+            while (len < size && p[len])
+                len++;
+            while (pad == H5T_STR_SPACEPAD && len > 0 && p[len - 1] == ' ')
+                len--;
+            if (!(out[i] = strndup(p, len)))
+                ret = -1;
+        }
+    }
+    if (mt >= 0)
+        H5Tclose(mt);
+    free(buf);
+    return ret;
+}
+
 /* Read a string attribute `a` of file type `type` into out[n]: 1 or -1. */
 static int read_string(hid_t a, hid_t type, char *out, size_t n)
 {
-    int ret = -1;
-    hid_t mt = H5Tcopy(H5T_C_S1);
-    if (mt < 0)
-        return -1;
-    H5Tset_cset(mt, H5Tget_cset(type)); /* HDF5 cannot convert between ASCII and UTF-8 */
-    if (H5Tis_variable_str(type) > 0) {
-        char *s = NULL;
-        if (H5Tset_size(mt, H5T_VARIABLE) >= 0 && H5Aread(a, mt, &s) >= 0 && s) {
-            snprintf(out, n, "%s", s);
-            ret = 1;
-        }
-        if (s)
-            H5free_memory(s);
-    } else {
-        size_t size = H5Tget_size(type);
-        char *buf = calloc(size + 1, 1);
-        if (buf && H5Tset_size(mt, size) >= 0 && H5Aread(a, mt, buf) >= 0) {
-            snprintf(out, n, "%s", buf);
-            ret = 1;
-        }
-        free(buf);
-    }
-    H5Tclose(mt);
+    char *s = NULL;
+    int ret = read_strings(a, type, 1, &s);
+    if (ret == 1)
+        snprintf(out, n, "%s", s);
+    free(s);
     return ret;
 }
 
@@ -175,25 +226,6 @@ void cs_h5_strings_free(char **v, size_t n)
     free(v);
 }
 
-/* Copies of the n HDF5-allocated strings in h (freed here) into *out. */
-static int copy_strings(char **h, size_t n, char ***out)
-{
-    char **v = calloc(n, sizeof *v);
-    int ok = v != NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (ok && !(v[i] = strdup(h[i] ? h[i] : "")))
-            ok = 0;
-        if (h[i])
-            H5free_memory(h[i]);
-    }
-    if (!ok) {
-        cs_h5_strings_free(v, n);
-        return -1;
-    }
-    *out = v;
-    return 1;
-}
-
 int cs_h5_attr_get_strings(hid_t obj, const char *name, size_t max, char ***out, size_t *count)
 {
     *out = NULL;
@@ -202,20 +234,18 @@ int cs_h5_attr_get_strings(hid_t obj, const char *name, size_t max, char ***out,
     if (!attr_open(obj, name, &in))
         return 0;
     int ret = -1;
-    if (in.type >= 0 && H5Tget_class(in.type) == H5T_STRING && H5Tis_variable_str(in.type) > 0 && in.n >= 0 &&
-        (size_t)in.n <= max) {
+    if (in.type >= 0 && H5Tget_class(in.type) == H5T_STRING && in.n >= 0 && (size_t)in.n <= max) {
         size_t n = (size_t)in.n;
-        char **h = calloc(n ? n : 1, sizeof *h);
-        hid_t mt = H5Tcopy(H5T_C_S1);
-        if (h && mt >= 0 && H5Tset_size(mt, H5T_VARIABLE) >= 0 && H5Tset_cset(mt, H5Tget_cset(in.type)) >= 0 &&
-            (n == 0 || H5Aread(in.a, mt, h) >= 0)) {
-            ret = n ? copy_strings(h, n, out) : 1;
-            if (ret == 1)
-                *count = n;
+        char **v = calloc(n ? n : 1, sizeof *v);
+        if (v && (n == 0 || read_strings(in.a, in.type, n, v) == 1)) {
+            *out = n ? v : NULL;
+            *count = n;
+            ret = 1;
+            if (!n)
+                free(v);
+        } else {
+            cs_h5_strings_free(v, n);
         }
-        if (mt >= 0)
-            H5Tclose(mt);
-        free(h);
     }
     attr_close(&in);
     return ret;

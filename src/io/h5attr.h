@@ -1,8 +1,11 @@
 /* HDF5 attribute reading and writing shared by the run log (runlog.c,
  * runlog_read.c) and the metrics file (observe/metrics.c). Private to the
- * library. Strings are written as variable-length UTF-8 scalars (h5py reads
- * them as str); readers accept variable- and fixed-length strings of either
- * character set, since files may come from other writers.
+ * library. Strings are written fixed-length (NUL-padded UTF-8; h5py reads
+ * them as bytes): variable-length strings live in the global heap, and a
+ * damaged heap crashes HDF5 1.10.8 inside H5Aread. Readers accept every form
+ * h5py and other writers produce: fixed-length NUL-terminated, NUL-padded or
+ * space-padded, and variable-length, of either character set, as scalars or
+ * 1-element arrays (arrays: cs_h5_attr_get_strings).
  *
  * Writers return 1 on success, 0 on failure (the HDF5 error stack holds the
  * reason). Readers return 1 = read, 0 = absent, -1 = present but of the
@@ -30,7 +33,7 @@ int cs_h5_attr_get_string(hid_t obj, const char *name, char *out, size_t n);
  * *count (may be NULL) gets the element count. */
 int cs_h5_attr_get_numbers(hid_t obj, const char *name, hid_t memtype, void *out, size_t max, size_t *count);
 
-/* A 1-D attribute of 0..max variable-length strings: *out gets a malloc'ed
+/* A 1-D attribute of 0..max strings (any form): *out gets a malloc'ed
  * array of *count malloc'ed copies (NULL when *count is 0); free it with
  * cs_h5_strings_free. -1 also for more than `max` entries or no memory. */
 int cs_h5_attr_get_strings(hid_t obj, const char *name, size_t max, char ***out, size_t *count);

@@ -1,5 +1,6 @@
-/* The run-log reader: validates a file against schema version 1 (layout in
- * docs/schema.md) and reads its series, snapshots and relaxations.
+/* The run-log reader: opens a file of schema version 1 or 2 (layout in
+ * docs/schema.md; what it holds is found by runlog_scan.c), decides whether a
+ * writer is live, and reads series, snapshots and relaxations.
  *
  * Opening: the superblock's consistency flags say whether a writer still has
  * the file open (bit 0: write access, bit 2: SWMR writer). Such a file is
@@ -11,8 +12,6 @@
  * Lengths: every series is read up to the consistent length: the minimum
  * over the datasets that grow together, clamped to the counts the writer put
  * in /committed after its last completed flush. */
-#include "cogscope/runlog.h"
-
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -22,27 +21,7 @@
 #include <unistd.h>
 
 #include "h5attr.h"
-#include "runlog_internal.h"
-
-#define ANY ((hsize_t)-1)
-
-struct cs_runlog {
-    char *path;
-    hid_t file;
-    int swmr; /* opened in SWMR read mode: a writer had the file open */
-    cs_runlog_info info;
-    size_t nl;
-    hid_t steps[RL_N_STEP], eval[RL_N_EVAL];
-    hid_t probe_inputs, probe_labels, probe_step, committed;
-    hid_t *lser; /* nl x (RL_N_LAYER_STD + n_layer_series) */
-    hid_t *act, *err;
-    hid_t *rstates, renergy;
-    size_t n_params;
-    char (*pname)[RL_NAME_MAX];
-    double *pval;
-    int64_t writer_pid;
-    char writer_host[256];
-};
+#include "runlog_reader.h"
 
 /* ---- superblock sniffing ------------------------------------------------ */
 
@@ -82,118 +61,12 @@ static cs_status sniff(const char *path, sb_info *sb)
     return CS_OK;
 }
 
-/* ---- attributes --------------------------------------------------------- */
-
-static int attr_f64(hid_t obj, const char *name, double *v)
-{
-    return cs_h5_attr_get_numbers(obj, name, H5T_NATIVE_DOUBLE, v, 1, NULL);
-}
-
 /* ---- datasets ----------------------------------------------------------- */
-
-/* Whether every component of an absolute path exists (H5Lexists alone fails
- * when an intermediate group is missing). */
-static int path_exists(hid_t file, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char c = *p;
-            *p = '\0';
-            htri_t e = H5Lexists(file, buf, H5P_DEFAULT);
-            *p = c;
-            if (e <= 0) {
-                H5Eclear2(H5E_DEFAULT);
-                return 0;
-            }
-            if (!c)
-                return 1;
-        }
-    }
-}
-
-static void shape_text(char *buf, size_t n, int rank, const hsize_t *dims, int expected)
-{
-    size_t len = 0;
-    buf[len++] = '[';
-    for (int k = 0; k < rank && len < n - 24; k++) {
-        if (expected && dims[k] == ANY)
-            len += (size_t)snprintf(buf + len, n - len, "%s*", k ? " x " : "");
-        else
-            len += (size_t)snprintf(buf + len, n - len, "%s%llu", k ? " x " : "", (unsigned long long)dims[k]);
-    }
-    snprintf(buf + len, n - len, "]");
-}
-
-/* Open a required numeric dataset of rank `rank` whose extents match
- * `expect` (ANY = free, the growing axis). */
-static cs_status open_checked(cs_runlog *r, const char *dpath, int rank, const hsize_t *expect, hid_t *out)
-{
-    *out = H5I_INVALID_HID;
-    if (!path_exists(r->file, dpath))
-        return cs_error_set(CS_ESCHEMA, "%s: dataset %s is missing", r->path, dpath);
-    hid_t d = H5Dopen2(r->file, dpath, H5P_DEFAULT);
-    if (d < 0) {
-        char reason[256];
-        rl_h5_reason(reason, sizeof reason);
-        return cs_error_set(CS_ESCHEMA, "%s: %s is not a readable dataset (%s)", r->path, dpath, reason);
-    }
-    hid_t type = H5Dget_type(d), space = H5Dget_space(d);
-    H5T_class_t cls = type >= 0 ? H5Tget_class(type) : H5T_NO_CLASS;
-    int rk = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
-    hsize_t dims[H5S_MAX_RANK];
-    cs_status st = CS_OK;
-    if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
-        st = cs_error_set(CS_ESCHEMA, "%s: dataset %s is not numeric", r->path, dpath);
-    } else if (rk < 0 || H5Sget_simple_extent_dims(space, dims, NULL) < 0) {
-        st = cs_error_set(CS_EFORMAT, "%s: cannot read the shape of dataset %s", r->path, dpath);
-    } else {
-        int ok = rk == rank;
-        for (int k = 0; ok && k < rank; k++)
-            ok = expect[k] == ANY || dims[k] == expect[k];
-        if (!ok) {
-            char got[128], want[128];
-            shape_text(got, sizeof got, rk, dims, 0);
-            shape_text(want, sizeof want, rank, expect, 1);
-            st = cs_error_set(CS_ESCHEMA, "%s: dataset %s has shape %s, expected %s", r->path, dpath, got, want);
-        }
-    }
-    if (type >= 0)
-        H5Tclose(type);
-    if (space >= 0)
-        H5Sclose(space);
-    H5Eclear2(H5E_DEFAULT);
-    if (st != CS_OK) {
-        H5Dclose(d);
-        return st;
-    }
-    *out = d;
-    return CS_OK;
-}
 
 static hsize_t extent0(hid_t d)
 {
     hsize_t dims[H5S_MAX_RANK] = {0};
-    hid_t s = H5Dget_space(d);
-    if (s < 0 || H5Sget_simple_extent_dims(s, dims, NULL) < 0)
-        dims[0] = 0;
-    if (s >= 0)
-        H5Sclose(s);
-    return dims[0];
-}
-
-/* Read `count` elements starting at `start` (rank of the dataset) into buf. */
-static int read_block(hid_t d, hid_t memtype, int rank, const hsize_t *start, const hsize_t *count, void *buf)
-{
-    hid_t fs = H5Dget_space(d), ms = H5Screate_simple(rank, count, NULL);
-    int ok = fs >= 0 && ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
-             H5Dread(d, memtype, ms, fs, H5P_DEFAULT, buf) >= 0;
-    if (fs >= 0)
-        H5Sclose(fs);
-    if (ms >= 0)
-        H5Sclose(ms);
-    return ok;
+    return rlr_shape(d, dims) >= 1 ? dims[0] : 0;
 }
 
 static cs_status read_fail(const cs_runlog *r, const char *dpath, const char *what)
@@ -208,25 +81,10 @@ static cs_status read_fail(const cs_runlog *r, const char *dpath, const char *wh
 
 static void close_all(cs_runlog *r)
 {
-    hid_t *lists[] = {r->steps, r->eval};
-    size_t lens[] = {RL_N_STEP, RL_N_EVAL};
-    for (int k = 0; k < 2; k++)
-        for (size_t i = 0; i < lens[k]; i++)
-            if (lists[k][i] >= 0)
-                H5Dclose(lists[k][i]);
-    size_t per = RL_N_LAYER_STD + r->info.n_layer_series;
-    for (size_t l = 0; l < r->nl; l++) {
-        for (size_t k = 0; r->lser && k < per; k++)
-            if (r->lser[l * per + k] >= 0)
-                H5Dclose(r->lser[l * per + k]);
-        if (r->act && r->act[l] >= 0)
-            H5Dclose(r->act[l]);
-        if (r->err && r->err[l] >= 0)
-            H5Dclose(r->err[l]);
-        if (r->rstates && r->rstates[l] >= 0)
-            H5Dclose(r->rstates[l]);
-    }
-    hid_t single[] = {r->probe_inputs, r->probe_labels, r->probe_step, r->committed, r->renergy};
+    for (size_t i = 0; r->ids && i < r->n_items; i++)
+        if (r->ids[i] >= 0)
+            H5Dclose(r->ids[i]);
+    hid_t single[] = {r->probe_inputs, r->probe_labels, r->snap_step, r->committed};
     for (size_t i = 0; i < sizeof single / sizeof single[0]; i++)
         if (single[i] >= 0)
             H5Dclose(single[i]);
@@ -240,239 +98,9 @@ void cs_runlog_close_reader(cs_runlog *r)
     if (!r)
         return;
     close_all(r);
-    free(r->lser);
-    free(r->act);
-    free(r->err);
-    free(r->rstates);
-    free(r->pname);
-    free(r->pval);
+    rlr_scan_free(r);
     free(r->path);
     free(r);
-}
-
-static cs_status read_root_and_config(cs_runlog *r)
-{
-    char buf[256];
-    cs_runlog_info *in = &r->info;
-    int got = cs_h5_attr_get_string(r->file, "schema", buf, sizeof buf);
-    if (got == 0)
-        return cs_error_set(CS_ESCHEMA, "%s: not a cogscope run log (root attribute 'schema' is missing)", r->path);
-    if (got < 0)
-        return cs_error_set(CS_ESCHEMA, "%s: not a cogscope run log (root attribute 'schema' is not a string)",
-                            r->path);
-    if (strcmp(buf, CS_RUNLOG_SCHEMA))
-        return cs_error_set(CS_ESCHEMA, "%s: not a cogscope run log (root attribute 'schema' is '%s', expected '%s')",
-                            r->path, buf, CS_RUNLOG_SCHEMA);
-    double version;
-    if (attr_f64(r->file, "schema_version", &version) != 1 || version != floor(version))
-        return cs_error_set(CS_ESCHEMA, "%s: root attribute 'schema_version' is missing or not an integer", r->path);
-    if (version > CS_RUNLOG_SCHEMA_VERSION)
-        return cs_error_set(CS_ESCHEMA,
-                            "%s: run-log schema version %.0f is newer than this cogscope understands (version %d); "
-                            "upgrade cogscope to read it",
-                            r->path, version, CS_RUNLOG_SCHEMA_VERSION);
-    if (version < 1)
-        return cs_error_set(CS_ESCHEMA, "%s: unknown run-log schema version %.0f", r->path, version);
-    in->schema_version = (int)version;
-    cs_h5_attr_get_string(r->file, "cogscope_version", in->cogscope_version, sizeof in->cogscope_version);
-    cs_h5_attr_get_string(r->file, "created", in->created, sizeof in->created);
-    cs_h5_attr_get_string(r->file, "run_id", in->run_id, sizeof in->run_id);
-    r->writer_pid = 0;
-    cs_h5_attr_get_numbers(r->file, "writer_pid", H5T_NATIVE_INT64, &r->writer_pid, 1, NULL);
-    cs_h5_attr_get_string(r->file, "writer_host", r->writer_host, sizeof r->writer_host);
-
-    if (!path_exists(r->file, "/config"))
-        return cs_error_set(CS_ESCHEMA, "%s: group /config is missing", r->path);
-    hid_t cfg = H5Gopen2(r->file, "/config", H5P_DEFAULT);
-    if (cfg < 0) {
-        H5Eclear2(H5E_DEFAULT);
-        return cs_error_set(CS_ESCHEMA, "%s: /config is not a group", r->path);
-    }
-    cs_status st = CS_OK;
-    struct {
-        const char *name;
-        char *out;
-        size_t n;
-        int required;
-    } strs[] = {{"rule", in->rule, sizeof in->rule, 1},
-                {"activation", in->activation, sizeof in->activation, 1},
-                {"dataset", in->dataset, sizeof in->dataset, 1},
-                {"optimizer", in->optimizer, sizeof in->optimizer, 0}};
-    for (size_t i = 0; i < sizeof strs / sizeof strs[0] && st == CS_OK; i++) {
-        int g = cs_h5_attr_get_string(cfg, strs[i].name, strs[i].out, strs[i].n);
-        if (g < 0 || (g == 0 && strs[i].required))
-            st = cs_error_set(CS_ESCHEMA, "%s: /config attribute '%s' is %s", r->path, strs[i].name,
-                              g < 0 ? "not a string" : "missing");
-    }
-    int64_t layers[RL_MAX_LAYERS + 1];
-    size_t nlay = 0;
-    int g = st == CS_OK ? cs_h5_attr_get_numbers(cfg, "layers", H5T_NATIVE_INT64, layers, RL_MAX_LAYERS, &nlay) : 1;
-    if (st == CS_OK && g != 1)
-        st = cs_error_set(CS_ESCHEMA, "%s: /config attribute 'layers' is %s", r->path,
-                          g == 0 ? "missing" : "not a list of at most 16 unit counts");
-    if (st == CS_OK && nlay < 2)
-        st = cs_error_set(CS_ESCHEMA, "%s: /config attribute 'layers' has %zu entries, needs >= 2", r->path, nlay);
-    for (size_t i = 0; st == CS_OK && i < nlay; i++) {
-        if (layers[i] < 1 || layers[i] > (1 << 24))
-            st = cs_error_set(CS_ESCHEMA, "%s: /config attribute 'layers'[%zu] = %lld is not a unit count", r->path, i,
-                              (long long)layers[i]);
-        in->layers[i] = (size_t)layers[i];
-    }
-    in->n_layers = nlay;
-    r->nl = nlay ? nlay - 1 : 0;
-
-    struct {
-        const char *name;
-        size_t *out;
-        int required;
-        int64_t min, max;
-    } counts[] = {{"probe_size", &in->probe_size, 1, 1, INT64_C(1) << 31},
-                  {"batch", &in->batch, 0, 0, INT64_MAX},
-                  {"epochs", &in->epochs, 0, 0, INT64_MAX},
-                  {"log_every", &in->log_every, 0, 0, INT64_MAX},
-                  {"relax_iterations", &in->relax_iterations, 0, 0, INT64_C(1) << 24},
-                  {"relax_samples", &in->relax_samples, 0, 0, INT64_C(1) << 31}};
-    for (size_t i = 0; i < sizeof counts / sizeof counts[0] && st == CS_OK; i++) {
-        int64_t v = 0;
-        int gc = cs_h5_attr_get_numbers(cfg, counts[i].name, H5T_NATIVE_INT64, &v, 1, NULL);
-        if (gc < 0 || (gc == 0 && counts[i].required))
-            st = cs_error_set(CS_ESCHEMA, "%s: /config attribute '%s' is %s", r->path, counts[i].name,
-                              gc < 0 ? "not a number" : "missing");
-        else if (gc == 1 && (v < counts[i].min || v > counts[i].max))
-            st = cs_error_set(CS_ESCHEMA, "%s: /config attribute '%s' = %lld is out of range", r->path,
-                              counts[i].name, (long long)v);
-        *counts[i].out = (size_t)v;
-    }
-    if (st == CS_OK && (in->relax_iterations == 0) != (in->relax_samples == 0))
-        st = cs_error_set(CS_ESCHEMA, "%s: /config attributes 'relax_iterations' and 'relax_samples' must both be 0 or "
-                                      "both >= 1", r->path);
-    struct {
-        const char *name;
-        double *out;
-    } reals[] = {{"lr", &in->lr}, {"momentum", &in->momentum}, {"pi_alpha", &in->pi_alpha}, {"pi_gamma", &in->pi_gamma}};
-    for (size_t i = 0; i < sizeof reals / sizeof reals[0] && st == CS_OK; i++) {
-        *reals[i].out = NAN;
-        if (attr_f64(cfg, reals[i].name, reals[i].out) < 0)
-            st = cs_error_set(CS_ESCHEMA, "%s: /config attribute '%s' is not a number", r->path, reals[i].name);
-    }
-    if (st == CS_OK)
-        cs_h5_attr_get_numbers(cfg, "seed", H5T_NATIVE_UINT64, &in->seed, 1, NULL);
-
-    /* Extra per-layer series names. */
-    if (st == CS_OK && H5Aexists(cfg, "layer_series") > 0) {
-        char **names;
-        size_t np;
-        int ok = cs_h5_attr_get_strings(cfg, "layer_series", RL_MAX_LAYER_SERIES, &names, &np) == 1;
-        for (size_t i = 0; ok && i < np; i++) {
-            ok = rl_valid_name(names[i]);
-            if (ok)
-                snprintf(in->layer_series[i], sizeof in->layer_series[i], "%s", names[i]);
-        }
-        cs_h5_strings_free(names, np);
-        if (!ok)
-            st = cs_error_set(CS_ESCHEMA, "%s: /config attribute 'layer_series' is not a list of at most %d series names",
-                              r->path, RL_MAX_LAYER_SERIES);
-        else
-            in->n_layer_series = (size_t)np;
-    }
-
-    /* Rule hyper-parameters: every other numeric scalar attribute. */
-    if (st == CS_OK) {
-        H5O_info_t oi;
-        hsize_t na = H5Oget_info2(cfg, &oi, H5O_INFO_NUM_ATTRS) >= 0 ? oi.num_attrs : 0;
-        r->pname = calloc(na ? na : 1, sizeof *r->pname);
-        r->pval = calloc(na ? na : 1, sizeof *r->pval);
-        if (!r->pname || !r->pval)
-            st = cs_error_set(CS_ENOMEM, "%s: out of memory", r->path);
-        for (hsize_t i = 0; st == CS_OK && i < na; i++) {
-            char name[256];
-            if (H5Aget_name_by_idx(cfg, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name, H5P_DEFAULT) < 0)
-                continue;
-            int reserved = 0;
-            for (size_t k = 0; rl_config_reserved[k]; k++)
-                reserved |= !strcmp(name, rl_config_reserved[k]);
-            double v;
-            if (reserved || strlen(name) >= RL_NAME_MAX || attr_f64(cfg, name, &v) != 1)
-                continue;
-            memcpy(r->pname[r->n_params], name, strlen(name) + 1); /* length checked above */
-            r->pval[r->n_params++] = v;
-        }
-        H5Eclear2(H5E_DEFAULT);
-    }
-    H5Gclose(cfg);
-    return st;
-}
-
-static cs_status open_datasets(cs_runlog *r)
-{
-    cs_runlog_info *in = &r->info;
-    char p[128];
-    cs_status st;
-    hsize_t any1[1] = {ANY};
-    for (size_t i = 0; i < RL_N_STEP; i++) {
-        snprintf(p, sizeof p, "/steps/%s", rl_step_names[i]);
-        if ((st = open_checked(r, p, 1, any1, &r->steps[i])) != CS_OK)
-            return st;
-    }
-    for (size_t i = 0; i < RL_N_EVAL; i++) {
-        snprintf(p, sizeof p, "/eval/%s", rl_eval_names[i]);
-        if ((st = open_checked(r, p, 1, any1, &r->eval[i])) != CS_OK)
-            return st;
-    }
-    size_t per = RL_N_LAYER_STD + in->n_layer_series;
-    r->lser = malloc(r->nl * per * sizeof *r->lser);
-    r->act = malloc(r->nl * sizeof *r->act);
-    r->err = malloc(r->nl * sizeof *r->err);
-    if (!r->lser || !r->act || !r->err)
-        return cs_error_set(CS_ENOMEM, "%s: out of memory", r->path);
-    for (size_t i = 0; i < r->nl * per; i++)
-        r->lser[i] = H5I_INVALID_HID;
-    for (size_t l = 0; l < r->nl; l++)
-        r->act[l] = r->err[l] = H5I_INVALID_HID;
-    for (size_t l = 0; l < r->nl; l++) {
-        for (size_t k = 0; k < per; k++) {
-            const char *n = k < RL_N_LAYER_STD ? rl_layer_names[k] : in->layer_series[k - RL_N_LAYER_STD];
-            snprintf(p, sizeof p, "/layers/%zu/%s", l + 1, n);
-            if ((st = open_checked(r, p, 1, any1, &r->lser[l * per + k])) != CS_OK)
-                return st;
-        }
-        hsize_t snap[3] = {ANY, in->probe_size, in->layers[l + 1]};
-        snprintf(p, sizeof p, "/layers/%zu/activations", l + 1);
-        if ((st = open_checked(r, p, 3, snap, &r->act[l])) != CS_OK)
-            return st;
-        snprintf(p, sizeof p, "/layers/%zu/errors", l + 1);
-        if ((st = open_checked(r, p, 3, snap, &r->err[l])) != CS_OK)
-            return st;
-    }
-    hsize_t pin[2] = {in->probe_size, in->layers[0]}, plab[1] = {in->probe_size};
-    if ((st = open_checked(r, "/probe/inputs", 2, pin, &r->probe_inputs)) != CS_OK ||
-        (st = open_checked(r, "/probe/labels", 1, plab, &r->probe_labels)) != CS_OK ||
-        (st = open_checked(r, "/probe/step", 1, any1, &r->probe_step)) != CS_OK)
-        return st;
-    if (in->relax_iterations) {
-        r->rstates = malloc(r->nl * sizeof *r->rstates);
-        if (!r->rstates)
-            return cs_error_set(CS_ENOMEM, "%s: out of memory", r->path);
-        for (size_t l = 0; l < r->nl; l++)
-            r->rstates[l] = H5I_INVALID_HID;
-        for (size_t l = 0; l < r->nl; l++) {
-            hsize_t rs[4] = {ANY, in->relax_iterations, in->relax_samples, in->layers[l + 1]};
-            snprintf(p, sizeof p, "/relax/%zu/states", l + 1);
-            if ((st = open_checked(r, p, 4, rs, &r->rstates[l])) != CS_OK)
-                return st;
-        }
-        hsize_t re[2] = {ANY, in->relax_iterations};
-        if ((st = open_checked(r, "/relax/energy", 2, re, &r->renergy)) != CS_OK)
-            return st;
-    }
-    /* /committed is written by cogscope's writer; files made by other tools
-     * may leave it out, and then the extents alone decide the lengths. */
-    if (path_exists(r->file, "/committed")) {
-        hsize_t c[1] = {RL_N_COMMITTED};
-        if ((st = open_checked(r, "/committed", 1, c, &r->committed)) != CS_OK)
-            return st;
-    }
-    return CS_OK;
 }
 
 static int same_host(const char *host)
@@ -507,77 +135,123 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static const cs_runlog_item *find_item(const cs_runlog *r, cs_runlog_kind kind, size_t layer, const char *name)
+{
+    for (size_t i = 0; name && i < r->n_items; i++) {
+        const cs_runlog_item *it = &r->items[i];
+        int per_layer = kind == CS_RUNLOG_LAYER_SERIES || kind == CS_RUNLOG_SNAPSHOT || kind == CS_RUNLOG_RELAX_STATES;
+        if (it->kind == kind && (!per_layer || it->layer == layer) && !strcmp(it->name, name))
+            return it;
+    }
+    return NULL;
+}
+
+static hid_t id_of(const cs_runlog *r, const cs_runlog_item *it) { return r->ids[it - r->items]; }
+
+/* Epochs done: distinct evaluated epochs within the epochs trained (steps'
+ * epochs never decrease, so first and last give the range); an evaluation
+ * before training (e.g. epoch 0 when epochs count from 1) is not an epoch
+ * done. 0 without /steps/epoch or /eval/epoch. */
+static cs_status count_epochs_done(cs_runlog *r)
+{
+    cs_runlog_info *in = &r->info;
+    const cs_runlog_item *se = find_item(r, CS_RUNLOG_STEP_SERIES, 0, "epoch");
+    const cs_runlog_item *ee = find_item(r, CS_RUNLOG_EVAL_SERIES, 0, "epoch");
+    in->epochs_done = 0;
+    if (!se || !ee || !in->evals || !in->steps)
+        return CS_OK;
+    int64_t first, last;
+    hsize_t s0 = 0, s1 = in->steps - 1, one = 1, cnt = in->evals;
+    if (!rlr_read_block(id_of(r, se), H5T_NATIVE_INT64, 1, &s0, &one, &first) ||
+        !rlr_read_block(id_of(r, se), H5T_NATIVE_INT64, 1, &s1, &one, &last))
+        return read_fail(r, se->path, "rows");
+    int64_t *ep = malloc(in->evals * sizeof *ep);
+    if (!ep)
+        return cs_error_set(CS_ENOMEM, "%s: out of memory", r->path);
+    if (!rlr_read_block(id_of(r, ee), H5T_NATIVE_INT64, 1, &s0, &cnt, ep)) {
+        free(ep);
+        return read_fail(r, ee->path, "rows");
+    }
+    qsort(ep, in->evals, sizeof *ep, cmp_i64);
+    for (hsize_t i = 0; i < in->evals; i++)
+        if ((i == 0 || ep[i] != ep[i - 1]) && ep[i] >= first && ep[i] <= last)
+            in->epochs_done++;
+    free(ep);
+    return CS_OK;
+}
+
+static hsize_t min_h(hsize_t a, hsize_t b) { return a < b ? a : b; }
+
+/* Lengths: the minimum over datasets that grow together, clamped to
+ * /committed. Snapshots: /snapshots/step and every "activations" (v1: also
+ * "errors"); without those, every snapshot dataset. */
 static cs_status update_state(cs_runlog *r)
 {
     cs_runlog_info *in = &r->info;
-    /* lengths: the minimum over datasets that grow together */
-    size_t per = RL_N_LAYER_STD + in->n_layer_series;
-    hsize_t steps = ANY, snaps = ANY, evals = ANY, relax = 0;
-    for (size_t i = 0; i < RL_N_STEP; i++)
-        steps = extent0(r->steps[i]) < steps ? extent0(r->steps[i]) : steps;
-    for (size_t i = 0; i < r->nl * per; i++)
-        steps = extent0(r->lser[i]) < steps ? extent0(r->lser[i]) : steps;
-    for (size_t i = 0; i < RL_N_EVAL; i++)
-        evals = extent0(r->eval[i]) < evals ? extent0(r->eval[i]) : evals;
-    snaps = extent0(r->probe_step);
-    for (size_t l = 0; l < r->nl; l++) {
-        hsize_t a = extent0(r->act[l]), e = extent0(r->err[l]);
-        snaps = a < snaps ? a : snaps;
-        snaps = e < snaps ? e : snaps;
+    hsize_t steps = ANY, snaps = r->snap_step >= 0 ? extent0(r->snap_step) : ANY, snaps_any = ANY, evals = ANY,
+            relax = ANY;
+    for (size_t i = 0; i < r->n_items; i++) {
+        const cs_runlog_item *it = &r->items[i];
+        hsize_t e = extent0(r->ids[i]);
+        switch (it->kind) {
+        case CS_RUNLOG_STEP_SERIES:
+        case CS_RUNLOG_LAYER_SERIES:
+            steps = min_h(steps, e);
+            break;
+        case CS_RUNLOG_SNAPSHOT:
+            if (!strcmp(it->name, "activations") || (in->schema_version == 1 && !strcmp(it->name, "errors")))
+                snaps = min_h(snaps, e);
+            snaps_any = min_h(snaps_any, e);
+            break;
+        case CS_RUNLOG_EVAL_SERIES:
+            evals = min_h(evals, e);
+            break;
+        case CS_RUNLOG_RELAX_STATES:
+        case CS_RUNLOG_RELAX_ENERGY:
+            relax = min_h(relax, e);
+            break;
+        }
     }
-    if (r->rstates) {
-        relax = extent0(r->renergy);
-        for (size_t l = 0; l < r->nl; l++)
-            relax = extent0(r->rstates[l]) < relax ? extent0(r->rstates[l]) : relax;
-    }
+    if (snaps == ANY)
+        snaps = snaps_any;
+    hsize_t lim[4] = {steps == ANY ? 0 : steps, snaps == ANY ? 0 : snaps, evals == ANY ? 0 : evals,
+                      relax == ANY ? 0 : relax};
     in->last_flush_time = NAN;
     if (r->committed >= 0) {
         int64_t c[RL_N_COMMITTED];
         if (H5Dread(r->committed, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, c) < 0)
             return read_fail(r, "/committed", "the row counts");
-        hsize_t lim[4] = {steps, snaps, evals, relax};
-        for (int k = 0; k < 4; k++)
+        for (int k = 0; k < 4; k++) {
             if (c[k] < 0)
                 return cs_error_set(CS_EFORMAT, "%s: /committed[%d] = %lld is negative", r->path, k, (long long)c[k]);
-        steps = (hsize_t)c[RL_C_STEPS] < lim[0] ? (hsize_t)c[RL_C_STEPS] : lim[0];
-        snaps = (hsize_t)c[RL_C_SNAPSHOTS] < lim[1] ? (hsize_t)c[RL_C_SNAPSHOTS] : lim[1];
-        evals = (hsize_t)c[RL_C_EVALS] < lim[2] ? (hsize_t)c[RL_C_EVALS] : lim[2];
-        relax = (hsize_t)c[RL_C_RELAX] < lim[3] ? (hsize_t)c[RL_C_RELAX] : lim[3];
+            lim[k] = min_h(lim[k], (hsize_t)c[k]);
+        }
         if (c[RL_C_FLUSH_MS] > 0)
             in->last_flush_time = (double)c[RL_C_FLUSH_MS] / 1000.0;
     }
-    in->steps = steps;
-    in->snapshots = snaps;
-    in->evals = evals;
-    in->relax_snapshots = relax;
-
-    /* epochs done: distinct evaluated epochs within the epochs trained (steps'
-     * epochs never decrease, so first and last give the range); an
-     * evaluation before training (e.g. epoch 0 when epochs count from 1) is
-     * not an epoch done. */
-    in->epochs_done = 0;
-    if (evals && steps) {
-        int64_t first, last;
-        hsize_t s0 = 0, s1 = steps - 1, one = 1;
-        if (!read_block(r->steps[1], H5T_NATIVE_INT64, 1, &s0, &one, &first) ||
-            !read_block(r->steps[1], H5T_NATIVE_INT64, 1, &s1, &one, &last))
-            return read_fail(r, "/steps/epoch", "rows");
-        int64_t *ep = malloc(evals * sizeof *ep);
-        if (!ep)
-            return cs_error_set(CS_ENOMEM, "%s: out of memory", r->path);
-        hsize_t cnt = evals;
-        if (!read_block(r->eval[1], H5T_NATIVE_INT64, 1, &s0, &cnt, ep)) {
-            free(ep);
-            return read_fail(r, "/eval/epoch", "rows");
+    in->steps = lim[0];
+    in->snapshots = lim[1];
+    in->evals = lim[2];
+    in->relax_snapshots = lim[3];
+    for (size_t i = 0; i < r->n_items; i++) {
+        cs_runlog_item *it = &r->items[i];
+        hsize_t e = extent0(r->ids[i]);
+        switch (it->kind) {
+        case CS_RUNLOG_STEP_SERIES:
+        case CS_RUNLOG_LAYER_SERIES:
+            it->length = in->steps;
+            break;
+        case CS_RUNLOG_SNAPSHOT:
+            it->length = min_h(e, in->snapshots);
+            break;
+        case CS_RUNLOG_EVAL_SERIES:
+            it->length = in->evals;
+            break;
+        default:
+            it->length = in->relax_snapshots;
         }
-        qsort(ep, evals, sizeof *ep, cmp_i64);
-        for (hsize_t i = 0; i < evals; i++)
-            if ((i == 0 || ep[i] != ep[i - 1]) && ep[i] >= first && ep[i] <= last)
-                in->epochs_done++;
-        free(ep);
     }
-
-    return CS_OK;
+    return count_epochs_done(r);
 }
 
 /* live / interrupted from the superblock's "open for writing" flag of `sb`,
@@ -601,64 +275,33 @@ static void set_liveness(cs_runlog *r, const sb_info *sb)
  * than fail later in the middle of an analysis. */
 static cs_status check_tail(cs_runlog *r)
 {
-    const cs_runlog_info *in = &r->info;
     double v[1];
-    hsize_t one[4] = {1, 1, 1, 1};
-    char p[128];
-    size_t per = RL_N_LAYER_STD + in->n_layer_series;
-    for (size_t i = 0; i < RL_N_STEP && in->steps; i++) {
-        hsize_t s = in->steps - 1;
-        if (!read_block(r->steps[i], H5T_NATIVE_DOUBLE, 1, &s, one, v)) {
-            snprintf(p, sizeof p, "/steps/%s", rl_step_names[i]);
-            return read_fail(r, p, "the last row");
-        }
+    hsize_t one[H5S_MAX_RANK], start[H5S_MAX_RANK] = {0};
+    for (int k = 0; k < H5S_MAX_RANK; k++)
+        one[k] = 1;
+    for (size_t i = 0; i < r->n_items; i++) {
+        const cs_runlog_item *it = &r->items[i];
+        if (!it->length)
+            continue;
+        start[0] = it->length - 1;
+        if (!rlr_read_block(r->ids[i], H5T_NATIVE_DOUBLE, it->rank + 1, start, one, v))
+            return read_fail(r, it->path, it->rank ? "the last entry" : "the last row");
     }
-    for (size_t i = 0; i < r->nl * per && in->steps; i++) {
-        hsize_t s = in->steps - 1;
-        if (!read_block(r->lser[i], H5T_NATIVE_DOUBLE, 1, &s, one, v)) {
-            size_t k = i % per;
-            snprintf(p, sizeof p, "/layers/%zu/%s", i / per + 1,
-                     k < RL_N_LAYER_STD ? rl_layer_names[k] : in->layer_series[k - RL_N_LAYER_STD]);
-            return read_fail(r, p, "the last row");
-        }
+    start[0] = 0;
+    if (r->probe_inputs >= 0) {
+        hsize_t last[2] = {r->info.probe_size - 1, r->info.probe_dim - 1};
+        if (!rlr_read_block(r->probe_inputs, H5T_NATIVE_DOUBLE, 2, last, one, v))
+            return read_fail(r, "/probe/inputs", "the last row");
     }
-    for (size_t i = 0; i < RL_N_EVAL && in->evals; i++) {
-        hsize_t s = in->evals - 1;
-        if (!read_block(r->eval[i], H5T_NATIVE_DOUBLE, 1, &s, one, v)) {
-            snprintf(p, sizeof p, "/eval/%s", rl_eval_names[i]);
-            return read_fail(r, p, "the last row");
-        }
+    if (r->probe_labels >= 0) {
+        hsize_t last = r->info.probe_size - 1;
+        if (!rlr_read_block(r->probe_labels, H5T_NATIVE_DOUBLE, 1, &last, one, v))
+            return read_fail(r, "/probe/labels", "the last row");
     }
-    hsize_t z[4] = {0, 0, 0, 0};
-    hsize_t last[2] = {in->probe_size - 1, in->layers[0] - 1};
-    if (!read_block(r->probe_inputs, H5T_NATIVE_DOUBLE, 2, last, one, v))
-        return read_fail(r, "/probe/inputs", "the last row");
-    if (!read_block(r->probe_labels, H5T_NATIVE_DOUBLE, 1, last, one, v))
-        return read_fail(r, "/probe/labels", "the last row");
-    if (in->snapshots) {
-        hsize_t s[3] = {in->snapshots - 1, 0, 0};
-        if (!read_block(r->probe_step, H5T_NATIVE_DOUBLE, 1, s, one, v))
-            return read_fail(r, "/probe/step", "the last row");
-        for (size_t l = 0; l < r->nl; l++) {
-            if (!read_block(r->act[l], H5T_NATIVE_DOUBLE, 3, s, one, v)) {
-                snprintf(p, sizeof p, "/layers/%zu/activations", l + 1);
-                return read_fail(r, p, "the last snapshot");
-            }
-            if (!read_block(r->err[l], H5T_NATIVE_DOUBLE, 3, s, one, v)) {
-                snprintf(p, sizeof p, "/layers/%zu/errors", l + 1);
-                return read_fail(r, p, "the last snapshot");
-            }
-        }
-    }
-    if (in->relax_snapshots) {
-        z[0] = in->relax_snapshots - 1;
-        for (size_t l = 0; l < r->nl; l++)
-            if (!read_block(r->rstates[l], H5T_NATIVE_DOUBLE, 4, z, one, v)) {
-                snprintf(p, sizeof p, "/relax/%zu/states", l + 1);
-                return read_fail(r, p, "the last snapshot");
-            }
-        if (!read_block(r->renergy, H5T_NATIVE_DOUBLE, 2, z, one, v))
-            return read_fail(r, "/relax/energy", "the last snapshot");
+    if (r->snap_step >= 0 && r->info.snapshots) {
+        hsize_t last = r->info.snapshots - 1;
+        if (!rlr_read_block(r->snap_step, H5T_NATIVE_DOUBLE, 1, &last, one, v))
+            return read_fail(r, r->info.schema_version == 1 ? "/probe/step" : "/snapshots/step", "the last row");
     }
     return CS_OK;
 }
@@ -705,11 +348,7 @@ cs_status cs_runlog_open(const char *path, cs_runlog **out)
         free(r);
         return cs_error_set(CS_ENOMEM, "%s: out of memory", path);
     }
-    r->file = r->probe_inputs = r->probe_labels = r->probe_step = r->committed = r->renergy = H5I_INVALID_HID;
-    for (size_t i = 0; i < RL_N_STEP; i++)
-        r->steps[i] = H5I_INVALID_HID;
-    for (size_t i = 0; i < RL_N_EVAL; i++)
-        r->eval[i] = H5I_INVALID_HID;
+    r->file = r->probe_inputs = r->probe_labels = r->snap_step = r->committed = H5I_INVALID_HID;
     r->swmr = (sb.flags & 4) != 0;
     r->file = open_file(path, r->swmr, 1);
     if (r->swmr && r->file >= 0) {
@@ -730,10 +369,9 @@ cs_status cs_runlog_open(const char *path, cs_runlog **out)
         cs_runlog_close_reader(r);
         return cs_error_set(CS_EFORMAT, "%s: damaged or truncated HDF5 file (%s)", path, reason);
     }
-    if ((st = read_root_and_config(r)) == CS_OK)
-        set_liveness(r, &sb); /* sb was read before the datasets were opened */
-    if (st != CS_OK || (st = open_datasets(r)) != CS_OK || (st = update_state(r)) != CS_OK ||
-        (st = check_tail(r)) != CS_OK) {
+    if ((st = rlr_scan(r)) == CS_OK)
+        set_liveness(r, &sb); /* sb was read before the extents */
+    if (st != CS_OK || (st = update_state(r)) != CS_OK || (st = check_tail(r)) != CS_OK) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", cs_last_error());
         cs_runlog_close_reader(r);
@@ -753,34 +391,60 @@ cs_status cs_runlog_refresh(cs_runlog *r)
     set_liveness(r, &sb);
     cs_error_clear();
     if (r->swmr) {
-        size_t per = RL_N_LAYER_STD + r->info.n_layer_series;
-        hid_t *lists[] = {r->steps, r->eval, r->lser, r->act, r->err, r->rstates};
-        size_t lens[] = {RL_N_STEP, RL_N_EVAL, r->nl * per, r->nl, r->nl, r->rstates ? r->nl : 0};
-        for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++)
-            for (size_t i = 0; i < lens[k]; i++)
-                if (H5Drefresh(lists[k][i]) < 0)
-                    return read_fail(r, "(one of the series)", "the extent");
-        hid_t single[] = {r->probe_step, r->committed, r->renergy};
-        for (size_t i = 0; i < 3; i++)
+        for (size_t i = 0; i < r->n_items; i++)
+            if (H5Drefresh(r->ids[i]) < 0)
+                return read_fail(r, r->items[i].path, "the extent");
+        hid_t single[] = {r->snap_step, r->committed};
+        for (size_t i = 0; i < 2; i++)
             if (single[i] >= 0 && H5Drefresh(single[i]) < 0)
-                return read_fail(r, i == 0 ? "/probe/step" : i == 1 ? "/committed" : "/relax/energy", "the extent");
+                return read_fail(r, i == 0 ? "of the snapshot steps" : "/committed", "the extent");
     }
     return update_state(r);
 }
 
+/* ---- accessors ---------------------------------------------------------- */
+
 const cs_runlog_info *cs_runlog_get_info(const cs_runlog *r) { return r ? &r->info : NULL; }
 const char *cs_runlog_path(const cs_runlog *r) { return r ? r->path : NULL; }
+const char *cs_runlog_layer_name(const cs_runlog *r, size_t layer) { return r && layer < r->nl ? r->lname[layer] : NULL; }
+size_t cs_runlog_layer_units(const cs_runlog *r, size_t layer) { return r && layer < r->nl ? r->lunits[layer] : 0; }
+
+size_t cs_runlog_layer_find(const cs_runlog *r, const char *name)
+{
+    for (size_t l = 0; r && name && l < r->nl; l++)
+        if (!strcmp(r->lname[l], name))
+            return l;
+    return (size_t)-1;
+}
+
+size_t cs_runlog_item_count(const cs_runlog *r) { return r ? r->n_items : 0; }
+const cs_runlog_item *cs_runlog_item_at(const cs_runlog *r, size_t i) { return r && i < r->n_items ? &r->items[i] : NULL; }
+
+const cs_runlog_item *cs_runlog_find(const cs_runlog *r, cs_runlog_kind kind, size_t layer, const char *name)
+{
+    return r ? find_item(r, kind, layer, name) : NULL;
+}
+
+size_t cs_runlog_meta_count(const cs_runlog *r) { return r ? r->n_meta : 0; }
+const cs_runlog_meta *cs_runlog_meta_at(const cs_runlog *r, size_t i) { return r && i < r->n_meta ? &r->meta[i] : NULL; }
+
+const cs_runlog_meta *cs_runlog_meta_find(const cs_runlog *r, const char *name)
+{
+    for (size_t i = 0; r && name && i < r->n_meta; i++)
+        if (!strcmp(r->meta[i].name, name))
+            return &r->meta[i];
+    return NULL;
+}
 
 cs_status cs_runlog_config_param(const cs_runlog *r, const char *name, double *value)
 {
     if (!r || !name || !value)
         return cs_error_set(CS_EINVAL, "cs_runlog_config_param: reader, name and value must be given");
-    for (size_t i = 0; i < r->n_params; i++)
-        if (!strcmp(r->pname[i], name)) {
-            *value = r->pval[i];
-            return CS_OK;
-        }
-    return cs_error_set(CS_EINVAL, "%s: /config has no numeric rule parameter '%s'", r->path, name);
+    const cs_runlog_meta *m = cs_runlog_meta_find(r, name);
+    if (!m || m->is_string || m->count != 1)
+        return cs_error_set(CS_EINVAL, "%s: /config has no numeric parameter '%s'", r->path, name);
+    *value = m->values[0];
+    return CS_OK;
 }
 
 size_t cs_runlog_config_param_count(const cs_runlog *r) { return r ? r->n_params : 0; }
@@ -789,20 +453,15 @@ const char *cs_runlog_config_param_name(const cs_runlog *r, size_t i)
     return r && i < r->n_params ? r->pname[i] : NULL;
 }
 
-/* ---- series ------------------------------------------------------------- */
+/* ---- reading ------------------------------------------------------------ */
 
-static cs_status read_series(const cs_runlog *r, hid_t d, const char *dpath, size_t n, double **values, size_t *nout)
+static cs_status read_1d(const cs_runlog *r, hid_t d, const char *dpath, size_t n, double **values, size_t *nout)
 {
-    cs_init();
-    if (!values || !nout)
-        return cs_error_set(CS_EINVAL, "%s: values and n must be given", r->path);
-    *values = NULL;
-    *nout = 0;
     double *v = malloc((n ? n : 1) * sizeof *v);
     if (!v)
         return cs_error_set(CS_ENOMEM, "%s: out of memory reading %s (%zu rows)", r->path, dpath, n);
     hsize_t start = 0, count = n;
-    if (n && !read_block(d, H5T_NATIVE_DOUBLE, 1, &start, &count, v)) {
+    if (n && !rlr_read_block(d, H5T_NATIVE_DOUBLE, 1, &start, &count, v)) {
         free(v);
         return read_fail(r, dpath, "the rows");
     }
@@ -811,71 +470,97 @@ static cs_status read_series(const cs_runlog *r, hid_t d, const char *dpath, siz
     return CS_OK;
 }
 
-static int name_index(const char *const *names, size_t n, const char *name)
+cs_status cs_runlog_read_series(const cs_runlog *r, const cs_runlog_item *item, double **values, size_t *n)
 {
-    for (size_t i = 0; name && i < n; i++)
-        if (!strcmp(names[i], name))
-            return (int)i;
-    return -1;
+    if (!r || !item || !values || !n)
+        return cs_error_set(CS_EINVAL, "cs_runlog_read_series: reader, item, values and n must be given");
+    cs_init();
+    *values = NULL;
+    *n = 0;
+    if (item < r->items || item >= r->items + r->n_items || item->rank != 0)
+        return cs_error_set(CS_EINVAL, "%s: cs_runlog_read_series: not a series item of this log", r->path);
+    return read_1d(r, id_of(r, item), item->path, item->length, values, n);
+}
+
+cs_status cs_runlog_read_entry(const cs_runlog *r, const cs_runlog_item *item, size_t index, cs_matrix *out)
+{
+    if (!r || !item || !out)
+        return cs_error_set(CS_EINVAL, "cs_runlog_read_entry: reader, item and out must be given");
+    cs_init();
+    if (item < r->items || item >= r->items + r->n_items || item->rank < 1)
+        return cs_error_set(CS_EINVAL, "%s: cs_runlog_read_entry: not a snapshot item of this log", r->path);
+    if (index >= item->length)
+        return cs_error_set(CS_EINVAL, "%s: entry %zu of %s does not exist (the log holds %zu)", r->path, index,
+                            item->path, item->length);
+    hsize_t start[CS_RUNLOG_ENTRY_RANK_MAX + 1] = {index}, count[CS_RUNLOG_ENTRY_RANK_MAX + 1] = {1};
+    size_t rows = 1, cols = item->shape[item->rank - 1];
+    for (int k = 0; k < item->rank; k++) {
+        count[k + 1] = item->shape[k];
+        if (k + 1 < item->rank)
+            rows *= item->shape[k];
+    }
+    cs_status st = cs_matrix_alloc(rows, cols, out);
+    if (st != CS_OK)
+        return st;
+    if (!rlr_read_block(id_of(r, item), H5T_NATIVE_DOUBLE, item->rank + 1, start, count, out->data)) {
+        cs_matrix_free(out);
+        return read_fail(r, item->path, "an entry");
+    }
+    return CS_OK;
 }
 
 cs_status cs_runlog_read_steps(const cs_runlog *r, const char *name, double **values, size_t *n)
 {
     if (!r)
         return cs_error_set(CS_EINVAL, "cs_runlog_read_steps: reader is NULL");
-    int i = name_index(rl_step_names, RL_N_STEP, name);
-    if (i < 0)
-        return cs_error_set(CS_EINVAL, "%s: no step series '%s' (step, epoch, loss, tau, surprise, pi, batch_acc, lr)",
-                            r->path, name ? name : "(null)");
-    char p[64];
-    snprintf(p, sizeof p, "/steps/%s", name);
-    return read_series(r, r->steps[i], p, r->info.steps, values, n);
+    const cs_runlog_item *it = find_item(r, CS_RUNLOG_STEP_SERIES, 0, name);
+    if (!it)
+        return cs_error_set(CS_EINVAL, "%s: the log has no per-step series '%s' (/steps/%s)", r->path,
+                            name ? name : "(null)", name ? name : "");
+    return cs_runlog_read_series(r, it, values, n);
 }
 
 cs_status cs_runlog_read_eval(const cs_runlog *r, const char *name, double **values, size_t *n)
 {
     if (!r)
         return cs_error_set(CS_EINVAL, "cs_runlog_read_eval: reader is NULL");
-    int i = name_index(rl_eval_names, RL_N_EVAL, name);
-    if (i < 0)
-        return cs_error_set(CS_EINVAL, "%s: no evaluation series '%s' (step, epoch, loss, acc, tau, surprise, pi)",
-                            r->path, name ? name : "(null)");
-    char p[64];
-    snprintf(p, sizeof p, "/eval/%s", name);
-    return read_series(r, r->eval[i], p, r->info.evals, values, n);
+    const cs_runlog_item *it = find_item(r, CS_RUNLOG_EVAL_SERIES, 0, name);
+    if (!it)
+        return cs_error_set(CS_EINVAL, "%s: the log has no evaluation series '%s' (/eval/%s)", r->path,
+                            name ? name : "(null)", name ? name : "");
+    return cs_runlog_read_series(r, it, values, n);
 }
 
 cs_status cs_runlog_read_snapshot_steps(const cs_runlog *r, double **values, size_t *n)
 {
-    if (!r)
-        return cs_error_set(CS_EINVAL, "cs_runlog_read_snapshot_steps: reader is NULL");
-    return read_series(r, r->probe_step, "/probe/step", r->info.snapshots, values, n);
-}
-
-static cs_status check_layer(const cs_runlog *r, size_t layer)
-{
-    if (layer < 1 || layer > r->nl)
-        return cs_error_set(CS_EINVAL, "%s: layer %zu is outside 1..%zu", r->path, layer, r->nl);
+    if (!r || !values || !n)
+        return cs_error_set(CS_EINVAL, "cs_runlog_read_snapshot_steps: reader, values and n must be given");
+    cs_init();
+    size_t k = r->info.snapshots;
+    if (r->snap_step >= 0)
+        return read_1d(r, r->snap_step, r->info.schema_version == 1 ? "/probe/step" : "/snapshots/step", k, values, n);
+    double *v = malloc((k ? k : 1) * sizeof *v);
+    if (!v)
+        return cs_error_set(CS_ENOMEM, "%s: out of memory", r->path);
+    for (size_t i = 0; i < k; i++)
+        v[i] = (double)i;
+    *values = v;
+    *n = k;
     return CS_OK;
 }
 
-cs_status cs_runlog_read_layer_series(const cs_runlog *r, size_t layer, const char *name, double **values, size_t *n)
+cs_status cs_runlog_read_layer_snapshot(const cs_runlog *r, size_t layer, const char *name, size_t snapshot,
+                                        cs_matrix *out)
 {
-    if (!r)
-        return cs_error_set(CS_EINVAL, "cs_runlog_read_layer_series: reader is NULL");
-    cs_status st = check_layer(r, layer);
-    if (st != CS_OK)
-        return st;
-    size_t per = RL_N_LAYER_STD + r->info.n_layer_series;
-    int k = name_index(rl_layer_names, RL_N_LAYER_STD, name);
-    for (size_t j = 0; k < 0 && name && j < r->info.n_layer_series; j++)
-        if (!strcmp(r->info.layer_series[j], name))
-            k = (int)(RL_N_LAYER_STD + j);
-    if (k < 0)
-        return cs_error_set(CS_EINVAL, "%s: layer %zu has no series '%s'", r->path, layer, name ? name : "(null)");
-    char p[96];
-    snprintf(p, sizeof p, "/layers/%zu/%s", layer, name);
-    return read_series(r, r->lser[(layer - 1) * per + (size_t)k], p, r->info.steps, values, n);
+    if (!r || !out)
+        return cs_error_set(CS_EINVAL, "cs_runlog_read_layer_snapshot: reader and out must be given");
+    if (layer >= r->nl)
+        return cs_error_set(CS_EINVAL, "%s: layer %zu does not exist (the log has %zu)", r->path, layer, r->nl);
+    const cs_runlog_item *it = find_item(r, CS_RUNLOG_SNAPSHOT, layer, name);
+    if (!it)
+        return cs_error_set(CS_EINVAL, "%s: layer '%s' has no snapshot dataset '%s'", r->path, r->lname[layer],
+                            name ? name : "(null)");
+    return cs_runlog_read_entry(r, it, snapshot, out);
 }
 
 cs_status cs_runlog_read_probe(const cs_runlog *r, cs_matrix *inputs, int32_t **labels)
@@ -885,18 +570,21 @@ cs_status cs_runlog_read_probe(const cs_runlog *r, cs_matrix *inputs, int32_t **
     cs_init();
     *labels = NULL;
     const cs_runlog_info *in = &r->info;
-    cs_status st = cs_matrix_alloc(in->probe_size, in->layers[0], inputs);
+    if (r->probe_inputs < 0)
+        return cs_error_set(CS_EINVAL, "%s: the log has no probe set (/probe/inputs)", r->path);
+    cs_status st = cs_matrix_alloc(in->probe_size, in->probe_dim, inputs);
     if (st != CS_OK)
         return st;
+    if (H5Dread(r->probe_inputs, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, inputs->data) < 0) {
+        cs_matrix_free(inputs);
+        return read_fail(r, "/probe/inputs", "the values");
+    }
+    if (r->probe_labels < 0)
+        return CS_OK;
     int32_t *lab = malloc(in->probe_size * sizeof *lab);
     if (!lab) {
         cs_matrix_free(inputs);
         return cs_error_set(CS_ENOMEM, "%s: out of memory reading /probe/labels", r->path);
-    }
-    if (H5Dread(r->probe_inputs, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, inputs->data) < 0) {
-        free(lab);
-        cs_matrix_free(inputs);
-        return read_fail(r, "/probe/inputs", "the values");
     }
     if (H5Dread(r->probe_labels, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, lab) < 0) {
         free(lab);
@@ -907,73 +595,24 @@ cs_status cs_runlog_read_probe(const cs_runlog *r, cs_matrix *inputs, int32_t **
     return CS_OK;
 }
 
-cs_status cs_runlog_read_snapshot(const cs_runlog *r, size_t layer, size_t snapshot, const char *which,
-                                  cs_matrix *out)
-{
-    if (!r || !out)
-        return cs_error_set(CS_EINVAL, "cs_runlog_read_snapshot: reader and out must be given");
-    cs_init();
-    cs_status st = check_layer(r, layer);
-    if (st != CS_OK)
-        return st;
-    int act = which && !strcmp(which, "activations");
-    if (!act && !(which && !strcmp(which, "errors")))
-        return cs_error_set(CS_EINVAL, "%s: snapshot kind '%s' is not 'activations' or 'errors'", r->path,
-                            which ? which : "(null)");
-    if (snapshot >= r->info.snapshots)
-        return cs_error_set(CS_EINVAL, "%s: snapshot %zu does not exist (the log holds %zu)", r->path, snapshot,
-                            r->info.snapshots);
-    size_t units = r->info.layers[layer];
-    if ((st = cs_matrix_alloc(r->info.probe_size, units, out)) != CS_OK)
-        return st;
-    hsize_t start[3] = {snapshot, 0, 0}, count[3] = {1, r->info.probe_size, units};
-    if (!read_block(act ? r->act[layer - 1] : r->err[layer - 1], H5T_NATIVE_DOUBLE, 3, start, count, out->data)) {
-        char p[96];
-        snprintf(p, sizeof p, "/layers/%zu/%s", layer, which);
-        cs_matrix_free(out);
-        return read_fail(r, p, "a snapshot");
-    }
-    return CS_OK;
-}
-
-cs_status cs_runlog_read_relax(const cs_runlog *r, size_t layer, size_t snapshot, cs_matrix *states, double **energy)
+cs_status cs_runlog_read_relaxation(const cs_runlog *r, size_t layer, size_t snapshot, cs_matrix *states,
+                                    double **energy)
 {
     if (!r || !states || !energy)
-        return cs_error_set(CS_EINVAL, "cs_runlog_read_relax: reader, states and energy must be given");
-    cs_init();
+        return cs_error_set(CS_EINVAL, "cs_runlog_read_relaxation: reader, states and energy must be given");
     *energy = NULL;
-    if (!r->rstates)
-        return cs_error_set(CS_EINVAL, "%s: the run has no relaxation phase (no /relax group)", r->path);
-    cs_status st = check_layer(r, layer);
-    if (st != CS_OK)
-        return st;
-    if (snapshot >= r->info.relax_snapshots)
-        return cs_error_set(CS_EINVAL, "%s: relaxation %zu does not exist (the log holds %zu)", r->path, snapshot,
-                            r->info.relax_snapshots);
-    size_t it = r->info.relax_iterations, ns = r->info.relax_samples, units = r->info.layers[layer];
-    if ((st = cs_matrix_alloc(it * ns, units, states)) != CS_OK)
-        return st;
-    double *e = malloc(it * sizeof *e);
-    if (!e) {
+    const cs_runlog_item *s = layer < r->nl ? find_item(r, CS_RUNLOG_RELAX_STATES, layer, "states") : NULL;
+    const cs_runlog_item *e = find_item(r, CS_RUNLOG_RELAX_ENERGY, 0, "energy");
+    if (!s || !e)
+        return cs_error_set(CS_EINVAL, "%s: %s has no relaxation trajectories (/relax)", r->path,
+                            layer < r->nl ? "the layer" : "the log");
+    cs_matrix em = {0};
+    cs_status st = cs_runlog_read_entry(r, s, snapshot, states);
+    if (st == CS_OK && (st = cs_runlog_read_entry(r, e, snapshot, &em)) != CS_OK)
         cs_matrix_free(states);
-        return cs_error_set(CS_ENOMEM, "%s: out of memory reading /relax/energy", r->path);
-    }
-    hsize_t start[4] = {snapshot, 0, 0, 0}, count[4] = {1, it, ns, units};
-    if (!read_block(r->rstates[layer - 1], H5T_NATIVE_DOUBLE, 4, start, count, states->data)) {
-        char p[96];
-        snprintf(p, sizeof p, "/relax/%zu/states", layer);
-        free(e);
-        cs_matrix_free(states);
-        return read_fail(r, p, "a relaxation");
-    }
-    hsize_t es[2] = {snapshot, 0}, ec[2] = {1, it};
-    if (!read_block(r->renergy, H5T_NATIVE_DOUBLE, 2, es, ec, e)) {
-        free(e);
-        cs_matrix_free(states);
-        return read_fail(r, "/relax/energy", "a relaxation");
-    }
-    *energy = e;
-    return CS_OK;
+    if (st == CS_OK)
+        *energy = em.data; /* 1 x I, owned by the caller now */
+    return st;
 }
 
 /* ---- listing ------------------------------------------------------------ */
@@ -1020,10 +659,10 @@ static herr_t list_cb(hid_t obj, const char *name, const H5O_info_t *info, void 
     snprintf(e->path, sizeof e->path, "/%s", name);
     hid_t d = H5Dopen2(obj, name, H5P_DEFAULT);
     if (d >= 0) {
-        hid_t s = H5Dget_space(d), t = H5Dget_type(d);
+        hid_t t = H5Dget_type(d);
         hsize_t dims[H5S_MAX_RANK];
-        int rk = s >= 0 ? H5Sget_simple_extent_ndims(s) : -1;
-        if (rk >= 0 && H5Sget_simple_extent_dims(s, dims, NULL) >= 0) {
+        int rk = rlr_shape(d, dims);
+        if (rk >= 0) {
             e->rank = rk > 4 ? 4 : rk;
             for (int k = 0; k < e->rank; k++)
                 e->dims[k] = dims[k];
@@ -1032,8 +671,6 @@ static herr_t list_cb(hid_t obj, const char *name, const H5O_info_t *info, void 
             type_name(t, e->type, sizeof e->type);
             H5Tclose(t);
         }
-        if (s >= 0)
-            H5Sclose(s);
         H5Dclose(d);
     }
     H5Eclear2(H5E_DEFAULT);

@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "cogscope/optim.h"
-#include "cogscope/runlog.h"
+#include "cogscope/trainlog.h"
 #include "cogscope/sigmapi.h"
 
 /* OpenBLAS's own thread count (not part of the CBLAS interface). */
@@ -174,7 +174,7 @@ typedef struct {
     cs_optim *opt;
     cs_mlp_cache *bp_cache;
     cs_rng *shuffle_rng;
-    cs_runlog_writer *log;
+    cs_trainlog *log;
     cs_rule_logspec spec;
     size_t depth, classes, dim, max_rows;
     size_t *perm;
@@ -195,7 +195,7 @@ typedef struct {
 
 static void run_free(run_state *s)
 {
-    cs_runlog_close(s->log);
+    cs_trainlog_close(s->log);
     cs_rule_destroy(s->rule);
     cs_optim_destroy(s->opt);
     cs_mlp_cache_destroy(s->bp_cache);
@@ -241,7 +241,7 @@ static cs_status log_snapshot(run_state *s, int64_t step)
         to_float(s->snap_act[k], s->snap_d[k], P * m->sizes[k + 1]);
         to_float(s->snap_err[k], s->snap_e[k], P * m->sizes[k + 1]);
     }
-    st = cs_runlog_append_snapshot(s->log, step, (const float *const *)s->snap_act,
+    st = cs_trainlog_append_snapshot(s->log, step, (const float *const *)s->snap_act,
                                    (const float *const *)s->snap_err);
     if (st || !s->spec.relax_iterations)
         return st;
@@ -251,13 +251,13 @@ static cs_status log_snapshot(run_state *s, int64_t step)
         return st;
     for (size_t k = 0; k < s->depth; k++)
         to_float(s->relax_f[k], s->relax_d[k], T * R * m->sizes[k + 1]);
-    return cs_runlog_append_relax(s->log, (const float *const *)s->relax_f, s->energy);
+    return cs_trainlog_append_relax(s->log, (const float *const *)s->relax_f, s->energy);
 }
 
 /* Evaluation on `test` in batches of c.batch rows: sample-mean loss and
  * accuracy; tau, S and PI as row-weighted means over the batches (each batch
  * gets its own S from a rule step whose direction is discarded). */
-static cs_status evaluate(run_state *s, const cs_dataset *test, cs_runlog_eval *ev)
+static cs_status evaluate(run_state *s, const cs_dataset *test, cs_trainlog_eval *ev)
 {
     const cs_mlp *m = s->mlp;
     size_t n = test->n, B = s->c.batch;
@@ -387,7 +387,7 @@ static cs_status run_setup(run_state *s, const cs_dataset *train, const cs_datas
     if (T && !(s->energy = malloc(T * sizeof(double))))
         return cs_error_set(CS_ENOMEM, "cannot allocate relaxation buffers");
 
-    cs_runlog_spec spec = {
+    cs_trainlog_spec spec = {
         .rule = vt->name,
         .activation = c->activation,
         .dataset = c->dataset_name,
@@ -414,7 +414,7 @@ static cs_status run_setup(run_state *s, const cs_dataset *train, const cs_datas
         .layer_series = s->spec.layer_series,
         .flush_interval = c->flush_interval,
     };
-    return cs_runlog_create(c->out_path, &spec, &s->log);
+    return cs_trainlog_create(c->out_path, &spec, &s->log);
 }
 
 /* Thread counts. OpenBLAS (pthread build) runs the GEMMs with its own pool;
@@ -519,13 +519,13 @@ static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_datase
                     wnorm[k] = sqrt(wnorm[k]);
                     unorm[k] = sqrt(unorm[k]);
                 }
-                cs_runlog_step rec = {.step = step, .epoch = (int32_t)e, .loss = eps, .tau = tau,
+                cs_trainlog_step rec = {.step = step, .epoch = (int32_t)e, .loss = eps, .tau = tau,
                                       .surprise = b.surprise, .pi = pi,
                                       .batch_acc = (double)ok / (double)rows, .lr = lr,
                                       .weight_norm = wnorm, .update_norm = unorm,
                                       .bp_angle_deg = angle,
                                       .layer_series = s->spec.n_layer_series ? s->series : NULL};
-                if ((st = cs_runlog_append_step(s->log, &rec)))
+                if ((st = cs_trainlog_append_step(s->log, &rec)))
                     return st;
             } else {
                 cs_optim_step(s->opt, m->params, s->dir, lr, NULL);
@@ -539,10 +539,10 @@ static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_datase
         double te0 = cs_time_now();
         res->train_seconds += te0 - tep;
         res->train_cpu_seconds += cpu_now() - cep;
-        cs_runlog_eval ev = {.step = step, .epoch = (int32_t)e};
+        cs_trainlog_eval ev = {.step = step, .epoch = (int32_t)e};
         if ((st = evaluate(s, test, &ev)))
             return st;
-        if (s->log && (st = cs_runlog_append_eval(s->log, &ev)))
+        if (s->log && (st = cs_trainlog_append_eval(s->log, &ev)))
             return st;
         last_acc = ev.acc;
         res->epochs_done = e + 1;
@@ -588,7 +588,7 @@ cs_status cs_train_run(const cs_train_config *cfg, const cs_dataset *train, cons
     if (!st)
         st = run_loop(&s, train, test, result);
     if (!st && s.log) {
-        st = cs_runlog_close(s.log);
+        st = cs_trainlog_close(s.log);
         s.log = NULL;
     }
     if (!st && model) {

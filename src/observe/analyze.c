@@ -57,11 +57,11 @@ static void arena_free(arena *a)
     free(a->ptr);
 }
 
-static cs_status put_layer(cs_metrics *m, size_t layer, const char *name, size_t rank, const size_t *dims,
+static cs_status put_layer(cs_metrics *m, const char *layer, const char *name, size_t rank, const size_t *dims,
                            const double *v, const char *units, const char *desc)
 {
-    char path[128];
-    snprintf(path, sizeof path, "/analysis/layers/%zu/%s", layer, name);
+    char path[CS_RUNLOG_NAME_MAX + 64];
+    snprintf(path, sizeof path, "/analysis/layers/%s/%s", layer, name);
     return cs_metrics_put(m, path, rank, dims, v, units, desc);
 }
 
@@ -88,6 +88,9 @@ static void steps_free(step_series *s)
     free(s->pi);
 }
 
+/* The conventional per-step series the log has (absent ones stay NULL;
+ * without /steps/step the row index stands in, without /steps/epoch one
+ * epoch). */
 static cs_status steps_read(const cs_runlog *run, step_series *s)
 {
     memset(s, 0, sizeof *s);
@@ -96,6 +99,8 @@ static cs_status steps_read(const cs_runlog *run, step_series *s)
     size_t n = cs_runlog_get_info(run)->steps;
     for (int i = 0; i < 6; i++) {
         size_t got;
+        if (!cs_runlog_find(run, CS_RUNLOG_STEP_SERIES, 0, names[i]))
+            continue;
         cs_status st = cs_runlog_read_steps(run, names[i], dst[i], &got);
         if (st != CS_OK) {
             steps_free(s);
@@ -106,6 +111,15 @@ static cs_status steps_read(const cs_runlog *run, step_series *s)
         if (got < n)
             n = got;
     }
+    for (int i = 0; i < 2; i++)
+        if (!*dst[i]) {
+            if (!(*dst[i] = malloc((n ? n : 1) * sizeof(double)))) {
+                steps_free(s);
+                return cs_error_set(CS_ENOMEM, "out of memory for the step series");
+            }
+            for (size_t k = 0; k < n; k++)
+                (*dst[i])[k] = i == 0 ? (double)k : 0.0;
+        }
     s->n = n;
     return CS_OK;
 }
@@ -131,7 +145,7 @@ static cs_status analyze_sigmapi(cs_metrics *m, const step_series *s, const cs_o
      * the sigmapi variant with the run's alpha and gamma (the training loop
      * logs exactly that). */
     double diff = NAN;
-    if (p->pi_variant == CS_PI_SIGMAPI && alpha == run_alpha && gamma == run_gamma) {
+    if (p->pi_variant == CS_PI_SIGMAPI && alpha == run_alpha && gamma == run_gamma && s->pi) {
         diff = 0;
         for (size_t i = 0; i < n; i++)
             if (!isnan(pi[i]) || !isnan(s->pi[i]))
@@ -222,7 +236,8 @@ typedef struct {
 
 typedef struct {
     int kind;
-    size_t layer; /* 1-based */
+    size_t layer; /* 1-based index of the run's layer (seeds the task's random stream) */
+    size_t slot;  /* index in the analysed layers */
     cs_status st;
     char note[512];
 } task;
@@ -387,7 +402,7 @@ static cs_status alloc_layer(arena *a, layer_store *ls, size_t units, size_t S, 
     return CS_OK;
 }
 
-static cs_status store_layer(cs_metrics *m, const layer_store *ls, size_t L, size_t S, const cs_obs_params *p)
+static cs_status store_layer(cs_metrics *m, const layer_store *ls, const char *L, size_t S, const cs_obs_params *p)
 {
     unsigned mk = p->metrics;
     size_t M = p->multiplets, P = p->pid_pairs;
@@ -447,17 +462,22 @@ static cs_status analyze_relax(const cs_runlog *run, cs_metrics *m, const cs_obs
                                size_t *done, size_t total)
 {
     const cs_runlog_info *in = cs_runlog_get_info(run);
-    size_t R = in->relax_snapshots, I = in->relax_iterations, NS = in->relax_samples, L = in->n_layers - 1;
+    size_t R = in->relax_snapshots, I = in->relax_iterations, NS = in->relax_samples, L = 0;
     size_t nf = I / 2 + 1;
     arena a = {0};
     cs_status st = CS_OK;
-    cs_matrix *states = calloc(L, sizeof *states);
+    /* the layers with relaxation states, in order */
+    size_t *lay = malloc((in->layer_count ? in->layer_count : 1) * sizeof *lay);
+    for (size_t l = 0; lay && l < in->layer_count; l++)
+        if (cs_runlog_find(run, CS_RUNLOG_RELAX_STATES, l, "states"))
+            lay[L++] = l;
+    cs_matrix *states = calloc(L ? L : 1, sizeof *states);
     double **wms = calloc(L, sizeof *wms), **pr = calloc(L, sizeof *pr), **atoms = calloc(L, sizeof *atoms),
            **psd = calloc(L, sizeof *psd), **mean = calloc(L, sizeof *mean), **coh = calloc(L, sizeof *coh);
     double *freq = arena_nan(&a, nf), *cfreq = arena_nan(&a, 9);
     size_t cnf = 0, cseg = 0;
-    task *tasks = calloc(2 * L, sizeof *tasks);
-    if (!states || !wms || !pr || !atoms || !psd || !mean || !coh || !freq || !cfreq || !tasks) {
+    task *tasks = calloc(2 * L + 1, sizeof *tasks);
+    if (!lay || !states || !wms || !pr || !atoms || !psd || !mean || !coh || !freq || !cfreq || !tasks) {
         st = cs_error_set(CS_ENOMEM, "out of memory for relaxation measures");
         goto done;
     }
@@ -471,7 +491,7 @@ static cs_status analyze_relax(const cs_runlog *run, cs_metrics *m, const cs_obs
     for (size_t r = 0; r < R && st == CS_OK; r++) {
         for (size_t l = 0; l < L && st == CS_OK; l++) {
             double *energy = NULL;
-            st = cs_runlog_read_relax(run, l + 1, r, &states[l], &energy);
+            st = cs_runlog_read_relaxation(run, lay[l], r, &states[l], &energy);
             free(energy);
         }
         if (st != CS_OK)
@@ -479,14 +499,14 @@ static cs_status analyze_relax(const cs_runlog *run, cs_metrics *m, const cs_obs
         size_t nt = 0;
         for (size_t l = 0; l < L; l++) {
             if (p->metrics & CS_OBS_PHIID)
-                tasks[nt++] = (task){.kind = 0, .layer = l + 1};
+                tasks[nt++] = (task){.kind = 0, .layer = lay[l] + 1, .slot = l};
             if (p->metrics & CS_OBS_SPECTRA)
-                tasks[nt++] = (task){.kind = 1, .layer = l + 1};
+                tasks[nt++] = (task){.kind = 1, .layer = lay[l] + 1, .slot = l};
         }
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
         for (size_t k = 0; k < nt; k++) {
             task *t = &tasks[k];
-            size_t l = t->layer - 1, u = states[l].cols;
+            size_t l = t->slot, u = states[l].cols;
             t->note[0] = '\0';
             if (t->kind == 0) {
                 /* State pairs (iteration i, i+1) of every relaxed sample:
@@ -510,7 +530,7 @@ static cs_status analyze_relax(const cs_runlog *run, cs_metrics *m, const cs_obs
             if (tasks[k].st != CS_OK)
                 st = tasks[k].st;
             else if (tasks[k].note[0])
-                st = cs_metrics_add_note(m, "layer %zu relaxation %zu: %s: %s", tasks[k].layer, r,
+                st = cs_metrics_add_note(m, "layer %s relaxation %zu: %s: %s", cs_runlog_layer_name(run, tasks[k].layer - 1), r,
                                          tasks[k].kind == 0 ? "PhiID" : "relaxation PSD", tasks[k].note);
         }
         /* Coherence of adjacent layers' mean activity over the iterations,
@@ -532,8 +552,9 @@ static cs_status analyze_relax(const cs_runlog *run, cs_metrics *m, const cs_obs
                 if (obs_mean_coherence(mean[l], mean[l + 1], I, NS, 1.0, cfreq, c, &cnf, &cseg) == CS_OK)
                     memcpy(coh[l] + r * 9, c, cnf * sizeof *c);
                 else
-                    st = cs_metrics_add_note(m, "coherence of layers %zu and %zu over relaxation %zu: %s", l + 1,
-                                             l + 2, r, cs_last_error());
+                    st = cs_metrics_add_note(m, "coherence of layers %s and %s over relaxation %zu: %s",
+                                             cs_runlog_layer_name(run, lay[l]), cs_runlog_layer_name(run, lay[l + 1]),
+                                             r, cs_last_error());
             }
         }
         for (size_t l = 0; l < L; l++)
@@ -543,24 +564,24 @@ static cs_status analyze_relax(const cs_runlog *run, cs_metrics *m, const cs_obs
     for (size_t l = 0; l < L && st == CS_OK; l++) {
         size_t dR[1] = {R}, d16[2] = {R, 16}, dF[2] = {R, nf};
         if (p->metrics & CS_OBS_PHIID) {
-            if ((st = put_layer(m, l + 1, "relax_phi_wms", 1, dR, wms[l], "nats",
+            if ((st = put_layer(m, cs_runlog_layer_name(run, lay[l]), "relax_phi_wms", 1, dR, wms[l], "nats",
                                 "Phi_WMS of the relaxation (2 principal components, iteration t -> t+1)")) != CS_OK ||
-                (st = put_layer(m, l + 1, "relax_phi_r", 1, dR, pr[l], "nats", "Phi_R of the relaxation")) != CS_OK ||
-                (st = put_layer(m, l + 1, "relax_phiid_atoms", 2, d16, atoms[l], "nats",
+                (st = put_layer(m, cs_runlog_layer_name(run, lay[l]), "relax_phi_r", 1, dR, pr[l], "nats", "Phi_R of the relaxation")) != CS_OK ||
+                (st = put_layer(m, cs_runlog_layer_name(run, lay[l]), "relax_phiid_atoms", 2, d16, atoms[l], "nats",
                                 "16 PhiID atoms of the relaxation")) != CS_OK)
                 break;
         }
         if (p->metrics & CS_OBS_SPECTRA) {
-            if ((st = put_layer(m, l + 1, "relax_freq", 1, &nf, freq, "cycles/iteration",
+            if ((st = put_layer(m, cs_runlog_layer_name(run, lay[l]), "relax_freq", 1, &nf, freq, "cycles/iteration",
                                 "frequencies of the relaxation PSD")) != CS_OK ||
-                (st = put_layer(m, l + 1, "relax_psd", 2, dF, psd[l], "units^2 iteration",
+                (st = put_layer(m, cs_runlog_layer_name(run, lay[l]), "relax_psd", 2, dF, psd[l], "units^2 iteration",
                                 "mean PSD of the units' relaxation trajectories (one hann segment)")) != CS_OK)
                 break;
         }
     }
     if (st == CS_OK && (p->metrics & CS_OBS_SPECTRA) && L >= 2 && cnf) {
         for (size_t l = 0; l + 1 < L && st == CS_OK; l++) {
-            char path[128];
+            char path[2 * CS_RUNLOG_NAME_MAX + 64];
             size_t dims[2] = {R, cnf};
             double *c = arena_nan(&a, R * cnf);
             if (!c) {
@@ -569,9 +590,11 @@ static cs_status analyze_relax(const cs_runlog *run, cs_metrics *m, const cs_obs
             }
             for (size_t r = 0; r < R; r++)
                 memcpy(c + r * cnf, coh[l] + r * 9, cnf * sizeof *c);
-            snprintf(path, sizeof path, "/analysis/coherence/%zu-%zu/relax_freq", l + 1, l + 2);
+            snprintf(path, sizeof path, "/analysis/coherence/%s-%s/relax_freq", cs_runlog_layer_name(run, lay[l]),
+                     cs_runlog_layer_name(run, lay[l + 1]));
             st = cs_metrics_put1(m, path, cnf, cfreq, "cycles/iteration", "frequencies of the relaxation coherence");
-            snprintf(path, sizeof path, "/analysis/coherence/%zu-%zu/relax_coherence", l + 1, l + 2);
+            snprintf(path, sizeof path, "/analysis/coherence/%s-%s/relax_coherence", cs_runlog_layer_name(run, lay[l]),
+                     cs_runlog_layer_name(run, lay[l + 1]));
             if (st == CS_OK)
                 st = cs_metrics_put(m, path, 2, dims, c, "1",
                                     "mean magnitude-squared coherence of the layers' mean activity over the "
@@ -589,6 +612,7 @@ done:
     free(mean);
     free(coh);
     free(tasks);
+    free(lay);
     arena_free(&a);
     return st;
 }
@@ -601,9 +625,16 @@ static void set_attrs(cs_metrics *m, const cs_runlog *run, const cs_obs_params *
     const cs_runlog_info *in = cs_runlog_get_info(run);
     char buf[512];
     size_t o = 0;
-    for (size_t i = 0; i < in->n_layers; i++)
-        o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%zu", i ? "," : "", in->layers[i]);
-    cs_metrics_set_attr(m, "layers", buf);
+    /* the unit counts (trainer logs: /config layers), else the layer names */
+    const cs_runlog_meta *ml = cs_runlog_meta_find(run, "layers");
+    if (ml && !ml->is_string)
+        for (size_t i = 0; i < ml->count && o < sizeof buf; i++)
+            o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%.0f", i ? "," : "", ml->values[i]);
+    else
+        for (size_t i = 0; i < in->layer_count && o < sizeof buf; i++)
+            o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", i ? "," : "", cs_runlog_layer_name(run, i));
+    buf[sizeof buf - 1] = '\0';
+    cs_metrics_set_attr(m, "layers", o ? buf : "");
     cs_metrics_set_attr(m, "run", cs_runlog_path(run));
     cs_metrics_set_attr(m, "run_created", in->created);
     cs_metrics_set_attr(m, "run_id", in->run_id);
@@ -654,6 +685,28 @@ static void set_attrs(cs_metrics *m, const cs_runlog *run, const cs_obs_params *
 #endif
 }
 
+/* The layers with [sample, unit] activation snapshots (*L of them, indices
+ * into the run's layers in lay[]), their sample count *N and the snapshot
+ * count *S all of them have. */
+static cs_status snapshot_layers(const cs_runlog *run, size_t **lay, size_t *L, size_t *N, size_t *S)
+{
+    const cs_runlog_info *in = cs_runlog_get_info(run);
+    *L = *N = 0;
+    *S = in->snapshots;
+    if (!(*lay = malloc((in->layer_count ? in->layer_count : 1) * sizeof **lay)))
+        return cs_error_set(CS_ENOMEM, "out of memory");
+    for (size_t l = 0; l < in->layer_count; l++) {
+        const cs_runlog_item *it = cs_runlog_find(run, CS_RUNLOG_SNAPSHOT, l, "activations");
+        if (!it || it->rank != 2)
+            continue;
+        (*lay)[(*L)++] = l;
+        *N = it->shape[0];
+        if (it->length < *S)
+            *S = it->length;
+    }
+    return CS_OK;
+}
+
 cs_status cs_obs_analyze(const cs_runlog *run, const cs_obs_params *p0, cs_metrics **out)
 {
     if (!run || !p0 || !out)
@@ -667,18 +720,54 @@ cs_status cs_obs_analyze(const cs_runlog *run, const cs_obs_params *p0, cs_metri
     const char *path = cs_runlog_path(run);
     double alpha = isnan(p->pi_alpha) ? in->pi_alpha : p->pi_alpha;
     double gamma = isnan(p->pi_gamma) ? in->pi_gamma : p->pi_gamma;
-    size_t L = in->n_layers - 1, S = in->snapshots, N = in->probe_size;
+    size_t L, S, N, *lay;
+    if ((st = snapshot_layers(run, &lay, &L, &N, &S)) != CS_OK)
+        return st;
+    /* What the log cannot give is skipped with a note (below), never failed:
+     * a log may hold only some of the datasets (docs/schema.md). */
+    char skipped[4][400];
+    size_t n_skipped = 0;
+    unsigned asked = p->metrics;
+    if (L == 0 && (asked & CS_OBS_NEEDS_SNAPSHOTS)) {
+        snprintf(skipped[n_skipped++], sizeof skipped[0],
+                 "information plane, integration, O-information, PID, PhiID of snapshots: skipped (no layer has "
+                 "an activations snapshot dataset [snapshot, sample, unit])");
+        p->metrics &= ~(unsigned)CS_OBS_NEEDS_SNAPSHOTS;
+    } else if ((asked & (CS_OBS_INFOPLANE | CS_OBS_PID)) && (!in->probe_size || !in->probe_labels)) {
+        snprintf(skipped[n_skipped++], sizeof skipped[0],
+                 "information plane and PID pairs: skipped (they need probe inputs and labels; the log has %s)",
+                 in->probe_size ? "no /probe/labels" : "no /probe/inputs");
+        p->metrics &= ~(unsigned)(CS_OBS_INFOPLANE | CS_OBS_PID);
+    }
+    const char *pi_need[3] = {"loss", "tau", "surprise"};
+    char missing[64] = "";
+    for (int i = 0; i < 3; i++)
+        if (!cs_runlog_find(run, CS_RUNLOG_STEP_SERIES, 0, pi_need[i]))
+            snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "%s%s", missing[0] ? ", " : "",
+                     pi_need[i]);
+    if ((asked & CS_OBS_SIGMAPI) && missing[0]) {
+        snprintf(skipped[n_skipped++], sizeof skipped[0],
+                 "sigmapi: skipped (PI is recomputed from the per-step loss, tau and surprise; the log has no %s)",
+                 missing);
+        p->metrics &= ~(unsigned)CS_OBS_SIGMAPI;
+    }
     unsigned mk = p->metrics;
-    if ((mk & CS_OBS_NEEDS_SNAPSHOTS) && S == 0)
+    if ((mk & CS_OBS_NEEDS_SNAPSHOTS) && S == 0) {
+        free(lay);
         return cs_error_set(CS_EINVAL,
                             "%s: the log has no probe snapshots yet (the first is written after --log-every steps); "
                             "analyse later, or ask only for --metrics spectra,sigmapi",
                             path);
-    if ((mk & CS_OBS_NEEDS_SNAPSHOTS) && N < 8)
+    }
+    if ((mk & CS_OBS_NEEDS_SNAPSHOTS) && N < 8) {
+        free(lay);
         return cs_error_set(CS_EINVAL, "%s: the probe set has %zu samples; the snapshot measures need at least 8",
                             path, N);
-    if ((mk & (CS_OBS_SPECTRA | CS_OBS_SIGMAPI)) && in->steps == 0 && !(mk & CS_OBS_NEEDS_SNAPSHOTS))
+    }
+    if ((mk & (CS_OBS_SPECTRA | CS_OBS_SIGMAPI)) && in->steps == 0 && !(mk & CS_OBS_NEEDS_SNAPSHOTS)) {
+        free(lay);
         return cs_error_set(CS_EINVAL, "%s: the log has no training steps yet", path);
+    }
     int nthreads = cs_threads_resolve(p->threads);
     /* The parallelism is over (layer x measure) tasks; their BLAS calls are
      * small (a 450 x 64 dsyrk). Letting OpenBLAS start its own threads inside
@@ -695,9 +784,19 @@ cs_status cs_obs_analyze(const cs_runlog *run, const cs_obs_params *p0, cs_metri
     cs_metrics *m;
     if ((st = cs_metrics_create(&m)) != CS_OK) {
         openblas_set_num_threads(blas_threads);
+        free(lay);
         return st;
     }
     set_attrs(m, run, p, alpha, gamma, N ? obs_unit_cap(p, N) : 0);
+    for (size_t i = 0; i < n_skipped && st == CS_OK; i++)
+        st = cs_metrics_add_note(m, "%s", skipped[i]);
+    for (size_t l = 0, k = 0; do_snap && l < in->layer_count && st == CS_OK; l++) {
+        if (k < L && lay[k] == l)
+            k++;
+        else
+            st = cs_metrics_add_note(m, "layer %s: snapshot measures skipped (no activations snapshot dataset "
+                                        "[snapshot, sample, unit])", cs_runlog_layer_name(run, l));
+    }
     arena a = {0};
     layer_store *ls = NULL;
     obs_probe pr = {0};
@@ -705,6 +804,8 @@ cs_status cs_obs_analyze(const cs_runlog *run, const cs_obs_params *p0, cs_metri
     int32_t *labels = NULL;
     task *tasks = NULL;
     step_series steps = {0};
+    if (st != CS_OK)
+        goto fail;
 
     /* ΣPI and per-step spectra. */
     if (mk & (CS_OBS_SIGMAPI | CS_OBS_SPECTRA)) {
@@ -716,8 +817,16 @@ cs_status cs_obs_analyze(const cs_runlog *run, const cs_obs_params *p0, cs_metri
         if (mk & CS_OBS_SPECTRA) {
             const char *names[4] = {"loss", "pi", "surprise", "tau"};
             const double *vals[4] = {steps.loss, steps.pi, steps.surprise, steps.tau};
-            for (int i = 0; i < 4 && st == CS_OK; i++)
-                st = obs_series_spectrum(m, names[i], vals[i], steps.n, p->nperseg);
+            char absent[64] = "";
+            for (int i = 0; i < 4 && st == CS_OK; i++) {
+                if (vals[i])
+                    st = obs_series_spectrum(m, names[i], vals[i], steps.n, p->nperseg);
+                else
+                    snprintf(absent + strlen(absent), sizeof absent - strlen(absent), "%s%s", absent[0] ? ", " : "",
+                             names[i]);
+            }
+            if (st == CS_OK && absent[0])
+                st = cs_metrics_add_note(m, "spectra of %s: skipped (no such per-step series in the log)", absent);
             if (st != CS_OK)
                 goto fail;
         }
@@ -746,16 +855,19 @@ cs_status cs_obs_analyze(const cs_runlog *run, const cs_obs_params *p0, cs_metri
             st = cs_error_set(CS_ENOMEM, "out of memory");
             goto fail;
         }
-        if (st == CS_OK)
+        /* The probe set feeds the information plane and PID only. */
+        if (st == CS_OK && (mk & (CS_OBS_INFOPLANE | CS_OBS_PID)))
             st = cs_runlog_read_probe(run, &inputs, &labels);
-        if (st == CS_OK)
+        if (st == CS_OK && (mk & (CS_OBS_INFOPLANE | CS_OBS_PID)))
             st = obs_probe_init(inputs, labels, p->ip_dims, &pr);
         if (st != CS_OK) {
             free(step_of);
             goto fail;
         }
-        cs_metrics_set_attr_num(m, "classes", (double)pr.classes);
-        cs_metrics_set_attr_num(m, "x_dims", (double)pr.x_pcs.cols);
+        if (mk & (CS_OBS_INFOPLANE | CS_OBS_PID)) {
+            cs_metrics_set_attr_num(m, "classes", (double)pr.classes);
+            cs_metrics_set_attr_num(m, "x_dims", (double)pr.x_pcs.cols);
+        }
         ls = calloc(L, sizeof *ls);
         act = calloc(L, sizeof *act);
         prev = calloc(L, sizeof *prev);
@@ -766,26 +878,27 @@ cs_status cs_obs_analyze(const cs_runlog *run, const cs_obs_params *p0, cs_metri
             goto fail;
         }
         for (size_t l = 0; l < L && st == CS_OK; l++)
-            st = alloc_layer(&a, &ls[l], in->layers[l + 1], S, N, p, l + 1);
+            st = alloc_layer(&a, &ls[l], cs_runlog_layer_units(run, lay[l]), S, N, p, lay[l] + 1);
         for (size_t s = 0; s < S && st == CS_OK; s++) {
             for (size_t l = 0; l < L && st == CS_OK; l++) {
                 cs_matrix_free(&prev[l]);
                 prev[l] = act[l];
                 act[l] = (cs_matrix){0};
-                st = cs_runlog_read_snapshot(run, l + 1, s, "activations", &act[l]);
+                st = cs_runlog_read_layer_snapshot(run, lay[l], "activations", s, &act[l]);
             }
             if (st != CS_OK)
                 break;
             size_t nt = 0;
             for (size_t l = 0; l < L; l++) {
+                size_t id = lay[l] + 1;
                 if (mk & CS_OBS_INFOPLANE)
-                    tasks[nt++] = (task){.kind = T_IP, .layer = l + 1};
+                    tasks[nt++] = (task){.kind = T_IP, .layer = id, .slot = l};
                 if (mk & (CS_OBS_INTEGRATION | CS_OBS_OINFO))
-                    tasks[nt++] = (task){.kind = T_INTEG, .layer = l + 1};
+                    tasks[nt++] = (task){.kind = T_INTEG, .layer = id, .slot = l};
                 if (mk & CS_OBS_PID)
-                    tasks[nt++] = (task){.kind = T_PID, .layer = l + 1};
+                    tasks[nt++] = (task){.kind = T_PID, .layer = id, .slot = l};
                 if ((mk & CS_OBS_PHIID) && s > 0)
-                    tasks[nt++] = (task){.kind = T_PHIID, .layer = l + 1};
+                    tasks[nt++] = (task){.kind = T_PHIID, .layer = id, .slot = l};
                 /* Mean activity per probe sample, for the coherence. */
                 for (size_t i = 0; i < N; i++) {
                     double sum = 0;
@@ -797,7 +910,7 @@ cs_status cs_obs_analyze(const cs_runlog *run, const cs_obs_params *p0, cs_metri
             }
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
             for (size_t k = 0; k < nt; k++) {
-                size_t l = tasks[k].layer - 1;
+                size_t l = tasks[k].slot;
                 run_task(&tasks[k], &ls[l], s, S, &pr, act[l], prev[l], p);
             }
             for (size_t k = 0; k < nt && st == CS_OK; k++) {
@@ -806,7 +919,8 @@ cs_status cs_obs_analyze(const cs_runlog *run, const cs_obs_params *p0, cs_metri
                     break;
                 }
                 if (tasks[k].note[0])
-                    st = cs_metrics_add_note(m, "layer %zu snapshot %zu (step %lld): %s: %s", tasks[k].layer, s,
+                    st = cs_metrics_add_note(m, "layer %s snapshot %zu (step %lld): %s: %s",
+                                             cs_runlog_layer_name(run, tasks[k].layer - 1), s,
                                              (long long)step_of[s], task_names[tasks[k].kind], tasks[k].note);
             }
             for (size_t l = 0; l < L && st == CS_OK; l++) {
@@ -814,11 +928,11 @@ cs_status cs_obs_analyze(const cs_runlog *run, const cs_obs_params *p0, cs_metri
                 if (!q->noted_subsample && !isnan(q->nunits[s]) && (size_t)q->nunits[s] < q->units) {
                     q->noted_subsample = 1;
                     st = cs_metrics_add_note(m,
-                                             "layer %zu: %.0f of %zu units used for TC/DTC/O/PID from snapshot %zu on "
+                                             "layer %s: %.0f of %zu units used for TC/DTC/O/PID from snapshot %zu on "
                                              "(usable units in seeded order: non-constant, not a linear function of "
                                              "the others; at most min(max_units %zu, probe %zu / 4)); TSE on the "
                                              "first %zu of them",
-                                             l + 1, q->nunits[s], q->units, s, p->max_units, N,
+                                             cs_runlog_layer_name(run, lay[l]), q->nunits[s], q->units, s, p->max_units, N,
                                              p->tse_units < (size_t)q->nunits[s] ? p->tse_units
                                                                                  : (size_t)q->nunits[s]);
                 }
@@ -827,20 +941,21 @@ cs_status cs_obs_analyze(const cs_runlog *run, const cs_obs_params *p0, cs_metri
         }
         free(step_of);
         for (size_t l = 0; l < L && st == CS_OK; l++)
-            st = store_layer(m, &ls[l], l + 1, S, p);
+            st = store_layer(m, &ls[l], cs_runlog_layer_name(run, lay[l]), S, p);
         /* Coherence of adjacent layers' mean activity across snapshots. */
         if (st == CS_OK && (mk & CS_OBS_SPECTRA) && L >= 2) {
             for (size_t l = 0; l + 1 < L && st == CS_OK; l++) {
                 double f[9], c[9];
                 size_t nf, nseg;
-                char path_f[128], path_c[128];
+                char path_f[2 * CS_RUNLOG_NAME_MAX + 64], path_c[2 * CS_RUNLOG_NAME_MAX + 64];
+                const char *la = cs_runlog_layer_name(run, lay[l]), *lb = cs_runlog_layer_name(run, lay[l + 1]);
                 if (obs_mean_coherence(ls[l].meanact, ls[l + 1].meanact, S, N, fs, f, c, &nf, &nseg) != CS_OK) {
-                    st = cs_metrics_add_note(m, "coherence of layers %zu and %zu across snapshots: %s", l + 1, l + 2,
+                    st = cs_metrics_add_note(m, "coherence of layers %s and %s across snapshots: %s", la, lb,
                                              cs_last_error());
                     continue;
                 }
-                snprintf(path_f, sizeof path_f, "/analysis/coherence/%zu-%zu/snap_freq", l + 1, l + 2);
-                snprintf(path_c, sizeof path_c, "/analysis/coherence/%zu-%zu/snap_coherence", l + 1, l + 2);
+                snprintf(path_f, sizeof path_f, "/analysis/coherence/%s-%s/snap_freq", la, lb);
+                snprintf(path_c, sizeof path_c, "/analysis/coherence/%s-%s/snap_coherence", la, lb);
                 st = cs_metrics_put1(m, path_f, nf, f, "cycles/step", "frequencies of the coherence across snapshots");
                 if (st == CS_OK)
                     st = cs_metrics_put1(m, path_c, nf, c, "1",
@@ -874,6 +989,7 @@ cleanup:
     obs_probe_free(&pr);
     steps_free(&steps);
     arena_free(&a);
+    free(lay);
     openblas_set_num_threads(blas_threads);
     *out = m;
     return m ? CS_OK : st;

@@ -45,8 +45,11 @@ static cs_status run_load(const cs_report_run *in, run_data *r)
         snprintf(r->label, sizeof r->label, "%s (%s)", info->rule, base);
     const char *sn[6] = {"step", "loss", "batch_acc", "pi", "surprise", "tau"};
     double **sd[6] = {&r->step, &r->loss, &r->acc, &r->pi, &r->sur, &r->tau};
+    /* Series the log lacks stay NULL and their charts are left out. */
     size_t n = info->steps, got;
     for (int i = 0; i < 6; i++) {
+        if (!cs_runlog_find(in->run, CS_RUNLOG_STEP_SERIES, 0, sn[i]))
+            continue;
         cs_status st = cs_runlog_read_steps(in->run, sn[i], sd[i], &got);
         if (st != CS_OK) {
             run_free(r);
@@ -59,6 +62,10 @@ static cs_status run_load(const cs_report_run *in, run_data *r)
     double **ed[3] = {&r->estep, &r->eacc, &r->eloss};
     size_t ne = info->evals;
     for (int i = 0; i < 3; i++) {
+        if (!cs_runlog_find(in->run, CS_RUNLOG_EVAL_SERIES, 0, en[i])) {
+            ne = 0; /* no held-out curve without step, acc and loss */
+            continue;
+        }
         cs_status st = cs_runlog_read_eval(in->run, en[i], ed[i], &got);
         if (st != CS_OK) {
             run_free(r);
@@ -67,19 +74,31 @@ static cs_status run_load(const cs_report_run *in, run_data *r)
         ne = got < ne ? got : ne;
     }
     r->ne = ne;
-    return CS_OK;
+    if (!r->step && n && (r->step = malloc(n * sizeof *r->step)))
+        for (size_t i = 0; i < n; i++)
+            r->step[i] = (double)i;
+    return r->step || !n ? CS_OK : cs_error_set(CS_ENOMEM, "out of memory for the report");
 }
 
+/* Layer `layer` (1-based) of the run: its name. */
+static const char *lname(const run_data *r, size_t layer)
+{
+    const char *n = cs_runlog_layer_name(r->run, layer - 1);
+    return n ? n : "";
+}
+
+/* The metrics array at fmt with "%s" = the name of layer `layer` (1-based;
+ * 0 for paths without a layer). */
 static const cs_metrics_array *get(const run_data *r, const char *fmt, size_t layer)
 {
     if (!r->m)
         return NULL;
-    char p[160];
-    snprintf(p, sizeof p, fmt, layer);
+    char p[CS_RUNLOG_NAME_MAX + 160];
+    snprintf(p, sizeof p, fmt, layer ? lname(r, layer) : "");
     return cs_metrics_get(r->m, p);
 }
 
-static size_t n_layers(const run_data *r) { return cs_runlog_get_info(r->run)->n_layers - 1; }
+static size_t n_layers(const run_data *r) { return cs_runlog_get_info(r->run)->layer_count; }
 
 static double last_finite(const cs_metrics_array *a)
 {
@@ -119,17 +138,22 @@ static void summary_table(FILE *out, const run_data *rs, size_t nr)
     for (size_t k = 0; k < nr; k++) {
         const run_data *r = &rs[k];
         const cs_runlog_info *in = cs_runlog_get_info(r->run);
-        char layers[128];
+        char layers[128] = "";
         size_t o = 0;
-        for (size_t i = 0; i < in->n_layers && o < sizeof layers; i++)
-            o += (size_t)snprintf(layers + o, sizeof layers - o, "%s%zu", i ? "-" : "", in->layers[i]);
+        const cs_runlog_meta *ml = cs_runlog_meta_find(r->run, "layers");
+        if (ml && !ml->is_string)
+            for (size_t i = 0; i < ml->count && o < sizeof layers; i++)
+                o += (size_t)snprintf(layers + o, sizeof layers - o, "%s%.0f", i ? "-" : "", ml->values[i]);
+        else
+            for (size_t i = 0; i < in->layer_count && o < sizeof layers; i++)
+                o += (size_t)snprintf(layers + o, sizeof layers - o, "%s%s", i ? ", " : "", cs_runlog_layer_name(r->run, i));
         double best = NAN;
         for (size_t i = 0; i < r->ne; i++)
             if (isfinite(r->eacc[i]) && !(r->eacc[i] <= best))
                 best = r->eacc[i];
         double mean_pi = 0;
         size_t npi = 0;
-        for (size_t i = 0; i < r->n; i++)
+        for (size_t i = 0; r->pi && i < r->n; i++)
             if (isfinite(r->pi[i])) {
                 mean_pi += r->pi[i];
                 npi++;
@@ -146,9 +170,9 @@ static void summary_table(FILE *out, const run_data *rs, size_t nr)
         cell(out, r->ne ? r->eloss[r->ne - 1] : NAN, "%.4f");
         cell(out, npi ? mean_pi / (double)npi : NAN, "%.4f");
         cell(out, last_finite(get(r, "/analysis/sigmapi/integral", 0)), "%.4f");
-        cell(out, last_finite(get(r, "/analysis/layers/%zu/oinfo", 1)), "%.4f");
-        cell(out, last_finite(get(r, "/analysis/layers/%zu/tc", 1)), "%.4f");
-        cell(out, last_finite(get(r, "/analysis/layers/%zu/omega_mean", 1)), "%.3f");
+        cell(out, last_finite(get(r, "/analysis/layers/%s/oinfo", 1)), "%.4f");
+        cell(out, last_finite(get(r, "/analysis/layers/%s/tc", 1)), "%.4f");
+        cell(out, last_finite(get(r, "/analysis/layers/%s/omega_mean", 1)), "%.3f");
         cell(out, last_finite(get(r, "/analysis/spectra/loss/exponent", 0)), "%.3f");
         text_cell(out, in->live ? "live" : in->interrupted ? "interrupted" : r->m ? "analysed" : "not analysed");
         fputs("</tr>\n", out);
@@ -166,6 +190,8 @@ static cs_status step_chart(FILE *out, const run_data *rs, size_t nr, const char
     for (size_t k = 0; k < nr && ns + 2 <= 32; k++) {
         const run_data *r = &rs[k];
         const double *y = which == 0 ? r->loss : which == 1 ? r->acc : which == 2 ? r->pi : which == 3 ? r->sur : r->tau;
+        if (!y)
+            continue;
         snprintf(labels[ns], sizeof labels[ns], "%s%s", r->label, with_eval ? ": training batches" : "");
         s[ns] = (cs_svg_series){.x = r->step, .y = y, .n = r->n, .label = labels[ns], .color = cs_svg_palette(k),
                                 .kind = CS_SVG_LINE};
@@ -178,6 +204,8 @@ static cs_status step_chart(FILE *out, const run_data *rs, size_t nr, const char
             ns++;
         }
     }
+    if (!ns)
+        return CS_OK;
     cs_svg_chart c = {.title = title, .xlabel = "step", .ylabel = ylabel, .css_class = "chart training"};
     return cs_svg_write(out, &c, s, ns);
 }
@@ -196,9 +224,9 @@ static cs_status layer_chart(FILE *out, const run_data *rs, size_t nr, const cha
             if (!x || !y || y->rank != 1 || y->count != x->count)
                 continue;
             if (nr > 1)
-                snprintf(labels[ns], sizeof labels[ns], "%s L%zu", rs[k].label, l);
+                snprintf(labels[ns], sizeof labels[ns], "%s %s", rs[k].label, lname(&rs[k], l));
             else
-                snprintf(labels[ns], sizeof labels[ns], "layer %zu", l);
+                snprintf(labels[ns], sizeof labels[ns], "layer %s", lname(&rs[k], l));
             s[ns] = (cs_svg_series){.x = x->data, .y = y->data, .n = y->count, .label = labels[ns],
                                     .color = cs_svg_palette(nr > 1 ? k * 3 + l - 1 : l - 1),
                                     .kind = CS_SVG_LINE_POINTS};
@@ -225,13 +253,13 @@ static cs_status infoplane_charts(FILE *out, const run_data *r, size_t k)
     cs_status st = CS_OK;
     const char *est = cs_metrics_attr(r->m, "estimator");
     for (size_t l = 1; l <= n_layers(r) && st == CS_OK; l++) {
-        const cs_metrics_array *xb = get(r, "/analysis/layers/%zu/ixt_binned", l),
-                               *yb = get(r, "/analysis/layers/%zu/ity_binned", l),
-                               *xc = get(r, "/analysis/layers/%zu/ixt", l), *yc = get(r, "/analysis/layers/%zu/ity", l);
+        const cs_metrics_array *xb = get(r, "/analysis/layers/%s/ixt_binned", l),
+                               *yb = get(r, "/analysis/layers/%s/ity_binned", l),
+                               *xc = get(r, "/analysis/layers/%s/ixt", l), *yc = get(r, "/analysis/layers/%s/ity", l);
         if (!xb || !yb)
             continue;
         char title[256], lab2[64];
-        snprintf(title, sizeof title, "%s — layer %zu", r->label, l);
+        snprintf(title, sizeof title, "%s — layer %s", r->label, lname(r, l));
         snprintf(lab2, sizeof lab2, "%s", est ? est : "continuous");
         cs_svg_series s[2] = {
             {.x = xb->data, .y = yb->data, .n = xb->count, .label = "binned", .color = "#555555",
@@ -296,7 +324,7 @@ static cs_status spectrum_charts(FILE *out, const run_data *rs, size_t nr)
 
 static cs_status phiid_charts(FILE *out, const run_data *rs, size_t nr)
 {
-    cs_status st = layer_chart(out, rs, nr, "/analysis/layers/%zu/snap_phi_r", "Φ_R between consecutive snapshots",
+    cs_status st = layer_chart(out, rs, nr, "/analysis/layers/%s/snap_phi_r", "Φ_R between consecutive snapshots",
                                "nats");
     if (st != CS_OK)
         return st;
@@ -307,15 +335,15 @@ static cs_status phiid_charts(FILE *out, const run_data *rs, size_t nr)
     size_t ns = 0;
     for (size_t k = 0; k < nr; k++)
         for (size_t l = 1; l <= n_layers(&rs[k]) && ns < 64; l++) {
-            const cs_metrics_array *y = get(&rs[k], "/analysis/layers/%zu/relax_phi_r", l);
+            const cs_metrics_array *y = get(&rs[k], "/analysis/layers/%s/relax_phi_r", l);
             if (!y || !y->count || !(idx[ns] = malloc(y->count * sizeof(double))))
                 continue;
             for (size_t i = 0; i < y->count; i++)
                 idx[ns][i] = (double)i;
             if (nr > 1)
-                snprintf(labels[ns], sizeof labels[ns], "%s L%zu", rs[k].label, l);
+                snprintf(labels[ns], sizeof labels[ns], "%s %s", rs[k].label, lname(&rs[k], l));
             else
-                snprintf(labels[ns], sizeof labels[ns], "layer %zu", l);
+                snprintf(labels[ns], sizeof labels[ns], "layer %s", lname(&rs[k], l));
             s[ns] = (cs_svg_series){.x = idx[ns], .y = y->data, .n = y->count, .label = labels[ns],
                                     .color = cs_svg_palette(nr > 1 ? k * 3 + l - 1 : l - 1),
                                     .kind = CS_SVG_LINE_POINTS};
@@ -407,13 +435,13 @@ cs_status cs_report_html(FILE *out, const cs_report_run *runs, size_t nr)
               "&lt; 0: synergy-dominated; &gt; 0: redundancy-dominated. Ω = PID synergy / I(pair;label), mean over the "
               "top pairs by joint MI.</p><div class=\"grid\">\n",
               out);
-        if ((st = layer_chart(out, rs, nr, "/analysis/layers/%zu/oinfo", "O-information", "nats")) == CS_OK &&
-            (st = layer_chart(out, rs, nr, "/analysis/layers/%zu/tc", "Total correlation TC", "nats")) == CS_OK &&
-            (st = layer_chart(out, rs, nr, "/analysis/layers/%zu/tse", "TSE complexity", "nats")) == CS_OK &&
-            (st = layer_chart(out, rs, nr, "/analysis/layers/%zu/omega_mean", "Mean Ω of the top pairs",
+        if ((st = layer_chart(out, rs, nr, "/analysis/layers/%s/oinfo", "O-information", "nats")) == CS_OK &&
+            (st = layer_chart(out, rs, nr, "/analysis/layers/%s/tc", "Total correlation TC", "nats")) == CS_OK &&
+            (st = layer_chart(out, rs, nr, "/analysis/layers/%s/tse", "TSE complexity", "nats")) == CS_OK &&
+            (st = layer_chart(out, rs, nr, "/analysis/layers/%s/omega_mean", "Mean Ω of the top pairs",
                               "synergy / MI")) == CS_OK &&
-            (st = layer_chart(out, rs, nr, "/analysis/layers/%zu/ity", "I(T;Y), continuous", "nats")) == CS_OK)
-            st = layer_chart(out, rs, nr, "/analysis/layers/%zu/dtc", "Dual total correlation DTC", "nats");
+            (st = layer_chart(out, rs, nr, "/analysis/layers/%s/ity", "I(T;Y), continuous", "nats")) == CS_OK)
+            st = layer_chart(out, rs, nr, "/analysis/layers/%s/dtc", "Dual total correlation DTC", "nats");
         fputs("</div></section>\n", out);
     }
     if (st == CS_OK && any_metrics) {

@@ -16,6 +16,22 @@ static void free_cols(double **cols, size_t n)
         free(cols[i]);
 }
 
+/* A series of the log, or when the log lacks it (schema v2 makes all of them
+ * optional) n stand-ins: the row index for "step", 0 for "epoch" (one
+ * epoch), NaN for the rest. */
+static cs_status read_or_fill(const cs_runlog *r, cs_runlog_kind kind, const char *name, size_t n, double **v,
+                              size_t *got)
+{
+    if (cs_runlog_find(r, kind, 0, name))
+        return kind == CS_RUNLOG_STEP_SERIES ? cs_runlog_read_steps(r, name, v, got) : cs_runlog_read_eval(r, name, v, got);
+    if (!(*v = malloc((n ? n : 1) * sizeof **v)))
+        return cs_error_set(CS_ENOMEM, "%s: out of memory", cs_runlog_path(r));
+    for (size_t i = 0; i < n; i++)
+        (*v)[i] = !strcmp(name, "step") ? (double)i : !strcmp(name, "epoch") ? 0.0 : NAN;
+    *got = n;
+    return CS_OK;
+}
+
 void cs_summary_free(cs_summary *s)
 {
     if (!s)
@@ -35,10 +51,12 @@ cs_status cs_summary_compute(const cs_runlog *r, cs_summary *out)
     size_t n = out->info.steps, ne = out->info.evals, got;
     cs_status st = CS_OK;
     for (int k = 0; k < S_N && st == CS_OK; k++)
-        if ((st = cs_runlog_read_steps(r, step_names[k], &sc[k], &got)) == CS_OK && got < n)
+        if ((st = read_or_fill(r, CS_RUNLOG_STEP_SERIES, step_names[k], out->info.steps, &sc[k], &got)) == CS_OK &&
+            got < n)
             n = got;
     for (int k = 0; k < E_N && st == CS_OK; k++)
-        if ((st = cs_runlog_read_eval(r, eval_names[k], &ec[k], &got)) == CS_OK && got < ne)
+        if ((st = read_or_fill(r, CS_RUNLOG_EVAL_SERIES, eval_names[k], out->info.evals, &ec[k], &got)) == CS_OK &&
+            got < ne)
             ne = got;
     if (st != CS_OK) {
         free_cols(sc, S_N);
