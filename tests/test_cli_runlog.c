@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cogscope/runlog.h"
+#include "cogscope/trainlog.h"
 #include "cogscope/summary.h"
 #include "testutil.h"
 
@@ -228,32 +229,32 @@ static char *make_log(const char *dir, const char *name, size_t nsteps, int with
     int32_t labels[2] = {0, 1};
     const char *pn[1] = {"beta"};
     double pv[1] = {0.25};
-    cs_runlog_spec spec = {.rule = "fa", .activation = "tanh", .dataset = "xor", .optimizer = "adam",
+    cs_trainlog_spec spec = {.rule = "fa", .activation = "tanh", .dataset = "xor", .optimizer = "adam",
                            .layers = layers, .n_layers = 3, .seed = 3, .lr = 0.5, .batch = 4, .epochs = 5,
                            .log_every = 2, .pi_alpha = 1, .pi_gamma = 0.5, .n_params = 1, .param_names = pn,
                            .param_values = pv, .probe_size = 2, .probe_inputs = probe, .probe_labels = labels,
                            .flush_interval = 1e9};
-    cs_runlog_writer *w;
-    cr_assert_eq(cs_runlog_create(path, &spec, &w), CS_OK, "%s", cs_last_error());
+    cs_trainlog *w;
+    cr_assert_eq(cs_trainlog_create(path, &spec, &w), CS_OK, "%s", cs_last_error());
     double wn[2] = {1, 2}, un[2] = {0.5, 0.25};
     for (size_t s = 0; s < nsteps; s++) {
-        cs_runlog_step r = {.step = (int64_t)s, .epoch = epochs[s], .loss = losses[s], .tau = losses[s] / 2,
+        cs_trainlog_step r = {.step = (int64_t)s, .epoch = epochs[s], .loss = losses[s], .tau = losses[s] / 2,
                             .surprise = 2 * losses[s], .pi = 1.0 / (1 + s), .batch_acc = 0.5, .lr = 0.5,
                             .weight_norm = wn, .update_norm = un};
-        cr_assert_eq(cs_runlog_append_step(w, &r), CS_OK);
+        cr_assert_eq(cs_trainlog_append_step(w, &r), CS_OK);
         if (s % 2 == 0) {
             float a1[6] = {0}, e1[6] = {0}, a2[4] = {0}, e2[4] = {0};
             const float *a[2] = {a1, a2}, *e[2] = {e1, e2};
-            cr_assert_eq(cs_runlog_append_snapshot(w, (int64_t)s, a, e), CS_OK);
+            cr_assert_eq(cs_trainlog_append_snapshot(w, (int64_t)s, a, e), CS_OK);
         }
         if (with_evals && (s == 3 || s == 7)) {
             int ep = epochs[s];
-            cs_runlog_eval ev = {.step = (int64_t)s, .epoch = ep, .loss = ep ? 0.625 : 1.25, .acc = ep ? 0.75 : 0.5,
+            cs_trainlog_eval ev = {.step = (int64_t)s, .epoch = ep, .loss = ep ? 0.625 : 1.25, .acc = ep ? 0.75 : 0.5,
                                  .tau = 0.125, .surprise = 1, .pi = 0.5};
-            cr_assert_eq(cs_runlog_append_eval(w, &ev), CS_OK);
+            cr_assert_eq(cs_trainlog_append_eval(w, &ev), CS_OK);
         }
     }
-    cr_assert_eq(cs_runlog_close(w), CS_OK);
+    cr_assert_eq(cs_trainlog_close(w), CS_OK);
     return path;
 }
 
@@ -381,7 +382,7 @@ Test(cli_info, text_and_json)
     const char *keys[] = {"schema_version", "rule", "layers", "dataset", "steps", "snapshots", "epochs_done"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         cr_expect_not_null(jget(j, keys[i]), "key %s missing", keys[i]);
-    expect_num(j, "schema_version", 1);
+    expect_num(j, "schema_version", 2);
     expect_str(j, "rule", "fa");
     expect_str(j, "dataset", "xor");
     expect_num(j, "layers.0", 4);
@@ -396,7 +397,7 @@ Test(cli_info, text_and_json)
     expect_str(j, "config.optimizer", "adam");
     expect_num(j, "config.params.beta", 0.25);
     const jv *ds = jget(j, "datasets");
-    cr_expect(ds && ds->t == J_ARR && ds->n == 8 + 7 + 2 * 5 + 3 + 1, "datasets: %zu", ds ? ds->n : 0);
+    cr_expect(ds && ds->t == J_ARR && ds->n == 8 + 7 + 2 * 5 + 2 + 1 + 1, "datasets: %zu", ds ? ds->n : 0);
     jv_free(j);
     free(out);
     free(err);

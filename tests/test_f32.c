@@ -24,6 +24,7 @@
 #include "cogscope/mlp.h"
 #include "cogscope/rule.h"
 #include "cogscope/runlog.h"
+#include "runlog_testutil.h"
 #include "cogscope/train.h"
 #include "testutil.h"
 
@@ -249,7 +250,7 @@ Test(f32, cli_digits_accuracy_and_determinism, .timeout = 300)
     for (size_t L = 1; L <= 2; L++) {
         double *ang;
         size_t na, logged = 0;
-        cr_assert_eq(cs_runlog_read_layer_series(r[0], L, "bp_angle_deg", &ang, &na), CS_OK);
+        cr_assert_eq(tu_layer_series(r[0], L, "bp_angle_deg", &ang, &na), CS_OK);
         double mx = 0.0;
         for (size_t i = 0; i < na; i++)
             if (!isnan(ang[i])) {
@@ -262,8 +263,8 @@ Test(f32, cli_digits_accuracy_and_determinism, .timeout = 300)
                   mx);
         free(ang);
         cs_matrix m0, m1;
-        cr_assert_eq(cs_runlog_read_snapshot(r[0], L, snaps - 1, "errors", &m0), CS_OK);
-        cr_assert_eq(cs_runlog_read_snapshot(r[1], L, snaps - 1, "errors", &m1), CS_OK);
+        cr_assert_eq(tu_snapshot(r[0], L, snaps - 1, "errors", &m0), CS_OK);
+        cr_assert_eq(tu_snapshot(r[1], L, snaps - 1, "errors", &m1), CS_OK);
         cr_expect(memcmp(m0.data, m1.data, m0.rows * m0.cols * sizeof(double)) == 0);
         cs_matrix_free(&m0);
         cs_matrix_free(&m1);

@@ -9,6 +9,7 @@
 #include "cogscope/optim.h"
 #include "cogscope/rule.h"
 #include "cogscope/runlog.h"
+#include "runlog_testutil.h"
 #include "cogscope/sigmapi.h"
 #include "cogscope/train.h"
 #include "testutil.h"
@@ -485,18 +486,18 @@ Test(train, run_log_content)
     /* BP's angle to itself is 0 where measured, NaN elsewhere */
     double *ang;
     size_t na;
-    cr_assert_eq(cs_runlog_read_layer_series(r, 1, "bp_angle_deg", &ang, &na), CS_OK);
+    cr_assert_eq(tu_layer_series(r, 1, "bp_angle_deg", &ang, &na), CS_OK);
     cr_assert_eq(na, n);
     cr_expect(ang[0] < 1e-4 && ang[20] < 1e-4);
     cr_expect(isnan(ang[1]));
     double *wn, *un;
-    cr_assert_eq(cs_runlog_read_layer_series(r, 2, "weight_norm", &wn, &na), CS_OK);
-    cr_assert_eq(cs_runlog_read_layer_series(r, 2, "update_norm", &un, &na), CS_OK);
+    cr_assert_eq(tu_layer_series(r, 2, "weight_norm", &wn, &na), CS_OK);
+    cr_assert_eq(tu_layer_series(r, 2, "update_norm", &un, &na), CS_OK);
     cr_expect(wn[0] > 0 && un[0] > 0 && isfinite(wn[n - 1]));
     /* errors snapshot of the output layer = softmax - onehot per sample:
      * each row sums to 0 and has exactly one negative entry */
     cs_matrix e;
-    cr_assert_eq(cs_runlog_read_snapshot(r, 2, 0, "errors", &e), CS_OK, "%s", cs_last_error());
+    cr_assert_eq(tu_snapshot(r, 2, 0, "errors", &e), CS_OK, "%s", cs_last_error());
     cr_expect_eq(e.rows, 100);
     cr_expect_eq(e.cols, 10);
     for (size_t i = 0; i < e.rows; i++) {
@@ -713,16 +714,16 @@ Test(train, same_seed_same_log)
     for (size_t L = 1; L <= 2; L++) {
         double *a, *b;
         size_t na, nb;
-        cs_runlog_read_layer_series(r[0], L, "weight_norm", &a, &na);
-        cs_runlog_read_layer_series(r[1], L, "weight_norm", &b, &nb);
+        tu_layer_series(r[0], L, "weight_norm", &a, &na);
+        tu_layer_series(r[1], L, "weight_norm", &b, &nb);
         cr_expect(na == nb && memcmp(a, b, na * sizeof *a) == 0);
         free(a);
         free(b);
         size_t snaps = cs_runlog_get_info(r[0])->snapshots;
         cr_expect(snaps > 2);
         cs_matrix ma, mb;
-        cs_runlog_read_snapshot(r[0], L, snaps - 1, "activations", &ma);
-        cs_runlog_read_snapshot(r[1], L, snaps - 1, "activations", &mb);
+        tu_snapshot(r[0], L, snaps - 1, "activations", &ma);
+        tu_snapshot(r[1], L, snaps - 1, "activations", &mb);
         cr_expect(memcmp(ma.data, mb.data, ma.rows * ma.cols * sizeof(double)) == 0);
         cs_matrix_free(&ma);
         cs_matrix_free(&mb);

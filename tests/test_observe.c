@@ -24,6 +24,7 @@
 
 #include "cogscope/observe.h"
 #include "cogscope/runlog.h"
+#include "cogscope/trainlog.h"
 #include "testutil.h"
 
 /* ---- synthetic logs ------------------------------------------------------- */
@@ -52,13 +53,13 @@ static double test_pi(double eps, double tau, double s, double alpha, double gam
 
 static void write_synth(const char *path, const synth *sy)
 {
-    cs_runlog_spec spec = {.rule = "bp", .activation = "tanh", .dataset = "synthetic", .optimizer = "sgd",
+    cs_trainlog_spec spec = {.rule = "bp", .activation = "tanh", .dataset = "synthetic", .optimizer = "sgd",
                            .layers = sy->layers, .n_layers = sy->n_layers, .seed = 1, .lr = 0.1, .batch = 8,
                            .epochs = 3, .log_every = 10, .pi_alpha = sy->alpha, .pi_gamma = sy->gamma,
                            .probe_size = sy->probe, .probe_inputs = sy->inputs, .probe_labels = sy->labels,
                            .flush_interval = 1e9};
-    cs_runlog_writer *w;
-    cr_assert_eq(cs_runlog_create(path, &spec, &w), CS_OK, "%s", cs_last_error());
+    cs_trainlog *w;
+    cr_assert_eq(cs_trainlog_create(path, &spec, &w), CS_OK, "%s", cs_last_error());
     size_t L = sy->n_layers - 1;
     double zeros[8] = {0}, nans[8];
     for (int i = 0; i < 8; i++)
@@ -67,11 +68,11 @@ static void write_synth(const char *path, const synth *sy)
         double loss = 1, tau = 1, sur = 1;
         if (sy->step)
             sy->step(s, &loss, &tau, &sur, sy->ctx);
-        cs_runlog_step r = {.step = (int64_t)s, .epoch = (int32_t)(s / sy->steps_per_epoch), .loss = loss,
+        cs_trainlog_step r = {.step = (int64_t)s, .epoch = (int32_t)(s / sy->steps_per_epoch), .loss = loss,
                             .tau = tau, .surprise = sur, .pi = test_pi(loss, tau, sur, sy->alpha, sy->gamma),
                             .batch_acc = 0.5, .lr = 0.1, .weight_norm = zeros, .update_norm = zeros,
                             .bp_angle_deg = nans};
-        cr_assert_eq(cs_runlog_append_step(w, &r), CS_OK, "%s", cs_last_error());
+        cr_assert_eq(cs_trainlog_append_step(w, &r), CS_OK, "%s", cs_last_error());
     }
     float *act[8], *err[8];
     for (size_t l = 0; l < L; l++) {
@@ -81,7 +82,7 @@ static void write_synth(const char *path, const synth *sy)
     for (size_t s = 0; s < sy->snapshots; s++) {
         for (size_t l = 0; l < L; l++)
             sy->fill(s, l + 1, sy->probe, sy->layers[l + 1], act[l], sy->ctx);
-        cr_assert_eq(cs_runlog_append_snapshot(w, (int64_t)(s * 10), (const float *const *)act,
+        cr_assert_eq(cs_trainlog_append_snapshot(w, (int64_t)(s * 10), (const float *const *)act,
                                                (const float *const *)err),
                      CS_OK, "%s", cs_last_error());
     }
@@ -89,7 +90,7 @@ static void write_synth(const char *path, const synth *sy)
         free(act[l]);
         free(err[l]);
     }
-    cr_assert_eq(cs_runlog_close(w), CS_OK, "%s", cs_last_error());
+    cr_assert_eq(cs_trainlog_close(w), CS_OK, "%s", cs_last_error());
 }
 
 static char *path_in(const char *dir, const char *name)

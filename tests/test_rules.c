@@ -14,6 +14,7 @@
 #include "cogscope/optim.h"
 #include "cogscope/rule.h"
 #include "cogscope/runlog.h"
+#include "runlog_testutil.h"
 #include "testutil.h"
 
 /* ---- helpers ---- */
@@ -918,7 +919,7 @@ Test(rules_cli, run_logs_hold_relaxation_goodness_and_angles)
         double *ang, v;
         size_t n;
         for (size_t L = 1; L <= 2; L++) {
-            cr_assert_eq(cs_runlog_read_layer_series(r, L, "bp_angle_deg", &ang, &n), CS_OK);
+            cr_assert_eq(tu_layer_series(r, L, "bp_angle_deg", &ang, &n), CS_OK);
             cr_expect_eq(n, inf->steps);
             for (size_t s = 0; s < n; s++)
                 if (s % 20 == 0)
@@ -926,7 +927,7 @@ Test(rules_cli, run_logs_hold_relaxation_goodness_and_angles)
                               "%s layer %zu step %zu angle %g", rules[i], L, s, ang[s]);
             free(ang);
             cs_matrix e;
-            cr_assert_eq(cs_runlog_read_snapshot(r, L, 0, "errors", &e), CS_OK);
+            cr_assert_eq(tu_snapshot(r, L, 0, "errors", &e), CS_OK);
             cr_expect_eq(e.rows, 50);
             cr_expect_eq(e.cols, L == 1 ? 30u : 10u);
             cs_matrix_free(&e);
@@ -938,7 +939,7 @@ Test(rules_cli, run_logs_hold_relaxation_goodness_and_angles)
             cr_expect_eq(inf->relax_snapshots, inf->snapshots);
             cs_matrix st;
             double *energy;
-            cr_assert_eq(cs_runlog_read_relax(r, 1, 1, &st, &energy), CS_OK, "%s", cs_last_error());
+            cr_assert_eq(tu_relax(r, 1, 1, &st, &energy), CS_OK, "%s", cs_last_error());
             cr_expect_eq(st.rows, T * 8);
             cr_expect_eq(st.cols, 30);
             /* within the free phase (EP) / whole inference (PC) the energy falls;
@@ -959,8 +960,8 @@ Test(rules_cli, run_logs_hold_relaxation_goodness_and_angles)
         if (!strcmp(rules[i], "ff")) {
             double *gp, *gn;
             size_t np_, nn;
-            cr_assert_eq(cs_runlog_read_layer_series(r, 1, "goodness_pos", &gp, &np_), CS_OK);
-            cr_assert_eq(cs_runlog_read_layer_series(r, 1, "goodness_neg", &gn, &nn), CS_OK);
+            cr_assert_eq(tu_layer_series(r, 1, "goodness_pos", &gp, &np_), CS_OK);
+            cr_assert_eq(tu_layer_series(r, 1, "goodness_neg", &gn, &nn), CS_OK);
             cr_expect_eq(np_, inf->steps);
             cr_expect_eq(nn, inf->steps);
             cr_expect(gp[np_ - 1] > 0 && gn[nn - 1] > 0);

@@ -14,6 +14,8 @@
 #include <time.h>
 
 #include "cogscope/runlog.h"
+#include "runlog_testutil.h"
+#include "cogscope/trainlog.h"
 #include "testutil.h"
 
 #ifdef __SANITIZE_ADDRESS__
@@ -40,13 +42,13 @@ static const char *const extra[2] = {"goodness_pos", "goodness_neg"};
 static const char *const pnames[2] = {"beta", "nudge_steps"};
 static const double pvals[2] = {0.5, 20};
 
-static cs_runlog_spec make_spec(double flush_interval)
+static cs_trainlog_spec make_spec(double flush_interval)
 {
     for (int i = 0; i < PROBE * 5; i++)
         probe_in[i] = (float)i * 0.25f;
     for (int i = 0; i < PROBE; i++)
         probe_lab[i] = i % 3;
-    cs_runlog_spec s = {.rule = "ep", .activation = "tanh", .dataset = "digits", .optimizer = "sgd",
+    cs_trainlog_spec s = {.rule = "ep", .activation = "tanh", .dataset = "digits", .optimizer = "sgd",
                         .layers = layers, .n_layers = NL, .seed = 12345678901234ULL, .lr = 0.125,
                         .momentum = 0.875, .batch = 32, .epochs = 7, .log_every = 10, .pi_alpha = 1,
                         .pi_gamma = 0.5, .n_params = 2, .param_names = pnames, .param_values = pvals,
@@ -61,7 +63,7 @@ static double stepval(int64_t s, int k) { return (double)s * 0.5 + k; }
 static double layerval(int64_t s, size_t l, int k) { return (double)s * 0.25 + (double)l + 0.125 * k; }
 static float snapval(size_t snap, size_t l, size_t i, int err) { return (float)(snap * 100 + l * 10 + i) * (err ? -0.5f : 0.5f); }
 
-static cs_status put_step(cs_runlog_writer *w, int64_t s, int32_t epoch)
+static cs_status put_step(cs_trainlog *w, int64_t s, int32_t epoch)
 {
     double wn[NL - 1], un[NL - 1], ang[NL - 1], ex[2 * (NL - 1)];
     for (size_t l = 0; l < NL - 1; l++) {
@@ -71,14 +73,14 @@ static cs_status put_step(cs_runlog_writer *w, int64_t s, int32_t epoch)
         ex[0 * (NL - 1) + l] = layerval(s, l + 1, 3);
         ex[1 * (NL - 1) + l] = layerval(s, l + 1, 4);
     }
-    cs_runlog_step r = {.step = s, .epoch = epoch, .loss = stepval(s, 2), .tau = stepval(s, 3),
+    cs_trainlog_step r = {.step = s, .epoch = epoch, .loss = stepval(s, 2), .tau = stepval(s, 3),
                         .surprise = stepval(s, 4), .pi = stepval(s, 5), .batch_acc = stepval(s, 6),
                         .lr = stepval(s, 7), .weight_norm = wn, .update_norm = un, .bp_angle_deg = ang,
                         .layer_series = ex};
-    return cs_runlog_append_step(w, &r);
+    return cs_trainlog_append_step(w, &r);
 }
 
-static cs_status put_snapshot(cs_runlog_writer *w, size_t snap, int64_t step)
+static cs_status put_snapshot(cs_trainlog *w, size_t snap, int64_t step)
 {
     float a1[PROBE * 4], e1[PROBE * 4], a2[PROBE * 3], e2[PROBE * 3];
     float *a[2] = {a1, a2}, *e[2] = {e1, e2};
@@ -87,12 +89,12 @@ static cs_status put_snapshot(cs_runlog_writer *w, size_t snap, int64_t step)
             a[l][i] = snapval(snap, l, i, 0);
             e[l][i] = snapval(snap, l, i, 1);
         }
-    return cs_runlog_append_snapshot(w, step, (const float *const *)a, (const float *const *)e);
+    return cs_trainlog_append_snapshot(w, step, (const float *const *)a, (const float *const *)e);
 }
 
 static float relaxval(size_t snap, size_t l, size_t i) { return (float)(snap * 1000 + l * 100 + i) * 0.25f; }
 
-static cs_status put_relax(cs_runlog_writer *w, size_t snap)
+static cs_status put_relax(cs_trainlog *w, size_t snap)
 {
     float s1[RELAX_IT * RELAX_S * 4], s2[RELAX_IT * RELAX_S * 3];
     float *s[2] = {s1, s2};
@@ -102,14 +104,14 @@ static cs_status put_relax(cs_runlog_writer *w, size_t snap)
             s[l][i] = relaxval(snap, l, i);
     for (size_t i = 0; i < RELAX_IT; i++)
         en[i] = -(double)(snap * 10 + i);
-    return cs_runlog_append_relax(w, (const float *const *)s, en);
+    return cs_trainlog_append_relax(w, (const float *const *)s, en);
 }
 
-static cs_status put_eval(cs_runlog_writer *w, int64_t step, int32_t epoch)
+static cs_status put_eval(cs_trainlog *w, int64_t step, int32_t epoch)
 {
-    cs_runlog_eval e = {.step = step, .epoch = epoch, .loss = epoch * 0.25, .acc = 0.5 + epoch * 0.0625,
+    cs_trainlog_eval e = {.step = step, .epoch = epoch, .loss = epoch * 0.25, .acc = 0.5 + epoch * 0.0625,
                         .tau = epoch * 0.125, .surprise = epoch * 2.0, .pi = 1.0 / (epoch + 1)};
-    return cs_runlog_append_eval(w, &e);
+    return cs_trainlog_append_eval(w, &e);
 }
 
 /* The standard log: nsteps steps in epochs of 1000 steps (numbered from 1),
@@ -117,9 +119,9 @@ static cs_status put_eval(cs_runlog_writer *w, int64_t step, int32_t epoch)
  * relaxation for each except snapshot 2. */
 static void write_log(const char *path, int64_t nsteps)
 {
-    cs_runlog_spec spec = make_spec(1e9);
-    cs_runlog_writer *w;
-    cr_assert_eq(cs_runlog_create(path, &spec, &w), CS_OK, "%s", cs_last_error());
+    cs_trainlog_spec spec = make_spec(1e9);
+    cs_trainlog *w;
+    cr_assert_eq(cs_trainlog_create(path, &spec, &w), CS_OK, "%s", cs_last_error());
     size_t snap = 0;
     for (int64_t s = 0; s < nsteps; s++) {
         int32_t epoch = (int32_t)(s / 1000 + 1);
@@ -133,7 +135,7 @@ static void write_log(const char *path, int64_t nsteps)
         if ((s + 1) % 1000 == 0)
             cr_assert_eq(put_eval(w, s, epoch), CS_OK, "%s", cs_last_error());
     }
-    cr_assert_eq(cs_runlog_close(w), CS_OK, "%s", cs_last_error());
+    cr_assert_eq(cs_trainlog_close(w), CS_OK, "%s", cs_last_error());
 }
 
 static char *tmpfile_in(const char *dir, const char *name)
@@ -179,7 +181,7 @@ static void check_steps(cs_runlog *r, size_t n)
         for (int k = 0; k < 5; k++) {
             double *v;
             size_t m;
-            cr_assert_eq(cs_runlog_read_layer_series(r, l, lnames[k], &v, &m), CS_OK, "%s", cs_last_error());
+            cr_assert_eq(tu_layer_series(r, l, lnames[k], &v, &m), CS_OK, "%s", cs_last_error());
             cr_assert_eq(m, n);
             for (size_t s = 0; s < n; s++) {
                 double want = (k == 2 && s % 10) ? NAN : layerval((int64_t)s, l, k);
@@ -202,16 +204,27 @@ Test(runlog, round_trip_every_dataset)
     cs_runlog *r;
     cr_assert_eq(cs_runlog_open(path, &r), CS_OK, "%s", cs_last_error());
     const cs_runlog_info *in = cs_runlog_get_info(r);
-    cr_expect_eq(in->schema_version, 1);
+    cr_expect_eq(in->schema_version, 2);
     cr_expect_str_eq(in->rule, "ep");
     cr_expect_str_eq(in->activation, "tanh");
     cr_expect_str_eq(in->dataset, "digits");
     cr_expect_str_eq(in->optimizer, "sgd");
     cr_expect_neq(in->cogscope_version[0], 0);
     cr_expect_eq(strlen(in->created), 20, "created = '%s' (ISO 8601 UTC)", in->created);
-    cr_expect_eq(in->n_layers, 3);
+    cr_expect_eq(in->layer_count, NL - 1);
+    for (size_t i = 0; i + 1 < NL; i++) {
+        char name[8];
+        snprintf(name, sizeof name, "%zu", i + 1);
+        cr_expect_str_eq(cs_runlog_layer_name(r, i), name);
+        cr_expect_eq(cs_runlog_layer_units(r, i), layers[i + 1]);
+    }
+    cr_expect_null(cs_runlog_layer_name(r, NL - 1));
+    const cs_runlog_meta *ml = cs_runlog_meta_find(r, "layers");
+    cr_assert(ml && !ml->is_string && ml->count == NL);
     for (size_t i = 0; i < NL; i++)
-        cr_expect_eq(in->layers[i], layers[i]);
+        cr_expect_eq(ml->values[i], (double)layers[i]);
+    cr_expect_eq(in->probe_dim, 5);
+    cr_expect_eq(in->probe_labels, 1);
     cr_expect_eq(in->seed, 12345678901234ULL);
     cr_expect_eq(in->lr, 0.125);
     cr_expect_eq(in->momentum, 0.875);
@@ -231,9 +244,13 @@ Test(runlog, round_trip_every_dataset)
     cr_expect_eq(in->live, 0);
     cr_expect_eq(in->interrupted, 0);
     cr_expect(in->last_flush_time > 1.6e9, "last flush %g", in->last_flush_time);
-    cr_expect_eq(in->n_layer_series, 2);
-    cr_expect_str_eq(in->layer_series[0], "goodness_pos");
-    cr_expect_str_eq(in->layer_series[1], "goodness_neg");
+    const cs_runlog_meta *mls = cs_runlog_meta_find(r, "layer_series");
+    cr_assert(mls && mls->is_string && mls->count == 2);
+    cr_expect_str_eq(mls->strings[0], "goodness_pos");
+    cr_expect_str_eq(mls->strings[1], "goodness_neg");
+    const cs_runlog_meta *mt = cs_runlog_meta_find(r, "trainer");
+    cr_assert(mt && mt->is_string && mt->count == 1);
+    cr_expect_str_eq(mt->strings[0], "cogscope train");
     cr_expect_str_eq(cs_runlog_path(r), path);
 
     double v;
@@ -241,7 +258,8 @@ Test(runlog, round_trip_every_dataset)
     cr_expect_eq(v, 0.5);
     cr_expect_eq(cs_runlog_config_param(r, "nudge_steps", &v), CS_OK);
     cr_expect_eq(v, 20);
-    cr_expect_eq(cs_runlog_config_param(r, "lr", &v), CS_EINVAL); /* standard, not a rule parameter */
+    cr_expect_eq(cs_runlog_config_param(r, "lr", &v), CS_OK); /* any numeric scalar of /config */
+    cr_expect_eq(v, 0.125);
     cr_expect_eq(cs_runlog_config_param(r, "nope", &v), CS_EINVAL);
     cr_expect(strstr(cs_last_error(), "nope") != NULL);
     cr_expect_eq(cs_runlog_config_param_count(r), 2);
@@ -287,7 +305,7 @@ Test(runlog, round_trip_every_dataset)
         for (size_t l = 1; l < NL; l++)
             for (int err = 0; err < 2; err++) {
                 cs_matrix m;
-                cr_assert_eq(cs_runlog_read_snapshot(r, l, snap, err ? "errors" : "activations", &m), CS_OK, "%s",
+                cr_assert_eq(tu_snapshot(r, l, snap, err ? "errors" : "activations", &m), CS_OK, "%s",
                              cs_last_error());
                 cr_assert_eq(m.rows, PROBE);
                 cr_assert_eq(m.cols, layers[l]);
@@ -300,7 +318,7 @@ Test(runlog, round_trip_every_dataset)
         for (size_t l = 1; l < NL; l++) {
             cs_matrix st;
             double *en;
-            cr_assert_eq(cs_runlog_read_relax(r, l, snap, &st, &en), CS_OK, "%s", cs_last_error());
+            cr_assert_eq(tu_relax(r, l, snap, &st, &en), CS_OK, "%s", cs_last_error());
             cr_assert_eq(st.rows, RELAX_IT * RELAX_S);
             cr_assert_eq(st.cols, layers[l]);
             for (size_t i = 0; i < RELAX_IT * RELAX_S * layers[l]; i++) {
@@ -321,23 +339,25 @@ Test(runlog, round_trip_every_dataset)
 
     /* bad arguments name what is wrong */
     cs_matrix m;
-    cr_expect_eq(cs_runlog_read_snapshot(r, 3, 0, "activations", &m), CS_EINVAL);
+    cr_expect_eq(tu_snapshot(r, 3, 0, "activations", &m), CS_EINVAL);
     cr_expect(strstr(cs_last_error(), "layer 3") != NULL, "%s", cs_last_error());
-    cr_expect_eq(cs_runlog_read_snapshot(r, 1, 4, "activations", &m), CS_EINVAL);
-    cr_expect(strstr(cs_last_error(), "snapshot 4") != NULL, "%s", cs_last_error());
-    cr_expect_eq(cs_runlog_read_snapshot(r, 1, 0, "weights", &m), CS_EINVAL);
+    cr_expect_eq(tu_snapshot(r, 1, 4, "activations", &m), CS_EINVAL);
+    cr_expect(strstr(cs_last_error(), "entry 4") != NULL, "%s", cs_last_error());
+    cr_expect_eq(cs_runlog_read_layer_snapshot(r, 2, "activations", 0, &m), CS_EINVAL);
+    cr_expect(strstr(cs_last_error(), "layer 2 does not exist") != NULL, "%s", cs_last_error());
+    cr_expect_eq(tu_snapshot(r, 1, 0, "weights", &m), CS_EINVAL);
     double *vv;
     cr_expect_eq(cs_runlog_read_steps(r, "accuracy", &vv, &n), CS_EINVAL);
     cr_expect(strstr(cs_last_error(), "accuracy") != NULL);
-    cr_expect_eq(cs_runlog_read_layer_series(r, 1, "goodness", &vv, &n), CS_EINVAL);
-    cr_expect_eq(cs_runlog_read_layer_series(r, 0, "weight_norm", &vv, &n), CS_EINVAL);
+    cr_expect_eq(tu_layer_series(r, 1, "goodness", &vv, &n), CS_EINVAL);
+    cr_expect_eq(tu_layer_series(r, 0, "weight_norm", &vv, &n), CS_EINVAL);
 
     cs_runlog_dataset *list;
     size_t nd;
     cr_assert_eq(cs_runlog_list_datasets(r, &list, &nd), CS_OK, "%s", cs_last_error());
-    /* 8 steps + 2 layers x (5 series + 2 snapshots) + 3 probe + 2 relax states
-     * + energy + 7 eval + committed */
-    cr_expect_eq(nd, 8 + 2 * 7 + 3 + 2 + 1 + 7 + 1, "%zu datasets", nd);
+    /* 8 steps + 2 layers x (5 series + 2 snapshots) + 2 probe + snapshot steps
+     * + 2 relax states + energy + 7 eval + committed */
+    cr_expect_eq(nd, 8 + 2 * 7 + 2 + 1 + 2 + 1 + 7 + 1, "%zu datasets", nd);
     int found = 0;
     for (size_t i = 0; i < nd; i++)
         if (!strcmp(list[i].path, "/layers/2/activations")) {
@@ -382,20 +402,20 @@ Test(runlog, run_ids_are_unique_within_a_second)
 Test(runlog, nan_and_inf_round_trip)
 {
     char *dir = tu_tmpdir(), *path = tmpfile_in(dir, "nan.h5");
-    cs_runlog_spec spec = make_spec(1e9);
+    cs_trainlog_spec spec = make_spec(1e9);
     spec.relax_iterations = spec.relax_samples = 0;
     spec.n_layer_series = 0;
-    cs_runlog_writer *w;
-    cr_assert_eq(cs_runlog_create(path, &spec, &w), CS_OK, "%s", cs_last_error());
+    cs_trainlog *w;
+    cr_assert_eq(cs_trainlog_create(path, &spec, &w), CS_OK, "%s", cs_last_error());
     double wn[2] = {NAN, INFINITY}, un[2] = {-INFINITY, -0.0};
-    cs_runlog_step st = {.step = 0, .epoch = 1, .loss = NAN, .tau = INFINITY, .surprise = -INFINITY, .pi = -0.0,
+    cs_trainlog_step st = {.step = 0, .epoch = 1, .loss = NAN, .tau = INFINITY, .surprise = -INFINITY, .pi = -0.0,
                          .batch_acc = 1e-310, .lr = DBL_MAX, .weight_norm = wn, .update_norm = un};
-    cr_assert_eq(cs_runlog_append_step(w, &st), CS_OK); /* bp_angle_deg NULL: NaN */
+    cr_assert_eq(cs_trainlog_append_step(w, &st), CS_OK); /* bp_angle_deg NULL: NaN */
     float a1[PROBE * 4] = {NAN, INFINITY, -INFINITY, 1e-40f}, e1[PROBE * 4] = {0}, a2[PROBE * 3] = {0},
           e2[PROBE * 3] = {FLT_MAX};
     const float *a[2] = {a1, a2}, *e[2] = {e1, e2};
-    cr_assert_eq(cs_runlog_append_snapshot(w, 0, a, e), CS_OK);
-    cr_assert_eq(cs_runlog_close(w), CS_OK);
+    cr_assert_eq(cs_trainlog_append_snapshot(w, 0, a, e), CS_OK);
+    cr_assert_eq(cs_trainlog_close(w), CS_OK);
 
     cs_runlog *r;
     cr_assert_eq(cs_runlog_open(path, &r), CS_OK, "%s", cs_last_error());
@@ -419,23 +439,23 @@ Test(runlog, nan_and_inf_round_trip)
     cr_assert_eq(cs_runlog_read_steps(r, "lr", &v, &n), CS_OK);
     cr_expect_eq(v[0], DBL_MAX);
     free(v);
-    cr_assert_eq(cs_runlog_read_layer_series(r, 1, "weight_norm", &v, &n), CS_OK);
+    cr_assert_eq(tu_layer_series(r, 1, "weight_norm", &v, &n), CS_OK);
     cr_expect(isnan(v[0]));
     free(v);
-    cr_assert_eq(cs_runlog_read_layer_series(r, 2, "weight_norm", &v, &n), CS_OK);
+    cr_assert_eq(tu_layer_series(r, 2, "weight_norm", &v, &n), CS_OK);
     cr_expect(isinf(v[0]));
     free(v);
-    cr_assert_eq(cs_runlog_read_layer_series(r, 2, "bp_angle_deg", &v, &n), CS_OK);
+    cr_assert_eq(tu_layer_series(r, 2, "bp_angle_deg", &v, &n), CS_OK);
     cr_expect(isnan(v[0]));
     free(v);
     cs_matrix m;
-    cr_assert_eq(cs_runlog_read_snapshot(r, 1, 0, "activations", &m), CS_OK);
+    cr_assert_eq(tu_snapshot(r, 1, 0, "activations", &m), CS_OK);
     cr_expect(isnan(m.data[0]));
     cr_expect(isinf(m.data[1]) && m.data[1] > 0);
     cr_expect(isinf(m.data[2]) && m.data[2] < 0);
     cr_expect_eq(m.data[3], (double)1e-40f);
     cs_matrix_free(&m);
-    cr_assert_eq(cs_runlog_read_snapshot(r, 2, 0, "errors", &m), CS_OK);
+    cr_assert_eq(tu_snapshot(r, 2, 0, "errors", &m), CS_OK);
     cr_expect_eq(m.data[0], (double)FLT_MAX);
     cs_matrix_free(&m);
     cs_runlog_close_reader(r);
@@ -447,47 +467,47 @@ Test(runlog, nan_and_inf_round_trip)
 Test(runlog, writer_rejects_bad_specs_and_records)
 {
     char *dir = tu_tmpdir(), *path = tmpfile_in(dir, "bad.h5");
-    cs_runlog_writer *w = NULL;
-    cs_runlog_spec s = make_spec(1e9);
+    cs_trainlog *w = NULL;
+    cs_trainlog_spec s = make_spec(1e9);
     s.n_layers = 1;
-    cr_expect_eq(cs_runlog_create(path, &s, &w), CS_EINVAL);
+    cr_expect_eq(cs_trainlog_create(path, &s, &w), CS_EINVAL);
     cr_expect(strstr(cs_last_error(), "n_layers") != NULL);
     s = make_spec(1e9);
     probe_lab[3] = 3; /* 3 classes: labels in [0, 3) */
-    cr_expect_eq(cs_runlog_create(path, &s, &w), CS_EINVAL);
+    cr_expect_eq(cs_trainlog_create(path, &s, &w), CS_EINVAL);
     cr_expect(strstr(cs_last_error(), "probe_labels[3]") != NULL, "%s", cs_last_error());
     s = make_spec(1e9);
     const char *dup[2] = {"goodness", "weight_norm"};
     s.layer_series = dup;
-    cr_expect_eq(cs_runlog_create(path, &s, &w), CS_EINVAL);
+    cr_expect_eq(cs_trainlog_create(path, &s, &w), CS_EINVAL);
     cr_expect(strstr(cs_last_error(), "weight_norm") != NULL);
     s = make_spec(1e9);
     const char *pn[2] = {"beta", "lr"};
     s.param_names = pn;
-    cr_expect_eq(cs_runlog_create(path, &s, &w), CS_EINVAL);
+    cr_expect_eq(cs_trainlog_create(path, &s, &w), CS_EINVAL);
     cr_expect(strstr(cs_last_error(), "'lr'") != NULL);
     s = make_spec(1e9);
     s.relax_samples = 0;
-    cr_expect_eq(cs_runlog_create(path, &s, &w), CS_EINVAL);
+    cr_expect_eq(cs_trainlog_create(path, &s, &w), CS_EINVAL);
     cr_expect_null(w);
 
     /* a directory that does not exist: CS_EIO naming the path */
     char *nodir = tmpfile_in(dir, "no/such/dir/run.h5");
     s = make_spec(1e9);
-    cr_expect_eq(cs_runlog_create(nodir, &s, &w), CS_EIO);
+    cr_expect_eq(cs_trainlog_create(nodir, &s, &w), CS_EIO);
     cr_expect(strstr(cs_last_error(), nodir) != NULL, "%s", cs_last_error());
     free(nodir);
 
     /* relaxation before any snapshot, and twice for one snapshot */
-    cr_assert_eq(cs_runlog_create(path, &s, &w), CS_OK, "%s", cs_last_error());
+    cr_assert_eq(cs_trainlog_create(path, &s, &w), CS_OK, "%s", cs_last_error());
     cr_expect_eq(put_relax(w, 0), CS_EINVAL);
     cr_expect_eq(put_snapshot(w, 0, 0), CS_OK);
     cr_expect_eq(put_relax(w, 0), CS_OK);
     cr_expect_eq(put_relax(w, 0), CS_EINVAL);
-    cs_runlog_step st = {0};
-    cr_expect_eq(cs_runlog_append_step(w, &st), CS_EINVAL); /* no per-layer arrays */
-    cr_expect_eq(cs_runlog_close(w), CS_OK);
-    cr_expect_eq(cs_runlog_close(NULL), CS_OK);
+    cs_trainlog_step st = {0};
+    cr_expect_eq(cs_trainlog_append_step(w, &st), CS_EINVAL); /* no per-layer arrays */
+    cr_expect_eq(cs_trainlog_close(w), CS_OK);
+    cr_expect_eq(cs_trainlog_close(NULL), CS_OK);
     rm_rf(dir);
     free(path);
     free(dir);
@@ -642,26 +662,86 @@ Test(runlog, future_schema_version_is_named)
     free(dir);
 }
 
-Test(runlog, missing_dataset_group_or_attribute_is_named)
+/* Schema v2 requires only the root attributes: a dataset, group or attribute
+ * left out is simply absent, and the reader says so through the items. */
+Test(runlog, missing_datasets_are_absent_not_errors)
 {
     char *dir = tu_tmpdir(), *path = tmpfile_in(dir, "m.h5");
-    const char *victims[] = {"/layers/2/errors", "/eval", "/steps/pi", "/layers/1/goodness_neg", "/relax/energy",
-                             "/probe/labels"};
+    const char *victims[] = {"/layers/2/errors", "/eval",   "/steps/pi", "/layers/1/goodness_neg", "/relax/energy",
+                             "/probe/labels",    "/probe",  "/snapshots", "/config",               "/steps",
+                             "/layers",          "/committed"};
     for (size_t i = 0; i < sizeof victims / sizeof victims[0]; i++) {
         write_log(path, 10);
         hid_t f = reopen_rw(path);
         cr_assert_geq(H5Ldelete(f, victims[i], H5P_DEFAULT), 0);
         H5Fclose(f);
-        expect_open_fails(path, CS_ESCHEMA, victims[i]);
-        cr_expect(strstr(cs_last_error(), "missing") != NULL, "%s", cs_last_error());
+        cs_runlog *r;
+        cr_assert_eq(cs_runlog_open(path, &r), CS_OK, "without %s: %s", victims[i], cs_last_error());
+        const cs_runlog_info *in = cs_runlog_get_info(r);
+        double *v = NULL;
+        size_t n = 0;
+        cs_matrix m = {0};
+        int32_t *lab = NULL;
+        switch (i) {
+        case 0:
+            cr_expect_null(cs_runlog_find(r, CS_RUNLOG_SNAPSHOT, 1, "errors"));
+            cr_expect_not_null(cs_runlog_find(r, CS_RUNLOG_SNAPSHOT, 0, "errors"));
+            cr_expect_eq(in->snapshots, 1);
+            break;
+        case 1:
+            cr_expect_eq(in->evals, 0);
+            cr_expect_eq(cs_runlog_read_eval(r, "acc", &v, &n), CS_EINVAL);
+            break;
+        case 2:
+            cr_expect_eq(cs_runlog_read_steps(r, "pi", &v, &n), CS_EINVAL);
+            cr_expect(strstr(cs_last_error(), "'pi'") != NULL, "%s", cs_last_error());
+            cr_expect_eq(in->steps, 10);
+            break;
+        case 3:
+            cr_expect_null(cs_runlog_find(r, CS_RUNLOG_LAYER_SERIES, 0, "goodness_neg"));
+            cr_expect_not_null(cs_runlog_find(r, CS_RUNLOG_LAYER_SERIES, 1, "goodness_neg"));
+            break;
+        case 4:
+            cr_expect_eq(cs_runlog_read_relaxation(r, 0, 0, &m, &v), CS_EINVAL);
+            cr_expect_not_null(cs_runlog_find(r, CS_RUNLOG_RELAX_STATES, 0, "states"));
+            break;
+        case 5:
+            cr_expect_eq(in->probe_labels, 0);
+            cr_assert_eq(cs_runlog_read_probe(r, &m, &lab), CS_OK, "%s", cs_last_error());
+            cr_expect_null(lab);
+            cr_expect_eq(m.rows, PROBE);
+            cs_matrix_free(&m);
+            break;
+        case 6:
+            cr_expect_eq(in->probe_size, 0);
+            cr_expect_eq(cs_runlog_read_probe(r, &m, &lab), CS_EINVAL);
+            break;
+        case 7: /* snapshot steps fall back to the snapshot indices */
+            cr_assert_eq(cs_runlog_read_snapshot_steps(r, &v, &n), CS_OK);
+            cr_expect(n == 1 && v[0] == 0);
+            free(v);
+            break;
+        case 8:
+            cr_expect_str_eq(in->rule, "");
+            cr_expect(isnan(in->lr));
+            cr_expect_eq(cs_runlog_meta_count(r), 0);
+            cr_expect_eq(in->relax_iterations, RELAX_IT); /* from the datasets' shapes */
+            break;
+        case 9:
+            cr_expect_eq(in->steps, 10); /* the per-layer series remain */
+            cr_expect_null(cs_runlog_find(r, CS_RUNLOG_STEP_SERIES, 0, "loss"));
+            break;
+        case 10:
+            cr_expect_eq(in->layer_count, 0);
+            cr_expect_eq(in->snapshots, 1); /* as /snapshots/step says */
+            break;
+        case 11:
+            cr_expect_eq(in->steps, 10);
+            cr_expect(isnan(in->last_flush_time));
+            break;
+        }
+        cs_runlog_close_reader(r);
     }
-    write_log(path, 10);
-    hid_t f = reopen_rw(path);
-    hid_t g = H5Gopen2(f, "/config", H5P_DEFAULT);
-    H5Adelete(g, "layers");
-    H5Gclose(g);
-    H5Fclose(f);
-    expect_open_fails(path, CS_ESCHEMA, "'layers'");
     rm_rf(dir);
     free(path);
     free(dir);
@@ -679,23 +759,68 @@ static void replace_dataset(const char *path, const char *dpath, int rank, const
     H5Fclose(f);
 }
 
+/* The checked-in version 1 log with one of its attributes or datasets
+ * changed, in `dir`. */
+static char *v1_copy(const char *dir, const char *name)
+{
+    char *p = tmpfile_in(dir, name), cmd[1200];
+    snprintf(cmd, sizeof cmd, "cp '%s/runlog_v1_ep.h5' '%s' && chmod u+w '%s'", COGSCOPE_TEST_DATA, p, p);
+    cr_assert_eq(system(cmd), 0);
+    return p;
+}
+
+/* Version 1 logs keep their stricter rules: /config layers gives the units. */
+Test(runlog, v1_rules_still_hold)
+{
+    char *dir = tu_tmpdir(), *path = v1_copy(dir, "v1.h5");
+    hid_t f = reopen_rw(path);
+    hid_t g = H5Gopen2(f, "/config", H5P_DEFAULT);
+    H5Adelete(g, "layers");
+    H5Gclose(g);
+    H5Fclose(f);
+    expect_open_fails(path, CS_ESCHEMA, "'layers'");
+    free(path);
+    path = v1_copy(dir, "v1b.h5");
+    hsize_t d3[3] = {6, 48, 99};
+    replace_dataset(path, "/layers/1/activations", 3, d3, H5T_IEEE_F32LE);
+    expect_open_fails(path, CS_ESCHEMA, "/layers/1/activations has shape [6 x 48 x 99], expected [* x 48 x 16]");
+    free(path);
+    path = v1_copy(dir, "v1c.h5");
+    hsize_t d2[2] = {48, 7};
+    replace_dataset(path, "/probe/inputs", 2, d2, H5T_IEEE_F32LE);
+    expect_open_fails(path, CS_ESCHEMA, "/probe/inputs has shape [48 x 7], expected [48 x 64]");
+    rm_rf(dir);
+    free(path);
+    free(dir);
+}
+
 Test(runlog, wrong_shape_or_type_is_named)
 {
     char *dir = tu_tmpdir(), *path = tmpfile_in(dir, "s.h5");
     write_log(path, 10);
-    hsize_t d2[2] = {PROBE, 7};
+    hsize_t d2[2] = {PROBE - 1, 5};
     replace_dataset(path, "/probe/inputs", 2, d2, H5T_IEEE_F32LE);
-    expect_open_fails(path, CS_ESCHEMA, "/probe/inputs has shape [6 x 7], expected [6 x 5]");
+    expect_open_fails(path, CS_ESCHEMA, "/layers/1/activations has shape [1 x 6 x 4], expected [* x 5 x *]");
 
     write_log(path, 10);
-    hsize_t d3[3] = {1, PROBE, 99};
-    replace_dataset(path, "/layers/1/activations", 3, d3, H5T_IEEE_F32LE);
-    expect_open_fails(path, CS_ESCHEMA, "/layers/1/activations has shape [1 x 6 x 99], expected [* x 6 x 4]");
+    hsize_t d1[1] = {PROBE - 1};
+    replace_dataset(path, "/probe/labels", 1, d1, H5T_STD_I32LE);
+    expect_open_fails(path, CS_ESCHEMA, "/probe/labels must be integer of shape [6]");
 
     write_log(path, 10);
-    hsize_t d1[2] = {10, 2};
-    replace_dataset(path, "/steps/loss", 2, d1, H5T_IEEE_F64LE);
+    hsize_t d3[2] = {1, PROBE};
+    replace_dataset(path, "/layers/1/activations", 2, d3, H5T_IEEE_F32LE);
+    expect_open_fails(path, CS_ESCHEMA, "/layers/1/activations has shape [1 x 6], expected [* x 6 x *]");
+
+    write_log(path, 10);
+    hsize_t d4[2] = {10, 2};
+    replace_dataset(path, "/steps/loss", 2, d4, H5T_IEEE_F64LE);
     expect_open_fails(path, CS_ESCHEMA, "/steps/loss has shape [10 x 2], expected [*]");
+
+    write_log(path, 10);
+    hsize_t d5[4] = {1, RELAX_IT + 1, RELAX_S, 4};
+    replace_dataset(path, "/relax/1/states", 4, d5, H5T_IEEE_F32LE);
+    expect_open_fails(path, CS_ESCHEMA, "/relax/1/states has shape");
 
     write_log(path, 10);
     hid_t st = H5Tcopy(H5T_C_S1);
@@ -747,15 +872,15 @@ Test(runlog, reader_follows_a_live_writer)
     cr_assert_geq(pid, 0);
     if (pid == 0) { /* writer */
         char c;
-        cs_runlog_spec spec = make_spec(1e9);
-        cs_runlog_writer *w;
-        if (cs_runlog_create(path, &spec, &w) != CS_OK)
+        cs_trainlog_spec spec = make_spec(1e9);
+        cs_trainlog *w;
+        if (cs_trainlog_create(path, &spec, &w) != CS_OK)
             _exit(1);
         for (int64_t s = 0; s < 10; s++)
             put_step(w, s, 1);
         put_snapshot(w, 0, 0);
         put_relax(w, 0);
-        if (cs_runlog_flush(w) != CS_OK)
+        if (cs_trainlog_flush(w) != CS_OK)
             _exit(1);
         send_byte(up[1]);
         if (read(down[0], &c, 1) != 1)
@@ -764,12 +889,12 @@ Test(runlog, reader_follows_a_live_writer)
             put_step(w, s, 1 + (int32_t)(s / 1000));
         put_eval(w, 999, 1);
         put_snapshot(w, 1, 1000);
-        if (cs_runlog_flush(w) != CS_OK)
+        if (cs_trainlog_flush(w) != CS_OK)
             _exit(1);
         send_byte(up[1]);
         if (read(down[0], &c, 1) != 1)
             _exit(2);
-        if (cs_runlog_close(w) != CS_OK)
+        if (cs_trainlog_close(w) != CS_OK)
             _exit(1);
         send_byte(up[1]);
         _exit(0);
@@ -799,7 +924,7 @@ Test(runlog, reader_follows_a_live_writer)
     cr_expect_eq(in->epochs_done, 1);
     check_steps(r, 1500);
     cs_matrix m;
-    cr_assert_eq(cs_runlog_read_snapshot(r, 2, 1, "errors", &m), CS_OK, "%s", cs_last_error());
+    cr_assert_eq(tu_snapshot(r, 2, 1, "errors", &m), CS_OK, "%s", cs_last_error());
     cr_expect_eq(m.data[5], snapval(1, 1, 5, 1));
     cs_matrix_free(&m);
 
@@ -832,20 +957,20 @@ static void check_consistent(cs_runlog *r)
         cr_expect_eq(n, in->steps);
         free(v);
     }
-    for (size_t l = 1; l < in->n_layers; l++) {
+    for (size_t l = 1; l <= in->layer_count; l++) {
         const char *ln[3] = {"weight_norm", "update_norm", "bp_angle_deg"};
         for (int k = 0; k < 3; k++) {
             double *v;
             size_t n;
-            cr_assert_eq(cs_runlog_read_layer_series(r, l, ln[k], &v, &n), CS_OK, "%s", cs_last_error());
+            cr_assert_eq(tu_layer_series(r, l, ln[k], &v, &n), CS_OK, "%s", cs_last_error());
             cr_expect_eq(n, in->steps);
             free(v);
         }
         cs_matrix m;
-        cr_assert_eq(cs_runlog_read_snapshot(r, l, in->snapshots - 1, "activations", &m), CS_OK, "%s",
+        cr_assert_eq(tu_snapshot(r, l, in->snapshots - 1, "activations", &m), CS_OK, "%s",
                      cs_last_error());
         cs_matrix_free(&m);
-        cr_assert_eq(cs_runlog_read_snapshot(r, l, in->snapshots - 1, "errors", &m), CS_OK, "%s", cs_last_error());
+        cr_assert_eq(tu_snapshot(r, l, in->snapshots - 1, "errors", &m), CS_OK, "%s", cs_last_error());
         cs_matrix_free(&m);
     }
     double *v;
@@ -869,16 +994,16 @@ Test(runlog, sigkilled_writer_leaves_every_flushed_row)
     pid_t pid = fork_child();
     cr_assert_geq(pid, 0);
     if (pid == 0) {
-        cs_runlog_spec spec = make_spec(1e9);
-        cs_runlog_writer *w;
-        if (cs_runlog_create(path, &spec, &w) != CS_OK)
+        cs_trainlog_spec spec = make_spec(1e9);
+        cs_trainlog *w;
+        if (cs_trainlog_create(path, &spec, &w) != CS_OK)
             _exit(1);
         for (int64_t s = 0; s < 100; s++)
             put_step(w, s, 1);
         put_snapshot(w, 0, 0);
         put_relax(w, 0);
         put_eval(w, 99, 1);
-        if (cs_runlog_flush(w) != CS_OK)
+        if (cs_trainlog_flush(w) != CS_OK)
             _exit(1);
         /* Not flushed: 1100 more rows (one block reaches the datasets), a
          * snapshot and an evaluation. None may show up after the kill. */
@@ -938,9 +1063,9 @@ Test(runlog, automatic_flush_then_sigkill)
     pid_t pid = fork_child();
     cr_assert_geq(pid, 0);
     if (pid == 0) { /* writes until killed; flushes on its own every 20 ms */
-        cs_runlog_spec spec = make_spec(0.02);
-        cs_runlog_writer *w;
-        if (cs_runlog_create(path, &spec, &w) != CS_OK)
+        cs_trainlog_spec spec = make_spec(0.02);
+        cs_trainlog *w;
+        if (cs_trainlog_create(path, &spec, &w) != CS_OK)
             _exit(1);
         for (int64_t s = 0;; s++) {
             if (put_step(w, s, (int32_t)(s / 1000 + 1)) != CS_OK)
@@ -1063,7 +1188,7 @@ Test(runlog, train_killed_mid_run_leaves_a_consistent_log, .timeout = 600)
         cr_expect_eq(in->interrupted, 1);
         cr_expect_eq(in->live, 0);
         cr_expect_str_eq(in->rule, "bp");
-        cr_expect_eq(in->n_layers, 3);
+        cr_expect_eq(in->layer_count, 2);
         cr_expect_lt(in->epochs_done, 5000);
         check_consistent(r);
         cs_runlog_close_reader(r);

@@ -6,7 +6,7 @@ set -euo pipefail
 
 build_pkgs=(gcc make cmake pkg-config libgsl-dev libfftw3-dev libhdf5-dev libcriterion-dev
             libopenblas-dev zlib1g-dev)
-test_pkgs=(chromium)
+test_pkgs=(chromium python3-numpy python3-h5py)
 bench_pkgs=(dataset-fashion-mnist python3-numpy python3-scipy python3-sklearn python3-torch
             python3-h5py python3-mne hyperfine)
 

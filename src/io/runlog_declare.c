@@ -155,8 +155,8 @@ static cs_status declare_in_table(cs_runlog_writer *w, rl_table *t, cs_runlog_ki
         return cs_error_set(CS_EINVAL, "%s: series '%s': dtype %d is not F64, F32, I64 or I32", w->path, name, (int)dtype);
     cs_status st = check_free(w, g1, g2, name);
     size_t col;
-    if (st == CS_OK && t->ncols == 0)
-        st = rlw_table_add(w, t, g1, NULL, "step", H5T_STD_I64LE, &col);
+    if (st == CS_OK && t->ncols == 0) /* the table's own step column: /steps/step or /eval/step */
+        st = rlw_table_add(w, t, t == &w->steps ? "steps" : "eval", NULL, "step", H5T_STD_I64LE, &col);
     rl_decl *d = st == CS_OK ? new_decl(w, kind, h) : NULL;
     if (!d)
         return st != CS_OK ? st : w->status;

@@ -23,8 +23,8 @@ static const char *const layer_std[] = {"weight_norm", "update_norm", "bp_angle_
 static const char *const trainer_attrs[] = {"rule",     "activation", "dataset",  "optimizer",        "layers",
                                             "seed",     "lr",         "momentum", "batch",            "epochs",
                                             "log_every", "probe_size", "pi_alpha", "pi_gamma",         "relax_iterations",
-                                            "relax_samples", "layer_series", "step_series", "flush_interval", "trainer",
-                                            NULL};
+                                            "relax_samples", "layer_series", "step_series", "flush_interval", "trainer"};
+#define N_TRAINER_ATTRS (sizeof trainer_attrs / sizeof trainer_attrs[0])
 
 struct cs_trainlog {
     cs_runlog_writer *w;
@@ -43,14 +43,13 @@ struct cs_trainlog {
 
 static int in_list(const char *name, const char *const *list, size_t n)
 {
-    for (size_t i = 0; list && (n ? i < n : list[i] != NULL); i++)
+    for (size_t i = 0; list && i < n; i++)
         if (!strcmp(name, list[i]))
             return 1;
     return 0;
 }
 
-/* Names must be distinct from each other and from `taken` (NULL-terminated
- * or of n_taken entries). */
+/* Names must be distinct from each other and from the n_taken in `taken`. */
 static cs_status check_names(const char *path, const char *what, const char *const *names, size_t n,
                              const char *const *taken, size_t n_taken)
 {
@@ -93,7 +92,7 @@ static cs_status check_spec(const char *path, const cs_trainlog_spec *s)
     cs_status st;
     if ((st = check_names(path, "layer_series", s->layer_series, s->n_layer_series, layer_std, N_LSTD)) != CS_OK ||
         (st = check_names(path, "step_series", s->step_series, s->n_step_series, step_names, N_STEP)) != CS_OK ||
-        (st = check_names(path, "param_names", s->param_names, s->n_params, trainer_attrs, 0)) != CS_OK)
+        (st = check_names(path, "param_names", s->param_names, s->n_params, trainer_attrs, N_TRAINER_ATTRS)) != CS_OK)
         return st;
     if (s->n_params && !s->param_values)
         return cs_error_set(CS_EINVAL, "%s: spec.n_params = %zu but param_values is not set", path, s->n_params);
