@@ -16,19 +16,8 @@
 
 #define PY "/usr/bin/python3"
 
-static char *join(const char *dir, const char *name)
-{
-    char *p = malloc(strlen(dir) + strlen(name) + 2);
-    sprintf(p, "%s/%s", dir, name);
-    return p;
-}
-
-static void rm_rf(const char *dir)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
-}
+#define join tu_join
+#define rm_rf(dir) cr_expect_eq(tu_rm_rf(dir), 0)
 
 /* Run a generator script of tests/data with arguments; 0 on success. */
 static int run_py(const char *script, const char *args, const char *stdout_to)

@@ -39,6 +39,23 @@ static inline char *tu_tmpdir(void)
     return tmpl;
 }
 
+/* dir/name in new memory (free() it). */
+static inline char *tu_join(const char *dir, const char *name)
+{
+    char *p = malloc(strlen(dir) + strlen(name) + 2);
+    if (p)
+        sprintf(p, "%s/%s", dir, name);
+    return p;
+}
+
+/* Remove a test's directory tree; 0 on success. */
+static inline int tu_rm_rf(const char *dir)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd);
+}
+
 static inline void tu_write(const char *path, const char *text)
 {
     FILE *f = fopen(path, "wb");

@@ -7,7 +7,11 @@
  * check with cs_matrix_check_finite(), which names row and column.
  *
  * HDF5: "FILE.h5:/path/to/dataset", a 1-D (read as one column) or 2-D numeric
- * dataset of any numeric type, converted to double. */
+ * dataset of any numeric type, converted to double; "FILE.h5:/path[I]" takes
+ * entry I of the first axis of a 2-D (one column) or 3-D dataset, e.g.
+ * snapshot 7 of activations [snapshot, sample, unit] as a sample x unit
+ * table: "run.h5:/layers/fc1/activations[7]"; a negative I counts from the
+ * end ([-1]: the last). A dataset whose whole name exists is never sliced. */
 #ifndef COGSCOPE_TABLE_H
 #define COGSCOPE_TABLE_H
 

@@ -620,6 +620,18 @@ static cs_status add_relax_items(cs_runlog *r)
     return CS_OK;
 }
 
+/* Open `dpath` checked as add_item checks an item (numeric, rank in
+ * [rmin, rmax]) without making it one of the log's items. */
+static cs_status open_side(cs_runlog *r, const char *dpath, int rmin, int rmax, hid_t *out)
+{
+    cs_status st = add_item(r, CS_RUNLOG_SNAPSHOT, (size_t)-1, dpath, rmin, rmax, NULL);
+    if (st != CS_OK)
+        return st;
+    *out = r->ids[--r->n_items];
+    free((char *)r->items[r->n_items].path);
+    return CS_OK;
+}
+
 /* /probe/inputs [P, d] and /probe/labels [P], and the snapshot steps. */
 static cs_status open_probe(cs_runlog *r, size_t samples)
 {
@@ -632,13 +644,9 @@ static cs_status open_probe(cs_runlog *r, size_t samples)
     hsize_t dims[H5S_MAX_RANK];
     char got[128], want[128];
     if (rlr_path_exists(r->file, "/probe/inputs")) {
-        const cs_runlog_item *it;
-        cs_status st = add_item(r, CS_RUNLOG_SNAPSHOT, (size_t)-1, "/probe/inputs", 2, 2, &it);
+        cs_status st = open_side(r, "/probe/inputs", 2, 2, &r->probe_inputs);
         if (st != CS_OK)
             return st;
-        /* not an item of the log: move the dataset out of the list */
-        r->probe_inputs = r->ids[--r->n_items];
-        free((char *)r->items[r->n_items].path);
         rlr_shape(r->probe_inputs, dims);
         hsize_t exp[2] = {v1 ? (hsize_t)v1_probe : (samples ? samples : dims[0]), v1 ? (hsize_t)v1->values[0] : dims[1]};
         if (dims[0] != exp[0] || dims[1] != exp[1] || dims[0] < 1 || dims[1] < 1) {
@@ -669,20 +677,14 @@ static cs_status open_probe(cs_runlog *r, size_t samples)
         in->probe_labels = 1;
     }
     if (rlr_path_exists(r->file, ps)) {
-        const cs_runlog_item *it;
-        cs_status st = add_item(r, CS_RUNLOG_STEP_SERIES, (size_t)-1, ps, 1, 1, &it);
+        cs_status st = open_side(r, ps, 1, 1, &r->snap_step);
         if (st != CS_OK)
             return st;
-        r->snap_step = r->ids[--r->n_items];
-        free((char *)r->items[r->n_items].path);
     }
     if (rlr_path_exists(r->file, "/committed")) {
-        const cs_runlog_item *it;
-        cs_status st = add_item(r, CS_RUNLOG_STEP_SERIES, (size_t)-1, "/committed", 1, 1, &it);
+        cs_status st = open_side(r, "/committed", 1, 1, &r->committed);
         if (st != CS_OK)
             return st;
-        r->committed = r->ids[--r->n_items];
-        free((char *)r->items[r->n_items].path);
         if (rlr_shape(r->committed, dims) != 1 || dims[0] != RL_N_COMMITTED)
             return cs_error_set(CS_ESCHEMA, "%s: dataset /committed has %llu entries, expected %d", r->path,
                                 (unsigned long long)dims[0], RL_N_COMMITTED);

@@ -115,6 +115,27 @@ cs_status cs_table_read_text(const char *path, cs_matrix *out)
     return CS_OK;
 }
 
+/* "NAME[I]": the dataset name and the index I (negative: from the end) of
+ * its first axis; 0 when `spec` has no such suffix. */
+static int parse_slice(const char *spec, char **name, long long *index)
+{
+    size_t n = strlen(spec);
+    if (n < 4 || spec[n - 1] != ']')
+        return 0;
+    const char *open = strrchr(spec, '[');
+    if (!open || open == spec)
+        return 0;
+    char *end;
+    errno = 0;
+    long long v = strtoll(open + 1, &end, 10);
+    if (end == open + 1 || *end != ']' || errno)
+        return -1;
+    if (!(*name = strndup(spec, (size_t)(open - spec))))
+        return -2;
+    *index = v;
+    return 1;
+}
+
 cs_status cs_table_read_h5(const char *path, const char *dataset, cs_matrix *out)
 {
     cs_init();
@@ -124,39 +145,91 @@ cs_status cs_table_read_h5(const char *path, const char *dataset, cs_matrix *out
     if (file < 0)
         return cs_error_set(CS_EIO, "%s: cannot open as HDF5", path);
     cs_status st = CS_OK;
-    hid_t dset = -1, space = -1, type = -1;
-    if (H5Lexists(file, dataset, H5P_DEFAULT) <= 0 ||
-        (dset = H5Dopen2(file, dataset, H5P_DEFAULT)) < 0) {
-        st = cs_error_set(CS_EFORMAT, "%s: no dataset '%s'", path, dataset);
+    hid_t dset = -1, space = -1, type = -1, mspace = -1;
+    /* A name that exists is taken whole; else a trailing [I] selects entry I
+     * of the first axis (FILE.h5:/layers/fc1/activations[7]: snapshot 7). */
+    char *name = NULL;
+    long long index = 0;
+    int sliced = 0;
+    if (H5Lexists(file, dataset, H5P_DEFAULT) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        sliced = parse_slice(dataset, &name, &index);
+        if (sliced == -1) {
+            st = cs_error_set(CS_EINVAL, "%s: '%s': the index in [...] must be a whole number, e.g. %s[7]", path,
+                              dataset, "/layer1/acts");
+            goto done;
+        }
+        if (sliced == -2) {
+            st = cs_error_set(CS_ENOMEM, "out of memory");
+            goto done;
+        }
+    }
+    const char *dname = sliced ? name : dataset;
+    if (!(dname[0] == '/' && H5Lexists(file, dname, H5P_DEFAULT) > 0 &&
+          (dset = H5Dopen2(file, dname, H5P_DEFAULT)) >= 0)) {
+        H5Eclear2(H5E_DEFAULT);
+        st = cs_error_set(CS_EFORMAT, "%s: no dataset '%s'", path, dname);
         goto done;
     }
     type = H5Dget_type(dset);
     H5T_class_t cls = H5Tget_class(type);
     if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
-        st = cs_error_set(CS_EFORMAT, "%s: dataset '%s' is not numeric", path, dataset);
+        st = cs_error_set(CS_EFORMAT, "%s: dataset '%s' is not numeric", path, dname);
         goto done;
     }
     space = H5Dget_space(dset);
     int rank = H5Sget_simple_extent_ndims(space);
-    hsize_t dims[2] = {0, 1};
-    if (rank < 1 || rank > 2) {
-        st = cs_error_set(CS_EFORMAT, "%s: dataset '%s' has rank %d; a table needs 1 or 2", path,
-                          dataset, rank);
+    hsize_t full[3] = {0, 1, 1};
+    if (rank < 1 || rank > 2 + sliced) {
+        if (!sliced && rank == 3)
+            st = cs_error_set(CS_EFORMAT, "%s: dataset '%s' has rank 3; select one entry of its first axis to get a "
+                                          "table, e.g. %s:%s[0]", path, dname, path, dname);
+        else
+            st = cs_error_set(CS_EFORMAT, "%s: dataset '%s' has rank %d; a table needs 1 or 2%s", path, dname, rank,
+                              sliced ? " after the [index]" : "");
         goto done;
     }
-    H5Sget_simple_extent_dims(space, dims, NULL);
-    if (dims[0] == 0 || dims[1] == 0) {
-        st = cs_error_set(CS_EFORMAT, "%s: dataset '%s' is empty", path, dataset);
+    H5Sget_simple_extent_dims(space, full, NULL);
+    if (sliced && rank == 1) {
+        st = cs_error_set(CS_EFORMAT, "%s: dataset '%s' is 1-D; [index] selects an entry of a 2-D or 3-D dataset",
+                          path, dname);
         goto done;
     }
-    st = cs_matrix_alloc((size_t)dims[0], (size_t)dims[1], out);
+    if (sliced) {
+        long long k = index < 0 ? (long long)full[0] + index : index;
+        if (k < 0 || (unsigned long long)k >= full[0]) {
+            st = cs_error_set(CS_EINVAL, "%s: index %lld of dataset '%s' is out of range (its first axis has %llu "
+                                         "entries: 0..%llu, or -1 for the last)", path, index, dname,
+                              (unsigned long long)full[0], (unsigned long long)(full[0] ? full[0] - 1 : 0));
+            goto done;
+        }
+        index = k;
+    }
+    /* rows x cols of the table: the selected entry, or the whole dataset */
+    hsize_t rows = sliced ? full[1] : full[0], cols = sliced ? (rank == 3 ? full[2] : 1) : (rank == 2 ? full[1] : 1);
+    if (rows == 0 || cols == 0) {
+        st = cs_error_set(CS_EFORMAT, "%s: dataset '%s' is empty", path, dname);
+        goto done;
+    }
+    st = cs_matrix_alloc((size_t)rows, (size_t)cols, out);
     if (st)
         goto done;
-    if (H5Dread(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out->data) < 0) {
+    int ok;
+    if (sliced) {
+        hsize_t start[3] = {(hsize_t)index, 0, 0}, count[3] = {1, full[1], rank == 3 ? full[2] : 1};
+        mspace = H5Screate_simple(rank, count, NULL);
+        ok = mspace >= 0 && H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
+             H5Dread(dset, H5T_NATIVE_DOUBLE, mspace, space, H5P_DEFAULT, out->data) >= 0;
+    } else {
+        ok = H5Dread(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out->data) >= 0;
+    }
+    if (!ok) {
         cs_matrix_free(out);
-        st = cs_error_set(CS_EIO, "%s: cannot read dataset '%s'", path, dataset);
+        st = cs_error_set(CS_EIO, "%s: cannot read dataset '%s'", path, dname);
     }
 done:
+    if (mspace >= 0)
+        H5Sclose(mspace);
     if (space >= 0)
         H5Sclose(space);
     if (type >= 0)
@@ -164,6 +237,8 @@ done:
     if (dset >= 0)
         H5Dclose(dset);
     H5Fclose(file);
+    H5Eclear2(H5E_DEFAULT);
+    free(name);
     return st;
 }
 
