@@ -308,6 +308,73 @@ Test(estimate_cli, hdf5_inputs)
     free(err);
 }
 
+/* FILE.h5:/dataset[I]: entry I of a 3-D [snapshot, sample, unit] dataset is
+ * the same table as that entry written out as text. */
+Test(estimate_cli, hdf5_slice_of_a_3d_dataset)
+{
+    enum { K = 4, N = 200, U = 3 };
+    double *d = malloc(K * N * U * sizeof *d);
+    cr_assert_not_null(d);
+    uint64_t x = 88172645463325252ULL; /* xorshift64: any fixed numbers will do */
+    for (size_t i = 0; i < K * N * U; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        d[i] = (double)(x >> 11) / 9007199254740992.0 - 0.5;
+    }
+    for (size_t s = 0; s < K; s++) /* unit 1 follows unit 0 more closely at later snapshots */
+        for (size_t i = 0; i < N; i++)
+            d[(s * N + i) * U + 1] += (double)s * d[(s * N + i) * U + 0];
+    hid_t f = H5Fcreate(path("acts.h5"), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hsize_t dims[3] = {K, N, U};
+    hid_t sp = H5Screate_simple(3, dims, NULL);
+    hid_t g = H5Gcreate2(f, "/layer1", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t ds = H5Dcreate2(g, "acts", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, d);
+    H5Dclose(ds);
+    H5Gclose(g);
+    H5Sclose(sp);
+    H5Fclose(f);
+    for (size_t s = 2; s < K; s++) {
+        char name[32], *txt = malloc(N * U * 32);
+        size_t o = 0;
+        for (size_t i = 0; i < N; i++)
+            for (size_t u = 0; u < U; u++)
+                o += (size_t)sprintf(txt + o, "%.17g%c", d[(s * N + i) * U + u], u + 1 < U ? ' ' : '\n');
+        snprintf(name, sizeof name, "snap%zu.txt", s);
+        tu_write(path(name), txt);
+        free(txt);
+    }
+    free(d);
+    char *out = NULL, *err = NULL, *ref = NULL;
+    const char *idx[2] = {"[2]", "[-1]"}, *txt[2] = {"snap2.txt", "snap3.txt"};
+    for (int k = 0; k < 2; k++) {
+        cr_assert_eq(run(&out, &err, "estimate mi --input '%s:/layer1/acts%s' --x 0 --y 1 --estimator gaussian --json",
+                         path("acts.h5"), idx[k]),
+                     0, "%s", err);
+        free(err);
+        cr_assert_eq(run(&ref, &err, "estimate mi --input '%s' --x 0 --y 1 --estimator gaussian --json", path(txt[k])),
+                     0, "%s", err);
+        free(err);
+        cr_expect(strstr(out, "\"n\":200") != NULL, "%s", out);
+        cr_expect_eq(json_value(out, "value"), json_value(ref, "value"), "%s vs %s", out, ref);
+        free(out);
+        free(ref);
+    }
+    cr_expect_eq(run(NULL, &err, "estimate mi --input '%s:/layer1/acts[4]' --x 0 --y 1 --estimator gaussian", path("acts.h5")), 1);
+    cr_expect(strstr(err, "index 4") && strstr(err, "out of range") && strstr(err, "4 entries"), "%s", err);
+    free(err);
+    cr_expect_eq(run(NULL, &err, "estimate mi --input '%s:/layer1/acts' --x 0 --y 1 --estimator gaussian", path("acts.h5")), 1);
+    cr_expect(strstr(err, "rank 3") && strstr(err, "/layer1/acts[0]"), "%s", err);
+    free(err);
+    cr_expect_eq(run(NULL, &err, "estimate mi --input '%s:/layer1/acts[x]' --x 0 --y 1 --estimator gaussian", path("acts.h5")), 1);
+    cr_expect(strstr(err, "whole number") != NULL, "%s", err);
+    free(err);
+    cr_expect_eq(run(NULL, &err, "estimate mi --input '%s:/layer1/nope[1]' --x 0 --y 1 --estimator gaussian", path("acts.h5")), 1);
+    cr_expect(strstr(err, "no dataset '/layer1/nope'") != NULL, "%s", err);
+    free(err);
+}
+
 /* Every bad input: a clear message naming what is wrong, exit code 1. */
 Test(estimate_cli, bad_inputs)
 {

@@ -29,7 +29,7 @@ static void usage(FILE *out, const char *measure)
             "  ais       active information storage of --x: I(X^(k)_t; X_{t+1})\n"
             "\n"
             "Input:\n"
-            "  --input FILE        text table (whitespace/comma separated, %%/# comments) or FILE.h5:/dataset\n"
+            "  --input FILE        text table (whitespace/comma separated, %%/# comments) or FILE.h5:/dataset[I]\n"
             "  --x/--y/--z COLS    0-based column lists (\"0,1\", \"0-3\")\n"
             "  --x-input, --y-input, --z-input FILE\n"
             "                      read that variable from its own file (default: --input; all\n"

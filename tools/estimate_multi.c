@@ -30,7 +30,7 @@ static void usage(FILE *out, const char *measure)
             "  tse     TSE complexity          sum_k [ mean H(k-subsets) - (k/n) H(X) ]\n"
             "\n"
             "Input:\n"
-            "  --input FILE        text table (whitespace/comma separated, %%/# comments) or FILE.h5:/dataset\n"
+            "  --input FILE        text table (whitespace/comma separated, %%/# comments) or FILE.h5:/dataset[I]\n"
             "  --x COLS            0-based columns (\"0,1\", \"0-3\"; default: all)\n"
             "  --cov FILE          gaussian only: a square covariance matrix, one row per line;\n"
             "                      --x names its rows; values are exact (no samples)\n"
