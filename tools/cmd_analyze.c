@@ -221,7 +221,7 @@ int cmd_analyze(int argc, char **argv)
         cs_json_end_object(&j);
     } else if (st == CS_OK && !quiet) {
         printf("analysed %s (%s, %zu steps, %zu snapshots, %zu layers) in %.2f s: %zu arrays -> %s\n", run_path,
-               in->rule, in->steps, in->snapshots, in->layer_count, secs, cs_metrics_count(m), out_path);
+               in->rule[0] ? in->rule : "rule not logged", in->steps, in->snapshots, in->layer_count, secs, cs_metrics_count(m), out_path);
         size_t nn = cs_metrics_note_count(m);
         if (nn)
             printf("%zu note%s (cogscope report --format text lists them)\n", nn, nn == 1 ? "" : "s");

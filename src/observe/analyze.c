@@ -9,6 +9,8 @@
 #include "observe_internal.h"
 #include "observe_spectra.h"
 
+#include "cogscope/sigmapi.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -718,8 +720,10 @@ cs_status cs_obs_analyze(const cs_runlog *run, const cs_obs_params *p0, cs_metri
     cs_obs_params pp = *p0, *p = &pp;
     const cs_runlog_info *in = cs_runlog_get_info(run);
     const char *path = cs_runlog_path(run);
-    double alpha = isnan(p->pi_alpha) ? in->pi_alpha : p->pi_alpha;
-    double gamma = isnan(p->pi_gamma) ? in->pi_gamma : p->pi_gamma;
+    /* α, γ: asked for, else the run's, else the ΣPI defaults (a log from
+     * another trainer need not say) */
+    double alpha = !isnan(p->pi_alpha) ? p->pi_alpha : !isnan(in->pi_alpha) ? in->pi_alpha : CS_SIGMAPI_ALPHA;
+    double gamma = !isnan(p->pi_gamma) ? p->pi_gamma : !isnan(in->pi_gamma) ? in->pi_gamma : CS_SIGMAPI_GAMMA;
     size_t L, S, N, *lay;
     if ((st = snapshot_layers(run, &lay, &L, &N, &S)) != CS_OK)
         return st;
