@@ -23,6 +23,31 @@
 #define COGSCOPE_DATA_DIR "datasets"
 #endif
 
+/* Where the bundled data sets are: $COGSCOPE_DATASETS; else, for an installed
+ * binary, COGSCOPE_DATA_RELDIR (relative to the binary's directory, e.g.
+ * ../share/cogscope/datasets) when that directory exists; else the source
+ * tree's datasets/ the build was configured from. buf holds the result. */
+static const char *bundled_dir(char *buf, size_t size)
+{
+    const char *env = getenv("COGSCOPE_DATASETS");
+    if (env)
+        return env;
+#ifdef COGSCOPE_DATA_RELDIR
+    ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+    if (n > 0) {
+        buf[n] = '\0';
+        char *slash = strrchr(buf, '/');
+        if (slash && (size_t)(slash - buf) + 2 + strlen(COGSCOPE_DATA_RELDIR) < size) {
+            strcpy(slash + 1, COGSCOPE_DATA_RELDIR);
+            if (access(buf, R_OK) == 0)
+                return buf;
+        }
+    }
+#endif
+    (void)buf, (void)size;
+    return COGSCOPE_DATA_DIR;
+}
+
 static const char *const CMD = "train";
 
 enum {
@@ -246,7 +271,8 @@ int cmd_train(int argc, char **argv)
     cfg.n_rule_opts = n_ropts;
     cs_dataset_options dopt;
     cs_dataset_options_init(&dopt);
-    dopt.bundled_dir = getenv("COGSCOPE_DATASETS") ? getenv("COGSCOPE_DATASETS") : COGSCOPE_DATA_DIR;
+    char data_dir[4096];
+    dopt.bundled_dir = bundled_dir(data_dir, sizeof data_dir);
     const char *data = NULL;
     int json = 0, quiet = 0;
     long lv;

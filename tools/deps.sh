@@ -5,8 +5,11 @@
 set -euo pipefail
 
 build_pkgs=(gcc make cmake pkg-config libgsl-dev libfftw3-dev libhdf5-dev libcriterion-dev
-            libopenblas-dev zlib1g-dev)
-test_pkgs=(chromium python3-numpy python3-h5py)
+            libopenblas-dev zlib1g-dev help2man)
+# python3-*: the Python package's tests (python/tests, run by ctest) and the run-log
+# tests' h5py fixtures; groff-base renders the man pages in the install test.
+test_pkgs=(chromium python3-cffi python3-numpy python3-pytest python3-torch python3-h5py
+           groff-base)
 bench_pkgs=(dataset-fashion-mnist python3-numpy python3-scipy python3-sklearn python3-torch
             python3-h5py python3-mne hyperfine)
 

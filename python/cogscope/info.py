@@ -1,0 +1,117 @@
+"""Entropy, conditional entropy, mutual information, conditional mutual
+information, transfer entropy and active information storage of numpy
+arrays (library: cogscope/info.h). Each function takes the options of
+`cogscope estimate MEASURE` under the same names (--source-history becomes
+source_history) and returns the same number.
+
+Arrays are (n,) or (n, d): rows are samples (time steps for te and ais),
+columns the components of one multivariate variable. Results are in bits for
+the discrete estimator and nats otherwise unless `units` says; local=True
+returns the local (pointwise) values instead of their average."""
+import numpy as np
+
+from ._common import EMPTY, as_samples, binning, nonneg_int, parse_enum, unit_factor
+from ._lib import check, ffi, lib
+
+
+def _params(measure, estimator, *, bins, binning_, alphabet, miller_madow, bias_correct, k,
+            theiler, normalize, noise, seed, threads, embed=None):
+    est = parse_enum(lib.cs_info_estimator_parse, "cs_info_estimator", estimator, "estimator")
+    p = ffi.new("cs_info_params *")
+    lib.cs_info_params_default(measure, est, p)
+    p.alphabet = nonneg_int(alphabet, "alphabet")
+    p.bins = nonneg_int(bins, "bins")
+    p.binning = binning(binning_)
+    p.miller_madow = int(bool(miller_madow))
+    p.bias_correct = -1 if bias_correct is None else int(bool(bias_correct))
+    p.knn = nonneg_int(k, "k", 1)
+    p.normalize = int(bool(normalize))
+    p.theiler = nonneg_int(theiler, "theiler")
+    p.noise_sd = float(noise)
+    p.noise_seed = nonneg_int(seed, "seed")
+    p.threads = int(threads)
+    for key, value in (embed or {}).items():
+        setattr(p.embed, key, nonneg_int(value, key, 1))
+    return p, est
+
+
+def _run(p, est, units, local, x, y=None, z=None):
+    keep = []
+    views = []
+    for arr, name in ((x, "x"), (y, "y"), (z, "z")):
+        if arr is None:
+            views.append(EMPTY)
+            continue
+        a, m = as_samples(arr, name)
+        keep.append(a)
+        views.append(m)
+    calc = ffi.new("cs_info **")
+    check(lib.cs_info_create(p, calc))
+    c = ffi.gc(calc[0], lib.cs_info_destroy)
+    check(lib.cs_info_set_observations(c, *views))
+    scale = unit_factor(units, est == lib.CS_EST_DISCRETE)
+    if local:
+        n = lib.cs_info_count(c)
+        out = np.empty(max(n, 1))
+        check(lib.cs_info_local(c, ffi.cast("double *", out.ctypes.data), ffi.NULL))
+        return out[:n] * scale
+    value = ffi.new("double *")
+    check(lib.cs_info_average(c, value))
+    return value[0] * scale
+
+
+_DEFAULTS = dict(bins=0, binning="width", alphabet=0, miller_madow=False, bias_correct=None,
+                 k=4, theiler=0, normalize=True, noise=0.0, seed=0, threads=0)
+
+
+def _opts(kw):
+    unknown = set(kw) - set(_DEFAULTS)
+    if unknown:
+        raise TypeError(f"unknown option(s): {', '.join(sorted(unknown))}")
+    o = dict(_DEFAULTS, **kw)
+    o["binning_"] = o.pop("binning")
+    return o
+
+
+def entropy(x, y=None, *, estimator, units=None, local=False, **options):
+    """H(X), or the conditional entropy H(X|Y) when y is given (discrete or
+    gaussian). Options: bins, binning ('width'|'freq'), alphabet,
+    miller_madow, bias_correct, threads."""
+    measure = lib.CS_INFO_ENTROPY if y is None else lib.CS_INFO_CENTROPY
+    p, est = _params(measure, estimator, **_opts(options))
+    return _run(p, est, units, local, x, y)
+
+
+def mi(x, y, *, estimator, units=None, local=False, **options):
+    """I(X;Y). estimator: discrete, gaussian, gcopula, ksg1 or ksg2. Options:
+    bins, binning, alphabet, miller_madow (discrete); bias_correct
+    (gaussian/gcopula; None = the estimator's default); k, theiler,
+    normalize, noise, seed (KSG); threads."""
+    p, est = _params(lib.CS_INFO_MI, estimator, **_opts(options))
+    return _run(p, est, units, local, x, y)
+
+
+def cmi(x, y, z, *, estimator, units=None, local=False, **options):
+    """I(X;Y|Z); options as mi."""
+    p, est = _params(lib.CS_INFO_CMI, estimator, **_opts(options))
+    return _run(p, est, units, local, x, y, z)
+
+
+def te(source, destination, cond=None, *, estimator, units=None, local=False, history=1,
+       source_history=1, delay=1, history_tau=1, source_tau=1, cond_history=1, cond_delay=1,
+       **options):
+    """Transfer entropy from `source` to `destination` (time along rows),
+    conditioned on the optional series `cond`:
+    I(Y_{t+1}; X^(l)_{t+1-u} | Y^(k)_t [, Z]) with k = history,
+    l = source_history, u = delay (JIDT's conventions, docs/estimators.md)."""
+    embed = dict(k=history, k_tau=history_tau, l=source_history, l_tau=source_tau, u=delay,
+                 m=cond_history, w=cond_delay)
+    p, est = _params(lib.CS_INFO_TE, estimator, embed=embed, **_opts(options))
+    return _run(p, est, units, local, source, destination, cond)
+
+
+def ais(x, *, estimator, units=None, local=False, history=1, history_tau=1, **options):
+    """Active information storage I(X^(k)_t; X_{t+1}) with k = history."""
+    p, est = _params(lib.CS_INFO_AIS, estimator, embed=dict(k=history, k_tau=history_tau),
+                     **_opts(options))
+    return _run(p, est, units, local, x)
