@@ -11,10 +11,11 @@ Failures raise cogscope.CogscopeError carrying the library's message."""
 from ._lib import CogscopeError, path as library_path
 from .info import ais, cmi, entropy, mi, te
 from .multivariate import dtc, oinfo, phiid, pid, sinfo, tc, tse
+from .runlog import RunLog
 from .spectral import coherence, csd, periodogram, psd, spectrogram
 
 __version__ = "0.1.0"
-__all__ = ["CogscopeError", "library_path", "entropy", "mi", "cmi", "te", "ais", "tc", "dtc",
+__all__ = ["CogscopeError", "library_path", "RunLog", "entropy", "mi", "cmi", "te", "ais", "tc", "dtc",
            "oinfo", "sinfo", "tse", "pid", "phiid", "psd", "csd", "coherence", "periodogram",
            "spectrogram", "sigmapi_pi"]
 

@@ -1,0 +1,260 @@
+"""cogscope.torch.Observer: log a PyTorch training run to a cogscope run log.
+
+    with cogscope.torch.Observer(model, layers=["fc1", "fc2"], probe=(x, y),
+                                 every=50, out="run.h5", optimizer=opt) as obs:
+        for xb, yb in loader:
+            opt.zero_grad()
+            logits = model(xb)
+            loss = F.cross_entropy(logits, yb)
+            loss.backward()
+            obs.step(loss, logits)      # after backward, before opt.step()
+            opt.step()
+
+Per step (series of /steps): the loss epsilon as given, the output entropy
+tau (batch mean of the Shannon entropy of softmax(logits), nats), the global
+gradient norm S (L2 over every parameter's .grad as backward left it, so
+call step() before the optimizer changes or clips them), the predictive
+integrity PI = exp(-alpha ((1 - gamma) epsilon / (tau + 1e-9) + gamma S))
+with the ΣPI defaults alpha = 1, gamma = 0.5 (docs/metrics.md), and the
+learning rate of the optimizer's first parameter group when `optimizer` is
+given. tau, the combination of the per-parameter norms into S, and PI are
+computed by libcogscope.
+
+Every `every` steps (from step 0) a snapshot of the probe set: forward hooks
+on the named modules (names as model.named_modules() gives them) record
+each layer's output on the probe inputs, and autograd gives the error signal
+at the same outputs, dL/d(output) with L the summed loss_fn over the probe
+batch (so each sample's row is the gradient of its own loss, as cogscope's
+backprop logs delta = d CE_i / d z). The probe pass runs in eval mode
+(dropout off, batch-norm running statistics neither used for training nor
+updated) without touching any parameter's .grad, and the model's mode is
+restored afterwards.
+
+Units: a layer output (samples, units) is logged as is; an output with more
+axes (samples, channels, *spatial) -- convolutions -- is logged per channel
+as its mean over the spatial axes, for activations and errors alike, so that
+unit counts stay analysable; tuple outputs log their first tensor.
+
+The run log is written by the C library: flushed at least every
+`flush_interval` seconds as training goes (`cogscope watch` can follow it);
+leaving the `with` block closes it, also when the loop raises (the exception
+propagates; the file keeps every logged step)."""
+import math
+
+import numpy as np
+import torch as _torch
+
+from ._lib import check, ffi, lib
+from .runlog import RunLog
+
+__all__ = ["Observer"]
+
+
+def _first_tensor(out):
+    if isinstance(out, (tuple, list)):
+        for o in out:
+            if _torch.is_tensor(o):
+                return o
+        raise TypeError("a hooked module returned no tensor")
+    return out
+
+
+def _per_unit(t):
+    """(P, units) as is; (P, C, *spatial) -> (P, C) spatial means; (P,) -> (P, 1)."""
+    t = t.detach()
+    if t.dim() == 1:
+        return t.reshape(-1, 1)
+    if t.dim() > 2:
+        return t.flatten(2).mean(dim=2)
+    return t
+
+
+class Observer:
+    """Observer(model, layers=[...], probe=(x, y), every=50, out="run.h5",
+    optimizer=None, loss_fn=cross_entropy, pi_alpha=1.0, pi_gamma=0.5,
+    evals=(), flush_interval=1.0, **metadata).
+
+    probe: (inputs, labels) tensors or arrays (labels may be None when no
+    error signal is wanted: then only activations are logged). evals: names
+    of evaluation series to declare (e.g. ("loss", "acc")), appended with
+    obs.evaluate(loss=..., acc=...). metadata: extra /config attributes."""
+
+    def __init__(self, model, layers, probe, every=50, out="run.h5", *, optimizer=None,
+                 loss_fn=None, pi_alpha=1.0, pi_gamma=0.5, evals=(), flush_interval=1.0,
+                 **metadata):
+        if every < 1 or int(every) != every:
+            raise ValueError(f"every: {every!r} must be an integer >= 1")
+        modules = dict(model.named_modules())
+        missing = [name for name in layers if name not in modules]
+        if missing or not layers:
+            raise ValueError(f"layers: {missing or 'none given'} not among the model's "
+                             f"modules ({', '.join(n for n in modules if n)})")
+        self.model, self.layers, self.every = model, list(layers), int(every)
+        self.optimizer = optimizer
+        self.loss_fn = loss_fn or _torch.nn.functional.cross_entropy
+        self.pi_alpha, self.pi_gamma = float(pi_alpha), float(pi_gamma)
+        self._modules = [modules[name] for name in self.layers]
+        self._params = [p for p in model.parameters() if p.requires_grad]
+        device = next(iter(model.parameters())).device
+        px, py = probe
+        self._px = _torch.as_tensor(px).to(device)
+        self._py = None if py is None else _torch.as_tensor(py).to(device)
+        self.steps = 0
+        self._log = None
+        self._tau = ffi.new("double *")
+        self._zeros = np.zeros(0, dtype=np.int32)
+        self._cached, self._views = [], []
+
+        # One probe pass (no gradient) to learn each layer's unit count.
+        acts, _ = self._probe_pass(errors=False)
+        self.units = [a.shape[1] for a in acts]
+        self.out = str(out)
+        meta = dict(trainer="torch", model=type(model).__name__,
+                    torch_version=_torch.__version__, pi_alpha=self.pi_alpha,
+                    pi_gamma=self.pi_gamma, log_every=self.every,
+                    probe_size=int(self._px.shape[0]),
+                    unit_reduction="outputs (samples, channels, *spatial): spatial mean "
+                                   "per channel")
+        if optimizer is not None:
+            meta["optimizer"] = type(optimizer).__name__.lower()
+        meta.update(metadata)
+        log = RunLog(self.out, flush_interval=flush_interval, **meta)
+        try:
+            for name, units in zip(self.layers, self.units):
+                log.add_layer(name)
+                log.declare_snapshot(name, "activations", (self._px.shape[0], units))
+                if self._py is not None:
+                    log.declare_snapshot(name, "errors", (self._px.shape[0], units))
+            for s in ("loss", "tau", "surprise", "pi"):
+                log.declare_series(s)
+            if optimizer is not None:
+                log.declare_series("lr")
+            for e in evals:
+                log.declare_eval(e)
+            labels = None
+            if self._py is not None:
+                labels = self._py.detach().cpu().numpy()
+                if labels.ndim != 1 or labels.dtype.kind not in "iu":
+                    labels = None  # not class labels: the probe is logged without them
+            log.set_probe(self._px.detach().cpu().float().numpy().reshape(len(self._px), -1),
+                          labels)
+            log.start()
+        except BaseException:
+            log.close()
+            raise
+        self._log = log
+
+    # ---- context manager ----
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def close(self):
+        """Flush and close the log (idempotent)."""
+        if self._log is not None:
+            log, self._log = self._log, None
+            log.close()
+
+    # ---- per step ----
+    def step(self, loss, logits):
+        """Log one training step: call after loss.backward(), before
+        optimizer.step(). loss: the batch loss (tensor or number); logits:
+        the model's (batch, classes) output for that batch."""
+        if self._log is None:
+            raise ValueError(f"{self.out}: the observer is closed")
+        eps = float(loss.detach() if _torch.is_tensor(loss) else loss)
+        z = logits.detach()
+        if z.dim() != 2:
+            z = z.reshape(z.shape[0], -1)
+        z = np.ascontiguousarray(z.cpu().numpy(), dtype=np.float64)
+        if self._zeros.size != z.shape[0]:
+            self._zeros = np.zeros(z.shape[0], dtype=np.int32)  # labels: only tau is asked
+        check(lib.cs_sigmapi_batch(ffi.from_buffer("double[]", z),
+                                   ffi.from_buffer("int32_t[]", self._zeros), z.shape[0],
+                                   z.shape[1], ffi.NULL, self._tau, ffi.NULL))
+        tau = self._tau[0]
+        s = self._grad_norm()
+        pi = lib.cs_sigmapi_pi(eps, tau, s, self.pi_alpha, self.pi_gamma)
+        values = dict(loss=eps, tau=tau, surprise=s, pi=pi)
+        if self.optimizer is not None:
+            values["lr"] = float(self.optimizer.param_groups[0]["lr"])
+        self._log.append_step(self.steps, **values)
+        if self.steps % self.every == 0:
+            self.snapshot()
+        self.steps += 1
+        return values
+
+    def _grad_norm(self):
+        """S: the per-parameter L2 norms (BLAS dot products of the gradients,
+        read in place), combined by the library's overflow-safe norm."""
+        grads = [p.grad for p in self._params if p.grad is not None]
+        if not grads:
+            return math.nan
+        # numpy views of the gradient tensors, reused while the optimizer
+        # keeps the same .grad tensors (zero_grad(set_to_none=False))
+        if len(grads) != len(self._cached) or any(g is not c for g, c in zip(grads, self._cached)):
+            self._cached = grads
+            self._views = None
+            if all(g.device.type == "cpu" and g.is_contiguous() and g.dtype == _torch.float32
+                   for g in grads):
+                self._views = [g.detach().numpy().reshape(-1) for g in grads]
+        if self._views is not None:
+            norms = np.sqrt(np.array([np.dot(v, v) for v in self._views], dtype=np.float64))
+        else:
+            norms = np.asarray([float(_torch.linalg.vector_norm(g.detach().double()))
+                                for g in grads])
+        return lib.cs_sigmapi_norm(ffi.from_buffer("double[]", norms), norms.size)
+
+    def evaluate(self, **values):
+        """Append an evaluation row at the current step (series declared
+        with evals=...)."""
+        self._log.append_eval(self.steps, **values)
+
+    # ---- snapshots ----
+    def _probe_pass(self, errors):
+        """Outputs of the hooked layers on the probe set, and (errors=True)
+        dL/d(output) for the summed loss; both as (P, units) float tensors."""
+        outs = [None] * len(self._modules)
+
+        def hook(i):
+            def f(module, inputs, output):
+                outs[i] = _first_tensor(output)
+            return f
+
+        handles = [m.register_forward_hook(hook(i)) for i, m in enumerate(self._modules)]
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            with _torch.set_grad_enabled(errors):
+                logits = self.model(self._px)
+                grads = [None] * len(outs)
+                if errors:
+                    loss = self.loss_fn(logits, self._py, reduction="sum")
+                    need = [i for i, o in enumerate(outs) if o is not None and o.requires_grad]
+                    got = _torch.autograd.grad(loss, [outs[i] for i in need], allow_unused=True)
+                    for i, g in zip(need, got):
+                        grads[i] = g
+        finally:
+            self.model.train(was_training)
+            for h in handles:
+                h.remove()
+        for name, o in zip(self.layers, outs):
+            if o is None:
+                raise RuntimeError(f"layer '{name}' did not run in the model's forward pass")
+        acts = [_per_unit(o).float().cpu().numpy() for o in outs]
+        errs = [None if g is None else _per_unit(g).float().cpu().numpy() for g in grads]
+        return acts, errs
+
+    def snapshot(self):
+        """Log the probe snapshot now (step() does it every `every` steps)."""
+        acts, errs = self._probe_pass(errors=self._py is not None)
+        entries = {}
+        for name, a, e in zip(self.layers, acts, errs):
+            entries[(name, "activations")] = a
+            if self._py is not None:
+                # a layer the loss does not depend on has zero error
+                entries[(name, "errors")] = e if e is not None else np.zeros_like(a)
+        self._log.append_snapshot(self.steps, entries)

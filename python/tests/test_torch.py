@@ -1,0 +1,218 @@
+"""cogscope.torch.Observer on the bundled digits set: a small MLP and a
+small CNN trained for a few epochs with the Observer, the logs checked with
+h5py against what the Observer promises (series, snapshot shapes, ΣPI
+values recomputed independently here in numpy/torch), and read by the C
+tools: cogscope info, analyze and report."""
+import gzip
+import json
+import math
+import os
+
+import h5py
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+import cogscope  # noqa: E402
+import cogscope.torch  # noqa: E402
+from conftest import ROOT, run_cli  # noqa: E402
+
+torch.set_num_threads(1)
+
+
+def digits():
+    with gzip.open(os.path.join(ROOT, "datasets", "digits.csv.gz"), "rt") as f:
+        d = np.loadtxt(f, delimiter=",")
+    x = torch.tensor(d[:, :64] / 16.0, dtype=torch.float32)
+    y = torch.tensor(d[:, 64], dtype=torch.long)
+    return x, y
+
+
+def train(model, x, y, obs, opt, epochs, batch=32, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    for _ in range(epochs):
+        perm = torch.randperm(len(x), generator=g)
+        for i in range(0, len(x) - batch + 1, batch):
+            idx = perm[i:i + batch]
+            opt.zero_grad()
+            logits = model(x[idx])
+            loss = F.cross_entropy(logits, y[idx])
+            loss.backward()
+            obs.step(loss, logits)
+            opt.step()
+
+
+def check_with_cli(path, tmp_path):
+    info = json.loads(run_cli("info", path, "--json").stdout)
+    metrics = tmp_path / "m.h5"
+    run_cli("analyze", path, "--out", metrics)
+    html = tmp_path / "r.html"
+    run_cli("report", path, "--format", "html", "-o", html)
+    assert html.stat().st_size > 1000
+    text = run_cli("report", path).stdout
+    return info, text
+
+
+def test_mlp_observer(tmp_path):
+    torch.manual_seed(0)
+    x, y = digits()
+    model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 16), nn.Tanh(),
+                          nn.Linear(16, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    out = tmp_path / "mlp.h5"
+    probe = (x[:200], y[:200])
+    seen = []
+    with cogscope.torch.Observer(model, layers=["1", "3", "4"], probe=probe, every=20,
+                                 out=out, optimizer=opt, dataset="digits") as obs:
+        orig = obs.step
+
+        def step(loss, logits):  # recompute ΣPI independently for the first steps
+            if len(seen) < 5:
+                p = F.softmax(logits.detach().double(), dim=1)
+                tau = float(-(p * p.clamp_min(1e-300).log()).sum(1).mean())
+                s = float(torch.sqrt(sum((q.grad.double() ** 2).sum()
+                                         for q in model.parameters())))
+                eps = float(loss)
+                pi = math.exp(-((1 - 0.5) * eps / (tau + 1e-9) + 0.5 * s))
+                seen.append((eps, tau, s, pi))
+            return orig(loss, logits)
+        obs.step = step
+        train(model, x, y, obs, opt, epochs=3)
+        steps = obs.steps
+    assert steps == 3 * (len(x) // 32)
+    with h5py.File(out, "r") as f:
+        for i, (eps, tau, s, pi) in enumerate(seen):
+            assert abs(f["steps/loss"][i] - eps) < 1e-12
+            assert abs(f["steps/tau"][i] - tau) < 1e-12
+            assert abs(f["steps/surprise"][i] - s) < 1e-5 * s  # torch sums in float32
+            assert abs(f["steps/pi"][i] - pi) < 1e-5
+        assert len(f["steps/loss"]) == steps
+        assert np.allclose(f["steps/lr"][:], 0.1)
+        n_snap = (steps + 19) // 20
+        for name, units in (("1", 32), ("3", 16), ("4", 10)):
+            a = f[f"layers/{name}/activations"]
+            e = f[f"layers/{name}/errors"]
+            assert a.shape == (n_snap, 200, units) and e.shape == a.shape
+        # the output layer's error is softmax - onehot (per-sample CE gradient)
+        first = f["layers/4/activations"][0]
+        p = np.exp(first - first.max(1, keepdims=True))
+        p /= p.sum(1, keepdims=True)
+        onehot = np.eye(10)[y[:200].numpy()]
+        assert np.allclose(f["layers/4/errors"][0], p - onehot, atol=1e-5)
+        assert f["probe/inputs"].shape == (200, 64)
+        assert (f["probe/labels"][:] == y[:200].numpy()).all()
+        # training learned: loss falls
+        loss = f["steps/loss"][:]
+        assert loss[-20:].mean() < 0.5 * loss[:20].mean()
+    info, text = check_with_cli(str(out), tmp_path)
+    assert info["steps"] == steps
+    assert "pi" in text.lower()
+
+
+class SmallCNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, 3, padding=1)
+        self.conv2 = nn.Conv2d(6, 8, 3, padding=1)
+        self.fc = nn.Linear(8 * 4 * 4, 10)
+
+    def forward(self, x):
+        x = F.relu(self.conv1(x.view(-1, 1, 8, 8)))
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        return self.fc(x.flatten(1))
+
+
+def test_cnn_observer_logs_channels(tmp_path):
+    torch.manual_seed(1)
+    x, y = digits()
+    model = SmallCNN()
+    opt = torch.optim.Adam(model.parameters(), lr=0.01)
+    out = tmp_path / "cnn.h5"
+    with cogscope.torch.Observer(model, layers=["conv1", "conv2", "fc"], probe=(x[:128], y[:128]),
+                                 every=25, out=out, optimizer=opt) as obs:
+        train(model, x, y, obs, opt, epochs=2, batch=64)
+        steps = obs.steps
+        obs.snapshot()  # one more, with the final weights
+        with torch.no_grad():
+            conv1 = F.conv2d(x[:128].view(-1, 1, 8, 8), model.conv1.weight, model.conv1.bias,
+                             padding=1)
+    with h5py.File(out, "r") as f:
+        assert f["layers/conv1/activations"].shape[1:] == (128, 6)
+        assert f["layers/conv2/activations"].shape[1:] == (128, 8)
+        assert f["layers/fc/activations"].shape[1:] == (128, 10)
+        assert len(f["steps/pi"]) == steps
+        loss = f["steps/loss"][:]
+        assert loss[-10:].mean() < loss[:10].mean()
+        # conv channels are the spatial means of the module's output
+        want = conv1.mean(dim=(2, 3)).numpy()
+        assert np.allclose(f["layers/conv1/activations"][-1], want, rtol=1e-5, atol=1e-6)
+        assert f["snapshots/step"][-1] == steps
+    info, _ = check_with_cli(str(out), tmp_path)
+    assert info["steps"] == steps
+
+
+def test_observer_closes_cleanly_on_exceptions(tmp_path):
+    x, y = digits()
+    model = nn.Sequential(nn.Linear(64, 16), nn.ReLU(), nn.Linear(16, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    out = tmp_path / "boom.h5"
+    with pytest.raises(RuntimeError, match="boom"):
+        with cogscope.torch.Observer(model, layers=["0"], probe=(x[:50], y[:50]), every=5,
+                                     out=out) as obs:
+            for i in range(12):
+                opt.zero_grad()
+                logits = model(x[i * 10:(i + 1) * 10])
+                loss = F.cross_entropy(logits, y[i * 10:(i + 1) * 10])
+                loss.backward()
+                obs.step(loss, logits)
+                opt.step()
+            raise RuntimeError("boom")
+    with h5py.File(out, "r") as f:
+        assert len(f["steps/loss"]) == 12
+        assert f["layers/0/activations"].shape == (3, 50, 16)
+    info = json.loads(run_cli("info", out, "--json").stdout)
+    assert info["steps"] == 12
+
+
+def test_observer_does_not_change_training(tmp_path):
+    """The probe pass leaves gradients, parameters and modes as they were:
+    two runs, with and without the Observer, end with equal weights."""
+    x, y = digits()
+
+    def run(observe):
+        torch.manual_seed(3)
+        model = nn.Sequential(nn.Linear(64, 20), nn.Dropout(0.2), nn.ReLU(), nn.Linear(20, 10))
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        obs = (cogscope.torch.Observer(model, layers=["0", "3"], probe=(x[:64], y[:64]),
+                                       every=3, out=tmp_path / "same.h5") if observe else None)
+        torch.manual_seed(4)
+        for i in range(20):
+            opt.zero_grad()
+            logits = model(x[i * 16:(i + 1) * 16])
+            loss = F.cross_entropy(logits, y[i * 16:(i + 1) * 16])
+            loss.backward()
+            if obs:
+                obs.step(loss, logits)
+            opt.step()
+        if obs:
+            obs.close()
+        return [p.detach().clone() for p in model.parameters()]
+
+    for a, b in zip(run(False), run(True)):
+        assert torch.equal(a, b)
+
+
+def test_observer_usage_errors(tmp_path):
+    model = nn.Sequential(nn.Linear(4, 3))
+    with pytest.raises(ValueError, match="not among the model's modules"):
+        cogscope.torch.Observer(model, layers=["fc9"], probe=(torch.zeros(5, 4), None),
+                                out=tmp_path / "x.h5")
+    with pytest.raises(ValueError, match="every"):
+        cogscope.torch.Observer(model, layers=["0"], probe=(torch.zeros(5, 4), None), every=0,
+                                out=tmp_path / "x.h5")
+    with pytest.raises(cogscope.CogscopeError):
+        cogscope.torch.Observer(model, layers=["0"], probe=(torch.zeros(5, 4), None),
+                                out=tmp_path / "no" / "such" / "dir.h5")
