@@ -24,10 +24,8 @@ usage: /usr/bin/python3 bench/bench_observer.py [--steps 1000] [--rounds 5]
 (COGSCOPE_LIB / --lib: the libcogscope the package loads; default build/.)
 """
 import argparse
-import gzip
 import os
 import statistics
-import struct
 import sys
 import tempfile
 import time
@@ -36,16 +34,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads OpenBLAS
-import numpy as np  # noqa: E402
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    zero, dtype, ndim = struct.unpack(">HBB", data[:4])
-    assert zero == 0 and dtype == 8, path
-    dims = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+from bench_train import read_idx  # noqa: E402  (the IDX reader of the training bench)
 
 
 def one_round(torch, x, y, steps, observe, tmp):

@@ -9,15 +9,15 @@ computed by the library, so results equal `cogscope estimate`'s.
 
 Failures raise cogscope.CogscopeError carrying the library's message."""
 from ._lib import CogscopeError, path as library_path
-from .info import ais, cmi, entropy, mi, te
+from .info import ais, cmi, entropy, mi, significance, te
 from .multivariate import dtc, oinfo, phiid, pid, sinfo, tc, tse
 from .runlog import RunLog
-from .spectral import coherence, csd, periodogram, psd, spectrogram
+from .spectral import aperiodic, coherence, csd, multitaper, periodogram, psd, spectrogram
 
 __version__ = "0.1.0"
 __all__ = ["CogscopeError", "library_path", "RunLog", "entropy", "mi", "cmi", "te", "ais", "tc", "dtc",
            "oinfo", "sinfo", "tse", "pid", "phiid", "psd", "csd", "coherence", "periodogram",
-           "spectrogram", "sigmapi_pi"]
+           "spectrogram", "multitaper", "aperiodic", "significance", "sigmapi_pi"]
 
 
 def sigmapi_pi(epsilon, tau, surprise, alpha=1.0, gamma=0.5):

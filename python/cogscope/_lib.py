@@ -242,6 +242,62 @@ cs_status cs_welch_csd(const cs_welch_plan *plan, cs_matrix x, cs_matrix y, doub
 cs_status cs_welch_coherence(const cs_welch_plan *plan, cs_matrix x, cs_matrix y, double *coh);
 cs_status cs_welch_spectrogram(const cs_welch_plan *plan, cs_matrix x, double *sxx);
 
+/* multitaper.h, aperiodic.h */
+typedef enum { CS_MT_NORM_LENGTH = 0, CS_MT_NORM_FULL } cs_mt_normalization;
+typedef struct {
+    double fs;
+    double nw;
+    size_t k;
+    int low_bias;
+    int adaptive;
+    size_t max_iter;
+    cs_mt_normalization normalization;
+    double fmin, fmax;
+    int threads;
+} cs_multitaper_params;
+void cs_multitaper_params_default(cs_multitaper_params *p);
+typedef struct cs_multitaper_plan cs_multitaper_plan;
+cs_status cs_multitaper_plan_create(const cs_multitaper_params *p, size_t n,
+                                    cs_multitaper_plan **out);
+void cs_multitaper_plan_destroy(cs_multitaper_plan *plan);
+size_t cs_multitaper_plan_nfreq(const cs_multitaper_plan *plan);
+size_t cs_multitaper_plan_ntapers(const cs_multitaper_plan *plan);
+void cs_multitaper_plan_freqs(const cs_multitaper_plan *plan, double *f);
+cs_status cs_multitaper_psd(const cs_multitaper_plan *plan, cs_matrix x, double *psd,
+                            size_t *not_converged);
+typedef enum { CS_APERIODIC_FIXED = 0, CS_APERIODIC_KNEE } cs_aperiodic_mode;
+typedef struct {
+    cs_aperiodic_mode mode;
+    double fmin, fmax;
+    double peak_width_min;
+    double peak_width_max;
+    size_t max_n_peaks;
+    double min_peak_height;
+    double peak_threshold;
+} cs_aperiodic_params;
+void cs_aperiodic_params_default(cs_aperiodic_params *p);
+typedef struct {
+    double center, power, width;
+    double height, sd;
+} cs_peak;
+typedef struct {
+    double offset, exponent;
+    double knee;
+    double knee_freq;
+    double r_squared;
+    double error;
+    size_t n_peaks;
+    cs_peak *peaks;
+    size_t nfit;
+    double *freqs;
+    double *log_power;
+    double *model;
+    double *aperiodic;
+} cs_aperiodic_result;
+cs_status cs_aperiodic_fit(const double *f, const double *power, size_t n,
+                           const cs_aperiodic_params *p, cs_aperiodic_result *res);
+void cs_aperiodic_result_free(cs_aperiodic_result *res);
+
 /* sigmapi.h */
 double cs_sigmapi_pi(double epsilon, double tau, double surprise, double alpha, double gamma);
 cs_status cs_sigmapi_batch(const double *logits, const int32_t *labels, size_t rows, size_t classes,

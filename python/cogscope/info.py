@@ -115,3 +115,51 @@ def ais(x, *, estimator, units=None, local=False, history=1, history_tau=1, **op
     p, est = _params(lib.CS_INFO_AIS, estimator, embed=dict(k=history, k_tau=history_tau),
                      **_opts(options))
     return _run(p, est, units, local, x)
+
+
+def significance(measure, *args, surrogates=999, seed=0, **kwargs):
+    """Permutation test of mi, cmi, te or ais (`cogscope estimate MEASURE
+    --surrogates N --seed S`): the first variable's rows (te: the source
+    embedding vectors, ais: the past vectors) are shuffled against the rest
+    in `surrogates` seeded permutations. Arguments as the measure's function.
+    Returns a dict: value, p_value = (1 + #{surrogate >= value}) / (1 + N),
+    surrogate_mean, surrogate_std (in the measure's units)."""
+    fns = {"mi": (lib.CS_INFO_MI, 2), "cmi": (lib.CS_INFO_CMI, 3), "te": (lib.CS_INFO_TE, 3),
+           "ais": (lib.CS_INFO_AIS, 1)}
+    if measure not in fns:
+        raise ValueError(f"measure: '{measure}' is not mi, cmi, te or ais")
+    code, nargs = fns[measure]
+    arrays = list(args) + [None] * (nargs - len(args))
+    if len(args) > nargs or sum(a is not None for a in arrays[:nargs]) < (2 if measure == "te"
+                                                                          else nargs):
+        raise TypeError(f"{measure} takes {nargs} arrays")
+    estimator, units = kwargs.pop("estimator"), kwargs.pop("units", None)
+    embed = {}
+    for key, field in (("history", "k"), ("history_tau", "k_tau"), ("source_history", "l"),
+                       ("source_tau", "l_tau"), ("delay", "u"), ("cond_history", "m"),
+                       ("cond_delay", "w")):
+        if key in kwargs:
+            embed[field] = kwargs.pop(key)
+    p, est = _params(code, estimator, embed=embed, **_opts(kwargs))
+    keep, views = [], []
+    for arr, name in zip(arrays, ("x", "y", "z")):
+        if arr is None:
+            views.append(EMPTY)
+            continue
+        a, m = as_samples(arr, name)
+        keep.append(a)
+        views.append(m)
+    views += [EMPTY] * (3 - len(views))
+    calc = ffi.new("cs_info **")
+    check(lib.cs_info_create(p, calc))
+    c = ffi.gc(calc[0], lib.cs_info_destroy)
+    check(lib.cs_info_set_observations(c, *views))
+    sig = ffi.new("cs_significance *")
+    value = ffi.new("double *")
+    check(lib.cs_info_average(c, value))
+    check(lib.cs_info_surrogates(c, nonneg_int(surrogates, "surrogates", 1),
+                                 nonneg_int(seed, "seed"), sig, ffi.NULL))
+    scale = unit_factor(units, est == lib.CS_EST_DISCRETE)
+    return {"value": value[0] * scale, "p_value": sig.p_value,
+            "surrogate_mean": sig.surrogate_mean * scale,
+            "surrogate_std": sig.surrogate_std * scale}

@@ -134,3 +134,92 @@ def spectrogram(x, *, fs=1.0, nperseg=None, noverlap=None, nfft=None, window="tu
     out = np.empty((a.shape[1], f.size, ns))
     check(lib.cs_welch_spectrogram(plan, m, dptr(out)))
     return f, t, _shape(x, out)
+
+
+def multitaper(x, *, fs=1.0, nw=None, bandwidth=None, k=None, low_bias=True, adaptive=False,
+               normalization="length", fmin=None, fmax=None, threads=0):
+    """Multitaper PSD as MNE's psd_array_multitaper (`cogscope estimate
+    multitaper`): returns (f, psd). nw (default 4) or MNE's bandwidth in Hz
+    (NW = bandwidth n / (2 fs)); normalization 'length' (MNE's) or 'full'."""
+    a, m = as_samples(x, "x")
+    p = ffi.new("cs_multitaper_params *")
+    lib.cs_multitaper_params_default(p)
+    p.fs = float(fs)
+    if nw is not None and bandwidth is not None:
+        raise ValueError("give nw or bandwidth, not both")
+    if nw is not None:
+        p.nw = float(nw)
+    if bandwidth is not None:
+        if not bandwidth > 0:
+            raise ValueError(f"bandwidth: {bandwidth} must be > 0")
+        p.nw = bandwidth * a.shape[0] / (2.0 * fs)
+    if k is not None:
+        p.k = nonneg_int(k, "k", 1)
+    p.low_bias, p.adaptive = int(bool(low_bias)), int(bool(adaptive))
+    if normalization not in ("length", "full"):
+        raise ValueError(f"normalization: '{normalization}' is not length or full")
+    p.normalization = lib.CS_MT_NORM_FULL if normalization == "full" else lib.CS_MT_NORM_LENGTH
+    if fmin is not None:
+        p.fmin = float(fmin)
+    if fmax is not None:
+        p.fmax = float(fmax)
+    p.threads = int(threads)
+    out = ffi.new("cs_multitaper_plan **")
+    check(lib.cs_multitaper_plan_create(p, a.shape[0], out))
+    plan = ffi.gc(out[0], lib.cs_multitaper_plan_destroy)
+    f = np.empty(lib.cs_multitaper_plan_nfreq(plan))
+    lib.cs_multitaper_plan_freqs(plan, dptr(f))
+    psd_ = np.empty((a.shape[1], f.size))
+    check(lib.cs_multitaper_psd(plan, m, dptr(psd_), ffi.NULL))
+    return f, _shape(x, psd_)
+
+
+def aperiodic(x=None, *, freqs=None, power=None, fs=1.0, nperseg=None, noverlap=None,
+              nfft=None, window="hann", average="mean", fmin=None, fmax=None, mode="fixed",
+              max_peaks=None, peak_threshold=2.0, min_peak_height=0.0,
+              peak_width_limits=(0.5, 12.0)):
+    """FOOOF's aperiodic + peaks fit (`cogscope estimate aperiodic`): of the
+    Welch PSD of each column of x, or of a ready spectrum (freqs, power).
+    Returns a dict (one series) or a list of dicts: offset, exponent, knee,
+    knee_freq, r_squared, error, peaks [{center, power, width, height, sd}]."""
+    if (x is None) == (power is None):
+        raise ValueError("give x (series) or freqs and power (a spectrum)")
+    if power is not None:
+        f = np.ascontiguousarray(freqs, dtype=np.float64).ravel()
+        pw = np.ascontiguousarray(power, dtype=np.float64)
+        spectra = pw.reshape(1, -1) if pw.ndim == 1 else pw
+        one = pw.ndim == 1
+    else:
+        f, spectra = psd(x, fs=fs, nperseg=nperseg, noverlap=noverlap, nfft=nfft, window=window,
+                         average=average)
+        one = np.ndim(x) == 1
+        spectra = spectra.reshape(1, -1) if one else spectra
+    p = ffi.new("cs_aperiodic_params *")
+    lib.cs_aperiodic_params_default(p)
+    if mode not in ("fixed", "knee"):
+        raise ValueError(f"mode: '{mode}' is not fixed or knee")
+    p.mode = lib.CS_APERIODIC_KNEE if mode == "knee" else lib.CS_APERIODIC_FIXED
+    if fmin is not None:
+        p.fmin = float(fmin)
+    if fmax is not None:
+        p.fmax = float(fmax)
+    if max_peaks is not None:
+        p.max_n_peaks = nonneg_int(max_peaks, "max_peaks")
+    p.peak_threshold, p.min_peak_height = float(peak_threshold), float(min_peak_height)
+    p.peak_width_min, p.peak_width_max = map(float, peak_width_limits)
+    results = []
+    for row in spectra:
+        row = np.ascontiguousarray(row)
+        if row.size != f.size:
+            raise ValueError(f"power has {row.size} values per spectrum, freqs {f.size}")
+        r = ffi.new("cs_aperiodic_result *")
+        check(lib.cs_aperiodic_fit(dptr(f), dptr(row), f.size, p, r))
+        try:
+            results.append({
+                "offset": r.offset, "exponent": r.exponent, "knee": r.knee,
+                "knee_freq": r.knee_freq, "r_squared": r.r_squared, "error": r.error,
+                "peaks": [{"center": q.center, "power": q.power, "width": q.width,
+                           "height": q.height, "sd": q.sd} for q in r.peaks[0:r.n_peaks]]})
+        finally:
+            lib.cs_aperiodic_result_free(r)
+    return results[0] if one else results

@@ -324,3 +324,41 @@ def test_usage_errors_are_python_errors():
         cogscope.mi(x, x, estimator="discrete", units="dits")
     with pytest.raises(ValueError, match="phiid takes mmi or ccs"):
         cogscope.phiid(x, x, estimator="discrete", redundancy="broja")
+
+
+def test_significance_matches_cli():
+    d = load(COUPLED2)
+    path = os.path.join(DATA, COUPLED2)
+    cli = cli_json("estimate", "te", "--input", path, "--x", 0, "--y", 1, "--estimator", "ksg1",
+                   "--surrogates", 49, "--seed", 7, "--threads", 1)
+    got = cogscope.significance("te", d[:, 0], d[:, 1], estimator="ksg1", surrogates=49, seed=7,
+                                threads=1)
+    close(got["value"], cli["value"])
+    for key in ("p_value", "surrogate_mean", "surrogate_std"):
+        close(got[key], cli[key])
+    assert got["p_value"] == 1 / 50  # TE 0->1 is real: no surrogate reaches it
+    cli = cli_json("estimate", "mi", "--input", path, "--x", 0, "--y", 1, "--estimator",
+                   "gaussian", "--surrogates", 99, "--seed", 1)
+    got = cogscope.significance("mi", d[:, 0], d[:, 1], estimator="gaussian", surrogates=99,
+                                seed=1)
+    for key in ("value", "p_value", "surrogate_mean", "surrogate_std"):
+        close(got[key], cli[key])
+
+
+def test_multitaper_and_aperiodic_match_cli():
+    path = os.path.join(DATA, "spectral_signals.txt")
+    d = load("spectral_signals.txt")
+    cli = cli_json("estimate", "multitaper", "--input", path, "--cols", "0,2", "--fs", 250,
+                   "--nw", 3, "--adaptive", "--fmax", 60)
+    f, p = cogscope.multitaper(d[:, [0, 2]], fs=250, nw=3, adaptive=True, fmax=60)
+    close(f, cli["f"])
+    close(p, cli["psd"])
+    cli = cli_json("estimate", "aperiodic", "--input", path, "--cols", 0, "--fs", 250,
+                   "--nperseg", 250, "--fmin", 2, "--fmax", 60)
+    got = cogscope.aperiodic(d[:, 0], fs=250, nperseg=250, fmin=2, fmax=60)
+    for key in ("offset", "exponent", "r_squared", "error"):
+        close(got[key], cli[key])
+    assert len(got["peaks"]) == len(cli["peaks"])
+    for a, b in zip(got["peaks"], cli["peaks"]):
+        close([a[k] for k in ("center", "power", "width")], [b[k] for k in ("center", "power",
+                                                                             "width")])
