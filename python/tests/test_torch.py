@@ -31,7 +31,7 @@ def digits():
     return x, y
 
 
-def train(model, x, y, obs, opt, epochs, batch=32, seed=0):
+def train(model, x, y, obs, opt, epochs, batch=32, seed=0, held_out=None):
     g = torch.Generator().manual_seed(seed)
     for _ in range(epochs):
         perm = torch.randperm(len(x), generator=g)
@@ -43,6 +43,11 @@ def train(model, x, y, obs, opt, epochs, batch=32, seed=0):
             loss.backward()
             obs.step(loss, logits)
             opt.step()
+        if held_out is not None:
+            with torch.no_grad():
+                z = model(held_out[0])
+            obs.evaluate(loss=float(F.cross_entropy(z, held_out[1])),
+                         acc=float((z.argmax(1) == held_out[1]).float().mean()))
 
 
 def check_with_cli(path, tmp_path):
@@ -66,7 +71,8 @@ def test_mlp_observer(tmp_path):
     probe = (x[:200], y[:200])
     seen = []
     with cogscope.torch.Observer(model, layers=["1", "3", "4"], probe=probe, every=20,
-                                 out=out, optimizer=opt, dataset="digits") as obs:
+                                 out=out, optimizer=opt, dataset="digits",
+                                 evals=("loss", "acc")) as obs:
         orig = obs.step
 
         def step(loss, logits):  # recompute ΣPI independently for the first steps
@@ -80,9 +86,9 @@ def test_mlp_observer(tmp_path):
                 seen.append((eps, tau, s, pi))
             return orig(loss, logits)
         obs.step = step
-        train(model, x, y, obs, opt, epochs=3)
+        train(model, x[:1400], y[:1400], obs, opt, epochs=3, held_out=(x[1400:], y[1400:]))
         steps = obs.steps
-    assert steps == 3 * (len(x) // 32)
+    assert steps == 3 * (1400 // 32)
     with h5py.File(out, "r") as f:
         for i, (eps, tau, s, pi) in enumerate(seen):
             assert abs(f["steps/loss"][i] - eps) < 1e-12
@@ -103,12 +109,14 @@ def test_mlp_observer(tmp_path):
         onehot = np.eye(10)[y[:200].numpy()]
         assert np.allclose(f["layers/4/errors"][0], p - onehot, atol=1e-5)
         assert f["probe/inputs"].shape == (200, 64)
+        assert list(f["eval/step"][:]) == [43 * (e + 1) for e in range(3)]
+        assert f["eval/acc"][-1] > 0.85  # a 3-epoch MLP on digits
         assert (f["probe/labels"][:] == y[:200].numpy()).all()
         # training learned: loss falls
         loss = f["steps/loss"][:]
         assert loss[-20:].mean() < 0.5 * loss[:20].mean()
     info, text = check_with_cli(str(out), tmp_path)
-    assert info["steps"] == steps
+    assert info["steps"] == steps and info["evals"] == 3
     assert "pi" in text.lower()
 
 
