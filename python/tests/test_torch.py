@@ -12,13 +12,15 @@ import h5py
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
-import torch.nn as nn  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
+# not importorskip: without torch (tools/deps.sh test installs python3-torch)
+# these tests must fail, not vanish
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
 
-import cogscope  # noqa: E402
-import cogscope.torch  # noqa: E402
-from conftest import ROOT, run_cli  # noqa: E402
+import cogscope
+import cogscope.torch
+from conftest import ROOT, run_cli
 
 torch.set_num_threads(1)
 
