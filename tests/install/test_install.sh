@@ -123,4 +123,12 @@ assert cogscope.library_path.startswith(sys.argv[1]), cogscope.library_path
 v = cogscope.mi([0, 1, 0, 1, 1, 0, 1, 0], [0, 1, 0, 1, 1, 0, 1, 0], estimator="discrete")
 assert abs(v - 1.0) < 1e-15, v
 ' "$prefix") || fail "the installed Python package does not work"
+# The configured prefix's Python directory is one Debian's python3 searches
+# (for the prefixes it knows: /usr and /usr/local).
+conf_prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$build/CMakeCache.txt")
+case "$conf_prefix" in
+  /usr|/usr/local)
+    "$python" -c 'import sys; sys.exit(sys.argv[1] not in sys.path)' "$conf_prefix/$pydir" ||
+      fail "$conf_prefix/$pydir (COGSCOPE_PYTHON_DIR) is not on $python's sys.path" ;;
+esac
 echo "install test passed ($pages man pages, $(wc -l < "$work/exported") exported functions)"
