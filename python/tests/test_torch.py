@@ -226,3 +226,28 @@ def test_observer_usage_errors(tmp_path):
     with pytest.raises(cogscope.CogscopeError):
         cogscope.torch.Observer(model, layers=["0"], probe=(torch.zeros(5, 4), None),
                                 out=tmp_path / "no" / "such" / "dir.h5")
+
+
+def test_observer_flushes_as_training_goes(tmp_path):
+    """A reader sees the steps of a run that is still going (SWMR), once the
+    flush interval has passed."""
+    import time
+    x, y = digits()
+    model = nn.Sequential(nn.Linear(64, 16), nn.ReLU(), nn.Linear(16, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    out = tmp_path / "live.h5"
+    with cogscope.torch.Observer(model, layers=["0"], probe=(x[:50], y[:50]), every=10,
+                                 out=out, flush_interval=0.2) as obs:
+        for i in range(31):
+            if i == 30:
+                time.sleep(0.3)  # the next step's append is past the flush interval
+            opt.zero_grad()
+            logits = model(x[i * 10:(i + 1) * 10])
+            loss = F.cross_entropy(logits, y[i * 10:(i + 1) * 10])
+            loss.backward()
+            obs.step(loss, logits)
+            opt.step()
+        info = json.loads(run_cli("info", out, "--json").stdout)
+        assert info["live"] and info["steps"] >= 30
+    info = json.loads(run_cli("info", out, "--json").stdout)
+    assert not info["live"] and info["steps"] == 31
