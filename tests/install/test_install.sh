@@ -72,9 +72,14 @@ grep -qF -- '\-\-estimator' "$prefix/share/man/man1/cogscope-estimate-mi.1" ||
 # 4. consumers: tests/install/consumer.c and the examples
 sources=("$src/tests/install/consumer.c")
 for e in "$src"/examples/*.c; do [ -e "$e" ] && sources+=("$e"); done
-run() { # run a built program in its own scratch directory
+run() { # run a built program in its own scratch directory; the installed
+  # cogscope must read every run log it writes there
   local exe=$1 dir; dir=$(mktemp -d "$work/run.XXXXXX")
   (cd "$dir" && "$exe" > out.txt 2>&1) || { cat "$dir/out.txt" >&2; fail "$exe exited non-zero"; }
+  for log in "$dir"/*.h5; do
+    [ -e "$log" ] || continue
+    "$prefix/bin/cogscope" info "$log" > /dev/null || fail "cogscope info cannot read $exe's $log"
+  done
 }
 export PKG_CONFIG_PATH=$prefix/$libdir/pkgconfig
 [ "$(pkg-config --modversion cogscope)" = "$version" ] || fail "pkg-config --modversion cogscope"
