@@ -44,6 +44,10 @@ int main(int argc, char **argv)
             p.algorithm = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--threads"))
             p.threads = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--search"))
+            p.search = !strcmp(argv[i + 1], "tree") ? CS_KSG_SEARCH_TREE
+                       : !strcmp(argv[i + 1], "blocks") ? CS_KSG_SEARCH_BLOCKS
+                                                         : CS_KSG_SEARCH_AUTO;
         else if (!strcmp(argv[i], "--reps"))
             reps = atoi(argv[i + 1]);
         else {

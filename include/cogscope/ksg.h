@@ -77,7 +77,15 @@ typedef struct {
                         recommended by Kraskov et al.); default 0 = off */
     uint64_t noise_seed; /* seed of that noise (default 0) */
     int threads;     /* OpenMP threads; <= 0 = all cores (default 0) */
+    int search;      /* neighbour search structure: CS_KSG_SEARCH_AUTO (default)
+                        picks per space by a measured crossover on N and the
+                        dimension; _TREE descends kd-trees to small leaves;
+                        _BLOCKS stops at blocks of a few dozen points and scans
+                        them with vectorised loops. All give the same values
+                        to the bit (see docs/estimators.md); only speed differs. */
 } cs_ksg_params;
+
+enum { CS_KSG_SEARCH_AUTO = 0, CS_KSG_SEARCH_TREE = 1, CS_KSG_SEARCH_BLOCKS = 2 };
 
 /* Fill `p` with the defaults above. */
 void cs_ksg_params_default(cs_ksg_params *p);

@@ -71,4 +71,33 @@ size_t cs_kdtree_knn(const cs_kdtree *t, const double *q, size_t k, const cs_kdt
  * subtract the rows they exclude. */
 size_t cs_kdtree_count(const cs_kdtree *t, const double *q, const double *r, int strict);
 
+/* Blocked search (for many dimensions, where boxes prune little near the
+ * leaves): descend the same tree only until a subtree holds at most `block`
+ * points (2..CS_KNN_BLOCK_MAX), then scan it whole with vectorised loops
+ * (AVX2 when the processor has it, checked here) over a coordinate-major
+ * copy of the points made by cs_kdtree_blocks_prepare. Not thread-safe
+ * against concurrent queries; call it once after create.
+ * Errors: CS_EINVAL (block size), CS_ENOMEM. */
+cs_status cs_kdtree_blocks_prepare(cs_kdtree *t, size_t block);
+int cs_kdtree_has_blocks(const cs_kdtree *t);
+/* The instruction set of the scan loops ("avx2", "baseline", "none"). */
+const char *cs_kdtree_blocks_isa(const cs_kdtree *t);
+
+/* As cs_kdtree_knn and cs_kdtree_count, by the blocked search (the fine
+ * search when blocks were not prepared). The distances dist[0..m) and the
+ * counts are the same to the bit. The neighbour SET is the same too unless
+ * an eligible point outside it lies at exactly the k-th distance: then which
+ * of the tied points is kept depends on the visiting order. A caller that
+ * needs the fine search's choice asks for k + 1 neighbours here and repeats
+ * the query with cs_kdtree_knn when dist[k] == dist[k - 1]. */
+size_t cs_kdtree_knn_blocked(const cs_kdtree *t, const double *q, size_t k,
+                             const cs_kdtree_exclusion *ex, double *dist, size_t *idx);
+size_t cs_kdtree_count_blocked(const cs_kdtree *t, const double *q, const double *r, int strict);
+
+/* The crossover rule: the block size with which the blocked search beats
+ * the fine one for n points in d dimensions, or 0 when it does not
+ * (measured; see kdtree.c), for k-NN searches (for_count = 0) or range
+ * counts (for_count = 1). */
+size_t cs_kdtree_block_size_for(size_t n, size_t d, int for_count);
+
 #endif

@@ -4,7 +4,12 @@
  *
  * Search structures: a kd-tree over the joint space for the k-NN search; for
  * every marginal space a sorted array with galloping search when it is 1-D,
- * else a kd-tree range count. Counts are taken over all points and the
+ * else a kd-tree range count. In more dimensions the trees are searched in
+ * blocks (kdtree.h: descend to a few dozen points, scan them vectorised),
+ * chosen per space by a measured crossover; distances and counts are the
+ * same to the bit, and KSG-2, which reads the neighbours themselves, falls
+ * back to the fine search for a query with a tie at the k-th distance, so
+ * every value is the same whichever search runs. Counts are taken over all points and the
  * excluded rows (the row itself and its Theiler window) are then subtracted
  * by testing them one by one with the same comparison, so the structures do
  * not need to know about exclusions and survive shuffling. */
@@ -37,7 +42,7 @@ typedef struct {
  * caller's row numbering, which all inputs and outputs use. */
 struct cs_ksg {
     size_t n, dx, dy, dz, D;
-    int alg, k, threads;
+    int alg, k, threads, search;
     int64_t w;
     size_t *orig;     /* internal row -> caller's row */
     size_t *inv;      /* caller's row -> internal row */
@@ -62,6 +67,7 @@ void cs_ksg_params_default(cs_ksg_params *p)
     p->noise_sd = 0;
     p->noise_seed = 0;
     p->threads = 0;
+    p->search = CS_KSG_SEARCH_AUTO;
 }
 
 size_t cs_ksg_rows(const cs_ksg *plan) { return plan->n; }
@@ -125,6 +131,19 @@ static cs_status sort_values(const double *v, size_t n, double *sorted, size_t *
     return CS_OK;
 }
 
+/* Switch tree t (n points, d dimensions; searched for neighbours, or for
+ * counts) to the blocked search when the plan's choice or the measured
+ * crossover asks for it. */
+static cs_status use_blocks(int search, cs_kdtree *t, size_t n, size_t d, int for_count)
+{
+    size_t block = cs_kdtree_block_size_for(n, d, for_count);
+    if (search == CS_KSG_SEARCH_BLOCKS && block == 0)
+        block = 64;
+    if (search == CS_KSG_SEARCH_TREE || block == 0)
+        return CS_OK;
+    return cs_kdtree_blocks_prepare(t, block);
+}
+
 static void space_free(ksg_space *s)
 {
     free(s->pts);
@@ -137,7 +156,7 @@ static void space_free(ksg_space *s)
 /* Gather columns cols[0..d) of the n x D matrix `src` into a space and build
  * its search structure. */
 static cs_status space_init(ksg_space *s, const double *src, size_t n, size_t D, const size_t *cols,
-                            size_t d, int threads)
+                            size_t d, int threads, int search)
 {
     memset(s, 0, sizeof *s);
     s->d = d;
@@ -151,6 +170,8 @@ static cs_status space_init(ksg_space *s, const double *src, size_t n, size_t D,
     if (d > 1) {
         s->pts = pts;
         st = cs_kdtree_create(s->pts, n, d, d, threads, &s->tree);
+        if (st == CS_OK)
+            st = use_blocks(search, s->tree, n, d, 1);
     } else {
         /* 1-D: the sorted array and ranks are all we keep */
         s->sorted = malloc(n * sizeof *s->sorted);
@@ -227,7 +248,7 @@ static inline size_t space_count(const ksg_space *s, size_t n, size_t m, const d
 {
     if (s->d == 1)
         return count_sorted(s->sorted, n, s->rank[m], r[0], strict);
-    return cs_kdtree_count(s->tree, s->pts + m * s->d, r, strict);
+    return cs_kdtree_count_blocked(s->tree, s->pts + m * s->d, r, strict);
 }
 
 static inline int space_within(const ksg_space *s, size_t m1, size_t m2, const double *r,
@@ -279,7 +300,17 @@ static double local_row(const cs_ksg *P, const ksg_ctx *C, size_t i, ksg_scratch
     size_t D = P->D, dx = P->dx, dy = P->dy, dz = P->dz, k = (size_t)P->k;
     const double *q = C->joint + i * D;
     cs_kdtree_exclusion ex = {i, P->times, P->times[i], P->w};
-    cs_kdtree_knn(C->jtree, q, k, &ex, S->dist, S->idx); /* finds k: checked at create */
+    /* finds k: checked at create */
+    if (P->alg == 1 || !cs_kdtree_has_blocks(C->jtree)) {
+        cs_kdtree_knn_blocked(C->jtree, q, k, &ex, S->dist, S->idx);
+    } else {
+        /* KSG-2 reads the neighbours themselves: with another point tied at
+         * the k-th distance the fine search's choice (found first) decides,
+         * as it always has; the k + 1-th neighbour tells whether one is. */
+        size_t m = cs_kdtree_knn_blocked(C->jtree, q, k + 1, &ex, S->dist, S->idx);
+        if (m > k && S->dist[k] == S->dist[k - 1])
+            cs_kdtree_knn(C->jtree, q, k, &ex, S->dist, S->idx);
+    }
     const double *psi = P->psi;
     if (P->alg == 1) {
         double eps = S->dist[k - 1];
@@ -344,9 +375,9 @@ static cs_status run(const cs_ksg *P, const ksg_ctx *C, double *tmp, double *loc
         tmp = own_t = malloc(n * sizeof *tmp);
     if (!local)
         local = own_l = malloc(n * sizeof *local);
-    size_t per = k + 3 * D;
+    size_t per = k + 1 + 3 * D; /* k + 1 neighbours: see local_row */
     double *dbuf = malloc((size_t)nt * per * sizeof *dbuf);
-    size_t *ibuf = malloc((size_t)nt * k * sizeof *ibuf);
+    size_t *ibuf = malloc((size_t)nt * (k + 1) * sizeof *ibuf);
     if (!tmp || !local || !dbuf || !ibuf) {
         free(dbuf);
         free(ibuf);
@@ -359,7 +390,8 @@ static cs_status run(const cs_ksg *P, const ksg_ctx *C, double *tmp, double *loc
     {
         int tid = omp_get_thread_num();
         double *base = dbuf + (size_t)tid * per;
-        ksg_scratch S = {base, ibuf + (size_t)tid * k, base + k, base + k + D, base + k + 2 * D};
+        ksg_scratch S = {base, ibuf + (size_t)tid * (k + 1), base + k + 1, base + k + 1 + D,
+                         base + k + 1 + 2 * D};
         /* queries in tree order: neighbouring queries touch the same memory */
 #pragma omp for schedule(dynamic, 128)
         for (size_t q = 0; q < n; q++) {
@@ -540,6 +572,8 @@ static cs_status to_tree_order(cs_ksg *P)
         return cs_error_set(CS_ENOMEM, "KSG: out of memory for %zu x %zu values", n, D);
     }
     cs_status st = cs_kdtree_create_ordered(P->joint, n, D, D, P->threads, &P->jtree, P->orig);
+    if (st == CS_OK)
+        st = use_blocks(P->search, P->jtree, n, D, 0);
     if (st != CS_OK) {
         free(T);
         free(lo);
@@ -594,7 +628,7 @@ static cs_status build_spaces(cs_ksg *P)
     par_error err = PAR_ERROR_INIT;
 #pragma omp parallel for num_threads(nt) schedule(static, 1) if (nt > 1 && n >= 20000)
     for (int s = 0; s < nspaces; s++) {
-        cs_status st = space_init(sp[s], P->J, n, D, sc[s], sd[s], inner);
+        cs_status st = space_init(sp[s], P->J, n, D, sc[s], sd[s], inner, P->search);
         if (st != CS_OK)
             par_error_record(&err, st);
     }
@@ -618,6 +652,9 @@ cs_status cs_ksg_cmi_create(cs_matrix x, cs_matrix y, cs_matrix z, const cs_ksg_
         return cs_error_set(CS_EINVAL, "KSG: algorithm = %d must be 1 or 2", p->algorithm);
     if (p->k < 1)
         return cs_error_set(CS_EINVAL, "KSG: k = %d must be >= 1", p->k);
+    if (p->search < CS_KSG_SEARCH_AUTO || p->search > CS_KSG_SEARCH_BLOCKS)
+        return cs_error_set(CS_EINVAL, "KSG: search = %d must be CS_KSG_SEARCH_AUTO, _TREE or "
+                                       "_BLOCKS", p->search);
     if (!(p->noise_sd >= 0) || !isfinite(p->noise_sd))
         return cs_error_set(CS_EINVAL, "KSG: noise_sd = %g must be finite and >= 0", p->noise_sd);
     if (p->theiler >= (size_t)KSG_TIME_LIMIT)
@@ -643,6 +680,7 @@ cs_status cs_ksg_cmi_create(cs_matrix x, cs_matrix y, cs_matrix z, const cs_ksg_
     P->alg = p->algorithm;
     P->k = p->k;
     P->threads = cs_threads_resolve(p->threads);
+    P->search = p->search;
     P->w = (int64_t)p->theiler;
     if ((st = setup_times(P, p)) != CS_OK)
         goto fail;
@@ -792,12 +830,16 @@ static cs_status one_surrogate(const cs_ksg *P, uint64_t seed, size_t s, surr_bu
     cs_kdtree *tree = NULL;
     if ((st = cs_kdtree_create(B->jp, n, D, D, nt, &tree)) != CS_OK)
         return st;
+    if ((st = use_blocks(P->search, tree, n, D, 0)) != CS_OK) {
+        cs_kdtree_destroy(tree);
+        return st;
+    }
     ksg_ctx C = {B->jp, tree, &P->a, &P->b, dz ? &P->c : NULL, NULL};
     ksg_space axz;
     memset(&axz, 0, sizeof axz);
     if (dz) {
         /* (x,z) pairs change: rebuild; (y,z) and z are untouched and reused */
-        st = space_init(&axz, B->jp, n, D, cols, dx + dz, nt);
+        st = space_init(&axz, B->jp, n, D, cols, dx + dz, nt, P->search);
         C.a = &axz;
     } else {
         /* the x points are the same set, only re-paired: reuse, mapping rows */
