@@ -294,7 +294,7 @@ Test(dataset, csv_bad_inputs)
     expect_csv_error("nan.csv", "1,2,0\n3,nan,1\n", -1, CS_ENONFINITE, "line 2, column 1");
     expect_csv_error("neg.csv", "1,2,0\n3,4,-1\n", -1, CS_EFORMAT, "label -1 is not an integer class");
     expect_csv_error("frac.csv", "1,2,0\n3,4,0.5\n", -1, CS_EFORMAT, "label 0.5 is not an integer class");
-    expect_csv_error("absent.csv", "1,2,0\n3,4,\n", -1, CS_EFORMAT, "(a missing cell or label)");
+    expect_csv_error("absent.csv", "1,2,0\n3,4,\n", -1, CS_EFORMAT, "(a cell is missing)");
     expect_csv_error("col.csv", "1,2,0\n3,4,1\n", 5, CS_EINVAL, "--label-col 5");
     expect_csv_error("oneclass.csv", "1,2,0\n3,4,0\n", -1, CS_EFORMAT, ">= 2 classes");
     expect_csv_error("empty.csv", "# nothing\n\n", -1, CS_EFORMAT, "no data rows");

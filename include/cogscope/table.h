@@ -1,10 +1,14 @@
 /* Numeric tables from text files and HDF5 datasets, for any data a user brings.
  *
- * Text: one row per line, cells separated by whitespace and/or commas; lines
- * whose first non-blank character is '%' or '#' are comments; blank lines are
- * skipped. Every row must have the same number of cells. Cells are parsed with
- * strtod, so "nan" and "inf" are read as such: callers that cannot use them
- * check with cs_matrix_check_finite(), which names row and column.
+ * Text: one row per line (lines end with LF, CRLF or a lone CR), cells
+ * separated by whitespace, commas and/or semicolons (runs of separators count
+ * as one); lines whose first non-blank character is '%' or '#' are comments;
+ * blank lines are skipped. Every row must have the same number of cells. A
+ * gzip-compressed file is read the same way. A NUL byte in a data line is an
+ * error naming the line. Cells are parsed to the double strtod would give
+ * (a fast exact path for plain decimals, strtod for the rest), so "nan" and
+ * "inf" are read as such: callers that cannot use them check with
+ * cs_matrix_check_finite(), which names row and column.
  *
  * HDF5: "FILE.h5:/path/to/dataset", a 1-D (read as one column) or 2-D numeric
  * dataset of any numeric type, converted to double; "FILE.h5:/path[I]" takes
@@ -28,6 +32,14 @@ cs_status cs_table_read(const char *spec, cs_matrix *out);
 
 /* Text file only. */
 cs_status cs_table_read_text(const char *path, cs_matrix *out);
+
+/* As cs_table_read_text; *lines (free() it; NULL: not wanted) receives the
+ * 1-based file line of every row, for messages about a row's content. */
+cs_status cs_table_read_text_lines(const char *path, cs_matrix *out, size_t **lines);
+
+/* One cell: the `len` bytes at s must be a whole number as strtod reads it;
+ * *out is strtod's value to the bit. CS_EFORMAT (no message set) otherwise. */
+cs_status cs_table_parse_number(const char *s, size_t len, double *out);
 
 /* HDF5 dataset only. */
 cs_status cs_table_read_h5(const char *path, const char *dataset, cs_matrix *out);

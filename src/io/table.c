@@ -3,116 +3,330 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <hdf5.h>
+#include <zlib.h>
 
-static int is_separator(char c) { return c == ',' || c == ' ' || c == '\t' || c == '\r' || c == ';'; }
+/* ---- text tables -------------------------------------------------------------
+ * One parser for every text table the project reads (estimate inputs and the
+ * training CSVs of src/learn/dataset.c). The file, plain or gzip-compressed
+ * (zlib's gzread passes plain files through), is read in chunks of CHUNK
+ * bytes and parsed in place: cells are numbers written straight into the
+ * growing output array, so nothing is allocated per line or per cell. Lines
+ * end at LF, CRLF or a lone CR. A NUL byte is an error naming the line (a
+ * C string would silently end the row there). */
 
-/* Parse the cells of one line into `row` (grown as needed). Returns the cell
- * count, or -1 with the error set for a non-numeric cell. */
-static long parse_line(char *line, const char *path, size_t lineno, double **row, size_t *cap)
+#define CHUNK (1 << 20)
+
+/* byte classes: end of line, separator, NUL */
+enum { C_OTHER = 0, C_EOL = 1, C_SEP = 2, C_NUL = 3 };
+
+static const unsigned char byte_classes[256] = {
+    [0] = C_NUL, ['\n'] = C_EOL, ['\r'] = C_EOL,
+    [','] = C_SEP, [' '] = C_SEP, ['\t'] = C_SEP, [';'] = C_SEP,
+};
+
+static inline int byte_class(unsigned char c) { return byte_classes[c]; }
+
+/* Exact powers of ten: 10^i is a double without rounding for i <= 22. */
+static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* Parse the decimal number filling [s, e) exactly ([+-]digits[.digits]
+ * [(e|E)[+-]digits], at most 19 significant digits) into *out and return 1
+ * when the result is certainly the one strtod gives (the correctly rounded
+ * double); return 0 otherwise, and the caller asks strtod.
+ *   - m <= 2^53 and |p| <= 22: m and 10^|p| are exact doubles, so m * 10^p
+ *     (or m / 10^-p) is one correctly rounded operation (Clinger's fast path).
+ *   - else, where long double has a 64-bit significand (x86-64): m < 2^64
+ *     and 10^|p| for |p| <= 27 are exact there, so one long double operation
+ *     rounds once to 64 bits, and rounding that to 53 bits gives the correct
+ *     double unless the 64-bit result is exactly halfway between two doubles
+ *     (no other 53-bit midpoint can lie between the exact value and it);
+ *     that case goes to strtod. */
+static int parse_decimal(const char *s, const char *e, double *out)
 {
-    size_t n = 0;
-    char *p = line;
-    for (;;) {
-        while (*p && is_separator(*p))
-            p++;
-        if (!*p || *p == '\n')
-            break;
-        char *end;
-        errno = 0;
-        double v = strtod(p, &end);
-        if (end == p || (*end && !is_separator(*end) && *end != '\n')) {
-            char cell[32];
-            size_t len = 0;
-            while (p[len] && !is_separator(p[len]) && p[len] != '\n' && len < sizeof cell - 1)
-                len++;
-            memcpy(cell, p, len);
-            cell[len] = '\0';
-            cs_error_set(CS_EFORMAT, "%s: line %zu, column %zu: '%s' is not a number", path, lineno,
-                         n, cell);
-            return -1;
-        }
-        if (n == *cap) {
-            size_t ncap = *cap ? 2 * *cap : 16;
-            double *r = realloc(*row, ncap * sizeof *r);
-            if (!r) {
-                cs_error_set(CS_ENOMEM, "%s: out of memory at line %zu", path, lineno);
-                return -1;
-            }
-            *row = r;
-            *cap = ncap;
-        }
-        (*row)[n++] = v;
-        p = end;
+    const char *p = s;
+    int neg = 0;
+    if (p < e && (*p == '-' || *p == '+'))
+        neg = *p++ == '-';
+    uint64_t m = 0;
+    int digits = 0, seen = 0, exp10 = 0;
+    for (; p < e && (unsigned)(*p - '0') < 10; p++, seen = 1) {
+        if (m == 0 && *p == '0')
+            continue;
+        if (digits++ == 19)
+            return 0;
+        m = m * 10 + (uint64_t)(*p - '0');
     }
-    return (long)n;
+    if (p < e && *p == '.') {
+        for (p++; p < e && (unsigned)(*p - '0') < 10; p++, seen = 1) {
+            if (m == 0 && *p == '0') {
+                exp10--;
+                continue;
+            }
+            if (digits++ == 19)
+                return 0;
+            m = m * 10 + (uint64_t)(*p - '0');
+            exp10--;
+        }
+    }
+    if (!seen)
+        return 0;
+    if (p < e && (*p == 'e' || *p == 'E')) {
+        p++;
+        int eneg = 0;
+        if (p < e && (*p == '-' || *p == '+'))
+            eneg = *p++ == '-';
+        if (p == e || (unsigned)(*p - '0') >= 10)
+            return 0;
+        int x = 0;
+        for (; p < e && (unsigned)(*p - '0') < 10; p++) {
+            if (x > 10000)
+                return 0;
+            x = x * 10 + (*p - '0');
+        }
+        exp10 += eneg ? -x : x;
+    }
+    if (p != e)
+        return 0;
+    double v;
+    if (m == 0) {
+        v = 0.0;
+    } else if (m <= ((uint64_t)1 << 53) && exp10 >= -22 && exp10 <= 22) {
+        v = exp10 < 0 ? (double)m / pow10_exact[-exp10] : (double)m * pow10_exact[exp10];
+    } else {
+#if defined(__x86_64__) && LDBL_MANT_DIG == 64
+        if (exp10 < -27 || exp10 > 27)
+            return 0;
+        /* exact: 10^27 = 5^27 * 2^27 and 5^27 < 2^63 */
+        static const long double pw10[28] = {
+            1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
+            1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
+            1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+        long double pw = pw10[exp10 < 0 ? -exp10 : exp10];
+        long double r = exp10 < 0 ? (long double)m / pw : (long double)m * pw;
+        uint64_t sig;
+        memcpy(&sig, &r, sizeof sig); /* x87 extended: the 64-bit significand first */
+        if ((sig & 0x7ff) == 0x400)
+            return 0;
+        v = (double)r;
+#else
+        return 0;
+#endif
+    }
+    *out = neg ? -v : v;
+    return 1;
+}
+
+cs_status cs_table_parse_number(const char *s, size_t len, double *out)
+{
+    if (len > 0 && parse_decimal(s, s + len, out))
+        return CS_OK;
+    char buf[128];
+    if (len == 0 || len >= sizeof buf)
+        return CS_EFORMAT;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    char *end;
+    double v = strtod(buf, &end);
+    if (end != buf + len)
+        return CS_EFORMAT;
+    *out = v;
+    return CS_OK;
+}
+
+typedef struct {
+    const char *path;
+    double *data;          /* rows x cols values so far */
+    size_t cap, n;         /* capacity and count of values */
+    size_t rows, cols;
+    size_t *lines;         /* optional: line number of every row */
+    size_t lines_cap;
+} table_acc;
+
+static cs_status acc_reserve(table_acc *a, size_t more, size_t lineno)
+{
+    if (a->n + more <= a->cap)
+        return CS_OK;
+    size_t ncap = a->cap ? 2 * a->cap : 4096;
+    while (ncap < a->n + more)
+        ncap *= 2;
+    double *d = realloc(a->data, ncap * sizeof *d);
+    if (!d)
+        return cs_error_set(CS_ENOMEM, "%s: out of memory at line %zu", a->path, lineno);
+    a->data = d;
+    a->cap = ncap;
+    return CS_OK;
+}
+
+/* The name of a bad cell for a message: its first bytes, printable. */
+static void cell_name(const char *s, const char *e, char *buf, size_t size)
+{
+    size_t len = (size_t)(e - s) < size - 1 ? (size_t)(e - s) : size - 1;
+    for (size_t i = 0; i < len; i++)
+        buf[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
+    buf[len] = '\0';
+}
+
+/* Parse one line [s, e) (no terminator inside) into the accumulator. */
+static cs_status parse_line(table_acc *a, const char *s, const char *e, size_t lineno)
+{
+    const char *p = s;
+    while (p < e && (byte_class((unsigned char)*p) == C_SEP))
+        p++;
+    if (p == e || *p == '%' || *p == '#')
+        return CS_OK; /* blank or comment */
+    size_t start = a->n, ncell = 0;
+    while (p < e) {
+        const char *c = p;
+        int cls;
+        while (p < e && (cls = byte_class((unsigned char)*p)) == C_OTHER)
+            p++;
+        if (p < e && cls == C_NUL)
+            return cs_error_set(CS_EFORMAT, "%s: line %zu: NUL byte at character %zu (a binary "
+                                            "file, or a damaged text file?)",
+                                a->path, lineno, (size_t)(p - s) + 1);
+        if (p > c) {
+            cs_status st = acc_reserve(a, 1, lineno);
+            if (st)
+                return st;
+            if (cs_table_parse_number(c, (size_t)(p - c), &a->data[a->n]) != CS_OK) {
+                char cell[32];
+                cell_name(c, p, cell, sizeof cell);
+                return cs_error_set(CS_EFORMAT, "%s: line %zu, column %zu: '%s' is not a number",
+                                    a->path, lineno, ncell, cell);
+            }
+            a->n++;
+            ncell++;
+        }
+        while (p < e && byte_class((unsigned char)*p) == C_SEP)
+            p++;
+    }
+    if (a->rows == 0) {
+        a->cols = ncell;
+    } else if (ncell != a->cols) {
+        a->n = start;
+        return cs_error_set(CS_EFORMAT, "%s: line %zu has %zu columns, earlier rows have %zu%s",
+                            a->path, lineno, ncell, a->cols,
+                            ncell < a->cols ? " (a cell is missing)" : "");
+    }
+    if (a->lines) {
+        if (a->rows == a->lines_cap) {
+            size_t ncap = 2 * a->lines_cap;
+            size_t *l = realloc(a->lines, ncap * sizeof *l);
+            if (!l)
+                return cs_error_set(CS_ENOMEM, "%s: out of memory at line %zu", a->path, lineno);
+            a->lines = l;
+            a->lines_cap = ncap;
+        }
+        a->lines[a->rows] = lineno;
+    }
+    a->rows++;
+    return CS_OK;
+}
+
+/* Read more of the file after the `keep` unparsed bytes at buf[0..keep). */
+static cs_status fill(gzFile f, const char *path, char **buf, size_t *cap, size_t keep,
+                      size_t *len, int *eof)
+{
+    if (*cap - keep < CHUNK / 2) { /* a line longer than the buffer: grow it */
+        size_t ncap = 2 * *cap;
+        char *b = realloc(*buf, ncap);
+        if (!b)
+            return cs_error_set(CS_ENOMEM, "%s: out of memory for a line of %zu bytes", path, keep);
+        *buf = b;
+        *cap = ncap;
+    }
+    int got = gzread(f, *buf + keep, (unsigned)(*cap - keep));
+    if (got < 0) {
+        int code = 0;
+        const char *msg = gzerror(f, &code);
+        return cs_error_set(code == Z_ERRNO ? CS_EIO : CS_EFORMAT, "%s: read error (%s)", path,
+                            code == Z_ERRNO ? strerror(errno) : msg);
+    }
+    *len = keep + (size_t)got;
+    if (got == 0) {
+        *eof = 1;
+        int code = 0;
+        const char *msg = gzerror(f, &code);
+        if (code != Z_OK && code != Z_STREAM_END)
+            return cs_error_set(CS_EFORMAT, "%s: corrupt or truncated gzip stream (%s)", path, msg);
+    }
+    return CS_OK;
+}
+
+cs_status cs_table_read_text_lines(const char *path, cs_matrix *out, size_t **lines)
+{
+    out->data = NULL;
+    out->rows = out->cols = out->stride = 0;
+    if (lines)
+        *lines = NULL;
+    errno = 0;
+    gzFile f = gzopen(path, "rb");
+    if (!f)
+        return cs_error_set(CS_EIO, "%s: cannot open: %s", path,
+                            errno ? strerror(errno) : "out of memory");
+    gzbuffer(f, 1 << 17);
+    table_acc a = {path, NULL, 0, 0, 0, 0, NULL, 0};
+    size_t cap = CHUNK, len = 0, keep = 0, lineno = 0;
+    char *buf = malloc(cap);
+    if (lines) {
+        a.lines_cap = 1024;
+        a.lines = malloc(a.lines_cap * sizeof *a.lines);
+    }
+    cs_status st = (buf && (!lines || a.lines)) ? CS_OK
+                                                : cs_error_set(CS_ENOMEM, "%s: out of memory", path);
+    int eof = 0;
+    while (!st && !eof) {
+        if ((st = fill(f, path, &buf, &cap, keep, &len, &eof)))
+            break;
+        const char *p = buf, *end = buf + len;
+        for (;;) {
+            const char *q = p;
+            while (q < end && byte_class((unsigned char)*q) != C_EOL)
+                q++;
+            /* an unterminated line (or a CR that may start a CRLF) waits for
+             * more bytes unless the file has ended */
+            if (!eof && (q == end || (*q == '\r' && q + 1 == end)))
+                break;
+            if (p == end)
+                break;
+            lineno++;
+            if ((st = parse_line(&a, p, q, lineno)))
+                break;
+            if (q == end) {
+                p = q;
+                break;
+            }
+            p = q + ((*q == '\r' && q + 1 < end && q[1] == '\n') ? 2 : 1);
+        }
+        keep = (size_t)(end - p);
+        memmove(buf, p, keep);
+    }
+    gzclose(f);
+    free(buf);
+    if (!st && a.rows == 0)
+        st = cs_error_set(CS_EFORMAT, "%s: no data rows (empty file or only comments)", path);
+    if (st) {
+        free(a.data);
+        free(a.lines);
+        return st;
+    }
+    *out = cs_matrix_view(a.data, a.rows, a.cols);
+    if (lines)
+        *lines = a.lines;
+    return CS_OK;
 }
 
 cs_status cs_table_read_text(const char *path, cs_matrix *out)
 {
-    out->data = NULL;
-    out->rows = out->cols = out->stride = 0;
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return cs_error_set(CS_EIO, "%s: cannot open: %s", path, strerror(errno));
-
-    char *line = NULL;
-    size_t line_cap = 0, lineno = 0, cols = 0, rows = 0, data_cap = 0, row_cap = 0;
-    double *data = NULL, *row = NULL;
-    cs_status st = CS_OK;
-    ssize_t len;
-    while ((len = getline(&line, &line_cap, f)) != -1) {
-        lineno++;
-        char *p = line;
-        while (*p && isspace((unsigned char)*p))
-            p++;
-        if (!*p || *p == '%' || *p == '#')
-            continue;
-        long n = parse_line(p, path, lineno, &row, &row_cap);
-        if (n < 0) {
-            st = CS_EFORMAT;
-            break;
-        }
-        if (n == 0)
-            continue;
-        if (rows == 0)
-            cols = (size_t)n;
-        else if ((size_t)n != cols) {
-            st = cs_error_set(CS_EFORMAT, "%s: line %zu has %ld columns, earlier rows have %zu", path,
-                              lineno, n, cols);
-            break;
-        }
-        if ((rows + 1) * cols > data_cap) {
-            size_t ncap = data_cap ? 2 * data_cap : 1024;
-            while (ncap < (rows + 1) * cols)
-                ncap *= 2;
-            double *d = realloc(data, ncap * sizeof *d);
-            if (!d) {
-                st = cs_error_set(CS_ENOMEM, "%s: out of memory at line %zu", path, lineno);
-                break;
-            }
-            data = d;
-            data_cap = ncap;
-        }
-        memcpy(data + rows * cols, row, cols * sizeof *row);
-        rows++;
-    }
-    if (!st && ferror(f))
-        st = cs_error_set(CS_EIO, "%s: read error after line %zu", path, lineno);
-    fclose(f);
-    free(line);
-    free(row);
-    if (!st && rows == 0)
-        st = cs_error_set(CS_EFORMAT, "%s: no data rows (empty file or only comments)", path);
-    if (st) {
-        free(data);
-        return st;
-    }
-    *out = cs_matrix_view(data, rows, cols);
-    return CS_OK;
+    return cs_table_read_text_lines(path, out, NULL);
 }
 
 /* "NAME[I]": the dataset name and the index I (negative: from the end) of

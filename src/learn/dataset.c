@@ -7,9 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <zlib.h>
-
 #include "cogscope/idx.h"
+#include "cogscope/table.h"
 
 #define FASHION_DIR "/usr/share/datasets/fashion-mnist"
 
@@ -62,178 +61,65 @@ void cs_dataset_gather(const cs_dataset *d, const size_t *idx, size_t m, double 
 
 /* ---- CSV (plain or gzip) ---- */
 
-static int is_sep(char c) { return c == ',' || c == ' ' || c == '\t' || c == '\r' || c == ';'; }
-
-/* One line of any length into *buf (grown). Returns 1 for a line, 0 at EOF,
- * -1 on a read/gzip error (error set). */
-static int gz_line(gzFile f, const char *path, char **buf, size_t *cap)
-{
-    size_t len = 0;
-    for (;;) {
-        if (*cap - len < 2) {
-            size_t ncap = *cap ? 2 * *cap : 4096;
-            char *b = realloc(*buf, ncap);
-            if (!b) {
-                cs_error_set(CS_ENOMEM, "%s: out of memory reading a line", path);
-                return -1;
-            }
-            *buf = b;
-            *cap = ncap;
-        }
-        if (!gzgets(f, *buf + len, (int)(*cap - len))) {
-            int code = 0;
-            const char *msg = gzerror(f, &code);
-            if (code != Z_OK && code != Z_STREAM_END) {
-                cs_error_set(CS_EFORMAT, "%s: corrupt or truncated gzip stream (%s)", path, msg);
-                return -1;
-            }
-            if (len == 0)
-                return 0;
-            (*buf)[len] = '\0';
-            return 1;
-        }
-        len += strlen(*buf + len);
-        if (len > 0 && (*buf)[len - 1] == '\n')
-            return 1;
-    }
-}
-
+/* The table is read by the one text-table parser (cogscope/table.h); this
+ * part checks what training needs and names the file line of a bad row. */
 cs_status cs_dataset_read_csv(const char *path, long label_col, double scale, cs_dataset *out)
 {
     memset(out, 0, sizeof *out);
-    errno = 0;
-    gzFile f = gzopen(path, "rb");
-    if (!f)
-        return cs_error_set(CS_EIO, "%s: cannot open: %s", path, errno ? strerror(errno) : "out of memory");
-    char *line = NULL;
-    size_t cap = 0, lineno = 0, cols = 0, n = 0, rows_cap = 0;
-    double *row = NULL;
-    size_t row_cap = 0;
-    float *x = NULL;
-    int32_t *y = NULL;
-    cs_status st = CS_OK;
+    cs_matrix t;
+    size_t *line;
+    cs_status st = cs_table_read_text_lines(path, &t, &line);
+    if (st)
+        return st;
+    size_t cols = t.cols, n = t.rows;
+    if (cols < 2) {
+        st = cs_error_set(CS_EFORMAT, "%s: line %zu has %zu column; need features and a label", path,
+                          line[0], cols);
+        goto done;
+    }
+    if (label_col >= (long)cols || label_col < -1) {
+        st = cs_error_set(CS_EINVAL, "--label-col %ld: %s has columns 0..%zu", label_col, path,
+                          cols - 1);
+        goto done;
+    }
+    size_t lc = label_col < 0 ? cols - 1 : (size_t)label_col;
+    if ((st = dataset_alloc(n, cols - 1, out)))
+        goto done;
     long maxlab = -1;
-    int r;
-    while ((r = gz_line(f, path, &line, &cap)) == 1) {
-        lineno++;
-        char *p = line;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (*p == '#' || *p == '%' || *p == '\n' || *p == '\r' || !*p)
-            continue;
-        /* cells */
-        size_t nc = 0;
-        for (;;) {
-            while (*p && is_sep(*p))
-                p++;
-            if (!*p || *p == '\n')
-                break;
-            char *end;
-            errno = 0;
-            double v = strtod(p, &end);
-            if (end == p || (*end && !is_sep(*end) && *end != '\n')) {
-                char cell[32];
-                size_t len = 0;
-                while (p[len] && !is_sep(p[len]) && p[len] != '\n' && len < sizeof cell - 1)
-                    len++;
-                memcpy(cell, p, len);
-                cell[len] = '\0';
-                st = cs_error_set(CS_EFORMAT, "%s: line %zu, column %zu: '%s' is not a number", path,
-                                  lineno, nc, cell);
-                goto done;
-            }
-            if (!isfinite(v)) {
+    for (size_t i = 0; i < n; i++) {
+        const double *row = t.data + i * cols;
+        for (size_t j = 0; j < cols; j++)
+            if (!isfinite(row[j])) {
                 st = cs_error_set(CS_ENONFINITE, "%s: line %zu, column %zu: non-finite value", path,
-                                  lineno, nc);
+                                  line[i], j);
                 goto done;
             }
-            if (nc == row_cap) {
-                size_t ncap = row_cap ? 2 * row_cap : 64;
-                double *nr = realloc(row, ncap * sizeof *nr);
-                if (!nr) {
-                    st = cs_error_set(CS_ENOMEM, "%s: out of memory at line %zu", path, lineno);
-                    goto done;
-                }
-                row = nr;
-                row_cap = ncap;
-            }
-            row[nc++] = v;
-            p = end;
-        }
-        if (n == 0) {
-            cols = nc;
-            if (cols < 2) {
-                st = cs_error_set(CS_EFORMAT, "%s: line %zu has %zu column; need features and a label",
-                                  path, lineno, cols);
-                goto done;
-            }
-            if (label_col >= (long)cols || label_col < -1) {
-                st = cs_error_set(CS_EINVAL, "--label-col %ld: %s has columns 0..%zu", label_col, path,
-                                  cols - 1);
-                goto done;
-            }
-        } else if (nc != cols) {
-            st = cs_error_set(CS_EFORMAT, "%s: line %zu has %zu columns, earlier rows have %zu%s", path,
-                              lineno, nc, cols, nc < cols ? " (a missing cell or label)" : "");
-            goto done;
-        }
-        size_t lc = label_col < 0 ? cols - 1 : (size_t)label_col;
         double lab = row[lc];
         if (lab < 0 || lab != floor(lab) || lab > 1e6) {
             st = cs_error_set(CS_EFORMAT,
                               "%s: line %zu, column %zu: label %g is not an integer class in [0, 1000000]",
-                              path, lineno, lc, lab);
+                              path, line[i], lc, lab);
             goto done;
         }
-        if (n == rows_cap) {
-            size_t ncap = rows_cap ? 2 * rows_cap : 1024;
-            float *nx = realloc(x, ncap * (cols - 1) * sizeof *nx);
-            if (nx)
-                x = nx;
-            int32_t *ny = realloc(y, ncap * sizeof *ny);
-            if (ny)
-                y = ny;
-            if (!nx || !ny) {
-                st = cs_error_set(CS_ENOMEM, "%s: out of memory at line %zu", path, lineno);
-                goto done;
-            }
-            rows_cap = ncap;
-        }
-        float *dst = x + n * (cols - 1);
+        float *dst = out->x + i * (cols - 1);
         for (size_t j = 0, o = 0; j < cols; j++)
             if (j != lc)
                 dst[o++] = (float)(row[j] * scale);
-        y[n] = (int32_t)lab;
+        out->y[i] = (int32_t)lab;
         if ((long)lab > maxlab)
             maxlab = (long)lab;
-        n++;
-    }
-    if (r < 0) {
-        st = CS_EFORMAT;
-        goto done;
-    }
-    if (n == 0) {
-        st = cs_error_set(CS_EFORMAT, "%s: no data rows (empty file or only comments)", path);
-        goto done;
     }
     if (maxlab < 1) {
         st = cs_error_set(CS_EFORMAT, "%s: every label is %ld; classification needs >= 2 classes", path,
                           maxlab);
         goto done;
     }
-    out->n = n;
-    out->dim = cols - 1;
     out->classes = (size_t)maxlab + 1;
-    out->x = x;
-    out->y = y;
-    x = NULL;
-    y = NULL;
 done:
-    gzclose(f);
+    if (st)
+        cs_dataset_free(out);
+    cs_matrix_free(&t);
     free(line);
-    free(row);
-    free(x);
-    free(y);
     return st;
 }
 
