@@ -2,8 +2,12 @@
 """KSG benchmark: cogscope against scikit-learn on the same data, in one run.
 
   bench/bench_ksg.py [--build BUILD_DIR] [--sizes 10000,100000] [--reps 3] [--quick]
+                     [--cases mi,mi55,te,ksg2_55] [--jidt-jar infodynamics.jar]
 
 BUILD_DIR must hold bench_ksg (configure with -DCOGSCOPE_BENCH=ON).
+JIDT: with --jidt-jar (or the JIDT_JAR environment variable) naming a locally
+built infodynamics.jar, bench/JidtKsg.java is compiled against it (javac) and
+JIDT joins case 4; without one the benchmark says that it skipped JIDT.
 
 Cases (k = 4 neighbours, KSG algorithm 1, max-norm, z-scored columns):
   1. MI of a bivariate Gaussian, rho = 0.6 (analytic 0.2231 nats):
@@ -18,6 +22,13 @@ Cases (k = 4 neighbours, KSG algorithm 1, max-norm, z-scored columns):
      (X_t = 0.5 X_{t-1} + e, Y_t = 0.5 Y_{t-1} + 0.4 X_{t-1} + e; analytic
      0.0921 nats): cogscope only, plus the same Frenzel-Pompe CMI computed with
      sklearn's trees as a peer.
+
+  4. KSG-2 MI between two 5-dimensional blocks (as case 2), the high-dimensional
+     case of issue 17: cogscope with its default search (blocked kd-tree above
+     the measured crossover) against its fine kd-tree search (CS_KSG_SEARCH_TREE,
+     the search before the blocked one existed; same values to the bit) and
+     against JIDT's MutualInfoCalculatorMultiVariateKraskov2 (k = 4, its noise
+     off), each on 1 and 2 threads; the scaling exponent log(t2/t1)/log(N2/N1).
 
 Timing: everything after the data are in memory (z-scoring, tree building,
 queries); best of --reps runs, wall clock, single-threaded peers
@@ -84,9 +95,27 @@ def best_of(fn, reps):
     return best, float(np.ravel(val)[0])
 
 
-def cogscope(bench, mode, path, a, b, threads, reps):
+def cogscope(bench, mode, path, a, b, threads, reps, alg=1, search="auto"):
     out = subprocess.run([bench, mode, path, a, b, "--k", "4", "--threads", str(threads),
-                          "--reps", str(reps)], check=True, capture_output=True, text=True)
+                          "--reps", str(reps), "--alg", str(alg), "--search", search],
+                         check=True, capture_output=True, text=True)
+    r = json.loads(out.stdout)
+    return r["wall_s"], r["value"]
+
+
+def jidt_driver(jar):
+    """Compile bench/JidtKsg.java against jar; the class directory, or None."""
+    if not jar or not os.path.exists(jar):
+        return None
+    out = tempfile.mkdtemp(prefix="jidt_drv_")
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "JidtKsg.java")
+    subprocess.run(["javac", "-cp", jar, "-d", out, src], check=True)
+    return out
+
+
+def jidt(jar, drv, path, dx, dy, alg, threads, reps):
+    out = subprocess.run(["java", "-cp", f"{jar}:{drv}", "JidtKsg", path, str(dx), str(dy), str(alg),
+                          str(threads), str(reps)], check=True, capture_output=True, text=True)
     r = json.loads(out.stdout)
     return r["wall_s"], r["value"]
 
@@ -96,7 +125,9 @@ def main():
     ap.add_argument("--build", default=os.path.join(os.path.dirname(__file__), "..", "build"))
     ap.add_argument("--sizes", default="10000,100000")
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--cases", default="mi,mi55,te", help="comma list of mi, mi55, te")
+    ap.add_argument("--cases", default="mi,mi55,te,ksg2_55", help="comma list of mi, mi55, te, ksg2_55")
+    ap.add_argument("--jidt-jar", default=os.environ.get("JIDT_JAR"),
+                    help="a locally built infodynamics.jar (default: $JIDT_JAR)")
     ap.add_argument("--quick", action="store_true", help="skip the slow 5-vs-5 peer at the largest size")
     args = ap.parse_args()
     bench = os.path.join(args.build, "bench_ksg")
@@ -156,6 +187,24 @@ def main():
             for n in sizes:
                 rows.append(fn(n))
 
+    k2 = []  # (n, {name: (time, value)})
+    drv = jidt_driver(args.jidt_jar) if "ksg2_55" in cases else None
+    if "ksg2_55" in cases:
+        for n in sizes:
+            x = rng.standard_normal((n, 5))
+            y = 0.5 * x + rng.standard_normal((n, 5))
+            path = os.path.join(tmp, f"k2_{n}.txt")
+            np.savetxt(path, np.hstack((x, y)), fmt="%.17g")
+            r = {}
+            reps = 1 if n >= 100000 else args.reps
+            for t in (1, 2):  # interleaved: each configuration sees the same load
+                r[f"cs {t}thr"] = cogscope(bench, "mi", path, "0-4", "5-9", t, args.reps, alg=2)
+                r[f"cs tree {t}thr"] = cogscope(bench, "mi", path, "0-4", "5-9", t, reps, alg=2,
+                                                search="tree")
+                if drv:
+                    r[f"JIDT {t}thr"] = jidt(args.jidt_jar, drv, path, 5, 5, 2, t, max(reps, 2))
+            k2.append((n, r))
+
     print(f"KSG-1, k = 4; best of {args.reps} (wall s); peers single-threaded; values in nats")
     print(f"{'case':16} {'N':>7} | {'peer':31} {'t_peer':>8} {'value':>8} | {'cs 1thr':>8} "
           f"{'value':>8} {'cs 2thr':>8} | {'peer/cs1':>8}")
@@ -168,6 +217,30 @@ def main():
         for case in dict.fromkeys(r[0] for r in rows):
             t = {r[1]: r[5] for r in rows if r[0] == case}
             print(f"  {case:16} {t[hi] / t[lo]:6.1f}")
+
+
+    if k2:
+        print(f"\nKSG-2 MI, 5-D x 5-D, k = 4 (wall s, best of {args.reps}; N >= 1e5: 1 run, "
+              "JIDT 2 runs for its JIT)")
+        if not drv:
+            print("  JIDT: skipped (no local infodynamics.jar: pass --jidt-jar or set JIDT_JAR)")
+        for n, r in k2:
+            vals = {name: v for name, (t, v) in r.items()}
+            print(f"  N = {n:7d}: " + ", ".join(f"{name} {t:.3f} s" for name, (t, v) in r.items()))
+            print(f"             values: " + ", ".join(f"{name} {v:.10f}" for name, v in vals.items()))
+            for t in (1, 2):
+                cs = r[f"cs {t}thr"][0]
+                line = f"             {t} thr: tree/blocks {r[f'cs tree {t}thr'][0] / cs:5.1f}x"
+                if drv:
+                    line += f", JIDT {t}thr / cs {t}thr {r[f'JIDT {t}thr'][0] / cs:6.1f}x"
+                    if t == 1:
+                        line += f", JIDT 1thr / cs 2thr {r['JIDT 1thr'][0] / r['cs 2thr'][0]:6.1f}x"
+                print(line)
+        if len(k2) >= 2:
+            (n1, r1), (n2, r2) = k2[0], k2[-1]
+            for name in r1:
+                e = np.log(r2[name][0] / r1[name][0]) / np.log(n2 / n1)
+                print(f"  scaling exponent {name:14s} {e:5.2f}  (time ~ N^e, N = {n1}..{n2})")
 
 
 if __name__ == "__main__":
