@@ -22,9 +22,7 @@ static char *dir;
 static void setup(void) { dir = tu_tmpdir(); }
 static void teardown(void)
 {
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
+    cr_expect_eq(tu_rm_rf(dir), 0);
     free(dir);
 }
 

@@ -251,6 +251,7 @@ typedef struct {
     double *dist;
     size_t *idx;
     const cs_kdtree_exclusion *ex;
+    size_t block; /* 0: fine search; else the blocked search's block size */
 } knn_state;
 
 static inline int excluded(const cs_kdtree_exclusion *ex, size_t j)
@@ -264,6 +265,21 @@ static inline int excluded(const cs_kdtree_exclusion *ex, size_t j)
         return dt <= ex->w && dt >= -ex->w;
     }
     return 0;
+}
+
+/* Insert (dist, row) into the ascending list of s; among equal distances
+ * the earlier entry stays first, and a full list drops its last. */
+static inline void knn_insert(knn_state *s, double dist, size_t row)
+{
+    int full = s->m == s->k;
+    size_t pos = full ? s->k - 1 : s->m++;
+    while (pos > 0 && s->dist[pos - 1] > dist) {
+        s->dist[pos] = s->dist[pos - 1];
+        s->idx[pos] = s->idx[pos - 1];
+        pos--;
+    }
+    s->dist[pos] = dist;
+    s->idx[pos] = row;
 }
 
 static void knn_leaf(const cs_kdtree *t, const kd_node *nd, knn_state *s)
@@ -283,25 +299,23 @@ static void knn_leaf(const cs_kdtree *t, const kd_node *nd, knn_state *s)
         if (dist >= worst)
             continue;
         size_t row = t->idx[p];
-        if (excluded(s->ex, row))
-            continue;
-        /* insert keeping ascending order; equal distances keep earlier first */
-        size_t pos = full ? s->k - 1 : s->m++;
-        while (pos > 0 && s->dist[pos - 1] > dist) {
-            s->dist[pos] = s->dist[pos - 1];
-            s->idx[pos] = s->idx[pos - 1];
-            pos--;
-        }
-        s->dist[pos] = dist;
-        s->idx[pos] = row;
+        if (!excluded(s->ex, row))
+            knn_insert(s, dist, row);
     }
 }
 
+static void bknn_block(const cs_kdtree *t, const kd_node *nd, knn_state *s);
+
+/* One traversal for both searches: s->block == 0 descends to the leaves,
+ * otherwise it stops at subtrees of at most s->block points. */
 static void knn_node(const cs_kdtree *t, size_t node, knn_state *s)
 {
     const kd_node *nd = node_at(t, node);
-    if (nd->left == 0) {
-        knn_leaf(t, nd, s);
+    if (nd->left == 0 || nd->end - nd->begin <= s->block) {
+        if (s->block)
+            bknn_block(t, nd, s);
+        else
+            knn_leaf(t, nd, s);
         return;
     }
     const kd_node *l = node_at(t, nd->left), *r = node_at(t, nd->right);
@@ -327,7 +341,7 @@ size_t cs_kdtree_knn(const cs_kdtree *t, const double *q, size_t k, const cs_kdt
 {
     if (k == 0)
         return 0;
-    knn_state s = {q, k, 0, dist, idx, ex};
+    knn_state s = {q, k, 0, dist, idx, ex, 0};
     knn_node(t, 0, &s);
     return s.m;
 }
@@ -355,8 +369,11 @@ static inline int classify(const cs_kdtree *t, const kd_node *nd, const double *
     return outside ? 0 : (inside ? 1 : 2);
 }
 
+/* One traversal for both searches, as knn_node: block == 0 scans leaves
+ * point by point, else subtrees of at most `block` points go to the
+ * vectorised count. */
 static size_t count_node(const cs_kdtree *t, size_t node, const double *q, const double *r,
-                         int strict)
+                         int strict, size_t block)
 {
     const kd_node *nd = node_at(t, node);
     int c = classify(t, nd, q, r, strict);
@@ -364,8 +381,12 @@ static size_t count_node(const cs_kdtree *t, size_t node, const double *q, const
         return 0;
     if (c == 1)
         return nd->end - nd->begin;
+    if (block && nd->end - nd->begin <= block)
+        return t->kern.count(t->soa + nd->begin, t->soa_stride, nd->end - nd->begin, t->d, q, r,
+                             strict);
     if (nd->left != 0)
-        return count_node(t, nd->left, q, r, strict) + count_node(t, nd->right, q, r, strict);
+        return count_node(t, nd->left, q, r, strict, block) +
+               count_node(t, nd->right, q, r, strict, block);
     size_t d = t->d, n = 0;
     for (size_t p = nd->begin; p < nd->end; p++) {
         const double *x = t->pts + p * d;
@@ -381,7 +402,7 @@ static size_t count_node(const cs_kdtree *t, size_t node, const double *q, const
 
 size_t cs_kdtree_count(const cs_kdtree *t, const double *q, const double *r, int strict)
 {
-    return count_node(t, 0, q, r, strict);
+    return count_node(t, 0, q, r, strict, 0);
 }
 
 /* ---- blocked search -------------------------------------------------------
@@ -418,25 +439,6 @@ int cs_kdtree_has_blocks(const cs_kdtree *t) { return t->soa != NULL; }
 
 const char *cs_kdtree_blocks_isa(const cs_kdtree *t) { return t->soa ? t->kern.isa : "none"; }
 
-static inline int is_block(const cs_kdtree *t, const kd_node *nd)
-{
-    return nd->left == 0 || nd->end - nd->begin <= t->block;
-}
-
-/* Insert (dist, row) into the ascending list of s, as knn_leaf does. */
-static inline void knn_insert(knn_state *s, double dist, size_t row)
-{
-    int full = s->m == s->k;
-    size_t pos = full ? s->k - 1 : s->m++;
-    while (pos > 0 && s->dist[pos - 1] > dist) {
-        s->dist[pos] = s->dist[pos - 1];
-        s->idx[pos] = s->idx[pos - 1];
-        pos--;
-    }
-    s->dist[pos] = dist;
-    s->idx[pos] = row;
-}
-
 static void bknn_block(const cs_kdtree *t, const kd_node *nd, knn_state *s)
 {
     double g[CS_KNN_BLOCK_MAX];
@@ -452,61 +454,19 @@ static void bknn_block(const cs_kdtree *t, const kd_node *nd, knn_state *s)
     }
 }
 
-static void bknn_node(const cs_kdtree *t, size_t node, knn_state *s)
-{
-    const kd_node *nd = node_at(t, node);
-    if (is_block(t, nd)) {
-        bknn_block(t, nd, s);
-        return;
-    }
-    const kd_node *l = node_at(t, nd->left), *r = node_at(t, nd->right);
-    double dl = box_dist(t, l, s->q), dr = box_dist(t, r, s->q);
-    size_t first = nd->left, second = nd->right;
-    if (dr < dl) {
-        double tmp = dl;
-        dl = dr;
-        dr = tmp;
-        first = nd->right;
-        second = nd->left;
-    }
-    if (s->m < s->k || dl < s->dist[s->k - 1])
-        bknn_node(t, first, s);
-    if (s->m < s->k || dr < s->dist[s->k - 1])
-        bknn_node(t, second, s);
-}
-
 size_t cs_kdtree_knn_blocked(const cs_kdtree *t, const double *q, size_t k,
                              const cs_kdtree_exclusion *ex, double *dist, size_t *idx)
 {
-    if (k == 0)
-        return 0;
-    if (!t->soa)
+    if (k == 0 || !t->soa)
         return cs_kdtree_knn(t, q, k, ex, dist, idx);
-    knn_state s = {q, k, 0, dist, idx, ex};
-    bknn_node(t, 0, &s);
+    knn_state s = {q, k, 0, dist, idx, ex, t->block};
+    knn_node(t, 0, &s);
     return s.m;
-}
-
-static size_t bcount_node(const cs_kdtree *t, size_t node, const double *q, const double *r,
-                          int strict)
-{
-    const kd_node *nd = node_at(t, node);
-    int c = classify(t, nd, q, r, strict);
-    if (c == 0)
-        return 0;
-    if (c == 1)
-        return nd->end - nd->begin;
-    if (is_block(t, nd))
-        return t->kern.count(t->soa + nd->begin, t->soa_stride, nd->end - nd->begin, t->d, q, r,
-                             strict);
-    return bcount_node(t, nd->left, q, r, strict) + bcount_node(t, nd->right, q, r, strict);
 }
 
 size_t cs_kdtree_count_blocked(const cs_kdtree *t, const double *q, const double *r, int strict)
 {
-    if (!t->soa)
-        return cs_kdtree_count(t, q, r, strict);
-    return bcount_node(t, 0, q, r, strict);
+    return count_node(t, 0, q, r, strict, t->soa ? t->block : 0);
 }
 
 /* Measured (bench/knn_crossover.c, correlated Gaussian points, k = 4, the
