@@ -16,6 +16,7 @@ static const struct {
     {"report", cmd_report, "summarise one or more runs as text, JSON or HTML"},
     {"watch", cmd_watch, "follow a run log while it is being written"},
     {"estimate", cmd_estimate, "information and spectral measures on any table"},
+    {"import", cmd_import, "make a run log from saved arrays (.npy files, HDF5 datasets)"},
 };
 
 static void usage(FILE *out)

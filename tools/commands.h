@@ -8,6 +8,7 @@ int cmd_analyze(int argc, char **argv);  /* cmd_analyze.c */
 int cmd_report(int argc, char **argv);   /* cmd_report.c */
 int cmd_watch(int argc, char **argv);    /* cmd_watch.c */
 int cmd_estimate(int argc, char **argv); /* cmd_estimate.c: dispatches on the measure */
+int cmd_import(int argc, char **argv);   /* cmd_import.c */
 
 /* `cogscope estimate MEASURE ...` families; argv[0] is the measure name. */
 int cmd_estimate_info(int argc, char **argv);     /* estimate_info.c: entropy mi cmi te ais */
