@@ -139,6 +139,8 @@ class Observer:
             log.set_probe(self._px.detach().cpu().float().numpy().reshape(len(self._px), -1),
                           labels)
             log.start()
+            self._names = ["loss", "tau", "surprise", "pi"] + (["lr"] if optimizer else [])
+            self._handles = [log._series[n] for n in self._names]
         except BaseException:
             log.close()
             raise
@@ -178,14 +180,14 @@ class Observer:
         tau = self._tau[0]
         s = self._grad_norm()
         pi = lib.cs_sigmapi_pi(eps, tau, s, self.pi_alpha, self.pi_gamma)
-        values = dict(loss=eps, tau=tau, surprise=s, pi=pi)
+        values = [eps, tau, s, pi]
         if self.optimizer is not None:
-            values["lr"] = float(self.optimizer.param_groups[0]["lr"])
-        self._log.append_step(self.steps, **values)
+            values.append(float(self.optimizer.param_groups[0]["lr"]))
+        self._log._append_step_handles(self.steps, self._handles, values)
         if self.steps % self.every == 0:
             self.snapshot()
         self.steps += 1
-        return values
+        return dict(zip(self._names, values))
 
     def _grad_norm(self):
         """S: the per-parameter L2 norms (BLAS dot products of the gradients,
