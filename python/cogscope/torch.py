@@ -75,7 +75,11 @@ class Observer:
     evals=(), flush_interval=1.0, **metadata).
 
     probe: (inputs, labels) tensors or arrays (labels may be None when no
-    error signal is wanted: then only activations are logged). evals: names
+    error signal is wanted: then only activations are logged). loss_fn:
+    called as loss_fn(outputs, labels, reduction="sum") on the probe set
+    (default torch.nn.functional.cross_entropy). logits given to step() are
+    (batch, classes), or (batch, classes, d1, ...) as cross_entropy takes
+    them (then tau averages over every position). evals: names
     of evaluation series to declare (e.g. ("loss", "acc")), appended with
     obs.evaluate(loss=..., acc=...). metadata: extra /config attributes."""
 
@@ -95,7 +99,8 @@ class Observer:
         self.pi_alpha, self.pi_gamma = float(pi_alpha), float(pi_gamma)
         self._modules = [modules[name] for name in self.layers]
         self._params = [p for p in model.parameters() if p.requires_grad]
-        device = next(iter(model.parameters())).device
+        first = next(iter(model.parameters()), None)
+        device = first.device if first is not None else _torch.device("cpu")
         px, py = probe
         self._px = _torch.as_tensor(px).to(device)
         self._py = None if py is None else _torch.as_tensor(py).to(device)
@@ -169,8 +174,10 @@ class Observer:
             raise ValueError(f"{self.out}: the observer is closed")
         eps = float(loss.detach() if _torch.is_tensor(loss) else loss)
         z = logits.detach()
-        if z.dim() != 2:
-            z = z.reshape(z.shape[0], -1)
+        if z.dim() > 2:  # (N, C, d1, ...), classes on axis 1 as cross_entropy has them
+            z = z.movedim(1, -1).reshape(-1, z.shape[1])
+        elif z.dim() == 1:
+            raise ValueError(f"logits: expected (batch, classes), got shape {tuple(z.shape)}")
         z = np.ascontiguousarray(z.cpu().numpy(), dtype=np.float64)
         if self._zeros.size != z.shape[0]:
             self._zeros = np.zeros(z.shape[0], dtype=np.int32)  # labels: only tau is asked

@@ -251,3 +251,22 @@ def test_observer_flushes_as_training_goes(tmp_path):
         assert info["live"] and info["steps"] >= 30
     info = json.loads(run_cli("info", out, "--json").stdout)
     assert not info["live"] and info["steps"] == 31
+
+
+def test_observer_tau_of_sequence_logits(tmp_path):
+    """(batch, classes, positions) logits: tau is the mean entropy over every
+    position, classes on axis 1 as cross_entropy has them."""
+    model = nn.Sequential(nn.Conv1d(3, 5, 1))  # (N, 3, T) -> (N, 5, T): 5 classes per position
+    x = torch.randn(8, 3, 7)
+    out = tmp_path / "seq.h5"
+    with cogscope.torch.Observer(model, layers=["0"], probe=(x, None), every=100,
+                                 out=out) as obs:
+        logits = model(x)
+        loss = logits.pow(2).mean()
+        loss.backward()
+        values = obs.step(loss, logits)
+    p = F.softmax(logits.detach().double(), dim=1)
+    want = float(-(p * p.log()).sum(1).mean())
+    assert abs(values["tau"] - want) < 1e-12
+    with h5py.File(out, "r") as f:
+        assert f["layers/0/activations"].shape == (1, 8, 5)  # per channel
