@@ -453,42 +453,51 @@ Test(cli_report, json_keys_and_values)
     cr_assert_eq(tu_cli(args, &out, &err), 0, "%s", err);
     jv *j = json_parse(out);
     cr_assert_not_null(j, "not JSON: %s", out);
-    const char *keys[] = {"rule", "dataset", "layers", "epochs_done", "best_test_acc", "final", "per_epoch",
-                          "final.test_acc", "final.test_loss", "final.train_loss", "final.epsilon", "final.tau",
-                          "final.surprise", "final.pi"};
+    /* one shape for one run and many: the run is runs.0 (docs/report.schema.json) */
+    expect_num(j, "format_version", 2);
+    const jv *run = jget(j, "runs.0");
+    cr_assert_not_null(run);
+    cr_expect_null(jget(j, "runs.1"));
+    const char *keys[] = {"rule", "config.dataset", "config.layers", "epochs_done", "summary.best_test_acc",
+                          "summary.final", "summary.per_epoch", "summary.final.test_acc", "summary.final.test_loss",
+                          "summary.final.train_loss", "summary.final.epsilon", "summary.final.tau",
+                          "summary.final.surprise", "summary.final.pi", "series", "analysis"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        cr_expect_not_null(jget(j, keys[i]), "key %s missing", keys[i]);
+        cr_expect_not_null(jget(run, keys[i]), "key %s missing", keys[i]);
+    jv *top = j;
+    const jv *sum = jget(run, "summary");
     const char *ekeys[] = {"epoch", "train_loss", "test_loss", "test_acc", "epsilon", "tau", "surprise", "pi"};
     for (int e = 0; e < 3; e++)
         for (size_t i = 0; i < sizeof ekeys / sizeof ekeys[0]; i++) {
             char p[64];
-            snprintf(p, sizeof p, "per_epoch.%d.%s", e, ekeys[i]);
-            cr_expect_not_null(jget(j, p), "key %s missing", p);
+            snprintf(p, sizeof p, "per_epoch.%d.%s", e, ekeys[i]); /* below runs.0.summary */
+            cr_expect_not_null(jget(sum, p), "key %s missing", p);
         }
-    expect_str(j, "rule", "fa");
-    expect_str(j, "dataset", "xor");
-    expect_num(j, "layers.1", 3);
-    expect_num(j, "epochs_done", 2);
-    expect_num(j, "best_test_acc", 0.75);
-    expect_num(j, "final.test_acc", 0.75);
-    expect_num(j, "final.test_loss", 0.625);
-    expect_num(j, "final.train_loss", 0.25);
-    expect_num(j, "final.epsilon", 0.25);
-    expect_num(j, "final.tau", 0.125);
-    expect_num(j, "final.surprise", 0.5);
-    expect_num(j, "final.pi", (1.0 / 9 + 1.0 / 10) / 2);
-    expect_num(j, "per_epoch.0.epoch", 0);
-    expect_num(j, "per_epoch.0.train_loss", 2.5);
-    expect_num(j, "per_epoch.0.test_loss", 1.25);
-    expect_num(j, "per_epoch.0.test_acc", 0.5);
-    expect_num(j, "per_epoch.1.epsilon", 0.375);
-    expect_num(j, "per_epoch.1.tau", 0.1875);
-    expect_num(j, "per_epoch.1.surprise", 0.75);
-    expect_num(j, "per_epoch.2.train_loss", 0.25);
-    expect_null(j, "per_epoch.2.test_acc"); /* epoch 2 was not evaluated */
-    expect_null(j, "per_epoch.2.test_loss");
-    cr_expect_null(jget(j, "per_epoch.3"));
-    jv_free(j);
+    expect_str(run, "rule", "fa");
+    expect_str(run, "dataset", "xor");
+    expect_num(run, "layers.1", 3);
+    expect_str(run, "config.layers", "4-3-2");
+    expect_num(run, "epochs_done", 2);
+    expect_num(sum, "best_test_acc", 0.75);
+    expect_num(sum, "final.test_acc", 0.75);
+    expect_num(sum, "final.test_loss", 0.625);
+    expect_num(sum, "final.train_loss", 0.25);
+    expect_num(sum, "final.epsilon", 0.25);
+    expect_num(sum, "final.tau", 0.125);
+    expect_num(sum, "final.surprise", 0.5);
+    expect_num(sum, "final.pi", (1.0 / 9 + 1.0 / 10) / 2);
+    expect_num(sum, "per_epoch.0.epoch", 0);
+    expect_num(sum, "per_epoch.0.train_loss", 2.5);
+    expect_num(sum, "per_epoch.0.test_loss", 1.25);
+    expect_num(sum, "per_epoch.0.test_acc", 0.5);
+    expect_num(sum, "per_epoch.1.epsilon", 0.375);
+    expect_num(sum, "per_epoch.1.tau", 0.1875);
+    expect_num(sum, "per_epoch.1.surprise", 0.75);
+    expect_num(sum, "per_epoch.2.train_loss", 0.25);
+    expect_null(sum, "per_epoch.2.test_acc"); /* epoch 2 was not evaluated */
+    expect_null(sum, "per_epoch.2.test_loss");
+    cr_expect_null(jget(sum, "per_epoch.3"));
+    jv_free(top);
 
     /* --format json is --json; -o writes the same to a file */
     char *out2 = NULL, *err2 = NULL, opath[700];
@@ -566,10 +575,10 @@ Test(cli_report, usage_and_file_errors)
     cr_expect_eq(tu_cli(args, &out, &err), 0, "%s", err);
     jv *j = json_parse(out);
     cr_assert_not_null(j, "not JSON: %s", out);
-    expect_null(j, "best_test_acc");
-    expect_null(j, "final.test_acc");
-    expect_num(j, "final.train_loss", 2.5);
-    expect_num(j, "epochs_done", 0);
+    expect_null(j, "runs.0.summary.best_test_acc");
+    expect_null(j, "runs.0.summary.final.test_acc");
+    expect_num(j, "runs.0.summary.final.train_loss", 2.5);
+    expect_num(j, "runs.0.epochs_done", 0);
     jv_free(j);
     free(out);
     free(err);

@@ -1,7 +1,8 @@
-/* cogscope report: the summary of one or more runs (cogscope/summary.h) and
- * their analyses (cogscope/observe.h metrics files) as text, JSON or an
- * offline HTML file (cogscope/report.h). The numbers come from
- * cs_summary_compute and the metrics files; this file only formats them. */
+/* cogscope report: many runs and their analyses, grouped (seeds pooled),
+ * as text, JSON, long-format CSV or an offline HTML file (cogscope/report.h,
+ * docs/report.md). The numbers come from the report model (cs_report_create)
+ * and, for the per-run text detail, cs_summary_compute; this file parses the
+ * command line, opens the files and picks the writer. */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -21,10 +22,16 @@
 
 static const char *const CMD = "report";
 
-enum { OPT_JSON = 256, OPT_FORMAT, OPT_METRICS, OPT_NO_METRICS };
+enum { OPT_JSON = 256, OPT_FORMAT, OPT_METRICS, OPT_NO_METRICS, OPT_GROUP_BY, OPT_LABEL, OPT_X, OPT_REFERENCE,
+       OPT_SMOOTH };
 
 static const struct option long_opts[] = {
     {"json", no_argument, 0, OPT_JSON},
+    {"group-by", required_argument, 0, OPT_GROUP_BY},
+    {"label", required_argument, 0, OPT_LABEL},
+    {"x", required_argument, 0, OPT_X},
+    {"reference", required_argument, 0, OPT_REFERENCE},
+    {"smooth", required_argument, 0, OPT_SMOOTH},
     {"format", required_argument, 0, OPT_FORMAT},
     {"output", required_argument, 0, 'o'},
     {"metrics", required_argument, 0, OPT_METRICS},
@@ -36,34 +43,43 @@ static const struct option long_opts[] = {
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: cogscope report RUN.h5 [MORE.h5 ...] [--metrics M.h5 ...] [--format text|json|html]\n"
-            "                       [--json] [-o FILE]\n"
+            "usage: cogscope report RUN.h5 [MORE.h5 ...] [--label NAME=FILE[,FILE...] ...]\n"
+            "                       [--group-by KEYS] [--reference GROUP] [--x epochs|samples|steps]\n"
+            "                       [--smooth STEPS] [--metrics M.h5 ...] [--no-metrics]\n"
+            "                       [--format text|json|csv|html] [--json] [-o FILE]\n"
             "\n"
-            "Summarise training runs from their logs: best and final test accuracy, test and\n"
-            "training loss, and the means of the sigma-pi quantities per epoch and at the end:\n"
-            "epsilon (batch cross-entropy, nats), tau (entropy of the softmax output, nats),\n"
-            "S (gradient norm) and PI (predictive integrity). \"At the end\" = the means over\n"
-            "the last epoch with steps; the final test values are the last evaluation.\n"
-            "Works on live runs and on runs that were killed (up to their last flush).\n"
-            "With an analysis (cogscope analyze) the report includes it.\n"
+            "Compare training runs and their analyses (cogscope analyze). Runs are grouped and\n"
+            "every table and chart shows each group's mean with a 95%% t interval across its\n"
+            "runs (seeds), the number of runs, and the difference from a reference group\n"
+            "(docs/report.md). Works on live and killed runs (up to their last flush).\n"
             "\n"
-            "  --format F     text (default), json or html\n"
-            "  --json         same as --format json: one JSON object with rule, dataset,\n"
-            "                 layers, epochs_done, best_test_acc, final{...}, per_epoch[...]\n"
-            "                 (accuracies as fractions in [0,1]; missing values are null) and,\n"
-            "                 when analysed, analysis{attributes, notes, arrays{PATH: values}};\n"
-            "                 several runs: {\"runs\": [...]}\n"
-            "  html           one self-contained offline file with SVG charts: training series,\n"
-            "                 information plane, integration and synergy, spectra, PhiID; several\n"
-            "                 runs are overlaid and compared (rule against rule)\n"
-            "  --metrics M.h5 the analysis of a run (repeat in the order of the runs); by\n"
-            "                 default RUN.metrics.h5 is used when it exists\n"
+            "  --group-by KEYS  comma-separated configuration keys (rule, lr, batch, activation,\n"
+            "                 any /config key; seed makes one group per seed); default: runs\n"
+            "                 whose configuration is equal except for the seed form a group\n"
+            "  --label NAME=FILE[,FILE...]  put the files in group NAME (repeatable; the files\n"
+            "                 are added to the runs)\n"
+            "  --reference G  the group Δ columns compare with (default: the bp group, else\n"
+            "                 the first)\n"
+            "  --x AXIS       x of training-time charts: epochs (default), samples (steps x\n"
+            "                 batch) or steps\n"
+            "  --smooth N     EMA span in steps for per-step series; 0: none (default: a\n"
+            "                 quarter of an epoch)\n"
+            "  --format F     text (default): summary table, configuration table, then each\n"
+            "                 run's detail; json: one object, format_version 2\n"
+            "                 (docs/report.schema.json); csv: long format run, group, label,\n"
+            "                 rule, seed, step, epoch, samples, layer, metric, value, units,\n"
+            "                 flag; html: one self-contained offline page with SVG charts\n"
+            "  --json         same as --format json\n"
+            "  --metrics M.h5 the analysis of a run (repeat, in the order of the runs: the\n"
+            "                 positional ones, then those of --label); by default\n"
+            "                 RUN.metrics.h5 is used when it exists\n"
             "  --no-metrics   ignore analyses, report the runs only\n"
             "  -o, --output FILE  write the report to FILE instead of stdout\n"
             "  -h, --help     this text\n"
             "\n"
             "Exit codes: 0 success, 1 a file is missing, unreadable, not a run log or a metrics\n"
-            "file of another run, 2 bad usage.\n");
+            "file of another run, 2 bad usage (also an unknown --group-by key or --reference\n"
+            "group).\n");
 }
 
 static const char *state_of(const cs_runlog_info *in)
@@ -138,96 +154,6 @@ static void print_text(FILE *out, const char *path, const cs_summary *s, const c
     fprintf(out, "(epsilon, tau in nats; S = gradient norm; PI in (0, 1]; test values from the epoch's evaluation)\n");
 }
 
-/* ---- JSON --------------------------------------------------------------- */
-
-/* One run's object; `m` (may be NULL) adds "analysis". */
-static void print_json_run(cs_json *jp, const char *path, const cs_summary *s, const cs_metrics *m,
-                           const char *mpath, const cs_runlog *run)
-{
-    const cs_runlog_info *in = &s->info;
-    cs_json j = *jp;
-    cs_json_begin_object(&j);
-    cs_json_kv_string(&j, "file", path);
-    cs_json_kv_string(&j, "state", state_of(in));
-    cs_json_kv_string(&j, "rule", in->rule);
-    cs_json_kv_string(&j, "dataset", in->dataset);
-    cs_json_key(&j, "layers");
-    cli_layers_json(&j, run);
-    cs_json_kv_string(&j, "activation", in->activation);
-    cs_json_kv_int(&j, "epochs", (long long)in->epochs);
-    cs_json_kv_int(&j, "epochs_done", (long long)in->epochs_done);
-    cs_json_kv_int(&j, "steps", (long long)in->steps);
-    cs_json_kv_int(&j, "evals", (long long)s->n_evals);
-    cs_json_kv_number(&j, "best_test_acc", s->best_test_acc);
-    cs_json_key(&j, "best_epoch");
-    if (s->best_epoch >= 0)
-        cs_json_int(&j, s->best_epoch);
-    else
-        cs_json_null(&j);
-
-    cs_json_key(&j, "final");
-    cs_json_begin_object(&j);
-    cs_json_kv_number(&j, "test_acc", s->final.test_acc);
-    cs_json_kv_number(&j, "test_loss", s->final.test_loss);
-    cs_json_kv_number(&j, "train_loss", s->final.train_loss);
-    cs_json_kv_number(&j, "epsilon", s->final.epsilon);
-    cs_json_kv_number(&j, "tau", s->final.tau);
-    cs_json_kv_number(&j, "surprise", s->final.surprise);
-    cs_json_kv_number(&j, "pi", s->final.pi);
-    cs_json_kv_number(&j, "batch_acc", s->final.batch_acc);
-    cs_json_kv_number(&j, "test_tau", s->final.test_tau);
-    cs_json_kv_number(&j, "test_surprise", s->final.test_surprise);
-    cs_json_kv_number(&j, "test_pi", s->final.test_pi);
-    cs_json_key(&j, "epoch");
-    if (s->final.epoch >= 0)
-        cs_json_int(&j, s->final.epoch);
-    else
-        cs_json_null(&j);
-    cs_json_key(&j, "test_epoch");
-    if (s->final.test_epoch >= 0)
-        cs_json_int(&j, s->final.test_epoch);
-    else
-        cs_json_null(&j);
-    cs_json_end_object(&j);
-
-    cs_json_key(&j, "per_epoch");
-    cs_json_begin_array(&j);
-    for (size_t i = 0; i < s->n_epochs; i++) {
-        const cs_summary_epoch *e = &s->epochs[i];
-        cs_json_begin_object(&j);
-        cs_json_kv_int(&j, "epoch", e->epoch);
-        cs_json_kv_int(&j, "steps", (long long)e->steps);
-        cs_json_kv_number(&j, "train_loss", e->train_loss);
-        cs_json_kv_number(&j, "test_loss", e->test_loss);
-        cs_json_kv_number(&j, "test_acc", e->test_acc);
-        cs_json_kv_number(&j, "epsilon", e->epsilon);
-        cs_json_kv_number(&j, "tau", e->tau);
-        cs_json_kv_number(&j, "surprise", e->surprise);
-        cs_json_kv_number(&j, "pi", e->pi);
-        cs_json_kv_number(&j, "batch_acc", e->batch_acc);
-        cs_json_kv_number(&j, "test_pi", e->test_pi);
-        cs_json_end_object(&j);
-    }
-    cs_json_end_array(&j);
-    cs_json_key(&j, "units");
-    cs_json_begin_object(&j);
-    cs_json_kv_string(&j, "epsilon", "nats");
-    cs_json_kv_string(&j, "tau", "nats");
-    cs_json_kv_string(&j, "train_loss", "nats");
-    cs_json_kv_string(&j, "test_loss", "nats");
-    cs_json_kv_string(&j, "test_acc", "fraction");
-    cs_json_end_object(&j);
-    if (m) {
-        cs_json_key(&j, "analysis");
-        cs_json_begin_object(&j);
-        cs_json_kv_string(&j, "file", mpath);
-        cs_report_metrics_json(&j, m);
-        cs_json_end_object(&j);
-    }
-    cs_json_end_object(&j);
-    *jp = j;
-}
-
 /* The analysis of run `path`: the explicit file, or RUN.metrics.h5 when it
  * exists. A metrics file of another run is an error when explicit and is
  * skipped with a warning otherwise. 0, or an exit code. */
@@ -268,138 +194,250 @@ static int load_metrics(const char *path, const cs_runlog *r, const char *explic
     return 0;
 }
 
+typedef struct {
+    enum { TEXT, JSON, CSV, HTML } format;
+    int no_metrics;
+    const char *outpath;
+    const char **mfiles; /* --metrics, in order */
+    size_t n_mfiles;
+    const char **files, **groups; /* the runs: positional, then --label files */
+    size_t n, cap;
+    char **owned; /* strdup'ed --label arguments */
+    size_t n_owned;
+    cs_report_options opt;
+} report_args;
+
+static void args_free(report_args *a)
+{
+    for (size_t i = 0; i < a->n_owned; i++)
+        free(a->owned[i]);
+    free(a->owned);
+    free(a->mfiles);
+    free(a->files);
+    free(a->groups);
+}
+
+/* Add a run (a file given twice keeps its first place; a label names its group). */
+static int add_run(report_args *a, const char *file, const char *group)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (!strcmp(a->files[i], file)) {
+            if (group && a->groups[i] && strcmp(a->groups[i], group))
+                return cli_usage_error(CMD, "--label: %s is in two groups ('%s' and '%s')", file, a->groups[i], group);
+            if (group)
+                a->groups[i] = group;
+            return CLI_OK;
+        }
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? 2 * a->cap : 16;
+        const char **f = realloc(a->files, cap * sizeof *f), **g = f ? realloc(a->groups, cap * sizeof *g) : NULL;
+        if (f)
+            a->files = f;
+        if (!f || !g)
+            return cli_usage_error(CMD, "out of memory");
+        a->groups = g;
+        a->cap = cap;
+    }
+    a->files[a->n] = file;
+    a->groups[a->n++] = group;
+    return CLI_OK;
+}
+
+/* --label NAME=FILE[,FILE...] */
+static int parse_label(report_args *a, const char *arg)
+{
+    char *copy = strdup(arg), **o = copy ? realloc(a->owned, (a->n_owned + 1) * sizeof *o) : NULL;
+    if (!o) {
+        free(copy);
+        return cli_usage_error(CMD, "out of memory");
+    }
+    a->owned = o;
+    a->owned[a->n_owned++] = copy;
+    char *eq = strchr(copy, '=');
+    if (!eq || eq == copy || !eq[1])
+        return cli_usage_error(CMD, "--label: '%s' is not NAME=FILE[,FILE...]", arg);
+    *eq = 0;
+    int rc = CLI_OK;
+    for (char *save = NULL, *f = strtok_r(eq + 1, ",", &save); f && rc == CLI_OK; f = strtok_r(NULL, ",", &save))
+        rc = add_run(a, f, copy);
+    return rc;
+}
+
+static int parse_option(report_args *a, int c, const char *arg, int argc, char **argv)
+{
+    switch (c) {
+    case OPT_JSON: a->format = JSON; return CLI_OK;
+    case OPT_FORMAT:
+        if (!strcmp(arg, "json"))
+            a->format = JSON;
+        else if (!strcmp(arg, "text"))
+            a->format = TEXT;
+        else if (!strcmp(arg, "html"))
+            a->format = HTML;
+        else if (!strcmp(arg, "csv"))
+            a->format = CSV;
+        else
+            return cli_usage_error(CMD, "--format: '%s' is not one of text, json, csv, html", arg);
+        return CLI_OK;
+    case 'o': a->outpath = arg; return CLI_OK;
+    case OPT_METRICS: a->mfiles[a->n_mfiles++] = arg; return CLI_OK;
+    case OPT_NO_METRICS: a->no_metrics = 1; return CLI_OK;
+    case OPT_GROUP_BY:
+        if (!arg[0] || arg[0] == ',' || strstr(arg, ",,") || arg[strlen(arg) - 1] == ',')
+            return cli_usage_error(CMD, "--group-by: '%s' is not a comma-separated list of keys", arg);
+        a->opt.group_by = arg;
+        return CLI_OK;
+    case OPT_LABEL: return parse_label(a, arg);
+    case OPT_X:
+        if (!strcmp(arg, "epochs"))
+            a->opt.x = CS_REPORT_X_EPOCHS;
+        else if (!strcmp(arg, "samples"))
+            a->opt.x = CS_REPORT_X_SAMPLES;
+        else if (!strcmp(arg, "steps"))
+            a->opt.x = CS_REPORT_X_STEPS;
+        else
+            return cli_usage_error(CMD, "--x: '%s' is not one of epochs, samples, steps", arg);
+        return CLI_OK;
+    case OPT_REFERENCE: a->opt.reference = arg; return CLI_OK;
+    case OPT_SMOOTH: {
+        long v;
+        int rc = cli_parse_int(CMD, "--smooth", arg, 0, 1000000000L, &v);
+        a->opt.smooth = (double)v;
+        return rc;
+    }
+    default: return cli_getopt_error(CMD, argc, argv, c);
+    }
+}
+
+static int parse_args(report_args *a, int argc, char **argv)
+{
+    memset(a, 0, sizeof *a);
+    cs_report_options_default(&a->opt);
+    if (!(a->mfiles = calloc((size_t)argc + 1, sizeof *a->mfiles)))
+        return cli_usage_error(CMD, "out of memory");
+    int c, rc = CLI_OK;
+    while (rc == CLI_OK && (c = getopt_long(argc, argv, ":ho:", long_opts, NULL)) != -1)
+        rc = parse_option(a, c, optarg, argc, argv);
+    if (rc != CLI_OK)
+        return rc;
+    /* positional runs first, in their order; labelled ones after */
+    size_t nl = a->n;
+    const char **lf = a->files, **lg = a->groups;
+    a->files = a->groups = NULL;
+    a->n = a->cap = 0;
+    for (int i = optind; i < argc && rc == CLI_OK; i++)
+        rc = add_run(a, argv[i], NULL);
+    for (size_t i = 0; i < nl && rc == CLI_OK; i++)
+        rc = add_run(a, lf[i], lg[i]);
+    free(lf);
+    free(lg);
+    if (rc != CLI_OK)
+        return rc;
+    if (!a->n)
+        return cli_usage_error(CMD, "no run log given");
+    if (a->n_mfiles > a->n)
+        return cli_usage_error(CMD, "%zu --metrics files for %zu run%s", a->n_mfiles, a->n, a->n == 1 ? "" : "s");
+    if (a->no_metrics && a->n_mfiles)
+        return cli_usage_error(CMD, "--metrics and --no-metrics contradict each other");
+    return CLI_OK;
+}
+
+/* Text: the summary and configuration tables, then every run in detail. */
+static int write_text(FILE *out, const report_args *a, const cs_report *rep, cs_runlog **runs, cs_metrics **ms,
+                      char (*mpaths)[4096])
+{
+    cs_status st = cs_report_write_summary_text(out, rep);
+    for (size_t k = 0; k < a->n && st == CS_OK; k++) {
+        cs_summary s;
+        if ((st = cs_summary_compute(runs[k], &s)) != CS_OK)
+            break;
+        fputs("\n", out);
+        print_text(out, a->files[k], &s, runs[k]);
+        cs_summary_free(&s);
+        if (ms[k]) {
+            fprintf(out, "\n%s: ", mpaths[k]);
+            st = cs_report_metrics_text(out, ms[k]);
+        }
+    }
+    return st == CS_OK ? CLI_OK : cli_fail(CMD, st);
+}
+
+static int write_report(const report_args *a, cs_runlog **runs, cs_metrics **ms, char (*mpaths)[4096])
+{
+    cs_report_run *rr = calloc(a->n, sizeof *rr);
+    if (!rr)
+        return cli_usage_error(CMD, "out of memory");
+    for (size_t k = 0; k < a->n; k++)
+        rr[k] = (cs_report_run){runs[k], ms[k], NULL, a->groups[k], ms[k] ? mpaths[k] : NULL};
+    cs_report *rep = NULL;
+    cs_status st = cs_report_create(rr, a->n, &a->opt, &rep);
+    free(rr);
+    if (st != CS_OK) /* a bad --group-by key or --reference group is a usage error */
+        return st == CS_EINVAL ? cli_usage_error(CMD, "%s", cs_last_error()) : cli_fail(CMD, st);
+    FILE *out = stdout;
+    if (a->outpath && !(out = fopen(a->outpath, "w"))) {
+        fprintf(stderr, "cogscope %s: cannot write %s: %s\n", CMD, a->outpath, strerror(errno));
+        cs_report_destroy(rep);
+        return CLI_FAIL;
+    }
+    int rc = CLI_OK;
+    switch (a->format) {
+    case HTML: st = cs_report_write_html(out, rep); break;
+    case JSON: st = cs_report_write_json(out, rep); break;
+    case CSV: st = cs_report_write_csv(out, rep); break;
+    default: rc = write_text(out, a, rep, runs, ms, mpaths); break;
+    }
+    if (st != CS_OK)
+        rc = cli_fail(CMD, st);
+    int bad = fflush(out) != 0 || ferror(out);
+    if (out != stdout)
+        bad |= fclose(out) != 0;
+    if (bad && rc == CLI_OK) {
+        fprintf(stderr, "cogscope %s: writing %s failed\n", CMD, a->outpath ? a->outpath : "the output");
+        rc = CLI_FAIL;
+    }
+    cs_report_destroy(rep);
+    return rc;
+}
+
 int cmd_report(int argc, char **argv)
 {
     if (cli_wants_help(argc, argv)) {
         usage(stdout);
         return CLI_OK;
     }
-    enum { TEXT, JSON, HTML } format = TEXT;
-    int c, no_metrics = 0;
-    const char *outpath = NULL;
-    const char **mfiles = calloc((size_t)argc + 1, sizeof *mfiles);
-    size_t n_mfiles = 0;
-    if (!mfiles)
-        return cli_usage_error(CMD, "out of memory");
-    while ((c = getopt_long(argc, argv, ":ho:", long_opts, NULL)) != -1) {
-        switch (c) {
-        case OPT_JSON: format = JSON; break;
-        case OPT_FORMAT:
-            if (!strcmp(optarg, "json"))
-                format = JSON;
-            else if (!strcmp(optarg, "text"))
-                format = TEXT;
-            else if (!strcmp(optarg, "html"))
-                format = HTML;
-            else {
-                free(mfiles);
-                return cli_usage_error(CMD, "--format: '%s' is not one of text, json, html", optarg);
-            }
-            break;
-        case 'o': outpath = optarg; break;
-        case OPT_METRICS: mfiles[n_mfiles++] = optarg; break;
-        case OPT_NO_METRICS: no_metrics = 1; break;
-        default: free(mfiles); return cli_getopt_error(CMD, argc, argv, c);
-        }
+    report_args a;
+    int rc = parse_args(&a, argc, argv);
+    if (rc != CLI_OK) {
+        args_free(&a);
+        return rc;
     }
-    if (optind >= argc) {
-        free(mfiles);
-        return cli_usage_error(CMD, "no run log given");
-    }
-    size_t nr = (size_t)(argc - optind);
-    if (n_mfiles > nr || (no_metrics && n_mfiles)) {
-        free(mfiles);
-        return n_mfiles > nr ? cli_usage_error(CMD, "%zu --metrics files for %zu run%s", n_mfiles, nr, nr == 1 ? "" : "s")
-                             : cli_usage_error(CMD, "--metrics and --no-metrics contradict each other");
-    }
-
+    size_t nr = a.n, opened = 0;
     cs_runlog **runs = calloc(nr, sizeof *runs);
-    cs_summary *sums = calloc(nr, sizeof *sums);
     cs_metrics **ms = calloc(nr, sizeof *ms);
-    char (*mpaths)[4096] = calloc(nr, sizeof *mpaths);
-    int rc = CLI_OK;
-    size_t opened = 0, summed = 0;
-    if (!runs || !sums || !ms || !mpaths)
+    char(*mpaths)[4096] = calloc(nr, sizeof *mpaths);
+    if (!runs || !ms || !mpaths)
         rc = cli_usage_error(CMD, "out of memory");
     for (size_t k = 0; k < nr && rc == CLI_OK; k++) {
-        const char *path = argv[optind + (int)k];
-        cs_status st = cs_runlog_open(path, &runs[k]);
+        cs_status st = cs_runlog_open(a.files[k], &runs[k]);
         if (st != CS_OK) {
             rc = cli_fail(CMD, st);
             break;
         }
         opened++;
-        if ((st = cs_summary_compute(runs[k], &sums[k])) != CS_OK) {
-            rc = cli_fail(CMD, st);
-            break;
-        }
-        summed++;
-        if (!no_metrics)
-            rc = load_metrics(path, runs[k], k < n_mfiles ? mfiles[k] : NULL, &ms[k], mpaths[k], sizeof mpaths[k]);
+        if (!a.no_metrics)
+            rc = load_metrics(a.files[k], runs[k], k < a.n_mfiles ? a.mfiles[k] : NULL, &ms[k], mpaths[k],
+                              sizeof mpaths[k]);
     }
-
-    FILE *out = stdout;
-    if (rc == CLI_OK && outpath && !(out = fopen(outpath, "w"))) {
-        fprintf(stderr, "cogscope %s: cannot write %s: %s\n", CMD, outpath, strerror(errno));
-        out = stdout;
-        rc = CLI_FAIL;
-    }
-    if (rc == CLI_OK) {
-        if (format == HTML) {
-            cs_report_run *rr = calloc(nr, sizeof *rr);
-            cs_status st = rr ? CS_OK : cs_error_set(CS_ENOMEM, "out of memory");
-            for (size_t k = 0; rr && k < nr; k++)
-                rr[k] = (cs_report_run){runs[k], ms[k], NULL};
-            if (st == CS_OK)
-                st = cs_report_html(out, rr, nr);
-            free(rr);
-            if (st != CS_OK)
-                rc = cli_fail(CMD, st);
-        } else if (format == JSON) {
-            cs_json j;
-            cs_json_init(&j, out);
-            if (nr > 1) {
-                cs_json_begin_object(&j);
-                cs_json_key(&j, "runs");
-                cs_json_begin_array(&j);
-            }
-            for (size_t k = 0; k < nr; k++)
-                print_json_run(&j, argv[optind + (int)k], &sums[k], ms[k], mpaths[k], runs[k]);
-            if (nr > 1) {
-                cs_json_end_array(&j);
-                cs_json_end_object(&j);
-            }
-        } else {
-            for (size_t k = 0; k < nr; k++) {
-                if (k)
-                    fputs("\n", out);
-                print_text(out, argv[optind + (int)k], &sums[k], runs[k]);
-                if (ms[k]) {
-                    fprintf(out, "\n%s: ", mpaths[k]);
-                    cs_report_metrics_text(out, ms[k]);
-                }
-            }
-        }
-        int bad = fflush(out) != 0 || ferror(out);
-        if (out != stdout)
-            bad |= fclose(out) != 0;
-        if (bad && rc == CLI_OK) {
-            fprintf(stderr, "cogscope %s: writing %s failed\n", CMD, outpath ? outpath : "the output");
-            rc = CLI_FAIL;
-        }
-    } else if (out != stdout) {
-        fclose(out);
-    }
-    for (size_t k = 0; k < summed; k++)
-        cs_summary_free(&sums[k]);
+    if (rc == CLI_OK)
+        rc = write_report(&a, runs, ms, mpaths);
     for (size_t k = 0; ms && k < nr; k++)
         cs_metrics_destroy(ms[k]);
     for (size_t k = 0; k < opened; k++)
         cs_runlog_close_reader(runs[k]);
     free(runs);
-    free(sums);
     free(ms);
     free(mpaths);
-    free(mfiles);
+    args_free(&a);
     return rc;
 }

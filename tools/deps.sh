@@ -7,9 +7,11 @@ set -euo pipefail
 build_pkgs=(gcc make cmake pkg-config libgsl-dev libfftw3-dev libhdf5-dev libcriterion-dev
             libopenblas-dev zlib1g-dev help2man)
 # python3-*: the Python package's tests (python/tests, run by ctest) and the run-log
-# tests' h5py fixtures; groff-base renders the man pages in the install test.
+# tests' h5py fixtures and the report's CSV/JSON checks (python3-jsonschema validates
+# the report JSON against docs/report.schema.json); groff-base renders the man pages
+# in the install test.
 test_pkgs=(chromium python3-cffi python3-numpy python3-pytest python3-torch python3-h5py
-           groff-base)
+           python3-jsonschema groff-base)
 bench_pkgs=(dataset-fashion-mnist python3-numpy python3-scipy python3-sklearn python3-torch
             python3-h5py python3-mne hyperfine)
 

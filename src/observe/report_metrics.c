@@ -1,78 +1,37 @@
-/* An analysis (cs_metrics) as readable text and as JSON with every number. */
+/* An analysis (cs_metrics) as readable text (the per-run detail of `cogscope
+ * report`; the tables and exports are in report_text.c and report_export.c). */
 #include "cogscope/report.h"
+#include "report_internal.h"
 
 #include <math.h>
 #include <string.h>
 
-/* Values nested by rank (1..CS_METRICS_MAX_RANK = 3), row-major. */
-static void json_values(cs_json *j, const cs_metrics_array *a)
-{
-    if (a->rank == 1) {
-        cs_json_numbers(j, a->data, a->dims[0]);
-        return;
-    }
-    size_t d1 = a->dims[1], d2 = a->rank == 3 ? a->dims[2] : 1;
-    cs_json_begin_array(j);
-    for (size_t i = 0; i < a->dims[0]; i++) {
-        if (a->rank == 2) {
-            cs_json_numbers(j, a->data + i * d1, d1);
-            continue;
-        }
-        cs_json_begin_array(j);
-        for (size_t k = 0; k < d1; k++)
-            cs_json_numbers(j, a->data + (i * d1 + k) * d2, d2);
-        cs_json_end_array(j);
-    }
-    cs_json_end_array(j);
-}
-
-void cs_report_metrics_json(cs_json *j, const cs_metrics *m)
-{
-    cs_json_key(j, "attributes");
-    cs_json_begin_object(j);
-    for (size_t i = 0; i < cs_metrics_attr_count(m); i++) {
-        const char *k = cs_metrics_attr_name(m, i);
-        if (cs_metrics_attr_is_num(m, i))
-            cs_json_kv_number(j, k, cs_metrics_attr_num(m, k));
-        else
-            cs_json_kv_string(j, k, cs_metrics_attr(m, k));
-    }
-    cs_json_end_object(j);
-    cs_json_key(j, "notes");
-    cs_json_begin_array(j);
-    for (size_t i = 0; i < cs_metrics_note_count(m); i++)
-        cs_json_string(j, cs_metrics_note(m, i));
-    cs_json_end_array(j);
-    cs_json_key(j, "arrays");
-    cs_json_begin_object(j);
-    for (size_t i = 0; i < cs_metrics_count(m); i++) {
-        const cs_metrics_array *a = cs_metrics_at(m, i);
-        cs_json_key(j, a->path);
-        cs_json_begin_object(j);
-        cs_json_kv_string(j, "units", a->units);
-        cs_json_kv_string(j, "description", a->description);
-        cs_json_key(j, "dims");
-        cs_json_begin_array(j);
-        for (size_t k = 0; k < a->rank; k++)
-            cs_json_int(j, (long long)a->dims[k]);
-        cs_json_end_array(j);
-        cs_json_key(j, "values");
-        json_values(j, a);
-        cs_json_end_object(j);
-    }
-    cs_json_end_object(j);
-}
-
 /* ---- text ------------------------------------------------------------------ */
 
-static const cs_metrics_array *arr(const cs_metrics *m, size_t layer, const char *name)
+/* /analysis/layers/LAYER/NAME, or /analysis/NAME when layer is NULL. */
+static const cs_metrics_array *arr(const cs_metrics *m, const char *layer, const char *name)
 {
-    char p[128];
+    char p[256];
     if (layer)
-        snprintf(p, sizeof p, "/analysis/layers/%zu/%s", layer, name);
+        snprintf(p, sizeof p, "/analysis/layers/%s/%s", layer, name);
     else
         snprintf(p, sizeof p, "/analysis/%s", name);
     return cs_metrics_get(m, p);
+}
+
+/* The layer name of array i ("/analysis/layers/NAME/...") into name, if it
+ * is the first array of that layer: 1, else 0. */
+static int first_of_layer(const cs_metrics *m, size_t i, char *name, size_t n)
+{
+    const char *p = cs_metrics_at(m, i)->path, *slash;
+    if (strncmp(p, "/analysis/layers/", 17) || !(slash = strchr(p + 17, '/')))
+        return 0;
+    size_t len = (size_t)(slash - p) + 1;
+    for (size_t k = 0; k < i; k++)
+        if (!strncmp(cs_metrics_at(m, k)->path, p, len))
+            return 0;
+    snprintf(name, n, "%.*s", (int)(slash - p - 17), p + 17);
+    return 1;
 }
 
 /* The first and last finite value of a per-snapshot series (rank 1). */
@@ -103,38 +62,19 @@ static void num(FILE *out, double v)
         fprintf(out, " %10s", "-");
 }
 
-static void row(FILE *out, const cs_metrics *m, size_t layer, const char *label, const char *a, const char *b)
+/* One row: the measure's name (the report table's title, else the file's
+ * description), its first and last finite value. */
+static void row(FILE *out, const cs_metrics_array *x, const char *leaf)
 {
-    const cs_metrics_array *x = arr(m, layer, a), *y = b ? arr(m, layer, b) : NULL;
-    if (!x && !y)
-        return;
-    double f1, l1, f2 = NAN, l2 = NAN;
+    const rm_def *d = rm_table_find(leaf);
+    char label[44];
+    snprintf(label, sizeof label, "%.43s", d->title ? d->title : x->description[0] ? x->description : leaf);
+    double f1, l1;
     first_last(x, &f1, &l1);
-    if (y)
-        first_last(y, &f2, &l2);
-    fprintf(out, "  %-34s", label);
+    fprintf(out, "  %-44s", label);
     num(out, f1);
     num(out, l1);
-    if (b) {
-        num(out, f2);
-        num(out, l2);
-    }
     fputc('\n', out);
-}
-
-/* Mean of a rank-1 array's finite values. */
-static double finite_mean(const cs_metrics_array *a)
-{
-    if (!a)
-        return NAN;
-    double s = 0;
-    size_t k = 0;
-    for (size_t i = 0; i < a->count; i++)
-        if (isfinite(a->data[i])) {
-            s += a->data[i];
-            k++;
-        }
-    return k ? s / (double)k : NAN;
 }
 
 cs_status cs_report_metrics_text(FILE *out, const cs_metrics *m)
@@ -144,36 +84,31 @@ cs_status cs_report_metrics_text(FILE *out, const cs_metrics *m)
     fprintf(out, "analysis (%s; estimator %s, seed %s; metrics %s)\n", or_q(cs_metrics_attr(m, "created")),
             or_q(cs_metrics_attr(m, "estimator")), or_q(cs_metrics_attr(m, "seed")),
             or_q(cs_metrics_attr(m, "metrics")));
-    const cs_metrics_array *ss = arr(m, 0, "snapshot_step");
+    const cs_metrics_array *ss = arr(m, NULL, "snapshot_step");
     if (ss && ss->count)
         fprintf(out, "  %zu snapshots, steps %.0f .. %.0f; values in nats\n", ss->count, ss->data[0],
                 ss->data[ss->count - 1]);
-    for (size_t layer = 1; layer < 64; layer++) {
-        char probe[64];
-        snprintf(probe, sizeof probe, "/analysis/layers/%zu/", layer);
-        int any = 0;
-        for (size_t i = 0; i < cs_metrics_count(m) && !any; i++)
-            any = !strncmp(cs_metrics_at(m, i)->path, probe, strlen(probe));
-        if (!any)
-            break;
+    for (size_t li = 0; li < cs_metrics_count(m); li++) {
+        char layer[128], probe[160];
+        if (!first_of_layer(m, li, layer, sizeof layer))
+            continue;
+        snprintf(probe, sizeof probe, "/analysis/layers/%s/", layer);
         double u0, u1;
         first_last(arr(m, layer, "n_units"), &u0, &u1);
-        fprintf(out, "layer %zu", layer);
+        char head[64];
+        int w = snprintf(head, sizeof head, "layer %.40s", layer);
         if (isfinite(u1))
-            fprintf(out, " (%.0f units used)", u1);
-        fprintf(out, "%*s first       last\n", isfinite(u1) ? 20 : 37, "");
-        row(out, m, layer, "I(X;T) binned", "ixt_binned", NULL);
-        row(out, m, layer, "I(T;Y) binned", "ity_binned", NULL);
-        row(out, m, layer, "I(X;T) continuous", "ixt", NULL);
-        row(out, m, layer, "I(T;Y) continuous", "ity", NULL);
-        row(out, m, layer, "TC", "tc", NULL);
-        row(out, m, layer, "DTC", "dtc", NULL);
-        row(out, m, layer, "O-information", "oinfo", NULL);
-        row(out, m, layer, "TSE complexity", "tse", NULL);
-        row(out, m, layer, "mean Omega of top pairs", "omega_mean", NULL);
-        row(out, m, layer, "mean PID synergy of top pairs", "synergy_mean", NULL);
-        row(out, m, layer, "Phi_WMS (consecutive snapshots)", "snap_phi_wms", NULL);
-        row(out, m, layer, "Phi_R (consecutive snapshots)", "snap_phi_r", NULL);
+            w += snprintf(head + w, sizeof head - (size_t)w, " (%.0f units used)", u1);
+        fprintf(out, "%s%*s first       last\n", head, 47 - w + 5, "");
+        /* every per-snapshot measure of the layer, in file order */
+        for (size_t i = 0; i < cs_metrics_count(m); i++) {
+            const cs_metrics_array *x = cs_metrics_at(m, i);
+            const char *leaf = x->path + strlen(probe);
+            if (strncmp(x->path, probe, strlen(probe)) || x->rank != 1 || !ss || x->count != ss->count ||
+                strchr(leaf, '/') || (rm_table_find(leaf)->flags & RM_HIDDEN) || !strcmp(x->units, "flag"))
+                continue;
+            row(out, x, leaf);
+        }
         const cs_metrics_array *o3 = arr(m, layer, "oinfo3_summary");
         if (o3 && o3->rank == 2 && o3->dims[0]) {
             const double *last = o3->data + (o3->dims[0] - 1) * 6;
@@ -183,7 +118,7 @@ cs_status cs_report_metrics_text(FILE *out, const cs_metrics *m)
         const cs_metrics_array *rw = arr(m, layer, "relax_phi_r");
         if (rw)
             fprintf(out, "  %-34s %10.4f (mean over %zu relaxations)\n", "Phi_R of the relaxation",
-                    finite_mean(rw), rw->count);
+                    rm_finite_mean(rw->data, rw->count, 1), rw->count);
     }
     const char *names[4] = {"loss", "pi", "surprise", "tau"};
     int header = 0;
@@ -211,8 +146,8 @@ cs_status cs_report_metrics_text(FILE *out, const cs_metrics *m)
         }
         fputc('\n', out);
     }
-    const cs_metrics_array *integ = arr(m, 0, "sigmapi/integral"), *mean = arr(m, 0, "sigmapi/mean"),
-                           *em = arr(m, 0, "sigmapi/epoch_mean"), *diff = arr(m, 0, "sigmapi/logged_max_abs_diff");
+    const cs_metrics_array *integ = arr(m, NULL, "sigmapi/integral"), *mean = arr(m, NULL, "sigmapi/mean"),
+                           *em = arr(m, NULL, "sigmapi/epoch_mean"), *diff = arr(m, NULL, "sigmapi/logged_max_abs_diff");
     if (integ) {
         fprintf(out, "ΣPI (%s, alpha %s, gamma %s, delta %s): mean %.4f, ∫PI %.4f",
                 or_q(cs_metrics_attr(m, "pi_variant")), or_q(cs_metrics_attr(m, "pi_alpha")),

@@ -7,10 +7,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
-                                      "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"};
+/* Okabe & Ito (2008), "Color Universal Design": blue, orange, bluish green,
+ * vermillion, reddish purple, sky blue, black, yellow. Yellow (weak on
+ * white) comes last; groups beyond eight repeat the hues. */
+static const char *const palette[] = {"#0072B2", "#E69F00", "#009E73", "#D55E00",
+                                      "#CC79A7", "#56B4E9", "#000000", "#F0E442"};
 
 const char *cs_svg_palette(size_t i) { return palette[i % (sizeof palette / sizeof palette[0])]; }
+size_t cs_svg_palette_size(void) { return sizeof palette / sizeof palette[0]; }
+
+const char *cs_svg_dash(int k)
+{
+    static const char *const d[] = {NULL, "7,4", "2,3", "8,3,2,3"};
+    return d[(k % 4 + 4) % 4];
+}
 
 void cs_report_escape(FILE *out, const char *s)
 {
@@ -20,6 +30,7 @@ void cs_report_escape(FILE *out, const char *s)
         case '<': fputs("&lt;", out); break;
         case '>': fputs("&gt;", out); break;
         case '"': fputs("&quot;", out); break;
+        case '\'': fputs("&#39;", out); break;
         default: fputc(*s, out);
         }
     }
@@ -112,41 +123,78 @@ static size_t thin(const cs_svg_series *s, int lx, int ly, size_t *keep)
     return m;
 }
 
+/* A filled band between y_lo and y_hi: one polygon per run of drawable
+ * points, at most about 1000 vertices a side (every k-th point). */
+static void band(FILE *out, const cs_svg_series *s, const axis *ax, const axis *ay, double ml, double mt, double pw,
+                 double ph, const char *col, double opacity)
+{
+    size_t stride = s->n > 1000 ? (s->n + 999) / 1000 : 1;
+#define BX(v) (ml + (tr(v, ax->log) - ax->lo) / (ax->hi - ax->lo) * pw)
+#define BY(v) (mt + ph - (tr(v, ay->log) - ay->lo) / (ay->hi - ay->lo) * ph)
+    for (size_t i = 0; i < s->n;) {
+        while (i < s->n && !(usable(s->x[i], ax->log) && usable(s->y_lo[i], ay->log) && usable(s->y_hi[i], ay->log)))
+            i++;
+        size_t j = i;
+        while (j < s->n && usable(s->x[j], ax->log) && usable(s->y_lo[j], ay->log) && usable(s->y_hi[j], ay->log))
+            j++;
+        if (j > i + 1) {
+            fprintf(out, "<polygon class=\"band\" fill=\"%s\" fill-opacity=\"%.2f\" stroke=\"none\" points=\"", col,
+                    opacity);
+            for (size_t k = i; k < j; k += stride)
+                fprintf(out, "%.1f,%.1f ", BX(s->x[k]), BY(s->y_hi[k]));
+            fprintf(out, "%.1f,%.1f", BX(s->x[j - 1]), BY(s->y_hi[j - 1]));
+            fprintf(out, " %.1f,%.1f", BX(s->x[j - 1]), BY(s->y_lo[j - 1]));
+            for (size_t k = j - 1; k-- > i;)
+                if ((k - i) % stride == 0)
+                    fprintf(out, " %.1f,%.1f", BX(s->x[k]), BY(s->y_lo[k]));
+            fputs("\"/>\n", out);
+        }
+        i = j;
+    }
+#undef BX
+#undef BY
+}
+
+/* Grow the axis ranges by the drawable points of one series. */
+static void extend(axis *ax, axis *ay, const cs_svg_series *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (!usable(s->x[i], ax->log))
+            continue;
+        double ys[2] = {s->y ? s->y[i] : NAN, NAN};
+        if (s->kind == CS_SVG_BAND) {
+            ys[0] = s->y_lo[i];
+            ys[1] = s->y_hi[i];
+        }
+        for (int k = 0; k < 2; k++)
+            if (usable(ys[k], ay->log)) {
+                double x = tr(s->x[i], ax->log), y = tr(ys[k], ay->log);
+                ax->lo = fmin(ax->lo, x);
+                ax->hi = fmax(ax->hi, x);
+                ay->lo = fmin(ay->lo, y);
+                ay->hi = fmax(ay->hi, y);
+            }
+    }
+}
+
 cs_status cs_svg_write(FILE *out, const cs_svg_chart *c, const cs_svg_series *series, size_t ns)
 {
     if (!out || !c || (ns && !series))
         return cs_error_set(CS_EINVAL, "cs_svg_write: output, chart and series must be given");
     double W = c->width > 0 ? c->width : 520, H = c->height > 0 ? c->height : 300;
-    int has_shade = 0;
-    size_t legend_items = 0, legend_chars = 0;
     axis ax = {INFINITY, -INFINITY, c->logx}, ay = {INFINITY, -INFINITY, c->logy};
     for (size_t k = 0; k < ns; k++) {
         const cs_svg_series *s = &series[k];
-        if (s->n && (!s->x || !s->y))
+        if (s->n && (!s->x || (s->kind == CS_SVG_BAND ? !s->y_lo || !s->y_hi : !s->y)))
             return cs_error_set(CS_EINVAL, "cs_svg_write: series %zu has no data arrays", k);
-        has_shade |= s->shade != NULL;
-        if (s->label) {
-            legend_items++;
-            legend_chars += strlen(s->label);
-        }
-        for (size_t i = 0; i < s->n; i++)
-            if (usable(s->x[i], ax.log) && usable(s->y[i], ay.log)) {
-                double x = tr(s->x[i], ax.log), y = tr(s->y[i], ay.log);
-                ax.lo = fmin(ax.lo, x);
-                ax.hi = fmax(ax.hi, x);
-                ay.lo = fmin(ay.lo, y);
-                ay.hi = fmax(ay.hi, y);
-            }
+        extend(&ax, &ay, s);
     }
-    /* Legend rows: items flow left to right, about 6.5 px per character. */
-    double legend_w = (double)legend_items * 34 + (double)legend_chars * 6.5 + (has_shade && c->shade_label ? 150 : 0);
-    int rows = legend_w > 0 ? (int)ceil(legend_w / (W - 70)) : 0;
-    double ml = 62, mr = 14, mt = 26, mb = 50 + rows * 16;
+    if (c->has_hline && usable(c->hline, ay.log) && ay.lo <= ay.hi) {
+        ay.lo = fmin(ay.lo, tr(c->hline, ay.log));
+        ay.hi = fmax(ay.hi, tr(c->hline, ay.log));
+    }
+    double ml = 62, mr = 14, mt = 26, mb = 44;
     double pw = W - ml - mr, ph = H - mt - mb;
-    if (ph < 40) {
-        H += 40 - ph;
-        ph = 40;
-    }
     const char *cls = c->css_class ? c->css_class : "chart";
     fprintf(out,
             "<svg class=\"%s\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
@@ -245,11 +293,20 @@ cs_status cs_svg_write(FILE *out, const cs_svg_chart *c, const cs_svg_series *se
     size_t *keep = malloc((maxn ? maxn : 1) * sizeof *keep);
     if (!keep)
         return cs_error_set(CS_ENOMEM, "out of memory drawing a chart");
+    if (c->has_hline && usable(c->hline, ay.log))
+        fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#777\" stroke-dasharray=\"4,3\"/>\n",
+                ml, PY(c->hline), ml + pw, PY(c->hline));
     for (size_t k = 0; k < ns; k++) {
         const cs_svg_series *s = &series[k];
         const char *col = s->color ? s->color : cs_svg_palette(k);
+        double op = s->opacity > 0 ? s->opacity : 1;
+        if (s->kind == CS_SVG_BAND) {
+            band(out, s, &ax, &ay, ml, mt, pw, ph, col, s->opacity > 0 ? s->opacity : 0.18);
+            continue;
+        }
         size_t m = thin(s, ax.log, ay.log, keep);
-        if (s->kind != CS_SVG_POINTS) {
+        const char *dash = s->kind == CS_SVG_DASHED ? "5,3" : cs_svg_dash(s->dash);
+        if (s->kind == CS_SVG_LINE || s->kind == CS_SVG_DASHED || s->kind == CS_SVG_LINE_POINTS) {
             int open = 0;
             for (size_t q = 0; q < m; q++) {
                 size_t i = keep[q];
@@ -259,64 +316,101 @@ cs_status cs_svg_write(FILE *out, const cs_svg_chart *c, const cs_svg_series *se
                     open = 0;
                     continue;
                 }
-                if (!open)
-                    fprintf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%s\"%s points=\"", col,
-                            s->kind == CS_SVG_LINE_POINTS ? "0.8" : "1.5",
-                            s->kind == CS_SVG_DASHED ? " stroke-dasharray=\"5,3\"" : "");
+                if (!open) {
+                    fprintf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%.1f\"", col,
+                            s->stroke > 0 ? s->stroke : s->kind == CS_SVG_LINE_POINTS ? 0.8 : 1.6);
+                    if (dash)
+                        fprintf(out, " stroke-dasharray=\"%s\"", dash);
+                    if (op < 1)
+                        fprintf(out, " stroke-opacity=\"%.2f\"", op);
+                    fputs(" points=\"", out);
+                }
                 fprintf(out, "%s%.1f,%.1f", open ? " " : "", PX(s->x[i]), PY(s->y[i]));
                 open = 1;
             }
             if (open)
                 fputs("\"/>\n", out);
         }
-        if (s->kind == CS_SVG_POINTS || s->kind == CS_SVG_LINE_POINTS)
-            for (size_t q = 0; q < m; q++) {
-                size_t i = keep[q];
-                if (!usable(s->x[i], ax.log) || !usable(s->y[i], ay.log))
-                    continue;
-                char shade[8];
-                if (s->shade)
-                    viridis(s->shade[i], shade, sizeof shade);
-                fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.6\" fill=\"%s\" stroke=\"%s\" stroke-width=\"0.6\"/>\n",
-                        PX(s->x[i]), PY(s->y[i]), s->shade ? shade : col, col);
+        for (size_t q = 0; q < m && s->kind != CS_SVG_LINE && s->kind != CS_SVG_DASHED; q++) {
+            size_t i = keep[q];
+            if (!usable(s->x[i], ax.log) || !usable(s->y[i], ay.log))
+                continue;
+            double x = PX(s->x[i]), y = PY(s->y[i]);
+            if (s->kind == CS_SVG_MARKS) {
+                fprintf(out,
+                        "<circle class=\"flagged\" cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" fill=\"#ffffff\" "
+                        "stroke=\"%s\" stroke-width=\"1.6\"/><path d=\"M%.1f %.1fl6 6m0 -6l-6 6\" stroke=\"%s\" "
+                        "stroke-width=\"1.4\"/>\n",
+                        x, y, col, x - 3, y - 3, col);
+                continue;
             }
+            char shade[8];
+            if (s->shade)
+                viridis(s->shade[i], shade, sizeof shade);
+            fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.6\" fill=\"%s\" stroke=\"%s\" stroke-width=\"0.6\"/>\n", x,
+                    y, s->shade ? shade : col, col);
+        }
     }
     free(keep);
 #undef PX
 #undef PY
-    /* Legend. */
-    double lx = ml, ly = mt + ph + 48;
-    for (size_t k = 0; k < ns; k++) {
-        const cs_svg_series *s = &series[k];
-        if (!s->label)
-            continue;
-        double w = 34 + strlen(s->label) * 6.5;
-        if (lx + w > W - mr && lx > ml) {
-            lx = ml;
-            ly += 16;
-        }
-        const char *col = s->color ? s->color : cs_svg_palette(k);
-        fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"3\"%s/>", lx,
-                ly - 4, lx + 20, ly - 4, col, s->kind == CS_SVG_DASHED ? " stroke-dasharray=\"5,3\"" : "");
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\">", lx + 24, ly);
-        cs_report_escape(out, s->label);
-        fputs("</text>\n", out);
-        lx += w;
-    }
-    if (has_shade && c->shade_label) {
-        if (lx + 150 > W - mr && lx > ml) {
-            lx = ml;
-            ly += 16;
-        }
+    if (c->shade_label) {
         for (int i = 0; i < 10; i++) {
             char col[8];
             viridis(i / 9.0, col, sizeof col);
-            fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"6\" height=\"9\" fill=\"%s\"/>", lx + i * 6, ly - 9, col);
+            fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"6\" height=\"8\" fill=\"%s\"/>", ml + pw - 150 + i * 6,
+                    mt + 4, col);
         }
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\">", lx + 64, ly);
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\">", ml + pw - 86, mt + 12);
         cs_report_escape(out, c->shade_label);
         fputs("</text>\n", out);
     }
     fputs("</svg>\n", out);
     return ferror(out) ? cs_error_set(CS_EIO, "writing a chart failed") : CS_OK;
+}
+
+/* A small sample of an entry's mark: a line in its style, a box, a marker. */
+static void legend_sample(FILE *out, const cs_svg_legend_item *it)
+{
+    const char *col = it->color ? it->color : "#444";
+    double op = it->opacity > 0 ? it->opacity : 1;
+    fputs("<svg class=\"key\" width=\"26\" height=\"12\" viewBox=\"0 0 26 12\">", out);
+    if (it->kind == CS_SVG_BAND)
+        fprintf(out, "<rect x=\"1\" y=\"1\" width=\"24\" height=\"10\" fill=\"%s\" fill-opacity=\"%.2f\"/>", col,
+                it->opacity > 0 ? it->opacity : 0.25);
+    else if (it->kind == CS_SVG_MARKS)
+        fprintf(out, "<circle cx=\"13\" cy=\"6\" r=\"4.5\" fill=\"#fff\" stroke=\"%s\" stroke-width=\"1.6\"/>"
+                     "<path d=\"M10 3l6 6m0 -6l-6 6\" stroke=\"%s\" stroke-width=\"1.4\"/>",
+                col, col);
+    else if (it->kind == CS_SVG_POINTS)
+        fprintf(out, "<circle cx=\"13\" cy=\"6\" r=\"3\" fill=\"%s\"/>", col);
+    else {
+        const char *dash = it->kind == CS_SVG_DASHED ? "5,3" : cs_svg_dash(it->dash);
+        fprintf(out, "<line x1=\"1\" y1=\"6\" x2=\"25\" y2=\"6\" stroke=\"%s\" stroke-width=\"2.2\"", col);
+        if (dash)
+            fprintf(out, " stroke-dasharray=\"%s\"", dash);
+        if (op < 1)
+            fprintf(out, " stroke-opacity=\"%.2f\"", op);
+        fputs("/>", out);
+        if (it->kind == CS_SVG_LINE_POINTS)
+            fprintf(out, "<circle cx=\"13\" cy=\"6\" r=\"2.6\" fill=\"%s\"/>", col);
+    }
+    fputs("</svg>", out);
+}
+
+cs_status cs_svg_legend(FILE *out, const cs_svg_legend_item *items, size_t n)
+{
+    if (!out || (n && !items))
+        return cs_error_set(CS_EINVAL, "cs_svg_legend: output and items must be given");
+    if (!n)
+        return CS_OK;
+    fputs("<ul class=\"legend\">", out);
+    for (size_t i = 0; i < n; i++) {
+        fputs("<li>", out);
+        legend_sample(out, &items[i]);
+        cs_report_escape(out, items[i].label);
+        fputs("</li>", out);
+    }
+    fputs("</ul>\n", out);
+    return ferror(out) ? cs_error_set(CS_EIO, "writing a legend failed") : CS_OK;
 }

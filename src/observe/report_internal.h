@@ -1,0 +1,195 @@
+/* The report model behind every report format (text, JSON, CSV, HTML).
+ *
+ * cs_report_create reads each run log and its metrics file once into tidy
+ * series: one rm_series per (run, metric, layer), each a list of (x, value,
+ * flag) with the metric's units. Which metrics exist, how they are titled,
+ * drawn and summarised comes from the report metric table (report_table.c):
+ * known names get their entry, any other dataset of a metrics file gets a
+ * generic one, so a metric added to `analyze` shows up in every format with
+ * no report code. The writers only walk the model. */
+#ifndef COGSCOPE_REPORT_INTERNAL_H
+#define COGSCOPE_REPORT_INTERNAL_H
+
+#include "cogscope/report.h"
+#include "cogscope/summary.h"
+
+/* What the x of a series is. */
+typedef enum {
+    RM_STEP = 0,  /* one value per logged training step; x = step */
+    RM_EPOCH,     /* one value per evaluation (end of an epoch); x = step of the evaluation */
+    RM_SNAPSHOT,  /* one value per probe snapshot; x = snapshot step */
+    RM_INDEX,     /* x = 0, 1, ... (relaxation iteration, relaxation number) */
+    RM_FREQ,      /* x = frequency (spectra, coherence) */
+    RM_SCALAR     /* one value for the whole run; x = NaN */
+} rm_kind;
+
+/* Table flags. */
+enum {
+    RM_SMOOTH = 1u << 0,   /* per-step and noisy: drawn smoothed over a faint raw trace */
+    RM_LOG_TOO = 1u << 1,  /* drawn a second time on a log y axis */
+    RM_LOGY = 1u << 2,     /* drawn on a log y axis only */
+    RM_PVALUE = 1u << 3,   /* a p-value: log y axis with the 0.05 line */
+    RM_HIDDEN = 1u << 4,   /* exported, not charted (bookkeeping: unit counts, sizes) */
+    RM_NO_CSV = 1u << 5,   /* not a tidy row (frequency-domain, relaxation trajectories) */
+    RM_LOGX = 1u << 6,     /* spectra: log-log */
+    RM_BAND_Q = 1u << 7,   /* quantile band: q05..q95 around the median (metric NAME_median) */
+};
+
+/* Summary column statistics of one run's series. */
+typedef enum { RM_SUM_NONE = 0, RM_SUM_LAST, RM_SUM_MEAN, RM_SUM_SCALAR } rm_sum;
+
+/* One entry of the report metric table (report_table.c). */
+typedef struct {
+    const char *name;     /* plain metric key, as in CSV/JSON ("oinfo", "loss", "spectra.loss.exponent") */
+    const char *title;    /* chart title / readable name */
+    const char *section;  /* HTML section id (report_table.c lists the sections in order) */
+    unsigned flags;       /* RM_* */
+    rm_sum summary;       /* summary-table statistic (RM_SUM_NONE: not a summary column) */
+    const char *summary_title; /* summary column header */
+    int higher_is;        /* +1 higher is better, -1 lower, 0 neither (only for the Δ colour) */
+} rm_def;
+
+typedef struct {
+    const char *id, *title, *explain;
+} rm_section;
+
+/* The table entry of a metric name; a generic entry (section "other", no
+ * summary) for names the table does not know: never NULL. */
+const rm_def *rm_table_find(const char *name);
+/* Entries in table order (for the summary columns); NULL past the end. */
+const rm_def *rm_table_at(size_t i);
+/* The same for a series of the run log: unknown names are per-layer
+ * training series (section "layers", smoothed). */
+const rm_def *rm_table_find_log(const char *name);
+const rm_section *rm_section_at(size_t i);
+
+typedef struct {
+    char metric[96];       /* plain key */
+    size_t layer;          /* 1 + the log's layer index for a layer's metric; 0: the whole network */
+    rm_kind kind;
+    size_t n;
+    double *x;             /* n: see rm_kind (NULL for RM_SCALAR) */
+    double *y;             /* n values; NaN = not computed */
+    unsigned char *flag;   /* n or NULL: nonzero = flagged by the analysis */
+    char flag_name[48];    /* what the flag says ("saturated", ...) */
+    char units[24];
+    char description[240];
+    const rm_def *def;
+} rm_series;
+
+typedef struct {
+    char key[48], value[96];
+} rm_kv;
+
+typedef struct {
+    const cs_runlog *log;
+    const cs_metrics *m;
+    cs_runlog_info info;
+    char file[512], mfile[512], label[160];
+    size_t group;
+    double *step, *epoch;  /* n_steps: the /steps/step and /steps/epoch map (x conversions) */
+    double *xepoch;        /* n_steps: fractional epochs completed after each step */
+    size_t n_steps;
+    rm_series *s;
+    size_t ns, cap;
+    cs_summary sum;        /* best and final accuracy (cogscope/summary.h) */
+    rm_kv *cfg;            /* every hyper-parameter as text (seed excluded) */
+    size_t ncfg;
+} rm_run;
+
+typedef struct {
+    char name[160];
+    size_t *members;
+    size_t n;
+} rm_group;
+
+struct cs_report {
+    cs_report_options opt;
+    rm_run *runs;
+    size_t nr;
+    rm_group *groups;
+    size_t ng;
+    size_t reference;      /* group differences are taken against */
+};
+
+/* ---- model (report_model.c) ---- */
+cs_status rm_run_load(rm_run *r, const cs_report_run *in);
+void rm_run_free(rm_run *r);
+/* Metrics arrays that are the x of others (step, epoch, freq, *_freq, ...). */
+int rm_is_axis(const char *leaf);
+const rm_series *rm_run_find(const rm_run *r, const char *metric, size_t layer);
+/* The log's name of layer index `layer` (1-based, as rm_series.layer); "" for 0. */
+const char *rm_layer_name(const rm_run *r, size_t layer);
+/* Highest layer number in any series of the report. */
+size_t rm_max_layer(const cs_report *rep);
+
+/* ---- groups and statistics (report_group.c) ---- */
+cs_status rm_group_runs(cs_report *rep, const cs_report_run *in);
+/* x of a run's training step in the report's axis (epochs: fractional epochs
+ * completed; samples: (step + 1) * batch; steps: the step). */
+double rm_axis(const cs_report *rep, const rm_run *r, double step);
+const char *rm_axis_label(const cs_report *rep);
+
+/* A group's series: mean over the runs with a 95 % t interval, on the
+ * x grid of the group's first run that has the series (in axis units). */
+typedef struct {
+    size_t n;
+    double *x, *mean, *lo, *hi, *raw; /* raw: mean of the unsmoothed values (smoothed series only) */
+    size_t *count;                     /* runs with a value at each x */
+    unsigned char *flag;               /* any run flagged there */
+    size_t runs;                       /* runs that have the series */
+    char flag_name[48];
+    char units[24];
+} rm_agg;
+cs_status rm_aggregate(const cs_report *rep, size_t group, const char *metric, size_t layer, int smooth,
+                       rm_agg *out);
+void rm_agg_free(rm_agg *a);
+
+/* One number per run (the table's statistic) pooled over a group. */
+typedef struct {
+    double mean, lo, hi, sd;
+    size_t n, of;          /* valid values, runs */
+} rm_pooled;
+void rm_pool(const cs_report *rep, size_t group, const rm_def *d, const char *metric, size_t layer,
+             rm_pooled *out);
+/* The per-run statistic: last finite value, mean of finite values, or the scalar. */
+double rm_run_stat(const rm_run *r, const rm_def *d, const char *metric, size_t layer);
+/* Mean of the finite values among v[0], v[stride], ... (n of them); NaN if none. */
+double rm_finite_mean(const double *v, size_t n, size_t stride);
+/* Mean ± t_{0.975,n-1} s / sqrt(n) over the finite values of v[0..n). */
+void rm_mean_ci(const double *v, size_t n, rm_pooled *out);
+/* Welch's two-sided t test p-value of two pooled groups (NaN when n < 2). */
+double rm_welch_p(const rm_pooled *a, const rm_pooled *b);
+/* EMA of span w steps (alpha = 2 / (w + 1)), bias-corrected at the start;
+ * NaN values are skipped and stay NaN. */
+void rm_ema(const double *y, size_t n, double span, double *out);
+/* The smoothing span (steps) of a run: opt.smooth, or a quarter of its mean
+ * steps per epoch when opt.smooth < 0. */
+double rm_span(const cs_report *rep, const rm_run *r);
+
+/* The summary columns: the table's summary entries that some run has,
+ * one per layer for layer metrics. */
+typedef struct {
+    const rm_def *d;
+    size_t layer;
+    char title[96];
+    int pct;              /* a fraction shown in % */
+} rm_col;
+size_t rm_summary_columns(const cs_report *rep, rm_col *cols, size_t max);
+
+/* ---- shared text helpers ---- */
+/* "0.9621 ± 0.0040" (or "–"); n_of appended as " (n 3)" when n < of. */
+void rm_fmt_pooled(char *buf, size_t n, const rm_pooled *p, int pct);
+/* "+1.23*": group minus reference mean, * when Welch's p < 0.05. */
+void rm_fmt_delta(char *buf, size_t n, const rm_pooled *g, const rm_pooled *ref, int pct);
+/* Configuration keys of any run (first-seen order) and whether a key's
+ * value differs between the runs compared. */
+size_t rm_config_keys(const cs_report *rep, const char **keys, size_t max);
+int rm_config_differs(const cs_report *rep, const char *key);
+/* The value of configuration key (or "seed") in group g: one value, or
+ * "a|b" when its runs differ; "–" for runs without the key. */
+void rm_group_value(const cs_report *rep, size_t g, const char *key, char *buf, size_t n);
+/* Write a CSV field (quoted when it holds , " or a line break). */
+void rm_csv_field(FILE *out, const char *s);
+
+#endif
