@@ -579,6 +579,13 @@ Test(runlog_v2, h5py_minimal_log_is_accepted_and_analysed, .timeout = 300)
     cr_expect(strstr(html, "encoder.fc1") != NULL);
     free(html);
     free(html_path);
+    snprintf(args, sizeof args, "report '%s' --metrics '%s'", log, met);
+    cr_assert_eq(tu_cli(args, &out, &err), 0, "%s", err);
+    cr_expect(strstr(out, "not in the log       per-step tau, surprise, pi, batch_acc; no held-out evaluation"),
+              "the text report does not say what the log lacks: %s", out);
+    cr_expect(strstr(out, "tau - nats") != NULL, "a missing series must print '-', not a number: %s", out);
+    free(out);
+    free(err);
     snprintf(args, sizeof args, "report '%s' --metrics '%s' --format json", log, met);
     cr_assert_eq(tu_cli(args, &out, &err), 0, "%s", err);
     cr_expect(strstr(out, "\"torchbp\"") != NULL, "%s", out);

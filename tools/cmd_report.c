@@ -127,13 +127,27 @@ static void print_text(FILE *out, const char *path, const cs_summary *s, const c
         fprintf(out, "accuracy %.2f %%, loss %.4g nats (epoch %" PRId64 ")\n", 100 * s->final.test_acc,
                 s->final.test_loss, s->final.test_epoch);
     fprintf(out, "final training       ");
-    if (s->final.epoch < 0)
+    if (s->final.epoch < 0) {
         fprintf(out, "- (no steps yet)\n");
-    else
-        fprintf(out,
-                "loss %.4g nats; epsilon %.4g nats, tau %.4g nats, S %.4g, PI %.4g\n"
-                "                     (means over epoch %" PRId64 ")\n",
-                s->final.train_loss, s->final.epsilon, s->final.tau, s->final.surprise, s->final.pi, s->final.epoch);
+    } else {
+        /* "-" where the log has no such series (schema v2 makes each optional) */
+        const char *lab[5] = {"loss ", " nats; epsilon ", " nats, tau ", " nats, S ", ", PI "};
+        double val[5] = {s->final.train_loss, s->final.epsilon, s->final.tau, s->final.surprise, s->final.pi};
+        for (int i = 0; i < 5; i++) {
+            fputs(lab[i], out);
+            num(out, "%*.4g", val[i], 1);
+        }
+        fprintf(out, "\n                     (means over epoch %" PRId64 ")\n", s->final.epoch);
+    }
+    const char *conv[] = {"loss", "tau", "surprise", "pi", "batch_acc"};
+    int said = 0;
+    for (size_t i = 0; i < sizeof conv / sizeof conv[0]; i++)
+        if (!cs_runlog_find(run, CS_RUNLOG_STEP_SERIES, 0, conv[i]))
+            fprintf(out, "%s%s", said++ ? ", " : "not in the log       per-step ", conv[i]);
+    if (!cs_runlog_find(run, CS_RUNLOG_EVAL_SERIES, 0, "acc"))
+        fprintf(out, "%s", said++ ? "; no held-out evaluation" : "not in the log       held-out evaluation");
+    if (said)
+        fprintf(out, " (docs/schema.md: what each enables)\n");
     if (!s->n_epochs)
         return;
     fprintf(out, "\n%6s %7s %11s %10s %9s %10s %10s %10s %8s\n", "epoch", "steps", "train_loss", "test_loss",
