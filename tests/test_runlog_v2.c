@@ -596,3 +596,30 @@ Test(runlog_v2, h5py_minimal_log_is_accepted_and_analysed, .timeout = 300)
     free(met);
     free(dir);
 }
+
+/* Names come from files too: a layer group whose name is longer than the
+ * schema allows is refused by name, not truncated into another path. */
+Test(runlog_v2, reader_refuses_overlong_layer_names)
+{
+    char *dir = tu_tmpdir(), *path = join(dir, "long.h5"), gname[320];
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    cr_assert_eq(cs_h5_attr_put_string(f, "schema", CS_RUNLOG_SCHEMA), 1);
+    cr_assert_eq(cs_h5_attr_put_i64(f, "schema_version", 2), 1);
+    memset(gname, 'x', 300);
+    memcpy(gname, "/layers/", 8);
+    gname[300] = '\0';
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    hid_t g = H5Gcreate2(f, gname, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    cr_assert_geq(g, 0);
+    H5Gclose(g);
+    H5Pclose(lcpl);
+    H5Fclose(f);
+    cs_runlog *r = NULL;
+    cr_expect_eq(cs_runlog_open(path, &r), CS_ESCHEMA);
+    cr_expect(strstr(cs_last_error(), "292 bytes") != NULL, "%s", cs_last_error());
+    cr_expect_null(r);
+    rm_rf(dir);
+    free(path);
+    free(dir);
+}

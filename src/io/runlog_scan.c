@@ -400,6 +400,11 @@ static cs_status read_layers(cs_runlog *r)
     cs_status st = children(r, "/layers", H5O_TYPE_GROUP, &groups, &ng);
     if (st != CS_OK)
         return st;
+    for (size_t k = 0; k < ng && st == CS_OK; k++)
+        if (!rl_valid_name(groups[k]))
+            st = cs_error_set(CS_ESCHEMA, "%s: layer group /layers/%.40s... has a name of %zu bytes or with control "
+                                          "characters (at most %d printable bytes)", r->path, groups[k],
+                              strlen(groups[k]), CS_RUNLOG_NAME_MAX);
     char **order = NULL;
     size_t no = 0;
     if (ng && rlr_path_exists(r->file, "/layers")) {
