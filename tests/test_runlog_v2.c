@@ -623,3 +623,50 @@ Test(runlog_v2, reader_refuses_overlong_layer_names)
     free(path);
     free(dir);
 }
+
+/* Every optional part of docs/schema.md, written by h5py: each is read as
+ * the doc says, and analyze computes every metric family from it. */
+Test(runlog_v2, h5py_full_log_every_optional_part, .timeout = 300)
+{
+    char *dir = tu_tmpdir(), *log = join(dir, "full.h5"), args[700];
+    snprintf(args, sizeof args, "'%s'", log);
+    cr_assert_eq(run_py("gen_h5py_full_log.py", args, NULL), 0);
+    cs_runlog *r;
+    cr_assert_eq(cs_runlog_open(log, &r), CS_OK, "%s", cs_last_error());
+    const cs_runlog_info *in = cs_runlog_get_info(r);
+    cr_expect_str_eq(cs_runlog_layer_name(r, 0), "z_hidden"); /* /layers order, not the names' order */
+    cr_expect_str_eq(cs_runlog_layer_name(r, 1), "a_out");
+    cr_expect(cs_runlog_layer_units(r, 0) == 7 && cs_runlog_layer_units(r, 1) == 3);
+    cr_expect(in->steps == 120 && in->snapshots == 3 && in->evals == 3 && in->epochs_done == 3);
+    cr_expect(in->probe_size == 96 && in->probe_dim == 5 && in->probe_labels);
+    cr_expect(in->relax_iterations == 6 && in->relax_samples == 4 && in->relax_snapshots == 3);
+    cr_expect_str_eq(in->rule, "sgd-hand");
+    const cs_runlog_meta *m = cs_runlog_meta_find(r, "widths");
+    cr_expect(m && !m->is_string && m->count == 3 && m->values[1] == 7);
+    m = cs_runlog_meta_find(r, "tags");
+    cr_expect(m && m->is_string && m->count == 2 && !strcmp(m->strings[1], "bb"));
+    const cs_runlog_item *it = cs_runlog_find(r, CS_RUNLOG_SNAPSHOT, 1, "heads");
+    cr_expect(it && it->rank == 3 && it->shape[0] == 2 && it->shape[2] == 4 && it->length == 3);
+    cr_expect_not_null(cs_runlog_find(r, CS_RUNLOG_LAYER_SERIES, 0, "grad_norm"));
+    double *v;
+    size_t n;
+    cr_assert_eq(cs_runlog_read_snapshot_steps(r, &v, &n), CS_OK);
+    cr_expect(n == 3 && v[2] == 1190);
+    free(v);
+    cs_obs_params p;
+    cs_obs_params_default(&p);
+    p.threads = 1;
+    cs_metrics *mt;
+    cr_assert_eq(cs_obs_analyze(r, &p, &mt), CS_OK, "%s", cs_last_error());
+    const char *want[] = {"/analysis/layers/z_hidden/ixt",         "/analysis/layers/a_out/pid_synergy",
+                          "/analysis/layers/z_hidden/oinfo",       "/analysis/layers/a_out/snap_phi_r",
+                          "/analysis/layers/z_hidden/relax_phi_r", "/analysis/sigmapi/window_integral",
+                          "/analysis/spectra/tau/psd"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        cr_expect_not_null(cs_metrics_get(mt, want[i]), "%s missing", want[i]);
+    cs_metrics_destroy(mt);
+    cs_runlog_close_reader(r);
+    rm_rf(dir);
+    free(log);
+    free(dir);
+}

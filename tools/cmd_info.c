@@ -125,9 +125,21 @@ static void print_text(FILE *out, const cs_runlog *r, const cs_runlog_dataset *d
     cli_layers_text(out, r, "-");
     fprintf(out, " units, %s\n", or_q(in->activation));
     fprintf(out, "  dataset      %s\n", or_q(in->dataset));
-    if (in->batch || in->epochs || !isnan(in->lr))
-        fprintf(out, "  training     %s, lr %g, momentum %g, batch %zu, %zu epochs, seed %" PRIu64 "\n",
-                or_q(in->optimizer), in->lr, in->momentum, in->batch, in->epochs, in->seed);
+    /* the training settings the log gives (cogscope train gives all) */
+    if (in->optimizer[0] || in->batch || in->epochs || !isnan(in->lr) || !isnan(in->momentum)) {
+        fprintf(out, "  training     %s", or_q(in->optimizer));
+        if (!isnan(in->lr))
+            fprintf(out, ", lr %g", in->lr);
+        if (!isnan(in->momentum))
+            fprintf(out, ", momentum %g", in->momentum);
+        if (in->batch)
+            fprintf(out, ", batch %zu", in->batch);
+        if (in->epochs)
+            fprintf(out, ", %zu epochs", in->epochs);
+        if (cs_runlog_meta_find(r, "seed"))
+            fprintf(out, ", seed %" PRIu64, in->seed);
+        fputc('\n', out);
+    }
     if (!isnan(in->pi_alpha) || !isnan(in->pi_gamma))
         fprintf(out, "  sigma-pi     alpha %g, gamma %g\n", in->pi_alpha, in->pi_gamma);
     for (size_t i = 0; i < cs_runlog_meta_count(r); i++) {
