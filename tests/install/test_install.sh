@@ -33,8 +33,7 @@ for f in "$libdir/libcogscope.so" "$libdir/libcogscope.so.$major" "$libdir/libco
          include/cogscope/runlog.h "$libdir/pkgconfig/cogscope.pc" \
          "$libdir/cmake/cogscope/cogscopeConfig.cmake" \
          "$libdir/cmake/cogscope/cogscopeConfigVersion.cmake" bin/cogscope \
-         share/man/man1/cogscope.1 share/man/man1/cogscope-train.1 \
-         share/man/man1/cogscope-estimate-mi.1 share/cogscope/datasets/digits.csv.gz; do
+         share/cogscope/datasets/digits.csv.gz; do
   [ -e "$prefix/$f" ] || fail "cmake --install did not put $f"
 done
 soname=$(readelf -d "$prefix/$libdir/libcogscope.so.$version" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
@@ -57,7 +56,13 @@ if ! diff "$work/declared" "$work/exported" > "$work/symdiff"; then
   fail "the shared library's exports differ from the public headers"
 fi
 
-# 3. man pages
+# 3. man pages (unless configured with -DCOGSCOPE_MAN=OFF)
+man=$(sed -n 's/^COGSCOPE_MAN:BOOL=//p' "$build/CMakeCache.txt")
+pages=0
+if [ "$man" != OFF ]; then
+for f in cogscope.1 cogscope-train.1 cogscope-estimate-mi.1; do
+  [ -e "$prefix/share/man/man1/$f" ] || fail "cmake --install did not put share/man/man1/$f"
+done
 pages=$(ls "$prefix"/share/man/man1/*.1 | wc -l)
 [ "$pages" -ge 8 ] || fail "only $pages man pages"
 if command -v groff > /dev/null; then
@@ -68,6 +73,7 @@ if command -v groff > /dev/null; then
 fi
 grep -qF -- '\-\-estimator' "$prefix/share/man/man1/cogscope-estimate-mi.1" ||
   fail "cogscope-estimate-mi.1 lacks the --estimator option of the --help text"
+fi
 
 # 4. consumers: tests/install/consumer.c and the examples
 sources=("$src/tests/install/consumer.c")
