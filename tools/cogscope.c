@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "dist.h"
 
 static const struct {
     const char *name;
@@ -45,8 +46,11 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name)) {
+            /* MPI (when built with it) spans the command: every rank runs it
+             * and dist_finish agrees on the exit code (tools/dist.h). */
+            dist_init(&argc, &argv);
             cli_getopt_reset();
-            return commands[i].run(argc - 1, argv + 1);
+            return dist_finish(commands[i].run(argc - 1, argv + 1));
         }
     fprintf(stderr, "cogscope: unknown command '%s'\n", argv[1]);
     usage(stderr);

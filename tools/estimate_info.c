@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "estimate_common.h"
+#include "estimate_dist.h"
 #include "cogscope/info.h"
 #include "cogscope/json.h"
 #include "cogscope/table.h"
@@ -443,7 +444,7 @@ int cmd_estimate_info(int argc, char **argv)
         out = cli_fail(cmd, st);
         goto done;
     }
-    if (a.nsurr && (st = cs_info_surrogates(calc, (size_t)a.nsurr, a.seed, &sig, NULL))) {
+    if (a.nsurr && (st = est_dist_surrogates(calc, (size_t)a.nsurr, a.seed, &sig))) {
         out = cli_fail(cmd, st);
         goto done;
     }

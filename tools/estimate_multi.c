@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "estimate_common.h"
+#include "estimate_dist.h"
 #include "cogscope/discrete.h"
 #include "cogscope/json.h"
 #include "cogscope/multivariate.h"
@@ -343,7 +344,7 @@ int cmd_estimate_multi(int argc, char **argv)
                                              (unsigned long long)est.count));
             goto done;
         }
-        if ((st = cs_mv_multiplets(plan, measure, &o, values, low, &nlow, high, &nhigh))) {
+        if ((st = est_dist_multiplets(plan, measure, &o, values, low, &nlow, high, &nhigh))) {
             out = cli_fail(cmd, st);
             goto done;
         }

@@ -184,6 +184,14 @@ typedef cs_significance cs_info_significance; /* cogscope/surrogate.h */
 cs_status cs_info_surrogates(cs_info *c, size_t n_surrogates, uint64_t seed,
                              cs_info_significance *out, double *values);
 
+/* The values of surrogates first..first+n-1 of the test cs_info_surrogates
+ * runs (surrogate s from the stream (seed, s)), into values[0..n): a share of
+ * a permutation test (distributed runs); cs_significance_summarise of all of
+ * them, in order, against cs_info_average gives cs_info_surrogates' result
+ * exactly. n = 0 does nothing. */
+cs_status cs_info_surrogate_values(cs_info *c, size_t first, size_t n, uint64_t seed,
+                                   double *values);
+
 typedef struct {
     double statistic; /* 2 N I, I the plug-in estimate in nats */
     double df;        /* degrees of freedom */

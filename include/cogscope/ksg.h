@@ -152,6 +152,12 @@ typedef cs_significance cs_ksg_significance;
 cs_status cs_ksg_surrogates(cs_ksg *plan, size_t n_surrogates, uint64_t seed,
                             cs_ksg_significance *out, double *values);
 
+/* The values of surrogates first..first+n-1 of that test (surrogate s from
+ * the stream (seed, s)) into values[0..n): a share of it, for distributed
+ * runs. n = 0 does nothing. */
+cs_status cs_ksg_surrogate_values(cs_ksg *plan, size_t first, size_t n, uint64_t seed,
+                                  double *values);
+
 #ifdef __cplusplus
 }
 #endif

@@ -148,7 +148,15 @@ typedef struct {
     int threads;        /* OpenMP threads; <= 0 = all cores */
     uint64_t max_count; /* refuse more multiplets than this (CS_ELIMIT) */
     uint64_t max_bytes; /* refuse when the values + shared entropy table need more */
+    /* A share of the work (distributed runs, docs/distributed.md): part p of
+     * `parts` evaluates, of each order, the ranks cs_mv_part_range gives;
+     * values and top-K lists then cover that share only. parts <= 1: all. */
+    size_t part, parts;
 } cs_mv_multiplet_opts;
+
+/* Part p of `parts` of `total` items: [*first, *first + *count) with
+ * first = floor(p total / parts). parts <= 1: all of them. */
+void cs_mv_part_range(uint64_t total, size_t part, size_t parts, uint64_t *first, uint64_t *count);
 
 #define CS_MV_DEFAULT_MAX_COUNT (UINT64_C(100000000))
 #define CS_MV_DEFAULT_MAX_BYTES (UINT64_C(1) << 31)
@@ -191,6 +199,11 @@ typedef struct {
 cs_status cs_mv_multiplets(const cs_mv_plan *plan, cs_mv_measure measure,
                            const cs_mv_multiplet_opts *o, double *values,
                            cs_mv_hit *lowest, size_t *nlow, cs_mv_hit *highest, size_t *nhigh);
+
+/* Sort hits into a top-K list's order (highest = 0: ascending value;
+ * 1: descending), ties by (order, rank): merging the lists of several parts
+ * and keeping the first top_k gives exactly the list of the whole run. */
+void cs_mv_hits_sort(cs_mv_hit *hits, size_t n, int highest);
 
 /* C(n, k) (UINT64_MAX when it does not fit in 64 bits). */
 uint64_t cs_mv_binomial(size_t n, size_t k);

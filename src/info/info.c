@@ -738,7 +738,7 @@ cs_status cs_info_local(cs_info *c, double *local, double *average)
 
 /* ---- significance ---------------------------------------------------------------- */
 
-static cs_status disc_surrogates(const cs_info *c, size_t ns, uint64_t seed, double *vals)
+static cs_status disc_surrogates(const cs_info *c, size_t first, size_t ns, uint64_t seed, double *vals)
 {
     const term *t;
     size_t nt;
@@ -774,7 +774,7 @@ static cs_status disc_surrogates(const cs_info *c, size_t ns, uint64_t seed, dou
             for (size_t s = 0; s < ns; s++) {
                 if (par_error_seen(&err))
                     continue;
-                cs_status e = cs_surrogate_permutation(seed, s, perm, n);
+                cs_status e = cs_surrogate_permutation(seed, first + s, perm, n);
                 if (e) {
                     par_error_record(&err, e);
                     continue;
@@ -807,7 +807,7 @@ static cs_status disc_surrogates(const cs_info *c, size_t ns, uint64_t seed, dou
     return st;
 }
 
-static cs_status gauss_surrogates(const cs_info *c, size_t ns, uint64_t seed, double *vals)
+static cs_status gauss_surrogates(const cs_info *c, size_t first, size_t ns, uint64_t seed, double *vals)
 {
     size_t n = c->n, D = c->D, na = c->na, nr = D - na;
     /* R = the centred columns of B and C (fixed); only cov[A, R] changes. */
@@ -828,7 +828,7 @@ static cs_status gauss_surrogates(const cs_info *c, size_t ns, uint64_t seed, do
         for (size_t s = 0; s < ns; s++) {
             if (par_error_seen(&err))
                 continue;
-            cs_status e = cs_surrogate_permutation(seed, s, perm, n);
+            cs_status e = cs_surrogate_permutation(seed, first + s, perm, n);
             if (e) {
                 par_error_record(&err, e);
                 continue;
@@ -857,8 +857,8 @@ static cs_status gauss_surrogates(const cs_info *c, size_t ns, uint64_t seed, do
     return par_error_raise(&err);
 }
 
-cs_status cs_info_surrogates(cs_info *c, size_t n_surrogates, uint64_t seed,
-                             cs_info_significance *out, double *values)
+/* What a permutation test needs of the calculator. */
+static cs_status surrogates_check(cs_info *c, size_t n_surrogates)
 {
     cs_status st = need(c);
     if (st)
@@ -871,6 +871,28 @@ cs_status cs_info_surrogates(cs_info *c, size_t n_surrogates, uint64_t seed,
         return cs_error_set(CS_EINVAL, "surrogates need samples, not a covariance matrix");
     if (n_surrogates < 1)
         return cs_error_set(CS_EINVAL, "the number of surrogates must be >= 1");
+    return CS_OK;
+}
+
+cs_status cs_info_surrogate_values(cs_info *c, size_t first, size_t n, uint64_t seed, double *values)
+{
+    if (n == 0)
+        return need(c);
+    cs_status st = surrogates_check(c, n);
+    if (st)
+        return st;
+    if (is_ksg(c->p.estimator))
+        return cs_ksg_surrogate_values(c->ksg, first, n, seed, values);
+    return c->p.estimator == CS_EST_DISCRETE ? disc_surrogates(c, first, n, seed, values)
+                                             : gauss_surrogates(c, first, n, seed, values);
+}
+
+cs_status cs_info_surrogates(cs_info *c, size_t n_surrogates, uint64_t seed,
+                             cs_info_significance *out, double *values)
+{
+    cs_status st = surrogates_check(c, n_surrogates);
+    if (st)
+        return st;
     if (is_ksg(c->p.estimator))
         return cs_ksg_surrogates(c->ksg, n_surrogates, seed, out, values);
     double observed;
@@ -879,8 +901,8 @@ cs_status cs_info_surrogates(cs_info *c, size_t n_surrogates, uint64_t seed,
     double *vals = values ? values : malloc(n_surrogates * sizeof *vals);
     if (!vals)
         return cs_error_set(CS_ENOMEM, "out of memory for %zu surrogates", n_surrogates);
-    st = c->p.estimator == CS_EST_DISCRETE ? disc_surrogates(c, n_surrogates, seed, vals)
-                                           : gauss_surrogates(c, n_surrogates, seed, vals);
+    st = c->p.estimator == CS_EST_DISCRETE ? disc_surrogates(c, 0, n_surrogates, seed, vals)
+                                           : gauss_surrogates(c, 0, n_surrogates, seed, vals);
     if (!st)
         st = cs_significance_summarise(observed, vals, n_surrogates, out);
     if (!values)

@@ -852,30 +852,25 @@ static cs_status one_surrogate(const cs_ksg *P, uint64_t seed, size_t s, surr_bu
     return st;
 }
 
-cs_status cs_ksg_surrogates(cs_ksg *P, size_t n_surrogates, uint64_t seed,
-                            cs_ksg_significance *out, double *values)
+/* Surrogates first..first+ns-1 into sv[0..ns). */
+cs_status cs_ksg_surrogate_values(cs_ksg *P, size_t first, size_t ns, uint64_t seed, double *sv)
 {
-    if (!P || !out)
-        return cs_error_set(CS_EINVAL, "KSG: plan and out must not be NULL");
-    if (n_surrogates < 1)
-        return cs_error_set(CS_EINVAL, "KSG: the number of surrogates must be >= 1");
-    memset(out, 0, sizeof *out);
-    size_t n = P->n, D = P->D, dx = P->dx, dy = P->dy, dz = P->dz;
-    double observed;
-    cs_status st = cs_ksg_average(P, &observed);
-    if (st != CS_OK)
-        return st;
+    if (!P || (ns && !sv))
+        return cs_error_set(CS_EINVAL, "KSG: plan and values must not be NULL");
+    if (ns == 0)
+        return CS_OK;
+    size_t n = P->n, D = P->D, dx = P->dx, dz = P->dz, dy = P->dy;
     /* With enough surrogates, each thread takes whole surrogates (tree
      * builds run in parallel too, one fork instead of one per surrogate);
      * otherwise the surrogates run one after another, each parallel over
      * rows. Either way surrogate s uses stream (seed, s): same numbers. */
     int nt = P->threads;
-    int outer = (size_t)nt <= n_surrogates ? nt : 1;
+    int outer = (size_t)nt <= ns ? nt : 1;
     int inner = outer > 1 ? 1 : nt;
-    double *sv = values ? values : malloc(n_surrogates * sizeof *sv);
+    cs_status st = CS_OK;
     size_t *cols = malloc(D * sizeof *cols);
     surr_buf *bufs = calloc((size_t)outer, sizeof *bufs);
-    int ok = sv && cols && bufs;
+    int ok = cols && bufs;
     for (int t = 0; ok && t < outer; t++) {
         bufs[t].jp = malloc(n * D * sizeof *bufs[t].jp);
         bufs[t].perm = malloc(n * sizeof *bufs[t].perm);
@@ -894,15 +889,15 @@ cs_status cs_ksg_surrogates(cs_ksg *P, size_t n_surrogates, uint64_t seed,
         cols[dx + j] = dx + dy + j;
     par_error err = PAR_ERROR_INIT;
 #pragma omp parallel for num_threads(outer) schedule(dynamic, 1) if (outer > 1)
-    for (size_t s = 0; s < n_surrogates; s++) {
+    for (size_t s = 0; s < ns; s++) {
         if (par_error_seen(&err))
             continue;
-        cs_status my = one_surrogate(P, seed, s, &bufs[omp_get_thread_num()], cols, inner, &sv[s]);
+        cs_status my = one_surrogate(P, seed, first + s, &bufs[omp_get_thread_num()], cols, inner,
+                                     &sv[s]);
         if (my != CS_OK)
             par_error_record(&err, my);
     }
-    if (!(st = par_error_raise(&err)))
-        st = cs_significance_summarise(observed, sv, n_surrogates, out);
+    st = par_error_raise(&err);
 done:
     for (int t = 0; bufs && t < outer; t++) {
         free(bufs[t].jp);
@@ -912,8 +907,28 @@ done:
         free(bufs[t].locals);
     }
     free(bufs);
+    free(cols);
+    return st;
+}
+
+cs_status cs_ksg_surrogates(cs_ksg *P, size_t n_surrogates, uint64_t seed,
+                            cs_ksg_significance *out, double *values)
+{
+    if (!P || !out)
+        return cs_error_set(CS_EINVAL, "KSG: plan and out must not be NULL");
+    if (n_surrogates < 1)
+        return cs_error_set(CS_EINVAL, "KSG: the number of surrogates must be >= 1");
+    memset(out, 0, sizeof *out);
+    double observed;
+    cs_status st = cs_ksg_average(P, &observed);
+    if (st != CS_OK)
+        return st;
+    double *sv = values ? values : malloc(n_surrogates * sizeof *sv);
+    if (!sv)
+        return cs_error_set(CS_ENOMEM, "KSG: out of memory for surrogates");
+    if (!(st = cs_ksg_surrogate_values(P, 0, n_surrogates, seed, sv)))
+        st = cs_significance_summarise(observed, sv, n_surrogates, out);
     if (sv != values)
         free(sv);
-    free(cols);
     return st;
 }

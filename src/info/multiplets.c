@@ -30,6 +30,21 @@ void cs_mv_multiplet_opts_default(cs_mv_multiplet_opts *o)
     o->threads = 0;
     o->max_count = CS_MV_DEFAULT_MAX_COUNT;
     o->max_bytes = CS_MV_DEFAULT_MAX_BYTES;
+    o->part = 0;
+    o->parts = 1;
+}
+
+void cs_mv_part_range(uint64_t total, size_t part, size_t parts, uint64_t *first, uint64_t *count)
+{
+    if (parts <= 1 || part >= parts) {
+        *first = 0;
+        *count = parts <= 1 ? total : 0;
+        return;
+    }
+    unsigned __int128 t = total;
+    uint64_t a = (uint64_t)(t * part / parts), b = (uint64_t)(t * (part + 1) / parts);
+    *first = a;
+    *count = b - a;
 }
 
 uint64_t cs_mv_binomial(size_t n, size_t k)
@@ -270,6 +285,12 @@ static int cmp_high(const void *a, const void *b)
     return hit_before(a, b, 1) ? -1 : hit_before(b, a, 1) ? 1 : 0;
 }
 
+void cs_mv_hits_sort(cs_mv_hit *hits, size_t n, int highest)
+{
+    if (n > 1)
+        qsort(hits, n, sizeof *hits, highest ? cmp_high : cmp_low);
+}
+
 /* ---- the scan -------------------------------------------------------------------- */
 
 typedef struct {
@@ -410,6 +431,8 @@ cs_status cs_mv_multiplets(const cs_mv_plan *p, cs_mv_measure meas, const cs_mv_
                             kmax, kmax, p->nsamples);
     int threads = cs_threads_resolve(o->threads);
     size_t keep = (size_t)(o->top_k < est.count ? o->top_k : est.count);
+    if (o->parts > 1 && o->part >= o->parts)
+        return cs_error_set(CS_EINVAL, "multiplets: part %zu of %zu does not exist", o->part, o->parts);
 
     scan s = {p, meas, kmax, NULL, NULL, NULL};
     size_t lo, hi;
@@ -454,7 +477,10 @@ cs_status cs_mv_multiplets(const cs_mv_plan *p, cs_mv_measure meas, const cs_mv_
             par_error_record(&f, ts);
         uint64_t off = 0;
         for (size_t k = kmin; k <= kmax; k++) {
-            uint64_t total = cs_mv_binomial(n, k), bs = block_size(total, threads);
+            /* this part's ranks [first, first + total) of the order */
+            uint64_t first, total;
+            cs_mv_part_range(cs_mv_binomial(n, k), o->part, o->parts, &first, &total);
+            uint64_t bs = block_size(total, threads);
             uint64_t nblocks = (total + bs - 1) / bs;
             /* nowait: orders write disjoint ranges, so a thread done with one
              * order starts on the next without a barrier */
@@ -463,9 +489,9 @@ cs_status cs_mv_multiplets(const cs_mv_plan *p, cs_mv_measure meas, const cs_mv_
                 if (ts || par_error_seen(&f))
                     continue;
                 uint64_t r0 = b * bs, r1 = r0 + bs < total ? r0 + bs : total;
-                cs_mv_combination_unrank(r0, k, n, S);
+                cs_mv_combination_unrank(first + r0, k, n, S);
                 for (uint64_t r = r0; r < r1; r++) {
-                    cs_mv_hit hit = {0, k, r};
+                    cs_mv_hit hit = {0, k, first + r};
                     cs_status e = multiplet_value(&s, S, k, &ws, &hit.value);
                     if (e) {
                         par_error_record(&f, e);
