@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "estimate_common.h"
 #include "estimate_dist.h"
+#include "estimate_pairs.h"
 #include "cogscope/info.h"
 #include "cogscope/json.h"
 #include "cogscope/table.h"
@@ -71,6 +72,9 @@ static void usage(FILE *out, const char *measure)
             "  --threads N         OpenMP threads (0, the default: all cores)\n"
             "  --units bits|nats   default bits for discrete, nats otherwise\n"
             "  --local OUT         write the local (pointwise) values to OUT, one per line\n"
+            "  --pairs COLS        (te, mi) every ordered pair (i, j) of these columns, i as --x\n"
+            "                      (te: source) and j as --y (te: destination), printed as a\n"
+            "                      matrix (and one of p-values with --surrogates); replaces --x/--y\n"
             "  --json              print one JSON object\n",
             measure, measure);
 }
@@ -78,7 +82,7 @@ static void usage(FILE *out, const char *measure)
 enum {
     O_X = EST_O_OWN, O_Y, O_Z, O_XIN, O_YIN, O_ZIN, O_PAST, O_N, O_K, O_THEILER, O_NONORM,
     O_NOISE, O_HIST, O_SHIST, O_DELAY, O_HTAU, O_STAU, O_CHIST, O_CDELAY, O_SURR, O_SEED,
-    O_ANALYTIC, O_LOCAL
+    O_ANALYTIC, O_LOCAL, O_PAIRS
 };
 
 static const struct option long_opts[] = {
@@ -109,6 +113,7 @@ static const struct option long_opts[] = {
     {"seed", required_argument, 0, O_SEED},
     {"analytic", no_argument, 0, O_ANALYTIC},
     {"local", required_argument, 0, O_LOCAL},
+    {"pairs", required_argument, 0, O_PAIRS},
     {0, 0, 0, 0},
 };
 
@@ -116,7 +121,7 @@ static const struct option long_opts[] = {
 typedef struct {
     est_opts eo;
     est_var vx, vy, vz; /* --x, --y, --z (and their --*-input files) */
-    const char *past_text, *local_path;
+    const char *past_text, *local_path, *pairs_text;
     long knn, theiler, hist, shist, delay, htau, stau, chist, cdelay;
     uint64_t nsurr, seed, n_cov;
     double noise;
@@ -140,6 +145,7 @@ static int on_option(const char *cmd, int code, const char *arg, void *ctx)
     case O_ZIN: a->vz.file = arg; return 0;
     case O_PAST: a->past_text = arg; return 0;
     case O_LOCAL: a->local_path = arg; return 0;
+    case O_PAIRS: a->pairs_text = arg; return 0;
     case O_N: return cli_parse_u64(cmd, "--n", arg, &a->n_cov);
     case O_SEED: return cli_parse_u64(cmd, "--seed", arg, &a->seed);
     case O_ANALYTIC: a->analytic = 1; return 0;
@@ -183,6 +189,41 @@ static int on_option(const char *cmd, int code, const char *arg, void *ctx)
         return cli_parse_int(cmd, "--cond-delay", arg, 1, max_len, &a->cdelay);
     default: return -1;
     }
+}
+
+/* --pairs COLS: check what goes with it, read the columns, run. */
+static int pairs_mode(const char *cmd, const char *measure_arg, info_args *a, const cs_info_params *p)
+{
+    if (p->measure != CS_INFO_TE && p->measure != CS_INFO_MI)
+        return cli_usage_error(cmd, "--pairs is for te and mi");
+    if (a->vx.text || a->vy.text || a->vz.text || a->vx.file || a->vy.file || a->vz.file ||
+        a->eo.cov || a->past_text || a->n_cov || a->local_path || a->analytic)
+        return cli_usage_error(cmd, "--pairs replaces --x/--y/--z (and their inputs); it takes no "
+                                    "--cov, --past, --n, --local or --analytic");
+    if (!a->eo.input)
+        return cli_usage_error(cmd, "--pairs needs --input FILE");
+    est_var v = {.flag = "--pairs", .text = a->pairs_text, .file = a->eo.input};
+    cs_matrix table = {0};
+    int out = est_var_parse(cmd, &v);
+    for (size_t i = 0; !out && i < v.ncols; i++)
+        for (size_t k = 0; k < i; k++)
+            if (v.cols[i] == v.cols[k]) {
+                out = cli_usage_error(cmd, "--pairs: column %zu is listed twice", v.cols[i]);
+                break;
+            }
+    if (!out && v.ncols < 2)
+        out = cli_usage_error(cmd, "--pairs needs at least 2 columns");
+    if (!out) {
+        int checks = est_is_discrete(&a->eo) ? (a->eo.bins ? 0 : EST_SYMBOLS) : EST_NONCONSTANT;
+        cs_status st = cs_table_read(a->eo.input, &table);
+        if (!st)
+            st = est_var_select(&v, table, checks, a->eo.alphabet);
+        out = st ? cli_fail(cmd, st)
+                 : est_pairs_run(cmd, measure_arg, p, &a->eo, &v, a->nsurr, a->seed);
+    }
+    cs_matrix_free(&table);
+    est_var_free(&v);
+    return out;
 }
 
 int cmd_estimate_info(int argc, char **argv)
@@ -264,6 +305,9 @@ int cmd_estimate_info(int argc, char **argv)
     cs_info_significance sig;
     cs_info_chi2 chi2;
     int out = CLI_OK;
+
+    if (a.pairs_text)
+        return pairs_mode(cmd, measure_arg, &a, &p);
 
     /* Column lists */
     est_var *vars[3] = {&a.vx, &a.vy, &a.vz};
