@@ -7,7 +7,9 @@
 #include "cli.h"
 #include "cogscope/json.h"
 #include "cogscope/observe.h"
+#include "analyze_dist.h"
 #include "commands.h"
+#include "dist.h"
 
 static const char *const CMD = "analyze";
 
@@ -48,14 +50,16 @@ static const struct option long_opts[] = {
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: cogscope analyze RUN.h5 [--out METRICS.h5] [--metrics LIST] [--estimator E] [options]\n"
+            "usage: cogscope analyze RUN.h5... [--out METRICS.h5] [--metrics LIST] [--estimator E] [options]\n"
             "\n"
-            "Analyse a run log: for every probe snapshot and layer the information plane,\n"
+            "Analyse run logs: for every probe snapshot and layer the information plane,\n"
             "integration, synergy and PhiID; spectra of the per-step series; ΣPI variants.\n"
-            "Writes the metrics file (default: RUN.metrics.h5 next to the run; the run log\n"
-            "itself is never modified). A live run is analysed as far as it is flushed.\n"
+            "Writes one metrics file per run (default: RUN.metrics.h5 next to the run; the run\n"
+            "log itself is never modified). A live run is analysed as far as it is flushed.\n"
+            "Under mpirun -n K (a build with -DCOGSCOPE_MPI=ON) the (run, layer, snapshot,\n"
+            "measure) jobs of all runs are shared by the ranks; rank 0 writes every file.\n"
             "\n"
-            "  --out FILE           metrics file to write (default RUN.metrics.h5)\n"
+            "  --out FILE           metrics file to write (one run only; default RUN.metrics.h5)\n"
             "  --metrics LIST       comma-separated: infoplane, integration, oinfo, pid, phiid,\n"
             "                       spectra, sigmapi, synergy (= oinfo,pid), all (default all)\n"
             "  --estimator E        gcopula | gaussian | ksg | binned (default gcopula)\n"
@@ -81,12 +85,14 @@ static void usage(FILE *out)
             "spectra:\n"
             "  --nperseg N          Welch segment of the per-step series (default min(256, steps))\n"
             "output:\n"
-            "  --json               print a summary as one JSON object\n"
+            "  --json               print a summary as one JSON object (one line per run)\n"
             "  --quiet              no summary line\n"
             "  -h, --help           this text\n"
             "\nProgress goes to stderr when it is a terminal.\n"
             "Exit codes: 0 success, 1 failure while running, 2 bad usage.\n");
 }
+
+static int analyze_one(const char *run_path, const cs_obs_params *p, const analyze_out *o);
 
 /* The bar starts at the first report, when the amount of work is known. */
 static void progress_cb(void *ctx, size_t done, size_t total)
@@ -168,20 +174,42 @@ int cmd_analyze(int argc, char **argv)
     }
     if (optind >= argc)
         return cli_usage_error(CMD, "missing the run log (cogscope analyze RUN.h5)");
-    if (optind + 1 < argc)
-        return cli_usage_error(CMD, "unexpected argument '%s' (one run log at a time)", argv[optind + 1]);
+    size_t nruns = (size_t)(argc - optind);
+    char **runs = argv + optind;
+    if (out_path && nruns > 1)
+        return cli_usage_error(CMD, "--out names one metrics file: give one run, or none to write "
+                                    "each RUN.metrics.h5");
     if (cs_obs_params_check(&p) != CS_OK)
         return cli_usage_error(CMD, "%s", cs_last_error());
-    const char *run_path = argv[optind];
-    char def_out[4096];
-    if (!out_path) {
-        if (cs_obs_default_metrics_path(run_path, def_out, sizeof def_out) != CS_OK)
-            return cli_fail(CMD, CS_EINVAL);
-        out_path = def_out;
+    for (size_t r = 0; r < nruns; r++) {
+        char def_out[4096];
+        const char *dst = out_path;
+        if (!dst) {
+            if (cs_obs_default_metrics_path(runs[r], def_out, sizeof def_out) != CS_OK)
+                return cli_fail(CMD, CS_EINVAL);
+            dst = def_out;
+        }
+        if (!strcmp(dst, runs[r]))
+            return cli_usage_error(CMD, "--out %s would overwrite the run log", dst);
+        for (size_t q = 0; q < r; q++)
+            if (!strcmp(runs[q], runs[r]))
+                return cli_usage_error(CMD, "run log %s is given twice", runs[r]);
     }
-    if (!strcmp(out_path, run_path))
-        return cli_usage_error(CMD, "--out %s would overwrite the run log", out_path);
+    analyze_out o = {out_path, json, quiet};
+    if (dist_size() > 1)
+        return analyze_dist(CMD, runs, nruns, &p, &o);
+    for (size_t r = 0; r < nruns; r++) {
+        int rc = analyze_one(runs[r], &p, &o);
+        if (rc)
+            return rc;
+    }
+    return CLI_OK;
+}
 
+/* One run, in this process. */
+static int analyze_one(const char *run_path, const cs_obs_params *p0, const analyze_out *o)
+{
+    cs_obs_params p = *p0;
     double t0 = cs_time_now();
     cs_runlog *run = NULL;
     cs_status st = cs_runlog_open(run_path, &run);
@@ -193,20 +221,34 @@ int cmd_analyze(int argc, char **argv)
     cs_metrics *m = NULL;
     st = cs_obs_analyze(run, &p, &m);
     cs_progress_finish(prog);
-    if (st != CS_OK) {
-        cs_runlog_close_reader(run);
-        return cli_fail(CMD, st);
+    int rc = st != CS_OK ? cli_fail(CMD, st) : analyze_write(run_path, run, &p, m, t0, o);
+    cs_metrics_destroy(m);
+    cs_runlog_close_reader(run);
+    return rc;
+}
+
+int analyze_write(const char *run_path, const cs_runlog *run, const cs_obs_params *p, cs_metrics *m,
+                  double t0, const analyze_out *o)
+{
+    char def_out[4096];
+    const char *out_path = o->out_path;
+    if (!out_path) {
+        if (cs_obs_default_metrics_path(run_path, def_out, sizeof def_out) != CS_OK)
+            return cli_fail(CMD, CS_EINVAL);
+        out_path = def_out;
     }
-    st = cs_metrics_write(m, out_path);
+    cs_status st = cs_metrics_write(m, out_path);
+    if (st != CS_OK)
+        return cli_fail(CMD, st);
     double secs = cs_time_now() - t0;
     const cs_runlog_info *in = cs_runlog_get_info(run);
-    if (st == CS_OK && json) {
+    if (o->json) {
         cs_json j;
         cs_json_init(&j, stdout);
         cs_json_begin_object(&j);
         cs_json_kv_string(&j, "run", run_path);
         cs_json_kv_string(&j, "metrics_file", out_path);
-        cs_json_kv_string(&j, "estimator", cs_obs_estimator_name(p.estimator));
+        cs_json_kv_string(&j, "estimator", cs_obs_estimator_name(p->estimator));
         cs_json_kv_string(&j, "metrics", cs_metrics_attr(m, "metrics"));
         cs_json_kv_int(&j, "snapshots", (long long)in->snapshots);
         cs_json_kv_int(&j, "steps", (long long)in->steps);
@@ -219,14 +261,12 @@ int cmd_analyze(int argc, char **argv)
             cs_json_string(&j, cs_metrics_note(m, i));
         cs_json_end_array(&j);
         cs_json_end_object(&j);
-    } else if (st == CS_OK && !quiet) {
+    } else if (!o->quiet) {
         printf("analysed %s (%s, %zu steps, %zu snapshots, %zu layers) in %.2f s: %zu arrays -> %s\n", run_path,
                in->rule[0] ? in->rule : "rule not logged", in->steps, in->snapshots, in->layer_count, secs, cs_metrics_count(m), out_path);
         size_t nn = cs_metrics_note_count(m);
         if (nn)
             printf("%zu note%s (cogscope report --format text lists them)\n", nn, nn == 1 ? "" : "s");
     }
-    cs_metrics_destroy(m);
-    cs_runlog_close_reader(run);
-    return st == CS_OK ? CLI_OK : cli_fail(CMD, st);
+    return CLI_OK;
 }

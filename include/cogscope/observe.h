@@ -189,6 +189,31 @@ cs_status cs_obs_params_check(const cs_obs_params *p);
  * probe snapshot yet (CS_EINVAL naming the file), read failures, CS_ENOMEM. */
 cs_status cs_obs_analyze(const cs_runlog *run, const cs_obs_params *p, cs_metrics **out);
 
+/* ---- distributed analysis (docs/distributed.md) ----------------------
+ * The snapshot measures of cs_obs_analyze (information plane, integration,
+ * PID, PhiID of one layer at one snapshot) as independent jobs, numbered as
+ * cs_obs_analyze runs them: snapshot by snapshot, layer by layer, measure by
+ * measure. Any process may run any job (it reads that snapshot from the log
+ * itself); cs_obs_analyze_merge then builds the metrics from all results as
+ * cs_obs_analyze would have, bit for bit, with the same parameters. */
+typedef struct cs_obs_jobs cs_obs_jobs;
+
+/* Plan the jobs of a run: reads the probe set and the snapshot count. */
+cs_status cs_obs_jobs_create(const cs_runlog *run, const cs_obs_params *p, cs_obs_jobs **out);
+size_t cs_obs_jobs_count(const cs_obs_jobs *jobs);
+
+/* Run job j (< count): *result = a new array of *len doubles (free it)
+ * holding what the job contributes (values and note). Not thread-safe: one
+ * jobs plan per thread. Errors: reading the snapshot, CS_ENOMEM. */
+cs_status cs_obs_jobs_run(cs_obs_jobs *jobs, size_t j, double **result, size_t *len);
+void cs_obs_jobs_destroy(cs_obs_jobs *jobs); /* NULL is fine */
+
+/* cs_obs_analyze with the snapshot jobs' results (results[j], lens[j] from
+ * cs_obs_jobs_run of job j, for every j < n_results = the job count) instead
+ * of computing them. CS_EINVAL for a count or a result that does not fit. */
+cs_status cs_obs_analyze_merge(const cs_runlog *run, const cs_obs_params *p, const double *const *results,
+                               const size_t *lens, size_t n_results, cs_metrics **out);
+
 /* The default metrics file of a run: RUN.h5 -> RUN.metrics.h5 (any other
  * name: NAME.metrics.h5). Writes at most n bytes; CS_EINVAL if too long. */
 cs_status cs_obs_default_metrics_path(const char *run_path, char *out, size_t n);

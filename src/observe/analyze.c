@@ -30,6 +30,7 @@ int openblas_get_num_threads(void);
 /* Every NaN-filled array of the run, freed together. */
 typedef struct {
     double **ptr;
+    size_t *len; /* entries of each array */
     size_t n, cap;
 } arena;
 
@@ -38,9 +39,12 @@ static double *arena_nan(arena *a, size_t count)
     if (a->n == a->cap) {
         size_t cap = a->cap ? 2 * a->cap : 64;
         double **np = realloc(a->ptr, cap * sizeof *np);
-        if (!np)
+        if (np)
+            a->ptr = np;
+        size_t *nl = np ? realloc(a->len, cap * sizeof *nl) : NULL;
+        if (!nl)
             return NULL;
-        a->ptr = np;
+        a->len = nl;
         a->cap = cap;
     }
     double *v = malloc((count ? count : 1) * sizeof *v);
@@ -48,6 +52,7 @@ static double *arena_nan(arena *a, size_t count)
         return NULL;
     for (size_t i = 0; i < count; i++)
         v[i] = NAN;
+    a->len[a->n] = count;
     a->ptr[a->n++] = v;
     return v;
 }
@@ -57,6 +62,7 @@ static void arena_free(arena *a)
     for (size_t i = 0; i < a->n; i++)
         free(a->ptr[i]);
     free(a->ptr);
+    free(a->len);
 }
 
 static cs_status put_layer(cs_metrics *m, const char *layer, const char *name, size_t rank, const size_t *dims,
@@ -281,6 +287,28 @@ static void summarise(const double *v, size_t M, double *out6)
     }
     free(s);
 }
+
+/* The tasks of snapshot s, in the order they are numbered (and their notes
+ * recorded): for each analysed layer (lay[0..L)), the measures asked for.
+ * Returns the count. */
+static size_t snapshot_tasks(unsigned mk, size_t L, const size_t *lay, size_t s, task *tasks)
+{
+    size_t nt = 0;
+    for (size_t l = 0; l < L; l++) {
+        size_t id = lay[l] + 1;
+        if (mk & CS_OBS_INFOPLANE)
+            tasks[nt++] = (task){.kind = T_IP, .layer = id, .slot = l};
+        if (mk & (CS_OBS_INTEGRATION | CS_OBS_OINFO))
+            tasks[nt++] = (task){.kind = T_INTEG, .layer = id, .slot = l};
+        if (mk & CS_OBS_PID)
+            tasks[nt++] = (task){.kind = T_PID, .layer = id, .slot = l};
+        if ((mk & CS_OBS_PHIID) && s > 0)
+            tasks[nt++] = (task){.kind = T_PHIID, .layer = id, .slot = l};
+    }
+    return nt;
+}
+
+static cs_status job_apply(task *t, arena *a, const double *r, size_t len);
 
 static void run_task(task *t, layer_store *ls, size_t s, size_t S, const obs_probe *pr, cs_matrix act,
                      cs_matrix prev, const cs_obs_params *p)
@@ -709,8 +737,44 @@ static cs_status snapshot_layers(const cs_runlog *run, size_t **lay, size_t *L, 
     return CS_OK;
 }
 
-cs_status cs_obs_analyze(const cs_runlog *run, const cs_obs_params *p0, cs_metrics **out)
+/* The metrics of `asked` the log can give, its analysed layers being L; a
+ * sentence per metric dropped into skipped[(*n_skipped)++] (room for 4). */
+static unsigned possible_metrics(const cs_runlog *run, unsigned asked, size_t L, char skipped[][400],
+                                 size_t *n_skipped)
 {
+    const cs_runlog_info *in = cs_runlog_get_info(run);
+    unsigned mk = asked;
+    if (L == 0 && (asked & CS_OBS_NEEDS_SNAPSHOTS)) {
+        snprintf(skipped[(*n_skipped)++], 400,
+                 "information plane, integration, O-information, PID, PhiID of snapshots: skipped (no layer has "
+                 "an activations snapshot dataset [snapshot, sample, unit])");
+        mk &= ~(unsigned)CS_OBS_NEEDS_SNAPSHOTS;
+    } else if ((asked & (CS_OBS_INFOPLANE | CS_OBS_PID)) && (!in->probe_size || !in->probe_labels)) {
+        snprintf(skipped[(*n_skipped)++], 400,
+                 "information plane and PID pairs: skipped (they need probe inputs and labels; the log has %s)",
+                 in->probe_size ? "no /probe/labels" : "no /probe/inputs");
+        mk &= ~(unsigned)(CS_OBS_INFOPLANE | CS_OBS_PID);
+    }
+    const char *pi_need[3] = {"loss", "tau", "surprise"};
+    char missing[64] = "";
+    for (int i = 0; i < 3; i++)
+        if (!cs_runlog_find(run, CS_RUNLOG_STEP_SERIES, 0, pi_need[i]))
+            snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "%s%s", missing[0] ? ", " : "",
+                     pi_need[i]);
+    if ((asked & CS_OBS_SIGMAPI) && missing[0]) {
+        snprintf(skipped[(*n_skipped)++], 400,
+                 "sigmapi: skipped (PI is recomputed from the per-step loss, tau and surprise; the log has no %s)",
+                 missing);
+        mk &= ~(unsigned)CS_OBS_SIGMAPI;
+    }
+    return mk;
+}
+
+/* cs_obs_analyze, or with results != NULL cs_obs_analyze_merge. */
+static cs_status analyze(const cs_runlog *run, const cs_obs_params *p0, const double *const *results,
+                         const size_t *lens, size_t n_results, cs_metrics **out)
+{
+    size_t job = 0; /* the next snapshot job, in cs_obs_jobs numbering */
     if (!run || !p0 || !out)
         return cs_error_set(CS_EINVAL, "cs_obs_analyze: run, parameters and out must be given");
     *out = NULL;
@@ -731,30 +795,7 @@ cs_status cs_obs_analyze(const cs_runlog *run, const cs_obs_params *p0, cs_metri
      * a log may hold only some of the datasets (docs/schema.md). */
     char skipped[4][400];
     size_t n_skipped = 0;
-    unsigned asked = p->metrics;
-    if (L == 0 && (asked & CS_OBS_NEEDS_SNAPSHOTS)) {
-        snprintf(skipped[n_skipped++], sizeof skipped[0],
-                 "information plane, integration, O-information, PID, PhiID of snapshots: skipped (no layer has "
-                 "an activations snapshot dataset [snapshot, sample, unit])");
-        p->metrics &= ~(unsigned)CS_OBS_NEEDS_SNAPSHOTS;
-    } else if ((asked & (CS_OBS_INFOPLANE | CS_OBS_PID)) && (!in->probe_size || !in->probe_labels)) {
-        snprintf(skipped[n_skipped++], sizeof skipped[0],
-                 "information plane and PID pairs: skipped (they need probe inputs and labels; the log has %s)",
-                 in->probe_size ? "no /probe/labels" : "no /probe/inputs");
-        p->metrics &= ~(unsigned)(CS_OBS_INFOPLANE | CS_OBS_PID);
-    }
-    const char *pi_need[3] = {"loss", "tau", "surprise"};
-    char missing[64] = "";
-    for (int i = 0; i < 3; i++)
-        if (!cs_runlog_find(run, CS_RUNLOG_STEP_SERIES, 0, pi_need[i]))
-            snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "%s%s", missing[0] ? ", " : "",
-                     pi_need[i]);
-    if ((asked & CS_OBS_SIGMAPI) && missing[0]) {
-        snprintf(skipped[n_skipped++], sizeof skipped[0],
-                 "sigmapi: skipped (PI is recomputed from the per-step loss, tau and surprise; the log has no %s)",
-                 missing);
-        p->metrics &= ~(unsigned)CS_OBS_SIGMAPI;
-    }
+    p->metrics = possible_metrics(run, p->metrics, L, skipped, &n_skipped);
     unsigned mk = p->metrics;
     if ((mk & CS_OBS_NEEDS_SNAPSHOTS) && S == 0) {
         free(lay);
@@ -892,17 +933,8 @@ cs_status cs_obs_analyze(const cs_runlog *run, const cs_obs_params *p0, cs_metri
             }
             if (st != CS_OK)
                 break;
-            size_t nt = 0;
+            size_t nt = snapshot_tasks(mk, L, lay, s, tasks);
             for (size_t l = 0; l < L; l++) {
-                size_t id = lay[l] + 1;
-                if (mk & CS_OBS_INFOPLANE)
-                    tasks[nt++] = (task){.kind = T_IP, .layer = id, .slot = l};
-                if (mk & (CS_OBS_INTEGRATION | CS_OBS_OINFO))
-                    tasks[nt++] = (task){.kind = T_INTEG, .layer = id, .slot = l};
-                if (mk & CS_OBS_PID)
-                    tasks[nt++] = (task){.kind = T_PID, .layer = id, .slot = l};
-                if ((mk & CS_OBS_PHIID) && s > 0)
-                    tasks[nt++] = (task){.kind = T_PHIID, .layer = id, .slot = l};
                 /* Mean activity per probe sample, for the coherence. */
                 for (size_t i = 0; i < N; i++) {
                     double sum = 0;
@@ -912,10 +944,19 @@ cs_status cs_obs_analyze(const cs_runlog *run, const cs_obs_params *p0, cs_metri
                     ls[l].meanact[s * N + i] = sum / (double)act[l].cols;
                 }
             }
+            if (results) { /* computed elsewhere (cs_obs_analyze_merge) */
+                for (size_t k = 0; k < nt && st == CS_OK; k++, job++)
+                    st = job < n_results ? job_apply(&tasks[k], &a, results[job], lens[job])
+                                         : cs_error_set(CS_EINVAL, "%s: %zu job results given, more "
+                                                                   "jobs to merge", path, n_results);
+                if (st != CS_OK)
+                    break;
+            } else {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
-            for (size_t k = 0; k < nt; k++) {
-                size_t l = tasks[k].slot;
-                run_task(&tasks[k], &ls[l], s, S, &pr, act[l], prev[l], p);
+                for (size_t k = 0; k < nt; k++) {
+                    size_t l = tasks[k].slot;
+                    run_task(&tasks[k], &ls[l], s, S, &pr, act[l], prev[l], p);
+                }
             }
             for (size_t k = 0; k < nt && st == CS_OK; k++) {
                 if (tasks[k].st != CS_OK) {
@@ -970,6 +1011,10 @@ cs_status cs_obs_analyze(const cs_runlog *run, const cs_obs_params *p0, cs_metri
         if (st != CS_OK)
             goto fail;
     }
+    if (results && job != n_results) {
+        st = cs_error_set(CS_EINVAL, "%s: %zu job results given for %zu jobs", path, n_results, job);
+        goto fail;
+    }
     if (do_relax && (st = analyze_relax(run, m, p, nthreads, &done, total)) != CS_OK)
         goto fail;
     report(p, total, total);
@@ -998,3 +1043,18 @@ cleanup:
     *out = m;
     return m ? CS_OK : st;
 }
+
+cs_status cs_obs_analyze(const cs_runlog *run, const cs_obs_params *p, cs_metrics **out)
+{
+    return analyze(run, p, NULL, NULL, 0, out);
+}
+
+cs_status cs_obs_analyze_merge(const cs_runlog *run, const cs_obs_params *p, const double *const *results,
+                               const size_t *lens, size_t n_results, cs_metrics **out)
+{
+    if (!results || !lens)
+        return cs_error_set(CS_EINVAL, "cs_obs_analyze_merge: results must be given");
+    return analyze(run, p, results, lens, n_results, out);
+}
+
+#include "analyze_jobs.inc"
