@@ -54,7 +54,7 @@ static void run_jobs(const char *cmd, char **runs, size_t nruns, cs_obs_jobs **j
         size_t len = 0;
         st = cs_obs_jobs_run(jobs[r], (size_t)g - first[r], &res, &len);
         if (st) {
-            cs_error_prefix("%s: job %llu: ", runs[r], (unsigned long long)(g - first[r]));
+            cs_error_prefix("job %llu of %s: ", (unsigned long long)(g - first[r]), runs[r]);
             dist_fail(cmd, st);
         }
         head[0] = (double)g;
