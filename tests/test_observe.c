@@ -853,7 +853,9 @@ Test(observe, cli_bad_input_and_usage)
         {"analyze %s --pid-redundancy broja", 2, "discrete only"},
         {"analyze %s --bins", 2, "needs a value"},
         {"analyze %s --frobnicate", 2, "frobnicate"},
-        {"analyze %s extra.h5", 2, "extra.h5"},
+        {"analyze %s extra.h5", 1, "extra.h5"}, /* several runs are fine; a missing one fails */
+        {"analyze %s %s", 2, "given twice"},
+        {"analyze %s other.h5 --out x.h5", 2, "--out names one metrics file"},
         {"analyze", 2, "missing the run log"},
         {"analyze %s --out %s", 2, "overwrite"},
     };

@@ -14,6 +14,13 @@ cmake --build build -j"$jobs"
 # both need the uninstrumented library, so the sanitizer build below skips them.
 (cd build && ctest --output-on-failure)
 
+# The MPI build (docs/distributed.md) in its own directory: the distributed
+# commands under mpirun -n 1, 2, 4 against the serial binary, and the
+# rank-failure tests (tests/mpi/run.sh).
+cmake -S . -B build-mpi -DCMAKE_BUILD_TYPE=Release -DCOGSCOPE_MPI=ON -DCOGSCOPE_TESTS=OFF
+cmake --build build-mpi -j"$jobs" --target cogscope
+bash tests/mpi/run.sh build/cogscope build-mpi/cogscope
+
 cmake -S . -B build-asan -DCOGSCOPE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 cmake --build build-asan -j"$jobs"
 # detect_leaks stays on; OpenMP's thread pool is the one known false positive,
