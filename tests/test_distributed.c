@@ -12,7 +12,6 @@
  * The comparisons across `mpirun -n K` are in tests/mpi/run.sh. */
 #include <criterion/criterion.h>
 #include <math.h>
-#include <stdarg.h>
 
 #include "cogscope/info.h"
 #include "cogscope/multivariate.h"
@@ -249,17 +248,6 @@ Test(distributed, analyze_jobs_in_any_order_merge_to_the_serial_metrics, .timeou
 
 /* ---- estimate te|mi --pairs ----------------------------------------------------- */
 
-static int run(char **out, char **err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int run(char **out, char **err, const char *fmt, ...)
-{
-    char args[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    return tu_cli(args, out, err);
-}
-
 Test(distributed, pairs_matrix_entries_are_the_single_estimates, .timeout = 120)
 {
     char *dir = tu_tmpdir(), file[600];
@@ -275,7 +263,7 @@ Test(distributed, pairs_matrix_entries_are_the_single_estimates, .timeout = 120)
                            "mi --estimator gaussian --surrogates 5", "te --estimator discrete --bins 3"};
     for (int c = 0; c < 3; c++) {
         char *out = NULL;
-        cr_assert_eq(run(&out, NULL, "estimate %s --input %s --pairs 0,2,3 --json", cases[c], file), 0);
+        cr_assert_eq(tu_clif(&out, NULL, "estimate %s --input %s --pairs 0,2,3 --json", cases[c], file), 0);
         double val[6], pv[6];
         cr_assert_eq(itu_json_numbers(out, "value", 0, val, 6), 6, "%s", out);
         int has_p = itu_json_numbers(out, "p_value", 0, pv, 6) == 6;
@@ -286,7 +274,7 @@ Test(distributed, pairs_matrix_entries_are_the_single_estimates, .timeout = 120)
             for (size_t j = 0; j < 3; j++) {
                 if (i == j)
                     continue;
-                cr_assert_eq(run(&out, NULL, "estimate %s --input %s --x %zu --y %zu --json", cases[c], file,
+                cr_assert_eq(tu_clif(&out, NULL, "estimate %s --input %s --x %zu --y %zu --json", cases[c], file,
                                  cols[i], cols[j]),
                              0);
                 double v = NAN, p = NAN;
@@ -310,13 +298,13 @@ Test(distributed, pairs_matrix_entries_are_the_single_estimates, .timeout = 120)
     }
     double r = s01 / sqrt(s00 * s11), mi[2], expect = -0.5 * log(1 - r * r);
     char *out = NULL;
-    cr_assert_eq(run(&out, NULL, "estimate mi --input %s --pairs 0,1 --estimator gaussian --json", file), 0);
+    cr_assert_eq(tu_clif(&out, NULL, "estimate mi --input %s --pairs 0,1 --estimator gaussian --json", file), 0);
     cr_assert_eq(itu_json_numbers(out, "value", 0, mi, 2), 2);
     cr_expect(fabs(mi[0] - expect) < 1e-12 && fabs(mi[1] - expect) < 1e-12, "%.17g %.17g vs %.17g", mi[0],
               mi[1], expect);
     free(out);
     /* text output: a header, the matrix with '-' on the diagonal */
-    cr_assert_eq(run(&out, NULL, "estimate te --input %s --pairs 1-3 --estimator gaussian", file), 0);
+    cr_assert_eq(tu_clif(&out, NULL, "estimate te --input %s --pairs 1-3 --estimator gaussian", file), 0);
     cr_expect(strstr(out, "3 columns, 6 ordered pairs") && strstr(out, "\n1\t-\t"), "%s", out);
     free(out);
     /* bad usage and bad input */
@@ -325,12 +313,12 @@ Test(distributed, pairs_matrix_entries_are_the_single_estimates, .timeout = 120)
                            "mi --pairs 0,1 --local /dev/null --estimator gaussian"};
     for (int u = 0; u < 5; u++) {
         char *err = NULL;
-        cr_expect_eq(run(NULL, &err, "estimate %s --input %s", usage[u], file), 2, "%s", usage[u]);
+        cr_expect_eq(tu_clif(NULL, &err, "estimate %s --input %s", usage[u], file), 2, "%s", usage[u]);
         cr_expect(strstr(err, "--pairs") != NULL, "%s: %s", usage[u], err);
         free(err);
     }
     char *err = NULL;
-    cr_expect_eq(run(NULL, &err, "estimate te --pairs 0,9 --estimator gaussian --input %s", file), 1);
+    cr_expect_eq(tu_clif(NULL, &err, "estimate te --pairs 0,9 --estimator gaussian --input %s", file), 1);
     cr_expect(strstr(err, "column 9 is out of range") != NULL, "%s", err);
     free(err);
     cs_matrix_free(&x);

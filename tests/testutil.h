@@ -4,6 +4,7 @@
 #ifndef COGSCOPE_TESTUTIL_H
 #define COGSCOPE_TESTUTIL_H
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,18 @@ static inline int tu_cli(const char *args, char **out, char **err)
         return -1;
     int code = WEXITSTATUS(status);
     return code >= 126 ? -1 : code; /* 126/127: not runnable; >128: killed by a signal via sh */
+}
+
+/* tu_cli with printf-style arguments. */
+static inline int tu_clif(char **out, char **err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static inline int tu_clif(char **out, char **err, const char *fmt, ...)
+{
+    char args[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    return tu_cli(args, out, err);
 }
 
 #endif
