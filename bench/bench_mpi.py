@@ -9,6 +9,7 @@ markdown table of wall times and speed-ups over one rank.
 """
 import argparse
 import os
+import resource
 import subprocess
 import tempfile
 import time
@@ -51,17 +52,22 @@ configs = [("serial", [serial])] + [
 print(f"load before: {open('/proc/loadavg').read().split()[:3]}, {os.cpu_count()} cores")
 for name, argv in cases.items():
     best = {c: float("inf") for c, _ in configs}
+    cpu = {c: float("inf") for c, _ in configs}
     ref = None
     for _ in range(args.repeat):
         for c, pre in configs:  # interleaved: load drifts hit every configuration
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             out = subprocess.run(pre + argv, env=env, check=True, capture_output=True).stdout
             best[c] = min(best[c], time.perf_counter() - t0)
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[c] = min(cpu[c], r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime)
             if ref is None:
                 ref = out
             assert out == ref, f"{c}: output differs from the serial run"
     one = best["1 rank"]
-    print(f"\n{name}\n\n| configuration | wall time (s) | speed-up over 1 rank |\n|---|---|---|")
+    print(f"\n{name}\n\n| configuration | wall time (s) | speed-up over 1 rank | CPU time, all ranks (s) |"
+          "\n|---|---|---|---|")
     for c, _ in configs:
-        print(f"| {c} | {best[c]:.2f} | {one / best[c]:.2f} |")
+        print(f"| {c} | {best[c]:.2f} | {one / best[c]:.2f} | {cpu[c]:.2f} |")
 print(f"\nload after: {open('/proc/loadavg').read().split()[:3]}")

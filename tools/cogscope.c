@@ -20,6 +20,22 @@ static const struct {
     {"import", cmd_import, "make a run log from saved arrays (.npy files, HDF5 datasets)"},
 };
 
+/* Commands that split their work under mpirun (docs/distributed.md); the
+ * others run on rank 0 alone, so that no two processes write one file. */
+static int distributed(int argc, char **argv)
+{
+    static const char *const measures[] = {"entropy", "mi", "cmi", "te", "ais", "tc",
+                                           "dtc", "oinfo", "sinfo", "tse", NULL};
+    if (!strcmp(argv[1], "analyze"))
+        return 1;
+    if (strcmp(argv[1], "estimate") || argc < 3)
+        return 0;
+    for (const char *const *m = measures; *m; m++)
+        if (!strcmp(argv[2], *m))
+            return 1;
+    return 0;
+}
+
 static void usage(FILE *out)
 {
     fprintf(out, "usage: cogscope COMMAND [OPTIONS]\n\ncommands:\n");
@@ -49,6 +65,8 @@ int main(int argc, char **argv)
             /* MPI (when built with it) spans the command: every rank runs it
              * and dist_finish agrees on the exit code (tools/dist.h). */
             dist_init(&argc, &argv);
+            if (dist_rank() > 0 && !distributed(argc, argv))
+                return dist_finish(CLI_OK);
             cli_getopt_reset();
             return dist_finish(commands[i].run(argc - 1, argv + 1));
         }

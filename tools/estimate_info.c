@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "dist.h"
 #include "estimate_common.h"
 #include "estimate_dist.h"
 #include "estimate_pairs.h"
@@ -457,7 +458,7 @@ int cmd_estimate_info(int argc, char **argv)
         }
     }
 
-    if (a.local_path) {
+    if (a.local_path && dist_rank() == 0) { /* one writer under mpirun */
         size_t n = cs_info_count(calc);
         local = malloc((n ? n : 1) * sizeof *local);
         if (!local) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "dist.h"
 #include "estimate_common.h"
 #include "estimate_dist.h"
 #include "cogscope/discrete.h"
@@ -336,7 +337,8 @@ int cmd_estimate_multi(int argc, char **argv)
             low = malloc(keep * sizeof *low);
             high = malloc(keep * sizeof *high);
         } else {
-            values = malloc((size_t)est.count * sizeof *values);
+            /* under mpirun only rank 0 receives the values (est_dist_multiplets) */
+            values = malloc((dist_rank() ? 1 : (size_t)est.count) * sizeof *values);
         }
         comb = malloc(kmax * sizeof *comb);
         if ((top ? (!low || !high) : !values) || !comb) {
@@ -350,7 +352,9 @@ int cmd_estimate_multi(int argc, char **argv)
         }
     }
 
-    /* ---- report ---- */
+    /* ---- report ---- (rank 0's alone under mpirun) */
+    if (dist_rank() > 0)
+        goto done;
     int synergy_names = measure == CS_MV_OINFO;
     const char *low_key = synergy_names ? "most_synergistic" : "lowest";
     const char *high_key = synergy_names ? "most_redundant" : "highest";
