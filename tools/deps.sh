@@ -13,7 +13,7 @@ build_pkgs=(gcc make cmake pkg-config libgsl-dev libfftw3-dev libhdf5-dev libcri
 test_pkgs=(chromium python3-cffi python3-numpy python3-pytest python3-torch python3-h5py
            python3-jsonschema groff-base libopenmpi-dev openmpi-bin)
 bench_pkgs=(dataset-fashion-mnist python3-numpy python3-scipy python3-sklearn python3-torch
-            python3-h5py python3-mne hyperfine)
+            python3-h5py python3-mne hyperfine time)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in
