@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install what is missing, build normally and with ASan+UBSan, run every test
-# in both builds. CI (.ci/run) calls exactly this.
+# Install what is missing, build normally, with MPI and with ASan+UBSan, run
+# every test (the MPI build: tests/mpi/run.sh). CI (.ci/run) calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
