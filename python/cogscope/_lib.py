@@ -120,6 +120,7 @@ typedef struct {
     int threads;
     uint64_t max_count;
     uint64_t max_bytes;
+    size_t part, parts;
 } cs_mv_multiplet_opts;
 void cs_mv_multiplet_opts_default(cs_mv_multiplet_opts *o);
 typedef struct {
