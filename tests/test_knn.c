@@ -36,38 +36,41 @@ Test(knn, kernels_equal_plain_scan_on_every_instruction_set)
     cs_rng *rng;
     cs_rng_create(11, &rng);
     size_t n = 300, d = 7;
-    double *x = malloc(n * d * sizeof *x), q[7], r[7];
+    float *x = malloc(n * d * sizeof *x), q[7], lo[7], hi[7];
     for (size_t i = 0; i < n * d; i++)
-        x[i] = (double)cs_rng_below(rng, 5) * 0.25; /* ties with the radii below */
+        x[i] = (float)cs_rng_below(rng, 5) * 0.25f; /* ties with the thresholds below */
     cs_knn_kernels kk[2] = {cs_knn_kernels_baseline(), cs_knn_kernels_pick()};
     cr_log_info("kernels picked: %s", kk[1].isa);
-    double out[CS_KNN_BLOCK_MAX];
+    float out[CS_KNN_BLOCK_MAX];
+    uint8_t und[CS_KNN_BLOCK_MAX];
     for (size_t trial = 0; trial < 40; trial++) {
         size_t len = 1 + trial * 3 % CS_KNN_BLOCK_MAX, off = trial * 5 % (n - len);
         for (size_t j = 0; j < d; j++) {
-            q[j] = (double)cs_rng_below(rng, 5) * 0.25;
-            r[j] = (double)cs_rng_below(rng, 4) * 0.25;
+            q[j] = (float)cs_rng_below(rng, 5) * 0.25f;
+            lo[j] = (float)cs_rng_below(rng, 4) * 0.25f;
+            hi[j] = lo[j] + (float)cs_rng_below(rng, 2) * 0.25f;
         }
         for (int v = 0; v < 2; v++) {
-            size_t dd = 1 + trial % d;
+            size_t dd = 1 + trial % d, want_in = 0, want_und = 0, n_und;
             kk[v].dist(x + off, n, len, dd, q, out);
-            for (int strict = 0; strict <= 1; strict++) {
-                size_t want = 0;
-                for (size_t c = 0; c < len; c++) {
-                    double g = 0;
-                    int in = 1;
-                    for (size_t j = 0; j < dd; j++) {
-                        double a = fabs(x[j * n + off + c] - q[j]);
-                        g = a > g ? a : g;
-                        in &= strict ? a < r[j] : a <= r[j];
-                    }
-                    if (!strict)
-                        cr_assert_eq(out[c], g, "%s dist trial %zu point %zu", kk[v].isa, trial, c);
-                    want += (size_t)in;
+            size_t got_in = kk[v].count(x + off, n, len, dd, q, lo, hi, und, &n_und);
+            for (size_t c = 0; c < len; c++) {
+                float g = 0;
+                int in = 1, outside = 0;
+                for (size_t j = 0; j < dd; j++) {
+                    float a = fabsf(x[j * n + off + c] - q[j]);
+                    g = a > g ? a : g;
+                    in &= a < lo[j];
+                    outside |= a >= hi[j];
                 }
-                cr_assert_eq(kk[v].count(x + off, n, len, dd, q, r, strict), want,
-                             "%s count trial %zu strict %d", kk[v].isa, trial, strict);
+                cr_assert_eq(out[c], g, "%s dist trial %zu point %zu", kk[v].isa, trial, c);
+                want_in += (size_t)in;
+                if (!in && !outside)
+                    cr_assert(want_und < n_und && und[want_und++] == c, "%s undecided %zu",
+                              kk[v].isa, c);
             }
+            cr_assert_eq(got_in, want_in, "%s count trial %zu", kk[v].isa, trial);
+            cr_assert_eq(n_und, want_und, "%s undecided count trial %zu", kk[v].isa, trial);
         }
     }
     free(x);
@@ -136,6 +139,29 @@ Test(knn, blocked_search_equals_fine_search_random_and_tied)
             free(p);
         }
     }
+    cs_rng_destroy(rng);
+}
+
+Test(knn, float_screen_stays_exact_far_from_the_origin)
+{
+    /* coordinates near 1e6 whose differences float cannot resolve (its
+     * spacing there is 0.0625): every decision falls to the double test */
+    cs_rng *rng;
+    cs_rng_create(23, &rng);
+    size_t n = 600, d = 6;
+    double *p = make_points(rng, n, d, 0);
+    for (size_t i = 0; i < n * d; i++)
+        p[i] = 1e6 + p[i] * 0.01;
+    compare_searches(p, n, d, 64, 4, 0, "offset");
+    /* beyond float's range the blocked search is not used (and still exact) */
+    for (size_t i = 0; i < n * d; i++)
+        p[i] = (p[i] - 1e6) * 1e38;
+    cs_kdtree *t;
+    cr_assert_eq(cs_kdtree_create(p, n, d, d, 1, &t), CS_OK);
+    cr_assert_eq(cs_kdtree_blocks_prepare(t, 64), CS_OK);
+    cr_expect(!cs_kdtree_has_blocks(t));
+    cs_kdtree_destroy(t);
+    free(p);
     cs_rng_destroy(rng);
 }
 

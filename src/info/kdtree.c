@@ -33,8 +33,8 @@ struct cs_kdtree {
     size_t bsize;
     size_t n_nodes;
     /* blocked search (cs_kdtree_blocks_prepare): */
-    double *soa;          /* d x soa_stride: coordinate j of tree position p at soa[j * soa_stride + p] */
-    size_t soa_stride;    /* n */
+    float *soa;           /* d x n: coordinate j of tree position p at soa[j * n + p] */
+    double max_abs;       /* largest |coordinate| of the points */
     size_t block;         /* subtrees of at most this many points are scanned whole */
     cs_knn_kernels kern;  /* the scan loops for this processor */
 };
@@ -252,6 +252,8 @@ typedef struct {
     size_t *idx;
     const cs_kdtree_exclusion *ex;
     size_t block; /* 0: fine search; else the blocked search's block size */
+    const float *qf; /* blocked: the query in float, and the screen's margin */
+    double margin;
 } knn_state;
 
 static inline int excluded(const cs_kdtree_exclusion *ex, size_t j)
@@ -304,6 +306,34 @@ static void knn_leaf(const cs_kdtree *t, const kd_node *nd, knn_state *s)
     }
 }
 
+/* The float screen of the blocked search. With M the largest |coordinate|
+ * of the points and the query, a float distance (coordinates rounded to
+ * float, then subtracted, |.| and max in float) is within 2^-22 M + 2^-149
+ * of the exact real distance, and the double one within 2^-52 M of it;
+ * margin = 2^-20 M + 2^-140 covers both with room for the rounding of the
+ * comparisons made with it. Fills qf[0..d) with the query in float. */
+static double screen_margin(const cs_kdtree *t, const double *q, float *qf)
+{
+    double m = t->max_abs;
+    for (size_t j = 0; j < t->d; j++) {
+        qf[j] = (float)q[j];
+        m = fabs(q[j]) > m ? fabs(q[j]) : m;
+    }
+    return ldexp(m, -20) + ldexp(1.0, -140);
+}
+
+/* Exact max-norm distance from tree position p to q. */
+static inline double exact_dist(const cs_kdtree *t, size_t p, const double *q)
+{
+    const double *x = t->pts + p * t->d;
+    double dist = 0;
+    for (size_t j = 0; j < t->d; j++) {
+        double g = fabs(x[j] - q[j]);
+        dist = g > dist ? g : dist;
+    }
+    return dist;
+}
+
 static void bknn_block(const cs_kdtree *t, const kd_node *nd, knn_state *s);
 
 /* One traversal for both searches: s->block == 0 descends to the leaves,
@@ -341,7 +371,7 @@ size_t cs_kdtree_knn(const cs_kdtree *t, const double *q, size_t k, const cs_kdt
 {
     if (k == 0)
         return 0;
-    knn_state s = {q, k, 0, dist, idx, ex, 0};
+    knn_state s = {q, k, 0, dist, idx, ex, 0, NULL, 0};
     knn_node(t, 0, &s);
     return s.m;
 }
@@ -369,40 +399,74 @@ static inline int classify(const cs_kdtree *t, const kd_node *nd, const double *
     return outside ? 0 : (inside ? 1 : 2);
 }
 
-/* One traversal for both searches, as knn_node: block == 0 scans leaves
- * point by point, else subtrees of at most `block` points go to the
- * vectorised count. */
-static size_t count_node(const cs_kdtree *t, size_t node, const double *q, const double *r,
-                         int strict, size_t block)
+/* A range count's query. Blocked counts also carry the query in float and,
+ * per coordinate, the float thresholds below which a float distance is
+ * surely inside r and at or above which it is surely outside (see
+ * screen_margin). */
+typedef struct {
+    const double *q, *r;
+    int strict;
+    size_t block; /* 0: fine search */
+    const float *qf, *in_lt, *out_ge;
+} count_query;
+
+/* Points of a block that the float screen leaves undecided are tested
+ * exactly, as count_leaf does. */
+static size_t count_block(const cs_kdtree *t, const kd_node *nd, const count_query *cq)
 {
-    const kd_node *nd = node_at(t, node);
-    int c = classify(t, nd, q, r, strict);
-    if (c == 0)
-        return 0;
-    if (c == 1)
-        return nd->end - nd->begin;
-    if (block && nd->end - nd->begin <= block)
-        return t->kern.count(t->soa + nd->begin, t->soa_stride, nd->end - nd->begin, t->d, q, r,
-                             strict);
-    if (nd->left != 0)
-        return count_node(t, nd->left, q, r, strict, block) +
-               count_node(t, nd->right, q, r, strict, block);
-    size_t d = t->d, n = 0;
-    for (size_t p = nd->begin; p < nd->end; p++) {
-        const double *x = t->pts + p * d;
-        int in = 1; /* branch-free over the coordinates, as in knn_leaf */
+    uint8_t und[CS_KNN_BLOCK_MAX];
+    size_t n_und, d = t->d;
+    size_t n = t->kern.count(t->soa + nd->begin, t->n, nd->end - nd->begin, d, cq->qf, cq->in_lt,
+                             cq->out_ge, und, &n_und);
+    for (size_t u = 0; u < n_und; u++) {
+        const double *x = t->pts + (nd->begin + und[u]) * d;
+        int in = 1;
         for (size_t j = 0; j < d; j++) {
-            double g = fabs(x[j] - q[j]);
-            in &= (g < r[j]) | (!strict & (g == r[j]));
+            double g = fabs(x[j] - cq->q[j]);
+            in &= (g < cq->r[j]) | (!cq->strict & (g == cq->r[j]));
         }
         n += (size_t)in;
     }
     return n;
 }
 
+static size_t count_leaf(const cs_kdtree *t, const kd_node *nd, const count_query *cq)
+{
+    size_t d = t->d, n = 0;
+    for (size_t p = nd->begin; p < nd->end; p++) {
+        const double *x = t->pts + p * d;
+        int in = 1; /* branch-free over the coordinates, as in knn_leaf */
+        for (size_t j = 0; j < d; j++) {
+            double g = fabs(x[j] - cq->q[j]);
+            in &= (g < cq->r[j]) | (!cq->strict & (g == cq->r[j]));
+        }
+        n += (size_t)in;
+    }
+    return n;
+}
+
+/* One traversal for both searches, as knn_node: block == 0 scans leaves
+ * point by point, else subtrees of at most `block` points go to the
+ * vectorised screen. */
+static size_t count_node(const cs_kdtree *t, size_t node, const count_query *cq)
+{
+    const kd_node *nd = node_at(t, node);
+    int c = classify(t, nd, cq->q, cq->r, cq->strict);
+    if (c == 0)
+        return 0;
+    if (c == 1)
+        return nd->end - nd->begin;
+    if (cq->block && nd->end - nd->begin <= cq->block)
+        return count_block(t, nd, cq);
+    if (nd->left != 0)
+        return count_node(t, nd->left, cq) + count_node(t, nd->right, cq);
+    return count_leaf(t, nd, cq);
+}
+
 size_t cs_kdtree_count(const cs_kdtree *t, const double *q, const double *r, int strict)
 {
-    return count_node(t, 0, q, r, strict, 0);
+    count_query cq = {q, r, strict, 0, NULL, NULL, NULL};
+    return count_node(t, 0, &cq);
 }
 
 /* ---- blocked search -------------------------------------------------------
@@ -420,16 +484,21 @@ cs_status cs_kdtree_blocks_prepare(cs_kdtree *t, size_t block)
         return cs_error_set(CS_EINVAL, "kd-tree: block size %zu is outside 2..%d", block,
                             CS_KNN_BLOCK_MAX);
     size_t n = t->n, d = t->d;
+    double m = 0;
+    for (size_t i = 0; i < n * d; i++)
+        m = fabs(t->pts[i]) > m ? fabs(t->pts[i]) : m;
+    /* the float screen needs the coordinates inside float's range */
+    if (d > CS_KDTREE_BLOCK_DIM_MAX || !(m < 1e30))
+        return CS_OK;
     if (!t->soa) {
-        size_t ns = n;
-        t->soa = malloc(ns * d * sizeof *t->soa);
+        t->soa = malloc(n * d * sizeof *t->soa);
         if (!t->soa)
             return cs_error_set(CS_ENOMEM, "kd-tree: out of memory for %zu x %zu points", n, d);
-        t->soa_stride = ns;
         for (size_t p = 0; p < n; p++)
             for (size_t j = 0; j < d; j++)
-                t->soa[j * ns + p] = t->pts[p * d + j];
+                t->soa[j * n + p] = (float)t->pts[p * d + j];
     }
+    t->max_abs = m;
     t->block = block;
     t->kern = cs_knn_kernels_pick();
     return CS_OK;
@@ -441,16 +510,20 @@ const char *cs_kdtree_blocks_isa(const cs_kdtree *t) { return t->soa ? t->kern.i
 
 static void bknn_block(const cs_kdtree *t, const kd_node *nd, knn_state *s)
 {
-    double g[CS_KNN_BLOCK_MAX];
+    float g[CS_KNN_BLOCK_MAX];
     size_t len = nd->end - nd->begin;
-    t->kern.dist(t->soa + nd->begin, t->soa_stride, len, t->d, s->q, g);
+    t->kern.dist(t->soa + nd->begin, t->n, len, t->d, s->qf, g);
     for (size_t c = 0; c < len; c++) {
         double worst = s->m == s->k ? s->dist[s->k - 1] : INFINITY;
-        if (g[c] >= worst)
+        /* surely not closer than the k-th: the float distance is too far */
+        if ((double)g[c] >= worst + s->margin)
+            continue;
+        double dist = exact_dist(t, nd->begin + c, s->q);
+        if (dist >= worst)
             continue;
         size_t row = t->idx[nd->begin + c];
         if (!excluded(s->ex, row))
-            knn_insert(s, g[c], row);
+            knn_insert(s, dist, row);
     }
 }
 
@@ -459,14 +532,28 @@ size_t cs_kdtree_knn_blocked(const cs_kdtree *t, const double *q, size_t k,
 {
     if (k == 0 || !t->soa)
         return cs_kdtree_knn(t, q, k, ex, dist, idx);
-    knn_state s = {q, k, 0, dist, idx, ex, t->block};
+    float qf[CS_KDTREE_BLOCK_DIM_MAX];
+    double margin = screen_margin(t, q, qf);
+    knn_state s = {q, k, 0, dist, idx, ex, t->block, qf, margin};
     knn_node(t, 0, &s);
     return s.m;
 }
 
 size_t cs_kdtree_count_blocked(const cs_kdtree *t, const double *q, const double *r, int strict)
 {
-    return count_node(t, 0, q, r, strict, t->soa ? t->block : 0);
+    if (!t->soa)
+        return cs_kdtree_count(t, q, r, strict);
+    float qf[CS_KDTREE_BLOCK_DIM_MAX], in_lt[CS_KDTREE_BLOCK_DIM_MAX], out_ge[CS_KDTREE_BLOCK_DIM_MAX];
+    double margin = screen_margin(t, q, qf);
+    for (size_t j = 0; j < t->d; j++) {
+        /* round the thresholds outwards from r -+ margin */
+        double lo = r[j] - margin, hi = r[j] + margin;
+        float a = (float)lo, b = (float)hi;
+        in_lt[j] = (double)a > lo ? nextafterf(a, -INFINITY) : a;
+        out_ge[j] = (double)b < hi ? nextafterf(b, INFINITY) : b;
+    }
+    count_query cq = {q, r, strict, t->block, qf, in_lt, out_ge};
+    return count_node(t, 0, &cq);
 }
 
 /* Measured (bench/knn_crossover.c, correlated Gaussian points, k = 4, the
@@ -479,6 +566,8 @@ size_t cs_kdtree_count_blocked(const cs_kdtree *t, const double *q, const double
 size_t cs_kdtree_block_size_for(size_t n, size_t d, int for_count)
 {
     (void)n;
+    if (d > CS_KDTREE_BLOCK_DIM_MAX)
+        return 0;
     if (for_count)
         return d >= 4 ? 128 : (d >= 2 ? 64 : 0);
     return d >= 3 ? 64 : 0;

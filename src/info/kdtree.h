@@ -75,10 +75,16 @@ size_t cs_kdtree_count(const cs_kdtree *t, const double *q, const double *r, int
  * leaves): descend the same tree only until a subtree holds at most `block`
  * points (2..CS_KNN_BLOCK_MAX), then scan it whole with vectorised loops
  * (AVX2 when the processor has it, checked here) over a coordinate-major
- * copy of the points made by cs_kdtree_blocks_prepare. Not thread-safe
+ * float copy of the points made by cs_kdtree_blocks_prepare. The float
+ * values only screen: points within a rounding margin of the k-th distance
+ * or of a radius are decided on the double coordinates. Not thread-safe
  * against concurrent queries; call it once after create.
  * Errors: CS_EINVAL (block size), CS_ENOMEM. */
 cs_status cs_kdtree_blocks_prepare(cs_kdtree *t, size_t block);
+/* The blocked search screens in float, so it is prepared only for at most
+ * this many dimensions and coordinates of magnitude below 1e30 (otherwise
+ * prepare leaves the fine search in place and returns CS_OK). */
+#define CS_KDTREE_BLOCK_DIM_MAX 64
 int cs_kdtree_has_blocks(const cs_kdtree *t);
 /* The instruction set of the scan loops ("avx2", "baseline", "none"). */
 const char *cs_kdtree_blocks_isa(const cs_kdtree *t);
