@@ -49,9 +49,6 @@ static cs_status dataset_alloc(size_t n, size_t dim, cs_dataset *d)
 
 void cs_dataset_gather(const cs_dataset *d, const size_t *idx, size_t m, double *x, int32_t *y)
 {
-    /* rows split over the caller's OpenMP threads for large batches (each
-     * value is copied alone: the same result for any thread count) */
-#pragma omp parallel for schedule(static) if (m * d->dim >= 32768)
     for (size_t i = 0; i < m; i++) {
         const float *src = d->x + idx[i] * d->dim;
         double *dst = x + i * d->dim;

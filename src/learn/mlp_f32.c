@@ -41,50 +41,16 @@ void cs_mlp_destroy_f32(cs_mlp_f32 *m)
     free(m);
 }
 
-/* Conversions split over the caller's OpenMP threads from PAR_MIN values
- * on (each value converts alone: the same bits for any thread count). */
-#define PAR_MIN 32768
-
 void cs_f32_from_f64(float *dst, const double *src, size_t n)
 {
-#pragma omp parallel for simd schedule(static) if (n >= PAR_MIN)
     for (size_t i = 0; i < n; i++)
         dst[i] = (float)src[i];
 }
 
 void cs_f64_from_f32(double *dst, const float *src, size_t n)
 {
-#pragma omp parallel for simd schedule(static) if (n >= PAR_MIN)
     for (size_t i = 0; i < n; i++)
         dst[i] = (double)src[i];
-}
-
-/* Sum of squares of dst[lo, hi) while widening into it. */
-static double widen_ssq(double *dst, const float *src, size_t lo, size_t hi)
-{
-    double ssq = 0.0;
-#pragma omp simd reduction(+ : ssq)
-    for (size_t i = lo; i < hi; i++) {
-        double v = (double)src[i];
-        dst[i] = v;
-        ssq += v * v;
-    }
-    return ssq;
-}
-
-double cs_f64_from_f32_ssq(double *dst, const float *src, size_t n)
-{
-    enum { CHUNK = 16384, MAX_CHUNKS = 64 };
-    size_t chunk = n / MAX_CHUNKS + 1 > CHUNK ? n / MAX_CHUNKS + 1 : CHUNK;
-    size_t nc = (n + chunk - 1) / chunk;
-    double part[MAX_CHUNKS + 1];
-#pragma omp parallel for schedule(static) if (nc > 1)
-    for (size_t c = 0; c < nc; c++)
-        part[c] = widen_ssq(dst, src, c * chunk, (c + 1) * chunk < n ? (c + 1) * chunk : n);
-    double ssq = 0.0;
-    for (size_t c = 0; c < nc; c++)
-        ssq += part[c];
-    return ssq;
 }
 
 void cs_mlp_load_f32(cs_mlp_f32 *dst, const cs_mlp *src)

@@ -57,10 +57,6 @@ void cs_mlp_load_f32(cs_mlp_f32 *dst, const cs_mlp *src);
  * (exact). */
 void cs_f32_from_f64(float *dst, const double *src, size_t n);
 void cs_f64_from_f32(double *dst, const float *src, size_t n);
-/* dst = src widened, returning the sum of squares of the values, taken over
- * fixed chunks (16384 values, or n / 64 when larger) added in order: the
- * same value for any thread count; one chunk below 16384 values. */
-double cs_f64_from_f32_ssq(double *dst, const float *src, size_t n);
 
 /* As the cs_* functions without the suffix (include/cogscope/mlp.h). */
 cs_status cs_mlp_cache_create_f32(const cs_mlp_f32 *m, size_t capacity, cs_mlp_cache_f32 **out);

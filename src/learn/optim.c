@@ -5,20 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The update runs over fixed chunks of CHUNK parameters, in parallel when
- * there are at least two (OpenMP, the caller's thread count); the sums of
- * squares are taken per chunk and added in chunk order, so every value is
- * the same whatever the thread count. A segment shorter than CHUNK is one
- * chunk: its sums are those of one pass, as before chunking. */
-#define CHUNK 16384
-
 struct cs_optim {
     cs_optim_config c;
     size_t n;
     uint64_t t;  /* steps taken (Adam's bias correction) */
     double *m;   /* SGD: velocity; Adam: first moment */
     double *v;   /* Adam: second moment */
-    double *part; /* 2 per chunk: partial sums of squares (parameters, change) */
 };
 
 cs_status cs_optim_parse(const char *text, cs_optim_kind *out)
@@ -60,10 +52,9 @@ cs_status cs_optim_create(const cs_optim_config *c, size_t n, cs_optim **out)
     o->c = *c;
     o->n = n;
     o->m = calloc(n ? n : 1, sizeof(double));
-    o->part = malloc(2 * (n / CHUNK + 2) * sizeof *o->part);
     if (c->kind == CS_OPTIM_ADAM)
         o->v = calloc(n ? n : 1, sizeof(double));
-    if (!o->m || !o->part || (c->kind == CS_OPTIM_ADAM && !o->v)) {
+    if (!o->m || (c->kind == CS_OPTIM_ADAM && !o->v)) {
         cs_optim_destroy(o);
         return cs_error_set(CS_ENOMEM, "cannot allocate optimizer state for %zu parameters", n);
     }
@@ -77,14 +68,12 @@ void cs_optim_destroy(cs_optim *o)
         return;
     free(o->m);
     free(o->v);
-    free(o->part);
     free(o);
 }
 
-/* One step over params[lo, hi) (at most CHUNK of them); writes the sums of
- * squares of the new parameters and of the change into *psq / *usq when
- * they are not NULL. */
-static void step_chunk(cs_optim *o, double *params, const double *direction, double lr, size_t lo,
+/* One step over params[lo, hi); accumulates sums of squares of the new
+ * parameters and of the change into *psq / *usq when they are not NULL. */
+static void step_range(cs_optim *o, double *params, const double *direction, double lr, size_t lo,
                        size_t hi, double *applied, double *psq, double *usq)
 {
     double ps = 0.0, us = 0.0;
@@ -126,29 +115,6 @@ static void step_chunk(cs_optim *o, double *params, const double *direction, dou
             ps += params[i] * params[i];
             us += d * d;
         }
-    }
-    if (psq)
-        *psq = ps;
-    if (usq)
-        *usq = us;
-}
-
-/* step_chunk over params[lo, hi) chunk by chunk (see CHUNK). */
-static void step_range(cs_optim *o, double *params, const double *direction, double lr, size_t lo,
-                       size_t hi, double *applied, double *psq, double *usq)
-{
-    size_t nc = (hi - lo + CHUNK - 1) / CHUNK;
-    double *part = o->part;
-#pragma omp parallel for schedule(static) if (nc > 1)
-    for (size_t c = 0; c < nc; c++) {
-        size_t a = lo + c * CHUNK, b = a + CHUNK < hi ? a + CHUNK : hi;
-        step_chunk(o, params, direction, lr, a, b, applied, psq ? &part[2 * c] : NULL,
-                   usq ? &part[2 * c + 1] : NULL);
-    }
-    double ps = 0.0, us = 0.0;
-    for (size_t c = 0; c < nc; c++) {
-        ps += psq ? part[2 * c] : 0.0;
-        us += usq ? part[2 * c + 1] : 0.0;
     }
     if (psq)
         *psq = ps;

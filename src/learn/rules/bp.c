@@ -116,7 +116,13 @@ static cs_status bp_pass_f32(bp_state *s, const cs_mlp *m, const double *x, cons
  * loop then takes the careful cs_sigmapi_norm. */
 static double widen_norm(double *dst, const float *src, size_t n)
 {
-    double ssq = cs_f64_from_f32_ssq(dst, src, n);
+    double ssq = 0.0;
+#pragma omp simd reduction(+ : ssq)
+    for (size_t i = 0; i < n; i++) {
+        double v = (double)src[i];
+        dst[i] = v;
+        ssq += v * v;
+    }
     return isfinite(ssq) && ssq >= 1e-280 ? sqrt(ssq) : NAN;
 }
 
