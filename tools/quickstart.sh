@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# The main job: install what is missing, build, train a backprop MLP on the
-# bundled digits set with logging, analyse the log and print the report.
+# The main job, one command on a fresh Debian machine: install the missing
+# packages (tools/deps.sh), build, then tools/mainjob.sh — train backprop and
+# equilibrium propagation on the bundled digits set (3 seeds each, logged),
+# analyse every log, print the comparison and write runs/quickstart/report.html.
+# Idempotent: re-running rebuilds incrementally and replaces runs/quickstart/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,7 +11,4 @@ bash tools/deps.sh build
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null
 
-mkdir -p runs
-./build/cogscope train --data digits --rule bp --layers 64,100,10 --epochs 30 --seed 1 \
-  --out runs/digits-bp.h5
-./build/cogscope report runs/digits-bp.h5
+bash tools/mainjob.sh --bin build/cogscope --out runs/quickstart
