@@ -19,7 +19,7 @@ Test(examples, instrument_writes_a_log_that_analyze_reads, .timeout = 300)
     cr_expect_eq(in->snapshots, 10);
     cr_expect_eq(in->layer_count, 1);
     cr_expect_str_eq(cs_runlog_layer_name(r, 0), "hidden");
-    cr_expect_eq(cs_runlog_layer_units(r, 0), 6);
+    cr_expect_eq(cs_runlog_layer_units(r, 0), 4);
     cr_expect(in->probe_size == 64 && in->probe_labels);
     double *loss;
     size_t n;
