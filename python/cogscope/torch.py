@@ -40,6 +40,7 @@ The run log is written by the C library: flushed at least every
 leaving the `with` block closes it, also when the loop raises (the exception
 propagates; the file keeps every logged step)."""
 import math
+import operator
 
 import numpy as np
 import torch as _torch
@@ -107,8 +108,8 @@ class Observer:
         self.steps = 0
         self._log = None
         self._tau = ffi.new("double *")
-        self._zeros = np.zeros(0, dtype=np.int32)
-        self._cached, self._views = [], []
+        self._zshape = None  # logits buffers, (re)made when the batch shape changes
+        self._cached = None  # the .grad tensors the gradient views below were made for
 
         # One probe pass (no gradient) to learn each layer's unit count.
         acts, _ = self._probe_pass(errors=False)
@@ -166,28 +167,19 @@ class Observer:
             log.close()
 
     # ---- per step ----
+    # The per-step path runs once per training step, right after a backward
+    # pass has evicted most of the cache: it keeps Python work and foreign
+    # calls few, reusing buffers (and their C pointers) from step to step.
     def step(self, loss, logits):
         """Log one training step: call after loss.backward(), before
         optimizer.step(). loss: the batch loss (tensor or number); logits:
         the model's (batch, classes) output for that batch."""
         if self._log is None:
             raise ValueError(f"{self.out}: the observer is closed")
-        eps = float(loss.detach() if _torch.is_tensor(loss) else loss)
-        z = logits.detach()
-        if z.dim() > 2:  # (N, C, d1, ...), classes on axis 1 as cross_entropy has them
-            z = z.movedim(1, -1).reshape(-1, z.shape[1])
-        elif z.dim() == 1:
-            raise ValueError(f"logits: expected (batch, classes), got shape {tuple(z.shape)}")
-        z = np.ascontiguousarray(z.cpu().numpy(), dtype=np.float64)
-        if self._zeros.size != z.shape[0]:
-            self._zeros = np.zeros(z.shape[0], dtype=np.int32)  # labels: only tau is asked
-        check(lib.cs_sigmapi_batch(ffi.from_buffer("double[]", z),
-                                   ffi.from_buffer("int32_t[]", self._zeros), z.shape[0],
-                                   z.shape[1], ffi.NULL, self._tau, ffi.NULL))
-        tau = self._tau[0]
+        eps = loss.item() if _torch.is_tensor(loss) else float(loss)
+        tau = self._entropy(logits)
         s = self._grad_norm()
-        pi = lib.cs_sigmapi_pi(eps, tau, s, self.pi_alpha, self.pi_gamma)
-        values = [eps, tau, s, pi]
+        values = [eps, tau, s, lib.cs_sigmapi_pi(eps, tau, s, self.pi_alpha, self.pi_gamma)]
         if self.optimizer is not None:
             values.append(float(self.optimizer.param_groups[0]["lr"]))
         self._log._append_step_handles(self.steps, self._handles, values)
@@ -196,26 +188,57 @@ class Observer:
         self.steps += 1
         return dict(zip(self._names, values))
 
+    def _entropy(self, logits):
+        """tau of (batch, classes) logits, or (N, C, d1, ...) averaged over
+        every position, by the library (float64 copy of the logits)."""
+        z = logits.detach()
+        if z.dim() > 2:  # (N, C, d1, ...), classes on axis 1 as cross_entropy has them
+            z = z.movedim(1, -1).reshape(-1, z.shape[1])
+        elif z.dim() == 1:
+            raise ValueError(f"logits: expected (batch, classes), got shape {tuple(z.shape)}")
+        if z.shape != self._zshape:
+            self._z64 = _torch.empty(z.shape, dtype=_torch.float64)
+            self._zptr = ffi.from_buffer("double[]", self._z64.numpy())
+            self._labels = ffi.new("int32_t[]", z.shape[0])  # zeros: only tau is asked
+            self._zshape = z.shape
+        self._z64.copy_(z)  # converts dtype and device in one call
+        check(lib.cs_sigmapi_batch(self._zptr, self._labels, z.shape[0], z.shape[1], ffi.NULL,
+                                   self._tau, ffi.NULL))
+        return self._tau[0]
+
     def _grad_norm(self):
-        """S: the per-parameter L2 norms (BLAS dot products of the gradients,
-        read in place), combined by the library's overflow-safe norm."""
-        grads = [p.grad for p in self._params if p.grad is not None]
-        if not grads:
+        """S: the per-parameter L2 norms (float32 CPU gradients: BLAS dot
+        products read in place; others: torch in float64), combined by the
+        library's overflow-safe norm."""
+        grads = [p.grad for p in self._params]
+        if self._cached is None or not all(map(operator.is_, grads, self._cached)):
+            self._gradients_changed(grads)  # new .grad tensors (e.g. zero_grad(set_to_none))
+        if not self._n:
             return math.nan
-        # numpy views of the gradient tensors, reused while the optimizer
-        # keeps the same .grad tensors (zero_grad(set_to_none=False))
-        if len(grads) != len(self._cached) or any(g is not c for g, c in zip(grads, self._cached)):
-            self._cached = grads
-            self._views = None
-            if all(g.device.type == "cpu" and g.is_contiguous() and g.dtype == _torch.float32
-                   for g in grads):
-                self._views = [g.detach().numpy().reshape(-1) for g in grads]
-        if self._views is not None:
-            norms = np.sqrt(np.array([np.dot(v, v) for v in self._views], dtype=np.float64))
+        sq, norms = self._sq, self._norms
+        if self._dots is not None:
+            for i, (dot, v) in enumerate(self._dots):
+                sq[i] = dot(v)
+            np.sqrt(sq, out=norms)
         else:
-            norms = np.asarray([float(_torch.linalg.vector_norm(g.detach().double()))
-                                for g in grads])
-        return lib.cs_sigmapi_norm(ffi.from_buffer("double[]", norms), norms.size)
+            for i, g in enumerate(self._present):
+                norms[i] = float(_torch.linalg.vector_norm(g.detach().double()))
+        return lib.cs_sigmapi_norm(self._nptr, self._n)
+
+    def _gradients_changed(self, grads):
+        """Remember the gradient tensors and make the reusable views and
+        buffers of _grad_norm for them: views stay valid while backward
+        accumulates into the same tensors (zero_grad(set_to_none=False))."""
+        self._cached = grads
+        self._present = [g for g in grads if g is not None]
+        self._n = len(self._present)
+        self._sq, self._norms = np.zeros(self._n), np.zeros(self._n)
+        self._nptr = ffi.from_buffer("double[]", self._norms)
+        self._dots = None
+        if all(g.device.type == "cpu" and g.is_contiguous() and g.dtype == _torch.float32
+               for g in self._present):
+            views = [g.detach().numpy().reshape(-1) for g in self._present]
+            self._dots = [(v.dot, v) for v in views]
 
     def evaluate(self, **values):
         """Append an evaluation row at the current step (series declared

@@ -270,3 +270,36 @@ def test_observer_tau_of_sequence_logits(tmp_path):
     assert abs(values["tau"] - want) < 1e-12
     with h5py.File(out, "r") as f:
         assert f["layers/0/activations"].shape == (1, 8, 5)  # per channel
+
+
+@pytest.mark.parametrize("dtype,set_to_none", [(torch.float32, False), (torch.float32, True),
+                                               (torch.float64, False)])
+def test_observer_surprise_is_the_global_gradient_norm(tmp_path, dtype, set_to_none):
+    """S at every step equals torch's float64 L2 norm of all gradients, whether
+    backward accumulates into the same .grad tensors (the Observer reuses its
+    views of them), makes new ones each step (zero_grad(set_to_none=True)),
+    or the gradients are not float32 (the torch fallback); a parameter
+    without a gradient (unused here) is left out. Tolerance: float32 dot
+    products, relative error ~1e-6 (docs/python.md), 1e-12 in float64."""
+    x, y = digits()
+    torch.manual_seed(5)
+    model = nn.Sequential(nn.Linear(64, 24), nn.Tanh(), nn.Linear(24, 10)).to(dtype)
+    model.register_parameter("unused", nn.Parameter(torch.zeros(3, dtype=dtype)))  # no .grad
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    want, got = [], []
+    with cogscope.torch.Observer(model, layers=["0"], probe=(x[:32].to(dtype), y[:32]),
+                                 every=4, out=tmp_path / "s.h5") as obs:
+        for i in range(12):
+            opt.zero_grad(set_to_none=set_to_none)
+            logits = model(x[i * 20:(i + 1) * 20].to(dtype))
+            loss = F.cross_entropy(logits, y[i * 20:(i + 1) * 20])
+            loss.backward()
+            assert model.unused.grad is None
+            grads = torch.cat([p.grad.double().reshape(-1) for p in model.parameters()
+                               if p.grad is not None])
+            want.append(float(torch.linalg.vector_norm(grads)))
+            got.append(obs.step(loss, logits)["surprise"])
+            opt.step()
+    assert got == pytest.approx(want, rel=1e-5 if dtype == torch.float32 else 1e-12)
+    with h5py.File(tmp_path / "s.h5", "r") as f:
+        assert list(f["steps/surprise"][:]) == got
