@@ -50,11 +50,20 @@ def one_round(torch, x, y, steps, observe, tmp):
     batches = [perm[(i * 64) % (len(x) - 64):][:64] for i in range(steps)]
     t0, c0 = time.perf_counter(), time.process_time()
     obs = None
+    t_snap = [0.0]  # CPU time inside the snapshots
     if observe:
         obs = cogscope.torch.Observer(model, layers=["0", "2", "4"], probe=(x[:512], y[:512]),
                                       every=50, out=os.path.join(tmp, "bench.h5"),
                                       optimizer=opt)
-    t_obs = 0.0  # CPU time inside obs.step (snapshots included)
+        snapshot = obs.snapshot
+
+        def timed_snapshot():
+            c = time.process_time()
+            snapshot()
+            t_snap[0] += time.process_time() - c
+        obs.snapshot = timed_snapshot
+    t_setup = time.process_time() - c0
+    t_obs = t_setup  # CPU time inside the Observer: set-up, obs.step (snapshots included), close
     for idx in batches:
         opt.zero_grad()
         logits = model(x[idx])
@@ -70,8 +79,11 @@ def one_round(torch, x, y, steps, observe, tmp):
         obs.close()
         t_obs += time.process_time() - c
     cpu = time.process_time() - c0
-    return (steps * 64 / (time.perf_counter() - t0), steps * 64 / cpu,
-            t_obs / (cpu - t_obs) if obs else 0.0)
+    train = cpu - t_obs
+    if not obs:
+        return steps * 64 / (time.perf_counter() - t0), steps * 64 / cpu, 0.0, 0.0, 0.0, 0.0
+    return (steps * 64 / (time.perf_counter() - t0), steps * 64 / cpu, t_obs / train,
+            t_snap[0] / train, (t_obs - t_snap[0] - t_setup) / train, t_setup / train)
 
 
 def main():
@@ -100,10 +112,11 @@ def main():
         for r in range(a.rounds):
             for observe in (False, True):
                 rates[observe].append(one_round(torch, x, y, a.steps, observe, tmp))
-            (w0, c0, _), (w1, c1, share) = rates[False][-1], rates[True][-1]
+            (w0, c0, *_), (w1, c1, share, snap, rest, _) = rates[False][-1], rates[True][-1]
             print(f"round {r + 1}: without {w0:7.0f} wall / {c0:7.0f} cpu samples/s, "
                   f"with {w1:7.0f} / {c1:7.0f} (ratio {w1 / w0:.3f} wall, {c1 / c0:.3f} cpu); "
-                  f"observer's CPU time / training's {100 * share:.1f} %")
+                  f"observer's CPU time / training's {100 * share:.1f} % (snapshots "
+                  f"{100 * snap:.1f} %, per-step series and close {100 * rest:.1f} %)")
     with open("/proc/loadavg") as f:
         load = f.read().split()[:3]
     for k, what in ((0, "wall"), (1, "cpu")):
@@ -111,9 +124,10 @@ def main():
         m1 = statistics.median(r[k] for r in rates[True])
         print(f"median ({what}): without {m0:.0f} samples/s, with {m1:.0f} samples/s; "
               f"overhead {100 * (1 - m1 / m0):.1f} %")
-    share = statistics.median(r[2] for r in rates[True])
+    share, snap, rest, setup = (statistics.median(r[k] for r in rates[True]) for k in range(2, 6))
     print(f"median CPU time inside the Observer (set-up, step, snapshots, close) relative to "
-          f"the training's own: {100 * share:.1f} %")
+          f"the training's own: {100 * share:.1f} % (snapshots {100 * snap:.1f} %, per-step "
+          f"series and close {100 * rest:.1f} %, set-up {100 * setup:.1f} %)")
     print(f"load average after: {' '.join(load)}")
 
 
