@@ -5,7 +5,7 @@
 set -euo pipefail
 
 build_pkgs=(gcc make cmake pkg-config libgsl-dev libfftw3-dev libhdf5-dev libcriterion-dev
-            libopenblas-dev zlib1g-dev help2man)
+            libopenblas-dev liblapacke-dev zlib1g-dev help2man)
 # python3-*: the Python package's tests (python/tests, run by ctest) and the run-log
 # tests' h5py fixtures and the report's CSV/JSON checks (python3-jsonschema validates
 # the report JSON against docs/report.schema.json); groff-base renders the man pages

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cogscope/collist.h"
 #include "cogscope/table.h"
 
 void est_opts_init(est_opts *o, unsigned estimators, int corrections)
@@ -103,7 +104,7 @@ int est_opts_check(const char *cmd, const est_opts *o)
 
 int est_var_parse(const char *cmd, est_var *v)
 {
-    if (v->text && cs_parse_index_list(v->text, v->flag, &v->cols, &v->ncols))
+    if (v->text && cs_collist_parse(v->text, v->flag, CS_COLLIST_MAX, &v->cols, &v->ncols))
         return cli_usage_error(cmd, "%s", cs_last_error());
     return 0;
 }

@@ -14,6 +14,7 @@
 #include "estimate_pairs.h"
 #include "cogscope/info.h"
 #include "cogscope/json.h"
+#include "cogscope/collist.h"
 #include "cogscope/table.h"
 
 static void usage(FILE *out, const char *measure)
@@ -319,7 +320,7 @@ int cmd_estimate_info(int argc, char **argv)
         out = cli_usage_error(cmd, "--past names the destination-past rows of a --cov for te");
         goto done;
     }
-    if (a.past_text && cs_parse_index_list(a.past_text, "--past", &past, &npast)) {
+    if (a.past_text && cs_collist_parse(a.past_text, "--past", CS_COLLIST_MAX, &past, &npast)) {
         out = cli_usage_error(cmd, "%s", cs_last_error());
         goto done;
     }

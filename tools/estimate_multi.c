@@ -12,6 +12,7 @@
 #include "dist.h"
 #include "estimate_common.h"
 #include "estimate_dist.h"
+#include "cogscope/collist.h"
 #include "cogscope/discrete.h"
 #include "cogscope/json.h"
 #include "cogscope/multivariate.h"
@@ -248,12 +249,6 @@ int cmd_estimate_multi(int argc, char **argv)
 
     if ((out = est_var_parse(cmd, vx)))
         goto done;
-    for (size_t i = 0; i < vx->ncols; i++)
-        for (size_t k = 0; k < i; k++)
-            if (vx->cols[i] == vx->cols[k]) {
-                out = cli_usage_error(cmd, "--x: column %zu is listed twice", vx->cols[i]);
-                goto done;
-            }
 
     if (eo->cov) {
         size_t d;
@@ -272,6 +267,17 @@ int cmd_estimate_multi(int argc, char **argv)
             out = cli_fail(cmd, st);
             goto done;
         }
+    }
+    /* After the range check against the data, so a list far longer than the
+     * table fails at once; sorting makes the check O(n log n). */
+    size_t dup;
+    int twice = cs_collist_find_duplicate(vx->cols, vx->ncols, &dup);
+    if (twice) {
+        if (twice < 0)
+            cs_error_set(CS_ENOMEM, "--x: out of memory checking %zu columns", vx->ncols);
+        out = twice < 0 ? cli_fail(cmd, CS_ENOMEM)
+                        : cli_usage_error(cmd, "--x: column %zu is listed twice", dup);
+        goto done;
     }
     const size_t *cols = vx->cols;
     size_t ncols = vx->ncols;

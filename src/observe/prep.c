@@ -1,21 +1,28 @@
 /* Preprocessing shared by the analysis measures: principal components (a
- * small adapter over cogscope/gaussian.h's covariance and GSL's symmetric
+ * small adapter over cogscope/gaussian.h's covariance and LAPACK's symmetric
  * eigensolver), identity codes of input patterns, unit selection. */
 #define _GNU_SOURCE
 #include "observe_internal.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_cblas.h>
-#include <gsl/gsl_eigen.h>
-#include <gsl/gsl_matrix.h>
+#include <lapacke.h>
 
 #include "cogscope/discrete.h"
 #include "cogscope/gaussian.h"
 #include "cogscope/gcopula.h"
 
+/* The top k_max eigenpairs of the d x d covariance of x (samples x d): mean
+ * (d), axes (d x k, row-major, column j = j-th component), k = the number of
+ * components with variance above 1e-12 of the largest.
+ *
+ * LAPACK's dsyevr (MRRR, through LAPACKE; OpenBLAS provides LAPACK): GSL's
+ * symmv was seen to loop forever on a finite 100 x 100 covariance when GSL
+ * runs on OpenBLAS's CBLAS. Non-finite data are refused before any of it. */
 cs_status obs_pca_fit(cs_matrix x, size_t k_max, double **mean_out, double **axes_out, size_t *k_out)
 {
     size_t d = x.cols;
@@ -24,44 +31,57 @@ cs_status obs_pca_fit(cs_matrix x, size_t k_max, double **mean_out, double **axe
     if (x.rows < 2 || d == 0)
         return cs_error_set(CS_ESHAPE, "principal components need >= 2 samples and >= 1 column (got %zu x %zu)",
                             x.rows, d);
+    if (d > INT_MAX / 2)
+        return cs_error_set(CS_ELIMIT, "principal components of %zu columns: too many for LAPACK", d);
+    cs_status st = cs_matrix_check_finite(x, "principal components input");
+    if (st != CS_OK)
+        return st;
+    size_t kk = k_max < d ? k_max : d;
+    if (kk == 0)
+        return cs_error_set(CS_EINVAL, "principal components: k_max is 0");
     double *cov = malloc(d * d * sizeof *cov), *mean = malloc(d * sizeof *mean);
-    gsl_matrix *evec = gsl_matrix_alloc(d, d);
-    gsl_vector *eval = gsl_vector_alloc(d);
-    gsl_eigen_symmv_workspace *ws = gsl_eigen_symmv_alloc(d);
-    cs_status st = CS_OK;
-    if (!cov || !mean || !evec || !eval || !ws) {
+    double *w = malloc(d * sizeof *w), *z = malloc(d * kk * sizeof *z), *axes = NULL;
+    lapack_int *isuppz = malloc(2 * d * sizeof *isuppz);
+    if (!cov || !mean || !w || !z || !isuppz) {
         st = cs_error_set(CS_ENOMEM, "out of memory for principal components of %zu columns", d);
         goto done;
     }
     if ((st = cs_gaussian_cov(x, NULL, 0, 0, cov, mean)) != CS_OK)
         goto done;
-    gsl_matrix_view cv = gsl_matrix_view_array(cov, d, d);
-    if (gsl_eigen_symmv(&cv.matrix, eval, evec, ws) != 0) {
-        st = cs_error_set(CS_ENOCONV, "principal components: the eigensolver failed on a %zu x %zu covariance", d, d);
+    for (size_t i = 0; i < d * d; i++)
+        if (!isfinite(cov[i])) {
+            st = cs_error_set(CS_ENONFINITE, "principal components: the covariance of %zu columns "
+                                             "overflows (values too large for double precision)", d);
+            goto done;
+        }
+    /* The kk largest eigenvalues, ascending: indices d-kk+1 .. d (1-based). */
+    lapack_int m = 0, n = (lapack_int)d;
+    lapack_int info = LAPACKE_dsyevr(LAPACK_ROW_MAJOR, 'V', 'I', 'U', n, cov, n, 0.0, 0.0,
+                                     n - (lapack_int)kk + 1, n, 0.0, &m, w, z, (lapack_int)kk, isuppz);
+    if (info != 0 || m != (lapack_int)kk) {
+        st = cs_error_set(CS_ENOCONV, "principal components: LAPACK dsyevr failed on a %zu x %zu "
+                                      "covariance (info %d)", d, d, (int)info);
         goto done;
     }
-    gsl_eigen_symmv_sort(eval, evec, GSL_EIGEN_SORT_VAL_DESC);
-    double top = gsl_vector_get(eval, 0);
+    double top = w[kk - 1];
     size_t k = 0;
     /* Components with no variance (constant or linearly dependent columns)
      * would make every covariance downstream singular: drop them. */
-    while (k < k_max && k < d && top > 0 && gsl_vector_get(eval, k) > 1e-12 * top)
+    while (k < kk && top > 0 && w[kk - 1 - k] > 1e-12 * top)
         k++;
     if (k == 0) {
         st = cs_error_set(CS_EINVAL, "principal components: every column is constant");
         goto done;
     }
-    double *axes = malloc(d * k * sizeof *axes);
-    if (!axes) {
+    if (!(axes = malloc(d * k * sizeof *axes))) {
         st = cs_error_set(CS_ENOMEM, "out of memory for principal components");
         goto done;
     }
     for (size_t c = 0; c < d; c++)
-        for (size_t j = 0; j < k; j++) {
-            /* Sign convention: the largest-magnitude loading is positive, so
-             * the axes do not flip between runs of the eigensolver. */
-            axes[c * k + j] = gsl_matrix_get(evec, c, j);
-        }
+        for (size_t j = 0; j < k; j++)
+            axes[c * k + j] = z[c * kk + (kk - 1 - j)]; /* descending eigenvalue */
+    /* Sign convention: the largest-magnitude loading is positive, so the
+     * axes do not flip between runs of the eigensolver. */
     for (size_t j = 0; j < k; j++) {
         size_t arg = 0;
         for (size_t c = 1; c < d; c++)
@@ -78,12 +98,9 @@ cs_status obs_pca_fit(cs_matrix x, size_t k_max, double **mean_out, double **axe
 done:
     free(cov);
     free(mean);
-    if (evec)
-        gsl_matrix_free(evec);
-    if (eval)
-        gsl_vector_free(eval);
-    if (ws)
-        gsl_eigen_symmv_free(ws);
+    free(w);
+    free(z);
+    free(isuppz);
     return st;
 }
 
