@@ -56,4 +56,42 @@ int cli_parse_units(const char *cmd, const char *text, double *nats_to_unit);
 /* True when argv holds -h or --help before any "--". */
 int cli_wants_help(int argc, char **argv);
 
+/* ---- untrusted HDF5 files (cli_untrusted.c) ------------------------------ */
+
+/* What a checked HDF5 file is. */
+enum { CLI_H5_NONE = 0, CLI_H5_OTHER, CLI_H5_RUNLOG, CLI_H5_METRICS };
+
+/* Read every HDF5 structure of `path` in a child process before the command
+ * reads it: returns 0 and sets *kind (CLI_H5_NONE: not HDF5 or not openable,
+ * the command's own open says why), or 1 after printing "cogscope CMD: PATH:
+ * the file is damaged ..." when the HDF5 library crashed or hung on it. */
+int cli_h5_probe(const char *cmd, const char *path, int *kind);
+
+/* ---- output files and standard output (cli_output.c) --------------------- */
+
+/* May `path` (given as `flag`) be written? Refuses (usage error, 2) an empty
+ * name, any file that is one of the command's inputs[0..n_inputs) (FILE.h5:/d
+ * specs name FILE.h5; NULL entries are skipped), and an existing run log
+ * unless `force`. Returns 0, 1 or 2. */
+int cli_out_guard(const char *cmd, const char *flag, const char *path, const char *const *inputs,
+                  size_t n_inputs, int force);
+
+/* An output file written under a temporary name in its directory and renamed
+ * over `path` by cli_out_commit only when every write succeeded; a device or
+ * pipe (/dev/stdout) is written in place. */
+typedef struct {
+    FILE *f;
+    const char *path;
+    char tmp[4096]; /* "" when writing in place or after commit/discard */
+} cli_out;
+
+int cli_out_open(const char *cmd, const char *path, cli_out *o);     /* 0 or 1 (message printed) */
+int cli_out_commit(const char *cmd, cli_out *o);                     /* 0 or 1 (message names errno) */
+void cli_out_discard(cli_out *o);                                    /* failure path: no file left */
+
+/* Flush and close stdout at the end of a command: a failed write (disk full,
+ * /dev/full, a closed pipe) is reported with its errno and turns exit code 0
+ * into 1. Returns the exit code to use. */
+int cli_stdout_finish(const char *cmd, int rc);
+
 #endif

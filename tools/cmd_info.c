@@ -359,6 +359,9 @@ int cmd_info(int argc, char **argv)
     const char *path = argv[optind];
 
     cs_runlog *r;
+    int kind;
+    if (cli_h5_probe(CMD, path, &kind))
+        return CLI_FAIL;
     cs_status st = cs_runlog_open(path, &r);
     if (st != CS_OK)
         return cli_fail(CMD, st);

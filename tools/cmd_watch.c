@@ -244,7 +244,12 @@ int cmd_watch(int argc, char **argv)
     cs_runlog *r = NULL;
     double t0 = cs_time_now();
     cs_status st;
-    while ((st = cs_runlog_open(path, &r)) != CS_OK) {
+    int kind;
+    for (;;) {
+        if (cli_h5_probe(CMD, path, &kind))
+            return CLI_FAIL; /* a damaged file: the check said why */
+        if ((st = cs_runlog_open(path, &r)) == CS_OK)
+            break;
         /* With --wait, the writer may not have created (or finished
          * creating) the file yet: retry until the time is up. */
         if (cs_time_now() - t0 >= wait)

@@ -54,11 +54,11 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
-        return CLI_OK;
+        return cli_stdout_finish(NULL, CLI_OK);
     }
     if (!strcmp(argv[1], "--version")) {
         printf("cogscope %s\n", COGSCOPE_VERSION);
-        return CLI_OK;
+        return cli_stdout_finish(NULL, CLI_OK);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name)) {
@@ -68,7 +68,7 @@ int main(int argc, char **argv)
             if (dist_rank() > 0 && !distributed(argc, argv))
                 return dist_finish(CLI_OK);
             cli_getopt_reset();
-            return dist_finish(commands[i].run(argc - 1, argv + 1));
+            return dist_finish(cli_stdout_finish(argv[1], commands[i].run(argc - 1, argv + 1)));
         }
     fprintf(stderr, "cogscope: unknown command '%s'\n", argv[1]);
     usage(stderr);
