@@ -62,10 +62,11 @@ int cli_wants_help(int argc, char **argv);
 enum { CLI_H5_NONE = 0, CLI_H5_OTHER, CLI_H5_RUNLOG, CLI_H5_METRICS };
 
 /* Read every HDF5 structure of `path` in a child process before the command
- * reads it: returns 0 and sets *kind (CLI_H5_NONE: not HDF5 or not openable,
- * the command's own open says why), or 1 after printing "cogscope CMD: PATH:
- * the file is damaged ..." when the HDF5 library crashed or hung on it. */
-int cli_h5_probe(const char *cmd, const char *path, int *kind);
+ * reads it: CS_OK and *kind (CLI_H5_NONE: not HDF5 or not openable, the
+ * command's own open says why), or CS_EFORMAT with the message "PATH: the
+ * file is damaged ..." when the HDF5 library crashed or hung on it. A spec
+ * "FILE.h5:/dataset" checks FILE.h5; a text file costs one stat. */
+cs_status cli_h5_check(const char *path, int *kind);
 
 /* ---- output files and standard output (cli_output.c) --------------------- */
 

@@ -14,22 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The HDF5 signature sits at 0 or at a power of two from 512 on (after a
- * user block); only such files need the (forking) check of what they are. */
-static int looks_like_hdf5(const char *path)
-{
-    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
-    int found = 0;
-    unsigned char buf[8];
-    for (long off = 0; off <= 65536 && !found; off = off ? off * 2 : 512)
-        found = fseek(f, off, SEEK_SET) == 0 && fread(buf, 1, 8, f) == 8 && !memcmp(buf, sig, 8);
-    fclose(f);
-    return found;
-}
-
 /* The file part of an input spec: "FILE.h5:/dataset" names FILE.h5. */
 static int same_file(const struct stat *out, const char *input)
 {
@@ -59,11 +43,10 @@ int cli_out_guard(const char *cmd, const char *flag, const char *path, const cha
                                    flag, path, inputs[i]);
     if (!S_ISREG(st.st_mode))
         return 0; /* /dev/stdout, a pipe: written in place, never replaced */
-    if (!looks_like_hdf5(path))
-        return 0;
     int kind;
-    if (cli_h5_probe(cmd, path, &kind))
-        return force ? 0 : CLI_FAIL;
+    cs_status cst = cli_h5_check(path, &kind);
+    if (cst)
+        return force ? 0 : cli_fail(cmd, cst);
     if (kind == CLI_H5_RUNLOG && !force)
         return cli_usage_error(cmd, "%s %s is an existing run log: refusing to replace it "
                                     "(give --force to replace it)",

@@ -161,20 +161,41 @@ static int probe_child(const char *path)
     return CHILD_OTHER;
 }
 
-int cli_h5_probe(const char *cmd, const char *path, int *kind)
+/* The HDF5 signature sits at 0 or at a power of two from 512 on (after a
+ * user block); only such files need the (forking) check of what they are. */
+static int looks_like_hdf5(const char *path)
+{
+    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    int found = 0;
+    unsigned char buf[8];
+    for (long off = 0; off <= 65536 && !found; off = off ? off * 2 : 512)
+        found = fseek(f, off, SEEK_SET) == 0 && fread(buf, 1, 8, f) == 8 && !memcmp(buf, sig, 8);
+    fclose(f);
+    return found;
+}
+
+cs_status cli_h5_check(const char *spec, int *kind)
 {
     *kind = CLI_H5_NONE;
-    if (access(path, R_OK) != 0)
-        return 0; /* the command's own open names the problem */
+    char path[4096];
+    const char *colon = strstr(spec, ":/"); /* FILE.h5:/dataset */
+    size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
+    if (len >= sizeof path)
+        return CS_OK; /* the command's own open names the problem */
+    memcpy(path, spec, len);
+    path[len] = '\0';
+    if (access(path, R_OK) != 0 || !looks_like_hdf5(path))
+        return CS_OK;
     fflush(stdout);
     fflush(stderr);
     pid_t parent = getpid();
     pid_t pid = fork();
-    if (pid < 0) {
-        fprintf(stderr, "cogscope %s: %s: cannot start the check of the file: %s\n", cmd, path,
-                strerror(errno));
-        return CLI_FAIL;
-    }
+    if (pid < 0)
+        return cs_error_set(CS_EIO, "%s: cannot start the check of the file: %s", path,
+                            strerror(errno));
     if (pid == 0) {
         /* Die of the signal itself (no sanitizer report turning it into an
          * exit code), and with the parent. */
@@ -189,27 +210,23 @@ int cli_h5_probe(const char *cmd, const char *path, int *kind)
     }
     int status;
     while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) {
-            fprintf(stderr, "cogscope %s: %s: the check of the file failed: %s\n", cmd, path,
-                    strerror(errno));
-            return CLI_FAIL;
-        }
+        if (errno != EINTR)
+            return cs_error_set(CS_EIO, "%s: the check of the file failed: %s", path,
+                                strerror(errno));
     if (WIFSIGNALED(status)) {
         int sig = WTERMSIG(status);
         if (sig == SIGALRM)
-            fprintf(stderr, "cogscope %s: %s: reading the file's HDF5 structures did not finish in "
-                            "%d s: the file is damaged (or its file system stalled)\n",
-                    cmd, path, PROBE_SECONDS);
-        else
-            fprintf(stderr, "cogscope %s: %s: the file is damaged: the HDF5 library crashed reading "
-                            "it (%s, in a checked child process); it was not read\n",
-                    cmd, path, strsignal(sig));
-        return CLI_FAIL;
+            return cs_error_set(CS_EFORMAT, "%s: reading the file's HDF5 structures did not finish "
+                                            "in %d s: the file is damaged (or its file system stalled)",
+                                path, PROBE_SECONDS);
+        return cs_error_set(CS_EFORMAT, "%s: the file is damaged: the HDF5 library crashed reading "
+                                        "it (%s, in a checked child process); it was not read",
+                            path, strsignal(sig));
     }
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     *kind = code == CHILD_RUNLOG    ? CLI_H5_RUNLOG
             : code == CHILD_METRICS ? CLI_H5_METRICS
             : code == CHILD_OTHER   ? CLI_H5_OTHER
                                     : CLI_H5_NONE;
-    return 0;
+    return CS_OK;
 }

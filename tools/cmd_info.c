@@ -360,9 +360,9 @@ int cmd_info(int argc, char **argv)
 
     cs_runlog *r;
     int kind;
-    if (cli_h5_probe(CMD, path, &kind))
-        return CLI_FAIL;
-    cs_status st = cs_runlog_open(path, &r);
+    cs_status st = cli_h5_check(path, &kind);
+    if (st == CS_OK)
+        st = cs_runlog_open(path, &r);
     if (st != CS_OK)
         return cli_fail(CMD, st);
     cs_runlog_dataset *ds = NULL;

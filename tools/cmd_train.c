@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -54,7 +55,7 @@ enum {
     OPT_DATA = 256, OPT_RULE, OPT_LAYERS, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_SEED, OPT_OUT,
     OPT_OPTIMIZER, OPT_MOMENTUM, OPT_LOG_EVERY, OPT_PROBE, OPT_THREADS, OPT_PI_ALPHA, OPT_PI_GAMMA,
     OPT_DATA_DIR, OPT_LABEL_COL, OPT_ACTIVATION, OPT_JSON, OPT_QUIET, OPT_TEST_FRACTION,
-    OPT_WEIGHT_DECAY, OPT_SCHEDULE
+    OPT_WEIGHT_DECAY, OPT_SCHEDULE, OPT_FORCE
 };
 
 static const struct option long_opts[] = {
@@ -66,6 +67,7 @@ static const struct option long_opts[] = {
     {"lr", required_argument, 0, OPT_LR},
     {"seed", required_argument, 0, OPT_SEED},
     {"out", required_argument, 0, OPT_OUT},
+    {"force", no_argument, 0, OPT_FORCE},
     {"optimizer", required_argument, 0, OPT_OPTIMIZER},
     {"momentum", required_argument, 0, OPT_MOMENTUM},
     {"log-every", required_argument, 0, OPT_LOG_EVERY},
@@ -111,7 +113,9 @@ static void usage(FILE *out)
             "  --seed S            seed of the split, initialisation, shuffling, probe (default 1)\n"
             "  --threads N         threads (0, the default: all cores)\n"
             "logging:\n"
-            "  --out FILE.h5       write the run log (no log without it)\n"
+            "  --out FILE.h5       write the run log (no log without it); an existing file is\n"
+            "                      refused, and never the --data file or a non-regular file\n"
+            "  --force             let --out replace an existing file\n"
             "  --log-every N       probe snapshot and BP angle every N steps (default 50)\n"
             "  --probe-size N      probe samples from the test split (default 512, capped)\n"
             "  --pi-alpha X        ΣPI alpha (default 1)\n"
@@ -229,6 +233,28 @@ static int parse_layers(const char *text, size_t *sizes, size_t *n)
     return 0;
 }
 
+/* --out: a new file, or with --force an existing regular file that is not
+ * the --data file. Anything else (a device such as /dev/null, a directory,
+ * the data) is refused before training, so the writer never truncates or
+ * removes a file this run did not create. Returns 0 or 2. */
+static int check_out(const char *out, const char *data, int force)
+{
+    const char *inputs[1] = {data};
+    int rc = cli_out_guard(CMD, "--out", out, inputs, 1, 1);
+    if (rc)
+        return rc;
+    struct stat st;
+    if (stat(out, &st) != 0)
+        return 0;
+    if (!S_ISREG(st.st_mode))
+        return cli_usage_error(CMD, "--out %s is not a regular file: a run log needs a file of its own",
+                               out);
+    if (!force)
+        return cli_usage_error(CMD, "--out %s exists: refusing to replace it (give --force to replace it)",
+                               out);
+    return 0;
+}
+
 typedef struct {
     cs_progress *bar;
 } progress_ctx;
@@ -274,7 +300,7 @@ int cmd_train(int argc, char **argv)
     char data_dir[4096];
     dopt.bundled_dir = bundled_dir(data_dir, sizeof data_dir);
     const char *data = NULL;
-    int json = 0, quiet = 0;
+    int json = 0, quiet = 0, force = 0;
     long lv;
     uint64_t u;
     int c;
@@ -347,6 +373,7 @@ int cmd_train(int argc, char **argv)
             break;
         case OPT_JSON: json = 1; break;
         case OPT_QUIET: quiet = 1; break;
+        case OPT_FORCE: force = 1; break;
         default:
             rc = cli_getopt_error(CMD, nargc, args, c);
             goto out;
@@ -361,6 +388,8 @@ int cmd_train(int argc, char **argv)
         goto out;
     }
     cfg.dataset_name = data;
+    if (cfg.out_path && (rc = check_out(cfg.out_path, data, force)))
+        goto out;
 
     /* Usage errors that do not need the data, before loading it. */
     cs_train_config resolved;

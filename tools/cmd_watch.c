@@ -246,8 +246,8 @@ int cmd_watch(int argc, char **argv)
     cs_status st;
     int kind;
     for (;;) {
-        if (cli_h5_probe(CMD, path, &kind))
-            return CLI_FAIL; /* a damaged file: the check said why */
+        if ((st = cli_h5_check(path, &kind)) != CS_OK)
+            return cli_fail(CMD, st); /* a damaged file */
         if ((st = cs_runlog_open(path, &r)) == CS_OK)
             break;
         /* With --wait, the writer may not have created (or finished

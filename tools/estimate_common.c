@@ -100,6 +100,13 @@ int est_opts_check(const char *cmd, const est_opts *o)
     return 0;
 }
 
+cs_status est_table_read(const char *spec, cs_matrix *out)
+{
+    int kind;
+    cs_status st = cli_h5_check(spec, &kind);
+    return st ? st : cs_table_read(spec, out);
+}
+
 /* ---- variables ---------------------------------------------------------------- */
 
 int est_var_parse(const char *cmd, est_var *v)
@@ -193,7 +200,7 @@ cs_status est_tables_get(est_tables *t, const char *file, cs_matrix *out)
         }
     if (k == cap)
         return cs_error_set(CS_EINTERNAL, "more than %zu input files", cap);
-    cs_status st = cs_table_read(file, &t->table[k]);
+    cs_status st = est_table_read(file, &t->table[k]);
     if (st)
         return st;
     t->file[k] = file;
@@ -213,7 +220,7 @@ void est_tables_free(est_tables *t)
 
 cs_status est_cov_read(const char *path, cs_matrix *cov)
 {
-    cs_status st = cs_table_read(path, cov);
+    cs_status st = est_table_read(path, cov);
     if (st)
         return st;
     if (cov->rows != cov->cols) {

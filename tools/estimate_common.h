@@ -89,6 +89,10 @@ static inline int est_bias_on(const est_opts *o)
     return o->bias >= 0 ? o->bias : o->est == CS_EST_GCOPULA;
 }
 
+/* cs_table_read of an input FILE or FILE.h5:/dataset, after cli_h5_check: a
+ * damaged HDF5 file fails with a message naming it instead of crashing. */
+cs_status est_table_read(const char *spec, cs_matrix *out);
+
 /* ---- variables ---------------------------------------------------------------- */
 
 /* What est_var_select checks in the selected columns besides range and

@@ -74,6 +74,7 @@ static void usage(FILE *out, const char *measure)
             "  --threads N         OpenMP threads (0, the default: all cores)\n"
             "  --units bits|nats   default bits for discrete, nats otherwise\n"
             "  --local OUT         write the local (pointwise) values to OUT, one per line\n"
+            "                      (never over an input; an existing run log only with --force)\n"
             "  --pairs COLS        (te, mi) every ordered pair (i, j) of these columns, i as --x\n"
             "                      (te: source) and j as --y (te: destination), printed as a\n"
             "                      matrix (and one of p-values with --surrogates); replaces --x/--y\n"
@@ -84,7 +85,7 @@ static void usage(FILE *out, const char *measure)
 enum {
     O_X = EST_O_OWN, O_Y, O_Z, O_XIN, O_YIN, O_ZIN, O_PAST, O_N, O_K, O_THEILER, O_NONORM,
     O_NOISE, O_HIST, O_SHIST, O_DELAY, O_HTAU, O_STAU, O_CHIST, O_CDELAY, O_SURR, O_SEED,
-    O_ANALYTIC, O_LOCAL, O_PAIRS
+    O_ANALYTIC, O_LOCAL, O_PAIRS, O_FORCE
 };
 
 static const struct option long_opts[] = {
@@ -116,6 +117,7 @@ static const struct option long_opts[] = {
     {"analytic", no_argument, 0, O_ANALYTIC},
     {"local", required_argument, 0, O_LOCAL},
     {"pairs", required_argument, 0, O_PAIRS},
+    {"force", no_argument, 0, O_FORCE},
     {0, 0, 0, 0},
 };
 
@@ -127,7 +129,7 @@ typedef struct {
     long knn, theiler, hist, shist, delay, htau, stau, chist, cdelay;
     uint64_t nsurr, seed, n_cov;
     double noise;
-    int normalize, analytic;
+    int normalize, analytic, force;
     int have_hist, have_te_opts, have_ksg_opts; /* option groups given, checked against the measure */
 } info_args;
 
@@ -148,6 +150,7 @@ static int on_option(const char *cmd, int code, const char *arg, void *ctx)
     case O_PAST: a->past_text = arg; return 0;
     case O_LOCAL: a->local_path = arg; return 0;
     case O_PAIRS: a->pairs_text = arg; return 0;
+    case O_FORCE: a->force = 1; return 0;
     case O_N: return cli_parse_u64(cmd, "--n", arg, &a->n_cov);
     case O_SEED: return cli_parse_u64(cmd, "--seed", arg, &a->seed);
     case O_ANALYTIC: a->analytic = 1; return 0;
@@ -316,6 +319,11 @@ int cmd_estimate_info(int argc, char **argv)
     for (int r = 0; r < 3; r++)
         if ((out = est_var_parse(cmd, vars[r])))
             goto done;
+    if (a.local_path) {
+        const char *inputs[5] = {a.eo.input, a.eo.cov, a.vx.file, a.vy.file, a.vz.file};
+        if ((out = cli_out_guard(cmd, "--local", a.local_path, inputs, 5, a.force)))
+            goto done;
+    }
     if (a.past_text && (!a.eo.cov || measure != CS_INFO_TE)) {
         out = cli_usage_error(cmd, "--past names the destination-past rows of a --cov for te");
         goto done;
@@ -470,17 +478,15 @@ int cmd_estimate_info(int argc, char **argv)
             out = cli_fail(cmd, st);
             goto done;
         }
-        FILE *f = fopen(a.local_path, "w");
-        if (!f) {
-            cs_error_set(CS_EIO, "%s: cannot write the local values", a.local_path);
-            out = cli_fail(cmd, CS_EIO);
+        cli_out f;
+        if (cli_out_open(cmd, a.local_path, &f)) {
+            out = CLI_FAIL;
             goto done;
         }
         for (size_t i = 0; i < n; i++)
-            fprintf(f, "%.17g\n", local[i] * a.eo.to_unit);
-        if (fclose(f)) {
-            cs_error_set(CS_EIO, "%s: write error", a.local_path);
-            out = cli_fail(cmd, CS_EIO);
+            fprintf(f.f, "%.17g\n", local[i] * a.eo.to_unit);
+        if (cli_out_commit(cmd, &f)) {
+            out = CLI_FAIL;
             goto done;
         }
     }

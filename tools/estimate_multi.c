@@ -262,7 +262,7 @@ int cmd_estimate_multi(int argc, char **argv)
         /* Values are checked here so that messages give the user's column
          * numbers; discrete data given as symbols must be integers. */
         int checks = is_disc && !eo->bins ? EST_SYMBOLS : 0;
-        if ((st = cs_table_read(spec, &full)) ||
+        if ((st = est_table_read(spec, &full)) ||
             (st = est_var_select(vx, full, checks, eo->alphabet))) {
             out = cli_fail(cmd, st);
             goto done;

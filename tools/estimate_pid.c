@@ -267,7 +267,7 @@ static int begin(int argc, char **argv, opts *o)
  * with the user's column numbers; discrete symbols must be integers. */
 static cs_status read_vars(opts *o, int nvars, cs_matrix *data)
 {
-    cs_status st = cs_table_read(o->eo.input, data);
+    cs_status st = est_table_read(o->eo.input, data);
     est_var *vars[3] = {&o->x, &o->y, &o->t};
     int checks = est_is_discrete(&o->eo) && !o->eo.bins ? EST_SYMBOLS : 0;
     for (int a = 0; a < nvars && !st; a++)

@@ -518,12 +518,12 @@ int cmd_estimate_spectral(int argc, char **argv)
     cs_aperiodic_result *ares = NULL;
     size_t nres = 0;
 
-    if ((st = cs_table_read(o.input, &data))) {
+    if ((st = est_table_read(o.input, &data))) {
         rc = cli_fail(cmd, st);
         goto done;
     }
     if (o.window_file) {
-        if ((st = cs_table_read(o.window_file, &win))) {
+        if ((st = est_table_read(o.window_file, &win))) {
             rc = cli_fail(cmd, st);
             goto done;
         }
