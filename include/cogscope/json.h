@@ -41,8 +41,16 @@ void cs_json_kv_string(cs_json *j, const char *key, const char *s);
 void cs_json_kv_number(cs_json *j, const char *key, double v);
 void cs_json_kv_int(cs_json *j, const char *key, long long v);
 
-/* Write `s` as a quoted, escaped JSON string to `out` (for ad-hoc writers). */
+/* Write `s` as a quoted, escaped JSON string to `out` (for ad-hoc writers).
+ * Strings come from files a user did not write (run-log attributes, dataset
+ * names): quotes, backslashes and control characters are escaped and bytes
+ * that are not UTF-8 become \ufffd, so the output is always valid JSON. */
 void cs_json_write_escaped(FILE *out, const char *s);
+
+/* The length (1-4) of the well-formed UTF-8 sequence that starts at `s`, or
+ * 0 at the terminating NUL or a byte that starts none (stray continuation
+ * byte, overlong form, surrogate, past U+10FFFF, cut short). */
+size_t cs_utf8_seq_len(const char *s);
 
 #ifdef __cplusplus
 }

@@ -47,22 +47,57 @@ void cs_json_end_object(cs_json *j) { close_scope(j, '}'); }
 void cs_json_begin_array(cs_json *j) { open_scope(j, '['); }
 void cs_json_end_array(cs_json *j) { close_scope(j, ']'); }
 
+size_t cs_utf8_seq_len(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    if (p[0] < 0x80)
+        return p[0] ? 1 : 0;
+    size_t n;
+    unsigned min;
+    unsigned cp;
+    if ((p[0] & 0xe0) == 0xc0)
+        n = 2, min = 0x80, cp = p[0] & 0x1f;
+    else if ((p[0] & 0xf0) == 0xe0)
+        n = 3, min = 0x800, cp = p[0] & 0x0f;
+    else if ((p[0] & 0xf8) == 0xf0)
+        n = 4, min = 0x10000, cp = p[0] & 0x07;
+    else
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80) /* also stops at the terminating NUL */
+            return 0;
+        cp = cp << 6 | (p[i] & 0x3f);
+    }
+    /* overlong forms, UTF-16 surrogates and code points past U+10FFFF */
+    if (cp < min || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+        return 0;
+    return n;
+}
+
 void cs_json_write_escaped(FILE *out, const char *s)
 {
     fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
+    for (const char *q = s; *q;) {
+        unsigned char c = (unsigned char)*q;
+        size_t n = cs_utf8_seq_len(q);
+        if (n == 0) { /* not UTF-8: the replacement character keeps the JSON valid */
+            fputs("\\ufffd", out);
+            q++;
+            continue;
+        }
+        switch (c) {
         case '"': fputs("\\\"", out); break;
         case '\\': fputs("\\\\", out); break;
         case '\n': fputs("\\n", out); break;
         case '\r': fputs("\\r", out); break;
         case '\t': fputs("\\t", out); break;
         default:
-            if (*p < 0x20)
-                fprintf(out, "\\u%04x", *p);
+            if (c < 0x20 || c == 0x7f)
+                fprintf(out, "\\u%04x", c);
             else
-                fputc(*p, out);
+                fwrite(q, 1, n, out);
         }
+        q += n;
     }
     fputc('"', out);
 }

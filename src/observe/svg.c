@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cogscope/json.h"
+
 /* Okabe & Ito (2008), "Color Universal Design": blue, orange, bluish green,
  * vermillion, reddish purple, sky blue, black, yellow. Yellow (weak on
  * white) comes last; groups beyond eight repeat the hues. */
@@ -24,15 +26,27 @@ const char *cs_svg_dash(int k)
 
 void cs_report_escape(FILE *out, const char *s)
 {
-    for (; s && *s; s++) {
-        switch (*s) {
+    while (s && *s) {
+        size_t n = cs_utf8_seq_len(s);
+        if (n == 0) { /* not UTF-8 */
+            fputs("&#xfffd;", out);
+            s++;
+            continue;
+        }
+        unsigned char c = (unsigned char)*s;
+        switch (c) {
         case '&': fputs("&amp;", out); break;
         case '<': fputs("&lt;", out); break;
         case '>': fputs("&gt;", out); break;
         case '"': fputs("&quot;", out); break;
         case '\'': fputs("&#39;", out); break;
-        default: fputc(*s, out);
+        default:
+            if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
+                fputs("&#xfffd;", out); /* control characters are not allowed in HTML text */
+            else
+                fwrite(s, 1, n, out);
         }
+        s += n;
     }
 }
 
