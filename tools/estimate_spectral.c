@@ -281,6 +281,30 @@ static void emit_bands(cs_json *j, FILE *out, int json, const double *bands, siz
     }
 }
 
+#define COH_UNDEFINED_NOTE                                                                         \
+    "coherence is undefined where x or y has no power (Pxx or Pyy is 0)"
+
+/* Coherence is 0/0 where a signal has no power. A pair with no power at any
+ * frequency (a constant column) has no coherence at all: exit 1 naming it.
+ * Otherwise *undefined counts the NaN values, which are printed flagged. */
+static int check_coherence(const char *cmd, const char *input, const double *coh, size_t nch,
+                           size_t nf, const size_t *cx, const size_t *cy, size_t *undefined)
+{
+    *undefined = 0;
+    for (size_t c = 0; c < nch; c++) {
+        size_t nan = 0;
+        for (size_t k = 0; k < nf; k++)
+            nan += isnan(coh[c * nf + k]) != 0;
+        if (nan == nf && nf > 0)
+            return cli_fail(cmd, cs_error_set(CS_EINVAL,
+                                              "%s: coherence of columns %zu and %zu is undefined: one "
+                                              "of them has no power at any frequency (constant?)",
+                                              input, cx[c], cy[c]));
+        *undefined += nan;
+    }
+    return 0;
+}
+
 static int run_aperiodic_one(const char *cmd, const double *f, const double *pw, size_t nf,
                              const cs_aperiodic_params *ap, size_t col, cs_aperiodic_result *r)
 {
@@ -750,6 +774,9 @@ int cmd_estimate_spectral(int argc, char **argv)
             rc = cli_fail(cmd, st);
             goto done;
         }
+        size_t coh_undefined = 0; /* NaN values of the coherence: no power in x or y there */
+        if (m == M_COH && (rc = check_coherence(cmd, o.input, buf, nch, nf, cx, cy, &coh_undefined)))
+            goto done;
         if (m == M_APERIODIC) {
             if (!(ares = calloc(nch, sizeof *ares))) {
                 rc = cli_fail(cmd, cs_error_set(CS_ENOMEM, "out of memory"));
@@ -792,11 +819,14 @@ int cmd_estimate_spectral(int argc, char **argv)
                 if (m == M_PSD || m == M_CSD)
                     cs_json_kv_string(&j, "average",
                                       o.wp.average == CS_AVERAGE_MEAN ? "mean" : "median");
-                if (cs_welch_plan_capped(plan)) {
+                if (cs_welch_plan_capped(plan) || coh_undefined) {
                     cs_json_key(&j, "warnings");
                     cs_json_begin_array(&j);
-                    cs_json_string(&j, "nperseg = 256 is greater than input length; using the "
-                                       "input length");
+                    if (cs_welch_plan_capped(plan))
+                        cs_json_string(&j, "nperseg = 256 is greater than input length; using the "
+                                           "input length");
+                    if (coh_undefined)
+                        cs_json_string(&j, COH_UNDEFINED_NOTE);
                     cs_json_end_array(&j);
                 }
                 cs_json_key(&j, "f");
@@ -853,6 +883,9 @@ int cmd_estimate_spectral(int argc, char **argv)
                         }
                     }
                 } else {
+                    if (coh_undefined)
+                        fprintf(out, "# warning: %zu value%s undefined (nan): %s\n", coh_undefined,
+                                coh_undefined == 1 ? "" : "s", COH_UNDEFINED_NOTE);
                     fprintf(out, "# f");
                     for (size_t c2 = 0; c2 < nch; c2++) {
                         if (m == M_CSD)
@@ -866,7 +899,10 @@ int cmd_estimate_spectral(int argc, char **argv)
                     for (size_t k = 0; k < nf; k++) {
                         fprintf(out, "%.10g", f[k]);
                         for (size_t c2 = 0; c2 < nch; c2++) {
-                            fprintf(out, " %.10g", buf[c2 * nf + k]);
+                            if (isnan(buf[c2 * nf + k]))
+                                fputs(" nan", out); /* not "-nan": the sign of a NaN means nothing */
+                            else
+                                fprintf(out, " %.10g", buf[c2 * nf + k]);
                             if (m == M_CSD)
                                 fprintf(out, " %.10g", buf2[c2 * nf + k]);
                         }

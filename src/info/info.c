@@ -315,7 +315,17 @@ static cs_status prepare_gauss(cs_info *c)
     size_t m = mask_indices(c, GA | GB | GC, idx);
     double ld;
     st = cs_gaussian_logdet(c->cov, c->D, idx, m, NULL, "sample covariance of the variables", &ld);
-    if (st == CS_ESINGULAR) {
+    if (st == CS_ESINGULAR && c->n <= m) {
+        /* n samples span at most n - 1 dimensions around their mean. */
+        st = cs_error_set(CS_ESINGULAR,
+                          "%s: too few samples (%zu) for a covariance of %zu variables%s: it needs "
+                          "at least %zu",
+                          c->p.estimator == CS_EST_GCOPULA ? "gcopula" : "gaussian", c->n, m,
+                          c->p.measure == CS_INFO_TE || c->p.measure == CS_INFO_AIS
+                              ? " (history embeddings included)"
+                              : "",
+                          m + 1);
+    } else if (st == CS_ESINGULAR) {
         /* Name the first variable that is a linear function of those before it. */
         size_t bad = 0;
         while (bad < m && !cs_gaussian_logdet(c->cov, c->D, idx, bad + 1, NULL, "", &ld))

@@ -328,6 +328,13 @@ static cs_status singular_block(const cs_mv_plan *p, const size_t *S, size_t m, 
 {
     char set[256];
     mv_format_set(p, S, m, set, sizeof set);
+    /* n samples span at most n - 1 dimensions around their mean: that, not
+     * the data, is the cause when m >= n. */
+    if (p->nsamples && m >= p->nsamples)
+        return cs_error_set(CS_ESINGULAR,
+                            "too few samples (%zu) for the covariance of %zu variables %s: it needs "
+                            "at least %zu",
+                            p->nsamples, m, set, m + 1);
     return cs_error_set(CS_ESINGULAR,
                         "the covariance of variables %s is singular: variable %zu is (to double "
                         "precision) a linear function of the others",
