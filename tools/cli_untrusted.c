@@ -58,7 +58,7 @@ static herr_t read_attr(hid_t loc, const char *name, const H5A_info_t *ainfo, vo
     hid_t mt = ft >= 0 ? H5Tget_native_type(ft, H5T_DIR_ASCEND) : H5I_INVALID_HID;
     hssize_t np = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
     size_t sz = mt >= 0 ? H5Tget_size(mt) : 0;
-    if (np >= 0 && sz > 0 && (hsize_t)np * sz < ((hsize_t)1 << 30)) {
+    if (np >= 0 && sz > 0 && (hsize_t)np < ((hsize_t)1 << 30) / sz) {
         void *buf = calloc((size_t)np ? (size_t)np : 1, sz);
         if (buf && H5Aread(a, mt, buf) >= 0 && H5Tdetect_class(mt, H5T_VLEN) > 0)
             H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, buf);
@@ -92,7 +92,8 @@ static void read_dataset(hid_t d, walk_ctx *c)
     }
     hssize_t np = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
     size_t sz = ft >= 0 ? H5Tget_size(ft) : 0;
-    hsize_t bytes = np > 0 && sz > 0 ? (hsize_t)np * sz : 0;
+    /* bytes = 0 (not read) when np * sz would exceed the per-dataset cap */
+    hsize_t bytes = np > 0 && sz > 0 && (hsize_t)np <= PROBE_DATASET_MAX / sz ? (hsize_t)np * sz : 0;
     int plain = ft >= 0 && H5Tdetect_class(ft, H5T_VLEN) <= 0 && H5Tis_variable_str(ft) <= 0 &&
                 H5Tget_class(ft) != H5T_REFERENCE;
     if (plain && bytes > 0 && bytes <= PROBE_DATASET_MAX && bytes <= c->data_left) {

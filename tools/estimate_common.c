@@ -104,7 +104,15 @@ cs_status est_table_read(const char *spec, cs_matrix *out)
 {
     int kind;
     cs_status st = cli_h5_check(spec, &kind);
-    return st ? st : cs_table_read(spec, out);
+    if (st == CS_OK && (st = cs_table_read(spec, out)) != CS_OK && !strstr(cs_last_error(), spec)) {
+        /* Name the input when the reader's message does not (an HDF5
+         * dataset too large to allocate, say). */
+        const char *colon = strstr(spec, ":/");
+        size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
+        if (!colon || strncmp(cs_last_error(), spec, len))
+            cs_error_prefix("%s: ", spec);
+    }
+    return st;
 }
 
 /* ---- variables ---------------------------------------------------------------- */

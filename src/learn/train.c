@@ -35,6 +35,50 @@ void cs_train_config_init(cs_train_config *c)
     c->seed = 1;
 }
 
+/* Inputs at or above this magnitude are named as the cause of a divergence:
+ * typical features are O(1) (pixels in [0, 1], z-scores). */
+#define DIVERGE_INPUT_MAX 1e6
+
+/* The data, before a network is sized from them: every feature finite as
+ * float32 (a CSV value beyond ±3.4e38 turns into Inf and would only show up
+ * as a "diverged" loss), and no more classes than samples (one stray label
+ * of 999999 would size a million output units). CS_EFORMAT naming the
+ * dataset, the split, the sample and the feature. */
+static cs_status check_data(const cs_dataset *d, const char *name, const char *split)
+{
+    for (size_t i = 0; i < d->n; i++)
+        for (size_t j = 0; j < d->dim; j++)
+            if (!isfinite(d->x[i * d->dim + j]))
+                return cs_error_set(CS_EFORMAT,
+                                    "%s: %s sample %zu, feature %zu is %s as float32: inputs must be "
+                                    "finite and within ±3.4e38 (scale the features)",
+                                    name, split, i, j, isnan(d->x[i * d->dim + j]) ? "NaN" : "Inf");
+    if (d->classes > d->n) {
+        int32_t top = 0;
+        for (size_t i = 0; i < d->n; i++)
+            top = d->y[i] > top ? d->y[i] : top;
+        return cs_error_set(CS_EFORMAT,
+                            "%s: label %d makes %zu classes for %zu %s samples: labels must be class "
+                            "numbers 0..K-1 (relabel the data)",
+                            name, (int)top, d->classes, d->n, split);
+    }
+    return CS_OK;
+}
+
+/* The largest |input| of a dataset and where it is, to tell a divergence
+ * caused by the data from one caused by the learning rate. */
+static double max_abs_input(const cs_dataset *d, size_t *at)
+{
+    double top = 0;
+    *at = 0;
+    for (size_t i = 0; i < d->n * d->dim; i++)
+        if (fabs(d->x[i]) > top) {
+            top = fabs(d->x[i]);
+            *at = i;
+        }
+    return top;
+}
+
 cs_status cs_train_config_resolve(const cs_train_config *in, const cs_dataset *train,
                                   cs_train_config *out)
 {
@@ -108,6 +152,9 @@ cs_status cs_train_config_resolve(const cs_train_config *in, const cs_dataset *t
     if (train) {
         if (train->n == 0)
             return cs_error_set(CS_EINVAL, "the training set is empty");
+        cs_status dst = check_data(train, out->dataset_name, "training");
+        if (dst)
+            return dst;
         if (out->n_layers == 0) {
             out->n_layers = 3;
             out->sizes[0] = train->dim;
@@ -479,10 +526,22 @@ static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_datase
             size_t ok;
             if ((st = cs_sigmapi_batch(s->logits, s->yb, rows, s->classes, &eps, &tau, &ok)))
                 return st;
-            if (!isfinite(eps) || !isfinite(b.surprise))
+            if (!isfinite(eps) || !isfinite(b.surprise)) {
+                size_t at;
+                double top = max_abs_input(train, &at);
+                /* Inputs this large overflow the first layer's activations
+                 * (or saturate them) whatever the learning rate. */
+                if (top >= DIVERGE_INPUT_MAX)
+                    return cs_error_set(CS_ENOCONV,
+                                        "%s: training diverged at step %lld (loss %g, update norm %g): "
+                                        "the inputs reach |x| = %g (training sample %zu, feature %zu); "
+                                        "scale the features (e.g. to [0, 1] or z-scores)",
+                                        c->dataset_name, (long long)step, eps, b.surprise, top,
+                                        at / train->dim, at % train->dim);
                 return cs_error_set(CS_ENOCONV,
                                     "training diverged at step %lld (loss %g, update norm %g); try a smaller --lr",
                                     (long long)step, eps, b.surprise);
+            }
             double pi = cs_sigmapi_pi(eps, tau, b.surprise, c->pi_alpha, c->pi_gamma);
             epoch_loss += eps * (double)rows;
             int snap = (step % (int64_t)c->log_every == 0) || (size_t)step + 1 == total;
@@ -574,6 +633,8 @@ cs_status cs_train_run(const cs_train_config *cfg, const cs_dataset *train, cons
     memset(&s, 0, sizeof s);
     cs_status st = cs_train_config_resolve(cfg, train, &s.c);
     if (st)
+        return st;
+    if ((st = check_data(test, s.c.dataset_name, "test")))
         return st;
     for (size_t i = 0; i < test->n; i++)
         if (test->y[i] < 0 || (size_t)test->y[i] >= s.c.sizes[s.c.n_layers - 1])

@@ -132,6 +132,48 @@ static cs_status steps_read(const cs_runlog *run, step_series *s)
     return CS_OK;
 }
 
+/* A log whose /steps/step or /steps/epoch goes backwards was damaged or
+ * written by two trainers: the analysis goes on (epoch groups are runs of
+ * equal epochs) and says so in a note. */
+static cs_status note_step_order(cs_metrics *m, const step_series *s)
+{
+    const char *names[2] = {"step", "epoch"};
+    const double *v[2] = {s->step, s->epoch};
+    cs_status st = CS_OK;
+    for (int k = 0; k < 2 && st == CS_OK; k++) {
+        size_t back = 0, first = 0;
+        for (size_t i = 1; i < s->n; i++)
+            if (v[k][i] < v[k][i - 1] && back++ == 0)
+                first = i;
+        if (back)
+            st = cs_metrics_add_note(m,
+                                     "/steps/%s decreases %zu time%s (first at row %zu: %g after %g): "
+                                     "the log is damaged or was written by more than one trainer",
+                                     names[k], back, back == 1 ? "" : "s", first, v[k][first],
+                                     v[k][first - 1]);
+    }
+    return st;
+}
+
+/* Probe labels outside the classes 0..K-1 of the last layer (K units; 0:
+ * unknown, nothing checked) cannot come from a classifier's own data: the
+ * measures with the labels use them as given, and a note says how many. */
+static cs_status note_label_range(cs_metrics *m, const int32_t *labels, size_t n, size_t classes)
+{
+    size_t bad = 0, first = 0;
+    if (!labels || !classes)
+        return CS_OK;
+    for (size_t i = 0; i < n; i++)
+        if ((labels[i] < 0 || (size_t)labels[i] >= classes) && bad++ == 0)
+            first = i;
+    if (!bad)
+        return CS_OK;
+    return cs_metrics_add_note(m,
+                               "%zu of %zu probe labels are outside the %zu classes of the last layer "
+                               "(first: %d at sample %zu): the log is damaged or not from this network",
+                               bad, n, classes, (int)labels[first], first);
+}
+
 static cs_status analyze_sigmapi(cs_metrics *m, const step_series *s, const cs_obs_params *p, double alpha,
                                  double gamma, double run_alpha, double run_gamma)
 {
@@ -854,7 +896,7 @@ static cs_status analyze(const cs_runlog *run, const cs_obs_params *p0, const do
 
     /* ΣPI and per-step spectra. */
     if (mk & (CS_OBS_SIGMAPI | CS_OBS_SPECTRA)) {
-        if ((st = steps_read(run, &steps)) != CS_OK)
+        if ((st = steps_read(run, &steps)) != CS_OK || (st = note_step_order(m, &steps)) != CS_OK)
             goto fail;
         if ((mk & CS_OBS_SIGMAPI) &&
             (st = analyze_sigmapi(m, &steps, p, alpha, gamma, in->pi_alpha, in->pi_gamma)) != CS_OK)
@@ -903,6 +945,9 @@ static cs_status analyze(const cs_runlog *run, const cs_obs_params *p0, const do
         /* The probe set feeds the information plane and PID only. */
         if (st == CS_OK && (mk & (CS_OBS_INFOPLANE | CS_OBS_PID)))
             st = cs_runlog_read_probe(run, &inputs, &labels);
+        if (st == CS_OK && (mk & (CS_OBS_INFOPLANE | CS_OBS_PID)))
+            st = note_label_range(m, labels, inputs.rows,
+                                  in->layer_count ? cs_runlog_layer_units(run, in->layer_count - 1) : 0);
         if (st == CS_OK && (mk & (CS_OBS_INFOPLANE | CS_OBS_PID)))
             st = obs_probe_init(inputs, labels, p->ip_dims, &pr);
         if (st != CS_OK) {
