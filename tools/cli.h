@@ -82,8 +82,9 @@ int cli_out_guard(const char *cmd, const char *flag, const char *path, const cha
  * pipe (/dev/stdout) is written in place. */
 typedef struct {
     FILE *f;
-    const char *path;
-    char tmp[4096]; /* "" when writing in place or after commit/discard */
+    const char *path; /* as given, for messages */
+    char real[4096];  /* with symbolic links resolved: the file replaced */
+    char tmp[4112];   /* "" when writing in place or after commit/discard */
 } cli_out;
 
 int cli_out_open(const char *cmd, const char *path, cli_out *o);     /* 0 or 1 (message printed) */

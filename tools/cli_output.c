@@ -58,8 +58,19 @@ int cli_out_open(const char *cmd, const char *path, cli_out *o)
 {
     memset(o, 0, sizeof *o);
     o->path = path;
+    /* A symbolic link is followed, so the rename replaces its target, not
+     * the link; /dev/stdout and /proc/self/fd/N are written in place. */
+    char *real = realpath(path, NULL);
+    if (real) {
+        snprintf(o->real, sizeof o->real, "%s", real);
+        free(real);
+    } else {
+        snprintf(o->real, sizeof o->real, "%s", path);
+    }
     struct stat st;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+    int special = !strncmp(path, "/dev/", 5) || !strncmp(path, "/proc/", 6) ||
+                  !strncmp(o->real, "/dev/", 5) || !strncmp(o->real, "/proc/", 6);
+    if (special || (stat(path, &st) == 0 && !S_ISREG(st.st_mode))) {
         /* A device or a pipe: renaming over it would replace the device. */
         if (!(o->f = fopen(path, "w"))) {
             fprintf(stderr, "cogscope %s: cannot write %s: %s\n", cmd, path, strerror(errno));
@@ -67,7 +78,7 @@ int cli_out_open(const char *cmd, const char *path, cli_out *o)
         }
         return 0;
     }
-    if (snprintf(o->tmp, sizeof o->tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof o->tmp) {
+    if (snprintf(o->tmp, sizeof o->tmp, "%s.tmp-XXXXXX", o->real) >= (int)sizeof o->tmp) {
         fprintf(stderr, "cogscope %s: %s: file name too long\n", cmd, path);
         return CLI_FAIL;
     }
@@ -102,7 +113,7 @@ int cli_out_commit(const char *cmd, cli_out *o)
     if (fclose(o->f) != 0 && !bad)
         bad = 1, err = errno;
     o->f = NULL;
-    if (!bad && o->tmp[0] && rename(o->tmp, o->path) != 0)
+    if (!bad && o->tmp[0] && rename(o->tmp, o->real) != 0)
         bad = 1, err = errno;
     if (bad) {
         fprintf(stderr, "cogscope %s: writing %s failed: %s%s\n", cmd, o->path,

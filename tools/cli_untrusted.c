@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,8 +37,11 @@
  * keeping the check's cost bounded on multi-GB logs. */
 #define PROBE_DATA_BUDGET ((hsize_t)256 << 20)
 #define PROBE_DATASET_MAX ((hsize_t)64 << 20)
-/* A check that runs longer is taken as a hang of the library on the file. */
-#define PROBE_SECONDS 60
+/* A check that runs longer than 10 s, plus 1 s per 50 MB of file, is taken
+ * as a hang of the library on the file (a corrupt global heap can make
+ * H5HG_read loop forever). */
+#define PROBE_SECONDS_BASE 10
+#define PROBE_BYTES_PER_SECOND (50L << 20)
 
 /* Child exit codes. */
 enum { CHILD_OTHER = 10, CHILD_RUNLOG, CHILD_METRICS, CHILD_NOT_HDF5 };
@@ -190,6 +194,10 @@ cs_status cli_h5_check(const char *spec, int *kind)
     path[len] = '\0';
     if (access(path, R_OK) != 0 || !looks_like_hdf5(path))
         return CS_OK;
+    struct stat sb;
+    unsigned limit = PROBE_SECONDS_BASE;
+    if (stat(path, &sb) == 0 && sb.st_size / PROBE_BYTES_PER_SECOND < 600)
+        limit += (unsigned)(sb.st_size / PROBE_BYTES_PER_SECOND);
     fflush(stdout);
     fflush(stderr);
     pid_t parent = getpid();
@@ -206,7 +214,7 @@ cs_status cli_h5_check(const char *spec, int *kind)
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent)
             _exit(CHILD_NOT_HDF5);
-        alarm(PROBE_SECONDS);
+        alarm(limit);
         _exit(probe_child(path));
     }
     int status;
@@ -218,8 +226,8 @@ cs_status cli_h5_check(const char *spec, int *kind)
         int sig = WTERMSIG(status);
         if (sig == SIGALRM)
             return cs_error_set(CS_EFORMAT, "%s: reading the file's HDF5 structures did not finish "
-                                            "in %d s: the file is damaged (or its file system stalled)",
-                                path, PROBE_SECONDS);
+                                            "in %u s: the file is damaged (or its file system stalled)",
+                                path, limit);
         return cs_error_set(CS_EFORMAT, "%s: the file is damaged: the HDF5 library crashed reading "
                                         "it (%s, in a checked child process); it was not read",
                             path, strsignal(sig));
