@@ -544,3 +544,29 @@ Test(reliability, strings_from_a_log_are_valid_json, .timeout = 300)
     free(out);
     free(err);
 }
+
+/* ---- log size ------------------------------------------------------------ */
+
+Test(reliability, max_log_size_bounds_the_log_and_says_so, .timeout = 300)
+{
+    char *out = NULL, *err = NULL;
+    int rc = RUN(200, &out, &err,
+                 "train --data digits --epochs 30 --log-every 20 --probe-size 32 --max-log-size 1M "
+                 "--json --out '%s'", path("run.h5"));
+    cr_assert_eq(rc, 0, "%s", err ? err : "");
+    struct stat st;
+    cr_assert_eq(stat(path("run.h5"), &st), 0);
+    /* the bound is on the data written; HDF5's own metadata adds a little */
+    cr_expect_lt(st.st_size, (1 << 20) + (64 << 10), "the log holds %lld bytes", (long long)st.st_size);
+    cr_expect(out && strstr(out, "\"log_limited_at_step\":") && !strstr(out, "\"log_limited_at_step\":null"),
+              "%s", out ? out : "");
+    cr_expect(err && strstr(err, "reached --max-log-size 1 MB"), "%s", err ? err : "");
+    free(out);
+    free(err);
+    cr_expect_eq(RUN(60, NULL, NULL, "info '%s'", path("run.h5")), 0, "the limited log does not read");
+    /* --epochs 1000000: the projection is announced at the first step */
+    rc = RUN(4, NULL, &err, "train --data digits --epochs 1000000 --log-every 1000000000 --quiet --out '%s'",
+             path("long.h5"));
+    cr_expect(err && strstr(err, "the run log will hold about"), "exit %d: %s", rc, err ? err : "");
+    free(err);
+}

@@ -99,6 +99,37 @@ int cli_parse_u64(const char *cmd, const char *flag, const char *text, uint64_t 
     return 0;
 }
 
+int cli_parse_bytes(const char *cmd, const char *flag, const char *text, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    double mult = 1;
+    switch (*end) {
+    case 'K': case 'k': mult = 1024.0, end++; break;
+    case 'M': case 'm': mult = 1024.0 * 1024, end++; break;
+    case 'G': case 'g': mult = 1024.0 * 1024 * 1024, end++; break;
+    case 'T': case 't': mult = 1024.0 * 1024 * 1024 * 1024, end++; break;
+    default: break;
+    }
+    if (*end == 'B' || *end == 'b')
+        end++;
+    if (end == text || *end || errno == ERANGE || !(v > 0) || !(v * mult < 1.8e19))
+        return cli_usage_error(cmd, "%s: '%s' is not a size like 500M, 20G or 1T", flag, text);
+    *out = (uint64_t)(v * mult);
+    return 0;
+}
+
+void cli_format_bytes(uint64_t bytes, char *buf, size_t n)
+{
+    const char *unit[] = {"bytes", "KB", "MB", "GB", "TB", "PB"};
+    double v = (double)bytes;
+    int k = 0;
+    while (v >= 1024 && k < 5)
+        v /= 1024, k++;
+    snprintf(buf, n, k ? "%.3g %s" : "%.0f %s", v, unit[k]);
+}
+
 int cli_parse_units(const char *cmd, const char *text, double *nats_to_unit)
 {
     if (!strcmp(text, "nats"))

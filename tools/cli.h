@@ -44,6 +44,11 @@ int cli_getopt(const char *cmd, int argc, char **argv, const struct option *long
 int cli_parse_double(const char *cmd, const char *flag, const char *text, double *out);
 int cli_parse_int(const char *cmd, const char *flag, const char *text, long min, long max, long *out);
 int cli_parse_u64(const char *cmd, const char *flag, const char *text, uint64_t *out);
+/* A byte count: a number with an optional K, M, G or T suffix (powers of
+ * 1024; "1.5G"), > 0. Returns 0, or 2 after a usage error. */
+int cli_parse_bytes(const char *cmd, const char *flag, const char *text, uint64_t *out);
+/* "12.3 GB": a byte count for messages (powers of 1024, 3 significant digits). */
+void cli_format_bytes(uint64_t bytes, char *buf, size_t n);
 /* "--threads N", the same for every subcommand: 0 (all cores, the default)
  * to CLI_MAX_THREADS. Returns 0, or 2 after a usage error. */
 #define CLI_MAX_THREADS 1024

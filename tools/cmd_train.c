@@ -55,7 +55,7 @@ enum {
     OPT_DATA = 256, OPT_RULE, OPT_LAYERS, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_SEED, OPT_OUT,
     OPT_OPTIMIZER, OPT_MOMENTUM, OPT_LOG_EVERY, OPT_PROBE, OPT_THREADS, OPT_PI_ALPHA, OPT_PI_GAMMA,
     OPT_DATA_DIR, OPT_LABEL_COL, OPT_ACTIVATION, OPT_JSON, OPT_QUIET, OPT_TEST_FRACTION,
-    OPT_WEIGHT_DECAY, OPT_SCHEDULE, OPT_FORCE
+    OPT_WEIGHT_DECAY, OPT_SCHEDULE, OPT_FORCE, OPT_MAX_LOG
 };
 
 static const struct option long_opts[] = {
@@ -68,6 +68,7 @@ static const struct option long_opts[] = {
     {"seed", required_argument, 0, OPT_SEED},
     {"out", required_argument, 0, OPT_OUT},
     {"force", no_argument, 0, OPT_FORCE},
+    {"max-log-size", required_argument, 0, OPT_MAX_LOG},
     {"optimizer", required_argument, 0, OPT_OPTIMIZER},
     {"momentum", required_argument, 0, OPT_MOMENTUM},
     {"log-every", required_argument, 0, OPT_LOG_EVERY},
@@ -116,6 +117,10 @@ static void usage(FILE *out)
             "  --out FILE.h5       write the run log (no log without it); an existing file is\n"
             "                      refused, and never the --data file or a non-regular file\n"
             "  --force             let --out replace an existing file\n"
+            "  --max-log-size S    bound on the logged data, e.g. 500M, 20G (default 16G): when\n"
+            "                      reached, snapshots stop (then all rows), training goes on and\n"
+            "                      a note says from which step; the projected size is printed\n"
+            "                      at the start when it is over 1G\n"
             "  --log-every N       probe snapshot and BP angle every N steps (default 50)\n"
             "  --probe-size N      probe samples from the test split (default 512, capped)\n"
             "  --pi-alpha X        ΣPI alpha (default 1)\n"
@@ -255,13 +260,39 @@ static int check_out(const char *out, const char *data, int force)
     return 0;
 }
 
+/* A projected log above this size is announced at the start. */
+#define ANNOUNCE_LOG_BYTES ((uint64_t)1 << 30)
+
 typedef struct {
     cs_progress *bar;
+    uint64_t max_log;
+    int announced, limited;
 } progress_ctx;
 
+/* The progress bar, and on stderr: the projected log size (first step,
+ * when large) and the moment --max-log-size stops logging. */
 static void on_progress(const cs_train_progress *p, void *user)
 {
     progress_ctx *ctx = user;
+    char a[32], b[32];
+    if (!ctx->announced && p->log_bytes_projected) {
+        ctx->announced = 1;
+        if (p->log_bytes_projected > ANNOUNCE_LOG_BYTES) {
+            cli_format_bytes(p->log_bytes_projected, a, sizeof a);
+            cli_format_bytes(ctx->max_log, b, sizeof b);
+            fprintf(stderr, "cogscope train: note: the run log will hold about %s (before compression)%s%s%s\n",
+                    a, p->log_bytes_projected > ctx->max_log ? "; logging stops at --max-log-size " : "",
+                    p->log_bytes_projected > ctx->max_log ? b : "",
+                    p->log_bytes_projected > ctx->max_log ? " (raise it, or --log-every)" : "");
+        }
+    }
+    if (p->log_limited > ctx->limited) {
+        ctx->limited = p->log_limited;
+        cli_format_bytes(ctx->max_log, b, sizeof b);
+        fprintf(stderr, "cogscope train: note: the log reached --max-log-size %s at step %zu: %s\n", b,
+                p->step - 1, p->log_limited == 1 ? "no more snapshots (steps are still logged)"
+                                                 : "nothing more is logged (training goes on)");
+    }
     cs_progress_update(ctx->bar, p->step);
 }
 
@@ -374,6 +405,9 @@ int cmd_train(int argc, char **argv)
         case OPT_JSON: json = 1; break;
         case OPT_QUIET: quiet = 1; break;
         case OPT_FORCE: force = 1; break;
+        case OPT_MAX_LOG:
+            if (cli_parse_bytes(CMD, "--max-log-size", optarg, &cfg.max_log_bytes)) { rc = CLI_USAGE; goto out; }
+            break;
         default:
             rc = cli_getopt_error(CMD, nargc, args, c);
             goto out;
@@ -409,7 +443,7 @@ int cmd_train(int argc, char **argv)
         goto out;
     }
 
-    progress_ctx pctx = {NULL};
+    progress_ctx pctx = {NULL, cfg.max_log_bytes ? cfg.max_log_bytes : CS_TRAIN_MAX_LOG_DEFAULT, 0, 0};
     size_t steps = (train.n + resolved.batch - 1) / resolved.batch * resolved.epochs;
     pctx.bar = cs_progress_start("train", steps);
     resolved.progress = on_progress;
@@ -458,6 +492,14 @@ int cmd_train(int argc, char **argv)
         cs_json_kv_number(&j, "train_cpu_seconds", res.train_cpu_seconds);
         cs_json_kv_number(&j, "train_samples_per_second",
                           res.train_seconds > 0 ? (double)(train.n * res.epochs_done) / res.train_seconds : NAN);
+        if (resolved.out_path) {
+            cs_json_kv_int(&j, "log_bytes", (long long)res.log_bytes);
+            cs_json_key(&j, "log_limited_at_step");
+            if (res.log_limited)
+                cs_json_int(&j, res.log_limit_step);
+            else
+                cs_json_null(&j);
+        }
         if (resolved.out_path)
             cs_json_kv_string(&j, "out", resolved.out_path);
         else

@@ -27,11 +27,19 @@
 extern "C" {
 #endif
 
+/* The default bound on the data a run log holds (cs_train_config's
+ * max_log_bytes, `train --max-log-size`): 16 GiB. */
+#define CS_TRAIN_MAX_LOG_DEFAULT ((uint64_t)16 << 30)
+
 /* Progress callback, called after every step (cheap: do not block). */
 typedef struct {
     size_t step, total_steps, epoch;
     double loss, pi;
     double test_acc; /* last evaluation, NaN before the first */
+    /* With a log: the data it will hold at the end of the run (before
+     * compression, HDF5 metadata not counted), known from the first step. */
+    uint64_t log_bytes_projected;
+    int log_limited; /* 1 once max_log_bytes stopped snapshots, 2 once it stopped all logging */
 } cs_train_progress;
 
 /* Everything a run needs. Fields left at the values cs_train_config_init()
@@ -60,6 +68,9 @@ typedef struct {
     const char *out_path;    /* run log path; NULL = no log */
     const char *dataset_name; /* recorded in the log; "" if NULL */
     double flush_interval;   /* seconds; <= 0 = 1 */
+    uint64_t max_log_bytes;  /* bound on the logged data (before compression); 0 = the default
+                                CS_TRAIN_MAX_LOG_DEFAULT. Reaching it stops the snapshots, then
+                                the step rows: training goes on, the result says from which step */
     void (*progress)(const cs_train_progress *p, void *user);
     void *user;
 } cs_train_config;
@@ -88,6 +99,9 @@ typedef struct {
     double eval_seconds;     /* of which per-epoch evaluations */
     double train_cpu_seconds; /* CPU time (all threads of the process) of the training steps:
                                  on a shared machine a steadier measure than wall time */
+    uint64_t log_bytes, log_bytes_projected; /* logged data, and as projected at the start */
+    int log_limited;        /* 0, or 1/2 as in cs_train_progress */
+    int64_t log_limit_step; /* the first step not logged in full (-1: none) */
 } cs_train_result;
 
 /* Train a network as `cfg` says (resolved internally) on `train`,

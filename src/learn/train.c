@@ -238,6 +238,10 @@ typedef struct {
     float *relax_f[CS_MLP_MAX_LAYERS - 1];
     double *energy;
     size_t *test_idx;
+    /* the log's size budget (uncompressed bytes) */
+    uint64_t log_bytes, projected, max_bytes, row_bytes, snap_bytes, eval_bytes;
+    int log_limited;
+    int64_t limit_step;
 } run_state;
 
 static void run_free(run_state *s)
@@ -492,6 +496,45 @@ static void threads_leave(thread_state old)
 #endif
 }
 
+/* The bytes a log row, snapshot and evaluation take (float32 snapshots,
+ * float64 series, before compression) and the whole log projected for the
+ * run; the budget's bookkeeping uses the same numbers, so the bound holds
+ * for the data written. */
+static void log_budget_plan(run_state *s, size_t total_steps)
+{
+    const cs_train_config *c = &s->c;
+    const cs_mlp *m = s->mlp;
+    uint64_t units = 0;
+    for (size_t k = 0; k < s->depth; k++)
+        units += m->sizes[k + 1];
+    uint64_t P = s->probe_n, T = s->spec.relax_iterations, R = s->spec.relax_samples;
+    s->row_bytes = (8 + (uint64_t)s->depth * (3 + s->spec.n_layer_series)) * 8;
+    s->snap_bytes = 8 + 2 * P * units * 4 + (T ? T * R * units * 4 + T * 8 : 0);
+    s->eval_bytes = 8 * 8;
+    uint64_t snaps = total_steps ? (total_steps - 1) / c->log_every + 2 : 0;
+    s->projected = P * (s->dim * 4 + 4) + total_steps * s->row_bytes + snaps * s->snap_bytes +
+                   c->epochs * s->eval_bytes;
+    s->log_bytes = P * (s->dim * 4 + 4);
+    s->max_bytes = c->max_log_bytes ? c->max_log_bytes : CS_TRAIN_MAX_LOG_DEFAULT;
+    s->limit_step = -1;
+}
+
+/* Whether `bytes` more fit the budget; past it, the first refusal of each
+ * kind (1 snapshots, 2 rows) records the step. */
+static int log_budget_take(run_state *s, uint64_t bytes, int kind, int64_t step)
+{
+    if (s->log_limited < kind && s->log_bytes + bytes <= s->max_bytes) {
+        s->log_bytes += bytes;
+        return 1;
+    }
+    if (s->log_limited < kind) {
+        s->log_limited = kind;
+        if (s->limit_step < 0)
+            s->limit_step = step;
+    }
+    return 0;
+}
+
 static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_dataset *test,
                           cs_train_result *res)
 {
@@ -510,6 +553,8 @@ static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_datase
     size_t seg_end[CS_MLP_MAX_LAYERS]; /* layer k's W and b are contiguous in params */
     for (size_t k = 0; k < depth; k++)
         seg_end[k] = m->w_offset[k] + cs_mlp_layer_params(m, k);
+    if (s->log)
+        log_budget_plan(s, total);
     for (size_t e = 0; e < c->epochs; e++) {
         double tep = cs_time_now(), cep = cpu_now();
         cs_rng_permutation(s->shuffle_rng, s->perm, n);
@@ -545,7 +590,10 @@ static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_datase
             double pi = cs_sigmapi_pi(eps, tau, b.surprise, c->pi_alpha, c->pi_gamma);
             epoch_loss += eps * (double)rows;
             int snap = (step % (int64_t)c->log_every == 0) || (size_t)step + 1 == total;
-            if (s->log) {
+            if (s->log && snap)
+                snap = log_budget_take(s, s->snap_bytes, 1, step);
+            int row = s->log && log_budget_take(s, s->row_bytes, 2, step);
+            if (row) {
                 for (size_t k = 0; k < depth; k++)
                     angle[k] = NAN;
                 if (snap && b.is_reference_gradient) {
@@ -572,7 +620,7 @@ static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_datase
             double lr = c->lr;
             if (cosine) /* Loshchilov & Hutter's annealing, one cycle ending at 0 */
                 lr = 0.5 * c->lr * (1.0 + cos(M_PI * (double)step / (double)total));
-            if (s->log) {
+            if (row) {
                 cs_optim_step_norms(s->opt, m->params, s->dir, lr, seg_end, depth, wnorm, unorm);
                 for (size_t k = 0; k < depth; k++) {
                     wnorm[k] = sqrt(wnorm[k]);
@@ -591,7 +639,9 @@ static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_datase
             }
             if (c->progress) {
                 cs_train_progress p = {.step = (size_t)step + 1, .total_steps = total, .epoch = e,
-                                       .loss = eps, .pi = pi, .test_acc = last_acc};
+                                       .loss = eps, .pi = pi, .test_acc = last_acc,
+                                       .log_bytes_projected = s->log ? s->projected : 0,
+                                       .log_limited = s->log_limited};
                 c->progress(&p, c->user);
             }
         }
@@ -601,7 +651,8 @@ static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_datase
         cs_trainlog_eval ev = {.step = step, .epoch = (int32_t)e};
         if ((st = evaluate(s, test, &ev)))
             return st;
-        if (s->log && (st = cs_trainlog_append_eval(s->log, &ev)))
+        if (s->log && log_budget_take(s, s->eval_bytes, 2, step) &&
+            (st = cs_trainlog_append_eval(s->log, &ev)))
             return st;
         last_acc = ev.acc;
         res->epochs_done = e + 1;
@@ -614,6 +665,10 @@ static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_datase
     }
     res->steps = (size_t)step;
     res->seconds = cs_time_now() - t0;
+    res->log_bytes = s->log ? s->log_bytes : 0;
+    res->log_bytes_projected = s->log ? s->projected : 0;
+    res->log_limited = s->log_limited;
+    res->log_limit_step = s->log ? s->limit_step : -1;
     return CS_OK;
 }
 
