@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install what is missing, build normally, with MPI and with ASan+UBSan, run
-# every test (the MPI build: tests/mpi/run.sh). CI (.ci/run) calls exactly this.
+# every test (the MPI build: tests/mpi/run.sh), then the libFuzzer harnesses
+# (tools/fuzz.sh: clang build in build-fuzz/, COGSCOPE_FUZZ_SECONDS each,
+# default 20). CI (.ci/run) calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,3 +31,6 @@ cmake --build build-asan -j"$jobs"
    LSAN_OPTIONS=suppressions="$PWD/../tests/lsan.supp" \
    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
    ctest --output-on-failure)
+
+# Fuzzing: each harness for a bounded time from its seed corpus; any finding fails.
+bash tools/fuzz.sh

@@ -29,6 +29,7 @@ for h in "${harnesses[@]}"; do
   work="build-fuzz/corpus/$h"
   mkdir -p "$work"
   log="build-fuzz/fuzz_$h.log"
+  rm -f "build-fuzz/findings/$h-"*
   # One process, no forking of the fuzzer itself; -timeout: an input that
   # takes 30 s is a hang.
   if ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1 \
@@ -38,8 +39,13 @@ for h in "${harnesses[@]}"; do
      "build-fuzz/fuzz_$h" -max_total_time="$secs" -timeout=30 -rss_limit_mb=2560 -seed="$seed" \
        -print_final_stats=1 -artifact_prefix="build-fuzz/findings/$h-" "$work" "tests/fuzz/corpus/$h" \
        >"$log" 2>&1; then
-    runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
+    runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -n 1 | grep -o '[0-9]*$' || echo '?')
     echo "fuzz_$h: no finding in ${secs} s ($runs inputs)"
+    # The run-log harness forks the checked child of cli_h5_check: when the
+    # HDF5 library crashes there (contained, as designed), libFuzzer's
+    # handler in the child still writes an artifact. The exit status of the
+    # fuzzer itself is what counts.
+    rm -f "build-fuzz/findings/$h-"*
     passed=$((passed + 1))
   else
     echo "fuzz_$h: FINDING (log: $log, input: build-fuzz/findings/$h-*)" >&2
