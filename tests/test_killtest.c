@@ -20,7 +20,8 @@ extern char **environ;
 #define KILLS 20
 /* The run takes ~6 s of wall time here (mostly HDF5 flushes), so kills
  * between 0.1 s and 3 s land in every phase: set-up, the first flush,
- * mid-epoch, between snapshots, during evaluations. */
+ * mid-epoch, between snapshots, during evaluations. Snapshots every 500
+ * steps keep each analysis short. */
 #define KILL_MIN_S 0.1
 #define KILL_MAX_S 3.0
 
@@ -40,7 +41,7 @@ static const char *bin(void) { return getenv("COGSCOPE_BIN") ? getenv("COGSCOPE_
 /* Start `cogscope train ... --out path`; returns its pid. */
 static pid_t start_train(const char *path)
 {
-    char *argv[] = {(char *)bin(), "train", "--data", "digits", "--epochs", "100", "--log-every", "20",
+    char *argv[] = {(char *)bin(), "train", "--data", "digits", "--epochs", "300", "--log-every", "500",
                     "--probe-size", "32", "--threads", "1", "--quiet", "--out", (char *)path, NULL};
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);

@@ -13,6 +13,7 @@
 
 #include <hdf5.h>
 
+#include "cogscope/observe.h"
 #include "testutil.h"
 
 static char *dir;
@@ -569,4 +570,24 @@ Test(reliability, max_log_size_bounds_the_log_and_says_so, .timeout = 300)
              path("long.h5"));
     cr_expect(err && strstr(err, "the run log will hold about"), "exit %d: %s", rc, err ? err : "");
     free(err);
+}
+
+/* A long run's analysis has hundreds of notes; written as one fixed-length
+ * string attribute they pass HDF5's 64 KB limit for compact attributes, and
+ * main failed with "cannot write the metrics file (disk full?)". */
+Test(reliability, a_metrics_file_holds_thousands_of_notes, .timeout = 120)
+{
+    cs_metrics *m = NULL, *back = NULL;
+    cr_assert_eq(cs_metrics_create(&m), CS_OK);
+    for (int i = 0; i < 2000; i++)
+        cr_assert_eq(cs_metrics_add_note(m, "layer 1 snapshot %d (step %d): PhiID: the covariance of the "
+                                            "units used is singular (a note of about 100 characters)", i, 20 * i),
+                     CS_OK);
+    cs_status st = cs_metrics_write(m, path("m.h5"));
+    cr_assert_eq(st, CS_OK, "%s", cs_last_error());
+    cr_assert_eq(cs_metrics_read(path("m.h5"), &back), CS_OK, "%s", cs_last_error());
+    cr_expect_eq(cs_metrics_note_count(back), 2000);
+    cr_expect(strstr(cs_metrics_note(back, 1999), "snapshot 1999 (step 39980)"), "%s", cs_metrics_note(back, 1999));
+    cs_metrics_destroy(m);
+    cs_metrics_destroy(back);
 }

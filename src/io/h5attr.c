@@ -1,6 +1,7 @@
 /* HDF5 attribute helpers (contract in h5attr.h). */
 #include "h5attr.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,4 +250,39 @@ int cs_h5_attr_get_strings(hid_t obj, const char *name, size_t max, char ***out,
     }
     attr_close(&in);
     return ret;
+}
+
+typedef struct {
+    char *buf;
+    size_t n;
+    int err; /* the first "errno = N" on the stack */
+} reason_ctx;
+
+static herr_t reason_cb(unsigned k, const H5E_error2_t *e, void *data)
+{
+    reason_ctx *c = data;
+    if (!e->desc)
+        return 0;
+    if (k == 0 && *e->desc)
+        snprintf(c->buf, c->n, "%s", e->desc);
+    const char *p = strstr(e->desc, "errno = ");
+    if (p && !c->err)
+        c->err = atoi(p + 8);
+    return 0;
+}
+
+const char *cs_h5_reason(char *buf, size_t n)
+{
+    int saved = errno;
+    reason_ctx c = {buf, n, 0};
+    buf[0] = '\0';
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, reason_cb, &c);
+    H5Eclear2(H5E_DEFAULT);
+    if (c.err > 0)
+        snprintf(buf, n, "%s", strerror(c.err));
+    else if (!buf[0] && saved)
+        snprintf(buf, n, "%s", strerror(saved));
+    else if (!buf[0])
+        snprintf(buf, n, "unknown HDF5 error");
+    return buf;
 }

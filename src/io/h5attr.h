@@ -39,4 +39,11 @@ int cs_h5_attr_get_numbers(hid_t obj, const char *name, hid_t memtype, void *out
 int cs_h5_attr_get_strings(hid_t obj, const char *name, size_t max, char ***out, size_t *count);
 void cs_h5_strings_free(char **v, size_t n);
 
+/* Why the last HDF5 call failed, from its error stack (which is cleared):
+ * when a system call failed underneath (a full disk, a file-size limit), the
+ * system's words for its errno ("No space left on device"), else HDF5's
+ * innermost message, else the errno of the thread, else "unknown HDF5
+ * error". Returns buf. */
+const char *cs_h5_reason(char *buf, size_t n);
+
 #endif

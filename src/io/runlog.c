@@ -37,24 +37,7 @@ const char *const rl_config_reserved[] = {
     "pi_alpha",   "pi_gamma",   "relax_iterations", "relax_samples", "layer_series", "flush_interval",
     "trainer",    "model",      NULL};
 
-static herr_t reason_cb(unsigned n, const H5E_error2_t *e, void *data)
-{
-    char **buf = data;
-    if (n == 0 && e->desc && *e->desc)
-        snprintf(buf[0], (size_t)(uintptr_t)buf[1], "%s", e->desc);
-    return 0;
-}
-
-const char *rl_h5_reason(char *buf, size_t n)
-{
-    char *ctx[2] = {buf, (char *)(uintptr_t)n};
-    buf[0] = '\0';
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, reason_cb, ctx);
-    H5Eclear2(H5E_DEFAULT);
-    if (!buf[0])
-        snprintf(buf, n, "unknown HDF5 error");
-    return buf;
-}
+const char *rl_h5_reason(char *buf, size_t n) { return cs_h5_reason(buf, n); }
 
 int rl_valid_name(const char *name)
 {

@@ -2,6 +2,7 @@
  * notes, and their HDF5 file (schema "cogscope-metrics", docs/schema.md). */
 #include "cogscope/observe.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -303,11 +304,18 @@ cs_status cs_metrics_write(const cs_metrics *m, const char *path)
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof tmp)
         return cs_error_set(CS_EINVAL, "%s: path too long", path);
-    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (file < 0) {
-        H5Eclear2(H5E_DEFAULT);
-        return cs_error_set(CS_EIO, "%s: cannot create the metrics file (directory missing or not writable?)", path);
-    }
+    /* File format 1.8 or later: attributes over 64 KB (the fixed-length
+     * notes of a long run) need its dense attribute storage. */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl >= 0)
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
+    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl >= 0 ? fapl : H5P_DEFAULT);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    char reason[256];
+    if (file < 0)
+        return cs_error_set(CS_EIO, "%s: cannot create the metrics file (%s)", path,
+                            cs_h5_reason(reason, sizeof reason));
     hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
     int ok = lcpl >= 0 && H5Pset_create_intermediate_group(lcpl, 1) >= 0;
     ok = ok && cs_h5_attr_put_string(file, "schema", CS_METRICS_SCHEMA) &&
@@ -329,17 +337,22 @@ cs_status cs_metrics_write(const cs_metrics *m, const char *path)
         H5Gclose(g);
     if (lcpl >= 0)
         H5Pclose(lcpl);
-    if (H5Fclose(file) < 0)
+    if (!ok)
+        cs_h5_reason(reason, sizeof reason); /* before closing adds to the stack */
+    if (H5Fclose(file) < 0 && ok) {
         ok = 0;
+        cs_h5_reason(reason, sizeof reason);
+    }
     H5Eclear2(H5E_DEFAULT);
     if (!ok) {
         unlink(tmp);
-        return failed ? cs_error_set(CS_EIO, "%s: cannot write dataset %s (disk full?)", path, failed)
-                      : cs_error_set(CS_EIO, "%s: cannot write the metrics file (disk full?)", path);
+        return failed ? cs_error_set(CS_EIO, "%s: cannot write dataset %s (%s)", path, failed, reason)
+                      : cs_error_set(CS_EIO, "%s: cannot write the metrics file (%s)", path, reason);
     }
     if (rename(tmp, path) != 0) {
+        int e = errno;
         unlink(tmp);
-        return cs_error_set(CS_EIO, "%s: cannot replace the metrics file", path);
+        return cs_error_set(CS_EIO, "%s: cannot replace the metrics file (%s)", path, strerror(e));
     }
     return CS_OK;
 }

@@ -25,16 +25,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t nd = 0;
     if (cs_runlog_list_datasets(r, &ds, &nd) == CS_OK)
         free(ds);
-    cs_matrix in = {0}, snap = {0};
+    cs_matrix in = {0};
     int32_t *labels = NULL;
     if (cs_runlog_read_probe(r, &in, &labels) == CS_OK) {
         cs_matrix_free(&in);
         free(labels);
     }
-    const cs_runlog_info *info = cs_runlog_get_info(r);
-    for (size_t l = 1; info->snapshots && l < info->n_layers; l++)
-        if (cs_runlog_read_snapshot(r, l, info->snapshots - 1, "errors", &snap) == CS_OK)
-            cs_matrix_free(&snap);
+    /* every item: each series whole, the last entry of each snapshot */
+    for (size_t i = 0; i < cs_runlog_item_count(r); i++) {
+        const cs_runlog_item *it = cs_runlog_item_at(r, i);
+        if (it->rank == 0) {
+            double *v = NULL;
+            size_t n = 0;
+            if (cs_runlog_read_series(r, it, &v, &n) == CS_OK)
+                free(v);
+        } else if (it->length) {
+            cs_matrix e = {0};
+            if (cs_runlog_read_entry(r, it, it->length - 1, &e) == CS_OK)
+                cs_matrix_free(&e);
+        }
+    }
     cs_runlog_close_reader(r);
     return 0;
 }
