@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 cs_status cs_matrix_alloc(size_t rows, size_t cols, cs_matrix *out)
 {
@@ -11,6 +12,15 @@ cs_status cs_matrix_alloc(size_t rows, size_t cols, cs_matrix *out)
     if (rows != 0 && cols > SIZE_MAX / sizeof(double) / rows)
         return cs_error_set(CS_ENOMEM, "matrix of %zu x %zu doubles is too large", rows, cols);
     size_t count = rows * cols;
+    /* Sizes read from a file (an HDF5 dataset declaring 2^60 elements) are
+     * refused before asking for the memory: more than the machine has can
+     * never be worked on, and some allocators abort instead of failing. */
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    double mem = pages > 0 && page > 0 ? (double)pages * (double)page : 1099511627776.0;
+    if ((double)count * sizeof(double) > mem)
+        return cs_error_set(CS_ENOMEM, "a %zu x %zu matrix of doubles needs %.3g GB, more than this "
+                                       "machine's memory (%.3g GB)",
+                            rows, cols, (double)count * sizeof(double) / 1e9, mem / 1e9);
     double *data = calloc(count > 0 ? count : 1, sizeof *data);
     if (!data)
         return cs_error_set(CS_ENOMEM, "cannot allocate a %zu x %zu matrix", rows, cols);

@@ -70,7 +70,16 @@ void cs_error_clear(void)
 
 static once_flag init_once = ONCE_FLAG_INIT;
 
-static void init_process(void) { gsl_set_error_handler_off(); }
+/* H5dont_atexit: HDF5's exit-time clean-up flushes and closes whatever file
+ * is still open, and crashes (H5F__close_cb) on a file whose close failed
+ * because its disk was full. cogscope closes every file it opens itself,
+ * so the clean-up has nothing to do but that crash. Effective only while
+ * HDF5 is not yet initialised (first call of cs_init in a program). */
+static void init_process(void)
+{
+    gsl_set_error_handler_off();
+    H5dont_atexit();
+}
 
 /* Debian's HDF5 is built thread-safe, and then the automatic error printing
  * is a property of each thread's error stack: switch it off once per thread. */

@@ -46,4 +46,16 @@ void cs_h5_strings_free(char **v, size_t n);
  * error". Returns buf. */
 const char *cs_h5_reason(char *buf, size_t n);
 
+/* After a failed write (a full disk) to a file of the default (POSIX,
+ * sec2) driver: point its descriptor elsewhere, so that whatever HDF5 still
+ * writes (dirty metadata, flushed when the ids are closed) never reaches the
+ * file, which keeps exactly what it held. Closing the ids must then
+ * succeed: a file id left open by a failed close crashes the library at
+ * exit (H5F__close_cb from H5_term_library). Closing may read back what it
+ * wrote, so a file of up to `copy_max` bytes is swapped for a copy in
+ * memory; a larger one (or copy_max 0) for /dev/null, which suffices for a
+ * SWMR run log, whose close rereads nothing. Call it before closing, never
+ * after a failed H5Fclose. Returns 1 when detached. */
+int cs_h5_discard_writes(hid_t file, size_t copy_max);
+
 #endif

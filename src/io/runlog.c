@@ -14,8 +14,11 @@
  * /committed names, so a run killed at any instant (even inside a flush, or
  * after HDF5 evicted some metadata on its own) reads back as the state of the
  * last completed flush, with every series the same length. */
+#define _GNU_SOURCE /* F_OFD_SETLK */
 #include "cogscope/runlog.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -71,6 +74,11 @@ cs_status rlw_fail_h5(cs_runlog_writer *w, const char *what, const char *dset)
 {
     char reason[256];
     rl_h5_reason(reason, sizeof reason);
+    /* From the first failed write on, nothing more reaches the file: it
+     * stays as at its last flush, the state a kill leaves (readable, every
+     * flushed row kept), instead of half-written metadata. */
+    if (w->file >= 0 && !w->detached)
+        w->detached = cs_h5_discard_writes(w->file, 0);
     return rlw_fail(w, CS_EIO, "%s: cannot %s %s (%s)", w->path, what, dset, reason);
 }
 
@@ -370,8 +378,41 @@ static void writer_free(cs_runlog_writer *w)
         H5Gclose(w->cfg);
     if (w->file >= 0)
         H5Fclose(w->file);
+    if (w->lock_fd >= 0)
+        close(w->lock_fd); /* releases the lock */
     free(w->path);
     free(w);
+}
+
+/* Open (creating it if need be) and lock `path` before HDF5 touches it.
+ * The lock is an open-file-description lock (fcntl F_OFD_SETLK) on a
+ * descriptor of the writer's own: HDF5's flock, which it drops when the
+ * file switches to SWMR, is a separate kind, so this one holds for the
+ * writer's whole life; the kernel releases it when the process ends, killed
+ * or not. Readers take no such lock. A second writer fails here, before it
+ * could truncate the first one's file. A file system without locks (some
+ * NFS mounts) leaves the writer unlocked rather than unable to log. */
+static cs_status writer_lock(cs_runlog_writer *w, const char *path)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    w->created = fd >= 0;
+    if (fd < 0 && errno == EEXIST)
+        fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return cs_error_set(CS_EIO, "%s: cannot create the run log (%s)", path, strerror(errno));
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    if (fcntl(fd, F_OFD_SETLK, &fl) < 0) {
+        int e = errno;
+        if (e == EAGAIN || e == EACCES) {
+            close(fd);
+            return cs_error_set(CS_EIO,
+                                "%s: another process is writing this run log: refusing to write over it "
+                                "(each run needs its own --out)",
+                                path);
+        }
+    }
+    w->lock_fd = fd;
+    return CS_OK;
 }
 
 /* 128 random bits as 32 hex digits: names this run uniquely, so a metrics
@@ -431,11 +472,17 @@ cs_status cs_runlog_create(const char *path, const cs_runlog_options *opt, cs_ru
     if (!w)
         return cs_error_set(CS_ENOMEM, "%s: out of memory", path);
     w->file = w->cfg = w->snap_step = w->committed = H5I_INVALID_HID;
+    w->lock_fd = -1;
     w->flush_interval = o.flush_interval > 0 ? o.flush_interval : 1.0;
     w->deflate = o.snapshot_deflate;
     if (!(w->path = strdup(path))) {
         writer_free(w);
         return cs_error_set(CS_ENOMEM, "%s: out of memory", path);
+    }
+    cs_status st = writer_lock(w, path);
+    if (st != CS_OK) {
+        writer_free(w);
+        return st;
     }
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     /* Locking stays on, but a file system without locks (some NFS mounts)
@@ -447,16 +494,21 @@ cs_status cs_runlog_create(const char *path, const cs_runlog_options *opt, cs_ru
         rl_h5_reason(reason, sizeof reason);
         if (fapl >= 0)
             H5Pclose(fapl);
+        int created = w->created;
         writer_free(w);
+        if (created)
+            unlink(path);
         return cs_error_set(CS_EIO, "%s: cannot create the run log (%s)", path, reason);
     }
     H5Pclose(fapl);
-    cs_status st = write_root(w);
+    st = write_root(w);
     if (st != CS_OK) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", cs_last_error());
+        int created = w->created;
         writer_free(w);
-        unlink(path); /* a half-made log would only mislead */
+        if (created)
+            unlink(path); /* a half-made log would only mislead; never a file we did not make */
         return cs_error_set(st, "%s", msg);
     }
     *out = w;
@@ -682,13 +734,21 @@ cs_status cs_runlog_close(cs_runlog_writer *w)
     snprintf(msg, sizeof msg, "%s", w->status != CS_OK ? w->errmsg : cs_last_error());
     snprintf(path, sizeof path, "%s", w->path);
     hid_t file = w->file;
+    int lock_fd = w->lock_fd;
     w->file = H5I_INVALID_HID;
+    w->lock_fd = -1; /* held until the file is closed */
     writer_free(w); /* closes every dataset first */
-    if (file >= 0 && H5Fclose(file) < 0 && st == CS_OK) {
+    /* The flush above found any failing write and detached the file
+     * (rlw_fail_h5), so closing writes nothing more to it. */
+    if (file >= 0 && H5Fclose(file) < 0) {
         char reason[256];
         rl_h5_reason(reason, sizeof reason);
-        return cs_error_set(CS_EIO, "%s: closing the run log failed (%s)", path, reason);
+        if (st == CS_OK)
+            st = cs_error_set(CS_EIO, "%s: closing the run log failed (%s)", path, reason);
+        snprintf(msg, sizeof msg, "%s", cs_last_error());
     }
+    if (lock_fd >= 0)
+        close(lock_fd);
     if (st != CS_OK)
         cs_error_set(st, "%s", msg);
     return st;

@@ -50,6 +50,9 @@ struct cs_runlog_writer {
     int has_probe;
     cs_status status; /* first failure; the writer refuses further work */
     char errmsg[512];
+    int lock_fd;      /* holds the writer's lock on the file (-1: none) */
+    int created;      /* this writer created the file (so may remove it) */
+    int detached;     /* writes go to /dev/null since a write failed */
 };
 
 typedef struct {

@@ -264,6 +264,10 @@ const char *cs_metrics_note(const cs_metrics *m, size_t i) { return m && i < m->
 
 /* ---- HDF5 ----------------------------------------------------------------- */
 
+/* A metrics file whose writing failed is closed on a copy in memory up to
+ * this size (cs_h5_discard_writes); metrics files are rarely 10 MB. */
+#define METRICS_COPY_MAX ((size_t)512 << 20)
+
 static int write_array(hid_t file, hid_t lcpl, const cs_metrics_array *a)
 {
     hsize_t dims[CS_METRICS_MAX_RANK];
@@ -285,7 +289,12 @@ static int write_array(hid_t file, hid_t lcpl, const cs_metrics_array *a)
     }
     hid_t d = ok ? H5Dcreate2(file, a->path, H5T_IEEE_F64LE, space, lcpl, dcpl, H5P_DEFAULT) : H5I_INVALID_HID;
     ok = d >= 0 && (a->count == 0 || H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a->data) >= 0) &&
-         cs_h5_attr_put_string(d, "units", a->units) && cs_h5_attr_put_string(d, "description", a->description);
+         cs_h5_attr_put_string(d, "units", a->units) && cs_h5_attr_put_string(d, "description", a->description) &&
+         H5Dflush(d) >= 0;
+    /* A failed write (a full disk): detach the file before closing, or the
+     * close fails too and leaves ids that crash HDF5 at exit. */
+    if (!ok)
+        cs_h5_discard_writes(file, METRICS_COPY_MAX);
     if (d >= 0)
         H5Dclose(d);
     if (dcpl >= 0)
@@ -307,8 +316,11 @@ cs_status cs_metrics_write(const cs_metrics *m, const char *path)
     /* File format 1.8 or later: attributes over 64 KB (the fixed-length
      * notes of a long run) need its dense attribute storage. */
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl >= 0)
+    if (fapl >= 0) {
         H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
+        /* Closing the file closes any id a failed call left open with it. */
+        H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG);
+    }
     hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl >= 0 ? fapl : H5P_DEFAULT);
     if (fapl >= 0)
         H5Pclose(fapl);
@@ -337,8 +349,15 @@ cs_status cs_metrics_write(const cs_metrics *m, const char *path)
         H5Gclose(g);
     if (lcpl >= 0)
         H5Pclose(lcpl);
-    if (!ok)
-        cs_h5_reason(reason, sizeof reason); /* before closing adds to the stack */
+    /* Flush before closing: a write that fails then (a full disk) is seen
+     * while the file can still be detached; a close that fails would leave
+     * an id that crashes HDF5 at exit. */
+    if (ok && H5Fflush(file, H5F_SCOPE_LOCAL) < 0)
+        ok = 0;
+    if (!ok) { /* the temporary file goes: nothing more is written to it */
+        cs_h5_reason(reason, sizeof reason);
+        cs_h5_discard_writes(file, METRICS_COPY_MAX);
+    }
     if (H5Fclose(file) < 0 && ok) {
         ok = 0;
         cs_h5_reason(reason, sizeof reason);
