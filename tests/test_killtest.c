@@ -25,16 +25,7 @@ extern char **environ;
 #define KILL_MIN_S 0.1
 #define KILL_MAX_S 3.0
 
-static char *dir;
-static void setup(void) { dir = tu_tmpdir(); }
-static void teardown(void)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
-    free(dir);
-}
-TestSuite(killtest, .init = setup, .fini = teardown);
+TestSuite(killtest, .init = tu_dir_setup, .fini = tu_dir_teardown);
 
 static const char *bin(void) { return getenv("COGSCOPE_BIN") ? getenv("COGSCOPE_BIN") : COGSCOPE_BIN; }
 
@@ -102,7 +93,7 @@ Test(killtest, twenty_kills_leave_twenty_readable_logs, .timeout = 900)
     for (int k = 0; k < KILLS; k++) {
         double when = KILL_MIN_S + (KILL_MAX_S - KILL_MIN_S) * rand() / (double)RAND_MAX;
         char path[700];
-        snprintf(path, sizeof path, "%s/k%02d.h5", dir, k);
+        snprintf(path, sizeof path, "%s/k%02d.h5", tu_dir, k);
         pid_t pid = start_train(path);
         struct timespec ts = {(time_t)when, (long)((when - floor(when)) * 1e9)};
         nanosleep(&ts, NULL);

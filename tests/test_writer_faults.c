@@ -15,25 +15,8 @@
 #include "cogscope/runlog.h"
 #include "testutil.h"
 
-static char *dir;
-static void setup(void) { dir = tu_tmpdir(); }
-static void teardown(void)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
-    free(dir);
-}
-TestSuite(writer_faults, .init = setup, .fini = teardown);
+TestSuite(writer_faults, .init = tu_dir_setup, .fini = tu_dir_teardown);
 
-static char *path(const char *name)
-{
-    static _Thread_local char buf[4][700];
-    static _Thread_local int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-    return buf[k];
-}
 
 static const char *bin(void) { return getenv("COGSCOPE_BIN") ? getenv("COGSCOPE_BIN") : COGSCOPE_BIN; }
 
@@ -47,7 +30,7 @@ static int run_pre(const char *pre, char **err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(args, sizeof args, fmt, ap);
     va_end(ap);
-    snprintf(errp, sizeof errp, "%s/.stderr", dir);
+    snprintf(errp, sizeof errp, "%s/.stderr", tu_dir);
     snprintf(cmd, sizeof cmd, "%s%s timeout -s KILL 300 '%s' %s </dev/null >/dev/null 2>'%s'", pre ? pre : "",
              pre ? ";" : "", bin(), args, errp);
     int status = system(cmd);
@@ -102,7 +85,7 @@ Test(writer_faults, a_full_disk_keeps_every_flushed_row, .timeout = 300)
     pid_t pid = fork();
     cr_assert(pid >= 0);
     if (pid == 0)
-        write_until_full(path("full.h5"), rows, 1 << 20);
+        write_until_full(tu_path("full.h5"), rows, 1 << 20);
     int status;
     cr_assert_eq(waitpid(pid, &status, 0), pid);
     cr_assert(WIFEXITED(status), "the writer died of signal %d after the failed write",
@@ -110,7 +93,7 @@ Test(writer_faults, a_full_disk_keeps_every_flushed_row, .timeout = 300)
     cr_expect_eq(WEXITSTATUS(status), 0, "the writer's message did not name the errno (exit %d)",
                  WEXITSTATUS(status));
     cs_runlog *r = NULL;
-    cr_assert_eq(cs_runlog_open(path("full.h5"), &r), CS_OK, "%s", cs_last_error());
+    cr_assert_eq(cs_runlog_open(tu_path("full.h5"), &r), CS_OK, "%s", cs_last_error());
     const cs_runlog_info *in = cs_runlog_get_info(r);
     cr_expect_geq(in->steps, (size_t)rows, "%zu of the %d flushed rows survived", in->steps, rows);
     double *loss = NULL;
@@ -128,34 +111,34 @@ Test(writer_faults, train_on_a_full_disk_fails_cleanly, .timeout = 300)
     /* 10 MB: the log fails part-way through the run */
     int rc = run_pre("ulimit -f 10000; trap '' XFSZ", &err,
                      "train --data digits --epochs 300 --log-every 50 --probe-size 64 --threads 1 --quiet --out '%s'",
-                     path("run.h5"));
+                     tu_path("run.h5"));
     cr_expect_eq(rc, 1, "train: exit %d (a crash at exit: -1): %s", rc, err ? err : "");
     cr_expect(err && strstr(err, "File too large") && !strstr(err, "unknown HDF5 error"), "%s", err ? err : "");
     free(err);
-    rc = run_pre(NULL, &err, "info '%s'", path("run.h5"));
+    rc = run_pre(NULL, &err, "info '%s'", tu_path("run.h5"));
     cr_expect_eq(rc, 0, "the log left by the failed run does not read: %s", err ? err : "");
     free(err);
-    rc = run_pre(NULL, &err, "analyze '%s' --quiet", path("run.h5"));
+    rc = run_pre(NULL, &err, "analyze '%s' --quiet", tu_path("run.h5"));
     cr_expect(rc == 0 || (rc == 1 && err && *err), "analyze: exit %d: %s", rc, err ? err : "");
     free(err);
     /* analyze itself on a full disk: exit 1 and no metrics file, no crash */
     rc = run_pre(NULL, &err, "train --data digits --epochs 2 --log-every 20 --probe-size 64 --quiet --out '%s'",
-                 path("ok.h5"));
+                 tu_path("ok.h5"));
     cr_assert_eq(rc, 0, "%s", err ? err : "");
     free(err);
-    rc = run_pre("ulimit -f 40; trap '' XFSZ", &err, "analyze '%s' --quiet --out '%s'", path("ok.h5"),
-                 path("m.h5"));
+    rc = run_pre("ulimit -f 40; trap '' XFSZ", &err, "analyze '%s' --quiet --out '%s'", tu_path("ok.h5"),
+                 tu_path("m.h5"));
     cr_expect_eq(rc, 1, "analyze on a full disk: exit %d (crash: -1): %s", rc, err ? err : "");
     cr_expect(err && strstr(err, "File too large"), "%s", err ? err : "");
     free(err);
     struct stat st;
-    cr_expect_neq(stat(path("m.h5"), &st), 0, "a partial metrics file was left");
+    cr_expect_neq(stat(tu_path("m.h5"), &st), 0, "a partial metrics file was left");
 }
 
 Test(writer_faults, a_full_tmpfs_is_named_no_space_left, .timeout = 300)
 {
     char mnt[800];
-    snprintf(mnt, sizeof mnt, "%s/small", dir);
+    snprintf(mnt, sizeof mnt, "%s/small", tu_dir);
     mkdir(mnt, 0755);
     if (mount("tmpfs", mnt, "tmpfs", 0, "size=2m") != 0)
         cr_skip_test("cannot mount a 2 MB tmpfs (needs root): the ulimit tests cover the full disk");
@@ -194,29 +177,29 @@ Test(writer_faults, a_second_writer_is_refused, .timeout = 300)
     snprintf(cmd, sizeof cmd,
              "'%s' train --data digits --epochs 150 --log-every 100 --probe-size 32 --threads 1 --quiet --out "
              "'%s' >/dev/null 2>'%s' & echo $! >'%s'",
-             bin(), path("run.h5"), path("first.err"), path("first.pid"));
+             bin(), tu_path("run.h5"), tu_path("first.err"), tu_path("first.pid"));
     cr_assert_eq(system(cmd), 0);
-    cr_assert(wait_live(path("run.h5")), "the first writer never made a live log");
+    cr_assert(wait_live(tu_path("run.h5")), "the first writer never made a live log");
     char *err = NULL;
-    int rc = run_pre(NULL, &err, "train --data xor --epochs 1 --quiet --force --out '%s'", path("run.h5"));
+    int rc = run_pre(NULL, &err, "train --data xor --epochs 1 --quiet --force --out '%s'", tu_path("run.h5"));
     cr_expect_eq(rc, 1, "second writer: exit %d: %s", rc, err ? err : "");
     cr_expect(err && strstr(err, "another process is writing this run log"), "%s", err ? err : "");
     free(err);
-    char *pid = tu_slurp(path("first.pid"));
+    char *pid = tu_slurp(tu_path("first.pid"));
     cr_assert(pid);
     /* the first run finishes untouched */
     snprintf(cmd, sizeof cmd, "while kill -0 %d 2>/dev/null; do sleep 0.2; done", atoi(pid));
     cr_expect_eq(system(cmd), 0);
     free(pid);
     cs_runlog *r = NULL;
-    cr_assert_eq(cs_runlog_open(path("run.h5"), &r), CS_OK, "%s", cs_last_error());
+    cr_assert_eq(cs_runlog_open(tu_path("run.h5"), &r), CS_OK, "%s", cs_last_error());
     const cs_runlog_info *in = cs_runlog_get_info(r);
     cr_expect(!in->live && !in->interrupted, "the first run did not close its log");
     cr_expect_eq(in->steps, (size_t)(150 * 85), "the first run's log holds %zu steps", in->steps);
     cr_expect_eq(in->epochs_done, (size_t)150);
     cs_runlog_close_reader(r);
     /* and once it is done, the file can be replaced (--force) */
-    rc = run_pre(NULL, &err, "train --data xor --epochs 1 --quiet --force --out '%s'", path("run.h5"));
+    rc = run_pre(NULL, &err, "train --data xor --epochs 1 --quiet --force --out '%s'", tu_path("run.h5"));
     cr_expect_eq(rc, 0, "%s", err ? err : "");
     free(err);
 }
@@ -228,10 +211,10 @@ Test(writer_faults, a_second_writer_is_refused, .timeout = 300)
 Test(writer_faults, new_logs_keep_nothing_in_the_global_heap, .timeout = 300)
 {
     char *err = NULL;
-    int rc = run_pre(NULL, &err, "train --data xor --epochs 1 --quiet --out '%s'", path("run.h5"));
+    int rc = run_pre(NULL, &err, "train --data xor --epochs 1 --quiet --out '%s'", tu_path("run.h5"));
     cr_assert_eq(rc, 0, "%s", err ? err : "");
     free(err);
-    FILE *f = fopen(path("run.h5"), "rb");
+    FILE *f = fopen(tu_path("run.h5"), "rb");
     cr_assert(f);
     fseek(f, 0, SEEK_END);
     long n = ftell(f);

@@ -57,6 +57,27 @@ static inline int tu_rm_rf(const char *dir)
     return system(cmd);
 }
 
+/* A suite's private directory, made fresh for each test: pass tu_dir_setup
+ * and tu_dir_teardown to TestSuite(.init, .fini); tu_path(name) is a path in
+ * it (one of 8 rotating buffers, so a call may take several). */
+static char *tu_dir __attribute__((unused));
+static inline void tu_dir_setup(void) { tu_dir = tu_tmpdir(); }
+static inline void tu_dir_teardown(void)
+{
+    if (tu_dir)
+        tu_rm_rf(tu_dir);
+    free(tu_dir);
+    tu_dir = NULL;
+}
+static inline char *tu_path(const char *name)
+{
+    static _Thread_local char buf[8][1024];
+    static _Thread_local int k;
+    k = (k + 1) % 8;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", tu_dir, name);
+    return buf[k];
+}
+
 static inline void tu_write(const char *path, const char *text)
 {
     FILE *f = fopen(path, "wb");

@@ -46,7 +46,8 @@ cs_status cs_table_read_h5(const char *path, const char *dataset, cs_matrix *out
 
 /* Parse a 0-based column list such as "0,1", "0-3" or "0-2,5" into a new array
  * (free() it). Duplicates are kept in order; "" is an error. `what` names the
- * argument in messages ("--x"). */
+ * argument in messages ("--x"). The same as cs_collist_parse (cogscope/collist.h)
+ * with its largest bound, CS_COLLIST_MAX; that one also bounds by a table width. */
 cs_status cs_parse_index_list(const char *text, const char *what, size_t **out, size_t *count);
 
 #ifdef __cplusplus

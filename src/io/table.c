@@ -1,6 +1,8 @@
 /* Text and HDF5 table readers and the column-list parser. */
 #include "cogscope/table.h"
 
+#include "cogscope/collist.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <float.h>
@@ -473,54 +475,5 @@ cs_status cs_table_read(const char *spec, cs_matrix *out)
 
 cs_status cs_parse_index_list(const char *text, const char *what, size_t **out, size_t *count)
 {
-    *out = NULL;
-    *count = 0;
-    if (!text || !*text)
-        return cs_error_set(CS_EINVAL, "%s: empty column list", what);
-    size_t cap = 8, n = 0;
-    size_t *idx = malloc(cap * sizeof *idx);
-    if (!idx)
-        return cs_error_set(CS_ENOMEM, "out of memory");
-    const char *p = text;
-    while (*p) {
-        char *end;
-        if (!isdigit((unsigned char)*p))
-            goto bad;
-        unsigned long lo = strtoul(p, &end, 10), hi = lo;
-        p = end;
-        if (*p == '-') {
-            p++;
-            if (!isdigit((unsigned char)*p))
-                goto bad;
-            hi = strtoul(p, &end, 10);
-            p = end;
-            if (hi < lo)
-                goto bad;
-        }
-        if (hi - lo > 1000000)
-            goto bad;
-        for (unsigned long v = lo; v <= hi; v++) {
-            if (n == cap) {
-                size_t *g = realloc(idx, 2 * cap * sizeof *g);
-                if (!g) {
-                    free(idx);
-                    return cs_error_set(CS_ENOMEM, "out of memory");
-                }
-                idx = g;
-                cap *= 2;
-            }
-            idx[n++] = v;
-        }
-        if (*p == ',')
-            p++;
-        else if (*p)
-            goto bad;
-    }
-    *out = idx;
-    *count = n;
-    return CS_OK;
-bad:
-    free(idx);
-    return cs_error_set(CS_EINVAL, "%s: '%s' is not a column list (use forms like 0,1 or 0-3)", what,
-                        text);
+    return cs_collist_parse(text, what, CS_COLLIST_MAX, out, count);
 }
