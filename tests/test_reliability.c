@@ -306,6 +306,10 @@ Test(reliability, a_damaged_log_is_reported_not_crashed_on, .timeout = 300)
                  DAMAGED_SEGV);
     cr_expect(rc == 1, "estimate: exit %d: %s", rc, err ? err : "");
     free(err);
+    rc = RUN(60, NULL, &err, "import --out '%s' --layer fc1='%s:/layers/1/activations'", tu_path("imp.h5"),
+             DAMAGED_SEGV);
+    cr_expect(rc == 1 && err && strstr(err, "the file is damaged"), "import: exit %d: %s", rc, err ? err : "");
+    free(err);
     rc = RUN(60, NULL, &err, "info '%s'", DAMAGED_LOOP);
     cr_expect_eq(rc, 1, "a heap that loops: exit %d (hang: -1): %s", rc, err ? err : "");
     cr_expect(err && strstr(err, "did not finish"), "%s", err ? err : "");

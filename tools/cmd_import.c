@@ -157,6 +157,16 @@ static void file_of(const char *spec, char *buf, size_t n)
     snprintf(buf, n, "%.*s", colon ? (int)(colon - spec) : (int)strlen(spec), spec);
 }
 
+/* cs_array_read of a .npy file or FILE.h5:/dataset; an HDF5 file is read
+ * first in the checked child process (cli_h5_check), so a damaged one is
+ * reported instead of crashing the import. */
+static cs_status checked_array_read(const char *spec, cs_array *out)
+{
+    int kind;
+    cs_status st = cli_h5_check(spec, &kind);
+    return st != CS_OK ? st : cs_array_read(spec, out);
+}
+
 /* Refuse an --out that is one of the inputs (same device and inode). */
 static int out_is_input(const opts *o, const char *spec)
 {
@@ -216,7 +226,7 @@ static cs_status read_all(opts *o, cs_array *inputs, cs_array *labels, cs_array 
     cs_status st = CS_OK;
     char sh[128], sh2[128];
     for (size_t i = 0; i < o->n_layer && st == CS_OK; i++)
-        if ((st = cs_array_read(o->layer[i].spec, &o->layer[i].a)) == CS_OK)
+        if ((st = checked_array_read(o->layer[i].spec, &o->layer[i].a)) == CS_OK)
             st = to_snapshots("layer", o->layer[i].spec, &o->layer[i].a);
     for (size_t i = 0; i < o->n_errors && st == CS_OK; i++) {
         size_t l = 0;
@@ -224,7 +234,7 @@ static cs_status read_all(opts *o, cs_array *inputs, cs_array *labels, cs_array 
             l++;
         if (l == o->n_layer)
             return cs_error_set(CS_EINVAL, "--errors %s: no --layer of that name", o->errors[i].name);
-        if ((st = cs_array_read(o->errors[i].spec, &o->errors[i].a)) == CS_OK &&
+        if ((st = checked_array_read(o->errors[i].spec, &o->errors[i].a)) == CS_OK &&
             (st = to_snapshots("errors", o->errors[i].spec, &o->errors[i].a)) == CS_OK &&
             memcmp(o->errors[i].a.dims, o->layer[l].a.dims, 3 * sizeof(size_t))) {
             shape_text(&o->errors[i].a, sh, sizeof sh);
@@ -243,11 +253,11 @@ static cs_status read_all(opts *o, cs_array *inputs, cs_array *labels, cs_array 
     if (st != CS_OK)
         return st;
     size_t K = o->layer[0].a.dims[0], P = o->layer[0].a.dims[1];
-    if (o->inputs && (st = cs_array_read(o->inputs, inputs)) == CS_OK && (inputs->rank > 2 || inputs->dims[0] != P)) {
+    if (o->inputs && (st = checked_array_read(o->inputs, inputs)) == CS_OK && (inputs->rank > 2 || inputs->dims[0] != P)) {
         shape_text(inputs, sh, sizeof sh);
         return cs_error_set(CS_ESHAPE, "--inputs %s is %s; expected [%zu samples, features]", o->inputs, sh, P);
     }
-    if (st == CS_OK && o->labels && (st = cs_array_read(o->labels, labels)) == CS_OK) {
+    if (st == CS_OK && o->labels && (st = checked_array_read(o->labels, labels)) == CS_OK) {
         shape_text(labels, sh, sizeof sh);
         if (labels->rank != 1 || labels->dims[0] != P)
             return cs_error_set(CS_ESHAPE, "--labels %s is %s; expected [%zu] (one per sample)", o->labels, sh, P);
@@ -256,7 +266,7 @@ static cs_status read_all(opts *o, cs_array *inputs, cs_array *labels, cs_array 
                 return cs_error_set(CS_EINVAL, "--labels %s: entry %zu = %g is not a class (an integer >= 0)",
                                     o->labels, i, labels->data[i]);
     }
-    if (st == CS_OK && o->snap_steps && (st = cs_array_read(o->snap_steps, snap)) == CS_OK &&
+    if (st == CS_OK && o->snap_steps && (st = checked_array_read(o->snap_steps, snap)) == CS_OK &&
         (snap->rank != 1 || snap->dims[0] != K)) {
         shape_text(snap, sh, sizeof sh);
         return cs_error_set(CS_ESHAPE, "--snapshot-steps %s is %s; expected [%zu] (one per snapshot)", o->snap_steps,
@@ -264,12 +274,12 @@ static cs_status read_all(opts *o, cs_array *inputs, cs_array *labels, cs_array 
     }
     size_t n = (size_t)-1;
     const char *first = NULL;
-    if (st == CS_OK && o->loss && (st = cs_array_read(o->loss, loss)) == CS_OK) {
+    if (st == CS_OK && o->loss && (st = checked_array_read(o->loss, loss)) == CS_OK) {
         n = loss->count;
         first = "--loss";
     }
     for (size_t i = 0; i < o->n_series && st == CS_OK; i++) {
-        if ((st = cs_array_read(o->series[i].spec, &o->series[i].a)) != CS_OK)
+        if ((st = checked_array_read(o->series[i].spec, &o->series[i].a)) != CS_OK)
             break;
         const cs_array *a = &o->series[i].a;
         if (n == (size_t)-1) {

@@ -23,7 +23,7 @@
 static const char *const CMD = "report";
 
 enum { OPT_JSON = 256, OPT_FORMAT, OPT_METRICS, OPT_NO_METRICS, OPT_GROUP_BY, OPT_LABEL, OPT_X, OPT_REFERENCE,
-       OPT_SMOOTH };
+       OPT_SMOOTH, OPT_FORCE };
 
 static const struct option long_opts[] = {
     {"json", no_argument, 0, OPT_JSON},
@@ -36,6 +36,7 @@ static const struct option long_opts[] = {
     {"output", required_argument, 0, 'o'},
     {"metrics", required_argument, 0, OPT_METRICS},
     {"no-metrics", no_argument, 0, OPT_NO_METRICS},
+    {"force", no_argument, 0, OPT_FORCE},
     {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0},
 };
@@ -74,7 +75,10 @@ static void usage(FILE *out)
             "                 positional ones, then those of --label); by default\n"
             "                 RUN.metrics.h5 is used when it exists\n"
             "  --no-metrics   ignore analyses, report the runs only\n"
-            "  -o, --output FILE  write the report to FILE instead of stdout\n"
+            "  -o, --output FILE  write the report to FILE instead of stdout (written under a\n"
+            "                 temporary name and renamed when complete; never one of the\n"
+            "                 inputs; an existing run log only with --force)\n"
+            "  --force        let -o replace an existing run log\n"
             "  -h, --help     this text\n"
             "\n"
             "Exit codes: 0 success, 1 a file is missing, unreadable, not a run log or a metrics\n"
@@ -179,7 +183,10 @@ static int load_metrics(const char *path, const cs_runlog *r, const char *explic
         snprintf(mpath, n, "%s", explicit_path);
     else if (cs_obs_default_metrics_path(path, mpath, n) != CS_OK || access(mpath, F_OK) != 0)
         return 0;
-    cs_status st = cs_metrics_read(mpath, m);
+    int kind;
+    cs_status st = cli_h5_check(mpath, &kind);
+    if (st == CS_OK)
+        st = cs_metrics_read(mpath, m);
     if (st != CS_OK) {
         if (explicit_path)
             return cli_fail(CMD, st);
@@ -210,7 +217,7 @@ static int load_metrics(const char *path, const cs_runlog *r, const char *explic
 
 typedef struct {
     enum { TEXT, JSON, CSV, HTML } format;
-    int no_metrics;
+    int no_metrics, force;
     const char *outpath;
     const char **mfiles; /* --metrics, in order */
     size_t n_mfiles;
@@ -296,6 +303,7 @@ static int parse_option(report_args *a, int c, const char *arg, int argc, char *
     case 'o': a->outpath = arg; return CLI_OK;
     case OPT_METRICS: a->mfiles[a->n_mfiles++] = arg; return CLI_OK;
     case OPT_NO_METRICS: a->no_metrics = 1; return CLI_OK;
+    case OPT_FORCE: a->force = 1; return CLI_OK;
     case OPT_GROUP_BY:
         if (!arg[0] || arg[0] == ',' || strstr(arg, ",,") || arg[strlen(arg) - 1] == ',')
             return cli_usage_error(CMD, "--group-by: '%s' is not a comma-separated list of keys", arg);
@@ -389,28 +397,60 @@ static int write_report(const report_args *a, cs_runlog **runs, cs_metrics **ms,
     if (st != CS_OK) /* a bad --group-by key or --reference group is a usage error */
         return st == CS_EINVAL ? cli_usage_error(CMD, "%s", cs_last_error()) : cli_fail(CMD, st);
     FILE *out = stdout;
-    if (a->outpath && !(out = fopen(a->outpath, "w"))) {
-        fprintf(stderr, "cogscope %s: cannot write %s: %s\n", CMD, a->outpath, strerror(errno));
-        cs_report_destroy(rep);
-        return CLI_FAIL;
+    cli_out file = {0};
+    if (a->outpath) {
+        if (cli_out_open(CMD, a->outpath, &file)) {
+            cs_report_destroy(rep);
+            return CLI_FAIL;
+        }
+        out = file.f;
     }
     int rc = CLI_OK;
+    errno = 0;
     switch (a->format) {
     case HTML: st = cs_report_write_html(out, rep); break;
     case JSON: st = cs_report_write_json(out, rep); break;
     case CSV: st = cs_report_write_csv(out, rep); break;
     default: rc = write_text(out, a, rep, runs, ms, mpaths); break;
     }
-    if (st != CS_OK)
-        rc = cli_fail(CMD, st);
-    int bad = fflush(out) != 0 || ferror(out);
-    if (out != stdout)
-        bad |= fclose(out) != 0;
-    if (bad && rc == CLI_OK) {
-        fprintf(stderr, "cogscope %s: writing %s failed\n", CMD, a->outpath ? a->outpath : "the output");
+    int err = errno;
+    if (st == CS_EIO && ferror(out)) { /* a full disk: say so, in the system's words */
+        fprintf(stderr, "cogscope %s: writing %s failed: %s\n", CMD, a->outpath ? a->outpath : "standard output",
+                err ? strerror(err) : "a write error");
         rc = CLI_FAIL;
+    } else if (st != CS_OK) {
+        rc = cli_fail(CMD, st);
+    }
+    /* -o: renamed into place only when complete; stdout: checked at exit */
+    if (out != stdout) {
+        if (rc == CLI_OK)
+            rc = cli_out_commit(CMD, &file);
+        else
+            cli_out_discard(&file);
     }
     cs_report_destroy(rep);
+    return rc;
+}
+
+/* -o may not name an input (a run, an explicit metrics file, a run's default
+ * RUN.metrics.h5) nor, without --force, an existing run log. 0, 1 or 2. */
+static int guard_output(const report_args *a)
+{
+    const char **in = calloc(3 * a->n + 1, sizeof *in);
+    char(*defm)[4096] = calloc(a->n + 1, sizeof *defm);
+    int rc = in && defm ? CLI_OK : cli_usage_error(CMD, "out of memory");
+    size_t ni = 0;
+    for (size_t k = 0; rc == CLI_OK && k < a->n; k++) {
+        in[ni++] = a->files[k];
+        if (k < a->n_mfiles)
+            in[ni++] = a->mfiles[k];
+        if (cs_obs_default_metrics_path(a->files[k], defm[k], sizeof defm[k]) == CS_OK)
+            in[ni++] = defm[k];
+    }
+    if (rc == CLI_OK)
+        rc = cli_out_guard(CMD, "-o", a->outpath, in, ni, a->force);
+    free(in);
+    free(defm);
     return rc;
 }
 
@@ -427,13 +467,20 @@ int cmd_report(int argc, char **argv)
         return rc;
     }
     size_t nr = a.n, opened = 0;
+    if (a.outpath && (rc = guard_output(&a)) != CLI_OK) {
+        args_free(&a);
+        return rc;
+    }
     cs_runlog **runs = calloc(nr, sizeof *runs);
     cs_metrics **ms = calloc(nr, sizeof *ms);
     char(*mpaths)[4096] = calloc(nr, sizeof *mpaths);
     if (!runs || !ms || !mpaths)
         rc = cli_usage_error(CMD, "out of memory");
     for (size_t k = 0; k < nr && rc == CLI_OK; k++) {
-        cs_status st = cs_runlog_open(a.files[k], &runs[k]);
+        int kind;
+        cs_status st = cli_h5_check(a.files[k], &kind);
+        if (st == CS_OK)
+            st = cs_runlog_open(a.files[k], &runs[k]);
         if (st != CS_OK) {
             rc = cli_fail(CMD, st);
             break;
