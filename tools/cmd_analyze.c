@@ -16,11 +16,13 @@ static const char *const CMD = "analyze";
 enum {
     OPT_OUT = 256, OPT_METRICS, OPT_ESTIMATOR, OPT_SEED, OPT_THREADS, OPT_SURROGATES, OPT_BINS, OPT_IP_DIMS,
     OPT_MAX_UNITS, OPT_TSE_UNITS, OPT_MULTIPLETS, OPT_PID_PAIRS, OPT_PID_RED, OPT_KSG_K, OPT_PI_ALPHA,
-    OPT_PI_GAMMA, OPT_PI_VARIANT, OPT_PI_DELTA, OPT_PI_WINDOW, OPT_PI_EMA, OPT_NPERSEG, OPT_JSON, OPT_QUIET
+    OPT_PI_GAMMA, OPT_PI_VARIANT, OPT_PI_DELTA, OPT_PI_WINDOW, OPT_PI_EMA, OPT_NPERSEG, OPT_JSON, OPT_QUIET,
+    OPT_FORCE
 };
 
 static const struct option long_opts[] = {
     {"out", required_argument, 0, OPT_OUT},
+    {"force", no_argument, 0, OPT_FORCE},
     {"metrics", required_argument, 0, OPT_METRICS},
     {"estimator", required_argument, 0, OPT_ESTIMATOR},
     {"seed", required_argument, 0, OPT_SEED},
@@ -59,7 +61,9 @@ static void usage(FILE *out)
             "Under mpirun -n K (a build with -DCOGSCOPE_MPI=ON) the (run, layer, snapshot,\n"
             "measure) jobs of all runs are shared by the ranks; rank 0 writes every file.\n"
             "\n"
-            "  --out FILE           metrics file to write (one run only; default RUN.metrics.h5)\n"
+            "  --out FILE           metrics file to write (one run only; default RUN.metrics.h5);\n"
+            "                       an existing metrics file is replaced, a run log only with --force\n"
+            "  --force              let --out replace an existing run log\n"
             "  --metrics LIST       comma-separated: infoplane, integration, oinfo, pid, phiid,\n"
             "                       spectra, sigmapi, synergy (= oinfo,pid), all (default all)\n"
             "  --estimator E        gcopula | gaussian | ksg | binned (default gcopula)\n"
@@ -121,7 +125,7 @@ int cmd_analyze(int argc, char **argv)
     cs_obs_params p;
     cs_obs_params_default(&p);
     const char *out_path = NULL;
-    int json = 0, quiet = 0, c, rc = 0;
+    int json = 0, quiet = 0, force = 0, c, rc = 0;
     long v;
     while ((c = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
         switch (c) {
@@ -166,6 +170,7 @@ int cmd_analyze(int argc, char **argv)
         case OPT_NPERSEG: rc = parse_size("--nperseg", optarg, 2, 1L << 30, &p.nperseg); break;
         case OPT_JSON: json = 1; break;
         case OPT_QUIET: quiet = 1; break;
+        case OPT_FORCE: force = 1; break;
         case 'h': usage(stdout); return CLI_OK;
         default: return cli_getopt_error(CMD, argc, argv, c);
         }
@@ -194,6 +199,15 @@ int cmd_analyze(int argc, char **argv)
         for (size_t q = 0; q < r; q++)
             if (!strcmp(runs[q], runs[r]))
                 return cli_usage_error(CMD, "run log %s is given twice", runs[r]);
+        /* Never over an input or, without --force, another run log; each
+         * run read first in the checked child (a damaged file is reported,
+         * not crashed on). */
+        int kind;
+        cs_status cst;
+        if ((rc = cli_out_guard(CMD, "--out", dst, (const char *const *)runs, nruns, force)))
+            return rc;
+        if ((cst = cli_h5_check(runs[r], &kind)) != CS_OK)
+            return cli_fail(CMD, cst);
     }
     analyze_out o = {out_path, json, quiet};
     if (dist_size() > 1)
