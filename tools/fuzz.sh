@@ -33,7 +33,7 @@ for h in "${harnesses[@]}"; do
   # One process, no forking of the fuzzer itself; -timeout: an input that
   # takes 30 s is a hang.
   if ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1 \
-     LSAN_OPTIONS=suppressions="$PWD/tests/lsan.supp" \
+     LSAN_OPTIONS=suppressions="$PWD/tests/fuzz/lsan.supp" \
      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
      OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
      "build-fuzz/fuzz_$h" -max_total_time="$secs" -timeout=30 -rss_limit_mb=2560 -seed="$seed" \
