@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cogscope/collist.h"
+#include "cogscope/columns.h"
 #include "cogscope/table.h"
 
 void est_opts_init(est_opts *o, unsigned estimators, int corrections)
@@ -39,6 +40,7 @@ int est_opts_parse(const char *cmd, int code, const char *arg, est_opts *o)
     case EST_O_THREADS: return cli_parse_threads(cmd, arg, &o->threads);
     case EST_O_UNITS: o->units_text = arg; return 0;
     case EST_O_JSON: o->json = 1; return 0;
+    case EST_O_STRICT: o->strict = 1; return 0;
     default: return -1;
     }
 }
@@ -136,6 +138,85 @@ cs_status est_var_default(est_var *v, size_t n)
     return CS_OK;
 }
 
+/* Drop constant columns and exact copies (cogscope/columns.h) from v, or
+ * refuse them under --strict. Columns are named as the user numbers them. */
+static cs_status var_prune(est_var *v, int strict)
+{
+    v->note[0] = '\0';
+    long *same = malloc((v->ncols ? v->ncols : 1) * sizeof *same);
+    if (!same)
+        return cs_error_set(CS_ENOMEM, "out of memory");
+    size_t keep = 0, used = 0;
+    cs_status st = cs_columns_degenerate(v->data, same, &keep);
+    for (size_t j = 0; !st && j < v->ncols; j++) {
+        if (same[j] == CS_COLUMN_OK)
+            continue;
+        char why[64];
+        if (same[j] == CS_COLUMN_CONSTANT)
+            snprintf(why, sizeof why, "constant");
+        else
+            snprintf(why, sizeof why, "a copy of column %zu", v->cols[same[j]]);
+        if (strict)
+            st = cs_error_set(CS_EINVAL, "%s: %s: column %zu is %s (--strict refuses degenerate columns; "
+                                         "without it the column is dropped with a note)",
+                              v->file, v->flag, v->cols[j], why);
+        else
+            used += (size_t)snprintf(v->note + used, used < sizeof v->note ? sizeof v->note - used : 0,
+                                     "%s%zu (%s)", used ? ", " : "", v->cols[j], why);
+    }
+    if (!st && keep == 0)
+        st = cs_error_set(CS_EINVAL, "%s: %s: every column is constant or a copy: nothing to estimate",
+                          v->file, v->flag);
+    if (!st && keep < v->ncols) {
+        char tail[sizeof v->note];
+        memcpy(tail, v->note, sizeof tail);
+        int w = snprintf(v->note, sizeof v->note, "%s: dropped column%s ", v->flag, v->ncols - keep > 1 ? "s" : "");
+        if (w > 0 && (size_t)w < sizeof v->note)
+            strncat(v->note, tail, sizeof v->note - (size_t)w - 1);
+        size_t *cols = malloc(keep * sizeof *cols);
+        if (!cols)
+            st = cs_error_set(CS_ENOMEM, "out of memory");
+        for (size_t j = 0, k = 0; !st && j < v->ncols; j++)
+            if (same[j] == CS_COLUMN_OK)
+                cols[k++] = j;
+        cs_matrix kept = {0};
+        if (!st && !(st = cs_matrix_select_cols(v->data, cols, keep, &kept))) {
+            for (size_t k = 0; k < keep; k++)
+                cols[k] = v->cols[cols[k]];
+            free(v->cols);
+            v->cols = cols;
+            v->ncols = keep;
+            cs_matrix_free(&v->data);
+            v->data = kept;
+        } else
+            free(cols);
+    }
+    free(same);
+    return st;
+}
+
+void est_json_notes(cs_json *j, const est_var *const *vars, size_t nvars)
+{
+    size_t any = 0;
+    for (size_t i = 0; i < nvars; i++)
+        any += vars[i] && vars[i]->note[0];
+    if (!any)
+        return;
+    cs_json_key(j, "notes");
+    cs_json_begin_array(j);
+    for (size_t i = 0; i < nvars; i++)
+        if (vars[i] && vars[i]->note[0])
+            cs_json_string(j, vars[i]->note);
+    cs_json_end_array(j);
+}
+
+void est_print_notes(const char *cmd, const est_var *const *vars, size_t nvars)
+{
+    for (size_t i = 0; i < nvars; i++)
+        if (vars[i] && vars[i]->note[0])
+            fprintf(stderr, "cogscope %s: note: %s\n", cmd, vars[i]->note);
+}
+
 cs_status est_var_select(est_var *v, cs_matrix table, int checks, long alphabet)
 {
     cs_status st = est_var_default(v, table.cols);
@@ -187,7 +268,9 @@ cs_status est_var_select(est_var *v, cs_matrix table, int checks, long alphabet)
                                     "cannot use it (use the discrete estimator, or drop it)",
                                     v->file, v->cols[j], v->flag, first);
         }
-    return cs_matrix_select_cols(table, v->cols, v->ncols, &v->data);
+    if ((st = cs_matrix_select_cols(table, v->cols, v->ncols, &v->data)))
+        return st;
+    return (checks & EST_PRUNE) ? var_prune(v, checks & EST_STRICT) : CS_OK;
 }
 
 void est_var_free(est_var *v)

@@ -26,7 +26,7 @@
 enum {
     EST_O_INPUT = 1000, EST_O_COV, EST_O_ESTIMATOR, EST_O_BINS, EST_O_BINNING, EST_O_ALPHABET,
     EST_O_MILLER_MADOW, EST_O_BIAS, EST_O_NO_BIAS, EST_O_THREADS, EST_O_UNITS, EST_O_JSON,
-    EST_O_HELP, EST_O_OWN
+    EST_O_HELP, EST_O_STRICT, EST_O_OWN
 };
 
 /* Entries of a command's struct option table, by group: list the groups the
@@ -45,7 +45,7 @@ enum {
 #define EST_LONG_OUTPUT                                                                            \
     {"threads", required_argument, 0, EST_O_THREADS},                                              \
         {"units", required_argument, 0, EST_O_UNITS}, {"json", no_argument, 0, EST_O_JSON},        \
-        {"help", no_argument, 0, EST_O_HELP}
+        {"help", no_argument, 0, EST_O_HELP}, {"strict", no_argument, 0, EST_O_STRICT}
 
 /* Bit of an estimator in the `estimators` set of a command. */
 #define EST_BIT(e) (1u << (e))
@@ -60,6 +60,7 @@ typedef struct {
     int binning_freq, miller_madow;
     int bias; /* --bias-correct 1, --no-bias-correct 0, not given -1 */
     int json;
+    int strict; /* --strict: refuse constant or duplicated columns instead of dropping them */
     /* set by est_opts_estimator */
     cs_info_estimator est;
     const char *units; /* "bits" or "nats" */
@@ -99,7 +100,11 @@ cs_status est_table_read(const char *spec, cs_matrix *out);
  * finiteness (which it always checks). */
 enum {
     EST_SYMBOLS = 1,    /* integer symbols (in [0, alphabet) when alphabet > 0) */
-    EST_NONCONSTANT = 2 /* no constant column (continuous estimators) */
+    EST_NONCONSTANT = 2, /* no constant column (continuous estimators) */
+    EST_PRUNE = 4        /* drop constant columns and exact copies of an earlier
+                            column of the same variable, with a note in
+                            v->note (refused instead with EST_STRICT) */,
+    EST_STRICT = 8
 };
 
 /* A variable: the columns `flag` names in `file`. */
@@ -110,6 +115,7 @@ typedef struct {
     size_t *cols;     /* parsed indices (owned) */
     size_t ncols;
     cs_matrix data; /* the selected columns (owned), after est_var_select */
+    char note[512]; /* what EST_PRUNE dropped ("" if nothing) */
 } est_var;
 
 /* Parse v->text (when given) into v->cols. Returns 0, or 2 after a usage
@@ -155,6 +161,11 @@ cs_status est_cov_block(const char *path, cs_matrix cov, const est_var *const *v
 /* {"measure": ..., "estimator": ..., "units": ...: the opening of every
  * estimator-based measure's object. */
 void est_json_begin(cs_json *j, const char *measure, const est_opts *o);
+
+/* "notes": [the non-empty notes of the variables] when there is one; in text
+ * mode the same lines go to stderr as "note: ...". */
+void est_json_notes(cs_json *j, const est_var *const *vars, size_t nvars);
+void est_print_notes(const char *cmd, const est_var *const *vars, size_t nvars);
 
 /* "key": [i0, i1, ...] */
 void est_json_list(cs_json *j, const char *key, const size_t *idx, size_t n);

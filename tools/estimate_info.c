@@ -58,7 +58,18 @@ static void usage(FILE *out, const char *measure)
             "  --k K               KSG neighbours (default 4)\n"
             "  --theiler W         KSG Theiler window in time steps (default 0)\n"
             "  --no-normalize      KSG: do not z-score the columns\n"
-            "  --noise SD          KSG: add seeded N(0, SD^2) noise after z-scoring (default 0)\n"
+            "  --noise SD          KSG: add seeded N(0, SD^2) noise after z-scoring, in units of each\n"
+            "                      column's sd (default 1e-8, JIDT's level; 0 turns it off). The JSON\n"
+            "                      reports the fraction of rows tied in some column (tied_fraction)\n"
+            "\n"
+            "Variable types:\n"
+            "  --x-discrete, --y-discrete, --z-discrete\n"
+            "                      that variable holds integer symbols (class labels): never binned;\n"
+            "                      with gaussian/gcopula/ksg1, mi and cmi use the mixed estimators\n"
+            "                      (Gaussian class model of Ince et al. 2017; Ross 2014 neighbours)\n"
+            "  --gc-mixture        gaussian/gcopula with a discrete variable: the Gaussian-mixture\n"
+            "                      form (gcmi_mixture_cd) instead of the class model (gcmi_model_cd)\n"
+            "  --strict            refuse constant or duplicated columns (default: drop them with a note)\n"
             "\n"
             "Time series (te, ais):\n"
             "  --history K         destination history length k (ais: history length; default 1)\n"
@@ -85,7 +96,7 @@ static void usage(FILE *out, const char *measure)
 enum {
     O_X = EST_O_OWN, O_Y, O_Z, O_XIN, O_YIN, O_ZIN, O_PAST, O_N, O_K, O_THEILER, O_NONORM,
     O_NOISE, O_HIST, O_SHIST, O_DELAY, O_HTAU, O_STAU, O_CHIST, O_CDELAY, O_SURR, O_SEED,
-    O_ANALYTIC, O_LOCAL, O_PAIRS, O_FORCE
+    O_ANALYTIC, O_LOCAL, O_PAIRS, O_FORCE, O_XDISC, O_YDISC, O_ZDISC, O_GCMIX
 };
 
 static const struct option long_opts[] = {
@@ -118,6 +129,10 @@ static const struct option long_opts[] = {
     {"local", required_argument, 0, O_LOCAL},
     {"pairs", required_argument, 0, O_PAIRS},
     {"force", no_argument, 0, O_FORCE},
+    {"x-discrete", no_argument, 0, O_XDISC},
+    {"y-discrete", no_argument, 0, O_YDISC},
+    {"z-discrete", no_argument, 0, O_ZDISC},
+    {"gc-mixture", no_argument, 0, O_GCMIX},
     {0, 0, 0, 0},
 };
 
@@ -129,7 +144,8 @@ typedef struct {
     long knn, theiler, hist, shist, delay, htau, stau, chist, cdelay;
     uint64_t nsurr, seed, n_cov;
     double noise;
-    int normalize, analytic, force;
+    int normalize, analytic, force, gc_mixture;
+    int discrete[3]; /* --x/--y/--z-discrete */
     int have_hist, have_te_opts, have_ksg_opts; /* option groups given, checked against the measure */
 } info_args;
 
@@ -154,6 +170,10 @@ static int on_option(const char *cmd, int code, const char *arg, void *ctx)
     case O_N: return cli_parse_u64(cmd, "--n", arg, &a->n_cov);
     case O_SEED: return cli_parse_u64(cmd, "--seed", arg, &a->seed);
     case O_ANALYTIC: a->analytic = 1; return 0;
+    case O_XDISC: a->discrete[0] = 1; return 0;
+    case O_YDISC: a->discrete[1] = 1; return 0;
+    case O_ZDISC: a->discrete[2] = 1; return 0;
+    case O_GCMIX: a->gc_mixture = 1; return 0;
     case O_SURR:
         rc = cli_parse_u64(cmd, "--surrogates", arg, &a->nsurr);
         if (!rc && (a->nsurr < 1 || a->nsurr > 100000000))
@@ -242,7 +262,7 @@ int cmd_estimate_info(int argc, char **argv)
     cs_init();
     info_args a = {.vx = {.flag = "--x"}, .vy = {.flag = "--y"}, .vz = {.flag = "--z"},
                    .knn = 4, .hist = 1, .shist = 1, .delay = 1, .htau = 1, .stau = 1, .chist = 1,
-                   .cdelay = 1, .normalize = 1};
+                   .cdelay = 1, .normalize = 1, .noise = -1};
     est_opts_init(&a.eo, EST_ALL, 1);
     int rc = cli_getopt(cmd, argc, argv, long_opts, on_option, &a);
     if (rc)
@@ -297,8 +317,20 @@ int cmd_estimate_info(int argc, char **argv)
     p.knn = (int)a.knn;
     p.normalize = a.normalize;
     p.theiler = (size_t)a.theiler;
-    p.noise_sd = a.noise;
+    if (a.noise >= 0)
+        p.noise_sd = a.noise; /* else the library's default (1e-8 for KSG) */
+    a.noise = p.noise_sd;
     p.noise_seed = a.seed;
+    int any_discrete = 0;
+    for (int r = 0; r < 3; r++) {
+        p.types[r] = a.discrete[r] ? CS_VAR_DISCRETE : CS_VAR_CONTINUOUS;
+        any_discrete |= a.discrete[r];
+    }
+    p.gc_mixture = a.gc_mixture;
+    if (a.gc_mixture && (!any_discrete || !(est == CS_EST_GAUSSIAN || est == CS_EST_GCOPULA)))
+        return cli_usage_error(cmd, "--gc-mixture is for gaussian/gcopula with a --x/--y/--z-discrete variable");
+    if (any_discrete && a.eo.cov)
+        return cli_usage_error(cmd, "--x/--y/--z-discrete need samples, not --cov");
     p.threads = (int)a.eo.threads;
 
     cs_info *calc = NULL;
@@ -424,14 +456,16 @@ int cmd_estimate_info(int argc, char **argv)
         int use_y = need_y || measure == CS_INFO_CENTROPY, use_z = a.vz.cols || a.vz.file;
         /* discrete data given as symbols must be integers (in the alphabet, if
          * any); continuous estimators cannot use a constant column */
-        int checks = is_disc ? (a.eo.bins ? 0 : EST_SYMBOLS) : EST_NONCONSTANT;
+        int cont_checks = is_disc ? (a.eo.bins ? 0 : EST_SYMBOLS) : EST_PRUNE | (a.eo.strict ? EST_STRICT : 0);
         int used[3] = {1, use_y, use_z};
         for (int r = 0; r < 3; r++) {
             if (!vars[r]->file)
                 vars[r]->file = a.eo.input;
             cs_matrix table;
+            int checks = a.discrete[r] ? EST_SYMBOLS : cont_checks;
+            long alphabet = is_disc ? a.eo.alphabet : 0;
             if (used[r] && ((st = est_tables_get(&tables, vars[r]->file, &table)) ||
-                            (st = est_var_select(vars[r], table, checks, a.eo.alphabet)))) {
+                            (st = est_var_select(vars[r], table, checks, alphabet)))) {
                 out = cli_fail(cmd, st);
                 goto done;
             }
@@ -506,6 +540,10 @@ int cmd_estimate_info(int argc, char **argv)
     }
 
     const char *mname = measure == CS_INFO_CENTROPY ? "conditional_entropy" : measure_arg;
+    size_t occupied = 0;
+    int saturated = cs_info_saturated(calc, &occupied), clamped = cs_info_clamped(calc);
+    double tied = cs_info_tied_fraction(calc);
+    const est_var *const cvars[3] = {&a.vx, &a.vy, &a.vz};
     const char *units = a.eo.units;
     double to_unit = a.eo.to_unit;
     size_t n = cs_info_count(calc);
@@ -514,6 +552,18 @@ int cmd_estimate_info(int argc, char **argv)
         est_json_begin(&j, mname, &a.eo);
         cs_json_kv_number(&j, "value", value * to_unit);
         cs_json_kv_int(&j, "n", (long long)n);
+        if (is_disc) {
+            cs_json_key(&j, "saturated");
+            cs_json_bool(&j, saturated);
+            cs_json_kv_int(&j, "occupied_states", (long long)occupied);
+        }
+        if (!isnan(tied))
+            cs_json_kv_number(&j, "tied_fraction", tied);
+        if (any_discrete && !is_disc) {
+            cs_json_key(&j, "clamped");
+            cs_json_bool(&j, clamped);
+        }
+        est_json_notes(&j, cvars, 3);
         cs_json_key(&j, "params");
         cs_json_begin_object(&j);
         est_json_source(&j, &a.eo, a.vx.file);
@@ -538,6 +588,16 @@ int cmd_estimate_info(int argc, char **argv)
             }
         }
         est_json_estimator(&j, &a.eo);
+        if (any_discrete) {
+            cs_json_key(&j, "discrete");
+            cs_json_begin_array(&j);
+            for (int r = 0; r < 3; r++)
+                if (a.discrete[r])
+                    cs_json_string(&j, r == 0 ? "x" : r == 1 ? "y" : "z");
+            cs_json_end_array(&j);
+            if (est == CS_EST_GAUSSIAN || est == CS_EST_GCOPULA)
+                cs_json_kv_string(&j, "gc_form", a.gc_mixture ? "mixture" : "model");
+        }
         if (is_ksg) {
             cs_json_kv_int(&j, "k", a.knn);
             cs_json_kv_int(&j, "theiler", a.theiler);
@@ -563,7 +623,17 @@ int cmd_estimate_info(int argc, char **argv)
         }
         cs_json_end_object(&j);
     } else {
+        est_print_notes(cmd, cvars, 3);
         printf("%s (%s): %.10g %s  (n = %zu)\n", mname, a.eo.est_text, value * to_unit, units, n);
+        if (saturated)
+            printf("saturated: %zu occupied joint states for %zu samples (more than N/5): the plug-in "
+                   "value is limited by the sample count\n",
+                   occupied, n);
+        if (clamped)
+            printf("clamped: the estimate was negative and is reported as 0\n");
+        if (!isnan(tied) && tied > 0)
+            printf("tied fraction %.4g (rows sharing a value in some column%s)\n", tied,
+                   is_ksg || (any_discrete && est == CS_EST_KSG1) ? (a.noise > 0 ? "; broken by the noise" : "; no noise: KSG counts are ill-defined") : "");
         if (a.nsurr)
             printf("surrogates: %llu, p = %.6g, mean %.6g %s, std %.6g %s\n",
                    (unsigned long long)a.nsurr, sig.p_value, sig.surrogate_mean * to_unit, units,

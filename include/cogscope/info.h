@@ -104,6 +104,13 @@ const char *cs_info_estimator_name(cs_info_estimator e);
 cs_status cs_info_measure_parse(const char *name, cs_info_measure *out);
 cs_status cs_info_estimator_parse(const char *name, cs_info_estimator *out);
 
+/* The type of a variable (all columns of one role). A discrete variable holds
+ * integer symbols (class labels, categories: any integers; several columns
+ * form one joint symbol). */
+typedef enum { CS_VAR_CONTINUOUS = 0, CS_VAR_DISCRETE = 1 } cs_var_type;
+
+enum { CS_ROLE_X = 0, CS_ROLE_Y = 1, CS_ROLE_Z = 2 };
+
 typedef struct {
     cs_info_measure measure;
     cs_info_estimator estimator;
@@ -114,14 +121,33 @@ typedef struct {
     size_t bins;        /* 0 (default): data are integer symbols; > 0: bin first */
     cs_binning binning; /* default CS_BIN_EQUAL_WIDTH */
     int miller_madow;   /* default 0 */
+    /* variable types, indexed CS_ROLE_X/Y/Z (default all continuous). With
+     * the discrete estimator a discrete variable is used as symbols, never
+     * binned. With gaussian, gcopula or ksg1, MI and CMI with a discrete
+     * variable use the mixed estimators of cogscope/mixed.h:
+     *   I(X;Y)    X continuous, Y discrete (or the reverse): cs_mixed_mi;
+     *             both discrete: plug-in.
+     *   I(X;Y|Z)  Z discrete: sum_z p(z) I(X;Y | Z=z), each stratum with the
+     *             estimator the types of X, Y call for;
+     *             Z continuous, one of X, Y discrete (say Y):
+     *             I(X,Z;Y) - I(Z;Y) (chain rule), clamped at 0;
+     *             Z continuous with X and Y both discrete: CS_EINVAL.
+     * ksg2, entropy, TE and AIS with a discrete variable: CS_EINVAL. Local
+     * values: mixed MI with ksg1 only. */
+    cs_var_type types[3];
+    int gc_mixture;     /* gaussian/gcopula with a discrete variable: 0 the
+                           class-conditional model (default), 1 the mixture */
     /* gaussian, gcopula */
     int bias_correct;   /* -1 (default): the estimator's default (gaussian 0, gcopula 1) */
     /* ksg */
     int knn;            /* neighbours k (default 4) */
     int normalize;      /* z-score columns (default 1) */
     size_t theiler;     /* Theiler window in time steps (default 0) */
-    double noise_sd;    /* default 0 = no noise */
-    uint64_t noise_seed;
+    double noise_sd;    /* Gaussian noise added after z-scoring, in units of each
+                           column's standard deviation, to break ties (JIDT's
+                           choice): default 1e-8 for ksg1/ksg2 (0 turns it
+                           off; JIDT's default level), 0 otherwise */
+    uint64_t noise_seed; /* default 0 */
     /* all */
     int threads;        /* OpenMP threads for KSG and surrogates; <= 0 = all cores */
 } cs_info_params;
@@ -171,6 +197,23 @@ const size_t *cs_info_times(const cs_info *c);
 
 /* Average value (nats). */
 cs_status cs_info_average(cs_info *c, double *value);
+
+/* Fraction of the observation rows that share a value with another row in
+ * some column (cogscope/columns.h), measured before any noise; NaN before
+ * observations or for a covariance. What KSG counts are sensitive to. */
+double cs_info_tied_fraction(const cs_info *c);
+
+/* Discrete estimator only: 1 when the estimate is saturated, i.e. the joint
+ * of all the variables has more occupied states than N/5 (fewer than 5
+ * samples per occupied state on average): the plug-in entropies are then
+ * limited by ln N rather than by the data (H(joint) >= ln(N/5) ... ln N), and
+ * MI/CMI values are mostly bias. *occupied (may be NULL) receives the
+ * occupied joint states. 0 for the other estimators. */
+int cs_info_saturated(const cs_info *c, size_t *occupied);
+
+/* 1 when a mixed MI/CMI (cogscope/mixed.h) came out negative and was
+ * clamped to 0 by the last cs_info_average. */
+int cs_info_clamped(const cs_info *c);
 
 /* Local values (cs_info_count entries, caller-owned), nats; *average (if not
  * NULL) receives their mean. Needs samples (not a covariance). */

@@ -34,7 +34,7 @@
  *   discrete  not here: cogscope/info.h bins the continuous variables and
  *     uses the plug-in estimator, labels as they are.
  *
- * Every MI and CMI returned is clamped at 0 (the true values are >= 0; the
+ * Every MI returned is clamped at 0 unless clamp == 0 (the true values are >= 0; the
  * estimators can dip below from sampling noise or, for the Gaussian model,
  * mis-specification); *clamped (may be NULL) says whether that happened.
  * Accuracy on Gaussian class mixtures (tests/test_mixed.c, truths from
@@ -65,6 +65,8 @@ typedef struct {
     double noise_sd;    /* ksg: noise after z-scoring (default 0 here; the
                            cs_info front end defaults to 1e-8) */
     uint64_t noise_seed;
+    int clamp;          /* 1 (default): clamp the result at 0; 0: return it
+                           as estimated (for differences of estimates) */
 } cs_mixed_params;
 
 void cs_mixed_params_default(cs_mixed_estimator e, cs_mixed_params *p);

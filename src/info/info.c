@@ -21,9 +21,11 @@
 #include <gsl/gsl_cblas.h>
 #include <omp.h>
 
+#include "cogscope/columns.h"
 #include "cogscope/gaussian.h"
 #include "cogscope/gcopula.h"
 #include "cogscope/ksg.h"
+#include "info_mixed.h"
 #include "par_error.h"
 
 enum { GA = 1, GB = 2, GC = 4 };
@@ -85,6 +87,10 @@ void cs_info_params_default(cs_info_measure measure, cs_info_estimator estimator
     p->bias_correct = -1;
     p->knn = 4;
     p->normalize = 1;
+    /* JIDT's default noise level: ties (ReLU zeros, saturated units, rounded
+     * data) otherwise make the strict KSG counts ill-defined and inflate the
+     * estimate. */
+    p->noise_sd = estimator == CS_EST_KSG1 || estimator == CS_EST_KSG2 ? 1e-8 : 0;
 }
 
 struct cs_info {
@@ -99,6 +105,9 @@ struct cs_info {
     double *cov;      /* D x D (gaussian; ML covariance or the given one) */
     cs_symbols sym;   /* n x D (discrete) */
     cs_ksg *ksg;
+    info_mixed *mixed; /* a discrete variable with a continuous estimator */
+    double tied;      /* tied fraction of the rows, before noise */
+    int clamped;      /* mixed: last average was clamped at 0 */
 };
 
 static int is_ksg(cs_info_estimator e) { return e == CS_EST_KSG1 || e == CS_EST_KSG2; }
@@ -135,6 +144,10 @@ static void clear_observations(cs_info *c)
     free(c->cov);
     cs_symbols_free(&c->sym);
     cs_ksg_destroy(c->ksg);
+    info_mixed_destroy(c->mixed);
+    c->mixed = NULL;
+    c->tied = NAN;
+    c->clamped = 0;
     c->times = NULL;
     c->W = c->mean = c->cov = NULL;
     c->ksg = NULL;
@@ -172,11 +185,18 @@ cs_status cs_info_create(const cs_info_params *p, cs_info **out)
         return cs_error_set(CS_EINVAL, "KSG neighbour count k = %d must be >= 1", p->knn);
     if (p->noise_sd < 0 || !isfinite(p->noise_sd))
         return cs_error_set(CS_EINVAL, "noise standard deviation %g must be >= 0", p->noise_sd);
+    for (int r = 0; r < 3; r++)
+        if (p->types[r] != CS_VAR_CONTINUOUS && p->types[r] != CS_VAR_DISCRETE)
+            return cs_error_set(CS_EINVAL, "type %d of variable %c is neither continuous nor discrete",
+                                (int)p->types[r], "xyz"[r]);
+    if (p->gc_mixture && !is_gauss(p->estimator))
+        return cs_error_set(CS_EINVAL, "the Gaussian mixture model is for the gaussian and gcopula estimators");
     cs_info *c = calloc(1, sizeof *c);
     if (!c)
         return cs_error_set(CS_ENOMEM, "out of memory");
     c->p = *p;
     c->bias_correct = p->bias_correct >= 0 ? p->bias_correct : p->estimator == CS_EST_GCOPULA;
+    c->tied = NAN;
     *out = c;
     return CS_OK;
 }
@@ -214,12 +234,13 @@ static int present(cs_matrix m) { return m.data != NULL && m.rows > 0; }
 
 /* Discrete pre-processing of one variable: symbols (binned or checked/recoded)
  * written back as exact small-integer doubles, plus per-column alphabets. */
-static cs_status to_symbols(const cs_info *c, cs_matrix x, const char *role, cs_matrix *out,
-                            int32_t **alph)
+static cs_status to_symbols(const cs_info *c, cs_matrix x, const char *role, int discrete_type,
+                            cs_matrix *out, int32_t **alph)
 {
     cs_symbols s;
-    cs_status st = c->p.bins ? cs_discrete_bin(x, c->p.bins, c->p.binning, &s)
-                             : cs_discrete_from_matrix(x, c->p.alphabet, &s);
+    /* A variable declared discrete is used as symbols, never binned. */
+    cs_status st = c->p.bins && !discrete_type ? cs_discrete_bin(x, c->p.bins, c->p.binning, &s)
+                                               : cs_discrete_from_matrix(x, c->p.alphabet, &s);
     if (st)
         return cs_error_prefix("%s: ", role);
     st = cs_matrix_alloc(x.rows, x.cols, out);
@@ -408,13 +429,44 @@ cs_status cs_info_set_observations(cs_info *c, cs_matrix x, cs_matrix y, cs_matr
         return st;
 
     int discrete = c->p.estimator == CS_EST_DISCRETE;
+    const cs_var_type *ty = c->p.types;
+    int typed = ty[CS_ROLE_X] == CS_VAR_DISCRETE || (present(y) && ty[CS_ROLE_Y] == CS_VAR_DISCRETE) ||
+                (present(z) && ty[CS_ROLE_Z] == CS_VAR_DISCRETE);
+    if (typed && !discrete) {
+        if ((st = info_mixed_create(&c->p, x, y, z, &c->mixed)) != CS_OK)
+            return st;
+        c->n = x.rows;
+        c->na = x.cols, c->nb = y.cols, c->nc = present(z) ? z.cols : 0;
+        c->D = c->na + c->nb + c->nc;
+        c->tied = info_mixed_tied_fraction(c->mixed);
+        c->times = malloc((c->n ? c->n : 1) * sizeof *c->times);
+        if (!c->times) {
+            clear_observations(c);
+            return cs_error_set(CS_ENOMEM, "out of memory");
+        }
+        for (size_t i = 0; i < c->n; i++)
+            c->times[i] = i;
+        c->have = 1;
+        return CS_OK;
+    }
+    if (is_ksg(c->p.estimator)) {
+        /* Ties before any z-scoring or noise: what the noise is there for. */
+        double f, tied = 0;
+        cs_matrix vs[3] = {x, y, z};
+        for (int r = 0; r < 3 && !st; r++)
+            if (present(vs[r]) && !(st = cs_columns_tied_fraction(vs[r], &f)) && f > tied)
+                tied = f;
+        if (st)
+            return st;
+        c->tied = tied;
+    }
     cs_matrix xs = {0}, ys = {0}, zs = {0};
     int32_t *ax = NULL, *ay = NULL, *az = NULL, *alph = NULL;
     cs_embedding e = {0};
     if (discrete) {
-        if ((st = to_symbols(c, x, "x", &xs, &ax)) ||
-            (present(y) && (st = to_symbols(c, y, "y", &ys, &ay))) ||
-            (present(z) && (st = to_symbols(c, z, "z", &zs, &az))))
+        if ((st = to_symbols(c, x, "x", ty[CS_ROLE_X], &xs, &ax)) ||
+            (present(y) && (st = to_symbols(c, y, "y", ty[CS_ROLE_Y], &ys, &ay))) ||
+            (present(z) && (st = to_symbols(c, z, "z", ty[CS_ROLE_Z], &zs, &az))))
             goto done;
         x = xs;
         if (present(ys))
@@ -684,6 +736,8 @@ cs_status cs_info_average(cs_info *c, double *value)
     cs_status st = need(c);
     if (st)
         return st;
+    if (c->mixed)
+        return info_mixed_value(c->mixed, NULL, value, NULL, &c->clamped);
     if (c->p.estimator == CS_EST_DISCRETE)
         return disc_value(c, c->p.miller_madow, value);
     if (is_gauss(c->p.estimator))
@@ -698,6 +752,18 @@ cs_status cs_info_local(cs_info *c, double *local, double *average)
         return st;
     if (c->have == 2)
         return cs_error_set(CS_EINVAL, "local values need samples, not a covariance matrix");
+    if (c->mixed) {
+        double unused;
+        if ((st = info_mixed_value(c->mixed, NULL, &unused, local, NULL)) != CS_OK)
+            return st;
+        if (average) {
+            double s = 0;
+            for (size_t i = 0; i < c->n; i++)
+                s += local[i];
+            *average = s / (double)c->n;
+        }
+        return CS_OK;
+    }
     if (is_ksg(c->p.estimator))
         return cs_ksg_local(c->ksg, local, average);
     const term *t;
@@ -867,6 +933,32 @@ static cs_status gauss_surrogates(const cs_info *c, size_t first, size_t ns, uin
     return par_error_raise(&err);
 }
 
+/* Mixed estimates: surrogate first + s recomputes with the rows of X
+ * permuted by cs_surrogate_permutation(seed, first + s). */
+static cs_status mixed_surrogates(const cs_info *c, size_t first, size_t ns, uint64_t seed, double *vals)
+{
+    size_t n = c->n;
+    par_error err = PAR_ERROR_INIT;
+#pragma omp parallel num_threads(cs_threads_resolve(c->p.threads))
+    {
+        size_t *perm = malloc(n * sizeof *perm);
+        if (!perm)
+            par_error_record(&err, cs_error_set(CS_ENOMEM, "out of memory"));
+#pragma omp for schedule(dynamic)
+        for (size_t s = 0; s < ns; s++) {
+            if (par_error_seen(&err))
+                continue;
+            cs_status e = cs_surrogate_permutation(seed, first + s, perm, n);
+            if (!e)
+                e = info_mixed_value(c->mixed, perm, &vals[s], NULL, NULL);
+            if (e)
+                par_error_record(&err, e);
+        }
+        free(perm);
+    }
+    return par_error_raise(&err);
+}
+
 /* What a permutation test needs of the calculator. */
 static cs_status surrogates_check(cs_info *c, size_t n_surrogates)
 {
@@ -891,6 +983,8 @@ cs_status cs_info_surrogate_values(cs_info *c, size_t first, size_t n, uint64_t 
     cs_status st = surrogates_check(c, n);
     if (st)
         return st;
+    if (c->mixed)
+        return mixed_surrogates(c, first, n, seed, values);
     if (is_ksg(c->p.estimator))
         return cs_ksg_surrogate_values(c->ksg, first, n, seed, values);
     return c->p.estimator == CS_EST_DISCRETE ? disc_surrogates(c, first, n, seed, values)
@@ -903,7 +997,7 @@ cs_status cs_info_surrogates(cs_info *c, size_t n_surrogates, uint64_t seed,
     cs_status st = surrogates_check(c, n_surrogates);
     if (st)
         return st;
-    if (is_ksg(c->p.estimator))
+    if (is_ksg(c->p.estimator) && !c->mixed)
         return cs_ksg_surrogates(c->ksg, n_surrogates, seed, out, values);
     double observed;
     if ((st = cs_info_average(c, &observed)))
@@ -911,8 +1005,9 @@ cs_status cs_info_surrogates(cs_info *c, size_t n_surrogates, uint64_t seed,
     double *vals = values ? values : malloc(n_surrogates * sizeof *vals);
     if (!vals)
         return cs_error_set(CS_ENOMEM, "out of memory for %zu surrogates", n_surrogates);
-    st = c->p.estimator == CS_EST_DISCRETE ? disc_surrogates(c, 0, n_surrogates, seed, vals)
-                                           : gauss_surrogates(c, 0, n_surrogates, seed, vals);
+    st = c->mixed                             ? mixed_surrogates(c, 0, n_surrogates, seed, vals)
+         : c->p.estimator == CS_EST_DISCRETE ? disc_surrogates(c, 0, n_surrogates, seed, vals)
+                                             : gauss_surrogates(c, 0, n_surrogates, seed, vals);
     if (!st)
         st = cs_significance_summarise(observed, vals, n_surrogates, out);
     if (!values)
@@ -929,9 +1024,10 @@ cs_status cs_info_analytic(cs_info *c, cs_info_chi2 *out)
     if (m == CS_INFO_ENTROPY || m == CS_INFO_CENTROPY)
         return cs_error_set(CS_EINVAL, "the chi-squared null is for mi, cmi, te and ais, not %s",
                             cs_info_measure_name(m));
-    if (c->p.estimator != CS_EST_DISCRETE && c->p.estimator != CS_EST_GAUSSIAN)
+    if ((c->p.estimator != CS_EST_DISCRETE && c->p.estimator != CS_EST_GAUSSIAN) || c->mixed)
         return cs_error_set(CS_EINVAL, "the chi-squared null exists for the discrete and gaussian "
-                                       "estimators only");
+                                       "estimators only (and not for a gaussian estimate with a discrete "
+                                       "variable)");
     if (c->n == 0)
         return cs_error_set(CS_EINVAL, "the chi-squared null needs the number of samples behind "
                                        "the covariance");
@@ -958,6 +1054,28 @@ cs_status cs_info_analytic(cs_info *c, cs_info_chi2 *out)
                                        "takes a single value");
     out->p_value = cs_chi2_upper_tail(out->statistic, out->df);
     return CS_OK;
+}
+
+double cs_info_tied_fraction(const cs_info *c) { return c->have == 1 ? c->tied : NAN; }
+
+int cs_info_clamped(const cs_info *c) { return c->clamped; }
+
+int cs_info_saturated(const cs_info *c, size_t *occupied)
+{
+    if (occupied)
+        *occupied = 0;
+    if (c->have != 1 || c->p.estimator != CS_EST_DISCRETE || c->mixed)
+        return 0;
+    int32_t *codes = malloc((c->n ? c->n : 1) * sizeof *codes);
+    size_t states = 0;
+    if (!codes || disc_codes(c, GA | GB | GC, codes, &states) != CS_OK) {
+        free(codes);
+        return 0;
+    }
+    free(codes);
+    if (occupied)
+        *occupied = states;
+    return (double)states > (double)c->n / 5.0;
 }
 
 /* ---- one-shot pairs ---------------------------------------------------------------- */

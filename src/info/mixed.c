@@ -22,6 +22,7 @@ void cs_mixed_params_default(cs_mixed_estimator e, cs_mixed_params *p)
     p->bias_correct = 1;
     p->knn = 4;
     p->normalize = 1;
+    p->clamp = 1;
 }
 
 cs_status cs_mixed_codes(cs_matrix y, int32_t *codes, size_t *classes)
@@ -417,7 +418,7 @@ cs_status cs_mixed_mi(const cs_mixed_params *p, cs_matrix x, const int32_t *y, s
     if (st != CS_OK)
         return st;
     if (clamped)
-        *clamped = mi < 0;
-    *value = mi < 0 ? 0 : mi;
+        *clamped = p->clamp && mi < 0;
+    *value = p->clamp && mi < 0 ? 0 : mi;
     return CS_OK;
 }
