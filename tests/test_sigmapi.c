@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 
+#include "cogscope/observe.h"
 #include "cogscope/sigmapi.h"
 #include "testutil.h"
 
@@ -103,4 +104,52 @@ Test(sigmapi, bad_input)
     cr_expect(strstr(cs_last_error(), "label 2 of row 1") != NULL, "%s", cs_last_error());
     cr_expect_eq(cs_sigmapi_batch(z, y, 0, 2, NULL, NULL, NULL), CS_EINVAL);
     cr_expect_eq(cs_sigmapi_batch(z, y, 1, 1, NULL, NULL, NULL), CS_EINVAL);
+}
+
+/* The finding: PI reached exactly 0 (FA steps with epsilon/tau up to 3.9e5:
+ * exp underflows) and exactly 1, against documentation saying (0, 1]. ln PI
+ * is now computed in the log domain and stays finite; PI = exp(ln PI) is
+ * exactly 0 below the documented underflow point and exactly 1 only when the
+ * cost is below 2^-54. */
+Test(sigmapi, log_domain_at_extreme_epsilon_over_tau)
+{
+    /* epsilon / tau = 3.9e5 (tau 1e-5, epsilon 3.9): cost 0.5 * 3.9e5 + 0.5 * S */
+    double eps = 3.9, tau = 1e-5, S = 2.0;
+    double lp = cs_sigmapi_log_pi(eps, tau, S, 1.0, 0.5);
+    double expect = -(0.5 * eps / (tau + CS_SIGMAPI_TAU_EPS) + 0.5 * S);
+    cr_expect(isfinite(lp));
+    cr_expect(fabs(lp - expect) <= 1e-12 * fabs(expect), "%.17g vs %.17g", lp, expect);
+    cr_expect_eq(cs_sigmapi_pi(eps, tau, S, 1.0, 0.5), 0.0); /* underflow, documented */
+    /* the documented underflow point */
+    cr_expect_gt(exp(CS_SIGMAPI_LOG_PI_UNDERFLOW), 0.0);
+    cr_expect_eq(exp(nextafter(CS_SIGMAPI_LOG_PI_UNDERFLOW, -INFINITY)), 0.0);
+    /* just above it PI is a tiny positive number, and ln PI recovers it */
+    double eps2 = 2 * 700.0 * 1.0; /* tau 1, gamma 0.5, S 0: ln PI = -700 */
+    cr_expect(fabs(cs_sigmapi_log_pi(eps2, 1.0 - CS_SIGMAPI_TAU_EPS, 0, 1.0, 0.5) + 700.0) < 1e-9);
+    cr_expect_gt(cs_sigmapi_pi(eps2, 1.0 - CS_SIGMAPI_TAU_EPS, 0, 1.0, 0.5), 0.0);
+    /* exactly 1 at zero cost, and below 1 for any cost >= 2^-53 */
+    cr_expect_eq(cs_sigmapi_pi(0, 1, 0, 1, 0.5), 1.0);
+    cr_expect_lt(cs_sigmapi_pi(0, 1, ldexp(1, -52), 1, 0.5), 1.0);
+    /* NaN in, NaN out, in both domains */
+    cr_expect(isnan(cs_sigmapi_log_pi(NAN, 1, 1, 1, 0.5)));
+    cr_expect(isnan(cs_sigmapi_pi(1, 1, NAN, 1, 0.5)));
+}
+
+/* The analysis' PI series carries ln PI from the log domain for every variant. */
+Test(sigmapi, series_log_pi_for_every_variant)
+{
+    double eps[3] = {0.1, 3.9, 0.2}, tau[3] = {0.5, 1e-5, 0.3}, s[3] = {0.3, 1.0, 2e3};
+    double pi[3], lp[3];
+    for (int v = 0; v < 3; v++) {
+        cr_assert_eq(cs_obs_pi_series((cs_pi_variant)v, eps, tau, s, 3, 1.0, 0.5, 0, pi, lp), CS_OK);
+        for (int i = 0; i < 3; i++) {
+            cr_expect(isfinite(lp[i]) && lp[i] <= 0, "variant %d step %d: ln PI %g", v, i, lp[i]);
+            cr_expect_eq(pi[i], exp(lp[i]));
+            cr_expect_eq(lp[i], cs_obs_log_pi((cs_pi_variant)v, eps[i], tau[i], s[i], 1.0, 0.5));
+        }
+    }
+    /* sigmapi: step 1 underflows PI but not ln PI */
+    cr_assert_eq(cs_obs_pi_series(CS_PI_SIGMAPI, eps, tau, s, 3, 1.0, 0.5, 0, pi, lp), CS_OK);
+    cr_expect_eq(pi[1], 0.0);
+    cr_expect_lt(lp[1], CS_SIGMAPI_LOG_PI_UNDERFLOW);
 }

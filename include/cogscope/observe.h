@@ -220,17 +220,22 @@ cs_status cs_obs_default_metrics_path(const char *run_path, char *out, size_t n)
 
 /* ---- building blocks on in-memory arrays ----------------------------- */
 
-/* PI of one step under a variant (NaN in, NaN out). */
+/* PI of one step under a variant (NaN in, NaN out), and its natural log
+ * computed in the log domain (finite where PI underflows to 0). */
 double cs_obs_pi(cs_pi_variant v, double epsilon, double tau, double surprise, double alpha,
                  double gamma);
+double cs_obs_log_pi(cs_pi_variant v, double epsilon, double tau, double surprise, double alpha,
+                     double gamma);
 
 /* PI series of n steps: pi[i] from eps[i], tau[i], s[i]; for ars with
  * 0 < ema < 1 the bias-corrected exponential moving average
  * m_i = ema m_{i-1} + (1 - ema) PI_i, pi[i] = m_i / (1 - ema^(i+1)), as
  * dmf-archive/ARS's PICalculator (NaN steps are skipped by the average and
- * keep NaN). */
+ * keep NaN). log_pi (may be NULL) receives ln PI from the log domain (for
+ * the EMA, ln of the average). */
 cs_status cs_obs_pi_series(cs_pi_variant v, const double *eps, const double *tau, const double *s,
-                           size_t n, double alpha, double gamma, double ema, double *pi);
+                           size_t n, double alpha, double gamma, double ema, double *pi,
+                           double *log_pi);
 
 /* ∫PI of a window: mean(PI) * exp(-delta * Var(PI)), Var with divisor n
  * (the population variance of the window's values, as the IPWT integral

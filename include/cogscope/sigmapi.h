@@ -24,8 +24,21 @@ extern "C" {
 #define CS_SIGMAPI_GAMMA 0.5
 #define CS_SIGMAPI_TAU_EPS 1e-9 /* keeps eps/tau finite for a one-hot-confident network */
 
-/* PI from its three inputs. NaN in, NaN out. */
+/* ln PI = -alpha ((1 - gamma) epsilon / (tau + 1e-9) + gamma S), computed in
+ * the log domain: finite (<= 0) for any finite non-negative inputs, however
+ * large epsilon / tau gets (a confident wrong network reaches 1e5 and more).
+ * NaN in, NaN out. */
+double cs_sigmapi_log_pi(double epsilon, double tau, double surprise, double alpha, double gamma);
+
+/* PI = exp(ln PI) in [0, 1] in floating point: exactly 0 once ln PI <
+ * CS_SIGMAPI_LOG_PI_UNDERFLOW (exp underflows below the smallest subnormal),
+ * exactly 1 when -ln PI < 2^-54 (exp rounds to 1). Keep ln PI where small
+ * values matter (the run log and the metrics file store both). */
 double cs_sigmapi_pi(double epsilon, double tau, double surprise, double alpha, double gamma);
+
+/* exp(x) is 0 in double precision for x < this (~ ln 2^-1075, half the
+ * smallest subnormal); exp(this) = 4.9e-324. */
+#define CS_SIGMAPI_LOG_PI_UNDERFLOW (-745.1332191019411)
 
 /* epsilon and tau of a batch from its logits (rows x classes, row-major) and
  * labels in [0, classes): softmax is max-shifted, so any finite logits are

@@ -4,11 +4,16 @@
 
 #include <math.h>
 
-double cs_sigmapi_pi(double epsilon, double tau, double surprise, double alpha, double gamma)
+double cs_sigmapi_log_pi(double epsilon, double tau, double surprise, double alpha, double gamma)
 {
     double normalized_error = epsilon / (tau + CS_SIGMAPI_TAU_EPS);
     double cost = (1.0 - gamma) * normalized_error + gamma * surprise;
-    return exp(-alpha * cost);
+    return -alpha * cost;
+}
+
+double cs_sigmapi_pi(double epsilon, double tau, double surprise, double alpha, double gamma)
+{
+    return exp(cs_sigmapi_log_pi(epsilon, tau, surprise, alpha, gamma));
 }
 
 cs_status cs_sigmapi_batch(const double *logits, const int32_t *labels, size_t rows, size_t classes,

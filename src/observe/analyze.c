@@ -178,10 +178,11 @@ static cs_status analyze_sigmapi(cs_metrics *m, const step_series *s, const cs_o
                                  double gamma, double run_alpha, double run_gamma)
 {
     size_t n = s->n;
-    double *pi = malloc((n ? n : 1) * sizeof *pi);
+    double *pi = malloc((n ? 2 * n : 1) * sizeof *pi), *log_pi = pi + n;
     if (!pi)
         return cs_error_set(CS_ENOMEM, "out of memory for the PI series");
-    cs_status st = cs_obs_pi_series(p->pi_variant, s->loss, s->tau, s->surprise, n, alpha, gamma, p->pi_ema, pi);
+    cs_status st =
+        cs_obs_pi_series(p->pi_variant, s->loss, s->tau, s->surprise, n, alpha, gamma, p->pi_ema, pi, log_pi);
     if (st == CS_OK)
         st = cs_metrics_put1(m, "/analysis/sigmapi/step", n, s->step, "steps", "training step of each PI value");
     if (st == CS_OK) {
@@ -190,6 +191,20 @@ static cs_status analyze_sigmapi(cs_metrics *m, const step_series *s, const cs_o
                  cs_pi_variant_name(p->pi_variant), alpha, gamma,
                  p->pi_variant == CS_PI_ARS && p->pi_ema > 0 ? ", EMA-smoothed" : "");
         st = cs_metrics_put1(m, "/analysis/sigmapi/pi", n, pi, "1", desc);
+    }
+    if (st == CS_OK)
+        st = cs_metrics_put1(m, "/analysis/sigmapi/log_pi", n, log_pi, "nats",
+                             "ln PI per step, computed in the log domain (finite where PI underflows to 0 below "
+                             "ln PI = -745.13)");
+    if (st == CS_OK) {
+        /* How many steps PI is exactly 0 (underflow) or exactly 1 in double. */
+        double edges[2] = {0, 0};
+        for (size_t i = 0; i < n; i++) {
+            edges[0] += pi[i] == 0;
+            edges[1] += pi[i] == 1;
+        }
+        st = cs_metrics_put1(m, "/analysis/sigmapi/pi_at_bounds", 2, edges, "steps",
+                             "steps where PI is exactly 0 (exp underflow; see log_pi) and exactly 1 in double");
     }
     /* How far the recomputation is from the logged PI: 0 up to rounding for
      * the sigmapi variant with the run's alpha and gamma (the training loop

@@ -5,29 +5,34 @@
 
 #include <math.h>
 
-double cs_obs_pi(cs_pi_variant v, double epsilon, double tau, double surprise, double alpha, double gamma)
+double cs_obs_log_pi(cs_pi_variant v, double epsilon, double tau, double surprise, double alpha, double gamma)
 {
     switch (v) {
     case CS_PI_SIGMAPI:
-        /* The function the training loop logs with: the logged PI is this. */
-        return cs_sigmapi_pi(epsilon, tau, surprise, alpha, gamma);
+        /* The function the training loop logs with: the logged PI is its exp. */
+        return cs_sigmapi_log_pi(epsilon, tau, surprise, alpha, gamma);
     case CS_PI_IPWT:
         /* IPWT manuscript §3.3.1 with one channel (N_k = 1): the error term is
          * not weighted by (1 - gamma). */
         if (isnan(epsilon) || isnan(tau) || isnan(surprise))
             return NAN;
-        return exp(-alpha * (epsilon / (tau + CS_SIGMAPI_TAU_EPS) + gamma * surprise));
+        return -alpha * (epsilon / (tau + CS_SIGMAPI_TAU_EPS) + gamma * surprise);
     case CS_PI_ARS:
         /* dmf-archive/ARS utils/metrics.py: exp(-(alpha * entropy + gamma * grad_norm)). */
         if (isnan(tau) || isnan(surprise))
             return NAN;
-        return exp(-(alpha * tau + gamma * surprise));
+        return -(alpha * tau + gamma * surprise);
     }
     return NAN;
 }
 
+double cs_obs_pi(cs_pi_variant v, double epsilon, double tau, double surprise, double alpha, double gamma)
+{
+    return exp(cs_obs_log_pi(v, epsilon, tau, surprise, alpha, gamma));
+}
+
 cs_status cs_obs_pi_series(cs_pi_variant v, const double *eps, const double *tau, const double *s, size_t n,
-                           double alpha, double gamma, double ema, double *pi)
+                           double alpha, double gamma, double ema, double *pi, double *log_pi)
 {
     if (n && (!eps || !tau || !s || !pi))
         return cs_error_set(CS_EINVAL, "cs_obs_pi_series: input and output arrays must be given");
@@ -35,8 +40,12 @@ cs_status cs_obs_pi_series(cs_pi_variant v, const double *eps, const double *tau
         return cs_error_set(CS_EINVAL, "cs_obs_pi_series: unknown PI variant %d", (int)v);
     if (!(ema >= 0 && ema < 1))
         return cs_error_set(CS_EINVAL, "PI EMA factor %g must be in [0, 1)", ema);
-    for (size_t i = 0; i < n; i++)
-        pi[i] = cs_obs_pi(v, eps[i], tau[i], s[i], alpha, gamma);
+    for (size_t i = 0; i < n; i++) {
+        double lp = cs_obs_log_pi(v, eps[i], tau[i], s[i], alpha, gamma);
+        pi[i] = exp(lp);
+        if (log_pi)
+            log_pi[i] = lp;
+    }
     if (v == CS_PI_ARS && ema > 0) {
         /* Bias-corrected EMA as ARS's PICalculator; its step counter counts
          * the values averaged, so a NaN step neither updates nor counts. */
@@ -47,6 +56,8 @@ cs_status cs_obs_pi_series(cs_pi_variant v, const double *eps, const double *tau
             m = ema * m + (1 - ema) * pi[i];
             corr *= ema;
             pi[i] = m / (1 - corr);
+            if (log_pi)
+                log_pi[i] = log(pi[i]);
         }
     }
     return CS_OK;
