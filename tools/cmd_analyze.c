@@ -15,7 +15,7 @@ static const char *const CMD = "analyze";
 
 enum {
     OPT_OUT = 256, OPT_METRICS, OPT_ESTIMATOR, OPT_SEED, OPT_THREADS, OPT_SURROGATES, OPT_BINS, OPT_IP_DIMS,
-    OPT_MAX_UNITS, OPT_TSE_UNITS, OPT_MULTIPLETS, OPT_PID_PAIRS, OPT_PID_RED, OPT_KSG_K, OPT_PI_ALPHA,
+    OPT_MAX_UNITS, OPT_TSE_UNITS, OPT_MULTIPLETS, OPT_PID_PAIRS, OPT_PID_RED, OPT_KSG_K, OPT_GC_MIXTURE, OPT_PI_ALPHA,
     OPT_PI_GAMMA, OPT_PI_VARIANT, OPT_PI_DELTA, OPT_PI_WINDOW, OPT_PI_EMA, OPT_NPERSEG, OPT_JSON, OPT_QUIET,
     OPT_FORCE
 };
@@ -36,6 +36,7 @@ static const struct option long_opts[] = {
     {"pid-pairs", required_argument, 0, OPT_PID_PAIRS},
     {"pid-redundancy", required_argument, 0, OPT_PID_RED},
     {"ksg-k", required_argument, 0, OPT_KSG_K},
+    {"gc-form", required_argument, 0, OPT_GC_MIXTURE},
     {"pi-alpha", required_argument, 0, OPT_PI_ALPHA},
     {"pi-gamma", required_argument, 0, OPT_PI_GAMMA},
     {"pi-variant", required_argument, 0, OPT_PI_VARIANT},
@@ -79,6 +80,9 @@ static void usage(FILE *out)
             "  --pid-pairs N        top unit pairs (by joint MI with the label) to decompose (default 8)\n"
             "  --pid-redundancy R   mmi | ccs | wb | broja (wb, broja: binned only; default mmi)\n"
             "  --ksg-k K            KSG neighbours (default 4)\n"
+            "  --gc-form F          gcopula/gaussian I(.;Y) and PID: mixture (default; gcmi_mixture_cd)\n"
+            "                       or model (gcmi_model_cd; exceeds H(Y) in many dimensions, then\n"
+            "                       clamped to H(Y) and flagged)\n"
             "ΣPI:\n"
             "  --pi-variant V       sigmapi | ipwt | ars (default sigmapi; docs/metrics.md)\n"
             "  --pi-alpha X         alpha (default: the run's)\n"
@@ -153,6 +157,11 @@ int cmd_analyze(int argc, char **argv)
         case OPT_PID_RED:
             if (cs_pid_redundancy_parse(optarg, &p.pid_redundancy) != CS_OK)
                 return cli_usage_error(CMD, "--pid-redundancy: %s", cs_last_error());
+            break;
+        case OPT_GC_MIXTURE:
+            if (strcmp(optarg, "model") && strcmp(optarg, "mixture"))
+                return cli_usage_error(CMD, "--gc-form: '%s' is not model or mixture", optarg);
+            p.gc_mixture = !strcmp(optarg, "mixture");
             break;
         case OPT_KSG_K:
             if (!(rc = cli_parse_int(CMD, "--ksg-k", optarg, 1, 100, &v)))

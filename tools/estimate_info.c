@@ -67,8 +67,8 @@ static void usage(FILE *out, const char *measure)
             "                      that variable holds integer symbols (class labels): never binned;\n"
             "                      with gaussian/gcopula/ksg1, mi and cmi use the mixed estimators\n"
             "                      (Gaussian class model of Ince et al. 2017; Ross 2014 neighbours)\n"
-            "  --gc-mixture        gaussian/gcopula with a discrete variable: the Gaussian-mixture\n"
-            "                      form (gcmi_mixture_cd) instead of the class model (gcmi_model_cd)\n"
+            "  --gc-form F         gaussian/gcopula with a discrete variable: model (default; GCMI's\n"
+            "                      gcmi_model_cd, bounded to [0, H(Y)]) or mixture (gcmi_mixture_cd)\n"
             "  --strict            refuse constant or duplicated columns (default: drop them with a note)\n"
             "\n"
             "Time series (te, ais):\n"
@@ -132,7 +132,7 @@ static const struct option long_opts[] = {
     {"x-discrete", no_argument, 0, O_XDISC},
     {"y-discrete", no_argument, 0, O_YDISC},
     {"z-discrete", no_argument, 0, O_ZDISC},
-    {"gc-mixture", no_argument, 0, O_GCMIX},
+    {"gc-form", required_argument, 0, O_GCMIX},
     {0, 0, 0, 0},
 };
 
@@ -144,7 +144,7 @@ typedef struct {
     long knn, theiler, hist, shist, delay, htau, stau, chist, cdelay;
     uint64_t nsurr, seed, n_cov;
     double noise;
-    int normalize, analytic, force, gc_mixture;
+    int normalize, analytic, force, gc_mixture, gc_form_given;
     int discrete[3]; /* --x/--y/--z-discrete */
     int have_hist, have_te_opts, have_ksg_opts; /* option groups given, checked against the measure */
 } info_args;
@@ -173,7 +173,12 @@ static int on_option(const char *cmd, int code, const char *arg, void *ctx)
     case O_XDISC: a->discrete[0] = 1; return 0;
     case O_YDISC: a->discrete[1] = 1; return 0;
     case O_ZDISC: a->discrete[2] = 1; return 0;
-    case O_GCMIX: a->gc_mixture = 1; return 0;
+    case O_GCMIX:
+        if (strcmp(arg, "model") && strcmp(arg, "mixture"))
+            return cli_usage_error(cmd, "--gc-form: '%s' is not model or mixture", arg);
+        a->gc_mixture = !strcmp(arg, "mixture");
+        a->gc_form_given = 1;
+        return 0;
     case O_SURR:
         rc = cli_parse_u64(cmd, "--surrogates", arg, &a->nsurr);
         if (!rc && (a->nsurr < 1 || a->nsurr > 100000000))
@@ -327,8 +332,8 @@ int cmd_estimate_info(int argc, char **argv)
         any_discrete |= a.discrete[r];
     }
     p.gc_mixture = a.gc_mixture;
-    if (a.gc_mixture && (!any_discrete || !(est == CS_EST_GAUSSIAN || est == CS_EST_GCOPULA)))
-        return cli_usage_error(cmd, "--gc-mixture is for gaussian/gcopula with a --x/--y/--z-discrete variable");
+    if (a.gc_form_given && (!any_discrete || !(est == CS_EST_GAUSSIAN || est == CS_EST_GCOPULA)))
+        return cli_usage_error(cmd, "--gc-form is for gaussian/gcopula with a --x/--y/--z-discrete variable");
     if (any_discrete && a.eo.cov)
         return cli_usage_error(cmd, "--x/--y/--z-discrete need samples, not --cov");
     p.threads = (int)a.eo.threads;

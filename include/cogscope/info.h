@@ -146,7 +146,9 @@ typedef struct {
     double noise_sd;    /* Gaussian noise added after z-scoring, in units of each
                            column's standard deviation, to break ties (JIDT's
                            choice): default 1e-8 for ksg1/ksg2 (0 turns it
-                           off; JIDT's default level), 0 otherwise */
+                           off; JIDT's default level), 0 otherwise. Used by
+                           KSG and by the mixed estimators (with gaussian and
+                           gcopula it breaks ties before the copula) */
     uint64_t noise_seed; /* default 0 */
     /* all */
     int threads;        /* OpenMP threads for KSG and surrogates; <= 0 = all cores */
@@ -211,8 +213,8 @@ double cs_info_tied_fraction(const cs_info *c);
  * occupied joint states. 0 for the other estimators. */
 int cs_info_saturated(const cs_info *c, size_t *occupied);
 
-/* 1 when a mixed MI/CMI (cogscope/mixed.h) came out negative and was
- * clamped to 0 by the last cs_info_average. */
+/* 1 when the last cs_info_average of a mixed MI/CMI (cogscope/mixed.h) hit
+ * a bound: MI outside [0, H(Y)] or CMI below 0, reported as the bound. */
 int cs_info_clamped(const cs_info *c);
 
 /* Local values (cs_info_count entries, caller-owned), nats; *average (if not

@@ -34,9 +34,12 @@
  *   discrete  not here: cogscope/info.h bins the continuous variables and
  *     uses the plug-in estimator, labels as they are.
  *
- * Every MI returned is clamped at 0 unless clamp == 0 (the true values are >= 0; the
- * estimators can dip below from sampling noise or, for the Gaussian model,
- * mis-specification); *clamped (may be NULL) says whether that happened.
+ * Every MI returned is clamped to [0, H(Y)] unless clamp == 0: the true
+ * value of a mixture lies there (H(Y) the plug-in entropy of the class
+ * weights: the mixture bound); the estimators leave it by sampling noise or,
+ * for the Gaussian class model, by mis-specification (tight classes in many
+ * dimensions give values far above H(Y)). *clamped (may be NULL) says
+ * whether a bound was applied: the value is then the bound, not an estimate.
  * Accuracy on Gaussian class mixtures (tests/test_mixed.c, truths from
  * tests/data/gen_mixed_truth.py) is documented in docs/estimators.md. */
 #ifndef COGSCOPE_MIXED_H
@@ -62,8 +65,11 @@ typedef struct {
     int bias_correct;   /* model: 1 (default) / 0 */
     int knn;            /* ksg: k (default 4) */
     int normalize;      /* ksg: z-score columns first (default 1) */
-    double noise_sd;    /* ksg: noise after z-scoring (default 0 here; the
-                           cs_info front end defaults to 1e-8) */
+    double noise_sd;    /* noise in units of each column's sd, added after
+                           z-scoring (ksg) or before the copula (gaussian,
+                           gcopula: breaks ties at random, as GCMI breaks them
+                           by row position); default 0 here; the cs_info
+                           front end defaults to 1e-8 for ksg */
     uint64_t noise_seed;
     int clamp;          /* 1 (default): clamp the result at 0; 0: return it
                            as estimated (for differences of estimates) */

@@ -153,7 +153,8 @@ typedef struct {
     uint64_t seed;                /* default 1 */
     int threads;                  /* <= 0: all cores */
     size_t surrogates;            /* permutation surrogates per scalar measure (default 0 = none) */
-    size_t bins;                  /* equal-width bins per unit for binned values (default 30) */
+    size_t bins;                  /* equal-width bins per unit for binned values; 0 (default):
+                                     adaptive, cs_obs_adaptive_bins */
     size_t ip_dims;               /* principal components kept of X and T for continuous
                                      information-plane values (default 10) */
     size_t max_units;             /* units per layer for TC/DTC/O/S, O multiplets and PID pairs:
@@ -163,6 +164,9 @@ typedef struct {
     size_t pid_pairs;             /* top pairs by joint MI decomposed (default 8) */
     cs_pid_redundancy pid_redundancy; /* default mmi */
     int ksg_k;                    /* KSG neighbours (default 4) */
+    int gc_mixture;               /* I(.;Y) and PID with gcopula/gaussian: 1 the
+                                     Gaussian-mixture form (gcmi_mixture_cd, default),
+                                     0 the class model (gcmi_model_cd) */
     cs_pi_variant pi_variant;     /* default sigmapi */
     double pi_alpha, pi_gamma;    /* NaN (default): the run's /config values */
     double pi_delta;              /* ∫PI variance penalty (default 1) */
@@ -244,16 +248,19 @@ cs_status cs_obs_pi_series(cs_pi_variant v, const double *eps, const double *tau
 double cs_obs_pi_integral(const double *pi, size_t n, double delta, double *mean, double *var);
 
 /* Information plane of one layer. x: N x dx inputs, t: N x dt layer values,
- * labels: N class labels (any integers). Binned: each unit in `bins`
- * equal-width bins between its min and max, the layer's binned pattern one
- * joint symbol T; X the identity of the input pattern (equal rows share a
- * symbol); plug-in I(X;T) and I(T;Y). Continuous: X and T reduced to their
- * first `ip_dims` principal components; I(X;T) with the estimator's MI
- * (gaussian, gcopula, or KSG with k = ksg_k and 1e-8 SD noise against ties);
- * I(T;Y) for gaussian and gcopula (copula-normalised components) under a
- * Gaussian class-conditional model with shared covariance,
- * (1/N) sum_i ln p(y_i|t_i)/p(y_i), which never exceeds H(Y); for KSG with
- * a one-hot Y (the classes present minus one). binned: the continuous values
+ * labels: N class labels (any integers). Binned: each unit in b equal-width
+ * bins between its min and max (b = `bins`, or with bins = 0 the adaptive
+ * b = cs_obs_adaptive_bins(N, dt, 1)), the layer's binned pattern one joint
+ * symbol T; X the identity of the input pattern (equal rows share a
+ * symbol); plug-in I(X;T) (= H(T), T being a function of X) and I(T;Y).
+ * Saturated (flag) when T occupies more than N/5 states: H(T) is then near
+ * ln N whatever the layer does, and I(T;Y) near H(Y). Continuous: X and T
+ * reduced to their first `ip_dims` principal components; I(X;T) with the
+ * estimator's MI (gaussian, gcopula, or KSG with k = ksg_k), I(T;Y) with
+ * its mixed continuous-discrete form (cogscope/mixed.h; gcopula/gaussian:
+ * the mixture or class model per gc_mixture), 1e-8 sd seeded tie-breaking
+ * noise for KSG and for I(T;Y). ity_clamped: the mixed estimate hit a bound
+ * (0 or H(Y)) and is reported as the bound. binned: the continuous values
  * are the binned ones. With surrogates > 0, permutation p-values of the
  * continuous values (X rows, resp. labels, shuffled). */
 typedef struct {
@@ -261,7 +268,18 @@ typedef struct {
     double ixt, ity;               /* nats, continuous estimator */
     size_t x_dims, t_dims;         /* principal components used */
     cs_significance ixt_sig, ity_sig; /* filled when surrogates > 0 */
+    size_t bins;                   /* bins per unit of the binned values */
+    size_t t_states;               /* occupied states of the binned T */
+    int binned_saturated;          /* t_states > N / 5 */
+    int ity_clamped;               /* continuous I(T;Y) at a bound */
 } cs_obs_infoplane_result;
+
+/* Adaptive bins per unit for a plug-in estimate over `dims` binned units
+ * (and a discrete partner of `partner_states` states) from N samples: the
+ * largest b >= 2 with b^dims * partner_states <= N / 5, i.e. at least 5
+ * samples per joint cell if every cell were used; 2 when even that is too
+ * many (the estimate will then usually be flagged saturated). */
+size_t cs_obs_adaptive_bins(size_t n, size_t dims, size_t partner_states);
 
 cs_status cs_obs_infoplane(cs_matrix x, cs_matrix t, const int32_t *labels,
                            const cs_obs_params *p, uint64_t stream, cs_obs_infoplane_result *out);

@@ -258,6 +258,19 @@ cs_status info_mixed_value(const info_mixed *m, const size_t *perm, double *valu
     cs_status st = role_take(&m->r[0], perm, NULL, m->n, &A);
     double v = NAN;
     if (st == CS_OK) {
+        if (!m->cmi && A.discrete != m->r[1].discrete) {
+            /* One mixed MI: its own bounds [0, H(Y)] (cogscope/mixed.h). */
+            cs_mixed_params mp = m->mp;
+            mp.clamp = 1;
+            const role *c = A.discrete ? &m->r[1] : &A, *d = A.discrete ? &A : &m->r[1];
+            int cl = 0;
+            st = cs_mixed_mi(&mp, c->m, d->codes, d->states, &v, local, &cl);
+            role_free(&A);
+            if (clamped)
+                *clamped = cl;
+            *value = v;
+            return st;
+        }
         if (!m->cmi)
             st = pair_mi(m, &A, &m->r[1], m->n, &v, local);
         else if (m->r[2].discrete)

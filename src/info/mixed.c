@@ -406,7 +406,10 @@ cs_status cs_mixed_mi(const cs_mixed_params *p, cs_matrix x, const int32_t *y, s
         if ((st = cs_matrix_alloc(x.rows, x.cols, &w)) == CS_OK) {
             for (size_t i = 0; i < x.rows; i++)
                 memcpy(w.data + i * x.cols, cs_matrix_row(x, i), x.cols * sizeof(double));
-            if (copula && !p->gc_mixture)
+            /* Seeded tie-breaking (GCMI breaks ties by row position): a tie
+             * block then spreads over its ranks instead of one shared value. */
+            st = cs_columns_jitter(w, p->noise_sd, p->noise_seed);
+            if (st == CS_OK && copula && !p->gc_mixture)
                 st = cs_gcopula_normalise(w, w);
         }
         if (st == CS_OK)
@@ -414,11 +417,24 @@ cs_status cs_mixed_mi(const cs_mixed_params *p, cs_matrix x, const int32_t *y, s
                                : model_mi(w, y, C, cnt, p->bias_correct, &mi);
     }
     cs_matrix_free(&w);
-    free(cnt);
-    if (st != CS_OK)
+    if (st != CS_OK) {
+        free(cnt);
         return st;
+    }
+    /* The bound of any mixture: I(X;Y) <= H(Y), the plug-in entropy of the
+     * class weights. The Gaussian class model can exceed it (tight classes
+     * in many dimensions); the others only by sampling noise. */
+    double hy = 0;
+    for (size_t c = 0; c < C; c++) {
+        double pc = (double)cnt[c] / (double)x.rows;
+        hy -= pc * log(pc);
+    }
+    free(cnt);
+    int low = mi < 0, high = mi > hy;
     if (clamped)
-        *clamped = p->clamp && mi < 0;
-    *value = p->clamp && mi < 0 ? 0 : mi;
+        *clamped = p->clamp && (low || high);
+    if (p->clamp)
+        mi = low ? 0 : high ? hy : mi;
+    *value = mi;
     return CS_OK;
 }

@@ -12,6 +12,7 @@
 #include "cogscope/sigmapi.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,12 +292,13 @@ typedef struct {
     size_t cap;     /* units used at most */
     size_t *order;  /* seeded preference order of the units */
     double *ixt_b, *ity_b, *ixt, *ity, *ixt_p, *ity_p;
+    double *ip_sat, *ip_bins, *ip_states, *ity_clamp; /* binned saturation, bins, T states; I(T;Y) at a bound */
     double *tc, *dtc, *oi, *si, *tse, *nunits, *ntse, *tc_p, *dtc_p, *oi_p, *used;
     double *o3, *o4, *o3s, *o4s; /* values [S x M]; summaries [S x 6] */
     double *pairs, *pmi, *pr, *pu1, *pu2, *ps, *po, *om, *sm;
     double *swms, *sr, *satoms;
     double *meanact; /* [S x N] mean over units per probe sample */
-    int noted_subsample;
+    size_t fixed;    /* units of the run's one unit set (fix_units) */
 } layer_store;
 
 typedef struct {
@@ -383,6 +385,12 @@ static void run_task(task *t, layer_store *ls, size_t s, size_t S, const obs_pro
         ls->ity_b[s] = r.ity_binned;
         ls->ixt[s] = r.ixt;
         ls->ity[s] = r.ity;
+        if (t->st == CS_OK) {
+            ls->ip_sat[s] = r.binned_saturated;
+            ls->ip_bins[s] = (double)r.bins;
+            ls->ip_states[s] = (double)r.t_states;
+            ls->ity_clamp[s] = r.ity_clamped;
+        }
         if (p->surrogates) {
             ls->ixt_p[s] = isnan(r.ixt) ? NAN : r.ixt_sig.p_value;
             ls->ity_p[s] = isnan(r.ity) ? NAN : r.ity_sig.p_value;
@@ -462,7 +470,8 @@ static cs_status alloc_layer(arena *a, layer_store *ls, size_t units, size_t S, 
         ls->cap = units;
     if (ls->cap < 1)
         ls->cap = 1;
-    double **one[] = {&ls->ixt_b, &ls->ity_b, &ls->ixt, &ls->ity, &ls->ixt_p, &ls->ity_p, &ls->tc,
+    double **one[] = {&ls->ixt_b, &ls->ity_b, &ls->ixt, &ls->ity, &ls->ixt_p, &ls->ity_p, &ls->ip_sat,
+                      &ls->ip_bins, &ls->ip_states, &ls->ity_clamp, &ls->tc,
                       &ls->dtc,   &ls->oi,    &ls->si,  &ls->tse, &ls->nunits, &ls->ntse, &ls->tc_p,
                       &ls->dtc_p, &ls->oi_p,  &ls->om,  &ls->sm,  &ls->swms,   &ls->sr};
     for (size_t i = 0; i < sizeof one / sizeof one[0]; i++)
@@ -489,6 +498,37 @@ static cs_status alloc_layer(arena *a, layer_store *ls, size_t units, size_t S, 
     return CS_OK;
 }
 
+/* Snapshot reader of one layer for obs_units_fixed. */
+typedef struct {
+    const cs_runlog *run;
+    size_t layer; /* the run's layer index (cs_runlog_layer_name) */
+} snap_ctx;
+
+static cs_status read_layer_snapshot(void *ctx, size_t s, cs_matrix *out)
+{
+    const snap_ctx *c = ctx;
+    return cs_runlog_read_layer_snapshot(c->run, c->layer, "activations", s, out);
+}
+
+/* The layer's unit set for the whole run (obs_units_fixed); ls->order then
+ * lists exactly those units, padded with SIZE_MAX, so every snapshot's
+ * measure selects them and no other. */
+static cs_status fix_units(const cs_runlog *run, layer_store *ls, size_t layer, size_t S, const cs_obs_params *p)
+{
+    size_t *units = malloc((ls->units ? ls->units : 1) * sizeof *units), k = 0;
+    if (!units)
+        return cs_error_set(CS_ENOMEM, "out of memory choosing the units");
+    snap_ctx c = {run, layer};
+    cs_status st = obs_units_fixed(read_layer_snapshot, &c, S, ls->order, ls->units, ls->cap, p->estimator, units, &k);
+    if (st == CS_OK) {
+        for (size_t j = 0; j < ls->units; j++)
+            ls->order[j] = j < k ? units[j] : SIZE_MAX;
+        ls->fixed = k;
+    }
+    free(units);
+    return st;
+}
+
 static cs_status store_layer(cs_metrics *m, const layer_store *ls, const char *L, size_t S, const cs_obs_params *p)
 {
     unsigned mk = p->metrics;
@@ -501,8 +541,16 @@ static cs_status store_layer(cs_metrics *m, const layer_store *ls, const char *L
     st = put_layer(m, L, name, rank, dims, v, u, d)
     PUT(mk & CS_OBS_INFOPLANE, "ixt_binned", 1, d1, ls->ixt_b, "nats", "I(X;T), layer binned (bins per unit), plug-in");
     PUT(mk & CS_OBS_INFOPLANE, "ity_binned", 1, d1, ls->ity_b, "nats", "I(T;Y), layer binned (bins per unit), plug-in");
+    PUT(mk & CS_OBS_INFOPLANE, "binned_saturated", 1, d1, ls->ip_sat, "1",
+        "1: the binned T occupies more than N/5 states, so ixt_binned ~ ln N and ity_binned ~ H(Y) whatever the "
+        "layer does (not a measurement)");
+    PUT(mk & CS_OBS_INFOPLANE, "binned_bins", 1, d1, ls->ip_bins, "bins", "bins per unit of the binned values");
+    PUT(mk & CS_OBS_INFOPLANE, "binned_states", 1, d1, ls->ip_states, "states", "occupied states of the binned T");
     PUT(mk & CS_OBS_INFOPLANE, "ixt", 1, d1, ls->ixt, "nats", "I(X;T), continuous estimator on principal components");
-    PUT(mk & CS_OBS_INFOPLANE, "ity", 1, d1, ls->ity, "nats", "I(T;Y), continuous estimator (Gaussian class model; KSG: one-hot label)");
+    PUT(mk & CS_OBS_INFOPLANE, "ity", 1, d1, ls->ity, "nats",
+        "I(T;Y), mixed continuous-discrete estimator on principal components (label discrete)");
+    PUT(mk & CS_OBS_INFOPLANE, "ity_clamped", 1, d1, ls->ity_clamp, "1",
+        "1: the mixed I(T;Y) estimate left [0, H(Y)] and is reported as the bound");
     PUT((mk & CS_OBS_INFOPLANE) && p->surrogates, "ixt_p", 1, d1, ls->ixt_p, "1", "permutation p-value of ixt");
     PUT((mk & CS_OBS_INFOPLANE) && p->surrogates, "ity_p", 1, d1, ls->ity_p, "1", "permutation p-value of ity");
     PUT(mk & CS_OBS_INTEGRATION, "tc", 1, d1, ls->tc, "nats", "total correlation of the units used");
@@ -984,6 +1032,17 @@ static cs_status analyze(const cs_runlog *run, const cs_obs_params *p0, const do
         }
         for (size_t l = 0; l < L && st == CS_OK; l++)
             st = alloc_layer(&a, &ls[l], cs_runlog_layer_units(run, lay[l]), S, N, p, lay[l] + 1);
+        for (size_t l = 0; l < L && st == CS_OK && (mk & (CS_OBS_INTEGRATION | CS_OBS_OINFO | CS_OBS_PID)); l++) {
+            if ((st = fix_units(run, &ls[l], lay[l], S, p)) != CS_OK)
+                break;
+            st = cs_metrics_add_note(m,
+                                     "layer %s: %zu of %zu units used for TC/DTC/O/PID at every snapshot (one set "
+                                     "for the whole run: in seeded order, the units non-constant and not a linear "
+                                     "function of the units before them at every snapshot, at most min(max_units "
+                                     "%zu, probe %zu / 4)); TSE on the first %zu of them",
+                                     cs_runlog_layer_name(run, lay[l]), ls[l].fixed, ls[l].units, p->max_units, N,
+                                     p->tse_units < ls[l].fixed ? p->tse_units : ls[l].fixed);
+        }
         for (size_t s = 0; s < S && st == CS_OK; s++) {
             for (size_t l = 0; l < L && st == CS_OK; l++) {
                 cs_matrix_free(&prev[l]);
@@ -1027,20 +1086,6 @@ static cs_status analyze(const cs_runlog *run, const cs_obs_params *p0, const do
                     st = cs_metrics_add_note(m, "layer %s snapshot %zu (step %lld): %s: %s",
                                              cs_runlog_layer_name(run, tasks[k].layer - 1), s,
                                              (long long)step_of[s], task_names[tasks[k].kind], tasks[k].note);
-            }
-            for (size_t l = 0; l < L && st == CS_OK; l++) {
-                layer_store *q = &ls[l];
-                if (!q->noted_subsample && !isnan(q->nunits[s]) && (size_t)q->nunits[s] < q->units) {
-                    q->noted_subsample = 1;
-                    st = cs_metrics_add_note(m,
-                                             "layer %s: %.0f of %zu units used for TC/DTC/O/PID from snapshot %zu on "
-                                             "(usable units in seeded order: non-constant, not a linear function of "
-                                             "the others; at most min(max_units %zu, probe %zu / 4)); TSE on the "
-                                             "first %zu of them",
-                                             cs_runlog_layer_name(run, lay[l]), q->nunits[s], q->units, s, p->max_units, N,
-                                             p->tse_units < (size_t)q->nunits[s] ? p->tse_units
-                                                                                 : (size_t)q->nunits[s]);
-                }
             }
             report(p, ++done, total);
         }

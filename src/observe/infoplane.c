@@ -22,21 +22,25 @@ static uint64_t mix64(uint64_t z)
 
 static uint64_t derive_seed(uint64_t seed, uint64_t stream) { return mix64(seed ^ mix64(stream)); }
 
-/* MI of (a; b) with estimator e, plus surrogates when asked. */
-static cs_status mi_with(cs_info_estimator e, cs_matrix a, cs_matrix b, const cs_obs_params *p, uint64_t seed,
-                         double *value, cs_significance *sig)
+/* MI of (a; b) with estimator e, plus surrogates when asked; b_discrete:
+ * b is the class label (codes), and the continuous estimators use their
+ * mixed forms (cogscope/mixed.h). */
+static cs_status mi_with(cs_info_estimator e, cs_matrix a, cs_matrix b, int b_discrete, const cs_obs_params *p,
+                         uint64_t seed, double *value, cs_significance *sig, int *clamped)
 {
     cs_info_params ip;
     cs_info_params_default(CS_INFO_MI, e, &ip);
     ip.threads = 1; /* the pipeline runs layers in parallel */
-    if (e == CS_EST_KSG1) {
+    ip.types[CS_ROLE_Y] = b_discrete ? CS_VAR_DISCRETE : CS_VAR_CONTINUOUS;
+    ip.gc_mixture = b_discrete && p->gc_mixture && (e == CS_EST_GAUSSIAN || e == CS_EST_GCOPULA);
+    if (e == CS_EST_KSG1)
         ip.knn = p->ksg_k;
-        /* Tiny noise breaks ties (one-hot labels, saturated units) without
-         * changing distances at the data's scale: KSG counts strict
-         * inequalities, which ties make ill-defined (JIDT does the same). */
+    /* Seeded tie-breaking noise of 1e-8 sd (the KSG default; for the mixed
+     * Gaussian forms it breaks the ties of saturated or ReLU units, whose
+     * class-conditional covariance would otherwise be singular). */
+    if (e == CS_EST_KSG1 || (b_discrete && e != CS_EST_DISCRETE))
         ip.noise_sd = 1e-8;
-        ip.noise_seed = seed;
-    }
+    ip.noise_seed = seed;
     cs_info *c = NULL;
     cs_matrix none = {0};
     cs_status st = cs_info_create(&ip, &c);
@@ -44,102 +48,11 @@ static cs_status mi_with(cs_info_estimator e, cs_matrix a, cs_matrix b, const cs
         st = cs_info_set_observations(c, a, b, none);
     if (st == CS_OK)
         st = cs_info_average(c, value);
+    if (st == CS_OK && clamped)
+        *clamped = cs_info_clamped(c);
     if (st == CS_OK && p->surrogates > 0)
         st = cs_info_surrogates(c, p->surrogates, seed, sig, NULL);
     cs_info_destroy(c);
-    return st;
-}
-
-/* I(T;Y) of continuous T (n x k) and a discrete label y (codes 0..C-1)
- * under a Gaussian class-conditional model with a shared covariance (the LDA
- * model): class means, the pooled within-class covariance (divisor n), and
- *     I = (1/n) sum_i ln p(y_i | t_i) / p(y_i),
- * p(y | t) the model's posterior. Each term is at most -ln p(y_i), so the
- * value never exceeds the plug-in H(Y), unlike a Gaussian MI with a one-hot
- * label treated as Gaussian. The local densities come from
- * cs_gaussian_local_entropy. Needs n > C + k. */
-static cs_status class_model_mi(cs_matrix t, const int32_t *y, size_t C, double *mi)
-{
-    size_t n = t.rows, k = t.cols;
-    if (n <= C + k)
-        return cs_error_set(CS_ESHAPE, "I(T;Y): %zu samples are too few for %zu classes in %zu dimensions", n, C, k);
-    double *means = calloc(C * k, sizeof *means), *cnt = calloc(C, sizeof *cnt), *cov = malloc(k * k * sizeof *cov),
-           *lp = malloc(C * n * sizeof *lp);
-    cs_matrix res = {0};
-    cs_status st = means && cnt && cov && lp ? cs_matrix_alloc(n, k, &res)
-                                             : cs_error_set(CS_ENOMEM, "out of memory for I(T;Y)");
-    if (st != CS_OK)
-        goto done;
-    for (size_t i = 0; i < n; i++) {
-        cnt[y[i]] += 1;
-        for (size_t j = 0; j < k; j++)
-            means[y[i] * k + j] += cs_matrix_get(t, i, j);
-    }
-    for (size_t c = 0; c < C; c++)
-        for (size_t j = 0; j < k; j++)
-            means[c * k + j] /= cnt[c];
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < k; j++)
-            res.data[i * k + j] = cs_matrix_get(t, i, j) - means[y[i] * k + j];
-    if ((st = cs_gaussian_cov(res, NULL, 0, 0, cov, NULL)) != CS_OK)
-        goto done;
-    for (size_t c = 0; c < C && st == CS_OK; c++)
-        st = cs_gaussian_local_entropy(t, means + c * k, cov, k, NULL, k, "pooled within-class covariance of T",
-                                       lp + c * n);
-    if (st != CS_OK)
-        goto done;
-    double sum = 0;
-    for (size_t i = 0; i < n; i++) {
-        /* ln p(c) p(t_i | c), normalised by log-sum-exp over the classes. */
-        double top = -INFINITY;
-        for (size_t c = 0; c < C; c++) {
-            lp[c * n + i] = log(cnt[c] / (double)n) - lp[c * n + i];
-            top = fmax(top, lp[c * n + i]);
-        }
-        double z = 0;
-        for (size_t c = 0; c < C; c++)
-            z += exp(lp[c * n + i] - top);
-        double log_post = lp[(size_t)y[i] * n + i] - top - log(z);
-        sum += log_post - log(cnt[y[i]] / (double)n);
-    }
-    *mi = sum / (double)n;
-done:
-    cs_matrix_free(&res);
-    free(means);
-    free(cnt);
-    free(cov);
-    free(lp);
-    return st;
-}
-
-/* class_model_mi with permutation surrogates of the labels. */
-static cs_status class_mi_with(cs_matrix t, const int32_t *y, size_t C, const cs_obs_params *p, uint64_t seed,
-                               double *value, cs_significance *sig)
-{
-    cs_status st = class_model_mi(t, y, C, value);
-    if (st != CS_OK || p->surrogates == 0)
-        return st;
-    size_t n = t.rows, S = p->surrogates;
-    int32_t *ys = malloc(n * sizeof *ys);
-    size_t *perm = malloc(n * sizeof *perm);
-    double *vals = malloc(S * sizeof *vals);
-    if (!ys || !perm || !vals)
-        st = cs_error_set(CS_ENOMEM, "out of memory for surrogates");
-    for (size_t s = 0; st == CS_OK && s < S; s++) {
-        cs_rng *rng;
-        if ((st = cs_rng_create_stream(seed, s + 1, &rng)) != CS_OK)
-            break;
-        cs_rng_permutation(rng, perm, n);
-        cs_rng_destroy(rng);
-        for (size_t i = 0; i < n; i++)
-            ys[i] = y[perm[i]];
-        st = class_model_mi(t, ys, C, &vals[s]);
-    }
-    if (st == CS_OK)
-        st = cs_significance_summarise(*value, vals, S, sig);
-    free(ys);
-    free(perm);
-    free(vals);
     return st;
 }
 
@@ -172,7 +85,8 @@ cs_status obs_infoplane(const obs_probe *pr, cs_matrix t, const cs_obs_params *p
         st = cs_error_set(CS_ENOMEM, "out of memory for the information plane");
         goto done;
     }
-    if ((st = cs_discrete_bin(t, p->bins, CS_BIN_EQUAL_WIDTH, &sym)) != CS_OK)
+    out->bins = p->bins ? p->bins : cs_obs_adaptive_bins(n, t.cols, 1);
+    if ((st = cs_discrete_bin(t, out->bins, CS_BIN_EQUAL_WIDTH, &sym)) != CS_OK)
         goto done;
     {
         size_t *cols = malloc(t.cols * sizeof *cols);
@@ -187,6 +101,8 @@ cs_status obs_infoplane(const obs_probe *pr, cs_matrix t, const cs_obs_params *p
         if (st != CS_OK)
             goto done;
     }
+    out->t_states = tstates;
+    out->binned_saturated = (double)tstates > (double)n / 5.0;
     if ((st = obs_discrete_mi(pr->x_codes, pr->x_states, tcodes, tstates, n, &out->ixt_binned)) != CS_OK ||
         (st = obs_discrete_mi(tcodes, tstates, pr->y_codes, pr->classes, n, &out->ity_binned)) != CS_OK)
         goto done;
@@ -198,8 +114,8 @@ cs_status obs_infoplane(const obs_probe *pr, cs_matrix t, const cs_obs_params *p
                   my = codes_matrix(pr->y_codes, n, buf + 2 * n);
         out->x_dims = pr->x_pcs.cols;
         out->t_dims = t.cols;
-        if ((st = mi_with(CS_EST_DISCRETE, mx, mt, p, seed, &out->ixt, &out->ixt_sig)) != CS_OK ||
-            (st = mi_with(CS_EST_DISCRETE, mt, my, p, seed + 1, &out->ity, &out->ity_sig)) != CS_OK)
+        if ((st = mi_with(CS_EST_DISCRETE, mx, mt, 0, p, seed, &out->ixt, &out->ixt_sig, NULL)) != CS_OK ||
+            (st = mi_with(CS_EST_DISCRETE, mt, my, 1, p, seed + 1, &out->ity, &out->ity_sig, NULL)) != CS_OK)
             goto done;
         goto done;
     }
@@ -215,25 +131,19 @@ cs_status obs_infoplane(const obs_probe *pr, cs_matrix t, const cs_obs_params *p
     }
     out->x_dims = pr->x_pcs.cols;
     out->t_dims = kt;
-    st = mi_with(e, pr->x_pcs, tp, p, seed, &out->ixt, &out->ixt_sig);
+    st = mi_with(e, pr->x_pcs, tp, 0, p, seed, &out->ixt, &out->ixt_sig, NULL);
     if (st != CS_OK)
         cs_error_prefix("I(X;T): ");
     else if (pr->classes < 2)
         st = cs_error_set(CS_EINVAL, "I(T;Y): the probe set holds a single class");
     else {
-        if (e == CS_EST_KSG1) {
-            st = mi_with(e, tp, pr->y_onehot, p, seed + 1, &out->ity, &out->ity_sig);
-        } else {
-            if (e == CS_EST_GCOPULA && (st = cs_gcopula_normalise(tp, tp)) != CS_OK) {
-                cs_error_prefix("I(T;Y): ");
-                goto free_tp;
-            }
-            st = class_mi_with(tp, pr->y_codes, pr->classes, p, seed + 1, &out->ity, &out->ity_sig);
-        }
+        /* The label is discrete: the mixed estimators, never a copula or
+         * KSG coordinate of a one-hot code. */
+        cs_matrix my = codes_matrix(pr->y_codes, n, buf + 2 * n);
+        st = mi_with(e, tp, my, 1, p, seed + 1, &out->ity, &out->ity_sig, &out->ity_clamped);
         if (st != CS_OK)
             cs_error_prefix("I(T;Y): ");
     }
-free_tp:
     cs_matrix_free(&tp);
 done:
     cs_symbols_free(&sym);

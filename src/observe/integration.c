@@ -26,7 +26,8 @@ static cs_status make_plan(cs_matrix sub, const cs_obs_params *p, cs_mv_plan **p
 {
     if (p->estimator == CS_OBS_EST_BINNED) {
         cs_symbols s;
-        cs_status st = cs_discrete_bin(sub, p->bins, CS_BIN_EQUAL_WIDTH, &s);
+        size_t bins = p->bins ? p->bins : cs_obs_adaptive_bins(sub.rows, sub.cols, 1);
+        cs_status st = cs_discrete_bin(sub, bins, CS_BIN_EQUAL_WIDTH, &s);
         if (st != CS_OK)
             return st;
         st = cs_mv_plan_create_discrete(&s, 0, NULL, plan);

@@ -94,7 +94,7 @@ void cs_obs_params_default(cs_obs_params *p)
     p->seed = 1;
     p->threads = 0;
     p->surrogates = 0;
-    p->bins = 30;
+    p->bins = 0;
     p->ip_dims = 10;
     p->max_units = 64;
     p->tse_units = 12;
@@ -102,6 +102,7 @@ void cs_obs_params_default(cs_obs_params *p)
     p->pid_pairs = 8;
     p->pid_redundancy = CS_PID_MMI;
     p->ksg_k = 4;
+    p->gc_mixture = 1;
     p->pi_variant = CS_PI_SIGMAPI;
     p->pi_alpha = NAN;
     p->pi_gamma = NAN;
@@ -109,6 +110,15 @@ void cs_obs_params_default(cs_obs_params *p)
     p->pi_window = 0;
     p->pi_ema = 0.0;
     p->nperseg = 0;
+}
+
+size_t cs_obs_adaptive_bins(size_t n, size_t dims, size_t partner_states)
+{
+    double cells = (double)n / 5.0 / (double)(partner_states ? partner_states : 1);
+    if (dims == 0 || cells < 4)
+        return 2;
+    size_t b = (size_t)floor(pow(cells, 1.0 / (double)dims) + 1e-9);
+    return b < 2 ? 2 : b;
 }
 
 cs_status cs_obs_params_check(const cs_obs_params *p)
@@ -119,8 +129,8 @@ cs_status cs_obs_params_check(const cs_obs_params *p)
         return cs_error_set(CS_EINVAL, "--metrics selects no known metric");
     if (!cs_obs_estimator_name(p->estimator))
         return cs_error_set(CS_EINVAL, "--estimator: unknown estimator %d", (int)p->estimator);
-    if (p->bins < 2 || p->bins > 100000)
-        return cs_error_set(CS_EINVAL, "--bins %zu must be in 2..100000", p->bins);
+    if (p->bins == 1 || p->bins > 100000)
+        return cs_error_set(CS_EINVAL, "--bins %zu must be 0 (adaptive) or in 2..100000", p->bins);
     if (p->ip_dims < 1 || p->ip_dims > 256)
         return cs_error_set(CS_EINVAL, "--ip-dims %zu must be in 1..256", p->ip_dims);
     if (p->max_units < 3)
@@ -136,9 +146,14 @@ cs_status cs_obs_params_check(const cs_obs_params *p)
     if (p->estimator != CS_OBS_EST_BINNED &&
         (p->pid_redundancy == CS_PID_WB || p->pid_redundancy == CS_PID_BROJA))
         return cs_error_set(CS_EINVAL,
-                            "--pid-redundancy %s is discrete only; with --estimator %s use mmi or ccs "
+                            "--pid-redundancy %s is discrete only; with --estimator %s use mmi "
                             "(or --estimator binned)",
                             cs_pid_redundancy_name(p->pid_redundancy), cs_obs_estimator_name(p->estimator));
+    if (p->estimator != CS_OBS_EST_BINNED && p->pid_redundancy == CS_PID_CCS)
+        return cs_error_set(CS_EINVAL,
+                            "--pid-redundancy ccs needs --estimator binned: the PID target is the class label, "
+                            "and the Gaussian CCS would treat it as a Gaussian variable (with %s use mmi)",
+                            cs_obs_estimator_name(p->estimator));
     if (p->ksg_k < 1 || p->ksg_k > 100)
         return cs_error_set(CS_EINVAL, "--ksg-k %d must be in 1..100", p->ksg_k);
     if (p->surrogates > 100000)

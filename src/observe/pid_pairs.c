@@ -10,6 +10,7 @@
 #include "cogscope/discrete.h"
 #include "cogscope/gaussian.h"
 #include "cogscope/gcopula.h"
+#include "cogscope/info.h"
 #include "cogscope/pid.h"
 
 void cs_obs_pid_result_free(cs_obs_pid_result *r)
@@ -61,88 +62,120 @@ static cs_status alloc_result(cs_obs_pid_result *out, size_t P)
     return CS_OK;
 }
 
-/* Gaussian or Gaussian-copula: one covariance of (units, one-hot label). */
-static cs_status pairs_gaussian(const obs_probe *pr, cs_matrix sub, const cs_obs_params *p, pair_mi *pm,
-                                size_t npairs, cs_obs_pid_result *out, const size_t *units)
+/* Rank every pair by I(Xi,Xj;Y) under the Gaussian class model (GCMI's
+ * gcmi_model_cd on the copula-normalised units, without bias correction):
+ * 0.5 ln det C_ij - sum_c p_c 0.5 ln det C_ij|c from the layer's overall and
+ * per-class covariances, a 2 x 2 determinant per pair and class. Only the
+ * ranking uses it; the top pairs are then decomposed with the estimator's
+ * own mixed MI. Singular pairs rank last. */
+static cs_status rank_pairs_model(const obs_probe *pr, cs_matrix sub, int copula, pair_mi *pm, size_t npairs)
 {
-    size_t n = sub.rows, k = sub.cols, dy = pr->classes - 1, d = k + dy;
-    cs_matrix D;
-    cs_status st = cs_matrix_alloc(n, d, &D);
-    if (st != CS_OK)
-        return st;
-    double *cov = malloc(d * d * sizeof *cov);
-    size_t *ycols = malloc(dy * sizeof *ycols);
-    if (!cov || !ycols) {
-        st = cs_error_set(CS_ENOMEM, "out of memory for PID pairs");
-        goto done;
+    size_t n = sub.rows, k = sub.cols, C = pr->classes;
+    cs_matrix w = {0};
+    double *cov = malloc((C + 1) * k * k * sizeof *cov), *cnt = calloc(C, sizeof *cnt);
+    cs_status st = cov && cnt ? cs_matrix_alloc(n, k, &w) : cs_error_set(CS_ENOMEM, "out of memory for PID pairs");
+    for (size_t i = 0; st == CS_OK && i < n; i++)
+        memcpy(w.data + i * k, cs_matrix_row(sub, i), k * sizeof(double));
+    if (st == CS_OK && copula)
+        st = cs_gcopula_normalise(w, w);
+    if (st == CS_OK)
+        st = cs_gaussian_cov(w, NULL, 0, 0, cov, NULL);
+    for (size_t c = 0; st == CS_OK && c < C; c++) {
+        size_t nc = 0;
+        for (size_t i = 0; i < n; i++)
+            nc += pr->y_codes[i] == (int32_t)c;
+        cnt[c] = (double)nc / (double)n;
+        cs_matrix wc;
+        if (nc < 2 || (st = cs_matrix_alloc(nc, k, &wc)) != CS_OK) {
+            for (size_t q = 0; q < k * k; q++)
+                cov[(c + 1) * k * k + q] = 0; /* a singleton class: its pairs get -inf below */
+            continue;
+        }
+        for (size_t i = 0, r = 0; i < n; i++)
+            if (pr->y_codes[i] == (int32_t)c)
+                memcpy(wc.data + (r++) * k, w.data + i * k, k * sizeof(double));
+        st = cs_gaussian_cov(wc, NULL, 0, 0, cov + (c + 1) * k * k, NULL);
+        cs_matrix_free(&wc);
     }
-    for (size_t i = 0; i < n; i++) {
-        memcpy(D.data + i * d, cs_matrix_row(sub, i), k * sizeof(double));
-        memcpy(D.data + i * d + k, cs_matrix_row(pr->y_onehot, i), dy * sizeof(double));
-    }
-    if (p->estimator != CS_OBS_EST_GAUSSIAN)
-        for (size_t c = 0; c < d; c++)
-            if ((st = cs_gcopula_normalise_column(D.data + c, n, d, D.data + c, d)) != CS_OK)
-                goto done;
-    if ((st = cs_gaussian_cov(D, NULL, 0, 0, cov, NULL)) != CS_OK)
-        goto done;
-    for (size_t c = 0; c < dy; c++)
-        ycols[c] = k + c;
     size_t q = 0;
-    for (size_t i = 0; i < k; i++)
-        for (size_t j = i + 1; j < k; j++) {
-            size_t xs[2] = {i, j};
+    for (size_t i = 0; st == CS_OK && i < k; i++)
+        for (size_t j = i + 1; j < k; j++, q++) {
+            double v = 0;
+            for (size_t c = 0; c <= C; c++) {
+                const double *m = cov + c * k * k;
+                double det = m[i * k + i] * m[j * k + j] - m[i * k + j] * m[j * k + i];
+                double h = det > 0 ? 0.5 * log(det) : -INFINITY;
+                v += c == 0 ? h : -cnt[c - 1] * h;
+            }
             pm[q].i = i;
             pm[q].j = j;
-            if (cs_gaussian_mi(cov, d, xs, 2, ycols, dy, "PID pair", &pm[q].mi) != CS_OK)
-                pm[q].mi = -INFINITY; /* singular pair: ranked last, never decomposed */
-            q++;
+            pm[q].mi = isfinite(v) ? v : -INFINITY;
         }
-    qsort(pm, npairs, sizeof *pm, cmp_pair);
-    cs_pid_params pp;
-    cs_pid_params_default(&pp);
-    pp.redundancy = p->pid_redundancy;
-    pp.seed = p->seed;
-    pp.threads = 1;
-    size_t dd = 2 + dy;
-    double *sc = malloc(dd * dd * sizeof *sc);
-    if (!sc) {
-        st = cs_error_set(CS_ENOMEM, "out of memory for PID pairs");
-        goto done;
-    }
+    if (st == CS_OK)
+        qsort(pm, npairs, sizeof *pm, cmp_pair);
+    cs_matrix_free(&w);
+    free(cov);
+    free(cnt);
+    return st;
+}
+
+/* Continuous estimators with the class label as the target: MMI PID of the
+ * mixed MIs (cogscope/mixed.h through cs_info with Y discrete),
+ *   R = min(I(Xi;Y), I(Xj;Y)),  U = I(X.;Y) - R,
+ *   S = I(Xi,Xj;Y) - I(Xi;Y) - I(Xj;Y) + R,  Omega = S / I(Xi,Xj;Y). */
+static cs_status pairs_mixed(const obs_probe *pr, cs_matrix sub, const cs_obs_params *p, pair_mi *pm,
+                             size_t npairs, cs_obs_pid_result *out, const size_t *units)
+{
+    size_t n = sub.rows;
+    cs_status st = rank_pairs_model(pr, sub, p->estimator != CS_OBS_EST_GAUSSIAN, pm, npairs);
+    if (st != CS_OK)
+        return st;
+    cs_info_params ip;
+    cs_info_params_default(CS_INFO_MI, p->estimator == CS_OBS_EST_GAUSSIAN ? CS_EST_GAUSSIAN
+                                       : p->estimator == CS_OBS_EST_KSG    ? CS_EST_KSG1
+                                                                           : CS_EST_GCOPULA,
+                           &ip);
+    ip.types[CS_ROLE_Y] = CS_VAR_DISCRETE;
+    ip.gc_mixture = p->gc_mixture && p->estimator != CS_OBS_EST_KSG;
+    ip.knn = p->ksg_k;
+    ip.noise_sd = 1e-8; /* seeded tie-breaking, as I(T;Y) */
+    ip.noise_seed = p->seed;
+    ip.threads = 1;
+    double *buf = malloc(3 * n * sizeof *buf);
+    if (!buf)
+        return cs_error_set(CS_ENOMEM, "out of memory for PID pairs");
+    cs_matrix y = cs_matrix_view(buf + 2 * n, n, 1);
+    for (size_t i = 0; i < n; i++)
+        buf[2 * n + i] = pr->y_codes[i];
     for (size_t r = 0; r < out->n_pairs; r++) {
         out->pairs[r][0] = units[pm[r].i];
         out->pairs[r][1] = units[pm[r].j];
         if (!isfinite(pm[r].mi))
             continue;
-        size_t idx[2 + 64];
-        idx[0] = pm[r].i;
-        idx[1] = pm[r].j;
-        for (size_t c = 0; c < dy; c++)
-            idx[2 + c] = k + c;
-        for (size_t a = 0; a < dd; a++)
-            for (size_t b = 0; b < dd; b++)
-                sc[a * dd + b] = cov[idx[a] * d + idx[b]];
-        cs_pid_result res;
-        if (cs_pid_gaussian_cov(sc, 1, 1, dy, &pp, &res) != CS_OK) {
+        for (size_t i = 0; i < n; i++) {
+            buf[2 * i] = cs_matrix_get(sub, i, pm[r].i);
+            buf[2 * i + 1] = cs_matrix_get(sub, i, pm[r].j);
+        }
+        cs_matrix both = cs_matrix_view(buf, n, 2), x1 = {buf, n, 1, 2}, x2 = {buf + 1, n, 1, 2};
+        double i1, i2, i12;
+        cs_status e;
+        if ((e = cs_info_mi(&ip, x1, y, &i1)) != CS_OK || (e = cs_info_mi(&ip, x2, y, &i2)) != CS_OK ||
+            (e = cs_info_mi(&ip, both, y, &i12)) != CS_OK) {
             if (!out->note[0])
                 snprintf(out->note, sizeof out->note, "PID of units %zu, %zu: %s", out->pairs[r][0],
                          out->pairs[r][1], cs_last_error());
             continue;
         }
-        out->mi[r] = res.mi_joint;
-        out->redundancy[r] = res.redundancy;
-        out->unique1[r] = res.unique[0];
-        out->unique2[r] = res.unique[1];
-        out->synergy[r] = res.synergy;
-        out->omega[r] = res.omega;
+        double red = i1 < i2 ? i1 : i2;
+        out->mi[r] = i12;
+        out->redundancy[r] = red;
+        out->unique1[r] = i1 - red;
+        out->unique2[r] = i2 - red;
+        out->synergy[r] = i12 - i1 - i2 + red;
+        out->omega[r] = i12 > 0 ? out->synergy[r] / i12 : NAN;
     }
-    free(sc);
-done:
-    cs_matrix_free(&D);
-    free(cov);
-    free(ycols);
-    return st;
+    free(buf);
+    return CS_OK;
 }
 
 /* Binned: plug-in over `bins` equal-width bins per unit. */
@@ -151,7 +184,9 @@ static cs_status pairs_binned(const obs_probe *pr, cs_matrix sub, const cs_obs_p
 {
     size_t n = sub.rows, k = sub.cols;
     cs_symbols s;
-    cs_status st = cs_discrete_bin(sub, p->bins, CS_BIN_EQUAL_WIDTH, &s);
+    /* adaptive: cells of (unit, unit, label) hold >= 5 samples on average */
+    cs_status st = cs_discrete_bin(sub, p->bins ? p->bins : cs_obs_adaptive_bins(n, 2, pr->classes),
+                                   CS_BIN_EQUAL_WIDTH, &s);
     if (st != CS_OK)
         return st;
     int32_t *col = malloc(2 * n * sizeof *col), *joint = malloc(n * sizeof *joint);
@@ -252,7 +287,7 @@ cs_status obs_pid_pairs(const obs_probe *pr, cs_matrix t, const size_t *unit_ord
         return pm ? st : cs_error_set(CS_ENOMEM, "out of memory for PID pairs");
     }
     st = p->estimator == CS_OBS_EST_BINNED ? pairs_binned(pr, sub, p, pm, npairs, out, units)
-                                           : pairs_gaussian(pr, sub, p, pm, npairs, out, units);
+                                           : pairs_mixed(pr, sub, p, pm, npairs, out, units);
     if (st == CS_OK) {
         /* Report each pair with its lower unit index first. */
         for (size_t r = 0; r < P; r++)
