@@ -6,6 +6,8 @@
 #include <criterion/criterion.h>
 #include <fftw3.h>
 #include <math.h>
+#include <gsl/gsl_cdf.h>
+#include <stdint.h>
 
 #include "cogscope/aperiodic.h"
 #include "cogscope/core.h"
@@ -307,4 +309,88 @@ Test(aperiodic, matches_fooof_procedure_on_scipy)
     }
     free(f), free(psd), free(json);
     cs_matrix_free(&x);
+}
+
+/* ---- how much a fit says: R^2 threshold, chi^2 peak test ------------------------ */
+
+/* A Welch PSD of K segments: the true spectrum times chi^2_nu / nu, nu the
+ * equivalent degrees of freedom, drawn here as a sum of squared normals
+ * (rounded nu: the test only needs the right spread). */
+static void welch_like(const double *truth, size_t n, size_t K, uint64_t seed, double *psd)
+{
+    double nu = cs_welch_hann50_dof(K);
+    int inu = (int)lround(nu);
+    cs_rng *rng;
+    cs_rng_create(seed, &rng);
+    for (size_t i = 0; i < n; i++) {
+        double s = 0;
+        for (int q = 0; q < inu; q++) {
+            double g = cs_rng_gaussian(rng, 1.0);
+            s += g * g;
+        }
+        psd[i] = truth[i] * s / inu;
+    }
+    cs_rng_destroy(rng);
+}
+
+Test(aperiodic, welch_dof_closed_form)
+{
+    /* one segment: a periodogram, 2 dof; many: 36 K / 19 per segment */
+    cr_expect_float_eq(cs_welch_hann50_dof(1), 2.0, 1e-12);
+    cr_expect_float_eq(cs_welch_hann50_dof(10), 3600.0 / 189.0, 1e-12);
+    cr_expect_float_eq(cs_welch_hann50_dof(1000) / 1000, 36.0 / 19.0, 1e-3);
+}
+
+/* The finding: "peaks" were listed with no significance. On a power law
+ * with chi^2 estimation noise (K = 20 segments), no peak survives the test
+ * at family-wise 5 %; a bump 10x the aperiodic power at one frequency does.
+ * A flat (white) spectrum has no power law (R^2 below the threshold). */
+Test(aperiodic, peaks_only_where_significant)
+{
+    size_t n = 128, K = 20;
+    double f[128], truth[128], psd[128];
+    for (size_t i = 0; i < n; i++) {
+        f[i] = 0.5 * (double)(i + 1) / (double)n;
+        truth[i] = 3.0 * pow(f[i], -1.5);
+    }
+    cs_aperiodic_params p;
+    cs_aperiodic_params_default(&p);
+    p.peak_width_min = 2 * (f[1] - f[0]);
+    p.peak_width_max = 0.25;
+    p.max_n_peaks = 4;
+    double thr;
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        welch_like(truth, n, K, seed, psd);
+        cs_aperiodic_result r;
+        cr_assert_eq(cs_aperiodic_fit(f, psd, n, &p, &r), CS_OK, "%s", cs_last_error());
+        cr_expect_geq(r.r_squared, CS_APERIODIC_R2_MIN, "power law with noise: R^2 %g", r.r_squared);
+        int keep[64];
+        cr_assert_eq(cs_aperiodic_peak_test(&r, cs_welch_hann50_dof(K), 0.05, keep, &thr), CS_OK);
+        for (size_t i = 0; i < r.n_peaks; i++)
+            cr_expect_eq(keep[i], 0, "seed %llu: noise peak at %g kept (ratio threshold %g)",
+                         (unsigned long long)seed, r.peaks[i].center, thr);
+        cs_aperiodic_result_free(&r);
+    }
+    /* a narrow bump 10x above the law at f = 0.2 */
+    welch_like(truth, n, K, 9, psd);
+    size_t b = 50;
+    psd[b] *= 10, psd[b - 1] *= 4, psd[b + 1] *= 4;
+    cs_aperiodic_result r;
+    cr_assert_eq(cs_aperiodic_fit(f, psd, n, &p, &r), CS_OK, "%s", cs_last_error());
+    int keep[64], found = 0;
+    cr_assert_eq(cs_aperiodic_peak_test(&r, cs_welch_hann50_dof(K), 0.05, keep, &thr), CS_OK);
+    for (size_t i = 0; i < r.n_peaks; i++)
+        found |= keep[i] && fabs(r.peaks[i].center - f[b]) < 0.01;
+    cr_expect(found, "the 10x bump at %g was not kept (threshold %g)", f[b], thr);
+    /* threshold = chi^2 quantile(1 - 0.05 / nfit) / its median, from GSL's inverses */
+    double nu = cs_welch_hann50_dof(K);
+    cr_expect_float_eq(thr, gsl_cdf_chisq_Qinv(0.05 / (double)r.nfit, nu) / gsl_cdf_chisq_Pinv(0.5, nu), 1e-12);
+    cs_aperiodic_result_free(&r);
+    /* white noise: flat, R^2 far below the power-law threshold */
+    for (size_t i = 0; i < n; i++)
+        truth[i] = 1.0;
+    welch_like(truth, n, K, 4, psd);
+    cr_assert_eq(cs_aperiodic_fit(f, psd, n, &p, &r), CS_OK, "%s", cs_last_error());
+    cr_expect_lt(r.r_squared, CS_APERIODIC_R2_MIN, "white noise R^2 %g", r.r_squared);
+    cs_aperiodic_result_free(&r);
 }

@@ -94,6 +94,33 @@ void cs_aperiodic_result_free(cs_aperiodic_result *res);
  * exponent) for fixed and (offset, knee, exponent) for knee. */
 double cs_aperiodic_eval(cs_aperiodic_mode mode, const double *params, double f);
 
+/* ---- how much a fit says ---------------------------------------------------- */
+
+/* Below this R^2 (of log10 power against the model) the log-log spectrum is
+ * not close to a line: callers report "no power law" instead of an exponent.
+ * 0.8: a straight line then explains 80 % of the log-power variance. */
+#define CS_APERIODIC_R2_MIN 0.8
+
+/* Equivalent degrees of freedom of a Welch PSD estimate averaged over
+ * `nsegments` Hann-windowed segments with 50 % overlap (the analysis'
+ * settings): nu = 36 K^2 / (19 K - 1) (Welch 1967; Percival & Walden 1993,
+ * eq. 292b), from 2 for one segment to ~1.89 K. Each PSD value is then
+ * P(f) chi^2_nu / nu. */
+double cs_welch_hann50_dof(size_t nsegments);
+
+/* Peak significance against the aperiodic component: with ratio = PSD /
+ * aperiodic power at each fitted frequency, scaled so that its median over
+ * the fit equals the median of chi^2_nu / nu (the robust fit hugs the lower
+ * part of the spectrum, so the raw ratio is not centred), a peak is kept
+ * when the scaled ratio at the frequency nearest its centre exceeds the
+ * chi^2 quantile q_nu(1 - alpha / nfit) / q_nu(1/2): a one-sided test at
+ * family-wise level alpha over the nfit fitted frequencies (Bonferroni).
+ * keep[i] (r->n_peaks entries) receives 1 or 0; *threshold (may be NULL)
+ * the scaled ratio a peak had to exceed.
+ * CS_EINVAL for dof <= 0 or alpha outside (0, 1). */
+cs_status cs_aperiodic_peak_test(const cs_aperiodic_result *r, double dof, double alpha, int *keep,
+                                 double *threshold);
+
 #ifdef __cplusplus
 }
 #endif

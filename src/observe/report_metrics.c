@@ -1,6 +1,7 @@
 /* An analysis (cs_metrics) as readable text (the per-run detail of `cogscope
  * report`; the tables and exports are in report_text.c and report_export.c). */
 #include "cogscope/report.h"
+#include "cogscope/aperiodic.h"
 #include "report_internal.h"
 
 #include <math.h>
@@ -130,20 +131,34 @@ cs_status cs_report_metrics_text(FILE *out, const cs_metrics *m)
         const cs_metrics_array *r2 = cs_metrics_get(m, p);
         snprintf(p, sizeof p, "/analysis/spectra/%s/peaks", names[i]);
         const cs_metrics_array *pk = cs_metrics_get(m, p);
+        snprintf(p, sizeof p, "/analysis/spectra/%s/power_law", names[i]);
+        const cs_metrics_array *pl = cs_metrics_get(m, p);
+        snprintf(p, sizeof p, "/analysis/spectra/%s/fit_range", names[i]);
+        const cs_metrics_array *fr = cs_metrics_get(m, p);
+        snprintf(p, sizeof p, "/analysis/spectra/%s/peak_alpha", names[i]);
+        const cs_metrics_array *pa = cs_metrics_get(m, p);
         snprintf(p, sizeof p, "/analysis/spectra/%s/psd", names[i]);
         if (!cs_metrics_get(m, p))
             continue;
         if (!header++)
-            fprintf(out, "spectra of the per-step series (aperiodic fit 1/f^chi)\n");
-        fprintf(out, "  %-9s chi %s", names[i], e ? "" : "-");
-        if (e)
-            fprintf(out, "%.3f (R^2 %.2f)", e->data[0], r2 ? r2->data[0] : NAN);
+            fprintf(out, "spectra of the per-step series (aperiodic fit 1/f^chi; a power law only where R^2 >= %.2f)\n",
+                    CS_APERIODIC_R2_MIN);
+        int law = e && (!pl || pl->data[0] != 0);
+        if (!e)
+            fprintf(out, "  %-9s chi -", names[i]);
+        else if (law)
+            fprintf(out, "  %-9s chi %.3f (R^2 %.2f)", names[i], e->data[0], r2 ? r2->data[0] : NAN);
+        else
+            fprintf(out, "  %-9s no power law (R^2 %.2f)", names[i], r2 ? r2->data[0] : NAN);
+        if (fr && fr->count == 2)
+            fprintf(out, ", fit %.3g-%.3g cycles/step", fr->data[0], fr->data[1]);
         if (pk && pk->rank == 2 && pk->dims[0]) {
-            fprintf(out, ", peaks at");
+            fprintf(out, ", significant peaks (level %.2g) at", pa ? pa->data[0] : NAN);
             for (size_t k = 0; k < pk->dims[0]; k++)
                 fprintf(out, " %.4g", pk->data[3 * k]);
             fprintf(out, " cycles/step");
-        }
+        } else if (e && law)
+            fprintf(out, ", no significant peak");
         fputc('\n', out);
     }
     const cs_metrics_array *integ = arr(m, NULL, "sigmapi/integral"), *mean = arr(m, NULL, "sigmapi/mean"),

@@ -68,16 +68,37 @@ cs_status obs_series_spectrum(cs_metrics *m, const char *name, const double *x, 
         st = cs_metrics_add_note(m, "aperiodic fit of %s: %s", name, cs_last_error());
         goto done;
     }
+    /* Honesty: a power law only where the fit explains the log spectrum
+     * (R^2 >= CS_APERIODIC_R2_MIN); peaks only where the PSD exceeds the
+     * aperiodic power beyond the chi^2 spread of the Welch estimate. */
+    double power_law = r.r_squared >= CS_APERIODIC_R2_MIN, dof = cs_welch_hann50_dof((size_t)nseg),
+           alpha = 0.05, thr = NAN, range[2] = {r.nfit ? r.freqs[0] : NAN, r.nfit ? r.freqs[r.nfit - 1] : NAN};
+    int *keep = malloc((r.n_peaks ? r.n_peaks : 1) * sizeof *keep);
+    if (!keep)
+        st = cs_error_set(CS_ENOMEM, "out of memory for peaks");
+    else if ((st = cs_aperiodic_peak_test(&r, dof, alpha, keep, &thr)) == CS_OK && !power_law)
+        for (size_t i = 0; i < r.n_peaks; i++)
+            keep[i] = 0; /* no aperiodic law to stand out from */
+    double candidates = (double)r.n_peaks;
     struct {
         const char *key;
         double v;
         const char *units, *desc;
     } sc[] = {
         {"offset", r.offset, "log10 power", "aperiodic offset b of log10 P = b - chi log10 f"},
-        {"exponent", r.exponent, "1", "aperiodic exponent chi (1/f^chi)"},
+        {"exponent", r.exponent, "1", "aperiodic exponent chi (1/f^chi) of the fit; a power law only if power_law"},
         {"r_squared", r.r_squared, "1", "R^2 of the fit (log10 power)"},
+        {"power_law", power_law, "1", "1: R^2 >= 0.8 (CS_APERIODIC_R2_MIN), the exponent describes the spectrum; 0: no power law"},
         {"fit_error", r.error, "log10 power", "mean absolute error of the fit"},
+        {"dof", dof, "1", "equivalent degrees of freedom of the Welch PSD (Hann, 50% overlap)"},
+        {"peak_alpha", alpha, "1", "family-wise level of the peak test (Bonferroni over the fitted frequencies)"},
+        {"peak_threshold", thr, "1", "PSD / aperiodic power a peak had to exceed (chi^2 quantile / dof)"},
+        {"peak_candidates", candidates, "peaks", "peaks the fit found before the significance test"},
     };
+    if (st == CS_OK) {
+        snprintf(path, sizeof path, "/analysis/spectra/%s/fit_range", name);
+        st = cs_metrics_put1(m, path, 2, range, "cycles/step", "lowest and highest frequency of the fit");
+    }
     for (size_t i = 0; i < sizeof sc / sizeof sc[0] && st == CS_OK; i++) {
         snprintf(path, sizeof path, "/analysis/spectra/%s/%s", name, sc[i].key);
         st = cs_metrics_put1(m, path, 1, &sc[i].v, sc[i].units, sc[i].desc);
@@ -97,21 +118,29 @@ cs_status obs_series_spectrum(cs_metrics *m, const char *name, const double *x, 
         st = cs_metrics_put1(m, path, r.nfit, ar[i].v, ar[i].units, ar[i].desc);
     }
     if (st == CS_OK) {
-        size_t dims[2] = {r.n_peaks, 3};
-        double *pk = malloc((r.n_peaks ? r.n_peaks : 1) * 3 * sizeof *pk);
+        size_t kept = 0;
+        for (size_t i = 0; i < r.n_peaks; i++)
+            kept += keep[i] != 0;
+        size_t dims[2] = {kept, 3};
+        double *pk = malloc((kept ? kept : 1) * 3 * sizeof *pk);
         if (!pk)
             st = cs_error_set(CS_ENOMEM, "out of memory for peaks");
-        for (size_t i = 0; pk && i < r.n_peaks; i++) {
-            pk[3 * i] = r.peaks[i].center;
-            pk[3 * i + 1] = r.peaks[i].power;
-            pk[3 * i + 2] = r.peaks[i].width;
+        for (size_t i = 0, q = 0; pk && i < r.n_peaks; i++) {
+            if (!keep[i])
+                continue;
+            pk[3 * q] = r.peaks[i].center;
+            pk[3 * q + 1] = r.peaks[i].power;
+            pk[3 * q + 2] = r.peaks[i].width;
+            q++;
         }
         snprintf(path, sizeof path, "/analysis/spectra/%s/peaks", name);
         if (pk)
             st = cs_metrics_put(m, path, 2, dims, pk, "mixed",
-                                "peaks: centre (cycles/step), power (log10 above aperiodic), width (cycles/step)");
+                                "significant peaks (chi^2 test, see peak_alpha): centre (cycles/step), power "
+                                "(log10 above aperiodic), width (cycles/step)");
         free(pk);
     }
+    free(keep);
     cs_aperiodic_result_free(&r);
 done:
     cs_welch_plan_destroy(plan);

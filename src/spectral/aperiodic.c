@@ -10,6 +10,10 @@
 #include <gsl/gsl_multifit_nlinear.h>
 #include <gsl/gsl_vector.h>
 #include <math.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -656,4 +660,52 @@ fail:
     free(g);
     cs_aperiodic_result_free(&r);
     return st;
+}
+
+double cs_welch_hann50_dof(size_t nsegments)
+{
+    double k = (double)(nsegments ? nsegments : 1);
+    return 36.0 * k * k / (19.0 * k - 1.0);
+}
+
+cs_status cs_aperiodic_peak_test(const cs_aperiodic_result *r, double dof, double alpha, int *keep,
+                                 double *threshold)
+{
+    cs_init();
+    if (!(dof > 0) || !(alpha > 0 && alpha < 1))
+        return cs_error_set(CS_EINVAL, "peak test: degrees of freedom %g must be > 0 and alpha %g in (0, 1)", dof,
+                            alpha);
+    size_t m = r->nfit ? r->nfit : 1;
+    double thr = gsl_cdf_chisq_Qinv(alpha / (double)m, dof) / gsl_cdf_chisq_Pinv(0.5, dof);
+    if (threshold)
+        *threshold = thr;
+    /* The robust aperiodic fit follows the lower part of the spectrum, so
+     * PSD / aperiodic is not centred on 1: its median over the fitted
+     * frequencies is matched to the median of chi^2_nu / nu instead. */
+    double *ratio = malloc(m * sizeof *ratio);
+    if (!ratio)
+        return cs_error_set(CS_ENOMEM, "out of memory for the peak test");
+    for (size_t j = 0; j < r->nfit; j++)
+        ratio[j] = pow(10.0, r->log_power[j] - r->aperiodic[j]);
+    double scale = 1;
+    if (r->nfit) {
+        double *s = malloc(r->nfit * sizeof *s);
+        if (!s) {
+            free(ratio);
+            return cs_error_set(CS_ENOMEM, "out of memory for the peak test");
+        }
+        memcpy(s, ratio, r->nfit * sizeof *s);
+        gsl_sort(s, 1, r->nfit);
+        scale = gsl_stats_median_from_sorted_data(s, 1, r->nfit);
+        free(s);
+    }
+    for (size_t i = 0; i < r->n_peaks; i++) {
+        size_t best = 0;
+        for (size_t j = 1; j < r->nfit; j++)
+            if (fabs(r->freqs[j] - r->peaks[i].center) < fabs(r->freqs[best] - r->peaks[i].center))
+                best = j;
+        keep[i] = r->nfit && scale > 0 && ratio[best] / scale > thr;
+    }
+    free(ratio);
+    return CS_OK;
 }
