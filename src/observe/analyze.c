@@ -541,7 +541,7 @@ static cs_status store_layer(cs_metrics *m, const layer_store *ls, const char *L
     st = put_layer(m, L, name, rank, dims, v, u, d)
     PUT(mk & CS_OBS_INFOPLANE, "ixt_binned", 1, d1, ls->ixt_b, "nats", "I(X;T), layer binned (bins per unit), plug-in");
     PUT(mk & CS_OBS_INFOPLANE, "ity_binned", 1, d1, ls->ity_b, "nats", "I(T;Y), layer binned (bins per unit), plug-in");
-    PUT(mk & CS_OBS_INFOPLANE, "binned_saturated", 1, d1, ls->ip_sat, "1",
+    PUT(mk & CS_OBS_INFOPLANE, "binned_saturated", 1, d1, ls->ip_sat, "flag",
         "1: the binned T occupies more than N/5 states, so ixt_binned ~ ln N and ity_binned ~ H(Y) whatever the "
         "layer does (not a measurement)");
     PUT(mk & CS_OBS_INFOPLANE, "binned_bins", 1, d1, ls->ip_bins, "bins", "bins per unit of the binned values");
@@ -549,7 +549,7 @@ static cs_status store_layer(cs_metrics *m, const layer_store *ls, const char *L
     PUT(mk & CS_OBS_INFOPLANE, "ixt", 1, d1, ls->ixt, "nats", "I(X;T), continuous estimator on principal components");
     PUT(mk & CS_OBS_INFOPLANE, "ity", 1, d1, ls->ity, "nats",
         "I(T;Y), mixed continuous-discrete estimator on principal components (label discrete)");
-    PUT(mk & CS_OBS_INFOPLANE, "ity_clamped", 1, d1, ls->ity_clamp, "1",
+    PUT(mk & CS_OBS_INFOPLANE, "ity_clamped", 1, d1, ls->ity_clamp, "flag",
         "1: the mixed I(T;Y) estimate left [0, H(Y)] and is reported as the bound");
     PUT((mk & CS_OBS_INFOPLANE) && p->surrogates, "ixt_p", 1, d1, ls->ixt_p, "1", "permutation p-value of ixt");
     PUT((mk & CS_OBS_INFOPLANE) && p->surrogates, "ity_p", 1, d1, ls->ity_p, "1", "permutation p-value of ity");

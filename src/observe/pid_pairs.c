@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cogscope/columns.h"
 #include "cogscope/discrete.h"
 #include "cogscope/gaussian.h"
 #include "cogscope/gcopula.h"
@@ -68,7 +69,8 @@ static cs_status alloc_result(cs_obs_pid_result *out, size_t P)
  * per-class covariances, a 2 x 2 determinant per pair and class. Only the
  * ranking uses it; the top pairs are then decomposed with the estimator's
  * own mixed MI. Singular pairs rank last. */
-static cs_status rank_pairs_model(const obs_probe *pr, cs_matrix sub, int copula, pair_mi *pm, size_t npairs)
+static cs_status rank_pairs_model(const obs_probe *pr, cs_matrix sub, int copula, uint64_t seed, pair_mi *pm,
+                                  size_t npairs)
 {
     size_t n = sub.rows, k = sub.cols, C = pr->classes;
     cs_matrix w = {0};
@@ -76,6 +78,10 @@ static cs_status rank_pairs_model(const obs_probe *pr, cs_matrix sub, int copula
     cs_status st = cov && cnt ? cs_matrix_alloc(n, k, &w) : cs_error_set(CS_ENOMEM, "out of memory for PID pairs");
     for (size_t i = 0; st == CS_OK && i < n; i++)
         memcpy(w.data + i * k, cs_matrix_row(sub, i), k * sizeof(double));
+    /* the same seeded tie-breaking as the estimates (saturated units would
+     * otherwise give singular class covariances and rank last) */
+    if (st == CS_OK)
+        st = cs_columns_jitter(w, 1e-8, seed);
     if (st == CS_OK && copula)
         st = cs_gcopula_normalise(w, w);
     if (st == CS_OK)
@@ -127,7 +133,7 @@ static cs_status pairs_mixed(const obs_probe *pr, cs_matrix sub, const cs_obs_pa
                              size_t npairs, cs_obs_pid_result *out, const size_t *units)
 {
     size_t n = sub.rows;
-    cs_status st = rank_pairs_model(pr, sub, p->estimator != CS_OBS_EST_GAUSSIAN, pm, npairs);
+    cs_status st = rank_pairs_model(pr, sub, p->estimator != CS_OBS_EST_GAUSSIAN, p->seed, pm, npairs);
     if (st != CS_OK)
         return st;
     cs_info_params ip;
@@ -150,8 +156,6 @@ static cs_status pairs_mixed(const obs_probe *pr, cs_matrix sub, const cs_obs_pa
     for (size_t r = 0; r < out->n_pairs; r++) {
         out->pairs[r][0] = units[pm[r].i];
         out->pairs[r][1] = units[pm[r].j];
-        if (!isfinite(pm[r].mi))
-            continue;
         for (size_t i = 0; i < n; i++) {
             buf[2 * i] = cs_matrix_get(sub, i, pm[r].i);
             buf[2 * i + 1] = cs_matrix_get(sub, i, pm[r].j);

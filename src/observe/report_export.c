@@ -227,6 +227,21 @@ static void json_analysis(cs_json *j, const rm_run *r)
     for (size_t i = 0; i < cs_metrics_note_count(m); i++)
         cs_json_string(j, cs_metrics_note(m, i));
     cs_json_end_array(j);
+    /* means over values that may be NaN, with how many were valid */
+    rm_within ag[256];
+    size_t na = rm_within_run_aggregates(m, ag, 256);
+    cs_json_key(j, "aggregates");
+    cs_json_begin_object(j);
+    for (size_t i = 0; i < na; i++) {
+        cs_json_key(j, ag[i].name);
+        cs_json_begin_object(j);
+        cs_json_kv_number(j, "mean", ag[i].mean);
+        cs_json_kv_int(j, "valid", (long long)ag[i].valid);
+        cs_json_kv_int(j, "total", (long long)ag[i].total);
+        cs_json_kv_string(j, "of", ag[i].of);
+        cs_json_end_object(j);
+    }
+    cs_json_end_object(j);
     /* Arrays that are not series (per-pair and per-multiplet values, unit
      * indices, spectra axes and fits), keyed by their path below /analysis. */
     cs_json_key(j, "arrays");

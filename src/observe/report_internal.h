@@ -156,6 +156,18 @@ void rm_pool(const cs_report *rep, size_t group, const rm_def *d, const char *me
 double rm_run_stat(const rm_run *r, const rm_def *d, const char *metric, size_t layer);
 /* Mean of the finite values among v[0], v[stride], ... (n of them); NaN if none. */
 double rm_finite_mean(const double *v, size_t n, size_t stride);
+/* Means within one run over values that may be NaN, with their counts (the
+ * ΣPI mean over steps, Φ_R over relaxations, the last Ω over the top pairs,
+ * the last triplet O-informations): for the text detail and the JSON's
+ * "aggregates". Returns how many were written (at most max). */
+typedef struct {
+    char name[96];
+    double mean;
+    size_t valid, total;
+    const char *of; /* what is counted */
+} rm_within;
+size_t rm_within_run_aggregates(const cs_metrics *m, rm_within *out, size_t max);
+
 /* Mean ± t_{0.975,n-1} s / sqrt(n) over the finite values of v[0..n). */
 void rm_mean_ci(const double *v, size_t n, rm_pooled *out);
 /* Welch's two-sided t test p-value of two pooled groups (NaN when n < 2). */

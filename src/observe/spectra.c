@@ -71,12 +71,12 @@ cs_status obs_series_spectrum(cs_metrics *m, const char *name, const double *x, 
     /* Honesty: a power law only where the fit explains the log spectrum
      * (R^2 >= CS_APERIODIC_R2_MIN); peaks only where the PSD exceeds the
      * aperiodic power beyond the chi^2 spread of the Welch estimate. */
-    double power_law = r.r_squared >= CS_APERIODIC_R2_MIN, dof = cs_welch_hann50_dof((size_t)nseg),
+    double no_power_law = !(r.r_squared >= CS_APERIODIC_R2_MIN), dof = cs_welch_hann50_dof((size_t)nseg),
            alpha = 0.05, thr = NAN, range[2] = {r.nfit ? r.freqs[0] : NAN, r.nfit ? r.freqs[r.nfit - 1] : NAN};
     int *keep = malloc((r.n_peaks ? r.n_peaks : 1) * sizeof *keep);
     if (!keep)
         st = cs_error_set(CS_ENOMEM, "out of memory for peaks");
-    else if ((st = cs_aperiodic_peak_test(&r, dof, alpha, keep, &thr)) == CS_OK && !power_law)
+    else if ((st = cs_aperiodic_peak_test(&r, dof, alpha, keep, &thr)) == CS_OK && no_power_law)
         for (size_t i = 0; i < r.n_peaks; i++)
             keep[i] = 0; /* no aperiodic law to stand out from */
     double candidates = (double)r.n_peaks;
@@ -88,7 +88,8 @@ cs_status obs_series_spectrum(cs_metrics *m, const char *name, const double *x, 
         {"offset", r.offset, "log10 power", "aperiodic offset b of log10 P = b - chi log10 f"},
         {"exponent", r.exponent, "1", "aperiodic exponent chi (1/f^chi) of the fit; a power law only if power_law"},
         {"r_squared", r.r_squared, "1", "R^2 of the fit (log10 power)"},
-        {"power_law", power_law, "1", "1: R^2 >= 0.8 (CS_APERIODIC_R2_MIN), the exponent describes the spectrum; 0: no power law"},
+        {"no_power_law", no_power_law, "flag",
+         "1: R^2 < 0.8 (CS_APERIODIC_R2_MIN): the exponent does not describe the spectrum, no peaks listed"},
         {"fit_error", r.error, "log10 power", "mean absolute error of the fit"},
         {"dof", dof, "1", "equivalent degrees of freedom of the Welch PSD (Hann, 50% overlap)"},
         {"peak_alpha", alpha, "1", "family-wise level of the peak test (Bonferroni over the fitted frequencies)"},
