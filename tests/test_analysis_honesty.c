@@ -288,3 +288,58 @@ Test(honesty, aggregates_say_over_how_many)
     free(text);
     cs_metrics_destroy(m);
 }
+
+/* The finding: EP and FF "succeeded" after diverging (--lr 1e308: weights
+ * inf or NaN at every step, exit 0); the other rules stopped. Now every rule
+ * stops with "diverged", exits 1, and the log is marked as ending in
+ * divergence rather than closed as if finished. */
+Test(honesty, divergence_is_an_error_for_every_rule, .init = setup, .fini = teardown, .timeout = 300)
+{
+    const char *rules[] = {"ep", "ff", "bp", "fa", "dfa", "pc", "np"};
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+        char args[1024], *out = NULL, *err = NULL;
+        const char *run = path_in(rules[i]);
+        snprintf(args, sizeof args, "train --data digits --rule %s --layers 64,100,10 --epochs 1 --lr 1e308 --seed 1 --out '%s'",
+                 rules[i], run);
+        cr_expect_eq(tu_cli(args, &out, &err), 1, "%s: %s", rules[i], err);
+        cr_expect(err && strstr(err, "diverged"), "%s: %s", rules[i], err);
+        free(out);
+        free(err);
+        snprintf(args, sizeof args, "info '%s' --json", run);
+        cr_assert_eq(tu_cli(args, &out, &err), 0, "%s: %s", rules[i], err);
+        cr_expect(strstr(out, "\"state\":\"diverged\"") != NULL, "%s: %s", rules[i], out);
+        free(out);
+        free(err);
+        cs_runlog *r;
+        cr_assert_eq(cs_runlog_open(run, &r), CS_OK, "%s", cs_last_error());
+        cr_expect_str_eq(cs_runlog_get_info(r)->end_state, "diverged");
+        cr_expect(strstr(cs_runlog_get_info(r)->end_reason, "training diverged at step") != NULL);
+        cs_runlog_close_reader(r);
+    }
+}
+
+/* ln PI is logged next to PI, from the log domain: exp(ln PI) = PI. */
+Test(honesty, log_pi_in_the_run_log, .init = setup, .fini = teardown, .timeout = 300)
+{
+    const char *run = path_in("bp.h5");
+    train("bp", run);
+    cs_runlog *r;
+    cr_assert_eq(cs_runlog_open(run, &r), CS_OK, "%s", cs_last_error());
+    cr_expect_str_eq(cs_runlog_get_info(r)->end_state, "");
+    double *pi, *lp;
+    size_t n1, n2;
+    cr_assert_eq(cs_runlog_read_steps(r, "pi", &pi, &n1), CS_OK, "%s", cs_last_error());
+    cr_assert_eq(cs_runlog_read_steps(r, "log_pi", &lp, &n2), CS_OK, "%s", cs_last_error());
+    cr_assert_eq(n1, n2);
+    for (size_t i = 0; i < n1; i++)
+        cr_expect_eq(exp(lp[i]), pi[i], "step %zu", i);
+    free(pi);
+    free(lp);
+    cr_assert_eq(cs_runlog_read_eval(r, "log_pi", &lp, &n2), CS_OK, "%s", cs_last_error());
+    cr_assert_eq(cs_runlog_read_eval(r, "pi", &pi, &n1), CS_OK, "%s", cs_last_error());
+    for (size_t i = 0; i < n1; i++)
+        cr_expect(fabs(exp(lp[i]) - pi[i]) <= 1e-12 * pi[i], "eval %zu: %.17g vs %.17g", i, exp(lp[i]), pi[i]);
+    free(pi);
+    free(lp);
+    cs_runlog_close_reader(r);
+}

@@ -397,7 +397,7 @@ Test(cli_info, text_and_json)
     expect_str(j, "config.optimizer", "adam");
     expect_num(j, "config.params.beta", 0.25);
     const jv *ds = jget(j, "datasets");
-    cr_expect(ds && ds->t == J_ARR && ds->n == 8 + 7 + 2 * 5 + 2 + 1 + 1, "datasets: %zu", ds ? ds->n : 0);
+    cr_expect(ds && ds->t == J_ARR && ds->n == 9 + 8 + 2 * 5 + 2 + 1 + 1, "datasets: %zu", ds ? ds->n : 0);
     jv_free(j);
     free(out);
     free(err);

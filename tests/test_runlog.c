@@ -355,9 +355,9 @@ Test(runlog, round_trip_every_dataset)
     cs_runlog_dataset *list;
     size_t nd;
     cr_assert_eq(cs_runlog_list_datasets(r, &list, &nd), CS_OK, "%s", cs_last_error());
-    /* 8 steps + 2 layers x (5 series + 2 snapshots) + 2 probe + snapshot steps
-     * + 2 relax states + energy + 7 eval + committed */
-    cr_expect_eq(nd, 8 + 2 * 7 + 2 + 1 + 2 + 1 + 7 + 1, "%zu datasets", nd);
+    /* 9 steps (with log_pi) + 2 layers x (5 series + 2 snapshots) + 2 probe + snapshot steps
+     * + 2 relax states + energy + 8 eval (with log_pi) + committed */
+    cr_expect_eq(nd, 9 + 2 * 7 + 2 + 1 + 2 + 1 + 8 + 1, "%zu datasets", nd);
     int found = 0;
     for (size_t i = 0; i < nd; i++)
         if (!strcmp(list[i].path, "/layers/2/activations")) {
@@ -1047,7 +1047,7 @@ Test(runlog, sigkilled_writer_leaves_every_flushed_row)
             check_consistent(r);
             cs_runlog_close_reader(r);
         } else {
-            cr_expect(st == CS_EFORMAT || st == CS_ESCHEMA, "cut at %ld: status %d", at, st);
+            cr_expect(st == CS_EFORMAT || st == CS_ESCHEMA, "cut at %ld: status %d: %s", at, st, cs_last_error());
             cr_expect(strstr(cs_last_error(), cut) != NULL, "%s", cs_last_error());
         }
     }

@@ -365,7 +365,7 @@ Test(runlog_v2, trainer_extra_step_series)
     size_t layers[2] = {2, 2};
     float pin[2] = {0, 1};
     int32_t lab[1] = {1};
-    const char *extra[1] = {"log_pi"};
+    const char *extra[1] = {"grad_snr"};
     cs_trainlog_spec spec = {.rule = "bp", .activation = "tanh", .dataset = "x", .layers = layers, .n_layers = 2,
                              .probe_size = 1, .probe_inputs = pin, .probe_labels = lab, .n_step_series = 1,
                              .step_series = extra};
@@ -381,7 +381,7 @@ Test(runlog_v2, trainer_extra_step_series)
     cr_assert_eq(cs_runlog_open(path, &r), CS_OK, "%s", cs_last_error());
     double *v;
     size_t n;
-    cr_assert_eq(cs_runlog_read_steps(r, "log_pi", &v, &n), CS_OK);
+    cr_assert_eq(cs_runlog_read_steps(r, "grad_snr", &v, &n), CS_OK);
     cr_expect(n == 1 && v[0] == -3.5);
     free(v);
     cs_runlog_close_reader(r);

@@ -42,7 +42,7 @@ static void usage(FILE *out)
 
 static const char *state_of(const cs_runlog_info *in)
 {
-    return in->live ? "live" : in->interrupted ? "interrupted" : "closed";
+    return in->live ? "live" : in->interrupted ? "interrupted" : in->end_state[0] ? in->end_state : "closed";
 }
 
 /* /config entries printed on lines of their own (text) or as "config" keys
@@ -108,6 +108,8 @@ static void print_text(FILE *out, const cs_runlog *r, const cs_runlog_dataset *d
     else if (in->interrupted)
         fprintf(out, "  state        interrupted (the writer stopped without closing the file; the log holds\n"
                      "               every step of its last flush)\n");
+    else if (in->end_state[0])
+        fprintf(out, "  state        %s (%s)\n", in->end_state, or_q(in->end_reason));
     else
         fprintf(out, "  state        closed\n");
     fprintf(out, "  schema       %s version %d, written by cogscope %s, created %s\n", CS_RUNLOG_SCHEMA,

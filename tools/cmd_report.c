@@ -88,7 +88,7 @@ static void usage(FILE *out)
 
 static const char *state_of(const cs_runlog_info *in)
 {
-    return in->live ? "live" : in->interrupted ? "interrupted" : "closed";
+    return in->live ? "live" : in->interrupted ? "interrupted" : in->end_state[0] ? in->end_state : "closed";
 }
 
 /* ---- text --------------------------------------------------------------- */

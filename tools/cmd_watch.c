@@ -140,7 +140,7 @@ static cs_status read_state(const cs_runlog *r, size_t spark_n, state *s)
 
 static const char *status_word(const cs_runlog_info *in)
 {
-    return in->live ? "live" : in->interrupted ? "interrupted" : "finished";
+    return in->live ? "live" : in->interrupted ? "interrupted" : in->end_state[0] ? in->end_state : "finished";
 }
 
 static void fmt_num(char *buf, size_t n, const char *fmt, double v)

@@ -156,6 +156,12 @@ cs_status cs_runlog_flush(cs_runlog_writer *w);
 /* Flushes, closes and frees; safe on NULL. Returns the first error seen. */
 cs_status cs_runlog_close(cs_runlog_writer *w);
 
+/* As cs_runlog_close, then marks how the run ended in root attributes
+ * "end_state" (e.g. "diverged") and "end_reason" (a sentence), written by
+ * reopening the closed file (an SWMR writer cannot add attributes). A log
+ * closed by cs_runlog_close has no end_state: it finished normally. */
+cs_status cs_runlog_close_marked(cs_runlog_writer *w, const char *end_state, const char *end_reason);
+
 /* ---- reader ---- */
 
 typedef struct {
@@ -182,6 +188,9 @@ typedef struct {
      * live and interrupted are never both 1; both 0 = closed normally. */
     int interrupted;
     double last_flush_time; /* Unix seconds of the writer's last completed flush; NaN if unknown */
+    /* How a closed run ended when it did not finish normally (root attribute
+     * "end_state", cs_runlog_close_marked): "diverged", ...; "" otherwise. */
+    char end_state[32], end_reason[256];
 } cs_runlog_info;
 
 /* What the log holds, one item per dataset the schema gives a meaning to. */

@@ -60,6 +60,7 @@ typedef struct {
     int64_t step;
     int32_t epoch;
     double loss, tau, surprise, pi, batch_acc, lr;
+    double log_pi; /* ln PI from the log domain (finite where PI underflows to 0) */
     const double *weight_norm;
     const double *update_norm;
     const double *bp_angle_deg;
@@ -72,6 +73,7 @@ typedef struct {
     int64_t step;
     int32_t epoch;
     double loss, acc, tau, surprise, pi;
+    double log_pi; /* ln of pi, from the batches' ln PI (log-sum-exp): finite where pi underflows */
 } cs_trainlog_eval;
 
 typedef struct cs_trainlog cs_trainlog;
@@ -88,6 +90,9 @@ cs_status cs_trainlog_append_relax(cs_trainlog *t, const float *const *states, c
 cs_status cs_trainlog_flush(cs_trainlog *t);
 /* Flushes, closes and frees; safe on NULL. Returns the first error seen. */
 cs_status cs_trainlog_close(cs_trainlog *t);
+/* As cs_trainlog_close, marking the log as ended in `end_state` (e.g.
+ * "diverged") with a reason (cs_runlog_close_marked). */
+cs_status cs_trainlog_close_marked(cs_trainlog *t, const char *end_state, const char *end_reason);
 
 #ifdef __cplusplus
 }

@@ -725,6 +725,33 @@ cs_status cs_runlog_flush(cs_runlog_writer *w)
     return CS_OK;
 }
 
+cs_status cs_runlog_close_marked(cs_runlog_writer *w, const char *end_state, const char *end_reason)
+{
+    if (!w)
+        return CS_OK;
+    char path[1024];
+    snprintf(path, sizeof path, "%s", w->path);
+    cs_status st = cs_runlog_close(w);
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", st != CS_OK ? cs_last_error() : "");
+    if (!end_state)
+        return st;
+    /* The writer's SWMR mode forbids new attributes; the file is closed now. */
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    int ok = f >= 0 && cs_h5_attr_put_string(f, "end_state", end_state) &&
+             cs_h5_attr_put_string(f, "end_reason", end_reason ? end_reason : "");
+    if (f >= 0 && H5Fclose(f) < 0)
+        ok = 0;
+    if (st != CS_OK)
+        return cs_error_set(st, "%s", msg);
+    if (!ok) {
+        char reason[256];
+        rl_h5_reason(reason, sizeof reason);
+        return cs_error_set(CS_EIO, "%s: marking the run log as %s failed (%s)", path, end_state, reason);
+    }
+    return CS_OK;
+}
+
 cs_status cs_runlog_close(cs_runlog_writer *w)
 {
     if (!w)

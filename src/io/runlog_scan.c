@@ -196,6 +196,8 @@ static cs_status read_root(cs_runlog *r)
     in->schema_version = (int)version;
     cs_h5_attr_get_string(r->file, "cogscope_version", in->cogscope_version, sizeof in->cogscope_version);
     cs_h5_attr_get_string(r->file, "created", in->created, sizeof in->created);
+    cs_h5_attr_get_string(r->file, "end_state", in->end_state, sizeof in->end_state);
+    cs_h5_attr_get_string(r->file, "end_reason", in->end_reason, sizeof in->end_reason);
     cs_h5_attr_get_string(r->file, "run_id", in->run_id, sizeof in->run_id);
     r->writer_pid = 0;
     cs_h5_attr_get_numbers(r->file, "writer_pid", H5T_NATIVE_INT64, &r->writer_pid, 1, NULL);
@@ -245,9 +247,8 @@ static herr_t meta_cb(hid_t loc, const char *name, const H5A_info_t *ainfo, void
     } else {
         return 0;
     }
-    if (!(m->name = strdup(name))) {
-        return -1;
-    }
+    if (!(m->name = strdup(name)))
+        return 1; /* stops the iteration with a positive value: out of memory */
     r->n_meta++;
     (void)ainfo;
     return 0;
@@ -336,7 +337,13 @@ static cs_status read_config(cs_runlog *r)
     if (st == CS_OK && !(r->meta = calloc(na ? na : 1, sizeof *r->meta)))
         st = cs_error_set(CS_ENOMEM, "%s: out of memory reading /config", r->path);
     hsize_t idx = 0;
-    if (st == CS_OK && na && H5Aiterate2(cfg, H5_INDEX_NAME, H5_ITER_INC, &idx, meta_cb, r) < 0)
+    herr_t it = st == CS_OK && na ? H5Aiterate2(cfg, H5_INDEX_NAME, H5_ITER_INC, &idx, meta_cb, r) : 0;
+    /* negative: HDF5 could not read the attributes (a damaged or truncated
+     * file); positive: meta_cb ran out of memory */
+    if (it < 0)
+        st = cs_error_set(CS_EFORMAT, "%s: the /config attributes cannot be read (damaged or truncated file?)",
+                          r->path);
+    else if (it > 0)
         st = cs_error_set(CS_ENOMEM, "%s: out of memory reading /config", r->path);
     H5Eclear2(H5E_DEFAULT);
     H5Gclose(cfg);

@@ -2,6 +2,7 @@
 #include "cogscope/train.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -242,11 +243,15 @@ typedef struct {
     uint64_t log_bytes, projected, max_bytes, row_bytes, snap_bytes, eval_bytes;
     int log_limited;
     int64_t limit_step;
+    char diverged[256]; /* non-empty: why training stopped as diverged */
 } run_state;
 
 static void run_free(run_state *s)
 {
-    cs_trainlog_close(s->log);
+    if (s->diverged[0])
+        cs_trainlog_close_marked(s->log, "diverged", s->diverged);
+    else
+        cs_trainlog_close(s->log);
     cs_rule_destroy(s->rule);
     cs_optim_destroy(s->opt);
     cs_mlp_cache_destroy(s->bp_cache);
@@ -312,7 +317,7 @@ static cs_status evaluate(run_state *s, const cs_dataset *test, cs_trainlog_eval
 {
     const cs_mlp *m = s->mlp;
     size_t n = test->n, B = s->c.batch;
-    double loss = 0.0, tau = 0.0, surprise = 0.0, pi = 0.0;
+    double loss = 0.0, tau = 0.0, surprise = 0.0, pi = 0.0, lp_top = -INFINITY, lp_sum = 0.0;
     size_t correct = 0;
     for (size_t r0 = 0; r0 < n; r0 += B) {
         size_t rows = n - r0 < B ? n - r0 : B;
@@ -330,9 +335,18 @@ static cs_status evaluate(run_state *s, const cs_dataset *test, cs_trainlog_eval
         loss += eps * w;
         tau += t * w;
         surprise += b.surprise * w;
-        pi += cs_sigmapi_pi(eps, t, b.surprise, s->c.pi_alpha, s->c.pi_gamma) * w;
+        double lp = cs_sigmapi_log_pi(eps, t, b.surprise, s->c.pi_alpha, s->c.pi_gamma);
+        pi += exp(lp) * w;
+        /* ln of the weighted mean of PI, by a running log-sum-exp */
+        if (lp > lp_top) {
+            lp_sum = lp_sum * exp(lp_top - lp) + w;
+            lp_top = lp;
+        } else {
+            lp_sum += w * exp(lp - lp_top);
+        }
         correct += ok;
     }
+    ev->log_pi = lp_top + log(lp_sum / (double)n);
     ev->loss = loss / (double)n;
     ev->acc = (double)correct / (double)n;
     ev->tau = tau / (double)n;
@@ -535,6 +549,29 @@ static int log_budget_take(run_state *s, uint64_t bytes, int kind, int64_t step)
     return 0;
 }
 
+/* Divergence ends training for every rule: the reason is kept for the
+ * log's end marker (cs_trainlog_close_marked), the error names the step. */
+static cs_status __attribute__((format(printf, 3, 4))) diverged(run_state *s, int64_t step, const char *fmt, ...)
+{
+    char why[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    snprintf(s->diverged, sizeof s->diverged, "training diverged at step %lld (%s)", (long long)step, why);
+    return cs_error_set(CS_ENOCONV, "%s; try a smaller --lr", s->diverged);
+}
+
+/* 1 when every parameter is finite: a NaN or an infinity makes the sum non-finite. */
+static int params_finite(const double *p, size_t n)
+{
+    double sum = 0;
+#pragma omp simd reduction(+ : sum)
+    for (size_t i = 0; i < n; i++)
+        sum += p[i] * 0.0;
+    return sum == 0.0;
+}
+
 static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_dataset *test,
                           cs_train_result *res)
 {
@@ -576,18 +613,19 @@ static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_datase
                 double top = max_abs_input(train, &at);
                 /* Inputs this large overflow the first layer's activations
                  * (or saturate them) whatever the learning rate. */
-                if (top >= DIVERGE_INPUT_MAX)
+                if (top >= DIVERGE_INPUT_MAX) {
+                    snprintf(s->diverged, sizeof s->diverged, "training diverged at step %lld (inputs reach |x| = %g)",
+                             (long long)step, top);
                     return cs_error_set(CS_ENOCONV,
                                         "%s: training diverged at step %lld (loss %g, update norm %g): "
                                         "the inputs reach |x| = %g (training sample %zu, feature %zu); "
                                         "scale the features (e.g. to [0, 1] or z-scores)",
                                         c->dataset_name, (long long)step, eps, b.surprise, top,
                                         at / train->dim, at % train->dim);
-                return cs_error_set(CS_ENOCONV,
-                                    "training diverged at step %lld (loss %g, update norm %g); try a smaller --lr",
-                                    (long long)step, eps, b.surprise);
+                }
+                return diverged(s, step, "loss %g, update norm %g", eps, b.surprise);
             }
-            double pi = cs_sigmapi_pi(eps, tau, b.surprise, c->pi_alpha, c->pi_gamma);
+            double log_pi = cs_sigmapi_log_pi(eps, tau, b.surprise, c->pi_alpha, c->pi_gamma), pi = exp(log_pi);
             epoch_loss += eps * (double)rows;
             int snap = (step % (int64_t)c->log_every == 0) || (size_t)step + 1 == total;
             if (s->log && snap)
@@ -627,15 +665,24 @@ static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_datase
                     unorm[k] = sqrt(unorm[k]);
                 }
                 cs_trainlog_step rec = {.step = step, .epoch = (int32_t)e, .loss = eps, .tau = tau,
-                                      .surprise = b.surprise, .pi = pi,
+                                      .surprise = b.surprise, .pi = pi, .log_pi = log_pi,
                                       .batch_acc = (double)ok / (double)rows, .lr = lr,
                                       .weight_norm = wnorm, .update_norm = unorm,
                                       .bp_angle_deg = angle,
                                       .layer_series = s->spec.n_layer_series ? s->series : NULL};
                 if ((st = cs_trainlog_append_step(s->log, &rec)))
                     return st;
+                for (size_t k = 0; k < depth; k++)
+                    if (!isfinite(wnorm[k]))
+                        return diverged(s, step, "the weights of layer %zu are %s after the update", k + 1,
+                                        isnan(wnorm[k]) ? "NaN" : "infinite");
             } else {
                 cs_optim_step(s->opt, m->params, s->dir, lr, NULL);
+                /* Rules whose outputs saturate (EP's hard sigmoid, FF's
+                 * goodness) keep a finite loss with infinite or NaN weights:
+                 * the parameters themselves are checked, one pass. */
+                if (!params_finite(m->params, m->n_params))
+                    return diverged(s, step, "weights are infinite or NaN after the update");
             }
             if (c->progress) {
                 cs_train_progress p = {.step = (size_t)step + 1, .total_steps = total, .epoch = e,

@@ -11,8 +11,8 @@
 
 /* The trainer's fixed per-step and per-evaluation series, in column order;
  * "step" is the recorder's own column. */
-static const char *const step_names[] = {"epoch", "loss", "tau", "surprise", "pi", "batch_acc", "lr"};
-static const char *const eval_names[] = {"epoch", "loss", "acc", "tau", "surprise", "pi"};
+static const char *const step_names[] = {"epoch", "loss", "tau", "surprise", "pi", "log_pi", "batch_acc", "lr"};
+static const char *const eval_names[] = {"epoch", "loss", "acc", "tau", "surprise", "pi", "log_pi"};
 static const char *const layer_std[] = {"weight_norm", "update_norm", "bp_angle_deg"};
 #define N_STEP (sizeof step_names / sizeof step_names[0])
 #define N_EVAL (sizeof eval_names / sizeof eval_names[0])
@@ -246,7 +246,8 @@ cs_status cs_trainlog_append_step(cs_trainlog *t, const cs_trainlog_step *rec)
         return cs_error_set(CS_EINVAL, "step record needs weight_norm, update_norm%s%s",
                             t->n_extra ? ", layer_series" : "", t->n_step_extra ? ", step_series" : "");
     cs_status st = settle(t);
-    const double v[N_STEP] = {rec->epoch, rec->loss, rec->tau, rec->surprise, rec->pi, rec->batch_acc, rec->lr};
+    const double v[N_STEP] = {rec->epoch, rec->loss, rec->tau,       rec->surprise,
+                              rec->pi,    rec->log_pi, rec->batch_acc, rec->lr};
     for (size_t k = 0; k < N_STEP && st == CS_OK; k++)
         st = cs_runlog_put(t->w, t->step[k], v[k]);
     for (size_t k = 0; k < t->n_step_extra && st == CS_OK; k++)
@@ -269,7 +270,7 @@ cs_status cs_trainlog_append_eval(cs_trainlog *t, const cs_trainlog_eval *rec)
     if (!t || !rec)
         return cs_error_set(CS_EINVAL, "cs_trainlog_append_eval: log and record must be given");
     cs_status st = settle(t);
-    const double v[N_EVAL] = {rec->epoch, rec->loss, rec->acc, rec->tau, rec->surprise, rec->pi};
+    const double v[N_EVAL] = {rec->epoch, rec->loss, rec->acc, rec->tau, rec->surprise, rec->pi, rec->log_pi};
     for (size_t k = 0; k < N_EVAL && st == CS_OK; k++)
         st = cs_runlog_put(t->w, t->eval[k], v[k]);
     return st == CS_OK ? cs_runlog_end_eval(t->w, rec->step) : st;
@@ -328,14 +329,16 @@ cs_status cs_trainlog_flush(cs_trainlog *t)
     return st == CS_OK ? cs_runlog_flush(t->w) : st;
 }
 
-cs_status cs_trainlog_close(cs_trainlog *t)
+cs_status cs_trainlog_close(cs_trainlog *t) { return cs_trainlog_close_marked(t, NULL, NULL); }
+
+cs_status cs_trainlog_close_marked(cs_trainlog *t, const char *end_state, const char *end_reason)
 {
     if (!t)
         return CS_OK;
     cs_status st = settle(t);
     char msg[1024];
     snprintf(msg, sizeof msg, "%s", st != CS_OK ? cs_last_error() : "");
-    cs_status cst = cs_runlog_close(t->w);
+    cs_status cst = end_state ? cs_runlog_close_marked(t->w, end_state, end_reason) : cs_runlog_close(t->w);
     trainlog_free(t);
     if (st != CS_OK)
         return cs_error_set(st, "%s", msg);

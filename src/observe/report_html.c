@@ -496,7 +496,7 @@ static void runs_and_notes(FILE *out, const cs_report *rep)
         cs_report_escape(out, r->file);
         fprintf(out, " (group %s", "");
         cs_report_escape(out, rep->groups[r->group].name);
-        fprintf(out, "; %s; %zu steps; ", r->info.live ? "live" : r->info.interrupted ? "interrupted" : "closed",
+        fprintf(out, "; %s; %zu steps; ", r->info.live ? "live" : r->info.interrupted ? "interrupted" : r->info.end_state[0] ? r->info.end_state : "closed",
                 r->info.steps);
         if (r->m)
             fprintf(out, "%zu analysis note%s)", nn, nn == 1 ? "" : "s");
