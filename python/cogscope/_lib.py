@@ -67,6 +67,7 @@ typedef enum {
 } cs_info_estimator;
 cs_status cs_info_measure_parse(const char *name, cs_info_measure *out);
 cs_status cs_info_estimator_parse(const char *name, cs_info_estimator *out);
+typedef enum { CS_VAR_CONTINUOUS = 0, CS_VAR_DISCRETE = 1 } cs_var_type;
 typedef struct {
     cs_info_measure measure;
     cs_info_estimator estimator;
@@ -75,6 +76,8 @@ typedef struct {
     size_t bins;
     cs_binning binning;
     int miller_madow;
+    cs_var_type types[3];
+    int gc_mixture;
     int bias_correct;
     int knn;
     int normalize;
@@ -94,6 +97,9 @@ cs_status cs_info_set_covariance(cs_info *c, const double *cov, size_t d, const 
                                  size_t n_samples);
 size_t cs_info_count(const cs_info *c);
 cs_status cs_info_average(cs_info *c, double *value);
+double cs_info_tied_fraction(const cs_info *c);
+int cs_info_saturated(const cs_info *c, size_t *occupied);
+int cs_info_clamped(const cs_info *c);
 cs_status cs_info_local(cs_info *c, double *local, double *average);
 cs_status cs_info_surrogates(cs_info *c, size_t n_surrogates, uint64_t seed,
                              cs_significance *out, double *values);

@@ -15,7 +15,8 @@ from ._lib import check, ffi, lib
 
 
 def _params(measure, estimator, *, bins, binning_, alphabet, miller_madow, bias_correct, k,
-            theiler, normalize, noise, seed, threads, embed=None):
+            theiler, normalize, noise, seed, threads, x_discrete, y_discrete, z_discrete, gc_form,
+            embed=None):
     est = parse_enum(lib.cs_info_estimator_parse, "cs_info_estimator", estimator, "estimator")
     p = ffi.new("cs_info_params *")
     lib.cs_info_params_default(measure, est, p)
@@ -27,7 +28,13 @@ def _params(measure, estimator, *, bins, binning_, alphabet, miller_madow, bias_
     p.knn = nonneg_int(k, "k", 1)
     p.normalize = int(bool(normalize))
     p.theiler = nonneg_int(theiler, "theiler")
-    p.noise_sd = float(noise)
+    if noise is not None:  # None: the library's default (1e-8 for KSG)
+        p.noise_sd = float(noise)
+    for i, flag in enumerate((x_discrete, y_discrete, z_discrete)):
+        p.types[i] = lib.CS_VAR_DISCRETE if flag else lib.CS_VAR_CONTINUOUS
+    if gc_form not in ("model", "mixture"):
+        raise ValueError(f"gc_form: {gc_form!r} is not 'model' or 'mixture'")
+    p.gc_mixture = int(gc_form == "mixture")
     p.noise_seed = nonneg_int(seed, "seed")
     p.threads = int(threads)
     for key, value in (embed or {}).items():
@@ -61,7 +68,8 @@ def _run(p, est, units, local, x, y=None, z=None):
 
 
 _DEFAULTS = dict(bins=0, binning="width", alphabet=0, miller_madow=False, bias_correct=None,
-                 k=4, theiler=0, normalize=True, noise=0.0, seed=0, threads=0)
+                 k=4, theiler=0, normalize=True, noise=None, seed=0, threads=0, x_discrete=False,
+                 y_discrete=False, z_discrete=False, gc_form="model")
 
 
 def _opts(kw):
@@ -86,7 +94,10 @@ def mi(x, y, *, estimator, units=None, local=False, **options):
     """I(X;Y). estimator: discrete, gaussian, gcopula, ksg1 or ksg2. Options:
     bins, binning, alphabet, miller_madow (discrete); bias_correct
     (gaussian/gcopula; None = the estimator's default); k, theiler,
-    normalize, noise, seed (KSG); threads."""
+    normalize, noise (None: the library's 1e-8 tie-breaking noise for KSG),
+    seed (KSG); x_discrete, y_discrete, z_discrete (the variable holds
+    integer symbols, e.g. class labels: mixed continuous-discrete
+    estimators, docs/metrics.md); gc_form ('model' | 'mixture'); threads."""
     p, est = _params(lib.CS_INFO_MI, estimator, **_opts(options))
     return _run(p, est, units, local, x, y)
 
@@ -140,7 +151,8 @@ def significance(measure, *args, surrogates=999, seed=0, **kwargs):
                        ("cond_delay", "w")):
         if key in kwargs:
             embed[field] = kwargs.pop(key)
-    p, est = _params(code, estimator, embed=embed, **_opts(kwargs))
+    # the seed also seeds the KSG tie-breaking noise, as `estimate --seed`
+    p, est = _params(code, estimator, embed=embed, **_opts(dict(kwargs, seed=seed)))
     keep, views = [], []
     for arr, name in zip(arrays, ("x", "y", "z")):
         if arr is None:
