@@ -337,7 +337,7 @@ static void json_run(cs_json *j, const cs_report *rep, const rm_run *r)
     cs_json_end_array(j);
     cs_json_kv_int(j, "seed", (long long)in->seed);
     cs_json_kv_string(j, "run_id", in->run_id);
-    cs_json_kv_string(j, "state", in->live ? "live" : in->interrupted ? "interrupted" : "closed");
+    cs_json_kv_string(j, "state", in->live ? "live" : in->interrupted ? "interrupted" : in->end_state[0] ? in->end_state : "closed");
     cs_json_kv_int(j, "steps", (long long)in->steps);
     cs_json_kv_int(j, "epochs_done", (long long)in->epochs_done);
     json_summary(j, &r->sum);

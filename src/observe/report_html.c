@@ -503,6 +503,15 @@ static void runs_and_notes(FILE *out, const cs_report *rep)
         else
             fputs("not analysed: run cogscope analyze)", out);
         fputs("</summary><ul class=\"notes\">\n", out);
+        /* means over values that may be NaN: over how many of how many */
+        rm_within ag[256];
+        size_t na = r->m ? rm_within_run_aggregates(r->m, ag, 256) : 0;
+        for (size_t i = 0; i < na; i++) {
+            fputs("<li>", out);
+            cs_report_escape(out, ag[i].name);
+            fprintf(out, ": %.4g, mean over %zu of %zu %s%s</li>\n", ag[i].mean, ag[i].valid, ag[i].total, ag[i].of,
+                    ag[i].valid < ag[i].total ? " (the others NaN)" : "");
+        }
         for (size_t i = 0; i < nn; i++) {
             fputs("<li>", out);
             cs_report_escape(out, cs_metrics_note(r->m, i));

@@ -86,7 +86,7 @@ cs_status obs_series_spectrum(cs_metrics *m, const char *name, const double *x, 
         const char *units, *desc;
     } sc[] = {
         {"offset", r.offset, "log10 power", "aperiodic offset b of log10 P = b - chi log10 f"},
-        {"exponent", r.exponent, "1", "aperiodic exponent chi (1/f^chi) of the fit; a power law only if power_law"},
+        {"exponent", r.exponent, "1", "aperiodic exponent chi (1/f^chi) of the fit; a power law only where no_power_law is 0"},
         {"r_squared", r.r_squared, "1", "R^2 of the fit (log10 power)"},
         {"no_power_law", no_power_law, "flag",
          "1: R^2 < 0.8 (CS_APERIODIC_R2_MIN): the exponent does not describe the spectrum, no peaks listed"},
