@@ -113,6 +113,13 @@ static void extend_metrics(const char *path)
         odd[i] = i % 2;
         v[i] = 0.25 * (double)i;
     }
+    /* the test sets every flag itself: the analysis's own (saturation of
+     * layer 2, I(T;Y) at a bound) are cleared */
+    double *zero = calloc(S, sizeof *zero);
+    cr_assert_eq(cs_metrics_put1(m, "/analysis/layers/1/ity_clamped", S, zero, "flag", "cleared"), CS_OK);
+    cr_assert_eq(cs_metrics_put1(m, "/analysis/layers/2/ity_clamped", S, zero, "flag", "cleared"), CS_OK);
+    cr_assert_eq(cs_metrics_put1(m, "/analysis/layers/2/binned_saturated", S, zero, "flag", "cleared"), CS_OK);
+    free(zero);
     cr_assert_eq(cs_metrics_put1(m, "/analysis/layers/1/binned_saturated", S, flag, "1", "1: saturated"), CS_OK);
     cr_assert_eq(cs_metrics_put1(m, "/analysis/layers/1/ity_odd", S, odd, "flag", "test flag"), CS_OK);
     cr_assert_eq(cs_metrics_put1(m, "/analysis/spectra/loss/no_power_law", 1, &one, "flag", "test flag"), CS_OK);

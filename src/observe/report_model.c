@@ -334,6 +334,15 @@ static cs_status add_rank2(rm_run *r, const cs_metrics_array *a, const char *nam
  * such series marks every scalar of its group (spectra/loss/no_power_law). */
 static cs_status mark(rm_run *r, rm_series *s, const double *v, size_t nv, const char *fname)
 {
+    /* a flag dataset that flags nothing (the analysis writes its indicators
+     * for every snapshot) leaves the series unflagged */
+    int any = 0;
+    for (size_t k = 0; k < s->n && !any; k++) {
+        double f = v[nv == 1 ? 0 : k];
+        any = f != 0 && !isnan(f);
+    }
+    if (!any)
+        return CS_OK;
     if (!s->flag && !(s->flag = calloc(s->n ? s->n : 1, 1)))
         return cs_error_set(CS_ENOMEM, "%s: out of memory for the report", r->mfile);
     for (size_t k = 0; k < s->n; k++) {
