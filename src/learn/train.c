@@ -522,9 +522,9 @@ static void log_budget_plan(run_state *s, size_t total_steps)
     for (size_t k = 0; k < s->depth; k++)
         units += m->sizes[k + 1];
     uint64_t P = s->probe_n, T = s->spec.relax_iterations, R = s->spec.relax_samples;
-    s->row_bytes = (8 + (uint64_t)s->depth * (3 + s->spec.n_layer_series)) * 8;
+    s->row_bytes = (9 + (uint64_t)s->depth * (3 + s->spec.n_layer_series)) * 8; /* step + 8 series (log_pi too) */
     s->snap_bytes = 8 + 2 * P * units * 4 + (T ? T * R * units * 4 + T * 8 : 0);
-    s->eval_bytes = 8 * 8;
+    s->eval_bytes = 9 * 8; /* step + 8 series (log_pi too) */
     uint64_t snaps = total_steps ? (total_steps - 1) / c->log_every + 2 : 0;
     s->projected = P * (s->dim * 4 + 4) + total_steps * s->row_bytes + snaps * s->snap_bytes +
                    c->epochs * s->eval_bytes;
