@@ -249,6 +249,12 @@ Test(report, groups_intervals_flags_and_new_metrics, .timeout = 600)
     cr_expect_eq(strncmp(text, "summary: 3 runs in 2 groups", 27), 0, "%s", text);
     cr_expect(strstr(text, "difference from bp") != NULL);
     cr_expect(strstr(text, "* rule") != NULL && strstr(text, "  layers") != NULL, "%s", text);
+    /* a flagged value in the summary is never bare: bp1's loss exponent
+     * carries the no_power_law flag set above (bp2 has no analysis) */
+    if (ex && isfinite(ex->y[0])) {
+        cr_expect(strstr(text, "[no power law: 1 of 1]") != NULL, "%s", text);
+        cr_expect(strstr(html, "[no power law: 1 of 1]") != NULL);
+    }
     free(csv);
     free(json);
     free(html);

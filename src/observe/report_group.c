@@ -36,6 +36,8 @@ void rm_mean_ci(const double *v, size_t n, rm_pooled *out)
         }
     out->n = k;
     out->of = n;
+    out->flagged = 0;
+    out->flag_name[0] = 0;
     out->mean = k ? s / (double)k : NAN;
     for (size_t i = 0; i < n; i++)
         if (isfinite(v[i]))
@@ -280,29 +282,54 @@ cs_status rm_aggregate(const cs_report *rep, size_t group, const char *metric, s
 
 /* ---- per-run numbers pooled ---- */
 
-double rm_run_stat(const rm_run *r, const rm_def *d, const char *metric, size_t layer)
+/* The run statistic of series s and whether the analysis flagged a value
+ * it is made of (the scalar, any value of a mean, or the last finite one). */
+static double series_stat(const rm_series *s, const rm_def *d, int *flagged)
 {
-    const rm_series *s = rm_run_find(r, metric, layer);
+    *flagged = 0;
     if (!s || !s->n)
         return NAN;
-    if (d->summary == RM_SUM_SCALAR || s->kind == RM_SCALAR)
+    if (d->summary == RM_SUM_SCALAR || s->kind == RM_SCALAR) {
+        *flagged = s->flag && s->flag[0];
         return s->y[0];
-    if (d->summary == RM_SUM_MEAN)
+    }
+    if (d->summary == RM_SUM_MEAN) {
+        for (size_t i = 0; i < s->n && s->flag && !*flagged; i++)
+            *flagged = s->flag[i] && isfinite(s->y[i]);
         return rm_finite_mean(s->y, s->n, 1);
+    }
     for (size_t i = s->n; i-- > 0;)
-        if (isfinite(s->y[i]))
+        if (isfinite(s->y[i])) {
+            *flagged = s->flag && s->flag[i];
             return s->y[i];
+        }
     return NAN;
+}
+
+double rm_run_stat(const rm_run *r, const rm_def *d, const char *metric, size_t layer)
+{
+    int flagged;
+    return series_stat(rm_run_find(r, metric, layer), d, &flagged);
 }
 
 void rm_pool(const cs_report *rep, size_t group, const rm_def *d, const char *metric, size_t layer, rm_pooled *out)
 {
     const rm_group *g = &rep->groups[group];
     double v[256];
-    size_t n = 0;
-    for (size_t k = 0; k < g->n && n < 256; k++)
-        v[n++] = rm_run_stat(&rep->runs[g->members[k]], d, metric, layer);
+    size_t n = 0, flagged = 0;
+    const char *name = "";
+    for (size_t k = 0; k < g->n && n < 256; k++) {
+        const rm_series *s = rm_run_find(&rep->runs[g->members[k]], metric, layer);
+        int f;
+        v[n++] = series_stat(s, d, &f);
+        if (f && isfinite(v[n - 1])) {
+            flagged++;
+            name = s->flag_name;
+        }
+    }
     rm_mean_ci(v, n, out);
+    out->flagged = flagged;
+    snprintf(out->flag_name, sizeof out->flag_name, "%s", name);
 }
 
 void rm_fmt_pooled(char *buf, size_t n, const rm_pooled *p, int pct)
@@ -317,6 +344,17 @@ void rm_fmt_pooled(char *buf, size_t n, const rm_pooled *p, int pct)
     if (p->n < p->of && isfinite(p->mean)) {
         size_t o = strlen(buf);
         snprintf(buf + o, n - o, " (%zu of %zu)", p->n, p->of);
+    }
+    /* a flagged value is never shown bare: "[no power law: 3 of 3]" */
+    if (p->flagged && isfinite(p->mean)) {
+        char what[48];
+        snprintf(what, sizeof what, "%s", p->flag_name[0] ? p->flag_name : "flagged");
+        for (char *c = what; *c; c++)
+            if (*c == '_')
+                *c = ' ';
+        size_t o = strlen(buf);
+        if (o < n)
+            snprintf(buf + o, n - o, " [%s: %zu of %zu]", what, p->flagged, p->n);
     }
 }
 

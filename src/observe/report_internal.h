@@ -149,6 +149,8 @@ void rm_agg_free(rm_agg *a);
 typedef struct {
     double mean, lo, hi, sd;
     size_t n, of;          /* valid values, runs */
+    size_t flagged;        /* runs whose value the analysis flagged (rm_pool) */
+    char flag_name[48];    /* what the flag says ("no_power_law", ...) */
 } rm_pooled;
 void rm_pool(const cs_report *rep, size_t group, const rm_def *d, const char *metric, size_t layer,
              rm_pooled *out);
