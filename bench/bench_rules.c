@@ -75,7 +75,7 @@ int main(int argc, char **argv)
             p++;
     }
     cs_dataset_options o;
-    cs_dataset_options_init(&o);
+    cs_dataset_options_default(&o);
     o.data_dir = data_dir;
     o.bundled_dir = COGSCOPE_BENCH_DATASETS;
     cs_dataset tr, te;
@@ -124,7 +124,7 @@ int main(int argc, char **argv)
             if (cs_rule_create(vts[i], m, NULL, 0, 1, batch, &r))
                 return die(vts[i]->name);
             cs_optim_config oc;
-            cs_optim_config_init(&oc);
+            cs_optim_config_default(&oc);
             cs_optim *opt;
             cs_optim_create(&oc, m->n_params, &opt);
             double t0 = cs_time_now();

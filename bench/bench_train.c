@@ -34,7 +34,7 @@ int main(int argc, char **argv)
     int repeat = argc > 2 ? atoi(argv[2]) : 5;
     int threads = argc > 3 ? atoi(argv[3]) : 1;
     cs_dataset_options o;
-    cs_dataset_options_init(&o);
+    cs_dataset_options_default(&o);
     if (argc > 4 && argv[4][0])
         o.data_dir = argv[4];
     cs_rule_option prec = {"bp-precision", argc > 5 ? argv[5] : "float64"};
@@ -53,7 +53,7 @@ int main(int argc, char **argv)
     for (int r = 0; r < repeat; r++)
         for (int mode = 0; mode < 2; mode++) {
             cs_train_config c;
-            cs_train_config_init(&c);
+            cs_train_config_default(&c);
             size_t sizes[4] = {784, 256, 128, 10};
             for (int i = 0; i < 4; i++)
                 c.sizes[i] = sizes[i];

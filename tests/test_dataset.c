@@ -72,7 +72,7 @@ static size_t make_idx(uint8_t *buf, const uint32_t *dims, size_t ndim, long ext
 Test(dataset, digits_split_is_stratified_and_seeded)
 {
     cs_dataset_options o;
-    cs_dataset_options_init(&o);
+    cs_dataset_options_default(&o);
     o.bundled_dir = COGSCOPE_SOURCE_DIR "/datasets";
     cs_dataset tr, te, tr2, te2;
     cr_assert_eq(cs_dataset_load("digits", &o, &tr, &te), CS_OK, "%s", cs_last_error());
@@ -216,7 +216,7 @@ Test(dataset, idx_pair_count_mismatch_and_data_dir)
     size_t ns = make_idx(lb, lshort, 1, 0);
     write_gz(path_in_tmp("t10k-labels-idx1-ubyte.gz"), lb, ns);
     cs_dataset_options o;
-    cs_dataset_options_init(&o);
+    cs_dataset_options_default(&o);
     o.data_dir = tmp;
     cs_dataset tr, te;
     cr_expect_eq(cs_dataset_load("fashion-mnist", &o, &tr, &te), CS_EFORMAT);
@@ -327,7 +327,7 @@ Test(dataset, csv_split_via_load)
         o += (size_t)snprintf(text + o, sizeof text - o, "%d,%d,%d\n", i, -i, i % 4);
     tu_write(path_in_tmp("s.csv"), text);
     cs_dataset_options opt;
-    cs_dataset_options_init(&opt);
+    cs_dataset_options_default(&opt);
     cs_dataset tr, te;
     cr_assert_eq(cs_dataset_load(path_in_tmp("s.csv"), &opt, &tr, &te), CS_OK, "%s", cs_last_error());
     cr_expect_eq(te.n, 10);
@@ -356,7 +356,7 @@ Test(dataset, csv_split_via_load)
 Test(dataset, xor_and_parity)
 {
     cs_dataset_options o;
-    cs_dataset_options_init(&o);
+    cs_dataset_options_default(&o);
     cs_dataset tr, te;
     cr_assert_eq(cs_dataset_load("parity:5", &o, &tr, &te), CS_OK);
     cr_expect_eq(tr.dim, 5);

@@ -205,7 +205,7 @@ static void run_optim(cs_optim_kind kind, double lr, double mom, double wd, doub
     p[1] = -1.0;
     p[2] = 2.0;
     cs_optim_config c;
-    cs_optim_config_init(&c);
+    cs_optim_config_default(&c);
     c.kind = kind;
     c.momentum = mom;
     c.weight_decay = wd;
@@ -241,7 +241,7 @@ Test(optim, matches_pytorch)
 Test(optim, bad_config)
 {
     cs_optim_config c;
-    cs_optim_config_init(&c);
+    cs_optim_config_default(&c);
     c.momentum = 1.0;
     cs_optim *o;
     cr_expect_eq(cs_optim_create(&c, 3, &o), CS_EINVAL);
@@ -344,7 +344,7 @@ Test(train, angle)
 static void load_digits(uint64_t seed, cs_dataset *train, cs_dataset *test)
 {
     cs_dataset_options o;
-    cs_dataset_options_init(&o);
+    cs_dataset_options_default(&o);
     o.bundled_dir = COGSCOPE_SOURCE_DIR "/datasets";
     o.seed = seed;
     cr_assert_eq(cs_dataset_load("digits", &o, train, test), CS_OK, "%s", cs_last_error());
@@ -355,7 +355,7 @@ Test(train, same_seed_same_parameters)
     cs_dataset tr, te;
     load_digits(3, &tr, &te);
     cs_train_config c;
-    cs_train_config_init(&c);
+    cs_train_config_default(&c);
     c.epochs = 2;
     c.seed = 3;
     c.threads = 2;
@@ -388,7 +388,7 @@ Test(train, digits_default_accuracy_over_seeds, .timeout = 600)
         cs_dataset tr, te;
         load_digits(seed, &tr, &te);
         cs_train_config c;
-        cs_train_config_init(&c);
+        cs_train_config_default(&c);
         c.seed = seed;
         c.threads = 1;
         size_t sizes[3] = {64, 100, 10};
@@ -414,11 +414,11 @@ Test(train, learns_xor_and_parity)
     const char *sets[2] = {"xor", "parity:3"};
     for (int i = 0; i < 2; i++) {
         cs_dataset_options o;
-        cs_dataset_options_init(&o);
+        cs_dataset_options_default(&o);
         cs_dataset tr, te;
         cr_assert_eq(cs_dataset_load(sets[i], &o, &tr, &te), CS_OK);
         cs_train_config c;
-        cs_train_config_init(&c);
+        cs_train_config_default(&c);
         c.threads = 1;
         c.epochs = 30;
         size_t sizes[3] = {tr.dim, 16, 2};
@@ -446,7 +446,7 @@ Test(train, run_log_content)
     char *dir = tu_tmpdir(), path[512];
     snprintf(path, sizeof path, "%s/run.h5", dir);
     cs_train_config c;
-    cs_train_config_init(&c);
+    cs_train_config_default(&c);
     c.epochs = 2;
     c.seed = 2;
     c.threads = 1;
@@ -528,11 +528,11 @@ Test(train, config_errors_name_the_flag)
     cs_dataset tr, te;
     load_digits(1, &tr, &te);
     cs_train_config c, out;
-    cs_train_config_init(&c);
+    cs_train_config_default(&c);
     c.rule = "nope";
     cr_expect_eq(cs_train_config_resolve(&c, &tr, &out), CS_EINVAL);
     cr_expect(strstr(cs_last_error(), "--rule: 'nope'") != NULL);
-    cs_train_config_init(&c);
+    cs_train_config_default(&c);
     size_t bad[3] = {60, 100, 10};
     memcpy(c.sizes, bad, sizeof bad);
     c.n_layers = 3;
@@ -542,13 +542,13 @@ Test(train, config_errors_name_the_flag)
     memcpy(c.sizes, small_out, sizeof small_out);
     cr_expect_eq(cs_train_config_resolve(&c, &tr, &out), CS_EINVAL);
     cr_expect(strstr(cs_last_error(), "labels go up to 9") != NULL);
-    cs_train_config_init(&c);
+    cs_train_config_default(&c);
     c.lr = -1;
     cr_expect_eq(cs_train_config_resolve(&c, &tr, &out), CS_EINVAL);
-    cs_train_config_init(&c);
+    cs_train_config_default(&c);
     c.pi_gamma = 2;
     cr_expect_eq(cs_train_config_resolve(&c, &tr, &out), CS_EINVAL);
-    cs_train_config_init(&c);
+    cs_train_config_default(&c);
     c.schedule = "step";
     cr_expect_eq(cs_train_config_resolve(&c, &tr, &out), CS_EINVAL);
     cs_dataset_free(&tr);
@@ -691,7 +691,7 @@ Test(train, same_seed_same_log)
     for (int i = 0; i < 2; i++) {
         snprintf(p[i], sizeof p[i], "%s/run%d.h5", dir, i);
         cs_train_config c;
-        cs_train_config_init(&c);
+        cs_train_config_default(&c);
         c.epochs = 2;
         c.seed = 6;
         c.threads = 2;

@@ -472,7 +472,7 @@ Test(pc, standard_inference_lowers_energy)
 static void load_digits(cs_dataset *tr, cs_dataset *te)
 {
     cs_dataset_options o;
-    cs_dataset_options_init(&o);
+    cs_dataset_options_default(&o);
     o.bundled_dir = COGSCOPE_SOURCE_DIR "/datasets";
     cr_assert_eq(cs_dataset_load("digits", &o, tr, te), CS_OK, "%s", cs_last_error());
 }
@@ -488,7 +488,7 @@ static void hidden_angles(const char *rule, cs_activation act, size_t epochs, do
     cs_mlp *m = make_net(sizes, 3, act, 5);
     cs_rule *r = make_rule(rule, m, NULL, 0, B);
     cs_optim_config oc;
-    cs_optim_config_init(&oc);
+    cs_optim_config_default(&oc);
     oc.momentum = 0.9;
     cs_optim *opt;
     cs_optim_create(&oc, m->n_params, &opt);

@@ -323,11 +323,11 @@ int cmd_train(int argc, char **argv)
     }
 
     cs_train_config cfg;
-    cs_train_config_init(&cfg);
+    cs_train_config_default(&cfg);
     cfg.rule_opts = ropts;
     cfg.n_rule_opts = n_ropts;
     cs_dataset_options dopt;
-    cs_dataset_options_init(&dopt);
+    cs_dataset_options_default(&dopt);
     char data_dir[4096];
     dopt.bundled_dir = bundled_dir(data_dir, sizeof data_dir);
     const char *data = NULL;

@@ -51,7 +51,7 @@ typedef struct {
 } cs_dataset_options;
 
 /* The defaults given above. */
-void cs_dataset_options_init(cs_dataset_options *o);
+void cs_dataset_options_default(cs_dataset_options *o);
 
 /* Load `spec` (see the list above) into train and test (free both with
  * cs_dataset_free). */

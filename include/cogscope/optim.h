@@ -33,7 +33,7 @@ typedef struct {
 } cs_optim_config;
 
 /* Defaults: SGD, momentum 0, Adam betas 0.9/0.999, eps 1e-8. */
-void cs_optim_config_init(cs_optim_config *c);
+void cs_optim_config_default(cs_optim_config *c);
 
 typedef struct cs_optim cs_optim;
 

@@ -42,7 +42,7 @@ typedef struct {
     int log_limited; /* 1 once max_log_bytes stopped snapshots, 2 once it stopped all logging */
 } cs_train_progress;
 
-/* Everything a run needs. Fields left at the values cs_train_config_init()
+/* Everything a run needs. Fields left at the values cs_train_config_default()
  * sets ("unset") take the rule's defaults (epochs, batch, lr, momentum,
  * optimizer, activation) or the documented ones. */
 typedef struct {
@@ -76,7 +76,7 @@ typedef struct {
 } cs_train_config;
 
 /* All fields "unset" (see above); rule "bp"; seed 1. */
-void cs_train_config_init(cs_train_config *c);
+void cs_train_config_default(cs_train_config *c);
 
 /* Fill every unset field of `in` from the rule's defaults and the dataset,
  * and validate: unknown rule, rule options not declared by the rule, layer

@@ -12,7 +12,7 @@
 
 #define FASHION_DIR "/usr/share/datasets/fashion-mnist"
 
-void cs_dataset_options_init(cs_dataset_options *o)
+void cs_dataset_options_default(cs_dataset_options *o)
 {
     memset(o, 0, sizeof *o);
     o->label_col = -1;
@@ -334,7 +334,7 @@ cs_status cs_dataset_load(const char *spec, const cs_dataset_options *opts, cs_d
     memset(test, 0, sizeof *test);
     cs_dataset_options def;
     if (!opts) {
-        cs_dataset_options_init(&def);
+        cs_dataset_options_default(&def);
         opts = &def;
     }
     if (!spec || !*spec)

@@ -26,7 +26,7 @@ cs_status cs_optim_parse(const char *text, cs_optim_kind *out)
 
 const char *cs_optim_name(cs_optim_kind kind) { return kind == CS_OPTIM_ADAM ? "adam" : "sgd"; }
 
-void cs_optim_config_init(cs_optim_config *c)
+void cs_optim_config_default(cs_optim_config *c)
 {
     c->kind = CS_OPTIM_SGD;
     c->momentum = 0.0;

@@ -24,7 +24,7 @@ int openblas_get_num_threads(void);
 #define DEFAULT_PROBE 512
 #define DEFAULT_HIDDEN 100
 
-void cs_train_config_init(cs_train_config *c)
+void cs_train_config_default(cs_train_config *c)
 {
     memset(c, 0, sizeof *c);
     c->rule = "bp";
@@ -388,7 +388,7 @@ static cs_status run_setup(run_state *s, const cs_dataset *train, const cs_datas
         return cs_error_set(CS_EINVAL, "rule %s asks for %zu relaxation samples; the probe set has %zu",
                             vt->name, s->spec.relax_samples, s->probe_n);
     cs_optim_config oc;
-    cs_optim_config_init(&oc);
+    cs_optim_config_default(&oc);
     oc.kind = okind;
     oc.momentum = c->momentum;
     oc.weight_decay = c->weight_decay;
