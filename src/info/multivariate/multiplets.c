@@ -2,7 +2,7 @@
  * shared sub-multiplet entropy table, the OpenMP scan and top-K selection
  * (API in cogscope/multivariate.h). */
 #include "multivariate_impl.h"
-#include "par_error.h"
+#include "../par_error.h"
 
 #include <math.h>
 #include <stdio.h>
