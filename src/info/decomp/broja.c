@@ -36,7 +36,9 @@
  * these marginals can fill (e.g. q(1,1,0) for AND) have no finite optimum in
  * t; Newton's method still drives them to 0 geometrically while the
  * marginals converge, and it stops when every marginal matches within tol. */
-#include "pid_internal.h"
+#include "pid_solvers.h"
+
+#include "pid_common.h"
 
 #include <float.h>
 #include <math.h>

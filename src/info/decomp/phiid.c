@@ -8,7 +8,8 @@
 #include <string.h>
 
 #include "cogscope/gaussian.h"
-#include "pid_internal.h"
+#include "pid_ccs.h"
+#include "pid_common.h"
 
 static const char *const atom_names[CS_PHIID_NATOMS] = {
     "rtr", "rtx", "rty", "rts", "xtr", "xtx", "xty", "xts",

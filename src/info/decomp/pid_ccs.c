@@ -17,7 +17,7 @@
  * inverse normal CDF and normalised. The R shift means are independent
  * unbiased estimates: their mean is returned, their spread gives the
  * standard error. */
-#include "pid_internal.h"
+#include "pid_ccs.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -33,24 +33,6 @@
 #include <omp.h>
 #endif
 
-cs_status pid_check_cov(const double *cov, size_t d, const char *what)
-{
-    double scale = 0;
-    for (size_t i = 0; i < d * d; i++) {
-        if (!isfinite(cov[i]))
-            return cs_error_set(CS_ENONFINITE, "%s: %s at row %zu, column %zu", what,
-                                isnan(cov[i]) ? "NaN" : "Inf", i / d, i % d);
-        scale = fmax(scale, fabs(cov[i]));
-    }
-    for (size_t i = 0; i < d; i++)
-        for (size_t j = i + 1; j < d; j++)
-            if (fabs(cov[i * d + j] - cov[j * d + i]) > 1e-10 * scale)
-                return cs_error_set(CS_EINVAL,
-                                    "%s is not symmetric: entry (%zu, %zu) = %g but (%zu, %zu) = %g",
-                                    what, i, j, cov[i * d + j], j, i, cov[j * d + i]);
-    return CS_OK;
-}
-
 typedef struct {
     double c, a;
 } aff;
@@ -64,7 +46,7 @@ typedef struct {
     double mi_c[PID_CCS_MAX_MI]; /* constants of the MIs (the average MIs) */
     double co_c[PID_CCS_MAX_RED];
     double lg; /* lgamma(d/2 + 1) */
-} ccs_plan;
+} ccs_integrand;
 
 /* F_d(s) and F_{d+2}(s), the chi^2 CDFs; s may be +inf. They are regularised
  * lower incomplete gammas P(a, x), a = d/2, x = s/2, with
@@ -72,7 +54,7 @@ typedef struct {
  * run up from P(1, x) = 1 - e^-x or P(1/2, x) = erf(sqrt x) (each step adds an
  * absolute rounding error of ~1e-16, which is all the integration needs, and
  * it is several times faster than the general routine); beyond, GSL's. */
-static void chi2_pair(const ccs_plan *P, double s, double *f0, double *f2)
+static void chi2_pair(const ccs_integrand *P, double s, double *f0, double *f2)
 {
     if (!(s > 0)) {
         *f0 = *f2 = 0;
@@ -119,13 +101,13 @@ typedef struct {
     double s, f0, f2;
 } bpoint;
 
-static double weight(const ccs_plan *P, aff f, const bpoint *lo, const bpoint *hi)
+static double weight(const ccs_integrand *P, aff f, const bpoint *lo, const bpoint *hi)
 {
     return f.c * (hi->f0 - lo->f0) + f.a * (double)P->d * (hi->f2 - lo->f2);
 }
 
 /* Integral over s of every output for the unit direction u; out: nred (+1). */
-static void eval_direction(const ccs_plan *P, const double *u, double *out)
+static void eval_direction(const ccs_integrand *P, const double *u, double *out)
 {
     const pid_ccs_spec *sp = P->spec;
     size_t d = P->d;
@@ -248,7 +230,7 @@ cs_status pid_ccs_integrate(const double *cov, size_t d, const pid_ccs_spec *spe
     size_t R = pid_ccs_shifts(par);
     size_t N = par->ccs_points ? par->ccs_points : 8192;
     size_t nout = spec->nred + (spec->has_double ? 1 : 0);
-    ccs_plan P;
+    ccs_integrand P;
     memset(&P, 0, sizeof P);
     P.d = d;
     P.spec = spec;

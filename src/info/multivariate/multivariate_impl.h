@@ -1,6 +1,6 @@
-/* Internals shared by multivariate.c (plans, entropies, one-set measures) and
- * multiplets.c (enumeration, shared entropy table, threads, top-K). Not a
- * public header. */
+/* The plan and its kernels, defined in multivariate.c (plans, entropies,
+ * one-set measures) and used by multiplets.c (shared entropy table, threads,
+ * top-K); subset enumeration is in subsets.c. Not a public header. */
 #ifndef COGSCOPE_MULTIVARIATE_IMPL_H
 #define COGSCOPE_MULTIVARIATE_IMPL_H
 
