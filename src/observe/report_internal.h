@@ -123,7 +123,8 @@ const char *rm_layer_name(const rm_run *r, size_t layer);
 /* Highest layer number in any series of the report. */
 size_t rm_max_layer(const cs_report *rep);
 
-/* ---- groups and statistics (report_group.c) ---- */
+/* ---- groups (report_group.c; the report itself, report.c, loads the runs
+ * with the model, then groups them) ---- */
 cs_status rm_group_runs(cs_report *rep, const cs_report_run *in);
 /* x of a run's training step in the report's axis (epochs: fractional epochs
  * completed; samples: (step + 1) * batch; steps: the step). */
@@ -156,8 +157,6 @@ void rm_pool(const cs_report *rep, size_t group, const rm_def *d, const char *me
              rm_pooled *out);
 /* The per-run statistic: last finite value, mean of finite values, or the scalar. */
 double rm_run_stat(const rm_run *r, const rm_def *d, const char *metric, size_t layer);
-/* Mean of the finite values among v[0], v[stride], ... (n of them); NaN if none. */
-double rm_finite_mean(const double *v, size_t n, size_t stride);
 /* Means within one run over values that may be NaN, with their counts (the
  * ΣPI mean over steps, Φ_R over relaxations, the last Ω over the top pairs,
  * the last triplet O-informations): for the text detail and the JSON's
@@ -170,6 +169,9 @@ typedef struct {
 } rm_within;
 size_t rm_within_run_aggregates(const cs_metrics *m, rm_within *out, size_t max);
 
+/* ---- statistics (report_stats.c) ---- */
+/* Mean of the finite values among v[0], v[stride], ... (n of them); NaN if none. */
+double rm_finite_mean(const double *v, size_t n, size_t stride);
 /* Mean ± t_{0.975,n-1} s / sqrt(n) over the finite values of v[0..n). */
 void rm_mean_ci(const double *v, size_t n, rm_pooled *out);
 /* Welch's two-sided t test p-value of two pooled groups (NaN when n < 2). */
@@ -177,6 +179,7 @@ double rm_welch_p(const rm_pooled *a, const rm_pooled *b);
 /* EMA of span w steps (alpha = 2 / (w + 1)), bias-corrected at the start;
  * NaN values are skipped and stay NaN. */
 void rm_ema(const double *y, size_t n, double span, double *out);
+/* ---- more of the grouping (report_group.c) ---- */
 /* The smoothing span (steps) of a run: opt.smooth, or a quarter of its mean
  * steps per epoch when opt.smooth < 0. */
 double rm_span(const cs_report *rep, const rm_run *r);

@@ -1,6 +1,7 @@
 /* cs_metrics: the analysis results as named double arrays + attributes +
  * notes, and their HDF5 file (schema "cogscope-metrics", docs/schema.md). */
-#include "cogscope/observe.h"
+#include "cogscope/metrics.h"
+#include "cogscope/runlog.h"
 
 #include <errno.h>
 #include <math.h>
@@ -12,7 +13,7 @@
 
 #include <hdf5.h>
 
-#include "../io/h5attr.h"
+#include "h5attr.h"
 
 typedef struct {
     char name[64];
