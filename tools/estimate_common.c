@@ -138,9 +138,7 @@ cs_status est_var_default(est_var *v, size_t n)
     return CS_OK;
 }
 
-/* Drop constant columns and exact copies (cogscope/columns.h) from v, or
- * refuse them under --strict. Columns are named as the user numbers them. */
-static cs_status var_prune(est_var *v, int strict)
+cs_status est_var_prune(est_var *v, int strict)
 {
     v->note[0] = '\0';
     long *same = malloc((v->ncols ? v->ncols : 1) * sizeof *same);
@@ -270,7 +268,7 @@ cs_status est_var_select(est_var *v, cs_matrix table, int checks, long alphabet)
         }
     if ((st = cs_matrix_select_cols(table, v->cols, v->ncols, &v->data)))
         return st;
-    return (checks & EST_PRUNE) ? var_prune(v, checks & EST_STRICT) : CS_OK;
+    return (checks & EST_PRUNE) ? est_var_prune(v, checks & EST_STRICT) : CS_OK;
 }
 
 void est_var_free(est_var *v)

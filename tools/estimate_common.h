@@ -131,6 +131,14 @@ cs_status est_var_default(est_var *v, size_t n);
  * CS_ENONFINITE for NaN/Inf, CS_EINVAL for a constant column. */
 cs_status est_var_select(est_var *v, cs_matrix table, int checks, long alphabet);
 
+/* Drop the constant columns and exact copies of an earlier column
+ * (cogscope/columns.h) from v->data and v->cols, with a note in v->note, or
+ * refuse them (CS_EINVAL naming the column) when `strict`; CS_EINVAL when no
+ * column is left. Columns are named as the user numbers them. What
+ * est_var_select does under EST_PRUNE, for callers that check the selection
+ * first (a column listed twice is a usage error, not a copy to drop). */
+cs_status est_var_prune(est_var *v, int strict);
+
 void est_var_free(est_var *v);
 
 /* Tables read once for the variables that name the same file. */

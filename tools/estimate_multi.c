@@ -37,6 +37,8 @@ static void usage(FILE *out, const char *measure)
             "  --x COLS            0-based columns (\"0,1\", \"0-3\"; default: all)\n"
             "  --cov FILE          gaussian only: a square covariance matrix, one row per line;\n"
             "                      --x names its rows; values are exact (no samples)\n"
+            "  --strict            gaussian/gcopula: refuse constant or duplicated columns\n"
+            "                      (default: drop them with a note)\n"
             "\n"
             "Estimators:\n"
             "  --estimator E       discrete, gaussian or gcopula (required)\n"
@@ -279,10 +281,23 @@ int cmd_estimate_multi(int argc, char **argv)
                         : cli_usage_error(cmd, "--x: column %zu is listed twice", dup);
         goto done;
     }
+    /* A constant column or an exact copy makes every covariance holding it
+     * singular: drop it with a note, as every estimate command does. */
+    if (!eo->cov && !is_disc && (st = est_var_prune(vx, eo->strict))) {
+        out = cli_fail(cmd, st);
+        goto done;
+    }
+    const est_var *notes[1] = {vx};
+    if (!eo->json && dist_rank() == 0)
+        est_print_notes(cmd, notes, 1);
     const size_t *cols = vx->cols;
     size_t ncols = vx->ncols;
     if (!kmin && ncols < 2) {
-        cs_error_set(CS_EINVAL, "%s needs at least 2 variables; --x names %zu", measure_arg, ncols);
+        if (vx->note[0])
+            cs_error_set(CS_EINVAL, "%s needs at least 2 variables; 1 is left after dropping the "
+                                    "degenerate columns of --x", measure_arg);
+        else
+            cs_error_set(CS_EINVAL, "%s needs at least 2 variables; --x names %zu", measure_arg, ncols);
         out = cli_fail(cmd, CS_EINVAL);
         goto done;
     }
@@ -370,6 +385,7 @@ int cmd_estimate_multi(int argc, char **argv)
         if (!kmin)
             cs_json_kv_number(&j, "value", value * to_unit);
         cs_json_kv_int(&j, "n", (long long)nsamples);
+        est_json_notes(&j, notes, 1);
         cs_json_key(&j, "params");
         cs_json_begin_object(&j);
         est_json_source(&j, eo, spec);
@@ -433,6 +449,8 @@ int cmd_estimate_multi(int argc, char **argv)
     }
 
 done:
+    if (out != CLI_OK && eo->json && dist_rank() == 0) /* no JSON object to hold them */
+        est_print_notes(cmd, (const est_var *const[]){vx}, 1);
     cs_mv_plan_destroy(plan);
     cs_symbols_free(&sym);
     cs_matrix_free(&full);

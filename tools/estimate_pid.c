@@ -32,6 +32,8 @@ static void usage_pid(FILE *out)
             "                      one multivariate variable\n"
             "  --cov FILE          gaussian only: a square covariance matrix, one row per line;\n"
             "                      --x/--y/--target name its rows\n"
+            "  --strict            gaussian/gcopula: refuse constant or duplicated columns of a\n"
+            "                      variable (default: drop them with a note)\n"
             "\n"
             "Estimators and redundancy:\n"
             "  --estimator E       discrete, gaussian or gcopula (required)\n"
@@ -73,6 +75,8 @@ static void usage_phiid(FILE *out)
             "                      2m x 2m with rows 0..m-1 at time t and m..2m-1 at t+tau in the\n"
             "                      same order; --x/--y name rows of the first half (default for\n"
             "                      m = 2: --x 0 --y 1); row i + m is the future of row i\n"
+            "  --strict            gaussian/gcopula: refuse constant or duplicated columns of a\n"
+            "                      source (default: drop them with a note)\n"
             "\n"
             "Estimators and redundancy:\n"
             "  --estimator E       discrete, gaussian or gcopula (required)\n"
@@ -264,14 +268,21 @@ static int begin(int argc, char **argv, opts *o)
 }
 
 /* Read --input and select the variables (nvars of x, y, t): values checked
- * with the user's column numbers; discrete symbols must be integers. */
-static cs_status read_vars(opts *o, int nvars, cs_matrix *data)
+ * with the user's column numbers; discrete symbols must be integers; for
+ * gaussian/gcopula a constant column or an exact copy of another column of
+ * the same variable is dropped with a note (refused under --strict). In
+ * text mode the notes go to stderr here; in JSON mode into the object, or to
+ * stderr when the command fails (done: in the callers). */
+static cs_status read_vars(const char *cmd, opts *o, int nvars, cs_matrix *data)
 {
     cs_status st = est_table_read(o->eo.input, data);
     est_var *vars[3] = {&o->x, &o->y, &o->t};
-    int checks = est_is_discrete(&o->eo) && !o->eo.bins ? EST_SYMBOLS : 0;
+    int disc = est_is_discrete(&o->eo);
+    int checks = disc ? (o->eo.bins ? 0 : EST_SYMBOLS) : EST_PRUNE | (o->eo.strict ? EST_STRICT : 0);
     for (int a = 0; a < nvars && !st; a++)
         st = est_var_select(vars[a], *data, checks, o->eo.alphabet);
+    if (!o->eo.json)
+        est_print_notes(cmd, (const est_var *const *)vars, (size_t)nvars);
     return st;
 }
 
@@ -329,7 +340,7 @@ int cmd_estimate_pid(int argc, char **argv)
             goto done;
         }
     } else {
-        if ((st = read_vars(&o, 3, &data))) {
+        if ((st = read_vars(cmd, &o, 3, &data))) {
             out = cli_fail(cmd, st);
             goto done;
         }
@@ -372,6 +383,7 @@ int cmd_estimate_pid(int argc, char **argv)
         }
         if (ccs_int)
             cs_json_kv_number(&j, "ccs_stderr", r.ccs_stderr * u);
+        est_json_notes(&j, (const est_var *const[]){&o.x, &o.y, &o.t}, 3);
         json_params(&j, &o);
         cs_json_end_object(&j);
     } else {
@@ -399,6 +411,8 @@ int cmd_estimate_pid(int argc, char **argv)
             printf("  (ccs integration: standard error %.3g %s)\n", r.ccs_stderr * u, eo->units);
     }
 done:
+    if (out != CLI_OK && eo->json)
+        est_print_notes(cmd, (const est_var *const[]){&o.x, &o.y, &o.t}, 3);
     cs_matrix_free(&data);
     cs_matrix_free(&cov);
     free(sub);
@@ -475,7 +489,7 @@ int cmd_estimate_phiid(int argc, char **argv)
             goto done;
         }
     } else {
-        if ((st = read_vars(&o, 2, &data))) {
+        if ((st = read_vars(cmd, &o, 2, &data))) {
             out = cli_fail(cmd, st);
             goto done;
         }
@@ -531,6 +545,7 @@ int cmd_estimate_phiid(int argc, char **argv)
                 cs_json_kv_number(&j, cs_phiid_atom_name(a), r.atom_stderr[a] * u);
             cs_json_end_object(&j);
         }
+        est_json_notes(&j, (const est_var *const[]){&o.x, &o.y}, 2);
         json_params(&j, &o);
         cs_json_end_object(&j);
     } else {
@@ -550,6 +565,8 @@ int cmd_estimate_phiid(int argc, char **argv)
                    eo->units);
     }
 done:
+    if (out != CLI_OK && eo->json)
+        est_print_notes(cmd, (const est_var *const[]){&o.x, &o.y}, 2);
     free(rows);
     cs_matrix_free(&data);
     cs_matrix_free(&cov);
