@@ -12,6 +12,7 @@ is skipped), and the /config attributes must agree (NEW may add some).
 metrics: the same datasets with the same values, and the same /analysis
 attributes except the run's path, id and creation time.
 Prints one line per pair and exits 1 when anything differs.
+The golden test (tests/golden/golden.py) walks files with datasets() and text().
 """
 import sys
 
