@@ -15,30 +15,33 @@
 
 static const char *const CMD = "info";
 
-enum { OPT_JSON = 256 };
+typedef struct {
+    int json;
+} info_opts;
 
-static const struct option long_opts[] = {
-    {"json", no_argument, 0, OPT_JSON},
-    {"help", no_argument, 0, 'h'},
-    {0, 0, 0, 0},
+static const cli_opt opts[] = {
+    {"json", CLI_FLAG, offsetof(info_opts, json), NULL,
+     .help = "one JSON object on stdout: schema_version, rule, layers, dataset,\n"
+             "steps, snapshots, epochs_done, state, config, datasets, ..."},
+    {0},
 };
 
-static void usage(FILE *out)
-{
-    fprintf(out, "usage: cogscope info RUN.h5 [--json]\n"
-                 "\n"
-                 "Say what a run log holds: rule, network, data set, configuration, how many\n"
-                 "steps, probe snapshots and epochs it has logged, every dataset with its shape,\n"
-                 "and whether the run is still being written (live), was closed normally, or\n"
-                 "was interrupted (its writer was killed; the log keeps every flushed step).\n"
-                 "\n"
-                 "  --json     one JSON object on stdout: schema_version, rule, layers, dataset,\n"
-                 "             steps, snapshots, epochs_done, state, config, datasets, ...\n"
-                 "  -h, --help this text\n"
-                 "\n"
-                 "Exit codes: 0 success, 1 the file is missing, unreadable or not a run log,\n"
-                 "2 bad usage.\n");
-}
+static const cli_command spec = {
+    .cmd = CMD,
+    .usage = "usage: cogscope info RUN.h5 [--json]\n"
+             "\n"
+             "Say what a run log holds: rule, network, data set, configuration, how many\n"
+             "steps, probe snapshots and epochs it has logged, every dataset with its shape,\n"
+             "and whether the run is still being written (live), was closed normally, or\n"
+             "was interrupted (its writer was killed; the log keeps every flushed step).\n"
+             "\n",
+    .opts = opts,
+    .footer = "\n"
+              "Exit codes: 0 success, 1 the file is missing, unreadable or not a run log,\n"
+              "2 bad usage.\n",
+    .positional = 1,
+    .help_col = 13,
+};
 
 static const char *state_of(const cs_runlog_info *in)
 {
@@ -99,10 +102,10 @@ static const char *kind_text(cs_runlog_kind k)
 
 static const char *or_q(const char *s) { return s[0] ? s : "?"; }
 
-static void print_text(FILE *out, const cs_runlog *r, const cs_runlog_dataset *ds, size_t nd)
+/* The lines from "state" to the metadata entries: what was run, and how. */
+static void text_setup(FILE *out, const cs_runlog *r)
 {
     const cs_runlog_info *in = cs_runlog_get_info(r);
-    fprintf(out, "%s\n", cs_runlog_path(r));
     if (in->live)
         fprintf(out, "  state        live (a writer has the file open)\n");
     else if (in->interrupted)
@@ -152,6 +155,12 @@ static void print_text(FILE *out, const cs_runlog *r, const cs_runlog_dataset *d
         meta_text(out, m);
         fputc('\n', out);
     }
+}
+
+/* The lines from "steps" to "layers": what the log holds. */
+static void text_contents(FILE *out, const cs_runlog *r)
+{
+    const cs_runlog_info *in = cs_runlog_get_info(r);
     fprintf(out, "  steps        %zu logged, %zu epochs done, %zu evaluations\n", in->steps, in->epochs_done, in->evals);
     fprintf(out, "  snapshots    %zu", in->snapshots);
     if (in->log_every)
@@ -194,6 +203,14 @@ static void print_text(FILE *out, const cs_runlog *r, const cs_runlog_dataset *d
         }
         fputc('\n', out);
     }
+}
+
+static void print_text(FILE *out, const cs_runlog *r, const cs_runlog_dataset *ds, size_t nd)
+{
+    const cs_runlog_info *in = cs_runlog_get_info(r);
+    fprintf(out, "%s\n", cs_runlog_path(r));
+    text_setup(out, r);
+    text_contents(out, r);
     if (isfinite(in->last_flush_time)) {
         time_t t = (time_t)in->last_flush_time;
         struct tm tm;
@@ -226,6 +243,104 @@ static void json_meta(cs_json *j, const cs_runlog_meta *m)
         cs_json_end_array(j);
 }
 
+/* "config": the training settings as the reader understands them. */
+static void json_config(cs_json *j, const cs_runlog *r)
+{
+    const cs_runlog_info *in = cs_runlog_get_info(r);
+    cs_json_key(j, "config");
+    cs_json_begin_object(j);
+    cs_json_kv_string(j, "activation", in->activation);
+    cs_json_kv_string(j, "optimizer", in->optimizer);
+    cs_json_key(j, "seed");
+    if (in->seed <= (uint64_t)LLONG_MAX)
+        cs_json_int(j, (long long)in->seed);
+    else
+        cs_json_number(j, (double)in->seed);
+    cs_json_kv_number(j, "lr", in->lr);
+    cs_json_kv_number(j, "momentum", in->momentum);
+    cs_json_kv_int(j, "batch", (long long)in->batch);
+    cs_json_kv_int(j, "epochs", (long long)in->epochs);
+    cs_json_kv_int(j, "log_every", (long long)in->log_every);
+    cs_json_kv_int(j, "probe_size", (long long)in->probe_size);
+    cs_json_kv_number(j, "pi_alpha", in->pi_alpha);
+    cs_json_kv_number(j, "pi_gamma", in->pi_gamma);
+    cs_json_kv_int(j, "relax_iterations", (long long)in->relax_iterations);
+    cs_json_kv_int(j, "relax_samples", (long long)in->relax_samples);
+    cs_json_key(j, "params");
+    cs_json_begin_object(j);
+    for (size_t i = 0; i < cs_runlog_config_param_count(r); i++) {
+        double v = NAN;
+        const char *name = cs_runlog_config_param_name(r, i);
+        cs_runlog_config_param(r, name, &v);
+        cs_json_kv_number(j, name, v);
+    }
+    cs_json_end_object(j);
+    cs_json_end_object(j);
+}
+
+/* "metadata", "layer_detail" and "items": what the log holds. */
+static void json_contents(cs_json *j, const cs_runlog *r)
+{
+    const cs_runlog_info *in = cs_runlog_get_info(r);
+    /* every /config entry as written */
+    cs_json_key(j, "metadata");
+    cs_json_begin_object(j);
+    for (size_t i = 0; i < cs_runlog_meta_count(r); i++) {
+        const cs_runlog_meta *m = cs_runlog_meta_at(r, i);
+        cs_json_key(j, m->name);
+        json_meta(j, m);
+    }
+    cs_json_end_object(j);
+
+    /* what the log holds, as the reader understands it */
+    cs_json_key(j, "layer_detail");
+    cs_json_begin_array(j);
+    for (size_t l = 0; l < in->layer_count; l++) {
+        cs_json_begin_object(j);
+        cs_json_kv_string(j, "name", cs_runlog_layer_name(r, l));
+        cs_json_kv_int(j, "units", (long long)cs_runlog_layer_units(r, l));
+        cs_json_end_object(j);
+    }
+    cs_json_end_array(j);
+    cs_json_key(j, "items");
+    cs_json_begin_array(j);
+    for (size_t i = 0; i < cs_runlog_item_count(r); i++) {
+        const cs_runlog_item *it = cs_runlog_item_at(r, i);
+        cs_json_begin_object(j);
+        cs_json_kv_string(j, "path", it->path);
+        cs_json_kv_string(j, "name", it->name);
+        cs_json_kv_string(j, "kind", kind_text(it->kind));
+        if (it->layer != (size_t)-1)
+            cs_json_kv_string(j, "layer", cs_runlog_layer_name(r, it->layer));
+        cs_json_kv_int(j, "length", (long long)it->length);
+        cs_json_key(j, "entry_shape");
+        cs_json_begin_array(j);
+        for (int d = 0; d < it->rank; d++)
+            cs_json_int(j, (long long)it->shape[d]);
+        cs_json_end_array(j);
+        cs_json_end_object(j);
+    }
+    cs_json_end_array(j);
+}
+
+static void json_datasets(cs_json *j, const cs_runlog_dataset *ds, size_t nd)
+{
+    cs_json_key(j, "datasets");
+    cs_json_begin_array(j);
+    for (size_t i = 0; i < nd; i++) {
+        cs_json_begin_object(j);
+        cs_json_kv_string(j, "path", ds[i].path);
+        cs_json_kv_string(j, "type", ds[i].type);
+        cs_json_key(j, "shape");
+        cs_json_begin_array(j);
+        for (int k = 0; k < ds[i].rank; k++)
+            cs_json_int(j, (long long)ds[i].dims[k]);
+        cs_json_end_array(j);
+        cs_json_end_object(j);
+    }
+    cs_json_end_array(j);
+}
+
 static void print_json(FILE *out, const cs_runlog *r, const cs_runlog_dataset *ds, size_t nd)
 {
     const cs_runlog_info *in = cs_runlog_get_info(r);
@@ -253,112 +368,24 @@ static void print_json(FILE *out, const cs_runlog *r, const cs_runlog_dataset *d
     cs_json_kv_int(&j, "relax_snapshots", (long long)in->relax_snapshots);
     cs_json_kv_int(&j, "probe_size", (long long)in->probe_size);
     cs_json_kv_number(&j, "last_flush_time", in->last_flush_time);
-
-    cs_json_key(&j, "config");
-    cs_json_begin_object(&j);
-    cs_json_kv_string(&j, "activation", in->activation);
-    cs_json_kv_string(&j, "optimizer", in->optimizer);
-    cs_json_key(&j, "seed");
-    if (in->seed <= (uint64_t)LLONG_MAX)
-        cs_json_int(&j, (long long)in->seed);
-    else
-        cs_json_number(&j, (double)in->seed);
-    cs_json_kv_number(&j, "lr", in->lr);
-    cs_json_kv_number(&j, "momentum", in->momentum);
-    cs_json_kv_int(&j, "batch", (long long)in->batch);
-    cs_json_kv_int(&j, "epochs", (long long)in->epochs);
-    cs_json_kv_int(&j, "log_every", (long long)in->log_every);
-    cs_json_kv_int(&j, "probe_size", (long long)in->probe_size);
-    cs_json_kv_number(&j, "pi_alpha", in->pi_alpha);
-    cs_json_kv_number(&j, "pi_gamma", in->pi_gamma);
-    cs_json_kv_int(&j, "relax_iterations", (long long)in->relax_iterations);
-    cs_json_kv_int(&j, "relax_samples", (long long)in->relax_samples);
-    cs_json_key(&j, "params");
-    cs_json_begin_object(&j);
-    for (size_t i = 0; i < cs_runlog_config_param_count(r); i++) {
-        double v = NAN;
-        const char *name = cs_runlog_config_param_name(r, i);
-        cs_runlog_config_param(r, name, &v);
-        cs_json_kv_number(&j, name, v);
-    }
-    cs_json_end_object(&j);
-    cs_json_end_object(&j);
-
-    /* every /config entry as written */
-    cs_json_key(&j, "metadata");
-    cs_json_begin_object(&j);
-    for (size_t i = 0; i < cs_runlog_meta_count(r); i++) {
-        const cs_runlog_meta *m = cs_runlog_meta_at(r, i);
-        cs_json_key(&j, m->name);
-        json_meta(&j, m);
-    }
-    cs_json_end_object(&j);
-
-    /* what the log holds, as the reader understands it */
-    cs_json_key(&j, "layer_detail");
-    cs_json_begin_array(&j);
-    for (size_t l = 0; l < in->layer_count; l++) {
-        cs_json_begin_object(&j);
-        cs_json_kv_string(&j, "name", cs_runlog_layer_name(r, l));
-        cs_json_kv_int(&j, "units", (long long)cs_runlog_layer_units(r, l));
-        cs_json_end_object(&j);
-    }
-    cs_json_end_array(&j);
-    cs_json_key(&j, "items");
-    cs_json_begin_array(&j);
-    for (size_t i = 0; i < cs_runlog_item_count(r); i++) {
-        const cs_runlog_item *it = cs_runlog_item_at(r, i);
-        cs_json_begin_object(&j);
-        cs_json_kv_string(&j, "path", it->path);
-        cs_json_kv_string(&j, "name", it->name);
-        cs_json_kv_string(&j, "kind", kind_text(it->kind));
-        if (it->layer != (size_t)-1)
-            cs_json_kv_string(&j, "layer", cs_runlog_layer_name(r, it->layer));
-        cs_json_kv_int(&j, "length", (long long)it->length);
-        cs_json_key(&j, "entry_shape");
-        cs_json_begin_array(&j);
-        for (int d = 0; d < it->rank; d++)
-            cs_json_int(&j, (long long)it->shape[d]);
-        cs_json_end_array(&j);
-        cs_json_end_object(&j);
-    }
-    cs_json_end_array(&j);
-
-    cs_json_key(&j, "datasets");
-    cs_json_begin_array(&j);
-    for (size_t i = 0; i < nd; i++) {
-        cs_json_begin_object(&j);
-        cs_json_kv_string(&j, "path", ds[i].path);
-        cs_json_kv_string(&j, "type", ds[i].type);
-        cs_json_key(&j, "shape");
-        cs_json_begin_array(&j);
-        for (int k = 0; k < ds[i].rank; k++)
-            cs_json_int(&j, (long long)ds[i].dims[k]);
-        cs_json_end_array(&j);
-        cs_json_end_object(&j);
-    }
-    cs_json_end_array(&j);
+    json_config(&j, r);
+    json_contents(&j, r);
+    json_datasets(&j, ds, nd);
     cs_json_end_object(&j);
 }
 
 int cmd_info(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        usage(stdout);
-        return CLI_OK;
-    }
-    int json = 0, c;
-    while ((c = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
-        switch (c) {
-        case OPT_JSON: json = 1; break;
-        default: return cli_getopt_error(CMD, argc, argv, c);
-        }
-    }
-    if (optind >= argc)
+    info_opts o = {0};
+    cli_args a;
+    int rc = cli_parse(&spec, argc, argv, &o, &a);
+    if (rc >= 0)
+        return rc;
+    if (a.npos < 1)
         return cli_usage_error(CMD, "no run log given");
-    if (optind + 1 < argc)
-        return cli_usage_error(CMD, "one run log at a time ('%s' is extra)", argv[optind + 1]);
-    const char *path = argv[optind];
+    if (a.npos > 1)
+        return cli_usage_error(CMD, "one run log at a time ('%s' is extra)", a.pos[1]);
+    const char *path = a.pos[0];
 
     cs_runlog *r;
     int kind;
@@ -373,7 +400,7 @@ int cmd_info(int argc, char **argv)
         cs_runlog_close_reader(r);
         return cli_fail(CMD, st);
     }
-    if (json)
+    if (o.json)
         print_json(stdout, r, ds, nd);
     else
         print_text(stdout, r, ds, nd);

@@ -17,36 +17,39 @@
 
 static const char *const CMD = "watch";
 
-enum { OPT_ONCE = 256, OPT_INTERVAL, OPT_WAIT, OPT_JSON, OPT_WIDTH };
+typedef struct {
+    int once, json;
+    double interval, wait;
+    size_t spark;
+} watch_opts;
 
-static const struct option long_opts[] = {
-    {"once", no_argument, 0, OPT_ONCE},
-    {"interval", required_argument, 0, OPT_INTERVAL},
-    {"wait", required_argument, 0, OPT_WAIT},
-    {"json", no_argument, 0, OPT_JSON},
-    {"spark", required_argument, 0, OPT_WIDTH},
-    {"help", no_argument, 0, 'h'},
-    {0, 0, 0, 0},
+static const cli_opt opts[] = {
+    {"once", CLI_FLAG, offsetof(watch_opts, once), NULL, .help = "print the current state once and exit"},
+    {"interval", CLI_DOUBLE, offsetof(watch_opts, interval), "S", .help = "seconds between refreshes",
+     .def = "1", .min = 0.05, .max = 3600, .range = CLI_MIN | CLI_MAX},
+    {"wait", CLI_DOUBLE, offsetof(watch_opts, wait), "S", .help =
+     "wait up to S seconds for the file to appear and become a\nreadable run log (0: fail at once)",
+     .def = "0", .min = 0, .max = 86400, .range = CLI_MIN | CLI_MAX},
+    {"spark", CLI_SIZE, offsetof(watch_opts, spark), "N", .help = "steps in the PI sparkline", .def = "40",
+     .min = 1, .max = 64},
+    {"json", CLI_FLAG, offsetof(watch_opts, json), NULL, .help = "with --once: the state as one JSON object"},
+    {0},
 };
 
-static void usage(FILE *out)
-{
-    fprintf(out, "usage: cogscope watch RUN.h5 [--once] [--interval S] [--wait S]\n"
-                 "\n"
-                 "Follow a run log while `cogscope train` writes it: step, epoch, loss, batch and\n"
-                 "held-out accuracy, PI and a sparkline of the recent PI. On a terminal the lines\n"
-                 "are redrawn in place; otherwise one plain line is printed whenever new steps\n"
-                 "arrive. Ends when the writer closes the file (or its process is gone).\n"
-                 "\n"
-                 "  --once         print the current state once and exit\n"
-                 "  --interval S   seconds between refreshes (default 1)\n"
-                 "  --wait S       wait up to S seconds for the file to appear and become a\n"
-                 "                 readable run log (default 0: fail at once)\n"
-                 "  --spark N      steps in the PI sparkline (default 40)\n"
-                 "  --json         with --once: the state as one JSON object\n"
-                 "  -h, --help     this text\n"
-                 "\nExit codes: 0 success, 1 failure while running, 2 bad usage.\n");
-}
+static const cli_command spec = {
+    .cmd = CMD,
+    .usage = "usage: cogscope watch RUN.h5 [--once] [--interval S] [--wait S]\n"
+             "\n"
+             "Follow a run log while `cogscope train` writes it: step, epoch, loss, batch and\n"
+             "held-out accuracy, PI and a sparkline of the recent PI. On a terminal the lines\n"
+             "are redrawn in place; otherwise one plain line is printed whenever new steps\n"
+             "arrive. Ends when the writer closes the file (or its process is gone).\n"
+             "\n",
+    .opts = opts,
+    .footer = "\nExit codes: 0 success, 1 failure while running, 2 bad usage.\n",
+    .positional = 1,
+    .help_col = 17,
+};
 
 static void sleep_s(double s)
 {
@@ -205,73 +208,45 @@ static void json_state(const char *path, const cs_runlog_info *in, const state *
     cs_json_end_object(&j);
 }
 
-int cmd_watch(int argc, char **argv)
+/* Open the run log, waiting up to o->wait seconds for it to appear. */
+static cs_status open_waiting(const char *path, const watch_opts *o, cs_runlog **r)
 {
-    if (cli_wants_help(argc, argv)) {
-        usage(stdout);
-        return CLI_OK;
-    }
-    int once = 0, json = 0, c, rc = 0;
-    double interval = 1.0, wait = 0.0;
-    long spark_n = 40;
-    while ((c = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
-        switch (c) {
-        case OPT_ONCE: once = 1; break;
-        case OPT_JSON: json = 1; break;
-        case OPT_INTERVAL:
-            if (!(rc = cli_parse_double(CMD, "--interval", optarg, &interval)) && !(interval >= 0.05 && interval <= 3600))
-                return cli_usage_error(CMD, "--interval %g must be in [0.05, 3600] seconds", interval);
-            break;
-        case OPT_WAIT:
-            if (!(rc = cli_parse_double(CMD, "--wait", optarg, &wait)) && !(wait >= 0 && wait <= 86400))
-                return cli_usage_error(CMD, "--wait %g must be in [0, 86400] seconds", wait);
-            break;
-        case OPT_WIDTH: rc = cli_parse_int(CMD, "--spark", optarg, 1, 64, &spark_n); break;
-        case 'h': usage(stdout); return CLI_OK;
-        default: return cli_getopt_error(CMD, argc, argv, c);
-        }
-        if (rc)
-            return rc;
-    }
-    if (optind >= argc)
-        return cli_usage_error(CMD, "missing the run log (cogscope watch RUN.h5)");
-    if (optind + 1 < argc)
-        return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind + 1]);
-    if (json && !once)
-        return cli_usage_error(CMD, "--json needs --once (a followed run prints lines)");
-    const char *path = argv[optind];
-
-    cs_runlog *r = NULL;
     double t0 = cs_time_now();
     cs_status st;
     int kind;
     for (;;) {
         if ((st = cli_h5_check(path, &kind)) != CS_OK)
-            return cli_fail(CMD, st); /* a damaged file */
-        if ((st = cs_runlog_open(path, &r)) == CS_OK)
-            break;
+            return st; /* a damaged file */
+        if ((st = cs_runlog_open(path, r)) == CS_OK)
+            return CS_OK;
         /* With --wait, the writer may not have created (or finished
          * creating) the file yet: retry until the time is up. */
-        if (cs_time_now() - t0 >= wait)
-            return cli_fail(CMD, st);
-        sleep_s(fmin(interval, 0.2));
+        if (cs_time_now() - t0 >= o->wait)
+            return st;
+        sleep_s(fmin(o->interval, 0.2));
     }
-    int tty = isatty(STDOUT_FILENO) && !json;
+}
+
+/* Print the state until the writer closes the log (once with --once). */
+static cs_status follow(const char *path, const watch_opts *o, cs_runlog *r)
+{
+    int tty = isatty(STDOUT_FILENO) && !o->json;
     state s;
     size_t last_steps = (size_t)-1;
     int drawn = 0;
+    cs_status st;
     for (;;) {
         const cs_runlog_info *in = cs_runlog_get_info(r);
-        if ((st = read_state(r, (size_t)spark_n, &s)) != CS_OK)
-            break;
-        if (once) {
-            if (json)
+        if ((st = read_state(r, o->spark, &s)) != CS_OK)
+            return st;
+        if (o->once) {
+            if (o->json)
                 json_state(path, in, &s);
             else if (tty)
                 draw_block(stdout, path, in, &s, 0);
             else
                 plain_line(stdout, in, &s);
-            break;
+            return CS_OK;
         }
         if (tty) {
             draw_block(stdout, path, in, &s, drawn);
@@ -281,11 +256,32 @@ int cmd_watch(int argc, char **argv)
         }
         last_steps = s.steps;
         if (!in->live)
-            break;
-        sleep_s(interval);
+            return CS_OK;
+        sleep_s(o->interval);
         if ((st = cs_runlog_refresh(r)) != CS_OK)
-            break;
+            return st;
     }
+}
+
+int cmd_watch(int argc, char **argv)
+{
+    watch_opts o = {0};
+    cli_args a;
+    int rc = cli_parse(&spec, argc, argv, &o, &a);
+    if (rc >= 0)
+        return rc;
+    if (a.npos < 1)
+        return cli_usage_error(CMD, "missing the run log (cogscope watch RUN.h5)");
+    if (a.npos > 1)
+        return cli_usage_error(CMD, "unexpected argument '%s'", a.pos[1]);
+    if (o.json && !o.once)
+        return cli_usage_error(CMD, "--json needs --once (a followed run prints lines)");
+    const char *path = a.pos[0];
+    cs_runlog *r = NULL;
+    cs_status st = open_waiting(path, &o, &r);
+    if (st != CS_OK)
+        return cli_fail(CMD, st);
+    st = follow(path, &o, r);
     cs_runlog_close_reader(r);
     return st == CS_OK ? CLI_OK : cli_fail(CMD, st);
 }
