@@ -88,7 +88,7 @@ static int store(const char *cmd, const cli_opt *o, const char *arg, char *base)
     long l;
     int rc;
     switch (o->type) {
-    case CLI_FLAG: *(int *)f = 1; return 0;
+    case CLI_FLAG: *(int *)f = o->value ? o->value : 1; return 0;
     case CLI_CLEAR: *(int *)f = 0; return 0;
     case CLI_INT: return cli_parse_int(cmd, flag, arg, (long)o->min, (long)o->max, (long *)f);
     case CLI_INT32:

@@ -29,7 +29,7 @@
 
 typedef enum {
     CLI_END = 0, /* zero entry: the end of a table */
-    CLI_FLAG,    /* no value; the int field becomes 1 */
+    CLI_FLAG,    /* no value; the int field becomes `value` (0: 1) */
     CLI_CLEAR,   /* no value; the int field becomes 0 (--no-normalize) */
     CLI_INT,     /* long in [min, max] */
     CLI_INT32,   /* int in [min, max] */
@@ -80,6 +80,7 @@ struct cli_opt {
     unsigned only;     /* nonzero: the variants (bits) the option applies to */
     char short_name;   /* 'o' for -o */
     const char *json;  /* key of the JSON echo (default: the name, '-' as '_') */
+    int value;         /* CLI_FLAG: the value stored (0 stores 1) */
 };
 
 /* A subcommand: its name in messages, help text around the option lines, the

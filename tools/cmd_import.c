@@ -19,61 +19,6 @@
 
 static const char *const CMD = "import";
 
-enum { OPT_OUT = 256, OPT_LAYER, OPT_ERRORS, OPT_INPUTS, OPT_LABELS, OPT_SNAP_STEPS, OPT_LOSS, OPT_SERIES, OPT_META,
-       OPT_FORCE };
-
-static const struct option long_opts[] = {
-    {"out", required_argument, 0, OPT_OUT},
-    {"layer", required_argument, 0, OPT_LAYER},
-    {"errors", required_argument, 0, OPT_ERRORS},
-    {"inputs", required_argument, 0, OPT_INPUTS},
-    {"labels", required_argument, 0, OPT_LABELS},
-    {"snapshot-steps", required_argument, 0, OPT_SNAP_STEPS},
-    {"loss", required_argument, 0, OPT_LOSS},
-    {"series", required_argument, 0, OPT_SERIES},
-    {"meta", required_argument, 0, OPT_META},
-    {"force", no_argument, 0, OPT_FORCE},
-    {"help", no_argument, 0, 'h'},
-    {0, 0, 0, 0},
-};
-
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: cogscope import --out RUN.h5 --layer NAME=ARRAY [--layer NAME=ARRAY ...] [options]\n"
-            "\n"
-            "Make a run log from arrays saved by another program, so that cogscope analyze and\n"
-            "report read them. ARRAY is a NumPy .npy file or an HDF5 dataset FILE.h5:/path.\n"
-            "\n"
-            "  --out FILE.h5          the run log to write (an existing file only with --force)\n"
-            "  --layer NAME=ARRAY     activations of layer NAME, in layer order (repeat per layer):\n"
-            "                         [snapshot, sample, unit]; [snapshot, sample, channel, ...]\n"
-            "                         (conv maps: averaged over the axes after the channel); or\n"
-            "                         [step, unit], one recording over time, stored as a single\n"
-            "                         snapshot whose samples are the steps. Every layer must have\n"
-            "                         the same snapshots and samples; units may differ\n"
-            "  --errors NAME=ARRAY    the layer's teaching signal (e.g. dL/d activation), shaped\n"
-            "                         like its activations\n"
-            "  --inputs ARRAY         the probe inputs [sample, feature] the snapshots were taken on\n"
-            "  --labels ARRAY         their classes [sample], integers >= 0 (needs --inputs);\n"
-            "                         inputs and labels enable the information plane and PID\n"
-            "  --snapshot-steps ARRAY the training step of each snapshot [snapshot] (default 0, 1, ...)\n"
-            "  --loss ARRAY           the loss per step [step], in nats\n"
-            "  --series NAME=ARRAY    any other per-step series (tau, surprise, pi, lr, ...), the\n"
-            "                         same length as --loss; tau and surprise with loss enable ΣPI\n"
-            "  --meta KEY=VALUE       a metadata string (/config), e.g. --meta model=resnet18\n"
-            "  --force                replace --out if it exists (never an input of this command)\n"
-            "  -h, --help             this text\n"
-            "\n"
-            "Example:\n"
-            "  cogscope import --out run.h5 --layer fc1=acts1.npy --layer fc2=acts2.npy \\\n"
-            "      --inputs probe_x.npy --labels probe_y.npy --loss loss.npy\n"
-            "  cogscope analyze run.h5 && cogscope report run.h5 --format html -o run.html\n"
-            "\n"
-            "Exit codes: 0 success, 1 an array is missing, unreadable or does not fit the others,\n"
-            "2 bad usage.\n");
-}
-
 #define MAX_ITEMS 256
 
 typedef struct {
@@ -108,47 +53,88 @@ static int add_named(const char *flag, const char *arg, named *list, size_t *n)
     return CLI_OK;
 }
 
-static int on_option(const char *cmd, int code, const char *arg, void *ctx)
+/* The repeatable NAME=ARRAY options, and --meta KEY=VALUE. */
+static int parse_layer(const char *cmd, const cli_opt *opt, const char *arg, void *f, void *all)
 {
-    opts *o = ctx;
-    (void)cmd;
-    switch (code) {
-    case OPT_OUT:
-        if (!*arg)
-            return cli_usage_error(CMD, "--out needs a file name");
-        o->out = arg;
-        return CLI_OK;
-    case OPT_LAYER:
-        return add_named("--layer", arg, o->layer, &o->n_layer);
-    case OPT_ERRORS:
-        return add_named("--errors", arg, o->errors, &o->n_errors);
-    case OPT_SERIES:
-        return add_named("--series", arg, o->series, &o->n_series);
-    case OPT_INPUTS:
-        o->inputs = arg;
-        return CLI_OK;
-    case OPT_LABELS:
-        o->labels = arg;
-        return CLI_OK;
-    case OPT_SNAP_STEPS:
-        o->snap_steps = arg;
-        return CLI_OK;
-    case OPT_LOSS:
-        o->loss = arg;
-        return CLI_OK;
-    case OPT_META:
-        if (!strchr(arg, '=') || arg[0] == '=')
-            return cli_usage_error(CMD, "--meta '%s': expected KEY=VALUE", arg);
-        if (o->n_meta == MAX_ITEMS)
-            return cli_usage_error(CMD, "--meta: at most %d of them", MAX_ITEMS);
-        o->meta[o->n_meta++] = arg;
-        return CLI_OK;
-    case OPT_FORCE:
-        o->force = 1;
-        return CLI_OK;
-    }
-    return -1;
+    opts *o = all;
+    (void)cmd, (void)opt, (void)f;
+    return add_named("--layer", arg, o->layer, &o->n_layer);
 }
+
+static int parse_errors(const char *cmd, const cli_opt *opt, const char *arg, void *f, void *all)
+{
+    opts *o = all;
+    (void)cmd, (void)opt, (void)f;
+    return add_named("--errors", arg, o->errors, &o->n_errors);
+}
+
+static int parse_series(const char *cmd, const cli_opt *opt, const char *arg, void *f, void *all)
+{
+    opts *o = all;
+    (void)cmd, (void)opt, (void)f;
+    return add_named("--series", arg, o->series, &o->n_series);
+}
+
+static int parse_meta(const char *cmd, const cli_opt *opt, const char *arg, void *f, void *all)
+{
+    opts *o = all;
+    (void)opt, (void)f;
+    if (!strchr(arg, '=') || arg[0] == '=')
+        return cli_usage_error(cmd, "--meta '%s': expected KEY=VALUE", arg);
+    if (o->n_meta == MAX_ITEMS)
+        return cli_usage_error(cmd, "--meta: at most %d of them", MAX_ITEMS);
+    o->meta[o->n_meta++] = arg;
+    return CLI_OK;
+}
+
+static const cli_opt options[] = {
+    {"out", CLI_FILE, offsetof(opts, out), "FILE.h5",
+     .help = "the run log to write (an existing file only with --force)"},
+    {"layer", CLI_CUSTOM, 0, "NAME=ARRAY", .parse = parse_layer,
+     .help = "activations of layer NAME, in layer order (repeat per layer):\n"
+             "[snapshot, sample, unit]; [snapshot, sample, channel, ...]\n"
+             "(conv maps: averaged over the axes after the channel); or\n"
+             "[step, unit], one recording over time, stored as a single\n"
+             "snapshot whose samples are the steps. Every layer must have\n"
+             "the same snapshots and samples; units may differ"},
+    {"errors", CLI_CUSTOM, 0, "NAME=ARRAY", .parse = parse_errors,
+     .help = "the layer's teaching signal (e.g. dL/d activation), shaped\nlike its activations"},
+    {"inputs", CLI_FILE, offsetof(opts, inputs), "ARRAY",
+     .help = "the probe inputs [sample, feature] the snapshots were taken on"},
+    {"labels", CLI_FILE, offsetof(opts, labels), "ARRAY",
+     .help = "their classes [sample], integers >= 0 (needs --inputs);\n"
+             "inputs and labels enable the information plane and PID"},
+    {"snapshot-steps", CLI_FILE, offsetof(opts, snap_steps), "ARRAY",
+     .help = "the training step of each snapshot [snapshot] (default 0, 1, ...)"},
+    {"loss", CLI_FILE, offsetof(opts, loss), "ARRAY", .help = "the loss per step [step], in nats"},
+    {"series", CLI_CUSTOM, 0, "NAME=ARRAY", .parse = parse_series,
+     .help = "any other per-step series (tau, surprise, pi, lr, ...), the\n"
+             "same length as --loss; tau and surprise with loss enable ΣPI"},
+    {"meta", CLI_CUSTOM, 0, "KEY=VALUE", .parse = parse_meta,
+     .help = "a metadata string (/config), e.g. --meta model=resnet18"},
+    {"force", CLI_FLAG, offsetof(opts, force), NULL,
+     .help = "replace --out if it exists (never an input of this command)"},
+    {0},
+};
+
+static const cli_command spec = {
+    .cmd = CMD,
+    .usage = "usage: cogscope import --out RUN.h5 --layer NAME=ARRAY [--layer NAME=ARRAY ...] [options]\n"
+             "\n"
+             "Make a run log from arrays saved by another program, so that cogscope analyze and\n"
+             "report read them. ARRAY is a NumPy .npy file or an HDF5 dataset FILE.h5:/path.\n"
+             "\n",
+    .opts = options,
+    .footer = "\n"
+              "Example:\n"
+              "  cogscope import --out run.h5 --layer fc1=acts1.npy --layer fc2=acts2.npy \\\n"
+              "      --inputs probe_x.npy --labels probe_y.npy --loss loss.npy\n"
+              "  cogscope analyze run.h5 && cogscope report run.h5 --format html -o run.html\n"
+              "\n"
+              "Exit codes: 0 success, 1 an array is missing, unreadable or does not fit the others,\n"
+              "2 bad usage.\n",
+    .help_col = 25,
+};
 
 /* The file part of an array spec ("x.h5:/d" -> "x.h5"). */
 static void file_of(const char *spec, char *buf, size_t n)
@@ -400,6 +386,8 @@ static int check_usage(const opts *o)
 {
     if (!o->out)
         return cli_usage_error(CMD, "--out RUN.h5 is required");
+    if (!*o->out)
+        return cli_usage_error(CMD, "--out needs a file name");
     if (!o->n_layer)
         return cli_usage_error(CMD, "at least one --layer NAME=ARRAY is required");
     if (o->labels && !o->inputs)
@@ -425,18 +413,17 @@ static int check_usage(const opts *o)
 
 int cmd_import(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        usage(stdout);
-        return CLI_OK;
-    }
     opts o = {0};
     cs_array inputs = {0}, labels = {0}, snap = {0}, loss = {0};
-    int rc = cli_getopt(CMD, argc, argv, long_opts, on_option, &o);
-    if (rc == CLI_OK)
+    cli_args a;
+    int rc = cli_parse(&spec, argc, argv, &o, &a);
+    if (rc < 0)
         rc = check_usage(&o);
+    else if (rc == CLI_OK) /* --help */
+        rc = -1;
     if (rc != CLI_OK) {
         free_all(&o, &inputs, &labels, &snap, &loss);
-        return rc;
+        return rc < 0 ? CLI_OK : rc;
     }
     cs_status st = read_all(&o, &inputs, &labels, &snap, &loss);
     /* A temporary name beside --out, renamed over it on success: a failed

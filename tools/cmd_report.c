@@ -22,70 +22,6 @@
 
 static const char *const CMD = "report";
 
-enum { OPT_JSON = 256, OPT_FORMAT, OPT_METRICS, OPT_NO_METRICS, OPT_GROUP_BY, OPT_LABEL, OPT_X, OPT_REFERENCE,
-       OPT_SMOOTH, OPT_FORCE };
-
-static const struct option long_opts[] = {
-    {"json", no_argument, 0, OPT_JSON},
-    {"group-by", required_argument, 0, OPT_GROUP_BY},
-    {"label", required_argument, 0, OPT_LABEL},
-    {"x", required_argument, 0, OPT_X},
-    {"reference", required_argument, 0, OPT_REFERENCE},
-    {"smooth", required_argument, 0, OPT_SMOOTH},
-    {"format", required_argument, 0, OPT_FORMAT},
-    {"output", required_argument, 0, 'o'},
-    {"metrics", required_argument, 0, OPT_METRICS},
-    {"no-metrics", no_argument, 0, OPT_NO_METRICS},
-    {"force", no_argument, 0, OPT_FORCE},
-    {"help", no_argument, 0, 'h'},
-    {0, 0, 0, 0},
-};
-
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: cogscope report RUN.h5 [MORE.h5 ...] [--label NAME=FILE[,FILE...] ...]\n"
-            "                       [--group-by KEYS] [--reference GROUP] [--x epochs|samples|steps]\n"
-            "                       [--smooth STEPS] [--metrics M.h5 ...] [--no-metrics]\n"
-            "                       [--format text|json|csv|html] [--json] [-o FILE]\n"
-            "\n"
-            "Compare training runs and their analyses (cogscope analyze). Runs are grouped and\n"
-            "every table and chart shows each group's mean with a 95%% t interval across its\n"
-            "runs (seeds), the number of runs, and the difference from a reference group\n"
-            "(docs/report.md). Works on live and killed runs (up to their last flush).\n"
-            "\n"
-            "  --group-by KEYS  comma-separated configuration keys (rule, lr, batch, activation,\n"
-            "                 any /config key; seed makes one group per seed); default: runs\n"
-            "                 whose configuration is equal except for the seed form a group\n"
-            "  --label NAME=FILE[,FILE...]  put the files in group NAME (repeatable; the files\n"
-            "                 are added to the runs)\n"
-            "  --reference G  the group Δ columns compare with (default: the bp group, else\n"
-            "                 the first)\n"
-            "  --x AXIS       x of training-time charts: epochs (default), samples (steps x\n"
-            "                 batch) or steps\n"
-            "  --smooth N     EMA span in steps for per-step series; 0: none (default: a\n"
-            "                 quarter of an epoch)\n"
-            "  --format F     text (default): summary table, configuration table, then each\n"
-            "                 run's detail; json: one object, format_version 2\n"
-            "                 (docs/report.schema.json); csv: long format run, group, label,\n"
-            "                 rule, seed, step, epoch, samples, layer, metric, value, units,\n"
-            "                 flag; html: one self-contained offline page with SVG charts\n"
-            "  --json         same as --format json\n"
-            "  --metrics M.h5 the analysis of a run (repeat, in the order of the runs: the\n"
-            "                 positional ones, then those of --label); by default\n"
-            "                 RUN.metrics.h5 is used when it exists\n"
-            "  --no-metrics   ignore analyses, report the runs only\n"
-            "  -o, --output FILE  write the report to FILE instead of stdout (written under a\n"
-            "                 temporary name and renamed when complete; never one of the\n"
-            "                 inputs; an existing run log only with --force)\n"
-            "  --force        let -o replace an existing run log\n"
-            "  -h, --help     this text\n"
-            "\n"
-            "Exit codes: 0 success, 1 a file is missing, unreadable, not a run log or a metrics\n"
-            "file of another run, 2 bad usage (also an unknown --group-by key or --reference\n"
-            "group).\n");
-}
-
 static const char *state_of(const cs_runlog_info *in)
 {
     return in->live ? "live" : in->interrupted ? "interrupted" : in->end_state[0] ? in->end_state : "closed";
@@ -215,9 +151,12 @@ static int load_metrics(const char *path, const cs_runlog *r, const char *explic
     return 0;
 }
 
+enum { TEXT, JSON, CSV, HTML };
+
 typedef struct {
-    enum { TEXT, JSON, CSV, HTML } format;
+    int format; /* TEXT, JSON, CSV, HTML */
     int no_metrics, force;
+    long smooth; /* --smooth as given */
     const char *outpath;
     const char **mfiles; /* --metrics, in order */
     size_t n_mfiles;
@@ -284,52 +223,90 @@ static int parse_label(report_args *a, const char *arg)
     return rc;
 }
 
-static int parse_option(report_args *a, int c, const char *arg, int argc, char **argv)
+static int parse_label_opt(const char *cmd, const cli_opt *o, const char *arg, void *f, void *all)
 {
-    switch (c) {
-    case OPT_JSON: a->format = JSON; return CLI_OK;
-    case OPT_FORMAT:
-        if (!strcmp(arg, "json"))
-            a->format = JSON;
-        else if (!strcmp(arg, "text"))
-            a->format = TEXT;
-        else if (!strcmp(arg, "html"))
-            a->format = HTML;
-        else if (!strcmp(arg, "csv"))
-            a->format = CSV;
-        else
-            return cli_usage_error(CMD, "--format: '%s' is not one of text, json, csv, html", arg);
-        return CLI_OK;
-    case 'o': a->outpath = arg; return CLI_OK;
-    case OPT_METRICS: a->mfiles[a->n_mfiles++] = arg; return CLI_OK;
-    case OPT_NO_METRICS: a->no_metrics = 1; return CLI_OK;
-    case OPT_FORCE: a->force = 1; return CLI_OK;
-    case OPT_GROUP_BY:
-        if (!arg[0] || arg[0] == ',' || strstr(arg, ",,") || arg[strlen(arg) - 1] == ',')
-            return cli_usage_error(CMD, "--group-by: '%s' is not a comma-separated list of keys", arg);
-        a->opt.group_by = arg;
-        return CLI_OK;
-    case OPT_LABEL: return parse_label(a, arg);
-    case OPT_X:
-        if (!strcmp(arg, "epochs"))
-            a->opt.x = CS_REPORT_X_EPOCHS;
-        else if (!strcmp(arg, "samples"))
-            a->opt.x = CS_REPORT_X_SAMPLES;
-        else if (!strcmp(arg, "steps"))
-            a->opt.x = CS_REPORT_X_STEPS;
-        else
-            return cli_usage_error(CMD, "--x: '%s' is not one of epochs, samples, steps", arg);
-        return CLI_OK;
-    case OPT_REFERENCE: a->opt.reference = arg; return CLI_OK;
-    case OPT_SMOOTH: {
-        long v;
-        int rc = cli_parse_int(CMD, "--smooth", arg, 0, 1000000000L, &v);
-        a->opt.smooth = (double)v;
-        return rc;
-    }
-    default: return cli_getopt_error(CMD, argc, argv, c);
-    }
+    (void)cmd, (void)o, (void)f;
+    return parse_label(all, arg);
 }
+
+static int parse_metrics_opt(const char *cmd, const cli_opt *o, const char *arg, void *f, void *all)
+{
+    report_args *a = all;
+    (void)cmd, (void)o, (void)f;
+    a->mfiles[a->n_mfiles++] = arg;
+    return CLI_OK;
+}
+
+static int parse_group_by(const char *cmd, const cli_opt *o, const char *arg, void *f, void *all)
+{
+    (void)o, (void)all;
+    if (!arg[0] || arg[0] == ',' || strstr(arg, ",,") || arg[strlen(arg) - 1] == ',')
+        return cli_usage_error(cmd, "--group-by: '%s' is not a comma-separated list of keys", arg);
+    *(const char **)f = arg;
+    return CLI_OK;
+}
+
+static const cli_choice formats[] = {{"text", TEXT}, {"json", JSON}, {"csv", CSV}, {"html", HTML}, {NULL, 0}};
+static const cli_choice axes[] = {{"epochs", CS_REPORT_X_EPOCHS},
+                                  {"samples", CS_REPORT_X_SAMPLES},
+                                  {"steps", CS_REPORT_X_STEPS},
+                                  {NULL, 0}};
+
+static const cli_opt opts[] = {
+    {"group-by", CLI_CUSTOM, offsetof(report_args, opt.group_by), "KEYS", .parse = parse_group_by,
+     .help = "comma-separated configuration keys (rule, lr, batch, activation,\n"
+             "any /config key; seed makes one group per seed); default: runs\n"
+             "whose configuration is equal except for the seed form a group"},
+    {"label", CLI_CUSTOM, 0, "NAME=FILE[,FILE...]", .parse = parse_label_opt,
+     .help = "put the files in group NAME (repeatable; the files\nare added to the runs)"},
+    {"reference", CLI_STRING, offsetof(report_args, opt.reference), "G",
+     .help = "the group Δ columns compare with (default: the bp group, else\nthe first)"},
+    {"x", CLI_ENUM, offsetof(report_args, opt.x), "AXIS", .choices = axes,
+     .help = "x of training-time charts: epochs (default), samples (steps x\nbatch) or steps"},
+    {"smooth", CLI_INT, offsetof(report_args, smooth), "N", .min = 0, .max = 1000000000L,
+     .help = "EMA span in steps for per-step series; 0: none (default: a\nquarter of an epoch)"},
+    {"format", CLI_ENUM, offsetof(report_args, format), "F", .choices = formats,
+     .help = "text (default): summary table, configuration table, then each\n"
+             "run's detail; json: one object, format_version 2\n"
+             "(docs/report.schema.json); csv: long format run, group, label,\n"
+             "rule, seed, step, epoch, samples, layer, metric, value, units,\n"
+             "flag; html: one self-contained offline page with SVG charts"},
+    {"json", CLI_FLAG, offsetof(report_args, format), NULL, .value = JSON,
+     .help = "same as --format json"},
+    {"metrics", CLI_CUSTOM, 0, "M.h5", .parse = parse_metrics_opt,
+     .help = "the analysis of a run (repeat, in the order of the runs: the\n"
+             "positional ones, then those of --label); by default\n"
+             "RUN.metrics.h5 is used when it exists"},
+    {"no-metrics", CLI_FLAG, offsetof(report_args, no_metrics), NULL,
+     .help = "ignore analyses, report the runs only"},
+    {"output", CLI_FILE, offsetof(report_args, outpath), "FILE", .short_name = 'o',
+     .help = "write the report to FILE instead of stdout (written under a\n"
+             "temporary name and renamed when complete; never one of the\n"
+             "inputs; an existing run log only with --force)"},
+    {"force", CLI_FLAG, offsetof(report_args, force), NULL, .help = "let -o replace an existing run log"},
+    {0},
+};
+
+static const cli_command spec = {
+    .cmd = CMD,
+    .usage = "usage: cogscope report RUN.h5 [MORE.h5 ...] [--label NAME=FILE[,FILE...] ...]\n"
+             "                       [--group-by KEYS] [--reference GROUP] [--x epochs|samples|steps]\n"
+             "                       [--smooth STEPS] [--metrics M.h5 ...] [--no-metrics]\n"
+             "                       [--format text|json|csv|html] [--json] [-o FILE]\n"
+             "\n"
+             "Compare training runs and their analyses (cogscope analyze). Runs are grouped and\n"
+             "every table and chart shows each group's mean with a 95% t interval across its\n"
+             "runs (seeds), the number of runs, and the difference from a reference group\n"
+             "(docs/report.md). Works on live and killed runs (up to their last flush).\n"
+             "\n",
+    .opts = opts,
+    .footer = "\n"
+              "Exit codes: 0 success, 1 a file is missing, unreadable, not a run log or a metrics\n"
+              "file of another run, 2 bad usage (also an unknown --group-by key or --reference\n"
+              "group).\n",
+    .positional = 1,
+    .help_col = 17,
+};
 
 static int parse_args(report_args *a, int argc, char **argv)
 {
@@ -337,18 +314,20 @@ static int parse_args(report_args *a, int argc, char **argv)
     cs_report_options_default(&a->opt);
     if (!(a->mfiles = calloc((size_t)argc + 1, sizeof *a->mfiles)))
         return cli_usage_error(CMD, "out of memory");
-    int c, rc = CLI_OK;
-    while (rc == CLI_OK && (c = getopt_long(argc, argv, ":ho:", long_opts, NULL)) != -1)
-        rc = parse_option(a, c, optarg, argc, argv);
-    if (rc != CLI_OK)
-        return rc;
+    cli_args ca;
+    int rc = cli_parse(&spec, argc, argv, a, &ca);
+    if (rc >= 0)
+        return rc == CLI_OK ? -1 : rc; /* -1: --help printed */
+    rc = CLI_OK;
+    if (cli_given(&ca, "smooth"))
+        a->opt.smooth = (double)a->smooth;
     /* positional runs first, in their order; labelled ones after */
     size_t nl = a->n;
     const char **lf = a->files, **lg = a->groups;
     a->files = a->groups = NULL;
     a->n = a->cap = 0;
-    for (int i = optind; i < argc && rc == CLI_OK; i++)
-        rc = add_run(a, argv[i], NULL);
+    for (int i = 0; i < ca.npos && rc == CLI_OK; i++)
+        rc = add_run(a, ca.pos[i], NULL);
     for (size_t i = 0; i < nl && rc == CLI_OK; i++)
         rc = add_run(a, lf[i], lg[i]);
     free(lf);
@@ -456,15 +435,11 @@ static int guard_output(const report_args *a)
 
 int cmd_report(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        usage(stdout);
-        return CLI_OK;
-    }
     report_args a;
     int rc = parse_args(&a, argc, argv);
     if (rc != CLI_OK) {
         args_free(&a);
-        return rc;
+        return rc < 0 ? CLI_OK : rc; /* -1: --help was printed */
     }
     size_t nr = a.n, opened = 0;
     if (a.outpath && (rc = guard_output(&a)) != CLI_OK) {
