@@ -51,84 +51,84 @@ static const char *bundled_dir(char *buf, size_t size)
 
 static const char *const CMD = "train";
 
-enum {
-    OPT_DATA = 256, OPT_RULE, OPT_LAYERS, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_SEED, OPT_OUT,
-    OPT_OPTIMIZER, OPT_MOMENTUM, OPT_LOG_EVERY, OPT_PROBE, OPT_THREADS, OPT_PI_ALPHA, OPT_PI_GAMMA,
-    OPT_DATA_DIR, OPT_LABEL_COL, OPT_ACTIVATION, OPT_JSON, OPT_QUIET, OPT_TEST_FRACTION,
-    OPT_WEIGHT_DECAY, OPT_SCHEDULE, OPT_FORCE, OPT_MAX_LOG
-};
+typedef struct {
+    cs_train_config cfg;
+    cs_dataset_options dopt;
+    const char *data;
+    int json, quiet, force;
+} train_opts;
 
-static const struct option long_opts[] = {
-    {"data", required_argument, 0, OPT_DATA},
-    {"rule", required_argument, 0, OPT_RULE},
-    {"layers", required_argument, 0, OPT_LAYERS},
-    {"epochs", required_argument, 0, OPT_EPOCHS},
-    {"batch", required_argument, 0, OPT_BATCH},
-    {"lr", required_argument, 0, OPT_LR},
-    {"seed", required_argument, 0, OPT_SEED},
-    {"out", required_argument, 0, OPT_OUT},
-    {"force", no_argument, 0, OPT_FORCE},
-    {"max-log-size", required_argument, 0, OPT_MAX_LOG},
-    {"optimizer", required_argument, 0, OPT_OPTIMIZER},
-    {"momentum", required_argument, 0, OPT_MOMENTUM},
-    {"log-every", required_argument, 0, OPT_LOG_EVERY},
-    {"probe-size", required_argument, 0, OPT_PROBE},
-    {"threads", required_argument, 0, OPT_THREADS},
-    {"pi-alpha", required_argument, 0, OPT_PI_ALPHA},
-    {"pi-gamma", required_argument, 0, OPT_PI_GAMMA},
-    {"data-dir", required_argument, 0, OPT_DATA_DIR},
-    {"label-col", required_argument, 0, OPT_LABEL_COL},
-    {"activation", required_argument, 0, OPT_ACTIVATION},
-    {"test-fraction", required_argument, 0, OPT_TEST_FRACTION},
-    {"weight-decay", required_argument, 0, OPT_WEIGHT_DECAY},
-    {"lr-schedule", required_argument, 0, OPT_SCHEDULE},
-    {"json", no_argument, 0, OPT_JSON},
-    {"quiet", no_argument, 0, OPT_QUIET},
-    {"help", no_argument, 0, 'h'},
-    {0, 0, 0, 0},
-};
+#define C(member) offsetof(train_opts, cfg.member)
+#define D(member) offsetof(train_opts, dopt.member)
 
-static void usage(FILE *out)
+static int parse_layers(const char *cmd, const cli_opt *o, const char *arg, void *f, void *all);
+
+/* --seed seeds the split and synthetic data as well as the training. */
+static int parse_seed(const char *cmd, const cli_opt *o, const char *arg, void *f, void *all)
 {
-    fprintf(out,
-            "usage: cogscope train --data SET [--rule NAME] [--layers N,N,...] [options]\n"
-            "\n"
-            "Train a multilayer perceptron and (with --out) log every step to an HDF5 run log.\n"
-            "\n"
-            "data:\n"
-            "  --data SET          digits | fashion-mnist | xor | parity | parity:N | FILE.csv[.gz]\n"
-            "  --data-dir DIR      Fashion-MNIST directory (default /usr/share/datasets/fashion-mnist)\n"
-            "  --label-col N       CSV: 0-based label column (default: the last)\n"
-            "  --test-fraction F   digits/CSV: held-out fraction, stratified (default 0.25)\n"
-            "network and training (defaults come from the rule; bp: tanh, SGD, see docs/training.md):\n"
-            "  --rule NAME         learning rule (default bp)\n"
-            "  --layers N,N,...    unit counts, input first (default: inputs,100,classes)\n"
-            "  --activation A      tanh | relu | sigmoid | hardsigmoid | identity\n"
-            "  --epochs N          passes over the training split\n"
-            "  --batch N           minibatch size\n"
-            "  --lr X              learning rate\n"
-            "  --optimizer O       sgd | adam\n"
-            "  --momentum X        SGD momentum in [0, 1)\n"
-            "  --weight-decay X    L2 weight decay (SGD: added to the gradient; Adam: decoupled)\n"
-            "  --lr-schedule S     constant | cosine (anneals to 0 over the run)\n"
-            "  --seed S            seed of the split, initialisation, shuffling, probe (default 1)\n"
-            "  --threads N         threads (0, the default: all cores)\n"
-            "logging:\n"
-            "  --out FILE.h5       write the run log (no log without it); an existing file is\n"
-            "                      refused, and never the --data file or a non-regular file\n"
-            "  --force             let --out replace an existing file\n"
-            "  --max-log-size S    bound on the logged data, e.g. 500M, 20G (default 16G): when\n"
-            "                      reached, snapshots stop (then all rows), training goes on and\n"
-            "                      a note says from which step; the projected size is printed\n"
-            "                      at the start when it is over 1G\n"
-            "  --log-every N       probe snapshot and BP angle every N steps (default 50)\n"
-            "  --probe-size N      probe samples from the test split (default 512, capped)\n"
-            "  --pi-alpha X        ΣPI alpha (default 1)\n"
-            "  --pi-gamma X        ΣPI gamma in [0, 1] (default 0.5)\n"
-            "output:\n"
-            "  --json              print the result as one JSON object\n"
-            "  --quiet             no summary line on stdout\n"
-            "  -h, --help          this text\n");
+    train_opts *t = all;
+    (void)o, (void)f;
+    uint64_t u;
+    if (cli_parse_u64(cmd, "--seed", arg, &u))
+        return CLI_USAGE;
+    t->cfg.seed = t->dopt.seed = u;
+    return 0;
+}
+
+static const cli_opt opts[] = {
+    {.name = "data:", .type = CLI_SECTION},
+    {"data", CLI_STRING, offsetof(train_opts, data), "SET",
+     .help = "digits | fashion-mnist | xor | parity | parity:N | FILE.csv[.gz]"},
+    {"data-dir", CLI_FILE, D(data_dir), "DIR",
+     .help = "Fashion-MNIST directory (default /usr/share/datasets/fashion-mnist)"},
+    {"label-col", CLI_INT, D(label_col), "N", .min = -1, .max = 1000000000L,
+     .help = "CSV: 0-based label column (default: the last)"},
+    {"test-fraction", CLI_DOUBLE, D(test_fraction), "F", .min = 0, .max = 1,
+     .range = CLI_MIN | CLI_MAX | CLI_MIN_OPEN | CLI_MAX_OPEN,
+     .help = "digits/CSV: held-out fraction, stratified (default 0.25)"},
+    {.name = "network and training (defaults come from the rule; bp: tanh, SGD, see docs/training.md):",
+     .type = CLI_SECTION},
+    {"rule", CLI_STRING, C(rule), "NAME", .help = "learning rule (default bp)"},
+    {"layers", CLI_CUSTOM, 0, "N,N,...", .parse = parse_layers,
+     .help = "unit counts, input first (default: inputs,100,classes)"},
+    {"activation", CLI_STRING, C(activation), "A", .help = "tanh | relu | sigmoid | hardsigmoid | identity"},
+    {"epochs", CLI_SIZE, C(epochs), "N", .min = 1, .max = 1000000, .help = "passes over the training split"},
+    {"batch", CLI_SIZE, C(batch), "N", .min = 1, .max = 1000000, .help = "minibatch size"},
+    {"lr", CLI_DOUBLE, C(lr), "X", .min = 0, .range = CLI_MIN | CLI_MIN_OPEN, .help = "learning rate"},
+    {"optimizer", CLI_STRING, C(optimizer), "O", .help = "sgd | adam"},
+    {"momentum", CLI_DOUBLE, C(momentum), "X", .help = "SGD momentum in [0, 1)"},
+    {"weight-decay", CLI_DOUBLE, C(weight_decay), "X",
+     .help = "L2 weight decay (SGD: added to the gradient; Adam: decoupled)"},
+    {"lr-schedule", CLI_STRING, C(schedule), "S", .help = "constant | cosine (anneals to 0 over the run)"},
+    {"seed", CLI_CUSTOM, C(seed), "S", .parse = parse_seed,
+     .help = "seed of the split, initialisation, shuffling, probe (default 1)"},
+    {"threads", CLI_INT32, C(threads), "N", .min = 0, .max = CLI_MAX_THREADS,
+     .help = "threads (0, the default: all cores)"},
+    {.name = "logging:", .type = CLI_SECTION},
+    {"out", CLI_FILE, C(out_path), "FILE.h5",
+     .help = "write the run log (no log without it); an existing file is\n"
+             "refused, and never the --data file or a non-regular file"},
+    {"force", CLI_FLAG, offsetof(train_opts, force), NULL, .help = "let --out replace an existing file"},
+    {"max-log-size", CLI_BYTES, C(max_log_bytes), "S",
+     .help = "bound on the logged data, e.g. 500M, 20G (default 16G): when\n"
+             "reached, snapshots stop (then all rows), training goes on and\n"
+             "a note says from which step; the projected size is printed\n"
+             "at the start when it is over 1G"},
+    {"log-every", CLI_SIZE, C(log_every), "N", .min = 1, .max = 1000000000L,
+     .help = "probe snapshot and BP angle every N steps (default 50)"},
+    {"probe-size", CLI_SIZE, C(probe_size), "N", .min = 1, .max = 1000000,
+     .help = "probe samples from the test split (default 512, capped)"},
+    {"pi-alpha", CLI_DOUBLE, C(pi_alpha), "X", .help = "ΣPI alpha (default 1)"},
+    {"pi-gamma", CLI_DOUBLE, C(pi_gamma), "X", .help = "ΣPI gamma in [0, 1] (default 0.5)"},
+    {.name = "output:", .type = CLI_SECTION},
+    {"json", CLI_FLAG, offsetof(train_opts, json), NULL, .help = "print the result as one JSON object"},
+    {"quiet", CLI_FLAG, offsetof(train_opts, quiet), NULL, .help = "no summary line on stdout"},
+    {0},
+};
+
+/* The rules and the options each declares (cs_rule_vtable.options). */
+static void rules_help(FILE *out)
+{
     fprintf(out, "\nrules:\n");
     for (size_t i = 0; i < cs_rule_count(); i++) {
         const cs_rule_vtable *v = cs_rule_at(i);
@@ -141,13 +141,26 @@ static void usage(FILE *out)
                     o->def ? " (default " : "", o->def ? o->def : "", o->def ? ")" : "");
         }
     }
-    fprintf(out, "\nExit codes: 0 success, 1 failure while running, 2 bad usage.\n");
 }
+
+static const cli_command spec = {
+    .cmd = CMD,
+    .usage = "usage: cogscope train --data SET [--rule NAME] [--layers N,N,...] [options]\n"
+             "\n"
+             "Train a multilayer perceptron and (with --out) log every step to an HDF5 run log.\n"
+             "\n",
+    .opts = opts,
+    .footer = "\nExit codes: 0 success, 1 failure while running, 2 bad usage.\n",
+    .help_col = 22,
+    .more_help = rules_help,
+};
 
 static int is_train_flag(const char *name, size_t len)
 {
-    for (const struct option *o = long_opts; o->name; o++)
-        if (strlen(o->name) == len && !strncmp(o->name, name, len))
+    if (len == 4 && !strncmp(name, "help", 4))
+        return 1;
+    for (const cli_opt *o = opts; o->type != CLI_END; o++)
+        if (o->type != CLI_SECTION && strlen(o->name) == len && !strncmp(o->name, name, len))
             return 1;
     return 0;
 }
@@ -211,8 +224,12 @@ static int extract_rule_options(int argc, char **argv, cs_rule_option *opts, siz
     return w;
 }
 
-static int parse_layers(const char *text, size_t *sizes, size_t *n)
+/* --layers N,N,...: the unit counts, input first. */
+static int parse_layers(const char *cmd, const cli_opt *o, const char *text, void *f, void *all)
 {
+    train_opts *t = all;
+    size_t *sizes = t->cfg.sizes, *n = &t->cfg.n_layers;
+    (void)cmd, (void)o, (void)f;
     size_t k = 0;
     const char *p = text;
     while (*p) {
@@ -296,10 +313,114 @@ static void on_progress(const cs_train_progress *p, void *user)
     cs_progress_update(ctx->bar, p->step);
 }
 
+/* Load the data, resolve the configuration and train; *train and *test
+ * are the caller's to free. Returns the exit code. */
+static int train_run(train_opts *t, cs_dataset *train, cs_dataset *test, cs_train_config *resolved,
+                     cs_train_result *res)
+{
+    /* Usage errors that do not need the data, before loading it. */
+    cs_status st = cs_train_config_resolve(&t->cfg, NULL, resolved);
+    if (!st)
+        st = cs_dataset_load(t->data, &t->dopt, train, test);
+    if (!st)
+        st = cs_train_config_resolve(&t->cfg, train, resolved);
+    if (st)
+        return st == CS_EINVAL ? cli_usage_error(CMD, "%s", cs_last_error()) : cli_fail(CMD, st);
+
+    progress_ctx pctx = {NULL, t->cfg.max_log_bytes ? t->cfg.max_log_bytes : CS_TRAIN_MAX_LOG_DEFAULT, 0, 0};
+    size_t steps = (train->n + resolved->batch - 1) / resolved->batch * resolved->epochs;
+    pctx.bar = cs_progress_start("train", steps);
+    resolved->progress = on_progress;
+    resolved->user = &pctx;
+    st = cs_train_run(resolved, train, test, res, NULL);
+    cs_progress_finish(pctx.bar);
+    /* Usage errors, rule option values included (the rule's create ran in
+     * cs_train_config_resolve), were caught above: this is a failure. */
+    return st ? cli_fail(CMD, st) : CLI_OK;
+}
+
+static void print_json(const char *data, const cs_train_config *resolved, const cs_dataset *train,
+                       const cs_dataset *test, const cs_train_result *res)
+{
+    cs_json j;
+    cs_json_init(&j, stdout);
+    cs_json_begin_object(&j);
+    cs_json_kv_string(&j, "rule", resolved->rule);
+    cs_json_kv_string(&j, "dataset", data);
+    cs_json_key(&j, "layers");
+    cs_json_begin_array(&j);
+    for (size_t i = 0; i < resolved->n_layers; i++)
+        cs_json_int(&j, (long long)resolved->sizes[i]);
+    cs_json_end_array(&j);
+    cs_json_kv_string(&j, "activation", resolved->activation);
+    cs_json_kv_string(&j, "optimizer", resolved->optimizer);
+    cs_json_kv_number(&j, "lr", resolved->lr);
+    cs_json_kv_number(&j, "momentum", resolved->momentum);
+    cs_json_kv_number(&j, "weight_decay", resolved->weight_decay);
+    cs_json_kv_string(&j, "lr_schedule", resolved->schedule);
+    cs_json_kv_int(&j, "batch", (long long)resolved->batch);
+    cs_json_kv_int(&j, "epochs", (long long)resolved->epochs);
+    cs_json_kv_int(&j, "seed", (long long)resolved->seed);
+    cs_json_kv_int(&j, "threads", resolved->threads);
+    cs_json_kv_int(&j, "train_samples", (long long)train->n);
+    cs_json_kv_int(&j, "test_samples", (long long)test->n);
+    cs_json_kv_int(&j, "epochs_done", (long long)res->epochs_done);
+    cs_json_kv_int(&j, "steps", (long long)res->steps);
+    cs_json_kv_number(&j, "final_test_acc", res->final_test_acc);
+    cs_json_kv_number(&j, "best_test_acc", res->best_test_acc);
+    cs_json_kv_number(&j, "final_test_loss", res->final_test_loss);
+    cs_json_kv_number(&j, "final_train_loss", res->final_train_loss);
+    cs_json_kv_number(&j, "seconds", res->seconds);
+    cs_json_kv_number(&j, "train_seconds", res->train_seconds);
+    cs_json_kv_number(&j, "eval_seconds", res->eval_seconds);
+    cs_json_kv_number(&j, "train_cpu_seconds", res->train_cpu_seconds);
+    cs_json_kv_number(&j, "train_samples_per_second",
+                      res->train_seconds > 0 ? (double)(train->n * res->epochs_done) / res->train_seconds : NAN);
+    if (resolved->out_path) {
+        cs_json_kv_int(&j, "log_bytes", (long long)res->log_bytes);
+        cs_json_key(&j, "log_limited_at_step");
+        if (res->log_limited)
+            cs_json_int(&j, res->log_limit_step);
+        else
+            cs_json_null(&j);
+    }
+    if (resolved->out_path)
+        cs_json_kv_string(&j, "out", resolved->out_path);
+    else
+        cs_json_key(&j, "out"), cs_json_null(&j);
+    cs_json_end_object(&j);
+}
+
+static void print_summary(const char *data, const cs_train_config *resolved, const cs_dataset *train,
+                          const cs_dataset *test, const cs_train_result *res)
+{
+    printf("%s on %s (%zu train / %zu test), layers", resolved->rule, data, train->n, test->n);
+    for (size_t i = 0; i < resolved->n_layers; i++)
+        printf("%c%zu", i ? ',' : ' ', resolved->sizes[i]);
+    printf(", %zu epochs in %.2f s: final test accuracy %.4f (best %.4f), test loss %.4f%s%s\n",
+           res->epochs_done, res->seconds, res->final_test_acc, res->best_test_acc, res->final_test_loss,
+           resolved->out_path ? ", log " : "", resolved->out_path ? resolved->out_path : "");
+}
+
+/* The options of the table (rule options already moved out of args). */
+static int parse_train_args(int argc, char **args, train_opts *t)
+{
+    cli_args a;
+    int rc = cli_parse(&spec, argc, args, t, &a);
+    if (rc >= 0)
+        return rc ? rc : CLI_USAGE; /* --help was handled before */
+    if (!t->data)
+        return cli_usage_error(CMD, "--data is required (digits, fashion-mnist, xor, parity or a CSV file)");
+    t->cfg.dataset_name = t->data;
+    if (t->cfg.out_path && (rc = check_out(t->cfg.out_path, t->data, t->force)))
+        return rc;
+    return CLI_OK;
+}
+
 int cmd_train(int argc, char **argv)
 {
     if (cli_wants_help(argc, argv)) {
-        usage(stdout);
+        cli_help(&spec, stdout);
         return CLI_OK;
     }
     cs_rule_option *ropts = calloc((size_t)argc + 1, sizeof *ropts);
@@ -314,206 +435,24 @@ int cmd_train(int argc, char **argv)
     }
     memcpy(args, argv, (size_t)argc * sizeof *args);
     size_t n_ropts = 0;
-    int rc = CLI_OK;
     cs_dataset train = {0}, test = {0};
-    int nargc = extract_rule_options(argc, args, ropts, &n_ropts, owned);
-    if (nargc < 0) {
-        rc = CLI_USAGE;
-        goto out;
-    }
-
-    cs_train_config cfg;
-    cs_train_config_default(&cfg);
-    cfg.rule_opts = ropts;
-    cfg.n_rule_opts = n_ropts;
-    cs_dataset_options dopt;
-    cs_dataset_options_default(&dopt);
+    train_opts t = {0};
+    cs_train_config_default(&t.cfg);
+    cs_dataset_options_default(&t.dopt);
     char data_dir[4096];
-    dopt.bundled_dir = bundled_dir(data_dir, sizeof data_dir);
-    const char *data = NULL;
-    int json = 0, quiet = 0, force = 0;
-    long lv;
-    uint64_t u;
-    int c;
-    while ((c = getopt_long(nargc, args, ":h", long_opts, NULL)) != -1) {
-        switch (c) {
-        case OPT_DATA: data = optarg; break;
-        case OPT_RULE: cfg.rule = optarg; break;
-        case OPT_LAYERS:
-            if (parse_layers(optarg, cfg.sizes, &cfg.n_layers)) {
-                rc = CLI_USAGE;
-                goto out;
-            }
-            break;
-        case OPT_EPOCHS:
-            if (cli_parse_int(CMD, "--epochs", optarg, 1, 1000000, &lv)) { rc = CLI_USAGE; goto out; }
-            cfg.epochs = (size_t)lv;
-            break;
-        case OPT_BATCH:
-            if (cli_parse_int(CMD, "--batch", optarg, 1, 1000000, &lv)) { rc = CLI_USAGE; goto out; }
-            cfg.batch = (size_t)lv;
-            break;
-        case OPT_LR:
-            if (cli_parse_double(CMD, "--lr", optarg, &cfg.lr)) { rc = CLI_USAGE; goto out; }
-            if (!(cfg.lr > 0)) { rc = cli_usage_error(CMD, "--lr %g must be > 0", cfg.lr); goto out; }
-            break;
-        case OPT_SEED:
-            if (cli_parse_u64(CMD, "--seed", optarg, &u)) { rc = CLI_USAGE; goto out; }
-            cfg.seed = u;
-            dopt.seed = u;
-            break;
-        case OPT_OUT: cfg.out_path = optarg; break;
-        case OPT_OPTIMIZER: cfg.optimizer = optarg; break;
-        case OPT_MOMENTUM:
-            if (cli_parse_double(CMD, "--momentum", optarg, &cfg.momentum)) { rc = CLI_USAGE; goto out; }
-            break;
-        case OPT_LOG_EVERY:
-            if (cli_parse_int(CMD, "--log-every", optarg, 1, 1000000000L, &lv)) { rc = CLI_USAGE; goto out; }
-            cfg.log_every = (size_t)lv;
-            break;
-        case OPT_PROBE:
-            if (cli_parse_int(CMD, "--probe-size", optarg, 1, 1000000, &lv)) { rc = CLI_USAGE; goto out; }
-            cfg.probe_size = (size_t)lv;
-            break;
-        case OPT_THREADS:
-            if (cli_parse_threads(CMD, optarg, &lv)) { rc = CLI_USAGE; goto out; }
-            cfg.threads = (int)lv;
-            break;
-        case OPT_PI_ALPHA:
-            if (cli_parse_double(CMD, "--pi-alpha", optarg, &cfg.pi_alpha)) { rc = CLI_USAGE; goto out; }
-            break;
-        case OPT_PI_GAMMA:
-            if (cli_parse_double(CMD, "--pi-gamma", optarg, &cfg.pi_gamma)) { rc = CLI_USAGE; goto out; }
-            break;
-        case OPT_DATA_DIR: dopt.data_dir = optarg; break;
-        case OPT_LABEL_COL:
-            if (cli_parse_int(CMD, "--label-col", optarg, -1, 1000000000L, &lv)) { rc = CLI_USAGE; goto out; }
-            dopt.label_col = lv;
-            break;
-        case OPT_TEST_FRACTION:
-            if (cli_parse_double(CMD, "--test-fraction", optarg, &dopt.test_fraction)) { rc = CLI_USAGE; goto out; }
-            if (!(dopt.test_fraction > 0 && dopt.test_fraction < 1)) {
-                rc = cli_usage_error(CMD, "--test-fraction %g must be in (0, 1)", dopt.test_fraction);
-                goto out;
-            }
-            break;
-        case OPT_ACTIVATION: cfg.activation = optarg; break;
-        case OPT_SCHEDULE: cfg.schedule = optarg; break;
-        case OPT_WEIGHT_DECAY:
-            if (cli_parse_double(CMD, "--weight-decay", optarg, &cfg.weight_decay)) { rc = CLI_USAGE; goto out; }
-            break;
-        case OPT_JSON: json = 1; break;
-        case OPT_QUIET: quiet = 1; break;
-        case OPT_FORCE: force = 1; break;
-        case OPT_MAX_LOG:
-            if (cli_parse_bytes(CMD, "--max-log-size", optarg, &cfg.max_log_bytes)) { rc = CLI_USAGE; goto out; }
-            break;
-        default:
-            rc = cli_getopt_error(CMD, nargc, args, c);
-            goto out;
-        }
-    }
-    if (optind < nargc) {
-        rc = cli_usage_error(CMD, "unexpected argument '%s'", args[optind]);
-        goto out;
-    }
-    if (!data) {
-        rc = cli_usage_error(CMD, "--data is required (digits, fashion-mnist, xor, parity or a CSV file)");
-        goto out;
-    }
-    cfg.dataset_name = data;
-    if (cfg.out_path && (rc = check_out(cfg.out_path, data, force)))
-        goto out;
-
-    /* Usage errors that do not need the data, before loading it. */
+    t.dopt.bundled_dir = bundled_dir(data_dir, sizeof data_dir);
+    t.cfg.rule_opts = ropts;
+    int nargc = extract_rule_options(argc, args, ropts, &n_ropts, owned);
+    t.cfg.n_rule_opts = n_ropts;
+    int rc = nargc < 0 ? CLI_USAGE : parse_train_args(nargc, args, &t);
     cs_train_config resolved;
-    cs_status st = cs_train_config_resolve(&cfg, NULL, &resolved);
-    if (st) {
-        rc = st == CS_EINVAL ? cli_usage_error(CMD, "%s", cs_last_error()) : cli_fail(CMD, st);
-        goto out;
-    }
-    st = cs_dataset_load(data, &dopt, &train, &test);
-    if (st) {
-        rc = st == CS_EINVAL ? cli_usage_error(CMD, "%s", cs_last_error()) : cli_fail(CMD, st);
-        goto out;
-    }
-    st = cs_train_config_resolve(&cfg, &train, &resolved);
-    if (st) {
-        rc = st == CS_EINVAL ? cli_usage_error(CMD, "%s", cs_last_error()) : cli_fail(CMD, st);
-        goto out;
-    }
-
-    progress_ctx pctx = {NULL, cfg.max_log_bytes ? cfg.max_log_bytes : CS_TRAIN_MAX_LOG_DEFAULT, 0, 0};
-    size_t steps = (train.n + resolved.batch - 1) / resolved.batch * resolved.epochs;
-    pctx.bar = cs_progress_start("train", steps);
-    resolved.progress = on_progress;
-    resolved.user = &pctx;
     cs_train_result res;
-    st = cs_train_run(&resolved, &train, &test, &res, NULL);
-    cs_progress_finish(pctx.bar);
-    if (st) {
-        /* Usage errors, rule option values included (the rule's create ran in
-         * cs_train_config_resolve), were caught above: this is a failure. */
-        rc = cli_fail(CMD, st);
-        goto out;
-    }
-    if (json) {
-        cs_json j;
-        cs_json_init(&j, stdout);
-        cs_json_begin_object(&j);
-        cs_json_kv_string(&j, "rule", resolved.rule);
-        cs_json_kv_string(&j, "dataset", data);
-        cs_json_key(&j, "layers");
-        cs_json_begin_array(&j);
-        for (size_t i = 0; i < resolved.n_layers; i++)
-            cs_json_int(&j, (long long)resolved.sizes[i]);
-        cs_json_end_array(&j);
-        cs_json_kv_string(&j, "activation", resolved.activation);
-        cs_json_kv_string(&j, "optimizer", resolved.optimizer);
-        cs_json_kv_number(&j, "lr", resolved.lr);
-        cs_json_kv_number(&j, "momentum", resolved.momentum);
-        cs_json_kv_number(&j, "weight_decay", resolved.weight_decay);
-        cs_json_kv_string(&j, "lr_schedule", resolved.schedule);
-        cs_json_kv_int(&j, "batch", (long long)resolved.batch);
-        cs_json_kv_int(&j, "epochs", (long long)resolved.epochs);
-        cs_json_kv_int(&j, "seed", (long long)resolved.seed);
-        cs_json_kv_int(&j, "threads", resolved.threads);
-        cs_json_kv_int(&j, "train_samples", (long long)train.n);
-        cs_json_kv_int(&j, "test_samples", (long long)test.n);
-        cs_json_kv_int(&j, "epochs_done", (long long)res.epochs_done);
-        cs_json_kv_int(&j, "steps", (long long)res.steps);
-        cs_json_kv_number(&j, "final_test_acc", res.final_test_acc);
-        cs_json_kv_number(&j, "best_test_acc", res.best_test_acc);
-        cs_json_kv_number(&j, "final_test_loss", res.final_test_loss);
-        cs_json_kv_number(&j, "final_train_loss", res.final_train_loss);
-        cs_json_kv_number(&j, "seconds", res.seconds);
-        cs_json_kv_number(&j, "train_seconds", res.train_seconds);
-        cs_json_kv_number(&j, "eval_seconds", res.eval_seconds);
-        cs_json_kv_number(&j, "train_cpu_seconds", res.train_cpu_seconds);
-        cs_json_kv_number(&j, "train_samples_per_second",
-                          res.train_seconds > 0 ? (double)(train.n * res.epochs_done) / res.train_seconds : NAN);
-        if (resolved.out_path) {
-            cs_json_kv_int(&j, "log_bytes", (long long)res.log_bytes);
-            cs_json_key(&j, "log_limited_at_step");
-            if (res.log_limited)
-                cs_json_int(&j, res.log_limit_step);
-            else
-                cs_json_null(&j);
-        }
-        if (resolved.out_path)
-            cs_json_kv_string(&j, "out", resolved.out_path);
-        else
-            cs_json_key(&j, "out"), cs_json_null(&j);
-        cs_json_end_object(&j);
-    } else if (!quiet) {
-        printf("%s on %s (%zu train / %zu test), layers", resolved.rule, data, train.n, test.n);
-        for (size_t i = 0; i < resolved.n_layers; i++)
-            printf("%c%zu", i ? ',' : ' ', resolved.sizes[i]);
-        printf(", %zu epochs in %.2f s: final test accuracy %.4f (best %.4f), test loss %.4f%s%s\n",
-               res.epochs_done, res.seconds, res.final_test_acc, res.best_test_acc, res.final_test_loss,
-               resolved.out_path ? ", log " : "", resolved.out_path ? resolved.out_path : "");
-    }
-out:
+    if (rc == CLI_OK)
+        rc = train_run(&t, &train, &test, &resolved, &res);
+    if (rc == CLI_OK && t.json)
+        print_json(t.data, &resolved, &train, &test, &res);
+    else if (rc == CLI_OK && !t.quiet)
+        print_summary(t.data, &resolved, &train, &test, &res);
     cs_dataset_free(&train);
     cs_dataset_free(&test);
     for (size_t i = 0; i < n_ropts; i++)
