@@ -171,6 +171,30 @@ static const cli_opt *by_code(const cli_args *a, int code, size_t *index)
     return NULL;
 }
 
+/* "%s" in `fmt` replaced by `arg` (the messages of cli_command are not
+ * printf formats of their own). */
+static void expand(char *buf, size_t n, const char *fmt, const char *arg)
+{
+    const char *at = strstr(fmt, "%s");
+    if (at)
+        snprintf(buf, n, "%.*s%s%s", (int)(at - fmt), fmt, arg, at + 2);
+    else
+        snprintf(buf, n, "%s", fmt);
+}
+
+static int check_positional(const cli_command *c, const cli_args *a)
+{
+    char msg[256];
+    int max = c->positional ? c->max_pos : 0;
+    if (a->npos < c->min_pos)
+        return cli_usage_error(c->cmd, "%s", c->missing ? c->missing : "missing argument");
+    if ((max || !c->positional) && a->npos > max) {
+        expand(msg, sizeof msg, c->extra && max ? c->extra : "unexpected argument '%s'", a->pos[max]);
+        return cli_usage_error(c->cmd, "%s", msg);
+    }
+    return -1;
+}
+
 int cli_parse(const cli_command *c, int argc, char **argv, void *opts, cli_args *a)
 {
     memset(a, 0, sizeof *a);
@@ -203,9 +227,7 @@ int cli_parse(const cli_command *c, int argc, char **argv, void *opts, cli_args 
     }
     a->pos = argv + optind;
     a->npos = argc - optind;
-    if (!c->positional && a->npos > 0)
-        return cli_usage_error(c->cmd, "unexpected argument '%s'", a->pos[0]);
-    return -1;
+    return check_positional(c, a);
 }
 
 static const cli_opt *find(const cli_args *a, const char *name, size_t *index)

@@ -91,6 +91,10 @@ typedef struct {
     const cli_opt *opts;
     const char *footer;    /* after the option lines ("%s" as in usage); may be NULL */
     int positional;        /* 1: positional arguments are the command's (cli_args.pos) */
+    int min_pos, max_pos;  /* how many (max 0: any number) */
+    const char *missing;   /* the usage error when fewer than min_pos are given */
+    const char *extra;     /* ... when more than max_pos ("%s": the first extra one;
+                              default "unexpected argument '%s'") */
     int help_col;          /* column of the help texts (0: 22) */
     unsigned variant;      /* the bit of the variant being parsed (0: all options apply) */
     const char *variant_name; /* the variant in "does not apply to NAME" and in "%s" */

@@ -118,6 +118,8 @@ static const cli_command spec = {
     .footer = "\nProgress goes to stderr when it is a terminal.\n"
               "Exit codes: 0 success, 1 failure while running, 2 bad usage.\n",
     .positional = 1,
+    .min_pos = 1,
+    .missing = "missing the run log (cogscope analyze RUN.h5)",
     .help_col = 23,
 };
 
@@ -170,8 +172,6 @@ int cmd_analyze(int argc, char **argv)
     int rc = cli_parse(&spec, argc, argv, &o, &a);
     if (rc >= 0)
         return rc;
-    if (a.npos < 1)
-        return cli_usage_error(CMD, "missing the run log (cogscope analyze RUN.h5)");
     size_t nruns = (size_t)a.npos;
     char **runs = a.pos;
     if (o.out_path && nruns > 1)

@@ -27,18 +27,25 @@ typedef struct {
     cs_array a;
 } named;
 
+/* A repeatable NAME=ARRAY option's values. */
+typedef struct {
+    named item[MAX_ITEMS];
+    size_t n;
+} named_list;
+
 typedef struct {
     const char *out, *inputs, *labels, *snap_steps, *loss;
-    named layer[MAX_ITEMS], errors[MAX_ITEMS], series[MAX_ITEMS];
-    size_t n_layer, n_errors, n_series;
+    named_list layer, errors, series;
     const char *meta[MAX_ITEMS];
     size_t n_meta;
     int force;
 } opts;
 
 /* NAME=VALUE into o->list[(*n)++]. */
-static int add_named(const char *flag, const char *arg, named *list, size_t *n)
+static int add_named(const char *flag, const char *arg, named_list *l)
 {
+    named *list = l->item;
+    size_t *n = &l->n;
     const char *eq = strchr(arg, '=');
     if (!eq || eq == arg || !eq[1])
         return cli_usage_error(CMD, "%s '%s': expected NAME=ARRAY", flag, arg);
@@ -53,26 +60,13 @@ static int add_named(const char *flag, const char *arg, named *list, size_t *n)
     return CLI_OK;
 }
 
-/* The repeatable NAME=ARRAY options, and --meta KEY=VALUE. */
-static int parse_layer(const char *cmd, const cli_opt *opt, const char *arg, void *f, void *all)
+/* The repeatable NAME=ARRAY options (field: their named_list), and --meta KEY=VALUE. */
+static int parse_named(const char *cmd, const cli_opt *opt, const char *arg, void *f, void *all)
 {
-    opts *o = all;
-    (void)cmd, (void)opt, (void)f;
-    return add_named("--layer", arg, o->layer, &o->n_layer);
-}
-
-static int parse_errors(const char *cmd, const cli_opt *opt, const char *arg, void *f, void *all)
-{
-    opts *o = all;
-    (void)cmd, (void)opt, (void)f;
-    return add_named("--errors", arg, o->errors, &o->n_errors);
-}
-
-static int parse_series(const char *cmd, const cli_opt *opt, const char *arg, void *f, void *all)
-{
-    opts *o = all;
-    (void)cmd, (void)opt, (void)f;
-    return add_named("--series", arg, o->series, &o->n_series);
+    char flag[32];
+    (void)cmd, (void)all;
+    snprintf(flag, sizeof flag, "--%s", opt->name);
+    return add_named(flag, arg, f);
 }
 
 static int parse_meta(const char *cmd, const cli_opt *opt, const char *arg, void *f, void *all)
@@ -90,14 +84,14 @@ static int parse_meta(const char *cmd, const cli_opt *opt, const char *arg, void
 static const cli_opt options[] = {
     {"out", CLI_FILE, offsetof(opts, out), "FILE.h5",
      .help = "the run log to write (an existing file only with --force)"},
-    {"layer", CLI_CUSTOM, 0, "NAME=ARRAY", .parse = parse_layer,
+    {"layer", CLI_CUSTOM, offsetof(opts, layer), "NAME=ARRAY", .parse = parse_named,
      .help = "activations of layer NAME, in layer order (repeat per layer):\n"
              "[snapshot, sample, unit]; [snapshot, sample, channel, ...]\n"
              "(conv maps: averaged over the axes after the channel); or\n"
              "[step, unit], one recording over time, stored as a single\n"
              "snapshot whose samples are the steps. Every layer must have\n"
              "the same snapshots and samples; units may differ"},
-    {"errors", CLI_CUSTOM, 0, "NAME=ARRAY", .parse = parse_errors,
+    {"errors", CLI_CUSTOM, offsetof(opts, errors), "NAME=ARRAY", .parse = parse_named,
      .help = "the layer's teaching signal (e.g. dL/d activation), shaped\nlike its activations"},
     {"inputs", CLI_FILE, offsetof(opts, inputs), "ARRAY",
      .help = "the probe inputs [sample, feature] the snapshots were taken on"},
@@ -107,7 +101,7 @@ static const cli_opt options[] = {
     {"snapshot-steps", CLI_FILE, offsetof(opts, snap_steps), "ARRAY",
      .help = "the training step of each snapshot [snapshot] (default 0, 1, ...)"},
     {"loss", CLI_FILE, offsetof(opts, loss), "ARRAY", .help = "the loss per step [step], in nats"},
-    {"series", CLI_CUSTOM, 0, "NAME=ARRAY", .parse = parse_series,
+    {"series", CLI_CUSTOM, offsetof(opts, series), "NAME=ARRAY", .parse = parse_named,
      .help = "any other per-step series (tau, surprise, pi, lr, ...), the\n"
              "same length as --loss; tau and surprise with loss enable ΣPI"},
     {"meta", CLI_CUSTOM, 0, "KEY=VALUE", .parse = parse_meta,
@@ -211,34 +205,34 @@ static cs_status read_all(opts *o, cs_array *inputs, cs_array *labels, cs_array 
 {
     cs_status st = CS_OK;
     char sh[128], sh2[128];
-    for (size_t i = 0; i < o->n_layer && st == CS_OK; i++)
-        if ((st = checked_array_read(o->layer[i].spec, &o->layer[i].a)) == CS_OK)
-            st = to_snapshots("layer", o->layer[i].spec, &o->layer[i].a);
-    for (size_t i = 0; i < o->n_errors && st == CS_OK; i++) {
+    for (size_t i = 0; i < o->layer.n && st == CS_OK; i++)
+        if ((st = checked_array_read(o->layer.item[i].spec, &o->layer.item[i].a)) == CS_OK)
+            st = to_snapshots("layer", o->layer.item[i].spec, &o->layer.item[i].a);
+    for (size_t i = 0; i < o->errors.n && st == CS_OK; i++) {
         size_t l = 0;
-        while (l < o->n_layer && strcmp(o->layer[l].name, o->errors[i].name))
+        while (l < o->layer.n && strcmp(o->layer.item[l].name, o->errors.item[i].name))
             l++;
-        if (l == o->n_layer)
-            return cs_error_set(CS_EINVAL, "--errors %s: no --layer of that name", o->errors[i].name);
-        if ((st = checked_array_read(o->errors[i].spec, &o->errors[i].a)) == CS_OK &&
-            (st = to_snapshots("errors", o->errors[i].spec, &o->errors[i].a)) == CS_OK &&
-            memcmp(o->errors[i].a.dims, o->layer[l].a.dims, 3 * sizeof(size_t))) {
-            shape_text(&o->errors[i].a, sh, sizeof sh);
-            shape_text(&o->layer[l].a, sh2, sizeof sh2);
-            return cs_error_set(CS_ESHAPE, "--errors %s (%s) is %s but its activations are %s", o->errors[i].name,
-                                o->errors[i].spec, sh, sh2);
+        if (l == o->layer.n)
+            return cs_error_set(CS_EINVAL, "--errors %s: no --layer of that name", o->errors.item[i].name);
+        if ((st = checked_array_read(o->errors.item[i].spec, &o->errors.item[i].a)) == CS_OK &&
+            (st = to_snapshots("errors", o->errors.item[i].spec, &o->errors.item[i].a)) == CS_OK &&
+            memcmp(o->errors.item[i].a.dims, o->layer.item[l].a.dims, 3 * sizeof(size_t))) {
+            shape_text(&o->errors.item[i].a, sh, sizeof sh);
+            shape_text(&o->layer.item[l].a, sh2, sizeof sh2);
+            return cs_error_set(CS_ESHAPE, "--errors %s (%s) is %s but its activations are %s", o->errors.item[i].name,
+                                o->errors.item[i].spec, sh, sh2);
         }
     }
-    for (size_t i = 1; i < o->n_layer && st == CS_OK; i++)
-        if (memcmp(o->layer[i].a.dims, o->layer[0].a.dims, 2 * sizeof(size_t))) {
-            shape_text(&o->layer[i].a, sh, sizeof sh);
-            shape_text(&o->layer[0].a, sh2, sizeof sh2);
+    for (size_t i = 1; i < o->layer.n && st == CS_OK; i++)
+        if (memcmp(o->layer.item[i].a.dims, o->layer.item[0].a.dims, 2 * sizeof(size_t))) {
+            shape_text(&o->layer.item[i].a, sh, sizeof sh);
+            shape_text(&o->layer.item[0].a, sh2, sizeof sh2);
             return cs_error_set(CS_ESHAPE, "layer %s (%s) is %s, layer %s is %s: every layer needs the same snapshots "
-                                           "and samples", o->layer[i].name, o->layer[i].spec, sh, o->layer[0].name, sh2);
+                                           "and samples", o->layer.item[i].name, o->layer.item[i].spec, sh, o->layer.item[0].name, sh2);
         }
     if (st != CS_OK)
         return st;
-    size_t K = o->layer[0].a.dims[0], P = o->layer[0].a.dims[1];
+    size_t K = o->layer.item[0].a.dims[0], P = o->layer.item[0].a.dims[1];
     if (o->inputs && (st = checked_array_read(o->inputs, inputs)) == CS_OK && (inputs->rank > 2 || inputs->dims[0] != P)) {
         shape_text(inputs, sh, sizeof sh);
         return cs_error_set(CS_ESHAPE, "--inputs %s is %s; expected [%zu samples, features]", o->inputs, sh, P);
@@ -264,18 +258,18 @@ static cs_status read_all(opts *o, cs_array *inputs, cs_array *labels, cs_array 
         n = loss->count;
         first = "--loss";
     }
-    for (size_t i = 0; i < o->n_series && st == CS_OK; i++) {
-        if ((st = checked_array_read(o->series[i].spec, &o->series[i].a)) != CS_OK)
+    for (size_t i = 0; i < o->series.n && st == CS_OK; i++) {
+        if ((st = checked_array_read(o->series.item[i].spec, &o->series.item[i].a)) != CS_OK)
             break;
-        const cs_array *a = &o->series[i].a;
+        const cs_array *a = &o->series.item[i].a;
         if (n == (size_t)-1) {
             n = a->count;
-            first = o->series[i].name;
+            first = o->series.item[i].name;
         }
         if (a->rank != 1 || a->count != n) {
             shape_text(a, sh, sizeof sh);
             return cs_error_set(CS_ESHAPE, "--series %s (%s) is %s; per-step series are 1-D and as long as %s (%zu)",
-                                o->series[i].name, o->series[i].spec, sh, first, n);
+                                o->series.item[i].name, o->series.item[i].spec, sh, first, n);
         }
     }
     if (st == CS_OK && o->loss && loss->rank != 1) {
@@ -302,7 +296,7 @@ static cs_status write_log(const char *path, const opts *o, const cs_array *inpu
     cs_status st = cs_runlog_create(path, NULL, &w);
     if (st != CS_OK)
         return st;
-    size_t K = o->layer[0].a.dims[0], P = o->layer[0].a.dims[1];
+    size_t K = o->layer.item[0].a.dims[0], P = o->layer.item[0].a.dims[1];
     cs_runlog_handle act[MAX_ITEMS], err[MAX_ITEMS], ser[MAX_ITEMS + 1];
     int has_err[MAX_ITEMS] = {0};
     st = cs_runlog_set_string(w, "trainer", "cogscope import");
@@ -312,20 +306,20 @@ static cs_status write_log(const char *path, const opts *o, const cs_array *inpu
         snprintf(key, sizeof key, "%.*s", (int)(eq - o->meta[i]), o->meta[i]);
         st = cs_runlog_set_string(w, key, eq + 1);
     }
-    for (size_t l = 0; l < o->n_layer && st == CS_OK; l++) {
-        size_t idx, shape[2] = {P, o->layer[l].a.dims[2]};
-        if ((st = cs_runlog_add_layer(w, o->layer[l].name, &idx)) == CS_OK)
+    for (size_t l = 0; l < o->layer.n && st == CS_OK; l++) {
+        size_t idx, shape[2] = {P, o->layer.item[l].a.dims[2]};
+        if ((st = cs_runlog_add_layer(w, o->layer.item[l].name, &idx)) == CS_OK)
             st = cs_runlog_declare_snapshot(w, idx, "activations", 2, shape, &act[l]);
-        for (size_t e = 0; e < o->n_errors && st == CS_OK; e++)
-            if (!strcmp(o->errors[e].name, o->layer[l].name)) {
+        for (size_t e = 0; e < o->errors.n && st == CS_OK; e++)
+            if (!strcmp(o->errors.item[e].name, o->layer.item[l].name)) {
                 st = cs_runlog_declare_snapshot(w, idx, "errors", 2, shape, &err[l]);
                 has_err[l] = (int)e + 1;
             }
     }
     if (st == CS_OK && o->loss)
-        st = cs_runlog_declare_series(w, "loss", CS_RUNLOG_F64, &ser[o->n_series]);
-    for (size_t i = 0; i < o->n_series && st == CS_OK; i++)
-        st = cs_runlog_declare_series(w, o->series[i].name, CS_RUNLOG_F64, &ser[i]);
+        st = cs_runlog_declare_series(w, "loss", CS_RUNLOG_F64, &ser[o->series.n]);
+    for (size_t i = 0; i < o->series.n && st == CS_OK; i++)
+        st = cs_runlog_declare_series(w, o->series.item[i].name, CS_RUNLOG_F64, &ser[i]);
     if (st == CS_OK && o->inputs) {
         size_t d = inputs->rank == 2 ? inputs->dims[1] : 1;
         float *xf = to_float(inputs->data, inputs->count);
@@ -339,21 +333,21 @@ static cs_status write_log(const char *path, const opts *o, const cs_array *inpu
     }
     if (st == CS_OK)
         st = cs_runlog_start(w);
-    size_t n = o->loss ? loss->count : o->n_series ? o->series[0].a.count : 0;
+    size_t n = o->loss ? loss->count : o->series.n ? o->series.item[0].a.count : 0;
     for (size_t s = 0; s < n && st == CS_OK; s++) {
         if (o->loss)
-            st = cs_runlog_put(w, ser[o->n_series], loss->data[s]);
-        for (size_t i = 0; i < o->n_series && st == CS_OK; i++)
-            st = cs_runlog_put(w, ser[i], o->series[i].a.data[s]);
+            st = cs_runlog_put(w, ser[o->series.n], loss->data[s]);
+        for (size_t i = 0; i < o->series.n && st == CS_OK; i++)
+            st = cs_runlog_put(w, ser[i], o->series.item[i].a.data[s]);
         if (st == CS_OK)
             st = cs_runlog_end_step(w, (int64_t)s);
     }
     for (size_t k = 0; k < K && st == CS_OK; k++) {
-        for (size_t l = 0; l < o->n_layer && st == CS_OK; l++) {
-            size_t per = P * o->layer[l].a.dims[2];
-            st = cs_runlog_put_snapshot_f64(w, act[l], o->layer[l].a.data + k * per);
+        for (size_t l = 0; l < o->layer.n && st == CS_OK; l++) {
+            size_t per = P * o->layer.item[l].a.dims[2];
+            st = cs_runlog_put_snapshot_f64(w, act[l], o->layer.item[l].a.data + k * per);
             if (st == CS_OK && has_err[l])
-                st = cs_runlog_put_snapshot_f64(w, err[l], o->errors[has_err[l] - 1].a.data + k * per);
+                st = cs_runlog_put_snapshot_f64(w, err[l], o->errors.item[has_err[l] - 1].a.data + k * per);
         }
         if (st == CS_OK)
             st = cs_runlog_end_snapshot(w, snap->data ? (int64_t)snap->data[k] : (int64_t)k);
@@ -368,12 +362,11 @@ static cs_status write_log(const char *path, const opts *o, const cs_array *inpu
 
 static void free_all(opts *o, cs_array *inputs, cs_array *labels, cs_array *snap, cs_array *loss)
 {
-    named *lists[3] = {o->layer, o->errors, o->series};
-    size_t ns[3] = {o->n_layer, o->n_errors, o->n_series};
+    named_list *lists[3] = {&o->layer, &o->errors, &o->series};
     for (int k = 0; k < 3; k++)
-        for (size_t i = 0; i < ns[k]; i++) {
-            free(lists[k][i].name);
-            cs_array_free(&lists[k][i].a);
+        for (size_t i = 0; i < lists[k]->n; i++) {
+            free(lists[k]->item[i].name);
+            cs_array_free(&lists[k]->item[i].a);
         }
     cs_array_free(inputs);
     cs_array_free(labels);
@@ -388,23 +381,22 @@ static int check_usage(const opts *o)
         return cli_usage_error(CMD, "--out RUN.h5 is required");
     if (!*o->out)
         return cli_usage_error(CMD, "--out needs a file name");
-    if (!o->n_layer)
+    if (!o->layer.n)
         return cli_usage_error(CMD, "at least one --layer NAME=ARRAY is required");
     if (o->labels && !o->inputs)
         return cli_usage_error(CMD, "--labels needs --inputs (the probe samples they label)");
-    for (size_t i = 0; i < o->n_series; i++)
-        if (!strcmp(o->series[i].name, "step") || (o->loss && !strcmp(o->series[i].name, "loss")))
-            return cli_usage_error(CMD, "--series %s: that name is %s", o->series[i].name,
-                                   strcmp(o->series[i].name, "step") ? "given by --loss" : "the step number itself");
+    for (size_t i = 0; i < o->series.n; i++)
+        if (!strcmp(o->series.item[i].name, "step") || (o->loss && !strcmp(o->series.item[i].name, "loss")))
+            return cli_usage_error(CMD, "--series %s: that name is %s", o->series.item[i].name,
+                                   strcmp(o->series.item[i].name, "step") ? "given by --loss" : "the step number itself");
     const char *specs[4] = {o->inputs, o->labels, o->snap_steps, o->loss};
     for (int i = 0; i < 4; i++)
         if (specs[i] && out_is_input(o, specs[i]))
             return cli_usage_error(CMD, "--out %s is one of the inputs; choose another file", o->out);
-    const named *lists[3] = {o->layer, o->errors, o->series};
-    size_t ns[3] = {o->n_layer, o->n_errors, o->n_series};
+    const named_list *lists[3] = {&o->layer, &o->errors, &o->series};
     for (int k = 0; k < 3; k++)
-        for (size_t i = 0; i < ns[k]; i++)
-            if (out_is_input(o, lists[k][i].spec))
+        for (size_t i = 0; i < lists[k]->n; i++)
+            if (out_is_input(o, lists[k]->item[i].spec))
                 return cli_usage_error(CMD, "--out %s is one of the inputs; choose another file", o->out);
     if (!o->force && access(o->out, F_OK) == 0)
         return cli_usage_error(CMD, "%s exists; give --force to replace it", o->out);
@@ -436,9 +428,9 @@ int cmd_import(int argc, char **argv)
     if (st != CS_OK)
         unlink(tmp);
     if (st == CS_OK)
-        printf("imported %zu layer%s, %zu snapshot%s of %zu samples%s -> %s\n", o.n_layer, o.n_layer == 1 ? "" : "s",
-               o.layer[0].a.dims[0], o.layer[0].a.dims[0] == 1 ? "" : "s", o.layer[0].a.dims[1],
-               o.loss || o.n_series ? " and the per-step series" : "", o.out);
+        printf("imported %zu layer%s, %zu snapshot%s of %zu samples%s -> %s\n", o.layer.n, o.layer.n == 1 ? "" : "s",
+               o.layer.item[0].a.dims[0], o.layer.item[0].a.dims[0] == 1 ? "" : "s", o.layer.item[0].a.dims[1],
+               o.loss || o.series.n ? " and the per-step series" : "", o.out);
     free_all(&o, &inputs, &labels, &snap, &loss);
     if (st != CS_OK)
         return cli_fail(CMD, st);

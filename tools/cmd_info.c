@@ -40,6 +40,10 @@ static const cli_command spec = {
               "Exit codes: 0 success, 1 the file is missing, unreadable or not a run log,\n"
               "2 bad usage.\n",
     .positional = 1,
+    .min_pos = 1,
+    .max_pos = 1,
+    .missing = "no run log given",
+    .extra = "one run log at a time ('%s' is extra)",
     .help_col = 13,
 };
 
@@ -381,10 +385,6 @@ int cmd_info(int argc, char **argv)
     int rc = cli_parse(&spec, argc, argv, &o, &a);
     if (rc >= 0)
         return rc;
-    if (a.npos < 1)
-        return cli_usage_error(CMD, "no run log given");
-    if (a.npos > 1)
-        return cli_usage_error(CMD, "one run log at a time ('%s' is extra)", a.pos[1]);
     const char *path = a.pos[0];
 
     cs_runlog *r;

@@ -48,6 +48,9 @@ static const cli_command spec = {
     .opts = opts,
     .footer = "\nExit codes: 0 success, 1 failure while running, 2 bad usage.\n",
     .positional = 1,
+    .min_pos = 1,
+    .max_pos = 1,
+    .missing = "missing the run log (cogscope watch RUN.h5)",
     .help_col = 17,
 };
 
@@ -270,10 +273,6 @@ int cmd_watch(int argc, char **argv)
     int rc = cli_parse(&spec, argc, argv, &o, &a);
     if (rc >= 0)
         return rc;
-    if (a.npos < 1)
-        return cli_usage_error(CMD, "missing the run log (cogscope watch RUN.h5)");
-    if (a.npos > 1)
-        return cli_usage_error(CMD, "unexpected argument '%s'", a.pos[1]);
     if (o.json && !o.once)
         return cli_usage_error(CMD, "--json needs --once (a followed run prints lines)");
     const char *path = a.pos[0];
