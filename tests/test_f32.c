@@ -85,15 +85,15 @@ static void check_gradient(cs_activation act)
     cr_assert_eq(cs_mlp_cache_create(m, ROWS, &c), CS_OK);
     cr_assert_eq(cs_mlp_gradient(m, c, x, y, ROWS, g64, NULL), CS_OK);
 
-    cs_mlp_f32 *f;
-    cs_mlp_cache_f32 *cf;
-    cr_assert_eq(cs_mlp_create_f32(m, &f), CS_OK);
-    cr_assert_eq(cs_mlp_cache_create_f32(f, ROWS, &cf), CS_OK);
-    cs_mlp_load_f32(f, m);
-    cs_f32_from_f64(xf, x, ROWS * 64);
-    cr_assert_eq(cs_mlp_forward_f32(f, xf, ROWS, cf), CS_OK);
-    cs_mlp_backward_f32(f, cf, y, gf);
-    cs_f64_from_f32(g32, gf, m->n_params);
+    f32_mlp *f;
+    f32_mlp_cache *cf;
+    cr_assert_eq(f32_mlp_create(m, &f), CS_OK);
+    cr_assert_eq(f32_mlp_cache_create(f, ROWS, &cf), CS_OK);
+    f32_mlp_load(f, m);
+    f32_from_f64(xf, x, ROWS * 64);
+    cr_assert_eq(f32_mlp_forward(f, xf, ROWS, cf), CS_OK);
+    f32_mlp_backward(f, cf, y, gf);
+    f64_from_f32(g32, gf, m->n_params);
 
     double e = rel_err(g32, g64, m->n_params);
     cr_log_info("%s: global relative gradient error %.3g (bound %.3g)", cs_activation_name(act), e, TOL);
@@ -109,15 +109,15 @@ static void check_gradient(cs_activation act)
     for (size_t k = 0; k < 3; k++) {
         size_t n = ROWS * SIZES[k + 1];
         double *t = malloc(n * sizeof(double));
-        cs_f64_from_f32(t, cf->delta[k], n);
+        f64_from_f32(t, cf->delta[k], n);
         cr_expect(rel_err(t, c->delta[k], n) <= TOL, "delta %zu: %g", k, rel_err(t, c->delta[k], n));
-        cs_f64_from_f32(t, cf->a[k], n);
+        f64_from_f32(t, cf->a[k], n);
         cr_expect(rel_err(t, c->a[k], n) <= TOL, "a %zu: %g", k, rel_err(t, c->a[k], n));
         free(t);
     }
-    cr_expect_eq(cs_mlp_forward_f32(f, xf, ROWS + 1, cf), CS_ELIMIT);
-    cs_mlp_cache_destroy_f32(cf);
-    cs_mlp_destroy_f32(f);
+    cr_expect_eq(f32_mlp_forward(f, xf, ROWS + 1, cf), CS_ELIMIT);
+    f32_mlp_cache_destroy(cf);
+    f32_mlp_destroy(f);
     cs_mlp_cache_destroy(c);
     cs_mlp_destroy(m);
     free(g64);

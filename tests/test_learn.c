@@ -737,3 +737,133 @@ Test(train, same_seed_same_log)
     cs_dataset_free(&tr);
     cs_dataset_free(&te);
 }
+
+/* ---- the loop's observer never steers training (issue 11, Deliver 7) ---- */
+
+/* One configuration trained without a log, with a row and snapshot every
+ * step, every 7 steps, and with a log budget that refuses the snapshots
+ * (the probe alone takes 40 x (64 x 4 + 4) = 10,400 of its 12,400 bytes)
+ * and stops the rows part-way: the final parameters and results must be bit-identical,
+ * so logging never changes which optimiser call runs or what the rule
+ * computes next. Digits cut to 320 training samples (20 steps an epoch). */
+static void check_logging_is_passive(const char *rule, const cs_rule_option *opts, size_t n_opts,
+                                     const char *optimizer)
+{
+    cs_dataset tr, te;
+    load_digits(9, &tr, &te);
+    tr.n = 320;
+    char *dir = tu_tmpdir(), path[512];
+    snprintf(path, sizeof path, "%s/run.h5", dir);
+    const size_t every[] = {0, 1, 7, 3};
+    const uint64_t budget[] = {0, 0, 0, 12400};
+    cs_mlp *m[4];
+    cs_train_result res[4];
+    for (int i = 0; i < 4; i++) {
+        cs_train_config c;
+        cs_train_config_default(&c);
+        c.rule = rule;
+        c.rule_opts = opts;
+        c.n_rule_opts = n_opts;
+        c.optimizer = optimizer;
+        c.epochs = 2;
+        c.batch = 16;
+        c.seed = 9;
+        c.threads = 1;
+        c.probe_size = 40;
+        c.log_every = every[i];
+        c.max_log_bytes = budget[i];
+        c.out_path = every[i] ? path : NULL;
+        cr_assert_eq(cs_train_run(&c, &tr, &te, &res[i], &m[i]), CS_OK, "%s: %s", rule, cs_last_error());
+        if (every[i]) {
+            cs_runlog *r;
+            cr_assert_eq(cs_runlog_open(path, &r), CS_OK, "%s", cs_last_error());
+            if (!budget[i])
+                cr_expect(cs_runlog_get_info(r)->snapshots >= 2, "%s: the log has snapshots", rule);
+            cs_runlog_close_reader(r);
+            unlink(path);
+        }
+    }
+    cr_expect_eq(res[3].log_limited, 2, "%s: the budget stopped the rows", rule);
+    for (int i = 1; i < 4; i++) {
+        cr_expect_eq(memcmp(m[0]->params, m[i]->params, m[0]->n_params * sizeof(double)), 0,
+                     "%s: parameters after training with log_every %zu differ from training without a log",
+                     rule, every[i]);
+        cr_expect(res[i].final_train_loss == res[0].final_train_loss &&
+                      res[i].final_test_loss == res[0].final_test_loss, "%s", rule);
+        cs_mlp_destroy(m[i]);
+    }
+    cs_mlp_destroy(m[0]);
+    rmdir(dir);
+    free(dir);
+    cs_dataset_free(&tr);
+    cs_dataset_free(&te);
+}
+
+Test(train, logging_never_changes_training, .timeout = 300)
+{
+    const cs_rule_option f32[] = {{"bp-precision", "float32"}};
+    check_logging_is_passive("bp", NULL, 0, NULL);
+    check_logging_is_passive("bp", f32, 1, NULL);
+    check_logging_is_passive("bp", NULL, 0, "adam");
+    const char *others[] = {"fa", "dfa", "ep", "pc", "ff", "np"};
+    for (size_t i = 0; i < 6; i++)
+        check_logging_is_passive(others[i], NULL, 0, NULL);
+}
+
+/* The snapshot and the BP angle of step t are taken at the parameters that
+ * produced step t, although the observer runs after the update: a run of
+ * two epochs snapshots step N = one epoch at exactly the parameters a
+ * one-epoch run ends with (constant rate, so the first epoch is the same
+ * in both). FA's activations are a double forward pass stored as float, so
+ * the comparison is exact. */
+Test(train, snapshot_at_the_parameters_of_its_step)
+{
+    cs_dataset tr, te;
+    load_digits(4, &tr, &te);
+    tr.n = 320;
+    char *dir = tu_tmpdir(), path[512];
+    snprintf(path, sizeof path, "%s/run.h5", dir);
+    cs_train_config c;
+    cs_train_config_default(&c);
+    c.rule = "fa";
+    c.schedule = "constant";
+    c.batch = 16;
+    c.seed = 4;
+    c.threads = 1;
+    c.probe_size = 30;
+    c.epochs = 1;
+    cs_mlp *one;
+    cs_train_result res;
+    cr_assert_eq(cs_train_run(&c, &tr, &te, &res, &one), CS_OK, "%s", cs_last_error());
+    c.epochs = 2;
+    c.log_every = res.steps;
+    c.out_path = path;
+    cr_assert_eq(cs_train_run(&c, &tr, &te, &res, NULL), CS_OK, "%s", cs_last_error());
+    cs_runlog *r;
+    cr_assert_eq(cs_runlog_open(path, &r), CS_OK, "%s", cs_last_error());
+    cs_matrix probe;
+    int32_t *labels;
+    cr_assert_eq(cs_runlog_read_probe(r, &probe, &labels), CS_OK, "%s", cs_last_error());
+    cs_mlp_cache *cache;
+    cr_assert_eq(cs_mlp_cache_create(one, probe.rows, &cache), CS_OK);
+    cr_assert_eq(cs_mlp_forward(one, probe.data, probe.rows, cache), CS_OK);
+    for (size_t L = 1; L <= cs_mlp_depth(one); L++) {
+        cs_matrix a;
+        cr_assert_eq(tu_snapshot(r, L, 1, "activations", &a), CS_OK, "%s", cs_last_error());
+        size_t n = a.rows * a.cols, same = 0;
+        for (size_t i = 0; i < n; i++)
+            same += (double)(float)cache->a[L - 1][i] == a.data[i];
+        cr_expect_eq(same, n, "layer %zu: %zu of %zu activations as at the end of epoch 1", L, same, n);
+        cs_matrix_free(&a);
+    }
+    cs_mlp_cache_destroy(cache);
+    cs_matrix_free(&probe);
+    free(labels);
+    cs_runlog_close_reader(r);
+    cs_mlp_destroy(one);
+    unlink(path);
+    rmdir(dir);
+    free(dir);
+    cs_dataset_free(&tr);
+    cs_dataset_free(&te);
+}

@@ -5,8 +5,8 @@
  *          const cs_rule_vtable cs_rule_fa = { .name = "fa", ... };
  *      `step` and `teaching_signal` are required; every other callback is
  *      optional (NULL gives the default described at the field).
- *   2. Declare it in src/learn/rules/registry.c and add `&cs_rule_fa` to the
- *      table there (two lines). `cogscope train --rule fa` then finds it.
+ *   2. Declare it with the others at the end of this header and add
+ *      `&cs_rule_fa` to the table in src/learn/rules/registry.c (two lines). `cogscope train --rule fa` then finds it.
  *   3. Rule-specific flags: list them in `.options` as {"fa-scale", "X",
  *      "help text", "1.0"}. `cogscope train` accepts `--fa-scale X` without
  *      any CLI edit and hands it to your `create` as {"fa-scale", "X"};
@@ -238,8 +238,10 @@ cs_status cs_rule_snapshot(cs_rule *r, const cs_mlp *m, const double *x, const i
 cs_status cs_rule_predict(cs_rule *r, const cs_mlp *m, const double *x, size_t rows,
                           double *logits);
 
-/* The built-in rules (each defined in src/learn/rules/<name>.c). */
-extern const cs_rule_vtable cs_rule_bp;
+/* The built-in rules (each defined in src/learn/rules/<name>.c; the
+ * registry lists them in this order). */
+extern const cs_rule_vtable cs_rule_bp, cs_rule_fa, cs_rule_dfa, cs_rule_ep, cs_rule_pc, cs_rule_ff,
+    cs_rule_np;
 
 #ifdef __cplusplus
 }

@@ -1,18 +1,22 @@
 /* The training loop: one driver for every learning rule.
  *
- * Per step: draw a minibatch (seeded shuffle each epoch), let the rule
- * compute its update direction and logits, derive epsilon/tau/batch accuracy
- * from the logits and S from the direction, PI from those (ΣPI), optionally
- * measure the angle to the true BP gradient, apply the optimizer, log the
- * step. Every `log_every` steps (and at step 0 and the last step): BP angle
- * per layer and a snapshot of the probe set's activations and teaching
- * signals (plus relaxation trajectories for EP/PC). After each epoch:
- * evaluation on the test split in batches of `batch` rows, each with its own
- * epsilon, tau, S (a rule step without an update) and PI; the epoch's
- * values are the means over those batches (loss and accuracy over samples).
+ * Per step, as llm.c's train_gpt2.c: draw a minibatch (seeded shuffle each
+ * epoch); forward, loss and backward by the rule (its update direction and
+ * the batch's logits; epsilon, tau and the batch accuracy from the logits, S
+ * from the direction); the optimizer's update. Then an observer, which never
+ * changes training, records the step: PI (ΣPI), the per-layer weight and
+ * update norms, the log row, and every `log_every` steps (and at step 0 and
+ * the last step) the angle to the true BP gradient per layer and a snapshot
+ * of the probe set's activations and teaching signals (plus relaxation
+ * trajectories for EP/PC), both at the parameters that produced the step.
+ * After each epoch: evaluation on the test split in batches of `batch` rows,
+ * each with its own epsilon, tau, S (a rule step without an update) and PI;
+ * the epoch's values are the means over those batches (loss and accuracy
+ * over samples).
  *
- * Logging goes through cogscope/runlog.h; out_path NULL trains without a log.
- * Same seed and thread count give bit-identical logs and parameters. */
+ * Logging goes through cogscope/trainlog.h; out_path NULL trains without a
+ * log. Same seed and thread count give bit-identical logs and parameters,
+ * and the parameters do not depend on whether or how often the run logs. */
 #ifndef COGSCOPE_TRAIN_H
 #define COGSCOPE_TRAIN_H
 

@@ -131,7 +131,7 @@ void cs_mlp_init(cs_mlp *m, cs_rng *rng)
  * itself, so this instantiation is the double code it always was. */
 #define REAL double
 #define R(x) (x)
-#define SFX(name) name
+#define NAME(name) cs_##name
 #define GEMM cblas_dgemm
 #define TANH tanh
 #define EXP exp

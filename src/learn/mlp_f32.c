@@ -8,10 +8,10 @@
 
 #include <gsl/gsl_cblas.h>
 
-cs_status cs_mlp_create_f32(const cs_mlp *shape, cs_mlp_f32 **out)
+cs_status f32_mlp_create(const cs_mlp *shape, f32_mlp **out)
 {
     *out = NULL;
-    cs_mlp_f32 *m = calloc(1, sizeof *m);
+    f32_mlp *m = calloc(1, sizeof *m);
     if (!m)
         return cs_error_set(CS_ENOMEM, "cannot allocate the float32 network");
     m->n_layers = shape->n_layers;
@@ -33,7 +33,7 @@ cs_status cs_mlp_create_f32(const cs_mlp *shape, cs_mlp_f32 **out)
     return CS_OK;
 }
 
-void cs_mlp_destroy_f32(cs_mlp_f32 *m)
+void f32_mlp_destroy(f32_mlp *m)
 {
     if (!m)
         return;
@@ -41,29 +41,29 @@ void cs_mlp_destroy_f32(cs_mlp_f32 *m)
     free(m);
 }
 
-void cs_f32_from_f64(float *dst, const double *src, size_t n)
+void f32_from_f64(float *dst, const double *src, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         dst[i] = (float)src[i];
 }
 
-void cs_f64_from_f32(double *dst, const float *src, size_t n)
+void f64_from_f32(double *dst, const float *src, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         dst[i] = (double)src[i];
 }
 
-void cs_mlp_load_f32(cs_mlp_f32 *dst, const cs_mlp *src)
+void f32_mlp_load(f32_mlp *dst, const cs_mlp *src)
 {
-    cs_f32_from_f64(dst->params, src->params, src->n_params);
+    f32_from_f64(dst->params, src->params, src->n_params);
 }
 
 #define REAL float
 #define R(x) ((float)(x))
-#define SFX(name) name##_f32
+#define NAME(name) f32_##name
 #define GEMM cblas_sgemm
 #define TANH tanhf
 #define EXP expf
-#define NET cs_mlp_f32
-#define CACHE cs_mlp_cache_f32
+#define NET f32_mlp
+#define CACHE f32_mlp_cache
 #include "mlp_kernels.inc"

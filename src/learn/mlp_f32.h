@@ -2,14 +2,15 @@
  * (internal: not public API).
  *
  * The functions below are the cs_* functions of include/cogscope/mlp.h with
- * float data, an _f32 suffix and the same shapes and contracts; both are
- * compiled from one source, src/learn/mlp_kernels.inc, so they cannot drift
- * apart. Products go through cblas_sgemm (twice dgemm's throughput),
- * activations through tanhf/expf.
+ * float data, the prefix f32_ instead of cs_ (private names) and the same
+ * shapes and contracts; both are compiled from one source,
+ * src/learn/mlp_kernels.inc, so they cannot drift apart. Products go
+ * through cblas_sgemm (twice dgemm's throughput), activations through
+ * tanhf/expf.
  *
  * Mixed precision: the double cs_mlp stays the master copy of the
- * parameters (the optimizer updates it in double); a cs_mlp_f32 is a float
- * shadow of the same shape, refreshed from the master by cs_mlp_load_f32
+ * parameters (the optimizer updates it in double); a f32_mlp is a float
+ * shadow of the same shape, refreshed from the master by f32_mlp_load
  * before each float pass (one pass over n_params), as PyTorch AMP keeps
  * float32 master weights for float16 compute. */
 #ifndef COGSCOPE_MLP_F32_H
@@ -31,7 +32,7 @@ typedef struct {
     float *b[CS_MLP_MAX_LAYERS - 1];      /* sizes[k+1] */
     size_t w_offset[CS_MLP_MAX_LAYERS - 1];
     size_t b_offset[CS_MLP_MAX_LAYERS - 1];
-} cs_mlp_f32;
+} f32_mlp;
 
 /* cs_mlp_cache with float data. */
 typedef struct {
@@ -43,39 +44,39 @@ typedef struct {
     float *delta[CS_MLP_MAX_LAYERS - 1];
     float *scratch;
     float *memory;
-} cs_mlp_cache_f32;
+} f32_mlp_cache;
 
 /* A float network of the shape of `shape` (parameters zero until
- * cs_mlp_load_f32). */
-cs_status cs_mlp_create_f32(const cs_mlp *shape, cs_mlp_f32 **out);
-void cs_mlp_destroy_f32(cs_mlp_f32 *m);
+ * f32_mlp_load). */
+cs_status f32_mlp_create(const cs_mlp *shape, f32_mlp **out);
+void f32_mlp_destroy(f32_mlp *m);
 /* dst->params = (float)src->params, rounded to nearest; shapes must match
  * (dst made from src or a network of its shape). */
-void cs_mlp_load_f32(cs_mlp_f32 *dst, const cs_mlp *src);
+void f32_mlp_load(f32_mlp *dst, const cs_mlp *src);
 
 /* dst[n] = (float)src[n] (round to nearest) and dst[n] = src[n] widened
  * (exact). */
-void cs_f32_from_f64(float *dst, const double *src, size_t n);
-void cs_f64_from_f32(double *dst, const float *src, size_t n);
+void f32_from_f64(float *dst, const double *src, size_t n);
+void f64_from_f32(double *dst, const float *src, size_t n);
 
-/* As the cs_* functions without the suffix (include/cogscope/mlp.h). */
-cs_status cs_mlp_cache_create_f32(const cs_mlp_f32 *m, size_t capacity, cs_mlp_cache_f32 **out);
-void cs_mlp_cache_destroy_f32(cs_mlp_cache_f32 *c);
-void cs_layer_linear_forward_f32(float *z, const float *x, const float *W, const float *b, size_t B,
+/* As the cs_* functions of the same name (include/cogscope/mlp.h). */
+cs_status f32_mlp_cache_create(const f32_mlp *m, size_t capacity, f32_mlp_cache **out);
+void f32_mlp_cache_destroy(f32_mlp_cache *c);
+void f32_layer_linear_forward(float *z, const float *x, const float *W, const float *b, size_t B,
                                  size_t I, size_t O);
-void cs_layer_linear_backward_params_f32(float *dW, float *db, const float *delta, const float *x,
+void f32_layer_linear_backward_params(float *dW, float *db, const float *delta, const float *x,
                                          size_t B, size_t I, size_t O, float scale);
-void cs_layer_linear_backward_input_f32(float *dx, const float *delta, const float *F, size_t B,
+void f32_layer_linear_backward_input(float *dx, const float *delta, const float *F, size_t B,
                                         size_t I, size_t O);
-void cs_act_forward_f32(cs_activation act, float *a, const float *z, size_t n);
-void cs_act_derivative_f32(cs_activation act, float *d, const float *z, const float *a, size_t n);
-void cs_act_backward_f32(cs_activation act, float *dz, const float *da, const float *z,
+void f32_act_forward(cs_activation act, float *a, const float *z, size_t n);
+void f32_act_derivative(cs_activation act, float *d, const float *z, const float *a, size_t n);
+void f32_act_backward(cs_activation act, float *dz, const float *da, const float *z,
                          const float *a, size_t n);
-void cs_softmax_forward_f32(float *p, const float *z, size_t B, size_t C);
-void cs_softmax_ce_backward_f32(float *delta, const float *p, const int32_t *labels, size_t B,
+void f32_softmax_forward(float *p, const float *z, size_t B, size_t C);
+void f32_softmax_ce_backward(float *delta, const float *p, const int32_t *labels, size_t B,
                                 size_t C);
-cs_status cs_mlp_forward_f32(const cs_mlp_f32 *m, const float *x, size_t rows, cs_mlp_cache_f32 *c);
-void cs_mlp_backward_f32(const cs_mlp_f32 *m, cs_mlp_cache_f32 *c, const int32_t *labels,
+cs_status f32_mlp_forward(const f32_mlp *m, const float *x, size_t rows, f32_mlp_cache *c);
+void f32_mlp_backward(const f32_mlp *m, f32_mlp_cache *c, const int32_t *labels,
                          float *grad);
 
 #endif

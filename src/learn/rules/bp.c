@@ -25,8 +25,8 @@ typedef struct {
     int precision;
     size_t max_rows;
     cs_mlp_cache *cache;        /* float64 runs only */
-    cs_mlp_f32 *net;            /* shadow of the double parameters */
-    cs_mlp_cache_f32 *fcache;   /* max_rows */
+    f32_mlp *net;            /* shadow of the double parameters */
+    f32_mlp_cache *fcache;   /* max_rows */
     float *xf;                  /* max_rows x sizes[0] */
     float *gradf;               /* float32 runs only: n_params */
     double bits;                /* /config bp_precision_bits (float32 runs only) */
@@ -38,8 +38,8 @@ static void bp_destroy(void *state)
     if (!s)
         return;
     cs_mlp_cache_destroy(s->cache);
-    cs_mlp_cache_destroy_f32(s->fcache);
-    cs_mlp_destroy_f32(s->net);
+    f32_mlp_cache_destroy(s->fcache);
+    f32_mlp_destroy(s->net);
     free(s->xf);
     free(s->gradf);
     free(s);
@@ -64,9 +64,9 @@ static cs_status bp_create(const cs_mlp *m, const cs_rule_option *opts, size_t n
     if (precision == BP_FLOAT64)
         st = cs_mlp_cache_create(m, max_rows, &s->cache);
     if (!st)
-        st = cs_mlp_create_f32(m, &s->net);
+        st = f32_mlp_create(m, &s->net);
     if (!st)
-        st = cs_mlp_cache_create_f32(s->net, max_rows, &s->fcache);
+        st = f32_mlp_cache_create(s->net, max_rows, &s->fcache);
     if (!st && (!(s->xf = malloc(max_rows * m->sizes[0] * sizeof *s->xf)) ||
                 (precision == BP_FLOAT32 && !(s->gradf = malloc(m->n_params * sizeof *s->gradf)))))
         st = cs_error_set(CS_ENOMEM, "cannot allocate rule bp's float32 buffers");
@@ -101,12 +101,12 @@ static cs_status bp_pass_f32(bp_state *s, const cs_mlp *m, const double *x, cons
     if (rows > s->max_rows) /* before converting x into the max_rows buffer */
         return cs_error_set(CS_ELIMIT, "batch of %zu rows exceeds the cache capacity %zu", rows,
                             s->max_rows);
-    cs_mlp_load_f32(s->net, m);
-    cs_f32_from_f64(s->xf, x, rows * m->sizes[0]);
-    cs_status st = cs_mlp_forward_f32(s->net, s->xf, rows, s->fcache);
+    f32_mlp_load(s->net, m);
+    f32_from_f64(s->xf, x, rows * m->sizes[0]);
+    cs_status st = f32_mlp_forward(s->net, s->xf, rows, s->fcache);
     if (st)
         return st;
-    cs_mlp_backward_f32(s->net, s->fcache, labels, grad);
+    f32_mlp_backward(s->net, s->fcache, labels, grad);
     return CS_OK;
 }
 
@@ -135,7 +135,7 @@ static cs_status bp_step(void *state, const cs_mlp *m, cs_rule_batch *b)
         if (st)
             return st;
         b->surprise = widen_norm(b->direction, s->gradf, m->n_params);
-        cs_f64_from_f32(b->logits, s->fcache->z[last], nlog);
+        f64_from_f32(b->logits, s->fcache->z[last], nlog);
         return CS_OK;
     }
     cs_status st = cs_mlp_gradient(m, s->cache, b->x, b->labels, b->rows, b->direction, NULL);
@@ -157,8 +157,8 @@ static cs_status bp_signals_f32(bp_state *s, const cs_mlp *m, const double *x, c
     for (size_t k = 0; k < cs_mlp_depth(m); k++) {
         size_t n = rows * m->sizes[k + 1];
         if (acts)
-            cs_f64_from_f32(acts[k], s->fcache->a[k], n);
-        cs_f64_from_f32(errors[k], s->fcache->delta[k], n);
+            f64_from_f32(acts[k], s->fcache->a[k], n);
+        f64_from_f32(errors[k], s->fcache->delta[k], n);
     }
     return CS_OK;
 }

@@ -1,13 +1,11 @@
 /* The learning-rule registry: name -> vtable. To add a rule, declare its
- * vtable (or add it to include/cogscope/rule.h) and list it in `rules`. */
+ * vtable in include/cogscope/rule.h and list it in `rules`. */
 #include <string.h>
 
 #include "cogscope/rule.h"
 
-/* Brain-inspired rules (docs/learning-rules.md), one file each. */
-extern const cs_rule_vtable cs_rule_fa, cs_rule_dfa, cs_rule_ep,
-    cs_rule_pc, cs_rule_ff, cs_rule_np;
-
+/* Backprop and the brain-inspired rules (docs/learning-rules.md), one file
+ * each. */
 static const cs_rule_vtable *const rules[] = {
     &cs_rule_bp, &cs_rule_fa, &cs_rule_dfa, &cs_rule_ep, &cs_rule_pc, &cs_rule_ff, &cs_rule_np,
 };
