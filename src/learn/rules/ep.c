@@ -78,41 +78,57 @@ static void ep_destroy(void *state)
     free(s);
 }
 
-static cs_status ep_create(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, uint64_t seed,
-                           size_t max_rows, void **state)
-{
-    *state = NULL;
+/* The rule's options, parsed and validated (CS_EINVAL naming the flag). */
+typedef struct {
     double beta, step;
-    long T, K;
+    long T, K; /* free and nudged relaxation iterations */
     int variant;
+} ep_settings;
+
+static cs_status ep_parse(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, ep_settings *o)
+{
     cs_status st;
-    if ((st = cs_rule_opt_double(opts, n_opts, "ep-beta", 0.9, &beta)) ||
-        (st = cs_rule_opt_int(opts, n_opts, "ep-free-steps", 20, &T)) ||
-        (st = cs_rule_opt_int(opts, n_opts, "ep-nudge-steps", 4, &K)) ||
-        (st = cs_rule_opt_double(opts, n_opts, "ep-step", 1.0, &step)) ||
-        (st = cs_rule_opt_choice(opts, n_opts, "ep-variant", ep_variants, EP_RANDOM_SIGN, &variant)))
+    if ((st = cs_rule_opt_double(opts, n_opts, "ep-beta", 0.9, &o->beta)) ||
+        (st = cs_rule_opt_int(opts, n_opts, "ep-free-steps", 20, &o->T)) ||
+        (st = cs_rule_opt_int(opts, n_opts, "ep-nudge-steps", 4, &o->K)) ||
+        (st = cs_rule_opt_double(opts, n_opts, "ep-step", 1.0, &o->step)) ||
+        (st = cs_rule_opt_choice(opts, n_opts, "ep-variant", ep_variants, EP_RANDOM_SIGN, &o->variant)))
         return st;
-    if (!(beta > 0.0))
-        return cs_error_set(CS_EINVAL, "--ep-beta must be > 0 (got %g)", beta);
-    if (variant != EP_ONE_SIDED && !(beta < 1.0))
+    if (!(o->beta > 0.0))
+        return cs_error_set(CS_EINVAL, "--ep-beta must be > 0 (got %g)", o->beta);
+    if (o->variant != EP_ONE_SIDED && !(o->beta < 1.0))
         return cs_error_set(CS_EINVAL,
                             "--ep-beta must be < 1 for --ep-variant %s (got %g): nudging with -beta "
                             "needs 1 - beta > 0 to keep the energy convex in the output layer",
-                            ep_variants[variant], beta);
-    if (T < 1 || T > 1000000)
-        return cs_error_set(CS_EINVAL, "--ep-free-steps must be in 1..1000000 (got %ld)", T);
-    if (K < 1 || K > 1000000)
-        return cs_error_set(CS_EINVAL, "--ep-nudge-steps must be in 1..1000000 (got %ld)", K);
-    if (!(step > 0.0 && step <= 1.0))
+                            ep_variants[o->variant], o->beta);
+    if (o->T < 1 || o->T > 1000000)
+        return cs_error_set(CS_EINVAL, "--ep-free-steps must be in 1..1000000 (got %ld)", o->T);
+    if (o->K < 1 || o->K > 1000000)
+        return cs_error_set(CS_EINVAL, "--ep-nudge-steps must be in 1..1000000 (got %ld)", o->K);
+    if (!(o->step > 0.0 && o->step <= 1.0))
         return cs_error_set(CS_EINVAL,
                             "--ep-step must be in (0, 1] (got %g): larger steps overshoot the "
                             "layer-wise minimiser and can increase the energy",
-                            step);
+                            o->step);
     if (m->act != CS_ACT_HARDSIGMOID)
         return cs_error_set(CS_EINVAL,
                             "rule ep needs --activation hardsigmoid (its energy is defined with the "
                             "hard sigmoid), got %s",
                             cs_activation_name(m->act));
+    return CS_OK;
+}
+
+static cs_status ep_create(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, uint64_t seed,
+                           size_t max_rows, void **state)
+{
+    *state = NULL;
+    ep_settings o;
+    cs_status st = ep_parse(m, opts, n_opts, &o);
+    if (st)
+        return st;
+    double beta = o.beta, step = o.step;
+    long T = o.T, K = o.K;
+    int variant = o.variant;
 
     ep_state *s = calloc(1, sizeof *s);
     if (!s)
