@@ -1,12 +1,13 @@
 # Write a GNU ld version script exporting the functions the public headers
-# declare. Run by the build (cmake -P) with HEADER_DIR, OUT and VERSION_NODE.
+# declare (HEADER_DIR/<module>/cogscope/*.h). Run by the build (cmake -P)
+# with HEADER_DIR, OUT and VERSION_NODE.
 #
 # A declaration is an identifier cs_... followed by "(" outside comments, or
 # the name an `extern` data declaration ends with;
 # functions defined `static inline` in a header are not in the library and
 # are left out (GNU ld would ignore them anyway). Everything else is local.
 cmake_policy(VERSION 3.18)
-file(GLOB headers ${HEADER_DIR}/*.h)
+file(GLOB headers ${HEADER_DIR}/*/cogscope/*.h)
 list(SORT headers)
 set(names "")
 foreach(h ${headers})

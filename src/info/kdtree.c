@@ -3,8 +3,8 @@
  * fine search to leaves of KD_LEAF points and a blocked search that scans
  * whole subtrees with the vectorised loops of knn_kernels.c.
  * See kdtree.h for the exactness argument. */
-#include "info/kdtree.h"
-#include "info/knn_kernels.h"
+#include "kdtree.h"
+#include "knn_kernels.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * function and vectorise it for the wider registers. (A variant that stopped
  * a group of points once all were out measured slower: the exit branch
  * mispredicts more than the skipped coordinates cost.) */
-#include "info/knn_kernels.h"
+#include "knn_kernels.h"
 
 #include <math.h>
 

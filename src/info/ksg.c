@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "info/kdtree.h"
+#include "kdtree.h"
 #include "par_error.h"
 
 /* time indices and windows are kept well inside int64 so t +- w never overflows */
