@@ -3,6 +3,7 @@ program compiled against include/ prints the size and every field offset of
 each struct the package declares, and the value of every enum constant; they
 must equal what cffi computed from its copy of the declarations. A header
 change that the copy misses fails here instead of corrupting memory."""
+import glob
 import os
 import shutil
 import subprocess
@@ -43,8 +44,9 @@ def test_struct_layouts_and_enums_match_headers(tmp_path):
     src = tmp_path / "abi.c"
     src.write_text("\n".join(lines) + "\n")
     exe = tmp_path / "abi"
-    subprocess.run(["cc", "-std=c11", "-I", os.path.join(ROOT, "include"), str(src), "-o",
-                    str(exe)], check=True)
+    # the public headers, one folder per module (include/<module>/cogscope/)
+    incs = [f"-I{d}" for d in sorted(glob.glob(os.path.join(ROOT, "include", "*")))]
+    subprocess.run(["cc", "-std=c11", *incs, str(src), "-o", str(exe)], check=True)
     got = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.split("\n")
     assert [g for g in got if g] == expected
     assert len(expected) > 100  # the structs and enums were found
