@@ -358,6 +358,86 @@ Test(runlog_v2, declaration_errors_are_named)
     free(dir);
 }
 
+/* Reads 1-D dataset `name` (at most 3 values) into buf; its length or -1. */
+static int read_all(hid_t f, const char *name, hid_t type, void *buf)
+{
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT), sp = H5Dget_space(d);
+    hssize_t n = H5Sget_simple_extent_npoints(sp);
+    int ok = d >= 0 && n >= 0 && n <= 3 && H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0;
+    H5Sclose(sp);
+    H5Dclose(d);
+    return ok ? (int)n : -1;
+}
+
+/* Count of filters on dataset `name` of file `path`, or -1. */
+static int filters_of(const char *path, const char *name)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), d = H5Dopen2(f, name, H5P_DEFAULT), p = H5Dget_create_plist(d);
+    int n = p >= 0 ? H5Pget_nfilters(p) : -1;
+    H5Pclose(p);
+    H5Dclose(d);
+    H5Fclose(f);
+    return n;
+}
+
+/* cs_runlog_append_step = put each value, then end_step; a bad handle puts
+ * nothing; the probe inputs are compressed only as the snapshots are. */
+Test(runlog_v2, append_step_in_one_call)
+{
+    char *dir = tu_tmpdir(), *path = join(dir, "rows.h5"), *packed = join(dir, "packed.h5");
+    cs_runlog_writer *w;
+    cs_runlog_handle loss, n, acc, act, h[2];
+    float x[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    size_t shape[1] = {2};
+    cr_assert_eq(cs_runlog_create(path, NULL, &w), CS_OK);
+    cr_assert_eq(cs_runlog_add_layer(w, "fc", NULL), CS_OK);
+    cr_assert_eq(cs_runlog_declare_series(w, "loss", CS_RUNLOG_F64, &loss), CS_OK);
+    cr_assert_eq(cs_runlog_declare_series(w, "n", CS_RUNLOG_I64, &n), CS_OK);
+    cr_assert_eq(cs_runlog_declare_eval(w, "acc", CS_RUNLOG_F64, &acc), CS_OK);
+    cr_assert_eq(cs_runlog_declare_snapshot(w, 0, "activations", 1, shape, &act), CS_OK);
+    cr_assert_eq(cs_runlog_set_probe(w, x, 4, 2, NULL), CS_OK);
+    h[0] = loss, h[1] = n;
+    cr_expect_eq(cs_runlog_append_step(w, 10, 2, h, (double[]){0.5, 7.9}), CS_OK);
+    /* a bad second handle: the first value is not put either */
+    cr_expect_eq(cs_runlog_append_step(w, 20, 2, (cs_runlog_handle[]){loss, act}, (double[]){9, 9}), CS_EINVAL);
+    cr_expect_eq(cs_runlog_append_step(w, 20, 2, (cs_runlog_handle[]){loss, acc}, (double[]){9, 9}), CS_EINVAL);
+    cr_expect(strstr(cs_last_error(), "evaluation series") != NULL, "%s", cs_last_error());
+    cr_expect_eq(cs_runlog_append_step(w, 20, 2, (cs_runlog_handle[]){loss, 99}, (double[]){9, 9}), CS_EINVAL);
+    cr_expect_eq(cs_runlog_append_step(w, 20, 1, NULL, (double[]){9}), CS_EINVAL);
+    cr_expect_eq(cs_runlog_append_step(w, 20, 0, NULL, NULL), CS_OK); /* a row of unset values */
+    cr_expect_eq(cs_runlog_put(w, n, 3), CS_OK);
+    cr_expect_eq(cs_runlog_append_step(w, 30, 1, &loss, (double[]){1.5}), CS_OK);
+    cr_assert_eq(cs_runlog_close(w), CS_OK, "%s", cs_last_error());
+
+    double lv[3];
+    int64_t nv[3], sv[3];
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    cr_assert_geq(f, 0);
+    cr_assert_eq(read_all(f, "/steps/loss", H5T_NATIVE_DOUBLE, lv), 3);
+    cr_assert_eq(read_all(f, "/steps/n", H5T_NATIVE_INT64, nv), 3);
+    cr_assert_eq(read_all(f, "/steps/step", H5T_NATIVE_INT64, sv), 3);
+    H5Fclose(f);
+    cr_expect_eq(sv[0], 10);
+    cr_expect_eq(sv[1], 20);
+    cr_expect_eq(sv[2], 30);
+    cr_expect_eq(lv[0], 0.5);
+    cr_expect(isnan(lv[1]));
+    cr_expect_eq(lv[2], 1.5);
+    cr_expect_eq(nv[0], 7); /* integer series round toward zero */
+    cr_expect_eq(nv[1], -1);
+    cr_expect_eq(nv[2], 3);
+    cr_expect_eq(filters_of(path, "/probe/inputs"), 0);
+
+    cr_assert_eq(cs_runlog_create(packed, &(cs_runlog_options){.snapshot_deflate = 1}, &w), CS_OK);
+    cr_assert_eq(cs_runlog_set_probe(w, x, 4, 2, NULL), CS_OK);
+    cr_assert_eq(cs_runlog_close(w), CS_OK, "%s", cs_last_error());
+    cr_expect_eq(filters_of(packed, "/probe/inputs"), 2); /* shuffle + deflate */
+    rm_rf(dir);
+    free(path);
+    free(packed);
+    free(dir);
+}
+
 /* The trainer's extra per-step series (spec.step_series) land in /steps. */
 Test(runlog_v2, trainer_extra_step_series)
 {

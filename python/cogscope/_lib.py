@@ -343,6 +343,8 @@ cs_status cs_runlog_set_probe(cs_runlog_writer *w, const float *inputs, size_t s
 cs_status cs_runlog_start(cs_runlog_writer *w);
 cs_status cs_runlog_put(cs_runlog_writer *w, cs_runlog_handle h, double value);
 cs_status cs_runlog_end_step(cs_runlog_writer *w, int64_t step);
+cs_status cs_runlog_append_step(cs_runlog_writer *w, int64_t step, size_t n, const cs_runlog_handle *h,
+                                const double *values);
 cs_status cs_runlog_end_eval(cs_runlog_writer *w, int64_t step);
 cs_status cs_runlog_put_snapshot(cs_runlog_writer *w, cs_runlog_handle h, const float *data);
 cs_status cs_runlog_end_snapshot(cs_runlog_writer *w, int64_t step);

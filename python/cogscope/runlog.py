@@ -189,17 +189,6 @@ class RunLog:
             self._put(self._lseries, layers, "layer series")
         check(lib.cs_runlog_end_step(self._writer(), int(step)))
 
-    def _append_step_handles(self, step, handles, values):
-        """append_step without the name lookups: values[i] for the series
-        handles[i] (the Observer's per-step path)."""
-        w = self._writer()
-        put = lib.cs_runlog_put
-        for h, v in zip(handles, values):
-            st = put(w, h, v)
-            if st:
-                check(st)
-        check(lib.cs_runlog_end_step(w, int(step)))
-
     def append_eval(self, step, **values):
         self._put(self._eval, values, "evaluation series")
         check(lib.cs_runlog_end_eval(self._writer(), int(step)))

@@ -111,8 +111,9 @@ class Observer:
         self._zshape = None  # logits buffers, (re)made when the batch shape changes
         self._cached = None  # the .grad tensors the gradient views below were made for
 
-        # One probe pass (no gradient) to learn each layer's unit count.
-        acts, _ = self._probe_pass(errors=False)
+        # A pass of one probe sample (no gradient, eval mode) tells each
+        # layer's unit count.
+        acts, _ = self._probe_pass(errors=False, inputs=self._px[:1])
         self.units = [a.shape[1] for a in acts]
         self.out = str(out)
         meta = dict(trainer="torch", model=type(model).__name__,
@@ -146,7 +147,8 @@ class Observer:
                           labels)
             log.start()
             self._names = ["loss", "tau", "surprise", "pi"] + (["lr"] if optimizer else [])
-            self._handles = [log._series[n] for n in self._names]
+            self._handles = ffi.new("cs_runlog_handle[]", [log._series[n] for n in self._names])
+            self._row = ffi.new("double[]", len(self._names))
         except BaseException:
             log.close()
             raise
@@ -179,14 +181,18 @@ class Observer:
         eps = loss.item() if _torch.is_tensor(loss) else float(loss)
         tau = self._entropy(logits)
         s = self._grad_norm()
-        values = [eps, tau, s, lib.cs_sigmapi_pi(eps, tau, s, self.pi_alpha, self.pi_gamma)]
+        row = self._row
+        row[0], row[1], row[2] = eps, tau, s
+        row[3] = lib.cs_sigmapi_pi(eps, tau, s, self.pi_alpha, self.pi_gamma)
         if self.optimizer is not None:
-            values.append(float(self.optimizer.param_groups[0]["lr"]))
-        self._log._append_step_handles(self.steps, self._handles, values)
+            row[4] = float(self.optimizer.param_groups[0]["lr"])
+        st = lib.cs_runlog_append_step(self._log._w, self.steps, len(row), self._handles, row)
+        if st:
+            check(st)
         if self.steps % self.every == 0:
             self.snapshot()
         self.steps += 1
-        return dict(zip(self._names, values))
+        return dict(zip(self._names, row))
 
     def _entropy(self, logits):
         """tau of (batch, classes) logits, or (N, C, d1, ...) averaged over
@@ -246,9 +252,10 @@ class Observer:
         self._log.append_eval(self.steps, **values)
 
     # ---- snapshots ----
-    def _probe_pass(self, errors):
-        """Outputs of the hooked layers on the probe set, and (errors=True)
-        dL/d(output) for the summed loss; both as (P, units) float tensors."""
+    def _probe_pass(self, errors, inputs=None):
+        """Outputs of the hooked layers on the probe set (or `inputs`), and
+        (errors=True) dL/d(output) for the summed loss; both as (P, units)
+        float32 arrays."""
         outs = [None] * len(self._modules)
 
         def hook(i):
@@ -261,7 +268,7 @@ class Observer:
         self.model.eval()
         try:
             with _torch.set_grad_enabled(errors):
-                logits = self.model(self._px)
+                logits = self.model(self._px if inputs is None else inputs)
                 grads = [None] * len(outs)
                 if errors:
                     loss = self.loss_fn(logits, self._py, reduction="sum")

@@ -623,6 +623,30 @@ cs_status cs_runlog_end_step(cs_runlog_writer *w, int64_t step)
     return st;
 }
 
+/* Checks every handle before putting any value, so that a bad handle leaves
+ * the row being assembled as it was. */
+cs_status cs_runlog_append_step(cs_runlog_writer *w, int64_t step, size_t n, const cs_runlog_handle *h,
+                                const double *values)
+{
+    cs_status st = check_running(w, "cs_runlog_append_step");
+    if (st != CS_OK)
+        return st;
+    if (n > 0 && (!h || !values))
+        return cs_error_set(CS_EINVAL, "%s: cs_runlog_append_step: %zu values without handles or values", w->path,
+                            n);
+    for (size_t i = 0; i < n; i++) {
+        rl_decl *d = decl_of(w, h[i], 1);
+        if (!d)
+            return CS_EINVAL;
+        if (d->table != &w->steps)
+            return cs_error_set(CS_EINVAL, "%s: handle %d is an evaluation series (%s), not a per-step one",
+                                w->path, h[i], d->path);
+    }
+    for (size_t i = 0; i < n; i++)
+        table_put(w->decl[h[i]].table, w->decl[h[i]].col, values[i]);
+    return cs_runlog_end_step(w, step);
+}
+
 cs_status cs_runlog_end_eval(cs_runlog_writer *w, int64_t step)
 {
     cs_status st = check_running(w, "cs_runlog_end_eval");

@@ -310,8 +310,11 @@ cs_status cs_runlog_set_probe(cs_runlog_writer *w, const float *inputs, size_t s
     hid_t pg = rlw_group_at(w->file, "probe");
     if (pg < 0)
         return rlw_fail_h5(w, "create", "/probe");
+    /* Inputs are bulk float32 like the snapshots and follow their deflate
+     * option (a 512 x 784 probe deflated took 40 ms, 100 training steps of
+     * the Fashion-MNIST MLP); the labels are small and always deflated. */
     dset_opts pi = {.ftype = H5T_IEEE_F32LE, .rank = 2, .dims = {samples, dim}, .maxdims = {samples, dim},
-                    .chunk = {samples, dim}, .deflate = RL_SERIES_DEFLATE, .shuffle = 1};
+                    .chunk = {samples, dim}, .deflate = w->deflate, .shuffle = w->deflate > 0};
     while (pi.chunk[0] > 1 && pi.chunk[0] * pi.chunk[1] * 4 > RL_MAX_CHUNK_BYTES)
         pi.chunk[0] = (pi.chunk[0] + 1) / 2;
     dset_opts pl = {.ftype = H5T_STD_I32LE, .rank = 1, .dims = {samples}, .maxdims = {samples}, .chunk = {samples},

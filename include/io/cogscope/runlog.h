@@ -81,7 +81,7 @@ typedef int cs_runlog_handle;
 typedef struct {
     double flush_interval; /* seconds between automatic flushes; <= 0 means 1 */
     /* Deflate level (1..9, with the byte shuffle) of snapshot and relaxation
-     * datasets; 0 = uncompressed, the default: deflating float32 snapshots
+     * datasets and of the probe inputs; 0 = uncompressed, the default: deflating float32 snapshots
      * costs ~50x the write for ~25% smaller files (docs/schema.md). Per-step
      * series are always compressed. */
     int snapshot_deflate;
@@ -143,6 +143,11 @@ cs_status cs_runlog_start(cs_runlog_writer *w);
 cs_status cs_runlog_put(cs_runlog_writer *w, cs_runlog_handle h, double value);
 /* Appends the step row (with /steps/step = step); unset values read NaN/-1. */
 cs_status cs_runlog_end_step(cs_runlog_writer *w, int64_t step);
+/* cs_runlog_put(h[i], values[i]) for i < n, then cs_runlog_end_step(step):
+ * one call per step for loops that cross a language boundary (the Python
+ * Observer). Nothing is put when a handle is bad. */
+cs_status cs_runlog_append_step(cs_runlog_writer *w, int64_t step, size_t n, const cs_runlog_handle *h,
+                                const double *values);
 /* Appends the evaluation row (with /eval/step = step). */
 cs_status cs_runlog_end_eval(cs_runlog_writer *w, int64_t step);
 /* One entry (the declared shape, row-major) of snapshot dataset h at the
