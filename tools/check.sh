@@ -14,7 +14,7 @@ cmake --build build -j"$jobs"
 # ctest here also runs the Python package's pytest suite (test "python"; pytest's
 # exit code 5, no test collected, fails it like any other) and the install test;
 # both need the uninstrumented library, so the sanitizer build below skips them.
-(cd build && ctest --output-on-failure)
+(cd build && ctest --output-on-failure -j"$jobs")
 
 # The MPI build (docs/distributed.md) in its own directory: the distributed
 # commands under mpirun -n 1, 2, 4 against the serial binary, and the
@@ -30,7 +30,7 @@ cmake --build build-asan -j"$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
    LSAN_OPTIONS=suppressions="$PWD/../tests/lsan.supp" \
    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-   ctest --output-on-failure)
+   ctest --output-on-failure -j"$jobs")
 
 # Fuzzing: each harness for a bounded time from its seed corpus; any finding fails.
 bash tools/fuzz.sh

@@ -7,6 +7,7 @@
 #
 # usage: tools/fuzz.sh [HARNESS ...]      (default: all)
 # env:   COGSCOPE_FUZZ_SECONDS  time per harness (default 20)
+#        COGSCOPE_FUZZ_JOBS     harnesses run at once (default: nproc)
 #        COGSCOPE_FUZZ_SEED     libFuzzer -seed (default 1: the same inputs each run)
 # A finding is saved as build-fuzz/findings/NAME-crash-*; reproduce it with
 #   build-fuzz/fuzz_NAME build-fuzz/findings/NAME-crash-...
@@ -24,11 +25,10 @@ CC=clang cmake -S . -B build-fuzz -DCOGSCOPE_FUZZ=ON -DCOGSCOPE_TESTS=OFF \
 cmake --build build-fuzz -j"$(nproc)" --target "${harnesses[@]/#/fuzz_}"
 
 mkdir -p build-fuzz/findings
-passed=0 failed=0
-for h in "${harnesses[@]}"; do
-  work="build-fuzz/corpus/$h"
+# fuzz_one NAME: one harness for $secs s; prints its line, returns 1 on a finding.
+fuzz_one() {
+  local h="$1" work="build-fuzz/corpus/$1" log="build-fuzz/fuzz_$1.log" runs
   mkdir -p "$work"
-  log="build-fuzz/fuzz_$h.log"
   rm -f "build-fuzz/findings/$h-"*
   # One process, no forking of the fuzzer itself; -timeout: an input that
   # takes 30 s is a hang.
@@ -46,12 +46,27 @@ for h in "${harnesses[@]}"; do
     # handler in the child still writes an artifact. The exit status of the
     # fuzzer itself is what counts.
     rm -f "build-fuzz/findings/$h-"*
-    passed=$((passed + 1))
   else
     echo "fuzz_$h: FINDING (log: $log, input: build-fuzz/findings/$h-*)" >&2
     tail -n 40 "$log" >&2
-    failed=$((failed + 1))
+    return 1
   fi
+}
+
+# The harnesses are single-threaded: run as many at once as there are cores
+# (each still gets its $secs of wall time on a core of its own).
+par="${COGSCOPE_FUZZ_JOBS:-$(nproc)}"
+passed=0 failed=0 pids=()
+for h in "${harnesses[@]}"; do
+  fuzz_one "$h" &
+  pids+=($!)
+  if [ ${#pids[@]} -ge "$par" ]; then
+    if wait "${pids[0]}"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    pids=("${pids[@]:1}")
+  fi
+done
+for p in "${pids[@]}"; do
+  if wait "$p"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 done
 echo "fuzz: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
