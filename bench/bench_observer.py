@@ -9,11 +9,13 @@ Observer watches the three Linear layers' outputs, snapshots a fixed
 PI and the learning rate at every step.
 
 Rounds alternate between training without and with the Observer (same
-seed, same batches, --steps steps each), so both see the same machine load;
+seed, same batches, --steps steps each; which goes first alternates from
+round to round), so both see the same machine load;
 reported: training samples/s of each round, by wall time and by process CPU
 time (steadier on a shared machine: torch and the library run on this one
 thread), the median of each configuration and the overhead
-1 - median(with) / median(without); and, measured inside each observed run
+1 - median(with) / median(without), the mean and standard deviation of the
+rounds' overheads; and, measured inside each observed run
 (so that load changes between runs cancel), the CPU time spent in the
 Observer's calls relative to the rest of the training loop's. The
 Observer's time includes the one-off set-up (a probe pass, creating the
@@ -110,7 +112,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         one_round(torch, x, y, 50, True, tmp)  # warm-up
         for r in range(a.rounds):
-            for observe in (False, True):
+            for observe in ((False, True) if r % 2 == 0 else (True, False)):  # order alternates
                 rates[observe].append(one_round(torch, x, y, a.steps, observe, tmp))
             (w0, c0, *_), (w1, c1, share, snap, rest, _) = rates[False][-1], rates[True][-1]
             print(f"round {r + 1}: without {w0:7.0f} wall / {c0:7.0f} cpu samples/s, "
@@ -124,6 +126,11 @@ def main():
         m1 = statistics.median(r[k] for r in rates[True])
         print(f"median ({what}): without {m0:.0f} samples/s, with {m1:.0f} samples/s; "
               f"overhead {100 * (1 - m1 / m0):.1f} %")
+    for k, what in ((0, "wall"), (1, "cpu")):
+        over = [100 * (1 - w[k] / wo[k]) for wo, w in zip(rates[False], rates[True])]
+        spread = statistics.stdev(over) if len(over) > 1 else float("nan")
+        print(f"overhead by round ({what}): mean {statistics.mean(over):.1f} % +- {spread:.1f} "
+              f"(sd; min {min(over):.1f}, max {max(over):.1f}, {len(over)} rounds)")
     share, snap, rest, setup = (statistics.median(r[k] for r in rates[True]) for k in range(2, 6))
     print(f"median CPU time inside the Observer (set-up, step, snapshots, close) relative to "
           f"the training's own: {100 * share:.1f} % (snapshots {100 * snap:.1f} %, per-step "
