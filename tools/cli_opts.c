@@ -103,10 +103,13 @@ static int store(const char *cmd, const cli_opt *o, const char *arg, char *base)
     case CLI_U64:
         if ((rc = cli_parse_u64(cmd, flag, arg, (uint64_t *)f)))
             return rc;
-        if (!in_range(o, (double)*(uint64_t *)f))
+        if (in_range(o, (double)*(uint64_t *)f))
+            return 0;
+        if (o->range & CLI_MAX)
             return cli_usage_error(cmd, "%s: %llu is outside [%.0f, %.0f]", flag,
                                    (unsigned long long)*(uint64_t *)f, o->min, o->max);
-        return 0;
+        return cli_usage_error(cmd, "%s: %llu must be >= %.0f", flag, (unsigned long long)*(uint64_t *)f,
+                               o->min);
     case CLI_DOUBLE:
         if ((rc = cli_parse_double(cmd, flag, arg, (double *)f)))
             return rc;

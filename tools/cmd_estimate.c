@@ -6,7 +6,8 @@
 #include "commands.h"
 
 static const char *const info_measures[] = {"entropy", "mi", "cmi", "te", "ais", NULL};
-static const char *const multi_measures[] = {"tc", "dtc", "oinfo", "sinfo", "tse", "pid", "phiid", NULL};
+static const char *const multi_measures[] = {"tc", "dtc", "oinfo", "sinfo", "tse", NULL};
+static const char *const decomp_measures[] = {"pid", "phiid", NULL};
 static const char *const spectral_measures[] = {"psd", "csd", "coherence", "periodogram",
                                                 "spectrogram", "multitaper", "aperiodic", NULL};
 
@@ -43,6 +44,8 @@ int cmd_estimate(int argc, char **argv)
         return cmd_estimate_info(argc - 1, argv + 1);
     if (member(multi_measures, measure))
         return cmd_estimate_multi(argc - 1, argv + 1);
+    if (member(decomp_measures, measure))
+        return cmd_estimate_decomp(argc - 1, argv + 1);
     if (member(spectral_measures, measure))
         return cmd_estimate_spectral(argc - 1, argv + 1);
     return cli_usage_error("estimate", "unknown measure '%s'", measure);

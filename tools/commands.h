@@ -12,11 +12,8 @@ int cmd_import(int argc, char **argv);   /* cmd_import.c */
 
 /* `cogscope estimate MEASURE ...` families; argv[0] is the measure name. */
 int cmd_estimate_info(int argc, char **argv);     /* estimate_info.c: entropy mi cmi te ais */
-int cmd_estimate_multi(int argc, char **argv);    /* estimate_multi.c: tc dtc oinfo sinfo tse pid phiid */
+int cmd_estimate_multi(int argc, char **argv);    /* estimate_multi.c: tc dtc oinfo sinfo tse */
+int cmd_estimate_decomp(int argc, char **argv);   /* estimate_pid.c: pid phiid */
 int cmd_estimate_spectral(int argc, char **argv); /* estimate_spectral.c: psd csd coherence ... */
-
-/* The PID/PhiID paths of `cogscope estimate pid|phiid`, called from estimate_multi.c. */
-int cmd_estimate_pid(int argc, char **argv);   /* estimate_pid.c */
-int cmd_estimate_phiid(int argc, char **argv); /* estimate_pid.c */
 
 #endif

@@ -45,6 +45,46 @@ int est_opts_parse(const char *cmd, int code, const char *arg, est_opts *o)
     }
 }
 
+/* ---- option tables --------------------------------------------------------------- */
+
+#define E(member) offsetof(est_opts, member)
+
+static const cli_choice binnings[] = {{"width", 0}, {"freq", 1}, {NULL, 0}};
+
+const cli_opt est_input_opts[] = {
+    {"input", CLI_FILE, E(input), "FILE",
+     .help = "text table (whitespace/comma separated, %/# comments) or FILE.h5:/dataset[I]"},
+    {0},
+};
+
+const cli_opt est_discrete_opts[] = {
+    {"bins", CLI_INT, E(bins), "N", .min = 1, .max = 1L << 30,
+     .help = "discrete: bin continuous columns into N bins first"},
+    {"binning", CLI_ENUM, E(binning_freq), "width|freq", .choices = binnings,
+     .help = "equal-width (default) or equal-frequency bins"},
+    {"alphabet", CLI_INT, E(alphabet), "B", .min = 1, .max = 1L << 30,
+     .help = "discrete: symbols are integers in [0, B) (default: inferred)"},
+    {0},
+};
+
+const cli_opt est_correction_opts[] = {
+    {"miller-madow", CLI_FLAG, E(miller_madow), NULL, .help = "discrete: Miller-Madow bias correction"},
+    {"bias-correct", CLI_FLAG, E(bias), NULL,
+     .help = "gaussian/gcopula analytic bias correction (default: off for\ngaussian, on for gcopula)"},
+    {"no-bias-correct", CLI_CLEAR, E(bias), NULL, .help = "no gaussian/gcopula bias correction"},
+    {0},
+};
+
+const cli_opt est_output_opts[] = {
+    {"threads", CLI_INT, E(threads), "N", .min = 0, .max = CLI_MAX_THREADS,
+     .help = "OpenMP threads (0, the default: all cores)"},
+    {"units", CLI_STRING, E(units_text), "bits|nats", .help = "default bits for discrete, nats otherwise"},
+    {"strict", CLI_FLAG, E(strict), NULL,
+     .help = "gaussian/gcopula: refuse constant or duplicated columns\n(default: drop them with a note)"},
+    {"json", CLI_FLAG, E(json), NULL, .help = "print one JSON object"},
+    {0},
+};
+
 /* "discrete, gaussian or gcopula": the estimators of the set, for messages. */
 static void estimator_list(unsigned set, char *buf, size_t len)
 {

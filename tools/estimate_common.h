@@ -69,6 +69,15 @@ typedef struct {
 
 void est_opts_init(est_opts *o, unsigned estimators, int corrections);
 
+/* The shared options as option-table entries, fields relative to est_opts:
+ * a command includes them with {.type = CLI_INCLUDE, .sub = est_input_opts,
+ * .field = offsetof(ITS_OPTS, eo)}. --cov and --estimator, whose help differs
+ * by measure, each command declares itself (fields eo.cov, eo.est_text). */
+extern const cli_opt est_input_opts[];      /* --input */
+extern const cli_opt est_discrete_opts[];   /* --bins, --binning, --alphabet */
+extern const cli_opt est_correction_opts[]; /* --miller-madow, --(no-)bias-correct */
+extern const cli_opt est_output_opts[];     /* --threads, --units, --strict, --json */
+
 /* Handle getopt_long's `code` if it is a shared option: returns 0, or 2 after
  * a usage error; -1 when the code is not a shared one. */
 int est_opts_parse(const char *cmd, int code, const char *arg, est_opts *o);

@@ -1,6 +1,6 @@
 /* cogscope estimate tc|dtc|oinfo|sinfo|tse|pid|phiid: higher-order measures.
  * tc..tse are here (library: cogscope/multivariate.h), over one set of
- * variables or every multiplet of orders m..M; pid and phiid are routed to
+ * variables or every multiplet of orders m..M; pid and phiid are in
  * estimate_pid.c. Options, inputs and the JSON preamble shared with the other
  * estimate families are in estimate_common.c. */
 #include <math.h>
@@ -17,67 +17,6 @@
 #include "cogscope/json.h"
 #include "cogscope/multivariate.h"
 #include "cogscope/table.h"
-
-static void usage(FILE *out, const char *measure)
-{
-    fprintf(out,
-            "usage: cogscope estimate %s --input FILE [--x COLS] --estimator discrete|gaussian|gcopula\n"
-            "                         [--multiplets M[-M2] [--top K]] [OPTIONS]\n"
-            "       cogscope estimate %s --cov FILE [--x ROWS] --estimator gaussian [...]\n"
-            "\n"
-            "Measures of the variables --x (nats internally; see docs/metrics.md):\n"
-            "  tc      total correlation       sum_i H(X_i) - H(X)\n"
-            "  dtc     dual total correlation  sum_i H(X_-i) - (n-1) H(X)\n"
-            "  oinfo   O-information           TC - DTC (negative: synergy-dominated)\n"
-            "  sinfo   S-information           TC + DTC\n"
-            "  tse     TSE complexity          sum_k [ mean H(k-subsets) - (k/n) H(X) ]\n"
-            "\n"
-            "Input:\n"
-            "  --input FILE        text table (whitespace/comma separated, %%/# comments) or FILE.h5:/dataset[I]\n"
-            "  --x COLS            0-based columns (\"0,1\", \"0-3\"; default: all)\n"
-            "  --cov FILE          gaussian only: a square covariance matrix, one row per line;\n"
-            "                      --x names its rows; values are exact (no samples)\n"
-            "  --strict            gaussian/gcopula: refuse constant or duplicated columns\n"
-            "                      (default: drop them with a note)\n"
-            "\n"
-            "Estimators:\n"
-            "  --estimator E       discrete, gaussian or gcopula (required)\n"
-            "  --bins N            discrete: bin continuous columns into N bins first\n"
-            "  --binning width|freq  equal-width (default) or equal-frequency bins\n"
-            "  --alphabet B        discrete: symbols are integers in [0, B) (default: inferred)\n"
-            "  --miller-madow      discrete: Miller-Madow correction of every entropy\n"
-            "  --bias-correct, --no-bias-correct\n"
-            "                      gaussian/gcopula analytic bias correction of every entropy\n"
-            "                      (default: off for gaussian, on for gcopula)\n"
-            "\n"
-            "Multiplets:\n"
-            "  --multiplets M[-M2] every subset of --x of M..M2 variables (2 <= M <= M2)\n"
-            "  --top K             only the K lowest and K highest (oinfo: most synergistic and\n"
-            "                      most redundant) instead of every value\n"
-            "  --max-multiplets N  refuse runs of more than N multiplets (default 1e8)\n"
-            "  --max-memory MB     refuse runs needing more memory (default 2048)\n"
-            "  --threads N         OpenMP threads (0, the default: all cores); results do not depend on it\n"
-            "\n"
-            "Output:\n"
-            "  --units bits|nats   default bits for discrete, nats otherwise\n"
-            "  --json              print one JSON object\n",
-            measure, measure);
-}
-
-enum { O_X = EST_O_OWN, O_MULT, O_TOP, O_MAXM, O_MAXMEM };
-
-static const struct option long_opts[] = {
-    EST_LONG_SOURCE,
-    EST_LONG_ESTIMATOR,
-    EST_LONG_CORRECTIONS,
-    EST_LONG_OUTPUT,
-    {"x", required_argument, 0, O_X},
-    {"multiplets", required_argument, 0, O_MULT},
-    {"top", required_argument, 0, O_TOP},
-    {"max-multiplets", required_argument, 0, O_MAXM},
-    {"max-memory", required_argument, 0, O_MAXMEM},
-    {0, 0, 0, 0},
-};
 
 /* "3" or "3-5" -> orders; 2 on a usage error. */
 static int parse_orders(const char *cmd, const char *text, size_t *lo, size_t *hi)
@@ -153,82 +92,102 @@ static void print_hits(cs_json *j, const char *key, const cs_mv_hit *h, size_t n
         cs_json_end_array(j);
 }
 
-/* Everything the options set. */
+/* One run: the options, what was read and computed. */
 typedef struct {
+    const char *name; /* the measure as typed */
+    cs_mv_measure measure;
     est_opts eo;
     est_var vx;
     size_t kmin, kmax; /* --multiplets; 0: one set */
     uint64_t top, max_count, max_mb;
-    int have_top, have_limits;
-} multi_args;
+    cli_args args;
+    cs_matrix full;  /* the table or the covariance */
+    double *block;   /* --cov: the rows of --x */
+    cs_symbols sym;  /* discrete: the symbols */
+    cs_mv_plan *plan;
+    size_t nsamples;
+    double value;    /* one set */
+    cs_mv_estimate est; /* multiplets: their count */
+    double *values;  /* every multiplet's value */
+    cs_mv_hit *low, *high; /* --top */
+    size_t nlow, nhigh;
+    size_t *comb, *vars;
+} multi_job;
 
-static int on_option(const char *cmd, int code, const char *arg, void *ctx)
+#define M(member) offsetof(multi_job, member)
+
+static int parse_multiplets(const char *cmd, const cli_opt *o, const char *arg, void *f, void *all)
 {
-    multi_args *a = ctx;
-    int rc = est_opts_parse(cmd, code, arg, &a->eo);
-    if (rc >= 0)
-        return rc;
-    switch (code) {
-    case O_X: a->vx.text = arg; return 0;
-    case O_MULT: return parse_orders(cmd, arg, &a->kmin, &a->kmax);
-    case O_TOP:
-        a->have_top = 1;
-        rc = cli_parse_u64(cmd, "--top", arg, &a->top);
-        if (!rc && (a->top < 1 || a->top > 100000000))
-            rc = cli_usage_error(cmd, "--top: %llu is outside [1, 1e8]", (unsigned long long)a->top);
-        return rc;
-    case O_MAXM:
-        a->have_limits = 1;
-        rc = cli_parse_u64(cmd, "--max-multiplets", arg, &a->max_count);
-        if (!rc && a->max_count < 1)
-            rc = cli_usage_error(cmd, "--max-multiplets must be at least 1");
-        return rc;
-    case O_MAXMEM:
-        a->have_limits = 1;
-        rc = cli_parse_u64(cmd, "--max-memory", arg, &a->max_mb);
-        if (!rc && (a->max_mb < 1 || a->max_mb > (UINT64_C(1) << 40)))
-            rc = cli_usage_error(cmd, "--max-memory: %llu MB is outside [1, 2^40]",
-                                 (unsigned long long)a->max_mb);
-        return rc;
-    default: return -1;
-    }
+    multi_job *J = all;
+    (void)o, (void)f;
+    return parse_orders(cmd, arg, &J->kmin, &J->kmax);
 }
 
-int cmd_estimate_multi(int argc, char **argv)
-{
-    if (!strcmp(argv[0], "pid"))
-        return cmd_estimate_pid(argc, argv);
-    if (!strcmp(argv[0], "phiid"))
-        return cmd_estimate_phiid(argc, argv);
-    const char *measure_arg = argv[0];
-    const char *cmd = "estimate";
-    if (cli_wants_help(argc, argv)) {
-        usage(stdout, measure_arg);
-        return CLI_OK;
-    }
-    cs_init();
-    multi_args a = {.vx = {.flag = "--x"},
-                    .max_count = CS_MV_DEFAULT_MAX_COUNT,
-                    .max_mb = CS_MV_DEFAULT_MAX_BYTES >> 20};
-    est_opts_init(&a.eo, EST_PLUGIN, 1);
-    int rc = cli_getopt(cmd, argc, argv, long_opts, on_option, &a);
-    if (rc)
-        return rc;
-    est_opts *eo = &a.eo;
-    est_var *vx = &a.vx;
-    size_t kmin = a.kmin, kmax = a.kmax;
-    uint64_t top = a.top;
+static const cli_opt options[] = {
+    {.name = "Input:", .type = CLI_SECTION},
+    {.type = CLI_INCLUDE, .sub = est_input_opts, .field = M(eo)},
+    {"x", CLI_COLS, M(vx.text), "COLS", .help = "0-based columns (\"0,1\", \"0-3\"; default: all)"},
+    {"cov", CLI_FILE, M(eo.cov), "FILE",
+     .help = "gaussian only: a square covariance matrix, one row per line;\n"
+             "--x names its rows; values are exact (no samples)"},
+    {.name = "\nEstimators:", .type = CLI_SECTION},
+    {"estimator", CLI_STRING, M(eo.est_text), "E", .help = "discrete, gaussian or gcopula (required)"},
+    {.type = CLI_INCLUDE, .sub = est_discrete_opts, .field = M(eo)},
+    {.type = CLI_INCLUDE, .sub = est_correction_opts, .field = M(eo)},
+    {.name = "\nMultiplets:", .type = CLI_SECTION},
+    {"multiplets", CLI_CUSTOM, 0, "M[-M2]", .parse = parse_multiplets,
+     .help = "every subset of --x of M..M2 variables (2 <= M <= M2)"},
+    {"top", CLI_U64, M(top), "K", .min = 1, .max = 100000000, .range = CLI_MIN | CLI_MAX,
+     .help = "only the K lowest and K highest (oinfo: most synergistic and\n"
+             "most redundant) instead of every value"},
+    {"max-multiplets", CLI_U64, M(max_count), "N", .min = 1, .range = CLI_MIN,
+     .help = "refuse runs of more than N multiplets (default 1e8)"},
+    {"max-memory", CLI_U64, M(max_mb), "MB", .min = 1, .max = 1099511627776.0, .range = CLI_MIN | CLI_MAX,
+     .help = "refuse runs needing more memory (default 2048)"},
+    {.name = "\nOutput:", .type = CLI_SECTION},
+    {.type = CLI_INCLUDE, .sub = est_output_opts, .field = M(eo)},
+    {0},
+};
 
-    /* ---- what is asked ---- */
-    cs_mv_measure measure;
-    if (cs_mv_measure_parse(measure_arg, &measure))
-        return cli_usage_error(cmd, "unknown measure '%s'", measure_arg);
-    if ((rc = est_opts_estimator(cmd, eo, measure_arg)) || (rc = est_opts_check(cmd, eo)))
+static const cli_command spec_template = {
+    .cmd = "estimate",
+    .usage = "usage: cogscope estimate %s --input FILE [--x COLS] --estimator discrete|gaussian|gcopula\n"
+             "                         [--multiplets M[-M2] [--top K]] [OPTIONS]\n"
+             "       cogscope estimate %s --cov FILE [--x ROWS] --estimator gaussian [...]\n"
+             "\n"
+             "Measures of the variables --x (nats internally; see docs/metrics.md):\n"
+             "  tc      total correlation       sum_i H(X_i) - H(X)\n"
+             "  dtc     dual total correlation  sum_i H(X_-i) - (n-1) H(X)\n"
+             "  oinfo   O-information           TC - DTC (negative: synergy-dominated)\n"
+             "  sinfo   S-information           TC + DTC\n"
+             "  tse     TSE complexity          sum_k [ mean H(k-subsets) - (k/n) H(X) ]\n"
+             "\n",
+    .opts = options,
+    .footer = "\nMultiplet results do not depend on --threads.\n",
+};
+
+/* The options and the checks between them: -1 to go on, else the exit code. */
+static int multi_parse(multi_job *J, int argc, char **argv)
+{
+    const char *cmd = "estimate";
+    J->vx.flag = "--x";
+    J->max_count = CS_MV_DEFAULT_MAX_COUNT;
+    J->max_mb = CS_MV_DEFAULT_MAX_BYTES >> 20;
+    est_opts_init(&J->eo, EST_PLUGIN, 1);
+    cli_command spec = spec_template;
+    spec.variant_name = J->name;
+    int rc = cli_parse(&spec, argc, argv, J, &J->args);
+    if (rc >= 0)
         return rc;
-    int is_disc = eo->est == CS_EST_DISCRETE, is_gauss = eo->est == CS_EST_GAUSSIAN;
-    if ((a.have_top || a.have_limits) && !kmin)
+    est_opts *eo = &J->eo;
+    const cli_args *a = &J->args;
+    if (cs_mv_measure_parse(J->name, &J->measure))
+        return cli_usage_error(cmd, "unknown measure '%s'", J->name);
+    if ((rc = est_opts_estimator(cmd, eo, J->name)) || (rc = est_opts_check(cmd, eo)))
+        return rc;
+    if ((cli_given(a, "top") || cli_given(a, "max-multiplets") || cli_given(a, "max-memory")) && !J->kmin)
         return cli_usage_error(cmd, "--top, --max-multiplets and --max-memory go with --multiplets");
-    if (eo->cov && !is_gauss)
+    if (eo->cov && eo->est != CS_EST_GAUSSIAN)
         return cli_usage_error(cmd, "--cov needs --estimator gaussian");
     if (eo->cov && eo->input)
         return cli_usage_error(cmd, "--cov replaces --input: give one or the other");
@@ -236,230 +195,252 @@ int cmd_estimate_multi(int argc, char **argv)
         return cli_usage_error(cmd, "--cov gives exact values: there is no sample to bias-correct");
     if (!eo->cov && !eo->input)
         return cli_usage_error(cmd, "--input FILE (or --cov FILE) is required");
+    J->vx.file = eo->cov ? eo->cov : eo->input;
+    return -1;
+}
 
+/* The variables --x: rows of --cov, or columns of the table checked with
+ * the user's column numbers (discrete symbols must be integers), no column
+ * twice; gaussian/gcopula drop a constant column or an exact copy with a
+ * note (refused under --strict). Returns the exit code. */
+static int multi_read(multi_job *J)
+{
+    const char *cmd = "estimate";
+    est_opts *eo = &J->eo;
+    est_var *vx = &J->vx;
     cs_status st;
-    int out = CLI_OK;
-    const char *spec = eo->cov ? eo->cov : eo->input;
-    cs_matrix full = {0};
-    double *block = NULL;
-    cs_symbols sym = {0};
-    cs_mv_plan *plan = NULL;
-    double *values = NULL;
-    cs_mv_hit *low = NULL, *high = NULL;
-    size_t *comb = NULL, *vars = NULL;
-    vx->file = spec;
-
-    if ((out = est_var_parse(cmd, vx)))
-        goto done;
-
+    int rc = est_var_parse(cmd, vx);
+    if (rc)
+        return rc;
+    int is_disc = eo->est == CS_EST_DISCRETE;
     if (eo->cov) {
         size_t d;
         const est_var *one[1] = {vx};
-        if ((st = est_cov_read(eo->cov, &full)) || (st = est_var_default(vx, full.cols)) ||
-            (st = est_cov_block(eo->cov, full, one, 1, &block, &d))) {
-            out = cli_fail(cmd, st);
-            goto done;
-        }
-    } else {
-        /* Values are checked here so that messages give the user's column
-         * numbers; discrete data given as symbols must be integers. */
-        int checks = is_disc && !eo->bins ? EST_SYMBOLS : 0;
-        if ((st = est_table_read(spec, &full)) ||
-            (st = est_var_select(vx, full, checks, eo->alphabet))) {
-            out = cli_fail(cmd, st);
-            goto done;
-        }
+        if ((st = est_cov_read(eo->cov, &J->full)) || (st = est_var_default(vx, J->full.cols)) ||
+            (st = est_cov_block(eo->cov, J->full, one, 1, &J->block, &d)))
+            return cli_fail(cmd, st);
+    } else if ((st = est_table_read(vx->file, &J->full)) ||
+               (st = est_var_select(vx, J->full, is_disc && !eo->bins ? EST_SYMBOLS : 0, eo->alphabet))) {
+        return cli_fail(cmd, st);
     }
     /* After the range check against the data, so a list far longer than the
      * table fails at once; sorting makes the check O(n log n). */
     size_t dup;
     int twice = cs_collist_find_duplicate(vx->cols, vx->ncols, &dup);
-    if (twice) {
-        if (twice < 0)
-            cs_error_set(CS_ENOMEM, "--x: out of memory checking %zu columns", vx->ncols);
-        out = twice < 0 ? cli_fail(cmd, CS_ENOMEM)
-                        : cli_usage_error(cmd, "--x: column %zu is listed twice", dup);
-        goto done;
-    }
+    if (twice < 0)
+        cs_error_set(CS_ENOMEM, "--x: out of memory checking %zu columns", vx->ncols);
+    if (twice)
+        return twice < 0 ? cli_fail(cmd, CS_ENOMEM) : cli_usage_error(cmd, "--x: column %zu is listed twice", dup);
     /* A constant column or an exact copy makes every covariance holding it
      * singular: drop it with a note, as every estimate command does. */
-    if (!eo->cov && !is_disc && (st = est_var_prune(vx, eo->strict))) {
-        out = cli_fail(cmd, st);
-        goto done;
-    }
+    if (!eo->cov && !is_disc && (st = est_var_prune(vx, eo->strict)))
+        return cli_fail(cmd, st);
     const est_var *notes[1] = {vx};
     if (!eo->json && dist_rank() == 0)
         est_print_notes(cmd, notes, 1);
-    const size_t *cols = vx->cols;
-    size_t ncols = vx->ncols;
-    if (!kmin && ncols < 2) {
+    return 0;
+}
+
+/* The plan of the estimator on the variables. Returns the exit code. */
+static int multi_plan(multi_job *J)
+{
+    const char *cmd = "estimate";
+    est_opts *eo = &J->eo;
+    est_var *vx = &J->vx;
+    if (!J->kmin && vx->ncols < 2) {
         if (vx->note[0])
             cs_error_set(CS_EINVAL, "%s needs at least 2 variables; 1 is left after dropping the "
-                                    "degenerate columns of --x", measure_arg);
+                                    "degenerate columns of --x", J->name);
         else
-            cs_error_set(CS_EINVAL, "%s needs at least 2 variables; --x names %zu", measure_arg, ncols);
-        out = cli_fail(cmd, CS_EINVAL);
-        goto done;
+            cs_error_set(CS_EINVAL, "%s needs at least 2 variables; --x names %zu", J->name, vx->ncols);
+        return cli_fail(cmd, CS_EINVAL);
     }
+    cs_status st;
     if (eo->cov) {
-        st = cs_mv_plan_create_cov(block, ncols, ncols, cols, &plan);
-    } else if (is_disc) {
+        st = cs_mv_plan_create_cov(J->block, vx->ncols, vx->ncols, vx->cols, &J->plan);
+    } else if (eo->est == CS_EST_DISCRETE) {
         cs_binning how = eo->binning_freq ? CS_BIN_EQUAL_FREQ : CS_BIN_EQUAL_WIDTH;
-        st = eo->bins ? cs_discrete_bin(vx->data, (size_t)eo->bins, how, &sym)
-                      : cs_discrete_from_matrix(vx->data, (int32_t)eo->alphabet, &sym);
+        st = eo->bins ? cs_discrete_bin(vx->data, (size_t)eo->bins, how, &J->sym)
+                      : cs_discrete_from_matrix(vx->data, (int32_t)eo->alphabet, &J->sym);
         if (!st)
-            st = cs_mv_plan_create_discrete(&sym, eo->miller_madow, cols, &plan);
+            st = cs_mv_plan_create_discrete(&J->sym, eo->miller_madow, vx->cols, &J->plan);
     } else {
-        st = cs_mv_plan_create_gaussian(vx->data,
-                                        eo->est == CS_EST_GCOPULA ? CS_MV_GCOPULA : CS_MV_GAUSSIAN,
-                                        est_bias_on(eo), cols, &plan);
+        st = cs_mv_plan_create_gaussian(vx->data, eo->est == CS_EST_GCOPULA ? CS_MV_GCOPULA : CS_MV_GAUSSIAN,
+                                        est_bias_on(eo), vx->cols, &J->plan);
     }
     if (st) {
-        cs_error_prefix("%s: ", spec);
-        out = cli_fail(cmd, st);
-        goto done;
+        cs_error_prefix("%s: ", vx->file);
+        return cli_fail(cmd, st);
     }
-    size_t nsamples = cs_mv_plan_nsamples(plan);
-    double to_unit = eo->to_unit;
+    J->nsamples = cs_mv_plan_nsamples(J->plan);
+    return 0;
+}
 
-    /* ---- compute ---- */
-    double value = 0;
+/* The measure of the whole set --x. */
+static int compute_set(multi_job *J)
+{
+    size_t ncols = J->vx.ncols;
+    if (!(J->vars = malloc(ncols * sizeof *J->vars)))
+        return cli_fail("estimate", cs_error_set(CS_ENOMEM, "out of memory"));
+    for (size_t j = 0; j < ncols; j++)
+        J->vars[j] = j;
+    cs_status st = cs_mv_compute(J->plan, J->measure, J->vars, ncols, &J->value);
+    return st ? cli_fail("estimate", st) : 0;
+}
+
+/* Every multiplet of orders kmin..kmax (or the --top ones), over every rank. */
+static int compute_multiplets(multi_job *J)
+{
+    const char *cmd = "estimate";
     cs_mv_multiplet_opts o;
-    cs_mv_estimate est = {0};
-    size_t nlow = 0, nhigh = 0;
-    if (!kmin) {
-        if (!(vars = malloc(ncols * sizeof *vars))) {
-            out = cli_fail(cmd, cs_error_set(CS_ENOMEM, "out of memory"));
-            goto done;
-        }
-        for (size_t j = 0; j < ncols; j++)
-            vars[j] = j;
-        if ((st = cs_mv_compute(plan, measure, vars, ncols, &value))) {
-            out = cli_fail(cmd, st);
-            goto done;
-        }
-    } else {
-        cs_mv_multiplet_opts_default(&o);
-        o.order_min = kmin;
-        o.order_max = kmax;
-        o.top_k = (size_t)top;
-        o.threads = (int)eo->threads;
-        o.max_count = a.max_count;
-        o.max_bytes = a.max_mb << 20;
-        if ((st = cs_mv_multiplets_check(plan, measure, &o, &est))) {
-            out = cli_fail(cmd, st);
-            if (st == CS_ELIMIT)
-                fprintf(stderr, "(raise --max-multiplets / --max-memory, narrow --x or the orders, "
-                                "or use --top K)\n");
-            goto done;
-        }
-        if (top) {
-            size_t keep = (size_t)(top < est.count ? top : est.count);
-            low = malloc(keep * sizeof *low);
-            high = malloc(keep * sizeof *high);
-        } else {
-            /* under mpirun only rank 0 receives the values (est_dist_multiplets) */
-            values = malloc((dist_rank() ? 1 : (size_t)est.count) * sizeof *values);
-        }
-        comb = malloc(kmax * sizeof *comb);
-        if ((top ? (!low || !high) : !values) || !comb) {
-            out = cli_fail(cmd, cs_error_set(CS_ENOMEM, "out of memory for %llu multiplets",
-                                             (unsigned long long)est.count));
-            goto done;
-        }
-        if ((st = est_dist_multiplets(plan, measure, &o, values, low, &nlow, high, &nhigh))) {
-            out = cli_fail(cmd, st);
-            goto done;
-        }
+    cs_mv_multiplet_opts_default(&o);
+    o.order_min = J->kmin;
+    o.order_max = J->kmax;
+    o.top_k = (size_t)J->top;
+    o.threads = (int)J->eo.threads;
+    o.max_count = J->max_count;
+    o.max_bytes = J->max_mb << 20;
+    cs_status st = cs_mv_multiplets_check(J->plan, J->measure, &o, &J->est);
+    if (st) {
+        int rc = cli_fail(cmd, st);
+        if (st == CS_ELIMIT)
+            fprintf(stderr, "(raise --max-multiplets / --max-memory, narrow --x or the orders, or use --top K)\n");
+        return rc;
     }
+    uint64_t top = J->top;
+    if (top) {
+        size_t keep = (size_t)(top < J->est.count ? top : J->est.count);
+        J->low = malloc(keep * sizeof *J->low);
+        J->high = malloc(keep * sizeof *J->high);
+    } else {
+        /* under mpirun only rank 0 receives the values (est_dist_multiplets) */
+        J->values = malloc((dist_rank() ? 1 : (size_t)J->est.count) * sizeof *J->values);
+    }
+    J->comb = malloc(J->kmax * sizeof *J->comb);
+    if ((top ? (!J->low || !J->high) : !J->values) || !J->comb)
+        return cli_fail(cmd, cs_error_set(CS_ENOMEM, "out of memory for %llu multiplets",
+                                          (unsigned long long)J->est.count));
+    if ((st = est_dist_multiplets(J->plan, J->measure, &o, J->values, J->low, &J->nlow, J->high, &J->nhigh)))
+        return cli_fail(cmd, st);
+    return 0;
+}
 
-    /* ---- report ---- (rank 0's alone under mpirun) */
-    if (dist_rank() > 0)
-        goto done;
-    int synergy_names = measure == CS_MV_OINFO;
-    const char *low_key = synergy_names ? "most_synergistic" : "lowest";
-    const char *high_key = synergy_names ? "most_redundant" : "highest";
+/* Every multiplet's value, in rank order within each order (JSON objects or text lines). */
+static void all_multiplets(multi_job *J, cs_json *j)
+{
+    const size_t *cols = J->vx.cols;
+    size_t ncols = J->vx.ncols;
+    uint64_t idx = 0;
+    for (size_t k = J->kmin; k <= J->kmax; k++) {
+        cs_mv_combination_unrank(0, k, ncols, J->comb);
+        do {
+            double v = J->values[idx++] * J->eo.to_unit;
+            if (j) {
+                cs_json_begin_object(j);
+                json_vars(j, cols, J->comb, k);
+                cs_json_kv_number(j, "value", v);
+                cs_json_end_object(j);
+            } else {
+                text_vars(cols, J->comb, k);
+                printf("\t%.10g\n", v);
+            }
+        } while (cs_mv_combination_next(J->comb, k, ncols));
+    }
+}
+
+static void multi_json(multi_job *J)
+{
+    const est_opts *eo = &J->eo;
+    const size_t *cols = J->vx.cols;
+    size_t ncols = J->vx.ncols;
+    int synergy_names = J->measure == CS_MV_OINFO;
     cs_json j;
-    if (eo->json) {
-        est_json_begin(&j, measure_arg, eo);
-        if (!kmin)
-            cs_json_kv_number(&j, "value", value * to_unit);
-        cs_json_kv_int(&j, "n", (long long)nsamples);
-        est_json_notes(&j, notes, 1);
-        cs_json_key(&j, "params");
-        cs_json_begin_object(&j);
-        est_json_source(&j, eo, spec);
-        est_json_list(&j, "x", cols, ncols);
-        est_json_estimator(&j, eo);
-        if (kmin) {
-            long long ord[2] = {(long long)kmin, (long long)kmax};
-            cs_json_key(&j, "multiplets");
-            cs_json_ints(&j, ord, 2);
-            if (top)
-                cs_json_kv_int(&j, "top", (long long)top);
-        }
-        cs_json_end_object(&j);
-        if (kmin)
-            cs_json_kv_int(&j, "count", (long long)est.count);
-        if (kmin && top) {
-            print_hits(&j, low_key, low, nlow, cols, ncols, to_unit, comb);
-            print_hits(&j, high_key, high, nhigh, cols, ncols, to_unit, comb);
-        } else if (kmin) {
-            cs_json_key(&j, "multiplets");
-            cs_json_begin_array(&j);
-            uint64_t idx = 0;
-            for (size_t k = kmin; k <= kmax; k++) {
-                cs_mv_combination_unrank(0, k, ncols, comb);
-                do {
-                    cs_json_begin_object(&j);
-                    json_vars(&j, cols, comb, k);
-                    cs_json_kv_number(&j, "value", values[idx++] * to_unit);
-                    cs_json_end_object(&j);
-                } while (cs_mv_combination_next(comb, k, ncols));
-            }
-            cs_json_end_array(&j);
-        }
-        cs_json_end_object(&j);
-    } else if (!kmin) {
-        if (eo->cov)
-            printf("%s (%s): %.10g %s  (%zu variables, exact covariance)\n", measure_arg, eo->est_text,
-                   value * to_unit, eo->units, ncols);
-        else
-            printf("%s (%s): %.10g %s  (%zu variables, n = %zu)\n", measure_arg, eo->est_text,
-                   value * to_unit, eo->units, ncols, nsamples);
-    } else {
-        printf("# %s (%s, %s): %llu multiplets of orders %zu-%zu of %zu variables, n = %zu\n",
-               measure_arg, eo->est_text, eo->units, (unsigned long long)est.count, kmin, kmax, ncols,
-               nsamples);
-        if (top) {
-            print_hits(NULL, synergy_names ? "most synergistic (lowest)" : "lowest", low, nlow,
-                       cols, ncols, to_unit, comb);
-            print_hits(NULL, synergy_names ? "most redundant (highest)" : "highest", high, nhigh,
-                       cols, ncols, to_unit, comb);
-        } else {
-            uint64_t idx = 0;
-            for (size_t k = kmin; k <= kmax; k++) {
-                cs_mv_combination_unrank(0, k, ncols, comb);
-                do {
-                    text_vars(cols, comb, k);
-                    printf("\t%.10g\n", values[idx++] * to_unit);
-                } while (cs_mv_combination_next(comb, k, ncols));
-            }
-        }
+    est_json_begin(&j, J->name, eo);
+    if (!J->kmin)
+        cs_json_kv_number(&j, "value", J->value * eo->to_unit);
+    cs_json_kv_int(&j, "n", (long long)J->nsamples);
+    est_json_notes(&j, (const est_var *const[]){&J->vx}, 1);
+    cs_json_key(&j, "params");
+    cs_json_begin_object(&j);
+    est_json_source(&j, eo, J->vx.file);
+    est_json_list(&j, "x", cols, ncols);
+    est_json_estimator(&j, eo);
+    if (J->kmin) {
+        long long ord[2] = {(long long)J->kmin, (long long)J->kmax};
+        cs_json_key(&j, "multiplets");
+        cs_json_ints(&j, ord, 2);
+        if (J->top)
+            cli_json_opt(&j, &J->args, J, "top");
     }
+    cs_json_end_object(&j);
+    if (J->kmin)
+        cs_json_kv_int(&j, "count", (long long)J->est.count);
+    if (J->kmin && J->top) {
+        print_hits(&j, synergy_names ? "most_synergistic" : "lowest", J->low, J->nlow, cols, ncols,
+                   eo->to_unit, J->comb);
+        print_hits(&j, synergy_names ? "most_redundant" : "highest", J->high, J->nhigh, cols, ncols,
+                   eo->to_unit, J->comb);
+    } else if (J->kmin) {
+        cs_json_key(&j, "multiplets");
+        cs_json_begin_array(&j);
+        all_multiplets(J, &j);
+        cs_json_end_array(&j);
+    }
+    cs_json_end_object(&j);
+}
 
-done:
-    if (out != CLI_OK && eo->json && dist_rank() == 0) /* no JSON object to hold them */
-        est_print_notes(cmd, (const est_var *const[]){vx}, 1);
-    cs_mv_plan_destroy(plan);
-    cs_symbols_free(&sym);
-    cs_matrix_free(&full);
-    free(block);
-    est_var_free(vx);
-    free(vars);
-    free(values);
-    free(low);
-    free(high);
-    free(comb);
-    return out;
+static void multi_text(multi_job *J)
+{
+    const est_opts *eo = &J->eo;
+    const size_t *cols = J->vx.cols;
+    size_t ncols = J->vx.ncols;
+    int synergy_names = J->measure == CS_MV_OINFO;
+    if (!J->kmin) {
+        if (eo->cov)
+            printf("%s (%s): %.10g %s  (%zu variables, exact covariance)\n", J->name, eo->est_text,
+                   J->value * eo->to_unit, eo->units, ncols);
+        else
+            printf("%s (%s): %.10g %s  (%zu variables, n = %zu)\n", J->name, eo->est_text,
+                   J->value * eo->to_unit, eo->units, ncols, J->nsamples);
+        return;
+    }
+    printf("# %s (%s, %s): %llu multiplets of orders %zu-%zu of %zu variables, n = %zu\n", J->name,
+           eo->est_text, eo->units, (unsigned long long)J->est.count, J->kmin, J->kmax, ncols, J->nsamples);
+    if (!J->top) {
+        all_multiplets(J, NULL);
+        return;
+    }
+    print_hits(NULL, synergy_names ? "most synergistic (lowest)" : "lowest", J->low, J->nlow, cols, ncols,
+               eo->to_unit, J->comb);
+    print_hits(NULL, synergy_names ? "most redundant (highest)" : "highest", J->high, J->nhigh, cols, ncols,
+               eo->to_unit, J->comb);
+}
+
+int cmd_estimate_multi(int argc, char **argv)
+{
+    multi_job J;
+    memset(&J, 0, sizeof J);
+    J.name = argv[0];
+    int rc = multi_parse(&J, argc, argv);
+    if (rc >= 0)
+        return rc;
+    if (!(rc = multi_read(&J)) && !(rc = multi_plan(&J)))
+        rc = J.kmin ? compute_multiplets(&J) : compute_set(&J);
+    if (!rc && dist_rank() == 0 && J.eo.json) /* rank 0 reports (under mpirun) */
+        multi_json(&J);
+    else if (!rc && dist_rank() == 0)
+        multi_text(&J);
+    if (rc != CLI_OK && J.eo.json && dist_rank() == 0) /* no JSON object to hold them */
+        est_print_notes("estimate", (const est_var *const[]){&J.vx}, 1);
+    cs_mv_plan_destroy(J.plan);
+    cs_symbols_free(&J.sym);
+    cs_matrix_free(&J.full);
+    free(J.block);
+    est_var_free(&J.vx);
+    free(J.vars);
+    free(J.values);
+    free(J.low);
+    free(J.high);
+    free(J.comb);
+    return rc;
 }
