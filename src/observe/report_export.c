@@ -40,7 +40,7 @@ static double samples_of(const rm_run *r, double step)
 
 static int tidy(const rm_series *s)
 {
-    return !(s->def->flags & RM_NO_CSV) &&
+    return !(s->def->draw & RM_NO_CSV) &&
            (s->kind == RM_STEP || s->kind == RM_EPOCH || s->kind == RM_SNAPSHOT || s->kind == RM_SCALAR);
 }
 

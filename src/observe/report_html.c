@@ -230,10 +230,10 @@ static cs_status metric_chart(FILE *out, const cs_report *rep, const char *metri
     if (!c)
         return cs_error_set(CS_ENOMEM, "out of memory for the report");
     size_t L = rm_max_layer(rep);
-    int smooth = (d->flags & RM_SMOOTH) && rep->opt.smooth != 0;
+    int smooth = (d->draw & RM_SMOOTH) && rep->opt.smooth != 0;
     cs_status st = CS_OK;
     char q05[120], q95[120];
-    int band_q = (d->flags & RM_BAND_Q) != 0;
+    int band_q = (d->draw & RM_BAND_Q) != 0;
     if (band_q) {
         size_t base = strlen(metric) - strlen("median");
         snprintf(q05, sizeof q05, "%.*sq05", (int)base, metric);
@@ -267,9 +267,9 @@ static cs_status metric_chart(FILE *out, const cs_report *rep, const char *metri
             snprintf(title, sizeof title, "%.200s (%s)%s", s0->description, metric, suffix);
         char ylab[64];
         snprintf(ylab, sizeof ylab, "%s", s0->units);
-        int pvalue = (d->flags & RM_PVALUE) != 0;
+        int pvalue = (d->draw & RM_PVALUE) != 0;
         cs_svg_chart spec = {.xlabel = x_label(rep, s0->kind, metric), .ylabel = ylab, .css_class = "plot",
-                             .logx = (d->flags & RM_LOGX) != 0, .logy = logy || pvalue || (d->flags & RM_LOGY),
+                             .logx = (d->draw & RM_LOGX) != 0, .logy = logy || pvalue || (d->draw & RM_LOGY),
                              .has_hline = pvalue, .hline = 0.05};
         st = figure(out, c, title, &spec);
     }
@@ -321,7 +321,7 @@ static cs_status chart_once(FILE *out, const cs_report *rep, const char *section
 {
     const rm_series *s0 = first_series(rep, name);
     const rm_def *d = s0 ? s0->def : rm_table_find(name);
-    if (strcmp(d->section, section) || (d->flags & RM_HIDDEN))
+    if (strcmp(d->section, section) || (d->draw & RM_HIDDEN))
         return CS_OK;
     for (size_t q = 0; q < *nseen; q++)
         if (!strcmp(seen[q], name))
@@ -330,7 +330,7 @@ static cs_status chart_once(FILE *out, const cs_report *rep, const char *section
         return CS_OK;
     seen[(*nseen)++] = name;
     cs_status st = metric_chart(out, rep, name, 0, "");
-    if (st == CS_OK && (d->flags & RM_LOG_TOO))
+    if (st == CS_OK && (d->draw & RM_LOG_TOO))
         st = metric_chart(out, rep, name, 1, " (log scale)");
     return st;
 }
@@ -460,7 +460,7 @@ static void scalars_table(FILE *out, const cs_report *rep)
         fputs("</td><td>", out);
         cs_report_escape(out, s0->units);
         fputs("</td>", out);
-        const rm_def scalar = {seen[i], NULL, "", 0, RM_SUM_SCALAR, NULL, 0};
+        const rm_def scalar = {.name = seen[i], .section = "", .summary = RM_SUM_SCALAR};
         for (size_t g = 0; g < rep->ng; g++) {
             rm_pooled p;
             char v[96];

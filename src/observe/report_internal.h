@@ -3,7 +3,7 @@
  * cs_report_create reads each run log and its metrics file once into tidy
  * series: one rm_series per (run, metric, layer), each a list of (x, value,
  * flag) with the metric's units. Which metrics exist, how they are titled,
- * drawn and summarised comes from the report metric table (report_table.c):
+ * drawn and summarised comes from the metric table (metric_table.c):
  * known names get their entry, any other dataset of a metrics file gets a
  * generic one, so a metric added to `analyze` shows up in every format with
  * no report code. The writers only walk the model. */
@@ -12,6 +12,7 @@
 
 #include "cogscope/report.h"
 #include "cogscope/summary.h"
+#include "metric_table.h"
 
 /* What the x of a series is. */
 typedef enum {
@@ -23,45 +24,9 @@ typedef enum {
     RM_SCALAR     /* one value for the whole run; x = NaN */
 } rm_kind;
 
-/* Table flags. */
-enum {
-    RM_SMOOTH = 1u << 0,   /* per-step and noisy: drawn smoothed over a faint raw trace */
-    RM_LOG_TOO = 1u << 1,  /* drawn a second time on a log y axis */
-    RM_LOGY = 1u << 2,     /* drawn on a log y axis only */
-    RM_PVALUE = 1u << 3,   /* a p-value: log y axis with the 0.05 line */
-    RM_HIDDEN = 1u << 4,   /* exported, not charted (bookkeeping: unit counts, sizes) */
-    RM_NO_CSV = 1u << 5,   /* not a tidy row (frequency-domain, relaxation trajectories) */
-    RM_LOGX = 1u << 6,     /* spectra: log-log */
-    RM_BAND_Q = 1u << 7,   /* quantile band: q05..q95 around the median (metric NAME_median) */
-};
-
-/* Summary column statistics of one run's series. */
-typedef enum { RM_SUM_NONE = 0, RM_SUM_LAST, RM_SUM_MEAN, RM_SUM_SCALAR } rm_sum;
-
-/* One entry of the report metric table (report_table.c). */
-typedef struct {
-    const char *name;     /* plain metric key, as in CSV/JSON ("oinfo", "loss", "spectra.loss.exponent") */
-    const char *title;    /* chart title / readable name */
-    const char *section;  /* HTML section id (report_table.c lists the sections in order) */
-    unsigned flags;       /* RM_* */
-    rm_sum summary;       /* summary-table statistic (RM_SUM_NONE: not a summary column) */
-    const char *summary_title; /* summary column header */
-    int higher_is;        /* +1 higher is better, -1 lower, 0 neither (only for the Δ colour) */
-} rm_def;
-
-typedef struct {
-    const char *id, *title, *explain;
-} rm_section;
-
-/* The table entry of a metric name; a generic entry (section "other", no
- * summary) for names the table does not know: never NULL. */
-const rm_def *rm_table_find(const char *name);
-/* Entries in table order (for the summary columns); NULL past the end. */
-const rm_def *rm_table_at(size_t i);
-/* The same for a series of the run log: unknown names are per-layer
- * training series (section "layers", smoothed). */
-const rm_def *rm_table_find_log(const char *name);
-const rm_section *rm_section_at(size_t i);
+/* The report's entries of the metric table (metric_table.h): title,
+ * section, drawing, summary column. */
+typedef obs_metric rm_def;
 
 typedef struct {
     char metric[96];       /* plain key */

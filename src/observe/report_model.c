@@ -404,7 +404,7 @@ static cs_status apply_flag(rm_run *r, const cs_metrics_array *a)
 
 static cs_status load_metrics(rm_run *r)
 {
-    const cs_metrics_array *snap = cs_metrics_get(r->m, "/analysis/snapshot_step");
+    const cs_metrics_array *snap = obs_metric_get(r->m, "snapshot_step", NULL);
     cs_status st = CS_OK;
     size_t n = cs_metrics_count(r->m);
     for (size_t i = 0; i < n && st == CS_OK; i++) {

@@ -1,6 +1,7 @@
 /* Spectra of a run (cogscope/spectral.h, cogscope/aperiodic.h): Welch PSD and
  * aperiodic fit of per-step series, PSD of relaxation trajectories, coherence
  * between layers' mean activity. Results go straight into the metrics. */
+#include "metric_table.h"
 #include "observe_spectra.h"
 
 #include <math.h>
@@ -13,7 +14,6 @@
 
 cs_status obs_series_spectrum(cs_metrics *m, const char *name, const double *x, size_t n, size_t nperseg)
 {
-    char path[128];
     for (size_t i = 0; i < n; i++)
         if (!isfinite(x[i]))
             return cs_metrics_add_note(m, "spectrum of %s: step %zu is %s; spectrum skipped", name, i,
@@ -38,19 +38,11 @@ cs_status obs_series_spectrum(cs_metrics *m, const char *name, const double *x, 
     cs_welch_plan_freqs(plan, f);
     if ((st = cs_welch_psd(plan, cs_matrix_view((double *)x, n, 1), psd)) != CS_OK)
         goto done;
-    snprintf(path, sizeof path, "/analysis/spectra/%s/freq", name);
-    if ((st = cs_metrics_put1(m, path, nf, f, "cycles/step", "Welch frequencies (fs = 1 per step)")) != CS_OK)
-        goto done;
-    snprintf(path, sizeof path, "/analysis/spectra/%s/psd", name);
-    if ((st = cs_metrics_put1(m, path, nf, psd, "units^2 step",
-                              "Welch power spectral density (hann, 50% overlap, constant detrend)")) != CS_OK)
-        goto done;
     double seg = (double)cs_welch_plan_nperseg(plan), nseg = (double)cs_welch_plan_nsegments(plan);
-    snprintf(path, sizeof path, "/analysis/spectra/%s/nperseg", name);
-    if ((st = cs_metrics_put1(m, path, 1, &seg, "steps", "Welch segment length")) != CS_OK)
-        goto done;
-    snprintf(path, sizeof path, "/analysis/spectra/%s/nsegments", name);
-    if ((st = cs_metrics_put1(m, path, 1, &nseg, "1", "Welch segments averaged")) != CS_OK)
+    if ((st = obs_put1(m, "spectra.{series}.freq", name, nf, f)) != CS_OK ||
+        (st = obs_put1(m, "spectra.{series}.psd", name, nf, psd)) != CS_OK ||
+        (st = obs_put1(m, "spectra.{series}.nperseg", name, 1, &seg)) != CS_OK ||
+        (st = obs_put1(m, "spectra.{series}.nsegments", name, 1, &nseg)) != CS_OK)
         goto done;
 
     /* Aperiodic fit over every positive frequency. Peak widths in cycles per
@@ -80,44 +72,22 @@ cs_status obs_series_spectrum(cs_metrics *m, const char *name, const double *x, 
         for (size_t i = 0; i < r.n_peaks; i++)
             keep[i] = 0; /* no aperiodic law to stand out from */
     double candidates = (double)r.n_peaks;
+    /* the metric table's "spectra.{series}." entries: units and meanings */
     struct {
         const char *key;
-        double v;
-        const char *units, *desc;
-    } sc[] = {
-        {"offset", r.offset, "log10 power", "aperiodic offset b of log10 P = b - chi log10 f"},
-        {"exponent", r.exponent, "1", "aperiodic exponent chi (1/f^chi) of the fit; a power law only where no_power_law is 0"},
-        {"r_squared", r.r_squared, "1", "R^2 of the fit (log10 power)"},
-        {"no_power_law", no_power_law, "flag",
-         "1: R^2 < 0.8 (CS_APERIODIC_R2_MIN): the exponent does not describe the spectrum, no peaks listed"},
-        {"fit_error", r.error, "log10 power", "mean absolute error of the fit"},
-        {"dof", dof, "1", "equivalent degrees of freedom of the Welch PSD (Hann, 50% overlap)"},
-        {"peak_alpha", alpha, "1", "family-wise level of the peak test (Bonferroni over the fitted frequencies)"},
-        {"peak_threshold", thr, "1", "PSD / aperiodic power a peak had to exceed (chi^2 quantile / dof)"},
-        {"peak_candidates", candidates, "peaks", "peaks the fit found before the significance test"},
-    };
-    if (st == CS_OK) {
-        snprintf(path, sizeof path, "/analysis/spectra/%s/fit_range", name);
-        st = cs_metrics_put1(m, path, 2, range, "cycles/step", "lowest and highest frequency of the fit");
-    }
-    for (size_t i = 0; i < sizeof sc / sizeof sc[0] && st == CS_OK; i++) {
-        snprintf(path, sizeof path, "/analysis/spectra/%s/%s", name, sc[i].key);
-        st = cs_metrics_put1(m, path, 1, &sc[i].v, sc[i].units, sc[i].desc);
-    }
-    struct {
-        const char *key;
+        size_t n;
         const double *v;
-        const char *units, *desc;
-    } ar[] = {
-        {"fit_freq", r.freqs, "cycles/step", "frequencies of the aperiodic fit"},
-        {"fit_log_power", r.log_power, "log10 power", "log10 PSD over the fit range"},
-        {"fit_model", r.model, "log10 power", "full model (aperiodic + peaks)"},
-        {"fit_aperiodic", r.aperiodic, "log10 power", "aperiodic component"},
+    } out[] = {
+        {"spectra.{series}.fit_range", 2, range},         {"spectra.{series}.offset", 1, &r.offset},
+        {"spectra.{series}.exponent", 1, &r.exponent},     {"spectra.{series}.r_squared", 1, &r.r_squared},
+        {"spectra.{series}.no_power_law", 1, &no_power_law}, {"spectra.{series}.fit_error", 1, &r.error},
+        {"spectra.{series}.dof", 1, &dof},                 {"spectra.{series}.peak_alpha", 1, &alpha},
+        {"spectra.{series}.peak_threshold", 1, &thr},      {"spectra.{series}.peak_candidates", 1, &candidates},
+        {"spectra.{series}.fit_freq", r.nfit, r.freqs},    {"spectra.{series}.fit_log_power", r.nfit, r.log_power},
+        {"spectra.{series}.fit_model", r.nfit, r.model},   {"spectra.{series}.fit_aperiodic", r.nfit, r.aperiodic},
     };
-    for (size_t i = 0; i < sizeof ar / sizeof ar[0] && st == CS_OK; i++) {
-        snprintf(path, sizeof path, "/analysis/spectra/%s/%s", name, ar[i].key);
-        st = cs_metrics_put1(m, path, r.nfit, ar[i].v, ar[i].units, ar[i].desc);
-    }
+    for (size_t i = 0; i < sizeof out / sizeof out[0] && st == CS_OK; i++)
+        st = obs_put1(m, out[i].key, name, out[i].n, out[i].v);
     if (st == CS_OK) {
         size_t kept = 0;
         for (size_t i = 0; i < r.n_peaks; i++)
@@ -134,11 +104,8 @@ cs_status obs_series_spectrum(cs_metrics *m, const char *name, const double *x, 
             pk[3 * q + 2] = r.peaks[i].width;
             q++;
         }
-        snprintf(path, sizeof path, "/analysis/spectra/%s/peaks", name);
         if (pk)
-            st = cs_metrics_put(m, path, 2, dims, pk, "mixed",
-                                "significant peaks (chi^2 test, see peak_alpha): centre (cycles/step), power "
-                                "(log10 above aperiodic), width (cycles/step)");
+            st = obs_put_named(m, "spectra.{series}.peaks", name, 2, dims, pk);
         free(pk);
     }
     free(keep);

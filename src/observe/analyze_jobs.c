@@ -1,8 +1,12 @@
 /* The snapshot measures of a run as independent jobs (cs_obs_jobs in
- * cogscope/observe.h), for distributed runs (docs/distributed.md). Included
- * at the end of analyze.c: a job is one run_task of cs_obs_analyze, on the
- * same inputs, and its result is what that task wrote, so that
- * cs_obs_analyze_merge rebuilds the serial metrics bit for bit. */
+ * cogscope/observe.h), for distributed runs (docs/distributed.md): a job is
+ * one snapshot task of cs_obs_analyze (obs_run_task), on the same inputs,
+ * and its result is what that task wrote, so that cs_obs_analyze_merge
+ * rebuilds the serial metrics bit for bit. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze_internal.h"
 
 /* Entries a job wrote: before the task, row s of every layer array is set to
  * this NaN (a payload no computation produces); every entry that differs
@@ -25,9 +29,9 @@ struct cs_obs_jobs {
     obs_probe pr;
     cs_matrix inputs;
     int32_t *labels;
-    layer_store *ls;
-    arena a;
-    task *tasks;        /* one snapshot's tasks */
+    obs_layer_store *ls;
+    obs_arena a;
+    obs_task_run *tasks; /* one snapshot's tasks */
     size_t *snap_first; /* [S + 1]: the jobs of snapshot s are snap_first[s] .. snap_first[s+1]-1 */
 };
 
@@ -36,9 +40,9 @@ void cs_obs_jobs_destroy(cs_obs_jobs *w)
     if (!w)
         return;
     for (size_t l = 0; w->ls && l < w->L; l++)
-        free(w->ls[l].order);
+        obs_layer_store_free(&w->ls[l]);
     free(w->ls);
-    arena_free(&w->a);
+    obs_arena_free(&w->a);
     obs_probe_free(&w->pr);
     cs_matrix_free(&w->inputs);
     free(w->labels);
@@ -63,9 +67,9 @@ cs_status cs_obs_jobs_create(const cs_runlog *run, const cs_obs_params *p, cs_ob
     size_t N, S;
     char skipped[4][400];
     size_t n_skipped = 0;
-    if ((st = snapshot_layers(run, &w->lay, &w->L, &N, &S)) != CS_OK)
+    if ((st = obs_snapshot_layers(run, &w->lay, &w->L, &N, &S)) != CS_OK)
         goto fail;
-    w->mk = possible_metrics(run, p->metrics, w->L, skipped, &n_skipped);
+    w->mk = obs_possible_metrics(run, p->metrics, w->L, skipped, &n_skipped);
     /* As cs_obs_analyze: no snapshot measures, no jobs (it says why). */
     if (!(w->mk & CS_OBS_NEEDS_SNAPSHOTS) || S == 0 || N < 8) {
         if (!(w->snap_first = calloc(1, sizeof *w->snap_first))) {
@@ -87,22 +91,22 @@ cs_status cs_obs_jobs_create(const cs_runlog *run, const cs_obs_params *p, cs_ob
          (st = obs_probe_init(w->inputs, w->labels, p->ip_dims, &w->pr)) != CS_OK))
         goto fail;
     w->ls = calloc(w->L, sizeof *w->ls);
-    w->tasks = calloc(w->L * T_KINDS, sizeof *w->tasks);
+    w->tasks = calloc(w->L * obs_n_snapshot_tasks, sizeof *w->tasks);
     w->snap_first = malloc((w->S + 1) * sizeof *w->snap_first);
     if (!w->ls || !w->tasks || !w->snap_first) {
         st = cs_error_set(CS_ENOMEM, "out of memory");
         goto fail;
     }
     for (size_t l = 0; l < w->L && st == CS_OK; l++)
-        st = alloc_layer(&w->a, &w->ls[l], cs_runlog_layer_units(run, w->lay[l]), w->S, N, p, w->lay[l] + 1);
+        st = obs_alloc_layer(&w->a, &w->ls[l], cs_runlog_layer_units(run, w->lay[l]), w->S, N, p, w->lay[l] + 1);
     /* the same one unit set per layer as cs_obs_analyze, chosen here too */
     for (size_t l = 0; l < w->L && st == CS_OK && (w->mk & (CS_OBS_INTEGRATION | CS_OBS_OINFO | CS_OBS_PID)); l++)
-        st = fix_units(run, &w->ls[l], w->lay[l], w->S, p);
+        st = obs_fix_units(run, &w->ls[l], w->lay[l], w->S, p);
     if (st != CS_OK)
         goto fail;
     w->snap_first[0] = 0;
     for (size_t s = 0; s < w->S; s++)
-        w->snap_first[s + 1] = w->snap_first[s] + snapshot_tasks(w->mk, w->L, w->lay, s, w->tasks);
+        w->snap_first[s + 1] = w->snap_first[s] + obs_snapshot_task_list(w->mk, w->L, w->lay, s, w->tasks);
     *out = w;
     return CS_OK;
 fail:
@@ -114,7 +118,7 @@ size_t cs_obs_jobs_count(const cs_obs_jobs *w) { return w->S ? w->snap_first[w->
 
 /* The result: [note length c, c characters, entry count e, e x (array,
  * offset, value)], all doubles. */
-static cs_status job_pack(const cs_obs_jobs *w, size_t s, const task *t, double **out, size_t *len)
+static cs_status job_pack(const cs_obs_jobs *w, size_t s, const obs_task_run *t, double **out, size_t *len)
 {
     size_t c = strlen(t->note), e = 0;
     for (size_t i = 0; i < w->a.n; i++) {
@@ -155,12 +159,12 @@ cs_status cs_obs_jobs_run(cs_obs_jobs *w, size_t j, double **result, size_t *len
     size_t s = 0;
     while (w->snap_first[s + 1] <= j)
         s++;
-    snapshot_tasks(w->mk, w->L, w->lay, s, w->tasks);
-    task t = w->tasks[j - w->snap_first[s]];
+    obs_snapshot_task_list(w->mk, w->L, w->lay, s, w->tasks);
+    obs_task_run t = w->tasks[j - w->snap_first[s]];
     size_t l = t.slot;
     cs_matrix act = {0}, prev = {0};
     cs_status st = cs_runlog_read_layer_snapshot(w->run, w->lay[l], "activations", s, &act);
-    if (st == CS_OK && t.kind == T_PHIID)
+    if (st == CS_OK && obs_snapshot_tasks[t.kind]->from_second)
         st = cs_runlog_read_layer_snapshot(w->run, w->lay[l], "activations", s - 1, &prev);
     if (st == CS_OK) {
         double unset;
@@ -176,7 +180,7 @@ cs_status cs_obs_jobs_run(cs_obs_jobs *w, size_t j, double **result, size_t *len
         openblas_set_num_threads(1);
         cs_obs_params pp = w->p;
         pp.metrics = w->mk; /* as cs_obs_analyze runs its tasks */
-        run_task(&t, &w->ls[l], s, w->S, &w->pr, act, prev, &pp);
+        obs_run_task(&t, &w->ls[l], s, &w->pr, act, prev, &pp);
         openblas_set_num_threads(blas_threads);
         st = t.st;
     }
@@ -187,8 +191,8 @@ cs_status cs_obs_jobs_run(cs_obs_jobs *w, size_t j, double **result, size_t *len
     return st;
 }
 
-/* Copy a job's result into the merging analysis' arrays (analyze()). */
-static cs_status job_apply(task *t, arena *a, const double *r, size_t len)
+/* Copy a job's result into the merging analysis' arrays (analyze_snapshots.c). */
+cs_status obs_job_apply(obs_task_run *t, obs_arena *a, const double *r, size_t len)
 {
     size_t c = len ? (size_t)r[0] : 0, o = 1;
     if (!len || c >= sizeof t->note || 2 + c > len)
