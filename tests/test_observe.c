@@ -615,6 +615,62 @@ Test(observe, pi_recomputation_and_variants_match_the_formulas)
 
 /* ---- a real training run end to end ----------------------------------------------- */
 
+/* The metric table declares every array the analysis writes, with the
+ * units and the meaning the file carries (the description of sigmapi/pi
+ * names the variant and its parameters); with `complete`, every entry of
+ * the table the analysis can write for this run is there too (all groups,
+ * surrogates as `surrogates`). Fails on a metric computed but not declared,
+ * or declared but never written. */
+static void check_table(const cs_metrics *m, int complete, int surrogates)
+{
+    for (size_t i = 0; i < cs_metrics_count(m); i++) {
+        const cs_metrics_array *a = cs_metrics_at(m, i);
+        cs_obs_metric_info e;
+        cr_assert_eq(cs_obs_metric_of_path(a->path, &e), CS_OK, "%s has no table entry", a->path);
+        cr_expect_str_eq(a->units, e.units, "%s", a->path);
+        if (strcmp(e.name, "sigmapi.pi"))
+            cr_expect_str_eq(a->description, e.description, "%s", a->path);
+        else
+            cr_expect(!strncmp(a->description, "PI recomputed per step, variant ", 32), "%s", a->description);
+        cr_expect_not_null(e.computed_by, "%s", a->path);
+    }
+    for (size_t i = 0; complete && i < cs_obs_metric_count(); i++) {
+        cs_obs_metric_info e;
+        cr_assert_eq(cs_obs_metric_get(i, &e), CS_OK);
+        if (!e.path || (e.needs_surrogates && !surrogates))
+            continue;
+        int seen = 0;
+        for (size_t k = 0; k < cs_metrics_count(m) && !seen; k++) {
+            cs_obs_metric_info f;
+            seen = cs_obs_metric_of_path(cs_metrics_at(m, k)->path, &f) == CS_OK && !strcmp(f.name, e.name);
+        }
+        cr_expect(seen, "table entry %s (%s) was never written", e.name, e.path);
+    }
+}
+
+Test(observe, metric_table_view)
+{
+    cs_obs_metric_info e;
+    cr_expect_gt(cs_obs_metric_count(), 50);
+    cr_expect_eq(cs_obs_metric_get(cs_obs_metric_count(), &e), CS_EINVAL);
+    cr_assert_eq(cs_obs_metric_of_path("/analysis/layers/h1/ity_binned", &e), CS_OK);
+    cr_expect_str_eq(e.name, "ity_binned");
+    cr_expect_str_eq(e.units, "nats");
+    cr_expect_str_eq(e.flag, "binned_saturated");
+    cr_expect_str_eq(e.shape, "[snapshot]");
+    cr_expect_eq(e.groups, (unsigned)CS_OBS_INFOPLANE);
+    cr_assert_eq(cs_obs_metric_of_path("/analysis/spectra/loss/exponent", &e), CS_OK);
+    cr_expect_str_eq(e.name, "spectra.{series}.exponent");
+    cr_expect_str_eq(e.flag, "no_power_law");
+    cr_assert_eq(cs_obs_metric_of_path("/analysis/coherence/1-2/relax_coherence", &e), CS_OK);
+    cr_expect_str_eq(e.shape, "[relaxation, frequency]");
+    /* a placeholder stands for one path component only */
+    cr_expect_eq(cs_obs_metric_of_path("/analysis/layers/a/b/ixt", &e), CS_EINVAL);
+    cr_expect_eq(cs_obs_metric_of_path("/analysis/layers/1/no_such_metric", &e), CS_EINVAL);
+    cr_expect(strstr(cs_last_error(), "no_such_metric") != NULL, "%s", cs_last_error());
+    cr_expect_eq(cs_obs_metric_of_path("/elsewhere/ixt", &e), CS_EINVAL);
+}
+
 Test(observe, real_runs_end_to_end_through_the_cli, .timeout = 600)
 {
     char *dir = tu_tmpdir(), cmd[2048], *out = NULL, *err = NULL;
@@ -663,7 +719,25 @@ Test(observe, real_runs_end_to_end_through_the_cli, .timeout = 600)
     need(m, "/analysis/coherence/1-2/snap_coherence");
     need(m, "/analysis/coherence/1-2/relax_coherence");
     need(m, "/analysis/spectra/loss/exponent");
+    /* PC with every group: every table entry but the p-values is written */
+    check_table(m, 1, 0);
     cs_metrics_destroy(m);
+    /* info on the metrics file: its arrays with the table's meanings */
+    snprintf(cmd, sizeof cmd, "info %s", mpath);
+    rc = tu_cli(cmd, &out, &err);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    cr_expect(strstr(out, "cogscope metrics file") != NULL, "%s", out);
+    cr_expect(strstr(out, "/analysis/layers/1/ity_binned") != NULL, "%s", out);
+    cr_expect(strstr(out, "flagged by binned_saturated") != NULL, "%s", out);
+    free(out);
+    free(err);
+    snprintf(cmd, sizeof cmd, "info %s --json", mpath);
+    rc = tu_cli(cmd, &out, &err);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    cr_expect(strstr(out, "\"metric\":\"spectra.{series}.exponent\"") != NULL, "%s", out);
+    cr_expect(strstr(out, "\"computed_by\":\"obs_pid_pairs\"") != NULL, "%s", out);
+    free(out);
+    free(err);
     rm_rf(dir);
     free(dir);
 }
@@ -699,6 +773,7 @@ Test(observe, same_seed_same_numbers_for_any_thread_count)
     p.surrogates = 5;
     p.threads = 1;
     cs_metrics *a = analyze_file(path, &p);
+    check_table(a, 0, 1);
     p.threads = 2;
     cs_metrics *b = analyze_file(path, &p);
     cr_assert_eq(cs_metrics_count(a), cs_metrics_count(b));

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "cogscope/json.h"
+#include "cogscope/report.h"
 #include "cogscope/runlog.h"
 #include "commands.h"
 #include "runlog_text.h"
@@ -28,17 +29,20 @@ static const cli_opt opts[] = {
 
 static const cli_command spec = {
     .cmd = CMD,
-    .usage = "usage: cogscope info RUN.h5 [--json]\n"
+    .usage = "usage: cogscope info RUN.h5|METRICS.h5 [--json]\n"
              "\n"
              "Say what a run log holds: rule, network, data set, configuration, how many\n"
              "steps, probe snapshots and epochs it has logged, every dataset with its shape,\n"
              "and whether the run is still being written (live), was closed normally, or\n"
              "was interrupted (its writer was killed; the log keeps every flushed step).\n"
+             "For a metrics file (cogscope analyze): every array with its shape, units and\n"
+             "meaning (the metric table, docs/architecture.md), the flag that can mark it,\n"
+             "and the analysis notes.\n"
              "\n",
     .opts = opts,
     .footer = "\n"
-              "Exit codes: 0 success, 1 the file is missing, unreadable or not a run log,\n"
-              "2 bad usage.\n",
+              "Exit codes: 0 success, 1 the file is missing, unreadable or not a run log\n"
+              "or metrics file, 2 bad usage.\n",
     .positional = 1,
     .min_pos = 1,
     .max_pos = 1,
@@ -378,6 +382,18 @@ static void print_json(FILE *out, const cs_runlog *r, const cs_runlog_dataset *d
     cs_json_end_object(&j);
 }
 
+/* A metrics file (cogscope analyze): its arrays with their meanings from
+ * the metric table (cs_report_metrics_list). */
+static cs_status info_metrics(const char *path, int json)
+{
+    cs_metrics *m;
+    cs_status st = cs_metrics_read(path, &m);
+    if (st == CS_OK)
+        st = cs_report_metrics_list(stdout, m, json);
+    cs_metrics_destroy(m);
+    return st;
+}
+
 int cmd_info(int argc, char **argv)
 {
     info_opts o = {0};
@@ -390,22 +406,27 @@ int cmd_info(int argc, char **argv)
     cs_runlog *r;
     int kind;
     cs_status st = cli_h5_check(path, &kind);
-    if (st == CS_OK)
-        st = cs_runlog_open(path, &r);
-    if (st != CS_OK)
-        return cli_fail(CMD, st);
-    cs_runlog_dataset *ds = NULL;
-    size_t nd = 0;
-    if ((st = cs_runlog_list_datasets(r, &ds, &nd)) != CS_OK) {
+    if (st == CS_OK && kind == CLI_H5_METRICS) {
+        if ((st = info_metrics(path, o.json)) != CS_OK)
+            return cli_fail(CMD, st);
+    } else {
+        if (st == CS_OK)
+            st = cs_runlog_open(path, &r);
+        if (st != CS_OK)
+            return cli_fail(CMD, st);
+        cs_runlog_dataset *ds = NULL;
+        size_t nd = 0;
+        if ((st = cs_runlog_list_datasets(r, &ds, &nd)) != CS_OK) {
+            cs_runlog_close_reader(r);
+            return cli_fail(CMD, st);
+        }
+        if (o.json)
+            print_json(stdout, r, ds, nd);
+        else
+            print_text(stdout, r, ds, nd);
+        free(ds);
         cs_runlog_close_reader(r);
-        return cli_fail(CMD, st);
     }
-    if (o.json)
-        print_json(stdout, r, ds, nd);
-    else
-        print_text(stdout, r, ds, nd);
-    free(ds);
-    cs_runlog_close_reader(r);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "cogscope %s: writing the output failed\n", CMD);
         return CLI_FAIL;

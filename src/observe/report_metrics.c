@@ -315,7 +315,7 @@ static void list_text(FILE *out, const cs_metrics *m)
         int known = cs_obs_metric_of_path(a->path, &e) == CS_OK;
         char dims[64];
         dims_text(dims, sizeof dims, a);
-        fprintf(out, "  %-44s %-12s %-12s %s%s%s%s\n", a->path, dims, a->units,
+        fprintf(out, "  %-44s %-12s %-16s %s%s%s%s\n", a->path, dims, a->units,
                 known && e.description ? e.description : a->description, known ? "" : " (not in this version's table)",
                 known && e.flag ? "; flagged by " : "", known && e.flag ? e.flag : "");
     }

@@ -77,6 +77,37 @@ cs_status cs_obs_metrics_parse(const char *list, unsigned *mask);
 /* The name of one flag ("infoplane", ...); NULL for anything else. */
 const char *cs_obs_metric_name(unsigned flag);
 
+/* ---- the metric table ----------------------------------------------------
+ * Every metric cs_obs_analyze writes, one entry each, and the run-log series
+ * reports draw beside them: the one table (src/observe/metric_table.c) the
+ * analysis writes its arrays from and reports, `cogscope info` and the
+ * bindings read names, units and meanings from. docs/architecture.md says
+ * how to add a metric. A read-only view: */
+typedef struct {
+    const char *name;        /* key in reports, CSV and JSON: "ixt", "sigmapi.integral",
+                                "spectra.{series}.exponent" ({...}: one per series or layer pair) */
+    const char *path;        /* dataset below /analysis/ in the metrics file: "layers/{layer}/ixt";
+                                NULL: not in the metrics file (a run-log series, a series the
+                                report derives from another metric) */
+    const char *shape;       /* its dims in words: "[snapshot]", "[snapshot, pid_pairs, 2]", ... */
+    const char *units;       /* NULL when not in the metrics file */
+    const char *description; /* one line: what it means (the dataset's description) */
+    const char *flag;        /* the flag metric that can mark its values ("binned_saturated"), or NULL */
+    const char *within;      /* reports give a NaN-aware mean of it over these, with "n valid of
+                                n" ("top pairs"), or NULL */
+    unsigned groups;         /* the CS_OBS_* groups (--metrics) that compute it; 0: run log */
+    int needs_surrogates;    /* written only with surrogates > 0 */
+    const char *computed_by; /* the function that computes it; NULL for run-log series */
+    const char *title;       /* the report's title, or NULL (the description is used) */
+} cs_obs_metric_info;
+
+/* Entries in table order. cs_obs_metric_get: CS_EINVAL past the end. */
+size_t cs_obs_metric_count(void);
+cs_status cs_obs_metric_get(size_t i, cs_obs_metric_info *out);
+/* The entry of a metrics-file dataset ("/analysis/layers/1/ixt"); CS_EINVAL
+ * (naming the path) when the table has none (a file from another version). */
+cs_status cs_obs_metric_of_path(const char *path, cs_obs_metric_info *out);
+
 /* ΣPI variants (docs/metrics.md, "PI variants", with their sources):
  *   sigmapi  exp(-alpha ((1 - gamma) eps / (tau + 1e-9) + gamma S))  (SigmaPI, the logged PI)
  *   ipwt     exp(-alpha (eps / (tau + 1e-9) + gamma S))              (IPWT, one channel)

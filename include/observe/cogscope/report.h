@@ -94,6 +94,14 @@ void cs_report_escape(FILE *out, const char *s);
  * exponents, ∫PI, and every note. Values in nats (as stored). */
 cs_status cs_report_metrics_text(FILE *out, const cs_metrics *m);
 
+/* What a metrics file holds, array by array: path, dims, units and what it
+ * means, with the meaning and flag from the metric table (cogscope/observe.h;
+ * an array the table does not know keeps the file's description and says
+ * so); json: one JSON object {schema, schema_version, attributes, arrays:
+ * [{path, metric, shape, units, description, flag, computed_by}], notes}.
+ * `cogscope info METRICS.h5`. */
+cs_status cs_report_metrics_list(FILE *out, const cs_metrics *m, int json);
+
 /* ---- reports of many runs ------------------------------------------------ */
 
 typedef enum { CS_REPORT_X_EPOCHS = 0, CS_REPORT_X_SAMPLES, CS_REPORT_X_STEPS } cs_report_x;
