@@ -202,16 +202,8 @@ static void json_series(cs_json *j, const rm_run *r, const rm_series *s)
     cs_json_end_object(j);
 }
 
-static void json_analysis(cs_json *j, const rm_run *r)
+void rm_json_attributes_notes(cs_json *j, const cs_metrics *m)
 {
-    const cs_metrics *m = r->m;
-    cs_json_key(j, "analysis");
-    if (!m) {
-        cs_json_null(j);
-        return;
-    }
-    cs_json_begin_object(j);
-    cs_json_kv_string(j, "file", r->mfile);
     cs_json_key(j, "attributes");
     cs_json_begin_object(j);
     for (size_t i = 0; i < cs_metrics_attr_count(m); i++) {
@@ -227,6 +219,19 @@ static void json_analysis(cs_json *j, const rm_run *r)
     for (size_t i = 0; i < cs_metrics_note_count(m); i++)
         cs_json_string(j, cs_metrics_note(m, i));
     cs_json_end_array(j);
+}
+
+static void json_analysis(cs_json *j, const rm_run *r)
+{
+    const cs_metrics *m = r->m;
+    cs_json_key(j, "analysis");
+    if (!m) {
+        cs_json_null(j);
+        return;
+    }
+    cs_json_begin_object(j);
+    cs_json_kv_string(j, "file", r->mfile);
+    rm_json_attributes_notes(j, m);
     /* means over values that may be NaN, with how many were valid */
     rm_within ag[256];
     size_t na = rm_within_run_aggregates(m, ag, 256);

@@ -122,6 +122,45 @@ static cs_status member_xy(const cs_report *rep, const rm_run *r, const rm_serie
     return CS_OK;
 }
 
+/* The arrays of a group's series of n points (raw: smoothed series only);
+ * 0 when out of memory (rm_agg_free releases what was allocated). */
+static int agg_alloc(rm_agg *out, size_t n, int smooth)
+{
+    out->x = malloc((n ? n : 1) * sizeof *out->x);
+    out->mean = malloc((n ? n : 1) * sizeof *out->mean);
+    out->lo = malloc((n ? n : 1) * sizeof *out->lo);
+    out->hi = malloc((n ? n : 1) * sizeof *out->hi);
+    out->count = calloc(n ? n : 1, sizeof *out->count);
+    out->flag = calloc(n ? n : 1, 1);
+    out->raw = smooth ? malloc((n ? n : 1) * sizeof *out->raw) : NULL;
+    out->n = n;
+    return out->x && out->mean && out->lo && out->hi && out->count && out->flag && (!smooth || out->raw);
+}
+
+/* The 95 % t interval around the means: the members' (mx[k], my[k]) of
+ * series ms[k], k < nm, interpolated at out->x; sq (n, zeroed) receives the
+ * squared deviations (the second pass keeps the variance of near-equal
+ * values exact). */
+static void agg_interval(rm_agg *out, double *const *mx, double *const *my, const rm_series *const *ms, size_t nm,
+                         double *sq)
+{
+    size_t n = out->n;
+    for (size_t k = 0; k < nm; k++)
+        for (size_t i = 0; i < n; i++) {
+            double v = interp(mx[k], my[k], ms[k]->n, out->x[i]);
+            if (isfinite(v))
+                sq[i] += (v - out->mean[i]) * (v - out->mean[i]);
+        }
+    for (size_t i = 0; i < n; i++) {
+        size_t c = out->count[i];
+        double half = c > 1 ? gsl_cdf_tdist_Pinv(0.975, (double)(c - 1)) * sqrt(sq[i] / (double)(c - 1)) /
+                                  sqrt((double)c)
+                            : NAN;
+        out->lo[i] = out->mean[i] - half;
+        out->hi[i] = out->mean[i] + half;
+    }
+}
+
 cs_status rm_aggregate(const cs_report *rep, size_t group, const char *metric, size_t layer, int smooth,
                        rm_agg *out)
 {
@@ -138,18 +177,8 @@ cs_status rm_aggregate(const cs_report *rep, size_t group, const char *metric, s
     smooth = smooth && first->kind == RM_STEP;
     double *sum = calloc(n ? n : 1, sizeof *sum), *sq = calloc(n ? n : 1, sizeof *sq),
            *rsum = calloc(n ? n : 1, sizeof *rsum);
-    out->x = malloc((n ? n : 1) * sizeof *out->x);
-    out->mean = malloc((n ? n : 1) * sizeof *out->mean);
-    out->lo = malloc((n ? n : 1) * sizeof *out->lo);
-    out->hi = malloc((n ? n : 1) * sizeof *out->hi);
-    out->count = calloc(n ? n : 1, sizeof *out->count);
-    out->flag = calloc(n ? n : 1, 1);
-    out->raw = smooth ? malloc((n ? n : 1) * sizeof *out->raw) : NULL;
-    cs_status st = sum && sq && rsum && out->x && out->mean && out->lo && out->hi && out->count && out->flag &&
-                           (!smooth || out->raw)
-                       ? CS_OK
-                       : cs_error_set(CS_ENOMEM, "out of memory for the report");
-    out->n = n;
+    cs_status st = sum && sq && rsum && agg_alloc(out, n, smooth) ? CS_OK
+                                                                  : cs_error_set(CS_ENOMEM, "out of memory for the report");
     snprintf(out->units, sizeof out->units, "%s", first->units);
     if (st == CS_OK)
         for (size_t i = 0; i < n; i++)
@@ -191,20 +220,8 @@ cs_status rm_aggregate(const cs_report *rep, size_t group, const char *metric, s
         if (smooth)
             out->raw[i] = nm ? rsum[i] / (double)nm : NAN;
     }
-    for (size_t k = 0; k < nm && st == CS_OK; k++)
-        for (size_t i = 0; i < n; i++) {
-            double v = interp(mx[k], my[k], ms[k]->n, out->x[i]);
-            if (isfinite(v))
-                sq[i] += (v - out->mean[i]) * (v - out->mean[i]);
-        }
-    for (size_t i = 0; i < n && st == CS_OK; i++) {
-        size_t c = out->count[i];
-        double half = c > 1 ? gsl_cdf_tdist_Pinv(0.975, (double)(c - 1)) * sqrt(sq[i] / (double)(c - 1)) /
-                                  sqrt((double)c)
-                            : NAN;
-        out->lo[i] = out->mean[i] - half;
-        out->hi[i] = out->mean[i] + half;
-    }
+    if (st == CS_OK)
+        agg_interval(out, mx, my, ms, nm, sq);
     for (size_t k = 0; k < nm; k++) {
         free(mx[k]);
         free(my[k]);

@@ -328,16 +328,6 @@ static void list_json(FILE *out, const cs_metrics *m)
     cs_json_begin_object(&j);
     cs_json_kv_string(&j, "schema", CS_METRICS_SCHEMA);
     cs_json_kv_int(&j, "schema_version", CS_METRICS_SCHEMA_VERSION);
-    cs_json_key(&j, "attributes");
-    cs_json_begin_object(&j);
-    for (size_t i = 0; i < cs_metrics_attr_count(m); i++) {
-        const char *k = cs_metrics_attr_name(m, i);
-        if (cs_metrics_attr_is_num(m, i))
-            cs_json_kv_number(&j, k, cs_metrics_attr_num(m, k));
-        else
-            cs_json_kv_string(&j, k, cs_metrics_attr(m, k));
-    }
-    cs_json_end_object(&j);
     cs_json_key(&j, "arrays");
     cs_json_begin_array(&j);
     for (size_t i = 0; i < cs_metrics_count(m); i++) {
@@ -362,11 +352,7 @@ static void list_json(FILE *out, const cs_metrics *m)
         cs_json_end_object(&j);
     }
     cs_json_end_array(&j);
-    cs_json_key(&j, "notes");
-    cs_json_begin_array(&j);
-    for (size_t i = 0; i < cs_metrics_note_count(m); i++)
-        cs_json_string(&j, cs_metrics_note(m, i));
-    cs_json_end_array(&j);
+    rm_json_attributes_notes(&j, m);
     cs_json_end_object(&j);
     fputc('\n', out);
 }

@@ -12,41 +12,37 @@
 #include "cogscope/aperiodic.h"
 #include "cogscope/spectral.h"
 
-cs_status obs_series_spectrum(cs_metrics *m, const char *name, const double *x, size_t n, size_t nperseg)
+/* The significant peaks (keep[i] != 0 of r's) as [peaks, 3]: centre,
+ * power, width. */
+static cs_status put_peaks(cs_metrics *m, const char *name, const cs_aperiodic_result *r, const int *keep)
 {
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(x[i]))
-            return cs_metrics_add_note(m, "spectrum of %s: step %zu is %s; spectrum skipped", name, i,
-                                       isnan(x[i]) ? "NaN" : "Inf");
-    if (n < 8)
-        return cs_metrics_add_note(m, "spectrum of %s: %zu steps; needs at least 8", name, n);
-    cs_welch_params wp;
-    cs_welch_params_default(&wp);
-    wp.fs = 1.0; /* cycles per step */
-    wp.nperseg = nperseg ? (nperseg < n ? nperseg : n) : (n < 256 ? n : 256);
-    wp.threads = 1;
-    cs_welch_plan *plan = NULL;
-    cs_status st = cs_welch_plan_create(&wp, n, &plan);
-    if (st != CS_OK)
-        return st;
-    size_t nf = cs_welch_plan_nfreq(plan);
-    double *f = malloc(nf * sizeof *f), *psd = malloc(nf * sizeof *psd);
-    if (!f || !psd) {
-        st = cs_error_set(CS_ENOMEM, "out of memory for the spectrum of %s", name);
-        goto done;
+    size_t kept = 0;
+    for (size_t i = 0; i < r->n_peaks; i++)
+        kept += keep[i] != 0;
+    size_t dims[2] = {kept, 3};
+    double *pk = malloc((kept ? kept : 1) * 3 * sizeof *pk);
+    if (!pk)
+        return cs_error_set(CS_ENOMEM, "out of memory for peaks");
+    for (size_t i = 0, q = 0; i < r->n_peaks; i++) {
+        if (!keep[i])
+            continue;
+        pk[3 * q] = r->peaks[i].center;
+        pk[3 * q + 1] = r->peaks[i].power;
+        pk[3 * q + 2] = r->peaks[i].width;
+        q++;
     }
-    cs_welch_plan_freqs(plan, f);
-    if ((st = cs_welch_psd(plan, cs_matrix_view((double *)x, n, 1), psd)) != CS_OK)
-        goto done;
-    double seg = (double)cs_welch_plan_nperseg(plan), nseg = (double)cs_welch_plan_nsegments(plan);
-    if ((st = obs_put1(m, "spectra.{series}.freq", name, nf, f)) != CS_OK ||
-        (st = obs_put1(m, "spectra.{series}.psd", name, nf, psd)) != CS_OK ||
-        (st = obs_put1(m, "spectra.{series}.nperseg", name, 1, &seg)) != CS_OK ||
-        (st = obs_put1(m, "spectra.{series}.nsegments", name, 1, &nseg)) != CS_OK)
-        goto done;
+    cs_status st = obs_put_named(m, "spectra.{series}.peaks", name, 2, dims, pk);
+    free(pk);
+    return st;
+}
 
-    /* Aperiodic fit over every positive frequency. Peak widths in cycles per
-     * step: at least two frequency bins, at most half the band. */
+/* Aperiodic fit of the Welch PSD (f, psd: nf values from nseg segments)
+ * over every positive frequency, the peak test, and their metrics. */
+static cs_status series_fit(cs_metrics *m, const char *name, const double *f, const double *psd, size_t nf,
+                            double nseg)
+{
+    /* Peak widths in cycles per step: at least two frequency bins, at most
+     * half the band. */
     cs_aperiodic_params ap;
     cs_aperiodic_params_default(&ap);
     double df = nf > 1 ? f[1] - f[0] : 0.5;
@@ -56,16 +52,15 @@ cs_status obs_series_spectrum(cs_metrics *m, const char *name, const double *x, 
     ap.peak_width_max = 0.25;
     ap.max_n_peaks = 4;
     cs_aperiodic_result r;
-    if (cs_aperiodic_fit(f, psd, nf, &ap, &r) != CS_OK) {
-        st = cs_metrics_add_note(m, "aperiodic fit of %s: %s", name, cs_last_error());
-        goto done;
-    }
+    if (cs_aperiodic_fit(f, psd, nf, &ap, &r) != CS_OK)
+        return cs_metrics_add_note(m, "aperiodic fit of %s: %s", name, cs_last_error());
     /* Honesty: a power law only where the fit explains the log spectrum
      * (R^2 >= CS_APERIODIC_R2_MIN); peaks only where the PSD exceeds the
      * aperiodic power beyond the chi^2 spread of the Welch estimate. */
     double no_power_law = !(r.r_squared >= CS_APERIODIC_R2_MIN), dof = cs_welch_hann50_dof((size_t)nseg),
            alpha = 0.05, thr = NAN, range[2] = {r.nfit ? r.freqs[0] : NAN, r.nfit ? r.freqs[r.nfit - 1] : NAN};
     int *keep = malloc((r.n_peaks ? r.n_peaks : 1) * sizeof *keep);
+    cs_status st = CS_OK;
     if (!keep)
         st = cs_error_set(CS_ENOMEM, "out of memory for peaks");
     else if ((st = cs_aperiodic_peak_test(&r, dof, alpha, keep, &thr)) == CS_OK && no_power_law)
@@ -88,29 +83,44 @@ cs_status obs_series_spectrum(cs_metrics *m, const char *name, const double *x, 
     };
     for (size_t i = 0; i < sizeof out / sizeof out[0] && st == CS_OK; i++)
         st = obs_put1(m, out[i].key, name, out[i].n, out[i].v);
-    if (st == CS_OK) {
-        size_t kept = 0;
-        for (size_t i = 0; i < r.n_peaks; i++)
-            kept += keep[i] != 0;
-        size_t dims[2] = {kept, 3};
-        double *pk = malloc((kept ? kept : 1) * 3 * sizeof *pk);
-        if (!pk)
-            st = cs_error_set(CS_ENOMEM, "out of memory for peaks");
-        for (size_t i = 0, q = 0; pk && i < r.n_peaks; i++) {
-            if (!keep[i])
-                continue;
-            pk[3 * q] = r.peaks[i].center;
-            pk[3 * q + 1] = r.peaks[i].power;
-            pk[3 * q + 2] = r.peaks[i].width;
-            q++;
-        }
-        if (pk)
-            st = obs_put_named(m, "spectra.{series}.peaks", name, 2, dims, pk);
-        free(pk);
-    }
+    if (st == CS_OK)
+        st = put_peaks(m, name, &r, keep);
     free(keep);
     cs_aperiodic_result_free(&r);
-done:
+    return st;
+}
+
+cs_status obs_series_spectrum(cs_metrics *m, const char *name, const double *x, size_t n, size_t nperseg)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return cs_metrics_add_note(m, "spectrum of %s: step %zu is %s; spectrum skipped", name, i,
+                                       isnan(x[i]) ? "NaN" : "Inf");
+    if (n < 8)
+        return cs_metrics_add_note(m, "spectrum of %s: %zu steps; needs at least 8", name, n);
+    cs_welch_params wp;
+    cs_welch_params_default(&wp);
+    wp.fs = 1.0; /* cycles per step */
+    wp.nperseg = nperseg ? (nperseg < n ? nperseg : n) : (n < 256 ? n : 256);
+    wp.threads = 1;
+    cs_welch_plan *plan = NULL;
+    cs_status st = cs_welch_plan_create(&wp, n, &plan);
+    if (st != CS_OK)
+        return st;
+    size_t nf = cs_welch_plan_nfreq(plan);
+    double *f = malloc(nf * sizeof *f), *psd = malloc(nf * sizeof *psd);
+    if (!f || !psd)
+        st = cs_error_set(CS_ENOMEM, "out of memory for the spectrum of %s", name);
+    else {
+        cs_welch_plan_freqs(plan, f);
+        st = cs_welch_psd(plan, cs_matrix_view((double *)x, n, 1), psd);
+    }
+    double seg = (double)cs_welch_plan_nperseg(plan), nseg = (double)cs_welch_plan_nsegments(plan);
+    if (st == CS_OK && (st = obs_put1(m, "spectra.{series}.freq", name, nf, f)) == CS_OK &&
+        (st = obs_put1(m, "spectra.{series}.psd", name, nf, psd)) == CS_OK &&
+        (st = obs_put1(m, "spectra.{series}.nperseg", name, 1, &seg)) == CS_OK &&
+        (st = obs_put1(m, "spectra.{series}.nsegments", name, 1, &nseg)) == CS_OK)
+        st = series_fit(m, name, f, psd, nf, nseg);
     cs_welch_plan_destroy(plan);
     free(f);
     free(psd);

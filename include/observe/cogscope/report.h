@@ -97,8 +97,8 @@ cs_status cs_report_metrics_text(FILE *out, const cs_metrics *m);
 /* What a metrics file holds, array by array: path, dims, units and what it
  * means, with the meaning and flag from the metric table (cogscope/observe.h;
  * an array the table does not know keeps the file's description and says
- * so); json: one JSON object {schema, schema_version, attributes, arrays:
- * [{path, metric, shape, units, description, flag, computed_by}], notes}.
+ * so); json: one JSON object {schema, schema_version, arrays: [{path,
+ * metric, shape, units, description, flag, computed_by}], attributes, notes}.
  * `cogscope info METRICS.h5`. */
 cs_status cs_report_metrics_list(FILE *out, const cs_metrics *m, int json);
 
