@@ -296,9 +296,13 @@ static cs_status add_rank2(rm_run *r, const cs_metrics_array *a, const char *nam
                            const cs_metrics_array *snap)
 {
     size_t S = a->dims[0], K = a->dims[1], nlen = strlen(name);
-    int summary = nlen > 8 && !strcmp(name + nlen - 8, "_summary") && K == 6;
-    int atoms = nlen > 12 && !strcmp(name + nlen - 12, "_phiid_atoms") && K == CS_PHIID_NATOMS;
-    int pairs = !strncmp(name, "pid_", 4) && strcmp(a->units, "index") != 0;
+    /* the metric table's shape; for an array it does not know, the name */
+    const obs_metric *e = obs_metric_of_path(a->path, NULL, 0);
+    int summary = (e ? e->shape == OBS_SHAPE_SNAP_SUMMARY : nlen > 8 && !strcmp(name + nlen - 8, "_summary")) && K == 6;
+    int atoms = (e ? e->shape == OBS_SHAPE_SNAP_ATOMS || e->shape == OBS_SHAPE_RELAX_ATOMS
+                   : nlen > 12 && !strcmp(name + nlen - 12, "_phiid_atoms")) &&
+                K == CS_PHIID_NATOMS;
+    int pairs = e ? e->shape == OBS_SHAPE_SNAP_PAIRS : !strncmp(name, "pid_", 4) && strcmp(a->units, "index") != 0;
     if (a->rank != 2 || !layer || !snap || S != snap->count || !(summary || atoms || pairs))
         return CS_OK;
     size_t ncols = pairs ? 1 : K;

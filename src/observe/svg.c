@@ -191,24 +191,196 @@ static void extend(axis *ax, axis *ay, const cs_svg_series *s)
     }
 }
 
-cs_status cs_svg_write(FILE *out, const cs_svg_chart *c, const cs_svg_series *series, size_t ns)
+/* The plot area: axes (ranges in transformed units) and the margins. */
+typedef struct {
+    axis ax, ay;
+    double ml, mt, pw, ph; /* left and top margin, plot width and height (px) */
+} frame;
+
+static double px(const frame *f, double v) { return f->ml + (tr(v, f->ax.log) - f->ax.lo) / (f->ax.hi - f->ax.lo) * f->pw; }
+static double py(const frame *f, double v)
 {
-    if (!out || !c || (ns && !series))
-        return cs_error_set(CS_EINVAL, "cs_svg_write: output, chart and series must be given");
-    double W = c->width > 0 ? c->width : 520, H = c->height > 0 ? c->height : 300;
-    axis ax = {INFINITY, -INFINITY, c->logx}, ay = {INFINITY, -INFINITY, c->logy};
+    return f->mt + f->ph - (tr(v, f->ay.log) - f->ay.lo) / (f->ay.hi - f->ay.lo) * f->ph;
+}
+
+/* A degenerate range widened; a linear one padded by 4 %. */
+static void pad_axis(axis *q)
+{
+    if (q->hi - q->lo < 1e-12 * fmax(1, fabs(q->hi))) {
+        double d = q->log ? 0.5 : fmax(0.5, fabs(q->hi) * 0.1);
+        q->lo -= d;
+        q->hi += d;
+    } else if (!q->log) {
+        double pad = (q->hi - q->lo) * 0.04;
+        q->lo -= pad;
+        q->hi += pad;
+    }
+}
+
+/* Grid and ticks of axis a (0: x, 1: y): 1-2-5 steps on linear axes;
+ * decades on log axes that span two or more, else 1, 2, 5 times powers of
+ * ten. */
+static void ticks(FILE *out, const frame *f, int a)
+{
+    const axis *q = a ? &f->ay : &f->ax;
+    double span = q->hi - q->lo, t[64];
+    int nt = 0;
+    if (q->log && span < 2) {
+        for (int e = (int)floor(q->lo) - 1; e <= (int)ceil(q->hi) && nt < 60; e++)
+            for (int k = 0; k < 3; k++) {
+                double v = e + log10(k == 0 ? 1.0 : k == 1 ? 2.0 : 5.0);
+                if (v >= q->lo - 1e-9 && v <= q->hi + 1e-9)
+                    t[nt++] = v;
+            }
+    } else {
+        double step = q->log ? fmax(1, ceil(span / 6)) : nice_step(span, a ? 5 : 6);
+        double start = ceil(q->lo / step - 1e-9) * step;
+        for (int i = 0; i < 40; i++) {
+            double v = start + i * step;
+            if (v > q->hi + 1e-9 * step)
+                break;
+            t[nt++] = v;
+        }
+    }
+    for (int i = 0; i < nt; i++) {
+        double v = t[i];
+        char lab[32];
+        fmt_tick(v, q->log, lab, sizeof lab);
+        if (a == 0) {
+            double x = f->ml + (v - q->lo) / span * f->pw;
+            fprintf(out,
+                    "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>"
+                    "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
+                    x, f->mt, x, f->mt + f->ph, x, f->mt + f->ph + 14, lab);
+        } else {
+            double y = f->mt + f->ph - (v - q->lo) / span * f->ph;
+            fprintf(out,
+                    "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>"
+                    "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+                    f->ml, y, f->ml + f->pw, y, f->ml - 4, y + 4, lab);
+        }
+    }
+}
+
+static void axis_labels(FILE *out, const cs_svg_chart *c, const frame *f)
+{
+    if (c->xlabel) {
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", f->ml + f->pw / 2, f->mt + f->ph + 30);
+        cs_report_escape(out, c->xlabel);
+        fputs(c->logx ? " (log)" : "", out);
+        fputs("</text>\n", out);
+    }
+    if (c->ylabel) {
+        fprintf(out, "<text transform=\"translate(14,%.1f) rotate(-90)\" text-anchor=\"middle\">", f->mt + f->ph / 2);
+        cs_report_escape(out, c->ylabel);
+        fputs(c->logy ? " (log)" : "", out);
+        fputs("</text>\n", out);
+    }
+}
+
+/* The polylines of a line series through its kept points keep[0..m), one
+ * per run of drawable points. */
+static void polylines(FILE *out, const frame *f, const cs_svg_series *s, const char *col, const size_t *keep, size_t m)
+{
+    const char *dash = s->kind == CS_SVG_DASHED ? "5,3" : cs_svg_dash(s->dash);
+    double op = s->opacity > 0 ? s->opacity : 1;
+    int open = 0;
+    for (size_t q = 0; q < m; q++) {
+        size_t i = keep[q];
+        if (!usable(s->x[i], f->ax.log) || !usable(s->y[i], f->ay.log)) {
+            if (open)
+                fputs("\"/>\n", out);
+            open = 0;
+            continue;
+        }
+        if (!open) {
+            fprintf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%.1f\"", col,
+                    s->stroke > 0 ? s->stroke : s->kind == CS_SVG_LINE_POINTS ? 0.8 : 1.6);
+            if (dash)
+                fprintf(out, " stroke-dasharray=\"%s\"", dash);
+            if (op < 1)
+                fprintf(out, " stroke-opacity=\"%.2f\"", op);
+            fputs(" points=\"", out);
+        }
+        fprintf(out, "%s%.1f,%.1f", open ? " " : "", px(f, s->x[i]), py(f, s->y[i]));
+        open = 1;
+    }
+    if (open)
+        fputs("\"/>\n", out);
+}
+
+/* The markers of a point series (circles, shaded circles, flag marks). */
+static void markers(FILE *out, const frame *f, const cs_svg_series *s, const char *col, const size_t *keep, size_t m)
+{
+    for (size_t q = 0; q < m; q++) {
+        size_t i = keep[q];
+        if (!usable(s->x[i], f->ax.log) || !usable(s->y[i], f->ay.log))
+            continue;
+        double x = px(f, s->x[i]), y = py(f, s->y[i]);
+        if (s->kind == CS_SVG_MARKS) {
+            fprintf(out,
+                    "<circle class=\"flagged\" cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" fill=\"#ffffff\" "
+                    "stroke=\"%s\" stroke-width=\"1.6\"/><path d=\"M%.1f %.1fl6 6m0 -6l-6 6\" stroke=\"%s\" "
+                    "stroke-width=\"1.4\"/>\n",
+                    x, y, col, x - 3, y - 3, col);
+            continue;
+        }
+        char shade[8];
+        if (s->shade)
+            viridis(s->shade[i], shade, sizeof shade);
+        fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.6\" fill=\"%s\" stroke=\"%s\" stroke-width=\"0.6\"/>\n", x,
+                y, s->shade ? shade : col, col);
+    }
+}
+
+/* The reference line and every series, clipped to the plot area by
+ * construction of the range. */
+static cs_status draw_series(FILE *out, const cs_svg_chart *c, const frame *f, const cs_svg_series *series,
+                             size_t ns)
+{
+    size_t maxn = 0;
+    for (size_t k = 0; k < ns; k++)
+        maxn = series[k].n > maxn ? series[k].n : maxn;
+    size_t *keep = malloc((maxn ? maxn : 1) * sizeof *keep);
+    if (!keep)
+        return cs_error_set(CS_ENOMEM, "out of memory drawing a chart");
+    if (c->has_hline && usable(c->hline, f->ay.log))
+        fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#777\" stroke-dasharray=\"4,3\"/>\n",
+                f->ml, py(f, c->hline), f->ml + f->pw, py(f, c->hline));
     for (size_t k = 0; k < ns; k++) {
         const cs_svg_series *s = &series[k];
-        if (s->n && (!s->x || (s->kind == CS_SVG_BAND ? !s->y_lo || !s->y_hi : !s->y)))
-            return cs_error_set(CS_EINVAL, "cs_svg_write: series %zu has no data arrays", k);
-        extend(&ax, &ay, s);
+        const char *col = s->color ? s->color : cs_svg_palette(k);
+        if (s->kind == CS_SVG_BAND) {
+            band(out, s, &f->ax, &f->ay, f->ml, f->mt, f->pw, f->ph, col, s->opacity > 0 ? s->opacity : 0.18);
+            continue;
+        }
+        size_t m = thin(s, f->ax.log, f->ay.log, keep);
+        if (s->kind == CS_SVG_LINE || s->kind == CS_SVG_DASHED || s->kind == CS_SVG_LINE_POINTS)
+            polylines(out, f, s, col, keep, m);
+        if (s->kind != CS_SVG_LINE && s->kind != CS_SVG_DASHED)
+            markers(out, f, s, col, keep, m);
     }
-    if (c->has_hline && usable(c->hline, ay.log) && ay.lo <= ay.hi) {
-        ay.lo = fmin(ay.lo, tr(c->hline, ay.log));
-        ay.hi = fmax(ay.hi, tr(c->hline, ay.log));
+    free(keep);
+    return CS_OK;
+}
+
+/* The colour ramp of shaded points and its label. */
+static void shade_legend(FILE *out, const cs_svg_chart *c, const frame *f)
+{
+    for (int i = 0; i < 10; i++) {
+        char col[8];
+        viridis(i / 9.0, col, sizeof col);
+        fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"6\" height=\"8\" fill=\"%s\"/>", f->ml + f->pw - 150 + i * 6,
+                f->mt + 4, col);
     }
-    double ml = 62, mr = 14, mt = 26, mb = 44;
-    double pw = W - ml - mr, ph = H - mt - mb;
+    fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\">", f->ml + f->pw - 86, f->mt + 12);
+    cs_report_escape(out, c->shade_label);
+    fputs("</text>\n", out);
+}
+
+/* The <svg> element, its title and the plot frame. */
+static void open_svg(FILE *out, const cs_svg_chart *c, const frame *f, double W, double H)
+{
     const char *cls = c->css_class ? c->css_class : "chart";
     fprintf(out,
             "<svg class=\"%s\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
@@ -220,211 +392,49 @@ cs_status cs_svg_write(FILE *out, const cs_svg_chart *c, const cs_svg_series *se
     fprintf(out, "<rect x=\"0\" y=\"0\" width=\"%.0f\" height=\"%.0f\" fill=\"#ffffff\"/>\n", W, H);
     if (c->title) {
         fprintf(out, "<text x=\"%.1f\" y=\"16\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">",
-                ml + pw / 2);
+                f->ml + f->pw / 2);
         cs_report_escape(out, c->title);
         fputs("</text>\n", out);
     }
-    fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#444\"/>\n", ml, mt,
-            pw, ph);
-    if (!(ax.lo <= ax.hi)) {
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#888\">no data</text>\n</svg>\n",
-                ml + pw / 2, mt + ph / 2);
-        return ferror(out) ? cs_error_set(CS_EIO, "writing a chart failed") : CS_OK;
-    }
-    axis *axes[2] = {&ax, &ay};
-    for (int a = 0; a < 2; a++) {
-        axis *q = axes[a];
-        if (q->hi - q->lo < 1e-12 * fmax(1, fabs(q->hi))) {
-            double d = q->log ? 0.5 : fmax(0.5, fabs(q->hi) * 0.1);
-            q->lo -= d;
-            q->hi += d;
-        } else if (!q->log) {
-            double pad = (q->hi - q->lo) * 0.04;
-            q->lo -= pad;
-            q->hi += pad;
-        }
-    }
-#define PX(v) (ml + (tr(v, ax.log) - ax.lo) / (ax.hi - ax.lo) * pw)
-#define PY(v) (mt + ph - (tr(v, ay.log) - ay.lo) / (ay.hi - ay.lo) * ph)
-    /* Grid and ticks: 1-2-5 steps on linear axes; decades on log axes that
-     * span two or more, else 1, 2, 5 times powers of ten. */
-    for (int a = 0; a < 2; a++) {
-        axis *q = axes[a];
-        double span = q->hi - q->lo, ticks[64];
-        int nt = 0;
-        if (q->log && span < 2) {
-            for (int e = (int)floor(q->lo) - 1; e <= (int)ceil(q->hi) && nt < 60; e++)
-                for (int k = 0; k < 3; k++) {
-                    double v = e + log10(k == 0 ? 1.0 : k == 1 ? 2.0 : 5.0);
-                    if (v >= q->lo - 1e-9 && v <= q->hi + 1e-9)
-                        ticks[nt++] = v;
-                }
-        } else {
-            double step = q->log ? fmax(1, ceil(span / 6)) : nice_step(span, a ? 5 : 6);
-            double start = ceil(q->lo / step - 1e-9) * step;
-            for (int i = 0; i < 40; i++) {
-                double v = start + i * step;
-                if (v > q->hi + 1e-9 * step)
-                    break;
-                ticks[nt++] = v;
-            }
-        }
-        for (int i = 0; i < nt; i++) {
-            double v = ticks[i];
-            char lab[32];
-            fmt_tick(v, q->log, lab, sizeof lab);
-            if (a == 0) {
-                double x = ml + (v - q->lo) / span * pw;
-                fprintf(out,
-                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>"
-                        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
-                        x, mt, x, mt + ph, x, mt + ph + 14, lab);
-            } else {
-                double y = mt + ph - (v - q->lo) / span * ph;
-                fprintf(out,
-                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>"
-                        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
-                        ml, y, ml + pw, y, ml - 4, y + 4, lab);
-            }
-        }
-    }
-    if (c->xlabel) {
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", ml + pw / 2, mt + ph + 30);
-        cs_report_escape(out, c->xlabel);
-        fputs(c->logx ? " (log)" : "", out);
-        fputs("</text>\n", out);
-    }
-    if (c->ylabel) {
-        fprintf(out, "<text transform=\"translate(14,%.1f) rotate(-90)\" text-anchor=\"middle\">", mt + ph / 2);
-        cs_report_escape(out, c->ylabel);
-        fputs(c->logy ? " (log)" : "", out);
-        fputs("</text>\n", out);
-    }
-    /* Series, clipped to the plot area by construction of the range. */
-    size_t maxn = 0;
-    for (size_t k = 0; k < ns; k++)
-        maxn = series[k].n > maxn ? series[k].n : maxn;
-    size_t *keep = malloc((maxn ? maxn : 1) * sizeof *keep);
-    if (!keep)
-        return cs_error_set(CS_ENOMEM, "out of memory drawing a chart");
-    if (c->has_hline && usable(c->hline, ay.log))
-        fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#777\" stroke-dasharray=\"4,3\"/>\n",
-                ml, PY(c->hline), ml + pw, PY(c->hline));
+    fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#444\"/>\n",
+            f->ml, f->mt, f->pw, f->ph);
+}
+
+cs_status cs_svg_write(FILE *out, const cs_svg_chart *c, const cs_svg_series *series, size_t ns)
+{
+    if (!out || !c || (ns && !series))
+        return cs_error_set(CS_EINVAL, "cs_svg_write: output, chart and series must be given");
+    double W = c->width > 0 ? c->width : 520, H = c->height > 0 ? c->height : 300;
+    frame f = {.ax = {INFINITY, -INFINITY, c->logx}, .ay = {INFINITY, -INFINITY, c->logy}, .ml = 62, .mt = 26};
     for (size_t k = 0; k < ns; k++) {
         const cs_svg_series *s = &series[k];
-        const char *col = s->color ? s->color : cs_svg_palette(k);
-        double op = s->opacity > 0 ? s->opacity : 1;
-        if (s->kind == CS_SVG_BAND) {
-            band(out, s, &ax, &ay, ml, mt, pw, ph, col, s->opacity > 0 ? s->opacity : 0.18);
-            continue;
-        }
-        size_t m = thin(s, ax.log, ay.log, keep);
-        const char *dash = s->kind == CS_SVG_DASHED ? "5,3" : cs_svg_dash(s->dash);
-        if (s->kind == CS_SVG_LINE || s->kind == CS_SVG_DASHED || s->kind == CS_SVG_LINE_POINTS) {
-            int open = 0;
-            for (size_t q = 0; q < m; q++) {
-                size_t i = keep[q];
-                if (!usable(s->x[i], ax.log) || !usable(s->y[i], ay.log)) {
-                    if (open)
-                        fputs("\"/>\n", out);
-                    open = 0;
-                    continue;
-                }
-                if (!open) {
-                    fprintf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%.1f\"", col,
-                            s->stroke > 0 ? s->stroke : s->kind == CS_SVG_LINE_POINTS ? 0.8 : 1.6);
-                    if (dash)
-                        fprintf(out, " stroke-dasharray=\"%s\"", dash);
-                    if (op < 1)
-                        fprintf(out, " stroke-opacity=\"%.2f\"", op);
-                    fputs(" points=\"", out);
-                }
-                fprintf(out, "%s%.1f,%.1f", open ? " " : "", PX(s->x[i]), PY(s->y[i]));
-                open = 1;
-            }
-            if (open)
-                fputs("\"/>\n", out);
-        }
-        for (size_t q = 0; q < m && s->kind != CS_SVG_LINE && s->kind != CS_SVG_DASHED; q++) {
-            size_t i = keep[q];
-            if (!usable(s->x[i], ax.log) || !usable(s->y[i], ay.log))
-                continue;
-            double x = PX(s->x[i]), y = PY(s->y[i]);
-            if (s->kind == CS_SVG_MARKS) {
-                fprintf(out,
-                        "<circle class=\"flagged\" cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" fill=\"#ffffff\" "
-                        "stroke=\"%s\" stroke-width=\"1.6\"/><path d=\"M%.1f %.1fl6 6m0 -6l-6 6\" stroke=\"%s\" "
-                        "stroke-width=\"1.4\"/>\n",
-                        x, y, col, x - 3, y - 3, col);
-                continue;
-            }
-            char shade[8];
-            if (s->shade)
-                viridis(s->shade[i], shade, sizeof shade);
-            fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.6\" fill=\"%s\" stroke=\"%s\" stroke-width=\"0.6\"/>\n", x,
-                    y, s->shade ? shade : col, col);
-        }
+        if (s->n && (!s->x || (s->kind == CS_SVG_BAND ? !s->y_lo || !s->y_hi : !s->y)))
+            return cs_error_set(CS_EINVAL, "cs_svg_write: series %zu has no data arrays", k);
+        extend(&f.ax, &f.ay, s);
     }
-    free(keep);
-#undef PX
-#undef PY
-    if (c->shade_label) {
-        for (int i = 0; i < 10; i++) {
-            char col[8];
-            viridis(i / 9.0, col, sizeof col);
-            fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"6\" height=\"8\" fill=\"%s\"/>", ml + pw - 150 + i * 6,
-                    mt + 4, col);
-        }
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\">", ml + pw - 86, mt + 12);
-        cs_report_escape(out, c->shade_label);
-        fputs("</text>\n", out);
+    if (c->has_hline && usable(c->hline, f.ay.log) && f.ay.lo <= f.ay.hi) {
+        f.ay.lo = fmin(f.ay.lo, tr(c->hline, f.ay.log));
+        f.ay.hi = fmax(f.ay.hi, tr(c->hline, f.ay.log));
     }
+    double mr = 14, mb = 44;
+    f.pw = W - f.ml - mr;
+    f.ph = H - f.mt - mb;
+    open_svg(out, c, &f, W, H);
+    if (!(f.ax.lo <= f.ax.hi)) {
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#888\">no data</text>\n</svg>\n",
+                f.ml + f.pw / 2, f.mt + f.ph / 2);
+        return ferror(out) ? cs_error_set(CS_EIO, "writing a chart failed") : CS_OK;
+    }
+    pad_axis(&f.ax);
+    pad_axis(&f.ay);
+    ticks(out, &f, 0);
+    ticks(out, &f, 1);
+    axis_labels(out, c, &f);
+    cs_status st = draw_series(out, c, &f, series, ns);
+    if (st != CS_OK)
+        return st;
+    if (c->shade_label)
+        shade_legend(out, c, &f);
     fputs("</svg>\n", out);
     return ferror(out) ? cs_error_set(CS_EIO, "writing a chart failed") : CS_OK;
-}
-
-/* A small sample of an entry's mark: a line in its style, a box, a marker. */
-static void legend_sample(FILE *out, const cs_svg_legend_item *it)
-{
-    const char *col = it->color ? it->color : "#444";
-    double op = it->opacity > 0 ? it->opacity : 1;
-    fputs("<svg class=\"key\" width=\"26\" height=\"12\" viewBox=\"0 0 26 12\">", out);
-    if (it->kind == CS_SVG_BAND)
-        fprintf(out, "<rect x=\"1\" y=\"1\" width=\"24\" height=\"10\" fill=\"%s\" fill-opacity=\"%.2f\"/>", col,
-                it->opacity > 0 ? it->opacity : 0.25);
-    else if (it->kind == CS_SVG_MARKS)
-        fprintf(out, "<circle cx=\"13\" cy=\"6\" r=\"4.5\" fill=\"#fff\" stroke=\"%s\" stroke-width=\"1.6\"/>"
-                     "<path d=\"M10 3l6 6m0 -6l-6 6\" stroke=\"%s\" stroke-width=\"1.4\"/>",
-                col, col);
-    else if (it->kind == CS_SVG_POINTS)
-        fprintf(out, "<circle cx=\"13\" cy=\"6\" r=\"3\" fill=\"%s\"/>", col);
-    else {
-        const char *dash = it->kind == CS_SVG_DASHED ? "5,3" : cs_svg_dash(it->dash);
-        fprintf(out, "<line x1=\"1\" y1=\"6\" x2=\"25\" y2=\"6\" stroke=\"%s\" stroke-width=\"2.2\"", col);
-        if (dash)
-            fprintf(out, " stroke-dasharray=\"%s\"", dash);
-        if (op < 1)
-            fprintf(out, " stroke-opacity=\"%.2f\"", op);
-        fputs("/>", out);
-        if (it->kind == CS_SVG_LINE_POINTS)
-            fprintf(out, "<circle cx=\"13\" cy=\"6\" r=\"2.6\" fill=\"%s\"/>", col);
-    }
-    fputs("</svg>", out);
-}
-
-cs_status cs_svg_legend(FILE *out, const cs_svg_legend_item *items, size_t n)
-{
-    if (!out || (n && !items))
-        return cs_error_set(CS_EINVAL, "cs_svg_legend: output and items must be given");
-    if (!n)
-        return CS_OK;
-    fputs("<ul class=\"legend\">", out);
-    for (size_t i = 0; i < n; i++) {
-        fputs("<li>", out);
-        legend_sample(out, &items[i]);
-        cs_report_escape(out, items[i].label);
-        fputs("</li>", out);
-    }
-    fputs("</ul>\n", out);
-    return ferror(out) ? cs_error_set(CS_EIO, "writing a legend failed") : CS_OK;
 }
