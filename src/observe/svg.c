@@ -438,3 +438,49 @@ cs_status cs_svg_write(FILE *out, const cs_svg_chart *c, const cs_svg_series *se
     fputs("</svg>\n", out);
     return ferror(out) ? cs_error_set(CS_EIO, "writing a chart failed") : CS_OK;
 }
+
+/* A small sample of an entry's mark: a line in its style, a box, a marker. */
+static void legend_sample(FILE *out, const cs_svg_legend_item *it)
+{
+    const char *col = it->color ? it->color : "#444";
+    double op = it->opacity > 0 ? it->opacity : 1;
+    fputs("<svg class=\"key\" width=\"26\" height=\"12\" viewBox=\"0 0 26 12\">", out);
+    if (it->kind == CS_SVG_BAND)
+        fprintf(out, "<rect x=\"1\" y=\"1\" width=\"24\" height=\"10\" fill=\"%s\" fill-opacity=\"%.2f\"/>", col,
+                it->opacity > 0 ? it->opacity : 0.25);
+    else if (it->kind == CS_SVG_MARKS)
+        fprintf(out, "<circle cx=\"13\" cy=\"6\" r=\"4.5\" fill=\"#fff\" stroke=\"%s\" stroke-width=\"1.6\"/>"
+                     "<path d=\"M10 3l6 6m0 -6l-6 6\" stroke=\"%s\" stroke-width=\"1.4\"/>",
+                col, col);
+    else if (it->kind == CS_SVG_POINTS)
+        fprintf(out, "<circle cx=\"13\" cy=\"6\" r=\"3\" fill=\"%s\"/>", col);
+    else {
+        const char *dash = it->kind == CS_SVG_DASHED ? "5,3" : cs_svg_dash(it->dash);
+        fprintf(out, "<line x1=\"1\" y1=\"6\" x2=\"25\" y2=\"6\" stroke=\"%s\" stroke-width=\"2.2\"", col);
+        if (dash)
+            fprintf(out, " stroke-dasharray=\"%s\"", dash);
+        if (op < 1)
+            fprintf(out, " stroke-opacity=\"%.2f\"", op);
+        fputs("/>", out);
+        if (it->kind == CS_SVG_LINE_POINTS)
+            fprintf(out, "<circle cx=\"13\" cy=\"6\" r=\"2.6\" fill=\"%s\"/>", col);
+    }
+    fputs("</svg>", out);
+}
+
+cs_status cs_svg_legend(FILE *out, const cs_svg_legend_item *items, size_t n)
+{
+    if (!out || (n && !items))
+        return cs_error_set(CS_EINVAL, "cs_svg_legend: output and items must be given");
+    if (!n)
+        return CS_OK;
+    fputs("<ul class=\"legend\">", out);
+    for (size_t i = 0; i < n; i++) {
+        fputs("<li>", out);
+        legend_sample(out, &items[i]);
+        cs_report_escape(out, items[i].label);
+        fputs("</li>", out);
+    }
+    fputs("</ul>\n", out);
+    return ferror(out) ? cs_error_set(CS_EIO, "writing a legend failed") : CS_OK;
+}
