@@ -41,76 +41,43 @@ void cs_summary_free(cs_summary *s)
     s->n_epochs = 0;
 }
 
-cs_status cs_summary_compute(const cs_runlog *r, cs_summary *out)
+/* One epoch: the steps i..j-1 of the step columns sc (means of the
+ * per-step series) and its last evaluation among the ne of ec. */
+static void epoch_of(cs_summary_epoch *e, double *const *sc, size_t i, size_t j, double *const *ec, size_t ne)
 {
-    if (!r || !out)
-        return cs_error_set(CS_EINVAL, "cs_summary_compute: reader and out must be given");
-    memset(out, 0, sizeof *out);
-    out->info = *cs_runlog_get_info(r);
-    double *sc[S_N] = {0}, *ec[E_N] = {0};
-    size_t n = out->info.steps, ne = out->info.evals, got;
-    cs_status st = CS_OK;
-    for (int k = 0; k < S_N && st == CS_OK; k++)
-        if ((st = read_or_fill(r, CS_RUNLOG_STEP_SERIES, step_names[k], out->info.steps, &sc[k], &got)) == CS_OK &&
-            got < n)
-            n = got;
-    for (int k = 0; k < E_N && st == CS_OK; k++)
-        if ((st = read_or_fill(r, CS_RUNLOG_EVAL_SERIES, eval_names[k], out->info.evals, &ec[k], &got)) == CS_OK &&
-            got < ne)
-            ne = got;
-    if (st != CS_OK) {
-        free_cols(sc, S_N);
-        free_cols(ec, E_N);
-        return st;
-    }
+    double sum[S_N] = {0};
+    for (size_t k = i; k < j; k++)
+        for (int c = S_LOSS; c < S_N; c++)
+            sum[c] += sc[c][k];
+    double m = (double)(j - i);
+    e->epoch = (int64_t)sc[S_EPOCH][i];
+    e->steps = j - i;
+    e->first_step = (int64_t)sc[S_STEP][i];
+    e->last_step = (int64_t)sc[S_STEP][j - 1];
+    e->train_loss = e->epsilon = sum[S_LOSS] / m;
+    e->tau = sum[S_TAU] / m;
+    e->surprise = sum[S_SURPRISE] / m;
+    e->pi = sum[S_PI] / m;
+    e->batch_acc = sum[S_BATCH_ACC] / m;
+    e->test_loss = e->test_acc = e->test_tau = e->test_surprise = e->test_pi = NAN;
+    e->eval_step = -1;
+    for (size_t k = ne; k-- > 0;)
+        if (ec[E_EPOCH][k] == sc[S_EPOCH][i]) {
+            e->evaluated = 1;
+            e->test_loss = ec[E_LOSS][k];
+            e->test_acc = ec[E_ACC][k];
+            e->test_tau = ec[E_TAU][k];
+            e->test_surprise = ec[E_SURPRISE][k];
+            e->test_pi = ec[E_PI][k];
+            e->eval_step = (int64_t)ec[E_STEP][k];
+            break;
+        }
+}
 
-    /* epochs: runs of equal /steps/epoch */
-    size_t groups = 0;
-    for (size_t i = 0; i < n; i++)
-        groups += i == 0 || sc[S_EPOCH][i] != sc[S_EPOCH][i - 1];
-    if (groups && !(out->epochs = calloc(groups, sizeof *out->epochs))) {
-        free_cols(sc, S_N);
-        free_cols(ec, E_N);
-        return cs_error_set(CS_ENOMEM, "%s: out of memory summarising %zu epochs", cs_runlog_path(r), groups);
-    }
-    size_t g = 0;
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j < n && sc[S_EPOCH][j] == sc[S_EPOCH][i])
-            j++;
-        cs_summary_epoch *e = &out->epochs[g++];
-        double sum[S_N] = {0};
-        for (size_t k = i; k < j; k++)
-            for (int c = S_LOSS; c < S_N; c++)
-                sum[c] += sc[c][k];
-        double m = (double)(j - i);
-        e->epoch = (int64_t)sc[S_EPOCH][i];
-        e->steps = j - i;
-        e->first_step = (int64_t)sc[S_STEP][i];
-        e->last_step = (int64_t)sc[S_STEP][j - 1];
-        e->train_loss = e->epsilon = sum[S_LOSS] / m;
-        e->tau = sum[S_TAU] / m;
-        e->surprise = sum[S_SURPRISE] / m;
-        e->pi = sum[S_PI] / m;
-        e->batch_acc = sum[S_BATCH_ACC] / m;
-        e->test_loss = e->test_acc = e->test_tau = e->test_surprise = e->test_pi = NAN;
-        e->eval_step = -1;
-        for (size_t k = ne; k-- > 0;)
-            if (ec[E_EPOCH][k] == sc[S_EPOCH][i]) {
-                e->evaluated = 1;
-                e->test_loss = ec[E_LOSS][k];
-                e->test_acc = ec[E_ACC][k];
-                e->test_tau = ec[E_TAU][k];
-                e->test_surprise = ec[E_SURPRISE][k];
-                e->test_pi = ec[E_PI][k];
-                e->eval_step = (int64_t)ec[E_STEP][k];
-                break;
-            }
-        i = j;
-    }
-    out->n_epochs = groups;
-    out->n_evals = ne;
-
+/* The best held-out accuracy and the final values: the last epoch's means
+ * and the last evaluation (NaN / -1 where there is none). */
+static void best_and_final(cs_summary *out, double *const *ec, size_t ne)
+{
     out->best_test_acc = NAN;
     out->best_epoch = out->best_step = -1;
     for (size_t k = 0; k < ne; k++)
@@ -119,9 +86,8 @@ cs_status cs_summary_compute(const cs_runlog *r, cs_summary *out)
             out->best_epoch = (int64_t)ec[E_EPOCH][k];
             out->best_step = (int64_t)ec[E_STEP][k];
         }
-
-    if (groups) {
-        const cs_summary_epoch *last = &out->epochs[groups - 1];
+    if (out->n_epochs) {
+        const cs_summary_epoch *last = &out->epochs[out->n_epochs - 1];
         out->final.epoch = last->epoch;
         out->final.step = last->last_step;
         out->final.train_loss = last->train_loss;
@@ -148,7 +114,44 @@ cs_status cs_summary_compute(const cs_runlog *r, cs_summary *out)
             out->final.test_pi = NAN;
         out->final.test_epoch = out->final.test_step = -1;
     }
+}
+
+cs_status cs_summary_compute(const cs_runlog *r, cs_summary *out)
+{
+    if (!r || !out)
+        return cs_error_set(CS_EINVAL, "cs_summary_compute: reader and out must be given");
+    memset(out, 0, sizeof *out);
+    out->info = *cs_runlog_get_info(r);
+    double *sc[S_N] = {0}, *ec[E_N] = {0};
+    size_t n = out->info.steps, ne = out->info.evals, got;
+    cs_status st = CS_OK;
+    for (int k = 0; k < S_N && st == CS_OK; k++)
+        if ((st = read_or_fill(r, CS_RUNLOG_STEP_SERIES, step_names[k], out->info.steps, &sc[k], &got)) == CS_OK &&
+            got < n)
+            n = got;
+    for (int k = 0; k < E_N && st == CS_OK; k++)
+        if ((st = read_or_fill(r, CS_RUNLOG_EVAL_SERIES, eval_names[k], out->info.evals, &ec[k], &got)) == CS_OK &&
+            got < ne)
+            ne = got;
+    /* epochs: runs of equal /steps/epoch */
+    size_t groups = 0;
+    for (size_t i = 0; i < n && st == CS_OK; i++)
+        groups += i == 0 || sc[S_EPOCH][i] != sc[S_EPOCH][i - 1];
+    if (st == CS_OK && groups && !(out->epochs = calloc(groups, sizeof *out->epochs)))
+        st = cs_error_set(CS_ENOMEM, "%s: out of memory summarising %zu epochs", cs_runlog_path(r), groups);
+    for (size_t i = 0, g = 0; i < n && st == CS_OK;) {
+        size_t j = i;
+        while (j < n && sc[S_EPOCH][j] == sc[S_EPOCH][i])
+            j++;
+        epoch_of(&out->epochs[g++], sc, i, j, ec, ne);
+        i = j;
+    }
+    if (st == CS_OK) {
+        out->n_epochs = groups;
+        out->n_evals = ne;
+        best_and_final(out, ec, ne);
+    }
     free_cols(sc, S_N);
     free_cols(ec, E_N);
-    return CS_OK;
+    return st;
 }
