@@ -12,6 +12,18 @@
 #include "cogscope/aperiodic.h"
 #include "cogscope/spectral.h"
 
+/* A one-thread Welch plan of segment nperseg over n points, one sample per
+ * step (or relaxation iteration): frequencies in cycles per step. */
+static cs_status welch_plan(size_t n, size_t nperseg, cs_welch_plan **plan)
+{
+    cs_welch_params wp;
+    cs_welch_params_default(&wp);
+    wp.fs = 1.0;
+    wp.nperseg = nperseg;
+    wp.threads = 1;
+    return cs_welch_plan_create(&wp, n, plan);
+}
+
 /* The significant peaks (keep[i] != 0 of r's) as [peaks, 3]: centre,
  * power, width. */
 static cs_status put_peaks(cs_metrics *m, const char *name, const cs_aperiodic_result *r, const int *keep)
@@ -98,13 +110,8 @@ cs_status obs_series_spectrum(cs_metrics *m, const char *name, const double *x, 
                                        isnan(x[i]) ? "NaN" : "Inf");
     if (n < 8)
         return cs_metrics_add_note(m, "spectrum of %s: %zu steps; needs at least 8", name, n);
-    cs_welch_params wp;
-    cs_welch_params_default(&wp);
-    wp.fs = 1.0; /* cycles per step */
-    wp.nperseg = nperseg ? (nperseg < n ? nperseg : n) : (n < 256 ? n : 256);
-    wp.threads = 1;
     cs_welch_plan *plan = NULL;
-    cs_status st = cs_welch_plan_create(&wp, n, &plan);
+    cs_status st = welch_plan(n, nperseg ? (nperseg < n ? nperseg : n) : (n < 256 ? n : 256), &plan);
     if (st != CS_OK)
         return st;
     size_t nf = cs_welch_plan_nfreq(plan);
@@ -129,13 +136,8 @@ cs_status obs_series_spectrum(cs_metrics *m, const char *name, const double *x, 
 
 cs_status obs_channel_psd(const double *x, size_t n, size_t channels, double *f, double *mean_psd, size_t *nf_out)
 {
-    cs_welch_params wp;
-    cs_welch_params_default(&wp);
-    wp.fs = 1.0;
-    wp.nperseg = n;
-    wp.threads = 1;
     cs_welch_plan *plan = NULL;
-    cs_status st = cs_welch_plan_create(&wp, n, &plan);
+    cs_status st = welch_plan(n, n, &plan);
     if (st != CS_OK)
         return st;
     size_t nf = cs_welch_plan_nfreq(plan);
