@@ -10,9 +10,11 @@ build_pkgs=(gcc make cmake pkg-config libgsl-dev libfftw3-dev libhdf5-dev libcri
 # tests' h5py fixtures and the report's CSV/JSON checks (python3-jsonschema validates
 # the report JSON against docs/report.schema.json); groff-base renders the man pages
 # in the install test; OpenMPI: the MPI build and its tests (tests/mpi/run.sh);
-# clang, its runtime libraries and libomp build the fuzz harnesses (tools/fuzz.sh).
+# clang, its runtime libraries and libomp build the fuzz harnesses (tools/fuzz.sh);
+# clang-format-14 checks the house format (tools/format-check.sh, .clang-format).
 test_pkgs=(chromium python3-cffi python3-numpy python3-pytest python3-torch python3-h5py
-           python3-jsonschema groff-base libopenmpi-dev openmpi-bin clang libclang-rt-14-dev libomp-dev)
+           python3-jsonschema groff-base libopenmpi-dev openmpi-bin clang libclang-rt-14-dev libomp-dev
+           clang-format-14)
 bench_pkgs=(dataset-fashion-mnist python3-numpy python3-scipy python3-sklearn python3-torch
             python3-h5py python3-mne hyperfine time)
 
