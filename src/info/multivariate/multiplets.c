@@ -287,16 +287,13 @@ static cs_status multiplet_value(const scan *s, const size_t *S, size_t k, mv_ws
                     ws->idx[j++] = S[i];
             level[j] += table_h(s, ws->idx, j);
         }
-        double t = 0;
-        for (size_t j = 1; j < k; j++)
-            t += level[j] / (double)binom_at(s, k, j) - (double)j / (double)k * hs;
-        *out = t;
+        *out = mv_tse_of(level, k, hs);
         return CS_OK;
     }
     double sum1 = 0;
     for (size_t i = 0; i < k; i++)
         sum1 += p->h1[S[i]];
-    tc = sum1 - hs;
+    tc = mv_tc_of(sum1, hs);
     if (s->meas == CS_MV_TC) {
         *out = tc;
         return CS_OK;
@@ -309,7 +306,7 @@ static cs_status multiplet_value(const scan *s, const size_t *S, size_t k, mv_ws
                 ws->idx[j++] = S[a];
         sum_loo += table_h(s, ws->idx, k - 1);
     }
-    dtc = sum_loo - (double)(k - 1) * hs;
+    dtc = mv_dtc_of(sum_loo, k, hs);
     *out = mv_from_tc_dtc(s->meas, tc, dtc);
     return CS_OK;
 }

@@ -562,8 +562,8 @@ static cs_status discrete_tc_dtc_codes(const cs_mv_plan *p, const size_t *S, siz
     free(nsuf);
     if (st)
         return st;
-    *tc = sum1 - hs;
-    *dtc = sum_loo - (double)(m - 1) * hs;
+    *tc = mv_tc_of(sum1, hs);
+    *dtc = mv_dtc_of(sum_loo, m, hs);
     return CS_OK;
 }
 
@@ -650,10 +650,7 @@ static cs_status tse_direct(const cs_mv_plan *p, const size_t *S, size_t m, mv_w
         st = p->kind == MV_DISCRETE ? tse_discrete_levels(p, S, m, level) : tse_gauss_levels(p, S, m, ws, level);
     if (st)
         return st;
-    double t = 0;
-    for (size_t k = 1; k < m; k++)
-        t += level[k] / (double)cs_mv_binomial(m, k) - (double)k / (double)m * hs;
-    *tse = t;
+    *tse = mv_tse_of(level, m, hs);
     return CS_OK;
 }
 

@@ -56,6 +56,28 @@ static inline double mv_from_tc_dtc(cs_mv_measure meas, double tc, double dtc)
     }
 }
 
+/* The measures from entropies of a set X of m variables, written once for
+ * the one-set queries (multivariate.c) and the multiplet scan
+ * (multiplets.c); the Gaussian TC/DTC shortcut is mv_gauss_tc_dtc.
+ *   TC  = sum1 - H(X),              sum1 = sum_i H(X_i)
+ *   DTC = sum_loo - (m - 1) H(X),   sum_loo = sum_i H(X_-i)
+ *   TSE = sum_{k<m} level[k] / C(m, k) - (k / m) H(X),
+ *         level[k] = the sum of H over the k-subsets */
+static inline double mv_tc_of(double sum1, double hs) { return sum1 - hs; }
+
+static inline double mv_dtc_of(double sum_loo, size_t m, double hs)
+{
+    return sum_loo - (double)(m - 1) * hs;
+}
+
+static inline double mv_tse_of(const double *level, size_t m, double hs)
+{
+    double t = 0;
+    for (size_t k = 1; k < m; k++)
+        t += level[k] / (double)cs_mv_binomial(m, k) - (double)k / (double)m * hs;
+    return t;
+}
+
 /* "{3, 7, 9}" from plan labels of S[0..m), into buf (size len). */
 void mv_format_set(const cs_mv_plan *p, const size_t *S, size_t m, char *buf, size_t len);
 
