@@ -204,6 +204,82 @@ cs_status cs_phiid_table(const double *p, const size_t dims[4], const cs_pid_par
 
 /* ---- Gaussian covariance ---- */
 
+/* The ccs integration's spec of the PhiID: the 15 subsets sub[1..15] of the
+ * four variables, the nine MIs, the six redundancies and the double
+ * redundancy with phyid's coefficients. */
+static void phiid_ccs_spec(size_t *const sub[16], const size_t slen[16], pid_ccs_spec *sp)
+{
+    memset(sp, 0, sizeof *sp);
+    sp->nsub = 15;
+    for (int m = 1; m < 16; m++)
+        sp->sub_idx[m - 1] = sub[m], sp->sub_len[m - 1] = slen[m];
+    sp->nmi = N_MI;
+    for (int k = 0; k < N_MI; k++) {
+        sp->mi_sub[k][0] = mi_masks[k][0] - 1;
+        sp->mi_sub[k][1] = mi_masks[k][1] - 1;
+        sp->mi_sub[k][2] = (mi_masks[k][0] | mi_masks[k][1]) - 1;
+        sp->dc_mi[k] = dc_mi[k];
+    }
+    sp->nred = N_RED;
+    for (int q = 0; q < N_RED; q++) {
+        for (int u = 0; u < 3; u++)
+            sp->red_mi[q][u] = red_mis[q][u];
+        sp->dc_red[q] = dc_red[q];
+    }
+    sp->has_double = 1;
+    sp->dfilter[0] = I_XTA, sp->dfilter[1] = I_XTB, sp->dfilter[2] = I_YTA, sp->dfilter[3] = I_YTB;
+}
+
+/* Gaussian ccs: the six redundancies red[] and rtr integrated over the
+ * covariance cov (d x d; subsets sub[1..15] of slen[] rows), and the
+ * standard error of each atom from the atoms of each shift (the MIs mi[]
+ * are exact, so only the integrated knowns vary between shifts). */
+static cs_status gaussian_ccs_parts(const double *cov, size_t d, size_t *const sub[16],
+                                    const size_t slen[16], const double mi[N_MI],
+                                    const cs_pid_params *params, double red[N_RED], double *rtr,
+                                    double se_atoms[CS_PHIID_NATOMS])
+{
+    pid_ccs_spec sp;
+    phiid_ccs_spec(sub, slen, &sp);
+    double v[N_RED + 1];
+    size_t R = pid_ccs_shifts(params);
+    double *sm = malloc(R * (N_RED + 1) * sizeof *sm);
+    if (!sm)
+        return cs_error_set(CS_ENOMEM, "Gaussian PhiID: out of memory");
+    double worst;
+    cs_status st = pid_ccs_integrate(cov, d, &sp, params, v, &worst, sm);
+    if (st) {
+        free(sm);
+        return st;
+    }
+    memcpy(red, v, N_RED * sizeof *red);
+    *rtr = v[N_RED];
+    double *atoms_r = malloc(R * CS_PHIID_NATOMS * sizeof *atoms_r);
+    if (!atoms_r) {
+        free(sm);
+        return cs_error_set(CS_ENOMEM, "Gaussian PhiID: out of memory");
+    }
+    for (size_t r = 0; r < R; r++) {
+        cs_phiid_result tmp;
+        assemble(mi, sm + r * (N_RED + 1), sm[r * (N_RED + 1) + N_RED], &tmp);
+        memcpy(atoms_r + r * CS_PHIID_NATOMS, tmp.atoms, sizeof tmp.atoms);
+    }
+    for (int a = 0; a < CS_PHIID_NATOMS; a++) {
+        double m = 0, var = 0;
+        for (size_t r = 0; r < R; r++)
+            m += atoms_r[r * CS_PHIID_NATOMS + a];
+        m /= (double)R;
+        for (size_t r = 0; r < R; r++) {
+            double e = atoms_r[r * CS_PHIID_NATOMS + a] - m;
+            var += e * e;
+        }
+        se_atoms[a] = R > 1 ? sqrt(var / (double)(R - 1) / (double)R) : 0;
+    }
+    free(atoms_r);
+    free(sm);
+    return CS_OK;
+}
+
 cs_status cs_phiid_gaussian_cov(const double *cov, size_t d1, size_t d2,
                                 const cs_pid_params *params, cs_phiid_result *out)
 {
@@ -248,73 +324,13 @@ cs_status cs_phiid_gaussian_cov(const double *cov, size_t d1, size_t d2,
     double mi[N_MI], red[N_RED], rtr, se_atoms[CS_PHIID_NATOMS] = {0};
     for (int k = 0; k < N_MI; k++)
         mi[k] = hh[mi_masks[k][0]] + hh[mi_masks[k][1]] - hh[mi_masks[k][0] | mi_masks[k][1]];
-    if (params->redundancy == CS_PID_MMI) {
+    if (params->redundancy == CS_PID_MMI)
         mmi_parts(mi, red, &rtr);
-    } else {
-        pid_ccs_spec sp;
-        memset(&sp, 0, sizeof sp);
-        sp.nsub = 15;
-        for (int m = 1; m < 16; m++)
-            sp.sub_idx[m - 1] = sub[m], sp.sub_len[m - 1] = slen[m];
-        sp.nmi = N_MI;
-        for (int k = 0; k < N_MI; k++) {
-            sp.mi_sub[k][0] = mi_masks[k][0] - 1;
-            sp.mi_sub[k][1] = mi_masks[k][1] - 1;
-            sp.mi_sub[k][2] = (mi_masks[k][0] | mi_masks[k][1]) - 1;
-            sp.dc_mi[k] = dc_mi[k];
-        }
-        sp.nred = N_RED;
-        for (int q = 0; q < N_RED; q++) {
-            for (int u = 0; u < 3; u++)
-                sp.red_mi[q][u] = red_mis[q][u];
-            sp.dc_red[q] = dc_red[q];
-        }
-        sp.has_double = 1;
-        sp.dfilter[0] = I_XTA, sp.dfilter[1] = I_XTB, sp.dfilter[2] = I_YTA, sp.dfilter[3] = I_YTB;
-        double v[N_RED + 1];
-        size_t R = pid_ccs_shifts(params);
-        double *sm = malloc(R * (N_RED + 1) * sizeof *sm);
-        if (!sm) {
-            free(rows);
-            return cs_error_set(CS_ENOMEM, "Gaussian PhiID: out of memory");
-        }
-        double worst;
-        st = pid_ccs_integrate(cov, d, &sp, params, v, &worst, sm);
-        if (st) {
-            free(sm);
-            free(rows);
-            return st;
-        }
-        memcpy(red, v, sizeof red);
-        rtr = v[N_RED];
-        /* standard error of each atom from the per-shift atoms (the MIs are
-         * exact, so only the integrated knowns vary between shifts) */
-        double *atoms_r = malloc(R * CS_PHIID_NATOMS * sizeof *atoms_r);
-        if (!atoms_r) {
-            free(sm);
-            free(rows);
-            return cs_error_set(CS_ENOMEM, "Gaussian PhiID: out of memory");
-        }
-        for (size_t r = 0; r < R; r++) {
-            cs_phiid_result tmp;
-            assemble(mi, sm + r * (N_RED + 1), sm[r * (N_RED + 1) + N_RED], &tmp);
-            memcpy(atoms_r + r * CS_PHIID_NATOMS, tmp.atoms, sizeof tmp.atoms);
-        }
-        for (int a = 0; a < CS_PHIID_NATOMS; a++) {
-            double m = 0, var = 0;
-            for (size_t r = 0; r < R; r++)
-                m += atoms_r[r * CS_PHIID_NATOMS + a];
-            m /= (double)R;
-            for (size_t r = 0; r < R; r++) {
-                double e = atoms_r[r * CS_PHIID_NATOMS + a] - m;
-                var += e * e;
-            }
-            se_atoms[a] = R > 1 ? sqrt(var / (double)(R - 1) / (double)R) : 0;
-        }
-        free(atoms_r);
-        free(sm);
-    }
+    else
+        st = gaussian_ccs_parts(cov, d, sub, slen, mi, params, red, &rtr, se_atoms);
     free(rows);
+    if (st)
+        return st;
     assemble(mi, red, rtr, out);
     out->ccs_stderr = 0;
     for (int a = 0; a < CS_PHIID_NATOMS; a++) {
