@@ -59,6 +59,52 @@ static double ccs_redundancy(const double *q, size_t n1, size_t n2, size_t ny)
     return red;
 }
 
+/* I_min (Williams & Beer) = sum_y p(y) min_i sum_x p(x|y) ln p(y|x)/p(y),
+ * from the marginals of an n1 x n2 x ny table. */
+static double wb_redundancy(const pid_margins *mg, size_t n1, size_t n2, size_t ny)
+{
+    const double *p1y = mg->p1y, *p2y = mg->p2y, *p1 = mg->p1, *p2 = mg->p2, *py = mg->py;
+    double red = 0;
+    for (size_t k = 0; k < ny; k++) {
+        if (!(py[k] > 0))
+            continue;
+        double spec[2] = {0, 0};
+        for (size_t i = 0; i < n1; i++) {
+            double v = p1y[i * ny + k];
+            if (v > 0)
+                spec[0] += v / py[k] * log(v / (p1[i] * py[k]));
+        }
+        for (size_t j = 0; j < n2; j++) {
+            double v = p2y[j * ny + k];
+            if (v > 0)
+                spec[1] += v / py[k] * log(v / (p2[j] * py[k]));
+        }
+        red += py[k] * fmin(spec[0], spec[1]);
+    }
+    return red;
+}
+
+/* I_ccs of the normalised table p (n1 x n2 x ny) over its maximum-entropy
+ * table with the same pairwise marginals; the fit's residual and iterations
+ * go to out->solver_gap / solver_iterations. */
+static cs_status ccs_table_redundancy(const double *p, size_t n1, size_t n2, size_t ny,
+                                      const cs_pid_params *params, cs_pid_result *out, double *red)
+{
+    double *q = malloc(n1 * n2 * ny * sizeof *q), resid;
+    if (!q)
+        return cs_error_set(CS_ENOMEM, "PID table: out of memory");
+    cs_status st = pid_maxent_pairwise(p, n1, n2, ny, params->tol, params->max_iter, q, &resid,
+                                       &out->solver_iterations);
+    if (!st) {
+        out->solver_gap = resid;
+        *red = ccs_redundancy(q, n1, n2, ny);
+        if (isnan(*red))
+            st = cs_error_set(CS_ENOMEM, "PID table: out of memory");
+    }
+    free(q);
+    return st;
+}
+
 static const char *const pid_names[3] = {"x1", "x2", "y"};
 
 cs_status cs_pid_table(const double *p_in, size_t n1, size_t n2, size_t ny,
@@ -73,7 +119,7 @@ cs_status cs_pid_table(const double *p_in, size_t n1, size_t n2, size_t ny,
     if ((st = check_params(params)) ||
         (st = pid_check_table(p_in, dims, 3, pid_names, "PID", &n, &total)))
         return st;
-    double *p = malloc(n * sizeof *p), *q = NULL;
+    double *p = malloc(n * sizeof *p);
     if (!p)
         return cs_error_set(CS_ENOMEM, "PID table: out of memory");
     for (size_t c = 0; c < n; c++)
@@ -102,45 +148,15 @@ cs_status cs_pid_table(const double *p_in, size_t n1, size_t n2, size_t ny,
     double red = 0;
     switch (params->redundancy) {
     case CS_PID_WB:
-        /* I_min = sum_y p(y) min_i sum_x p(x|y) ln p(y|x)/p(y) */
-        for (size_t k = 0; k < ny; k++) {
-            if (!(py[k] > 0))
-                continue;
-            double spec[2] = {0, 0};
-            for (size_t i = 0; i < n1; i++) {
-                double v = p1y[i * ny + k];
-                if (v > 0)
-                    spec[0] += v / py[k] * log(v / (p1[i] * py[k]));
-            }
-            for (size_t j = 0; j < n2; j++) {
-                double v = p2y[j * ny + k];
-                if (v > 0)
-                    spec[1] += v / py[k] * log(v / (p2[j] * py[k]));
-            }
-            red += py[k] * fmin(spec[0], spec[1]);
-        }
+        red = wb_redundancy(&mg, n1, n2, ny);
         break;
     case CS_PID_MMI:
         red = fmin(out->mi_sources[0], out->mi_sources[1]);
         break;
-    case CS_PID_CCS: {
-        q = malloc(n * sizeof *q);
-        if (!q) {
-            st = cs_error_set(CS_ENOMEM, "PID table: out of memory");
+    case CS_PID_CCS:
+        if ((st = ccs_table_redundancy(p, n1, n2, ny, params, out, &red)))
             goto out;
-        }
-        double resid;
-        if ((st = pid_maxent_pairwise(p, n1, n2, ny, params->tol, params->max_iter, q, &resid,
-                                      &out->solver_iterations)))
-            goto out;
-        out->solver_gap = resid;
-        red = ccs_redundancy(q, n1, n2, ny);
-        if (isnan(red)) {
-            st = cs_error_set(CS_ENOMEM, "PID table: out of memory");
-            goto out;
-        }
         break;
-    }
     case CS_PID_BROJA: {
         double min_mi, gap;
         if ((st = pid_broja_min(p, n1, n2, ny, params->tol, params->max_iter, &min_mi, &gap,
@@ -158,7 +174,6 @@ cs_status cs_pid_table(const double *p_in, size_t n1, size_t n2, size_t ny,
 out:
     free(p);
     pid_margins_free(&mg);
-    free(q);
     return st;
 }
 
