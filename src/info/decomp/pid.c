@@ -179,6 +179,47 @@ out:
 
 /* ---- Gaussian ---- */
 
+/* Gaussian I_ccs of the covariance cov (d1 + d2 + dy square, variables in
+ * the order X1, X2, Y) by the integration of pid_ccs.c; *se its standard
+ * error. */
+static cs_status gaussian_ccs_redundancy(const double *cov, size_t d1, size_t d2, size_t dy,
+                                         const cs_pid_params *params, double *red, double *se)
+{
+    size_t d = d1 + d2 + dy;
+    /* rows of X1 | X2 | Y, X1 Y and X2 Y */
+    size_t *idx = malloc((d + (d1 + dy) + (d2 + dy)) * sizeof *idx);
+    if (!idx)
+        return cs_error_set(CS_ENOMEM, "Gaussian PID: out of memory");
+    size_t *b1 = idx + d, *b2 = b1 + d1 + dy;
+    for (size_t i = 0; i < d; i++)
+        idx[i] = i;
+    const size_t *x1 = idx, *x2 = idx + d1, *y = idx + d1 + d2;
+    for (size_t i = 0; i < d1; i++)
+        b1[i] = x1[i];
+    for (size_t i = 0; i < dy; i++)
+        b1[d1 + i] = y[i];
+    for (size_t i = 0; i < d2; i++)
+        b2[i] = x2[i];
+    for (size_t i = 0; i < dy; i++)
+        b2[d2 + i] = y[i];
+    /* subsets: 0 X1, 1 X2, 2 Y, 3 X1Y, 4 X2Y, 5 X1X2, 6 X1X2Y */
+    pid_ccs_spec sp;
+    memset(&sp, 0, sizeof sp);
+    sp.nsub = 7;
+    const size_t *subs[7] = {x1, x2, y, b1, b2, idx, idx};
+    size_t lens[7] = {d1, d2, dy, d1 + dy, d2 + dy, d1 + d2, d};
+    for (int s = 0; s < 7; s++)
+        sp.sub_idx[s] = subs[s], sp.sub_len[s] = lens[s];
+    sp.nmi = 3;
+    int mis[3][3] = {{0, 2, 3}, {1, 2, 4}, {5, 2, 6}}; /* i(x1;y), i(x2;y), i(x1x2;y) */
+    memcpy(sp.mi_sub, mis, sizeof mis);
+    sp.nred = 1;
+    sp.red_mi[0][0] = 0, sp.red_mi[0][1] = 1, sp.red_mi[0][2] = 2;
+    cs_status st = pid_ccs_integrate(cov, d, &sp, params, red, se, NULL);
+    free(idx);
+    return st;
+}
+
 cs_status cs_pid_gaussian_cov(const double *cov, size_t d1, size_t d2, size_t dy,
                               const cs_pid_params *params, cs_pid_result *out)
 {
@@ -217,44 +258,8 @@ cs_status cs_pid_gaussian_cov(const double *cov, size_t d1, size_t d2, size_t dy
     double red;
     if (params->redundancy == CS_PID_MMI) {
         red = fmin(out->mi_sources[0], out->mi_sources[1]);
-    } else {
-        /* subsets: 0 X1, 1 X2, 2 Y, 3 X1Y, 4 X2Y, 5 X1X2, 6 X1X2Y */
-        size_t s1y[64], s2y[64];
-        size_t *b1 = d1 + dy <= 64 ? s1y : malloc((d1 + dy) * sizeof *b1);
-        size_t *b2 = d2 + dy <= 64 ? s2y : malloc((d2 + dy) * sizeof *b2);
-        if (!b1 || !b2) {
-            if (b1 != s1y)
-                free(b1);
-            st = cs_error_set(CS_ENOMEM, "Gaussian PID: out of memory");
-            goto out;
-        }
-        for (size_t i = 0; i < d1; i++)
-            b1[i] = x1[i];
-        for (size_t i = 0; i < dy; i++)
-            b1[d1 + i] = y[i];
-        for (size_t i = 0; i < d2; i++)
-            b2[i] = x2[i];
-        for (size_t i = 0; i < dy; i++)
-            b2[d2 + i] = y[i];
-        pid_ccs_spec sp;
-        memset(&sp, 0, sizeof sp);
-        sp.nsub = 7;
-        const size_t *subs[7] = {x1, x2, y, b1, b2, idx, idx};
-        size_t lens[7] = {d1, d2, dy, d1 + dy, d2 + dy, d1 + d2, d};
-        for (int s = 0; s < 7; s++)
-            sp.sub_idx[s] = subs[s], sp.sub_len[s] = lens[s];
-        sp.nmi = 3;
-        int mis[3][3] = {{0, 2, 3}, {1, 2, 4}, {5, 2, 6}}; /* i(x1;y), i(x2;y), i(x1x2;y) */
-        memcpy(sp.mi_sub, mis, sizeof mis);
-        sp.nred = 1;
-        sp.red_mi[0][0] = 0, sp.red_mi[0][1] = 1, sp.red_mi[0][2] = 2;
-        st = pid_ccs_integrate(cov, d, &sp, params, &red, &out->ccs_stderr, NULL);
-        if (b1 != s1y)
-            free(b1);
-        if (b2 != s2y)
-            free(b2);
-        if (st)
-            goto out;
+    } else if ((st = gaussian_ccs_redundancy(cov, d1, d2, dy, params, &red, &out->ccs_stderr))) {
+        goto out;
     }
     finish(out, red);
 out:
