@@ -106,6 +106,65 @@ static cs_status check_red(const cs_pid_params *par)
 /* The table's variables in messages. */
 static const char *const table_names[4] = {"x1_t", "x2_t", "x1_t+tau", "x2_t+tau"};
 
+/* The cell of subset m (a mask of the four variables) holding the table
+ * cell with coordinates idx: the subset's variables, row-major. */
+static size_t subset_cell(int m, const size_t dims[4], const size_t idx[4])
+{
+    size_t k = 0;
+    for (int v = 0; v < 4; v++)
+        if (m & (1 << v))
+            k = k * dims[v] + idx[v];
+    return k;
+}
+
+/* Coordinates idx of cell c of a dims table. */
+static void cell_coords(size_t c, const size_t dims[4], size_t idx[4])
+{
+    for (int v = 3; v >= 0; v--)
+        idx[v] = c % dims[v], c /= dims[v];
+}
+
+/* Discrete ccs: the expectations over the table p (n cells, sum `total`)
+ * of the sign-filtered local redundancies red[] and double redundancy *rtr;
+ * marg + moff[m]: the marginal of subset m. */
+static void ccs_table_parts(const double *p, const size_t dims[4], size_t n, double total,
+                            const double *marg, const size_t moff[16], double red[N_RED],
+                            double *rtr)
+{
+    size_t idx[4];
+    memset(red, 0, N_RED * sizeof *red);
+    for (size_t c = 0; c < n; c++) {
+        double pv = p[c] / total;
+        if (!(pv > 0))
+            continue;
+        cell_coords(c, dims, idx);
+        double h[16];
+        for (int m = 1; m < 16; m++)
+            h[m] = -log(marg[moff[m] + subset_cell(m, dims, idx)]);
+        double li[N_MI], lr[N_RED];
+        int si[N_MI];
+        for (int k = 0; k < N_MI; k++) {
+            li[k] = h[mi_masks[k][0]] + h[mi_masks[k][1]] - h[mi_masks[k][0] | mi_masks[k][1]];
+            si[k] = pid_sign(li[k]);
+        }
+        for (int q = 0; q < N_RED; q++) {
+            const int *m3 = red_mis[q];
+            double co = li[m3[0]] + li[m3[1]] - li[m3[2]];
+            int s = pid_sign(co);
+            lr[q] = s != 0 && si[m3[0]] == s && si[m3[1]] == s && si[m3[2]] == s ? co : 0;
+            red[q] += pv * lr[q];
+        }
+        double dc = 0;
+        for (int k = 0; k < N_MI; k++)
+            dc += dc_mi[k] * li[k];
+        for (int q = 0; q < N_RED; q++)
+            dc += dc_red[q] * lr[q];
+        int s = pid_sign(dc);
+        if (s != 0 && si[I_XTA] == s && si[I_XTB] == s && si[I_YTA] == s && si[I_YTB] == s)
+            *rtr += pv * dc;
+    }
+}
+
 cs_status cs_phiid_table(const double *p, const size_t dims[4], const cs_pid_params *params,
                          cs_phiid_result *out)
 {
@@ -134,19 +193,12 @@ cs_status cs_phiid_table(const double *p, const size_t dims[4], const cs_pid_par
         return cs_error_set(CS_ENOMEM, "PhiID table: out of memory");
     size_t idx[4];
     for (size_t c = 0; c < n; c++) {
-        size_t r = c;
-        for (int v = 3; v >= 0; v--)
-            idx[v] = r % dims[v], r /= dims[v];
+        cell_coords(c, dims, idx);
         double pv = p[c] / total;
         if (!(pv > 0))
             continue;
-        for (int m = 1; m < 16; m++) {
-            size_t k = 0;
-            for (int v = 0; v < 4; v++)
-                if (m & (1 << v))
-                    k = k * dims[v] + idx[v];
-            marg[moff[m] + k] += pv;
-        }
+        for (int m = 1; m < 16; m++)
+            marg[moff[m] + subset_cell(m, dims, idx)] += pv;
     }
     double H[16] = {0};
     for (int m = 1; m < 16; m++)
@@ -154,49 +206,10 @@ cs_status cs_phiid_table(const double *p, const size_t dims[4], const cs_pid_par
     double mi[N_MI], red[N_RED], rtr = 0;
     for (int k = 0; k < N_MI; k++)
         mi[k] = H[mi_masks[k][0]] + H[mi_masks[k][1]] - H[mi_masks[k][0] | mi_masks[k][1]];
-    if (params->redundancy == CS_PID_MMI) {
+    if (params->redundancy == CS_PID_MMI)
         mmi_parts(mi, red, &rtr);
-    } else {
-        /* expectations of the filtered local values over the table */
-        memset(red, 0, sizeof red);
-        for (size_t c = 0; c < n; c++) {
-            double pv = p[c] / total;
-            if (!(pv > 0))
-                continue;
-            size_t r = c;
-            for (int v = 3; v >= 0; v--)
-                idx[v] = r % dims[v], r /= dims[v];
-            double h[16];
-            for (int m = 1; m < 16; m++) {
-                size_t k = 0;
-                for (int v = 0; v < 4; v++)
-                    if (m & (1 << v))
-                        k = k * dims[v] + idx[v];
-                h[m] = -log(marg[moff[m] + k]);
-            }
-            double li[N_MI], lr[N_RED];
-            int si[N_MI];
-            for (int k = 0; k < N_MI; k++) {
-                li[k] = h[mi_masks[k][0]] + h[mi_masks[k][1]] - h[mi_masks[k][0] | mi_masks[k][1]];
-                si[k] = pid_sign(li[k]);
-            }
-            for (int q = 0; q < N_RED; q++) {
-                const int *m3 = red_mis[q];
-                double co = li[m3[0]] + li[m3[1]] - li[m3[2]];
-                int s = pid_sign(co);
-                lr[q] = s != 0 && si[m3[0]] == s && si[m3[1]] == s && si[m3[2]] == s ? co : 0;
-                red[q] += pv * lr[q];
-            }
-            double dc = 0;
-            for (int k = 0; k < N_MI; k++)
-                dc += dc_mi[k] * li[k];
-            for (int q = 0; q < N_RED; q++)
-                dc += dc_red[q] * lr[q];
-            int s = pid_sign(dc);
-            if (s != 0 && si[I_XTA] == s && si[I_XTB] == s && si[I_YTA] == s && si[I_YTB] == s)
-                rtr += pv * dc;
-        }
-    }
+    else /* expectations of the filtered local values over the table */
+        ccs_table_parts(p, dims, n, total, marg, moff, red, &rtr);
     free(marg);
     assemble(mi, red, rtr, out);
     return CS_OK;
