@@ -350,6 +350,73 @@ static void fill_level(const scan *s, size_t j, int threads, par_error *f)
     }
 }
 
+/* Every multiplet of orders o->order_min..order_max of this part, shared out
+ * among `threads` OpenMP threads: values (when not NULL) by rank, and the
+ * per-thread top-K heaps merged into glow / ghigh. The first failure goes
+ * to f. */
+static void scan_orders(const scan *s, const cs_mv_multiplet_opts *o, int threads, double *values,
+                        heap *glow, heap *ghigh, par_error *f)
+{
+    size_t n = s->p->n, kmin = o->order_min, kmax = o->order_max;
+#pragma omp parallel num_threads(threads) if (!f->failed)
+    {
+        mv_ws ws;
+        size_t *S = malloc(kmax * sizeof *S);
+        heap tlow = {NULL, 0, glow->cap, 0}, thigh = {NULL, 0, ghigh->cap, 1};
+        cs_status ts = mv_ws_init(&ws, kmax);
+        if (tlow.cap)
+            tlow.h = malloc(tlow.cap * sizeof *tlow.h);
+        if (thigh.cap)
+            thigh.h = malloc(thigh.cap * sizeof *thigh.h);
+        if (!ts && (!S || (tlow.cap && !tlow.h) || (thigh.cap && !thigh.h)))
+            ts = cs_error_set(CS_ENOMEM, "out of memory for a thread's multiplet scratch");
+        if (ts)
+            par_error_record(f, ts);
+        uint64_t off = 0;
+        for (size_t k = kmin; k <= kmax; k++) {
+            /* this part's ranks [first, first + total) of the order */
+            uint64_t first, total;
+            cs_mv_part_range(cs_mv_binomial(n, k), o->part, o->parts, &first, &total);
+            uint64_t bs = block_size(total, threads);
+            uint64_t nblocks = (total + bs - 1) / bs;
+            /* nowait: orders write disjoint ranges, so a thread done with one
+             * order starts on the next without a barrier */
+#pragma omp for schedule(dynamic, 1) nowait
+            for (uint64_t b = 0; b < nblocks; b++) {
+                if (ts || par_error_seen(f))
+                    continue;
+                uint64_t r0 = b * bs, r1 = r0 + bs < total ? r0 + bs : total;
+                cs_mv_combination_unrank(first + r0, k, n, S);
+                for (uint64_t r = r0; r < r1; r++) {
+                    cs_mv_hit hit = {0, k, first + r};
+                    cs_status e = multiplet_value(s, S, k, &ws, &hit.value);
+                    if (e) {
+                        par_error_record(f, e);
+                        break;
+                    }
+                    if (values)
+                        values[off + r] = hit.value;
+                    heap_offer(&tlow, &hit);
+                    heap_offer(&thigh, &hit);
+                    cs_mv_combination_next(S, k, n);
+                }
+            }
+            off += total;
+        }
+#pragma omp critical(cs_mv_merge)
+        {
+            for (size_t i = 0; i < tlow.n; i++)
+                heap_offer(glow, &tlow.h[i]);
+            for (size_t i = 0; i < thigh.n; i++)
+                heap_offer(ghigh, &thigh.h[i]);
+        }
+        free(tlow.h);
+        free(thigh.h);
+        free(S);
+        mv_ws_free(&ws);
+    }
+}
+
 cs_status cs_mv_multiplets(const cs_mv_plan *p, cs_mv_measure meas, const cs_mv_multiplet_opts *o,
                            double *values, cs_mv_hit *lowest, size_t *nlow, cs_mv_hit *highest,
                            size_t *nhigh)
@@ -399,63 +466,7 @@ cs_status cs_mv_multiplets(const cs_mv_plan *p, cs_mv_measure meas, const cs_mv_
     for (size_t j = lo; j <= hi && !f.failed; j++)
         fill_level(&s, j, threads, &f);
 
-#pragma omp parallel num_threads(threads) if (!f.failed)
-    {
-        mv_ws ws;
-        size_t *S = malloc(kmax * sizeof *S);
-        heap tlow = {NULL, 0, glow.cap, 0}, thigh = {NULL, 0, ghigh.cap, 1};
-        cs_status ts = mv_ws_init(&ws, kmax);
-        if (tlow.cap)
-            tlow.h = malloc(tlow.cap * sizeof *tlow.h);
-        if (thigh.cap)
-            thigh.h = malloc(thigh.cap * sizeof *thigh.h);
-        if (!ts && (!S || (tlow.cap && !tlow.h) || (thigh.cap && !thigh.h)))
-            ts = cs_error_set(CS_ENOMEM, "out of memory for a thread's multiplet scratch");
-        if (ts)
-            par_error_record(&f, ts);
-        uint64_t off = 0;
-        for (size_t k = kmin; k <= kmax; k++) {
-            /* this part's ranks [first, first + total) of the order */
-            uint64_t first, total;
-            cs_mv_part_range(cs_mv_binomial(n, k), o->part, o->parts, &first, &total);
-            uint64_t bs = block_size(total, threads);
-            uint64_t nblocks = (total + bs - 1) / bs;
-            /* nowait: orders write disjoint ranges, so a thread done with one
-             * order starts on the next without a barrier */
-#pragma omp for schedule(dynamic, 1) nowait
-            for (uint64_t b = 0; b < nblocks; b++) {
-                if (ts || par_error_seen(&f))
-                    continue;
-                uint64_t r0 = b * bs, r1 = r0 + bs < total ? r0 + bs : total;
-                cs_mv_combination_unrank(first + r0, k, n, S);
-                for (uint64_t r = r0; r < r1; r++) {
-                    cs_mv_hit hit = {0, k, first + r};
-                    cs_status e = multiplet_value(&s, S, k, &ws, &hit.value);
-                    if (e) {
-                        par_error_record(&f, e);
-                        break;
-                    }
-                    if (values)
-                        values[off + r] = hit.value;
-                    heap_offer(&tlow, &hit);
-                    heap_offer(&thigh, &hit);
-                    cs_mv_combination_next(S, k, n);
-                }
-            }
-            off += total;
-        }
-#pragma omp critical(cs_mv_merge)
-        {
-            for (size_t i = 0; i < tlow.n; i++)
-                heap_offer(&glow, &tlow.h[i]);
-            for (size_t i = 0; i < thigh.n; i++)
-                heap_offer(&ghigh, &thigh.h[i]);
-        }
-        free(tlow.h);
-        free(thigh.h);
-        free(S);
-        mv_ws_free(&ws);
-    }
+    scan_orders(&s, o, threads, values, &glow, &ghigh, &f);
     if ((st = par_error_raise(&f)))
         goto done;
     if (lowest && glow.n) {
