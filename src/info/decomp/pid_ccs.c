@@ -218,31 +218,25 @@ static void eval_direction(const ccs_integrand *P, const double *u, double *out)
     }
 }
 
-cs_status pid_ccs_integrate(const double *cov, size_t d, const pid_ccs_spec *spec,
-                            const cs_pid_params *par, double *values, double *stderr_out,
-                            double *shift_means)
+/* The integrand of cov (d x d) for spec: the Cholesky factor L of cov, each
+ * subset's G_S = C_S^-1 L_S (stacked in P->G, allocated here; the caller
+ * frees it) and 1/2 ln det, and the constant parts of the MIs and
+ * redundancies. CS_ESINGULAR when cov or a sub-block is not positive
+ * definite. */
+static cs_status integrand_prepare(const double *cov, size_t d, const pid_ccs_spec *spec,
+                                   ccs_integrand *P)
 {
-    cs_init();
-    if (d == 0 || d > 1229)
-        return cs_error_set(CS_ELIMIT, "I_ccs integration: %zu variables (the quasi-random "
-                                       "sequences support 1..1229)",
-                            d);
-    size_t R = pid_ccs_shifts(par);
-    size_t N = par->ccs_points ? par->ccs_points : 8192;
-    size_t nout = spec->nred + (spec->has_double ? 1 : 0);
-    ccs_integrand P;
-    memset(&P, 0, sizeof P);
-    P.d = d;
-    P.spec = spec;
-    P.lg = lgamma(0.5 * (double)d + 1);
+    memset(P, 0, sizeof *P);
+    P->d = d;
+    P->spec = spec;
+    P->lg = lgamma(0.5 * (double)d + 1);
     cs_status st = CS_OK;
     double *L = malloc(d * d * sizeof *L), *C = malloc(d * d * sizeof *C);
-    double *means = calloc(R * (nout ? nout : 1), sizeof *means), *shifts = NULL;
     size_t rows = 0;
     for (size_t S = 0; S < spec->nsub; S++)
         rows += spec->sub_len[S];
-    P.G = calloc((rows ? rows : 1) * d, sizeof *P.G);
-    if (!L || !C || !means || !P.G) {
+    P->G = calloc((rows ? rows : 1) * d, sizeof *P->G);
+    if (!L || !C || !P->G) {
         st = cs_error_set(CS_ENOMEM, "I_ccs integration: out of memory");
         goto out;
     }
@@ -259,7 +253,7 @@ cs_status pid_ccs_integrate(const double *cov, size_t d, const pid_ccs_spec *spe
     for (size_t S = 0; S < spec->nsub; S++) {
         size_t m = spec->sub_len[S];
         const size_t *idx = spec->sub_idx[S];
-        P.off[S] = r0;
+        P->off[S] = r0;
         for (size_t a = 0; a < m; a++)
             for (size_t b = 0; b < m; b++)
                 C[a * m + b] = cov[idx[a] * d + idx[b]];
@@ -273,9 +267,9 @@ cs_status pid_ccs_integrate(const double *cov, size_t d, const pid_ccs_spec *spe
         double ld = 0;
         for (size_t a = 0; a < m; a++)
             ld += log(C[a * m + a]);
-        P.hc[S] = ld; /* 1/2 ln det = sum ln diag(C) */
+        P->hc[S] = ld; /* 1/2 ln det = sum ln diag(C) */
         /* G_S = C_S^-1 L_S by forward substitution, column by column of L_S */
-        double *G = P.G + r0 * d;
+        double *G = P->G + r0 * d;
         for (size_t col = 0; col < d; col++)
             for (size_t a = 0; a < m; a++) {
                 double v = L[idx[a] * d + col];
@@ -285,74 +279,106 @@ cs_status pid_ccs_integrate(const double *cov, size_t d, const pid_ccs_spec *spe
             }
         r0 += m;
     }
-    P.off[spec->nsub] = r0;
+    P->off[spec->nsub] = r0;
     for (size_t m = 0; m < spec->nmi; m++) {
         const int *s3 = spec->mi_sub[m];
-        double v = P.hc[s3[0]] + P.hc[s3[1]] - P.hc[s3[2]];
-        P.mi_c[m] = snap(v, fabs(P.hc[s3[0]]) + fabs(P.hc[s3[1]]) + fabs(P.hc[s3[2]]) + 1);
+        double v = P->hc[s3[0]] + P->hc[s3[1]] - P->hc[s3[2]];
+        P->mi_c[m] = snap(v, fabs(P->hc[s3[0]]) + fabs(P->hc[s3[1]]) + fabs(P->hc[s3[2]]) + 1);
     }
     for (size_t r = 0; r < spec->nred; r++) {
         const int *m3 = spec->red_mi[r];
-        double v = P.mi_c[m3[0]] + P.mi_c[m3[1]] - P.mi_c[m3[2]];
-        P.co_c[r] = snap(v, fabs(P.mi_c[m3[0]]) + fabs(P.mi_c[m3[1]]) + fabs(P.mi_c[m3[2]]) + 1);
+        double v = P->mi_c[m3[0]] + P->mi_c[m3[1]] - P->mi_c[m3[2]];
+        P->co_c[r] = snap(v, fabs(P->mi_c[m3[0]]) + fabs(P->mi_c[m3[1]]) + fabs(P->mi_c[m3[2]]) + 1);
     }
-    shifts = malloc(R * d * sizeof *shifts);
-    if (!shifts) {
+out:
+    free(L);
+    free(C);
+    return st;
+}
+
+/* The mean over N quasi-random directions of every output (nout of them),
+ * the points shifted modulo 1 by shift[0..d): means[0..nout). Returns 0
+ * when out of memory. */
+static int integrate_shift(const ccs_integrand *P, const double *shift, size_t N, size_t nout,
+                           double *means)
+{
+    size_t d = P->d;
+    const gsl_qrng_type *T = d <= 40 ? gsl_qrng_sobol : gsl_qrng_halton;
+    gsl_qrng *q = gsl_qrng_alloc(T, (unsigned)d);
+    double *v = malloc(3 * d * sizeof *v), *o = malloc((nout ? nout : 1) * 2 * sizeof *o);
+    int ok = q && v && o;
+    if (ok) {
+        double *u = v + d, *g = v + 2 * d, *sum = o + nout;
+        for (size_t k = 0; k < nout; k++)
+            sum[k] = 0;
+        for (size_t n = 0; n < N; n++) {
+            gsl_qrng_get(q, v);
+            double norm = 0;
+            for (size_t k = 0; k < d; k++) {
+                double x = v[k] + shift[k];
+                x -= floor(x);
+                if (x < 1e-16)
+                    x = 1e-16;
+                if (x > 1 - 1e-16)
+                    x = 1 - 1e-16;
+                g[k] = gsl_cdf_ugaussian_Pinv(x);
+                norm += g[k] * g[k];
+            }
+            norm = sqrt(norm);
+            if (!(norm > 0))
+                continue;
+            for (size_t k = 0; k < d; k++)
+                u[k] = g[k] / norm;
+            eval_direction(P, u, o);
+            for (size_t k = 0; k < nout; k++)
+                sum[k] += o[k];
+        }
+        for (size_t k = 0; k < nout; k++)
+            means[k] = sum[k] / (double)N;
+    }
+    if (q)
+        gsl_qrng_free(q);
+    free(v);
+    free(o);
+    return ok;
+}
+
+cs_status pid_ccs_integrate(const double *cov, size_t d, const pid_ccs_spec *spec,
+                            const cs_pid_params *par, double *values, double *stderr_out,
+                            double *shift_means)
+{
+    cs_init();
+    if (d == 0 || d > 1229)
+        return cs_error_set(CS_ELIMIT, "I_ccs integration: %zu variables (the quasi-random "
+                                       "sequences support 1..1229)",
+                            d);
+    size_t R = pid_ccs_shifts(par);
+    size_t N = par->ccs_points ? par->ccs_points : 8192;
+    size_t nout = spec->nred + (spec->has_double ? 1 : 0);
+    ccs_integrand P;
+    cs_status st = integrand_prepare(cov, d, spec, &P);
+    double *means = calloc(R * (nout ? nout : 1), sizeof *means);
+    double *shifts = malloc(R * d * sizeof *shifts);
+    if (!st && (!means || !shifts))
         st = cs_error_set(CS_ENOMEM, "I_ccs integration: out of memory");
-        goto out;
-    }
-    for (size_t r = 0; r < R; r++) {
+    for (size_t r = 0; !st && r < R; r++) {
         cs_rng *rng;
         if ((st = cs_rng_create_stream(par->seed, r, &rng)))
-            goto out;
+            break;
         for (size_t k = 0; k < d; k++)
             shifts[r * d + k] = cs_rng_uniform(rng);
         cs_rng_destroy(rng);
     }
+    if (st)
+        goto out;
     int nthreads = cs_threads_resolve(par->threads);
     int failed = 0;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
-    for (size_t r = 0; r < R; r++) {
-        const gsl_qrng_type *T = d <= 40 ? gsl_qrng_sobol : gsl_qrng_halton;
-        gsl_qrng *q = gsl_qrng_alloc(T, (unsigned)d);
-        double *v = malloc(3 * d * sizeof *v), *o = malloc((nout ? nout : 1) * 2 * sizeof *o);
-        if (!q || !v || !o) {
+    for (size_t r = 0; r < R; r++)
+        if (!integrate_shift(&P, shifts + r * d, N, nout, means + r * nout)) {
 #pragma omp atomic write
             failed = 1;
-        } else {
-            double *u = v + d, *g = v + 2 * d, *sum = o + nout;
-            for (size_t k = 0; k < nout; k++)
-                sum[k] = 0;
-            for (size_t n = 0; n < N; n++) {
-                gsl_qrng_get(q, v);
-                double norm = 0;
-                for (size_t k = 0; k < d; k++) {
-                    double x = v[k] + shifts[r * d + k];
-                    x -= floor(x);
-                    if (x < 1e-16)
-                        x = 1e-16;
-                    if (x > 1 - 1e-16)
-                        x = 1 - 1e-16;
-                    g[k] = gsl_cdf_ugaussian_Pinv(x);
-                    norm += g[k] * g[k];
-                }
-                norm = sqrt(norm);
-                if (!(norm > 0))
-                    continue;
-                for (size_t k = 0; k < d; k++)
-                    u[k] = g[k] / norm;
-                eval_direction(&P, u, o);
-                for (size_t k = 0; k < nout; k++)
-                    sum[k] += o[k];
-            }
-            for (size_t k = 0; k < nout; k++)
-                means[r * nout + k] = sum[k] / (double)N;
         }
-        if (q)
-            gsl_qrng_free(q);
-        free(v);
-        free(o);
-    }
     if (failed) {
         st = cs_error_set(CS_ENOMEM, "I_ccs integration: out of memory");
         goto out;
@@ -374,8 +400,6 @@ cs_status pid_ccs_integrate(const double *cov, size_t d, const pid_ccs_spec *spe
     if (shift_means)
         memcpy(shift_means, means, R * nout * sizeof *means);
 out:
-    free(L);
-    free(C);
     free(means);
     free(shifts);
     free(P.G);
