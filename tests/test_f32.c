@@ -148,6 +148,24 @@ Test(f32, rule_bp_float32)
     cs_rule_batch b64 = {.x = x, .labels = y, .rows = ROWS, .direction = d64, .logits = l64};
     cr_assert_eq(cs_rule_step(r32, m, &b32), CS_OK);
     cr_assert_eq(cs_rule_step(r64, m, &b64), CS_OK);
+    /* float32 hands its direction over as floats (the loop widens it where
+     * it needs doubles) with S from them; float64 fills `direction` */
+    cr_assert(b32.direction_f32 != NULL && b64.direction_f32 == NULL);
+    double ssq = 0.0;
+    for (size_t i = 0; i < m->n_params; i++) {
+        d32[i] = (double)b32.direction_f32[i];
+        ssq += d32[i] * d32[i];
+    }
+    cr_expect(fabs(b32.surprise / sqrt(ssq) - 1.0) <= 1e-14, "S is the float direction's norm");
+    /* the rule's float mirror: NULL in float64; in float32 the shadow the
+     * step read, (float)params after a step that loaded it */
+    cr_expect(cs_rule_mirror_f32(r64) == NULL);
+    float *mirror = cs_rule_mirror_f32(r32);
+    cr_assert(mirror != NULL);
+    size_t same = 0;
+    for (size_t i = 0; i < m->n_params; i++)
+        same += mirror[i] == (float)m->params[i];
+    cr_expect_eq(same, m->n_params);
     double e = rel_err(d32, d64, m->n_params);
     cr_expect(e <= TOL && e > 0.0, "direction: %g", e);
     cr_expect(rel_err(l32, l64, ROWS * 10) <= TOL, "logits: %g", rel_err(l32, l64, ROWS * 10));

@@ -238,6 +238,57 @@ Test(optim, matches_pytorch)
         cr_expect(fabs(p[i] - adam[i]) < 1e-13, "adam %d: %.17g", i, p[i]);
 }
 
+/* The mixed-precision SGD step (float direction, float mirror written in
+ * the same pass) is the double step with the direction widened, bit for
+ * bit: parameters, momentum (seen through the next step), the per-layer
+ * sums of squares in their summation order, and mirror = (float)params.
+ * Segments of odd and even lengths and starts, three steps, weight decay;
+ * Adam is declined (returns 0, nothing changed). */
+Test(optim, mixed_step_is_the_double_step)
+{
+    enum { N = 1001, SEG = 3 };
+    const size_t seg_end[SEG] = {333, 334, N};
+    static double pa[N], pb[N], dir[N];
+    static float dirf[N], mirror[N];
+    cs_rng *rng;
+    cs_rng_create(17, &rng);
+    for (size_t i = 0; i < N; i++)
+        pa[i] = pb[i] = cs_rng_gaussian(rng, 1.0);
+    cs_optim_config c;
+    cs_optim_config_default(&c);
+    c.momentum = 0.9;
+    c.weight_decay = 1e-3;
+    cs_optim *a, *b;
+    cr_assert_eq(cs_optim_create(&c, N, &a), CS_OK);
+    cr_assert_eq(cs_optim_create(&c, N, &b), CS_OK);
+    for (int t = 0; t < 3; t++) {
+        for (size_t i = 0; i < N; i++) {
+            dirf[i] = (float)cs_rng_gaussian(rng, 0.1);
+            dir[i] = (double)dirf[i];
+        }
+        double wa[SEG], ua[SEG], wb[SEG], ub[SEG];
+        cs_optim_step_norms(a, pa, dir, 0.05, seg_end, SEG, wa, ua);
+        cr_assert_eq(cs_optim_step_norms_mixed(b, pb, dirf, 0.05, seg_end, SEG, wb, ub, mirror), 1);
+        cr_expect_eq(memcmp(pa, pb, sizeof pa), 0, "step %d: parameters", t);
+        cr_expect_eq(memcmp(wa, wb, sizeof wa), 0, "step %d: weight sums of squares", t);
+        cr_expect_eq(memcmp(ua, ub, sizeof ua), 0, "step %d: update sums of squares", t);
+        size_t same = 0;
+        for (size_t i = 0; i < N; i++)
+            same += mirror[i] == (float)pb[i];
+        cr_expect_eq(same, N, "step %d: mirror", t);
+    }
+    cs_optim_destroy(a);
+    cs_optim_destroy(b);
+    c.kind = CS_OPTIM_ADAM;
+    cr_assert_eq(cs_optim_create(&c, N, &a), CS_OK);
+    double w[SEG], u[SEG];
+    memcpy(pa, pb, sizeof pa);
+    cr_expect_eq(cs_optim_step_norms_mixed(a, pb, dirf, 0.05, seg_end, SEG, w, u, mirror), 0);
+    cr_expect_eq(memcmp(pa, pb, sizeof pa), 0, "Adam: declined, untouched");
+    cs_optim_destroy(a);
+    cs_rng_destroy(rng);
+}
+
 Test(optim, bad_config)
 {
     cs_optim_config c;

@@ -137,13 +137,19 @@ cs_status cs_rule_step(cs_rule *r, const cs_mlp *m, cs_rule_batch *b)
                             b->rows, r->max_rows);
     b->surprise = NAN;
     b->is_reference_gradient = 0;
+    b->direction_f32 = NULL;
     cs_status st = r->vt->step(r->state, m, b);
     if (st)
         return st;
+    if (isnan(b->surprise) && b->direction_f32)
+        return cs_error_set(CS_EINVAL, "rule %s: a float direction comes with its norm (surprise)",
+                            r->vt->name);
     if (isnan(b->surprise))
         b->surprise = cs_sigmapi_norm(b->direction, m->n_params);
     return CS_OK;
 }
+
+float *cs_rule_mirror_f32(cs_rule *r) { return r->vt->mirror_f32 ? r->vt->mirror_f32(r->state) : NULL; }
 
 cs_status cs_rule_teaching_signal(cs_rule *r, const cs_mlp *m, const double *x,
                                   const int32_t *labels, size_t rows, double *const *errors)

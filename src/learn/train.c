@@ -23,6 +23,7 @@
 #endif
 
 #include "cogscope/sigmapi.h"
+#include "mlp_f32.h"
 #include "train_internal.h"
 
 /* OpenBLAS's own thread count (not part of the CBLAS interface). */
@@ -51,6 +52,8 @@ typedef struct {
     double *logits;   /* batch x classes */
     double *series;   /* n_layer_series x depth (+1) */
     double weight_sq[CS_MLP_MAX_LAYERS], update_sq[CS_MLP_MAX_LAYERS];
+    float *mirror;    /* the rule's float copy of params (cs_rule_mirror_f32), or NULL */
+    int mirror_fresh; /* the last update wrote it */
     char diverged[256]; /* non-empty: why training stopped as diverged */
 } run_state;
 
@@ -91,6 +94,7 @@ static cs_status run_network(run_state *s, const cs_dataset *test)
     cs_rule_logspec spec;
     cs_rule_describe(s->rule, &spec);
     s->n_layer_series = spec.n_layer_series;
+    s->mirror = cs_rule_mirror_f32(s->rule);
     cs_optim_config oc;
     cs_optim_config_default(&oc);
     oc.kind = s->p->optim;
@@ -211,6 +215,26 @@ static double lr_at(const run_state *s, int64_t step)
     return 0.5 * c->lr * (1.0 + cos(M_PI * (double)step / (double)s->total_steps));
 }
 
+/* The update: the optimizer's pass over the parameters with the per-layer
+ * sums of squares. A rule that computed its direction in float hands it
+ * over as such: SGD reads the floats and writes the rule's float mirror of
+ * the new parameters in the same pass (bit for bit the double step); other
+ * optimizers get it widened. The double direction is filled whenever it is
+ * needed (`want_double`: the observer's angle at a snapshot step). */
+static void update(run_state *s, const cs_rule_batch *b, double lr, int want_double)
+{
+    cs_mlp *m = s->mlp;
+    const float *dirf = b->direction_f32;
+    int mixed = dirf && s->mirror &&
+                cs_optim_step_norms_mixed(s->opt, m->params, dirf, lr, s->seg_end, s->depth, s->weight_sq,
+                                          s->update_sq, s->mirror);
+    if (dirf && (want_double || !mixed))
+        f64_from_f32(s->dir, dirf, m->n_params);
+    if (!mixed)
+        cs_optim_step_norms(s->opt, m->params, s->dir, lr, s->seg_end, s->depth, s->weight_sq, s->update_sq);
+    s->mirror_fresh = mixed;
+}
+
 /* One step on the gathered batch (rows x sizes[0] in s->xb, labels s->yb):
  * forward + loss + backward by the rule (direction[n_params], logits[rows x
  * classes], S), epsilon/tau/accuracy from the logits, then the update with
@@ -221,7 +245,7 @@ static cs_status train_step(run_state *s, const cs_dataset *train, size_t rows, 
 {
     cs_mlp *m = s->mlp;
     cs_rule_batch b = {.x = s->xb, .labels = s->yb, .rows = rows, .direction = s->dir, .logits = s->logits,
-                       .layer_series = s->n_layer_series ? s->series : NULL};
+                       .layer_series = s->n_layer_series ? s->series : NULL, .mirror_fresh = s->mirror_fresh};
     cs_status st = cs_rule_step(s->rule, m, &b);
     if (st)
         return st;
@@ -232,7 +256,7 @@ static cs_status train_step(run_state *s, const cs_dataset *train, size_t rows, 
     if (keep)
         memcpy(keep, m->params, m->n_params * sizeof *keep);
     rec->lr = lr_at(s, rec->step);
-    cs_optim_step_norms(s->opt, m->params, s->dir, rec->lr, s->seg_end, s->depth, s->weight_sq, s->update_sq);
+    update(s, &b, rec->lr, keep != NULL);
     rec->x = s->xb;
     rec->labels = s->yb;
     rec->rows = rows;
@@ -284,7 +308,7 @@ static cs_status evaluate(run_state *s, const cs_dataset *test, cs_trainlog_eval
         size_t rows = n - r0 < B ? n - r0 : B;
         cs_dataset_gather(test, s->test_idx + r0, rows, s->xb, s->yb);
         cs_rule_batch b = {.x = s->xb, .labels = s->yb, .rows = rows, .direction = s->eval_dir,
-                           .logits = s->logits, .layer_series = s->series};
+                           .logits = s->logits, .layer_series = s->series, .mirror_fresh = s->mirror_fresh};
         cs_status st = cs_rule_step(s->rule, s->mlp, &b);
         if (st)
             return st;

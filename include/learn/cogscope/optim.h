@@ -50,6 +50,16 @@ void cs_optim_step(cs_optim *o, double *params, const double *direction, double 
  * [seg_end[k-1], seg_end[k]) with seg_end[-1] = 0 and seg_end[n_seg-1] = n. */
 void cs_optim_step_norms(cs_optim *o, double *params, const double *direction, double lr,
                          const size_t *seg_end, size_t n_seg, double *param_sq, double *update_sq);
+/* Mixed precision (rule bp --bp-precision float32): the same step from a
+ * direction in float -- the update is cs_optim_step_norms's with the
+ * direction widened exactly, bit for bit -- also writing mirror[n] =
+ * (float)params after the update in the same pass, the float copy the next
+ * float pass reads (one pass over memory instead of three). SGD only, with
+ * segments covering all n: returns 0 without doing anything otherwise
+ * (Adam, or segments that end early), 1 when it stepped. */
+int cs_optim_step_norms_mixed(cs_optim *o, double *params, const float *direction, double lr,
+                              const size_t *seg_end, size_t n_seg, double *param_sq, double *update_sq,
+                              float *mirror);
 
 #ifdef __cplusplus
 }

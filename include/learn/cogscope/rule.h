@@ -109,6 +109,14 @@ typedef struct {
     int is_reference_gradient; /* OUT optional: 1 when `direction` IS the reference gradient
                                 * (bp in float64), so the loop logs bp_angle_deg 0 without
                                 * computing it again; preset 0 */
+    const float *direction_f32; /* OUT optional: the direction in float (n_params), from a rule
+                                 * computing in float (bp --bp-precision float32), which then
+                                 * need not fill `direction` but must set `surprise`: the loop
+                                 * widens it only where it needs doubles (the optimizer reads
+                                 * the floats); preset NULL */
+    int mirror_fresh;           /* IN: 1 when the rule's float mirror (`mirror_f32`) already
+                                 * holds (float)params of this network, written by the
+                                 * optimizer's last pass; 0 = load it */
 } cs_rule_batch;
 
 typedef struct cs_rule_vtable {
@@ -173,6 +181,14 @@ typedef struct cs_rule_vtable {
      * the logging cost). Default: `activations`, then `teaching_signal`. */
     cs_status (*snapshot)(void *state, const cs_mlp *m, const double *x, const int32_t *labels,
                           size_t rows, double *const *acts, double *const *errors);
+
+    /* Optional (rules whose steps compute in float): the float copy of the
+     * parameters (n_params, laid out as params) that `step` reads. The loop
+     * has the optimizer write it in the update's own pass and says so with
+     * cs_rule_batch.mirror_fresh, saving the step a conversion pass. Only
+     * `step` may rely on it; other callbacks see other parameters (the
+     * snapshot's) and convert for themselves. NULL: no mirror. */
+    float *(*mirror_f32)(void *state);
 } cs_rule_vtable;
 
 /* ---- registry ---- */
@@ -218,7 +234,8 @@ void cs_rule_destroy(cs_rule *r);
 /* The rule's log spec (all zero when it has no `describe`). */
 void cs_rule_describe(const cs_rule *r, cs_rule_logspec *spec);
 /* vt->step with b->surprise preset to NAN and replaced by ||direction||_2
- * if the rule left it NAN. */
+ * if the rule left it NAN (b->direction_f32, b->is_reference_gradient
+ * preset NULL and 0; b->mirror_fresh is the caller's). */
 cs_status cs_rule_step(cs_rule *r, const cs_mlp *m, cs_rule_batch *b);
 cs_status cs_rule_teaching_signal(cs_rule *r, const cs_mlp *m, const double *x,
                                   const int32_t *labels, size_t rows, double *const *errors);
@@ -231,6 +248,8 @@ cs_status cs_rule_relax(cs_rule *r, const cs_mlp *m, const double *x, const int3
  * training loop calls it after cs_rule_step on the same batch. grad: n_params. */
 cs_status cs_rule_reference_gradient(cs_rule *r, const cs_mlp *m, const double *x,
                                      const int32_t *labels, size_t rows, double *grad);
+/* vt->mirror_f32, or NULL. */
+float *cs_rule_mirror_f32(cs_rule *r);
 /* vt->snapshot, or cs_rule_activations + cs_rule_teaching_signal. */
 cs_status cs_rule_snapshot(cs_rule *r, const cs_mlp *m, const double *x, const int32_t *labels,
                            size_t rows, double *const *acts, double *const *errors);

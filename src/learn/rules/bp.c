@@ -5,11 +5,14 @@
  * (cblas_sgemm, src/learn/mlp_f32.h) on a float shadow of the network's
  * double parameters, which stay the master weights: the training loop, the
  * optimizer and its state are unchanged and double (mixed precision, like
- * PyTorch AMP's master weights). Per call: one pass params -> float, one
- * pass x -> float, the float passes, and one pass each widening the
- * gradient / logits / snapshots to the loop's double buffers. Every buffer
- * is allocated in create (max_rows), none per step. The probe snapshot runs
- * in float32 in both precisions (bp_snapshot). */
+ * PyTorch AMP's master weights). Per step: x -> float, the float passes,
+ * S from the float gradient, the logits widened; the gradient goes to the
+ * optimizer as floats (batch.direction_f32), whose SGD pass also writes the
+ * shadow of the new parameters (mirror_f32), so the step converts the
+ * parameters only when the loop says the shadow is stale. Every buffer is
+ * allocated in create (max_rows), none per step. The probe snapshot runs
+ * in float32 in both precisions (bp_snapshot), on a second float network
+ * that never disturbs the shadow. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +28,9 @@ typedef struct {
     int precision;
     size_t max_rows;
     cs_mlp_cache *cache;        /* float64 runs only */
-    f32_mlp *net;            /* shadow of the double parameters */
+    f32_mlp *net;               /* float32 steps: shadow of the double parameters, which the
+                                 * optimizer keeps current (mirror_f32, batch.mirror_fresh) */
+    f32_mlp *probe;             /* snapshots and teaching signals, at any parameters */
     f32_mlp_cache *fcache;   /* max_rows */
     float *xf;                  /* max_rows x sizes[0] */
     float *gradf;               /* float32 runs only: n_params */
@@ -40,6 +45,7 @@ static void bp_destroy(void *state)
     cs_mlp_cache_destroy(s->cache);
     f32_mlp_cache_destroy(s->fcache);
     f32_mlp_destroy(s->net);
+    f32_mlp_destroy(s->probe);
     free(s->xf);
     free(s->gradf);
     free(s);
@@ -65,6 +71,8 @@ static cs_status bp_create(const cs_mlp *m, const cs_rule_option *opts, size_t n
         st = cs_mlp_cache_create(m, max_rows, &s->cache);
     if (!st)
         st = f32_mlp_create(m, &s->net);
+    if (!st)
+        st = f32_mlp_create(m, &s->probe);
     if (!st)
         st = f32_mlp_cache_create(s->net, max_rows, &s->fcache);
     if (!st && (!(s->xf = malloc(max_rows * m->sizes[0] * sizeof *s->xf)) ||
@@ -93,34 +101,36 @@ static void bp_describe(const void *state, cs_rule_logspec *spec)
     }
 }
 
-/* float32: shadow <- params, x -> float, forward and backward in float
- * (grad NULL: deltas only). */
-static cs_status bp_pass_f32(bp_state *s, const cs_mlp *m, const double *x, const int32_t *labels,
-                             size_t rows, float *grad)
+/* float32: float network `net` <- params unless it holds them already
+ * (`fresh`), x -> float, forward and backward in float (grad NULL: deltas
+ * only). */
+static cs_status bp_pass_f32(bp_state *s, f32_mlp *net, int fresh, const cs_mlp *m, const double *x,
+                             const int32_t *labels, size_t rows, float *grad)
 {
     if (rows > s->max_rows) /* before converting x into the max_rows buffer */
         return cs_error_set(CS_ELIMIT, "batch of %zu rows exceeds the cache capacity %zu", rows,
                             s->max_rows);
-    f32_mlp_load(s->net, m);
+    if (!fresh)
+        f32_mlp_load(net, m);
     f32_from_f64(s->xf, x, rows * m->sizes[0]);
-    cs_status st = f32_mlp_forward(s->net, s->xf, rows, s->fcache);
+    cs_status st = f32_mlp_forward(net, s->xf, rows, s->fcache);
     if (st)
         return st;
-    f32_mlp_backward(s->net, s->fcache, labels, grad);
+    f32_mlp_backward(net, s->fcache, labels, grad);
     return CS_OK;
 }
 
-/* dst[n] = src[n] widened, returning ||src||_2 from the same pass (S of the
- * step, which would otherwise be one more pass over n_params), or NAN when
- * the plain sum of squares overflows, underflows or meets a NaN: the rule
- * loop then takes the careful cs_sigmapi_norm. */
-static double widen_norm(double *dst, const float *src, size_t n)
+/* ||src||_2 of the float gradient in double (S of the step), or NAN when
+ * the plain sum of squares overflows, underflows or meets a NaN: the step
+ * then widens the gradient and the rule loop takes the careful
+ * cs_sigmapi_norm. The sum runs in the order of cs_sigmapi_norm's over the
+ * widened values. */
+static double norm_f32(const float *src, size_t n)
 {
     double ssq = 0.0;
 #pragma omp simd reduction(+ : ssq)
     for (size_t i = 0; i < n; i++) {
         double v = (double)src[i];
-        dst[i] = v;
         ssq += v * v;
     }
     return isfinite(ssq) && ssq >= 1e-280 ? sqrt(ssq) : NAN;
@@ -131,10 +141,14 @@ static cs_status bp_step(void *state, const cs_mlp *m, cs_rule_batch *b)
     bp_state *s = state;
     size_t last = cs_mlp_depth(m) - 1, nlog = b->rows * m->sizes[last + 1];
     if (s->precision == BP_FLOAT32) {
-        cs_status st = bp_pass_f32(s, m, b->x, b->labels, b->rows, s->gradf);
+        cs_status st = bp_pass_f32(s, s->net, b->mirror_fresh, m, b->x, b->labels, b->rows, s->gradf);
         if (st)
             return st;
-        b->surprise = widen_norm(b->direction, s->gradf, m->n_params);
+        b->surprise = norm_f32(s->gradf, m->n_params);
+        if (isnan(b->surprise))
+            f64_from_f32(b->direction, s->gradf, m->n_params);
+        else
+            b->direction_f32 = s->gradf;
         f64_from_f32(b->logits, s->fcache->z[last], nlog);
         return CS_OK;
     }
@@ -151,7 +165,7 @@ static cs_status bp_step(void *state, const cs_mlp *m, cs_rule_batch *b)
 static cs_status bp_signals_f32(bp_state *s, const cs_mlp *m, const double *x, const int32_t *labels,
                                 size_t rows, double *const *acts, double *const *errors)
 {
-    cs_status st = bp_pass_f32(s, m, x, labels, rows, NULL);
+    cs_status st = bp_pass_f32(s, s->probe, 0, m, x, labels, rows, NULL);
     if (st)
         return st;
     for (size_t k = 0; k < cs_mlp_depth(m); k++) {
@@ -189,6 +203,12 @@ static cs_status bp_teaching_signal(void *state, const cs_mlp *m, const double *
     return CS_OK;
 }
 
+static float *bp_mirror_f32(void *state)
+{
+    bp_state *s = state;
+    return s->precision == BP_FLOAT32 ? s->net->params : NULL;
+}
+
 static const cs_rule_option_spec bp_options[] = {
     {"bp-precision", "float64|float32",
      "forward/backward arithmetic; float32: sgemm on a float copy of the double master "
@@ -213,4 +233,5 @@ const cs_rule_vtable cs_rule_bp = {
     .step = bp_step,
     .teaching_signal = bp_teaching_signal,
     .snapshot = bp_snapshot,
+    .mirror_f32 = bp_mirror_f32,
 };
