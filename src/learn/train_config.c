@@ -32,13 +32,21 @@ void cs_train_config_default(cs_train_config *c)
  * dataset, the split, the sample and the feature. */
 static cs_status check_data(const cs_dataset *d, const char *name, const char *split)
 {
-    for (size_t i = 0; i < d->n; i++)
-        for (size_t j = 0; j < d->dim; j++)
-            if (!isfinite(d->x[i * d->dim + j]))
+    /* Blocks scanned without a branch per value (vectorised; Fashion-MNIST
+     * is 55 M values), the first bad value looked for only in a bad block. */
+    size_t total = d->n * d->dim;
+    for (size_t lo = 0; lo < total; lo += 4096) {
+        size_t hi = total - lo < 4096 ? total : lo + 4096;
+        int bad = 0;
+        for (size_t i = lo; i < hi; i++)
+            bad |= !isfinite(d->x[i]);
+        for (size_t i = lo; bad && i < hi; i++)
+            if (!isfinite(d->x[i]))
                 return cs_error_set(CS_EFORMAT,
                                     "%s: %s sample %zu, feature %zu is %s as float32: inputs must be "
                                     "finite and within ±3.4e38 (scale the features)",
-                                    name, split, i, j, isnan(d->x[i * d->dim + j]) ? "NaN" : "Inf");
+                                    name, split, i / d->dim, i % d->dim, isnan(d->x[i]) ? "NaN" : "Inf");
+    }
     if (d->classes > d->n) {
         int32_t top = 0;
         for (size_t i = 0; i < d->n; i++)
