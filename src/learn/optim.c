@@ -71,6 +71,65 @@ void cs_optim_destroy(cs_optim *o)
     free(o);
 }
 
+/* Two doubles, element-wise arithmetic (GCC/Clang vector extension). */
+typedef double v2d __attribute__((vector_size(16)));
+
+/* SGD with momentum over params[lo, hi), summing the squares of the new
+ * parameters and of the change into *psq, *usq, from a double direction
+ * (`dir`) or a float one (`dirf`, widened exactly), writing the float mirror
+ * of the new parameters when `mirror` is not NULL. The sums run in two
+ * lanes: element lo + 2j + l into lane l, an odd last element into lane 0,
+ * then lane 0 + lane 1 -- the order of the `omp simd` loop this replaced
+ * in a release build (SSE2, two doubles a vector), written out because a
+ * loop that also moves floats is vectorised four wide and a sanitizer build
+ * not at all: the double and the mixed step agree bit for bit in every
+ * build (tests/test_learn.c, optim/mixed_step_is_the_double_step) and logged
+ * norms kept their release-build bits. Inlined into its two callers with
+ * constant NULLs, so each gets a loop without the tests. */
+static inline __attribute__((always_inline)) void sgd_lanes(cs_optim *o, double *params, const double *dir,
+                                                            const float *dirf, float *mirror, double lr,
+                                                            size_t lo, size_t hi, double *psq, double *usq)
+{
+    const double mu = o->c.momentum, wd = o->c.weight_decay;
+    double *v = o->m;
+    v2d ps = {0.0, 0.0}, us = {0.0, 0.0};
+    size_t i = lo;
+    for (; i + 1 < hi; i += 2) {
+        v2d vi, pi, g;
+        if (dirf) {
+            g[0] = (double)dirf[i];
+            g[1] = (double)dirf[i + 1];
+        } else {
+            memcpy(&g, dir + i, sizeof g);
+        }
+        memcpy(&vi, v + i, sizeof vi);
+        memcpy(&pi, params + i, sizeof pi);
+        vi = mu * vi + g + wd * pi;
+        v2d d = -lr * vi;
+        pi += d;
+        memcpy(v + i, &vi, sizeof vi);
+        memcpy(params + i, &pi, sizeof pi);
+        if (mirror) {
+            mirror[i] = (float)pi[0];
+            mirror[i + 1] = (float)pi[1];
+        }
+        ps += pi * pi;
+        us += d * d;
+    }
+    double ps0 = ps[0], us0 = us[0];
+    if (i < hi) {
+        v[i] = mu * v[i] + (dirf ? (double)dirf[i] : dir[i]) + wd * params[i];
+        double d = -lr * v[i];
+        params[i] += d;
+        if (mirror)
+            mirror[i] = (float)params[i];
+        ps0 += params[i] * params[i];
+        us0 += d * d;
+    }
+    *psq = ps0 + ps[1];
+    *usq = us0 + us[1];
+}
+
 /* One step over params[lo, hi); accumulates sums of squares of the new
  * parameters and of the change into *psq / *usq when they are not NULL. */
 static void step_range(cs_optim *o, double *params, const double *direction, double lr, size_t lo,
@@ -81,14 +140,8 @@ static void step_range(cs_optim *o, double *params, const double *direction, dou
         double mu = o->c.momentum, wd = o->c.weight_decay;
         double *v = o->m;
         if (psq) {
-#pragma omp simd reduction(+ : ps, us)
-            for (size_t i = lo; i < hi; i++) {
-                v[i] = mu * v[i] + direction[i] + wd * params[i];
-                double d = -lr * v[i];
-                params[i] += d;
-                ps += params[i] * params[i];
-                us += d * d;
-            }
+            sgd_lanes(o, params, direction, NULL, NULL, lr, lo, hi, psq, usq);
+            return;
         } else {
             for (size_t i = lo; i < hi; i++) {
                 v[i] = mu * v[i] + direction[i] + wd * params[i];
@@ -122,52 +175,6 @@ static void step_range(cs_optim *o, double *params, const double *direction, dou
         *usq = us;
 }
 
-/* Two doubles, element-wise arithmetic (GCC/Clang vector extension). */
-typedef double v2d __attribute__((vector_size(16)));
-
-/* SGD over params[lo, hi) from a float direction, writing the float mirror
- * of the new parameters in the same pass. Each element's update is
- * step_range's with direction[i] = (double)dirf[i] (exact). The sums of
- * squares keep step_range's order, which its `omp simd` loop over doubles
- * gets from the compiled vector width (SSE2, 2 lanes): element lo + 2j + l
- * into lane l, an odd last element into lane 0, then lane 0 + lane 1. A
- * loop that also reads and writes floats would be vectorised 4 wide, so
- * the lanes are written out here (tests/test_learn.c,
- * optim/mixed_step_is_the_double_step, checks it bit for bit). */
-static void sgd_range_mixed(cs_optim *o, double *params, const float *dirf, double lr, size_t lo, size_t hi,
-                            float *mirror, double *psq, double *usq)
-{
-    const double mu = o->c.momentum, wd = o->c.weight_decay;
-    double *v = o->m;
-    v2d ps = {0.0, 0.0}, us = {0.0, 0.0};
-    size_t i = lo;
-    for (; i + 1 < hi; i += 2) {
-        v2d vi, pi, g = {(double)dirf[i], (double)dirf[i + 1]};
-        memcpy(&vi, v + i, sizeof vi);
-        memcpy(&pi, params + i, sizeof pi);
-        vi = mu * vi + g + wd * pi;
-        v2d d = -lr * vi;
-        pi += d;
-        memcpy(v + i, &vi, sizeof vi);
-        memcpy(params + i, &pi, sizeof pi);
-        mirror[i] = (float)pi[0];
-        mirror[i + 1] = (float)pi[1];
-        ps += pi * pi;
-        us += d * d;
-    }
-    double ps0 = ps[0], us0 = us[0];
-    if (i < hi) {
-        v[i] = mu * v[i] + (double)dirf[i] + wd * params[i];
-        double d = -lr * v[i];
-        params[i] += d;
-        mirror[i] = (float)params[i];
-        ps0 += params[i] * params[i];
-        us0 += d * d;
-    }
-    *psq = ps0 + ps[1];
-    *usq = us0 + us[1];
-}
-
 int cs_optim_step_norms_mixed(cs_optim *o, double *params, const float *direction, double lr,
                               const size_t *seg_end, size_t n_seg, double *param_sq, double *update_sq,
                               float *mirror)
@@ -176,7 +183,7 @@ int cs_optim_step_norms_mixed(cs_optim *o, double *params, const float *directio
         return 0;
     o->t++;
     for (size_t k = 0, lo = 0; k < n_seg; lo = seg_end[k], k++)
-        sgd_range_mixed(o, params, direction, lr, lo, seg_end[k], mirror, &param_sq[k], &update_sq[k]);
+        sgd_lanes(o, params, NULL, direction, mirror, lr, lo, seg_end[k], &param_sq[k], &update_sq[k]);
     return 1;
 }
 
