@@ -178,9 +178,11 @@ class Observer:
         the model's (batch, classes) output for that batch."""
         if self._log is None:
             raise ValueError(f"{self.out}: the observer is closed")
+        # S first: backward wrote the gradients last, so they may still be in
+        # the cache that the other reads below would evict.
+        s = self._grad_norm()
         eps = loss.item() if _torch.is_tensor(loss) else float(loss)
         tau = self._entropy(logits)
-        s = self._grad_norm()
         row = self._row
         row[0], row[1], row[2] = eps, tau, s
         row[3] = lib.cs_sigmapi_pi(eps, tau, s, self.pi_alpha, self.pi_gamma)
