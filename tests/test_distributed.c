@@ -205,7 +205,7 @@ Test(distributed, analyze_jobs_in_any_order_merge_to_the_serial_metrics, .timeou
     cr_assert_eq(tu_cli(args, NULL, NULL), 0);
     cs_runlog *run;
     cr_assert_eq(cs_runlog_open(run_path, &run), CS_OK, "%s", cs_last_error());
-    cs_obs_estimator est[] = {CS_OBS_EST_GCOPULA, CS_OBS_EST_BINNED};
+    cs_info_estimator est[] = {CS_EST_GCOPULA, CS_EST_DISCRETE};
     for (int e = 0; e < 2; e++) {
         cs_obs_params p;
         cs_obs_params_default(&p);

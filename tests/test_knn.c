@@ -11,8 +11,8 @@
 #include "cogscope/core.h"
 #include "cogscope/embed.h"
 #include "cogscope/ksg.h"
-#include "info/kdtree.h"
-#include "info/knn_kernels.h"
+#include "info/estimators/kdtree.h"
+#include "info/estimators/knn_kernels.h"
 
 /* n x d points: Gaussian with a common factor, or on a 3-level grid (ties
  * at every distance), with the last fifth duplicating the first rows. */

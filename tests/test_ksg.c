@@ -26,7 +26,7 @@
 #include "cogscope/core.h"
 #include "cogscope/ksg.h"
 #include "cogscope/table.h"
-#include "info/kdtree.h"
+#include "info/estimators/kdtree.h"
 #include "testutil.h"
 
 #define DATA(f) COGSCOPE_TEST_DATA "/" f

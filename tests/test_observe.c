@@ -170,7 +170,7 @@ Test(observe, xor_layer_has_negative_oinfo_omega_one_and_exact_binned_plane)
     write_synth(path, &sy);
     cs_obs_params p;
     cs_obs_params_default(&p);
-    p.estimator = CS_OBS_EST_BINNED;
+    p.estimator = CS_EST_DISCRETE;
     p.metrics = CS_OBS_INTEGRATION | CS_OBS_PID | CS_OBS_INFOPLANE;
     p.pid_pairs = 1;
     cs_metrics *m = analyze_file(path, &p);
@@ -305,7 +305,7 @@ Test(observe, dependent_units_are_significant)
     cs_rng_destroy(rng);
     cs_obs_params p;
     cs_obs_params_default(&p);
-    p.estimator = CS_OBS_EST_GAUSSIAN;
+    p.estimator = CS_EST_GAUSSIAN;
     p.surrogates = 19;
     cs_obs_integration_result r;
     cr_assert_eq(cs_obs_integration(t, NULL, CS_OBS_INTEGRATION, &p, 1, &r), CS_OK, "%s", cs_last_error());
@@ -338,20 +338,20 @@ Test(observe, collinear_units_are_skipped)
     cs_rng_destroy(rng);
     cs_obs_params p;
     cs_obs_params_default(&p);
-    p.estimator = CS_OBS_EST_GAUSSIAN;
+    p.estimator = CS_EST_GAUSSIAN;
     cs_obs_integration_result r;
     cr_assert_eq(cs_obs_integration(t, NULL, CS_OBS_INTEGRATION, &p, 1, &r), CS_OK, "%s", cs_last_error());
     cr_expect_eq(r.n_units, 3);
     cr_expect(r.units[0] == 0 && r.units[1] == 2 && r.units[2] == 3);
     cr_expect(isfinite(r.tc) && r.note[0] == '\0', "%g: %s", r.tc, r.note);
     cs_obs_integration_result_free(&r);
-    p.estimator = CS_OBS_EST_GCOPULA;
+    p.estimator = CS_EST_GCOPULA;
     cr_assert_eq(cs_obs_integration(t, NULL, CS_OBS_INTEGRATION, &p, 1, &r), CS_OK, "%s", cs_last_error());
     cr_expect_eq(r.n_units, 2);
     cr_expect(r.units[0] == 0 && r.units[1] == 2);
     cs_obs_integration_result_free(&r);
     /* binned keeps them all: plug-in entropies have no covariance to break */
-    p.estimator = CS_OBS_EST_BINNED;
+    p.estimator = CS_EST_DISCRETE;
     cr_assert_eq(cs_obs_integration(t, NULL, CS_OBS_INTEGRATION, &p, 1, &r), CS_OK, "%s", cs_last_error());
     cr_expect_eq(r.n_units, 4);
     cs_obs_integration_result_free(&r);
@@ -385,7 +385,7 @@ Test(observe, phiid_of_principal_components_pairs_states_in_time)
     cs_rng_destroy(rng);
     cs_obs_params p;
     cs_obs_params_default(&p);
-    p.estimator = CS_OBS_EST_GAUSSIAN;
+    p.estimator = CS_EST_GAUSSIAN;
     double wms, phr, atoms[16];
     cr_assert_eq(cs_obs_phiid_pcs(a, b, &p, &wms, &phr, atoms), CS_OK, "%s", cs_last_error());
     const double want = 0.5 * (log(3.56) + log(1.64));
@@ -426,7 +426,7 @@ Test(observe, class_model_ity_is_bounded_by_label_entropy)
     /* Classes 14 sd apart: I(T;Y) = H(Y) = ln 4 (balanced labels). The
      * mixture form finds it (unscented entropy of separated components);
      * the class model exceeds it (tight classes) and is clamped to it. */
-    cs_obs_estimator es[2] = {CS_OBS_EST_GAUSSIAN, CS_OBS_EST_GCOPULA};
+    cs_info_estimator es[2] = {CS_EST_GAUSSIAN, CS_EST_GCOPULA};
     for (int e = 0; e < 2; e++)
         for (int form = 0; form < 2; form++) {
             p.estimator = es[e];
@@ -442,7 +442,7 @@ Test(observe, class_model_ity_is_bounded_by_label_entropy)
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < k; j++)
             t.data[i * k + j] = cs_rng_gaussian(rng, 1.0);
-    p.estimator = CS_OBS_EST_GAUSSIAN;
+    p.estimator = CS_EST_GAUSSIAN;
     p.gc_mixture = 0;
     p.surrogates = 19;
     cr_assert_eq(cs_obs_infoplane(x, t, y, &p, 1, &r), CS_OK, "%s", cs_last_error());

@@ -30,7 +30,7 @@ int analyze_write(const char *run_path, const cs_runlog *run, const cs_obs_param
         cs_json_begin_object(&j);
         cs_json_kv_string(&j, "run", run_path);
         cs_json_kv_string(&j, "metrics_file", out_path);
-        cs_json_kv_string(&j, "estimator", cs_obs_estimator_name(p->estimator));
+        cs_json_kv_string(&j, "estimator", cs_info_estimator_label(p->estimator));
         cs_json_kv_string(&j, "metrics", cs_metrics_attr(m, "metrics"));
         cs_json_kv_int(&j, "snapshots", (long long)in->snapshots);
         cs_json_kv_int(&j, "steps", (long long)in->steps);

@@ -30,7 +30,7 @@ static int parse_metrics(const char *cmd, const cli_opt *o, const char *arg, voi
 static int parse_estimator(const char *cmd, const cli_opt *o, const char *arg, void *f, void *all)
 {
     (void)o, (void)all;
-    return cs_obs_estimator_parse(arg, f) ? cli_usage_error(cmd, "--estimator: %s", cs_last_error()) : 0;
+    return cs_info_estimator_parse(arg, f) ? cli_usage_error(cmd, "--estimator: %s", cs_last_error()) : 0;
 }
 
 static int parse_redundancy(const char *cmd, const cli_opt *o, const char *arg, void *f, void *all)

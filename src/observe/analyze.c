@@ -56,14 +56,14 @@ static void set_attrs(cs_metrics *m, const cs_runlog *run, const cs_obs_params *
         if (p->metrics & f)
             o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", o ? "," : "", cs_obs_metric_name(f));
     cs_metrics_set_attr(m, "metrics", buf);
-    cs_metrics_set_attr(m, "estimator", cs_obs_estimator_name(p->estimator));
-    cs_metrics_set_attr(m, "multivariate_estimator", p->estimator == CS_OBS_EST_GAUSSIAN ? "gaussian"
-                                                     : p->estimator == CS_OBS_EST_BINNED ? "binned"
+    cs_metrics_set_attr(m, "estimator", cs_info_estimator_label(p->estimator));
+    cs_metrics_set_attr(m, "multivariate_estimator", p->estimator == CS_EST_GAUSSIAN ? "gaussian"
+                                                     : p->estimator == CS_EST_DISCRETE ? "binned"
                                                                                          : "gcopula");
-    cs_metrics_set_attr(m, "pid_estimator", p->estimator == CS_OBS_EST_GAUSSIAN ? "gaussian"
-                                            : p->estimator == CS_OBS_EST_BINNED ? "binned"
+    cs_metrics_set_attr(m, "pid_estimator", p->estimator == CS_EST_GAUSSIAN ? "gaussian"
+                                            : p->estimator == CS_EST_DISCRETE ? "binned"
                                                                                 : "gcopula");
-    cs_metrics_set_attr(m, "phiid_estimator", p->estimator == CS_OBS_EST_GAUSSIAN ? "gaussian" : "gcopula");
+    cs_metrics_set_attr(m, "phiid_estimator", p->estimator == CS_EST_GAUSSIAN ? "gaussian" : "gcopula");
     cs_metrics_set_attr(m, "pid_redundancy", cs_pid_redundancy_name(p->pid_redundancy));
     cs_metrics_set_attr(m, "pi_variant", cs_pi_variant_name(p->pi_variant));
     snprintf(buf, sizeof buf, "%llu", (unsigned long long)p->seed);

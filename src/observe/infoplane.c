@@ -107,7 +107,7 @@ cs_status obs_infoplane(const obs_probe *pr, cs_matrix t, const cs_obs_params *p
         (st = obs_discrete_mi(tcodes, tstates, pr->y_codes, pr->classes, n, &out->ity_binned)) != CS_OK)
         goto done;
 
-    if (p->estimator == CS_OBS_EST_BINNED) {
+    if (p->estimator == CS_EST_DISCRETE) {
         /* The "continuous" values are the binned ones; the calculator is
          * still used so that surrogates come out of the same machinery. */
         cs_matrix mx = codes_matrix(pr->x_codes, n, buf), mt = codes_matrix(tcodes, n, buf + n),
@@ -120,9 +120,7 @@ cs_status obs_infoplane(const obs_probe *pr, cs_matrix t, const cs_obs_params *p
         goto done;
     }
 
-    cs_info_estimator e = p->estimator == CS_OBS_EST_GAUSSIAN ? CS_EST_GAUSSIAN
-                          : p->estimator == CS_OBS_EST_KSG    ? CS_EST_KSG1
-                                                              : CS_EST_GCOPULA;
+    cs_info_estimator e = p->estimator; /* gaussian, gcopula or ksg1 here */
     cs_matrix tp = {0};
     size_t kt = 0;
     if ((st = obs_pca_scores(t, p->ip_dims, &tp, &kt)) != CS_OK) {

@@ -24,7 +24,7 @@ void cs_obs_integration_result_free(cs_obs_integration_result *r)
 
 static cs_status make_plan(cs_matrix sub, const cs_obs_params *p, cs_mv_plan **plan)
 {
-    if (p->estimator == CS_OBS_EST_BINNED) {
+    if (p->estimator == CS_EST_DISCRETE) {
         cs_symbols s;
         size_t bins = p->bins ? p->bins : cs_obs_adaptive_bins(sub.rows, sub.cols, 1);
         cs_status st = cs_discrete_bin(sub, bins, CS_BIN_EQUAL_WIDTH, &s);
@@ -36,7 +36,7 @@ static cs_status make_plan(cs_matrix sub, const cs_obs_params *p, cs_mv_plan **p
     }
     /* KSG has no multivariate form in the library: the Gaussian copula is the
      * rank-based estimator closest to it (documented in docs/metrics.md). */
-    if (p->estimator == CS_OBS_EST_GAUSSIAN)
+    if (p->estimator == CS_EST_GAUSSIAN)
         return cs_mv_plan_create_gaussian(sub, CS_MV_GAUSSIAN, 0, NULL, plan);
     return cs_mv_plan_create_gaussian(sub, CS_MV_GCOPULA, 1, NULL, plan);
 }

@@ -46,7 +46,7 @@ void obs_pca_project(cs_matrix x, const double *mean, const double *axes, size_t
  * binned estimator) are not, to 1e-6 of their variance, a linear function of
  * the units taken before them (after copula normalisation for gcopula and
  * ksg). units: caller array of n. */
-size_t obs_select_units(cs_matrix t, const size_t *unit_order, size_t max, cs_obs_estimator est, size_t *units);
+size_t obs_select_units(cs_matrix t, const size_t *unit_order, size_t max, cs_info_estimator est, size_t *units);
 
 /* Reads snapshot s of one layer into *out (a new matrix, N x units). */
 typedef cs_status (*obs_snapshot_reader)(void *ctx, size_t s, cs_matrix *out);
@@ -60,7 +60,7 @@ typedef cs_status (*obs_snapshot_reader)(void *ctx, size_t s, cs_matrix *out);
  * read once per pass; passes repeat until no unit is removed (usually 2).
  * units: caller array of n_units; *k the count. */
 cs_status obs_units_fixed(obs_snapshot_reader read, void *ctx, size_t S, const size_t *order, size_t n_units,
-                          size_t cap, cs_obs_estimator est, size_t *units, size_t *k);
+                          size_t cap, cs_info_estimator est, size_t *units, size_t *k);
 
 /* How many units the dependence measures use for N samples: min(max_units, N / 4). */
 size_t obs_unit_cap(const cs_obs_params *p, size_t n);

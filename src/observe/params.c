@@ -5,24 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const est_names[] = {"gcopula", "gaussian", "ksg", "binned"};
-
-const char *cs_obs_estimator_name(cs_obs_estimator e)
-{
-    return (unsigned)e < sizeof est_names / sizeof est_names[0] ? est_names[e] : NULL;
-}
-
-cs_status cs_obs_estimator_parse(const char *name, cs_obs_estimator *out)
-{
-    for (size_t i = 0; name && i < sizeof est_names / sizeof est_names[0]; i++)
-        if (!strcmp(name, est_names[i])) {
-            *out = (cs_obs_estimator)i;
-            return CS_OK;
-        }
-    return cs_error_set(CS_EINVAL, "unknown estimator '%s' (expected gcopula, gaussian, ksg or binned)",
-                        name ? name : "(null)");
-}
-
 static const char *const pi_names[] = {"sigmapi", "ipwt", "ars"};
 
 const char *cs_pi_variant_name(cs_pi_variant v)
@@ -90,7 +72,7 @@ void cs_obs_params_default(cs_obs_params *p)
 {
     memset(p, 0, sizeof *p);
     p->metrics = CS_OBS_ALL;
-    p->estimator = CS_OBS_EST_GCOPULA;
+    p->estimator = CS_EST_GCOPULA;
     p->seed = 1;
     p->threads = 0;
     p->surrogates = 0;
@@ -127,8 +109,10 @@ cs_status cs_obs_params_check(const cs_obs_params *p)
         return cs_error_set(CS_EINVAL, "analysis parameters must be given");
     if (!p->metrics || (p->metrics & ~(unsigned)CS_OBS_ALL))
         return cs_error_set(CS_EINVAL, "--metrics selects no known metric");
-    if (!cs_obs_estimator_name(p->estimator))
-        return cs_error_set(CS_EINVAL, "--estimator: unknown estimator %d", (int)p->estimator);
+    if (!cs_info_estimator_name(p->estimator) || p->estimator == CS_EST_KSG2)
+        return cs_error_set(CS_EINVAL, "--estimator: the analysis takes gcopula, gaussian, ksg1 (ksg) "
+                                       "or discrete (binned), not %s",
+                            cs_info_estimator_name(p->estimator) ? cs_info_estimator_name(p->estimator) : "?");
     if (p->bins == 1 || p->bins > 100000)
         return cs_error_set(CS_EINVAL, "--bins %zu must be 0 (adaptive) or in 2..100000", p->bins);
     if (p->ip_dims < 1 || p->ip_dims > 256)
@@ -143,17 +127,17 @@ cs_status cs_obs_params_check(const cs_obs_params *p)
         return cs_error_set(CS_EINVAL, "--pid-pairs %zu must be in 1..10000", p->pid_pairs);
     if (!cs_pid_redundancy_name(p->pid_redundancy))
         return cs_error_set(CS_EINVAL, "--pid-redundancy: unknown redundancy %d", (int)p->pid_redundancy);
-    if (p->estimator != CS_OBS_EST_BINNED &&
+    if (p->estimator != CS_EST_DISCRETE &&
         (p->pid_redundancy == CS_PID_WB || p->pid_redundancy == CS_PID_BROJA))
         return cs_error_set(CS_EINVAL,
                             "--pid-redundancy %s is discrete only; with --estimator %s use mmi "
                             "(or --estimator binned)",
-                            cs_pid_redundancy_name(p->pid_redundancy), cs_obs_estimator_name(p->estimator));
-    if (p->estimator != CS_OBS_EST_BINNED && p->pid_redundancy == CS_PID_CCS)
+                            cs_pid_redundancy_name(p->pid_redundancy), cs_info_estimator_label(p->estimator));
+    if (p->estimator != CS_EST_DISCRETE && p->pid_redundancy == CS_PID_CCS)
         return cs_error_set(CS_EINVAL,
                             "--pid-redundancy ccs needs --estimator binned: the PID target is the class label, "
                             "and the Gaussian CCS would treat it as a Gaussian variable (with %s use mmi)",
-                            cs_obs_estimator_name(p->estimator));
+                            cs_info_estimator_label(p->estimator));
     if (p->ksg_k < 1 || p->ksg_k > 100)
         return cs_error_set(CS_EINVAL, "--ksg-k %d must be in 1..100", p->ksg_k);
     if (p->surrogates > 100000)

@@ -50,7 +50,7 @@ cs_status cs_obs_phiid_pcs(cs_matrix a, cs_matrix b, const cs_obs_params *p, dou
     cs_matrix pa = {D.data, n, 2, 4}, pb = {D.data + 2, n, 2, 4};
     obs_pca_project(a, mean, axes, 2, pa);
     obs_pca_project(b, mean, axes, 2, pb);
-    if (p->estimator != CS_OBS_EST_GAUSSIAN)
+    if (p->estimator != CS_EST_GAUSSIAN)
         for (size_t c = 0; c < 4; c++)
             if ((st = cs_gcopula_normalise_column(D.data + c, n, 4, D.data + c, 4)) != CS_OK)
                 goto done;

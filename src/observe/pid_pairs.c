@@ -133,16 +133,13 @@ static cs_status pairs_mixed(const obs_probe *pr, cs_matrix sub, const cs_obs_pa
                              size_t npairs, cs_obs_pid_result *out, const size_t *units)
 {
     size_t n = sub.rows;
-    cs_status st = rank_pairs_model(pr, sub, p->estimator != CS_OBS_EST_GAUSSIAN, p->seed, pm, npairs);
+    cs_status st = rank_pairs_model(pr, sub, p->estimator != CS_EST_GAUSSIAN, p->seed, pm, npairs);
     if (st != CS_OK)
         return st;
     cs_info_params ip;
-    cs_info_params_default(CS_INFO_MI, p->estimator == CS_OBS_EST_GAUSSIAN ? CS_EST_GAUSSIAN
-                                       : p->estimator == CS_OBS_EST_KSG    ? CS_EST_KSG1
-                                                                           : CS_EST_GCOPULA,
-                           &ip);
+    cs_info_params_default(CS_INFO_MI, p->estimator, &ip); /* gaussian, gcopula or ksg1 here */
     ip.types[CS_ROLE_Y] = CS_VAR_DISCRETE;
-    ip.gc_mixture = p->gc_mixture && p->estimator != CS_OBS_EST_KSG;
+    ip.gc_mixture = p->gc_mixture && p->estimator != CS_EST_KSG1;
     ip.knn = p->ksg_k;
     ip.noise_sd = 1e-8; /* seeded tie-breaking, as I(T;Y) */
     ip.noise_seed = p->seed;
@@ -290,7 +287,7 @@ cs_status obs_pid_pairs(const obs_probe *pr, cs_matrix t, const size_t *unit_ord
         cs_obs_pid_result_free(out);
         return pm ? st : cs_error_set(CS_ENOMEM, "out of memory for PID pairs");
     }
-    st = p->estimator == CS_OBS_EST_BINNED ? pairs_binned(pr, sub, p, pm, npairs, out, units)
+    st = p->estimator == CS_EST_DISCRETE ? pairs_binned(pr, sub, p, pm, npairs, out, units)
                                            : pairs_mixed(pr, sub, p, pm, npairs, out, units);
     if (st == CS_OK) {
         /* Report each pair with its lower unit index first. */

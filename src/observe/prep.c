@@ -197,12 +197,12 @@ size_t obs_unit_cap(const cs_obs_params *p, size_t n)
     return p->max_units < cap ? p->max_units : cap;
 }
 
-size_t obs_select_units(cs_matrix t, const size_t *unit_order, size_t max, cs_obs_estimator est, size_t *units)
+size_t obs_select_units(cs_matrix t, const size_t *unit_order, size_t max, cs_info_estimator est, size_t *units)
 {
     size_t n = t.rows, k = 0;
     /* Orthonormal basis of the accepted (centred, possibly copula-normalised)
      * columns, for the linear-independence test. */
-    int linear = est != CS_OBS_EST_BINNED;
+    int linear = est != CS_EST_DISCRETE;
     double *basis = linear ? malloc((max ? max : 1) * n * sizeof *basis) : NULL;
     double *v = linear ? malloc((n ? n : 1) * sizeof *v) : NULL;
     if (linear && (!basis || !v)) {
@@ -229,7 +229,7 @@ size_t obs_select_units(cs_matrix t, const size_t *unit_order, size_t max, cs_ob
              * single sample, would make every covariance block holding both
              * singular: it is skipped. For the copula estimators the test is
              * on the copula-normalised column, as the measures see it. */
-            if (est == CS_OBS_EST_GAUSSIAN)
+            if (est == CS_EST_GAUSSIAN)
                 for (size_t i = 0; i < n; i++)
                     v[i] = cs_matrix_get(t, i, j);
             else

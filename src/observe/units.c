@@ -6,7 +6,7 @@
 #include <string.h>
 
 cs_status obs_units_fixed(obs_snapshot_reader read, void *ctx, size_t S, const size_t *order, size_t n_units,
-                          size_t cap, cs_obs_estimator est, size_t *units, size_t *k)
+                          size_t cap, cs_info_estimator est, size_t *units, size_t *k)
 {
     /* cand: the candidates still in, in preference order, padded with
      * SIZE_MAX (skipped by obs_select_units) to the layer width. */

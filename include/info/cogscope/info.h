@@ -1,7 +1,10 @@
 /* Information measures with any estimator: entropy, conditional entropy, MI,
  * CMI, transfer entropy (TE) and active information storage (AIS), in nats.
  *
- * One life cycle for every measure and estimator (as JIDT):
+ * Written once over the estimator registry (cogscope/estimator.h); the
+ * roles, estimators and options of each measure are the measure table
+ * (cogscope/measure.h), which cs_info_create / cs_info_set_observations
+ * validate against. One life cycle for every measure and estimator (as JIDT):
  *     set properties   cs_info_params_default + fields, cs_info_create
  *     observations     cs_info_set_observations (samples) or
  *                      cs_info_set_covariance (Gaussian, exact)
@@ -72,44 +75,17 @@
 #include "cogscope/core.h"
 #include "cogscope/discrete.h"
 #include "cogscope/embed.h"
+#include "cogscope/estimator.h"
+#include "cogscope/measure.h"
 #include "cogscope/surrogate.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef enum {
-    CS_INFO_ENTROPY = 0,
-    CS_INFO_CENTROPY, /* conditional entropy H(X|Y) */
-    CS_INFO_MI,
-    CS_INFO_CMI,
-    CS_INFO_TE,
-    CS_INFO_AIS,
-    CS_INFO_MEASURE_COUNT
-} cs_info_measure;
-
-typedef enum {
-    CS_EST_DISCRETE = 0,
-    CS_EST_GAUSSIAN,
-    CS_EST_GCOPULA,
-    CS_EST_KSG1,
-    CS_EST_KSG2,
-    CS_EST_COUNT
-} cs_info_estimator;
-
-/* "entropy", "centropy", "mi", "cmi", "te", "ais" / "discrete", "gaussian",
- * "gcopula", "ksg1", "ksg2"; and their inverses (CS_EINVAL if unknown). */
-const char *cs_info_measure_name(cs_info_measure m);
-const char *cs_info_estimator_name(cs_info_estimator e);
-cs_status cs_info_measure_parse(const char *name, cs_info_measure *out);
-cs_status cs_info_estimator_parse(const char *name, cs_info_estimator *out);
-
-/* The type of a variable (all columns of one role). A discrete variable holds
- * integer symbols (class labels, categories: any integers; several columns
- * form one joint symbol). */
-typedef enum { CS_VAR_CONTINUOUS = 0, CS_VAR_DISCRETE = 1 } cs_var_type;
-
-enum { CS_ROLE_X = 0, CS_ROLE_Y = 1, CS_ROLE_Z = 2 };
+/* cs_info_measure, the measure names and the measure table:
+ * cogscope/measure.h; cs_info_estimator, the estimator names and registry,
+ * cs_var_type: cogscope/estimator.h. */
 
 typedef struct {
     cs_info_measure measure;

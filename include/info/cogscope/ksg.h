@@ -26,11 +26,12 @@
  *
  * Negative estimates are returned as they are, never clipped.
  *
- * Life cycle (plan then execute, as FFTW): cs_ksg_mi_create / cs_ksg_cmi_create
- * copy and prepare the data (z-scoring, noise) and build every search
+ * Life cycle (an estimator bound to its data, cogscope/estimator.h: prepare
+ * once, query many times): cs_ksg_mi_create / cs_ksg_cmi_create copy and
+ * prepare the data (z-scoring, noise) and build every search
  * structure (kd-tree of the joint space, sorted arrays or kd-trees for the
  * marginal range counts) once; cs_ksg_average / cs_ksg_local /
- * cs_ksg_surrogates then query them as often as wanted. A plan is used by one
+ * cs_ksg_surrogates then query them as often as wanted. It is used by one
  * caller thread at a time; each call parallelises internally over query points
  * with OpenMP (params.threads). Results do not depend on the thread count:
  * local values are computed independently and summed in row order.
@@ -39,13 +40,13 @@
  *   cs_ksg_params p;
  *   cs_ksg_params_default(&p);          // KSG-1, k = 4, z-score on
  *   p.k = 3;
- *   cs_ksg *plan;
- *   if (cs_ksg_mi_create(x, y, &p, &plan) != CS_OK) { ... cs_last_error() ... }
+ *   cs_ksg *ksg;
+ *   if (cs_ksg_mi_create(x, y, &p, &ksg) != CS_OK) { ... cs_last_error() ... }
  *   double mi;
- *   cs_ksg_average(plan, &mi);
+ *   cs_ksg_average(ksg, &mi);
  *   cs_ksg_significance sig;
- *   cs_ksg_surrogates(plan, 1000, 42, &sig, NULL);
- *   cs_ksg_destroy(plan);
+ *   cs_ksg_surrogates(ksg, 1000, 42, &sig, NULL);
+ *   cs_ksg_destroy(ksg);
  */
 #ifndef COGSCOPE_KSG_H
 #define COGSCOPE_KSG_H
@@ -92,7 +93,7 @@ void cs_ksg_params_default(cs_ksg_params *p);
 
 typedef struct cs_ksg cs_ksg;
 
-/* Plan an MI estimate I(X;Y).
+/* Prepare an MI estimator I(X;Y).
  *   x: N x dx, y: N x dy (rows = samples, same N; dx, dy >= 1); copied, so
  *   the caller's arrays may be freed afterwards.
  * Errors: CS_ESHAPE (row counts differ, or a matrix has no columns/rows),
@@ -101,39 +102,39 @@ typedef struct cs_ksg cs_ksg;
  * row keeps outside its Theiler window (names the row), constant column with
  * normalize on (names the matrix and column), noise_sd < 0 or not finite),
  * CS_ELIMIT (more than INT_MAX rows), CS_ENOMEM.
- * Cost: O(N log N) to plan; queries O(log N) per row in low dimension, rising
+ * Cost: O(N log N) to prepare; queries O(log N) per row in low dimension, rising
  * towards O(N^(1-1/D)) per row as the joint dimension D grows (kd-trees). */
 cs_status cs_ksg_mi_create(cs_matrix x, cs_matrix y, const cs_ksg_params *p, cs_ksg **out);
 
-/* Plan a CMI estimate I(X;Y|Z).
+/* Prepare a CMI estimator I(X;Y|Z).
  *   x: N x dx, y: N x dy, z: N x dz. A z with zero columns (or NULL data)
- *   plans the plain MI I(X;Y). Errors as cs_ksg_mi_create ("z" in messages). */
+ *   prepares the plain MI I(X;Y). Errors as cs_ksg_mi_create ("z" in messages). */
 cs_status cs_ksg_cmi_create(cs_matrix x, cs_matrix y, cs_matrix z, const cs_ksg_params *p,
                             cs_ksg **out);
 
-/* Plan TE or AIS on an embedding from cogscope/embed.h:
+/* Prepare TE or AIS on an embedding from cogscope/embed.h:
  *   e->d_source > 0: TE  = I(source ; future | past [, cond])
  *   e->d_source = 0: AIS = I(past ; future)
- * The blocks are viewed in place (copied by the plan); time indices are the
+ * The blocks are viewed in place (copied by the estimator); time indices are the
  * embedding's e->time, so the Theiler window counts in input time steps.
  * p->times is ignored. Note: with normalize on, each EMBEDDED column is
  * z-scored over the usable rows (JIDT's default); TRENTOOL z-scores each
- * whole input series first (then plan with normalize = 0). */
+ * whole input series first (then prepare with normalize = 0). */
 cs_status cs_ksg_embedding_create(const cs_embedding *e, const cs_ksg_params *p, cs_ksg **out);
 
-void cs_ksg_destroy(cs_ksg *plan); /* NULL is fine */
+void cs_ksg_destroy(cs_ksg *ksg); /* NULL is fine */
 
-/* Number of rows N of the planned data. */
-size_t cs_ksg_rows(const cs_ksg *plan);
+/* Number of rows N of the prepared data. */
+size_t cs_ksg_rows(const cs_ksg *ksg);
 
 /* Average estimate (nats) = mean of the local values. */
-cs_status cs_ksg_average(cs_ksg *plan, double *value);
+cs_status cs_ksg_average(cs_ksg *ksg, double *value);
 
 /* Local (pointwise) values: local[0..N) (caller-owned, N = cs_ksg_rows()),
  * in nats; their mean is the average, returned in *average if non-NULL. */
-cs_status cs_ksg_local(cs_ksg *plan, double *local, double *average);
+cs_status cs_ksg_local(cs_ksg *ksg, double *local, double *average);
 
-/* Permutation significance test of the planned estimate: the summary every
+/* Permutation significance test of the estimate: the summary every
  * estimator gives (cogscope/surrogate.h): observed, p_value = (1 +
  * #{surrogate >= observed}) / (1 + n_surrogates), surrogate_mean and
  * surrogate_std (n - 1) in nats, n_surrogates, n_greater_equal. */
@@ -149,13 +150,13 @@ typedef cs_significance cs_ksg_significance;
  * Time indices (Theiler window) stay with the unshuffled rows.
  *   values: NULL or caller-owned [n_surrogates] receiving each surrogate's
  *   estimate. */
-cs_status cs_ksg_surrogates(cs_ksg *plan, size_t n_surrogates, uint64_t seed,
+cs_status cs_ksg_surrogates(cs_ksg *ksg, size_t n_surrogates, uint64_t seed,
                             cs_ksg_significance *out, double *values);
 
 /* The values of surrogates first..first+n-1 of that test (surrogate s from
  * the stream (seed, s)) into values[0..n): a share of it, for distributed
  * runs. n = 0 does nothing. */
-cs_status cs_ksg_surrogate_values(cs_ksg *plan, size_t first, size_t n, uint64_t seed,
+cs_status cs_ksg_surrogate_values(cs_ksg *ksg, size_t first, size_t n, uint64_t seed,
                                   double *values);
 
 #ifdef __cplusplus

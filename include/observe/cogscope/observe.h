@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "cogscope/core.h"
+#include "cogscope/estimator.h"
 #include "cogscope/metrics.h"
 #include "cogscope/pid.h"
 #include "cogscope/runlog.h"
@@ -42,19 +43,12 @@ extern "C" {
 
 /* ---- analysis parameters ------------------------------------------------ */
 
-/* Estimator of the continuous information-plane values and of the synergy
- * and integration measures (docs/metrics.md says which measure each one
- * maps to when the library has no such estimator, e.g. no KSG O-information). */
-typedef enum {
-    CS_OBS_EST_GCOPULA = 0,
-    CS_OBS_EST_GAUSSIAN,
-    CS_OBS_EST_KSG,
-    CS_OBS_EST_BINNED
-} cs_obs_estimator;
-
-/* "gcopula", "gaussian", "ksg", "binned" and back (CS_EINVAL naming the text). */
-const char *cs_obs_estimator_name(cs_obs_estimator e);
-cs_status cs_obs_estimator_parse(const char *name, cs_obs_estimator *out);
+/* The estimator of the continuous information-plane values and of the
+ * synergy and integration measures is a cs_info_estimator of the estimator
+ * registry (cogscope/estimator.h): gcopula, gaussian, ksg1 ("ksg") or
+ * discrete ("binned"); docs/metrics.md says which measure each one maps to
+ * when the library has no such estimator (e.g. no KSG O-information). The
+ * analysis spells it cs_info_estimator_label (the alias) in its outputs. */
 
 /* Metric groups (--metrics LIST): bit flags. */
 enum {
@@ -118,7 +112,7 @@ cs_status cs_pi_variant_parse(const char *name, cs_pi_variant *out);
 
 typedef struct {
     unsigned metrics;             /* CS_OBS_* flags (default CS_OBS_ALL) */
-    cs_obs_estimator estimator;   /* default gcopula */
+    cs_info_estimator estimator;  /* default gcopula; not ksg2 */
     uint64_t seed;                /* default 1 */
     int threads;                  /* <= 0: all cores */
     size_t surrogates;            /* permutation surrogates per scalar measure (default 0 = none) */

@@ -1,23 +1,31 @@
-/* MI and CMI of cs_info with discrete variables and a continuous estimator
- * (rules in cogscope/info.h; estimators in cogscope/mixed.h). */
-#include "info_mixed.h"
-
+/* A continuous estimator (gaussian, gcopula, ksg1) with columns typed
+ * discrete: I(X;Y) and I(X;Y|Z) by the rules of cogscope/info.h
+ * (cs_info_params.types), with the estimators of cogscope/mixed.h. The
+ * continuous sets are views of the estimator's samples (no copy); the
+ * discrete ones become dense codes. Values can be asked for with the rows of
+ * X permuted (surrogates), from several threads at once. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <omp.h>
+
 #include "cogscope/columns.h"
 #include "cogscope/mixed.h"
+#include "cogscope/surrogate.h"
+#include "estimator_impl.h"
+#include "../par_error.h"
 
 typedef struct {
     int discrete;
-    cs_matrix m;    /* continuous: n x d copy */
+    int view;       /* m is a view of the estimator's samples (not owned) */
+    cs_matrix m;    /* continuous: n x d */
     int32_t *codes; /* discrete: n dense codes */
     size_t states;
 } role;
 
-struct info_mixed {
-    cs_info_params p;
+struct est_mixed {
+    cs_estimator_params p;
     cs_mixed_params mp;
     size_t n;
     int cmi;
@@ -27,12 +35,13 @@ struct info_mixed {
 
 static void role_free(role *r)
 {
-    cs_matrix_free(&r->m);
+    if (!r->view)
+        cs_matrix_free(&r->m);
     free(r->codes);
     memset(r, 0, sizeof *r);
 }
 
-void info_mixed_destroy(info_mixed *m)
+void est_mixed_destroy(est_mixed *m)
 {
     if (!m)
         return;
@@ -51,35 +60,56 @@ static cs_status role_set(role *r, cs_matrix v, int discrete, const char *name)
         cs_status st = cs_mixed_codes(v, r->codes, &r->states);
         return st == CS_OK ? st : cs_error_prefix("%s (declared discrete): ", name);
     }
-    cs_status st = cs_matrix_alloc(v.rows, v.cols, &r->m);
-    for (size_t i = 0; st == CS_OK && i < v.rows; i++)
-        memcpy(r->m.data + i * v.cols, cs_matrix_row(v, i), v.cols * sizeof(double));
-    return st;
+    r->m = v;
+    r->view = 1;
+    return CS_OK;
 }
 
-cs_status info_mixed_create(const cs_info_params *p, cs_matrix x, cs_matrix y, cs_matrix z, info_mixed **out)
+/* The columns of one set as a matrix: a view when consecutive, else a copy. */
+static cs_status set_view(const cs_estimator *e, const size_t *idx, size_t m, cs_matrix *out, int *view)
+{
+    int consecutive = 1;
+    for (size_t j = 1; j < m; j++)
+        consecutive &= idx[j] == idx[0] + j;
+    *view = consecutive;
+    if (consecutive) {
+        *out = (cs_matrix){e->W + idx[0], e->n, m, e->D};
+        return CS_OK;
+    }
+    return cs_matrix_select_cols(cs_matrix_view(e->W, e->n, e->D), idx, m, out);
+}
+
+/* 1 if every column of the set is typed discrete, 0 if none, -1 if mixed. */
+static int set_type(const cs_estimator *e, const size_t *idx, size_t m)
+{
+    size_t d = 0;
+    for (size_t j = 0; j < m; j++)
+        d += e->types[idx[j]] == CS_VAR_DISCRETE;
+    return d == 0 ? 0 : d == m ? 1 : -1;
+}
+
+cs_status est_mixed_create(const cs_estimator *e, const est_sets *s, est_mixed **out)
 {
     *out = NULL;
+    const cs_estimator_params *p = &e->p;
     const char *ename = cs_info_estimator_name(p->estimator);
-    if (p->measure != CS_INFO_MI && p->measure != CS_INFO_CMI)
-        return cs_error_set(CS_EINVAL,
-                            "%s with a discrete variable needs the discrete estimator (the %s estimator handles "
-                            "discrete variables in mi and cmi only)",
-                            cs_info_measure_name(p->measure), ename);
     if (p->estimator == CS_EST_KSG2)
         return cs_error_set(CS_EINVAL, "ksg2 has no form for a discrete variable: use ksg1 (Ross 2014)");
-    int cmi = p->measure == CS_INFO_CMI;
-    int dx = p->types[CS_ROLE_X] == CS_VAR_DISCRETE, dy = p->types[CS_ROLE_Y] == CS_VAR_DISCRETE,
-        dz = cmi && p->types[CS_ROLE_Z] == CS_VAR_DISCRETE;
+    int cmi = s->n[2] > 0, ty[3];
+    for (int k = 0; k < 3; k++)
+        if ((ty[k] = set_type(e, s->idx[k], s->n[k])) < 0)
+            return cs_error_set(CS_EINVAL, "%c mixes columns typed discrete and continuous: a variable "
+                                           "is one or the other", "xyz"[k]);
+    int dx = ty[0], dy = ty[1], dz = cmi && ty[2];
     if (cmi && !dz && dx && dy)
         return cs_error_set(CS_EINVAL, "I(X;Y|Z) with X and Y discrete and Z continuous is not available with "
                                        "the %s estimator: use --estimator discrete with --bins",
                             ename);
-    info_mixed *m = calloc(1, sizeof *m);
+    est_mixed *m = calloc(1, sizeof *m);
     if (!m)
         return cs_error_set(CS_ENOMEM, "out of memory");
     m->p = *p;
-    m->n = x.rows;
+    m->n = e->n;
     m->cmi = cmi;
     cs_mixed_estimator me = p->estimator == CS_EST_GAUSSIAN ? CS_MIXED_GAUSSIAN
                             : p->estimator == CS_EST_GCOPULA ? CS_MIXED_GCOPULA
@@ -92,11 +122,22 @@ cs_status info_mixed_create(const cs_info_params *p, cs_matrix x, cs_matrix y, c
     m->mp.noise_sd = p->noise_sd;
     m->mp.noise_seed = p->noise_seed;
     m->mp.clamp = 0; /* clamped once, at the end */
-    cs_status st = role_set(&m->r[0], x, dx, "x");
-    if (st == CS_OK)
-        st = role_set(&m->r[1], y, dy, "y");
-    if (st == CS_OK && cmi)
-        st = role_set(&m->r[2], z, dz, "z");
+    int dis[3] = {dx, dy, dz};
+    cs_status st = CS_OK;
+    for (int k = 0; k < (cmi ? 3 : 2) && st == CS_OK; k++) {
+        cs_matrix v;
+        int view;
+        if ((st = set_view(e, s->idx[k], s->n[k], &v, &view)) != CS_OK)
+            break;
+        char name[2] = {"xyz"[k], 0};
+        st = role_set(&m->r[k], v, dis[k], name);
+        if (dis[k] || !view) {
+            if (!dis[k])
+                m->r[k].view = 0; /* the copy is the role's own */
+            else if (!view)
+                cs_matrix_free(&v);
+        }
+    }
     /* Ties of the continuous roles, before any noise. */
     double tied = 0;
     for (int i = 0; i < 3 && st == CS_OK; i++)
@@ -107,14 +148,14 @@ cs_status info_mixed_create(const cs_info_params *p, cs_matrix x, cs_matrix y, c
         }
     m->tied = tied;
     if (st != CS_OK) {
-        info_mixed_destroy(m);
+        est_mixed_destroy(m);
         return st;
     }
     *out = m;
     return CS_OK;
 }
 
-double info_mixed_tied_fraction(const info_mixed *m) { return m->tied; }
+double est_mixed_tied_fraction(const est_mixed *m) { return m->tied; }
 
 /* The rows `rows` (nr; NULL = all) of role r, with X's permutation applied
  * when perm is given, as a new role (codes recoded densely). */
@@ -173,7 +214,7 @@ static cs_status codes_mi(const role *a, const role *b, size_t n, double *v)
 }
 
 /* I(a;b) of two roles over n rows, unclamped. */
-static cs_status pair_mi(const info_mixed *m, const role *a, const role *b, size_t n, double *v, double *local)
+static cs_status pair_mi(const est_mixed *m, const role *a, const role *b, size_t n, double *v, double *local)
 {
     if (a->discrete && b->discrete) {
         if (local)
@@ -186,9 +227,7 @@ static cs_status pair_mi(const info_mixed *m, const role *a, const role *b, size
     }
     if (local)
         return cs_error_set(CS_EINVAL, "local values inside a stratified mixed estimate are not offered");
-    cs_info_params p = m->p;
-    memset(p.types, 0, sizeof p.types);
-    return cs_info_mi(&p, a->m, b->m, v);
+    return est_continuous_mi(&m->p, a->m, b->m, v);
 }
 
 /* [a | c] of two continuous roles. */
@@ -205,7 +244,7 @@ static cs_status hstack(const role *a, const role *c, role *out)
 }
 
 /* I(A;B|Z) with Z discrete: strata of Z weighted by their share. */
-static cs_status cmi_strata(const info_mixed *m, const role *A, double *v)
+static cs_status cmi_strata(const est_mixed *m, const role *A, double *v)
 {
     const role *Z = &m->r[2];
     size_t n = m->n, *rows = malloc(n * sizeof *rows);
@@ -234,7 +273,7 @@ static cs_status cmi_strata(const info_mixed *m, const role *A, double *v)
 }
 
 /* I(A;B|Z) with Z continuous and one of A, B discrete: I(cont,Z; disc) - I(Z; disc). */
-static cs_status cmi_chain(const info_mixed *m, const role *A, double *v)
+static cs_status cmi_chain(const est_mixed *m, const role *A, double *v)
 {
     const role *B = &m->r[1], *Z = &m->r[2];
     const role *cont = A->discrete ? B : A, *disc = A->discrete ? A : B;
@@ -250,7 +289,7 @@ static cs_status cmi_chain(const info_mixed *m, const role *A, double *v)
     return st;
 }
 
-cs_status info_mixed_value(const info_mixed *m, const size_t *perm, double *value, double *local, int *clamped)
+cs_status est_mixed_value(const est_mixed *m, const size_t *perm, double *value, double *local, int *clamped)
 {
     if (local && (m->cmi || m->p.estimator != CS_EST_KSG1))
         return cs_error_set(CS_EINVAL, "local values with a discrete variable exist for mi with ksg1 only");
@@ -283,4 +322,29 @@ cs_status info_mixed_value(const info_mixed *m, const size_t *perm, double *valu
         *clamped = st == CS_OK && v < 0;
     *value = st == CS_OK && v < 0 ? 0 : v;
     return st;
+}
+
+cs_status est_mixed_surrogates(const est_mixed *m, int threads, size_t first, size_t ns, uint64_t seed,
+                               double *vals)
+{
+    size_t n = m->n;
+    par_error err = PAR_ERROR_INIT;
+#pragma omp parallel num_threads(cs_threads_resolve(threads))
+    {
+        size_t *perm = malloc(n * sizeof *perm);
+        if (!perm)
+            par_error_record(&err, cs_error_set(CS_ENOMEM, "out of memory"));
+#pragma omp for schedule(dynamic)
+        for (size_t s = 0; s < ns; s++) {
+            if (par_error_seen(&err))
+                continue;
+            cs_status e = cs_surrogate_permutation(seed, first + s, perm, n);
+            if (!e)
+                e = est_mixed_value(m, perm, &vals[s], NULL, NULL);
+            if (e)
+                par_error_record(&err, e);
+        }
+        free(perm);
+    }
+    return par_error_raise(&err);
 }

@@ -23,38 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kdtree.h"
-#include "par_error.h"
-
-/* time indices and windows are kept well inside int64 so t +- w never overflows */
-#define KSG_TIME_LIMIT ((int64_t)1 << 62)
-
-typedef struct {
-    size_t d;
-    double *pts;       /* n x d, in row order of this space */
-    cs_kdtree *tree;   /* d > 1 */
-    double *sorted;    /* d == 1: the values, ascending */
-    size_t *rank;      /* d == 1: rank[m] = a position of point m's value in sorted */
-} ksg_space;
-
-/* Rows are stored in the joint kd-tree's order ("internal rows"), so that
- * spatially close points are close in memory; orig/inv translate to the
- * caller's row numbering, which all inputs and outputs use. */
-struct cs_ksg {
-    size_t n, dx, dy, dz, D;
-    int alg, k, threads, search;
-    int64_t w;
-    size_t *orig;     /* internal row -> caller's row */
-    size_t *inv;      /* caller's row -> internal row */
-    int64_t *times;   /* n time indices (internal rows) */
-    size_t *by_time;  /* internal rows ordered by time (w > 0) */
-    size_t *win_lo, *win_hi; /* w > 0: row i's window is by_time[win_lo[i] .. win_hi[i]) */
-    double *joint;    /* during create: n x D (x | y | z, normalised + noise), caller's rows */
-    const double *J;  /* the same in internal rows: the joint tree's own point array */
-    cs_kdtree *jtree;
-    ksg_space a, b, c; /* MI: x, y. CMI: (x,z), (y,z), z */
-    double *psi;      /* psi[m] = digamma(m), m = 1..n */
-};
+#include "ksg_internal.h"
+#include "../par_error.h"
 
 void cs_ksg_params_default(cs_ksg_params *p)
 {
@@ -70,349 +40,9 @@ void cs_ksg_params_default(cs_ksg_params *p)
     p->search = CS_KSG_SEARCH_AUTO;
 }
 
-size_t cs_ksg_rows(const cs_ksg *plan) { return plan->n; }
+size_t cs_ksg_rows(const cs_ksg *ksg) { return ksg->n; }
 
-/* ---- marginal spaces ---------------------------------------------------- */
-
-/* Sort v[0..n) into sorted[] and record rank[i] = position of v[i]: an LSD
- * radix sort (11-bit digits) on order-preserving integer images of the
- * doubles, stable, so equal values keep row order. */
-static cs_status sort_values(const double *v, size_t n, double *sorted, size_t *rank)
-{
-    enum { BITS = 11, BUCKETS = 1 << BITS };
-    uint64_t *key = malloc(2 * n * sizeof *key);
-    size_t *row = malloc(2 * n * sizeof *row);
-    size_t *count = malloc(BUCKETS * sizeof *count);
-    if (!key || !row || !count) {
-        free(key);
-        free(row);
-        free(count);
-        return cs_error_set(CS_ENOMEM, "KSG: out of memory sorting %zu values", n);
-    }
-    uint64_t *ka = key, *kb = key + n;
-    size_t *ra = row, *rb = row + n;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t u;
-        memcpy(&u, &v[i], sizeof u);
-        ka[i] = (u >> 63) ? ~u : (u | ((uint64_t)1 << 63));
-        ra[i] = i;
-    }
-    for (unsigned shift = 0; shift < 64; shift += BITS) {
-        memset(count, 0, BUCKETS * sizeof *count);
-        for (size_t i = 0; i < n; i++)
-            count[(ka[i] >> shift) & (BUCKETS - 1)]++;
-        if (count[(ka[0] >> shift) & (BUCKETS - 1)] == n)
-            continue; /* every key has this digit: nothing to reorder */
-        size_t sum = 0;
-        for (size_t b = 0; b < BUCKETS; b++) {
-            size_t c = count[b];
-            count[b] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++) {
-            size_t pos = count[(ka[i] >> shift) & (BUCKETS - 1)]++;
-            kb[pos] = ka[i];
-            rb[pos] = ra[i];
-        }
-        uint64_t *tk = ka;
-        ka = kb;
-        kb = tk;
-        size_t *tr = ra;
-        ra = rb;
-        rb = tr;
-    }
-    for (size_t p = 0; p < n; p++) {
-        sorted[p] = v[ra[p]];
-        rank[ra[p]] = p;
-    }
-    free(key);
-    free(row);
-    free(count);
-    return CS_OK;
-}
-
-/* Switch tree t (n points, d dimensions; searched for neighbours, or for
- * counts) to the blocked search when the plan's choice or the measured
- * crossover asks for it. */
-static cs_status use_blocks(int search, cs_kdtree *t, size_t n, size_t d, int for_count)
-{
-    size_t block = cs_kdtree_block_size_for(n, d, for_count);
-    if (search == CS_KSG_SEARCH_BLOCKS && block == 0)
-        block = 64;
-    if (search == CS_KSG_SEARCH_TREE || block == 0)
-        return CS_OK;
-    return cs_kdtree_blocks_prepare(t, block);
-}
-
-static void space_free(ksg_space *s)
-{
-    free(s->pts);
-    cs_kdtree_destroy(s->tree);
-    free(s->sorted);
-    free(s->rank);
-    memset(s, 0, sizeof *s);
-}
-
-/* Gather columns cols[0..d) of the n x D matrix `src` into a space and build
- * its search structure. */
-static cs_status space_init(ksg_space *s, const double *src, size_t n, size_t D, const size_t *cols,
-                            size_t d, int threads, int search)
-{
-    memset(s, 0, sizeof *s);
-    s->d = d;
-    double *pts = malloc(n * d * sizeof *pts);
-    if (!pts)
-        return cs_error_set(CS_ENOMEM, "KSG: out of memory for %zu x %zu points", n, d);
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < d; j++)
-            pts[i * d + j] = src[i * D + cols[j]];
-    cs_status st;
-    if (d > 1) {
-        s->pts = pts;
-        st = cs_kdtree_create(s->pts, n, d, d, threads, &s->tree);
-        if (st == CS_OK)
-            st = use_blocks(search, s->tree, n, d, 1);
-    } else {
-        /* 1-D: the sorted array and ranks are all we keep */
-        s->sorted = malloc(n * sizeof *s->sorted);
-        s->rank = malloc(n * sizeof *s->rank);
-        st = (s->sorted && s->rank) ? sort_values(pts, n, s->sorted, s->rank)
-                                    : cs_error_set(CS_ENOMEM, "KSG: out of memory for %zu points", n);
-        free(pts);
-    }
-    if (st != CS_OK)
-        space_free(s);
-    return st;
-}
-
-/* strict: g < r; else g <= r. Written without a branch on `strict` so the
- * searches below compile to conditional moves. */
-static inline int within(double g, double r, int strict) { return (g < r) | (!strict & (g == r)); }
-
-/* 1-D count of values v with fabs(v - v[pos]) < r (or <=), by galloping out
- * from pos, then a branch-free bisection. fl(v[p] - q) is monotone in p on
- * either side of pos, so the qualifying positions form one run around pos. */
-static size_t count_sorted(const double *v, size_t n, size_t pos, double r, int strict)
-{
-    double q = v[pos];
-    if (!within(0.0, r, strict))
-        return 0;
-    /* upwards: last qualifying position. lo qualifies; lo + len does not (or is n) */
-    size_t lo = pos, step = 1, len;
-    for (;;) {
-        size_t p = lo + step;
-        if (p >= n) {
-            len = n - lo;
-            break;
-        }
-        if (!within(v[p] - q, r, strict)) {
-            len = step;
-            break;
-        }
-        lo = p;
-        step *= 2;
-    }
-    while (len > 1) {
-        size_t half = len / 2;
-        lo = within(v[lo + half] - q, r, strict) ? lo + half : lo;
-        len -= half;
-    }
-    size_t up = lo;
-    /* downwards, mirrored: hi qualifies; hi - len does not (or is before 0) */
-    size_t hi = pos;
-    step = 1;
-    for (;;) {
-        if (step > hi) {
-            len = hi + 1;
-            break;
-        }
-        size_t p = hi - step;
-        if (!within(q - v[p], r, strict)) {
-            len = step;
-            break;
-        }
-        hi = p;
-        step *= 2;
-    }
-    while (len > 1) {
-        size_t half = len / 2;
-        hi = within(q - v[hi - half], r, strict) ? hi - half : hi;
-        len -= half;
-    }
-    return up - hi + 1;
-}
-
-/* Points of space s (all of them, nothing excluded) within r of point m. */
-static inline size_t space_count(const ksg_space *s, size_t n, size_t m, const double *r,
-                                 int strict)
-{
-    if (s->d == 1)
-        return count_sorted(s->sorted, n, s->rank[m], r[0], strict);
-    return cs_kdtree_count_blocked(s->tree, s->pts + m * s->d, r, strict);
-}
-
-static inline int space_within(const ksg_space *s, size_t m1, size_t m2, const double *r,
-                               int strict)
-{
-    if (s->d == 1)
-        return within(fabs(s->sorted[s->rank[m1]] - s->sorted[s->rank[m2]]), r[0], strict);
-    const double *p = s->pts + m1 * s->d, *q = s->pts + m2 * s->d;
-    for (size_t j = 0; j < s->d; j++)
-        if (!within(fabs(p[j] - q[j]), r[j], strict))
-            return 0;
-    return 1;
-}
-
-/* ---- the per-row estimate ------------------------------------------------ */
-
-typedef struct {
-    const double *joint;      /* n x D */
-    const cs_kdtree *jtree;
-    const ksg_space *a, *b, *c;
-    const size_t *amap;       /* row -> point of space a (NULL: identity) */
-} ksg_ctx;
-
-/* Count in space s around row i, minus the excluded rows (self + window). */
-static size_t count_excl(const cs_ksg *P, const ksg_space *s, const size_t *map, size_t i,
-                         const double *r, int strict)
-{
-    size_t mi = map ? map[i] : i;
-    size_t cnt = space_count(s, P->n, mi, r, strict);
-    if (P->w == 0) {
-        cnt -= space_within(s, mi, mi, r, strict);
-    } else {
-        for (size_t p = P->win_lo[i]; p < P->win_hi[i]; p++) {
-            size_t j = P->by_time[p];
-            cnt -= space_within(s, map ? map[j] : j, mi, r, strict);
-        }
-    }
-    return cnt;
-}
-
-typedef struct {
-    double *dist;
-    size_t *idx;
-    double *ra, *rb, *rc;
-} ksg_scratch;
-
-static double local_row(const cs_ksg *P, const ksg_ctx *C, size_t i, ksg_scratch *S)
-{
-    size_t D = P->D, dx = P->dx, dy = P->dy, dz = P->dz, k = (size_t)P->k;
-    const double *q = C->joint + i * D;
-    cs_kdtree_exclusion ex = {i, P->times, P->times[i], P->w};
-    /* finds k: checked at create */
-    if (P->alg == 1 || !cs_kdtree_has_blocks(C->jtree)) {
-        cs_kdtree_knn_blocked(C->jtree, q, k, &ex, S->dist, S->idx);
-    } else {
-        /* KSG-2 reads the neighbours themselves: with another point tied at
-         * the k-th distance the fine search's choice (found first) decides,
-         * as it always has; the k + 1-th neighbour tells whether one is. */
-        size_t m = cs_kdtree_knn_blocked(C->jtree, q, k + 1, &ex, S->dist, S->idx);
-        if (m > k && S->dist[k] == S->dist[k - 1])
-            cs_kdtree_knn(C->jtree, q, k, &ex, S->dist, S->idx);
-    }
-    const double *psi = P->psi;
-    if (P->alg == 1) {
-        double eps = S->dist[k - 1];
-        for (size_t j = 0; j < D; j++)
-            S->ra[j] = S->rb[j] = S->rc[j] = eps;
-        size_t na = count_excl(P, C->a, C->amap, i, S->ra, 1);
-        size_t nb = count_excl(P, C->b, NULL, i, S->rb, 1);
-        if (dz == 0)
-            return psi[k] - psi[na + 1] - psi[nb + 1] + psi[P->n];
-        size_t nc = count_excl(P, C->c, NULL, i, S->rc, 1);
-        return psi[k] - psi[na + 1] - psi[nb + 1] + psi[nc + 1];
-    }
-    /* algorithm 2: marginal radii = the largest marginal distance among the k */
-    double ex_ = 0, ey_ = 0, ez_ = 0;
-    for (size_t m = 0; m < k; m++) {
-        const double *p = C->joint + S->idx[m] * D;
-        for (size_t j = 0; j < dx; j++) {
-            double g = fabs(p[j] - q[j]);
-            if (g > ex_)
-                ex_ = g;
-        }
-        for (size_t j = dx; j < dx + dy; j++) {
-            double g = fabs(p[j] - q[j]);
-            if (g > ey_)
-                ey_ = g;
-        }
-        for (size_t j = dx + dy; j < D; j++) {
-            double g = fabs(p[j] - q[j]);
-            if (g > ez_)
-                ez_ = g;
-        }
-    }
-    /* space a = x | z, b = y | z, c = z */
-    for (size_t j = 0; j < dx; j++)
-        S->ra[j] = ex_;
-    for (size_t j = 0; j < dy; j++)
-        S->rb[j] = ey_;
-    for (size_t j = 0; j < dz; j++) {
-        S->ra[dx + j] = ez_;
-        S->rb[dy + j] = ez_;
-        S->rc[j] = ez_;
-    }
-    size_t na = count_excl(P, C->a, C->amap, i, S->ra, 0);
-    size_t nb = count_excl(P, C->b, NULL, i, S->rb, 0);
-    double kk = (double)k;
-    if (dz == 0)
-        return psi[k] - 1.0 / kk - psi[na] - psi[nb] + psi[P->n];
-    size_t nc = count_excl(P, C->c, NULL, i, S->rc, 0);
-    return psi[k] - 2.0 / kk + psi[nc] - psi[na] + 1.0 / (double)na - psi[nb] + 1.0 / (double)nb;
-}
-
-/* Local values of context C, on nt threads: computed per internal row into
- * tmp[0..n), written to local[0..n) in the caller's row order (either buffer
- * may be NULL: a temporary), and averaged in the caller's row order, so the
- * result depends neither on the thread count nor on the internal order. */
-static cs_status run(const cs_ksg *P, const ksg_ctx *C, double *tmp, double *local, double *avg,
-                     int nt)
-{
-    size_t k = (size_t)P->k, D = P->D, n = P->n;
-    double *own_t = NULL, *own_l = NULL;
-    if (!tmp)
-        tmp = own_t = malloc(n * sizeof *tmp);
-    if (!local)
-        local = own_l = malloc(n * sizeof *local);
-    size_t per = k + 1 + 3 * D; /* k + 1 neighbours: see local_row */
-    double *dbuf = malloc((size_t)nt * per * sizeof *dbuf);
-    size_t *ibuf = malloc((size_t)nt * (k + 1) * sizeof *ibuf);
-    if (!tmp || !local || !dbuf || !ibuf) {
-        free(dbuf);
-        free(ibuf);
-        free(own_t);
-        free(own_l);
-        return cs_error_set(CS_ENOMEM, "KSG: out of memory for %zu local values", n);
-    }
-    const size_t *order = cs_kdtree_order(C->jtree);
-#pragma omp parallel num_threads(nt) if (nt > 1)
-    {
-        int tid = omp_get_thread_num();
-        double *base = dbuf + (size_t)tid * per;
-        ksg_scratch S = {base, ibuf + (size_t)tid * (k + 1), base + k + 1, base + k + 1 + D,
-                         base + k + 1 + 2 * D};
-        /* queries in tree order: neighbouring queries touch the same memory */
-#pragma omp for schedule(dynamic, 128)
-        for (size_t q = 0; q < n; q++) {
-            size_t i = order[q];
-            tmp[i] = local_row(P, C, i, &S);
-        }
-    }
-    for (size_t i = 0; i < n; i++)
-        local[P->orig[i]] = tmp[i];
-    double sum = 0;
-    for (size_t i = 0; i < n; i++)
-        sum += local[i];
-    *avg = sum / (double)n;
-    free(dbuf);
-    free(ibuf);
-    free(own_t);
-    free(own_l);
-    return CS_OK;
-}
-
-/* ---- plan ------------------------------------------------------------------ */
+/* ---- prepare ------------------------------------------------------------------ */
 
 void cs_ksg_destroy(cs_ksg *P)
 {
@@ -426,9 +56,9 @@ void cs_ksg_destroy(cs_ksg *P)
     free(P->win_hi);
     free(P->joint);
     cs_kdtree_destroy(P->jtree);
-    space_free(&P->a);
-    space_free(&P->b);
-    space_free(&P->c);
+    ksg_space_free(&P->a);
+    ksg_space_free(&P->b);
+    ksg_space_free(&P->c);
     free(P->psi);
     free(P);
 }
@@ -573,7 +203,7 @@ static cs_status to_tree_order(cs_ksg *P)
     }
     cs_status st = cs_kdtree_create_ordered(P->joint, n, D, D, P->threads, &P->jtree, P->orig);
     if (st == CS_OK)
-        st = use_blocks(P->search, P->jtree, n, D, 0);
+        st = ksg_use_blocks(P->search, P->jtree, n, D, 0);
     if (st != CS_OK) {
         free(T);
         free(lo);
@@ -604,7 +234,7 @@ static cs_status to_tree_order(cs_ksg *P)
     return CS_OK;
 }
 
-/* The marginal spaces a = x | z, b = y | z and c = z of the plan, built
+/* The marginal spaces a = x | z, b = y | z and c = z of the estimator, built
  * concurrently when there are threads to spare. */
 static cs_status build_spaces(cs_ksg *P)
 {
@@ -628,7 +258,7 @@ static cs_status build_spaces(cs_ksg *P)
     par_error err = PAR_ERROR_INIT;
 #pragma omp parallel for num_threads(nt) schedule(static, 1) if (nt > 1 && n >= 20000)
     for (int s = 0; s < nspaces; s++) {
-        cs_status st = space_init(sp[s], P->J, n, D, sc[s], sd[s], inner, P->search);
+        cs_status st = ksg_space_init(sp[s], P->J, n, D, sc[s], sd[s], inner, P->search);
         if (st != CS_OK)
             par_error_record(&err, st);
     }
@@ -777,7 +407,7 @@ cs_status cs_ksg_embedding_create(const cs_embedding *e, const cs_ksg_params *p,
     return st;
 }
 
-static ksg_ctx plan_ctx(const cs_ksg *P)
+static ksg_ctx est_ctx(const cs_ksg *P)
 {
     ksg_ctx C = {P->J, P->jtree, &P->a, &P->b, P->dz ? &P->c : NULL, NULL};
     return C;
@@ -786,10 +416,10 @@ static ksg_ctx plan_ctx(const cs_ksg *P)
 cs_status cs_ksg_local(cs_ksg *P, double *local, double *average)
 {
     if (!P || !local)
-        return cs_error_set(CS_EINVAL, "KSG: plan and local buffer must not be NULL");
-    ksg_ctx C = plan_ctx(P);
+        return cs_error_set(CS_EINVAL, "KSG: estimator and local buffer must not be NULL");
+    ksg_ctx C = est_ctx(P);
     double avg;
-    cs_status st = run(P, &C, NULL, local, &avg, P->threads);
+    cs_status st = ksg_run(P, &C, NULL, local, &avg, P->threads);
     if (st == CS_OK && average)
         *average = avg;
     return st;
@@ -798,9 +428,9 @@ cs_status cs_ksg_local(cs_ksg *P, double *local, double *average)
 cs_status cs_ksg_average(cs_ksg *P, double *value)
 {
     if (!P || !value)
-        return cs_error_set(CS_EINVAL, "KSG: plan and value must not be NULL");
-    ksg_ctx C = plan_ctx(P);
-    return run(P, &C, NULL, NULL, value, P->threads);
+        return cs_error_set(CS_EINVAL, "KSG: estimator and value must not be NULL");
+    ksg_ctx C = est_ctx(P);
+    return ksg_run(P, &C, NULL, NULL, value, P->threads);
 }
 
 /* Per-worker buffers for surrogates. */
@@ -830,7 +460,7 @@ static cs_status one_surrogate(const cs_ksg *P, uint64_t seed, size_t s, surr_bu
     cs_kdtree *tree = NULL;
     if ((st = cs_kdtree_create(B->jp, n, D, D, nt, &tree)) != CS_OK)
         return st;
-    if ((st = use_blocks(P->search, tree, n, D, 0)) != CS_OK) {
+    if ((st = ksg_use_blocks(P->search, tree, n, D, 0)) != CS_OK) {
         cs_kdtree_destroy(tree);
         return st;
     }
@@ -839,15 +469,15 @@ static cs_status one_surrogate(const cs_ksg *P, uint64_t seed, size_t s, surr_bu
     memset(&axz, 0, sizeof axz);
     if (dz) {
         /* (x,z) pairs change: rebuild; (y,z) and z are untouched and reused */
-        st = space_init(&axz, B->jp, n, D, cols, dx + dz, nt, P->search);
+        st = ksg_space_init(&axz, B->jp, n, D, cols, dx + dz, nt, P->search);
         C.a = &axz;
     } else {
         /* the x points are the same set, only re-paired: reuse, mapping rows */
         C.amap = B->iperm;
     }
     if (st == CS_OK)
-        st = run(P, &C, B->tmp, B->locals, value, nt);
-    space_free(&axz);
+        st = ksg_run(P, &C, B->tmp, B->locals, value, nt);
+    ksg_space_free(&axz);
     cs_kdtree_destroy(tree);
     return st;
 }
@@ -856,7 +486,7 @@ static cs_status one_surrogate(const cs_ksg *P, uint64_t seed, size_t s, surr_bu
 cs_status cs_ksg_surrogate_values(cs_ksg *P, size_t first, size_t ns, uint64_t seed, double *sv)
 {
     if (!P || (ns && !sv))
-        return cs_error_set(CS_EINVAL, "KSG: plan and values must not be NULL");
+        return cs_error_set(CS_EINVAL, "KSG: estimator and values must not be NULL");
     if (ns == 0)
         return CS_OK;
     size_t n = P->n, D = P->D, dx = P->dx, dz = P->dz, dy = P->dy;
@@ -915,7 +545,7 @@ cs_status cs_ksg_surrogates(cs_ksg *P, size_t n_surrogates, uint64_t seed,
                             cs_ksg_significance *out, double *values)
 {
     if (!P || !out)
-        return cs_error_set(CS_EINVAL, "KSG: plan and out must not be NULL");
+        return cs_error_set(CS_EINVAL, "KSG: estimator and out must not be NULL");
     if (n_surrogates < 1)
         return cs_error_set(CS_EINVAL, "KSG: the number of surrogates must be >= 1");
     memset(out, 0, sizeof *out);

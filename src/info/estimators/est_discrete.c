@@ -1,0 +1,165 @@
+/* The discrete (plug-in) estimator: W becomes int32 symbols with one
+ * alphabet per column; entropies of joint codes (cogscope/discrete.h);
+ * surrogates recombine the codes of X with the fixed codes of the rest. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <omp.h>
+
+#include "cogscope/discrete.h"
+#include "cogscope/surrogate.h"
+#include "estimator_impl.h"
+#include "../par_error.h"
+
+/* Symbols of every column of W by its type: a column typed discrete is used
+ * as symbols, never binned; the others are binned when bins > 0. */
+static cs_status symbolise_columns(cs_estimator *e)
+{
+    e->alph = malloc((e->D ? e->D : 1) * sizeof *e->alph);
+    if (!e->alph)
+        return cs_error_set(CS_ENOMEM, "out of memory");
+    cs_matrix W = cs_matrix_view(e->W, e->n, e->D);
+    for (size_t j = 0; j < e->D; j++) {
+        cs_matrix col = {W.data + j, e->n, 1, e->D};
+        cs_symbols s;
+        cs_status st = e->p.bins && e->types[j] != CS_VAR_DISCRETE
+                           ? cs_discrete_bin(col, e->p.bins, e->p.binning, &s)
+                           : cs_discrete_from_matrix(col, e->p.alphabet, &s);
+        if (st)
+            return cs_error_prefix("column %zu: ", j);
+        for (size_t i = 0; i < e->n; i++)
+            e->W[i * e->D + j] = s.data[i];
+        e->alph[j] = s.alphabet[0];
+        cs_symbols_free(&s);
+    }
+    return CS_OK;
+}
+
+static cs_status disc_prepare(cs_estimator *e)
+{
+    cs_status st;
+    if (!e->alph && (st = symbolise_columns(e)))
+        return st;
+    if ((st = cs_symbols_alloc(e->n, e->D, &e->sym)))
+        return st;
+    for (size_t i = 0; i < e->n * e->D; i++)
+        e->sym.data[i] = (int32_t)e->W[i];
+    memcpy(e->sym.alphabet, e->alph, e->D * sizeof *e->alph);
+    free(e->W);
+    e->W = NULL;
+    return CS_OK;
+}
+
+cs_status est_disc_codes(const cs_estimator *e, const size_t *idx, size_t m, int32_t *codes,
+                         size_t *states)
+{
+    return cs_discrete_joint(&e->sym, idx, m, codes, states);
+}
+
+double est_disc_alphabet_product(const cs_estimator *e, const size_t *idx, size_t m)
+{
+    return cs_discrete_alphabet_product(&e->sym, idx, m);
+}
+
+static cs_status disc_entropy(const cs_estimator *e, const size_t *idx, size_t m, double *h)
+{
+    int32_t *codes = malloc((e->n ? e->n : 1) * sizeof *codes);
+    if (!codes)
+        return cs_error_set(CS_ENOMEM, "out of memory");
+    size_t states;
+    cs_status st = est_disc_codes(e, idx, m, codes, &states);
+    *h = 0;
+    if (!st)
+        st = cs_discrete_entropy_codes(codes, e->n, states, e->p.miller_madow, h);
+    free(codes);
+    return st;
+}
+
+static cs_status disc_local_entropy(const cs_estimator *e, const size_t *idx, size_t m, double *tmp,
+                                    double *shift)
+{
+    int32_t *codes = malloc((e->n ? e->n : 1) * sizeof *codes);
+    if (!codes)
+        return cs_error_set(CS_ENOMEM, "out of memory");
+    size_t states;
+    cs_status st = est_disc_codes(e, idx, m, codes, &states);
+    if (!st)
+        st = cs_discrete_local_entropy_codes(codes, e->n, states, e->p.miller_madow, tmp);
+    *shift = 0;
+    free(codes);
+    return st;
+}
+
+static cs_status disc_surrogates(cs_estimator *e, const est_sets *s, const est_term *t, size_t nt,
+                                 size_t first, size_t ns, uint64_t seed, double *vals)
+{
+    size_t n = e->n;
+    size_t idx[e->D ? e->D : 1];
+    /* Codes of every term with X removed (fixed under the shuffle), and of X. */
+    int32_t *rest[4] = {NULL}, *codeA = malloc(n * sizeof *codeA);
+    size_t rest_states[4] = {0}, statesA = 0;
+    double fixed = 0;
+    cs_status st = codeA ? est_disc_codes(e, idx, est_union(s, EST_X, idx), codeA, &statesA)
+                         : cs_error_set(CS_ENOMEM, "out of memory");
+    for (size_t k = 0; k < nt && !st; k++) {
+        rest[k] = malloc(n * sizeof *rest[k]);
+        if (!rest[k]) {
+            st = cs_error_set(CS_ENOMEM, "out of memory");
+            break;
+        }
+        st = est_disc_codes(e, idx, est_union(s, t[k].mask & ~EST_X, idx), rest[k], &rest_states[k]);
+        if (!st && !(t[k].mask & EST_X)) {
+            double h;
+            st = cs_discrete_entropy_codes(rest[k], n, rest_states[k], e->p.miller_madow, &h);
+            fixed += t[k].sign * h;
+        }
+    }
+    par_error err = PAR_ERROR_INIT;
+    if (!st) {
+#pragma omp parallel num_threads(cs_threads_resolve(e->p.threads))
+        {
+            size_t *perm = malloc(n * sizeof *perm);
+            int32_t *pa = malloc(n * sizeof *pa), *joint = malloc(n * sizeof *joint);
+            if (!perm || !pa || !joint)
+                par_error_record(&err, cs_error_set(CS_ENOMEM, "out of memory"));
+#pragma omp for schedule(dynamic)
+            for (size_t q = 0; q < ns; q++) {
+                if (par_error_seen(&err))
+                    continue;
+                cs_status r = cs_surrogate_permutation(seed, first + q, perm, n);
+                if (r) {
+                    par_error_record(&err, r);
+                    continue;
+                }
+                for (size_t i = 0; i < n; i++)
+                    pa[i] = codeA[perm[i]];
+                double v = fixed;
+                for (size_t k = 0; k < nt && !r; k++) {
+                    if (!(t[k].mask & EST_X))
+                        continue;
+                    size_t js;
+                    double h;
+                    if (!(r = cs_discrete_pair(pa, statesA, rest[k], rest_states[k], n, joint, &js)))
+                        r = cs_discrete_entropy_codes(joint, n, js, e->p.miller_madow, &h);
+                    v += t[k].sign * h;
+                }
+                if (r)
+                    par_error_record(&err, r);
+                vals[q] = v;
+            }
+            free(perm);
+            free(pa);
+            free(joint);
+        }
+        st = par_error_raise(&err);
+    }
+    free(codeA);
+    for (size_t k = 0; k < 4; k++)
+        free(rest[k]);
+    return st;
+}
+
+static void disc_clear(cs_estimator *e) { cs_symbols_free(&e->sym); }
+
+const est_ops est_discrete_ops = {disc_prepare, disc_entropy, disc_local_entropy, NULL,
+                                  disc_surrogates, disc_clear};

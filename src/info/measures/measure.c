@@ -1,0 +1,141 @@
+/* The measure table and the one validation of a request against it
+ * (cogscope/measure.h). */
+#include "cogscope/measure.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define ALL_EST ((1u << CS_EST_COUNT) - 1)
+#define ENTROPY_EST ((1u << CS_EST_DISCRETE) | (1u << CS_EST_GAUSSIAN))
+#define DEP_OPTS (CS_OPT_LOCAL | CS_OPT_SURROGATES | CS_OPT_ANALYTIC | CS_OPT_COVARIANCE)
+#define EST_OPTS                                                                                   \
+    (CS_OPT_BINS | CS_OPT_ALPHABET | CS_OPT_MILLER_MADOW | CS_OPT_BIAS | CS_OPT_KNN |               \
+     CS_OPT_THEILER | CS_OPT_NORMALIZE | CS_OPT_NOISE | CS_OPT_DISCRETE_VARS)
+
+static const cs_measure_entry table[CS_INFO_MEASURE_COUNT] = {
+    {CS_INFO_ENTROPY, "entropy", "H(X)", {"x", "y", "z"}, CS_ROLE_BIT_X, CS_ROLE_BIT_X, ENTROPY_EST,
+     EST_OPTS | CS_OPT_LOCAL | CS_OPT_COVARIANCE, 0},
+    {CS_INFO_CENTROPY, "centropy", "H(X|Y)", {"x", "y", "z"}, CS_ROLE_BIT_X | CS_ROLE_BIT_Y,
+     CS_ROLE_BIT_X | CS_ROLE_BIT_Y, ENTROPY_EST, EST_OPTS | CS_OPT_LOCAL | CS_OPT_COVARIANCE, 0},
+    {CS_INFO_MI, "mi", "I(X;Y)", {"x", "y", "z"}, CS_ROLE_BIT_X | CS_ROLE_BIT_Y,
+     CS_ROLE_BIT_X | CS_ROLE_BIT_Y, ALL_EST, EST_OPTS | DEP_OPTS | CS_OPT_GC_FORM, 1},
+    {CS_INFO_CMI, "cmi", "I(X;Y|Z)", {"x", "y", "z"}, CS_ROLE_BIT_X | CS_ROLE_BIT_Y | CS_ROLE_BIT_Z,
+     CS_ROLE_BIT_X | CS_ROLE_BIT_Y | CS_ROLE_BIT_Z, ALL_EST, EST_OPTS | DEP_OPTS | CS_OPT_GC_FORM, 1},
+    {CS_INFO_TE, "te", "I(Y_t+1 ; X_past | Y_past, Z_past)", {"source", "destination", "conditioning"},
+     CS_ROLE_BIT_X | CS_ROLE_BIT_Y, CS_ROLE_BIT_X | CS_ROLE_BIT_Y | CS_ROLE_BIT_Z, ALL_EST,
+     EST_OPTS | DEP_OPTS | CS_OPT_HISTORY, 1},
+    {CS_INFO_AIS, "ais", "I(X_past ; X_t+1)", {"x", "y", "z"}, CS_ROLE_BIT_X, CS_ROLE_BIT_X, ALL_EST,
+     EST_OPTS | DEP_OPTS | CS_OPT_HISTORY, 1},
+};
+
+const cs_measure_entry *cs_measure_lookup(cs_info_measure m)
+{
+    return (unsigned)m < CS_INFO_MEASURE_COUNT ? &table[m] : NULL;
+}
+
+const char *cs_info_measure_name(cs_info_measure m)
+{
+    return (unsigned)m < CS_INFO_MEASURE_COUNT ? table[m].name : NULL;
+}
+
+cs_status cs_info_measure_parse(const char *name, cs_info_measure *out)
+{
+    for (int i = 0; name && i < CS_INFO_MEASURE_COUNT; i++)
+        if (!strcmp(name, table[i].name)) {
+            *out = table[i].id;
+            return CS_OK;
+        }
+    return cs_error_set(CS_EINVAL, "unknown measure '%s'", name ? name : "(null)");
+}
+
+/* "a, b or c" of the estimators in mask. */
+static void estimator_list(unsigned mask, char *buf, size_t size)
+{
+    buf[0] = 0;
+    int count = 0, total = 0;
+    for (int e = 0; e < CS_EST_COUNT; e++)
+        total += (mask >> e) & 1;
+    for (int e = 0; e < CS_EST_COUNT; e++)
+        if ((mask >> e) & 1) {
+            size_t len = strlen(buf);
+            snprintf(buf + len, size - len, "%s%s", count == 0 ? "" : count == total - 1 ? " or " : ", ",
+                     cs_info_estimator_name((cs_info_estimator)e));
+            count++;
+        }
+}
+
+static cs_status check_roles(const cs_measure_request *r, const cs_measure_entry *m)
+{
+    for (int k = 0; k < 3; k++) {
+        unsigned bit = 1u << k;
+        if ((m->required & bit) && !(r->roles & bit))
+            return cs_error_set(CS_EINVAL, "%s needs %c (at least one row and one column)", m->name,
+                                "xyz"[k]);
+        if (!(m->allowed & bit) && (r->roles & bit))
+            return cs_error_set(CS_EINVAL, "%s takes no %c", m->name, "xyz"[k]);
+    }
+    return CS_OK;
+}
+
+/* Variables typed discrete: the discrete estimator serves every measure; the
+ * continuous ones only mi and cmi through the mixed estimators (ksg1, not ksg2). */
+static cs_status check_types(const cs_measure_request *r, const cs_measure_entry *m)
+{
+    int typed = 0;
+    for (int k = 0; k < 3; k++) {
+        if (r->types[k] != CS_VAR_CONTINUOUS && r->types[k] != CS_VAR_DISCRETE)
+            return cs_error_set(CS_EINVAL, "type %d of variable %c is neither continuous nor discrete",
+                                (int)r->types[k], "xyz"[k]);
+        typed |= (r->roles & (1u << k)) && r->types[k] == CS_VAR_DISCRETE;
+    }
+    if (!typed || r->estimator == CS_EST_DISCRETE)
+        return CS_OK;
+    if (r->measure != CS_INFO_MI && r->measure != CS_INFO_CMI)
+        return cs_error_set(CS_EINVAL,
+                            "%s with a discrete variable needs the discrete estimator (the %s estimator "
+                            "handles discrete variables in mi and cmi only)",
+                            m->name, cs_info_estimator_name(r->estimator));
+    if (r->estimator == CS_EST_KSG2)
+        return cs_error_set(CS_EINVAL, "ksg2 has no form for a discrete variable: use ksg1 (Ross 2014)");
+    return CS_OK;
+}
+
+cs_status cs_measure_validate(const cs_measure_request *r)
+{
+    const cs_measure_entry *m = cs_measure_lookup(r->measure);
+    const cs_estimator_entry *e = cs_estimator_lookup(r->estimator);
+    if (!m)
+        return cs_error_set(CS_EINVAL, "unknown measure %d", (int)r->measure);
+    if (!e)
+        return cs_error_set(CS_EINVAL, "unknown estimator %d", (int)r->estimator);
+    char list[96];
+    if (!((m->estimators >> r->estimator) & 1)) {
+        estimator_list(m->estimators, list, sizeof list);
+        return cs_error_set(CS_EINVAL,
+                            "%s is not available with the %s estimator (it estimates dependence, "
+                            "not entropy): use %s",
+                            m->name, e->name, list);
+    }
+    for (unsigned bit = 1; bit && bit <= CS_OPT_HISTORY; bit <<= 1) {
+        if (!(r->options & bit))
+            continue;
+        const char *opt = cs_estimator_option_name(bit);
+        if (!(m->options & bit)) {
+            if (bit == CS_OPT_SURROGATES || bit == CS_OPT_ANALYTIC)
+                return cs_error_set(CS_EINVAL, "--%s tests dependence: use it with mi, cmi, te or ais, "
+                                               "not %s", opt, m->name);
+            return cs_error_set(CS_EINVAL, "--%s is not an option of %s", opt, m->name);
+        }
+        if (bit != CS_OPT_HISTORY && !(e->options & bit)) {
+            unsigned serve = 0;
+            for (int k = 0; k < CS_EST_COUNT; k++)
+                if (cs_estimator_lookup((cs_info_estimator)k)->options & bit)
+                    serve |= 1u << k;
+            estimator_list(serve, list, sizeof list);
+            return cs_error_set(CS_EINVAL, "--%s is not an option of the %s estimator (it is for %s)",
+                                opt, e->name, list);
+        }
+    }
+    cs_status st = r->roles ? check_roles(r, m) : CS_OK;
+    return st ? st : check_types(r, m);
+}
