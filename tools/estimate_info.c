@@ -146,7 +146,7 @@ typedef struct {
     double noise;
     int normalize, analytic, force, gc_mixture, gc_form_given;
     int discrete[3]; /* --x/--y/--z-discrete */
-    int have_hist, have_te_opts, have_ksg_opts; /* option groups given, checked against the measure */
+    int have_hist, have_te_opts, knn_given, theiler_given; /* given: checked against the measure table */
 } info_args;
 
 static int on_option(const char *cmd, int code, const char *arg, void *ctx)
@@ -186,14 +186,13 @@ static int on_option(const char *cmd, int code, const char *arg, void *ctx)
                                  (unsigned long long)a->nsurr);
         return rc;
     case O_K:
-        a->have_ksg_opts = 1;
+        a->knn_given = 1;
         return cli_parse_int(cmd, "--k", arg, 1, 1L << 30, &a->knn);
     case O_THEILER:
-        a->have_ksg_opts = 1;
+        a->theiler_given = 1;
         return cli_parse_int(cmd, "--theiler", arg, 0, 1L << 30, &a->theiler);
-    case O_NONORM: a->have_ksg_opts = 1, a->normalize = 0; return 0;
+    case O_NONORM: a->normalize = 0; return 0;
     case O_NOISE:
-        a->have_ksg_opts = 1;
         rc = cli_parse_double(cmd, "--noise", arg, &a->noise);
         if (!rc && a->noise < 0)
             rc = cli_usage_error(cmd, "--noise: %g must be >= 0", a->noise);
@@ -219,6 +218,37 @@ static int on_option(const char *cmd, int code, const char *arg, void *ctx)
         return cli_parse_int(cmd, "--cond-delay", arg, 1, max_len, &a->cdelay);
     default: return -1;
     }
+}
+
+/* The request (roles and options given) against the library's measure
+ * table: one validation, the same the library and the Python package run. */
+static int validate(const char *cmd, cs_info_measure measure, cs_info_estimator est, const info_args *a)
+{
+    cs_measure_request r = {measure, est, 0, 0, {CS_VAR_CONTINUOUS}};
+    const est_var *v[3] = {&a->vx, &a->vy, &a->vz};
+    for (int k = 0; k < 3; k++) {
+        if (v[k]->text || v[k]->file)
+            r.roles |= 1u << k;
+        r.types[k] = a->discrete[k] ? CS_VAR_DISCRETE : CS_VAR_CONTINUOUS;
+    }
+    if (a->pairs_text || a->eo.cov || !(r.roles & CS_ROLE_BIT_X))
+        r.roles = 0; /* roles are checked by the --pairs / --cov / --x paths */
+    const struct {
+        int given;
+        unsigned bit;
+    } opts[] = {{a->knn_given, CS_OPT_KNN},         {a->theiler_given, CS_OPT_THEILER},
+                {!a->normalize, CS_OPT_NORMALIZE},  {a->noise >= 0, CS_OPT_NOISE},
+                {a->have_hist, CS_OPT_HISTORY},     {a->have_te_opts, CS_OPT_SOURCE_HISTORY},
+                {a->analytic, CS_OPT_ANALYTIC},     {a->nsurr > 0, CS_OPT_SURROGATES},
+                {a->local_path != NULL, CS_OPT_LOCAL}, {a->eo.cov != NULL, CS_OPT_COVARIANCE},
+                {a->gc_form_given, CS_OPT_GC_FORM},
+                {a->discrete[0] || a->discrete[1] || a->discrete[2], CS_OPT_DISCRETE_VARS}};
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+        if (opts[i].given)
+            r.options |= opts[i].bit;
+    if (cs_measure_validate(&r) != CS_OK)
+        return cli_usage_error(cmd, "%s", cs_last_error());
+    return 0;
 }
 
 /* --pairs COLS: check what goes with it, read the columns, run. */
@@ -284,23 +314,10 @@ int cmd_estimate_info(int argc, char **argv)
     cs_info_estimator est = a.eo.est;
     int is_ksg = est == CS_EST_KSG1 || est == CS_EST_KSG2, is_disc = est == CS_EST_DISCRETE;
     int timeseries = measure == CS_INFO_TE || measure == CS_INFO_AIS;
-    if ((measure == CS_INFO_ENTROPY || measure == CS_INFO_CENTROPY) &&
-        (is_ksg || est == CS_EST_GCOPULA))
-        return cli_usage_error(cmd, "entropy is not available with the %s estimator (it estimates "
-                                    "dependence, not entropy): use discrete or gaussian",
-                               a.eo.est_text);
     if ((rc = est_opts_check(cmd, &a.eo)))
         return rc;
-    if (a.have_ksg_opts && !is_ksg)
-        return cli_usage_error(cmd, "--k, --theiler, --no-normalize and --noise are for ksg1/ksg2");
-    if ((a.have_te_opts && measure != CS_INFO_TE) || (a.have_hist && !timeseries))
-        return cli_usage_error(cmd, "--history/--source-history/--delay and their -tau/cond "
-                                    "variants are for te (and --history for ais)");
-    if (a.analytic && !(is_disc || est == CS_EST_GAUSSIAN))
-        return cli_usage_error(cmd, "--analytic (chi-squared null) exists for discrete and gaussian");
-    if ((a.nsurr || a.analytic) && (measure == CS_INFO_ENTROPY || measure == CS_INFO_CENTROPY))
-        return cli_usage_error(cmd, "--surrogates and --analytic test dependence: use them with mi, "
-                                    "cmi, te or ais");
+    if ((rc = validate(cmd, measure, est, &a)))
+        return rc;
     int need_y = measure != CS_INFO_ENTROPY && measure != CS_INFO_AIS;
     int need_z = measure == CS_INFO_CMI;
     int allow_z = need_z || measure == CS_INFO_TE;
@@ -332,10 +349,6 @@ int cmd_estimate_info(int argc, char **argv)
         any_discrete |= a.discrete[r];
     }
     p.gc_mixture = a.gc_mixture;
-    if (a.gc_form_given && (!any_discrete || !(est == CS_EST_GAUSSIAN || est == CS_EST_GCOPULA)))
-        return cli_usage_error(cmd, "--gc-form is for gaussian/gcopula with a --x/--y/--z-discrete variable");
-    if (any_discrete && a.eo.cov)
-        return cli_usage_error(cmd, "--x/--y/--z-discrete need samples, not --cov");
     p.threads = (int)a.eo.threads;
 
     cs_info *calc = NULL;
@@ -439,23 +452,6 @@ int cmd_estimate_info(int argc, char **argv)
         }
         if (!a.vx.cols && !a.vx.file) {
             out = cli_usage_error(cmd, "--x is required");
-            goto done;
-        }
-        if (need_y && !a.vy.cols && !a.vy.file) {
-            out = cli_usage_error(cmd, "%s needs --y%s", measure_arg,
-                                  measure == CS_INFO_TE ? " (the destination)" : "");
-            goto done;
-        }
-        if (!need_y && (a.vy.cols || a.vy.file) && measure != CS_INFO_CENTROPY) {
-            out = cli_usage_error(cmd, "%s takes no --y", measure_arg);
-            goto done;
-        }
-        if (need_z && !a.vz.cols && !a.vz.file) {
-            out = cli_usage_error(cmd, "cmi needs --z");
-            goto done;
-        }
-        if (!allow_z && (a.vz.cols || a.vz.file)) {
-            out = cli_usage_error(cmd, "%s takes no --z", measure_arg);
             goto done;
         }
         int use_y = need_y || measure == CS_INFO_CENTROPY, use_z = a.vz.cols || a.vz.file;

@@ -87,7 +87,8 @@ enum {
     CS_OPT_DISCRETE_VARS = 1u << 11, /* variables typed discrete */
     CS_OPT_LOCAL = 1u << 12,       /* local values */
     CS_OPT_SURROGATES = 1u << 13,  /* permutation surrogates */
-    CS_OPT_HISTORY = 1u << 14      /* embedding histories and delays (te, ais) */
+    CS_OPT_HISTORY = 1u << 14,     /* destination history length and spacing (te, ais) */
+    CS_OPT_SOURCE_HISTORY = 1u << 15 /* source / conditioning histories and delays (te) */
 };
 
 /* The option's name as the CLI spells it without "--" ("k", "bins", ...). */

@@ -12,8 +12,7 @@
     (CS_OPT_BINS | CS_OPT_ALPHABET | CS_OPT_MILLER_MADOW | CS_OPT_ANALYTIC |                       \
      CS_OPT_DISCRETE_VARS | CS_OPT_LOCAL | CS_OPT_SURROGATES)
 #define GAUSS_OPTS                                                                                 \
-    (CS_OPT_BIAS | CS_OPT_GC_FORM | CS_OPT_DISCRETE_VARS | CS_OPT_LOCAL | CS_OPT_SURROGATES |      \
-     CS_OPT_NOISE)
+    (CS_OPT_BIAS | CS_OPT_GC_FORM | CS_OPT_DISCRETE_VARS | CS_OPT_LOCAL | CS_OPT_SURROGATES)
 #define KSG_OPTS                                                                                   \
     (CS_OPT_KNN | CS_OPT_THEILER | CS_OPT_NORMALIZE | CS_OPT_NOISE | CS_OPT_LOCAL |                 \
      CS_OPT_SURROGATES)
@@ -41,7 +40,7 @@ static const struct {
     {CS_OPT_NOISE, "noise"},         {CS_OPT_ANALYTIC, "analytic"},
     {CS_OPT_COVARIANCE, "cov"},      {CS_OPT_DISCRETE_VARS, "x/y/z-discrete"},
     {CS_OPT_LOCAL, "local"},         {CS_OPT_SURROGATES, "surrogates"},
-    {CS_OPT_HISTORY, "history"},
+    {CS_OPT_HISTORY, "history"},     {CS_OPT_SOURCE_HISTORY, "source-history"},
 };
 
 const char *cs_estimator_option_name(unsigned option)

@@ -255,7 +255,7 @@ static cs_status check_request(const cs_info *c, cs_matrix x, cs_matrix y, cs_ma
     }
     /* x is required by every measure: without it, name x (not "no roles"). */
     if (!(r.roles & CS_ROLE_BIT_X))
-        return cs_error_set(CS_EINVAL, "%s needs x (at least one row and one column)",
+        return cs_error_set(CS_EINVAL, "%s needs --x (at least one row and one column)",
                             cs_info_measure_name(c->p.measure));
     /* A role with rows but no columns counts as given for "takes no". */
     for (int k = 1; k < 3; k++)
@@ -266,7 +266,7 @@ static cs_status check_request(const cs_info *c, cs_matrix x, cs_matrix y, cs_ma
         return st;
     for (int k = 1; k < 3; k++)
         if (present(v[k]) && v[k].cols == 0)
-            return cs_error_set(CS_EINVAL, "%s needs %c (at least one row and one column)",
+            return cs_error_set(CS_EINVAL, "%s needs --%c (at least one row and one column)",
                                 cs_info_measure_name(c->p.measure), "xyz"[k]);
     return CS_OK;
 }

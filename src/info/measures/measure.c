@@ -23,7 +23,7 @@ static const cs_measure_entry table[CS_INFO_MEASURE_COUNT] = {
      CS_ROLE_BIT_X | CS_ROLE_BIT_Y | CS_ROLE_BIT_Z, ALL_EST, EST_OPTS | DEP_OPTS | CS_OPT_GC_FORM, 1},
     {CS_INFO_TE, "te", "I(Y_t+1 ; X_past | Y_past, Z_past)", {"source", "destination", "conditioning"},
      CS_ROLE_BIT_X | CS_ROLE_BIT_Y, CS_ROLE_BIT_X | CS_ROLE_BIT_Y | CS_ROLE_BIT_Z, ALL_EST,
-     EST_OPTS | DEP_OPTS | CS_OPT_HISTORY, 1},
+     EST_OPTS | DEP_OPTS | CS_OPT_HISTORY | CS_OPT_SOURCE_HISTORY, 1},
     {CS_INFO_AIS, "ais", "I(X_past ; X_t+1)", {"x", "y", "z"}, CS_ROLE_BIT_X, CS_ROLE_BIT_X, ALL_EST,
      EST_OPTS | DEP_OPTS | CS_OPT_HISTORY, 1},
 };
@@ -68,11 +68,13 @@ static cs_status check_roles(const cs_measure_request *r, const cs_measure_entry
 {
     for (int k = 0; k < 3; k++) {
         unsigned bit = 1u << k;
+        int named = strcmp(m->role_names[k], (char[]){"xyz"[k], 0}) != 0;
         if ((m->required & bit) && !(r->roles & bit))
-            return cs_error_set(CS_EINVAL, "%s needs %c (at least one row and one column)", m->name,
-                                "xyz"[k]);
+            return cs_error_set(CS_EINVAL, "%s needs --%c%s%s%s (at least one row and one column)",
+                                m->name, "xyz"[k], named ? " (the " : "", named ? m->role_names[k] : "",
+                                named ? ")" : "");
         if (!(m->allowed & bit) && (r->roles & bit))
-            return cs_error_set(CS_EINVAL, "%s takes no %c", m->name, "xyz"[k]);
+            return cs_error_set(CS_EINVAL, "%s takes no --%c", m->name, "xyz"[k]);
     }
     return CS_OK;
 }
@@ -116,7 +118,7 @@ cs_status cs_measure_validate(const cs_measure_request *r)
                             "not entropy): use %s",
                             m->name, e->name, list);
     }
-    for (unsigned bit = 1; bit && bit <= CS_OPT_HISTORY; bit <<= 1) {
+    for (unsigned bit = 1; bit && bit <= CS_OPT_SOURCE_HISTORY; bit <<= 1) {
         if (!(r->options & bit))
             continue;
         const char *opt = cs_estimator_option_name(bit);
@@ -126,7 +128,9 @@ cs_status cs_measure_validate(const cs_measure_request *r)
                                                "not %s", opt, m->name);
             return cs_error_set(CS_EINVAL, "--%s is not an option of %s", opt, m->name);
         }
-        if (bit != CS_OPT_HISTORY && !(e->options & bit)) {
+        /* histories: the measure's; discrete variables: check_types says more */
+        if (bit != CS_OPT_HISTORY && bit != CS_OPT_SOURCE_HISTORY && bit != CS_OPT_DISCRETE_VARS &&
+            !(e->options & bit)) {
             unsigned serve = 0;
             for (int k = 0; k < CS_EST_COUNT; k++)
                 if (cs_estimator_lookup((cs_info_estimator)k)->options & bit)
@@ -136,6 +140,13 @@ cs_status cs_measure_validate(const cs_measure_request *r)
                                 opt, e->name, list);
         }
     }
+    int typed = 0;
+    for (int k = 0; k < 3; k++)
+        typed |= r->types[k] == CS_VAR_DISCRETE && (!r->roles || (r->roles & (1u << k)));
+    if ((r->options & CS_OPT_GC_FORM) && !typed)
+        return cs_error_set(CS_EINVAL, "--gc-form is for a variable typed discrete (--x/--y/--z-discrete)");
+    if ((r->options & CS_OPT_COVARIANCE) && typed)
+        return cs_error_set(CS_EINVAL, "--x/--y/--z-discrete need samples, not --cov");
     cs_status st = r->roles ? check_roles(r, m) : CS_OK;
     return st ? st : check_types(r, m);
 }
