@@ -68,6 +68,24 @@ typedef enum {
 cs_status cs_info_measure_parse(const char *name, cs_info_measure *out);
 cs_status cs_info_estimator_parse(const char *name, cs_info_estimator *out);
 typedef enum { CS_VAR_CONTINUOUS = 0, CS_VAR_DISCRETE = 1 } cs_var_type;
+
+/* estimator.h, measure.h: the option bits and the one validation */
+enum {
+    CS_OPT_BINS = 1, CS_OPT_ALPHABET = 2, CS_OPT_MILLER_MADOW = 4, CS_OPT_BIAS = 8,
+    CS_OPT_GC_FORM = 16, CS_OPT_KNN = 32, CS_OPT_THEILER = 64, CS_OPT_NORMALIZE = 128,
+    CS_OPT_NOISE = 256, CS_OPT_ANALYTIC = 512, CS_OPT_COVARIANCE = 1024,
+    CS_OPT_DISCRETE_VARS = 2048, CS_OPT_LOCAL = 4096, CS_OPT_SURROGATES = 8192,
+    CS_OPT_HISTORY = 16384, CS_OPT_SOURCE_HISTORY = 32768
+};
+enum { CS_ROLE_BIT_X = 1, CS_ROLE_BIT_Y = 2, CS_ROLE_BIT_Z = 4 };
+typedef struct {
+    cs_info_measure measure;
+    cs_info_estimator estimator;
+    unsigned roles;
+    unsigned options;
+    cs_var_type types[3];
+} cs_measure_request;
+cs_status cs_measure_validate(const cs_measure_request *r);
 typedef struct {
     cs_info_measure measure;
     cs_info_estimator estimator;

@@ -42,6 +42,39 @@ def _params(measure, estimator, *, bins, binning_, alphabet, miller_madow, bias_
     return p, est
 
 
+_OPTION_BITS = {"bins": "BINS", "binning": "BINS", "alphabet": "ALPHABET",
+                "miller_madow": "MILLER_MADOW", "bias_correct": "BIAS", "gc_form": "GC_FORM",
+                "k": "KNN", "theiler": "THEILER", "normalize": "NORMALIZE", "noise": "NOISE",
+                "x_discrete": "DISCRETE_VARS", "y_discrete": "DISCRETE_VARS",
+                "z_discrete": "DISCRETE_VARS"}
+_HISTORY = {"history": "HISTORY", "history_tau": "HISTORY", "source_history": "SOURCE_HISTORY",
+            "source_tau": "SOURCE_HISTORY", "delay": "SOURCE_HISTORY",
+            "cond_history": "SOURCE_HISTORY", "cond_delay": "SOURCE_HISTORY"}
+
+
+def _validate(measure, est, given, local=False, surrogates=False, embed=None):
+    """The library's one check of a request (cogscope/measure.h): the options
+    set away from their defaults against the measure table and the estimator
+    registry; the roles are checked when the arrays reach the library."""
+    r = ffi.new("cs_measure_request *")
+    r.measure, r.estimator, r.roles = measure, est, 0
+    options = 0
+    for key, value in given.items():
+        if key in _OPTION_BITS and value != _DEFAULTS[key]:
+            options |= getattr(lib, "CS_OPT_" + _OPTION_BITS[key])
+    for key, value in (embed or {}).items():
+        if value != 1:
+            options |= getattr(lib, "CS_OPT_" + _HISTORY[key])
+    if local:
+        options |= lib.CS_OPT_LOCAL
+    if surrogates:
+        options |= lib.CS_OPT_SURROGATES
+    r.options = options
+    for i, key in enumerate(("x_discrete", "y_discrete", "z_discrete")):
+        r.types[i] = lib.CS_VAR_DISCRETE if given.get(key) else lib.CS_VAR_CONTINUOUS
+    check(lib.cs_measure_validate(r))
+
+
 def _run(p, est, units, local, x, y=None, z=None):
     keep = []
     views = []
@@ -87,6 +120,7 @@ def entropy(x, y=None, *, estimator, units=None, local=False, **options):
     miller_madow, bias_correct, threads."""
     measure = lib.CS_INFO_ENTROPY if y is None else lib.CS_INFO_CENTROPY
     p, est = _params(measure, estimator, **_opts(options))
+    _validate(measure, est, options, local)
     return _run(p, est, units, local, x, y)
 
 
@@ -99,12 +133,14 @@ def mi(x, y, *, estimator, units=None, local=False, **options):
     integer symbols, e.g. class labels: mixed continuous-discrete
     estimators, docs/metrics.md); gc_form ('model' | 'mixture'); threads."""
     p, est = _params(lib.CS_INFO_MI, estimator, **_opts(options))
+    _validate(lib.CS_INFO_MI, est, options, local)
     return _run(p, est, units, local, x, y)
 
 
 def cmi(x, y, z, *, estimator, units=None, local=False, **options):
     """I(X;Y|Z); options as mi."""
     p, est = _params(lib.CS_INFO_CMI, estimator, **_opts(options))
+    _validate(lib.CS_INFO_CMI, est, options, local)
     return _run(p, est, units, local, x, y, z)
 
 
@@ -118,6 +154,10 @@ def te(source, destination, cond=None, *, estimator, units=None, local=False, hi
     embed = dict(k=history, k_tau=history_tau, l=source_history, l_tau=source_tau, u=delay,
                  m=cond_history, w=cond_delay)
     p, est = _params(lib.CS_INFO_TE, estimator, embed=embed, **_opts(options))
+    _validate(lib.CS_INFO_TE, est, options, local,
+              embed=dict(history=history, history_tau=history_tau, source_history=source_history,
+                         source_tau=source_tau, delay=delay, cond_history=cond_history,
+                         cond_delay=cond_delay))
     return _run(p, est, units, local, source, destination, cond)
 
 
@@ -125,6 +165,8 @@ def ais(x, *, estimator, units=None, local=False, history=1, history_tau=1, **op
     """Active information storage I(X^(k)_t; X_{t+1}) with k = history."""
     p, est = _params(lib.CS_INFO_AIS, estimator, embed=dict(k=history, k_tau=history_tau),
                      **_opts(options))
+    _validate(lib.CS_INFO_AIS, est, options, local,
+              embed=dict(history=history, history_tau=history_tau))
     return _run(p, est, units, local, x)
 
 
@@ -145,6 +187,7 @@ def significance(measure, *args, surrogates=999, seed=0, **kwargs):
                                                                           else nargs):
         raise TypeError(f"{measure} takes {nargs} arrays")
     estimator, units = kwargs.pop("estimator"), kwargs.pop("units", None)
+    history = {key: kwargs[key] for key in _HISTORY if key in kwargs}
     embed = {}
     for key, field in (("history", "k"), ("history_tau", "k_tau"), ("source_history", "l"),
                        ("source_tau", "l_tau"), ("delay", "u"), ("cond_history", "m"),
@@ -153,6 +196,7 @@ def significance(measure, *args, surrogates=999, seed=0, **kwargs):
             embed[field] = kwargs.pop(key)
     # the seed also seeds the KSG tie-breaking noise, as `estimate --seed`
     p, est = _params(code, estimator, embed=embed, **_opts(dict(kwargs, seed=seed)))
+    _validate(code, est, kwargs, surrogates=True, embed=history)
     keep, views = [], []
     for arr, name in zip(arrays, ("x", "y", "z")):
         if arr is None:

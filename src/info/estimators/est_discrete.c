@@ -61,33 +61,32 @@ double est_disc_alphabet_product(const cs_estimator *e, const size_t *idx, size_
     return cs_discrete_alphabet_product(&e->sym, idx, m);
 }
 
-static cs_status disc_entropy(const cs_estimator *e, const size_t *idx, size_t m, double *h)
+/* Entropy (h != NULL) or local entropies (tmp) of the joint codes of idx. */
+static cs_status disc_h(const cs_estimator *e, const size_t *idx, size_t m, double *h, double *tmp)
 {
     int32_t *codes = malloc((e->n ? e->n : 1) * sizeof *codes);
     if (!codes)
         return cs_error_set(CS_ENOMEM, "out of memory");
     size_t states;
     cs_status st = est_disc_codes(e, idx, m, codes, &states);
-    *h = 0;
     if (!st)
-        st = cs_discrete_entropy_codes(codes, e->n, states, e->p.miller_madow, h);
+        st = h ? cs_discrete_entropy_codes(codes, e->n, states, e->p.miller_madow, h)
+               : cs_discrete_local_entropy_codes(codes, e->n, states, e->p.miller_madow, tmp);
     free(codes);
     return st;
+}
+
+static cs_status disc_entropy(const cs_estimator *e, const size_t *idx, size_t m, double *h)
+{
+    *h = 0;
+    return disc_h(e, idx, m, h, NULL);
 }
 
 static cs_status disc_local_entropy(const cs_estimator *e, const size_t *idx, size_t m, double *tmp,
                                     double *shift)
 {
-    int32_t *codes = malloc((e->n ? e->n : 1) * sizeof *codes);
-    if (!codes)
-        return cs_error_set(CS_ENOMEM, "out of memory");
-    size_t states;
-    cs_status st = est_disc_codes(e, idx, m, codes, &states);
-    if (!st)
-        st = cs_discrete_local_entropy_codes(codes, e->n, states, e->p.miller_madow, tmp);
     *shift = 0;
-    free(codes);
-    return st;
+    return disc_h(e, idx, m, NULL, tmp);
 }
 
 static cs_status disc_surrogates(cs_estimator *e, const est_sets *s, const est_term *t, size_t nt,
