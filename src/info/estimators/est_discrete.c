@@ -50,6 +50,17 @@ static cs_status disc_prepare(cs_estimator *e)
     return CS_OK;
 }
 
+cs_status est_create_symbols(const cs_estimator_params *p, cs_symbols *sym, const cs_var_type *types,
+                             cs_estimator **out)
+{
+    cs_status st = est_create_owned(p, NULL, sym->rows, sym->cols, types, out);
+    if (!st) {
+        (*out)->sym = *sym;
+        memset(sym, 0, sizeof *sym);
+    }
+    return st;
+}
+
 cs_status est_disc_codes(const cs_estimator *e, const size_t *idx, size_t m, int32_t *codes,
                          size_t *states)
 {

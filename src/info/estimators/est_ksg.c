@@ -6,6 +6,7 @@
 
 #include "cogscope/ksg.h"
 #include "estimator_impl.h"
+#include "ksg_internal.h"
 
 static cs_status ksg_prepare(cs_estimator *e)
 {
@@ -58,6 +59,17 @@ static cs_status ksg_build(cs_estimator *e, const est_sets *s)
     }
     cs_matrix v[3], own[3];
     cs_status st = CS_OK;
+    size_t D = s->n[0] + s->n[1] + s->n[2], all = 1;
+    for (size_t j = 0, k = 0; k < 3; k++)
+        for (size_t q = 0; q < s->n[k]; q++, j++)
+            all &= s->idx[k][q] == j;
+    if (all && D == e->D && e->release_samples) {
+        /* X | Y | Z is W itself: the KSG normalises it in place and keeps it */
+        st = ksg_cmi_create_owned(e->W, e->n, s->n[0], s->n[1], s->n[2], &kp, &e->ksg);
+        e->W = NULL;
+        free(t);
+        return st;
+    }
     for (int k = 0; k < 3 && !st; k++)
         st = set_matrix(e, s->idx[k], s->n[k], &v[k], &own[k]);
     if (!st)

@@ -61,6 +61,7 @@ struct cs_estimator {
     cs_var_type *types; /* D column types */
     int mixed_mode;     /* a continuous estimator with columns typed discrete */
     const size_t *times; /* n time indices (KSG Theiler window), NULL = row i */
+    int release_samples; /* KSG may take W as its own buffer (one set of columns ever) */
     const char *what;   /* how messages name the measure's variables, or NULL */
     size_t roles[3];    /* widths of the calculator's x | y | z blocks, for messages */
     int32_t *alph;      /* discrete: D alphabets of W's columns when the caller
@@ -82,6 +83,11 @@ extern const est_ops est_discrete_ops, est_gauss_ops, est_ksg_ops;
  * types: D entries or NULL; times: n entries or NULL (kept, not copied). */
 cs_status est_create_owned(const cs_estimator_params *p, double *W, size_t n, size_t D,
                            const cs_var_type *types, cs_estimator **out);
+
+/* The discrete estimator on symbols already made (n x D; *sym is taken and
+ * zeroed): nothing left to prepare. types: D entries or NULL. */
+cs_status est_create_symbols(const cs_estimator_params *p, cs_symbols *sym, const cs_var_type *types,
+                             cs_estimator **out);
 
 /* Indices of the union of the sets in mask, in the order X, Y, Z. */
 size_t est_union(const est_sets *s, int mask, size_t *idx);

@@ -266,8 +266,12 @@ static cs_status build_spaces(cs_ksg *P)
     return par_error_raise(&err);
 }
 
-cs_status cs_ksg_cmi_create(cs_matrix x, cs_matrix y, cs_matrix z, const cs_ksg_params *p,
-                            cs_ksg **out)
+/* Create on x, y, z; *owned (may be NULL): the n x (dx + dy + dz) buffer
+ * the views x | y | z lie in, taken as the joint array (normalised in place)
+ * once the estimator exists (*owned is then set to NULL), so the data are not
+ * copied once more. */
+static cs_status create(cs_matrix x, cs_matrix y, cs_matrix z, const cs_ksg_params *p, double **owned,
+                        cs_ksg **out)
 {
     if (!out)
         return cs_error_set(CS_EINVAL, "KSG: out is NULL");
@@ -302,6 +306,8 @@ cs_status cs_ksg_cmi_create(cs_matrix x, cs_matrix y, cs_matrix z, const cs_ksg_
     cs_ksg *P = calloc(1, sizeof *P);
     if (!P)
         return cs_error_set(CS_ENOMEM, "KSG: out of memory");
+    P->joint = *owned;
+    *owned = NULL;
     P->n = n;
     P->dx = x.cols;
     P->dy = y.cols;
@@ -316,7 +322,8 @@ cs_status cs_ksg_cmi_create(cs_matrix x, cs_matrix y, cs_matrix z, const cs_ksg_
         goto fail;
 
     size_t D = P->D;
-    P->joint = malloc(n * D * sizeof *P->joint);
+    if (!P->joint)
+        P->joint = malloc(n * D * sizeof *P->joint);
     P->psi = malloc((n + 1) * sizeof *P->psi);
     if (!P->joint || !P->psi) {
         st = cs_error_set(CS_ENOMEM, "KSG: out of memory for %zu x %zu values", n, D);
@@ -347,6 +354,23 @@ cs_status cs_ksg_cmi_create(cs_matrix x, cs_matrix y, cs_matrix z, const cs_ksg_
     return CS_OK;
 fail:
     cs_ksg_destroy(P);
+    return st;
+}
+
+cs_status cs_ksg_cmi_create(cs_matrix x, cs_matrix y, cs_matrix z, const cs_ksg_params *p,
+                            cs_ksg **out)
+{
+    double *none = NULL;
+    return create(x, y, z, p, &none, out);
+}
+
+cs_status ksg_cmi_create_owned(double *joint, size_t n, size_t dx, size_t dy, size_t dz,
+                               const cs_ksg_params *p, cs_ksg **out)
+{
+    size_t D = dx + dy + dz;
+    cs_matrix x = {joint, n, dx, D}, y = {joint + dx, n, dy, D}, z = {dz ? joint + dx + dy : NULL, dz ? n : 0, dz, D};
+    cs_status st = create(x, y, z, p, &joint, out);
+    free(joint); /* not taken: an argument was refused before */
     return st;
 }
 

@@ -59,4 +59,9 @@ void ksg_space_free(ksg_space *s);
  * written to local in the caller's row order, averaged in that order. */
 cs_status ksg_run(const cs_ksg *P, const ksg_ctx *C, double *tmp, double *local, double *avg, int nt);
 
+/* cs_ksg_cmi_create on a buffer the estimator takes over: joint (n x (dx +
+ * dy + dz), x | y | z) is normalised in place and kept (freed on failure). */
+cs_status ksg_cmi_create_owned(double *joint, size_t n, size_t dx, size_t dy, size_t dz,
+                               const cs_ksg_params *p, cs_ksg **out);
+
 #endif

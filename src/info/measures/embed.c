@@ -81,8 +81,8 @@ static cs_status alloc_embedding(cs_embedding *e, size_t n, size_t cols)
     return CS_OK;
 }
 
-cs_status cs_embed_te(cs_matrix x, cs_matrix y, cs_matrix z, const cs_embed_params *p,
-                      cs_embedding *out)
+cs_status embed_te_ordered(cs_matrix x, cs_matrix y, cs_matrix z, const cs_embed_params *p,
+                           int sets_order, cs_embedding *out)
 {
     memset(out, 0, sizeof *out);
     int with_cond = z.data != NULL && z.rows > 0;
@@ -120,14 +120,21 @@ cs_status cs_embed_te(cs_matrix x, cs_matrix y, cs_matrix z, const cs_embed_para
                             "(k=%zu, l=%zu, u=%zu): at least %zu are needed",
                             y.rows, p->k, p->l, p->u, t0 + 2);
     out->t_first = t0;
-    out->future = 0;
     out->d_future = y.cols;
-    out->past = y.cols;
     out->d_past = p->k * y.cols;
-    out->source = out->past + out->d_past;
     out->d_source = p->l * x.cols;
-    out->cond = out->source + out->d_source;
     out->d_cond = with_cond ? p->m * z.cols : 0;
+    if (sets_order) { /* [ source | future | past | cond ] */
+        out->source = 0;
+        out->future = out->d_source;
+        out->past = out->future + out->d_future;
+        out->cond = out->past + out->d_past;
+    } else {
+        out->future = 0;
+        out->past = y.cols;
+        out->source = out->past + out->d_past;
+        out->cond = out->source + out->d_source;
+    }
     cs_status st = alloc_embedding(out, n, out->cond + out->d_cond);
     if (st)
         return st;
@@ -139,7 +146,13 @@ cs_status cs_embed_te(cs_matrix x, cs_matrix y, cs_matrix z, const cs_embed_para
     return CS_OK;
 }
 
-cs_status cs_embed_ais(cs_matrix x, size_t k, size_t k_tau, cs_embedding *out)
+cs_status cs_embed_te(cs_matrix x, cs_matrix y, cs_matrix z, const cs_embed_params *p,
+                      cs_embedding *out)
+{
+    return embed_te_ordered(x, y, z, p, 0, out);
+}
+
+cs_status embed_ais_ordered(cs_matrix x, size_t k, size_t k_tau, int sets_order, cs_embedding *out)
 {
     memset(out, 0, sizeof *out);
     if (k == 0 || k_tau == 0)
@@ -157,15 +170,20 @@ cs_status cs_embed_ais(cs_matrix x, size_t k, size_t k_tau, cs_embedding *out)
                             "%zu are needed",
                             x.rows, k, t0 + 2);
     out->t_first = t0;
-    out->future = 0;
     out->d_future = x.cols;
-    out->past = x.cols;
     out->d_past = k * x.cols;
-    out->source = out->cond = out->past + out->d_past;
+    out->past = sets_order ? 0 : x.cols;          /* sets order: [ past | future ] */
+    out->future = sets_order ? out->d_past : 0;
+    out->source = out->cond = x.cols + out->d_past;
     cs_status st = alloc_embedding(out, n, out->source);
     if (st)
         return st;
     fill_history(out, x, out->future, 1, 1, 0);
     fill_history(out, x, out->past, k, k_tau, 1);
     return CS_OK;
+}
+
+cs_status cs_embed_ais(cs_matrix x, size_t k, size_t k_tau, cs_embedding *out)
+{
+    return embed_ais_ordered(x, k, k_tau, 0, out);
 }

@@ -18,6 +18,7 @@
 
 #include "cogscope/columns.h"
 #include "../estimators/estimator_impl.h"
+#include "embed_internal.h"
 
 void cs_info_params_default(cs_info_measure measure, cs_info_estimator estimator,
                             cs_info_params *p)
@@ -153,15 +154,23 @@ static int present(cs_matrix m) { return m.data != NULL && m.rows > 0; }
 
 /* Discrete pre-processing of one variable: symbols (binned or checked/recoded)
  * written back as exact small-integer doubles, plus per-column alphabets. */
+static cs_status role_symbols(const cs_info *c, cs_matrix x, const char *role, int discrete_type,
+                              cs_symbols *s)
+{
+    /* A variable declared discrete is used as symbols, never binned. */
+    cs_status st = c->p.bins && !discrete_type ? cs_discrete_bin(x, c->p.bins, c->p.binning, s)
+                                               : cs_discrete_from_matrix(x, c->p.alphabet, s);
+    return st ? cs_error_prefix("%s: ", role) : CS_OK;
+}
+
+/* The same as exact small-integer doubles (to be embedded) and the alphabets. */
 static cs_status to_symbols(const cs_info *c, cs_matrix x, const char *role, int discrete_type,
                             cs_matrix *out, int32_t **alph)
 {
     cs_symbols s;
-    /* A variable declared discrete is used as symbols, never binned. */
-    cs_status st = c->p.bins && !discrete_type ? cs_discrete_bin(x, c->p.bins, c->p.binning, &s)
-                                               : cs_discrete_from_matrix(x, c->p.alphabet, &s);
+    cs_status st = role_symbols(c, x, role, discrete_type, &s);
     if (st)
-        return cs_error_prefix("%s: ", role);
+        return st;
     st = cs_matrix_alloc(x.rows, x.cols, out);
     if (!st) {
         for (size_t i = 0; i < x.rows * x.cols; i++)
@@ -170,6 +179,56 @@ static cs_status to_symbols(const cs_info *c, cs_matrix x, const char *role, int
         s.alphabet = NULL;
     }
     cs_symbols_free(&s);
+    return st;
+}
+
+/* Fill times 0..n-1 and the set indices 0..D-1 of samples that are not embedded. */
+static cs_status plain_layout(cs_info *c)
+{
+    c->times = malloc((c->n ? c->n : 1) * sizeof *c->times);
+    c->idx = malloc((c->D ? c->D : 1) * sizeof *c->idx);
+    if (!c->times || !c->idx)
+        return cs_error_set(CS_ENOMEM, "out of memory");
+    for (size_t i = 0; i < c->n; i++)
+        c->times[i] = i;
+    for (size_t j = 0; j < c->D; j++)
+        c->idx[j] = j;
+    return CS_OK;
+}
+
+/* Discrete estimator, samples not embedded: each role's symbols go straight
+ * into the estimator's n x D symbol table (the data's one copy). */
+static cs_status discrete_direct(cs_info *c, const cs_matrix v[3])
+{
+    const char *names[3] = {"x", "y", "z"};
+    cs_symbols rs[3] = {{0}}, S = {0};
+    cs_var_type *types = NULL;
+    cs_status st = CS_OK;
+    for (int k = 0; k < 3 && !st; k++)
+        if (present(v[k]))
+            st = role_symbols(c, v[k], names[k], c->p.types[k], &rs[k]);
+    c->n = v[0].rows;
+    c->na = rs[0].cols, c->nb = rs[1].cols, c->nc = rs[2].cols;
+    c->D = c->na + c->nb + c->nc;
+    if (!st && !(st = plain_layout(c)) && !(st = cs_symbols_alloc(c->n, c->D, &S)) &&
+        !(types = malloc(c->D * sizeof *types)))
+        st = cs_error_set(CS_ENOMEM, "out of memory");
+    for (int k = 0, dst = 0; k < 3 && !st; dst += (int)rs[k].cols, k++)
+        for (size_t j = 0; j < rs[k].cols; j++) {
+            for (size_t i = 0; i < c->n; i++)
+                S.data[i * c->D + dst + j] = rs[k].data[i * rs[k].cols + j];
+            S.alphabet[dst + j] = rs[k].alphabet[j];
+            types[dst + j] = c->p.types[k];
+        }
+    for (int k = 0; k < 3; k++)
+        cs_symbols_free(&rs[k]);
+    if (!st) {
+        cs_estimator_params ep;
+        estimator_params(&c->p, &ep);
+        st = est_create_symbols(&ep, &S, types, &c->e);
+    }
+    cs_symbols_free(&S);
+    free(types);
     return st;
 }
 
@@ -225,6 +284,7 @@ static cs_status estimator_on(cs_info *c, double *W, int32_t *alph, const cs_var
     else
         free(alph);
     e->times = c->times;
+    e->release_samples = 1; /* the calculator queries its one set of columns */
     e->what = cs_info_measure_name(c->p.measure);
     e->roles[0] = c->na, e->roles[1] = c->nb, e->roles[2] = c->nc;
     if ((st = est_prepare(e)))
@@ -235,10 +295,6 @@ static cs_status estimator_on(cs_info *c, double *W, int32_t *alph, const cs_var
             return st;
         if (e->mixed)
             c->tied = est_mixed_tied_fraction(e->mixed);
-        else {
-            free(e->W); /* the KSG structures hold their own copy */
-            e->W = NULL;
-        }
     }
     return CS_OK;
 }
@@ -308,6 +364,11 @@ cs_status cs_info_set_observations(cs_info *c, cs_matrix x, cs_matrix y, cs_matr
     cs_var_type *types = NULL;
     double *W = NULL;
     cs_embedding e = {0};
+    if (discrete && m != CS_INFO_TE && m != CS_INFO_AIS) {
+        cs_matrix v[3] = {x, y, z};
+        st = discrete_direct(c, v);
+        goto done;
+    }
     if (discrete) {
         if ((st = to_symbols(c, x, "x", ty[CS_ROLE_X], &xs, &ax)) ||
             (present(y) && (st = to_symbols(c, y, "y", ty[CS_ROLE_Y], &ys, &ay))) ||
@@ -341,8 +402,9 @@ cs_status cs_info_set_observations(cs_info *c, cs_matrix x, cs_matrix y, cs_matr
     cs_var_type blk_type[4];
     const size_t *origin = NULL;
     if (m == CS_INFO_TE || m == CS_INFO_AIS) {
-        st = m == CS_INFO_TE ? cs_embed_te(x, y, z, &c->p.embed, &e)
-                             : cs_embed_ais(x, c->p.embed.k, c->p.embed.k_tau, &e);
+        /* embedded straight in the order X | Y | Z: the embedding is W */
+        st = m == CS_INFO_TE ? embed_te_ordered(x, y, z, &c->p.embed, 1, &e)
+                             : embed_ais_ordered(x, c->p.embed.k, c->p.embed.k_tau, 1, &e);
         if (st)
             goto done;
         c->n = e.n;
@@ -374,29 +436,31 @@ cs_status cs_info_set_observations(cs_info *c, cs_matrix x, cs_matrix y, cs_matr
             blk_type[k] = ty[k];
         nblk = 3;
         c->na = x.cols, c->nb = y.cols, c->nc = z.cols;
-        c->times = malloc((c->n ? c->n : 1) * sizeof *c->times);
-        if (!c->times) {
-            st = cs_error_set(CS_ENOMEM, "out of memory");
+        c->D = c->na + c->nb + c->nc;
+        if ((st = plain_layout(c)))
             goto done;
-        }
-        for (size_t i = 0; i < c->n; i++)
-            c->times[i] = i;
     }
     c->D = c->na + c->nb + c->nc;
-    W = malloc((c->n * c->D > 0 ? c->n * c->D : 1) * sizeof *W);
+    if (e.data.data) { /* the embedding, already X | Y | Z */
+        W = e.data.data;
+        e.data.data = NULL;
+    } else {
+        W = malloc((c->n * c->D > 0 ? c->n * c->D : 1) * sizeof *W);
+    }
     alph = malloc((c->D ? c->D : 1) * sizeof *alph);
     types = malloc((c->D ? c->D : 1) * sizeof *types);
-    c->idx = malloc((c->D ? c->D : 1) * sizeof *c->idx);
+    if (!c->idx && (c->idx = malloc((c->D ? c->D : 1) * sizeof *c->idx)))
+        for (size_t j = 0; j < c->D; j++)
+            c->idx[j] = j;
     if (!W || !alph || !types || !c->idx) {
         st = cs_error_set(CS_ENOMEM, "out of memory for %zu x %zu samples", c->n, c->D);
         goto done;
     }
-    for (size_t j = 0; j < c->D; j++)
-        c->idx[j] = j;
     for (size_t b = 0, dst = 0; b < nblk; dst += ncol[b], b++) {
         if (!ncol[b])
             continue;
-        put_block(W, c->D, srcs[b], col0[b], ncol[b], dst);
+        if (!origin)
+            put_block(W, c->D, srcs[b], col0[b], ncol[b], dst);
         for (size_t j = 0; j < ncol[b]; j++) {
             size_t oc = origin ? origin[col0[b] + j] : j;
             alph[dst + j] = blk_alph[b] ? blk_alph[b][oc] : 1;
