@@ -39,7 +39,7 @@ Test(knn, kernels_equal_plain_scan_on_every_instruction_set)
     float *x = malloc(n * d * sizeof *x), q[7], lo[7], hi[7];
     for (size_t i = 0; i < n * d; i++)
         x[i] = (float)cs_rng_below(rng, 5) * 0.25f; /* ties with the thresholds below */
-    cs_knn_kernels kk[2] = {cs_knn_kernels_baseline(), cs_knn_kernels_pick()};
+    knn_kernels kk[2] = {knn_kernels_baseline(), knn_kernels_pick()};
     cr_log_info("kernels picked: %s", kk[1].isa);
     float out[CS_KNN_BLOCK_MAX];
     uint8_t und[CS_KNN_BLOCK_MAX];
@@ -81,11 +81,11 @@ Test(knn, kernels_equal_plain_scan_on_every_instruction_set)
 static void compare_searches(const double *pts, size_t n, size_t d, size_t block, size_t k,
                              int64_t w, const char *what)
 {
-    cs_kdtree *fine, *blk;
-    cr_assert_eq(cs_kdtree_create(pts, n, d, d, 1, &fine), CS_OK);
-    cr_assert_eq(cs_kdtree_create(pts, n, d, d, 2, &blk), CS_OK);
-    cr_assert_eq(cs_kdtree_blocks_prepare(blk, block), CS_OK);
-    cr_assert(cs_kdtree_has_blocks(blk) && !cs_kdtree_has_blocks(fine));
+    kdtree *fine, *blk;
+    cr_assert_eq(kdtree_create(pts, n, d, d, 1, &fine), CS_OK);
+    cr_assert_eq(kdtree_create(pts, n, d, d, 2, &blk), CS_OK);
+    cr_assert_eq(kdtree_blocks_prepare(blk, block), CS_OK);
+    cr_assert(kdtree_has_blocks(blk) && !kdtree_has_blocks(fine));
     int64_t *times = malloc(n * sizeof *times);
     for (size_t i = 0; i < n; i++)
         times[i] = (int64_t)i;
@@ -93,9 +93,9 @@ static void compare_searches(const double *pts, size_t n, size_t d, size_t block
     size_t xf[16], xb[16], boundary_ties = 0;
     for (size_t i = 0; i < n; i++) {
         const double *q = pts + i * d;
-        cs_kdtree_exclusion ex = {i, times, (int64_t)i, w};
-        size_t mf = cs_kdtree_knn(fine, q, k, &ex, df, xf);
-        size_t mb = cs_kdtree_knn_blocked(blk, q, k + 1, &ex, db, xb);
+        kdtree_exclusion ex = {i, times, (int64_t)i, w};
+        size_t mf = kdtree_knn(fine, q, k, &ex, df, xf);
+        size_t mb = kdtree_knn_blocked(blk, q, k + 1, &ex, db, xb);
         cr_assert_eq(mb, mf + 1, "%s row %zu", what, i);
         for (size_t a = 0; a < mf; a++)
             cr_assert_eq(df[a], db[a], "%s d=%zu block %zu row %zu neighbour %zu", what, d, block,
@@ -114,15 +114,15 @@ static void compare_searches(const double *pts, size_t n, size_t d, size_t block
         for (int strict = 0; strict <= 1; strict++) {
             for (size_t j = 0; j < d; j++)
                 r[j] = df[k - 1] * (j % 3 == 1 ? 0.5 : 1.0);
-            cr_assert_eq(cs_kdtree_count_blocked(blk, q, r, strict),
-                         cs_kdtree_count(fine, q, r, strict), "%s d=%zu block %zu row %zu strict %d",
+            cr_assert_eq(kdtree_count_blocked(blk, q, r, strict),
+                         kdtree_count(fine, q, r, strict), "%s d=%zu block %zu row %zu strict %d",
                          what, d, block, i, strict);
         }
     }
     cr_log_info("%s d=%zu block %zu: %zu boundary ties", what, d, block, boundary_ties);
     free(times);
-    cs_kdtree_destroy(fine);
-    cs_kdtree_destroy(blk);
+    kdtree_destroy(fine);
+    kdtree_destroy(blk);
 }
 
 Test(knn, blocked_search_equals_fine_search_random_and_tied)
@@ -156,11 +156,11 @@ Test(knn, float_screen_stays_exact_far_from_the_origin)
     /* beyond float's range the blocked search is not used (and still exact) */
     for (size_t i = 0; i < n * d; i++)
         p[i] = (p[i] - 1e6) * 1e38;
-    cs_kdtree *t;
-    cr_assert_eq(cs_kdtree_create(p, n, d, d, 1, &t), CS_OK);
-    cr_assert_eq(cs_kdtree_blocks_prepare(t, 64), CS_OK);
-    cr_expect(!cs_kdtree_has_blocks(t));
-    cs_kdtree_destroy(t);
+    kdtree *t;
+    cr_assert_eq(kdtree_create(p, n, d, d, 1, &t), CS_OK);
+    cr_assert_eq(kdtree_blocks_prepare(t, 64), CS_OK);
+    cr_expect(!kdtree_has_blocks(t));
+    kdtree_destroy(t);
     free(p);
     cs_rng_destroy(rng);
 }
@@ -169,16 +169,16 @@ Test(knn, crossover_rule_and_bad_block_size)
 {
     /* few dimensions: the fine tree; many: blocks (both sides are exercised by
      * the equality tests above and below) */
-    cr_expect_eq(cs_kdtree_block_size_for(100000, 2, 0), 0);
-    cr_expect_gt(cs_kdtree_block_size_for(100000, 10, 0), 0);
-    cr_expect_gt(cs_kdtree_block_size_for(100000, 5, 1), 0);
+    cr_expect_eq(kdtree_block_size_for(100000, 2, 0), 0);
+    cr_expect_gt(kdtree_block_size_for(100000, 10, 0), 0);
+    cr_expect_gt(kdtree_block_size_for(100000, 5, 1), 0);
     double p[4] = {0, 1, 2, 3};
-    cs_kdtree *t;
-    cr_assert_eq(cs_kdtree_create(p, 4, 1, 1, 1, &t), CS_OK);
-    cr_expect_eq(cs_kdtree_blocks_prepare(t, 1), CS_EINVAL);
-    cr_expect_eq(cs_kdtree_blocks_prepare(t, CS_KNN_BLOCK_MAX + 1), CS_EINVAL);
+    kdtree *t;
+    cr_assert_eq(kdtree_create(p, 4, 1, 1, 1, &t), CS_OK);
+    cr_expect_eq(kdtree_blocks_prepare(t, 1), CS_EINVAL);
+    cr_expect_eq(kdtree_blocks_prepare(t, CS_KNN_BLOCK_MAX + 1), CS_EINVAL);
     cr_expect(strstr(cs_last_error(), "block size") != NULL, "%s", cs_last_error());
-    cs_kdtree_destroy(t);
+    kdtree_destroy(t);
 }
 
 /* One KSG estimate (locals and average) with a given search. */

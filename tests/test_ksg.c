@@ -316,16 +316,16 @@ Test(kdtree, knn_and_counts_match_brute_force_with_duplicates)
         int64_t *times = malloc(n * sizeof *times);
         for (size_t i = 0; i < n; i++)
             times[i] = (int64_t)i;
-        cs_kdtree *t;
-        cr_assert_eq(cs_kdtree_create(pts, n, d, d, 2, &t), CS_OK);
+        kdtree *t;
+        cr_assert_eq(kdtree_create(pts, n, d, d, 2, &t), CS_OK);
         size_t k = 5;
         double dist[5], r[4];
         size_t idx[5];
         double *all = malloc(n * sizeof *all);
         for (size_t i = 0; i < n; i += 7) {
             int64_t w = (i % 2) ? 3 : 0;
-            cs_kdtree_exclusion ex = {i, times, (int64_t)i, w};
-            size_t m = cs_kdtree_knn(t, pts + i * d, k, &ex, dist, idx);
+            kdtree_exclusion ex = {i, times, (int64_t)i, w};
+            size_t m = kdtree_knn(t, pts + i * d, k, &ex, dist, idx);
             cr_assert_eq(m, k);
             size_t na = 0;
             for (size_t j = 0; j < n; j++) {
@@ -364,11 +364,11 @@ Test(kdtree, knn_and_counts_match_brute_force_with_duplicates)
                     }
                     bf += c == d;
                 }
-                cr_expect_eq(cs_kdtree_count(t, pts + i * d, r, strict), bf,
+                cr_expect_eq(kdtree_count(t, pts + i * d, r, strict), bf,
                              "d=%zu row %zu strict %d", d, i, strict);
             }
         }
-        cs_kdtree_destroy(t);
+        kdtree_destroy(t);
         free(all);
         free(times);
         free(pts);
@@ -380,22 +380,22 @@ Test(kdtree, all_points_identical_is_fast_and_exact)
 {
     size_t n = 20000, d = 2;
     double *pts = calloc(n * d, sizeof *pts);
-    cs_kdtree *t;
-    cr_assert_eq(cs_kdtree_create(pts, n, d, d, 2, &t), CS_OK);
+    kdtree *t;
+    cr_assert_eq(kdtree_create(pts, n, d, d, 2, &t), CS_OK);
     double dist[3], r[2] = {0, 0};
     size_t idx[3];
     double t0 = cs_time_now();
     for (size_t i = 0; i < n; i++) {
-        cs_kdtree_exclusion ex = {i, NULL, 0, 0};
-        cr_assert_eq(cs_kdtree_knn(t, pts + i * d, 3, &ex, dist, idx), 3);
+        kdtree_exclusion ex = {i, NULL, 0, 0};
+        cr_assert_eq(kdtree_knn(t, pts + i * d, 3, &ex, dist, idx), 3);
         cr_assert_eq(dist[2], 0.0);
-        cr_assert_eq(cs_kdtree_count(t, pts + i * d, r, 1), 0);
-        cr_assert_eq(cs_kdtree_count(t, pts + i * d, r, 0), n);
+        cr_assert_eq(kdtree_count(t, pts + i * d, r, 1), 0);
+        cr_assert_eq(kdtree_count(t, pts + i * d, r, 0), n);
     }
     /* O(log n) per query even with every point tied; a quadratic search would
      * take ~n^2 = 4e8 distance evaluations here (seconds, minutes under ASan) */
     cr_log_info("identical points: %.3f s", cs_time_now() - t0);
-    cs_kdtree_destroy(t);
+    kdtree_destroy(t);
     free(pts);
 }
 

@@ -25,21 +25,21 @@ typedef struct {
     uint32_t right;      /* root is node 0 and is nobody's child) */
 } kd_node;
 
-struct cs_kdtree {
+struct kdtree {
     size_t n, d;
     double *pts;  /* n x d in tree order */
     size_t *idx;  /* tree position -> original row */
     unsigned char *blocks; /* n_nodes blocks of bsize bytes */
     size_t bsize;
     size_t n_nodes;
-    /* blocked search (cs_kdtree_blocks_prepare): */
+    /* blocked search (kdtree_blocks_prepare): */
     float *soa;           /* d x n: coordinate j of tree position p at soa[j * n + p] */
     double max_abs;       /* largest |coordinate| of the points */
     size_t block;         /* subtrees of at most this many points are scanned whole */
-    cs_knn_kernels kern;  /* the scan loops for this processor */
+    knn_kernels kern;  /* the scan loops for this processor */
 };
 
-static inline kd_node *node_at(const cs_kdtree *t, size_t i)
+static inline kd_node *node_at(const kdtree *t, size_t i)
 {
     return (kd_node *)(t->blocks + i * t->bsize);
 }
@@ -53,7 +53,7 @@ static size_t count_nodes(size_t size)
     return 1 + count_nodes(half) + count_nodes(size - half);
 }
 
-static inline void swap_rows(cs_kdtree *t, size_t a, size_t b)
+static inline void swap_rows(kdtree *t, size_t a, size_t b)
 {
     size_t d = t->d;
     double *x = t->pts + a * d, *y = t->pts + b * d;
@@ -73,7 +73,7 @@ static inline void swap_rows(cs_kdtree *t, size_t a, size_t b)
  * move (not an index), so the scans are sequential. Hoare's scheme stops on
  * keys equal to the pivot from both sides, so runs of equal keys split
  * evenly instead of degrading to quadratic time. */
-static void select_nth(cs_kdtree *t, size_t lo, size_t hi, size_t m, size_t dim)
+static void select_nth(kdtree *t, size_t lo, size_t hi, size_t m, size_t dim)
 {
     size_t d = t->d;
     const double *pts = t->pts;
@@ -108,7 +108,7 @@ static void select_nth(cs_kdtree *t, size_t lo, size_t hi, size_t m, size_t dim)
 /* Nodes are numbered in pre-order (left child = node + 1, right child after
  * the whole left subtree), so the numbering needs no shared counter and is
  * the same whichever thread builds which subtree. */
-static void build(cs_kdtree *t, size_t node, size_t begin, size_t end, int tasks)
+static void build(kdtree *t, size_t node, size_t begin, size_t end, int tasks)
 {
     size_t d = t->d;
     kd_node *nd = node_at(t, node);
@@ -158,8 +158,8 @@ static void build(cs_kdtree *t, size_t node, size_t begin, size_t end, int tasks
     }
 }
 
-cs_status cs_kdtree_create(const double *pts, size_t n, size_t d, size_t stride, int threads,
-                           cs_kdtree **out)
+cs_status kdtree_create(const double *pts, size_t n, size_t d, size_t stride, int threads,
+                           kdtree **out)
 {
     *out = NULL;
     if (n == 0 || d == 0)
@@ -170,7 +170,7 @@ cs_status cs_kdtree_create(const double *pts, size_t n, size_t d, size_t stride,
                             stride, d);
     if (n >= UINT32_MAX)
         return cs_error_set(CS_ELIMIT, "kd-tree: %zu points exceed the limit of 2^32 - 1", n);
-    cs_kdtree *t = calloc(1, sizeof *t);
+    kdtree *t = calloc(1, sizeof *t);
     if (!t)
         return cs_error_set(CS_ENOMEM, "kd-tree: out of memory");
     t->n = n;
@@ -181,7 +181,7 @@ cs_status cs_kdtree_create(const double *pts, size_t n, size_t d, size_t stride,
     t->bsize = sizeof(kd_node) + 2 * d * sizeof(double);
     t->blocks = malloc(t->n_nodes * t->bsize);
     if (!t->pts || !t->idx || !t->blocks) {
-        cs_kdtree_destroy(t);
+        kdtree_destroy(t);
         return cs_error_set(CS_ENOMEM, "kd-tree: out of memory for %zu points x %zu dimensions",
                             n, d);
     }
@@ -200,13 +200,13 @@ cs_status cs_kdtree_create(const double *pts, size_t n, size_t d, size_t stride,
     return CS_OK;
 }
 
-cs_status cs_kdtree_create_ordered(const double *pts, size_t n, size_t d, size_t stride,
-                                   int threads, cs_kdtree **out, size_t *order)
+cs_status kdtree_create_ordered(const double *pts, size_t n, size_t d, size_t stride,
+                                   int threads, kdtree **out, size_t *order)
 {
-    cs_status st = cs_kdtree_create(pts, n, d, stride, threads, out);
+    cs_status st = kdtree_create(pts, n, d, stride, threads, out);
     if (st != CS_OK)
         return st;
-    cs_kdtree *t = *out;
+    kdtree *t = *out;
     for (size_t p = 0; p < n; p++) {
         order[p] = t->idx[p];
         t->idx[p] = p;
@@ -214,7 +214,7 @@ cs_status cs_kdtree_create_ordered(const double *pts, size_t n, size_t d, size_t
     return CS_OK;
 }
 
-void cs_kdtree_destroy(cs_kdtree *t)
+void kdtree_destroy(kdtree *t)
 {
     if (!t)
         return;
@@ -225,15 +225,15 @@ void cs_kdtree_destroy(cs_kdtree *t)
     free(t);
 }
 
-size_t cs_kdtree_size(const cs_kdtree *t) { return t->n; }
-size_t cs_kdtree_dim(const cs_kdtree *t) { return t->d; }
-const size_t *cs_kdtree_order(const cs_kdtree *t) { return t->idx; }
-const double *cs_kdtree_points(const cs_kdtree *t) { return t->pts; }
+size_t kdtree_size(const kdtree *t) { return t->n; }
+size_t kdtree_dim(const kdtree *t) { return t->d; }
+const size_t *kdtree_order(const kdtree *t) { return t->idx; }
+const double *kdtree_points(const kdtree *t) { return t->pts; }
 
 /* Max-norm distance from q to the box of `node` (0 inside): per coordinate
  * max(lo - q, q - hi, 0), which is lo - q below the box, q - hi above it and
  * 0 within, written without branches. */
-static inline double box_dist(const cs_kdtree *t, const kd_node *nd, const double *q)
+static inline double box_dist(const kdtree *t, const kd_node *nd, const double *q)
 {
     const double *lo = node_lo(nd), *hi = lo + t->d;
     double m = 0;
@@ -250,13 +250,13 @@ typedef struct {
     size_t k, m;
     double *dist;
     size_t *idx;
-    const cs_kdtree_exclusion *ex;
+    const kdtree_exclusion *ex;
     size_t block; /* 0: fine search; else the blocked search's block size */
     const float *qf; /* blocked: the query in float, and the screen's margin */
     double margin;
 } knn_state;
 
-static inline int excluded(const cs_kdtree_exclusion *ex, size_t j)
+static inline int excluded(const kdtree_exclusion *ex, size_t j)
 {
     if (!ex)
         return 0;
@@ -284,7 +284,7 @@ static inline void knn_insert(knn_state *s, double dist, size_t row)
     s->idx[pos] = row;
 }
 
-static void knn_leaf(const cs_kdtree *t, const kd_node *nd, knn_state *s)
+static void knn_leaf(const kdtree *t, const kd_node *nd, knn_state *s)
 {
     size_t d = t->d;
     for (size_t p = nd->begin; p < nd->end; p++) {
@@ -312,7 +312,7 @@ static void knn_leaf(const cs_kdtree *t, const kd_node *nd, knn_state *s)
  * of the exact real distance, and the double one within 2^-52 M of it;
  * margin = 2^-20 M + 2^-140 covers both with room for the rounding of the
  * comparisons made with it. Fills qf[0..d) with the query in float. */
-static double screen_margin(const cs_kdtree *t, const double *q, float *qf)
+static double screen_margin(const kdtree *t, const double *q, float *qf)
 {
     double m = t->max_abs;
     for (size_t j = 0; j < t->d; j++) {
@@ -323,7 +323,7 @@ static double screen_margin(const cs_kdtree *t, const double *q, float *qf)
 }
 
 /* Exact max-norm distance from tree position p to q. */
-static inline double exact_dist(const cs_kdtree *t, size_t p, const double *q)
+static inline double exact_dist(const kdtree *t, size_t p, const double *q)
 {
     const double *x = t->pts + p * t->d;
     double dist = 0;
@@ -334,11 +334,11 @@ static inline double exact_dist(const cs_kdtree *t, size_t p, const double *q)
     return dist;
 }
 
-static void bknn_block(const cs_kdtree *t, const kd_node *nd, knn_state *s);
+static void bknn_block(const kdtree *t, const kd_node *nd, knn_state *s);
 
 /* One traversal for both searches: s->block == 0 descends to the leaves,
  * otherwise it stops at subtrees of at most s->block points. */
-static void knn_node(const cs_kdtree *t, size_t node, knn_state *s)
+static void knn_node(const kdtree *t, size_t node, knn_state *s)
 {
     const kd_node *nd = node_at(t, node);
     if (nd->left == 0 || nd->end - nd->begin <= s->block) {
@@ -366,7 +366,7 @@ static void knn_node(const cs_kdtree *t, size_t node, knn_state *s)
         knn_node(t, second, s);
 }
 
-size_t cs_kdtree_knn(const cs_kdtree *t, const double *q, size_t k, const cs_kdtree_exclusion *ex,
+size_t kdtree_knn(const kdtree *t, const double *q, size_t k, const kdtree_exclusion *ex,
                      double *dist, size_t *idx)
 {
     if (k == 0)
@@ -381,7 +381,7 @@ size_t cs_kdtree_knn(const cs_kdtree *t, const double *q, size_t k, const cs_kdt
  * (the exact negation of q - lo and hi - q) and its farthest
  * max(|q - lo|, |hi - q|); the tests run over every coordinate without
  * branches, which costs less than exits at unpredictable coordinates. */
-static inline int classify(const cs_kdtree *t, const kd_node *nd, const double *q, const double *r,
+static inline int classify(const kdtree *t, const kd_node *nd, const double *q, const double *r,
                            int strict)
 {
     const double *lo = node_lo(nd), *hi = lo + t->d;
@@ -412,7 +412,7 @@ typedef struct {
 
 /* Points of a block that the float screen leaves undecided are tested
  * exactly, as count_leaf does. */
-static size_t count_block(const cs_kdtree *t, const kd_node *nd, const count_query *cq)
+static size_t count_block(const kdtree *t, const kd_node *nd, const count_query *cq)
 {
     uint8_t und[CS_KNN_BLOCK_MAX];
     size_t n_und, d = t->d;
@@ -430,7 +430,7 @@ static size_t count_block(const cs_kdtree *t, const kd_node *nd, const count_que
     return n;
 }
 
-static size_t count_leaf(const cs_kdtree *t, const kd_node *nd, const count_query *cq)
+static size_t count_leaf(const kdtree *t, const kd_node *nd, const count_query *cq)
 {
     size_t d = t->d, n = 0;
     for (size_t p = nd->begin; p < nd->end; p++) {
@@ -448,7 +448,7 @@ static size_t count_leaf(const cs_kdtree *t, const kd_node *nd, const count_quer
 /* One traversal for both searches, as knn_node: block == 0 scans leaves
  * point by point, else subtrees of at most `block` points go to the
  * vectorised screen. */
-static size_t count_node(const cs_kdtree *t, size_t node, const count_query *cq)
+static size_t count_node(const kdtree *t, size_t node, const count_query *cq)
 {
     const kd_node *nd = node_at(t, node);
     int c = classify(t, nd, cq->q, cq->r, cq->strict);
@@ -463,7 +463,7 @@ static size_t count_node(const cs_kdtree *t, size_t node, const count_query *cq)
     return count_leaf(t, nd, cq);
 }
 
-size_t cs_kdtree_count(const cs_kdtree *t, const double *q, const double *r, int strict)
+size_t kdtree_count(const kdtree *t, const double *q, const double *r, int strict)
 {
     count_query cq = {q, r, strict, 0, NULL, NULL, NULL};
     return count_node(t, 0, &cq);
@@ -475,10 +475,10 @@ size_t cs_kdtree_count(const cs_kdtree *t, const double *q, const double *r, int
  * knn_kernels.c over a coordinate-major copy of the points. In many
  * dimensions the max-norm boxes prune little below a few dozen points, so
  * scanning a block costs less than walking its nodes (measured in
- * cs_kdtree_block_size_for). Pruning and comparisons are those of the fine
+ * kdtree_block_size_for). Pruning and comparisons are those of the fine
  * search, so neighbour distances and counts are the same to the bit. */
 
-cs_status cs_kdtree_blocks_prepare(cs_kdtree *t, size_t block)
+cs_status kdtree_blocks_prepare(kdtree *t, size_t block)
 {
     if (block < 2 || block > CS_KNN_BLOCK_MAX)
         return cs_error_set(CS_EINVAL, "kd-tree: block size %zu is outside 2..%d", block,
@@ -500,15 +500,15 @@ cs_status cs_kdtree_blocks_prepare(cs_kdtree *t, size_t block)
     }
     t->max_abs = m;
     t->block = block;
-    t->kern = cs_knn_kernels_pick();
+    t->kern = knn_kernels_pick();
     return CS_OK;
 }
 
-int cs_kdtree_has_blocks(const cs_kdtree *t) { return t->soa != NULL; }
+int kdtree_has_blocks(const kdtree *t) { return t->soa != NULL; }
 
-const char *cs_kdtree_blocks_isa(const cs_kdtree *t) { return t->soa ? t->kern.isa : "none"; }
+const char *kdtree_blocks_isa(const kdtree *t) { return t->soa ? t->kern.isa : "none"; }
 
-static void bknn_block(const cs_kdtree *t, const kd_node *nd, knn_state *s)
+static void bknn_block(const kdtree *t, const kd_node *nd, knn_state *s)
 {
     float g[CS_KNN_BLOCK_MAX];
     size_t len = nd->end - nd->begin;
@@ -527,11 +527,11 @@ static void bknn_block(const cs_kdtree *t, const kd_node *nd, knn_state *s)
     }
 }
 
-size_t cs_kdtree_knn_blocked(const cs_kdtree *t, const double *q, size_t k,
-                             const cs_kdtree_exclusion *ex, double *dist, size_t *idx)
+size_t kdtree_knn_blocked(const kdtree *t, const double *q, size_t k,
+                             const kdtree_exclusion *ex, double *dist, size_t *idx)
 {
     if (k == 0 || !t->soa)
-        return cs_kdtree_knn(t, q, k, ex, dist, idx);
+        return kdtree_knn(t, q, k, ex, dist, idx);
     float qf[CS_KDTREE_BLOCK_DIM_MAX];
     double margin = screen_margin(t, q, qf);
     knn_state s = {q, k, 0, dist, idx, ex, t->block, qf, margin};
@@ -539,10 +539,10 @@ size_t cs_kdtree_knn_blocked(const cs_kdtree *t, const double *q, size_t k,
     return s.m;
 }
 
-size_t cs_kdtree_count_blocked(const cs_kdtree *t, const double *q, const double *r, int strict)
+size_t kdtree_count_blocked(const kdtree *t, const double *q, const double *r, int strict)
 {
     if (!t->soa)
-        return cs_kdtree_count(t, q, r, strict);
+        return kdtree_count(t, q, r, strict);
     float qf[CS_KDTREE_BLOCK_DIM_MAX], in_lt[CS_KDTREE_BLOCK_DIM_MAX], out_ge[CS_KDTREE_BLOCK_DIM_MAX];
     double margin = screen_margin(t, q, qf);
     for (size_t j = 0; j < t->d; j++) {
@@ -563,7 +563,7 @@ size_t cs_kdtree_count_blocked(const cs_kdtree *t, const double *q, const double
  * 28 vs 36) and ties at d = 2; range counts gain from d = 2 (0.25 vs 0.36)
  * and more with larger blocks as d grows (d = 10, n = 1e4: 12.1 with 128,
  * 17.5 with 64, 42.8 fine). Over n = 1e3..1e5 the best size moved little. */
-size_t cs_kdtree_block_size_for(size_t n, size_t d, int for_count)
+size_t kdtree_block_size_for(size_t n, size_t d, int for_count)
 {
     (void)n;
     if (d > CS_KDTREE_BLOCK_DIM_MAX)

@@ -21,35 +21,35 @@
 
 #include "cogscope/core.h"
 
-typedef struct cs_kdtree cs_kdtree;
+typedef struct kdtree kdtree;
 
 /* Build a tree over `pts` (n x d, row-major, `stride` >= d doubles between
  * rows); the points are copied, so `pts` may be freed afterwards. n >= 1,
  * d >= 1. Large trees are built with up to `threads` OpenMP threads (the
  * tree is the same for any thread count). Errors: CS_EINVAL (n or d is 0),
  * CS_ELIMIT (n >= 2^32), CS_ENOMEM. */
-cs_status cs_kdtree_create(const double *pts, size_t n, size_t d, size_t stride, int threads,
-                           cs_kdtree **out);
-/* As cs_kdtree_create, but afterwards the tree numbers its points by tree
+cs_status kdtree_create(const double *pts, size_t n, size_t d, size_t stride, int threads,
+                           kdtree **out);
+/* As kdtree_create, but afterwards the tree numbers its points by tree
  * position: order[p] (caller-owned, n entries) receives the input row now
  * called p, and every query reports positions. A caller that permutes its
  * own per-row data the same way gets sequential, cache-friendly access for
  * spatially close points. */
-cs_status cs_kdtree_create_ordered(const double *pts, size_t n, size_t d, size_t stride,
-                                   int threads, cs_kdtree **out, size_t *order);
+cs_status kdtree_create_ordered(const double *pts, size_t n, size_t d, size_t stride,
+                                   int threads, kdtree **out, size_t *order);
 
-void cs_kdtree_destroy(cs_kdtree *t);
+void kdtree_destroy(kdtree *t);
 
-size_t cs_kdtree_size(const cs_kdtree *t);
+size_t kdtree_size(const kdtree *t);
 
 /* The original row of every tree position (n entries): visiting queries in
  * this order keeps consecutive queries spatially close, so the tree nodes
  * and marginal arrays they touch stay in cache. */
-const size_t *cs_kdtree_order(const cs_kdtree *t);
+const size_t *kdtree_order(const kdtree *t);
 
 /* The points in tree order (n x d, contiguous), valid while the tree lives. */
-const double *cs_kdtree_points(const cs_kdtree *t);
-size_t cs_kdtree_dim(const cs_kdtree *t);
+const double *kdtree_points(const kdtree *t);
+size_t kdtree_dim(const kdtree *t);
 
 /* Rows (original point indices) that a k-NN query must skip: `self` always;
  * when w > 0 also every row j with |times[j] - t| <= w (a Theiler window). */
@@ -58,52 +58,52 @@ typedef struct {
     const int64_t *times; /* n entries; may be NULL when w == 0 */
     int64_t t;            /* time of the query row */
     int64_t w;            /* >= 0 */
-} cs_kdtree_exclusion;
+} kdtree_exclusion;
 
 /* The k nearest neighbours of q[0..d) in max-norm, excluding `ex` (NULL:
  * exclude nothing). Writes ascending distances dist[0..m) and their original
  * row indices idx[0..m), and returns m = min(k, number of eligible points). */
-size_t cs_kdtree_knn(const cs_kdtree *t, const double *q, size_t k, const cs_kdtree_exclusion *ex,
+size_t kdtree_knn(const kdtree *t, const double *q, size_t k, const kdtree_exclusion *ex,
                      double *dist, size_t *idx);
 
 /* Number of points p with, for every coordinate j, fabs(p[j] - q[j]) < r[j]
  * (strict != 0) or <= r[j] (strict == 0). Nothing is excluded: callers
  * subtract the rows they exclude. */
-size_t cs_kdtree_count(const cs_kdtree *t, const double *q, const double *r, int strict);
+size_t kdtree_count(const kdtree *t, const double *q, const double *r, int strict);
 
 /* Blocked search (for many dimensions, where boxes prune little near the
  * leaves): descend the same tree only until a subtree holds at most `block`
  * points (2..CS_KNN_BLOCK_MAX), then scan it whole with vectorised loops
  * (AVX2 when the processor has it, checked here) over a coordinate-major
- * float copy of the points made by cs_kdtree_blocks_prepare. The float
+ * float copy of the points made by kdtree_blocks_prepare. The float
  * values only screen: points within a rounding margin of the k-th distance
  * or of a radius are decided on the double coordinates. Not thread-safe
  * against concurrent queries; call it once after create.
  * Errors: CS_EINVAL (block size), CS_ENOMEM. */
-cs_status cs_kdtree_blocks_prepare(cs_kdtree *t, size_t block);
+cs_status kdtree_blocks_prepare(kdtree *t, size_t block);
 /* The blocked search screens in float, so it is prepared only for at most
  * this many dimensions and coordinates of magnitude below 1e30 (otherwise
  * prepare leaves the fine search in place and returns CS_OK). */
 #define CS_KDTREE_BLOCK_DIM_MAX 64
-int cs_kdtree_has_blocks(const cs_kdtree *t);
+int kdtree_has_blocks(const kdtree *t);
 /* The instruction set of the scan loops ("avx2", "baseline", "none"). */
-const char *cs_kdtree_blocks_isa(const cs_kdtree *t);
+const char *kdtree_blocks_isa(const kdtree *t);
 
-/* As cs_kdtree_knn and cs_kdtree_count, by the blocked search (the fine
+/* As kdtree_knn and kdtree_count, by the blocked search (the fine
  * search when blocks were not prepared). The distances dist[0..m) and the
  * counts are the same to the bit. The neighbour SET is the same too unless
  * an eligible point outside it lies at exactly the k-th distance: then which
  * of the tied points is kept depends on the visiting order. A caller that
  * needs the fine search's choice asks for k + 1 neighbours here and repeats
- * the query with cs_kdtree_knn when dist[k] == dist[k - 1]. */
-size_t cs_kdtree_knn_blocked(const cs_kdtree *t, const double *q, size_t k,
-                             const cs_kdtree_exclusion *ex, double *dist, size_t *idx);
-size_t cs_kdtree_count_blocked(const cs_kdtree *t, const double *q, const double *r, int strict);
+ * the query with kdtree_knn when dist[k] == dist[k - 1]. */
+size_t kdtree_knn_blocked(const kdtree *t, const double *q, size_t k,
+                             const kdtree_exclusion *ex, double *dist, size_t *idx);
+size_t kdtree_count_blocked(const kdtree *t, const double *q, const double *r, int strict);
 
 /* The crossover rule: the block size with which the blocked search beats
  * the fine one for n points in d dimensions, or 0 when it does not
  * (measured; see kdtree.c), for k-NN searches (for_count = 0) or range
  * counts (for_count = 1). */
-size_t cs_kdtree_block_size_for(size_t n, size_t d, int for_count);
+size_t kdtree_block_size_for(size_t n, size_t d, int for_count);
 
 #endif

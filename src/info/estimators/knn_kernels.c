@@ -89,20 +89,20 @@ __attribute__((target("avx2"))) static size_t count_avx2(const float *x, size_t 
 }
 #endif
 
-cs_knn_kernels cs_knn_kernels_baseline(void)
+knn_kernels knn_kernels_baseline(void)
 {
-    cs_knn_kernels k = {dist_base, count_base, "baseline"};
+    knn_kernels k = {dist_base, count_base, "baseline"};
     return k;
 }
 
-cs_knn_kernels cs_knn_kernels_pick(void)
+knn_kernels knn_kernels_pick(void)
 {
 #ifdef KNN_HAVE_AVX2
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2")) {
-        cs_knn_kernels k = {dist_avx2, count_avx2, "avx2"};
+        knn_kernels k = {dist_avx2, count_avx2, "avx2"};
         return k;
     }
 #endif
-    return cs_knn_kernels_baseline();
+    return knn_kernels_baseline();
 }

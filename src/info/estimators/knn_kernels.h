@@ -12,7 +12,7 @@
  *
  * Two builds of each loop exist on x86-64: one for the baseline instruction
  * set and one compiled for AVX2 (the compiler's own vectoriser, no
- * intrinsics); cs_knn_kernels_pick() checks the processor once at plan time
+ * intrinsics); knn_kernels_pick() checks the processor once at plan time
  * and the plan keeps the pointers (no global state). */
 #ifndef COGSCOPE_INFO_KNN_KERNELS_H
 #define COGSCOPE_INFO_KNN_KERNELS_H
@@ -25,27 +25,27 @@
 
 /* out[c] = max_j fabsf(x[j * n + c] - q[j]) for c in [0, len), in float;
  * d >= 1, len <= CS_KNN_BLOCK_MAX. */
-typedef void (*cs_knn_dist_fn)(const float *x, size_t n, size_t len, size_t d, const float *q,
+typedef void (*knn_dist_fn)(const float *x, size_t n, size_t len, size_t d, const float *q,
                                float *out);
 
 /* Classify points c in [0, len) against per-coordinate float thresholds:
  * "in" when for every j g_j = fabsf(x[j * n + c] - q[j]) is < in_lt[j],
  * "out" when for some j g_j >= out_ge[j], else undecided. Returns the number
  * in; writes the undecided positions to undecided[0..*n_undecided). */
-typedef size_t (*cs_knn_count_fn)(const float *x, size_t n, size_t len, size_t d, const float *q,
+typedef size_t (*knn_count_fn)(const float *x, size_t n, size_t len, size_t d, const float *q,
                                   const float *in_lt, const float *out_ge, uint8_t *undecided,
                                   size_t *n_undecided);
 
 typedef struct {
-    cs_knn_dist_fn dist;
-    cs_knn_count_fn count;
+    knn_dist_fn dist;
+    knn_count_fn count;
     const char *isa; /* "avx2" or "baseline" */
-} cs_knn_kernels;
+} knn_kernels;
 
 /* The fastest build this processor runs. */
-cs_knn_kernels cs_knn_kernels_pick(void);
+knn_kernels knn_kernels_pick(void);
 
 /* The baseline build (tests compare the two). */
-cs_knn_kernels cs_knn_kernels_baseline(void);
+knn_kernels knn_kernels_baseline(void);
 
 #endif

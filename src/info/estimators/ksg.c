@@ -55,7 +55,7 @@ void cs_ksg_destroy(cs_ksg *P)
     free(P->win_lo);
     free(P->win_hi);
     free(P->joint);
-    cs_kdtree_destroy(P->jtree);
+    kdtree_destroy(P->jtree);
     ksg_space_free(&P->a);
     ksg_space_free(&P->b);
     ksg_space_free(&P->c);
@@ -201,7 +201,7 @@ static cs_status to_tree_order(cs_ksg *P)
         free(hi);
         return cs_error_set(CS_ENOMEM, "KSG: out of memory for %zu x %zu values", n, D);
     }
-    cs_status st = cs_kdtree_create_ordered(P->joint, n, D, D, P->threads, &P->jtree, P->orig);
+    cs_status st = kdtree_create_ordered(P->joint, n, D, D, P->threads, &P->jtree, P->orig);
     if (st == CS_OK)
         st = ksg_use_blocks(P->search, P->jtree, n, D, 0);
     if (st != CS_OK) {
@@ -224,7 +224,7 @@ static cs_status to_tree_order(cs_ksg *P)
             P->by_time[q] = P->inv[P->by_time[q]];
     free(P->joint);
     P->joint = NULL;
-    P->J = cs_kdtree_points(P->jtree);
+    P->J = kdtree_points(P->jtree);
     free(P->times);
     free(P->win_lo);
     free(P->win_hi);
@@ -481,11 +481,11 @@ static cs_status one_surrogate(const cs_ksg *P, uint64_t seed, size_t s, surr_bu
         memcpy(B->jp + i * D, P->J + B->iperm[i] * D, dx * sizeof *B->jp);
         memcpy(B->jp + i * D + dx, P->J + i * D + dx, (dy + dz) * sizeof *B->jp);
     }
-    cs_kdtree *tree = NULL;
-    if ((st = cs_kdtree_create(B->jp, n, D, D, nt, &tree)) != CS_OK)
+    kdtree *tree = NULL;
+    if ((st = kdtree_create(B->jp, n, D, D, nt, &tree)) != CS_OK)
         return st;
     if ((st = ksg_use_blocks(P->search, tree, n, D, 0)) != CS_OK) {
-        cs_kdtree_destroy(tree);
+        kdtree_destroy(tree);
         return st;
     }
     ksg_ctx C = {B->jp, tree, &P->a, &P->b, dz ? &P->c : NULL, NULL};
@@ -502,7 +502,7 @@ static cs_status one_surrogate(const cs_ksg *P, uint64_t seed, size_t s, surr_bu
     if (st == CS_OK)
         st = ksg_run(P, &C, B->tmp, B->locals, value, nt);
     ksg_space_free(&axz);
-    cs_kdtree_destroy(tree);
+    kdtree_destroy(tree);
     return st;
 }
 

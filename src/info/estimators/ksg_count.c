@@ -74,20 +74,20 @@ static cs_status sort_values(const double *v, size_t n, double *sorted, size_t *
 /* Switch tree t (n points, d dimensions; searched for neighbours, or for
  * counts) to the blocked search when the estimator's choice or the measured
  * crossover asks for it. */
-cs_status ksg_use_blocks(int search, cs_kdtree *t, size_t n, size_t d, int for_count)
+cs_status ksg_use_blocks(int search, kdtree *t, size_t n, size_t d, int for_count)
 {
-    size_t block = cs_kdtree_block_size_for(n, d, for_count);
+    size_t block = kdtree_block_size_for(n, d, for_count);
     if (search == CS_KSG_SEARCH_BLOCKS && block == 0)
         block = 64;
     if (search == CS_KSG_SEARCH_TREE || block == 0)
         return CS_OK;
-    return cs_kdtree_blocks_prepare(t, block);
+    return kdtree_blocks_prepare(t, block);
 }
 
 void ksg_space_free(ksg_space *s)
 {
     free(s->pts);
-    cs_kdtree_destroy(s->tree);
+    kdtree_destroy(s->tree);
     free(s->sorted);
     free(s->rank);
     memset(s, 0, sizeof *s);
@@ -109,7 +109,7 @@ cs_status ksg_space_init(ksg_space *s, const double *src, size_t n, size_t D, co
     cs_status st;
     if (d > 1) {
         s->pts = pts;
-        st = cs_kdtree_create(s->pts, n, d, d, threads, &s->tree);
+        st = kdtree_create(s->pts, n, d, d, threads, &s->tree);
         if (st == CS_OK)
             st = ksg_use_blocks(search, s->tree, n, d, 1);
     } else {
@@ -188,7 +188,7 @@ static inline size_t space_count(const ksg_space *s, size_t n, size_t m, const d
 {
     if (s->d == 1)
         return count_sorted(s->sorted, n, s->rank[m], r[0], strict);
-    return cs_kdtree_count_blocked(s->tree, s->pts + m * s->d, r, strict);
+    return kdtree_count_blocked(s->tree, s->pts + m * s->d, r, strict);
 }
 
 static inline int space_within(const ksg_space *s, size_t m1, size_t m2, const double *r,
@@ -233,17 +233,17 @@ static double local_row(const cs_ksg *P, const ksg_ctx *C, size_t i, ksg_scratch
 {
     size_t D = P->D, dx = P->dx, dy = P->dy, dz = P->dz, k = (size_t)P->k;
     const double *q = C->joint + i * D;
-    cs_kdtree_exclusion ex = {i, P->times, P->times[i], P->w};
+    kdtree_exclusion ex = {i, P->times, P->times[i], P->w};
     /* finds k: checked at create */
-    if (P->alg == 1 || !cs_kdtree_has_blocks(C->jtree)) {
-        cs_kdtree_knn_blocked(C->jtree, q, k, &ex, S->dist, S->idx);
+    if (P->alg == 1 || !kdtree_has_blocks(C->jtree)) {
+        kdtree_knn_blocked(C->jtree, q, k, &ex, S->dist, S->idx);
     } else {
         /* KSG-2 reads the neighbours themselves: with another point tied at
          * the k-th distance the fine search's choice (found first) decides,
          * as it always has; the k + 1-th neighbour tells whether one is. */
-        size_t m = cs_kdtree_knn_blocked(C->jtree, q, k + 1, &ex, S->dist, S->idx);
+        size_t m = kdtree_knn_blocked(C->jtree, q, k + 1, &ex, S->dist, S->idx);
         if (m > k && S->dist[k] == S->dist[k - 1])
-            cs_kdtree_knn(C->jtree, q, k, &ex, S->dist, S->idx);
+            kdtree_knn(C->jtree, q, k, &ex, S->dist, S->idx);
     }
     const double *psi = P->psi;
     if (P->alg == 1) {
@@ -319,7 +319,7 @@ cs_status ksg_run(const cs_ksg *P, const ksg_ctx *C, double *tmp, double *local,
         free(own_l);
         return cs_error_set(CS_ENOMEM, "KSG: out of memory for %zu local values", n);
     }
-    const size_t *order = cs_kdtree_order(C->jtree);
+    const size_t *order = kdtree_order(C->jtree);
 #pragma omp parallel num_threads(nt) if (nt > 1)
     {
         int tid = omp_get_thread_num();

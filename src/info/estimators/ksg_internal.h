@@ -15,7 +15,7 @@
 typedef struct {
     size_t d;
     double *pts;       /* n x d, in row order of this space */
-    cs_kdtree *tree;   /* d > 1 */
+    kdtree *tree;   /* d > 1 */
     double *sorted;    /* d == 1: the values, ascending */
     size_t *rank;      /* d == 1: rank[m] = a position of point m's value in sorted */
 } ksg_space;
@@ -34,20 +34,20 @@ struct cs_ksg {
     size_t *win_lo, *win_hi; /* w > 0: row i's window is by_time[win_lo[i] .. win_hi[i]) */
     double *joint;    /* during create: n x D (x | y | z, normalised + noise), caller's rows */
     const double *J;  /* the same in internal rows: the joint tree's own point array */
-    cs_kdtree *jtree;
+    kdtree *jtree;
     ksg_space a, b, c; /* MI: x, y. CMI: (x,z), (y,z), z */
     double *psi;      /* psi[m] = digamma(m), m = 1..n */
 };
 
 typedef struct {
     const double *joint;      /* n x D */
-    const cs_kdtree *jtree;
+    const kdtree *jtree;
     const ksg_space *a, *b, *c;
     const size_t *amap;       /* row -> point of space a (NULL: identity) */
 } ksg_ctx;
 
 /* Choose the search of a tree: blocks or fine (CS_KSG_SEARCH_*). */
-cs_status ksg_use_blocks(int search, cs_kdtree *t, size_t n, size_t d, int for_count);
+cs_status ksg_use_blocks(int search, kdtree *t, size_t n, size_t d, int for_count);
 
 /* A marginal space of the columns cols[0..d) of src (n x D): sorted values
  * when d == 1, else a kd-tree; free with ksg_space_free. */

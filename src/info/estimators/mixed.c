@@ -269,8 +269,8 @@ static cs_status ross_mi(cs_matrix x, const int32_t *y, size_t C, const size_t *
     /* Samples of classes with >= 2 members, grouped by class. */
     size_t *start = calloc(C + 1, sizeof *start), *rows = malloc(n * sizeof *rows);
     double *pts = malloc(n * d * sizeof *pts), *radius = malloc(n * sizeof *radius);
-    cs_kdtree **trees = calloc(C, sizeof *trees);
-    cs_kdtree *all = NULL;
+    kdtree **trees = calloc(C, sizeof *trees);
+    kdtree *all = NULL;
     cs_status st = start && rows && pts && radius && trees ? CS_OK : cs_error_set(CS_ENOMEM, "out of memory");
     size_t N = 0;
     for (size_t c = 0; c < C && st == CS_OK; c++) {
@@ -283,7 +283,7 @@ static cs_status ross_mi(cs_matrix x, const int32_t *y, size_t C, const size_t *
                 memcpy(pts + N * d, cs_matrix_row(x, i), d * sizeof *pts);
                 N++;
             }
-        st = cs_kdtree_create(pts + start[c] * d, N - start[c], d, d, 1, &trees[c]);
+        st = kdtree_create(pts + start[c] * d, N - start[c], d, d, 1, &trees[c]);
     }
     if (st == CS_OK) {
         start[C] = N;
@@ -291,7 +291,7 @@ static cs_status ross_mi(cs_matrix x, const int32_t *y, size_t C, const size_t *
             st = cs_error_set(CS_EINVAL, "no class has two samples: nearest neighbours are undefined");
     }
     if (st == CS_OK)
-        st = cs_kdtree_create(pts, N, d, d, 1, &all);
+        st = kdtree_create(pts, N, d, d, 1, &all);
     if (st == CS_OK) {
         double sum = 0;
         if (local)
@@ -306,15 +306,15 @@ static cs_status ross_mi(cs_matrix x, const int32_t *y, size_t C, const size_t *
             size_t kc = (size_t)k < cnt[c] - 1 ? (size_t)k : cnt[c] - 1;
             double base = gsl_sf_psi((double)N) + gsl_sf_psi((double)kc) - gsl_sf_psi((double)cnt[c]);
             for (size_t q = start[c]; q < start[c + 1]; q++) {
-                cs_kdtree_exclusion ex = {.self = q - start[c]};
+                kdtree_exclusion ex = {.self = q - start[c]};
                 const double *p = pts + q * d;
-                size_t got = cs_kdtree_knn(trees[c], p, kc, &ex, dist, idx);
+                size_t got = kdtree_knn(trees[c], p, kc, &ex, dist, idx);
                 /* sklearn: radius = nextafter(r_k, 0), counted with <=, i.e.
                  * every sample strictly closer than the k-th neighbour. */
                 double rad = nextafter(dist[got - 1], 0);
                 for (size_t j = 0; j < d; j++)
                     r[j] = rad;
-                size_t m = cs_kdtree_count(all, p, r, 0);
+                size_t m = kdtree_count(all, p, r, 0);
                 double v = base - gsl_sf_psi((double)m);
                 sum += v;
                 if (local)
@@ -327,8 +327,8 @@ static cs_status ross_mi(cs_matrix x, const int32_t *y, size_t C, const size_t *
         *mi = sum / (double)N;
     }
     for (size_t c = 0; trees && c < C; c++)
-        cs_kdtree_destroy(trees[c]);
-    cs_kdtree_destroy(all);
+        kdtree_destroy(trees[c]);
+    kdtree_destroy(all);
     free(trees);
     free(start);
     free(rows);
