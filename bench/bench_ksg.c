@@ -7,7 +7,7 @@
  * mi: I(X;Y) over the given column lists (e.g. 0 1, or 0-4 5-9).
  * te: TE(SRC -> DST), history 1, delay 1, i.e. KSG CMI on the embedding from
  *     cogscope/embed.h.
- * Timed: plan creation (z-scoring, trees, sorted marginals) + the average,
+ * Timed: estimator creation (z-scoring, trees, sorted marginals) + the average,
  * i.e. everything after the data are in memory; best of R repetitions.
  * Prints one JSON object: value (nats), wall and CPU seconds of the best run. */
 #include <stdio.h>
@@ -81,13 +81,13 @@ int main(int argc, char **argv)
     double best_wall = 1e300, best_cpu = 1e300, value = 0;
     for (int r = 0; r < reps; r++) {
         double w0 = cs_time_now(), c0 = cpu_now();
-        cs_ksg *plan;
-        cs_status st = te ? cs_ksg_embedding_create(&e, &p, &plan) : cs_ksg_mi_create(a, b, &p, &plan);
+        cs_ksg *ksg;
+        cs_status st = te ? cs_ksg_embedding_create(&e, &p, &ksg) : cs_ksg_mi_create(a, b, &p, &ksg);
         if (st != CS_OK)
-            return die("plan");
-        if (cs_ksg_average(plan, &value) != CS_OK)
+            return die("create");
+        if (cs_ksg_average(ksg, &value) != CS_OK)
             return die("average");
-        cs_ksg_destroy(plan);
+        cs_ksg_destroy(ksg);
         double w = cs_time_now() - w0, c = cpu_now() - c0;
         if (w < best_wall)
             best_wall = w;
