@@ -52,6 +52,8 @@ Test(measure_table, validation_names_role_and_option)
         {{CS_INFO_MI, CS_EST_KSG2, CS_ROLE_BIT_X | CS_ROLE_BIT_Y, CS_OPT_DISCRETE_VARS, {0, 1, 0}}, "ksg2 has no form"},
         {{CS_INFO_TE, CS_EST_GAUSSIAN, CS_ROLE_BIT_X | CS_ROLE_BIT_Y, 0, {1, 0, 0}}, "te with a discrete variable"},
         {{CS_INFO_AIS, CS_EST_GAUSSIAN, CS_ROLE_BIT_X, CS_OPT_SOURCE_HISTORY, {0}}, "--source-history is not an option of ais"},
+        {{CS_INFO_MI, CS_EST_GCOPULA, 0, CS_OPT_COVARIANCE, {0}}, "--cov is not an option of the gcopula estimator (it is for gaussian)"},
+        {{CS_INFO_MI, CS_EST_GAUSSIAN, 0, CS_OPT_COVARIANCE | CS_OPT_LOCAL, {0}}, "need samples, not --cov"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         cr_expect_eq(cs_measure_validate(&bad[i].r), CS_EINVAL, "case %zu", i);

@@ -385,16 +385,8 @@ int cmd_estimate_info(int argc, char **argv)
 
     if (a.eo.cov) {
         /* ---- exact Gaussian from a covariance ---- */
-        if (est != CS_EST_GAUSSIAN) {
-            out = cli_usage_error(cmd, "--cov needs --estimator gaussian");
-            goto done;
-        }
         if (a.eo.input || a.vx.file || a.vy.file || a.vz.file) {
             out = cli_usage_error(cmd, "--cov replaces --input/--x-input/...: give one or the other");
-            goto done;
-        }
-        if (a.nsurr || a.local_path) {
-            out = cli_usage_error(cmd, "--surrogates and --local need samples, not --cov");
             goto done;
         }
         if (!a.vx.cols || (need_y || measure == CS_INFO_AIS ? !a.vy.cols : 0) || (need_z && !a.vz.cols) ||

@@ -147,6 +147,8 @@ cs_status cs_measure_validate(const cs_measure_request *r)
         return cs_error_set(CS_EINVAL, "--gc-form is for a variable typed discrete (--x/--y/--z-discrete)");
     if ((r->options & CS_OPT_COVARIANCE) && typed)
         return cs_error_set(CS_EINVAL, "--x/--y/--z-discrete need samples, not --cov");
+    if ((r->options & CS_OPT_COVARIANCE) && (r->options & (CS_OPT_SURROGATES | CS_OPT_LOCAL)))
+        return cs_error_set(CS_EINVAL, "--surrogates and --local need samples, not --cov");
     cs_status st = r->roles ? check_roles(r, m) : CS_OK;
     return st ? st : check_types(r, m);
 }
