@@ -410,23 +410,15 @@ static cs_status phiid_continuous(cs_matrix x1, cs_matrix x2, size_t tau,
     cs_status st;
     if ((st = check_red(params)) || (st = check_series(x1, x2, tau)))
         return st;
-    size_t n = x1.rows - tau, d1 = x1.cols, d2 = x2.cols, d = 2 * (d1 + d2);
-    cs_matrix lag;
-    if ((st = cs_matrix_alloc(n, d, &lag)))
-        return st;
-    for (size_t t = 0; t < n; t++) {
-        double *r = cs_matrix_row(lag, t);
-        memcpy(r, cs_matrix_row(x1, t), d1 * sizeof *r);
-        memcpy(r + d1, cs_matrix_row(x2, t), d2 * sizeof *r);
-        memcpy(r + d1 + d2, cs_matrix_row(x1, t + tau), d1 * sizeof *r);
-        memcpy(r + 2 * d1 + d2, cs_matrix_row(x2, t + tau), d2 * sizeof *r);
-    }
+    /* the lagged samples (X1_t, X2_t, X1_t+tau, X2_t+tau), t = 0..n-1 */
+    size_t n = x1.rows - tau;
+    const cs_matrix blocks[4] = {x1, x2, x1, x2};
+    const size_t first[4] = {0, 0, tau, tau};
     double *cov = NULL;
-    if (!(st = pid_sample_cov(lag, copula, &cov)) &&
-        !(st = cs_phiid_gaussian_cov(cov, d1, d2, params, out)))
+    if (!(st = pid_blocks_cov(blocks, first, 4, n, copula, &cov)) &&
+        !(st = cs_phiid_gaussian_cov(cov, x1.cols, x2.cols, params, out)))
         out->n = n;
     free(cov);
-    cs_matrix_free(&lag);
     return st;
 }
 

@@ -311,21 +311,6 @@ cs_status cs_pid_discrete(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_
     return st;
 }
 
-/* Stack x1 | x2 | y into one n x d matrix. */
-static cs_status stack3(cs_matrix x1, cs_matrix x2, cs_matrix y, cs_matrix *all)
-{
-    cs_status st = cs_matrix_alloc(x1.rows, x1.cols + x2.cols + y.cols, all);
-    if (st)
-        return st;
-    for (size_t i = 0; i < x1.rows; i++) {
-        double *r = cs_matrix_row(*all, i);
-        memcpy(r, cs_matrix_row(x1, i), x1.cols * sizeof *r);
-        memcpy(r + x1.cols, cs_matrix_row(x2, i), x2.cols * sizeof *r);
-        memcpy(r + x1.cols + x2.cols, cs_matrix_row(y, i), y.cols * sizeof *r);
-    }
-    return CS_OK;
-}
-
 static cs_status pid_continuous(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params,
                                 int copula, cs_pid_result *out)
 {
@@ -338,14 +323,12 @@ static cs_status pid_continuous(cs_matrix x1, cs_matrix x2, cs_matrix y, const c
         return cs_error_set(CS_EINVAL, "redundancy '%s' is defined here for discrete data only: "
                                        "Gaussian PID takes mmi or ccs",
                             cs_pid_redundancy_name(params->redundancy));
-    cs_matrix all;
+    const cs_matrix blocks[3] = {x1, x2, y};
+    const size_t first[3] = {0, 0, 0};
     double *cov = NULL;
-    if ((st = stack3(x1, x2, y, &all)))
-        return st;
-    if (!(st = pid_sample_cov(all, copula, &cov)))
+    if (!(st = pid_blocks_cov(blocks, first, 3, x1.rows, copula, &cov)))
         st = cs_pid_gaussian_cov(cov, x1.cols, x2.cols, y.cols, params, out);
     free(cov);
-    cs_matrix_free(&all);
     return st;
 }
 

@@ -181,15 +181,31 @@ cs_status pid_count_table(const int32_t *const *codes, const size_t *dims, int n
     return CS_OK;
 }
 
-cs_status pid_sample_cov(cs_matrix all, int copula, double **cov)
+cs_status pid_blocks_cov(const cs_matrix *blocks, const size_t *first, int nb, size_t n, int copula,
+                         double **cov)
 {
-    size_t d = all.cols;
+    size_t d = 0;
+    for (int b = 0; b < nb; b++)
+        d += blocks[b].cols;
+    cs_matrix all;
+    cs_status st = cs_matrix_alloc(n, d, &all);
+    if (st)
+        return st;
+    for (size_t i = 0; i < n; i++) {
+        double *r = cs_matrix_row(all, i);
+        for (int b = 0; b < nb; b++) {
+            memcpy(r, cs_matrix_row(blocks[b], first[b] + i), blocks[b].cols * sizeof *r);
+            r += blocks[b].cols;
+        }
+    }
     double *c = malloc((d ? d * d : 1) * sizeof *c);
     if (!c)
-        return cs_error_set(CS_ENOMEM, "out of memory for a %zu x %zu covariance", d, d);
-    cs_status st = copula ? cs_gcopula_normalise(all, all) : CS_OK;
+        st = cs_error_set(CS_ENOMEM, "out of memory for a %zu x %zu covariance", d, d);
+    if (!st && copula)
+        st = cs_gcopula_normalise(all, all);
     if (!st)
         st = cs_gaussian_cov(all, NULL, 0, 0, c, NULL);
+    cs_matrix_free(&all);
     if (st) {
         free(c);
         return st;

@@ -59,9 +59,13 @@ cs_status pid_check_table(const double *p, const size_t *dims, int nv, const cha
 cs_status pid_count_table(const int32_t *const *codes, const size_t *dims, int nv, size_t n,
                           const char *const *names, const char *what, double **table);
 
-/* The covariance (d x d, caller frees) of the samples `all` (n x d), after
- * the Gaussian-copula transform (done in place) when `copula` is set. */
-cs_status pid_sample_cov(cs_matrix all, int copula, double **cov);
+/* The covariance (d x d, caller frees) of nb column blocks side by side:
+ * block b contributes its rows first[b] .. first[b] + n - 1 (PID: x1 | x2 | y
+ * from row 0; PhiID: x1 | x2 | x1 | x2 from rows 0, 0, tau, tau), each
+ * column copula-normalised first when `copula` is set. d is the blocks'
+ * total column count. */
+cs_status pid_blocks_cov(const cs_matrix *blocks, const size_t *first, int nb, size_t n, int copula,
+                         double **cov);
 
 /* Validate a covariance: finite, symmetric within 1e-10 relative; `what` names it. */
 cs_status pid_check_cov(const double *cov, size_t d, const char *what);
