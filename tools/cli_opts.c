@@ -250,6 +250,15 @@ int cli_given(const cli_args *a, const char *name)
     return find(a, name, &i) ? a->given[i] : 0;
 }
 
+unsigned cli_given_tags(const cli_args *a)
+{
+    unsigned tags = 0;
+    for (size_t i = 0; i < a->n; i++)
+        if (a->given[i])
+            tags |= a->flat[i]->tag;
+    return tags;
+}
+
 const char *cli_choice_name(const cli_args *a, const char *name, int value)
 {
     const cli_opt *o = find(a, name, NULL);

@@ -81,6 +81,7 @@ struct cli_opt {
     char short_name;   /* 'o' for -o */
     const char *json;  /* key of the JSON echo (default: the name, '-' as '_') */
     int value;         /* CLI_FLAG: the value stored (0 stores 1) */
+    unsigned tag;      /* the command's own bits for the option (cli_given_tags) */
 };
 
 /* A subcommand: its name in messages, help text around the option lines, the
@@ -125,6 +126,10 @@ void cli_help(const cli_command *c, FILE *out);
 
 /* How many times option `name` was given. */
 int cli_given(const cli_args *a, const char *name);
+
+/* The union of the tags of the options given (estimate: the library option
+ * bits CS_OPT_* the measure table validates). */
+unsigned cli_given_tags(const cli_args *a);
 
 /* "key": value of option `name` as stored in `opts` (a CLI_ENUM by its name,
  * a flag as a bool, an unset string as null). */

@@ -50,6 +50,19 @@ typedef struct {
     hsize_t data_left;
 } walk_ctx;
 
+/* Close the identifiers that were opened (negative: not opened). */
+static void close_ids(hid_t plist, hid_t type1, hid_t type2, hid_t space)
+{
+    if (plist >= 0)
+        H5Pclose(plist);
+    if (type1 >= 0)
+        H5Tclose(type1);
+    if (type2 >= 0)
+        H5Tclose(type2);
+    if (space >= 0)
+        H5Sclose(space);
+}
+
 /* Read one attribute as its native type (variable-length parts included). */
 static herr_t read_attr(hid_t loc, const char *name, const H5A_info_t *ainfo, void *op_data)
 {
@@ -70,12 +83,7 @@ static herr_t read_attr(hid_t loc, const char *name, const H5A_info_t *ainfo, vo
             H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, buf);
         free(buf);
     }
-    if (mt >= 0)
-        H5Tclose(mt);
-    if (ft >= 0)
-        H5Tclose(ft);
-    if (sp >= 0)
-        H5Sclose(sp);
+    close_ids(H5I_INVALID_HID, mt, ft, sp);
     H5Aclose(a);
     return 0;
 }
@@ -108,12 +116,7 @@ static void read_dataset(hid_t d, walk_ctx *c)
             free(buf);
         }
     }
-    if (dcpl >= 0)
-        H5Pclose(dcpl);
-    if (ft >= 0)
-        H5Tclose(ft);
-    if (sp >= 0)
-        H5Sclose(sp);
+    close_ids(dcpl, ft, H5I_INVALID_HID, sp);
 }
 
 static herr_t visit(hid_t root, const char *name, const H5O_info_t *info, void *op_data)
