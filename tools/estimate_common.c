@@ -20,31 +20,6 @@ void est_opts_init(est_opts *o, unsigned estimators, int corrections)
     o->to_unit = 1;
 }
 
-int est_opts_parse(const char *cmd, int code, const char *arg, est_opts *o)
-{
-    switch (code) {
-    case EST_O_INPUT: o->input = arg; return 0;
-    case EST_O_COV: o->cov = arg; return 0;
-    case EST_O_ESTIMATOR: o->est_text = arg; return 0;
-    case EST_O_BINS: return cli_parse_int(cmd, "--bins", arg, 1, 1L << 30, &o->bins);
-    case EST_O_BINNING:
-        if (!strcmp(arg, "freq"))
-            o->binning_freq = 1;
-        else if (strcmp(arg, "width"))
-            return cli_usage_error(cmd, "--binning: '%s' is not 'width' or 'freq'", arg);
-        return 0;
-    case EST_O_ALPHABET: return cli_parse_int(cmd, "--alphabet", arg, 1, 1L << 30, &o->alphabet);
-    case EST_O_MILLER_MADOW: o->miller_madow = 1; return 0;
-    case EST_O_BIAS: o->bias = 1; return 0;
-    case EST_O_NO_BIAS: o->bias = 0; return 0;
-    case EST_O_THREADS: return cli_parse_threads(cmd, arg, &o->threads);
-    case EST_O_UNITS: o->units_text = arg; return 0;
-    case EST_O_JSON: o->json = 1; return 0;
-    case EST_O_STRICT: o->strict = 1; return 0;
-    default: return -1;
-    }
-}
-
 /* ---- option tables --------------------------------------------------------------- */
 
 #define E(member) offsetof(est_opts, member)

@@ -6,8 +6,8 @@
  *
  * A command's flow:
  *     est_opts_init(&o, estimators, corrections);
- *     cli_getopt(cmd, argc, argv, long_opts, on_option, ctx), where the
- *         command's on_option tries est_opts_parse() before its own options;
+ *     cli_parse() over the command's option table, which includes the
+ *         shared tables below (est_input_opts, ...) at the est_opts member;
  *     est_opts_estimator()  --estimator and --units;
  *     est_opts_check()      the discrete and bias-correction options;
  *     est_var_parse(), then est_var_select() (a table) or est_cov_block()
@@ -20,32 +20,6 @@
 #include "cli.h"
 #include "cogscope/info.h"
 #include "cogscope/json.h"
-
-/* getopt_long codes of the shared options; a command's own codes start at
- * EST_O_OWN. */
-enum {
-    EST_O_INPUT = 1000, EST_O_COV, EST_O_ESTIMATOR, EST_O_BINS, EST_O_BINNING, EST_O_ALPHABET,
-    EST_O_MILLER_MADOW, EST_O_BIAS, EST_O_NO_BIAS, EST_O_THREADS, EST_O_UNITS, EST_O_JSON,
-    EST_O_HELP, EST_O_STRICT, EST_O_OWN
-};
-
-/* Entries of a command's struct option table, by group: list the groups the
- * command takes (EST_LONG_CORRECTIONS only where the estimators have them). */
-#define EST_LONG_SOURCE                                                                            \
-    {"input", required_argument, 0, EST_O_INPUT}, {"cov", required_argument, 0, EST_O_COV}
-#define EST_LONG_ESTIMATOR                                                                         \
-    {"estimator", required_argument, 0, EST_O_ESTIMATOR},                                          \
-        {"bins", required_argument, 0, EST_O_BINS},                                                \
-        {"binning", required_argument, 0, EST_O_BINNING},                                          \
-        {"alphabet", required_argument, 0, EST_O_ALPHABET}
-#define EST_LONG_CORRECTIONS                                                                       \
-    {"miller-madow", no_argument, 0, EST_O_MILLER_MADOW},                                          \
-        {"bias-correct", no_argument, 0, EST_O_BIAS},                                              \
-        {"no-bias-correct", no_argument, 0, EST_O_NO_BIAS}
-#define EST_LONG_OUTPUT                                                                            \
-    {"threads", required_argument, 0, EST_O_THREADS},                                              \
-        {"units", required_argument, 0, EST_O_UNITS}, {"json", no_argument, 0, EST_O_JSON},        \
-        {"help", no_argument, 0, EST_O_HELP}, {"strict", no_argument, 0, EST_O_STRICT}
 
 /* Bit of an estimator in the `estimators` set of a command. */
 #define EST_BIT(e) (1u << (e))
@@ -77,10 +51,6 @@ extern const cli_opt est_input_opts[];      /* --input */
 extern const cli_opt est_discrete_opts[];   /* --bins, --binning, --alphabet */
 extern const cli_opt est_correction_opts[]; /* --miller-madow, --(no-)bias-correct */
 extern const cli_opt est_output_opts[];     /* --threads, --units, --strict, --json */
-
-/* Handle getopt_long's `code` if it is a shared option: returns 0, or 2 after
- * a usage error; -1 when the code is not a shared one. */
-int est_opts_parse(const char *cmd, int code, const char *arg, est_opts *o);
 
 /* --estimator (required, one of o->estimators; `measure` names the measure in
  * the message for an estimator it does not take) and --units (default bits
