@@ -24,6 +24,7 @@
 
 #include "cogscope/dataset.h"
 #include "cogscope/optim.h"
+#include "cogscope/rng.h"
 #include "cogscope/rule.h"
 
 #ifndef COGSCOPE_BENCH_DATASETS

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cogscope/rng.h"
 #include "cogscope/runlog.h"
 #include "cogscope/trainlog.h"
 

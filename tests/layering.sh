@@ -11,6 +11,8 @@
 #  3. Link graph: every symbol a module archive (libcogscope_<m>.a) needs from
 #     another module archive is defined in a module it may use
 #     (BUILD/layering/modules.txt); prints the graph found.
+#  4. core needs nothing but the C library: every symbol libcogscope_core.a
+#     leaves undefined is defined by libc (or the dynamic loader).
 set -euo pipefail
 build=$(cd "$1" && pwd) src=$(cd "$2" && pwd)
 probes=$build/layering/probes.txt modules=$build/layering/modules.txt
@@ -73,6 +75,19 @@ while read -r m deps; do
   done
   graph="$graph$m ->${used:- (nothing)}\n"
 done < "$modules"
+# 4. core on libc alone (sanitizer run-time hooks aside)
+libc=$(cc -print-file-name=libc.so.6) ldso=$(cc -print-file-name=ld-linux-x86-64.so.2)
+libc_syms=$(nm -D --defined-only "$libc" "$ldso" 2>/dev/null | awk 'NF == 3 {sub(/@.*/, "", $3); print $3}' | sort -u)
+[ -n "$libc_syms" ] || bad "cannot list the symbols of $libc"
+core_ext=0
+for sym in $(nm -g --undefined-only "$build/libcogscope_core.a" | awk 'NF == 2 {print $2}' | sort -u); do
+  case $sym in _GLOBAL_OFFSET_TABLE_ | __asan* | __ubsan* | __sanitizer* | __sancov* | __msan*) continue ;; esac
+  [ "${owner[$sym]:-}" = core ] && continue
+  core_ext=$((core_ext + 1))
+  grep -qxF "$sym" <<< "$libc_syms" || bad "libcogscope_core.a needs $sym, which libc does not define"
+done
+echo "core: $core_ext symbols from libc, nothing else"
+
 printf "link graph (module -> modules whose symbols it uses):\n$graph"
 echo "$nprobe probes, $nrefused forbidden includes refused"
 exit $fail

@@ -11,6 +11,7 @@
 
 #include "cogscope/aperiodic.h"
 #include "cogscope/core.h"
+#include "cogscope/rng.h"
 #include "cogscope/spectral.h"
 
 /* FOOOF-style synthetic spectrum on f = f0, f0 + df, ..., f1. ap: (offset,

@@ -6,6 +6,7 @@
 
 #include "cogscope/core.h"
 #include "cogscope/json.h"
+#include "cogscope/rng.h"
 #include "cogscope/table.h"
 #include "testutil.h"
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cogscope/core.h"
+#include "cogscope/rng.h"
 #include "testutil.h"
 
 TestSuite(degenerate_columns, .init = tu_dir_setup, .fini = tu_dir_teardown);

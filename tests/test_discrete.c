@@ -5,6 +5,7 @@
 
 #include "cogscope/discrete.h"
 #include "cogscope/info.h"
+#include "cogscope/rng.h"
 #include "info_testutil.h"
 
 #define LN2 0.69314718055994530942

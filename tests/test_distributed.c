@@ -16,6 +16,7 @@
 #include "cogscope/info.h"
 #include "cogscope/multivariate.h"
 #include "cogscope/observe.h"
+#include "cogscope/rng.h"
 #include "cogscope/runlog.h"
 #include "info_testutil.h"
 

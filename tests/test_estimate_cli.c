@@ -8,6 +8,7 @@
 
 #include <hdf5.h>
 
+#include "cogscope/rng.h"
 #include "info_testutil.h"
 
 static char *dir;

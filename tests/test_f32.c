@@ -22,6 +22,7 @@
 #include <math.h>
 
 #include "cogscope/mlp.h"
+#include "cogscope/rng.h"
 #include "cogscope/rule.h"
 #include "cogscope/runlog.h"
 #include "runlog_testutil.h"

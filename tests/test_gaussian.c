@@ -10,6 +10,7 @@
 #include "cogscope/gaussian.h"
 #include "cogscope/gcopula.h"
 #include "cogscope/info.h"
+#include "cogscope/rng.h"
 #include "info_testutil.h"
 
 static const cs_matrix none = {NULL, 0, 0, 0};

@@ -11,6 +11,7 @@
 #include "cogscope/core.h"
 #include "cogscope/embed.h"
 #include "cogscope/ksg.h"
+#include "cogscope/rng.h"
 #include "info/estimators/kdtree.h"
 #include "info/estimators/knn_kernels.h"
 

@@ -25,6 +25,7 @@
 
 #include "cogscope/core.h"
 #include "cogscope/ksg.h"
+#include "cogscope/rng.h"
 #include "cogscope/table.h"
 #include "info/estimators/kdtree.h"
 #include "testutil.h"

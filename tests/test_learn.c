@@ -7,6 +7,7 @@
 #include "cogscope/dataset.h"
 #include "cogscope/mlp.h"
 #include "cogscope/optim.h"
+#include "cogscope/rng.h"
 #include "cogscope/rule.h"
 #include "cogscope/runlog.h"
 #include "runlog_testutil.h"

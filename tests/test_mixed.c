@@ -17,6 +17,7 @@
 #include "cogscope/core.h"
 #include "cogscope/info.h"
 #include "cogscope/mixed.h"
+#include "cogscope/rng.h"
 #include "testutil.h"
 
 #define DATA(f) COGSCOPE_TEST_DATA "/" f

@@ -9,6 +9,7 @@
 
 #include "cogscope/core.h"
 #include "cogscope/multitaper.h"
+#include "cogscope/rng.h"
 #include "cogscope/table.h"
 #include "spectral_testutil.h"
 #include "testutil.h"

@@ -12,6 +12,7 @@
 #include "cogscope/gaussian.h"
 #include "cogscope/gcopula.h"
 #include "cogscope/multivariate.h"
+#include "cogscope/rng.h"
 #include "testutil.h"
 
 #define DATA COGSCOPE_TEST_DATA

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "cogscope/observe.h"
+#include "cogscope/rng.h"
 #include "cogscope/runlog.h"
 #include "cogscope/trainlog.h"
 #include "testutil.h"

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cogscope/phiid.h"
+#include "cogscope/rng.h"
 #include "testutil.h"
 
 #define DATA(f) COGSCOPE_TEST_DATA "/" f

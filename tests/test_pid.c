@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cogscope/pid.h"
+#include "cogscope/rng.h"
 #include "testutil.h"
 
 #define DATA(f) COGSCOPE_TEST_DATA "/" f

@@ -12,6 +12,7 @@
 #include "cogscope/dataset.h"
 #include "cogscope/mlp.h"
 #include "cogscope/optim.h"
+#include "cogscope/rng.h"
 #include "cogscope/rule.h"
 #include "cogscope/runlog.h"
 #include "runlog_testutil.h"
@@ -226,7 +227,7 @@ static void ep_true_gradient(const cs_mlp *m, const double *x, const int32_t *y,
  * bp_angle_deg) to 1e-9. */
 Test(ep, true_gradient_matches_finite_differences_and_recurrent_backprop)
 {
-    cs_init();
+    gsl_set_error_handler_off();
     cs_mlp *m = ep_net();
     double x[EP_ROWS * 5];
     int32_t y[EP_ROWS];
@@ -268,7 +269,7 @@ Test(ep, true_gradient_matches_finite_differences_and_recurrent_backprop)
  * higher-order terms move the ratios a little off the exact powers. */
 Test(ep, update_over_beta_tends_to_gradient_linearly_or_quadratically)
 {
-    cs_init();
+    gsl_set_error_handler_off();
     cs_mlp *m = ep_net();
     double x[EP_ROWS * 5];
     int32_t y[EP_ROWS];
@@ -352,7 +353,7 @@ static void ep_check_monotone(const cs_mlp *m, const cs_rule_option *o, size_t n
 
 Test(ep, energy_never_increases_during_relaxation)
 {
-    cs_init();
+    gsl_set_error_handler_off();
     size_t sizes[3] = {64, 100, 10};
     cs_mlp *m = make_net(sizes, 3, CS_ACT_HARDSIGMOID, 3);
     ep_check_monotone(m, NULL, 0);
@@ -373,7 +374,7 @@ Test(ep, energy_never_increases_during_relaxation)
  * the BP gradient. Three hidden layers, three activations. */
 Test(pc, fixed_prediction_errors_equal_bp_deltas)
 {
-    cs_init();
+    gsl_set_error_handler_off();
     size_t sizes[5] = {7, 9, 8, 6, 4}, B = 5;
     cs_activation acts[3] = {CS_ACT_TANH, CS_ACT_SIGMOID, CS_ACT_RELU};
     const char *cfg[3][2] = {{"1", "1"}, {"1", "4"}, {"0.5", "200"}};
@@ -422,7 +423,7 @@ Test(pc, fixed_prediction_errors_equal_bp_deltas)
  * (angle well under 45 degrees) on an untrained network. */
 Test(pc, standard_inference_lowers_energy)
 {
-    cs_init();
+    gsl_set_error_handler_off();
     size_t sizes[4] = {64, 100, 50, 10}, R = 8;
     cs_mlp *m = make_net(sizes, 4, CS_ACT_TANH, 4);
     cs_rule *r = make_rule("pc", m, NULL, 0, 64);
@@ -533,7 +534,7 @@ static void hidden_angles(const char *rule, cs_activation act, size_t epochs, do
  * 10 steps, about 50 after 5 epochs. The output layer's FA update is BP's. */
 Test(fa, hidden_angle_to_bp_falls_clearly_below_90)
 {
-    cs_init();
+    gsl_set_error_handler_off();
     double first, last;
     hidden_angles("fa", CS_ACT_TANH, 5, &first, &last);
     cr_log_info("FA hidden-layer angle to BP: first 10 steps %.1f, last 30 steps %.1f", first, last);
@@ -545,7 +546,7 @@ Test(fa, hidden_angle_to_bp_falls_clearly_below_90)
 /* DFA aligns the same way (Nøkland 2016, Fig. 3). */
 Test(dfa, hidden_angle_to_bp_falls_below_90)
 {
-    cs_init();
+    gsl_set_error_handler_off();
     double first, last;
     hidden_angles("dfa", CS_ACT_TANH, 5, &first, &last);
     cr_log_info("DFA hidden-layer angle to BP: first 10 steps %.1f, last 30 steps %.1f", first, last);
@@ -556,7 +557,7 @@ Test(dfa, hidden_angle_to_bp_falls_below_90)
 /* FA/DFA: the output layer's update is exactly BP's; the hidden one is not. */
 Test(fa, output_layer_equals_bp)
 {
-    cs_init();
+    gsl_set_error_handler_off();
     size_t sizes[4] = {6, 8, 7, 3}, B = 4;
     const char *rules[2] = {"fa", "dfa"};
     for (int i = 0; i < 2; i++) {
@@ -591,7 +592,7 @@ Test(fa, output_layer_equals_bp)
  * draw the same noise, so their figures agree to ~sigma). */
 Test(np, mean_of_k_estimates_has_relative_error_sqrt_n_plus_1_over_k)
 {
-    cs_init();
+    gsl_set_error_handler_off();
     size_t sizes[4] = {6, 5, 4, 3}, N = 5 + 4 + 3, K = 40, reps = 400;
     cs_mlp *m = make_net(sizes, 4, CS_ACT_TANH, 12);
     double x1[6];
@@ -693,7 +694,7 @@ static double ff_objective(const cs_mlp *m, const double *x, const int32_t *pos,
  * label by total goodness, which the test reads from the rule's prediction. */
 Test(ff, local_update_and_reference_gradient_match_finite_differences)
 {
-    cs_init();
+    gsl_set_error_handler_off();
     size_t sizes[4] = {12, 7, 5, 3}, B = 4;
     cs_mlp *m = make_net(sizes, 4, CS_ACT_SIGMOID, 30);
     double x[4 * 12], logits[4 * 3], series[2 * 3];
@@ -755,7 +756,7 @@ Test(ff, local_update_and_reference_gradient_match_finite_differences)
  * norm of the direction; logits and errors are finite. */
 Test(rules, deterministic_and_leave_the_network_alone)
 {
-    cs_init();
+    gsl_set_error_handler_off();
     const char *names[6] = {"fa", "dfa", "ep", "pc", "ff", "np"};
     size_t sizes[3] = {16, 12, 4}, B = 6;
     double x[6 * 16], logits[6 * 4], series[2 * 2];
@@ -798,7 +799,7 @@ Test(rules, deterministic_and_leave_the_network_alone)
 
 Test(rules, bad_options_are_einval_with_the_flag_named)
 {
-    cs_init();
+    gsl_set_error_handler_off();
     size_t sizes[3] = {16, 12, 4};
     cs_mlp *hs = make_net(sizes, 3, CS_ACT_HARDSIGMOID, 1), *th = make_net(sizes, 3, CS_ACT_TANH, 1);
     struct {

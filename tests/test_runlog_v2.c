@@ -40,35 +40,35 @@ Test(runlog_v2, strings_in_every_h5py_form)
     const char *scalars[] = {"vlen_str", "vlen_ascii", "np_bytes", "fixed_utf8", "nullterm", "spacepad", "one_elem"};
     char buf[64];
     for (size_t i = 0; i < sizeof scalars / sizeof scalars[0]; i++) {
-        cr_expect_eq(cs_h5_attr_get_string(f, scalars[i], buf, sizeof buf), 1, "%s", scalars[i]);
+        cr_expect_eq(h5_attr_get_string(f, scalars[i], buf, sizeof buf), 1, "%s", scalars[i]);
         cr_expect_str_eq(buf, "torchbp", "%s read as '%s'", scalars[i], buf);
     }
     const char *utf[] = {"nonascii", "nonascii_fix"};
     for (size_t i = 0; i < 2; i++) {
-        cr_expect_eq(cs_h5_attr_get_string(f, utf[i], buf, sizeof buf), 1, "%s", utf[i]);
+        cr_expect_eq(h5_attr_get_string(f, utf[i], buf, sizeof buf), 1, "%s", utf[i]);
         cr_expect_str_eq(buf, "\xce\xa3PI-\xce\xb5", "%s read as '%s'", utf[i], buf);
     }
-    cr_expect_eq(cs_h5_attr_get_string(f, "empty", buf, sizeof buf), 1);
+    cr_expect_eq(h5_attr_get_string(f, "empty", buf, sizeof buf), 1);
     cr_expect_str_eq(buf, "");
     /* truncation to the caller's buffer keeps a terminated prefix */
     char small[5];
-    cr_expect_eq(cs_h5_attr_get_string(f, "np_bytes", small, sizeof small), 1);
+    cr_expect_eq(h5_attr_get_string(f, "np_bytes", small, sizeof small), 1);
     cr_expect_str_eq(small, "torc");
     const char *arrays[] = {"arr_vlen", "arr_fixed", "arr_bytes", "arr_spacepad"};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
         char **v;
         size_t n;
-        cr_assert_eq(cs_h5_attr_get_strings(f, arrays[i], 8, &v, &n), 1, "%s", arrays[i]);
+        cr_assert_eq(h5_attr_get_strings(f, arrays[i], 8, &v, &n), 1, "%s", arrays[i]);
         cr_assert_eq(n, 3, "%s", arrays[i]);
         cr_expect_str_eq(v[0], "relu", "%s", arrays[i]);
         cr_expect_str_eq(v[1], "tanh", "%s", arrays[i]);
         cr_expect_str_eq(v[2], "x", "%s", arrays[i]);
-        cs_h5_strings_free(v, n);
+        h5_strings_free(v, n);
         /* more entries than allowed, and an array where a scalar is wanted */
-        cr_expect_eq(cs_h5_attr_get_strings(f, arrays[i], 2, &v, &n), -1);
-        cr_expect_eq(cs_h5_attr_get_string(f, arrays[i], buf, sizeof buf), -1);
+        cr_expect_eq(h5_attr_get_strings(f, arrays[i], 2, &v, &n), -1);
+        cr_expect_eq(h5_attr_get_string(f, arrays[i], buf, sizeof buf), -1);
     }
-    cr_expect_eq(cs_h5_attr_get_string(f, "absent", buf, sizeof buf), 0);
+    cr_expect_eq(h5_attr_get_string(f, "absent", buf, sizeof buf), 0);
     H5Fclose(f);
     rm_rf(dir);
     free(path);
@@ -683,8 +683,8 @@ Test(runlog_v2, reader_refuses_overlong_layer_names)
 {
     char *dir = tu_tmpdir(), *path = join(dir, "long.h5"), gname[320];
     hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    cr_assert_eq(cs_h5_attr_put_string(f, "schema", CS_RUNLOG_SCHEMA), 1);
-    cr_assert_eq(cs_h5_attr_put_i64(f, "schema_version", 2), 1);
+    cr_assert_eq(h5_attr_put_string(f, "schema", CS_RUNLOG_SCHEMA), 1);
+    cr_assert_eq(h5_attr_put_i64(f, "schema_version", 2), 1);
     memset(gname, 'x', 300);
     memcpy(gname, "/layers/", 8);
     gname[300] = '\0';

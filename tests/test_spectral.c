@@ -18,6 +18,7 @@
 #include <pthread.h>
 
 #include "cogscope/core.h"
+#include "cogscope/rng.h"
 #include "cogscope/spectral.h"
 #include "cogscope/table.h"
 #include "spectral_testutil.h"

@@ -14,6 +14,7 @@
 
 #include "cogscope/core.h"
 #include "cogscope/dataset.h"
+#include "cogscope/rng.h"
 #include "cogscope/table.h"
 #include "testutil.h"
 

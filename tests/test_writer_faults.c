@@ -24,7 +24,7 @@ static const char *bin(void) { return getenv("COGSCOPE_BIN") ? getenv("COGSCOPE_
  * crash: main died of SIGSEGV at exit after a failed write). */
 /* Shell prefix for a process whose log write fails on purpose. After the
  * failed write the writer abandons its HDF5 file (descriptor pointed at
- * /dev/null) and cs_init's H5dont_atexit skips HDF5's exit-time clean-up,
+ * /dev/null) and the io set-up's H5dont_atexit skips HDF5's exit-time clean-up,
  * which is where the crash was: HDF5's internal buffers for that file are
  * deliberately never freed. Leak detection is off for that process only;
  * every process that reads the result keeps it. */

@@ -2,6 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <gsl/gsl_errno.h>
+#include <hdf5.h>
+
 #include "cli.h"
 #include "commands.h"
 #include "dist.h"
@@ -47,7 +50,14 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-    cs_init();
+    /* The process's settings of the libraries it uses (the library sets
+     * them itself too, at its entry points): GSL errors come back as codes
+     * instead of aborting; HDF5 prints nothing and skips its exit-time
+     * clean-up, which must be switched off before HDF5 starts
+     * (docs/reliability.md). */
+    gsl_set_error_handler_off();
+    H5dont_atexit();
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     if (argc < 2) {
         usage(stderr);
         return CLI_USAGE;

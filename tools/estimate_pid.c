@@ -174,7 +174,6 @@ static int parse(int argc, char **argv, opts *o)
     int rc = cli_parse(o->phiid ? &phiid_spec : &pid_spec, argc, argv, o, &o->args);
     if (rc >= 0)
         return rc;
-    cs_init();
     cs_pid_redundancy red;
     if ((rc = est_opts_estimator(CMD, &o->eo, o->phiid ? "phiid" : "pid")) ||
         (rc = check_redundancy(o, &red)) || (rc = check_inputs(o)))

@@ -26,7 +26,6 @@ typedef enum {
 const char *cs_strerror(cs_status status);
 const char *cs_last_error(void);
 void cs_error_clear(void);
-void cs_init(void);
 
 typedef struct {
     double *data;
@@ -401,7 +400,6 @@ def _load():
 
 
 lib, path = _load()
-lib.cs_init()
 
 STATUS_NAMES = {getattr(lib, n): n[3:] for n in dir(lib)
                 if n.startswith("CS_E") and n != "CS_EST_COUNT" and not n.startswith("CS_EST_")}

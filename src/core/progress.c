@@ -1,14 +1,13 @@
 /* Terminal-only progress lines, thread counts and a monotonic clock. */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "cogscope/core.h"
 
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 struct cs_progress {
     char label[64];
@@ -66,9 +65,11 @@ int cs_threads_resolve(int requested)
 {
     if (requested > 0)
         return requested;
-#ifdef _OPENMP
-    return omp_get_num_procs();
-#else
-    return 1;
-#endif
+    /* The processors this thread may run on, as OpenMP's omp_get_num_procs
+     * counts them (libgomp: the affinity mask, else the online processors). */
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
 }

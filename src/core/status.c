@@ -1,12 +1,9 @@
-/* Status codes, the thread-local last-error message, and process set-up. */
+/* Status codes and the thread-local last-error message. */
 #include "cogscope/core.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
-#include <threads.h>
-
-#include <gsl/gsl_errno.h>
-#include <hdf5.h>
 
 #define CS_ERROR_MAX 1024
 
@@ -66,30 +63,4 @@ void cs_error_clear(void)
 {
     last_error[0] = '\0';
     last_status = CS_OK;
-}
-
-static once_flag init_once = ONCE_FLAG_INIT;
-
-/* H5dont_atexit: HDF5's exit-time clean-up flushes and closes whatever file
- * is still open, and crashes (H5F__close_cb) on a file whose close failed
- * because its disk was full. cogscope closes every file it opens itself,
- * so the clean-up has nothing to do but that crash. Effective only while
- * HDF5 is not yet initialised (first call of cs_init in a program). */
-static void init_process(void)
-{
-    gsl_set_error_handler_off();
-    H5dont_atexit();
-}
-
-/* Debian's HDF5 is built thread-safe, and then the automatic error printing
- * is a property of each thread's error stack: switch it off once per thread. */
-static _Thread_local int hdf5_quiet;
-
-void cs_init(void)
-{
-    call_once(&init_once, init_process);
-    if (!hdf5_quiet) {
-        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-        hdf5_quiet = 1;
-    }
 }

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "h5attr.h"
+
 void cs_array_free(cs_array *a)
 {
     if (!a)
@@ -154,7 +156,6 @@ static void to_c_order(const cs_array *a, const double *f, double *c)
 
 cs_status cs_array_read_npy(const char *path, cs_array *out)
 {
-    cs_init();
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -228,7 +229,7 @@ done:
 
 cs_status cs_array_read_h5(const char *path, const char *dataset, cs_array *out)
 {
-    cs_init();
+    h5_setup();
     memset(out, 0, sizeof *out);
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (file < 0) {

@@ -9,7 +9,23 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <threads.h>
 #include <unistd.h>
+
+static once_flag setup_once = ONCE_FLAG_INIT;
+static void no_exit_cleanup(void) { H5dont_atexit(); }
+
+/* Per thread: Debian's HDF5 keeps the error-printing switch per thread. */
+static _Thread_local int quiet;
+
+void h5_setup(void)
+{
+    call_once(&setup_once, no_exit_cleanup);
+    if (!quiet) {
+        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+        quiet = 1;
+    }
+}
 
 /* A fixed-length UTF-8 string type of `size` bytes (>= 1), NUL-padded: the
  * strings stay out of the global heap, whose corruption crashes HDF5 1.10.8
@@ -62,17 +78,17 @@ static int put_fixed(hid_t loc, const char *name, const char *const *values, siz
     return ok;
 }
 
-int cs_h5_attr_put_string(hid_t loc, const char *name, const char *value)
+int h5_attr_put_string(hid_t loc, const char *name, const char *value)
 {
     return put_fixed(loc, name, &value, 1, 1);
 }
 
-int cs_h5_attr_put_strings(hid_t loc, const char *name, const char *const *values, size_t n)
+int h5_attr_put_strings(hid_t loc, const char *name, const char *const *values, size_t n)
 {
     return put_fixed(loc, name, values, n, 0);
 }
 
-int cs_h5_attr_put_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v, size_t n,
+int h5_attr_put_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v, size_t n,
                        int scalar)
 {
     hsize_t dim = n;
@@ -83,14 +99,14 @@ int cs_h5_attr_put_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, co
     return ok;
 }
 
-int cs_h5_attr_put_f64(hid_t loc, const char *name, double v)
+int h5_attr_put_f64(hid_t loc, const char *name, double v)
 {
-    return cs_h5_attr_put_num(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v, 1, 1);
+    return h5_attr_put_num(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v, 1, 1);
 }
 
-int cs_h5_attr_put_i64(hid_t loc, const char *name, int64_t v)
+int h5_attr_put_i64(hid_t loc, const char *name, int64_t v)
 {
-    return cs_h5_attr_put_num(loc, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &v, 1, 1);
+    return h5_attr_put_num(loc, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &v, 1, 1);
 }
 
 /* An open attribute with its file type and dataspace; any id may be
@@ -191,7 +207,7 @@ static int read_string(hid_t a, hid_t type, char *out, size_t n)
     return ret;
 }
 
-int cs_h5_attr_get_string(hid_t obj, const char *name, char *out, size_t n)
+int h5_attr_get_string(hid_t obj, const char *name, char *out, size_t n)
 {
     out[0] = '\0';
     attr_in in;
@@ -204,7 +220,7 @@ int cs_h5_attr_get_string(hid_t obj, const char *name, char *out, size_t n)
     return ret;
 }
 
-int cs_h5_attr_get_numbers(hid_t obj, const char *name, hid_t memtype, void *out, size_t max, size_t *count)
+int h5_attr_get_numbers(hid_t obj, const char *name, hid_t memtype, void *out, size_t max, size_t *count)
 {
     attr_in in;
     if (!attr_open(obj, name, &in))
@@ -223,7 +239,7 @@ int cs_h5_attr_get_numbers(hid_t obj, const char *name, hid_t memtype, void *out
     return ret;
 }
 
-void cs_h5_strings_free(char **v, size_t n)
+void h5_strings_free(char **v, size_t n)
 {
     if (!v)
         return;
@@ -232,7 +248,7 @@ void cs_h5_strings_free(char **v, size_t n)
     free(v);
 }
 
-int cs_h5_attr_get_strings(hid_t obj, const char *name, size_t max, char ***out, size_t *count)
+int h5_attr_get_strings(hid_t obj, const char *name, size_t max, char ***out, size_t *count)
 {
     *out = NULL;
     *count = 0;
@@ -250,7 +266,7 @@ int cs_h5_attr_get_strings(hid_t obj, const char *name, size_t max, char ***out,
             if (!n)
                 free(v);
         } else {
-            cs_h5_strings_free(v, n);
+            h5_strings_free(v, n);
         }
     }
     attr_close(&in);
@@ -276,7 +292,7 @@ static herr_t reason_cb(unsigned k, const H5E_error2_t *e, void *data)
     return 0;
 }
 
-const char *cs_h5_reason(char *buf, size_t n)
+const char *h5_reason(char *buf, size_t n)
 {
     int saved = errno;
     reason_ctx c = {buf, n, 0};
@@ -310,7 +326,7 @@ static int memory_copy(int fd, off_t size)
     return m;
 }
 
-int cs_h5_discard_writes(hid_t file, size_t copy_max)
+int h5_discard_writes(hid_t file, size_t copy_max)
 {
     void *handle = NULL;
     if (H5Fget_vfd_handle(file, H5P_DEFAULT, &handle) < 0 || !handle) {

@@ -266,7 +266,7 @@ const char *cs_metrics_note(const cs_metrics *m, size_t i) { return m && i < m->
 /* ---- HDF5 ----------------------------------------------------------------- */
 
 /* A metrics file whose writing failed is closed on a copy in memory up to
- * this size (cs_h5_discard_writes); metrics files are rarely 10 MB. */
+ * this size (h5_discard_writes); metrics files are rarely 10 MB. */
 #define METRICS_COPY_MAX ((size_t)512 << 20)
 
 static int write_array(hid_t file, hid_t lcpl, const cs_metrics_array *a)
@@ -290,12 +290,12 @@ static int write_array(hid_t file, hid_t lcpl, const cs_metrics_array *a)
     }
     hid_t d = ok ? H5Dcreate2(file, a->path, H5T_IEEE_F64LE, space, lcpl, dcpl, H5P_DEFAULT) : H5I_INVALID_HID;
     ok = d >= 0 && (a->count == 0 || H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a->data) >= 0) &&
-         cs_h5_attr_put_string(d, "units", a->units) && cs_h5_attr_put_string(d, "description", a->description) &&
+         h5_attr_put_string(d, "units", a->units) && h5_attr_put_string(d, "description", a->description) &&
          H5Dflush(d) >= 0;
     /* A failed write (a full disk): detach the file before closing, or the
      * close fails too and leaves ids that crash HDF5 at exit. */
     if (!ok)
-        cs_h5_discard_writes(file, METRICS_COPY_MAX);
+        h5_discard_writes(file, METRICS_COPY_MAX);
     if (d >= 0)
         H5Dclose(d);
     if (dcpl >= 0)
@@ -309,7 +309,7 @@ cs_status cs_metrics_write(const cs_metrics *m, const char *path)
 {
     if (!m || !path)
         return cs_error_set(CS_EINVAL, "cs_metrics_write: metrics and path must be given");
-    cs_init();
+    h5_setup();
     h5_quiet();
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof tmp)
@@ -328,18 +328,18 @@ cs_status cs_metrics_write(const cs_metrics *m, const char *path)
     char reason[256];
     if (file < 0)
         return cs_error_set(CS_EIO, "%s: cannot create the metrics file (%s)", path,
-                            cs_h5_reason(reason, sizeof reason));
+                            h5_reason(reason, sizeof reason));
     hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
     int ok = lcpl >= 0 && H5Pset_create_intermediate_group(lcpl, 1) >= 0;
-    ok = ok && cs_h5_attr_put_string(file, "schema", CS_METRICS_SCHEMA) &&
-         cs_h5_attr_put_f64(file, "schema_version", CS_METRICS_SCHEMA_VERSION);
+    ok = ok && h5_attr_put_string(file, "schema", CS_METRICS_SCHEMA) &&
+         h5_attr_put_f64(file, "schema_version", CS_METRICS_SCHEMA_VERSION);
     hid_t g = ok ? H5Gcreate2(file, "/analysis", lcpl, H5P_DEFAULT, H5P_DEFAULT) : H5I_INVALID_HID;
     ok = ok && g >= 0;
     for (size_t i = 0; ok && i < m->nattr; i++)
-        ok = m->attrs[i].is_num ? cs_h5_attr_put_f64(g, m->attrs[i].name, m->attrs[i].num)
-                                : cs_h5_attr_put_string(g, m->attrs[i].name, m->attrs[i].text);
+        ok = m->attrs[i].is_num ? h5_attr_put_f64(g, m->attrs[i].name, m->attrs[i].num)
+                                : h5_attr_put_string(g, m->attrs[i].name, m->attrs[i].text);
     if (ok && m->nnotes)
-        ok = cs_h5_attr_put_strings(g, "notes", (const char *const *)m->notes, m->nnotes);
+        ok = h5_attr_put_strings(g, "notes", (const char *const *)m->notes, m->nnotes);
     const char *failed = NULL;
     for (size_t i = 0; ok && i < m->n; i++)
         if (!write_array(file, lcpl, &m->arr[i])) {
@@ -356,12 +356,12 @@ cs_status cs_metrics_write(const cs_metrics *m, const char *path)
     if (ok && H5Fflush(file, H5F_SCOPE_LOCAL) < 0)
         ok = 0;
     if (!ok) { /* the temporary file goes: nothing more is written to it */
-        cs_h5_reason(reason, sizeof reason);
-        cs_h5_discard_writes(file, METRICS_COPY_MAX);
+        h5_reason(reason, sizeof reason);
+        h5_discard_writes(file, METRICS_COPY_MAX);
     }
     if (H5Fclose(file) < 0 && ok) {
         ok = 0;
-        cs_h5_reason(reason, sizeof reason);
+        h5_reason(reason, sizeof reason);
     }
     H5Eclear2(H5E_DEFAULT);
     if (!ok) {
@@ -389,10 +389,10 @@ static herr_t read_attr_cb(hid_t loc, const char *name, const H5A_info_t *info, 
     if (!strcmp(name, "notes")) {
         char **v;
         size_t n;
-        if (cs_h5_attr_get_strings(loc, name, (size_t)1 << 20, &v, &n) == 1)
+        if (h5_attr_get_strings(loc, name, (size_t)1 << 20, &v, &n) == 1)
             for (size_t i = 0; i < n && c->st == CS_OK; i++)
                 c->st = add_note_text(c->m, v[i]);
-        cs_h5_strings_free(v, n);
+        h5_strings_free(v, n);
         return c->st == CS_OK ? 0 : -1;
     }
     if (!valid_key(name))
@@ -406,7 +406,7 @@ static herr_t read_attr_cb(hid_t loc, const char *name, const H5A_info_t *info, 
             c->st = cs_metrics_set_attr_num(c->m, name, v);
     } else if (cls == H5T_STRING) {
         char buf[512];
-        if (cs_h5_attr_get_string(loc, name, buf, sizeof buf) == 1)
+        if (h5_attr_get_string(loc, name, buf, sizeof buf) == 1)
             c->st = cs_metrics_set_attr(c->m, name, buf);
     }
     if (type >= 0)
@@ -449,8 +449,8 @@ static herr_t read_obj_cb(hid_t obj, const char *name, const H5O_info_t *info, v
             c->st = cs_error_set(CS_EIO, "%s: cannot read dataset %s (file damaged?)", c->file, path);
         else {
             char units[24], desc[240];
-            cs_h5_attr_get_string(d, "units", units, sizeof units);
-            cs_h5_attr_get_string(d, "description", desc, sizeof desc);
+            h5_attr_get_string(d, "units", units, sizeof units);
+            h5_attr_get_string(d, "description", desc, sizeof desc);
             c->st = cs_metrics_put(c->m, path, (size_t)rank, dims, buf, units, desc);
         }
         free(buf);
@@ -470,7 +470,7 @@ cs_status cs_metrics_read(const char *path, cs_metrics **out)
     if (!path || !out)
         return cs_error_set(CS_EINVAL, "cs_metrics_read: path and out must be given");
     *out = NULL;
-    cs_init();
+    h5_setup();
     h5_quiet();
     FILE *probe = fopen(path, "rb");
     if (!probe)
@@ -488,7 +488,7 @@ cs_status cs_metrics_read(const char *path, cs_metrics **out)
     char schema[64];
     double version = NAN;
     cs_status st = CS_OK;
-    if (cs_h5_attr_get_string(file, "schema", schema, sizeof schema) != 1 || strcmp(schema, CS_METRICS_SCHEMA)) {
+    if (h5_attr_get_string(file, "schema", schema, sizeof schema) != 1 || strcmp(schema, CS_METRICS_SCHEMA)) {
         st = strcmp(schema, CS_RUNLOG_SCHEMA)
                  ? cs_error_set(CS_ESCHEMA, "%s: not a cogscope metrics file (root attribute 'schema' is '%s', "
                                             "expected '%s')",

@@ -40,7 +40,7 @@ const char *const rl_config_reserved[] = {
     "pi_alpha",   "pi_gamma",   "relax_iterations", "relax_samples", "layer_series", "flush_interval",
     "trainer",    "model",      NULL};
 
-const char *rl_h5_reason(char *buf, size_t n) { return cs_h5_reason(buf, n); }
+const char *rl_h5_reason(char *buf, size_t n) { return h5_reason(buf, n); }
 
 int rl_valid_name(const char *name)
 {
@@ -78,7 +78,7 @@ cs_status rlw_fail_h5(cs_runlog_writer *w, const char *what, const char *dset)
      * stays as at its last flush, the state a kill leaves (readable, every
      * flushed row kept), instead of half-written metadata. */
     if (w->file >= 0 && !w->detached)
-        w->detached = cs_h5_discard_writes(w->file, 0);
+        w->detached = h5_discard_writes(w->file, 0);
     return rlw_fail(w, CS_EIO, "%s: cannot %s %s (%s)", w->path, what, dset, reason);
 }
 
@@ -442,11 +442,11 @@ static cs_status write_root(cs_runlog_writer *w)
     gmtime_r(&now, &tm);
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
     gethostname(host, sizeof host - 1);
-    int ok = cs_h5_attr_put_string(w->file, "schema", CS_RUNLOG_SCHEMA) &&
-             cs_h5_attr_put_num(w->file, "schema_version", H5T_STD_I32LE, H5T_NATIVE_INT, &(int){CS_RUNLOG_SCHEMA_VERSION}, 1, 1) &&
-             cs_h5_attr_put_string(w->file, "cogscope_version", COGSCOPE_VERSION) && cs_h5_attr_put_string(w->file, "created", created) &&
-             cs_h5_attr_put_string(w->file, "run_id", run_id) &&
-             cs_h5_attr_put_i64(w->file, "writer_pid", (int64_t)getpid()) && cs_h5_attr_put_string(w->file, "writer_host", host);
+    int ok = h5_attr_put_string(w->file, "schema", CS_RUNLOG_SCHEMA) &&
+             h5_attr_put_num(w->file, "schema_version", H5T_STD_I32LE, H5T_NATIVE_INT, &(int){CS_RUNLOG_SCHEMA_VERSION}, 1, 1) &&
+             h5_attr_put_string(w->file, "cogscope_version", COGSCOPE_VERSION) && h5_attr_put_string(w->file, "created", created) &&
+             h5_attr_put_string(w->file, "run_id", run_id) &&
+             h5_attr_put_i64(w->file, "writer_pid", (int64_t)getpid()) && h5_attr_put_string(w->file, "writer_host", host);
     if (!ok)
         return rlw_fail_h5(w, "write the root attributes of", "/");
     if ((w->cfg = rlw_group_at(w->file, "config")) < 0)
@@ -456,7 +456,7 @@ static cs_status write_root(cs_runlog_writer *w)
 
 cs_status cs_runlog_create(const char *path, const cs_runlog_options *opt, cs_runlog_writer **out)
 {
-    cs_init();
+    h5_setup();
     if (!out)
         return cs_error_set(CS_EINVAL, "cs_runlog_create: out is NULL");
     *out = NULL;
@@ -519,7 +519,7 @@ cs_status rlw_check_writer(cs_runlog_writer *w, const char *fn)
 {
     if (!w)
         return cs_error_set(CS_EINVAL, "%s: writer is NULL", fn);
-    cs_init();
+    h5_setup();
     if (w->status != CS_OK)
         return cs_error_set(w->status, "%s", w->errmsg);
     return CS_OK;
@@ -535,13 +535,13 @@ cs_status cs_runlog_start(cs_runlog_writer *w)
         return st;
     if (w->n_layers) {
         hid_t g = rlw_group_at(w->file, "layers");
-        int ok = g >= 0 && cs_h5_attr_put_strings(g, "order", (const char *const *)w->layer, w->n_layers);
+        int ok = g >= 0 && h5_attr_put_strings(g, "order", (const char *const *)w->layer, w->n_layers);
         if (g >= 0)
             H5Gclose(g);
         if (!ok)
             return rlw_fail_h5(w, "write the layer order of", "/layers");
     }
-    if (!cs_h5_attr_put_f64(w->cfg, "flush_interval", w->flush_interval) && H5Aexists(w->cfg, "flush_interval") <= 0)
+    if (!h5_attr_put_f64(w->cfg, "flush_interval", w->flush_interval) && H5Aexists(w->cfg, "flush_interval") <= 0)
         return rlw_fail_h5(w, "write the attributes of", "/config");
     H5Eclear2(H5E_DEFAULT);
     rl_table *tabs[2] = {&w->steps, &w->eval};
@@ -559,7 +559,7 @@ cs_status cs_runlog_start(cs_runlog_writer *w)
         H5Dwrite(w->committed, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, zero) < 0)
         return rlw_fail_h5(w, "create", "/committed");
     const char *cols[RL_N_COMMITTED] = {"steps", "snapshots", "evals", "relax_snapshots", "flush_unix_ms"};
-    if (!cs_h5_attr_put_strings(w->committed, "columns", cols, RL_N_COMMITTED))
+    if (!h5_attr_put_strings(w->committed, "columns", cols, RL_N_COMMITTED))
         return rlw_fail_h5(w, "write the attributes of", "/committed");
     H5Gclose(w->cfg);
     w->cfg = H5I_INVALID_HID;
@@ -762,8 +762,8 @@ cs_status cs_runlog_close_marked(cs_runlog_writer *w, const char *end_state, con
         return st;
     /* The writer's SWMR mode forbids new attributes; the file is closed now. */
     hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-    int ok = f >= 0 && cs_h5_attr_put_string(f, "end_state", end_state) &&
-             cs_h5_attr_put_string(f, "end_reason", end_reason ? end_reason : "");
+    int ok = f >= 0 && h5_attr_put_string(f, "end_state", end_state) &&
+             h5_attr_put_string(f, "end_reason", end_reason ? end_reason : "");
     if (f >= 0 && H5Fclose(f) < 0)
         ok = 0;
     if (st != CS_OK)

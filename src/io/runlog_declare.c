@@ -41,7 +41,7 @@ cs_status cs_runlog_set_string(cs_runlog_writer *w, const char *name, const char
     if (!value)
         return cs_error_set(CS_EINVAL, "%s: metadata '%s': value is NULL", w->path, name);
     drop_attr(w->cfg, name);
-    return cs_h5_attr_put_string(w->cfg, name, value) ? CS_OK : rlw_fail_h5(w, "write /config attribute", name);
+    return h5_attr_put_string(w->cfg, name, value) ? CS_OK : rlw_fail_h5(w, "write /config attribute", name);
 }
 
 cs_status cs_runlog_set_strings(cs_runlog_writer *w, const char *name, const char *const *values, size_t n)
@@ -53,7 +53,7 @@ cs_status cs_runlog_set_strings(cs_runlog_writer *w, const char *name, const cha
         if (!values || !values[i])
             return cs_error_set(CS_EINVAL, "%s: metadata '%s': string %zu is NULL", w->path, name, i);
     drop_attr(w->cfg, name);
-    return cs_h5_attr_put_strings(w->cfg, name, values, n) ? CS_OK : rlw_fail_h5(w, "write /config attribute", name);
+    return h5_attr_put_strings(w->cfg, name, values, n) ? CS_OK : rlw_fail_h5(w, "write /config attribute", name);
 }
 
 cs_status cs_runlog_set_numbers(cs_runlog_writer *w, const char *name, cs_runlog_dtype dtype, const void *values,
@@ -67,7 +67,7 @@ cs_status cs_runlog_set_numbers(cs_runlog_writer *w, const char *name, cs_runlog
         return cs_error_set(CS_EINVAL, "%s: metadata '%s': needs a known dtype, values, and n == 1 for a scalar",
                             w->path, name);
     drop_attr(w->cfg, name);
-    return cs_h5_attr_put_num(w->cfg, name, ft, rlw_mem_type(dtype), values, n, scalar)
+    return h5_attr_put_num(w->cfg, name, ft, rlw_mem_type(dtype), values, n, scalar)
                ? CS_OK
                : rlw_fail_h5(w, "write /config attribute", name);
 }
@@ -268,7 +268,7 @@ cs_status cs_runlog_declare_relax(cs_runlog_writer *w, size_t iterations, size_t
     int64_t v[2] = {(int64_t)iterations, (int64_t)samples};
     drop_attr(w->cfg, "relax_iterations");
     drop_attr(w->cfg, "relax_samples");
-    if (!cs_h5_attr_put_i64(w->cfg, "relax_iterations", v[0]) || !cs_h5_attr_put_i64(w->cfg, "relax_samples", v[1]))
+    if (!h5_attr_put_i64(w->cfg, "relax_iterations", v[0]) || !h5_attr_put_i64(w->cfg, "relax_samples", v[1]))
         return rlw_fail_h5(w, "write the attributes of", "/config");
     size_t shape[1] = {iterations};
     if ((st = declare_entry(w, CS_RUNLOG_RELAX_ENERGY, "relax", NULL, "energy", H5T_IEEE_F64LE, 1, shape, energy)) !=

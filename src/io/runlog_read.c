@@ -328,7 +328,7 @@ static hid_t open_file(const char *path, int swmr, unsigned attempts)
 
 cs_status cs_runlog_open(const char *path, cs_runlog **out)
 {
-    cs_init();
+    h5_setup();
     if (!out)
         return cs_error_set(CS_EINVAL, "cs_runlog_open: out is NULL");
     *out = NULL;
@@ -353,8 +353,8 @@ cs_status cs_runlog_open(const char *path, cs_runlog **out)
     r->file = open_file(path, r->swmr, 1);
     if (r->swmr && r->file >= 0) {
         /* A live writer may be mid-write: give HDF5 room to re-read. */
-        cs_h5_attr_get_numbers(r->file, "writer_pid", H5T_NATIVE_INT64, &r->writer_pid, 1, NULL);
-        cs_h5_attr_get_string(r->file, "writer_host", r->writer_host, sizeof r->writer_host);
+        h5_attr_get_numbers(r->file, "writer_pid", H5T_NATIVE_INT64, &r->writer_pid, 1, NULL);
+        h5_attr_get_string(r->file, "writer_host", r->writer_host, sizeof r->writer_host);
         if (!same_host(r->writer_host) || pid_alive(r->writer_pid)) {
             H5Fclose(r->file);
             r->file = open_file(path, 1, RL_SWMR_READ_ATTEMPTS);
@@ -385,7 +385,7 @@ cs_status cs_runlog_refresh(cs_runlog *r)
 {
     if (!r)
         return cs_error_set(CS_EINVAL, "cs_runlog_refresh: reader is NULL");
-    cs_init();
+    h5_setup();
     sb_info sb = {0};
     sniff(r->path, &sb); /* before the extents (set_liveness); unreadable: not live */
     set_liveness(r, &sb);
@@ -474,7 +474,7 @@ cs_status cs_runlog_read_series(const cs_runlog *r, const cs_runlog_item *item, 
 {
     if (!r || !item || !values || !n)
         return cs_error_set(CS_EINVAL, "cs_runlog_read_series: reader, item, values and n must be given");
-    cs_init();
+    h5_setup();
     *values = NULL;
     *n = 0;
     if (item < r->items || item >= r->items + r->n_items || item->rank != 0)
@@ -486,7 +486,7 @@ cs_status cs_runlog_read_entry(const cs_runlog *r, const cs_runlog_item *item, s
 {
     if (!r || !item || !out)
         return cs_error_set(CS_EINVAL, "cs_runlog_read_entry: reader, item and out must be given");
-    cs_init();
+    h5_setup();
     if (item < r->items || item >= r->items + r->n_items || item->rank < 1)
         return cs_error_set(CS_EINVAL, "%s: cs_runlog_read_entry: not a snapshot item of this log", r->path);
     if (index >= item->length)
@@ -535,7 +535,7 @@ cs_status cs_runlog_read_snapshot_steps(const cs_runlog *r, double **values, siz
 {
     if (!r || !values || !n)
         return cs_error_set(CS_EINVAL, "cs_runlog_read_snapshot_steps: reader, values and n must be given");
-    cs_init();
+    h5_setup();
     size_t k = r->info.snapshots;
     if (r->snap_step >= 0)
         return read_1d(r, r->snap_step, r->info.schema_version == 1 ? "/probe/step" : "/snapshots/step", k, values, n);
@@ -567,7 +567,7 @@ cs_status cs_runlog_read_probe(const cs_runlog *r, cs_matrix *inputs, int32_t **
 {
     if (!r || !inputs || !labels)
         return cs_error_set(CS_EINVAL, "cs_runlog_read_probe: reader, inputs and labels must be given");
-    cs_init();
+    h5_setup();
     *labels = NULL;
     const cs_runlog_info *in = &r->info;
     if (r->probe_inputs < 0)
@@ -682,7 +682,7 @@ cs_status cs_runlog_list_datasets(const cs_runlog *r, cs_runlog_dataset **list, 
 {
     if (!r || !list || !n)
         return cs_error_set(CS_EINVAL, "cs_runlog_list_datasets: reader, list and n must be given");
-    cs_init();
+    h5_setup();
     list_ctx c = {0};
     herr_t e = H5Ovisit2(r->file, H5_INDEX_NAME, H5_ITER_INC, list_cb, &c, H5O_INFO_BASIC);
     if (e < 0 || c.failed) {

@@ -105,7 +105,7 @@ static int natural_qsort(const void *x, const void *y)
 }
 
 /* Names of the children of group `gpath` of one object type, in natural
- * order; *names (free with cs_h5_strings_free) and *n. */
+ * order; *names (free with h5_strings_free) and *n. */
 typedef struct {
     char **v;
     size_t n, cap;
@@ -156,7 +156,7 @@ static cs_status children(cs_runlog *r, const char *gpath, H5O_type_t want, char
     H5Gclose(g);
     H5Eclear2(H5E_DEFAULT);
     if (c.failed || e < 0) {
-        cs_h5_strings_free(c.v, c.n);
+        h5_strings_free(c.v, c.n);
         return c.failed ? cs_error_set(CS_ENOMEM, "%s: out of memory listing %s", r->path, gpath)
                         : cs_error_set(CS_EFORMAT, "%s: cannot list group %s; the file is damaged", r->path, gpath);
     }
@@ -173,7 +173,7 @@ static cs_status read_root(cs_runlog *r)
 {
     char buf[256];
     cs_runlog_info *in = &r->info;
-    int got = cs_h5_attr_get_string(r->file, "schema", buf, sizeof buf);
+    int got = h5_attr_get_string(r->file, "schema", buf, sizeof buf);
     if (got == 0)
         return cs_error_set(CS_ESCHEMA, "%s: not a cogscope run log (root attribute 'schema' is missing)", r->path);
     if (got < 0)
@@ -183,7 +183,7 @@ static cs_status read_root(cs_runlog *r)
         return cs_error_set(CS_ESCHEMA, "%s: not a cogscope run log (root attribute 'schema' is '%s', expected '%s')",
                             r->path, buf, CS_RUNLOG_SCHEMA);
     double version;
-    if (cs_h5_attr_get_numbers(r->file, "schema_version", H5T_NATIVE_DOUBLE, &version, 1, NULL) != 1 ||
+    if (h5_attr_get_numbers(r->file, "schema_version", H5T_NATIVE_DOUBLE, &version, 1, NULL) != 1 ||
         version != floor(version))
         return cs_error_set(CS_ESCHEMA, "%s: root attribute 'schema_version' is missing or not an integer", r->path);
     if (version > CS_RUNLOG_SCHEMA_VERSION)
@@ -194,14 +194,14 @@ static cs_status read_root(cs_runlog *r)
     if (version < 1)
         return cs_error_set(CS_ESCHEMA, "%s: unknown run-log schema version %.0f", r->path, version);
     in->schema_version = (int)version;
-    cs_h5_attr_get_string(r->file, "cogscope_version", in->cogscope_version, sizeof in->cogscope_version);
-    cs_h5_attr_get_string(r->file, "created", in->created, sizeof in->created);
-    cs_h5_attr_get_string(r->file, "end_state", in->end_state, sizeof in->end_state);
-    cs_h5_attr_get_string(r->file, "end_reason", in->end_reason, sizeof in->end_reason);
-    cs_h5_attr_get_string(r->file, "run_id", in->run_id, sizeof in->run_id);
+    h5_attr_get_string(r->file, "cogscope_version", in->cogscope_version, sizeof in->cogscope_version);
+    h5_attr_get_string(r->file, "created", in->created, sizeof in->created);
+    h5_attr_get_string(r->file, "end_state", in->end_state, sizeof in->end_state);
+    h5_attr_get_string(r->file, "end_reason", in->end_reason, sizeof in->end_reason);
+    h5_attr_get_string(r->file, "run_id", in->run_id, sizeof in->run_id);
     r->writer_pid = 0;
-    cs_h5_attr_get_numbers(r->file, "writer_pid", H5T_NATIVE_INT64, &r->writer_pid, 1, NULL);
-    cs_h5_attr_get_string(r->file, "writer_host", r->writer_host, sizeof r->writer_host);
+    h5_attr_get_numbers(r->file, "writer_pid", H5T_NATIVE_INT64, &r->writer_pid, 1, NULL);
+    h5_attr_get_string(r->file, "writer_host", r->writer_host, sizeof r->writer_host);
     return CS_OK;
 }
 
@@ -229,7 +229,7 @@ static herr_t meta_cb(hid_t loc, const char *name, const H5A_info_t *ainfo, void
     if (cls == H5T_STRING) {
         char **v;
         size_t cnt;
-        if (cs_h5_attr_get_strings(loc, name, RL_META_MAX, &v, &cnt) != 1)
+        if (h5_attr_get_strings(loc, name, RL_META_MAX, &v, &cnt) != 1)
             return 0;
         m->is_string = 1;
         m->count = cnt;
@@ -237,7 +237,7 @@ static herr_t meta_cb(hid_t loc, const char *name, const H5A_info_t *ainfo, void
     } else if (cls == H5T_INTEGER || cls == H5T_FLOAT) {
         double *v = malloc((n ? (size_t)n : 1) * sizeof *v);
         size_t cnt = 0;
-        ok = v && (n == 0 || cs_h5_attr_get_numbers(loc, name, H5T_NATIVE_DOUBLE, v, (size_t)n, &cnt) == 1);
+        ok = v && (n == 0 || h5_attr_get_numbers(loc, name, H5T_NATIVE_DOUBLE, v, (size_t)n, &cnt) == 1);
         if (!ok) {
             free(v);
             return 0;
@@ -276,7 +276,7 @@ static cs_status read_conventions(cs_runlog *r, hid_t cfg)
                 {"dataset", in->dataset, sizeof in->dataset},
                 {"optimizer", in->optimizer, sizeof in->optimizer}};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
-        int g = cs_h5_attr_get_string(cfg, strs[i].name, strs[i].out, strs[i].n);
+        int g = h5_attr_get_string(cfg, strs[i].name, strs[i].out, strs[i].n);
         if (g < 0)
             return cs_error_set(CS_ESCHEMA, "%s: /config attribute '%s' is not a string", r->path, strs[i].name);
         if (g == 0 && r->info.schema_version == 1 && strcmp(strs[i].name, "optimizer"))
@@ -293,7 +293,7 @@ static cs_status read_conventions(cs_runlog *r, hid_t cfg)
                   {"relax_samples", &in->relax_samples, INT64_C(1) << 31}};
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
         int64_t v = 0;
-        int g = cs_h5_attr_get_numbers(cfg, counts[i].name, H5T_NATIVE_INT64, &v, 1, NULL);
+        int g = h5_attr_get_numbers(cfg, counts[i].name, H5T_NATIVE_INT64, &v, 1, NULL);
         if (g < 0)
             return cs_error_set(CS_ESCHEMA, "%s: /config attribute '%s' is not a number", r->path, counts[i].name);
         if (g == 1 && (v < 0 || v > counts[i].max))
@@ -310,10 +310,10 @@ static cs_status read_conventions(cs_runlog *r, hid_t cfg)
     } reals[] = {{"lr", &in->lr}, {"momentum", &in->momentum}, {"pi_alpha", &in->pi_alpha}, {"pi_gamma", &in->pi_gamma}};
     for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++) {
         *reals[i].out = NAN;
-        if (cs_h5_attr_get_numbers(cfg, reals[i].name, H5T_NATIVE_DOUBLE, reals[i].out, 1, NULL) < 0)
+        if (h5_attr_get_numbers(cfg, reals[i].name, H5T_NATIVE_DOUBLE, reals[i].out, 1, NULL) < 0)
             return cs_error_set(CS_ESCHEMA, "%s: /config attribute '%s' is not a number", r->path, reals[i].name);
     }
-    cs_h5_attr_get_numbers(cfg, "seed", H5T_NATIVE_UINT64, &in->seed, 1, NULL);
+    h5_attr_get_numbers(cfg, "seed", H5T_NATIVE_UINT64, &in->seed, 1, NULL);
     return CS_OK;
 }
 
@@ -416,7 +416,7 @@ static cs_status read_layers(cs_runlog *r)
     size_t no = 0;
     if (ng && rlr_path_exists(r->file, "/layers")) {
         hid_t g = H5Gopen2(r->file, "/layers", H5P_DEFAULT);
-        int got = g >= 0 ? cs_h5_attr_get_strings(g, "order", ng + 1, &order, &no) : 0;
+        int got = g >= 0 ? h5_attr_get_strings(g, "order", ng + 1, &order, &no) : 0;
         if (g >= 0)
             H5Gclose(g);
         H5Eclear2(H5E_DEFAULT);
@@ -445,8 +445,8 @@ static cs_status read_layers(cs_runlog *r)
             r->lname[r->nl++] = groups[k];
             groups[k] = NULL;
         }
-    cs_h5_strings_free(groups, ng);
-    cs_h5_strings_free(order, no);
+    h5_strings_free(groups, ng);
+    h5_strings_free(order, no);
     r->info.layer_count = r->nl;
     return st;
 }
@@ -530,7 +530,7 @@ static cs_status add_series_group(cs_runlog *r, const char *g, cs_runlog_kind ki
         snprintf(p, sizeof p, "%s/%s", g, names[i]);
         st = add_item(r, kind, (size_t)-1, p, 1, 1, NULL);
     }
-    cs_h5_strings_free(names, n);
+    h5_strings_free(names, n);
     return st;
 }
 
@@ -586,7 +586,7 @@ static cs_status add_layer_items(cs_runlog *r, size_t l, size_t *samples)
         if (st == CS_OK && snapshot && !v1 && (!r->lunits[l] || !strcmp(it->name, "activations")))
             r->lunits[l] = it->shape[it->rank - 1];
     }
-    cs_h5_strings_free(names, n);
+    h5_strings_free(names, n);
     return st;
 }
 
@@ -747,13 +747,13 @@ void rlr_scan_free(cs_runlog *r)
         cs_runlog_meta *m = &r->meta[i];
         free((char *)m->name);
         if (m->is_string)
-            cs_h5_strings_free((char **)m->strings, m->count);
+            h5_strings_free((char **)m->strings, m->count);
         else
             free((double *)m->values);
     }
     free(r->meta);
     free(r->pname);
     free(r->pval);
-    cs_h5_strings_free(r->lname, r->nl);
+    h5_strings_free(r->lname, r->nl);
     free(r->lunits);
 }

@@ -13,6 +13,8 @@
 #include <hdf5.h>
 #include <zlib.h>
 
+#include "h5attr.h"
+
 /* ---- text tables -------------------------------------------------------------
  * One parser for every text table the project reads (estimate inputs and the
  * training CSVs of src/learn/dataset.c). The file, plain or gzip-compressed
@@ -354,7 +356,7 @@ static int parse_slice(const char *spec, char **name, long long *index)
 
 cs_status cs_table_read_h5(const char *path, const char *dataset, cs_matrix *out)
 {
-    cs_init();
+    h5_setup();
     out->data = NULL;
     out->rows = out->cols = out->stride = 0;
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cogscope/idx.h"
+#include "cogscope/rng.h"
 #include "cogscope/table.h"
 
 #define FASHION_DIR "/usr/share/datasets/fashion-mnist"

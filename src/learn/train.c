@@ -404,7 +404,6 @@ static void threads_leave(thread_state old)
 cs_status cs_train_run(const cs_train_config *cfg, const cs_dataset *train, const cs_dataset *test,
                        cs_train_result *result, cs_mlp **model)
 {
-    cs_init();
     if (model)
         *model = NULL;
     memset(result, 0, sizeof *result);

@@ -187,7 +187,6 @@ static void trainlog_free(cs_trainlog *t)
 
 cs_status cs_trainlog_create(const char *path, const cs_trainlog_spec *spec, cs_trainlog **out)
 {
-    cs_init();
     if (!out)
         return cs_error_set(CS_EINVAL, "cs_trainlog_create: out is NULL");
     *out = NULL;

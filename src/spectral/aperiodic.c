@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fft_plan.h"
 
 #define AP_PERCENTILE 0.025
 #define CF_BOUND 1.5
@@ -533,7 +534,7 @@ cs_status cs_aperiodic_fit(const double *f, const double *power, size_t n,
 {
     memset(res, 0, sizeof *res);
     res->knee = res->knee_freq = NAN;
-    cs_init();
+    spectral_gsl_setup();
     if (!p)
         return cs_error_set(CS_EINVAL, "aperiodic parameters are NULL");
     if ((unsigned)p->mode > CS_APERIODIC_KNEE)
@@ -671,7 +672,7 @@ double cs_welch_hann50_dof(size_t nsegments)
 cs_status cs_aperiodic_peak_test(const cs_aperiodic_result *r, double dof, double alpha, int *keep,
                                  double *threshold)
 {
-    cs_init();
+    spectral_gsl_setup();
     if (!(dof > 0) || !(alpha > 0 && alpha < 1))
         return cs_error_set(CS_EINVAL, "peak test: degrees of freedom %g must be > 0 and alpha %g in (0, 1)", dof,
                             alpha);

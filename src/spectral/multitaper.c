@@ -42,7 +42,7 @@ static cs_status concentration(const double *v, size_t k, size_t m, double w, do
     fftw_plan fwd = NULL, inv = NULL;
     cs_status st = CS_OK;
     if (buf && spec) {
-        cs_spectral_fftw_init();
+        spectral_fftw_setup();
         fwd = fftw_plan_dft_r2c_1d((int)len, buf, spec, FFTW_ESTIMATE);
         inv = fftw_plan_dft_c2r_1d((int)len, spec, buf, FFTW_ESTIMATE);
     }
@@ -78,7 +78,7 @@ done:
 
 cs_status cs_dpss(size_t n, double nw, size_t k, int periodic, double *tapers, double *ratios)
 {
-    cs_init();
+    spectral_gsl_setup();
     if (n < 2)
         return cs_error_set(CS_EINVAL, "dpss: n = %zu, need at least 2 samples", n);
     if (k < 1 || k > n)
@@ -228,7 +228,7 @@ cs_status cs_multitaper_plan_create(const cs_multitaper_params *p, size_t n,
                                     cs_multitaper_plan **out)
 {
     *out = NULL;
-    cs_init();
+    spectral_gsl_setup();
     if (!(isfinite(p->fs) && p->fs > 0.0))
         return cs_error_set(CS_EINVAL, "fs = %g: the sampling frequency must be > 0", p->fs);
     if (n < 2)
@@ -313,7 +313,7 @@ cs_status cs_multitaper_plan_create(const cs_multitaper_params *p, size_t n,
                             p->fmin, p->fmax);
     }
 
-    if (!(plan->fwd = cs_spectral_plan_r2c(n))) {
+    if (!(plan->fwd = spectral_plan_r2c(n))) {
         cs_multitaper_plan_destroy(plan);
         return cs_error_set(CS_EINTERNAL, "FFTW could not plan a transform of %zu points", n);
     }

@@ -94,7 +94,7 @@ static cs_status plan_create(const cs_welch_params *p, size_t n, enum plan_kind 
                              cs_welch_plan **out)
 {
     *out = NULL;
-    cs_init();
+    spectral_gsl_setup();
     if (!p)
         return cs_error_set(CS_EINVAL, "spectral parameters are NULL");
     if (!(isfinite(p->fs) && p->fs > 0.0))
@@ -230,7 +230,7 @@ static cs_status plan_create(const cs_welch_params *p, size_t n, enum plan_kind 
         plan->stt += plan->tc[i] * plan->tc[i];
     }
 
-    if (!(plan->fwd = cs_spectral_plan_r2c(nfft))) {
+    if (!(plan->fwd = spectral_plan_r2c(nfft))) {
         cs_welch_plan_destroy(plan);
         return cs_error_set(CS_EINTERNAL, "FFTW could not plan a transform of %zu points", nfft);
     }

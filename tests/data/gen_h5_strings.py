@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Write an HDF5 file whose root attributes hold the same texts in every
 string form h5py (3.x) and HDF5's own API produce, for tests/test_runlog_v2.c
-(cs_h5_attr_get_string / cs_h5_attr_get_strings must read each back
+(h5_attr_get_string / h5_attr_get_strings must read each back
 exactly). usage: gen_h5_strings.py OUT.h5
 
 Forms (attribute name: how it is written):

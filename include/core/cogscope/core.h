@@ -1,5 +1,6 @@
-/* cogscope core: status codes, thread-local error text, matrix views, seeded
- * random numbers, terminal-only progress, thread-count resolution.
+/* cogscope core: status codes, thread-local error text, matrix views,
+ * terminal-only progress, thread-count resolution. Depends on libc only
+ * (seeded random numbers, on GSL, are in cogscope/rng.h).
  *
  * Every fallible library function returns a cs_status; CS_OK is 0. On failure
  * the function has called cs_error_set(), so cs_last_error() gives a sentence
@@ -51,12 +52,6 @@ cs_status cs_error_prefix(const char *fmt, ...) __attribute__((format(printf, 1,
 
 void cs_error_clear(void);
 
-/* Set-up that must happen before any GSL or HDF5 call: GSL's abort-on-error
- * handler off (once per process) and HDF5's automatic error printing off (once
- * per thread: Debian's HDF5 is thread-safe and keeps that setting per thread).
- * Idempotent and cheap; every library entry point using GSL or HDF5 calls it. */
-void cs_init(void);
-
 /* A view of a row-major matrix of doubles: samples x variables. `stride` is the
  * distance in elements between the starts of consecutive rows (>= cols). The
  * view never owns its data. */
@@ -87,20 +82,6 @@ cs_status cs_matrix_check_finite(cs_matrix m, const char *what);
 /* Copy columns `cols[0..ncols)` of `src` into a new contiguous matrix. Column
  * indices out of range give CS_EINVAL naming the index. */
 cs_status cs_matrix_select_cols(cs_matrix src, const size_t *cols, size_t ncols, cs_matrix *out);
-
-/* Seeded random numbers (GSL's MT19937 underneath). Same seed, same stream.
- * Independent streams for threads or units of work come from
- * cs_rng_create_stream(seed, stream), so results do not depend on scheduling. */
-typedef struct cs_rng cs_rng;
-
-cs_status cs_rng_create(uint64_t seed, cs_rng **out);
-cs_status cs_rng_create_stream(uint64_t seed, uint64_t stream, cs_rng **out);
-void cs_rng_destroy(cs_rng *rng);
-double cs_rng_uniform(cs_rng *rng);            /* [0, 1) */
-double cs_rng_gaussian(cs_rng *rng, double sd); /* N(0, sd^2) */
-uint64_t cs_rng_below(cs_rng *rng, uint64_t n);  /* uniform in [0, n), n >= 1 */
-void cs_rng_shuffle_size(cs_rng *rng, size_t *a, size_t n); /* Fisher-Yates */
-void cs_rng_permutation(cs_rng *rng, size_t *perm, size_t n); /* perm = shuffled 0..n-1 */
 
 /* Progress on stderr, drawn only when stderr is a terminal (never in pipes,
  * logs or CI). Cheap to update from a loop: redraws at most ~10 times/s. */

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "cogscope/core.h"
+#include "cogscope/rng.h"
 
 #ifdef __cplusplus
 extern "C" {

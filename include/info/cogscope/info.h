@@ -73,6 +73,7 @@
 #include <stdint.h>
 
 #include "cogscope/core.h"
+#include "cogscope/rng.h"
 #include "cogscope/discrete.h"
 #include "cogscope/embed.h"
 #include "cogscope/estimator.h"

@@ -10,6 +10,7 @@
 #define COGSCOPE_SURROGATE_H
 
 #include "cogscope/core.h"
+#include "cogscope/rng.h"
 
 #ifdef __cplusplus
 extern "C" {

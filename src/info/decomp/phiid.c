@@ -10,6 +10,7 @@
 #include "cogscope/gaussian.h"
 #include "pid_ccs.h"
 #include "pid_common.h"
+#include "gsl_setup.h"
 
 static const char *const atom_names[CS_PHIID_NATOMS] = {
     "rtr", "rtx", "rty", "rts", "xtr", "xtx", "xty", "xts",
@@ -296,7 +297,7 @@ static cs_status gaussian_ccs_parts(const double *cov, size_t d, size_t *const s
 cs_status cs_phiid_gaussian_cov(const double *cov, size_t d1, size_t d2,
                                 const cs_pid_params *params, cs_phiid_result *out)
 {
-    cs_init();
+    info_gsl_setup();
     cs_pid_params defp;
     params = pid_params(params, &defp);
     cs_status st;

@@ -12,6 +12,7 @@
 #include "pid_ccs.h"
 #include "pid_common.h"
 #include "pid_solvers.h"
+#include "gsl_setup.h"
 
 static void finish(cs_pid_result *r, double red)
 {
@@ -223,7 +224,7 @@ static cs_status gaussian_ccs_redundancy(const double *cov, size_t d1, size_t d2
 cs_status cs_pid_gaussian_cov(const double *cov, size_t d1, size_t d2, size_t dy,
                               const cs_pid_params *params, cs_pid_result *out)
 {
-    cs_init();
+    info_gsl_setup();
     cs_pid_params defp;
     params = pid_params(params, &defp);
     cs_status st;

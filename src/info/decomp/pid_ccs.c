@@ -19,6 +19,8 @@
  * standard error. */
 #include "pid_ccs.h"
 
+#include "cogscope/rng.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,8 @@
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_qrng.h>
 #include <gsl/gsl_sf_gamma.h>
+
+#include "gsl_setup.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -347,7 +351,7 @@ cs_status pid_ccs_integrate(const double *cov, size_t d, const pid_ccs_spec *spe
                             const cs_pid_params *par, double *values, double *stderr_out,
                             double *shift_means)
 {
-    cs_init();
+    info_gsl_setup();
     if (d == 0 || d > 1229)
         return cs_error_set(CS_ELIMIT, "I_ccs integration: %zu variables (the quasi-random "
                                        "sequences support 1..1229)",

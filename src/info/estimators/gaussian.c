@@ -11,6 +11,7 @@
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_sf_psi.h>
+#include "gsl_setup.h"
 
 /* A pivot below this fraction of its variance means the variable is (to
  * double precision) a linear function of the ones before it: treated as
@@ -117,7 +118,7 @@ static cs_status cholesky_sub(const double *cov, size_t ld, const size_t *idx, s
 cs_status cs_gaussian_logdet(const double *cov, size_t ld, const size_t *idx, size_t m,
                              double *scratch, const char *name, double *logdet)
 {
-    cs_init();
+    info_gsl_setup();
     if (m == 0) {
         *logdet = 0;
         return CS_OK;
@@ -213,7 +214,7 @@ double cs_gaussian_entropy_bias(size_t m, size_t n, int ddof)
 cs_status cs_gaussian_local_entropy(cs_matrix x, const double *mean, const double *cov, size_t ld,
                                     const size_t *idx, size_t m, const char *name, double *local)
 {
-    cs_init();
+    info_gsl_setup();
     size_t n = x.rows;
     if (m == 0) {
         memset(local, 0, n * sizeof *local);

@@ -7,6 +7,7 @@
 #include <gsl/gsl_cdf.h>
 
 #include "rank_internal.h"
+#include "gsl_setup.h"
 
 static cs_status normalise_column(const double *v, size_t n, size_t stride, double *out,
                                   size_t out_stride, rank_pair *tmp)
@@ -29,7 +30,7 @@ static cs_status normalise_column(const double *v, size_t n, size_t stride, doub
 cs_status cs_gcopula_normalise_column(const double *v, size_t n, size_t stride, double *out,
                                       size_t out_stride)
 {
-    cs_init();
+    info_gsl_setup();
     rank_pair *tmp = malloc((n ? n : 1) * sizeof *tmp);
     if (!tmp)
         return cs_error_set(CS_ENOMEM, "out of memory ranking %zu values", n);
@@ -40,7 +41,7 @@ cs_status cs_gcopula_normalise_column(const double *v, size_t n, size_t stride, 
 
 cs_status cs_gcopula_normalise(cs_matrix x, cs_matrix out)
 {
-    cs_init();
+    info_gsl_setup();
     if (out.rows != x.rows || out.cols != x.cols)
         return cs_error_set(CS_ESHAPE, "copula output is %zu x %zu, input %zu x %zu", out.rows,
                             out.cols, x.rows, x.cols);

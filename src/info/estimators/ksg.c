@@ -25,6 +25,7 @@
 
 #include "ksg_internal.h"
 #include "../par_error.h"
+#include "../gsl_setup.h"
 
 void cs_ksg_params_default(cs_ksg_params *p)
 {
@@ -276,7 +277,7 @@ static cs_status create(cs_matrix x, cs_matrix y, cs_matrix z, const cs_ksg_para
     if (!out)
         return cs_error_set(CS_EINVAL, "KSG: out is NULL");
     *out = NULL;
-    cs_init();
+    info_gsl_setup();
     cs_ksg_params defaults;
     if (!p) {
         cs_ksg_params_default(&defaults);

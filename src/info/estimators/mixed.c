@@ -14,6 +14,7 @@
 #include "cogscope/gaussian.h"
 #include "cogscope/gcopula.h"
 #include "kdtree.h"
+#include "gsl_setup.h"
 
 void cs_mixed_params_default(cs_mixed_estimator e, cs_mixed_params *p)
 {
@@ -369,7 +370,7 @@ static cs_status ksg_prepare(const cs_mixed_params *p, cs_matrix x, cs_matrix *o
 cs_status cs_mixed_mi(const cs_mixed_params *p, cs_matrix x, const int32_t *y, size_t classes,
                       double *value, double *local, int *clamped)
 {
-    cs_init();
+    info_gsl_setup();
     *value = NAN;
     if (clamped)
         *clamped = 0;

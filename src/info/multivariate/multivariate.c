@@ -14,6 +14,7 @@
 
 #include "cogscope/gaussian.h"
 #include "cogscope/gcopula.h"
+#include "gsl_setup.h"
 
 /* Same rule as cogscope/gaussian.h's Cholesky (CS_GAUSS_PIVOT_TOL in
  * gaussian.c): a pivot below this fraction of the variable's variance means
@@ -110,7 +111,7 @@ static cs_status gauss_finish(cs_mv_plan *p)
 cs_status cs_mv_plan_create_gaussian(cs_matrix data, cs_mv_gaussian_kind kind, int bias_correct,
                                      const size_t *labels, cs_mv_plan **out)
 {
-    cs_init();
+    info_gsl_setup();
     *out = NULL;
     if (kind != CS_MV_GAUSSIAN && kind != CS_MV_GCOPULA)
         return cs_error_set(CS_EINVAL, "unknown Gaussian estimator kind %d", (int)kind);
@@ -171,7 +172,7 @@ cs_status cs_mv_plan_create_gaussian(cs_matrix data, cs_mv_gaussian_kind kind, i
 cs_status cs_mv_plan_create_cov(const double *cov, size_t n, size_t ld, const size_t *labels,
                                 cs_mv_plan **out)
 {
-    cs_init();
+    info_gsl_setup();
     *out = NULL;
     if (n == 0)
         return cs_error_set(CS_ESHAPE, "the covariance matrix is empty");

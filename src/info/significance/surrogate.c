@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include <gsl/gsl_cdf.h>
+#include "gsl_setup.h"
 
 cs_status cs_surrogate_permutation(uint64_t seed, size_t s, size_t *perm, size_t n)
 {
@@ -45,7 +46,7 @@ cs_status cs_significance_summarise(double observed, const double *values, size_
 
 double cs_chi2_upper_tail(double statistic, double df)
 {
-    cs_init();
+    info_gsl_setup();
     if (!(df > 0))
         return NAN;
     if (statistic <= 0)

@@ -1,10 +1,12 @@
-/* Seeded random numbers on GSL's MT19937. */
-#include "cogscope/core.h"
+/* Seeded random numbers on GSL's MT19937 (cogscope/rng.h). */
+#include "cogscope/rng.h"
 
 #include <stdlib.h>
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+
+#include "gsl_setup.h"
 
 struct cs_rng {
     gsl_rng *r;
@@ -22,7 +24,7 @@ static uint64_t mix64(uint64_t z)
 
 cs_status cs_rng_create_stream(uint64_t seed, uint64_t stream, cs_rng **out)
 {
-    cs_init();
+    info_gsl_setup();
     *out = NULL;
     cs_rng *rng = malloc(sizeof *rng);
     if (!rng)
