@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cogscope/collist.h"
 #include "cogscope/embed.h"
 #include "cogscope/ksg.h"
 #include "cogscope/table.h"
@@ -59,8 +60,8 @@ int main(int argc, char **argv)
     if (cs_table_read(file, &d) != CS_OK)
         return die(file);
     size_t *ca, *cb, na, nb;
-    if (cs_parse_index_list(argv[3], "A", &ca, &na) != CS_OK ||
-        cs_parse_index_list(argv[4], "B", &cb, &nb) != CS_OK)
+    if (cs_collist_parse(argv[3], "A", CS_COLLIST_MAX, &ca, &na) != CS_OK ||
+        cs_collist_parse(argv[4], "B", CS_COLLIST_MAX, &cb, &nb) != CS_OK)
         return die("columns");
     cs_matrix a, b;
     if (cs_matrix_select_cols(d, ca, na, &a) != CS_OK || cs_matrix_select_cols(d, cb, nb, &b) != CS_OK)

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <pthread.h>
 
+#include "cogscope/collist.h"
 #include "cogscope/core.h"
 #include "cogscope/json.h"
 #include "cogscope/rng.h"
@@ -112,17 +113,17 @@ Test(core, rng_is_seeded_and_streams_differ)
 Test(core, index_lists)
 {
     size_t *idx, n;
-    cr_assert_eq(cs_parse_index_list("0-2,5", "--x", &idx, &n), CS_OK);
+    cr_assert_eq(cs_collist_parse("0-2,5", "--x", CS_COLLIST_MAX, &idx, &n), CS_OK);
     cr_expect_eq(n, 4);
     cr_expect_eq(idx[0], 0);
     cr_expect_eq(idx[2], 2);
     cr_expect_eq(idx[3], 5);
     free(idx);
-    cr_expect_eq(cs_parse_index_list("a", "--x", &idx, &n), CS_EINVAL);
+    cr_expect_eq(cs_collist_parse("a", "--x", CS_COLLIST_MAX, &idx, &n), CS_EINVAL);
     cr_expect(strstr(cs_last_error(), "--x") != NULL);
-    cr_expect_eq(cs_parse_index_list("3-1", "--y", &idx, &n), CS_EINVAL);
-    cr_expect_eq(cs_parse_index_list("", "--y", &idx, &n), CS_EINVAL);
-    cr_expect_eq(cs_parse_index_list("1,", "--y", &idx, &n), CS_OK);
+    cr_expect_eq(cs_collist_parse("3-1", "--y", CS_COLLIST_MAX, &idx, &n), CS_EINVAL);
+    cr_expect_eq(cs_collist_parse("", "--y", CS_COLLIST_MAX, &idx, &n), CS_EINVAL);
+    cr_expect_eq(cs_collist_parse("1,", "--y", CS_COLLIST_MAX, &idx, &n), CS_OK);
     free(idx);
 }
 

@@ -16,6 +16,7 @@
 #include "cogscope/dataset.h"
 #include "cogscope/rng.h"
 #include "cogscope/table.h"
+#include "io/table_number.h"
 #include "testutil.h"
 
 static char *dir;
@@ -151,7 +152,7 @@ static void expect_like_strtod(const char *s)
     double want = strtod(s, &end);
     int ok = *s && *end == '\0';
     double got = 0;
-    cs_status st = cs_table_parse_number(s, strlen(s), &got);
+    cs_status st = table_parse_number(s, strlen(s), &got);
     cr_assert_eq(st == CS_OK, ok, "'%s': parse %s, strtod %s", s, st ? "fails" : "ok",
                  ok ? "ok" : "fails");
     if (ok)

@@ -130,7 +130,7 @@ static void progress_cb(void *ctx, size_t done, size_t total)
 {
     cs_progress **bar = ctx;
     if (!*bar)
-        *bar = cs_progress_start("analyze", total);
+        *bar = cs_progress_create("analyze", total);
     cs_progress_update(*bar, done);
 }
 
@@ -203,7 +203,7 @@ static int analyze_one(const char *run_path, const cs_obs_params *p0, const anal
     p.progress_ctx = &prog;
     cs_metrics *m = NULL;
     st = cs_obs_analyze(run, &p, &m);
-    cs_progress_finish(prog);
+    cs_progress_destroy(prog);
     int rc = st != CS_OK ? cli_fail(CMD, st) : analyze_write(run_path, run, &p, m, t0, o);
     cs_metrics_destroy(m);
     cs_runlog_close_reader(run);

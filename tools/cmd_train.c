@@ -329,11 +329,11 @@ static int train_run(train_opts *t, cs_dataset *train, cs_dataset *test, cs_trai
 
     progress_ctx pctx = {NULL, t->cfg.max_log_bytes ? t->cfg.max_log_bytes : CS_TRAIN_MAX_LOG_DEFAULT, 0, 0};
     size_t steps = (train->n + resolved->batch - 1) / resolved->batch * resolved->epochs;
-    pctx.bar = cs_progress_start("train", steps);
+    pctx.bar = cs_progress_create("train", steps);
     resolved->progress = on_progress;
     resolved->user = &pctx;
     st = cs_train_run(resolved, train, test, res, NULL);
-    cs_progress_finish(pctx.bar);
+    cs_progress_destroy(pctx.bar);
     /* Usage errors, rule option values included (the rule's create ran in
      * cs_train_config_resolve), were caught above: this is a failure. */
     return st ? cli_fail(CMD, st) : CLI_OK;

@@ -23,7 +23,7 @@ double cs_time_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-cs_progress *cs_progress_start(const char *label, uint64_t total)
+cs_progress *cs_progress_create(const char *label, uint64_t total)
 {
     if (!isatty(STDERR_FILENO))
         return NULL;
@@ -52,7 +52,7 @@ void cs_progress_update(cs_progress *p, uint64_t done)
     fflush(stderr);
 }
 
-void cs_progress_finish(cs_progress *p)
+void cs_progress_destroy(cs_progress *p)
 {
     if (!p)
         return;

@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "h5attr.h"
+#include "table_number.h"
 
 /* ---- text tables -------------------------------------------------------------
  * One parser for every text table the project reads (estimate inputs and the
@@ -128,7 +129,7 @@ static int parse_decimal(const char *s, const char *e, double *out)
     return 1;
 }
 
-cs_status cs_table_parse_number(const char *s, size_t len, double *out)
+cs_status table_parse_number(const char *s, size_t len, double *out)
 {
     if (len > 0 && parse_decimal(s, s + len, out))
         return CS_OK;
@@ -200,7 +201,7 @@ static cs_status parse_line(table_acc *a, const char *s, const char *e, size_t l
             cs_status st = acc_reserve(a, 1, lineno);
             if (st)
                 return st;
-            if (cs_table_parse_number(c, (size_t)(p - c), &a->data[a->n]) != CS_OK) {
+            if (table_parse_number(c, (size_t)(p - c), &a->data[a->n]) != CS_OK) {
                 char cell[32];
                 cell_name(c, p, cell, sizeof cell);
                 return cs_error_set(CS_EFORMAT, "%s: line %zu, column %zu: '%s' is not a number",
@@ -473,9 +474,4 @@ cs_status cs_table_read(const char *spec, cs_matrix *out)
         return st;
     }
     return cs_table_read_text(spec, out);
-}
-
-cs_status cs_parse_index_list(const char *text, const char *what, size_t **out, size_t *count)
-{
-    return cs_collist_parse(text, what, CS_COLLIST_MAX, out, count);
 }

@@ -86,9 +86,9 @@ cs_status cs_matrix_select_cols(cs_matrix src, const size_t *cols, size_t ncols,
 /* Progress on stderr, drawn only when stderr is a terminal (never in pipes,
  * logs or CI). Cheap to update from a loop: redraws at most ~10 times/s. */
 typedef struct cs_progress cs_progress;
-cs_progress *cs_progress_start(const char *label, uint64_t total);
+cs_progress *cs_progress_create(const char *label, uint64_t total);
 void cs_progress_update(cs_progress *p, uint64_t done);
-void cs_progress_finish(cs_progress *p); /* also frees; NULL is fine */
+void cs_progress_destroy(cs_progress *p); /* clears the line and frees; NULL is fine */
 
 /* Number of threads to use: `requested` if > 0, otherwise all cores. */
 int cs_threads_resolve(int requested);

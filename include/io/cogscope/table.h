@@ -37,18 +37,8 @@ cs_status cs_table_read_text(const char *path, cs_matrix *out);
  * 1-based file line of every row, for messages about a row's content. */
 cs_status cs_table_read_text_lines(const char *path, cs_matrix *out, size_t **lines);
 
-/* One cell: the `len` bytes at s must be a whole number as strtod reads it;
- * *out is strtod's value to the bit. CS_EFORMAT (no message set) otherwise. */
-cs_status cs_table_parse_number(const char *s, size_t len, double *out);
-
 /* HDF5 dataset only. */
 cs_status cs_table_read_h5(const char *path, const char *dataset, cs_matrix *out);
-
-/* Parse a 0-based column list such as "0,1", "0-3" or "0-2,5" into a new array
- * (free() it). Duplicates are kept in order; "" is an error. `what` names the
- * argument in messages ("--x"). The same as cs_collist_parse (cogscope/collist.h)
- * with its largest bound, CS_COLLIST_MAX; that one also bounds by a table width. */
-cs_status cs_parse_index_list(const char *text, const char *what, size_t **out, size_t *count);
 
 #ifdef __cplusplus
 }
