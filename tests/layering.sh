@@ -6,7 +6,9 @@
 #     probes.txt), each with exactly the include scope of one module's own
 #     sources: every public header of the module and of the modules below it
 #     compiles; a public header of any other module, and a private header
-#     (src/<other>/...) of any other module, fails with "No such file".
+#     (src/<other>/...) of any other module, fails with "No such file"; so
+#     does <hdf5.h> in every module but io (where hdf5.h is off the
+#     compiler's default path, as on Debian).
 #  2. No source reaches out of its module folder with #include "../...".
 #  3. Link graph: every symbol a module archive (libcogscope_<m>.a) needs from
 #     another module archive is defined in a module it may use
