@@ -46,9 +46,9 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--threads"))
             p.threads = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--search"))
-            p.search = !strcmp(argv[i + 1], "tree") ? CS_KSG_SEARCH_TREE
+            p.search = !strcmp(argv[i + 1], "tree")     ? CS_KSG_SEARCH_TREE
                        : !strcmp(argv[i + 1], "blocks") ? CS_KSG_SEARCH_BLOCKS
-                                                         : CS_KSG_SEARCH_AUTO;
+                                                        : CS_KSG_SEARCH_AUTO;
         else if (!strcmp(argv[i], "--reps"))
             reps = atoi(argv[i + 1]);
         else {
@@ -97,8 +97,8 @@ int main(int argc, char **argv)
     }
     printf("{\"mode\": \"%s\", \"n\": %zu, \"dims\": [%zu, %zu], \"k\": %d, \"algorithm\": %d, "
            "\"threads\": %d, \"value\": %.10f, \"wall_s\": %.6f, \"cpu_s\": %.6f}\n",
-           mode, te ? e.n : a.rows, na, nb, p.k, p.algorithm, cs_threads_resolve(p.threads), value,
-           best_wall, best_cpu);
+           mode, te ? e.n : a.rows, na, nb, p.k, p.algorithm, cs_threads_resolve(p.threads), value, best_wall,
+           best_cpu);
     if (te)
         cs_embedding_free(&e);
     cs_matrix_free(&a);

@@ -15,8 +15,7 @@
 int main(int argc, char **argv)
 {
     if (argc < 8) {
-        fprintf(stderr, "usage: %s DATA.bin N n kmin kmax threads repeats [VALUES_OUT.bin]\n",
-                argv[0]);
+        fprintf(stderr, "usage: %s DATA.bin N n kmin kmax threads repeats [VALUES_OUT.bin]\n", argv[0]);
         return 2;
     }
     size_t N = strtoull(argv[2], NULL, 10), n = strtoull(argv[3], NULL, 10);
@@ -75,8 +74,7 @@ int main(int argc, char **argv)
     }
     printf("{\"n\": %zu, \"N\": %zu, \"orders\": [%zu, %zu], \"count\": %llu, \"threads\": %d, "
            "\"plan_s\": %.6g, \"scan_s\": %.6g, \"scan_top10_s\": %.6g, \"model_s\": %.6g}\n",
-           n, N, kmin, kmax, (unsigned long long)est.count, threads, best_plan, best_scan,
-           best_top, est.seconds);
+           n, N, kmin, kmax, (unsigned long long)est.count, threads, best_plan, best_scan, best_top, est.seconds);
     if (argc > 8) {
         f = fopen(argv[8], "wb");
         if (!f || fwrite(values, sizeof *values, est.count, f) != est.count) {

@@ -130,8 +130,11 @@ int main(int argc, char **argv)
             cs_optim_create(&oc, m->n_params, &opt);
             double t0 = cs_time_now();
             for (size_t s = 0; s < steps; s++) {
-                cs_rule_batch b = {.x = x + s * batch * tr.dim, .labels = y + s * batch,
-                                   .rows = batch, .direction = dir, .logits = logits,
+                cs_rule_batch b = {.x = x + s * batch * tr.dim,
+                                   .labels = y + s * batch,
+                                   .rows = batch,
+                                   .direction = dir,
+                                   .logits = logits,
                                    .layer_series = series};
                 if (cs_rule_step(r, m, &b))
                     return die(vts[i]->name);
@@ -143,8 +146,8 @@ int main(int argc, char **argv)
             cs_optim_destroy(opt);
             cs_rule_destroy(r);
         }
-    printf("%-5s %12s %10s   (%s, layers %s, batch %zu, %zu steps, best of %d rounds)\n", "rule",
-           "samples/s", "ratio_bp", data, layers, batch, steps, repeats);
+    printf("%-5s %12s %10s   (%s, layers %s, batch %zu, %zu steps, best of %d rounds)\n", "rule", "samples/s",
+           "ratio_bp", data, layers, batch, steps, repeats);
     double bp_rate = 0.0;
     for (size_t i = 0; i < nr; i++)
         if (!strcmp(vts[i]->name, "bp"))
@@ -152,8 +155,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < nr; i++) {
         double rate = (double)(steps * batch) / best[i], ratio = bp_rate > 0 ? rate / bp_rate : NAN;
         printf("%-5s %12.0f %10.3f\n", vts[i]->name, rate, ratio);
-        fprintf(stderr, "{\"rule\":\"%s\",\"samples_per_second\":%.1f,\"ratio_to_bp\":%.4f}\n",
-                vts[i]->name, rate, ratio);
+        fprintf(stderr, "{\"rule\":\"%s\",\"samples_per_second\":%.1f,\"ratio_to_bp\":%.4f}\n", vts[i]->name, rate,
+                ratio);
         cs_mlp_destroy(nets[i]);
     }
     free(dir);

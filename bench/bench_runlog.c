@@ -71,11 +71,24 @@ int main(int argc, char **argv)
         double best_step = INFINITY, best_snap = INFINITY;
         long long fsize = 0;
         for (long rep = 0; rep < reps; rep++) {
-            cs_trainlog_spec spec = {.rule = "bp", .activation = "relu", .dataset = "fashion-mnist",
-                                   .optimizer = "sgd", .layers = layers, .n_layers = 4, .seed = 1, .lr = 0.05,
-                                   .batch = 64, .epochs = 1, .log_every = (size_t)log_every, .pi_alpha = 1,
-                                   .pi_gamma = 0.5, .probe_size = P, .probe_inputs = probe, .probe_labels = labels,
-                                   .flush_interval = 1e9, .snapshot_deflate = levels[c]};
+            cs_trainlog_spec spec = {.rule = "bp",
+                                     .activation = "relu",
+                                     .dataset = "fashion-mnist",
+                                     .optimizer = "sgd",
+                                     .layers = layers,
+                                     .n_layers = 4,
+                                     .seed = 1,
+                                     .lr = 0.05,
+                                     .batch = 64,
+                                     .epochs = 1,
+                                     .log_every = (size_t)log_every,
+                                     .pi_alpha = 1,
+                                     .pi_gamma = 0.5,
+                                     .probe_size = P,
+                                     .probe_inputs = probe,
+                                     .probe_labels = labels,
+                                     .flush_interval = 1e9,
+                                     .snapshot_deflate = levels[c]};
             cs_trainlog *w;
             if (cs_trainlog_create(path, &spec, &w) != CS_OK) {
                 fprintf(stderr, "%s\n", cs_last_error());
@@ -85,9 +98,17 @@ int main(int argc, char **argv)
             double t_step = 0, t_snap = 0;
             long nsnap = 0;
             for (long s = 0; s < steps; s++) {
-                cs_trainlog_step r = {.step = s, .epoch = (int32_t)(s / 1000), .loss = 1.0 / (s + 1), .tau = 0.5,
-                                    .surprise = 2.0, .pi = 0.3, .batch_acc = 0.9, .lr = 0.05, .weight_norm = wn,
-                                    .update_norm = un, .bp_angle_deg = ang};
+                cs_trainlog_step r = {.step = s,
+                                      .epoch = (int32_t)(s / 1000),
+                                      .loss = 1.0 / (s + 1),
+                                      .tau = 0.5,
+                                      .surprise = 2.0,
+                                      .pi = 0.3,
+                                      .batch_acc = 0.9,
+                                      .lr = 0.05,
+                                      .weight_norm = wn,
+                                      .update_norm = un,
+                                      .bp_angle_deg = ang};
                 double t0 = cs_time_now();
                 cs_trainlog_append_step(w, &r);
                 /* the writer flushes on its own once per second; simulate

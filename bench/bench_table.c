@@ -3,8 +3,8 @@
  *
  *   bench_table FILE [--reps R]
  *
- * Prints one JSON object: rows, columns, bytes, best CPU seconds of R reads (the machine is shared; CPU time is the steadier figure)
- * and the throughput in MB/s (10^6 bytes). */
+ * Prints one JSON object: rows, columns, bytes, best CPU seconds of R reads (the machine is shared; CPU time is the
+ * steadier figure) and the throughput in MB/s (10^6 bytes). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +37,8 @@ int main(int argc, char **argv)
         double t = (double)clock() / CLOCKS_PER_SEC - t0;
         best = t < best ? t : best;
     }
-    printf("{\"rows\": %zu, \"cols\": %zu, \"bytes\": %lld, \"cpu_s\": %.6f, \"mb_per_s\": %.1f}\n",
-           m.rows, m.cols, (long long)sb.st_size, best, (double)sb.st_size / best / 1e6);
+    printf("{\"rows\": %zu, \"cols\": %zu, \"bytes\": %lld, \"cpu_s\": %.6f, \"mb_per_s\": %.1f}\n", m.rows, m.cols,
+           (long long)sb.st_size, best, (double)sb.st_size / best / 1e6);
     cs_matrix_free(&m);
     return 0;
 }

@@ -87,8 +87,7 @@ int main(int argc, char **argv)
             if (cpu < best_cpu[mode])
                 best_cpu[mode] = cpu;
             printf("run %d log %-3s: loop %.3f s (train %.3f s, eval %.3f s), cpu %.3f s, acc %.4f\n", r,
-                   mode ? "on" : "off", res.seconds, res.train_seconds, res.eval_seconds, cpu,
-                   res.final_test_acc);
+                   mode ? "on" : "off", res.seconds, res.train_seconds, res.eval_seconds, cpu, res.final_test_acc);
             fflush(stdout);
         }
     unlink(log);

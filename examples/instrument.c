@@ -17,7 +17,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < N; i++)
         x[i][0] = (float)cos(2.4 * i), x[i][1] = (float)sin(1.7 * i), y[i] = x[i][0] + x[i][1] > 0;
     cs_runlog_writer *rl;
-    cs_runlog_handle s[3], acts; /* series loss, tau, surprise; snapshot dataset */
+    cs_runlog_handle s[3], acts;     /* series loss, tau, surprise; snapshot dataset */
     size_t layer, shape[2] = {N, H}; /* one snapshot: sample x unit */
     int err = cs_runlog_create(argc > 1 ? argv[1] : "instrument.h5", NULL, &rl);
     for (int j = 0; j < 3 && !err; j++)
@@ -26,7 +26,7 @@ int main(int argc, char **argv)
           cs_runlog_declare_snapshot(rl, layer, "activations", 2, shape, &acts);
     for (int step = 0; step < 200 && !err; step++) {
         double v[3] = {0}, g[H][4] = {{0}}; /* loss, entropy, |gradient|; gradient */
-        for (int i = 0; i < N; i++) { /* forward, mean cross-entropy, backward */
+        for (int i = 0; i < N; i++) {       /* forward, mean cross-entropy, backward */
             double z = 0;
             for (int k = 0; k < H; k++)
                 z += w[k][3] * (a[i][k] = (float)tanh(w[k][0] * x[i][0] + w[k][1] * x[i][1] + w[k][2]));

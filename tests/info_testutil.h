@@ -14,8 +14,7 @@
 /* The numbers after the `nth` (0-based) occurrence of "key": either one
  * number or a flat/nested array of numbers (nesting flattened, row-major).
  * Returns the count read (at most `max`), 0 if the key is absent. */
-static inline size_t itu_json_numbers(const char *text, const char *key, int nth, double *out,
-                                      size_t max)
+static inline size_t itu_json_numbers(const char *text, const char *key, int nth, double *out, size_t max)
 {
     char pat[128];
     snprintf(pat, sizeof pat, "\"%s\"", key);

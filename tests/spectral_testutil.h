@@ -12,8 +12,7 @@
 
 /* The numbers of "key": [ ... ] found after the key "section" (NULL: from
  * the start) in `text`; *n gets the count. NULL if absent. free() it. */
-static inline double *stu_json_array(const char *text, const char *section, const char *key,
-                                     size_t *n)
+static inline double *stu_json_array(const char *text, const char *section, const char *key, size_t *n)
 {
     char pat[256];
     const char *p = text;

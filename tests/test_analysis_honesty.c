@@ -240,8 +240,8 @@ Test(honesty, one_omega, .init = setup, .fini = teardown, .timeout = 300)
     const char *run = path_in("bp.h5");
     train("bp", run);
     cs_metrics *m = analyze(run, "pid", "");
-    const cs_metrics_array *om = get(m, "/analysis/layers/2/pid_omega"), *sy = get(m, "/analysis/layers/2/pid_synergy"),
-                           *mi = get(m, "/analysis/layers/2/pid_mi");
+    const cs_metrics_array *om = get(m, "/analysis/layers/2/pid_omega"),
+                           *sy = get(m, "/analysis/layers/2/pid_synergy"), *mi = get(m, "/analysis/layers/2/pid_mi");
     size_t checked = 0;
     for (size_t i = 0; i < om->count; i++)
         if (isfinite(om->data[i])) {
@@ -260,7 +260,8 @@ Test(honesty, one_omega, .init = setup, .fini = teardown, .timeout = 300)
     free(err);
     snprintf(args, sizeof args, "report '%s' --metrics '%s.d.m.h5' --format html", run, run);
     cr_assert_eq(tu_cli(args, &out, &err), 0, "%s", err);
-    cr_expect(strstr(out, "layers/2/omega_mean_last: ") != NULL && strstr(out, " of 8 top pairs"), "no counts in HTML");
+    cr_expect(strstr(out, "layers/2/omega_mean_last: ") != NULL && strstr(out, " of 8 top pairs"),
+              "no counts in HTML");
     free(out);
     free(err);
     char *doc = tu_slurp(COGSCOPE_SOURCE_DIR "/docs/metrics.md");
@@ -303,7 +304,8 @@ Test(honesty, divergence_is_an_error_for_every_rule, .init = setup, .fini = tear
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
         char args[1024], *out = NULL, *err = NULL;
         const char *run = path_in(rules[i]);
-        snprintf(args, sizeof args, "train --data digits --rule %s --layers 64,100,10 --epochs 1 --lr 1e308 --seed 1 --out '%s'",
+        snprintf(args, sizeof args,
+                 "train --data digits --rule %s --layers 64,100,10 --epochs 1 --lr 1e308 --seed 1 --out '%s'",
                  rules[i], run);
         cr_expect_eq(tu_cli(args, &out, &err), 1, "%s: %s", rules[i], err);
         cr_expect(err && strstr(err, "diverged"), "%s: %s", rules[i], err);

@@ -17,9 +17,8 @@
 /* FOOOF-style synthetic spectrum on f = f0, f0 + df, ..., f1. ap: (offset,
  * exponent) or (offset, knee, exponent); peaks: (centre, height, sd) x npk;
  * noise: SD of the Gaussian noise added to log10 power. */
-static size_t synth(double f0, double f1, double df, cs_aperiodic_mode mode, const double *ap,
-                    const double *peaks, size_t npk, double noise, uint64_t seed, double **f,
-                    double **pw)
+static size_t synth(double f0, double f1, double df, cs_aperiodic_mode mode, const double *ap, const double *peaks,
+                    size_t npk, double noise, uint64_t seed, double **f, double **pw)
 {
     size_t n = (size_t)llround((f1 - f0) / df) + 1;
     *f = malloc(n * sizeof **f);
@@ -61,8 +60,7 @@ Test(aperiodic, fixed_mode_recovers_exponent_and_peaks)
                       (unsigned long long)seed, r.exponent);
             cr_expect(fabs(r.offset - 1.0) < 0.05, "offset %g", r.offset);
             cr_expect(isnan(r.knee));
-            cr_assert_eq(r.n_peaks, 2, "chi %g seed %llu: %zu peaks", exps[e],
-                         (unsigned long long)seed, r.n_peaks);
+            cr_assert_eq(r.n_peaks, 2, "chi %g seed %llu: %zu peaks", exps[e], (unsigned long long)seed, r.n_peaks);
             /* Centres to a fraction of the 0.25 Hz resolution; widths (2 SD)
              * and heights to 10%. */
             cr_expect(fabs(r.peaks[0].center - 10.0) < 0.1, "cf %g", r.peaks[0].center);
@@ -282,8 +280,8 @@ Test(aperiodic, matches_fooof_procedure_on_scipy)
         p.peak_width_min = cases[i].wmin;
         p.peak_width_max = cases[i].wmax;
         cs_aperiodic_result r;
-        cr_assert_eq(cs_aperiodic_fit(f, psd + cases[i].col * nf, nf, &p, &r), CS_OK, "%s: %s",
-                     cases[i].name, cs_last_error());
+        cr_assert_eq(cs_aperiodic_fit(f, psd + cases[i].col * nf, nf, &p, &r), CS_OK, "%s: %s", cases[i].name,
+                     cs_last_error());
         size_t na, npk, n1, n2;
         double *ap = stu_json_array(json, cases[i].name, "aperiodic", &na);
         double *pk = stu_json_array(json, cases[i].name, "peaks", &npk);
@@ -292,18 +290,17 @@ Test(aperiodic, matches_fooof_procedure_on_scipy)
         cr_assert(ap && pk && r2 && err);
         const char *nm = cases[i].name;
         cr_expect(fabs(r.offset - ap[0]) < 2e-4, "%s offset %.8g vs %.8g", nm, r.offset, ap[0]);
-        cr_expect(fabs(r.exponent - ap[na - 1]) < 2e-4, "%s exponent %.8g vs %.8g", nm, r.exponent,
-                  ap[na - 1]);
+        cr_expect(fabs(r.exponent - ap[na - 1]) < 2e-4, "%s exponent %.8g vs %.8g", nm, r.exponent, ap[na - 1]);
         if (p.mode == CS_APERIODIC_KNEE)
             cr_expect(fabs(r.knee / ap[1] - 1) < 1e-3, "%s knee %.8g vs %.8g", nm, r.knee, ap[1]);
         cr_expect(fabs(r.r_squared - r2[0]) < 1e-5, "%s r2 %.8g vs %.8g", nm, r.r_squared, r2[0]);
         cr_expect(fabs(r.error - err[0]) < 1e-5, "%s error %.8g vs %.8g", nm, r.error, err[0]);
         cr_assert_eq(r.n_peaks, npk / 3, "%s: %zu peaks vs %zu", nm, r.n_peaks, npk / 3);
         for (size_t j = 0; j < r.n_peaks; j++) {
-            cr_expect(fabs(r.peaks[j].center - pk[3 * j]) < 0.1, "%s peak %zu cf %g vs %g", nm, j,
-                      r.peaks[j].center, pk[3 * j]);
-            cr_expect(fabs(r.peaks[j].power - pk[3 * j + 1]) < 1e-3, "%s peak %zu pw %g vs %g", nm,
-                      j, r.peaks[j].power, pk[3 * j + 1]);
+            cr_expect(fabs(r.peaks[j].center - pk[3 * j]) < 0.1, "%s peak %zu cf %g vs %g", nm, j, r.peaks[j].center,
+                      pk[3 * j]);
+            cr_expect(fabs(r.peaks[j].power - pk[3 * j + 1]) < 1e-3, "%s peak %zu pw %g vs %g", nm, j,
+                      r.peaks[j].power, pk[3 * j + 1]);
         }
         free(ap), free(pk), free(r2), free(err);
         cs_aperiodic_result_free(&r);

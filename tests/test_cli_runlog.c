@@ -18,9 +18,9 @@
 typedef struct jv {
     enum { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ } t;
     double num;
-    char *str;           /* J_STR */
-    size_t n;            /* J_ARR / J_OBJ entries */
-    char **keys;         /* J_OBJ */
+    char *str;   /* J_STR */
+    size_t n;    /* J_ARR / J_OBJ entries */
+    char **keys; /* J_OBJ */
     struct jv **items;
 } jv;
 
@@ -229,18 +229,40 @@ static char *make_log(const char *dir, const char *name, size_t nsteps, int with
     int32_t labels[2] = {0, 1};
     const char *pn[1] = {"beta"};
     double pv[1] = {0.25};
-    cs_trainlog_spec spec = {.rule = "fa", .activation = "tanh", .dataset = "xor", .optimizer = "adam",
-                           .layers = layers, .n_layers = 3, .seed = 3, .lr = 0.5, .batch = 4, .epochs = 5,
-                           .log_every = 2, .pi_alpha = 1, .pi_gamma = 0.5, .n_params = 1, .param_names = pn,
-                           .param_values = pv, .probe_size = 2, .probe_inputs = probe, .probe_labels = labels,
-                           .flush_interval = 1e9};
+    cs_trainlog_spec spec = {.rule = "fa",
+                             .activation = "tanh",
+                             .dataset = "xor",
+                             .optimizer = "adam",
+                             .layers = layers,
+                             .n_layers = 3,
+                             .seed = 3,
+                             .lr = 0.5,
+                             .batch = 4,
+                             .epochs = 5,
+                             .log_every = 2,
+                             .pi_alpha = 1,
+                             .pi_gamma = 0.5,
+                             .n_params = 1,
+                             .param_names = pn,
+                             .param_values = pv,
+                             .probe_size = 2,
+                             .probe_inputs = probe,
+                             .probe_labels = labels,
+                             .flush_interval = 1e9};
     cs_trainlog *w;
     cr_assert_eq(cs_trainlog_create(path, &spec, &w), CS_OK, "%s", cs_last_error());
     double wn[2] = {1, 2}, un[2] = {0.5, 0.25};
     for (size_t s = 0; s < nsteps; s++) {
-        cs_trainlog_step r = {.step = (int64_t)s, .epoch = epochs[s], .loss = losses[s], .tau = losses[s] / 2,
-                            .surprise = 2 * losses[s], .pi = 1.0 / (1 + s), .batch_acc = 0.5, .lr = 0.5,
-                            .weight_norm = wn, .update_norm = un};
+        cs_trainlog_step r = {.step = (int64_t)s,
+                              .epoch = epochs[s],
+                              .loss = losses[s],
+                              .tau = losses[s] / 2,
+                              .surprise = 2 * losses[s],
+                              .pi = 1.0 / (1 + s),
+                              .batch_acc = 0.5,
+                              .lr = 0.5,
+                              .weight_norm = wn,
+                              .update_norm = un};
         cr_assert_eq(cs_trainlog_append_step(w, &r), CS_OK);
         if (s % 2 == 0) {
             float a1[6] = {0}, e1[6] = {0}, a2[4] = {0}, e2[4] = {0};
@@ -249,8 +271,13 @@ static char *make_log(const char *dir, const char *name, size_t nsteps, int with
         }
         if (with_evals && (s == 3 || s == 7)) {
             int ep = epochs[s];
-            cs_trainlog_eval ev = {.step = (int64_t)s, .epoch = ep, .loss = ep ? 0.625 : 1.25, .acc = ep ? 0.75 : 0.5,
-                                 .tau = 0.125, .surprise = 1, .pi = 0.5};
+            cs_trainlog_eval ev = {.step = (int64_t)s,
+                                   .epoch = ep,
+                                   .loss = ep ? 0.625 : 1.25,
+                                   .acc = ep ? 0.75 : 0.5,
+                                   .tau = 0.125,
+                                   .surprise = 1,
+                                   .pi = 0.5};
             cr_assert_eq(cs_trainlog_append_eval(w, &ev), CS_OK);
         }
     }
@@ -458,10 +485,22 @@ Test(cli_report, json_keys_and_values)
     const jv *run = jget(j, "runs.0");
     cr_assert_not_null(run);
     cr_expect_null(jget(j, "runs.1"));
-    const char *keys[] = {"rule", "config.dataset", "config.layers", "epochs_done", "summary.best_test_acc",
-                          "summary.final", "summary.per_epoch", "summary.final.test_acc", "summary.final.test_loss",
-                          "summary.final.train_loss", "summary.final.epsilon", "summary.final.tau",
-                          "summary.final.surprise", "summary.final.pi", "series", "analysis"};
+    const char *keys[] = {"rule",
+                          "config.dataset",
+                          "config.layers",
+                          "epochs_done",
+                          "summary.best_test_acc",
+                          "summary.final",
+                          "summary.per_epoch",
+                          "summary.final.test_acc",
+                          "summary.final.test_loss",
+                          "summary.final.train_loss",
+                          "summary.final.epsilon",
+                          "summary.final.tau",
+                          "summary.final.surprise",
+                          "summary.final.pi",
+                          "series",
+                          "analysis"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         cr_expect_not_null(jget(run, keys[i]), "key %s missing", keys[i]);
     jv *top = j;
@@ -551,8 +590,8 @@ Test(cli_report, usage_and_file_errors)
     cr_expect(strstr(out, "usage: cogscope report") != NULL);
     free(out);
     free(err);
-    const char *usage_cases[] = {"report", "report --format", "report --format xml x.h5", "report -o",
-                                 "report --nope x.h5", "report --json"};
+    const char *usage_cases[] = {"report",    "report --format",    "report --format xml x.h5",
+                                 "report -o", "report --nope x.h5", "report --json"};
     for (size_t i = 0; i < sizeof usage_cases / sizeof usage_cases[0]; i++) {
         cr_expect_eq(tu_cli(usage_cases[i], &out, &err), 2, "'%s' should be a usage error", usage_cases[i]);
         free(out);

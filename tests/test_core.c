@@ -219,6 +219,5 @@ Test(core, gsl_cblas_is_openblas)
     cr_assert(sym != NULL);
     Dl_info info;
     cr_assert(dladdr(sym, &info) != 0);
-    cr_expect(strstr(info.dli_fname, "openblas") != NULL, "cblas_dgemm comes from %s",
-              info.dli_fname);
+    cr_expect(strstr(info.dli_fname, "openblas") != NULL, "cblas_dgemm comes from %s", info.dli_fname);
 }

@@ -96,8 +96,7 @@ Test(dataset, digits_split_is_stratified_and_seeded)
     for (int c = 0; c < 10; c++) {
         /* each class's test share is within one sample of 25% */
         double want = 0.25 * (double)(ctr[c] + cte[c]);
-        cr_expect(fabs((double)cte[c] - want) <= 1.0, "class %d: %zu test of %zu", c, cte[c],
-                  ctr[c] + cte[c]);
+        cr_expect(fabs((double)cte[c] - want) <= 1.0, "class %d: %zu test of %zu", c, cte[c], ctr[c] + cte[c]);
     }
     /* same seed, same split; another seed, another split with the same sizes */
     cr_assert_eq(cs_dataset_load("digits", &o, &tr2, &te2), CS_OK);
@@ -149,10 +148,8 @@ static void expect_idx_error(const char *name, cs_status want, const char *fragm
     cs_idx idx;
     cs_status st = cs_idx_read(path_in_tmp(name), 0, &idx);
     cr_expect_eq(st, want, "%s: status %d (%s)", name, st, cs_last_error());
-    cr_expect(strstr(cs_last_error(), fragment) != NULL, "%s: '%s' lacks '%s'", name, cs_last_error(),
-              fragment);
-    cr_expect(strstr(cs_last_error(), name) != NULL, "message does not name the file: %s",
-              cs_last_error());
+    cr_expect(strstr(cs_last_error(), fragment) != NULL, "%s: '%s' lacks '%s'", name, cs_last_error(), fragment);
+    cr_expect(strstr(cs_last_error(), name) != NULL, "message does not name the file: %s", cs_last_error());
     cr_expect_null(idx.data);
 }
 
@@ -254,15 +251,13 @@ Test(dataset, fashion_mnist_installed, .disabled = 0)
 
 /* ---- CSV ---- */
 
-static void expect_csv_error(const char *name, const char *text, long label_col, cs_status want,
-                             const char *fragment)
+static void expect_csv_error(const char *name, const char *text, long label_col, cs_status want, const char *fragment)
 {
     tu_write(path_in_tmp(name), text);
     cs_dataset d;
     cs_status st = cs_dataset_read_csv(path_in_tmp(name), label_col, 1.0, &d);
     cr_expect_eq(st, want, "%s: status %d (%s)", name, st, cs_last_error());
-    cr_expect(strstr(cs_last_error(), fragment) != NULL, "%s: '%s' lacks '%s'", name, cs_last_error(),
-              fragment);
+    cr_expect(strstr(cs_last_error(), fragment) != NULL, "%s: '%s' lacks '%s'", name, cs_last_error(), fragment);
     cr_expect_null(d.x);
 }
 
@@ -377,7 +372,7 @@ Test(dataset, xor_and_parity)
     }
     double sd = sqrt(dev / (tr.n * 5.0));
     cr_expect(fabs(sd - 0.1) < 0.005, "noise sd %g", sd); /* 10,000 draws: se ~ 0.0007 */
-    cr_expect(ones > 900 && ones < 1100); /* balanced classes, binomial sd ~22 */
+    cr_expect(ones > 900 && ones < 1100);                 /* balanced classes, binomial sd ~22 */
     cs_dataset_free(&tr);
     cs_dataset_free(&te);
     cr_assert_eq(cs_dataset_load("xor", &o, &tr, &te), CS_OK);

@@ -59,8 +59,7 @@ static char *json_span(const char *json, const char *from, const char *to)
 
 /* Run both command lines (JSON); the spans (json_span) of their outputs must
  * be equal and non-empty, and the first must carry `note`. */
-static void expect_same(const char *with, const char *without, const char *from, const char *to,
-                        const char *note)
+static void expect_same(const char *with, const char *without, const char *from, const char *to, const char *note)
 {
     char *o1 = NULL, *e1 = NULL, *o2 = NULL, *e2 = NULL;
     int c1 = tu_cli(with, &o1, &e1), c2 = tu_cli(without, &o2, &e2);
@@ -69,8 +68,7 @@ static void expect_same(const char *with, const char *without, const char *from,
     char *s1 = json_span(o1, from, to), *s2 = json_span(o2, from, to);
     cr_assert(s1 && s2 && strlen(s1) > strlen(from) + 2, "'%s': no %s in %s", with, from, o1);
     cr_expect_str_eq(s1, s2, "'%s' differs from '%s'", with, without);
-    cr_expect(strstr(o1, "\"notes\":[") && strstr(o1, note), "'%s': no note '%s': %s", with, note,
-              o1);
+    cr_expect(strstr(o1, "\"notes\":[") && strstr(o1, note), "'%s': no note '%s': %s", with, note, o1);
     cr_expect(!strstr(o2, "\"notes\""), "'%s' drops nothing: %s", without, o2);
     free(s1), free(s2), free(o1), free(e1), free(o2), free(e2);
 }
@@ -88,15 +86,15 @@ Test(degenerate_columns, multiplet_scans_drop_constant_and_copied_columns)
             snprintf(with, sizeof with, "estimate %s --input '%s' --estimator %s --multiplets 2-4 --json",
                      measures[m], d, estimators[e]);
             snprintf(without, sizeof without,
-                     "estimate %s --input '%s' --estimator %s --x 0,1,3,5,6 --multiplets 2-4 --json",
-                     measures[m], d, estimators[e]);
+                     "estimate %s --input '%s' --estimator %s --x 0,1,3,5,6 --multiplets 2-4 --json", measures[m], d,
+                     estimators[e]);
             expect_same(with, without, "\"count\"", NULL, note);
             /* the top lists */
             strcat(with, " --top 3"), strcat(without, " --top 3");
             expect_same(with, without, "\"count\"", NULL, note);
             /* one set */
-            snprintf(with, sizeof with, "estimate %s --input '%s' --estimator %s --json", measures[m],
-                     d, estimators[e]);
+            snprintf(with, sizeof with, "estimate %s --input '%s' --estimator %s --json", measures[m], d,
+                     estimators[e]);
             snprintf(without, sizeof without, "estimate %s --input '%s' --estimator %s --x 0,1,3,5,6 --json",
                      measures[m], d, estimators[e]);
             expect_same(with, without, "\"value\"", "\"params\"", note);
@@ -112,7 +110,8 @@ Test(degenerate_columns, multiplet_scan_text_note_strict_and_nothing_left)
     cr_expect(strstr(err, "note: --x: dropped columns 2 (constant), 4 (a copy of column 1)"), "%s", err);
     cr_expect(strstr(out, "of 5 variables"), "%s", out);
     free(out), free(err);
-    cr_expect_eq(tu_clif(&out, &err, "estimate oinfo --input '%s' --estimator gaussian --multiplets 3 --strict", d), 1);
+    cr_expect_eq(tu_clif(&out, &err, "estimate oinfo --input '%s' --estimator gaussian --multiplets 3 --strict", d),
+                 1);
     cr_expect(strstr(err, "column 2 is constant") && strstr(err, "--strict"), "%s", err);
     free(out), free(err);
     cr_expect_eq(tu_clif(&out, &err, "estimate tc --input '%s' --estimator gcopula --x 1,4 --strict", d), 1);
@@ -125,8 +124,8 @@ Test(degenerate_columns, multiplet_scan_text_note_strict_and_nothing_left)
     free(out), free(err);
     /* one usable column is too few for a set; in JSON mode the note goes to stderr */
     cr_expect_eq(tu_clif(&out, &err, "estimate tc --input '%s' --estimator gaussian --x 1,2,4 --json", d), 1);
-    cr_expect(strstr(err, "1 is left after dropping") && strstr(err, "note: --x: dropped columns 2 (constant)"),
-              "%s", err);
+    cr_expect(strstr(err, "1 is left after dropping") && strstr(err, "note: --x: dropped columns 2 (constant)"), "%s",
+              err);
     free(out), free(err);
     /* a column listed twice stays a usage error, not a copy to drop */
     cr_expect_eq(tu_clif(&out, &err, "estimate oinfo --input '%s' --estimator gaussian --x 0,1,1", d), 2);
@@ -156,8 +155,8 @@ Test(degenerate_columns, pid_drops_a_copied_source_column)
         expect_same(with, without, "\"redundancy\":", "\"params\"", "--y: dropped column 2 (constant)");
     }
     char *out = NULL, *err = NULL;
-    cr_expect_eq(tu_clif(&out, &err, "estimate pid --input '%s' --estimator gaussian --x 1,4 --y 3 --target 5 --strict",
-                         d),
+    cr_expect_eq(tu_clif(&out, &err,
+                         "estimate pid --input '%s' --estimator gaussian --x 1,4 --y 3 --target 5 --strict", d),
                  1);
     cr_expect(strstr(err, "column 4 is a copy of column 1"), "%s", err);
     free(out), free(err);
@@ -175,21 +174,21 @@ Test(degenerate_columns, phiid_drops_degenerate_source_columns)
 {
     const char *d = write_data();
     /* estimator, then redundancy with its options (fewer ccs points: faster) */
-    const char *cases[][2] = {
-        {"gaussian", "mmi"}, {"gaussian", "ccs --ccs-points 1024"}, {"gcopula", "mmi"}};
+    const char *cases[][2] = {{"gaussian", "mmi"}, {"gaussian", "ccs --ccs-points 1024"}, {"gcopula", "mmi"}};
     char with[1024], without[1024];
     for (size_t c = 0; c < 3; c++) {
         snprintf(with, sizeof with,
-                 "estimate phiid --input '%s' --estimator %s --redundancy %s --x 1,4 --y 2,6 --json", d,
-                 cases[c][0], cases[c][1]);
+                 "estimate phiid --input '%s' --estimator %s --redundancy %s --x 1,4 --y 2,6 --json", d, cases[c][0],
+                 cases[c][1]);
         snprintf(without, sizeof without,
-                 "estimate phiid --input '%s' --estimator %s --redundancy %s --x 1 --y 6 --json", d,
-                 cases[c][0], cases[c][1]);
+                 "estimate phiid --input '%s' --estimator %s --redundancy %s --x 1 --y 6 --json", d, cases[c][0],
+                 cases[c][1]);
         expect_same(with, without, "\"atoms\"", "\"params\"", "--x: dropped column 4 (a copy of column 1)");
         expect_same(with, without, "\"atoms\"", "\"params\"", "--y: dropped column 2 (constant)");
     }
     char *out = NULL, *err = NULL;
-    cr_expect_eq(tu_clif(&out, &err, "estimate phiid --input '%s' --estimator gaussian --x 1 --y 2,6 --strict", d), 1);
+    cr_expect_eq(tu_clif(&out, &err, "estimate phiid --input '%s' --estimator gaussian --x 1 --y 2,6 --strict", d),
+                 1);
     cr_expect(strstr(err, "column 2 is constant"), "%s", err);
     free(out), free(err);
 }

@@ -42,8 +42,7 @@ Test(discrete, given_alphabet_and_bad_values)
     cr_expect(strstr(cs_last_error(), "row 3, column 0") != NULL, "%s", cs_last_error());
     d[1] = 0.5;
     cr_expect_eq(cs_discrete_from_matrix(cs_matrix_view(d, 2, 2), 0, &s), CS_EINVAL);
-    cr_expect(strstr(cs_last_error(), "row 0, column 1 is not an integer") != NULL, "%s",
-              cs_last_error());
+    cr_expect(strstr(cs_last_error(), "row 0, column 1 is not an integer") != NULL, "%s", cs_last_error());
     d[1] = NAN;
     cr_expect_eq(cs_discrete_from_matrix(cs_matrix_view(d, 2, 2), 0, &s), CS_ENONFINITE);
     cr_expect(strstr(cs_last_error(), "row 0, column 1") != NULL, "%s", cs_last_error());
@@ -180,20 +179,17 @@ Test(discrete, te_equals_inform)
         double v, vr, local[16];
         size_t count;
         cs_matrix none = {0};
-        cr_assert_eq(cs_info_te(&p, cs_matrix_view(src, n, 1), cs_matrix_view(dst, n, 1), none, &v),
-                     CS_OK, "%s", cs_last_error());
-        cr_assert_eq(cs_info_te(&p, cs_matrix_view(dst, n, 1), cs_matrix_view(src, n, 1), none, &vr),
-                     CS_OK);
+        cr_assert_eq(cs_info_te(&p, cs_matrix_view(src, n, 1), cs_matrix_view(dst, n, 1), none, &v), CS_OK, "%s",
+                     cs_last_error());
+        cr_assert_eq(cs_info_te(&p, cs_matrix_view(dst, n, 1), cs_matrix_view(src, n, 1), none, &vr), CS_OK);
         cr_expect(fabs(v / LN2 - te) < tol, "case %d: %.9f vs Inform %.6f", c, v / LN2, te);
         cr_expect(fabs(vr / LN2 - rev) < tol, "case %d reverse: %.9f vs %.6f", c, vr / LN2, rev);
         /* with a given base-2 alphabet (as Inform is called) the value is the same */
         p.alphabet = 2;
-        cr_assert_eq(cs_info_te(&p, cs_matrix_view(src, n, 1), cs_matrix_view(dst, n, 1), none, &v),
-                     CS_OK);
+        cr_assert_eq(cs_info_te(&p, cs_matrix_view(src, n, 1), cs_matrix_view(dst, n, 1), none, &v), CS_OK);
         cr_expect(fabs(v / LN2 - te) < tol);
         /* Inform's local TE averages to its TE, and so do ours */
-        cr_assert_eq(cs_info_local_te(&p, cs_matrix_view(src, n, 1), cs_matrix_view(dst, n, 1), none,
-                                      local, &count),
+        cr_assert_eq(cs_info_local_te(&p, cs_matrix_view(src, n, 1), cs_matrix_view(dst, n, 1), none, local, &count),
                      CS_OK);
         cr_expect_eq(count, n - (size_t)k);
         double s = 0;
@@ -287,8 +283,8 @@ Test(discrete, locals_average_to_average_for_every_measure)
             double s = 0;
             for (size_t i = 0; i < cs_info_count(calc); i++)
                 s += local[i];
-            cr_expect(fabs(s / (double)cs_info_count(calc) - avg) < 1e-12,
-                      "measure %d mm %d: %.15g vs %.15g", m, mm, s / (double)cs_info_count(calc), avg);
+            cr_expect(fabs(s / (double)cs_info_count(calc) - avg) < 1e-12, "measure %d mm %d: %.15g vs %.15g", m, mm,
+                      s / (double)cs_info_count(calc), avg);
             cr_expect(fabs(lavg - avg) < 1e-12);
             cs_info_destroy(calc);
         }
@@ -309,9 +305,7 @@ Test(discrete, surrogates_separate_coupled_from_independent)
         cs_info *c;
         p.threads = 1;
         cr_assert_eq(cs_info_create(&p, &c), CS_OK);
-        cr_assert_eq(cs_info_set_observations(c, cs_matrix_view(src, N, 1), cs_matrix_view(dst, N, 1),
-                                              none),
-                     CS_OK);
+        cr_assert_eq(cs_info_set_observations(c, cs_matrix_view(src, N, 1), cs_matrix_view(dst, N, 1), none), CS_OK);
         cr_assert_eq(cs_info_surrogates(c, S, 5, &sig, vals), CS_OK, "%s", cs_last_error());
         if (couple) {
             /* TE ~ 1 - H2(0.1) = 0.53 bits, far above any shuffle: p is the floor 1/(S+1) */
@@ -323,15 +317,12 @@ Test(discrete, surrogates_separate_coupled_from_independent)
         }
         /* Surrogates of plug-in TE on binary data are ~ chi2(df)/(2N) with df = (2-1)(2-1)2 = 2:
          * mean df/(2N) = 5e-4 nats; allow 50% for the finite number of surrogates. */
-        cr_expect(fabs(sig.surrogate_mean - 2.0 / (2 * N)) < 0.5 * 2.0 / (2 * N), "%g",
-                  sig.surrogate_mean);
+        cr_expect(fabs(sig.surrogate_mean - 2.0 / (2 * N)) < 0.5 * 2.0 / (2 * N), "%g", sig.surrogate_mean);
         cs_info_destroy(c);
         /* the same seed with 2 threads gives the same surrogates */
         p.threads = 2;
         cr_assert_eq(cs_info_create(&p, &c), CS_OK);
-        cr_assert_eq(cs_info_set_observations(c, cs_matrix_view(src, N, 1), cs_matrix_view(dst, N, 1),
-                                              none),
-                     CS_OK);
+        cr_assert_eq(cs_info_set_observations(c, cs_matrix_view(src, N, 1), cs_matrix_view(dst, N, 1), none), CS_OK);
         cr_assert_eq(cs_info_surrogates(c, S, 5, &sig2, vals2), CS_OK);
         for (int s = 0; s < S; s++)
             cr_expect_eq(vals[s], vals2[s]);
@@ -366,8 +357,7 @@ Test(discrete, chi2_null_is_the_g_test)
     p.miller_madow = 1; /* the null uses the plug-in value whatever the correction */
     cs_info *c;
     cr_assert_eq(cs_info_create(&p, &c), CS_OK);
-    cr_assert_eq(cs_info_set_observations(c, cs_matrix_view(x, n, 1), cs_matrix_view(y, n, 1),
-                                          (cs_matrix){0}),
+    cr_assert_eq(cs_info_set_observations(c, cs_matrix_view(x, n, 1), cs_matrix_view(y, n, 1), (cs_matrix){0}),
                  CS_OK);
     cs_info_chi2 chi;
     cr_assert_eq(cs_info_analytic(c, &chi), CS_OK);
@@ -389,8 +379,7 @@ Test(discrete, chi2_df_for_te_follows_jidt)
     p.embed.k = 2;
     cs_info *c;
     cr_assert_eq(cs_info_create(&p, &c), CS_OK);
-    cr_assert_eq(cs_info_set_observations(c, cs_matrix_view(src, N, 1), cs_matrix_view(dst, N, 1),
-                                          (cs_matrix){0}),
+    cr_assert_eq(cs_info_set_observations(c, cs_matrix_view(src, N, 1), cs_matrix_view(dst, N, 1), (cs_matrix){0}),
                  CS_OK);
     cs_info_chi2 chi;
     cr_assert_eq(cs_info_analytic(c, &chi), CS_OK);
@@ -414,12 +403,10 @@ Test(discrete, parameter_errors)
     cs_info_params_default(CS_INFO_MI, CS_EST_DISCRETE, &p);
     cr_assert_eq(cs_info_create(&p, &c), CS_OK);
     double x[4] = {0, 1, 0, 1}, y[3] = {0, 1, 1};
-    cr_expect_eq(cs_info_set_observations(c, cs_matrix_view(x, 4, 1), cs_matrix_view(y, 3, 1),
-                                          (cs_matrix){0}),
+    cr_expect_eq(cs_info_set_observations(c, cs_matrix_view(x, 4, 1), cs_matrix_view(y, 3, 1), (cs_matrix){0}),
                  CS_ESHAPE);
     cr_expect(strstr(cs_last_error(), "4 vs 3") != NULL, "%s", cs_last_error());
-    cr_expect_eq(cs_info_set_observations(c, cs_matrix_view(x, 4, 1), (cs_matrix){0}, (cs_matrix){0}),
-                 CS_EINVAL);
+    cr_expect_eq(cs_info_set_observations(c, cs_matrix_view(x, 4, 1), (cs_matrix){0}, (cs_matrix){0}), CS_EINVAL);
     double avg;
     cr_expect_eq(cs_info_average(c, &avg), CS_EINVAL);
     cs_info_destroy(c);

@@ -54,8 +54,8 @@ Test(distributed, part_ranges_tile_the_range)
 }
 
 /* Scan in `parts` parts, reassembled as est_dist_multiplets does; compare. */
-static void check_parts(const cs_mv_plan *plan, cs_mv_measure meas, size_t kmin, size_t kmax,
-                        size_t top, size_t parts)
+static void check_parts(const cs_mv_plan *plan, cs_mv_measure meas, size_t kmin, size_t kmax, size_t top,
+                        size_t parts)
 {
     size_t n = cs_mv_plan_nvars(plan);
     cs_mv_multiplet_opts o;
@@ -71,8 +71,7 @@ static void check_parts(const cs_mv_plan *plan, cs_mv_measure meas, size_t kmin,
     double *part = malloc(total * sizeof *part);
     cs_mv_hit wl[16], wh[16], pl[16], ph[16], ul[16 * 8], uh[16 * 8];
     size_t nwl, nwh, npl, nph, nul = 0, nuh = 0;
-    cr_assert_eq(cs_mv_multiplets(plan, meas, &o, whole, wl, &nwl, wh, &nwh), CS_OK, "%s",
-                 cs_last_error());
+    cr_assert_eq(cs_mv_multiplets(plan, meas, &o, whole, wl, &nwl, wh, &nwh), CS_OK, "%s", cs_last_error());
     o.parts = parts;
     for (size_t p = 0; p < parts; p++) {
         o.part = p;
@@ -91,18 +90,16 @@ static void check_parts(const cs_mv_plan *plan, cs_mv_measure meas, size_t kmin,
         nuh += nph;
     }
     for (uint64_t i = 0; i < total; i++)
-        cr_expect(same_bits(whole[i], joined[i]), "value %llu: %.17g vs %.17g", (unsigned long long)i,
-                  whole[i], joined[i]);
+        cr_expect(same_bits(whole[i], joined[i]), "value %llu: %.17g vs %.17g", (unsigned long long)i, whole[i],
+                  joined[i]);
     cs_mv_hits_sort(ul, nul, 0);
     cs_mv_hits_sort(uh, nuh, 1);
     cr_assert(nul >= nwl && nuh >= nwh);
     for (size_t i = 0; i < nwl; i++)
-        cr_expect(same_bits(ul[i].value, wl[i].value) && ul[i].rank == wl[i].rank &&
-                      ul[i].order == wl[i].order,
+        cr_expect(same_bits(ul[i].value, wl[i].value) && ul[i].rank == wl[i].rank && ul[i].order == wl[i].order,
                   "lowest %zu differs (%zu parts)", i, parts);
     for (size_t i = 0; i < nwh; i++)
-        cr_expect(same_bits(uh[i].value, wh[i].value) && uh[i].rank == wh[i].rank &&
-                      uh[i].order == wh[i].order,
+        cr_expect(same_bits(uh[i].value, wh[i].value) && uh[i].rank == wh[i].rank && uh[i].order == wh[i].order,
                   "highest %zu differs (%zu parts)", i, parts);
     free(whole);
     free(joined);
@@ -181,8 +178,7 @@ static void expect_same_metrics(const cs_metrics *a, const cs_metrics *b)
         const cs_metrics_array *x = cs_metrics_at(a, i), *y = cs_metrics_at(b, i);
         cr_assert_str_eq(x->path, y->path);
         cr_assert_eq(x->count, y->count, "%s", x->path);
-        cr_expect(x->count == 0 || !memcmp(x->data, y->data, x->count * sizeof *x->data),
-                  "%s differs", x->path);
+        cr_expect(x->count == 0 || !memcmp(x->data, y->data, x->count * sizeof *x->data), "%s differs", x->path);
     }
     cr_assert_eq(cs_metrics_note_count(a), cs_metrics_note_count(b));
     for (size_t i = 0; i < cs_metrics_note_count(a); i++)
@@ -224,10 +220,10 @@ Test(distributed, analyze_jobs_in_any_order_merge_to_the_serial_metrics, .timeou
         size_t *lens = calloc(n, sizeof *lens);
         for (size_t j = n; j-- > 0;) /* backwards: results must not depend on the order */
             cr_assert_eq(cs_obs_jobs_run(jobs, j, &res[j], &lens[j]), CS_OK, "%s", cs_last_error());
-        cr_expect_eq(cs_obs_analyze_merge(run, &p, (const double *const *)res, lens, n - 1, &merged),
-                     CS_EINVAL, "too few results are refused");
-        cr_assert_eq(cs_obs_analyze_merge(run, &p, (const double *const *)res, lens, n, &merged), CS_OK,
-                     "%s", cs_last_error());
+        cr_expect_eq(cs_obs_analyze_merge(run, &p, (const double *const *)res, lens, n - 1, &merged), CS_EINVAL,
+                     "too few results are refused");
+        cr_assert_eq(cs_obs_analyze_merge(run, &p, (const double *const *)res, lens, n, &merged), CS_OK, "%s",
+                     cs_last_error());
         expect_same_metrics(serial, merged);
         lens[0] = 1; /* a truncated result is refused, not read past */
         cs_metrics *bad = NULL;
@@ -260,8 +256,8 @@ Test(distributed, pairs_matrix_entries_are_the_single_estimates, .timeout = 120)
         fprintf(f, "%.17g %.17g %.17g %.17g\n", cs_matrix_get(x, i, 0), cs_matrix_get(x, i, 1),
                 cs_matrix_get(x, i, 2) + (i ? 0.8 * cs_matrix_get(x, i - 1, 0) : 0), cs_matrix_get(x, i, 3));
     fclose(f);
-    const char *cases[] = {"te --estimator ksg1 --surrogates 9 --seed 3",
-                           "mi --estimator gaussian --surrogates 5", "te --estimator discrete --bins 3"};
+    const char *cases[] = {"te --estimator ksg1 --surrogates 9 --seed 3", "mi --estimator gaussian --surrogates 5",
+                           "te --estimator discrete --bins 3"};
     for (int c = 0; c < 3; c++) {
         char *out = NULL;
         cr_assert_eq(tu_clif(&out, NULL, "estimate %s --input %s --pairs 0,2,3 --json", cases[c], file), 0);
@@ -276,13 +272,13 @@ Test(distributed, pairs_matrix_entries_are_the_single_estimates, .timeout = 120)
                 if (i == j)
                     continue;
                 cr_assert_eq(tu_clif(&out, NULL, "estimate %s --input %s --x %zu --y %zu --json", cases[c], file,
-                                 cols[i], cols[j]),
+                                     cols[i], cols[j]),
                              0);
                 double v = NAN, p = NAN;
                 itu_json_numbers(out, "value", 0, &v, 1);
                 itu_json_numbers(out, "p_value", 0, &p, 1);
-                cr_expect(same_bits(v, val[q]), "%s pair %zu->%zu: %.17g vs %.17g", cases[c], cols[i],
-                          cols[j], val[q], v);
+                cr_expect(same_bits(v, val[q]), "%s pair %zu->%zu: %.17g vs %.17g", cases[c], cols[i], cols[j],
+                          val[q], v);
                 if (has_p)
                     cr_expect(same_bits(p, pv[q]), "%s pair %zu->%zu p-value", cases[c], cols[i], cols[j]);
                 free(out);
@@ -301,8 +297,8 @@ Test(distributed, pairs_matrix_entries_are_the_single_estimates, .timeout = 120)
     char *out = NULL;
     cr_assert_eq(tu_clif(&out, NULL, "estimate mi --input %s --pairs 0,1 --estimator gaussian --json", file), 0);
     cr_assert_eq(itu_json_numbers(out, "value", 0, mi, 2), 2);
-    cr_expect(fabs(mi[0] - expect) < 1e-12 && fabs(mi[1] - expect) < 1e-12, "%.17g %.17g vs %.17g", mi[0],
-              mi[1], expect);
+    cr_expect(fabs(mi[0] - expect) < 1e-12 && fabs(mi[1] - expect) < 1e-12, "%.17g %.17g vs %.17g", mi[0], mi[1],
+              expect);
     free(out);
     /* text output: a header, the matrix with '-' on the diagonal */
     cr_assert_eq(tu_clif(&out, NULL, "estimate te --input %s --pairs 1-3 --estimator gaussian", file), 0);

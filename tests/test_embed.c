@@ -25,7 +25,7 @@ Test(embed, te_layout_matches_jidt_conventions)
     cs_matrix x = cs_matrix_view(xs, N, 1), y = cs_matrix_view(ys, N, 2), z = cs_matrix_view(zs, N, 1);
     cs_embed_params p;
     cs_embed_params_default(&p);
-    p.k = 2;     /* Y_t, Y_{t-1} */
+    p.k = 2; /* Y_t, Y_{t-1} */
     p.l = 2;
     p.l_tau = 2; /* X_{t+1-u}, X_{t-1-u} */
     p.u = 3;

@@ -74,7 +74,8 @@ Test(estimate_cli, help_and_usage_errors)
     cr_expect(strstr(out, "--estimator") && strstr(out, "--cov") && strstr(out, "--local"));
     free(out);
     write_gauss(path("g.txt"), 50, 0.6);
-    cr_expect_eq(run(NULL, &err, "estimate mi --input %s --x 0 --y 1 --estimator gaussian --bogus", path("g.txt")), 2);
+    cr_expect_eq(run(NULL, &err, "estimate mi --input %s --x 0 --y 1 --estimator gaussian --bogus", path("g.txt")),
+                 2);
     cr_expect(strstr(err, "unknown option '--bogus'") != NULL, "%s", err);
     free(err);
     cr_expect_eq(run(NULL, &err, "estimate mi --input %s --x 0 --y 1 --estimator", path("g.txt")), 2);
@@ -134,8 +135,9 @@ Test(estimate_cli, json_shape_units_and_locals)
     cr_assert_eq(run(&out, &err, "estimate mi --input %s --x 0 --y 1 --estimator gaussian --json --local %s",
                      path("g.txt"), path("local.txt")),
                  0, "%s", err);
-    const char *keys[] = {"\"measure\":\"mi\"", "\"estimator\":\"gaussian\"", "\"units\":\"nats\"",
-                          "\"value\":", "\"n\":2000", "\"params\":{"};
+    const char *keys[] = {"\"measure\":\"mi\"", "\"estimator\":\"gaussian\"",
+                          "\"units\":\"nats\"", "\"value\":",
+                          "\"n\":2000",         "\"params\":{"};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
         cr_expect(strstr(out, keys[i]) != NULL, "missing %s in %s", keys[i], out);
     cr_expect(strstr(out, "p_value") == NULL);
@@ -173,7 +175,9 @@ Test(estimate_cli, json_shape_units_and_locals)
     cr_expect(fabs(json_value(out, "value") - 1.0) < 1e-15);
     free(out);
     /* conditional entropy H(X|Y) = 0 for a copy */
-    cr_assert_eq(run(&out, NULL, "estimate entropy --input %s --x 0 --y 1 --estimator discrete --json", path("d.txt")), 0);
+    cr_assert_eq(run(&out, NULL, "estimate entropy --input %s --x 0 --y 1 --estimator discrete --json",
+                     path("d.txt")),
+                 0);
     cr_expect(strstr(out, "\"measure\":\"conditional_entropy\""), "%s", out);
     cr_expect(fabs(json_value(out, "value")) < 1e-15);
     free(out);
@@ -207,15 +211,21 @@ Test(estimate_cli, ksg_te_matches_trentool_and_surrogates)
     free(ref);
     char *out = NULL, *err = NULL;
     const char *data = COGSCOPE_TEST_DATA "/2coupledRandomCols-1.txt";
-    cr_assert_eq(run(&out, &err, "estimate te --input %s --x 0 --y 1 --estimator ksg1 --k 4 --noise 0 --surrogates 200 --seed 1 --json", data),
-                 0, "%s", err);
+    cr_assert_eq(
+        run(&out, &err,
+            "estimate te --input %s --x 0 --y 1 --estimator ksg1 --k 4 --noise 0 --surrogates 200 --seed 1 --json",
+            data),
+        0, "%s", err);
     cr_expect(fabs(json_value(out, "value") - e01) < 1e-6, "%s", out);
     cr_expect(json_value(out, "p_value") < 0.01, "%s", out);
     cr_expect(strstr(out, "\"surrogate_mean\":") && strstr(out, "\"surrogate_std\":"));
     free(out);
     free(err);
-    cr_assert_eq(run(&out, &err, "estimate te --input %s --x 1 --y 0 --estimator ksg1 --k 4 --noise 0 --surrogates 200 --seed 1 --json", data),
-                 0, "%s", err);
+    cr_assert_eq(
+        run(&out, &err,
+            "estimate te --input %s --x 1 --y 0 --estimator ksg1 --k 4 --noise 0 --surrogates 200 --seed 1 --json",
+            data),
+        0, "%s", err);
     cr_expect(fabs(json_value(out, "value") - e10) < 1e-6, "%s", out);
     cr_expect(json_value(out, "p_value") > 0.05, "%s", out);
     free(out);
@@ -232,8 +242,8 @@ Test(estimate_cli, covariance_input_is_exact)
     free(ref);
     tu_write(path("cov.txt"), "1 0.9 0\n0.9 1 0\n0 0 1\n");
     char *out = NULL, *err = NULL;
-    cr_assert_eq(run(&out, &err, "estimate mi --cov %s --x 0 --y 1 --estimator gaussian --json", path("cov.txt")),
-                 0, "%s", err);
+    cr_assert_eq(run(&out, &err, "estimate mi --cov %s --x 0 --y 1 --estimator gaussian --json", path("cov.txt")), 0,
+                 "%s", err);
     cr_expect(fabs(json_value(out, "value") - mi[2]) < 1e-11, "%s", out);
     free(out);
     free(err);
@@ -241,7 +251,9 @@ Test(estimate_cli, covariance_input_is_exact)
     cr_expect(fabs(json_value(out, "value") - h1) < 1e-10, "%s", out);
     free(out);
     /* cmi: I(X0; X1 | X2) with X2 independent = I(X0; X1) */
-    cr_assert_eq(run(&out, NULL, "estimate cmi --cov %s --x 0 --y 1 --z 2 --estimator gaussian --json", path("cov.txt")), 0);
+    cr_assert_eq(run(&out, NULL, "estimate cmi --cov %s --x 0 --y 1 --z 2 --estimator gaussian --json",
+                     path("cov.txt")),
+                 0);
     cr_expect(fabs(json_value(out, "value") - mi[2]) < 1e-11, "%s", out);
     free(out);
     /* te: rows X_t, Y_t, Y_{t+1} of the coupled AR(1) (a = b = 0.5, c = 0.4),
@@ -255,16 +267,19 @@ Test(estimate_cli, covariance_input_is_exact)
     }
     FILE *f = fopen(path("ar.txt"), "w");
     double y1x = c * s00 + b * s01, y1y = c * s01 + b * s11;
-    fprintf(f, "%.17g %.17g %.17g\n%.17g %.17g %.17g\n%.17g %.17g %.17g\n", s00, s01, y1x, s01, s11,
-            y1y, y1x, y1y, s11);
+    fprintf(f, "%.17g %.17g %.17g\n%.17g %.17g %.17g\n%.17g %.17g %.17g\n", s00, s01, y1x, s01, s11, y1y, y1x, y1y,
+            s11);
     fclose(f);
-    cr_assert_eq(run(&out, &err, "estimate te --cov %s --x 0 --y 2 --past 1 --estimator gaussian --json", path("ar.txt")),
+    cr_assert_eq(run(&out, &err, "estimate te --cov %s --x 0 --y 2 --past 1 --estimator gaussian --json",
+                     path("ar.txt")),
                  0, "%s", err);
     cr_expect(fabs(json_value(out, "value") - 0.0920525146) < 1e-10, "%s", out);
     free(out);
     free(err);
     /* --n enables the chi2 null */
-    cr_assert_eq(run(&out, NULL, "estimate mi --cov %s --x 0 --y 1 --n 100 --analytic --estimator gaussian --json", path("cov.txt")), 0);
+    cr_assert_eq(run(&out, NULL, "estimate mi --cov %s --x 0 --y 1 --n 100 --analytic --estimator gaussian --json",
+                     path("cov.txt")),
+                 0);
     cr_expect(fabs(json_value(out, "chi2_statistic") - 200 * mi[2]) < 1e-8, "%s", out);
     cr_expect(json_value(out, "chi2_df") == 1);
     free(out);
@@ -301,8 +316,8 @@ Test(estimate_cli, hdf5_inputs)
     cr_expect(strstr(out, "\"n\":300"));
     free(out);
     free(err);
-    cr_expect_eq(run(NULL, &err, "estimate mi --x-input %s:/x --y-input %s:/y --estimator gaussian",
-                     path("b.h5"), path("b.h5")),
+    cr_expect_eq(run(NULL, &err, "estimate mi --x-input %s:/x --y-input %s:/y --estimator gaussian", path("b.h5"),
+                     path("b.h5")),
                  1);
     cr_expect(strstr(err, "X and Y differ in length") && strstr(err, "300") && strstr(err, "299"), "%s", err);
     free(err);
@@ -352,11 +367,13 @@ Test(estimate_cli, hdf5_slice_of_a_3d_dataset)
     char *out = NULL, *err = NULL, *ref = NULL;
     const char *idx[2] = {"[2]", "[-1]"}, *txt[2] = {"snap2.txt", "snap3.txt"};
     for (int k = 0; k < 2; k++) {
-        cr_assert_eq(run(&out, &err, "estimate mi --input '%s:/layer1/acts%s' --x 0 --y 1 --estimator gaussian --json",
+        cr_assert_eq(run(&out, &err,
+                         "estimate mi --input '%s:/layer1/acts%s' --x 0 --y 1 --estimator gaussian --json",
                          path("acts.h5"), idx[k]),
                      0, "%s", err);
         free(err);
-        cr_assert_eq(run(&ref, &err, "estimate mi --input '%s' --x 0 --y 1 --estimator gaussian --json", path(txt[k])),
+        cr_assert_eq(run(&ref, &err, "estimate mi --input '%s' --x 0 --y 1 --estimator gaussian --json",
+                         path(txt[k])),
                      0, "%s", err);
         free(err);
         cr_expect(strstr(out, "\"n\":200") != NULL, "%s", out);
@@ -364,16 +381,24 @@ Test(estimate_cli, hdf5_slice_of_a_3d_dataset)
         free(out);
         free(ref);
     }
-    cr_expect_eq(run(NULL, &err, "estimate mi --input '%s:/layer1/acts[4]' --x 0 --y 1 --estimator gaussian", path("acts.h5")), 1);
+    cr_expect_eq(run(NULL, &err, "estimate mi --input '%s:/layer1/acts[4]' --x 0 --y 1 --estimator gaussian",
+                     path("acts.h5")),
+                 1);
     cr_expect(strstr(err, "index 4") && strstr(err, "out of range") && strstr(err, "4 entries"), "%s", err);
     free(err);
-    cr_expect_eq(run(NULL, &err, "estimate mi --input '%s:/layer1/acts' --x 0 --y 1 --estimator gaussian", path("acts.h5")), 1);
+    cr_expect_eq(run(NULL, &err, "estimate mi --input '%s:/layer1/acts' --x 0 --y 1 --estimator gaussian",
+                     path("acts.h5")),
+                 1);
     cr_expect(strstr(err, "rank 3") && strstr(err, "/layer1/acts[0]"), "%s", err);
     free(err);
-    cr_expect_eq(run(NULL, &err, "estimate mi --input '%s:/layer1/acts[x]' --x 0 --y 1 --estimator gaussian", path("acts.h5")), 1);
+    cr_expect_eq(run(NULL, &err, "estimate mi --input '%s:/layer1/acts[x]' --x 0 --y 1 --estimator gaussian",
+                     path("acts.h5")),
+                 1);
     cr_expect(strstr(err, "whole number") != NULL, "%s", err);
     free(err);
-    cr_expect_eq(run(NULL, &err, "estimate mi --input '%s:/layer1/nope[1]' --x 0 --y 1 --estimator gaussian", path("acts.h5")), 1);
+    cr_expect_eq(run(NULL, &err, "estimate mi --input '%s:/layer1/nope[1]' --x 0 --y 1 --estimator gaussian",
+                     path("acts.h5")),
+                 1);
     cr_expect(strstr(err, "no dataset '/layer1/nope'") != NULL, "%s", err);
     free(err);
 }
@@ -394,8 +419,8 @@ Test(estimate_cli, bad_inputs)
     tu_write(path("const.txt"), "1 2\n1 4\n1 3\n1 8\n1 5\n");
     for (int e = 0; e < 3; e++) {
         const char *est[] = {"gaussian", "gcopula", "ksg1"};
-        cr_expect_eq(run(NULL, &err, "estimate mi --input %s --x 0 --y 1 --estimator %s%s",
-                         path("const.txt"), est[e], e == 2 ? " --k 1" : ""),
+        cr_expect_eq(run(NULL, &err, "estimate mi --input %s --x 0 --y 1 --estimator %s%s", path("const.txt"), est[e],
+                         e == 2 ? " --k 1" : ""),
                      1, "%s", est[e]);
         /* the only --x column is constant: nothing left after dropping it */
         cr_expect(strstr(err, "--x: every column is constant") != NULL, "%s: %s", est[e], err);
@@ -432,17 +457,23 @@ Test(estimate_cli, bad_inputs)
     free(err);
 
     /* series too short for the history */
-    cr_expect_eq(run(NULL, &err, "estimate te --input %s --x 0 --y 1 --history 10 --estimator gaussian", path("g.txt")), 1);
+    cr_expect_eq(run(NULL, &err, "estimate te --input %s --x 0 --y 1 --history 10 --estimator gaussian",
+                     path("g.txt")),
+                 1);
     cr_expect(strstr(err, "too short") != NULL, "%s", err);
     free(err);
-    cr_expect_eq(run(NULL, &err, "estimate ais --input %s --x 0 --history 12 --estimator discrete --bins 2", path("g.txt")), 1);
+    cr_expect_eq(run(NULL, &err, "estimate ais --input %s --x 0 --history 12 --estimator discrete --bins 2",
+                     path("g.txt")),
+                 1);
     cr_expect(strstr(err, "too short") != NULL, "%s", err);
     free(err);
 
     /* X and Y of different lengths (two text files) */
     tu_write(path("x5.txt"), "1\n2\n3\n4\n5\n");
     tu_write(path("y4.txt"), "1\n2\n3\n5\n");
-    cr_expect_eq(run(NULL, &err, "estimate mi --x-input %s --y-input %s --estimator discrete", path("x5.txt"), path("y4.txt")), 1);
+    cr_expect_eq(run(NULL, &err, "estimate mi --x-input %s --y-input %s --estimator discrete", path("x5.txt"),
+                     path("y4.txt")),
+                 1);
     cr_expect(strstr(err, "differ in length") && strstr(err, "5 rows") && strstr(err, "4 rows"), "%s", err);
     free(err);
 
@@ -469,7 +500,8 @@ Test(estimate_cli, discrete_binning_and_gcopula_paths)
      * pair is a bivariate-normal orthant problem with P(same half) =
      * 1/2 + asin(0.9)/pi = 0.8564, so I = 1 - H2(0.8564) = 0.4058 bits;
      * sampling se ~ 0.01 at N = 3000 -> tolerance 0.04 */
-    cr_assert_eq(run(&out, &err, "estimate mi --input %s --x 0 --y 1 --estimator discrete --bins 2 --binning freq --json",
+    cr_assert_eq(run(&out, &err,
+                     "estimate mi --input %s --x 0 --y 1 --estimator discrete --bins 2 --binning freq --json",
                      path("g.txt")),
                  0, "%s", err);
     double q = 0.5 + asin(0.9) / M_PI;
@@ -477,16 +509,20 @@ Test(estimate_cli, discrete_binning_and_gcopula_paths)
     cr_expect(fabs(json_value(out, "value") - want) < 0.04, "%s vs %.4f", out, want);
     free(out);
     free(err);
-    cr_assert_eq(run(&out, &err, "estimate mi --input %s --x 0 --y 1 --estimator gcopula --json", path("g.txt")), 0, "%s", err);
+    cr_assert_eq(run(&out, &err, "estimate mi --input %s --x 0 --y 1 --estimator gcopula --json", path("g.txt")), 0,
+                 "%s", err);
     cr_expect(strstr(out, "\"bias_correct\":true"));
     /* analytic 0.830365603411 (gaussian_analytic.json); se ~ rho/sqrt(N) = 0.016 -> 0.06 */
     cr_expect(fabs(json_value(out, "value") - 0.830365603411) < 0.06, "%s", out);
     free(out);
     free(err);
-    cr_assert_eq(run(&out, &err, "estimate te --input %s --x 0 --y 1 --z 2 --estimator gaussian --surrogates 20 --analytic --json",
-                     path("g.txt")),
-                 0, "%s", err);
-    cr_expect(strstr(out, "\"p_value\":") && strstr(out, "\"analytic_p_value\":") && strstr(out, "\"chi2_df\":1"), "%s", out);
+    cr_assert_eq(
+        run(&out, &err,
+            "estimate te --input %s --x 0 --y 1 --z 2 --estimator gaussian --surrogates 20 --analytic --json",
+            path("g.txt")),
+        0, "%s", err);
+    cr_expect(strstr(out, "\"p_value\":") && strstr(out, "\"analytic_p_value\":") && strstr(out, "\"chi2_df\":1"),
+              "%s", out);
     free(out);
     free(err);
 }

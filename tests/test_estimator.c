@@ -42,17 +42,23 @@ Test(measure_table, validation_names_role_and_option)
         const char *needle;
     } bad[] = {
         {{CS_INFO_ENTROPY, CS_EST_KSG1, CS_ROLE_BIT_X, 0, {0}}, "not available with the ksg1 estimator"},
-        {{CS_INFO_MI, CS_EST_GAUSSIAN, CS_ROLE_BIT_X | CS_ROLE_BIT_Y, CS_OPT_KNN, {0}}, "--k is not an option of the gaussian"},
+        {{CS_INFO_MI, CS_EST_GAUSSIAN, CS_ROLE_BIT_X | CS_ROLE_BIT_Y, CS_OPT_KNN, {0}},
+         "--k is not an option of the gaussian"},
         {{CS_INFO_CMI, CS_EST_DISCRETE, CS_ROLE_BIT_X | CS_ROLE_BIT_Y, 0, {0}}, "cmi needs --z"},
         {{CS_INFO_TE, CS_EST_KSG1, CS_ROLE_BIT_X, 0, {0}}, "te needs --y (the destination)"},
         {{CS_INFO_AIS, CS_EST_KSG1, CS_ROLE_BIT_X | CS_ROLE_BIT_Y, 0, {0}}, "ais takes no --y"},
         {{CS_INFO_ENTROPY, CS_EST_DISCRETE, CS_ROLE_BIT_X, CS_OPT_SURROGATES, {0}}, "--surrogates tests dependence"},
-        {{CS_INFO_MI, CS_EST_KSG1, CS_ROLE_BIT_X | CS_ROLE_BIT_Y, CS_OPT_ANALYTIC, {0}}, "--analytic is not an option of the ksg1"},
-        {{CS_INFO_MI, CS_EST_GCOPULA, CS_ROLE_BIT_X | CS_ROLE_BIT_Y, CS_OPT_GC_FORM, {0}}, "--gc-form is for a variable typed discrete"},
-        {{CS_INFO_MI, CS_EST_KSG2, CS_ROLE_BIT_X | CS_ROLE_BIT_Y, CS_OPT_DISCRETE_VARS, {0, 1, 0}}, "ksg2 has no form"},
+        {{CS_INFO_MI, CS_EST_KSG1, CS_ROLE_BIT_X | CS_ROLE_BIT_Y, CS_OPT_ANALYTIC, {0}},
+         "--analytic is not an option of the ksg1"},
+        {{CS_INFO_MI, CS_EST_GCOPULA, CS_ROLE_BIT_X | CS_ROLE_BIT_Y, CS_OPT_GC_FORM, {0}},
+         "--gc-form is for a variable typed discrete"},
+        {{CS_INFO_MI, CS_EST_KSG2, CS_ROLE_BIT_X | CS_ROLE_BIT_Y, CS_OPT_DISCRETE_VARS, {0, 1, 0}},
+         "ksg2 has no form"},
         {{CS_INFO_TE, CS_EST_GAUSSIAN, CS_ROLE_BIT_X | CS_ROLE_BIT_Y, 0, {1, 0, 0}}, "te with a discrete variable"},
-        {{CS_INFO_AIS, CS_EST_GAUSSIAN, CS_ROLE_BIT_X, CS_OPT_SOURCE_HISTORY, {0}}, "--source-history is not an option of ais"},
-        {{CS_INFO_MI, CS_EST_GCOPULA, 0, CS_OPT_COVARIANCE, {0}}, "--cov is not an option of the gcopula estimator (it is for gaussian)"},
+        {{CS_INFO_AIS, CS_EST_GAUSSIAN, CS_ROLE_BIT_X, CS_OPT_SOURCE_HISTORY, {0}},
+         "--source-history is not an option of ais"},
+        {{CS_INFO_MI, CS_EST_GCOPULA, 0, CS_OPT_COVARIANCE, {0}},
+         "--cov is not an option of the gcopula estimator (it is for gaussian)"},
         {{CS_INFO_MI, CS_EST_GAUSSIAN, 0, CS_OPT_COVARIANCE | CS_OPT_LOCAL, {0}}, "need samples, not --cov"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -60,8 +66,11 @@ Test(measure_table, validation_names_role_and_option)
         cr_expect(strstr(cs_last_error(), bad[i].needle) != NULL, "case %zu: %s", i, cs_last_error());
     }
     cs_measure_request ok[] = {
-        {CS_INFO_TE, CS_EST_KSG2, CS_ROLE_BIT_X | CS_ROLE_BIT_Y | CS_ROLE_BIT_Z,
-         CS_OPT_KNN | CS_OPT_THEILER | CS_OPT_HISTORY | CS_OPT_SOURCE_HISTORY | CS_OPT_SURROGATES, {0}},
+        {CS_INFO_TE,
+         CS_EST_KSG2,
+         CS_ROLE_BIT_X | CS_ROLE_BIT_Y | CS_ROLE_BIT_Z,
+         CS_OPT_KNN | CS_OPT_THEILER | CS_OPT_HISTORY | CS_OPT_SOURCE_HISTORY | CS_OPT_SURROGATES,
+         {0}},
         {CS_INFO_MI, CS_EST_GCOPULA, CS_ROLE_BIT_X | CS_ROLE_BIT_Y, CS_OPT_GC_FORM | CS_OPT_DISCRETE_VARS, {0, 1, 0}},
         {CS_INFO_ENTROPY, CS_EST_DISCRETE, CS_ROLE_BIT_X, CS_OPT_BINS | CS_OPT_LOCAL, {0}},
         {CS_INFO_MI, CS_EST_GAUSSIAN, CS_ROLE_BIT_X | CS_ROLE_BIT_Y, CS_OPT_COVARIANCE | CS_OPT_ANALYTIC, {0}},

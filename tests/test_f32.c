@@ -77,8 +77,7 @@ static double rel_err(const double *a, const double *b, size_t n)
 static void check_gradient(cs_activation act)
 {
     cs_mlp *m = make_net(act, 11 + (uint64_t)act);
-    double x[ROWS * 64], *g64 = malloc(m->n_params * sizeof(double)),
-                         *g32 = malloc(m->n_params * sizeof(double));
+    double x[ROWS * 64], *g64 = malloc(m->n_params * sizeof(double)), *g32 = malloc(m->n_params * sizeof(double));
     float xf[ROWS * 64], *gf = malloc(m->n_params * sizeof(float));
     int32_t y[ROWS];
     random_batch(ROWS, 5 + (uint64_t)act, x, y);
@@ -103,8 +102,7 @@ static void check_gradient(cs_activation act)
     for (size_t k = 0; k < 3; k++) {
         double ek = rel_err(g32 + m->w_offset[k], g64 + m->w_offset[k], cs_mlp_layer_params(m, k));
         cr_log_info("  layer %zu: %.3g", k + 1, ek);
-        cr_expect(ek <= TOL, "%s layer %zu: relative error %g > %g", cs_activation_name(act), k + 1, ek,
-                  TOL);
+        cr_expect(ek <= TOL, "%s layer %zu: relative error %g > %g", cs_activation_name(act), k + 1, ek, TOL);
     }
     /* the deltas and activations of the same pass, layer by layer */
     for (size_t k = 0; k < 3; k++) {
@@ -141,8 +139,8 @@ Test(f32, rule_bp_float32)
     cs_rule *r32, *r64;
     cr_assert_eq(cs_rule_create(&cs_rule_bp, m, &o32, 1, 1, ROWS, &r32), CS_OK, "%s", cs_last_error());
     cr_assert_eq(cs_rule_create(&cs_rule_bp, m, &o64, 1, 1, ROWS, &r64), CS_OK, "%s", cs_last_error());
-    double x[ROWS * 64], *d32 = malloc(m->n_params * sizeof(double)),
-                         *d64 = malloc(m->n_params * sizeof(double)), l32[ROWS * 10], l64[ROWS * 10];
+    double x[ROWS * 64], *d32 = malloc(m->n_params * sizeof(double)), *d64 = malloc(m->n_params * sizeof(double)),
+                         l32[ROWS * 10], l64[ROWS * 10];
     int32_t y[ROWS];
     random_batch(ROWS, 7, x, y);
     cs_rule_batch b32 = {.x = x, .labels = y, .rows = ROWS, .direction = d32, .logits = l32};
@@ -205,8 +203,7 @@ Test(f32, rule_bp_float32)
     cs_rule_option bad = {"bp-precision", "half"};
     cs_rule *rb = NULL;
     cr_expect_eq(cs_rule_create(&cs_rule_bp, m, &bad, 1, 1, ROWS, &rb), CS_EINVAL);
-    cr_expect(strstr(cs_last_error(), "--bp-precision") && strstr(cs_last_error(), "half"), "%s",
-              cs_last_error());
+    cr_expect(strstr(cs_last_error(), "--bp-precision") && strstr(cs_last_error(), "half"), "%s", cs_last_error());
     cs_rule_destroy(r32);
     cs_rule_destroy(r64);
     cs_mlp_destroy(m);
@@ -278,8 +275,7 @@ Test(f32, cli_digits_accuracy_and_determinism, .timeout = 300)
                 cr_expect(ang[i] >= 0.0);
             }
         /* angle <= relative error in radians; float32 rounding is ~1e-6 of it */
-        cr_expect(logged == snaps && mx > 0.0 && mx < 0.01, "layer %zu: %zu angles, max %g deg", L, logged,
-                  mx);
+        cr_expect(logged == snaps && mx > 0.0 && mx < 0.01, "layer %zu: %zu angles, max %g deg", L, logged, mx);
         free(ang);
         cs_matrix m0, m1;
         cr_assert_eq(tu_snapshot(r[0], L, snaps - 1, "errors", &m0), CS_OK);
@@ -303,11 +299,9 @@ Test(f32, cli_usage_errors)
 {
     char *err = NULL;
     cr_expect_eq(tu_cli("train --data xor --layers 2,8,2 --epochs 1 --bp-precision half", NULL, &err), 2);
-    cr_expect(err && strstr(err, "--bp-precision") && strstr(err, "half") && strstr(err, "float32"), "%s",
-              err);
+    cr_expect(err && strstr(err, "--bp-precision") && strstr(err, "half") && strstr(err, "float32"), "%s", err);
     free(err);
-    cr_expect_eq(tu_cli("train --data xor --layers 2,8,2 --epochs 1 --rule fa --bp-precision float32",
-                        NULL, &err),
+    cr_expect_eq(tu_cli("train --data xor --layers 2,8,2 --epochs 1 --rule fa --bp-precision float32", NULL, &err),
                  2);
     cr_expect(err && strstr(err, "--bp-precision belongs to rule bp"), "%s", err);
     free(err);

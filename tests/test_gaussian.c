@@ -92,16 +92,20 @@ Test(gaussian, te_of_coupled_ar1_from_lagged_covariance)
     ar1_stationary(a, b, c, S);
     /* rows: 0 X_t, 1 Y_t, 2 Y_{t+1}, 3 X_{t+1} */
     double cov[16] = {0};
-#define C(i, j, v) do { cov[(i) * 4 + (j)] = (v); cov[(j) * 4 + (i)] = (v); } while (0)
+#define C(i, j, v)                                                                                                   \
+    do {                                                                                                             \
+        cov[(i)*4 + (j)] = (v);                                                                                      \
+        cov[(j)*4 + (i)] = (v);                                                                                      \
+    } while (0)
     C(0, 0, S[0][0]);
     C(1, 1, S[1][1]);
     C(0, 1, S[0][1]);
     C(2, 2, S[1][1]);
     C(3, 3, S[0][0]);
-    C(2, 0, c * S[0][0] + b * S[0][1]); /* Cov(Y_{t+1}, X_t) */
-    C(2, 1, c * S[0][1] + b * S[1][1]); /* Cov(Y_{t+1}, Y_t) */
-    C(3, 0, a * S[0][0]);               /* Cov(X_{t+1}, X_t) */
-    C(3, 1, a * S[0][1]);               /* Cov(X_{t+1}, Y_t) */
+    C(2, 0, c * S[0][0] + b * S[0][1]);           /* Cov(Y_{t+1}, X_t) */
+    C(2, 1, c * S[0][1] + b * S[1][1]);           /* Cov(Y_{t+1}, Y_t) */
+    C(3, 0, a * S[0][0]);                         /* Cov(X_{t+1}, X_t) */
+    C(3, 1, a * S[0][1]);                         /* Cov(X_{t+1}, Y_t) */
     C(3, 2, a * (c * S[0][0] + b * S[0][1]) + 0); /* Cov(X_{t+1}, Y_{t+1}) = a Cov(X_t, Y_{t+1}) */
 #undef C
     cs_info_params p;
@@ -111,8 +115,7 @@ Test(gaussian, te_of_coupled_ar1_from_lagged_covariance)
     /* TE x->y = I(Y_{t+1}; X_t | Y_t): source past row 0, future row 2, past row 1 */
     size_t src[] = {0}, fut[] = {2}, past[] = {1};
     double v;
-    cr_assert_eq(cs_info_set_covariance(calc, cov, 4, src, 1, fut, 1, past, 1, 0), CS_OK, "%s",
-                 cs_last_error());
+    cr_assert_eq(cs_info_set_covariance(calc, cov, 4, src, 1, fut, 1, past, 1, 0), CS_OK, "%s", cs_last_error());
     cr_assert_eq(cs_info_average(calc, &v), CS_OK);
     cr_expect(fabs(v - te_xy) < 1e-10, "%.15g vs %.10f", v, te_xy); /* 10 digits */
     cr_log_info("cov TE error %.1e", v - te_xy);
@@ -291,9 +294,9 @@ Test(gaussian, copula_ties_get_average_ranks)
     /* values 3, 1, 2, 2 (n = 4): ranks 4, 1, 2.5, 2.5 -> Phi^-1(r / 5) */
     double v[] = {3, 1, 2, 2}, out[4];
     cr_assert_eq(cs_gcopula_normalise_column(v, 4, 1, out, 1), CS_OK);
-    cr_expect(fabs(out[0] - 0.8416212335729143) < 1e-12);  /* Phi^-1(0.8) */
-    cr_expect(fabs(out[1] + 0.8416212335729143) < 1e-12);  /* Phi^-1(0.2) */
-    cr_expect(out[2] == out[3] && fabs(out[2]) < 1e-15);   /* Phi^-1(0.5) = 0 */
+    cr_expect(fabs(out[0] - 0.8416212335729143) < 1e-12); /* Phi^-1(0.8) */
+    cr_expect(fabs(out[1] + 0.8416212335729143) < 1e-12); /* Phi^-1(0.2) */
+    cr_expect(out[2] == out[3] && fabs(out[2]) < 1e-15);  /* Phi^-1(0.5) = 0 */
     double c[] = {1, 5, 1, 6, 1, 7};
     cr_expect_eq(cs_gcopula_normalise(cs_matrix_view(c, 3, 2), cs_matrix_view(c, 3, 2)), CS_EINVAL);
     cr_expect(strstr(cs_last_error(), "column 0 is constant") != NULL, "%s", cs_last_error());
@@ -342,8 +345,8 @@ Test(gaussian, locals_average_to_average)
                 for (size_t i = 0; i < n; i++)
                     s += local[i];
                 /* exact up to rounding of n terms of size ~1 */
-                cr_expect(fabs(s / (double)n - avg) < 1e-11, "est %d bc %d measure %d: %.15g vs %.15g",
-                          est, bc, m, s / (double)n, avg);
+                cr_expect(fabs(s / (double)n - avg) < 1e-11, "est %d bc %d measure %d: %.15g vs %.15g", est, bc, m,
+                          s / (double)n, avg);
                 cs_info_destroy(calc);
             }
     free(xy);
@@ -413,9 +416,7 @@ Test(gaussian, chi2_null_is_calibrated)
         cs_info_params_default(CS_INFO_MI, CS_EST_GAUSSIAN, &p);
         cs_info *c;
         cs_info_create(&p, &c);
-        cr_assert_eq(cs_info_set_observations(c, (cs_matrix){d, N, 2, 5}, (cs_matrix){d + 2, N, 3, 5},
-                                              none),
-                     CS_OK);
+        cr_assert_eq(cs_info_set_observations(c, (cs_matrix){d, N, 2, 5}, (cs_matrix){d + 2, N, 3, 5}, none), CS_OK);
         cs_info_chi2 chi;
         cr_assert_eq(cs_info_analytic(c, &chi), CS_OK);
         cr_assert_eq(chi.df, 6);
@@ -423,8 +424,8 @@ Test(gaussian, chi2_null_is_calibrated)
         cs_info_destroy(c);
     }
     cs_rng_destroy(r);
-    cr_expect(below >= 0.05 * R - 3 * 0.011 * R && below <= 0.05 * R + 3 * 0.011 * R,
-              "%d of %d below 0.05", below, R);
+    cr_expect(below >= 0.05 * R - 3 * 0.011 * R && below <= 0.05 * R + 3 * 0.011 * R, "%d of %d below 0.05", below,
+              R);
     cr_log_info("chi2 calibration: %d of %d p-values below 0.05", below, R);
     free(d);
 }

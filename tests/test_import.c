@@ -53,7 +53,7 @@ static int cli(char **out, char **err, const char *fmt, ...)
 
 Test(import, every_npy_form_reads_as_saved)
 {
-    const char *files[] = {"c_f8.npy", "f_f4.npy", "be_i4.npy", "le_i2.npy", "u1.npy", "i8.npy",
+    const char *files[] = {"c_f8.npy", "f_f4.npy", "be_i4.npy", "le_i2.npy", "u1.npy",      "i8.npy",
                            "u8.npy",   "b1.npy",   "v2.npy",    "v3.npy",    "arrays.h5:/x"};
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
         cs_array a;
@@ -78,9 +78,12 @@ Test(import, refused_npy_forms_are_named)
     struct {
         const char *file, *needle;
         cs_status st;
-    } bad[] = {{"f2.npy", "<f2", CS_EFORMAT},          {"obj.npy", "|O", CS_EFORMAT},
-               {"scalar.npy", "0-dimensional", CS_EFORMAT}, {"trunc.npy", "truncated", CS_EFORMAT},
-               {"text.npy", "not a .npy file", CS_EFORMAT}, {"nope.npy", "cannot open", CS_EIO},
+    } bad[] = {{"f2.npy", "<f2", CS_EFORMAT},
+               {"obj.npy", "|O", CS_EFORMAT},
+               {"scalar.npy", "0-dimensional", CS_EFORMAT},
+               {"trunc.npy", "truncated", CS_EFORMAT},
+               {"text.npy", "not a .npy file", CS_EFORMAT},
+               {"nope.npy", "cannot open", CS_EIO},
                {"arrays.h5:/nope", "no dataset '/nope'", CS_EFORMAT}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         cs_array a;
@@ -186,8 +189,8 @@ Test(import, bad_imports_are_named_and_leave_nothing)
         char args[4000] = "import ", *o = args + strlen(args);
         for (const char *p = bad[i].args; *p;) { /* expand the placeholders to the generated files */
             const char *keys[] = {"ACTS1", "TRACE", "OUT", "LOSS", "HALF", "X", "Y", "MISSING"};
-            const char *files[] = {"acts1.npy", "trace.npy", "out.h5", "loss.npy", "half.npy", "probe_x.npy",
-                                   "probe_y.npy", "missing.npy"};
+            const char *files[] = {"acts1.npy", "trace.npy",   "out.h5",      "loss.npy",
+                                   "half.npy",  "probe_x.npy", "probe_y.npy", "missing.npy"};
             size_t k = 0;
             while (k < 8 && strncmp(p, keys[k], strlen(keys[k])))
                 k++;

@@ -32,8 +32,8 @@ static const char *bin(void) { return getenv("COGSCOPE_BIN") ? getenv("COGSCOPE_
 /* Start `cogscope train ... --out path`; returns its pid. */
 static pid_t start_train(const char *path)
 {
-    char *argv[] = {(char *)bin(), "train", "--data", "digits", "--epochs", "300", "--log-every", "500",
-                    "--probe-size", "32", "--threads", "1", "--quiet", "--out", (char *)path, NULL};
+    char *argv[] = {(char *)bin(),  "train", "--data",    "digits", "--epochs", "300",   "--log-every", "500",
+                    "--probe-size", "32",    "--threads", "1",      "--quiet",  "--out", (char *)path,  NULL};
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
@@ -59,8 +59,8 @@ static void check_log(const char *path, double when)
         double *v = NULL;
         size_t n = 0;
         cr_assert_eq(cs_runlog_read_steps(r, names[k], &v, &n), CS_OK, "%s", cs_last_error());
-        cr_expect_eq(n, in->steps, "killed at %.2f s: /steps/%s has %zu rows, the log %zu steps", when,
-                     names[k], n, in->steps);
+        cr_expect_eq(n, in->steps, "killed at %.2f s: /steps/%s has %zu rows, the log %zu steps", when, names[k], n,
+                     in->steps);
         if (k == 0)
             step = v;
         else
@@ -74,8 +74,8 @@ static void check_log(const char *path, double when)
     cr_expect_eq(ns, in->snapshots, "killed at %.2f s: %zu snapshot steps for %zu snapshots", when, ns,
                  in->snapshots);
     for (size_t s = 0; s < ns; s++)
-        cr_expect(snap[s] >= 0 && snap[s] < (double)in->steps + 1,
-                  "killed at %.2f s: snapshot %zu at step %g of %zu", when, s, snap[s], in->steps);
+        cr_expect(snap[s] >= 0 && snap[s] < (double)in->steps + 1, "killed at %.2f s: snapshot %zu at step %g of %zu",
+                  when, s, snap[s], in->steps);
     double *ev = NULL;
     size_t ne = 0;
     cr_assert_eq(cs_runlog_read_eval(r, "step", &ev, &ne), CS_OK, "%s", cs_last_error());

@@ -23,8 +23,7 @@ static double *make_points(cs_rng *rng, size_t n, size_t d, int grid)
     for (size_t i = 0; i < n; i++) {
         double common = cs_rng_gaussian(rng, 1);
         for (size_t j = 0; j < d; j++)
-            p[i * d + j] = grid ? (double)cs_rng_below(rng, 3)
-                                : 0.6 * common + cs_rng_gaussian(rng, 1);
+            p[i * d + j] = grid ? (double)cs_rng_below(rng, 3) : 0.6 * common + cs_rng_gaussian(rng, 1);
     }
     size_t dup = n - n / 5;
     for (size_t i = dup; i < n; i++)
@@ -67,8 +66,7 @@ Test(knn, kernels_equal_plain_scan_on_every_instruction_set)
                 cr_assert_eq(out[c], g, "%s dist trial %zu point %zu", kk[v].isa, trial, c);
                 want_in += (size_t)in;
                 if (!in && !outside)
-                    cr_assert(want_und < n_und && und[want_und++] == c, "%s undecided %zu",
-                              kk[v].isa, c);
+                    cr_assert(want_und < n_und && und[want_und++] == c, "%s undecided %zu", kk[v].isa, c);
             }
             cr_assert_eq(got_in, want_in, "%s count trial %zu", kk[v].isa, trial);
             cr_assert_eq(n_und, want_und, "%s undecided count trial %zu", kk[v].isa, trial);
@@ -79,8 +77,8 @@ Test(knn, kernels_equal_plain_scan_on_every_instruction_set)
 }
 
 /* Every query of one tree by the fine and the blocked search. */
-static void compare_searches(const double *pts, size_t n, size_t d, size_t block, size_t k,
-                             int64_t w, const char *what)
+static void compare_searches(const double *pts, size_t n, size_t d, size_t block, size_t k, int64_t w,
+                             const char *what)
 {
     kdtree *fine, *blk;
     cr_assert_eq(kdtree_create(pts, n, d, d, 1, &fine), CS_OK);
@@ -99,8 +97,7 @@ static void compare_searches(const double *pts, size_t n, size_t d, size_t block
         size_t mb = kdtree_knn_blocked(blk, q, k + 1, &ex, db, xb);
         cr_assert_eq(mb, mf + 1, "%s row %zu", what, i);
         for (size_t a = 0; a < mf; a++)
-            cr_assert_eq(df[a], db[a], "%s d=%zu block %zu row %zu neighbour %zu", what, d, block,
-                         i, a);
+            cr_assert_eq(df[a], db[a], "%s d=%zu block %zu row %zu neighbour %zu", what, d, block, i, a);
         if (db[k] == db[k - 1]) {
             boundary_ties++;
         } else {
@@ -115,9 +112,8 @@ static void compare_searches(const double *pts, size_t n, size_t d, size_t block
         for (int strict = 0; strict <= 1; strict++) {
             for (size_t j = 0; j < d; j++)
                 r[j] = df[k - 1] * (j % 3 == 1 ? 0.5 : 1.0);
-            cr_assert_eq(kdtree_count_blocked(blk, q, r, strict),
-                         kdtree_count(fine, q, r, strict), "%s d=%zu block %zu row %zu strict %d",
-                         what, d, block, i, strict);
+            cr_assert_eq(kdtree_count_blocked(blk, q, r, strict), kdtree_count(fine, q, r, strict),
+                         "%s d=%zu block %zu row %zu strict %d", what, d, block, i, strict);
         }
     }
     cr_log_info("%s d=%zu block %zu: %zu boundary ties", what, d, block, boundary_ties);
@@ -183,8 +179,7 @@ Test(knn, crossover_rule_and_bad_block_size)
 }
 
 /* One KSG estimate (locals and average) with a given search. */
-static void ksg_locals(cs_matrix x, cs_matrix y, cs_matrix z, int alg, size_t w, int search,
-                       double *loc, double *avg)
+static void ksg_locals(cs_matrix x, cs_matrix y, cs_matrix z, int alg, size_t w, int search, double *loc, double *avg)
 {
     cs_ksg_params p;
     cs_ksg_params_default(&p);
@@ -204,8 +199,7 @@ Test(knn, ksg_values_identical_with_either_search)
     size_t n = 900;
     cs_rng *rng;
     cs_rng_create(31, &rng);
-    double *lt = malloc(n * sizeof *lt), *lb = malloc(n * sizeof *lb),
-           *la = malloc(n * sizeof *la);
+    double *lt = malloc(n * sizeof *lt), *lb = malloc(n * sizeof *lb), *la = malloc(n * sizeof *la);
     for (size_t c = 0; c < sizeof dims / sizeof dims[0]; c++) {
         size_t dx = dims[c][0], dy = dims[c][1], dz = dims[c][2], D = dx + dy + dz;
         for (int grid = 0; grid <= 1; grid++) {
@@ -221,8 +215,8 @@ Test(knn, ksg_values_identical_with_either_search)
                     ksg_locals(x, y, z, alg, w, CS_KSG_SEARCH_AUTO, la, &aa);
                     cr_assert(memcmp(lt, lb, n * sizeof *lt) == 0 && at == ab && at == aa &&
                                   memcmp(lt, la, n * sizeof *lt) == 0,
-                              "dims %zu/%zu/%zu grid %d alg %d w %zu: %.17g %.17g %.17g", dx, dy,
-                              dz, grid, alg, w, at, ab, aa);
+                              "dims %zu/%zu/%zu grid %d alg %d w %zu: %.17g %.17g %.17g", dx, dy, dz, grid, alg, w,
+                              at, ab, aa);
                 }
             }
             free(J);
@@ -269,16 +263,14 @@ Test(knn, ksg_te_ais_and_surrogates_identical_with_either_search)
                 p.theiler = 2;
                 p.search = m ? CS_KSG_SEARCH_BLOCKS : CS_KSG_SEARCH_TREE;
                 cs_ksg *plan;
-                cr_assert_eq(cs_ksg_embedding_create(which ? &ais : &te, &p, &plan), CS_OK, "%s",
-                             cs_last_error());
+                cr_assert_eq(cs_ksg_embedding_create(which ? &ais : &te, &p, &plan), CS_OK, "%s", cs_last_error());
                 cr_assert_eq(cs_ksg_average(plan, &v[m]), CS_OK);
                 cr_assert_eq(cs_ksg_surrogates(plan, 5, 7, &sig[m], sv[m]), CS_OK);
                 cs_ksg_destroy(plan);
             }
-            cr_expect_eq(v[0], v[1], "%s alg %d: %.17g vs %.17g", which ? "ais" : "te", alg, v[0],
-                         v[1]);
-            cr_expect(memcmp(sv[0], sv[1], sizeof sv[0]) == 0, "%s alg %d surrogates differ",
-                      which ? "ais" : "te", alg);
+            cr_expect_eq(v[0], v[1], "%s alg %d: %.17g vs %.17g", which ? "ais" : "te", alg, v[0], v[1]);
+            cr_expect(memcmp(sv[0], sv[1], sizeof sv[0]) == 0, "%s alg %d surrogates differ", which ? "ais" : "te",
+                      alg);
         }
     }
     cs_embedding_free(&te);

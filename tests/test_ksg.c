@@ -34,8 +34,7 @@
 
 /* Numbers of the JSON array "key": [ ... ] inside object "section" of a
  * small reference file. Returns the count (0 if absent). */
-static size_t json_array(const char *text, const char *section, const char *key, double *out,
-                         size_t max)
+static size_t json_array(const char *text, const char *section, const char *key, double *out, size_t max)
 {
     const char *s = strstr(text, section);
     if (!s)
@@ -123,8 +122,8 @@ Test(ksg, mi_alg2_matches_milca)
         p.k = (int)ks[i];
         double mi = ksg_mi(column(d, 0), column(d, 1), &p);
         cr_log_info("MILCA k=%d: diff %.2e", p.k, mi - expect[i]);
-        cr_expect(fabs(mi - expect[i]) <= tol, "k=%d: %.10f vs MILCA %.8f (diff %.2e)", p.k, mi,
-                  expect[i], mi - expect[i]);
+        cr_expect(fabs(mi - expect[i]) <= tol, "k=%d: %.10f vs MILCA %.8f (diff %.2e)", p.k, mi, expect[i],
+                  mi - expect[i]);
     }
     cs_matrix_free(&d);
 }
@@ -365,8 +364,7 @@ Test(kdtree, knn_and_counts_match_brute_force_with_duplicates)
                     }
                     bf += c == d;
                 }
-                cr_expect_eq(kdtree_count(t, pts + i * d, r, strict), bf,
-                             "d=%zu row %zu strict %d", d, i, strict);
+                cr_expect_eq(kdtree_count(t, pts + i * d, r, strict), bf, "d=%zu row %zu strict %d", d, i, strict);
             }
         }
         kdtree_destroy(t);
@@ -405,8 +403,8 @@ Test(kdtree, all_points_identical_is_fast_and_exact)
  * Ties between distinct points at the k-th distance make KSG-2 ambiguous, so
  * callers use it for KSG-2 only on data whose only ties are exact duplicate
  * rows (any choice among identical rows gives the same radii). */
-static double bf_local(const double *J, size_t n, size_t dx, size_t dy, size_t dz, int alg,
-                       size_t k, long w, size_t i)
+static double bf_local(const double *J, size_t n, size_t dx, size_t dy, size_t dz, int alg, size_t k, long w,
+                       size_t i)
 {
     size_t D = dx + dy + dz;
     double *jd = malloc(n * sizeof *jd), *mx = malloc(n * sizeof *mx), *my = malloc(n * sizeof *my),
@@ -473,8 +471,8 @@ static double bf_local(const double *J, size_t n, size_t dx, size_t dy, size_t d
         v = gsl_sf_psi_int((int)k) - 1 / K - gsl_sf_psi_int((int)na) - gsl_sf_psi_int((int)nb) +
             gsl_sf_psi_int((int)n);
     else
-        v = gsl_sf_psi_int((int)k) - 2 / K + gsl_sf_psi_int((int)nz) - gsl_sf_psi_int((int)na) +
-            1.0 / (double)na - gsl_sf_psi_int((int)nb) + 1.0 / (double)nb;
+        v = gsl_sf_psi_int((int)k) - 2 / K + gsl_sf_psi_int((int)nz) - gsl_sf_psi_int((int)na) + 1.0 / (double)na -
+            gsl_sf_psi_int((int)nb) + 1.0 / (double)nb;
     free(jd);
     free(mx);
     free(my);
@@ -484,8 +482,8 @@ static double bf_local(const double *J, size_t n, size_t dx, size_t dy, size_t d
 }
 
 /* Plan with normalize off on J's blocks and compare every local value. */
-static void check_vs_brute_force(double *J, size_t n, size_t dx, size_t dy, size_t dz, int alg,
-                                 int k, size_t w, const char *what)
+static void check_vs_brute_force(double *J, size_t n, size_t dx, size_t dy, size_t dz, int alg, int k, size_t w,
+                                 const char *what)
 {
     size_t D = dx + dy + dz;
     cs_matrix x = {J, n, dx, D}, y = {J + dx, n, dy, D}, z = {J + dx + dy, n, dz, D};
@@ -507,20 +505,18 @@ static void check_vs_brute_force(double *J, size_t n, size_t dx, size_t dy, size
         double b = bf_local(J, n, dx, dy, dz, alg, (size_t)k, (long)w, i);
         if (fabs(b - loc[i]) > 1e-12) {
             if (bad++ < 3)
-                cr_log_error("%s alg %d k %d w %zu dims %zu/%zu/%zu row %zu: %.15g vs brute %.15g",
-                             what, alg, k, w, dx, dy, dz, i, loc[i], b);
+                cr_log_error("%s alg %d k %d w %zu dims %zu/%zu/%zu row %zu: %.15g vs brute %.15g", what, alg, k, w,
+                             dx, dy, dz, i, loc[i], b);
         }
     }
-    cr_expect_eq(bad, 0, "%s alg %d k %d w %zu dims %zu/%zu/%zu: %zu rows differ", what, alg, k, w,
-                 dx, dy, dz, bad);
+    cr_expect_eq(bad, 0, "%s alg %d k %d w %zu dims %zu/%zu/%zu: %zu rows differ", what, alg, k, w, dx, dy, dz, bad);
     free(loc);
     cs_ksg_destroy(plan);
 }
 
 Test(ksg, matches_brute_force_any_dimension_theiler_duplicates)
 {
-    static const size_t dims[][3] = {{1, 1, 0}, {2, 1, 0}, {2, 3, 0}, {1, 1, 1},
-                                     {2, 1, 2}, {1, 2, 1}, {3, 3, 3}};
+    static const size_t dims[][3] = {{1, 1, 0}, {2, 1, 0}, {2, 3, 0}, {1, 1, 1}, {2, 1, 2}, {1, 2, 1}, {3, 3, 3}};
     size_t n = 260;
     cs_rng *rng;
     cs_rng_create(99, &rng);
@@ -595,9 +591,8 @@ Test(ksg, locals_average_to_average_and_threads_do_not_matter)
                 p.threads = th;
                 p.theiler = 2;
                 cs_ksg *plan;
-                cr_assert_eq(cond ? cs_ksg_cmi_create(X, Y, Z, &p, &plan)
-                                  : cs_ksg_mi_create(X, Y, &p, &plan),
-                             CS_OK, "%s", cs_last_error());
+                cr_assert_eq(cond ? cs_ksg_cmi_create(X, Y, Z, &p, &plan) : cs_ksg_mi_create(X, Y, &p, &plan), CS_OK,
+                             "%s", cs_last_error());
                 double *loc = th == 1 ? l1 : l2;
                 cr_assert_eq(cs_ksg_local(plan, loc, &avg[th - 1]), CS_OK);
                 double direct;
@@ -606,11 +601,11 @@ Test(ksg, locals_average_to_average_and_threads_do_not_matter)
                 double s = 0;
                 for (size_t i = 0; i < n; i++)
                     s += loc[i];
-                cr_expect(fabs(s / (double)n - direct) < 1e-12, "mean of locals %.15g vs %.15g",
-                          s / (double)n, direct);
+                cr_expect(fabs(s / (double)n - direct) < 1e-12, "mean of locals %.15g vs %.15g", s / (double)n,
+                          direct);
                 if (th > 1)
-                    cr_expect(memcmp(l1, l2, n * sizeof *l1) == 0,
-                              "alg %d cond %d: %d threads give different locals", alg, cond, th);
+                    cr_expect(memcmp(l1, l2, n * sizeof *l1) == 0, "alg %d cond %d: %d threads give different locals",
+                              alg, cond, th);
                 cs_ksg_destroy(plan);
             }
             cr_expect_eq(avg[0], avg[1]);
@@ -675,14 +670,12 @@ Test(ksg, theiler_window_removes_temporal_neighbours)
 
 /* ---- permutation surrogates ------------------------------------------------- */
 
-static cs_ksg_significance mi_significance(const double *x, const double *y, size_t n, size_t ns,
-                                           uint64_t seed)
+static cs_ksg_significance mi_significance(const double *x, const double *y, size_t n, size_t ns, uint64_t seed)
 {
     cs_ksg_params p;
     cs_ksg_params_default(&p);
     cs_ksg *plan;
-    cr_assert_eq(cs_ksg_mi_create(cs_matrix_view((double *)x, n, 1), cs_matrix_view((double *)y, n, 1),
-                                  &p, &plan),
+    cr_assert_eq(cs_ksg_mi_create(cs_matrix_view((double *)x, n, 1), cs_matrix_view((double *)y, n, 1), &p, &plan),
                  CS_OK);
     cs_ksg_significance sig;
     cr_assert_eq(cs_ksg_surrogates(plan, ns, seed, &sig, NULL), CS_OK, "%s", cs_last_error());
@@ -700,8 +693,8 @@ Test(ksg, surrogates_detect_coupling_not_independence)
     double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
     gaussian_pair(31, n, 0.6, x, y);
     cs_ksg_significance sig = mi_significance(x, y, n, ns, 5);
-    cr_log_info("coupled: MI %.4f p %.3f surrogate mean %.4f sd %.4f", sig.observed, sig.p_value,
-                sig.surrogate_mean, sig.surrogate_std);
+    cr_log_info("coupled: MI %.4f p %.3f surrogate mean %.4f sd %.4f", sig.observed, sig.p_value, sig.surrogate_mean,
+                sig.surrogate_std);
     /* the null of shuffled data is centred near 0 with the estimator's spread
      * at N = 500 (~0.03); I = 0.22 nats is ~7 null sd away: no surrogate
      * reaches it, so p is the smallest possible, 1 / (1 + 99) */
@@ -772,13 +765,12 @@ Test(ksg, surrogates_equal_estimates_on_permuted_data)
                         memcpy(Jp + i * 4, J + perm[i] * 4, dx * sizeof *J);
                         memcpy(Jp + i * 4 + dx, J + i * 4 + dx, (4 - dx) * sizeof *J);
                     }
-                    cs_matrix Xp = {Jp, n, dx, 4}, Yp = {Jp + dx, n, dy, 4},
-                              Zp = {Jp + dx + dy, n, dz, 4};
+                    cs_matrix Xp = {Jp, n, dx, 4}, Yp = {Jp + dx, n, dy, 4}, Zp = {Jp + dx + dy, n, dz, 4};
                     if (!dz)
                         Zp.data = NULL;
                     double direct = ksg_cmi(Xp, Yp, Zp, &p);
-                    cr_expect_eq(vals[s], direct, "dx %zu dz %zu alg %d surrogate %zu: %.15g vs %.15g",
-                                 dx, dz, alg, s, vals[s], direct);
+                    cr_expect_eq(vals[s], direct, "dx %zu dz %zu alg %d surrogate %zu: %.15g vs %.15g", dx, dz, alg,
+                                 s, vals[s], direct);
                 }
             }
         }
@@ -992,8 +984,7 @@ Test(ksg, conditional_te_embedding_equals_manual_cmi)
     for (size_t t = 0; t < n; t++) {
         double z = cs_rng_gaussian(rng, 1);
         double x = (t ? 0.5 * s.data[(t - 1) * 3] : 0) + cs_rng_gaussian(rng, 1);
-        double y = (t ? 0.4 * s.data[(t - 1) * 3] + 0.4 * s.data[(t - 1) * 3 + 2] : 0) +
-                   cs_rng_gaussian(rng, 1);
+        double y = (t ? 0.4 * s.data[(t - 1) * 3] + 0.4 * s.data[(t - 1) * 3 + 2] : 0) + cs_rng_gaussian(rng, 1);
         s.data[t * 3] = x;
         s.data[t * 3 + 1] = y;
         s.data[t * 3 + 2] = z;
@@ -1003,8 +994,7 @@ Test(ksg, conditional_te_embedding_equals_manual_cmi)
     cs_embed_params_default(&ep);
     ep.k = 2;
     cs_embedding e;
-    cr_assert_eq(cs_embed_te(column(s, 0), column(s, 1), column(s, 2), &ep, &e), CS_OK,
-                 "%s", cs_last_error());
+    cr_assert_eq(cs_embed_te(column(s, 0), column(s, 1), column(s, 2), &ep, &e), CS_OK, "%s", cs_last_error());
     cr_assert(e.d_cond == 1 && e.d_past == 2 && e.d_source == 1);
     for (int alg = 1; alg <= 2; alg++) {
         cs_ksg_params p;
@@ -1024,8 +1014,7 @@ Test(ksg, conditional_te_embedding_equals_manual_cmi)
             cond[i * 3 + 2] = r[e.cond];
         }
         cs_matrix src = {e.data.data + e.source, e.n, 1, e.data.stride},
-                  fut = {e.data.data + e.future, e.n, 1, e.data.stride},
-                  Z = cs_matrix_view(cond, e.n, 3);
+                  fut = {e.data.data + e.future, e.n, 1, e.data.stride}, Z = cs_matrix_view(cond, e.n, 3);
         double te_m = ksg_cmi(src, fut, Z, &p);
         cr_expect_eq(te_e, te_m, "alg %d: %.15g vs %.15g", alg, te_e, te_m);
         free(cond);
@@ -1047,8 +1036,7 @@ Test(ksg, large_plan_parallel_build_is_thread_independent)
         cs_ksg_params_default(&p);
         p.threads = th;
         cs_ksg *plan;
-        cr_assert_eq(cs_ksg_mi_create(cs_matrix_view(x, n, 1), cs_matrix_view(y, n, 1), &p, &plan),
-                     CS_OK);
+        cr_assert_eq(cs_ksg_mi_create(cs_matrix_view(x, n, 1), cs_matrix_view(y, n, 1), &p, &plan), CS_OK);
         cr_assert_eq(cs_ksg_local(plan, th == 1 ? l1 : l2, th == 1 ? &a1 : &a2), CS_OK);
         cs_ksg_destroy(plan);
     }

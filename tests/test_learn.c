@@ -93,8 +93,7 @@ static void check_fd(cs_activation act)
         den += g[i] * g[i];
     }
     cr_expect(worst < 1e-6, "%s: worst relative error %.3g", cs_activation_name(act), worst);
-    cr_expect(sqrt(num / den) < 1e-8, "%s: global relative error %.3g", cs_activation_name(act),
-              sqrt(num / den));
+    cr_expect(sqrt(num / den) < 1e-8, "%s: global relative error %.3g", cs_activation_name(act), sqrt(num / den));
     free(g);
     cs_mlp_cache_destroy(c);
     cs_mlp_destroy(m);
@@ -616,15 +615,15 @@ Test(cli_train, help_and_usage_errors)
     cr_expect(strstr(out, "--log-every") && strstr(out, "rules:"));
     free(out);
     const char *usage[] = {
-        "train",                                         /* no --data */
-        "train --data digits --bogus",                   /* unknown flag */
-        "train --data digits --epochs",                  /* missing value */
+        "train",                        /* no --data */
+        "train --data digits --bogus",  /* unknown flag */
+        "train --data digits --epochs", /* missing value */
         "train --data digits --epochs 0",
         "train --data digits --lr abc",
         "train --data digits --layers 64,x,10",
-        "train --data digits --layers 60,100,10",        /* does not fit the data */
-        "train --data digits --layers 64,100,5",         /* fewer outputs than classes */
-        "train --data digits --layers 64,100",           /* more outputs than classes */
+        "train --data digits --layers 60,100,10", /* does not fit the data */
+        "train --data digits --layers 64,100,5",  /* fewer outputs than classes */
+        "train --data digits --layers 64,100",    /* more outputs than classes */
         "train --data digits --rule nope",
         "train --data digits --optimizer rmsprop",
         "train --data digits --activation swish",
@@ -667,8 +666,8 @@ Test(cli_train, foreign_rule_flag_is_a_usage_error)
             continue;
         const cs_rule_option_spec *s = &v->options[0];
         char args[256], *err = NULL;
-        snprintf(args, sizeof args, "train --data xor --rule bp --epochs 1 --%s%s%s", s->name,
-                 s->metavar ? " " : "", s->metavar ? (s->def ? s->def : "1") : "");
+        snprintf(args, sizeof args, "train --data xor --rule bp --epochs 1 --%s%s%s", s->name, s->metavar ? " " : "",
+                 s->metavar ? (s->def ? s->def : "1") : "");
         cr_expect_eq(tu_cli(args, NULL, &err), 2, "%s", args);
         cr_expect(strstr(err, "belongs to rule"), "%s", err);
         free(err);
@@ -838,10 +837,11 @@ static void check_logging_is_passive(const char *rule, const cs_rule_option *opt
     cr_expect_eq(res[3].log_limited, 2, "%s: the budget stopped the rows", rule);
     for (int i = 1; i < 4; i++) {
         cr_expect_eq(memcmp(m[0]->params, m[i]->params, m[0]->n_params * sizeof(double)), 0,
-                     "%s: parameters after training with log_every %zu differ from training without a log",
-                     rule, every[i]);
+                     "%s: parameters after training with log_every %zu differ from training without a log", rule,
+                     every[i]);
         cr_expect(res[i].final_train_loss == res[0].final_train_loss &&
-                      res[i].final_test_loss == res[0].final_test_loss, "%s", rule);
+                      res[i].final_test_loss == res[0].final_test_loss,
+                  "%s", rule);
         cs_mlp_destroy(m[i]);
     }
     cs_mlp_destroy(m[0]);

@@ -111,8 +111,8 @@ Test(mixed, ksg_within_3_percent_of_truth)
             cs_matrix x;
             draw(&cs[i], n, 100 + 16 * r + i, &x, y);
             double v = mixed(CS_MIXED_KSG, 0, x, y, cs[i].C);
-            cr_expect_lt(fabs(v - cs[i].mi), 0.03 * cs[i].mi + 0.012, "%s draw %zu: KSG %.5f vs truth %.5f", cs[i].name, r,
-                         v, cs[i].mi);
+            cr_expect_lt(fabs(v - cs[i].mi), 0.03 * cs[i].mi + 0.012, "%s draw %zu: KSG %.5f vs truth %.5f",
+                         cs[i].name, r, v, cs[i].mi);
             mean += v / (double)R;
             cs_matrix_free(&x);
         }
@@ -241,7 +241,8 @@ Test(mixed, gcopula_model_and_mixture_bias_documented)
         draw(&cs[i], n, 100 + i, &x, y);
         double gm = mixed(CS_MIXED_GCOPULA, 0, x, y, cs[i].C), gx = mixed(CS_MIXED_GCOPULA, 1, x, y, cs[i].C);
         double gg = mixed(CS_MIXED_GAUSSIAN, 0, x, y, cs[i].C), gmx = mixed(CS_MIXED_GAUSSIAN, 1, x, y, cs[i].C);
-        fprintf(stderr, "gc    %-22s truth %.5f model %.5f (%+.3f) mixture %.5f (%+.3f) gauss-model %.5f gauss-mix %.5f\n",
+        fprintf(stderr,
+                "gc    %-22s truth %.5f model %.5f (%+.3f) mixture %.5f (%+.3f) gauss-model %.5f gauss-mix %.5f\n",
                 cs[i].name, cs[i].mi, gm, (gm - cs[i].mi) / cs[i].mi, gx, (gx - cs[i].mi) / cs[i].mi, gg, gmx);
         cr_expect_geq(gm, 0);
         cr_expect_geq(gx, 0);
@@ -412,7 +413,8 @@ Test(mixed, cli_ksg_noise_by_default_and_tied_fraction)
     cr_expect_eq(noise, 1e-8);
     free(out);
     free(err);
-    cr_assert_eq(tu_cli("estimate mi --input '" DATA("relu_pair.txt") "' --x 0 --y 1 --estimator ksg1 --noise 0 --json",
+    cr_assert_eq(tu_cli("estimate mi --input '" DATA(
+                            "relu_pair.txt") "' --x 0 --y 1 --estimator ksg1 --noise 0 --json",
                         &out, &err),
                  0, "%s", err);
     cr_expect_gt(json_num(out, "value"), 1.0, "without noise the ties inflate KSG: %s", out);
@@ -461,14 +463,14 @@ Test(mixed, cli_degenerate_columns_and_saturation)
     free(err);
     /* 400 samples of a 3-D variable in 30 bins: nearly every joint state
      * unique -> saturated; the class label alone (4 states) is not. */
-    snprintf(args, sizeof args, "estimate mi --input '%s' --x 0,2,3 --y 4 --y-discrete --estimator discrete --bins 30 --json",
-             path);
+    snprintf(args, sizeof args,
+             "estimate mi --input '%s' --x 0,2,3 --y 4 --y-discrete --estimator discrete --bins 30 --json", path);
     cr_assert_eq(tu_cli(args, &out, &err), 0, "%s", err);
     cr_expect(strstr(out, "\"saturated\":true") != NULL, "%s", out);
     free(out);
     free(err);
-    snprintf(args, sizeof args, "estimate mi --input '%s' --x 0 --y 4 --y-discrete --estimator discrete --bins 4 --json",
-             path);
+    snprintf(args, sizeof args,
+             "estimate mi --input '%s' --x 0 --y 4 --y-discrete --estimator discrete --bins 4 --json", path);
     cr_assert_eq(tu_cli(args, &out, &err), 0, "%s", err);
     cr_expect(strstr(out, "\"saturated\":false") != NULL, "%s", out);
     free(out);

@@ -48,8 +48,7 @@ Test(dpss, tapers_and_ratios_match_scipy)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t n = cases[i].n, k = cases[i].k, m;
         double *tap = malloc(n * k * sizeof *tap), ratios[16];
-        cr_assert_eq(cs_dpss(n, cases[i].nw, k, cases[i].periodic, tap, ratios), CS_OK, "%s",
-                     cs_last_error());
+        cr_assert_eq(cs_dpss(n, cases[i].nw, k, cases[i].periodic, tap, ratios), CS_OK, "%s", cs_last_error());
         double *ref = stu_json_array(json, cases[i].name, "tapers", &m);
         cr_assert(ref && m == n * k, "%s", cases[i].name);
         /* Unit-norm eigenvectors from the same LAPACK routines: agreement to
@@ -115,8 +114,7 @@ static void run_mt(const struct mtcase *c, const char *json, cs_matrix all)
     p.fmin = c->fmin;
     p.fmax = c->fmax;
     cs_multitaper_plan *plan;
-    cr_assert_eq(cs_multitaper_plan_create(&p, rows, &plan), CS_OK, "%s: %s", c->name,
-                 cs_last_error());
+    cr_assert_eq(cs_multitaper_plan_create(&p, rows, &plan), CS_OK, "%s: %s", c->name, cs_last_error());
     size_t nf = cs_multitaper_plan_nfreq(plan), m;
     double *f = malloc(nf * sizeof *f), *psd = malloc(all.cols * nf * sizeof *psd);
     cs_multitaper_plan_freqs(plan, f);
@@ -207,10 +205,10 @@ Test(multitaper, white_noise_level_and_thread_invariance)
             for (size_t i = 0; i < n; i++)
                 m2 += (x[i * nch + c] - m1) * (x[i * nch + c] - m1);
             m2 /= (double)n;
-            cr_expect(fabs(mean / (2 * s2 / fs) - 1) < 0.05, "adaptive %d channel %zu: %g vs %g",
-                      adaptive, c, mean, 2 * s2 / fs);
-            cr_expect(fabs(mean / (2 * m2 / fs) - 1) < 0.02, "adaptive %d channel %zu: %g vs %g",
-                      adaptive, c, mean, 2 * m2 / fs);
+            cr_expect(fabs(mean / (2 * s2 / fs) - 1) < 0.05, "adaptive %d channel %zu: %g vs %g", adaptive, c, mean,
+                      2 * s2 / fs);
+            cr_expect(fabs(mean / (2 * m2 / fs) - 1) < 0.02, "adaptive %d channel %zu: %g vs %g", adaptive, c, mean,
+                      2 * m2 / fs);
         }
         free(a), free(b);
     }

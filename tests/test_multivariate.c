@@ -125,16 +125,15 @@ static double *samples_with_cov(const double *cov, size_t n, size_t N, uint64_t 
         for (size_t i = 0; i < N; i++)
             x[i * n + j] -= m;
     }
-    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)n, (int)N, 1.0 / (double)N, x, (int)n,
-                0.0, S, (int)n);
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)n, (int)N, 1.0 / (double)N, x, (int)n, 0.0, S, (int)n);
     memcpy(Lc, cov, n * n * sizeof *Lc);
     gsl_matrix_view vs = gsl_matrix_view_array(S, n, n), vc = gsl_matrix_view_array(Lc, n, n);
     cr_assert_eq(gsl_linalg_cholesky_decomp1(&vs.matrix), 0);
     cr_assert_eq(gsl_linalg_cholesky_decomp1(&vc.matrix), 0);
-    cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)N, (int)n,
-                1.0, S, (int)n, x, (int)n);
-    cblas_dtrmm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)N, (int)n,
-                1.0, Lc, (int)n, x, (int)n);
+    cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)N, (int)n, 1.0, S, (int)n, x,
+                (int)n);
+    cblas_dtrmm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)N, (int)n, 1.0, Lc, (int)n, x,
+                (int)n);
     return x;
 }
 
@@ -142,8 +141,7 @@ static double *samples_with_cov(const double *cov, size_t n, size_t N, uint64_t 
  * correlated and O-information takes both signs). */
 static double *mixed_data(size_t N, size_t n, uint64_t seed)
 {
-    double *z = malloc(N * n * sizeof *z), *a = malloc(n * n * sizeof *a),
-           *x = calloc(N * n, sizeof *x);
+    double *z = malloc(N * n * sizeof *z), *a = malloc(n * n * sizeof *a), *x = calloc(N * n, sizeof *x);
     cs_rng *rng;
     cs_rng_create(seed, &rng);
     for (size_t i = 0; i < N * n; i++)
@@ -151,8 +149,8 @@ static double *mixed_data(size_t N, size_t n, uint64_t seed)
     for (size_t i = 0; i < n * n; i++)
         a[i] = cs_rng_gaussian(rng, 1.0) + (i % (n + 1) == 0 ? 1.5 : 0);
     cs_rng_destroy(rng);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)N, (int)n, (int)n, 1.0, z, (int)n,
-                a, (int)n, 0.0, x, (int)n);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)N, (int)n, (int)n, 1.0, z, (int)n, a, (int)n, 0.0, x,
+                (int)n);
     free(z);
     free(a);
     return x;
@@ -160,8 +158,8 @@ static double *mixed_data(size_t N, size_t n, uint64_t seed)
 
 static void expect_close(double got, double want, double tol, const char *what)
 {
-    cr_expect(fabs(got - want) <= tol, "%s: got %.17g, want %.17g (|diff| %.3g > %.3g)", what, got,
-              want, fabs(got - want), tol);
+    cr_expect(fabs(got - want) <= tol, "%s: got %.17g, want %.17g (|diff| %.3g > %.3g)", what, got, want,
+              fabs(got - want), tol);
 }
 
 /* ---- Gaussian against closed forms -------------------------------------------- */
@@ -173,8 +171,7 @@ Test(multivariate, gaussian_closed_forms_from_covariance)
     read_analytic(c);
     for (size_t k = 0; k < 3; k++) {
         cs_mv_plan *p;
-        cr_assert_eq(cs_mv_plan_create_cov(c[k].cov, c[k].n, c[k].n, NULL, &p), CS_OK, "%s",
-                     cs_last_error());
+        cr_assert_eq(cs_mv_plan_create_cov(c[k].cov, c[k].n, c[k].n, NULL, &p), CS_OK, "%s", cs_last_error());
         size_t vars[6] = {0, 1, 2, 3, 4, 5};
         for (int m = 0; m < 5; m++) {
             double v;
@@ -224,17 +221,15 @@ Test(multivariate, gaussian_from_samples_with_exact_covariance)
         size_t N = c[k].N ? c[k].N : 5000, n = c[k].n;
         double *x = samples_with_cov(c[k].cov, n, N, 100 + k);
         cs_mv_plan *p;
-        cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN,
-                                                c[k].N > 0, NULL, &p),
-                     CS_OK, "%s", cs_last_error());
+        cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, c[k].N > 0, NULL, &p), CS_OK,
+                     "%s", cs_last_error());
         cr_expect_eq(cs_mv_plan_nsamples(p), N);
         size_t vars[6] = {0, 1, 2, 3, 4, 5};
         for (int m = 0; m < 5; m++) {
             double v;
             cr_assert_eq(cs_mv_compute(p, ALL[m], vars, n, &v), CS_OK, "%s", cs_last_error());
             char what[64];
-            snprintf(what, sizeof what, "samples case %zu (N=%zu) %s", k, c[k].N,
-                     cs_mv_measure_name(ALL[m]));
+            snprintf(what, sizeof what, "samples case %zu (N=%zu) %s", k, c[k].N, cs_mv_measure_name(ALL[m]));
             expect_close(v, c[k].v[m], 1e-11, what);
         }
         cs_mv_plan_destroy(p);
@@ -270,8 +265,7 @@ Test(multivariate, gaussian_simulated_oinfo_close_to_truth)
     }
     cs_rng_destroy(rng);
     cs_mv_plan *p;
-    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, 0, NULL, &p),
-                 CS_OK);
+    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, 0, NULL, &p), CS_OK);
     size_t vars[6] = {0, 1, 2, 3, 4, 5};
     double o;
     cr_assert_eq(cs_mv_compute(p, CS_MV_OINFO, vars, n, &o), CS_OK);
@@ -291,8 +285,7 @@ Test(multivariate, gaussian_large_set_uses_blocked_path)
     double *cov = malloc(n * n * sizeof *cov);
     cr_assert_eq(cs_gaussian_cov(cs_matrix_view(x, N, n), NULL, 0, 0, cov, NULL), CS_OK);
     cs_mv_plan *p;
-    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, 0, NULL, &p),
-                 CS_OK);
+    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, 0, NULL, &p), CS_OK);
     size_t vars[40], loo[39];
     for (size_t i = 0; i < n; i++)
         vars[i] = i;
@@ -330,12 +323,9 @@ Test(multivariate, gcopula_is_rank_invariant_and_gaussian_on_copula)
         y[i] = i % n == 1 ? exp(x[i]) : i % n == 2 ? x[i] * x[i] * x[i] : x[i];
     cr_assert_eq(cs_gcopula_normalise(cs_matrix_view(x, N, n), cs_matrix_view(z, N, n)), CS_OK);
     cs_mv_plan *px, *py, *pz;
-    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GCOPULA, 1, NULL, &px),
-                 CS_OK);
-    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(y, N, n), CS_MV_GCOPULA, 1, NULL, &py),
-                 CS_OK);
-    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(z, N, n), CS_MV_GAUSSIAN, 1, NULL, &pz),
-                 CS_OK);
+    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GCOPULA, 1, NULL, &px), CS_OK);
+    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(y, N, n), CS_MV_GCOPULA, 1, NULL, &py), CS_OK);
+    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(z, N, n), CS_MV_GAUSSIAN, 1, NULL, &pz), CS_OK);
     size_t vars[4] = {0, 1, 2, 3};
     for (int m = 0; m < 5; m++) {
         double a, b, c;
@@ -540,8 +530,7 @@ Test(multivariate, discrete_multiplets_with_huge_declared_alphabets)
         x[i * n + 2] = (double)((a + b) % 16) * K;
     }
     cs_symbols s, inferred;
-    cr_assert_eq(cs_discrete_from_matrix(cs_matrix_view(x, N, n), 1 << 30, &s), CS_OK, "%s",
-                 cs_last_error());
+    cr_assert_eq(cs_discrete_from_matrix(cs_matrix_view(x, N, n), 1 << 30, &s), CS_OK, "%s", cs_last_error());
     cr_assert_eq(cs_discrete_from_matrix(cs_matrix_view(x, N, n), 0, &inferred), CS_OK);
     cr_expect_eq(s.alphabet[0], 1 << 30);
     cs_mv_plan *plan, *plan_inferred;
@@ -557,8 +546,7 @@ Test(multivariate, discrete_multiplets_with_huge_declared_alphabets)
     cr_expect_eq(est.bytes, est_inferred.bytes);
     cr_assert_eq(est.count, 4);
     double v[4];
-    cr_assert_eq(cs_mv_multiplets(plan, CS_MV_OINFO, &o, v, NULL, NULL, NULL, NULL), CS_OK, "%s",
-                 cs_last_error());
+    cr_assert_eq(cs_mv_multiplets(plan, CS_MV_OINFO, &o, v, NULL, NULL, NULL, NULL), CS_OK, "%s", cs_last_error());
     /* tolerance: a few entropies of ~5.5 nats, each a sum of 256 terms */
     const double want[4] = {0, 0, 0, -log(16.0)};
     for (size_t i = 0; i < 4; i++)
@@ -604,12 +592,8 @@ typedef struct {
 static void three_plans(named_plan out[3], size_t N, size_t n)
 {
     double *x = mixed_data(N, n, 21);
-    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, 1, NULL,
-                                            &out[0].p),
-                 CS_OK);
-    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GCOPULA, 1, NULL,
-                                            &out[1].p),
-                 CS_OK);
+    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, 1, NULL, &out[0].p), CS_OK);
+    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GCOPULA, 1, NULL, &out[1].p), CS_OK);
     cs_symbols s;
     cr_assert_eq(cs_discrete_bin(cs_matrix_view(x, N, n), 4, CS_BIN_EQUAL_FREQ, &s), CS_OK);
     cr_assert_eq(cs_mv_plan_create_discrete(&s, 1, NULL, &out[2].p), CS_OK);
@@ -640,16 +624,16 @@ Test(multivariate, multiplets_equal_one_set_and_definition)
             cr_assert_eq(cs_mv_multiplets_check(pl[e].p, ALL[m], &o, &est), CS_OK);
             cr_assert_eq(est.count, 21 + 35 + 35 + 21);
             double *v = malloc(est.count * sizeof *v);
-            cr_assert_eq(cs_mv_multiplets(pl[e].p, ALL[m], &o, v, NULL, NULL, NULL, NULL), CS_OK,
-                         "%s", cs_last_error());
+            cr_assert_eq(cs_mv_multiplets(pl[e].p, ALL[m], &o, v, NULL, NULL, NULL, NULL), CS_OK, "%s",
+                         cs_last_error());
             size_t idx = 0, comb[5];
             for (size_t k = 2; k <= 5; k++) {
                 cs_mv_combination_unrank(0, k, n, comb);
                 do {
                     double one;
                     cr_assert_eq(cs_mv_compute(pl[e].p, ALL[m], comb, k, &one), CS_OK);
-                    cr_expect(fabs(one - v[idx]) <= 1e-12, "%s %s order %zu #%zu: %.17g vs %.17g",
-                              pl[e].name, cs_mv_measure_name(ALL[m]), k, idx, v[idx], one);
+                    cr_expect(fabs(one - v[idx]) <= 1e-12, "%s %s order %zu #%zu: %.17g vs %.17g", pl[e].name,
+                              cs_mv_measure_name(ALL[m]), k, idx, v[idx], one);
                     idx++;
                 } while (cs_mv_combination_next(comb, k, n));
             }
@@ -666,8 +650,7 @@ Test(multivariate, gaussian_shortcut_matches_leave_one_out_logdets)
     double *x = mixed_data(N, n, 33), cov[64];
     cr_assert_eq(cs_gaussian_cov(cs_matrix_view(x, N, n), NULL, 0, 0, cov, NULL), CS_OK);
     cs_mv_plan *p;
-    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, 0, NULL, &p),
-                 CS_OK);
+    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, 0, NULL, &p), CS_OK);
     cs_mv_multiplet_opts o;
     cs_mv_multiplet_opts_default(&o);
     o.order_min = 3;
@@ -717,8 +700,7 @@ Test(multivariate, top_k_and_threads)
     size_t N = 400, n = 12;
     double *x = mixed_data(N, n, 44);
     cs_mv_plan *p;
-    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GCOPULA, 1, NULL, &p),
-                 CS_OK);
+    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GCOPULA, 1, NULL, &p), CS_OK);
     for (int m = 0; m < 5; m += 2) { /* tc, oinfo, tse */
         cs_mv_multiplet_opts o;
         cs_mv_multiplet_opts_default(&o);
@@ -745,8 +727,7 @@ Test(multivariate, top_k_and_threads)
         qsort(sorted, count, sizeof *sorted, cmp_double);
         for (size_t i = 0; i < K; i++) {
             cr_expect_eq(l1[i].value, sorted[i], "%s lowest #%zu", cs_mv_measure_name(ALL[m]), i);
-            cr_expect_eq(h1[i].value, sorted[count - 1 - i], "%s highest #%zu",
-                         cs_mv_measure_name(ALL[m]), i);
+            cr_expect_eq(h1[i].value, sorted[count - 1 - i], "%s highest #%zu", cs_mv_measure_name(ALL[m]), i);
             /* the (order, rank) points at that very value */
             uint64_t base = 0;
             for (size_t k = 3; k < l1[i].order; k++)
@@ -810,14 +791,14 @@ Test(multivariate, discrete_multiplets_threads_identical)
 Test(multivariate, singular_and_non_pd_covariances)
 {
     cs_mv_plan *p;
-    double sing[9] = {1, 1, 0, 1, 1, 0, 0, 0, 1};    /* X1 = X0 */
+    double sing[9] = {1, 1, 0, 1, 1, 0, 0, 0, 1};                /* X1 = X0 */
     double notpd[9] = {1, 0.9, 0.9, 0.9, 1, -0.9, 0.9, -0.9, 1}; /* eigenvalue < 0 */
     double asym[4] = {1, 0.5, 0.4, 1};
     double nan_[4] = {1, NAN, NAN, 1};
     double negvar[4] = {-1, 0, 0, 1};
     cr_expect_eq(cs_mv_plan_create_cov(sing, 3, 3, NULL, &p), CS_ESINGULAR);
-    cr_expect(strstr(cs_last_error(), "singular") || strstr(cs_last_error(), "positive definite"),
-              "%s", cs_last_error());
+    cr_expect(strstr(cs_last_error(), "singular") || strstr(cs_last_error(), "positive definite"), "%s",
+              cs_last_error());
     cr_expect_eq(cs_mv_plan_create_cov(notpd, 3, 3, NULL, &p), CS_ESINGULAR);
     cr_expect_eq(cs_mv_plan_create_cov(asym, 2, 2, NULL, &p), CS_EINVAL);
     cr_expect(strstr(cs_last_error(), "symmetric"), "%s", cs_last_error());
@@ -837,8 +818,7 @@ Test(multivariate, singular_multiplet_in_data_names_variables)
         x[i * n + 3] = x[i * n + 1];
     size_t labels[5] = {10, 11, 12, 13, 14};
     cs_mv_plan *p;
-    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, 0, labels, &p),
-                 CS_OK);
+    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, 0, labels, &p), CS_OK);
     size_t ok[3] = {0, 1, 2}, bad[3] = {0, 1, 3};
     double v;
     cr_expect_eq(cs_mv_compute(p, CS_MV_OINFO, ok, 3, &v), CS_OK);
@@ -862,28 +842,22 @@ Test(multivariate, bad_data_and_arguments)
     size_t labels[4] = {3, 5, 7, 9};
     cs_mv_plan *p;
     x[17 * n + 2] = NAN;
-    cr_expect_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, 0, labels, &p),
-                 CS_ENONFINITE);
+    cr_expect_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, 0, labels, &p), CS_ENONFINITE);
     cr_expect(strstr(cs_last_error(), "row 17, column 7"), "%s", cs_last_error());
     x[17 * n + 2] = INFINITY;
-    cr_expect_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GCOPULA, 1, labels, &p),
-                 CS_ENONFINITE);
+    cr_expect_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GCOPULA, 1, labels, &p), CS_ENONFINITE);
     x[17 * n + 2] = 0;
     for (size_t i = 0; i < N; i++)
         x[i * n + 1] = 2.5;
-    cr_expect_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, 0, labels, &p),
-                 CS_EINVAL);
+    cr_expect_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, 0, labels, &p), CS_EINVAL);
     cr_expect(strstr(cs_last_error(), "column 5 is constant"), "%s", cs_last_error());
-    cr_expect_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GCOPULA, 1, labels, &p),
-                 CS_EINVAL);
+    cr_expect_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GCOPULA, 1, labels, &p), CS_EINVAL);
     cr_expect(strstr(cs_last_error(), "column 5 is constant"), "%s", cs_last_error());
-    cr_expect_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, 1, n), CS_MV_GAUSSIAN, 0, NULL, &p),
-                 CS_ESHAPE);
+    cr_expect_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, 1, n), CS_MV_GAUSSIAN, 0, NULL, &p), CS_ESHAPE);
     free(x);
 
     x = mixed_data(N, n, 78);
-    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, 1, NULL, &p),
-                 CS_OK);
+    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, 1, NULL, &p), CS_OK);
     size_t vars[4] = {0, 1, 2, 3}, dup[2] = {1, 1}, out[2] = {0, 4};
     double v;
     cr_expect_eq(cs_mv_compute(p, CS_MV_TC, vars, 1, &v), CS_EINVAL);
@@ -900,8 +874,7 @@ Test(multivariate, bad_data_and_arguments)
     o.order_min = 3;
     o.order_max = 5;
     cr_expect_eq(cs_mv_multiplets_check(p, CS_MV_OINFO, &o, &est), CS_EINVAL);
-    cr_expect(strstr(cs_last_error(), "larger than the number of variables (4)"), "%s",
-              cs_last_error());
+    cr_expect(strstr(cs_last_error(), "larger than the number of variables (4)"), "%s", cs_last_error());
     o.order_min = 4;
     o.order_max = 3;
     cr_expect_eq(cs_mv_multiplets_check(p, CS_MV_OINFO, &o, &est), CS_EINVAL);
@@ -910,8 +883,7 @@ Test(multivariate, bad_data_and_arguments)
 
     /* bias correction needs more samples than variables */
     x = mixed_data(5, 5, 79);
-    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, 5, 5), CS_MV_GAUSSIAN, 1, NULL, &p),
-                 CS_OK);
+    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, 5, 5), CS_MV_GAUSSIAN, 1, NULL, &p), CS_OK);
     size_t five[5] = {0, 1, 2, 3, 4};
     cr_expect_eq(cs_mv_compute(p, CS_MV_TC, five, 4, &v), CS_OK);
     cr_expect_eq(cs_mv_compute(p, CS_MV_TC, five, 5, &v), CS_ESHAPE);
@@ -933,11 +905,10 @@ Test(multivariate, limits_refuse_with_count_time_and_memory)
     o.order_min = 3;
     o.order_max = 6; /* 4.3e9 multiplets */
     cr_expect_eq(cs_mv_multiplets_check(p, CS_MV_OINFO, &o, &est), CS_ELIMIT);
-    cr_expect_eq(est.count, cs_mv_binomial(n, 3) + cs_mv_binomial(n, 4) + cs_mv_binomial(n, 5) +
-                                cs_mv_binomial(n, 6));
+    cr_expect_eq(est.count,
+                 cs_mv_binomial(n, 3) + cs_mv_binomial(n, 4) + cs_mv_binomial(n, 5) + cs_mv_binomial(n, 6));
     const char *msg = cs_last_error();
-    cr_expect(strstr(msg, "exceed the limit of 100000000") && strstr(msg, " s on one thread") &&
-                  strstr(msg, "GiB"),
+    cr_expect(strstr(msg, "exceed the limit of 100000000") && strstr(msg, " s on one thread") && strstr(msg, "GiB"),
               "%s", msg);
     double v;
     cr_expect_eq(cs_mv_multiplets(p, CS_MV_OINFO, &o, &v, NULL, NULL, NULL, NULL), CS_ELIMIT);
@@ -999,7 +970,7 @@ Test(multivariate_cli, values_json_and_multiplets)
 {
     char *dir = tu_tmpdir(), *out = NULL, *err = NULL, args[1024];
     char *cov = write_tmp(dir, "c.txt", "1 0.4 0.3\n0.4 1 0.2\n0.3 0.2 1\n");
-    char *xor = write_tmp(dir, "x.txt", "# XOR3\n0 0 0\n0 1 1\n1 0 1\n1 1 0\n");
+    char * xor = write_tmp(dir, "x.txt", "# XOR3\n0 0 0\n0 1 1\n1 0 1\n1 1 0\n");
     snprintf(args, sizeof args, "estimate tc --cov %s --estimator gaussian --json", cov);
     cr_assert_eq(tu_cli(args, &out, &err), 0, "%s", err);
     cr_expect(strstr(out, "\"measure\":\"tc\""), "%s", out);
@@ -1011,8 +982,7 @@ Test(multivariate_cli, values_json_and_multiplets)
     cr_expect(strstr(out, "\"units\":\"bits\""), "%s", out);
     expect_close(json_after(out, "value"), -1.0, 1e-12, "CLI oinfo XOR");
     free(out), free(err);
-    snprintf(args, sizeof args,
-             "estimate oinfo --input %s --estimator discrete --units nats --multiplets 2-3 --json",
+    snprintf(args, sizeof args, "estimate oinfo --input %s --estimator discrete --units nats --multiplets 2-3 --json",
              xor);
     cr_assert_eq(tu_cli(args, &out, &err), 0, "%s", err);
     cr_expect(strstr(out, "\"count\":4"), "%s", out);
@@ -1031,15 +1001,12 @@ Test(multivariate_cli, values_json_and_multiplets)
     cr_expect(strstr(out, "\"highest\":[{\"vars\":[0,1]"), "%s", out);
     free(out), free(err);
     /* oinfo names its lists by synergy and redundancy */
-    snprintf(args, sizeof args,
-             "estimate oinfo --cov %s --estimator gaussian --multiplets 2-3 --top 1 --json", cov);
+    snprintf(args, sizeof args, "estimate oinfo --cov %s --estimator gaussian --multiplets 2-3 --top 1 --json", cov);
     cr_assert_eq(tu_cli(args, &out, &err), 0, "%s", err);
     cr_expect(strstr(out, "\"most_synergistic\":[{\"vars\":[0,1],\"value\":0}"), "%s", out);
-    cr_expect(strstr(out, "\"most_redundant\":[{\"vars\":[0,1,2],\"value\":0.0162070"), "%s",
-              out);
+    cr_expect(strstr(out, "\"most_redundant\":[{\"vars\":[0,1,2],\"value\":0.0162070"), "%s", out);
     free(out), free(err);
-    snprintf(args, sizeof args, "estimate tse --cov %s --estimator gaussian --multiplets 2-3 --top 2",
-             cov);
+    snprintf(args, sizeof args, "estimate tse --cov %s --estimator gaussian --multiplets 2-3 --top 2", cov);
     cr_assert_eq(tu_cli(args, &out, &err), 0, "%s", err);
     cr_expect(strstr(out, "# highest\n0,1,2\t0.08695493"), "%s", out);
     free(out), free(err);
@@ -1072,8 +1039,8 @@ Test(multivariate_cli, bad_input_exit_codes)
         {"estimate oinfo --input %s --estimator gaussian --multiplets 1-3", data, 2, "at least 2"},
         {"estimate oinfo --input %s --estimator gaussian --multiplets 3-2", data, 2, "exceeds"},
         {"estimate oinfo --input %s --estimator gaussian --multiplets x", data, 2, "not an order"},
-        {"estimate oinfo --input %s --estimator gaussian --multiplets 2-3 --max-multiplets 3", data,
-         1, "exceed the limit of 3"},
+        {"estimate oinfo --input %s --estimator gaussian --multiplets 2-3 --max-multiplets 3", data, 1,
+         "exceed the limit of 3"},
         {"estimate oinfo --input %s --estimator gaussian", nan_, 1, "NaN at data row 2, column 1 (--x)"},
         {"estimate oinfo --input %s --estimator discrete", frac, 1, "not an integer"},
         {"estimate oinfo --input %s --estimator discrete", nan_, 1, "NaN at data row 2, column 1 (--x)"},
@@ -1091,8 +1058,7 @@ Test(multivariate_cli, bad_input_exit_codes)
         snprintf(args, sizeof args, cases[i].fmt, cases[i].file);
         int code = tu_cli(args, &out, &err);
         cr_expect_eq(code, cases[i].code, "'%s': exit %d, stderr %s", args, code, err);
-        cr_expect(err && strstr(err, cases[i].msg), "'%s': stderr lacks '%s': %s", args,
-                  cases[i].msg, err);
+        cr_expect(err && strstr(err, cases[i].msg), "'%s': stderr lacks '%s': %s", args, cases[i].msg, err);
         free(out), free(err);
     }
     free(sing), free(rect), free(data), free(nan_), free(frac);

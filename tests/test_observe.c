@@ -54,11 +54,23 @@ static double test_pi(double eps, double tau, double s, double alpha, double gam
 
 static void write_synth(const char *path, const synth *sy)
 {
-    cs_trainlog_spec spec = {.rule = "bp", .activation = "tanh", .dataset = "synthetic", .optimizer = "sgd",
-                           .layers = sy->layers, .n_layers = sy->n_layers, .seed = 1, .lr = 0.1, .batch = 8,
-                           .epochs = 3, .log_every = 10, .pi_alpha = sy->alpha, .pi_gamma = sy->gamma,
-                           .probe_size = sy->probe, .probe_inputs = sy->inputs, .probe_labels = sy->labels,
-                           .flush_interval = 1e9};
+    cs_trainlog_spec spec = {.rule = "bp",
+                             .activation = "tanh",
+                             .dataset = "synthetic",
+                             .optimizer = "sgd",
+                             .layers = sy->layers,
+                             .n_layers = sy->n_layers,
+                             .seed = 1,
+                             .lr = 0.1,
+                             .batch = 8,
+                             .epochs = 3,
+                             .log_every = 10,
+                             .pi_alpha = sy->alpha,
+                             .pi_gamma = sy->gamma,
+                             .probe_size = sy->probe,
+                             .probe_inputs = sy->inputs,
+                             .probe_labels = sy->labels,
+                             .flush_interval = 1e9};
     cs_trainlog *w;
     cr_assert_eq(cs_trainlog_create(path, &spec, &w), CS_OK, "%s", cs_last_error());
     size_t L = sy->n_layers - 1;
@@ -69,10 +81,17 @@ static void write_synth(const char *path, const synth *sy)
         double loss = 1, tau = 1, sur = 1;
         if (sy->step)
             sy->step(s, &loss, &tau, &sur, sy->ctx);
-        cs_trainlog_step r = {.step = (int64_t)s, .epoch = (int32_t)(s / sy->steps_per_epoch), .loss = loss,
-                            .tau = tau, .surprise = sur, .pi = test_pi(loss, tau, sur, sy->alpha, sy->gamma),
-                            .batch_acc = 0.5, .lr = 0.1, .weight_norm = zeros, .update_norm = zeros,
-                            .bp_angle_deg = nans};
+        cs_trainlog_step r = {.step = (int64_t)s,
+                              .epoch = (int32_t)(s / sy->steps_per_epoch),
+                              .loss = loss,
+                              .tau = tau,
+                              .surprise = sur,
+                              .pi = test_pi(loss, tau, sur, sy->alpha, sy->gamma),
+                              .batch_acc = 0.5,
+                              .lr = 0.1,
+                              .weight_norm = zeros,
+                              .update_norm = zeros,
+                              .bp_angle_deg = nans};
         cr_assert_eq(cs_trainlog_append_step(w, &r), CS_OK, "%s", cs_last_error());
     }
     float *act[8], *err[8];
@@ -84,7 +103,7 @@ static void write_synth(const char *path, const synth *sy)
         for (size_t l = 0; l < L; l++)
             sy->fill(s, l + 1, sy->probe, sy->layers[l + 1], act[l], sy->ctx);
         cr_assert_eq(cs_trainlog_append_snapshot(w, (int64_t)(s * 10), (const float *const *)act,
-                                               (const float *const *)err),
+                                                 (const float *const *)err),
                      CS_OK, "%s", cs_last_error());
     }
     for (size_t l = 0; l < L; l++) {
@@ -165,8 +184,17 @@ Test(observe, xor_layer_has_negative_oinfo_omega_one_and_exact_binned_plane)
     make_xor(&c, inputs, labels);
     char *dir = tu_tmpdir(), *path = path_in(dir, "xor.h5");
     size_t layers[3] = {2, 3, 2};
-    synth sy = {.layers = layers, .n_layers = 3, .probe = XOR_N, .inputs = inputs, .labels = labels,
-                .snapshots = 2, .fill = fill_xor, .steps = 4, .steps_per_epoch = 4, .alpha = 1, .gamma = 0.5,
+    synth sy = {.layers = layers,
+                .n_layers = 3,
+                .probe = XOR_N,
+                .inputs = inputs,
+                .labels = labels,
+                .snapshots = 2,
+                .fill = fill_xor,
+                .steps = 4,
+                .steps_per_epoch = 4,
+                .alpha = 1,
+                .gamma = 0.5,
                 .ctx = &c};
     write_synth(path, &sy);
     cs_obs_params p;
@@ -249,8 +277,17 @@ Test(observe, independent_units_have_tc_and_oinfo_near_zero)
     cs_rng_destroy(rng);
     char *dir = tu_tmpdir(), *path = path_in(dir, "ind.h5");
     size_t layers[3] = {2, IND_U, 3};
-    synth sy = {.layers = layers, .n_layers = 3, .probe = IND_N, .inputs = inputs, .labels = labels,
-                .snapshots = 3, .fill = fill_ind, .steps = 4, .steps_per_epoch = 4, .alpha = 1, .gamma = 0.5,
+    synth sy = {.layers = layers,
+                .n_layers = 3,
+                .probe = IND_N,
+                .inputs = inputs,
+                .labels = labels,
+                .snapshots = 3,
+                .fill = fill_ind,
+                .steps = 4,
+                .steps_per_epoch = 4,
+                .alpha = 1,
+                .gamma = 0.5,
                 .ctx = &c};
     write_synth(path, &sy);
     cs_obs_params p;
@@ -270,7 +307,8 @@ Test(observe, independent_units_have_tc_and_oinfo_near_zero)
     }
     /* Triplets and quadruplets: all C(8,3) = 56 and C(8,4) = 70 exist, fewer
      * than the 200 asked, so every one is evaluated and the rest is NaN. */
-    const cs_metrics_array *o3 = need(m, "/analysis/layers/1/oinfo3"), *s3 = need(m, "/analysis/layers/1/oinfo3_summary");
+    const cs_metrics_array *o3 = need(m, "/analysis/layers/1/oinfo3"),
+                           *s3 = need(m, "/analysis/layers/1/oinfo3_summary");
     cr_expect_eq(o3->dims[1], 200);
     cr_expect_float_eq(s3->data[5], 56, 0);
     cr_expect_float_eq(need(m, "/analysis/layers/1/oinfo4_summary")->data[5], 70, 0);
@@ -332,9 +370,9 @@ Test(observe, collinear_units_are_skipped)
     for (size_t i = 0; i < n; i++) {
         double z = cs_rng_gaussian(rng, 1.0);
         t.data[i * u + 0] = z;
-        t.data[i * u + 1] = 2 * z + 1;  /* linear in unit 0 */
+        t.data[i * u + 1] = 2 * z + 1; /* linear in unit 0 */
         t.data[i * u + 2] = cs_rng_gaussian(rng, 1.0);
-        t.data[i * u + 3] = exp(z);     /* monotone in unit 0: the same copula */
+        t.data[i * u + 3] = exp(z); /* monotone in unit 0: the same copula */
     }
     cs_rng_destroy(rng);
     cs_obs_params p;
@@ -480,8 +518,17 @@ Test(observe, period_two_loss_peaks_at_half_a_cycle_per_step)
         inputs[i] = (float)i;
     for (int i = 0; i < 16; i++)
         labels[i] = i % 2;
-    synth sy = {.layers = layers, .n_layers = 3, .probe = 16, .inputs = inputs, .labels = labels, .snapshots = 0,
-                .fill = fill_const, .steps = 512, .steps_per_epoch = 128, .step = step_period2, .alpha = 1,
+    synth sy = {.layers = layers,
+                .n_layers = 3,
+                .probe = 16,
+                .inputs = inputs,
+                .labels = labels,
+                .snapshots = 0,
+                .fill = fill_const,
+                .steps = 512,
+                .steps_per_epoch = 128,
+                .step = step_period2,
+                .alpha = 1,
                 .gamma = 0.5};
     write_synth(path, &sy);
     cs_obs_params p;
@@ -534,8 +581,17 @@ Test(observe, pi_recomputation_and_variants_match_the_formulas)
         labels[i] = i % 2;
     const double alpha = 2.0, gamma = 0.3;
     const size_t n = 300;
-    synth sy = {.layers = layers, .n_layers = 3, .probe = 16, .inputs = inputs, .labels = labels, .snapshots = 0,
-                .fill = fill_const, .steps = n, .steps_per_epoch = 100, .step = step_smooth, .alpha = alpha,
+    synth sy = {.layers = layers,
+                .n_layers = 3,
+                .probe = 16,
+                .inputs = inputs,
+                .labels = labels,
+                .snapshots = 0,
+                .fill = fill_const,
+                .steps = n,
+                .steps_per_epoch = 100,
+                .step = step_smooth,
+                .alpha = alpha,
                 .gamma = gamma};
     write_synth(path, &sy);
     cs_obs_params p;
@@ -554,7 +610,8 @@ Test(observe, pi_recomputation_and_variants_match_the_formulas)
         cr_expect_float_eq(pi->data[i], test_pi(e[i], t[i], s[i], alpha, gamma), 1e-15);
     }
     /* Per-epoch means and ∫PI = mean exp(-delta var), var with divisor n. */
-    const cs_metrics_array *em = need(m, "/analysis/sigmapi/epoch_mean"), *wi = need(m, "/analysis/sigmapi/window_integral");
+    const cs_metrics_array *em = need(m, "/analysis/sigmapi/epoch_mean"),
+                           *wi = need(m, "/analysis/sigmapi/window_integral");
     cr_assert_eq(em->count, 3);
     cr_assert_eq(wi->count, 3);
     for (size_t ep = 0; ep < 3; ep++) {
@@ -696,7 +753,7 @@ Test(observe, real_runs_end_to_end_through_the_cli, .timeout = 600)
     cr_expect_str_eq(cs_metrics_attr(m, "estimator"), "gcopula");
     /* The logged PI of a real run is reproduced exactly by the default variant. */
     cr_expect_leq(need(m, "/analysis/sigmapi/logged_max_abs_diff")->data[0], 1e-15);
-    const char *finite[] = {"/analysis/layers/1/ixt", "/analysis/layers/1/ity", "/analysis/layers/1/tc",
+    const char *finite[] = {"/analysis/layers/1/ixt", "/analysis/layers/1/ity",   "/analysis/layers/1/tc",
                             "/analysis/layers/1/tse", "/analysis/layers/2/oinfo", "/analysis/layers/1/omega_mean"};
     for (size_t i = 0; i < sizeof finite / sizeof finite[0]; i++) {
         const cs_metrics_array *a = need(m, finite[i]);
@@ -709,7 +766,8 @@ Test(observe, real_runs_end_to_end_through_the_cli, .timeout = 600)
     for (size_t k = 0; k < ity->count; k++)
         cr_expect_leq(ity->data[k], log(10.0) + 1e-9);
     /* PC relaxes: PhiID and PSD of the relaxation exist and are finite. */
-    const cs_metrics_array *rw = need(m, "/analysis/layers/1/relax_phi_wms"), *rp = need(m, "/analysis/layers/1/relax_psd");
+    const cs_metrics_array *rw = need(m, "/analysis/layers/1/relax_phi_wms"),
+                           *rp = need(m, "/analysis/layers/1/relax_psd");
     cr_expect_gt(rw->count, 0);
     size_t finite_phi = 0;
     for (size_t k = 0; k < rw->count; k++)
@@ -765,8 +823,17 @@ Test(observe, same_seed_same_numbers_for_any_thread_count)
         inputs[i] = (float)((i * 37) % 101) / 101.0f;
     for (int i = 0; i < 120; i++)
         labels[i] = i % 3;
-    synth sy = {.layers = layers, .n_layers = 4, .probe = 120, .inputs = inputs, .labels = labels, .snapshots = 4,
-                .fill = fill_rand, .steps = 64, .steps_per_epoch = 16, .step = step_smooth, .alpha = 1,
+    synth sy = {.layers = layers,
+                .n_layers = 4,
+                .probe = 120,
+                .inputs = inputs,
+                .labels = labels,
+                .snapshots = 4,
+                .fill = fill_rand,
+                .steps = 64,
+                .steps_per_epoch = 16,
+                .step = step_smooth,
+                .alpha = 1,
                 .gamma = 0.5};
     write_synth(path, &sy);
     cs_obs_params p;
@@ -877,9 +944,18 @@ static void small_log(const char *path, size_t snapshots)
     for (int i = 0; i < 40; i++)
         labels[i] = i % 2;
     static size_t layers[3] = {2, 5, 2};
-    synth sy = {.layers = layers, .n_layers = 3, .probe = 40, .inputs = inputs, .labels = labels,
-                .snapshots = snapshots, .fill = fill_rand, .steps = 40, .steps_per_epoch = 10,
-                .step = step_smooth, .alpha = 1, .gamma = 0.5};
+    synth sy = {.layers = layers,
+                .n_layers = 3,
+                .probe = 40,
+                .inputs = inputs,
+                .labels = labels,
+                .snapshots = snapshots,
+                .fill = fill_rand,
+                .steps = 40,
+                .steps_per_epoch = 10,
+                .step = step_smooth,
+                .alpha = 1,
+                .gamma = 0.5};
     write_synth(path, &sy);
 }
 
@@ -1010,8 +1086,18 @@ Test(observe, nan_activations_become_notes)
     for (int i = 0; i < 60; i++)
         labels[i] = i % 3;
     size_t layers[3] = {2, 6, 3};
-    synth sy = {.layers = layers, .n_layers = 3, .probe = 60, .inputs = inputs, .labels = labels, .snapshots = 3,
-                .fill = fill_nan, .steps = 30, .steps_per_epoch = 10, .step = step_smooth, .alpha = 1, .gamma = 0.5};
+    synth sy = {.layers = layers,
+                .n_layers = 3,
+                .probe = 60,
+                .inputs = inputs,
+                .labels = labels,
+                .snapshots = 3,
+                .fill = fill_nan,
+                .steps = 30,
+                .steps_per_epoch = 10,
+                .step = step_smooth,
+                .alpha = 1,
+                .gamma = 0.5};
     write_synth(path, &sy);
     cs_obs_params p;
     cs_obs_params_default(&p);

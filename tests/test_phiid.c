@@ -156,8 +156,7 @@ Test(phiid, gaussian_mmi_reference)
     const int idx[4] = {CS_PHIID_RTR, CS_PHIID_RTS, CS_PHIID_STR, CS_PHIID_STS};
     const char *atoms = strstr(ref, "\"atoms\"");
     for (int k = 0; k < 4; k++)
-        cr_expect(fabs(r.atoms[idx[k]] - num(atoms, named[k])) < tol, "%s %.7f", named[k],
-                  r.atoms[idx[k]]);
+        cr_expect(fabs(r.atoms[idx[k]] - num(atoms, named[k])) < tol, "%s %.7f", named[k], r.atoms[idx[k]]);
     double others = num(atoms, "others");
     for (int a = 0; a < CS_PHIID_NATOMS; a++)
         if (a != CS_PHIID_RTR && a != CS_PHIID_RTS && a != CS_PHIID_STR && a != CS_PHIID_STS)
@@ -218,8 +217,8 @@ Test(phiid, gaussian_ccs_vs_monte_carlo)
         cr_assert_eq(cs_phiid_gaussian_cov(C, 1, 1, &par, &r), CS_OK, "%s", cs_last_error());
         for (int a = 0; a < 16; a++) {
             double tol = 4.5 * sqrt(se[a] * se[a] + r.atom_stderr[a] * r.atom_stderr[a]);
-            cr_expect(fabs(r.atoms[a] - atoms[a]) <= tol, "%s %s: %.6f vs Monte Carlo %.6f (tol %.2g)",
-                      cases[k], cs_phiid_atom_name(a), r.atoms[a], atoms[a], tol);
+            cr_expect(fabs(r.atoms[a] - atoms[a]) <= tol, "%s %s: %.6f vs Monte Carlo %.6f (tol %.2g)", cases[k],
+                      cs_phiid_atom_name(a), r.atoms[a], atoms[a], tol);
             cr_expect(r.atom_stderr[a] <= r.ccs_stderr && r.ccs_stderr < 1e-4);
         }
         check_forward(&r, C);
@@ -365,9 +364,8 @@ Test(phiid, discrete_series_match_table)
         cs_pid_params_default(&par);
         par.redundancy = m ? CS_PID_CCS : CS_PID_MMI;
         cs_phiid_result rs, rt;
-        cr_assert_eq(cs_phiid_discrete(cs_matrix_view(x1, T, 1), cs_matrix_view(x2, T, 2), tau, &par,
-                                       &rs),
-                     CS_OK, "%s", cs_last_error());
+        cr_assert_eq(cs_phiid_discrete(cs_matrix_view(x1, T, 1), cs_matrix_view(x2, T, 2), tau, &par, &rs), CS_OK,
+                     "%s", cs_last_error());
         cr_assert_eq(cs_phiid_table(p, dims, &par, &rt), CS_OK, "%s", cs_last_error());
         cr_expect_eq(rs.n, n);
         for (int k = 0; k < 16; k++)
@@ -410,10 +408,10 @@ Test(phiid, gaussian_series_recover_exact)
     cr_assert_eq(cs_phiid_gcopula(m1, m2, 1, &par, &gc), CS_OK, "%s", cs_last_error());
     cr_expect_eq(g.n, T - 1);
     for (int a = 0; a < 16; a++) {
-        cr_expect(fabs(g.atoms[a] - exact.atoms[a]) < 0.012, "gaussian %s: %.5f vs %.5f",
-                  cs_phiid_atom_name(a), g.atoms[a], exact.atoms[a]);
-        cr_expect(fabs(gc.atoms[a] - exact.atoms[a]) < 0.02, "gcopula %s: %.5f vs %.5f",
-                  cs_phiid_atom_name(a), gc.atoms[a], exact.atoms[a]);
+        cr_expect(fabs(g.atoms[a] - exact.atoms[a]) < 0.012, "gaussian %s: %.5f vs %.5f", cs_phiid_atom_name(a),
+                  g.atoms[a], exact.atoms[a]);
+        cr_expect(fabs(gc.atoms[a] - exact.atoms[a]) < 0.02, "gcopula %s: %.5f vs %.5f", cs_phiid_atom_name(a),
+                  gc.atoms[a], exact.atoms[a]);
     }
     cr_expect(fabs(g.phi_r - exact.phi_r) < 0.012);
     free(x);
@@ -459,8 +457,7 @@ Test(phiid, bad_input)
     double *u = malloc(2 * T * sizeof *u);
     for (size_t t = 0; t < T; t++)
         u[t] = (double)t, u[T + t] = (double)((t * 7) % T);
-    cr_expect_eq(cs_phiid_discrete(cs_matrix_view(u, T, 1), cs_matrix_view(u + T, T, 1), 1, &par, &r),
-                 CS_ENOMEM);
+    cr_expect_eq(cs_phiid_discrete(cs_matrix_view(u, T, 1), cs_matrix_view(u + T, T, 1), 1, &par, &r), CS_ENOMEM);
     cr_expect(strstr(cs_last_error(), "too large") != NULL, "%s", cs_last_error());
     free(u);
     /* table entries */
@@ -486,9 +483,8 @@ Test(phiid, cli)
     fclose(f);
     snprintf(args, sizeof args, "estimate phiid --cov %s --estimator gaussian --json", cpath);
     cr_assert_eq(tu_cli(args, &out, &err), 0, "%s", err);
-    cr_expect(strstr(out, "\"measure\":\"phiid\"") && strstr(out, "\"atoms\":{\"rtr\":") &&
-              strstr(out, "\"sts\":") && strstr(out, "\"phi_wms\":") && strstr(out, "\"tdmi\":") &&
-              strstr(out, "\"units\":\"nats\""),
+    cr_expect(strstr(out, "\"measure\":\"phiid\"") && strstr(out, "\"atoms\":{\"rtr\":") && strstr(out, "\"sts\":") &&
+                  strstr(out, "\"phi_wms\":") && strstr(out, "\"tdmi\":") && strstr(out, "\"units\":\"nats\""),
               "%s", out);
     double rtr = strtod(strstr(out, "\"rtr\":") + 6, NULL);
     double phir = strtod(strstr(out, "\"phi_r\":") + 8, NULL);
@@ -507,24 +503,19 @@ Test(phiid, cli)
     cs_rng_destroy(rng);
     fclose(f);
     snprintf(args, sizeof args,
-             "estimate phiid --input %s --x 0 --y 1 --tau 1 --estimator discrete --redundancy ccs --json",
-             spath);
+             "estimate phiid --input %s --x 0 --y 1 --tau 1 --estimator discrete --redundancy ccs --json", spath);
     cr_assert_eq(tu_cli(args, &out, &err), 0, "%s", err);
-    cr_expect(strstr(out, "\"units\":\"bits\"") && strstr(out, "\"n\":399") && strstr(out, "\"tau\":1"),
-              "%s", out);
+    cr_expect(strstr(out, "\"units\":\"bits\"") && strstr(out, "\"n\":399") && strstr(out, "\"tau\":1"), "%s", out);
     free(out), free(err);
     /* usage errors and failures */
     cr_expect_eq(tu_cli("estimate phiid --help", &out, NULL), 0);
     cr_expect(strstr(out, "--tau") != NULL);
     free(out);
-    snprintf(args, sizeof args, "estimate phiid --input %s --x 0 --y 1 --target 1 --estimator discrete",
-             spath);
+    snprintf(args, sizeof args, "estimate phiid --input %s --x 0 --y 1 --target 1 --estimator discrete", spath);
     cr_expect_eq(tu_cli(args, NULL, NULL), 2);
-    snprintf(args, sizeof args, "estimate phiid --input %s --x 0 --y 1 --estimator discrete --redundancy wb",
-             spath);
+    snprintf(args, sizeof args, "estimate phiid --input %s --x 0 --y 1 --estimator discrete --redundancy wb", spath);
     cr_expect_eq(tu_cli(args, NULL, NULL), 2);
-    snprintf(args, sizeof args, "estimate phiid --input %s --x 0 --y 1 --tau 399 --estimator gaussian",
-             spath);
+    snprintf(args, sizeof args, "estimate phiid --input %s --x 0 --y 1 --tau 399 --estimator gaussian", spath);
     cr_expect_eq(tu_cli(args, NULL, &err), 1);
     cr_expect(strstr(err, "--tau 399") != NULL, "%s", err);
     free(err);

@@ -118,8 +118,8 @@ static void expect_atoms(const cs_pid_result *r, const double *ref_bits, double 
     double got[4] = {r->redundancy / LN2, r->unique[0] / LN2, r->unique[1] / LN2, r->synergy / LN2};
     const char *names[4] = {"redundancy", "unique X1", "unique X2", "synergy"};
     for (int a = 0; a < 4; a++)
-        cr_expect(fabs(got[a] - ref_bits[a]) <= tol, "%s %s: %.9f bits, reference %.9f", what,
-                  names[a], got[a], ref_bits[a]);
+        cr_expect(fabs(got[a] - ref_bits[a]) <= tol, "%s %s: %.9f bits, reference %.9f", what, names[a], got[a],
+                  ref_bits[a]);
     /* the atoms always add up to the joint MI */
     cr_expect(fabs(r->redundancy + r->unique[0] + r->unique[1] + r->synergy - r->mi_joint) < 1e-12,
               "%s: atoms do not sum to I(X1,X2;Y)", what);
@@ -136,7 +136,7 @@ Test(pid, reference_tables)
     cr_assert(ref);
     for (size_t d = 0; d < 6; d++) {
         outcomes o;
-        read_outcomes(find_key(ref, "\"distributions\"", dists[d]) , &o);
+        read_outcomes(find_key(ref, "\"distributions\"", dists[d]), &o);
         double p[64];
         outcome_table(&o, p);
         for (int m = 0; m < 4; m++) {
@@ -148,8 +148,8 @@ Test(pid, reference_tables)
             cs_pid_params_default(&par);
             par.redundancy = reds[m];
             cs_pid_result r;
-            cr_assert_eq(cs_pid_table(p, o.dims[0], o.dims[1], o.dims[2], &par, &r), CS_OK, "%s %s: %s",
-                         dists[d], measures[m], cs_last_error());
+            cr_assert_eq(cs_pid_table(p, o.dims[0], o.dims[1], o.dims[2], &par, &r), CS_OK, "%s %s: %s", dists[d],
+                         measures[m], cs_last_error());
             char what[64];
             snprintf(what, sizeof what, "%s %s (table)", dists[d], measures[m]);
             expect_atoms(&r, expect, REF_TOL, what);
@@ -177,8 +177,8 @@ Test(pid, reference_samples)
             cs_pid_params_default(&par);
             par.redundancy = reds[m];
             cs_pid_result r;
-            cr_assert_eq(cs_pid_discrete(cs_matrix_view(x1, n, 1), cs_matrix_view(x2, n, 1),
-                                         cs_matrix_view(y, n, 1), &par, &r),
+            cr_assert_eq(cs_pid_discrete(cs_matrix_view(x1, n, 1), cs_matrix_view(x2, n, 1), cs_matrix_view(y, n, 1),
+                                         &par, &r),
                          CS_OK, "%s: %s", dists[d], cs_last_error());
             char what[64];
             snprintf(what, sizeof what, "%s %s (samples)", dists[d], measures[m]);
@@ -206,8 +206,7 @@ Test(pid, dit_test_values)
         par.redundancy = r2[k];
         par.tol = 1e-12;
         cs_pid_result r;
-        cr_assert_eq(cs_pid_table(p, o.dims[0], o.dims[1], o.dims[2], &par, &r), CS_OK, "%s",
-                     cs_last_error());
+        cr_assert_eq(cs_pid_table(p, o.dims[0], o.dims[1], o.dims[2], &par, &r), CS_OK, "%s", cs_last_error());
         /* dit's values are given to 16 digits; our solvers are converged to 1e-12 nats */
         expect_atoms(&r, expect, 1e-9, keys[k]);
     }
@@ -263,14 +262,13 @@ Test(pid, broja_convergence)
         cr_expect(r.solver_iterations < 100, "%d iterations", r.solver_iterations);
         /* BROJA's atoms are non-negative (up to the gap) and R <= min_i I(X_i;Y) */
         cr_expect(r.unique[0] >= -1e-11 && r.unique[1] >= -1e-11 && r.synergy >= -1e-11,
-                  "shape %zu: U %g %g S %g R %g I1 %g I2 %g", n1, r.unique[0], r.unique[1], r.synergy,
-                  r.redundancy, r.mi_sources[0], r.mi_sources[1]);
+                  "shape %zu: U %g %g S %g R %g I1 %g I2 %g", n1, r.unique[0], r.unique[1], r.synergy, r.redundancy,
+                  r.mi_sources[0], r.mi_sources[1]);
         cr_expect(r.redundancy <= fmin(r.mi_sources[0], r.mi_sources[1]) + 1e-11);
         double min_i = r.mi_joint - r.synergy; /* the solver's min over Delta_P */
         /* independent search: start from p and from the conditionally independent
          * table, apply random marginal-preserving 2x2 transfers, keep improvements */
-        double *py = calloc(ny, sizeof *py), *p1y = calloc(n1 * ny, sizeof *p1y),
-               *p2y = calloc(n2 * ny, sizeof *p2y);
+        double *py = calloc(ny, sizeof *py), *p1y = calloc(n1 * ny, sizeof *p1y), *p2y = calloc(n2 * ny, sizeof *p2y);
         for (size_t c = 0; c < n; c++) {
             size_t i = c / (n2 * ny), j = (c / ny) % n2, k = c % ny;
             py[k] += p[c], p1y[i * ny + k] += p[c], p2y[j * ny + k] += p[c];
@@ -281,8 +279,7 @@ Test(pid, broja_convergence)
                 q[c] = start == 0 ? p[c] : (py[k] > 0 ? p1y[i * ny + k] * p2y[j * ny + k] / py[k] : 0);
             }
             double best = joint_mi(q, n1, n2, ny);
-            cr_expect(best >= min_i - 1e-12, "a starting point beats the solver: %.15g < %.15g", best,
-                      min_i);
+            cr_expect(best >= min_i - 1e-12, "a starting point beats the solver: %.15g < %.15g", best, min_i);
             for (int it = 0; it < 20000; it++) {
                 size_t k = cs_rng_below(rng, ny), i = cs_rng_below(rng, n1), i2 = cs_rng_below(rng, n1),
                        j = cs_rng_below(rng, n2), j2 = cs_rng_below(rng, n2);
@@ -301,8 +298,7 @@ Test(pid, broja_convergence)
                 else
                     *a -= t, *d -= t, *b += t, *c2 += t;
             }
-            cr_expect(best >= min_i - 1e-12, "the search found %.15g < solver %.15g (shape %zu)", best,
-                      min_i, n1);
+            cr_expect(best >= min_i - 1e-12, "the search found %.15g < solver %.15g (shape %zu)", best, min_i, n1);
         }
         free(py), free(p1y), free(p2y), free(p), free(q);
     }
@@ -383,8 +379,7 @@ Test(pid, gaussian_mmi_analytic)
     free(ref);
 }
 
-static void mc_case(const char *ref, const char *name, double *cov, size_t *d, double *red,
-                    double *se)
+static void mc_case(const char *ref, const char *name, double *cov, size_t *d, double *red, double *se)
 {
     const char *c = find_key(ref, NULL, name);
     size_t dd[3];
@@ -420,11 +415,10 @@ Test(pid, gaussian_ccs_vs_monte_carlo)
         par.redundancy = CS_PID_CCS;
         par.ccs_points = 16384;
         cs_pid_result r;
-        cr_assert_eq(cs_pid_gaussian_cov(cov, d[0], d[1], d[2], &par, &r), CS_OK, "%s",
-                     cs_last_error());
+        cr_assert_eq(cs_pid_gaussian_cov(cov, d[0], d[1], d[2], &par, &r), CS_OK, "%s", cs_last_error());
         double tol = 4 * sqrt(se * se + r.ccs_stderr * r.ccs_stderr);
-        cr_expect(fabs(r.redundancy - red) <= tol, "%s: %.7f vs Monte Carlo %.7f (tol %.2g)",
-                  cases[k], r.redundancy, red, tol);
+        cr_expect(fabs(r.redundancy - red) <= tol, "%s: %.7f vs Monte Carlo %.7f (tol %.2g)", cases[k], r.redundancy,
+                  red, tol);
         cr_expect(r.ccs_stderr > 0 && r.ccs_stderr < 1e-4, "stderr %g", r.ccs_stderr);
         cr_expect(fabs(r.redundancy + r.unique[0] + r.unique[1] + r.synergy - r.mi_joint) < 1e-12);
     }
@@ -610,8 +604,8 @@ Test(pid, cli)
              path);
     cr_assert_eq(tu_cli(args, &out, &err), 0, "%s", err);
     cr_expect(strstr(out, "\"measure\":\"pid\"") && strstr(out, "\"units\":\"bits\"") &&
-              strstr(out, "\"redundancy_measure\":\"broja\"") && strstr(out, "\"unique\":[") &&
-              strstr(out, "\"omega\":") && strstr(out, "\"mi_joint\":") && strstr(out, "\"n\":12"),
+                  strstr(out, "\"redundancy_measure\":\"broja\"") && strstr(out, "\"unique\":[") &&
+                  strstr(out, "\"omega\":") && strstr(out, "\"mi_joint\":") && strstr(out, "\"n\":12"),
               "%s", out);
     double red = strtod(strstr(out, "\"redundancy\":") + 13, NULL);
     cr_expect(fabs(red - 0.311278) < 1e-6, "%s", out);
@@ -628,8 +622,7 @@ Test(pid, cli)
     /* Gaussian from a covariance */
     snprintf(cpath, sizeof cpath, "%s/cov.txt", dir);
     tu_write(cpath, "1 0 1\n0 1 1\n1 1 2.25\n");
-    snprintf(args, sizeof args,
-             "estimate pid --cov %s --x 0 --y 1 --target 2 --estimator gaussian --json", cpath);
+    snprintf(args, sizeof args, "estimate pid --cov %s --x 0 --y 1 --target 2 --estimator gaussian --json", cpath);
     cr_assert_eq(tu_cli(args, &out, &err), 0, "%s", err);
     cr_expect(strstr(out, "\"units\":\"nats\"") && strstr(out, "\"n\":null"), "%s", out);
     double syn = strtod(strstr(out, "\"synergy\":") + 10, NULL);
@@ -644,37 +637,31 @@ Test(pid, cli)
     snprintf(args, sizeof args, "estimate pid --input %s --x 0 --y 1 --target 2 --estimator ksg1", path);
     cr_expect_eq(tu_cli(args, NULL, NULL), 2);
     snprintf(args, sizeof args,
-             "estimate pid --input %s --x 0 --y 1 --target 2 --estimator gaussian --redundancy broja",
-             path);
+             "estimate pid --input %s --x 0 --y 1 --target 2 --estimator gaussian --redundancy broja", path);
     cr_expect_eq(tu_cli(args, NULL, NULL), 2);
-    snprintf(args, sizeof args,
-             "estimate pid --input %s --x 0 --y 1 --target 2 --estimator discrete --bogus", path);
+    snprintf(args, sizeof args, "estimate pid --input %s --x 0 --y 1 --target 2 --estimator discrete --bogus", path);
     cr_expect_eq(tu_cli(args, NULL, &err), 2);
     cr_expect(strstr(err, "--bogus") != NULL);
     free(err);
-    snprintf(args, sizeof args, "estimate pid --input %s --x 0 --y 1 --target 7 --estimator discrete",
-             path);
+    snprintf(args, sizeof args, "estimate pid --input %s --x 0 --y 1 --target 7 --estimator discrete", path);
     cr_expect_eq(tu_cli(args, NULL, &err), 1);
     cr_expect(strstr(err, "--target: column 7 is out of range") != NULL, "%s", err);
     free(err);
     /* NaN in the data: named by file, row and column */
     tu_write(path, "0 0 0\n0 1 nan\n1 0 0\n1 1 1\n");
-    snprintf(args, sizeof args, "estimate pid --input %s --x 0 --y 1 --target 2 --estimator gaussian",
-             path);
+    snprintf(args, sizeof args, "estimate pid --input %s --x 0 --y 1 --target 2 --estimator gaussian", path);
     cr_expect_eq(tu_cli(args, NULL, &err), 1);
     cr_expect(strstr(err, "NaN at data row 1, column 2 (--target)") != NULL, "%s", err);
     free(err);
     /* a constant target */
     tu_write(path, "0 0 1\n0 1 1\n1 0 1\n1 1 1\n");
-    snprintf(args, sizeof args, "estimate pid --input %s --x 0 --y 1 --target 2 --estimator discrete",
-             path);
+    snprintf(args, sizeof args, "estimate pid --input %s --x 0 --y 1 --target 2 --estimator discrete", path);
     cr_expect_eq(tu_cli(args, NULL, &err), 1);
     cr_expect(strstr(err, "single value") != NULL, "%s", err);
     free(err);
     /* a singular covariance */
     tu_write(cpath, "1 1 1\n1 1 1\n1 1 1\n");
-    snprintf(args, sizeof args, "estimate pid --cov %s --x 0 --y 1 --target 2 --estimator gaussian",
-             cpath);
+    snprintf(args, sizeof args, "estimate pid --cov %s --x 0 --y 1 --target 2 --estimator gaussian", cpath);
     cr_expect_eq(tu_cli(args, NULL, &err), 1);
     cr_expect(strstr(err, "positive definite") != NULL || strstr(err, "singular") != NULL, "%s", err);
     free(err);
@@ -684,8 +671,7 @@ Test(pid, cli)
     for (int i = 0; i < 500; i++)
         fprintf(f, "%d %d %d\n", i, (i * 7) % 500, (i * 13) % 500);
     fclose(f);
-    snprintf(args, sizeof args, "estimate pid --input %s --x 0 --y 1 --target 2 --estimator discrete",
-             path);
+    snprintf(args, sizeof args, "estimate pid --input %s --x 0 --y 1 --target 2 --estimator discrete", path);
     cr_expect_eq(tu_cli(args, NULL, &err), 1);
     cr_expect(strstr(err, "joint alphabet is too large") && strstr(err, "--bins"), "%s", err);
     free(err);

@@ -18,7 +18,6 @@
 
 TestSuite(reliability, .init = tu_dir_setup, .fini = tu_dir_teardown);
 
-
 /* Run `cogscope ARGS` under `timeout SECS`, after the shell fragment `pre`
  * (e.g. "ulimit -f 64; trap '' XFSZ"; NULL for none). Returns the exit code,
  * or -1 after a crash or a timeout; *out and *err get stdout and stderr. */
@@ -34,8 +33,8 @@ static int run_in(const char *pre, int secs, char **out, char **err, const char 
     const char *bin = getenv("COGSCOPE_BIN") ? getenv("COGSCOPE_BIN") : COGSCOPE_BIN;
     snprintf(outp, sizeof outp, "%s/.stdout", tu_dir);
     snprintf(errp, sizeof errp, "%s/.stderr", tu_dir);
-    snprintf(cmd, sizeof cmd, "%s%s timeout -s KILL %d '%s' %s </dev/null >'%s' 2>'%s'",
-             pre ? pre : "", pre ? ";" : "", secs, bin, args, outp, errp);
+    snprintf(cmd, sizeof cmd, "%s%s timeout -s KILL %d '%s' %s </dev/null >'%s' 2>'%s'", pre ? pre : "",
+             pre ? ";" : "", secs, bin, args, outp, errp);
     int status = system(cmd);
     if (out)
         *out = tu_slurp(outp);
@@ -75,8 +74,10 @@ static void write_table(const char *file, size_t n)
 static void train_small(const char *out)
 {
     char *err = NULL;
-    int rc = RUN(120, NULL, &err, "train --data xor --epochs 1 --layers 2,8,2 --probe-size 16 --quiet "
-                                  "--out '%s'", out);
+    int rc = RUN(120, NULL, &err,
+                 "train --data xor --epochs 1 --layers 2,8,2 --probe-size 16 --quiet "
+                 "--out '%s'",
+                 out);
     cr_assert_eq(rc, 0, "train: %s", err ? err : "");
     free(err);
 }
@@ -90,8 +91,8 @@ Test(reliability, column_numbers_that_overflow_are_usage_errors, .timeout = 120)
                            "18446744073709551614-18446744073709551615", "0-4294967296"};
     for (size_t i = 0; i < 4; i++) {
         char *err = NULL;
-        int rc = RUN(20, NULL, &err, "estimate tc --input '%s' --x %s --estimator gaussian",
-                     tu_path("t.txt"), lists[i]);
+        int rc = RUN(20, NULL, &err, "estimate tc --input '%s' --x %s --estimator gaussian", tu_path("t.txt"),
+                     lists[i]);
         cr_expect_eq(rc, 2, "--x %s: exit %d (a hang or crash is -1): %s", lists[i], rc, err ? err : "");
         cr_expect(err && strstr(err, "out of range"), "--x %s: %s", lists[i], err ? err : "");
         free(err);
@@ -102,11 +103,9 @@ Test(reliability, a_column_list_longer_than_the_table_fails_at_once, .timeout = 
 {
     write_table(tu_path("t.txt"), 50);
     char *err = NULL;
-    int rc = RUN(20, NULL, &err, "estimate tc --input '%s' --x 0-1000000 --estimator gaussian",
-                 tu_path("t.txt"));
+    int rc = RUN(20, NULL, &err, "estimate tc --input '%s' --x 0-1000000 --estimator gaussian", tu_path("t.txt"));
     cr_expect_eq(rc, 1, "exit %d: %s", rc, err ? err : "");
-    cr_expect(err && strstr(err, "column 4 is out of range (the data has 4 columns: 0-3)"), "%s",
-              err ? err : "");
+    cr_expect(err && strstr(err, "column 4 is out of range (the data has 4 columns: 0-3)"), "%s", err ? err : "");
     free(err);
     rc = RUN(20, NULL, &err, "estimate oinfo --input '%s' --x 0-3,1 --estimator gaussian", tu_path("t.txt"));
     cr_expect_eq(rc, 2);
@@ -224,8 +223,10 @@ Test(reliability, a_failed_write_to_stdout_exits_1, .timeout = 120)
     char *err = NULL;
     char cmd[2048];
     const char *bin = getenv("COGSCOPE_BIN") ? getenv("COGSCOPE_BIN") : COGSCOPE_BIN;
-    snprintf(cmd, sizeof cmd, "'%s' estimate mi --input '%s' --x 0 --y 1 --estimator gaussian --json "
-             ">/dev/full 2>'%s'", bin, tu_path("t.txt"), tu_path("err.txt"));
+    snprintf(cmd, sizeof cmd,
+             "'%s' estimate mi --input '%s' --x 0 --y 1 --estimator gaussian --json "
+             ">/dev/full 2>'%s'",
+             bin, tu_path("t.txt"), tu_path("err.txt"));
     int status = system(cmd);
     err = tu_slurp(tu_path("err.txt"));
     cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1, "exit status %d: %s", status, err ? err : "");
@@ -260,21 +261,20 @@ Test(reliability, outputs_are_complete_or_absent, .timeout = 300)
     for (int i = 0; i < 20000; i++)
         fprintf(f, "%d %d\n", i % 7, (i * 3) % 5);
     fclose(f);
-    rc = run_in(FULL_DISK, 60, NULL, &err,
-                "estimate mi --input '%s' --x 0 --y 1 --estimator discrete --local '%s'", tu_path("big.txt"),
-                tu_path("loc.txt"));
+    rc = run_in(FULL_DISK, 60, NULL, &err, "estimate mi --input '%s' --x 0 --y 1 --estimator discrete --local '%s'",
+                tu_path("big.txt"), tu_path("loc.txt"));
     cr_expect_eq(rc, 1, "--local on a full disk: exit %d: %s", rc, err ? err : "");
     cr_expect(!exists(tu_path("loc.txt")), "a partial --local file was left behind");
     free(err);
 
     /* stdout redirected to a file on a full disk */
     const char *bin = getenv("COGSCOPE_BIN") ? getenv("COGSCOPE_BIN") : COGSCOPE_BIN;
-    snprintf(cmd, sizeof cmd, FULL_DISK "; '%s' report '%s' --format html >'%s' 2>'%s'", bin,
-             tu_path("run.h5"), tu_path("r2.html"), tu_path("err.txt"));
+    snprintf(cmd, sizeof cmd, FULL_DISK "; '%s' report '%s' --format html >'%s' 2>'%s'", bin, tu_path("run.h5"),
+             tu_path("r2.html"), tu_path("err.txt"));
     int status = system(cmd);
     err = tu_slurp(tu_path("err.txt"));
-    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1, "stdout on a full disk: status %d: %s",
-              status, err ? err : "");
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1, "stdout on a full disk: status %d: %s", status,
+              err ? err : "");
     cr_expect(err && strstr(err, "standard output"), "%s", err ? err : "");
     free(err);
 }
@@ -289,16 +289,15 @@ Test(reliability, outputs_are_complete_or_absent, .timeout = 300)
 
 Test(reliability, a_damaged_log_is_reported_not_crashed_on, .timeout = 300)
 {
-    const char *cmds[] = {"info", "report", "report --format html", "report --json", "watch --once",
-                          "analyze --quiet --out"};
+    const char *cmds[] = {"info",          "report",       "report --format html",
+                          "report --json", "watch --once", "analyze --quiet --out"};
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
         char *err = NULL;
         int analyze = !strncmp(cmds[i], "analyze", 7);
         int rc = analyze ? RUN(60, NULL, &err, "analyze '%s' --quiet --out '%s'", DAMAGED_SEGV, tu_path("m.h5"))
                          : RUN(60, NULL, &err, "%s '%s'", cmds[i], DAMAGED_SEGV);
         cr_expect_eq(rc, 1, "%s: exit %d (crash: -1): %s", cmds[i], rc, err ? err : "");
-        cr_expect(err && strstr(err, "gheap_segv.h5: the file is damaged"), "%s: %s", cmds[i],
-                  err ? err : "");
+        cr_expect(err && strstr(err, "gheap_segv.h5: the file is damaged"), "%s: %s", cmds[i], err ? err : "");
         free(err);
     }
     char *err = NULL;
@@ -326,8 +325,7 @@ Test(reliability, too_few_samples_are_named, .timeout = 120)
     cr_expect_eq(rc, 1);
     cr_expect(err && strstr(err, "too few samples (3)"), "%s", err ? err : "");
     free(err);
-    rc = RUN(20, NULL, &err, "estimate cmi --input '%s' --x 0 --y 1 --z 2 --estimator gaussian",
-             tu_path("t3.txt"));
+    rc = RUN(20, NULL, &err, "estimate cmi --input '%s' --x 0 --y 1 --z 2 --estimator gaussian", tu_path("t3.txt"));
     cr_expect_eq(rc, 1);
     cr_expect(err && strstr(err, "too few samples (3)"), "%s", err ? err : "");
     free(err);
@@ -340,8 +338,7 @@ Test(reliability, coherence_of_a_constant_column_is_not_a_silent_nan, .timeout =
         fprintf(f, "%.6f 5\n", sin(0.3 * i) + 0.01 * (i % 7));
     fclose(f);
     char *out = NULL, *err = NULL;
-    int rc = RUN(20, &out, &err, "estimate coherence --input '%s' --x 0 --y 1 --fs 1 --nperseg 64",
-                 tu_path("c.txt"));
+    int rc = RUN(20, &out, &err, "estimate coherence --input '%s' --x 0 --y 1 --fs 1 --nperseg 64", tu_path("c.txt"));
     cr_expect_eq(rc, 1, "exit %d: %s", rc, err ? err : "");
     cr_expect(err && strstr(err, "coherence of columns 0 and 1 is undefined"), "%s", err ? err : "");
     cr_expect(!out || !strstr(out, "nan"), "%s", out ? out : "");
@@ -353,7 +350,7 @@ Test(reliability, data_faults_name_the_data, .timeout = 300)
 {
     char *err = NULL;
     tu_write(tu_path("lab.csv"), "0.1,0.2,0\n0.3,0.1,1\n0.2,0.5,999999\n0.4,0.3,1\n0.5,0.1,0\n0.1,0.9,1\n"
-                              "0.2,0.2,0\n0.7,0.3,1\n");
+                                 "0.2,0.2,0\n0.7,0.3,1\n");
     int rc = RUN(60, NULL, &err, "train --data '%s' --epochs 1 --quiet", tu_path("lab.csv"));
     cr_expect_eq(rc, 1, "exit %d: %s", rc, err ? err : "");
     cr_expect(err && strstr(err, "label 999999 makes 1000000 classes"), "%s", err ? err : "");
@@ -538,14 +535,15 @@ Test(reliability, max_log_size_bounds_the_log_and_says_so, .timeout = 300)
     char *out = NULL, *err = NULL;
     int rc = RUN(200, &out, &err,
                  "train --data digits --epochs 30 --log-every 20 --probe-size 32 --max-log-size 1M "
-                 "--json --out '%s'", tu_path("run.h5"));
+                 "--json --out '%s'",
+                 tu_path("run.h5"));
     cr_assert_eq(rc, 0, "%s", err ? err : "");
     struct stat st;
     cr_assert_eq(stat(tu_path("run.h5"), &st), 0);
     /* the bound is on the data written; HDF5's own metadata adds a little */
     cr_expect_lt(st.st_size, (1 << 20) + (64 << 10), "the log holds %lld bytes", (long long)st.st_size);
-    cr_expect(out && strstr(out, "\"log_limited_at_step\":") && !strstr(out, "\"log_limited_at_step\":null"),
-              "%s", out ? out : "");
+    cr_expect(out && strstr(out, "\"log_limited_at_step\":") && !strstr(out, "\"log_limited_at_step\":null"), "%s",
+              out ? out : "");
     cr_expect(err && strstr(err, "reached --max-log-size 1 MB"), "%s", err ? err : "");
     free(out);
     free(err);
@@ -565,8 +563,10 @@ Test(reliability, a_metrics_file_holds_thousands_of_notes, .timeout = 120)
     cs_metrics *m = NULL, *back = NULL;
     cr_assert_eq(cs_metrics_create(&m), CS_OK);
     for (int i = 0; i < 2000; i++)
-        cr_assert_eq(cs_metrics_add_note(m, "layer 1 snapshot %d (step %d): PhiID: the covariance of the "
-                                            "units used is singular (a note of about 100 characters)", i, 20 * i),
+        cr_assert_eq(cs_metrics_add_note(m,
+                                         "layer 1 snapshot %d (step %d): PhiID: the covariance of the "
+                                         "units used is singular (a note of about 100 characters)",
+                                         i, 20 * i),
                      CS_OK);
     cs_status st = cs_metrics_write(m, tu_path("m.h5"));
     cr_assert_eq(st, CS_OK, "%s", cs_last_error());

@@ -243,7 +243,8 @@ Test(report, groups_intervals_flags_and_new_metrics, .timeout = 600)
     /* the new metric: CSV rows, a JSON series, a chart, with its units */
     cr_expect_eq(count(csv, ",brand_new,"), S);
     cr_expect(strstr(csv, ",brand_new,0.25,bits,") != NULL);
-    cr_expect(strstr(json, "\"metric\":\"brand_new\",\"layer\":\"1\",\"kind\":\"snapshot\",\"units\":\"bits\"") != NULL);
+    cr_expect(strstr(json, "\"metric\":\"brand_new\",\"layer\":\"1\",\"kind\":\"snapshot\",\"units\":\"bits\"") !=
+              NULL);
     cr_expect(strstr(html, "a metric without report code (brand_new)") != NULL);
     /* text: summary first, groups and the configuration difference */
     cr_expect_eq(strncmp(text, "summary: 3 runs in 2 groups", 27), 0, "%s", text);

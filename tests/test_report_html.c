@@ -25,7 +25,10 @@ static size_t count(const char *hay, const char *needle)
 
 /* ---- a minimal PNG decoder (8-bit RGB/RGBA, non-interlaced) --------------- */
 
-static uint32_t be32(const unsigned char *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+static uint32_t be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
 
 static int paeth(int a, int b, int c)
 {
@@ -333,12 +336,21 @@ Test(report_html, seven_rules_three_seeds, .timeout = 900)
     }
     cr_expect_gt(count(text, "<span class=\"delta\">Δ"), 6 * 10, "Δ against bp in every column");
     /* every computed measure has its chart */
-    static const char *const charts[] = {
-        "Angle to the backprop gradient", "PID synergy, mean of the top pairs", "PID redundancy",
-        "PID unique (lower unit)", "O-information of random triplets: median, 5–95 % band",
-        "permutation p-value of tc", "Energy at the end of each relaxation", "Energy along the last relaxation",
-        "Weight norm", "Update norm", "Coherence", "Predictive integrity PI (log scale)", "Φ_R between consecutive",
-        "Information plane, layer 1", "PSD of the loss"};
+    static const char *const charts[] = {"Angle to the backprop gradient",
+                                         "PID synergy, mean of the top pairs",
+                                         "PID redundancy",
+                                         "PID unique (lower unit)",
+                                         "O-information of random triplets: median, 5–95 % band",
+                                         "permutation p-value of tc",
+                                         "Energy at the end of each relaxation",
+                                         "Energy along the last relaxation",
+                                         "Weight norm",
+                                         "Update norm",
+                                         "Coherence",
+                                         "Predictive integrity PI (log scale)",
+                                         "Φ_R between consecutive",
+                                         "Information plane, layer 1",
+                                         "PSD of the loss"};
     for (size_t i = 0; i < sizeof charts / sizeof charts[0]; i++)
         cr_expect(strstr(text, charts[i]) != NULL, "no chart '%s'", charts[i]);
     cr_expect_gt(count(text, "class=\"band\""), 100, "intervals across seeds");
@@ -395,13 +407,15 @@ Test(report_html, cli_formats_runs_and_metrics_files, .timeout = 600)
         {"report %1$s/a.h5", 0, "O-information", NULL, NULL},
         {"report %1$s/a.h5 %1$s/b.h5", 0, "rule dfa", NULL, NULL},
         {"report %1$s/a.h5 %1$s/b.h5", 0, "difference from bp", NULL, NULL},
-        {"report %1$s/a.h5 %1$s/b.h5 --format csv", 0, "run,group,label,rule,seed,step,epoch,samples,layer,metric,"
-                                                       "value,units,flag\n", NULL, NULL},
+        {"report %1$s/a.h5 %1$s/b.h5 --format csv", 0,
+         "run,group,label,rule,seed,step,epoch,samples,layer,metric,"
+         "value,units,flag\n",
+         NULL, NULL},
         {"report --label first=%1$s/a.h5,%1$s/b.h5 --format csv", 0, ",first,bp seed 2,bp,", NULL, NULL},
         {"report %1$s/a.h5 --label x=%1$s/b.h5 --reference x", 0, "difference from x", NULL, NULL},
         {"report %1$s/a.h5 %1$s/b.h5 --group-by seed", 0, "seed=2", NULL, NULL},
-        {"report %1$s/a.h5 %1$s/b.h5 --group-by activation,lr --json", 0, "\"name\":\"activation=relu, lr=",
-         NULL, NULL},
+        {"report %1$s/a.h5 %1$s/b.h5 --group-by activation,lr --json", 0, "\"name\":\"activation=relu, lr=", NULL,
+         NULL},
         {"report %1$s/a.h5 --x steps --format html", 0, ">training step<", NULL, NULL},
         {"report %1$s/a.h5 --x samples --format html", 0, "samples seen", NULL, NULL},
         {"report %1$s/a.h5 --format html", 0, ">epochs<", NULL, NULL},
@@ -432,7 +446,8 @@ Test(report_html, cli_formats_runs_and_metrics_files, .timeout = 600)
         if (cases[i].not_in_out)
             cr_expect(!out || !strstr(out, cases[i].not_in_out), "'%s': output has '%s'", args, cases[i].not_in_out);
         if (cases[i].in_err)
-            cr_expect(err && strstr(err, cases[i].in_err), "'%s': stderr '%s' lacks '%s'", args, err, cases[i].in_err);
+            cr_expect(err && strstr(err, cases[i].in_err), "'%s': stderr '%s' lacks '%s'", args, err,
+                      cases[i].in_err);
         free(out);
         free(err);
     }

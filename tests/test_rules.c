@@ -31,8 +31,7 @@ static cs_mlp *make_net(const size_t *sizes, size_t n, cs_activation act, uint64
     return m;
 }
 
-static cs_rule *make_rule(const char *name, const cs_mlp *m, const cs_rule_option *opts, size_t n,
-                          size_t max_rows)
+static cs_rule *make_rule(const char *name, const cs_mlp *m, const cs_rule_option *opts, size_t n, size_t max_rows)
 {
     const cs_rule_vtable *vt = cs_rule_find(name);
     cr_assert_not_null(vt, "rule %s is registered", name);
@@ -139,8 +138,7 @@ static double ep_cost(const cs_mlp *m, const double *x, const int32_t *y, size_t
  * on the active units A (0 < u < 1), (I - M_AA) lambda = g_A with M the
  * symmetric layer coupling and g = s_out - y; then
  * dC/dW_k[i][j] = lambda_k,i s_{k-1},j + lambda_{k-1},j s_k,i. */
-static void ep_true_gradient(const cs_mlp *m, const double *x, const int32_t *y, size_t rows,
-                             double *grad)
+static void ep_true_gradient(const cs_mlp *m, const double *x, const int32_t *y, size_t rows, double *grad)
 {
     size_t off[EPN], n = 0;
     for (size_t k = 0; k + 1 < EPN; k++) {
@@ -283,23 +281,24 @@ Test(ep, update_over_beta_tends_to_gradient_linearly_or_quadratically)
     double err[2][3];
     for (int v = 0; v < 2; v++)
         for (int b = 0; b < 3; b++) {
-            cs_rule_option o[] = {{"ep-free-steps", "4000"}, {"ep-nudge-steps", "4000"},
-                                  {"ep-beta", betas[b]}, {"ep-variant", variants[v]}};
+            cs_rule_option o[] = {{"ep-free-steps", "4000"},
+                                  {"ep-nudge-steps", "4000"},
+                                  {"ep-beta", betas[b]},
+                                  {"ep-variant", variants[v]}};
             cs_rule *r = make_rule("ep", m, o, 4, EP_ROWS);
-            cs_rule_batch bt = {.x = x, .labels = y, .rows = EP_ROWS, .direction = dir,
-                                .logits = logits};
+            cs_rule_batch bt = {.x = x, .labels = y, .rows = EP_ROWS, .direction = dir, .logits = logits};
             cr_assert_eq(cs_rule_step(r, m, &bt), CS_OK, "%s", cs_last_error());
             err[v][b] = rel_err(dir, g, P);
             cs_rule_destroy(r);
         }
-    cr_log_info("EP relative errors: one-sided %.3g %.3g %.3g; centered %.3g %.3g %.3g", err[0][0],
-                err[0][1], err[0][2], err[1][0], err[1][1], err[1][2]);
+    cr_log_info("EP relative errors: one-sided %.3g %.3g %.3g; centered %.3g %.3g %.3g", err[0][0], err[0][1],
+                err[0][2], err[1][0], err[1][1], err[1][2]);
     for (int b = 0; b < 2; b++) {
         double r1 = err[0][b] / err[0][b + 1], r2 = err[1][b] / err[1][b + 1];
-        cr_expect(r1 > 7 && r1 < 13, "one-sided: err(%s)/err(%s) = %g (errors %g, %g)", betas[b],
-                  betas[b + 1], r1, err[0][b], err[0][b + 1]);
-        cr_expect(r2 > 70 && r2 < 130, "centered: err(%s)/err(%s) = %g (errors %g, %g)", betas[b],
-                  betas[b + 1], r2, err[1][b], err[1][b + 1]);
+        cr_expect(r1 > 7 && r1 < 13, "one-sided: err(%s)/err(%s) = %g (errors %g, %g)", betas[b], betas[b + 1], r1,
+                  err[0][b], err[0][b + 1]);
+        cr_expect(r2 > 70 && r2 < 130, "centered: err(%s)/err(%s) = %g (errors %g, %g)", betas[b], betas[b + 1], r2,
+                  err[1][b], err[1][b + 1]);
     }
     /* and the estimate is close in absolute terms at the smallest beta */
     cr_expect_lt(err[0][2], 1e-2);
@@ -327,8 +326,7 @@ static void ep_check_monotone(const cs_mlp *m, const cs_rule_option *o, size_t n
     double *x = malloc(R * m->sizes[0] * sizeof(double)), *energy = malloc(T * sizeof(double));
     int32_t y[8];
     uniform_batch(R, m->sizes[0], m->sizes[2], 5, x, y);
-    double *states[2] = {malloc(T * R * m->sizes[1] * sizeof(double)),
-                         malloc(T * R * m->sizes[2] * sizeof(double))};
+    double *states[2] = {malloc(T * R * m->sizes[1] * sizeof(double)), malloc(T * R * m->sizes[2] * sizeof(double))};
     cr_assert_eq(cs_rule_relax(r, m, x, y, R, states, energy), CS_OK);
     long free_steps = 0;
     for (const cs_rule_option *p = o; p < o + no; p++)
@@ -388,7 +386,8 @@ Test(pc, fixed_prediction_errors_equal_bp_deltas)
         double *bpg = malloc(m->n_params * sizeof(double)), *dir = malloc(m->n_params * sizeof(double));
         cs_mlp_gradient(m, c, x, y, B, bpg, NULL);
         for (int v = 0; v < 3; v++) {
-            cs_rule_option o[] = {{"pc-variant", "fixed-prediction"}, {"pc-rate", cfg[v][0]},
+            cs_rule_option o[] = {{"pc-variant", "fixed-prediction"},
+                                  {"pc-rate", cfg[v][0]},
                                   {"pc-steps", cfg[v][1]}};
             cs_rule *r = make_rule("pc", m, o, 3, B);
             double *err[4];
@@ -401,8 +400,8 @@ Test(pc, fixed_prediction_errors_equal_bp_deltas)
                     worst = fmax(worst, fabs(err[k][i] - c->delta[k][i]));
             cr_log_info("PC fixed-prediction %s rate %s steps %s: max |error - delta| = %.3g",
                         cs_activation_name(acts[a]), cfg[v][0], cfg[v][1], worst);
-            cr_expect_lt(worst, 1e-10, "%s rate %s steps %s: max |error - delta| = %g",
-                         cs_activation_name(acts[a]), cfg[v][0], cfg[v][1], worst);
+            cr_expect_lt(worst, 1e-10, "%s rate %s steps %s: max |error - delta| = %g", cs_activation_name(acts[a]),
+                         cfg[v][0], cfg[v][1], worst);
             cs_rule_batch bt = {.x = x, .labels = y, .rows = B, .direction = dir, .logits = logits};
             cr_assert_eq(cs_rule_step(r, m, &bt), CS_OK);
             cr_expect_lt(rel_err(dir, bpg, m->n_params), 1e-10);
@@ -480,8 +479,7 @@ static void load_digits(cs_dataset *tr, cs_dataset *te)
 
 /* Mean hidden-layer angle between a rule's update and the BP gradient over
  * `epochs` of SGD on digits, for the first 10 steps and the last 30 steps. */
-static void hidden_angles(const char *rule, cs_activation act, size_t epochs, double *first,
-                          double *last)
+static void hidden_angles(const char *rule, cs_activation act, size_t epochs, double *first, double *last)
 {
     cs_dataset tr, te;
     load_digits(&tr, &te);
@@ -635,10 +633,9 @@ Test(np, mean_of_k_estimates_has_relative_error_sqrt_n_plus_1_over_k)
             msq += d2 / (gn * gn) / (double)reps;
         }
         double rms = sqrt(msq), expect = sqrt((double)(N + 1) / (double)K);
-        cr_log_info("NP antithetic=%s: RMS relative error %.4f, sqrt((N+1)/K) = %.4f", flag[a], rms,
-                    expect);
-        cr_expect(fabs(rms / expect - 1.0) < 0.12, "antithetic=%s: RMS relative error %g, expected %g",
-                  flag[a], rms, expect);
+        cr_log_info("NP antithetic=%s: RMS relative error %.4f, sqrt((N+1)/K) = %.4f", flag[a], rms, expect);
+        cr_expect(fabs(rms / expect - 1.0) < 0.12, "antithetic=%s: RMS relative error %g, expected %g", flag[a], rms,
+                  expect);
         for (size_t k = 0; k < 3; k++)
             free(err[k]);
         cs_rule_destroy(r);
@@ -654,8 +651,8 @@ Test(np, mean_of_k_estimates_has_relative_error_sqrt_n_plus_1_over_k)
 /* The FF objective computed here from scratch: label overlay, length
  * normalisation between layers, softplus of the goodness margin, summed over
  * layers and over positive and negative passes (batch means). */
-static double ff_objective(const cs_mlp *m, const double *x, const int32_t *pos, const int32_t *neg,
-                           size_t rows, double theta, int only_layer)
+static double ff_objective(const cs_mlp *m, const double *x, const int32_t *pos, const int32_t *neg, size_t rows,
+                           double theta, int only_layer)
 {
     size_t L = cs_mlp_depth(m), C = m->sizes[L], D = m->sizes[0];
     double total = 0.0;
@@ -713,8 +710,7 @@ Test(ff, local_update_and_reference_gradient_match_finite_differences)
     size_t P = m->n_params;
     double *dir = malloc(P * sizeof(double)), *ref = malloc(P * sizeof(double));
     double *fdl = malloc(P * sizeof(double)), *fdg = malloc(P * sizeof(double));
-    cs_rule_batch bt = {.x = x, .labels = y, .rows = B, .direction = dir, .logits = logits,
-                        .layer_series = series};
+    cs_rule_batch bt = {.x = x, .labels = y, .rows = B, .direction = dir, .logits = logits, .layer_series = series};
     cr_assert_eq(cs_rule_step(r, m, &bt), CS_OK);
     cr_assert_eq(cs_rule_reference_gradient(r, m, x, y, B, ref), CS_OK);
     const double h = 1e-6;
@@ -770,8 +766,8 @@ Test(rules, deterministic_and_leave_the_network_alone)
         double *d1 = malloc(m->n_params * sizeof(double)), *d2 = malloc(m->n_params * sizeof(double));
         for (int rep = 0; rep < 2; rep++) {
             cs_rule *r = make_rule(names[i], m, NULL, 0, B);
-            cs_rule_batch bt = {.x = x, .labels = y, .rows = B, .direction = rep ? d2 : d1,
-                                .logits = logits, .layer_series = series};
+            cs_rule_batch bt = {
+                .x = x, .labels = y, .rows = B, .direction = rep ? d2 : d1, .logits = logits, .layer_series = series};
             cr_assert_eq(cs_rule_step(r, m, &bt), CS_OK, "%s: %s", names[i], cs_last_error());
             cr_expect(fabs(bt.surprise - norm2(bt.direction, m->n_params)) <= 1e-12 * bt.surprise);
             for (size_t j = 0; j < B * 4; j++)
@@ -784,10 +780,9 @@ Test(rules, deterministic_and_leave_the_network_alone)
             free(err[1]);
             cs_rule_destroy(r);
         }
-        cr_expect_eq(memcmp(d1, d2, m->n_params * sizeof(double)), 0, "%s is deterministic",
+        cr_expect_eq(memcmp(d1, d2, m->n_params * sizeof(double)), 0, "%s is deterministic", names[i]);
+        cr_expect_eq(memcmp(before, m->params, m->n_params * sizeof(double)), 0, "%s leaves the parameters alone",
                      names[i]);
-        cr_expect_eq(memcmp(before, m->params, m->n_params * sizeof(double)), 0,
-                     "%s leaves the parameters alone", names[i]);
         free(before);
         free(d1);
         free(d2);
@@ -830,11 +825,10 @@ Test(rules, bad_options_are_einval_with_the_flag_named)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         cs_rule_option o = {cases[i].name, cases[i].value};
         cs_rule *r = NULL;
-        cs_status st = cs_rule_create(cs_rule_find(cases[i].rule), cases[i].tanh ? th : hs, &o, 1, 1,
-                                      8, &r);
+        cs_status st = cs_rule_create(cs_rule_find(cases[i].rule), cases[i].tanh ? th : hs, &o, 1, 1, 8, &r);
         cr_expect_eq(st, CS_EINVAL, "%s --%s %s", cases[i].rule, cases[i].name, cases[i].value);
-        cr_expect_not_null(strstr(cs_last_error(), cases[i].needle), "message '%s' lacks '%s'",
-                           cs_last_error(), cases[i].needle);
+        cr_expect_not_null(strstr(cs_last_error(), cases[i].needle), "message '%s' lacks '%s'", cs_last_error(),
+                           cases[i].needle);
         cr_expect_null(r);
     }
     /* EP needs the hard sigmoid; FF needs more inputs than classes */
@@ -884,10 +878,24 @@ Test(rules_cli, help_lists_every_rule_and_its_flags)
 {
     char *out = NULL;
     cr_assert_eq(tu_cli("train --help", &out, NULL), 0);
-    const char *needles[] = {"fa ", "dfa ", "ep ", "pc ", "ff ", "np ", "--ep-beta", "--ep-free-steps",
-                             "--ep-nudge-steps", "--ep-step", "--ep-variant", "--pc-steps",
-                             "--pc-rate", "--pc-variant", "--ff-threshold", "--ff-negatives",
-                             "--np-sigma", "--np-antithetic"};
+    const char *needles[] = {"fa ",
+                             "dfa ",
+                             "ep ",
+                             "pc ",
+                             "ff ",
+                             "np ",
+                             "--ep-beta",
+                             "--ep-free-steps",
+                             "--ep-nudge-steps",
+                             "--ep-step",
+                             "--ep-variant",
+                             "--pc-steps",
+                             "--pc-rate",
+                             "--pc-variant",
+                             "--ff-threshold",
+                             "--ff-negatives",
+                             "--np-sigma",
+                             "--np-antithetic"};
     for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++)
         cr_expect(out && strstr(out, needles[i]), "help lacks %s", needles[i]);
     free(out);
@@ -924,8 +932,8 @@ Test(rules_cli, run_logs_hold_relaxation_goodness_and_angles)
             cr_expect_eq(n, inf->steps);
             for (size_t s = 0; s < n; s++)
                 if (s % 20 == 0)
-                    cr_expect(isfinite(ang[s]) && ang[s] >= 0 && ang[s] <= 180,
-                              "%s layer %zu step %zu angle %g", rules[i], L, s, ang[s]);
+                    cr_expect(isfinite(ang[s]) && ang[s] >= 0 && ang[s] <= 180, "%s layer %zu step %zu angle %g",
+                              rules[i], L, s, ang[s]);
             free(ang);
             cs_matrix e;
             cr_assert_eq(tu_snapshot(r, L, 0, "errors", &e), CS_OK);
@@ -947,8 +955,7 @@ Test(rules_cli, run_logs_hold_relaxation_goodness_and_angles)
              * float32 in the log: compare with 1e-5 relative slack */
             size_t upto = !strcmp(rules[i], "ep") ? 20 : 20;
             for (size_t t = 1; t < upto; t++)
-                cr_expect_leq(energy[t], energy[t - 1] + 1e-5 * fabs(energy[t - 1]),
-                              "%s energy %zu", rules[i], t);
+                cr_expect_leq(energy[t], energy[t - 1] + 1e-5 * fabs(energy[t - 1]), "%s energy %zu", rules[i], t);
             free(energy);
             cs_matrix_free(&st);
         }

@@ -28,8 +28,7 @@
 static double final_acc(const char *rule, int seed)
 {
     char args[256], *out = NULL, *err = NULL;
-    snprintf(args, sizeof args, "train --data digits --rule %s --layers 64,100,10 --seed %d --json",
-             rule, seed);
+    snprintf(args, sizeof args, "train --data digits --rule %s --layers 64,100,10 --seed %d --json", rule, seed);
     int rc = tu_cli(args, &out, &err);
     cr_assert_eq(rc, 0, "%s: exit %d, %s", args, rc, err ? err : "");
     const char *key = out ? strstr(out, "\"final_test_acc\":") : NULL;

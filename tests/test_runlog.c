@@ -48,20 +48,41 @@ static cs_trainlog_spec make_spec(double flush_interval)
         probe_in[i] = (float)i * 0.25f;
     for (int i = 0; i < PROBE; i++)
         probe_lab[i] = i % 3;
-    cs_trainlog_spec s = {.rule = "ep", .activation = "tanh", .dataset = "digits", .optimizer = "sgd",
-                        .layers = layers, .n_layers = NL, .seed = 12345678901234ULL, .lr = 0.125,
-                        .momentum = 0.875, .batch = 32, .epochs = 7, .log_every = 10, .pi_alpha = 1,
-                        .pi_gamma = 0.5, .n_params = 2, .param_names = pnames, .param_values = pvals,
-                        .probe_size = PROBE, .probe_inputs = probe_in, .probe_labels = probe_lab,
-                        .relax_iterations = RELAX_IT, .relax_samples = RELAX_S, .n_layer_series = 2,
-                        .layer_series = extra, .flush_interval = flush_interval};
+    cs_trainlog_spec s = {.rule = "ep",
+                          .activation = "tanh",
+                          .dataset = "digits",
+                          .optimizer = "sgd",
+                          .layers = layers,
+                          .n_layers = NL,
+                          .seed = 12345678901234ULL,
+                          .lr = 0.125,
+                          .momentum = 0.875,
+                          .batch = 32,
+                          .epochs = 7,
+                          .log_every = 10,
+                          .pi_alpha = 1,
+                          .pi_gamma = 0.5,
+                          .n_params = 2,
+                          .param_names = pnames,
+                          .param_values = pvals,
+                          .probe_size = PROBE,
+                          .probe_inputs = probe_in,
+                          .probe_labels = probe_lab,
+                          .relax_iterations = RELAX_IT,
+                          .relax_samples = RELAX_S,
+                          .n_layer_series = 2,
+                          .layer_series = extra,
+                          .flush_interval = flush_interval};
     return s;
 }
 
 /* Exactly representable values, so every comparison below is exact. */
 static double stepval(int64_t s, int k) { return (double)s * 0.5 + k; }
 static double layerval(int64_t s, size_t l, int k) { return (double)s * 0.25 + (double)l + 0.125 * k; }
-static float snapval(size_t snap, size_t l, size_t i, int err) { return (float)(snap * 100 + l * 10 + i) * (err ? -0.5f : 0.5f); }
+static float snapval(size_t snap, size_t l, size_t i, int err)
+{
+    return (float)(snap * 100 + l * 10 + i) * (err ? -0.5f : 0.5f);
+}
 
 static cs_status put_step(cs_trainlog *w, int64_t s, int32_t epoch)
 {
@@ -73,10 +94,18 @@ static cs_status put_step(cs_trainlog *w, int64_t s, int32_t epoch)
         ex[0 * (NL - 1) + l] = layerval(s, l + 1, 3);
         ex[1 * (NL - 1) + l] = layerval(s, l + 1, 4);
     }
-    cs_trainlog_step r = {.step = s, .epoch = epoch, .loss = stepval(s, 2), .tau = stepval(s, 3),
-                        .surprise = stepval(s, 4), .pi = stepval(s, 5), .batch_acc = stepval(s, 6),
-                        .lr = stepval(s, 7), .weight_norm = wn, .update_norm = un, .bp_angle_deg = ang,
-                        .layer_series = ex};
+    cs_trainlog_step r = {.step = s,
+                          .epoch = epoch,
+                          .loss = stepval(s, 2),
+                          .tau = stepval(s, 3),
+                          .surprise = stepval(s, 4),
+                          .pi = stepval(s, 5),
+                          .batch_acc = stepval(s, 6),
+                          .lr = stepval(s, 7),
+                          .weight_norm = wn,
+                          .update_norm = un,
+                          .bp_angle_deg = ang,
+                          .layer_series = ex};
     return cs_trainlog_append_step(w, &r);
 }
 
@@ -109,8 +138,13 @@ static cs_status put_relax(cs_trainlog *w, size_t snap)
 
 static cs_status put_eval(cs_trainlog *w, int64_t step, int32_t epoch)
 {
-    cs_trainlog_eval e = {.step = step, .epoch = epoch, .loss = epoch * 0.25, .acc = 0.5 + epoch * 0.0625,
-                        .tau = epoch * 0.125, .surprise = epoch * 2.0, .pi = 1.0 / (epoch + 1)};
+    cs_trainlog_eval e = {.step = step,
+                          .epoch = epoch,
+                          .loss = epoch * 0.25,
+                          .acc = 0.5 + epoch * 0.0625,
+                          .tau = epoch * 0.125,
+                          .surprise = epoch * 2.0,
+                          .pi = 1.0 / (epoch + 1)};
     return cs_trainlog_append_eval(w, &e);
 }
 
@@ -275,7 +309,8 @@ Test(runlog, round_trip_every_dataset)
         cr_assert_eq(n, 2);
         for (int i = 0; i < 2; i++) {
             int ep = i + 1;
-            double want[7] = {1000.0 * ep - 1, ep, ep * 0.25, 0.5 + ep * 0.0625, ep * 0.125, ep * 2.0, 1.0 / (ep + 1)};
+            double want[7] = {1000.0 * ep - 1, ep,       ep * 0.25,     0.5 + ep * 0.0625,
+                              ep * 0.125,      ep * 2.0, 1.0 / (ep + 1)};
             cr_expect_eq(e[i], want[k], "/eval/%s[%d] = %g", enames[k], i, e[i]);
         }
         free(e);
@@ -408,11 +443,19 @@ Test(runlog, nan_and_inf_round_trip)
     cs_trainlog *w;
     cr_assert_eq(cs_trainlog_create(path, &spec, &w), CS_OK, "%s", cs_last_error());
     double wn[2] = {NAN, INFINITY}, un[2] = {-INFINITY, -0.0};
-    cs_trainlog_step st = {.step = 0, .epoch = 1, .loss = NAN, .tau = INFINITY, .surprise = -INFINITY, .pi = -0.0,
-                         .batch_acc = 1e-310, .lr = DBL_MAX, .weight_norm = wn, .update_norm = un};
+    cs_trainlog_step st = {.step = 0,
+                           .epoch = 1,
+                           .loss = NAN,
+                           .tau = INFINITY,
+                           .surprise = -INFINITY,
+                           .pi = -0.0,
+                           .batch_acc = 1e-310,
+                           .lr = DBL_MAX,
+                           .weight_norm = wn,
+                           .update_norm = un};
     cr_assert_eq(cs_trainlog_append_step(w, &st), CS_OK); /* bp_angle_deg NULL: NaN */
     float a1[PROBE * 4] = {NAN, INFINITY, -INFINITY, 1e-40f}, e1[PROBE * 4] = {0}, a2[PROBE * 3] = {0},
-          e2[PROBE * 3] = {FLT_MAX};
+                     e2[PROBE * 3] = {FLT_MAX};
     const float *a[2] = {a1, a2}, *e[2] = {e1, e2};
     cr_assert_eq(cs_trainlog_append_snapshot(w, 0, a, e), CS_OK);
     cr_assert_eq(cs_trainlog_close(w), CS_OK);
@@ -667,9 +710,9 @@ Test(runlog, future_schema_version_is_named)
 Test(runlog, missing_datasets_are_absent_not_errors)
 {
     char *dir = tu_tmpdir(), *path = tmpfile_in(dir, "m.h5");
-    const char *victims[] = {"/layers/2/errors", "/eval",   "/steps/pi", "/layers/1/goodness_neg", "/relax/energy",
-                             "/probe/labels",    "/probe",  "/snapshots", "/config",               "/steps",
-                             "/layers",          "/committed"};
+    const char *victims[] = {"/layers/2/errors", "/eval",         "/steps/pi", "/layers/1/goodness_neg",
+                             "/relax/energy",    "/probe/labels", "/probe",    "/snapshots",
+                             "/config",          "/steps",        "/layers",   "/committed"};
     for (size_t i = 0; i < sizeof victims / sizeof victims[0]; i++) {
         write_log(path, 10);
         hid_t f = reopen_rw(path);
@@ -967,8 +1010,7 @@ static void check_consistent(cs_runlog *r)
             free(v);
         }
         cs_matrix m;
-        cr_assert_eq(tu_snapshot(r, l, in->snapshots - 1, "activations", &m), CS_OK, "%s",
-                     cs_last_error());
+        cr_assert_eq(tu_snapshot(r, l, in->snapshots - 1, "activations", &m), CS_OK, "%s", cs_last_error());
         cs_matrix_free(&m);
         cr_assert_eq(tu_snapshot(r, l, in->snapshots - 1, "errors", &m), CS_OK, "%s", cs_last_error());
         cs_matrix_free(&m);

@@ -145,12 +145,17 @@ Test(runlog_v2, open_recorder_round_trip)
     char names[NLAY][32];
     cs_runlog_handle act[NLAY], gn[NLAY];
     for (size_t l = 0; l < NLAY; l++) {
-        snprintf(names[l], sizeof names[l], l == 0 ? "z.first" : l == 1 ? "\xce\xb1-layer" : "blocks.%zu.mlp", NLAY - l);
+        snprintf(names[l], sizeof names[l],
+                 l == 0   ? "z.first"
+                 : l == 1 ? "\xce\xb1-layer"
+                          : "blocks.%zu.mlp",
+                 NLAY - l);
         size_t idx;
         cr_assert_eq(cs_runlog_add_layer(w, names[l], &idx), CS_OK, "%s", cs_last_error());
         cr_assert_eq(idx, l);
         size_t shape[2] = {P, l + 1}; /* units differ per layer */
-        cr_assert_eq(cs_runlog_declare_snapshot(w, l, "activations", 2, shape, &act[l]), CS_OK, "%s", cs_last_error());
+        cr_assert_eq(cs_runlog_declare_snapshot(w, l, "activations", 2, shape, &act[l]), CS_OK, "%s",
+                     cs_last_error());
         cr_assert_eq(cs_runlog_declare_layer_series(w, l, "grad_norm", &gn[l]), CS_OK);
     }
     /* a conv feature map [channel, height, width] of layer 0 */
@@ -170,7 +175,7 @@ Test(runlog_v2, open_recorder_round_trip)
     cr_assert_eq(cs_runlog_start(w), CS_OK, "%s", cs_last_error());
 
     for (size_t s = 0; s < 1100; s++) { /* crosses the 1024-row buffer */
-        if (s != 7) /* step 7 has no loss: NaN */
+        if (s != 7)                     /* step 7 has no loss: NaN */
             cr_assert_eq(cs_runlog_put(w, loss, val(s, 0)), CS_OK);
         if (s % 2) /* odd steps only: even ones read -1 */
             cr_assert_eq(cs_runlog_put(w, tokens, (double)(s * 1000)), CS_OK);
@@ -372,7 +377,8 @@ static int read_all(hid_t f, const char *name, hid_t type, void *buf)
 /* Count of filters on dataset `name` of file `path`, or -1. */
 static int filters_of(const char *path, const char *name)
 {
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), d = H5Dopen2(f, name, H5P_DEFAULT), p = H5Dget_create_plist(d);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), d = H5Dopen2(f, name, H5P_DEFAULT),
+          p = H5Dget_create_plist(d);
     int n = p >= 0 ? H5Pget_nfilters(p) : -1;
     H5Pclose(p);
     H5Dclose(d);
@@ -446,8 +452,15 @@ Test(runlog_v2, trainer_extra_step_series)
     float pin[2] = {0, 1};
     int32_t lab[1] = {1};
     const char *extra[1] = {"grad_snr"};
-    cs_trainlog_spec spec = {.rule = "bp", .activation = "tanh", .dataset = "x", .layers = layers, .n_layers = 2,
-                             .probe_size = 1, .probe_inputs = pin, .probe_labels = lab, .n_step_series = 1,
+    cs_trainlog_spec spec = {.rule = "bp",
+                             .activation = "tanh",
+                             .dataset = "x",
+                             .layers = layers,
+                             .n_layers = 2,
+                             .probe_size = 1,
+                             .probe_inputs = pin,
+                             .probe_labels = lab,
+                             .n_step_series = 1,
                              .step_series = extra};
     cs_trainlog *t;
     cr_assert_eq(cs_trainlog_create(path, &spec, &t), CS_OK, "%s", cs_last_error());
@@ -738,9 +751,12 @@ Test(runlog_v2, h5py_full_log_every_optional_part, .timeout = 300)
     p.threads = 1;
     cs_metrics *mt;
     cr_assert_eq(cs_obs_analyze(r, &p, &mt), CS_OK, "%s", cs_last_error());
-    const char *want[] = {"/analysis/layers/z_hidden/ixt",         "/analysis/layers/a_out/pid_synergy",
-                          "/analysis/layers/z_hidden/oinfo",       "/analysis/layers/a_out/snap_phi_r",
-                          "/analysis/layers/z_hidden/relax_phi_r", "/analysis/sigmapi/window_integral",
+    const char *want[] = {"/analysis/layers/z_hidden/ixt",
+                          "/analysis/layers/a_out/pid_synergy",
+                          "/analysis/layers/z_hidden/oinfo",
+                          "/analysis/layers/a_out/snap_phi_r",
+                          "/analysis/layers/z_hidden/relax_phi_r",
+                          "/analysis/sigmapi/window_integral",
                           "/analysis/spectra/tau/psd"};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         cr_expect_not_null(cs_metrics_get(mt, want[i]), "%s missing", want[i]);

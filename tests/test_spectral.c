@@ -51,8 +51,8 @@ static cs_matrix read_table(const char *name)
  * are zero in exact arithmetic (the DC bin of a boxcar-windowed segment whose
  * mean or trend was removed), where both sides hold only rounding residue
  * (~1e-30) and a relative comparison would compare noise. */
-static void expect_ref(const char *text, const char *section, const char *key, const double *got,
-                       size_t n, double rtol)
+static void expect_ref(const char *text, const char *section, const char *key, const double *got, size_t n,
+                       double rtol)
 {
     size_t m;
     double *ref = stu_json_array(text, section, key, &m);
@@ -128,51 +128,50 @@ typedef struct {
     cs_scaling scaling;
     cs_average average;
     int onesided;
-    size_t rows;        /* 0: all 1500 */
-    size_t cx, cy;      /* columns for CSD/coherence; 9 in cx: all columns (PSD kinds) */
+    size_t rows;   /* 0: all 1500 */
+    size_t cx, cy; /* columns for CSD/coherence; 9 in cx: all columns (PSD kinds) */
 } scase;
 
 #define ALL 9
 /* Mirrors tests/data/gen_spectral_scipy.py case by case. */
 static const scase cases[] = {
-    {"welch_hamming_linear_spectrum", K_WELCH, 100, "hamming", 200, 50, 256, CS_DETREND_LINEAR,
-     CS_SCALING_SPECTRUM, CS_AVERAGE_MEAN, 1, 0, ALL, 0},
-    {"welch_blackman_median_none", K_WELCH, 250, "blackman", 128, -1, 0, CS_DETREND_NONE,
-     CS_SCALING_DENSITY, CS_AVERAGE_MEDIAN, 1, 0, ALL, 0},
-    {"welch_tukey_twosided_oddnfft", K_WELCH, 2, "tukey:0.3", 100, -1, 101, CS_DETREND_CONSTANT,
-     CS_SCALING_DENSITY, CS_AVERAGE_MEAN, 0, 0, ALL, 0},
-    {"welch_boxcar_nooverlap_oddnfft", K_WELCH, 1, "boxcar", 256, 0, 511, CS_DETREND_CONSTANT,
-     CS_SCALING_DENSITY, CS_AVERAGE_MEAN, 1, 0, ALL, 0},
-    {"welch_user_window", K_WELCH, 1, "user", 0, 16, 0, CS_DETREND_CONSTANT, CS_SCALING_DENSITY,
+    {"welch_hamming_linear_spectrum", K_WELCH, 100, "hamming", 200, 50, 256, CS_DETREND_LINEAR, CS_SCALING_SPECTRUM,
      CS_AVERAGE_MEAN, 1, 0, ALL, 0},
-    {"welch_flattop_median_even", K_WELCH, 1, "flattop", 300, 0, 0, CS_DETREND_CONSTANT,
-     CS_SCALING_DENSITY, CS_AVERAGE_MEDIAN, 1, 0, ALL, 0},
-    {"welch_bartlett_twosided_median", K_WELCH, 1, "bartlett", 64, -1, 0, CS_DETREND_CONSTANT,
-     CS_SCALING_SPECTRUM, CS_AVERAGE_MEDIAN, 0, 0, ALL, 0},
-    {"welch_default_short", K_WELCH, 1, NULL, 0, -1, 0, CS_DETREND_CONSTANT, CS_SCALING_DENSITY,
-     CS_AVERAGE_MEAN, 1, 100, ALL, 0},
-    {"csd_hamming_median_linear", K_CSD, 10, "hamming", 128, -1, 0, CS_DETREND_LINEAR,
-     CS_SCALING_DENSITY, CS_AVERAGE_MEDIAN, 1, 0, 0, 2},
-    {"csd_hann_twosided_spectrum", K_CSD, 1, NULL, 100, 75, 0, CS_DETREND_CONSTANT,
-     CS_SCALING_SPECTRUM, CS_AVERAGE_MEAN, 0, 0, 0, 2},
-    {"coherence_blackman", K_COH, 100, "blackman", 128, 96, 0, CS_DETREND_CONSTANT,
-     CS_SCALING_DENSITY, CS_AVERAGE_MEAN, 1, 0, 0, 2},
-    {"coherence_hann_linear_pad", K_COH, 1, NULL, 200, -1, 300, CS_DETREND_LINEAR,
-     CS_SCALING_DENSITY, CS_AVERAGE_MEAN, 1, 0, 0, 1},
-    {"periodogram_default", K_PERIODOGRAM, 50, NULL, 0, -1, 0, CS_DETREND_CONSTANT,
-     CS_SCALING_DENSITY, CS_AVERAGE_MEAN, 1, 0, ALL, 0},
-    {"periodogram_hann_truncate", K_PERIODOGRAM, 1, "hann", 0, -1, 1000, CS_DETREND_CONSTANT,
-     CS_SCALING_SPECTRUM, CS_AVERAGE_MEAN, 1, 0, ALL, 0},
-    {"periodogram_pad_twosided", K_PERIODOGRAM, 1, NULL, 0, -1, 2048, CS_DETREND_LINEAR,
-     CS_SCALING_DENSITY, CS_AVERAGE_MEAN, 0, 0, ALL, 0},
-    {"spectrogram_default", K_SPECGRAM, 100, NULL, 0, -1, 0, CS_DETREND_CONSTANT,
-     CS_SCALING_DENSITY, CS_AVERAGE_MEAN, 1, 0, ALL, 0},
-    {"spectrogram_hann_twosided", K_SPECGRAM, 1, "hann", 64, 32, 0, CS_DETREND_CONSTANT,
-     CS_SCALING_SPECTRUM, CS_AVERAGE_MEAN, 0, 0, 1, 0},
+    {"welch_blackman_median_none", K_WELCH, 250, "blackman", 128, -1, 0, CS_DETREND_NONE, CS_SCALING_DENSITY,
+     CS_AVERAGE_MEDIAN, 1, 0, ALL, 0},
+    {"welch_tukey_twosided_oddnfft", K_WELCH, 2, "tukey:0.3", 100, -1, 101, CS_DETREND_CONSTANT, CS_SCALING_DENSITY,
+     CS_AVERAGE_MEAN, 0, 0, ALL, 0},
+    {"welch_boxcar_nooverlap_oddnfft", K_WELCH, 1, "boxcar", 256, 0, 511, CS_DETREND_CONSTANT, CS_SCALING_DENSITY,
+     CS_AVERAGE_MEAN, 1, 0, ALL, 0},
+    {"welch_user_window", K_WELCH, 1, "user", 0, 16, 0, CS_DETREND_CONSTANT, CS_SCALING_DENSITY, CS_AVERAGE_MEAN, 1,
+     0, ALL, 0},
+    {"welch_flattop_median_even", K_WELCH, 1, "flattop", 300, 0, 0, CS_DETREND_CONSTANT, CS_SCALING_DENSITY,
+     CS_AVERAGE_MEDIAN, 1, 0, ALL, 0},
+    {"welch_bartlett_twosided_median", K_WELCH, 1, "bartlett", 64, -1, 0, CS_DETREND_CONSTANT, CS_SCALING_SPECTRUM,
+     CS_AVERAGE_MEDIAN, 0, 0, ALL, 0},
+    {"welch_default_short", K_WELCH, 1, NULL, 0, -1, 0, CS_DETREND_CONSTANT, CS_SCALING_DENSITY, CS_AVERAGE_MEAN, 1,
+     100, ALL, 0},
+    {"csd_hamming_median_linear", K_CSD, 10, "hamming", 128, -1, 0, CS_DETREND_LINEAR, CS_SCALING_DENSITY,
+     CS_AVERAGE_MEDIAN, 1, 0, 0, 2},
+    {"csd_hann_twosided_spectrum", K_CSD, 1, NULL, 100, 75, 0, CS_DETREND_CONSTANT, CS_SCALING_SPECTRUM,
+     CS_AVERAGE_MEAN, 0, 0, 0, 2},
+    {"coherence_blackman", K_COH, 100, "blackman", 128, 96, 0, CS_DETREND_CONSTANT, CS_SCALING_DENSITY,
+     CS_AVERAGE_MEAN, 1, 0, 0, 2},
+    {"coherence_hann_linear_pad", K_COH, 1, NULL, 200, -1, 300, CS_DETREND_LINEAR, CS_SCALING_DENSITY,
+     CS_AVERAGE_MEAN, 1, 0, 0, 1},
+    {"periodogram_default", K_PERIODOGRAM, 50, NULL, 0, -1, 0, CS_DETREND_CONSTANT, CS_SCALING_DENSITY,
+     CS_AVERAGE_MEAN, 1, 0, ALL, 0},
+    {"periodogram_hann_truncate", K_PERIODOGRAM, 1, "hann", 0, -1, 1000, CS_DETREND_CONSTANT, CS_SCALING_SPECTRUM,
+     CS_AVERAGE_MEAN, 1, 0, ALL, 0},
+    {"periodogram_pad_twosided", K_PERIODOGRAM, 1, NULL, 0, -1, 2048, CS_DETREND_LINEAR, CS_SCALING_DENSITY,
+     CS_AVERAGE_MEAN, 0, 0, ALL, 0},
+    {"spectrogram_default", K_SPECGRAM, 100, NULL, 0, -1, 0, CS_DETREND_CONSTANT, CS_SCALING_DENSITY, CS_AVERAGE_MEAN,
+     1, 0, ALL, 0},
+    {"spectrogram_hann_twosided", K_SPECGRAM, 1, "hann", 64, 32, 0, CS_DETREND_CONSTANT, CS_SCALING_SPECTRUM,
+     CS_AVERAGE_MEAN, 0, 0, 1, 0},
 };
 
-static void run_case(const scase *c, const char *json, cs_matrix all, const double *user_win,
-                     size_t user_len)
+static void run_case(const scase *c, const char *json, cs_matrix all, const double *user_win, size_t user_len)
 {
     cs_welch_params p;
     if (c->kind == K_PERIODOGRAM)
@@ -275,10 +274,10 @@ Test(spectral_ref, option_combinations_match_scipy)
 Test(spectral_ref, windows_match_scipy_get_window)
 {
     char *json = slurp_data("spectral_scipy_cases.json");
-    const char *names[] = {"hann", "hamming", "blackman", "boxcar", "bartlett", "flattop",
-                           "tukey:0.25", "tukey:0.5", "tukey:1", "tukey:0"};
-    const char *labels[] = {"hann", "hamming", "blackman", "boxcar", "bartlett", "flattop",
-                            "tukey_0.25", "tukey_0.5", "tukey_1", "tukey_0"};
+    const char *names[] = {"hann",    "hamming",    "blackman",  "boxcar",  "bartlett",
+                           "flattop", "tukey:0.25", "tukey:0.5", "tukey:1", "tukey:0"};
+    const char *labels[] = {"hann",    "hamming",    "blackman",  "boxcar",  "bartlett",
+                            "flattop", "tukey_0.25", "tukey_0.5", "tukey_1", "tukey_0"};
     const size_t lens[] = {1, 2, 7, 64};
     for (size_t i = 0; i < 10; i++) {
         cs_window_kind kind;
@@ -295,8 +294,7 @@ Test(spectral_ref, windows_match_scipy_get_window)
                 double *ref = stu_json_array(json, section, "w", &m);
                 cr_assert(ref && m == lens[j], "%s", section);
                 /* Same formulas in the same order: a few ulp of values <= 1. */
-                cr_expect(stu_max_abs(w, ref, m) <= 1e-15, "%s: %.3g", section,
-                          stu_max_abs(w, ref, m));
+                cr_expect(stu_max_abs(w, ref, m) <= 1e-15, "%s: %.3g", section, stu_max_abs(w, ref, m));
                 free(ref);
             }
         }
@@ -350,8 +348,7 @@ Test(spectral_props, parseval_periodogram_is_exact)
             /* zero padding: the segment energy is spread over nfft bins, but
              * the density was normalised by the n-point window energy */
             double integral = sum * fs / (double)nfft;
-            cr_expect(fabs(integral / var - 1) < 1e-12, "n %zu pad %d: %.17g vs %.17g", n, pad,
-                      integral, var);
+            cr_expect(fabs(integral / var - 1) < 1e-12, "n %zu pad %d: %.17g vs %.17g", n, pad, integral, var);
             cs_welch_plan_destroy(plan);
             free(psd);
         }
@@ -389,14 +386,13 @@ Test(spectral_props, white_noise_density_and_welch_variance)
                 for (size_t k = 1; k + 1 < nf; k++)
                     mean += psd[c * nf + k];
                 mean /= (double)(nf - 2);
-                cr_expect(fabs(mean / (2 * s2 / fs) - 1) < 0.03, "%s %s ch %zu: %g vs %g",
-                          windows[w], avg ? "median" : "mean", c, mean, 2 * s2 / fs);
+                cr_expect(fabs(mean / (2 * s2 / fs) - 1) < 0.03, "%s %s ch %zu: %g vs %g", windows[w],
+                          avg ? "median" : "mean", c, mean, 2 * s2 / fs);
                 double integral;
                 double *f = malloc(nf * sizeof *f);
                 cs_welch_plan_freqs(plan, f);
                 cr_assert_eq(cs_spectral_band_power(f, psd + c * nf, nf, 0, fs / 2, &integral), CS_OK);
-                cr_expect(fabs(integral / s2 - 1) < 0.03, "%s integral %g vs %g", windows[w],
-                          integral, s2);
+                cr_expect(fabs(integral / s2 - 1) < 0.03, "%s integral %g vs %g", windows[w], integral, s2);
                 free(f);
             }
             free(psd);
@@ -444,8 +440,8 @@ Test(spectral_props, sinusoid_peak_position_and_height)
             cr_expect(fabs(psd[126] / (A * A / 2) - 1) < 1e-9, "spectrum at f0: %.17g", psd[126]);
         } else {
             double bp;
-            cr_assert_eq(cs_spectral_band_power(f, psd, nf, f0 - 5 * fs / nperseg,
-                                                f0 + 5 * fs / nperseg, &bp), CS_OK);
+            cr_assert_eq(cs_spectral_band_power(f, psd, nf, f0 - 5 * fs / nperseg, f0 + 5 * fs / nperseg, &bp),
+                         CS_OK);
             cr_expect(fabs(bp / (A * A / 2) - 1) < 1e-6, "band power %.10g vs %g", bp, A * A / 2);
         }
         free(f), free(psd);
@@ -594,8 +590,7 @@ Test(spectral_props, plans_from_many_threads)
     }
     for (int t = 0; t < PLAN_THREADS; t++) {
         pthread_join(th[t], NULL);
-        cr_expect_eq(jobs[t].failures, 0, "thread %d: %d plans failed or differed", t,
-                     jobs[t].failures);
+        cr_expect_eq(jobs[t].failures, 0, "thread %d: %d plans failed or differed", t, jobs[t].failures);
     }
     free(x), free(want);
 }
@@ -732,10 +727,8 @@ Test(spectral_bad, data_errors)
     cr_expect_str_eq(cs_last_error(), "x: Inf at row 17, column 1");
     x[2 * 17 + 1] = 0;
     y[5] = NAN;
-    cr_expect_eq(cs_welch_csd(plan, cs_matrix_view(x, 64, 2), cs_matrix_view(y, 64, 3), out, out2),
-                 CS_ESHAPE);
-    cr_expect_eq(cs_welch_coherence(plan, cs_matrix_view(x, 64, 2), cs_matrix_view(y, 64, 2), out),
-                 CS_ENONFINITE);
+    cr_expect_eq(cs_welch_csd(plan, cs_matrix_view(x, 64, 2), cs_matrix_view(y, 64, 3), out, out2), CS_ESHAPE);
+    cr_expect_eq(cs_welch_coherence(plan, cs_matrix_view(x, 64, 2), cs_matrix_view(y, 64, 2), out), CS_ENONFINITE);
     cr_expect(strstr(cs_last_error(), "y: NaN") != NULL, "%s", cs_last_error());
     cr_expect_eq(cs_welch_psd(plan, cs_matrix_view(x, 63, 2), out), CS_ESHAPE);
     cr_expect(strstr(cs_last_error(), "63 samples") != NULL);
@@ -827,8 +820,7 @@ Test(spectral_cli, text_output_and_other_measures)
     cr_expect(strstr(out, "\"spectrogram\":[[") != NULL);
     free(out), free(err);
     cr_assert_eq(tu_cli("estimate aperiodic " SIG " --cols 0 --fmin 0.01 --fmax 0.4 --json", &out, &err), 0);
-    cr_expect(strstr(out, "\"exponent\":") && strstr(out, "\"knee\":null") && strstr(out, "\"peaks\":["),
-              "%s", out);
+    cr_expect(strstr(out, "\"exponent\":") && strstr(out, "\"knee\":null") && strstr(out, "\"peaks\":["), "%s", out);
     free(out), free(err);
 }
 
@@ -900,8 +892,7 @@ Test(spectral_cli, bad_input_exit_codes_and_messages)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int code = tu_cli(cases[i].args, &out, &err);
         cr_expect_eq(code, cases[i].code, "%s: exit %d (%s)", cases[i].args, code, err);
-        cr_expect(err && strstr(err, cases[i].msg), "%s: stderr '%s' lacks '%s'", cases[i].args, err,
-                  cases[i].msg);
+        cr_expect(err && strstr(err, cases[i].msg), "%s: stderr '%s' lacks '%s'", cases[i].args, err, cases[i].msg);
         free(out), free(err);
     }
     snprintf(args, sizeof args, "estimate psd --input '%s'", nanfile);

@@ -84,14 +84,12 @@ Test(table, nul_byte_is_an_error_naming_file_and_line)
     cs_matrix m;
     const char *path = write_bytes("nul.txt", text, sizeof text - 1);
     cr_expect_eq(cs_table_read(path, &m), CS_EFORMAT);
-    cr_expect(strstr(cs_last_error(), "nul.txt: line 2: NUL byte at character 2") != NULL, "%s",
-              cs_last_error());
+    cr_expect(strstr(cs_last_error(), "nul.txt: line 2: NUL byte at character 2") != NULL, "%s", cs_last_error());
     cr_expect_null(m.data);
     /* the training CSV reader is the same parser */
     cs_dataset d;
     const char csv[] = "1,2,0\n3,4,1\n\0\n";
-    cr_expect_eq(cs_dataset_read_csv(write_bytes("nul.csv", csv, sizeof csv - 1), -1, 1.0, &d),
-                 CS_EFORMAT);
+    cr_expect_eq(cs_dataset_read_csv(write_bytes("nul.csv", csv, sizeof csv - 1), -1, 1.0, &d), CS_EFORMAT);
     cr_expect(strstr(cs_last_error(), "nul.csv: line 3: NUL byte") != NULL, "%s", cs_last_error());
     /* a NUL inside a comment line harms nothing */
     const char com[] = "# a\0b\n1 2\n";
@@ -133,9 +131,7 @@ Test(table, rows_map_to_file_lines)
     const char text[] = "% head\n\n1 2\n# mid\n3 4\r\n\r\n5 6";
     cs_matrix m;
     size_t *lines;
-    cr_assert_eq(cs_table_read_text_lines(write_bytes("lines.txt", text, sizeof text - 1), &m,
-                                          &lines),
-                 CS_OK);
+    cr_assert_eq(cs_table_read_text_lines(write_bytes("lines.txt", text, sizeof text - 1), &m, &lines), CS_OK);
     cr_assert_eq(m.rows, 3);
     cr_expect_eq(lines[0], 3);
     cr_expect_eq(lines[1], 5);
@@ -153,27 +149,26 @@ static void expect_like_strtod(const char *s)
     int ok = *s && *end == '\0';
     double got = 0;
     cs_status st = table_parse_number(s, strlen(s), &got);
-    cr_assert_eq(st == CS_OK, ok, "'%s': parse %s, strtod %s", s, st ? "fails" : "ok",
-                 ok ? "ok" : "fails");
+    cr_assert_eq(st == CS_OK, ok, "'%s': parse %s, strtod %s", s, st ? "fails" : "ok", ok ? "ok" : "fails");
     if (ok)
-        cr_assert(memcmp(&got, &want, sizeof got) == 0 || (isnan(got) && isnan(want)),
-                  "'%s': %a, strtod %a", s, got, want);
+        cr_assert(memcmp(&got, &want, sizeof got) == 0 || (isnan(got) && isnan(want)), "'%s': %a, strtod %a", s, got,
+                  want);
 }
 
 Test(table, number_parser_equals_strtod_bit_for_bit)
 {
-    static const char *fixed[] = {
-        "0", "-0", "+0", "0.0", "-0.000", "00012", "1.", ".5", "-.5", "5e3", "5E+3", "5e-3",
-        "1e22", "1e23", "9007199254740993", "9007199254740992", "18446744073709551615",
-        "18446744073709551616", "12345678901234567890123", "0.1", "0.3", "2.2250738585072014e-308",
-        "4.9e-324", "1.7976931348623157e308", "1e309", "1e-400", "123456789012345678e-27",
-        "0.000000000000000000000000000123", "1e", "e5", ".", "-", "+", "1e+", "1.2.3", "--1",
-        "0x1p3", "inf", "-Infinity", "nan", "1,5", " 1", "1 ", "7e-10", "3.14159265358979323846",
-        /* halfway between doubles, and just off it (the long double path's hard cases) */
-        "9007199254740993", "9007199254740993.0000000001", "9007199254740992.9999999999",
-        "1.00000000000000011102230246251565404236316680908203125",
-        "1.0000000000000001110223024625156540", "1.0000000000000001110223024625156541",
-        "0.500000000000000055511151231257827021181583404541015625"};
+    static const char *fixed[] = {"0", "-0", "+0", "0.0", "-0.000", "00012", "1.", ".5", "-.5", "5e3", "5E+3", "5e-3",
+                                  "1e22", "1e23", "9007199254740993", "9007199254740992", "18446744073709551615",
+                                  "18446744073709551616", "12345678901234567890123", "0.1", "0.3",
+                                  "2.2250738585072014e-308", "4.9e-324", "1.7976931348623157e308", "1e309", "1e-400",
+                                  "123456789012345678e-27", "0.000000000000000000000000000123", "1e", "e5", ".", "-",
+                                  "+", "1e+", "1.2.3", "--1", "0x1p3", "inf", "-Infinity", "nan", "1,5", " 1", "1 ",
+                                  "7e-10", "3.14159265358979323846",
+                                  /* halfway between doubles, and just off it (the long double path's hard cases) */
+                                  "9007199254740993", "9007199254740993.0000000001", "9007199254740992.9999999999",
+                                  "1.00000000000000011102230246251565404236316680908203125",
+                                  "1.0000000000000001110223024625156540", "1.0000000000000001110223024625156541",
+                                  "0.500000000000000055511151231257827021181583404541015625"};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         expect_like_strtod(fixed[i]);
     cs_rng *rng;

@@ -102,8 +102,8 @@ Test(watch, follows_a_live_training_run_to_its_end, .timeout = 300)
     free(err);
     snprintf(cmd, sizeof cmd, "watch %s --once --json", path);
     cr_assert_eq(tu_cli(cmd, &out, &err), 0, "%s", err);
-    cr_expect(strstr(out, "\"status\":\"finished\"") && strstr(out, "\"test_acc\":") && strstr(out, "\"pi\":"),
-              "%s", out);
+    cr_expect(strstr(out, "\"status\":\"finished\"") && strstr(out, "\"test_acc\":") && strstr(out, "\"pi\":"), "%s",
+              out);
     free(out);
     free(err);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
@@ -163,7 +163,7 @@ Test(watch, bad_input_and_usage)
     cr_expect_eq(tu_cli(cmd, &out, &err), 1);
     free(out);
     free(err);
-    const char *usage[] = {"watch", "watch a.h5 --json", "watch a.h5 --interval 0", "watch a.h5 --bogus",
+    const char *usage[] = {"watch",           "watch a.h5 --json",    "watch a.h5 --interval 0", "watch a.h5 --bogus",
                            "watch a.h5 b.h5", "watch a.h5 --interval"};
     for (size_t i = 0; i < sizeof usage / sizeof usage[0]; i++) {
         cr_expect_eq(tu_cli(usage[i], &out, &err), 2, "'%s': %s", usage[i], err);

@@ -17,7 +17,6 @@
 
 TestSuite(writer_faults, .init = tu_dir_setup, .fini = tu_dir_teardown);
 
-
 static const char *bin(void) { return getenv("COGSCOPE_BIN") ? getenv("COGSCOPE_BIN") : COGSCOPE_BIN; }
 
 /* Run `cogscope ARGS` after the shell fragment `pre`; exit code or -1 (a
@@ -153,7 +152,8 @@ Test(writer_faults, a_full_tmpfs_is_named_no_space_left, .timeout = 300)
     char *err = NULL;
     int rc = run_pre(FAILED_WRITE "true", &err,
                      "train --data digits --epochs 300 --log-every 50 --probe-size 64 --threads 1 "
-                     "--quiet --out '%s/run.h5'", mnt);
+                     "--quiet --out '%s/run.h5'",
+                     mnt);
     cr_expect_eq(rc, 1, "exit %d: %s", rc, err ? err : "");
     cr_expect(err && strstr(err, "No space left on device"), "%s", err ? err : "");
     free(err);

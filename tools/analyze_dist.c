@@ -39,8 +39,8 @@ static cs_status dbuf_push(dbuf *b, const double *v, size_t n)
 }
 
 /* Draw and run jobs until none is left; this rank's records into *mine. */
-static void run_jobs(const char *cmd, char **runs, size_t nruns, cs_obs_jobs **jobs,
-                     const size_t *first, size_t total, dbuf *mine)
+static void run_jobs(const char *cmd, char **runs, size_t nruns, cs_obs_jobs **jobs, const size_t *first,
+                     size_t total, dbuf *mine)
 {
     dist_counter *counter = NULL;
     cs_status st = dist_counter_create(&counter);
@@ -68,8 +68,7 @@ static void run_jobs(const char *cmd, char **runs, size_t nruns, cs_obs_jobs **j
 }
 
 /* Rank 0: every rank's records, indexed by job. *all owns the storage. */
-static cs_status gather_results(const dbuf *mine, size_t total, double **all,
-                                const double **res, size_t *lens)
+static cs_status gather_results(const dbuf *mine, size_t total, double **all, const double **res, size_t *lens)
 {
     int K = dist_size(), root = dist_rank() == 0;
     double n = (double)mine->n, *counts = root ? malloc((size_t)K * sizeof *counts) : NULL;
@@ -103,8 +102,7 @@ static cs_status gather_results(const dbuf *mine, size_t total, double **all,
     return CS_OK;
 }
 
-int analyze_dist(const char *cmd, char **runs, size_t nruns, const cs_obs_params *p,
-                 const analyze_out *o)
+int analyze_dist(const char *cmd, char **runs, size_t nruns, const cs_obs_params *p, const analyze_out *o)
 {
     double t0 = cs_time_now();
     cs_runlog **run = calloc(nruns, sizeof *run);
@@ -134,8 +132,8 @@ int analyze_dist(const char *cmd, char **runs, size_t nruns, const cs_obs_params
             rc = cli_fail(cmd, st);
         for (size_t r = 0; root && !rc && r < nruns; r++) {
             cs_metrics *m = NULL;
-            st = cs_obs_analyze_merge(run[r], p, (const double *const *)res + first[r],
-                                      lens + first[r], first[r + 1] - first[r], &m);
+            st = cs_obs_analyze_merge(run[r], p, (const double *const *)res + first[r], lens + first[r],
+                                      first[r + 1] - first[r], &m);
             rc = st ? cli_fail(cmd, st) : analyze_write(runs[r], run[r], p, m, t0, o);
             cs_metrics_destroy(m);
         }

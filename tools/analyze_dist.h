@@ -7,7 +7,6 @@
 #include "analyze_out.h"
 
 /* Analyse runs[0..nruns) over every rank. Returns the exit code. */
-int analyze_dist(const char *cmd, char **runs, size_t nruns, const cs_obs_params *p,
-                 const analyze_out *o);
+int analyze_dist(const char *cmd, char **runs, size_t nruns, const cs_obs_params *p, const analyze_out *o);
 
 #endif

@@ -9,8 +9,8 @@
 
 static const char *const CMD = "analyze";
 
-int analyze_write(const char *run_path, const cs_runlog *run, const cs_obs_params *p, cs_metrics *m,
-                  double t0, const analyze_out *o)
+int analyze_write(const char *run_path, const cs_runlog *run, const cs_obs_params *p, cs_metrics *m, double t0,
+                  const analyze_out *o)
 {
     char def_out[4096];
     const char *out_path = o->out_path;
@@ -45,7 +45,8 @@ int analyze_write(const char *run_path, const cs_runlog *run, const cs_obs_param
         cs_json_end_object(&j);
     } else if (!o->quiet) {
         printf("analysed %s (%s, %zu steps, %zu snapshots, %zu layers) in %.2f s: %zu arrays -> %s\n", run_path,
-               in->rule[0] ? in->rule : "rule not logged", in->steps, in->snapshots, in->layer_count, secs, cs_metrics_count(m), out_path);
+               in->rule[0] ? in->rule : "rule not logged", in->steps, in->snapshots, in->layer_count, secs,
+               cs_metrics_count(m), out_path);
         size_t nn = cs_metrics_note_count(m);
         if (nn)
             printf("%zu note%s (cogscope report --format text lists them)\n", nn, nn == 1 ? "" : "s");

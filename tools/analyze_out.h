@@ -11,7 +11,7 @@ typedef struct {
 
 /* Write the metrics of one run and print its summary line; t0 =
  * cs_time_now() at the start. Returns the exit code. */
-int analyze_write(const char *run_path, const cs_runlog *run, const cs_obs_params *p, cs_metrics *m,
-                  double t0, const analyze_out *o);
+int analyze_write(const char *run_path, const cs_runlog *run, const cs_obs_params *p, cs_metrics *m, double t0,
+                  const analyze_out *o);
 
 #endif

@@ -40,8 +40,8 @@ void cli_getopt_reset(void)
     opterr = 0;
 }
 
-int cli_getopt(const char *cmd, int argc, char **argv, const struct option *longopts,
-               cli_option_fn on_option, void *ctx)
+int cli_getopt(const char *cmd, int argc, char **argv, const struct option *longopts, cli_option_fn on_option,
+               void *ctx)
 {
     cli_getopt_reset();
     int c;
@@ -106,10 +106,14 @@ int cli_parse_bytes(const char *cmd, const char *flag, const char *text, uint64_
     double v = strtod(text, &end);
     double mult = 1;
     switch (*end) {
-    case 'K': case 'k': mult = 1024.0, end++; break;
-    case 'M': case 'm': mult = 1024.0 * 1024, end++; break;
-    case 'G': case 'g': mult = 1024.0 * 1024 * 1024, end++; break;
-    case 'T': case 't': mult = 1024.0 * 1024 * 1024 * 1024, end++; break;
+    case 'K':
+    case 'k': mult = 1024.0, end++; break;
+    case 'M':
+    case 'm': mult = 1024.0 * 1024, end++; break;
+    case 'G':
+    case 'g': mult = 1024.0 * 1024 * 1024, end++; break;
+    case 'T':
+    case 't': mult = 1024.0 * 1024 * 1024 * 1024, end++; break;
     default: break;
     }
     if (*end == 'B' || *end == 'b')

@@ -36,8 +36,8 @@ typedef int (*cli_option_fn)(const char *cmd, int code, const char *arg, void *c
 /* The option loop of a subcommand with long options only: getopt_long over
  * argv[1..] calls on_option for each option. An unknown option, a missing
  * value or a stray argument is a usage error. Returns 0 or 2. */
-int cli_getopt(const char *cmd, int argc, char **argv, const struct option *longopts,
-               cli_option_fn on_option, void *ctx);
+int cli_getopt(const char *cmd, int argc, char **argv, const struct option *longopts, cli_option_fn on_option,
+               void *ctx);
 
 /* Strict number parsing of an option value: the whole string must parse and
  * be finite. On failure prints a usage error naming `flag` and returns 2;
@@ -80,8 +80,8 @@ cs_status cli_h5_check(const char *path, int *kind);
  * name, any file that is one of the command's inputs[0..n_inputs) (FILE.h5:/d
  * specs name FILE.h5; NULL entries are skipped), and an existing run log
  * unless `force`. Returns 0, 1 or 2. */
-int cli_out_guard(const char *cmd, const char *flag, const char *path, const char *const *inputs,
-                  size_t n_inputs, int force);
+int cli_out_guard(const char *cmd, const char *flag, const char *path, const char *const *inputs, size_t n_inputs,
+                  int force);
 
 /* An output file written under a temporary name in its directory and renamed
  * over `path` by cli_out_commit only when every write succeeded; a device or
@@ -93,9 +93,9 @@ typedef struct {
     char tmp[4112];   /* "" when writing in place or after commit/discard */
 } cli_out;
 
-int cli_out_open(const char *cmd, const char *path, cli_out *o);     /* 0 or 1 (message printed) */
-int cli_out_commit(const char *cmd, cli_out *o);                     /* 0 or 1 (message names errno) */
-void cli_out_discard(cli_out *o);                                    /* failure path: no file left */
+int cli_out_open(const char *cmd, const char *path, cli_out *o); /* 0 or 1 (message printed) */
+int cli_out_commit(const char *cmd, cli_out *o);                 /* 0 or 1 (message names errno) */
+void cli_out_discard(cli_out *o);                                /* failure path: no file left */
 
 /* Flush and close stdout at the end of a command: a failed write (disk full,
  * /dev/full, a closed pipe) is reported with its errno and turns exit code 0

@@ -32,14 +32,11 @@ static int double_range_error(const char *cmd, const cli_opt *o, double v)
     snprintf(flag, sizeof flag, "--%s", o->name);
     int lo = o->range & CLI_MIN, hi = o->range & CLI_MAX;
     if (lo && hi)
-        return cli_usage_error(cmd, "%s: %g must be in %c%g, %g%c", flag, v,
-                               o->range & CLI_MIN_OPEN ? '(' : '[', o->min, o->max,
-                               o->range & CLI_MAX_OPEN ? ')' : ']');
+        return cli_usage_error(cmd, "%s: %g must be in %c%g, %g%c", flag, v, o->range & CLI_MIN_OPEN ? '(' : '[',
+                               o->min, o->max, o->range & CLI_MAX_OPEN ? ')' : ']');
     if (lo)
-        return cli_usage_error(cmd, "%s: %g must be %s %g", flag, v,
-                               o->range & CLI_MIN_OPEN ? ">" : ">=", o->min);
-    return cli_usage_error(cmd, "%s: %g must be %s %g", flag, v, o->range & CLI_MAX_OPEN ? "<" : "<=",
-                           o->max);
+        return cli_usage_error(cmd, "%s: %g must be %s %g", flag, v, o->range & CLI_MIN_OPEN ? ">" : ">=", o->min);
+    return cli_usage_error(cmd, "%s: %g must be %s %g", flag, v, o->range & CLI_MAX_OPEN ? "<" : "<=", o->max);
 }
 
 static int in_range(const cli_opt *o, double v)
@@ -106,10 +103,9 @@ static int store(const char *cmd, const cli_opt *o, const char *arg, char *base)
         if (in_range(o, (double)*(uint64_t *)f))
             return 0;
         if (o->range & CLI_MAX)
-            return cli_usage_error(cmd, "%s: %llu is outside [%.0f, %.0f]", flag,
-                                   (unsigned long long)*(uint64_t *)f, o->min, o->max);
-        return cli_usage_error(cmd, "%s: %llu must be >= %.0f", flag, (unsigned long long)*(uint64_t *)f,
-                               o->min);
+            return cli_usage_error(cmd, "%s: %llu is outside [%.0f, %.0f]", flag, (unsigned long long)*(uint64_t *)f,
+                                   o->min, o->max);
+        return cli_usage_error(cmd, "%s: %llu must be >= %.0f", flag, (unsigned long long)*(uint64_t *)f, o->min);
     case CLI_DOUBLE:
         if ((rc = cli_parse_double(cmd, flag, arg, (double *)f)))
             return rc;
@@ -145,8 +141,7 @@ static void getopt_tables(const cli_args *a, struct option *lo, char *shorts)
         const cli_opt *o = a->flat[i];
         if (!is_option(o))
             continue;
-        lo[k++] = (struct option){o->name, takes_value(o) ? required_argument : no_argument, 0,
-                                  256 + (int)i};
+        lo[k++] = (struct option){o->name, takes_value(o) ? required_argument : no_argument, 0, 256 + (int)i};
         if (o->short_name) {
             shorts[s++] = o->short_name;
             if (takes_value(o))
@@ -218,11 +213,9 @@ int cli_parse(const cli_command *c, int argc, char **argv, void *opts, cli_args 
         size_t i = 0;
         const cli_opt *o = code == 'h' ? NULL : by_code(a, code, &i);
         if (!o)
-            return code == 'h' ? (cli_help(c, stdout), CLI_OK)
-                               : cli_getopt_error(c->cmd, argc, argv, code);
+            return code == 'h' ? (cli_help(c, stdout), CLI_OK) : cli_getopt_error(c->cmd, argc, argv, code);
         if (o->only && c->variant && !(o->only & c->variant))
-            return cli_usage_error(c->cmd, "option '%s' does not apply to %s", argv[optind - 1],
-                                   c->variant_name);
+            return cli_usage_error(c->cmd, "option '%s' does not apply to %s", argv[optind - 1], c->variant_name);
         if ((rc = store(c->cmd, o, optarg, (char *)opts + a->base[i])))
             return rc;
         if (a->given[i] < 255)
@@ -323,8 +316,7 @@ static void help_line(FILE *out, const cli_opt *o, int col)
     char left[128], shortf[8] = "";
     if (o->short_name)
         snprintf(shortf, sizeof shortf, "-%c, ", o->short_name);
-    int n = snprintf(left, sizeof left, "  %s--%s%s%s", shortf, o->name, o->meta ? " " : "",
-                     o->meta ? o->meta : "");
+    int n = snprintf(left, sizeof left, "  %s--%s%s%s", shortf, o->name, o->meta ? " " : "", o->meta ? o->meta : "");
     fputs(left, out);
     if (n + 1 > col) {
         fputc('\n', out);

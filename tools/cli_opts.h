@@ -62,43 +62,42 @@ typedef struct cli_opt cli_opt;
  * passed to cli_parse, moved by enclosing CLI_INCLUDE fields), `field` the
  * option's target in it. Returns 0, or the exit code after printing why
  * (2: usage, 1: out of memory). */
-typedef int (*cli_parse_fn)(const char *cmd, const cli_opt *opt, const char *arg, void *field,
-                            void *opts);
+typedef int (*cli_parse_fn)(const char *cmd, const cli_opt *opt, const char *arg, void *field, void *opts);
 
 struct cli_opt {
-    const char *name;  /* long name without "--"; CLI_SECTION: the heading line */
+    const char *name; /* long name without "--"; CLI_SECTION: the heading line */
     cli_type type;
-    size_t field;      /* offsetof(OPTIONS, member) of the target */
-    const char *meta;  /* the value in the help text ("N", "FILE"); NULL for flags */
-    const char *help;  /* help text; '\n' starts a continuation line */
-    const char *def;   /* default: stored before parsing and shown as "(default D)" */
-    double min, max;   /* integers: inclusive range; doubles: see `range` */
-    unsigned range;    /* CLI_DOUBLE/CLI_U64 bounds: CLI_MIN | CLI_MAX | ..._OPEN */
+    size_t field;              /* offsetof(OPTIONS, member) of the target */
+    const char *meta;          /* the value in the help text ("N", "FILE"); NULL for flags */
+    const char *help;          /* help text; '\n' starts a continuation line */
+    const char *def;           /* default: stored before parsing and shown as "(default D)" */
+    double min, max;           /* integers: inclusive range; doubles: see `range` */
+    unsigned range;            /* CLI_DOUBLE/CLI_U64 bounds: CLI_MIN | CLI_MAX | ..._OPEN */
     const cli_choice *choices; /* CLI_ENUM: {name, value} ..., {NULL} */
     cli_parse_fn parse;        /* CLI_CUSTOM */
     const cli_opt *sub;        /* CLI_INCLUDE */
-    unsigned only;     /* nonzero: the variants (bits) the option applies to */
-    char short_name;   /* 'o' for -o */
-    const char *json;  /* key of the JSON echo (default: the name, '-' as '_') */
-    int value;         /* CLI_FLAG: the value stored (0 stores 1) */
-    unsigned tag;      /* the command's own bits for the option (cli_given_tags) */
+    unsigned only;             /* nonzero: the variants (bits) the option applies to */
+    char short_name;           /* 'o' for -o */
+    const char *json;          /* key of the JSON echo (default: the name, '-' as '_') */
+    int value;                 /* CLI_FLAG: the value stored (0 stores 1) */
+    unsigned tag;              /* the command's own bits for the option (cli_given_tags) */
 };
 
 /* A subcommand: its name in messages, help text around the option lines, the
  * option table, and what else its command line holds. */
 typedef struct {
-    const char *cmd;       /* "watch", "estimate psd": in messages */
-    const char *usage;     /* before the option lines; "%s" stands for `variant_name` */
+    const char *cmd;   /* "watch", "estimate psd": in messages */
+    const char *usage; /* before the option lines; "%s" stands for `variant_name` */
     const cli_opt *opts;
-    const char *footer;    /* after the option lines ("%s" as in usage); may be NULL */
-    int positional;        /* 1: positional arguments are the command's (cli_args.pos) */
-    int min_pos, max_pos;  /* how many (max 0: any number) */
-    const char *missing;   /* the usage error when fewer than min_pos are given */
-    const char *extra;     /* ... when more than max_pos ("%s": the first extra one;
-                              default "unexpected argument '%s'") */
-    int help_col;          /* column of the help texts (0: 22) */
-    unsigned variant;      /* the bit of the variant being parsed (0: all options apply) */
-    const char *variant_name; /* the variant in "does not apply to NAME" and in "%s" */
+    const char *footer;           /* after the option lines ("%s" as in usage); may be NULL */
+    int positional;               /* 1: positional arguments are the command's (cli_args.pos) */
+    int min_pos, max_pos;         /* how many (max 0: any number) */
+    const char *missing;          /* the usage error when fewer than min_pos are given */
+    const char *extra;            /* ... when more than max_pos ("%s": the first extra one;
+                                     default "unexpected argument '%s'") */
+    int help_col;                 /* column of the help texts (0: 22) */
+    unsigned variant;             /* the bit of the variant being parsed (0: all options apply) */
+    const char *variant_name;     /* the variant in "does not apply to NAME" and in "%s" */
     void (*more_help)(FILE *out); /* generated text after the options (train's rules) */
 } cli_command;
 

@@ -28,8 +28,8 @@ static int same_file(const struct stat *out, const char *input)
     return stat(input, &in) == 0 && in.st_dev == out->st_dev && in.st_ino == out->st_ino;
 }
 
-int cli_out_guard(const char *cmd, const char *flag, const char *path, const char *const *inputs,
-                  size_t n_inputs, int force)
+int cli_out_guard(const char *cmd, const char *flag, const char *path, const char *const *inputs, size_t n_inputs,
+                  int force)
 {
     if (!*path)
         return cli_usage_error(cmd, "%s: the file name is empty", flag);
@@ -38,8 +38,9 @@ int cli_out_guard(const char *cmd, const char *flag, const char *path, const cha
         return errno == ENOENT ? 0 : 0; /* the write itself names any other problem */
     for (size_t i = 0; i < n_inputs; i++)
         if (inputs[i] && same_file(&st, inputs[i]))
-            return cli_usage_error(cmd, "%s %s is an input of this command (%s): refusing to "
-                                        "write over it",
+            return cli_usage_error(cmd,
+                                   "%s %s is an input of this command (%s): refusing to "
+                                   "write over it",
                                    flag, path, inputs[i]);
     if (!S_ISREG(st.st_mode))
         return 0; /* /dev/stdout, a pipe: written in place, never replaced */
@@ -48,8 +49,9 @@ int cli_out_guard(const char *cmd, const char *flag, const char *path, const cha
     if (cst)
         return force ? 0 : cli_fail(cmd, cst);
     if (kind == CLI_H5_RUNLOG && !force)
-        return cli_usage_error(cmd, "%s %s is an existing run log: refusing to replace it "
-                                    "(give --force to replace it)",
+        return cli_usage_error(cmd,
+                               "%s %s is an existing run log: refusing to replace it "
+                               "(give --force to replace it)",
                                flag, path);
     return 0;
 }
@@ -68,8 +70,8 @@ int cli_out_open(const char *cmd, const char *path, cli_out *o)
         snprintf(o->real, sizeof o->real, "%s", path);
     }
     struct stat st;
-    int special = !strncmp(path, "/dev/", 5) || !strncmp(path, "/proc/", 6) ||
-                  !strncmp(o->real, "/dev/", 5) || !strncmp(o->real, "/proc/", 6);
+    int special = !strncmp(path, "/dev/", 5) || !strncmp(path, "/proc/", 6) || !strncmp(o->real, "/dev/", 5) ||
+                  !strncmp(o->real, "/proc/", 6);
     if (special || (stat(path, &st) == 0 && !S_ISREG(st.st_mode))) {
         /* A device or a pipe: renaming over it would replace the device. */
         if (!(o->f = fopen(path, "w"))) {
@@ -116,8 +118,8 @@ int cli_out_commit(const char *cmd, cli_out *o)
     if (!bad && o->tmp[0] && rename(o->tmp, o->real) != 0)
         bad = 1, err = errno;
     if (bad) {
-        fprintf(stderr, "cogscope %s: writing %s failed: %s%s\n", cmd, o->path,
-                err ? strerror(err) : "a write error", o->tmp[0] ? " (the file was not changed)" : "");
+        fprintf(stderr, "cogscope %s: writing %s failed: %s%s\n", cmd, o->path, err ? strerror(err) : "a write error",
+                o->tmp[0] ? " (the file was not changed)" : "");
         if (o->tmp[0])
             unlink(o->tmp);
         o->tmp[0] = '\0';
@@ -147,7 +149,7 @@ int cli_stdout_finish(const char *cmd, int rc)
         bad = 1, err = errno;
     if (!bad)
         return rc;
-    fprintf(stderr, "cogscope%s%s: writing to standard output failed: %s\n", cmd ? " " : "",
-            cmd ? cmd : "", err ? strerror(err) : "a write error");
+    fprintf(stderr, "cogscope%s%s: writing to standard output failed: %s\n", cmd ? " " : "", cmd ? cmd : "",
+            err ? strerror(err) : "a write error");
     return rc ? rc : CLI_FAIL;
 }

@@ -223,8 +223,7 @@ cs_status cli_h5_check(const char *spec, int *kind)
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0)
-        return cs_error_set(CS_EIO, "%s: cannot start the check of the file: %s", path,
-                            strerror(errno));
+        return cs_error_set(CS_EIO, "%s: cannot start the check of the file: %s", path, strerror(errno));
     if (pid == 0) {
         /* Die of the signal itself (no sanitizer report turning it into an
          * exit code), and with the parent. */
@@ -240,16 +239,17 @@ cs_status cli_h5_check(const char *spec, int *kind)
     int status;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
-            return cs_error_set(CS_EIO, "%s: the check of the file failed: %s", path,
-                                strerror(errno));
+            return cs_error_set(CS_EIO, "%s: the check of the file failed: %s", path, strerror(errno));
     if (WIFSIGNALED(status)) {
         int sig = WTERMSIG(status);
         if (sig == SIGALRM)
-            return cs_error_set(CS_EFORMAT, "%s: reading the file's HDF5 structures did not finish "
-                                            "in %u s: the file is damaged (or its file system stalled)",
+            return cs_error_set(CS_EFORMAT,
+                                "%s: reading the file's HDF5 structures did not finish "
+                                "in %u s: the file is damaged (or its file system stalled)",
                                 path, limit);
-        return cs_error_set(CS_EFORMAT, "%s: the file is damaged: the HDF5 library crashed reading "
-                                        "it (%s, in a checked child process); it was not read",
+        return cs_error_set(CS_EFORMAT,
+                            "%s: the file is damaged: the HDF5 library crashed reading "
+                            "it (%s, in a checked child process); it was not read",
                             path, strsignal(sig));
     }
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

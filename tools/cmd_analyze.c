@@ -36,8 +36,7 @@ static int parse_estimator(const char *cmd, const cli_opt *o, const char *arg, v
 static int parse_redundancy(const char *cmd, const cli_opt *o, const char *arg, void *f, void *all)
 {
     (void)o, (void)all;
-    return cs_pid_redundancy_parse(arg, f) ? cli_usage_error(cmd, "--pid-redundancy: %s", cs_last_error())
-                                           : 0;
+    return cs_pid_redundancy_parse(arg, f) ? cli_usage_error(cmd, "--pid-redundancy: %s", cs_last_error()) : 0;
 }
 
 static int parse_variant(const char *cmd, const cli_opt *o, const char *arg, void *f, void *all)

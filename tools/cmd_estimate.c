@@ -8,7 +8,7 @@
 static const char *const info_measures[] = {"entropy", "mi", "cmi", "te", "ais", NULL};
 static const char *const multi_measures[] = {"tc", "dtc", "oinfo", "sinfo", "tse", NULL};
 static const char *const decomp_measures[] = {"pid", "phiid", NULL};
-static const char *const spectral_measures[] = {"psd", "csd", "coherence", "periodogram",
+static const char *const spectral_measures[] = {"psd",         "csd",        "coherence", "periodogram",
                                                 "spectrogram", "multitaper", "aperiodic", NULL};
 
 static int member(const char *const *list, const char *name)
@@ -21,12 +21,11 @@ static int member(const char *const *list, const char *name)
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: cogscope estimate MEASURE --input FILE [OPTIONS]\n\n"
-            "information:  entropy mi cmi te ais\n"
-            "higher-order: tc dtc oinfo sinfo tse pid phiid\n"
-            "spectral:     psd csd coherence periodogram spectrogram multitaper aperiodic\n\n"
-            "'cogscope estimate MEASURE --help' lists a measure's options.\n");
+    fprintf(out, "usage: cogscope estimate MEASURE --input FILE [OPTIONS]\n\n"
+                 "information:  entropy mi cmi te ais\n"
+                 "higher-order: tc dtc oinfo sinfo tse pid phiid\n"
+                 "spectral:     psd csd coherence periodogram spectrogram multitaper aperiodic\n\n"
+                 "'cogscope estimate MEASURE --help' lists a measure's options.\n");
 }
 
 int cmd_estimate(int argc, char **argv)

@@ -219,21 +219,24 @@ static cs_status read_all(opts *o, cs_array *inputs, cs_array *labels, cs_array 
             memcmp(o->errors.item[i].a.dims, o->layer.item[l].a.dims, 3 * sizeof(size_t))) {
             shape_text(&o->errors.item[i].a, sh, sizeof sh);
             shape_text(&o->layer.item[l].a, sh2, sizeof sh2);
-            return cs_error_set(CS_ESHAPE, "--errors %s (%s) is %s but its activations are %s", o->errors.item[i].name,
-                                o->errors.item[i].spec, sh, sh2);
+            return cs_error_set(CS_ESHAPE, "--errors %s (%s) is %s but its activations are %s",
+                                o->errors.item[i].name, o->errors.item[i].spec, sh, sh2);
         }
     }
     for (size_t i = 1; i < o->layer.n && st == CS_OK; i++)
         if (memcmp(o->layer.item[i].a.dims, o->layer.item[0].a.dims, 2 * sizeof(size_t))) {
             shape_text(&o->layer.item[i].a, sh, sizeof sh);
             shape_text(&o->layer.item[0].a, sh2, sizeof sh2);
-            return cs_error_set(CS_ESHAPE, "layer %s (%s) is %s, layer %s is %s: every layer needs the same snapshots "
-                                           "and samples", o->layer.item[i].name, o->layer.item[i].spec, sh, o->layer.item[0].name, sh2);
+            return cs_error_set(CS_ESHAPE,
+                                "layer %s (%s) is %s, layer %s is %s: every layer needs the same snapshots "
+                                "and samples",
+                                o->layer.item[i].name, o->layer.item[i].spec, sh, o->layer.item[0].name, sh2);
         }
     if (st != CS_OK)
         return st;
     size_t K = o->layer.item[0].a.dims[0], P = o->layer.item[0].a.dims[1];
-    if (o->inputs && (st = checked_array_read(o->inputs, inputs)) == CS_OK && (inputs->rank > 2 || inputs->dims[0] != P)) {
+    if (o->inputs && (st = checked_array_read(o->inputs, inputs)) == CS_OK &&
+        (inputs->rank > 2 || inputs->dims[0] != P)) {
         shape_text(inputs, sh, sizeof sh);
         return cs_error_set(CS_ESHAPE, "--inputs %s is %s; expected [%zu samples, features]", o->inputs, sh, P);
     }
@@ -242,7 +245,8 @@ static cs_status read_all(opts *o, cs_array *inputs, cs_array *labels, cs_array 
         if (labels->rank != 1 || labels->dims[0] != P)
             return cs_error_set(CS_ESHAPE, "--labels %s is %s; expected [%zu] (one per sample)", o->labels, sh, P);
         for (size_t i = 0; i < P; i++)
-            if (!(labels->data[i] >= 0 && labels->data[i] < 2147483648.0 && labels->data[i] == floor(labels->data[i])))
+            if (!(labels->data[i] >= 0 && labels->data[i] < 2147483648.0 &&
+                  labels->data[i] == floor(labels->data[i])))
                 return cs_error_set(CS_EINVAL, "--labels %s: entry %zu = %g is not a class (an integer >= 0)",
                                     o->labels, i, labels->data[i]);
     }
@@ -388,7 +392,8 @@ static int check_usage(const opts *o)
     for (size_t i = 0; i < o->series.n; i++)
         if (!strcmp(o->series.item[i].name, "step") || (o->loss && !strcmp(o->series.item[i].name, "loss")))
             return cli_usage_error(CMD, "--series %s: that name is %s", o->series.item[i].name,
-                                   strcmp(o->series.item[i].name, "step") ? "given by --loss" : "the step number itself");
+                                   strcmp(o->series.item[i].name, "step") ? "given by --loss"
+                                                                          : "the step number itself");
     const char *specs[4] = {o->inputs, o->labels, o->snap_steps, o->loss};
     for (int i = 0; i < 4; i++)
         if (specs[i] && out_is_input(o, specs[i]))
@@ -422,8 +427,7 @@ int cmd_import(int argc, char **argv)
      * import leaves no partial log and keeps an older file intact. */
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.import-%ld.tmp", o.out, (long)getpid());
-    if (st == CS_OK && (st = write_log(tmp, &o, &inputs, &labels, &snap, &loss)) == CS_OK &&
-        rename(tmp, o.out) != 0)
+    if (st == CS_OK && (st = write_log(tmp, &o, &inputs, &labels, &snap, &loss)) == CS_OK && rename(tmp, o.out) != 0)
         st = cs_error_set(CS_EIO, "%s: cannot rename the finished log into place (%s)", o.out, strerror(errno));
     if (st != CS_OK)
         unlink(tmp);

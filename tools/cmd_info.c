@@ -60,10 +60,11 @@ static const char *state_of(const cs_runlog_info *in)
  * (JSON); every other metadata entry goes under "metadata". */
 static int shown_elsewhere(const char *name)
 {
-    static const char *const fixed[] = {"rule",     "activation", "dataset",   "optimizer",        "layers",
-                                        "seed",     "lr",         "momentum",  "batch",            "epochs",
-                                        "log_every", "probe_size", "pi_alpha", "pi_gamma",         "relax_iterations",
-                                        "relax_samples", "layer_series", "flush_interval", NULL};
+    static const char *const fixed[] = {
+        "rule",          "activation",   "dataset",        "optimizer", "layers",
+        "seed",          "lr",           "momentum",       "batch",     "epochs",
+        "log_every",     "probe_size",   "pi_alpha",       "pi_gamma",  "relax_iterations",
+        "relax_samples", "layer_series", "flush_interval", NULL};
     for (size_t k = 0; fixed[k]; k++)
         if (!strcmp(name, fixed[k]))
             return 1;
@@ -93,17 +94,12 @@ static void meta_text(FILE *out, const cs_runlog_meta *m)
 static const char *kind_text(cs_runlog_kind k)
 {
     switch (k) {
-    case CS_RUNLOG_STEP_SERIES:
-        return "per step";
-    case CS_RUNLOG_LAYER_SERIES:
-        return "per step";
-    case CS_RUNLOG_SNAPSHOT:
-        return "snapshot";
-    case CS_RUNLOG_EVAL_SERIES:
-        return "per evaluation";
+    case CS_RUNLOG_STEP_SERIES: return "per step";
+    case CS_RUNLOG_LAYER_SERIES: return "per step";
+    case CS_RUNLOG_SNAPSHOT: return "snapshot";
+    case CS_RUNLOG_EVAL_SERIES: return "per evaluation";
     case CS_RUNLOG_RELAX_STATES:
-    case CS_RUNLOG_RELAX_ENERGY:
-        return "relaxation";
+    case CS_RUNLOG_RELAX_ENERGY: return "relaxation";
     }
     return "?";
 }
@@ -169,7 +165,8 @@ static void text_setup(FILE *out, const cs_runlog *r)
 static void text_contents(FILE *out, const cs_runlog *r)
 {
     const cs_runlog_info *in = cs_runlog_get_info(r);
-    fprintf(out, "  steps        %zu logged, %zu epochs done, %zu evaluations\n", in->steps, in->epochs_done, in->evals);
+    fprintf(out, "  steps        %zu logged, %zu epochs done, %zu evaluations\n", in->steps, in->epochs_done,
+            in->evals);
     fprintf(out, "  snapshots    %zu", in->snapshots);
     if (in->log_every)
         fprintf(out, " (every %zu steps)", in->log_every);

@@ -105,14 +105,15 @@ static void print_text(FILE *out, const char *path, const cs_summary *s, const c
         num(out, " %*.4g", e->pi, 8);
         fputc('\n', out);
     }
-    fprintf(out, "(epsilon, tau in nats; S = gradient norm; PI in (0, 1]; test values from the epoch's evaluation)\n");
+    fprintf(out,
+            "(epsilon, tau in nats; S = gradient norm; PI in (0, 1]; test values from the epoch's evaluation)\n");
 }
 
 /* The analysis of run `path`: the explicit file, or RUN.metrics.h5 when it
  * exists. A metrics file of another run is an error when explicit and is
  * skipped with a warning otherwise. 0, or an exit code. */
-static int load_metrics(const char *path, const cs_runlog *r, const char *explicit_path, cs_metrics **m,
-                        char *mpath, size_t n)
+static int load_metrics(const char *path, const cs_runlog *r, const char *explicit_path, cs_metrics **m, char *mpath,
+                        size_t n)
 {
     *m = NULL;
     if (explicit_path)
@@ -135,11 +136,13 @@ static int load_metrics(const char *path, const cs_runlog *r, const char *explic
     const char *made_from = cs_metrics_attr(*m, "run_created"), *made_from_id = cs_metrics_attr(*m, "run_id");
     const char *created = in->created;
     int same = made_from_id && made_from_id[0] && in->run_id[0] ? !strcmp(made_from_id, in->run_id)
-                                                                  : made_from && !strcmp(made_from, created);
+                                                                : made_from && !strcmp(made_from, created);
     if (!same) {
         char msg[1024];
-        snprintf(msg, sizeof msg, "%s was computed from another run (created %s; %s was created %s): run cogscope "
-                 "analyze %s again", mpath, made_from ? made_from : "?", path, created, path);
+        snprintf(msg, sizeof msg,
+                 "%s was computed from another run (created %s; %s was created %s): run cogscope "
+                 "analyze %s again",
+                 mpath, made_from ? made_from : "?", path, created, path);
         cs_metrics_destroy(*m);
         *m = NULL;
         if (explicit_path) {
@@ -183,7 +186,8 @@ static int add_run(report_args *a, const char *file, const char *group)
     for (size_t i = 0; i < a->n; i++)
         if (!strcmp(a->files[i], file)) {
             if (group && a->groups[i] && strcmp(a->groups[i], group))
-                return cli_usage_error(CMD, "--label: %s is in two groups ('%s' and '%s')", file, a->groups[i], group);
+                return cli_usage_error(CMD, "--label: %s is in two groups ('%s' and '%s')", file, a->groups[i],
+                                       group);
             if (group)
                 a->groups[i] = group;
             return CLI_OK;
@@ -271,8 +275,7 @@ static const cli_opt opts[] = {
              "(docs/report.schema.json); csv: long format run, group, label,\n"
              "rule, seed, step, epoch, samples, layer, metric, value, units,\n"
              "flag; html: one self-contained offline page with SVG charts"},
-    {"json", CLI_FLAG, offsetof(report_args, format), NULL, .value = JSON,
-     .help = "same as --format json"},
+    {"json", CLI_FLAG, offsetof(report_args, format), NULL, .value = JSON, .help = "same as --format json"},
     {"metrics", CLI_CUSTOM, 0, "M.h5", .parse = parse_metrics_opt,
      .help = "the analysis of a run (repeat, in the order of the runs: the\n"
              "positional ones, then those of --label); by default\n"

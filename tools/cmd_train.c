@@ -135,10 +135,9 @@ static void rules_help(FILE *out)
         fprintf(out, "  %-6s %s\n", v->name, v->summary ? v->summary : "");
         for (const cs_rule_option_spec *o = v->options; o && o->name; o++) {
             char flag[96];
-            snprintf(flag, sizeof flag, "--%s%s%s", o->name, o->metavar ? " " : "",
-                     o->metavar ? o->metavar : "");
-            fprintf(out, "      %-24s %s%s%s%s\n", flag, o->help ? o->help : "",
-                    o->def ? " (default " : "", o->def ? o->def : "", o->def ? ")" : "");
+            snprintf(flag, sizeof flag, "--%s%s%s", o->name, o->metavar ? " " : "", o->metavar ? o->metavar : "");
+            fprintf(out, "      %-24s %s%s%s%s\n", flag, o->help ? o->help : "", o->def ? " (default " : "",
+                    o->def ? o->def : "", o->def ? ")" : "");
         }
     }
 }
@@ -269,11 +268,9 @@ static int check_out(const char *out, const char *data, int force)
     if (stat(out, &st) != 0)
         return 0;
     if (!S_ISREG(st.st_mode))
-        return cli_usage_error(CMD, "--out %s is not a regular file: a run log needs a file of its own",
-                               out);
+        return cli_usage_error(CMD, "--out %s is not a regular file: a run log needs a file of its own", out);
     if (!force)
-        return cli_usage_error(CMD, "--out %s exists: refusing to replace it (give --force to replace it)",
-                               out);
+        return cli_usage_error(CMD, "--out %s exists: refusing to replace it (give --force to replace it)", out);
     return 0;
 }
 
@@ -297,8 +294,8 @@ static void on_progress(const cs_train_progress *p, void *user)
         if (p->log_bytes_projected > ANNOUNCE_LOG_BYTES) {
             cli_format_bytes(p->log_bytes_projected, a, sizeof a);
             cli_format_bytes(ctx->max_log, b, sizeof b);
-            fprintf(stderr, "cogscope train: note: the run log will hold about %s (before compression)%s%s%s\n",
-                    a, p->log_bytes_projected > ctx->max_log ? "; logging stops at --max-log-size " : "",
+            fprintf(stderr, "cogscope train: note: the run log will hold about %s (before compression)%s%s%s\n", a,
+                    p->log_bytes_projected > ctx->max_log ? "; logging stops at --max-log-size " : "",
                     p->log_bytes_projected > ctx->max_log ? b : "",
                     p->log_bytes_projected > ctx->max_log ? " (raise it, or --log-every)" : "");
         }
@@ -306,9 +303,9 @@ static void on_progress(const cs_train_progress *p, void *user)
     if (p->log_limited > ctx->limited) {
         ctx->limited = p->log_limited;
         cli_format_bytes(ctx->max_log, b, sizeof b);
-        fprintf(stderr, "cogscope train: note: the log reached --max-log-size %s at step %zu: %s\n", b,
-                p->step - 1, p->log_limited == 1 ? "no more snapshots (steps are still logged)"
-                                                 : "nothing more is logged (training goes on)");
+        fprintf(stderr, "cogscope train: note: the log reached --max-log-size %s at step %zu: %s\n", b, p->step - 1,
+                p->log_limited == 1 ? "no more snapshots (steps are still logged)"
+                                    : "nothing more is logged (training goes on)");
     }
     cs_progress_update(ctx->bar, p->step);
 }
@@ -397,8 +394,8 @@ static void print_summary(const char *data, const cs_train_config *resolved, con
     printf("%s on %s (%zu train / %zu test), layers", resolved->rule, data, train->n, test->n);
     for (size_t i = 0; i < resolved->n_layers; i++)
         printf("%c%zu", i ? ',' : ' ', resolved->sizes[i]);
-    printf(", %zu epochs in %.2f s: final test accuracy %.4f (best %.4f), test loss %.4f%s%s\n",
-           res->epochs_done, res->seconds, res->final_test_acc, res->best_test_acc, res->final_test_loss,
+    printf(", %zu epochs in %.2f s: final test accuracy %.4f (best %.4f), test loss %.4f%s%s\n", res->epochs_done,
+           res->seconds, res->final_test_acc, res->best_test_acc, res->final_test_loss,
            resolved->out_path ? ", log " : "", resolved->out_path ? resolved->out_path : "");
 }
 

@@ -25,13 +25,13 @@ typedef struct {
 
 static const cli_opt opts[] = {
     {"once", CLI_FLAG, offsetof(watch_opts, once), NULL, .help = "print the current state once and exit"},
-    {"interval", CLI_DOUBLE, offsetof(watch_opts, interval), "S", .help = "seconds between refreshes",
-     .def = "1", .min = 0.05, .max = 3600, .range = CLI_MIN | CLI_MAX},
-    {"wait", CLI_DOUBLE, offsetof(watch_opts, wait), "S", .help =
-     "wait up to S seconds for the file to appear and become a\nreadable run log (0: fail at once)",
+    {"interval", CLI_DOUBLE, offsetof(watch_opts, interval), "S", .help = "seconds between refreshes", .def = "1",
+     .min = 0.05, .max = 3600, .range = CLI_MIN | CLI_MAX},
+    {"wait", CLI_DOUBLE, offsetof(watch_opts, wait), "S",
+     .help = "wait up to S seconds for the file to appear and become a\nreadable run log (0: fail at once)",
      .def = "0", .min = 0, .max = 86400, .range = CLI_MIN | CLI_MAX},
-    {"spark", CLI_SIZE, offsetof(watch_opts, spark), "N", .help = "steps in the PI sparkline", .def = "40",
-     .min = 1, .max = 64},
+    {"spark", CLI_SIZE, offsetof(watch_opts, spark), "N", .help = "steps in the PI sparkline", .def = "40", .min = 1,
+     .max = 64},
     {"json", CLI_FLAG, offsetof(watch_opts, json), NULL, .help = "with --once: the state as one JSON object"},
     {0},
 };
@@ -181,8 +181,8 @@ static void draw_block(FILE *out, const char *path, const cs_runlog_info *in, co
     fmt_num(tacc, sizeof tacc, "%.4f", s->test_acc);
     fmt_num(pi, sizeof pi, "%.4f", s->pi);
     fprintf(out, "\033[2K%s  %s on %s  [%s]\n", path, in->rule, in->dataset, status_word(in));
-    fprintf(out, "\033[2Kstep %.0f  epoch %.0f (of %zu)  loss %s  batch acc %s  test acc %s", isfinite(s->step) ? s->step : -1,
-            isfinite(s->epoch) ? s->epoch : 0, in->epochs, loss, acc, tacc);
+    fprintf(out, "\033[2Kstep %.0f  epoch %.0f (of %zu)  loss %s  batch acc %s  test acc %s",
+            isfinite(s->step) ? s->step : -1, isfinite(s->epoch) ? s->epoch : 0, in->epochs, loss, acc, tacc);
     if (isfinite(s->test_epoch))
         fprintf(out, " (epoch %.0f)", s->test_epoch);
     fputc('\n', out);

@@ -27,8 +27,8 @@ static const struct {
  * others run on rank 0 alone, so that no two processes write one file. */
 static int distributed(int argc, char **argv)
 {
-    static const char *const measures[] = {"entropy", "mi", "cmi", "te", "ais", "tc",
-                                           "dtc", "oinfo", "sinfo", "tse", NULL};
+    static const char *const measures[] = {"entropy", "mi",    "cmi",   "te",  "ais", "tc",
+                                           "dtc",     "oinfo", "sinfo", "tse", NULL};
     if (!strcmp(argv[1], "analyze"))
         return 1;
     if (strcmp(argv[1], "estimate") || argc < 3)

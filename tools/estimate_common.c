@@ -86,8 +86,8 @@ int est_opts_estimator(const char *cmd, est_opts *o, const char *measure)
     cs_info_estimator e;
     int known = cs_info_estimator_parse(o->est_text, &e) == CS_OK;
     if (!known || !(o->estimators & EST_BIT(e)))
-        return cli_usage_error(cmd, "--estimator: '%s' is not %s%s%s", o->est_text, names,
-                               known ? " for " : "", known ? measure : "");
+        return cli_usage_error(cmd, "--estimator: '%s' is not %s%s%s", o->est_text, names, known ? " for " : "",
+                               known ? measure : "");
     o->est = e;
     o->to_unit = e == CS_EST_DISCRETE ? 1.0 / log(2.0) : 1.0;
     o->units = e == CS_EST_DISCRETE ? "bits" : "nats";
@@ -170,16 +170,17 @@ cs_status est_var_prune(est_var *v, int strict)
         else
             snprintf(why, sizeof why, "a copy of column %zu", v->cols[same[j]]);
         if (strict)
-            st = cs_error_set(CS_EINVAL, "%s: %s: column %zu is %s (--strict refuses degenerate columns; "
-                                         "without it the column is dropped with a note)",
+            st = cs_error_set(CS_EINVAL,
+                              "%s: %s: column %zu is %s (--strict refuses degenerate columns; "
+                              "without it the column is dropped with a note)",
                               v->file, v->flag, v->cols[j], why);
         else
-            used += (size_t)snprintf(v->note + used, used < sizeof v->note ? sizeof v->note - used : 0,
-                                     "%s%zu (%s)", used ? ", " : "", v->cols[j], why);
+            used += (size_t)snprintf(v->note + used, used < sizeof v->note ? sizeof v->note - used : 0, "%s%zu (%s)",
+                                     used ? ", " : "", v->cols[j], why);
     }
     if (!st && keep == 0)
-        st = cs_error_set(CS_EINVAL, "%s: %s: every column is constant or a copy: nothing to estimate",
-                          v->file, v->flag);
+        st = cs_error_set(CS_EINVAL, "%s: %s: every column is constant or a copy: nothing to estimate", v->file,
+                          v->flag);
     if (!st && keep < v->ncols) {
         char tail[sizeof v->note];
         memcpy(tail, v->note, sizeof tail);
@@ -237,22 +238,23 @@ cs_status est_var_select(est_var *v, cs_matrix table, int checks, long alphabet)
         return st;
     for (size_t j = 0; j < v->ncols; j++)
         if (v->cols[j] >= table.cols)
-            return table.cols == 0
-                       ? cs_error_set(CS_EINVAL, "%s: %s: column %zu is out of range (the data has "
-                                                 "no columns)",
-                                      v->file, v->flag, v->cols[j])
-                       : cs_error_set(CS_EINVAL, "%s: %s: column %zu is out of range (the data has "
-                                                 "%zu column%s: 0-%zu)",
-                                      v->file, v->flag, v->cols[j], table.cols,
-                                      table.cols == 1 ? "" : "s", table.cols - 1);
+            return table.cols == 0 ? cs_error_set(CS_EINVAL,
+                                                  "%s: %s: column %zu is out of range (the data has "
+                                                  "no columns)",
+                                                  v->file, v->flag, v->cols[j])
+                                   : cs_error_set(CS_EINVAL,
+                                                  "%s: %s: column %zu is out of range (the data has "
+                                                  "%zu column%s: 0-%zu)",
+                                                  v->file, v->flag, v->cols[j], table.cols,
+                                                  table.cols == 1 ? "" : "s", table.cols - 1);
     /* Rows and columns are named as the user numbers them (data rows of the
      * file, columns of the table), not as positions in the selection. */
     for (size_t i = 0; i < table.rows; i++)
         for (size_t j = 0; j < v->ncols; j++) {
             double val = cs_matrix_get(table, i, v->cols[j]);
             if (!isfinite(val))
-                return cs_error_set(CS_ENONFINITE, "%s: %s at data row %zu, column %zu (%s)",
-                                    v->file, isnan(val) ? "NaN" : "Inf", i, v->cols[j], v->flag);
+                return cs_error_set(CS_ENONFINITE, "%s: %s at data row %zu, column %zu (%s)", v->file,
+                                    isnan(val) ? "NaN" : "Inf", i, v->cols[j], v->flag);
         }
     if (checks & EST_SYMBOLS)
         for (size_t i = 0; i < table.rows; i++)
@@ -328,8 +330,8 @@ cs_status est_cov_read(const char *path, cs_matrix *cov)
     if (st)
         return st;
     if (cov->rows != cov->cols) {
-        st = cs_error_set(CS_ESHAPE, "%s: a covariance must be square, this is %zu x %zu", path,
-                          cov->rows, cov->cols);
+        st = cs_error_set(CS_ESHAPE, "%s: a covariance must be square, this is %zu x %zu", path, cov->rows,
+                          cov->cols);
         cs_matrix_free(cov);
     }
     return st;
@@ -347,15 +349,16 @@ cs_status est_cov_submatrix(cs_matrix cov, const size_t *rows, size_t d, double 
     return CS_OK;
 }
 
-cs_status est_cov_block(const char *path, cs_matrix cov, const est_var *const *vars, size_t nvars,
-                        double **out, size_t *d)
+cs_status est_cov_block(const char *path, cs_matrix cov, const est_var *const *vars, size_t nvars, double **out,
+                        size_t *d)
 {
     size_t total = 0;
     for (size_t v = 0; v < nvars; v++) {
         for (size_t i = 0; i < vars[v]->ncols; i++)
             if (vars[v]->cols[i] >= cov.rows)
-                return cs_error_set(CS_EINVAL, "%s: %s: row %zu is out of range (the covariance "
-                                               "is %zu x %zu)",
+                return cs_error_set(CS_EINVAL,
+                                    "%s: %s: row %zu is out of range (the covariance "
+                                    "is %zu x %zu)",
                                     path, vars[v]->flag, vars[v]->cols[i], cov.rows, cov.rows);
         total += vars[v]->ncols;
     }

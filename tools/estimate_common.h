@@ -64,10 +64,7 @@ int est_opts_check(const char *cmd, const est_opts *o);
 static inline int est_is_discrete(const est_opts *o) { return o->est == CS_EST_DISCRETE; }
 
 /* The bias correction in use: as given, else on for gcopula only. */
-static inline int est_bias_on(const est_opts *o)
-{
-    return o->bias >= 0 ? o->bias : o->est == CS_EST_GCOPULA;
-}
+static inline int est_bias_on(const est_opts *o) { return o->bias >= 0 ? o->bias : o->est == CS_EST_GCOPULA; }
 
 /* cs_table_read of an input FILE or FILE.h5:/dataset, after cli_h5_check: a
  * damaged HDF5 file fails with a message naming it instead of crashing. */
@@ -78,11 +75,12 @@ cs_status est_table_read(const char *spec, cs_matrix *out);
 /* What est_var_select checks in the selected columns besides range and
  * finiteness (which it always checks). */
 enum {
-    EST_SYMBOLS = 1,    /* integer symbols (in [0, alphabet) when alphabet > 0) */
+    EST_SYMBOLS = 1,     /* integer symbols (in [0, alphabet) when alphabet > 0) */
     EST_NONCONSTANT = 2, /* no constant column (continuous estimators) */
     EST_PRUNE = 4        /* drop constant columns and exact copies of an earlier
                             column of the same variable, with a note in
-                            v->note (refused instead with EST_STRICT) */,
+                            v->note (refused instead with EST_STRICT) */
+    ,
     EST_STRICT = 8
 };
 
@@ -140,8 +138,8 @@ cs_status est_cov_submatrix(cs_matrix cov, const size_t *rows, size_t d, double 
 
 /* The block on the rows the variables name, concatenated in order:
  * *d = the total count. CS_EINVAL names the flag of a row out of range. */
-cs_status est_cov_block(const char *path, cs_matrix cov, const est_var *const *vars, size_t nvars,
-                        double **out, size_t *d);
+cs_status est_cov_block(const char *path, cs_matrix cov, const est_var *const *vars, size_t nvars, double **out,
+                        size_t *d);
 
 /* ---- JSON -------------------------------------------------------------------- */
 

@@ -31,8 +31,7 @@ static void hits_unpack(const double *d, size_t n, cs_mv_hit *h)
 
 /* Gather every rank's top list (nmine hits) on rank 0 and keep the first
  * `keep` of the union in list order: *n = how many. */
-static cs_status merge_hits(const cs_mv_hit *mine, size_t nmine, size_t keep, int high,
-                            cs_mv_hit *out, size_t *n)
+static cs_status merge_hits(const cs_mv_hit *mine, size_t nmine, size_t keep, int high, cs_mv_hit *out, size_t *n)
 {
     int K = dist_size(), root = dist_rank() == 0;
     size_t cap = keep * (size_t)K;
@@ -65,9 +64,8 @@ static cs_status merge_hits(const cs_mv_hit *mine, size_t nmine, size_t keep, in
     return st;
 }
 
-cs_status est_dist_multiplets(const cs_mv_plan *plan, cs_mv_measure measure,
-                              const cs_mv_multiplet_opts *o0, double *values, cs_mv_hit *low,
-                              size_t *nlow, cs_mv_hit *high, size_t *nhigh)
+cs_status est_dist_multiplets(const cs_mv_plan *plan, cs_mv_measure measure, const cs_mv_multiplet_opts *o0,
+                              double *values, cs_mv_hit *low, size_t *nlow, cs_mv_hit *high, size_t *nhigh)
 {
     int K = dist_size(), me = dist_rank();
     if (K == 1)
@@ -92,8 +90,7 @@ cs_status est_dist_multiplets(const cs_mv_plan *plan, cs_mv_measure measure,
     size_t npl = 0, nph = 0;
     cs_status st = CS_OK;
     if ((values && (!part || (me == 0 && !all))) || (low && !pl) || (high && !ph))
-        st = cs_error_set(CS_ENOMEM, "out of memory for this rank's %llu multiplets",
-                          (unsigned long long)mine);
+        st = cs_error_set(CS_ENOMEM, "out of memory for this rank's %llu multiplets", (unsigned long long)mine);
     if (!st)
         st = cs_mv_multiplets(plan, measure, &o, part, pl, &npl, ph, &nph);
     st = est_dist_agree(st);
@@ -124,8 +121,7 @@ cs_status est_dist_multiplets(const cs_mv_plan *plan, cs_mv_measure measure,
     return st;
 }
 
-cs_status est_dist_surrogates(cs_info *calc, size_t n_surrogates, uint64_t seed,
-                              cs_info_significance *sig)
+cs_status est_dist_surrogates(cs_info *calc, size_t n_surrogates, uint64_t seed, cs_info_significance *sig)
 {
     if (dist_size() == 1)
         return cs_info_surrogates(calc, n_surrogates, seed, sig, NULL);
@@ -135,8 +131,7 @@ cs_status est_dist_surrogates(cs_info *calc, size_t n_surrogates, uint64_t seed,
     double observed = 0;
     double *mine = malloc((cnt ? cnt : 1) * sizeof *mine);
     double *all = root ? malloc(n_surrogates * sizeof *all) : NULL;
-    cs_status st = !mine || (root && !all) ? cs_error_set(CS_ENOMEM, "out of memory for surrogates")
-                                           : CS_OK;
+    cs_status st = !mine || (root && !all) ? cs_error_set(CS_ENOMEM, "out of memory for surrogates") : CS_OK;
     if (!st)
         st = cs_info_average(calc, &observed);
     if (!st)

@@ -12,16 +12,14 @@
  * blocks, values gathered in order, top-K lists merged exactly (the hit order
  * is a strict total order, so the K best of the union are those of the whole
  * scan). `values`, `low`, `high` as cs_mv_multiplets, filled on rank 0. */
-cs_status est_dist_multiplets(const cs_mv_plan *plan, cs_mv_measure measure,
-                              const cs_mv_multiplet_opts *o, double *values, cs_mv_hit *low,
-                              size_t *nlow, cs_mv_hit *high, size_t *nhigh);
+cs_status est_dist_multiplets(const cs_mv_plan *plan, cs_mv_measure measure, const cs_mv_multiplet_opts *o,
+                              double *values, cs_mv_hit *low, size_t *nlow, cs_mv_hit *high, size_t *nhigh);
 
 /* cs_info_surrogates over the ranks: surrogate s still uses the stream
  * (seed, s), whichever rank computes it, and rank 0 summarises the values in
  * order, so the p-value, mean and std are those of the serial run. `sig` is
  * filled on every rank. */
-cs_status est_dist_surrogates(cs_info *calc, size_t n_surrogates, uint64_t seed,
-                              cs_info_significance *sig);
+cs_status est_dist_surrogates(cs_info *calc, size_t n_surrogates, uint64_t seed, cs_info_significance *sig);
 
 /* After a rank's share of the work: agree on success (dist_agree). Returns
  * `st` if this rank failed, CS_EINTERNAL (message set) if another one did. */

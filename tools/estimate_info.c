@@ -41,12 +41,10 @@ static const cli_opt options[] = {
     {"n", CLI_U64, J_(n_cov), "N",
      .help = "(with --cov) samples behind the covariance: enables the bias\ncorrection and --analytic"},
     {.name = "\nEstimators:", .type = CLI_SECTION},
-    {"estimator", CLI_STRING, J_(eo.est_text), "E",
-     .help = "discrete, gaussian, gcopula, ksg1 or ksg2 (required)"},
+    {"estimator", CLI_STRING, J_(eo.est_text), "E", .help = "discrete, gaussian, gcopula, ksg1 or ksg2 (required)"},
     {.type = CLI_INCLUDE, .sub = est_discrete_opts, .field = J_(eo)},
     {.type = CLI_INCLUDE, .sub = est_correction_opts, .field = J_(eo)},
-    {"k", CLI_INT, J_(knn), "K", .min = 1, .max = 1L << 30, .def = "4", .tag = CS_OPT_KNN,
-     .help = "KSG neighbours"},
+    {"k", CLI_INT, J_(knn), "K", .min = 1, .max = 1L << 30, .def = "4", .tag = CS_OPT_KNN, .help = "KSG neighbours"},
     {"theiler", CLI_INT, J_(theiler), "W", .min = 0, .max = 1L << 30, .tag = CS_OPT_THEILER,
      .help = "KSG Theiler window in time steps (default 0)"},
     {"no-normalize", CLI_CLEAR, J_(normalize), NULL, .json = "normalize", .tag = CS_OPT_NORMALIZE,
@@ -68,18 +66,18 @@ static const cli_opt options[] = {
     {.name = "\nTime series (te, ais):", .type = CLI_SECTION},
     {"history", CLI_INT, J_(hist), "K", .min = 1, .max = MAX_LEN, .def = "1", .tag = CS_OPT_HISTORY,
      .help = "destination history length k (ais: history length)"},
-    {"source-history", CLI_INT, J_(shist), "L", .min = 1, .max = MAX_LEN, .def = "1",
-     .tag = CS_OPT_SOURCE_HISTORY, .help = "source history length l"},
+    {"source-history", CLI_INT, J_(shist), "L", .min = 1, .max = MAX_LEN, .def = "1", .tag = CS_OPT_SOURCE_HISTORY,
+     .help = "source history length l"},
     {"delay", CLI_INT, J_(delay), "U", .min = 1, .max = MAX_LEN, .def = "1", .tag = CS_OPT_SOURCE_HISTORY,
      .help = "source-destination delay u"},
     {"history-tau", CLI_INT, J_(htau), "T", .min = 1, .max = MAX_LEN, .def = "1", .tag = CS_OPT_HISTORY,
      .help = "spacing of destination history samples"},
-    {"source-tau", CLI_INT, J_(stau), "T", .min = 1, .max = MAX_LEN, .def = "1",
-     .tag = CS_OPT_SOURCE_HISTORY, .help = "spacing of source history samples"},
-    {"cond-history", CLI_INT, J_(chist), "M", .min = 1, .max = MAX_LEN, .def = "1",
-     .tag = CS_OPT_SOURCE_HISTORY, .help = "conditioning history"},
-    {"cond-delay", CLI_INT, J_(cdelay), "W", .min = 1, .max = MAX_LEN, .def = "1",
-     .tag = CS_OPT_SOURCE_HISTORY, .help = "conditioning delay"},
+    {"source-tau", CLI_INT, J_(stau), "T", .min = 1, .max = MAX_LEN, .def = "1", .tag = CS_OPT_SOURCE_HISTORY,
+     .help = "spacing of source history samples"},
+    {"cond-history", CLI_INT, J_(chist), "M", .min = 1, .max = MAX_LEN, .def = "1", .tag = CS_OPT_SOURCE_HISTORY,
+     .help = "conditioning history"},
+    {"cond-delay", CLI_INT, J_(cdelay), "W", .min = 1, .max = MAX_LEN, .def = "1", .tag = CS_OPT_SOURCE_HISTORY,
+     .help = "conditioning delay"},
     {.name = "\nSignificance and output:", .type = CLI_SECTION},
     {"surrogates", CLI_U64, J_(nsurr), "N", .min = 1, .max = 100000000, .range = CLI_MIN | CLI_MAX,
      .tag = CS_OPT_SURROGATES, .help = "permutation test with N seeded surrogates"},
@@ -180,8 +178,7 @@ static int info_parse(info_job *J, int argc, char **argv)
         return cli_usage_error(cmd, "unknown measure '%s'", J->name);
     if (J->measure == CS_INFO_ENTROPY && J->vy.text)
         J->measure = CS_INFO_CENTROPY; /* H(X|Y) */
-    if ((rc = est_opts_estimator(cmd, &J->eo, J->name)) || (rc = est_opts_check(cmd, &J->eo)) ||
-        (rc = validate(J)))
+    if ((rc = est_opts_estimator(cmd, &J->eo, J->name)) || (rc = est_opts_check(cmd, &J->eo)) || (rc = validate(J)))
         return rc;
     fill_params(J);
     return -1;

@@ -30,11 +30,11 @@ static int check_cov_roles(const info_job *J)
     int te = J->measure == CS_INFO_TE, ais = J->measure == CS_INFO_AIS;
     if (!J->vx.cols || (need_y(J) || ais ? !J->vy.cols : 0) || (need_z(J) && !J->vz.cols) || (te && !J->past))
         return cli_usage_error(CMD, "with --cov, %s needs %s", J->name,
-                               te           ? "--x (source past), --y (destination future) and --past"
-                               : ais        ? "--x (past) and --y (future)"
-                               : need_z(J)  ? "--x, --y and --z"
-                               : need_y(J)  ? "--x and --y"
-                                            : "--x");
+                               te          ? "--x (source past), --y (destination future) and --past"
+                               : ais       ? "--x (past) and --y (future)"
+                               : need_z(J) ? "--x, --y and --z"
+                               : need_y(J) ? "--x and --y"
+                                           : "--x");
     if (!allow_z(J) && J->vz.cols)
         return cli_usage_error(CMD, "%s takes no --z", J->name);
     return 0;
@@ -93,8 +93,7 @@ static int read_roles(info_job *J, const int used[3])
             return cli_fail(CMD, st);
         if (used[r] && vars[r]->data.rows != J->vx.data.rows) {
             cs_error_set(CS_ESHAPE, "X and %c differ in length: %s has %zu rows for --x, %s has %zu rows for %s",
-                         "XYZ"[r], J->vx.file, J->vx.data.rows, vars[r]->file, vars[r]->data.rows,
-                         vars[r]->flag);
+                         "XYZ"[r], J -> vx.file, J->vx.data.rows, vars[r]->file, vars[r]->data.rows, vars[r]->flag);
             return cli_fail(CMD, CS_ESHAPE);
         }
     }
@@ -110,8 +109,7 @@ static int check_knn(const info_job *J, int use_z)
                     : J->measure == CS_INFO_AIS ? cs_embed_ais_count(n, J->p.embed.k, J->p.embed.k_tau)
                                                 : n;
     if (usable > 0 && (size_t)J->knn >= usable) {
-        cs_error_set(CS_EINVAL, "--k %ld must be smaller than the number of usable samples (%zu)", J->knn,
-                     usable);
+        cs_error_set(CS_EINVAL, "--k %ld must be smaller than the number of usable samples (%zu)", J->knn, usable);
         return cli_fail(CMD, CS_EINVAL);
     }
     return 0;

@@ -36,8 +36,9 @@ static int parse_orders(const char *cmd, const char *text, size_t *lo, size_t *h
     if (*end)
         goto bad;
     if (a < 2 || b < 2)
-        return cli_usage_error(cmd, "--multiplets %s: the measures need at least 2 variables, so "
-                                    "orders start at 2",
+        return cli_usage_error(cmd,
+                               "--multiplets %s: the measures need at least 2 variables, so "
+                               "orders start at 2",
                                text);
     if (a > b)
         return cli_usage_error(cmd, "--multiplets %s: the first order exceeds the last", text);
@@ -47,8 +48,7 @@ static int parse_orders(const char *cmd, const char *text, size_t *lo, size_t *h
     *hi = b;
     return 0;
 bad:
-    return cli_usage_error(cmd, "--multiplets: '%s' is not an order M or a range M-M2 (e.g. 3-5)",
-                           text);
+    return cli_usage_error(cmd, "--multiplets: '%s' is not an order M or a range M-M2 (e.g. 3-5)", text);
 }
 
 static void json_vars(cs_json *j, const size_t *labels, const size_t *comb, size_t k)
@@ -67,8 +67,8 @@ static void text_vars(const size_t *labels, const size_t *comb, size_t k)
 }
 
 /* Print a top-K list (JSON array under `key`, or text lines). */
-static void print_hits(cs_json *j, const char *key, const cs_mv_hit *h, size_t nh,
-                       const size_t *labels, size_t nvars, double to_unit, size_t *comb)
+static void print_hits(cs_json *j, const char *key, const cs_mv_hit *h, size_t nh, const size_t *labels, size_t nvars,
+                       double to_unit, size_t *comb)
 {
     if (j) {
         cs_json_key(j, key);
@@ -101,14 +101,14 @@ typedef struct {
     size_t kmin, kmax; /* --multiplets; 0: one set */
     uint64_t top, max_count, max_mb;
     cli_args args;
-    cs_matrix full;  /* the table or the covariance */
-    double *block;   /* --cov: the rows of --x */
-    cs_symbols sym;  /* discrete: the symbols */
+    cs_matrix full; /* the table or the covariance */
+    double *block;  /* --cov: the rows of --x */
+    cs_symbols sym; /* discrete: the symbols */
     cs_mv_plan *plan;
     size_t nsamples;
-    double value;    /* one set */
-    cs_mv_estimate est; /* multiplets: their count */
-    double *values;  /* every multiplet's value */
+    double value;          /* one set */
+    cs_mv_estimate est;    /* multiplets: their count */
+    double *values;        /* every multiplet's value */
     cs_mv_hit *low, *high; /* --top */
     size_t nlow, nhigh;
     size_t *comb, *vars;
@@ -249,8 +249,10 @@ static int multi_plan(multi_job *J)
     est_var *vx = &J->vx;
     if (!J->kmin && vx->ncols < 2) {
         if (vx->note[0])
-            cs_error_set(CS_EINVAL, "%s needs at least 2 variables; 1 is left after dropping the "
-                                    "degenerate columns of --x", J->name);
+            cs_error_set(CS_EINVAL,
+                         "%s needs at least 2 variables; 1 is left after dropping the "
+                         "degenerate columns of --x",
+                         J->name);
         else
             cs_error_set(CS_EINVAL, "%s needs at least 2 variables; --x names %zu", J->name, vx->ncols);
         return cli_fail(cmd, CS_EINVAL);
@@ -376,10 +378,10 @@ static void multi_json(multi_job *J)
     if (J->kmin)
         cs_json_kv_int(&j, "count", (long long)J->est.count);
     if (J->kmin && J->top) {
-        print_hits(&j, synergy_names ? "most_synergistic" : "lowest", J->low, J->nlow, cols, ncols,
-                   eo->to_unit, J->comb);
-        print_hits(&j, synergy_names ? "most_redundant" : "highest", J->high, J->nhigh, cols, ncols,
-                   eo->to_unit, J->comb);
+        print_hits(&j, synergy_names ? "most_synergistic" : "lowest", J->low, J->nlow, cols, ncols, eo->to_unit,
+                   J->comb);
+        print_hits(&j, synergy_names ? "most_redundant" : "highest", J->high, J->nhigh, cols, ncols, eo->to_unit,
+                   J->comb);
     } else if (J->kmin) {
         cs_json_key(&j, "multiplets");
         cs_json_begin_array(&j);
@@ -400,12 +402,12 @@ static void multi_text(multi_job *J)
             printf("%s (%s): %.10g %s  (%zu variables, exact covariance)\n", J->name, eo->est_text,
                    J->value * eo->to_unit, eo->units, ncols);
         else
-            printf("%s (%s): %.10g %s  (%zu variables, n = %zu)\n", J->name, eo->est_text,
-                   J->value * eo->to_unit, eo->units, ncols, J->nsamples);
+            printf("%s (%s): %.10g %s  (%zu variables, n = %zu)\n", J->name, eo->est_text, J->value * eo->to_unit,
+                   eo->units, ncols, J->nsamples);
         return;
     }
-    printf("# %s (%s, %s): %llu multiplets of orders %zu-%zu of %zu variables, n = %zu\n", J->name,
-           eo->est_text, eo->units, (unsigned long long)J->est.count, J->kmin, J->kmax, ncols, J->nsamples);
+    printf("# %s (%s, %s): %llu multiplets of orders %zu-%zu of %zu variables, n = %zu\n", J->name, eo->est_text,
+           eo->units, (unsigned long long)J->est.count, J->kmin, J->kmax, ncols, J->nsamples);
     if (!J->top) {
         all_multiplets(J, NULL);
         return;

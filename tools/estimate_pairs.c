@@ -13,15 +13,12 @@
 #include "cogscope/json.h"
 
 /* Column j of `data` as an n x 1 view. */
-static cs_matrix column(cs_matrix data, size_t j)
-{
-    return (cs_matrix){data.data + j, data.rows, 1, data.stride};
-}
+static cs_matrix column(cs_matrix data, size_t j) { return (cs_matrix){data.data + j, data.rows, 1, data.stride}; }
 
 /* One ordered pair: out[0] = value (nats), out[1] = p-value (NaN without a
  * test). */
-static cs_status one_pair(const cs_info_params *p, cs_matrix data, size_t i, size_t j,
-                          uint64_t nsurr, uint64_t seed, double out[2])
+static cs_status one_pair(const cs_info_params *p, cs_matrix data, size_t i, size_t j, uint64_t nsurr, uint64_t seed,
+                          double out[2])
 {
     cs_info *c = NULL;
     cs_info_significance sig;
@@ -52,8 +49,7 @@ static void pair_of(size_t q, size_t m, size_t *i, size_t *j)
         (*j)++;
 }
 
-static void print_matrix_text(const char *title, const double *M, const size_t *cols, size_t m,
-                              double scale)
+static void print_matrix_text(const char *title, const double *M, const size_t *cols, size_t m, double scale)
 {
     printf("# %s\n#", title);
     for (size_t j = 0; j < m; j++)
@@ -86,9 +82,8 @@ static void print_matrix_json(cs_json *J, const char *key, const double *M, size
     cs_json_end_array(J);
 }
 
-static void print_json(const char *measure_arg, const cs_info_params *p, const est_opts *eo,
-                       const est_var *v, uint64_t nsurr, uint64_t seed, const double *val,
-                       const double *pv)
+static void print_json(const char *measure_arg, const cs_info_params *p, const est_opts *eo, const est_var *v,
+                       uint64_t nsurr, uint64_t seed, const double *val, const double *pv)
 {
     size_t m = v->ncols;
     int te = p->measure == CS_INFO_TE;
@@ -128,8 +123,8 @@ static void print_json(const char *measure_arg, const cs_info_params *p, const e
     cs_json_end_object(&J);
 }
 
-int est_pairs_run(const char *cmd, const char *measure_arg, const cs_info_params *p,
-                  const est_opts *eo, const est_var *v, uint64_t nsurr, uint64_t seed)
+int est_pairs_run(const char *cmd, const char *measure_arg, const cs_info_params *p, const est_opts *eo,
+                  const est_var *v, uint64_t nsurr, uint64_t seed)
 {
     size_t m = v->ncols, npairs = m * (m - 1);
     uint64_t first, cnt;
@@ -167,15 +162,14 @@ int est_pairs_run(const char *cmd, const char *measure_arg, const cs_info_params
             print_json(measure_arg, p, eo, v, nsurr, seed, val, pv);
         } else {
             char title[256];
-            printf("# %s (%s, %s): %zu columns, %zu ordered pairs, n = %zu%s\n", measure_arg,
-                   eo->est_text, eo->units, m, npairs, usable(p, v->data.rows),
-                   nsurr ? ", with permutation p-values" : "");
+            printf("# %s (%s, %s): %zu columns, %zu ordered pairs, n = %zu%s\n", measure_arg, eo->est_text, eo->units,
+                   m, npairs, usable(p, v->data.rows), nsurr ? ", with permutation p-values" : "");
             snprintf(title, sizeof title, "%s[row][column]%s", measure_arg,
                      p->measure == CS_INFO_TE ? ": from the row's column to the column's" : "");
             print_matrix_text(title, val, v->cols, m, eo->to_unit);
             if (nsurr) {
-                snprintf(title, sizeof title, "p-value (%llu surrogates, seed %llu)",
-                         (unsigned long long)nsurr, (unsigned long long)seed);
+                snprintf(title, sizeof title, "p-value (%llu surrogates, seed %llu)", (unsigned long long)nsurr,
+                         (unsigned long long)seed);
                 print_matrix_text(title, pv, v->cols, m, 1.0);
             }
         }

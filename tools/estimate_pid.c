@@ -39,8 +39,7 @@ static const cli_opt options[] = {
     {"x", CLI_COLS, O(x.text), "COLS", .help = "0-based column list (\"0,1\", \"0-3\") of the source X1"},
     {"y", CLI_COLS, O(y.text), "COLS", .help = "the source X2; several columns make one multivariate variable"},
     {"target", CLI_COLS, O(t.text), "COLS", .help = "pid: the target Y"},
-    {"tau", CLI_INT, O(tau), "T", .min = 1, .max = 1099511627776.0, .def = "1",
-     .help = "phiid: lag in time steps"},
+    {"tau", CLI_INT, O(tau), "T", .min = 1, .max = 1099511627776.0, .def = "1", .help = "phiid: lag in time steps"},
     {"cov", CLI_FILE, O(eo.cov), "FILE",
      .help = "gaussian only: a square covariance matrix, one row per line;\n"
              "pid: --x/--y/--target name its rows; phiid: the covariance of\n"
@@ -57,8 +56,7 @@ static const cli_opt options[] = {
     {"tol", CLI_DOUBLE, O(tol), "X", .min = 0, .range = CLI_MIN | CLI_MIN_OPEN,
      .help = "broja: certified duality gap; discrete ccs: marginal error of\n"
              "the maximum-entropy fit (nats, default 1e-10)"},
-    {"max-iter", CLI_INT, O(maxit), "N", .min = 1, .max = 1L << 24,
-     .help = "convex solver iterations (default 500)"},
+    {"max-iter", CLI_INT, O(maxit), "N", .min = 1, .max = 1L << 24, .help = "convex solver iterations (default 500)"},
     {"ccs-points", CLI_U64, O(ccs_points), "N", .min = 1, .max = 1073741824.0, .range = CLI_MIN | CLI_MAX,
      .help = "gaussian ccs: quasi-random directions per shift (default 8192)"},
     {"ccs-shifts", CLI_U64, O(ccs_shifts), "N", .min = 2, .max = 4096, .range = CLI_MIN | CLI_MAX,
@@ -107,14 +105,13 @@ static int check_redundancy(opts *o, cs_pid_redundancy *red)
         return cli_usage_error(CMD, "--redundancy: phiid takes mmi or ccs, not '%s'", o->red_text);
     int disc = est_is_discrete(eo);
     if (!disc && *red != CS_PID_MMI && *red != CS_PID_CCS)
-        return cli_usage_error(CMD, "--redundancy %s is for discrete data; %s takes mmi or ccs",
-                               o->red_text, eo->est_text);
+        return cli_usage_error(CMD, "--redundancy %s is for discrete data; %s takes mmi or ccs", o->red_text,
+                               eo->est_text);
     int rc = est_opts_check(CMD, eo);
     if (rc)
         return rc;
     const cli_args *a = &o->args;
-    if ((cli_given(a, "tol") || cli_given(a, "max-iter")) &&
-        !(disc && (*red == CS_PID_BROJA || *red == CS_PID_CCS)))
+    if ((cli_given(a, "tol") || cli_given(a, "max-iter")) && !(disc && (*red == CS_PID_BROJA || *red == CS_PID_CCS)))
         return cli_usage_error(CMD, "--tol and --max-iter set the convex solvers of discrete broja "
                                     "and ccs");
     if ((cli_given(a, "ccs-points") || cli_given(a, "ccs-shifts") || cli_given(a, "seed")) &&
@@ -175,8 +172,8 @@ static int parse(int argc, char **argv, opts *o)
     if (rc >= 0)
         return rc;
     cs_pid_redundancy red;
-    if ((rc = est_opts_estimator(CMD, &o->eo, o->phiid ? "phiid" : "pid")) ||
-        (rc = check_redundancy(o, &red)) || (rc = check_inputs(o)))
+    if ((rc = est_opts_estimator(CMD, &o->eo, o->phiid ? "phiid" : "pid")) || (rc = check_redundancy(o, &red)) ||
+        (rc = check_inputs(o)))
         return rc;
     o->par.redundancy = red;
     o->par.alphabet = (int32_t)o->eo.alphabet;
@@ -357,15 +354,15 @@ static int phiid_cov_rows(opts *o, size_t dim, size_t **rows, size_t *d)
 {
     const char *cov = o->eo.cov;
     if (dim % 2) {
-        cs_error_set(CS_ESHAPE, "%s: the covariance of (X_t, X_t+tau) has an even size, this is %zu x %zu",
-                     cov, dim, dim);
+        cs_error_set(CS_ESHAPE, "%s: the covariance of (X_t, X_t+tau) has an even size, this is %zu x %zu", cov, dim,
+                     dim);
         return cli_fail(CMD, CS_ESHAPE);
     }
     size_t m = dim / 2;
     if (!o->x.cols) {
         if (m != 2)
-            return cli_usage_error(CMD, "%s is %zu x %zu: name the rows of X1 and X2 at time t with --x and --y",
-                                   cov, dim, dim);
+            return cli_usage_error(CMD, "%s is %zu x %zu: name the rows of X1 and X2 at time t with --x and --y", cov,
+                                   dim, dim);
         if (est_var_default(&o->x, 1) || est_var_default(&o->y, 1))
             return cli_fail(CMD, cs_error_set(CS_ENOMEM, "out of memory"));
         o->y.cols[0] = 1; /* m = 2: X1 is row 0 and X2 row 1 */
@@ -379,8 +376,9 @@ static int phiid_cov_rows(opts *o, size_t dim, size_t **rows, size_t *d)
         for (int a = 0; a < 2; a++)
             for (size_t i = 0; i < src[a]->ncols; i++) {
                 if (src[a]->cols[i] >= m) {
-                    cs_error_set(CS_EINVAL, "%s: %s: row %zu is not in the first half (rows 0-%zu, time t) "
-                                            "of the %zu x %zu covariance",
+                    cs_error_set(CS_EINVAL,
+                                 "%s: %s: row %zu is not in the first half (rows 0-%zu, time t) "
+                                 "of the %zu x %zu covariance",
                                  cov, src[a]->flag, src[a]->cols[i], m - 1, dim, dim);
                     return cli_fail(CMD, CS_EINVAL);
                 }
@@ -413,8 +411,9 @@ static int phiid_from_series(opts *o, cs_phiid_result *r)
     cs_matrix data = {0};
     cs_status st = read_vars(o, 2, &data);
     if (!st && ((size_t)o->tau >= data.rows || data.rows - (size_t)o->tau < 2))
-        st = cs_error_set(CS_EINVAL, "%s: --tau %ld is too long for a series of %zu time steps (it "
-                                     "must leave at least 2 pairs (t, t+tau))",
+        st = cs_error_set(CS_EINVAL,
+                          "%s: --tau %ld is too long for a series of %zu time steps (it "
+                          "must leave at least 2 pairs (t, t+tau))",
                           eo->input, o->tau, data.rows);
     else if (!st) {
         size_t tau = (size_t)o->tau;

@@ -12,7 +12,7 @@
 #include "commands.h"
 #include "estimate_spectral.h"
 
-static const char *const measure_names[] = {"psd", "csd", "coherence", "periodogram",
+static const char *const measure_names[] = {"psd",         "csd",        "coherence", "periodogram",
                                             "spectrogram", "multitaper", "aperiodic"};
 
 /* Which measures an option applies to (bit per measure). */
@@ -73,8 +73,7 @@ static const cli_choice detrends[] = {{"none", CS_DETREND_NONE},
                                       {"constant", CS_DETREND_CONSTANT},
                                       {"linear", CS_DETREND_LINEAR},
                                       {NULL, 0}};
-static const cli_choice scalings[] = {
-    {"density", CS_SCALING_DENSITY}, {"spectrum", CS_SCALING_SPECTRUM}, {NULL, 0}};
+static const cli_choice scalings[] = {{"density", CS_SCALING_DENSITY}, {"spectrum", CS_SCALING_SPECTRUM}, {NULL, 0}};
 static const cli_choice averages[] = {{"mean", CS_AVERAGE_MEAN}, {"median", CS_AVERAGE_MEDIAN}, {NULL, 0}};
 static const cli_choice norms[] = {{"length", CS_MT_NORM_LENGTH}, {"full", CS_MT_NORM_FULL}, {NULL, 0}};
 static const cli_choice modes[] = {{"fixed", CS_APERIODIC_FIXED}, {"knee", CS_APERIODIC_KNEE}, {NULL, 0}};
@@ -82,7 +81,8 @@ static const cli_choice modes[] = {{"fixed", CS_APERIODIC_FIXED}, {"knee", CS_AP
 static const cli_opt opts[] = {
     {"input", CLI_FILE, O(input), "FILE", .help = "the table (required)"},
     {"cols", CLI_COLS, O(cols), "LIST", .help = "0-based columns, e.g. 0,2 or 0-3 (default: all)"},
-    {"x", CLI_COLS, O(xs), "LIST", .only = PAIRS, .help = "csd/coherence: pairs (x[j], y[j]) with --y; or --cols A,B"},
+    {"x", CLI_COLS, O(xs), "LIST", .only = PAIRS,
+     .help = "csd/coherence: pairs (x[j], y[j]) with --y; or --cols A,B"},
     {"y", CLI_COLS, O(ys), "LIST", .only = PAIRS, .help = "csd/coherence: the partners of --x"},
     {"fs", CLI_DOUBLE, O(fs), "HZ", .min = 0, .range = CLI_MIN | CLI_MIN_OPEN,
      .help = "sampling frequency (default 1)"},
@@ -105,8 +105,7 @@ static const cli_opt opts[] = {
      .help = "density (units^2/Hz, default) | spectrum (units^2)"},
     {"average", CLI_ENUM, O(wp.average), "A", .choices = averages, .only = B(M_PSD) | B(M_CSD) | AP,
      .help = "mean (default) | median (bias-corrected)"},
-    {"onesided", CLI_FLAG, O(onesided), NULL, .only = SIDED,
-     .help = "one-sided frequency layout (the default)"},
+    {"onesided", CLI_FLAG, O(onesided), NULL, .only = SIDED, .help = "one-sided frequency layout (the default)"},
     {"twosided", CLI_CLEAR, O(onesided), NULL, .only = SIDED, .help = "two-sided frequency layout"},
     {"bands", CLI_STRING, O(bands), "LIST", .only = B(M_PSD) | B(M_PERIODOGRAM) | MT,
      .help = "psd/periodogram/multitaper: band powers, e.g. 4-8,8-13\n"
@@ -120,16 +119,14 @@ static const cli_opt opts[] = {
      .help = "MNE's bandwidth: NW = HZ * n / (2 fs)"},
     {"k", CLI_SIZE, O(mp.k), "K", .min = 1, .max = 1L << 20, .only = MT,
      .help = "tapers computed (default floor(2 NW))"},
-    {"no-low-bias", CLI_CLEAR, O(mp.low_bias), NULL, .only = MT,
-     .help = "keep tapers with concentration <= 0.9 too"},
+    {"no-low-bias", CLI_CLEAR, O(mp.low_bias), NULL, .only = MT, .help = "keep tapers with concentration <= 0.9 too"},
     {"adaptive", CLI_FLAG, O(mp.adaptive), NULL, .only = MT, .help = "Thomson's adaptive weights"},
     {"normalization", CLI_ENUM, O(mp.normalization), "N", .choices = norms, .only = MT,
      .help = "length (MNE's default) | full (divided by fs: units^2/Hz)"},
     {"fmin", CLI_CUSTOM, 0, "HZ", .parse = parse_frange, .only = MT | AP,
      .help = "lowest frequency kept (multitaper) or fitted (aperiodic;\n"
              "default: all frequencies > 0)"},
-    {"fmax", CLI_CUSTOM, 0, "HZ", .parse = parse_frange, .only = MT | AP,
-     .help = "highest frequency kept or fitted"},
+    {"fmax", CLI_CUSTOM, 0, "HZ", .parse = parse_frange, .only = MT | AP, .help = "highest frequency kept or fitted"},
     {.name = "\naperiodic (Welch PSD of each column, then a FOOOF fit):", .type = CLI_SECTION},
     {"mode", CLI_ENUM, O(ap.mode), "fixed|knee", .choices = modes, .only = AP,
      .help = "aperiodic model (default fixed)"},
@@ -323,13 +320,12 @@ static int select_columns(spectral_job *J)
     if (rc)
         return rc;
     if (J->o.freq_col >= 0 && (size_t)J->o.freq_col >= J->data.cols) {
-        cs_error_set(CS_EINVAL, "--freq-col %ld is out of range (%s has %zu columns)", J->o.freq_col,
-                     J->o.input, J->data.cols);
+        cs_error_set(CS_EINVAL, "--freq-col %ld is out of range (%s has %zu columns)", J->o.freq_col, J->o.input,
+                     J->data.cols);
         return cli_fail(J->cmd, CS_EINVAL);
     }
     cs_status st;
-    if ((st = est_var_select(&J->vx, J->data, 0, 0)) ||
-        (J->pair && (st = est_var_select(&J->vy, J->data, 0, 0))))
+    if ((st = est_var_select(&J->vx, J->data, 0, 0)) || (J->pair && (st = est_var_select(&J->vy, J->data, 0, 0))))
         return cli_fail(J->cmd, st);
     return 0;
 }

@@ -9,10 +9,7 @@
 
 #include "estimate_spectral.h"
 
-static int out_of_memory(const char *cmd)
-{
-    return cli_fail(cmd, cs_error_set(CS_ENOMEM, "out of memory"));
-}
+static int out_of_memory(const char *cmd) { return cli_fail(cmd, cs_error_set(CS_ENOMEM, "out of memory")); }
 
 /* "key": an array for one channel, an array of arrays for several. */
 static void json_per_channel(cs_json *j, const char *key, const double *v, size_t nch, size_t len)
@@ -46,8 +43,7 @@ static void json_welch_params(cs_json *j, const cs_welch_plan *plan, const cs_we
     cs_json_kv_string(j, "detrend", detrend_name(p->detrend));
 }
 
-static void print_table(FILE *out, const double *f, size_t nf, const double *const *cols,
-                        size_t ncols)
+static void print_table(FILE *out, const double *f, size_t nf, const double *const *cols, size_t ncols)
 {
     for (size_t k = 0; k < nf; k++) {
         fprintf(out, "%.10g", f[k]);
@@ -72,8 +68,7 @@ static int band_powers(const char *cmd, const double *f, const double *psd, size
     return 0;
 }
 
-static void emit_bands(cs_json *j, FILE *out, int json, const double *bands, size_t nb,
-                       const double *bp, size_t nch)
+static void emit_bands(cs_json *j, FILE *out, int json, const double *bands, size_t nb, const double *bp, size_t nch)
 {
     if (!nb)
         return;
@@ -94,14 +89,13 @@ static void emit_bands(cs_json *j, FILE *out, int json, const double *bands, siz
     }
 }
 
-#define COH_UNDEFINED_NOTE                                                                         \
-    "coherence is undefined where x or y has no power (Pxx or Pyy is 0)"
+#define COH_UNDEFINED_NOTE "coherence is undefined where x or y has no power (Pxx or Pyy is 0)"
 
 /* Coherence is 0/0 where a signal has no power. A pair with no power at any
  * frequency (a constant column) has no coherence at all: exit 1 naming it.
  * Otherwise *undefined counts the NaN values, which are printed flagged. */
-static int check_coherence(const char *cmd, const char *input, const double *coh, size_t nch,
-                           size_t nf, const size_t *cx, const size_t *cy, size_t *undefined)
+static int check_coherence(const char *cmd, const char *input, const double *coh, size_t nch, size_t nf,
+                           const size_t *cx, const size_t *cy, size_t *undefined)
 {
     *undefined = 0;
     for (size_t c = 0; c < nch; c++) {
@@ -137,8 +131,7 @@ static void json_aperiodic(cs_json *j, const cs_aperiodic_result *r, size_t nch)
         if (nch > 1)
             cs_json_begin_array(j);
         for (size_t c = 0; c < nch; c++) {
-            const double v[] = {r[c].exponent, r[c].offset, r[c].knee, r[c].knee_freq,
-                                r[c].r_squared, r[c].error};
+            const double v[] = {r[c].exponent, r[c].offset, r[c].knee, r[c].knee_freq, r[c].r_squared, r[c].error};
             cs_json_number(j, v[q]); /* NaN (fixed-mode knee) is written as null */
         }
         if (nch > 1)
@@ -163,7 +156,6 @@ static void json_aperiodic(cs_json *j, const cs_aperiodic_result *r, size_t nch)
     if (nch > 1)
         cs_json_end_array(j);
 }
-
 
 /* ---- multitaper ---------------------------------------------------------------- */
 
@@ -193,8 +185,8 @@ static void multitaper_json(spectral_job *J, const char *units, size_t nf, size_
 static int multitaper_text(spectral_job *J, const char *units, size_t nf, size_t nt)
 {
     size_t nch = J->vx.data.cols;
-    fprintf(J->out, "# multitaper PSD (%s), fs %g, NW %g, %zu tapers%s\n# f", units, J->o.fs, J->o.mp.nw,
-            nt, cs_multitaper_plan_adaptive(J->mplan) ? ", adaptive" : "");
+    fprintf(J->out, "# multitaper PSD (%s), fs %g, NW %g, %zu tapers%s\n# f", units, J->o.fs, J->o.mp.nw, nt,
+            cs_multitaper_plan_adaptive(J->mplan) ? ", adaptive" : "");
     const double **colp = malloc(nch * sizeof *colp);
     if (!colp)
         return out_of_memory(J->cmd);
@@ -234,8 +226,7 @@ int spectral_multitaper(spectral_job *J)
     if (o->mp.adaptive && !cs_multitaper_plan_adaptive(J->mplan))
         fprintf(stderr, "cogscope %s: warning: not combining adaptively: only %zu tapers (< 3)\n", cmd, nt);
     if (bad)
-        fprintf(stderr, "cogscope %s: warning: adaptive weights did not converge for %zu column(s)\n", cmd,
-                bad);
+        fprintf(stderr, "cogscope %s: warning: adaptive weights did not converge for %zu column(s)\n", cmd, bad);
     int rc;
     if (J->nbands) {
         if (!(J->bp = malloc(nch * J->nbands * sizeof *J->bp)))
@@ -254,9 +245,7 @@ int spectral_multitaper(spectral_job *J)
 
 static const char *welch_units(const spectral_job *J)
 {
-    return J->m == M_COH                           ? "dimensionless"
-           : J->o.wp.scaling == CS_SCALING_DENSITY ? "input^2/Hz"
-                                                   : "input^2";
+    return J->m == M_COH ? "dimensionless" : J->o.wp.scaling == CS_SCALING_DENSITY ? "input^2/Hz" : "input^2";
 }
 
 /* The time of every spectrogram segment into J->t. */
@@ -367,8 +356,8 @@ static void spectrum_text(spectral_job *J, size_t nf, size_t coh_undefined)
     size_t nch = J->vx.data.cols;
     const size_t *cx = J->vx.cols, *cy = J->vy.cols;
     if (coh_undefined)
-        fprintf(out, "# warning: %zu value%s undefined (nan): %s\n", coh_undefined,
-                coh_undefined == 1 ? "" : "s", COH_UNDEFINED_NOTE);
+        fprintf(out, "# warning: %zu value%s undefined (nan): %s\n", coh_undefined, coh_undefined == 1 ? "" : "s",
+                COH_UNDEFINED_NOTE);
     fprintf(out, "# f");
     for (size_t c2 = 0; c2 < nch; c2++) {
         if (J->m == M_CSD)
@@ -396,8 +385,8 @@ static void spectrum_text(spectral_job *J, size_t nf, size_t coh_undefined)
 
 static int welch_text(spectral_job *J, size_t nf, size_t ns, size_t coh_undefined)
 {
-    fprintf(J->out, "# %s (%s), fs %g, %s window, nperseg %zu, noverlap %zu, nfft %zu, %zu segments\n",
-            J->name, welch_units(J), J->o.fs, cs_window_name(J->o.wp.window), cs_welch_plan_nperseg(J->plan),
+    fprintf(J->out, "# %s (%s), fs %g, %s window, nperseg %zu, noverlap %zu, nfft %zu, %zu segments\n", J->name,
+            welch_units(J), J->o.fs, cs_window_name(J->o.wp.window), cs_welch_plan_nperseg(J->plan),
             cs_welch_plan_noverlap(J->plan), cs_welch_plan_nfft(J->plan), ns);
     if (J->m != M_SPECGRAM) {
         spectrum_text(J, nf, coh_undefined);
@@ -526,13 +515,12 @@ static void aperiodic_text(const spectral_job *J)
     int knee = J->o.ap.mode == CS_APERIODIC_KNEE;
     for (size_t c2 = 0; c2 < J->vx.data.cols; c2++) {
         const cs_aperiodic_result *r = &J->ares[c2];
-        fprintf(out, "column %zu (%s fit over %g-%g Hz, %zu frequencies)\n", J->vx.cols[c2],
-                knee ? "knee" : "fixed", r->freqs[0], r->freqs[r->nfit - 1], r->nfit);
+        fprintf(out, "column %zu (%s fit over %g-%g Hz, %zu frequencies)\n", J->vx.cols[c2], knee ? "knee" : "fixed",
+                r->freqs[0], r->freqs[r->nfit - 1], r->nfit);
         fprintf(out, "  exponent  %.6g\n  offset    %.6g\n", r->exponent, r->offset);
         if (knee)
             fprintf(out, "  knee      %.6g (knee frequency %.6g Hz)\n", r->knee, r->knee_freq);
-        fprintf(out, "  r_squared %.6g\n  error     %.6g (mean absolute, log10 power)\n", r->r_squared,
-                r->error);
+        fprintf(out, "  r_squared %.6g\n  error     %.6g (mean absolute, log10 power)\n", r->r_squared, r->error);
         fprintf(out, "  peaks     %zu%s\n", r->n_peaks, r->n_peaks ? " (center Hz, power, width Hz)" : "");
         for (size_t p = 0; p < r->n_peaks; p++)
             fprintf(out, "    %.6g %.6g %.6g\n", r->peaks[p].center, r->peaks[p].power, r->peaks[p].width);

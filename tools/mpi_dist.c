@@ -49,8 +49,8 @@ int dist_size(void) { return g.size; }
 static void say(const char *cmd, const char *msg, const char *tail)
 {
     char line[2048];
-    int len = snprintf(line, sizeof line, "cogscope%s%s: %s (rank %d of %d%s)\n", cmd ? " " : "",
-                       cmd ? cmd : "", msg && *msg ? msg : "failed", g.rank, g.size, tail);
+    int len = snprintf(line, sizeof line, "cogscope%s%s: %s (rank %d of %d%s)\n", cmd ? " " : "", cmd ? cmd : "",
+                       msg && *msg ? msg : "failed", g.rank, g.size, tail);
     if (len > (int)sizeof line - 1)
         len = (int)sizeof line - 1;
     if (len > 0 && write(g.err_fd, line, (size_t)len) < 0)
@@ -151,8 +151,7 @@ cs_status dist_gather(const double *mine, size_t n, double *all)
             MPI_Abort(MPI_COMM_WORLD, CLI_FAIL); /* documented limit: 2^31 values */
     }
     if (!st)
-        st = mpi_status(MPI_Gatherv(mine, cnt, MPI_DOUBLE, all, counts, displs, MPI_DOUBLE, 0,
-                                    MPI_COMM_WORLD),
+        st = mpi_status(MPI_Gatherv(mine, cnt, MPI_DOUBLE, all, counts, displs, MPI_DOUBLE, 0, MPI_COMM_WORLD),
                         "gather");
     free(counts);
     free(displs);
@@ -188,8 +187,7 @@ cs_status dist_counter_create(dist_counter **out)
     if (!c)
         MPI_Abort(MPI_COMM_WORLD, CLI_FAIL); /* collective: the others would wait */
     MPI_Aint bytes = g.rank == 0 ? (MPI_Aint)sizeof(uint64_t) : 0;
-    int err = MPI_Win_allocate(bytes, sizeof(uint64_t), MPI_INFO_NULL, MPI_COMM_WORLD, &c->cell,
-                               &c->win);
+    int err = MPI_Win_allocate(bytes, sizeof(uint64_t), MPI_INFO_NULL, MPI_COMM_WORLD, &c->cell, &c->win);
     if (err != MPI_SUCCESS) {
         free(c);
         return mpi_status(err, "window allocation");

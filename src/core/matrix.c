@@ -18,8 +18,9 @@ cs_status cs_matrix_alloc(size_t rows, size_t cols, cs_matrix *out)
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
     double mem = pages > 0 && page > 0 ? (double)pages * (double)page : 1099511627776.0;
     if ((double)count * sizeof(double) > mem)
-        return cs_error_set(CS_ENOMEM, "a %zu x %zu matrix of doubles needs %.3g GB, more than this "
-                                       "machine's memory (%.3g GB)",
+        return cs_error_set(CS_ENOMEM,
+                            "a %zu x %zu matrix of doubles needs %.3g GB, more than this "
+                            "machine's memory (%.3g GB)",
                             rows, cols, (double)count * sizeof(double) / 1e9, mem / 1e9);
     double *data = calloc(count > 0 ? count : 1, sizeof *data);
     if (!data)
@@ -53,8 +54,8 @@ cs_status cs_matrix_select_cols(cs_matrix src, const size_t *cols, size_t ncols,
 {
     for (size_t c = 0; c < ncols; c++)
         if (cols[c] >= src.cols)
-            return cs_error_set(CS_EINVAL, "column %zu is out of range (the data has %zu columns)",
-                                cols[c], src.cols);
+            return cs_error_set(CS_EINVAL, "column %zu is out of range (the data has %zu columns)", cols[c],
+                                src.cols);
     cs_status st = cs_matrix_alloc(src.rows, ncols, out);
     if (st)
         return st;

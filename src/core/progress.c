@@ -8,7 +8,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 struct cs_progress {
     char label[64];
     uint64_t total;
@@ -45,8 +44,8 @@ void cs_progress_update(cs_progress *p, uint64_t done)
     p->last_draw = now;
     p->drawn = 1;
     if (p->total)
-        fprintf(stderr, "\r%s %llu/%llu (%3.0f%%)", p->label, (unsigned long long)done,
-                (unsigned long long)p->total, 100.0 * (double)done / (double)p->total);
+        fprintf(stderr, "\r%s %llu/%llu (%3.0f%%)", p->label, (unsigned long long)done, (unsigned long long)p->total,
+                100.0 * (double)done / (double)p->total);
     else
         fprintf(stderr, "\r%s %llu", p->label, (unsigned long long)done);
     fflush(stderr);

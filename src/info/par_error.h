@@ -16,7 +16,10 @@ typedef struct {
     char msg[512];
 } par_error;
 
-#define PAR_ERROR_INIT {0, CS_OK, ""}
+#define PAR_ERROR_INIT                                                                                               \
+    {                                                                                                                \
+        0, CS_OK, ""                                                                                                 \
+    }
 
 static inline void par_error_record(par_error *e, cs_status st)
 {

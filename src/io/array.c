@@ -64,7 +64,8 @@ static cs_status parse_header(const char *path, const char *hdr, npy_type *t, cs
     char *end;
     unsigned long size = strtoul(d + 3, &end, 10);
     if (!strchr("<>|=", order) || !strchr("fiub", kind) || (*end != '\'' && *end != '"') ||
-        !(size == 1 || size == 2 || size == 4 || size == 8) || (kind == 'f' && size < 4) || (kind == 'b' && size != 1))
+        !(size == 1 || size == 2 || size == 4 || size == 8) || (kind == 'f' && size < 4) ||
+        (kind == 'b' && size != 1))
         return cs_error_set(CS_EFORMAT, "%s: dtype %.*s is not supported (integers, float32, float64, bool)", path,
                             (int)strcspn(d + 1, "'\""), d + 1);
     t->kind = kind;
@@ -118,8 +119,7 @@ static double element(const npy_type *t, const unsigned char *p)
             memcpy(&d, b, 8);
             return d;
         }
-    case 'b':
-        return b[0] != 0;
+    case 'b': return b[0] != 0;
     case 'u': {
         uint64_t v = 0;
         memcpy(&v, b, t->size); /* little-endian host: low bytes first */
@@ -200,7 +200,8 @@ cs_status cs_array_read_npy(const char *path, cs_array *out)
         goto done;
     }
     if (fread(raw, t.size, n, f) != n) {
-        st = cs_error_set(CS_EFORMAT, "%s: the data is truncated (%zu values of %zu bytes expected)", path, n, t.size);
+        st = cs_error_set(CS_EFORMAT, "%s: the data is truncated (%zu values of %zu bytes expected)", path, n,
+                          t.size);
         goto done;
     }
     for (size_t i = 0; i < n; i++)

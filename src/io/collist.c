@@ -11,9 +11,7 @@
 static int parse_index(const char **p, const char *what, const char *text, size_t limit, size_t *v)
 {
     if (!isdigit((unsigned char)**p))
-        return cs_error_set(CS_EINVAL, "%s: '%s' is not a column list (use forms like 0,1 or 0-3)",
-                            what, text),
-               -1;
+        return cs_error_set(CS_EINVAL, "%s: '%s' is not a column list (use forms like 0,1 or 0-3)", what, text), -1;
     char *end;
     errno = 0;
     unsigned long long x = strtoull(*p, &end, 10);
@@ -21,12 +19,15 @@ static int parse_index(const char **p, const char *what, const char *text, size_
         int len = (int)(end - *p);
         len = len > 40 ? 40 : len;
         if (limit == CS_COLLIST_MAX)
-            return cs_error_set(CS_EINVAL, "%s: column %.*s is out of range (a table has at most "
-                                           "%zu columns)", what, len, *p, limit),
+            return cs_error_set(CS_EINVAL,
+                                "%s: column %.*s is out of range (a table has at most "
+                                "%zu columns)",
+                                what, len, *p, limit),
                    -1;
-        return cs_error_set(CS_EINVAL, "%s: column %.*s is out of range (the data has %zu "
-                                       "column%s: 0-%zu)", what, len, *p, limit,
-                            limit == 1 ? "" : "s", limit - 1),
+        return cs_error_set(CS_EINVAL,
+                            "%s: column %.*s is out of range (the data has %zu "
+                            "column%s: 0-%zu)",
+                            what, len, *p, limit, limit == 1 ? "" : "s", limit - 1),
                -1;
     }
     *p = end;
@@ -34,8 +35,7 @@ static int parse_index(const char **p, const char *what, const char *text, size_
     return 0;
 }
 
-cs_status cs_collist_parse(const char *text, const char *what, size_t limit, size_t **out,
-                           size_t *count)
+cs_status cs_collist_parse(const char *text, const char *what, size_t limit, size_t **out, size_t *count)
 {
     *out = NULL;
     *count = 0;
@@ -57,19 +57,15 @@ cs_status cs_collist_parse(const char *text, const char *what, size_t limit, siz
             if (parse_index(&p, what, text, limit, &hi))
                 return CS_EINVAL;
             if (hi < lo)
-                return cs_error_set(CS_EINVAL, "%s: range %zu-%zu in '%s' decreases", what, lo, hi,
-                                    text);
+                return cs_error_set(CS_EINVAL, "%s: range %zu-%zu in '%s' decreases", what, lo, hi, text);
         }
         if (hi - lo >= limit - n) /* n + (hi - lo + 1) > limit, without overflow */
-            return cs_error_set(CS_EINVAL, "%s: '%s' lists more than %zu columns", what, text,
-                                limit);
+            return cs_error_set(CS_EINVAL, "%s: '%s' lists more than %zu columns", what, text, limit);
         n += hi - lo + 1;
         if (*p == ',')
             p++;
         else if (*p)
-            return cs_error_set(CS_EINVAL,
-                                "%s: '%s' is not a column list (use forms like 0,1 or 0-3)", what,
-                                text);
+            return cs_error_set(CS_EINVAL, "%s: '%s' is not a column list (use forms like 0,1 or 0-3)", what, text);
     }
     size_t *idx = malloc((n ? n : 1) * sizeof *idx);
     if (!idx)

@@ -78,18 +78,14 @@ static int put_fixed(hid_t loc, const char *name, const char *const *values, siz
     return ok;
 }
 
-int h5_attr_put_string(hid_t loc, const char *name, const char *value)
-{
-    return put_fixed(loc, name, &value, 1, 1);
-}
+int h5_attr_put_string(hid_t loc, const char *name, const char *value) { return put_fixed(loc, name, &value, 1, 1); }
 
 int h5_attr_put_strings(hid_t loc, const char *name, const char *const *values, size_t n)
 {
     return put_fixed(loc, name, values, n, 0);
 }
 
-int h5_attr_put_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v, size_t n,
-                       int scalar)
+int h5_attr_put_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v, size_t n, int scalar)
 {
     hsize_t dim = n;
     hid_t space = scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dim, NULL);

@@ -22,8 +22,7 @@ int h5_attr_put_string(hid_t loc, const char *name, const char *value);
 int h5_attr_put_strings(hid_t loc, const char *name, const char *const *values, size_t n);
 /* n numbers from memory type `mtype` stored as file type `ftype`; a scalar
  * dataspace when `scalar` (then n must be 1), else 1-D of n. */
-int h5_attr_put_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v, size_t n,
-                       int scalar);
+int h5_attr_put_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v, size_t n, int scalar);
 int h5_attr_put_f64(hid_t loc, const char *name, double v);
 int h5_attr_put_i64(hid_t loc, const char *name, int64_t v);
 

@@ -29,10 +29,9 @@ static cs_status gz_failure(gzFile f, const char *path, const char *what)
     int code = 0;
     const char *msg = gzerror(f, &code);
     if (code == Z_BUF_ERROR || code == Z_DATA_ERROR)
-        return cs_error_set(CS_EFORMAT, "%s: corrupt or truncated gzip stream while reading %s (%s)",
-                            path, what, msg);
-    return cs_error_set(CS_EIO, "%s: read error in %s (%s)", path, what,
-                        code == Z_ERRNO ? strerror(errno) : msg);
+        return cs_error_set(CS_EFORMAT, "%s: corrupt or truncated gzip stream while reading %s (%s)", path, what,
+                            msg);
+    return cs_error_set(CS_EIO, "%s: read error in %s (%s)", path, what, code == Z_ERRNO ? strerror(errno) : msg);
 }
 
 cs_status cs_idx_read(const char *path, size_t max_bytes, cs_idx *out)
@@ -52,21 +51,20 @@ cs_status cs_idx_read(const char *path, size_t max_bytes, cs_idx *out)
         goto done;
     }
     if (got < 4 || head[0] != 0 || head[1] != 0) {
-        st = cs_error_set(CS_EFORMAT,
-                          "%s: not an IDX file (magic bytes %02x %02x %02x %02x; expected 00 00 08 NDIM)",
+        st = cs_error_set(CS_EFORMAT, "%s: not an IDX file (magic bytes %02x %02x %02x %02x; expected 00 00 08 NDIM)",
                           path, got > 0 ? head[0] : 0, got > 1 ? head[1] : 0, got > 2 ? head[2] : 0,
                           got > 3 ? head[3] : 0);
         goto done;
     }
     if (head[2] != 0x08) {
-        st = cs_error_set(CS_EFORMAT, "%s: IDX element type 0x%02x is not supported (only 0x08, unsigned byte)",
-                          path, head[2]);
+        st = cs_error_set(CS_EFORMAT, "%s: IDX element type 0x%02x is not supported (only 0x08, unsigned byte)", path,
+                          head[2]);
         goto done;
     }
     size_t ndim = head[3];
     if (ndim < 1 || ndim > CS_IDX_MAX_DIMS) {
-        st = cs_error_set(CS_EFORMAT, "%s: IDX header declares %zu dimensions (1 to %d supported)", path,
-                          ndim, CS_IDX_MAX_DIMS);
+        st = cs_error_set(CS_EFORMAT, "%s: IDX header declares %zu dimensions (1 to %d supported)", path, ndim,
+                          CS_IDX_MAX_DIMS);
         goto done;
     }
     got = read_full(f, head + 4, 4 * ndim);
@@ -84,8 +82,7 @@ cs_status cs_idx_read(const char *path, size_t max_bytes, cs_idx *out)
         size_t v = ((size_t)p[0] << 24) | ((size_t)p[1] << 16) | ((size_t)p[2] << 8) | p[3];
         out->dims[d] = v;
         if (v != 0 && count > max_bytes / v) {
-            st = cs_error_set(CS_ELIMIT, "%s: IDX header declares more than %zu bytes of data", path,
-                              max_bytes);
+            st = cs_error_set(CS_ELIMIT, "%s: IDX header declares more than %zu bytes of data", path, max_bytes);
             goto done;
         }
         count *= v;
@@ -110,11 +107,13 @@ cs_status cs_idx_read(const char *path, size_t max_bytes, cs_idx *out)
         int code = 0;
         gzerror(f, &code);
         if (code == Z_BUF_ERROR) /* the compressed stream ended early */
-            st = cs_error_set(CS_EFORMAT, "%s: truncated gzip stream: got %lld of the %zu data bytes the IDX header declares",
+            st = cs_error_set(CS_EFORMAT,
+                              "%s: truncated gzip stream: got %lld of the %zu data bytes the IDX header declares",
                               path, got, count);
         else
-            st = cs_error_set(CS_EFORMAT, "%s: size mismatch: the IDX header declares %zu data bytes, the file holds %lld",
-                              path, count, got);
+            st = cs_error_set(CS_EFORMAT,
+                              "%s: size mismatch: the IDX header declares %zu data bytes, the file holds %lld", path,
+                              count, got);
         goto done;
     }
     uint8_t extra;
@@ -124,7 +123,8 @@ cs_status cs_idx_read(const char *path, size_t max_bytes, cs_idx *out)
         goto done;
     }
     if (got > 0) {
-        st = cs_error_set(CS_EFORMAT, "%s: size mismatch: the file holds more than the %zu data bytes the IDX header declares",
+        st = cs_error_set(CS_EFORMAT,
+                          "%s: size mismatch: the file holds more than the %zu data bytes the IDX header declares",
                           path, count);
         goto done;
     }

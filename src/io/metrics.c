@@ -59,7 +59,7 @@ void cs_metrics_destroy(cs_metrics *m)
 static int valid_path(const char *p)
 {
     size_t n = strlen(p);
-    if (n < 2 || n >= sizeof ((cs_metrics_array *)0)->path || p[0] != '/' || p[n - 1] == '/')
+    if (n < 2 || n >= sizeof((cs_metrics_array *)0)->path || p[0] != '/' || p[n - 1] == '/')
         return 0;
     for (size_t i = 1; i < n; i++) {
         char c = p[i];
@@ -68,8 +68,8 @@ static int valid_path(const char *p)
                 return 0;
             continue;
         }
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-              c == '-' || c == '.'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+              c == '.'))
             return 0;
     }
     return 1;
@@ -91,8 +91,7 @@ cs_status cs_metrics_put(cs_metrics *m, const char *path, size_t rank, const siz
     if (!valid_path(path))
         return cs_error_set(CS_EINVAL, "metrics path '%s' is not an absolute path of [A-Za-z0-9_.-] names", path);
     if (rank < 1 || rank > CS_METRICS_MAX_RANK)
-        return cs_error_set(CS_EINVAL, "metrics array %s: rank %zu is not in 1..%d", path, rank,
-                            CS_METRICS_MAX_RANK);
+        return cs_error_set(CS_EINVAL, "metrics array %s: rank %zu is not in 1..%d", path, rank, CS_METRICS_MAX_RANK);
     size_t count = 1;
     for (size_t k = 0; k < rank; k++) {
         if (dims[k] && count > SIZE_MAX / 8 / dims[k])
@@ -228,7 +227,10 @@ double cs_metrics_attr_num(const cs_metrics *m, const char *key)
 }
 
 size_t cs_metrics_attr_count(const cs_metrics *m) { return m ? m->nattr : 0; }
-const char *cs_metrics_attr_name(const cs_metrics *m, size_t i) { return m && i < m->nattr ? m->attrs[i].name : NULL; }
+const char *cs_metrics_attr_name(const cs_metrics *m, size_t i)
+{
+    return m && i < m->nattr ? m->attrs[i].name : NULL;
+}
 int cs_metrics_attr_is_num(const cs_metrics *m, size_t i) { return m && i < m->nattr ? m->attrs[i].is_num : 0; }
 
 static cs_status add_note_text(cs_metrics *m, const char *text)
@@ -490,8 +492,9 @@ cs_status cs_metrics_read(const char *path, cs_metrics **out)
     cs_status st = CS_OK;
     if (h5_attr_get_string(file, "schema", schema, sizeof schema) != 1 || strcmp(schema, CS_METRICS_SCHEMA)) {
         st = strcmp(schema, CS_RUNLOG_SCHEMA)
-                 ? cs_error_set(CS_ESCHEMA, "%s: not a cogscope metrics file (root attribute 'schema' is '%s', "
-                                            "expected '%s')",
+                 ? cs_error_set(CS_ESCHEMA,
+                                "%s: not a cogscope metrics file (root attribute 'schema' is '%s', "
+                                "expected '%s')",
                                 path, schema, CS_METRICS_SCHEMA)
                  : cs_error_set(CS_ESCHEMA, "%s: is a run log, not a metrics file (make one with cogscope analyze)",
                                 path);
@@ -509,8 +512,8 @@ cs_status cs_metrics_read(const char *path, cs_metrics **out)
             H5Aclose(a);
     }
     hid_t g = H5I_INVALID_HID;
-    if (st == CS_OK && (H5Lexists(file, "/analysis", H5P_DEFAULT) <= 0 ||
-                        (g = H5Gopen2(file, "/analysis", H5P_DEFAULT)) < 0))
+    if (st == CS_OK &&
+        (H5Lexists(file, "/analysis", H5P_DEFAULT) <= 0 || (g = H5Gopen2(file, "/analysis", H5P_DEFAULT)) < 0))
         st = cs_error_set(CS_ESCHEMA, "%s: the metrics file has no /analysis group", path);
     cs_metrics *m = NULL;
     if (st == CS_OK)

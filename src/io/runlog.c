@@ -34,11 +34,27 @@
 #define COGSCOPE_VERSION "unknown"
 #endif
 
-const char *const rl_config_reserved[] = {
-    "rule",       "activation", "dataset",    "optimizer",        "layers",         "seed",
-    "lr",         "momentum",   "batch",      "epochs",           "log_every",      "probe_size",
-    "pi_alpha",   "pi_gamma",   "relax_iterations", "relax_samples", "layer_series", "flush_interval",
-    "trainer",    "model",      NULL};
+const char *const rl_config_reserved[] = {"rule",
+                                          "activation",
+                                          "dataset",
+                                          "optimizer",
+                                          "layers",
+                                          "seed",
+                                          "lr",
+                                          "momentum",
+                                          "batch",
+                                          "epochs",
+                                          "log_every",
+                                          "probe_size",
+                                          "pi_alpha",
+                                          "pi_gamma",
+                                          "relax_iterations",
+                                          "relax_samples",
+                                          "layer_series",
+                                          "flush_interval",
+                                          "trainer",
+                                          "model",
+                                          NULL};
 
 const char *rl_h5_reason(char *buf, size_t n) { return h5_reason(buf, n); }
 
@@ -114,7 +130,6 @@ int rlw_grow(void **arr, size_t *cap, size_t n, size_t size)
 
 /* ---- datasets ------------------------------------------------------------- */
 
-
 hid_t rlw_make_dset(hid_t loc, const char *name, const dset_opts *o)
 {
     hid_t space = H5Screate_simple(o->rank, o->dims, o->maxdims);
@@ -150,8 +165,14 @@ static const int64_t minus_one = -1;
 hid_t rlw_make_series(hid_t loc, const char *name, hid_t ftype)
 {
     int is_float = H5Tget_class(ftype) == H5T_FLOAT;
-    dset_opts o = {.ftype = ftype, .rank = 1, .dims = {0}, .maxdims = {H5S_UNLIMITED}, .chunk = {RL_SERIES_CHUNK},
-                   .deflate = RL_SERIES_DEFLATE, .shuffle = 1, .fill = is_float ? (const void *)&nan_fill : &minus_one,
+    dset_opts o = {.ftype = ftype,
+                   .rank = 1,
+                   .dims = {0},
+                   .maxdims = {H5S_UNLIMITED},
+                   .chunk = {RL_SERIES_CHUNK},
+                   .deflate = RL_SERIES_DEFLATE,
+                   .shuffle = 1,
+                   .fill = is_float ? (const void *)&nan_fill : &minus_one,
                    .fill_type = is_float ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT64};
     return rlw_make_dset(loc, name, &o);
 }
@@ -162,8 +183,13 @@ hid_t rlw_make_series(hid_t loc, const char *name, hid_t ftype)
  * share a chunk of ~8 kB and go through the cache. */
 hid_t rlw_make_snapshot(hid_t loc, const char *name, hid_t ftype, int n_inner, const size_t *inner, int deflate)
 {
-    dset_opts o = {.ftype = ftype, .rank = n_inner + 1, .deflate = deflate, .shuffle = deflate > 0,
-                   .fill = &nan_fill, .fill_type = H5T_NATIVE_DOUBLE, .direct = 1};
+    dset_opts o = {.ftype = ftype,
+                   .rank = n_inner + 1,
+                   .deflate = deflate,
+                   .shuffle = deflate > 0,
+                   .fill = &nan_fill,
+                   .fill_type = H5T_NATIVE_DOUBLE,
+                   .direct = 1};
     o.maxdims[0] = H5S_UNLIMITED;
     o.chunk[0] = 1;
     size_t bytes = H5Tget_size(ftype);
@@ -210,16 +236,11 @@ hid_t rlw_group_path(hid_t file, const char *a, const char *b)
 hid_t rlw_file_type(cs_runlog_dtype t)
 {
     switch (t) {
-    case CS_RUNLOG_F64:
-        return H5T_IEEE_F64LE;
-    case CS_RUNLOG_F32:
-        return H5T_IEEE_F32LE;
-    case CS_RUNLOG_I64:
-        return H5T_STD_I64LE;
-    case CS_RUNLOG_I32:
-        return H5T_STD_I32LE;
-    case CS_RUNLOG_U64:
-        return H5T_STD_U64LE;
+    case CS_RUNLOG_F64: return H5T_IEEE_F64LE;
+    case CS_RUNLOG_F32: return H5T_IEEE_F32LE;
+    case CS_RUNLOG_I64: return H5T_STD_I64LE;
+    case CS_RUNLOG_I32: return H5T_STD_I32LE;
+    case CS_RUNLOG_U64: return H5T_STD_U64LE;
     }
     return H5I_INVALID_HID;
 }
@@ -227,16 +248,11 @@ hid_t rlw_file_type(cs_runlog_dtype t)
 hid_t rlw_mem_type(cs_runlog_dtype t)
 {
     switch (t) {
-    case CS_RUNLOG_F64:
-        return H5T_NATIVE_DOUBLE;
-    case CS_RUNLOG_F32:
-        return H5T_NATIVE_FLOAT;
-    case CS_RUNLOG_I64:
-        return H5T_NATIVE_INT64;
-    case CS_RUNLOG_I32:
-        return H5T_NATIVE_INT32;
-    case CS_RUNLOG_U64:
-        return H5T_NATIVE_UINT64;
+    case CS_RUNLOG_F64: return H5T_NATIVE_DOUBLE;
+    case CS_RUNLOG_F32: return H5T_NATIVE_FLOAT;
+    case CS_RUNLOG_I64: return H5T_NATIVE_INT64;
+    case CS_RUNLOG_I32: return H5T_NATIVE_INT32;
+    case CS_RUNLOG_U64: return H5T_NATIVE_UINT64;
     }
     return H5I_INVALID_HID;
 }
@@ -259,8 +275,8 @@ static void table_free(rl_table *t)
 
 /* A new column: a series dataset `name` in group `gpath` (e.g. "/steps" or
  * "/layers/fc1") of file type `ft`. */
-cs_status rlw_table_add(cs_runlog_writer *w, rl_table *t, const char *g1, const char *g2, const char *name,
-                           hid_t ft, size_t *col)
+cs_status rlw_table_add(cs_runlog_writer *w, rl_table *t, const char *g1, const char *g2, const char *name, hid_t ft,
+                        size_t *col)
 {
     if (t->ncols == t->cap) {
         size_t cap = t->cap ? 2 * t->cap : 16;
@@ -306,7 +322,10 @@ static void table_clear_row(rl_table *t)
 static void table_put(rl_table *t, size_t col, double v)
 {
     if (t->is_int[col]) {
-        int64_t i = isnan(v) ? -1 : v >= 9.2233720368547748e18 ? INT64_MAX : v <= -9.2233720368547758e18 ? INT64_MIN : (int64_t)v;
+        int64_t i = isnan(v)                      ? -1
+                    : v >= 9.2233720368547748e18  ? INT64_MAX
+                    : v <= -9.2233720368547758e18 ? INT64_MIN
+                                                  : (int64_t)v;
         memcpy(slot(t, col, t->pending), &i, 8);
     } else {
         memcpy(slot(t, col, t->pending), &v, 8);
@@ -425,7 +444,8 @@ static void make_run_id(char out[33])
     if (getrandom(b, sizeof b, GRND_NONBLOCK) != (ssize_t)sizeof b) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
-        uint64_t a = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec, c = (uint64_t)getpid() ^ (uint64_t)(uintptr_t)b;
+        uint64_t a = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec,
+                 c = (uint64_t)getpid() ^ (uint64_t)(uintptr_t)b;
         memcpy(b, &a, 8);
         memcpy(b + 8, &c, 8);
     }
@@ -443,10 +463,12 @@ static cs_status write_root(cs_runlog_writer *w)
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
     gethostname(host, sizeof host - 1);
     int ok = h5_attr_put_string(w->file, "schema", CS_RUNLOG_SCHEMA) &&
-             h5_attr_put_num(w->file, "schema_version", H5T_STD_I32LE, H5T_NATIVE_INT, &(int){CS_RUNLOG_SCHEMA_VERSION}, 1, 1) &&
-             h5_attr_put_string(w->file, "cogscope_version", COGSCOPE_VERSION) && h5_attr_put_string(w->file, "created", created) &&
-             h5_attr_put_string(w->file, "run_id", run_id) &&
-             h5_attr_put_i64(w->file, "writer_pid", (int64_t)getpid()) && h5_attr_put_string(w->file, "writer_host", host);
+             h5_attr_put_num(w->file, "schema_version", H5T_STD_I32LE, H5T_NATIVE_INT,
+                             &(int){CS_RUNLOG_SCHEMA_VERSION}, 1, 1) &&
+             h5_attr_put_string(w->file, "cogscope_version", COGSCOPE_VERSION) &&
+             h5_attr_put_string(w->file, "created", created) && h5_attr_put_string(w->file, "run_id", run_id) &&
+             h5_attr_put_i64(w->file, "writer_pid", (int64_t)getpid()) &&
+             h5_attr_put_string(w->file, "writer_host", host);
     if (!ok)
         return rlw_fail_h5(w, "write the root attributes of", "/");
     if ((w->cfg = rlw_group_at(w->file, "config")) < 0)
@@ -488,8 +510,7 @@ cs_status cs_runlog_create(const char *path, const cs_runlog_options *opt, cs_ru
     /* Locking stays on, but a file system without locks (some NFS mounts)
      * must not make logging impossible. */
     if (fapl < 0 || H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST) < 0 ||
-        H5Pset_file_locking(fapl, 1, 1) < 0 ||
-        (w->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)) < 0) {
+        H5Pset_file_locking(fapl, 1, 1) < 0 || (w->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)) < 0) {
         char reason[256];
         rl_h5_reason(reason, sizeof reason);
         if (fapl >= 0)
@@ -548,7 +569,8 @@ cs_status cs_runlog_start(cs_runlog_writer *w)
     for (int k = 0; k < 2; k++)
         if (tabs[k]->ncols) {
             if (!(tabs[k]->buf = malloc(tabs[k]->ncols * RL_SERIES_CHUNK * 8)))
-                return rlw_fail(w, CS_ENOMEM, "%s: cannot allocate a row buffer of %zu columns", w->path, tabs[k]->ncols);
+                return rlw_fail(w, CS_ENOMEM, "%s: cannot allocate a row buffer of %zu columns", w->path,
+                                tabs[k]->ncols);
             table_clear_row(tabs[k]);
         }
     /* /committed is contiguous and allocated now, so rewriting it under SWMR
@@ -632,15 +654,14 @@ cs_status cs_runlog_append_step(cs_runlog_writer *w, int64_t step, size_t n, con
     if (st != CS_OK)
         return st;
     if (n > 0 && (!h || !values))
-        return cs_error_set(CS_EINVAL, "%s: cs_runlog_append_step: %zu values without handles or values", w->path,
-                            n);
+        return cs_error_set(CS_EINVAL, "%s: cs_runlog_append_step: %zu values without handles or values", w->path, n);
     for (size_t i = 0; i < n; i++) {
         rl_decl *d = decl_of(w, h[i], 1);
         if (!d)
             return CS_EINVAL;
         if (d->table != &w->steps)
-            return cs_error_set(CS_EINVAL, "%s: handle %d is an evaluation series (%s), not a per-step one",
-                                w->path, h[i], d->path);
+            return cs_error_set(CS_EINVAL, "%s: handle %d is an evaluation series (%s), not a per-step one", w->path,
+                                h[i], d->path);
     }
     for (size_t i = 0; i < n; i++)
         table_put(w->decl[h[i]].table, w->decl[h[i]].col, values[i]);
@@ -660,7 +681,7 @@ static cs_status write_entry(cs_runlog_writer *w, rl_decl *d, hsize_t index, hid
 {
     hid_t fs = H5Dget_space(d->dset);
     hsize_t dims[CS_RUNLOG_ENTRY_RANK_MAX + 1], start[CS_RUNLOG_ENTRY_RANK_MAX + 1] = {index},
-                                                 count[CS_RUNLOG_ENTRY_RANK_MAX + 1];
+                                                                                 count[CS_RUNLOG_ENTRY_RANK_MAX + 1];
     int rank = d->rank, ok = fs >= 0 && H5Sget_simple_extent_dims(fs, dims, NULL) == rank;
     if (ok && dims[0] < index + 1) {
         dims[0] = index + 1;
@@ -788,7 +809,7 @@ cs_status cs_runlog_close(cs_runlog_writer *w)
     int lock_fd = w->lock_fd;
     w->file = H5I_INVALID_HID;
     w->lock_fd = -1; /* held until the file is closed */
-    writer_free(w); /* closes every dataset first */
+    writer_free(w);  /* closes every dataset first */
     /* The flush above found any failing write and detached the file
      * (rlw_fail_h5), so closing writes nothing more to it. */
     if (file >= 0 && H5Fclose(file) < 0) {

@@ -15,8 +15,10 @@ static cs_status check_declare(cs_runlog_writer *w, const char *fn, const char *
     if (st != CS_OK)
         return st;
     if (w->started)
-        return cs_error_set(CS_EINVAL, "%s: %s '%s' comes after cs_runlog_start; declare everything before the run "
-                                       "starts (SWMR cannot add objects later)", w->path, what, name ? name : "(null)");
+        return cs_error_set(CS_EINVAL,
+                            "%s: %s '%s' comes after cs_runlog_start; declare everything before the run "
+                            "starts (SWMR cannot add objects later)",
+                            w->path, what, name ? name : "(null)");
     if (name && !rl_valid_name(name))
         return cs_error_set(CS_EINVAL, "%s: %s name '%s' is not valid (1..%d printable bytes, no '/', not . or ..)",
                             w->path, what, name, CS_RUNLOG_NAME_MAX);
@@ -152,7 +154,8 @@ static cs_status declare_in_table(cs_runlog_writer *w, rl_table *t, cs_runlog_ki
     if (!h)
         return cs_error_set(CS_EINVAL, "%s: series '%s': handle pointer is NULL", w->path, name);
     if (dtype != CS_RUNLOG_F64 && dtype != CS_RUNLOG_F32 && dtype != CS_RUNLOG_I64 && dtype != CS_RUNLOG_I32)
-        return cs_error_set(CS_EINVAL, "%s: series '%s': dtype %d is not F64, F32, I64 or I32", w->path, name, (int)dtype);
+        return cs_error_set(CS_EINVAL, "%s: series '%s': dtype %d is not F64, F32, I64 or I32", w->path, name,
+                            (int)dtype);
     cs_status st = check_free(w, g1, g2, name);
     size_t col;
     if (st == CS_OK && t->ncols == 0) /* the table's own step column: /steps/step or /eval/step */
@@ -214,7 +217,8 @@ static cs_status declare_entry(cs_runlog_writer *w, cs_runlog_kind kind, const c
         elems *= (double)shape[k];
     }
     if (elems > 1e12)
-        return cs_error_set(CS_ELIMIT, "%s: dataset '%s': %.3g elements per snapshot is too many", w->path, name, elems);
+        return cs_error_set(CS_ELIMIT, "%s: dataset '%s': %.3g elements per snapshot is too many", w->path, name,
+                            elems);
     cs_status st = check_free(w, g1, g2, name);
     if (st != CS_OK)
         return st;
@@ -302,8 +306,10 @@ cs_status cs_runlog_set_probe(cs_runlog_writer *w, const float *inputs, size_t s
     if (w->has_probe)
         return cs_error_set(CS_EINVAL, "%s: the probe set was given before", w->path);
     if (!inputs || samples < 1 || dim < 1 || samples > (1u << 31) || dim > (1u << 24))
-        return cs_error_set(CS_EINVAL, "%s: probe: inputs must be given with 1..2^31 samples of 1..2^24 values "
-                                       "(got %zu x %zu)", w->path, samples, dim);
+        return cs_error_set(CS_EINVAL,
+                            "%s: probe: inputs must be given with 1..2^31 samples of 1..2^24 values "
+                            "(got %zu x %zu)",
+                            w->path, samples, dim);
     for (size_t i = 0; labels && i < samples; i++)
         if (labels[i] < 0)
             return cs_error_set(CS_EINVAL, "%s: probe label %zu = %d is negative", w->path, i, (int)labels[i]);
@@ -313,12 +319,22 @@ cs_status cs_runlog_set_probe(cs_runlog_writer *w, const float *inputs, size_t s
     /* Inputs are bulk float32 like the snapshots and follow their deflate
      * option (a 512 x 784 probe deflated took 40 ms, 100 training steps of
      * the Fashion-MNIST MLP); the labels are small and always deflated. */
-    dset_opts pi = {.ftype = H5T_IEEE_F32LE, .rank = 2, .dims = {samples, dim}, .maxdims = {samples, dim},
-                    .chunk = {samples, dim}, .deflate = w->deflate, .shuffle = w->deflate > 0};
+    dset_opts pi = {.ftype = H5T_IEEE_F32LE,
+                    .rank = 2,
+                    .dims = {samples, dim},
+                    .maxdims = {samples, dim},
+                    .chunk = {samples, dim},
+                    .deflate = w->deflate,
+                    .shuffle = w->deflate > 0};
     while (pi.chunk[0] > 1 && pi.chunk[0] * pi.chunk[1] * 4 > RL_MAX_CHUNK_BYTES)
         pi.chunk[0] = (pi.chunk[0] + 1) / 2;
-    dset_opts pl = {.ftype = H5T_STD_I32LE, .rank = 1, .dims = {samples}, .maxdims = {samples}, .chunk = {samples},
-                    .deflate = RL_SERIES_DEFLATE, .shuffle = 1};
+    dset_opts pl = {.ftype = H5T_STD_I32LE,
+                    .rank = 1,
+                    .dims = {samples},
+                    .maxdims = {samples},
+                    .chunk = {samples},
+                    .deflate = RL_SERIES_DEFLATE,
+                    .shuffle = 1};
     hid_t d = rlw_make_dset(pg, "inputs", &pi);
     int ok = d >= 0 && H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, inputs) >= 0;
     if (d >= 0)
@@ -339,4 +355,3 @@ cs_status cs_runlog_set_probe(cs_runlog_writer *w, const float *inputs, size_t s
     w->has_probe = 1;
     return CS_OK;
 }
-

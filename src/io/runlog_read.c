@@ -73,8 +73,8 @@ static cs_status read_fail(const cs_runlog *r, const char *dpath, const char *wh
 {
     char reason[256];
     rl_h5_reason(reason, sizeof reason);
-    return cs_error_set(CS_EFORMAT, "%s: cannot read %s of dataset %s; the file is damaged or truncated (%s)", r->path,
-                        what, dpath, reason);
+    return cs_error_set(CS_EFORMAT, "%s: cannot read %s of dataset %s; the file is damaged or truncated (%s)",
+                        r->path, what, dpath, reason);
 }
 
 /* ---- life cycle --------------------------------------------------------- */
@@ -139,7 +139,8 @@ static const cs_runlog_item *find_item(const cs_runlog *r, cs_runlog_kind kind, 
 {
     for (size_t i = 0; name && i < r->n_items; i++) {
         const cs_runlog_item *it = &r->items[i];
-        int per_layer = kind == CS_RUNLOG_LAYER_SERIES || kind == CS_RUNLOG_SNAPSHOT || kind == CS_RUNLOG_RELAX_STATES;
+        int per_layer = kind == CS_RUNLOG_LAYER_SERIES || kind == CS_RUNLOG_SNAPSHOT ||
+                        kind == CS_RUNLOG_RELAX_STATES;
         if (it->kind == kind && (!per_layer || it->layer == layer) && !strcmp(it->name, name))
             return it;
     }
@@ -195,21 +196,15 @@ static cs_status update_state(cs_runlog *r)
         hsize_t e = extent0(r->ids[i]);
         switch (it->kind) {
         case CS_RUNLOG_STEP_SERIES:
-        case CS_RUNLOG_LAYER_SERIES:
-            steps = min_h(steps, e);
-            break;
+        case CS_RUNLOG_LAYER_SERIES: steps = min_h(steps, e); break;
         case CS_RUNLOG_SNAPSHOT:
             if (!strcmp(it->name, "activations") || (in->schema_version == 1 && !strcmp(it->name, "errors")))
                 snaps = min_h(snaps, e);
             snaps_any = min_h(snaps_any, e);
             break;
-        case CS_RUNLOG_EVAL_SERIES:
-            evals = min_h(evals, e);
-            break;
+        case CS_RUNLOG_EVAL_SERIES: evals = min_h(evals, e); break;
         case CS_RUNLOG_RELAX_STATES:
-        case CS_RUNLOG_RELAX_ENERGY:
-            relax = min_h(relax, e);
-            break;
+        case CS_RUNLOG_RELAX_ENERGY: relax = min_h(relax, e); break;
         }
     }
     if (snaps == ANY)
@@ -238,17 +233,10 @@ static cs_status update_state(cs_runlog *r)
         hsize_t e = extent0(r->ids[i]);
         switch (it->kind) {
         case CS_RUNLOG_STEP_SERIES:
-        case CS_RUNLOG_LAYER_SERIES:
-            it->length = in->steps;
-            break;
-        case CS_RUNLOG_SNAPSHOT:
-            it->length = min_h(e, in->snapshots);
-            break;
-        case CS_RUNLOG_EVAL_SERIES:
-            it->length = in->evals;
-            break;
-        default:
-            it->length = in->relax_snapshots;
+        case CS_RUNLOG_LAYER_SERIES: it->length = in->steps; break;
+        case CS_RUNLOG_SNAPSHOT: it->length = min_h(e, in->snapshots); break;
+        case CS_RUNLOG_EVAL_SERIES: it->length = in->evals; break;
+        default: it->length = in->relax_snapshots;
         }
     }
     return count_epochs_done(r);
@@ -406,7 +394,10 @@ cs_status cs_runlog_refresh(cs_runlog *r)
 
 const cs_runlog_info *cs_runlog_get_info(const cs_runlog *r) { return r ? &r->info : NULL; }
 const char *cs_runlog_path(const cs_runlog *r) { return r ? r->path : NULL; }
-const char *cs_runlog_layer_name(const cs_runlog *r, size_t layer) { return r && layer < r->nl ? r->lname[layer] : NULL; }
+const char *cs_runlog_layer_name(const cs_runlog *r, size_t layer)
+{
+    return r && layer < r->nl ? r->lname[layer] : NULL;
+}
 size_t cs_runlog_layer_units(const cs_runlog *r, size_t layer) { return r && layer < r->nl ? r->lunits[layer] : 0; }
 
 size_t cs_runlog_layer_find(const cs_runlog *r, const char *name)
@@ -418,7 +409,10 @@ size_t cs_runlog_layer_find(const cs_runlog *r, const char *name)
 }
 
 size_t cs_runlog_item_count(const cs_runlog *r) { return r ? r->n_items : 0; }
-const cs_runlog_item *cs_runlog_item_at(const cs_runlog *r, size_t i) { return r && i < r->n_items ? &r->items[i] : NULL; }
+const cs_runlog_item *cs_runlog_item_at(const cs_runlog *r, size_t i)
+{
+    return r && i < r->n_items ? &r->items[i] : NULL;
+}
 
 const cs_runlog_item *cs_runlog_find(const cs_runlog *r, cs_runlog_kind kind, size_t layer, const char *name)
 {
@@ -426,7 +420,10 @@ const cs_runlog_item *cs_runlog_find(const cs_runlog *r, cs_runlog_kind kind, si
 }
 
 size_t cs_runlog_meta_count(const cs_runlog *r) { return r ? r->n_meta : 0; }
-const cs_runlog_meta *cs_runlog_meta_at(const cs_runlog *r, size_t i) { return r && i < r->n_meta ? &r->meta[i] : NULL; }
+const cs_runlog_meta *cs_runlog_meta_at(const cs_runlog *r, size_t i)
+{
+    return r && i < r->n_meta ? &r->meta[i] : NULL;
+}
 
 const cs_runlog_meta *cs_runlog_meta_find(const cs_runlog *r, const char *name)
 {
@@ -538,7 +535,8 @@ cs_status cs_runlog_read_snapshot_steps(const cs_runlog *r, double **values, siz
     h5_setup();
     size_t k = r->info.snapshots;
     if (r->snap_step >= 0)
-        return read_1d(r, r->snap_step, r->info.schema_version == 1 ? "/probe/step" : "/snapshots/step", k, values, n);
+        return read_1d(r, r->snap_step, r->info.schema_version == 1 ? "/probe/step" : "/snapshots/step", k, values,
+                       n);
     double *v = malloc((k ? k : 1) * sizeof *v);
     if (!v)
         return cs_error_set(CS_ENOMEM, "%s: out of memory", r->path);

@@ -22,8 +22,8 @@ struct cs_runlog {
     cs_runlog_item *items;
     hid_t *ids;
     size_t n_items, cap_items;
-    hid_t snap_step;   /* /snapshots/step (v1: /probe/step), or invalid */
-    hid_t committed;   /* /committed, or invalid */
+    hid_t snap_step; /* /snapshots/step (v1: /probe/step), or invalid */
+    hid_t committed; /* /committed, or invalid */
     hid_t probe_inputs, probe_labels;
     /* /config attributes */
     cs_runlog_meta *meta;

@@ -99,10 +99,7 @@ static int natural_cmp(const char *a, const char *b)
     return *a ? 1 : *b ? -1 : 0;
 }
 
-static int natural_qsort(const void *x, const void *y)
-{
-    return natural_cmp(*(char *const *)x, *(char *const *)y);
-}
+static int natural_qsort(const void *x, const void *y) { return natural_cmp(*(char *const *)x, *(char *const *)y); }
 
 /* Names of the children of group `gpath` of one object type, in natural
  * order; *names (free with h5_strings_free) and *n. */
@@ -302,12 +299,17 @@ static cs_status read_conventions(cs_runlog *r, hid_t cfg)
         *counts[i].out = (size_t)v;
     }
     if ((in->relax_iterations == 0) != (in->relax_samples == 0))
-        return cs_error_set(CS_ESCHEMA, "%s: /config attributes 'relax_iterations' and 'relax_samples' must both be 0 "
-                                        "or both >= 1", r->path);
+        return cs_error_set(CS_ESCHEMA,
+                            "%s: /config attributes 'relax_iterations' and 'relax_samples' must both be 0 "
+                            "or both >= 1",
+                            r->path);
     struct {
         const char *name;
         double *out;
-    } reals[] = {{"lr", &in->lr}, {"momentum", &in->momentum}, {"pi_alpha", &in->pi_alpha}, {"pi_gamma", &in->pi_gamma}};
+    } reals[] = {{"lr", &in->lr},
+                 {"momentum", &in->momentum},
+                 {"pi_alpha", &in->pi_alpha},
+                 {"pi_gamma", &in->pi_gamma}};
     for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++) {
         *reals[i].out = NAN;
         if (h5_attr_get_numbers(cfg, reals[i].name, H5T_NATIVE_DOUBLE, reals[i].out, 1, NULL) < 0)
@@ -390,11 +392,12 @@ static cs_status check_v1_layers(cs_runlog *r)
     if (!m)
         return cs_error_set(CS_ESCHEMA, "%s: /config attribute 'layers' is missing", r->path);
     if (m->count < 2)
-        return cs_error_set(CS_ESCHEMA, "%s: /config attribute 'layers' has %zu entries, needs >= 2", r->path, m->count);
+        return cs_error_set(CS_ESCHEMA, "%s: /config attribute 'layers' has %zu entries, needs >= 2", r->path,
+                            m->count);
     for (size_t i = 0; i < m->count; i++)
         if (!(m->values[i] >= 1 && m->values[i] <= (1 << 24) && m->values[i] == floor(m->values[i])))
-            return cs_error_set(CS_ESCHEMA, "%s: /config attribute 'layers'[%zu] = %g is not a unit count", r->path, i,
-                                m->values[i]);
+            return cs_error_set(CS_ESCHEMA, "%s: /config attribute 'layers'[%zu] = %g is not a unit count", r->path,
+                                i, m->values[i]);
     return CS_OK;
 }
 
@@ -409,9 +412,10 @@ static cs_status read_layers(cs_runlog *r)
         return st;
     for (size_t k = 0; k < ng && st == CS_OK; k++)
         if (!rl_valid_name(groups[k]))
-            st = cs_error_set(CS_ESCHEMA, "%s: layer group /layers/%.40s... has a name of %zu bytes or with control "
-                                          "characters (at most %d printable bytes)", r->path, groups[k],
-                              strlen(groups[k]), CS_RUNLOG_NAME_MAX);
+            st = cs_error_set(CS_ESCHEMA,
+                              "%s: layer group /layers/%.40s... has a name of %zu bytes or with control "
+                              "characters (at most %d printable bytes)",
+                              r->path, groups[k], strlen(groups[k]), CS_RUNLOG_NAME_MAX);
     char **order = NULL;
     size_t no = 0;
     if (ng && rlr_path_exists(r->file, "/layers")) {
@@ -433,8 +437,10 @@ static cs_status read_layers(cs_runlog *r)
         while (k < ng && (!groups[k] || strcmp(groups[k], order[i])))
             k++;
         if (k == ng) {
-            st = cs_error_set(CS_ESCHEMA, "%s: layer '%s' of /layers attribute 'order' has no group /layers/%s "
-                                          "(or is named twice)", r->path, order[i], order[i]);
+            st = cs_error_set(CS_ESCHEMA,
+                              "%s: layer '%s' of /layers attribute 'order' has no group /layers/%s "
+                              "(or is named twice)",
+                              r->path, order[i], order[i]);
             break;
         }
         r->lname[r->nl++] = groups[k];
@@ -482,7 +488,10 @@ static cs_status add_item(cs_runlog *r, cs_runlog_kind kind, size_t layer, const
     if (type >= 0) {
         size_t bits = H5Tget_size(type) * 8;
         snprintf(it->dtype, sizeof it->dtype, "%s%zu",
-                 cls == H5T_FLOAT ? "float" : H5Tget_sign(type) == H5T_SGN_NONE ? "uint" : "int", bits);
+                 cls == H5T_FLOAT                    ? "float"
+                 : H5Tget_sign(type) == H5T_SGN_NONE ? "uint"
+                                                     : "int",
+                 bits);
         H5Tclose(type);
     }
     hsize_t dims[H5S_MAX_RANK];
@@ -546,8 +555,8 @@ static cs_status check_probe_snapshot(cs_runlog *r, const cs_runlog_item *it, si
         int rk = rlr_shape(r->ids[it - r->items], dims);
         rlr_shape_text(got, sizeof got, rk, dims, 0);
         rlr_shape_text(exp, sizeof exp, 3, want, 1);
-        return cs_error_set(CS_ESCHEMA, "%s: dataset %s has shape %s, expected %s (snapshot x sample x unit)", r->path,
-                            it->path, got, exp);
+        return cs_error_set(CS_ESCHEMA, "%s: dataset %s has shape %s, expected %s (snapshot x sample x unit)",
+                            r->path, it->path, got, exp);
     }
     *samples = it->shape[0];
     return CS_OK;
@@ -602,8 +611,9 @@ static cs_status add_relax_items(cs_runlog *r)
         if ((st = add_item(r, CS_RUNLOG_RELAX_ENERGY, (size_t)-1, "/relax/energy", 2, 2, &it)) != CS_OK)
             return st;
         if (I && it->shape[0] != I)
-            return cs_error_set(CS_ESCHEMA, "%s: dataset /relax/energy has %llu iterations per relaxation, expected %zu",
-                                r->path, (unsigned long long)it->shape[0], I);
+            return cs_error_set(CS_ESCHEMA,
+                                "%s: dataset /relax/energy has %llu iterations per relaxation, expected %zu", r->path,
+                                (unsigned long long)it->shape[0], I);
         I = it->shape[0];
     }
     char p[512];
@@ -615,8 +625,8 @@ static cs_status add_relax_items(cs_runlog *r)
             return st;
         size_t u = r->lunits[l];
         if ((I && it->shape[0] != I) || (R && it->shape[1] != R) || (u && it->shape[2] != u)) {
-            hsize_t want[4] = {ANY, I ? I : ANY, R ? R : ANY, u ? u : ANY}, got[4] = {ANY, it->shape[0], it->shape[1],
-                                                                                       it->shape[2]};
+            hsize_t want[4] = {ANY, I ? I : ANY, R ? R : ANY, u ? u : ANY},
+                    got[4] = {ANY, it->shape[0], it->shape[1], it->shape[2]};
             char gs[128], ws[128];
             rlr_shape_text(gs, sizeof gs, 4, got, 1);
             rlr_shape_text(ws, sizeof ws, 4, want, 1);
@@ -660,11 +670,13 @@ static cs_status open_probe(cs_runlog *r, size_t samples)
         if (st != CS_OK)
             return st;
         rlr_shape(r->probe_inputs, dims);
-        hsize_t exp[2] = {v1 ? (hsize_t)v1_probe : (samples ? samples : dims[0]), v1 ? (hsize_t)v1->values[0] : dims[1]};
+        hsize_t exp[2] = {v1 ? (hsize_t)v1_probe : (samples ? samples : dims[0]),
+                          v1 ? (hsize_t)v1->values[0] : dims[1]};
         if (dims[0] != exp[0] || dims[1] != exp[1] || dims[0] < 1 || dims[1] < 1) {
             rlr_shape_text(got, sizeof got, 2, dims, 0);
             rlr_shape_text(want, sizeof want, 2, exp, 1);
-            return cs_error_set(CS_ESCHEMA, "%s: dataset /probe/inputs has shape %s, expected %s", r->path, got, want);
+            return cs_error_set(CS_ESCHEMA, "%s: dataset /probe/inputs has shape %s, expected %s", r->path, got,
+                                want);
         }
         in->probe_size = dims[0];
         in->probe_dim = dims[1];
@@ -683,8 +695,10 @@ static cs_status open_probe(cs_runlog *r, size_t samples)
             hsize_t exp[1] = {in->probe_size};
             rlr_shape_text(got, sizeof got, rk < 0 ? 0 : rk, dims, 0);
             rlr_shape_text(want, sizeof want, 1, exp, 0);
-            return cs_error_set(CS_ESCHEMA, "%s: dataset /probe/labels must be integer of shape %s (one per probe input), "
-                                            "not %s%s", r->path, want, is_int ? "" : "non-integer ", got);
+            return cs_error_set(CS_ESCHEMA,
+                                "%s: dataset /probe/labels must be integer of shape %s (one per probe input), "
+                                "not %s%s",
+                                r->path, want, is_int ? "" : "non-integer ", got);
         }
         in->probe_labels = 1;
     }

@@ -15,7 +15,7 @@
 typedef struct {
     size_t ncols, cap;
     hid_t *dset;
-    int *is_int;        /* memory slot is int64 (else double) */
+    int *is_int; /* memory slot is int64 (else double) */
     char **path;
     unsigned char *buf; /* ncols x RL_SERIES_CHUNK slots, allocated at start */
     size_t pending;     /* complete rows in buf; row `pending` is being assembled */
@@ -27,7 +27,7 @@ typedef struct {
     cs_runlog_kind kind;
     rl_table *table; /* series: its table and column */
     size_t col;
-    hid_t dset;      /* snapshot-like datasets */
+    hid_t dset; /* snapshot-like datasets */
     char *path;
     int rank;        /* of the dataset */
     hsize_t written; /* snapshot-like: current extent of the leading axis */
@@ -38,34 +38,34 @@ struct cs_runlog_writer {
     hid_t file, cfg;
     double flush_interval, last_flush;
     int deflate, started;
-    char **layer;     /* names, in order */
+    char **layer; /* names, in order */
     size_t n_layers, cap_layers;
     rl_table steps, eval;
     rl_decl *decl;
     size_t n_decl, cap_decl;
-    hid_t snap_step;  /* /snapshots/step, once a snapshot dataset exists */
+    hid_t snap_step; /* /snapshots/step, once a snapshot dataset exists */
     hid_t committed;
     hsize_t snapshots, relax_count;
     size_t relax_iterations, relax_samples;
     int has_probe;
     cs_status status; /* first failure; the writer refuses further work */
     char errmsg[512];
-    int lock_fd;      /* holds the writer's lock on the file (-1: none) */
-    int created;      /* this writer created the file (so may remove it) */
-    int detached;     /* writes go to /dev/null since a write failed */
+    int lock_fd;  /* holds the writer's lock on the file (-1: none) */
+    int created;  /* this writer created the file (so may remove it) */
+    int detached; /* writes go to /dev/null since a write failed */
 };
 
 typedef struct {
-    hid_t ftype;        /* file type */
+    hid_t ftype; /* file type */
     int rank;
     hsize_t dims[CS_RUNLOG_ENTRY_RANK_MAX + 1];    /* initial extent */
     hsize_t maxdims[CS_RUNLOG_ENTRY_RANK_MAX + 1]; /* H5S_UNLIMITED on the growing axis */
     hsize_t chunk[CS_RUNLOG_ENTRY_RANK_MAX + 1];   /* chunk[0] == 0: contiguous */
-    int deflate;        /* level, or 0 */
+    int deflate;                                   /* level, or 0 */
     int shuffle;
-    const void *fill;   /* in fill_type */
+    const void *fill; /* in fill_type */
     hid_t fill_type;
-    int direct;         /* bypass the chunk cache: every write is whole chunks */
+    int direct; /* bypass the chunk cache: every write is whole chunks */
 } dset_opts;
 
 cs_status rlw_fail(cs_runlog_writer *w, cs_status st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -92,6 +92,5 @@ cs_status rlw_check_writer(cs_runlog_writer *w, const char *fn);
 #define RL_SERIES_DEFLATE 4
 /* Upper bound on one chunk of a snapshot dataset (bytes). */
 #define RL_MAX_CHUNK_BYTES (16u << 20)
-
 
 #endif

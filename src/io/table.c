@@ -31,16 +31,14 @@
 enum { C_OTHER = 0, C_EOL = 1, C_SEP = 2, C_NUL = 3 };
 
 static const unsigned char byte_classes[256] = {
-    [0] = C_NUL, ['\n'] = C_EOL, ['\r'] = C_EOL,
-    [','] = C_SEP, [' '] = C_SEP, ['\t'] = C_SEP, [';'] = C_SEP,
+    [0] = C_NUL, ['\n'] = C_EOL, ['\r'] = C_EOL, [','] = C_SEP, [' '] = C_SEP, ['\t'] = C_SEP, [';'] = C_SEP,
 };
 
 static inline int byte_class(unsigned char c) { return byte_classes[c]; }
 
 /* Exact powers of ten: 10^i is a double without rounding for i <= 22. */
-static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 /* Parse the decimal number filling [s, e) exactly ([+-]digits[.digits]
  * [(e|E)[+-]digits], at most 19 significant digits) into *out and return 1
@@ -110,10 +108,9 @@ static int parse_decimal(const char *s, const char *e, double *out)
         if (exp10 < -27 || exp10 > 27)
             return 0;
         /* exact: 10^27 = 5^27 * 2^27 and 5^27 < 2^63 */
-        static const long double pw10[28] = {
-            1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
-            1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
-            1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+        static const long double pw10[28] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
+                                             1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
+                                             1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
         long double pw = pw10[exp10 < 0 ? -exp10 : exp10];
         long double r = exp10 < 0 ? (long double)m / pw : (long double)m * pw;
         uint64_t sig;
@@ -148,10 +145,10 @@ cs_status table_parse_number(const char *s, size_t len, double *out)
 
 typedef struct {
     const char *path;
-    double *data;          /* rows x cols values so far */
-    size_t cap, n;         /* capacity and count of values */
+    double *data;  /* rows x cols values so far */
+    size_t cap, n; /* capacity and count of values */
     size_t rows, cols;
-    size_t *lines;         /* optional: line number of every row */
+    size_t *lines; /* optional: line number of every row */
     size_t lines_cap;
 } table_acc;
 
@@ -194,8 +191,9 @@ static cs_status parse_line(table_acc *a, const char *s, const char *e, size_t l
         while (p < e && (cls = byte_class((unsigned char)*p)) == C_OTHER)
             p++;
         if (p < e && cls == C_NUL)
-            return cs_error_set(CS_EFORMAT, "%s: line %zu: NUL byte at character %zu (a binary "
-                                            "file, or a damaged text file?)",
+            return cs_error_set(CS_EFORMAT,
+                                "%s: line %zu: NUL byte at character %zu (a binary "
+                                "file, or a damaged text file?)",
                                 a->path, lineno, (size_t)(p - s) + 1);
         if (p > c) {
             cs_status st = acc_reserve(a, 1, lineno);
@@ -204,8 +202,8 @@ static cs_status parse_line(table_acc *a, const char *s, const char *e, size_t l
             if (table_parse_number(c, (size_t)(p - c), &a->data[a->n]) != CS_OK) {
                 char cell[32];
                 cell_name(c, p, cell, sizeof cell);
-                return cs_error_set(CS_EFORMAT, "%s: line %zu, column %zu: '%s' is not a number",
-                                    a->path, lineno, ncell, cell);
+                return cs_error_set(CS_EFORMAT, "%s: line %zu, column %zu: '%s' is not a number", a->path, lineno,
+                                    ncell, cell);
             }
             a->n++;
             ncell++;
@@ -217,9 +215,8 @@ static cs_status parse_line(table_acc *a, const char *s, const char *e, size_t l
         a->cols = ncell;
     } else if (ncell != a->cols) {
         a->n = start;
-        return cs_error_set(CS_EFORMAT, "%s: line %zu has %zu columns, earlier rows have %zu%s",
-                            a->path, lineno, ncell, a->cols,
-                            ncell < a->cols ? " (a cell is missing)" : "");
+        return cs_error_set(CS_EFORMAT, "%s: line %zu has %zu columns, earlier rows have %zu%s", a->path, lineno,
+                            ncell, a->cols, ncell < a->cols ? " (a cell is missing)" : "");
     }
     if (a->lines) {
         if (a->rows == a->lines_cap) {
@@ -237,8 +234,7 @@ static cs_status parse_line(table_acc *a, const char *s, const char *e, size_t l
 }
 
 /* Read more of the file after the `keep` unparsed bytes at buf[0..keep). */
-static cs_status fill(gzFile f, const char *path, char **buf, size_t *cap, size_t keep,
-                      size_t *len, int *eof)
+static cs_status fill(gzFile f, const char *path, char **buf, size_t *cap, size_t keep, size_t *len, int *eof)
 {
     if (*cap - keep < CHUNK / 2) { /* a line longer than the buffer: grow it */
         size_t ncap = 2 * *cap;
@@ -275,8 +271,7 @@ cs_status cs_table_read_text_lines(const char *path, cs_matrix *out, size_t **li
     errno = 0;
     gzFile f = gzopen(path, "rb");
     if (!f)
-        return cs_error_set(CS_EIO, "%s: cannot open: %s", path,
-                            errno ? strerror(errno) : "out of memory");
+        return cs_error_set(CS_EIO, "%s: cannot open: %s", path, errno ? strerror(errno) : "out of memory");
     gzbuffer(f, 1 << 17);
     table_acc a = {path, NULL, 0, 0, 0, 0, NULL, 0};
     size_t cap = CHUNK, len = 0, keep = 0, lineno = 0;
@@ -285,8 +280,7 @@ cs_status cs_table_read_text_lines(const char *path, cs_matrix *out, size_t **li
         a.lines_cap = 1024;
         a.lines = malloc(a.lines_cap * sizeof *a.lines);
     }
-    cs_status st = (buf && (!lines || a.lines)) ? CS_OK
-                                                : cs_error_set(CS_ENOMEM, "%s: out of memory", path);
+    cs_status st = (buf && (!lines || a.lines)) ? CS_OK : cs_error_set(CS_ENOMEM, "%s: out of memory", path);
     int eof = 0;
     while (!st && !eof) {
         if ((st = fill(f, path, &buf, &cap, keep, &len, &eof)))
@@ -329,10 +323,7 @@ cs_status cs_table_read_text_lines(const char *path, cs_matrix *out, size_t **li
     return CS_OK;
 }
 
-cs_status cs_table_read_text(const char *path, cs_matrix *out)
-{
-    return cs_table_read_text_lines(path, out, NULL);
-}
+cs_status cs_table_read_text(const char *path, cs_matrix *out) { return cs_table_read_text_lines(path, out, NULL); }
 
 /* "NAME[I]": the dataset name and the index I (negative: from the end) of
  * its first axis; 0 when `spec` has no such suffix. */
@@ -401,8 +392,10 @@ cs_status cs_table_read_h5(const char *path, const char *dataset, cs_matrix *out
     hsize_t full[3] = {0, 1, 1};
     if (rank < 1 || rank > 2 + sliced) {
         if (!sliced && rank == 3)
-            st = cs_error_set(CS_EFORMAT, "%s: dataset '%s' has rank 3; select one entry of its first axis to get a "
-                                          "table, e.g. %s:%s[0]", path, dname, path, dname);
+            st = cs_error_set(CS_EFORMAT,
+                              "%s: dataset '%s' has rank 3; select one entry of its first axis to get a "
+                              "table, e.g. %s:%s[0]",
+                              path, dname, path, dname);
         else
             st = cs_error_set(CS_EFORMAT, "%s: dataset '%s' has rank %d; a table needs 1 or 2%s", path, dname, rank,
                               sliced ? " after the [index]" : "");
@@ -417,9 +410,11 @@ cs_status cs_table_read_h5(const char *path, const char *dataset, cs_matrix *out
     if (sliced) {
         long long k = index < 0 ? (long long)full[0] + index : index;
         if (k < 0 || (unsigned long long)k >= full[0]) {
-            st = cs_error_set(CS_EINVAL, "%s: index %lld of dataset '%s' is out of range (its first axis has %llu "
-                                         "entries: 0..%llu, or -1 for the last)", path, index, dname,
-                              (unsigned long long)full[0], (unsigned long long)(full[0] ? full[0] - 1 : 0));
+            st = cs_error_set(CS_EINVAL,
+                              "%s: index %lld of dataset '%s' is out of range (its first axis has %llu "
+                              "entries: 0..%llu, or -1 for the last)",
+                              path, index, dname, (unsigned long long)full[0],
+                              (unsigned long long)(full[0] ? full[0] - 1 : 0));
             goto done;
         }
         index = k;

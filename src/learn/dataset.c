@@ -74,13 +74,11 @@ cs_status cs_dataset_read_csv(const char *path, long label_col, double scale, cs
         return st;
     size_t cols = t.cols, n = t.rows;
     if (cols < 2) {
-        st = cs_error_set(CS_EFORMAT, "%s: line %zu has %zu column; need features and a label", path,
-                          line[0], cols);
+        st = cs_error_set(CS_EFORMAT, "%s: line %zu has %zu column; need features and a label", path, line[0], cols);
         goto done;
     }
     if (label_col >= (long)cols || label_col < -1) {
-        st = cs_error_set(CS_EINVAL, "--label-col %ld: %s has columns 0..%zu", label_col, path,
-                          cols - 1);
+        st = cs_error_set(CS_EINVAL, "--label-col %ld: %s has columns 0..%zu", label_col, path, cols - 1);
         goto done;
     }
     size_t lc = label_col < 0 ? cols - 1 : (size_t)label_col;
@@ -91,15 +89,14 @@ cs_status cs_dataset_read_csv(const char *path, long label_col, double scale, cs
         const double *row = t.data + i * cols;
         for (size_t j = 0; j < cols; j++)
             if (!isfinite(row[j])) {
-                st = cs_error_set(CS_ENONFINITE, "%s: line %zu, column %zu: non-finite value", path,
-                                  line[i], j);
+                st = cs_error_set(CS_ENONFINITE, "%s: line %zu, column %zu: non-finite value", path, line[i], j);
                 goto done;
             }
         double lab = row[lc];
         if (lab < 0 || lab != floor(lab) || lab > 1e6) {
             st = cs_error_set(CS_EFORMAT,
-                              "%s: line %zu, column %zu: label %g is not an integer class in [0, 1000000]",
-                              path, line[i], lc, lab);
+                              "%s: line %zu, column %zu: label %g is not an integer class in [0, 1000000]", path,
+                              line[i], lc, lab);
             goto done;
         }
         float *dst = out->x + i * (cols - 1);
@@ -111,8 +108,7 @@ cs_status cs_dataset_read_csv(const char *path, long label_col, double scale, cs
             maxlab = (long)lab;
     }
     if (maxlab < 1) {
-        st = cs_error_set(CS_EFORMAT, "%s: every label is %ld; classification needs >= 2 classes", path,
-                          maxlab);
+        st = cs_error_set(CS_EFORMAT, "%s: every label is %ld; classification needs >= 2 classes", path, maxlab);
         goto done;
     }
     out->classes = (size_t)maxlab + 1;
@@ -139,8 +135,7 @@ cs_status cs_dataset_read_idx(const char *images, const char *labels, cs_dataset
         return st;
     }
     if (lb.ndim != 1) {
-        st = cs_error_set(CS_EFORMAT, "%s: a label file must be 1-D, this one has %zu dimensions",
-                          labels, lb.ndim);
+        st = cs_error_set(CS_EFORMAT, "%s: a label file must be 1-D, this one has %zu dimensions", labels, lb.ndim);
         goto done;
     }
     if (im.ndim < 2) {
@@ -148,8 +143,8 @@ cs_status cs_dataset_read_idx(const char *images, const char *labels, cs_dataset
         goto done;
     }
     if (im.dims[0] != lb.dims[0]) {
-        st = cs_error_set(CS_EFORMAT, "count mismatch: %s holds %zu images, %s holds %zu labels", images,
-                          im.dims[0], labels, lb.dims[0]);
+        st = cs_error_set(CS_EFORMAT, "count mismatch: %s holds %zu images, %s holds %zu labels", images, im.dims[0],
+                          labels, lb.dims[0]);
         goto done;
     }
     size_t n = im.dims[0], dim = im.count / n;
@@ -207,8 +202,8 @@ cs_status cs_dataset_parity(size_t bits, size_t n, double noise, uint64_t seed, 
 
 /* ---- split ---- */
 
-cs_status cs_dataset_split(const cs_dataset *all, double test_fraction, uint64_t seed,
-                           cs_dataset *train, cs_dataset *test)
+cs_status cs_dataset_split(const cs_dataset *all, double test_fraction, uint64_t seed, cs_dataset *train,
+                           cs_dataset *test)
 {
     memset(train, 0, sizeof *train);
     memset(test, 0, sizeof *test);
@@ -223,7 +218,7 @@ cs_status cs_dataset_split(const cs_dataset *all, double test_fraction, uint64_t
     size_t *perm = malloc(n * sizeof *perm), *is_test = calloc(n, sizeof *is_test);
     cs_rng *rng = NULL;
     cs_status st = (count && take && rem && perm && is_test) ? cs_rng_create(seed, &rng)
-                                                            : cs_error_set(CS_ENOMEM, "out of memory");
+                                                             : cs_error_set(CS_ENOMEM, "out of memory");
     if (st)
         goto done;
     for (size_t i = 0; i < n; i++)
@@ -295,15 +290,16 @@ static cs_status load_fashion(const char *dir, cs_dataset *train, cs_dataset *te
     snprintf(lb, sizeof lb, "%s/train-labels-idx1-ubyte.gz", dir);
     cs_status st = cs_dataset_read_idx(im, lb, train);
     if (st == CS_EIO)
-        return cs_error_prefix("fashion-mnist not found (install Debian package dataset-fashion-mnist or pass --data-dir DIR): ");
+        return cs_error_prefix(
+            "fashion-mnist not found (install Debian package dataset-fashion-mnist or pass --data-dir DIR): ");
     if (st)
         return st;
     snprintf(im, sizeof im, "%s/t10k-images-idx3-ubyte.gz", dir);
     snprintf(lb, sizeof lb, "%s/t10k-labels-idx1-ubyte.gz", dir);
     st = cs_dataset_read_idx(im, lb, test);
     if (!st && test->dim != train->dim)
-        st = cs_error_set(CS_EFORMAT, "%s: test images have %zu pixels, training images %zu", im,
-                          test->dim, train->dim);
+        st = cs_error_set(CS_EFORMAT, "%s: test images have %zu pixels, training images %zu", im, test->dim,
+                          train->dim);
     if (st) {
         cs_dataset_free(train);
         cs_dataset_free(test);
@@ -328,8 +324,7 @@ static cs_status load_split(const char *path, long label_col, double scale, cons
     return st;
 }
 
-cs_status cs_dataset_load(const char *spec, const cs_dataset_options *opts, cs_dataset *train,
-                          cs_dataset *test)
+cs_status cs_dataset_load(const char *spec, const cs_dataset_options *opts, cs_dataset *train, cs_dataset *test)
 {
     memset(train, 0, sizeof *train);
     memset(test, 0, sizeof *test);

@@ -9,8 +9,7 @@
 
 #include <gsl/gsl_cblas.h>
 
-static const char *const act_names[CS_ACT_COUNT] = {"tanh", "relu", "sigmoid", "hardsigmoid",
-                                                    "identity"};
+static const char *const act_names[CS_ACT_COUNT] = {"tanh", "relu", "sigmoid", "hardsigmoid", "identity"};
 
 const char *cs_activation_name(cs_activation act)
 {
@@ -24,8 +23,7 @@ cs_status cs_activation_parse(const char *text, cs_activation *out)
             *out = (cs_activation)i;
             return CS_OK;
         }
-    return cs_error_set(CS_EINVAL,
-                        "--activation: '%s' is not one of tanh, relu, sigmoid, hardsigmoid, identity",
+    return cs_error_set(CS_EINVAL, "--activation: '%s' is not one of tanh, relu, sigmoid, hardsigmoid, identity",
                         text ? text : "(null)");
 }
 
@@ -33,12 +31,11 @@ cs_status cs_mlp_create(const size_t *sizes, size_t n_layers, cs_activation act,
 {
     *out = NULL;
     if (n_layers < 2 || n_layers > CS_MLP_MAX_LAYERS)
-        return cs_error_set(CS_EINVAL, "--layers: %zu layers given; need 2 to %d (input ... output)",
-                            n_layers, CS_MLP_MAX_LAYERS);
+        return cs_error_set(CS_EINVAL, "--layers: %zu layers given; need 2 to %d (input ... output)", n_layers,
+                            CS_MLP_MAX_LAYERS);
     for (size_t i = 0; i < n_layers; i++)
         if (sizes[i] == 0 || sizes[i] > (1u << 24))
-            return cs_error_set(CS_EINVAL, "--layers: layer %zu has %zu units; need 1 to %u", i,
-                                sizes[i], 1u << 24);
+            return cs_error_set(CS_EINVAL, "--layers: layer %zu has %zu units; need 1 to %u", i, sizes[i], 1u << 24);
     if (sizes[n_layers - 1] < 2)
         return cs_error_set(CS_EINVAL, "--layers: the output layer needs >= 2 units (classes), got %zu",
                             sizes[n_layers - 1]);
@@ -82,8 +79,7 @@ void cs_mlp_destroy(cs_mlp *m)
 
 cs_status cs_mlp_copy_params(cs_mlp *dst, const cs_mlp *src)
 {
-    if (dst->n_layers != src->n_layers ||
-        memcmp(dst->sizes, src->sizes, src->n_layers * sizeof(size_t)) != 0)
+    if (dst->n_layers != src->n_layers || memcmp(dst->sizes, src->sizes, src->n_layers * sizeof(size_t)) != 0)
         return cs_error_set(CS_ESHAPE, "cannot copy parameters between networks of different shapes");
     memcpy(dst->params, src->params, src->n_params * sizeof(double));
     return CS_OK;
@@ -141,8 +137,7 @@ void cs_mlp_init(cs_mlp *m, cs_rng *rng)
 
 /* ---- whole network ---- */
 
-void cs_mlp_loss(const cs_mlp *m, const cs_mlp_cache *c, const int32_t *labels, double *loss,
-                 size_t *correct)
+void cs_mlp_loss(const cs_mlp *m, const cs_mlp_cache *c, const int32_t *labels, double *loss, size_t *correct)
 {
     size_t C = m->sizes[m->n_layers - 1], last = cs_mlp_depth(m) - 1, ok = 0;
     double sum = 0.0;
@@ -167,8 +162,8 @@ void cs_mlp_loss(const cs_mlp *m, const cs_mlp_cache *c, const int32_t *labels, 
         *correct = ok;
 }
 
-cs_status cs_mlp_gradient(const cs_mlp *m, cs_mlp_cache *c, const double *x, const int32_t *labels,
-                          size_t rows, double *grad, double *loss)
+cs_status cs_mlp_gradient(const cs_mlp *m, cs_mlp_cache *c, const double *x, const int32_t *labels, size_t rows,
+                          double *grad, double *loss)
 {
     cs_status st = cs_mlp_forward(m, x, rows, c);
     if (st)
@@ -179,8 +174,8 @@ cs_status cs_mlp_gradient(const cs_mlp *m, cs_mlp_cache *c, const double *x, con
     return CS_OK;
 }
 
-cs_status cs_mlp_predict(const cs_mlp *m, cs_mlp_cache *c, const double *x, size_t rows,
-                         double *logits, int32_t *predicted)
+cs_status cs_mlp_predict(const cs_mlp *m, cs_mlp_cache *c, const double *x, size_t rows, double *logits,
+                         int32_t *predicted)
 {
     size_t C = m->sizes[m->n_layers - 1], D = m->sizes[0], last = cs_mlp_depth(m) - 1;
     for (size_t r0 = 0; r0 < rows; r0 += c->capacity) {

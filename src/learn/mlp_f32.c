@@ -53,10 +53,7 @@ void f64_from_f32(double *dst, const float *src, size_t n)
         dst[i] = (double)src[i];
 }
 
-void f32_mlp_load(f32_mlp *dst, const cs_mlp *src)
-{
-    f32_from_f64(dst->params, src->params, src->n_params);
-}
+void f32_mlp_load(f32_mlp *dst, const cs_mlp *src) { f32_from_f64(dst->params, src->params, src->n_params); }
 
 #define REAL float
 #define R(x) ((float)(x))

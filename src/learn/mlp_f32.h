@@ -27,9 +27,9 @@ typedef struct {
     size_t sizes[CS_MLP_MAX_LAYERS];
     cs_activation act;
     size_t n_params;
-    float *params;                        /* W_0, b_0, W_1, b_1, ... as cs_mlp.params */
-    float *W[CS_MLP_MAX_LAYERS - 1];      /* sizes[k+1] x sizes[k] */
-    float *b[CS_MLP_MAX_LAYERS - 1];      /* sizes[k+1] */
+    float *params;                   /* W_0, b_0, W_1, b_1, ... as cs_mlp.params */
+    float *W[CS_MLP_MAX_LAYERS - 1]; /* sizes[k+1] x sizes[k] */
+    float *b[CS_MLP_MAX_LAYERS - 1]; /* sizes[k+1] */
     size_t w_offset[CS_MLP_MAX_LAYERS - 1];
     size_t b_offset[CS_MLP_MAX_LAYERS - 1];
 } f32_mlp;
@@ -62,21 +62,16 @@ void f64_from_f32(double *dst, const float *src, size_t n);
 /* As the cs_* functions of the same name (include/cogscope/mlp.h). */
 cs_status f32_mlp_cache_create(const f32_mlp *m, size_t capacity, f32_mlp_cache **out);
 void f32_mlp_cache_destroy(f32_mlp_cache *c);
-void f32_layer_linear_forward(float *z, const float *x, const float *W, const float *b, size_t B,
-                                 size_t I, size_t O);
-void f32_layer_linear_backward_params(float *dW, float *db, const float *delta, const float *x,
-                                         size_t B, size_t I, size_t O, float scale);
-void f32_layer_linear_backward_input(float *dx, const float *delta, const float *F, size_t B,
-                                        size_t I, size_t O);
+void f32_layer_linear_forward(float *z, const float *x, const float *W, const float *b, size_t B, size_t I, size_t O);
+void f32_layer_linear_backward_params(float *dW, float *db, const float *delta, const float *x, size_t B, size_t I,
+                                      size_t O, float scale);
+void f32_layer_linear_backward_input(float *dx, const float *delta, const float *F, size_t B, size_t I, size_t O);
 void f32_act_forward(cs_activation act, float *a, const float *z, size_t n);
 void f32_act_derivative(cs_activation act, float *d, const float *z, const float *a, size_t n);
-void f32_act_backward(cs_activation act, float *dz, const float *da, const float *z,
-                         const float *a, size_t n);
+void f32_act_backward(cs_activation act, float *dz, const float *da, const float *z, const float *a, size_t n);
 void f32_softmax_forward(float *p, const float *z, size_t B, size_t C);
-void f32_softmax_ce_backward(float *delta, const float *p, const int32_t *labels, size_t B,
-                                size_t C);
+void f32_softmax_ce_backward(float *delta, const float *p, const int32_t *labels, size_t B, size_t C);
 cs_status f32_mlp_forward(const f32_mlp *m, const float *x, size_t rows, f32_mlp_cache *c);
-void f32_mlp_backward(const f32_mlp *m, f32_mlp_cache *c, const int32_t *labels,
-                         float *grad);
+void f32_mlp_backward(const f32_mlp *m, f32_mlp_cache *c, const int32_t *labels, float *grad);
 
 #endif

@@ -8,9 +8,9 @@
 struct cs_optim {
     cs_optim_config c;
     size_t n;
-    uint64_t t;  /* steps taken (Adam's bias correction) */
-    double *m;   /* SGD: velocity; Adam: first moment */
-    double *v;   /* Adam: second moment */
+    uint64_t t; /* steps taken (Adam's bias correction) */
+    double *m;  /* SGD: velocity; Adam: first moment */
+    double *v;  /* Adam: second moment */
 };
 
 cs_status cs_optim_parse(const char *text, cs_optim_kind *out)
@@ -41,8 +41,8 @@ cs_status cs_optim_create(const cs_optim_config *c, size_t n, cs_optim **out)
     *out = NULL;
     if (!(c->momentum >= 0.0 && c->momentum < 1.0))
         return cs_error_set(CS_EINVAL, "--momentum %g must be in [0, 1)", c->momentum);
-    if (c->kind == CS_OPTIM_ADAM && !(c->beta1 >= 0.0 && c->beta1 < 1.0 && c->beta2 >= 0.0 &&
-                                      c->beta2 < 1.0 && c->eps > 0.0))
+    if (c->kind == CS_OPTIM_ADAM &&
+        !(c->beta1 >= 0.0 && c->beta1 < 1.0 && c->beta2 >= 0.0 && c->beta2 < 1.0 && c->eps > 0.0))
         return cs_error_set(CS_EINVAL, "Adam needs beta1, beta2 in [0, 1) and eps > 0");
     if (!(c->weight_decay >= 0.0) || !isfinite(c->weight_decay))
         return cs_error_set(CS_EINVAL, "--weight-decay %g must be >= 0", c->weight_decay);
@@ -87,8 +87,8 @@ typedef double v2d __attribute__((vector_size(16)));
  * norms kept their release-build bits. Inlined into its two callers with
  * constant NULLs, so each gets a loop without the tests. */
 static inline __attribute__((always_inline)) void sgd_lanes(cs_optim *o, double *params, const double *dir,
-                                                            const float *dirf, float *mirror, double lr,
-                                                            size_t lo, size_t hi, double *psq, double *usq)
+                                                            const float *dirf, float *mirror, double lr, size_t lo,
+                                                            size_t hi, double *psq, double *usq)
 {
     const double mu = o->c.momentum, wd = o->c.weight_decay;
     double *v = o->m;
@@ -132,8 +132,8 @@ static inline __attribute__((always_inline)) void sgd_lanes(cs_optim *o, double 
 
 /* One step over params[lo, hi); accumulates sums of squares of the new
  * parameters and of the change into *psq / *usq when they are not NULL. */
-static void step_range(cs_optim *o, double *params, const double *direction, double lr, size_t lo,
-                       size_t hi, double *applied, double *psq, double *usq)
+static void step_range(cs_optim *o, double *params, const double *direction, double lr, size_t lo, size_t hi,
+                       double *applied, double *psq, double *usq)
 {
     double ps = 0.0, us = 0.0;
     if (o->c.kind == CS_OPTIM_SGD) {
@@ -175,9 +175,8 @@ static void step_range(cs_optim *o, double *params, const double *direction, dou
         *usq = us;
 }
 
-int cs_optim_step_norms_mixed(cs_optim *o, double *params, const float *direction, double lr,
-                              const size_t *seg_end, size_t n_seg, double *param_sq, double *update_sq,
-                              float *mirror)
+int cs_optim_step_norms_mixed(cs_optim *o, double *params, const float *direction, double lr, const size_t *seg_end,
+                              size_t n_seg, double *param_sq, double *update_sq, float *mirror)
 {
     if (o->c.kind != CS_OPTIM_SGD || n_seg == 0 || seg_end[n_seg - 1] != o->n)
         return 0;
@@ -193,8 +192,8 @@ void cs_optim_step(cs_optim *o, double *params, const double *direction, double 
     step_range(o, params, direction, lr, 0, o->n, applied, NULL, NULL);
 }
 
-void cs_optim_step_norms(cs_optim *o, double *params, const double *direction, double lr,
-                         const size_t *seg_end, size_t n_seg, double *param_sq, double *update_sq)
+void cs_optim_step_norms(cs_optim *o, double *params, const double *direction, double lr, const size_t *seg_end,
+                         size_t n_seg, double *param_sq, double *update_sq)
 {
     o->t++;
     size_t lo = 0;

@@ -17,8 +17,7 @@ static const cs_rule_option *last_opt(const cs_rule_option *opts, size_t n, cons
     return NULL;
 }
 
-cs_status cs_rule_opt_double(const cs_rule_option *opts, size_t n, const char *name, double def,
-                             double *out)
+cs_status cs_rule_opt_double(const cs_rule_option *opts, size_t n, const char *name, double def, double *out)
 {
     const cs_rule_option *o = last_opt(opts, n, name);
     if (!o) {
@@ -29,8 +28,7 @@ cs_status cs_rule_opt_double(const cs_rule_option *opts, size_t n, const char *n
     errno = 0;
     double v = o->value ? strtod(o->value, &end) : 0.0;
     if (!o->value || end == o->value || *end || errno == ERANGE || !isfinite(v))
-        return cs_error_set(CS_EINVAL, "--%s: '%s' is not a finite number", name,
-                            o->value ? o->value : "");
+        return cs_error_set(CS_EINVAL, "--%s: '%s' is not a finite number", name, o->value ? o->value : "");
     *out = v;
     return CS_OK;
 }
@@ -51,8 +49,8 @@ cs_status cs_rule_opt_int(const cs_rule_option *opts, size_t n, const char *name
     return CS_OK;
 }
 
-cs_status cs_rule_opt_choice(const cs_rule_option *opts, size_t n, const char *name,
-                             const char *const *choices, int def, int *out)
+cs_status cs_rule_opt_choice(const cs_rule_option *opts, size_t n, const char *name, const char *const *choices,
+                             int def, int *out)
 {
     const cs_rule_option *o = last_opt(opts, n, name);
     if (!o) {
@@ -70,8 +68,7 @@ cs_status cs_rule_opt_choice(const cs_rule_option *opts, size_t n, const char *n
             strncat(list, "|", sizeof list - strlen(list) - 1);
         strncat(list, choices[i], sizeof list - strlen(list) - 1);
     }
-    return cs_error_set(CS_EINVAL, "--%s: '%s' is not one of %s", name, o->value ? o->value : "",
-                        list);
+    return cs_error_set(CS_EINVAL, "--%s: '%s' is not one of %s", name, o->value ? o->value : "", list);
 }
 
 int cs_rule_opt_flag(const cs_rule_option *opts, size_t n, const char *name)
@@ -84,13 +81,12 @@ int cs_rule_opt_flag(const cs_rule_option *opts, size_t n, const char *name)
     return 1;
 }
 
-cs_status cs_rule_create(const cs_rule_vtable *vt, const cs_mlp *m, const cs_rule_option *opts,
-                         size_t n_opts, uint64_t seed, size_t max_rows, cs_rule **out)
+cs_status cs_rule_create(const cs_rule_vtable *vt, const cs_mlp *m, const cs_rule_option *opts, size_t n_opts,
+                         uint64_t seed, size_t max_rows, cs_rule **out)
 {
     *out = NULL;
     if (!vt || !vt->create || !vt->step || !vt->teaching_signal)
-        return cs_error_set(CS_EINVAL, "rule '%s' lacks a required callback",
-                            vt && vt->name ? vt->name : "(null)");
+        return cs_error_set(CS_EINVAL, "rule '%s' lacks a required callback", vt && vt->name ? vt->name : "(null)");
     if (max_rows == 0)
         return cs_error_set(CS_EINVAL, "a rule needs max_rows >= 1");
     cs_status st = cs_rule_check_options(vt, opts, n_opts);
@@ -133,8 +129,8 @@ void cs_rule_describe(const cs_rule *r, cs_rule_logspec *spec)
 cs_status cs_rule_step(cs_rule *r, const cs_mlp *m, cs_rule_batch *b)
 {
     if (b->rows == 0 || b->rows > r->max_rows)
-        return cs_error_set(CS_ELIMIT, "rule %s: batch of %zu rows outside 1..%zu", r->vt->name,
-                            b->rows, r->max_rows);
+        return cs_error_set(CS_ELIMIT, "rule %s: batch of %zu rows outside 1..%zu", r->vt->name, b->rows,
+                            r->max_rows);
     b->surprise = NAN;
     b->is_reference_gradient = 0;
     b->direction_f32 = NULL;
@@ -142,8 +138,7 @@ cs_status cs_rule_step(cs_rule *r, const cs_mlp *m, cs_rule_batch *b)
     if (st)
         return st;
     if (isnan(b->surprise) && b->direction_f32)
-        return cs_error_set(CS_EINVAL, "rule %s: a float direction comes with its norm (surprise)",
-                            r->vt->name);
+        return cs_error_set(CS_EINVAL, "rule %s: a float direction comes with its norm (surprise)", r->vt->name);
     if (isnan(b->surprise))
         b->surprise = cs_sigmapi_norm(b->direction, m->n_params);
     return CS_OK;
@@ -151,21 +146,18 @@ cs_status cs_rule_step(cs_rule *r, const cs_mlp *m, cs_rule_batch *b)
 
 float *cs_rule_mirror_f32(cs_rule *r) { return r->vt->mirror_f32 ? r->vt->mirror_f32(r->state) : NULL; }
 
-cs_status cs_rule_teaching_signal(cs_rule *r, const cs_mlp *m, const double *x,
-                                  const int32_t *labels, size_t rows, double *const *errors)
+cs_status cs_rule_teaching_signal(cs_rule *r, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                                  double *const *errors)
 {
     if (rows == 0 || rows > r->max_rows)
-        return cs_error_set(CS_ELIMIT, "rule %s: %zu rows outside 1..%zu", r->vt->name, rows,
-                            r->max_rows);
+        return cs_error_set(CS_ELIMIT, "rule %s: %zu rows outside 1..%zu", r->vt->name, rows, r->max_rows);
     return r->vt->teaching_signal(r->state, m, x, labels, rows, errors);
 }
 
-cs_status cs_rule_activations(cs_rule *r, const cs_mlp *m, const double *x, size_t rows,
-                              double *const *acts)
+cs_status cs_rule_activations(cs_rule *r, const cs_mlp *m, const double *x, size_t rows, double *const *acts)
 {
     if (rows == 0 || rows > r->max_rows)
-        return cs_error_set(CS_ELIMIT, "rule %s: %zu rows outside 1..%zu", r->vt->name, rows,
-                            r->max_rows);
+        return cs_error_set(CS_ELIMIT, "rule %s: %zu rows outside 1..%zu", r->vt->name, rows, r->max_rows);
     if (r->vt->activations)
         return r->vt->activations(r->state, m, x, rows, acts);
     cs_status st = cs_mlp_forward(m, x, rows, r->cache);
@@ -176,32 +168,30 @@ cs_status cs_rule_activations(cs_rule *r, const cs_mlp *m, const double *x, size
     return CS_OK;
 }
 
-cs_status cs_rule_snapshot(cs_rule *r, const cs_mlp *m, const double *x, const int32_t *labels,
-                           size_t rows, double *const *acts, double *const *errors)
+cs_status cs_rule_snapshot(cs_rule *r, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                           double *const *acts, double *const *errors)
 {
     if (rows == 0 || rows > r->max_rows)
-        return cs_error_set(CS_ELIMIT, "rule %s: %zu rows outside 1..%zu", r->vt->name, rows,
-                            r->max_rows);
+        return cs_error_set(CS_ELIMIT, "rule %s: %zu rows outside 1..%zu", r->vt->name, rows, r->max_rows);
     if (r->vt->snapshot)
         return r->vt->snapshot(r->state, m, x, labels, rows, acts, errors);
     cs_status st = cs_rule_activations(r, m, x, rows, acts);
     return st ? st : cs_rule_teaching_signal(r, m, x, labels, rows, errors);
 }
 
-cs_status cs_rule_relax(cs_rule *r, const cs_mlp *m, const double *x, const int32_t *labels,
-                        size_t rows, double *const *states, double *energy)
+cs_status cs_rule_relax(cs_rule *r, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                        double *const *states, double *energy)
 {
     if (!r->vt->relax)
         return cs_error_set(CS_EINVAL, "rule %s has no relaxation phase", r->vt->name);
     return r->vt->relax(r->state, m, x, labels, rows, states, energy);
 }
 
-cs_status cs_rule_reference_gradient(cs_rule *r, const cs_mlp *m, const double *x,
-                                     const int32_t *labels, size_t rows, double *grad)
+cs_status cs_rule_reference_gradient(cs_rule *r, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                                     double *grad)
 {
     if (rows == 0 || rows > r->max_rows)
-        return cs_error_set(CS_ELIMIT, "rule %s: %zu rows outside 1..%zu", r->vt->name, rows,
-                            r->max_rows);
+        return cs_error_set(CS_ELIMIT, "rule %s: %zu rows outside 1..%zu", r->vt->name, rows, r->max_rows);
     if (r->vt->reference_gradient)
         return r->vt->reference_gradient(r->state, m, x, labels, rows, grad);
     return cs_mlp_gradient(m, r->cache, x, labels, rows, grad, NULL);

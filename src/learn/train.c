@@ -52,8 +52,8 @@ typedef struct {
     double *logits;   /* batch x classes */
     double *series;   /* n_layer_series x depth (+1) */
     double weight_sq[CS_MLP_MAX_LAYERS], update_sq[CS_MLP_MAX_LAYERS];
-    float *mirror;    /* the rule's float copy of params (cs_rule_mirror_f32), or NULL */
-    int mirror_fresh; /* the last update wrote it */
+    float *mirror;      /* the rule's float copy of params (cs_rule_mirror_f32), or NULL */
+    int mirror_fresh;   /* the last update wrote it */
     char diverged[256]; /* non-empty: why training stopped as diverged */
 } run_state;
 
@@ -240,12 +240,16 @@ static void update(run_state *s, const cs_rule_batch *b, double lr, int want_dou
  * classes], S), epsilon/tau/accuracy from the logits, then the update with
  * the per-layer sums of squares. `keep` (n_params, may be NULL) receives the
  * parameters before the update. Fills `rec` for the observer. */
-static cs_status train_step(run_state *s, const cs_dataset *train, size_t rows, double *keep,
-                            train_record *rec)
+static cs_status train_step(run_state *s, const cs_dataset *train, size_t rows, double *keep, train_record *rec)
 {
     cs_mlp *m = s->mlp;
-    cs_rule_batch b = {.x = s->xb, .labels = s->yb, .rows = rows, .direction = s->dir, .logits = s->logits,
-                       .layer_series = s->n_layer_series ? s->series : NULL, .mirror_fresh = s->mirror_fresh};
+    cs_rule_batch b = {.x = s->xb,
+                       .labels = s->yb,
+                       .rows = rows,
+                       .direction = s->dir,
+                       .logits = s->logits,
+                       .layer_series = s->n_layer_series ? s->series : NULL,
+                       .mirror_fresh = s->mirror_fresh};
     cs_status st = cs_rule_step(s->rule, m, &b);
     if (st)
         return st;
@@ -271,8 +275,7 @@ static cs_status train_step(run_state *s, const cs_dataset *train, size_t rows, 
 
 /* One epoch of steps over the shuffled training split, each observed after
  * it runs. *step counts on; *loss_sum adds epsilon x rows per batch. */
-static cs_status run_epoch(run_state *s, const cs_dataset *train, size_t epoch, int64_t *step,
-                           double *loss_sum)
+static cs_status run_epoch(run_state *s, const cs_dataset *train, size_t epoch, int64_t *step, double *loss_sum)
 {
     size_t B = s->p->c.batch, n = train->n;
     cs_rng_permutation(s->shuffle_rng, s->perm, n);
@@ -307,8 +310,13 @@ static cs_status evaluate(run_state *s, const cs_dataset *test, cs_trainlog_eval
     for (size_t r0 = 0; r0 < n; r0 += B) {
         size_t rows = n - r0 < B ? n - r0 : B;
         cs_dataset_gather(test, s->test_idx + r0, rows, s->xb, s->yb);
-        cs_rule_batch b = {.x = s->xb, .labels = s->yb, .rows = rows, .direction = s->eval_dir,
-                           .logits = s->logits, .layer_series = s->series, .mirror_fresh = s->mirror_fresh};
+        cs_rule_batch b = {.x = s->xb,
+                           .labels = s->yb,
+                           .rows = rows,
+                           .direction = s->eval_dir,
+                           .logits = s->logits,
+                           .layer_series = s->series,
+                           .mirror_fresh = s->mirror_fresh};
         cs_status st = cs_rule_step(s->rule, s->mlp, &b);
         if (st)
             return st;
@@ -410,8 +418,7 @@ cs_status cs_train_run(const cs_train_config *cfg, const cs_dataset *train, cons
     if (!train || !test || test->n == 0)
         return cs_error_set(CS_EINVAL, "training needs a non-empty training and test split");
     if (test->dim != train->dim)
-        return cs_error_set(CS_ESHAPE, "test data have %zu features, training data %zu", test->dim,
-                            train->dim);
+        return cs_error_set(CS_ESHAPE, "test data have %zu features, training data %zu", test->dim, train->dim);
     train_plan plan;
     cs_status st = train_plan_resolve(cfg, train, &plan);
     if (!st)

@@ -71,8 +71,7 @@ static cs_status resolve_rule(const cs_train_config *in, const cs_rule_vtable **
                 strncat(names, ", ", sizeof names - strlen(names) - 1);
             strncat(names, cs_rule_at(i)->name, sizeof names - strlen(names) - 1);
         }
-        return cs_error_set(CS_EINVAL, "--rule: '%s' is not a known rule (%s)", in->rule ? in->rule : "",
-                            names);
+        return cs_error_set(CS_EINVAL, "--rule: '%s' is not a known rule (%s)", in->rule ? in->rule : "", names);
     }
     return cs_rule_check_options(*vt, in->rule_opts, in->n_rule_opts);
 }
@@ -202,8 +201,7 @@ cs_status train_plan_resolve(const cs_train_config *in, const cs_dataset *train,
     return check_network(out);
 }
 
-cs_status cs_train_config_resolve(const cs_train_config *in, const cs_dataset *train,
-                                  cs_train_config *out)
+cs_status cs_train_config_resolve(const cs_train_config *in, const cs_dataset *train, cs_train_config *out)
 {
     train_plan p;
     cs_status st = train_plan_resolve(in, train, &p);

@@ -41,14 +41,14 @@ cs_status train_check_splits(const train_plan *p, const cs_dataset *train, const
 typedef struct {
     int64_t step;
     size_t epoch;
-    const double *x;        /* rows x sizes[0], the batch */
-    const int32_t *labels;  /* rows */
+    const double *x;       /* rows x sizes[0], the batch */
+    const int32_t *labels; /* rows */
     size_t rows;
-    double loss, tau;       /* epsilon and tau of the batch's logits (nats) */
-    size_t correct;         /* rows predicted right */
-    double surprise;        /* S = ||direction||_2 (or the rule's own S) */
+    double loss, tau;           /* epsilon and tau of the batch's logits (nats) */
+    size_t correct;             /* rows predicted right */
+    double surprise;            /* S = ||direction||_2 (or the rule's own S) */
     int direction_is_reference; /* the rule's direction is its reference gradient */
-    double lr;              /* the rate the update used */
+    double lr;                  /* the rate the update used */
     const double *direction;    /* n_params */
     const double *layer_series; /* n_layer_series x depth, or NULL */
     const double *weight_sq;    /* depth: sum of squares of each layer's new parameters */
@@ -62,8 +62,8 @@ typedef struct train_observer train_observer;
  * without plan->c.out_path it only calls the progress callback. With a log it
  * draws the probe set from `test` (seeded), allocates every buffer and
  * creates the run log. `total_steps` sizes the log budget. */
-cs_status train_observer_create(const train_plan *plan, const cs_mlp *m, cs_rule *r,
-                                const cs_dataset *test, size_t total_steps, train_observer **out);
+cs_status train_observer_create(const train_plan *plan, const cs_mlp *m, cs_rule *r, const cs_dataset *test,
+                                size_t total_steps, train_observer **out);
 
 /* Before step `step`: a buffer of n_params doubles for the parameters the
  * step starts from, when this step's observation needs them (a snapshot or

@@ -198,8 +198,8 @@ static cs_status log_create(train_observer *o)
     return cs_trainlog_create(c->out_path, &spec, &o->log);
 }
 
-cs_status train_observer_create(const train_plan *plan, const cs_mlp *m, cs_rule *r,
-                                const cs_dataset *test, size_t total_steps, train_observer **out)
+cs_status train_observer_create(const train_plan *plan, const cs_mlp *m, cs_rule *r, const cs_dataset *test,
+                                size_t total_steps, train_observer **out)
 {
     train_observer *o = calloc(1, sizeof *o);
     if (!(*out = o))
@@ -310,11 +310,19 @@ static cs_status log_row(train_observer *o, const train_record *rec, double log_
         wnorm[k] = sqrt(rec->weight_sq[k]);
         unorm[k] = sqrt(rec->update_sq[k]);
     }
-    cs_trainlog_step row = {.step = rec->step, .epoch = (int32_t)rec->epoch, .loss = rec->loss,
-                            .tau = rec->tau, .surprise = rec->surprise, .pi = exp(log_pi),
-                            .log_pi = log_pi, .batch_acc = (double)rec->correct / (double)rec->rows,
-                            .lr = rec->lr, .weight_norm = wnorm, .update_norm = unorm,
-                            .bp_angle_deg = angle, .layer_series = rec->layer_series};
+    cs_trainlog_step row = {.step = rec->step,
+                            .epoch = (int32_t)rec->epoch,
+                            .loss = rec->loss,
+                            .tau = rec->tau,
+                            .surprise = rec->surprise,
+                            .pi = exp(log_pi),
+                            .log_pi = log_pi,
+                            .batch_acc = (double)rec->correct / (double)rec->rows,
+                            .lr = rec->lr,
+                            .weight_norm = wnorm,
+                            .update_norm = unorm,
+                            .bp_angle_deg = angle,
+                            .layer_series = rec->layer_series};
     return cs_trainlog_append_step(o->log, &row);
 }
 
@@ -339,9 +347,13 @@ cs_status train_observer_step(train_observer *o, const train_record *rec)
             return st;
     }
     if (c->progress) {
-        cs_train_progress p = {.step = (size_t)rec->step + 1, .total_steps = o->total_steps,
-                               .epoch = rec->epoch, .loss = rec->loss, .pi = exp(log_pi),
-                               .test_acc = o->last_acc, .log_bytes_projected = o->log ? o->projected : 0,
+        cs_train_progress p = {.step = (size_t)rec->step + 1,
+                               .total_steps = o->total_steps,
+                               .epoch = rec->epoch,
+                               .loss = rec->loss,
+                               .pi = exp(log_pi),
+                               .test_acc = o->last_acc,
+                               .log_bytes_projected = o->log ? o->projected : 0,
                                .log_limited = o->log_limited};
         c->progress(&p, c->user);
     }

@@ -20,10 +20,11 @@ static const char *const layer_std[] = {"weight_norm", "update_norm", "bp_angle_
 
 /* /config attributes the trainer sets itself: no rule parameter may take
  * one of these names. */
-static const char *const trainer_attrs[] = {"rule",     "activation", "dataset",  "optimizer",        "layers",
-                                            "seed",     "lr",         "momentum", "batch",            "epochs",
-                                            "log_every", "probe_size", "pi_alpha", "pi_gamma",         "relax_iterations",
-                                            "relax_samples", "layer_series", "step_series", "flush_interval", "trainer"};
+static const char *const trainer_attrs[] = {
+    "rule",          "activation",   "dataset",     "optimizer",      "layers",
+    "seed",          "lr",           "momentum",    "batch",          "epochs",
+    "log_every",     "probe_size",   "pi_alpha",    "pi_gamma",       "relax_iterations",
+    "relax_samples", "layer_series", "step_series", "flush_interval", "trainer"};
 #define N_TRAINER_ATTRS (sizeof trainer_attrs / sizeof trainer_attrs[0])
 
 struct cs_trainlog {
@@ -58,10 +59,12 @@ static cs_status check_names(const char *path, const char *what, const char *con
     for (size_t i = 0; i < n; i++) {
         const char *s = names[i];
         if (!s || !*s || strlen(s) > CS_RUNLOG_NAME_MAX || strchr(s, '/'))
-            return cs_error_set(CS_EINVAL, "%s: spec.%s[%zu] = '%s' is not a valid name", path, what, i, s ? s : "(null)");
+            return cs_error_set(CS_EINVAL, "%s: spec.%s[%zu] = '%s' is not a valid name", path, what, i,
+                                s ? s : "(null)");
         if (in_list(s, taken, n_taken) || in_list(s, names, i) || !strcmp(s, "activations") || !strcmp(s, "errors") ||
             !strcmp(s, "step"))
-            return cs_error_set(CS_EINVAL, "%s: spec.%s[%zu] = '%s' repeats a name the log already has", path, what, i, s);
+            return cs_error_set(CS_EINVAL, "%s: spec.%s[%zu] = '%s' repeats a name the log already has", path, what,
+                                i, s);
     }
     return CS_OK;
 }
@@ -71,24 +74,27 @@ static cs_status check_spec(const char *path, const cs_trainlog_spec *s)
     if (!s->rule || !*s->rule || !s->activation || !s->dataset)
         return cs_error_set(CS_EINVAL, "%s: spec.rule, spec.activation and spec.dataset must be set", path);
     if (s->n_layers < 2 || !s->layers)
-        return cs_error_set(CS_EINVAL, "%s: spec.n_layers = %zu must be >= 2 with spec.layers set", path, s->n_layers);
+        return cs_error_set(CS_EINVAL, "%s: spec.n_layers = %zu must be >= 2 with spec.layers set", path,
+                            s->n_layers);
     for (size_t i = 0; i < s->n_layers; i++)
         if (s->layers[i] < 1 || s->layers[i] > (1u << 24))
             return cs_error_set(CS_EINVAL, "%s: spec.layers[%zu] = %zu must be in [1, 2^24]", path, i, s->layers[i]);
     if (s->probe_size < 1 || !s->probe_inputs || !s->probe_labels)
-        return cs_error_set(CS_EINVAL, "%s: spec.probe_size = %zu must be >= 1 with probe_inputs and probe_labels set",
-                            path, s->probe_size);
+        return cs_error_set(CS_EINVAL,
+                            "%s: spec.probe_size = %zu must be >= 1 with probe_inputs and probe_labels set", path,
+                            s->probe_size);
     size_t n_out = s->layers[s->n_layers - 1];
     for (size_t i = 0; i < s->probe_size; i++)
         if (s->probe_labels[i] < 0 || (size_t)s->probe_labels[i] >= n_out)
             return cs_error_set(CS_EINVAL, "%s: spec.probe_labels[%zu] = %d is outside [0, %zu)", path, i,
                                 (int)s->probe_labels[i], n_out);
     if ((s->relax_iterations == 0) != (s->relax_samples == 0))
-        return cs_error_set(CS_EINVAL, "%s: spec.relax_iterations = %zu and relax_samples = %zu must both be 0 or both >= 1",
+        return cs_error_set(CS_EINVAL,
+                            "%s: spec.relax_iterations = %zu and relax_samples = %zu must both be 0 or both >= 1",
                             path, s->relax_iterations, s->relax_samples);
     if (s->relax_samples > s->probe_size)
-        return cs_error_set(CS_EINVAL, "%s: spec.relax_samples = %zu exceeds probe_size = %zu", path, s->relax_samples,
-                            s->probe_size);
+        return cs_error_set(CS_EINVAL, "%s: spec.relax_samples = %zu exceeds probe_size = %zu", path,
+                            s->relax_samples, s->probe_size);
     cs_status st;
     if ((st = check_names(path, "layer_series", s->layer_series, s->n_layer_series, layer_std, N_LSTD)) != CS_OK ||
         (st = check_names(path, "step_series", s->step_series, s->n_step_series, step_names, N_STEP)) != CS_OK ||
@@ -126,8 +132,10 @@ static cs_status put_metadata(cs_runlog_writer *w, const cs_trainlog_spec *s)
         (st = cs_runlog_set_number(w, "pi_gamma", s->pi_gamma)) != CS_OK ||
         (!s->relax_iterations && ((st = cs_runlog_set_int(w, "relax_iterations", 0)) != CS_OK ||
                                   (st = cs_runlog_set_int(w, "relax_samples", 0)) != CS_OK)) ||
-        (s->n_layer_series && (st = cs_runlog_set_strings(w, "layer_series", s->layer_series, s->n_layer_series)) != CS_OK) ||
-        (s->n_step_series && (st = cs_runlog_set_strings(w, "step_series", s->step_series, s->n_step_series)) != CS_OK)) {
+        (s->n_layer_series &&
+         (st = cs_runlog_set_strings(w, "layer_series", s->layer_series, s->n_layer_series)) != CS_OK) ||
+        (s->n_step_series &&
+         (st = cs_runlog_set_strings(w, "step_series", s->step_series, s->n_step_series)) != CS_OK)) {
         free(layers);
         return st;
     }
@@ -245,7 +253,7 @@ cs_status cs_trainlog_append_step(cs_trainlog *t, const cs_trainlog_step *rec)
         return cs_error_set(CS_EINVAL, "step record needs weight_norm, update_norm%s%s",
                             t->n_extra ? ", layer_series" : "", t->n_step_extra ? ", step_series" : "");
     cs_status st = settle(t);
-    const double v[N_STEP] = {rec->epoch, rec->loss, rec->tau,       rec->surprise,
+    const double v[N_STEP] = {rec->epoch, rec->loss,   rec->tau,       rec->surprise,
                               rec->pi,    rec->log_pi, rec->batch_acc, rec->lr};
     for (size_t k = 0; k < N_STEP && st == CS_OK; k++)
         st = cs_runlog_put(t->w, t->step[k], v[k]);
@@ -281,7 +289,8 @@ cs_status cs_trainlog_append_snapshot(cs_trainlog *t, int64_t step, const float 
     if (!t)
         return cs_error_set(CS_EINVAL, "cs_trainlog_append_snapshot: log is NULL");
     if (!activations || !errors)
-        return cs_error_set(CS_EINVAL, "snapshot at step %lld: activations and errors must be given", (long long)step);
+        return cs_error_set(CS_EINVAL, "snapshot at step %lld: activations and errors must be given",
+                            (long long)step);
     for (size_t l = 0; l < t->nl; l++)
         if (!activations[l] || !errors[l])
             return cs_error_set(CS_EINVAL, "snapshot at step %lld: layer %zu has no %s array", (long long)step, l + 1,
@@ -303,7 +312,8 @@ cs_status cs_trainlog_append_relax(cs_trainlog *t, const float *const *states, c
     if (!t)
         return cs_error_set(CS_EINVAL, "cs_trainlog_append_relax: log is NULL");
     if (!t->relax_on)
-        return cs_error_set(CS_EINVAL, "this run log was created without a relaxation phase (spec.relax_iterations = 0)");
+        return cs_error_set(CS_EINVAL,
+                            "this run log was created without a relaxation phase (spec.relax_iterations = 0)");
     if (!t->pending || t->relaxed)
         return cs_error_set(CS_EINVAL, "relaxation needs a snapshot of its own (append a snapshot first; one "
                                        "relaxation per snapshot)");

@@ -57,12 +57,14 @@ static void set_attrs(cs_metrics *m, const cs_runlog *run, const cs_obs_params *
             o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", o ? "," : "", cs_obs_metric_name(f));
     cs_metrics_set_attr(m, "metrics", buf);
     cs_metrics_set_attr(m, "estimator", cs_info_estimator_label(p->estimator));
-    cs_metrics_set_attr(m, "multivariate_estimator", p->estimator == CS_EST_GAUSSIAN ? "gaussian"
-                                                     : p->estimator == CS_EST_DISCRETE ? "binned"
-                                                                                         : "gcopula");
-    cs_metrics_set_attr(m, "pid_estimator", p->estimator == CS_EST_GAUSSIAN ? "gaussian"
-                                            : p->estimator == CS_EST_DISCRETE ? "binned"
-                                                                                : "gcopula");
+    cs_metrics_set_attr(m, "multivariate_estimator",
+                        p->estimator == CS_EST_GAUSSIAN   ? "gaussian"
+                        : p->estimator == CS_EST_DISCRETE ? "binned"
+                                                          : "gcopula");
+    cs_metrics_set_attr(m, "pid_estimator",
+                        p->estimator == CS_EST_GAUSSIAN   ? "gaussian"
+                        : p->estimator == CS_EST_DISCRETE ? "binned"
+                                                          : "gcopula");
     cs_metrics_set_attr(m, "phiid_estimator", p->estimator == CS_EST_GAUSSIAN ? "gaussian" : "gcopula");
     cs_metrics_set_attr(m, "pid_redundancy", cs_pid_redundancy_name(p->pid_redundancy));
     cs_metrics_set_attr(m, "pi_variant", cs_pi_variant_name(p->pi_variant));
@@ -71,13 +73,20 @@ static void set_attrs(cs_metrics *m, const cs_runlog *run, const cs_obs_params *
     struct {
         const char *k;
         double v;
-    } nums[] = {{"surrogates", (double)p->surrogates}, {"bins", (double)p->bins},
-                {"ip_dims", (double)p->ip_dims},       {"max_units", (double)p->max_units},
-                {"unit_cap", (double)cap_example},     {"tse_units", (double)p->tse_units},
-                {"multiplets", (double)p->multiplets}, {"pid_pairs", (double)p->pid_pairs},
-                {"ksg_k", (double)p->ksg_k},           {"pi_alpha", alpha},
-                {"pi_gamma", gamma},                   {"pi_delta", p->pi_delta},
-                {"pi_window", (double)p->pi_window},   {"pi_ema", p->pi_ema},
+    } nums[] = {{"surrogates", (double)p->surrogates},
+                {"bins", (double)p->bins},
+                {"ip_dims", (double)p->ip_dims},
+                {"max_units", (double)p->max_units},
+                {"unit_cap", (double)cap_example},
+                {"tse_units", (double)p->tse_units},
+                {"multiplets", (double)p->multiplets},
+                {"pid_pairs", (double)p->pid_pairs},
+                {"ksg_k", (double)p->ksg_k},
+                {"pi_alpha", alpha},
+                {"pi_gamma", gamma},
+                {"pi_delta", p->pi_delta},
+                {"pi_window", (double)p->pi_window},
+                {"pi_ema", p->pi_ema},
                 {"nperseg", (double)p->nperseg}};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
         cs_metrics_set_attr_num(m, nums[i].k, nums[i].v);
@@ -110,8 +119,7 @@ cs_status obs_snapshot_layers(const cs_runlog *run, size_t **lay, size_t *L, siz
     return CS_OK;
 }
 
-unsigned obs_possible_metrics(const cs_runlog *run, unsigned asked, size_t L, char skipped[][400],
-                              size_t *n_skipped)
+unsigned obs_possible_metrics(const cs_runlog *run, unsigned asked, size_t L, char skipped[][400], size_t *n_skipped)
 {
     const cs_runlog_info *in = cs_runlog_get_info(run);
     unsigned mk = asked;
@@ -186,8 +194,10 @@ static cs_status note_skipped(const cs_runlog *run, cs_metrics *m, const cs_obs_
         if (k < rp->L && rp->lay[k] == l)
             k++;
         else
-            st = cs_metrics_add_note(m, "layer %s: snapshot measures skipped (no activations snapshot dataset "
-                                        "[snapshot, sample, unit])", cs_runlog_layer_name(run, l));
+            st = cs_metrics_add_note(m,
+                                     "layer %s: snapshot measures skipped (no activations snapshot dataset "
+                                     "[snapshot, sample, unit])",
+                                     cs_runlog_layer_name(run, l));
     }
     return st;
 }
@@ -274,7 +284,7 @@ cs_status cs_obs_analyze_merge(const cs_runlog *run, const cs_obs_params *p, con
     return analyze(run, p, &merge, out);
 }
 
-const obs_task obs_task_snapshots = {"snapshot steps", "obs_analyze_snapshots", CS_OBS_NEEDS_SNAPSHOTS,
-                                     OBS_SCOPE_RUN, NULL, 0, 0};
-const obs_task obs_task_coherence = {"coherence across snapshots", "obs_mean_coherence", CS_OBS_SPECTRA,
-                                     OBS_SCOPE_RUN, NULL, 0, 0};
+const obs_task obs_task_snapshots = {
+    "snapshot steps", "obs_analyze_snapshots", CS_OBS_NEEDS_SNAPSHOTS, OBS_SCOPE_RUN, NULL, 0, 0};
+const obs_task obs_task_coherence = {
+    "coherence across snapshots", "obs_mean_coherence", CS_OBS_SPECTRA, OBS_SCOPE_RUN, NULL, 0, 0};

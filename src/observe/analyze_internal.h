@@ -21,12 +21,12 @@ typedef enum { OBS_SCOPE_RUN = 0, OBS_SCOPE_SNAPSHOT, OBS_SCOPE_RELAX } obs_scop
 
 /* What a snapshot task gets: one layer at one snapshot. */
 typedef struct {
-    const obs_probe *probe;  /* inputs and labels (information plane, PID) */
-    cs_matrix act, prev;     /* the layer at this snapshot (N x units) and at the one before */
-    const size_t *order;     /* the layer's units in preference order (the run's one unit set) */
-    size_t cap;              /* units used at most: the width of OBS_SHAPE_SNAP_UNITS */
+    const obs_probe *probe; /* inputs and labels (information plane, PID) */
+    cs_matrix act, prev;    /* the layer at this snapshot (N x units) and at the one before */
+    const size_t *order;    /* the layer's units in preference order (the run's one unit set) */
+    size_t cap;             /* units used at most: the width of OBS_SHAPE_SNAP_UNITS */
     const cs_obs_params *p;
-    uint64_t stream;         /* random stream id of (layer, snapshot, task) */
+    uint64_t stream; /* random stream id of (layer, snapshot, task) */
 } obs_snap_in;
 
 /* A snapshot task writes its metrics' values at this snapshot through its
@@ -43,8 +43,8 @@ struct obs_task {
     obs_scope scope;
     /* snapshot tasks */
     obs_snap_fn run;
-    size_t row_size;      /* sizeof its row */
-    int from_second;      /* needs the previous snapshot: runs from snapshot 1 on */
+    size_t row_size; /* sizeof its row */
+    int from_second; /* needs the previous snapshot: runs from snapshot 1 on */
 };
 
 /* Rows of the snapshot tasks (analyze_tasks.c). */
@@ -104,15 +104,15 @@ typedef struct {
 
 /* Values per snapshot of a snapshot metric (its shape's width). */
 size_t obs_snap_width(const obs_metric *e, const obs_layer_store *ls, const cs_obs_params *p);
-cs_status obs_alloc_layer(obs_arena *a, obs_layer_store *ls, size_t units, size_t S, size_t N,
-                          const cs_obs_params *p, size_t layer);
+cs_status obs_alloc_layer(obs_arena *a, obs_layer_store *ls, size_t units, size_t S, size_t N, const cs_obs_params *p,
+                          size_t layer);
 void obs_layer_store_free(obs_layer_store *ls);
 cs_status obs_fix_units(const cs_runlog *run, obs_layer_store *ls, size_t layer, size_t S, const cs_obs_params *p);
 /* The tasks of snapshot s, in the order they are numbered (and their notes
  * recorded): for each analysed layer (lay[0..L)), the tasks asked for. */
 size_t obs_snapshot_task_list(unsigned mk, size_t L, const size_t *lay, size_t s, obs_task_run *tasks);
-void obs_run_task(obs_task_run *t, obs_layer_store *ls, size_t s, const obs_probe *pr, cs_matrix act,
-                  cs_matrix prev, const cs_obs_params *p);
+void obs_run_task(obs_task_run *t, obs_layer_store *ls, size_t s, const obs_probe *pr, cs_matrix act, cs_matrix prev,
+                  const cs_obs_params *p);
 /* What the snapshot loop works on: the analysed layers (lay[0..L) index the
  * run's layers), probe samples N, snapshots S, threads. */
 typedef struct {
@@ -144,13 +144,11 @@ cs_status obs_store_layer(cs_metrics *m, const obs_layer_store *ls, const char *
 cs_status obs_snapshot_layers(const cs_runlog *run, size_t **lay, size_t *L, size_t *N, size_t *S);
 /* The metrics of `asked` the log can give, its analysed layers being L; a
  * sentence per metric dropped into skipped[(*n_skipped)++] (room for 4). */
-unsigned obs_possible_metrics(const cs_runlog *run, unsigned asked, size_t L, char skipped[][400],
-                              size_t *n_skipped);
+unsigned obs_possible_metrics(const cs_runlog *run, unsigned asked, size_t L, char skipped[][400], size_t *n_skipped);
 /* ΣPI and the spectra of the per-step series. */
-cs_status obs_analyze_steps(const cs_runlog *run, cs_metrics *m, const cs_obs_params *p, double alpha,
-                            double gamma);
-cs_status obs_analyze_relax(const cs_runlog *run, cs_metrics *m, const cs_obs_params *p, int nthreads,
-                            size_t *done, size_t total);
+cs_status obs_analyze_steps(const cs_runlog *run, cs_metrics *m, const cs_obs_params *p, double alpha, double gamma);
+cs_status obs_analyze_relax(const cs_runlog *run, cs_metrics *m, const cs_obs_params *p, int nthreads, size_t *done,
+                            size_t total);
 void obs_report_progress(const cs_obs_params *p, size_t done, size_t total);
 
 /* The job result of analyze_jobs.c applied to a merging analysis. */

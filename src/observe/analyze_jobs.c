@@ -32,7 +32,7 @@ struct cs_obs_jobs {
     obs_layer_store *ls;
     obs_arena a;
     obs_task_run *tasks; /* one snapshot's tasks */
-    size_t *snap_first; /* [S + 1]: the jobs of snapshot s are snap_first[s] .. snap_first[s+1]-1 */
+    size_t *snap_first;  /* [S + 1]: the jobs of snapshot s are snap_first[s] .. snap_first[s+1]-1 */
 };
 
 void cs_obs_jobs_destroy(cs_obs_jobs *w)
@@ -207,8 +207,7 @@ cs_status obs_job_apply(obs_task_run *t, obs_arena *a, const double *r, size_t l
     for (size_t q = 0; q < e; q++, o += 3) {
         size_t i = (size_t)r[o], off = (size_t)r[o + 1];
         if (i >= a->n || off >= a->len[i])
-            return cs_error_set(CS_EINVAL, "a job result names array %zu entry %zu, outside the analysis", i,
-                                off);
+            return cs_error_set(CS_EINVAL, "a job result names array %zu entry %zu, outside the analysis", i, off);
         a->ptr[i][off] = r[o + 2];
     }
     return CS_OK;

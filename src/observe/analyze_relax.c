@@ -185,8 +185,8 @@ static cs_status relax_store(const cs_runlog *run, cs_metrics *m, const cs_obs_p
     return st;
 }
 
-cs_status obs_analyze_relax(const cs_runlog *run, cs_metrics *m, const cs_obs_params *p, int nthreads,
-                            size_t *done, size_t total)
+cs_status obs_analyze_relax(const cs_runlog *run, cs_metrics *m, const cs_obs_params *p, int nthreads, size_t *done,
+                            size_t total)
 {
     relax_state w = {0};
     cs_status st = relax_alloc(run, &w);
@@ -211,8 +211,9 @@ cs_status obs_analyze_relax(const cs_runlog *run, cs_metrics *m, const cs_obs_pa
     return st;
 }
 
-const obs_task obs_task_relax_phiid = {"PhiID of the relaxation", "cs_obs_phiid_pcs", CS_OBS_PHIID, OBS_SCOPE_RELAX,
-                                       NULL, 0, 0};
-const obs_task obs_task_relax_psd = {"relaxation PSD", "obs_channel_psd", CS_OBS_SPECTRA, OBS_SCOPE_RELAX, NULL, 0, 0};
-const obs_task obs_task_relax_coherence = {"coherence over the relaxation", "obs_mean_coherence", CS_OBS_SPECTRA,
-                                           OBS_SCOPE_RELAX, NULL, 0, 0};
+const obs_task obs_task_relax_phiid = {
+    "PhiID of the relaxation", "cs_obs_phiid_pcs", CS_OBS_PHIID, OBS_SCOPE_RELAX, NULL, 0, 0};
+const obs_task obs_task_relax_psd = {
+    "relaxation PSD", "obs_channel_psd", CS_OBS_SPECTRA, OBS_SCOPE_RELAX, NULL, 0, 0};
+const obs_task obs_task_relax_coherence = {
+    "coherence over the relaxation", "obs_mean_coherence", CS_OBS_SPECTRA, OBS_SCOPE_RELAX, NULL, 0, 0};

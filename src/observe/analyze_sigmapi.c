@@ -79,8 +79,7 @@ static cs_status note_step_order(cs_metrics *m, const step_series *s)
             st = cs_metrics_add_note(m,
                                      "/steps/%s decreases %zu time%s (first at row %zu: %g after %g): "
                                      "the log is damaged or was written by more than one trainer",
-                                     names[k], back, back == 1 ? "" : "s", first, v[k][first],
-                                     v[k][first - 1]);
+                                     names[k], back, back == 1 ? "" : "s", first, v[k][first], v[k][first - 1]);
     }
     return st;
 }
@@ -91,8 +90,8 @@ static cs_status sigmapi_steps(cs_metrics *m, const step_series *s, const cs_obs
                                double gamma, double run_alpha, double run_gamma, double *pi, double *log_pi)
 {
     size_t n = s->n;
-    cs_status st =
-        cs_obs_pi_series(p->pi_variant, s->loss, s->tau, s->surprise, n, alpha, gamma, p->pi_ema, pi, log_pi);
+    cs_status st = cs_obs_pi_series(p->pi_variant, s->loss, s->tau, s->surprise, n, alpha, gamma, p->pi_ema, pi,
+                                    log_pi);
     if (st == CS_OK)
         st = obs_put1(m, "sigmapi.step", NULL, n, s->step);
     if (st == CS_OK) {
@@ -170,8 +169,8 @@ static cs_status sigmapi_windows(cs_metrics *m, const step_series *s, const cs_o
         const char *name;
         size_t n;
         const double *v;
-    } out[] = {{"sigmapi.epoch", E, ep},           {"sigmapi.epoch_mean", E, epm},    {"sigmapi.window_start", W, ws},
-               {"sigmapi.window_steps", W, wl},    {"sigmapi.window_mean", W, wm},    {"sigmapi.window_var", W, wv},
+    } out[] = {{"sigmapi.epoch", E, ep},           {"sigmapi.epoch_mean", E, epm},  {"sigmapi.window_start", W, ws},
+               {"sigmapi.window_steps", W, wl},    {"sigmapi.window_mean", W, wm},  {"sigmapi.window_var", W, wv},
                {"sigmapi.window_integral", W, wi}, {"sigmapi.integral", 1, &whole}, {"sigmapi.mean", 1, &whole_mean}};
     cs_status st = CS_OK;
     for (size_t i = 0; i < sizeof out / sizeof out[0] && st == CS_OK; i++)
@@ -199,8 +198,7 @@ static cs_status step_spectra(cs_metrics *m, const step_series *s, const cs_obs_
     return st;
 }
 
-cs_status obs_analyze_steps(const cs_runlog *run, cs_metrics *m, const cs_obs_params *p, double alpha,
-                            double gamma)
+cs_status obs_analyze_steps(const cs_runlog *run, cs_metrics *m, const cs_obs_params *p, double alpha, double gamma)
 {
     const cs_runlog_info *in = cs_runlog_get_info(run);
     step_series steps;
@@ -223,7 +221,7 @@ cs_status obs_analyze_steps(const cs_runlog *run, cs_metrics *m, const cs_obs_pa
     return st;
 }
 
-const obs_task obs_task_sigmapi = {"sigmapi", "obs_analyze_steps (sigmapi_steps, sigmapi_windows)", CS_OBS_SIGMAPI,
-                                   OBS_SCOPE_RUN, NULL, 0, 0};
-const obs_task obs_task_spectra = {"spectra of the per-step series", "obs_series_spectrum", CS_OBS_SPECTRA,
-                                   OBS_SCOPE_RUN, NULL, 0, 0};
+const obs_task obs_task_sigmapi = {
+    "sigmapi", "obs_analyze_steps (sigmapi_steps, sigmapi_windows)", CS_OBS_SIGMAPI, OBS_SCOPE_RUN, NULL, 0, 0};
+const obs_task obs_task_spectra = {
+    "spectra of the per-step series", "obs_series_spectrum", CS_OBS_SPECTRA, OBS_SCOPE_RUN, NULL, 0, 0};

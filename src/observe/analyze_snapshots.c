@@ -72,15 +72,17 @@ static cs_status check_rows(void)
         for (size_t i = 0; i < obs_metric_count(); i++)
             have += obs_metric_at(i)->task == obs_snapshot_tasks[k];
         if (have * sizeof(double *) != obs_snapshot_tasks[k]->row_size || have > OBS_ROW_MAX)
-            return cs_error_set(CS_EINVAL, "metric table: task '%s' writes %zu metrics, the table has %zu entries "
-                                "for it (src/observe/metric_table.c)", obs_snapshot_tasks[k]->name,
-                                obs_snapshot_tasks[k]->row_size / sizeof(double *), have);
+            return cs_error_set(CS_EINVAL,
+                                "metric table: task '%s' writes %zu metrics, the table has %zu entries "
+                                "for it (src/observe/metric_table.c)",
+                                obs_snapshot_tasks[k]->name, obs_snapshot_tasks[k]->row_size / sizeof(double *),
+                                have);
     }
     return CS_OK;
 }
 
-cs_status obs_alloc_layer(obs_arena *a, obs_layer_store *ls, size_t units, size_t S, size_t N,
-                          const cs_obs_params *p, size_t layer)
+cs_status obs_alloc_layer(obs_arena *a, obs_layer_store *ls, size_t units, size_t S, size_t N, const cs_obs_params *p,
+                          size_t layer)
 {
     cs_status st = check_rows();
     if (st != CS_OK)
@@ -136,7 +138,8 @@ cs_status obs_fix_units(const cs_runlog *run, obs_layer_store *ls, size_t layer,
     if (!units)
         return cs_error_set(CS_ENOMEM, "out of memory choosing the units");
     snap_ctx c = {run, layer};
-    cs_status st = obs_units_fixed(read_layer_snapshot, &c, S, ls->order, ls->units, ls->cap, p->estimator, units, &k);
+    cs_status st = obs_units_fixed(read_layer_snapshot, &c, S, ls->order, ls->units, ls->cap, p->estimator, units,
+                                   &k);
     if (st == CS_OK) {
         for (size_t j = 0; j < ls->units; j++)
             ls->order[j] = j < k ? units[j] : SIZE_MAX;
@@ -156,8 +159,8 @@ size_t obs_snapshot_task_list(unsigned mk, size_t L, const size_t *lay, size_t s
     return nt;
 }
 
-void obs_run_task(obs_task_run *t, obs_layer_store *ls, size_t s, const obs_probe *pr, cs_matrix act,
-                  cs_matrix prev, const cs_obs_params *p)
+void obs_run_task(obs_task_run *t, obs_layer_store *ls, size_t s, const obs_probe *pr, cs_matrix act, cs_matrix prev,
+                  const cs_obs_params *p)
 {
     const obs_task *k = obs_snapshot_tasks[t->kind];
     /* The task's row: each of its metrics' values at snapshot s. */
@@ -169,7 +172,12 @@ void obs_run_task(obs_task_run *t, obs_layer_store *ls, size_t s, const obs_prob
     }
     /* Stream ids fixed by (layer, snapshot, task): results do not depend on
      * scheduling or thread count. */
-    obs_snap_in in = {.probe = pr, .act = act, .prev = prev, .order = ls->order, .cap = ls->cap, .p = p,
+    obs_snap_in in = {.probe = pr,
+                      .act = act,
+                      .prev = prev,
+                      .order = ls->order,
+                      .cap = ls->cap,
+                      .p = p,
                       .stream = ((uint64_t)t->layer << 40) ^ ((uint64_t)s << 8) ^ (uint64_t)t->kind};
     t->note[0] = '\0';
     t->st = k->run(&in, row, t->note, sizeof t->note);
@@ -222,13 +230,13 @@ static cs_status note_label_range(cs_metrics *m, const int32_t *labels, size_t n
 /* What the loop holds; snap_free releases it. */
 typedef struct {
     obs_arena a;
-    obs_layer_store *ls;  /* [L] */
+    obs_layer_store *ls; /* [L] */
     obs_probe pr;
     cs_matrix inputs, *act, *prev; /* act, prev: [L] */
     int32_t *labels;
-    obs_task_run *tasks;  /* one snapshot's */
-    int64_t *step_of;     /* [S] */
-    double fs;            /* snapshots per step (coherence) */
+    obs_task_run *tasks; /* one snapshot's */
+    int64_t *step_of;    /* [S] */
+    double fs;           /* snapshots per step (coherence) */
 } snap_state;
 
 static void snap_free(snap_state *w, size_t L)
@@ -388,7 +396,8 @@ static cs_status snap_coherence(const cs_runlog *run, cs_metrics *m, const obs_s
         char pair[2 * CS_RUNLOG_NAME_MAX + 2];
         const char *la = cs_runlog_layer_name(run, pl->lay[l]), *lb = cs_runlog_layer_name(run, pl->lay[l + 1]);
         if (obs_mean_coherence(w->ls[l].meanact, w->ls[l + 1].meanact, S, pl->N, w->fs, f, c, &nf, &nseg) != CS_OK) {
-            st = cs_metrics_add_note(m, "coherence of layers %s and %s across snapshots: %s", la, lb, cs_last_error());
+            st = cs_metrics_add_note(m, "coherence of layers %s and %s across snapshots: %s", la, lb,
+                                     cs_last_error());
             continue;
         }
         snprintf(pair, sizeof pair, "%s-%s", la, lb);

@@ -145,14 +145,29 @@ static cs_status task_phiid(const obs_snap_in *in, void *row, char *note, size_t
     return cs_obs_phiid_pcs(in->prev, in->act, in->p, o->phi_wms, o->phi_r, o->atoms);
 }
 
-const obs_task obs_task_infoplane = {"information plane", "obs_infoplane", CS_OBS_INFOPLANE, OBS_SCOPE_SNAPSHOT,
-                                     task_infoplane, sizeof(obs_ip_row), 0};
-const obs_task obs_task_integration = {"integration", "cs_obs_integration", CS_OBS_INTEGRATION | CS_OBS_OINFO,
-                                       OBS_SCOPE_SNAPSHOT, task_integration, sizeof(obs_integ_row), 0};
-const obs_task obs_task_pid = {"PID pairs", "obs_pid_pairs", CS_OBS_PID, OBS_SCOPE_SNAPSHOT, task_pid,
-                               sizeof(obs_pid_row), 0};
-const obs_task obs_task_phiid = {"PhiID of consecutive snapshots", "cs_obs_phiid_pcs", CS_OBS_PHIID,
-                                 OBS_SCOPE_SNAPSHOT, task_phiid, sizeof(obs_phiid_row), 1};
+const obs_task obs_task_infoplane = {"information plane",
+                                     "obs_infoplane",
+                                     CS_OBS_INFOPLANE,
+                                     OBS_SCOPE_SNAPSHOT,
+                                     task_infoplane,
+                                     sizeof(obs_ip_row),
+                                     0};
+const obs_task obs_task_integration = {"integration",
+                                       "cs_obs_integration",
+                                       CS_OBS_INTEGRATION | CS_OBS_OINFO,
+                                       OBS_SCOPE_SNAPSHOT,
+                                       task_integration,
+                                       sizeof(obs_integ_row),
+                                       0};
+const obs_task obs_task_pid = {"PID pairs", "obs_pid_pairs",     CS_OBS_PID, OBS_SCOPE_SNAPSHOT,
+                               task_pid,    sizeof(obs_pid_row), 0};
+const obs_task obs_task_phiid = {"PhiID of consecutive snapshots",
+                                 "cs_obs_phiid_pcs",
+                                 CS_OBS_PHIID,
+                                 OBS_SCOPE_SNAPSHOT,
+                                 task_phiid,
+                                 sizeof(obs_phiid_row),
+                                 1};
 
 const obs_task *const obs_snapshot_tasks[] = {&obs_task_infoplane, &obs_task_integration, &obs_task_pid,
                                               &obs_task_phiid};

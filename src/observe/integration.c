@@ -127,7 +127,8 @@ static cs_status surrogates(cs_matrix sub, const size_t *vars, const cs_obs_para
     double *vals = malloc(3 * S * sizeof *vals);
     size_t *perm = malloc(n * sizeof *perm);
     cs_matrix sh = {0};
-    cs_status st = vals && perm ? cs_matrix_alloc(n, k, &sh) : cs_error_set(CS_ENOMEM, "out of memory for surrogates");
+    cs_status st = vals && perm ? cs_matrix_alloc(n, k, &sh)
+                                : cs_error_set(CS_ENOMEM, "out of memory for surrogates");
     for (size_t s = 0; st == CS_OK && s < S; s++) {
         /* Each unit shuffled on its own: the marginals stay, every
          * dependence between units is destroyed (the null of TC = 0). */
@@ -190,10 +191,11 @@ cs_status cs_obs_integration(cs_matrix t, const size_t *unit_order, unsigned mas
     size_t k = obs_select_units(t, unit_order, obs_unit_cap(p, n), p->estimator, out->units);
     out->n_units = k;
     if (k < 2) {
-        snprintf(out->note, sizeof out->note,
-                 "%zu usable unit(s) (non-constant, not a linear function of the others) of %zu (probe of %zu samples "
-                 "allows %zu): nothing to integrate",
-                 k, t.cols, n, obs_unit_cap(p, n));
+        snprintf(
+            out->note, sizeof out->note,
+            "%zu usable unit(s) (non-constant, not a linear function of the others) of %zu (probe of %zu samples "
+            "allows %zu): nothing to integrate",
+            k, t.cols, n, obs_unit_cap(p, n));
         return CS_OK;
     }
     cs_matrix sub;

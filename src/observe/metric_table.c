@@ -19,27 +19,33 @@ const char *const obs_spectra_series[4] = {"loss", "pi", "surprise", "tau"};
 /* ---- report sections, in order ---- */
 
 static const rm_section sections[] = {
-    {"training", "Training", "Per-step series smoothed (EMA, docs/report.md) over a faint raw trace; held-out values "
-                             "once per epoch (markers). Groups: mean across seeds with the 95 % t interval (band)."},
-    {"layers", "Layers during training", "Per layer (line style): weight and update norms after each step, and the "
-                                         "angle between the rule's update and the backprop gradient (0° = backprop)."},
+    {"training", "Training",
+     "Per-step series smoothed (EMA, docs/report.md) over a faint raw trace; held-out values "
+     "once per epoch (markers). Groups: mean across seeds with the 95 % t interval (band)."},
+    {"layers", "Layers during training",
+     "Per layer (line style): weight and update norms after each step, and the "
+     "angle between the rule's update and the backprop gradient (0° = backprop)."},
     {"infoplane", "Information plane", "I(X;T) and I(T;Y) per layer at every probe snapshot."},
-    {"integration", "Integration", "TC, DTC, S-information, TSE complexity and O-information of the units used "
-                                   "(O > 0 redundancy-dominated, O < 0 synergy-dominated)."},
+    {"integration", "Integration",
+     "TC, DTC, S-information, TSE complexity and O-information of the units used "
+     "(O > 0 redundancy-dominated, O < 0 synergy-dominated)."},
     {"oinfo", "O-information of random multiplets",
      "Median O-information of random triplets and quadruplets of units with the 5–95 % quantile band (the spread "
      "over multiplets, averaged over the group's runs), and the fraction of multiplets with O < 0."},
     {"pid", "Partial information decomposition about the label",
      "PID atoms of the top unit pairs by I(Xi,Xj;Y), mean over the pairs; Ω = synergy / I(Xi,Xj;Y)."},
-    {"phiid", "Integrated information (ΦID)", "Φ_R = Φ_WMS + double redundancy of two principal components of the "
-                                             "layer state, between consecutive snapshots and within relaxations."},
-    {"relaxation", "Relaxation (EP, PC)", "Energy of the relaxation phase: at its last iteration for every "
-                                          "snapshot, and along the iterations of the last relaxation."},
+    {"phiid", "Integrated information (ΦID)",
+     "Φ_R = Φ_WMS + double redundancy of two principal components of the "
+     "layer state, between consecutive snapshots and within relaxations."},
+    {"relaxation", "Relaxation (EP, PC)",
+     "Energy of the relaxation phase: at its last iteration for every "
+     "snapshot, and along the iterations of the last relaxation."},
     {"significance", "Significance", "Permutation p-values (analyze --surrogates); the dashed line is p = 0.05."},
     {"spectra", "Spectra", "Welch PSD of the per-step series (log-log); χ of the aperiodic fit in the summary."},
     {"coherence", "Coherence", "Coherence between the mean activity of adjacent layers."},
-    {"sigmapi", "ΣPI recomputed", "PI recomputed by the analysis (variant in the notes): per-epoch means and ∫PI "
-                                  "windows."},
+    {"sigmapi", "ΣPI recomputed",
+     "PI recomputed by the analysis (variant in the notes): per-epoch means and ∫PI "
+     "windows."},
     {"other", "Other metrics", "Metrics without a table entry, drawn with their file units and descriptions."},
     {NULL, NULL, NULL},
 };
@@ -47,17 +53,24 @@ static const rm_section sections[] = {
 /* ---- shorthands ---- */
 
 /* A run-log series the report draws (not computed by the analysis). */
-#define LOG_(key, title_, sec, draw_) {key, .shape = OBS_SHAPE_LOG, .title = title_, .section = sec, .draw = draw_}
+#define LOG_(key, title_, sec, draw_)                                                                                \
+    {                                                                                                                \
+        key, .shape = OBS_SHAPE_LOG, .title = title_, .section = sec, .draw = draw_                                  \
+    }
 /* A series the report derives from a metric (a column, a mean, an instance). */
-#define VIEW_(key, title_, sec, draw_) {key, .shape = OBS_SHAPE_VIEW, .title = title_, .section = sec, .draw = draw_}
+#define VIEW_(key, title_, sec, draw_)                                                                               \
+    {                                                                                                                \
+        key, .shape = OBS_SHAPE_VIEW, .title = title_, .section = sec, .draw = draw_                                 \
+    }
 /* A metric of a snapshot task: its values go to field F of the task's row R. */
 #define SNAP_(key, task_, R, F) .name = key, .path = "layers/{layer}/" key, .task = &task_, .field = offsetof(R, F)
 #define PRESENT_(title_, sec, draw_) .title = title_, .section = sec, .draw = draw_
 #define SUMMARY_(stat, head, better) .summary = stat, .summary_title = head, .higher_is = better
-#define SIGMAPI_(leaf) .name = "sigmapi." leaf, .path = "sigmapi/" leaf, .task = &obs_task_sigmapi, \
-                       .group = CS_OBS_SIGMAPI
-#define SPECTRUM_(leaf) .name = "spectra.{series}." leaf, .path = "spectra/{series}/" leaf, \
-                        .task = &obs_task_spectra, .group = CS_OBS_SPECTRA
+#define SIGMAPI_(leaf)                                                                                               \
+    .name = "sigmapi." leaf, .path = "sigmapi/" leaf, .task = &obs_task_sigmapi, .group = CS_OBS_SIGMAPI
+#define SPECTRUM_(leaf)                                                                                              \
+    .name = "spectra.{series}." leaf, .path = "spectra/{series}/" leaf, .task = &obs_task_spectra,                   \
+    .group = CS_OBS_SPECTRA
 
 static const obs_metric table[] = {
     /* ---- training, from the run log ---- */
@@ -110,8 +123,13 @@ static const obs_metric table[] = {
     LOG_("update_norm", "Update norm", "layers", RM_SMOOTH | RM_LOGY),
 
     /* ---- the snapshots (analyze_snapshots.c) ---- */
-    {.name = "snapshot_step", .path = "snapshot_step", .shape = OBS_SHAPE_SNAP, .units = "steps",
-     .description = "training step of each snapshot", .task = &obs_task_snapshots, .group = CS_OBS_NEEDS_SNAPSHOTS},
+    {.name = "snapshot_step",
+     .path = "snapshot_step",
+     .shape = OBS_SHAPE_SNAP,
+     .units = "steps",
+     .description = "training step of each snapshot",
+     .task = &obs_task_snapshots,
+     .group = CS_OBS_NEEDS_SNAPSHOTS},
 
     /* ---- PID of the top unit pairs (obs_task_pid); ΦID between snapshots (obs_task_phiid) and of the
      * relaxation (obs_task_relax_phiid) ---- */
@@ -127,24 +145,38 @@ static const obs_metric table[] = {
     {SNAP_("snap_phi_wms", obs_task_phiid, obs_phiid_row, phi_wms), .shape = OBS_SHAPE_SNAP, .units = "nats",
      .group = CS_OBS_PHIID, .description = "Phi_WMS between snapshot s-1 and s (2 principal components; s = 0: NaN)",
      PRESENT_("Φ_WMS between consecutive snapshots [nats]", "phiid", 0)},
-    {.name = "relax_phi_r", .path = "layers/{layer}/relax_phi_r", .shape = OBS_SHAPE_RELAX, .units = "nats",
-     .task = &obs_task_relax_phiid, .group = CS_OBS_PHIID, .description = "Phi_R of the relaxation",
-     .within = "relaxations", .within_key = "relax_phi_r_mean",
+    {.name = "relax_phi_r",
+     .path = "layers/{layer}/relax_phi_r",
+     .shape = OBS_SHAPE_RELAX,
+     .units = "nats",
+     .task = &obs_task_relax_phiid,
+     .group = CS_OBS_PHIID,
+     .description = "Phi_R of the relaxation",
+     .within = "relaxations",
+     .within_key = "relax_phi_r_mean",
      PRESENT_("Φ_R of the relaxation [nats]", "phiid", 0)},
-    {.name = "relax_phi_wms", .path = "layers/{layer}/relax_phi_wms", .shape = OBS_SHAPE_RELAX, .units = "nats",
-     .task = &obs_task_relax_phiid, .group = CS_OBS_PHIID,
+    {.name = "relax_phi_wms",
+     .path = "layers/{layer}/relax_phi_wms",
+     .shape = OBS_SHAPE_RELAX,
+     .units = "nats",
+     .task = &obs_task_relax_phiid,
+     .group = CS_OBS_PHIID,
      .description = "Phi_WMS of the relaxation (2 principal components, iteration t -> t+1)",
      PRESENT_("Φ_WMS of the relaxation [nats]", "phiid", 0)},
-    {.name = "relax_phiid_atoms", .path = "layers/{layer}/relax_phiid_atoms", .shape = OBS_SHAPE_RELAX_ATOMS,
-     .units = "nats", .task = &obs_task_relax_phiid, .group = CS_OBS_PHIID,
+    {.name = "relax_phiid_atoms",
+     .path = "layers/{layer}/relax_phiid_atoms",
+     .shape = OBS_SHAPE_RELAX_ATOMS,
+     .units = "nats",
+     .task = &obs_task_relax_phiid,
+     .group = CS_OBS_PHIID,
      .description = "16 PhiID atoms of the relaxation"},
     {SNAP_("pid_pairs", obs_task_pid, obs_pid_row, pairs), .shape = OBS_SHAPE_SNAP_PAIR_UNITS, .units = "index",
      .group = CS_OBS_PID, .description = "top unit pairs by joint MI with the label"},
     {SNAP_("pid_synergy", obs_task_pid, obs_pid_row, synergy), .shape = OBS_SHAPE_SNAP_PAIRS, .units = "nats",
      .group = CS_OBS_PID, .description = "PID synergy of each top pair",
      PRESENT_("PID synergy per pair [nats]", "pid", RM_HIDDEN)},
-    {SNAP_("pid_redundancy", obs_task_pid, obs_pid_row, redundancy), .shape = OBS_SHAPE_SNAP_PAIRS,
-     .units = "nats", .group = CS_OBS_PID, .description = "PID redundancy of each top pair",
+    {SNAP_("pid_redundancy", obs_task_pid, obs_pid_row, redundancy), .shape = OBS_SHAPE_SNAP_PAIRS, .units = "nats",
+     .group = CS_OBS_PID, .description = "PID redundancy of each top pair",
      PRESENT_("PID redundancy, mean of the top pairs [nats]", "pid", 0)},
     {SNAP_("pid_unique1", obs_task_pid, obs_pid_row, unique1), .shape = OBS_SHAPE_SNAP_PAIRS, .units = "nats",
      .group = CS_OBS_PID, .description = "PID unique information of the first unit",
@@ -158,9 +190,8 @@ static const obs_metric table[] = {
     {SNAP_("pid_omega", obs_task_pid, obs_pid_row, omega), .shape = OBS_SHAPE_SNAP_PAIRS, .units = "1",
      .group = CS_OBS_PID, .description = "Omega = synergy / I(Xi,Xj;Y) of each top pair", .within = "top pairs",
      .within_key = "omega_mean_last", PRESENT_("Ω per pair", "pid", RM_HIDDEN)},
-    {SNAP_("snap_phiid_atoms", obs_task_phiid, obs_phiid_row, atoms), .shape = OBS_SHAPE_SNAP_ATOMS,
-     .units = "nats", .group = CS_OBS_PHIID,
-     .description = "16 PhiID atoms (rtr rtx ... sts) between snapshot s-1 and s"},
+    {SNAP_("snap_phiid_atoms", obs_task_phiid, obs_phiid_row, atoms), .shape = OBS_SHAPE_SNAP_ATOMS, .units = "nats",
+     .group = CS_OBS_PHIID, .description = "16 PhiID atoms (rtr rtx ... sts) between snapshot s-1 and s"},
     VIEW_("snap_phiid_atoms_sts", "ΦID double synergy sts between snapshots [nats]", "phiid", 0),
     VIEW_("snap_phiid_atoms_rtr", "ΦID double redundancy rtr between snapshots [nats]", "phiid", 0),
     VIEW_("relax_phiid_atoms_sts", "ΦID double synergy sts of the relaxation [nats]", "phiid", 0),
@@ -206,8 +237,8 @@ static const obs_metric table[] = {
      .group = CS_OBS_INFOPLANE, .flag = "binned_saturated",
      .description = "I(T;Y), layer binned (bins per unit), plug-in",
      PRESENT_("I(T;Y), binned [nats]", "infoplane", 0)},
-    {SNAP_("binned_saturated", obs_task_infoplane, obs_ip_row, saturated), .shape = OBS_SHAPE_SNAP,
-     .units = "flag", .group = CS_OBS_INFOPLANE, .flag_word = "saturated",
+    {SNAP_("binned_saturated", obs_task_infoplane, obs_ip_row, saturated), .shape = OBS_SHAPE_SNAP, .units = "flag",
+     .group = CS_OBS_INFOPLANE, .flag_word = "saturated",
      .flag_says = "more than N/5 binned states, ~ln N and ~H(Y) whatever the layer does",
      .description = "1: the binned T occupies more than N/5 states, so ixt_binned ~ ln N and ity_binned ~ H(Y) "
                     "whatever the layer does (not a measurement)"},
@@ -317,26 +348,50 @@ static const obs_metric table[] = {
      SUMMARY_(RM_SUM_SCALAR, "PI χ fit R²", +1)},
 
     /* ---- relaxation spectra (obs_task_relax_psd) ---- */
-    {.name = "relax_freq", .path = "layers/{layer}/relax_freq", .shape = OBS_SHAPE_FREQS,
-     .units = "cycles/iteration", .task = &obs_task_relax_psd, .group = CS_OBS_SPECTRA,
+    {.name = "relax_freq",
+     .path = "layers/{layer}/relax_freq",
+     .shape = OBS_SHAPE_FREQS,
+     .units = "cycles/iteration",
+     .task = &obs_task_relax_psd,
+     .group = CS_OBS_SPECTRA,
      .description = "frequencies of the relaxation PSD"},
-    {.name = "relax_psd", .path = "layers/{layer}/relax_psd", .shape = OBS_SHAPE_RELAX_FREQS,
-     .units = "units^2 iteration", .task = &obs_task_relax_psd, .group = CS_OBS_SPECTRA,
+    {.name = "relax_psd",
+     .path = "layers/{layer}/relax_psd",
+     .shape = OBS_SHAPE_RELAX_FREQS,
+     .units = "units^2 iteration",
+     .task = &obs_task_relax_psd,
+     .group = CS_OBS_SPECTRA,
      .description = "mean PSD of the units' relaxation trajectories (one hann segment)"},
 
     /* ---- coherence of adjacent layers ({pair} = "A-B"; obs_task_coherence, obs_task_relax_coherence) ---- */
-    {.name = "coherence.{pair}.snap_freq", .path = "coherence/{pair}/snap_freq", .shape = OBS_SHAPE_FREQS,
-     .units = "cycles/step", .task = &obs_task_coherence, .group = CS_OBS_SPECTRA,
+    {.name = "coherence.{pair}.snap_freq",
+     .path = "coherence/{pair}/snap_freq",
+     .shape = OBS_SHAPE_FREQS,
+     .units = "cycles/step",
+     .task = &obs_task_coherence,
+     .group = CS_OBS_SPECTRA,
      .description = "frequencies of the coherence across snapshots"},
-    {.name = "coherence.{pair}.snap_coherence", .path = "coherence/{pair}/snap_coherence",
-     .shape = OBS_SHAPE_FREQS, .units = "1", .task = &obs_task_coherence, .group = CS_OBS_SPECTRA,
+    {.name = "coherence.{pair}.snap_coherence",
+     .path = "coherence/{pair}/snap_coherence",
+     .shape = OBS_SHAPE_FREQS,
+     .units = "1",
+     .task = &obs_task_coherence,
+     .group = CS_OBS_SPECTRA,
      .description = "mean magnitude-squared coherence of the layers' mean activity across snapshots (probe "
                     "samples as channels, linear detrend)"},
-    {.name = "coherence.{pair}.relax_freq", .path = "coherence/{pair}/relax_freq", .shape = OBS_SHAPE_FREQS,
-     .units = "cycles/iteration", .task = &obs_task_relax_coherence, .group = CS_OBS_SPECTRA,
+    {.name = "coherence.{pair}.relax_freq",
+     .path = "coherence/{pair}/relax_freq",
+     .shape = OBS_SHAPE_FREQS,
+     .units = "cycles/iteration",
+     .task = &obs_task_relax_coherence,
+     .group = CS_OBS_SPECTRA,
      .description = "frequencies of the relaxation coherence"},
-    {.name = "coherence.{pair}.relax_coherence", .path = "coherence/{pair}/relax_coherence",
-     .shape = OBS_SHAPE_RELAX_FREQS, .units = "1", .task = &obs_task_relax_coherence, .group = CS_OBS_SPECTRA,
+    {.name = "coherence.{pair}.relax_coherence",
+     .path = "coherence/{pair}/relax_coherence",
+     .shape = OBS_SHAPE_RELAX_FREQS,
+     .units = "1",
+     .task = &obs_task_relax_coherence,
+     .group = CS_OBS_SPECTRA,
      .description = "mean magnitude-squared coherence of the layers' mean activity over the iterations (relaxed "
                     "samples as channels)"},
 };
@@ -389,9 +444,9 @@ cs_status obs_metric_path(const obs_metric *e, const char *sub, char *out, size_
 {
     const char *open = e->path ? strchr(e->path, '{') : NULL, *close = open ? strchr(open, '}') : NULL;
     int w = !e->path ? -1
-            : close  ? snprintf(out, n, "/analysis/%.*s%s%s", (int)(open - e->path), e->path, sub ? sub : "",
-                                close + 1)
-                     : snprintf(out, n, "/analysis/%s", e->path);
+            : close
+                ? snprintf(out, n, "/analysis/%.*s%s%s", (int)(open - e->path), e->path, sub ? sub : "", close + 1)
+                : snprintf(out, n, "/analysis/%s", e->path);
     if (w < 0 || (size_t)w >= n)
         return cs_error_set(CS_EINVAL, "metric %s: no path, or the path is too long", e->name);
     return CS_OK;

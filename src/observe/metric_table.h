@@ -22,26 +22,26 @@
 /* The layout of a metric's values (its dataset's dims). S: snapshots, R:
  * relaxations; the others are analysis parameters or data sizes. */
 typedef enum {
-    OBS_SHAPE_SCALAR = 0,       /* [1] */
-    OBS_SHAPE_TWO,              /* [2] (a range, two counts) */
-    OBS_SHAPE_STEPS,            /* [steps] one per logged training step */
-    OBS_SHAPE_EPOCHS,           /* [epochs] */
-    OBS_SHAPE_WINDOWS,          /* [windows] ∫PI windows */
-    OBS_SHAPE_FREQS,            /* [frequencies] */
-    OBS_SHAPE_FIT,              /* [fitted frequencies] */
-    OBS_SHAPE_PEAKS,            /* [peaks, 3] */
-    OBS_SHAPE_SNAP,             /* [S] */
-    OBS_SHAPE_SNAP_UNITS,       /* [S, unit cap] */
-    OBS_SHAPE_SNAP_MULTIPLETS,  /* [S, multiplets] */
-    OBS_SHAPE_SNAP_SUMMARY,     /* [S, 6]: mean, q05, median, q95, fraction < 0, count */
-    OBS_SHAPE_SNAP_PAIRS,       /* [S, pid_pairs] */
-    OBS_SHAPE_SNAP_PAIR_UNITS,  /* [S, pid_pairs, 2] */
-    OBS_SHAPE_SNAP_ATOMS,       /* [S, 16] PhiID atoms */
-    OBS_SHAPE_RELAX,            /* [R] */
-    OBS_SHAPE_RELAX_ATOMS,      /* [R, 16] */
-    OBS_SHAPE_RELAX_FREQS,      /* [R, frequencies] */
-    OBS_SHAPE_LOG,              /* a run-log series (not in the metrics file) */
-    OBS_SHAPE_VIEW              /* a series the report derives from another metric */
+    OBS_SHAPE_SCALAR = 0,      /* [1] */
+    OBS_SHAPE_TWO,             /* [2] (a range, two counts) */
+    OBS_SHAPE_STEPS,           /* [steps] one per logged training step */
+    OBS_SHAPE_EPOCHS,          /* [epochs] */
+    OBS_SHAPE_WINDOWS,         /* [windows] ∫PI windows */
+    OBS_SHAPE_FREQS,           /* [frequencies] */
+    OBS_SHAPE_FIT,             /* [fitted frequencies] */
+    OBS_SHAPE_PEAKS,           /* [peaks, 3] */
+    OBS_SHAPE_SNAP,            /* [S] */
+    OBS_SHAPE_SNAP_UNITS,      /* [S, unit cap] */
+    OBS_SHAPE_SNAP_MULTIPLETS, /* [S, multiplets] */
+    OBS_SHAPE_SNAP_SUMMARY,    /* [S, 6]: mean, q05, median, q95, fraction < 0, count */
+    OBS_SHAPE_SNAP_PAIRS,      /* [S, pid_pairs] */
+    OBS_SHAPE_SNAP_PAIR_UNITS, /* [S, pid_pairs, 2] */
+    OBS_SHAPE_SNAP_ATOMS,      /* [S, 16] PhiID atoms */
+    OBS_SHAPE_RELAX,           /* [R] */
+    OBS_SHAPE_RELAX_ATOMS,     /* [R, 16] */
+    OBS_SHAPE_RELAX_FREQS,     /* [R, frequencies] */
+    OBS_SHAPE_LOG,             /* a run-log series (not in the metrics file) */
+    OBS_SHAPE_VIEW             /* a series the report derives from another metric */
 } obs_shape;
 
 /* When a metric is written beyond its group being asked for. */
@@ -49,14 +49,14 @@ enum { OBS_WHEN_SURROGATES = 1u << 0 /* only with --surrogates N > 0 */ };
 
 /* Report drawing (the `draw` bits). */
 enum {
-    RM_SMOOTH = 1u << 0,   /* per-step and noisy: drawn smoothed over a faint raw trace */
-    RM_LOG_TOO = 1u << 1,  /* drawn a second time on a log y axis */
-    RM_LOGY = 1u << 2,     /* drawn on a log y axis only */
-    RM_PVALUE = 1u << 3,   /* a p-value: log y axis with the 0.05 line */
-    RM_HIDDEN = 1u << 4,   /* exported, not charted (bookkeeping: unit counts, sizes) */
-    RM_NO_CSV = 1u << 5,   /* not a tidy row (frequency-domain, relaxation trajectories) */
-    RM_LOGX = 1u << 6,     /* spectra: log-log */
-    RM_BAND_Q = 1u << 7,   /* quantile band: q05..q95 around the median (metric NAME_median) */
+    RM_SMOOTH = 1u << 0,  /* per-step and noisy: drawn smoothed over a faint raw trace */
+    RM_LOG_TOO = 1u << 1, /* drawn a second time on a log y axis */
+    RM_LOGY = 1u << 2,    /* drawn on a log y axis only */
+    RM_PVALUE = 1u << 3,  /* a p-value: log y axis with the 0.05 line */
+    RM_HIDDEN = 1u << 4,  /* exported, not charted (bookkeeping: unit counts, sizes) */
+    RM_NO_CSV = 1u << 5,  /* not a tidy row (frequency-domain, relaxation trajectories) */
+    RM_LOGX = 1u << 6,    /* spectra: log-log */
+    RM_BAND_Q = 1u << 7,  /* quantile band: q05..q95 around the median (metric NAME_median) */
 };
 
 /* Summary column statistics of one run's series. */
@@ -66,10 +66,10 @@ typedef struct obs_task obs_task;
 
 typedef struct obs_metric {
     /* what it is */
-    const char *name;        /* key in reports, CSV, JSON: "ixt", "sigmapi.integral",
-                                "spectra.{series}.exponent" ({...}: one per series, pair) */
-    const char *path;        /* dataset below /analysis/: "layers/{layer}/ixt"; NULL: not
-                                in the metrics file (a run-log series, a report view) */
+    const char *name; /* key in reports, CSV, JSON: "ixt", "sigmapi.integral",
+                         "spectra.{series}.exponent" ({...}: one per series, pair) */
+    const char *path; /* dataset below /analysis/: "layers/{layer}/ixt"; NULL: not
+                         in the metrics file (a run-log series, a report view) */
     obs_shape shape;
     const char *units;       /* the dataset's "units" attribute */
     const char *description; /* one line: the dataset's "description" attribute */
@@ -81,17 +81,17 @@ typedef struct obs_metric {
     const char *within_key;  /* that mean's name in reports ("omega_mean_last"; per layer:
                                 "layers/L/" + it) */
     /* what computes it */
-    unsigned group;          /* CS_OBS_* groups that write it (any of them) */
-    unsigned when;           /* OBS_WHEN_* */
-    const obs_task *task;    /* the computation (obs_tasks.h) */
-    size_t field;            /* snapshot tasks: offset of its pointer in the task's row */
+    unsigned group;       /* CS_OBS_* groups that write it (any of them) */
+    unsigned when;        /* OBS_WHEN_* */
+    const obs_task *task; /* the computation (obs_tasks.h) */
+    size_t field;         /* snapshot tasks: offset of its pointer in the task's row */
     /* how reports present it (title NULL: the file's description, generic drawing) */
     const char *title;
-    const char *section;     /* HTML section id (metric_table.c lists them in order) */
-    unsigned draw;           /* RM_* */
-    rm_sum summary;          /* summary-table statistic (RM_SUM_NONE: not a summary column) */
+    const char *section; /* HTML section id (metric_table.c lists them in order) */
+    unsigned draw;       /* RM_* */
+    rm_sum summary;      /* summary-table statistic (RM_SUM_NONE: not a summary column) */
     const char *summary_title;
-    int higher_is;           /* +1 higher is better, -1 lower, 0 neither (the Δ colour) */
+    int higher_is; /* +1 higher is better, -1 lower, 0 neither (the Δ colour) */
 } obs_metric;
 
 typedef struct {

@@ -8,13 +8,13 @@
 /* What every information-plane evaluation of a run shares: the input
  * identity codes, the input principal components and the label coding. */
 typedef struct {
-    size_t n;            /* probe samples */
-    int32_t *x_codes;    /* n: identity of each input pattern (equal rows share a code) */
+    size_t n;         /* probe samples */
+    int32_t *x_codes; /* n: identity of each input pattern (equal rows share a code) */
     size_t x_states;
-    cs_matrix x_pcs;     /* n x x_dims: first principal components of the inputs */
-    int32_t *y_codes;    /* n: labels recoded 0..classes-1 */
-    size_t classes;      /* distinct labels present */
-    cs_matrix y_onehot;  /* n x (classes - 1): one-hot of all classes but the last */
+    cs_matrix x_pcs;    /* n x x_dims: first principal components of the inputs */
+    int32_t *y_codes;   /* n: labels recoded 0..classes-1 */
+    size_t classes;     /* distinct labels present */
+    cs_matrix y_onehot; /* n x (classes - 1): one-hot of all classes but the last */
 } obs_probe;
 
 /* Build the shared pieces from inputs x (n x d) and labels (n). */

@@ -19,17 +19,22 @@ cs_status cs_pi_variant_parse(const char *name, cs_pi_variant *out)
             *out = (cs_pi_variant)i;
             return CS_OK;
         }
-    return cs_error_set(CS_EINVAL, "unknown PI variant '%s' (expected sigmapi, ipwt or ars)",
-                        name ? name : "(null)");
+    return cs_error_set(CS_EINVAL, "unknown PI variant '%s' (expected sigmapi, ipwt or ars)", name ? name : "(null)");
 }
 
 static const struct {
     const char *name;
     unsigned flags;
 } metric_names[] = {
-    {"infoplane", CS_OBS_INFOPLANE}, {"integration", CS_OBS_INTEGRATION}, {"oinfo", CS_OBS_OINFO},
-    {"pid", CS_OBS_PID},             {"phiid", CS_OBS_PHIID},             {"spectra", CS_OBS_SPECTRA},
-    {"sigmapi", CS_OBS_SIGMAPI},     {"synergy", CS_OBS_OINFO | CS_OBS_PID}, {"all", CS_OBS_ALL},
+    {"infoplane", CS_OBS_INFOPLANE},
+    {"integration", CS_OBS_INTEGRATION},
+    {"oinfo", CS_OBS_OINFO},
+    {"pid", CS_OBS_PID},
+    {"phiid", CS_OBS_PHIID},
+    {"spectra", CS_OBS_SPECTRA},
+    {"sigmapi", CS_OBS_SIGMAPI},
+    {"synergy", CS_OBS_OINFO | CS_OBS_PID},
+    {"all", CS_OBS_ALL},
 };
 
 const char *cs_obs_metric_name(unsigned flag)
@@ -110,8 +115,9 @@ cs_status cs_obs_params_check(const cs_obs_params *p)
     if (!p->metrics || (p->metrics & ~(unsigned)CS_OBS_ALL))
         return cs_error_set(CS_EINVAL, "--metrics selects no known metric");
     if (!cs_info_estimator_name(p->estimator) || p->estimator == CS_EST_KSG2)
-        return cs_error_set(CS_EINVAL, "--estimator: the analysis takes gcopula, gaussian, ksg1 (ksg) "
-                                       "or discrete (binned), not %s",
+        return cs_error_set(CS_EINVAL,
+                            "--estimator: the analysis takes gcopula, gaussian, ksg1 (ksg) "
+                            "or discrete (binned), not %s",
                             cs_info_estimator_name(p->estimator) ? cs_info_estimator_name(p->estimator) : "?");
     if (p->bins == 1 || p->bins > 100000)
         return cs_error_set(CS_EINVAL, "--bins %zu must be 0 (adaptive) or in 2..100000", p->bins);
@@ -127,8 +133,7 @@ cs_status cs_obs_params_check(const cs_obs_params *p)
         return cs_error_set(CS_EINVAL, "--pid-pairs %zu must be in 1..10000", p->pid_pairs);
     if (!cs_pid_redundancy_name(p->pid_redundancy))
         return cs_error_set(CS_EINVAL, "--pid-redundancy: unknown redundancy %d", (int)p->pid_redundancy);
-    if (p->estimator != CS_EST_DISCRETE &&
-        (p->pid_redundancy == CS_PID_WB || p->pid_redundancy == CS_PID_BROJA))
+    if (p->estimator != CS_EST_DISCRETE && (p->pid_redundancy == CS_PID_WB || p->pid_redundancy == CS_PID_BROJA))
         return cs_error_set(CS_EINVAL,
                             "--pid-redundancy %s is discrete only; with --estimator %s use mmi "
                             "(or --estimator binned)",

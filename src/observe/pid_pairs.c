@@ -129,8 +129,8 @@ static cs_status rank_pairs_model(const obs_probe *pr, cs_matrix sub, int copula
  * mixed MIs (cogscope/mixed.h through cs_info with Y discrete),
  *   R = min(I(Xi;Y), I(Xj;Y)),  U = I(X.;Y) - R,
  *   S = I(Xi,Xj;Y) - I(Xi;Y) - I(Xj;Y) + R,  Omega = S / I(Xi,Xj;Y). */
-static cs_status pairs_mixed(const obs_probe *pr, cs_matrix sub, const cs_obs_params *p, pair_mi *pm,
-                             size_t npairs, cs_obs_pid_result *out, const size_t *units)
+static cs_status pairs_mixed(const obs_probe *pr, cs_matrix sub, const cs_obs_params *p, pair_mi *pm, size_t npairs,
+                             cs_obs_pid_result *out, const size_t *units)
 {
     size_t n = sub.rows;
     cs_status st = rank_pairs_model(pr, sub, p->estimator != CS_EST_GAUSSIAN, p->seed, pm, npairs);
@@ -163,8 +163,8 @@ static cs_status pairs_mixed(const obs_probe *pr, cs_matrix sub, const cs_obs_pa
         if ((e = cs_info_mi(&ip, x1, y, &i1)) != CS_OK || (e = cs_info_mi(&ip, x2, y, &i2)) != CS_OK ||
             (e = cs_info_mi(&ip, both, y, &i12)) != CS_OK) {
             if (!out->note[0])
-                snprintf(out->note, sizeof out->note, "PID of units %zu, %zu: %s", out->pairs[r][0],
-                         out->pairs[r][1], cs_last_error());
+                snprintf(out->note, sizeof out->note, "PID of units %zu, %zu: %s", out->pairs[r][0], out->pairs[r][1],
+                         cs_last_error());
             continue;
         }
         double red = i1 < i2 ? i1 : i2;
@@ -180,8 +180,8 @@ static cs_status pairs_mixed(const obs_probe *pr, cs_matrix sub, const cs_obs_pa
 }
 
 /* Binned: plug-in over `bins` equal-width bins per unit. */
-static cs_status pairs_binned(const obs_probe *pr, cs_matrix sub, const cs_obs_params *p, pair_mi *pm,
-                              size_t npairs, cs_obs_pid_result *out, const size_t *units)
+static cs_status pairs_binned(const obs_probe *pr, cs_matrix sub, const cs_obs_params *p, pair_mi *pm, size_t npairs,
+                              cs_obs_pid_result *out, const size_t *units)
 {
     size_t n = sub.rows, k = sub.cols;
     cs_symbols s;
@@ -228,11 +228,11 @@ static cs_status pairs_binned(const obs_probe *pr, cs_matrix sub, const cs_obs_p
             buf[2 * n + a] = pr->y_codes[a];
         }
         cs_pid_result res;
-        if (cs_pid_discrete(cs_matrix_view(buf, n, 1), cs_matrix_view(buf + n, n, 1), cs_matrix_view(buf + 2 * n, n, 1),
-                            &pp, &res) != CS_OK) {
+        if (cs_pid_discrete(cs_matrix_view(buf, n, 1), cs_matrix_view(buf + n, n, 1),
+                            cs_matrix_view(buf + 2 * n, n, 1), &pp, &res) != CS_OK) {
             if (!out->note[0])
-                snprintf(out->note, sizeof out->note, "PID of units %zu, %zu: %s", out->pairs[r][0],
-                         out->pairs[r][1], cs_last_error());
+                snprintf(out->note, sizeof out->note, "PID of units %zu, %zu: %s", out->pairs[r][0], out->pairs[r][1],
+                         cs_last_error());
             continue;
         }
         out->mi[r] = res.mi_joint;
@@ -288,7 +288,7 @@ cs_status obs_pid_pairs(const obs_probe *pr, cs_matrix t, const size_t *unit_ord
         return pm ? st : cs_error_set(CS_ENOMEM, "out of memory for PID pairs");
     }
     st = p->estimator == CS_EST_DISCRETE ? pairs_binned(pr, sub, p, pm, npairs, out, units)
-                                           : pairs_mixed(pr, sub, p, pm, npairs, out, units);
+                                         : pairs_mixed(pr, sub, p, pm, npairs, out, units);
     if (st == CS_OK) {
         /* Report each pair with its lower unit index first. */
         for (size_t r = 0; r < P; r++)

@@ -50,17 +50,21 @@ cs_status obs_pca_fit(cs_matrix x, size_t k_max, double **mean_out, double **axe
         goto done;
     for (size_t i = 0; i < d * d; i++)
         if (!isfinite(cov[i])) {
-            st = cs_error_set(CS_ENONFINITE, "principal components: the covariance of %zu columns "
-                                             "overflows (values too large for double precision)", d);
+            st = cs_error_set(CS_ENONFINITE,
+                              "principal components: the covariance of %zu columns "
+                              "overflows (values too large for double precision)",
+                              d);
             goto done;
         }
     /* The kk largest eigenvalues, ascending: indices d-kk+1 .. d (1-based). */
     lapack_int m = 0, n = (lapack_int)d;
-    lapack_int info = LAPACKE_dsyevr(LAPACK_ROW_MAJOR, 'V', 'I', 'U', n, cov, n, 0.0, 0.0,
-                                     n - (lapack_int)kk + 1, n, 0.0, &m, w, z, (lapack_int)kk, isuppz);
+    lapack_int info = LAPACKE_dsyevr(LAPACK_ROW_MAJOR, 'V', 'I', 'U', n, cov, n, 0.0, 0.0, n - (lapack_int)kk + 1, n,
+                                     0.0, &m, w, z, (lapack_int)kk, isuppz);
     if (info != 0 || m != (lapack_int)kk) {
-        st = cs_error_set(CS_ENOCONV, "principal components: LAPACK dsyevr failed on a %zu x %zu "
-                                      "covariance (info %d)", d, d, (int)info);
+        st = cs_error_set(CS_ENOCONV,
+                          "principal components: LAPACK dsyevr failed on a %zu x %zu "
+                          "covariance (info %d)",
+                          d, d, (int)info);
         goto done;
     }
     double top = w[kk - 1];

@@ -290,10 +290,17 @@ static void json_summary(cs_json *j, const cs_summary *s)
     const struct {
         const char *k;
         double v;
-    } fin[] = {{"test_acc", s->final.test_acc},     {"test_loss", s->final.test_loss}, {"train_loss", s->final.train_loss},
-               {"epsilon", s->final.epsilon},       {"tau", s->final.tau},             {"surprise", s->final.surprise},
-               {"pi", s->final.pi},                 {"batch_acc", s->final.batch_acc}, {"test_tau", s->final.test_tau},
-               {"test_surprise", s->final.test_surprise}, {"test_pi", s->final.test_pi}};
+    } fin[] = {{"test_acc", s->final.test_acc},
+               {"test_loss", s->final.test_loss},
+               {"train_loss", s->final.train_loss},
+               {"epsilon", s->final.epsilon},
+               {"tau", s->final.tau},
+               {"surprise", s->final.surprise},
+               {"pi", s->final.pi},
+               {"batch_acc", s->final.batch_acc},
+               {"test_tau", s->final.test_tau},
+               {"test_surprise", s->final.test_surprise},
+               {"test_pi", s->final.test_pi}};
     for (size_t i = 0; i < sizeof fin / sizeof fin[0]; i++)
         cs_json_kv_number(j, fin[i].k, fin[i].v);
     json_int_or_null(j, "epoch", s->final.epoch);
@@ -309,9 +316,15 @@ static void json_summary(cs_json *j, const cs_summary *s)
         const struct {
             const char *k;
             double v;
-        } ep[] = {{"train_loss", e->train_loss}, {"test_loss", e->test_loss}, {"test_acc", e->test_acc},
-                  {"epsilon", e->epsilon},       {"tau", e->tau},             {"surprise", e->surprise},
-                  {"pi", e->pi},                 {"batch_acc", e->batch_acc}, {"test_pi", e->test_pi}};
+        } ep[] = {{"train_loss", e->train_loss},
+                  {"test_loss", e->test_loss},
+                  {"test_acc", e->test_acc},
+                  {"epsilon", e->epsilon},
+                  {"tau", e->tau},
+                  {"surprise", e->surprise},
+                  {"pi", e->pi},
+                  {"batch_acc", e->batch_acc},
+                  {"test_pi", e->test_pi}};
         for (size_t q = 0; q < sizeof ep / sizeof ep[0]; q++)
             cs_json_kv_number(j, ep[q].k, ep[q].v);
         cs_json_end_object(j);
@@ -342,7 +355,11 @@ static void json_run(cs_json *j, const cs_report *rep, const rm_run *r)
     cs_json_end_array(j);
     cs_json_kv_int(j, "seed", (long long)in->seed);
     cs_json_kv_string(j, "run_id", in->run_id);
-    cs_json_kv_string(j, "state", in->live ? "live" : in->interrupted ? "interrupted" : in->end_state[0] ? in->end_state : "closed");
+    cs_json_kv_string(j, "state",
+                      in->live           ? "live"
+                      : in->interrupted  ? "interrupted"
+                      : in->end_state[0] ? in->end_state
+                                         : "closed");
     cs_json_kv_int(j, "steps", (long long)in->steps);
     cs_json_kv_int(j, "epochs_done", (long long)in->epochs_done);
     json_summary(j, &r->sum);
@@ -404,9 +421,10 @@ static void json_group(cs_json *j, const cs_report *rep, size_t g, const rm_col 
         cs_json_kv_string(j, "metric", cols[c].d->name);
         json_layer(j, &rep->runs[gr->members[0]], cols[c].layer);
         cs_json_kv_string(j, "title", cols[c].title);
-        cs_json_kv_string(j, "statistic", cols[c].d->summary == RM_SUM_LAST   ? "last"
-                                          : cols[c].d->summary == RM_SUM_MEAN ? "mean"
-                                                                              : "scalar");
+        cs_json_kv_string(j, "statistic",
+                          cols[c].d->summary == RM_SUM_LAST   ? "last"
+                          : cols[c].d->summary == RM_SUM_MEAN ? "mean"
+                                                              : "scalar");
         cs_json_kv_number(j, "mean", p.mean);
         cs_json_kv_number(j, "ci_low", p.lo);
         cs_json_kv_number(j, "ci_high", p.hi);
@@ -432,9 +450,10 @@ cs_status cs_report_write_json(FILE *out, const cs_report *rep)
     cs_json_begin_object(&j);
     cs_json_kv_int(&j, "format_version", REPORT_FORMAT_VERSION);
     cs_json_kv_string(&j, "generator", "cogscope " COGSCOPE_VERSION);
-    cs_json_kv_string(&j, "x_axis", rep->opt.x == CS_REPORT_X_STEPS     ? "steps"
-                                    : rep->opt.x == CS_REPORT_X_SAMPLES ? "samples"
-                                                                        : "epochs");
+    cs_json_kv_string(&j, "x_axis",
+                      rep->opt.x == CS_REPORT_X_STEPS     ? "steps"
+                      : rep->opt.x == CS_REPORT_X_SAMPLES ? "samples"
+                                                          : "epochs");
     cs_json_kv_string(&j, "interval", "95% t interval of the mean across a group's runs");
     cs_json_kv_string(&j, "reference_group", rep->groups[rep->reference].name);
     cs_json_key(&j, "groups");

@@ -161,8 +161,7 @@ static void agg_interval(rm_agg *out, double *const *mx, double *const *my, cons
     }
 }
 
-cs_status rm_aggregate(const cs_report *rep, size_t group, const char *metric, size_t layer, int smooth,
-                       rm_agg *out)
+cs_status rm_aggregate(const cs_report *rep, size_t group, const char *metric, size_t layer, int smooth, rm_agg *out)
 {
     memset(out, 0, sizeof *out);
     const rm_group *g = &rep->groups[group];
@@ -177,8 +176,9 @@ cs_status rm_aggregate(const cs_report *rep, size_t group, const char *metric, s
     smooth = smooth && first->kind == RM_STEP;
     double *sum = calloc(n ? n : 1, sizeof *sum), *sq = calloc(n ? n : 1, sizeof *sq),
            *rsum = calloc(n ? n : 1, sizeof *rsum);
-    cs_status st = sum && sq && rsum && agg_alloc(out, n, smooth) ? CS_OK
-                                                                  : cs_error_set(CS_ENOMEM, "out of memory for the report");
+    cs_status st = sum && sq && rsum && agg_alloc(out, n, smooth)
+                       ? CS_OK
+                       : cs_error_set(CS_ENOMEM, "out of memory for the report");
     snprintf(out->units, sizeof out->units, "%s", first->units);
     if (st == CS_OK)
         for (size_t i = 0; i < n; i++)
@@ -337,9 +337,11 @@ static cs_status key_name(const cs_report *rep, const rm_run *r, char *name, siz
         for (size_t q = 0; q < rep->nr && !known; q++)
             known = cfg_value(&rep->runs[q], k, buf, sizeof buf) != NULL;
         if (!known)
-            return cs_error_set(CS_EINVAL, "--group-by: no run has the configuration key '%s' (keys: rule, dataset, "
+            return cs_error_set(CS_EINVAL,
+                                "--group-by: no run has the configuration key '%s' (keys: rule, dataset, "
                                 "layers, activation, optimizer, lr, momentum, batch, epochs, seed, or a rule "
-                                "hyper-parameter)", k);
+                                "hyper-parameter)",
+                                k);
         const char *v = cfg_value(r, k, buf, sizeof buf);
         size_t o = strlen(name);
         if (!strcmp(k, "rule"))
@@ -442,8 +444,10 @@ cs_status rm_group_runs(cs_report *rep, const cs_report_run *in)
         while (g < rep->ng && strcmp(rep->groups[g].name, rep->opt.reference))
             g++;
         if (g == rep->ng)
-            return cs_error_set(CS_EINVAL, "--reference: there is no group '%s' (the groups are named in the "
-                                "summary table)", rep->opt.reference);
+            return cs_error_set(CS_EINVAL,
+                                "--reference: there is no group '%s' (the groups are named in the "
+                                "summary table)",
+                                rep->opt.reference);
         rep->reference = g;
     } else if (st == CS_OK) {
         for (size_t g = rep->ng; g-- > 0;)

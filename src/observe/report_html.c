@@ -25,7 +25,7 @@ typedef struct {
     size_t no;
     char labels[MAX_LEGEND][200];
     int any_band, any_raw, any_flag, layers_seen[17];
-    int *drawn;                        /* per group: has a series here */
+    int *drawn; /* per group: has a series here */
     char flag_name[48];
 } chart;
 
@@ -121,17 +121,27 @@ static cs_status add_group(chart *c, const cs_report *rep, size_t g, const char 
     if (layer < 17)
         c->layers_seen[layer] = 1;
     if (a->runs > 1) {
-        c->s[c->ns++] = (cs_svg_series){.x = a->x, .n = a->n, .color = col, .kind = CS_SVG_BAND, .y_lo = a->lo,
-                                        .y_hi = a->hi, .opacity = 0.16};
+        c->s[c->ns++] = (cs_svg_series){
+            .x = a->x, .n = a->n, .color = col, .kind = CS_SVG_BAND, .y_lo = a->lo, .y_hi = a->hi, .opacity = 0.16};
         c->any_band = 1;
     }
     if (a->raw) {
-        c->s[c->ns++] = (cs_svg_series){.x = a->x, .y = a->raw, .n = a->n, .color = col, .kind = CS_SVG_LINE,
-                                        .dash = dash, .opacity = 0.22, .stroke = 0.8};
+        c->s[c->ns++] = (cs_svg_series){.x = a->x,
+                                        .y = a->raw,
+                                        .n = a->n,
+                                        .color = col,
+                                        .kind = CS_SVG_LINE,
+                                        .dash = dash,
+                                        .opacity = 0.22,
+                                        .stroke = 0.8};
         c->any_raw = 1;
     }
-    c->s[c->ns++] = (cs_svg_series){.x = a->x, .y = a->mean, .n = a->n, .color = col,
-                                    .kind = a->n <= 60 ? CS_SVG_LINE_POINTS : CS_SVG_LINE, .dash = dash,
+    c->s[c->ns++] = (cs_svg_series){.x = a->x,
+                                    .y = a->mean,
+                                    .n = a->n,
+                                    .color = col,
+                                    .kind = a->n <= 60 ? CS_SVG_LINE_POINTS : CS_SVG_LINE,
+                                    .dash = dash,
                                     .stroke = a->n <= 60 ? 1.4 : 1.6};
     const double *marks = flag_marks(c, a);
     if (marks) {
@@ -248,8 +258,12 @@ static cs_status metric_chart(FILE *out, const cs_report *rep, const char *metri
                 if ((st = agg_pair(c, rep, g, q05, q95, layer, &lo, &hi)) != CS_OK)
                     break;
                 if (lo->n && hi->n == lo->n) {
-                    c->s[c->ns++] = (cs_svg_series){.x = lo->x, .n = lo->n, .color = cs_svg_palette(g),
-                                                    .kind = CS_SVG_BAND, .y_lo = lo->mean, .y_hi = hi->mean,
+                    c->s[c->ns++] = (cs_svg_series){.x = lo->x,
+                                                    .n = lo->n,
+                                                    .color = cs_svg_palette(g),
+                                                    .kind = CS_SVG_BAND,
+                                                    .y_lo = lo->mean,
+                                                    .y_hi = hi->mean,
                                                     .opacity = 0.14};
                 }
             }
@@ -268,9 +282,13 @@ static cs_status metric_chart(FILE *out, const cs_report *rep, const char *metri
         char ylab[64];
         snprintf(ylab, sizeof ylab, "%s", s0->units);
         int pvalue = (d->draw & RM_PVALUE) != 0;
-        cs_svg_chart spec = {.xlabel = x_label(rep, s0->kind, metric), .ylabel = ylab, .css_class = "plot",
-                             .logx = (d->draw & RM_LOGX) != 0, .logy = logy || pvalue || (d->draw & RM_LOGY),
-                             .has_hline = pvalue, .hline = 0.05};
+        cs_svg_chart spec = {.xlabel = x_label(rep, s0->kind, metric),
+                             .ylabel = ylab,
+                             .css_class = "plot",
+                             .logx = (d->draw & RM_LOGX) != 0,
+                             .logy = logy || pvalue || (d->draw & RM_LOGY),
+                             .has_hline = pvalue,
+                             .hline = 0.05};
         st = figure(out, c, title, &spec);
     }
     chart_free(c);
@@ -297,8 +315,12 @@ static cs_status infoplane(FILE *out, const cs_report *rep, const char *xm, cons
             c->owned[c->no++] = shade;
             for (size_t i = 0; i < ax->n; i++)
                 shade[i] = ax->n > 1 ? (double)i / (double)(ax->n - 1) : 1;
-            c->s[c->ns++] = (cs_svg_series){.x = ax->mean, .y = ay->mean, .n = ax->n, .color = cs_svg_palette(g),
-                                            .kind = CS_SVG_LINE_POINTS, .shade = shade};
+            c->s[c->ns++] = (cs_svg_series){.x = ax->mean,
+                                            .y = ay->mean,
+                                            .n = ax->n,
+                                            .color = cs_svg_palette(g),
+                                            .kind = CS_SVG_LINE_POINTS,
+                                            .shade = shade};
             c->drawn[g] = 1;
         }
         if (st == CS_OK && c->ns) {
@@ -306,7 +328,9 @@ static cs_status infoplane(FILE *out, const cs_report *rep, const char *xm, cons
             char title[200];
             snprintf(title, sizeof title, "Information plane, layer %s (%s; group means)",
                      rm_layer_name(&rep->runs[0], layer), what);
-            cs_svg_chart spec = {.xlabel = "I(X;T) [nats]", .ylabel = "I(T;Y) [nats]", .css_class = "plot infoplane",
+            cs_svg_chart spec = {.xlabel = "I(X;T) [nats]",
+                                 .ylabel = "I(T;Y) [nats]",
+                                 .css_class = "plot infoplane",
                                  .shade_label = "early → late"};
             st = figure(out, c, title, &spec);
         }
@@ -377,9 +401,9 @@ static void summary_table(FILE *out, const cs_report *rep)
             double pv = rm_welch_p(&p, &ref), d = p.mean - ref.mean;
             const char *cls = "";
             if (g != rep->reference && pv < 0.05)
-                cls = cols[c].d->higher_is * d > 0 ? " class=\"sig better\"" : cols[c].d->higher_is * d < 0
-                                                                                  ? " class=\"sig worse\""
-                                                                                  : " class=\"sig\"";
+                cls = cols[c].d->higher_is * d > 0   ? " class=\"sig better\""
+                      : cols[c].d->higher_is * d < 0 ? " class=\"sig worse\""
+                                                     : " class=\"sig\"";
             fprintf(out, "<td%s>", cls);
             cs_report_escape(out, v);
             if (g != rep->reference && isfinite(d)) {
@@ -496,7 +520,11 @@ static void runs_and_notes(FILE *out, const cs_report *rep)
         cs_report_escape(out, r->file);
         fprintf(out, " (group %s", "");
         cs_report_escape(out, rep->groups[r->group].name);
-        fprintf(out, "; %s; %zu steps; ", r->info.live ? "live" : r->info.interrupted ? "interrupted" : r->info.end_state[0] ? r->info.end_state : "closed",
+        fprintf(out, "; %s; %zu steps; ",
+                r->info.live           ? "live"
+                : r->info.interrupted  ? "interrupted"
+                : r->info.end_state[0] ? r->info.end_state
+                                       : "closed",
                 r->info.steps);
         if (r->m)
             fprintf(out, "%zu analysis note%s)", nn, nn == 1 ? "" : "s");
@@ -524,7 +552,8 @@ static void runs_and_notes(FILE *out, const cs_report *rep)
 
 static const char *const style =
     "body{font-family:sans-serif;margin:20px;color:#222;max-width:1800px}"
-    "h1{font-size:21px;margin:0 0 4px}h2{font-size:17px;border-bottom:1px solid #ccc;padding-bottom:3px;margin-top:26px}"
+    "h1{font-size:21px;margin:0 0 4px}h2{font-size:17px;border-bottom:1px solid "
+    "#ccc;padding-bottom:3px;margin-top:26px}"
     ".meta{color:#555;font-size:12px;max-width:1200px}"
     "table{border-collapse:collapse;font-size:12px;margin:6px 0}td,th{border:1px solid #ddd;padding:3px 6px;"
     "text-align:right;vertical-align:top}td:first-child,th:first-child{text-align:left}"
@@ -545,11 +574,13 @@ static void head(FILE *out, const cs_report *rep)
     char when[40];
     gmtime_r(&now, &tm);
     strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
-    fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>cogscope report: %zu "
-                 "run%s</title>\n<style>%s</style>\n</head><body>\n<h1>cogscope report</h1>\n",
+    fprintf(out,
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>cogscope report: %zu "
+            "run%s</title>\n<style>%s</style>\n</head><body>\n<h1>cogscope report</h1>\n",
             rep->nr, rep->nr == 1 ? "" : "s", style);
-    fprintf(out, "<p class=\"meta\">%zu run%s in %zu group%s, generated %s. Each cell: the group mean ± the "
-                 "half-width of its 95 %% t interval across the group's runs; Δ: difference from <b>",
+    fprintf(out,
+            "<p class=\"meta\">%zu run%s in %zu group%s, generated %s. Each cell: the group mean ± the "
+            "half-width of its 95 %% t interval across the group's runs; Δ: difference from <b>",
             rep->nr, rep->nr == 1 ? "" : "s", rep->ng, rep->ng == 1 ? "" : "s", when);
     cs_report_escape(out, rep->groups[rep->reference].name);
     fputs("</b> with Welch's t-test p (bold and shaded when p &lt; 0.05: green better, red worse where the "

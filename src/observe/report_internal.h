@@ -16,12 +16,12 @@
 
 /* What the x of a series is. */
 typedef enum {
-    RM_STEP = 0,  /* one value per logged training step; x = step */
-    RM_EPOCH,     /* one value per evaluation (end of an epoch); x = step of the evaluation */
-    RM_SNAPSHOT,  /* one value per probe snapshot; x = snapshot step */
-    RM_INDEX,     /* x = 0, 1, ... (relaxation iteration, relaxation number) */
-    RM_FREQ,      /* x = frequency (spectra, coherence) */
-    RM_SCALAR     /* one value for the whole run; x = NaN */
+    RM_STEP = 0, /* one value per logged training step; x = step */
+    RM_EPOCH,    /* one value per evaluation (end of an epoch); x = step of the evaluation */
+    RM_SNAPSHOT, /* one value per probe snapshot; x = snapshot step */
+    RM_INDEX,    /* x = 0, 1, ... (relaxation iteration, relaxation number) */
+    RM_FREQ,     /* x = frequency (spectra, coherence) */
+    RM_SCALAR    /* one value for the whole run; x = NaN */
 } rm_kind;
 
 /* The report's entries of the metric table (metric_table.h): title,
@@ -29,14 +29,14 @@ typedef enum {
 typedef obs_metric rm_def;
 
 typedef struct {
-    char metric[96];       /* plain key */
-    size_t layer;          /* 1 + the log's layer index for a layer's metric; 0: the whole network */
+    char metric[96]; /* plain key */
+    size_t layer;    /* 1 + the log's layer index for a layer's metric; 0: the whole network */
     rm_kind kind;
     size_t n;
-    double *x;             /* n: see rm_kind (NULL for RM_SCALAR) */
-    double *y;             /* n values; NaN = not computed */
-    unsigned char *flag;   /* n or NULL: nonzero = flagged by the analysis */
-    char flag_name[48];    /* what the flag says ("saturated", ...) */
+    double *x;           /* n: see rm_kind (NULL for RM_SCALAR) */
+    double *y;           /* n values; NaN = not computed */
+    unsigned char *flag; /* n or NULL: nonzero = flagged by the analysis */
+    char flag_name[48];  /* what the flag says ("saturated", ...) */
     char units[24];
     char description[240];
     const rm_def *def;
@@ -52,13 +52,13 @@ typedef struct {
     cs_runlog_info info;
     char file[512], mfile[512], label[160];
     size_t group;
-    double *step, *epoch;  /* n_steps: the /steps/step and /steps/epoch map (x conversions) */
-    double *xepoch;        /* n_steps: fractional epochs completed after each step */
+    double *step, *epoch; /* n_steps: the /steps/step and /steps/epoch map (x conversions) */
+    double *xepoch;       /* n_steps: fractional epochs completed after each step */
     size_t n_steps;
     rm_series *s;
     size_t ns, cap;
-    cs_summary sum;        /* best and final accuracy (cogscope/summary.h) */
-    rm_kv *cfg;            /* every hyper-parameter as text (seed excluded) */
+    cs_summary sum; /* best and final accuracy (cogscope/summary.h) */
+    rm_kv *cfg;     /* every hyper-parameter as text (seed excluded) */
     size_t ncfg;
 } rm_run;
 
@@ -74,7 +74,7 @@ struct cs_report {
     size_t nr;
     rm_group *groups;
     size_t ng;
-    size_t reference;      /* group differences are taken against */
+    size_t reference; /* group differences are taken against */
 };
 
 /* ---- model (report_model.c) ---- */
@@ -101,25 +101,23 @@ const char *rm_axis_label(const cs_report *rep);
 typedef struct {
     size_t n;
     double *x, *mean, *lo, *hi, *raw; /* raw: mean of the unsmoothed values (smoothed series only) */
-    size_t *count;                     /* runs with a value at each x */
-    unsigned char *flag;               /* any run flagged there */
-    size_t runs;                       /* runs that have the series */
+    size_t *count;                    /* runs with a value at each x */
+    unsigned char *flag;              /* any run flagged there */
+    size_t runs;                      /* runs that have the series */
     char flag_name[48];
     char units[24];
 } rm_agg;
-cs_status rm_aggregate(const cs_report *rep, size_t group, const char *metric, size_t layer, int smooth,
-                       rm_agg *out);
+cs_status rm_aggregate(const cs_report *rep, size_t group, const char *metric, size_t layer, int smooth, rm_agg *out);
 void rm_agg_free(rm_agg *a);
 
 /* One number per run (the table's statistic) pooled over a group. */
 typedef struct {
     double mean, lo, hi, sd;
-    size_t n, of;          /* valid values, runs */
-    size_t flagged;        /* runs whose value the analysis flagged (rm_pool) */
-    char flag_name[48];    /* what the flag says ("no_power_law", ...) */
+    size_t n, of;       /* valid values, runs */
+    size_t flagged;     /* runs whose value the analysis flagged (rm_pool) */
+    char flag_name[48]; /* what the flag says ("no_power_law", ...) */
 } rm_pooled;
-void rm_pool(const cs_report *rep, size_t group, const rm_def *d, const char *metric, size_t layer,
-             rm_pooled *out);
+void rm_pool(const cs_report *rep, size_t group, const rm_def *d, const char *metric, size_t layer, rm_pooled *out);
 /* The per-run statistic: last finite value, mean of finite values, or the scalar. */
 double rm_run_stat(const rm_run *r, const rm_def *d, const char *metric, size_t layer);
 /* Means within one run over values that may be NaN, with their counts (the
@@ -155,7 +153,7 @@ typedef struct {
     const rm_def *d;
     size_t layer;
     char title[96];
-    int pct;              /* a fraction shown in % */
+    int pct; /* a fraction shown in % */
 } rm_col;
 size_t rm_summary_columns(const cs_report *rep, rm_col *cols, size_t max);
 

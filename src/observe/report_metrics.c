@@ -214,7 +214,8 @@ static void spectra_text(FILE *out, const cs_metrics *m)
         if (!arr(m, name, "spectra.{series}.psd"))
             continue;
         if (!header++)
-            fprintf(out, "spectra of the per-step series (aperiodic fit 1/f^chi; a power law only where R^2 >= %.2f)\n",
+            fprintf(out,
+                    "spectra of the per-step series (aperiodic fit 1/f^chi; a power law only where R^2 >= %.2f)\n",
                     CS_APERIODIC_R2_MIN);
         int law = e && (!npl || npl->data[0] == 0);
         if (!e)
@@ -316,8 +317,9 @@ static void list_text(FILE *out, const cs_metrics *m)
         char dims[64];
         dims_text(dims, sizeof dims, a);
         fprintf(out, "  %-44s %-12s %-16s %s%s%s%s\n", a->path, dims, a->units,
-                known && e.description ? e.description : a->description, known ? "" : " (not in this version's table)",
-                known && e.flag ? "; flagged by " : "", known && e.flag ? e.flag : "");
+                known && e.description ? e.description : a->description,
+                known ? "" : " (not in this version's table)", known && e.flag ? "; flagged by " : "",
+                known && e.flag ? e.flag : "");
     }
 }
 
@@ -346,9 +348,9 @@ static void list_json(FILE *out, const cs_metrics *m)
         cs_json_kv_string(&j, "units", a->units);
         cs_json_kv_string(&j, "description", known && e.description ? e.description : a->description);
         cs_json_key(&j, "flag");
-        known && e.flag ? cs_json_string(&j, e.flag) : cs_json_null(&j);
+        known &&e.flag ? cs_json_string(&j, e.flag) : cs_json_null(&j);
         cs_json_key(&j, "computed_by");
-        known && e.computed_by ? cs_json_string(&j, e.computed_by) : cs_json_null(&j);
+        known &&e.computed_by ? cs_json_string(&j, e.computed_by) : cs_json_null(&j);
         cs_json_end_object(&j);
     }
     cs_json_end_array(&j);

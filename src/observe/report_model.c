@@ -45,7 +45,9 @@ static void describe(rm_series *s, const char *units, const char *description)
 {
     snprintf(s->units, sizeof s->units, "%s", units && units[0] ? units : "1");
     snprintf(s->description, sizeof s->description, "%s",
-             description && description[0] ? description : s->def->title ? s->def->title : s->metric);
+             description && description[0] ? description
+             : s->def->title               ? s->def->title
+                                           : s->metric);
 }
 
 const rm_series *rm_run_find(const rm_run *r, const char *metric, size_t layer)
@@ -212,14 +214,15 @@ static const cs_metrics_array *sibling(const cs_metrics *m, const char *path, co
 int rm_is_axis(const char *leaf)
 {
     size_t n = strlen(leaf);
-    return !strcmp(leaf, "step") || !strcmp(leaf, "epoch") || !strcmp(leaf, "freq") || !strcmp(leaf, "window_start") ||
-           (n > 5 && !strcmp(leaf + n - 5, "_freq")) || !strcmp(leaf, "snapshot_step");
+    return !strcmp(leaf, "step") || !strcmp(leaf, "epoch") || !strcmp(leaf, "freq") ||
+           !strcmp(leaf, "window_start") || (n > 5 && !strcmp(leaf + n - 5, "_freq")) ||
+           !strcmp(leaf, "snapshot_step");
 }
 
 /* Words that make a dataset named X_WORD a flag (0/1 per value) whatever
  * its units: the analysis's indicators (docs/report.md, "Flags"). */
-static const char *const flag_words[] = {"flag", "saturated", "clamped", "singular", "degenerate", "no_power_law",
-                                         "diverged", "unreliable"};
+static const char *const flag_words[] = {"flag",       "saturated",    "clamped",  "singular",
+                                         "degenerate", "no_power_law", "diverged", "unreliable"};
 
 static const char *flag_word(const char *path)
 {
@@ -279,8 +282,10 @@ static cs_status add_rank1(rm_run *r, const cs_metrics_array *a, const char *met
         return cs_error_set(CS_ENOMEM, "%s: out of memory for the report", r->mfile);
     for (size_t i = 0; i < a->count; i++) {
         s->y[i] = a->data[i];
-        s->x[i] = kind == RM_SCALAR ? NAN : kind == RM_INDEX ? (double)i
-                  : kind == RM_EPOCH ? epoch_end_step(r, xa->data[i]) : xa->data[i];
+        s->x[i] = kind == RM_SCALAR  ? NAN
+                  : kind == RM_INDEX ? (double)i
+                  : kind == RM_EPOCH ? epoch_end_step(r, xa->data[i])
+                                     : xa->data[i];
     }
     describe(s, a->units, a->description);
     return CS_OK;
@@ -298,7 +303,8 @@ static cs_status add_rank2(rm_run *r, const cs_metrics_array *a, const char *nam
     size_t S = a->dims[0], K = a->dims[1], nlen = strlen(name);
     /* the metric table's shape; for an array it does not know, the name */
     const obs_metric *e = obs_metric_of_path(a->path, NULL, 0);
-    int summary = (e ? e->shape == OBS_SHAPE_SNAP_SUMMARY : nlen > 8 && !strcmp(name + nlen - 8, "_summary")) && K == 6;
+    int summary = (e ? e->shape == OBS_SHAPE_SNAP_SUMMARY : nlen > 8 && !strcmp(name + nlen - 8, "_summary")) &&
+                  K == 6;
     int atoms = (e ? e->shape == OBS_SHAPE_SNAP_ATOMS || e->shape == OBS_SHAPE_RELAX_ATOMS
                    : nlen > 12 && !strcmp(name + nlen - 12, "_phiid_atoms")) &&
                 K == CS_PHIID_NATOMS;
@@ -327,7 +333,9 @@ static cs_status add_rank2(rm_run *r, const cs_metrics_array *a, const char *nam
         }
         char desc[240];
         snprintf(desc, sizeof desc, "%.200s%s%s", a->description, pairs ? " (mean over the pairs)" : ": ",
-                 pairs ? "" : summary ? summary_cols[c] : cs_phiid_atom_name((int)c));
+                 pairs     ? ""
+                 : summary ? summary_cols[c]
+                           : cs_phiid_atom_name((int)c));
         describe(s, summary && c >= 4 ? "1" : a->units, desc);
     }
     return CS_OK;
@@ -451,8 +459,8 @@ static cs_status add_cfg(rm_run *r, const char *key, const char *fmt, ...)
 static cs_status load_config(rm_run *r)
 {
     /* the conventional keys first, in this order; then the others */
-    static const char *const first[] = {"rule", "dataset", "layers", "activation", "optimizer", "lr", "momentum",
-                                        "batch", "epochs"};
+    static const char *const first[] = {"rule", "dataset",  "layers", "activation", "optimizer",
+                                        "lr",   "momentum", "batch",  "epochs"};
     const size_t nf = sizeof first / sizeof first[0], nm = cs_runlog_meta_count(r->log);
     cs_status st = CS_OK;
     for (size_t q = 0; q < nf + nm && st == CS_OK; q++) {

@@ -67,4 +67,3 @@ void rm_ema(const double *y, size_t n, double span, double *out)
         out[i] = m / w;
     }
 }
-

@@ -191,8 +191,9 @@ cs_status cs_report_write_summary_text(FILE *out, const cs_report *rep)
         return cs_error_set(CS_EINVAL, "cs_report_write_summary_text: output and report must be given");
     rm_col cols[MAX_COLS];
     size_t nc = rm_summary_columns(rep, cols, MAX_COLS);
-    fprintf(out, "summary: %zu run%s in %zu group%s; mean ± half-width of the 95 %% t interval across a group's "
-                 "runs; \"(k of n)\" when only k runs have the value\n",
+    fprintf(out,
+            "summary: %zu run%s in %zu group%s; mean ± half-width of the 95 %% t interval across a group's "
+            "runs; \"(k of n)\" when only k runs have the value\n",
             rep->nr, rep->nr == 1 ? "" : "s", rep->ng, rep->ng == 1 ? "" : "s");
     summary(out, rep, cols, nc);
     fprintf(out, "\nconfiguration (* = differs between the runs compared)\n");

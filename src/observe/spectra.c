@@ -85,13 +85,20 @@ static cs_status series_fit(cs_metrics *m, const char *name, const double *f, co
         size_t n;
         const double *v;
     } out[] = {
-        {"spectra.{series}.fit_range", 2, range},         {"spectra.{series}.offset", 1, &r.offset},
-        {"spectra.{series}.exponent", 1, &r.exponent},     {"spectra.{series}.r_squared", 1, &r.r_squared},
-        {"spectra.{series}.no_power_law", 1, &no_power_law}, {"spectra.{series}.fit_error", 1, &r.error},
-        {"spectra.{series}.dof", 1, &dof},                 {"spectra.{series}.peak_alpha", 1, &alpha},
-        {"spectra.{series}.peak_threshold", 1, &thr},      {"spectra.{series}.peak_candidates", 1, &candidates},
-        {"spectra.{series}.fit_freq", r.nfit, r.freqs},    {"spectra.{series}.fit_log_power", r.nfit, r.log_power},
-        {"spectra.{series}.fit_model", r.nfit, r.model},   {"spectra.{series}.fit_aperiodic", r.nfit, r.aperiodic},
+        {"spectra.{series}.fit_range", 2, range},
+        {"spectra.{series}.offset", 1, &r.offset},
+        {"spectra.{series}.exponent", 1, &r.exponent},
+        {"spectra.{series}.r_squared", 1, &r.r_squared},
+        {"spectra.{series}.no_power_law", 1, &no_power_law},
+        {"spectra.{series}.fit_error", 1, &r.error},
+        {"spectra.{series}.dof", 1, &dof},
+        {"spectra.{series}.peak_alpha", 1, &alpha},
+        {"spectra.{series}.peak_threshold", 1, &thr},
+        {"spectra.{series}.peak_candidates", 1, &candidates},
+        {"spectra.{series}.fit_freq", r.nfit, r.freqs},
+        {"spectra.{series}.fit_log_power", r.nfit, r.log_power},
+        {"spectra.{series}.fit_model", r.nfit, r.model},
+        {"spectra.{series}.fit_aperiodic", r.nfit, r.aperiodic},
     };
     for (size_t i = 0; i < sizeof out / sizeof out[0] && st == CS_OK; i++)
         st = obs_put1(m, out[i].key, name, out[i].n, out[i].v);

@@ -23,7 +23,8 @@ static cs_status read_or_fill(const cs_runlog *r, cs_runlog_kind kind, const cha
                               size_t *got)
 {
     if (cs_runlog_find(r, kind, 0, name))
-        return kind == CS_RUNLOG_STEP_SERIES ? cs_runlog_read_steps(r, name, v, got) : cs_runlog_read_eval(r, name, v, got);
+        return kind == CS_RUNLOG_STEP_SERIES ? cs_runlog_read_steps(r, name, v, got)
+                                             : cs_runlog_read_eval(r, name, v, got);
     if (!(*v = malloc((n ? n : 1) * sizeof **v)))
         return cs_error_set(CS_ENOMEM, "%s: out of memory", cs_runlog_path(r));
     for (size_t i = 0; i < n; i++)

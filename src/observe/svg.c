@@ -197,7 +197,10 @@ typedef struct {
     double ml, mt, pw, ph; /* left and top margin, plot width and height (px) */
 } frame;
 
-static double px(const frame *f, double v) { return f->ml + (tr(v, f->ax.log) - f->ax.lo) / (f->ax.hi - f->ax.lo) * f->pw; }
+static double px(const frame *f, double v)
+{
+    return f->ml + (tr(v, f->ax.log) - f->ax.lo) / (f->ax.hi - f->ax.lo) * f->pw;
+}
 static double py(const frame *f, double v)
 {
     return f->mt + f->ph - (tr(v, f->ay.log) - f->ay.lo) / (f->ay.hi - f->ay.lo) * f->ph;
@@ -280,7 +283,8 @@ static void axis_labels(FILE *out, const cs_svg_chart *c, const frame *f)
 
 /* The polylines of a line series through its kept points keep[0..m), one
  * per run of drawable points. */
-static void polylines(FILE *out, const frame *f, const cs_svg_series *s, const char *col, const size_t *keep, size_t m)
+static void polylines(FILE *out, const frame *f, const cs_svg_series *s, const char *col, const size_t *keep,
+                      size_t m)
 {
     const char *dash = s->kind == CS_SVG_DASHED ? "5,3" : cs_svg_dash(s->dash);
     double op = s->opacity > 0 ? s->opacity : 1;
@@ -295,7 +299,9 @@ static void polylines(FILE *out, const frame *f, const cs_svg_series *s, const c
         }
         if (!open) {
             fprintf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%.1f\"", col,
-                    s->stroke > 0 ? s->stroke : s->kind == CS_SVG_LINE_POINTS ? 0.8 : 1.6);
+                    s->stroke > 0                   ? s->stroke
+                    : s->kind == CS_SVG_LINE_POINTS ? 0.8
+                                                    : 1.6);
             if (dash)
                 fprintf(out, " stroke-dasharray=\"%s\"", dash);
             if (op < 1)
@@ -328,15 +334,14 @@ static void markers(FILE *out, const frame *f, const cs_svg_series *s, const cha
         char shade[8];
         if (s->shade)
             viridis(s->shade[i], shade, sizeof shade);
-        fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.6\" fill=\"%s\" stroke=\"%s\" stroke-width=\"0.6\"/>\n", x,
-                y, s->shade ? shade : col, col);
+        fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.6\" fill=\"%s\" stroke=\"%s\" stroke-width=\"0.6\"/>\n",
+                x, y, s->shade ? shade : col, col);
     }
 }
 
 /* The reference line and every series, clipped to the plot area by
  * construction of the range. */
-static cs_status draw_series(FILE *out, const cs_svg_chart *c, const frame *f, const cs_svg_series *series,
-                             size_t ns)
+static cs_status draw_series(FILE *out, const cs_svg_chart *c, const frame *f, const cs_svg_series *series, size_t ns)
 {
     size_t maxn = 0;
     for (size_t k = 0; k < ns; k++)
@@ -345,7 +350,8 @@ static cs_status draw_series(FILE *out, const cs_svg_chart *c, const frame *f, c
     if (!keep)
         return cs_error_set(CS_ENOMEM, "out of memory drawing a chart");
     if (c->has_hline && usable(c->hline, f->ay.log))
-        fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#777\" stroke-dasharray=\"4,3\"/>\n",
+        fprintf(out,
+                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#777\" stroke-dasharray=\"4,3\"/>\n",
                 f->ml, py(f, c->hline), f->ml + f->pw, py(f, c->hline));
     for (size_t k = 0; k < ns; k++) {
         const cs_svg_series *s = &series[k];
@@ -370,8 +376,8 @@ static void shade_legend(FILE *out, const cs_svg_chart *c, const frame *f)
     for (int i = 0; i < 10; i++) {
         char col[8];
         viridis(i / 9.0, col, sizeof col);
-        fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"6\" height=\"8\" fill=\"%s\"/>", f->ml + f->pw - 150 + i * 6,
-                f->mt + 4, col);
+        fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"6\" height=\"8\" fill=\"%s\"/>",
+                f->ml + f->pw - 150 + i * 6, f->mt + 4, col);
     }
     fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\">", f->ml + f->pw - 86, f->mt + 12);
     cs_report_escape(out, c->shade_label);
@@ -449,8 +455,9 @@ static void legend_sample(FILE *out, const cs_svg_legend_item *it)
         fprintf(out, "<rect x=\"1\" y=\"1\" width=\"24\" height=\"10\" fill=\"%s\" fill-opacity=\"%.2f\"/>", col,
                 it->opacity > 0 ? it->opacity : 0.25);
     else if (it->kind == CS_SVG_MARKS)
-        fprintf(out, "<circle cx=\"13\" cy=\"6\" r=\"4.5\" fill=\"#fff\" stroke=\"%s\" stroke-width=\"1.6\"/>"
-                     "<path d=\"M10 3l6 6m0 -6l-6 6\" stroke=\"%s\" stroke-width=\"1.4\"/>",
+        fprintf(out,
+                "<circle cx=\"13\" cy=\"6\" r=\"4.5\" fill=\"#fff\" stroke=\"%s\" stroke-width=\"1.6\"/>"
+                "<path d=\"M10 3l6 6m0 -6l-6 6\" stroke=\"%s\" stroke-width=\"1.4\"/>",
                 col, col);
     else if (it->kind == CS_SVG_POINTS)
         fprintf(out, "<circle cx=\"13\" cy=\"6\" r=\"3\" fill=\"%s\"/>", col);

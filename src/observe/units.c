@@ -10,7 +10,8 @@ cs_status obs_units_fixed(obs_snapshot_reader read, void *ctx, size_t S, const s
 {
     /* cand: the candidates still in, in preference order, padded with
      * SIZE_MAX (skipped by obs_select_units) to the layer width. */
-    size_t *cand = malloc((n_units ? n_units : 1) * sizeof *cand), *sel = malloc((n_units ? n_units : 1) * sizeof *sel);
+    size_t *cand = malloc((n_units ? n_units : 1) * sizeof *cand),
+           *sel = malloc((n_units ? n_units : 1) * sizeof *sel);
     unsigned char *keep = malloc(n_units ? n_units : 1);
     if (!cand || !sel || !keep) {
         free(cand);

@@ -125,16 +125,15 @@ static int ap_df(const gsl_vector *u, void *data, gsl_matrix *J)
 
 /* Fit the aperiodic model to (x, y) from the start a (offset, [knee,]
  * exponent), result in a. */
-static cs_status ap_nls(cs_aperiodic_mode mode, const double *x, const double *y, size_t n,
-                        double *a, const char *what)
+static cs_status ap_nls(cs_aperiodic_mode mode, const double *x, const double *y, size_t n, double *a,
+                        const char *what)
 {
     size_t p = mode == CS_APERIODIC_KNEE ? 3 : 2;
     if (n < p)
         return cs_error_set(CS_EINVAL, "%s: %zu points cannot determine %zu parameters", what, n, p);
     ap_data s = {mode, n, x, y};
     gsl_multifit_nlinear_parameters par = gsl_multifit_nlinear_default_parameters();
-    gsl_multifit_nlinear_workspace *w =
-        gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &par, n, p);
+    gsl_multifit_nlinear_workspace *w = gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &par, n, p);
     if (!w)
         return cs_error_set(CS_ENOMEM, "%s: cannot allocate the least-squares workspace", what);
     gsl_vector_view a0 = gsl_vector_view_array(a, p);
@@ -167,8 +166,8 @@ static cs_status ap_nls(cs_aperiodic_mode mode, const double *x, const double *y
 
 /* Residuals r = sum of Gaussians g(x) - y and, if J != NULL, the Jacobian
  * (n x p row-major) at parameters g (centre, height, sd per peak). */
-static double gauss_residuals(const double *g, size_t p, const double *x, const double *y,
-                              size_t n, double *r, double *J)
+static double gauss_residuals(const double *g, size_t p, const double *x, const double *y, size_t n, double *r,
+                              double *J)
 {
     double cost = 0.0;
     for (size_t i = 0; i < n; i++) {
@@ -200,8 +199,8 @@ static double gauss_residuals(const double *g, size_t p, const double *x, const 
  * Cholesky solves of the p x p normal equations (GSL). On the multi-peak
  * spectra of tests/data/aperiodic_fooof_port.json it reaches the same minima
  * as scipy's trf (equal or lower cost). */
-static cs_status gauss_fit(const double *x, const double *y, size_t n, size_t p, const double *lo,
-                           const double *hi, double *g)
+static cs_status gauss_fit(const double *x, const double *y, size_t n, size_t p, const double *lo, const double *hi,
+                           double *g)
 {
     if (n < p)
         return cs_error_set(CS_EINVAL, "peak fit: %zu points cannot determine %zu parameters", n, p);
@@ -271,8 +270,7 @@ static cs_status gauss_fit(const double *x, const double *y, size_t n, size_t p,
             for (size_t a = 0; a < p; a++) {
                 for (size_t b = 0; b < p; b++)
                     gsl_matrix_set(M, a, b,
-                                   sqrt(sv[a]) * A[a * p + b] * sqrt(sv[b]) +
-                                       (a == b ? cl[a] + mu * diag[a] : 0.0));
+                                   sqrt(sv[a]) * A[a * p + b] * sqrt(sv[b]) + (a == b ? cl[a] + mu * diag[a] : 0.0));
                 gsl_vector_set(rhs, a, -sqrt(sv[a]) * gr[a]);
             }
             int bad = gsl_linalg_cholesky_decomp1(M) || gsl_linalg_cholesky_svx(M, rhs);
@@ -341,8 +339,8 @@ static size_t ap_nparams(cs_aperiodic_mode m) { return m == CS_APERIODIC_KNEE ? 
 
 /* FOOOF's _simple_ap_fit: start from offset = first log power, knee = 0,
  * exponent = |slope between the end points| of the *input* spectrum. */
-static cs_status simple_ap_fit(cs_aperiodic_mode mode, const double *f, const double *y, size_t n,
-                               const double *spec, size_t nspec, const double *fspec, double *a)
+static cs_status simple_ap_fit(cs_aperiodic_mode mode, const double *f, const double *y, size_t n, const double *spec,
+                               size_t nspec, const double *fspec, double *a)
 {
     double exp_guess = fabs((spec[nspec - 1] - spec[0]) / (log10(fspec[nspec - 1]) - log10(fspec[0])));
     a[0] = spec[0];
@@ -370,8 +368,7 @@ static double percentile(double *v, size_t n, double q)
     return v[lo] + (v[hi] - v[lo]) * (idx - (double)lo);
 }
 
-static cs_status robust_ap_fit(cs_aperiodic_mode mode, const double *f, const double *y, size_t n,
-                               double *a)
+static cs_status robust_ap_fit(cs_aperiodic_mode mode, const double *f, const double *y, size_t n, double *a)
 {
     cs_status st = simple_ap_fit(mode, f, y, n, y, n, f, a);
     if (st)
@@ -411,8 +408,8 @@ static int cmp_peak_cf(const void *a, const void *b)
 
 /* FOOOF's _fit_peaks on the flattened spectrum; Gaussian parameters
  * (centre, height, sd) go to g, their count to *npk. */
-static cs_status fit_peaks(const cs_aperiodic_params *p, const double *f, const double *flat,
-                           size_t n, double frange_lo, double frange_hi, double *g, size_t *npk)
+static cs_status fit_peaks(const cs_aperiodic_params *p, const double *f, const double *flat, size_t n,
+                           double frange_lo, double frange_hi, double *g, size_t *npk)
 {
     double std_lo = p->peak_width_min / 2.0, std_hi = p->peak_width_max / 2.0;
     double freq_res = f[1] - f[0];
@@ -529,8 +526,8 @@ static cs_status fit_peaks(const cs_aperiodic_params *p, const double *f, const 
     return CS_OK;
 }
 
-cs_status cs_aperiodic_fit(const double *f, const double *power, size_t n,
-                           const cs_aperiodic_params *p, cs_aperiodic_result *res)
+cs_status cs_aperiodic_fit(const double *f, const double *power, size_t n, const cs_aperiodic_params *p,
+                           cs_aperiodic_result *res)
 {
     memset(res, 0, sizeof *res);
     res->knee = res->knee_freq = NAN;
@@ -541,8 +538,7 @@ cs_status cs_aperiodic_fit(const double *f, const double *power, size_t n,
         return cs_error_set(CS_EINVAL, "aperiodic: unknown mode %d", (int)p->mode);
     if (isnan(p->fmin) || isnan(p->fmax) || !(p->fmin < p->fmax))
         return cs_error_set(CS_EINVAL, "aperiodic: fmin = %g must be below fmax = %g", p->fmin, p->fmax);
-    if (!(p->peak_width_min > 0.0 && p->peak_width_min <= p->peak_width_max &&
-          isfinite(p->peak_width_max)))
+    if (!(p->peak_width_min > 0.0 && p->peak_width_min <= p->peak_width_max && isfinite(p->peak_width_max)))
         return cs_error_set(CS_EINVAL, "aperiodic: peak width limits [%g, %g] must satisfy 0 < min <= max",
                             p->peak_width_min, p->peak_width_max);
     if (!isfinite(p->peak_threshold) || !isfinite(p->min_peak_height))
@@ -552,8 +548,8 @@ cs_status cs_aperiodic_fit(const double *f, const double *power, size_t n,
             return cs_error_set(CS_ENONFINITE, "aperiodic: %s at frequency index %zu",
                                 isnan(f[i]) || isnan(power[i]) ? "NaN" : "Inf", i);
         if (i > 0 && !(f[i] > f[i - 1]))
-            return cs_error_set(CS_EINVAL, "aperiodic: frequencies must ascend (index %zu: %g after %g)",
-                                i, f[i], f[i - 1]);
+            return cs_error_set(CS_EINVAL, "aperiodic: frequencies must ascend (index %zu: %g after %g)", i, f[i],
+                                f[i - 1]);
     }
     /* The range, f = 0 skipped (log10 of 0), as FOOOF does. */
     size_t i0 = n, i1 = 0;
@@ -566,12 +562,12 @@ cs_status cs_aperiodic_fit(const double *f, const double *power, size_t n,
     size_t m = i0 < i1 ? i1 - i0 : 0, need = ap_nparams(p->mode) + 1;
     if (m < need)
         return cs_error_set(CS_EINVAL,
-                            "aperiodic: %zu frequencies in [%g, %g] (f > 0); the %s fit needs at least %zu",
-                            m, p->fmin, p->fmax, p->mode == CS_APERIODIC_KNEE ? "knee" : "fixed", need);
+                            "aperiodic: %zu frequencies in [%g, %g] (f > 0); the %s fit needs at least %zu", m,
+                            p->fmin, p->fmax, p->mode == CS_APERIODIC_KNEE ? "knee" : "fixed", need);
     for (size_t i = i0; i < i1; i++)
         if (!(power[i] > 0.0))
-            return cs_error_set(CS_EINVAL, "aperiodic: power %g at %g Hz is not positive (log10 needed)",
-                                power[i], f[i]);
+            return cs_error_set(CS_EINVAL, "aperiodic: power %g at %g Hz is not positive (log10 needed)", power[i],
+                                f[i]);
 
     cs_aperiodic_result r = {0};
     r.knee = r.knee_freq = NAN;
@@ -669,8 +665,7 @@ double cs_welch_hann50_dof(size_t nsegments)
     return 36.0 * k * k / (19.0 * k - 1.0);
 }
 
-cs_status cs_aperiodic_peak_test(const cs_aperiodic_result *r, double dof, double alpha, int *keep,
-                                 double *threshold)
+cs_status cs_aperiodic_peak_test(const cs_aperiodic_result *r, double dof, double alpha, int *keep, double *threshold)
 {
     spectral_gsl_setup();
     if (!(dof > 0) || !(alpha > 0 && alpha < 1))

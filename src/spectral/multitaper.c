@@ -20,14 +20,12 @@
 
 /* LAPACK (Fortran interface, provided by OpenBLAS). The trailing size_t
  * arguments are gfortran's hidden lengths of the character arguments. */
-extern void dstebz_(const char *range, const char *order, const int *n, const double *vl,
-                    const double *vu, const int *il, const int *iu, const double *abstol,
-                    const double *d, const double *e, int *m, int *nsplit, double *w, int *iblock,
-                    int *isplit, double *work, int *iwork, int *info, size_t len_range,
-                    size_t len_order);
-extern void dstein_(const int *n, const double *d, const double *e, const int *m, const double *w,
-                    const int *iblock, const int *isplit, double *z, const int *ldz, double *work,
-                    int *iwork, int *ifail, int *info);
+extern void dstebz_(const char *range, const char *order, const int *n, const double *vl, const double *vu,
+                    const int *il, const int *iu, const double *abstol, const double *d, const double *e, int *m,
+                    int *nsplit, double *w, int *iblock, int *isplit, double *work, int *iwork, int *info,
+                    size_t len_range, size_t len_order);
+extern void dstein_(const int *n, const double *d, const double *e, const int *m, const double *w, const int *iblock,
+                    const int *isplit, double *z, const int *ldz, double *work, int *iwork, int *ifail, int *info);
 
 /* Concentration ratios of unit-norm tapers v (k x m) in [-W, W]: lambda =
  * sum_j rxx[j] r[j] with rxx the one-sided autocorrelation and r[0] = 2W,
@@ -86,8 +84,7 @@ cs_status cs_dpss(size_t n, double nw, size_t k, int periodic, double *tapers, d
     if (!(isfinite(nw) && nw > 0.0))
         return cs_error_set(CS_EINVAL, "dpss: NW = %g must be positive", nw);
     if (nw >= (double)n / 2.0)
-        return cs_error_set(CS_EINVAL, "dpss: NW = %g must be less than n/2 = %g", nw,
-                            (double)n / 2.0);
+        return cs_error_set(CS_EINVAL, "dpss: NW = %g must be less than n/2 = %g", nw, (double)n / 2.0);
     if (n > (size_t)INT32_MAX / 2)
         return cs_error_set(CS_EINVAL, "dpss: n = %zu is too long", n);
 
@@ -113,17 +110,15 @@ cs_status cs_dpss(size_t n, double nw, size_t k, int periodic, double *tapers, d
     /* The k largest eigenvalues: indices m-k+1 .. m (1-based, ascending). */
     int il = mi - ki + 1, iu = mi, found = 0, nsplit = 0, info = 0;
     double vl = 0.0, vu = 0.0, abstol = 0.0;
-    dstebz_("I", "B", &mi, &vl, &vu, &il, &iu, &abstol, d, e, &found, &nsplit, ev, iblock, isplit,
-            work, iwork, &info, 1, 1);
+    dstebz_("I", "B", &mi, &vl, &vu, &il, &iu, &abstol, d, e, &found, &nsplit, ev, iblock, isplit, work, iwork, &info,
+            1, 1);
     if (info != 0 || found != ki) {
-        st = cs_error_set(CS_ENOCONV, "dpss: LAPACK dstebz failed (info %d, %d of %d eigenvalues)",
-                          info, found, ki);
+        st = cs_error_set(CS_ENOCONV, "dpss: LAPACK dstebz failed (info %d, %d of %d eigenvalues)", info, found, ki);
         goto done;
     }
     dstein_(&mi, d, e, &found, ev, iblock, isplit, z, &mi, work, iwork, ifail, &info);
     if (info != 0) {
-        st = cs_error_set(CS_ENOCONV, "dpss: LAPACK dstein: %d eigenvectors did not converge",
-                          info);
+        st = cs_error_set(CS_ENOCONV, "dpss: LAPACK dstein: %d eigenvectors did not converge", info);
         goto done;
     }
     /* dstebz's ORDER='B' (what dstein needs) sorts within split-off blocks;
@@ -188,8 +183,8 @@ struct cs_multitaper_plan {
     size_t max_iter;
     double norm; /* 1 or 1/fs */
     int threads;
-    double *tapers;  /* ntapers x n */
-    double *lambda;  /* ntapers */
+    double *tapers; /* ntapers x n */
+    double *lambda; /* ntapers */
     fftw_plan fwd;
 };
 
@@ -224,8 +219,7 @@ static double rfreq(const cs_multitaper_plan *p, size_t k)
     return (double)k * (1.0 / ((double)p->n * (1.0 / p->fs))); /* numpy's rfftfreq */
 }
 
-cs_status cs_multitaper_plan_create(const cs_multitaper_params *p, size_t n,
-                                    cs_multitaper_plan **out)
+cs_status cs_multitaper_plan_create(const cs_multitaper_params *p, size_t n, cs_multitaper_plan **out)
 {
     *out = NULL;
     spectral_gsl_setup();
@@ -239,8 +233,7 @@ cs_status cs_multitaper_plan_create(const cs_multitaper_params *p, size_t n,
                             "bound), i.e. bandwidth >= fs/n",
                             p->nw);
     if (p->nw >= (double)n / 2.0)
-        return cs_error_set(CS_EINVAL, "multitaper: NW = %g must be less than n/2 = %g", p->nw,
-                            (double)n / 2.0);
+        return cs_error_set(CS_EINVAL, "multitaper: NW = %g must be less than n/2 = %g", p->nw, (double)n / 2.0);
     if ((unsigned)p->normalization > CS_MT_NORM_FULL)
         return cs_error_set(CS_EINVAL, "multitaper: unknown normalization %d", (int)p->normalization);
     if (isnan(p->fmin) || isnan(p->fmax) || p->fmin > p->fmax)
@@ -309,8 +302,7 @@ cs_status cs_multitaper_plan_create(const cs_multitaper_params *p, size_t n,
     }
     if (plan->kmax <= plan->kmin) {
         cs_multitaper_plan_destroy(plan);
-        return cs_error_set(CS_EINVAL, "multitaper: no frequency in [fmin, fmax] = [%g, %g]",
-                            p->fmin, p->fmax);
+        return cs_error_set(CS_EINVAL, "multitaper: no frequency in [fmin, fmax] = [%g, %g]", p->fmin, p->fmax);
     }
 
     if (!(plan->fwd = spectral_plan_r2c(n))) {
@@ -343,8 +335,7 @@ void cs_multitaper_plan_tapers(const cs_multitaper_plan *plan, double *tapers)
 
 /* MNE's _psd_from_mt at bin k: 2 sum_t |w_t X_t|^2 / sum_t w_t^2, with the
  * tapered powers |X_t|^2 in pw[t * stride + k]. */
-static double psd_from_mt(const double *pw, size_t stride, size_t k, const double *wt,
-                          size_t wstride, size_t ntap)
+static double psd_from_mt(const double *pw, size_t stride, size_t k, const double *wt, size_t wstride, size_t ntap)
 {
     double num = 0.0, den = 0.0;
     for (size_t t = 0; t < ntap; t++) {
@@ -359,8 +350,8 @@ static double psd_from_mt(const double *pw, size_t stride, size_t k, const doubl
  * start from the first two tapers, d_t = sqrt(l_t) S / (l_t S + (1 - l_t)
  * var), stop when max_f mean_t (d_t - d_t_prev)^2 < 1e-10. pw is ntap x
  * nhalf; writes the nb = kmax - kmin bins to psd. Returns 1 if converged. */
-static int adaptive_psd(const cs_multitaper_plan *p, const double *pw, double var, double *psd,
-                        double *dk, double *err)
+static int adaptive_psd(const cs_multitaper_plan *p, const double *pw, double var, double *psd, double *dk,
+                        double *err)
 {
     size_t nt = p->ntapers, nb = p->kmax - p->kmin, k0 = p->kmin, nh = p->nhalf;
     const double *lam = p->lambda;
@@ -398,8 +389,7 @@ static int adaptive_psd(const cs_multitaper_plan *p, const double *pw, double va
     return 0;
 }
 
-cs_status cs_multitaper_psd(const cs_multitaper_plan *plan, cs_matrix x, double *psd,
-                            size_t *not_converged)
+cs_status cs_multitaper_psd(const cs_multitaper_plan *plan, cs_matrix x, double *psd, size_t *not_converged)
 {
     if (!plan)
         return cs_error_set(CS_EINVAL, "multitaper plan is NULL");

@@ -27,15 +27,15 @@ struct cs_welch_plan {
     int onesided;
     int threads;
     int capped;
-    size_t n;        /* series length planned for */
-    size_t n_used;   /* samples used (< n only for a truncating periodogram) */
+    size_t n;      /* series length planned for */
+    size_t n_used; /* samples used (< n only for a truncating periodogram) */
     size_t nperseg, noverlap, step, nseg, nfft;
-    size_t nhalf;    /* nfft / 2 + 1: bins of the real-to-complex transform */
-    size_t nfreq;    /* output bins: nhalf (one-sided) or nfft (two-sided) */
-    double scale;    /* 1/(fs sum w^2) for density, 1/(sum w)^2 for spectrum */
-    double *win;     /* nperseg */
-    double *tc;      /* nperseg: t - mean(t), for linear detrending */
-    double stt;      /* sum tc^2 */
+    size_t nhalf; /* nfft / 2 + 1: bins of the real-to-complex transform */
+    size_t nfreq; /* output bins: nhalf (one-sided) or nfft (two-sided) */
+    double scale; /* 1/(fs sum w^2) for density, 1/(sum w)^2 for spectrum */
+    double *win;  /* nperseg */
+    double *tc;   /* nperseg: t - mean(t), for linear detrending */
+    double stt;   /* sum tc^2 */
     fftw_plan fwd;
 };
 
@@ -90,8 +90,7 @@ void cs_welch_plan_destroy(cs_welch_plan *plan)
     free(plan);
 }
 
-static cs_status plan_create(const cs_welch_params *p, size_t n, enum plan_kind kind,
-                             cs_welch_plan **out)
+static cs_status plan_create(const cs_welch_params *p, size_t n, enum plan_kind kind, cs_welch_plan **out)
 {
     *out = NULL;
     spectral_gsl_setup();
@@ -145,14 +144,15 @@ static cs_status plan_create(const cs_welch_params *p, size_t n, enum plan_kind 
                                 p->window_len, nperseg);
     } else if (user) {
         if (p->window_len > n)
-            return cs_error_set(CS_EINVAL, "window: the user window (%zu values) is longer than "
-                                           "the series (%zu samples)",
+            return cs_error_set(CS_EINVAL,
+                                "window: the user window (%zu values) is longer than "
+                                "the series (%zu samples)",
                                 p->window_len, n);
         if (nperseg == 0)
             nperseg = p->window_len;
         else if (nperseg != p->window_len)
-            return cs_error_set(CS_EINVAL, "nperseg = %zu differs from the user window's length %zu",
-                                nperseg, p->window_len);
+            return cs_error_set(CS_EINVAL, "nperseg = %zu differs from the user window's length %zu", nperseg,
+                                p->window_len);
     } else if (nperseg == 0) {
         nperseg = 256;
         if (nperseg > n) { /* scipy warns and uses the series length */
@@ -160,8 +160,7 @@ static cs_status plan_create(const cs_welch_params *p, size_t n, enum plan_kind 
             capped = 1;
         }
     } else if (nperseg > n) {
-        return cs_error_set(CS_EINVAL, "nperseg = %zu is larger than the series (%zu samples)",
-                            nperseg, n);
+        return cs_error_set(CS_EINVAL, "nperseg = %zu is larger than the series (%zu samples)", nperseg, n);
     }
     if (nfft == 0)
         nfft = nperseg;
@@ -172,8 +171,7 @@ static cs_status plan_create(const cs_welch_params *p, size_t n, enum plan_kind 
     if (noverlap < 0)
         noverlap = (long)(kind == PLAN_SPECTROGRAM ? nperseg / 8 : nperseg / 2);
     if ((size_t)noverlap >= nperseg)
-        return cs_error_set(CS_EINVAL, "noverlap = %ld must be less than nperseg = %zu", noverlap,
-                            nperseg);
+        return cs_error_set(CS_EINVAL, "noverlap = %ld must be less than nperseg = %zu", noverlap, nperseg);
 
     cs_welch_plan *plan = calloc(1, sizeof *plan);
     if (!plan)
@@ -261,10 +259,7 @@ size_t cs_welch_plan_nfft(const cs_welch_plan *plan) { return plan->nfft; }
 size_t cs_welch_plan_nsamples(const cs_welch_plan *plan) { return plan->n; }
 int cs_welch_plan_capped(const cs_welch_plan *plan) { return plan->capped; }
 
-void cs_welch_plan_window(const cs_welch_plan *plan, double *w)
-{
-    memcpy(w, plan->win, plan->nperseg * sizeof *w);
-}
+void cs_welch_plan_window(const cs_welch_plan *plan, double *w) { memcpy(w, plan->win, plan->nperseg * sizeof *w); }
 
 void cs_welch_plan_freqs(const cs_welch_plan *plan, double *f)
 {
@@ -295,20 +290,24 @@ enum est_kind { EST_PSD, EST_CSD, EST_COH, EST_SPECGRAM };
 /* Per-thread buffers for a block of up to `nb` channels. */
 typedef struct {
     size_t nb;
-    double **xin, **yin;           /* nb segments of nfft reals (aligned) */
-    fftw_complex **xout, **yout;   /* nb spectra of nhalf bins (aligned) */
-    double *acc;                   /* nb x 4 x nhalf accumulators */
-    double *store;                 /* median: nb x 2 x nhalf x nseg */
-    double xsum[8], ysum[8];       /* segment sums (nb <= 8) */
+    double **xin, **yin;         /* nb segments of nfft reals (aligned) */
+    fftw_complex **xout, **yout; /* nb spectra of nhalf bins (aligned) */
+    double *acc;                 /* nb x 4 x nhalf accumulators */
+    double *store;               /* median: nb x 2 x nhalf x nseg */
+    double xsum[8], ysum[8];     /* segment sums (nb <= 8) */
 } workspace;
 
 static void ws_free(workspace *w)
 {
     for (size_t b = 0; b < w->nb; b++) {
-        if (w->xin) fftw_free(w->xin[b]);
-        if (w->yin) fftw_free(w->yin[b]);
-        if (w->xout) fftw_free(w->xout[b]);
-        if (w->yout) fftw_free(w->yout[b]);
+        if (w->xin)
+            fftw_free(w->xin[b]);
+        if (w->yin)
+            fftw_free(w->yin[b]);
+        if (w->xout)
+            fftw_free(w->xout[b]);
+        if (w->yout)
+            fftw_free(w->yout[b]);
     }
     free(w->xin);
     free(w->yin);
@@ -380,8 +379,7 @@ static void prepare_segment(const cs_welch_plan *p, double *s, double sum)
  * channels) instead of nb strided passes. Also sums each channel's segment
  * (for detrending) into sums[b]; a NaN or Inf anywhere makes a sum
  * non-finite, which is how the data is checked without a separate pass. */
-static void gather(const cs_welch_plan *p, cs_matrix x, size_t c0, size_t nb, size_t seg,
-                   double **bufs, double *sums)
+static void gather(const cs_welch_plan *p, cs_matrix x, size_t c0, size_t nb, size_t seg, double **bufs, double *sums)
 {
     size_t start = seg * p->step;
     for (size_t b = 0; b < nb; b++)
@@ -418,8 +416,7 @@ static inline double side_factor(const cs_welch_plan *p, size_t k)
 /* Write a half spectrum (re, im over nhalf bins) into the plan's output
  * layout: one-sided copies; two-sided mirrors bin k to nfft - k with the
  * imaginary part negated (the spectrum of real data is Hermitian). */
-static void emit(const cs_welch_plan *p, const double *re_half, const double *im_half,
-                 double *re_out, double *im_out)
+static void emit(const cs_welch_plan *p, const double *re_half, const double *im_half, double *re_out, double *im_out)
 {
     for (size_t k = 0; k < p->nhalf; k++) {
         re_out[k] = re_half[k];
@@ -435,13 +432,9 @@ static void emit(const cs_welch_plan *p, const double *re_half, const double *im
     }
 }
 
-static double median_of(double *v, size_t n)
-{
-    return gsl_stats_median(v, 1, n);
-}
+static double median_of(double *v, size_t n) { return gsl_stats_median(v, 1, n); }
 
-static cs_status run(const cs_welch_plan *p, cs_matrix x, cs_matrix y, enum est_kind kind,
-                     double *o1, double *o2)
+static cs_status run(const cs_welch_plan *p, cs_matrix x, cs_matrix y, enum est_kind kind, double *o1, double *o2)
 {
     if (!p)
         return cs_error_set(CS_EINVAL, "spectral plan is NULL");
@@ -449,8 +442,9 @@ static cs_status run(const cs_welch_plan *p, cs_matrix x, cs_matrix y, enum est_
     if (x.rows != p->n)
         return cs_error_set(CS_ESHAPE, "x has %zu samples but the plan is for %zu", x.rows, p->n);
     if (pair && (y.rows != p->n || y.cols != x.cols))
-        return cs_error_set(CS_ESHAPE, "y is %zu x %zu but x is %zu x %zu (pairs are x column j "
-                                       "with y column j)",
+        return cs_error_set(CS_ESHAPE,
+                            "y is %zu x %zu but x is %zu x %zu (pairs are x column j "
+                            "with y column j)",
                             y.rows, y.cols, x.rows, x.cols);
     if (x.cols == 0)
         return cs_error_set(CS_EINVAL, "x has no channels");
@@ -468,8 +462,7 @@ static cs_status run(const cs_welch_plan *p, cs_matrix x, cs_matrix y, enum est_
     size_t nb = nch / (size_t)threads;
     nb = nb < 1 ? 1 : nb > 8 ? 8 : nb;
     size_t nblocks = (nch + nb - 1) / nb;
-    int median = (kind == EST_PSD || kind == EST_CSD) && p->average == CS_AVERAGE_MEDIAN &&
-                 nseg > 1;
+    int median = (kind == EST_PSD || kind == EST_CSD) && p->average == CS_AVERAGE_MEDIAN && nseg > 1;
     double bias = median ? cs_spectral_median_bias(nseg) : 1.0;
     int failed = 0;
     if (nonfinite)
@@ -517,8 +510,7 @@ static cs_status run(const cs_welch_plan *p, cs_matrix x, cs_matrix y, enum est_
                         if (kind == EST_SPECGRAM) {
                             double *dst = o1 + (c0 + b) * nf * nseg;
                             for (size_t k = 0; k < nh; k++)
-                                tmp_re[k] = (X[k][0] * X[k][0] + X[k][1] * X[k][1]) * p->scale *
-                                            side_factor(p, k);
+                                tmp_re[k] = (X[k][0] * X[k][0] + X[k][1] * X[k][1]) * p->scale * side_factor(p, k);
                             /* [freq][time]; two-sided bins k >= nhalf mirror nfft - k */
                             for (size_t k = 0; k < nf; k++)
                                 dst[k * nseg + s] = tmp_re[k < nh ? k : p->nfft - k];
@@ -563,8 +555,7 @@ static cs_status run(const cs_welch_plan *p, cs_matrix x, cs_matrix y, enum est_
                 if (kind == EST_COH) {
                     /* |Pxy|^2 / (Pxx Pyy): scale, side factor and 1/nseg cancel. */
                     for (size_t k = 0; k < nh; k++)
-                        re[k] = (acc[k] * acc[k] + acc[nh + k] * acc[nh + k]) / acc[2 * nh + k] /
-                                acc[3 * nh + k];
+                        re[k] = (acc[k] * acc[k] + acc[nh + k] * acc[nh + k]) / acc[2 * nh + k] / acc[3 * nh + k];
                     emit(p, re, NULL, o1 + c * nf, NULL);
                     continue;
                 }
@@ -573,8 +564,7 @@ static cs_status run(const cs_welch_plan *p, cs_matrix x, cs_matrix y, enum est_
                     if (median) {
                         double *sr = w.store + b * 2 * nh * nseg;
                         re[k] = median_of(sr + k * nseg, nseg) / bias * f;
-                        im[k] = kind == EST_CSD ? median_of(sr + (nh + k) * nseg, nseg) / bias * f
-                                                : 0.0;
+                        im[k] = kind == EST_CSD ? median_of(sr + (nh + k) * nseg, nseg) / bias * f : 0.0;
                     } else {
                         re[k] = acc[k] * f / (double)nseg;
                         im[k] = kind == EST_CSD ? acc[nh + k] * f / (double)nseg : 0.0;
@@ -593,8 +583,9 @@ static cs_status run(const cs_welch_plan *p, cs_matrix x, cs_matrix y, enum est_
         return st ? st : cs_error_set(CS_EINTERNAL, "non-finite intermediate spectrum");
     }
     if (failed)
-        return cs_error_set(CS_ENOMEM, "cannot allocate spectral work buffers (%zu segments of %zu "
-                                       "points)",
+        return cs_error_set(CS_ENOMEM,
+                            "cannot allocate spectral work buffers (%zu segments of %zu "
+                            "points)",
                             nseg, p->nfft);
     return CS_OK;
 }
@@ -619,12 +610,10 @@ cs_status cs_welch_spectrogram(const cs_welch_plan *plan, cs_matrix x, double *s
     return run(plan, x, x, EST_SPECGRAM, sxx, NULL);
 }
 
-cs_status cs_spectral_band_power(const double *f, const double *psd, size_t n, double flo,
-                                 double fhi, double *power)
+cs_status cs_spectral_band_power(const double *f, const double *psd, size_t n, double flo, double fhi, double *power)
 {
     if (!(flo < fhi))
-        return cs_error_set(CS_EINVAL, "band [%g, %g]: the lower edge must be below the upper", flo,
-                            fhi);
+        return cs_error_set(CS_EINVAL, "band [%g, %g]: the lower edge must be below the upper", flo, fhi);
     double sum = 0.0;
     size_t count = 0, prev = 0;
     for (size_t k = 0; k < n; k++) {
@@ -636,8 +625,7 @@ cs_status cs_spectral_band_power(const double *f, const double *psd, size_t n, d
         count++;
     }
     if (count < 2)
-        return cs_error_set(CS_EINVAL, "band [%g, %g] holds %zu frequencies; at least 2 are needed",
-                            flo, fhi, count);
+        return cs_error_set(CS_EINVAL, "band [%g, %g] holds %zu frequencies; at least 2 are needed", flo, fhi, count);
     *power = sum;
     return CS_OK;
 }

@@ -12,12 +12,10 @@ static const struct {
     const char *name;
     cs_window_kind kind;
 } window_names[] = {
-    {"hann", CS_WINDOW_HANN},         {"hanning", CS_WINDOW_HANN},
-    {"hamming", CS_WINDOW_HAMMING},   {"blackman", CS_WINDOW_BLACKMAN},
-    {"boxcar", CS_WINDOW_BOXCAR},     {"rect", CS_WINDOW_BOXCAR},
-    {"rectangular", CS_WINDOW_BOXCAR}, {"ones", CS_WINDOW_BOXCAR},
-    {"tukey", CS_WINDOW_TUKEY},       {"bartlett", CS_WINDOW_BARTLETT},
-    {"flattop", CS_WINDOW_FLATTOP},
+    {"hann", CS_WINDOW_HANN},          {"hanning", CS_WINDOW_HANN},    {"hamming", CS_WINDOW_HAMMING},
+    {"blackman", CS_WINDOW_BLACKMAN},  {"boxcar", CS_WINDOW_BOXCAR},   {"rect", CS_WINDOW_BOXCAR},
+    {"rectangular", CS_WINDOW_BOXCAR}, {"ones", CS_WINDOW_BOXCAR},     {"tukey", CS_WINDOW_TUKEY},
+    {"bartlett", CS_WINDOW_BARTLETT},  {"flattop", CS_WINDOW_FLATTOP},
 };
 
 cs_status cs_window_parse(const char *text, cs_window_kind *kind, double *param)
@@ -37,8 +35,7 @@ cs_status cs_window_parse(const char *text, cs_window_kind *kind, double *param)
                 char *end;
                 double a = strtod(colon + 1, &end);
                 if (end == colon + 1 || *end || !isfinite(a) || a < 0.0 || a > 1.0)
-                    return cs_error_set(CS_EINVAL,
-                                        "window '%s': Tukey alpha must be a number in [0, 1]", text);
+                    return cs_error_set(CS_EINVAL, "window '%s': Tukey alpha must be a number in [0, 1]", text);
                 *param = a;
             }
         } else if (colon) {
@@ -87,8 +84,7 @@ static void symmetric(cs_window_kind kind, double alpha, size_t m, double *w)
     static const double hann_a[] = {0.5, 0.5};
     static const double hamming_a[] = {0.54, 0.46};
     static const double blackman_a[] = {0.42, 0.50, 0.08};
-    static const double flattop_a[] = {0.21557895, 0.41663158, 0.277263158, 0.083578947,
-                                       0.006947368};
+    static const double flattop_a[] = {0.21557895, 0.41663158, 0.277263158, 0.083578947, 0.006947368};
     switch (kind) {
     case CS_WINDOW_HANN: general_cosine(m, hann_a, 2, w); return;
     case CS_WINDOW_HAMMING: general_cosine(m, hamming_a, 2, w); return;
@@ -97,8 +93,7 @@ static void symmetric(cs_window_kind kind, double alpha, size_t m, double *w)
     case CS_WINDOW_BARTLETT:
         for (size_t i = 0; i < m; i++) {
             double n = (double)i;
-            w[i] = n <= (double)(m - 1) / 2.0 ? 2.0 * n / (double)(m - 1)
-                                               : 2.0 - 2.0 * n / (double)(m - 1);
+            w[i] = n <= (double)(m - 1) / 2.0 ? 2.0 * n / (double)(m - 1) : 2.0 - 2.0 * n / (double)(m - 1);
         }
         return;
     case CS_WINDOW_TUKEY: {

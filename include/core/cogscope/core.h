@@ -42,8 +42,7 @@ const char *cs_last_error(void);
 
 /* Record a failure on this thread and return `status`, so callers can write
  * `return cs_error_set(CS_EINVAL, "k = %d must be >= 1", k);`. */
-cs_status cs_error_set(cs_status status, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+cs_status cs_error_set(cs_status status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Prefix the current message with context, e.g. the file name:
  * cs_error_prefix("%s: ", path) turns "row 3: ..." into "data.txt: row 3: ...".

@@ -29,7 +29,7 @@ extern "C" {
 /* Integer-coded samples: rows x cols, row-major, contiguous; column j takes
  * values in [0, alphabet[j]). Owned; free with cs_symbols_free. */
 typedef struct {
-    int32_t *data;     /* rows * cols */
+    int32_t *data; /* rows * cols */
     size_t rows, cols;
     int32_t *alphabet; /* cols entries, each >= 1 */
 } cs_symbols;
@@ -67,31 +67,28 @@ cs_status cs_discrete_bin(cs_matrix x, size_t bins, cs_binning how, cs_symbols *
  * codes 0). Never overflows, whatever the alphabets: mixed-radix codes when
  * the product of alphabets is small, otherwise pairwise combination with
  * sorting, O(rows log rows) per column. Column index out of range: CS_EINVAL. */
-cs_status cs_discrete_joint(const cs_symbols *s, const size_t *cols, size_t ncols, int32_t *codes,
-                            size_t *n_states);
+cs_status cs_discrete_joint(const cs_symbols *s, const size_t *cols, size_t ncols, int32_t *codes, size_t *n_states);
 
 /* Combine two dense code vectors of length n (a in [0, na), b in [0, nb))
  * into one dense code vector `out` (may alias a or b) with *n_out states,
  * numbered in lexicographic order of the occurring pairs (a, b). */
-cs_status cs_discrete_pair(const int32_t *a, size_t na, const int32_t *b, size_t nb, size_t n,
-                           int32_t *out, size_t *n_out);
+cs_status cs_discrete_pair(const int32_t *a, size_t na, const int32_t *b, size_t nb, size_t n, int32_t *out,
+                           size_t *n_out);
 
 /* Histogram of dense codes: counts has n_states entries (zeroed first). */
 void cs_discrete_counts(const int32_t *codes, size_t n, size_t n_states, size_t *counts);
 
 /* Plug-in entropy H = -sum p ln p (nats) of dense codes; miller_madow adds
  * (m - 1) / (2n), m = number of states with a non-zero count. Needs n >= 1. */
-cs_status cs_discrete_entropy_codes(const int32_t *codes, size_t n, size_t n_states,
-                                    int miller_madow, double *h);
+cs_status cs_discrete_entropy_codes(const int32_t *codes, size_t n, size_t n_states, int miller_madow, double *h);
 
 /* Local entropies h_i = -ln p(code_i) (+ (m-1)/(2n) with miller_madow), so
  * their mean equals cs_discrete_entropy_codes. local: n entries. */
-cs_status cs_discrete_local_entropy_codes(const int32_t *codes, size_t n, size_t n_states,
-                                          int miller_madow, double *local);
+cs_status cs_discrete_local_entropy_codes(const int32_t *codes, size_t n, size_t n_states, int miller_madow,
+                                          double *local);
 
 /* Joint entropy (nats) of columns cols[0..ncols) of s. */
-cs_status cs_discrete_entropy(const cs_symbols *s, const size_t *cols, size_t ncols,
-                              int miller_madow, double *h);
+cs_status cs_discrete_entropy(const cs_symbols *s, const size_t *cols, size_t ncols, int miller_madow, double *h);
 
 /* Product of the alphabets of cols (as a double: it may exceed any integer
  * type); used for degrees of freedom of the chi-squared null. */

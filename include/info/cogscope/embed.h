@@ -68,15 +68,15 @@ void cs_embed_params_default(cs_embed_params *p);
 
 /* An embedded data set; every array is owned (free with cs_embedding_free). */
 typedef struct {
-    cs_matrix data;  /* n x (d_future + d_past + d_source + d_cond), contiguous */
-    size_t n;        /* usable time points = data.rows */
+    cs_matrix data;          /* n x (d_future + d_past + d_source + d_cond), contiguous */
+    size_t n;                /* usable time points = data.rows */
     size_t future, d_future; /* first column and width of each block */
     size_t past, d_past;
     size_t source, d_source;
     size_t cond, d_cond;
-    size_t t_first;  /* t of row 0; row i has t = t_first + i */
-    size_t *time;    /* n entries: time[i] = t_first + i + 1 (row of the future value) */
-    size_t *origin;  /* data.cols entries: input column each embedded column came from */
+    size_t t_first; /* t of row 0; row i has t = t_first + i */
+    size_t *time;   /* n entries: time[i] = t_first + i + 1 (row of the future value) */
+    size_t *origin; /* data.cols entries: input column each embedded column came from */
 } cs_embedding;
 
 /* Number of usable rows for a series of n time steps (0 if too short);
@@ -91,8 +91,7 @@ size_t cs_embed_ais_count(size_t n, size_t k, size_t k_tau);
  * counts); CS_EINVAL when the series is too short for the histories and delays
  * (names n and the number of rows needed). Values are copied, not checked:
  * call cs_matrix_check_finite on the inputs if that matters. */
-cs_status cs_embed_te(cs_matrix x, cs_matrix y, cs_matrix z, const cs_embed_params *p,
-                      cs_embedding *out);
+cs_status cs_embed_te(cs_matrix x, cs_matrix y, cs_matrix z, const cs_embed_params *p, cs_embedding *out);
 
 /* Embed for AIS of x (n x dx) with history k and spacing k_tau: blocks
  * future (dx) and past (k*dx); source and cond are empty. */

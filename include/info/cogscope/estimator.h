@@ -73,21 +73,21 @@ typedef enum { CS_VAR_CONTINUOUS = 0, CS_VAR_DISCRETE = 1 } cs_var_type;
 /* Options an estimator may take (bit flags of cs_estimator_entry.options;
  * cs_measure_validate names the one that does not fit). */
 enum {
-    CS_OPT_BINS = 1u << 0,         /* bins, binning */
-    CS_OPT_ALPHABET = 1u << 1,     /* alphabet */
-    CS_OPT_MILLER_MADOW = 1u << 2, /* miller_madow */
-    CS_OPT_BIAS = 1u << 3,         /* bias_correct */
-    CS_OPT_GC_FORM = 1u << 4,      /* gc_mixture (with a discrete variable) */
-    CS_OPT_KNN = 1u << 5,          /* knn */
-    CS_OPT_THEILER = 1u << 6,      /* theiler */
-    CS_OPT_NORMALIZE = 1u << 7,    /* normalize */
-    CS_OPT_NOISE = 1u << 8,        /* noise_sd, noise_seed */
-    CS_OPT_ANALYTIC = 1u << 9,     /* the chi^2 null (cs_info_analytic) */
-    CS_OPT_COVARIANCE = 1u << 10,  /* a covariance instead of samples (cs_info_set_covariance) */
+    CS_OPT_BINS = 1u << 0,           /* bins, binning */
+    CS_OPT_ALPHABET = 1u << 1,       /* alphabet */
+    CS_OPT_MILLER_MADOW = 1u << 2,   /* miller_madow */
+    CS_OPT_BIAS = 1u << 3,           /* bias_correct */
+    CS_OPT_GC_FORM = 1u << 4,        /* gc_mixture (with a discrete variable) */
+    CS_OPT_KNN = 1u << 5,            /* knn */
+    CS_OPT_THEILER = 1u << 6,        /* theiler */
+    CS_OPT_NORMALIZE = 1u << 7,      /* normalize */
+    CS_OPT_NOISE = 1u << 8,          /* noise_sd, noise_seed */
+    CS_OPT_ANALYTIC = 1u << 9,       /* the chi^2 null (cs_info_analytic) */
+    CS_OPT_COVARIANCE = 1u << 10,    /* a covariance instead of samples (cs_info_set_covariance) */
     CS_OPT_DISCRETE_VARS = 1u << 11, /* variables typed discrete */
-    CS_OPT_LOCAL = 1u << 12,       /* local values */
-    CS_OPT_SURROGATES = 1u << 13,  /* permutation surrogates */
-    CS_OPT_HISTORY = 1u << 14,     /* destination history length and spacing (te, ais) */
+    CS_OPT_LOCAL = 1u << 12,         /* local values */
+    CS_OPT_SURROGATES = 1u << 13,    /* permutation surrogates */
+    CS_OPT_HISTORY = 1u << 14,       /* destination history length and spacing (te, ais) */
     CS_OPT_SOURCE_HISTORY = 1u << 15 /* source / conditioning histories and delays (te) */
 };
 
@@ -115,15 +115,15 @@ typedef struct {
     cs_binning binning; /* default CS_BIN_EQUAL_WIDTH */
     int miller_madow;   /* default 0 */
     /* gaussian, gcopula */
-    int bias_correct;   /* -1 (default): the estimator's own (gaussian 0, gcopula 1) */
-    int gc_mixture;     /* with a discrete variable: 0 class-conditional model, 1 mixture */
+    int bias_correct; /* -1 (default): the estimator's own (gaussian 0, gcopula 1) */
+    int gc_mixture;   /* with a discrete variable: 0 class-conditional model, 1 mixture */
     /* ksg */
-    int knn;            /* default 4 */
-    int normalize;      /* z-score columns (default 1) */
-    size_t theiler;     /* Theiler window in time steps (default 0) */
-    double noise_sd;    /* default 1e-8 for ksg1/ksg2, else 0 (cogscope/info.h) */
+    int knn;         /* default 4 */
+    int normalize;   /* z-score columns (default 1) */
+    size_t theiler;  /* Theiler window in time steps (default 0) */
+    double noise_sd; /* default 1e-8 for ksg1/ksg2, else 0 (cogscope/info.h) */
     uint64_t noise_seed;
-    int threads;        /* <= 0: all cores */
+    int threads; /* <= 0: all cores */
 } cs_estimator_params;
 
 void cs_estimator_params_default(cs_info_estimator e, cs_estimator_params *p);
@@ -134,8 +134,8 @@ typedef struct cs_estimator cs_estimator;
  * once). types: D column types, NULL = all continuous. Errors: CS_EINVAL
  * (bad option, naming it; non-integer discrete column), CS_ENONFINITE
  * (names row and column), CS_ESINGULAR (gaussian: singular covariance). */
-cs_status cs_estimator_create(const cs_estimator_params *p, cs_matrix data,
-                              const cs_var_type *types, cs_estimator **out);
+cs_status cs_estimator_create(const cs_estimator_params *p, cs_matrix data, const cs_var_type *types,
+                              cs_estimator **out);
 void cs_estimator_destroy(cs_estimator *e); /* NULL is fine */
 
 size_t cs_estimator_rows(const cs_estimator *e);
@@ -150,14 +150,14 @@ cs_status cs_estimator_entropy(cs_estimator *e, const size_t *cols, size_t m, do
  * with entropy compute H(XZ) + H(YZ) - H(Z) - H(XYZ) (MI: H(X) + H(Y) -
  * H(XY)) in that order; KSG builds its search structures for the sets on
  * the first query and keeps them for repeated queries of the same sets. */
-cs_status cs_estimator_cmi(cs_estimator *e, const size_t *x, size_t nx, const size_t *y,
-                           size_t ny, const size_t *z, size_t nz, double *value, double *local);
+cs_status cs_estimator_cmi(cs_estimator *e, const size_t *x, size_t nx, const size_t *y, size_t ny, const size_t *z,
+                           size_t nz, double *value, double *local);
 
 /* Surrogate values first..first+n-1 of I(X;Y|Z) with the rows of X
  * permuted by cs_surrogate_permutation(seed, s) (cogscope/surrogate.h). */
-cs_status cs_estimator_surrogate_values(cs_estimator *e, const size_t *x, size_t nx,
-                                        const size_t *y, size_t ny, const size_t *z, size_t nz,
-                                        size_t first, size_t n, uint64_t seed, double *values);
+cs_status cs_estimator_surrogate_values(cs_estimator *e, const size_t *x, size_t nx, const size_t *y, size_t ny,
+                                        const size_t *z, size_t nz, size_t first, size_t n, uint64_t seed,
+                                        double *values);
 
 #ifdef __cplusplus
 }

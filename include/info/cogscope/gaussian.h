@@ -42,8 +42,7 @@ extern "C" {
  * (ddof 0 or 1, x.rows > ddof). mean (d entries) is written when non-NULL.
  * Centres a copy and calls cblas_dsyrk: O(n d^2). Out-of-range column:
  * CS_EINVAL; NaN/Inf: CS_ENONFINITE naming row and column. */
-cs_status cs_gaussian_cov(cs_matrix x, const size_t *cols, size_t ncols, int ddof, double *cov,
-                          double *mean);
+cs_status cs_gaussian_cov(cs_matrix x, const size_t *cols, size_t ncols, int ddof, double *cov, double *mean);
 
 /* ln det of the sub-block cov[idx, idx] (m x m) of a covariance stored
  * row-major with leading dimension ld (idx == NULL: the leading m x m block).
@@ -51,19 +50,18 @@ cs_status cs_gaussian_cov(cs_matrix x, const size_t *cols, size_t ncols, int ddo
  * many sub-blocks without allocating). A block that is not positive definite
  * (singular, e.g. a constant or duplicated variable) gives CS_ESINGULAR with
  * a message naming `name` ("covariance of --x") and the failing pivot. */
-cs_status cs_gaussian_logdet(const double *cov, size_t ld, const size_t *idx, size_t m,
-                             double *scratch, const char *name, double *logdet);
+cs_status cs_gaussian_logdet(const double *cov, size_t ld, const size_t *idx, size_t m, double *scratch,
+                             const char *name, double *logdet);
 
 /* Entropy 0.5 (m ln(2 pi e) + ln det cov[idx, idx]) in nats; m == 0 gives 0. */
-cs_status cs_gaussian_entropy(const double *cov, size_t ld, const size_t *idx, size_t m,
-                              double *scratch, const char *name, double *h);
+cs_status cs_gaussian_entropy(const double *cov, size_t ld, const size_t *idx, size_t m, double *scratch,
+                              const char *name, double *h);
 
 /* I(A;B) and I(A;B|C) from one covariance (ld x ld) and disjoint index sets. */
-cs_status cs_gaussian_mi(const double *cov, size_t ld, const size_t *a, size_t na, const size_t *b,
-                         size_t nb, const char *name, double *mi);
-cs_status cs_gaussian_cmi(const double *cov, size_t ld, const size_t *a, size_t na,
-                          const size_t *b, size_t nb, const size_t *c, size_t nc, const char *name,
-                          double *cmi);
+cs_status cs_gaussian_mi(const double *cov, size_t ld, const size_t *a, size_t na, const size_t *b, size_t nb,
+                         const char *name, double *mi);
+cs_status cs_gaussian_cmi(const double *cov, size_t ld, const size_t *a, size_t na, const size_t *b, size_t nb,
+                          const size_t *c, size_t nc, const char *name, double *cmi);
 
 /* Bias of the plug-in Gaussian entropy of m variables estimated from n
  * samples with covariance divisor n - ddof: E[H_plugin] - H. The corrected
@@ -78,8 +76,8 @@ double cs_gaussian_entropy_bias(size_t m, size_t n, int ddof);
  * row of x (x.rows entries in local). x has ld columns; mean (ld) and cov
  * (ld x ld) describe all of them; idx (m entries) picks the variables.
  * One Cholesky and one triangular solve (cblas_dtrsm) over all rows. */
-cs_status cs_gaussian_local_entropy(cs_matrix x, const double *mean, const double *cov, size_t ld,
-                                    const size_t *idx, size_t m, const char *name, double *local);
+cs_status cs_gaussian_local_entropy(cs_matrix x, const double *mean, const double *cov, size_t ld, const size_t *idx,
+                                    size_t m, const char *name, double *local);
 
 #ifdef __cplusplus
 }

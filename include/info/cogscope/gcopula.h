@@ -29,8 +29,7 @@ cs_status cs_gcopula_normalise(cs_matrix x, cs_matrix out);
 
 /* Copula-normalise one column: values v (n entries, stride `stride`) into
  * out (n entries, stride `out_stride`). No constant-column check. */
-cs_status cs_gcopula_normalise_column(const double *v, size_t n, size_t stride, double *out,
-                                      size_t out_stride);
+cs_status cs_gcopula_normalise_column(const double *v, size_t n, size_t stride, double *out, size_t out_stride);
 
 #ifdef __cplusplus
 }

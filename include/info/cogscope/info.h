@@ -112,28 +112,27 @@ typedef struct {
      * ksg2, entropy, TE and AIS with a discrete variable: CS_EINVAL. Local
      * values: mixed MI with ksg1 only. */
     cs_var_type types[3];
-    int gc_mixture;     /* gaussian/gcopula with a discrete variable: 0 the
-                           class-conditional model (default), 1 the mixture */
+    int gc_mixture; /* gaussian/gcopula with a discrete variable: 0 the
+                       class-conditional model (default), 1 the mixture */
     /* gaussian, gcopula */
-    int bias_correct;   /* -1 (default): the estimator's default (gaussian 0, gcopula 1) */
+    int bias_correct; /* -1 (default): the estimator's default (gaussian 0, gcopula 1) */
     /* ksg */
-    int knn;            /* neighbours k (default 4) */
-    int normalize;      /* z-score columns (default 1) */
-    size_t theiler;     /* Theiler window in time steps (default 0) */
-    double noise_sd;    /* Gaussian noise added after z-scoring, in units of each
-                           column's standard deviation, to break ties (JIDT's
-                           choice): default 1e-8 for ksg1/ksg2 (0 turns it
-                           off; JIDT's default level), 0 otherwise. Used by
-                           KSG and by the mixed estimators (with gaussian and
-                           gcopula it breaks ties before the copula) */
+    int knn;             /* neighbours k (default 4) */
+    int normalize;       /* z-score columns (default 1) */
+    size_t theiler;      /* Theiler window in time steps (default 0) */
+    double noise_sd;     /* Gaussian noise added after z-scoring, in units of each
+                            column's standard deviation, to break ties (JIDT's
+                            choice): default 1e-8 for ksg1/ksg2 (0 turns it
+                            off; JIDT's default level), 0 otherwise. Used by
+                            KSG and by the mixed estimators (with gaussian and
+                            gcopula it breaks ties before the copula) */
     uint64_t noise_seed; /* default 0 */
     /* all */
-    int threads;        /* OpenMP threads for KSG and surrogates; <= 0 = all cores */
+    int threads; /* OpenMP threads for KSG and surrogates; <= 0 = all cores */
 } cs_info_params;
 
 /* Defaults as listed above for `measure` and `estimator`. */
-void cs_info_params_default(cs_info_measure measure, cs_info_estimator estimator,
-                            cs_info_params *p);
+void cs_info_params_default(cs_info_measure measure, cs_info_estimator estimator, cs_info_params *p);
 
 typedef struct cs_info cs_info;
 
@@ -161,9 +160,8 @@ cs_status cs_info_set_observations(cs_info *c, cs_matrix x, cs_matrix y, cs_matr
  * samples; 0 means exact (no correction, no null). Errors: index out of
  * range (CS_EINVAL naming the role and index), an index used twice,
  * asymmetric or non-finite matrix, singular block (CS_ESINGULAR). */
-cs_status cs_info_set_covariance(cs_info *c, const double *cov, size_t d, const size_t *x,
-                                 size_t nx, const size_t *y, size_t ny, const size_t *z, size_t nz,
-                                 size_t n_samples);
+cs_status cs_info_set_covariance(cs_info *c, const double *cov, size_t d, const size_t *x, size_t nx, const size_t *y,
+                                 size_t ny, const size_t *z, size_t nz, size_t n_samples);
 
 /* Number of samples (local values) of the current observations; for
  * cs_info_set_covariance the n_samples given. */
@@ -203,16 +201,15 @@ typedef cs_significance cs_info_significance; /* cogscope/surrogate.h */
 /* Permutation test with n_surrogates >= 1 surrogates (see above). values:
  * NULL or n_surrogates entries receiving each surrogate estimate. Not for
  * entropy (nothing to shuffle against) nor for a covariance. */
-cs_status cs_info_surrogates(cs_info *c, size_t n_surrogates, uint64_t seed,
-                             cs_info_significance *out, double *values);
+cs_status cs_info_surrogates(cs_info *c, size_t n_surrogates, uint64_t seed, cs_info_significance *out,
+                             double *values);
 
 /* The values of surrogates first..first+n-1 of the test cs_info_surrogates
  * runs (surrogate s from the stream (seed, s)), into values[0..n): a share of
  * a permutation test (distributed runs); cs_significance_summarise of all of
  * them, in order, against cs_info_average gives cs_info_surrogates' result
  * exactly. n = 0 does nothing. */
-cs_status cs_info_surrogate_values(cs_info *c, size_t first, size_t n, uint64_t seed,
-                                   double *values);
+cs_status cs_info_surrogate_values(cs_info *c, size_t first, size_t n, uint64_t seed, double *values);
 
 typedef struct {
     double statistic; /* 2 N I, I the plug-in estimate in nats */
@@ -231,19 +228,15 @@ cs_status cs_info_analytic(cs_info *c, cs_info_chi2 *out);
 cs_status cs_info_entropy(const cs_info_params *p, cs_matrix x, double *value);
 cs_status cs_info_local_entropy(const cs_info_params *p, cs_matrix x, double *local, size_t *count);
 cs_status cs_info_centropy(const cs_info_params *p, cs_matrix x, cs_matrix y, double *value);
-cs_status cs_info_local_centropy(const cs_info_params *p, cs_matrix x, cs_matrix y, double *local,
-                                 size_t *count);
+cs_status cs_info_local_centropy(const cs_info_params *p, cs_matrix x, cs_matrix y, double *local, size_t *count);
 cs_status cs_info_mi(const cs_info_params *p, cs_matrix x, cs_matrix y, double *value);
-cs_status cs_info_local_mi(const cs_info_params *p, cs_matrix x, cs_matrix y, double *local,
+cs_status cs_info_local_mi(const cs_info_params *p, cs_matrix x, cs_matrix y, double *local, size_t *count);
+cs_status cs_info_cmi(const cs_info_params *p, cs_matrix x, cs_matrix y, cs_matrix z, double *value);
+cs_status cs_info_local_cmi(const cs_info_params *p, cs_matrix x, cs_matrix y, cs_matrix z, double *local,
+                            size_t *count);
+cs_status cs_info_te(const cs_info_params *p, cs_matrix src, cs_matrix dst, cs_matrix cond, double *value);
+cs_status cs_info_local_te(const cs_info_params *p, cs_matrix src, cs_matrix dst, cs_matrix cond, double *local,
                            size_t *count);
-cs_status cs_info_cmi(const cs_info_params *p, cs_matrix x, cs_matrix y, cs_matrix z,
-                      double *value);
-cs_status cs_info_local_cmi(const cs_info_params *p, cs_matrix x, cs_matrix y, cs_matrix z,
-                            double *local, size_t *count);
-cs_status cs_info_te(const cs_info_params *p, cs_matrix src, cs_matrix dst, cs_matrix cond,
-                     double *value);
-cs_status cs_info_local_te(const cs_info_params *p, cs_matrix src, cs_matrix dst, cs_matrix cond,
-                           double *local, size_t *count);
 cs_status cs_info_ais(const cs_info_params *p, cs_matrix x, double *value);
 cs_status cs_info_local_ais(const cs_info_params *p, cs_matrix x, double *local, size_t *count);
 

@@ -60,30 +60,30 @@ extern "C" {
 #endif
 
 typedef struct {
-    int algorithm;   /* 1 or 2 (default 1) */
-    int k;           /* nearest neighbours, 1 <= k < usable rows (default 4) */
-    int normalize;   /* 1: z-score every column (mean 0, sample std 1) before
-                        estimation (default 1); a constant column is then an
-                        error (CS_EINVAL naming the matrix and column) */
-    size_t theiler;  /* dynamic-correlation (Theiler) window w (default 0):
-                        when w > 0, rows i, j with |t_i - t_j| <= w are never
-                        neighbours of each other, neither in the k-NN search
-                        nor in the marginal counts. The row itself is always
-                        excluded, whatever w. */
+    int algorithm;        /* 1 or 2 (default 1) */
+    int k;                /* nearest neighbours, 1 <= k < usable rows (default 4) */
+    int normalize;        /* 1: z-score every column (mean 0, sample std 1) before
+                             estimation (default 1); a constant column is then an
+                             error (CS_EINVAL naming the matrix and column) */
+    size_t theiler;       /* dynamic-correlation (Theiler) window w (default 0):
+                             when w > 0, rows i, j with |t_i - t_j| <= w are never
+                             neighbours of each other, neither in the k-NN search
+                             nor in the marginal counts. The row itself is always
+                             excluded, whatever w. */
     const int64_t *times; /* NULL (default): row i has time index i. Otherwise
                         `rows` time indices (copied at create), e.g. for data
                         whose rows are not consecutive time steps. */
-    double noise_sd; /* > 0: add N(0, noise_sd^2) noise to every value after
-                        z-scoring (breaks ties in discretised data, as
-                        recommended by Kraskov et al.); default 0 = off */
-    uint64_t noise_seed; /* seed of that noise (default 0) */
-    int threads;     /* OpenMP threads; <= 0 = all cores (default 0) */
-    int search;      /* neighbour search structure: CS_KSG_SEARCH_AUTO (default)
-                        picks per space by a measured crossover on N and the
-                        dimension; _TREE descends kd-trees to small leaves;
-                        _BLOCKS stops at blocks of a few dozen points and scans
-                        them with vectorised loops. All give the same values
-                        to the bit (see docs/estimators.md); only speed differs. */
+    double noise_sd;      /* > 0: add N(0, noise_sd^2) noise to every value after
+                             z-scoring (breaks ties in discretised data, as
+                             recommended by Kraskov et al.); default 0 = off */
+    uint64_t noise_seed;  /* seed of that noise (default 0) */
+    int threads;          /* OpenMP threads; <= 0 = all cores (default 0) */
+    int search;           /* neighbour search structure: CS_KSG_SEARCH_AUTO (default)
+                             picks per space by a measured crossover on N and the
+                             dimension; _TREE descends kd-trees to small leaves;
+                             _BLOCKS stops at blocks of a few dozen points and scans
+                             them with vectorised loops. All give the same values
+                             to the bit (see docs/estimators.md); only speed differs. */
 } cs_ksg_params;
 
 enum { CS_KSG_SEARCH_AUTO = 0, CS_KSG_SEARCH_TREE = 1, CS_KSG_SEARCH_BLOCKS = 2 };
@@ -109,8 +109,7 @@ cs_status cs_ksg_mi_create(cs_matrix x, cs_matrix y, const cs_ksg_params *p, cs_
 /* Prepare a CMI estimator I(X;Y|Z).
  *   x: N x dx, y: N x dy, z: N x dz. A z with zero columns (or NULL data)
  *   prepares the plain MI I(X;Y). Errors as cs_ksg_mi_create ("z" in messages). */
-cs_status cs_ksg_cmi_create(cs_matrix x, cs_matrix y, cs_matrix z, const cs_ksg_params *p,
-                            cs_ksg **out);
+cs_status cs_ksg_cmi_create(cs_matrix x, cs_matrix y, cs_matrix z, const cs_ksg_params *p, cs_ksg **out);
 
 /* Prepare TE or AIS on an embedding from cogscope/embed.h:
  *   e->d_source > 0: TE  = I(source ; future | past [, cond])
@@ -150,14 +149,13 @@ typedef cs_significance cs_ksg_significance;
  * Time indices (Theiler window) stay with the unshuffled rows.
  *   values: NULL or caller-owned [n_surrogates] receiving each surrogate's
  *   estimate. */
-cs_status cs_ksg_surrogates(cs_ksg *ksg, size_t n_surrogates, uint64_t seed,
-                            cs_ksg_significance *out, double *values);
+cs_status cs_ksg_surrogates(cs_ksg *ksg, size_t n_surrogates, uint64_t seed, cs_ksg_significance *out,
+                            double *values);
 
 /* The values of surrogates first..first+n-1 of that test (surrogate s from
  * the stream (seed, s)) into values[0..n): a share of it, for distributed
  * runs. n = 0 does nothing. */
-cs_status cs_ksg_surrogate_values(cs_ksg *ksg, size_t first, size_t n, uint64_t seed,
-                                  double *values);
+cs_status cs_ksg_surrogate_values(cs_ksg *ksg, size_t first, size_t n, uint64_t seed, double *values);
 
 #ifdef __cplusplus
 }

@@ -61,18 +61,18 @@ typedef enum {
 
 typedef struct {
     cs_mixed_estimator estimator;
-    int gc_mixture;     /* gaussian/gcopula: 0 model (default), 1 mixture */
-    int bias_correct;   /* model: 1 (default) / 0 */
-    int knn;            /* ksg: k (default 4) */
-    int normalize;      /* ksg: z-score columns first (default 1) */
-    double noise_sd;    /* noise in units of each column's sd, added after
-                           z-scoring (ksg) or before the copula (gaussian,
-                           gcopula: breaks ties at random, as GCMI breaks them
-                           by row position); default 0 here; the cs_info
-                           front end defaults to 1e-8 for ksg */
+    int gc_mixture;   /* gaussian/gcopula: 0 model (default), 1 mixture */
+    int bias_correct; /* model: 1 (default) / 0 */
+    int knn;          /* ksg: k (default 4) */
+    int normalize;    /* ksg: z-score columns first (default 1) */
+    double noise_sd;  /* noise in units of each column's sd, added after
+                         z-scoring (ksg) or before the copula (gaussian,
+                         gcopula: breaks ties at random, as GCMI breaks them
+                         by row position); default 0 here; the cs_info
+                         front end defaults to 1e-8 for ksg */
     uint64_t noise_seed;
-    int clamp;          /* 1 (default): clamp the result at 0; 0: return it
-                           as estimated (for differences of estimates) */
+    int clamp; /* 1 (default): clamp the result at 0; 0: return it
+                  as estimated (for differences of estimates) */
 } cs_mixed_params;
 
 void cs_mixed_params_default(cs_mixed_estimator e, cs_mixed_params *p);
@@ -83,8 +83,8 @@ void cs_mixed_params_default(cs_mixed_estimator e, cs_mixed_params *p);
  * mean of per-sample terms). Errors: CS_EINVAL (bad labels, too few samples in
  * a class, k < 1), CS_ESINGULAR (a class-conditional covariance is singular:
  * names the class), CS_ENONFINITE. */
-cs_status cs_mixed_mi(const cs_mixed_params *p, cs_matrix x, const int32_t *y, size_t classes,
-                      double *value, double *local, int *clamped);
+cs_status cs_mixed_mi(const cs_mixed_params *p, cs_matrix x, const int32_t *y, size_t classes, double *value,
+                      double *local, int *clamped);
 
 /* Dense codes 0..C-1 of the rows of a discrete variable y (n x d; each
  * distinct row one code, as cs_discrete_joint numbers them); *classes the

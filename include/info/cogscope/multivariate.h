@@ -61,14 +61,7 @@
 extern "C" {
 #endif
 
-typedef enum {
-    CS_MV_TC = 0,
-    CS_MV_DTC,
-    CS_MV_OINFO,
-    CS_MV_SINFO,
-    CS_MV_TSE,
-    CS_MV_MEASURE_COUNT
-} cs_mv_measure;
+typedef enum { CS_MV_TC = 0, CS_MV_DTC, CS_MV_OINFO, CS_MV_SINFO, CS_MV_TSE, CS_MV_MEASURE_COUNT } cs_mv_measure;
 
 /* "tc", "dtc", "oinfo", "sinfo", "tse"; NULL for an unknown value. */
 const char *cs_mv_measure_name(cs_mv_measure m);
@@ -93,15 +86,14 @@ typedef struct cs_mv_plan cs_mv_plan;
  * stay usable when N is below the number of variables.
  * Errors: CS_ESHAPE (no columns, N < 2), CS_ENONFINITE (names row and column),
  * CS_EINVAL (a constant column, named), CS_ENOMEM. */
-cs_status cs_mv_plan_create_gaussian(cs_matrix data, cs_mv_gaussian_kind kind, int bias_correct,
-                                     const size_t *labels, cs_mv_plan **out);
+cs_status cs_mv_plan_create_gaussian(cs_matrix data, cs_mv_gaussian_kind kind, int bias_correct, const size_t *labels,
+                                     cs_mv_plan **out);
 
 /* Plan exact Gaussian values from a covariance matrix `cov` (n x n, row-major,
  * leading dimension ld >= n; copied), e.g. of an analytic system.
  * Errors: CS_ESHAPE (n = 0), CS_ENONFINITE, CS_EINVAL (not symmetric to
  * 1e-12 relative), CS_ESINGULAR (not positive definite, naming the variable). */
-cs_status cs_mv_plan_create_cov(const double *cov, size_t n, size_t ld, const size_t *labels,
-                                cs_mv_plan **out);
+cs_status cs_mv_plan_create_cov(const double *cov, size_t n, size_t ld, const size_t *labels, cs_mv_plan **out);
 
 /* Plan discrete estimates over the integer-coded columns of `s` (copied; see
  * cogscope/discrete.h, e.g. cs_discrete_from_matrix or cs_discrete_bin).
@@ -110,8 +102,7 @@ cs_status cs_mv_plan_create_cov(const double *cov, size_t n, size_t ld, const si
  * combinations are renumbered densely (cs_discrete_joint), so any joint
  * alphabet, even one whose size exceeds 2^64, is handled.
  * Errors: CS_ESHAPE (no rows or columns), CS_ENOMEM. */
-cs_status cs_mv_plan_create_discrete(const cs_symbols *s, int miller_madow, const size_t *labels,
-                                     cs_mv_plan **out);
+cs_status cs_mv_plan_create_discrete(const cs_symbols *s, int miller_madow, const size_t *labels, cs_mv_plan **out);
 
 void cs_mv_plan_destroy(cs_mv_plan *plan); /* NULL is fine */
 
@@ -131,8 +122,7 @@ cs_status cs_mv_entropy(const cs_mv_plan *plan, const size_t *vars, size_t m, do
  * range or repeated), CS_ESINGULAR (Gaussian sub-block not positive
  * definite), CS_ELIMIT (TSE too large), CS_ESHAPE (bias correction with
  * m >= N), CS_ENOMEM. */
-cs_status cs_mv_compute(const cs_mv_plan *plan, cs_mv_measure measure, const size_t *vars,
-                        size_t m, double *value);
+cs_status cs_mv_compute(const cs_mv_plan *plan, cs_mv_measure measure, const size_t *vars, size_t m, double *value);
 
 #define CS_MV_TSE_MAX_VARS 24
 
@@ -144,10 +134,10 @@ cs_status cs_mv_compute(const cs_mv_plan *plan, cs_mv_measure measure, const siz
 
 typedef struct {
     size_t order_min, order_max; /* 2 <= order_min <= order_max <= n */
-    size_t top_k;       /* 0: every value; > 0: only the top_k lowest and highest */
-    int threads;        /* OpenMP threads; <= 0 = all cores */
-    uint64_t max_count; /* refuse more multiplets than this (CS_ELIMIT) */
-    uint64_t max_bytes; /* refuse when the values + shared entropy table need more */
+    size_t top_k;                /* 0: every value; > 0: only the top_k lowest and highest */
+    int threads;                 /* OpenMP threads; <= 0 = all cores */
+    uint64_t max_count;          /* refuse more multiplets than this (CS_ELIMIT) */
+    uint64_t max_bytes;          /* refuse when the values + shared entropy table need more */
     /* A share of the work (distributed runs, docs/distributed.md): part p of
      * `parts` evaluates, of each order, the ranks cs_mv_part_range gives;
      * values and top-K lists then cover that share only. parts <= 1: all. */
@@ -165,17 +155,17 @@ void cs_mv_part_range(uint64_t total, size_t part, size_t parts, uint64_t *first
 void cs_mv_multiplet_opts_default(cs_mv_multiplet_opts *o);
 
 typedef struct {
-    uint64_t count;   /* multiplets over all orders */
-    uint64_t bytes;   /* memory the run needs: values (unless top_k) + entropy table */
-    double seconds;   /* rough single-thread time, from a per-multiplet cost model */
+    uint64_t count; /* multiplets over all orders */
+    uint64_t bytes; /* memory the run needs: values (unless top_k) + entropy table */
+    double seconds; /* rough single-thread time, from a per-multiplet cost model */
 } cs_mv_estimate;
 
 /* Count the multiplets and estimate the time and memory of a run, without
  * running it. Fails with CS_ELIMIT, and a message giving the count and the
  * estimates, when the count exceeds o->max_count or the memory o->max_bytes;
  * `est` is filled in either case. CS_EINVAL for orders outside 2..n. */
-cs_status cs_mv_multiplets_check(const cs_mv_plan *plan, cs_mv_measure measure,
-                                 const cs_mv_multiplet_opts *o, cs_mv_estimate *est);
+cs_status cs_mv_multiplets_check(const cs_mv_plan *plan, cs_mv_measure measure, const cs_mv_multiplet_opts *o,
+                                 cs_mv_estimate *est);
 
 /* One multiplet in a top-K list. */
 typedef struct {
@@ -196,9 +186,8 @@ typedef struct {
  * order limit CS_MV_TSE_MAX_VARS), CS_ESHAPE (bias correction with an order
  * >= N), CS_ESINGULAR (a multiplet's covariance sub-block is singular, named),
  * CS_ENOMEM. */
-cs_status cs_mv_multiplets(const cs_mv_plan *plan, cs_mv_measure measure,
-                           const cs_mv_multiplet_opts *o, double *values,
-                           cs_mv_hit *lowest, size_t *nlow, cs_mv_hit *highest, size_t *nhigh);
+cs_status cs_mv_multiplets(const cs_mv_plan *plan, cs_mv_measure measure, const cs_mv_multiplet_opts *o,
+                           double *values, cs_mv_hit *lowest, size_t *nlow, cs_mv_hit *highest, size_t *nhigh);
 
 /* Sort hits into a top-K list's order (highest = 0: ascending value;
  * 1: descending), ties by (order, rank): merging the lists of several parts

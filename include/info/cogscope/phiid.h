@@ -63,10 +63,22 @@ extern "C" {
 #endif
 
 typedef enum {
-    CS_PHIID_RTR = 0, CS_PHIID_RTX, CS_PHIID_RTY, CS_PHIID_RTS,
-    CS_PHIID_XTR, CS_PHIID_XTX, CS_PHIID_XTY, CS_PHIID_XTS,
-    CS_PHIID_YTR, CS_PHIID_YTX, CS_PHIID_YTY, CS_PHIID_YTS,
-    CS_PHIID_STR, CS_PHIID_STX, CS_PHIID_STY, CS_PHIID_STS,
+    CS_PHIID_RTR = 0,
+    CS_PHIID_RTX,
+    CS_PHIID_RTY,
+    CS_PHIID_RTS,
+    CS_PHIID_XTR,
+    CS_PHIID_XTX,
+    CS_PHIID_XTY,
+    CS_PHIID_XTS,
+    CS_PHIID_YTR,
+    CS_PHIID_YTX,
+    CS_PHIID_YTY,
+    CS_PHIID_YTS,
+    CS_PHIID_STR,
+    CS_PHIID_STX,
+    CS_PHIID_STY,
+    CS_PHIID_STS,
     CS_PHIID_NATOMS
 } cs_phiid_atom;
 
@@ -75,12 +87,12 @@ const char *cs_phiid_atom_name(int atom);
 
 typedef struct {
     double atoms[CS_PHIID_NATOMS];
-    double tdmi;    /* I(X_t; X_{t+tau}) */
-    double phi_wms; /* tdmi - sum_i I(X^i_t; X^i_{t+tau}) */
-    double phi_r;   /* phi_wms + rtr */
-    double mi_self[2];   /* I(X1_t;X1_{t+tau}), I(X2_t;X2_{t+tau}) */
-    size_t n;            /* lagged samples used (0 for a table or covariance) */
-    double ccs_stderr;   /* Gaussian ccs: the largest of atom_stderr (nats); else 0 */
+    double tdmi;                         /* I(X_t; X_{t+tau}) */
+    double phi_wms;                      /* tdmi - sum_i I(X^i_t; X^i_{t+tau}) */
+    double phi_r;                        /* phi_wms + rtr */
+    double mi_self[2];                   /* I(X1_t;X1_{t+tau}), I(X2_t;X2_{t+tau}) */
+    size_t n;                            /* lagged samples used (0 for a table or covariance) */
+    double ccs_stderr;                   /* Gaussian ccs: the largest of atom_stderr (nats); else 0 */
     double atom_stderr[CS_PHIID_NATOMS]; /* Gaussian ccs: standard error of each atom's
                                             integration, across the shifts; else 0 */
 } cs_phiid_result;
@@ -89,14 +101,13 @@ typedef struct {
  * dims[0..3] states, row-major (the last index fastest). Entries finite,
  * >= 0, summing to 1 within 1e-9. Errors: bad entries (CS_EINVAL naming the
  * cell), a redundancy other than mmi/ccs (CS_EINVAL). */
-cs_status cs_phiid_table(const double *p, const size_t dims[4], const cs_pid_params *params,
-                         cs_phiid_result *out);
+cs_status cs_phiid_table(const double *p, const size_t dims[4], const cs_pid_params *params, cs_phiid_result *out);
 
 /* Gaussian PhiID from the covariance (2(d1+d2) square, row-major) of the
  * blocks X1_t (d1), X2_t (d2), X1_{t+tau} (d1), X2_{t+tau} (d2).
  * Errors: asymmetric, non-finite or not positive definite (CS_ESINGULAR). */
-cs_status cs_phiid_gaussian_cov(const double *cov, size_t d1, size_t d2,
-                                const cs_pid_params *params, cs_phiid_result *out);
+cs_status cs_phiid_gaussian_cov(const double *cov, size_t d1, size_t d2, const cs_pid_params *params,
+                                cs_phiid_result *out);
 
 /* Series wrappers: x1 (T x d1) and x2 (T x d2) are two (groups of) time
  * series, one row per time step; the T - tau pairs (row t, row t + tau) are
@@ -108,8 +119,7 @@ cs_status cs_phiid_discrete(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid
                             cs_phiid_result *out);
 cs_status cs_phiid_gaussian(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid_params *params,
                             cs_phiid_result *out);
-cs_status cs_phiid_gcopula(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid_params *params,
-                           cs_phiid_result *out);
+cs_status cs_phiid_gcopula(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid_params *params, cs_phiid_result *out);
 
 #ifdef __cplusplus
 }

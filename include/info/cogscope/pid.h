@@ -140,8 +140,8 @@ cs_status cs_pid_table(const double *p, size_t n1, size_t n2, size_t ny, const c
  * definite) of the variables ordered X1 (d1 rows), X2 (d2 rows), Y (dy rows),
  * d = d1 + d2 + dy. mmi or ccs. Errors: asymmetric, non-finite or not
  * positive definite (CS_ESINGULAR) matrix; wb/broja (CS_EINVAL). */
-cs_status cs_pid_gaussian_cov(const double *cov, size_t d1, size_t d2, size_t dy,
-                              const cs_pid_params *params, cs_pid_result *out);
+cs_status cs_pid_gaussian_cov(const double *cov, size_t d1, size_t d2, size_t dy, const cs_pid_params *params,
+                              cs_pid_result *out);
 
 /* Sample wrappers: x1 (n x d1), x2 (n x d2), y (n x dy), one row per sample.
  * discrete: integer symbols (or params->bins > 0 to bin), multi-column
@@ -154,12 +154,9 @@ cs_status cs_pid_gaussian_cov(const double *cov, size_t d1, size_t d2, size_t dy
  * variable, row and column), fewer than 2 samples, non-integer discrete data
  * (CS_EINVAL), a constant column for gaussian/gcopula (CS_ESINGULAR/
  * CS_EINVAL). */
-cs_status cs_pid_discrete(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params,
-                          cs_pid_result *out);
-cs_status cs_pid_gaussian(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params,
-                          cs_pid_result *out);
-cs_status cs_pid_gcopula(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params,
-                         cs_pid_result *out);
+cs_status cs_pid_discrete(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params, cs_pid_result *out);
+cs_status cs_pid_gaussian(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params, cs_pid_result *out);
+cs_status cs_pid_gcopula(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params, cs_pid_result *out);
 
 #ifdef __cplusplus
 }

@@ -45,8 +45,8 @@ double cs_sigmapi_pi(double epsilon, double tau, double surprise, double alpha, 
  * safe. `correct` (may be NULL) gets the number of rows whose arg-max equals
  * the label (ties: the lowest index). Any out pointer may be NULL.
  * CS_EINVAL for rows = 0, classes < 2 or a label out of range. */
-cs_status cs_sigmapi_batch(const double *logits, const int32_t *labels, size_t rows, size_t classes,
-                           double *epsilon, double *tau, size_t *correct);
+cs_status cs_sigmapi_batch(const double *logits, const int32_t *labels, size_t rows, size_t classes, double *epsilon,
+                           double *tau, size_t *correct);
 
 /* Global L2 norm of n values, scaled to avoid overflow/underflow. */
 double cs_sigmapi_norm(const double *g, size_t n);

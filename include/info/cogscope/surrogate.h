@@ -17,10 +17,10 @@ extern "C" {
 #endif
 
 typedef struct {
-    double observed;        /* the estimate on the real pairing */
-    double p_value;         /* (1 + n_greater_equal) / (1 + n_surrogates) */
-    double surrogate_mean;  /* mean of the surrogate estimates */
-    double surrogate_std;   /* their sample standard deviation (divisor n - 1; 0 if n == 1) */
+    double observed;       /* the estimate on the real pairing */
+    double p_value;        /* (1 + n_greater_equal) / (1 + n_surrogates) */
+    double surrogate_mean; /* mean of the surrogate estimates */
+    double surrogate_std;  /* their sample standard deviation (divisor n - 1; 0 if n == 1) */
     size_t n_surrogates;
     size_t n_greater_equal; /* #{surrogate >= observed} */
 } cs_significance;
@@ -33,8 +33,7 @@ typedef struct {
 cs_status cs_surrogate_permutation(uint64_t seed, size_t s, size_t *perm, size_t n);
 
 /* Summarise n >= 1 surrogate values (NaN values are an error: CS_EINTERNAL). */
-cs_status cs_significance_summarise(double observed, const double *values, size_t n,
-                                    cs_significance *out);
+cs_status cs_significance_summarise(double observed, const double *values, size_t n, cs_significance *out);
 
 /* Upper tail P(chi^2_df >= statistic) of the chi-squared distribution
  * (GSL's gsl_cdf_chisq_Q); df > 0. */

@@ -20,10 +20,10 @@ extern "C" {
 #define CS_ARRAY_RANK_MAX 8
 
 typedef struct {
-    double *data;                  /* dims[0] x ... x dims[rank-1], row-major */
-    int rank;                      /* 1..CS_ARRAY_RANK_MAX */
+    double *data; /* dims[0] x ... x dims[rank-1], row-major */
+    int rank;     /* 1..CS_ARRAY_RANK_MAX */
     size_t dims[CS_ARRAY_RANK_MAX];
-    size_t count;                  /* product of dims */
+    size_t count; /* product of dims */
 } cs_array;
 
 /* A .npy file, or "FILE.h5:/dataset" (also "FILE.hdf5:/..."), into a new

@@ -24,8 +24,7 @@ extern "C" {
  * CS_COLLIST_MAX); `what` names the argument in messages ("--x").
  * CS_EINVAL: empty list, malformed text, a decreasing range, a number that
  * overflows or is >= limit (the message names the number and the limit). */
-cs_status cs_collist_parse(const char *text, const char *what, size_t limit, size_t **out,
-                           size_t *count);
+cs_status cs_collist_parse(const char *text, const char *what, size_t limit, size_t **out, size_t *count);
 
 /* Whether idx[0..n) holds an index twice: returns 1 and sets *dup to the
  * smallest such index, 0 otherwise (also when out of memory for the sorted

@@ -33,7 +33,7 @@ void cs_json_number(cs_json *j, double v);
 void cs_json_int(cs_json *j, long long v);
 void cs_json_bool(cs_json *j, int v);
 void cs_json_null(cs_json *j);
-void cs_json_numbers(cs_json *j, const double *v, size_t n);  /* [v0, v1, ...] */
+void cs_json_numbers(cs_json *j, const double *v, size_t n); /* [v0, v1, ...] */
 void cs_json_ints(cs_json *j, const long long *v, size_t n);
 
 /* Shorthands for "key": value. */

@@ -21,12 +21,12 @@ extern "C" {
 #define CS_METRICS_MAX_RANK 3
 
 typedef struct {
-    char path[128];        /* absolute, e.g. "/analysis/layers/1/tc" */
-    size_t rank;           /* 1..CS_METRICS_MAX_RANK */
+    char path[128]; /* absolute, e.g. "/analysis/layers/1/tc" */
+    size_t rank;    /* 1..CS_METRICS_MAX_RANK */
     size_t dims[CS_METRICS_MAX_RANK];
-    size_t count;          /* product of dims (may be 0) */
-    double *data;          /* count values, row-major; NaN = not computed */
-    char units[24];        /* "nats", "steps", "cycles/step", "1" (dimensionless), ... */
+    size_t count;   /* product of dims (may be 0) */
+    double *data;   /* count values, row-major; NaN = not computed */
+    char units[24]; /* "nats", "steps", "cycles/step", "1" (dimensionless), ... */
     char description[240];
 } cs_metrics_array;
 
@@ -38,15 +38,15 @@ void cs_metrics_destroy(cs_metrics *m); /* NULL is fine */
 /* Add (or replace) the array at `path` (absolute, components of letters,
  * digits, '_', '-', '.'; at most 127 characters): rank 1..3 with dims[0..rank),
  * data copied (NULL: filled with NaN). */
-cs_status cs_metrics_put(cs_metrics *m, const char *path, size_t rank, const size_t *dims,
-                         const double *data, const char *units, const char *description);
+cs_status cs_metrics_put(cs_metrics *m, const char *path, size_t rank, const size_t *dims, const double *data,
+                         const char *units, const char *description);
 
 /* Shorthand for a rank-1 array of n values. */
-cs_status cs_metrics_put1(cs_metrics *m, const char *path, size_t n, const double *data,
-                          const char *units, const char *description);
+cs_status cs_metrics_put1(cs_metrics *m, const char *path, size_t n, const double *data, const char *units,
+                          const char *description);
 
 size_t cs_metrics_count(const cs_metrics *m);
-const cs_metrics_array *cs_metrics_at(const cs_metrics *m, size_t i); /* insertion order */
+const cs_metrics_array *cs_metrics_at(const cs_metrics *m, size_t i);          /* insertion order */
 const cs_metrics_array *cs_metrics_get(const cs_metrics *m, const char *path); /* NULL if absent */
 
 /* Attributes of the /analysis group: strings or numbers. */

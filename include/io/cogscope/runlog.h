@@ -110,8 +110,7 @@ cs_status cs_runlog_add_layer(cs_runlog_writer *w, const char *name, size_t *ind
 /* A per-step scalar series /steps/NAME (F64, F32, I64 or I32). "step" is
  * reserved: cs_runlog_end_step writes it. Conventional names that analyze
  * and report understand: loss, tau, surprise, pi, epoch, lr, batch_acc. */
-cs_status cs_runlog_declare_series(cs_runlog_writer *w, const char *name, cs_runlog_dtype dtype,
-                                   cs_runlog_handle *h);
+cs_status cs_runlog_declare_series(cs_runlog_writer *w, const char *name, cs_runlog_dtype dtype, cs_runlog_handle *h);
 /* A per-step float64 series of one layer: /layers/LAYER/NAME. */
 cs_status cs_runlog_declare_layer_series(cs_runlog_writer *w, size_t layer, const char *name, cs_runlog_handle *h);
 /* A float32 snapshot dataset of one layer, /layers/LAYER/NAME of shape
@@ -210,13 +209,13 @@ typedef enum {
 
 typedef struct {
     cs_runlog_kind kind;
-    const char *name;  /* dataset name: "loss", "activations", "states", ... */
-    const char *path;  /* "/layers/fc1/activations" */
-    size_t layer;      /* layer index for per-layer kinds, else (size_t)-1 */
-    int rank;          /* rank of one entry: 0 for series */
+    const char *name;                         /* dataset name: "loss", "activations", "states", ... */
+    const char *path;                         /* "/layers/fc1/activations" */
+    size_t layer;                             /* layer index for per-layer kinds, else (size_t)-1 */
+    int rank;                                 /* rank of one entry: 0 for series */
     uint64_t shape[CS_RUNLOG_ENTRY_RANK_MAX]; /* shape of one entry */
-    size_t length;     /* readable entries now (steps, snapshots, evals or relaxations) */
-    char dtype[16];    /* "float32", "float64", "int32", "int64", ... */
+    size_t length;                            /* readable entries now (steps, snapshots, evals or relaxations) */
+    char dtype[16];                           /* "float32", "float64", "int32", "int64", ... */
 } cs_runlog_item;
 
 typedef struct cs_runlog cs_runlog;
@@ -250,9 +249,9 @@ const cs_runlog_item *cs_runlog_find(const cs_runlog *r, cs_runlog_kind kind, si
 typedef struct {
     const char *name;
     int is_string;
-    size_t count;                /* elements */
-    const char *const *strings;  /* count strings when is_string */
-    const double *values;        /* count numbers otherwise */
+    size_t count;               /* elements */
+    const char *const *strings; /* count strings when is_string */
+    const double *values;       /* count numbers otherwise */
 } cs_runlog_meta;
 size_t cs_runlog_meta_count(const cs_runlog *r);
 const cs_runlog_meta *cs_runlog_meta_at(const cs_runlog *r, size_t i);

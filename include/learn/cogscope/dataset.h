@@ -40,14 +40,14 @@ typedef struct {
 } cs_dataset;
 
 typedef struct {
-    const char *bundled_dir;  /* directory holding digits.csv.gz; NULL = "datasets" */
-    const char *data_dir;     /* Fashion-MNIST directory; NULL = /usr/share/datasets/fashion-mnist */
-    long label_col;           /* CSV label column, 0-based; -1 = last */
-    uint64_t seed;            /* split and synthetic data */
-    double test_fraction;     /* digits/CSV split; 0.25 */
-    size_t bits;              /* parity bits; 4 */
-    size_t n_train, n_test;   /* synthetic set sizes; 2000 / 500 */
-    double noise;             /* synthetic input noise sd; 0.1 */
+    const char *bundled_dir; /* directory holding digits.csv.gz; NULL = "datasets" */
+    const char *data_dir;    /* Fashion-MNIST directory; NULL = /usr/share/datasets/fashion-mnist */
+    long label_col;          /* CSV label column, 0-based; -1 = last */
+    uint64_t seed;           /* split and synthetic data */
+    double test_fraction;    /* digits/CSV split; 0.25 */
+    size_t bits;             /* parity bits; 4 */
+    size_t n_train, n_test;  /* synthetic set sizes; 2000 / 500 */
+    double noise;            /* synthetic input noise sd; 0.1 */
 } cs_dataset_options;
 
 /* The defaults given above. */
@@ -55,8 +55,7 @@ void cs_dataset_options_default(cs_dataset_options *o);
 
 /* Load `spec` (see the list above) into train and test (free both with
  * cs_dataset_free). */
-cs_status cs_dataset_load(const char *spec, const cs_dataset_options *o, cs_dataset *train,
-                          cs_dataset *test);
+cs_status cs_dataset_load(const char *spec, const cs_dataset_options *o, cs_dataset *train, cs_dataset *test);
 void cs_dataset_free(cs_dataset *d);
 
 /* A CSV/text table (plain or gzip; cells separated by commas and/or
@@ -77,8 +76,8 @@ cs_status cs_dataset_parity(size_t bits, size_t n, double noise, uint64_t seed, 
  * count) test samples, adjusted by largest remainder so the test set has
  * ceil(test_fraction * n) samples in total (1,797 -> 450); order within each
  * part is shuffled. */
-cs_status cs_dataset_split(const cs_dataset *all, double test_fraction, uint64_t seed,
-                           cs_dataset *train, cs_dataset *test);
+cs_status cs_dataset_split(const cs_dataset *all, double test_fraction, uint64_t seed, cs_dataset *train,
+                           cs_dataset *test);
 
 /* Rows idx[0..m) of d as doubles into x (m x dim) and labels into y (m). */
 void cs_dataset_gather(const cs_dataset *d, const size_t *idx, size_t m, double *x, int32_t *y);

@@ -58,13 +58,13 @@ cs_status cs_activation_parse(const char *text, cs_activation *out);
 /* The network. Fields are public so learning rules can read them; change
  * parameters only through `params` (or the pointers into it). */
 typedef struct {
-    size_t n_layers;                   /* unit layers incl. input, 2..CS_MLP_MAX_LAYERS */
-    size_t sizes[CS_MLP_MAX_LAYERS];   /* unit counts, input first */
-    cs_activation act;                 /* hidden-layer activation (output is softmax) */
-    size_t n_params;                   /* total number of parameters */
-    double *params;                    /* the one allocation: W_0, b_0, W_1, b_1, ... */
-    double *W[CS_MLP_MAX_LAYERS - 1];  /* W[k]: sizes[k+1] x sizes[k], into params */
-    double *b[CS_MLP_MAX_LAYERS - 1];  /* b[k]: sizes[k+1], into params */
+    size_t n_layers;                        /* unit layers incl. input, 2..CS_MLP_MAX_LAYERS */
+    size_t sizes[CS_MLP_MAX_LAYERS];        /* unit counts, input first */
+    cs_activation act;                      /* hidden-layer activation (output is softmax) */
+    size_t n_params;                        /* total number of parameters */
+    double *params;                         /* the one allocation: W_0, b_0, W_1, b_1, ... */
+    double *W[CS_MLP_MAX_LAYERS - 1];       /* W[k]: sizes[k+1] x sizes[k], into params */
+    double *b[CS_MLP_MAX_LAYERS - 1];       /* b[k]: sizes[k+1], into params */
     size_t w_offset[CS_MLP_MAX_LAYERS - 1]; /* offsets of W[k] and b[k] in params */
     size_t b_offset[CS_MLP_MAX_LAYERS - 1];
 } cs_mlp;
@@ -107,14 +107,14 @@ void cs_mlp_uniform_fill(double *p, size_t n, double lim, cs_rng *rng);
 /* ---- per-batch state ---- */
 
 typedef struct {
-    size_t capacity;                   /* max rows */
-    size_t rows;                       /* rows of the last forward pass */
-    const double *input;               /* rows x sizes[0], not owned (last forward) */
-    double *z[CS_MLP_MAX_LAYERS - 1];  /* z[k]: capacity x sizes[k+1] pre-activations */
-    double *a[CS_MLP_MAX_LAYERS - 1];  /* a[k]: post-activations; a[last] = softmax probs */
+    size_t capacity;                      /* max rows */
+    size_t rows;                          /* rows of the last forward pass */
+    const double *input;                  /* rows x sizes[0], not owned (last forward) */
+    double *z[CS_MLP_MAX_LAYERS - 1];     /* z[k]: capacity x sizes[k+1] pre-activations */
+    double *a[CS_MLP_MAX_LAYERS - 1];     /* a[k]: post-activations; a[last] = softmax probs */
     double *delta[CS_MLP_MAX_LAYERS - 1]; /* delta[k] = d loss_i / d z[k], per sample */
-    double *scratch;                   /* capacity x max(sizes) for backward */
-    double *memory;                    /* the one allocation behind all of the above */
+    double *scratch;                      /* capacity x max(sizes) for backward */
+    double *memory;                       /* the one allocation behind all of the above */
 } cs_mlp_cache;
 
 cs_status cs_mlp_cache_create(const cs_mlp *m, size_t capacity, cs_mlp_cache **out);
@@ -129,8 +129,7 @@ cs_status cs_mlp_forward(const cs_mlp *m, const double *x, size_t rows, cs_mlp_c
 /* After a forward pass: mean cross-entropy over the rows (nats) given labels
  * in [0, classes) and the number of rows whose arg-max prediction equals the
  * label. Either out pointer may be NULL. */
-void cs_mlp_loss(const cs_mlp *m, const cs_mlp_cache *c, const int32_t *labels, double *loss,
-                 size_t *correct);
+void cs_mlp_loss(const cs_mlp *m, const cs_mlp_cache *c, const int32_t *labels, double *loss, size_t *correct);
 
 /* After a forward pass of `rows` rows: the logits z_last into
  * logits[rows x classes], and the per-sample deltas of a backward pass into
@@ -149,43 +148,40 @@ void cs_mlp_backward(const cs_mlp *m, cs_mlp_cache *c, const int32_t *labels, do
 /* The BP gradient of the mean cross-entropy on a batch, as one call:
  * forward + backward into `grad` (n_params). `loss` may be NULL. This is what
  * the training loop uses to measure bp_angle_deg for any rule. */
-cs_status cs_mlp_gradient(const cs_mlp *m, cs_mlp_cache *c, const double *x, const int32_t *labels,
-                          size_t rows, double *grad, double *loss);
+cs_status cs_mlp_gradient(const cs_mlp *m, cs_mlp_cache *c, const double *x, const int32_t *labels, size_t rows,
+                          double *grad, double *loss);
 
 /* Logits (rows x classes) and/or predicted classes of a batch, in chunks of
  * c->capacity rows, so any number of rows can be classified. */
-cs_status cs_mlp_predict(const cs_mlp *m, cs_mlp_cache *c, const double *x, size_t rows,
-                         double *logits, int32_t *predicted);
+cs_status cs_mlp_predict(const cs_mlp *m, cs_mlp_cache *c, const double *x, size_t rows, double *logits,
+                         int32_t *predicted);
 
 /* ---- layer primitives (plain functions; rules build on them) ----
  * Every function works on row-major batches of B rows. */
 
 /* z[B x O] = x[B x I] W^T + b;  W: O x I, b: O. */
-void cs_layer_linear_forward(double *z, const double *x, const double *W, const double *b, size_t B,
-                             size_t I, size_t O);
+void cs_layer_linear_forward(double *z, const double *x, const double *W, const double *b, size_t B, size_t I,
+                             size_t O);
 /* Weight/bias gradient of the batch mean: dW[O x I] = scale * delta^T x,
  * db[O] = scale * sum_rows delta, with delta: B x O, x: B x I. Usually
  * scale = 1/B. Overwrites dW and db (either may be NULL to skip it). */
-void cs_layer_linear_backward_params(double *dW, double *db, const double *delta, const double *x,
-                                     size_t B, size_t I, size_t O, double scale);
+void cs_layer_linear_backward_params(double *dW, double *db, const double *delta, const double *x, size_t B, size_t I,
+                                     size_t O, double scale);
 /* Error sent to the layer below: dx[B x I] = delta[B x O] F, F: O x I.
  * With F = W this is backprop; feedback alignment passes its fixed random
  * matrix instead. */
-void cs_layer_linear_backward_input(double *dx, const double *delta, const double *F, size_t B,
-                                    size_t I, size_t O);
+void cs_layer_linear_backward_input(double *dx, const double *delta, const double *F, size_t B, size_t I, size_t O);
 /* a[n] = f(z[n]) elementwise. a may alias z. */
 void cs_act_forward(cs_activation act, double *a, const double *z, size_t n);
 /* dz[n] = da[n] * f'(z[n]), using z and/or a = f(z) (whichever is cheaper).
  * dz may alias da. */
-void cs_act_backward(cs_activation act, double *dz, const double *da, const double *z,
-                     const double *a, size_t n);
+void cs_act_backward(cs_activation act, double *dz, const double *da, const double *z, const double *a, size_t n);
 /* f'(z) elementwise into d[n]. */
 void cs_act_derivative(cs_activation act, double *d, const double *z, const double *a, size_t n);
 /* p[B x C] = softmax(z[B x C]) row by row (max-shifted, so large logits are safe). */
 void cs_softmax_forward(double *p, const double *z, size_t B, size_t C);
 /* delta[B x C] = p - onehot(labels): d CE_i / d z_i per sample. */
-void cs_softmax_ce_backward(double *delta, const double *p, const int32_t *labels, size_t B,
-                            size_t C);
+void cs_softmax_ce_backward(double *delta, const double *p, const int32_t *labels, size_t B, size_t C);
 
 #ifdef __cplusplus
 }

@@ -26,7 +26,7 @@ const char *cs_optim_name(cs_optim_kind kind);
 
 typedef struct {
     cs_optim_kind kind;
-    double momentum;    /* SGD, in [0, 1) */
+    double momentum;     /* SGD, in [0, 1) */
     double beta1, beta2; /* Adam, in [0, 1); 0.9, 0.999 */
     double eps;          /* Adam, > 0; 1e-8 */
     double weight_decay; /* >= 0; 0 */
@@ -48,8 +48,8 @@ void cs_optim_step(cs_optim *o, double *params, const double *direction, double 
  * training loop logs per-layer weight and update norms every step; a
  * separate pass would cost ~10% of a Fashion-MNIST step). Segment k is
  * [seg_end[k-1], seg_end[k]) with seg_end[-1] = 0 and seg_end[n_seg-1] = n. */
-void cs_optim_step_norms(cs_optim *o, double *params, const double *direction, double lr,
-                         const size_t *seg_end, size_t n_seg, double *param_sq, double *update_sq);
+void cs_optim_step_norms(cs_optim *o, double *params, const double *direction, double lr, const size_t *seg_end,
+                         size_t n_seg, double *param_sq, double *update_sq);
 /* Mixed precision (rule bp --bp-precision float32): the same step from a
  * direction in float -- the update is cs_optim_step_norms's with the
  * direction widened exactly, bit for bit -- also writing mirror[n] =
@@ -57,9 +57,8 @@ void cs_optim_step_norms(cs_optim *o, double *params, const double *direction, d
  * float pass reads (one pass over memory instead of three). SGD only, with
  * segments covering all n: returns 0 without doing anything otherwise
  * (Adam, or segments that end early), 1 when it stepped. */
-int cs_optim_step_norms_mixed(cs_optim *o, double *params, const float *direction, double lr,
-                              const size_t *seg_end, size_t n_seg, double *param_sq, double *update_sq,
-                              float *mirror);
+int cs_optim_step_norms_mixed(cs_optim *o, double *params, const float *direction, double lr, const size_t *seg_end,
+                              size_t n_seg, double *param_sq, double *update_sq, float *mirror);
 
 #ifdef __cplusplus
 }

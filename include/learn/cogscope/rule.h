@@ -6,7 +6,8 @@
  *      `step` and `teaching_signal` are required; every other callback is
  *      optional (NULL gives the default described at the field).
  *   2. Declare it with the others at the end of this header and add
- *      `&cs_rule_fa` to the table in src/learn/rules/registry.c (two lines). `cogscope train --rule fa` then finds it.
+ *      `&cs_rule_fa` to the table in src/learn/rules/registry.c (two lines). `cogscope train --rule fa` then finds
+ * it.
  *   3. Rule-specific flags: list them in `.options` as {"fa-scale", "X",
  *      "help text", "1.0"}. `cogscope train` accepts `--fa-scale X` without
  *      any CLI edit and hands it to your `create` as {"fa-scale", "X"};
@@ -70,7 +71,7 @@ typedef struct {
     const char *name;    /* without the leading "--" */
     const char *metavar; /* "X", "N", "one|random|centered"; NULL = no value */
     const char *help;
-    const char *def;     /* default, as text for --help */
+    const char *def; /* default, as text for --help */
 } cs_rule_option_spec;
 
 /* Default training hyper-parameters of a rule; the user's flags override. */
@@ -88,27 +89,27 @@ typedef struct {
 /* What a rule adds to the run log beyond the common series. Filled by
  * `describe`; pointers must stay valid while the rule state lives. */
 typedef struct {
-    size_t relax_iterations;          /* 0 = no relaxation trajectories */
-    size_t relax_samples;             /* probe samples whose states are logged */
-    size_t n_layer_series;            /* extra per-step, per-layer series */
-    const char *const *layer_series;  /* their names, e.g. "goodness_pos" */
-    size_t n_params;                  /* hyper-parameters stored in /config */
-    const char *const *param_names;   /* e.g. "ep_beta" */
+    size_t relax_iterations;         /* 0 = no relaxation trajectories */
+    size_t relax_samples;            /* probe samples whose states are logged */
+    size_t n_layer_series;           /* extra per-step, per-layer series */
+    const char *const *layer_series; /* their names, e.g. "goodness_pos" */
+    size_t n_params;                 /* hyper-parameters stored in /config */
+    const char *const *param_names;  /* e.g. "ep_beta" */
     const double *param_values;
 } cs_rule_logspec;
 
 /* One training step's input and output. Buffers belong to the loop. */
 typedef struct {
-    const double *x;        /* rows x sizes[0] */
-    const int32_t *labels;  /* rows, in [0, classes) */
+    const double *x;       /* rows x sizes[0] */
+    const int32_t *labels; /* rows, in [0, classes) */
     size_t rows;
-    double *direction;      /* OUT n_params: update direction (gradient convention) */
-    double *logits;         /* OUT rows x classes, before the update */
-    double *layer_series;   /* OUT n_layer_series x depth, row-major; NULL if none */
-    double surprise;        /* OUT optional: S; leave NAN (preset) for ||direction||_2 */
-    int is_reference_gradient; /* OUT optional: 1 when `direction` IS the reference gradient
-                                * (bp in float64), so the loop logs bp_angle_deg 0 without
-                                * computing it again; preset 0 */
+    double *direction;          /* OUT n_params: update direction (gradient convention) */
+    double *logits;             /* OUT rows x classes, before the update */
+    double *layer_series;       /* OUT n_layer_series x depth, row-major; NULL if none */
+    double surprise;            /* OUT optional: S; leave NAN (preset) for ||direction||_2 */
+    int is_reference_gradient;  /* OUT optional: 1 when `direction` IS the reference gradient
+                                 * (bp in float64), so the loop logs bp_angle_deg 0 without
+                                 * computing it again; preset 0 */
     const float *direction_f32; /* OUT optional: the direction in float (n_params), from a rule
                                  * computing in float (bp --bp-precision float32), which then
                                  * need not fill `direction` but must set `surprise`: the loop
@@ -120,16 +121,16 @@ typedef struct {
 } cs_rule_batch;
 
 typedef struct cs_rule_vtable {
-    const char *name;     /* "bp" */
-    const char *summary;  /* one line for --help */
+    const char *name;                   /* "bp" */
+    const char *summary;                /* one line for --help */
     const cs_rule_option_spec *options; /* terminated by {NULL} ; may be NULL */
     cs_rule_defaults defaults;
 
     /* Build the rule's state for network `m`. `max_rows` is the largest batch
      * any later call will pass (max of batch size and probe size). Reject
      * bad options here with CS_EINVAL. */
-    cs_status (*create)(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, uint64_t seed,
-                        size_t max_rows, void **state);
+    cs_status (*create)(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, uint64_t seed, size_t max_rows,
+                        void **state);
     void (*destroy)(void *state);
 
     /* Optional: extra log content (relaxation, layer series, /config params). */
@@ -143,25 +144,23 @@ typedef struct cs_rule_vtable {
      * EP: (free - nudged)/beta; PC: prediction - value; ...: every rule
      * with the sign of BP delta, docs/metrics.md).
      * errors[k]: rows x sizes[k+1]. */
-    cs_status (*teaching_signal)(void *state, const cs_mlp *m, const double *x,
-                                 const int32_t *labels, size_t rows, double *const *errors);
+    cs_status (*teaching_signal)(void *state, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                                 double *const *errors);
 
     /* Optional: the per-layer activations logged for the probe set;
      * acts[k]: rows x sizes[k+1]. Default: the MLP's post-activations a[k]
      * (softmax probabilities for the output layer). */
-    cs_status (*activations)(void *state, const cs_mlp *m, const double *x, size_t rows,
-                             double *const *acts);
+    cs_status (*activations)(void *state, const cs_mlp *m, const double *x, size_t rows, double *const *acts);
 
     /* Optional (rules with relax_iterations > 0): the relaxation of `rows`
      * (= relax_samples) probe samples. states[k]: relax_iterations x rows x
      * sizes[k+1], iteration-major; energy: relax_iterations values. */
-    cs_status (*relax)(void *state, const cs_mlp *m, const double *x, const int32_t *labels,
-                       size_t rows, double *const *states, double *energy);
+    cs_status (*relax)(void *state, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                       double *const *states, double *energy);
 
     /* Optional: prediction logits (rows x classes) for evaluation. Default:
      * the MLP's logits z_last. FF overrides it (goodness over labels). */
-    cs_status (*predict)(void *state, const cs_mlp *m, const double *x, size_t rows,
-                         double *logits);
+    cs_status (*predict)(void *state, const cs_mlp *m, const double *x, size_t rows, double *logits);
 
     /* Optional: the exact gradient (n_params, gradient convention, batch
      * mean) of the objective the rule's update approximates, on the batch of
@@ -171,16 +170,16 @@ typedef struct cs_rule_vtable {
      * of the cost at the free fixed point (recurrent backprop), FF with the
      * end-to-end gradient of its summed layer losses, since their networks
      * do not compute the MLP's softmax output. */
-    cs_status (*reference_gradient)(void *state, const cs_mlp *m, const double *x,
-                                    const int32_t *labels, size_t rows, double *grad);
+    cs_status (*reference_gradient)(void *state, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                                    double *grad);
 
     /* Optional: activations AND teaching signal of the probe in one call
      * (acts[k], errors[k]: rows x sizes[k+1]), for rules whose teaching
      * signal already runs the forward pass (bp: one forward + one backward
      * instead of two forwards + one backward; the probe snapshot is most of
      * the logging cost). Default: `activations`, then `teaching_signal`. */
-    cs_status (*snapshot)(void *state, const cs_mlp *m, const double *x, const int32_t *labels,
-                          size_t rows, double *const *acts, double *const *errors);
+    cs_status (*snapshot)(void *state, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                          double *const *acts, double *const *errors);
 
     /* Optional (rules whose steps compute in float): the float copy of the
      * parameters (n_params, laid out as params) that `step` reads. The loop
@@ -208,13 +207,11 @@ cs_status cs_rule_check_options(const cs_rule_vtable *v, const cs_rule_option *o
 /* ---- option parsing helpers for create() ----
  * Each takes the LAST occurrence of `name`; absent -> `def`. A value that
  * does not parse gives CS_EINVAL naming "--name". */
-cs_status cs_rule_opt_double(const cs_rule_option *opts, size_t n, const char *name, double def,
-                             double *out);
-cs_status cs_rule_opt_int(const cs_rule_option *opts, size_t n, const char *name, long def,
-                          long *out);
+cs_status cs_rule_opt_double(const cs_rule_option *opts, size_t n, const char *name, double def, double *out);
+cs_status cs_rule_opt_int(const cs_rule_option *opts, size_t n, const char *name, long def, long *out);
 /* `choices` is NULL-terminated; *out is the index of the chosen one. */
-cs_status cs_rule_opt_choice(const cs_rule_option *opts, size_t n, const char *name,
-                             const char *const *choices, int def, int *out);
+cs_status cs_rule_opt_choice(const cs_rule_option *opts, size_t n, const char *name, const char *const *choices,
+                             int def, int *out);
 /* 1 if the flag is present (any value except "0"/"false"/"off"), else 0. */
 int cs_rule_opt_flag(const cs_rule_option *opts, size_t n, const char *name);
 
@@ -228,8 +225,8 @@ typedef struct {
 } cs_rule;
 
 /* Checks the options (cs_rule_check_options), then vt->create. */
-cs_status cs_rule_create(const cs_rule_vtable *vt, const cs_mlp *m, const cs_rule_option *opts,
-                         size_t n_opts, uint64_t seed, size_t max_rows, cs_rule **out);
+cs_status cs_rule_create(const cs_rule_vtable *vt, const cs_mlp *m, const cs_rule_option *opts, size_t n_opts,
+                         uint64_t seed, size_t max_rows, cs_rule **out);
 void cs_rule_destroy(cs_rule *r);
 /* The rule's log spec (all zero when it has no `describe`). */
 void cs_rule_describe(const cs_rule *r, cs_rule_logspec *spec);
@@ -237,30 +234,27 @@ void cs_rule_describe(const cs_rule *r, cs_rule_logspec *spec);
  * if the rule left it NAN (b->direction_f32, b->is_reference_gradient
  * preset NULL and 0; b->mirror_fresh is the caller's). */
 cs_status cs_rule_step(cs_rule *r, const cs_mlp *m, cs_rule_batch *b);
-cs_status cs_rule_teaching_signal(cs_rule *r, const cs_mlp *m, const double *x,
-                                  const int32_t *labels, size_t rows, double *const *errors);
-cs_status cs_rule_activations(cs_rule *r, const cs_mlp *m, const double *x, size_t rows,
-                              double *const *acts);
-cs_status cs_rule_relax(cs_rule *r, const cs_mlp *m, const double *x, const int32_t *labels,
-                        size_t rows, double *const *states, double *energy);
+cs_status cs_rule_teaching_signal(cs_rule *r, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                                  double *const *errors);
+cs_status cs_rule_activations(cs_rule *r, const cs_mlp *m, const double *x, size_t rows, double *const *acts);
+cs_status cs_rule_relax(cs_rule *r, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                        double *const *states, double *energy);
 /* The reference gradient for bp_angle_deg (vt->reference_gradient, or the
  * MLP's BP gradient of the mean cross-entropy when the rule has none); the
  * training loop calls it after cs_rule_step on the same batch. grad: n_params. */
-cs_status cs_rule_reference_gradient(cs_rule *r, const cs_mlp *m, const double *x,
-                                     const int32_t *labels, size_t rows, double *grad);
+cs_status cs_rule_reference_gradient(cs_rule *r, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                                     double *grad);
 /* vt->mirror_f32, or NULL. */
 float *cs_rule_mirror_f32(cs_rule *r);
 /* vt->snapshot, or cs_rule_activations + cs_rule_teaching_signal. */
-cs_status cs_rule_snapshot(cs_rule *r, const cs_mlp *m, const double *x, const int32_t *labels,
-                           size_t rows, double *const *acts, double *const *errors);
+cs_status cs_rule_snapshot(cs_rule *r, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                           double *const *acts, double *const *errors);
 /* Logits of any number of rows (chunks of max_rows). */
-cs_status cs_rule_predict(cs_rule *r, const cs_mlp *m, const double *x, size_t rows,
-                          double *logits);
+cs_status cs_rule_predict(cs_rule *r, const cs_mlp *m, const double *x, size_t rows, double *logits);
 
 /* The built-in rules (each defined in src/learn/rules/<name>.c; the
  * registry lists them in this order). */
-extern const cs_rule_vtable cs_rule_bp, cs_rule_fa, cs_rule_dfa, cs_rule_ep, cs_rule_pc, cs_rule_ff,
-    cs_rule_np;
+extern const cs_rule_vtable cs_rule_bp, cs_rule_fa, cs_rule_dfa, cs_rule_ep, cs_rule_pc, cs_rule_ff, cs_rule_np;
 
 #ifdef __cplusplus
 }

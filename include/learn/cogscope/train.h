@@ -50,31 +50,31 @@ typedef struct {
  * sets ("unset") take the rule's defaults (epochs, batch, lr, momentum,
  * optimizer, activation) or the documented ones. */
 typedef struct {
-    const char *rule;                 /* registry name; "bp" */
-    const cs_rule_option *rule_opts;  /* rule-specific options */
+    const char *rule;                /* registry name; "bp" */
+    const cs_rule_option *rule_opts; /* rule-specific options */
     size_t n_rule_opts;
-    size_t sizes[CS_MLP_MAX_LAYERS];  /* unit counts; n_layers 0 = {dim, 100, classes} */
+    size_t sizes[CS_MLP_MAX_LAYERS]; /* unit counts; n_layers 0 = {dim, 100, classes} */
     size_t n_layers;
-    const char *activation;  /* NULL = rule default */
-    const char *optimizer;   /* NULL = rule default ("sgd" | "adam") */
-    size_t epochs;           /* 0 = rule default */
-    size_t batch;            /* 0 = rule default */
-    double lr;               /* NAN = rule default */
-    double momentum;         /* NAN = rule default */
-    double weight_decay;     /* NAN = rule default (L2 on weights and biases) */
-    const char *schedule;    /* NULL = rule default; "constant" | "cosine" (to 0 at the end) */
-    uint64_t seed;           /* init, shuffling, probe choice, the rule's randomness */
-    int threads;             /* 0 = all cores */
-    size_t log_every;        /* snapshot interval in steps; 0 = 50 */
-    size_t probe_size;       /* 0 = 512 (capped at the test split's size) */
-    double pi_alpha;         /* NAN = 1 */
-    double pi_gamma;         /* NAN = 0.5 */
-    const char *out_path;    /* run log path; NULL = no log */
+    const char *activation;   /* NULL = rule default */
+    const char *optimizer;    /* NULL = rule default ("sgd" | "adam") */
+    size_t epochs;            /* 0 = rule default */
+    size_t batch;             /* 0 = rule default */
+    double lr;                /* NAN = rule default */
+    double momentum;          /* NAN = rule default */
+    double weight_decay;      /* NAN = rule default (L2 on weights and biases) */
+    const char *schedule;     /* NULL = rule default; "constant" | "cosine" (to 0 at the end) */
+    uint64_t seed;            /* init, shuffling, probe choice, the rule's randomness */
+    int threads;              /* 0 = all cores */
+    size_t log_every;         /* snapshot interval in steps; 0 = 50 */
+    size_t probe_size;        /* 0 = 512 (capped at the test split's size) */
+    double pi_alpha;          /* NAN = 1 */
+    double pi_gamma;          /* NAN = 0.5 */
+    const char *out_path;     /* run log path; NULL = no log */
     const char *dataset_name; /* recorded in the log; "" if NULL */
-    double flush_interval;   /* seconds; <= 0 = 1 */
-    uint64_t max_log_bytes;  /* bound on the logged data (before compression); 0 = the default
-                                CS_TRAIN_MAX_LOG_DEFAULT. Reaching it stops the snapshots, then
-                                the step rows: training goes on, the result says from which step */
+    double flush_interval;    /* seconds; <= 0 = 1 */
+    uint64_t max_log_bytes;   /* bound on the logged data (before compression); 0 = the default
+                                 CS_TRAIN_MAX_LOG_DEFAULT. Reaching it stops the snapshots, then
+                                 the step rows: training goes on, the result says from which step */
     void (*progress)(const cs_train_progress *p, void *user);
     void *user;
 } cs_train_config;
@@ -87,8 +87,7 @@ void cs_train_config_default(cs_train_config *c);
  * sizes that do not match the data (input = dim, output = classes), bad
  * values -> CS_EINVAL naming the flag (the CLI turns that into exit 2).
  * Rule option VALUES are validated later, by the rule's create. */
-cs_status cs_train_config_resolve(const cs_train_config *in, const cs_dataset *train,
-                                  cs_train_config *out);
+cs_status cs_train_config_resolve(const cs_train_config *in, const cs_dataset *train, cs_train_config *out);
 
 /* What a finished run reports. */
 typedef struct {
@@ -97,15 +96,15 @@ typedef struct {
     double final_test_acc;  /* fraction in [0, 1] */
     double final_test_loss; /* nats */
     double best_test_acc;
-    double final_train_loss; /* mean batch loss of the last epoch */
-    double seconds;          /* wall time of the loop */
-    double train_seconds;    /* of which training steps (incl. their logging) */
-    double eval_seconds;     /* of which per-epoch evaluations */
-    double train_cpu_seconds; /* CPU time (all threads of the process) of the training steps:
-                                 on a shared machine a steadier measure than wall time */
+    double final_train_loss;                 /* mean batch loss of the last epoch */
+    double seconds;                          /* wall time of the loop */
+    double train_seconds;                    /* of which training steps (incl. their logging) */
+    double eval_seconds;                     /* of which per-epoch evaluations */
+    double train_cpu_seconds;                /* CPU time (all threads of the process) of the training steps:
+                                                on a shared machine a steadier measure than wall time */
     uint64_t log_bytes, log_bytes_projected; /* logged data, and as projected at the start */
-    int log_limited;        /* 0, or 1/2 as in cs_train_progress */
-    int64_t log_limit_step; /* the first step not logged in full (-1: none) */
+    int log_limited;                         /* 0, or 1/2 as in cs_train_progress */
+    int64_t log_limit_step;                  /* the first step not logged in full (-1: none) */
 } cs_train_result;
 
 /* Train a network as `cfg` says (resolved internally) on `train`,

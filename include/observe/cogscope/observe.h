@@ -111,31 +111,31 @@ const char *cs_pi_variant_name(cs_pi_variant v);
 cs_status cs_pi_variant_parse(const char *name, cs_pi_variant *out);
 
 typedef struct {
-    unsigned metrics;             /* CS_OBS_* flags (default CS_OBS_ALL) */
-    cs_info_estimator estimator;  /* default gcopula; not ksg2 */
-    uint64_t seed;                /* default 1 */
-    int threads;                  /* <= 0: all cores */
-    size_t surrogates;            /* permutation surrogates per scalar measure (default 0 = none) */
-    size_t bins;                  /* equal-width bins per unit for binned values; 0 (default):
-                                     adaptive, cs_obs_adaptive_bins */
-    size_t ip_dims;               /* principal components kept of X and T for continuous
-                                     information-plane values (default 10) */
-    size_t max_units;             /* units per layer for TC/DTC/O/S, O multiplets and PID pairs:
-                                     at most this many, and at most probe_size / 4 (default 64) */
-    size_t tse_units;             /* units for TSE (2^k subsets; default 12, at most 24) */
-    size_t multiplets;            /* random multiplets per order (3 and 4) (default 200) */
-    size_t pid_pairs;             /* top pairs by joint MI decomposed (default 8) */
+    unsigned metrics;                 /* CS_OBS_* flags (default CS_OBS_ALL) */
+    cs_info_estimator estimator;      /* default gcopula; not ksg2 */
+    uint64_t seed;                    /* default 1 */
+    int threads;                      /* <= 0: all cores */
+    size_t surrogates;                /* permutation surrogates per scalar measure (default 0 = none) */
+    size_t bins;                      /* equal-width bins per unit for binned values; 0 (default):
+                                         adaptive, cs_obs_adaptive_bins */
+    size_t ip_dims;                   /* principal components kept of X and T for continuous
+                                         information-plane values (default 10) */
+    size_t max_units;                 /* units per layer for TC/DTC/O/S, O multiplets and PID pairs:
+                                         at most this many, and at most probe_size / 4 (default 64) */
+    size_t tse_units;                 /* units for TSE (2^k subsets; default 12, at most 24) */
+    size_t multiplets;                /* random multiplets per order (3 and 4) (default 200) */
+    size_t pid_pairs;                 /* top pairs by joint MI decomposed (default 8) */
     cs_pid_redundancy pid_redundancy; /* default mmi */
-    int ksg_k;                    /* KSG neighbours (default 4) */
-    int gc_mixture;               /* I(.;Y) and PID with gcopula/gaussian: 1 the
-                                     Gaussian-mixture form (gcmi_mixture_cd, default),
-                                     0 the class model (gcmi_model_cd) */
-    cs_pi_variant pi_variant;     /* default sigmapi */
-    double pi_alpha, pi_gamma;    /* NaN (default): the run's /config values */
-    double pi_delta;              /* ∫PI variance penalty (default 1) */
-    size_t pi_window;             /* ∫PI window in steps; 0 (default): one window per epoch */
-    double pi_ema;                /* ars: EMA factor in [0, 1) of the smoothing (default 0: none) */
-    size_t nperseg;               /* Welch segment of the per-step series; 0 (default): min(256, n) */
+    int ksg_k;                        /* KSG neighbours (default 4) */
+    int gc_mixture;                   /* I(.;Y) and PID with gcopula/gaussian: 1 the
+                                         Gaussian-mixture form (gcmi_mixture_cd, default),
+                                         0 the class model (gcmi_model_cd) */
+    cs_pi_variant pi_variant;         /* default sigmapi */
+    double pi_alpha, pi_gamma;        /* NaN (default): the run's /config values */
+    double pi_delta;                  /* ∫PI variance penalty (default 1) */
+    size_t pi_window;                 /* ∫PI window in steps; 0 (default): one window per epoch */
+    double pi_ema;                    /* ars: EMA factor in [0, 1) of the smoothing (default 0: none) */
+    size_t nperseg;                   /* Welch segment of the per-step series; 0 (default): min(256, n) */
     /* Called from the calling thread after each unit of work; may be NULL. */
     void (*progress)(void *ctx, size_t done, size_t total);
     void *progress_ctx;
@@ -189,10 +189,8 @@ cs_status cs_obs_default_metrics_path(const char *run_path, char *out, size_t n)
 
 /* PI of one step under a variant (NaN in, NaN out), and its natural log
  * computed in the log domain (finite where PI underflows to 0). */
-double cs_obs_pi(cs_pi_variant v, double epsilon, double tau, double surprise, double alpha,
-                 double gamma);
-double cs_obs_log_pi(cs_pi_variant v, double epsilon, double tau, double surprise, double alpha,
-                     double gamma);
+double cs_obs_pi(cs_pi_variant v, double epsilon, double tau, double surprise, double alpha, double gamma);
+double cs_obs_log_pi(cs_pi_variant v, double epsilon, double tau, double surprise, double alpha, double gamma);
 
 /* PI series of n steps: pi[i] from eps[i], tau[i], s[i]; for ars with
  * 0 < ema < 1 the bias-corrected exponential moving average
@@ -200,9 +198,8 @@ double cs_obs_log_pi(cs_pi_variant v, double epsilon, double tau, double surpris
  * dmf-archive/ARS's PICalculator (NaN steps are skipped by the average and
  * keep NaN). log_pi (may be NULL) receives ln PI from the log domain (for
  * the EMA, ln of the average). */
-cs_status cs_obs_pi_series(cs_pi_variant v, const double *eps, const double *tau, const double *s,
-                           size_t n, double alpha, double gamma, double ema, double *pi,
-                           double *log_pi);
+cs_status cs_obs_pi_series(cs_pi_variant v, const double *eps, const double *tau, const double *s, size_t n,
+                           double alpha, double gamma, double ema, double *pi, double *log_pi);
 
 /* ∫PI of a window: mean(PI) * exp(-delta * Var(PI)), Var with divisor n
  * (the population variance of the window's values, as the IPWT integral
@@ -227,14 +224,14 @@ double cs_obs_pi_integral(const double *pi, size_t n, double delta, double *mean
  * are the binned ones. With surrogates > 0, permutation p-values of the
  * continuous values (X rows, resp. labels, shuffled). */
 typedef struct {
-    double ixt_binned, ity_binned; /* nats */
-    double ixt, ity;               /* nats, continuous estimator */
-    size_t x_dims, t_dims;         /* principal components used */
+    double ixt_binned, ity_binned;    /* nats */
+    double ixt, ity;                  /* nats, continuous estimator */
+    size_t x_dims, t_dims;            /* principal components used */
     cs_significance ixt_sig, ity_sig; /* filled when surrogates > 0 */
-    size_t bins;                   /* bins per unit of the binned values */
-    size_t t_states;               /* occupied states of the binned T */
-    int binned_saturated;          /* t_states > N / 5 */
-    int ity_clamped;               /* continuous I(T;Y) at a bound */
+    size_t bins;                      /* bins per unit of the binned values */
+    size_t t_states;                  /* occupied states of the binned T */
+    int binned_saturated;             /* t_states > N / 5 */
+    int ity_clamped;                  /* continuous I(T;Y) at a bound */
 } cs_obs_infoplane_result;
 
 /* Adaptive bins per unit for a plug-in estimate over `dims` binned units
@@ -244,8 +241,8 @@ typedef struct {
  * many (the estimate will then usually be flagged saturated). */
 size_t cs_obs_adaptive_bins(size_t n, size_t dims, size_t partner_states);
 
-cs_status cs_obs_infoplane(cs_matrix x, cs_matrix t, const int32_t *labels,
-                           const cs_obs_params *p, uint64_t stream, cs_obs_infoplane_result *out);
+cs_status cs_obs_infoplane(cs_matrix x, cs_matrix t, const int32_t *labels, const cs_obs_params *p, uint64_t stream,
+                           cs_obs_infoplane_result *out);
 
 /* Integration and synergy of one layer t (N x n): TC, DTC, O, S of the
  * units used (in the order unit_order, the units that are non-constant and,
@@ -259,16 +256,15 @@ cs_status cs_obs_infoplane(cs_matrix x, cs_matrix t, const int32_t *labels,
 typedef struct {
     double tc, dtc, oinfo, sinfo, tse; /* nats */
     size_t n_units, n_tse_units;
-    size_t *units;                      /* n_units layer indices (owned) */
-    double *o3, *o4;                    /* `multiplets` values each (owned; NaN if fewer exist) */
+    size_t *units;   /* n_units layer indices (owned) */
+    double *o3, *o4; /* `multiplets` values each (owned; NaN if fewer exist) */
     size_t n_multiplets;
     cs_significance tc_sig, dtc_sig, oinfo_sig; /* oinfo: two-sided on |O| */
-    char note[512];                     /* non-empty when a value could not be computed */
+    char note[512];                             /* non-empty when a value could not be computed */
 } cs_obs_integration_result;
 
-cs_status cs_obs_integration(cs_matrix t, const size_t *unit_order, unsigned mask,
-                             const cs_obs_params *p, uint64_t stream,
-                             cs_obs_integration_result *out);
+cs_status cs_obs_integration(cs_matrix t, const size_t *unit_order, unsigned mask, const cs_obs_params *p,
+                             uint64_t stream, cs_obs_integration_result *out);
 void cs_obs_integration_result_free(cs_obs_integration_result *r);
 
 /* PID of neuron pairs about the label: every pair of the units used (as
@@ -279,22 +275,22 @@ void cs_obs_integration_result_free(cs_obs_integration_result *r);
  * (pairs with I = 0 skipped). */
 typedef struct {
     size_t n_pairs;
-    size_t (*pairs)[2];  /* layer unit indices (owned) */
+    size_t (*pairs)[2];                                            /* layer unit indices (owned) */
     double *mi, *redundancy, *unique1, *unique2, *synergy, *omega; /* n_pairs each (owned) */
     double mean_omega, mean_synergy;
     char note[512];
 } cs_obs_pid_result;
 
-cs_status cs_obs_pid_pairs(cs_matrix t, const int32_t *labels, const size_t *unit_order,
-                           const cs_obs_params *p, cs_obs_pid_result *out);
+cs_status cs_obs_pid_pairs(cs_matrix t, const int32_t *labels, const size_t *unit_order, const cs_obs_params *p,
+                           cs_obs_pid_result *out);
 void cs_obs_pid_result_free(cs_obs_pid_result *r);
 
 /* PhiID (tau = 1) of two principal components: `a` holds the earlier states
  * and `b` the later ones (both rows x units, row i of b follows row i of a).
  * The first two principal components are fitted on a and b stacked; Gaussian
  * (estimator gaussian) or Gaussian-copula PhiID with MMI redundancy. */
-cs_status cs_obs_phiid_pcs(cs_matrix a, cs_matrix b, const cs_obs_params *p, double *phi_wms,
-                           double *phi_r, double atoms[16]);
+cs_status cs_obs_phiid_pcs(cs_matrix a, cs_matrix b, const cs_obs_params *p, double *phi_wms, double *phi_r,
+                           double atoms[16]);
 
 #ifdef __cplusplus
 }

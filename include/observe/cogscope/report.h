@@ -22,35 +22,35 @@ extern "C" {
 /* ---- SVG charts --------------------------------------------------------- */
 
 typedef enum {
-    CS_SVG_LINE = 0,   /* polyline through the finite points (gaps at NaN) */
-    CS_SVG_DASHED,     /* dashed polyline (fits, references) */
-    CS_SVG_POINTS,     /* circles */
-    CS_SVG_LINE_POINTS,/* thin polyline + circles (trajectories) */
-    CS_SVG_BAND,       /* filled area between y_lo and y_hi (intervals) */
-    CS_SVG_MARKS       /* hollow circles with a cross: flagged values */
+    CS_SVG_LINE = 0,    /* polyline through the finite points (gaps at NaN) */
+    CS_SVG_DASHED,      /* dashed polyline (fits, references) */
+    CS_SVG_POINTS,      /* circles */
+    CS_SVG_LINE_POINTS, /* thin polyline + circles (trajectories) */
+    CS_SVG_BAND,        /* filled area between y_lo and y_hi (intervals) */
+    CS_SVG_MARKS        /* hollow circles with a cross: flagged values */
 } cs_svg_kind;
 
 typedef struct {
-    const double *x, *y;  /* n points; non-finite (and, on log axes, <= 0) points are skipped */
+    const double *x, *y; /* n points; non-finite (and, on log axes, <= 0) points are skipped */
     size_t n;
-    const char *label;    /* legend text (NULL: not in the legend) */
-    const char *color;    /* CSS colour; NULL: the palette colour of the series index */
+    const char *label; /* legend text (NULL: not in the legend) */
+    const char *color; /* CSS colour; NULL: the palette colour of the series index */
     cs_svg_kind kind;
-    const double *shade;  /* NULL, or n values in [0, 1]: circles coloured along the
-                             viridis ramp (e.g. training progress) */
+    const double *shade;       /* NULL, or n values in [0, 1]: circles coloured along the
+                                  viridis ramp (e.g. training progress) */
     const double *y_lo, *y_hi; /* CS_SVG_BAND: the band's edges (y unused) */
-    int dash;             /* line style: 0 solid, 1 dashed, 2 dotted, 3 dash-dot (cs_svg_dash) */
-    double opacity;       /* 0 (default) = 1; faint raw traces 0.25, bands 0.18 */
-    double stroke;        /* line width in px; 0 = the kind's default */
+    int dash;                  /* line style: 0 solid, 1 dashed, 2 dotted, 3 dash-dot (cs_svg_dash) */
+    double opacity;            /* 0 (default) = 1; faint raw traces 0.25, bands 0.18 */
+    double stroke;             /* line width in px; 0 = the kind's default */
 } cs_svg_series;
 
 typedef struct {
     const char *title, *xlabel, *ylabel;
-    int logx, logy;      /* log10 axes */
-    double width, height; /* pixels (default 520 x 300 when 0) */
-    const char *css_class; /* class attribute of the <svg> (NULL: "chart") */
+    int logx, logy;          /* log10 axes */
+    double width, height;    /* pixels (default 520 x 300 when 0) */
+    const char *css_class;   /* class attribute of the <svg> (NULL: "chart") */
     const char *shade_label; /* legend of the colour ramp when a series has shade (NULL: none) */
-    int has_hline;       /* draw a grey dashed reference line at y = hline (e.g. p = 0.05) */
+    int has_hline;           /* draw a grey dashed reference line at y = hline (e.g. p = 0.05) */
     double hline;
 } cs_svg_chart;
 
@@ -58,8 +58,8 @@ typedef struct {
 typedef struct {
     const char *label;
     const char *color;
-    int dash;             /* line style as in cs_svg_series */
-    cs_svg_kind kind;     /* LINE/DASHED: a line sample; BAND: a filled box; MARKS/POINTS: a marker */
+    int dash;         /* line style as in cs_svg_series */
+    cs_svg_kind kind; /* LINE/DASHED: a line sample; BAND: a filled box; MARKS/POINTS: a marker */
     double opacity;
 } cs_svg_legend_item;
 
@@ -107,7 +107,7 @@ cs_status cs_report_metrics_list(FILE *out, const cs_metrics *m, int json);
 typedef enum { CS_REPORT_X_EPOCHS = 0, CS_REPORT_X_SAMPLES, CS_REPORT_X_STEPS } cs_report_x;
 
 typedef struct {
-    cs_report_x x;          /* x axis of training-time charts (default epochs) */
+    cs_report_x x; /* x axis of training-time charts (default epochs) */
     /* Comma-separated configuration keys runs are grouped by ("rule",
      * "rule,lr", any /config key). NULL (default): runs whose configuration
      * is equal except for the seed form one group. */
@@ -136,8 +136,7 @@ typedef struct cs_report cs_report;
  * tidy series per (run, metric, layer), groups, the configuration table.
  * Read errors name the file; an unknown --group-by key or reference group is
  * CS_EINVAL naming it. */
-cs_status cs_report_create(const cs_report_run *runs, size_t n_runs, const cs_report_options *opt,
-                           cs_report **out);
+cs_status cs_report_create(const cs_report_run *runs, size_t n_runs, const cs_report_options *opt, cs_report **out);
 void cs_report_destroy(cs_report *r); /* NULL is fine */
 
 /* The summary table (one row per group: mean ± 95 % CI and Δ against the

@@ -28,30 +28,30 @@ extern "C" {
 #endif
 
 typedef struct {
-    int64_t epoch;                 /* the logged epoch number */
-    size_t steps;                  /* logged steps in the epoch */
-    int64_t first_step, last_step; /* /steps/step of its first and last step */
-    double train_loss;             /* mean /steps/loss */
+    int64_t epoch;                                /* the logged epoch number */
+    size_t steps;                                 /* logged steps in the epoch */
+    int64_t first_step, last_step;                /* /steps/step of its first and last step */
+    double train_loss;                            /* mean /steps/loss */
     double epsilon, tau, surprise, pi, batch_acc; /* means over the steps */
-    int evaluated;                 /* 1 if /eval has a row for this epoch */
-    double test_loss, test_acc;    /* that row (NaN if none); acc as a fraction */
+    int evaluated;                                /* 1 if /eval has a row for this epoch */
+    double test_loss, test_acc;                   /* that row (NaN if none); acc as a fraction */
     double test_tau, test_surprise, test_pi;
-    int64_t eval_step;             /* its /eval/step, -1 if none */
+    int64_t eval_step; /* its /eval/step, -1 if none */
 } cs_summary_epoch;
 
 typedef struct {
-    cs_runlog_info info;        /* the log's info when summarised */
+    cs_runlog_info info; /* the log's info when summarised */
     size_t n_epochs;
-    cs_summary_epoch *epochs;   /* n_epochs entries in log order; NULL if none */
+    cs_summary_epoch *epochs; /* n_epochs entries in log order; NULL if none */
     size_t n_evals;
-    double best_test_acc;       /* max of /eval/acc (NaN-free rows); NaN with no evaluation */
+    double best_test_acc;          /* max of /eval/acc (NaN-free rows); NaN with no evaluation */
     int64_t best_epoch, best_step; /* of that row; -1 when none */
     struct {
-        int64_t epoch;          /* last epoch with steps (-1: no steps) */
-        int64_t step;           /* last logged step (-1: none) */
-        double train_loss, epsilon, tau, surprise, pi, batch_acc; /* means over that epoch */
+        int64_t epoch;                                                /* last epoch with steps (-1: no steps) */
+        int64_t step;                                                 /* last logged step (-1: none) */
+        double train_loss, epsilon, tau, surprise, pi, batch_acc;     /* means over that epoch */
         double test_loss, test_acc, test_tau, test_surprise, test_pi; /* the last evaluation */
-        int64_t test_epoch, test_step; /* of the last evaluation; -1 when none */
+        int64_t test_epoch, test_step;                                /* of the last evaluation; -1 when none */
     } final;
 } cs_summary;
 

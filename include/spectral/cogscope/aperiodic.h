@@ -45,13 +45,13 @@ extern "C" {
 typedef enum { CS_APERIODIC_FIXED = 0, CS_APERIODIC_KNEE } cs_aperiodic_mode;
 
 typedef struct {
-    cs_aperiodic_mode mode;   /* default fixed */
-    double fmin, fmax;        /* fitting range, inclusive (default 0, +inf: all) */
-    double peak_width_min;    /* peak width (2 SD) limits in Hz (default 0.5, 12) */
+    cs_aperiodic_mode mode; /* default fixed */
+    double fmin, fmax;      /* fitting range, inclusive (default 0, +inf: all) */
+    double peak_width_min;  /* peak width (2 SD) limits in Hz (default 0.5, 12) */
     double peak_width_max;
-    size_t max_n_peaks;       /* default SIZE_MAX (FOOOF: inf); 0: aperiodic only */
-    double min_peak_height;   /* absolute, log10 power above the aperiodic fit (default 0) */
-    double peak_threshold;    /* relative, SDs of the flattened spectrum (default 2) */
+    size_t max_n_peaks;     /* default SIZE_MAX (FOOOF: inf); 0: aperiodic only */
+    double min_peak_height; /* absolute, log10 power above the aperiodic fit (default 0) */
+    double peak_threshold;  /* relative, SDs of the flattened spectrum (default 2) */
 } cs_aperiodic_params;
 
 void cs_aperiodic_params_default(cs_aperiodic_params *p);
@@ -67,17 +67,17 @@ typedef struct {
 
 typedef struct {
     double offset, exponent;
-    double knee;         /* NaN in fixed mode */
-    double knee_freq;    /* knee^(1/exponent) Hz, NaN in fixed mode or knee <= 0 */
-    double r_squared;    /* squared correlation of log10 power and the model */
-    double error;        /* mean absolute error of the model (log10 power) */
+    double knee;      /* NaN in fixed mode */
+    double knee_freq; /* knee^(1/exponent) Hz, NaN in fixed mode or knee <= 0 */
+    double r_squared; /* squared correlation of log10 power and the model */
+    double error;     /* mean absolute error of the model (log10 power) */
     size_t n_peaks;
-    cs_peak *peaks;      /* n_peaks, ascending centre (owned; cs_aperiodic_result_free) */
-    size_t nfit;         /* frequencies fitted */
-    double *freqs;       /* nfit frequencies (owned) */
-    double *log_power;   /* nfit: log10 of the input power */
-    double *model;       /* nfit: aperiodic + peaks, log10 */
-    double *aperiodic;   /* nfit: aperiodic component, log10 */
+    cs_peak *peaks;    /* n_peaks, ascending centre (owned; cs_aperiodic_result_free) */
+    size_t nfit;       /* frequencies fitted */
+    double *freqs;     /* nfit frequencies (owned) */
+    double *log_power; /* nfit: log10 of the input power */
+    double *model;     /* nfit: aperiodic + peaks, log10 */
+    double *aperiodic; /* nfit: aperiodic component, log10 */
 } cs_aperiodic_result;
 
 /* Fit the spectrum power[0..n) at frequencies f[0..n) (ascending, Hz).
@@ -85,8 +85,8 @@ typedef struct {
  * knee), non-positive power or frequencies not ascending, bad limits;
  * CS_ENONFINITE: NaN/Inf; CS_ENOCONV: a fit did not converge. On failure
  * *res holds nothing to free. */
-cs_status cs_aperiodic_fit(const double *f, const double *power, size_t n,
-                           const cs_aperiodic_params *p, cs_aperiodic_result *res);
+cs_status cs_aperiodic_fit(const double *f, const double *power, size_t n, const cs_aperiodic_params *p,
+                           cs_aperiodic_result *res);
 
 void cs_aperiodic_result_free(cs_aperiodic_result *res);
 

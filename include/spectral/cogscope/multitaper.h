@@ -47,17 +47,17 @@ typedef enum {
 } cs_mt_normalization;
 
 typedef struct {
-    double fs;          /* sampling frequency, > 0 (default 1) */
-    double nw;          /* time-half-bandwidth product NW (default 4, MNE's);
-                           MNE's `bandwidth` B Hz is NW = B n / (2 fs) */
-    size_t k;           /* tapers computed: 0 = floor(2 NW) (MNE) */
-    int low_bias;       /* keep only tapers with concentration > 0.9 (default 1) */
-    int adaptive;       /* Thomson's adaptive weights (default 0); MNE switches
-                           them off with fewer than 3 tapers, as does this */
-    size_t max_iter;    /* adaptive iterations (default 150, MNE's) */
+    double fs;                         /* sampling frequency, > 0 (default 1) */
+    double nw;                         /* time-half-bandwidth product NW (default 4, MNE's);
+                                          MNE's `bandwidth` B Hz is NW = B n / (2 fs) */
+    size_t k;                          /* tapers computed: 0 = floor(2 NW) (MNE) */
+    int low_bias;                      /* keep only tapers with concentration > 0.9 (default 1) */
+    int adaptive;                      /* Thomson's adaptive weights (default 0); MNE switches
+                                          them off with fewer than 3 tapers, as does this */
+    size_t max_iter;                   /* adaptive iterations (default 150, MNE's) */
     cs_mt_normalization normalization; /* default CS_MT_NORM_LENGTH (MNE's) */
-    double fmin, fmax;  /* frequencies kept, inclusive (default 0, +inf) */
-    int threads;        /* OpenMP threads over channels; 0 = all cores */
+    double fmin, fmax;                 /* frequencies kept, inclusive (default 0, +inf) */
+    int threads;                       /* OpenMP threads over channels; 0 = all cores */
 } cs_multitaper_params;
 
 void cs_multitaper_params_default(cs_multitaper_params *p);
@@ -67,16 +67,15 @@ typedef struct cs_multitaper_plan cs_multitaper_plan;
 /* Plan for series of n samples: validates (fs > 0, n >= 2, NW >= 0.5 as MNE
  * requires, NW < n/2, fmin <= fmax), computes the tapers and ratios, drops
  * low-concentration tapers, plans the FFT. */
-cs_status cs_multitaper_plan_create(const cs_multitaper_params *p, size_t n,
-                                    cs_multitaper_plan **out);
+cs_status cs_multitaper_plan_create(const cs_multitaper_params *p, size_t n, cs_multitaper_plan **out);
 void cs_multitaper_plan_destroy(cs_multitaper_plan *plan);
 
-size_t cs_multitaper_plan_nfreq(const cs_multitaper_plan *plan);   /* frequencies kept */
-size_t cs_multitaper_plan_ntapers(const cs_multitaper_plan *plan); /* tapers used */
-int cs_multitaper_plan_adaptive(const cs_multitaper_plan *plan);   /* adaptive weighting in use */
-void cs_multitaper_plan_freqs(const cs_multitaper_plan *plan, double *f);      /* nfreq, Hz */
+size_t cs_multitaper_plan_nfreq(const cs_multitaper_plan *plan);                     /* frequencies kept */
+size_t cs_multitaper_plan_ntapers(const cs_multitaper_plan *plan);                   /* tapers used */
+int cs_multitaper_plan_adaptive(const cs_multitaper_plan *plan);                     /* adaptive weighting in use */
+void cs_multitaper_plan_freqs(const cs_multitaper_plan *plan, double *f);            /* nfreq, Hz */
 void cs_multitaper_plan_eigenvalues(const cs_multitaper_plan *plan, double *lambda); /* ntapers */
-void cs_multitaper_plan_tapers(const cs_multitaper_plan *plan, double *tapers); /* ntapers x n */
+void cs_multitaper_plan_tapers(const cs_multitaper_plan *plan, double *tapers);      /* ntapers x n */
 
 /* One-sided multitaper PSD of every channel: x is n x C, psd is C x nfreq.
  * Each channel's mean is removed; DC and Nyquist are not doubled. Fixed
@@ -84,8 +83,7 @@ void cs_multitaper_plan_tapers(const cs_multitaper_plan *plan, double *tapers); 
  * _psd_from_mt_adaptive (stop when the largest over frequencies of the
  * mean-square weight change is < 1e-10). *not_converged (may be NULL) gets the
  * number of channels whose adaptive iteration hit max_iter (MNE warns). */
-cs_status cs_multitaper_psd(const cs_multitaper_plan *plan, cs_matrix x, double *psd,
-                            size_t *not_converged);
+cs_status cs_multitaper_psd(const cs_multitaper_plan *plan, cs_matrix x, double *psd, size_t *not_converged);
 
 #ifdef __cplusplus
 }

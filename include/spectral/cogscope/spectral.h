@@ -44,10 +44,10 @@ typedef enum {
     CS_WINDOW_HAMMING,
     CS_WINDOW_BLACKMAN,
     CS_WINDOW_BOXCAR,
-    CS_WINDOW_TUKEY,    /* parameter: alpha in [0, 1] (taper fraction) */
+    CS_WINDOW_TUKEY, /* parameter: alpha in [0, 1] (taper fraction) */
     CS_WINDOW_BARTLETT,
     CS_WINDOW_FLATTOP,
-    CS_WINDOW_USER      /* values supplied by the caller */
+    CS_WINDOW_USER /* values supplied by the caller */
 } cs_window_kind;
 
 typedef enum { CS_DETREND_NONE = 0, CS_DETREND_CONSTANT, CS_DETREND_LINEAR } cs_detrend;
@@ -72,22 +72,22 @@ cs_status cs_window_fill(cs_window_kind kind, double param, int periodic, size_t
 /* Options of every segment-based estimator, named and defaulted as in
  * scipy.signal. Zero/negative sentinels mean "scipy's default". */
 typedef struct {
-    double fs;                  /* sampling frequency, > 0 (default 1) */
-    cs_window_kind window;      /* default hann (welch/csd/coherence) */
-    double window_param;        /* Tukey alpha */
+    double fs;                   /* sampling frequency, > 0 (default 1) */
+    cs_window_kind window;       /* default hann (welch/csd/coherence) */
+    double window_param;         /* Tukey alpha */
     const double *window_values; /* CS_WINDOW_USER: nperseg values, copied by the plan */
-    size_t window_len;          /* CS_WINDOW_USER: number of values */
-    size_t nperseg;             /* 0: 256 capped at the series length (or the
-                                   user window's length); an explicit value
-                                   longer than the series is an error */
-    long noverlap;              /* < 0: nperseg/2 (welch), nperseg/8 (spectrogram) */
-    size_t nfft;                /* 0: nperseg; otherwise >= nperseg (zero padding) */
-    cs_detrend detrend;         /* default constant (segment mean removed) */
-    cs_scaling scaling;         /* density (units^2/Hz, default) or spectrum (units^2) */
-    cs_average average;         /* mean (default) or median with scipy's bias correction */
-    int onesided;               /* 1 (default): frequencies 0..fs/2, doubled power;
-                                   0: all nfft frequencies in numpy's fftfreq order */
-    int threads;                /* OpenMP threads over channels; 0 = all cores */
+    size_t window_len;           /* CS_WINDOW_USER: number of values */
+    size_t nperseg;              /* 0: 256 capped at the series length (or the
+                                    user window's length); an explicit value
+                                    longer than the series is an error */
+    long noverlap;               /* < 0: nperseg/2 (welch), nperseg/8 (spectrogram) */
+    size_t nfft;                 /* 0: nperseg; otherwise >= nperseg (zero padding) */
+    cs_detrend detrend;          /* default constant (segment mean removed) */
+    cs_scaling scaling;          /* density (units^2/Hz, default) or spectrum (units^2) */
+    cs_average average;          /* mean (default) or median with scipy's bias correction */
+    int onesided;                /* 1 (default): frequencies 0..fs/2, doubled power;
+                                    0: all nfft frequencies in numpy's fftfreq order */
+    int threads;                 /* OpenMP threads over channels; 0 = all cores */
 } cs_welch_params;
 
 /* scipy.signal.welch / csd / coherence defaults: fs 1, hann, nperseg 256
@@ -172,8 +172,7 @@ cs_status cs_welch_spectrogram(const cs_welch_plan *plan, cs_matrix x, double *s
 /* Integral of a density over [flo, fhi] by the trapezoidal rule over the
  * frequencies inside the band (inclusive), f ascending with n >= 2 points.
  * A band containing fewer than two frequencies gives CS_EINVAL naming it. */
-cs_status cs_spectral_band_power(const double *f, const double *psd, size_t n, double flo,
-                                 double fhi, double *power);
+cs_status cs_spectral_band_power(const double *f, const double *psd, size_t n, double flo, double fhi, double *power);
 
 /* scipy's bias of the median of n periodograms relative to their mean
  * (FINDCHIRP, Allen et al. 2012, appendix B): 1 + sum_{i=1}^{(n-1)/2}

@@ -91,7 +91,7 @@ static cs_status solve_spd(double *H, size_t k, double ridge_rel, const double *
 
 typedef struct {
     size_t n1, n2, ny;
-    size_t K;          /* dual variables: na a's then nb b's */
+    size_t K; /* dual variables: na a's then nb b's */
     size_t na;
     double *pv;        /* K target marginals */
     size_t nb_blocks;  /* blocks (x1, x2) with at least one support cell */
@@ -113,8 +113,7 @@ static void broja_free(broja_prob *b)
     free(b->c_cell);
 }
 
-static cs_status broja_setup(size_t n1, size_t n2, size_t ny, const double *pik,
-                             const double *pjk, broja_prob *B)
+static cs_status broja_setup(size_t n1, size_t n2, size_t ny, const double *pik, const double *pjk, broja_prob *B)
 {
     memset(B, 0, sizeof *B);
     B->n1 = n1, B->n2 = n2, B->ny = ny;
@@ -219,8 +218,7 @@ static int broja_exp(const broja_prob *B, const double *x, double *e, double *s)
     return 1;
 }
 
-static double broja_psi(const broja_prob *B, const double *x, const double *Q, double rho,
-                        double *e, double *s)
+static double broja_psi(const broja_prob *B, const double *x, const double *Q, double rho, double *e, double *s)
 {
     if (!broja_exp(B, x, e, s))
         return INFINITY;
@@ -248,8 +246,7 @@ static double line_sum(const double *line, size_t len, size_t step)
 /* Scale each of nl lines (line l starts at q + l * lstep; its len cells are
  * `step` apart) to sum to its target t[l * tstep]. Returns 0 when a line
  * with a positive target has no mass. */
-static int scale_lines(double *q, size_t nl, size_t lstep, size_t len, size_t step,
-                       const double *t, size_t tstep)
+static int scale_lines(double *q, size_t nl, size_t lstep, size_t len, size_t step, const double *t, size_t tstep)
 {
     for (size_t l = 0; l < nl; l++) {
         double *line = q + l * lstep, sum = line_sum(line, len, step), target = t[l * tstep];
@@ -268,8 +265,7 @@ static int scale_lines(double *q, size_t nl, size_t lstep, size_t len, size_t st
  * Returns 0 when that fails (a marginal with positive target has no mass,
  * or the zero pattern of q cannot carry the marginals): q is then not in
  * Delta_P and its objective is no bound. */
-static int rescale_slices(double *q, size_t n1, size_t n2, size_t ny, const double *pik,
-                          const double *pjk)
+static int rescale_slices(double *q, size_t n1, size_t n2, size_t ny, const double *pik, const double *pjk)
 {
     for (size_t k = 0; k < ny; k++) {
         double *qk = q + k; /* cell (i, j) of the slice is qk[(i * n2 + j) * ny] */
@@ -307,14 +303,14 @@ static double cond_neg_entropy(const double *q, size_t n1, size_t n2, size_t ny)
     return f;
 }
 
-cs_status pid_broja_min(const double *p, size_t n1, size_t n2, size_t ny, double tol, int max_iter,
-                        double *min_mi, double *gap_out, int *iterations)
+cs_status pid_broja_min(const double *p, size_t n1, size_t n2, size_t ny, double tol, int max_iter, double *min_mi,
+                        double *gap_out, int *iterations)
 {
     size_t ncell = n1 * n2 * ny;
     broja_prob B;
     memset(&B, 0, sizeof B);
-    double *x = NULL, *Q = NULL, *e = NULL, *s = NULL, *grad = NULL, *H = NULL, *d = NULL,
-           *xt = NULL, *et = NULL, *st_ = NULL, *q = NULL;
+    double *x = NULL, *Q = NULL, *e = NULL, *s = NULL, *grad = NULL, *H = NULL, *d = NULL, *xt = NULL, *et = NULL,
+           *st_ = NULL, *q = NULL;
     /* Delta_P is fixed by p(x1,y) and p(x2,y) */
     pid_margins mg;
     cs_status st = pid_margins_of(p, n1, n2, ny, &mg);
@@ -508,8 +504,8 @@ out:
 /* ------------------------------------------------------------------------- */
 /* Maximum entropy with pairwise marginals                                   */
 
-cs_status pid_maxent_pairwise(const double *p, size_t n1, size_t n2, size_t ny, double tol,
-                              int max_iter, double *q, double *resid, int *iterations)
+cs_status pid_maxent_pairwise(const double *p, size_t n1, size_t n2, size_t ny, double tol, int max_iter, double *q,
+                              double *resid, int *iterations)
 {
     size_t ncell = n1 * n2 * ny;
     size_t nij = n1 * n2, nik = n1 * ny, njk = n2 * ny;
@@ -520,7 +516,7 @@ cs_status pid_maxent_pairwise(const double *p, size_t n1, size_t n2, size_t ny, 
     const double *m = mg.p12; /* the pairwise marginals p12 | p1y | p2y, contiguous */
     long *var = malloc((nij + nik + njk) * sizeof *var);
     size_t *cell = NULL;
-    size_t (*cv)[3] = NULL;
+    size_t(*cv)[3] = NULL;
     double *th = NULL, *tt = NULL, *b = NULL, *grad = NULL, *H = NULL, *d = NULL, *qc = NULL;
     if (!var) {
         st = cs_error_set(CS_ENOMEM, "maximum entropy: out of memory");
@@ -540,8 +536,7 @@ cs_status pid_maxent_pairwise(const double *p, size_t n1, size_t n2, size_t ny, 
     for (size_t i = 0; i < n1; i++)
         for (size_t j = 0; j < n2; j++)
             for (size_t k = 0; k < ny; k++)
-                nc += var[i * n2 + j] >= 0 && var[nij + i * ny + k] >= 0 &&
-                      var[nij + nik + j * ny + k] >= 0;
+                nc += var[i * n2 + j] >= 0 && var[nij + i * ny + k] >= 0 && var[nij + nik + j * ny + k] >= 0;
     cell = malloc((nc ? nc : 1) * sizeof *cell);
     cv = malloc((nc ? nc : 1) * sizeof *cv);
     th = calloc(K ? K : 1, sizeof *th);

@@ -12,14 +12,10 @@
 #include "pid_common.h"
 #include "gsl_setup.h"
 
-static const char *const atom_names[CS_PHIID_NATOMS] = {
-    "rtr", "rtx", "rty", "rts", "xtr", "xtx", "xty", "xts",
-    "ytr", "ytx", "yty", "yts", "str", "stx", "sty", "sts"};
+static const char *const atom_names[CS_PHIID_NATOMS] = {"rtr", "rtx", "rty", "rts", "xtr", "xtx", "xty", "xts",
+                                                        "ytr", "ytx", "yty", "yts", "str", "stx", "sty", "sts"};
 
-const char *cs_phiid_atom_name(int atom)
-{
-    return atom >= 0 && atom < CS_PHIID_NATOMS ? atom_names[atom] : NULL;
-}
+const char *cs_phiid_atom_name(int atom) { return atom >= 0 && atom < CS_PHIID_NATOMS ? atom_names[atom] : NULL; }
 
 /* The four variables as bits of a subset mask: p1 = X1_t, p2 = X2_t,
  * t1 = X1_{t+tau}, t2 = X2_{t+tau}. */
@@ -27,15 +23,13 @@ enum { P1 = 1, P2 = 2, T1 = 4, T2 = 8 };
 
 /* The nine MIs of phyid, in its names (x, y the sources; a, b the targets). */
 enum { I_XTA, I_XTB, I_YTA, I_YTB, I_XYTA, I_XYTB, I_XTAB, I_YTAB, I_XYTAB, N_MI };
-static const int mi_masks[N_MI][2] = {
-    {P1, T1}, {P1, T2}, {P2, T1}, {P2, T2}, {P1 | P2, T1},
-    {P1 | P2, T2}, {P1, T1 | T2}, {P2, T1 | T2}, {P1 | P2, T1 | T2}};
+static const int mi_masks[N_MI][2] = {{P1, T1},      {P1, T2},      {P2, T1},      {P2, T2},          {P1 | P2, T1},
+                                      {P1 | P2, T2}, {P1, T1 | T2}, {P2, T1 | T2}, {P1 | P2, T1 | T2}};
 
 /* The six PID redundancies, each over (first MI, second MI, joint MI). */
 enum { R_XYTA, R_XYTB, R_XYTAB, R_ABTX, R_ABTY, R_ABTXY, N_RED };
-static const int red_mis[N_RED][3] = {
-    {I_XTA, I_YTA, I_XYTA},   {I_XTB, I_YTB, I_XYTB}, {I_XTAB, I_YTAB, I_XYTAB},
-    {I_XTA, I_XTB, I_XTAB},   {I_YTA, I_YTB, I_YTAB}, {I_XYTA, I_XYTB, I_XYTAB}};
+static const int red_mis[N_RED][3] = {{I_XTA, I_YTA, I_XYTA}, {I_XTB, I_YTB, I_XYTB}, {I_XTAB, I_YTAB, I_XYTAB},
+                                      {I_XTA, I_XTB, I_XTAB}, {I_YTA, I_YTB, I_YTAB}, {I_XYTA, I_XYTB, I_XYTAB}};
 
 /* Double co-information (phyid): coefficients of the MIs and redundancies. */
 static const double dc_mi[N_MI] = {-1, -1, -1, -1, 1, 1, 1, 1, -1};
@@ -47,31 +41,29 @@ static const double dc_red[N_RED] = {1, 1, -1, 1, 1, -1};
  * sum of the atoms below it in the product lattice), and this is its exact
  * integer inverse (the Moebius inversion of that lattice). */
 static const signed char minv[16][16] = {
-    {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},       /* rtr */
-    {-1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},      /* rtx */
-    {-1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},      /* rty */
-    {1, -1, -1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},     /* rts */
-    {-1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},      /* xtr */
-    {1, -1, 0, 0, -1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0},     /* xtx */
-    {1, 0, -1, 0, -1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0},     /* xty */
-    {-1, 1, 1, -1, 1, 0, 0, -1, -1, 0, 0, 0, 0, 1, 0, 0},   /* xts */
-    {-1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},      /* ytr */
-    {1, -1, 0, 0, 0, -1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0},     /* ytx */
-    {1, 0, -1, 0, 0, -1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0},     /* yty */
-    {-1, 1, 1, -1, 0, 1, 0, 0, 0, -1, -1, 0, 0, 0, 1, 0},   /* yts */
-    {1, 0, 0, 0, -1, -1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0},     /* str */
-    {-1, 1, 0, 0, 1, 1, -1, -1, 0, -1, 0, 1, 0, 0, 0, 0},   /* stx */
-    {-1, 0, 1, 0, 1, 1, -1, 0, -1, 0, -1, 0, 1, 0, 0, 0},   /* sty */
+    {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},        /* rtr */
+    {-1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},       /* rtx */
+    {-1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},       /* rty */
+    {1, -1, -1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},      /* rts */
+    {-1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},       /* xtr */
+    {1, -1, 0, 0, -1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0},      /* xtx */
+    {1, 0, -1, 0, -1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0},      /* xty */
+    {-1, 1, 1, -1, 1, 0, 0, -1, -1, 0, 0, 0, 0, 1, 0, 0},    /* xts */
+    {-1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},       /* ytr */
+    {1, -1, 0, 0, 0, -1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0},      /* ytx */
+    {1, 0, -1, 0, 0, -1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0},      /* yty */
+    {-1, 1, 1, -1, 0, 1, 0, 0, 0, -1, -1, 0, 0, 0, 1, 0},    /* yts */
+    {1, 0, 0, 0, -1, -1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0},      /* str */
+    {-1, 1, 0, 0, 1, 1, -1, -1, 0, -1, 0, 1, 0, 0, 0, 0},    /* stx */
+    {-1, 0, 1, 0, 1, 1, -1, 0, -1, 0, -1, 0, 1, 0, 0, 0},    /* sty */
     {1, -1, -1, 1, -1, -1, 1, 1, 1, 1, 1, -1, -1, -1, -1, 1} /* sts */
 };
 
-static void assemble(const double mi[N_MI], const double red[N_RED], double rtr,
-                     cs_phiid_result *out)
+static void assemble(const double mi[N_MI], const double red[N_RED], double rtr, cs_phiid_result *out)
 {
-    double known[16] = {rtr,         red[R_XYTA], red[R_XYTB], red[R_XYTAB], red[R_ABTX],
-                        red[R_ABTY], red[R_ABTXY], mi[I_XTA],  mi[I_XTB],    mi[I_YTA],
-                        mi[I_YTB],   mi[I_XYTA],  mi[I_XYTB],  mi[I_XTAB],   mi[I_YTAB],
-                        mi[I_XYTAB]};
+    double known[16] = {rtr,          red[R_XYTA], red[R_XYTB], red[R_XYTAB], red[R_ABTX], red[R_ABTY],
+                        red[R_ABTXY], mi[I_XTA],   mi[I_XTB],   mi[I_YTA],    mi[I_YTB],   mi[I_XYTA],
+                        mi[I_XYTB],   mi[I_XTAB],  mi[I_YTAB],  mi[I_XYTAB]};
     for (int a = 0; a < 16; a++) {
         double v = 0;
         for (int k = 0; k < 16; k++)
@@ -96,9 +88,7 @@ static cs_status check_red(const cs_pid_params *par)
 {
     if (par->redundancy != CS_PID_MMI && par->redundancy != CS_PID_CCS)
         return cs_error_set(CS_EINVAL, "PhiID takes the redundancy mmi or ccs, not '%s'",
-                            cs_pid_redundancy_name(par->redundancy)
-                                ? cs_pid_redundancy_name(par->redundancy)
-                                : "?");
+                            cs_pid_redundancy_name(par->redundancy) ? cs_pid_redundancy_name(par->redundancy) : "?");
     return CS_OK;
 }
 
@@ -128,9 +118,8 @@ static void cell_coords(size_t c, const size_t dims[4], size_t idx[4])
 /* Discrete ccs: the expectations over the table p (n cells, sum `total`)
  * of the sign-filtered local redundancies red[] and double redundancy *rtr;
  * marg + moff[m]: the marginal of subset m. */
-static void ccs_table_parts(const double *p, const size_t dims[4], size_t n, double total,
-                            const double *marg, const size_t moff[16], double red[N_RED],
-                            double *rtr)
+static void ccs_table_parts(const double *p, const size_t dims[4], size_t n, double total, const double *marg,
+                            const size_t moff[16], double red[N_RED], double *rtr)
 {
     size_t idx[4];
     memset(red, 0, N_RED * sizeof *red);
@@ -166,8 +155,7 @@ static void ccs_table_parts(const double *p, const size_t dims[4], size_t n, dou
     }
 }
 
-cs_status cs_phiid_table(const double *p, const size_t dims[4], const cs_pid_params *params,
-                         cs_phiid_result *out)
+cs_status cs_phiid_table(const double *p, const size_t dims[4], const cs_pid_params *params, cs_phiid_result *out)
 {
     cs_pid_params defp;
     params = pid_params(params, &defp);
@@ -248,10 +236,9 @@ static void phiid_ccs_spec(size_t *const sub[16], const size_t slen[16], pid_ccs
  * covariance cov (d x d; subsets sub[1..15] of slen[] rows), and the
  * standard error of each atom from the atoms of each shift (the MIs mi[]
  * are exact, so only the integrated knowns vary between shifts). */
-static cs_status gaussian_ccs_parts(const double *cov, size_t d, size_t *const sub[16],
-                                    const size_t slen[16], const double mi[N_MI],
-                                    const cs_pid_params *params, double red[N_RED], double *rtr,
-                                    double se_atoms[CS_PHIID_NATOMS])
+static cs_status gaussian_ccs_parts(const double *cov, size_t d, size_t *const sub[16], const size_t slen[16],
+                                    const double mi[N_MI], const cs_pid_params *params, double red[N_RED],
+                                    double *rtr, double se_atoms[CS_PHIID_NATOMS])
 {
     pid_ccs_spec sp;
     phiid_ccs_spec(sub, slen, &sp);
@@ -294,8 +281,8 @@ static cs_status gaussian_ccs_parts(const double *cov, size_t d, size_t *const s
     return CS_OK;
 }
 
-cs_status cs_phiid_gaussian_cov(const double *cov, size_t d1, size_t d2,
-                                const cs_pid_params *params, cs_phiid_result *out)
+cs_status cs_phiid_gaussian_cov(const double *cov, size_t d1, size_t d2, const cs_pid_params *params,
+                                cs_phiid_result *out)
 {
     info_gsl_setup();
     cs_pid_params defp;
@@ -305,15 +292,15 @@ cs_status cs_phiid_gaussian_cov(const double *cov, size_t d1, size_t d2,
         return st;
     memset(out, 0, sizeof *out);
     if (!cov || d1 == 0 || d2 == 0)
-        return cs_error_set(CS_EINVAL, "Gaussian PhiID: each source needs at least one dimension "
-                                       "(got %zu and %zu)",
+        return cs_error_set(CS_EINVAL,
+                            "Gaussian PhiID: each source needs at least one dimension "
+                            "(got %zu and %zu)",
                             d1, d2);
     size_t d = 2 * (d1 + d2);
     if ((st = pid_check_cov(cov, d, "covariance")))
         return st;
     double ld;
-    if ((st = cs_gaussian_logdet(cov, d, NULL, d, NULL,
-                                 "covariance of (X1_t, X2_t, X1_t+tau, X2_t+tau)", &ld)))
+    if ((st = cs_gaussian_logdet(cov, d, NULL, d, NULL, "covariance of (X1_t, X2_t, X1_t+tau, X2_t+tau)", &ld)))
         return st;
     /* rows of each variable and of each subset */
     size_t start[4] = {0, d1, d1 + d2, 2 * d1 + d2}, len[4] = {d1, d2, d1, d2};
@@ -361,13 +348,13 @@ static cs_status check_series(cs_matrix x1, cs_matrix x2, size_t tau)
     if (!x1.data || !x2.data || x1.cols == 0 || x2.cols == 0)
         return cs_error_set(CS_EINVAL, "PhiID: X1 and X2 each need at least one column");
     if (x1.rows != x2.rows)
-        return cs_error_set(CS_ESHAPE, "PhiID: X1 and X2 differ in length (%zu and %zu rows)",
-                            x1.rows, x2.rows);
+        return cs_error_set(CS_ESHAPE, "PhiID: X1 and X2 differ in length (%zu and %zu rows)", x1.rows, x2.rows);
     if (tau < 1)
         return cs_error_set(CS_EINVAL, "PhiID: tau = %zu must be >= 1", tau);
     if (tau >= x1.rows || x1.rows - tau < 2)
-        return cs_error_set(CS_EINVAL, "PhiID: tau = %zu leaves %zu lagged samples from a series "
-                                       "of %zu time steps (at least 2 are needed)",
+        return cs_error_set(CS_EINVAL,
+                            "PhiID: tau = %zu leaves %zu lagged samples from a series "
+                            "of %zu time steps (at least 2 are needed)",
                             tau, tau < x1.rows ? x1.rows - tau : 0, x1.rows);
     cs_status st;
     if ((st = cs_matrix_check_finite(x1, "X1")) || (st = cs_matrix_check_finite(x2, "X2")))
@@ -375,8 +362,7 @@ static cs_status check_series(cs_matrix x1, cs_matrix x2, size_t tau)
     return CS_OK;
 }
 
-cs_status cs_phiid_discrete(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid_params *params,
-                            cs_phiid_result *out)
+cs_status cs_phiid_discrete(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid_params *params, cs_phiid_result *out)
 {
     cs_pid_params defp;
     params = pid_params(params, &defp);
@@ -403,8 +389,8 @@ cs_status cs_phiid_discrete(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid
     return st;
 }
 
-static cs_status phiid_continuous(cs_matrix x1, cs_matrix x2, size_t tau,
-                                  const cs_pid_params *params, int copula, cs_phiid_result *out)
+static cs_status phiid_continuous(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid_params *params, int copula,
+                                  cs_phiid_result *out)
 {
     cs_pid_params defp;
     params = pid_params(params, &defp);
@@ -423,14 +409,12 @@ static cs_status phiid_continuous(cs_matrix x1, cs_matrix x2, size_t tau,
     return st;
 }
 
-cs_status cs_phiid_gaussian(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid_params *params,
-                            cs_phiid_result *out)
+cs_status cs_phiid_gaussian(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid_params *params, cs_phiid_result *out)
 {
     return phiid_continuous(x1, x2, tau, params, 0, out);
 }
 
-cs_status cs_phiid_gcopula(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid_params *params,
-                           cs_phiid_result *out)
+cs_status cs_phiid_gcopula(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid_params *params, cs_phiid_result *out)
 {
     return phiid_continuous(x1, x2, tau, params, 1, out);
 }

@@ -88,8 +88,8 @@ static double wb_redundancy(const pid_margins *mg, size_t n1, size_t n2, size_t 
 /* I_ccs of the normalised table p (n1 x n2 x ny) over its maximum-entropy
  * table with the same pairwise marginals; the fit's residual and iterations
  * go to out->solver_gap / solver_iterations. */
-static cs_status ccs_table_redundancy(const double *p, size_t n1, size_t n2, size_t ny,
-                                      const cs_pid_params *params, cs_pid_result *out, double *red)
+static cs_status ccs_table_redundancy(const double *p, size_t n1, size_t n2, size_t ny, const cs_pid_params *params,
+                                      cs_pid_result *out, double *red)
 {
     double *q = malloc(n1 * n2 * ny * sizeof *q), resid;
     if (!q)
@@ -108,8 +108,8 @@ static cs_status ccs_table_redundancy(const double *p, size_t n1, size_t n2, siz
 
 static const char *const pid_names[3] = {"x1", "x2", "y"};
 
-cs_status cs_pid_table(const double *p_in, size_t n1, size_t n2, size_t ny,
-                       const cs_pid_params *params, cs_pid_result *out)
+cs_status cs_pid_table(const double *p_in, size_t n1, size_t n2, size_t ny, const cs_pid_params *params,
+                       cs_pid_result *out)
 {
     cs_pid_params defp;
     params = pid_params(params, &defp);
@@ -117,8 +117,7 @@ cs_status cs_pid_table(const double *p_in, size_t n1, size_t n2, size_t ny,
     cs_status st;
     size_t dims[3] = {n1, n2, ny}, n;
     double total;
-    if ((st = check_params(params)) ||
-        (st = pid_check_table(p_in, dims, 3, pid_names, "PID", &n, &total)))
+    if ((st = check_params(params)) || (st = pid_check_table(p_in, dims, 3, pid_names, "PID", &n, &total)))
         return st;
     double *p = malloc(n * sizeof *p);
     if (!p)
@@ -148,12 +147,8 @@ cs_status cs_pid_table(const double *p_in, size_t n1, size_t n2, size_t ny,
     out->mi_joint = pid_entropy(p12, n1 * n2) + hy - pid_entropy(p, n);
     double red = 0;
     switch (params->redundancy) {
-    case CS_PID_WB:
-        red = wb_redundancy(&mg, n1, n2, ny);
-        break;
-    case CS_PID_MMI:
-        red = fmin(out->mi_sources[0], out->mi_sources[1]);
-        break;
+    case CS_PID_WB: red = wb_redundancy(&mg, n1, n2, ny); break;
+    case CS_PID_MMI: red = fmin(out->mi_sources[0], out->mi_sources[1]); break;
     case CS_PID_CCS:
         if ((st = ccs_table_redundancy(p, n1, n2, ny, params, out, &red)))
             goto out;
@@ -168,8 +163,7 @@ cs_status cs_pid_table(const double *p_in, size_t n1, size_t n2, size_t ny,
         red = out->mi_sources[0] + out->mi_sources[1] - min_mi;
         break;
     }
-    default:
-        break;
+    default: break;
     }
     finish(out, red);
 out:
@@ -221,8 +215,8 @@ static cs_status gaussian_ccs_redundancy(const double *cov, size_t d1, size_t d2
     return st;
 }
 
-cs_status cs_pid_gaussian_cov(const double *cov, size_t d1, size_t d2, size_t dy,
-                              const cs_pid_params *params, cs_pid_result *out)
+cs_status cs_pid_gaussian_cov(const double *cov, size_t d1, size_t d2, size_t dy, const cs_pid_params *params,
+                              cs_pid_result *out)
 {
     info_gsl_setup();
     cs_pid_params defp;
@@ -232,12 +226,14 @@ cs_status cs_pid_gaussian_cov(const double *cov, size_t d1, size_t d2, size_t dy
         return st;
     memset(out, 0, sizeof *out);
     if (params->redundancy != CS_PID_MMI && params->redundancy != CS_PID_CCS)
-        return cs_error_set(CS_EINVAL, "redundancy '%s' is defined here for discrete data only: "
-                                       "Gaussian PID takes mmi or ccs",
+        return cs_error_set(CS_EINVAL,
+                            "redundancy '%s' is defined here for discrete data only: "
+                            "Gaussian PID takes mmi or ccs",
                             cs_pid_redundancy_name(params->redundancy));
     if (!cov || d1 == 0 || d2 == 0 || dy == 0)
-        return cs_error_set(CS_EINVAL, "Gaussian PID: every variable needs at least one dimension "
-                                       "(got %zu, %zu, %zu)",
+        return cs_error_set(CS_EINVAL,
+                            "Gaussian PID: every variable needs at least one dimension "
+                            "(got %zu, %zu, %zu)",
                             d1, d2, dy);
     size_t d = d1 + d2 + dy;
     if ((st = pid_check_cov(cov, d, "covariance")))
@@ -253,8 +249,7 @@ cs_status cs_pid_gaussian_cov(const double *cov, size_t d1, size_t d2, size_t dy
     if ((st = cs_gaussian_logdet(cov, d, NULL, d, NULL, "covariance of (X1, X2, Y)", &ld)) ||
         (st = cs_gaussian_mi(cov, d, x1, d1, y, dy, "covariance of (X1, Y)", &out->mi_sources[0])) ||
         (st = cs_gaussian_mi(cov, d, x2, d2, y, dy, "covariance of (X2, Y)", &out->mi_sources[1])) ||
-        (st = cs_gaussian_mi(cov, d, x1, d1 + d2, y, dy, "covariance of (X1, X2, Y)",
-                             &out->mi_joint)))
+        (st = cs_gaussian_mi(cov, d, x1, d1 + d2, y, dy, "covariance of (X1, X2, Y)", &out->mi_joint)))
         goto out;
     double red;
     if (params->redundancy == CS_PID_MMI) {
@@ -275,11 +270,10 @@ static cs_status check_samples(cs_matrix x1, cs_matrix x2, cs_matrix y)
     if (!x1.data || !x2.data || !y.data || x1.cols == 0 || x2.cols == 0 || y.cols == 0)
         return cs_error_set(CS_EINVAL, "PID: X1, X2 and Y each need at least one column");
     if (x1.rows != x2.rows || x1.rows != y.rows)
-        return cs_error_set(CS_ESHAPE, "PID: X1, X2 and Y differ in length (%zu, %zu and %zu rows)",
-                            x1.rows, x2.rows, y.rows);
+        return cs_error_set(CS_ESHAPE, "PID: X1, X2 and Y differ in length (%zu, %zu and %zu rows)", x1.rows, x2.rows,
+                            y.rows);
     if (x1.rows < 2)
-        return cs_error_set(CS_EINVAL, "PID: %zu sample%s (at least 2 are needed)", x1.rows,
-                            x1.rows == 1 ? "" : "s");
+        return cs_error_set(CS_EINVAL, "PID: %zu sample%s (at least 2 are needed)", x1.rows, x1.rows == 1 ? "" : "s");
     cs_status st;
     if ((st = cs_matrix_check_finite(x1, "X1")) || (st = cs_matrix_check_finite(x2, "X2")) ||
         (st = cs_matrix_check_finite(y, "Y")))
@@ -287,8 +281,7 @@ static cs_status check_samples(cs_matrix x1, cs_matrix x2, cs_matrix y)
     return CS_OK;
 }
 
-cs_status cs_pid_discrete(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params,
-                          cs_pid_result *out)
+cs_status cs_pid_discrete(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params, cs_pid_result *out)
 {
     cs_pid_params defp;
     params = pid_params(params, &defp);
@@ -312,8 +305,8 @@ cs_status cs_pid_discrete(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_
     return st;
 }
 
-static cs_status pid_continuous(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params,
-                                int copula, cs_pid_result *out)
+static cs_status pid_continuous(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params, int copula,
+                                cs_pid_result *out)
 {
     cs_pid_params defp;
     params = pid_params(params, &defp);
@@ -321,8 +314,9 @@ static cs_status pid_continuous(cs_matrix x1, cs_matrix x2, cs_matrix y, const c
     if ((st = check_params(params)) || (st = check_samples(x1, x2, y)))
         return st;
     if (params->redundancy != CS_PID_MMI && params->redundancy != CS_PID_CCS)
-        return cs_error_set(CS_EINVAL, "redundancy '%s' is defined here for discrete data only: "
-                                       "Gaussian PID takes mmi or ccs",
+        return cs_error_set(CS_EINVAL,
+                            "redundancy '%s' is defined here for discrete data only: "
+                            "Gaussian PID takes mmi or ccs",
                             cs_pid_redundancy_name(params->redundancy));
     const cs_matrix blocks[3] = {x1, x2, y};
     const size_t first[3] = {0, 0, 0};
@@ -333,14 +327,12 @@ static cs_status pid_continuous(cs_matrix x1, cs_matrix x2, cs_matrix y, const c
     return st;
 }
 
-cs_status cs_pid_gaussian(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params,
-                          cs_pid_result *out)
+cs_status cs_pid_gaussian(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params, cs_pid_result *out)
 {
     return pid_continuous(x1, x2, y, params, 0, out);
 }
 
-cs_status cs_pid_gcopula(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params,
-                         cs_pid_result *out)
+cs_status cs_pid_gcopula(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params, cs_pid_result *out)
 {
     return pid_continuous(x1, x2, y, params, 1, out);
 }

@@ -44,9 +44,9 @@ typedef struct {
 typedef struct {
     size_t d;
     const pid_ccs_spec *spec;
-    double *G;        /* stacked G_S rows, each d long */
+    double *G; /* stacked G_S rows, each d long */
     size_t off[PID_CCS_MAX_SUB + 1];
-    double hc[PID_CCS_MAX_SUB]; /* 1/2 ln det Sigma_S */
+    double hc[PID_CCS_MAX_SUB];  /* 1/2 ln det Sigma_S */
     double mi_c[PID_CCS_MAX_MI]; /* constants of the MIs (the average MIs) */
     double co_c[PID_CCS_MAX_RED];
     double lg; /* lgamma(d/2 + 1) */
@@ -186,8 +186,7 @@ static void eval_direction(const ccs_integrand *P, const double *u, double *out)
         if (!sp->has_double)
             continue;
         int s0 = smi[sp->dfilter[0]];
-        if (s0 == 0 || smi[sp->dfilter[1]] != s0 || smi[sp->dfilter[2]] != s0 ||
-            smi[sp->dfilter[3]] != s0)
+        if (s0 == 0 || smi[sp->dfilter[1]] != s0 || smi[sp->dfilter[2]] != s0 || smi[sp->dfilter[3]] != s0)
             continue;
         aff dc = {0, 0};
         double mag = 0;
@@ -227,8 +226,7 @@ static void eval_direction(const ccs_integrand *P, const double *u, double *out)
  * frees it) and 1/2 ln det, and the constant parts of the MIs and
  * redundancies. CS_ESINGULAR when cov or a sub-block is not positive
  * definite. */
-static cs_status integrand_prepare(const double *cov, size_t d, const pid_ccs_spec *spec,
-                                   ccs_integrand *P)
+static cs_status integrand_prepare(const double *cov, size_t d, const pid_ccs_spec *spec, ccs_integrand *P)
 {
     memset(P, 0, sizeof *P);
     P->d = d;
@@ -263,8 +261,9 @@ static cs_status integrand_prepare(const double *cov, size_t d, const pid_ccs_sp
                 C[a * m + b] = cov[idx[a] * d + idx[b]];
         gsl_matrix_view Cm = gsl_matrix_view_array(C, m, m);
         if (gsl_linalg_cholesky_decomp1(&Cm.matrix) != GSL_SUCCESS) {
-            st = cs_error_set(CS_ESINGULAR, "a %zu x %zu block of the covariance is not positive "
-                                            "definite",
+            st = cs_error_set(CS_ESINGULAR,
+                              "a %zu x %zu block of the covariance is not positive "
+                              "definite",
                               m, m);
             goto out;
         }
@@ -303,8 +302,7 @@ out:
 /* The mean over N quasi-random directions of every output (nout of them),
  * the points shifted modulo 1 by shift[0..d): means[0..nout). Returns 0
  * when out of memory. */
-static int integrate_shift(const ccs_integrand *P, const double *shift, size_t N, size_t nout,
-                           double *means)
+static int integrate_shift(const ccs_integrand *P, const double *shift, size_t N, size_t nout, double *means)
 {
     size_t d = P->d;
     const gsl_qrng_type *T = d <= 40 ? gsl_qrng_sobol : gsl_qrng_halton;
@@ -347,14 +345,14 @@ static int integrate_shift(const ccs_integrand *P, const double *shift, size_t N
     return ok;
 }
 
-cs_status pid_ccs_integrate(const double *cov, size_t d, const pid_ccs_spec *spec,
-                            const cs_pid_params *par, double *values, double *stderr_out,
-                            double *shift_means)
+cs_status pid_ccs_integrate(const double *cov, size_t d, const pid_ccs_spec *spec, const cs_pid_params *par,
+                            double *values, double *stderr_out, double *shift_means)
 {
     info_gsl_setup();
     if (d == 0 || d > 1229)
-        return cs_error_set(CS_ELIMIT, "I_ccs integration: %zu variables (the quasi-random "
-                                       "sequences support 1..1229)",
+        return cs_error_set(CS_ELIMIT,
+                            "I_ccs integration: %zu variables (the quasi-random "
+                            "sequences support 1..1229)",
                             d);
     size_t R = pid_ccs_shifts(par);
     size_t N = par->ccs_points ? par->ccs_points : 8192;

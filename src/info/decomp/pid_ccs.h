@@ -13,7 +13,7 @@
 #define PID_CCS_MAX_RED 8
 
 typedef struct {
-    size_t nsub;                          /* subsets of the variables */
+    size_t nsub;                            /* subsets of the variables */
     const size_t *sub_idx[PID_CCS_MAX_SUB]; /* row indices of each subset */
     size_t sub_len[PID_CCS_MAX_SUB];
     size_t nmi; /* local MIs i = h_A + h_B - h_AB, by subset number */
@@ -33,14 +33,10 @@ typedef struct {
  * shift_means (NULL, or pid_ccs_shifts(par) x nout) each shift's estimates,
  * from which the caller can derive standard errors of combinations.
  * cov: d x d, positive definite (CS_ESINGULAR otherwise). */
-cs_status pid_ccs_integrate(const double *cov, size_t d, const pid_ccs_spec *spec,
-                            const cs_pid_params *par, double *values, double *stderr,
-                            double *shift_means);
+cs_status pid_ccs_integrate(const double *cov, size_t d, const pid_ccs_spec *spec, const cs_pid_params *par,
+                            double *values, double *stderr, double *shift_means);
 
 /* Number of random shifts the integration uses (par->ccs_shifts, or 16). */
-static inline size_t pid_ccs_shifts(const cs_pid_params *par)
-{
-    return par->ccs_shifts ? par->ccs_shifts : 16;
-}
+static inline size_t pid_ccs_shifts(const cs_pid_params *par) { return par->ccs_shifts ? par->ccs_shifts : 16; }
 
 #endif

@@ -25,8 +25,7 @@ cs_status cs_pid_redundancy_parse(const char *name, cs_pid_redundancy *out)
             *out = (cs_pid_redundancy)r;
             return CS_OK;
         }
-    return cs_error_set(CS_EINVAL, "unknown redundancy measure '%s' (wb, mmi, ccs or broja)",
-                        name ? name : "(null)");
+    return cs_error_set(CS_EINVAL, "unknown redundancy measure '%s' (wb, mmi, ccs or broja)", name ? name : "(null)");
 }
 
 void cs_pid_params_default(cs_pid_params *p)
@@ -57,8 +56,9 @@ cs_status pid_margins_of(const double *p, size_t n1, size_t n2, size_t ny, pid_m
 {
     double *b = calloc(n1 * n2 + n1 * ny + n2 * ny + n1 + n2 + ny, sizeof *b);
     if (!b)
-        return cs_error_set(CS_ENOMEM, "PID: out of memory for the marginals of a %zu x %zu x %zu "
-                                       "table",
+        return cs_error_set(CS_ENOMEM,
+                            "PID: out of memory for the marginals of a %zu x %zu x %zu "
+                            "table",
                             n1, n2, ny);
     m->p12 = b, m->p1y = b + n1 * n2, m->p2y = m->p1y + n1 * ny, m->p1 = m->p2y + n2 * ny;
     m->p2 = m->p1 + n1, m->py = m->p2 + n2;
@@ -114,21 +114,20 @@ static size_t table_cells(const size_t *dims, int nv)
     return n;
 }
 
-cs_status pid_check_table(const double *p, const size_t *dims, int nv, const char *const *names,
-                          const char *what, size_t *cells, double *total)
+cs_status pid_check_table(const double *p, const size_t *dims, int nv, const char *const *names, const char *what,
+                          size_t *cells, double *total)
 {
     char buf[160];
     for (int v = 0; v < nv; v++)
         if (dims[v] == 0)
-            return cs_error_set(CS_EINVAL, "%s table: %s has no states (the table is empty)", what,
-                                names[v]);
+            return cs_error_set(CS_EINVAL, "%s table: %s has no states (the table is empty)", what, names[v]);
     if (!p)
         return cs_error_set(CS_EINVAL, "%s table: no table given", what);
     size_t n = table_cells(dims, nv);
     if (!n) {
         format_dims(dims, nv, buf, sizeof buf);
-        return cs_error_set(CS_ENOMEM, "%s table: %s cells exceed the limit of %zu cells", what,
-                            buf, PID_TABLE_MAX_CELLS);
+        return cs_error_set(CS_ENOMEM, "%s table: %s cells exceed the limit of %zu cells", what, buf,
+                            PID_TABLE_MAX_CELLS);
     }
     double sum = 0;
     for (size_t c = 0; c < n; c++) {
@@ -137,8 +136,7 @@ cs_status pid_check_table(const double *p, const size_t *dims, int nv, const cha
             for (int v = nv - 1; v >= 0; v--)
                 idx[v] = r % dims[v], r /= dims[v];
             format_vars(names, idx, nv, buf, sizeof buf);
-            return cs_error_set(CS_EINVAL, "%s table: entry %s = %g is not a probability", what,
-                                buf, p[c]);
+            return cs_error_set(CS_EINVAL, "%s table: entry %s = %g is not a probability", what, buf, p[c]);
         }
         sum += p[c];
     }
@@ -149,8 +147,8 @@ cs_status pid_check_table(const double *p, const size_t *dims, int nv, const cha
     return CS_OK;
 }
 
-cs_status pid_count_table(const int32_t *const *codes, const size_t *dims, int nv, size_t n,
-                          const char *const *names, const char *what, double **table)
+cs_status pid_count_table(const int32_t *const *codes, const size_t *dims, int nv, size_t n, const char *const *names,
+                          const char *what, double **table)
 {
     size_t cells = table_cells(dims, nv);
     if (!cells) {
@@ -181,8 +179,7 @@ cs_status pid_count_table(const int32_t *const *codes, const size_t *dims, int n
     return CS_OK;
 }
 
-cs_status pid_blocks_cov(const cs_matrix *blocks, const size_t *first, int nb, size_t n, int copula,
-                         double **cov)
+cs_status pid_blocks_cov(const cs_matrix *blocks, const size_t *first, int nb, size_t n, int copula, double **cov)
 {
     size_t d = 0;
     for (int b = 0; b < nb; b++)
@@ -214,8 +211,7 @@ cs_status pid_blocks_cov(const cs_matrix *blocks, const size_t *first, int nb, s
     return CS_OK;
 }
 
-cs_status pid_joint_codes(cs_matrix x, const cs_pid_params *par, const char *what, int32_t *codes,
-                          size_t *ns)
+cs_status pid_joint_codes(cs_matrix x, const cs_pid_params *par, const char *what, int32_t *codes, size_t *ns)
 {
     cs_symbols s;
     cs_status st = par->bins ? cs_discrete_bin(x, par->bins, par->binning, &s)
@@ -242,15 +238,14 @@ cs_status pid_check_cov(const double *cov, size_t d, const char *what)
     double scale = 0;
     for (size_t i = 0; i < d * d; i++) {
         if (!isfinite(cov[i]))
-            return cs_error_set(CS_ENONFINITE, "%s: %s at row %zu, column %zu", what,
-                                isnan(cov[i]) ? "NaN" : "Inf", i / d, i % d);
+            return cs_error_set(CS_ENONFINITE, "%s: %s at row %zu, column %zu", what, isnan(cov[i]) ? "NaN" : "Inf",
+                                i / d, i % d);
         scale = fmax(scale, fabs(cov[i]));
     }
     for (size_t i = 0; i < d; i++)
         for (size_t j = i + 1; j < d; j++)
             if (fabs(cov[i * d + j] - cov[j * d + i]) > 1e-10 * scale)
-                return cs_error_set(CS_EINVAL,
-                                    "%s is not symmetric: entry (%zu, %zu) = %g but (%zu, %zu) = %g",
-                                    what, i, j, cov[i * d + j], j, i, cov[j * d + i]);
+                return cs_error_set(CS_EINVAL, "%s is not symmetric: entry (%zu, %zu) = %g but (%zu, %zu) = %g", what,
+                                    i, j, cov[i * d + j], j, i, cov[j * d + i]);
     return CS_OK;
 }

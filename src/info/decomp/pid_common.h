@@ -39,8 +39,7 @@ static inline const cs_pid_params *pid_params(const cs_pid_params *params, cs_pi
 
 /* Joint symbol of every row of x (all its columns): dense codes in [0, *ns)
  * (x.rows entries), after binning when par->bins > 0; errors prefixed by `what`. */
-cs_status pid_joint_codes(cs_matrix x, const cs_pid_params *par, const char *what, int32_t *codes,
-                          size_t *ns);
+cs_status pid_joint_codes(cs_matrix x, const cs_pid_params *par, const char *what, int32_t *codes, size_t *ns);
 
 /* ---- dense tables over nv <= PID_TABLE_MAX_VARS variables ----
  * Row-major, the last variable fastest; names[v] name the variables in
@@ -50,22 +49,21 @@ cs_status pid_joint_codes(cs_matrix x, const cs_pid_params *par, const char *wha
 /* Check a probability table: cells within PID_TABLE_MAX_CELLS (CS_ENOMEM),
  * every entry finite and >= 0 (CS_EINVAL naming its coordinates), total
  * within 1e-9 of 1. *cells receives the number of cells, *total the sum. */
-cs_status pid_check_table(const double *p, const size_t *dims, int nv, const char *const *names,
-                          const char *what, size_t *cells, double *total);
+cs_status pid_check_table(const double *p, const size_t *dims, int nv, const char *const *names, const char *what,
+                          size_t *cells, double *total);
 
 /* The empirical distribution of n samples whose variable v has the codes
  * codes[v][0..n) in [0, dims[v]): a new table (caller frees). A joint alphabet
  * over PID_TABLE_MAX_CELLS cells is CS_ENOMEM with the sizes. */
-cs_status pid_count_table(const int32_t *const *codes, const size_t *dims, int nv, size_t n,
-                          const char *const *names, const char *what, double **table);
+cs_status pid_count_table(const int32_t *const *codes, const size_t *dims, int nv, size_t n, const char *const *names,
+                          const char *what, double **table);
 
 /* The covariance (d x d, caller frees) of nb column blocks side by side:
  * block b contributes its rows first[b] .. first[b] + n - 1 (PID: x1 | x2 | y
  * from row 0; PhiID: x1 | x2 | x1 | x2 from rows 0, 0, tau, tau), each
  * column copula-normalised first when `copula` is set. d is the blocks'
  * total column count. */
-cs_status pid_blocks_cov(const cs_matrix *blocks, const size_t *first, int nb, size_t n, int copula,
-                         double **cov);
+cs_status pid_blocks_cov(const cs_matrix *blocks, const size_t *first, int nb, size_t n, int copula, double **cov);
 
 /* Validate a covariance: finite, symmetric within 1e-10 relative; `what` names it. */
 cs_status pid_check_cov(const double *cov, size_t d, const char *what);

@@ -16,13 +16,13 @@
  * *min_mi is the value of a feasible q (an upper bound), *gap a certified
  * bound on its distance to the minimum. CS_ELIMIT for too many constraints,
  * CS_ENOCONV when the gap is still above tol after max_iter outer steps. */
-cs_status pid_broja_min(const double *p, size_t n1, size_t n2, size_t ny, double tol, int max_iter,
-                        double *min_mi, double *gap, int *iterations);
+cs_status pid_broja_min(const double *p, size_t n1, size_t n2, size_t ny, double tol, int max_iter, double *min_mi,
+                        double *gap, int *iterations);
 
 /* The maximum-entropy table q (n1 x n2 x ny, caller-owned) with the pairwise
  * marginals p(x1,x2), p(x1,y), p(x2,y) of the normalised table p: Newton's
  * method on the dual (log-linear model). *resid: largest marginal error. */
-cs_status pid_maxent_pairwise(const double *p, size_t n1, size_t n2, size_t ny, double tol,
-                              int max_iter, double *q, double *resid, int *iterations);
+cs_status pid_maxent_pairwise(const double *p, size_t n1, size_t n2, size_t ny, double tol, int max_iter, double *q,
+                              double *resid, int *iterations);
 
 #endif

@@ -170,8 +170,7 @@ static int cmp_u64_idx(const void *a, const void *b)
 static size_t table_budget(size_t n) { return (n < ((size_t)1 << 16) ? ((size_t)1 << 16) : n) * 4; }
 
 /* vals[i] in [0, range) -> dense codes in increasing order of value. */
-static cs_status densify(const uint64_t *vals, size_t n, uint64_t range, int32_t *out,
-                         size_t *n_out)
+static cs_status densify(const uint64_t *vals, size_t n, uint64_t range, int32_t *out, size_t *n_out)
 {
     if (range <= table_budget(n)) {
         int32_t *map = malloc((size_t)(range ? range : 1) * sizeof *map);
@@ -209,8 +208,8 @@ static cs_status densify(const uint64_t *vals, size_t n, uint64_t range, int32_t
     return CS_OK;
 }
 
-cs_status cs_discrete_pair(const int32_t *a, size_t na, const int32_t *b, size_t nb, size_t n,
-                           int32_t *out, size_t *n_out)
+cs_status cs_discrete_pair(const int32_t *a, size_t na, const int32_t *b, size_t nb, size_t n, int32_t *out,
+                           size_t *n_out)
 {
     if (na == 0 || nb == 0)
         return cs_error_set(CS_EINVAL, "code vectors need at least one state");
@@ -225,14 +224,12 @@ cs_status cs_discrete_pair(const int32_t *a, size_t na, const int32_t *b, size_t
     return st;
 }
 
-cs_status cs_discrete_joint(const cs_symbols *s, const size_t *cols, size_t ncols, int32_t *codes,
-                            size_t *n_states)
+cs_status cs_discrete_joint(const cs_symbols *s, const size_t *cols, size_t ncols, int32_t *codes, size_t *n_states)
 {
     size_t n = s->rows;
     for (size_t c = 0; c < ncols; c++)
         if (cols[c] >= s->cols)
-            return cs_error_set(CS_EINVAL, "column %zu is out of range (the data has %zu columns)",
-                                cols[c], s->cols);
+            return cs_error_set(CS_EINVAL, "column %zu is out of range (the data has %zu columns)", cols[c], s->cols);
     if (ncols == 0) {
         memset(codes, 0, n * sizeof *codes);
         *n_states = 1;
@@ -285,8 +282,7 @@ void cs_discrete_counts(const int32_t *codes, size_t n, size_t n_states, size_t 
         counts[codes[i]]++;
 }
 
-cs_status cs_discrete_entropy_codes(const int32_t *codes, size_t n, size_t n_states,
-                                    int miller_madow, double *h)
+cs_status cs_discrete_entropy_codes(const int32_t *codes, size_t n, size_t n_states, int miller_madow, double *h)
 {
     if (n == 0)
         return cs_error_set(CS_EINVAL, "entropy of an empty sample");
@@ -310,8 +306,8 @@ cs_status cs_discrete_entropy_codes(const int32_t *codes, size_t n, size_t n_sta
     return CS_OK;
 }
 
-cs_status cs_discrete_local_entropy_codes(const int32_t *codes, size_t n, size_t n_states,
-                                          int miller_madow, double *local)
+cs_status cs_discrete_local_entropy_codes(const int32_t *codes, size_t n, size_t n_states, int miller_madow,
+                                          double *local)
 {
     if (n == 0)
         return cs_error_set(CS_EINVAL, "entropy of an empty sample");
@@ -337,8 +333,7 @@ cs_status cs_discrete_local_entropy_codes(const int32_t *codes, size_t n, size_t
     return CS_OK;
 }
 
-cs_status cs_discrete_entropy(const cs_symbols *s, const size_t *cols, size_t ncols,
-                              int miller_madow, double *h)
+cs_status cs_discrete_entropy(const cs_symbols *s, const size_t *cols, size_t ncols, int miller_madow, double *h)
 {
     int32_t *codes = malloc((s->rows ? s->rows : 1) * sizeof *codes);
     if (!codes)

@@ -22,9 +22,8 @@ static cs_status symbolise_columns(cs_estimator *e)
     for (size_t j = 0; j < e->D; j++) {
         cs_matrix col = {W.data + j, e->n, 1, e->D};
         cs_symbols s;
-        cs_status st = e->p.bins && e->types[j] != CS_VAR_DISCRETE
-                           ? cs_discrete_bin(col, e->p.bins, e->p.binning, &s)
-                           : cs_discrete_from_matrix(col, e->p.alphabet, &s);
+        cs_status st = e->p.bins && e->types[j] != CS_VAR_DISCRETE ? cs_discrete_bin(col, e->p.bins, e->p.binning, &s)
+                                                                   : cs_discrete_from_matrix(col, e->p.alphabet, &s);
         if (st)
             return cs_error_prefix("column %zu: ", j);
         for (size_t i = 0; i < e->n; i++)
@@ -61,8 +60,7 @@ cs_status est_create_symbols(const cs_estimator_params *p, cs_symbols *sym, cons
     return st;
 }
 
-cs_status est_disc_codes(const cs_estimator *e, const size_t *idx, size_t m, int32_t *codes,
-                         size_t *states)
+cs_status est_disc_codes(const cs_estimator *e, const size_t *idx, size_t m, int32_t *codes, size_t *states)
 {
     return cs_discrete_joint(&e->sym, idx, m, codes, states);
 }
@@ -93,15 +91,14 @@ static cs_status disc_entropy(const cs_estimator *e, const size_t *idx, size_t m
     return disc_h(e, idx, m, h, NULL);
 }
 
-static cs_status disc_local_entropy(const cs_estimator *e, const size_t *idx, size_t m, double *tmp,
-                                    double *shift)
+static cs_status disc_local_entropy(const cs_estimator *e, const size_t *idx, size_t m, double *tmp, double *shift)
 {
     *shift = 0;
     return disc_h(e, idx, m, NULL, tmp);
 }
 
-static cs_status disc_surrogates(cs_estimator *e, const est_sets *s, const est_term *t, size_t nt,
-                                 size_t first, size_t ns, uint64_t seed, double *vals)
+static cs_status disc_surrogates(cs_estimator *e, const est_sets *s, const est_term *t, size_t nt, size_t first,
+                                 size_t ns, uint64_t seed, double *vals)
 {
     size_t n = e->n;
     size_t idx[e->D ? e->D : 1];
@@ -171,5 +168,4 @@ static cs_status disc_surrogates(cs_estimator *e, const est_sets *s, const est_t
 
 static void disc_clear(cs_estimator *e) { cs_symbols_free(&e->sym); }
 
-const est_ops est_discrete_ops = {disc_prepare, disc_entropy, disc_local_entropy, NULL,
-                                  disc_surrogates, disc_clear};
+const est_ops est_discrete_ops = {disc_prepare, disc_entropy, disc_local_entropy, NULL, disc_surrogates, disc_clear};

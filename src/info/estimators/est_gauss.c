@@ -45,7 +45,9 @@ static cs_status singular_message(const cs_estimator *e)
                             "%s: the sample covariance is singular: column %zu is (to rounding) a "
                             "linear function of the columns before it (duplicated or constant data?)",
                             est_label(e), bad < m ? bad : 0);
-    const char *role = bad < na        ? (te ? "source history" : ais ? "past" : "x")
+    const char *role = bad < na        ? (te    ? "source history"
+                                          : ais ? "past"
+                                                : "x")
                        : bad < na + nb ? (te || ais ? "future" : "y")
                                        : (te ? "destination past / conditioning" : "z");
     size_t col = bad < na ? bad : bad < na + nb ? bad - na : bad - na - nb;
@@ -63,9 +65,8 @@ static cs_status gauss_prepare(cs_estimator *e)
     if (e->p.estimator == CS_EST_GCOPULA && (st = cs_gcopula_normalise(W, W)))
         return st;
     if (e->bias_correct && e->n <= e->D + 1)
-        return cs_error_set(CS_EINVAL,
-                            "the bias correction needs more samples (%zu) than variables + 1 (%zu)",
-                            e->n, e->D + 1);
+        return cs_error_set(CS_EINVAL, "the bias correction needs more samples (%zu) than variables + 1 (%zu)", e->n,
+                            e->D + 1);
     e->mean = malloc(e->D * sizeof *e->mean);
     e->cov = malloc(e->D * e->D * sizeof *e->cov);
     if (!e->mean || !e->cov)
@@ -95,8 +96,8 @@ static cs_status gauss_entropy(const cs_estimator *e, const size_t *idx, size_t 
     return st;
 }
 
-cs_status est_gauss_value(const cs_estimator *e, const est_sets *s, const est_term *t, size_t nt,
-                          const double *cov, int correct, double *value)
+cs_status est_gauss_value(const cs_estimator *e, const est_sets *s, const est_term *t, size_t nt, const double *cov,
+                          int correct, double *value)
 {
     size_t D = s->n[0] + s->n[1] + s->n[2];
     size_t idx[D ? D : 1];
@@ -125,8 +126,7 @@ cs_status est_gauss_value(const cs_estimator *e, const est_sets *s, const est_te
     return st;
 }
 
-static cs_status gauss_local_entropy(const cs_estimator *e, const size_t *idx, size_t m, double *tmp,
-                                     double *shift)
+static cs_status gauss_local_entropy(const cs_estimator *e, const size_t *idx, size_t m, double *tmp, double *shift)
 {
     if (e->have == 2)
         return cs_error_set(CS_EINVAL, "local values need samples, not a covariance matrix");
@@ -155,8 +155,8 @@ static double *sets_cov(const cs_estimator *e, const est_sets *s, size_t *D)
     return cov;
 }
 
-static cs_status gauss_surrogates(cs_estimator *e, const est_sets *s, const est_term *t, size_t nt,
-                                  size_t first, size_t ns, uint64_t seed, double *vals)
+static cs_status gauss_surrogates(cs_estimator *e, const est_sets *s, const est_term *t, size_t nt, size_t first,
+                                  size_t ns, uint64_t seed, double *vals)
 {
     if (e->have == 2)
         return cs_error_set(CS_EINVAL, "surrogates need samples, not a covariance matrix");
@@ -197,8 +197,8 @@ static cs_status gauss_surrogates(cs_estimator *e, const est_sets *s, const est_
                     Ap[i * na + a] = src[all[a]];
             }
             /* cross = Ap^T R / n (ML divisor, as the observed covariance) */
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)na, (int)nr, (int)n,
-                        1.0 / (double)n, Ap, (int)na, R, (int)nr, 0.0, cross, (int)nr);
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)na, (int)nr, (int)n, 1.0 / (double)n, Ap,
+                        (int)na, R, (int)nr, 0.0, cross, (int)nr);
             memcpy(cov, base, D * D * sizeof *cov);
             for (size_t a = 0; a < na; a++)
                 for (size_t c = 0; c < nr; c++)
@@ -223,11 +223,9 @@ cs_status est_gauss_set_covariance(cs_estimator *e, double *cov, size_t D, size_
     e->D = D;
     e->cov = cov;
     double ld;
-    cs_status st = cs_gaussian_logdet(e->cov, e->D, NULL, e->D, NULL,
-                                      "covariance block of the x, y, z rows", &ld);
+    cs_status st = cs_gaussian_logdet(e->cov, e->D, NULL, e->D, NULL, "covariance block of the x, y, z rows", &ld);
     if (!st && e->bias_correct && n_samples && n_samples <= e->D + 1)
-        st = cs_error_set(CS_EINVAL,
-                          "the bias correction needs more samples (%zu) than variables + 1 (%zu)",
+        st = cs_error_set(CS_EINVAL, "the bias correction needs more samples (%zu) than variables + 1 (%zu)",
                           n_samples, e->D + 1);
     return st;
 }
@@ -239,5 +237,5 @@ static void gauss_clear(cs_estimator *e)
     e->mean = e->cov = NULL;
 }
 
-const est_ops est_gauss_ops = {gauss_prepare, gauss_entropy, gauss_local_entropy, NULL,
-                               gauss_surrogates, gauss_clear};
+const est_ops est_gauss_ops = {gauss_prepare, gauss_entropy,    gauss_local_entropy,
+                               NULL,          gauss_surrogates, gauss_clear};

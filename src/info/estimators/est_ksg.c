@@ -16,8 +16,7 @@ static cs_status ksg_prepare(cs_estimator *e)
 
 /* A view of the columns idx[0..m) of W when they are consecutive, else a
  * gathered copy (*owned set). */
-static cs_status set_matrix(const cs_estimator *e, const size_t *idx, size_t m, cs_matrix *out,
-                            cs_matrix *owned)
+static cs_status set_matrix(const cs_estimator *e, const size_t *idx, size_t m, cs_matrix *out, cs_matrix *owned)
 {
     memset(owned, 0, sizeof *owned);
     memset(out, 0, sizeof *out);
@@ -88,8 +87,8 @@ static cs_status ksg_cmi(cs_estimator *e, const est_sets *s, double *value, doub
     return local ? cs_ksg_local(e->ksg, local, value) : cs_ksg_average(e->ksg, value);
 }
 
-static cs_status ksg_surrogates(cs_estimator *e, const est_sets *s, const est_term *t, size_t nt,
-                                size_t first, size_t ns, uint64_t seed, double *vals)
+static cs_status ksg_surrogates(cs_estimator *e, const est_sets *s, const est_term *t, size_t nt, size_t first,
+                                size_t ns, uint64_t seed, double *vals)
 {
     (void)s, (void)t, (void)nt;
     return cs_ksg_surrogate_values(e->ksg, first, ns, seed, vals);

@@ -98,12 +98,15 @@ cs_status est_mixed_create(const cs_estimator *e, const est_sets *s, est_mixed *
     int cmi = s->n[2] > 0, ty[3];
     for (int k = 0; k < 3; k++)
         if ((ty[k] = set_type(e, s->idx[k], s->n[k])) < 0)
-            return cs_error_set(CS_EINVAL, "%c mixes columns typed discrete and continuous: a variable "
-                                           "is one or the other", "xyz"[k]);
+            return cs_error_set(CS_EINVAL,
+                                "%c mixes columns typed discrete and continuous: a variable "
+                                "is one or the other",
+                                "xyz"[k]);
     int dx = ty[0], dy = ty[1], dz = cmi && ty[2];
     if (cmi && !dz && dx && dy)
-        return cs_error_set(CS_EINVAL, "I(X;Y|Z) with X and Y discrete and Z continuous is not available with "
-                                       "the %s estimator: use --estimator discrete with --bins",
+        return cs_error_set(CS_EINVAL,
+                            "I(X;Y|Z) with X and Y discrete and Z continuous is not available with "
+                            "the %s estimator: use --estimator discrete with --bins",
                             ename);
     est_mixed *m = calloc(1, sizeof *m);
     if (!m)
@@ -111,7 +114,7 @@ cs_status est_mixed_create(const cs_estimator *e, const est_sets *s, est_mixed *
     m->p = *p;
     m->n = e->n;
     m->cmi = cmi;
-    cs_mixed_estimator me = p->estimator == CS_EST_GAUSSIAN ? CS_MIXED_GAUSSIAN
+    cs_mixed_estimator me = p->estimator == CS_EST_GAUSSIAN  ? CS_MIXED_GAUSSIAN
                             : p->estimator == CS_EST_GCOPULA ? CS_MIXED_GCOPULA
                                                              : CS_MIXED_KSG;
     cs_mixed_params_default(me, &m->mp);
@@ -259,7 +262,8 @@ static cs_status cmi_strata(const est_mixed *m, const role *A, double *v)
                 rows[nr++] = i;
         role a, b;
         double vs = 0;
-        if ((st = role_take(A, NULL, rows, nr, &a)) == CS_OK && (st = role_take(&m->r[1], NULL, rows, nr, &b)) == CS_OK)
+        if ((st = role_take(A, NULL, rows, nr, &a)) == CS_OK &&
+            (st = role_take(&m->r[1], NULL, rows, nr, &b)) == CS_OK)
             st = pair_mi(m, &a, &b, nr, &vs, NULL);
         if (st != CS_OK)
             cs_error_prefix("stratum %zu of z (%zu samples): ", s, nr);
@@ -324,8 +328,7 @@ cs_status est_mixed_value(const est_mixed *m, const size_t *perm, double *value,
     return st;
 }
 
-cs_status est_mixed_surrogates(const est_mixed *m, int threads, size_t first, size_t ns, uint64_t seed,
-                               double *vals)
+cs_status est_mixed_surrogates(const est_mixed *m, int threads, size_t first, size_t ns, uint64_t seed, double *vals)
 {
     size_t n = m->n;
     par_error err = PAR_ERROR_INIT;

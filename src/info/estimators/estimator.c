@@ -11,19 +11,15 @@
 const est_term est_terms_entropy[1] = {{EST_X, 1}};
 const est_term est_terms_centropy[2] = {{EST_X | EST_Y, 1}, {EST_Y, -1}};
 const est_term est_terms_mi[3] = {{EST_X, 1}, {EST_Y, 1}, {EST_X | EST_Y, -1}};
-const est_term est_terms_cmi[4] = {
-    {EST_X | EST_Z, 1}, {EST_Y | EST_Z, 1}, {EST_Z, -1}, {EST_X | EST_Y | EST_Z, -1}};
+const est_term est_terms_cmi[4] = {{EST_X | EST_Z, 1}, {EST_Y | EST_Z, 1}, {EST_Z, -1}, {EST_X | EST_Y | EST_Z, -1}};
 
 static const est_ops *ops_of(cs_info_estimator e)
 {
     switch (e) {
-    case CS_EST_DISCRETE:
-        return &est_discrete_ops;
+    case CS_EST_DISCRETE: return &est_discrete_ops;
     case CS_EST_GAUSSIAN:
-    case CS_EST_GCOPULA:
-        return &est_gauss_ops;
-    default:
-        return &est_ksg_ops;
+    case CS_EST_GCOPULA: return &est_gauss_ops;
+    default: return &est_ksg_ops;
     }
 }
 
@@ -61,8 +57,8 @@ void cs_estimator_destroy(cs_estimator *e)
     free(e);
 }
 
-cs_status est_create_owned(const cs_estimator_params *p, double *W, size_t n, size_t D,
-                           const cs_var_type *types, cs_estimator **out)
+cs_status est_create_owned(const cs_estimator_params *p, double *W, size_t n, size_t D, const cs_var_type *types,
+                           cs_estimator **out)
 {
     *out = NULL;
     cs_status st = est_check_params(p);
@@ -88,8 +84,8 @@ cs_status est_create_owned(const cs_estimator_params *p, double *W, size_t n, si
     for (size_t j = 0; types && j < D; j++) {
         if (types[j] != CS_VAR_CONTINUOUS && types[j] != CS_VAR_DISCRETE) {
             cs_estimator_destroy(e);
-            return cs_error_set(CS_EINVAL, "type %d of column %zu is neither continuous nor discrete",
-                                (int)types[j], j);
+            return cs_error_set(CS_EINVAL, "type %d of column %zu is neither continuous nor discrete", (int)types[j],
+                                j);
         }
         e->types[j] = types[j];
         if (types[j] == CS_VAR_DISCRETE && p->estimator != CS_EST_DISCRETE)
@@ -134,8 +130,7 @@ cs_status cs_estimator_create(const cs_estimator_params *p, cs_matrix data, cons
 
 size_t cs_estimator_rows(const cs_estimator *e) { return e->n; }
 
-cs_status est_terms_value(const cs_estimator *e, const est_sets *s, const est_term *t, size_t nt,
-                          double *value)
+cs_status est_terms_value(const cs_estimator *e, const est_sets *s, const est_term *t, size_t nt, double *value)
 {
     size_t idx[e->D ? e->D : 1];
     double v = 0;
@@ -150,8 +145,7 @@ cs_status est_terms_value(const cs_estimator *e, const est_sets *s, const est_te
     return st;
 }
 
-cs_status est_terms_local(const cs_estimator *e, const est_sets *s, const est_term *t, size_t nt,
-                          double *local)
+cs_status est_terms_local(const cs_estimator *e, const est_sets *s, const est_term *t, size_t nt, double *local)
 {
     double *tmp = malloc((e->n ? e->n : 1) * sizeof *tmp);
     size_t idx[e->D ? e->D : 1];
@@ -197,14 +191,16 @@ cs_status est_bind(cs_estimator *e, const est_sets *s)
         return cs_error_set(CS_ENOMEM, "out of memory");
     est_union(s, EST_X | EST_Y | EST_Z, e->bound);
     memcpy(e->bound_n, s->n, sizeof e->bound_n);
-    cs_status st = e->mixed_mode ? est_mixed_create(e, s, &e->mixed) : e->ops->cmi ? e->ops->cmi(e, s, NULL, NULL) : CS_OK;
+    cs_status st = e->mixed_mode ? est_mixed_create(e, s, &e->mixed)
+                   : e->ops->cmi ? e->ops->cmi(e, s, NULL, NULL)
+                                 : CS_OK;
     if (st)
         unbind(e);
     return st;
 }
 
-cs_status est_surrogates(cs_estimator *e, const est_sets *s, const est_term *t, size_t nt,
-                         size_t first, size_t ns, uint64_t seed, double *vals)
+cs_status est_surrogates(cs_estimator *e, const est_sets *s, const est_term *t, size_t nt, size_t first, size_t ns,
+                         uint64_t seed, double *vals)
 {
     if (e->mixed)
         return est_mixed_surrogates(e->mixed, e->p.threads, first, ns, seed, vals);
@@ -224,7 +220,7 @@ static cs_status check_sets(const cs_estimator *e, const est_sets *s)
         for (size_t j = 0; j < s->n[k] && !st; j++) {
             size_t c = s->idx[k][j];
             if (c >= e->D)
-                st = cs_error_set(CS_EINVAL, "%c: column %zu is out of range (%zu columns)", "xyz"[k], c, e->D);
+                st = cs_error_set(CS_EINVAL, "%c: column %zu is out of range (%zu columns)", "xyz"[k], c, e -> D);
             else if (used[c]++)
                 st = cs_error_set(CS_EINVAL, "%c: column %zu is used twice", "xyz"[k], c);
         }
@@ -241,15 +237,14 @@ cs_status cs_estimator_entropy(cs_estimator *e, const size_t *cols, size_t m, do
         if (cols[j] >= e->D)
             return cs_error_set(CS_EINVAL, "column %zu is out of range (%zu columns)", cols[j], e->D);
     if (!e->ops->entropy || e->mixed_mode)
-        return cs_error_set(CS_EINVAL, "the %s estimator has no entropy%s",
-                            cs_info_estimator_name(e->p.estimator),
+        return cs_error_set(CS_EINVAL, "the %s estimator has no entropy%s", cs_info_estimator_name(e->p.estimator),
                             e->mixed_mode ? " with columns typed discrete" : "");
     est_sets s = {{cols, NULL, NULL}, {m, 0, 0}};
     return est_terms_value(e, &s, est_terms_entropy, 1, h);
 }
 
-cs_status cs_estimator_cmi(cs_estimator *e, const size_t *x, size_t nx, const size_t *y, size_t ny,
-                           const size_t *z, size_t nz, double *value, double *local)
+cs_status cs_estimator_cmi(cs_estimator *e, const size_t *x, size_t nx, const size_t *y, size_t ny, const size_t *z,
+                           size_t nz, double *value, double *local)
 {
     est_sets s = {{x, y, z}, {nx, ny, nz}};
     cs_status st = check_sets(e, &s);
@@ -276,9 +271,9 @@ cs_status cs_estimator_cmi(cs_estimator *e, const size_t *x, size_t nx, const si
     return est_terms_value(e, &s, t, nt, value);
 }
 
-cs_status cs_estimator_surrogate_values(cs_estimator *e, const size_t *x, size_t nx, const size_t *y,
-                                        size_t ny, const size_t *z, size_t nz, size_t first, size_t n,
-                                        uint64_t seed, double *values)
+cs_status cs_estimator_surrogate_values(cs_estimator *e, const size_t *x, size_t nx, const size_t *y, size_t ny,
+                                        const size_t *z, size_t nz, size_t first, size_t n, uint64_t seed,
+                                        double *values)
 {
     est_sets s = {{x, y, z}, {nx, ny, nz}};
     cs_status st = check_sets(e, &s);
@@ -286,8 +281,7 @@ cs_status cs_estimator_surrogate_values(cs_estimator *e, const size_t *x, size_t
         return st;
     if ((e->mixed_mode || e->ops->cmi) && (st = est_bind(e, &s)))
         return st;
-    return est_surrogates(e, &s, nz ? est_terms_cmi : est_terms_mi, nz ? 4 : 3, first, n, seed,
-                          values);
+    return est_surrogates(e, &s, nz ? est_terms_cmi : est_terms_mi, nz ? 4 : 3, first, n, seed, values);
 }
 
 cs_status est_continuous_mi(const cs_estimator_params *p, cs_matrix a, cs_matrix b, double *v)

@@ -24,8 +24,7 @@ typedef struct {
 
 /* entropy H(X): +X; conditional H(X|Y): +XY -Y; I(X;Y): +X +Y -XY;
  * I(X;Y|Z): +XZ +YZ -Z -XYZ. */
-extern const est_term est_terms_entropy[1], est_terms_centropy[2], est_terms_mi[3],
-    est_terms_cmi[4];
+extern const est_term est_terms_entropy[1], est_terms_centropy[2], est_terms_mi[3], est_terms_cmi[4];
 
 /* The column sets of one query (n[k] == 0: set k is empty). */
 typedef struct {
@@ -41,13 +40,12 @@ typedef struct est_ops {
     /* Entropy of the columns idx[0..m) (bias correction included), or NULL. */
     cs_status (*entropy)(const cs_estimator *e, const size_t *idx, size_t m, double *h);
     /* Local entropies (n values, minus the constant bias shift), or NULL. */
-    cs_status (*local_entropy)(const cs_estimator *e, const size_t *idx, size_t m, double *tmp,
-                               double *shift);
+    cs_status (*local_entropy)(const cs_estimator *e, const size_t *idx, size_t m, double *tmp, double *shift);
     /* Direct I(X;Y|Z) (value, local may be NULL), or NULL to sum entropies. */
     cs_status (*cmi)(cs_estimator *e, const est_sets *s, double *value, double *local);
     /* Surrogate values first..first+ns-1 of the terms (or of the direct cmi). */
-    cs_status (*surrogates)(cs_estimator *e, const est_sets *s, const est_term *t, size_t nt,
-                            size_t first, size_t ns, uint64_t seed, double *vals);
+    cs_status (*surrogates)(cs_estimator *e, const est_sets *s, const est_term *t, size_t nt, size_t first, size_t ns,
+                            uint64_t seed, double *vals);
     /* Free what prepare built. */
     void (*clear)(cs_estimator *e);
 } est_ops;
@@ -55,34 +53,34 @@ typedef struct est_ops {
 struct cs_estimator {
     cs_estimator_params p;
     const est_ops *ops;
-    int bias_correct;   /* resolved */
-    int have;           /* 1 samples, 2 covariance */
-    size_t n, D;        /* rows (or the n_samples of a covariance), columns */
-    cs_var_type *types; /* D column types */
-    int mixed_mode;     /* a continuous estimator with columns typed discrete */
+    int bias_correct;    /* resolved */
+    int have;            /* 1 samples, 2 covariance */
+    size_t n, D;         /* rows (or the n_samples of a covariance), columns */
+    cs_var_type *types;  /* D column types */
+    int mixed_mode;      /* a continuous estimator with columns typed discrete */
     const size_t *times; /* n time indices (KSG Theiler window), NULL = row i */
     int release_samples; /* KSG may take W as its own buffer (one set of columns ever) */
-    const char *what;   /* how messages name the measure's variables, or NULL */
-    size_t roles[3];    /* widths of the calculator's x | y | z blocks, for messages */
-    int32_t *alph;      /* discrete: D alphabets of W's columns when the caller
-                           already made W symbols (cs_info: before embedding) */
-    double *W;          /* n x D samples in the estimator's layout (see each op) */
-    double *mean, *cov; /* gaussian */
-    cs_symbols sym;     /* discrete */
+    const char *what;    /* how messages name the measure's variables, or NULL */
+    size_t roles[3];     /* widths of the calculator's x | y | z blocks, for messages */
+    int32_t *alph;       /* discrete: D alphabets of W's columns when the caller
+                            already made W symbols (cs_info: before embedding) */
+    double *W;           /* n x D samples in the estimator's layout (see each op) */
+    double *mean, *cov;  /* gaussian */
+    cs_symbols sym;      /* discrete */
     /* structures bound to the sets of the last direct query (ksg, mixed) */
-    size_t *bound;      /* nx + ny + nz indices */
+    size_t *bound; /* nx + ny + nz indices */
     size_t bound_n[3];
     cs_ksg *ksg;
     est_mixed *mixed;
-    int clamped;        /* mixed: the last value hit a bound */
+    int clamped; /* mixed: the last value hit a bound */
 };
 
 extern const est_ops est_discrete_ops, est_gauss_ops, est_ksg_ops;
 
 /* Make an estimator that owns W (n x D, malloc'd; freed on failure too).
  * types: D entries or NULL; times: n entries or NULL (kept, not copied). */
-cs_status est_create_owned(const cs_estimator_params *p, double *W, size_t n, size_t D,
-                           const cs_var_type *types, cs_estimator **out);
+cs_status est_create_owned(const cs_estimator_params *p, double *W, size_t n, size_t D, const cs_var_type *types,
+                           cs_estimator **out);
 
 /* The discrete estimator on symbols already made (n x D; *sym is taken and
  * zeroed): nothing left to prepare. types: D entries or NULL. */
@@ -94,10 +92,8 @@ size_t est_union(const est_sets *s, int mask, size_t *idx);
 
 /* The estimator's value of the signed entropy sum t[0..nt) (estimators with
  * entropy), the local values when local != NULL. */
-cs_status est_terms_value(const cs_estimator *e, const est_sets *s, const est_term *t, size_t nt,
-                          double *value);
-cs_status est_terms_local(const cs_estimator *e, const est_sets *s, const est_term *t, size_t nt,
-                          double *local);
+cs_status est_terms_value(const cs_estimator *e, const est_sets *s, const est_term *t, size_t nt, double *value);
+cs_status est_terms_local(const cs_estimator *e, const est_sets *s, const est_term *t, size_t nt, double *local);
 
 /* Bind the direct structures (KSG search trees, mixed roles) to the sets s:
  * built once, reused while the sets stay the same. */
@@ -111,30 +107,27 @@ cs_status est_check_params(const cs_estimator_params *p);
 cs_status est_gauss_set_covariance(cs_estimator *e, double *cov, size_t D, size_t n_samples);
 
 /* Gaussian: value of the terms from cov with the bias correction on/off. */
-cs_status est_gauss_value(const cs_estimator *e, const est_sets *s, const est_term *t, size_t nt,
-                          const double *cov, int correct, double *value);
+cs_status est_gauss_value(const cs_estimator *e, const est_sets *s, const est_term *t, size_t nt, const double *cov,
+                          int correct, double *value);
 
 /* Discrete: joint codes of the columns idx[0..m) and the plug-in alphabet
  * product of those columns. */
-cs_status est_disc_codes(const cs_estimator *e, const size_t *idx, size_t m, int32_t *codes,
-                         size_t *states);
+cs_status est_disc_codes(const cs_estimator *e, const size_t *idx, size_t m, int32_t *codes, size_t *states);
 double est_disc_alphabet_product(const cs_estimator *e, const size_t *idx, size_t m);
 
 /* ---- mixed (est_mixed.c) ---- */
 cs_status est_mixed_create(const cs_estimator *e, const est_sets *s, est_mixed **out);
 void est_mixed_destroy(est_mixed *m);
-cs_status est_mixed_value(const est_mixed *m, const size_t *perm, double *value, double *local,
-                          int *clamped);
+cs_status est_mixed_value(const est_mixed *m, const size_t *perm, double *value, double *local, int *clamped);
 double est_mixed_tied_fraction(const est_mixed *m);
-cs_status est_mixed_surrogates(const est_mixed *m, int threads, size_t first, size_t ns, uint64_t seed,
-                               double *vals);
+cs_status est_mixed_surrogates(const est_mixed *m, int threads, size_t first, size_t ns, uint64_t seed, double *vals);
 
 /* Prepare after est_create_owned (the caller may set times/what first). */
 cs_status est_prepare(cs_estimator *e);
 
 /* Surrogate values of the terms t (or the direct/mixed value) with X shuffled. */
-cs_status est_surrogates(cs_estimator *e, const est_sets *s, const est_term *t, size_t nt,
-                         size_t first, size_t ns, uint64_t seed, double *vals);
+cs_status est_surrogates(cs_estimator *e, const est_sets *s, const est_term *t, size_t nt, size_t first, size_t ns,
+                         uint64_t seed, double *vals);
 
 /* I(A;B) of two continuous matrices with the continuous estimator of p (all
  * columns continuous): what the mixed estimator uses inside strata. */

@@ -19,8 +19,7 @@
  * rounding noise. */
 #define CS_GAUSS_PIVOT_TOL 1e-12
 
-cs_status cs_gaussian_cov(cs_matrix x, const size_t *cols, size_t ncols, int ddof, double *cov,
-                          double *mean)
+cs_status cs_gaussian_cov(cs_matrix x, const size_t *cols, size_t ncols, int ddof, double *cov, double *mean)
 {
     size_t d = cols ? ncols : x.cols, n = x.rows;
     if (ddof < 0 || ddof > 1)
@@ -32,8 +31,7 @@ cs_status cs_gaussian_cov(cs_matrix x, const size_t *cols, size_t ncols, int ddo
     if (cols)
         for (size_t c = 0; c < d; c++)
             if (cols[c] >= x.cols)
-                return cs_error_set(CS_EINVAL,
-                                    "column %zu is out of range (the data has %zu columns)", cols[c],
+                return cs_error_set(CS_EINVAL, "column %zu is out of range (the data has %zu columns)", cols[c],
                                     x.cols);
     double *xc = malloc(n * d * sizeof *xc);
     double *mu = calloc(d, sizeof *mu);
@@ -49,8 +47,8 @@ cs_status cs_gaussian_cov(cs_matrix x, const size_t *cols, size_t ncols, int ddo
             if (!isfinite(v)) {
                 free(xc);
                 free(mu);
-                return cs_error_set(CS_ENONFINITE, "%s at row %zu, column %zu",
-                                    isnan(v) ? "NaN" : "Inf", i, cols ? cols[c] : c);
+                return cs_error_set(CS_ENONFINITE, "%s at row %zu, column %zu", isnan(v) ? "NaN" : "Inf", i,
+                                    cols ? cols[c] : c);
             }
             xc[i * d + c] = v;
             mu[c] += v;
@@ -62,8 +60,8 @@ cs_status cs_gaussian_cov(cs_matrix x, const size_t *cols, size_t ncols, int ddo
         for (size_t c = 0; c < d; c++)
             xc[i * d + c] -= mu[c];
     /* cov = xc^T xc / (n - ddof): upper triangle from dsyrk, then mirrored. */
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)n, 1.0 / (double)(n - ddof), xc,
-                (int)d, 0.0, cov, (int)d);
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)n, 1.0 / (double)(n - ddof), xc, (int)d, 0.0, cov,
+                (int)d);
     for (size_t a = 0; a < d; a++)
         for (size_t b = 0; b < a; b++)
             cov[a * d + b] = cov[b * d + a];
@@ -75,8 +73,7 @@ cs_status cs_gaussian_cov(cs_matrix x, const size_t *cols, size_t ncols, int ddo
 }
 
 /* Cholesky of cov[idx, idx] into scratch (lower triangle = L). */
-static cs_status cholesky_sub(const double *cov, size_t ld, const size_t *idx, size_t m,
-                              double *L, const char *name)
+static cs_status cholesky_sub(const double *cov, size_t ld, const size_t *idx, size_t m, double *L, const char *name)
 {
     for (size_t a = 0; a < m; a++) {
         size_t ia = idx ? idx[a] : a;
@@ -115,8 +112,8 @@ static cs_status cholesky_sub(const double *cov, size_t ld, const size_t *idx, s
     return CS_OK;
 }
 
-cs_status cs_gaussian_logdet(const double *cov, size_t ld, const size_t *idx, size_t m,
-                             double *scratch, const char *name, double *logdet)
+cs_status cs_gaussian_logdet(const double *cov, size_t ld, const size_t *idx, size_t m, double *scratch,
+                             const char *name, double *logdet)
 {
     info_gsl_setup();
     if (m == 0) {
@@ -138,8 +135,8 @@ cs_status cs_gaussian_logdet(const double *cov, size_t ld, const size_t *idx, si
     return st;
 }
 
-cs_status cs_gaussian_entropy(const double *cov, size_t ld, const size_t *idx, size_t m,
-                              double *scratch, const char *name, double *h)
+cs_status cs_gaussian_entropy(const double *cov, size_t ld, const size_t *idx, size_t m, double *scratch,
+                              const char *name, double *h)
 {
     double ld_ = 0;
     cs_status st = cs_gaussian_logdet(cov, ld, idx, m, scratch, name, &ld_);
@@ -150,8 +147,8 @@ cs_status cs_gaussian_entropy(const double *cov, size_t ld, const size_t *idx, s
 }
 
 /* Entropy of the union of up to three index sets. */
-static cs_status h_union(const double *cov, size_t ld, const size_t *a, size_t na, const size_t *b,
-                         size_t nb, const size_t *c, size_t nc, const char *name, double *h)
+static cs_status h_union(const double *cov, size_t ld, const size_t *a, size_t na, const size_t *b, size_t nb,
+                         const size_t *c, size_t nc, const char *name, double *h)
 {
     size_t m = na + nb + nc;
     size_t *idx = malloc((m ? m : 1) * sizeof *idx);
@@ -173,8 +170,8 @@ static cs_status h_union(const double *cov, size_t ld, const size_t *a, size_t n
     return st;
 }
 
-cs_status cs_gaussian_mi(const double *cov, size_t ld, const size_t *a, size_t na, const size_t *b,
-                         size_t nb, const char *name, double *mi)
+cs_status cs_gaussian_mi(const double *cov, size_t ld, const size_t *a, size_t na, const size_t *b, size_t nb,
+                         const char *name, double *mi)
 {
     double ha, hb, hab;
     cs_status st;
@@ -186,9 +183,8 @@ cs_status cs_gaussian_mi(const double *cov, size_t ld, const size_t *a, size_t n
     return CS_OK;
 }
 
-cs_status cs_gaussian_cmi(const double *cov, size_t ld, const size_t *a, size_t na,
-                          const size_t *b, size_t nb, const size_t *c, size_t nc, const char *name,
-                          double *cmi)
+cs_status cs_gaussian_cmi(const double *cov, size_t ld, const size_t *a, size_t na, const size_t *b, size_t nb,
+                          const size_t *c, size_t nc, const char *name, double *cmi)
 {
     double hac, hbc, hc, habc;
     cs_status st;
@@ -211,8 +207,8 @@ double cs_gaussian_entropy_bias(size_t m, size_t n, int ddof)
     return bias;
 }
 
-cs_status cs_gaussian_local_entropy(cs_matrix x, const double *mean, const double *cov, size_t ld,
-                                    const size_t *idx, size_t m, const char *name, double *local)
+cs_status cs_gaussian_local_entropy(cs_matrix x, const double *mean, const double *cov, size_t ld, const size_t *idx,
+                                    size_t m, const char *name, double *local)
 {
     info_gsl_setup();
     size_t n = x.rows;
@@ -241,8 +237,8 @@ cs_status cs_gaussian_local_entropy(cs_matrix x, const double *mean, const doubl
         }
         /* Rows v_i = L w_i  <=>  V = W L^T: solve W = V L^{-T}; |w_i|^2 is the Mahalanobis distance. */
         if (n)
-            cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)n,
-                        (int)m, 1.0, L, (int)m, v, (int)m);
+            cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)n, (int)m, 1.0, L,
+                        (int)m, v, (int)m);
         double c0 = 0.5 * ((double)m * log(2 * M_PI) + logdet);
         for (size_t i = 0; i < n; i++) {
             double q = 0;

@@ -9,8 +9,8 @@
 #include "rank_internal.h"
 #include "gsl_setup.h"
 
-static cs_status normalise_column(const double *v, size_t n, size_t stride, double *out,
-                                  size_t out_stride, rank_pair *tmp)
+static cs_status normalise_column(const double *v, size_t n, size_t stride, double *out, size_t out_stride,
+                                  rank_pair *tmp)
 {
     rank_sort(v, n, stride, tmp);
     double denom = (double)n + 1.0;
@@ -27,8 +27,7 @@ static cs_status normalise_column(const double *v, size_t n, size_t stride, doub
     return CS_OK;
 }
 
-cs_status cs_gcopula_normalise_column(const double *v, size_t n, size_t stride, double *out,
-                                      size_t out_stride)
+cs_status cs_gcopula_normalise_column(const double *v, size_t n, size_t stride, double *out, size_t out_stride)
 {
     info_gsl_setup();
     rank_pair *tmp = malloc((n ? n : 1) * sizeof *tmp);
@@ -43,11 +42,10 @@ cs_status cs_gcopula_normalise(cs_matrix x, cs_matrix out)
 {
     info_gsl_setup();
     if (out.rows != x.rows || out.cols != x.cols)
-        return cs_error_set(CS_ESHAPE, "copula output is %zu x %zu, input %zu x %zu", out.rows,
-                            out.cols, x.rows, x.cols);
+        return cs_error_set(CS_ESHAPE, "copula output is %zu x %zu, input %zu x %zu", out.rows, out.cols, x.rows,
+                            x.cols);
     if (x.rows < 2)
-        return cs_error_set(CS_EINVAL, "copula normalisation needs at least 2 samples (got %zu)",
-                            x.rows);
+        return cs_error_set(CS_EINVAL, "copula normalisation needs at least 2 samples (got %zu)", x.rows);
     cs_status st = cs_matrix_check_finite(x, "gcopula input");
     if (st)
         return st;
@@ -57,9 +55,8 @@ cs_status cs_gcopula_normalise(cs_matrix x, cs_matrix out)
         while (i < x.rows && cs_matrix_get(x, i, j) == first)
             i++;
         if (i == x.rows)
-            return cs_error_set(CS_EINVAL,
-                                "column %zu is constant (%g): the Gaussian copula cannot use it",
-                                j, first);
+            return cs_error_set(CS_EINVAL, "column %zu is constant (%g): the Gaussian copula cannot use it", j,
+                                first);
     }
     rank_pair *tmp = malloc(x.rows * sizeof *tmp);
     if (!tmp)

@@ -27,22 +27,19 @@ typedef struct {
 
 struct kdtree {
     size_t n, d;
-    double *pts;  /* n x d in tree order */
-    size_t *idx;  /* tree position -> original row */
+    double *pts;           /* n x d in tree order */
+    size_t *idx;           /* tree position -> original row */
     unsigned char *blocks; /* n_nodes blocks of bsize bytes */
     size_t bsize;
     size_t n_nodes;
     /* blocked search (kdtree_blocks_prepare): */
-    float *soa;           /* d x n: coordinate j of tree position p at soa[j * n + p] */
-    double max_abs;       /* largest |coordinate| of the points */
-    size_t block;         /* subtrees of at most this many points are scanned whole */
-    knn_kernels kern;  /* the scan loops for this processor */
+    float *soa;       /* d x n: coordinate j of tree position p at soa[j * n + p] */
+    double max_abs;   /* largest |coordinate| of the points */
+    size_t block;     /* subtrees of at most this many points are scanned whole */
+    knn_kernels kern; /* the scan loops for this processor */
 };
 
-static inline kd_node *node_at(const kdtree *t, size_t i)
-{
-    return (kd_node *)(t->blocks + i * t->bsize);
-}
+static inline kd_node *node_at(const kdtree *t, size_t i) { return (kd_node *)(t->blocks + i * t->bsize); }
 static inline double *node_lo(const kd_node *nd) { return (double *)(nd + 1); }
 
 static size_t count_nodes(size_t size)
@@ -80,8 +77,7 @@ static void select_nth(kdtree *t, size_t lo, size_t hi, size_t m, size_t dim)
     while (hi - lo > 2) {
         size_t a = lo, b = lo + (hi - lo) / 2, c = hi - 1;
         double ka = pts[a * d + dim], kb = pts[b * d + dim], kc = pts[c * d + dim];
-        double pivot = (ka < kb) ? ((kb < kc) ? kb : (ka < kc ? kc : ka))
-                                 : ((ka < kc) ? ka : (kb < kc ? kc : kb));
+        double pivot = (ka < kb) ? ((kb < kc) ? kb : (ka < kc ? kc : ka)) : ((ka < kc) ? ka : (kb < kc ? kc : kb));
         size_t i = lo, j = hi - 1;
         for (;;) {
             while (pts[i * d + dim] < pivot)
@@ -158,16 +154,16 @@ static void build(kdtree *t, size_t node, size_t begin, size_t end, int tasks)
     }
 }
 
-cs_status kdtree_create(const double *pts, size_t n, size_t d, size_t stride, int threads,
-                           kdtree **out)
+cs_status kdtree_create(const double *pts, size_t n, size_t d, size_t stride, int threads, kdtree **out)
 {
     *out = NULL;
     if (n == 0 || d == 0)
-        return cs_error_set(CS_EINVAL, "kd-tree: need at least one point and one dimension "
-                                       "(got %zu points, %zu dimensions)", n, d);
+        return cs_error_set(CS_EINVAL,
+                            "kd-tree: need at least one point and one dimension "
+                            "(got %zu points, %zu dimensions)",
+                            n, d);
     if (stride < d)
-        return cs_error_set(CS_EINVAL, "kd-tree: row stride %zu is smaller than the dimension %zu",
-                            stride, d);
+        return cs_error_set(CS_EINVAL, "kd-tree: row stride %zu is smaller than the dimension %zu", stride, d);
     if (n >= UINT32_MAX)
         return cs_error_set(CS_ELIMIT, "kd-tree: %zu points exceed the limit of 2^32 - 1", n);
     kdtree *t = calloc(1, sizeof *t);
@@ -182,8 +178,7 @@ cs_status kdtree_create(const double *pts, size_t n, size_t d, size_t stride, in
     t->blocks = malloc(t->n_nodes * t->bsize);
     if (!t->pts || !t->idx || !t->blocks) {
         kdtree_destroy(t);
-        return cs_error_set(CS_ENOMEM, "kd-tree: out of memory for %zu points x %zu dimensions",
-                            n, d);
+        return cs_error_set(CS_ENOMEM, "kd-tree: out of memory for %zu points x %zu dimensions", n, d);
     }
     for (size_t i = 0; i < n; i++) {
         t->idx[i] = i;
@@ -200,8 +195,8 @@ cs_status kdtree_create(const double *pts, size_t n, size_t d, size_t stride, in
     return CS_OK;
 }
 
-cs_status kdtree_create_ordered(const double *pts, size_t n, size_t d, size_t stride,
-                                   int threads, kdtree **out, size_t *order)
+cs_status kdtree_create_ordered(const double *pts, size_t n, size_t d, size_t stride, int threads, kdtree **out,
+                                size_t *order)
 {
     cs_status st = kdtree_create(pts, n, d, stride, threads, out);
     if (st != CS_OK)
@@ -251,7 +246,7 @@ typedef struct {
     double *dist;
     size_t *idx;
     const kdtree_exclusion *ex;
-    size_t block; /* 0: fine search; else the blocked search's block size */
+    size_t block;    /* 0: fine search; else the blocked search's block size */
     const float *qf; /* blocked: the query in float, and the screen's margin */
     double margin;
 } knn_state;
@@ -366,8 +361,7 @@ static void knn_node(const kdtree *t, size_t node, knn_state *s)
         knn_node(t, second, s);
 }
 
-size_t kdtree_knn(const kdtree *t, const double *q, size_t k, const kdtree_exclusion *ex,
-                     double *dist, size_t *idx)
+size_t kdtree_knn(const kdtree *t, const double *q, size_t k, const kdtree_exclusion *ex, double *dist, size_t *idx)
 {
     if (k == 0)
         return 0;
@@ -381,8 +375,7 @@ size_t kdtree_knn(const kdtree *t, const double *q, size_t k, const kdtree_exclu
  * (the exact negation of q - lo and hi - q) and its farthest
  * max(|q - lo|, |hi - q|); the tests run over every coordinate without
  * branches, which costs less than exits at unpredictable coordinates. */
-static inline int classify(const kdtree *t, const kd_node *nd, const double *q, const double *r,
-                           int strict)
+static inline int classify(const kdtree *t, const kd_node *nd, const double *q, const double *r, int strict)
 {
     const double *lo = node_lo(nd), *hi = lo + t->d;
     int outside = 0, inside = 1;
@@ -416,8 +409,8 @@ static size_t count_block(const kdtree *t, const kd_node *nd, const count_query 
 {
     uint8_t und[CS_KNN_BLOCK_MAX];
     size_t n_und, d = t->d;
-    size_t n = t->kern.count(t->soa + nd->begin, t->n, nd->end - nd->begin, d, cq->qf, cq->in_lt,
-                             cq->out_ge, und, &n_und);
+    size_t n = t->kern.count(t->soa + nd->begin, t->n, nd->end - nd->begin, d, cq->qf, cq->in_lt, cq->out_ge, und,
+                             &n_und);
     for (size_t u = 0; u < n_und; u++) {
         const double *x = t->pts + (nd->begin + und[u]) * d;
         int in = 1;
@@ -481,8 +474,7 @@ size_t kdtree_count(const kdtree *t, const double *q, const double *r, int stric
 cs_status kdtree_blocks_prepare(kdtree *t, size_t block)
 {
     if (block < 2 || block > CS_KNN_BLOCK_MAX)
-        return cs_error_set(CS_EINVAL, "kd-tree: block size %zu is outside 2..%d", block,
-                            CS_KNN_BLOCK_MAX);
+        return cs_error_set(CS_EINVAL, "kd-tree: block size %zu is outside 2..%d", block, CS_KNN_BLOCK_MAX);
     size_t n = t->n, d = t->d;
     double m = 0;
     for (size_t i = 0; i < n * d; i++)
@@ -527,8 +519,8 @@ static void bknn_block(const kdtree *t, const kd_node *nd, knn_state *s)
     }
 }
 
-size_t kdtree_knn_blocked(const kdtree *t, const double *q, size_t k,
-                             const kdtree_exclusion *ex, double *dist, size_t *idx)
+size_t kdtree_knn_blocked(const kdtree *t, const double *q, size_t k, const kdtree_exclusion *ex, double *dist,
+                          size_t *idx)
 {
     if (k == 0 || !t->soa)
         return kdtree_knn(t, q, k, ex, dist, idx);

@@ -28,15 +28,14 @@ typedef struct kdtree kdtree;
  * d >= 1. Large trees are built with up to `threads` OpenMP threads (the
  * tree is the same for any thread count). Errors: CS_EINVAL (n or d is 0),
  * CS_ELIMIT (n >= 2^32), CS_ENOMEM. */
-cs_status kdtree_create(const double *pts, size_t n, size_t d, size_t stride, int threads,
-                           kdtree **out);
+cs_status kdtree_create(const double *pts, size_t n, size_t d, size_t stride, int threads, kdtree **out);
 /* As kdtree_create, but afterwards the tree numbers its points by tree
  * position: order[p] (caller-owned, n entries) receives the input row now
  * called p, and every query reports positions. A caller that permutes its
  * own per-row data the same way gets sequential, cache-friendly access for
  * spatially close points. */
-cs_status kdtree_create_ordered(const double *pts, size_t n, size_t d, size_t stride,
-                                   int threads, kdtree **out, size_t *order);
+cs_status kdtree_create_ordered(const double *pts, size_t n, size_t d, size_t stride, int threads, kdtree **out,
+                                size_t *order);
 
 void kdtree_destroy(kdtree *t);
 
@@ -63,8 +62,7 @@ typedef struct {
 /* The k nearest neighbours of q[0..d) in max-norm, excluding `ex` (NULL:
  * exclude nothing). Writes ascending distances dist[0..m) and their original
  * row indices idx[0..m), and returns m = min(k, number of eligible points). */
-size_t kdtree_knn(const kdtree *t, const double *q, size_t k, const kdtree_exclusion *ex,
-                     double *dist, size_t *idx);
+size_t kdtree_knn(const kdtree *t, const double *q, size_t k, const kdtree_exclusion *ex, double *dist, size_t *idx);
 
 /* Number of points p with, for every coordinate j, fabs(p[j] - q[j]) < r[j]
  * (strict != 0) or <= r[j] (strict == 0). Nothing is excluded: callers
@@ -96,8 +94,8 @@ const char *kdtree_blocks_isa(const kdtree *t);
  * of the tied points is kept depends on the visiting order. A caller that
  * needs the fine search's choice asks for k + 1 neighbours here and repeats
  * the query with kdtree_knn when dist[k] == dist[k - 1]. */
-size_t kdtree_knn_blocked(const kdtree *t, const double *q, size_t k,
-                             const kdtree_exclusion *ex, double *dist, size_t *idx);
+size_t kdtree_knn_blocked(const kdtree *t, const double *q, size_t k, const kdtree_exclusion *ex, double *dist,
+                          size_t *idx);
 size_t kdtree_count_blocked(const kdtree *t, const double *q, const double *r, int strict);
 
 /* The crossover rule: the block size with which the blocked search beats

@@ -12,10 +12,8 @@
 #define KNN_HAVE_AVX2 1
 #endif
 
-static inline __attribute__((always_inline)) void dist_body(const float *restrict x, size_t n,
-                                                            size_t len, size_t d,
-                                                            const float *restrict q,
-                                                            float *restrict out)
+static inline __attribute__((always_inline)) void dist_body(const float *restrict x, size_t n, size_t len, size_t d,
+                                                            const float *restrict q, float *restrict out)
 {
     float q0 = q[0];
     for (size_t c = 0; c < len; c++)
@@ -32,10 +30,11 @@ static inline __attribute__((always_inline)) void dist_body(const float *restric
 
 /* Per point two masks (all ones / zero), branch-free: every coordinate
  * surely inside, and some coordinate surely outside. */
-static inline __attribute__((always_inline)) size_t
-count_body(const float *restrict x, size_t n, size_t len, size_t d, const float *restrict q,
-           const float *restrict in_lt, const float *restrict out_ge, uint8_t *restrict undecided,
-           size_t *n_undecided)
+static inline __attribute__((always_inline)) size_t count_body(const float *restrict x, size_t n, size_t len,
+                                                               size_t d, const float *restrict q,
+                                                               const float *restrict in_lt,
+                                                               const float *restrict out_ge,
+                                                               uint8_t *restrict undecided, size_t *n_undecided)
 {
     int32_t in[CS_KNN_BLOCK_MAX], out[CS_KNN_BLOCK_MAX];
     for (size_t c = 0; c < len; c++) {
@@ -66,23 +65,21 @@ static void dist_base(const float *x, size_t n, size_t len, size_t d, const floa
     dist_body(x, n, len, d, q, out);
 }
 
-static size_t count_base(const float *x, size_t n, size_t len, size_t d, const float *q,
-                         const float *in_lt, const float *out_ge, uint8_t *undecided,
-                         size_t *n_undecided)
+static size_t count_base(const float *x, size_t n, size_t len, size_t d, const float *q, const float *in_lt,
+                         const float *out_ge, uint8_t *undecided, size_t *n_undecided)
 {
     return count_body(x, n, len, d, q, in_lt, out_ge, undecided, n_undecided);
 }
 
 #ifdef KNN_HAVE_AVX2
-__attribute__((target("avx2"))) static void dist_avx2(const float *x, size_t n, size_t len,
-                                                      size_t d, const float *q, float *out)
+__attribute__((target("avx2"))) static void dist_avx2(const float *x, size_t n, size_t len, size_t d, const float *q,
+                                                      float *out)
 {
     dist_body(x, n, len, d, q, out);
 }
 
-__attribute__((target("avx2"))) static size_t count_avx2(const float *x, size_t n, size_t len,
-                                                         size_t d, const float *q,
-                                                         const float *in_lt, const float *out_ge,
+__attribute__((target("avx2"))) static size_t count_avx2(const float *x, size_t n, size_t len, size_t d,
+                                                         const float *q, const float *in_lt, const float *out_ge,
                                                          uint8_t *undecided, size_t *n_undecided)
 {
     return count_body(x, n, len, d, q, in_lt, out_ge, undecided, n_undecided);

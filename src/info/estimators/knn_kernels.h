@@ -25,16 +25,14 @@
 
 /* out[c] = max_j fabsf(x[j * n + c] - q[j]) for c in [0, len), in float;
  * d >= 1, len <= CS_KNN_BLOCK_MAX. */
-typedef void (*knn_dist_fn)(const float *x, size_t n, size_t len, size_t d, const float *q,
-                               float *out);
+typedef void (*knn_dist_fn)(const float *x, size_t n, size_t len, size_t d, const float *q, float *out);
 
 /* Classify points c in [0, len) against per-coordinate float thresholds:
  * "in" when for every j g_j = fabsf(x[j * n + c] - q[j]) is < in_lt[j],
  * "out" when for some j g_j >= out_ge[j], else undecided. Returns the number
  * in; writes the undecided positions to undecided[0..*n_undecided). */
-typedef size_t (*knn_count_fn)(const float *x, size_t n, size_t len, size_t d, const float *q,
-                                  const float *in_lt, const float *out_ge, uint8_t *undecided,
-                                  size_t *n_undecided);
+typedef size_t (*knn_count_fn)(const float *x, size_t n, size_t len, size_t d, const float *q, const float *in_lt,
+                               const float *out_ge, uint8_t *undecided, size_t *n_undecided);
 
 typedef struct {
     knn_dist_fn dist;

@@ -72,17 +72,14 @@ static cs_status check_matrix(cs_matrix m, size_t n, const char *name, int may_b
         return cs_error_set(CS_ESHAPE, "KSG: %s has no columns", name);
     }
     if (m.rows != n)
-        return cs_error_set(CS_ESHAPE, "KSG: %s has %zu rows but x has %zu (row counts must match)",
-                            name, m.rows, n);
+        return cs_error_set(CS_ESHAPE, "KSG: %s has %zu rows but x has %zu (row counts must match)", name, m.rows, n);
     if (m.stride < m.cols)
-        return cs_error_set(CS_EINVAL, "KSG: %s has row stride %zu < %zu columns", name, m.stride,
-                            m.cols);
+        return cs_error_set(CS_EINVAL, "KSG: %s has row stride %zu < %zu columns", name, m.stride, m.cols);
     return cs_matrix_check_finite(m, name);
 }
 
 /* Copy (and z-score) the columns of m into joint columns [off, off + m.cols). */
-static cs_status fill_joint(double *joint, size_t D, size_t off, cs_matrix m, int normalize,
-                            const char *name)
+static cs_status fill_joint(double *joint, size_t D, size_t off, cs_matrix m, int normalize, const char *name)
 {
     for (size_t j = 0; j < m.cols; j++) {
         const double *col = m.data + j;
@@ -98,8 +95,7 @@ static cs_status fill_joint(double *joint, size_t D, size_t off, cs_matrix m, in
             mean = gsl_stats_mean(col, m.stride, m.rows);
             sd = gsl_stats_sd_m(col, m.stride, m.rows, mean);
             if (!(sd > 0) || !isfinite(sd))
-                return cs_error_set(CS_EINVAL, "KSG: %s column %zu has standard deviation %g",
-                                    name, j, sd);
+                return cs_error_set(CS_EINVAL, "KSG: %s column %zu has standard deviation %g", name, j, sd);
         }
         for (size_t i = 0; i < m.rows; i++)
             joint[i * D + off + j] = normalize ? (col[i * m.stride] - mean) / sd : col[i * m.stride];
@@ -130,13 +126,14 @@ static cs_status setup_times(cs_ksg *P, const cs_ksg_params *p)
     for (size_t i = 0; i < n; i++) {
         int64_t t = p->times ? p->times[i] : (int64_t)i;
         if (t >= KSG_TIME_LIMIT || t <= -KSG_TIME_LIMIT)
-            return cs_error_set(CS_EINVAL, "KSG: time index %lld of row %zu is out of range "
-                                           "(|t| < 2^62)", (long long)t, i);
+            return cs_error_set(CS_EINVAL,
+                                "KSG: time index %lld of row %zu is out of range "
+                                "(|t| < 2^62)",
+                                (long long)t, i);
         P->times[i] = t;
     }
     if ((size_t)P->k >= n)
-        return cs_error_set(CS_EINVAL, "KSG: k = %d must be smaller than the number of rows (%zu)",
-                            P->k, n);
+        return cs_error_set(CS_EINVAL, "KSG: k = %d must be smaller than the number of rows (%zu)", P->k, n);
     if (P->w == 0)
         return CS_OK;
     time_row *tr = malloc(n * sizeof *tr);
@@ -271,8 +268,7 @@ static cs_status build_spaces(cs_ksg *P)
  * the views x | y | z lie in, taken as the joint array (normalised in place)
  * once the estimator exists (*owned is then set to NULL), so the data are not
  * copied once more. */
-static cs_status create(cs_matrix x, cs_matrix y, cs_matrix z, const cs_ksg_params *p, double **owned,
-                        cs_ksg **out)
+static cs_status create(cs_matrix x, cs_matrix y, cs_matrix z, const cs_ksg_params *p, double **owned, cs_ksg **out)
 {
     if (!out)
         return cs_error_set(CS_EINVAL, "KSG: out is NULL");
@@ -288,8 +284,10 @@ static cs_status create(cs_matrix x, cs_matrix y, cs_matrix z, const cs_ksg_para
     if (p->k < 1)
         return cs_error_set(CS_EINVAL, "KSG: k = %d must be >= 1", p->k);
     if (p->search < CS_KSG_SEARCH_AUTO || p->search > CS_KSG_SEARCH_BLOCKS)
-        return cs_error_set(CS_EINVAL, "KSG: search = %d must be CS_KSG_SEARCH_AUTO, _TREE or "
-                                       "_BLOCKS", p->search);
+        return cs_error_set(CS_EINVAL,
+                            "KSG: search = %d must be CS_KSG_SEARCH_AUTO, _TREE or "
+                            "_BLOCKS",
+                            p->search);
     if (!(p->noise_sd >= 0) || !isfinite(p->noise_sd))
         return cs_error_set(CS_EINVAL, "KSG: noise_sd = %g must be finite and >= 0", p->noise_sd);
     if (p->theiler >= (size_t)KSG_TIME_LIMIT)
@@ -358,15 +356,14 @@ fail:
     return st;
 }
 
-cs_status cs_ksg_cmi_create(cs_matrix x, cs_matrix y, cs_matrix z, const cs_ksg_params *p,
-                            cs_ksg **out)
+cs_status cs_ksg_cmi_create(cs_matrix x, cs_matrix y, cs_matrix z, const cs_ksg_params *p, cs_ksg **out)
 {
     double *none = NULL;
     return create(x, y, z, p, &none, out);
 }
 
-cs_status ksg_cmi_create_owned(double *joint, size_t n, size_t dx, size_t dy, size_t dz,
-                               const cs_ksg_params *p, cs_ksg **out)
+cs_status ksg_cmi_create_owned(double *joint, size_t n, size_t dx, size_t dy, size_t dz, const cs_ksg_params *p,
+                               cs_ksg **out)
 {
     size_t D = dx + dy + dz;
     cs_matrix x = {joint, n, dx, D}, y = {joint + dx, n, dy, D}, z = {dz ? joint + dx + dy : NULL, dz ? n : 0, dz, D};
@@ -417,8 +414,7 @@ cs_status cs_ksg_embedding_create(const cs_embedding *e, const cs_ksg_params *p,
                 return st;
             }
             for (size_t i = 0; i < e->n; i++) {
-                memcpy(pc.data + i * pc.stride, cs_matrix_row(m, i) + e->past,
-                       e->d_past * sizeof *pc.data);
+                memcpy(pc.data + i * pc.stride, cs_matrix_row(m, i) + e->past, e->d_past * sizeof *pc.data);
                 memcpy(pc.data + i * pc.stride + e->d_past, cs_matrix_row(m, i) + e->cond,
                        e->d_cond * sizeof *pc.data);
             }
@@ -460,15 +456,15 @@ cs_status cs_ksg_average(cs_ksg *P, double *value)
 
 /* Per-worker buffers for surrogates. */
 typedef struct {
-    double *jp;   /* n x D permuted joint */
-    size_t *perm; /* n */
+    double *jp;    /* n x D permuted joint */
+    size_t *perm;  /* n */
     size_t *iperm; /* n: the permutation in internal rows */
     double *tmp, *locals;
 } surr_buf;
 
 /* Surrogate s: x rows permuted by stream (seed, s); estimate into *value. */
-static cs_status one_surrogate(const cs_ksg *P, uint64_t seed, size_t s, surr_buf *B,
-                               const size_t *cols, int nt, double *value)
+static cs_status one_surrogate(const cs_ksg *P, uint64_t seed, size_t s, surr_buf *B, const size_t *cols, int nt,
+                               double *value)
 {
     size_t n = P->n, D = P->D, dx = P->dx, dy = P->dy, dz = P->dz;
     cs_status st = cs_surrogate_permutation(seed, s, B->perm, n);
@@ -547,8 +543,7 @@ cs_status cs_ksg_surrogate_values(cs_ksg *P, size_t first, size_t ns, uint64_t s
     for (size_t s = 0; s < ns; s++) {
         if (par_error_seen(&err))
             continue;
-        cs_status my = one_surrogate(P, seed, first + s, &bufs[omp_get_thread_num()], cols, inner,
-                                     &sv[s]);
+        cs_status my = one_surrogate(P, seed, first + s, &bufs[omp_get_thread_num()], cols, inner, &sv[s]);
         if (my != CS_OK)
             par_error_record(&err, my);
     }
@@ -566,8 +561,7 @@ done:
     return st;
 }
 
-cs_status cs_ksg_surrogates(cs_ksg *P, size_t n_surrogates, uint64_t seed,
-                            cs_ksg_significance *out, double *values)
+cs_status cs_ksg_surrogates(cs_ksg *P, size_t n_surrogates, uint64_t seed, cs_ksg_significance *out, double *values)
 {
     if (!P || !out)
         return cs_error_set(CS_EINVAL, "KSG: estimator and out must not be NULL");

@@ -95,8 +95,8 @@ void ksg_space_free(ksg_space *s)
 
 /* Gather columns cols[0..d) of the n x D matrix `src` into a space and build
  * its search structure. */
-cs_status ksg_space_init(ksg_space *s, const double *src, size_t n, size_t D, const size_t *cols,
-                            size_t d, int threads, int search)
+cs_status ksg_space_init(ksg_space *s, const double *src, size_t n, size_t D, const size_t *cols, size_t d,
+                         int threads, int search)
 {
     memset(s, 0, sizeof *s);
     s->d = d;
@@ -183,16 +183,14 @@ static size_t count_sorted(const double *v, size_t n, size_t pos, double r, int 
 }
 
 /* Points of space s (all of them, nothing excluded) within r of point m. */
-static inline size_t space_count(const ksg_space *s, size_t n, size_t m, const double *r,
-                                 int strict)
+static inline size_t space_count(const ksg_space *s, size_t n, size_t m, const double *r, int strict)
 {
     if (s->d == 1)
         return count_sorted(s->sorted, n, s->rank[m], r[0], strict);
     return kdtree_count_blocked(s->tree, s->pts + m * s->d, r, strict);
 }
 
-static inline int space_within(const ksg_space *s, size_t m1, size_t m2, const double *r,
-                               int strict)
+static inline int space_within(const ksg_space *s, size_t m1, size_t m2, const double *r, int strict)
 {
     if (s->d == 1)
         return within(fabs(s->sorted[s->rank[m1]] - s->sorted[s->rank[m2]]), r[0], strict);
@@ -205,10 +203,9 @@ static inline int space_within(const ksg_space *s, size_t m1, size_t m2, const d
 
 /* ---- the per-row estimate ------------------------------------------------ */
 
-
 /* Count in space s around row i, minus the excluded rows (self + window). */
-static size_t count_excl(const cs_ksg *P, const ksg_space *s, const size_t *map, size_t i,
-                         const double *r, int strict)
+static size_t count_excl(const cs_ksg *P, const ksg_space *s, const size_t *map, size_t i, const double *r,
+                         int strict)
 {
     size_t mi = map ? map[i] : i;
     size_t cnt = space_count(s, P->n, mi, r, strict);
@@ -300,8 +297,7 @@ static double local_row(const cs_ksg *P, const ksg_ctx *C, size_t i, ksg_scratch
  * tmp[0..n), written to local[0..n) in the caller's row order (either buffer
  * may be NULL: a temporary), and averaged in the caller's row order, so the
  * result depends neither on the thread count nor on the internal order. */
-cs_status ksg_run(const cs_ksg *P, const ksg_ctx *C, double *tmp, double *local, double *avg,
-                     int nt)
+cs_status ksg_run(const cs_ksg *P, const ksg_ctx *C, double *tmp, double *local, double *avg, int nt)
 {
     size_t k = (size_t)P->k, D = P->D, n = P->n;
     double *own_t = NULL, *own_l = NULL;
@@ -324,8 +320,7 @@ cs_status ksg_run(const cs_ksg *P, const ksg_ctx *C, double *tmp, double *local,
     {
         int tid = omp_get_thread_num();
         double *base = dbuf + (size_t)tid * per;
-        ksg_scratch S = {base, ibuf + (size_t)tid * (k + 1), base + k + 1, base + k + 1 + D,
-                         base + k + 1 + 2 * D};
+        ksg_scratch S = {base, ibuf + (size_t)tid * (k + 1), base + k + 1, base + k + 1 + D, base + k + 1 + 2 * D};
         /* queries in tree order: neighbouring queries touch the same memory */
 #pragma omp for schedule(dynamic, 128)
         for (size_t q = 0; q < n; q++) {
@@ -345,4 +340,3 @@ cs_status ksg_run(const cs_ksg *P, const ksg_ctx *C, double *tmp, double *local,
     free(own_l);
     return CS_OK;
 }
-

@@ -14,10 +14,10 @@
 
 typedef struct {
     size_t d;
-    double *pts;       /* n x d, in row order of this space */
+    double *pts;    /* n x d, in row order of this space */
     kdtree *tree;   /* d > 1 */
-    double *sorted;    /* d == 1: the values, ascending */
-    size_t *rank;      /* d == 1: rank[m] = a position of point m's value in sorted */
+    double *sorted; /* d == 1: the values, ascending */
+    size_t *rank;   /* d == 1: rank[m] = a position of point m's value in sorted */
 } ksg_space;
 
 /* Rows are stored in the joint kd-tree's order ("internal rows"), so that
@@ -27,23 +27,23 @@ struct cs_ksg {
     size_t n, dx, dy, dz, D;
     int alg, k, threads, search;
     int64_t w;
-    size_t *orig;     /* internal row -> caller's row */
-    size_t *inv;      /* caller's row -> internal row */
-    int64_t *times;   /* n time indices (internal rows) */
-    size_t *by_time;  /* internal rows ordered by time (w > 0) */
+    size_t *orig;            /* internal row -> caller's row */
+    size_t *inv;             /* caller's row -> internal row */
+    int64_t *times;          /* n time indices (internal rows) */
+    size_t *by_time;         /* internal rows ordered by time (w > 0) */
     size_t *win_lo, *win_hi; /* w > 0: row i's window is by_time[win_lo[i] .. win_hi[i]) */
-    double *joint;    /* during create: n x D (x | y | z, normalised + noise), caller's rows */
-    const double *J;  /* the same in internal rows: the joint tree's own point array */
+    double *joint;           /* during create: n x D (x | y | z, normalised + noise), caller's rows */
+    const double *J;         /* the same in internal rows: the joint tree's own point array */
     kdtree *jtree;
     ksg_space a, b, c; /* MI: x, y. CMI: (x,z), (y,z), z */
-    double *psi;      /* psi[m] = digamma(m), m = 1..n */
+    double *psi;       /* psi[m] = digamma(m), m = 1..n */
 };
 
 typedef struct {
-    const double *joint;      /* n x D */
+    const double *joint; /* n x D */
     const kdtree *jtree;
     const ksg_space *a, *b, *c;
-    const size_t *amap;       /* row -> point of space a (NULL: identity) */
+    const size_t *amap; /* row -> point of space a (NULL: identity) */
 } ksg_ctx;
 
 /* Choose the search of a tree: blocks or fine (CS_KSG_SEARCH_*). */
@@ -51,8 +51,8 @@ cs_status ksg_use_blocks(int search, kdtree *t, size_t n, size_t d, int for_coun
 
 /* A marginal space of the columns cols[0..d) of src (n x D): sorted values
  * when d == 1, else a kd-tree; free with ksg_space_free. */
-cs_status ksg_space_init(ksg_space *s, const double *src, size_t n, size_t D, const size_t *cols,
-                         size_t d, int threads, int search);
+cs_status ksg_space_init(ksg_space *s, const double *src, size_t n, size_t D, const size_t *cols, size_t d,
+                         int threads, int search);
 void ksg_space_free(ksg_space *s);
 
 /* Local values of context C on nt threads: per internal row into tmp,
@@ -61,7 +61,7 @@ cs_status ksg_run(const cs_ksg *P, const ksg_ctx *C, double *tmp, double *local,
 
 /* cs_ksg_cmi_create on a buffer the estimator takes over: joint (n x (dx +
  * dy + dz), x | y | z) is normalised in place and kept (freed on failure). */
-cs_status ksg_cmi_create_owned(double *joint, size_t n, size_t dx, size_t dy, size_t dz,
-                               const cs_ksg_params *p, cs_ksg **out);
+cs_status ksg_cmi_create_owned(double *joint, size_t n, size_t dx, size_t dy, size_t dz, const cs_ksg_params *p,
+                               cs_ksg **out);
 
 #endif

@@ -88,8 +88,7 @@ static cs_status half_logdet(cs_matrix x, int correct, const char *what, double 
     return st;
 }
 
-static cs_status model_mi(cs_matrix x, const int32_t *y, size_t C, const size_t *cnt, int correct,
-                          double *mi)
+static cs_status model_mi(cs_matrix x, const int32_t *y, size_t C, const size_t *cnt, int correct, double *mi)
 {
     size_t n = x.rows, d = x.cols;
     double h;
@@ -191,8 +190,7 @@ static double log_normal(const double *p, const double *m, const double *L, size
     return -0.5 * q - ld - 0.5 * (double)d * log(2 * M_PI);
 }
 
-static cs_status mixture_mi(cs_matrix x, const int32_t *y, size_t C, const size_t *cnt, int copula,
-                            double *mi)
+static cs_status mixture_mi(cs_matrix x, const int32_t *y, size_t C, const size_t *cnt, int copula, double *mi)
 {
     size_t n = x.rows, d = x.cols;
     double *mean = calloc(C * d, sizeof *mean), *L = malloc(C * d * d * sizeof *L);
@@ -214,8 +212,10 @@ static cs_status mixture_mi(cs_matrix x, const int32_t *y, size_t C, const size_
             st = cs_gaussian_cov(xc, NULL, 0, 1, L + c * d * d, mean + c * d);
         cs_matrix_free(&xc);
         if (st == CS_OK && !cholesky(L + c * d * d, d))
-            st = cs_error_set(CS_ESINGULAR, "covariance of X in class %zu is singular (constant or "
-                                            "collinear values in that class)", c);
+            st = cs_error_set(CS_ESINGULAR,
+                              "covariance of X in class %zu is singular (constant or "
+                              "collinear values in that class)",
+                              c);
         if (st != CS_OK)
             break;
         w[c] = (double)cnt[c] / (double)n;
@@ -263,8 +263,7 @@ static cs_status mixture_mi(cs_matrix x, const int32_t *y, size_t C, const size_
 
 /* ---- Ross 2014 nearest neighbours ------------------------------------------ */
 
-static cs_status ross_mi(cs_matrix x, const int32_t *y, size_t C, const size_t *cnt, int k, double *mi,
-                         double *local)
+static cs_status ross_mi(cs_matrix x, const int32_t *y, size_t C, const size_t *cnt, int k, double *mi, double *local)
 {
     size_t n = x.rows, d = x.cols;
     /* Samples of classes with >= 2 members, grouped by class. */
@@ -367,8 +366,8 @@ static cs_status ksg_prepare(const cs_mixed_params *p, cs_matrix x, cs_matrix *o
     return st;
 }
 
-cs_status cs_mixed_mi(const cs_mixed_params *p, cs_matrix x, const int32_t *y, size_t classes,
-                      double *value, double *local, int *clamped)
+cs_status cs_mixed_mi(const cs_mixed_params *p, cs_matrix x, const int32_t *y, size_t classes, double *value,
+                      double *local, int *clamped)
 {
     info_gsl_setup();
     *value = NAN;
@@ -414,8 +413,7 @@ cs_status cs_mixed_mi(const cs_mixed_params *p, cs_matrix x, const int32_t *y, s
                 st = cs_gcopula_normalise(w, w);
         }
         if (st == CS_OK)
-            st = p->gc_mixture ? mixture_mi(w, y, C, cnt, copula, &mi)
-                               : model_mi(w, y, C, cnt, p->bias_correct, &mi);
+            st = p->gc_mixture ? mixture_mi(w, y, C, cnt, copula, &mi) : model_mi(w, y, C, cnt, p->bias_correct, &mi);
     }
     cs_matrix_free(&w);
     if (st != CS_OK) {
@@ -431,7 +429,7 @@ cs_status cs_mixed_mi(const cs_mixed_params *p, cs_matrix x, const int32_t *y, s
         hy -= pc * log(pc);
     }
     free(cnt);
-    int low = mi < 0, high = mi > hy;
+    int low = mi<0, high = mi> hy;
     if (clamped)
         *clamped = p->clamp && (low || high);
     if (p->clamp)

@@ -8,14 +8,11 @@
 
 #include "estimator_impl.h"
 
-#define DISCRETE_OPTS                                                                              \
-    (CS_OPT_BINS | CS_OPT_ALPHABET | CS_OPT_MILLER_MADOW | CS_OPT_ANALYTIC |                       \
-     CS_OPT_DISCRETE_VARS | CS_OPT_LOCAL | CS_OPT_SURROGATES)
-#define GAUSS_OPTS                                                                                 \
-    (CS_OPT_BIAS | CS_OPT_GC_FORM | CS_OPT_DISCRETE_VARS | CS_OPT_LOCAL | CS_OPT_SURROGATES)
-#define KSG_OPTS                                                                                   \
-    (CS_OPT_KNN | CS_OPT_THEILER | CS_OPT_NORMALIZE | CS_OPT_NOISE | CS_OPT_LOCAL |                 \
+#define DISCRETE_OPTS                                                                                                \
+    (CS_OPT_BINS | CS_OPT_ALPHABET | CS_OPT_MILLER_MADOW | CS_OPT_ANALYTIC | CS_OPT_DISCRETE_VARS | CS_OPT_LOCAL |   \
      CS_OPT_SURROGATES)
+#define GAUSS_OPTS (CS_OPT_BIAS | CS_OPT_GC_FORM | CS_OPT_DISCRETE_VARS | CS_OPT_LOCAL | CS_OPT_SURROGATES)
+#define KSG_OPTS (CS_OPT_KNN | CS_OPT_THEILER | CS_OPT_NORMALIZE | CS_OPT_NOISE | CS_OPT_LOCAL | CS_OPT_SURROGATES)
 
 static const cs_estimator_entry registry[CS_EST_COUNT] = {
     {CS_EST_DISCRETE, "discrete", "binned", "plug-in entropies of joint symbols (binned or integer data)",
@@ -25,22 +22,29 @@ static const cs_estimator_entry registry[CS_EST_COUNT] = {
     {CS_EST_GCOPULA, "gcopula", NULL, "Gaussian copula of every column, then gaussian", GAUSS_OPTS, 0},
     {CS_EST_KSG1, "ksg1", "ksg", "Kraskov-Stoegbauer-Grassberger nearest neighbours, algorithm 1",
      KSG_OPTS | CS_OPT_DISCRETE_VARS, 0},
-    {CS_EST_KSG2, "ksg2", NULL, "Kraskov-Stoegbauer-Grassberger nearest neighbours, algorithm 2",
-     KSG_OPTS, 0},
+    {CS_EST_KSG2, "ksg2", NULL, "Kraskov-Stoegbauer-Grassberger nearest neighbours, algorithm 2", KSG_OPTS, 0},
 };
 
 static const struct {
     unsigned bit;
     const char *name;
 } option_names[] = {
-    {CS_OPT_BINS, "bins"},           {CS_OPT_ALPHABET, "alphabet"},
-    {CS_OPT_MILLER_MADOW, "miller-madow"}, {CS_OPT_BIAS, "bias-correct"},
-    {CS_OPT_GC_FORM, "gc-form"},     {CS_OPT_KNN, "k"},
-    {CS_OPT_THEILER, "theiler"},     {CS_OPT_NORMALIZE, "no-normalize"},
-    {CS_OPT_NOISE, "noise"},         {CS_OPT_ANALYTIC, "analytic"},
-    {CS_OPT_COVARIANCE, "cov"},      {CS_OPT_DISCRETE_VARS, "x/y/z-discrete"},
-    {CS_OPT_LOCAL, "local"},         {CS_OPT_SURROGATES, "surrogates"},
-    {CS_OPT_HISTORY, "history"},     {CS_OPT_SOURCE_HISTORY, "source-history"},
+    {CS_OPT_BINS, "bins"},
+    {CS_OPT_ALPHABET, "alphabet"},
+    {CS_OPT_MILLER_MADOW, "miller-madow"},
+    {CS_OPT_BIAS, "bias-correct"},
+    {CS_OPT_GC_FORM, "gc-form"},
+    {CS_OPT_KNN, "k"},
+    {CS_OPT_THEILER, "theiler"},
+    {CS_OPT_NORMALIZE, "no-normalize"},
+    {CS_OPT_NOISE, "noise"},
+    {CS_OPT_ANALYTIC, "analytic"},
+    {CS_OPT_COVARIANCE, "cov"},
+    {CS_OPT_DISCRETE_VARS, "x/y/z-discrete"},
+    {CS_OPT_LOCAL, "local"},
+    {CS_OPT_SURROGATES, "surrogates"},
+    {CS_OPT_HISTORY, "history"},
+    {CS_OPT_SOURCE_HISTORY, "source-history"},
 };
 
 const char *cs_estimator_option_name(unsigned option)

@@ -48,8 +48,7 @@ void cs_embedding_free(cs_embedding *e)
 
 /* Copy the history block of `s` (hist samples spaced tau, most recent at time
  * t + 1 - delay for row t) into columns [col, col + hist*s.cols) of out. */
-static void fill_history(cs_embedding *e, cs_matrix s, size_t col, size_t hist, size_t tau,
-                         size_t delay)
+static void fill_history(cs_embedding *e, cs_matrix s, size_t col, size_t hist, size_t tau, size_t delay)
 {
     for (size_t i = 0; i < e->n; i++) {
         size_t t = e->t_first + i;
@@ -81,18 +80,22 @@ static cs_status alloc_embedding(cs_embedding *e, size_t n, size_t cols)
     return CS_OK;
 }
 
-cs_status embed_te_ordered(cs_matrix x, cs_matrix y, cs_matrix z, const cs_embed_params *p,
-                           int sets_order, cs_embedding *out)
+cs_status embed_te_ordered(cs_matrix x, cs_matrix y, cs_matrix z, const cs_embed_params *p, int sets_order,
+                           cs_embedding *out)
 {
     memset(out, 0, sizeof *out);
     int with_cond = z.data != NULL && z.rows > 0;
     const struct {
         const char *name;
         size_t v;
-    } checks[] = {{"destination history k", p->k}, {"destination history spacing k_tau", p->k_tau},
-                  {"source history l", p->l},      {"source history spacing l_tau", p->l_tau},
-                  {"delay u", p->u},               {"conditioning history m", p->m},
-                  {"conditioning spacing m_tau", p->m_tau}, {"conditioning delay w", p->w}};
+    } checks[] = {{"destination history k", p->k},
+                  {"destination history spacing k_tau", p->k_tau},
+                  {"source history l", p->l},
+                  {"source history spacing l_tau", p->l_tau},
+                  {"delay u", p->u},
+                  {"conditioning history m", p->m},
+                  {"conditioning spacing m_tau", p->m_tau},
+                  {"conditioning delay w", p->w}};
     for (size_t i = 0; i < sizeof checks / sizeof *checks; i++) {
         if (i >= 5 && !with_cond)
             break;
@@ -104,9 +107,8 @@ cs_status embed_te_ordered(cs_matrix x, cs_matrix y, cs_matrix z, const cs_embed
     if (x.cols == 0 || y.cols == 0 || (with_cond && z.cols == 0))
         return cs_error_set(CS_EINVAL, "every series needs at least one column");
     if (x.rows != y.rows)
-        return cs_error_set(CS_ESHAPE,
-                            "source and destination differ in length: %zu vs %zu time steps",
-                            x.rows, y.rows);
+        return cs_error_set(CS_ESHAPE, "source and destination differ in length: %zu vs %zu time steps", x.rows,
+                            y.rows);
     if (with_cond && z.rows != y.rows)
         return cs_error_set(CS_ESHAPE,
                             "conditioning series and destination differ in length: %zu vs %zu "
@@ -146,8 +148,7 @@ cs_status embed_te_ordered(cs_matrix x, cs_matrix y, cs_matrix z, const cs_embed
     return CS_OK;
 }
 
-cs_status cs_embed_te(cs_matrix x, cs_matrix y, cs_matrix z, const cs_embed_params *p,
-                      cs_embedding *out)
+cs_status cs_embed_te(cs_matrix x, cs_matrix y, cs_matrix z, const cs_embed_params *p, cs_embedding *out)
 {
     return embed_te_ordered(x, y, z, p, 0, out);
 }
@@ -156,8 +157,7 @@ cs_status embed_ais_ordered(cs_matrix x, size_t k, size_t k_tau, int sets_order,
 {
     memset(out, 0, sizeof *out);
     if (k == 0 || k_tau == 0)
-        return cs_error_set(CS_EINVAL, "history k = %zu and spacing k_tau = %zu must be >= 1", k,
-                            k_tau);
+        return cs_error_set(CS_EINVAL, "history k = %zu and spacing k_tau = %zu must be >= 1", k, k_tau);
     if (k > (size_t)1 << 30 || k_tau > (size_t)1 << 30)
         return cs_error_set(CS_EINVAL, "history k = %zu or spacing %zu is absurdly large", k, k_tau);
     if (x.cols == 0)
@@ -172,7 +172,7 @@ cs_status embed_ais_ordered(cs_matrix x, size_t k, size_t k_tau, int sets_order,
     out->t_first = t0;
     out->d_future = x.cols;
     out->d_past = k * x.cols;
-    out->past = sets_order ? 0 : x.cols;          /* sets order: [ past | future ] */
+    out->past = sets_order ? 0 : x.cols; /* sets order: [ past | future ] */
     out->future = sets_order ? out->d_past : 0;
     out->source = out->cond = x.cols + out->d_past;
     cs_status st = alloc_embedding(out, n, out->source);

@@ -10,8 +10,8 @@
 
 #include "cogscope/embed.h"
 
-cs_status embed_te_ordered(cs_matrix x, cs_matrix y, cs_matrix z, const cs_embed_params *p,
-                           int sets_order, cs_embedding *out);
+cs_status embed_te_ordered(cs_matrix x, cs_matrix y, cs_matrix z, const cs_embed_params *p, int sets_order,
+                           cs_embedding *out);
 cs_status embed_ais_ordered(cs_matrix x, size_t k, size_t k_tau, int sets_order, cs_embedding *out);
 
 #endif

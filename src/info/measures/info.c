@@ -20,8 +20,7 @@
 #include "../estimators/estimator_impl.h"
 #include "embed_internal.h"
 
-void cs_info_params_default(cs_info_measure measure, cs_info_estimator estimator,
-                            cs_info_params *p)
+void cs_info_params_default(cs_info_measure measure, cs_info_estimator estimator, cs_info_params *p)
 {
     memset(p, 0, sizeof *p);
     p->measure = measure;
@@ -58,13 +57,13 @@ static void estimator_params(const cs_info_params *p, cs_estimator_params *ep)
 struct cs_info {
     cs_info_params p;
     cs_estimator *e;
-    int have;         /* 0 nothing, 1 samples, 2 covariance */
-    size_t n;         /* samples (rows of W), or n_samples of a covariance */
+    int have; /* 0 nothing, 1 samples, 2 covariance */
+    size_t n; /* samples (rows of W), or n_samples of a covariance */
     size_t na, nb, nc, D;
     size_t *times;
-    size_t *idx;      /* 0..D-1: the sets X | Y | Z are consecutive */
-    double tied;      /* tied fraction of the rows, before noise */
-    int clamped;      /* mixed: last average was clamped */
+    size_t *idx; /* 0..D-1: the sets X | Y | Z are consecutive */
+    double tied; /* tied fraction of the rows, before noise */
+    int clamped; /* mixed: last average was clamped */
 };
 
 static int is_ksg(cs_info_estimator e) { return e == CS_EST_KSG1 || e == CS_EST_KSG2; }
@@ -154,8 +153,7 @@ static int present(cs_matrix m) { return m.data != NULL && m.rows > 0; }
 
 /* Discrete pre-processing of one variable: symbols (binned or checked/recoded)
  * written back as exact small-integer doubles, plus per-column alphabets. */
-static cs_status role_symbols(const cs_info *c, cs_matrix x, const char *role, int discrete_type,
-                              cs_symbols *s)
+static cs_status role_symbols(const cs_info *c, cs_matrix x, const char *role, int discrete_type, cs_symbols *s)
 {
     /* A variable declared discrete is used as symbols, never binned. */
     cs_status st = c->p.bins && !discrete_type ? cs_discrete_bin(x, c->p.bins, c->p.binning, s)
@@ -164,8 +162,8 @@ static cs_status role_symbols(const cs_info *c, cs_matrix x, const char *role, i
 }
 
 /* The same as exact small-integer doubles (to be embedded) and the alphabets. */
-static cs_status to_symbols(const cs_info *c, cs_matrix x, const char *role, int discrete_type,
-                            cs_matrix *out, int32_t **alph)
+static cs_status to_symbols(const cs_info *c, cs_matrix x, const char *role, int discrete_type, cs_matrix *out,
+                            int32_t **alph)
 {
     cs_symbols s;
     cs_status st = role_symbols(c, x, role, discrete_type, &s);
@@ -488,9 +486,8 @@ done:
     return st;
 }
 
-cs_status cs_info_set_covariance(cs_info *c, const double *cov, size_t d, const size_t *x,
-                                 size_t nx, const size_t *y, size_t ny, const size_t *z, size_t nz,
-                                 size_t n_samples)
+cs_status cs_info_set_covariance(cs_info *c, const double *cov, size_t d, const size_t *x, size_t nx, const size_t *y,
+                                 size_t ny, const size_t *z, size_t nz, size_t n_samples)
 {
     clear_observations(c);
     if (c->p.estimator != CS_EST_GAUSSIAN)
@@ -518,8 +515,8 @@ cs_status cs_info_set_covariance(cs_info *c, const double *cov, size_t d, const 
         for (size_t j = 0; j < d; j++) {
             double a = cov[i * d + j], b = cov[j * d + i];
             if (!isfinite(a))
-                return cs_error_set(CS_ENONFINITE, "covariance: %s at row %zu, column %zu",
-                                    isnan(a) ? "NaN" : "Inf", i, j);
+                return cs_error_set(CS_ENONFINITE, "covariance: %s at row %zu, column %zu", isnan(a) ? "NaN" : "Inf",
+                                    i, j);
             if (fabs(a - b) > 1e-9 * (fabs(a) + fabs(b)) + 1e-300)
                 return cs_error_set(CS_EINVAL,
                                     "covariance is not symmetric: row %zu, column %zu holds %g "
@@ -537,14 +534,12 @@ cs_status cs_info_set_covariance(cs_info *c, const double *cov, size_t d, const 
             size_t i = sets[r][j];
             if (i >= d) {
                 free(used);
-                return cs_error_set(CS_EINVAL,
-                                    "%s: row %zu is out of range (the covariance is %zu x %zu)",
-                                    roles[r], i, d, d);
+                return cs_error_set(CS_EINVAL, "%s: row %zu is out of range (the covariance is %zu x %zu)", roles[r],
+                                    i, d, d);
             }
             if (used[i]) {
                 free(used);
-                return cs_error_set(CS_EINVAL, "%s: row %zu of the covariance is used twice", roles[r],
-                                    i);
+                return cs_error_set(CS_EINVAL, "%s: row %zu of the covariance is used twice", roles[r], i);
             }
             used[i] = 1;
         }
@@ -650,8 +645,9 @@ static cs_status surrogates_check(cs_info *c, size_t n_surrogates)
     if (st)
         return st;
     if (!cs_measure_lookup(c->p.measure)->dependence)
-        return cs_error_set(CS_EINVAL, "surrogates test dependence: they are for mi, cmi, te and "
-                                       "ais, not %s",
+        return cs_error_set(CS_EINVAL,
+                            "surrogates test dependence: they are for mi, cmi, te and "
+                            "ais, not %s",
                             cs_info_measure_name(c->p.measure));
     if (c->have == 2)
         return cs_error_set(CS_EINVAL, "surrogates need samples, not a covariance matrix");
@@ -674,8 +670,8 @@ cs_status cs_info_surrogate_values(cs_info *c, size_t first, size_t n, uint64_t 
     return est_surrogates(c->e, &s, t, nt, first, n, seed, values);
 }
 
-cs_status cs_info_surrogates(cs_info *c, size_t n_surrogates, uint64_t seed,
-                             cs_info_significance *out, double *values)
+cs_status cs_info_surrogates(cs_info *c, size_t n_surrogates, uint64_t seed, cs_info_significance *out,
+                             double *values)
 {
     cs_status st = surrogates_check(c, n_surrogates);
     if (st)

@@ -2,9 +2,8 @@
  * (cogscope/info.h): create, observe, evaluate, destroy. */
 #include "cogscope/info.h"
 
-
-static cs_status one_shot(const cs_info_params *p0, cs_info_measure m, cs_matrix x, cs_matrix y,
-                          cs_matrix z, double *value, double *local, size_t *count)
+static cs_status one_shot(const cs_info_params *p0, cs_info_measure m, cs_matrix x, cs_matrix y, cs_matrix z,
+                          double *value, double *local, size_t *count)
 {
     cs_info_params p = *p0;
     p.measure = m;
@@ -35,8 +34,7 @@ cs_status cs_info_centropy(const cs_info_params *p, cs_matrix x, cs_matrix y, do
 {
     return one_shot(p, CS_INFO_CENTROPY, x, y, none, value, NULL, NULL);
 }
-cs_status cs_info_local_centropy(const cs_info_params *p, cs_matrix x, cs_matrix y, double *local,
-                                 size_t *count)
+cs_status cs_info_local_centropy(const cs_info_params *p, cs_matrix x, cs_matrix y, double *local, size_t *count)
 {
     return one_shot(p, CS_INFO_CENTROPY, x, y, none, NULL, local, count);
 }
@@ -44,8 +42,7 @@ cs_status cs_info_mi(const cs_info_params *p, cs_matrix x, cs_matrix y, double *
 {
     return one_shot(p, CS_INFO_MI, x, y, none, value, NULL, NULL);
 }
-cs_status cs_info_local_mi(const cs_info_params *p, cs_matrix x, cs_matrix y, double *local,
-                           size_t *count)
+cs_status cs_info_local_mi(const cs_info_params *p, cs_matrix x, cs_matrix y, double *local, size_t *count)
 {
     return one_shot(p, CS_INFO_MI, x, y, none, NULL, local, count);
 }
@@ -53,18 +50,17 @@ cs_status cs_info_cmi(const cs_info_params *p, cs_matrix x, cs_matrix y, cs_matr
 {
     return one_shot(p, CS_INFO_CMI, x, y, z, value, NULL, NULL);
 }
-cs_status cs_info_local_cmi(const cs_info_params *p, cs_matrix x, cs_matrix y, cs_matrix z,
-                            double *local, size_t *count)
+cs_status cs_info_local_cmi(const cs_info_params *p, cs_matrix x, cs_matrix y, cs_matrix z, double *local,
+                            size_t *count)
 {
     return one_shot(p, CS_INFO_CMI, x, y, z, NULL, local, count);
 }
-cs_status cs_info_te(const cs_info_params *p, cs_matrix src, cs_matrix dst, cs_matrix cond,
-                     double *value)
+cs_status cs_info_te(const cs_info_params *p, cs_matrix src, cs_matrix dst, cs_matrix cond, double *value)
 {
     return one_shot(p, CS_INFO_TE, src, dst, cond, value, NULL, NULL);
 }
-cs_status cs_info_local_te(const cs_info_params *p, cs_matrix src, cs_matrix dst, cs_matrix cond,
-                           double *local, size_t *count)
+cs_status cs_info_local_te(const cs_info_params *p, cs_matrix src, cs_matrix dst, cs_matrix cond, double *local,
+                           size_t *count)
 {
     return one_shot(p, CS_INFO_TE, src, dst, cond, NULL, local, count);
 }

@@ -8,24 +8,65 @@
 #define ALL_EST ((1u << CS_EST_COUNT) - 1)
 #define ENTROPY_EST ((1u << CS_EST_DISCRETE) | (1u << CS_EST_GAUSSIAN))
 #define DEP_OPTS (CS_OPT_LOCAL | CS_OPT_SURROGATES | CS_OPT_ANALYTIC | CS_OPT_COVARIANCE)
-#define EST_OPTS                                                                                   \
-    (CS_OPT_BINS | CS_OPT_ALPHABET | CS_OPT_MILLER_MADOW | CS_OPT_BIAS | CS_OPT_KNN |               \
-     CS_OPT_THEILER | CS_OPT_NORMALIZE | CS_OPT_NOISE | CS_OPT_DISCRETE_VARS)
+#define EST_OPTS                                                                                                     \
+    (CS_OPT_BINS | CS_OPT_ALPHABET | CS_OPT_MILLER_MADOW | CS_OPT_BIAS | CS_OPT_KNN | CS_OPT_THEILER |               \
+     CS_OPT_NORMALIZE | CS_OPT_NOISE | CS_OPT_DISCRETE_VARS)
 
 static const cs_measure_entry table[CS_INFO_MEASURE_COUNT] = {
-    {CS_INFO_ENTROPY, "entropy", "H(X)", {"x", "y", "z"}, CS_ROLE_BIT_X, CS_ROLE_BIT_X, ENTROPY_EST,
-     EST_OPTS | CS_OPT_LOCAL | CS_OPT_COVARIANCE, 0},
-    {CS_INFO_CENTROPY, "centropy", "H(X|Y)", {"x", "y", "z"}, CS_ROLE_BIT_X | CS_ROLE_BIT_Y,
-     CS_ROLE_BIT_X | CS_ROLE_BIT_Y, ENTROPY_EST, EST_OPTS | CS_OPT_LOCAL | CS_OPT_COVARIANCE, 0},
-    {CS_INFO_MI, "mi", "I(X;Y)", {"x", "y", "z"}, CS_ROLE_BIT_X | CS_ROLE_BIT_Y,
-     CS_ROLE_BIT_X | CS_ROLE_BIT_Y, ALL_EST, EST_OPTS | DEP_OPTS | CS_OPT_GC_FORM, 1},
-    {CS_INFO_CMI, "cmi", "I(X;Y|Z)", {"x", "y", "z"}, CS_ROLE_BIT_X | CS_ROLE_BIT_Y | CS_ROLE_BIT_Z,
-     CS_ROLE_BIT_X | CS_ROLE_BIT_Y | CS_ROLE_BIT_Z, ALL_EST, EST_OPTS | DEP_OPTS | CS_OPT_GC_FORM, 1},
-    {CS_INFO_TE, "te", "I(Y_t+1 ; X_past | Y_past, Z_past)", {"source", "destination", "conditioning"},
-     CS_ROLE_BIT_X | CS_ROLE_BIT_Y, CS_ROLE_BIT_X | CS_ROLE_BIT_Y | CS_ROLE_BIT_Z, ALL_EST,
-     EST_OPTS | DEP_OPTS | CS_OPT_HISTORY | CS_OPT_SOURCE_HISTORY, 1},
-    {CS_INFO_AIS, "ais", "I(X_past ; X_t+1)", {"x", "y", "z"}, CS_ROLE_BIT_X, CS_ROLE_BIT_X, ALL_EST,
-     EST_OPTS | DEP_OPTS | CS_OPT_HISTORY, 1},
+    {CS_INFO_ENTROPY,
+     "entropy",
+     "H(X)",
+     {"x", "y", "z"},
+     CS_ROLE_BIT_X,
+     CS_ROLE_BIT_X,
+     ENTROPY_EST,
+     EST_OPTS | CS_OPT_LOCAL | CS_OPT_COVARIANCE,
+     0},
+    {CS_INFO_CENTROPY,
+     "centropy",
+     "H(X|Y)",
+     {"x", "y", "z"},
+     CS_ROLE_BIT_X | CS_ROLE_BIT_Y,
+     CS_ROLE_BIT_X | CS_ROLE_BIT_Y,
+     ENTROPY_EST,
+     EST_OPTS | CS_OPT_LOCAL | CS_OPT_COVARIANCE,
+     0},
+    {CS_INFO_MI,
+     "mi",
+     "I(X;Y)",
+     {"x", "y", "z"},
+     CS_ROLE_BIT_X | CS_ROLE_BIT_Y,
+     CS_ROLE_BIT_X | CS_ROLE_BIT_Y,
+     ALL_EST,
+     EST_OPTS | DEP_OPTS | CS_OPT_GC_FORM,
+     1},
+    {CS_INFO_CMI,
+     "cmi",
+     "I(X;Y|Z)",
+     {"x", "y", "z"},
+     CS_ROLE_BIT_X | CS_ROLE_BIT_Y | CS_ROLE_BIT_Z,
+     CS_ROLE_BIT_X | CS_ROLE_BIT_Y | CS_ROLE_BIT_Z,
+     ALL_EST,
+     EST_OPTS | DEP_OPTS | CS_OPT_GC_FORM,
+     1},
+    {CS_INFO_TE,
+     "te",
+     "I(Y_t+1 ; X_past | Y_past, Z_past)",
+     {"source", "destination", "conditioning"},
+     CS_ROLE_BIT_X | CS_ROLE_BIT_Y,
+     CS_ROLE_BIT_X | CS_ROLE_BIT_Y | CS_ROLE_BIT_Z,
+     ALL_EST,
+     EST_OPTS | DEP_OPTS | CS_OPT_HISTORY | CS_OPT_SOURCE_HISTORY,
+     1},
+    {CS_INFO_AIS,
+     "ais",
+     "I(X_past ; X_t+1)",
+     {"x", "y", "z"},
+     CS_ROLE_BIT_X,
+     CS_ROLE_BIT_X,
+     ALL_EST,
+     EST_OPTS | DEP_OPTS | CS_OPT_HISTORY,
+     1},
 };
 
 const cs_measure_entry *cs_measure_lookup(cs_info_measure m)
@@ -58,7 +99,10 @@ static void estimator_list(unsigned mask, char *buf, size_t size)
     for (int e = 0; e < CS_EST_COUNT; e++)
         if ((mask >> e) & 1) {
             size_t len = strlen(buf);
-            snprintf(buf + len, size - len, "%s%s", count == 0 ? "" : count == total - 1 ? " or " : ", ",
+            snprintf(buf + len, size - len, "%s%s",
+                     count == 0           ? ""
+                     : count == total - 1 ? " or "
+                                          : ", ",
                      cs_info_estimator_name((cs_info_estimator)e));
             count++;
         }
@@ -70,9 +114,8 @@ static cs_status check_roles(const cs_measure_request *r, const cs_measure_entry
         unsigned bit = 1u << k;
         int named = strcmp(m->role_names[k], (char[]){"xyz"[k], 0}) != 0;
         if ((m->required & bit) && !(r->roles & bit))
-            return cs_error_set(CS_EINVAL, "%s needs --%c%s%s%s (at least one row and one column)",
-                                m->name, "xyz"[k], named ? " (the " : "", named ? m->role_names[k] : "",
-                                named ? ")" : "");
+            return cs_error_set(CS_EINVAL, "%s needs --%c%s%s%s (at least one row and one column)", m->name, "xyz"[k],
+                                named ? " (the " : "", named ? m->role_names[k] : "", named ? ")" : "");
         if (!(m->allowed & bit) && (r->roles & bit))
             return cs_error_set(CS_EINVAL, "%s takes no --%c", m->name, "xyz"[k]);
     }
@@ -124,8 +167,10 @@ cs_status cs_measure_validate(const cs_measure_request *r)
         const char *opt = cs_estimator_option_name(bit);
         if (!(m->options & bit)) {
             if (bit == CS_OPT_SURROGATES || bit == CS_OPT_ANALYTIC)
-                return cs_error_set(CS_EINVAL, "--%s tests dependence: use it with mi, cmi, te or ais, "
-                                               "not %s", opt, m->name);
+                return cs_error_set(CS_EINVAL,
+                                    "--%s tests dependence: use it with mi, cmi, te or ais, "
+                                    "not %s",
+                                    opt, m->name);
             return cs_error_set(CS_EINVAL, "--%s is not an option of %s", opt, m->name);
         }
         /* histories: the measure's; discrete variables: check_types says more */
@@ -136,8 +181,8 @@ cs_status cs_measure_validate(const cs_measure_request *r)
                 if (cs_estimator_lookup((cs_info_estimator)k)->options & bit)
                     serve |= 1u << k;
             estimator_list(serve, list, sizeof list);
-            return cs_error_set(CS_EINVAL, "--%s is not an option of the %s estimator (it is for %s)",
-                                opt, e->name, list);
+            return cs_error_set(CS_EINVAL, "--%s is not an option of the %s estimator (it is for %s)", opt, e->name,
+                                list);
         }
     }
     int typed = 0;

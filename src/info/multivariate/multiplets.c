@@ -37,10 +37,7 @@ void cs_mv_multiplet_opts_default(cs_mv_multiplet_opts *o)
 
 static uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
 
-static uint64_t sat_mul(uint64_t a, uint64_t b)
-{
-    return (b && a > UINT64_MAX / b) ? UINT64_MAX : a * b;
-}
+static uint64_t sat_mul(uint64_t a, uint64_t b) { return (b && a > UINT64_MAX / b) ? UINT64_MAX : a * b; }
 
 /* ---- what a run needs -------------------------------------------------------- */
 
@@ -48,8 +45,7 @@ static uint64_t sat_mul(uint64_t a, uint64_t b)
  * Level 1 is the plan's h1. Gaussian TC/DTC/O/S need no table (one Cholesky
  * gives every leave-one-out entropy); discrete DTC/O/S read the (k-1)-subsets;
  * TSE reads every proper subset. */
-static void table_levels(const cs_mv_plan *p, cs_mv_measure meas, size_t kmin, size_t kmax,
-                         size_t *lo, size_t *hi)
+static void table_levels(const cs_mv_plan *p, cs_mv_measure meas, size_t kmin, size_t kmax, size_t *lo, size_t *hi)
 {
     *lo = 2;
     *hi = kmax - 1;
@@ -94,23 +90,24 @@ static void human_bytes(uint64_t b, char *buf, size_t len)
         snprintf(buf, len, "%.1f KiB", (double)b / 1024.0);
 }
 
-cs_status cs_mv_multiplets_check(const cs_mv_plan *p, cs_mv_measure meas,
-                                 const cs_mv_multiplet_opts *o, cs_mv_estimate *est)
+cs_status cs_mv_multiplets_check(const cs_mv_plan *p, cs_mv_measure meas, const cs_mv_multiplet_opts *o,
+                                 cs_mv_estimate *est)
 {
     memset(est, 0, sizeof *est);
     if ((unsigned)meas >= CS_MV_MEASURE_COUNT)
         return cs_error_set(CS_EINVAL, "unknown multivariate measure %d", (int)meas);
     size_t n = p->n, kmin = o->order_min, kmax = o->order_max;
     if (kmin < 2)
-        return cs_error_set(CS_EINVAL, "multiplet order %zu is below 2: %s needs at least 2 "
-                                       "variables",
+        return cs_error_set(CS_EINVAL,
+                            "multiplet order %zu is below 2: %s needs at least 2 "
+                            "variables",
                             kmin, cs_mv_measure_name(meas));
     if (kmin > kmax)
-        return cs_error_set(CS_EINVAL, "multiplet orders %zu-%zu: the first exceeds the last",
-                            kmin, kmax);
+        return cs_error_set(CS_EINVAL, "multiplet orders %zu-%zu: the first exceeds the last", kmin, kmax);
     if (kmax > n)
-        return cs_error_set(CS_EINVAL, "multiplet order %zu is larger than the number of "
-                                       "variables (%zu)",
+        return cs_error_set(CS_EINVAL,
+                            "multiplet order %zu is larger than the number of "
+                            "variables (%zu)",
                             kmax, n);
     uint64_t count = 0, table = 0;
     double seconds = 0;
@@ -143,14 +140,13 @@ cs_status cs_mv_multiplets_check(const cs_mv_plan *p, cs_mv_measure meas,
         return cs_error_set(CS_ELIMIT,
                             "%llu multiplets of orders %zu-%zu of %zu variables exceed the limit of "
                             "%llu; they would take about %.3g s on one thread and %s of memory",
-                            (unsigned long long)count, kmin, kmax, n,
-                            (unsigned long long)max_count, seconds, mem);
+                            (unsigned long long)count, kmin, kmax, n, (unsigned long long)max_count, seconds, mem);
     if (bytes > max_bytes)
         return cs_error_set(CS_ELIMIT,
                             "%llu multiplets of orders %zu-%zu of %zu variables need about %s of "
                             "memory%s, more than the limit of %s (about %.3g s on one thread)",
-                            (unsigned long long)count, kmin, kmax, n, mem,
-                            o->top_k ? "" : " to return every value", lim, seconds);
+                            (unsigned long long)count, kmin, kmax, n, mem, o->top_k ? "" : " to return every value",
+                            lim, seconds);
     return CS_OK;
 }
 
@@ -216,15 +212,9 @@ static void heap_offer(heap *q, const cs_mv_hit *x)
     }
 }
 
-static int cmp_low(const void *a, const void *b)
-{
-    return hit_before(a, b, 0) ? -1 : hit_before(b, a, 0) ? 1 : 0;
-}
+static int cmp_low(const void *a, const void *b) { return hit_before(a, b, 0) ? -1 : hit_before(b, a, 0) ? 1 : 0; }
 
-static int cmp_high(const void *a, const void *b)
-{
-    return hit_before(a, b, 1) ? -1 : hit_before(b, a, 1) ? 1 : 0;
-}
+static int cmp_high(const void *a, const void *b) { return hit_before(a, b, 1) ? -1 : hit_before(b, a, 1) ? 1 : 0; }
 
 void cs_mv_hits_sort(cs_mv_hit *hits, size_t n, int highest)
 {
@@ -354,8 +344,8 @@ static void fill_level(const scan *s, size_t j, int threads, par_error *f)
  * among `threads` OpenMP threads: values (when not NULL) by rank, and the
  * per-thread top-K heaps merged into glow / ghigh. The first failure goes
  * to f. */
-static void scan_orders(const scan *s, const cs_mv_multiplet_opts *o, int threads, double *values,
-                        heap *glow, heap *ghigh, par_error *f)
+static void scan_orders(const scan *s, const cs_mv_multiplet_opts *o, int threads, double *values, heap *glow,
+                        heap *ghigh, par_error *f)
 {
     size_t n = s->p->n, kmin = o->order_min, kmax = o->order_max;
 #pragma omp parallel num_threads(threads) if (!f->failed)
@@ -417,9 +407,8 @@ static void scan_orders(const scan *s, const cs_mv_multiplet_opts *o, int thread
     }
 }
 
-cs_status cs_mv_multiplets(const cs_mv_plan *p, cs_mv_measure meas, const cs_mv_multiplet_opts *o,
-                           double *values, cs_mv_hit *lowest, size_t *nlow, cs_mv_hit *highest,
-                           size_t *nhigh)
+cs_status cs_mv_multiplets(const cs_mv_plan *p, cs_mv_measure meas, const cs_mv_multiplet_opts *o, double *values,
+                           cs_mv_hit *lowest, size_t *nlow, cs_mv_hit *highest, size_t *nhigh)
 {
     cs_mv_estimate est;
     cs_status st = cs_mv_multiplets_check(p, meas, o, &est);
@@ -427,12 +416,14 @@ cs_status cs_mv_multiplets(const cs_mv_plan *p, cs_mv_measure meas, const cs_mv_
         return st;
     size_t n = p->n, kmin = o->order_min, kmax = o->order_max;
     if (meas == CS_MV_TSE && kmax > CS_MV_TSE_MAX_VARS)
-        return cs_error_set(CS_ELIMIT, "TSE multiplets of order %zu need 2^%zu subset entropies "
-                                       "each; the limit is order %d",
+        return cs_error_set(CS_ELIMIT,
+                            "TSE multiplets of order %zu need 2^%zu subset entropies "
+                            "each; the limit is order %d",
                             kmax, kmax, CS_MV_TSE_MAX_VARS);
     if (p->bias_correct && kmax >= p->nsamples)
-        return cs_error_set(CS_ESHAPE, "the Gaussian bias correction of %zu-variable entropies "
-                                       "needs more than %zu samples (got %zu)",
+        return cs_error_set(CS_ESHAPE,
+                            "the Gaussian bias correction of %zu-variable entropies "
+                            "needs more than %zu samples (got %zu)",
                             kmax, kmax, p->nsamples);
     int threads = cs_threads_resolve(o->threads);
     size_t keep = (size_t)(o->top_k < est.count ? o->top_k : est.count);
@@ -451,11 +442,9 @@ cs_status cs_mv_multiplets(const cs_mv_plan *p, cs_mv_measure meas, const cs_mv_
     }
     s.tab = malloc((entries ? entries : 1) * sizeof *s.tab);
     heap glow = {lowest && keep ? malloc(keep * sizeof(cs_mv_hit)) : NULL, 0, lowest ? keep : 0, 0};
-    heap ghigh = {highest && keep ? malloc(keep * sizeof(cs_mv_hit)) : NULL, 0,
-                  highest ? keep : 0, 1};
+    heap ghigh = {highest && keep ? malloc(keep * sizeof(cs_mv_hit)) : NULL, 0, highest ? keep : 0, 1};
     if (!s.B || !s.level_off || !s.tab || (glow.cap && !glow.h) || (ghigh.cap && !ghigh.h)) {
-        st = cs_error_set(CS_ENOMEM, "out of memory for %llu table entries",
-                          (unsigned long long)entries);
+        st = cs_error_set(CS_ENOMEM, "out of memory for %llu table entries", (unsigned long long)entries);
         goto done;
     }
     for (size_t v = 0; v <= n; v++)

@@ -27,8 +27,7 @@
  * recursive, BLAS-3 Cholesky is faster. */
 #define MV_SMALL 32
 
-static const char *const measure_names[CS_MV_MEASURE_COUNT] = {"tc", "dtc", "oinfo", "sinfo",
-                                                                "tse"};
+static const char *const measure_names[CS_MV_MEASURE_COUNT] = {"tc", "dtc", "oinfo", "sinfo", "tse"};
 
 const char *cs_mv_measure_name(cs_mv_measure m)
 {
@@ -65,8 +64,7 @@ size_t cs_mv_plan_nvars(const cs_mv_plan *p) { return p->n; }
 size_t cs_mv_plan_nsamples(const cs_mv_plan *p) { return p->nsamples; }
 
 /* The common part of every plan: labels, bias table (zero), h1. */
-static cs_status plan_alloc(int kind, size_t n, size_t nsamples, const size_t *labels,
-                            cs_mv_plan **out)
+static cs_status plan_alloc(int kind, size_t n, size_t nsamples, const size_t *labels, cs_mv_plan **out)
 {
     *out = NULL;
     cs_mv_plan *p = calloc(1, sizeof *p);
@@ -99,8 +97,9 @@ static cs_status gauss_finish(cs_mv_plan *p)
     for (size_t i = 0; i < p->n; i++) {
         double v = p->cov[i * (p->n + 1)];
         if (!isfinite(v) || !(v > 0))
-            return cs_error_set(CS_ESINGULAR, "variable %zu has variance %g: the covariance is "
-                                              "singular (a constant column?)",
+            return cs_error_set(CS_ESINGULAR,
+                                "variable %zu has variance %g: the covariance is "
+                                "singular (a constant column?)",
                                 p->labels[i], v);
         p->ln_var[i] = log(v);
         p->h1[i] = c + 0.5 * p->ln_var[i] - p->bias[1];
@@ -108,8 +107,8 @@ static cs_status gauss_finish(cs_mv_plan *p)
     return CS_OK;
 }
 
-cs_status cs_mv_plan_create_gaussian(cs_matrix data, cs_mv_gaussian_kind kind, int bias_correct,
-                                     const size_t *labels, cs_mv_plan **out)
+cs_status cs_mv_plan_create_gaussian(cs_matrix data, cs_mv_gaussian_kind kind, int bias_correct, const size_t *labels,
+                                     cs_mv_plan **out)
 {
     info_gsl_setup();
     *out = NULL;
@@ -129,8 +128,8 @@ cs_status cs_mv_plan_create_gaussian(cs_matrix data, cs_mv_gaussian_kind kind, i
         for (size_t j = 0; !st && j < n; j++) {
             double v = cs_matrix_get(data, i, j);
             if (!isfinite(v))
-                st = cs_error_set(CS_ENONFINITE, "%s at row %zu, column %zu",
-                                  isnan(v) ? "NaN" : "Inf", i, p->labels[j]);
+                st = cs_error_set(CS_ENONFINITE, "%s at row %zu, column %zu", isnan(v) ? "NaN" : "Inf", i,
+                                  p->labels[j]);
         }
     /* A constant column: name it here (by label) rather than as a singular
      * block later or as an unnamed copula failure. */
@@ -140,8 +139,9 @@ cs_status cs_mv_plan_create_gaussian(cs_matrix data, cs_mv_gaussian_kind kind, i
         while (i < N && cs_matrix_get(data, i, j) == first)
             i++;
         if (i == N)
-            st = cs_error_set(CS_EINVAL, "column %zu is constant (%g): it carries no information "
-                                         "and makes every covariance holding it singular",
+            st = cs_error_set(CS_EINVAL,
+                              "column %zu is constant (%g): it carries no information "
+                              "and makes every covariance holding it singular",
                               p->labels[j], first);
     }
     if (!st && kind == CS_MV_GCOPULA) {
@@ -169,8 +169,7 @@ cs_status cs_mv_plan_create_gaussian(cs_matrix data, cs_mv_gaussian_kind kind, i
     return CS_OK;
 }
 
-cs_status cs_mv_plan_create_cov(const double *cov, size_t n, size_t ld, const size_t *labels,
-                                cs_mv_plan **out)
+cs_status cs_mv_plan_create_cov(const double *cov, size_t n, size_t ld, const size_t *labels, cs_mv_plan **out)
 {
     info_gsl_setup();
     *out = NULL;
@@ -186,16 +185,17 @@ cs_status cs_mv_plan_create_cov(const double *cov, size_t n, size_t ld, const si
         for (size_t b = 0; !st && b < n; b++) {
             double v = cov[a * ld + b];
             if (!isfinite(v))
-                st = cs_error_set(CS_ENONFINITE, "covariance: %s at row %zu, column %zu",
-                                  isnan(v) ? "NaN" : "Inf", a, b);
+                st = cs_error_set(CS_ENONFINITE, "covariance: %s at row %zu, column %zu", isnan(v) ? "NaN" : "Inf", a,
+                                  b);
             p->cov[a * n + b] = v;
         }
     for (size_t a = 0; !st && a < n; a++)
         for (size_t b = 0; !st && b < a; b++) {
             double x = p->cov[a * n + b], y = p->cov[b * n + a];
             if (fabs(x - y) > 1e-12 * fmax(fabs(x), fabs(y)))
-                st = cs_error_set(CS_EINVAL, "covariance is not symmetric: entry (%zu, %zu) = %.17g "
-                                             "but (%zu, %zu) = %.17g",
+                st = cs_error_set(CS_EINVAL,
+                                  "covariance is not symmetric: entry (%zu, %zu) = %.17g "
+                                  "but (%zu, %zu) = %.17g",
                                   a, b, x, b, a, y);
         }
     if (!st)
@@ -212,13 +212,13 @@ cs_status cs_mv_plan_create_cov(const double *cov, size_t n, size_t ld, const si
     return CS_OK;
 }
 
-cs_status cs_mv_plan_create_discrete(const cs_symbols *s, int miller_madow, const size_t *labels,
-                                     cs_mv_plan **out)
+cs_status cs_mv_plan_create_discrete(const cs_symbols *s, int miller_madow, const size_t *labels, cs_mv_plan **out)
 {
     *out = NULL;
     if (s->rows == 0 || s->cols == 0)
-        return cs_error_set(CS_ESHAPE, "discrete estimates need at least 1 sample and 1 variable "
-                                       "(got %zu x %zu)",
+        return cs_error_set(CS_ESHAPE,
+                            "discrete estimates need at least 1 sample and 1 variable "
+                            "(got %zu x %zu)",
                             s->rows, s->cols);
     cs_mv_plan *p;
     cs_status st = plan_alloc(MV_DISCRETE, s->cols, s->rows, labels, &p);
@@ -282,8 +282,9 @@ void mv_format_set(const cs_mv_plan *p, const size_t *S, size_t m, char *buf, si
 static cs_status check_bias_dim(const cs_mv_plan *p, size_t m)
 {
     if (p->bias_correct && m >= p->nsamples)
-        return cs_error_set(CS_ESHAPE, "the Gaussian bias correction of a %zu-variable entropy "
-                                       "needs more than %zu samples (got %zu)",
+        return cs_error_set(CS_ESHAPE,
+                            "the Gaussian bias correction of a %zu-variable entropy "
+                            "needs more than %zu samples (got %zu)",
                             m, m, p->nsamples);
     return CS_OK;
 }
@@ -342,8 +343,7 @@ static cs_status singular_block(const cs_mv_plan *p, const size_t *S, size_t m, 
                         set, p->labels[S[j]]);
 }
 
-cs_status mv_gauss_tc_dtc(const cs_mv_plan *p, const size_t *S, size_t m, mv_ws *ws, double *tc,
-                          double *dtc)
+cs_status mv_gauss_tc_dtc(const cs_mv_plan *p, const size_t *S, size_t m, mv_ws *ws, double *tc, double *dtc)
 {
     const double *C = p->cov;
     size_t n = p->n;
@@ -375,8 +375,9 @@ cs_status mv_gauss_tc_dtc(const cs_mv_plan *p, const size_t *S, size_t m, mv_ws 
         if (gsl_linalg_cholesky_decomp1(&v.matrix) != GSL_SUCCESS) {
             char set[256];
             mv_format_set(p, S, m, set, sizeof set);
-            return cs_error_set(CS_ESINGULAR, "the covariance of variables %s is not positive "
-                                              "definite",
+            return cs_error_set(CS_ESINGULAR,
+                                "the covariance of variables %s is not positive "
+                                "definite",
                                 set);
         }
         for (size_t j = 0; j < m; j++) {
@@ -430,12 +431,10 @@ static cs_status check_vars(const cs_mv_plan *p, const size_t *vars, size_t m, i
 {
     for (size_t i = 0; i < m; i++) {
         if (vars[i] >= p->n)
-            return cs_error_set(CS_EINVAL, "variable index %zu is out of range (the plan has %zu)",
-                                vars[i], p->n);
+            return cs_error_set(CS_EINVAL, "variable index %zu is out of range (the plan has %zu)", vars[i], p->n);
         for (size_t j = 0; distinct && j < i; j++)
             if (vars[j] == vars[i])
-                return cs_error_set(CS_EINVAL, "variable %zu appears twice in the set",
-                                    p->labels[vars[i]]);
+                return cs_error_set(CS_EINVAL, "variable %zu appears twice in the set", p->labels[vars[i]]);
     }
     return CS_OK;
 }
@@ -589,8 +588,8 @@ static cs_status tse_visit(tse_walk *w, size_t depth, size_t from)
     for (size_t j = from; j < w->m; j++) {
         int32_t *child = w->codes + (depth + 1) * w->n;
         double h;
-        cs_status st = mv_pair(&w->pr, w->codes + depth * w->n, w->nstates[depth], w->col + j * w->n,
-                               w->alphabet[j], w->n, child, &w->nstates[depth + 1]);
+        cs_status st = mv_pair(&w->pr, w->codes + depth * w->n, w->nstates[depth], w->col + j * w->n, w->alphabet[j],
+                               w->n, child, &w->nstates[depth + 1]);
         if (st || (st = cs_discrete_entropy_codes(child, w->n, w->nstates[depth + 1], w->p->miller_madow, &h)) ||
             (st = tse_visit(w, depth + 1, j + 1)))
             return st;
@@ -655,14 +654,12 @@ static cs_status tse_direct(const cs_mv_plan *p, const size_t *S, size_t m, mv_w
     return CS_OK;
 }
 
-cs_status cs_mv_compute(const cs_mv_plan *p, cs_mv_measure measure, const size_t *vars, size_t m,
-                        double *value)
+cs_status cs_mv_compute(const cs_mv_plan *p, cs_mv_measure measure, const size_t *vars, size_t m, double *value)
 {
     if ((unsigned)measure >= CS_MV_MEASURE_COUNT)
         return cs_error_set(CS_EINVAL, "unknown multivariate measure %d", (int)measure);
     if (m < 2)
-        return cs_error_set(CS_EINVAL, "%s needs at least 2 variables (got %zu)",
-                            measure_names[measure], m);
+        return cs_error_set(CS_EINVAL, "%s needs at least 2 variables (got %zu)", measure_names[measure], m);
     cs_status st = check_vars(p, vars, m, 1);
     if (st)
         return st;

@@ -11,16 +11,16 @@ enum { MV_GAUSS = 0, MV_DISCRETE = 1 };
 
 struct cs_mv_plan {
     int kind;
-    size_t n;        /* variables */
-    size_t nsamples; /* 0 for an exact covariance */
-    size_t *labels;  /* n names for messages (the caller's column numbers) */
-    double *h1;      /* H(X_i), bias-corrected as every entropy of the plan */
-    double *bias;    /* bias[d], d = 0..n: subtracted from every d-variable entropy
-                        (Gaussian bias correction; all zero otherwise) */
+    size_t n;         /* variables */
+    size_t nsamples;  /* 0 for an exact covariance */
+    size_t *labels;   /* n names for messages (the caller's column numbers) */
+    double *h1;       /* H(X_i), bias-corrected as every entropy of the plan */
+    double *bias;     /* bias[d], d = 0..n: subtracted from every d-variable entropy
+                         (Gaussian bias correction; all zero otherwise) */
     int bias_correct; /* Gaussian: bias[] is in use, so queries need d < nsamples */
     /* Gaussian */
-    double *cov;     /* n x n, row-major */
-    double *ln_var;  /* ln cov_ii */
+    double *cov;    /* n x n, row-major */
+    double *ln_var; /* ln cov_ii */
     /* discrete */
     cs_symbols sym;
     int miller_madow;
@@ -42,8 +42,7 @@ cs_status mv_entropy(const cs_mv_plan *p, const size_t *idx, size_t m, mv_ws *ws
 
 /* Gaussian: TC and DTC of the set S[0..m) (m >= 2) from one Cholesky factor
  * of the covariance sub-block and the diagonal of its inverse. */
-cs_status mv_gauss_tc_dtc(const cs_mv_plan *p, const size_t *S, size_t m, mv_ws *ws, double *tc,
-                          double *dtc);
+cs_status mv_gauss_tc_dtc(const cs_mv_plan *p, const size_t *S, size_t m, mv_ws *ws, double *tc, double *dtc);
 
 /* The measure from TC and DTC (not TSE). */
 static inline double mv_from_tc_dtc(cs_mv_measure meas, double tc, double dtc)
@@ -65,10 +64,7 @@ static inline double mv_from_tc_dtc(cs_mv_measure meas, double tc, double dtc)
  *         level[k] = the sum of H over the k-subsets */
 static inline double mv_tc_of(double sum1, double hs) { return sum1 - hs; }
 
-static inline double mv_dtc_of(double sum_loo, size_t m, double hs)
-{
-    return sum_loo - (double)(m - 1) * hs;
-}
+static inline double mv_dtc_of(double sum_loo, size_t m, double hs) { return sum_loo - (double)(m - 1) * hs; }
 
 static inline double mv_tse_of(const double *level, size_t m, double hs)
 {

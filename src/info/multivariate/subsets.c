@@ -24,8 +24,8 @@ uint64_t cs_mv_binomial(size_t n, size_t k)
 cs_status cs_mv_combination_unrank(uint64_t rank, size_t k, size_t n, size_t *comb)
 {
     if (k == 0 || k > n || rank >= cs_mv_binomial(n, k))
-        return cs_error_set(CS_EINVAL, "rank %llu is not that of a %zu-subset of %zu",
-                            (unsigned long long)rank, k, n);
+        return cs_error_set(CS_EINVAL, "rank %llu is not that of a %zu-subset of %zu", (unsigned long long)rank, k,
+                            n);
     size_t v = 0;
     for (size_t i = 0; i < k; i++) {
         for (;; v++) {

@@ -16,8 +16,8 @@ double cs_sigmapi_pi(double epsilon, double tau, double surprise, double alpha, 
     return exp(cs_sigmapi_log_pi(epsilon, tau, surprise, alpha, gamma));
 }
 
-cs_status cs_sigmapi_batch(const double *logits, const int32_t *labels, size_t rows, size_t classes,
-                           double *epsilon, double *tau, size_t *correct)
+cs_status cs_sigmapi_batch(const double *logits, const int32_t *labels, size_t rows, size_t classes, double *epsilon,
+                           double *tau, size_t *correct)
 {
     if (rows == 0)
         return cs_error_set(CS_EINVAL, "sigmapi: empty batch");
@@ -29,8 +29,7 @@ cs_status cs_sigmapi_batch(const double *logits, const int32_t *labels, size_t r
         const double *z = logits + r * classes;
         int32_t y = labels[r];
         if (y < 0 || (size_t)y >= classes)
-            return cs_error_set(CS_EINVAL, "sigmapi: label %d of row %zu is outside [0, %zu)", (int)y,
-                                r, classes);
+            return cs_error_set(CS_EINVAL, "sigmapi: label %d of row %zu is outside [0, %zu)", (int)y, r, classes);
         size_t arg = 0;
         for (size_t j = 1; j < classes; j++)
             if (z[j] > z[arg])

@@ -18,8 +18,7 @@ cs_status cs_surrogate_permutation(uint64_t seed, size_t s, size_t *perm, size_t
     return CS_OK;
 }
 
-cs_status cs_significance_summarise(double observed, const double *values, size_t n,
-                                    cs_significance *out)
+cs_status cs_significance_summarise(double observed, const double *values, size_t n, cs_significance *out)
 {
     if (n == 0)
         return cs_error_set(CS_EINVAL, "a permutation test needs at least one surrogate");

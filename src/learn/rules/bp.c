@@ -27,14 +27,14 @@ static const char *const bp_precisions[] = {"float64", "float32", NULL};
 typedef struct {
     int precision;
     size_t max_rows;
-    cs_mlp_cache *cache;        /* float64 runs only */
-    f32_mlp *net;               /* float32 steps: shadow of the double parameters, which the
-                                 * optimizer keeps current (mirror_f32, batch.mirror_fresh) */
-    f32_mlp *probe;             /* snapshots and teaching signals, at any parameters */
-    f32_mlp_cache *fcache;   /* max_rows */
-    float *xf;                  /* max_rows x sizes[0] */
-    float *gradf;               /* float32 runs only: n_params */
-    double bits;                /* /config bp_precision_bits (float32 runs only) */
+    cs_mlp_cache *cache;   /* float64 runs only */
+    f32_mlp *net;          /* float32 steps: shadow of the double parameters, which the
+                            * optimizer keeps current (mirror_f32, batch.mirror_fresh) */
+    f32_mlp *probe;        /* snapshots and teaching signals, at any parameters */
+    f32_mlp_cache *fcache; /* max_rows */
+    float *xf;             /* max_rows x sizes[0] */
+    float *gradf;          /* float32 runs only: n_params */
+    double bits;           /* /config bp_precision_bits (float32 runs only) */
 } bp_state;
 
 static void bp_destroy(void *state)
@@ -51,8 +51,8 @@ static void bp_destroy(void *state)
     free(s);
 }
 
-static cs_status bp_create(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, uint64_t seed,
-                           size_t max_rows, void **state)
+static cs_status bp_create(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, uint64_t seed, size_t max_rows,
+                           void **state)
 {
     (void)seed;
     int precision;
@@ -108,8 +108,7 @@ static cs_status bp_pass_f32(bp_state *s, f32_mlp *net, int fresh, const cs_mlp 
                              const int32_t *labels, size_t rows, float *grad)
 {
     if (rows > s->max_rows) /* before converting x into the max_rows buffer */
-        return cs_error_set(CS_ELIMIT, "batch of %zu rows exceeds the cache capacity %zu", rows,
-                            s->max_rows);
+        return cs_error_set(CS_ELIMIT, "batch of %zu rows exceeds the cache capacity %zu", rows, s->max_rows);
     if (!fresh)
         f32_mlp_load(net, m);
     f32_from_f64(s->xf, x, rows * m->sizes[0]);
@@ -162,8 +161,8 @@ static cs_status bp_step(void *state, const cs_mlp *m, cs_rule_batch *b)
 
 /* Per-sample deltas (and post-activations) of the float32 pass, widened:
  * errors[k] (and acts[k] unless acts is NULL): rows x sizes[k+1]. */
-static cs_status bp_signals_f32(bp_state *s, const cs_mlp *m, const double *x, const int32_t *labels,
-                                size_t rows, double *const *acts, double *const *errors)
+static cs_status bp_signals_f32(bp_state *s, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                                double *const *acts, double *const *errors)
 {
     cs_status st = bp_pass_f32(s, s->probe, 0, m, x, labels, rows, NULL);
     if (st)
@@ -182,15 +181,15 @@ static cs_status bp_signals_f32(bp_state *s, const cs_mlp *m, const double *x, c
  * is most of the logging overhead (docs/training.md, Performance). Values are
  * within ~1e-6 relative of the float64 pass (tests/test_f32.c), against the
  * 6e-8 of float32 storage itself. */
-static cs_status bp_snapshot(void *state, const cs_mlp *m, const double *x, const int32_t *labels,
-                             size_t rows, double *const *acts, double *const *errors)
+static cs_status bp_snapshot(void *state, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                             double *const *acts, double *const *errors)
 {
     return bp_signals_f32(state, m, x, labels, rows, acts, errors);
 }
 
 /* The teaching signal in the rule's precision: exact BP deltas in float64. */
-static cs_status bp_teaching_signal(void *state, const cs_mlp *m, const double *x,
-                                    const int32_t *labels, size_t rows, double *const *errors)
+static cs_status bp_teaching_signal(void *state, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                                    double *const *errors)
 {
     bp_state *s = state;
     if (s->precision == BP_FLOAT32)
@@ -225,8 +224,13 @@ const cs_rule_vtable cs_rule_bp = {
      * accuracy 97.65%, >= 97% for 32 of 40. Larger steps do better on digits
      * (lr 0.1: 36/40) but wreck Fashion-MNIST (784 inputs: lr 0.05 ends at
      * 85%, 0.1 diverges); lr 0.03 reaches 88.7% there in 15 epochs. */
-    .defaults = {.epochs = 30, .batch = 16, .lr = 0.03, .momentum = 0.9, .optimizer = "sgd",
-                 .activation = "relu", .schedule = "cosine"},
+    .defaults = {.epochs = 30,
+                 .batch = 16,
+                 .lr = 0.03,
+                 .momentum = 0.9,
+                 .optimizer = "sgd",
+                 .activation = "relu",
+                 .schedule = "cosine"},
     .create = bp_create,
     .destroy = bp_destroy,
     .describe = bp_describe,

@@ -30,8 +30,8 @@ static void dfa_destroy(void *state)
     free(s);
 }
 
-static cs_status dfa_create(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts,
-                            uint64_t seed, size_t max_rows, void **state)
+static cs_status dfa_create(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, uint64_t seed,
+                            size_t max_rows, void **state)
 {
     *state = NULL;
     dfa_state *s = calloc(1, sizeof *s);
@@ -68,8 +68,8 @@ static cs_status dfa_create(const cs_mlp *m, const cs_rule_option *opts, size_t 
 
 /* Forward + DFA errors on `rows` samples; fills cache deltas and, if grad is
  * not NULL, the update direction (batch mean). */
-static cs_status dfa_pass(dfa_state *s, const cs_mlp *m, const double *x, const int32_t *labels,
-                          size_t rows, double *grad)
+static cs_status dfa_pass(dfa_state *s, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                          double *grad)
 {
     cs_status st = cs_mlp_forward(m, x, rows, s->cache);
     if (st)
@@ -87,8 +87,8 @@ static cs_status dfa_pass(dfa_state *s, const cs_mlp *m, const double *x, const 
         cs_mlp_tensors g;
         cs_mlp_tensors_of(m, grad, &g);
         for (size_t k = 0; k < depth; k++)
-            cs_layer_linear_backward_params(g.W[k], g.b[k], c->delta[k], k ? c->a[k - 1] : x, rows,
-                                            m->sizes[k], m->sizes[k + 1], 1.0 / (double)rows);
+            cs_layer_linear_backward_params(g.W[k], g.b[k], c->delta[k], k ? c->a[k - 1] : x, rows, m->sizes[k],
+                                            m->sizes[k + 1], 1.0 / (double)rows);
     }
     return CS_OK;
 }
@@ -103,8 +103,8 @@ static cs_status dfa_step(void *state, const cs_mlp *m, cs_rule_batch *b)
     return CS_OK;
 }
 
-static cs_status dfa_teaching_signal(void *state, const cs_mlp *m, const double *x,
-                                     const int32_t *labels, size_t rows, double *const *errors)
+static cs_status dfa_teaching_signal(void *state, const cs_mlp *m, const double *x, const int32_t *labels,
+                                     size_t rows, double *const *errors)
 {
     dfa_state *s = state;
     cs_status st = dfa_pass(s, m, x, labels, rows, NULL);
@@ -119,8 +119,13 @@ const cs_rule_vtable cs_rule_dfa = {
     .summary = "direct feedback alignment: the output error reaches each hidden layer through a "
                "fixed random matrix",
     .options = NULL,
-    .defaults = {.epochs = 50, .batch = 16, .lr = 0.1, .momentum = 0.9, .optimizer = "sgd",
-                 .activation = "relu", .schedule = "cosine"},
+    .defaults = {.epochs = 50,
+                 .batch = 16,
+                 .lr = 0.1,
+                 .momentum = 0.9,
+                 .optimizer = "sgd",
+                 .activation = "relu",
+                 .schedule = "cosine"},
     .create = dfa_create,
     .destroy = dfa_destroy,
     .step = dfa_step,

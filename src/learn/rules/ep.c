@@ -46,27 +46,26 @@ enum { EP_ONE_SIDED = 0, EP_RANDOM_SIGN, EP_CENTERED };
 static const char *const ep_variants[] = {"one-sided", "random-sign", "centered", NULL};
 
 #define EP_RELAX_SAMPLES 8
-#define EP_FLOOR 1e-3        /* output states read as probabilities p_c ~ max(s_c, EP_FLOOR) */
-#define EP_CONV_TOL 1e-13    /* convergence of the reference fixed points (max abs change) */
-#define EP_CONV_MAX 20000    /* iteration cap for them */
+#define EP_FLOOR 1e-3     /* output states read as probabilities p_c ~ max(s_c, EP_FLOOR) */
+#define EP_CONV_TOL 1e-13 /* convergence of the reference fixed points (max abs change) */
+#define EP_CONV_MAX 20000 /* iteration cap for them */
 
 typedef struct {
     double beta, step;
     long free_steps, nudge_steps;
     int variant;
     size_t depth, classes, max_rows, widest;
-    cs_rng *rng;                     /* random signs */
-    double *memory;                  /* one allocation for every buffer below */
+    cs_rng *rng;    /* random signs */
+    double *memory; /* one allocation for every buffer below */
     double *s0[CS_MLP_MAX_LAYERS - 1], *sp[CS_MLP_MAX_LAYERS - 1], *sm[CS_MLP_MAX_LAYERS - 1];
     double *mu[CS_MLP_MAX_LAYERS - 1];
-    double *drive0;                  /* max_rows x sizes[1]: x W_0^T + b_0, fixed during relaxation */
-    double *u;                       /* max_rows x widest scratch */
-    double *y;                       /* max_rows x classes one-hot */
+    double *drive0; /* max_rows x sizes[1]: x W_0^T + b_0, fixed during relaxation */
+    double *u;      /* max_rows x widest scratch */
+    double *y;      /* max_rows x classes one-hot */
     double param_values[5];
 } ep_state;
 
-static const char *const ep_param_names[] = {"ep_beta", "ep_free_steps", "ep_nudge_steps",
-                                             "ep_step", "ep_variant"};
+static const char *const ep_param_names[] = {"ep_beta", "ep_free_steps", "ep_nudge_steps", "ep_step", "ep_variant"};
 
 static void ep_destroy(void *state)
 {
@@ -118,8 +117,8 @@ static cs_status ep_parse(const cs_mlp *m, const cs_rule_option *opts, size_t n_
     return CS_OK;
 }
 
-static cs_status ep_create(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, uint64_t seed,
-                           size_t max_rows, void **state)
+static cs_status ep_create(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, uint64_t seed, size_t max_rows,
+                           void **state)
 {
     *state = NULL;
     ep_settings o;
@@ -190,8 +189,7 @@ static void ep_describe(const void *state, cs_rule_logspec *spec)
 /* ---- relaxation ---- */
 
 /* Per-batch set-up: the constant input drive of layer 0 and the one-hot targets. */
-static void ep_prepare(ep_state *s, const cs_mlp *m, const double *x, const int32_t *labels,
-                       size_t rows)
+static void ep_prepare(ep_state *s, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows)
 {
     cs_layer_linear_forward(s->drive0, x, m->W[0], m->b[0], rows, m->sizes[0], m->sizes[1]);
     if (labels) {
@@ -203,8 +201,7 @@ static void ep_prepare(ep_state *s, const cs_mlp *m, const double *x, const int3
 
 /* u (rows x sizes[k+1]) = total input to state layer k: from below (with
  * bias) and, unless k is the output layer, from above through W_{k+1}^T. */
-static void ep_layer_input(const ep_state *s, const cs_mlp *m, double *const *st, size_t k,
-                           size_t rows, double *u)
+static void ep_layer_input(const ep_state *s, const cs_mlp *m, double *const *st, size_t k, size_t rows, double *u)
 {
     size_t n = m->sizes[k + 1];
     if (k == 0)
@@ -213,15 +210,14 @@ static void ep_layer_input(const ep_state *s, const cs_mlp *m, double *const *st
         cs_layer_linear_forward(u, st[k - 1], m->W[k], m->b[k], rows, m->sizes[k], n);
     if (k + 1 < s->depth) {
         size_t above = m->sizes[k + 2];
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)n, (int)above, 1.0,
-                    st[k + 1], (int)above, m->W[k + 1], (int)n, 1.0, u, (int)n);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)n, (int)above, 1.0, st[k + 1],
+                    (int)above, m->W[k + 1], (int)n, 1.0, u, (int)n);
     }
 }
 
 /* One iteration (even layers, then odd layers) with nudging `beta` toward
  * s->y; returns the largest change of any state. */
-static double ep_sweep(ep_state *s, const cs_mlp *m, double *const *st, size_t rows, double beta,
-                       double eps)
+static double ep_sweep(ep_state *s, const cs_mlp *m, double *const *st, size_t rows, double beta, double eps)
 {
     double change = 0.0;
     for (size_t parity = 0; parity < 2; parity++)
@@ -328,14 +324,14 @@ static cs_status ep_step(void *state, const cs_mlp *m, cs_rule_batch *b)
              * state difference, dW_0 = -(sp - sm)^T x / div */
             for (size_t i = 0; i < rows * O; i++)
                 s->u[i] = s->sp[0][i] - s->sm[0][i];
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)O, (int)I, (int)rows, -scale,
-                        s->u, (int)O, b->x, (int)I, 0.0, g.W[0], (int)I);
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)O, (int)I, (int)rows, -scale, s->u, (int)O,
+                        b->x, (int)I, 0.0, g.W[0], (int)I);
         } else {
             /* dW = -(sp^T sp_below - sm^T sm_below) / div, as two GEMMs */
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)O, (int)I, (int)rows, -scale,
-                        s->sp[k], (int)O, s->sp[k - 1], (int)I, 0.0, g.W[k], (int)I);
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)O, (int)I, (int)rows, scale,
-                        s->sm[k], (int)O, s->sm[k - 1], (int)I, 1.0, g.W[k], (int)I);
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)O, (int)I, (int)rows, -scale, s->sp[k], (int)O,
+                        s->sp[k - 1], (int)I, 0.0, g.W[k], (int)I);
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)O, (int)I, (int)rows, scale, s->sm[k], (int)O,
+                        s->sm[k - 1], (int)I, 1.0, g.W[k], (int)I);
         }
         for (size_t j = 0; j < O; j++)
             g.b[k][j] = 0.0;
@@ -346,8 +342,8 @@ static cs_status ep_step(void *state, const cs_mlp *m, cs_rule_batch *b)
     return CS_OK;
 }
 
-static cs_status ep_teaching_signal(void *state, const cs_mlp *m, const double *x,
-                                    const int32_t *labels, size_t rows, double *const *errors)
+static cs_status ep_teaching_signal(void *state, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                                    double *const *errors)
 {
     ep_state *s = state;
     ep_prepare(s, m, x, labels, rows);
@@ -360,8 +356,7 @@ static cs_status ep_teaching_signal(void *state, const cs_mlp *m, const double *
     return CS_OK;
 }
 
-static cs_status ep_activations(void *state, const cs_mlp *m, const double *x, size_t rows,
-                                double *const *acts)
+static cs_status ep_activations(void *state, const cs_mlp *m, const double *x, size_t rows, double *const *acts)
 {
     ep_state *s = state;
     ep_prepare(s, m, x, NULL, rows);
@@ -371,8 +366,7 @@ static cs_status ep_activations(void *state, const cs_mlp *m, const double *x, s
     return CS_OK;
 }
 
-static cs_status ep_predict(void *state, const cs_mlp *m, const double *x, size_t rows,
-                            double *logits)
+static cs_status ep_predict(void *state, const cs_mlp *m, const double *x, size_t rows, double *logits)
 {
     ep_state *s = state;
     ep_prepare(s, m, x, NULL, rows);
@@ -385,8 +379,8 @@ static cs_status ep_predict(void *state, const cs_mlp *m, const double *x, size_
 
 /* Trajectory of the free phase then the +beta nudged phase: the states after
  * each iteration and F = E + beta C (beta = 0 in the free phase). */
-static cs_status ep_relax(void *state, const cs_mlp *m, const double *x, const int32_t *labels,
-                          size_t rows, double *const *states, double *energy)
+static cs_status ep_relax(void *state, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                          double *const *states, double *energy)
 {
     ep_state *s = state;
     ep_prepare(s, m, x, labels, rows);
@@ -407,8 +401,8 @@ static cs_status ep_relax(void *state, const cs_mlp *m, const double *x, const i
 /* dC(s^0)/dtheta at the converged free fixed point (see the file comment).
  * NaN-filled if a fixed point is not reached within EP_CONV_MAX iterations
  * (the angle is then reported as not measured). */
-static cs_status ep_reference_gradient(void *state, const cs_mlp *m, const double *x,
-                                       const int32_t *labels, size_t rows, double *grad)
+static cs_status ep_reference_gradient(void *state, const cs_mlp *m, const double *x, const int32_t *labels,
+                                       size_t rows, double *grad)
 {
     ep_state *s = state;
     ep_prepare(s, m, x, labels, rows);
@@ -437,13 +431,11 @@ static cs_status ep_reference_gradient(void *state, const cs_mlp *m, const doubl
                 size_t n = m->sizes[k + 1], cnt = rows * n;
                 memset(s->u, 0, cnt * sizeof(double));
                 if (k > 0)
-                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)n,
-                                (int)m->sizes[k], 1.0, s->mu[k - 1], (int)m->sizes[k], m->W[k],
-                                (int)m->sizes[k], 0.0, s->u, (int)n);
+                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)n, (int)m->sizes[k], 1.0,
+                                s->mu[k - 1], (int)m->sizes[k], m->W[k], (int)m->sizes[k], 0.0, s->u, (int)n);
                 if (k < last)
-                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)n,
-                                (int)m->sizes[k + 2], 1.0, s->mu[k + 1], (int)m->sizes[k + 2],
-                                m->W[k + 1], (int)n, 1.0, s->u, (int)n);
+                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)n, (int)m->sizes[k + 2],
+                                1.0, s->mu[k + 1], (int)m->sizes[k + 2], m->W[k + 1], (int)n, 1.0, s->u, (int)n);
                 else
                     for (size_t i = 0; i < rows * C; i++)
                         s->u[i] += s->s0[k][i] - s->y[i];
@@ -471,11 +463,10 @@ static cs_status ep_reference_gradient(void *state, const cs_mlp *m, const doubl
     double scale = 1.0 / (double)rows;
     for (size_t k = 0; k < s->depth; k++) {
         size_t I = m->sizes[k], O = m->sizes[k + 1];
-        cs_layer_linear_backward_params(g.W[k], g.b[k], s->mu[k], k ? s->s0[k - 1] : x, rows, I, O,
-                                        scale);
+        cs_layer_linear_backward_params(g.W[k], g.b[k], s->mu[k], k ? s->s0[k - 1] : x, rows, I, O, scale);
         if (k > 0) /* W_k also couples layer k-1 from above: + s_k^T mu_{k-1} */
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)O, (int)I, (int)rows, scale,
-                        s->s0[k], (int)O, s->mu[k - 1], (int)I, 1.0, g.W[k], (int)I);
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)O, (int)I, (int)rows, scale, s->s0[k], (int)O,
+                        s->mu[k - 1], (int)I, 1.0, g.W[k], (int)I);
     }
     return CS_OK;
 }
@@ -494,8 +485,13 @@ const cs_rule_vtable cs_rule_ep = {
     .summary = "equilibrium propagation: free and nudged relaxation of an energy network, "
                "contrastive local update",
     .options = ep_options,
-    .defaults = {.epochs = 30, .batch = 20, .lr = 0.2, .momentum = 0.0, .optimizer = "sgd",
-                 .activation = "hardsigmoid", .schedule = "cosine"},
+    .defaults = {.epochs = 30,
+                 .batch = 20,
+                 .lr = 0.2,
+                 .momentum = 0.0,
+                 .optimizer = "sgd",
+                 .activation = "hardsigmoid",
+                 .schedule = "cosine"},
     .create = ep_create,
     .destroy = ep_destroy,
     .describe = ep_describe,

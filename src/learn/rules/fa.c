@@ -33,8 +33,8 @@ static void fa_destroy(void *state)
     free(s);
 }
 
-static cs_status fa_create(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, uint64_t seed,
-                           size_t max_rows, void **state)
+static cs_status fa_create(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, uint64_t seed, size_t max_rows,
+                           void **state)
 {
     *state = NULL;
     fa_state *s = calloc(1, sizeof *s);
@@ -72,8 +72,8 @@ static cs_status fa_create(const cs_mlp *m, const cs_rule_option *opts, size_t n
 
 /* Forward + FA backward on `rows` samples; fills cache deltas and, if grad is
  * not NULL, the update direction (batch mean). */
-static cs_status fa_pass(fa_state *s, const cs_mlp *m, const double *x, const int32_t *labels,
-                         size_t rows, double *grad)
+static cs_status fa_pass(fa_state *s, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                         double *grad)
 {
     cs_status st = cs_mlp_forward(m, x, rows, s->cache);
     if (st)
@@ -87,12 +87,11 @@ static cs_status fa_pass(fa_state *s, const cs_mlp *m, const double *x, const in
     for (size_t k = depth; k-- > 0;) {
         size_t I = m->sizes[k], O = m->sizes[k + 1];
         if (grad)
-            cs_layer_linear_backward_params(g.W[k], g.b[k], c->delta[k], k ? c->a[k - 1] : x, rows,
-                                            I, O, 1.0 / (double)rows);
+            cs_layer_linear_backward_params(g.W[k], g.b[k], c->delta[k], k ? c->a[k - 1] : x, rows, I, O,
+                                            1.0 / (double)rows);
         if (k > 0) {
             cs_layer_linear_backward_input(c->delta[k - 1], c->delta[k], s->B[k], rows, I, O);
-            cs_act_backward(m->act, c->delta[k - 1], c->delta[k - 1], c->z[k - 1], c->a[k - 1],
-                            rows * I);
+            cs_act_backward(m->act, c->delta[k - 1], c->delta[k - 1], c->z[k - 1], c->a[k - 1], rows * I);
         }
     }
     return CS_OK;
@@ -108,8 +107,8 @@ static cs_status fa_step(void *state, const cs_mlp *m, cs_rule_batch *b)
     return CS_OK;
 }
 
-static cs_status fa_teaching_signal(void *state, const cs_mlp *m, const double *x,
-                                    const int32_t *labels, size_t rows, double *const *errors)
+static cs_status fa_teaching_signal(void *state, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                                    double *const *errors)
 {
     fa_state *s = state;
     cs_status st = fa_pass(s, m, x, labels, rows, NULL);
@@ -123,8 +122,13 @@ const cs_rule_vtable cs_rule_fa = {
     .name = "fa",
     .summary = "feedback alignment: fixed random feedback matrices replace W^T in the backward pass",
     .options = NULL,
-    .defaults = {.epochs = 50, .batch = 16, .lr = 0.1, .momentum = 0.9, .optimizer = "sgd",
-                 .activation = "relu", .schedule = "cosine"},
+    .defaults = {.epochs = 50,
+                 .batch = 16,
+                 .lr = 0.1,
+                 .momentum = 0.9,
+                 .optimizer = "sgd",
+                 .activation = "relu",
+                 .schedule = "cosine"},
     .create = fa_create,
     .destroy = fa_destroy,
     .step = fa_step,

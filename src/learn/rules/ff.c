@@ -53,16 +53,16 @@ typedef struct {
     double threshold;
     int negatives;
     size_t depth, classes, dim, max_rows, widest;
-    cs_rng *rng;                         /* random negatives */
+    cs_rng *rng; /* random negatives */
     double *memory;
-    double *in[CS_MLP_MAX_LAYERS - 1];   /* in_k: rows x sizes[k] (in_0 = overlaid input) */
+    double *in[CS_MLP_MAX_LAYERS - 1];                           /* in_k: rows x sizes[k] (in_0 = overlaid input) */
     double *z[CS_MLP_MAX_LAYERS - 1], *h[CS_MLP_MAX_LAYERS - 1]; /* rows x sizes[k+1] */
-    double *norm[CS_MLP_MAX_LAYERS - 1]; /* |h_k| per row */
-    double *good;                        /* rows x depth: G_k */
-    double *dz, *gh, *gin;               /* rows x widest scratch */
-    double *table;                       /* rows x classes: total goodness per label */
-    int32_t *lab, *neg;                  /* rows: labels of a pass; negatives of the last step */
-    const double *last_x;                /* batch of the last step (for reference_gradient) */
+    double *norm[CS_MLP_MAX_LAYERS - 1];                         /* |h_k| per row */
+    double *good;                                                /* rows x depth: G_k */
+    double *dz, *gh, *gin;                                       /* rows x widest scratch */
+    double *table;                                               /* rows x classes: total goodness per label */
+    int32_t *lab, *neg;   /* rows: labels of a pass; negatives of the last step */
+    const double *last_x; /* batch of the last step (for reference_gradient) */
     size_t last_rows;
     double param_values[2];
 } ff_state;
@@ -79,8 +79,8 @@ static void ff_destroy(void *state)
     free(s);
 }
 
-static cs_status ff_create(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, uint64_t seed,
-                           size_t max_rows, void **state)
+static cs_status ff_create(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, uint64_t seed, size_t max_rows,
+                           void **state)
 {
     *state = NULL;
     double theta;
@@ -191,8 +191,7 @@ static void ff_forward(ff_state *s, const cs_mlp *m, const double *x, const int3
 
 /* dz = dl/dz_k of layer k's own loss (positive: sign = +1; negative: -1),
  * per sample, after ff_forward. */
-static void ff_local_grad(const ff_state *s, const cs_mlp *m, size_t k, size_t rows, int positive,
-                          double *dz)
+static void ff_local_grad(const ff_state *s, const cs_mlp *m, size_t k, size_t rows, int positive, double *dz)
 {
     size_t n = m->sizes[k + 1];
     double theta = s->threshold * (double)n;
@@ -243,16 +242,16 @@ static void ff_choose_negatives(ff_state *s, const int32_t *labels, size_t rows)
 
 /* direction += the layer-local FF gradient of one pass (positive or
  * negative); series[k] = batch-mean goodness of layer k. */
-static void ff_accumulate_local(ff_state *s, const cs_mlp *m, const double *x, const int32_t *lab,
-                                size_t rows, int positive, cs_mlp_tensors *g, double *series)
+static void ff_accumulate_local(ff_state *s, const cs_mlp *m, const double *x, const int32_t *lab, size_t rows,
+                                int positive, cs_mlp_tensors *g, double *series)
 {
     ff_forward(s, m, x, lab, rows);
     double scale = 1.0 / (double)rows;
     for (size_t k = 0; k < s->depth; k++) {
         size_t I = m->sizes[k], O = m->sizes[k + 1];
         ff_local_grad(s, m, k, rows, positive, s->dz);
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)O, (int)I, (int)rows, scale, s->dz,
-                    (int)O, s->in[k], (int)I, 1.0, g->W[k], (int)I);
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)O, (int)I, (int)rows, scale, s->dz, (int)O,
+                    s->in[k], (int)I, 1.0, g->W[k], (int)I);
         double mean = 0.0;
         for (size_t r = 0; r < rows; r++) {
             for (size_t j = 0; j < O; j++)
@@ -283,8 +282,8 @@ static cs_status ff_step(void *state, const cs_mlp *m, cs_rule_batch *b)
 }
 
 /* End-to-end gradient of sum_k l_k for one pass, added into g. */
-static void ff_accumulate_global(ff_state *s, const cs_mlp *m, const double *x, const int32_t *lab,
-                                 size_t rows, int positive, cs_mlp_tensors *g)
+static void ff_accumulate_global(ff_state *s, const cs_mlp *m, const double *x, const int32_t *lab, size_t rows,
+                                 int positive, cs_mlp_tensors *g)
 {
     ff_forward(s, m, x, lab, rows);
     double scale = 1.0 / (double)rows;
@@ -298,8 +297,8 @@ static void ff_accumulate_global(ff_state *s, const cs_mlp *m, const double *x, 
             for (size_t i = 0; i < rows * O; i++)
                 s->dz[i] += s->gh[i];
         }
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)O, (int)I, (int)rows, scale, s->dz,
-                    (int)O, s->in[k], (int)I, 1.0, g->W[k], (int)I);
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)O, (int)I, (int)rows, scale, s->dz, (int)O,
+                    s->in[k], (int)I, 1.0, g->W[k], (int)I);
         for (size_t r = 0; r < rows; r++)
             for (size_t j = 0; j < O; j++)
                 g->b[k][j] += scale * s->dz[r * O + j];
@@ -321,8 +320,8 @@ static void ff_accumulate_global(ff_state *s, const cs_mlp *m, const double *x, 
     }
 }
 
-static cs_status ff_reference_gradient(void *state, const cs_mlp *m, const double *x,
-                                       const int32_t *labels, size_t rows, double *grad)
+static cs_status ff_reference_gradient(void *state, const cs_mlp *m, const double *x, const int32_t *labels,
+                                       size_t rows, double *grad)
 {
     ff_state *s = state;
     if (s->last_x != x || s->last_rows != rows) {
@@ -339,8 +338,8 @@ static cs_status ff_reference_gradient(void *state, const cs_mlp *m, const doubl
     return CS_OK;
 }
 
-static cs_status ff_teaching_signal(void *state, const cs_mlp *m, const double *x,
-                                    const int32_t *labels, size_t rows, double *const *errors)
+static cs_status ff_teaching_signal(void *state, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                                    double *const *errors)
 {
     ff_state *s = state;
     ff_forward(s, m, x, labels, rows);
@@ -350,8 +349,7 @@ static cs_status ff_teaching_signal(void *state, const cs_mlp *m, const double *
     return CS_OK;
 }
 
-static cs_status ff_activations(void *state, const cs_mlp *m, const double *x, size_t rows,
-                                double *const *acts)
+static cs_status ff_activations(void *state, const cs_mlp *m, const double *x, size_t rows, double *const *acts)
 {
     ff_state *s = state;
     ff_forward(s, m, x, NULL, rows);
@@ -361,8 +359,7 @@ static cs_status ff_activations(void *state, const cs_mlp *m, const double *x, s
     return CS_OK;
 }
 
-static cs_status ff_predict(void *state, const cs_mlp *m, const double *x, size_t rows,
-                            double *logits)
+static cs_status ff_predict(void *state, const cs_mlp *m, const double *x, size_t rows, double *logits)
 {
     ff_state *s = state;
     ff_goodness_table(s, m, x, rows);
@@ -371,10 +368,14 @@ static cs_status ff_predict(void *state, const cs_mlp *m, const double *x, size_
 }
 
 static const cs_rule_option_spec ff_options[] = {
-    {"ff-threshold", "X", "goodness threshold per unit (a layer of n units compares sum h^2 "
-                          "with X n), > 0", "1"},
-    {"ff-negatives", "random|hard", "wrong labels for negatives: uniform, or the model's best "
-                                    "wrong label", "hard"},
+    {"ff-threshold", "X",
+     "goodness threshold per unit (a layer of n units compares sum h^2 "
+     "with X n), > 0",
+     "1"},
+    {"ff-negatives", "random|hard",
+     "wrong labels for negatives: uniform, or the model's best "
+     "wrong label",
+     "hard"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -383,8 +384,7 @@ const cs_rule_vtable cs_rule_ff = {
     .summary = "Forward-Forward: layer-local goodness of positive (true label) vs negative "
                "(wrong label) data",
     .options = ff_options,
-    .defaults = {.epochs = 60, .batch = 32, .lr = 0.01, .momentum = 0.0, .optimizer = "adam",
-                 .activation = "relu"},
+    .defaults = {.epochs = 60, .batch = 32, .lr = 0.01, .momentum = 0.0, .optimizer = "adam", .activation = "relu"},
     .create = ff_create,
     .destroy = ff_destroy,
     .describe = ff_describe,

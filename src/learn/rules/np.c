@@ -33,13 +33,13 @@ typedef struct {
     double sigma;
     int antithetic;
     size_t depth, classes;
-    cs_rng *rng, *probe_rng;             /* training noise; probe-snapshot noise */
-    cs_mlp_cache *cache;                 /* the clean pass */
+    cs_rng *rng, *probe_rng; /* training noise; probe-snapshot noise */
+    cs_mlp_cache *cache;     /* the clean pass */
     double *memory;
-    double *xi[CS_MLP_MAX_LAYERS - 1];   /* rows x sizes[k+1] noise */
-    double *est[CS_MLP_MAX_LAYERS - 1];  /* rows x sizes[k+1] delta_hat */
-    double *za, *zb;                     /* rows x widest: noisy pre/post-activations */
-    double *loss0, *lossp, *lossm;       /* rows */
+    double *xi[CS_MLP_MAX_LAYERS - 1];  /* rows x sizes[k+1] noise */
+    double *est[CS_MLP_MAX_LAYERS - 1]; /* rows x sizes[k+1] delta_hat */
+    double *za, *zb;                    /* rows x widest: noisy pre/post-activations */
+    double *loss0, *lossp, *lossm;      /* rows */
     double param_values[2];
 } np_state;
 
@@ -55,8 +55,8 @@ static void np_destroy(void *state)
     free(s);
 }
 
-static cs_status np_create(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, uint64_t seed,
-                           size_t max_rows, void **state)
+static cs_status np_create(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, uint64_t seed, size_t max_rows,
+                           void **state)
 {
     *state = NULL;
     double sigma;
@@ -130,8 +130,8 @@ static void np_ce(const double *z, const int32_t *labels, size_t rows, size_t C,
 }
 
 /* Per-row loss with noise sign * xi added to every layer's pre-activations. */
-static void np_noisy_loss(np_state *s, const cs_mlp *m, const double *x, const int32_t *labels,
-                          size_t rows, double sign, double *loss)
+static void np_noisy_loss(np_state *s, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                          double sign, double *loss)
 {
     const double *in = x;
     for (size_t k = 0; k < s->depth; k++) {
@@ -149,8 +149,8 @@ static void np_noisy_loss(np_state *s, const cs_mlp *m, const double *x, const i
 }
 
 /* Clean pass + one perturbation: per-sample estimates into s->est. */
-static cs_status np_estimate(np_state *s, const cs_mlp *m, const double *x, const int32_t *labels,
-                             size_t rows, cs_rng *rng)
+static cs_status np_estimate(np_state *s, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                             cs_rng *rng)
 {
     cs_status st = cs_mlp_forward(m, x, rows, s->cache);
     if (st)
@@ -185,13 +185,13 @@ static cs_status np_step(void *state, const cs_mlp *m, cs_rule_batch *b)
     cs_mlp_tensors g;
     cs_mlp_tensors_of(m, b->direction, &g);
     for (size_t k = 0; k < s->depth; k++)
-        cs_layer_linear_backward_params(g.W[k], g.b[k], s->est[k], k ? s->cache->a[k - 1] : b->x,
-                                        b->rows, m->sizes[k], m->sizes[k + 1], 1.0 / (double)b->rows);
+        cs_layer_linear_backward_params(g.W[k], g.b[k], s->est[k], k ? s->cache->a[k - 1] : b->x, b->rows,
+                                        m->sizes[k], m->sizes[k + 1], 1.0 / (double)b->rows);
     return CS_OK;
 }
 
-static cs_status np_teaching_signal(void *state, const cs_mlp *m, const double *x,
-                                    const int32_t *labels, size_t rows, double *const *errors)
+static cs_status np_teaching_signal(void *state, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                                    double *const *errors)
 {
     np_state *s = state;
     cs_status st = np_estimate(s, m, x, labels, rows, s->probe_rng);
@@ -204,8 +204,7 @@ static cs_status np_teaching_signal(void *state, const cs_mlp *m, const double *
 
 static const cs_rule_option_spec np_options[] = {
     {"np-sigma", "X", "standard deviation of the pre-activation noise, > 0", "0.01"},
-    {"np-antithetic", NULL, "estimate from +xi and -xi (one more forward pass, smaller bias)",
-     "off"},
+    {"np-antithetic", NULL, "estimate from +xi and -xi (one more forward pass, smaller bias)", "off"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -214,8 +213,7 @@ const cs_rule_vtable cs_rule_np = {
     .summary = "node perturbation: loss change under noise on the pre-activations, broadcast as "
                "a scalar",
     .options = np_options,
-    .defaults = {.epochs = 150, .batch = 32, .lr = 0.001, .momentum = 0.0, .optimizer = "adam",
-                 .activation = "tanh"},
+    .defaults = {.epochs = 150, .batch = 32, .lr = 0.001, .momentum = 0.0, .optimizer = "adam", .activation = "tanh"},
     .create = np_create,
     .destroy = np_destroy,
     .describe = np_describe,

@@ -49,10 +49,10 @@ typedef struct {
     double rate;
     int variant;
     size_t depth, classes;
-    cs_mlp_cache *cache;               /* the feedforward pass */
+    cs_mlp_cache *cache; /* the feedforward pass */
     double *memory;
-    double *x[CS_MLP_MAX_LAYERS - 1];  /* value nodes, hidden layers: rows x sizes[k+1] */
-    double *fx[CS_MLP_MAX_LAYERS - 1]; /* f(x_k) */
+    double *x[CS_MLP_MAX_LAYERS - 1];   /* value nodes, hidden layers: rows x sizes[k+1] */
+    double *fx[CS_MLP_MAX_LAYERS - 1];  /* f(x_k) */
     double *eps[CS_MLP_MAX_LAYERS - 1]; /* prediction errors; eps[depth-1] = onehot - p */
     double *mu, *back, *deriv;          /* rows x widest scratch */
     double *zout;                       /* rows x classes: mu_out, the output logits */
@@ -69,8 +69,8 @@ static void pc_destroy(void *state)
     free(s);
 }
 
-static cs_status pc_create(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, uint64_t seed,
-                           size_t max_rows, void **state)
+static cs_status pc_create(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, uint64_t seed, size_t max_rows,
+                           void **state)
 {
     *state = NULL;
     long steps;
@@ -146,8 +146,7 @@ static const double *pc_pre(const pc_state *s, const double *input, size_t k)
 
 /* eps_k (hidden) or eps_out = onehot - softmax(mu_out) from the current value
  * nodes. Standard: mu_k from the nodes below; fixed: mu_k = z_k. */
-static void pc_error(pc_state *s, const cs_mlp *m, const double *input, const int32_t *labels,
-                     size_t rows, size_t k)
+static void pc_error(pc_state *s, const cs_mlp *m, const double *input, const int32_t *labels, size_t rows, size_t k)
 {
     size_t n = m->sizes[k + 1], cnt = rows * n;
     const double *mu = s->cache->z[k];
@@ -192,8 +191,8 @@ static double pc_energy(const pc_state *s, const cs_mlp *m, const int32_t *label
 /* Feedforward pass, then --pc-steps inference iterations. Leaves the final
  * errors of every layer in s->eps. If `states` is given, records each
  * iteration (see the file comment) and F into `energy`. */
-static cs_status pc_infer(pc_state *s, const cs_mlp *m, const double *input, const int32_t *labels,
-                          size_t rows, double *const *states, double *energy)
+static cs_status pc_infer(pc_state *s, const cs_mlp *m, const double *input, const int32_t *labels, size_t rows,
+                          double *const *states, double *energy)
 {
     cs_status st = cs_mlp_forward(m, input, rows, s->cache);
     if (st)
@@ -214,8 +213,7 @@ static cs_status pc_infer(pc_state *s, const cs_mlp *m, const double *input, con
             /* error of the layer above, with the current nodes of this layer */
             pc_error(s, m, input, labels, rows, k + 1);
             pc_error(s, m, input, labels, rows, k);
-            cs_layer_linear_backward_input(s->back, s->eps[k + 1], m->W[k + 1], rows, n,
-                                           m->sizes[k + 2]);
+            cs_layer_linear_backward_input(s->back, s->eps[k + 1], m->W[k + 1], rows, n, m->sizes[k + 2]);
             if (s->variant == PC_FIXED)
                 cs_act_derivative(m->act, s->deriv, s->cache->z[k], s->cache->a[k], cnt);
             else
@@ -259,13 +257,13 @@ static cs_status pc_step(void *state, const cs_mlp *m, cs_rule_batch *b)
     cs_mlp_tensors g;
     cs_mlp_tensors_of(m, b->direction, &g);
     for (size_t k = 0; k < s->depth; k++)
-        cs_layer_linear_backward_params(g.W[k], g.b[k], s->eps[k], pc_pre(s, b->x, k), b->rows,
-                                        m->sizes[k], m->sizes[k + 1], -1.0 / (double)b->rows);
+        cs_layer_linear_backward_params(g.W[k], g.b[k], s->eps[k], pc_pre(s, b->x, k), b->rows, m->sizes[k],
+                                        m->sizes[k + 1], -1.0 / (double)b->rows);
     return CS_OK;
 }
 
-static cs_status pc_teaching_signal(void *state, const cs_mlp *m, const double *x,
-                                    const int32_t *labels, size_t rows, double *const *errors)
+static cs_status pc_teaching_signal(void *state, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                                    double *const *errors)
 {
     pc_state *s = state;
     cs_status st = pc_infer(s, m, x, labels, rows, NULL, NULL);
@@ -277,8 +275,8 @@ static cs_status pc_teaching_signal(void *state, const cs_mlp *m, const double *
     return CS_OK;
 }
 
-static cs_status pc_relax(void *state, const cs_mlp *m, const double *x, const int32_t *labels,
-                          size_t rows, double *const *states, double *energy)
+static cs_status pc_relax(void *state, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                          double *const *states, double *energy)
 {
     return pc_infer(state, m, x, labels, rows, states, energy);
 }
@@ -286,8 +284,10 @@ static cs_status pc_relax(void *state, const cs_mlp *m, const double *x, const i
 static const cs_rule_option_spec pc_options[] = {
     {"pc-steps", "N", "inference iterations per batch (>= 1)", "20"},
     {"pc-rate", "X", "inference step size gamma, in (0, 1]", "0.1"},
-    {"pc-variant", "standard|fixed-prediction", "predictions follow the value nodes, or stay at "
-                                                "the feedforward pass (= backprop)", "standard"},
+    {"pc-variant", "standard|fixed-prediction",
+     "predictions follow the value nodes, or stay at "
+     "the feedforward pass (= backprop)",
+     "standard"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -296,8 +296,7 @@ const cs_rule_vtable cs_rule_pc = {
     .summary = "predictive coding: inference on value nodes minimises prediction errors, "
                "Hebbian weight updates",
     .options = pc_options,
-    .defaults = {.epochs = 30, .batch = 32, .lr = 0.05, .momentum = 0.9, .optimizer = "sgd",
-                 .activation = "tanh"},
+    .defaults = {.epochs = 30, .batch = 32, .lr = 0.05, .momentum = 0.9, .optimizer = "sgd", .activation = "tanh"},
     .create = pc_create,
     .destroy = pc_destroy,
     .describe = pc_describe,

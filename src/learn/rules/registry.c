@@ -45,8 +45,7 @@ cs_status cs_rule_check_options(const cs_rule_vtable *v, const cs_rule_option *o
             continue;
         const cs_rule_vtable *owner = cs_rule_option_owner(opts[i].name);
         if (owner)
-            return cs_error_set(CS_EINVAL, "--%s belongs to rule %s, not %s", opts[i].name,
-                                owner->name, v->name);
+            return cs_error_set(CS_EINVAL, "--%s belongs to rule %s, not %s", opts[i].name, owner->name, v->name);
         return cs_error_set(CS_EINVAL, "unknown option --%s (rule %s)", opts[i].name, v->name);
     }
     return CS_OK;
