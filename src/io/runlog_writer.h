@@ -68,6 +68,11 @@ typedef struct {
     int direct; /* bypass the chunk cache: every write is whole chunks */
 } dset_opts;
 
+/* Fill values of unwritten cells: NaN for float series, -1 for integer ones
+ * (runlog_h5.c). */
+extern const double rl_nan_fill;
+extern const int64_t rl_minus_one;
+
 cs_status rlw_fail(cs_runlog_writer *w, cs_status st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 cs_status rlw_fail_h5(cs_runlog_writer *w, const char *what, const char *dset);
 char *rlw_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
