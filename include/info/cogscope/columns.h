@@ -39,6 +39,11 @@ cs_status cs_columns_degenerate(cs_matrix x, long *same_as, size_t *n_usable);
  * x[i][j] == x[i'][j] for another row i' (0 for fewer than 2 rows). */
 cs_status cs_columns_tied_fraction(cs_matrix x, double *fraction);
 
+/* Mean of column j (x.rows >= 1) and the sum of squared deviations from it,
+ * two passes (mean first): the one column-scale computation that the jitter
+ * and the KSG z-scoring share, so they agree bit for bit. */
+void cs_columns_mean_ss(cs_matrix x, size_t j, double *mean, double *ss);
+
 /* Add noise in place: x[i][j] += sd_j * noise_sd * N(0, 1), sd_j the sample
  * (n - 1) standard deviation of column j (1 for a constant column), so the
  * noise is noise_sd in units of each column's own scale, i.e. after

@@ -72,6 +72,20 @@ cs_status cs_columns_tied_fraction(cs_matrix x, double *fraction)
     return CS_OK;
 }
 
+void cs_columns_mean_ss(cs_matrix x, size_t j, double *mean, double *ss)
+{
+    double m = 0, q = 0;
+    for (size_t i = 0; i < x.rows; i++)
+        m += cs_matrix_get(x, i, j);
+    m /= (double)x.rows;
+    for (size_t i = 0; i < x.rows; i++) {
+        double d = cs_matrix_get(x, i, j) - m;
+        q += d * d;
+    }
+    *mean = m;
+    *ss = q;
+}
+
 cs_status cs_columns_jitter(cs_matrix x, double noise_sd, uint64_t seed)
 {
     if (!(noise_sd >= 0) || !isfinite(noise_sd))
@@ -82,14 +96,8 @@ cs_status cs_columns_jitter(cs_matrix x, double noise_sd, uint64_t seed)
     if (!sd)
         return cs_error_set(CS_ENOMEM, "out of memory");
     for (size_t j = 0; j < x.cols; j++) {
-        double mean = 0, ss = 0;
-        for (size_t i = 0; i < x.rows; i++)
-            mean += cs_matrix_get(x, i, j);
-        mean /= (double)x.rows;
-        for (size_t i = 0; i < x.rows; i++) {
-            double d = cs_matrix_get(x, i, j) - mean;
-            ss += d * d;
-        }
+        double mean, ss;
+        cs_columns_mean_ss(x, j, &mean, &ss);
         double s = x.rows > 1 ? sqrt(ss / (double)(x.rows - 1)) : 0;
         sd[j] = s > 0 ? s : 1;
     }

@@ -246,14 +246,8 @@ static cs_status zscore_copy(cs_matrix m, const char *role, cs_matrix *out)
     if (st)
         return st;
     for (size_t j = 0; j < m.cols; j++) {
-        double mean = 0, ss = 0;
-        for (size_t i = 0; i < m.rows; i++)
-            mean += cs_matrix_get(m, i, j);
-        mean /= (double)m.rows;
-        for (size_t i = 0; i < m.rows; i++) {
-            double d = cs_matrix_get(m, i, j) - mean;
-            ss += d * d;
-        }
+        double mean, ss;
+        cs_columns_mean_ss(m, j, &mean, &ss);
         double sd = sqrt(ss / (double)(m.rows - 1));
         if (!(sd > 0)) {
             cs_matrix_free(out);
