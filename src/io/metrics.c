@@ -149,14 +149,10 @@ static metrics_attr *attr_slot(cs_metrics *m, const char *key)
     for (size_t i = 0; i < m->nattr; i++)
         if (!strcmp(m->attrs[i].name, key))
             return &m->attrs[i];
-    if (m->nattr == m->capattr) {
-        size_t cap = m->capattr ? 2 * m->capattr : 32;
-        metrics_attr *na = realloc(m->attrs, cap * sizeof *na);
-        if (!na)
-            return NULL;
-        m->attrs = na;
-        m->capattr = cap;
-    }
+    metrics_attr *na = cs_grow(m->attrs, &m->capattr, m->nattr, sizeof *na, 32);
+    if (!na)
+        return NULL;
+    m->attrs = na;
     metrics_attr *a = &m->attrs[m->nattr++];
     memset(a, 0, sizeof *a);
     snprintf(a->name, sizeof a->name, "%s", key);

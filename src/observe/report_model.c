@@ -15,14 +15,10 @@
 
 static rm_series *push(rm_run *r, const char *metric, size_t layer, rm_kind kind, size_t n)
 {
-    if (r->ns == r->cap) {
-        size_t cap = r->cap ? 2 * r->cap : 64;
-        rm_series *s = realloc(r->s, cap * sizeof *s);
-        if (!s)
-            return NULL;
-        r->s = s;
-        r->cap = cap;
-    }
+    rm_series *grown = cs_grow(r->s, &r->cap, r->ns, sizeof *grown, 64);
+    if (!grown)
+        return NULL;
+    r->s = grown;
     rm_series *s = &r->s[r->ns];
     memset(s, 0, sizeof *s);
     s->x = malloc((n ? n : 1) * sizeof *s->x);

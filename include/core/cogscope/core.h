@@ -82,6 +82,12 @@ cs_status cs_matrix_check_finite(cs_matrix m, const char *what);
  * indices out of range give CS_EINVAL naming the index. */
 cs_status cs_matrix_select_cols(cs_matrix src, const size_t *cols, size_t ncols, cs_matrix *out);
 
+/* Room for element n of an array of *cap elements of `elem` bytes: `items`
+ * itself while n < *cap, otherwise the array realloc'ed to twice its capacity
+ * (`first` elements when empty) with *cap updated. NULL when out of memory
+ * (or on size overflow); `items` and *cap are then left as they were. */
+void *cs_grow(void *items, size_t *cap, size_t n, size_t elem, size_t first);
+
 /* Progress on stderr, drawn only when stderr is a terminal (never in pipes,
  * logs or CI). Cheap to update from a loop: redraws at most ~10 times/s. */
 typedef struct cs_progress cs_progress;
