@@ -69,6 +69,9 @@ cs_status cs_discrete_bin(cs_matrix x, size_t bins, cs_binning how, cs_symbols *
  * sorting, O(rows log rows) per column. Column index out of range: CS_EINVAL. */
 cs_status cs_discrete_joint(const cs_symbols *s, const size_t *cols, size_t ncols, int32_t *codes, size_t *n_states);
 
+/* cs_discrete_joint over all of s's columns, in order. */
+cs_status cs_discrete_joint_all(const cs_symbols *s, int32_t *codes, size_t *n_states);
+
 /* Combine two dense code vectors of length n (a in [0, na), b in [0, nb))
  * into one dense code vector `out` (may alias a or b) with *n_out states,
  * numbered in lexicographic order of the occurring pairs (a, b). */

@@ -218,15 +218,7 @@ cs_status pid_joint_codes(cs_matrix x, const cs_pid_params *par, const char *wha
                              : cs_discrete_from_matrix(x, par->alphabet, &s);
     if (st)
         return cs_error_prefix("%s: ", what);
-    size_t *cols = malloc(x.cols * sizeof *cols);
-    if (!cols) {
-        cs_symbols_free(&s);
-        return cs_error_set(CS_ENOMEM, "out of memory");
-    }
-    for (size_t j = 0; j < x.cols; j++)
-        cols[j] = j;
-    st = cs_discrete_joint(&s, cols, x.cols, codes, ns);
-    free(cols);
+    st = cs_discrete_joint_all(&s, codes, ns);
     cs_symbols_free(&s);
     if (st)
         return cs_error_prefix("%s: ", what);

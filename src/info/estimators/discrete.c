@@ -353,3 +353,15 @@ double cs_discrete_alphabet_product(const cs_symbols *s, const size_t *cols, siz
         p *= cols[c] < s->cols ? (double)s->alphabet[cols[c]] : 1.0;
     return p;
 }
+
+cs_status cs_discrete_joint_all(const cs_symbols *s, int32_t *codes, size_t *n_states)
+{
+    size_t *cols = malloc((s->cols ? s->cols : 1) * sizeof *cols);
+    if (!cols)
+        return cs_error_set(CS_ENOMEM, "out of memory");
+    for (size_t j = 0; j < s->cols; j++)
+        cols[j] = j;
+    cs_status st = cs_discrete_joint(s, cols, s->cols, codes, n_states);
+    free(cols);
+    return st;
+}

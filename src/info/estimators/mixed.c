@@ -32,15 +32,7 @@ cs_status cs_mixed_codes(cs_matrix y, int32_t *codes, size_t *classes)
     cs_status st = cs_discrete_from_matrix(y, 0, &s);
     if (st != CS_OK)
         return st;
-    size_t *cols = malloc((y.cols ? y.cols : 1) * sizeof *cols);
-    if (!cols) {
-        cs_symbols_free(&s);
-        return cs_error_set(CS_ENOMEM, "out of memory");
-    }
-    for (size_t j = 0; j < y.cols; j++)
-        cols[j] = j;
-    st = cs_discrete_joint(&s, cols, y.cols, codes, classes);
-    free(cols);
+    st = cs_discrete_joint_all(&s, codes, classes);
     cs_symbols_free(&s);
     return st;
 }
