@@ -14,29 +14,21 @@
 
 #include "cogscope/rule.h"
 
-typedef struct {
-    cs_mlp_cache *cache;
-    double *feedback;                 /* one allocation: D_0 .. D_{depth-2} */
-    double *D[CS_MLP_MAX_LAYERS - 1]; /* D[k]: classes x sizes[k+1], hidden k only */
-} dfa_state;
+#include "feedback_internal.h"
 
-static void dfa_destroy(void *state)
-{
-    dfa_state *s = state;
-    if (!s)
-        return;
-    cs_mlp_cache_destroy(s->cache);
-    free(s->feedback);
-    free(s);
-}
+/* State: fb_state (feedback_internal.h), M[k] = D_k for hidden k only,
+ * classes x sizes[k+1]. */
+static cs_status dfa_pass(fb_state *s, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                          double *grad);
 
 static cs_status dfa_create(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, uint64_t seed,
                             size_t max_rows, void **state)
 {
     *state = NULL;
-    dfa_state *s = calloc(1, sizeof *s);
+    fb_state *s = calloc(1, sizeof *s);
     if (!s)
         return cs_error_set(CS_ENOMEM, "cannot allocate rule dfa");
+    s->pass = dfa_pass;
     size_t depth = cs_mlp_depth(m), C = m->sizes[depth], total = 0;
     for (size_t k = 0; k + 1 < depth; k++)
         total += C * m->sizes[k + 1];
@@ -50,14 +42,14 @@ static cs_status dfa_create(const cs_mlp *m, const cs_rule_option *opts, size_t 
     if (!st)
         st = cs_rng_create_stream(seed, 0xDFA, &rng); /* independent of the init stream */
     if (st) {
-        dfa_destroy(s);
+        fb_destroy(s);
         return st;
     }
     double *p = s->feedback;
     for (size_t k = 0; k + 1 < depth; k++) {
         size_t n = m->sizes[k + 1];
         double lim = sqrt(6.0 / (double)(C + n));
-        s->D[k] = p;
+        s->M[k] = p;
         cs_mlp_uniform_fill(p, C * n, lim, rng);
         p += C * n;
     }
@@ -68,7 +60,7 @@ static cs_status dfa_create(const cs_mlp *m, const cs_rule_option *opts, size_t 
 
 /* Forward + DFA errors on `rows` samples; fills cache deltas and, if grad is
  * not NULL, the update direction (batch mean). */
-static cs_status dfa_pass(dfa_state *s, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+static cs_status dfa_pass(fb_state *s, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
                           double *grad)
 {
     cs_status st = cs_mlp_forward(m, x, rows, s->cache);
@@ -80,7 +72,7 @@ static cs_status dfa_pass(dfa_state *s, const cs_mlp *m, const double *x, const 
     cs_softmax_ce_backward(c->delta[depth - 1], c->a[depth - 1], labels, rows, C);
     for (size_t k = 0; k + 1 < depth; k++) {
         size_t n = m->sizes[k + 1];
-        cs_layer_linear_backward_input(c->delta[k], e, s->D[k], rows, n, C);
+        cs_layer_linear_backward_input(c->delta[k], e, s->M[k], rows, n, C);
         cs_act_backward(m->act, c->delta[k], c->delta[k], c->z[k], c->a[k], rows * n);
     }
     if (grad) {
@@ -90,27 +82,6 @@ static cs_status dfa_pass(dfa_state *s, const cs_mlp *m, const double *x, const 
             cs_layer_linear_backward_params(g.W[k], g.b[k], c->delta[k], k ? c->a[k - 1] : x, rows, m->sizes[k],
                                             m->sizes[k + 1], 1.0 / (double)rows);
     }
-    return CS_OK;
-}
-
-static cs_status dfa_step(void *state, const cs_mlp *m, cs_rule_batch *b)
-{
-    dfa_state *s = state;
-    cs_status st = dfa_pass(s, m, b->x, b->labels, b->rows, b->direction);
-    if (st)
-        return st;
-    cs_mlp_copy_logits(m, s->cache, b->rows, b->logits);
-    return CS_OK;
-}
-
-static cs_status dfa_teaching_signal(void *state, const cs_mlp *m, const double *x, const int32_t *labels,
-                                     size_t rows, double *const *errors)
-{
-    dfa_state *s = state;
-    cs_status st = dfa_pass(s, m, x, labels, rows, NULL);
-    if (st)
-        return st;
-    cs_mlp_copy_deltas(m, s->cache, rows, errors);
     return CS_OK;
 }
 
@@ -127,7 +98,7 @@ const cs_rule_vtable cs_rule_dfa = {
                  .activation = "relu",
                  .schedule = "cosine"},
     .create = dfa_create,
-    .destroy = dfa_destroy,
-    .step = dfa_step,
-    .teaching_signal = dfa_teaching_signal,
+    .destroy = fb_destroy,
+    .step = fb_step,
+    .teaching_signal = fb_teaching_signal,
 };

@@ -17,29 +17,21 @@
 
 #include "cogscope/rule.h"
 
-typedef struct {
-    cs_mlp_cache *cache;
-    double *feedback;                 /* one allocation: B_1 .. B_{depth-1} */
-    double *B[CS_MLP_MAX_LAYERS - 1]; /* B[k], k >= 1: sizes[k+1] x sizes[k]; B[0] unused */
-} fa_state;
+#include "feedback_internal.h"
 
-static void fa_destroy(void *state)
-{
-    fa_state *s = state;
-    if (!s)
-        return;
-    cs_mlp_cache_destroy(s->cache);
-    free(s->feedback);
-    free(s);
-}
+/* State: fb_state (feedback_internal.h), M[k] = B_k for k >= 1, sizes[k+1] x
+ * sizes[k]; M[0] unused. */
+static cs_status fa_pass(fb_state *s, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                         double *grad);
 
 static cs_status fa_create(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, uint64_t seed, size_t max_rows,
                            void **state)
 {
     *state = NULL;
-    fa_state *s = calloc(1, sizeof *s);
+    fb_state *s = calloc(1, sizeof *s);
     if (!s)
         return cs_error_set(CS_ENOMEM, "cannot allocate rule fa");
+    s->pass = fa_pass;
     size_t depth = cs_mlp_depth(m), total = 0;
     for (size_t k = 1; k < depth; k++)
         total += m->sizes[k + 1] * m->sizes[k];
@@ -54,14 +46,14 @@ static cs_status fa_create(const cs_mlp *m, const cs_rule_option *opts, size_t n
         /* Stream 0xFA: independent of the stream that initialises the network. */
         st = cs_rng_create_stream(seed, 0xFA, &rng);
     if (st) {
-        fa_destroy(s);
+        fb_destroy(s);
         return st;
     }
     double *p = s->feedback;
     for (size_t k = 1; k < depth; k++) {
         size_t in = m->sizes[k], out = m->sizes[k + 1];
         double lim = sqrt(6.0 / (double)(in + out));
-        s->B[k] = p;
+        s->M[k] = p;
         cs_mlp_uniform_fill(p, in * out, lim, rng);
         p += in * out;
     }
@@ -72,7 +64,7 @@ static cs_status fa_create(const cs_mlp *m, const cs_rule_option *opts, size_t n
 
 /* Forward + FA backward on `rows` samples; fills cache deltas and, if grad is
  * not NULL, the update direction (batch mean). */
-static cs_status fa_pass(fa_state *s, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+static cs_status fa_pass(fb_state *s, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
                          double *grad)
 {
     cs_status st = cs_mlp_forward(m, x, rows, s->cache);
@@ -90,31 +82,10 @@ static cs_status fa_pass(fa_state *s, const cs_mlp *m, const double *x, const in
             cs_layer_linear_backward_params(g.W[k], g.b[k], c->delta[k], k ? c->a[k - 1] : x, rows, I, O,
                                             1.0 / (double)rows);
         if (k > 0) {
-            cs_layer_linear_backward_input(c->delta[k - 1], c->delta[k], s->B[k], rows, I, O);
+            cs_layer_linear_backward_input(c->delta[k - 1], c->delta[k], s->M[k], rows, I, O);
             cs_act_backward(m->act, c->delta[k - 1], c->delta[k - 1], c->z[k - 1], c->a[k - 1], rows * I);
         }
     }
-    return CS_OK;
-}
-
-static cs_status fa_step(void *state, const cs_mlp *m, cs_rule_batch *b)
-{
-    fa_state *s = state;
-    cs_status st = fa_pass(s, m, b->x, b->labels, b->rows, b->direction);
-    if (st)
-        return st;
-    cs_mlp_copy_logits(m, s->cache, b->rows, b->logits);
-    return CS_OK;
-}
-
-static cs_status fa_teaching_signal(void *state, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
-                                    double *const *errors)
-{
-    fa_state *s = state;
-    cs_status st = fa_pass(s, m, x, labels, rows, NULL);
-    if (st)
-        return st;
-    cs_mlp_copy_deltas(m, s->cache, rows, errors);
     return CS_OK;
 }
 
@@ -130,7 +101,7 @@ const cs_rule_vtable cs_rule_fa = {
                  .activation = "relu",
                  .schedule = "cosine"},
     .create = fa_create,
-    .destroy = fa_destroy,
-    .step = fa_step,
-    .teaching_signal = fa_teaching_signal,
+    .destroy = fb_destroy,
+    .step = fb_step,
+    .teaching_signal = fb_teaching_signal,
 };
