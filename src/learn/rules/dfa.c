@@ -24,38 +24,17 @@ static cs_status dfa_pass(fb_state *s, const cs_mlp *m, const double *x, const i
 static cs_status dfa_create(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, uint64_t seed,
                             size_t max_rows, void **state)
 {
-    *state = NULL;
-    fb_state *s = calloc(1, sizeof *s);
-    if (!s)
-        return cs_error_set(CS_ENOMEM, "cannot allocate rule dfa");
-    s->pass = dfa_pass;
-    size_t depth = cs_mlp_depth(m), C = m->sizes[depth], total = 0;
-    for (size_t k = 0; k + 1 < depth; k++)
-        total += C * m->sizes[k + 1];
-    cs_status st = cs_mlp_cache_create(m, max_rows, &s->cache);
-    if (!st && total) {
-        s->feedback = malloc(total * sizeof(double));
-        if (!s->feedback)
-            st = cs_error_set(CS_ENOMEM, "rule dfa: cannot allocate %zu feedback weights", total);
-    }
-    cs_rng *rng = NULL;
-    if (!st)
-        st = cs_rng_create_stream(seed, 0xDFA, &rng); /* independent of the init stream */
-    if (st) {
-        fb_destroy(s);
-        return st;
-    }
-    double *p = s->feedback;
+    /* D_k (hidden k) is classes x sizes[k+1]. Stream 0xDFA: independent of the
+     * init stream. */
+    size_t cls[CS_MLP_MAX_LAYERS - 1] = {0}, n[CS_MLP_MAX_LAYERS - 1] = {0};
+    size_t depth = cs_mlp_depth(m);
     for (size_t k = 0; k + 1 < depth; k++) {
-        size_t n = m->sizes[k + 1];
-        double lim = sqrt(6.0 / (double)(C + n));
-        s->M[k] = p;
-        cs_mlp_uniform_fill(p, C * n, lim, rng);
-        p += C * n;
+        cls[k] = m->sizes[depth];
+        n[k] = m->sizes[k + 1];
     }
-    cs_rng_destroy(rng);
-    *state = s;
-    return CS_OK;
+    (void)opts;
+    (void)n_opts;
+    return fb_create(m, max_rows, seed, 0xDFA, "dfa", dfa_pass, cls, n, state);
 }
 
 /* Forward + DFA errors on `rows` samples; fills cache deltas and, if grad is

@@ -27,39 +27,18 @@ static cs_status fa_pass(fb_state *s, const cs_mlp *m, const double *x, const in
 static cs_status fa_create(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, uint64_t seed, size_t max_rows,
                            void **state)
 {
-    *state = NULL;
-    fb_state *s = calloc(1, sizeof *s);
-    if (!s)
-        return cs_error_set(CS_ENOMEM, "cannot allocate rule fa");
-    s->pass = fa_pass;
-    size_t depth = cs_mlp_depth(m), total = 0;
-    for (size_t k = 1; k < depth; k++)
-        total += m->sizes[k + 1] * m->sizes[k];
-    cs_status st = cs_mlp_cache_create(m, max_rows, &s->cache);
-    if (!st && total) {
-        s->feedback = malloc(total * sizeof(double));
-        if (!s->feedback)
-            st = cs_error_set(CS_ENOMEM, "rule fa: cannot allocate %zu feedback weights", total);
-    }
-    cs_rng *rng = NULL;
-    if (!st)
-        /* Stream 0xFA: independent of the stream that initialises the network. */
-        st = cs_rng_create_stream(seed, 0xFA, &rng);
-    if (st) {
-        fb_destroy(s);
-        return st;
-    }
-    double *p = s->feedback;
+    /* B_k (k >= 1) has W_k's shape: sizes[k+1] x sizes[k], fan_in + fan_out its
+     * Glorot range. Stream 0xFA: independent of the stream that initialises
+     * the network. */
+    size_t out[CS_MLP_MAX_LAYERS - 1] = {0}, in[CS_MLP_MAX_LAYERS - 1] = {0};
+    size_t depth = cs_mlp_depth(m);
     for (size_t k = 1; k < depth; k++) {
-        size_t in = m->sizes[k], out = m->sizes[k + 1];
-        double lim = sqrt(6.0 / (double)(in + out));
-        s->M[k] = p;
-        cs_mlp_uniform_fill(p, in * out, lim, rng);
-        p += in * out;
+        out[k] = m->sizes[k + 1];
+        in[k] = m->sizes[k];
     }
-    cs_rng_destroy(rng);
-    *state = s;
-    return CS_OK;
+    (void)opts;
+    (void)n_opts;
+    return fb_create(m, max_rows, seed, 0xFA, "fa", fa_pass, in, out, state);
 }
 
 /* Forward + FA backward on `rows` samples; fills cache deltas and, if grad is

@@ -20,6 +20,12 @@ struct fb_state {
     fb_pass_fn pass;
 };
 
+/* A new state for the rule named `rule`: the forward cache for max_rows rows
+ * and M[k] of fan_a[k] x fan_b[k] for every k < CS_MLP_MAX_LAYERS - 1 with a
+ * nonzero product (the others stay NULL), drawn in order of k from
+ * cs_rng_create_stream(seed, stream), uniform in +-sqrt(6 / (fan_a + fan_b)). */
+cs_status fb_create(const cs_mlp *m, size_t max_rows, uint64_t seed, uint64_t stream, const char *rule,
+                    fb_pass_fn pass, const size_t *fan_a, const size_t *fan_b, void **state);
 void fb_destroy(void *state);
 cs_status fb_step(void *state, const cs_mlp *m, cs_rule_batch *b);
 cs_status fb_teaching_signal(void *state, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
