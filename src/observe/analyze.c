@@ -17,12 +17,6 @@
 #include "analyze_internal.h"
 #include "cogscope/sigmapi.h"
 
-void obs_report_progress(const cs_obs_params *p, size_t done, size_t total)
-{
-    if (p->progress)
-        p->progress(p->progress_ctx, done, total);
-}
-
 /* ---- the whole run ----------------------------------------------------------- */
 
 static void set_attrs(cs_metrics *m, const cs_runlog *run, const cs_obs_params *p, double alpha, double gamma,
@@ -98,55 +92,6 @@ static void set_attrs(cs_metrics *m, const cs_runlog *run, const cs_obs_params *
 #ifdef COGSCOPE_VERSION
     cs_metrics_set_attr(m, "cogscope_version", COGSCOPE_VERSION);
 #endif
-}
-
-cs_status obs_snapshot_layers(const cs_runlog *run, size_t **lay, size_t *L, size_t *N, size_t *S)
-{
-    const cs_runlog_info *in = cs_runlog_get_info(run);
-    *L = *N = 0;
-    *S = in->snapshots;
-    if (!(*lay = malloc((in->layer_count ? in->layer_count : 1) * sizeof **lay)))
-        return cs_error_set(CS_ENOMEM, "out of memory");
-    for (size_t l = 0; l < in->layer_count; l++) {
-        const cs_runlog_item *it = cs_runlog_find(run, CS_RUNLOG_SNAPSHOT, l, "activations");
-        if (!it || it->rank != 2)
-            continue;
-        (*lay)[(*L)++] = l;
-        *N = it->shape[0];
-        if (it->length < *S)
-            *S = it->length;
-    }
-    return CS_OK;
-}
-
-unsigned obs_possible_metrics(const cs_runlog *run, unsigned asked, size_t L, char skipped[][400], size_t *n_skipped)
-{
-    const cs_runlog_info *in = cs_runlog_get_info(run);
-    unsigned mk = asked;
-    if (L == 0 && (asked & CS_OBS_NEEDS_SNAPSHOTS)) {
-        snprintf(skipped[(*n_skipped)++], 400,
-                 "information plane, integration, O-information, PID, PhiID of snapshots: skipped (no layer has "
-                 "an activations snapshot dataset [snapshot, sample, unit])");
-        mk &= ~(unsigned)CS_OBS_NEEDS_SNAPSHOTS;
-    } else if ((asked & (CS_OBS_INFOPLANE | CS_OBS_PID)) && (!in->probe_size || !in->probe_labels)) {
-        snprintf(skipped[(*n_skipped)++], 400,
-                 "information plane and PID pairs: skipped (they need probe inputs and labels; the log has %s)",
-                 in->probe_size ? "no /probe/labels" : "no /probe/inputs");
-        mk &= ~(unsigned)(CS_OBS_INFOPLANE | CS_OBS_PID);
-    }
-    const char *pi_need[3] = {"loss", "tau", "surprise"};
-    char missing[64] = "";
-    for (int i = 0; i < 3; i++)
-        if (!cs_runlog_find(run, CS_RUNLOG_STEP_SERIES, 0, pi_need[i]))
-            snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "%s%s", missing[0] ? ", " : "",
-                     pi_need[i]);
-    if ((asked & CS_OBS_SIGMAPI) && missing[0]) {
-        snprintf(skipped[(*n_skipped)++], 400,
-                 "sigmapi: skipped (PI is recomputed from the per-step loss, tau and surprise; the log has no %s)",
-                 missing);
-        mk &= ~(unsigned)CS_OBS_SIGMAPI;
-    }
-    return mk;
 }
 
 /* What the log allows and the request needs, checked before any work:
@@ -283,8 +228,3 @@ cs_status cs_obs_analyze_merge(const cs_runlog *run, const cs_obs_params *p, con
     obs_merge merge = {results, lens, n_results, 0};
     return analyze(run, p, &merge, out);
 }
-
-const obs_task obs_task_snapshots = {
-    "snapshot steps", "obs_analyze_snapshots", CS_OBS_NEEDS_SNAPSHOTS, OBS_SCOPE_RUN, NULL, 0, 0};
-const obs_task obs_task_coherence = {
-    "coherence across snapshots", "obs_mean_coherence", CS_OBS_SPECTRA, OBS_SCOPE_RUN, NULL, 0, 0};

@@ -67,11 +67,24 @@ typedef struct {
 extern const obs_task obs_task_infoplane, obs_task_integration, obs_task_pid, obs_task_phiid;
 extern const obs_task *const obs_snapshot_tasks[];
 extern const size_t obs_n_snapshot_tasks;
-/* Run-level and relaxation tasks (their functions: the task's `function`). */
+/* Run-level and relaxation tasks (analyze_tasks.c too; their functions:
+ * the task's `function`). */
 extern const obs_task obs_task_sigmapi, obs_task_spectra, obs_task_snapshots, obs_task_coherence,
     obs_task_relax_phiid, obs_task_relax_psd, obs_task_relax_coherence;
 
-/* ---- NaN-filled arrays freed together ---- */
+/* ---- shared by the analysis and the jobs (analyze_common.c) ---- */
+
+/* p->progress, if set, hears done of total. */
+void obs_report_progress(const cs_obs_params *p, size_t done, size_t total);
+/* The layers with [sample, unit] activation snapshots (*L of them, indices
+ * into the run's layers in lay[]), their sample count *N and the snapshot
+ * count *S all of them have. */
+cs_status obs_snapshot_layers(const cs_runlog *run, size_t **lay, size_t *L, size_t *N, size_t *S);
+/* The metrics of `asked` the log can give, its analysed layers being L; a
+ * sentence per metric dropped into skipped[(*n_skipped)++] (room for 4). */
+unsigned obs_possible_metrics(const cs_runlog *run, unsigned asked, size_t L, char skipped[][400], size_t *n_skipped);
+
+/* NaN-filled arrays freed together. */
 
 typedef struct {
     double **ptr;
@@ -82,7 +95,7 @@ typedef struct {
 double *obs_arena_nan(obs_arena *a, size_t count);
 void obs_arena_free(obs_arena *a);
 
-/* ---- per-layer results of the snapshot tasks (analyze_snapshots.c) ---- */
+/* Per-layer results of the snapshot tasks. */
 
 typedef struct {
     size_t units;    /* layer width */
@@ -102,6 +115,8 @@ typedef struct {
     char note[512];
 } obs_task_run;
 
+/* Whether a table entry is written by a snapshot task. */
+int obs_is_snapshot_metric(const obs_metric *e);
 /* Values per snapshot of a snapshot metric (its shape's width). */
 size_t obs_snap_width(const obs_metric *e, const obs_layer_store *ls, const cs_obs_params *p);
 cs_status obs_alloc_layer(obs_arena *a, obs_layer_store *ls, size_t units, size_t S, size_t N, const cs_obs_params *p,
@@ -111,8 +126,13 @@ cs_status obs_fix_units(const cs_runlog *run, obs_layer_store *ls, size_t layer,
 /* The tasks of snapshot s, in the order they are numbered (and their notes
  * recorded): for each analysed layer (lay[0..L)), the tasks asked for. */
 size_t obs_snapshot_task_list(unsigned mk, size_t L, const size_t *lay, size_t s, obs_task_run *tasks);
+/* Run task t (its row: ls's arrays at snapshot s); a failure other than
+ * CS_ENOMEM is left as t->note with t->st = CS_OK. */
 void obs_run_task(obs_task_run *t, obs_layer_store *ls, size_t s, const obs_probe *pr, cs_matrix act, cs_matrix prev,
                   const cs_obs_params *p);
+
+/* ---- the snapshot loop (analyze_snapshots.c), called by analyze.c ---- */
+
 /* What the snapshot loop works on: the analysed layers (lay[0..L) index the
  * run's layers), probe samples N, snapshots S, threads. */
 typedef struct {
@@ -136,20 +156,12 @@ cs_status obs_analyze_snapshots(const cs_runlog *run, cs_metrics *m, const cs_ob
 cs_status obs_store_layer(cs_metrics *m, const obs_layer_store *ls, const char *layer, size_t S,
                           const cs_obs_params *p);
 
-/* ---- the run (analyze.c, analyze_sigmapi.c, analyze_relax.c) ---- */
+/* ---- the run's steps (analyze_sigmapi.c, analyze_relax.c), called by analyze.c ---- */
 
-/* The layers with [sample, unit] activation snapshots (*L of them, indices
- * into the run's layers in lay[]), their sample count *N and the snapshot
- * count *S all of them have. */
-cs_status obs_snapshot_layers(const cs_runlog *run, size_t **lay, size_t *L, size_t *N, size_t *S);
-/* The metrics of `asked` the log can give, its analysed layers being L; a
- * sentence per metric dropped into skipped[(*n_skipped)++] (room for 4). */
-unsigned obs_possible_metrics(const cs_runlog *run, unsigned asked, size_t L, char skipped[][400], size_t *n_skipped);
 /* ΣPI and the spectra of the per-step series. */
 cs_status obs_analyze_steps(const cs_runlog *run, cs_metrics *m, const cs_obs_params *p, double alpha, double gamma);
 cs_status obs_analyze_relax(const cs_runlog *run, cs_metrics *m, const cs_obs_params *p, int nthreads, size_t *done,
                             size_t total);
-void obs_report_progress(const cs_obs_params *p, size_t done, size_t total);
 
 /* The job result of analyze_jobs.c applied to a merging analysis. */
 cs_status obs_job_apply(obs_task_run *t, obs_arena *a, const double *r, size_t len);

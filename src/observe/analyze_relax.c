@@ -210,10 +210,3 @@ cs_status obs_analyze_relax(const cs_runlog *run, cs_metrics *m, const cs_obs_pa
     relax_free(&w);
     return st;
 }
-
-const obs_task obs_task_relax_phiid = {
-    "PhiID of the relaxation", "cs_obs_phiid_pcs", CS_OBS_PHIID, OBS_SCOPE_RELAX, NULL, 0, 0};
-const obs_task obs_task_relax_psd = {
-    "relaxation PSD", "obs_channel_psd", CS_OBS_SPECTRA, OBS_SCOPE_RELAX, NULL, 0, 0};
-const obs_task obs_task_relax_coherence = {
-    "coherence over the relaxation", "obs_mean_coherence", CS_OBS_SPECTRA, OBS_SCOPE_RELAX, NULL, 0, 0};

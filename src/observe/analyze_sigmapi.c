@@ -220,8 +220,3 @@ cs_status obs_analyze_steps(const cs_runlog *run, cs_metrics *m, const cs_obs_pa
     steps_free(&steps);
     return st;
 }
-
-const obs_task obs_task_sigmapi = {
-    "sigmapi", "obs_analyze_steps (sigmapi_steps, sigmapi_windows)", CS_OBS_SIGMAPI, OBS_SCOPE_RUN, NULL, 0, 0};
-const obs_task obs_task_spectra = {
-    "spectra of the per-step series", "obs_series_spectrum", CS_OBS_SPECTRA, OBS_SCOPE_RUN, NULL, 0, 0};

@@ -1,5 +1,7 @@
-/* The snapshot tasks of the analysis: one layer at one snapshot each, run
- * in parallel over (layer x task). Each writes the values of its metric
+/* The computations of the analysis the metric table names: first the
+ * run-level and relaxation ones (descriptors only), then the snapshot
+ * tasks: one layer at one snapshot each, run in parallel over (layer x
+ * task). Each writes the values of its metric
  * table entries through its row (analyze_internal.h); what a value means is
  * the table's business (metric_table.c), how it is estimated the function's
  * (infoplane.c, integration.c, pid_pairs.c, phiid_pcs.c). */
@@ -9,6 +11,27 @@
 #include <string.h>
 
 #include "analyze_internal.h"
+
+/* ---- the run-level and relaxation computations ----
+ * Named here, with the snapshot tasks below, so that the metric table
+ * (metric_table.c) points only at this file: the functions that compute
+ * them (the descriptor's `function`: analyze_sigmapi.c, analyze_snapshots.c,
+ * analyze_relax.c, spectra.c) write through the table and so sit above it. */
+
+const obs_task obs_task_sigmapi = {
+    "sigmapi", "obs_analyze_steps (sigmapi_steps, sigmapi_windows)", CS_OBS_SIGMAPI, OBS_SCOPE_RUN, NULL, 0, 0};
+const obs_task obs_task_spectra = {
+    "spectra of the per-step series", "obs_series_spectrum", CS_OBS_SPECTRA, OBS_SCOPE_RUN, NULL, 0, 0};
+const obs_task obs_task_snapshots = {
+    "snapshot steps", "obs_analyze_snapshots", CS_OBS_NEEDS_SNAPSHOTS, OBS_SCOPE_RUN, NULL, 0, 0};
+const obs_task obs_task_coherence = {
+    "coherence across snapshots", "obs_mean_coherence", CS_OBS_SPECTRA, OBS_SCOPE_RUN, NULL, 0, 0};
+const obs_task obs_task_relax_phiid = {
+    "PhiID of the relaxation", "cs_obs_phiid_pcs", CS_OBS_PHIID, OBS_SCOPE_RELAX, NULL, 0, 0};
+const obs_task obs_task_relax_psd = {
+    "relaxation PSD", "obs_channel_psd", CS_OBS_SPECTRA, OBS_SCOPE_RELAX, NULL, 0, 0};
+const obs_task obs_task_relax_coherence = {
+    "coherence over the relaxation", "obs_mean_coherence", CS_OBS_SPECTRA, OBS_SCOPE_RELAX, NULL, 0, 0};
 
 /* Summary of multiplet values: mean, q05, median, q95, fraction < 0, count. */
 static int cmp_double(const void *a, const void *b)

@@ -202,25 +202,6 @@ static void json_series(cs_json *j, const rm_run *r, const rm_series *s)
     cs_json_end_object(j);
 }
 
-void rm_json_attributes_notes(cs_json *j, const cs_metrics *m)
-{
-    cs_json_key(j, "attributes");
-    cs_json_begin_object(j);
-    for (size_t i = 0; i < cs_metrics_attr_count(m); i++) {
-        const char *k = cs_metrics_attr_name(m, i);
-        if (cs_metrics_attr_is_num(m, i))
-            cs_json_kv_number(j, k, cs_metrics_attr_num(m, k));
-        else
-            cs_json_kv_string(j, k, cs_metrics_attr(m, k));
-    }
-    cs_json_end_object(j);
-    cs_json_key(j, "notes");
-    cs_json_begin_array(j);
-    for (size_t i = 0; i < cs_metrics_note_count(m); i++)
-        cs_json_string(j, cs_metrics_note(m, i));
-    cs_json_end_array(j);
-}
-
 static void json_analysis(cs_json *j, const rm_run *r)
 {
     const cs_metrics *m = r->m;

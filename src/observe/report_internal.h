@@ -169,7 +169,7 @@ int rm_config_differs(const cs_report *rep, const char *key);
 /* The value of configuration key (or "seed") in group g: one value, or
  * "a|b" when its runs differ; "–" for runs without the key. */
 void rm_group_value(const cs_report *rep, size_t g, const char *key, char *buf, size_t n);
-/* "attributes": {...}, "notes": [...] of an analysis (report_export.c). */
+/* "attributes": {...}, "notes": [...] of an analysis (report_metrics.c). */
 void rm_json_attributes_notes(cs_json *j, const cs_metrics *m);
 /* Write a CSV field (quoted when it holds , " or a line break). */
 void rm_csv_field(FILE *out, const char *s);

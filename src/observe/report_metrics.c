@@ -1,5 +1,7 @@
 /* An analysis (cs_metrics) as readable text (the per-run detail of `cogscope
- * report`; the tables and exports are in report_text.c and report_export.c). */
+ * report`; the tables and exports are in report_text.c and report_export.c),
+ * its within-run aggregates, and its list of arrays, attributes and notes
+ * (text or JSON) for `cogscope info METRICS.h5`. */
 #include "cogscope/report.h"
 #include "cogscope/aperiodic.h"
 #include "report_internal.h"
@@ -321,6 +323,26 @@ static void list_text(FILE *out, const cs_metrics *m)
                 known ? "" : " (not in this version's table)", known && e.flag ? "; flagged by " : "",
                 known && e.flag ? e.flag : "");
     }
+}
+
+/* The analysis' attributes (numbers as numbers) and notes, as two JSON keys. */
+void rm_json_attributes_notes(cs_json *j, const cs_metrics *m)
+{
+    cs_json_key(j, "attributes");
+    cs_json_begin_object(j);
+    for (size_t i = 0; i < cs_metrics_attr_count(m); i++) {
+        const char *k = cs_metrics_attr_name(m, i);
+        if (cs_metrics_attr_is_num(m, i))
+            cs_json_kv_number(j, k, cs_metrics_attr_num(m, k));
+        else
+            cs_json_kv_string(j, k, cs_metrics_attr(m, k));
+    }
+    cs_json_end_object(j);
+    cs_json_key(j, "notes");
+    cs_json_begin_array(j);
+    for (size_t i = 0; i < cs_metrics_note_count(m); i++)
+        cs_json_string(j, cs_metrics_note(m, i));
+    cs_json_end_array(j);
 }
 
 static void list_json(FILE *out, const cs_metrics *m)
