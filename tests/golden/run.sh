@@ -13,7 +13,8 @@
 # restructuring). Regenerate it ONLY when a number is meant to change, and give
 # the reason in the commit message; a restructuring must pass it unchanged.
 # Later outputs may add datasets, attributes, JSON keys and text lines; every
-# manifest entry must still exist and be identical.
+# manifest entry must still exist and be identical (a count of outputs, such as
+# `analyze --json`'s "arrays", may grow: golden.py, COUNTS).
 #
 # What runs (fixed seeds, small sizes; ~35 s on 2 busy cores): the seven rules
 # trained on the bundled digits set with probe snapshots, evaluations and (EP,
