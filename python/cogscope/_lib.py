@@ -58,7 +58,7 @@ typedef struct {
 
 /* info.h */
 typedef enum {
-    CS_INFO_ENTROPY = 0, CS_INFO_CENTROPY, CS_INFO_MI, CS_INFO_CMI, CS_INFO_TE, CS_INFO_AIS,
+    CS_INFO_ENTROPY = 0, CS_INFO_CENTROPY, CS_INFO_MI, CS_INFO_CMI, CS_INFO_TE, CS_INFO_AIS, CS_INFO_OMEGA,
     CS_INFO_MEASURE_COUNT
 } cs_info_measure;
 typedef enum {

@@ -10,13 +10,16 @@
  *   cmi       x, y, z                               all
  *   te        x = source, y = destination, [z = conditioning]   all
  *   ais       x                                     all
+ *   omega     x = layer units, y = target           gaussian, gcopula
  * (tc, dtc, oinfo, sinfo, tse, pid, phiid: cogscope/multivariate.h,
  * pid.h, phiid.h; they take their own entry points.)
  *
  * Options: CS_OPT_* of cogscope/estimator.h; an option is accepted when
  * both the measure and the estimator admit it. Variables typed discrete
  * (CS_OPT_DISCRETE_VARS): discrete serves every measure; gaussian, gcopula
- * and ksg1 serve mi and cmi (the mixed estimators of cogscope/mixed.h). */
+ * and ksg1 serve mi and cmi (the mixed estimators of cogscope/mixed.h);
+ * gaussian and gcopula serve omega with a discrete y (the class-conditional
+ * model). */
 #ifndef COGSCOPE_MEASURE_H
 #define COGSCOPE_MEASURE_H
 
@@ -34,10 +37,11 @@ typedef enum {
     CS_INFO_CMI,
     CS_INFO_TE,
     CS_INFO_AIS,
+    CS_INFO_OMEGA, /* Syn/I of a whole layer: its own entry points (cogscope/omega.h), not cs_info */
     CS_INFO_MEASURE_COUNT
 } cs_info_measure;
 
-/* "entropy", "centropy", "mi", "cmi", "te", "ais" and back (CS_EINVAL if unknown). */
+/* "entropy", "centropy", "mi", "cmi", "te", "ais", "omega" and back (CS_EINVAL if unknown). */
 const char *cs_info_measure_name(cs_info_measure m);
 cs_status cs_info_measure_parse(const char *name, cs_info_measure *out);
 

@@ -114,6 +114,9 @@ static void clear_observations(cs_info *c)
 cs_status cs_info_create(const cs_info_params *p, cs_info **out)
 {
     *out = NULL;
+    if (p->measure == CS_INFO_OMEGA)
+        return cs_error_set(CS_EINVAL,
+                            "omega has its own entry points (cs_omega_layer, cs_omega_pid: cogscope/omega.h)");
     cs_measure_request r = {p->measure, p->estimator, 0, 0, {CS_VAR_CONTINUOUS}};
     cs_status st = cs_measure_validate(&r);
     cs_estimator_params ep;

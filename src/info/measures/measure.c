@@ -67,6 +67,15 @@ static const cs_measure_entry table[CS_INFO_MEASURE_COUNT] = {
      ALL_EST,
      EST_OPTS | DEP_OPTS | CS_OPT_HISTORY,
      1},
+    {CS_INFO_OMEGA,
+     "omega",
+     "Syn(X1..Xn;Y) / I(X1..Xn;Y)",
+     {"layer units", "target", "z"},
+     CS_ROLE_BIT_X | CS_ROLE_BIT_Y,
+     CS_ROLE_BIT_X | CS_ROLE_BIT_Y,
+     (1u << CS_EST_GAUSSIAN) | (1u << CS_EST_GCOPULA),
+     CS_OPT_BIAS | CS_OPT_SURROGATES | CS_OPT_DISCRETE_VARS,
+     1},
 };
 
 const cs_measure_entry *cs_measure_lookup(cs_info_measure m)
@@ -135,6 +144,11 @@ static cs_status check_types(const cs_measure_request *r, const cs_measure_entry
     }
     if (!typed || r->estimator == CS_EST_DISCRETE)
         return CS_OK;
+    if (r->measure == CS_INFO_OMEGA) {
+        if ((r->roles & CS_ROLE_BIT_X) && r->types[CS_ROLE_X] == CS_VAR_DISCRETE)
+            return cs_error_set(CS_EINVAL, "omega: the layer units (x) are continuous; only y may be discrete");
+        return CS_OK;
+    }
     if (r->measure != CS_INFO_MI && r->measure != CS_INFO_CMI)
         return cs_error_set(CS_EINVAL,
                             "%s with a discrete variable needs the discrete estimator (the %s estimator "
