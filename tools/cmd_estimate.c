@@ -8,6 +8,7 @@
 static const char *const info_measures[] = {"entropy", "mi", "cmi", "te", "ais", NULL};
 static const char *const multi_measures[] = {"tc", "dtc", "oinfo", "sinfo", "tse", NULL};
 static const char *const decomp_measures[] = {"pid", "phiid", NULL};
+static const char *const layer_measures[] = {"omega", NULL};
 static const char *const spectral_measures[] = {"psd",         "csd",        "coherence", "periodogram",
                                                 "spectrogram", "multitaper", "aperiodic", NULL};
 
@@ -24,6 +25,7 @@ static void usage(FILE *out)
     fprintf(out, "usage: cogscope estimate MEASURE --input FILE [OPTIONS]\n\n"
                  "information:  entropy mi cmi te ais\n"
                  "higher-order: tc dtc oinfo sinfo tse pid phiid\n"
+                 "layer:        omega\n"
                  "spectral:     psd csd coherence periodogram spectrogram multitaper aperiodic\n\n"
                  "'cogscope estimate MEASURE --help' lists a measure's options.\n");
 }
@@ -45,6 +47,8 @@ int cmd_estimate(int argc, char **argv)
         return cmd_estimate_multi(argc - 1, argv + 1);
     if (member(decomp_measures, measure))
         return cmd_estimate_decomp(argc - 1, argv + 1);
+    if (member(layer_measures, measure))
+        return cmd_estimate_omega(argc - 1, argv + 1);
     if (member(spectral_measures, measure))
         return cmd_estimate_spectral(argc - 1, argv + 1);
     return cli_usage_error("estimate", "unknown measure '%s'", measure);

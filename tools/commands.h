@@ -14,6 +14,7 @@ int cmd_import(int argc, char **argv);   /* cmd_import.c */
 int cmd_estimate_info(int argc, char **argv);     /* estimate_info.c: entropy mi cmi te ais */
 int cmd_estimate_multi(int argc, char **argv);    /* estimate_multi.c: tc dtc oinfo sinfo tse */
 int cmd_estimate_decomp(int argc, char **argv);   /* estimate_pid.c: pid phiid */
+int cmd_estimate_omega(int argc, char **argv);    /* estimate_omega.c: omega */
 int cmd_estimate_spectral(int argc, char **argv); /* estimate_spectral.c: psd csd coherence ... */
 
 #endif

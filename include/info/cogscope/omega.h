@@ -108,7 +108,8 @@ typedef struct {
     double p_value;           /* synergy's permutation p; NaN without surrogates */
     double p_mi;              /* I's permutation p; NaN without surrogates */
     double null_synergy;      /* mean synergy over the surrogates (NaN without) */
-    double null_omega;        /* mean S_s / I_s over the surrogates with I_s > 0 (NaN without) */
+    double null_omega;        /* null_synergy / mean surrogate I: Omega at chance (NaN without
+                                 surrogates or when that mean is 0) */
     double h_y;               /* discrete Y: plug-in entropy of the labels (the bound); else NaN */
     double partition_mi;      /* layer: Gaussian I(A;B) of the units across the bipartition; pid: NaN */
     double variance_kept[2];  /* fraction of each part's (standardised) variance in its components */

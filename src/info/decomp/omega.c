@@ -264,14 +264,10 @@ static cs_status surrogates(const omega_design *d, const omega_target *t, const 
         r->null_synergy = sig.surrogate_mean;
         st = cs_significance_summarise(r->mi, mis, N, &sig);
         r->p_mi = sig.p_value;
-        double sum = 0;
-        size_t cnt = 0;
-        for (size_t s = 0; s < N; s++)
-            if (mis[s] > 0) {
-                sum += syn[s] / mis[s];
-                cnt++;
-            }
-        r->null_omega = cnt ? sum / (double)cnt : NAN;
+        /* the ratio of the surrogate means: a mean of per-surrogate ratios
+         * would be dominated by the surrogates whose I is near 0 */
+        double null_mi = sig.surrogate_mean;
+        r->null_omega = null_mi > 0 ? r->null_synergy / null_mi : NAN;
         r->surrogates = N;
     }
     free(syn);
