@@ -18,8 +18,7 @@
 
 /* State: fb_state (feedback_internal.h), M[k] = D_k for hidden k only,
  * classes x sizes[k+1]. */
-static cs_status dfa_pass(fb_state *s, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
-                          double *grad);
+static void dfa_pass(fb_state *s, const cs_mlp *m, const double *x, size_t rows, double *grad);
 
 static cs_status dfa_create(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, uint64_t seed,
                             size_t max_rows, void **state)
@@ -37,18 +36,14 @@ static cs_status dfa_create(const cs_mlp *m, const cs_rule_option *opts, size_t 
     return fb_create(m, max_rows, seed, 0xDFA, "dfa", dfa_pass, cls, n, state);
 }
 
-/* Forward + DFA errors on `rows` samples; fills cache deltas and, if grad is
- * not NULL, the update direction (batch mean). */
-static cs_status dfa_pass(fb_state *s, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
-                          double *grad)
+/* DFA errors on `rows` samples (after fb_run's forward pass and output
+ * delta); fills the hidden cache deltas and, if grad is not NULL, the
+ * update direction (batch mean). */
+static void dfa_pass(fb_state *s, const cs_mlp *m, const double *x, size_t rows, double *grad)
 {
-    cs_status st = cs_mlp_forward(m, x, rows, s->cache);
-    if (st)
-        return st;
     cs_mlp_cache *c = s->cache;
     size_t depth = cs_mlp_depth(m), C = m->sizes[depth];
     const double *e = c->delta[depth - 1];
-    cs_softmax_ce_backward(c->delta[depth - 1], c->a[depth - 1], labels, rows, C);
     for (size_t k = 0; k + 1 < depth; k++) {
         size_t n = m->sizes[k + 1];
         cs_layer_linear_backward_input(c->delta[k], e, s->M[k], rows, n, C);
@@ -61,7 +56,6 @@ static cs_status dfa_pass(fb_state *s, const cs_mlp *m, const double *x, const i
             cs_layer_linear_backward_params(g.W[k], g.b[k], c->delta[k], k ? c->a[k - 1] : x, rows, m->sizes[k],
                                             m->sizes[k + 1], 1.0 / (double)rows);
     }
-    return CS_OK;
 }
 
 const cs_rule_vtable cs_rule_dfa = {

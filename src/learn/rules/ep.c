@@ -41,6 +41,7 @@
 #include <gsl/gsl_cblas.h>
 
 #include "cogscope/rule.h"
+#include "workspace_internal.h"
 
 enum { EP_ONE_SIDED = 0, EP_RANDOM_SIGN, EP_CENTERED };
 static const char *const ep_variants[] = {"one-sided", "random-sign", "centered", NULL};
@@ -73,7 +74,7 @@ static void ep_destroy(void *state)
     if (!s)
         return;
     cs_rng_destroy(s->rng);
-    free(s->memory);
+    rule_workspace_free(NULL, s->memory);
     free(s);
 }
 
@@ -140,17 +141,10 @@ static cs_status ep_create(const cs_mlp *m, const cs_rule_option *opts, size_t n
     s->depth = cs_mlp_depth(m);
     s->classes = m->sizes[m->n_layers - 1];
     s->max_rows = max_rows;
-    size_t units = 0;
-    for (size_t k = 1; k < m->n_layers; k++) {
-        units += m->sizes[k];
-        if (m->sizes[k] > s->widest)
-            s->widest = m->sizes[k];
-    }
+    size_t units = rule_units(m, &s->widest);
     size_t total = max_rows * (4 * units + m->sizes[1] + s->widest + s->classes);
-    s->memory = malloc(total * sizeof(double));
-    if (!s->memory)
-        st = cs_error_set(CS_ENOMEM, "rule ep: cannot allocate %zu doubles", total);
-    else
+    st = rule_workspace(m, max_rows, total, "ep", NULL, &s->memory);
+    if (!st)
         st = cs_rng_create_stream(seed, 0xE9, &s->rng);
     if (st) {
         ep_destroy(s);

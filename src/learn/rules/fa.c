@@ -21,8 +21,7 @@
 
 /* State: fb_state (feedback_internal.h), M[k] = B_k for k >= 1, sizes[k+1] x
  * sizes[k]; M[0] unused. */
-static cs_status fa_pass(fb_state *s, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
-                         double *grad);
+static void fa_pass(fb_state *s, const cs_mlp *m, const double *x, size_t rows, double *grad);
 
 static cs_status fa_create(const cs_mlp *m, const cs_rule_option *opts, size_t n_opts, uint64_t seed, size_t max_rows,
                            void **state)
@@ -41,20 +40,16 @@ static cs_status fa_create(const cs_mlp *m, const cs_rule_option *opts, size_t n
     return fb_create(m, max_rows, seed, 0xFA, "fa", fa_pass, in, out, state);
 }
 
-/* Forward + FA backward on `rows` samples; fills cache deltas and, if grad is
- * not NULL, the update direction (batch mean). */
-static cs_status fa_pass(fb_state *s, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
-                         double *grad)
+/* FA backward on `rows` samples (after fb_run's forward pass and output
+ * delta); fills the hidden cache deltas and, if grad is not NULL, the
+ * update direction (batch mean). */
+static void fa_pass(fb_state *s, const cs_mlp *m, const double *x, size_t rows, double *grad)
 {
-    cs_status st = cs_mlp_forward(m, x, rows, s->cache);
-    if (st)
-        return st;
     cs_mlp_cache *c = s->cache;
     size_t depth = cs_mlp_depth(m);
     cs_mlp_tensors g;
     if (grad)
         cs_mlp_tensors_of(m, grad, &g);
-    cs_softmax_ce_backward(c->delta[depth - 1], c->a[depth - 1], labels, rows, m->sizes[depth]);
     for (size_t k = depth; k-- > 0;) {
         size_t I = m->sizes[k], O = m->sizes[k + 1];
         if (grad)
@@ -65,7 +60,6 @@ static cs_status fa_pass(fb_state *s, const cs_mlp *m, const double *x, const in
             cs_act_backward(m->act, c->delta[k - 1], c->delta[k - 1], c->z[k - 1], c->a[k - 1], rows * I);
         }
     }
-    return CS_OK;
 }
 
 const cs_rule_vtable cs_rule_fa = {

@@ -53,10 +53,23 @@ void fb_destroy(void *state)
     free(s);
 }
 
+/* Forward pass, output delta, then the rule's backward (s->pass). */
+static cs_status fb_run(fb_state *s, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
+                        double *grad)
+{
+    cs_status st = cs_mlp_forward(m, x, rows, s->cache);
+    if (st)
+        return st;
+    size_t depth = cs_mlp_depth(m);
+    cs_softmax_ce_backward(s->cache->delta[depth - 1], s->cache->a[depth - 1], labels, rows, m->sizes[depth]);
+    s->pass(s, m, x, rows, grad);
+    return CS_OK;
+}
+
 cs_status fb_step(void *state, const cs_mlp *m, cs_rule_batch *b)
 {
     fb_state *s = state;
-    cs_status st = s->pass(s, m, b->x, b->labels, b->rows, b->direction);
+    cs_status st = fb_run(s, m, b->x, b->labels, b->rows, b->direction);
     if (st)
         return st;
     cs_mlp_copy_logits(m, s->cache, b->rows, b->logits);
@@ -67,7 +80,7 @@ cs_status fb_teaching_signal(void *state, const cs_mlp *m, const double *x, cons
                              double *const *errors)
 {
     fb_state *s = state;
-    cs_status st = s->pass(s, m, x, labels, rows, NULL);
+    cs_status st = fb_run(s, m, x, labels, rows, NULL);
     if (st)
         return st;
     cs_mlp_copy_deltas(m, s->cache, rows, errors);

@@ -1,8 +1,8 @@
 /* What feedback alignment (fa.c) and direct feedback alignment (dfa.c) share:
- * a forward cache, one allocation of fixed random feedback matrices, and a
- * rule-specific pass that runs forward + the rule's backward on `rows`
- * samples, filling the cache deltas and, if grad is not NULL, the update
- * direction (batch mean). The step, teaching-signal and destroy entries of
+ * a forward cache, one allocation of fixed random feedback matrices, the
+ * forward pass and the output error, then a rule-specific backward pass on
+ * `rows` samples that fills the hidden layers' cache deltas and, if grad is
+ * not NULL, the update direction (batch mean). The step, teaching-signal and destroy entries of
  * both vtables are the ones below. Internal to src/learn/rules. */
 #ifndef COGSCOPE_LEARN_FEEDBACK_INTERNAL_H
 #define COGSCOPE_LEARN_FEEDBACK_INTERNAL_H
@@ -10,8 +10,10 @@
 #include "cogscope/rule.h"
 
 typedef struct fb_state fb_state;
-typedef cs_status (*fb_pass_fn)(fb_state *s, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
-                                double *grad);
+/* The rule's backward pass, called after the forward pass into s->cache
+ * and the output delta (softmax cross-entropy) of x's rows x sizes[0]
+ * inputs. */
+typedef void (*fb_pass_fn)(fb_state *s, const cs_mlp *m, const double *x, size_t rows, double *grad);
 
 struct fb_state {
     cs_mlp_cache *cache;

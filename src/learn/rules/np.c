@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "cogscope/rule.h"
+#include "workspace_internal.h"
 
 static const char *const np_param_names[] = {"np_sigma", "np_antithetic"};
 
@@ -50,8 +51,7 @@ static void np_destroy(void *state)
         return;
     cs_rng_destroy(s->rng);
     cs_rng_destroy(s->probe_rng);
-    cs_mlp_cache_destroy(s->cache);
-    free(s->memory);
+    rule_workspace_free(s->cache, s->memory);
     free(s);
 }
 
@@ -72,16 +72,9 @@ static cs_status np_create(const cs_mlp *m, const cs_rule_option *opts, size_t n
     s->antithetic = cs_rule_opt_flag(opts, n_opts, "np-antithetic");
     s->depth = cs_mlp_depth(m);
     s->classes = m->sizes[m->n_layers - 1];
-    size_t units = 0, widest = 0;
-    for (size_t k = 1; k < m->n_layers; k++) {
-        units += m->sizes[k];
-        if (m->sizes[k] > widest)
-            widest = m->sizes[k];
-    }
+    size_t widest, units = rule_units(m, &widest);
     size_t total = max_rows * (2 * units + 2 * widest + 3);
-    st = cs_mlp_cache_create(m, max_rows, &s->cache);
-    if (!st && !(s->memory = malloc(total * sizeof(double))))
-        st = cs_error_set(CS_ENOMEM, "rule np: cannot allocate %zu doubles", total);
+    st = rule_workspace(m, max_rows, total, "np", &s->cache, &s->memory);
     if (!st)
         st = cs_rng_create_stream(seed, 0x4E50, &s->rng);
     if (!st)

@@ -37,6 +37,7 @@
 #include <gsl/gsl_cblas.h>
 
 #include "cogscope/rule.h"
+#include "workspace_internal.h"
 
 enum { PC_STANDARD = 0, PC_FIXED };
 static const char *const pc_variants[] = {"standard", "fixed-prediction", NULL};
@@ -64,8 +65,7 @@ static void pc_destroy(void *state)
     pc_state *s = state;
     if (!s)
         return;
-    cs_mlp_cache_destroy(s->cache);
-    free(s->memory);
+    rule_workspace_free(s->cache, s->memory);
     free(s);
 }
 
@@ -93,16 +93,9 @@ static cs_status pc_create(const cs_mlp *m, const cs_rule_option *opts, size_t n
     s->variant = variant;
     s->depth = cs_mlp_depth(m);
     s->classes = m->sizes[m->n_layers - 1];
-    size_t units = 0, widest = 0;
-    for (size_t k = 1; k < m->n_layers; k++) {
-        units += m->sizes[k];
-        if (m->sizes[k] > widest)
-            widest = m->sizes[k];
-    }
+    size_t widest, units = rule_units(m, &widest);
     size_t total = max_rows * (3 * units + 3 * widest + s->classes);
-    st = cs_mlp_cache_create(m, max_rows, &s->cache);
-    if (!st && !(s->memory = malloc(total * sizeof(double))))
-        st = cs_error_set(CS_ENOMEM, "rule pc: cannot allocate %zu doubles", total);
+    st = rule_workspace(m, max_rows, total, "pc", &s->cache, &s->memory);
     if (st) {
         pc_destroy(s);
         return st;
