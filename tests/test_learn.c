@@ -797,6 +797,34 @@ Test(train, same_seed_same_log)
  * and stops the rows part-way: the final parameters and results must be bit-identical,
  * so logging never changes which optimiser call runs or what the rule
  * computes next. Digits cut to 320 training samples (20 steps an epoch). */
+/* A non-bp rule's log asked for it holds backprop's delta beside its own
+ * errors at every snapshot (finite, not all zero: the probe's loss has a
+ * gradient); a bp log (its errors are the reference) and a log not asked
+ * for it have none. */
+static void check_reference_errors(const cs_runlog *r, const char *rule, int asked)
+{
+    size_t S = cs_runlog_get_info(r)->snapshots;
+    for (size_t L = 1; L <= 2; L++)
+        for (size_t s = 0; s < S; s++) {
+            cs_matrix e;
+            cs_status st = tu_snapshot(r, L, s, "reference_errors", &e);
+            if (!strcmp(rule, "bp") || !asked) {
+                cr_expect_neq(st, CS_OK, "%s: the log has no reference_errors (asked: %d)", rule, asked);
+                return;
+            }
+            cr_assert_eq(st, CS_OK, "%s layer %zu snapshot %zu: %s", rule, L, s, cs_last_error());
+            size_t n = e.rows * e.cols, finite = 0, nonzero = 0;
+            for (size_t i = 0; i < n; i++) {
+                finite += isfinite(e.data[i]) != 0;
+                nonzero += e.data[i] != 0.0;
+            }
+            cr_expect(e.rows == 40 && finite == n && nonzero > 0,
+                      "%s layer %zu snapshot %zu: %zu rows, %zu of %zu finite, %zu non-zero", rule, L, s, e.rows,
+                      finite, n, nonzero);
+            cs_matrix_free(&e);
+        }
+}
+
 static void check_logging_is_passive(const char *rule, const cs_rule_option *opts, size_t n_opts,
                                      const char *optimizer)
 {
@@ -824,12 +852,15 @@ static void check_logging_is_passive(const char *rule, const cs_rule_option *opt
         c.log_every = every[i];
         c.max_log_bytes = budget[i];
         c.out_path = every[i] ? path : NULL;
+        c.reference_errors = i != 2; /* backprop's delta beside the rule's: no effect on training either */
         cr_assert_eq(cs_train_run(&c, &tr, &te, &res[i], &m[i]), CS_OK, "%s: %s", rule, cs_last_error());
         if (every[i]) {
             cs_runlog *r;
             cr_assert_eq(cs_runlog_open(path, &r), CS_OK, "%s", cs_last_error());
             if (!budget[i])
                 cr_expect(cs_runlog_get_info(r)->snapshots >= 2, "%s: the log has snapshots", rule);
+            if (!budget[i])
+                check_reference_errors(r, rule, c.reference_errors);
             cs_runlog_close_reader(r);
             unlink(path);
         }
@@ -860,6 +891,92 @@ Test(train, logging_never_changes_training, .timeout = 300)
     const char *others[] = {"fa", "dfa", "ep", "pc", "ff", "np"};
     for (size_t i = 0; i < 6; i++)
         check_logging_is_passive(others[i], NULL, 0, NULL);
+}
+
+/* reference_errors is backprop's delta exactly as a bp run logs it: at
+ * snapshot 0 (step 0, the initial parameters, which depend only on the seed,
+ * the sizes and the activation: hardsigmoid, which ep requires) an fa, an np and an ep run log as reference_errors
+ * bit for bit the errors of a bp run with the same seed and activation; and those are dCE_i/dz_k of the float64
+ * network (forward, backward), to float32 rounding of a float32 pass (~1e-6 relative, tests/test_f32.c). */
+Test(train, reference_errors_are_bp_errors, .timeout = 120)
+{
+    cs_dataset tr, te;
+    load_digits(6, &tr, &te);
+    tr.n = 160;
+    char *dir = tu_tmpdir(), path[512];
+    const char *rules[] = {"bp", "fa", "np", "ep"};
+    cs_matrix ref[4][2], probe;
+    int32_t *labels = NULL;
+    cs_mlp *m0 = NULL;
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s.h5", dir, rules[i]);
+        cs_train_config c;
+        cs_train_config_default(&c);
+        c.rule = rules[i];
+        c.activation = "hardsigmoid";
+        c.epochs = 1;
+        c.batch = 16;
+        c.seed = 6;
+        c.threads = 1;
+        c.probe_size = 50;
+        c.log_every = 1000;
+        c.out_path = path;
+        c.reference_errors = 1;
+        cs_train_result res;
+        cr_assert_eq(cs_train_run(&c, &tr, &te, &res, i ? NULL : &m0), CS_OK, "%s: %s", rules[i], cs_last_error());
+        cs_runlog *r;
+        cr_assert_eq(cs_runlog_open(path, &r), CS_OK, "%s", cs_last_error());
+        for (size_t L = 1; L <= 2; L++)
+            cr_assert_eq(tu_snapshot(r, L, 0, i ? "reference_errors" : "errors", &ref[i][L - 1]), CS_OK, "%s: %s",
+                         rules[i], cs_last_error());
+        if (i == 0)
+            cr_assert_eq(cs_runlog_read_probe(r, &probe, &labels), CS_OK, "%s", cs_last_error());
+        cs_runlog_close_reader(r);
+        unlink(path);
+    }
+    for (int i = 1; i < 4; i++)
+        for (size_t L = 0; L < 2; L++) {
+            size_t n = ref[0][L].rows * ref[0][L].cols;
+            cr_assert_eq(ref[i][L].rows * ref[i][L].cols, n);
+            cr_expect_eq(memcmp(ref[0][L].data, ref[i][L].data, n * sizeof(double)), 0,
+                         "%s layer %zu: reference_errors differ from bp's errors", rules[i], L + 1);
+        }
+    /* The float64 BP delta of the initial network: m0 trained one epoch, so
+     * rebuild the initial parameters from the seed (stream 1, as train.c). */
+    cs_rng *rng;
+    cr_assert_eq(cs_rng_create_stream(6, 1, &rng), CS_OK);
+    cs_mlp_init(m0, rng);
+    cs_rng_destroy(rng);
+    cs_mlp_cache *cache;
+    cr_assert_eq(cs_mlp_cache_create(m0, probe.rows, &cache), CS_OK);
+    cr_assert_eq(cs_mlp_forward(m0, probe.data, probe.rows, cache), CS_OK);
+    cs_mlp_backward(m0, cache, labels, NULL);
+    double *d64[2];
+    for (size_t L = 0; L < 2; L++)
+        d64[L] = malloc(probe.rows * m0->sizes[L + 1] * sizeof(double));
+    cs_mlp_copy_deltas(m0, cache, probe.rows, d64);
+    for (size_t L = 0; L < 2; L++) {
+        size_t n = ref[1][L].rows * ref[1][L].cols, close = 0;
+        double scale = 0.0;
+        for (size_t i = 0; i < n; i++)
+            scale = fmax(scale, fabs(d64[L][i]));
+        for (size_t i = 0; i < n; i++)
+            close += fabs(ref[1][L].data[i] - d64[L][i]) <= 1e-5 * scale;
+        cr_expect(scale > 0.0 && close == n, "layer %zu: %zu of %zu reference deltas within 1e-5 of max |delta| %g",
+                  L + 1, close, n, scale);
+        free(d64[L]);
+    }
+    for (int i = 0; i < 4; i++)
+        for (size_t L = 0; L < 2; L++)
+            cs_matrix_free(&ref[i][L]);
+    cs_mlp_cache_destroy(cache);
+    cs_mlp_destroy(m0);
+    cs_matrix_free(&probe);
+    free(labels);
+    rmdir(dir);
+    free(dir);
+    cs_dataset_free(&tr);
+    cs_dataset_free(&te);
 }
 
 /* The snapshot and the BP angle of step t are taken at the parameters that

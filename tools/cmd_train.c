@@ -118,6 +118,10 @@ static const cli_opt opts[] = {
      .help = "probe snapshot and BP angle every N steps (default 50)"},
     {"probe-size", CLI_SIZE, C(probe_size), "N", .min = 1, .max = 1000000,
      .help = "probe samples from the test split (default 512, capped)"},
+    {"reference-errors", CLI_FLAG, C(reference_errors), NULL,
+     .help = "rules other than bp: also log backprop's delta on the probe\n"
+             "set at every snapshot (/layers/L/reference_errors), for\n"
+             "analyze --metrics teaching"},
     {"pi-alpha", CLI_DOUBLE, C(pi_alpha), "X", .help = "ΣPI alpha (default 1)"},
     {"pi-gamma", CLI_DOUBLE, C(pi_gamma), "X", .help = "ΣPI gamma in [0, 1] (default 0.5)"},
     {.name = "output:", .type = CLI_SECTION},

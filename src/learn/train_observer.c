@@ -31,6 +31,13 @@ struct train_observer {
     double *relax_d[CS_MLP_MAX_LAYERS - 1];
     float *relax_f[CS_MLP_MAX_LAYERS - 1];
     double *energy;
+    /* reference_errors (rules other than bp): a bp rule of its own computes
+     * backprop's delta on the probe set at every snapshot, exactly as a bp
+     * run's `errors`; it draws no random number and shares no state with
+     * the rule being trained. NULL for bp, without a log and unless
+     * asked for (cs_train_config.reference_errors). */
+    cs_rule *bp_ref;
+    float *ref_err[CS_MLP_MAX_LAYERS - 1];
     double *before; /* n_params: the parameters a snapshot step started from */
     double *ref;    /* n_params: the reference gradient at `before` */
     /* this step: 1 when its row / its snapshot and angle are logged */
@@ -78,7 +85,7 @@ static void budget_plan(train_observer *o)
     uint64_t P = o->probe_n, T = o->spec.relax_iterations, R = o->spec.relax_samples;
     uint64_t dim = m->sizes[0], total = o->total_steps;
     o->row_bytes = (9 + (uint64_t)o->depth * (3 + o->spec.n_layer_series)) * 8; /* step + 8 series (log_pi too) */
-    o->snap_bytes = 8 + 2 * P * units * 4 + (T ? T * R * units * 4 + T * 8 : 0);
+    o->snap_bytes = 8 + (o->bp_ref ? 3 : 2) * P * units * 4 + (T ? T * R * units * 4 + T * 8 : 0);
     o->eval_bytes = 9 * 8; /* step + 8 series (log_pi too) */
     uint64_t snaps = total ? (total - 1) / c->log_every + 2 : 0;
     o->projected = P * (dim * 4 + 4) + total * o->row_bytes + snaps * o->snap_bytes + c->epochs * o->eval_bytes;
@@ -147,6 +154,8 @@ static cs_status buffers_alloc(train_observer *o)
         o->snap_err[k] = malloc(P * u * sizeof(float));
         if (!o->snap_d[k] || !o->snap_e[k] || !o->snap_act[k] || !o->snap_err[k])
             return cs_error_set(CS_ENOMEM, "cannot allocate probe snapshots");
+        if (o->bp_ref && !(o->ref_err[k] = malloc(P * u * sizeof(float))))
+            return cs_error_set(CS_ENOMEM, "cannot allocate probe snapshots");
         if (T) {
             o->relax_d[k] = malloc(T * R * u * sizeof(double));
             o->relax_f[k] = malloc(T * R * u * sizeof(float));
@@ -191,6 +200,7 @@ static cs_status log_create(train_observer *o)
         .probe_labels = o->probe_y,
         .relax_iterations = o->spec.relax_iterations,
         .relax_samples = o->spec.relax_samples,
+        .reference_errors = o->bp_ref != NULL,
         .n_layer_series = o->spec.n_layer_series,
         .layer_series = o->spec.layer_series,
         .flush_interval = c->flush_interval,
@@ -219,6 +229,8 @@ cs_status train_observer_create(const train_plan *plan, const cs_mlp *m, cs_rule
     if (!plan->c.out_path)
         return CS_OK;
     cs_status st = probe_draw(o, test);
+    if (!st && plan->c.reference_errors && plan->vt != &cs_rule_bp)
+        st = cs_rule_create(&cs_rule_bp, m, NULL, 0, plan->c.seed, o->probe_n, &o->bp_ref);
     if (!st)
         st = buffers_alloc(o);
     if (!st)
@@ -256,6 +268,19 @@ static void mlp_at(const cs_mlp *m, double *params, cs_mlp *view)
     }
 }
 
+/* Backprop's delta of network `m` on the probe set (bp's own snapshot path,
+ * so the values are bit for bit those a bp run would log as `errors`) into
+ * the snapshot just appended. bp's activations land in snap_d, whose values
+ * are already stored. */
+static cs_status reference_errors(train_observer *o, const cs_mlp *m)
+{
+    size_t P = o->probe_n;
+    cs_status st = cs_rule_snapshot(o->bp_ref, m, o->probe_x, o->probe_y, P, o->snap_d, o->snap_e);
+    for (size_t k = 0; k < o->depth && !st; k++)
+        to_float(o->ref_err[k], o->snap_e[k], P * m->sizes[k + 1]);
+    return st ? st : cs_trainlog_append_reference_errors(o->log, (const float *const *)o->ref_err);
+}
+
 /* Probe activations + teaching signals of network `m` (and the relaxation
  * of the first relax_samples probe rows) into the log at `step`. */
 static cs_status snapshot(train_observer *o, const cs_mlp *m, int64_t step)
@@ -270,6 +295,8 @@ static cs_status snapshot(train_observer *o, const cs_mlp *m, int64_t step)
     }
     st = cs_trainlog_append_snapshot(o->log, step, (const float *const *)o->snap_act,
                                      (const float *const *)o->snap_err);
+    if (!st && o->bp_ref)
+        st = reference_errors(o, m);
     if (st || !o->spec.relax_iterations)
         return st;
     size_t R = o->spec.relax_samples, T = o->spec.relax_iterations;
@@ -388,11 +415,13 @@ cs_status train_observer_close(train_observer *o, const char *diverged)
     free(o->energy);
     free(o->before);
     free(o->ref);
+    cs_rule_destroy(o->bp_ref);
     for (size_t k = 0; k < CS_MLP_MAX_LAYERS - 1; k++) {
         free(o->snap_d[k]);
         free(o->snap_e[k]);
         free(o->snap_act[k]);
         free(o->snap_err[k]);
+        free(o->ref_err[k]);
         free(o->relax_d[k]);
         free(o->relax_f[k]);
     }

@@ -34,12 +34,14 @@ struct cs_trainlog {
     cs_runlog_handle *layer;      /* nl x (N_LSTD + n_extra), layer-major */
     cs_runlog_handle *step_extra; /* n_step_extra */
     cs_runlog_handle *act, *err, *relax, energy;
+    cs_runlog_handle *ref; /* reference_errors (spec.reference_errors), else NULL */
     int relax_on;
     /* The snapshot being assembled: ended by the next record of any kind, so
      * that a relaxation appended after it lands in the same snapshot. */
     int pending;
     int64_t pending_step;
-    int relaxed; /* the pending snapshot has its relaxation */
+    int relaxed;    /* the pending snapshot has its relaxation */
+    int referenced; /* ... and its reference_errors */
 };
 
 static int in_list(const char *name, const char *const *list, size_t n)
@@ -62,7 +64,7 @@ static cs_status check_names(const char *path, const char *what, const char *con
             return cs_error_set(CS_EINVAL, "%s: spec.%s[%zu] = '%s' is not a valid name", path, what, i,
                                 s ? s : "(null)");
         if (in_list(s, taken, n_taken) || in_list(s, names, i) || !strcmp(s, "activations") || !strcmp(s, "errors") ||
-            !strcmp(s, "step"))
+            !strcmp(s, "reference_errors") || !strcmp(s, "step"))
             return cs_error_set(CS_EINVAL, "%s: spec.%s[%zu] = '%s' repeats a name the log already has", path, what,
                                 i, s);
     }
@@ -169,6 +171,8 @@ static cs_status declare(cs_trainlog *t, const cs_trainlog_spec *s)
             st = cs_runlog_declare_snapshot(w, l, "activations", 2, shape, &t->act[l]);
         if (st == CS_OK)
             st = cs_runlog_declare_snapshot(w, l, "errors", 2, shape, &t->err[l]);
+        if (st == CS_OK && t->ref)
+            st = cs_runlog_declare_snapshot(w, l, "reference_errors", 2, shape, &t->ref[l]);
     }
     if (st == CS_OK)
         st = cs_runlog_set_probe(w, s->probe_inputs, s->probe_size, s->layers[0], s->probe_labels);
@@ -190,6 +194,7 @@ static void trainlog_free(cs_trainlog *t)
     free(t->act);
     free(t->err);
     free(t->relax);
+    free(t->ref);
     free(t);
 }
 
@@ -214,7 +219,8 @@ cs_status cs_trainlog_create(const char *path, const cs_trainlog_spec *spec, cs_
     t->act = malloc(t->nl * sizeof *t->act);
     t->err = malloc(t->nl * sizeof *t->err);
     t->relax = malloc(t->nl * sizeof *t->relax);
-    if (!t->layer || !t->step_extra || !t->act || !t->err || !t->relax) {
+    t->ref = spec->reference_errors ? malloc(t->nl * sizeof *t->ref) : NULL;
+    if (!t->layer || !t->step_extra || !t->act || !t->err || !t->relax || (spec->reference_errors && !t->ref)) {
         trainlog_free(t);
         return cs_error_set(CS_ENOMEM, "%s: out of memory", path);
     }
@@ -301,9 +307,30 @@ cs_status cs_trainlog_append_snapshot(cs_trainlog *t, int64_t step, const float 
             st = cs_runlog_put_snapshot(t->w, t->err[l], errors[l]);
     if (st == CS_OK) {
         t->pending = 1;
-        t->relaxed = 0;
+        t->relaxed = t->referenced = 0;
         t->pending_step = step;
     }
+    return st;
+}
+
+cs_status cs_trainlog_append_reference_errors(cs_trainlog *t, const float *const *reference)
+{
+    if (!t)
+        return cs_error_set(CS_EINVAL, "cs_trainlog_append_reference_errors: log is NULL");
+    if (!t->ref)
+        return cs_error_set(CS_EINVAL,
+                            "this run log was created without reference errors (spec.reference_errors = 0)");
+    if (!t->pending || t->referenced)
+        return cs_error_set(CS_EINVAL, "reference errors need a snapshot of their own (append a snapshot first; "
+                                       "one set per snapshot)");
+    for (size_t l = 0; l < t->nl; l++)
+        if (!reference || !reference[l])
+            return cs_error_set(CS_EINVAL, "reference errors: layer %zu has no array", l + 1);
+    cs_status st = CS_OK;
+    for (size_t l = 0; l < t->nl && st == CS_OK; l++)
+        st = cs_runlog_put_snapshot(t->w, t->ref[l], reference[l]);
+    if (st == CS_OK)
+        t->referenced = 1;
     return st;
 }
 

@@ -50,6 +50,10 @@ typedef struct {
      * pi, batch_acc, lr (float64). */
     size_t n_step_series;
     const char *const *step_series;
+    /* 1: each layer also has a `reference_errors` snapshot dataset (backprop's
+     * delta on the probe set, logged beside a non-bp rule's own `errors`;
+     * cs_trainlog_append_reference_errors). */
+    int reference_errors;
     double flush_interval; /* seconds between automatic flushes; <= 0 means 1 */
     int snapshot_deflate;  /* cs_runlog_options.snapshot_deflate */
 } cs_trainlog_spec;
@@ -84,6 +88,11 @@ cs_status cs_trainlog_append_eval(cs_trainlog *t, const cs_trainlog_eval *rec);
 /* activations[L-1], errors[L-1]: probe_size x layers[L] floats, for L = 1..n_layers-1. */
 cs_status cs_trainlog_append_snapshot(cs_trainlog *t, int64_t step, const float *const *activations,
                                       const float *const *errors);
+/* reference[L-1]: probe_size x layers[L] floats, the `reference_errors` of
+ * the snapshot appended last (spec.reference_errors = 1; once per snapshot,
+ * before the next step, evaluation or snapshot; its relaxation may come
+ * before or after). */
+cs_status cs_trainlog_append_reference_errors(cs_trainlog *t, const float *const *reference);
 /* states[L-1]: relax_iterations x relax_samples x layers[L] floats; energy:
  * relax_iterations doubles. Belongs to the most recent snapshot. */
 cs_status cs_trainlog_append_relax(cs_trainlog *t, const float *const *states, const double *energy);
