@@ -207,6 +207,7 @@ Test(distributed, analyze_jobs_in_any_order_merge_to_the_serial_metrics, .timeou
         cs_obs_params p;
         cs_obs_params_default(&p);
         p.estimator = est[e];
+        p.metrics = CS_OBS_ALL; /* the opt-in groups too (teaching: the errors are read per job) */
         p.surrogates = 3;
         p.multiplets = 20;
         p.threads = 2;

@@ -40,6 +40,29 @@ cs_status obs_snapshot_layers(const cs_runlog *run, size_t **lay, size_t *L, siz
     return CS_OK;
 }
 
+/* The teaching signal needs the labels and a layer's errors; without
+ * reference_errors (a rule other than bp) I(δ;δ_BP) is not measured: one
+ * note says so instead of one per snapshot. The mask to keep. */
+static unsigned teaching_possible(const cs_runlog *run, char skipped[][400], size_t *n_skipped)
+{
+    const cs_runlog_info *in = cs_runlog_get_info(run);
+    size_t with_err = 0, with_ref = 0;
+    for (size_t l = 0; l < in->layer_count; l++) {
+        with_err += cs_runlog_find(run, CS_RUNLOG_SNAPSHOT, l, "errors") != NULL;
+        with_ref += cs_runlog_find(run, CS_RUNLOG_SNAPSHOT, l, "reference_errors") != NULL;
+    }
+    if (!in->probe_size || !in->probe_labels || !with_err) {
+        snprintf(skipped[(*n_skipped)++], 400, "teaching signal: skipped (it needs probe labels and %s)",
+                 with_err ? "the log has none" : "an errors snapshot dataset; no layer has one");
+        return ~(unsigned)CS_OBS_TEACHING;
+    }
+    if (!with_ref && strcmp(in->rule, "bp"))
+        snprintf(skipped[(*n_skipped)++], 400,
+                 "teaching signal: I(δ;δ_BP) not measured (the log has no reference_errors; cogscope train "
+                 "--reference-errors logs backprop's delta beside the rule's)");
+    return ~0u;
+}
+
 unsigned obs_possible_metrics(const cs_runlog *run, unsigned asked, size_t L, char skipped[][400], size_t *n_skipped)
 {
     const cs_runlog_info *in = cs_runlog_get_info(run);
@@ -55,6 +78,8 @@ unsigned obs_possible_metrics(const cs_runlog *run, unsigned asked, size_t L, ch
                  in->probe_size ? "no /probe/labels" : "no /probe/inputs");
         mk &= ~(unsigned)(CS_OBS_INFOPLANE | CS_OBS_PID);
     }
+    if ((mk & CS_OBS_TEACHING) && L > 0)
+        mk &= teaching_possible(run, skipped, n_skipped);
     const char *pi_need[3] = {"loss", "tau", "surprise"};
     char missing[64] = "";
     for (int i = 0; i < 3; i++)
@@ -218,7 +243,7 @@ size_t obs_snapshot_task_list(unsigned mk, size_t L, const size_t *lay, size_t s
     return nt;
 }
 
-void obs_run_task(obs_task_run *t, obs_layer_store *ls, size_t s, const obs_probe *pr, cs_matrix act, cs_matrix prev,
+void obs_run_task(obs_task_run *t, obs_layer_store *ls, size_t s, const obs_probe *pr, const obs_layer_data *d,
                   const cs_obs_params *p)
 {
     const obs_task *k = obs_snapshot_tasks[t->kind];
@@ -232,8 +257,10 @@ void obs_run_task(obs_task_run *t, obs_layer_store *ls, size_t s, const obs_prob
     /* Stream ids fixed by (layer, snapshot, task): results do not depend on
      * scheduling or thread count. */
     obs_snap_in in = {.probe = pr,
-                      .act = act,
-                      .prev = prev,
+                      .act = d->act,
+                      .prev = d->prev,
+                      .err = d->err,
+                      .ref = d->ref,
                       .order = ls->order,
                       .cap = ls->cap,
                       .p = p,

@@ -23,6 +23,8 @@ typedef enum { OBS_SCOPE_RUN = 0, OBS_SCOPE_SNAPSHOT, OBS_SCOPE_RELAX } obs_scop
 typedef struct {
     const obs_probe *probe; /* inputs and labels (information plane, PID) */
     cs_matrix act, prev;    /* the layer at this snapshot (N x units) and at the one before */
+    cs_matrix err, ref;     /* its `errors` and `reference_errors` (N x units) when the teaching
+                               group is asked for and the log has them; else 0 x 0 */
     const size_t *order;    /* the layer's units in preference order (the run's one unit set) */
     size_t cap;             /* units used at most: the width of OBS_SHAPE_SNAP_UNITS */
     const cs_obs_params *p;
@@ -61,10 +63,31 @@ typedef struct {
 typedef struct {
     double *phi_wms, *phi_r, *atoms;
 } obs_phiid_row;
+typedef struct {
+    double *ity, *itd, *ref_mi, *zero, *ref_same, *clamped, *dims, *ity_p, *itd_p, *ref_p;
+} obs_teach_row;
+
+/* The teaching-signal measures of one layer at one snapshot (teaching.c). */
+typedef struct {
+    double ity, itd, ref_mi;    /* I(δ;Y), I(T;δ), I(δ;δ_BP), nats; NaN when not measured */
+    double ity_p, itd_p, ref_p; /* permutation p-values (with surrogates) */
+    int zero;                   /* δ has no variance: nothing measured */
+    int ref_same;               /* δ_BP is δ to float32 precision: I(δ;δ_BP) not a comparison, NaN */
+    int ity_clamped;            /* the mixed I(δ;Y) left [0, H(Y)] and is the bound */
+    size_t err_dims;            /* principal components of δ used */
+} obs_teaching_result;
+/* act, err (N x units; err 0 x 0: none logged, an error), ref (N x units or
+ * 0 x 0: no reference) of one layer against the probe's labels. */
+cs_status obs_teaching(const obs_probe *pr, cs_matrix act, cs_matrix err, cs_matrix ref, const cs_obs_params *p,
+                       uint64_t stream, obs_teaching_result *out);
+/* Snapshot s of the layer's `errors` and `reference_errors` into err, ref
+ * (freed first; 0 x 0 when the log has none); a bp run's reference is a
+ * copy of its errors. */
+cs_status obs_read_errors(const cs_runlog *run, size_t layer, size_t s, cs_matrix *err, cs_matrix *ref);
 
 /* Snapshot tasks (analyze_tasks.c), in the order they run for each layer;
  * the index seeds each task's random stream, so new tasks go at the end. */
-extern const obs_task obs_task_infoplane, obs_task_integration, obs_task_pid, obs_task_phiid;
+extern const obs_task obs_task_infoplane, obs_task_integration, obs_task_pid, obs_task_phiid, obs_task_teaching;
 extern const obs_task *const obs_snapshot_tasks[];
 extern const size_t obs_n_snapshot_tasks;
 /* Run-level and relaxation tasks (analyze_tasks.c too; their functions:
@@ -126,9 +149,12 @@ cs_status obs_fix_units(const cs_runlog *run, obs_layer_store *ls, size_t layer,
 /* The tasks of snapshot s, in the order they are numbered (and their notes
  * recorded): for each analysed layer (lay[0..L)), the tasks asked for. */
 size_t obs_snapshot_task_list(unsigned mk, size_t L, const size_t *lay, size_t s, obs_task_run *tasks);
-/* Run task t (its row: ls's arrays at snapshot s); a failure other than
- * CS_ENOMEM is left as t->note with t->st = CS_OK. */
-void obs_run_task(obs_task_run *t, obs_layer_store *ls, size_t s, const obs_probe *pr, cs_matrix act, cs_matrix prev,
+/* The layer's data at one snapshot: activations, the previous snapshot's,
+ * errors and reference errors (0 x 0 when not read). */
+typedef struct {
+    cs_matrix act, prev, err, ref;
+} obs_layer_data;
+void obs_run_task(obs_task_run *t, obs_layer_store *ls, size_t s, const obs_probe *pr, const obs_layer_data *d,
                   const cs_obs_params *p);
 
 /* ---- the snapshot loop (analyze_snapshots.c), called by analyze.c ---- */

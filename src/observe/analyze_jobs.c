@@ -86,7 +86,7 @@ cs_status cs_obs_jobs_create(const cs_runlog *run, const cs_obs_params *p, cs_ob
     free(snap_steps);
     w->S = ns < S ? ns : S;
     /* The probe set feeds the information plane and PID only. */
-    if ((w->mk & (CS_OBS_INFOPLANE | CS_OBS_PID)) &&
+    if ((w->mk & (CS_OBS_INFOPLANE | CS_OBS_PID | CS_OBS_TEACHING)) &&
         ((st = cs_runlog_read_probe(run, &w->inputs, &w->labels)) != CS_OK ||
          (st = obs_probe_init(w->inputs, w->labels, p->ip_dims, &w->pr)) != CS_OK))
         goto fail;
@@ -162,10 +162,13 @@ cs_status cs_obs_jobs_run(cs_obs_jobs *w, size_t j, double **result, size_t *len
     obs_snapshot_task_list(w->mk, w->L, w->lay, s, w->tasks);
     obs_task_run t = w->tasks[j - w->snap_first[s]];
     size_t l = t.slot;
-    cs_matrix act = {0}, prev = {0};
-    cs_status st = cs_runlog_read_layer_snapshot(w->run, w->lay[l], "activations", s, &act);
+    obs_layer_data d;
+    memset(&d, 0, sizeof d);
+    cs_status st = cs_runlog_read_layer_snapshot(w->run, w->lay[l], "activations", s, &d.act);
     if (st == CS_OK && obs_snapshot_tasks[t.kind]->from_second)
-        st = cs_runlog_read_layer_snapshot(w->run, w->lay[l], "activations", s - 1, &prev);
+        st = cs_runlog_read_layer_snapshot(w->run, w->lay[l], "activations", s - 1, &d.prev);
+    if (st == CS_OK && obs_snapshot_tasks[t.kind] == &obs_task_teaching)
+        st = obs_read_errors(w->run, w->lay[l], s, &d.err, &d.ref);
     if (st == CS_OK) {
         double unset;
         uint64_t bits = JOB_UNSET_BITS;
@@ -180,14 +183,16 @@ cs_status cs_obs_jobs_run(cs_obs_jobs *w, size_t j, double **result, size_t *len
         openblas_set_num_threads(1);
         cs_obs_params pp = w->p;
         pp.metrics = w->mk; /* as cs_obs_analyze runs its tasks */
-        obs_run_task(&t, &w->ls[l], s, &w->pr, act, prev, &pp);
+        obs_run_task(&t, &w->ls[l], s, &w->pr, &d, &pp);
         openblas_set_num_threads(blas_threads);
         st = t.st;
     }
     if (st == CS_OK)
         st = job_pack(w, s, &t, result, len);
-    cs_matrix_free(&act);
-    cs_matrix_free(&prev);
+    cs_matrix_free(&d.act);
+    cs_matrix_free(&d.prev);
+    cs_matrix_free(&d.err);
+    cs_matrix_free(&d.ref);
     return st;
 }
 

@@ -60,6 +60,7 @@ typedef struct {
     obs_layer_store *ls; /* [L] */
     obs_probe pr;
     cs_matrix inputs, *act, *prev; /* act, prev: [L] */
+    cs_matrix *err, *ref;          /* [L]: errors, reference errors (teaching group) */
     int32_t *labels;
     obs_task_run *tasks; /* one snapshot's */
     int64_t *step_of;    /* [S] */
@@ -74,9 +75,15 @@ static void snap_free(snap_state *w, size_t L)
         cs_matrix_free(&w->act[l]);
     for (size_t l = 0; w->prev && l < L; l++)
         cs_matrix_free(&w->prev[l]);
+    for (size_t l = 0; w->err && l < L; l++) {
+        cs_matrix_free(&w->err[l]);
+        cs_matrix_free(&w->ref[l]);
+    }
     free(w->ls);
     free(w->act);
     free(w->prev);
+    free(w->err);
+    free(w->ref);
     free(w->tasks);
     free(w->labels);
     free(w->step_of);
@@ -110,10 +117,10 @@ static cs_status snap_steps(const cs_runlog *run, cs_metrics *m, snap_state *w, 
     return st == CS_OK && !w->step_of ? cs_error_set(CS_ENOMEM, "out of memory") : st;
 }
 
-/* The probe set feeds the information plane and PID only. */
+/* The probe set feeds the information plane, PID and the teaching signal only. */
 static cs_status snap_probe(const cs_runlog *run, cs_metrics *m, const cs_obs_params *p, snap_state *w)
 {
-    if (!(p->metrics & (CS_OBS_INFOPLANE | CS_OBS_PID)))
+    if (!(p->metrics & (CS_OBS_INFOPLANE | CS_OBS_PID | CS_OBS_TEACHING)))
         return CS_OK;
     const cs_runlog_info *in = cs_runlog_get_info(run);
     cs_status st = cs_runlog_read_probe(run, &w->inputs, &w->labels);
@@ -137,8 +144,10 @@ static cs_status snap_layers(const cs_runlog *run, cs_metrics *m, const cs_obs_p
     w->ls = calloc(L, sizeof *w->ls);
     w->act = calloc(L, sizeof *w->act);
     w->prev = calloc(L, sizeof *w->prev);
+    w->err = calloc(L, sizeof *w->err);
+    w->ref = calloc(L, sizeof *w->ref);
     w->tasks = calloc(L * obs_n_snapshot_tasks, sizeof *w->tasks);
-    if (!w->ls || !w->act || !w->prev || !w->tasks)
+    if (!w->ls || !w->act || !w->prev || !w->err || !w->ref || !w->tasks)
         return cs_error_set(CS_ENOMEM, "out of memory");
     cs_status st = CS_OK;
     for (size_t l = 0; l < L && st == CS_OK; l++)
@@ -159,8 +168,10 @@ static cs_status snap_layers(const cs_runlog *run, cs_metrics *m, const cs_obs_p
 }
 
 /* Snapshot s of every layer (the previous one kept) and the mean activity
- * per probe sample, for the coherence. */
-static cs_status snap_read(const cs_runlog *run, const obs_snap_plan *pl, size_t s, snap_state *w)
+ * per probe sample, for the coherence; the errors too for the teaching
+ * group (obs_read_errors). */
+static cs_status snap_read(const cs_runlog *run, const cs_obs_params *p, const obs_snap_plan *pl, size_t s,
+                           snap_state *w)
 {
     cs_status st = CS_OK;
     for (size_t l = 0; l < pl->L && st == CS_OK; l++) {
@@ -168,6 +179,8 @@ static cs_status snap_read(const cs_runlog *run, const obs_snap_plan *pl, size_t
         w->prev[l] = w->act[l];
         w->act[l] = (cs_matrix){0};
         st = cs_runlog_read_layer_snapshot(run, pl->lay[l], "activations", s, &w->act[l]);
+        if (st == CS_OK && (p->metrics & CS_OBS_TEACHING))
+            st = obs_read_errors(run, pl->lay[l], s, &w->err[l], &w->ref[l]);
     }
     for (size_t l = 0; l < pl->L && st == CS_OK; l++)
         for (size_t i = 0; i < pl->N; i++) {
@@ -197,7 +210,8 @@ static cs_status snap_run(const cs_runlog *run, cs_metrics *m, const cs_obs_para
 #pragma omp parallel for schedule(dynamic, 1) num_threads(pl->nthreads)
         for (size_t k = 0; k < nt; k++) {
             size_t l = w->tasks[k].slot;
-            obs_run_task(&w->tasks[k], &w->ls[l], s, &w->pr, w->act[l], w->prev[l], p);
+            obs_layer_data d = {w->act[l], w->prev[l], w->err[l], w->ref[l]};
+            obs_run_task(&w->tasks[k], &w->ls[l], s, &w->pr, &d, p);
         }
     }
     for (size_t k = 0; k < nt && st == CS_OK; k++) {
@@ -246,7 +260,7 @@ cs_status obs_analyze_snapshots(const cs_runlog *run, cs_metrics *m, const cs_ob
     if (st == CS_OK)
         st = snap_layers(run, m, p, pl, S, &w);
     for (size_t s = 0; s < S && st == CS_OK; s++) {
-        if ((st = snap_read(run, pl, s, &w)) == CS_OK)
+        if ((st = snap_read(run, p, pl, s, &w)) == CS_OK)
             st = snap_run(run, m, p, pl, s, &w, merge);
         if (st == CS_OK)
             obs_report_progress(p, ++*done, total);

@@ -168,6 +168,30 @@ static cs_status task_phiid(const obs_snap_in *in, void *row, char *note, size_t
     return cs_obs_phiid_pcs(in->prev, in->act, in->p, o->phi_wms, o->phi_r, o->atoms);
 }
 
+/* The teaching signal of the layer: [1] each (obs_teaching). The flags
+ * are kept even when a measure fails (its value NaN). */
+static cs_status task_teaching(const obs_snap_in *in, void *row, char *note, size_t n)
+{
+    obs_teach_row *o = row;
+    obs_teaching_result r;
+    cs_status st = obs_teaching(in->probe, in->act, in->err, in->ref, in->p, in->stream, &r);
+    *o->ity = r.ity;
+    *o->itd = r.itd;
+    *o->ref_mi = r.ref_mi;
+    *o->zero = r.zero;
+    *o->ref_same = r.ref_same;
+    *o->clamped = r.ity_clamped;
+    *o->dims = r.zero ? NAN : (double)r.err_dims;
+    if (in->p->surrogates) {
+        *o->ity_p = r.ity_p;
+        *o->itd_p = r.itd_p;
+        *o->ref_p = r.ref_p;
+    }
+    if (st == CS_OK && r.zero)
+        snprintf(note, n, "the error signal is constant on every unit: nothing to measure (flag err_zero)");
+    return st;
+}
+
 const obs_task obs_task_infoplane = {"information plane",
                                      "obs_infoplane",
                                      CS_OBS_INFOPLANE,
@@ -192,6 +216,9 @@ const obs_task obs_task_phiid = {"PhiID of consecutive snapshots",
                                  sizeof(obs_phiid_row),
                                  1};
 
+const obs_task obs_task_teaching = {
+    "teaching signal", "obs_teaching", CS_OBS_TEACHING, OBS_SCOPE_SNAPSHOT, task_teaching, sizeof(obs_teach_row), 0};
+
 const obs_task *const obs_snapshot_tasks[] = {&obs_task_infoplane, &obs_task_integration, &obs_task_pid,
-                                              &obs_task_phiid};
+                                              &obs_task_phiid, &obs_task_teaching};
 const size_t obs_n_snapshot_tasks = sizeof obs_snapshot_tasks / sizeof obs_snapshot_tasks[0];

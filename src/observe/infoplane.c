@@ -20,13 +20,11 @@ static uint64_t mix64(uint64_t z)
     return z ^ (z >> 31);
 }
 
-static uint64_t derive_seed(uint64_t seed, uint64_t stream) { return mix64(seed ^ mix64(stream)); }
+uint64_t obs_derive_seed(uint64_t seed, uint64_t stream) { return mix64(seed ^ mix64(stream)); }
 
-/* MI of (a; b) with estimator e, plus surrogates when asked; b_discrete:
- * b is the class label (codes), and the continuous estimators use their
- * mixed forms (cogscope/mixed.h). */
-static cs_status mi_with(cs_info_estimator e, cs_matrix a, cs_matrix b, int b_discrete, const cs_obs_params *p,
-                         uint64_t seed, double *value, cs_significance *sig, int *clamped)
+/* MI of (a; b) with estimator e, plus surrogates when asked (observe_internal.h). */
+cs_status obs_mi_with(cs_info_estimator e, cs_matrix a, cs_matrix b, int b_discrete, const cs_obs_params *p,
+                      uint64_t seed, double *value, cs_significance *sig, int *clamped)
 {
     cs_info_params ip;
     cs_info_params_default(CS_INFO_MI, e, &ip);
@@ -74,7 +72,7 @@ cs_status obs_infoplane(const obs_probe *pr, cs_matrix t, const cs_obs_params *p
     cs_status st = cs_matrix_check_finite(t, "layer values");
     if (st != CS_OK)
         return st;
-    uint64_t seed = derive_seed(p->seed, stream);
+    uint64_t seed = obs_derive_seed(p->seed, stream);
 
     /* Binned: the layer's pattern of bins is one joint symbol. */
     cs_symbols sym = {0};
@@ -114,8 +112,8 @@ cs_status obs_infoplane(const obs_probe *pr, cs_matrix t, const cs_obs_params *p
                   my = codes_matrix(pr->y_codes, n, buf + 2 * n);
         out->x_dims = pr->x_pcs.cols;
         out->t_dims = t.cols;
-        if ((st = mi_with(CS_EST_DISCRETE, mx, mt, 0, p, seed, &out->ixt, &out->ixt_sig, NULL)) != CS_OK ||
-            (st = mi_with(CS_EST_DISCRETE, mt, my, 1, p, seed + 1, &out->ity, &out->ity_sig, NULL)) != CS_OK)
+        if ((st = obs_mi_with(CS_EST_DISCRETE, mx, mt, 0, p, seed, &out->ixt, &out->ixt_sig, NULL)) != CS_OK ||
+            (st = obs_mi_with(CS_EST_DISCRETE, mt, my, 1, p, seed + 1, &out->ity, &out->ity_sig, NULL)) != CS_OK)
             goto done;
         goto done;
     }
@@ -129,7 +127,7 @@ cs_status obs_infoplane(const obs_probe *pr, cs_matrix t, const cs_obs_params *p
     }
     out->x_dims = pr->x_pcs.cols;
     out->t_dims = kt;
-    st = mi_with(e, pr->x_pcs, tp, 0, p, seed, &out->ixt, &out->ixt_sig, NULL);
+    st = obs_mi_with(e, pr->x_pcs, tp, 0, p, seed, &out->ixt, &out->ixt_sig, NULL);
     if (st != CS_OK)
         cs_error_prefix("I(X;T): ");
     else if (pr->classes < 2)
@@ -138,7 +136,7 @@ cs_status obs_infoplane(const obs_probe *pr, cs_matrix t, const cs_obs_params *p
         /* The label is discrete: the mixed estimators, never a copula or
          * KSG coordinate of a one-hot code. */
         cs_matrix my = codes_matrix(pr->y_codes, n, buf + 2 * n);
-        st = mi_with(e, tp, my, 1, p, seed + 1, &out->ity, &out->ity_sig, &out->ity_clamped);
+        st = obs_mi_with(e, tp, my, 1, p, seed + 1, &out->ity, &out->ity_sig, &out->ity_clamped);
         if (st != CS_OK)
             cs_error_prefix("I(T;Y): ");
     }

@@ -40,6 +40,10 @@ static const rm_section sections[] = {
     {"relaxation", "Relaxation (EP, PC)",
      "Energy of the relaxation phase: at its last iteration for every "
      "snapshot, and along the iterations of the last relaxation."},
+    {"teaching", "The teaching signal",
+     "What each layer's error signal δ (the rule's `errors`) carries: about the label, I(δ;Y); about the "
+     "layer's activity, I(T;δ); and in common with backprop's δ, I(δ;δ_BP) (train --reference-errors). "
+     "analyze --metrics teaching."},
     {"significance", "Significance", "Permutation p-values (analyze --surrogates); the dashed line is p = 0.05."},
     {"spectra", "Spectra", "Welch PSD of the per-step series (log-log); χ of the aperiodic fit in the summary."},
     {"coherence", "Coherence", "Coherence between the mean activity of adjacent layers."},
@@ -278,6 +282,45 @@ static const obs_metric table[] = {
     VIEW_("oinfo4_q95", "O of quadruplets, 95 % quantile", "oinfo", RM_HIDDEN),
     VIEW_("oinfo3_count", "Triplets evaluated", "oinfo", RM_HIDDEN),
     VIEW_("oinfo4_count", "Quadruplets evaluated", "oinfo", RM_HIDDEN),
+
+    /* ---- the teaching signal (obs_task_teaching, teaching.c) ---- */
+    {SNAP_("err_ity", obs_task_teaching, obs_teach_row, ity), .shape = OBS_SHAPE_SNAP, .units = "nats",
+     .group = CS_OBS_TEACHING, .flag = "err_zero",
+     .description = "I(delta;Y): the error signal about the label, mixed estimator on its principal components",
+     PRESENT_("I(δ;Y): error signal about the label [nats]", "teaching", 0),
+     SUMMARY_(RM_SUM_LAST, "I(δ;Y) (end)", 0)},
+    {SNAP_("err_itd", obs_task_teaching, obs_teach_row, itd), .shape = OBS_SHAPE_SNAP, .units = "nats",
+     .group = CS_OBS_TEACHING, .flag = "err_zero",
+     .description = "I(T;delta): activity and error signal, continuous estimator on principal components",
+     PRESENT_("I(T;δ): activity and error signal [nats]", "teaching", 0)},
+    {SNAP_("err_ref_mi", obs_task_teaching, obs_teach_row, ref_mi), .shape = OBS_SHAPE_SNAP, .units = "nats",
+     .group = CS_OBS_TEACHING, .flag = "err_ref_same",
+     .description = "I(delta;delta_BP): the rule's error signal and backprop's (reference_errors), continuous "
+                    "estimator on principal components",
+     PRESENT_("I(δ;δ_BP): error signal and backprop's [nats]", "teaching", 0),
+     SUMMARY_(RM_SUM_LAST, "I(δ;δ_BP) (end)", 0)},
+    {SNAP_("err_zero", obs_task_teaching, obs_teach_row, zero), .shape = OBS_SHAPE_SNAP, .units = "flag",
+     .group = CS_OBS_TEACHING, .flag_word = "no error signal",
+     .flag_says = "the error signal is constant on every unit (zero): nothing measured",
+     .description = "1: the error signal is constant on every unit (e.g. zero): its measures are NaN"},
+    {SNAP_("err_ref_same", obs_task_teaching, obs_teach_row, ref_same), .shape = OBS_SHAPE_SNAP, .units = "flag",
+     .group = CS_OBS_TEACHING, .flag_word = "is backprop",
+     .flag_says = "the error signal is backprop's to float32 precision (bp run; FA/DFA output layer): "
+                  "I(δ;δ_BP) would be its entropy",
+     .description = "1: the error signal equals backprop's to float32 precision (a bp run; FA's and DFA's output "
+                    "layer): I(delta;delta_BP) is NaN, not a comparison"},
+    {SNAP_("err_ity_clamped", obs_task_teaching, obs_teach_row, clamped), .shape = OBS_SHAPE_SNAP, .units = "flag",
+     .group = CS_OBS_TEACHING, .flag_word = "at a bound",
+     .flag_says = "the estimate left [0, H(Y)] and is reported as the bound",
+     .description = "1: the mixed I(delta;Y) estimate left [0, H(Y)] and is reported as the bound"},
+    {SNAP_("err_dims", obs_task_teaching, obs_teach_row, dims), .shape = OBS_SHAPE_SNAP, .units = "components",
+     .group = CS_OBS_TEACHING, .description = "principal components of the error signal used (at most ip_dims)"},
+    {SNAP_("err_ity_p", obs_task_teaching, obs_teach_row, ity_p), .shape = OBS_SHAPE_SNAP, .units = "1",
+     .group = CS_OBS_TEACHING, .when = OBS_WHEN_SURROGATES, .description = "permutation p-value of err_ity"},
+    {SNAP_("err_itd_p", obs_task_teaching, obs_teach_row, itd_p), .shape = OBS_SHAPE_SNAP, .units = "1",
+     .group = CS_OBS_TEACHING, .when = OBS_WHEN_SURROGATES, .description = "permutation p-value of err_itd"},
+    {SNAP_("err_ref_p", obs_task_teaching, obs_teach_row, ref_p), .shape = OBS_SHAPE_SNAP, .units = "1",
+     .group = CS_OBS_TEACHING, .when = OBS_WHEN_SURROGATES, .description = "permutation p-value of err_ref_mi"},
 
     /* ---- relaxation energy, from the run log ---- */
     LOG_("relax_energy_final", "Energy at the end of each relaxation", "relaxation", 0),

@@ -25,6 +25,16 @@ void obs_probe_free(obs_probe *pr);
 cs_status obs_infoplane(const obs_probe *pr, cs_matrix t, const cs_obs_params *p, uint64_t stream,
                         cs_obs_infoplane_result *out);
 
+/* A seed for (seed, stream): splitmix64-decorrelated. */
+uint64_t obs_derive_seed(uint64_t seed, uint64_t stream);
+
+/* I(a;b) in nats with estimator e (one thread), the permutation test when
+ * p->surrogates > 0 (into sig), whether a mixed estimate was clamped to a
+ * bound (clamped may be NULL); b_discrete: b holds class codes, and the
+ * continuous estimators use their mixed forms (cogscope/mixed.h). */
+cs_status obs_mi_with(cs_info_estimator e, cs_matrix a, cs_matrix b, int b_discrete, const cs_obs_params *p,
+                      uint64_t seed, double *value, cs_significance *sig, int *clamped);
+
 /* PID of neuron pairs against a prepared probe's labels. */
 cs_status obs_pid_pairs(const obs_probe *pr, cs_matrix t, const size_t *unit_order, const cs_obs_params *p,
                         cs_obs_pid_result *out);

@@ -33,13 +33,15 @@ static const struct {
     {"phiid", CS_OBS_PHIID},
     {"spectra", CS_OBS_SPECTRA},
     {"sigmapi", CS_OBS_SIGMAPI},
+    {"teaching", CS_OBS_TEACHING},
     {"synergy", CS_OBS_OINFO | CS_OBS_PID},
+    {"default", CS_OBS_DEFAULT},
     {"all", CS_OBS_ALL},
 };
 
 const char *cs_obs_metric_name(unsigned flag)
 {
-    for (size_t i = 0; i < 7; i++)
+    for (size_t i = 0; i < 8; i++) /* the single groups */
         if (metric_names[i].flags == flag)
             return metric_names[i].name;
     return NULL;
@@ -63,7 +65,7 @@ cs_status cs_obs_metrics_parse(const char *list, unsigned *mask)
         if (!found)
             return cs_error_set(CS_EINVAL,
                                 "unknown metric '%.*s' in --metrics (known: infoplane, integration, oinfo, pid, "
-                                "phiid, spectra, sigmapi, synergy, all)",
+                                "phiid, spectra, sigmapi, teaching, synergy, default, all)",
                                 (int)len, p);
         if (!end)
             break;
@@ -76,7 +78,7 @@ cs_status cs_obs_metrics_parse(const char *list, unsigned *mask)
 void cs_obs_params_default(cs_obs_params *p)
 {
     memset(p, 0, sizeof *p);
-    p->metrics = CS_OBS_ALL;
+    p->metrics = CS_OBS_DEFAULT;
     p->estimator = CS_EST_GCOPULA;
     p->seed = 1;
     p->threads = 0;

@@ -59,14 +59,20 @@ enum {
     CS_OBS_PHIID = 1u << 4,       /* Phi_WMS, Phi_R of relaxation and of consecutive snapshots */
     CS_OBS_SPECTRA = 1u << 5,     /* Welch PSD + aperiodic fits, relaxation PSD, coherence */
     CS_OBS_SIGMAPI = 1u << 6,     /* PI variants, per-epoch means, ∫PI */
-    CS_OBS_ALL = (1u << 7) - 1
+    CS_OBS_TEACHING = 1u << 7,    /* the teaching signal: I(δ;Y), I(T;δ), I(δ;δ_BP) (opt-in) */
+    CS_OBS_ALL = (1u << 8) - 1,
+    /* What analyze computes unless told (--metrics): every group but the
+     * opt-in ones, which read more of the log (teaching: the errors). */
+    CS_OBS_DEFAULT = CS_OBS_ALL & ~(unsigned)CS_OBS_TEACHING
 };
 /* The measures that need probe snapshots. */
-#define CS_OBS_NEEDS_SNAPSHOTS (CS_OBS_INFOPLANE | CS_OBS_INTEGRATION | CS_OBS_OINFO | CS_OBS_PID | CS_OBS_PHIID)
+#define CS_OBS_NEEDS_SNAPSHOTS                                                                                       \
+    (CS_OBS_INFOPLANE | CS_OBS_INTEGRATION | CS_OBS_OINFO | CS_OBS_PID | CS_OBS_PHIID | CS_OBS_TEACHING)
 
 /* Parse a comma-separated list of "infoplane", "integration", "oinfo", "pid",
- * "phiid", "spectra", "sigmapi", "synergy" (= oinfo,pid) and "all". An
- * unknown name gives CS_EINVAL naming it and listing the known ones. */
+ * "phiid", "spectra", "sigmapi", "teaching", "synergy" (= oinfo,pid),
+ * "default" (every group but teaching) and "all". An unknown name gives
+ * CS_EINVAL naming it and listing the known ones. */
 cs_status cs_obs_metrics_parse(const char *list, unsigned *mask);
 /* The name of one flag ("infoplane", ...); NULL for anything else. */
 const char *cs_obs_metric_name(unsigned flag);
@@ -111,7 +117,7 @@ const char *cs_pi_variant_name(cs_pi_variant v);
 cs_status cs_pi_variant_parse(const char *name, cs_pi_variant *out);
 
 typedef struct {
-    unsigned metrics;                 /* CS_OBS_* flags (default CS_OBS_ALL) */
+    unsigned metrics;                 /* CS_OBS_* flags (default CS_OBS_DEFAULT) */
     cs_info_estimator estimator;      /* default gcopula; not ksg2 */
     uint64_t seed;                    /* default 1 */
     int threads;                      /* <= 0: all cores */
