@@ -4,12 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <omp.h>
-
 #include "cogscope/discrete.h"
-#include "cogscope/surrogate.h"
 #include "estimator_impl.h"
-#include "../par_error.h"
 
 /* Symbols of every column of W by its type: a column typed discrete is used
  * as symbols, never binned; the others are binned when bins > 0. */
@@ -97,75 +93,71 @@ static cs_status disc_local_entropy(const cs_estimator *e, const size_t *idx, si
     return disc_h(e, idx, m, NULL, tmp);
 }
 
+/* What a discrete surrogate keeps fixed: the codes of X and, per term,
+ * the codes of the term's sets without X (n entries each). */
+typedef struct {
+    const cs_estimator *e;
+    const est_term *t;
+    size_t nt;
+    int32_t *codeA, *rest[4];
+    size_t statesA, rest_states[4];
+    double fixed; /* the terms without X */
+} disc_surr;
+
+/* One surrogate: X's codes permuted, paired with each term's fixed rest. */
+static cs_status disc_surr_value(const void *ctx, void *scratch, const size_t *perm, double *value)
+{
+    const disc_surr *c = ctx;
+    size_t n = c->e->n;
+    int32_t *pa = scratch, *joint = pa + n; /* n each */
+    for (size_t i = 0; i < n; i++)
+        pa[i] = c->codeA[perm[i]];
+    double v = c->fixed;
+    cs_status r = CS_OK;
+    for (size_t k = 0; k < c->nt && !r; k++) {
+        if (!(c->t[k].mask & EST_X))
+            continue;
+        size_t js;
+        double h;
+        if (!(r = cs_discrete_pair(pa, c->statesA, c->rest[k], c->rest_states[k], n, joint, &js)))
+            r = cs_discrete_entropy_codes(joint, n, js, c->e->p.miller_madow, &h);
+        v += c->t[k].sign * h;
+    }
+    *value = v;
+    return r;
+}
+
 static cs_status disc_surrogates(cs_estimator *e, const est_sets *s, const est_term *t, size_t nt, size_t first,
                                  size_t ns, uint64_t seed, double *vals)
 {
     size_t n = e->n;
     size_t idx[e->D ? e->D : 1];
     /* Codes of every term with X removed (fixed under the shuffle), and of X. */
-    int32_t *rest[4] = {NULL}, *codeA = malloc(n * sizeof *codeA);
-    size_t rest_states[4] = {0}, statesA = 0;
-    double fixed = 0;
-    cs_status st = codeA ? est_disc_codes(e, idx, est_union(s, EST_X, idx), codeA, &statesA)
-                         : cs_error_set(CS_ENOMEM, "out of memory");
+    disc_surr c = {.e = e, .t = t, .nt = nt, .codeA = malloc(n * sizeof *c.codeA)};
+    cs_status st = c.codeA ? est_disc_codes(e, idx, est_union(s, EST_X, idx), c.codeA, &c.statesA)
+                           : cs_error_set(CS_ENOMEM, "out of memory");
     for (size_t k = 0; k < nt && !st; k++) {
-        rest[k] = malloc(n * sizeof *rest[k]);
-        if (!rest[k]) {
+        c.rest[k] = malloc(n * sizeof *c.rest[k]);
+        if (!c.rest[k]) {
             st = cs_error_set(CS_ENOMEM, "out of memory");
             break;
         }
-        st = est_disc_codes(e, idx, est_union(s, t[k].mask & ~EST_X, idx), rest[k], &rest_states[k]);
+        st = est_disc_codes(e, idx, est_union(s, t[k].mask & ~EST_X, idx), c.rest[k], &c.rest_states[k]);
         if (!st && !(t[k].mask & EST_X)) {
             double h;
-            st = cs_discrete_entropy_codes(rest[k], n, rest_states[k], e->p.miller_madow, &h);
-            fixed += t[k].sign * h;
+            st = cs_discrete_entropy_codes(c.rest[k], n, c.rest_states[k], e->p.miller_madow, &h);
+            c.fixed += t[k].sign * h;
         }
     }
-    par_error err = PAR_ERROR_INIT;
-    if (!st) {
-#pragma omp parallel num_threads(cs_threads_resolve(e->p.threads))
-        {
-            size_t *perm = malloc(n * sizeof *perm);
-            int32_t *pa = malloc(n * sizeof *pa), *joint = malloc(n * sizeof *joint);
-            if (!perm || !pa || !joint)
-                par_error_record(&err, cs_error_set(CS_ENOMEM, "out of memory"));
-#pragma omp for schedule(dynamic)
-            for (size_t q = 0; q < ns; q++) {
-                if (par_error_seen(&err))
-                    continue;
-                cs_status r = cs_surrogate_permutation(seed, first + q, perm, n);
-                if (r) {
-                    par_error_record(&err, r);
-                    continue;
-                }
-                for (size_t i = 0; i < n; i++)
-                    pa[i] = codeA[perm[i]];
-                double v = fixed;
-                for (size_t k = 0; k < nt && !r; k++) {
-                    if (!(t[k].mask & EST_X))
-                        continue;
-                    size_t js;
-                    double h;
-                    if (!(r = cs_discrete_pair(pa, statesA, rest[k], rest_states[k], n, joint, &js)))
-                        r = cs_discrete_entropy_codes(joint, n, js, e->p.miller_madow, &h);
-                    v += t[k].sign * h;
-                }
-                if (r)
-                    par_error_record(&err, r);
-                vals[q] = v;
-            }
-            free(perm);
-            free(pa);
-            free(joint);
-        }
-        st = par_error_raise(&err);
-    }
-    free(codeA);
+    if (!st)
+        st = est_surrogate_loop(disc_surr_value, &c, 2 * n * sizeof(int32_t), n, e->p.threads, first, ns, seed, vals);
+    free(c.codeA);
     for (size_t k = 0; k < 4; k++)
-        free(rest[k]);
+        free(c.rest[k]);
     return st;
 }
 
 static void disc_clear(cs_estimator *e) { cs_symbols_free(&e->sym); }
 
-const est_ops est_discrete_ops = {disc_prepare, disc_entropy, disc_local_entropy, NULL, disc_surrogates, disc_clear};
+const est_ops est_discrete_ops = {disc_prepare,    disc_entropy, disc_local_entropy, NULL,
+                                  disc_surrogates, NULL,         disc_clear};

@@ -7,13 +7,10 @@
 #include <string.h>
 
 #include <gsl/gsl_cblas.h>
-#include <omp.h>
 
 #include "cogscope/gaussian.h"
 #include "cogscope/gcopula.h"
-#include "cogscope/surrogate.h"
 #include "estimator_impl.h"
-#include "../par_error.h"
 
 static const char *est_label(const cs_estimator *e)
 {
@@ -155,6 +152,39 @@ static double *sets_cov(const cs_estimator *e, const est_sets *s, size_t *D)
     return cov;
 }
 
+/* What a Gaussian surrogate keeps fixed: the covariance of the sets in the
+ * order X | Y | Z (D x D) and the centred columns R of Y and Z (n x nr). */
+typedef struct {
+    const cs_estimator *e;
+    const est_sets *s;
+    const est_term *t;
+    size_t nt, D, na, nr;
+    const size_t *all; /* the columns X | Y | Z */
+    const double *base, *R;
+} gauss_surr;
+
+/* One surrogate: only the cross-covariance block of X with the rest changes. */
+static cs_status gauss_surr_value(const void *ctx, void *scratch, const size_t *perm, double *value)
+{
+    const gauss_surr *c = ctx;
+    const cs_estimator *e = c->e;
+    size_t n = e->n, na = c->na, nr = c->nr, D = c->D;
+    double *Ap = scratch, *cov = Ap + n * na, *cross = cov + D * D; /* n x na, D x D, na x nr */
+    for (size_t i = 0; i < n; i++) {                                /* a loop, not memcpy: rows are ~1-10 values */
+        const double *src = e->W + perm[i] * e->D;
+        for (size_t a = 0; a < na; a++)
+            Ap[i * na + a] = src[c->all[a]];
+    }
+    /* cross = Ap^T R / n (ML divisor, as the observed covariance) */
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)na, (int)nr, (int)n, 1.0 / (double)n, Ap, (int)na, c->R,
+                (int)nr, 0.0, cross, (int)nr);
+    memcpy(cov, c->base, D * D * sizeof *cov);
+    for (size_t a = 0; a < na; a++)
+        for (size_t b = 0; b < nr; b++)
+            cov[a * D + na + b] = cov[(na + b) * D + a] = cross[a * nr + b];
+    return est_gauss_value(e, c->s, c->t, c->nt, cov, e->bias_correct, value);
+}
+
 static cs_status gauss_surrogates(cs_estimator *e, const est_sets *s, const est_term *t, size_t nt, size_t first,
                                   size_t ns, uint64_t seed, double *vals)
 {
@@ -174,46 +204,12 @@ static cs_status gauss_surrogates(cs_estimator *e, const est_sets *s, const est_
     for (size_t i = 0; i < n; i++)
         for (size_t r = 0; r < nr; r++)
             R[i * nr + r] = e->W[i * e->D + all[na + r]];
-    par_error err = PAR_ERROR_INIT;
-#pragma omp parallel num_threads(cs_threads_resolve(e->p.threads))
-    {
-        size_t *perm = malloc(n * sizeof *perm);
-        double *Ap = malloc(n * na * sizeof *Ap), *cov = malloc(D * D * sizeof *cov);
-        double *cross = malloc(na * (nr ? nr : 1) * sizeof *cross);
-        if (!perm || !Ap || !cov || !cross)
-            par_error_record(&err, cs_error_set(CS_ENOMEM, "out of memory"));
-#pragma omp for schedule(dynamic)
-        for (size_t q = 0; q < ns; q++) {
-            if (par_error_seen(&err))
-                continue;
-            cs_status r = cs_surrogate_permutation(seed, first + q, perm, n);
-            if (r) {
-                par_error_record(&err, r);
-                continue;
-            }
-            for (size_t i = 0; i < n; i++) { /* a loop, not memcpy: rows are ~1-10 values */
-                const double *src = e->W + perm[i] * e->D;
-                for (size_t a = 0; a < na; a++)
-                    Ap[i * na + a] = src[all[a]];
-            }
-            /* cross = Ap^T R / n (ML divisor, as the observed covariance) */
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)na, (int)nr, (int)n, 1.0 / (double)n, Ap,
-                        (int)na, R, (int)nr, 0.0, cross, (int)nr);
-            memcpy(cov, base, D * D * sizeof *cov);
-            for (size_t a = 0; a < na; a++)
-                for (size_t c = 0; c < nr; c++)
-                    cov[a * D + na + c] = cov[(na + c) * D + a] = cross[a * nr + c];
-            if ((r = est_gauss_value(e, s, t, nt, cov, e->bias_correct, &vals[q])))
-                par_error_record(&err, r);
-        }
-        free(perm);
-        free(Ap);
-        free(cov);
-        free(cross);
-    }
+    gauss_surr c = {e, s, t, nt, D, na, nr, all, base, R};
+    size_t bytes = (n * na + D * D + na * nr) * sizeof(double);
+    cs_status st = est_surrogate_loop(gauss_surr_value, &c, bytes, n, e->p.threads, first, ns, seed, vals);
     free(R);
     free(base);
-    return par_error_raise(&err);
+    return st;
 }
 
 cs_status est_gauss_set_covariance(cs_estimator *e, double *cov, size_t D, size_t n_samples)
@@ -237,5 +233,5 @@ static void gauss_clear(cs_estimator *e)
     e->mean = e->cov = NULL;
 }
 
-const est_ops est_gauss_ops = {gauss_prepare, gauss_entropy,    gauss_local_entropy,
-                               NULL,          gauss_surrogates, gauss_clear};
+const est_ops est_gauss_ops = {gauss_prepare,    gauss_entropy, gauss_local_entropy, NULL,
+                               gauss_surrogates, NULL,          gauss_clear};

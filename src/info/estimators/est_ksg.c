@@ -94,4 +94,10 @@ static cs_status ksg_surrogates(cs_estimator *e, const est_sets *s, const est_te
     return cs_ksg_surrogate_values(e->ksg, first, ns, seed, vals);
 }
 
-const est_ops est_ksg_ops = {ksg_prepare, NULL, NULL, ksg_cmi, ksg_surrogates, NULL};
+static void ksg_unbind(cs_estimator *e)
+{
+    cs_ksg_destroy(e->ksg);
+    e->ksg = NULL;
+}
+
+const est_ops est_ksg_ops = {ksg_prepare, NULL, NULL, ksg_cmi, ksg_surrogates, ksg_unbind, NULL};

@@ -8,13 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <omp.h>
-
 #include "cogscope/columns.h"
 #include "cogscope/mixed.h"
-#include "cogscope/surrogate.h"
 #include "estimator_impl.h"
-#include "../par_error.h"
 
 typedef struct {
     int discrete;
@@ -41,7 +37,7 @@ static void role_free(role *r)
     memset(r, 0, sizeof *r);
 }
 
-void est_mixed_destroy(est_mixed *m)
+static void mixed_destroy(est_mixed *m)
 {
     if (!m)
         return;
@@ -88,7 +84,7 @@ static int set_type(const cs_estimator *e, const size_t *idx, size_t m)
     return d == 0 ? 0 : d == m ? 1 : -1;
 }
 
-cs_status est_mixed_create(const cs_estimator *e, const est_sets *s, est_mixed **out)
+static cs_status mixed_create(const cs_estimator *e, const est_sets *s, est_mixed **out)
 {
     *out = NULL;
     const cs_estimator_params *p = &e->p;
@@ -151,7 +147,7 @@ cs_status est_mixed_create(const cs_estimator *e, const est_sets *s, est_mixed *
         }
     m->tied = tied;
     if (st != CS_OK) {
-        est_mixed_destroy(m);
+        mixed_destroy(m);
         return st;
     }
     *out = m;
@@ -196,6 +192,31 @@ static cs_status role_take(const role *r, const size_t *perm, const size_t *rows
     return st;
 }
 
+/* I(A;B) of two continuous matrices with the continuous estimator of p (all
+ * columns continuous): what the mixed estimator uses inside strata. */
+static cs_status continuous_mi(const cs_estimator_params *p, cs_matrix a, cs_matrix b, double *v)
+{
+    size_t n = a.rows, da = a.cols, db = b.cols, D = da + db;
+    double *W = malloc((n * D > 0 ? n * D : 1) * sizeof *W);
+    if (!W)
+        return cs_error_set(CS_ENOMEM, "out of memory for %zu x %zu samples", n, D);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(W + i * D, cs_matrix_row(a, i), da * sizeof *W);
+        memcpy(W + i * D + da, cs_matrix_row(b, i), db * sizeof *W);
+    }
+    size_t idx[D ? D : 1];
+    for (size_t j = 0; j < D; j++)
+        idx[j] = j;
+    cs_estimator *e;
+    cs_status st = est_create_owned(p, W, n, D, NULL, &e);
+    if (st)
+        return st;
+    if (!(st = est_prepare(e)))
+        st = cs_estimator_cmi(e, idx, da, idx + da, db, NULL, 0, v, NULL);
+    cs_estimator_destroy(e);
+    return st;
+}
+
 /* Plug-in MI of two code vectors. */
 static cs_status codes_mi(const role *a, const role *b, size_t n, double *v)
 {
@@ -230,7 +251,7 @@ static cs_status pair_mi(const est_mixed *m, const role *a, const role *b, size_
     }
     if (local)
         return cs_error_set(CS_EINVAL, "local values inside a stratified mixed estimate are not offered");
-    return est_continuous_mi(&m->p, a->m, b->m, v);
+    return continuous_mi(&m->p, a->m, b->m, v);
 }
 
 /* [a | c] of two continuous roles. */
@@ -328,26 +349,39 @@ cs_status est_mixed_value(const est_mixed *m, const size_t *perm, double *value,
     return st;
 }
 
-cs_status est_mixed_surrogates(const est_mixed *m, int threads, size_t first, size_t ns, uint64_t seed, double *vals)
+static cs_status mixed_surr_value(const void *ctx, void *scratch, const size_t *perm, double *value)
 {
-    size_t n = m->n;
-    par_error err = PAR_ERROR_INIT;
-#pragma omp parallel num_threads(cs_threads_resolve(threads))
-    {
-        size_t *perm = malloc(n * sizeof *perm);
-        if (!perm)
-            par_error_record(&err, cs_error_set(CS_ENOMEM, "out of memory"));
-#pragma omp for schedule(dynamic)
-        for (size_t s = 0; s < ns; s++) {
-            if (par_error_seen(&err))
-                continue;
-            cs_status e = cs_surrogate_permutation(seed, first + s, perm, n);
-            if (!e)
-                e = est_mixed_value(m, perm, &vals[s], NULL, NULL);
-            if (e)
-                par_error_record(&err, e);
-        }
-        free(perm);
-    }
-    return par_error_raise(&err);
+    (void)scratch;
+    return est_mixed_value(ctx, perm, value, NULL, NULL);
 }
+
+/* ---- the registry's table for columns typed discrete ---- */
+
+static cs_status mixed_prepare(cs_estimator *e)
+{
+    (void)e; /* the raw samples stay: every query goes through the mixed estimators */
+    return CS_OK;
+}
+
+/* Bound by est_bind (value == NULL) or queried after it. */
+static cs_status mixed_cmi(cs_estimator *e, const est_sets *s, double *value, double *local)
+{
+    if (!value)
+        return mixed_create(e, s, &e->mixed);
+    return est_mixed_value(e->mixed, NULL, value, local, &e->clamped);
+}
+
+static cs_status mixed_surrogates(cs_estimator *e, const est_sets *s, const est_term *t, size_t nt, size_t first,
+                                  size_t ns, uint64_t seed, double *vals)
+{
+    (void)s, (void)t, (void)nt;
+    return est_surrogate_loop(mixed_surr_value, e->mixed, 0, e->mixed->n, e->p.threads, first, ns, seed, vals);
+}
+
+static void mixed_unbind(cs_estimator *e)
+{
+    mixed_destroy(e->mixed);
+    e->mixed = NULL;
+}
+
+const est_ops est_mixed_ops = {mixed_prepare, NULL, NULL, mixed_cmi, mixed_surrogates, mixed_unbind, NULL};

@@ -35,11 +35,9 @@ size_t est_union(const est_sets *s, int mask, size_t *idx)
 
 static void unbind(cs_estimator *e)
 {
-    cs_ksg_destroy(e->ksg);
-    est_mixed_destroy(e->mixed);
+    if (e->ops && e->ops->unbind)
+        e->ops->unbind(e);
     free(e->bound);
-    e->ksg = NULL;
-    e->mixed = NULL;
     e->bound = NULL;
     memset(e->bound_n, 0, sizeof e->bound_n);
 }
@@ -91,17 +89,14 @@ cs_status est_create_owned(const cs_estimator_params *p, double *W, size_t n, si
         if (types[j] == CS_VAR_DISCRETE && p->estimator != CS_EST_DISCRETE)
             e->mixed_mode = 1;
     }
+    if (e->mixed_mode)
+        e->ops = &est_mixed_ops;
     *out = e;
     return CS_OK;
 }
 
 /* Prepare after est_create_owned (the caller may set times/what first). */
-cs_status est_prepare(cs_estimator *e)
-{
-    /* A continuous estimator with discrete columns keeps the raw samples:
-     * every query goes through the mixed estimators. */
-    return e->mixed_mode ? CS_OK : e->ops->prepare(e);
-}
+cs_status est_prepare(cs_estimator *e) { return e->ops->prepare(e); }
 
 cs_status cs_estimator_create(const cs_estimator_params *p, cs_matrix data, const cs_var_type *types,
                               cs_estimator **out)
@@ -191,20 +186,10 @@ cs_status est_bind(cs_estimator *e, const est_sets *s)
         return cs_error_set(CS_ENOMEM, "out of memory");
     est_union(s, EST_X | EST_Y | EST_Z, e->bound);
     memcpy(e->bound_n, s->n, sizeof e->bound_n);
-    cs_status st = e->mixed_mode ? est_mixed_create(e, s, &e->mixed)
-                   : e->ops->cmi ? e->ops->cmi(e, s, NULL, NULL)
-                                 : CS_OK;
+    cs_status st = e->ops->cmi ? e->ops->cmi(e, s, NULL, NULL) : CS_OK;
     if (st)
         unbind(e);
     return st;
-}
-
-cs_status est_surrogates(cs_estimator *e, const est_sets *s, const est_term *t, size_t nt, size_t first, size_t ns,
-                         uint64_t seed, double *vals)
-{
-    if (e->mixed)
-        return est_mixed_surrogates(e->mixed, e->p.threads, first, ns, seed, vals);
-    return e->ops->surrogates(e, s, t, nt, first, ns, seed, vals);
 }
 
 /* Check a query's sets: in range, disjoint, X and Y given. */
@@ -250,11 +235,9 @@ cs_status cs_estimator_cmi(cs_estimator *e, const size_t *x, size_t nx, const si
     cs_status st = check_sets(e, &s);
     if (st)
         return st;
-    if (e->mixed_mode || e->ops->cmi) {
+    if (e->ops->cmi) {
         if ((st = est_bind(e, &s)))
             return st;
-        if (e->mixed)
-            return est_mixed_value(e->mixed, NULL, value, local, &e->clamped);
         return e->ops->cmi(e, &s, value, local);
     }
     const est_term *t = nz ? est_terms_cmi : est_terms_mi;
@@ -279,30 +262,7 @@ cs_status cs_estimator_surrogate_values(cs_estimator *e, const size_t *x, size_t
     cs_status st = check_sets(e, &s);
     if (st || n == 0)
         return st;
-    if ((e->mixed_mode || e->ops->cmi) && (st = est_bind(e, &s)))
+    if (e->ops->cmi && (st = est_bind(e, &s)))
         return st;
-    return est_surrogates(e, &s, nz ? est_terms_cmi : est_terms_mi, nz ? 4 : 3, first, n, seed, values);
-}
-
-cs_status est_continuous_mi(const cs_estimator_params *p, cs_matrix a, cs_matrix b, double *v)
-{
-    size_t n = a.rows, da = a.cols, db = b.cols, D = da + db;
-    double *W = malloc((n * D > 0 ? n * D : 1) * sizeof *W);
-    if (!W)
-        return cs_error_set(CS_ENOMEM, "out of memory for %zu x %zu samples", n, D);
-    for (size_t i = 0; i < n; i++) {
-        memcpy(W + i * D, cs_matrix_row(a, i), da * sizeof *W);
-        memcpy(W + i * D + da, cs_matrix_row(b, i), db * sizeof *W);
-    }
-    size_t idx[D ? D : 1];
-    for (size_t j = 0; j < D; j++)
-        idx[j] = j;
-    cs_estimator *e;
-    cs_status st = est_create_owned(p, W, n, D, NULL, &e);
-    if (st)
-        return st;
-    if (!(st = est_prepare(e)))
-        st = cs_estimator_cmi(e, idx, da, idx + da, db, NULL, 0, v, NULL);
-    cs_estimator_destroy(e);
-    return st;
+    return e->ops->surrogates(e, &s, nz ? est_terms_cmi : est_terms_mi, nz ? 4 : 3, first, n, seed, values);
 }

@@ -1,7 +1,9 @@
 /* Internal: the estimator interface behind cogscope/estimator.h. Each
  * registry entry (registry.c) points to one est_ops table, implemented in
  * est_discrete.c, est_gauss.c, est_ksg.c; a continuous estimator with
- * columns typed discrete answers through est_mixed.c.
+ * columns typed discrete answers through est_mixed.c's table. estimator.c
+ * reaches the estimators only through these tables, so the calls between the
+ * files run one way (est_*.c -> estimator.c).
  *
  * A query names up to three disjoint column sets X, Y, Z of the prepared
  * data. Estimators with entropy answer a dependence measure as a signed sum
@@ -41,11 +43,14 @@ typedef struct est_ops {
     cs_status (*entropy)(const cs_estimator *e, const size_t *idx, size_t m, double *h);
     /* Local entropies (n values, minus the constant bias shift), or NULL. */
     cs_status (*local_entropy)(const cs_estimator *e, const size_t *idx, size_t m, double *tmp, double *shift);
-    /* Direct I(X;Y|Z) (value, local may be NULL), or NULL to sum entropies. */
+    /* Direct I(X;Y|Z) (value, local may be NULL), or NULL to sum entropies.
+     * value == NULL: bind the structures to the sets s (est_bind). */
     cs_status (*cmi)(cs_estimator *e, const est_sets *s, double *value, double *local);
     /* Surrogate values first..first+ns-1 of the terms (or of the direct cmi). */
     cs_status (*surrogates)(cs_estimator *e, const est_sets *s, const est_term *t, size_t nt, size_t first, size_t ns,
                             uint64_t seed, double *vals);
+    /* Free the structures bound to the last sets (NULL: nothing is bound). */
+    void (*unbind)(cs_estimator *e);
     /* Free what prepare built. */
     void (*clear)(cs_estimator *e);
 } est_ops;
@@ -76,6 +81,8 @@ struct cs_estimator {
 };
 
 extern const est_ops est_discrete_ops, est_gauss_ops, est_ksg_ops;
+/* gaussian, gcopula, ksg1 with columns typed discrete (est_mixed.c). */
+extern const est_ops est_mixed_ops;
 
 /* Make an estimator that owns W (n x D, malloc'd; freed on failure too).
  * types: D entries or NULL; times: n entries or NULL (kept, not copied). */
@@ -115,22 +122,24 @@ cs_status est_gauss_value(const cs_estimator *e, const est_sets *s, const est_te
 cs_status est_disc_codes(const cs_estimator *e, const size_t *idx, size_t m, int32_t *codes, size_t *states);
 double est_disc_alphabet_product(const cs_estimator *e, const size_t *idx, size_t m);
 
-/* ---- mixed (est_mixed.c) ---- */
-cs_status est_mixed_create(const cs_estimator *e, const est_sets *s, est_mixed **out);
-void est_mixed_destroy(est_mixed *m);
+/* ---- mixed (est_mixed.c): the structures bound by est_bind ---- */
 cs_status est_mixed_value(const est_mixed *m, const size_t *perm, double *value, double *local, int *clamped);
 double est_mixed_tied_fraction(const est_mixed *m);
-cs_status est_mixed_surrogates(const est_mixed *m, int threads, size_t first, size_t ns, uint64_t seed, double *vals);
 
 /* Prepare after est_create_owned (the caller may set times/what first). */
 cs_status est_prepare(cs_estimator *e);
 
-/* Surrogate values of the terms t (or the direct/mixed value) with X shuffled. */
-cs_status est_surrogates(cs_estimator *e, const est_sets *s, const est_term *t, size_t nt, size_t first, size_t ns,
-                         uint64_t seed, double *vals);
+/* One surrogate value of an estimator: ctx holds what the shuffle leaves
+ * fixed (shared, read-only), perm X's row permutation (n entries), scratch
+ * the calling thread's own scratch block. */
+typedef cs_status (*est_surrogate_fn)(const void *ctx, void *scratch, const size_t *perm, double *value);
 
-/* I(A;B) of two continuous matrices with the continuous estimator of p (all
- * columns continuous): what the mixed estimator uses inside strata. */
-cs_status est_continuous_mi(const cs_estimator_params *p, cs_matrix a, cs_matrix b, double *v);
+/* The surrogate loop of the estimators (est_surrogates.c): vals[q] = f of
+ * the permutation cs_surrogate_permutation(seed, first + q) of n rows,
+ * q = 0..ns-1, on `threads` OpenMP threads (<= 0: all cores); each thread
+ * allocates its scratch block of scratch_bytes once and frees it at the
+ * end. The first failure is returned with its message. */
+cs_status est_surrogate_loop(est_surrogate_fn f, const void *ctx, size_t scratch_bytes, size_t n, int threads,
+                             size_t first, size_t ns, uint64_t seed, double *vals);
 
 #endif

@@ -284,7 +284,7 @@ static cs_status estimator_on(cs_info *c, double *W, int32_t *alph, const cs_var
     e->roles[0] = c->na, e->roles[1] = c->nb, e->roles[2] = c->nc;
     if ((st = est_prepare(e)))
         return st;
-    if (e->mixed_mode || e->ops->cmi) {
+    if (e->ops->cmi) {
         est_sets s = sets_of(c);
         if ((st = est_bind(e, &s)))
             return st;
@@ -664,7 +664,7 @@ cs_status cs_info_surrogate_values(cs_info *c, size_t first, size_t n, uint64_t 
     size_t nt;
     terms_of(c->p.measure, &t, &nt);
     est_sets s = sets_of(c);
-    return est_surrogates(c->e, &s, t, nt, first, n, seed, values);
+    return c->e->ops->surrogates(c->e, &s, t, nt, first, n, seed, values);
 }
 
 cs_status cs_info_surrogates(cs_info *c, size_t n_surrogates, uint64_t seed, cs_info_significance *out,
