@@ -3,7 +3,7 @@
  *   bench_oinfo DATA.bin N n kmin kmax threads repeats [VALUES_OUT.bin]
  *
  * DATA.bin: N x n float64, row-major (bench_oinfo.py writes it). Times the
- * plan (covariance by one dsyrk + single-variable terms) and the multiplet
+ * estimator preparation (covariance by one dsyrk + single-variable terms) and the multiplet
  * scan separately, each the best of `repeats` runs (the machine is shared),
  * prints one JSON line, and optionally writes the scan's values (float64,
  * cogscope's multiplet order) for the driver to check against numpy. */
@@ -30,11 +30,13 @@ int main(int argc, char **argv)
     fclose(f);
 
     double best_plan = 1e30, best_scan = 1e30;
-    cs_mv_plan *plan = NULL;
+    cs_estimator_params ep;
+    cs_estimator_params_default(CS_EST_GAUSSIAN, &ep);
+    cs_estimator *plan = NULL; /* the estimator the scans run against */
     for (int r = 0; r < repeats; r++) {
-        cs_mv_plan_destroy(plan);
+        cs_estimator_destroy(plan);
         double t0 = cs_time_now();
-        if (cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, 0, NULL, &plan)) {
+        if (cs_mv_estimator_create(&ep, cs_matrix_view(x, N, n), NULL, &plan)) {
             fprintf(stderr, "%s\n", cs_last_error());
             return 1;
         }
@@ -83,7 +85,7 @@ int main(int argc, char **argv)
         }
         fclose(f);
     }
-    cs_mv_plan_destroy(plan);
+    cs_estimator_destroy(plan);
     free(values);
     free(x);
     return 0;

@@ -261,9 +261,7 @@ Test(discrete, locals_average_to_average_for_every_measure)
     cs_matrix S = cs_matrix_view(src, N, 1), D = cs_matrix_view(dst, N, 1), none = {0};
     cs_matrix a = {three, N, 1, 3}, b = {three + 1, N, 1, 3}, c = {three + 2, N, 1, 3};
     for (int mm = 0; mm < 2; mm++)
-        for (int m = 0; m < CS_INFO_MEASURE_COUNT; m++) {
-            if (m == CS_INFO_OMEGA) /* not a cs_info measure (cogscope/omega.h) */
-                continue;
+        for (int m = 0; m <= CS_INFO_CALC_LAST; m++) {
             cs_info_params p;
             cs_info_params_default((cs_info_measure)m, CS_EST_DISCRETE, &p);
             p.miller_madow = mm;

@@ -54,10 +54,10 @@ Test(distributed, part_ranges_tile_the_range)
 }
 
 /* Scan in `parts` parts, reassembled as est_dist_multiplets does; compare. */
-static void check_parts(const cs_mv_plan *plan, cs_mv_measure meas, size_t kmin, size_t kmax, size_t top,
+static void check_parts(const cs_estimator *plan, cs_mv_measure meas, size_t kmin, size_t kmax, size_t top,
                         size_t parts)
 {
-    size_t n = cs_mv_plan_nvars(plan);
+    size_t n = cs_estimator_columns(plan);
     cs_mv_multiplet_opts o;
     cs_mv_multiplet_opts_default(&o);
     o.order_min = kmin;
@@ -110,13 +110,15 @@ Test(distributed, multiplet_scan_in_parts_is_the_whole_scan)
 {
     cs_matrix x;
     gauss_table(300, 9, 11, &x);
-    cs_mv_plan *g;
-    cr_assert_eq(cs_mv_plan_create_gaussian(x, CS_MV_GCOPULA, 1, NULL, &g), CS_OK, "%s", cs_last_error());
+    cs_estimator *g;
+    cs_estimator_params gp;
+    cs_estimator_params_default(CS_EST_GCOPULA, &gp);
+    cr_assert_eq(cs_mv_estimator_create(&gp, x, NULL, &g), CS_OK, "%s", cs_last_error());
     /* discrete: the table path (sub-multiplet entropies) of DTC/O */
     cs_symbols sym = {0};
     cr_assert_eq(cs_discrete_bin(x, 3, CS_BIN_EQUAL_FREQ, &sym), CS_OK);
-    cs_mv_plan *d;
-    cr_assert_eq(cs_mv_plan_create_discrete(&sym, 0, NULL, &d), CS_OK);
+    cs_estimator *d;
+    cr_assert_eq(cs_mv_estimator_create_symbols(&sym, 0, NULL, &d), CS_OK);
     for (size_t parts = 1; parts <= 4; parts++) {
         check_parts(g, CS_MV_OINFO, 3, 5, 10, parts);
         check_parts(d, CS_MV_DTC, 2, 4, 16, parts);
@@ -128,8 +130,8 @@ Test(distributed, multiplet_scan_in_parts_is_the_whole_scan)
     o.parts = 3;
     double v[200];
     cr_expect_eq(cs_mv_multiplets(g, CS_MV_TC, &o, v, NULL, NULL, NULL, NULL), CS_EINVAL);
-    cs_mv_plan_destroy(g);
-    cs_mv_plan_destroy(d);
+    cs_estimator_destroy(g);
+    cs_estimator_destroy(d);
     cs_symbols_free(&sym);
     cs_matrix_free(&x);
 }

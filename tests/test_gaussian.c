@@ -319,9 +319,7 @@ Test(gaussian, locals_average_to_average)
     cs_matrix a = {three, N, 1, 3}, b = {three + 1, N, 1, 3}, c = {three + 2, N, 1, 3};
     for (int est = CS_EST_GAUSSIAN; est <= CS_EST_GCOPULA; est++)
         for (int bc = 0; bc < 2; bc++)
-            for (int m = 0; m < CS_INFO_MEASURE_COUNT; m++) {
-                if (m == CS_INFO_OMEGA) /* not a cs_info measure (cogscope/omega.h) */
-                    continue;
+            for (int m = 0; m <= CS_INFO_CALC_LAST; m++) {
                 if (est == CS_EST_GCOPULA && (m == CS_INFO_ENTROPY || m == CS_INFO_CENTROPY))
                     continue;
                 cs_info_params p;

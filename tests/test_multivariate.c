@@ -17,6 +17,16 @@
 
 #define DATA COGSCOPE_TEST_DATA
 
+/* The gaussian or gcopula estimator prepared for the measures, the bias
+ * correction on or off. */
+static cs_status mv_gauss(cs_matrix x, cs_info_estimator est, int bias, const size_t *labels, cs_estimator **out)
+{
+    cs_estimator_params p;
+    cs_estimator_params_default(est, &p);
+    p.bias_correct = bias;
+    return cs_mv_estimator_create(&p, x, labels, out);
+}
+
 static const cs_mv_measure ALL[5] = {CS_MV_TC, CS_MV_DTC, CS_MV_OINFO, CS_MV_SINFO, CS_MV_TSE};
 
 /* ---- reference files -------------------------------------------------------- */
@@ -170,8 +180,8 @@ Test(multivariate, gaussian_closed_forms_from_covariance)
     gcase c[3];
     read_analytic(c);
     for (size_t k = 0; k < 3; k++) {
-        cs_mv_plan *p;
-        cr_assert_eq(cs_mv_plan_create_cov(c[k].cov, c[k].n, c[k].n, NULL, &p), CS_OK, "%s", cs_last_error());
+        cs_estimator *p;
+        cr_assert_eq(cs_mv_estimator_create_cov(c[k].cov, c[k].n, c[k].n, NULL, &p), CS_OK, "%s", cs_last_error());
         size_t vars[6] = {0, 1, 2, 3, 4, 5};
         for (int m = 0; m < 5; m++) {
             double v;
@@ -180,7 +190,7 @@ Test(multivariate, gaussian_closed_forms_from_covariance)
             snprintf(what, sizeof what, "analytic case %zu %s", k, cs_mv_measure_name(ALL[m]));
             expect_close(v, c[k].v[m], 1e-10, what);
         }
-        cs_mv_plan_destroy(p);
+        cs_estimator_destroy(p);
     }
 }
 
@@ -195,8 +205,8 @@ Test(multivariate, gaussian_high_precision_definitions)
     for (size_t k = 0; k < nc; k++) {
         if (c[k].N)
             continue;
-        cs_mv_plan *p;
-        cr_assert_eq(cs_mv_plan_create_cov(c[k].cov, c[k].n, c[k].n, NULL, &p), CS_OK);
+        cs_estimator *p;
+        cr_assert_eq(cs_mv_estimator_create_cov(c[k].cov, c[k].n, c[k].n, NULL, &p), CS_OK);
         size_t vars[6] = {0, 1, 2, 3, 4, 5};
         for (int m = 0; m < 5; m++) {
             double v;
@@ -205,7 +215,7 @@ Test(multivariate, gaussian_high_precision_definitions)
             snprintf(what, sizeof what, "hp case %zu %s", k, cs_mv_measure_name(ALL[m]));
             expect_close(v, c[k].v[m], 1e-12, what);
         }
-        cs_mv_plan_destroy(p);
+        cs_estimator_destroy(p);
     }
 }
 
@@ -220,10 +230,10 @@ Test(multivariate, gaussian_from_samples_with_exact_covariance)
     for (size_t k = 0; k < nc; k++) {
         size_t N = c[k].N ? c[k].N : 5000, n = c[k].n;
         double *x = samples_with_cov(c[k].cov, n, N, 100 + k);
-        cs_mv_plan *p;
-        cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, c[k].N > 0, NULL, &p), CS_OK,
-                     "%s", cs_last_error());
-        cr_expect_eq(cs_mv_plan_nsamples(p), N);
+        cs_estimator *p;
+        cr_assert_eq(mv_gauss(cs_matrix_view(x, N, n), CS_EST_GAUSSIAN, c[k].N > 0, NULL, &p), CS_OK, "%s",
+                     cs_last_error());
+        cr_expect_eq(cs_estimator_rows(p), N);
         size_t vars[6] = {0, 1, 2, 3, 4, 5};
         for (int m = 0; m < 5; m++) {
             double v;
@@ -232,7 +242,7 @@ Test(multivariate, gaussian_from_samples_with_exact_covariance)
             snprintf(what, sizeof what, "samples case %zu (N=%zu) %s", k, c[k].N, cs_mv_measure_name(ALL[m]));
             expect_close(v, c[k].v[m], 1e-11, what);
         }
-        cs_mv_plan_destroy(p);
+        cs_estimator_destroy(p);
         free(x);
     }
 }
@@ -264,14 +274,14 @@ Test(multivariate, gaussian_simulated_oinfo_close_to_truth)
                 x[i * n + a] += L[a * n + b] * z[b];
     }
     cs_rng_destroy(rng);
-    cs_mv_plan *p;
-    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, 0, NULL, &p), CS_OK);
+    cs_estimator *p;
+    cr_assert_eq(mv_gauss(cs_matrix_view(x, N, n), CS_EST_GAUSSIAN, 0, NULL, &p), CS_OK);
     size_t vars[6] = {0, 1, 2, 3, 4, 5};
     double o;
     cr_assert_eq(cs_mv_compute(p, CS_MV_OINFO, vars, n, &o), CS_OK);
     expect_close(o, c[k].v[2], 0.015, "simulated O-information");
     cr_expect_lt(o, 0);
-    cs_mv_plan_destroy(p);
+    cs_estimator_destroy(p);
     free(x);
 }
 
@@ -284,8 +294,8 @@ Test(multivariate, gaussian_large_set_uses_blocked_path)
     double *x = mixed_data(N, n, 5);
     double *cov = malloc(n * n * sizeof *cov);
     cr_assert_eq(cs_gaussian_cov(cs_matrix_view(x, N, n), NULL, 0, 0, cov, NULL), CS_OK);
-    cs_mv_plan *p;
-    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, 0, NULL, &p), CS_OK);
+    cs_estimator *p;
+    cr_assert_eq(mv_gauss(cs_matrix_view(x, N, n), CS_EST_GAUSSIAN, 0, NULL, &p), CS_OK);
     size_t vars[40], loo[39];
     for (size_t i = 0; i < n; i++)
         vars[i] = i;
@@ -307,7 +317,7 @@ Test(multivariate, gaussian_large_set_uses_blocked_path)
     cr_assert_eq(cs_mv_compute(p, CS_MV_TC, vars, n, &tc), CS_OK);
     expect_close(dtc, dtc_def, 1e-10 * fmax(1, fabs(dtc_def)), "DTC of 40 variables");
     expect_close(tc, tc_def, 1e-10 * fmax(1, fabs(tc_def)), "TC of 40 variables");
-    cs_mv_plan_destroy(p);
+    cs_estimator_destroy(p);
     free(cov);
     free(x);
 }
@@ -322,10 +332,10 @@ Test(multivariate, gcopula_is_rank_invariant_and_gaussian_on_copula)
     for (size_t i = 0; i < N * n; i++)
         y[i] = i % n == 1 ? exp(x[i]) : i % n == 2 ? x[i] * x[i] * x[i] : x[i];
     cr_assert_eq(cs_gcopula_normalise(cs_matrix_view(x, N, n), cs_matrix_view(z, N, n)), CS_OK);
-    cs_mv_plan *px, *py, *pz;
-    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GCOPULA, 1, NULL, &px), CS_OK);
-    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(y, N, n), CS_MV_GCOPULA, 1, NULL, &py), CS_OK);
-    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(z, N, n), CS_MV_GAUSSIAN, 1, NULL, &pz), CS_OK);
+    cs_estimator *px, *py, *pz;
+    cr_assert_eq(mv_gauss(cs_matrix_view(x, N, n), CS_EST_GCOPULA, 1, NULL, &px), CS_OK);
+    cr_assert_eq(mv_gauss(cs_matrix_view(y, N, n), CS_EST_GCOPULA, 1, NULL, &py), CS_OK);
+    cr_assert_eq(mv_gauss(cs_matrix_view(z, N, n), CS_EST_GAUSSIAN, 1, NULL, &pz), CS_OK);
     size_t vars[4] = {0, 1, 2, 3};
     for (int m = 0; m < 5; m++) {
         double a, b, c;
@@ -335,9 +345,9 @@ Test(multivariate, gcopula_is_rank_invariant_and_gaussian_on_copula)
         cr_expect_eq(a, b, "%s: %.17g vs %.17g", cs_mv_measure_name(ALL[m]), a, b);
         expect_close(a, c, 1e-14, cs_mv_measure_name(ALL[m]));
     }
-    cs_mv_plan_destroy(px);
-    cs_mv_plan_destroy(py);
-    cs_mv_plan_destroy(pz);
+    cs_estimator_destroy(px);
+    cs_estimator_destroy(py);
+    cs_estimator_destroy(pz);
     free(x);
     free(y);
     free(z);
@@ -390,8 +400,8 @@ Test(multivariate, discrete_matches_dit)
         cr_assert_eq((double)nv, json_after(p, "n"));
         cs_symbols s;
         cr_assert_eq(cs_discrete_from_matrix(cs_matrix_view(x, rows, nv), 0, &s), CS_OK);
-        cs_mv_plan *plan;
-        cr_assert_eq(cs_mv_plan_create_discrete(&s, 0, NULL, &plan), CS_OK);
+        cs_estimator *plan;
+        cr_assert_eq(cs_mv_estimator_create_symbols(&s, 0, NULL, &plan), CS_OK);
         size_t vars[4] = {0, 1, 2, 3};
         double h;
         cr_assert_eq(cs_mv_entropy(plan, vars, nv, &h), CS_OK);
@@ -403,7 +413,7 @@ Test(multivariate, discrete_matches_dit)
             snprintf(what, sizeof what, "%.12s %s", name, keys[m]);
             expect_close(v / M_LN2, json_after(p, keys[m]), 1e-12, what);
         }
-        cs_mv_plan_destroy(plan);
+        cs_estimator_destroy(plan);
         cs_symbols_free(&s);
         ncases++;
     }
@@ -422,15 +432,15 @@ Test(multivariate, discrete_miller_madow_shifts_each_entropy)
     rows *= 2;
     cs_symbols s;
     cr_assert_eq(cs_discrete_from_matrix(cs_matrix_view(x, rows, 3), 0, &s), CS_OK);
-    cs_mv_plan *plan;
-    cr_assert_eq(cs_mv_plan_create_discrete(&s, 1, NULL, &plan), CS_OK);
+    cs_estimator *plan;
+    cr_assert_eq(cs_mv_estimator_create_symbols(&s, 1, NULL, &plan), CS_OK);
     size_t vars[3] = {0, 1, 2};
     double tc, dtc;
     cr_assert_eq(cs_mv_compute(plan, CS_MV_TC, vars, 3, &tc), CS_OK);
     cr_assert_eq(cs_mv_compute(plan, CS_MV_DTC, vars, 3, &dtc), CS_OK);
     expect_close(tc, M_LN2, 1e-14, "TC Miller-Madow");
     expect_close(dtc, 2 * M_LN2 + 3.0 / 16, 1e-14, "DTC Miller-Madow");
-    cs_mv_plan_destroy(plan);
+    cs_estimator_destroy(plan);
     cs_symbols_free(&s);
 }
 
@@ -446,8 +456,8 @@ Test(multivariate, discrete_tse_equals_definition)
     cs_symbols s;
     cr_assert_eq(cs_discrete_bin(cs_matrix_view(x, N, n), 5, CS_BIN_EQUAL_FREQ, &s), CS_OK);
     for (int mm = 0; mm < 2; mm++) {
-        cs_mv_plan *p;
-        cr_assert_eq(cs_mv_plan_create_discrete(&s, mm, NULL, &p), CS_OK);
+        cs_estimator *p;
+        cr_assert_eq(cs_mv_estimator_create_symbols(&s, mm, NULL, &p), CS_OK);
         size_t all[10], sub[10];
         for (size_t j = 0; j < n; j++)
             all[j] = j;
@@ -467,7 +477,7 @@ Test(multivariate, discrete_tse_equals_definition)
             want += level[k] / cs_mv_binomial(n, k) - (double)k / (double)n * hs;
         cr_assert_eq(cs_mv_compute(p, CS_MV_TSE, all, n, &tse), CS_OK, "%s", cs_last_error());
         cr_expect(fabs(tse - want) <= 1e-12, "miller-madow %d: %.17g vs %.17g", mm, tse, want);
-        cs_mv_plan_destroy(p);
+        cs_estimator_destroy(p);
     }
     cs_symbols_free(&s);
     free(x);
@@ -490,8 +500,8 @@ Test(multivariate, discrete_joint_alphabet_beyond_64_bits)
     cs_rng_destroy(rng);
     cs_symbols s;
     cr_assert_eq(cs_discrete_from_matrix(cs_matrix_view(x, N, n), 8, &s), CS_OK);
-    cs_mv_plan *plan;
-    cr_assert_eq(cs_mv_plan_create_discrete(&s, 0, NULL, &plan), CS_OK);
+    cs_estimator *plan;
+    cr_assert_eq(cs_mv_estimator_create_symbols(&s, 0, NULL, &plan), CS_OK);
     size_t vars[30];
     for (size_t i = 0; i < n; i++)
         vars[i] = i;
@@ -505,7 +515,7 @@ Test(multivariate, discrete_joint_alphabet_beyond_64_bits)
     }
     cr_assert_eq(cs_mv_compute(plan, CS_MV_TC, vars, n, &tc), CS_OK);
     expect_close(tc, sum1 - log((double)N), 1e-11, "TC");
-    cs_mv_plan_destroy(plan);
+    cs_estimator_destroy(plan);
     cs_symbols_free(&s);
     free(x);
 }
@@ -533,9 +543,9 @@ Test(multivariate, discrete_multiplets_with_huge_declared_alphabets)
     cr_assert_eq(cs_discrete_from_matrix(cs_matrix_view(x, N, n), 1 << 30, &s), CS_OK, "%s", cs_last_error());
     cr_assert_eq(cs_discrete_from_matrix(cs_matrix_view(x, N, n), 0, &inferred), CS_OK);
     cr_expect_eq(s.alphabet[0], 1 << 30);
-    cs_mv_plan *plan, *plan_inferred;
-    cr_assert_eq(cs_mv_plan_create_discrete(&s, 0, NULL, &plan), CS_OK, "%s", cs_last_error());
-    cr_assert_eq(cs_mv_plan_create_discrete(&inferred, 0, NULL, &plan_inferred), CS_OK);
+    cs_estimator *plan, *plan_inferred;
+    cr_assert_eq(cs_mv_estimator_create_symbols(&s, 0, NULL, &plan), CS_OK, "%s", cs_last_error());
+    cr_assert_eq(cs_mv_estimator_create_symbols(&inferred, 0, NULL, &plan_inferred), CS_OK);
     cs_mv_multiplet_opts o;
     cs_mv_multiplet_opts_default(&o);
     o.order_min = 2, o.order_max = 3;
@@ -551,8 +561,8 @@ Test(multivariate, discrete_multiplets_with_huge_declared_alphabets)
     const double want[4] = {0, 0, 0, -log(16.0)};
     for (size_t i = 0; i < 4; i++)
         expect_close(v[i], want[i], 1e-12, "O-information of a multiplet");
-    cs_mv_plan_destroy(plan);
-    cs_mv_plan_destroy(plan_inferred);
+    cs_estimator_destroy(plan);
+    cs_estimator_destroy(plan_inferred);
     cs_symbols_free(&s);
     cs_symbols_free(&inferred);
     free(x);
@@ -583,7 +593,7 @@ Test(multivariate, combinations_rank_and_next_agree)
 /* ---- multiplets --------------------------------------------------------------- */
 
 typedef struct {
-    cs_mv_plan *p;
+    cs_estimator *p;
     const char *name;
 } named_plan;
 
@@ -592,11 +602,11 @@ typedef struct {
 static void three_plans(named_plan out[3], size_t N, size_t n)
 {
     double *x = mixed_data(N, n, 21);
-    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, 1, NULL, &out[0].p), CS_OK);
-    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GCOPULA, 1, NULL, &out[1].p), CS_OK);
+    cr_assert_eq(mv_gauss(cs_matrix_view(x, N, n), CS_EST_GAUSSIAN, 1, NULL, &out[0].p), CS_OK);
+    cr_assert_eq(mv_gauss(cs_matrix_view(x, N, n), CS_EST_GCOPULA, 1, NULL, &out[1].p), CS_OK);
     cs_symbols s;
     cr_assert_eq(cs_discrete_bin(cs_matrix_view(x, N, n), 4, CS_BIN_EQUAL_FREQ, &s), CS_OK);
-    cr_assert_eq(cs_mv_plan_create_discrete(&s, 1, NULL, &out[2].p), CS_OK);
+    cr_assert_eq(cs_mv_estimator_create_symbols(&s, 1, NULL, &out[2].p), CS_OK);
     cs_symbols_free(&s);
     out[0].name = "gaussian";
     out[1].name = "gcopula";
@@ -641,7 +651,7 @@ Test(multivariate, multiplets_equal_one_set_and_definition)
             free(v);
         }
     for (int e = 0; e < 3; e++)
-        cs_mv_plan_destroy(pl[e].p);
+        cs_estimator_destroy(pl[e].p);
 }
 
 Test(multivariate, gaussian_shortcut_matches_leave_one_out_logdets)
@@ -649,8 +659,8 @@ Test(multivariate, gaussian_shortcut_matches_leave_one_out_logdets)
     size_t N = 800, n = 8;
     double *x = mixed_data(N, n, 33), cov[64];
     cr_assert_eq(cs_gaussian_cov(cs_matrix_view(x, N, n), NULL, 0, 0, cov, NULL), CS_OK);
-    cs_mv_plan *p;
-    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, 0, NULL, &p), CS_OK);
+    cs_estimator *p;
+    cr_assert_eq(mv_gauss(cs_matrix_view(x, N, n), CS_EST_GAUSSIAN, 0, NULL, &p), CS_OK);
     cs_mv_multiplet_opts o;
     cs_mv_multiplet_opts_default(&o);
     o.order_min = 3;
@@ -684,7 +694,7 @@ Test(multivariate, gaussian_shortcut_matches_leave_one_out_logdets)
     cr_expect_leq(maxerr, 1e-12, "max |O - definition| = %.3g", maxerr);
     free(v);
     free(x);
-    cs_mv_plan_destroy(p);
+    cs_estimator_destroy(p);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -699,8 +709,8 @@ Test(multivariate, top_k_and_threads)
      * and every output is bit-identical for 1 and 2 threads. */
     size_t N = 400, n = 12;
     double *x = mixed_data(N, n, 44);
-    cs_mv_plan *p;
-    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GCOPULA, 1, NULL, &p), CS_OK);
+    cs_estimator *p;
+    cr_assert_eq(mv_gauss(cs_matrix_view(x, N, n), CS_EST_GCOPULA, 1, NULL, &p), CS_OK);
     for (int m = 0; m < 5; m += 2) { /* tc, oinfo, tse */
         cs_mv_multiplet_opts o;
         cs_mv_multiplet_opts_default(&o);
@@ -756,7 +766,7 @@ Test(multivariate, top_k_and_threads)
         cr_expect_leq(lo[i - 1].value, lo[i].value);
         cr_expect_geq(hi[i - 1].value, hi[i].value);
     }
-    cs_mv_plan_destroy(p);
+    cs_estimator_destroy(p);
     free(x);
 }
 
@@ -766,8 +776,8 @@ Test(multivariate, discrete_multiplets_threads_identical)
     double *x = mixed_data(N, n, 55);
     cs_symbols s;
     cr_assert_eq(cs_discrete_bin(cs_matrix_view(x, N, n), 3, CS_BIN_EQUAL_WIDTH, &s), CS_OK);
-    cs_mv_plan *p;
-    cr_assert_eq(cs_mv_plan_create_discrete(&s, 0, NULL, &p), CS_OK);
+    cs_estimator *p;
+    cr_assert_eq(cs_mv_estimator_create_symbols(&s, 0, NULL, &p), CS_OK);
     cs_mv_multiplet_opts o;
     cs_mv_multiplet_opts_default(&o);
     o.order_min = 3;
@@ -781,7 +791,7 @@ Test(multivariate, discrete_multiplets_threads_identical)
     cr_expect_eq(memcmp(a, b, count * sizeof *a), 0);
     free(a);
     free(b);
-    cs_mv_plan_destroy(p);
+    cs_estimator_destroy(p);
     cs_symbols_free(&s);
     free(x);
 }
@@ -790,21 +800,21 @@ Test(multivariate, discrete_multiplets_threads_identical)
 
 Test(multivariate, singular_and_non_pd_covariances)
 {
-    cs_mv_plan *p;
+    cs_estimator *p;
     double sing[9] = {1, 1, 0, 1, 1, 0, 0, 0, 1};                /* X1 = X0 */
     double notpd[9] = {1, 0.9, 0.9, 0.9, 1, -0.9, 0.9, -0.9, 1}; /* eigenvalue < 0 */
     double asym[4] = {1, 0.5, 0.4, 1};
     double nan_[4] = {1, NAN, NAN, 1};
     double negvar[4] = {-1, 0, 0, 1};
-    cr_expect_eq(cs_mv_plan_create_cov(sing, 3, 3, NULL, &p), CS_ESINGULAR);
+    cr_expect_eq(cs_mv_estimator_create_cov(sing, 3, 3, NULL, &p), CS_ESINGULAR);
     cr_expect(strstr(cs_last_error(), "singular") || strstr(cs_last_error(), "positive definite"), "%s",
               cs_last_error());
-    cr_expect_eq(cs_mv_plan_create_cov(notpd, 3, 3, NULL, &p), CS_ESINGULAR);
-    cr_expect_eq(cs_mv_plan_create_cov(asym, 2, 2, NULL, &p), CS_EINVAL);
+    cr_expect_eq(cs_mv_estimator_create_cov(notpd, 3, 3, NULL, &p), CS_ESINGULAR);
+    cr_expect_eq(cs_mv_estimator_create_cov(asym, 2, 2, NULL, &p), CS_EINVAL);
     cr_expect(strstr(cs_last_error(), "symmetric"), "%s", cs_last_error());
-    cr_expect_eq(cs_mv_plan_create_cov(nan_, 2, 2, NULL, &p), CS_ENONFINITE);
-    cr_expect_eq(cs_mv_plan_create_cov(negvar, 2, 2, NULL, &p), CS_ESINGULAR);
-    cr_expect_eq(cs_mv_plan_create_cov(sing, 0, 3, NULL, &p), CS_ESHAPE);
+    cr_expect_eq(cs_mv_estimator_create_cov(nan_, 2, 2, NULL, &p), CS_ENONFINITE);
+    cr_expect_eq(cs_mv_estimator_create_cov(negvar, 2, 2, NULL, &p), CS_ESINGULAR);
+    cr_expect_eq(cs_mv_estimator_create_cov(sing, 0, 3, NULL, &p), CS_ESHAPE);
     cr_expect_null(p);
 }
 
@@ -817,8 +827,8 @@ Test(multivariate, singular_multiplet_in_data_names_variables)
     for (size_t i = 0; i < N; i++)
         x[i * n + 3] = x[i * n + 1];
     size_t labels[5] = {10, 11, 12, 13, 14};
-    cs_mv_plan *p;
-    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, 0, labels, &p), CS_OK);
+    cs_estimator *p;
+    cr_assert_eq(mv_gauss(cs_matrix_view(x, N, n), CS_EST_GAUSSIAN, 0, labels, &p), CS_OK);
     size_t ok[3] = {0, 1, 2}, bad[3] = {0, 1, 3};
     double v;
     cr_expect_eq(cs_mv_compute(p, CS_MV_OINFO, ok, 3, &v), CS_OK);
@@ -831,7 +841,7 @@ Test(multivariate, singular_multiplet_in_data_names_variables)
     double vals[10];
     cr_expect_eq(cs_mv_multiplets(p, CS_MV_OINFO, &o, vals, NULL, NULL, NULL, NULL), CS_ESINGULAR);
     cr_expect(strstr(cs_last_error(), "singular"), "%s", cs_last_error());
-    cs_mv_plan_destroy(p);
+    cs_estimator_destroy(p);
     free(x);
 }
 
@@ -840,24 +850,24 @@ Test(multivariate, bad_data_and_arguments)
     size_t N = 50, n = 4;
     double *x = mixed_data(N, n, 77);
     size_t labels[4] = {3, 5, 7, 9};
-    cs_mv_plan *p;
+    cs_estimator *p;
     x[17 * n + 2] = NAN;
-    cr_expect_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, 0, labels, &p), CS_ENONFINITE);
+    cr_expect_eq(mv_gauss(cs_matrix_view(x, N, n), CS_EST_GAUSSIAN, 0, labels, &p), CS_ENONFINITE);
     cr_expect(strstr(cs_last_error(), "row 17, column 7"), "%s", cs_last_error());
     x[17 * n + 2] = INFINITY;
-    cr_expect_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GCOPULA, 1, labels, &p), CS_ENONFINITE);
+    cr_expect_eq(mv_gauss(cs_matrix_view(x, N, n), CS_EST_GCOPULA, 1, labels, &p), CS_ENONFINITE);
     x[17 * n + 2] = 0;
     for (size_t i = 0; i < N; i++)
         x[i * n + 1] = 2.5;
-    cr_expect_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, 0, labels, &p), CS_EINVAL);
+    cr_expect_eq(mv_gauss(cs_matrix_view(x, N, n), CS_EST_GAUSSIAN, 0, labels, &p), CS_EINVAL);
     cr_expect(strstr(cs_last_error(), "column 5 is constant"), "%s", cs_last_error());
-    cr_expect_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GCOPULA, 1, labels, &p), CS_EINVAL);
+    cr_expect_eq(mv_gauss(cs_matrix_view(x, N, n), CS_EST_GCOPULA, 1, labels, &p), CS_EINVAL);
     cr_expect(strstr(cs_last_error(), "column 5 is constant"), "%s", cs_last_error());
-    cr_expect_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, 1, n), CS_MV_GAUSSIAN, 0, NULL, &p), CS_ESHAPE);
+    cr_expect_eq(mv_gauss(cs_matrix_view(x, 1, n), CS_EST_GAUSSIAN, 0, NULL, &p), CS_ESHAPE);
     free(x);
 
     x = mixed_data(N, n, 78);
-    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, N, n), CS_MV_GAUSSIAN, 1, NULL, &p), CS_OK);
+    cr_assert_eq(mv_gauss(cs_matrix_view(x, N, n), CS_EST_GAUSSIAN, 1, NULL, &p), CS_OK);
     size_t vars[4] = {0, 1, 2, 3}, dup[2] = {1, 1}, out[2] = {0, 4};
     double v;
     cr_expect_eq(cs_mv_compute(p, CS_MV_TC, vars, 1, &v), CS_EINVAL);
@@ -878,16 +888,16 @@ Test(multivariate, bad_data_and_arguments)
     o.order_min = 4;
     o.order_max = 3;
     cr_expect_eq(cs_mv_multiplets_check(p, CS_MV_OINFO, &o, &est), CS_EINVAL);
-    cs_mv_plan_destroy(p);
+    cs_estimator_destroy(p);
     free(x);
 
     /* bias correction needs more samples than variables */
     x = mixed_data(5, 5, 79);
-    cr_assert_eq(cs_mv_plan_create_gaussian(cs_matrix_view(x, 5, 5), CS_MV_GAUSSIAN, 1, NULL, &p), CS_OK);
+    cr_assert_eq(mv_gauss(cs_matrix_view(x, 5, 5), CS_EST_GAUSSIAN, 1, NULL, &p), CS_OK);
     size_t five[5] = {0, 1, 2, 3, 4};
     cr_expect_eq(cs_mv_compute(p, CS_MV_TC, five, 4, &v), CS_OK);
     cr_expect_eq(cs_mv_compute(p, CS_MV_TC, five, 5, &v), CS_ESHAPE);
-    cs_mv_plan_destroy(p);
+    cs_estimator_destroy(p);
     free(x);
 }
 
@@ -897,8 +907,8 @@ Test(multivariate, limits_refuse_with_count_time_and_memory)
     double *cov = calloc(n * n, sizeof *cov);
     for (size_t i = 0; i < n; i++)
         cov[i * (n + 1)] = 1;
-    cs_mv_plan *p;
-    cr_assert_eq(cs_mv_plan_create_cov(cov, n, n, NULL, &p), CS_OK);
+    cs_estimator *p;
+    cr_assert_eq(cs_mv_estimator_create_cov(cov, n, n, NULL, &p), CS_OK);
     cs_mv_multiplet_opts o;
     cs_mv_multiplet_opts_default(&o);
     cs_mv_estimate est;
@@ -930,7 +940,7 @@ Test(multivariate, limits_refuse_with_count_time_and_memory)
     for (size_t i = 0; i < 25; i++)
         vars[i] = i;
     cr_expect_eq(cs_mv_compute(p, CS_MV_TSE, vars, 25, &v), CS_ELIMIT);
-    cs_mv_plan_destroy(p);
+    cs_estimator_destroy(p);
     free(cov);
 }
 
@@ -941,8 +951,8 @@ Test(multivariate, independent_gaussians_are_zero)
     double cov[100] = {0};
     for (size_t i = 0; i < n; i++)
         cov[i * 11] = 1.0 + (double)i;
-    cs_mv_plan *p;
-    cr_assert_eq(cs_mv_plan_create_cov(cov, n, n, NULL, &p), CS_OK);
+    cs_estimator *p;
+    cr_assert_eq(cs_mv_estimator_create_cov(cov, n, n, NULL, &p), CS_OK);
     for (int m = 0; m < 5; m++) {
         cs_mv_multiplet_opts o;
         cs_mv_multiplet_opts_default(&o);
@@ -953,7 +963,7 @@ Test(multivariate, independent_gaussians_are_zero)
         for (size_t i = 0; i < 375; i++)
             cr_expect(fabs(v[i]) < 1e-14, "%s #%zu = %g", cs_mv_measure_name(ALL[m]), i, v[i]);
     }
-    cs_mv_plan_destroy(p);
+    cs_estimator_destroy(p);
 }
 
 /* ---- CLI ----------------------------------------------------------------------------- */
@@ -1051,7 +1061,7 @@ Test(multivariate_cli, bad_input_exit_codes)
         {"estimate oinfo --input %s --estimator gaussian --threads", data, 2, "needs a value"},
         {"estimate oinfo --input %s --estimator gaussian --x 1", data, 1, "at least 2"},
         {"estimate oinfo --input %s --estimator gaussian --x 1,1", data, 2, "twice"},
-        {"estimate oinfo --cov %s --estimator gcopula", sing, 2, "--cov needs"},
+        {"estimate oinfo --cov %s --estimator gcopula", sing, 2, "--cov is not an option of the gcopula estimator"},
         {"estimate oinfo --input %s/missing.txt --estimator gaussian", dir, 1, "missing.txt"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -64,16 +64,16 @@ static cs_status merge_hits(const cs_mv_hit *mine, size_t nmine, size_t keep, in
     return st;
 }
 
-cs_status est_dist_multiplets(const cs_mv_plan *plan, cs_mv_measure measure, const cs_mv_multiplet_opts *o0,
+cs_status est_dist_multiplets(const cs_estimator *est, cs_mv_measure measure, const cs_mv_multiplet_opts *o0,
                               double *values, cs_mv_hit *low, size_t *nlow, cs_mv_hit *high, size_t *nhigh)
 {
     int K = dist_size(), me = dist_rank();
     if (K == 1)
-        return cs_mv_multiplets(plan, measure, o0, values, low, nlow, high, nhigh);
+        return cs_mv_multiplets(est, measure, o0, values, low, nlow, high, nhigh);
     cs_mv_multiplet_opts o = *o0;
     o.part = (size_t)me;
     o.parts = (size_t)K;
-    size_t n = cs_mv_plan_nvars(plan);
+    size_t n = cs_estimator_columns(est);
     /* this rank's share of the values: of every order, its block */
     uint64_t mine = 0, first, cnt, total = 0;
     for (size_t k = o.order_min; k <= o.order_max; k++) {
@@ -92,7 +92,7 @@ cs_status est_dist_multiplets(const cs_mv_plan *plan, cs_mv_measure measure, con
     if ((values && (!part || (me == 0 && !all))) || (low && !pl) || (high && !ph))
         st = cs_error_set(CS_ENOMEM, "out of memory for this rank's %llu multiplets", (unsigned long long)mine);
     if (!st)
-        st = cs_mv_multiplets(plan, measure, &o, part, pl, &npl, ph, &nph);
+        st = cs_mv_multiplets(est, measure, &o, part, pl, &npl, ph, &nph);
     st = est_dist_agree(st);
     if (!st && values)
         st = dist_gather(part, (size_t)mine, all);

@@ -12,7 +12,7 @@
  * blocks, values gathered in order, top-K lists merged exactly (the hit order
  * is a strict total order, so the K best of the union are those of the whole
  * scan). `values`, `low`, `high` as cs_mv_multiplets, filled on rank 0. */
-cs_status est_dist_multiplets(const cs_mv_plan *plan, cs_mv_measure measure, const cs_mv_multiplet_opts *o,
+cs_status est_dist_multiplets(const cs_estimator *est, cs_mv_measure measure, const cs_mv_multiplet_opts *o,
                               double *values, cs_mv_hit *low, size_t *nlow, cs_mv_hit *high, size_t *nhigh);
 
 /* cs_info_surrogates over the ranks: surrogate s still uses the stream

@@ -174,7 +174,8 @@ static int info_parse(info_job *J, int argc, char **argv)
     int rc = cli_parse(&spec, argc, argv, J, &J->args);
     if (rc >= 0)
         return rc;
-    if (cs_info_measure_parse(J->name, &J->measure) || J->measure == CS_INFO_CENTROPY)
+    if (cs_info_measure_parse(J->name, &J->measure) || J->measure == CS_INFO_CENTROPY ||
+        J->measure > CS_INFO_CALC_LAST)
         return cli_usage_error(cmd, "unknown measure '%s'", J->name);
     if (J->measure == CS_INFO_ENTROPY && J->vy.text)
         J->measure = CS_INFO_CENTROPY; /* H(X|Y) */

@@ -101,10 +101,9 @@ typedef struct {
     size_t kmin, kmax; /* --multiplets; 0: one set */
     uint64_t top, max_count, max_mb;
     cli_args args;
-    cs_matrix full; /* the table or the covariance */
-    double *block;  /* --cov: the rows of --x */
-    cs_symbols sym; /* discrete: the symbols */
-    cs_mv_plan *plan;
+    cs_matrix full;  /* the table or the covariance */
+    double *block;   /* --cov: the rows of --x */
+    cs_estimator *e; /* prepared on the variables */
     size_t nsamples;
     double value;          /* one set */
     cs_mv_estimate est;    /* multiplets: their count */
@@ -127,7 +126,7 @@ static const cli_opt options[] = {
     {.name = "Input:", .type = CLI_SECTION},
     {.type = CLI_INCLUDE, .sub = est_input_opts, .field = M(eo)},
     {"x", CLI_COLS, M(vx.text), "COLS", .help = "0-based columns (\"0,1\", \"0-3\"; default: all)"},
-    {"cov", CLI_FILE, M(eo.cov), "FILE",
+    {"cov", CLI_FILE, M(eo.cov), "FILE", .tag = CS_OPT_COVARIANCE,
      .help = "gaussian only: a square covariance matrix, one row per line;\n"
              "--x names its rows; values are exact (no samples)"},
     {.name = "\nEstimators:", .type = CLI_SECTION},
@@ -187,12 +186,16 @@ static int multi_parse(multi_job *J, int argc, char **argv)
         return rc;
     if ((cli_given(a, "top") || cli_given(a, "max-multiplets") || cli_given(a, "max-memory")) && !J->kmin)
         return cli_usage_error(cmd, "--top, --max-multiplets and --max-memory go with --multiplets");
-    if (eo->cov && eo->est != CS_EST_GAUSSIAN)
-        return cli_usage_error(cmd, "--cov needs --estimator gaussian");
+    /* the measure table (cogscope/measure.h): estimator, --cov, corrections */
+    cs_measure_request r = {CS_INFO_TC + (int)J->measure,
+                            eo->est,
+                            CS_ROLE_BIT_X,
+                            cli_given_tags(a) | (eo->bias == 1 ? CS_OPT_BIAS : 0u),
+                            {CS_VAR_CONTINUOUS}};
+    if (cs_measure_validate(&r))
+        return cli_usage_error(cmd, "%s", cs_last_error());
     if (eo->cov && eo->input)
         return cli_usage_error(cmd, "--cov replaces --input: give one or the other");
-    if (eo->cov && eo->bias == 1)
-        return cli_usage_error(cmd, "--cov gives exact values: there is no sample to bias-correct");
     if (!eo->cov && !eo->input)
         return cli_usage_error(cmd, "--input FILE (or --cov FILE) is required");
     J->vx.file = eo->cov ? eo->cov : eo->input;
@@ -241,8 +244,8 @@ static int multi_read(multi_job *J)
     return 0;
 }
 
-/* The plan of the estimator on the variables. Returns the exit code. */
-static int multi_plan(multi_job *J)
+/* The estimator prepared on the variables. Returns the exit code. */
+static int multi_estimator(multi_job *J)
 {
     const char *cmd = "estimate";
     est_opts *eo = &J->eo;
@@ -259,22 +262,23 @@ static int multi_plan(multi_job *J)
     }
     cs_status st;
     if (eo->cov) {
-        st = cs_mv_plan_create_cov(J->block, vx->ncols, vx->ncols, vx->cols, &J->plan);
-    } else if (eo->est == CS_EST_DISCRETE) {
-        cs_binning how = eo->binning_freq ? CS_BIN_EQUAL_FREQ : CS_BIN_EQUAL_WIDTH;
-        st = eo->bins ? cs_discrete_bin(vx->data, (size_t)eo->bins, how, &J->sym)
-                      : cs_discrete_from_matrix(vx->data, (int32_t)eo->alphabet, &J->sym);
-        if (!st)
-            st = cs_mv_plan_create_discrete(&J->sym, eo->miller_madow, vx->cols, &J->plan);
+        st = cs_mv_estimator_create_cov(J->block, vx->ncols, vx->ncols, vx->cols, &J->e);
     } else {
-        st = cs_mv_plan_create_gaussian(vx->data, eo->est == CS_EST_GCOPULA ? CS_MV_GCOPULA : CS_MV_GAUSSIAN,
-                                        est_bias_on(eo), vx->cols, &J->plan);
+        cs_estimator_params p;
+        cs_estimator_params_default(eo->est, &p);
+        p.bins = (size_t)eo->bins;
+        p.binning = eo->binning_freq ? CS_BIN_EQUAL_FREQ : CS_BIN_EQUAL_WIDTH;
+        p.alphabet = (int32_t)eo->alphabet;
+        p.miller_madow = eo->miller_madow;
+        p.bias_correct = est_bias_on(eo);
+        p.threads = (int)eo->threads;
+        st = cs_mv_estimator_create(&p, vx->data, vx->cols, &J->e);
     }
     if (st) {
         cs_error_prefix("%s: ", vx->file);
         return cli_fail(cmd, st);
     }
-    J->nsamples = cs_mv_plan_nsamples(J->plan);
+    J->nsamples = cs_estimator_rows(J->e);
     return 0;
 }
 
@@ -286,7 +290,7 @@ static int compute_set(multi_job *J)
         return cli_fail("estimate", cs_error_set(CS_ENOMEM, "out of memory"));
     for (size_t j = 0; j < ncols; j++)
         J->vars[j] = j;
-    cs_status st = cs_mv_compute(J->plan, J->measure, J->vars, ncols, &J->value);
+    cs_status st = cs_mv_compute(J->e, J->measure, J->vars, ncols, &J->value);
     return st ? cli_fail("estimate", st) : 0;
 }
 
@@ -302,7 +306,7 @@ static int compute_multiplets(multi_job *J)
     o.threads = (int)J->eo.threads;
     o.max_count = J->max_count;
     o.max_bytes = J->max_mb << 20;
-    cs_status st = cs_mv_multiplets_check(J->plan, J->measure, &o, &J->est);
+    cs_status st = cs_mv_multiplets_check(J->e, J->measure, &o, &J->est);
     if (st) {
         int rc = cli_fail(cmd, st);
         if (st == CS_ELIMIT)
@@ -322,7 +326,7 @@ static int compute_multiplets(multi_job *J)
     if ((top ? (!J->low || !J->high) : !J->values) || !J->comb)
         return cli_fail(cmd, cs_error_set(CS_ENOMEM, "out of memory for %llu multiplets",
                                           (unsigned long long)J->est.count));
-    if ((st = est_dist_multiplets(J->plan, J->measure, &o, J->values, J->low, &J->nlow, J->high, &J->nhigh)))
+    if ((st = est_dist_multiplets(J->e, J->measure, &o, J->values, J->low, &J->nlow, J->high, &J->nhigh)))
         return cli_fail(cmd, st);
     return 0;
 }
@@ -426,7 +430,7 @@ int cmd_estimate_multi(int argc, char **argv)
     int rc = multi_parse(&J, argc, argv);
     if (rc >= 0)
         return rc;
-    if (!(rc = multi_read(&J)) && !(rc = multi_plan(&J)))
+    if (!(rc = multi_read(&J)) && !(rc = multi_estimator(&J)))
         rc = J.kmin ? compute_multiplets(&J) : compute_set(&J);
     if (!rc && dist_rank() == 0 && J.eo.json) /* rank 0 reports (under mpirun) */
         multi_json(&J);
@@ -434,8 +438,7 @@ int cmd_estimate_multi(int argc, char **argv)
         multi_text(&J);
     if (rc != CLI_OK && J.eo.json && dist_rank() == 0) /* no JSON object to hold them */
         est_print_notes("estimate", (const est_var *const[]){&J.vx}, 1);
-    cs_mv_plan_destroy(J.plan);
-    cs_symbols_free(&J.sym);
+    cs_estimator_destroy(J.e);
     cs_matrix_free(&J.full);
     free(J.block);
     est_var_free(&J.vx);

@@ -59,6 +59,7 @@ typedef struct {
 /* info.h */
 typedef enum {
     CS_INFO_ENTROPY = 0, CS_INFO_CENTROPY, CS_INFO_MI, CS_INFO_CMI, CS_INFO_TE, CS_INFO_AIS, CS_INFO_OMEGA,
+    CS_INFO_TC, CS_INFO_DTC, CS_INFO_OINFO, CS_INFO_SINFO, CS_INFO_TSE, CS_INFO_PID, CS_INFO_PHIID,
     CS_INFO_MEASURE_COUNT
 } cs_info_measure;
 typedef enum {
@@ -124,18 +125,31 @@ cs_status cs_info_surrogates(cs_info *c, size_t n_surrogates, uint64_t seed,
 /* multivariate.h */
 typedef enum { CS_MV_TC = 0, CS_MV_DTC, CS_MV_OINFO, CS_MV_SINFO, CS_MV_TSE,
                CS_MV_MEASURE_COUNT } cs_mv_measure;
-typedef enum { CS_MV_GAUSSIAN = 0, CS_MV_GCOPULA = 1 } cs_mv_gaussian_kind;
-typedef struct cs_mv_plan cs_mv_plan;
-cs_status cs_mv_plan_create_gaussian(cs_matrix data, cs_mv_gaussian_kind kind, int bias_correct,
-                                     const size_t *labels, cs_mv_plan **out);
-cs_status cs_mv_plan_create_cov(const double *cov, size_t n, size_t ld, const size_t *labels,
-                                cs_mv_plan **out);
-cs_status cs_mv_plan_create_discrete(const cs_symbols *s, int miller_madow, const size_t *labels,
-                                     cs_mv_plan **out);
-void cs_mv_plan_destroy(cs_mv_plan *plan);
-size_t cs_mv_plan_nvars(const cs_mv_plan *plan);
-size_t cs_mv_plan_nsamples(const cs_mv_plan *plan);
-cs_status cs_mv_compute(const cs_mv_plan *plan, cs_mv_measure measure, const size_t *vars,
+typedef struct cs_estimator cs_estimator;
+typedef struct {
+    cs_info_estimator estimator;
+    int32_t alphabet;
+    size_t bins;
+    cs_binning binning;
+    int miller_madow;
+    int bias_correct;
+    int gc_mixture;
+    int knn;
+    int normalize;
+    size_t theiler;
+    double noise_sd;
+    uint64_t noise_seed;
+    int threads;
+} cs_estimator_params;
+void cs_estimator_params_default(cs_info_estimator e, cs_estimator_params *p);
+void cs_estimator_destroy(cs_estimator *e);
+size_t cs_estimator_rows(const cs_estimator *e);
+size_t cs_estimator_columns(const cs_estimator *e);
+cs_status cs_mv_estimator_create(const cs_estimator_params *p, cs_matrix data,
+                                 const size_t *labels, cs_estimator **out);
+cs_status cs_mv_estimator_create_cov(const double *cov, size_t n, size_t ld, const size_t *labels,
+                                     cs_estimator **out);
+cs_status cs_mv_compute(const cs_estimator *e, cs_mv_measure measure, const size_t *vars,
                         size_t m, double *value);
 typedef struct {
     size_t order_min, order_max;
@@ -151,14 +165,14 @@ typedef struct {
     uint64_t bytes;
     double seconds;
 } cs_mv_estimate;
-cs_status cs_mv_multiplets_check(const cs_mv_plan *plan, cs_mv_measure measure,
+cs_status cs_mv_multiplets_check(const cs_estimator *e, cs_mv_measure measure,
                                  const cs_mv_multiplet_opts *o, cs_mv_estimate *est);
 typedef struct {
     double value;
     size_t order;
     uint64_t rank;
 } cs_mv_hit;
-cs_status cs_mv_multiplets(const cs_mv_plan *plan, cs_mv_measure measure,
+cs_status cs_mv_multiplets(const cs_estimator *e, cs_mv_measure measure,
                            const cs_mv_multiplet_opts *o, double *values,
                            cs_mv_hit *lowest, size_t *nlow, cs_mv_hit *highest, size_t *nhigh);
 cs_status cs_mv_combination_unrank(uint64_t rank, size_t k, size_t n, size_t *comb);

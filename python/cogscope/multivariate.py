@@ -19,9 +19,10 @@ def _estimator(estimator, measure):
     return estimator
 
 
-def _plan(x, cov, estimator, bins, binning_, alphabet, miller_madow, bias_correct):
-    """A cs_mv_plan over the columns of x (samples) or the rows of cov."""
-    out = ffi.new("cs_mv_plan **")
+def _estimator_on(x, cov, estimator, bins, binning_, alphabet, miller_madow, bias_correct):
+    """The estimator the measures run against (cogscope/multivariate.h), prepared
+    on the columns of x (samples) or the rows of cov."""
+    out = ffi.new("cs_estimator **")
     if cov is not None:
         if x is not None:
             raise ValueError("give x (samples) or cov (a covariance), not both")
@@ -30,23 +31,21 @@ def _plan(x, cov, estimator, bins, binning_, alphabet, miller_madow, bias_correc
         if bias_correct:
             raise ValueError("cov gives exact values: there is no sample to bias-correct")
         c = as_square(cov, "cov")
-        check(lib.cs_mv_plan_create_cov(dptr(c), c.shape[0], c.shape[0], ffi.NULL, out))
+        check(lib.cs_mv_estimator_create_cov(dptr(c), c.shape[0], c.shape[0], ffi.NULL, out))
     else:
         a, m = as_samples(x, "x")
+        est = parse_enum(lib.cs_info_estimator_parse, "cs_info_estimator", estimator, "estimator")
+        p = ffi.new("cs_estimator_params *")
+        lib.cs_estimator_params_default(est, p)
         if estimator == "discrete":
-            sym = ffi.new("cs_symbols *")
-            st = (lib.cs_discrete_bin(m, nonneg_int(bins, "bins", 1), binning(binning_), sym)
-                  if bins else lib.cs_discrete_from_matrix(m, nonneg_int(alphabet, "alphabet"), sym))
-            check(st)
-            try:
-                check(lib.cs_mv_plan_create_discrete(sym, int(bool(miller_madow)), ffi.NULL, out))
-            finally:
-                lib.cs_symbols_free(sym)
+            p.bins = nonneg_int(bins, "bins", 1) if bins else 0
+            p.binning = binning(binning_)
+            p.alphabet = nonneg_int(alphabet, "alphabet")
+            p.miller_madow = int(bool(miller_madow))
         else:
-            kind = lib.CS_MV_GCOPULA if estimator == "gcopula" else lib.CS_MV_GAUSSIAN
-            bias = (estimator == "gcopula") if bias_correct is None else bool(bias_correct)
-            check(lib.cs_mv_plan_create_gaussian(m, kind, int(bias), ffi.NULL, out))
-    return ffi.gc(out[0], lib.cs_mv_plan_destroy)
+            p.bias_correct = (estimator == "gcopula") if bias_correct is None else int(bool(bias_correct))
+        check(lib.cs_mv_estimator_create(p, m, ffi.NULL, out))
+    return ffi.gc(out[0], lib.cs_estimator_destroy)
 
 
 def _orders(multiplets):
@@ -65,9 +64,9 @@ def _mv(measure_name, x, cov, estimator, units, multiplets, top, threads, max_mu
     measure = getattr(lib, {"tc": "CS_MV_TC", "dtc": "CS_MV_DTC", "oinfo": "CS_MV_OINFO",
                             "sinfo": "CS_MV_SINFO", "tse": "CS_MV_TSE"}[measure_name])
     est = _estimator(estimator, measure_name)
-    plan = _plan(x, cov, est, bins, binning, alphabet, miller_madow, bias_correct)
+    e = _estimator_on(x, cov, est, bins, binning, alphabet, miller_madow, bias_correct)
     scale = unit_factor(units, est == "discrete")
-    n = lib.cs_mv_plan_nvars(plan)
+    n = lib.cs_estimator_columns(e)
     if multiplets is None:
         if top is not None:
             raise ValueError("top goes with multiplets")
@@ -75,7 +74,7 @@ def _mv(measure_name, x, cov, estimator, units, multiplets, top, threads, max_mu
             raise ValueError(f"{measure_name} needs at least 2 variables; x has {n}")
         vars_ = ffi.new("size_t[]", list(range(n)))
         value = ffi.new("double *")
-        check(lib.cs_mv_compute(plan, measure, vars_, n, value))
+        check(lib.cs_mv_compute(e, measure, vars_, n, value))
         return value[0] * scale
     o = ffi.new("cs_mv_multiplet_opts *")
     lib.cs_mv_multiplet_opts_default(o)
@@ -87,7 +86,7 @@ def _mv(measure_name, x, cov, estimator, units, multiplets, top, threads, max_mu
     if max_memory is not None:
         o.max_bytes = nonneg_int(max_memory, "max_memory", 1) << 20
     est_ = ffi.new("cs_mv_estimate *")
-    check(lib.cs_mv_multiplets_check(plan, measure, o, est_))
+    check(lib.cs_mv_multiplets_check(e, measure, o, est_))
     comb = ffi.new("size_t[]", o.order_max)
 
     def members(order, rank):
@@ -96,7 +95,7 @@ def _mv(measure_name, x, cov, estimator, units, multiplets, top, threads, max_mu
 
     if not top:
         values = np.empty(est_.count)
-        check(lib.cs_mv_multiplets(plan, measure, o, dptr(values), ffi.NULL, ffi.NULL, ffi.NULL,
+        check(lib.cs_mv_multiplets(e, measure, o, dptr(values), ffi.NULL, ffi.NULL, ffi.NULL,
                                    ffi.NULL))
         out, i = [], 0
         for k in range(o.order_min, o.order_max + 1):
@@ -110,7 +109,7 @@ def _mv(measure_name, x, cov, estimator, units, multiplets, top, threads, max_mu
     keep = min(o.top_k, est_.count)
     low, high = ffi.new("cs_mv_hit[]", keep), ffi.new("cs_mv_hit[]", keep)
     nlow, nhigh = ffi.new("size_t *"), ffi.new("size_t *")
-    check(lib.cs_mv_multiplets(plan, measure, o, ffi.NULL, low, nlow, high, nhigh))
+    check(lib.cs_mv_multiplets(e, measure, o, ffi.NULL, low, nlow, high, nhigh))
     keys = ("most_synergistic", "most_redundant") if measure_name == "oinfo" else ("lowest",
                                                                                    "highest")
     return {keys[0]: [(members(h.order, h.rank), h.value * scale) for h in low[0:nlow[0]]],

@@ -22,23 +22,20 @@ void cs_obs_integration_result_free(cs_obs_integration_result *r)
     r->o3 = r->o4 = NULL;
 }
 
-static cs_status make_plan(cs_matrix sub, const cs_obs_params *p, cs_mv_plan **plan)
+/* The estimator the multivariate measures run against (cogscope/multivariate.h). */
+static cs_status make_estimator(cs_matrix sub, const cs_obs_params *p, cs_estimator **est)
 {
+    cs_estimator_params ep;
     if (p->estimator == CS_EST_DISCRETE) {
-        cs_symbols s;
-        size_t bins = p->bins ? p->bins : cs_obs_adaptive_bins(sub.rows, sub.cols, 1);
-        cs_status st = cs_discrete_bin(sub, bins, CS_BIN_EQUAL_WIDTH, &s);
-        if (st != CS_OK)
-            return st;
-        st = cs_mv_plan_create_discrete(&s, 0, NULL, plan);
-        cs_symbols_free(&s);
-        return st;
+        cs_estimator_params_default(CS_EST_DISCRETE, &ep);
+        ep.bins = p->bins ? p->bins : cs_obs_adaptive_bins(sub.rows, sub.cols, 1);
+        return cs_mv_estimator_create(&ep, sub, NULL, est);
     }
     /* KSG has no multivariate form in the library: the Gaussian copula is the
      * rank-based estimator closest to it (documented in docs/metrics.md). */
-    if (p->estimator == CS_EST_GAUSSIAN)
-        return cs_mv_plan_create_gaussian(sub, CS_MV_GAUSSIAN, 0, NULL, plan);
-    return cs_mv_plan_create_gaussian(sub, CS_MV_GCOPULA, 1, NULL, plan);
+    cs_estimator_params_default(p->estimator == CS_EST_GAUSSIAN ? CS_EST_GAUSSIAN : CS_EST_GCOPULA, &ep);
+    ep.bias_correct = p->estimator != CS_EST_GAUSSIAN;
+    return cs_mv_estimator_create(&ep, sub, NULL, est);
 }
 
 static void note_once(cs_obs_integration_result *out, const char *what)
@@ -87,7 +84,7 @@ static size_t draw_multiplets(cs_rng *rng, size_t n, size_t k, size_t count, siz
     return count;
 }
 
-static cs_status multiplet_values(const cs_mv_plan *plan, size_t k, size_t order, const cs_obs_params *p,
+static cs_status multiplet_values(const cs_estimator *est, size_t k, size_t order, const cs_obs_params *p,
                                   uint64_t stream, double *values, cs_obs_integration_result *out)
 {
     for (size_t m = 0; m < p->multiplets; m++)
@@ -101,7 +98,7 @@ static cs_status multiplet_values(const cs_mv_plan *plan, size_t k, size_t order
     if (st == CS_OK) {
         size_t drawn = draw_multiplets(rng, k, order, p->multiplets, comb);
         for (size_t m = 0; m < drawn; m++)
-            if (cs_mv_compute(plan, CS_MV_OINFO, comb + m * order, order, &values[m]) != CS_OK) {
+            if (cs_mv_compute(est, CS_MV_OINFO, comb + m * order, order, &values[m]) != CS_OK) {
                 values[m] = NAN;
                 note_once(out, order == 3 ? "O-information of triplets" : "O-information of quadruplets");
             }
@@ -111,12 +108,12 @@ static cs_status multiplet_values(const cs_mv_plan *plan, size_t k, size_t order
     return st;
 }
 
-/* TC, DTC and O of one plan over all its k variables. */
-static void tc_dtc_o(const cs_mv_plan *plan, const size_t *vars, size_t k, double v[3])
+/* TC, DTC and O of all k variables of the estimator. */
+static void tc_dtc_o(const cs_estimator *est, const size_t *vars, size_t k, double v[3])
 {
     static const cs_mv_measure ms[3] = {CS_MV_TC, CS_MV_DTC, CS_MV_OINFO};
     for (int i = 0; i < 3; i++)
-        if (cs_mv_compute(plan, ms[i], vars, k, &v[i]) != CS_OK)
+        if (cs_mv_compute(est, ms[i], vars, k, &v[i]) != CS_OK)
             v[i] = NAN;
 }
 
@@ -141,11 +138,11 @@ static cs_status surrogates(cs_matrix sub, const size_t *vars, const cs_obs_para
                 sh.data[i * k + j] = cs_matrix_get(sub, perm[i], j);
         }
         cs_rng_destroy(rng);
-        cs_mv_plan *plan = NULL;
+        cs_estimator *est = NULL;
         double v[3] = {NAN, NAN, NAN};
-        if (make_plan(sh, p, &plan) == CS_OK)
-            tc_dtc_o(plan, vars, k, v);
-        cs_mv_plan_destroy(plan);
+        if (make_estimator(sh, p, &est) == CS_OK)
+            tc_dtc_o(est, vars, k, v);
+        cs_estimator_destroy(est);
         vals[s] = v[0];
         vals[S + s] = v[1];
         vals[2 * S + s] = fabs(v[2]);
@@ -204,44 +201,44 @@ cs_status cs_obs_integration(cs_matrix t, const size_t *unit_order, unsigned mas
         return st;
     }
     size_t *vars = malloc(k * sizeof *vars);
-    cs_mv_plan *plan = NULL;
+    cs_estimator *est = NULL;
     if (!vars) {
         st = cs_error_set(CS_ENOMEM, "out of memory for integration measures");
         goto done;
     }
     for (size_t j = 0; j < k; j++)
         vars[j] = j;
-    if (make_plan(sub, p, &plan) != CS_OK) {
+    if (make_estimator(sub, p, &est) != CS_OK) {
         note_once(out, "TC/DTC/O/TSE");
         goto done;
     }
     if (mask & CS_OBS_INTEGRATION) {
         double v[3];
-        tc_dtc_o(plan, vars, k, v);
+        tc_dtc_o(est, vars, k, v);
         out->tc = v[0];
         out->dtc = v[1];
         out->oinfo = v[2];
         if (isnan(v[0]) || isnan(v[1]) || isnan(v[2])) {
-            cs_mv_compute(plan, isnan(v[0]) ? CS_MV_TC : isnan(v[1]) ? CS_MV_DTC : CS_MV_OINFO, vars, k, &v[0]);
+            cs_mv_compute(est, isnan(v[0]) ? CS_MV_TC : isnan(v[1]) ? CS_MV_DTC : CS_MV_OINFO, vars, k, &v[0]);
             note_once(out, "TC/DTC/O");
         }
-        if (cs_mv_compute(plan, CS_MV_SINFO, vars, k, &out->sinfo) != CS_OK)
+        if (cs_mv_compute(est, CS_MV_SINFO, vars, k, &out->sinfo) != CS_OK)
             out->sinfo = NAN;
         out->n_tse_units = k < p->tse_units ? k : p->tse_units;
-        if (cs_mv_compute(plan, CS_MV_TSE, vars, out->n_tse_units, &out->tse) != CS_OK) {
+        if (cs_mv_compute(est, CS_MV_TSE, vars, out->n_tse_units, &out->tse) != CS_OK) {
             out->tse = NAN;
             note_once(out, "TSE");
         }
     }
     if (mask & CS_OBS_OINFO) {
-        if ((st = multiplet_values(plan, k, 3, p, stream, out->o3, out)) != CS_OK ||
-            (st = multiplet_values(plan, k, 4, p, stream, out->o4, out)) != CS_OK)
+        if ((st = multiplet_values(est, k, 3, p, stream, out->o3, out)) != CS_OK ||
+            (st = multiplet_values(est, k, 4, p, stream, out->o4, out)) != CS_OK)
             goto done;
     }
     if ((mask & CS_OBS_INTEGRATION) && p->surrogates > 0 && !isnan(out->tc))
         st = surrogates(sub, vars, p, stream, out);
 done:
-    cs_mv_plan_destroy(plan);
+    cs_estimator_destroy(est);
     free(vars);
     cs_matrix_free(&sub);
     if (st != CS_OK)

@@ -138,7 +138,10 @@ cs_status cs_estimator_create(const cs_estimator_params *p, cs_matrix data, cons
                               cs_estimator **out);
 void cs_estimator_destroy(cs_estimator *e); /* NULL is fine */
 
+/* Rows (samples; for an exact covariance the n_samples given, 0 = exact)
+ * and columns of the prepared data. */
 size_t cs_estimator_rows(const cs_estimator *e);
+size_t cs_estimator_columns(const cs_estimator *e);
 
 /* H(X) of the columns cols[0..m) (nats). CS_EINVAL for estimators without
  * entropy (gcopula, ksg1, ksg2) or with a column typed discrete and a

@@ -11,8 +11,13 @@
  *   te        x = source, y = destination, [z = conditioning]   all
  *   ais       x                                     all
  *   omega     x = layer units, y = target           gaussian, gcopula
- * (tc, dtc, oinfo, sinfo, tse, pid, phiid: cogscope/multivariate.h,
- * pid.h, phiid.h; they take their own entry points.)
+ *   tc, dtc, oinfo, sinfo, tse   x = the variables     discrete, gaussian, gcopula
+ *   pid       x = source 1, y = source 2, z = target   discrete, gaussian, gcopula
+ *   phiid     x = series 1, y = series 2               discrete, gaussian, gcopula
+ * entropy..ais are measures of the cs_info calculator (cogscope/info.h);
+ * omega is cogscope/omega.h;
+ * tc..tse are cogscope/multivariate.h, pid cogscope/pid.h and phiid
+ * cogscope/phiid.h, each written once over the estimator registry too.
  *
  * Options: CS_OPT_* of cogscope/estimator.h; an option is accepted when
  * both the measure and the estimator admit it. Variables typed discrete
@@ -38,10 +43,21 @@ typedef enum {
     CS_INFO_TE,
     CS_INFO_AIS,
     CS_INFO_OMEGA, /* Syn/I of a whole layer: its own entry points (cogscope/omega.h), not cs_info */
+    CS_INFO_TC,    /* total correlation; the multivariate measures of cogscope/multivariate.h */
+    CS_INFO_DTC,
+    CS_INFO_OINFO,
+    CS_INFO_SINFO,
+    CS_INFO_TSE,
+    CS_INFO_PID,   /* cogscope/pid.h */
+    CS_INFO_PHIID, /* cogscope/phiid.h */
     CS_INFO_MEASURE_COUNT
 } cs_info_measure;
 
-/* "entropy", "centropy", "mi", "cmi", "te", "ais", "omega" and back (CS_EINVAL if unknown). */
+/* The last measure of the cs_info calculator (cogscope/info.h). */
+#define CS_INFO_CALC_LAST CS_INFO_AIS
+
+/* "entropy", "centropy", "mi", "cmi", "te", "ais", "omega", "tc", "dtc", "oinfo",
+ * "sinfo", "tse", "pid", "phiid" and back (CS_EINVAL if unknown). */
 const char *cs_info_measure_name(cs_info_measure m);
 cs_status cs_info_measure_parse(const char *name, cs_info_measure *out);
 

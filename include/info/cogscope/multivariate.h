@@ -26,36 +26,45 @@
  * Discrete: plug-in entropies of joint symbols (optionally Miller-Madow
  * corrected), computed with cogscope/discrete.h.
  *
- * Life cycle (plan then execute): cs_mv_plan_create_* does the expensive,
- * shared work once (the global covariance by one BLAS dsyrk and the
- * single-variable terms; or the symbols and single entropies of discrete
- * data). cs_mv_compute then evaluates one set of the plan's
- * variables, and cs_mv_multiplets every multiplet of orders m..M, each from a
- * small Cholesky of the covariance sub-block (Gaussian) or joint-symbol counts
- * (discrete), with sub-multiplet entropies shared through a table instead of
- * recomputed. A plan is immutable after creation: several threads may query
- * it at once.
+ * Life cycle: the measures are written once over the estimator registry
+ * (cogscope/estimator.h). cs_mv_estimator_create prepares a discrete,
+ * gaussian or gcopula estimator on the data once (joint symbols; copula
+ * ranks and the covariance by one BLAS dsyrk) and caches the
+ * single-variable terms; a covariance is checked per queried subset there,
+ * not as a whole, so that multiplets stay usable when N is below the number
+ * of variables. cs_mv_compute then evaluates one set of the estimator's
+ * columns from its subset-entropy queries (with the closed forms above:
+ * one Cholesky for Gaussian TC/DTC, joint codes paired two at a time for
+ * discrete DTC and TSE), and cs_mv_multiplets runs the multiplet plan (the
+ * shape cs_mv_multiplet_opts: orders, top-K, limits, part) against the
+ * estimator, with sub-multiplet entropies shared through a table. The
+ * queries only read the estimator: several threads may query it at once.
+ * Which estimators and options serve tc..tse is the measure table
+ * (cogscope/measure.h).
  *
  * Example (all O-information triplets to quintuplets, 10 most synergistic):
- *   cs_mv_plan *plan;
- *   if (cs_mv_plan_create_gaussian(data, CS_MV_GAUSSIAN, 0, NULL, &plan)) { ...cs_last_error()... }
+ *   cs_estimator_params p;
+ *   cs_estimator_params_default(CS_EST_GAUSSIAN, &p);
+ *   cs_estimator *e;
+ *   if (cs_mv_estimator_create(&p, data, NULL, &e)) { ...cs_last_error()... }
  *   cs_mv_multiplet_opts o;
  *   cs_mv_multiplet_opts_default(&o);
  *   o.order_min = 3; o.order_max = 5; o.top_k = 10;
  *   cs_mv_estimate est;
- *   if (cs_mv_multiplets_check(plan, CS_MV_OINFO, &o, &est)) { ...over the limit... }
+ *   if (cs_mv_multiplets_check(e, CS_MV_OINFO, &o, &est)) { ...over the limit... }
  *   cs_mv_hit low[10], high[10];
  *   size_t nlow, nhigh;
- *   cs_mv_multiplets(plan, CS_MV_OINFO, &o, NULL, low, &nlow, high, &nhigh);
+ *   cs_mv_multiplets(e, CS_MV_OINFO, &o, NULL, low, &nlow, high, &nhigh);
  *   size_t vars[5];
- *   cs_mv_combination_unrank(low[0].rank, low[0].order, cs_mv_plan_nvars(plan), vars);
- *   cs_mv_plan_destroy(plan);
+ *   cs_mv_combination_unrank(low[0].rank, low[0].order, cs_estimator_columns(e), vars);
+ *   cs_estimator_destroy(e);
  */
 #ifndef COGSCOPE_MULTIVARIATE_H
 #define COGSCOPE_MULTIVARIATE_H
 
 #include "cogscope/core.h"
 #include "cogscope/discrete.h"
+#include "cogscope/estimator.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -69,65 +78,57 @@ const char *cs_mv_measure_name(cs_mv_measure m);
 /* The inverse of cs_mv_measure_name; CS_EINVAL for an unknown name. */
 cs_status cs_mv_measure_parse(const char *name, cs_mv_measure *out);
 
-typedef enum { CS_MV_GAUSSIAN = 0, CS_MV_GCOPULA = 1 } cs_mv_gaussian_kind;
-
-typedef struct cs_mv_plan cs_mv_plan;
-
 /* `labels` (all create functions): NULL, or n numbers naming the variables in
  * error messages (e.g. the caller's column numbers); copied. */
 
-/* Plan Gaussian (kind CS_MV_GAUSSIAN) or Gaussian-copula (CS_MV_GCOPULA)
- * estimates over the columns of `data` (N x n, N >= 2, n >= 1; not kept).
- * The covariance (maximum likelihood, divisor N, as cogscope/gaussian.h's
- * measure layer; the measures here do not depend on the divisor) is computed
- * once by one dsyrk. bias_correct: lower every entropy of dimension d by the
- * analytic bias cs_gaussian_entropy_bias(d, N, 0); queries then need d < N.
- * Positive definiteness is checked per query, not here, so that multiplets
- * stay usable when N is below the number of variables.
- * Errors: CS_ESHAPE (no columns, N < 2), CS_ENONFINITE (names row and column),
- * CS_EINVAL (a constant column, named), CS_ENOMEM. */
-cs_status cs_mv_plan_create_gaussian(cs_matrix data, cs_mv_gaussian_kind kind, int bias_correct, const size_t *labels,
-                                     cs_mv_plan **out);
+/* Prepare estimator p->estimator (discrete, gaussian or gcopula; its options
+ * as cogscope/estimator.h) on the columns of `data` (N x n; copied once).
+ * gaussian/gcopula: N >= 2; the covariance is the maximum-likelihood one
+ * (divisor N; the measures do not depend on the divisor); with the bias
+ * correction (p->bias_correct, default on for gcopula) every entropy of
+ * dimension d is lowered by cs_gaussian_entropy_bias(d, N, 0), so queries
+ * need d < N. Positive definiteness is checked per query, not here.
+ * discrete: columns are symbols (or binned with p->bins); miller_madow adds
+ * (K - 1)/(2N) to every entropy, K = occupied joint symbols; joint symbols
+ * are renumbered densely (cs_discrete_joint), so any joint alphabet is
+ * handled in O(N) memory. Errors: CS_EINVAL (an estimator the measures do not
+ * take, a bad option, a constant column for gaussian/gcopula, named),
+ * CS_ESHAPE (no columns, N < 2), CS_ENONFINITE (names row and column),
+ * CS_ENOMEM. Destroy with cs_estimator_destroy; cs_estimator_columns is n,
+ * cs_estimator_rows N. */
+cs_status cs_mv_estimator_create(const cs_estimator_params *p, cs_matrix data, const size_t *labels,
+                                 cs_estimator **out);
 
-/* Plan exact Gaussian values from a covariance matrix `cov` (n x n, row-major,
- * leading dimension ld >= n; copied), e.g. of an analytic system.
+/* The gaussian estimator on an exact covariance `cov` (n x n, row-major,
+ * leading dimension ld >= n; copied), e.g. of an analytic system (rows 0).
  * Errors: CS_ESHAPE (n = 0), CS_ENONFINITE, CS_EINVAL (not symmetric to
  * 1e-12 relative), CS_ESINGULAR (not positive definite, naming the variable). */
-cs_status cs_mv_plan_create_cov(const double *cov, size_t n, size_t ld, const size_t *labels, cs_mv_plan **out);
+cs_status cs_mv_estimator_create_cov(const double *cov, size_t n, size_t ld, const size_t *labels,
+                                     cs_estimator **out);
 
-/* Plan discrete estimates over the integer-coded columns of `s` (copied; see
- * cogscope/discrete.h, e.g. cs_discrete_from_matrix or cs_discrete_bin).
- * miller_madow: add (K - 1)/(2N) to every entropy, K = occupied joint symbols.
- * Joint symbols never overflow nor need memory beyond O(N): occurring
- * combinations are renumbered densely (cs_discrete_joint), so any joint
- * alphabet, even one whose size exceeds 2^64, is handled.
+/* The discrete estimator on integer-coded columns already made (copied; see
+ * cogscope/discrete.h, cs_discrete_from_matrix or cs_discrete_bin).
  * Errors: CS_ESHAPE (no rows or columns), CS_ENOMEM. */
-cs_status cs_mv_plan_create_discrete(const cs_symbols *s, int miller_madow, const size_t *labels, cs_mv_plan **out);
+cs_status cs_mv_estimator_create_symbols(const cs_symbols *s, int miller_madow, const size_t *labels,
+                                         cs_estimator **out);
 
-void cs_mv_plan_destroy(cs_mv_plan *plan); /* NULL is fine */
+/* Entropy (nats) of the variables vars[0..m) (column indices of e,
+ * distinct), m >= 1, with e's bias correction. e: prepared by
+ * cs_mv_estimator_create* (CS_EINVAL otherwise), as for every function below. */
+cs_status cs_mv_entropy(const cs_estimator *e, const size_t *vars, size_t m, double *h);
 
-/* Number of variables n of the plan. */
-size_t cs_mv_plan_nvars(const cs_mv_plan *plan);
-
-/* Number of samples the plan was made from (0 for an exact covariance). */
-size_t cs_mv_plan_nsamples(const cs_mv_plan *plan);
-
-/* Entropy (nats) of the variables vars[0..m) (indices into the plan's
- * variables, distinct), m >= 1, with the plan's bias correction. */
-cs_status cs_mv_entropy(const cs_mv_plan *plan, const size_t *vars, size_t m, double *h);
-
-/* One measure of the set vars[0..m) (distinct plan indices, 2 <= m <= n).
+/* One measure of the set vars[0..m) (distinct column indices, 2 <= m <= n).
  * TSE needs the entropies of all 2^m - 1 subsets and is refused (CS_ELIMIT)
  * for m > CS_MV_TSE_MAX_VARS. Errors: CS_EINVAL (m < 2, an index out of
  * range or repeated), CS_ESINGULAR (Gaussian sub-block not positive
  * definite), CS_ELIMIT (TSE too large), CS_ESHAPE (bias correction with
  * m >= N), CS_ENOMEM. */
-cs_status cs_mv_compute(const cs_mv_plan *plan, cs_mv_measure measure, const size_t *vars, size_t m, double *value);
+cs_status cs_mv_compute(const cs_estimator *e, cs_mv_measure measure, const size_t *vars, size_t m, double *value);
 
 #define CS_MV_TSE_MAX_VARS 24
 
 /* ---- all multiplets -------------------------------------------------------
- * Multiplets of order k are the C(n, k) k-subsets of the plan's variables, in
+ * Multiplets of order k are the C(n, k) k-subsets of the estimator's columns, in
  * lexicographic order of their sorted indices; rank r of order k is the r-th
  * of them (0-based). All values are laid out order by order (orders
  * order_min..order_max ascending), each order's values by rank. */
@@ -164,7 +165,7 @@ typedef struct {
  * running it. Fails with CS_ELIMIT, and a message giving the count and the
  * estimates, when the count exceeds o->max_count or the memory o->max_bytes;
  * `est` is filled in either case. CS_EINVAL for orders outside 2..n. */
-cs_status cs_mv_multiplets_check(const cs_mv_plan *plan, cs_mv_measure measure, const cs_mv_multiplet_opts *o,
+cs_status cs_mv_multiplets_check(const cs_estimator *e, cs_mv_measure measure, const cs_mv_multiplet_opts *o,
                                  cs_mv_estimate *est);
 
 /* One multiplet in a top-K list. */
@@ -186,7 +187,7 @@ typedef struct {
  * order limit CS_MV_TSE_MAX_VARS), CS_ESHAPE (bias correction with an order
  * >= N), CS_ESINGULAR (a multiplet's covariance sub-block is singular, named),
  * CS_ENOMEM. */
-cs_status cs_mv_multiplets(const cs_mv_plan *plan, cs_mv_measure measure, const cs_mv_multiplet_opts *o,
+cs_status cs_mv_multiplets(const cs_estimator *e, cs_mv_measure measure, const cs_mv_multiplet_opts *o,
                            double *values, cs_mv_hit *lowest, size_t *nlow, cs_mv_hit *highest, size_t *nhigh);
 
 /* Sort hits into a top-K list's order (highest = 0: ascending value;

@@ -61,7 +61,7 @@ static cs_status gauss_prepare(cs_estimator *e)
     cs_matrix W = cs_matrix_view(e->W, e->n, e->D);
     if (e->p.estimator == CS_EST_GCOPULA && (st = cs_gcopula_normalise(W, W)))
         return st;
-    if (e->bias_correct && e->n <= e->D + 1)
+    if (e->bias_correct && e->n <= e->D + 1 && !e->subset_checks)
         return cs_error_set(CS_EINVAL, "the bias correction needs more samples (%zu) than variables + 1 (%zu)", e->n,
                             e->D + 1);
     e->mean = malloc(e->D * sizeof *e->mean);
@@ -73,6 +73,8 @@ static cs_status gauss_prepare(cs_estimator *e)
     for (size_t i = 0; i < e->n; i++)
         for (size_t j = 0; j < e->D; j++)
             e->W[i * e->D + j] -= e->mean[j];
+    if (e->subset_checks)
+        return CS_OK;
     /* Fail here, not at the first query, if any block is singular: the full
      * block is positive definite iff every sub-block is. */
     double ld;
@@ -82,7 +84,7 @@ static cs_status gauss_prepare(cs_estimator *e)
 
 static cs_status gauss_entropy(const cs_estimator *e, const size_t *idx, size_t m, double *h)
 {
-    double *scratch = malloc((e->D ? e->D * e->D : 1) * sizeof *scratch);
+    double *scratch = malloc((m ? m * m : 1) * sizeof *scratch); /* the m x m Cholesky factor */
     if (!scratch)
         return cs_error_set(CS_ENOMEM, "out of memory");
     *h = 0;

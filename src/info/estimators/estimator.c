@@ -52,6 +52,10 @@ void cs_estimator_destroy(cs_estimator *e)
     free(e->W);
     free(e->alph);
     free(e->types);
+    free(e->labels);
+    free(e->h1);
+    free(e->ln_var);
+    free(e->bias);
     free(e);
 }
 
@@ -124,6 +128,8 @@ cs_status cs_estimator_create(const cs_estimator_params *p, cs_matrix data, cons
 }
 
 size_t cs_estimator_rows(const cs_estimator *e) { return e->n; }
+
+size_t cs_estimator_columns(const cs_estimator *e) { return e->D; }
 
 cs_status est_terms_value(const cs_estimator *e, const est_sets *s, const est_term *t, size_t nt, double *value)
 {

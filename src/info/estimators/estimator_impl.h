@@ -78,6 +78,14 @@ struct cs_estimator {
     cs_ksg *ksg;
     est_mixed *mixed;
     int clamped; /* mixed: the last value hit a bound */
+    /* prepared for the multivariate measures (cogscope/multivariate.h) */
+    int subset_checks; /* a singular covariance (or N <= D with the bias
+                          correction) is refused by the query whose subset
+                          meets it, not by prepare */
+    size_t *labels;    /* D numbers naming the columns in messages, or NULL */
+    double *h1;        /* D single-column entropies, bias-corrected */
+    double *ln_var;    /* gaussian: D values ln cov_jj */
+    double *bias;      /* D + 1 entries: the bias correction of a d-column entropy */
 };
 
 extern const est_ops est_discrete_ops, est_gauss_ops, est_ksg_ops;

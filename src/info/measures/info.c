@@ -117,6 +117,10 @@ cs_status cs_info_create(const cs_info_params *p, cs_info **out)
     if (p->measure == CS_INFO_OMEGA)
         return cs_error_set(CS_EINVAL,
                             "omega has its own entry points (cs_omega_layer, cs_omega_pid: cogscope/omega.h)");
+    if ((unsigned)p->measure > CS_INFO_CALC_LAST && cs_info_measure_name(p->measure))
+        return cs_error_set(CS_EINVAL,
+                            "%s is not a measure of the cs_info calculator (cogscope/measure.h says where it is)",
+                            cs_info_measure_name(p->measure));
     cs_measure_request r = {p->measure, p->estimator, 0, 0, {CS_VAR_CONTINUOUS}};
     cs_status st = cs_measure_validate(&r);
     cs_estimator_params ep;

@@ -12,6 +12,16 @@
     (CS_OPT_BINS | CS_OPT_ALPHABET | CS_OPT_MILLER_MADOW | CS_OPT_BIAS | CS_OPT_KNN | CS_OPT_THEILER |               \
      CS_OPT_NORMALIZE | CS_OPT_NOISE | CS_OPT_DISCRETE_VARS)
 
+/* tc..tse, pid, phiid: estimators with entropy over a covariance or symbols. */
+#define PLUGIN_EST ((1u << CS_EST_DISCRETE) | (1u << CS_EST_GAUSSIAN) | (1u << CS_EST_GCOPULA))
+#define DECOMP_OPTS (CS_OPT_BINS | CS_OPT_ALPHABET | CS_OPT_COVARIANCE)
+/* The multivariate measures: one set of variables x. */
+#define MV_ROW(id, name, formula)                                                                                    \
+    {                                                                                                                \
+        id, name, formula, {"variables", "y", "z"}, CS_ROLE_BIT_X, CS_ROLE_BIT_X, PLUGIN_EST,                        \
+            CS_OPT_BINS | CS_OPT_ALPHABET | CS_OPT_MILLER_MADOW | CS_OPT_BIAS | CS_OPT_COVARIANCE, 0                 \
+    }
+
 static const cs_measure_entry table[CS_INFO_MEASURE_COUNT] = {
     {CS_INFO_ENTROPY,
      "entropy",
@@ -76,6 +86,29 @@ static const cs_measure_entry table[CS_INFO_MEASURE_COUNT] = {
      (1u << CS_EST_GAUSSIAN) | (1u << CS_EST_GCOPULA),
      CS_OPT_BIAS | CS_OPT_SURROGATES | CS_OPT_DISCRETE_VARS,
      1},
+    MV_ROW(CS_INFO_TC, "tc", "sum_i H(X_i) - H(X)"),
+    MV_ROW(CS_INFO_DTC, "dtc", "sum_i H(X_-i) - (n-1) H(X)"),
+    MV_ROW(CS_INFO_OINFO, "oinfo", "TC - DTC"),
+    MV_ROW(CS_INFO_SINFO, "sinfo", "TC + DTC"),
+    MV_ROW(CS_INFO_TSE, "tse", "sum_k [<H(X^k)> - (k/n) H(X)]"),
+    {CS_INFO_PID,
+     "pid",
+     "I(X1,X2;Y) = R + U1 + U2 + S",
+     {"source 1", "source 2", "target"},
+     CS_ROLE_BIT_X | CS_ROLE_BIT_Y | CS_ROLE_BIT_Z,
+     CS_ROLE_BIT_X | CS_ROLE_BIT_Y | CS_ROLE_BIT_Z,
+     PLUGIN_EST,
+     DECOMP_OPTS,
+     0},
+    {CS_INFO_PHIID,
+     "phiid",
+     "I(X1_t,X2_t ; X1_t+tau,X2_t+tau) = 16 atoms",
+     {"series 1", "series 2", "z"},
+     CS_ROLE_BIT_X | CS_ROLE_BIT_Y,
+     CS_ROLE_BIT_X | CS_ROLE_BIT_Y,
+     PLUGIN_EST,
+     DECOMP_OPTS,
+     0},
 };
 
 const cs_measure_entry *cs_measure_lookup(cs_info_measure m)
@@ -208,6 +241,9 @@ cs_status cs_measure_validate(const cs_measure_request *r)
         return cs_error_set(CS_EINVAL, "--x/--y/--z-discrete need samples, not --cov");
     if ((r->options & CS_OPT_COVARIANCE) && (r->options & (CS_OPT_SURROGATES | CS_OPT_LOCAL)))
         return cs_error_set(CS_EINVAL, "--surrogates and --local need samples, not --cov");
+    if ((r->options & CS_OPT_COVARIANCE) && (r->options & CS_OPT_BIAS) && r->measure >= CS_INFO_TC &&
+        r->measure <= CS_INFO_TSE)
+        return cs_error_set(CS_EINVAL, "--cov gives exact values: there is no sample to bias-correct");
     cs_status st = r->roles ? check_roles(r, m) : CS_OK;
     return st ? st : check_types(r, m);
 }

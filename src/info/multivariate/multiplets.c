@@ -1,6 +1,6 @@
 /* All multiplets of orders m..M: counting and limits, the shared
  * sub-multiplet entropy table, the OpenMP scan and top-K selection (API in
- * cogscope/multivariate.h). Uses the plan's kernels (multivariate.c) and the
+ * cogscope/multivariate.h). Uses the measures' kernels (multivariate.c) and the
  * subset enumeration (subsets.c); neither calls back here. */
 #include "multivariate_impl.h"
 #include "../par_error.h"
@@ -42,10 +42,10 @@ static uint64_t sat_mul(uint64_t a, uint64_t b) { return (b && a > UINT64_MAX / 
 /* ---- what a run needs -------------------------------------------------------- */
 
 /* Levels lo..hi (lo >= 2) of the sub-multiplet entropy table; empty if lo > hi.
- * Level 1 is the plan's h1. Gaussian TC/DTC/O/S need no table (one Cholesky
+ * Level 1 is the estimator's h1. Gaussian TC/DTC/O/S need no table (one Cholesky
  * gives every leave-one-out entropy); discrete DTC/O/S read the (k-1)-subsets;
  * TSE reads every proper subset. */
-static void table_levels(const cs_mv_plan *p, cs_mv_measure meas, size_t kmin, size_t kmax, size_t *lo, size_t *hi)
+static void table_levels(const mv_data *p, cs_mv_measure meas, size_t kmin, size_t kmax, size_t *lo, size_t *hi)
 {
     *lo = 2;
     *hi = kmax - 1;
@@ -62,7 +62,7 @@ static void table_levels(const cs_mv_plan *p, cs_mv_measure meas, size_t kmin, s
 /* Rough single-thread cost of one entropy of k variables (seconds), for the
  * estimate in messages: Gaussian, a k x k Cholesky; discrete, joint symbols
  * of N samples. Constants measured on the development machine (bench/). */
-static double cost_entropy(const cs_mv_plan *p, size_t k)
+static double cost_entropy(const mv_data *p, size_t k)
 {
     double kk = (double)k;
     if (p->kind == MV_GAUSS)
@@ -70,7 +70,7 @@ static double cost_entropy(const cs_mv_plan *p, size_t k)
     return (double)p->nsamples * (2e-9 + 1e-9 * kk);
 }
 
-static double cost_multiplet(const cs_mv_plan *p, cs_mv_measure meas, size_t k)
+static double cost_multiplet(const mv_data *p, cs_mv_measure meas, size_t k)
 {
     double kk = (double)k;
     if (meas == CS_MV_TSE)
@@ -90,8 +90,9 @@ static void human_bytes(uint64_t b, char *buf, size_t len)
         snprintf(buf, len, "%.1f KiB", (double)b / 1024.0);
 }
 
-cs_status cs_mv_multiplets_check(const cs_mv_plan *p, cs_mv_measure meas, const cs_mv_multiplet_opts *o,
-                                 cs_mv_estimate *est)
+/* The check of cs_mv_multiplets_check on the view p. */
+static cs_status multiplets_check(const mv_data *p, cs_mv_measure meas, const cs_mv_multiplet_opts *o,
+                                  cs_mv_estimate *est)
 {
     memset(est, 0, sizeof *est);
     if ((unsigned)meas >= CS_MV_MEASURE_COUNT)
@@ -148,6 +149,15 @@ cs_status cs_mv_multiplets_check(const cs_mv_plan *p, cs_mv_measure meas, const 
                             (unsigned long long)count, kmin, kmax, n, mem, o->top_k ? "" : " to return every value",
                             lim, seconds);
     return CS_OK;
+}
+
+cs_status cs_mv_multiplets_check(const cs_estimator *e, cs_mv_measure meas, const cs_mv_multiplet_opts *o,
+                                 cs_mv_estimate *est)
+{
+    mv_data p;
+    memset(est, 0, sizeof *est);
+    cs_status st = mv_data_of(e, &p);
+    return st ? st : multiplets_check(&p, meas, o, est);
 }
 
 /* ---- top-K heaps ----------------------------------------------------------------- */
@@ -225,7 +235,7 @@ void cs_mv_hits_sort(cs_mv_hit *hits, size_t n, int highest)
 /* ---- the scan -------------------------------------------------------------------- */
 
 typedef struct {
-    const cs_mv_plan *p;
+    const mv_data *p;
     cs_mv_measure meas;
     size_t kmax;
     uint64_t *B;         /* B[v * (kmax + 1) + j] = C(v, j), v = 0..n, j = 0..kmax */
@@ -256,7 +266,7 @@ static inline double table_h(const scan *s, const size_t *T, size_t k)
 /* One multiplet's value. S sorted, k = |S|. */
 static cs_status multiplet_value(const scan *s, const size_t *S, size_t k, mv_ws *ws, double *out)
 {
-    const cs_mv_plan *p = s->p;
+    const mv_data *p = s->p;
     double tc, dtc, hs;
     cs_status st;
     if (s->meas != CS_MV_TSE && p->kind == MV_GAUSS) {
@@ -304,7 +314,7 @@ static cs_status multiplet_value(const scan *s, const size_t *S, size_t k, mv_ws
 /* Fill level j of the table: entropies of every j-subset, stored by colex rank. */
 static void fill_level(const scan *s, size_t j, int threads, par_error *f)
 {
-    const cs_mv_plan *p = s->p;
+    const mv_data *p = s->p;
     size_t n = p->n;
     uint64_t total = cs_mv_binomial(n, j), bs = block_size(total, threads);
     uint64_t nblocks = (total + bs - 1) / bs;
@@ -407,12 +417,13 @@ static void scan_orders(const scan *s, const cs_mv_multiplet_opts *o, int thread
     }
 }
 
-cs_status cs_mv_multiplets(const cs_mv_plan *p, cs_mv_measure meas, const cs_mv_multiplet_opts *o, double *values,
+cs_status cs_mv_multiplets(const cs_estimator *e, cs_mv_measure meas, const cs_mv_multiplet_opts *o, double *values,
                            cs_mv_hit *lowest, size_t *nlow, cs_mv_hit *highest, size_t *nhigh)
 {
     cs_mv_estimate est;
-    cs_status st = cs_mv_multiplets_check(p, meas, o, &est);
-    if (st)
+    mv_data d, *p = &d;
+    cs_status st = mv_data_of(e, p);
+    if (st || (st = multiplets_check(p, meas, o, &est)))
         return st;
     size_t n = p->n, kmin = o->order_min, kmax = o->order_max;
     if (meas == CS_MV_TSE && kmax > CS_MV_TSE_MAX_VARS)

@@ -13,7 +13,7 @@
 #include <gsl/gsl_matrix.h>
 
 #include "cogscope/gaussian.h"
-#include "cogscope/gcopula.h"
+#include "cogscope/measure.h"
 #include "gsl_setup.h"
 
 /* Same rule as cogscope/gaussian.h's Cholesky (CS_GAUSS_PIVOT_TOL in
@@ -45,131 +45,122 @@ cs_status cs_mv_measure_parse(const char *name, cs_mv_measure *out)
                         name ? name : "(null)");
 }
 
-/* ---- plans ------------------------------------------------------------------ */
+/* ---- estimators prepared for the measures ------------------------------------- */
 
-void cs_mv_plan_destroy(cs_mv_plan *p)
+/* The measures' caches on a prepared estimator: labels, the bias table
+ * (zero unless corrected) and h1 (and ln_var for a covariance). */
+static cs_status mv_cache(cs_estimator *e, const size_t *labels)
 {
-    if (!p)
-        return;
-    free(p->labels);
-    free(p->h1);
-    free(p->bias);
-    free(p->cov);
-    free(p->ln_var);
-    cs_symbols_free(&p->sym);
-    free(p);
-}
-
-size_t cs_mv_plan_nvars(const cs_mv_plan *p) { return p->n; }
-size_t cs_mv_plan_nsamples(const cs_mv_plan *p) { return p->nsamples; }
-
-/* The common part of every plan: labels, bias table (zero), h1. */
-static cs_status plan_alloc(int kind, size_t n, size_t nsamples, const size_t *labels, cs_mv_plan **out)
-{
-    *out = NULL;
-    cs_mv_plan *p = calloc(1, sizeof *p);
-    if (!p)
-        return cs_error_set(CS_ENOMEM, "out of memory for a multivariate plan");
-    p->kind = kind;
-    p->n = n;
-    p->nsamples = nsamples;
-    p->labels = malloc(n * sizeof *p->labels);
-    p->h1 = malloc(n * sizeof *p->h1);
-    p->bias = calloc(n + 1, sizeof *p->bias);
-    if (kind == MV_GAUSS) {
-        p->cov = malloc(n * n * sizeof *p->cov);
-        p->ln_var = malloc(n * sizeof *p->ln_var);
-    }
-    if (!p->labels || !p->h1 || !p->bias || (kind == MV_GAUSS && (!p->cov || !p->ln_var))) {
-        cs_mv_plan_destroy(p);
-        return cs_error_set(CS_ENOMEM, "out of memory for a multivariate plan of %zu variables", n);
-    }
+    size_t n = e->D;
+    e->labels = malloc(n * sizeof *e->labels);
+    e->h1 = malloc(n * sizeof *e->h1);
+    e->bias = calloc(n + 1, sizeof *e->bias);
+    if (e->p.estimator != CS_EST_DISCRETE)
+        e->ln_var = malloc(n * sizeof *e->ln_var);
+    if (!e->labels || !e->h1 || !e->bias || (e->p.estimator != CS_EST_DISCRETE && !e->ln_var))
+        return cs_error_set(CS_ENOMEM, "out of memory for the measures of %zu variables", n);
     for (size_t i = 0; i < n; i++)
-        p->labels[i] = labels ? labels[i] : i;
-    *out = p;
-    return CS_OK;
-}
-
-/* Single-variable terms of a Gaussian plan whose covariance is in place. */
-static cs_status gauss_finish(cs_mv_plan *p)
-{
+        e->labels[i] = labels ? labels[i] : i;
+    cs_status st = CS_OK;
+    if (e->p.estimator == CS_EST_DISCRETE) {
+        for (size_t i = 0; !st && i < n; i++)
+            st = e->ops->entropy(e, &i, 1, &e->h1[i]);
+        return st;
+    }
+    if (e->bias_correct)
+        for (size_t d = 1; d <= n && d < e->n; d++)
+            e->bias[d] = cs_gaussian_entropy_bias(d, e->n, 0);
     double c = 0.5 * log(2 * M_PI * M_E);
-    for (size_t i = 0; i < p->n; i++) {
-        double v = p->cov[i * (p->n + 1)];
+    for (size_t i = 0; i < n; i++) {
+        double v = e->cov[i * (n + 1)];
         if (!isfinite(v) || !(v > 0))
             return cs_error_set(CS_ESINGULAR,
                                 "variable %zu has variance %g: the covariance is "
                                 "singular (a constant column?)",
-                                p->labels[i], v);
-        p->ln_var[i] = log(v);
-        p->h1[i] = c + 0.5 * p->ln_var[i] - p->bias[1];
+                                e->labels[i], v);
+        e->ln_var[i] = log(v);
+        e->h1[i] = c + 0.5 * e->ln_var[i] - e->bias[1];
     }
     return CS_OK;
 }
 
-cs_status cs_mv_plan_create_gaussian(cs_matrix data, cs_mv_gaussian_kind kind, int bias_correct, const size_t *labels,
-                                     cs_mv_plan **out)
+/* Finish an estimator made by est_create_owned: prepare it, checking
+ * covariances per subset, and build the caches; destroyed on failure. */
+static cs_status mv_finish(cs_estimator *e, const size_t *labels, cs_estimator **out)
 {
-    info_gsl_setup();
-    *out = NULL;
-    if (kind != CS_MV_GAUSSIAN && kind != CS_MV_GCOPULA)
-        return cs_error_set(CS_EINVAL, "unknown Gaussian estimator kind %d", (int)kind);
-    if (data.cols == 0 || data.rows < 2)
+    e->subset_checks = 1;
+    cs_status st = e->ops->prepare(e);
+    if (!st)
+        st = mv_cache(e, labels);
+    if (st) {
+        cs_estimator_destroy(e);
+        return st;
+    }
+    *out = e;
+    return CS_OK;
+}
+
+/* Samples a covariance is made from: finite (named by label) and no column
+ * constant (named here rather than as a singular block later or as an
+ * unnamed copula failure). */
+static cs_status check_gauss_data(cs_matrix data, const size_t *labels)
+{
+    size_t n = data.cols, N = data.rows;
+    if (n == 0 || N < 2)
         return cs_error_set(CS_ESHAPE,
                             "Gaussian estimates need at least 2 samples and 1 variable (got %zu x "
                             "%zu)",
-                            data.rows, data.cols);
-    size_t n = data.cols, N = data.rows;
-    cs_mv_plan *p;
-    cs_status st = plan_alloc(MV_GAUSS, n, N, labels, &p);
-    if (st)
-        return st;
-    for (size_t i = 0; !st && i < N; i++)
-        for (size_t j = 0; !st && j < n; j++) {
+                            N, n);
+    for (size_t i = 0; i < N; i++)
+        for (size_t j = 0; j < n; j++) {
             double v = cs_matrix_get(data, i, j);
             if (!isfinite(v))
-                st = cs_error_set(CS_ENONFINITE, "%s at row %zu, column %zu", isnan(v) ? "NaN" : "Inf", i,
-                                  p->labels[j]);
+                return cs_error_set(CS_ENONFINITE, "%s at row %zu, column %zu", isnan(v) ? "NaN" : "Inf", i,
+                                    labels ? labels[j] : j);
         }
-    /* A constant column: name it here (by label) rather than as a singular
-     * block later or as an unnamed copula failure. */
-    for (size_t j = 0; !st && j < n; j++) {
+    for (size_t j = 0; j < n; j++) {
         double first = cs_matrix_get(data, 0, j);
         size_t i = 1;
         while (i < N && cs_matrix_get(data, i, j) == first)
             i++;
         if (i == N)
-            st = cs_error_set(CS_EINVAL,
-                              "column %zu is constant (%g): it carries no information "
-                              "and makes every covariance holding it singular",
-                              p->labels[j], first);
+            return cs_error_set(CS_EINVAL,
+                                "column %zu is constant (%g): it carries no information "
+                                "and makes every covariance holding it singular",
+                                labels ? labels[j] : j, first);
     }
-    if (!st && kind == CS_MV_GCOPULA) {
-        cs_matrix z;
-        st = cs_matrix_alloc(N, n, &z);
-        if (!st)
-            st = cs_gcopula_normalise(data, z);
-        if (!st)
-            st = cs_gaussian_cov(z, NULL, 0, 0, p->cov, NULL);
-        cs_matrix_free(&z);
-    } else if (!st) {
-        st = cs_gaussian_cov(data, NULL, 0, 0, p->cov, NULL);
-    }
-    if (!st && bias_correct)
-        for (size_t d = 1; d <= n && d < N; d++)
-            p->bias[d] = cs_gaussian_entropy_bias(d, N, 0);
-    p->bias_correct = bias_correct;
-    if (!st)
-        st = gauss_finish(p);
-    if (st) {
-        cs_mv_plan_destroy(p);
-        return st;
-    }
-    *out = p;
     return CS_OK;
 }
 
-cs_status cs_mv_plan_create_cov(const double *cov, size_t n, size_t ld, const size_t *labels, cs_mv_plan **out)
+cs_status cs_mv_estimator_create(const cs_estimator_params *p, cs_matrix data, const size_t *labels,
+                                 cs_estimator **out)
+{
+    info_gsl_setup();
+    *out = NULL;
+    cs_measure_request r = {CS_INFO_TC, p->estimator, 0, 0, {CS_VAR_CONTINUOUS}};
+    cs_status st = cs_measure_validate(&r);
+    if (st)
+        return st;
+    if (p->estimator != CS_EST_DISCRETE && (st = check_gauss_data(data, labels)))
+        return st;
+    if (p->estimator == CS_EST_DISCRETE && (data.rows == 0 || data.cols == 0))
+        return cs_error_set(CS_ESHAPE,
+                            "discrete estimates need at least 1 sample and 1 variable "
+                            "(got %zu x %zu)",
+                            data.rows, data.cols);
+    size_t N = data.rows, n = data.cols;
+    double *W = malloc(N * n * sizeof *W);
+    if (!W)
+        return cs_error_set(CS_ENOMEM, "out of memory for %zu x %zu samples", N, n);
+    for (size_t i = 0; i < N; i++)
+        memcpy(W + i * n, cs_matrix_row(data, i), n * sizeof *W);
+    cs_estimator *e;
+    if ((st = est_create_owned(p, W, N, n, NULL, &e)))
+        return st;
+    return mv_finish(e, labels, out);
+}
+
+cs_status cs_mv_estimator_create_cov(const double *cov, size_t n, size_t ld, const size_t *labels, cs_estimator **out)
 {
     info_gsl_setup();
     *out = NULL;
@@ -177,42 +168,52 @@ cs_status cs_mv_plan_create_cov(const double *cov, size_t n, size_t ld, const si
         return cs_error_set(CS_ESHAPE, "the covariance matrix is empty");
     if (ld < n)
         return cs_error_set(CS_EINVAL, "leading dimension %zu < %zu", ld, n);
-    cs_mv_plan *p;
-    cs_status st = plan_alloc(MV_GAUSS, n, 0, labels, &p);
-    if (st)
-        return st;
+    double *c = malloc(n * n * sizeof *c);
+    if (!c)
+        return cs_error_set(CS_ENOMEM, "out of memory for a %zu x %zu covariance", n, n);
+    cs_status st = CS_OK;
     for (size_t a = 0; !st && a < n; a++)
         for (size_t b = 0; !st && b < n; b++) {
             double v = cov[a * ld + b];
             if (!isfinite(v))
                 st = cs_error_set(CS_ENONFINITE, "covariance: %s at row %zu, column %zu", isnan(v) ? "NaN" : "Inf", a,
                                   b);
-            p->cov[a * n + b] = v;
+            c[a * n + b] = v;
         }
     for (size_t a = 0; !st && a < n; a++)
         for (size_t b = 0; !st && b < a; b++) {
-            double x = p->cov[a * n + b], y = p->cov[b * n + a];
+            double x = c[a * n + b], y = c[b * n + a];
             if (fabs(x - y) > 1e-12 * fmax(fabs(x), fabs(y)))
                 st = cs_error_set(CS_EINVAL,
                                   "covariance is not symmetric: entry (%zu, %zu) = %.17g "
                                   "but (%zu, %zu) = %.17g",
                                   a, b, x, b, a, y);
         }
-    if (!st)
-        st = gauss_finish(p);
-    /* A user's matrix must be a covariance as a whole: check it once here. */
-    double logdet;
-    if (!st)
-        st = cs_gaussian_logdet(p->cov, n, NULL, n, NULL, "the covariance matrix", &logdet);
-    if (st) {
-        cs_mv_plan_destroy(p);
+    cs_estimator_params p;
+    cs_estimator_params_default(CS_EST_GAUSSIAN, &p);
+    cs_estimator *e = NULL;
+    if (st || (st = est_create_owned(&p, NULL, 0, n, NULL, &e))) {
+        free(c);
         return st;
     }
-    *out = p;
+    e->have = 2; /* exact: no samples, no bias correction */
+    e->cov = c;
+    if ((st = mv_cache(e, labels))) {
+        cs_estimator_destroy(e);
+        return st;
+    }
+    /* A user's matrix must be a covariance as a whole: check it once here. */
+    double logdet;
+    if ((st = cs_gaussian_logdet(c, n, NULL, n, NULL, "the covariance matrix", &logdet))) {
+        cs_estimator_destroy(e);
+        return st;
+    }
+    *out = e;
     return CS_OK;
 }
 
-cs_status cs_mv_plan_create_discrete(const cs_symbols *s, int miller_madow, const size_t *labels, cs_mv_plan **out)
+cs_status cs_mv_estimator_create_symbols(const cs_symbols *s, int miller_madow, const size_t *labels,
+                                         cs_estimator **out)
 {
     *out = NULL;
     if (s->rows == 0 || s->cols == 0)
@@ -220,23 +221,46 @@ cs_status cs_mv_plan_create_discrete(const cs_symbols *s, int miller_madow, cons
                             "discrete estimates need at least 1 sample and 1 variable "
                             "(got %zu x %zu)",
                             s->rows, s->cols);
-    cs_mv_plan *p;
-    cs_status st = plan_alloc(MV_DISCRETE, s->cols, s->rows, labels, &p);
+    cs_estimator_params p;
+    cs_estimator_params_default(CS_EST_DISCRETE, &p);
+    p.miller_madow = miller_madow;
+    cs_symbols copy;
+    cs_status st = cs_symbols_alloc(s->rows, s->cols, &copy);
     if (st)
         return st;
-    p->miller_madow = miller_madow;
-    st = cs_symbols_alloc(s->rows, s->cols, &p->sym);
-    if (!st) {
-        memcpy(p->sym.data, s->data, s->rows * s->cols * sizeof *s->data);
-        memcpy(p->sym.alphabet, s->alphabet, s->cols * sizeof *s->alphabet);
-    }
-    for (size_t i = 0; !st && i < s->cols; i++)
-        st = cs_discrete_entropy(&p->sym, &i, 1, miller_madow, &p->h1[i]);
-    if (st) {
-        cs_mv_plan_destroy(p);
+    memcpy(copy.data, s->data, s->rows * s->cols * sizeof *s->data);
+    memcpy(copy.alphabet, s->alphabet, s->cols * sizeof *s->alphabet);
+    cs_estimator *e;
+    if ((st = est_create_symbols(&p, &copy, NULL, &e))) {
+        cs_symbols_free(&copy);
         return st;
     }
-    *out = p;
+    if ((st = mv_cache(e, labels))) {
+        cs_estimator_destroy(e);
+        return st;
+    }
+    *out = e;
+    return CS_OK;
+}
+
+cs_status mv_data_of(const cs_estimator *e, mv_data *p)
+{
+    if (!e->h1)
+        return cs_error_set(CS_EINVAL, "the multivariate measures need an estimator prepared by "
+                                       "cs_mv_estimator_create (discrete, gaussian or gcopula)");
+    int disc = e->p.estimator == CS_EST_DISCRETE;
+    *p = (mv_data){.e = e,
+                   .kind = disc ? MV_DISCRETE : MV_GAUSS,
+                   .n = e->D,
+                   .nsamples = e->have == 2 ? 0 : e->n,
+                   .labels = e->labels,
+                   .h1 = e->h1,
+                   .bias = e->bias,
+                   .bias_correct = !disc && e->bias_correct,
+                   .cov = e->cov,
+                   .ln_var = e->ln_var,
+                   .sym = &e->sym,
+                   .miller_madow = e->p.miller_madow};
     return CS_OK;
 }
 
@@ -268,7 +292,7 @@ void mv_ws_free(mv_ws *ws)
     memset(ws, 0, sizeof *ws);
 }
 
-void mv_format_set(const cs_mv_plan *p, const size_t *S, size_t m, char *buf, size_t len)
+void mv_format_set(const mv_data *p, const size_t *S, size_t m, char *buf, size_t len)
 {
     size_t used = 0;
     used += (size_t)snprintf(buf, len, "{");
@@ -279,7 +303,7 @@ void mv_format_set(const cs_mv_plan *p, const size_t *S, size_t m, char *buf, si
 }
 
 /* Bias correction of a d-variable entropy needs d < N. */
-static cs_status check_bias_dim(const cs_mv_plan *p, size_t m)
+static cs_status check_bias_dim(const mv_data *p, size_t m)
 {
     if (p->bias_correct && m >= p->nsamples)
         return cs_error_set(CS_ESHAPE,
@@ -289,22 +313,21 @@ static cs_status check_bias_dim(const cs_mv_plan *p, size_t m)
     return CS_OK;
 }
 
-cs_status mv_entropy(const cs_mv_plan *p, const size_t *idx, size_t m, mv_ws *ws, double *h)
+cs_status mv_entropy(const mv_data *p, const size_t *idx, size_t m, mv_ws *ws, double *h)
 {
     if (m == 1) {
         *h = p->h1[idx[0]];
         return CS_OK;
     }
-    if (p->kind == MV_DISCRETE)
-        return cs_discrete_entropy(&p->sym, idx, m, p->miller_madow, h);
-    cs_status st = cs_gaussian_entropy(p->cov, p->n, idx, m, ws->a, "covariance sub-block", h);
-    if (st) {
+    (void)ws;
+    /* the estimator's entropy query (bias-corrected as it says) */
+    cs_status st = p->e->ops->entropy(p->e, idx, m, h);
+    if (st && p->kind == MV_GAUSS) {
         char set[256];
         mv_format_set(p, idx, m, set, sizeof set);
         return cs_error_prefix("variables %s: ", set);
     }
-    *h -= p->bias[m];
-    return CS_OK;
+    return st;
 }
 
 /* A running product kept as mantissa * 2^exp, so m factors cost one log at
@@ -326,7 +349,7 @@ static inline void lp_mul(logprod *p, double x)
 
 static inline double lp_log(logprod p) { return log(p.mant) + (double)p.exp * M_LN2; }
 
-static cs_status singular_block(const cs_mv_plan *p, const size_t *S, size_t m, size_t j)
+static cs_status singular_block(const mv_data *p, const size_t *S, size_t m, size_t j)
 {
     char set[256];
     mv_format_set(p, S, m, set, sizeof set);
@@ -343,7 +366,7 @@ static cs_status singular_block(const cs_mv_plan *p, const size_t *S, size_t m, 
                         set, p->labels[S[j]]);
 }
 
-cs_status mv_gauss_tc_dtc(const cs_mv_plan *p, const size_t *S, size_t m, mv_ws *ws, double *tc, double *dtc)
+cs_status mv_gauss_tc_dtc(const mv_data *p, const size_t *S, size_t m, mv_ws *ws, double *tc, double *dtc)
 {
     const double *C = p->cov;
     size_t n = p->n;
@@ -427,11 +450,12 @@ cs_status mv_gauss_tc_dtc(const cs_mv_plan *p, const size_t *S, size_t m, mv_ws 
 /* ---- one set ------------------------------------------------------------------ */
 
 /* Indices of a query: each in range and, for a set (`distinct`), once. */
-static cs_status check_vars(const cs_mv_plan *p, const size_t *vars, size_t m, int distinct)
+static cs_status check_vars(const mv_data *p, const size_t *vars, size_t m, int distinct)
 {
     for (size_t i = 0; i < m; i++) {
         if (vars[i] >= p->n)
-            return cs_error_set(CS_EINVAL, "variable index %zu is out of range (the plan has %zu)", vars[i], p->n);
+            return cs_error_set(CS_EINVAL, "variable index %zu is out of range (the estimator has %zu)", vars[i],
+                                p->n);
         for (size_t j = 0; distinct && j < i; j++)
             if (vars[j] == vars[i])
                 return cs_error_set(CS_EINVAL, "variable %zu appears twice in the set", p->labels[vars[i]]);
@@ -439,12 +463,13 @@ static cs_status check_vars(const cs_mv_plan *p, const size_t *vars, size_t m, i
     return CS_OK;
 }
 
-cs_status cs_mv_entropy(const cs_mv_plan *p, const size_t *vars, size_t m, double *h)
+cs_status cs_mv_entropy(const cs_estimator *e, const size_t *vars, size_t m, double *h)
 {
     if (m == 0)
         return cs_error_set(CS_EINVAL, "an entropy needs at least one variable");
+    mv_data d, *p = &d;
     cs_status st;
-    if ((st = check_vars(p, vars, m, 0)) || (st = check_bias_dim(p, m)))
+    if ((st = mv_data_of(e, p)) || (st = check_vars(p, vars, m, 0)) || (st = check_bias_dim(p, m)))
         return st;
     mv_ws ws;
     if ((st = mv_ws_init(&ws, m)))
@@ -509,20 +534,20 @@ static cs_status mv_pair(mv_pairer *pr, const int32_t *a, size_t na, const int32
 }
 
 /* Dense codes of each variable S[j] as columns col[j * n ...], alphabet[j]. */
-static cs_status mv_columns(const cs_mv_plan *p, const size_t *S, size_t m, int32_t *col, size_t *alphabet)
+static cs_status mv_columns(const mv_data *p, const size_t *S, size_t m, int32_t *col, size_t *alphabet)
 {
     cs_status st = CS_OK;
     for (size_t j = 0; !st && j < m; j++)
-        st = cs_discrete_joint(&p->sym, &S[j], 1, col + j * p->sym.rows, &alphabet[j]);
+        st = cs_discrete_joint(p->sym, &S[j], 1, col + j * p->sym->rows, &alphabet[j]);
     return st;
 }
 
 /* TC and DTC of a discrete set from its entropies H(S), H(S \ i), H(i):
  * the leave-one-out codes are pair(prefix before i, suffix after i), so
  * 3m combinations give all m + 1 joint entropies. */
-static cs_status discrete_tc_dtc_codes(const cs_mv_plan *p, const size_t *S, size_t m, double *tc, double *dtc)
+static cs_status discrete_tc_dtc_codes(const mv_data *p, const size_t *S, size_t m, double *tc, double *dtc)
 {
-    size_t n = p->sym.rows;
+    size_t n = p->sym->rows;
     int32_t *col = malloc(m * n * sizeof *col), *pre = malloc((m + 1) * n * sizeof *pre),
             *suf = malloc((m + 1) * n * sizeof *suf), *loo = malloc(n * sizeof *loo);
     size_t *alpha = malloc(m * sizeof *alpha), *npre = malloc((m + 1) * sizeof *npre),
@@ -573,7 +598,7 @@ static cs_status discrete_tc_dtc_codes(const cs_mv_plan *p, const size_t *S, siz
  * with one column, O(n) (mv_pair). Adds each proper subset's entropy to
  * level[its size]. codes: (m + 1) rows of n; col: m dense columns of n. */
 typedef struct {
-    const cs_mv_plan *p;
+    const mv_data *p;
     size_t m, n;
     int32_t *codes, *col;
     size_t *nstates, *alphabet;
@@ -599,9 +624,9 @@ static cs_status tse_visit(tse_walk *w, size_t depth, size_t from)
 }
 
 /* level[k] = sum of H over the k-subsets of the discrete set S, k < m. */
-static cs_status tse_discrete_levels(const cs_mv_plan *p, const size_t *S, size_t m, double *level)
+static cs_status tse_discrete_levels(const mv_data *p, const size_t *S, size_t m, double *level)
 {
-    size_t n = p->sym.rows;
+    size_t n = p->sym->rows;
     tse_walk w = {.p = p, .m = m, .n = n, .level = level};
     w.codes = malloc((m + 1) * n * sizeof *w.codes);
     w.col = malloc(m * n * sizeof *w.col);
@@ -625,7 +650,7 @@ static cs_status tse_discrete_levels(const cs_mv_plan *p, const size_t *S, size_
 
 /* level[k] = sum of H over the k-subsets of the Gaussian set S, k < m: one
  * log-determinant per subset. */
-static cs_status tse_gauss_levels(const cs_mv_plan *p, const size_t *S, size_t m, mv_ws *ws, double *level)
+static cs_status tse_gauss_levels(const mv_data *p, const size_t *S, size_t m, mv_ws *ws, double *level)
 {
     uint32_t full = (uint32_t)((UINT64_C(1) << m) - 1);
     cs_status st = CS_OK;
@@ -642,7 +667,7 @@ static cs_status tse_gauss_levels(const cs_mv_plan *p, const size_t *S, size_t m
 }
 
 /* TSE of the set S (m <= CS_MV_TSE_MAX_VARS): every proper subset's entropy. */
-static cs_status tse_direct(const cs_mv_plan *p, const size_t *S, size_t m, mv_ws *ws, double *tse)
+static cs_status tse_direct(const mv_data *p, const size_t *S, size_t m, mv_ws *ws, double *tse)
 {
     double level[CS_MV_TSE_MAX_VARS + 1] = {0}, hs;
     cs_status st = mv_entropy(p, S, m, ws, &hs);
@@ -654,14 +679,15 @@ static cs_status tse_direct(const cs_mv_plan *p, const size_t *S, size_t m, mv_w
     return CS_OK;
 }
 
-cs_status cs_mv_compute(const cs_mv_plan *p, cs_mv_measure measure, const size_t *vars, size_t m, double *value)
+cs_status cs_mv_compute(const cs_estimator *e, cs_mv_measure measure, const size_t *vars, size_t m, double *value)
 {
     if ((unsigned)measure >= CS_MV_MEASURE_COUNT)
         return cs_error_set(CS_EINVAL, "unknown multivariate measure %d", (int)measure);
     if (m < 2)
         return cs_error_set(CS_EINVAL, "%s needs at least 2 variables (got %zu)", measure_names[measure], m);
-    cs_status st = check_vars(p, vars, m, 1);
-    if (st)
+    mv_data d, *p = &d;
+    cs_status st;
+    if ((st = mv_data_of(e, p)) || (st = check_vars(p, vars, m, 1)))
         return st;
     if (measure == CS_MV_TSE && m > CS_MV_TSE_MAX_VARS)
         return cs_error_set(CS_ELIMIT,
