@@ -444,6 +444,36 @@ Test(runlog_v2, append_step_in_one_call)
     free(dir);
 }
 
+/* n series declared in one call: the same datasets and handles as n calls;
+ * a bad name stops there, naming it, with the series before it declared. */
+Test(runlog_v2, declare_series_n)
+{
+    char *dir = tu_tmpdir(), *path = join(dir, "n.h5");
+    cs_runlog_writer *w;
+    cs_runlog_handle h[3] = {-1, -1, -1}, bad[3] = {-1, -1, -1};
+    cr_assert_eq(cs_runlog_create(path, NULL, &w), CS_OK);
+    cr_assert_eq(cs_runlog_declare_series_n(w, 2, (const char *[]){"loss", "tau"}, CS_RUNLOG_F64, h), CS_OK);
+    cr_expect(h[0] >= 0 && h[1] >= 0 && h[0] != h[1]);
+    cr_expect_eq(cs_runlog_declare_series_n(w, 3, (const char *[]){"a", "b/c", "d"}, CS_RUNLOG_I32, bad), CS_EINVAL);
+    cr_expect(strstr(cs_last_error(), "'b/c'") != NULL, "%s", cs_last_error());
+    cr_expect(bad[0] >= 0 && bad[2] == -1);
+    cr_expect_eq(cs_runlog_declare_series_n(w, 1, NULL, CS_RUNLOG_F64, bad), CS_EINVAL);
+    cr_expect_eq(cs_runlog_declare_series_n(w, 0, NULL, CS_RUNLOG_F64, NULL), CS_OK);
+    cr_expect_eq(cs_runlog_append_step(w, 5, 2, h, (double[]){0.25, 2.5}), CS_OK);
+    cr_assert_eq(cs_runlog_close(w), CS_OK, "%s", cs_last_error());
+    double lv[1], tv[1];
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    cr_assert_geq(f, 0);
+    cr_expect_eq(read_all(f, "/steps/loss", H5T_NATIVE_DOUBLE, lv), 1);
+    cr_expect_eq(read_all(f, "/steps/tau", H5T_NATIVE_DOUBLE, tv), 1);
+    cr_expect_eq(H5Lexists(f, "/steps/a", H5P_DEFAULT), 1);
+    H5Fclose(f);
+    cr_expect(lv[0] == 0.25 && tv[0] == 2.5);
+    rm_rf(dir);
+    free(path);
+    free(dir);
+}
+
 /* The trainer's extra per-step series (spec.step_series) land in /steps. */
 Test(runlog_v2, trainer_extra_step_series)
 {

@@ -104,8 +104,6 @@ static const char *kind_text(cs_runlog_kind k)
     return "?";
 }
 
-static const char *or_q(const char *s) { return s[0] ? s : "?"; }
-
 /* The lines from "state" to the metadata entries: what was run, and how. */
 static void text_setup(FILE *out, const cs_runlog *r)
 {
@@ -116,12 +114,13 @@ static void text_setup(FILE *out, const cs_runlog *r)
         fprintf(out, "  state        interrupted (the writer stopped without closing the file; the log holds\n"
                      "               every step of its last flush)\n");
     else if (in->end_state[0])
-        fprintf(out, "  state        %s (%s)\n", in->end_state, or_q(in->end_reason));
+        fprintf(out, "  state        %s (%s)\n", in->end_state, cli_or_unrecorded(in->end_reason));
     else
         fprintf(out, "  state        closed\n");
     fprintf(out, "  schema       %s version %d, written by cogscope %s, created %s\n", CS_RUNLOG_SCHEMA,
-            in->schema_version, or_q(in->cogscope_version), or_q(in->created));
-    fprintf(out, "  rule         %s", or_q(in->rule));
+            in->schema_version, cli_or_unrecorded(in->cogscope_version), cli_or_unrecorded(in->created));
+    fprintf(out, "  rule         ");
+    cli_rule_text(out, r);
     size_t np = cs_runlog_config_param_count(r);
     for (size_t i = 0; i < np; i++) {
         double v = 0;
@@ -132,11 +131,11 @@ static void text_setup(FILE *out, const cs_runlog *r)
     fprintf(out, "%s\n", np ? ")" : "");
     fprintf(out, "  network      ");
     cli_layers_text(out, r, "-");
-    fprintf(out, " units, %s\n", or_q(in->activation));
-    fprintf(out, "  dataset      %s\n", or_q(in->dataset));
+    fprintf(out, " units, %s\n", in->activation[0] ? in->activation : "activation not recorded");
+    fprintf(out, "  dataset      %s\n", cli_or_unrecorded(in->dataset));
     /* the training settings the log gives (cogscope train gives all) */
     if (in->optimizer[0] || in->batch || in->epochs || !isnan(in->lr) || !isnan(in->momentum)) {
-        fprintf(out, "  training     %s", or_q(in->optimizer));
+        fprintf(out, "  training     %s", cli_or_unrecorded(in->optimizer));
         if (!isnan(in->lr))
             fprintf(out, ", lr %g", in->lr);
         if (!isnan(in->momentum))
@@ -165,8 +164,12 @@ static void text_setup(FILE *out, const cs_runlog *r)
 static void text_contents(FILE *out, const cs_runlog *r)
 {
     const cs_runlog_info *in = cs_runlog_get_info(r);
-    fprintf(out, "  steps        %zu logged, %zu epochs done, %zu evaluations\n", in->steps, in->epochs_done,
-            in->evals);
+    fprintf(out, "  steps        %zu logged, ", in->steps);
+    if (cli_epochs_recorded(r))
+        fprintf(out, "%zu epochs done", in->epochs_done);
+    else
+        fprintf(out, "epochs not recorded");
+    fprintf(out, ", %zu evaluations\n", in->evals);
     fprintf(out, "  snapshots    %zu", in->snapshots);
     if (in->log_every)
         fprintf(out, " (every %zu steps)", in->log_every);

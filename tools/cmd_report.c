@@ -48,12 +48,18 @@ static void pct(FILE *out, double v, int width)
 static void print_text(FILE *out, const char *path, const cs_summary *s, const cs_runlog *run)
 {
     const cs_runlog_info *in = &s->info;
-    fprintf(out, "%s: rule %s, dataset %s, layers ", path, in->rule[0] ? in->rule : "?",
-            in->dataset[0] ? in->dataset : "?");
+    fprintf(out, "%s: rule ", path);
+    cli_rule_text(out, run);
+    fprintf(out, ", dataset %s, layers ", cli_or_unrecorded(in->dataset));
     cli_layers_text(out, run, "-");
-    fprintf(out, " (%s)\n", in->activation[0] ? in->activation : "?");
-    fprintf(out, "%zu of %zu epochs done, %zu steps, %zu evaluations (%s)\n", in->epochs_done, in->epochs, in->steps,
-            s->n_evals, state_of(in));
+    fprintf(out, " (%s)\n", in->activation[0] ? in->activation : "activation not recorded");
+    if (!cli_epochs_recorded(run))
+        fprintf(out, "epochs not recorded");
+    else if (in->epochs)
+        fprintf(out, "%zu of %zu epochs done", in->epochs_done, in->epochs);
+    else
+        fprintf(out, "%zu epochs done", in->epochs_done);
+    fprintf(out, ", %zu steps, %zu evaluations (%s)\n", in->steps, s->n_evals, state_of(in));
     fprintf(out, "\nbest test accuracy   ");
     if (isnan(s->best_test_acc))
         fprintf(out, "- (no evaluation yet)\n");

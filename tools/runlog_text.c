@@ -39,3 +39,30 @@ void cli_layers_json(cs_json *j, const cs_runlog *r)
             cs_json_string(j, cs_runlog_layer_name(r, i));
     cs_json_end_array(j);
 }
+
+void cli_rule_text(FILE *out, const cs_runlog *r)
+{
+    const char *rule = cs_runlog_get_info(r)->rule;
+    if (rule[0]) {
+        fputs(rule, out);
+        return;
+    }
+    fputs("not recorded", out);
+    static const char *const said[] = {"trainer", "model"};
+    int k = 0;
+    for (size_t i = 0; i < sizeof said / sizeof said[0]; i++) {
+        const cs_runlog_meta *m = cs_runlog_meta_find(r, said[i]);
+        if (m && m->is_string && m->count)
+            fprintf(out, "%s%s %s", k++ ? ", " : " (", said[i], m->strings[0]);
+    }
+    if (k)
+        fputc(')', out);
+}
+
+const char *cli_or_unrecorded(const char *s) { return s[0] ? s : "not recorded"; }
+
+int cli_epochs_recorded(const cs_runlog *r)
+{
+    return cs_runlog_find(r, CS_RUNLOG_STEP_SERIES, 0, "epoch") &&
+           cs_runlog_find(r, CS_RUNLOG_EVAL_SERIES, 0, "epoch");
+}

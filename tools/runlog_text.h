@@ -10,6 +10,15 @@
 #include "cogscope/runlog.h"
 
 void cli_layers_text(FILE *out, const cs_runlog *r, const char *sep);
+/* The learning rule; for a log without one (a PyTorch Observer's), "not
+ * recorded" and what the log does say: "(trainer torch, model Sequential)". */
+void cli_rule_text(FILE *out, const cs_runlog *r);
+/* s, or "not recorded" for an empty string (a conventional /config entry the
+ * log does not have). */
+const char *cli_or_unrecorded(const char *s);
+/* 1 when "epochs done" means something: the log has the epoch of every step
+ * and of every evaluation (/steps/epoch and /eval/epoch). */
+int cli_epochs_recorded(const cs_runlog *r);
 /* A JSON array: the unit counts, else the layer names. */
 void cli_layers_json(cs_json *j, const cs_runlog *r);
 

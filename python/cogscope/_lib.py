@@ -381,6 +381,20 @@ cs_status cs_runlog_put_snapshot(cs_runlog_writer *w, cs_runlog_handle h, const 
 cs_status cs_runlog_end_snapshot(cs_runlog_writer *w, int64_t step);
 cs_status cs_runlog_flush(cs_runlog_writer *w);
 cs_status cs_runlog_close(cs_runlog_writer *w);
+
+/* observer.h: the fused per-step call of cogscope.torch.Observer */
+typedef struct cs_observer cs_observer;
+typedef struct {
+    cs_runlog_handle loss, tau, surprise, pi, lr;
+} cs_observer_series;
+cs_status cs_observer_create(cs_runlog_writer *w, const cs_observer_series *series, double alpha,
+                             double gamma, cs_observer **out);
+void cs_observer_destroy(cs_observer *o);
+cs_status cs_observer_set_grads(cs_observer *o, size_t n, const float *const *grads,
+                                const size_t *sizes);
+cs_status cs_observer_step(cs_observer *o, int64_t step, double loss, const void *logits,
+                           cs_runlog_dtype dtype, size_t rows, size_t classes,
+                           const double *surprise, double lr, double row[5]);
 """
 
 ffi = cffi.FFI()

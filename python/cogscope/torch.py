@@ -50,6 +50,10 @@ from .runlog import RunLog
 
 __all__ = ["Observer"]
 
+_GRAD = operator.attrgetter("grad")
+# logits the library reads in place, and their cs_runlog_dtype
+_LOGIT_DTYPES = {_torch.float32: lib.CS_RUNLOG_F32, _torch.float64: lib.CS_RUNLOG_F64}
+
 
 def _first_tensor(out):
     if isinstance(out, (tuple, list)):
@@ -107,9 +111,9 @@ class Observer:
         self._py = None if py is None else _torch.as_tensor(py).to(device)
         self.steps = 0
         self._log = None
-        self._tau = ffi.new("double *")
-        self._zshape = None  # logits buffers, (re)made when the batch shape changes
-        self._cached = None  # the .grad tensors the gradient views below were made for
+        # the .grad tensors the library was last given (none yet: placeholders)
+        self._cached = [object()] * len(self._params)
+        self._surprise = ffi.NULL  # or a double * holding S computed by torch
 
         # A pass of one probe sample (no gradient, eval mode) tells each
         # layer's unit count.
@@ -147,8 +151,14 @@ class Observer:
                           labels)
             log.start()
             self._names = ["loss", "tau", "surprise", "pi"] + (["lr"] if optimizer else [])
-            self._handles = ffi.new("cs_runlog_handle[]", [log._series[n] for n in self._names])
-            self._row = ffi.new("double[]", len(self._names))
+            series = ffi.new("cs_observer_series *")
+            series.loss, series.tau = log._series["loss"], log._series["tau"]
+            series.surprise, series.pi = log._series["surprise"], log._series["pi"]
+            series.lr = log._series["lr"] if optimizer is not None else -1
+            o = ffi.new("cs_observer **")
+            check(lib.cs_observer_create(log._w, series, self.pi_alpha, self.pi_gamma, o))
+            self._obs = ffi.gc(o[0], lib.cs_observer_destroy)
+            self._row = ffi.new("double[5]", [math.nan] * 5)
         except BaseException:
             log.close()
             raise
@@ -166,87 +176,94 @@ class Observer:
         """Flush and close the log (idempotent)."""
         if self._log is not None:
             log, self._log = self._log, None
+            obs, self._obs = self._obs, None
+            ffi.release(obs)  # cs_observer_destroy now (the writer is closed next)
             log.close()
 
     # ---- per step ----
     # The per-step path runs once per training step, right after a backward
-    # pass has evicted most of the cache: it keeps Python work and foreign
-    # calls few, reusing buffers (and their C pointers) from step to step.
+    # pass has evicted most of the cache: one foreign call
+    # (cs_observer_step) reads the logits and the float32 gradients in place
+    # and computes tau, S and PI and appends the row; Python only checks
+    # that the tensors are the ones the library was given.
     def step(self, loss, logits):
         """Log one training step: call after loss.backward(), before
         optimizer.step(). loss: the batch loss (tensor or number); logits:
-        the model's (batch, classes) output for that batch."""
-        if self._log is None:
+        the model's (batch, classes) output for that batch. The values
+        logged are in obs.last."""
+        obs = self._obs
+        if obs is None:
             raise ValueError(f"{self.out}: the observer is closed")
-        # S first: backward wrote the gradients last, so they may still be in
-        # the cache that the other reads below would evict.
-        s = self._grad_norm()
-        eps = loss.item() if _torch.is_tensor(loss) else float(loss)
-        tau = self._entropy(logits)
-        row = self._row
-        row[0], row[1], row[2] = eps, tau, s
-        row[3] = lib.cs_sigmapi_pi(eps, tau, s, self.pi_alpha, self.pi_gamma)
-        if self.optimizer is not None:
-            row[4] = float(self.optimizer.param_groups[0]["lr"])
-        st = lib.cs_runlog_append_step(self._log._w, self.steps, len(row), self._handles, row)
+        grads = list(map(_GRAD, self._params))
+        if not all(map(operator.is_, grads, self._cached)):
+            self._gradients_changed(grads)  # new .grad tensors (e.g. zero_grad(set_to_none))
+        if self._surprise:  # gradients the library cannot read in place
+            self._surprise[0] = self._torch_norm()
+        try:
+            eps = loss.item()
+        except AttributeError:  # a plain number
+            eps = float(loss)
+        dtype = _LOGIT_DTYPES.get(logits.dtype)
+        if dtype is None or logits.dim() != 2 or not logits.is_cpu or not logits.is_contiguous():
+            logits, dtype = self._logits_f64(logits), lib.CS_RUNLOG_F64
+        rows, classes = logits.shape
+        st = lib.cs_observer_step(obs, self.steps, eps, ffi.cast("void *", logits.data_ptr()), dtype,
+                                  rows, classes, self._surprise,
+                                  float(self.optimizer.param_groups[0]["lr"])
+                                  if self.optimizer is not None else 0.0,
+                                  self._row)
         if st:
             check(st)
         if self.steps % self.every == 0:
             self.snapshot()
         self.steps += 1
-        return dict(zip(self._names, row))
 
-    def _entropy(self, logits):
-        """tau of (batch, classes) logits, or (N, C, d1, ...) averaged over
-        every position, by the library (float64 copy of the logits)."""
+    @property
+    def last(self):
+        """The values the last step() logged: {"loss", "tau", "surprise",
+        "pi"[, "lr"]: float} (NaN before the first step)."""
+        return dict(zip(self._names, self._row))
+
+    @staticmethod
+    def _logits_f64(logits):
+        """(rows, classes) float64 contiguous CPU logits from any logits:
+        (N, C, d1, ...) as cross_entropy takes them become (N * d1 * ..., C),
+        so that tau averages over every position."""
         z = logits.detach()
-        if z.dim() > 2:  # (N, C, d1, ...), classes on axis 1 as cross_entropy has them
+        if z.dim() > 2:  # classes on axis 1 as cross_entropy has them
             z = z.movedim(1, -1).reshape(-1, z.shape[1])
-        elif z.dim() == 1:
+        elif z.dim() < 2:
             raise ValueError(f"logits: expected (batch, classes), got shape {tuple(z.shape)}")
-        if z.shape != self._zshape:
-            self._z64 = _torch.empty(z.shape, dtype=_torch.float64)
-            self._zptr = ffi.from_buffer("double[]", self._z64.numpy())
-            self._labels = ffi.new("int32_t[]", z.shape[0])  # zeros: only tau is asked
-            self._zshape = z.shape
-        self._z64.copy_(z)  # converts dtype and device in one call
-        check(lib.cs_sigmapi_batch(self._zptr, self._labels, z.shape[0], z.shape[1], ffi.NULL,
-                                   self._tau, ffi.NULL))
-        return self._tau[0]
-
-    def _grad_norm(self):
-        """S: the per-parameter L2 norms (float32 CPU gradients: BLAS dot
-        products read in place; others: torch in float64), combined by the
-        library's overflow-safe norm."""
-        grads = [p.grad for p in self._params]
-        if self._cached is None or not all(map(operator.is_, grads, self._cached)):
-            self._gradients_changed(grads)  # new .grad tensors (e.g. zero_grad(set_to_none))
-        if not self._n:
-            return math.nan
-        sq, norms = self._sq, self._norms
-        if self._dots is not None:
-            for i, (dot, v) in enumerate(self._dots):
-                sq[i] = dot(v)
-            np.sqrt(sq, out=norms)
-        else:
-            for i, g in enumerate(self._present):
-                norms[i] = float(_torch.linalg.vector_norm(g.detach().double()))
-        return lib.cs_sigmapi_norm(self._nptr, self._n)
+        return z.to(device="cpu", dtype=_torch.float64).contiguous()
 
     def _gradients_changed(self, grads):
-        """Remember the gradient tensors and make the reusable views and
-        buffers of _grad_norm for them: views stay valid while backward
-        accumulates into the same tensors (zero_grad(set_to_none=False))."""
+        """Hand the library the gradient buffers (read in place while
+        backward accumulates into the same tensors, zero_grad(set_to_none=
+        False)); gradients it cannot read (not float32, not on the CPU, not
+        contiguous) make torch compute S instead, in float64."""
         self._cached = grads
-        self._present = [g for g in grads if g is not None]
-        self._n = len(self._present)
-        self._sq, self._norms = np.zeros(self._n), np.zeros(self._n)
-        self._nptr = ffi.from_buffer("double[]", self._norms)
-        self._dots = None
+        present = [g for g in grads if g is not None]
+        self._present = present
         if all(g.device.type == "cpu" and g.is_contiguous() and g.dtype == _torch.float32
-               for g in self._present):
-            views = [g.detach().numpy().reshape(-1) for g in self._present]
-            self._dots = [(v.dot, v) for v in views]
+               for g in present):
+            ptrs = ffi.new("float *[]", [ffi.cast("float *", g.data_ptr()) for g in present])
+            sizes = ffi.new("size_t[]", [g.numel() for g in present])
+            check(lib.cs_observer_set_grads(self._obs, len(present), ptrs, sizes))
+            self._surprise = ffi.NULL
+        else:
+            check(lib.cs_observer_set_grads(self._obs, 0, ffi.NULL, ffi.NULL))
+            self._surprise = ffi.new("double *")
+            self._norms = np.zeros(len(present))
+            self._nptr = ffi.from_buffer("double[]", self._norms)
+
+    def _torch_norm(self):
+        """S of gradients the library cannot read in place: per-parameter
+        norms by torch in float64, combined by the library."""
+        if not self._present:
+            return math.nan
+        for i, g in enumerate(self._present):
+            self._norms[i] = float(_torch.linalg.vector_norm(g.detach().double()))
+        return lib.cs_sigmapi_norm(self._nptr, len(self._present))
 
     def evaluate(self, **values):
         """Append an evaluation row at the current step (series declared

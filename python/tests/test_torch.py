@@ -7,6 +7,7 @@ import gzip
 import json
 import math
 import os
+import re
 
 import h5py
 import numpy as np
@@ -60,6 +61,14 @@ def check_with_cli(path, tmp_path):
     run_cli("report", path, "--format", "html", "-o", html)
     assert html.stat().st_size > 1000
     text = run_cli("report", path).stdout
+    # what a torch log does not record is said so, with what it does record
+    # (no "rule ?", no "0 of 0 epochs")
+    shown = run_cli("info", path).stdout
+    for out in (shown, text):
+        assert "not recorded (trainer torch, model " in out and "epochs not recorded" in out
+        assert "activation not recorded" in out
+        assert "?" not in out and "0 of 0" not in out
+    assert re.search(r"^  seeds +not recorded$", text, re.M)
     return info, text
 
 
@@ -264,12 +273,39 @@ def test_observer_tau_of_sequence_logits(tmp_path):
         logits = model(x)
         loss = logits.pow(2).mean()
         loss.backward()
-        values = obs.step(loss, logits)
+        assert all(math.isnan(v) for v in obs.last.values())  # nothing logged yet
+        obs.step(loss, logits)
+        values = obs.last
     p = F.softmax(logits.detach().double(), dim=1)
     want = float(-(p * p.log()).sum(1).mean())
     assert abs(values["tau"] - want) < 1e-12
     with h5py.File(out, "r") as f:
         assert f["layers/0/activations"].shape == (1, 8, 5)  # per channel
+
+
+@pytest.mark.parametrize("layout", ["strided", "float16", "vector"])
+def test_observer_logits_the_library_cannot_read_in_place(tmp_path, layout):
+    """Logits that are not contiguous float32/float64 (a strided view, half
+    precision) go through a float64 copy: the same tau as torch's; 1-D
+    logits are refused with the shape named."""
+    model = nn.Sequential(nn.Linear(4, 12))
+    x = torch.randn(6, 4)
+    with cogscope.torch.Observer(model, layers=["0"], probe=(x, None), every=100,
+                                 out=tmp_path / "l.h5") as obs:
+        out = model(x)
+        logits = {"strided": out[:, ::2], "float16": out.half(), "vector": out[0]}[layout]
+        loss = out.pow(2).mean()
+        loss.backward()
+        if layout == "vector":
+            with pytest.raises(ValueError, match=r"\(12,\)"):
+                obs.step(loss, logits)
+            return
+        obs.step(loss, logits)
+        p = F.softmax(logits.detach().double(), dim=1)
+        want = float(-(p * p.log()).sum(1).mean())
+        assert not logits.is_contiguous() or logits.dtype == torch.float16
+        assert abs(obs.last["tau"] - want) < 1e-12
+        assert obs.last["loss"] == float(loss)
 
 
 @pytest.mark.parametrize("dtype,set_to_none", [(torch.float32, False), (torch.float32, True),
@@ -298,7 +334,8 @@ def test_observer_surprise_is_the_global_gradient_norm(tmp_path, dtype, set_to_n
             grads = torch.cat([p.grad.double().reshape(-1) for p in model.parameters()
                                if p.grad is not None])
             want.append(float(torch.linalg.vector_norm(grads)))
-            got.append(obs.step(loss, logits)["surprise"])
+            assert obs.step(loss, logits) is None
+            got.append(obs.last["surprise"])
             opt.step()
     assert got == pytest.approx(want, rel=1e-5 if dtype == torch.float32 else 1e-12)
     with h5py.File(tmp_path / "s.h5", "r") as f:

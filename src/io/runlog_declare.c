@@ -176,6 +176,17 @@ cs_status cs_runlog_declare_series(cs_runlog_writer *w, const char *name, cs_run
     return st != CS_OK ? st : declare_in_table(w, &w->steps, CS_RUNLOG_STEP_SERIES, "steps", NULL, name, dtype, h);
 }
 
+cs_status cs_runlog_declare_series_n(cs_runlog_writer *w, size_t n, const char *const *names, cs_runlog_dtype dtype,
+                                     cs_runlog_handle *h)
+{
+    if (n && (!names || !h))
+        return cs_error_set(CS_EINVAL, "cs_runlog_declare_series_n: %zu names need the names and handles arrays", n);
+    cs_status st = CS_OK;
+    for (size_t i = 0; i < n && st == CS_OK; i++)
+        st = cs_runlog_declare_series(w, names[i], dtype, &h[i]);
+    return st;
+}
+
 cs_status cs_runlog_declare_eval(cs_runlog_writer *w, const char *name, cs_runlog_dtype dtype, cs_runlog_handle *h)
 {
     cs_status st = check_declare(w, "cs_runlog_declare_eval", "evaluation series", name);

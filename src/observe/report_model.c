@@ -512,8 +512,10 @@ cs_status rm_run_load(rm_run *r, const cs_report_run *in)
     snprintf(r->mfile, sizeof r->mfile, "%s", in->metrics_path ? in->metrics_path : "");
     if (in->label)
         snprintf(r->label, sizeof r->label, "%s", in->label);
-    else
+    else if (r->info.rule[0] && cs_runlog_meta_find(in->run, "seed"))
         snprintf(r->label, sizeof r->label, "%s seed %llu", r->info.rule, (unsigned long long)r->info.seed);
+    else /* a log without rule or seed (a PyTorch Observer's): its file name */
+        snprintf(r->label, sizeof r->label, "%.150s", strrchr(r->file, '/') ? strrchr(r->file, '/') + 1 : r->file);
     cs_status st = load_step_map(r);
     double *snap = NULL;
     size_t ns = 0;

@@ -112,7 +112,7 @@ void rm_group_value(const cs_report *rep, size_t g, const char *key, char *buf, 
         char seed[32];
         snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->info.seed);
         if (!strcmp(key, "seed"))
-            v = seed;
+            v = cs_runlog_meta_find(r->log, "seed") ? seed : "not recorded";
         for (size_t i = 0; i < r->ncfg; i++)
             if (!strcmp(r->cfg[i].key, key))
                 v = r->cfg[i].value;

@@ -111,6 +111,11 @@ cs_status cs_runlog_add_layer(cs_runlog_writer *w, const char *name, size_t *ind
  * reserved: cs_runlog_end_step writes it. Conventional names that analyze
  * and report understand: loss, tau, surprise, pi, epoch, lr, batch_acc. */
 cs_status cs_runlog_declare_series(cs_runlog_writer *w, const char *name, cs_runlog_dtype dtype, cs_runlog_handle *h);
+/* n series at once: cs_runlog_declare_series(names[i], dtype, &h[i]) for
+ * i < n, stopping at the first failure (its message names the series; the
+ * handles before it are declared). */
+cs_status cs_runlog_declare_series_n(cs_runlog_writer *w, size_t n, const char *const *names, cs_runlog_dtype dtype,
+                                     cs_runlog_handle *h);
 /* A per-step float64 series of one layer: /layers/LAYER/NAME. */
 cs_status cs_runlog_declare_layer_series(cs_runlog_writer *w, size_t layer, const char *name, cs_runlog_handle *h);
 /* A float32 snapshot dataset of one layer, /layers/LAYER/NAME of shape
