@@ -172,34 +172,34 @@ static int valid_key(const char *k)
     return 1;
 }
 
-cs_status cs_metrics_set_attr(cs_metrics *m, const char *key, const char *value)
+/* Attribute `key` set to text (and, is_num, the number num it prints). */
+static cs_status set_attr(cs_metrics *m, const char *key, const char *text, int is_num, double num)
 {
-    if (!m || !key || !value)
-        return cs_error_set(CS_EINVAL, "cs_metrics_set_attr: metrics, key and value must be given");
     if (!valid_key(key))
         return cs_error_set(CS_EINVAL, "metrics attribute name '%s' is not valid", key);
     metrics_attr *a = attr_slot(m, key);
     if (!a)
         return cs_error_set(CS_ENOMEM, "out of memory storing metrics attribute %s", key);
-    snprintf(a->text, sizeof a->text, "%s", value);
-    a->is_num = 0;
-    a->num = NAN;
+    snprintf(a->text, sizeof a->text, "%s", text);
+    a->is_num = is_num;
+    a->num = num;
     return CS_OK;
+}
+
+cs_status cs_metrics_set_attr(cs_metrics *m, const char *key, const char *value)
+{
+    if (!m || !key || !value)
+        return cs_error_set(CS_EINVAL, "cs_metrics_set_attr: metrics, key and value must be given");
+    return set_attr(m, key, value, 0, NAN);
 }
 
 cs_status cs_metrics_set_attr_num(cs_metrics *m, const char *key, double value)
 {
     if (!m || !key)
         return cs_error_set(CS_EINVAL, "cs_metrics_set_attr_num: metrics and key must be given");
-    if (!valid_key(key))
-        return cs_error_set(CS_EINVAL, "metrics attribute name '%s' is not valid", key);
-    metrics_attr *a = attr_slot(m, key);
-    if (!a)
-        return cs_error_set(CS_ENOMEM, "out of memory storing metrics attribute %s", key);
-    snprintf(a->text, sizeof a->text, "%.17g", value);
-    a->is_num = 1;
-    a->num = value;
-    return CS_OK;
+    char text[32]; /* %.17g of a double: 24 characters at most */
+    snprintf(text, sizeof text, "%.17g", value);
+    return set_attr(m, key, text, 1, value);
 }
 
 const char *cs_metrics_attr(const cs_metrics *m, const char *key)

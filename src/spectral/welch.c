@@ -90,10 +90,9 @@ void cs_welch_plan_destroy(cs_welch_plan *plan)
     free(plan);
 }
 
-static cs_status plan_create(const cs_welch_params *p, size_t n, enum plan_kind kind, cs_welch_plan **out)
+/* The parameters' kinds and values that do not depend on the series. */
+static cs_status check_params(const cs_welch_params *p, size_t n)
 {
-    *out = NULL;
-    spectral_gsl_setup();
     if (!p)
         return cs_error_set(CS_EINVAL, "spectral parameters are NULL");
     if (!(isfinite(p->fs) && p->fs > 0.0))
@@ -110,69 +109,144 @@ static cs_status plan_create(const cs_welch_params *p, size_t n, enum plan_kind 
         return cs_error_set(CS_EINVAL, "average: unknown kind %d", (int)p->average);
     if (p->window == CS_WINDOW_TUKEY && !(p->window_param >= 0.0 && p->window_param <= 1.0))
         return cs_error_set(CS_EINVAL, "window: Tukey alpha = %g is outside [0, 1]", p->window_param);
-
-    size_t n_used = n, nperseg = p->nperseg, nfft = p->nfft;
-    long noverlap = p->noverlap;
-    int capped = 0;
-    int user = p->window == CS_WINDOW_USER;
-    if (user) {
+    if (p->window == CS_WINDOW_USER) {
         if (!p->window_values || p->window_len == 0)
             return cs_error_set(CS_EINVAL, "window: a user window needs at least one value");
         for (size_t i = 0; i < p->window_len; i++)
             if (!isfinite(p->window_values[i]))
                 return cs_error_set(CS_EINVAL, "window: value %zu is not finite", i);
     }
+    return CS_OK;
+}
 
-    if (kind == PLAN_PERIODOGRAM) {
-        if (p->nperseg != 0)
-            return cs_error_set(CS_EINVAL, "nperseg: the periodogram uses one segment of the whole "
-                                           "series (set nfft to shorten or pad it)");
-        if (p->noverlap >= 0)
-            return cs_error_set(CS_EINVAL, "noverlap: the periodogram has a single segment");
-        /* scipy.signal.periodogram: nfft < n truncates the series to nfft. */
-        if (nfft == 0 || nfft >= n) {
-            nperseg = n;
-        } else {
-            n_used = nfft;
-            nperseg = nfft;
-        }
-        noverlap = 0;
-        if (user && p->window_len != nperseg)
-            return cs_error_set(CS_EINVAL,
-                                "window: the user window has %zu values but the periodogram "
-                                "segment has %zu samples",
-                                p->window_len, nperseg);
-    } else if (user) {
+/* The segmentation of an n-sample series: samples used, segment length,
+ * FFT length, overlap, and whether the default segment was capped at n. */
+typedef struct {
+    size_t n_used, nperseg, nfft;
+    long noverlap;
+    int capped;
+} seg_shape;
+
+/* The periodogram's one segment: the whole series, or its first nfft
+ * samples when nfft < n (scipy.signal.periodogram truncates). */
+static cs_status periodogram_shape(const cs_welch_params *p, size_t n, seg_shape *g)
+{
+    if (p->nperseg != 0)
+        return cs_error_set(CS_EINVAL, "nperseg: the periodogram uses one segment of the whole "
+                                       "series (set nfft to shorten or pad it)");
+    if (p->noverlap >= 0)
+        return cs_error_set(CS_EINVAL, "noverlap: the periodogram has a single segment");
+    if (g->nfft == 0 || g->nfft >= n) {
+        g->nperseg = n;
+    } else {
+        g->n_used = g->nfft;
+        g->nperseg = g->nfft;
+    }
+    g->noverlap = 0;
+    if (p->window == CS_WINDOW_USER && p->window_len != g->nperseg)
+        return cs_error_set(CS_EINVAL,
+                            "window: the user window has %zu values but the periodogram "
+                            "segment has %zu samples",
+                            p->window_len, g->nperseg);
+    return CS_OK;
+}
+
+/* Segment length of Welch and the spectrogram: the user window's, else
+ * p->nperseg, else 256 (capped at n as scipy does, with a warning). */
+static cs_status segment_length(const cs_welch_params *p, size_t n, seg_shape *g)
+{
+    if (p->window == CS_WINDOW_USER) {
         if (p->window_len > n)
             return cs_error_set(CS_EINVAL,
                                 "window: the user window (%zu values) is longer than "
                                 "the series (%zu samples)",
                                 p->window_len, n);
-        if (nperseg == 0)
-            nperseg = p->window_len;
-        else if (nperseg != p->window_len)
-            return cs_error_set(CS_EINVAL, "nperseg = %zu differs from the user window's length %zu", nperseg,
+        if (g->nperseg == 0)
+            g->nperseg = p->window_len;
+        else if (g->nperseg != p->window_len)
+            return cs_error_set(CS_EINVAL, "nperseg = %zu differs from the user window's length %zu", g->nperseg,
                                 p->window_len);
-    } else if (nperseg == 0) {
-        nperseg = 256;
-        if (nperseg > n) { /* scipy warns and uses the series length */
-            nperseg = n;
-            capped = 1;
+    } else if (g->nperseg == 0) {
+        g->nperseg = 256;
+        if (g->nperseg > n) { /* scipy warns and uses the series length */
+            g->nperseg = n;
+            g->capped = 1;
         }
-    } else if (nperseg > n) {
-        return cs_error_set(CS_EINVAL, "nperseg = %zu is larger than the series (%zu samples)", nperseg, n);
+    } else if (g->nperseg > n) {
+        return cs_error_set(CS_EINVAL, "nperseg = %zu is larger than the series (%zu samples)", g->nperseg, n);
     }
-    if (nfft == 0)
-        nfft = nperseg;
-    if (nfft < nperseg)
-        return cs_error_set(CS_EINVAL, "nfft = %zu must be >= nperseg = %zu", nfft, nperseg);
-    if (nfft > (size_t)INT32_MAX)
-        return cs_error_set(CS_EINVAL, "nfft = %zu is too large for one FFT", nfft);
-    if (noverlap < 0)
-        noverlap = (long)(kind == PLAN_SPECTROGRAM ? nperseg / 8 : nperseg / 2);
-    if ((size_t)noverlap >= nperseg)
-        return cs_error_set(CS_EINVAL, "noverlap = %ld must be less than nperseg = %zu", noverlap, nperseg);
+    return CS_OK;
+}
 
+/* The segmentation for `kind` (seg_shape), checked: nfft >= nperseg, one
+ * FFT's size, noverlap < nperseg (default nperseg/2, spectrogram /8). */
+static cs_status plan_shape(const cs_welch_params *p, size_t n, enum plan_kind kind, seg_shape *g)
+{
+    *g = (seg_shape){.n_used = n, .nperseg = p->nperseg, .nfft = p->nfft, .noverlap = p->noverlap};
+    cs_status st = kind == PLAN_PERIODOGRAM ? periodogram_shape(p, n, g) : segment_length(p, n, g);
+    if (st != CS_OK)
+        return st;
+    if (g->nfft == 0)
+        g->nfft = g->nperseg;
+    if (g->nfft < g->nperseg)
+        return cs_error_set(CS_EINVAL, "nfft = %zu must be >= nperseg = %zu", g->nfft, g->nperseg);
+    if (g->nfft > (size_t)INT32_MAX)
+        return cs_error_set(CS_EINVAL, "nfft = %zu is too large for one FFT", g->nfft);
+    if (g->noverlap < 0)
+        g->noverlap = (long)(kind == PLAN_SPECTROGRAM ? g->nperseg / 8 : g->nperseg / 2);
+    if ((size_t)g->noverlap >= g->nperseg)
+        return cs_error_set(CS_EINVAL, "noverlap = %ld must be less than nperseg = %zu", g->noverlap, g->nperseg);
+    return CS_OK;
+}
+
+/* The plan's window win[nperseg] (the user's or cs_window_fill's), its
+ * scale 1/(fs sum w^2) (density) or 1/(sum w)^2 (spectrum), and the
+ * centred times tc[nperseg] with stt = sum tc^2 for linear detrending. */
+static cs_status plan_window(cs_welch_plan *plan, const cs_welch_params *p)
+{
+    size_t nperseg = plan->nperseg;
+    plan->win = malloc(nperseg * sizeof *plan->win);
+    plan->tc = malloc(nperseg * sizeof *plan->tc);
+    if (!plan->win || !plan->tc)
+        return cs_error_set(CS_ENOMEM, "cannot allocate a window of %zu values", nperseg);
+    if (p->window == CS_WINDOW_USER) {
+        memcpy(plan->win, p->window_values, nperseg * sizeof *plan->win);
+    } else {
+        cs_status st = cs_window_fill(p->window, p->window_param, 1, nperseg, plan->win);
+        if (st)
+            return st;
+    }
+    double sw = 0.0, sw2 = 0.0;
+    for (size_t i = 0; i < nperseg; i++) {
+        sw += plan->win[i];
+        sw2 += plan->win[i] * plan->win[i];
+    }
+    double denom = plan->scaling == CS_SCALING_DENSITY ? p->fs * sw2 : sw * sw;
+    if (!(denom > 0.0) || !isfinite(denom))
+        return cs_error_set(CS_EINVAL, "window: its %s is zero, so the spectrum cannot be scaled",
+                            p->scaling == CS_SCALING_DENSITY ? "energy" : "sum");
+    plan->scale = 1.0 / denom;
+    double tbar = ((double)nperseg - 1.0) / 2.0;
+    plan->stt = 0.0;
+    for (size_t i = 0; i < nperseg; i++) {
+        plan->tc[i] = (double)i - tbar;
+        plan->stt += plan->tc[i] * plan->tc[i];
+    }
+    return CS_OK;
+}
+
+/* A plan of `kind` for n-sample series: parameters checked, segmentation,
+ * window and the FFTW real-to-complex plan of nfft points. */
+static cs_status plan_create(const cs_welch_params *p, size_t n, enum plan_kind kind, cs_welch_plan **out)
+{
+    *out = NULL;
+    spectral_gsl_setup();
+    seg_shape g;
+    cs_status st = check_params(p, n);
+    if (st == CS_OK)
+        st = plan_shape(p, n, kind, &g);
+    if (st != CS_OK)
+        return st;
     cs_welch_plan *plan = calloc(1, sizeof *plan);
     if (!plan)
         return cs_error_set(CS_ENOMEM, "cannot allocate a spectral plan");
@@ -182,55 +256,21 @@ static cs_status plan_create(const cs_welch_params *p, size_t n, enum plan_kind 
     plan->average = p->average;
     plan->onesided = p->onesided != 0;
     plan->threads = cs_threads_resolve(p->threads);
-    plan->capped = capped;
+    plan->capped = g.capped;
     plan->n = n;
-    plan->n_used = n_used;
-    plan->nperseg = nperseg;
-    plan->noverlap = (size_t)noverlap;
-    plan->step = nperseg - (size_t)noverlap;
-    plan->nseg = (n_used - (size_t)noverlap) / plan->step;
-    plan->nfft = nfft;
-    plan->nhalf = nfft / 2 + 1;
-    plan->nfreq = plan->onesided ? plan->nhalf : nfft;
-
-    plan->win = malloc(nperseg * sizeof *plan->win);
-    plan->tc = malloc(nperseg * sizeof *plan->tc);
-    if (!plan->win || !plan->tc) {
+    plan->n_used = g.n_used;
+    plan->nperseg = g.nperseg;
+    plan->noverlap = (size_t)g.noverlap;
+    plan->step = g.nperseg - (size_t)g.noverlap;
+    plan->nseg = (g.n_used - (size_t)g.noverlap) / plan->step;
+    plan->nfft = g.nfft;
+    plan->nhalf = g.nfft / 2 + 1;
+    plan->nfreq = plan->onesided ? plan->nhalf : g.nfft;
+    if ((st = plan_window(plan, p)) == CS_OK && !(plan->fwd = spectral_plan_r2c(g.nfft)))
+        st = cs_error_set(CS_EINTERNAL, "FFTW could not plan a transform of %zu points", g.nfft);
+    if (st != CS_OK) {
         cs_welch_plan_destroy(plan);
-        return cs_error_set(CS_ENOMEM, "cannot allocate a window of %zu values", nperseg);
-    }
-    if (user) {
-        memcpy(plan->win, p->window_values, nperseg * sizeof *plan->win);
-    } else {
-        cs_status st = cs_window_fill(p->window, p->window_param, 1, nperseg, plan->win);
-        if (st) {
-            cs_welch_plan_destroy(plan);
-            return st;
-        }
-    }
-    double sw = 0.0, sw2 = 0.0;
-    for (size_t i = 0; i < nperseg; i++) {
-        sw += plan->win[i];
-        sw2 += plan->win[i] * plan->win[i];
-    }
-    double denom = plan->scaling == CS_SCALING_DENSITY ? p->fs * sw2 : sw * sw;
-    if (!(denom > 0.0) || !isfinite(denom)) {
-        cs_welch_plan_destroy(plan);
-        return cs_error_set(CS_EINVAL, "window: its %s is zero, so the spectrum cannot be scaled",
-                            p->scaling == CS_SCALING_DENSITY ? "energy" : "sum");
-    }
-    plan->scale = 1.0 / denom;
-
-    double tbar = ((double)nperseg - 1.0) / 2.0;
-    plan->stt = 0.0;
-    for (size_t i = 0; i < nperseg; i++) {
-        plan->tc[i] = (double)i - tbar;
-        plan->stt += plan->tc[i] * plan->tc[i];
-    }
-
-    if (!(plan->fwd = spectral_plan_r2c(nfft))) {
-        cs_welch_plan_destroy(plan);
-        return cs_error_set(CS_EINTERNAL, "FFTW could not plan a transform of %zu points", nfft);
+        return st;
     }
     *out = plan;
     return CS_OK;
@@ -434,11 +474,21 @@ static void emit(const cs_welch_plan *p, const double *re_half, const double *im
 
 static double median_of(double *v, size_t n) { return gsl_stats_median(v, 1, n); }
 
-static cs_status run(const cs_welch_plan *p, cs_matrix x, cs_matrix y, enum est_kind kind, double *o1, double *o2)
+/* One estimate over a plan: the inputs x (n x channels; y paired column by
+ * column for CSD and coherence), what is estimated, and the outputs o1, o2
+ * (channels x nfreq; the spectrogram channels x nfreq x nseg). */
+typedef struct {
+    const cs_welch_plan *p;
+    cs_matrix x, y;
+    enum est_kind kind;
+    int pair, median; /* CSD/coherence; median average of PSD/CSD */
+    double bias;      /* the median's bias (1 for the mean) */
+    double *o1, *o2;
+} run_job;
+
+/* The shapes of x and y against the plan. */
+static cs_status check_inputs(const cs_welch_plan *p, cs_matrix x, cs_matrix y, int pair)
 {
-    if (!p)
-        return cs_error_set(CS_EINVAL, "spectral plan is NULL");
-    int pair = kind == EST_CSD || kind == EST_COH;
     if (x.rows != p->n)
         return cs_error_set(CS_ESHAPE, "x has %zu samples but the plan is for %zu", x.rows, p->n);
     if (pair && (y.rows != p->n || y.cols != x.cols))
@@ -448,12 +498,141 @@ static cs_status run(const cs_welch_plan *p, cs_matrix x, cs_matrix y, enum est_
                             y.rows, y.cols, x.rows, x.cols);
     if (x.cols == 0)
         return cs_error_set(CS_EINVAL, "x has no channels");
+    return CS_OK;
+}
+
+/* Segment s of channels c0 .. c0+cnt-1, gathered into w: each channel's
+ * FFT (and its pair's), then the products |X|^2 or conj(X) Y into the
+ * spectrogram (o1, scaled), the median store (w->store, per segment) or the
+ * sums (w->acc: Re, Im, and for coherence |X|^2, |Y|^2; 4 x nhalf per
+ * channel). tmp_re: 2 x nhalf scratch. */
+static void segment_products(const run_job *j, workspace *w, double *tmp_re, size_t c0, size_t cnt, size_t s)
+{
+    const cs_welch_plan *p = j->p;
+    size_t nh = p->nhalf, nf = p->nfreq, nseg = p->nseg;
+    for (size_t b = 0; b < cnt; b++) {
+        prepare_segment(p, w->xin[b], w->xsum[b]);
+        fftw_execute_dft_r2c(p->fwd, w->xin[b], w->xout[b]);
+        const fftw_complex *X = w->xout[b];
+        double *acc = w->acc + b * 4 * nh;
+        if (!j->pair) {
+            if (j->kind == EST_SPECGRAM) {
+                double *dst = j->o1 + (c0 + b) * nf * nseg;
+                for (size_t k = 0; k < nh; k++)
+                    tmp_re[k] = (X[k][0] * X[k][0] + X[k][1] * X[k][1]) * p->scale * side_factor(p, k);
+                /* [freq][time]; two-sided bins k >= nhalf mirror nfft - k */
+                for (size_t k = 0; k < nf; k++)
+                    dst[k * nseg + s] = tmp_re[k < nh ? k : p->nfft - k];
+            } else if (j->median) {
+                double *st0 = w->store + b * 2 * nh * nseg;
+                for (size_t k = 0; k < nh; k++)
+                    st0[k * nseg + s] = X[k][0] * X[k][0] + X[k][1] * X[k][1];
+            } else {
+                for (size_t k = 0; k < nh; k++)
+                    acc[k] += X[k][0] * X[k][0] + X[k][1] * X[k][1];
+            }
+            continue;
+        }
+        prepare_segment(p, w->yin[b], w->ysum[b]);
+        fftw_execute_dft_r2c(p->fwd, w->yin[b], w->yout[b]);
+        const fftw_complex *Y = w->yout[b];
+        if (j->median) {
+            double *sr = w->store + b * 2 * nh * nseg, *si = sr + nh * nseg;
+            for (size_t k = 0; k < nh; k++) {
+                sr[k * nseg + s] = X[k][0] * Y[k][0] + X[k][1] * Y[k][1];
+                si[k * nseg + s] = X[k][0] * Y[k][1] - X[k][1] * Y[k][0];
+            }
+            continue;
+        }
+        for (size_t k = 0; k < nh; k++) {
+            /* conj(X) Y */
+            acc[k] += X[k][0] * Y[k][0] + X[k][1] * Y[k][1];
+            acc[nh + k] += X[k][0] * Y[k][1] - X[k][1] * Y[k][0];
+            if (j->kind == EST_COH) {
+                acc[2 * nh + k] += X[k][0] * X[k][0] + X[k][1] * X[k][1];
+                acc[3 * nh + k] += Y[k][0] * Y[k][0] + Y[k][1] * Y[k][1];
+            }
+        }
+    }
+}
+
+/* The PSD, CSD or coherence of channels c0 .. c0+cnt-1 from their sums
+ * (mean over segments) or stored products (median / bias), scaled, into
+ * o1 (and the CSD's imaginary part into o2), nfreq values per channel. */
+static void block_spectra(const run_job *j, workspace *w, double *tmp_re, size_t c0, size_t cnt)
+{
+    const cs_welch_plan *p = j->p;
+    size_t nh = p->nhalf, nf = p->nfreq, nseg = p->nseg;
+    for (size_t b = 0; b < cnt; b++) {
+        size_t c = c0 + b;
+        double *acc = w->acc + b * 4 * nh;
+        double *re = tmp_re, *im = tmp_re + nh;
+        if (j->kind == EST_COH) {
+            /* |Pxy|^2 / (Pxx Pyy): scale, side factor and 1/nseg cancel. */
+            for (size_t k = 0; k < nh; k++)
+                re[k] = (acc[k] * acc[k] + acc[nh + k] * acc[nh + k]) / acc[2 * nh + k] / acc[3 * nh + k];
+            emit(p, re, NULL, j->o1 + c * nf, NULL);
+            continue;
+        }
+        for (size_t k = 0; k < nh; k++) {
+            double f = p->scale * side_factor(p, k);
+            if (j->median) {
+                double *sr = w->store + b * 2 * nh * nseg;
+                re[k] = median_of(sr + k * nseg, nseg) / j->bias * f;
+                im[k] = j->kind == EST_CSD ? median_of(sr + (nh + k) * nseg, nseg) / j->bias * f : 0.0;
+            } else {
+                re[k] = acc[k] * f / (double)nseg;
+                im[k] = j->kind == EST_CSD ? acc[nh + k] * f / (double)nseg : 0.0;
+            }
+        }
+        emit(p, re, im, j->o1 + c * nf, j->kind == EST_CSD ? j->o2 + c * nf : NULL);
+    }
+}
+
+/* Channels c0 .. c0+cnt-1, segment by segment, then their spectra. A
+ * segment with NaN/Inf sets *nonfinite (shared by the threads), and every
+ * thread stops at its next segment. */
+static void run_block(const run_job *j, workspace *w, double *tmp_re, size_t c0, size_t cnt, int *nonfinite)
+{
+    memset(w->acc, 0, cnt * 4 * j->p->nhalf * sizeof *w->acc);
+    for (size_t s = 0; s < j->p->nseg; s++) {
+        gather(j->p, j->x, c0, cnt, s, w->xin, w->xsum);
+        if (j->pair)
+            gather(j->p, j->y, c0, cnt, s, w->yin, w->ysum);
+        int finite = 1;
+        for (size_t b = 0; b < cnt; b++)
+            finite &= isfinite(w->xsum[b]) && (!j->pair || isfinite(w->ysum[b]));
+        if (!finite) {
+#pragma omp atomic write
+            *nonfinite = 1;
+        }
+        int stop;
+#pragma omp atomic read
+        stop = *nonfinite;
+        if (stop)
+            return; /* the caller gets an error; stop early */
+        segment_products(j, w, tmp_re, c0, cnt, s);
+    }
+    if (j->kind != EST_SPECGRAM)
+        block_spectra(j, w, tmp_re, c0, cnt);
+}
+
+/* Estimate `kind` of x (and y) into o1 (and o2), the channels in blocks of
+ * up to 8 over the plan's threads, each thread with its own buffers. */
+static cs_status run(const cs_welch_plan *p, cs_matrix x, cs_matrix y, enum est_kind kind, double *o1, double *o2)
+{
+    if (!p)
+        return cs_error_set(CS_EINVAL, "spectral plan is NULL");
+    int pair = kind == EST_CSD || kind == EST_COH;
+    cs_status st = check_inputs(p, x, y, pair);
+    if (st != CS_OK)
+        return st;
     /* NaN/Inf: found while gathering (segments) or here (the unused tail);
      * the exact row and column are then located by cs_matrix_check_finite. */
     size_t covered = (p->nseg - 1) * p->step + p->nperseg;
     int nonfinite = !tail_finite(x, covered) || (pair && !tail_finite(y, covered));
 
-    size_t nch = x.cols, nseg = p->nseg, nh = p->nhalf, nf = p->nfreq;
+    size_t nch = x.cols, nseg = p->nseg, nh = p->nhalf;
     int threads = p->threads;
     if ((size_t)threads > nch)
         threads = (int)nch;
@@ -463,7 +642,7 @@ static cs_status run(const cs_welch_plan *p, cs_matrix x, cs_matrix y, enum est_
     nb = nb < 1 ? 1 : nb > 8 ? 8 : nb;
     size_t nblocks = (nch + nb - 1) / nb;
     int median = (kind == EST_PSD || kind == EST_CSD) && p->average == CS_AVERAGE_MEDIAN && nseg > 1;
-    double bias = median ? cs_spectral_median_bias(nseg) : 1.0;
+    run_job job = {p, x, y, kind, pair, median, median ? cs_spectral_median_bias(nseg) : 1.0, o1, o2};
     int failed = 0;
     if (nonfinite)
         nblocks = 0; /* NaN/Inf in the tail: report it without computing */
@@ -481,103 +660,15 @@ static cs_status run(const cs_welch_plan *p, cs_matrix x, cs_matrix y, enum est_
         }
 #pragma omp for schedule(dynamic, 1)
         for (size_t blk = 0; blk < nblocks; blk++) {
-            if (!ok)
-                continue;
-            size_t c0 = blk * nb, cnt = nch - c0 < nb ? nch - c0 : nb;
-            memset(w.acc, 0, cnt * 4 * nh * sizeof *w.acc);
-            for (size_t s = 0; s < nseg; s++) {
-                gather(p, x, c0, cnt, s, w.xin, w.xsum);
-                if (pair)
-                    gather(p, y, c0, cnt, s, w.yin, w.ysum);
-                int finite = 1;
-                for (size_t b = 0; b < cnt; b++)
-                    finite &= isfinite(w.xsum[b]) && (!pair || isfinite(w.ysum[b]));
-                if (!finite) {
-#pragma omp atomic write
-                    nonfinite = 1;
-                }
-                int stop;
-#pragma omp atomic read
-                stop = nonfinite;
-                if (stop)
-                    break; /* the caller gets an error; stop early */
-                for (size_t b = 0; b < cnt; b++) {
-                    prepare_segment(p, w.xin[b], w.xsum[b]);
-                    fftw_execute_dft_r2c(p->fwd, w.xin[b], w.xout[b]);
-                    const fftw_complex *X = w.xout[b];
-                    double *acc = w.acc + b * 4 * nh;
-                    if (!pair) {
-                        if (kind == EST_SPECGRAM) {
-                            double *dst = o1 + (c0 + b) * nf * nseg;
-                            for (size_t k = 0; k < nh; k++)
-                                tmp_re[k] = (X[k][0] * X[k][0] + X[k][1] * X[k][1]) * p->scale * side_factor(p, k);
-                            /* [freq][time]; two-sided bins k >= nhalf mirror nfft - k */
-                            for (size_t k = 0; k < nf; k++)
-                                dst[k * nseg + s] = tmp_re[k < nh ? k : p->nfft - k];
-                        } else if (median) {
-                            double *st0 = w.store + b * 2 * nh * nseg;
-                            for (size_t k = 0; k < nh; k++)
-                                st0[k * nseg + s] = X[k][0] * X[k][0] + X[k][1] * X[k][1];
-                        } else {
-                            for (size_t k = 0; k < nh; k++)
-                                acc[k] += X[k][0] * X[k][0] + X[k][1] * X[k][1];
-                        }
-                        continue;
-                    }
-                    prepare_segment(p, w.yin[b], w.ysum[b]);
-                    fftw_execute_dft_r2c(p->fwd, w.yin[b], w.yout[b]);
-                    const fftw_complex *Y = w.yout[b];
-                    if (median) {
-                        double *sr = w.store + b * 2 * nh * nseg, *si = sr + nh * nseg;
-                        for (size_t k = 0; k < nh; k++) {
-                            sr[k * nseg + s] = X[k][0] * Y[k][0] + X[k][1] * Y[k][1];
-                            si[k * nseg + s] = X[k][0] * Y[k][1] - X[k][1] * Y[k][0];
-                        }
-                        continue;
-                    }
-                    for (size_t k = 0; k < nh; k++) {
-                        /* conj(X) Y */
-                        acc[k] += X[k][0] * Y[k][0] + X[k][1] * Y[k][1];
-                        acc[nh + k] += X[k][0] * Y[k][1] - X[k][1] * Y[k][0];
-                        if (kind == EST_COH) {
-                            acc[2 * nh + k] += X[k][0] * X[k][0] + X[k][1] * X[k][1];
-                            acc[3 * nh + k] += Y[k][0] * Y[k][0] + Y[k][1] * Y[k][1];
-                        }
-                    }
-                }
-            }
-            if (kind == EST_SPECGRAM)
-                continue;
-            for (size_t b = 0; b < cnt; b++) {
-                size_t c = c0 + b;
-                double *acc = w.acc + b * 4 * nh;
-                double *re = tmp_re, *im = tmp_re + nh;
-                if (kind == EST_COH) {
-                    /* |Pxy|^2 / (Pxx Pyy): scale, side factor and 1/nseg cancel. */
-                    for (size_t k = 0; k < nh; k++)
-                        re[k] = (acc[k] * acc[k] + acc[nh + k] * acc[nh + k]) / acc[2 * nh + k] / acc[3 * nh + k];
-                    emit(p, re, NULL, o1 + c * nf, NULL);
-                    continue;
-                }
-                for (size_t k = 0; k < nh; k++) {
-                    double f = p->scale * side_factor(p, k);
-                    if (median) {
-                        double *sr = w.store + b * 2 * nh * nseg;
-                        re[k] = median_of(sr + k * nseg, nseg) / bias * f;
-                        im[k] = kind == EST_CSD ? median_of(sr + (nh + k) * nseg, nseg) / bias * f : 0.0;
-                    } else {
-                        re[k] = acc[k] * f / (double)nseg;
-                        im[k] = kind == EST_CSD ? acc[nh + k] * f / (double)nseg : 0.0;
-                    }
-                }
-                emit(p, re, im, o1 + c * nf, kind == EST_CSD ? o2 + c * nf : NULL);
-            }
+            size_t c0 = blk * nb;
+            if (ok)
+                run_block(&job, &w, tmp_re, c0, nch - c0 < nb ? nch - c0 : nb, &nonfinite);
         }
         ws_free(&w);
         free(tmp_re);
     }
     if (nonfinite) {
-        cs_status st = cs_matrix_check_finite(x, "x");
+        st = cs_matrix_check_finite(x, "x");
         if (!st && pair)
             st = cs_matrix_check_finite(y, "y");
         return st ? st : cs_error_set(CS_EINTERNAL, "non-finite intermediate spectrum");
