@@ -188,6 +188,163 @@ static double gauss_residuals(const double *g, size_t p, const double *x, const 
     return 0.5 * cost;
 }
 
+/* The work of one bounded Gaussian fit (gauss_fit): n points (x, y), p
+ * parameters with bounds lo, hi, and its buffers: residuals r, rn [n],
+ * Jacobian J [n x p], normal matrix A [p x p], gradient gr, step d, trial
+ * point xn, damping diagonal diag, Coleman-Li scales sv and cl [p each]. */
+typedef struct {
+    const double *x, *y, *lo, *hi;
+    size_t n, p;
+    double *r, *rn, *J, *A, *gr, *d, *xn, *diag, *sv, *cl;
+} gauss_work;
+
+static void gw_free(gauss_work *w)
+{
+    free(w->r), free(w->rn), free(w->J), free(w->A), free(w->gr), free(w->d), free(w->xn), free(w->diag);
+    free(w->sv), free(w->cl);
+}
+
+static cs_status gw_alloc(gauss_work *w)
+{
+    size_t n = w->n, p = w->p;
+    w->r = malloc(n * sizeof *w->r), w->rn = malloc(n * sizeof *w->rn), w->J = malloc(n * p * sizeof *w->J);
+    w->A = malloc(p * p * sizeof *w->A), w->gr = malloc(p * sizeof *w->gr), w->d = malloc(p * sizeof *w->d);
+    w->xn = malloc(p * sizeof *w->xn), w->diag = malloc(p * sizeof *w->diag);
+    w->sv = malloc(p * sizeof *w->sv), w->cl = malloc(p * sizeof *w->cl);
+    if (!w->r || !w->rn || !w->J || !w->A || !w->gr || !w->d || !w->xn || !w->diag || !w->sv || !w->cl)
+        return cs_error_set(CS_ENOMEM, "peak fit: out of memory");
+    return CS_OK;
+}
+
+/* At g (with w->r, w->J current): the gradient gr = J^T r, the normal
+ * matrix A = J^T J, the Coleman-Li scales sv, cl and the damping diagonal
+ * diag; returns the largest projected gradient |gr_a sv_a|. */
+static double gw_normal(gauss_work *w, const double *g)
+{
+    size_t n = w->n, p = w->p;
+    const double *J = w->J, *r = w->r, *lo = w->lo, *hi = w->hi;
+    double *A = w->A, *sv = w->sv, *cl = w->cl;
+    double pg = 0.0;
+    for (size_t a = 0; a < p; a++) {
+        double s = 0.0;
+        for (size_t i = 0; i < n; i++)
+            s += J[i * p + a] * r[i];
+        w->gr[a] = s;
+        /* Coleman-Li scaling (as scipy's 'trf'): v is the distance to
+         * the bound the gradient step heads for (1 if unbounded), and
+         * the step in variable a is scaled by sqrt(v), so variables
+         * close to a bound move less instead of sticking on it. */
+        if (s < 0 && isfinite(hi[a])) {
+            sv[a] = hi[a] - g[a];
+            cl[a] = -s; /* g * dv with dv = -1 */
+        } else if (s > 0 && isfinite(lo[a])) {
+            sv[a] = g[a] - lo[a];
+            cl[a] = s;
+        } else {
+            sv[a] = 1.0;
+            cl[a] = 0.0;
+        }
+        pg = fmax(pg, fabs(s * sv[a]));
+        for (size_t b = 0; b <= a; b++) {
+            double t = 0.0;
+            for (size_t i = 0; i < n; i++)
+                t += J[i * p + a] * J[i * p + b];
+            A[a * p + b] = A[b * p + a] = t;
+        }
+    }
+    for (size_t a = 0; a < p; a++)
+        w->diag[a] = fmax(A[a * p + a] * sv[a] + cl[a], 1e-300);
+    return pg;
+}
+
+/* The damped step from g: (J^T J + mu D) d = -gr in the scaled variables
+ * (Cholesky; *bad when it fails), the trial point xn stopped short of the
+ * bounds (STEP_BACK), d the step actually taken; *dn = |d|^2, *xnorm =
+ * |g|^2 and *pred the reduction the Gauss-Newton model predicts for d. */
+static cs_status gw_step(gauss_work *w, const double *g, double mu, int *bad, double *pred, double *dn, double *xnorm)
+{
+    size_t p = w->p;
+    const double *A = w->A, *sv = w->sv, *lo = w->lo, *hi = w->hi;
+    double *d = w->d, *xn = w->xn;
+    gsl_matrix *M = gsl_matrix_alloc(p, p);
+    gsl_vector *rhs = gsl_vector_alloc(p);
+    if (!M || !rhs) {
+        gsl_matrix_free(M);
+        gsl_vector_free(rhs);
+        return cs_error_set(CS_ENOMEM, "peak fit: out of memory");
+    }
+    for (size_t a = 0; a < p; a++) {
+        for (size_t b = 0; b < p; b++)
+            gsl_matrix_set(M, a, b,
+                           sqrt(sv[a]) * A[a * p + b] * sqrt(sv[b]) + (a == b ? w->cl[a] + mu * w->diag[a] : 0.0));
+        gsl_vector_set(rhs, a, -sqrt(sv[a]) * w->gr[a]);
+    }
+    *bad = gsl_linalg_cholesky_decomp1(M) || gsl_linalg_cholesky_svx(M, rhs);
+    for (size_t a = 0; a < p; a++)
+        d[a] = sqrt(sv[a]) * gsl_vector_get(rhs, a);
+    gsl_matrix_free(M);
+    gsl_vector_free(rhs);
+    *pred = *dn = *xnorm = 0.0;
+    for (size_t a = 0; a < p && !*bad; a++) {
+        xn[a] = g[a] + d[a];
+        if (xn[a] < lo[a])
+            xn[a] = g[a] + STEP_BACK * (lo[a] - g[a]);
+        else if (xn[a] > hi[a])
+            xn[a] = g[a] + STEP_BACK * (hi[a] - g[a]);
+        d[a] = xn[a] - g[a]; /* the projected step actually taken */
+        *dn += d[a] * d[a];
+        *xnorm += g[a] * g[a];
+    }
+    if (!*bad) {
+        /* predicted reduction of the Gauss-Newton model for d */
+        for (size_t a = 0; a < p; a++) {
+            double Ad = 0.0;
+            for (size_t b = 0; b < p; b++)
+                Ad += A[a * p + b] * d[b];
+            *pred -= w->gr[a] * d[a] + 0.5 * d[a] * Ad;
+        }
+    }
+    return CS_OK;
+}
+
+/* One iteration: damped steps from g, the damping mu raised (nu) until a
+ * step lowers the cost; then g, *cost, r and J move there and mu falls
+ * (Nielsen). *converged when the step or the cost change is below XTOL /
+ * FTOL, or no step lowers the cost. */
+static cs_status gw_iterate(gauss_work *w, double *g, double *cost, double *mu, double *nu, int *converged)
+{
+    size_t p = w->p;
+    for (;;) {
+        int bad = 1;
+        double pred = 0.0, dn = 0.0, xnorm = 0.0;
+        cs_status st = gw_step(w, g, *mu, &bad, &pred, &dn, &xnorm);
+        if (st != CS_OK)
+            return st;
+        double cn = bad ? INFINITY : gauss_residuals(w->xn, p, w->x, w->y, w->n, w->rn, NULL);
+        if (!bad && cn < *cost && pred > 0) {
+            double rho = (*cost - cn) / pred, t = 2.0 * rho - 1.0;
+            *mu *= fmax(1.0 / 3.0, 1.0 - t * t * t);
+            *nu = 2.0;
+            double old = *cost;
+            memcpy(g, w->xn, p * sizeof *g);
+            *cost = gauss_residuals(g, p, w->x, w->y, w->n, w->r, w->J);
+            if (sqrt(dn) <= XTOL * (sqrt(xnorm) + XTOL) || old - *cost <= FTOL * old)
+                *converged = 1;
+            return CS_OK;
+        }
+        if (!bad && sqrt(dn) <= XTOL * (sqrt(xnorm) + XTOL)) {
+            *converged = 1; /* no step, however short, lowers the cost */
+            return CS_OK;
+        }
+        *mu *= *nu;
+        *nu *= 2.0;
+        if (!(*mu < 1e300)) {
+            *converged = 1; /* damping exhausted: a minimum to working precision */
+            return CS_OK;
+        }
+    }
+}
+
 /* Bounded least squares for the Gaussians (FOOOF: scipy's bounded 'trf').
  * GSL's nonlinear least squares has no bounds, and a change of variables
  * stalls when a bound is active at the optimum (as FOOOF's width limits
@@ -198,138 +355,41 @@ static double gauss_residuals(const double *g, size_t p, const double *x, const 
  * can still recover), Marquardt's diagonal damping with Nielsen's update,
  * Cholesky solves of the p x p normal equations (GSL). On the multi-peak
  * spectra of tests/data/aperiodic_fooof_port.json it reaches the same minima
- * as scipy's trf (equal or lower cost). */
+ * as scipy's trf (equal or lower cost). Shapes: x, y [n]; lo, hi, g [p]
+ * (centre, height, sd per peak; g the start, then the fit). */
 static cs_status gauss_fit(const double *x, const double *y, size_t n, size_t p, const double *lo, const double *hi,
                            double *g)
 {
     if (n < p)
         return cs_error_set(CS_EINVAL, "peak fit: %zu points cannot determine %zu parameters", n, p);
-    double *r = malloc(n * sizeof *r), *rn = malloc(n * sizeof *rn), *J = malloc(n * p * sizeof *J);
-    double *A = malloc(p * p * sizeof *A), *gr = malloc(p * sizeof *gr), *d = malloc(p * sizeof *d);
-    double *xn = malloc(p * sizeof *xn), *diag = malloc(p * sizeof *diag);
-    double *sv = malloc(p * sizeof *sv), *cl = malloc(p * sizeof *cl);
-    cs_status st = CS_OK;
-    if (!r || !rn || !J || !A || !gr || !d || !xn || !diag || !sv || !cl) {
-        st = cs_error_set(CS_ENOMEM, "peak fit: out of memory");
-        goto done;
+    gauss_work w = {.x = x, .y = y, .lo = lo, .hi = hi, .n = n, .p = p};
+    cs_status st = gw_alloc(&w);
+    if (st != CS_OK) {
+        gw_free(&w);
+        return st;
     }
     for (size_t k = 0; k < p; k++)
         g[k] = g[k] < lo[k] ? lo[k] : g[k] > hi[k] ? hi[k] : g[k];
-    double cost = gauss_residuals(g, p, x, y, n, r, J), mu = -1.0, nu = 2.0;
+    double cost = gauss_residuals(g, p, x, y, n, w.r, w.J), mu = -1.0, nu = 2.0;
     int converged = 0, iter;
-    for (iter = 0; iter < MAX_ITER && !converged; iter++) {
-        /* gradient J^T r, normal matrix J^T J, active set */
-        double pg = 0.0;
-        for (size_t a = 0; a < p; a++) {
-            double s = 0.0;
-            for (size_t i = 0; i < n; i++)
-                s += J[i * p + a] * r[i];
-            gr[a] = s;
-            /* Coleman-Li scaling (as scipy's 'trf'): v is the distance to
-             * the bound the gradient step heads for (1 if unbounded), and
-             * the step in variable a is scaled by sqrt(v), so variables
-             * close to a bound move less instead of sticking on it. */
-            if (s < 0 && isfinite(hi[a])) {
-                sv[a] = hi[a] - g[a];
-                cl[a] = -s; /* g * dv with dv = -1 */
-            } else if (s > 0 && isfinite(lo[a])) {
-                sv[a] = g[a] - lo[a];
-                cl[a] = s;
-            } else {
-                sv[a] = 1.0;
-                cl[a] = 0.0;
-            }
-            pg = fmax(pg, fabs(s * sv[a]));
-            for (size_t b = 0; b <= a; b++) {
-                double t = 0.0;
-                for (size_t i = 0; i < n; i++)
-                    t += J[i * p + a] * J[i * p + b];
-                A[a * p + b] = A[b * p + a] = t;
-            }
-        }
-        for (size_t a = 0; a < p; a++)
-            diag[a] = fmax(A[a * p + a] * sv[a] + cl[a], 1e-300);
+    for (iter = 0; iter < MAX_ITER && !converged && st == CS_OK; iter++) {
+        double pg = gw_normal(&w, g);
         if (pg <= GTOL * fmax(1.0, cost)) /* projected gradient vanishes */
             break;
         if (mu < 0) {
             mu = 0.0;
             for (size_t a = 0; a < p; a++)
-                mu = fmax(mu, diag[a]);
+                mu = fmax(mu, w.diag[a]);
             mu *= 1e-3;
         }
-        for (;;) {
-            /* (J^T J + mu D) d = -g over the free variables (Cholesky) */
-            gsl_matrix *M = gsl_matrix_alloc(p, p);
-            gsl_vector *rhs = gsl_vector_alloc(p);
-            if (!M || !rhs) {
-                gsl_matrix_free(M);
-                gsl_vector_free(rhs);
-                st = cs_error_set(CS_ENOMEM, "peak fit: out of memory");
-                goto done;
-            }
-            for (size_t a = 0; a < p; a++) {
-                for (size_t b = 0; b < p; b++)
-                    gsl_matrix_set(M, a, b,
-                                   sqrt(sv[a]) * A[a * p + b] * sqrt(sv[b]) + (a == b ? cl[a] + mu * diag[a] : 0.0));
-                gsl_vector_set(rhs, a, -sqrt(sv[a]) * gr[a]);
-            }
-            int bad = gsl_linalg_cholesky_decomp1(M) || gsl_linalg_cholesky_svx(M, rhs);
-            for (size_t a = 0; a < p; a++)
-                d[a] = sqrt(sv[a]) * gsl_vector_get(rhs, a);
-            gsl_matrix_free(M);
-            gsl_vector_free(rhs);
-            double pred = 0.0, dn = 0.0, xnorm = 0.0;
-            for (size_t a = 0; a < p && !bad; a++) {
-                xn[a] = g[a] + d[a];
-                if (xn[a] < lo[a])
-                    xn[a] = g[a] + STEP_BACK * (lo[a] - g[a]);
-                else if (xn[a] > hi[a])
-                    xn[a] = g[a] + STEP_BACK * (hi[a] - g[a]);
-                d[a] = xn[a] - g[a]; /* the projected step actually taken */
-                dn += d[a] * d[a];
-                xnorm += g[a] * g[a];
-            }
-            if (!bad) {
-                /* predicted reduction of the Gauss-Newton model for d */
-                for (size_t a = 0; a < p; a++) {
-                    double Ad = 0.0;
-                    for (size_t b = 0; b < p; b++)
-                        Ad += A[a * p + b] * d[b];
-                    pred -= gr[a] * d[a] + 0.5 * d[a] * Ad;
-                }
-            }
-            double cn = bad ? INFINITY : gauss_residuals(xn, p, x, y, n, rn, NULL);
-            if (!bad && cn < cost && pred > 0) {
-                double rho = (cost - cn) / pred, t = 2.0 * rho - 1.0;
-                mu *= fmax(1.0 / 3.0, 1.0 - t * t * t);
-                nu = 2.0;
-                double old = cost;
-                memcpy(g, xn, p * sizeof *g);
-                cost = gauss_residuals(g, p, x, y, n, r, J);
-                if (sqrt(dn) <= XTOL * (sqrt(xnorm) + XTOL) || old - cost <= FTOL * old)
-                    converged = 1;
-                break;
-            }
-            if (!bad && sqrt(dn) <= XTOL * (sqrt(xnorm) + XTOL)) {
-                converged = 1; /* no step, however short, lowers the cost */
-                break;
-            }
-            mu *= nu;
-            nu *= 2.0;
-            if (!(mu < 1e300)) {
-                converged = 1; /* damping exhausted: a minimum to working precision */
-                break;
-            }
-        }
+        st = gw_iterate(&w, g, &cost, &mu, &nu, &converged);
     }
-    if (iter >= MAX_ITER && !converged)
+    if (st == CS_OK && iter >= MAX_ITER && !converged)
         st = cs_error_set(CS_ENOCONV, "peak fit: no convergence in %d iterations", MAX_ITER);
     for (size_t a = 0; a < p && !st; a++)
         if (!isfinite(g[a]))
             st = cs_error_set(CS_ENOCONV, "peak fit: non-finite parameters");
-done:
-    free(r), free(rn), free(J), free(A), free(gr), free(d), free(xn), free(diag);
-    free(sv), free(cl);
+    gw_free(&w);
     return st;
 }
 
@@ -406,22 +466,47 @@ static int cmp_peak_cf(const void *a, const void *b)
     return cmp_double(a, b); /* first member of a 3-double guess is the centre */
 }
 
-/* FOOOF's _fit_peaks on the flattened spectrum; Gaussian parameters
- * (centre, height, sd) go to g, their count to *npk. */
-static cs_status fit_peaks(const cs_aperiodic_params *p, const double *f, const double *flat, size_t n,
-                           double frange_lo, double frange_hi, double *g, size_t *npk)
+/* The sd of a peak guess at it[imax] = hmax from its full width at half
+ * maximum (the nearer half-height crossing, FOOOF's _fit_peaks), within
+ * [std_lo, std_hi]; the middle of that range when neither side crosses. */
+static double guess_width(const double *it, size_t n, size_t imax, double hmax, double freq_res, double std_lo,
+                          double std_hi)
+{
+    double half = 0.5 * hmax;
+    long le = -1, ri = -1;
+    for (long i = (long)imax - 1; i > 0; i--) /* FOOOF stops before index 0 */
+        if (it[i] <= half) {
+            le = i;
+            break;
+        }
+    for (size_t i = imax + 1; i < n; i++)
+        if (it[i] <= half) {
+            ri = (long)i;
+            break;
+        }
+    double gstd;
+    if (le < 0 && ri < 0) {
+        gstd = (std_lo + std_hi) / 2.0;
+    } else {
+        long dl = le >= 0 ? (long)imax - le : LONG_MAX, dr = ri >= 0 ? ri - (long)imax : LONG_MAX;
+        double fwhm = (double)(dl < dr ? dl : dr) * 2.0 * freq_res;
+        gstd = fwhm / (2.0 * sqrt(2.0 * log(2.0)));
+    }
+    if (gstd < std_lo)
+        gstd = std_lo;
+    if (gstd > std_hi)
+        gstd = std_hi;
+    return gstd;
+}
+
+/* Up to maxpk peak guesses (centre, height, sd) into g [3 x maxpk], each
+ * the highest point of `it` [n] (the flattened spectrum, modified: each
+ * guess's Gaussian is subtracted) while it stands above peak_threshold sd
+ * of `it` and above min_peak_height; returns how many. */
+static size_t guess_peaks(const cs_aperiodic_params *p, const double *f, double *it, size_t n, size_t maxpk,
+                          double *g)
 {
     double std_lo = p->peak_width_min / 2.0, std_hi = p->peak_width_max / 2.0;
-    double freq_res = f[1] - f[0];
-    size_t maxpk = p->max_n_peaks;
-    /* The joint fit needs n >= 3 * peaks points (and a bounded parameter count). */
-    size_t cap = n / 3 < NLS_MAXP / 3 ? n / 3 : NLS_MAXP / 3;
-    if (maxpk > cap)
-        maxpk = cap;
-    double *it = malloc(n * sizeof *it);
-    if (!it)
-        return cs_error_set(CS_ENOMEM, "peak fit: out of memory");
-    memcpy(it, flat, n * sizeof *it);
     size_t k = 0;
     while (k < maxpk) {
         size_t imax = 0;
@@ -439,30 +524,7 @@ static cs_status fit_peaks(const cs_aperiodic_params *p, const double *f, const 
             break;
         if (!(hmax > p->min_peak_height))
             break;
-        double half = 0.5 * hmax;
-        long le = -1, ri = -1;
-        for (long i = (long)imax - 1; i > 0; i--) /* FOOOF stops before index 0 */
-            if (it[i] <= half) {
-                le = i;
-                break;
-            }
-        for (size_t i = imax + 1; i < n; i++)
-            if (it[i] <= half) {
-                ri = (long)i;
-                break;
-            }
-        double gstd;
-        if (le < 0 && ri < 0) {
-            gstd = (std_lo + std_hi) / 2.0;
-        } else {
-            long dl = le >= 0 ? (long)imax - le : LONG_MAX, dr = ri >= 0 ? ri - (long)imax : LONG_MAX;
-            double fwhm = (double)(dl < dr ? dl : dr) * 2.0 * freq_res;
-            gstd = fwhm / (2.0 * sqrt(2.0 * log(2.0)));
-        }
-        if (gstd < std_lo)
-            gstd = std_lo;
-        if (gstd > std_hi)
-            gstd = std_hi;
+        double gstd = guess_width(it, n, imax, hmax, f[1] - f[0], std_lo, std_hi);
         double *q = g + 3 * k;
         q[0] = f[imax];
         q[1] = hmax;
@@ -473,9 +535,15 @@ static cs_status fit_peaks(const cs_aperiodic_params *p, const double *f, const 
         }
         k++;
     }
-    free(it);
+    return k;
+}
 
-    /* Drop guesses too close to the edges of the range. */
+/* The k guesses of g [3 x k] without those too close to the edges of the
+ * range and, of two overlapping ones, the lower (FOOOF compares neighbours
+ * after sorting by centre; every pair is judged on the sorted list); the
+ * kept ones sorted by centre at the front of g; returns how many. */
+static size_t drop_guesses(double *g, size_t k, double frange_lo, double frange_hi)
+{
     size_t kept = 0;
     for (size_t j = 0; j < k; j++) {
         double *q = g + 3 * j, bw = q[2] * BW_STD_EDGE;
@@ -485,8 +553,6 @@ static cs_status fit_peaks(const cs_aperiodic_params *p, const double *f, const 
         }
     }
     k = kept;
-    /* Drop the lower of two overlapping guesses (FOOOF compares neighbours
-     * after sorting by centre; every pair is judged on the sorted list). */
     qsort(g, k, 3 * sizeof *g, cmp_peak_cf);
     unsigned char drop[NLS_MAXP] = {0};
     for (size_t j = 0; j + 1 < k; j++) {
@@ -500,7 +566,29 @@ static cs_status fit_peaks(const cs_aperiodic_params *p, const double *f, const 
             memmove(g + 3 * kept, g + 3 * j, 3 * sizeof *g);
             kept++;
         }
-    k = kept;
+    return kept;
+}
+
+/* FOOOF's _fit_peaks on the flattened spectrum flat [n] at f [n]: guesses,
+ * then one bounded joint fit of their Gaussians (centre within 2 CF_BOUND
+ * sd of the guess and the range, height >= 0, sd within the width limits);
+ * the parameters (centre, height, sd) go to g [3 x max_n_peaks] sorted by
+ * centre, their count to *npk. */
+static cs_status fit_peaks(const cs_aperiodic_params *p, const double *f, const double *flat, size_t n,
+                           double frange_lo, double frange_hi, double *g, size_t *npk)
+{
+    size_t maxpk = p->max_n_peaks;
+    /* The joint fit needs n >= 3 * peaks points (and a bounded parameter count). */
+    size_t cap = n / 3 < NLS_MAXP / 3 ? n / 3 : NLS_MAXP / 3;
+    if (maxpk > cap)
+        maxpk = cap;
+    double *it = malloc(n * sizeof *it);
+    if (!it)
+        return cs_error_set(CS_ENOMEM, "peak fit: out of memory");
+    memcpy(it, flat, n * sizeof *it);
+    size_t k = guess_peaks(p, f, it, n, maxpk, g);
+    free(it);
+    k = drop_guesses(g, k, frange_lo, frange_hi);
     *npk = k;
     if (k == 0)
         return CS_OK;
@@ -516,8 +604,8 @@ static cs_status fit_peaks(const cs_aperiodic_params *p, const double *f, const 
             hi[3 * j] = frange_hi;
         lo[3 * j + 1] = 0.0;
         hi[3 * j + 1] = INFINITY;
-        lo[3 * j + 2] = std_lo;
-        hi[3 * j + 2] = std_hi;
+        lo[3 * j + 2] = p->peak_width_min / 2.0;
+        hi[3 * j + 2] = p->peak_width_max / 2.0;
     }
     cs_status st = gauss_fit(f, flat, n, 3 * k, lo, hi, g);
     if (st)
@@ -526,12 +614,9 @@ static cs_status fit_peaks(const cs_aperiodic_params *p, const double *f, const 
     return CS_OK;
 }
 
-cs_status cs_aperiodic_fit(const double *f, const double *power, size_t n, const cs_aperiodic_params *p,
-                           cs_aperiodic_result *res)
+/* The parameters, and f, power [n]: finite, f ascending. */
+static cs_status check_fit_inputs(const double *f, const double *power, size_t n, const cs_aperiodic_params *p)
 {
-    memset(res, 0, sizeof *res);
-    res->knee = res->knee_freq = NAN;
-    spectral_gsl_setup();
     if (!p)
         return cs_error_set(CS_EINVAL, "aperiodic parameters are NULL");
     if ((unsigned)p->mode > CS_APERIODIC_KNEE)
@@ -551,24 +636,130 @@ cs_status cs_aperiodic_fit(const double *f, const double *power, size_t n, const
             return cs_error_set(CS_EINVAL, "aperiodic: frequencies must ascend (index %zu: %g after %g)", i, f[i],
                                 f[i - 1]);
     }
-    /* The range, f = 0 skipped (log10 of 0), as FOOOF does. */
-    size_t i0 = n, i1 = 0;
+    return CS_OK;
+}
+
+/* The fitted range: the *m frequencies from index *i0 in [fmin, fmax] with
+ * f > 0 (log10 of 0 skipped, as FOOOF does), enough for the mode's fit, at
+ * positive power. */
+static cs_status fit_range(const double *f, const double *power, size_t n, const cs_aperiodic_params *p, size_t *i0,
+                           size_t *m)
+{
+    size_t i1 = 0;
+    *i0 = n;
     for (size_t i = 0; i < n; i++)
         if (f[i] > 0.0 && f[i] >= p->fmin && f[i] <= p->fmax) {
-            if (i0 == n)
-                i0 = i;
+            if (*i0 == n)
+                *i0 = i;
             i1 = i + 1;
         }
-    size_t m = i0 < i1 ? i1 - i0 : 0, need = ap_nparams(p->mode) + 1;
-    if (m < need)
+    size_t need = ap_nparams(p->mode) + 1;
+    *m = *i0 < i1 ? i1 - *i0 : 0;
+    if (*m < need)
         return cs_error_set(CS_EINVAL,
-                            "aperiodic: %zu frequencies in [%g, %g] (f > 0); the %s fit needs at least %zu", m,
+                            "aperiodic: %zu frequencies in [%g, %g] (f > 0); the %s fit needs at least %zu", *m,
                             p->fmin, p->fmax, p->mode == CS_APERIODIC_KNEE ? "knee" : "fixed", need);
-    for (size_t i = i0; i < i1; i++)
+    for (size_t i = *i0; i < i1; i++)
         if (!(power[i] > 0.0))
             return cs_error_set(CS_EINVAL, "aperiodic: power %g at %g Hz is not positive (log10 needed)", power[i],
                                 f[i]);
+    return CS_OK;
+}
 
+/* The fit into r (r->freqs, r->log_power [nfit] given): the aperiodic
+ * component (parameters a) and the model with the npk Gaussians g
+ * [3 x npk] at every frequency, R^2 of model against log power (squared
+ * correlation) and the mean absolute error, the mode's parameters. */
+static void fit_model(cs_aperiodic_result *r, cs_aperiodic_mode mode, const double *a, const double *g, size_t npk)
+{
+    size_t m = r->nfit;
+    double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, mae = 0;
+    for (size_t i = 0; i < m; i++) {
+        r->aperiodic[i] = cs_aperiodic_eval(mode, a, r->freqs[i]);
+        r->model[i] = r->aperiodic[i] + gauss_sum(g, npk, r->freqs[i]);
+        sx += r->log_power[i];
+        sy += r->model[i];
+        mae += fabs(r->log_power[i] - r->model[i]);
+    }
+    double mx = sx / (double)m, my = sy / (double)m;
+    for (size_t i = 0; i < m; i++) {
+        double dx = r->log_power[i] - mx, dy = r->model[i] - my;
+        sxx += dx * dx;
+        syy += dy * dy;
+        sxy += dx * dy;
+    }
+    r->r_squared = sxy * sxy / (sxx * syy);
+    r->error = mae / (double)m;
+    r->offset = a[0];
+    if (mode == CS_APERIODIC_KNEE) {
+        r->knee = a[1];
+        r->exponent = a[2];
+        r->knee_freq = a[1] > 0.0 ? pow(a[1], 1.0 / a[2]) : NAN;
+    } else {
+        r->exponent = a[1];
+    }
+}
+
+/* r->peaks [npk] from the Gaussians g [3 x npk]: centre, width 2 sd,
+ * height, sd, and the power above the aperiodic component at the fitted
+ * frequency nearest the centre. */
+static cs_status fit_peak_list(cs_aperiodic_result *r, const double *g, size_t npk)
+{
+    r->n_peaks = npk;
+    r->peaks = calloc(npk > 0 ? npk : 1, sizeof *r->peaks);
+    if (!r->peaks)
+        return cs_error_set(CS_ENOMEM, "aperiodic: out of memory");
+    for (size_t j = 0; j < npk; j++) {
+        size_t near = 0;
+        for (size_t i = 1; i < r->nfit; i++)
+            if (fabs(r->freqs[i] - g[3 * j]) < fabs(r->freqs[near] - g[3 * j]))
+                near = i;
+        r->peaks[j].center = g[3 * j];
+        r->peaks[j].power = r->model[near] - r->aperiodic[near];
+        r->peaks[j].width = 2.0 * g[3 * j + 2];
+        r->peaks[j].height = g[3 * j + 1];
+        r->peaks[j].sd = g[3 * j + 2];
+    }
+    return CS_OK;
+}
+
+/* FOOOF's fit of r->log_power at r->freqs [nfit]: a robust aperiodic fit,
+ * the peaks of what it leaves (Gaussians into g [NLS_MAXP], their count
+ * *npk), then the aperiodic component refitted without the peaks (a).
+ * flat: nfit scratch. */
+static cs_status fit_components(const cs_aperiodic_params *p, const cs_aperiodic_result *r, double *flat, double *g,
+                                size_t *npk, double *a)
+{
+    size_t m = r->nfit;
+    cs_status st = robust_ap_fit(p->mode, r->freqs, r->log_power, m, a);
+    if (st)
+        return st;
+    for (size_t i = 0; i < m; i++)
+        flat[i] = r->log_power[i] - cs_aperiodic_eval(p->mode, a, r->freqs[i]);
+    *npk = 0;
+    if (p->max_n_peaks > 0 && m >= 2) {
+        st = fit_peaks(p, r->freqs, flat, m, r->freqs[0], r->freqs[m - 1], g, npk);
+        if (st)
+            return st;
+    }
+    /* Refit the aperiodic component with the peaks removed. */
+    for (size_t i = 0; i < m; i++)
+        flat[i] = r->log_power[i] - gauss_sum(g, *npk, r->freqs[i]);
+    return simple_ap_fit(p->mode, r->freqs, flat, m, r->log_power, m, r->freqs, a);
+}
+
+cs_status cs_aperiodic_fit(const double *f, const double *power, size_t n, const cs_aperiodic_params *p,
+                           cs_aperiodic_result *res)
+{
+    memset(res, 0, sizeof *res);
+    res->knee = res->knee_freq = NAN;
+    spectral_gsl_setup();
+    size_t i0, m;
+    cs_status st = check_fit_inputs(f, power, n, p);
+    if (st == CS_OK)
+        st = fit_range(f, power, n, p, &i0, &m);
+    if (st != CS_OK)
+        return st;
     cs_aperiodic_result r = {0};
     r.knee = r.knee_freq = NAN;
     r.nfit = m;
@@ -576,87 +767,28 @@ cs_status cs_aperiodic_fit(const double *f, const double *power, size_t n, const
     r.log_power = malloc(m * sizeof *r.log_power);
     r.model = malloc(m * sizeof *r.model);
     r.aperiodic = malloc(m * sizeof *r.aperiodic);
-    double *flat = malloc(m * sizeof *flat), *g = malloc(NLS_MAXP * sizeof *g);
-    cs_status st = CS_OK;
-    if (!r.freqs || !r.log_power || !r.model || !r.aperiodic || !flat || !g) {
+    double *flat = malloc(m * sizeof *flat), *g = malloc(NLS_MAXP * sizeof *g), a[3];
+    size_t npk = 0;
+    if (!r.freqs || !r.log_power || !r.model || !r.aperiodic || !flat || !g)
         st = cs_error_set(CS_ENOMEM, "aperiodic: out of memory");
-        goto fail;
-    }
-    for (size_t i = 0; i < m; i++) {
+    for (size_t i = 0; i < m && st == CS_OK; i++) {
         r.freqs[i] = f[i0 + i];
         r.log_power[i] = log10(power[i0 + i]);
     }
-    double flo = r.freqs[0], fhi = r.freqs[m - 1];
-    double a[3];
-    st = robust_ap_fit(p->mode, r.freqs, r.log_power, m, a);
-    if (st)
-        goto fail;
-    for (size_t i = 0; i < m; i++)
-        flat[i] = r.log_power[i] - cs_aperiodic_eval(p->mode, a, r.freqs[i]);
-    size_t npk = 0;
-    if (p->max_n_peaks > 0 && m >= 2) {
-        st = fit_peaks(p, r.freqs, flat, m, flo, fhi, g, &npk);
-        if (st)
-            goto fail;
-    }
-    /* Refit the aperiodic component with the peaks removed. */
-    for (size_t i = 0; i < m; i++)
-        flat[i] = r.log_power[i] - gauss_sum(g, npk, r.freqs[i]);
-    st = simple_ap_fit(p->mode, r.freqs, flat, m, r.log_power, m, r.freqs, a);
-    if (st)
-        goto fail;
-
-    double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, mae = 0;
-    for (size_t i = 0; i < m; i++) {
-        r.aperiodic[i] = cs_aperiodic_eval(p->mode, a, r.freqs[i]);
-        r.model[i] = r.aperiodic[i] + gauss_sum(g, npk, r.freqs[i]);
-        sx += r.log_power[i];
-        sy += r.model[i];
-        mae += fabs(r.log_power[i] - r.model[i]);
-    }
-    double mx = sx / (double)m, my = sy / (double)m;
-    for (size_t i = 0; i < m; i++) {
-        double dx = r.log_power[i] - mx, dy = r.model[i] - my;
-        sxx += dx * dx;
-        syy += dy * dy;
-        sxy += dx * dy;
-    }
-    r.r_squared = sxy * sxy / (sxx * syy);
-    r.error = mae / (double)m;
-    r.offset = a[0];
-    if (p->mode == CS_APERIODIC_KNEE) {
-        r.knee = a[1];
-        r.exponent = a[2];
-        r.knee_freq = a[1] > 0.0 ? pow(a[1], 1.0 / a[2]) : NAN;
-    } else {
-        r.exponent = a[1];
-    }
-    r.n_peaks = npk;
-    r.peaks = calloc(npk > 0 ? npk : 1, sizeof *r.peaks);
-    if (!r.peaks) {
-        st = cs_error_set(CS_ENOMEM, "aperiodic: out of memory");
-        goto fail;
-    }
-    for (size_t j = 0; j < npk; j++) {
-        size_t near = 0;
-        for (size_t i = 1; i < m; i++)
-            if (fabs(r.freqs[i] - g[3 * j]) < fabs(r.freqs[near] - g[3 * j]))
-                near = i;
-        r.peaks[j].center = g[3 * j];
-        r.peaks[j].power = r.model[near] - r.aperiodic[near];
-        r.peaks[j].width = 2.0 * g[3 * j + 2];
-        r.peaks[j].height = g[3 * j + 1];
-        r.peaks[j].sd = g[3 * j + 2];
+    if (st == CS_OK)
+        st = fit_components(p, &r, flat, g, &npk, a);
+    if (st == CS_OK) {
+        fit_model(&r, p->mode, a, g, npk);
+        st = fit_peak_list(&r, g, npk);
     }
     free(flat);
     free(g);
+    if (st != CS_OK) {
+        cs_aperiodic_result_free(&r);
+        return st;
+    }
     *res = r;
     return CS_OK;
-fail:
-    free(flat);
-    free(g);
-    cs_aperiodic_result_free(&r);
-    return st;
 }
 
 double cs_welch_hann50_dof(size_t nsegments)
