@@ -74,32 +74,20 @@ done:
     return st;
 }
 
-cs_status cs_dpss(size_t n, double nw, size_t k, int periodic, double *tapers, double *ratios)
+/* The k largest eigenvalues (ev, descending within LAPACK's one block) and
+ * their eigenvectors (z, k x m, one per column of LAPACK's layout) of
+ * Slepian's m x m tridiagonal matrix for half-bandwidth w: bisection
+ * (dstebz) and inverse iteration (dstein). ev: m doubles. */
+static cs_status slepian_eigen(size_t m, size_t k, double w, double *ev, double *z)
 {
-    spectral_gsl_setup();
-    if (n < 2)
-        return cs_error_set(CS_EINVAL, "dpss: n = %zu, need at least 2 samples", n);
-    if (k < 1 || k > n)
-        return cs_error_set(CS_EINVAL, "dpss: k = %zu tapers must be in [1, n = %zu]", k, n);
-    if (!(isfinite(nw) && nw > 0.0))
-        return cs_error_set(CS_EINVAL, "dpss: NW = %g must be positive", nw);
-    if (nw >= (double)n / 2.0)
-        return cs_error_set(CS_EINVAL, "dpss: NW = %g must be less than n/2 = %g", nw, (double)n / 2.0);
-    if (n > (size_t)INT32_MAX / 2)
-        return cs_error_set(CS_EINVAL, "dpss: n = %zu is too long", n);
-
-    size_t m = periodic ? n + 1 : n; /* periodic: the symmetric taper of n+1, truncated */
-    double w = nw / (double)m;
     double c = cos(2.0 * M_PI * w);
     int mi = (int)m, ki = (int)k;
-    double *d = malloc(m * sizeof *d), *e = malloc(m * sizeof *e);
-    double *ev = malloc(m * sizeof *ev), *work = malloc(5 * m * sizeof *work);
+    double *d = malloc(m * sizeof *d), *e = malloc(m * sizeof *e), *work = malloc(5 * m * sizeof *work);
     int *iblock = malloc(m * sizeof *iblock), *isplit = malloc(m * sizeof *isplit);
     int *iwork = malloc(3 * m * sizeof *iwork), *ifail = malloc(k * sizeof *ifail);
-    double *z = malloc(m * k * sizeof *z);
     cs_status st = CS_OK;
-    if (!d || !e || !ev || !work || !iblock || !isplit || !iwork || !ifail || !z) {
-        st = cs_error_set(CS_ENOMEM, "dpss: cannot allocate work space for n = %zu", n);
+    if (!d || !e || !work || !iblock || !isplit || !iwork || !ifail) {
+        st = cs_error_set(CS_ENOMEM, "dpss: cannot allocate work space for n = %zu", m);
         goto done;
     }
     for (size_t t = 0; t < m; t++) {
@@ -117,21 +105,21 @@ cs_status cs_dpss(size_t n, double nw, size_t k, int periodic, double *tapers, d
         goto done;
     }
     dstein_(&mi, d, e, &found, ev, iblock, isplit, z, &mi, work, iwork, ifail, &info);
-    if (info != 0) {
+    if (info != 0)
         st = cs_error_set(CS_ENOCONV, "dpss: LAPACK dstein: %d eigenvectors did not converge", info);
-        goto done;
-    }
-    /* dstebz's ORDER='B' (what dstein needs) sorts within split-off blocks;
-     * the matrix has no zero off-diagonal, so there is one block, but the
-     * tapers are ordered by eigenvalue explicitly all the same. */
-    double *v = malloc(k * m * sizeof *v);
-    size_t *order = malloc(k * sizeof *order);
-    if (!v || !order) {
-        free(v);
-        free(order);
-        st = cs_error_set(CS_ENOMEM, "dpss: cannot allocate %zu tapers", k);
-        goto done;
-    }
+done:
+    free(d), free(e), free(work), free(iblock), free(isplit), free(iwork), free(ifail);
+    return st;
+}
+
+/* The k eigenvectors z (k x m) into v (k x m) by descending eigenvalue ev,
+ * each signed as scipy's dpss: symmetric tapers (even t) with a positive
+ * sum, antisymmetric ones with their first point above the noise positive.
+ * order: k scratch. dstebz's ORDER='B' (what dstein needs) sorts within
+ * split-off blocks; the matrix has no zero off-diagonal, so there is one
+ * block, but the tapers are ordered by eigenvalue explicitly all the same. */
+static void order_tapers(const double *z, const double *ev, size_t k, size_t m, size_t *order, double *v)
+{
     for (size_t t = 0; t < k; t++) { /* insertion sort, descending eigenvalue */
         size_t j = t;
         for (; j > 0 && ev[order[j - 1]] < ev[t]; j--)
@@ -162,15 +150,39 @@ cs_status cs_dpss(size_t n, double nw, size_t k, int periodic, double *tapers, d
             for (size_t i = 0; i < m; i++)
                 row[i] = -row[i];
     }
-    if (ratios)
-        st = concentration(v, k, m, w, ratios);
+}
+
+cs_status cs_dpss(size_t n, double nw, size_t k, int periodic, double *tapers, double *ratios)
+{
+    spectral_gsl_setup();
+    if (n < 2)
+        return cs_error_set(CS_EINVAL, "dpss: n = %zu, need at least 2 samples", n);
+    if (k < 1 || k > n)
+        return cs_error_set(CS_EINVAL, "dpss: k = %zu tapers must be in [1, n = %zu]", k, n);
+    if (!(isfinite(nw) && nw > 0.0))
+        return cs_error_set(CS_EINVAL, "dpss: NW = %g must be positive", nw);
+    if (nw >= (double)n / 2.0)
+        return cs_error_set(CS_EINVAL, "dpss: NW = %g must be less than n/2 = %g", nw, (double)n / 2.0);
+    if (n > (size_t)INT32_MAX / 2)
+        return cs_error_set(CS_EINVAL, "dpss: n = %zu is too long", n);
+
+    size_t m = periodic ? n + 1 : n; /* periodic: the symmetric taper of n+1, truncated */
+    double w = nw / (double)m;
+    double *ev = malloc(m * sizeof *ev), *z = malloc(m * k * sizeof *z), *v = malloc(k * m * sizeof *v);
+    size_t *order = malloc(k * sizeof *order);
+    cs_status st = CS_OK;
+    if (!ev || !z || !v || !order)
+        st = cs_error_set(CS_ENOMEM, "dpss: cannot allocate %zu tapers of %zu points", k, n);
+    if (st == CS_OK)
+        st = slepian_eigen(m, k, w, ev, z);
+    if (st == CS_OK) {
+        order_tapers(z, ev, k, m, order, v);
+        if (ratios)
+            st = concentration(v, k, m, w, ratios);
+    }
     for (size_t t = 0; t < k && !st; t++)
         memcpy(tapers + t * n, v + t * m, n * sizeof *tapers);
-    free(v);
-    free(order);
-done:
-    free(d), free(e), free(ev), free(work), free(iblock), free(isplit), free(iwork), free(ifail);
-    free(z);
+    free(ev), free(z), free(v), free(order);
     return st;
 }
 
@@ -219,10 +231,10 @@ static double rfreq(const cs_multitaper_plan *p, size_t k)
     return (double)k * (1.0 / ((double)p->n * (1.0 / p->fs))); /* numpy's rfftfreq */
 }
 
-cs_status cs_multitaper_plan_create(const cs_multitaper_params *p, size_t n, cs_multitaper_plan **out)
+/* The parameters for n-sample series, and the number of tapers asked for
+ * (*kmax: p->k, else 2 NW, at least 1). */
+static cs_status check_mt_params(const cs_multitaper_params *p, size_t n, size_t *kmax)
 {
-    *out = NULL;
-    spectral_gsl_setup();
     if (!(isfinite(p->fs) && p->fs > 0.0))
         return cs_error_set(CS_EINVAL, "fs = %g: the sampling frequency must be > 0", p->fs);
     if (n < 2)
@@ -240,35 +252,30 @@ cs_status cs_multitaper_plan_create(const cs_multitaper_params *p, size_t n, cs_
         return cs_error_set(CS_EINVAL, "multitaper: fmin = %g must be <= fmax = %g", p->fmin, p->fmax);
     if (p->adaptive && p->max_iter < 1)
         return cs_error_set(CS_EINVAL, "multitaper: max_iter must be >= 1");
-    size_t kmax = p->k ? p->k : (size_t)(2.0 * p->nw);
-    if (kmax < 1)
-        kmax = 1;
-    if (kmax > n)
-        return cs_error_set(CS_EINVAL, "multitaper: k = %zu tapers exceed n = %zu samples", kmax, n);
+    *kmax = p->k ? p->k : (size_t)(2.0 * p->nw);
+    if (*kmax < 1)
+        *kmax = 1;
+    if (*kmax > n)
+        return cs_error_set(CS_EINVAL, "multitaper: k = %zu tapers exceed n = %zu samples", *kmax, n);
     if (n > (size_t)INT32_MAX / 2)
         return cs_error_set(CS_EINVAL, "multitaper: n = %zu is too long", n);
+    return CS_OK;
+}
 
-    cs_multitaper_plan *plan = calloc(1, sizeof *plan);
-    if (!plan)
-        return cs_error_set(CS_ENOMEM, "cannot allocate a multitaper plan");
-    plan->fs = p->fs;
-    plan->n = n;
-    plan->nhalf = n / 2 + 1;
-    plan->max_iter = p->max_iter;
-    plan->norm = p->normalization == CS_MT_NORM_FULL ? 1.0 / p->fs : 1.0;
-    plan->threads = cs_threads_resolve(p->threads);
+/* The plan's kmax periodic DPSS tapers (MNE computes periodic, sym=False,
+ * tapers for spectral estimation) and, with low_bias, only those with
+ * concentration > 0.9 (none: MNE keeps the lowest-bias one); sets
+ * ntapers. */
+static cs_status plan_tapers(cs_multitaper_plan *plan, const cs_multitaper_params *p, size_t kmax)
+{
+    size_t n = plan->n;
     plan->tapers = malloc(kmax * n * sizeof *plan->tapers);
     plan->lambda = malloc(kmax * sizeof *plan->lambda);
-    if (!plan->tapers || !plan->lambda) {
-        cs_multitaper_plan_destroy(plan);
+    if (!plan->tapers || !plan->lambda)
         return cs_error_set(CS_ENOMEM, "multitaper: cannot allocate %zu tapers of %zu points", kmax, n);
-    }
-    /* MNE computes periodic (sym=False) tapers for spectral estimation. */
     cs_status st = cs_dpss(n, p->nw, kmax, 1, plan->tapers, plan->lambda);
-    if (st) {
-        cs_multitaper_plan_destroy(plan);
+    if (st)
         return st;
-    }
     size_t kept = kmax;
     if (p->low_bias) {
         size_t best = 0;
@@ -288,8 +295,32 @@ cs_status cs_multitaper_plan_create(const cs_multitaper_params *p, size_t n, cs_
         }
     }
     plan->ntapers = kept;
-    plan->adaptive = p->adaptive && kept >= 3;
+    return CS_OK;
+}
 
+cs_status cs_multitaper_plan_create(const cs_multitaper_params *p, size_t n, cs_multitaper_plan **out)
+{
+    *out = NULL;
+    spectral_gsl_setup();
+    size_t kmax = 0;
+    cs_status st = check_mt_params(p, n, &kmax);
+    if (st != CS_OK)
+        return st;
+    cs_multitaper_plan *plan = calloc(1, sizeof *plan);
+    if (!plan)
+        return cs_error_set(CS_ENOMEM, "cannot allocate a multitaper plan");
+    plan->fs = p->fs;
+    plan->n = n;
+    plan->nhalf = n / 2 + 1;
+    plan->max_iter = p->max_iter;
+    plan->norm = p->normalization == CS_MT_NORM_FULL ? 1.0 / p->fs : 1.0;
+    plan->threads = cs_threads_resolve(p->threads);
+    if ((st = plan_tapers(plan, p, kmax)) != CS_OK) {
+        cs_multitaper_plan_destroy(plan);
+        return st;
+    }
+    plan->adaptive = p->adaptive && plan->ntapers >= 3;
+    /* the output bins: frequencies in [fmin, fmax] */
     plan->kmin = plan->nhalf;
     plan->kmax = 0;
     for (size_t k = 0; k < plan->nhalf; k++) {
@@ -300,14 +331,13 @@ cs_status cs_multitaper_plan_create(const cs_multitaper_params *p, size_t n, cs_
             plan->kmax = k + 1;
         }
     }
-    if (plan->kmax <= plan->kmin) {
+    if (plan->kmax <= plan->kmin)
+        st = cs_error_set(CS_EINVAL, "multitaper: no frequency in [fmin, fmax] = [%g, %g]", p->fmin, p->fmax);
+    else if (!(plan->fwd = spectral_plan_r2c(n)))
+        st = cs_error_set(CS_EINTERNAL, "FFTW could not plan a transform of %zu points", n);
+    if (st != CS_OK) {
         cs_multitaper_plan_destroy(plan);
-        return cs_error_set(CS_EINVAL, "multitaper: no frequency in [fmin, fmax] = [%g, %g]", p->fmin, p->fmax);
-    }
-
-    if (!(plan->fwd = spectral_plan_r2c(n))) {
-        cs_multitaper_plan_destroy(plan);
-        return cs_error_set(CS_EINTERNAL, "FFTW could not plan a transform of %zu points", n);
+        return st;
     }
     *out = plan;
     return CS_OK;
@@ -346,6 +376,18 @@ static double psd_from_mt(const double *pw, size_t stride, size_t k, const doubl
     return num * 2.0 / den;
 }
 
+/* The eigenvalue-weighted PSD at bin k of the first ntap tapers: 2 sum_t
+ * l_t |X_t|^2 / sum_t l_t, with |X_t|^2 in pw[t * stride + k]. */
+static double eigen_weighted(const double *pw, size_t stride, size_t k, const double *lam, size_t ntap)
+{
+    double num = 0.0, den = 0.0;
+    for (size_t t = 0; t < ntap; t++) {
+        num += lam[t] * pw[t * stride + k];
+        den += lam[t];
+    }
+    return num * 2.0 / den;
+}
+
 /* Thomson's adaptive weights for one channel, MNE's iteration verbatim:
  * start from the first two tapers, d_t = sqrt(l_t) S / (l_t S + (1 - l_t)
  * var), stop when max_f mean_t (d_t - d_t_prev)^2 < 1e-10. pw is ntap x
@@ -355,14 +397,8 @@ static int adaptive_psd(const cs_multitaper_plan *p, const double *pw, double va
 {
     size_t nt = p->ntapers, nb = p->kmax - p->kmin, k0 = p->kmin, nh = p->nhalf;
     const double *lam = p->lambda;
-    for (size_t b = 0; b < nb; b++) {
-        double num = 0.0, den = 0.0;
-        for (size_t t = 0; t < 2; t++) {
-            num += lam[t] * pw[t * nh + k0 + b];
-            den += lam[t];
-        }
-        psd[b] = num * 2.0 / den;
-    }
+    for (size_t b = 0; b < nb; b++)
+        psd[b] = eigen_weighted(pw, nh, k0 + b, lam, 2);
     memset(err, 0, nt * nb * sizeof *err);
     for (size_t it = 0; it < p->max_iter; it++) {
         for (size_t t = 0; t < nt; t++)
@@ -389,6 +425,64 @@ static int adaptive_psd(const cs_multitaper_plan *p, const double *pw, double va
     return 0;
 }
 
+/* Channel c of x, demeaned (xc [n]), times each taper (in [n]), its
+ * one-sided FFT (o [nhalf]) and powers into pw [ntapers x nhalf]; MNE
+ * divides the DC (and even-n Nyquist) coefficient by sqrt(2) before the
+ * one-sided doubling. */
+static void tapered_powers(const cs_multitaper_plan *plan, cs_matrix x, size_t c, double *xc, double *in,
+                           fftw_complex *o, double *pw)
+{
+    size_t n = plan->n, nh = plan->nhalf;
+    double sqrt_half = 1.0 / sqrt(2.0);
+    double mean = 0.0;
+    for (size_t i = 0; i < n; i++)
+        mean += x.data[i * x.stride + c];
+    mean /= (double)n;
+    for (size_t i = 0; i < n; i++)
+        xc[i] = x.data[i * x.stride + c] - mean;
+    for (size_t t = 0; t < plan->ntapers; t++) {
+        const double *tp = plan->tapers + t * n;
+        for (size_t i = 0; i < n; i++)
+            in[i] = xc[i] * tp[i];
+        fftw_execute_dft_r2c(plan->fwd, in, o);
+        for (size_t k = 0; k < nh; k++) {
+            double re = o[k][0], im = o[k][1];
+            if (k == 0 || (n % 2 == 0 && k == nh - 1))
+                re *= sqrt_half, im *= sqrt_half;
+            pw[t * nh + k] = re * re + im * im;
+        }
+    }
+}
+
+/* One channel's PSD over the plan's bins (out [kmax - kmin], normalised)
+ * from its tapered powers pw: eigenvalue weights, or Thomson's adaptive
+ * weights (dk: 2 x ntapers x bins scratch) started from the series
+ * variance; returns 0 when the adaptive weights did not converge. */
+static int channel_psd(const cs_multitaper_plan *plan, const double *pw, double *out, double *dk)
+{
+    size_t nh = plan->nhalf, nt = plan->ntapers, nb = plan->kmax - plan->kmin;
+    if (!plan->adaptive) {
+        for (size_t b = 0; b < nb; b++)
+            out[b] = eigen_weighted(pw, nh, plan->kmin + b, plan->lambda, nt) * plan->norm;
+        return 1;
+    }
+    /* The series variance from the fixed-weight PSD over all bins,
+     * MNE's np.trapz(psd, dx=pi/nhalf) / (2 pi). */
+    double tr = 0.0, first = 0.0, last = 0.0;
+    for (size_t k = 0; k < nh; k++) {
+        double s = eigen_weighted(pw, nh, k, plan->lambda, nt);
+        tr += s;
+        if (k == 0)
+            first = s;
+        last = s;
+    }
+    double var = (M_PI / (double)nh) * (tr - 0.5 * (first + last)) / (2.0 * M_PI);
+    int converged = adaptive_psd(plan, pw, var, out, dk, dk + nt * nb);
+    for (size_t b = 0; b < nb; b++)
+        out[b] *= plan->norm;
+    return converged;
+}
+
 cs_status cs_multitaper_psd(const cs_multitaper_plan *plan, cs_matrix x, double *psd, size_t *not_converged)
 {
     if (!plan)
@@ -404,7 +498,6 @@ cs_status cs_multitaper_psd(const cs_multitaper_plan *plan, cs_matrix x, double 
     size_t nch = x.cols, bad = 0;
     int threads = plan->threads < (int)nch ? plan->threads : (int)nch;
     int failed = 0;
-    double sqrt_half = 1.0 / sqrt(2.0);
 
 #pragma omp parallel num_threads(threads) reduction(+ : bad)
     {
@@ -421,58 +514,9 @@ cs_status cs_multitaper_psd(const cs_multitaper_plan *plan, cs_matrix x, double 
         for (size_t c = 0; c < nch; c++) {
             if (!ok)
                 continue;
-            double mean = 0.0;
-            for (size_t i = 0; i < n; i++)
-                mean += x.data[i * x.stride + c];
-            mean /= (double)n;
-            for (size_t i = 0; i < n; i++)
-                xc[i] = x.data[i * x.stride + c] - mean;
-            for (size_t t = 0; t < nt; t++) {
-                const double *tp = plan->tapers + t * n;
-                for (size_t i = 0; i < n; i++)
-                    in[i] = xc[i] * tp[i];
-                fftw_execute_dft_r2c(plan->fwd, in, o);
-                /* MNE divides the DC (and even-n Nyquist) coefficient by
-                 * sqrt(2) before the one-sided doubling. */
-                for (size_t k = 0; k < nh; k++) {
-                    double re = o[k][0], im = o[k][1];
-                    if (k == 0 || (n % 2 == 0 && k == nh - 1))
-                        re *= sqrt_half, im *= sqrt_half;
-                    pw[t * nh + k] = re * re + im * im;
-                }
-            }
-            double *out = psd + c * nb;
-            if (!plan->adaptive) {
-                for (size_t b = 0; b < nb; b++) {
-                    double num = 0.0, den = 0.0;
-                    for (size_t t = 0; t < nt; t++) {
-                        num += plan->lambda[t] * pw[t * nh + plan->kmin + b];
-                        den += plan->lambda[t];
-                    }
-                    out[b] = num * 2.0 / den * plan->norm;
-                }
-                continue;
-            }
-            /* The series variance from the fixed-weight PSD over all bins,
-             * MNE's np.trapz(psd, dx=pi/nhalf) / (2 pi). */
-            double tr = 0.0, first = 0.0, last = 0.0;
-            for (size_t k = 0; k < nh; k++) {
-                double num = 0.0, den = 0.0;
-                for (size_t t = 0; t < nt; t++) {
-                    num += plan->lambda[t] * pw[t * nh + k];
-                    den += plan->lambda[t];
-                }
-                double s = num * 2.0 / den;
-                tr += s;
-                if (k == 0)
-                    first = s;
-                last = s;
-            }
-            double var = (M_PI / (double)nh) * (tr - 0.5 * (first + last)) / (2.0 * M_PI);
-            if (!adaptive_psd(plan, pw, var, out, dk, dk + nt * nb))
+            tapered_powers(plan, x, c, xc, in, o, pw);
+            if (!channel_psd(plan, pw, psd + c * nb, dk))
                 bad++;
-            for (size_t b = 0; b < nb; b++)
-                out[b] *= plan->norm;
         }
         fftw_free(xc);
         fftw_free(in);
