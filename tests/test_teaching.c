@@ -11,13 +11,32 @@
  *     of the two-component Gaussian mixture (tests/data/gen_teaching_mi.py,
  *     scipy quadrature: 0.336830820347 nats for mu = 1), I(T;delta) = 0;
  *     delta_BP = delta (flag err_ref_same, I(delta;delta_BP) NaN);
- *   layer "c" (2 units): delta = 0 (flag err_zero, every value NaN).
+ *   layer "c" (2 units): delta = 0 (flag err_zero, every value NaN);
+ *   layer "d" (1 unit): T = Z1, delta = Z1 + m (2Y - 1) + s Z2 (m = s = 0.5):
+ *     alone neither tells much, together they give delta - T = m (2Y - 1) +
+ *     s Z2. The PID and Omega (cogscope/omega.h) estimate each MI with the
+ *     Gaussian class model, I = 1/2 ln(det Cov / det Cov within classes),
+ *     whose value here (equal class covariances) is closed: I(T,delta;Y) =
+ *     1/2 ln(1 + m^2/s^2) = 0.3466, I(delta;Y) = 1/2 ln(1 + m^2/(1 + s^2)) =
+ *     0.0912, I(T;Y) = 0; MMI: redundancy 0, unique T 0, unique delta 0.0912,
+ *     synergy 0.2554, synergy / I = 0.7370 (for a class mixture the model is
+ *     an upper bound of the true MI: 0.3466 against 0.3368 at separation 2
+ *     sd, layer b);
+ *   layer "e" (2 units): delta = (Z1, Z1 + m (2Y - 1) + s Z2), T noise: Omega
+ *     of delta over its two units (the only bipartition) = the same 0.7370;
+ *     the PID of (T, delta) is all unique to delta (synergy 0).
  *
  * Tolerances: 4 sampling sd of the estimate at 2000 samples, measured over
  * 20 seeds x 2 snapshots of this construction (gcopula | gaussian: mean, sd
  * in nats): I(T;delta) 0.662 | 0.666, sd 0.020; I(delta;delta_BP) 1.528 |
  * 1.535, sd 0.029; I(delta;Y) = 0: 0.005 | 0.003, sd 0.002; the mixture
- * 0.342 | 0.338, sd 0.024 | 0.016; I(T;delta) = 0: 0.000, sd 0.0004. */
+ * 0.342 | 0.338, sd 0.024 | 0.016; I(T;delta) = 0: 0.000, sd 0.0004. PID of
+ * layer d: synergy 0.253 | 0.255, sd 0.011; I 0.345 | 0.347, sd 0.013;
+ * unique delta 0.092, sd 0.008; redundancy 0.0002, sd 0.0004; synergy / I
+ * 0.734, sd 0.019; Omega of e 0.736 | 0.737, sd 0.020, its synergy sd 0.011,
+ * I sd 0.012; zero synergies (b, e) sd 0.001; b's unique delta 0.325 |
+ * 0.346, sd 0.018 (against the true 0.3368: the copula of a mixture is not
+ * Gaussian within classes). */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -35,13 +54,18 @@
 #define SNAPS 2
 static const double R1 = 0.6, R2 = 0.8, MU = 1.0;
 static const double MIX_MI = 0.336830820347; /* tests/data/gen_teaching_mi.py */
+static const double MU2 = 0.5, SIG = 0.5;
+/* The Gaussian class model's I of layer d: (T, delta) and delta */
+#define MODEL_JOINT (0.5 * log(1.0 + MU2 * MU2 / (SIG * SIG)))
+#define MODEL_DELTA (0.5 * log(1.0 + MU2 * MU2 / (1.0 + SIG * SIG)))
+#define NL 5
 
 typedef struct {
     float *act, *err, *ref; /* N x units each */
 } layer_data;
 
 /* The three layers' data of one snapshot from stream `snap` of seed `seed`. */
-static void make_snapshot(uint64_t seed, size_t snap, const int32_t *y, layer_data d[3])
+static void make_snapshot(uint64_t seed, size_t snap, const int32_t *y, layer_data d[NL])
 {
     cs_rng *rng;
     cr_assert_eq(cs_rng_create_stream(seed, 100 + snap, &rng), CS_OK);
@@ -62,6 +86,17 @@ static void make_snapshot(uint64_t seed, size_t snap, const int32_t *y, layer_da
             d[2].err[i * 2 + j] = 0.0f;
             d[2].ref[i * 2 + j] = (float)cs_rng_gaussian(rng, 1);
         }
+        double z1 = cs_rng_gaussian(rng, 1), sign = 2.0 * y[i] - 1.0;
+        d[3].act[i] = (float)z1;
+        d[3].err[i] = (float)(z1 + MU2 * sign + SIG * cs_rng_gaussian(rng, 1));
+        d[3].ref[i] = (float)cs_rng_gaussian(rng, 1);
+        double z3 = cs_rng_gaussian(rng, 1);
+        d[4].err[i * 2] = (float)z3;
+        d[4].err[i * 2 + 1] = (float)(z3 + MU2 * sign + SIG * cs_rng_gaussian(rng, 1));
+        for (size_t j = 0; j < 2; j++) {
+            d[4].act[i * 2 + j] = (float)cs_rng_gaussian(rng, 1);
+            d[4].ref[i * 2 + j] = (float)cs_rng_gaussian(rng, 1);
+        }
     }
     cs_rng_destroy(rng);
 }
@@ -73,13 +108,13 @@ enum { WITH_REF = 1, WITH_ERR = 2, NAN_ERR = 4, FULL = WITH_REF | WITH_ERR };
  * NAN_ERR: one NaN in layer a's errors at snapshot 1. */
 static void write_log(const char *path, uint64_t seed, unsigned what)
 {
-    static const size_t units[3] = {3, 1, 2};
-    static const char *const names[3] = {"a", "b", "c"};
+    static const size_t units[NL] = {3, 1, 2, 1, 2};
+    static const char *const names[NL] = {"a", "b", "c", "d", "e"};
     cs_runlog_writer *w;
     cr_assert_eq(cs_runlog_create(path, NULL, &w), CS_OK, "%s", cs_last_error());
-    cs_runlog_handle h[3][3];
+    cs_runlog_handle h[NL][3];
     const char *ds[3] = {"activations", "errors", "reference_errors"};
-    for (size_t l = 0; l < 3; l++) {
+    for (size_t l = 0; l < NL; l++) {
         size_t idx, shape[2] = {N, units[l]};
         cr_assert_eq(cs_runlog_add_layer(w, names[l], &idx), CS_OK, "%s", cs_last_error());
         for (size_t k = 0; k < 3; k++)
@@ -99,8 +134,8 @@ static void write_log(const char *path, uint64_t seed, unsigned what)
     cs_rng_destroy(rng);
     cr_assert_eq(cs_runlog_set_probe(w, x, N, 4, y), CS_OK, "%s", cs_last_error());
     cr_assert_eq(cs_runlog_start(w), CS_OK, "%s", cs_last_error());
-    layer_data d[3];
-    for (size_t l = 0; l < 3; l++) {
+    layer_data d[NL];
+    for (size_t l = 0; l < NL; l++) {
         d[l].act = malloc(N * units[l] * sizeof(float));
         d[l].err = malloc(N * units[l] * sizeof(float));
         d[l].ref = malloc(N * units[l] * sizeof(float));
@@ -109,7 +144,7 @@ static void write_log(const char *path, uint64_t seed, unsigned what)
         make_snapshot(seed, s, y, d);
         if ((what & NAN_ERR) && s == 1)
             d[0].err[5] = NAN;
-        for (size_t l = 0; l < 3; l++) {
+        for (size_t l = 0; l < NL; l++) {
             cr_assert_eq(cs_runlog_put_snapshot(w, h[l][0], d[l].act), CS_OK, "%s", cs_last_error());
             if (what & WITH_ERR)
                 cr_assert_eq(cs_runlog_put_snapshot(w, h[l][1], d[l].err), CS_OK, "%s", cs_last_error());
@@ -118,7 +153,7 @@ static void write_log(const char *path, uint64_t seed, unsigned what)
         }
         cr_assert_eq(cs_runlog_end_snapshot(w, (int64_t)s * 10), CS_OK, "%s", cs_last_error());
     }
-    for (size_t l = 0; l < 3; l++) {
+    for (size_t l = 0; l < NL; l++) {
         free(d[l].act);
         free(d[l].err);
         free(d[l].ref);
@@ -191,6 +226,27 @@ static void check_closed_forms(cs_info_estimator e)
     expect_all(m, "c", "err_ity", NAN);
     expect_all(m, "c", "err_itd", NAN);
     expect_all(m, "c", "err_ref_mi", NAN);
+    expect_all(m, "c", "err_pid_synergy", NAN);
+    expect_all(m, "c", "err_omega", NAN);
+    /* PID and Omega (cs_omega_pid, cs_omega_layer) */
+    expect_near(m, "d", "err_pid_synergy", MODEL_JOINT - MODEL_DELTA, 0.045);
+    expect_near(m, "d", "err_pid_mi", MODEL_JOINT, 0.052);
+    expect_near(m, "d", "err_pid_unique_err", MODEL_DELTA, 0.032);
+    expect_near(m, "d", "err_pid_redundancy", 0.0, 0.002);
+    expect_near(m, "d", "err_pid_unique_act", 0.0, 0.001);
+    expect_near(m, "d", "err_pid_omega", (MODEL_JOINT - MODEL_DELTA) / MODEL_JOINT, 0.076);
+    expect_all(m, "d", "err_pid_meaningless", 0);
+    expect_all(m, "d", "err_omega_meaningless", 1); /* one unit: no halves */
+    expect_all(m, "d", "err_omega", NAN);
+    expect_near(m, "e", "err_omega", (MODEL_JOINT - MODEL_DELTA) / MODEL_JOINT, 0.08);
+    expect_near(m, "e", "err_omega_synergy", MODEL_JOINT - MODEL_DELTA, 0.044);
+    expect_near(m, "e", "err_omega_mi", MODEL_JOINT, 0.048);
+    expect_all(m, "e", "err_omega_meaningless", 0);
+    expect_near(m, "e", "err_pid_synergy", 0.0, 0.004);
+    expect_near(m, "b", "err_pid_unique_err", MIX_MI, 0.072);
+    expect_near(m, "b", "err_pid_synergy", 0.0, 0.004);
+    expect_all(m, "a", "err_pid_meaningless", 1); /* Y independent of all: I below 0.01 nats */
+    expect_all(m, "a", "err_pid_omega", NAN);
     cs_metrics_destroy(m);
     unlink(path);
     rmdir(dir);
@@ -229,6 +285,8 @@ Test(teaching, every_entry_written_and_permutation_p_values)
     expect_all(m, "a", "err_ref_p", 0.1);
     expect_all(m, "b", "err_ity_p", 0.1);
     expect_all(m, "c", "err_ity_p", NAN);
+    expect_all(m, "d", "err_pid_synergy_p", 0.1);
+    expect_all(m, "e", "err_omega_p", 0.1);
     cs_metrics_destroy(m);
     unlink(path);
     rmdir(dir);

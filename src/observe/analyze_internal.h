@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "cogscope/omega.h"
 #include "metric_table.h"
 #include "observe_internal.h"
 
@@ -65,6 +66,8 @@ typedef struct {
 } obs_phiid_row;
 typedef struct {
     double *ity, *itd, *ref_mi, *zero, *ref_same, *clamped, *dims, *ity_p, *itd_p, *ref_p;
+    double *pid_mi, *pid_red, *pid_unq_act, *pid_unq_err, *pid_syn, *pid_omega, *pid_bad, *pid_flags, *pid_syn_p;
+    double *om, *om_syn, *om_mi, *om_bad, *om_flags, *om_p;
 } obs_teach_row;
 
 /* The teaching-signal measures of one layer at one snapshot (teaching.c). */
@@ -75,6 +78,9 @@ typedef struct {
     int ref_same;               /* δ_BP is δ to float32 precision: I(δ;δ_BP) not a comparison, NaN */
     int ity_clamped;            /* the mixed I(δ;Y) left [0, H(Y)] and is the bound */
     size_t err_dims;            /* principal components of δ used */
+    cs_omega_result pid;        /* PID of (T, δ) about Y: sources A = T, B = δ */
+    cs_omega_result omega;      /* Ω of δ about Y (the error signal as a layer) */
+    int pid_done;               /* pid and omega were computed */
 } obs_teaching_result;
 /* act, err (N x units; err 0 x 0: none logged, an error), ref (N x units or
  * 0 x 0: no reference) of one layer against the probe's labels. */

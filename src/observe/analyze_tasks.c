@@ -187,6 +187,25 @@ static cs_status task_teaching(const obs_snap_in *in, void *row, char *note, siz
         *o->itd_p = r.itd_p;
         *o->ref_p = r.ref_p;
     }
+    if (r.pid_done) {
+        *o->pid_mi = r.pid.mi;
+        *o->pid_red = r.pid.redundancy;
+        *o->pid_unq_act = r.pid.unique[0];
+        *o->pid_unq_err = r.pid.unique[1];
+        *o->pid_syn = r.pid.synergy;
+        *o->pid_omega = r.pid.omega;
+        *o->pid_bad = (r.pid.flags & CS_OMEGA_MEANINGLESS) != 0;
+        *o->pid_flags = r.pid.flags;
+        *o->om = r.omega.omega;
+        *o->om_syn = r.omega.synergy;
+        *o->om_mi = r.omega.mi;
+        *o->om_bad = (r.omega.flags & CS_OMEGA_MEANINGLESS) != 0;
+        *o->om_flags = r.omega.flags;
+        if (in->p->surrogates) {
+            *o->pid_syn_p = r.pid.p_value;
+            *o->om_p = r.omega.p_value;
+        }
+    }
     if (st == CS_OK && r.zero)
         snprintf(note, n, "the error signal is constant on every unit: nothing to measure (flag err_zero)");
     return st;

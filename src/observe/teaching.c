@@ -9,8 +9,17 @@
  *     I(T;δ)      the continuous estimator on the components of T and of δ
  *     I(δ;δ_BP)   likewise, of δ and δ_BP
  *
- * Each block is reduced to at most ip_dims components (the information
- * plane's rule, so I(δ;Y) sits beside I(T;Y)). Flags instead of numbers:
+ *     PID (T, δ) -> Y   vector-source PID with MMI redundancy (cogscope/omega.h,
+ *                 cs_omega_pid): synergy = what about the label only activity
+ *                 and teaching signal together carry
+ *     Ω(δ)        Omega of the error signal as a layer (cs_omega_layer)
+ *
+ * The I(.;.) blocks are reduced to at most ip_dims components (the
+ * information plane's rule, so I(δ;Y) sits beside I(T;Y)); the PID and Ω
+ * reduce their sources by the layer-Omega rule (standardised units, at most
+ * max_components principal components per part, >= 5 samples of the
+ * smallest class per dimension), so Ω(δ) compares with the layer Ω of the
+ * activity. Flags instead of numbers:
  * δ without variance (every value NaN), δ_BP equal to δ to float32
  * precision (a bp run; FA's and DFA's output layer): I(δ;δ_BP) would be the
  * entropy of δ, not a comparison (NaN). */
@@ -19,6 +28,7 @@
 #include <string.h>
 
 #include "analyze_internal.h"
+#include "cogscope/omega.h"
 
 /* 1 when every column of x is constant (no variance to measure). */
 static int no_variance(cs_matrix x)
@@ -85,10 +95,48 @@ static cs_status mi_of(const obs_probe *pr, cs_matrix a, const cs_matrix *b, con
     return st;
 }
 
+/* Omega parameters of the analysis: gaussian stays gaussian, every other
+ * estimator (gcopula, ksg, binned) uses the Gaussian copula (the Omega
+ * decomposition has no KSG or plug-in form); one thread (layers run in
+ * parallel); the analysis's surrogates. */
+static void omega_params(const cs_obs_params *p, uint64_t seed, cs_omega_params *op)
+{
+    cs_omega_params_default(op);
+    cs_estimator_params_default(p->estimator == CS_EST_GAUSSIAN ? CS_EST_GAUSSIAN : CS_EST_GCOPULA, &op->est);
+    op->est.threads = 1;
+    op->surrogates = p->surrogates;
+    op->seed = seed;
+}
+
+/* The PID of (act, err) about the labels and the Omega of err. A source
+ * without variance, too few samples or too little information are flags of
+ * the results (their Ω NaN), not errors. */
+static cs_status teaching_pid(const obs_probe *pr, cs_matrix act, cs_matrix err, const cs_obs_params *p,
+                              uint64_t seed, obs_teaching_result *out)
+{
+    cs_matrix y;
+    cs_status st = cs_matrix_alloc(pr->n, 1, &y);
+    if (st != CS_OK)
+        return st;
+    for (size_t i = 0; i < pr->n; i++)
+        y.data[i] = pr->y_codes[i];
+    cs_omega_params op;
+    omega_params(p, seed, &op);
+    if ((st = cs_omega_pid(act, err, y, CS_VAR_DISCRETE, &op, &out->pid)) != CS_OK)
+        cs_error_prefix("PID (T,δ)->Y: ");
+    else if ((st = cs_omega_layer(err, y, CS_VAR_DISCRETE, &op, NULL, &out->omega)) != CS_OK)
+        cs_error_prefix("Ω(δ): ");
+    cs_matrix_free(&y);
+    return st;
+}
+
 cs_status obs_teaching(const obs_probe *pr, cs_matrix act, cs_matrix err, cs_matrix ref, const cs_obs_params *p,
                        uint64_t stream, obs_teaching_result *out)
 {
     *out = (obs_teaching_result){.ity = NAN, .itd = NAN, .ref_mi = NAN, .ity_p = NAN, .itd_p = NAN, .ref_p = NAN};
+    out->pid.synergy = out->pid.mi = out->pid.omega = out->pid.redundancy = out->pid.p_value = NAN;
+    out->pid.unique[0] = out->pid.unique[1] = NAN;
+    out->omega = out->pid;
     if (!err.rows)
         return cs_error_set(CS_EINVAL, "the layer has no errors snapshot dataset at this snapshot");
     if (err.rows != pr->n || act.rows != pr->n)
@@ -118,8 +166,12 @@ cs_status obs_teaching(const obs_probe *pr, cs_matrix act, cs_matrix err, cs_mat
         return st;
     }
     if (ref.rows && !out->ref_same && !no_variance(ref) &&
-        (st = mi_of(pr, err, &ref, p, seed + 2, &out->ref_mi, &out->ref_p, NULL, NULL)) != CS_OK)
+        (st = mi_of(pr, err, &ref, p, seed + 2, &out->ref_mi, &out->ref_p, NULL, NULL)) != CS_OK) {
         cs_error_prefix("I(δ;δ_BP): ");
+        return st;
+    }
+    if ((st = teaching_pid(pr, act, err, p, seed + 3, out)) == CS_OK)
+        out->pid_done = 1;
     return st;
 }
 

@@ -25,6 +25,10 @@ def mixture_mi(mu):
     return h - 0.5 * math.log(2.0 * math.pi * math.e), err
 
 
-for mu in (1.0,):
-    v, err = mixture_mi(mu)
-    print("mu %.1f: I(delta;Y) = %.12f nats (quadrature error %.1e)" % (mu, v, err))
+# Layer b's delta = (2Y - 1) + Z: the mixture at separation m = 1. (Layers d
+# and e are checked against the Gaussian class model's closed form, which
+# needs no script; for comparison the true MIs of layer d are printed too:
+# I(T,delta;Y) = mixture at m = mu / s = 1, I(delta;Y) at mu / sqrt(1 + s^2).)
+for m in (1.0, 0.5 / math.sqrt(1.25)):
+    v, err = mixture_mi(m)
+    print("m %.12f: I = %.12f nats (quadrature error %.1e)" % (m, v, err))
