@@ -5,9 +5,11 @@
                      [--cases mi,mi55,te,ksg2_55] [--jidt-jar infodynamics.jar]
 
 BUILD_DIR must hold bench_ksg (configure with -DCOGSCOPE_BENCH=ON).
-JIDT: with --jidt-jar (or the JIDT_JAR environment variable) naming a locally
-built infodynamics.jar, bench/JidtKsg.java is compiled against it (javac) and
-JIDT joins case 4; without one the benchmark says that it skipped JIDT.
+JIDT: a locally built infodynamics.jar named by --jidt-jar or the JIDT_JAR
+environment variable, else the first of JIDT_JAR_PLACES that exists
+(/tmp/jidt/infodynamics.jar is where this machine's copy was built from
+JIDT's sources), is compiled against bench/JidtKsg.java (javac) and JIDT joins
+case 4; without one the benchmark says that it skipped JIDT.
 
 Cases (k = 4 neighbours, KSG algorithm 1, max-norm, z-scored columns):
   1. MI of a bivariate Gaussian, rho = 0.6 (analytic 0.2231 nats):
@@ -29,6 +31,12 @@ Cases (k = 4 neighbours, KSG algorithm 1, max-norm, z-scored columns):
      the search before the blocked one existed; same values to the bit) and
      against JIDT's MutualInfoCalculatorMultiVariateKraskov2 (k = 4, its noise
      off), each on 1 and 2 threads; the scaling exponent log(t2/t1)/log(N2/N1).
+     Wall and CPU seconds are both printed, and the ratios by both: on a
+     shared machine the CPU seconds (process CPU time of the best run; for
+     JIDT every JVM thread) are the steadier figure.
+
+Quick command for case 4 alone (the issue 17 aim):
+  bench/bench_ksg.py --cases ksg2_55 --sizes 10000,100000 --reps 3
 
 Timing: everything after the data are in memory (z-scoring, tree building,
 queries); best of --reps runs, wall clock, single-threaded peers
@@ -95,12 +103,22 @@ def best_of(fn, reps):
     return best, float(np.ravel(val)[0])
 
 
-def cogscope(bench, mode, path, a, b, threads, reps, alg=1, search="auto"):
+def cogscope(bench, mode, path, a, b, threads, reps, alg=1, search="auto", cpu=False):
     out = subprocess.run([bench, mode, path, a, b, "--k", "4", "--threads", str(threads),
                           "--reps", str(reps), "--alg", str(alg), "--search", search],
                          check=True, capture_output=True, text=True)
     r = json.loads(out.stdout)
-    return r["wall_s"], r["value"]
+    return (r["wall_s"], r["value"], r["cpu_s"]) if cpu else (r["wall_s"], r["value"])
+
+
+JIDT_JAR_PLACES = ("/tmp/jidt/infodynamics.jar", os.path.expanduser("~/jidt/infodynamics.jar"),
+                   os.path.join(os.path.dirname(os.path.abspath(__file__)), "jidt", "infodynamics.jar"))
+
+
+def find_jidt_jar(given):
+    if given:
+        return given
+    return next((p for p in JIDT_JAR_PLACES if os.path.exists(p)), None)
 
 
 def jidt_driver(jar):
@@ -117,7 +135,7 @@ def jidt(jar, drv, path, dx, dy, alg, threads, reps):
     out = subprocess.run(["java", "-cp", f"{jar}:{drv}", "JidtKsg", path, str(dx), str(dy), str(alg),
                           str(threads), str(reps)], check=True, capture_output=True, text=True)
     r = json.loads(out.stdout)
-    return r["wall_s"], r["value"]
+    return r["wall_s"], r["value"], r["cpu_s"]
 
 
 def main():
@@ -188,6 +206,7 @@ def main():
                 rows.append(fn(n))
 
     k2 = []  # (n, {name: (time, value)})
+    args.jidt_jar = find_jidt_jar(args.jidt_jar)
     drv = jidt_driver(args.jidt_jar) if "ksg2_55" in cases else None
     if "ksg2_55" in cases:
         for n in sizes:
@@ -198,9 +217,9 @@ def main():
             r = {}
             reps = 1 if n >= 100000 else args.reps
             for t in (1, 2):  # interleaved: each configuration sees the same load
-                r[f"cs {t}thr"] = cogscope(bench, "mi", path, "0-4", "5-9", t, args.reps, alg=2)
+                r[f"cs {t}thr"] = cogscope(bench, "mi", path, "0-4", "5-9", t, args.reps, alg=2, cpu=True)
                 r[f"cs tree {t}thr"] = cogscope(bench, "mi", path, "0-4", "5-9", t, reps, alg=2,
-                                                search="tree")
+                                                search="tree", cpu=True)
                 if drv:
                     r[f"JIDT {t}thr"] = jidt(args.jidt_jar, drv, path, 5, 5, 2, t, max(reps, 2))
             k2.append((n, r))
@@ -220,27 +239,32 @@ def main():
 
 
     if k2:
-        print(f"\nKSG-2 MI, 5-D x 5-D, k = 4 (wall s, best of {args.reps}; N >= 1e5: 1 run, "
+        print(f"\nKSG-2 MI, 5-D x 5-D, k = 4 (wall and CPU s, best of {args.reps}; N >= 1e5: 1 run, "
               "JIDT 2 runs for its JIT)")
-        if not drv:
+        if drv:
+            print(f"  JIDT: {args.jidt_jar}")
+        else:
             print("  JIDT: skipped (no local infodynamics.jar: pass --jidt-jar or set JIDT_JAR)")
         for n, r in k2:
-            vals = {name: v for name, (t, v) in r.items()}
-            print(f"  N = {n:7d}: " + ", ".join(f"{name} {t:.3f} s" for name, (t, v) in r.items()))
-            print(f"             values: " + ", ".join(f"{name} {v:.10f}" for name, v in vals.items()))
+            print(f"  N = {n:7d}: " + ", ".join(f"{name} {t:.3f} s (cpu {c:.3f})" for name, (t, v, c) in r.items()))
+            print("             values: " + ", ".join(f"{name} {v:.10f}" for name, (t, v, c) in r.items()))
             for t in (1, 2):
-                cs = r[f"cs {t}thr"][0]
-                line = f"             {t} thr: tree/blocks {r[f'cs tree {t}thr'][0] / cs:5.1f}x"
+                cs = r[f"cs {t}thr"]
+                tree = r[f"cs tree {t}thr"]
+                line = f"             {t} thr: tree/blocks wall {tree[0] / cs[0]:5.1f}x cpu {tree[2] / cs[2]:5.1f}x"
                 if drv:
-                    line += f", JIDT {t}thr / cs {t}thr {r[f'JIDT {t}thr'][0] / cs:6.1f}x"
-                    if t == 1:
-                        line += f", JIDT 1thr / cs 2thr {r['JIDT 1thr'][0] / r['cs 2thr'][0]:6.1f}x"
+                    j = r[f"JIDT {t}thr"]
+                    line += f"; JIDT {t}thr / cs {t}thr wall {j[0] / cs[0]:6.1f}x cpu {j[2] / cs[2]:6.1f}x"
+                    if t == 2:
+                        j1 = r["JIDT 1thr"]
+                        line += f"; JIDT 1thr / cs 2thr wall {j1[0] / cs[0]:6.1f}x"
                 print(line)
         if len(k2) >= 2:
             (n1, r1), (n2, r2) = k2[0], k2[-1]
             for name in r1:
                 e = np.log(r2[name][0] / r1[name][0]) / np.log(n2 / n1)
-                print(f"  scaling exponent {name:14s} {e:5.2f}  (time ~ N^e, N = {n1}..{n2})")
+                ec = np.log(r2[name][2] / r1[name][2]) / np.log(n2 / n1)
+                print(f"  scaling exponent {name:14s} wall {e:5.2f} cpu {ec:5.2f}  (time ~ N^e, N = {n1}..{n2})")
 
 
 if __name__ == "__main__":

@@ -35,25 +35,28 @@ Test(knn, kernels_equal_plain_scan_on_every_instruction_set)
 {
     cs_rng *rng;
     cs_rng_create(11, &rng);
-    size_t n = 300, d = 7;
+    size_t n = 600, d = 7;
     float *x = malloc(n * d * sizeof *x), q[7], lo[7], hi[7];
     for (size_t i = 0; i < n * d; i++)
         x[i] = (float)cs_rng_below(rng, 5) * 0.25f; /* ties with the thresholds below */
     knn_kernels kk[2] = {knn_kernels_baseline(), knn_kernels_pick()};
     cr_log_info("kernels picked: %s", kk[1].isa);
     float out[CS_KNN_BLOCK_MAX];
-    uint8_t und[CS_KNN_BLOCK_MAX];
-    for (size_t trial = 0; trial < 40; trial++) {
-        size_t len = 1 + trial * 3 % CS_KNN_BLOCK_MAX, off = trial * 5 % (n - len);
+    uint64_t und[CS_KNN_MASK_WORDS], und1[CS_KNN_MASK_WORDS], below[CS_KNN_MASK_WORDS];
+    for (size_t trial = 0; trial < 60; trial++) {
+        /* lengths across the 8-point groups and the 64-bit mask words */
+        size_t len = 1 + trial * 7 % CS_KNN_BLOCK_MAX, off = trial * 5 % (n - len);
         for (size_t j = 0; j < d; j++) {
             q[j] = (float)cs_rng_below(rng, 5) * 0.25f;
             lo[j] = (float)cs_rng_below(rng, 4) * 0.25f;
             hi[j] = lo[j] + (float)cs_rng_below(rng, 2) * 0.25f;
         }
         for (int v = 0; v < 2; v++) {
-            size_t dd = 1 + trial % d, want_in = 0, want_und = 0, n_und;
+            size_t dd = 1 + trial % d, want_in = 0, want_in1 = 0;
             kk[v].dist(x + off, n, len, dd, q, out);
-            size_t got_in = kk[v].count(x + off, n, len, dd, q, lo, hi, und, &n_und);
+            kk[v].below(x + off, n, len, dd, q, hi[0], below);
+            size_t got_in = kk[v].count(x + off, n, len, dd, q, lo, hi, und);
+            size_t got_in1 = kk[v].count1(x + off, n, len, dd, q, lo[0], hi[0], und1);
             for (size_t c = 0; c < len; c++) {
                 float g = 0;
                 int in = 1, outside = 0;
@@ -63,17 +66,123 @@ Test(knn, kernels_equal_plain_scan_on_every_instruction_set)
                     in &= a < lo[j];
                     outside |= a >= hi[j];
                 }
+                int bit = (und[c / 64] >> (c % 64)) & 1, bit1 = (und1[c / 64] >> (c % 64)) & 1;
                 cr_assert_eq(out[c], g, "%s dist trial %zu point %zu", kk[v].isa, trial, c);
+                cr_assert_eq((int)((below[c / 64] >> (c % 64)) & 1), g < hi[0], "%s below %zu", kk[v].isa, c);
                 want_in += (size_t)in;
-                if (!in && !outside)
-                    cr_assert(want_und < n_und && und[want_und++] == c, "%s undecided %zu", kk[v].isa, c);
+                cr_assert_eq(bit, !in && !outside, "%s undecided trial %zu point %zu", kk[v].isa, trial, c);
+                want_in1 += (size_t)(g < lo[0]);
+                cr_assert_eq(bit1, !(g < lo[0]) && g < hi[0], "%s cube undecided %zu", kk[v].isa, c);
             }
+            for (size_t c = len; c < CS_KNN_BLOCK_MAX; c++)
+                cr_assert(!((und[c / 64] | und1[c / 64] | below[c / 64]) >> (c % 64) & 1), "bit past the end");
             cr_assert_eq(got_in, want_in, "%s count trial %zu", kk[v].isa, trial);
-            cr_assert_eq(n_und, want_und, "%s undecided count trial %zu", kk[v].isa, trial);
+            cr_assert_eq(got_in1, want_in1, "%s cube count trial %zu", kk[v].isa, trial);
         }
     }
     free(x);
     cs_rng_destroy(rng);
+}
+
+Test(knn, box_kernels_equal_scalar_node_tests)
+{
+    /* boxes on a grid so that the query's coordinates, radii and box edges
+     * tie: the strict/non-strict edges are exercised */
+    cs_rng *rng;
+    cs_rng_create(13, &rng);
+    size_t nb = 77, d = 5;
+    double lo[5 * 77], hi[5 * 77], q[5], r[5], bd[77];
+    int32_t scratch[2 * 77];
+    uint8_t cls[77];
+    knn_kernels kk[2] = {knn_kernels_baseline(), knn_kernels_pick()};
+    for (size_t trial = 0; trial < 30; trial++) {
+        for (size_t j = 0; j < d; j++) {
+            q[j] = (double)cs_rng_below(rng, 6) * 0.5;
+            r[j] = (double)cs_rng_below(rng, 4) * 0.5;
+            for (size_t b = 0; b < nb; b++) {
+                lo[j * nb + b] = (double)cs_rng_below(rng, 6) * 0.5;
+                hi[j * nb + b] = lo[j * nb + b] + (double)cs_rng_below(rng, 3) * 0.5;
+            }
+        }
+        for (int v = 0; v < 2; v++) {
+            for (int strict = 0; strict <= 1; strict++) {
+                kk[v].boxdist(lo, hi, nb, nb, d, q, bd);
+                kk[v].classify(lo, hi, nb, nb, d, q, r, strict, scratch, cls);
+                for (size_t b = 0; b < nb; b++) {
+                    /* by definition: nearest and farthest box point per coordinate */
+                    double m = 0;
+                    int all_in = 1, none_in = 0;
+                    for (size_t j = 0; j < d; j++) {
+                        double l = lo[j * nb + b], h = hi[j * nb + b];
+                        double near = q[j] < l ? l - q[j] : (q[j] > h ? q[j] - h : 0);
+                        double far = fmax(fabs(q[j] - l), fabs(h - q[j]));
+                        m = fmax(m, near);
+                        all_in &= strict ? far < r[j] : far <= r[j];
+                        none_in |= strict ? near >= r[j] : near > r[j];
+                    }
+                    cr_assert_eq(bd[b], m, "%s box %zu", kk[v].isa, b);
+                    cr_assert_eq(cls[b], none_in ? 0 : (all_in ? 1 : 2), "%s box %zu strict %d", kk[v].isa, b,
+                                 strict);
+                }
+            }
+        }
+    }
+    cs_rng_destroy(rng);
+}
+
+/* The batched searches of tree blk (blocks prepared) against the fine
+ * search of the same points: every block's points as one batch. */
+static void compare_batched(const kdtree *fine, const kdtree *blk, const double *pts, size_t n, size_t d, size_t k,
+                            int64_t w, const int64_t *times, const char *what)
+{
+    kdtree_scratch *sc;
+    cr_assert_eq(kdtree_scratch_create(blk, CS_KNN_BLOCK_MAX, &sc), CS_OK);
+    size_t k1 = k + 1, nblocks = kdtree_block_count(blk);
+    const size_t *order = kdtree_order(blk);
+    double *dist = malloc(CS_KNN_BLOCK_MAX * k1 * sizeof *dist), *r = malloc(CS_KNN_BLOCK_MAX * d * sizeof *r);
+    size_t *idx = malloc(CS_KNN_BLOCK_MAX * k1 * sizeof *idx), m[CS_KNN_BLOCK_MAX], cnt[CS_KNN_BLOCK_MAX];
+    const double *q[CS_KNN_BLOCK_MAX];
+    double df[16];
+    size_t xf[16], seen = 0;
+    cr_assert_gt(nblocks, 0);
+    for (size_t b = 0; b < nblocks; b++) {
+        size_t p0, p1;
+        kdtree_block_range(blk, b, &p0, &p1);
+        cr_assert(p1 > p0 && p1 - p0 <= CS_KNN_BLOCK_MAX);
+        kdtree_knn_block(blk, b, k1, times, w, sc, dist, idx, m);
+        for (size_t i = 0; i < p1 - p0; i++, seen++) {
+            size_t row = order[p0 + i];
+            kdtree_exclusion ex = {row, times, (int64_t)row, w};
+            size_t mf = kdtree_knn(fine, pts + row * d, k, &ex, df, xf);
+            const double *db = dist + i * k1;
+            const size_t *xb = idx + i * k1;
+            cr_assert_eq(m[i], mf + 1, "%s batched row %zu", what, row);
+            for (size_t a = 0; a < mf; a++)
+                cr_assert_eq(df[a], db[a], "%s batched d=%zu row %zu neighbour %zu", what, d, row, a);
+            if (db[k] != db[k - 1]) {
+                for (size_t a = 0; a < k; a++) {
+                    int found = 0;
+                    for (size_t c = 0; c < k; c++)
+                        found |= xf[a] == xb[c];
+                    cr_assert(found, "%s batched d=%zu row %zu: neighbour %zu missing", what, d, row, xf[a]);
+                }
+            }
+            q[i] = pts + row * d;
+            for (size_t j = 0; j < d; j++) /* a radius per query, some coordinates halved */
+                r[i * d + j] = df[k - 1] * (j % 3 == 1 ? 0.5 : 1.0);
+        }
+        for (int strict = 0; strict <= 1; strict++) {
+            kdtree_count_batch(blk, p1 - p0, q, r, strict, sc, cnt);
+            for (size_t i = 0; i < p1 - p0; i++)
+                cr_assert_eq(cnt[i], kdtree_count(fine, q[i], r + i * d, strict),
+                             "%s batched count d=%zu row %zu strict %d", what, d, order[p0 + i], strict);
+        }
+    }
+    cr_assert_eq(seen, n, "%s: the blocks cover every point once", what);
+    free(dist);
+    free(r);
+    free(idx);
+    kdtree_scratch_destroy(sc);
 }
 
 /* Every query of one tree by the fine and the blocked search. */
@@ -117,6 +226,7 @@ static void compare_searches(const double *pts, size_t n, size_t d, size_t block
         }
     }
     cr_log_info("%s d=%zu block %zu: %zu boundary ties", what, d, block, boundary_ties);
+    compare_batched(fine, blk, pts, n, d, k, w, times, what);
     free(times);
     kdtree_destroy(fine);
     kdtree_destroy(blk);
@@ -136,6 +246,33 @@ Test(knn, blocked_search_equals_fine_search_random_and_tied)
             free(p);
         }
     }
+    cs_rng_destroy(rng);
+}
+
+Test(knn, batched_search_at_tile_edges_constant_columns_duplicates)
+{
+    /* sizes on both sides of one and two whole blocks, a constant column,
+     * and a last third that repeats earlier rows */
+    cs_rng *rng;
+    cs_rng_create(27, &rng);
+    static const size_t sizes[] = {CS_KNN_BLOCK_MAX - 1, CS_KNN_BLOCK_MAX, CS_KNN_BLOCK_MAX + 1,
+                                   2 * CS_KNN_BLOCK_MAX + 3};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        size_t n = sizes[s], d = 6;
+        double *p = make_points(rng, n, d, s % 2);
+        for (size_t i = 0; i < n; i++)
+            p[i * d + 2] = 1.5;
+        for (size_t i = n - n / 3; i < n; i++)
+            memcpy(p + i * d, p + (i - n / 2) * d, d * sizeof *p);
+        compare_searches(p, n, d, CS_KNN_BLOCK_MAX, 4, 0, "edges");
+        compare_searches(p, n, d, 64, 4, 2, "edges w=2");
+        free(p);
+    }
+    /* every point the same: every distance ties */
+    size_t n = CS_KNN_BLOCK_MAX + 5, d = 5;
+    double *p = calloc(n * d, sizeof *p);
+    compare_searches(p, n, d, 64, 4, 0, "all equal");
+    free(p);
     cs_rng_destroy(rng);
 }
 
@@ -225,6 +362,49 @@ Test(knn, ksg_values_identical_with_either_search)
     free(lt);
     free(lb);
     free(la);
+    cs_rng_destroy(rng);
+}
+
+Test(knn, ksg_identical_at_tile_edges_constant_columns_and_thread_counts)
+{
+    /* 5-D x 5-D (the blocked, batched path), N around the block size, data
+     * with duplicated rows and (normalisation off) a constant column: tree,
+     * blocks, 1 and 2 threads give the same local values to the bit */
+    cs_rng *rng;
+    cs_rng_create(37, &rng);
+    static const size_t sizes[] = {CS_KNN_BLOCK_MAX - 1, CS_KNN_BLOCK_MAX + 1, 3 * CS_KNN_BLOCK_MAX + 7};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        size_t n = sizes[s], D = 10;
+        double *J = make_points(rng, n, D, s == 1);
+        for (size_t i = 0; i < n; i++)
+            J[i * D + 7] = -2.0;
+        cs_matrix x = {J, n, 5, D}, y = {J + 5, n, 5, D};
+        double *ref = malloc(n * sizeof *ref), *got = malloc(n * sizeof *got);
+        for (int alg = 1; alg <= 2; alg++) {
+            for (size_t w = 0; w <= 3; w += 3) {
+                double aref = 0, a;
+                for (int v = 0; v < 3; v++) {
+                    cs_ksg_params p;
+                    cs_ksg_params_default(&p);
+                    p.algorithm = alg;
+                    p.theiler = w;
+                    p.normalize = 0;
+                    p.search = v == 0 ? CS_KSG_SEARCH_TREE : CS_KSG_SEARCH_AUTO;
+                    p.threads = v == 2 ? 2 : 1;
+                    cs_ksg *plan;
+                    cr_assert_eq(cs_ksg_mi_create(x, y, &p, &plan), CS_OK, "%s", cs_last_error());
+                    cr_assert_eq(cs_ksg_local(plan, v ? got : ref, v ? &a : &aref), CS_OK);
+                    cs_ksg_destroy(plan);
+                    if (v)
+                        cr_assert(a == aref && memcmp(ref, got, n * sizeof *ref) == 0,
+                                  "n %zu alg %d w %zu variant %d: %.17g vs %.17g", n, alg, w, v, a, aref);
+                }
+            }
+        }
+        free(ref);
+        free(got);
+        free(J);
+    }
     cs_rng_destroy(rng);
 }
 

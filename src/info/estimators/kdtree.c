@@ -3,44 +3,11 @@
  * fine search to leaves of KD_LEAF points and a blocked search that scans
  * whole subtrees with the vectorised loops of knn_kernels.c.
  * See kdtree.h for the exactness argument. */
-#include "kdtree.h"
-#include "knn_kernels.h"
+#include "kdtree_impl.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Leaf size: small enough that leaves are scanned quickly, large enough that
- * the box tests of the inner nodes do not dominate (measured best 8-16 for
- * 2-10 dimensions). */
-#ifndef KD_LEAF
-#define KD_LEAF 12
-#endif
-
-/* A node header, followed in memory by its bounding box lo[d], hi[d]: one
- * block per node, so a node visit touches one or two cache lines. */
-typedef struct {
-    uint32_t begin, end; /* positions [begin, end) in tree order */
-    uint32_t left;       /* child node indices; left == 0 marks a leaf (the */
-    uint32_t right;      /* root is node 0 and is nobody's child) */
-} kd_node;
-
-struct kdtree {
-    size_t n, d;
-    double *pts;           /* n x d in tree order */
-    size_t *idx;           /* tree position -> original row */
-    unsigned char *blocks; /* n_nodes blocks of bsize bytes */
-    size_t bsize;
-    size_t n_nodes;
-    /* blocked search (kdtree_blocks_prepare): */
-    float *soa;       /* d x n: coordinate j of tree position p at soa[j * n + p] */
-    double max_abs;   /* largest |coordinate| of the points */
-    size_t block;     /* subtrees of at most this many points are scanned whole */
-    knn_kernels kern; /* the scan loops for this processor */
-};
-
-static inline kd_node *node_at(const kdtree *t, size_t i) { return (kd_node *)(t->blocks + i * t->bsize); }
-static inline double *node_lo(const kd_node *nd) { return (double *)(nd + 1); }
 
 static size_t count_nodes(size_t size)
 {
@@ -217,6 +184,11 @@ void kdtree_destroy(kdtree *t)
     free(t->idx);
     free(t->blocks);
     free(t->soa);
+    free(t->bbeg);
+    free(t->bend);
+    free(t->blo);
+    free(t->bhi);
+    free(t->node_block);
     free(t);
 }
 
@@ -240,45 +212,6 @@ static inline double box_dist(const kdtree *t, const kd_node *nd, const double *
     return m;
 }
 
-typedef struct {
-    const double *q;
-    size_t k, m;
-    double *dist;
-    size_t *idx;
-    const kdtree_exclusion *ex;
-    size_t block;    /* 0: fine search; else the blocked search's block size */
-    const float *qf; /* blocked: the query in float, and the screen's margin */
-    double margin;
-} knn_state;
-
-static inline int excluded(const kdtree_exclusion *ex, size_t j)
-{
-    if (!ex)
-        return 0;
-    if (j == ex->self)
-        return 1;
-    if (ex->w > 0) {
-        int64_t dt = ex->times[j] - ex->t;
-        return dt <= ex->w && dt >= -ex->w;
-    }
-    return 0;
-}
-
-/* Insert (dist, row) into the ascending list of s; among equal distances
- * the earlier entry stays first, and a full list drops its last. */
-static inline void knn_insert(knn_state *s, double dist, size_t row)
-{
-    int full = s->m == s->k;
-    size_t pos = full ? s->k - 1 : s->m++;
-    while (pos > 0 && s->dist[pos - 1] > dist) {
-        s->dist[pos] = s->dist[pos - 1];
-        s->idx[pos] = s->idx[pos - 1];
-        pos--;
-    }
-    s->dist[pos] = dist;
-    s->idx[pos] = row;
-}
-
 static void knn_leaf(const kdtree *t, const kd_node *nd, knn_state *s)
 {
     size_t d = t->d;
@@ -299,34 +232,6 @@ static void knn_leaf(const kdtree *t, const kd_node *nd, knn_state *s)
         if (!excluded(s->ex, row))
             knn_insert(s, dist, row);
     }
-}
-
-/* The float screen of the blocked search. With M the largest |coordinate|
- * of the points and the query, a float distance (coordinates rounded to
- * float, then subtracted, |.| and max in float) is within 2^-22 M + 2^-149
- * of the exact real distance, and the double one within 2^-52 M of it;
- * margin = 2^-20 M + 2^-140 covers both with room for the rounding of the
- * comparisons made with it. Fills qf[0..d) with the query in float. */
-static double screen_margin(const kdtree *t, const double *q, float *qf)
-{
-    double m = t->max_abs;
-    for (size_t j = 0; j < t->d; j++) {
-        qf[j] = (float)q[j];
-        m = fabs(q[j]) > m ? fabs(q[j]) : m;
-    }
-    return ldexp(m, -20) + ldexp(1.0, -140);
-}
-
-/* Exact max-norm distance from tree position p to q. */
-static inline double exact_dist(const kdtree *t, size_t p, const double *q)
-{
-    const double *x = t->pts + p * t->d;
-    double dist = 0;
-    for (size_t j = 0; j < t->d; j++) {
-        double g = fabs(x[j] - q[j]);
-        dist = g > dist ? g : dist;
-    }
-    return dist;
 }
 
 static void bknn_block(const kdtree *t, const kd_node *nd, knn_state *s);
@@ -405,22 +310,33 @@ typedef struct {
 
 /* Points of a block that the float screen leaves undecided are tested
  * exactly, as count_leaf does. */
-static size_t count_block(const kdtree *t, const kd_node *nd, const count_query *cq)
+size_t kdtree_scan_count(const kdtree *t, size_t begin, size_t end, const double *q, const double *r, int strict,
+                         const float *qf, const float *in_lt, const float *out_ge)
 {
-    uint8_t und[CS_KNN_BLOCK_MAX];
-    size_t n_und, d = t->d;
-    size_t n = t->kern.count(t->soa + nd->begin, t->n, nd->end - nd->begin, d, cq->qf, cq->in_lt, cq->out_ge, und,
-                             &n_und);
-    for (size_t u = 0; u < n_und; u++) {
-        const double *x = t->pts + (nd->begin + und[u]) * d;
-        int in = 1;
-        for (size_t j = 0; j < d; j++) {
-            double g = fabs(x[j] - cq->q[j]);
-            in &= (g < cq->r[j]) | (!cq->strict & (g == cq->r[j]));
+    uint64_t und[CS_KNN_MASK_WORDS];
+    size_t d = t->d;
+    int cube = 1; /* the same radius in every coordinate: one max-norm test */
+    for (size_t j = 1; j < d; j++)
+        cube &= (in_lt[j] == in_lt[0]) & (out_ge[j] == out_ge[0]);
+    size_t n = cube ? t->kern.count1(t->soa + begin, t->n, end - begin, d, qf, in_lt[0], out_ge[0], und)
+                    : t->kern.count(t->soa + begin, t->n, end - begin, d, qf, in_lt, out_ge, und);
+    for (int w = 0; w < CS_KNN_MASK_WORDS; w++) {
+        for (uint64_t m = und[w]; m; m &= m - 1) {
+            const double *x = t->pts + (begin + (size_t)w * 64 + (size_t)__builtin_ctzll(m)) * d;
+            int in = 1;
+            for (size_t j = 0; j < d; j++) {
+                double g = fabs(x[j] - q[j]);
+                in &= (g < r[j]) | (!strict & (g == r[j]));
+            }
+            n += (size_t)in;
         }
-        n += (size_t)in;
     }
     return n;
+}
+
+static size_t count_block(const kdtree *t, const kd_node *nd, const count_query *cq)
+{
+    return kdtree_scan_count(t, nd->begin, nd->end, cq->q, cq->r, cq->strict, cq->qf, cq->in_lt, cq->out_ge);
 }
 
 static size_t count_leaf(const kdtree *t, const kd_node *nd, const count_query *cq)
@@ -471,6 +387,56 @@ size_t kdtree_count(const kdtree *t, const double *q, const double *r, int stric
  * kdtree_block_size_for). Pruning and comparisons are those of the fine
  * search, so neighbour distances and counts are the same to the bit. */
 
+/* Number the blocks of the blocked search in pre-order and copy their boxes
+ * coordinate-major (for the box loops of the batched searches). */
+static void blocks_number(kdtree *t, size_t node)
+{
+    const kd_node *nd = node_at(t, node);
+    if (node_is_block(t, nd)) {
+        size_t b = t->nb++;
+        t->node_block[node] = (uint32_t)b;
+        t->bbeg[b] = nd->begin;
+        t->bend[b] = nd->end;
+        return;
+    }
+    blocks_number(t, nd->left);
+    blocks_number(t, nd->right);
+}
+
+static cs_status blocks_list(kdtree *t)
+{
+    size_t d = t->d, nn = t->n_nodes;
+    free(t->bbeg);
+    free(t->bend);
+    free(t->blo);
+    free(t->bhi);
+    free(t->node_block);
+    /* at most one block per node */
+    t->bbeg = malloc(nn * sizeof *t->bbeg);
+    t->bend = malloc(nn * sizeof *t->bend);
+    t->node_block = malloc(nn * sizeof *t->node_block);
+    t->blo = malloc(nn * d * sizeof *t->blo);
+    t->bhi = malloc(nn * d * sizeof *t->bhi);
+    if (!t->bbeg || !t->bend || !t->node_block || !t->blo || !t->bhi)
+        return cs_error_set(CS_ENOMEM, "kd-tree: out of memory for %zu blocks", nn);
+    for (size_t i = 0; i < nn; i++)
+        t->node_block[i] = UINT32_MAX;
+    t->nb = 0;
+    blocks_number(t, 0);
+    size_t nb = t->nb;
+    for (size_t i = 0; i < nn; i++) {
+        size_t b = t->node_block[i];
+        if (b == UINT32_MAX)
+            continue;
+        const double *lo = node_lo(node_at(t, i)), *hi = lo + d;
+        for (size_t j = 0; j < d; j++) {
+            t->blo[j * nb + b] = lo[j];
+            t->bhi[j * nb + b] = hi[j];
+        }
+    }
+    return CS_OK;
+}
+
 cs_status kdtree_blocks_prepare(kdtree *t, size_t block)
 {
     if (block < 2 || block > CS_KNN_BLOCK_MAX)
@@ -493,30 +459,57 @@ cs_status kdtree_blocks_prepare(kdtree *t, size_t block)
     t->max_abs = m;
     t->block = block;
     t->kern = knn_kernels_pick();
-    return CS_OK;
+    return blocks_list(t);
 }
 
 int kdtree_has_blocks(const kdtree *t) { return t->soa != NULL; }
 
 const char *kdtree_blocks_isa(const kdtree *t) { return t->soa ? t->kern.isa : "none"; }
 
-static void bknn_block(const kdtree *t, const kd_node *nd, knn_state *s)
+void kdtree_scan_knn(const kdtree *t, size_t begin, size_t end, knn_state *s)
+{
+    /* keep the points whose float distance is not surely >= worst: below
+     * worst + margin, rounded up to a float */
+    double worst = knn_worst(s), lim = worst + s->margin;
+    float thr = (float)lim;
+    if ((double)thr < lim)
+        thr = nextafterf(thr, INFINITY);
+    uint64_t mask[CS_KNN_MASK_WORDS];
+    t->kern.below(t->soa + begin, t->n, end - begin, t->d, s->qf, thr, mask);
+    for (int w = 0; w < CS_KNN_MASK_WORDS; w++) {
+        for (uint64_t m = mask[w]; m; m &= m - 1) {
+            size_t p = begin + (size_t)w * 64 + (size_t)__builtin_ctzll(m);
+            double dist = exact_dist(t, p, s->q);
+            if (dist >= knn_worst(s))
+                continue;
+            size_t row = t->idx[p];
+            if (!excluded(s->ex, row))
+                knn_insert(s, dist, row);
+        }
+    }
+}
+
+void kdtree_scan_knn_first(const kdtree *t, size_t begin, size_t end, knn_state *s)
 {
     float g[CS_KNN_BLOCK_MAX];
-    size_t len = nd->end - nd->begin;
-    t->kern.dist(t->soa + nd->begin, t->n, len, t->d, s->qf, g);
-    for (size_t c = 0; c < len; c++) {
-        double worst = s->m == s->k ? s->dist[s->k - 1] : INFINITY;
+    t->kern.dist(t->soa + begin, t->n, end - begin, t->d, s->qf, g);
+    for (size_t c = 0; c < end - begin; c++) {
+        double worst = knn_worst(s);
         /* surely not closer than the k-th: the float distance is too far */
         if ((double)g[c] >= worst + s->margin)
             continue;
-        double dist = exact_dist(t, nd->begin + c, s->q);
+        double dist = exact_dist(t, begin + c, s->q);
         if (dist >= worst)
             continue;
-        size_t row = t->idx[nd->begin + c];
+        size_t row = t->idx[begin + c];
         if (!excluded(s->ex, row))
             knn_insert(s, dist, row);
     }
+}
+
+static void bknn_block(const kdtree *t, const kd_node *nd, knn_state *s)
+{
+    kdtree_scan_knn(t, nd->begin, nd->end, s);
 }
 
 size_t kdtree_knn_blocked(const kdtree *t, const double *q, size_t k, const kdtree_exclusion *ex, double *dist,
@@ -537,30 +530,25 @@ size_t kdtree_count_blocked(const kdtree *t, const double *q, const double *r, i
         return kdtree_count(t, q, r, strict);
     float qf[CS_KDTREE_BLOCK_DIM_MAX], in_lt[CS_KDTREE_BLOCK_DIM_MAX], out_ge[CS_KDTREE_BLOCK_DIM_MAX];
     double margin = screen_margin(t, q, qf);
-    for (size_t j = 0; j < t->d; j++) {
-        /* round the thresholds outwards from r -+ margin */
-        double lo = r[j] - margin, hi = r[j] + margin;
-        float a = (float)lo, b = (float)hi;
-        in_lt[j] = (double)a > lo ? nextafterf(a, -INFINITY) : a;
-        out_ge[j] = (double)b < hi ? nextafterf(b, INFINITY) : b;
-    }
+    screen_thresholds(t->d, r, margin, in_lt, out_ge);
     count_query cq = {q, r, strict, t->block, qf, in_lt, out_ge};
     return count_node(t, 0, &cq);
 }
 
-/* Measured (bench/knn_crossover.c, correlated Gaussian points, k = 4, the
- * count radius the k-th neighbour distance; microseconds per query, one
- * thread; docs/estimators.md has the table): the k-NN search gains from
- * blocks from 3 dimensions on (d = 3: 0.55 vs 0.70 at n = 1e5; d = 10:
- * 28 vs 36) and ties at d = 2; range counts gain from d = 2 (0.25 vs 0.36)
- * and more with larger blocks as d grows (d = 10, n = 1e4: 12.1 with 128,
- * 17.5 with 64, 42.8 fine). Over n = 1e3..1e5 the best size moved little. */
+/* Measured (docs/estimators.md, "KSG neighbour search": KSG MI of m + m
+ * correlated Gaussian columns, N = 3e4, k = 4, CPU seconds of the whole
+ * estimate on one thread, the fine search against blocks of 64 and 256):
+ * range counts gain from blocks from 2 dimensions on, most with 256 (m = 2:
+ * 0.198 fine, 0.099 / 0.091; m = 4: 1.59, 0.47 / 0.43); k-NN searches
+ * gain from 6 dimensions on, most with 256 (8-D: 0.43, 0.37 / 0.33 with
+ * counts blocked; 10-D at N = 1e5: the whole KSG-2 estimate 3.8 s with 256,
+ * 4.4 s with 128), break even at 4 and lose at 2 (0.030 fine, 0.042). */
 size_t kdtree_block_size_for(size_t n, size_t d, int for_count)
 {
     (void)n;
-    if (d > CS_KDTREE_BLOCK_DIM_MAX)
+    if (d > CS_KDTREE_BLOCK_DIM_MAX || d < 2)
         return 0;
     if (for_count)
-        return d >= 4 ? 128 : (d >= 2 ? 64 : 0);
-    return d >= 3 ? 64 : 0;
+        return 256;
+    return d >= 5 ? 256 : (d >= 3 ? 64 : 0);
 }

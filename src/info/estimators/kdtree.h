@@ -98,6 +98,42 @@ size_t kdtree_knn_blocked(const kdtree *t, const double *q, size_t k, const kdtr
                           size_t *idx);
 size_t kdtree_count_blocked(const kdtree *t, const double *q, const double *r, int strict);
 
+/* ---- batched searches (kdtree_batch.c) ----------------------------------
+ * Many queries that lie close together share one walk of the upper tree:
+ * it collects the blocks that may matter to any of them (the tests are
+ * made against the hull of the queries, so they prune only what every
+ * query would prune), then each query decides the collected blocks by the
+ * box loops of knn_kernels.h (many boxes per instruction) and scans the
+ * blocks left undecided by the float screen. The answers are those of
+ * kdtree_knn_blocked / kdtree_count_blocked: distances and counts to the
+ * bit, and the neighbour set unless a point ties at the k-th distance (the
+ * caller's remedy is the same). Only for trees with blocks prepared. */
+
+typedef struct kdtree_scratch kdtree_scratch;
+
+/* Per-thread scratch for the batched searches of tree t, for batches of at
+ * most max_queries queries (<= CS_KNN_BLOCK_MAX). */
+cs_status kdtree_scratch_create(const kdtree *t, size_t max_queries, kdtree_scratch **out);
+void kdtree_scratch_destroy(kdtree_scratch *s);
+
+/* The blocks of the blocked search (0 without blocks), in tree order: block b
+ * holds the tree positions [*begin, *end). */
+size_t kdtree_block_count(const kdtree *t);
+void kdtree_block_range(const kdtree *t, size_t b, size_t *begin, size_t *end);
+
+/* The k nearest neighbours of every point of block b (the tree's own
+ * points as queries; query i is position begin + i), each excluding itself
+ * and, when w > 0, the rows within w of its time (times: one per original
+ * row). Query i's ascending distances and original rows go to
+ * dist[i * k ..], idx[i * k ..], their number to m[i]. */
+void kdtree_knn_block(const kdtree *t, size_t b, size_t k, const int64_t *times, int64_t w, kdtree_scratch *sc,
+                      double *dist, size_t *idx, size_t *m);
+
+/* Range counts of nq <= max_queries queries: out[i] = kdtree_count(t, q[i],
+ * r + i * d, strict). Fastest when the queries lie close together. */
+void kdtree_count_batch(const kdtree *t, size_t nq, const double *const *q, const double *r, int strict,
+                        kdtree_scratch *sc, size_t *out);
+
 /* The crossover rule: the block size with which the blocked search beats
  * the fine one for n points in d dimensions, or 0 when it does not
  * (measured; see kdtree.c), for k-NN searches (for_count = 0) or range
