@@ -39,8 +39,9 @@ Test(knn, kernels_equal_plain_scan_on_every_instruction_set)
     float *x = malloc(n * d * sizeof *x), q[7], lo[7], hi[7];
     for (size_t i = 0; i < n * d; i++)
         x[i] = (float)cs_rng_below(rng, 5) * 0.25f; /* ties with the thresholds below */
-    knn_kernels kk[2] = {knn_kernels_baseline(), knn_kernels_pick()};
-    cr_log_info("kernels picked: %s", kk[1].isa);
+    knn_kernels kk[KNN_KERNELS_MAX];
+    size_t nk = knn_kernels_available(kk);
+    cr_log_info("kernels picked: %s (%zu builds run here)", knn_kernels_pick().isa, nk);
     float out[CS_KNN_BLOCK_MAX];
     uint64_t und[CS_KNN_MASK_WORDS], und1[CS_KNN_MASK_WORDS], below[CS_KNN_MASK_WORDS];
     for (size_t trial = 0; trial < 60; trial++) {
@@ -51,7 +52,7 @@ Test(knn, kernels_equal_plain_scan_on_every_instruction_set)
             lo[j] = (float)cs_rng_below(rng, 4) * 0.25f;
             hi[j] = lo[j] + (float)cs_rng_below(rng, 2) * 0.25f;
         }
-        for (int v = 0; v < 2; v++) {
+        for (size_t v = 0; v < nk; v++) {
             size_t dd = 1 + trial % d, want_in = 0, want_in1 = 0;
             kk[v].dist(x + off, n, len, dd, q, out);
             kk[v].below(x + off, n, len, dd, q, hi[0], below);
@@ -94,7 +95,8 @@ Test(knn, box_kernels_equal_scalar_node_tests)
     double lo[5 * 77], hi[5 * 77], q[5], r[5], bd[77];
     int32_t scratch[2 * 77];
     uint8_t cls[77];
-    knn_kernels kk[2] = {knn_kernels_baseline(), knn_kernels_pick()};
+    knn_kernels kk[KNN_KERNELS_MAX];
+    size_t nk = knn_kernels_available(kk);
     for (size_t trial = 0; trial < 30; trial++) {
         for (size_t j = 0; j < d; j++) {
             q[j] = (double)cs_rng_below(rng, 6) * 0.5;
@@ -104,7 +106,7 @@ Test(knn, box_kernels_equal_scalar_node_tests)
                 hi[j * nb + b] = lo[j * nb + b] + (double)cs_rng_below(rng, 3) * 0.5;
             }
         }
-        for (int v = 0; v < 2; v++) {
+        for (size_t v = 0; v < nk; v++) {
             for (int strict = 0; strict <= 1; strict++) {
                 kk[v].boxdist(lo, hi, nb, nb, d, q, bd);
                 kk[v].classify(lo, hi, nb, nb, d, q, r, strict, scratch, cls);

@@ -17,10 +17,12 @@
  * kd-tree code computes for a node (same operations in the same order), so
  * their decisions are the scalar ones.
  *
- * Two builds of each loop exist on x86-64: the baseline instruction set
- * (plain C) and AVX2 (intrinsics for the point loops, the compiler's
- * vectoriser for the box loops); knn_kernels_pick() checks the processor
- * once and the tree keeps the pointers (no global state). */
+ * Builds on x86-64: the baseline instruction set (plain C), AVX2
+ * (intrinsics for the point loops, the compiler's vectoriser for the box
+ * loops) and AVX-512 (16-point loops; box loops as AVX2);
+ * knn_kernels_pick() checks the processor once (when a tree prepares its
+ * blocks) and the tree keeps the pointers (no global state). Elsewhere the
+ * plain C build. */
 #ifndef COGSCOPE_INFO_KNN_KERNELS_H
 #define COGSCOPE_INFO_KNN_KERNELS_H
 
@@ -71,11 +73,16 @@ typedef struct {
     knn_count1_fn count1;
     knn_boxdist_fn boxdist;
     knn_classify_fn classify;
-    const char *isa; /* "avx2" or "baseline" */
+    const char *isa; /* "baseline", "avx2" or "avx512" */
 } knn_kernels;
 
 /* The fastest build this processor runs. */
 knn_kernels knn_kernels_pick(void);
+
+/* Every build this processor runs, slowest (baseline) first, into out
+ * (room for KNN_KERNELS_MAX); returns how many. */
+#define KNN_KERNELS_MAX 3
+size_t knn_kernels_available(knn_kernels *out);
 
 /* The baseline build (tests compare the two). */
 knn_kernels knn_kernels_baseline(void);
