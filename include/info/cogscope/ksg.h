@@ -81,9 +81,10 @@ typedef struct {
     int search;           /* neighbour search structure: CS_KSG_SEARCH_AUTO (default)
                              picks per space by a measured crossover on N and the
                              dimension; _TREE descends kd-trees to small leaves;
-                             _BLOCKS stops at blocks of a few dozen points and scans
-                             them with vectorised loops. All give the same values
-                             to the bit (see docs/estimators.md); only speed differs. */
+                             _BLOCKS cuts them into blocks of up to 256 points,
+                             searched for batches of nearby rows at once with
+                             vectorised loops. All give the same values to the
+                             bit (see docs/estimators.md); only speed differs. */
 } cs_ksg_params;
 
 enum { CS_KSG_SEARCH_AUTO = 0, CS_KSG_SEARCH_TREE = 1, CS_KSG_SEARCH_BLOCKS = 2 };

@@ -4,12 +4,14 @@
  *
  * Search structures: a kd-tree over the joint space for the k-NN search; for
  * every marginal space a sorted array with galloping search when it is 1-D,
- * else a kd-tree range count. In more dimensions the trees are searched in
- * blocks (kdtree.h: descend to a few dozen points, scan them vectorised),
- * chosen per space by a measured crossover; distances and counts are the
- * same to the bit, and KSG-2, which reads the neighbours themselves, falls
- * back to the fine search for a query with a tie at the k-th distance, so
- * every value is the same whichever search runs. Counts are taken over all points and the
+ * else a kd-tree range count. In more dimensions the trees are cut into
+ * blocks of up to 256 points and nearby rows are searched in batches (one
+ * walk of the upper tree per batch, vectorised box and point loops;
+ * kdtree.h, kdtree_batch.c), chosen per space by a measured crossover;
+ * distances and counts are the same to the bit, and KSG-2, which reads the
+ * neighbours themselves, falls back to the fine search for a query with a
+ * tie at the k-th distance, so every value is the same whichever search
+ * runs (ksg_count.c runs the three passes: neighbours, counts, values). Counts are taken over all points and the
  * excluded rows (the row itself and its Theiler window) are then subtracted
  * by testing them one by one with the same comparison, so the structures do
  * not need to know about exclusions and survive shuffling. */

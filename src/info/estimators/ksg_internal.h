@@ -56,7 +56,10 @@ cs_status ksg_space_init(ksg_space *s, const double *src, size_t n, size_t D, co
 void ksg_space_free(ksg_space *s);
 
 /* Local values of context C on nt threads: per internal row into tmp,
- * written to local in the caller's row order, averaged in that order. */
+ * written to local in the caller's row order, averaged in that order.
+ * Three passes, each over batches of nearby rows: the k-NN (blocks of the
+ * joint tree), the counts of each marginal space (blocks of its tree), the
+ * values. */
 cs_status ksg_run(const cs_ksg *P, const ksg_ctx *C, double *tmp, double *local, double *avg, int nt);
 
 /* cs_ksg_cmi_create on a buffer the estimator takes over: joint (n x (dx +
