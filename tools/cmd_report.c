@@ -275,6 +275,18 @@ static const cli_opt opts[] = {
      .help = "x of training-time charts: epochs (default), samples (steps x\nbatch) or steps"},
     {"smooth", CLI_INT, offsetof(report_args, smooth), "N", .min = 0, .max = 1000000000L,
      .help = "EMA span in steps for per-step series; 0: none (default: a\nquarter of an epoch)"},
+    {"plane-metric", CLI_STRING, offsetof(report_args, opt.plane_metric), "M",
+     .help = "per-layer metric on the Omega axis of the PI x Omega plane\n"
+             "(default " CS_REPORT_PLANE_METRIC ", the layer Omega of analyze;\n"
+             "omega_mean: the mean over the top unit pairs)"},
+    {"plane-pi", CLI_DOUBLE, offsetof(report_args, opt.plane_pi), "T", .min = 0, .max = 1,
+     .range = CLI_MIN | CLI_MAX | CLI_MIN_OPEN | CLI_MAX_OPEN,
+     .help = "high PI: training PI >= T (default 0.5; in (0, 1))"},
+    {"plane-omega", CLI_DOUBLE, offsetof(report_args, opt.plane_omega), "T", .min = 0, .max = 1,
+     .range = CLI_MIN | CLI_MAX,
+     .help = "low Omega: Omega < T (default 0.5; in [0, 1]); a run ending\n"
+             "with high PI and low Omega in some layer is flagged\n"
+             "(\"clever idiot\", docs/ipwt.md)"},
     {"format", CLI_ENUM, offsetof(report_args, format), "F", .choices = formats,
      .help = "text (default): summary table, configuration table, then each\n"
              "run's detail; json: one object, format_version 2\n"
@@ -301,6 +313,7 @@ static const cli_command spec = {
     .usage = "usage: cogscope report RUN.h5 [MORE.h5 ...] [--label NAME=FILE[,FILE...] ...]\n"
              "                       [--group-by KEYS] [--reference GROUP] [--x epochs|samples|steps]\n"
              "                       [--smooth STEPS] [--metrics M.h5 ...] [--no-metrics]\n"
+             "                       [--plane-metric M] [--plane-pi T] [--plane-omega T]\n"
              "                       [--format text|json|csv|html] [--json] [-o FILE]\n"
              "\n"
              "Compare training runs and their analyses (cogscope analyze). Runs are grouped and\n"

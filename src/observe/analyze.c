@@ -166,11 +166,16 @@ static cs_status run_all(const cs_runlog *run, cs_metrics *m, const cs_obs_param
     cs_status st = note_skipped(run, m, p, rp);
     if (st == CS_OK && (mk & (CS_OBS_SIGMAPI | CS_OBS_SPECTRA)))
         st = obs_analyze_steps(run, m, p, alpha, gamma);
+    if (st == CS_OK && (mk & CS_OBS_SIGMAPI))
+        st = obs_analyze_plane(run, m);
     if (st != CS_OK)
         return st;
     obs_report_progress(p, ++done, total);
     obs_snap_plan pl = {rp->L, rp->lay, rp->N, rp->S, nthreads};
     if (do_snap && (st = obs_analyze_snapshots(run, m, p, &pl, merge, &done, total)) != CS_OK)
+        return st;
+    if ((mk & CS_OBS_SPECTRA) && rp->L && rp->S &&
+        (st = obs_analyze_teaching(run, m, rp->lay, rp->L, rp->S)) != CS_OK)
         return st;
     if (merge && merge->job != merge->n_results)
         return cs_error_set(CS_EINVAL, "%s: %zu job results given for %zu jobs", cs_runlog_path(run),

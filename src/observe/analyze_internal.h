@@ -194,6 +194,13 @@ cs_status obs_store_layer(cs_metrics *m, const obs_layer_store *ls, const char *
 cs_status obs_analyze_steps(const cs_runlog *run, cs_metrics *m, const cs_obs_params *p, double alpha, double gamma);
 cs_status obs_analyze_relax(const cs_runlog *run, cs_metrics *m, const cs_obs_params *p, int nthreads, size_t *done,
                             size_t total);
+/* IPWT (analyze_ipwt.c): training and evaluation PI per snapshot and their
+ * gap ("plane." entries); each analysed layer's error-norm and activation-
+ * variance series over the snapshots, their spectra and the coherence of
+ * every pair of layers' error-norm series. */
+extern const obs_task obs_task_plane, obs_task_teach_osc;
+cs_status obs_analyze_plane(const cs_runlog *run, cs_metrics *m);
+cs_status obs_analyze_teaching(const cs_runlog *run, cs_metrics *m, const size_t *lay, size_t L, size_t S);
 
 /* The job result of analyze_jobs.c applied to a merging analysis. */
 cs_status obs_job_apply(obs_task_run *t, obs_arena *a, const double *r, size_t len);

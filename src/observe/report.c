@@ -3,6 +3,7 @@
  * (report_text.c, report_export.c, report_html.c) walk the result. This file
  * sits above both halves, so that the model and the grouping never call
  * each other in a circle. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,8 @@ void cs_report_options_default(cs_report_options *o)
     memset(o, 0, sizeof *o);
     o->x = CS_REPORT_X_EPOCHS;
     o->smooth = -1;
+    o->plane_pi = CS_REPORT_PLANE_PI;
+    o->plane_omega = CS_REPORT_PLANE_OMEGA;
 }
 
 void cs_report_destroy(cs_report *r)
@@ -47,6 +50,18 @@ cs_status cs_report_create(const cs_report_run *runs, size_t n_runs, const cs_re
         rep->opt = *opt;
     else
         cs_report_options_default(&rep->opt);
+    if (!(rep->opt.plane_pi > 0 && rep->opt.plane_pi < 1) ||
+        !(rep->opt.plane_omega >= 0 && rep->opt.plane_omega <= 1)) {
+        free(rep->runs);
+        free(rep);
+        return cs_error_set(CS_EINVAL,
+                            "cs_report_create: the PI x Omega thresholds must be 0 < PI < 1 and 0 <= Omega <= 1 "
+                            "(got PI %g, Omega %g)",
+                            opt->plane_pi, opt->plane_omega);
+    }
+    snprintf(rep->plane_metric, sizeof rep->plane_metric, "%s",
+             rep->opt.plane_metric ? rep->opt.plane_metric : CS_REPORT_PLANE_METRIC);
+    rep->opt.plane_metric = rep->plane_metric;
     cs_status st = CS_OK;
     for (size_t k = 0; k < n_runs && st == CS_OK; k++)
         if ((st = rm_run_load(&rep->runs[k], &runs[k])) == CS_OK)

@@ -67,6 +67,38 @@ static void num_field(FILE *out, double v, const char *fmt)
         fprintf(out, fmt, v);
 }
 
+void rm_csv_row(FILE *out, const cs_report *rep, const rm_run *r, double step, size_t layer, const char *metric,
+                double value, const char *units, const char *flag)
+{
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->info.seed);
+    const char *fields[5] = {r->file, rep->groups[r->group].name, r->label, r->info.rule, seed};
+    for (int f = 0; f < 5; f++) {
+        rm_csv_field(out, fields[f]);
+        fputc(',', out);
+    }
+    num_field(out, step, "%.0f");
+    fputc(',', out);
+    num_field(out, epoch_of(r, step), "%.0f");
+    fputc(',', out);
+    num_field(out, samples_of(r, step), "%.0f");
+    fputc(',', out);
+    if (layer)
+        rm_csv_field(out, rm_layer_name(r, layer));
+    fputc(',', out);
+    rm_csv_field(out, metric);
+    fputc(',', out);
+    num_field(out, value, "%.17g");
+    fputc(',', out);
+    rm_csv_field(out, units);
+    fputc(',', out);
+    if (flag[0])
+        rm_csv_field(out, flag);
+    else if (!isfinite(value))
+        fputs("not_computed", out);
+    fputc('\n', out);
+}
+
 cs_status cs_report_write_csv(FILE *out, const cs_report *rep)
 {
     if (!out || !rep)
@@ -74,43 +106,17 @@ cs_status cs_report_write_csv(FILE *out, const cs_report *rep)
     fputs("run,group,label,rule,seed,step,epoch,samples,layer,metric,value,units,flag\n", out);
     for (size_t k = 0; k < rep->nr; k++) {
         const rm_run *r = &rep->runs[k];
-        char seed[32];
-        snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->info.seed);
         for (size_t q = 0; q < r->ns; q++) {
             const rm_series *s = &r->s[q];
             if (!tidy(s))
                 continue;
-            for (size_t i = 0; i < s->n; i++) {
-                const char *fields[5] = {r->file, rep->groups[r->group].name, r->label, r->info.rule, seed};
-                for (int f = 0; f < 5; f++) {
-                    rm_csv_field(out, fields[f]);
-                    fputc(',', out);
-                }
-                double step = s->kind == RM_SCALAR ? NAN : s->x[i];
-                num_field(out, step, "%.0f");
-                fputc(',', out);
-                num_field(out, epoch_of(r, step), "%.0f");
-                fputc(',', out);
-                num_field(out, samples_of(r, step), "%.0f");
-                fputc(',', out);
-                if (s->layer)
-                    rm_csv_field(out, rm_layer_name(r, s->layer));
-                fputc(',', out);
-                rm_csv_field(out, s->metric);
-                fputc(',', out);
-                num_field(out, s->y[i], "%.17g");
-                fputc(',', out);
-                rm_csv_field(out, s->units);
-                fputc(',', out);
-                if (s->flag && s->flag[i])
-                    rm_csv_field(out, s->flag_name);
-                else if (!isfinite(s->y[i]))
-                    fputs("not_computed", out);
-                fputc('\n', out);
-            }
+            for (size_t i = 0; i < s->n; i++)
+                rm_csv_row(out, rep, r, s->kind == RM_SCALAR ? NAN : s->x[i], s->layer, s->metric, s->y[i], s->units,
+                           s->flag && s->flag[i] ? s->flag_name : "");
         }
     }
-    return ferror(out) ? cs_error_set(CS_EIO, "writing the CSV failed") : CS_OK;
+    cs_status st = rm_plane_csv(out, rep);
+    return st != CS_OK ? st : ferror(out) ? cs_error_set(CS_EIO, "writing the CSV failed") : CS_OK;
 }
 
 /* ---- JSON ---- */
@@ -447,6 +453,7 @@ cs_status cs_report_write_json(FILE *out, const cs_report *rep)
     for (size_t k = 0; k < rep->nr; k++)
         json_run(&j, rep, &rep->runs[k]);
     cs_json_end_array(&j);
+    cs_status st = rm_plane_json(&j, rep);
     cs_json_end_object(&j);
-    return ferror(out) ? cs_error_set(CS_EIO, "writing the JSON failed") : CS_OK;
+    return st != CS_OK ? st : ferror(out) ? cs_error_set(CS_EIO, "writing the JSON failed") : CS_OK;
 }

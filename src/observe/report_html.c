@@ -565,7 +565,8 @@ static const char *const style =
     "figure.chart figcaption{font-size:13px;font-weight:bold;padding:4px 6px 0}"
     "ul.legend{list-style:none;margin:2px 6px 6px;padding:0;display:flex;flex-wrap:wrap;gap:2px 12px;font-size:11px}"
     "ul.legend li{display:flex;align-items:center;gap:4px;max-width:100%}ul.legend svg{flex:none}"
-    "p.explain{font-size:12px;color:#444;max-width:1100px}ul.notes{font-size:12px;color:#444}details{margin:5px 0}";
+    "p.flag{color:#a00000;font-weight:bold}p.explain{font-size:12px;color:#444;max-width:1100px}ul.notes{font-size:"
+    "12px;color:#444}details{margin:5px 0}";
 
 static void head(FILE *out, const cs_report *rep)
 {
@@ -595,6 +596,9 @@ cs_status cs_report_write_html(FILE *out, const cs_report *rep)
         return cs_error_set(CS_EINVAL, "cs_report_write_html: output and report must be given");
     head(out, rep);
     fputs("<section id=\"summary\"><h2>Summary</h2>\n", out);
+    cs_status st = rm_plane_html_flags(out, rep);
+    if (st != CS_OK)
+        return st;
     summary_table(out, rep);
     scalars_table(out, rep);
     fputs("</section>\n<section id=\"config\"><h2>Configuration</h2>\n<p class=\"explain\">Every hyper-parameter "
@@ -602,7 +606,6 @@ cs_status cs_report_write_html(FILE *out, const cs_report *rep)
           out);
     config_table(out, rep);
     fputs("</section>\n", out);
-    cs_status st = CS_OK;
     for (size_t i = 0; rm_section_at(i) && st == CS_OK; i++) {
         const rm_section *sec = rm_section_at(i);
         /* Write the section to memory first: empty sections are left out. */
@@ -612,6 +615,8 @@ cs_status cs_report_write_html(FILE *out, const cs_report *rep)
         if (!mem)
             return cs_error_set(CS_ENOMEM, "out of memory for the report");
         st = section_charts(mem, rep, sec->id);
+        if (st == CS_OK && !strcmp(sec->id, "plane"))
+            st = rm_plane_html(mem, rep);
         if (st == CS_OK && !strcmp(sec->id, "infoplane")) {
             st = infoplane(mem, rep, "ixt", "ity", "continuous estimator");
             if (st == CS_OK)

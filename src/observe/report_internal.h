@@ -70,6 +70,7 @@ typedef struct {
 
 struct cs_report {
     cs_report_options opt;
+    char plane_metric[96]; /* opt.plane_metric, copied */
     rm_run *runs;
     size_t nr;
     rm_group *groups;
@@ -173,5 +174,36 @@ void rm_group_value(const cs_report *rep, size_t g, const char *key, char *buf, 
 void rm_json_attributes_notes(cs_json *j, const cs_metrics *m);
 /* Write a CSV field (quoted when it holds , " or a line break). */
 void rm_csv_field(FILE *out, const char *s);
+/* One CSV row of run r: step (NaN: run-level), layer (0: none), metric,
+ * value (NaN: empty and flagged not_computed unless flag is given), units,
+ * flag ("" for none). */
+void rm_csv_row(FILE *out, const cs_report *rep, const rm_run *r, double step, size_t layer, const char *metric,
+                double value, const char *units, const char *flag);
+
+/* ---- the PI x Omega plane (report_plane.c) ---- */
+/* Quadrants of the plane at the report's thresholds (high PI: PI >= plane_pi;
+ * low Omega: Omega < plane_omega); RM_Q_NONE when a coordinate is missing. */
+enum { RM_Q_NONE = 0, RM_Q_INTEGRATED, RM_Q_CLEVER_IDIOT, RM_Q_UNLEARNED, RM_Q_INTEGRATING };
+int rm_plane_quadrant(double omega, double pi, double omega_thr, double pi_thr);
+const char *rm_plane_quadrant_name(int q);
+/* One run's trajectory at one layer: the snapshots of its Omega series,
+ * with the training and held-out PI at the same steps; the end point is the
+ * last snapshot with both Omega and training PI. n = 0: no plane. */
+typedef struct {
+    size_t n;
+    double *step, *omega, *pi, *pi_eval; /* n each (one allocation: step) */
+    double end_step, end_omega, end_pi, end_eval, end_gap;
+    int quadrant; /* of the end point */
+} rm_plane;
+cs_status rm_plane_of(const cs_report *rep, const rm_run *r, size_t layer, rm_plane *out);
+void rm_plane_free(rm_plane *p);
+/* The plane in each format: a text block (end points, flags, trajectories),
+ * the JSON object "plane", CSV rows of the end points, the HTML flags
+ * (a warning paragraph per flagged run) and the charts of the section. */
+cs_status rm_plane_text(FILE *out, const cs_report *rep);
+cs_status rm_plane_json(cs_json *j, const cs_report *rep);
+cs_status rm_plane_csv(FILE *out, const cs_report *rep);
+cs_status rm_plane_html_flags(FILE *out, const cs_report *rep);
+cs_status rm_plane_html(FILE *out, const cs_report *rep);
 
 #endif

@@ -198,5 +198,6 @@ cs_status cs_report_write_summary_text(FILE *out, const cs_report *rep)
     summary(out, rep, cols, nc);
     fprintf(out, "\nconfiguration (* = differs between the runs compared)\n");
     configuration(out, rep);
-    return ferror(out) ? cs_error_set(CS_EIO, "writing the summary failed") : CS_OK;
+    cs_status st = rm_plane_text(out, rep);
+    return st != CS_OK ? st : ferror(out) ? cs_error_set(CS_EIO, "writing the summary failed") : CS_OK;
 }

@@ -12,13 +12,14 @@
 #include "cogscope/aperiodic.h"
 #include "cogscope/spectral.h"
 
-/* A one-thread Welch plan of segment nperseg over n points, one sample per
- * step (or relaxation iteration): frequencies in cycles per step. */
-static cs_status welch_plan(size_t n, size_t nperseg, cs_welch_plan **plan)
+/* A one-thread Welch plan of segment nperseg over n points, fs samples per
+ * step (1: one per step or relaxation iteration): frequencies in cycles per
+ * step. */
+static cs_status welch_plan(size_t n, size_t nperseg, double fs, cs_welch_plan **plan)
 {
     cs_welch_params wp;
     cs_welch_params_default(&wp);
-    wp.fs = 1.0;
+    wp.fs = fs;
     wp.nperseg = nperseg;
     wp.threads = 1;
     return cs_welch_plan_create(&wp, n, plan);
@@ -48,20 +49,20 @@ static cs_status put_peaks(cs_metrics *m, const char *name, const cs_aperiodic_r
     return st;
 }
 
-/* Aperiodic fit of the Welch PSD (f, psd: nf values from nseg segments)
- * over every positive frequency, the peak test, and their metrics. */
+/* Aperiodic fit of the Welch PSD (f, psd: nf values from nseg segments,
+ * sampling rate fs) over every positive frequency, the peak test, and their
+ * metrics. */
 static cs_status series_fit(cs_metrics *m, const char *name, const double *f, const double *psd, size_t nf,
-                            double nseg)
+                            double nseg, double fs)
 {
-    /* Peak widths in cycles per step: at least two frequency bins, at most
-     * half the band. */
+    /* Peak widths: at least two frequency bins, at most half the band. */
     cs_aperiodic_params ap;
     cs_aperiodic_params_default(&ap);
-    double df = nf > 1 ? f[1] - f[0] : 0.5;
+    double df = nf > 1 ? f[1] - f[0] : 0.5 * fs;
     ap.fmin = df * 0.5;
-    ap.fmax = 0.5;
+    ap.fmax = 0.5 * fs;
     ap.peak_width_min = 2 * df;
-    ap.peak_width_max = 0.25;
+    ap.peak_width_max = 0.25 * fs;
     ap.max_n_peaks = 4;
     cs_aperiodic_result r;
     if (cs_aperiodic_fit(f, psd, nf, &ap, &r) != CS_OK)
@@ -111,6 +112,12 @@ static cs_status series_fit(cs_metrics *m, const char *name, const double *f, co
 
 cs_status obs_series_spectrum(cs_metrics *m, const char *name, const double *x, size_t n, size_t nperseg)
 {
+    return obs_series_spectrum_fs(m, name, x, n, nperseg, 1.0);
+}
+
+cs_status obs_series_spectrum_fs(cs_metrics *m, const char *name, const double *x, size_t n, size_t nperseg,
+                                 double fs)
+{
     for (size_t i = 0; i < n; i++)
         if (!isfinite(x[i]))
             return cs_metrics_add_note(m, "spectrum of %s: step %zu is %s; spectrum skipped", name, i,
@@ -118,7 +125,7 @@ cs_status obs_series_spectrum(cs_metrics *m, const char *name, const double *x, 
     if (n < 8)
         return cs_metrics_add_note(m, "spectrum of %s: %zu steps; needs at least 8", name, n);
     cs_welch_plan *plan = NULL;
-    cs_status st = welch_plan(n, nperseg ? (nperseg < n ? nperseg : n) : (n < 256 ? n : 256), &plan);
+    cs_status st = welch_plan(n, nperseg ? (nperseg < n ? nperseg : n) : (n < 256 ? n : 256), fs, &plan);
     if (st != CS_OK)
         return st;
     size_t nf = cs_welch_plan_nfreq(plan);
@@ -134,7 +141,7 @@ cs_status obs_series_spectrum(cs_metrics *m, const char *name, const double *x, 
         (st = obs_put1(m, "spectra.{series}.psd", name, nf, psd)) == CS_OK &&
         (st = obs_put1(m, "spectra.{series}.nperseg", name, 1, &seg)) == CS_OK &&
         (st = obs_put1(m, "spectra.{series}.nsegments", name, 1, &nseg)) == CS_OK)
-        st = series_fit(m, name, f, psd, nf, nseg);
+        st = series_fit(m, name, f, psd, nf, nseg, fs);
     cs_welch_plan_destroy(plan);
     free(f);
     free(psd);
@@ -144,7 +151,7 @@ cs_status obs_series_spectrum(cs_metrics *m, const char *name, const double *x, 
 cs_status obs_channel_psd(const double *x, size_t n, size_t channels, double *f, double *mean_psd, size_t *nf_out)
 {
     cs_welch_plan *plan = NULL;
-    cs_status st = welch_plan(n, n, &plan);
+    cs_status st = welch_plan(n, n, 1.0, &plan);
     if (st != CS_OK)
         return st;
     size_t nf = cs_welch_plan_nfreq(plan);
@@ -211,4 +218,17 @@ cs_status obs_mean_coherence(const double *x, const double *y, size_t n, size_t 
     free(c);
     cs_welch_plan_destroy(plan);
     return st;
+}
+
+double obs_coherence_threshold(size_t nseg, double alpha, size_t ntests)
+{
+    /* Under independence the magnitude-squared coherence of K independent
+     * segments has P(C >= c) = (1 - c)^(K - 1) (Carter, Knapp & Nuttall
+     * 1973). Hann segments overlapping by half are not independent: K is
+     * replaced by half the equivalent degrees of freedom of the Welch
+     * average, nu / 2 (the same nu as the PSD peak test). */
+    double k = cs_welch_hann50_dof(nseg) / 2.0;
+    if (!(k > 1.0) || ntests == 0 || !(alpha > 0.0 && alpha < 1.0))
+        return NAN;
+    return 1.0 - pow(alpha / (double)ntests, 1.0 / (k - 1.0));
 }

@@ -353,6 +353,10 @@ static cs_status draw_series(FILE *out, const cs_svg_chart *c, const frame *f, c
         fprintf(out,
                 "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#777\" stroke-dasharray=\"4,3\"/>\n",
                 f->ml, py(f, c->hline), f->ml + f->pw, py(f, c->hline));
+    if (c->has_vline && usable(c->vline, f->ax.log))
+        fprintf(out,
+                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#777\" stroke-dasharray=\"4,3\"/>\n",
+                px(f, c->vline), f->mt, px(f, c->vline), f->mt + f->ph);
     for (size_t k = 0; k < ns; k++) {
         const cs_svg_series *s = &series[k];
         const char *col = s->color ? s->color : cs_svg_palette(k);
@@ -382,6 +386,21 @@ static void shade_legend(FILE *out, const cs_svg_chart *c, const frame *f)
     fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\">", f->ml + f->pw - 86, f->mt + 12);
     cs_report_escape(out, c->shade_label);
     fputs("</text>\n", out);
+}
+
+/* The corner labels (quadrant names) inside the plot area. */
+static void corners(FILE *out, const cs_svg_chart *c, const frame *f)
+{
+    for (int i = 0; i < 4; i++) {
+        if (!c->corner[i])
+            continue;
+        int right = i & 1, low = i >> 1;
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"10\" fill=\"%s\">",
+                right ? f->ml + f->pw - 4 : f->ml + 4, low ? f->mt + f->ph - 5 : f->mt + 12, right ? "end" : "start",
+                c->corner_alert & (1u << i) ? "#a00000" : "#555");
+        cs_report_escape(out, c->corner[i]);
+        fputs("</text>\n", out);
+    }
 }
 
 /* The <svg> element, its title and the plot frame. */
@@ -422,6 +441,10 @@ cs_status cs_svg_write(FILE *out, const cs_svg_chart *c, const cs_svg_series *se
         f.ay.lo = fmin(f.ay.lo, tr(c->hline, f.ay.log));
         f.ay.hi = fmax(f.ay.hi, tr(c->hline, f.ay.log));
     }
+    if (c->has_vline && usable(c->vline, f.ax.log) && f.ax.lo <= f.ax.hi) {
+        f.ax.lo = fmin(f.ax.lo, tr(c->vline, f.ax.log));
+        f.ax.hi = fmax(f.ax.hi, tr(c->vline, f.ax.log));
+    }
     double mr = 14, mb = 44;
     f.pw = W - f.ml - mr;
     f.ph = H - f.mt - mb;
@@ -441,6 +464,7 @@ cs_status cs_svg_write(FILE *out, const cs_svg_chart *c, const cs_svg_series *se
         return st;
     if (c->shade_label)
         shade_legend(out, c, &f);
+    corners(out, c, &f);
     fputs("</svg>\n", out);
     return ferror(out) ? cs_error_set(CS_EIO, "writing a chart failed") : CS_OK;
 }

@@ -52,6 +52,13 @@ typedef struct {
     const char *shade_label; /* legend of the colour ramp when a series has shade (NULL: none) */
     int has_hline;           /* draw a grey dashed reference line at y = hline (e.g. p = 0.05) */
     double hline;
+    int has_vline; /* the same at x = vline (with hline: four quadrants) */
+    double vline;
+    /* Labels in the plot's corners: upper left, upper right, lower left,
+     * lower right (NULL: none), e.g. the quadrants' names; those whose bit
+     * (1 << i) is set in corner_alert are drawn in red. */
+    const char *corner[4];
+    unsigned corner_alert;
 } cs_svg_chart;
 
 /* One legend entry, drawn as HTML beside the chart (wrapping, never clipped). */
@@ -118,7 +125,20 @@ typedef struct {
     /* EMA span in steps for per-step series; < 0 (default): a quarter of
      * the run's steps per epoch; 0: no smoothing. */
     double smooth;
+    /* The PI x Omega plane (docs/ipwt.md): the per-layer metric on the Omega
+     * axis (NULL: CS_REPORT_PLANE_METRIC, the layer Omega of analyze), and
+     * the quadrant thresholds: PI >= plane_pi is high PI, Omega < plane_omega
+     * low Omega. A run whose end point in some layer is high-PI, low-Omega
+     * ("clever idiot") is flagged in every format. cs_report_create checks
+     * 0 < plane_pi < 1 and 0 <= plane_omega <= 1. */
+    const char *plane_metric;
+    double plane_pi, plane_omega;
 } cs_report_options;
+
+/* The default Omega axis of the PI x Omega plane and its thresholds. */
+#define CS_REPORT_PLANE_METRIC "layer_omega"
+#define CS_REPORT_PLANE_PI 0.5
+#define CS_REPORT_PLANE_OMEGA 0.5
 
 void cs_report_options_default(cs_report_options *o);
 
