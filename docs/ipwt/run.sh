@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the worked comparison of docs/ipwt.md: the seven learning rules
 # (bp fa dfa ep pc ff np) on the bundled digits set and on 4-bit parity, three
-# seeds each; every log analysed with the default metrics; one report per data
+# seeds each (rules other than bp also log backprop's delta: --reference-errors);
+# every log analysed with every metric (--metrics all); one report per data
 # set (text, JSON, HTML); the table of docs/ipwt.md from the report JSON
 # (docs/ipwt/table.py).
 #
@@ -38,9 +39,10 @@ for data in digits parity; do
   for r in $rules; do
     for s in $seeds; do
       f=$out/$data-$r-$s.h5
-      "$bin" train --data "$data" --rule "$r" --seed "$s" "${extra[@]}" --threads "$threads" \
+      ref=(); [ "$r" = bp ] || ref=(--reference-errors)   # backprop's delta beside the rule's
+      "$bin" train --data "$data" --rule "$r" --seed "$s" "${extra[@]}" "${ref[@]}" --threads "$threads" \
         --out "$f" --force --quiet
-      "$bin" analyze "$f" --threads "$threads" --force > /dev/null
+      "$bin" analyze "$f" --metrics all --threads "$threads" --force > /dev/null
       files+=("$f")
     done
   done

@@ -22,9 +22,11 @@ COLUMNS = [
     ("Ω layer L2 (end)", "layer_omega", "2", "last"),
     ("Ω pairs L1 (end)", "omega_mean", "1", "last"),
     ("Ω pairs L2 (end)", "omega_mean", "2", "last"),
-    ("I(δ;Y) L1 (end)", "err_mi_y", "1", "last"),
-    ("I(δ;Y) L2 (end)", "err_mi_y", "2", "last"),
-    ("I(T;δ) L1 (end)", "err_mi_t", "1", "last"),
+    ("I(δ;Y) L1 (end)", "err_ity", "1", "last"),
+    ("I(δ;Y) L2 (end)", "err_ity", "2", "last"),
+    ("I(T;δ) L1 (end)", "err_itd", "1", "last"),
+    ("I(δ;δ_BP) L1 (end)", "err_ref_mi", "1", "last"),
+    ("Syn(T,δ→Y) L1 (end)", "err_pid_synergy", "1", "last"),
     ("PI train (end)", "pi_train", None, "plane_end"),
     ("PI held-out (end)", "pi_eval", None, "plane_end"),
     ("gap (end)", "gap", None, "plane_end"),
@@ -55,8 +57,9 @@ def run_value(run, plane, key, layer, how):
         layers = [p for p in plane["layers"] if layer is None or p["layer_name"] == layer]
         if not layers:
             return None
-        if how == "plane_flag":
-            return 1.0 if layers[0]["end"]["clever_idiot"] else 0.0
+        if how == "plane_flag":  # no end point (Omega never finite): no verdict
+            end = layers[0]["end"]
+            return None if end["omega"] is None else (1.0 if end["clever_idiot"] else 0.0)
         return layers[0]["end"][key]  # PI and gap are the network's: any layer
     for s in run["series"]:
         if s["metric"] == key and s["layer"] == layer:

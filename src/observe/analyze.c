@@ -175,7 +175,7 @@ static cs_status run_all(const cs_runlog *run, cs_metrics *m, const cs_obs_param
     if (do_snap && (st = obs_analyze_snapshots(run, m, p, &pl, merge, &done, total)) != CS_OK)
         return st;
     if ((mk & CS_OBS_SPECTRA) && rp->L && rp->S &&
-        (st = obs_analyze_teaching(run, m, rp->lay, rp->L, rp->S)) != CS_OK)
+        (st = obs_analyze_teach_osc(run, m, rp->lay, rp->L, rp->S)) != CS_OK)
         return st;
     if (merge && merge->job != merge->n_results)
         return cs_error_set(CS_EINVAL, "%s: %zu job results given for %zu jobs", cs_runlog_path(run),

@@ -200,7 +200,7 @@ cs_status obs_analyze_relax(const cs_runlog *run, cs_metrics *m, const cs_obs_pa
  * every pair of layers' error-norm series. */
 extern const obs_task obs_task_plane, obs_task_teach_osc;
 cs_status obs_analyze_plane(const cs_runlog *run, cs_metrics *m);
-cs_status obs_analyze_teaching(const cs_runlog *run, cs_metrics *m, const size_t *lay, size_t L, size_t S);
+cs_status obs_analyze_teach_osc(const cs_runlog *run, cs_metrics *m, const size_t *lay, size_t L, size_t S);
 
 /* The job result of analyze_jobs.c applied to a merging analysis. */
 cs_status obs_job_apply(obs_task_run *t, obs_arena *a, const double *r, size_t len);

@@ -248,7 +248,7 @@ static cs_status layer_spectra(cs_metrics *m, const char *layer, const double *e
     return st;
 }
 
-cs_status obs_analyze_teaching(const cs_runlog *run, cs_metrics *m, const size_t *lay, size_t L, size_t S)
+cs_status obs_analyze_teach_osc(const cs_runlog *run, cs_metrics *m, const size_t *lay, size_t L, size_t S)
 {
     double *snap = NULL, *e = NULL, *v = NULL, fs = 1.0;
     size_t ns = 0;

@@ -35,7 +35,7 @@ const obs_task obs_task_relax_coherence = {
 /* IPWT (analyze_ipwt.c) */
 const obs_task obs_task_plane = {"PI per snapshot", "obs_analyze_plane", CS_OBS_SIGMAPI, OBS_SCOPE_RUN, NULL, 0, 0};
 const obs_task obs_task_teach_osc = {
-    "teaching-signal oscillations", "obs_analyze_teaching", CS_OBS_SPECTRA, OBS_SCOPE_RUN, NULL, 0, 0};
+    "teaching-signal oscillations", "obs_analyze_teach_osc", CS_OBS_SPECTRA, OBS_SCOPE_RUN, NULL, 0, 0};
 
 /* Summary of multiplet values: mean, q05, median, q95, fraction < 0, count. */
 static int cmp_double(const void *a, const void *b)
