@@ -112,8 +112,10 @@ static cs_status add_group(chart *c, const cs_report *rep, size_t g, const char 
         return CS_OK;
     rm_agg *a = &c->aggs[c->na];
     cs_status st = rm_aggregate(rep, g, metric, layer, smooth, a);
-    if (st != CS_OK || !a->n)
+    if (st != CS_OK || !a->n) {
+        rm_agg_free(a); /* an empty series still holds its arrays */
         return st;
+    }
     c->na++;
     compact_sparse(a);
     const char *col = cs_svg_palette(g);
