@@ -328,3 +328,38 @@ Test(teaching, missing_and_damaged_errors)
     rmdir(dir);
     free(dir);
 }
+
+/* A trained run end to end: fa with --reference-errors on digits. FA's output
+ * delta is backprop's (softmax - onehot; only the hidden deltas go through
+ * the fixed feedback matrix), so the output layer is flagged err_ref_same with
+ * I(delta;delta_BP) NaN, while the hidden layer's is measured (finite, > 0);
+ * a bp run of the same data has no reference_errors and every layer flagged. */
+Test(teaching, trained_fa_and_bp_runs, .timeout = 120)
+{
+    char *dir = tu_tmpdir(), cmd[1024], path[600];
+    const char *rules[] = {"fa", "bp"};
+    for (int r = 0; r < 2; r++) {
+        snprintf(path, sizeof path, "%s/%s.h5", dir, rules[r]);
+        snprintf(cmd, sizeof cmd,
+                 "train --data digits --rule %s --layers 64,24,10 --epochs 1 --log-every 40 --probe-size 200 "
+                 "--seed 3 --threads 1 --reference-errors --out %s --quiet",
+                 rules[r], path);
+        cr_assert_eq(tu_cli(cmd, NULL, NULL), 0, "%s", cmd);
+        cs_metrics *m = analyze(path, CS_EST_GCOPULA, 0);
+        const cs_metrics_array *out = cs_metrics_get(m, "/analysis/layers/2/err_ref_same"),
+                               *hid = cs_metrics_get(m, "/analysis/layers/1/err_ref_same"),
+                               *mi = cs_metrics_get(m, "/analysis/layers/1/err_ref_mi");
+        cr_assert(out && hid && mi && out->count >= 2, "%s: the teaching metrics are missing", rules[r]);
+        for (size_t s = 0; s < out->count; s++) {
+            cr_expect_eq(out->data[s], 1.0, "%s: output layer snapshot %zu not flagged", rules[r], s);
+            cr_expect_eq(hid->data[s], r == 1 ? 1.0 : 0.0, "%s: hidden layer snapshot %zu flag %g", rules[r], s,
+                         hid->data[s]);
+            cr_expect(r == 1 ? isnan(mi->data[s]) : isfinite(mi->data[s]) && mi->data[s] > 0.0,
+                      "%s: hidden I(delta;delta_BP)[%zu] = %g", rules[r], s, mi->data[s]);
+        }
+        cs_metrics_destroy(m);
+        unlink(path);
+    }
+    rmdir(dir);
+    free(dir);
+}
