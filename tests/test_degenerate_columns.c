@@ -9,10 +9,12 @@
  * column must leave every number exactly as if it had never been given, so
  * the JSON values are compared as text, digit for digit. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cogscope/columns.h"
 #include "cogscope/core.h"
 #include "cogscope/rng.h"
 #include "testutil.h"
@@ -191,4 +193,39 @@ Test(degenerate_columns, phiid_drops_degenerate_source_columns)
                  1);
     cr_expect(strstr(err, "column 2 is constant"), "%s", err);
     free(out), free(err);
+}
+
+/* The tie fraction (cs_columns_tied_fraction, hashing) against the pairwise
+ * definition: a row is tied when another row has an equal (==) value in some
+ * column; -0 equals +0, NaN equals nothing. Small integer alphabets (many
+ * ties), wide ones (few), continuous values (none), and the special values. */
+Test(degenerate_columns, tied_fraction_equals_the_pairwise_count)
+{
+    cs_rng *rng;
+    cr_assert_eq(cs_rng_create(11, &rng), CS_OK);
+    for (int trial = 0; trial < 40; trial++) {
+        size_t n = 2 + cs_rng_below(rng, 300), d = 1 + cs_rng_below(rng, 3);
+        uint64_t alphabet = trial % 4 == 3 ? 0 : (uint64_t)1 << (2 * (trial % 4) + 1); /* 2, 8, 32, continuous */
+        cs_matrix x;
+        cr_assert_eq(cs_matrix_alloc(n, d, &x), CS_OK);
+        for (size_t i = 0; i < n * d; i++)
+            x.data[i] = alphabet ? (double)cs_rng_below(rng, alphabet) * 1e6 - 3e6 : cs_rng_gaussian(rng, 1.0);
+        if (trial % 5 == 0 && n > 3) { /* -0 and +0 are one value; NaN matches nothing */
+            x.data[0] = -0.0, x.data[d] = 0.0;
+            x.data[2 * d] = NAN, x.data[3 * d] = NAN;
+        }
+        size_t tied = 0;
+        for (size_t i = 0; i < n; i++) {
+            int t = 0;
+            for (size_t j = 0; j < d && !t; j++)
+                for (size_t k = 0; k < n && !t; k++)
+                    t = k != i && cs_matrix_get(x, i, j) == cs_matrix_get(x, k, j);
+            tied += t;
+        }
+        double f = -1;
+        cr_assert_eq(cs_columns_tied_fraction(x, &f), CS_OK);
+        cr_expect_eq(f, (double)tied / (double)n, "trial %d: %g, pairwise %zu of %zu", trial, f, tied, n);
+        cs_matrix_free(&x);
+    }
+    cs_rng_destroy(rng);
 }

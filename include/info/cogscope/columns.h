@@ -13,7 +13,8 @@
  *                          breaking of the KSG estimators
  *
  * "Exact" means bitwise-equal doubles (0.0 and -0.0 count as equal, NaN is
- * refused). O(d n log n) for the ties, O(d^2 n) worst case for the copies. */
+ * refused). O(d n) expected for the ties (hashing), O(d^2 n) worst case for
+ * the copies. */
 #ifndef COGSCOPE_COLUMNS_H
 #define COGSCOPE_COLUMNS_H
 
