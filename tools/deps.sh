@@ -4,8 +4,10 @@
 # apt-get as root, sudo otherwise; does nothing when everything is present.
 set -euo pipefail
 
+# gfortran: libgfortran.a, OpenBLAS's runtime in the statically linked CLI (CMakeLists.txt,
+# COGSCOPE_CLI_STATIC; without it the CLI links the shared libraries).
 build_pkgs=(gcc make cmake pkg-config libgsl-dev libfftw3-dev libhdf5-dev libcriterion-dev
-            libopenblas-dev liblapacke-dev zlib1g-dev help2man)
+            libopenblas-dev liblapacke-dev zlib1g-dev help2man gfortran)
 # python3-*: the Python package's tests (python/tests, run by ctest) and the run-log
 # tests' h5py fixtures and the report's CSV/JSON checks (python3-jsonschema validates
 # the report JSON against docs/report.schema.json); groff-base renders the man pages
