@@ -200,8 +200,10 @@ cs_status est_var_prune(est_var *v, int strict)
             free(v->cols);
             v->cols = cols;
             v->ncols = keep;
-            cs_matrix_free(&v->data);
+            if (!v->view)
+                cs_matrix_free(&v->data);
             v->data = kept;
+            v->view = 0;
         } else
             free(cols);
     }
@@ -283,8 +285,15 @@ cs_status est_var_select(est_var *v, cs_matrix table, int checks, long alphabet)
                                     "cannot use it (use the discrete estimator, or drop it)",
                                     v->file, v->cols[j], v->flag, first);
         }
-    if ((st = cs_matrix_select_cols(table, v->cols, v->ncols, &v->data)))
+    size_t run = 1; /* consecutive columns: a view can stand for the copy */
+    while (run < v->ncols && v->cols[run] == v->cols[0] + run)
+        run++;
+    if ((checks & EST_VIEW) && run == v->ncols) {
+        v->data = (cs_matrix){table.data + v->cols[0], table.rows, v->ncols, table.stride};
+        v->view = 1;
+    } else if ((st = cs_matrix_select_cols(table, v->cols, v->ncols, &v->data))) {
         return st;
+    }
     return (checks & EST_PRUNE) ? est_var_prune(v, checks & EST_STRICT) : CS_OK;
 }
 
@@ -293,7 +302,10 @@ void est_var_free(est_var *v)
     free(v->cols);
     v->cols = NULL;
     v->ncols = 0;
-    cs_matrix_free(&v->data);
+    if (!v->view)
+        cs_matrix_free(&v->data);
+    v->data = (cs_matrix){0};
+    v->view = 0;
 }
 
 cs_status est_tables_get(est_tables *t, const char *file, cs_matrix *out)

@@ -81,7 +81,11 @@ enum {
                             column of the same variable, with a note in
                             v->note (refused instead with EST_STRICT) */
     ,
-    EST_STRICT = 8
+    EST_STRICT = 8,
+    /* consecutive columns stay a view into the table (not copied): for
+     * callers whose library call copies them into its own layout anyway
+     * (cs_info_set_observations), while the table lives */
+    EST_VIEW = 16
 };
 
 /* A variable: the columns `flag` names in `file`. */
@@ -91,7 +95,8 @@ typedef struct {
     const char *file; /* FILE or FILE.h5:/dataset it is read from */
     size_t *cols;     /* parsed indices (owned) */
     size_t ncols;
-    cs_matrix data; /* the selected columns (owned), after est_var_select */
+    cs_matrix data; /* the selected columns, after est_var_select: owned, or a view (EST_VIEW) */
+    int view;       /* 1 when data is a view into the table */
     char note[512]; /* what EST_PRUNE dropped ("" if nothing) */
 } est_var;
 

@@ -89,7 +89,7 @@ static int read_roles(info_job *J, const int used[3])
         int checks = J->discrete[r] ? EST_SYMBOLS : cont_checks;
         long alphabet = is_disc ? J->eo.alphabet : 0;
         if (used[r] && ((st = est_tables_get(&J->tables, vars[r]->file, &table)) ||
-                        (st = est_var_select(vars[r], table, checks, alphabet))))
+                        (st = est_var_select(vars[r], table, checks | EST_VIEW, alphabet))))
             return cli_fail(CMD, st);
         if (used[r] && vars[r]->data.rows != J->vx.data.rows) {
             cs_error_set(CS_ESHAPE, "X and %c differ in length: %s has %zu rows for --x, %s has %zu rows for %s",

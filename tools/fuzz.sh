@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 secs="${COGSCOPE_FUZZ_SECONDS:-20}"
 seed="${COGSCOPE_FUZZ_SEED:-1}"
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(table csv idx collist runlog)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(table number csv idx collist runlog)
 
 CC=clang cmake -S . -B build-fuzz -DCOGSCOPE_FUZZ=ON -DCOGSCOPE_TESTS=OFF \
   -DCMAKE_BUILD_TYPE=Debug >/dev/null

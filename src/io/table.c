@@ -40,10 +40,73 @@ static inline int byte_class(unsigned char c) { return byte_classes[c]; }
 static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                                        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
-/* Parse the decimal number filling [s, e) exactly ([+-]digits[.digits]
- * [(e|E)[+-]digits], at most 19 significant digits) into *out and return 1
- * when the result is certainly the one strtod gives (the correctly rounded
- * double); return 0 otherwise, and the caller asks strtod.
+/* Eight decimal digits at p (any alignment) as their value, 0 .. 99999999,
+ * in a few 64-bit operations: 1 when all eight bytes are digits. Byte k of x
+ * is the k-th character (little-endian load); a byte b is a digit when its
+ * high nibble is 3 and so is that of b + 6 (b <= '9'). Then pairs of digits
+ * are combined to bytes 10 d_k + d_{k+1} (even k), and the four pairs to
+ * P0 10^6 + P1 10^4 + P2 10^2 + P3 by two multiplications whose wanted sum
+ * lands in the high 32 bits. */
+static inline int eight_digits(const char *p, uint32_t *value)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t x;
+    memcpy(&x, p, sizeof x);
+    const uint64_t hi = 0xF0F0F0F0F0F0F0F0ull;
+    if (((x & hi) | (((x + 0x0606060606060606ull) & hi) >> 4)) != 0x3333333333333333ull)
+        return 0;
+    uint64_t d = x - 0x3030303030303030ull;
+    d = d * 10 + (d >> 8); /* even bytes: the pairs P0..P3 */
+    const uint64_t even = 0x000000FF000000FFull;
+    d = ((d & even) * (100 + (1000000ull << 32)) + ((d >> 16) & even) * (1 + (10000ull << 32))) >> 32;
+    *value = (uint32_t)d;
+    return 1;
+#else
+    (void)p;
+    (void)value;
+    return 0;
+#endif
+}
+
+/* Significant digits into m: leading zeros are skipped (each one decrements
+ * *exp10 when `fraction`), every digit after them counts in *digits, and a
+ * fraction digit decrements *exp10. Returns the first non-digit, or NULL
+ * when more than 19 significant digits would not fit m exactly. Eight
+ * digits at a time while they fit (eight_digits). */
+static const char *scan_digits(const char *p, const char *e, uint64_t *m, int *digits, int *exp10, int fraction,
+                               int *seen)
+{
+    for (; p < e && *m == 0 && *p == '0'; p++) {
+        *seen = 1;
+        *exp10 -= fraction;
+    }
+    uint32_t v8;
+    while (*digits <= 11 && e - p >= 8 && eight_digits(p, &v8)) {
+        *m = *m * 100000000u + v8;
+        *digits += *m ? 8 : 0; /* all zeros while m == 0 stay leading zeros */
+        *exp10 -= 8 * fraction;
+        p += 8;
+        *seen = 1;
+    }
+    for (; p < e && (unsigned)(*p - '0') < 10; p++) {
+        *seen = 1;
+        if (*m == 0 && *p == '0') {
+            *exp10 -= fraction;
+            continue;
+        }
+        if ((*digits)++ == 19)
+            return NULL;
+        *m = *m * 10 + (uint64_t)(*p - '0');
+        *exp10 -= fraction;
+    }
+    return p;
+}
+
+/* Scan the decimal number at the start of [s, e) ([+-]digits[.digits]
+ * [(e|E)[+-]digits], at most 19 significant digits); *stop gets where its
+ * syntax ends. Returns 1 and sets *out when the value is certainly the one
+ * strtod gives for those bytes (the correctly rounded double); 0 otherwise,
+ * and the caller asks strtod.
  *   - m <= 2^53 and |p| <= 22: m and 10^|p| are exact doubles, so m * 10^p
  *     (or m / 10^-p) is one correctly rounded operation (Clinger's fast path).
  *   - else, where long double has a 64-bit significand (x86-64): m < 2^64
@@ -52,33 +115,19 @@ static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6, 
  *     double unless the 64-bit result is exactly halfway between two doubles
  *     (no other 53-bit midpoint can lie between the exact value and it);
  *     that case goes to strtod. */
-static int parse_decimal(const char *s, const char *e, double *out)
+static int scan_decimal(const char *s, const char *e, double *out, const char **stop)
 {
     const char *p = s;
+    *stop = s;
     int neg = 0;
     if (p < e && (*p == '-' || *p == '+'))
         neg = *p++ == '-';
     uint64_t m = 0;
     int digits = 0, seen = 0, exp10 = 0;
-    for (; p < e && (unsigned)(*p - '0') < 10; p++, seen = 1) {
-        if (m == 0 && *p == '0')
-            continue;
-        if (digits++ == 19)
-            return 0;
-        m = m * 10 + (uint64_t)(*p - '0');
-    }
-    if (p < e && *p == '.') {
-        for (p++; p < e && (unsigned)(*p - '0') < 10; p++, seen = 1) {
-            if (m == 0 && *p == '0') {
-                exp10--;
-                continue;
-            }
-            if (digits++ == 19)
-                return 0;
-            m = m * 10 + (uint64_t)(*p - '0');
-            exp10--;
-        }
-    }
+    if (!(p = scan_digits(p, e, &m, &digits, &exp10, 0, &seen)))
+        return 0;
+    if (p < e && *p == '.' && !(p = scan_digits(p + 1, e, &m, &digits, &exp10, 1, &seen)))
+        return 0;
     if (!seen)
         return 0;
     if (p < e && (*p == 'e' || *p == 'E')) {
@@ -96,8 +145,7 @@ static int parse_decimal(const char *s, const char *e, double *out)
         }
         exp10 += eneg ? -x : x;
     }
-    if (p != e)
-        return 0;
+    *stop = p;
     double v;
     if (m == 0) {
         v = 0.0;
@@ -126,21 +174,38 @@ static int parse_decimal(const char *s, const char *e, double *out)
     return 1;
 }
 
+/* The decimal number filling [s, e) exactly, as scan_decimal. */
+static int parse_decimal(const char *s, const char *e, double *out)
+{
+    const char *stop;
+    double v;
+    if (!scan_decimal(s, e, &v, &stop) || stop != e)
+        return 0;
+    *out = v;
+    return 1;
+}
+
 cs_status table_parse_number(const char *s, size_t len, double *out)
 {
     if (len > 0 && parse_decimal(s, s + len, out))
         return CS_OK;
-    char buf[128];
-    if (len == 0 || len >= sizeof buf)
+    if (len == 0)
+        return CS_EFORMAT;
+    /* strtod needs a terminated copy; a cell longer than the stack buffer
+     * (hundreds of digits: rare, but strtod reads it) gets a heap one. */
+    char local[128], *buf = len < sizeof local ? local : malloc(len + 1);
+    if (!buf)
         return CS_EFORMAT;
     memcpy(buf, s, len);
     buf[len] = '\0';
     char *end;
     double v = strtod(buf, &end);
-    if (end != buf + len)
-        return CS_EFORMAT;
-    *out = v;
-    return CS_OK;
+    cs_status st = end == buf + len ? CS_OK : CS_EFORMAT;
+    if (buf != local)
+        free(buf);
+    if (st == CS_OK)
+        *out = v;
+    return st;
 }
 
 typedef struct {
@@ -185,29 +250,34 @@ static cs_status parse_line(table_acc *a, const char *s, const char *e, size_t l
     if (p == e || *p == '%' || *p == '#')
         return CS_OK; /* blank or comment */
     size_t start = a->n, ncell = 0;
+    cs_status st = acc_reserve(a, (size_t)(e - p) / 2 + 1, lineno); /* a cell and a separator: 2 bytes */
+    if (st)
+        return st;
     while (p < e) {
-        const char *c = p;
-        int cls;
-        while (p < e && (cls = byte_class((unsigned char)*p)) == C_OTHER)
-            p++;
-        if (p < e && cls == C_NUL)
-            return cs_error_set(CS_EFORMAT,
-                                "%s: line %zu: NUL byte at character %zu (a binary "
-                                "file, or a damaged text file?)",
-                                a->path, lineno, (size_t)(p - s) + 1);
-        if (p > c) {
-            cs_status st = acc_reserve(a, 1, lineno);
-            if (st)
-                return st;
-            if (table_parse_number(c, (size_t)(p - c), &a->data[a->n]) != CS_OK) {
+        const char *c = p, *q;
+        double v;
+        /* The common cell, one pass: a decimal ending at a separator or the
+         * line's end, whose value the fast path knows exactly. */
+        if (scan_decimal(c, e, &v, &q) && (q == e || byte_class((unsigned char)*q) == C_SEP)) {
+            p = q;
+        } else { /* the whole cell, then strtod's reading of it */
+            int cls = C_OTHER;
+            while (p < e && (cls = byte_class((unsigned char)*p)) == C_OTHER)
+                p++;
+            if (p < e && cls == C_NUL)
+                return cs_error_set(CS_EFORMAT,
+                                    "%s: line %zu: NUL byte at character %zu (a binary "
+                                    "file, or a damaged text file?)",
+                                    a->path, lineno, (size_t)(p - s) + 1);
+            if (table_parse_number(c, (size_t)(p - c), &v) != CS_OK) {
                 char cell[32];
                 cell_name(c, p, cell, sizeof cell);
                 return cs_error_set(CS_EFORMAT, "%s: line %zu, column %zu: '%s' is not a number", a->path, lineno,
                                     ncell, cell);
             }
-            a->n++;
-            ncell++;
         }
+        a->data[a->n++] = v;
+        ncell++;
         while (p < e && byte_class((unsigned char)*p) == C_SEP)
             p++;
     }
@@ -231,6 +301,21 @@ static cs_status parse_line(table_acc *a, const char *s, const char *e, size_t l
     }
     a->rows++;
     return CS_OK;
+}
+
+/* The first line end ('\n' or '\r') in [p, end), or end. *nl caches the
+ * next '\n' at or after p (NULL: not looked for yet), so a file of CR-only
+ * line ends is not searched to its end for '\n' at every line. libc's
+ * vectorised memchr instead of a loop over the bytes. */
+static const char *find_eol(const char *p, const char *end, const char **nl)
+{
+    if (!*nl || *nl < p) {
+        *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!*nl)
+            *nl = end;
+    }
+    const char *cr = memchr(p, '\r', (size_t)(*nl - p));
+    return cr ? cr : *nl;
 }
 
 /* Read more of the file after the `keep` unparsed bytes at buf[0..keep). */
@@ -285,11 +370,9 @@ cs_status cs_table_read_text_lines(const char *path, cs_matrix *out, size_t **li
     while (!st && !eof) {
         if ((st = fill(f, path, &buf, &cap, keep, &len, &eof)))
             break;
-        const char *p = buf, *end = buf + len;
+        const char *p = buf, *end = buf + len, *nl = NULL;
         for (;;) {
-            const char *q = p;
-            while (q < end && byte_class((unsigned char)*q) != C_EOL)
-                q++;
+            const char *q = find_eol(p, end, &nl);
             /* an unterminated line (or a CR that may start a CRLF) waits for
              * more bytes unless the file has ended */
             if (!eof && (q == end || (*q == '\r' && q + 1 == end)))
@@ -346,113 +429,138 @@ static int parse_slice(const char *spec, char **name, long long *index)
     return 1;
 }
 
+/* An HDF5 dataset being read as a table: the open objects, the name (a
+ * slice's without its [I]) and the selected entry. */
+typedef struct {
+    const char *path, *dname;
+    hid_t file, dset, space;
+    char *name;      /* the dataset name without "[I]" (owned), when sliced */
+    long long index; /* entry of the first axis, when sliced */
+    int sliced, rank;
+    hsize_t full[3];
+} h5_table;
+
+static void h5t_close(h5_table *t)
+{
+    if (t->space >= 0)
+        H5Sclose(t->space);
+    if (t->dset >= 0)
+        H5Dclose(t->dset);
+    if (t->file >= 0)
+        H5Fclose(t->file);
+    H5Eclear2(H5E_DEFAULT);
+    free(t->name);
+}
+
+/* Open `dataset` of the open file: a name that exists is taken whole; else a
+ * trailing [I] selects entry I of the first axis
+ * (FILE.h5:/layers/fc1/activations[7]: snapshot 7). Numeric only. */
+static cs_status h5t_open(h5_table *t, const char *dataset)
+{
+    if (H5Lexists(t->file, dataset, H5P_DEFAULT) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        t->sliced = parse_slice(dataset, &t->name, &t->index);
+        if (t->sliced == -1)
+            return cs_error_set(CS_EINVAL, "%s: '%s': the index in [...] must be a whole number, e.g. %s[7]", t->path,
+                                dataset, "/layer1/acts");
+        if (t->sliced == -2)
+            return cs_error_set(CS_ENOMEM, "out of memory");
+    }
+    t->dname = t->sliced ? t->name : dataset;
+    if (!(t->dname[0] == '/' && H5Lexists(t->file, t->dname, H5P_DEFAULT) > 0 &&
+          (t->dset = H5Dopen2(t->file, t->dname, H5P_DEFAULT)) >= 0)) {
+        H5Eclear2(H5E_DEFAULT);
+        return cs_error_set(CS_EFORMAT, "%s: no dataset '%s'", t->path, t->dname);
+    }
+    hid_t type = H5Dget_type(t->dset);
+    H5T_class_t cls = H5Tget_class(type);
+    if (type >= 0)
+        H5Tclose(type);
+    if (cls != H5T_FLOAT && cls != H5T_INTEGER)
+        return cs_error_set(CS_EFORMAT, "%s: dataset '%s' is not numeric", t->path, t->dname);
+    t->space = H5Dget_space(t->dset);
+    t->rank = H5Sget_simple_extent_ndims(t->space);
+    return CS_OK;
+}
+
+/* rows x cols of the table: the selected entry of a 2-D or 3-D dataset, or a
+ * whole 1-D or 2-D one; a negative index counts from the end. */
+static cs_status h5t_shape(h5_table *t, hsize_t *rows, hsize_t *cols)
+{
+    const char *path = t->path, *dname = t->dname;
+    int rank = t->rank, sliced = t->sliced != 0;
+    if (rank < 1 || rank > 2 + sliced) {
+        if (!sliced && rank == 3)
+            return cs_error_set(CS_EFORMAT,
+                                "%s: dataset '%s' has rank 3; select one entry of its first axis to get a "
+                                "table, e.g. %s:%s[0]",
+                                path, dname, path, dname);
+        return cs_error_set(CS_EFORMAT, "%s: dataset '%s' has rank %d; a table needs 1 or 2%s", path, dname, rank,
+                            sliced ? " after the [index]" : "");
+    }
+    hsize_t *full = t->full;
+    full[0] = 0, full[1] = full[2] = 1;
+    H5Sget_simple_extent_dims(t->space, full, NULL);
+    if (sliced && rank == 1)
+        return cs_error_set(CS_EFORMAT, "%s: dataset '%s' is 1-D; [index] selects an entry of a 2-D or 3-D dataset",
+                            path, dname);
+    if (sliced) {
+        long long k = t->index < 0 ? (long long)full[0] + t->index : t->index;
+        if (k < 0 || (unsigned long long)k >= full[0])
+            return cs_error_set(CS_EINVAL,
+                                "%s: index %lld of dataset '%s' is out of range (its first axis has %llu "
+                                "entries: 0..%llu, or -1 for the last)",
+                                path, t->index, dname, (unsigned long long)full[0],
+                                (unsigned long long)(full[0] ? full[0] - 1 : 0));
+        t->index = k;
+    }
+    *rows = sliced ? full[1] : full[0];
+    *cols = sliced ? (rank == 3 ? full[2] : 1) : (rank == 2 ? full[1] : 1);
+    if (*rows == 0 || *cols == 0)
+        return cs_error_set(CS_EFORMAT, "%s: dataset '%s' is empty", path, dname);
+    return CS_OK;
+}
+
+/* The table in one H5Dread, converted to double by HDF5 straight into the
+ * matrix the caller gets (the selected entry: one hyperslab). */
+static cs_status h5t_read(h5_table *t, hsize_t rows, hsize_t cols, cs_matrix *out)
+{
+    cs_status st = cs_matrix_alloc((size_t)rows, (size_t)cols, out);
+    if (st)
+        return st;
+    hid_t ms = H5S_ALL, fs = H5S_ALL;
+    int ok = 1;
+    if (t->sliced) {
+        hsize_t start[3] = {(hsize_t)t->index, 0, 0}, count[3] = {1, t->full[1], t->rank == 3 ? t->full[2] : 1};
+        ok = (ms = H5Screate_simple(t->rank, count, NULL)) >= 0 &&
+             H5Sselect_hyperslab(t->space, H5S_SELECT_SET, start, NULL, count, NULL) >= 0;
+        fs = t->space;
+    }
+    ok = ok && H5Dread(t->dset, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, out->data) >= 0;
+    if (t->sliced && ms >= 0)
+        H5Sclose(ms);
+    if (!ok) {
+        cs_matrix_free(out);
+        return cs_error_set(CS_EIO, "%s: cannot read dataset '%s'", t->path, t->dname);
+    }
+    return CS_OK;
+}
+
 cs_status cs_table_read_h5(const char *path, const char *dataset, cs_matrix *out)
 {
     h5_setup();
     out->data = NULL;
     out->rows = out->cols = out->stride = 0;
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (file < 0)
+    h5_table t = {.path = path, .file = -1, .dset = -1, .space = -1};
+    if ((t.file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) {
+        H5Eclear2(H5E_DEFAULT);
         return cs_error_set(CS_EIO, "%s: cannot open as HDF5", path);
-    cs_status st = CS_OK;
-    hid_t dset = -1, space = -1, type = -1, mspace = -1;
-    /* A name that exists is taken whole; else a trailing [I] selects entry I
-     * of the first axis (FILE.h5:/layers/fc1/activations[7]: snapshot 7). */
-    char *name = NULL;
-    long long index = 0;
-    int sliced = 0;
-    if (H5Lexists(file, dataset, H5P_DEFAULT) <= 0) {
-        H5Eclear2(H5E_DEFAULT);
-        sliced = parse_slice(dataset, &name, &index);
-        if (sliced == -1) {
-            st = cs_error_set(CS_EINVAL, "%s: '%s': the index in [...] must be a whole number, e.g. %s[7]", path,
-                              dataset, "/layer1/acts");
-            goto done;
-        }
-        if (sliced == -2) {
-            st = cs_error_set(CS_ENOMEM, "out of memory");
-            goto done;
-        }
     }
-    const char *dname = sliced ? name : dataset;
-    if (!(dname[0] == '/' && H5Lexists(file, dname, H5P_DEFAULT) > 0 &&
-          (dset = H5Dopen2(file, dname, H5P_DEFAULT)) >= 0)) {
-        H5Eclear2(H5E_DEFAULT);
-        st = cs_error_set(CS_EFORMAT, "%s: no dataset '%s'", path, dname);
-        goto done;
-    }
-    type = H5Dget_type(dset);
-    H5T_class_t cls = H5Tget_class(type);
-    if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
-        st = cs_error_set(CS_EFORMAT, "%s: dataset '%s' is not numeric", path, dname);
-        goto done;
-    }
-    space = H5Dget_space(dset);
-    int rank = H5Sget_simple_extent_ndims(space);
-    hsize_t full[3] = {0, 1, 1};
-    if (rank < 1 || rank > 2 + sliced) {
-        if (!sliced && rank == 3)
-            st = cs_error_set(CS_EFORMAT,
-                              "%s: dataset '%s' has rank 3; select one entry of its first axis to get a "
-                              "table, e.g. %s:%s[0]",
-                              path, dname, path, dname);
-        else
-            st = cs_error_set(CS_EFORMAT, "%s: dataset '%s' has rank %d; a table needs 1 or 2%s", path, dname, rank,
-                              sliced ? " after the [index]" : "");
-        goto done;
-    }
-    H5Sget_simple_extent_dims(space, full, NULL);
-    if (sliced && rank == 1) {
-        st = cs_error_set(CS_EFORMAT, "%s: dataset '%s' is 1-D; [index] selects an entry of a 2-D or 3-D dataset",
-                          path, dname);
-        goto done;
-    }
-    if (sliced) {
-        long long k = index < 0 ? (long long)full[0] + index : index;
-        if (k < 0 || (unsigned long long)k >= full[0]) {
-            st = cs_error_set(CS_EINVAL,
-                              "%s: index %lld of dataset '%s' is out of range (its first axis has %llu "
-                              "entries: 0..%llu, or -1 for the last)",
-                              path, index, dname, (unsigned long long)full[0],
-                              (unsigned long long)(full[0] ? full[0] - 1 : 0));
-            goto done;
-        }
-        index = k;
-    }
-    /* rows x cols of the table: the selected entry, or the whole dataset */
-    hsize_t rows = sliced ? full[1] : full[0], cols = sliced ? (rank == 3 ? full[2] : 1) : (rank == 2 ? full[1] : 1);
-    if (rows == 0 || cols == 0) {
-        st = cs_error_set(CS_EFORMAT, "%s: dataset '%s' is empty", path, dname);
-        goto done;
-    }
-    st = cs_matrix_alloc((size_t)rows, (size_t)cols, out);
-    if (st)
-        goto done;
-    int ok;
-    if (sliced) {
-        hsize_t start[3] = {(hsize_t)index, 0, 0}, count[3] = {1, full[1], rank == 3 ? full[2] : 1};
-        mspace = H5Screate_simple(rank, count, NULL);
-        ok = mspace >= 0 && H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
-             H5Dread(dset, H5T_NATIVE_DOUBLE, mspace, space, H5P_DEFAULT, out->data) >= 0;
-    } else {
-        ok = H5Dread(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out->data) >= 0;
-    }
-    if (!ok) {
-        cs_matrix_free(out);
-        st = cs_error_set(CS_EIO, "%s: cannot read dataset '%s'", path, dname);
-    }
-done:
-    if (mspace >= 0)
-        H5Sclose(mspace);
-    if (space >= 0)
-        H5Sclose(space);
-    if (type >= 0)
-        H5Tclose(type);
-    if (dset >= 0)
-        H5Dclose(dset);
-    H5Fclose(file);
-    H5Eclear2(H5E_DEFAULT);
-    free(name);
+    hsize_t rows = 0, cols = 0;
+    cs_status st = h5t_open(&t, dataset);
+    if (st == CS_OK && (st = h5t_shape(&t, &rows, &cols)) == CS_OK)
+        st = h5t_read(&t, rows, cols, out);
+    h5t_close(&t);
     return st;
 }
 

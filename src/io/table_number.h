@@ -7,8 +7,9 @@
 
 #include "cogscope/core.h"
 
-/* One cell: the `len` bytes at s must be a whole number as strtod reads it;
- * *out is strtod's value to the bit. CS_EFORMAT (no message set) otherwise. */
+/* One cell: the `len` bytes at s must be a whole number as strtod reads it
+ * (any length); *out is strtod's value to the bit. CS_EFORMAT (no message
+ * set) otherwise, or when a copy of a cell over 127 bytes cannot be made. */
 cs_status table_parse_number(const char *s, size_t len, double *out);
 
 #endif
