@@ -16,6 +16,40 @@
 #include "cogscope/gaussian.h"
 #include "cogscope/gcopula.h"
 
+/* The axes (d x k, descending eigenvalue) from dsyevr's kk eigenpairs
+ * (w ascending, z d x kk), keeping the k with variance above 1e-12 of the
+ * largest: components with no variance (constant or linearly dependent
+ * columns) would make every covariance downstream singular. Sign
+ * convention: the largest-magnitude loading is positive, so the axes do not
+ * flip between runs of the eigensolver. */
+static cs_status pca_axes(const double *w, const double *z, size_t d, size_t kk, double **axes_out, size_t *k_out)
+{
+    double top = w[kk - 1];
+    size_t k = 0;
+    while (k < kk && top > 0 && w[kk - 1 - k] > 1e-12 * top)
+        k++;
+    if (k == 0)
+        return cs_error_set(CS_EINVAL, "principal components: every column is constant");
+    double *axes = malloc(d * k * sizeof *axes);
+    if (!axes)
+        return cs_error_set(CS_ENOMEM, "out of memory for principal components");
+    for (size_t c = 0; c < d; c++)
+        for (size_t j = 0; j < k; j++)
+            axes[c * k + j] = z[c * kk + (kk - 1 - j)]; /* descending eigenvalue */
+    for (size_t j = 0; j < k; j++) {
+        size_t arg = 0;
+        for (size_t c = 1; c < d; c++)
+            if (fabs(axes[c * k + j]) > fabs(axes[arg * k + j]))
+                arg = c;
+        if (axes[arg * k + j] < 0)
+            for (size_t c = 0; c < d; c++)
+                axes[c * k + j] = -axes[c * k + j];
+    }
+    *axes_out = axes;
+    *k_out = k;
+    return CS_OK;
+}
+
 /* The top k_max eigenpairs of the d x d covariance of x (samples x d): mean
  * (d), axes (d x k, row-major, column j = j-th component), k = the number of
  * components with variance above 1e-12 of the largest.
@@ -67,34 +101,9 @@ cs_status obs_pca_fit(cs_matrix x, size_t k_max, double **mean_out, double **axe
                           d, d, (int)info);
         goto done;
     }
-    double top = w[kk - 1];
     size_t k = 0;
-    /* Components with no variance (constant or linearly dependent columns)
-     * would make every covariance downstream singular: drop them. */
-    while (k < kk && top > 0 && w[kk - 1 - k] > 1e-12 * top)
-        k++;
-    if (k == 0) {
-        st = cs_error_set(CS_EINVAL, "principal components: every column is constant");
+    if ((st = pca_axes(w, z, d, kk, &axes, &k)) != CS_OK)
         goto done;
-    }
-    if (!(axes = malloc(d * k * sizeof *axes))) {
-        st = cs_error_set(CS_ENOMEM, "out of memory for principal components");
-        goto done;
-    }
-    for (size_t c = 0; c < d; c++)
-        for (size_t j = 0; j < k; j++)
-            axes[c * k + j] = z[c * kk + (kk - 1 - j)]; /* descending eigenvalue */
-    /* Sign convention: the largest-magnitude loading is positive, so the
-     * axes do not flip between runs of the eigensolver. */
-    for (size_t j = 0; j < k; j++) {
-        size_t arg = 0;
-        for (size_t c = 1; c < d; c++)
-            if (fabs(axes[c * k + j]) > fabs(axes[arg * k + j]))
-                arg = c;
-        if (axes[arg * k + j] < 0)
-            for (size_t c = 0; c < d; c++)
-                axes[c * k + j] = -axes[c * k + j];
-    }
     *axes_out = axes;
     *mean_out = mean;
     mean = NULL;
@@ -303,7 +312,7 @@ cs_status obs_probe_init(cs_matrix x, const int32_t *labels, size_t ip_dims, obs
     cs_matrix_free(&lab);
     if (st != CS_OK)
         goto fail;
-    size_t k;
+    size_t k = 0;
     if ((st = obs_pca_scores(x, ip_dims, &pr->x_pcs, &k)) != CS_OK) {
         cs_error_prefix("probe inputs: ");
         goto fail;
