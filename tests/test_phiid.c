@@ -129,6 +129,15 @@ static void check_forward(const cs_phiid_result *r, const double *C)
     cr_expect(fabs(r->phi_r - r->phi_wms - r->atoms[CS_PHIID_RTR]) < 1e-14);
 }
 
+/* PhiID of series with the registry's estimator e at its defaults. */
+static cs_status phiid_series(cs_info_estimator e, cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid_params *par,
+                              cs_phiid_result *r)
+{
+    cs_estimator_params p;
+    cs_estimator_params_default(e, &p);
+    return cs_phiid_estimate(&p, x1, x2, tau, par, r);
+}
+
 Test(phiid, gaussian_mmi_reference)
 {
     char *ref = tu_slurp(DATA("phiid_gaussian.json"));
@@ -364,8 +373,9 @@ Test(phiid, discrete_series_match_table)
         cs_pid_params_default(&par);
         par.redundancy = m ? CS_PID_CCS : CS_PID_MMI;
         cs_phiid_result rs, rt;
-        cr_assert_eq(cs_phiid_discrete(cs_matrix_view(x1, T, 1), cs_matrix_view(x2, T, 2), tau, &par, &rs), CS_OK,
-                     "%s", cs_last_error());
+        cr_assert_eq(phiid_series(CS_EST_DISCRETE, cs_matrix_view(x1, T, 1), cs_matrix_view(x2, T, 2), tau, &par,
+                                  &rs),
+                     CS_OK, "%s", cs_last_error());
         cr_assert_eq(cs_phiid_table(p, dims, &par, &rt), CS_OK, "%s", cs_last_error());
         cr_expect_eq(rs.n, n);
         for (int k = 0; k < 16; k++)
@@ -404,8 +414,8 @@ Test(phiid, gaussian_series_recover_exact)
     cs_phiid_result exact, g, gc;
     cr_assert_eq(cs_phiid_gaussian_cov(C, 1, 1, &par, &exact), CS_OK);
     cs_matrix m1 = cs_matrix_view(x, T, 1), m2 = cs_matrix_view(x + T, T, 1);
-    cr_assert_eq(cs_phiid_gaussian(m1, m2, 1, &par, &g), CS_OK, "%s", cs_last_error());
-    cr_assert_eq(cs_phiid_gcopula(m1, m2, 1, &par, &gc), CS_OK, "%s", cs_last_error());
+    cr_assert_eq(phiid_series(CS_EST_GAUSSIAN, m1, m2, 1, &par, &g), CS_OK, "%s", cs_last_error());
+    cr_assert_eq(phiid_series(CS_EST_GCOPULA, m1, m2, 1, &par, &gc), CS_OK, "%s", cs_last_error());
     cr_expect_eq(g.n, T - 1);
     for (int a = 0; a < 16; a++) {
         cr_expect(fabs(g.atoms[a] - exact.atoms[a]) < 0.012, "gaussian %s: %.5f vs %.5f", cs_phiid_atom_name(a),
@@ -427,20 +437,20 @@ Test(phiid, bad_input)
     double x[10] = {0, 1, 0, 1, 1, 0, 0, 1, 1, 0}, y[10] = {1, 1, 0, 0, 1, 0, 1, 0, 1, 1};
     cs_matrix mx = cs_matrix_view(x, 10, 1), my = cs_matrix_view(y, 10, 1);
     /* tau too long */
-    cr_expect_eq(cs_phiid_discrete(mx, my, 9, &par, &r), CS_EINVAL);
+    cr_expect_eq(phiid_series(CS_EST_DISCRETE, mx, my, 9, &par, &r), CS_EINVAL);
     cr_expect(strstr(cs_last_error(), "tau = 9") != NULL, "%s", cs_last_error());
-    cr_expect_eq(cs_phiid_gaussian(mx, my, 10, &par, &r), CS_EINVAL);
-    cr_expect_eq(cs_phiid_gaussian(mx, my, 0, &par, &r), CS_EINVAL);
+    cr_expect_eq(phiid_series(CS_EST_GAUSSIAN, mx, my, 10, &par, &r), CS_EINVAL);
+    cr_expect_eq(phiid_series(CS_EST_GAUSSIAN, mx, my, 0, &par, &r), CS_EINVAL);
     /* lengths differ */
-    cr_expect_eq(cs_phiid_discrete(mx, cs_matrix_view(y, 9, 1), 1, &par, &r), CS_ESHAPE);
+    cr_expect_eq(phiid_series(CS_EST_DISCRETE, mx, cs_matrix_view(y, 9, 1), 1, &par, &r), CS_ESHAPE);
     /* NaN */
     y[3] = NAN;
-    cr_expect_eq(cs_phiid_gcopula(mx, my, 1, &par, &r), CS_ENONFINITE);
+    cr_expect_eq(phiid_series(CS_EST_GCOPULA, mx, my, 1, &par, &r), CS_ENONFINITE);
     cr_expect(strstr(cs_last_error(), "X2: NaN at row 3") != NULL, "%s", cs_last_error());
     y[3] = 0;
     /* wb/broja are not PhiID redundancies */
     par.redundancy = CS_PID_BROJA;
-    cr_expect_eq(cs_phiid_discrete(mx, my, 1, &par, &r), CS_EINVAL);
+    cr_expect_eq(phiid_series(CS_EST_DISCRETE, mx, my, 1, &par, &r), CS_EINVAL);
     par.redundancy = CS_PID_MMI;
     /* singular and non-positive-definite covariances */
     double C[16] = {1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
@@ -451,13 +461,14 @@ Test(phiid, bad_input)
     /* a constant series cannot be Gaussian */
     double c[10] = {2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
     par.redundancy = CS_PID_MMI;
-    cr_expect_neq(cs_phiid_gaussian(mx, cs_matrix_view(c, 10, 1), 1, &par, &r), CS_OK);
+    cr_expect_neq(phiid_series(CS_EST_GAUSSIAN, mx, cs_matrix_view(c, 10, 1), 1, &par, &r), CS_OK);
     /* joint alphabet too large: 300 states each -> 8.1e9 cells */
     size_t T = 300;
     double *u = malloc(2 * T * sizeof *u);
     for (size_t t = 0; t < T; t++)
         u[t] = (double)t, u[T + t] = (double)((t * 7) % T);
-    cr_expect_eq(cs_phiid_discrete(cs_matrix_view(u, T, 1), cs_matrix_view(u + T, T, 1), 1, &par, &r), CS_ENOMEM);
+    cr_expect_eq(phiid_series(CS_EST_DISCRETE, cs_matrix_view(u, T, 1), cs_matrix_view(u + T, T, 1), 1, &par, &r),
+                 CS_ENOMEM);
     cr_expect(strstr(cs_last_error(), "too large") != NULL, "%s", cs_last_error());
     free(u);
     /* table entries */

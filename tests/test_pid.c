@@ -130,6 +130,15 @@ static void expect_atoms(const cs_pid_result *r, const double *ref_bits, double 
  * reference file's own tolerance is 1e-4). */
 #define REF_TOL 1e-6
 
+/* PID of samples with the registry's estimator e at its defaults. */
+static cs_status pid_samples(cs_info_estimator e, cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *par,
+                             cs_pid_result *r)
+{
+    cs_estimator_params p;
+    cs_estimator_params_default(e, &p);
+    return cs_pid_estimate(&p, x1, x2, y, par, r);
+}
+
 Test(pid, reference_tables)
 {
     char *ref = tu_slurp(DATA("pid_discrete.json"));
@@ -177,8 +186,8 @@ Test(pid, reference_samples)
             cs_pid_params_default(&par);
             par.redundancy = reds[m];
             cs_pid_result r;
-            cr_assert_eq(cs_pid_discrete(cs_matrix_view(x1, n, 1), cs_matrix_view(x2, n, 1), cs_matrix_view(y, n, 1),
-                                         &par, &r),
+            cr_assert_eq(pid_samples(CS_EST_DISCRETE, cs_matrix_view(x1, n, 1), cs_matrix_view(x2, n, 1),
+                                     cs_matrix_view(y, n, 1), &par, &r),
                          CS_OK, "%s: %s", dists[d], cs_last_error());
             char what[64];
             snprintf(what, sizeof what, "%s %s (samples)", dists[d], measures[m]);
@@ -464,7 +473,7 @@ Test(pid, gaussian_and_gcopula_samples)
     cs_pid_params_default(&par);
     cs_pid_result r;
     cs_matrix m1 = cs_matrix_view(x1, n, 1), m2 = cs_matrix_view(x2, n, 1), my = cs_matrix_view(y, n, 1);
-    cr_assert_eq(cs_pid_gaussian(m1, m2, my, &par, &r), CS_OK, "%s", cs_last_error());
+    cr_assert_eq(pid_samples(CS_EST_GAUSSIAN, m1, m2, my, &par, &r), CS_OK, "%s", cs_last_error());
     cr_expect(fabs(r.redundancy - 0.2938933325) < 0.015, "R %g", r.redundancy);
     cr_expect(fabs(r.synergy - 0.8047189562) < 0.015, "S %g", r.synergy);
     cr_expect(fabs(r.mi_joint - 1.0986122887) < 0.015);
@@ -472,7 +481,7 @@ Test(pid, gaussian_and_gcopula_samples)
     for (size_t i = 0; i < n; i++)
         x1[i] = x1[i] * x1[i] * x1[i], y[i] = exp(y[i] / 2);
     cs_pid_result rc;
-    cr_assert_eq(cs_pid_gcopula(m1, m2, my, &par, &rc), CS_OK, "%s", cs_last_error());
+    cr_assert_eq(pid_samples(CS_EST_GCOPULA, m1, m2, my, &par, &rc), CS_OK, "%s", cs_last_error());
     cr_expect(fabs(rc.redundancy - 0.2938933325) < 0.015, "gcopula R %g", rc.redundancy);
     cr_expect(fabs(rc.mi_joint - 1.0986122887) < 0.03, "gcopula I %g", rc.mi_joint);
     free(x1), free(x2), free(y);
@@ -523,26 +532,26 @@ Test(pid, bad_samples)
     cs_pid_result r;
     double a[6] = {0, 1, 0, 1, 0, 1}, b[6] = {0, 0, 1, 1, 0, 1}, y[6] = {0, 1, 1, 0, 0, 0};
     cs_matrix ma = cs_matrix_view(a, 6, 1), mb = cs_matrix_view(b, 6, 1), my = cs_matrix_view(y, 6, 1);
-    cr_expect_eq(cs_pid_discrete(ma, cs_matrix_view(b, 5, 1), my, &par, &r), CS_ESHAPE);
+    cr_expect_eq(pid_samples(CS_EST_DISCRETE, ma, cs_matrix_view(b, 5, 1), my, &par, &r), CS_ESHAPE);
     cr_expect(strstr(cs_last_error(), "differ in length") != NULL);
     b[4] = NAN;
-    cr_expect_eq(cs_pid_discrete(ma, mb, my, &par, &r), CS_ENONFINITE);
+    cr_expect_eq(pid_samples(CS_EST_DISCRETE, ma, mb, my, &par, &r), CS_ENONFINITE);
     cr_expect(strstr(cs_last_error(), "X2: NaN at row 4, column 0") != NULL, "%s", cs_last_error());
     b[4] = INFINITY;
-    cr_expect_eq(cs_pid_gaussian(ma, mb, my, &par, &r), CS_ENONFINITE);
+    cr_expect_eq(pid_samples(CS_EST_GAUSSIAN, ma, mb, my, &par, &r), CS_ENONFINITE);
     b[4] = 0.5; /* not a symbol */
-    cr_expect_eq(cs_pid_discrete(ma, mb, my, &par, &r), CS_EINVAL);
+    cr_expect_eq(pid_samples(CS_EST_DISCRETE, ma, mb, my, &par, &r), CS_EINVAL);
     cr_expect(strstr(cs_last_error(), "X2") != NULL, "%s", cs_last_error());
     b[4] = 0;
     /* a constant target */
     double yc[6] = {1, 1, 1, 1, 1, 1};
-    cr_expect_eq(cs_pid_discrete(ma, mb, cs_matrix_view(yc, 6, 1), &par, &r), CS_EINVAL);
+    cr_expect_eq(pid_samples(CS_EST_DISCRETE, ma, mb, cs_matrix_view(yc, 6, 1), &par, &r), CS_EINVAL);
     cr_expect(strstr(cs_last_error(), "single value") != NULL);
-    cr_expect_neq(cs_pid_gaussian(ma, mb, cs_matrix_view(yc, 6, 1), &par, &r), CS_OK);
-    cr_expect_neq(cs_pid_gcopula(ma, mb, cs_matrix_view(yc, 6, 1), &par, &r), CS_OK);
+    cr_expect_neq(pid_samples(CS_EST_GAUSSIAN, ma, mb, cs_matrix_view(yc, 6, 1), &par, &r), CS_OK);
+    cr_expect_neq(pid_samples(CS_EST_GCOPULA, ma, mb, cs_matrix_view(yc, 6, 1), &par, &r), CS_OK);
     /* wb and broja are discrete-only */
     par.redundancy = CS_PID_BROJA;
-    cr_expect_eq(cs_pid_gaussian(ma, mb, my, &par, &r), CS_EINVAL);
+    cr_expect_eq(pid_samples(CS_EST_GAUSSIAN, ma, mb, my, &par, &r), CS_EINVAL);
     cr_expect(strstr(cs_last_error(), "discrete") != NULL);
     /* a joint alphabet too large for memory: 500 states each = 1.25e8 cells */
     size_t n = 500;
@@ -550,8 +559,8 @@ Test(pid, bad_samples)
     for (size_t i = 0; i < n; i++)
         u[i] = (double)i, u[n + i] = (double)((i * 7) % n), u[2 * n + i] = (double)((i * 13) % n);
     par.redundancy = CS_PID_MMI;
-    cr_expect_eq(cs_pid_discrete(cs_matrix_view(u, n, 1), cs_matrix_view(u + n, n, 1),
-                                 cs_matrix_view(u + 2 * n, n, 1), &par, &r),
+    cr_expect_eq(pid_samples(CS_EST_DISCRETE, cs_matrix_view(u, n, 1), cs_matrix_view(u + n, n, 1),
+                             cs_matrix_view(u + 2 * n, n, 1), &par, &r),
                  CS_ENOMEM);
     cr_expect(strstr(cs_last_error(), "joint alphabet is too large") != NULL, "%s", cs_last_error());
     free(u);

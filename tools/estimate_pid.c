@@ -28,6 +28,7 @@ typedef struct {
     uint64_t ccs_points, ccs_shifts, seed;
     double tol;
     cs_pid_params par;
+    cs_estimator_params ep; /* the estimator the decomposition runs over */
     cli_args args;
 } opts;
 
@@ -40,7 +41,7 @@ static const cli_opt options[] = {
     {"y", CLI_COLS, O(y.text), "COLS", .help = "the source X2; several columns make one multivariate variable"},
     {"target", CLI_COLS, O(t.text), "COLS", .help = "pid: the target Y"},
     {"tau", CLI_INT, O(tau), "T", .min = 1, .max = 1099511627776.0, .def = "1", .help = "phiid: lag in time steps"},
-    {"cov", CLI_FILE, O(eo.cov), "FILE",
+    {"cov", CLI_FILE, O(eo.cov), "FILE", .tag = CS_OPT_COVARIANCE,
      .help = "gaussian only: a square covariance matrix, one row per line;\n"
              "pid: --x/--y/--target name its rows; phiid: the covariance of\n"
              "(X1_t, X2_t, X1_t+tau, X2_t+tau), 2m x 2m with rows 0..m-1 at time t\n"
@@ -99,14 +100,15 @@ static int check_redundancy(opts *o, cs_pid_redundancy *red)
 {
     const est_opts *eo = &o->eo;
     *red = CS_PID_MMI;
-    if (o->red_text && cs_pid_redundancy_parse(o->red_text, red))
+    if ((o->red_text && cs_pid_redundancy_parse(o->red_text, red)) ||
+        cs_pid_check_redundancy(o->phiid ? CS_INFO_PHIID : CS_INFO_PID, eo->est, *red))
         return cli_usage_error(CMD, "--redundancy: %s", cs_last_error());
-    if (o->phiid && *red != CS_PID_MMI && *red != CS_PID_CCS)
-        return cli_usage_error(CMD, "--redundancy: phiid takes mmi or ccs, not '%s'", o->red_text);
+    /* the measure table (cogscope/measure.h): estimator and --cov */
+    cs_measure_request r = {
+        o->phiid ? CS_INFO_PHIID : CS_INFO_PID, eo->est, 0, cli_given_tags(&o->args), {CS_VAR_CONTINUOUS}};
+    if (cs_measure_validate(&r))
+        return cli_usage_error(CMD, "%s", cs_last_error());
     int disc = est_is_discrete(eo);
-    if (!disc && *red != CS_PID_MMI && *red != CS_PID_CCS)
-        return cli_usage_error(CMD, "--redundancy %s is for discrete data; %s takes mmi or ccs", o->red_text,
-                               eo->est_text);
     int rc = est_opts_check(CMD, eo);
     if (rc)
         return rc;
@@ -131,12 +133,9 @@ static int check_inputs(opts *o)
                                     "futures at lag --tau");
     if (!o->phiid && cli_given(&o->args, "tau"))
         return cli_usage_error(CMD, "--tau is for phiid");
-    if (eo->cov) {
-        if (eo->est != CS_EST_GAUSSIAN)
-            return cli_usage_error(CMD, "--cov needs --estimator gaussian");
-        if (eo->input)
-            return cli_usage_error(CMD, "--cov replaces --input: give one or the other");
-    } else if (!eo->input) {
+    if (eo->cov && eo->input) {
+        return cli_usage_error(CMD, "--cov replaces --input: give one or the other");
+    } else if (!eo->cov && !eo->input) {
         return cli_usage_error(CMD, "--input FILE (or --cov FILE) is required");
     }
     est_var *vars[3] = {&o->x, &o->y, &o->t};
@@ -176,9 +175,11 @@ static int parse(int argc, char **argv, opts *o)
         (rc = check_inputs(o)))
         return rc;
     o->par.redundancy = red;
-    o->par.alphabet = (int32_t)o->eo.alphabet;
-    o->par.bins = (size_t)o->eo.bins;
-    o->par.binning = o->eo.binning_freq ? CS_BIN_EQUAL_FREQ : CS_BIN_EQUAL_WIDTH;
+    cs_estimator_params_default(o->eo.est, &o->ep);
+    o->ep.alphabet = (int32_t)o->eo.alphabet;
+    o->ep.bins = (size_t)o->eo.bins;
+    o->ep.binning = o->eo.binning_freq ? CS_BIN_EQUAL_FREQ : CS_BIN_EQUAL_WIDTH;
+    o->ep.threads = (int)o->eo.threads;
     o->par.tol = o->tol;
     o->par.max_iter = (int)o->maxit;
     o->par.ccs_points = (size_t)o->ccs_points;
@@ -256,9 +257,7 @@ static int pid_compute(opts *o, cs_pid_result *r, size_t *n)
             cs_error_prefix("%s: ", eo->cov);
     } else if (!(st = read_vars(o, 3, &data))) {
         *n = data.rows;
-        st = eo->est == CS_EST_DISCRETE   ? cs_pid_discrete(o->x.data, o->y.data, o->t.data, &o->par, r)
-             : eo->est == CS_EST_GAUSSIAN ? cs_pid_gaussian(o->x.data, o->y.data, o->t.data, &o->par, r)
-                                          : cs_pid_gcopula(o->x.data, o->y.data, o->t.data, &o->par, r);
+        st = cs_pid_estimate(&o->ep, o->x.data, o->y.data, o->t.data, &o->par, r);
         if (st)
             cs_error_prefix("%s: ", eo->input);
     }
@@ -417,9 +416,7 @@ static int phiid_from_series(opts *o, cs_phiid_result *r)
                           eo->input, o->tau, data.rows);
     else if (!st) {
         size_t tau = (size_t)o->tau;
-        st = eo->est == CS_EST_DISCRETE   ? cs_phiid_discrete(o->x.data, o->y.data, tau, &o->par, r)
-             : eo->est == CS_EST_GAUSSIAN ? cs_phiid_gaussian(o->x.data, o->y.data, tau, &o->par, r)
-                                          : cs_phiid_gcopula(o->x.data, o->y.data, tau, &o->par, r);
+        st = cs_phiid_estimate(&o->ep, o->x.data, o->y.data, tau, &o->par, r);
         if (st)
             cs_error_prefix("%s: ", eo->input);
     }

@@ -184,9 +184,6 @@ typedef enum { CS_PID_WB = 0, CS_PID_MMI, CS_PID_CCS, CS_PID_BROJA,
 cs_status cs_pid_redundancy_parse(const char *name, cs_pid_redundancy *out);
 typedef struct {
     cs_pid_redundancy redundancy;
-    int32_t alphabet;
-    size_t bins;
-    cs_binning binning;
     double tol;
     int max_iter;
     size_t ccs_points;
@@ -195,6 +192,7 @@ typedef struct {
     int threads;
 } cs_pid_params;
 void cs_pid_params_default(cs_pid_params *p);
+cs_status cs_pid_check_redundancy(cs_info_measure m, cs_info_estimator e, cs_pid_redundancy r);
 typedef struct {
     double redundancy;
     double unique[2];
@@ -210,12 +208,8 @@ cs_status cs_pid_table(const double *p, size_t n1, size_t n2, size_t ny,
                        const cs_pid_params *params, cs_pid_result *out);
 cs_status cs_pid_gaussian_cov(const double *cov, size_t d1, size_t d2, size_t dy,
                               const cs_pid_params *params, cs_pid_result *out);
-cs_status cs_pid_discrete(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params,
-                          cs_pid_result *out);
-cs_status cs_pid_gaussian(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params,
-                          cs_pid_result *out);
-cs_status cs_pid_gcopula(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params,
-                         cs_pid_result *out);
+cs_status cs_pid_estimate(const cs_estimator_params *ep, cs_matrix x1, cs_matrix x2, cs_matrix y,
+                          const cs_pid_params *params, cs_pid_result *out);
 const char *cs_phiid_atom_name(int atom);
 typedef struct {
     double atoms[16];
@@ -231,12 +225,8 @@ cs_status cs_phiid_table(const double *p, const size_t dims[4], const cs_pid_par
                          cs_phiid_result *out);
 cs_status cs_phiid_gaussian_cov(const double *cov, size_t d1, size_t d2,
                                 const cs_pid_params *params, cs_phiid_result *out);
-cs_status cs_phiid_discrete(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid_params *params,
-                            cs_phiid_result *out);
-cs_status cs_phiid_gaussian(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid_params *params,
-                            cs_phiid_result *out);
-cs_status cs_phiid_gcopula(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid_params *params,
-                           cs_phiid_result *out);
+cs_status cs_phiid_estimate(const cs_estimator_params *ep, cs_matrix x1, cs_matrix x2, size_t tau,
+                            const cs_pid_params *params, cs_phiid_result *out);
 
 /* spectral.h */
 typedef enum {

@@ -141,20 +141,28 @@ sinfo = _mv_doc("sinfo", "S-information TC + DTC")
 tse = _mv_doc("tse", "TSE complexity")
 
 
-def _pid_params(estimator, redundancy, bins, binning_, alphabet, tol, max_iter, ccs_points,
-                ccs_shifts, seed, threads, phiid):
+def _decomp_estimator(estimator, bins, binning_, alphabet, threads):
+    """The registry's estimator parameters a decomposition of samples runs over."""
+    est = parse_enum(lib.cs_info_estimator_parse, "cs_info_estimator", estimator, "estimator")
+    e = ffi.new("cs_estimator_params *")
+    lib.cs_estimator_params_default(est, e)
+    e.alphabet = nonneg_int(alphabet, "alphabet")
+    e.bins = nonneg_int(bins, "bins")
+    e.binning = binning(binning_)
+    e.threads = int(threads)
+    return e
+
+
+def _pid_params(estimator, redundancy, tol, max_iter, ccs_points, ccs_shifts, seed, threads,
+                phiid):
     p = ffi.new("cs_pid_params *")
     lib.cs_pid_params_default(p)
     red = parse_enum(lib.cs_pid_redundancy_parse, "cs_pid_redundancy", redundancy, "redundancy")
-    if phiid and red not in (lib.CS_PID_MMI, lib.CS_PID_CCS):
-        raise ValueError(f"redundancy: phiid takes mmi or ccs, not '{redundancy}'")
-    if estimator != "discrete" and red not in (lib.CS_PID_MMI, lib.CS_PID_CCS):
-        raise ValueError(f"redundancy {redundancy} is for discrete data; {estimator} takes "
-                         "mmi or ccs")
+    est = parse_enum(lib.cs_info_estimator_parse, "cs_info_estimator", estimator, "estimator")
+    # the library's one check of the redundancy against the decomposition and estimator
+    if lib.cs_pid_check_redundancy(lib.CS_INFO_PHIID if phiid else lib.CS_INFO_PID, est, red):
+        raise ValueError("redundancy: " + ffi.string(lib.cs_last_error()).decode())
     p.redundancy = red
-    p.alphabet = nonneg_int(alphabet, "alphabet")
-    p.bins = nonneg_int(bins, "bins")
-    p.binning = binning(binning_)
     if tol is not None:
         if not tol > 0:
             raise ValueError(f"tol: {tol} must be > 0")
@@ -186,8 +194,8 @@ def pid(x1=None, x2=None, target=None, *, estimator, redundancy="mmi", cov=None,
     omega, n, and solver_gap/solver_iterations (discrete broja, ccs) or
     ccs_stderr (gaussian ccs)."""
     _estimator(estimator, "pid")
-    p = _pid_params(estimator, redundancy, bins, binning, alphabet, tol, max_iter, ccs_points,
-                    ccs_shifts, seed, threads, False)
+    p = _pid_params(estimator, redundancy, tol, max_iter, ccs_points, ccs_shifts, seed, threads,
+                    False)
     r = ffi.new("cs_pid_result *")
     n = None
     if table is not None:
@@ -209,9 +217,8 @@ def pid(x1=None, x2=None, target=None, *, estimator, redundancy="mmi", cov=None,
         a1, m1 = as_samples(x1, "x1")
         a2, m2 = as_samples(x2, "x2")
         a3, m3 = as_samples(target, "target")
-        fn = {"discrete": lib.cs_pid_discrete, "gaussian": lib.cs_pid_gaussian,
-              "gcopula": lib.cs_pid_gcopula}[estimator]
-        check(fn(m1, m2, m3, p, r))
+        e = _decomp_estimator(estimator, bins, binning, alphabet, threads)
+        check(lib.cs_pid_estimate(e, m1, m2, m3, p, r))
         n = a1.shape[0]
     u = unit_factor(units, estimator == "discrete")
     out = {"redundancy": r.redundancy * u, "unique": [r.unique[0] * u, r.unique[1] * u],
@@ -237,8 +244,8 @@ def phiid(x1=None, x2=None, *, estimator, tau=1, redundancy="mmi", cov=None, dim
     phi_wms, phi_r, tdmi, mi_self, tau, n (and ccs_stderr, atom_stderr for
     gaussian ccs)."""
     _estimator(estimator, "phiid")
-    p = _pid_params(estimator, redundancy, bins, binning, alphabet, None, None, ccs_points,
-                    ccs_shifts, seed, threads, True)
+    p = _pid_params(estimator, redundancy, None, None, ccs_points, ccs_shifts, seed, threads,
+                    True)
     r = ffi.new("cs_phiid_result *")
     if cov is not None:
         if estimator != "gaussian":
@@ -257,9 +264,8 @@ def phiid(x1=None, x2=None, *, estimator, tau=1, redundancy="mmi", cov=None, dim
         if tau >= a1.shape[0] or a1.shape[0] - tau < 2:
             raise ValueError(f"tau {tau} is too long for a series of {a1.shape[0]} time steps "
                              "(it must leave at least 2 pairs (t, t+tau))")
-        fn = {"discrete": lib.cs_phiid_discrete, "gaussian": lib.cs_phiid_gaussian,
-              "gcopula": lib.cs_phiid_gcopula}[estimator]
-        check(fn(m1, m2, tau, p, r))
+        e = _decomp_estimator(estimator, bins, binning, alphabet, threads)
+        check(lib.cs_phiid_estimate(e, m1, m2, tau, p, r))
         tau_out, n = tau, r.n
     u = unit_factor(units, estimator == "discrete")
     names = [ffi.string(lib.cs_phiid_atom_name(a)).decode() for a in range(16)]

@@ -219,6 +219,8 @@ static cs_status pairs_binned(const obs_probe *pr, cs_matrix sub, const cs_obs_p
     pp.redundancy = p->pid_redundancy;
     pp.seed = p->seed;
     pp.threads = 1;
+    cs_estimator_params ep;
+    cs_estimator_params_default(CS_EST_DISCRETE, &ep);
     for (size_t r = 0; r < out->n_pairs; r++) {
         out->pairs[r][0] = units[pm[r].i];
         out->pairs[r][1] = units[pm[r].j];
@@ -228,7 +230,7 @@ static cs_status pairs_binned(const obs_probe *pr, cs_matrix sub, const cs_obs_p
             buf[2 * n + a] = pr->y_codes[a];
         }
         cs_pid_result res;
-        if (cs_pid_discrete(cs_matrix_view(buf, n, 1), cs_matrix_view(buf + n, n, 1),
+        if (cs_pid_estimate(&ep, cs_matrix_view(buf, n, 1), cs_matrix_view(buf + n, n, 1),
                             cs_matrix_view(buf + 2 * n, n, 1), &pp, &res) != CS_OK) {
             if (!out->note[0])
                 snprintf(out->note, sizeof out->note, "PID of units %zu, %zu: %s", out->pairs[r][0], out->pairs[r][1],

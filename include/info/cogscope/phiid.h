@@ -42,8 +42,8 @@
  * to that average's sampling error.
  *
  * Parameters come from cs_pid_params (cogscope/pid.h): redundancy must be
- * CS_PID_MMI or CS_PID_CCS; alphabet/bins/binning for discrete series;
- * ccs_* and seed for Gaussian ccs.
+ * CS_PID_MMI or CS_PID_CCS; ccs_* and seed for Gaussian ccs; the
+ * estimator's own options (bins, binning, alphabet) from cs_estimator_params.
  *
  * Example (Gaussian, exact covariance of a 2-node VAR(1), tau = 1):
  *     double cov[16] = {...};   // rows X1_t, X2_t, X1_{t+1}, X2_{t+1}
@@ -109,17 +109,20 @@ cs_status cs_phiid_table(const double *p, const size_t dims[4], const cs_pid_par
 cs_status cs_phiid_gaussian_cov(const double *cov, size_t d1, size_t d2, const cs_pid_params *params,
                                 cs_phiid_result *out);
 
-/* Series wrappers: x1 (T x d1) and x2 (T x d2) are two (groups of) time
- * series, one row per time step; the T - tau pairs (row t, row t + tau) are
- * the samples. Errors: row counts differ (CS_ESHAPE), tau < 1 or tau >= T - 1
- * (CS_EINVAL: fewer than 2 lagged samples), NaN/Inf (CS_ENONFINITE), and
- * the errors of cs_pid_discrete/cs_pid_gaussian (joint alphabet too large,
- * constant or collinear columns). */
-cs_status cs_phiid_discrete(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid_params *params,
-                            cs_phiid_result *out);
-cs_status cs_phiid_gaussian(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid_params *params,
-                            cs_phiid_result *out);
-cs_status cs_phiid_gcopula(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid_params *params, cs_phiid_result *out);
+/* PhiID of two series over the estimator registry (cogscope/estimator.h):
+ * x1 (T x d1) and x2 (T x d2) are two (groups of) time series, one row per
+ * time step; the T - tau pairs (row t, row t + tau) are the samples. The
+ * estimator ep->estimator (the measure table's phiid row: discrete,
+ * gaussian or gcopula, and their options) is prepared once: discrete on the
+ * series (each series' joint symbols coded once, so a value and its future
+ * share a state), gaussian/gcopula on the lagged samples (X1_t, X2_t,
+ * X1_t+tau, X2_t+tau) -> their covariance -> cs_phiid_gaussian_cov.
+ * Errors: an estimator or option the row does not admit (CS_EINVAL), row
+ * counts differ (CS_ESHAPE), tau < 1 or tau >= T - 1 (CS_EINVAL: fewer than
+ * 2 lagged samples), NaN/Inf (CS_ENONFINITE), and the errors of
+ * cs_pid_estimate (joint alphabet too large, constant or collinear columns). */
+cs_status cs_phiid_estimate(const cs_estimator_params *ep, cs_matrix x1, cs_matrix x2, size_t tau,
+                            const cs_pid_params *params, cs_phiid_result *out);
 
 #ifdef __cplusplus
 }

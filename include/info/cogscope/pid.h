@@ -77,6 +77,8 @@
 
 #include "cogscope/core.h"
 #include "cogscope/discrete.h"
+#include "cogscope/estimator.h"
+#include "cogscope/measure.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -97,10 +99,6 @@ cs_status cs_pid_redundancy_parse(const char *name, cs_pid_redundancy *out);
 
 typedef struct {
     cs_pid_redundancy redundancy; /* default CS_PID_MMI */
-    /* discrete samples (cs_pid_discrete, cs_phiid_discrete) */
-    int32_t alphabet;   /* 0 (default): inferred per column; > 0: values in [0, alphabet) */
-    size_t bins;        /* 0 (default): data are integer symbols; > 0: bin each column first */
-    cs_binning binning; /* default CS_BIN_EQUAL_WIDTH */
     /* convex solvers (broja; the maximum-entropy step of discrete ccs) */
     double tol;   /* broja: duality gap in nats; maxent: largest marginal error (default 1e-10) */
     int max_iter; /* outer iterations (default 500) */
@@ -112,6 +110,12 @@ typedef struct {
 } cs_pid_params;
 
 void cs_pid_params_default(cs_pid_params *p);
+
+/* The one check of a redundancy measure against the decomposition
+ * (CS_INFO_PID or CS_INFO_PHIID, cogscope/measure.h) and the estimator: pid
+ * takes wb, mmi, ccs and broja with discrete, mmi and ccs with gaussian and
+ * gcopula; phiid takes mmi or ccs. CS_EINVAL with a sentence otherwise. */
+cs_status cs_pid_check_redundancy(cs_info_measure m, cs_info_estimator e, cs_pid_redundancy r);
 
 typedef struct {
     double redundancy;    /* R */
@@ -143,20 +147,23 @@ cs_status cs_pid_table(const double *p, size_t n1, size_t n2, size_t ny, const c
 cs_status cs_pid_gaussian_cov(const double *cov, size_t d1, size_t d2, size_t dy, const cs_pid_params *params,
                               cs_pid_result *out);
 
-/* Sample wrappers: x1 (n x d1), x2 (n x d2), y (n x dy), one row per sample.
- * discrete: integer symbols (or params->bins > 0 to bin), multi-column
- *   variables are joint symbols; the empirical (plug-in) distribution is
- *   decomposed with cs_pid_table. A joint alphabet whose dense table would
- *   exceed 2^26 cells gives CS_ENOMEM naming the three alphabet sizes.
- * gaussian: maximum-likelihood covariance, then cs_pid_gaussian_cov.
- * gcopula: each column copula-normalised, then gaussian.
- * Errors: rows differ (CS_ESHAPE), NaN/Inf (CS_ENONFINITE naming the
- * variable, row and column), fewer than 2 samples, non-integer discrete data
- * (CS_EINVAL), a constant column for gaussian/gcopula (CS_ESINGULAR/
- * CS_EINVAL). */
-cs_status cs_pid_discrete(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params, cs_pid_result *out);
-cs_status cs_pid_gaussian(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params, cs_pid_result *out);
-cs_status cs_pid_gcopula(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params, cs_pid_result *out);
+/* PID of samples over the estimator registry (cogscope/estimator.h): x1
+ * (n x d1), x2 (n x d2), y (n x dy), one row per sample, prepared once by
+ * the estimator ep->estimator side by side (the measure table's pid row:
+ * discrete, gaussian or gcopula, and their options):
+ *   discrete  integer symbols (or ep->bins > 0 to bin each column, ep->alphabet
+ *             to give the alphabet); multi-column variables are joint symbols;
+ *             the empirical (plug-in) distribution is decomposed with
+ *             cs_pid_table. A joint alphabet whose dense table would exceed
+ *             2^26 cells gives CS_ENOMEM naming the three alphabet sizes.
+ *   gaussian  the maximum-likelihood covariance, then cs_pid_gaussian_cov.
+ *   gcopula   each column copula-normalised, then gaussian.
+ * Errors: an estimator or option the pid row does not admit (CS_EINVAL),
+ * rows differ (CS_ESHAPE), NaN/Inf (CS_ENONFINITE naming the variable, row
+ * and column), fewer than 2 samples, non-integer discrete data (CS_EINVAL),
+ * a constant column for gaussian/gcopula (CS_ESINGULAR/CS_EINVAL). */
+cs_status cs_pid_estimate(const cs_estimator_params *ep, cs_matrix x1, cs_matrix x2, cs_matrix y,
+                          const cs_pid_params *params, cs_pid_result *out);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cogscope/gaussian.h"
+#include "cogscope/measure.h"
 #include "pid_ccs.h"
 #include "pid_common.h"
 #include "gsl_setup.h"
@@ -86,10 +87,7 @@ static void mmi_parts(const double mi[N_MI], double red[N_RED], double *rtr)
 
 static cs_status check_red(const cs_pid_params *par)
 {
-    if (par->redundancy != CS_PID_MMI && par->redundancy != CS_PID_CCS)
-        return cs_error_set(CS_EINVAL, "PhiID takes the redundancy mmi or ccs, not '%s'",
-                            cs_pid_redundancy_name(par->redundancy) ? cs_pid_redundancy_name(par->redundancy) : "?");
-    return CS_OK;
+    return cs_pid_check_redundancy(CS_INFO_PHIID, CS_EST_DISCRETE, par->redundancy);
 }
 
 /* ---- discrete table ---- */
@@ -362,14 +360,13 @@ static cs_status check_series(cs_matrix x1, cs_matrix x2, size_t tau)
     return CS_OK;
 }
 
-cs_status cs_phiid_discrete(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid_params *params, cs_phiid_result *out)
+/* Discrete: the plug-in table of (X1_t, X2_t, X1_t+tau, X2_t+tau) from the
+ * joint codes of the two series (e: x1 | x2, T rows), each series coded
+ * once so that a value and its future share a state. */
+static cs_status phiid_of_symbols(const cs_estimator *e, size_t d1, size_t d2, size_t tau,
+                                  const cs_pid_params *params, cs_phiid_result *out)
 {
-    cs_pid_params defp;
-    params = pid_params(params, &defp);
-    cs_status st;
-    if ((st = check_red(params)) || (st = check_series(x1, x2, tau)))
-        return st;
-    size_t T = x1.rows, n = T - tau;
+    size_t T = cs_estimator_rows(e), n = T - tau;
     int32_t *c = malloc(2 * T * sizeof *c);
     double *table = NULL;
     if (!c)
@@ -377,8 +374,9 @@ cs_status cs_phiid_discrete(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid
     /* the lagged pairs: (X1_t, X2_t, X1_t+tau, X2_t+tau) for t = 0..n-1 */
     size_t dims[4];
     const int32_t *codes[4] = {c, c + T, c + tau, c + T + tau};
-    if (!(st = pid_joint_codes(x1, params, "X1", c, &dims[0])) &&
-        !(st = pid_joint_codes(x2, params, "X2", c + T, &dims[1]))) {
+    cs_status st;
+    if (!(st = pid_block_codes(e, 0, d1, "X1", c, &dims[0])) &&
+        !(st = pid_block_codes(e, d1, d2, "X2", c + T, &dims[1]))) {
         dims[2] = dims[0], dims[3] = dims[1];
         if (!(st = pid_count_table(codes, dims, 4, n, table_names, "PhiID", &table)) &&
             !(st = cs_phiid_table(table, dims, params, out)))
@@ -389,32 +387,29 @@ cs_status cs_phiid_discrete(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid
     return st;
 }
 
-static cs_status phiid_continuous(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid_params *params, int copula,
-                                  cs_phiid_result *out)
+cs_status cs_phiid_estimate(const cs_estimator_params *ep, cs_matrix x1, cs_matrix x2, size_t tau,
+                            const cs_pid_params *params, cs_phiid_result *out)
 {
     cs_pid_params defp;
     params = pid_params(params, &defp);
+    cs_measure_request r = {CS_INFO_PHIID, ep->estimator, 0, 0, {CS_VAR_CONTINUOUS}};
     cs_status st;
-    if ((st = check_red(params)) || (st = check_series(x1, x2, tau)))
+    if ((st = cs_measure_validate(&r)) || (st = check_red(params)) || (st = check_series(x1, x2, tau)))
         return st;
-    /* the lagged samples (X1_t, X2_t, X1_t+tau, X2_t+tau), t = 0..n-1 */
+    /* discrete: the series x1 | x2 (coded once); gaussian/gcopula: the lagged
+     * samples (X1_t, X2_t, X1_t+tau, X2_t+tau), t = 0..n-1 */
+    int disc = ep->estimator == CS_EST_DISCRETE;
     size_t n = x1.rows - tau;
     const cs_matrix blocks[4] = {x1, x2, x1, x2};
     const size_t first[4] = {0, 0, tau, tau};
-    double *cov = NULL;
-    if (!(st = pid_blocks_cov(blocks, first, 4, n, copula, &cov)) &&
-        !(st = cs_phiid_gaussian_cov(cov, x1.cols, x2.cols, params, out)))
+    static const char *const block_names[4] = {"X1", "X2", "X1", "X2"};
+    cs_estimator *e;
+    if ((st = pid_blocks_estimator(ep, blocks, first, disc ? 2 : 4, disc ? x1.rows : n, block_names, &e)))
+        return st;
+    if (disc)
+        st = phiid_of_symbols(e, x1.cols, x2.cols, tau, params, out);
+    else if (!(st = cs_phiid_gaussian_cov(pid_estimator_cov(e), x1.cols, x2.cols, params, out)))
         out->n = n;
-    free(cov);
+    cs_estimator_destroy(e);
     return st;
-}
-
-cs_status cs_phiid_gaussian(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid_params *params, cs_phiid_result *out)
-{
-    return phiid_continuous(x1, x2, tau, params, 0, out);
-}
-
-cs_status cs_phiid_gcopula(cs_matrix x1, cs_matrix x2, size_t tau, const cs_pid_params *params, cs_phiid_result *out)
-{
-    return phiid_continuous(x1, x2, tau, params, 1, out);
 }

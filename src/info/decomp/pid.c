@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cogscope/gaussian.h"
+#include "cogscope/measure.h"
 #include "pid_ccs.h"
 #include "pid_common.h"
 #include "pid_solvers.h"
@@ -107,6 +108,7 @@ static cs_status ccs_table_redundancy(const double *p, size_t n1, size_t n2, siz
 }
 
 static const char *const pid_names[3] = {"x1", "x2", "y"};
+static const char *const block_names[3] = {"X1", "X2", "Y"};
 
 cs_status cs_pid_table(const double *p_in, size_t n1, size_t n2, size_t ny, const cs_pid_params *params,
                        cs_pid_result *out)
@@ -225,11 +227,8 @@ cs_status cs_pid_gaussian_cov(const double *cov, size_t d1, size_t d2, size_t dy
     if ((st = check_params(params)))
         return st;
     memset(out, 0, sizeof *out);
-    if (params->redundancy != CS_PID_MMI && params->redundancy != CS_PID_CCS)
-        return cs_error_set(CS_EINVAL,
-                            "redundancy '%s' is defined here for discrete data only: "
-                            "Gaussian PID takes mmi or ccs",
-                            cs_pid_redundancy_name(params->redundancy));
+    if ((st = cs_pid_check_redundancy(CS_INFO_PID, CS_EST_GAUSSIAN, params->redundancy)))
+        return st;
     if (!cov || d1 == 0 || d2 == 0 || dy == 0)
         return cs_error_set(CS_EINVAL,
                             "Gaussian PID: every variable needs at least one dimension "
@@ -281,23 +280,21 @@ static cs_status check_samples(cs_matrix x1, cs_matrix x2, cs_matrix y)
     return CS_OK;
 }
 
-cs_status cs_pid_discrete(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params, cs_pid_result *out)
+/* Discrete: the plug-in table of the three blocks' joint codes. */
+static cs_status pid_of_symbols(const cs_estimator *e, const size_t d[3], const cs_pid_params *params,
+                                cs_pid_result *out)
 {
-    cs_pid_params defp;
-    params = pid_params(params, &defp);
-    cs_status st;
-    if ((st = check_params(params)) || (st = check_samples(x1, x2, y)))
-        return st;
-    size_t n = x1.rows;
+    size_t n = cs_estimator_rows(e);
     int32_t *c = malloc(3 * n * sizeof *c);
     double *table = NULL;
     if (!c)
         return cs_error_set(CS_ENOMEM, "PID: out of memory");
     size_t dims[3];
     const int32_t *codes[3] = {c, c + n, c + 2 * n};
-    if (!(st = pid_joint_codes(x1, params, "X1", c, &dims[0])) &&
-        !(st = pid_joint_codes(x2, params, "X2", c + n, &dims[1])) &&
-        !(st = pid_joint_codes(y, params, "Y", c + 2 * n, &dims[2])) &&
+    cs_status st;
+    if (!(st = pid_block_codes(e, 0, d[0], "X1", c, &dims[0])) &&
+        !(st = pid_block_codes(e, d[0], d[1], "X2", c + n, &dims[1])) &&
+        !(st = pid_block_codes(e, d[0] + d[1], d[2], "Y", c + 2 * n, &dims[2])) &&
         !(st = pid_count_table(codes, dims, 3, n, pid_names, "PID", &table)))
         st = cs_pid_table(table, dims[0], dims[1], dims[2], params, out);
     free(c);
@@ -305,34 +302,25 @@ cs_status cs_pid_discrete(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_
     return st;
 }
 
-static cs_status pid_continuous(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params, int copula,
-                                cs_pid_result *out)
+cs_status cs_pid_estimate(const cs_estimator_params *ep, cs_matrix x1, cs_matrix x2, cs_matrix y,
+                          const cs_pid_params *params, cs_pid_result *out)
 {
     cs_pid_params defp;
     params = pid_params(params, &defp);
+    cs_measure_request r = {CS_INFO_PID, ep->estimator, 0, 0, {CS_VAR_CONTINUOUS}};
     cs_status st;
-    if ((st = check_params(params)) || (st = check_samples(x1, x2, y)))
+    if ((st = cs_measure_validate(&r)) || (st = check_params(params)) || (st = check_samples(x1, x2, y)))
         return st;
-    if (params->redundancy != CS_PID_MMI && params->redundancy != CS_PID_CCS)
-        return cs_error_set(CS_EINVAL,
-                            "redundancy '%s' is defined here for discrete data only: "
-                            "Gaussian PID takes mmi or ccs",
-                            cs_pid_redundancy_name(params->redundancy));
+    if ((st = cs_pid_check_redundancy(CS_INFO_PID, ep->estimator, params->redundancy)))
+        return st;
+    int disc = ep->estimator == CS_EST_DISCRETE;
     const cs_matrix blocks[3] = {x1, x2, y};
-    const size_t first[3] = {0, 0, 0};
-    double *cov = NULL;
-    if (!(st = pid_blocks_cov(blocks, first, 3, x1.rows, copula, &cov)))
-        st = cs_pid_gaussian_cov(cov, x1.cols, x2.cols, y.cols, params, out);
-    free(cov);
+    const size_t first[3] = {0, 0, 0}, d[3] = {x1.cols, x2.cols, y.cols};
+    cs_estimator *e;
+    if ((st = pid_blocks_estimator(ep, blocks, first, 3, x1.rows, block_names, &e)))
+        return st;
+    st = disc ? pid_of_symbols(e, d, params, out)
+              : cs_pid_gaussian_cov(pid_estimator_cov(e), d[0], d[1], d[2], params, out);
+    cs_estimator_destroy(e);
     return st;
-}
-
-cs_status cs_pid_gaussian(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params, cs_pid_result *out)
-{
-    return pid_continuous(x1, x2, y, params, 0, out);
-}
-
-cs_status cs_pid_gcopula(cs_matrix x1, cs_matrix x2, cs_matrix y, const cs_pid_params *params, cs_pid_result *out)
-{
-    return pid_continuous(x1, x2, y, params, 1, out);
 }

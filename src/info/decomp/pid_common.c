@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cogscope/gaussian.h"
-#include "cogscope/gcopula.h"
+#include "../estimators/estimator_impl.h"
 
 static const char *const red_names[CS_PID_REDUNDANCY_COUNT] = {"wb", "mmi", "ccs", "broja"};
 
@@ -28,13 +28,25 @@ cs_status cs_pid_redundancy_parse(const char *name, cs_pid_redundancy *out)
     return cs_error_set(CS_EINVAL, "unknown redundancy measure '%s' (wb, mmi, ccs or broja)", name ? name : "(null)");
 }
 
+cs_status cs_pid_check_redundancy(cs_info_measure m, cs_info_estimator e, cs_pid_redundancy r)
+{
+    const char *name = cs_pid_redundancy_name(r);
+    if (!name)
+        return cs_error_set(CS_EINVAL, "unknown redundancy measure %d", (int)r);
+    if (r == CS_PID_MMI || r == CS_PID_CCS)
+        return CS_OK;
+    if (m == CS_INFO_PHIID)
+        return cs_error_set(CS_EINVAL, "phiid takes mmi or ccs, not '%s'", name);
+    if (e != CS_EST_DISCRETE)
+        return cs_error_set(CS_EINVAL, "redundancy %s is for discrete data; %s takes mmi or ccs", name,
+                            cs_info_estimator_name(e));
+    return CS_OK;
+}
+
 void cs_pid_params_default(cs_pid_params *p)
 {
     memset(p, 0, sizeof *p);
     p->redundancy = CS_PID_MMI;
-    p->alphabet = 0;
-    p->bins = 0;
-    p->binning = CS_BIN_EQUAL_WIDTH;
     p->tol = 1e-10;
     p->max_iter = 500;
     p->ccs_points = 8192;
@@ -179,48 +191,62 @@ cs_status pid_count_table(const int32_t *const *codes, const size_t *dims, int n
     return CS_OK;
 }
 
-cs_status pid_blocks_cov(const cs_matrix *blocks, const size_t *first, int nb, size_t n, int copula, double **cov)
+/* After a failed discrete preparation: the message of the first block whose
+ * symbols fail, prefixed with its name (only on this error path). */
+static cs_status name_bad_block(const cs_estimator_params *ep, const cs_matrix *blocks, const size_t *first, int nb,
+                                size_t n, const char *const *names, cs_status st)
 {
+    for (int b = 0; b < nb; b++) {
+        cs_matrix v = {(double *)cs_matrix_row(blocks[b], first[b]), n, blocks[b].cols, blocks[b].stride};
+        cs_symbols s;
+        cs_status bs = ep->bins ? cs_discrete_bin(v, ep->bins, ep->binning, &s)
+                                : cs_discrete_from_matrix(v, ep->alphabet, &s);
+        if (bs)
+            return cs_error_prefix("%s: ", names[b]);
+        cs_symbols_free(&s);
+    }
+    return st;
+}
+
+cs_status pid_blocks_estimator(const cs_estimator_params *ep, const cs_matrix *blocks, const size_t *first, int nb,
+                               size_t n, const char *const *names, cs_estimator **out)
+{
+    *out = NULL;
     size_t d = 0;
     for (int b = 0; b < nb; b++)
         d += blocks[b].cols;
-    cs_matrix all;
-    cs_status st = cs_matrix_alloc(n, d, &all);
-    if (st)
-        return st;
+    double *W = malloc((n * d > 0 ? n * d : 1) * sizeof *W);
+    if (!W)
+        return cs_error_set(CS_ENOMEM, "out of memory for %zu x %zu samples", n, d);
     for (size_t i = 0; i < n; i++) {
-        double *r = cs_matrix_row(all, i);
+        double *r = W + i * d;
         for (int b = 0; b < nb; b++) {
             memcpy(r, cs_matrix_row(blocks[b], first[b] + i), blocks[b].cols * sizeof *r);
             r += blocks[b].cols;
         }
     }
-    double *c = malloc((d ? d * d : 1) * sizeof *c);
-    if (!c)
-        st = cs_error_set(CS_ENOMEM, "out of memory for a %zu x %zu covariance", d, d);
-    if (!st && copula)
-        st = cs_gcopula_normalise(all, all);
-    if (!st)
-        st = cs_gaussian_cov(all, NULL, 0, 0, c, NULL);
-    cs_matrix_free(&all);
-    if (st) {
-        free(c);
+    cs_estimator *e;
+    cs_status st = est_create_owned(ep, W, n, d, NULL, &e);
+    if (st)
         return st;
+    e->subset_checks = 1; /* the decompositions name the singular block themselves */
+    if ((st = est_prepare(e))) {
+        cs_estimator_destroy(e);
+        return ep->estimator == CS_EST_DISCRETE ? name_bad_block(ep, blocks, first, nb, n, names, st) : st;
     }
-    *cov = c;
+    *out = e;
     return CS_OK;
 }
 
-cs_status pid_joint_codes(cs_matrix x, const cs_pid_params *par, const char *what, int32_t *codes, size_t *ns)
+const double *pid_estimator_cov(const cs_estimator *e) { return e->cov; }
+
+cs_status pid_block_codes(const cs_estimator *e, size_t c0, size_t m, const char *what, int32_t *codes,
+                          size_t *states)
 {
-    cs_symbols s;
-    cs_status st = par->bins ? cs_discrete_bin(x, par->bins, par->binning, &s)
-                             : cs_discrete_from_matrix(x, par->alphabet, &s);
-    if (st)
-        return cs_error_prefix("%s: ", what);
-    st = cs_discrete_joint_all(&s, codes, ns);
-    cs_symbols_free(&s);
-    if (st)
+    size_t idx[m ? m : 1];
+    for (size_t j = 0; j < m; j++)
+        idx[j] = c0 + j;
+    if (est_disc_codes(e, idx, m, codes, states))
         return cs_error_prefix("%s: ", what);
     return CS_OK;
 }

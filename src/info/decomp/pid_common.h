@@ -7,6 +7,7 @@
 #ifndef COGSCOPE_PID_COMMON_H
 #define COGSCOPE_PID_COMMON_H
 
+#include "cogscope/estimator.h"
 #include "cogscope/pid.h"
 
 /* Largest dense probability table built from samples (cells). */
@@ -37,9 +38,24 @@ static inline const cs_pid_params *pid_params(const cs_pid_params *params, cs_pi
     return def;
 }
 
-/* Joint symbol of every row of x (all its columns): dense codes in [0, *ns)
- * (x.rows entries), after binning when par->bins > 0; errors prefixed by `what`. */
-cs_status pid_joint_codes(cs_matrix x, const cs_pid_params *par, const char *what, int32_t *codes, size_t *ns);
+/* The estimator ep->estimator (discrete, gaussian or gcopula) of the
+ * registry prepared on nb column blocks side by side: block b contributes
+ * its rows first[b] .. first[b] + n - 1 (PID: x1 | x2 | y from row 0;
+ * PhiID: x1 | x2, or the lagged x1 | x2 | x1 | x2 from rows 0, 0, tau,
+ * tau), named names[b] in messages. Covariances are checked by the
+ * decomposition, not by prepare.
+ * discrete: each column symbols (or binned); gaussian/gcopula: the
+ * covariance of the columns (each copula-normalised first for gcopula). */
+cs_status pid_blocks_estimator(const cs_estimator_params *ep, const cs_matrix *blocks, const size_t *first, int nb,
+                               size_t n, const char *const *names, cs_estimator **out);
+
+/* The covariance (columns x columns) a gaussian/gcopula estimator prepared. */
+const double *pid_estimator_cov(const cs_estimator *e);
+
+/* Dense joint codes (rows of e) of the discrete estimator's columns
+ * c0 .. c0 + m - 1 in [0, *states); errors prefixed by `what`. */
+cs_status pid_block_codes(const cs_estimator *e, size_t c0, size_t m, const char *what, int32_t *codes,
+                          size_t *states);
 
 /* ---- dense tables over nv <= PID_TABLE_MAX_VARS variables ----
  * Row-major, the last variable fastest; names[v] name the variables in
@@ -57,13 +73,6 @@ cs_status pid_check_table(const double *p, const size_t *dims, int nv, const cha
  * over PID_TABLE_MAX_CELLS cells is CS_ENOMEM with the sizes. */
 cs_status pid_count_table(const int32_t *const *codes, const size_t *dims, int nv, size_t n, const char *const *names,
                           const char *what, double **table);
-
-/* The covariance (d x d, caller frees) of nb column blocks side by side:
- * block b contributes its rows first[b] .. first[b] + n - 1 (PID: x1 | x2 | y
- * from row 0; PhiID: x1 | x2 | x1 | x2 from rows 0, 0, tau, tau), each
- * column copula-normalised first when `copula` is set. d is the blocks'
- * total column count. */
-cs_status pid_blocks_cov(const cs_matrix *blocks, const size_t *first, int nb, size_t n, int copula, double **cov);
 
 /* Validate a covariance: finite, symmetric within 1e-10 relative; `what` names it. */
 cs_status pid_check_cov(const double *cov, size_t d, const char *what);
