@@ -303,164 +303,227 @@ static double cond_neg_entropy(const double *q, size_t n1, size_t n2, size_t ny)
     return f;
 }
 
+/* The solver's scratch: x, xt, grad, d (K); H (K x K); Q, s, st (blocks);
+ * e, et (support cells); q (the table's cells). */
+typedef struct {
+    double *x, *xt, *grad, *d, *H, *Q, *s, *st, *e, *et, *q;
+} broja_work;
+
+static void broja_work_free(broja_work *w)
+{
+    free(w->x);
+    free(w->xt);
+    free(w->grad);
+    free(w->d);
+    free(w->H);
+    free(w->Q);
+    free(w->s);
+    free(w->st);
+    free(w->e);
+    free(w->et);
+    free(w->q);
+}
+
+static cs_status broja_work_alloc(const broja_prob *B, size_t ncell, broja_work *w)
+{
+    size_t K = B->K, nc = B->nc, nblk = B->nb_blocks;
+    w->x = calloc(K ? K : 1, sizeof *w->x);
+    w->xt = calloc(K ? K : 1, sizeof *w->xt);
+    w->grad = calloc(K ? K : 1, sizeof *w->grad);
+    w->d = calloc(K ? K : 1, sizeof *w->d);
+    w->H = calloc(K > 0 ? K * K : 1, sizeof *w->H);
+    w->Q = calloc(nblk ? nblk : 1, sizeof *w->Q);
+    w->s = calloc(nblk ? nblk : 1, sizeof *w->s);
+    w->st = calloc(nblk ? nblk : 1, sizeof *w->st);
+    w->e = calloc(nc ? nc : 1, sizeof *w->e);
+    w->et = calloc(nc ? nc : 1, sizeof *w->et);
+    w->q = calloc(ncell, sizeof *w->q);
+    if (!w->x || !w->xt || !w->grad || !w->d || !w->H || !w->Q || !w->s || !w->st || !w->e || !w->et || !w->q)
+        return cs_error_set(CS_ENOMEM, "BROJA: out of memory");
+    return CS_OK;
+}
+
+/* Start: multipliers Q = column masses of the conditionally independent
+ * member of Delta_P, q0 = p(x1,y) p(x2,y) / p(y); duals at 0. */
+static void broja_start(const broja_prob *B, const pid_margins *mg, double *Q)
+{
+    size_t n2 = B->n2, ny = B->ny;
+    for (size_t b = 0; b < B->nb_blocks; b++) {
+        double m = 0;
+        for (size_t c = B->blk_start[b]; c < B->blk_start[b + 1]; c++) {
+            size_t k = B->c_cell[c] % ny, ij = B->c_cell[c] / ny;
+            size_t i = ij / n2, j = ij % n2;
+            m += mg->p1y[i * ny + k] * mg->p2y[j * ny + k] / mg->py[k];
+        }
+        Q[b] = m;
+    }
+}
+
+/* Gradient and Hessian (K x K) of Psi(x; Q) from the cell exponentials e
+ * and block sums s of x. */
+static void broja_newton_system(const broja_prob *B, const broja_work *w, double rho)
+{
+    size_t K = B->K;
+    double *grad = w->grad, *H = w->H;
+    const double *e = w->e;
+    memset(grad, 0, K * sizeof *grad);
+    for (size_t k = 0; k < K; k++)
+        grad[k] = -B->pv[k];
+    memset(H, 0, K * K * sizeof *H);
+    for (size_t b = 0; b < B->nb_blocks; b++) {
+        double lam = w->Q[b] + rho * (w->s[b] - 1);
+        if (!(lam > 0))
+            continue;
+        size_t c0 = B->blk_start[b], c1 = B->blk_start[b + 1];
+        for (size_t c = c0; c < c1; c++) {
+            double qc = lam * e[c];
+            size_t a = B->c_a[c];
+            long bb = B->c_b[c];
+            grad[a] += qc;
+            H[a * K + a] += qc;
+            if (bb >= 0) {
+                grad[bb] += qc;
+                H[bb * K + bb] += qc;
+                H[a * K + bb] += qc;
+                H[bb * K + a] += qc;
+            }
+        }
+        /* rho v v^T, v = sum_c e_c (u_a(c) + u_b(c)): pairs of cells */
+        for (size_t c = c0; c < c1; c++) {
+            size_t ra[2] = {B->c_a[c], 0};
+            int nra = 1;
+            if (B->c_b[c] >= 0)
+                ra[nra++] = (size_t)B->c_b[c];
+            for (size_t c2 = c0; c2 < c1; c2++) {
+                double wt = rho * e[c] * e[c2];
+                size_t rb[2] = {B->c_a[c2], 0};
+                int nrb = 1;
+                if (B->c_b[c2] >= 0)
+                    rb[nrb++] = (size_t)B->c_b[c2];
+                for (int u = 0; u < nra; u++)
+                    for (int v = 0; v < nrb; v++)
+                        H[ra[u] * K + rb[v]] += wt;
+            }
+        }
+    }
+}
+
+/* Inner problem: minimise Psi(x; Q) over x by damped Newton steps with a
+ * backtracking line search, until the gradient, the step or the descent
+ * vanish to rounding. */
+static cs_status broja_inner(const broja_prob *B, broja_work *w, double rho)
+{
+    size_t K = B->K;
+    for (int inner = 0; inner < 200; inner++) {
+        double f0 = broja_psi(B, w->x, w->Q, rho, w->e, w->s);
+        broja_newton_system(B, w, rho);
+        double gmax = 0;
+        for (size_t k = 0; k < K; k++)
+            gmax = fmax(gmax, fabs(w->grad[k]));
+        if (gmax <= 1e-15)
+            break;
+        for (size_t k = 0; k < K; k++)
+            w->xt[k] = -w->grad[k];
+        cs_status st = solve_spd(w->H, K, 1e-13, w->xt, w->d);
+        if (st)
+            return st;
+        double gd = 0;
+        for (size_t k = 0; k < K; k++)
+            gd += w->grad[k] * w->d[k];
+        if (!(gd < 0))
+            break; /* no descent left at this precision */
+        double t = 1, ft = INFINITY;
+        for (; t > 1e-12; t *= 0.5) {
+            for (size_t k = 0; k < K; k++)
+                w->xt[k] = w->x[k] + t * w->d[k];
+            ft = broja_psi(B, w->xt, w->Q, rho, w->et, w->st);
+            if (ft <= f0 + 1e-4 * t * gd)
+                break;
+        }
+        if (!(ft <= f0 + 1e-4 * t * gd) && !(ft < f0))
+            break; /* the line search found nothing: converged to rounding */
+        double dmax = 0;
+        for (size_t k = 0; k < K; k++) {
+            dmax = fmax(dmax, fabs(t * w->d[k]));
+            w->x[k] = w->xt[k];
+        }
+        if (dmax <= 1e-15)
+            break;
+    }
+    return CS_OK;
+}
+
+/* The primal bound: the iterate q = Q e rescaled onto Delta_P and its
+ * -H(Y|X1,X2) lowers *best when that rescaling succeeds. */
+static void broja_primal(const broja_prob *B, broja_work *w, const pid_margins *mg, double *best)
+{
+    size_t n1 = B->n1, n2 = B->n2, ny = B->ny;
+    memset(w->q, 0, n1 * n2 * ny * sizeof *w->q);
+    for (size_t b = 0; b < B->nb_blocks; b++)
+        for (size_t c = B->blk_start[b]; c < B->blk_start[b + 1]; c++)
+            w->q[B->c_cell[c]] = w->Q[b] * w->e[c];
+    if (rescale_slices(w->q, n1, n2, ny, mg->p1y, mg->p2y)) {
+        double fq = cond_neg_entropy(w->q, n1, n2, ny);
+        if (fq < *best)
+            *best = fq;
+    }
+}
+
+/* The dual bound: a(x1,.) -= max over the blocks of row x1 of ln s_b makes
+ * every constraint hold; sum_y p(x1,y) * shift = p(x1) * shift. */
+static double broja_dual(const broja_prob *B, const broja_work *w, const pid_margins *mg)
+{
+    size_t ny = B->ny, nblk = B->nb_blocks;
+    double dual = 0;
+    for (size_t k = 0; k < B->K; k++)
+        dual += B->pv[k] * w->x[k];
+    for (size_t b = 0; b < nblk;) {
+        size_t i = B->blk_i[b], b1 = b;
+        double shift = -INFINITY;
+        for (; b1 < nblk && B->blk_i[b1] == i; b1++)
+            shift = fmax(shift, log(w->s[b1]));
+        double pi = 0;
+        for (size_t kk = 0; kk < ny; kk++)
+            pi += mg->p1y[i * ny + kk];
+        dual -= pi * shift;
+        b = b1;
+    }
+    return dual;
+}
+
 cs_status pid_broja_min(const double *p, size_t n1, size_t n2, size_t ny, double tol, int max_iter, double *min_mi,
                         double *gap_out, int *iterations)
 {
-    size_t ncell = n1 * n2 * ny;
     broja_prob B;
     memset(&B, 0, sizeof B);
-    double *x = NULL, *Q = NULL, *e = NULL, *s = NULL, *grad = NULL, *H = NULL, *d = NULL, *xt = NULL, *et = NULL,
-           *st_ = NULL, *q = NULL;
+    broja_work w;
+    memset(&w, 0, sizeof w);
     /* Delta_P is fixed by p(x1,y) and p(x2,y) */
     pid_margins mg;
     cs_status st = pid_margins_of(p, n1, n2, ny, &mg);
     if (st)
         return st;
-    const double *pik = mg.p1y, *pjk = mg.p2y, *py = mg.py;
-    if ((st = broja_setup(n1, n2, ny, pik, pjk, &B)))
+    if ((st = broja_setup(n1, n2, ny, mg.p1y, mg.p2y, &B)) || (st = broja_work_alloc(&B, n1 * n2 * ny, &w)))
         goto out;
-    size_t K = B.K, nc = B.nc, nblk = B.nb_blocks;
-    x = calloc(K ? K : 1, sizeof *x);
-    xt = calloc(K ? K : 1, sizeof *xt);
-    grad = calloc(K ? K : 1, sizeof *grad);
-    d = calloc(K ? K : 1, sizeof *d);
-    H = calloc(K > 0 ? K * K : 1, sizeof *H);
-    Q = calloc(nblk ? nblk : 1, sizeof *Q);
-    s = calloc(nblk ? nblk : 1, sizeof *s);
-    st_ = calloc(nblk ? nblk : 1, sizeof *st_);
-    e = calloc(nc ? nc : 1, sizeof *e);
-    et = calloc(nc ? nc : 1, sizeof *et);
-    q = calloc(ncell, sizeof *q);
-    if (!x || !xt || !grad || !d || !H || !Q || !s || !st_ || !e || !et || !q) {
-        st = cs_error_set(CS_ENOMEM, "BROJA: out of memory");
-        goto out;
-    }
-    double hy = pid_entropy(py, ny);
-    /* Start: multipliers = column masses of the conditionally independent
-     * member of Delta_P, q0 = p(x1,y) p(x2,y) / p(y); duals at 0. */
-    for (size_t b = 0; b < nblk; b++) {
-        double m = 0;
-        for (size_t c = B.blk_start[b]; c < B.blk_start[b + 1]; c++) {
-            size_t k = B.c_cell[c] % ny, ij = B.c_cell[c] / ny;
-            size_t i = ij / n2, j = ij % n2;
-            m += pik[i * ny + k] * pjk[j * ny + k] / py[k];
-        }
-        Q[b] = m;
-    }
+    double hy = pid_entropy(mg.py, ny);
+    broja_start(&B, &mg, w.Q);
     double rho = RHO_START;
     double best_primal = INFINITY, best_dual = -INFINITY;
     int outer;
     for (outer = 1; outer <= max_iter; outer++) {
-        /* ---- inner: minimise Psi(x; Q) by damped Newton ---- */
-        for (int inner = 0; inner < 200; inner++) {
-            double f0 = broja_psi(&B, x, Q, rho, e, s);
-            memset(grad, 0, K * sizeof *grad);
-            for (size_t k = 0; k < K; k++)
-                grad[k] = -B.pv[k];
-            memset(H, 0, K * K * sizeof *H);
-            for (size_t b = 0; b < nblk; b++) {
-                double lam = Q[b] + rho * (s[b] - 1);
-                if (!(lam > 0))
-                    continue;
-                size_t c0 = B.blk_start[b], c1 = B.blk_start[b + 1];
-                for (size_t c = c0; c < c1; c++) {
-                    double qc = lam * e[c];
-                    size_t a = B.c_a[c];
-                    long bb = B.c_b[c];
-                    grad[a] += qc;
-                    H[a * K + a] += qc;
-                    if (bb >= 0) {
-                        grad[bb] += qc;
-                        H[bb * K + bb] += qc;
-                        H[a * K + bb] += qc;
-                        H[bb * K + a] += qc;
-                    }
-                }
-                /* rho v v^T, v = sum_c e_c (u_a(c) + u_b(c)): pairs of cells */
-                for (size_t c = c0; c < c1; c++) {
-                    size_t ra[2] = {B.c_a[c], 0};
-                    int nra = 1;
-                    if (B.c_b[c] >= 0)
-                        ra[nra++] = (size_t)B.c_b[c];
-                    for (size_t c2 = c0; c2 < c1; c2++) {
-                        double w = rho * e[c] * e[c2];
-                        size_t rb[2] = {B.c_a[c2], 0};
-                        int nrb = 1;
-                        if (B.c_b[c2] >= 0)
-                            rb[nrb++] = (size_t)B.c_b[c2];
-                        for (int u = 0; u < nra; u++)
-                            for (int v = 0; v < nrb; v++)
-                                H[ra[u] * K + rb[v]] += w;
-                    }
-                }
-            }
-            double gmax = 0;
-            for (size_t k = 0; k < K; k++)
-                gmax = fmax(gmax, fabs(grad[k]));
-            if (gmax <= 1e-15)
-                break;
-            for (size_t k = 0; k < K; k++)
-                xt[k] = -grad[k];
-            if ((st = solve_spd(H, K, 1e-13, xt, d)))
-                goto out;
-            double gd = 0;
-            for (size_t k = 0; k < K; k++)
-                gd += grad[k] * d[k];
-            if (!(gd < 0))
-                break; /* no descent left at this precision */
-            double t = 1, ft = INFINITY;
-            for (; t > 1e-12; t *= 0.5) {
-                for (size_t k = 0; k < K; k++)
-                    xt[k] = x[k] + t * d[k];
-                ft = broja_psi(&B, xt, Q, rho, et, st_);
-                if (ft <= f0 + 1e-4 * t * gd)
-                    break;
-            }
-            if (!(ft <= f0 + 1e-4 * t * gd) && !(ft < f0))
-                break; /* the line search found nothing: converged to rounding */
-            double dmax = 0;
-            for (size_t k = 0; k < K; k++) {
-                dmax = fmax(dmax, fabs(t * d[k]));
-                x[k] = xt[k];
-            }
-            if (dmax <= 1e-15)
-                break;
-        }
-        /* ---- outer: multiplier update ---- */
-        if (!broja_exp(&B, x, e, s)) {
+        if ((st = broja_inner(&B, &w, rho)))
+            goto out;
+        /* multiplier update */
+        if (!broja_exp(&B, w.x, w.e, w.s)) {
             st = cs_error_set(CS_ENOCONV, "BROJA: the dual iterates diverged");
             goto out;
         }
-        for (size_t b = 0; b < nblk; b++) {
-            double lam = Q[b] + rho * (s[b] - 1);
-            Q[b] = lam > 0 ? lam : 0;
+        for (size_t b = 0; b < B.nb_blocks; b++) {
+            double lam = w.Q[b] + rho * (w.s[b] - 1);
+            w.Q[b] = lam > 0 ? lam : 0;
         }
-        /* primal bound */
-        memset(q, 0, ncell * sizeof *q);
-        for (size_t b = 0; b < nblk; b++)
-            for (size_t c = B.blk_start[b]; c < B.blk_start[b + 1]; c++)
-                q[B.c_cell[c]] = Q[b] * e[c];
-        if (rescale_slices(q, n1, n2, ny, pik, pjk)) {
-            double fq = cond_neg_entropy(q, n1, n2, ny);
-            if (fq < best_primal)
-                best_primal = fq;
-        }
-        /* dual bound: a(x1,.) -= max over the blocks of row x1 of ln s_b makes
-         * every constraint hold; sum_y p(x1,y) * shift = p(x1) * shift */
-        double dual = 0;
-        for (size_t k = 0; k < K; k++)
-            dual += B.pv[k] * x[k];
-        for (size_t b = 0; b < nblk;) {
-            size_t i = B.blk_i[b], b1 = b;
-            double shift = -INFINITY;
-            for (; b1 < nblk && B.blk_i[b1] == i; b1++)
-                shift = fmax(shift, log(s[b1]));
-            double pi = 0;
-            for (size_t kk = 0; kk < ny; kk++)
-                pi += pik[i * ny + kk];
-            dual -= pi * shift;
-            b = b1;
-        }
+        broja_primal(&B, &w, &mg, &best_primal);
+        double dual = broja_dual(&B, &w, &mg);
         if (dual > best_dual)
             best_dual = dual;
         if (best_primal - best_dual <= tol)
@@ -487,17 +550,7 @@ cs_status pid_broja_min(const double *p, size_t n1, size_t n2, size_t ny, double
 out:
     broja_free(&B);
     pid_margins_free(&mg);
-    free(x);
-    free(xt);
-    free(grad);
-    free(d);
-    free(H);
-    free(Q);
-    free(s);
-    free(st_);
-    free(e);
-    free(et);
-    free(q);
+    broja_work_free(&w);
     return st;
 }
 

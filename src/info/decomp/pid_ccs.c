@@ -110,8 +110,10 @@ static double weight(const ccs_integrand *P, aff f, const bpoint *lo, const bpoi
     return f.c * (hi->f0 - lo->f0) + f.a * (double)P->d * (hi->f2 - lo->f2);
 }
 
-/* Integral over s of every output for the unit direction u; out: nred (+1). */
-static void eval_direction(const ccs_integrand *P, const double *u, double *out)
+/* The local terms along direction u, each affine in s (the chi^2 radius):
+ * the local MIs mi[nmi] from the subsets' local entropies, and the local
+ * co-informations co[nred] of the redundancies. */
+static void direction_terms(const ccs_integrand *P, const double *u, aff *mi, aff *co)
 {
     const pid_ccs_spec *sp = P->spec;
     size_t d = P->d;
@@ -127,7 +129,6 @@ static void eval_direction(const ccs_integrand *P, const double *u, double *out)
         }
         hs[S] = 0.5 * acc;
     }
-    aff mi[PID_CCS_MAX_MI], co[PID_CCS_MAX_RED];
     for (size_t m = 0; m < sp->nmi; m++) {
         const int *s3 = sp->mi_sub[m];
         double a = hs[s3[0]] + hs[s3[1]] - hs[s3[2]];
@@ -140,8 +141,13 @@ static void eval_direction(const ccs_integrand *P, const double *u, double *out)
         co[r].c = P->co_c[r];
         co[r].a = snap(a, fabs(mi[m3[0]].a) + fabs(mi[m3[1]].a) + fabs(mi[m3[2]].a));
     }
-    /* breakpoints */
-    bpoint bp[PID_CCS_MAX_MI + PID_CCS_MAX_RED + 2];
+}
+
+/* The radii where a term changes sign, with 0 and infinity, sorted, each
+ * with its chi^2 CDF pair; returns their count. */
+static size_t breakpoints(const ccs_integrand *P, const aff *mi, const aff *co, bpoint *bp)
+{
+    const pid_ccs_spec *sp = P->spec;
     size_t nbp = 0;
     bp[nbp++].s = 0;
     for (size_t m = 0; m < sp->nmi + sp->nred; m++) {
@@ -164,7 +170,57 @@ static void eval_direction(const ccs_integrand *P, const double *u, double *out)
     }
     for (size_t i = 0; i < nbp; i++)
         chi2_pair(P, bp[i].s, &bp[i].f0, &bp[i].f2);
+    return nbp;
+}
 
+/* Add to *out the double co-information's integral over the interval
+ * [lo, hi] (mid its test point) where the four filter MIs agree in sign s0,
+ * given the redundancies active there (each piece added to *out in turn, so
+ * the sum keeps its order). */
+static void double_interval(const ccs_integrand *P, const aff *mi, const aff *co, const int *active, double mid,
+                            int s0, const bpoint *lo, const bpoint *hi, double *out)
+{
+    const pid_ccs_spec *sp = P->spec;
+    aff dc = {0, 0};
+    double mag = 0;
+    for (size_t m = 0; m < sp->nmi; m++)
+        if (sp->dc_mi[m] != 0) {
+            dc.c += sp->dc_mi[m] * mi[m].c;
+            dc.a += sp->dc_mi[m] * mi[m].a;
+            mag += fabs(mi[m].c) + fabs(mi[m].a) * mid;
+        }
+    for (size_t r = 0; r < sp->nred; r++)
+        if (sp->dc_red[r] != 0 && active[r]) {
+            dc.c += sp->dc_red[r] * co[r].c;
+            dc.a += sp->dc_red[r] * co[r].a;
+            mag += fabs(co[r].c) + fabs(co[r].a) * mid;
+        }
+    /* the double co-information may change sign inside the interval */
+    double root = dc.a != 0 ? -dc.c / dc.a : NAN;
+    if (root > lo->s && root < hi->s) {
+        bpoint b;
+        b.s = root;
+        chi2_pair(P, root, &b.f0, &b.f2);
+        if (sgn_aff(dc, 0.5 * (lo->s + root)) == s0)
+            *out += weight(P, dc, lo, &b);
+        double mid2 = isinf(hi->s) ? 2 * root + 1 : 0.5 * (root + hi->s);
+        if (sgn_aff(dc, mid2) == s0)
+            *out += weight(P, dc, &b, hi);
+    } else {
+        double v = dc.c + dc.a * mid;
+        if (fabs(v) > 1e-12 * (mag + 1e-300) && (v > 0 ? 1 : -1) == s0)
+            *out += weight(P, dc, lo, hi);
+    }
+}
+
+/* Integral over s of every output for the unit direction u; out: nred (+1). */
+static void eval_direction(const ccs_integrand *P, const double *u, double *out)
+{
+    const pid_ccs_spec *sp = P->spec;
+    aff mi[PID_CCS_MAX_MI], co[PID_CCS_MAX_RED];
+    direction_terms(P, u, mi, co);
+    bpoint bp[PID_CCS_MAX_MI + PID_CCS_MAX_RED + 2];
+    size_t nbp = breakpoints(P, mi, co, bp);
     size_t nout = sp->nred + (sp->has_double ? 1 : 0);
     for (size_t o = 0; o < nout; o++)
         out[o] = 0;
@@ -188,36 +244,7 @@ static void eval_direction(const ccs_integrand *P, const double *u, double *out)
         int s0 = smi[sp->dfilter[0]];
         if (s0 == 0 || smi[sp->dfilter[1]] != s0 || smi[sp->dfilter[2]] != s0 || smi[sp->dfilter[3]] != s0)
             continue;
-        aff dc = {0, 0};
-        double mag = 0;
-        for (size_t m = 0; m < sp->nmi; m++)
-            if (sp->dc_mi[m] != 0) {
-                dc.c += sp->dc_mi[m] * mi[m].c;
-                dc.a += sp->dc_mi[m] * mi[m].a;
-                mag += fabs(mi[m].c) + fabs(mi[m].a) * mid;
-            }
-        for (size_t r = 0; r < sp->nred; r++)
-            if (sp->dc_red[r] != 0 && active[r]) {
-                dc.c += sp->dc_red[r] * co[r].c;
-                dc.a += sp->dc_red[r] * co[r].a;
-                mag += fabs(co[r].c) + fabs(co[r].a) * mid;
-            }
-        /* the double co-information may change sign inside the interval */
-        double root = dc.a != 0 ? -dc.c / dc.a : NAN;
-        if (root > lo->s && root < hi->s) {
-            bpoint b;
-            b.s = root;
-            chi2_pair(P, root, &b.f0, &b.f2);
-            if (sgn_aff(dc, 0.5 * (lo->s + root)) == s0)
-                out[sp->nred] += weight(P, dc, lo, &b);
-            double mid2 = isinf(hi->s) ? 2 * root + 1 : 0.5 * (root + hi->s);
-            if (sgn_aff(dc, mid2) == s0)
-                out[sp->nred] += weight(P, dc, &b, hi);
-        } else {
-            double v = dc.c + dc.a * mid;
-            if (fabs(v) > 1e-12 * (mag + 1e-300) && (v > 0 ? 1 : -1) == s0)
-                out[sp->nred] += weight(P, dc, lo, hi);
-        }
+        double_interval(P, mi, co, active, mid, s0, lo, hi, &out[sp->nred]);
     }
 }
 
