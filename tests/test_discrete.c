@@ -185,7 +185,7 @@ Test(discrete, te_equals_inform)
         cr_expect(fabs(v / LN2 - te) < tol, "case %d: %.9f vs Inform %.6f", c, v / LN2, te);
         cr_expect(fabs(vr / LN2 - rev) < tol, "case %d reverse: %.9f vs %.6f", c, vr / LN2, rev);
         /* with a given base-2 alphabet (as Inform is called) the value is the same */
-        p.alphabet = 2;
+        p.est.alphabet = 2;
         cr_assert_eq(cs_info_te(&p, cs_matrix_view(src, n, 1), cs_matrix_view(dst, n, 1), none, &v), CS_OK);
         cr_expect(fabs(v / LN2 - te) < tol);
         /* Inform's local TE averages to its TE, and so do ours */
@@ -264,7 +264,7 @@ Test(discrete, locals_average_to_average_for_every_measure)
         for (int m = 0; m <= CS_INFO_CALC_LAST; m++) {
             cs_info_params p;
             cs_info_params_default((cs_info_measure)m, CS_EST_DISCRETE, &p);
-            p.miller_madow = mm;
+            p.est.miller_madow = mm;
             p.embed.k = 2;
             p.embed.l = 2;
             cs_info *calc;
@@ -303,7 +303,7 @@ Test(discrete, surrogates_separate_coupled_from_independent)
     for (int couple = 1; couple >= 0; couple--) {
         coupled_bits(N, 11, src, dst, couple);
         cs_info *c;
-        p.threads = 1;
+        p.est.threads = 1;
         cr_assert_eq(cs_info_create(&p, &c), CS_OK);
         cr_assert_eq(cs_info_set_observations(c, cs_matrix_view(src, N, 1), cs_matrix_view(dst, N, 1), none), CS_OK);
         cr_assert_eq(cs_info_surrogates(c, S, 5, &sig, vals), CS_OK, "%s", cs_last_error());
@@ -320,7 +320,7 @@ Test(discrete, surrogates_separate_coupled_from_independent)
         cr_expect(fabs(sig.surrogate_mean - 2.0 / (2 * N)) < 0.5 * 2.0 / (2 * N), "%g", sig.surrogate_mean);
         cs_info_destroy(c);
         /* the same seed with 2 threads gives the same surrogates */
-        p.threads = 2;
+        p.est.threads = 2;
         cr_assert_eq(cs_info_create(&p, &c), CS_OK);
         cr_assert_eq(cs_info_set_observations(c, cs_matrix_view(src, N, 1), cs_matrix_view(dst, N, 1), none), CS_OK);
         cr_assert_eq(cs_info_surrogates(c, S, 5, &sig2, vals2), CS_OK);
@@ -354,7 +354,7 @@ Test(discrete, chi2_null_is_the_g_test)
         }
     cs_info_params p;
     cs_info_params_default(CS_INFO_MI, CS_EST_DISCRETE, &p);
-    p.miller_madow = 1; /* the null uses the plug-in value whatever the correction */
+    p.est.miller_madow = 1; /* the null uses the plug-in value whatever the correction */
     cs_info *c;
     cr_assert_eq(cs_info_create(&p, &c), CS_OK);
     cr_assert_eq(cs_info_set_observations(c, cs_matrix_view(x, n, 1), cs_matrix_view(y, n, 1), (cs_matrix){0}),
@@ -395,7 +395,7 @@ Test(discrete, parameter_errors)
     cs_info_params p;
     cs_info *c;
     cs_info_params_default(CS_INFO_MI, CS_EST_GAUSSIAN, &p);
-    p.miller_madow = 1;
+    p.est.miller_madow = 1;
     cr_expect_eq(cs_info_create(&p, &c), CS_EINVAL);
     cs_info_params_default(CS_INFO_ENTROPY, CS_EST_KSG1, &p);
     cr_expect_eq(cs_info_create(&p, &c), CS_EINVAL);

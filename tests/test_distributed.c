@@ -146,8 +146,8 @@ Test(distributed, surrogates_in_ranges_give_the_same_test)
         cs_info_params p;
         cs_info_params_default(CS_INFO_TE, ests[e], &p);
         if (ests[e] == CS_EST_DISCRETE)
-            p.bins = 4;
-        p.threads = 2;
+            p.est.bins = 4;
+        p.est.threads = 2;
         cs_info *c;
         cr_assert_eq(cs_info_create(&p, &c), CS_OK);
         cr_assert_eq(cs_info_set_observations(c, a, b, (cs_matrix){0}), CS_OK, "%s", cs_last_error());

@@ -250,9 +250,9 @@ Test(gaussian, bias_correction_removes_the_bias)
                 d[i * 3 + a] = L[a * 3] * e[0] + L[a * 3 + 1] * e[1] + L[a * 3 + 2] * e[2];
         }
         double hb, hp;
-        p.bias_correct = 1;
+        p.est.bias_correct = 1;
         cr_assert_eq(cs_info_entropy(&p, cs_matrix_view(d, N, 3), &hb), CS_OK);
-        p.bias_correct = 0;
+        p.est.bias_correct = 0;
         cr_assert_eq(cs_info_entropy(&p, cs_matrix_view(d, N, 3), &hp), CS_OK);
         s_bc += hb, s2_bc += hb * hb, s_pl += hp;
     }
@@ -279,7 +279,7 @@ Test(gaussian, gcopula_is_rank_invariant_and_corrected_by_default)
     cr_assert_eq(cs_info_mi(&p, (cs_matrix){xy, N, 1, 2}, (cs_matrix){xy + 1, N, 1, 2}, &v1), CS_OK);
     cr_assert_eq(cs_info_mi(&p, (cs_matrix){t, N, 1, 2}, (cs_matrix){t + 1, N, 1, 2}, &v2), CS_OK);
     cr_expect(fabs(v1 - v2) < 1e-13, "%.17g vs %.17g", v1, v2);
-    p.bias_correct = 0;
+    p.est.bias_correct = 0;
     cr_assert_eq(cs_info_mi(&p, (cs_matrix){t, N, 1, 2}, (cs_matrix){t + 1, N, 1, 2}, &v_nobc), CS_OK);
     /* default = corrected: I_bc = I - [b(1) + b(1) - b(2)], b from the digamma formula */
     double b1 = 0.5 * (log(2.0) - log((double)N)) + 0.5 * gsl_sf_psi((N - 1) / 2.0);
@@ -324,7 +324,7 @@ Test(gaussian, locals_average_to_average)
                     continue;
                 cs_info_params p;
                 cs_info_params_default((cs_info_measure)m, (cs_info_estimator)est, &p);
-                p.bias_correct = bc;
+                p.est.bias_correct = bc;
                 p.embed.k = 2;
                 p.embed.l = 2;
                 p.embed.u = 2;
@@ -363,7 +363,7 @@ Test(gaussian, surrogates_and_chi2)
         ar1(N, 0.5, 0.5, coupled ? 0.4 : 0.0, 12, xy);
         cs_info_params p;
         cs_info_params_default(CS_INFO_TE, CS_EST_GAUSSIAN, &p);
-        p.threads = 1;
+        p.est.threads = 1;
         cs_info *c;
         cr_assert_eq(cs_info_create(&p, &c), CS_OK);
         cr_assert_eq(cs_info_set_observations(c, X, Y, none), CS_OK);
@@ -387,7 +387,7 @@ Test(gaussian, surrogates_and_chi2)
          * (the relative se of a chi2(1) mean over 200 draws is sqrt(2/200) = 10%) */
         cr_expect(fabs(sig.surrogate_mean * 2 * (N - 1) - 1) < 0.3, "%g", sig.surrogate_mean * 2 * (N - 1));
         cs_info_destroy(c);
-        p.threads = 2;
+        p.est.threads = 2;
         cr_assert_eq(cs_info_create(&p, &c), CS_OK);
         cr_assert_eq(cs_info_set_observations(c, X, Y, none), CS_OK);
         cs_info_significance sig2;

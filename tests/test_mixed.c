@@ -274,7 +274,7 @@ Test(mixed, info_front_end_routes_typed_variables)
         cr_assert_eq(cs_info_mi(&p, x, y, &v), CS_OK, "%s", cs_last_error());
         cs_mixed_params mp;
         cs_mixed_params_default(ms[e], &mp);
-        mp.noise_sd = p.noise_sd;
+        mp.noise_sd = p.est.noise_sd;
         cr_assert_eq(cs_mixed_mi(&mp, x, d.y, 5, &direct, NULL, NULL), CS_OK);
         cr_expect(fabs(v - direct) < 1e-12, "%s: %.15g vs %.15g", cs_info_estimator_name(es[e]), v, direct);
         /* X discrete, Y continuous: the same number (MI is symmetric) */

@@ -143,22 +143,22 @@ static void fill_params(info_job *J)
     p->embed.u = (size_t)J->delay;
     p->embed.m = (size_t)J->chist;
     p->embed.w = (size_t)J->cdelay;
-    p->alphabet = (int32_t)J->eo.alphabet;
-    p->bins = (size_t)J->eo.bins;
-    p->binning = J->eo.binning_freq ? CS_BIN_EQUAL_FREQ : CS_BIN_EQUAL_WIDTH;
-    p->miller_madow = J->eo.miller_madow;
-    p->bias_correct = J->eo.bias;
-    p->knn = (int)J->knn;
-    p->normalize = J->normalize;
-    p->theiler = (size_t)J->theiler;
+    p->est.alphabet = (int32_t)J->eo.alphabet;
+    p->est.bins = (size_t)J->eo.bins;
+    p->est.binning = J->eo.binning_freq ? CS_BIN_EQUAL_FREQ : CS_BIN_EQUAL_WIDTH;
+    p->est.miller_madow = J->eo.miller_madow;
+    p->est.bias_correct = J->eo.bias;
+    p->est.knn = (int)J->knn;
+    p->est.normalize = J->normalize;
+    p->est.theiler = (size_t)J->theiler;
     if (J->noise >= 0)
-        p->noise_sd = J->noise; /* else the library's default (1e-8 for KSG) */
-    J->noise = p->noise_sd;
-    p->noise_seed = J->seed;
+        p->est.noise_sd = J->noise; /* else the library's default (1e-8 for KSG) */
+    J->noise = p->est.noise_sd;
+    p->est.noise_seed = J->seed;
     for (int r = 0; r < 3; r++)
         p->types[r] = J->discrete[r] ? CS_VAR_DISCRETE : CS_VAR_CONTINUOUS;
-    p->gc_mixture = J->gc_mixture;
-    p->threads = (int)J->eo.threads;
+    p->est.gc_mixture = J->gc_mixture;
+    p->est.threads = (int)J->eo.threads;
 }
 
 /* The options, the measure and the checks: -1 to go on, else the exit code. */

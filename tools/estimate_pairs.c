@@ -87,7 +87,7 @@ static void print_json(const char *measure_arg, const cs_info_params *p, const e
 {
     size_t m = v->ncols;
     int te = p->measure == CS_INFO_TE;
-    int ksg = p->estimator == CS_EST_KSG1 || p->estimator == CS_EST_KSG2;
+    int ksg = p->est.estimator == CS_EST_KSG1 || p->est.estimator == CS_EST_KSG2;
     cs_json J;
     est_json_begin(&J, measure_arg, eo);
     cs_json_kv_int(&J, "n", (long long)usable(p, v->data.rows));
@@ -104,15 +104,15 @@ static void print_json(const char *measure_arg, const cs_info_params *p, const e
     }
     est_json_estimator(&J, eo);
     if (ksg) {
-        cs_json_kv_int(&J, "k", p->knn);
-        cs_json_kv_int(&J, "theiler", (long long)p->theiler);
+        cs_json_kv_int(&J, "k", p->est.knn);
+        cs_json_kv_int(&J, "theiler", (long long)p->est.theiler);
         cs_json_key(&J, "normalize");
-        cs_json_bool(&J, p->normalize);
-        cs_json_kv_number(&J, "noise", p->noise_sd);
+        cs_json_bool(&J, p->est.normalize);
+        cs_json_kv_number(&J, "noise", p->est.noise_sd);
     }
     if (nsurr)
         cs_json_kv_int(&J, "surrogates", (long long)nsurr);
-    if (nsurr || (ksg && p->noise_sd > 0))
+    if (nsurr || (ksg && p->est.noise_sd > 0))
         cs_json_kv_int(&J, "seed", (long long)seed);
     cs_json_end_object(&J);
     cs_json_kv_string(&J, "rows", te ? "source" : "x");

@@ -87,22 +87,26 @@ typedef struct {
 } cs_measure_request;
 cs_status cs_measure_validate(const cs_measure_request *r);
 typedef struct {
-    cs_info_measure measure;
     cs_info_estimator estimator;
-    cs_embed_params embed;
     int32_t alphabet;
     size_t bins;
     cs_binning binning;
     int miller_madow;
-    cs_var_type types[3];
-    int gc_mixture;
     int bias_correct;
+    int gc_mixture;
     int knn;
     int normalize;
     size_t theiler;
     double noise_sd;
     uint64_t noise_seed;
     int threads;
+} cs_estimator_params;
+void cs_estimator_params_default(cs_info_estimator e, cs_estimator_params *p);
+typedef struct {
+    cs_info_measure measure;
+    cs_embed_params embed;
+    cs_var_type types[3];
+    cs_estimator_params est;
 } cs_info_params;
 void cs_info_params_default(cs_info_measure measure, cs_info_estimator estimator,
                             cs_info_params *p);
@@ -126,22 +130,6 @@ cs_status cs_info_surrogates(cs_info *c, size_t n_surrogates, uint64_t seed,
 typedef enum { CS_MV_TC = 0, CS_MV_DTC, CS_MV_OINFO, CS_MV_SINFO, CS_MV_TSE,
                CS_MV_MEASURE_COUNT } cs_mv_measure;
 typedef struct cs_estimator cs_estimator;
-typedef struct {
-    cs_info_estimator estimator;
-    int32_t alphabet;
-    size_t bins;
-    cs_binning binning;
-    int miller_madow;
-    int bias_correct;
-    int gc_mixture;
-    int knn;
-    int normalize;
-    size_t theiler;
-    double noise_sd;
-    uint64_t noise_seed;
-    int threads;
-} cs_estimator_params;
-void cs_estimator_params_default(cs_info_estimator e, cs_estimator_params *p);
 void cs_estimator_destroy(cs_estimator *e);
 size_t cs_estimator_rows(const cs_estimator *e);
 size_t cs_estimator_columns(const cs_estimator *e);

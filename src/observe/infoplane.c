@@ -28,17 +28,17 @@ cs_status obs_mi_with(cs_info_estimator e, cs_matrix a, cs_matrix b, int b_discr
 {
     cs_info_params ip;
     cs_info_params_default(CS_INFO_MI, e, &ip);
-    ip.threads = 1; /* the pipeline runs layers in parallel */
+    ip.est.threads = 1; /* the pipeline runs layers in parallel */
     ip.types[CS_ROLE_Y] = b_discrete ? CS_VAR_DISCRETE : CS_VAR_CONTINUOUS;
-    ip.gc_mixture = b_discrete && p->gc_mixture && (e == CS_EST_GAUSSIAN || e == CS_EST_GCOPULA);
+    ip.est.gc_mixture = b_discrete && p->gc_mixture && (e == CS_EST_GAUSSIAN || e == CS_EST_GCOPULA);
     if (e == CS_EST_KSG1)
-        ip.knn = p->ksg_k;
+        ip.est.knn = p->ksg_k;
     /* Seeded tie-breaking noise of 1e-8 sd (the KSG default; for the mixed
      * Gaussian forms it breaks the ties of saturated or ReLU units, whose
      * class-conditional covariance would otherwise be singular). */
     if (e == CS_EST_KSG1 || (b_discrete && e != CS_EST_DISCRETE))
-        ip.noise_sd = 1e-8;
-    ip.noise_seed = seed;
+        ip.est.noise_sd = 1e-8;
+    ip.est.noise_seed = seed;
     cs_info *c = NULL;
     cs_matrix none = {0};
     cs_status st = cs_info_create(&ip, &c);

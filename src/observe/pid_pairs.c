@@ -139,11 +139,11 @@ static cs_status pairs_mixed(const obs_probe *pr, cs_matrix sub, const cs_obs_pa
     cs_info_params ip;
     cs_info_params_default(CS_INFO_MI, p->estimator, &ip); /* gaussian, gcopula or ksg1 here */
     ip.types[CS_ROLE_Y] = CS_VAR_DISCRETE;
-    ip.gc_mixture = p->gc_mixture && p->estimator != CS_EST_KSG1;
-    ip.knn = p->ksg_k;
-    ip.noise_sd = 1e-8; /* seeded tie-breaking, as I(T;Y) */
-    ip.noise_seed = p->seed;
-    ip.threads = 1;
+    ip.est.gc_mixture = p->gc_mixture && p->estimator != CS_EST_KSG1;
+    ip.est.knn = p->ksg_k;
+    ip.est.noise_sd = 1e-8; /* seeded tie-breaking, as I(T;Y) */
+    ip.est.noise_seed = p->seed;
+    ip.est.threads = 1;
     double *buf = malloc(3 * n * sizeof *buf);
     if (!buf)
         return cs_error_set(CS_ENOMEM, "out of memory for PID pairs");

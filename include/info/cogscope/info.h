@@ -90,14 +90,8 @@ extern "C" {
 
 typedef struct {
     cs_info_measure measure;
-    cs_info_estimator estimator;
     cs_embed_params embed; /* TE: k, k_tau, l, l_tau, u (+ m, m_tau, w with z);
                               AIS: k, k_tau. Default all 1. */
-    /* discrete */
-    int32_t alphabet;   /* 0 (default): inferred per column; > 0: given (values in [0, alphabet)) */
-    size_t bins;        /* 0 (default): data are integer symbols; > 0: bin first */
-    cs_binning binning; /* default CS_BIN_EQUAL_WIDTH */
-    int miller_madow;   /* default 0 */
     /* variable types, indexed CS_ROLE_X/Y/Z (default all continuous). With
      * the discrete estimator a discrete variable is used as symbols, never
      * binned. With gaussian, gcopula or ksg1, MI and CMI with a discrete
@@ -112,23 +106,15 @@ typedef struct {
      * ksg2, entropy, TE and AIS with a discrete variable: CS_EINVAL. Local
      * values: mixed MI with ksg1 only. */
     cs_var_type types[3];
-    int gc_mixture; /* gaussian/gcopula with a discrete variable: 0 the
-                       class-conditional model (default), 1 the mixture */
-    /* gaussian, gcopula */
-    int bias_correct; /* -1 (default): the estimator's default (gaussian 0, gcopula 1) */
-    /* ksg */
-    int knn;             /* neighbours k (default 4) */
-    int normalize;       /* z-score columns (default 1) */
-    size_t theiler;      /* Theiler window in time steps (default 0) */
-    double noise_sd;     /* Gaussian noise added after z-scoring, in units of each
-                            column's standard deviation, to break ties (JIDT's
-                            choice): default 1e-8 for ksg1/ksg2 (0 turns it
-                            off; JIDT's default level), 0 otherwise. Used by
-                            KSG and by the mixed estimators (with gaussian and
-                            gcopula it breaks ties before the copula) */
-    uint64_t noise_seed; /* default 0 */
-    /* all */
-    int threads; /* OpenMP threads for KSG and surrogates; <= 0 = all cores */
+    /* The estimator and its options, owned by cogscope/estimator.h (the one
+     * definition: est.estimator, est.bins, est.knn, est.noise_sd, ...).
+     * With KSG and normalize on, MI/CMI columns are z-scored by the KSG
+     * estimator; for TE/AIS each whole input series is z-scored (sample std)
+     * before embedding. noise_sd (KSG, and the mixed estimators with
+     * gaussian/gcopula) is Gaussian noise in units of each column's standard
+     * deviation after z-scoring, to break ties (JIDT's choice). threads:
+     * KSG and surrogates. */
+    cs_estimator_params est;
 } cs_info_params;
 
 /* Defaults as listed above for `measure` and `estimator`. */

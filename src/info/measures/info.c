@@ -24,34 +24,16 @@ void cs_info_params_default(cs_info_measure measure, cs_info_estimator estimator
 {
     memset(p, 0, sizeof *p);
     p->measure = measure;
-    p->estimator = estimator;
     cs_embed_params_default(&p->embed);
-    cs_estimator_params ep;
-    cs_estimator_params_default(estimator, &ep);
-    p->binning = ep.binning;
-    p->bias_correct = ep.bias_correct;
-    p->knn = ep.knn;
-    p->normalize = ep.normalize;
-    p->noise_sd = ep.noise_sd;
+    cs_estimator_params_default(estimator, &p->est);
 }
 
-/* The estimator's part of the calculator's parameters. */
+/* The estimator's parameters for the calculator's measure. */
 static void estimator_params(const cs_info_params *p, cs_estimator_params *ep)
 {
-    cs_estimator_params_default(p->estimator, ep);
-    ep->alphabet = p->alphabet;
-    ep->bins = p->bins;
-    ep->binning = p->binning;
-    ep->miller_madow = p->miller_madow;
-    ep->bias_correct = p->bias_correct;
-    ep->gc_mixture = p->gc_mixture;
-    ep->knn = p->knn;
+    *ep = p->est;
     /* TE/AIS series are z-scored whole before embedding (set_observations) */
-    ep->normalize = p->normalize && p->measure != CS_INFO_TE && p->measure != CS_INFO_AIS;
-    ep->theiler = p->theiler;
-    ep->noise_sd = p->noise_sd;
-    ep->noise_seed = p->noise_seed;
-    ep->threads = p->threads;
+    ep->normalize = p->est.normalize && p->measure != CS_INFO_TE && p->measure != CS_INFO_AIS;
 }
 
 struct cs_info {
@@ -121,7 +103,7 @@ cs_status cs_info_create(const cs_info_params *p, cs_info **out)
         return cs_error_set(CS_EINVAL,
                             "%s is not a measure of the cs_info calculator (cogscope/measure.h says where it is)",
                             cs_info_measure_name(p->measure));
-    cs_measure_request r = {p->measure, p->estimator, 0, 0, {CS_VAR_CONTINUOUS}};
+    cs_measure_request r = {p->measure, p->est.estimator, 0, 0, {CS_VAR_CONTINUOUS}};
     cs_status st = cs_measure_validate(&r);
     cs_estimator_params ep;
     if (!st) {
@@ -163,8 +145,8 @@ static int present(cs_matrix m) { return m.data != NULL && m.rows > 0; }
 static cs_status role_symbols(const cs_info *c, cs_matrix x, const char *role, int discrete_type, cs_symbols *s)
 {
     /* A variable declared discrete is used as symbols, never binned. */
-    cs_status st = c->p.bins && !discrete_type ? cs_discrete_bin(x, c->p.bins, c->p.binning, s)
-                                               : cs_discrete_from_matrix(x, c->p.alphabet, s);
+    cs_status st = c->p.est.bins && !discrete_type ? cs_discrete_bin(x, c->p.est.bins, c->p.est.binning, s)
+                                                   : cs_discrete_from_matrix(x, c->p.est.alphabet, s);
     return st ? cs_error_prefix("%s: ", role) : CS_OK;
 }
 
@@ -301,7 +283,7 @@ static cs_status estimator_on(cs_info *c, double *W, int32_t *alph, const cs_var
 /* The roles and types given, checked against the measure table. */
 static cs_status check_request(const cs_info *c, cs_matrix x, cs_matrix y, cs_matrix z)
 {
-    cs_measure_request r = {c->p.measure, c->p.estimator, 0, 0, {CS_VAR_CONTINUOUS}};
+    cs_measure_request r = {c->p.measure, c->p.est.estimator, 0, 0, {CS_VAR_CONTINUOUS}};
     cs_matrix v[3] = {x, y, z};
     for (int k = 0; k < 3; k++) {
         if (present(v[k]) && v[k].cols > 0)
@@ -345,9 +327,9 @@ cs_status cs_info_set_observations(cs_info *c, cs_matrix x, cs_matrix y, cs_matr
         (present(z) && (st = cs_matrix_check_finite(z, "z"))))
         return st;
 
-    int discrete = c->p.estimator == CS_EST_DISCRETE;
+    int discrete = c->p.est.estimator == CS_EST_DISCRETE;
     const cs_var_type *ty = c->p.types;
-    if (is_ksg(c->p.estimator)) {
+    if (is_ksg(c->p.est.estimator)) {
         /* Ties before any z-scoring or noise: what the noise is there for. */
         double f, tied = 0;
         cs_matrix vs[3] = {x, y, z};
@@ -380,7 +362,7 @@ cs_status cs_info_set_observations(cs_info *c, cs_matrix x, cs_matrix y, cs_matr
             z = zs;
     }
 
-    if (is_ksg(c->p.estimator) && c->p.normalize && (m == CS_INFO_TE || m == CS_INFO_AIS)) {
+    if (is_ksg(c->p.est.estimator) && c->p.est.normalize && (m == CS_INFO_TE || m == CS_INFO_AIS)) {
         /* JIDT/TRENTOOL convention: z-score each whole series before embedding
          * (then the estimator's own normalisation is switched off), so every
          * lagged copy of a series shares one scale. */
@@ -491,7 +473,7 @@ cs_status cs_info_set_covariance(cs_info *c, const double *cov, size_t d, const 
                                  size_t ny, const size_t *z, size_t nz, size_t n_samples)
 {
     clear_observations(c);
-    if (c->p.estimator != CS_EST_GAUSSIAN)
+    if (c->p.est.estimator != CS_EST_GAUSSIAN)
         return cs_error_set(CS_EINVAL, "a covariance matrix can only be used with the gaussian "
                                        "estimator");
     cs_info_measure m = c->p.measure;
@@ -699,7 +681,7 @@ cs_status cs_info_analytic(cs_info *c, cs_info_chi2 *out)
     if (!cs_measure_lookup(m)->dependence)
         return cs_error_set(CS_EINVAL, "the chi-squared null is for mi, cmi, te and ais, not %s",
                             cs_info_measure_name(m));
-    if (!(cs_estimator_lookup(c->p.estimator)->options & CS_OPT_ANALYTIC) || c->e->mixed)
+    if (!(cs_estimator_lookup(c->p.est.estimator)->options & CS_OPT_ANALYTIC) || c->e->mixed)
         return cs_error_set(CS_EINVAL, "the chi-squared null exists for the discrete and gaussian "
                                        "estimators only (and not for a gaussian estimate with a discrete "
                                        "variable)");
@@ -711,7 +693,7 @@ cs_status cs_info_analytic(cs_info *c, cs_info_chi2 *out)
     terms_of(m, &t, &nt);
     est_sets s = sets_of(c);
     double I;
-    if (c->p.estimator == CS_EST_DISCRETE) {
+    if (c->p.est.estimator == CS_EST_DISCRETE) {
         /* the plug-in value, without Miller-Madow */
         int mm = c->e->p.miller_madow;
         c->e->p.miller_madow = 0;
@@ -744,7 +726,7 @@ int cs_info_saturated(const cs_info *c, size_t *occupied)
 {
     if (occupied)
         *occupied = 0;
-    if (c->have != 1 || c->p.estimator != CS_EST_DISCRETE)
+    if (c->have != 1 || c->p.est.estimator != CS_EST_DISCRETE)
         return 0;
     int32_t *codes = malloc((c->n ? c->n : 1) * sizeof *codes);
     size_t states = 0;
