@@ -1,7 +1,7 @@
 /* Tidy exports of the report model: long-format CSV and versioned JSON
  * (docs/report.md; the JSON Schema is docs/report.schema.json). Every string
  * from a file goes through one escaping function per format: cs_json's
- * writer for JSON, rm_csv_field for CSV. */
+ * writer for JSON, rm_csv_field (report_csv.c) for CSV. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,87 +16,10 @@
 
 static const char *const kind_names[] = {"step", "epoch", "snapshot", "index", "frequency", "scalar"};
 
-/* The logged epoch of a training step (the epoch of the last logged step at
- * or before it). */
-static double epoch_of(const rm_run *r, double step)
-{
-    if (!r->n_steps || !isfinite(step))
-        return NAN;
-    size_t lo = 0, hi = r->n_steps;
-    while (hi - lo > 1) {
-        size_t mid = (lo + hi) / 2;
-        if (r->step[mid] <= step)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return r->epoch[lo];
-}
-
-static double samples_of(const rm_run *r, double step)
-{
-    return isfinite(step) ? (step + 1) * (double)r->info.batch : NAN;
-}
-
 static int tidy(const rm_series *s)
 {
     return !(s->def->draw & RM_NO_CSV) &&
            (s->kind == RM_STEP || s->kind == RM_EPOCH || s->kind == RM_SNAPSHOT || s->kind == RM_SCALAR);
-}
-
-/* ---- CSV ---- */
-
-void rm_csv_field(FILE *out, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
-static void num_field(FILE *out, double v, const char *fmt)
-{
-    if (isfinite(v))
-        fprintf(out, fmt, v);
-}
-
-void rm_csv_row(FILE *out, const cs_report *rep, const rm_run *r, double step, size_t layer, const char *metric,
-                double value, const char *units, const char *flag)
-{
-    char seed[32];
-    snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->info.seed);
-    const char *fields[5] = {r->file, rep->groups[r->group].name, r->label, r->info.rule, seed};
-    for (int f = 0; f < 5; f++) {
-        rm_csv_field(out, fields[f]);
-        fputc(',', out);
-    }
-    num_field(out, step, "%.0f");
-    fputc(',', out);
-    num_field(out, epoch_of(r, step), "%.0f");
-    fputc(',', out);
-    num_field(out, samples_of(r, step), "%.0f");
-    fputc(',', out);
-    if (layer)
-        rm_csv_field(out, rm_layer_name(r, layer));
-    fputc(',', out);
-    rm_csv_field(out, metric);
-    fputc(',', out);
-    num_field(out, value, "%.17g");
-    fputc(',', out);
-    rm_csv_field(out, units);
-    fputc(',', out);
-    if (flag[0])
-        rm_csv_field(out, flag);
-    else if (!isfinite(value))
-        fputs("not_computed", out);
-    fputc('\n', out);
 }
 
 cs_status cs_report_write_csv(FILE *out, const cs_report *rep)
@@ -186,7 +109,7 @@ static void json_series(cs_json *j, const rm_run *r, const rm_series *s)
         cs_json_numbers(j, s->x, s->n);
         for (int pass = 0; pass < 2 && tmp; pass++) {
             for (size_t i = 0; i < s->n; i++)
-                tmp[i] = pass ? samples_of(r, s->x[i]) : epoch_of(r, s->x[i]);
+                tmp[i] = pass ? rm_samples_of(r, s->x[i]) : rm_epoch_of(r, s->x[i]);
             cs_json_key(j, pass ? "samples" : "epoch");
             cs_json_numbers(j, tmp, s->n);
         }

@@ -172,6 +172,11 @@ int rm_config_differs(const cs_report *rep, const char *key);
 void rm_group_value(const cs_report *rep, size_t g, const char *key, char *buf, size_t n);
 /* "attributes": {...}, "notes": [...] of an analysis (report_metrics.c). */
 void rm_json_attributes_notes(cs_json *j, const cs_metrics *m);
+/* ---- the CSV row (report_csv.c) ---- */
+/* The logged epoch of a training step (of the last logged step at or
+ * before it), and the samples seen by its end; NaN for a NaN step. */
+double rm_epoch_of(const rm_run *r, double step);
+double rm_samples_of(const rm_run *r, double step);
 /* Write a CSV field (quoted when it holds , " or a line break). */
 void rm_csv_field(FILE *out, const char *s);
 /* One CSV row of run r: step (NaN: run-level), layer (0: none), metric,
