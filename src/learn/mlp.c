@@ -9,6 +9,8 @@
 
 #include <gsl/gsl_cblas.h>
 
+#include "mlp_f32.h"
+
 static const char *const act_names[CS_ACT_COUNT] = {"tanh", "relu", "sigmoid", "hardsigmoid", "identity"};
 
 const char *cs_activation_name(cs_activation act)
@@ -128,6 +130,7 @@ void cs_mlp_init(cs_mlp *m, cs_rng *rng)
 #define REAL double
 #define R(x) (x)
 #define NAME(name) cs_##name
+#define TNAME(name) f64_##name
 #define GEMM cblas_dgemm
 #define TANH tanh
 #define EXP exp

@@ -58,6 +58,7 @@ void f32_mlp_load(f32_mlp *dst, const cs_mlp *src) { f32_from_f64(dst->params, s
 #define REAL float
 #define R(x) ((float)(x))
 #define NAME(name) f32_##name
+#define TNAME(name) f32_##name
 #define GEMM cblas_sgemm
 #define TANH tanhf
 #define EXP expf

@@ -24,6 +24,7 @@
 
 #include "cogscope/sigmapi.h"
 #include "mlp_f32.h"
+#include "team.h"
 #include "train_internal.h"
 
 /* OpenBLAS's own thread count (not part of the CBLAS interface). */
@@ -381,32 +382,42 @@ static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_datase
     return CS_OK;
 }
 
-/* Thread counts. OpenBLAS (pthread build) runs the GEMMs with its own pool;
- * the loop's element-wise work is too small per step to gain from OpenMP
- * (measured: docs/training.md), so the whole `threads` budget goes to
- * OpenBLAS and OpenMP regions use the same count. Both are restored on
- * return so a library caller's settings survive. */
+/* Thread counts. A rule that splits its own passes (own_threads: bp) gets
+ * the whole `threads` budget as the run's team (team.h: the calling thread
+ * and threads - 1 workers, current on this thread for the run), with
+ * OpenBLAS single-threaded inside it: one pool, no two pools spinning
+ * against each other on the same cores. Other rules leave the products to
+ * OpenBLAS's own pool (its pthread build). OpenMP regions use the same
+ * count. Everything is restored on return so a library caller's settings
+ * survive. */
 typedef struct {
     int blas, omp;
+    learn_team *team, *previous; /* the run's team (own_threads), the thread's before */
 } thread_state;
 
-static thread_state threads_enter(int n)
+static cs_status threads_enter(int n, int own, thread_state *old)
 {
-    thread_state old = {openblas_get_num_threads(), 1};
+    *old = (thread_state){.blas = openblas_get_num_threads(), .omp = 1};
+    cs_status st = learn_team_create(own ? n : 1, &old->team);
+    if (st)
+        return st;
+    old->previous = learn_team_enter(old->team);
 #ifdef _OPENMP
-    old.omp = omp_get_max_threads();
+    old->omp = omp_get_max_threads();
     omp_set_num_threads(n);
 #endif
-    openblas_set_num_threads(n);
-    return old;
+    openblas_set_num_threads(own ? 1 : n);
+    return CS_OK;
 }
 
-static void threads_leave(thread_state old)
+static void threads_leave(thread_state *old)
 {
-    openblas_set_num_threads(old.blas);
+    openblas_set_num_threads(old->blas);
 #ifdef _OPENMP
-    omp_set_num_threads(old.omp);
+    omp_set_num_threads(old->omp);
 #endif
+    learn_team_leave(old->previous);
+    learn_team_destroy(old->team);
 }
 
 cs_status cs_train_run(const cs_train_config *cfg, const cs_dataset *train, const cs_dataset *test,
@@ -428,7 +439,9 @@ cs_status cs_train_run(const cs_train_config *cfg, const cs_dataset *train, cons
     run_state s;
     memset(&s, 0, sizeof s);
     s.p = &plan;
-    thread_state ts = threads_enter(plan.c.threads);
+    thread_state ts;
+    if ((st = threads_enter(plan.c.threads, plan.vt->own_threads, &ts)))
+        return st;
     st = run_setup(&s, train, test);
     if (!st)
         st = run_loop(&s, train, test, result);
@@ -441,6 +454,6 @@ cs_status cs_train_run(const cs_train_config *cfg, const cs_dataset *train, cons
         s.mlp = NULL;
     }
     run_free(&s);
-    threads_leave(ts);
+    threads_leave(&ts);
     return st;
 }

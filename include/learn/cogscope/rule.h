@@ -188,6 +188,13 @@ typedef struct cs_rule_vtable {
      * `step` may rely on it; other callbacks see other parameters (the
      * snapshot's) and convert for themselves. NULL: no mirror. */
     float *(*mirror_f32)(void *state);
+
+    /* Optional: 1 when the rule splits its own passes over OpenMP threads
+     * (bp: one team for every product and element-wise pass of a step). The
+     * loop then runs OpenBLAS single-threaded and gives the --threads budget
+     * to OpenMP, and the optimizer's pass runs on it too; 0: OpenBLAS threads
+     * each product (docs/training.md, Threads). */
+    int own_threads;
 } cs_rule_vtable;
 
 /* ---- registry ---- */

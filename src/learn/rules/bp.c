@@ -27,7 +27,7 @@ static const char *const bp_precisions[] = {"float64", "float32", NULL};
 typedef struct {
     int precision;
     size_t max_rows;
-    cs_mlp_cache *cache;   /* float64 runs only */
+    cs_mlp_cache *cache;   /* float64 passes (float32 runs: the reference gradient) */
     f32_mlp *net;          /* float32 steps: shadow of the double parameters, which the
                             * optimizer keeps current (mirror_f32, batch.mirror_fresh) */
     f32_mlp *probe;        /* snapshots and teaching signals, at any parameters */
@@ -67,8 +67,7 @@ static cs_status bp_create(const cs_mlp *m, const cs_rule_option *opts, size_t n
     s->bits = 32.0;
     /* The float32 network and cache serve every precision: the probe
      * snapshot is computed in float32 (bp_snapshot). */
-    if (precision == BP_FLOAT64)
-        st = cs_mlp_cache_create(m, max_rows, &s->cache);
+    st = cs_mlp_cache_create(m, max_rows, &s->cache);
     if (!st)
         st = f32_mlp_create(m, &s->net);
     if (!st)
@@ -112,11 +111,7 @@ static cs_status bp_pass_f32(bp_state *s, f32_mlp *net, int fresh, const cs_mlp 
     if (!fresh)
         f32_mlp_load(net, m);
     f32_from_f64(s->xf, x, rows * m->sizes[0]);
-    cs_status st = f32_mlp_forward(net, s->xf, rows, s->fcache);
-    if (st)
-        return st;
-    f32_mlp_backward(net, s->fcache, labels, grad);
-    return CS_OK;
+    return f32_mlp_pass(net, s->xf, rows, labels, s->fcache, grad, learn_team_current());
 }
 
 /* ||src||_2 of the float gradient in double (S of the step), or NAN when
@@ -151,7 +146,7 @@ static cs_status bp_step(void *state, const cs_mlp *m, cs_rule_batch *b)
         f64_from_f32(b->logits, s->fcache->z[last], nlog);
         return CS_OK;
     }
-    cs_status st = cs_mlp_gradient(m, s->cache, b->x, b->labels, b->rows, b->direction, NULL);
+    cs_status st = f64_mlp_pass(m, b->x, b->rows, b->labels, s->cache, b->direction, learn_team_current());
     if (st)
         return st;
     b->is_reference_gradient = 1;
@@ -194,12 +189,20 @@ static cs_status bp_teaching_signal(void *state, const cs_mlp *m, const double *
     bp_state *s = state;
     if (s->precision == BP_FLOAT32)
         return bp_signals_f32(s, m, x, labels, rows, NULL, errors);
-    cs_status st = cs_mlp_forward(m, x, rows, s->cache);
+    cs_status st = f64_mlp_pass(m, x, rows, labels, s->cache, NULL, learn_team_current());
     if (st)
         return st;
-    cs_mlp_backward(m, s->cache, labels, NULL);
     cs_mlp_copy_deltas(m, s->cache, rows, errors);
     return CS_OK;
+}
+
+/* The double gradient (float32 runs' bp_angle_deg): cs_mlp_gradient's values,
+ * on the threads of a step. */
+static cs_status bp_reference_gradient(void *state, const cs_mlp *m, const double *x, const int32_t *labels,
+                                       size_t rows, double *grad)
+{
+    bp_state *s = state;
+    return f64_mlp_pass(m, x, rows, labels, s->cache, grad, learn_team_current());
 }
 
 static float *bp_mirror_f32(void *state)
@@ -237,5 +240,7 @@ const cs_rule_vtable cs_rule_bp = {
     .step = bp_step,
     .teaching_signal = bp_teaching_signal,
     .snapshot = bp_snapshot,
+    .reference_gradient = bp_reference_gradient,
     .mirror_f32 = bp_mirror_f32,
+    .own_threads = 1,
 };
