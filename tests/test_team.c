@@ -1,0 +1,326 @@
+/* Training on a team of threads (src/learn/team.h, issue 17): the team
+ * itself, bp's passes and the SGD pass split over it, and whole runs, each
+ * compared bit for bit with the same work on one thread. The reference is
+ * the single-threaded code path that every build had before the team
+ * existed, so "identical" here means the team changed no value. The shapes
+ * are the Fashion-MNIST benchmark's (784-256-128-10, batch 64, probe 512)
+ * and odd ones, so the products really are split (the team splits only
+ * products of >= 2^20 multiply-adds per part). */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cogscope/dataset.h"
+#include "cogscope/mlp.h"
+#include "cogscope/optim.h"
+#include "cogscope/rng.h"
+#include "cogscope/runlog.h"
+#include "cogscope/train.h"
+#include "runlog_testutil.h"
+#include "testutil.h"
+
+#include "../src/learn/mlp_f32.h"
+#include "../src/learn/team.h"
+
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
+
+/* ---- the team ---- */
+
+typedef struct {
+    atomic_int ran[4];
+    atomic_int before, after;
+    int bad;
+    learn_team *team;
+} count_job;
+
+static void count_run(void *arg, int t, int nt)
+{
+    count_job *j = arg;
+    atomic_fetch_add(&j->ran[t], 1);
+    for (int round = 0; round < 50; round++) {
+        atomic_fetch_add(&j->before, 1);
+        learn_team_barrier(j->team);
+        /* every thread has counted this round before anyone passes */
+        if (atomic_load(&j->before) < (round + 1) * nt)
+            j->bad = 1;
+        learn_team_barrier(j->team);
+    }
+    atomic_fetch_add(&j->after, 1);
+}
+
+Test(team, runs_every_thread_and_meets_at_barriers)
+{
+    learn_team *t;
+    cr_assert_eq(learn_team_create(1, &t), CS_OK);
+    cr_expect_null(t, "one thread: no team");
+    cr_assert_eq(learn_team_create(3, &t), CS_OK, "%s", cs_last_error());
+    cr_assert_not_null(t);
+    for (int run = 0; run < 3; run++) {
+        if (run == 2)
+            usleep(100000); /* long enough for the workers to go to sleep */
+        count_job j = {.team = t};
+        learn_team_run(t, count_run, &j);
+        cr_expect_eq(atomic_load(&j.after), 3, "run %d: every thread returned before run() did", run);
+        for (int i = 0; i < 3; i++)
+            cr_expect_eq(atomic_load(&j.ran[i]), 1, "run %d: thread %d ran once", run, i);
+        cr_expect_eq(j.bad, 0, "run %d: a thread passed a barrier early", run);
+    }
+    cr_expect_null(learn_team_current());
+    learn_team *old = learn_team_enter(t);
+    cr_expect_eq(learn_team_current(), t);
+    learn_team_leave(old);
+    cr_expect_null(learn_team_current());
+    learn_team_destroy(t);
+    count_job j = {.team = NULL};
+    learn_team_run(NULL, count_run, &j);
+    cr_expect_eq(atomic_load(&j.ran[0]), 1, "no team: the caller alone");
+}
+
+/* ---- bp's passes ---- */
+
+static int same(const void *a, const void *b, size_t bytes) { return memcmp(a, b, bytes) == 0; }
+
+/* Every cache array and the gradient of a team pass equal the serial
+ * forward + backward's, float and double, for `threads` threads. */
+static void check_pass(const size_t *sizes, size_t n_layers, cs_activation act, size_t rows, int threads)
+{
+    cs_mlp *m;
+    cr_assert_eq(cs_mlp_create(sizes, n_layers, act, &m), CS_OK);
+    cs_rng *rng;
+    cs_rng_create(5, &rng);
+    cs_mlp_init(m, rng);
+    for (size_t i = 0; i < m->n_params; i++) /* biases too: not all zero */
+        m->params[i] += cs_rng_gaussian(rng, 0.01);
+    size_t D = sizes[0], depth = n_layers - 1;
+    double *x = malloc(rows * D * sizeof *x), *g[2];
+    float *xf = malloc(rows * D * sizeof *xf), *gf[2];
+    int32_t *y = malloc(rows * sizeof *y);
+    for (size_t i = 0; i < rows * D; i++)
+        xf[i] = (float)(x[i] = cs_rng_uniform(rng));
+    for (size_t r = 0; r < rows; r++)
+        y[r] = (int32_t)(r % sizes[n_layers - 1]);
+    cs_mlp_cache *c[2];
+    f32_mlp *fm;
+    f32_mlp_cache *fc[2];
+    cr_assert_eq(f32_mlp_create(m, &fm), CS_OK);
+    f32_mlp_load(fm, m);
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(cs_mlp_cache_create(m, rows, &c[i]), CS_OK);
+        cr_assert_eq(f32_mlp_cache_create(fm, rows, &fc[i]), CS_OK);
+        g[i] = calloc(m->n_params, sizeof(double));
+        gf[i] = calloc(m->n_params, sizeof(float));
+    }
+    learn_team *team;
+    cr_assert_eq(learn_team_create(threads, &team), CS_OK);
+    int blas = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    cr_assert_eq(cs_mlp_forward(m, x, rows, c[0]), CS_OK);
+    cs_mlp_backward(m, c[0], y, g[0]);
+    cr_assert_eq(f64_mlp_pass(m, x, rows, y, c[1], g[1], team), CS_OK);
+    cr_assert_eq(f32_mlp_forward(fm, xf, rows, fc[0]), CS_OK);
+    f32_mlp_backward(fm, fc[0], y, gf[0]);
+    cr_assert_eq(f32_mlp_pass(fm, xf, rows, y, fc[1], gf[1], team), CS_OK);
+    openblas_set_num_threads(blas);
+    const char *what = act == CS_ACT_RELU ? "relu" : "tanh";
+    cr_expect(same(g[0], g[1], m->n_params * sizeof(double)), "double gradient, %zu rows, %s, %d threads", rows, what,
+              threads);
+    cr_expect(same(gf[0], gf[1], m->n_params * sizeof(float)), "float gradient, %zu rows, %s, %d threads", rows, what,
+              threads);
+    for (size_t k = 0; k < depth; k++) {
+        size_t n = rows * sizes[k + 1];
+        cr_expect(same(c[0]->z[k], c[1]->z[k], n * sizeof(double)) && same(c[0]->a[k], c[1]->a[k], n * 8) &&
+                      same(c[0]->delta[k], c[1]->delta[k], n * 8),
+                  "double layer %zu, %zu rows, %d threads", k, rows, threads);
+        cr_expect(same(fc[0]->z[k], fc[1]->z[k], n * 4) && same(fc[0]->a[k], fc[1]->a[k], n * 4) &&
+                      same(fc[0]->delta[k], fc[1]->delta[k], n * 4),
+                  "float layer %zu, %zu rows, %d threads", k, rows, threads);
+    }
+    learn_team_destroy(team);
+    for (int i = 0; i < 2; i++) {
+        cs_mlp_cache_destroy(c[i]);
+        f32_mlp_cache_destroy(fc[i]);
+        free(g[i]);
+        free(gf[i]);
+    }
+    f32_mlp_destroy(fm);
+    cs_rng_destroy(rng);
+    cs_mlp_destroy(m);
+    free(x);
+    free(xf);
+    free(y);
+}
+
+Test(team, pass_is_the_serial_pass, .timeout = 120)
+{
+    const size_t fashion[4] = {784, 256, 128, 10}, odd[4] = {300, 333, 197, 12};
+    const size_t rows[3] = {64, 512, 100};
+    for (int i = 0; i < 3; i++)
+        for (int threads = 2; threads <= 3; threads++) {
+            check_pass(fashion, 4, CS_ACT_RELU, rows[i], threads);
+            check_pass(odd, 4, CS_ACT_TANH, rows[i], threads);
+        }
+}
+
+/* ---- the SGD pass ---- */
+
+/* The SGD pass on a team gives the serial pass's parameters, momentum,
+ * mirror and per-segment sums of squares (in their summation order), in
+ * double and mixed precision, over three steps; segments of odd and even
+ * lengths, one cut by the team's split point. */
+Test(team, sgd_step_is_the_serial_step)
+{
+    enum { N = 200003, SEG = 4 };
+    const size_t seg_end[SEG] = {150001, 150002, 190000, N};
+    static double p[2][N], dir[N];
+    static float dirf[N], mirror[2][N];
+    cs_rng *rng;
+    cs_rng_create(23, &rng);
+    for (size_t i = 0; i < N; i++)
+        p[0][i] = p[1][i] = cs_rng_gaussian(rng, 1.0);
+    cs_optim_config c;
+    cs_optim_config_default(&c);
+    c.momentum = 0.9;
+    c.weight_decay = 1e-3;
+    cs_optim *o[2];
+    for (int i = 0; i < 2; i++)
+        cr_assert_eq(cs_optim_create(&c, N, &o[i]), CS_OK);
+    learn_team *team;
+    cr_assert_eq(learn_team_create(2, &team), CS_OK);
+    for (int t = 0; t < 4; t++) {
+        for (size_t i = 0; i < N; i++) {
+            dirf[i] = (float)cs_rng_gaussian(rng, 0.1);
+            dir[i] = (double)dirf[i];
+        }
+        double w[2][SEG], u[2][SEG];
+        for (int i = 0; i < 2; i++) {
+            learn_team *old = learn_team_enter(i ? team : NULL);
+            if (t % 2)
+                cs_optim_step_norms(o[i], p[i], dir, 0.05, seg_end, SEG, w[i], u[i]);
+            else
+                cr_assert_eq(cs_optim_step_norms_mixed(o[i], p[i], dirf, 0.05, seg_end, SEG, w[i], u[i], mirror[i]),
+                             1);
+            learn_team_leave(old);
+        }
+        const char *kind = t % 2 ? "double" : "mixed";
+        cr_expect(same(p[0], p[1], sizeof p[0]), "step %d (%s): parameters", t, kind);
+        cr_expect(same(w[0], w[1], sizeof w[0]), "step %d (%s): weight sums of squares", t, kind);
+        cr_expect(same(u[0], u[1], sizeof u[0]), "step %d (%s): update sums of squares", t, kind);
+        if (!(t % 2))
+            cr_expect(same(mirror[0], mirror[1], sizeof mirror[0]), "step %d: mirror", t);
+    }
+    learn_team_destroy(team);
+    for (int i = 0; i < 2; i++)
+        cs_optim_destroy(o[i]);
+    cs_rng_destroy(rng);
+}
+
+/* ---- whole runs ---- */
+
+/* Synthetic Fashion-MNIST-shaped data: 784 inputs in [0, 1), 10 classes,
+ * each class a different mean image, so the network learns something. */
+static void fake_images(size_t n, uint64_t seed, cs_dataset *d)
+{
+    d->n = n;
+    d->dim = 784;
+    d->classes = 10;
+    d->x = malloc(n * 784 * sizeof(float));
+    d->y = malloc(n * sizeof(int32_t));
+    cs_rng *rng;
+    cs_rng_create(seed, &rng);
+    for (size_t i = 0; i < n; i++) {
+        d->y[i] = (int32_t)(i % 10);
+        for (size_t j = 0; j < 784; j++)
+            d->x[i * 784 + j] = (float)(0.5 * cs_rng_uniform(rng) + (j % 10 == (size_t)d->y[i] ? 0.5 : 0.0));
+    }
+    cs_rng_destroy(rng);
+}
+
+/* bp on the benchmark's network with a run log, --threads 1 against 2:
+ * parameters, results and every logged step series and snapshot agree bit
+ * for bit, in both precisions. */
+Test(team, threads_give_identical_runs, .timeout = 300)
+{
+    cs_dataset tr, te;
+    fake_images(640, 1, &tr);
+    fake_images(200, 2, &te);
+    char *dir = tu_tmpdir();
+    const char *prec[2] = {"float64", "float32"};
+    for (int q = 0; q < 2; q++) {
+        cs_mlp *m[2];
+        cs_runlog *r[2];
+        cs_train_result res[2];
+        char path[2][512];
+        for (int i = 0; i < 2; i++) {
+            snprintf(path[i], sizeof path[i], "%s/run%d.h5", dir, i);
+            cs_rule_option opt = {"bp-precision", prec[q]};
+            cs_train_config c;
+            cs_train_config_default(&c);
+            const size_t sizes[4] = {784, 256, 128, 10};
+            memcpy(c.sizes, sizes, sizeof sizes);
+            c.n_layers = 4;
+            c.batch = 64;
+            c.lr = 0.05;
+            c.epochs = 2;
+            c.seed = 3;
+            c.threads = i + 1;
+            c.log_every = 3;
+            c.probe_size = 200;
+            c.out_path = path[i];
+            c.rule_opts = &opt;
+            c.n_rule_opts = 1;
+            cr_assert_eq(cs_train_run(&c, &tr, &te, &res[i], &m[i]), CS_OK, "%s", cs_last_error());
+            cr_assert_eq(cs_runlog_open(path[i], &r[i]), CS_OK, "%s", cs_last_error());
+        }
+        cr_expect(same(m[0]->params, m[1]->params, m[0]->n_params * sizeof(double)), "%s: parameters", prec[q]);
+        cr_expect(res[0].final_test_loss == res[1].final_test_loss &&
+                      res[0].final_train_loss == res[1].final_train_loss,
+                  "%s: losses", prec[q]);
+        cr_expect(res[0].final_test_acc > 0.5, "%s: learns (test accuracy %.3f)", prec[q], res[0].final_test_acc);
+        const char *names[] = {"loss", "tau", "surprise", "pi"};
+        for (size_t k = 0; k < 4; k++) {
+            double *a, *b;
+            size_t na, nb;
+            cs_runlog_read_steps(r[0], names[k], &a, &na);
+            cs_runlog_read_steps(r[1], names[k], &b, &nb);
+            cr_expect(na == nb && na == 20 && same(a, b, na * sizeof *a), "%s: %s", prec[q], names[k]);
+            free(a);
+            free(b);
+        }
+        size_t snaps = cs_runlog_get_info(r[0])->snapshots;
+        for (size_t L = 1; L <= 3; L++) {
+            const char *series[3] = {"weight_norm", "update_norm", "bp_angle_deg"};
+            for (int s = 0; s < 3; s++) {
+                double *a, *b;
+                size_t na, nb;
+                tu_layer_series(r[0], L, series[s], &a, &na);
+                tu_layer_series(r[1], L, series[s], &b, &nb);
+                cr_expect(na == nb && na > 0 && same(a, b, na * sizeof *a), "%s: layer %zu %s", prec[q], L,
+                          series[s]);
+                free(a);
+                free(b);
+            }
+            const char *which[2] = {"activations", "errors"};
+            for (int w = 0; w < 2; w++) {
+                cs_matrix ma, mb;
+                tu_snapshot(r[0], L, snaps - 1, which[w], &ma);
+                tu_snapshot(r[1], L, snaps - 1, which[w], &mb);
+                cr_expect(same(ma.data, mb.data, ma.rows * ma.cols * sizeof(double)), "%s: layer %zu %s", prec[q], L,
+                          which[w]);
+                cs_matrix_free(&ma);
+                cs_matrix_free(&mb);
+            }
+        }
+        for (int i = 0; i < 2; i++) {
+            cs_runlog_close_reader(r[i]);
+            unlink(path[i]);
+            cs_mlp_destroy(m[i]);
+        }
+    }
+    rmdir(dir);
+    free(dir);
+    cs_dataset_free(&tr);
+    cs_dataset_free(&te);
+}
