@@ -16,7 +16,9 @@ norms; for float32 also the angle to the double gradient at log steps).
 
 The machine may be shared: every configuration runs --repeat times and the
 best (fastest) run is reported, both by wall time and by process CPU time
-(all threads; on a loaded machine the steadier of the two).
+(all threads; on a loaded machine the steadier of the two). The last lines
+compare each side at its fastest thread count (the issue's "best
+configuration" against PyTorch's best: one torch thread here).
 
 usage: /usr/bin/python3 bench/bench_train.py [--cogscope build/cogscope] [--epochs 2]
                             [--repeat 3] [--threads 1,2] [--data-dir DIR]
@@ -113,6 +115,7 @@ def main():
     args = ap.parse_args()
     print(f"Fashion-MNIST 784-256-128-10 ReLU, batch 64, SGD lr {args.lr} momentum 0.9, "
           f"{args.epochs} epoch(s), best of {args.repeat}; training samples/s by wall | by CPU time")
+    results = {}
     for t in [int(v) for v in args.threads.split(",")]:
         cs, cl, fs, fl, p32, p64 = [], [], [], [], [], []
         load = os.getloadavg()[0]  # includes this script's own previous runs
@@ -124,6 +127,7 @@ def main():
             p32.append(torch_run(args, t, "float32"))
             p64.append(torch_run(args, t, "float64"))
         cs, cl, fs, fl, p32, p64 = best(cs), best(cl), best(fs), best(fl), best(p32), best(p64)
+        results[t] = {"cogscope f64": cs, "cogscope f32": fs, "pytorch f32": p32, "pytorch f64": p64}
         print(f"threads {t} (1-min load average at start: {load:.2f}):")
         for name, r in (("cogscope f64, log off", cs), ("cogscope f64, log on", cl),
                         ("cogscope f32, log off", fs), ("cogscope f32, log on", fl),
@@ -140,6 +144,17 @@ def main():
             print(f"  logging overhead {mine} (training steps): {100 * (off['sps'] / on['sps'] - 1):.1f}% (wall) | "
                   f"{100 * (off['sps_cpu'] / on['sps_cpu'] - 1):.1f}% (cpu)")
         sys.stdout.flush()
+    # Each side at its best thread count (by wall time): PyTorch's best here is one torch
+    # thread (its GEMMs still use OpenBLAS's threads), cogscope's is --threads 2.
+    print("best against best (each configuration at its fastest thread count, wall):")
+    top = {}
+    for name in ("cogscope f64", "cogscope f32", "pytorch f32", "pytorch f64"):
+        t = max(results, key=lambda k: results[k][name]["sps"])
+        top[name] = (t, results[t][name]["sps"])
+        print(f"  {name:<13} {top[name][1]:>8.0f} samples/s at --threads {t}")
+    for mine, other in (("cogscope f32", "pytorch f32"), ("cogscope f64", "pytorch f32"),
+                        ("cogscope f64", "pytorch f64")):
+        print(f"  ratio {mine} / {other}: {top[mine][1] / top[other][1]:.2f}")
 
 
 if __name__ == "__main__":
