@@ -147,6 +147,8 @@ def main():
     ap.add_argument("--jidt-jar", default=os.environ.get("JIDT_JAR"),
                     help="a locally built infodynamics.jar (default: $JIDT_JAR)")
     ap.add_argument("--quick", action="store_true", help="skip the slow 5-vs-5 peer at the largest size")
+    ap.add_argument("--jidt-sizes", default=None,
+                    help="comma list: the sizes at which JIDT runs (default: every size)")
     args = ap.parse_args()
     bench = os.path.join(args.build, "bench_ksg")
     if not os.path.exists(bench):
@@ -208,6 +210,7 @@ def main():
     k2 = []  # (n, {name: (time, value)})
     args.jidt_jar = find_jidt_jar(args.jidt_jar)
     drv = jidt_driver(args.jidt_jar) if "ksg2_55" in cases else None
+    jidt_sizes = set(int(v) for v in args.jidt_sizes.split(",")) if args.jidt_sizes else set(sizes)
     if "ksg2_55" in cases:
         for n in sizes:
             x = rng.standard_normal((n, 5))
@@ -220,7 +223,7 @@ def main():
                 r[f"cs {t}thr"] = cogscope(bench, "mi", path, "0-4", "5-9", t, args.reps, alg=2, cpu=True)
                 r[f"cs tree {t}thr"] = cogscope(bench, "mi", path, "0-4", "5-9", t, reps, alg=2,
                                                 search="tree", cpu=True)
-                if drv:
+                if drv and n in jidt_sizes:
                     r[f"JIDT {t}thr"] = jidt(args.jidt_jar, drv, path, 5, 5, 2, t, max(reps, 2))
             k2.append((n, r))
 
@@ -252,7 +255,7 @@ def main():
                 cs = r[f"cs {t}thr"]
                 tree = r[f"cs tree {t}thr"]
                 line = f"             {t} thr: tree/blocks wall {tree[0] / cs[0]:5.1f}x cpu {tree[2] / cs[2]:5.1f}x"
-                if drv:
+                if f"JIDT {t}thr" in r:
                     j = r[f"JIDT {t}thr"]
                     line += f"; JIDT {t}thr / cs {t}thr wall {j[0] / cs[0]:6.1f}x cpu {j[2] / cs[2]:6.1f}x"
                     if t == 2:
@@ -261,7 +264,7 @@ def main():
                 print(line)
         if len(k2) >= 2:
             (n1, r1), (n2, r2) = k2[0], k2[-1]
-            for name in r1:
+            for name in (nm for nm in r1 if nm in r2):
                 e = np.log(r2[name][0] / r1[name][0]) / np.log(n2 / n1)
                 ec = np.log(r2[name][2] / r1[name][2]) / np.log(n2 / n1)
                 print(f"  scaling exponent {name:14s} wall {e:5.2f} cpu {ec:5.2f}  (time ~ N^e, N = {n1}..{n2})")
