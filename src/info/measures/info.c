@@ -308,6 +308,136 @@ static cs_status check_request(const cs_info *c, cs_matrix x, cs_matrix y, cs_ma
     return CS_OK;
 }
 
+/* The work matrix's column blocks X | Y | Z: block k is ncol[k] columns of
+ * srcs[k] from col0[k], with its columns' alphabets (or NULL) and type;
+ * origin: the input column of each embedded column (TE/AIS), else NULL. */
+typedef struct {
+    cs_matrix srcs[4];
+    size_t col0[4], ncol[4], nblk;
+    int32_t *alph[4];
+    cs_var_type type[4];
+    const size_t *origin;
+} work_blocks;
+
+/* TE/AIS inputs before embedding: discrete ones become symbols (own[k],
+ * alphabets alph[k]); with KSG and normalize each whole series is z-scored
+ * (JIDT/TRENTOOL: then the estimator's own normalisation is off, so every
+ * lagged copy of a series shares one scale). x, y, z then point at them. */
+static cs_status series_prepared(const cs_info *c, cs_matrix *x, cs_matrix *y, cs_matrix *z, cs_matrix own[3],
+                                 int32_t *alph[3])
+{
+    const cs_var_type *ty = c->p.types;
+    cs_matrix *v[3] = {x, y, z};
+    cs_status st = CS_OK;
+    if (c->p.est.estimator == CS_EST_DISCRETE) {
+        if ((st = to_symbols(c, *x, "x", ty[CS_ROLE_X], &own[0], &alph[0])) ||
+            (present(*y) && (st = to_symbols(c, *y, "y", ty[CS_ROLE_Y], &own[1], &alph[1]))) ||
+            (present(*z) && (st = to_symbols(c, *z, "z", ty[CS_ROLE_Z], &own[2], &alph[2]))))
+            return st;
+    } else if (is_ksg(c->p.est.estimator) && c->p.est.normalize) {
+        if ((st = zscore_copy(*x, "x", &own[0])) || (present(*y) && (st = zscore_copy(*y, "y", &own[1]))) ||
+            (present(*z) && (st = zscore_copy(*z, "z", &own[2]))))
+            return st;
+    }
+    for (int k = 0; k < 3; k++)
+        if (k == 0 ? own[k].data != NULL : present(own[k]))
+            *v[k] = own[k];
+    return CS_OK;
+}
+
+/* The blocks of the work matrix: TE/AIS embedded straight in the order
+ * X | Y | Z (the embedding e is the work matrix), else the inputs. Sets the
+ * calculator's n, role widths and times. */
+static cs_status blocks_of(cs_info *c, cs_matrix x, cs_matrix y, cs_matrix z, int32_t *const al[3], cs_embedding *e,
+                           work_blocks *b)
+{
+    cs_info_measure m = c->p.measure;
+    const cs_var_type *ty = c->p.types;
+    if (m != CS_INFO_TE && m != CS_INFO_AIS) {
+        c->n = x.rows;
+        cs_matrix v[3] = {x, y, z};
+        for (int k = 0; k < 3; k++)
+            b->srcs[k] = v[k], b->col0[k] = 0, b->ncol[k] = v[k].cols, b->alph[k] = al[k], b->type[k] = ty[k];
+        b->nblk = 3;
+        c->na = x.cols, c->nb = y.cols, c->nc = z.cols;
+        c->D = c->na + c->nb + c->nc;
+        return plain_layout(c);
+    }
+    cs_status st = m == CS_INFO_TE ? embed_te_ordered(x, y, z, &c->p.embed, 1, e)
+                                   : embed_ais_ordered(x, c->p.embed.k, c->p.embed.k_tau, 1, e);
+    if (st)
+        return st;
+    c->n = e->n;
+    b->origin = e->origin;
+    for (int k = 0; k < 4; k++)
+        b->srcs[k] = e->data;
+    if (m == CS_INFO_TE) {
+        /* X = source, Y = future, Z = past (+ conditioning) */
+        b->col0[0] = e->source, b->ncol[0] = e->d_source, b->alph[0] = al[0];
+        b->col0[1] = e->future, b->ncol[1] = e->d_future, b->alph[1] = al[1];
+        b->col0[2] = e->past, b->ncol[2] = e->d_past, b->alph[2] = al[1];
+        b->col0[3] = e->cond, b->ncol[3] = e->d_cond, b->alph[3] = al[2];
+        b->type[0] = ty[CS_ROLE_X], b->type[1] = b->type[2] = ty[CS_ROLE_Y], b->type[3] = ty[CS_ROLE_Z];
+        b->nblk = 4;
+        c->na = e->d_source, c->nb = e->d_future, c->nc = e->d_past + e->d_cond;
+    } else {
+        b->col0[0] = e->past, b->ncol[0] = e->d_past, b->alph[0] = al[0];
+        b->col0[1] = e->future, b->ncol[1] = e->d_future, b->alph[1] = al[0];
+        b->type[0] = b->type[1] = ty[CS_ROLE_X];
+        b->nblk = 2;
+        c->na = e->d_past, c->nb = e->d_future, c->nc = 0;
+    }
+    c->times = e->time;
+    e->time = NULL;
+    return CS_OK;
+}
+
+/* The work matrix W (n x D: the embedding taken from e, or the blocks
+ * copied) and the alphabet and type of each of its columns. */
+static cs_status work_matrix(cs_info *c, cs_embedding *e, const work_blocks *b, double **W, int32_t **alph,
+                             cs_var_type **types)
+{
+    if (e->data.data) { /* the embedding, already X | Y | Z */
+        *W = e->data.data;
+        e->data.data = NULL;
+    } else {
+        *W = malloc((c->n * c->D > 0 ? c->n * c->D : 1) * sizeof **W);
+    }
+    *alph = malloc((c->D ? c->D : 1) * sizeof **alph);
+    *types = malloc((c->D ? c->D : 1) * sizeof **types);
+    if (!c->idx && (c->idx = malloc((c->D ? c->D : 1) * sizeof *c->idx)))
+        for (size_t j = 0; j < c->D; j++)
+            c->idx[j] = j;
+    if (!*W || !*alph || !*types || !c->idx)
+        return cs_error_set(CS_ENOMEM, "out of memory for %zu x %zu samples", c->n, c->D);
+    for (size_t k = 0, dst = 0; k < b->nblk; dst += b->ncol[k], k++) {
+        if (!b->ncol[k])
+            continue;
+        if (!b->origin)
+            put_block(*W, c->D, b->srcs[k], b->col0[k], b->ncol[k], dst);
+        for (size_t j = 0; j < b->ncol[k]; j++) {
+            size_t oc = b->origin ? b->origin[b->col0[k] + j] : j;
+            (*alph)[dst + j] = b->alph[k] ? b->alph[k][oc] : 1;
+            (*types)[dst + j] = b->type[k];
+        }
+    }
+    return CS_OK;
+}
+
+/* Ties before any z-scoring or noise (KSG): what the noise is there for. */
+static cs_status ksg_ties(cs_info *c, cs_matrix x, cs_matrix y, cs_matrix z)
+{
+    double f, tied = 0;
+    cs_matrix vs[3] = {x, y, z};
+    cs_status st = CS_OK;
+    for (int r = 0; r < 3 && !st; r++)
+        if (present(vs[r]) && !(st = cs_columns_tied_fraction(vs[r], &f)) && f > tied)
+            tied = f;
+    if (!st)
+        c->tied = tied;
+    return st;
+}
+
 cs_status cs_info_set_observations(cs_info *c, cs_matrix x, cs_matrix y, cs_matrix z)
 {
     clear_observations(c);
@@ -326,128 +456,26 @@ cs_status cs_info_set_observations(cs_info *c, cs_matrix x, cs_matrix y, cs_matr
     if ((st = cs_matrix_check_finite(x, "x")) || (present(y) && (st = cs_matrix_check_finite(y, "y"))) ||
         (present(z) && (st = cs_matrix_check_finite(z, "z"))))
         return st;
-
-    int discrete = c->p.est.estimator == CS_EST_DISCRETE;
-    const cs_var_type *ty = c->p.types;
-    if (is_ksg(c->p.est.estimator)) {
-        /* Ties before any z-scoring or noise: what the noise is there for. */
-        double f, tied = 0;
-        cs_matrix vs[3] = {x, y, z};
-        for (int r = 0; r < 3 && !st; r++)
-            if (present(vs[r]) && !(st = cs_columns_tied_fraction(vs[r], &f)) && f > tied)
-                tied = f;
-        if (st)
-            return st;
-        c->tied = tied;
-    }
-    cs_matrix xs = {0}, ys = {0}, zs = {0};
-    int32_t *ax = NULL, *ay = NULL, *az = NULL, *alph = NULL;
+    if (is_ksg(c->p.est.estimator) && (st = ksg_ties(c, x, y, z)))
+        return st;
+    cs_matrix own[3] = {{0}};
+    int32_t *al[3] = {NULL}, *alph = NULL;
     cs_var_type *types = NULL;
     double *W = NULL;
     cs_embedding e = {0};
-    if (discrete && m != CS_INFO_TE && m != CS_INFO_AIS) {
+    work_blocks b = {0};
+    if (c->p.est.estimator == CS_EST_DISCRETE && m != CS_INFO_TE && m != CS_INFO_AIS) {
         cs_matrix v[3] = {x, y, z};
         st = discrete_direct(c, v);
         goto done;
     }
-    if (discrete) {
-        if ((st = to_symbols(c, x, "x", ty[CS_ROLE_X], &xs, &ax)) ||
-            (present(y) && (st = to_symbols(c, y, "y", ty[CS_ROLE_Y], &ys, &ay))) ||
-            (present(z) && (st = to_symbols(c, z, "z", ty[CS_ROLE_Z], &zs, &az))))
-            goto done;
-        x = xs;
-        if (present(ys))
-            y = ys;
-        if (present(zs))
-            z = zs;
-    }
-
-    if (is_ksg(c->p.est.estimator) && c->p.est.normalize && (m == CS_INFO_TE || m == CS_INFO_AIS)) {
-        /* JIDT/TRENTOOL convention: z-score each whole series before embedding
-         * (then the estimator's own normalisation is switched off), so every
-         * lagged copy of a series shares one scale. */
-        if ((st = zscore_copy(x, "x", &xs)) || (present(y) && (st = zscore_copy(y, "y", &ys))) ||
-            (present(z) && (st = zscore_copy(z, "z", &zs))))
-            goto done;
-        x = xs;
-        if (present(ys))
-            y = ys;
-        if (present(zs))
-            z = zs;
-    }
-
-    /* Work matrix W = [X | Y | Z] and the alphabet and type of each column. */
-    cs_matrix srcs[4];
-    size_t col0[4], ncol[4], nblk = 0;
-    int32_t *blk_alph[4];
-    cs_var_type blk_type[4];
-    const size_t *origin = NULL;
-    if (m == CS_INFO_TE || m == CS_INFO_AIS) {
-        /* embedded straight in the order X | Y | Z: the embedding is W */
-        st = m == CS_INFO_TE ? embed_te_ordered(x, y, z, &c->p.embed, 1, &e)
-                             : embed_ais_ordered(x, c->p.embed.k, c->p.embed.k_tau, 1, &e);
-        if (st)
-            goto done;
-        c->n = e.n;
-        origin = e.origin;
-        if (m == CS_INFO_TE) {
-            /* X = source, Y = future, Z = past (+ conditioning) */
-            srcs[0] = e.data, col0[0] = e.source, ncol[0] = e.d_source, blk_alph[0] = ax;
-            srcs[1] = e.data, col0[1] = e.future, ncol[1] = e.d_future, blk_alph[1] = ay;
-            srcs[2] = e.data, col0[2] = e.past, ncol[2] = e.d_past, blk_alph[2] = ay;
-            srcs[3] = e.data, col0[3] = e.cond, ncol[3] = e.d_cond, blk_alph[3] = az;
-            blk_type[0] = ty[CS_ROLE_X], blk_type[1] = blk_type[2] = ty[CS_ROLE_Y], blk_type[3] = ty[CS_ROLE_Z];
-            nblk = 4;
-            c->na = e.d_source, c->nb = e.d_future, c->nc = e.d_past + e.d_cond;
-        } else {
-            srcs[0] = e.data, col0[0] = e.past, ncol[0] = e.d_past, blk_alph[0] = ax;
-            srcs[1] = e.data, col0[1] = e.future, ncol[1] = e.d_future, blk_alph[1] = ax;
-            blk_type[0] = blk_type[1] = ty[CS_ROLE_X];
-            nblk = 2;
-            c->na = e.d_past, c->nb = e.d_future, c->nc = 0;
-        }
-        c->times = e.time;
-        e.time = NULL;
-    } else {
-        c->n = x.rows;
-        srcs[0] = x, col0[0] = 0, ncol[0] = x.cols, blk_alph[0] = ax;
-        srcs[1] = y, col0[1] = 0, ncol[1] = y.cols, blk_alph[1] = ay;
-        srcs[2] = z, col0[2] = 0, ncol[2] = z.cols, blk_alph[2] = az;
-        for (int k = 0; k < 3; k++)
-            blk_type[k] = ty[k];
-        nblk = 3;
-        c->na = x.cols, c->nb = y.cols, c->nc = z.cols;
-        c->D = c->na + c->nb + c->nc;
-        if ((st = plain_layout(c)))
-            goto done;
-    }
-    c->D = c->na + c->nb + c->nc;
-    if (e.data.data) { /* the embedding, already X | Y | Z */
-        W = e.data.data;
-        e.data.data = NULL;
-    } else {
-        W = malloc((c->n * c->D > 0 ? c->n * c->D : 1) * sizeof *W);
-    }
-    alph = malloc((c->D ? c->D : 1) * sizeof *alph);
-    types = malloc((c->D ? c->D : 1) * sizeof *types);
-    if (!c->idx && (c->idx = malloc((c->D ? c->D : 1) * sizeof *c->idx)))
-        for (size_t j = 0; j < c->D; j++)
-            c->idx[j] = j;
-    if (!W || !alph || !types || !c->idx) {
-        st = cs_error_set(CS_ENOMEM, "out of memory for %zu x %zu samples", c->n, c->D);
+    if ((m == CS_INFO_TE || m == CS_INFO_AIS) && (st = series_prepared(c, &x, &y, &z, own, al)))
         goto done;
-    }
-    for (size_t b = 0, dst = 0; b < nblk; dst += ncol[b], b++) {
-        if (!ncol[b])
-            continue;
-        if (!origin)
-            put_block(W, c->D, srcs[b], col0[b], ncol[b], dst);
-        for (size_t j = 0; j < ncol[b]; j++) {
-            size_t oc = origin ? origin[col0[b] + j] : j;
-            alph[dst + j] = blk_alph[b] ? blk_alph[b][oc] : 1;
-            types[dst + j] = blk_type[b];
-        }
-    }
+    if ((st = blocks_of(c, x, y, z, al, &e, &b)))
+        goto done;
+    c->D = c->na + c->nb + c->nc;
+    if ((st = work_matrix(c, &e, &b, &W, &alph, &types)))
+        goto done;
     st = estimator_on(c, W, alph, types);
     W = NULL;
     alph = NULL;
@@ -459,12 +487,10 @@ done:
     free(W);
     free(alph);
     free(types);
-    cs_matrix_free(&xs);
-    cs_matrix_free(&ys);
-    cs_matrix_free(&zs);
-    free(ax);
-    free(ay);
-    free(az);
+    for (int k = 0; k < 3; k++) {
+        cs_matrix_free(&own[k]);
+        free(al[k]);
+    }
     cs_embedding_free(&e);
     return st;
 }
