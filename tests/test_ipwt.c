@@ -416,6 +416,15 @@ Test(ipwt, plane_options_refuse_bad_values)
         cr_expect_eq(cs_report_create(&in, 1, &o, &rep), CS_EINVAL, "PI %g, Omega %g", bad[i][0], bad[i][1]);
         cr_expect(strstr(cs_last_error(), "thresholds"), "%s", cs_last_error());
     }
+    /* a plane metric no run has: refused by name */
+    o.plane_pi = 0.5;
+    o.plane_omega = 0.5;
+    o.plane_metric = "layer_omgea";
+    cr_expect_eq(cs_report_create(&in, 1, &o, &rep), CS_EINVAL);
+    cr_expect(strstr(cs_last_error(), "layer_omgea"), "%s", cs_last_error());
+    o.plane_metric = "layer_omega";
+    cr_expect_eq(cs_report_create(&in, 1, &o, &rep), CS_OK, "%s", cs_last_error());
+    cs_report_destroy(rep);
     cs_runlog_close_reader(run);
     cs_metrics_destroy(m);
     char *path = tu_path("opt.h5"), cmd[600], *out = NULL, *err = NULL;

@@ -33,6 +33,24 @@ void cs_report_destroy(cs_report *r)
     free(r);
 }
 
+/* A plane metric asked for by name must be a per-layer metric of some
+ * analysed run (a typo would otherwise leave the plane empty in silence). */
+static cs_status check_plane_metric(const cs_report *rep)
+{
+    int analysed = 0;
+    for (size_t k = 0; k < rep->nr; k++) {
+        analysed |= rep->runs[k].m != NULL;
+        for (size_t i = 0; i < rep->runs[k].ns; i++)
+            if (rep->runs[k].s[i].layer && !strcmp(rep->runs[k].s[i].metric, rep->plane_metric))
+                return CS_OK;
+    }
+    return analysed ? cs_error_set(CS_EINVAL,
+                                   "cs_report_create: plane metric '%s': no analysed run has a per-layer metric of "
+                                   "that name (e.g. layer_omega, omega_mean)",
+                                   rep->plane_metric)
+                    : CS_OK;
+}
+
 cs_status cs_report_create(const cs_report_run *runs, size_t n_runs, const cs_report_options *opt, cs_report **out)
 {
     if (!out || !runs || !n_runs)
@@ -68,6 +86,8 @@ cs_status cs_report_create(const cs_report_run *runs, size_t n_runs, const cs_re
             rep->nr++;
     if (st == CS_OK)
         st = rm_group_runs(rep, runs);
+    if (st == CS_OK && opt && opt->plane_metric)
+        st = check_plane_metric(rep);
     if (st != CS_OK) {
         cs_report_destroy(rep);
         return st;
