@@ -22,6 +22,7 @@
 #include "cogscope/mixed.h"
 #include "cogscope/omega.h"
 #include "cogscope/rng.h"
+#include "testutil.h"
 
 #define DATA(f) COGSCOPE_TEST_DATA "/" f
 
@@ -345,4 +346,121 @@ Test(omega, bad_input_is_refused_with_a_message)
     p.exact_max_units = 30;
     cr_expect_eq(cs_omega_params_check(&p), CS_EINVAL);
     cr_expect(strstr(cs_last_error(), "exact_max_units"), "%s", cs_last_error());
+}
+
+/* ---- cogscope estimate omega ---------------------------------------------- */
+
+TestSuite(omega_cli, .init = tu_dir_setup, .fini = tu_dir_teardown);
+
+/* The XOR layer (8 units, label last) as a table; returns its path. */
+static const char *write_xor_table(size_t n, double *x, double *y)
+{
+    synth(n, 4, 8, 0.5, 1, 7, x, y);
+    const char *path = tu_path("xor.txt");
+    FILE *f = fopen(path, "w");
+    cr_assert(f);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < 8; j++)
+            fprintf(f, "%.17g ", x[i * 8 + j]);
+        fprintf(f, "%g\n", y[i]);
+    }
+    fclose(f);
+    return path;
+}
+
+static double json_number(const char *json, const char *key)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *at = strstr(json, pat);
+    cr_assert_not_null(at, "no %s in %s", key, json);
+    return strtod(at + strlen(pat), NULL);
+}
+
+Test(omega_cli, json_matches_the_library)
+{
+    size_t n = 600;
+    double *x = malloc(n * 8 * sizeof *x), *y = malloc(n * sizeof *y);
+    const char *path = write_xor_table(n, x, y);
+    char *out = NULL, *err = NULL;
+    int rc = tu_clif(&out, &err,
+                     "estimate omega --input '%s' --x 0-7 --y 8 --y-discrete --estimator gcopula "
+                     "--surrogates 19 --seed 3 --json",
+                     path);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    cs_omega_params p;
+    cs_omega_params_default(&p);
+    p.surrogates = 19;
+    p.seed = 3;
+    cs_omega_result r;
+    cr_assert_eq(cs_omega_layer(cs_matrix_view(x, n, 8), cs_matrix_view(y, n, 1), CS_VAR_DISCRETE, &p, NULL, &r),
+                 CS_OK);
+    cr_expect(fabs(json_number(out, "omega") - r.omega) < 1e-12, "%s", out);
+    cr_expect(fabs(json_number(out, "synergy") - r.synergy) < 1e-12);
+    cr_expect(fabs(json_number(out, "mi") - r.mi) < 1e-12);
+    cr_expect(fabs(json_number(out, "p") - r.p_value) < 1e-12);
+    cr_expect(strstr(out, "\"units\":\"nats\"") && strstr(out, "\"partition\":\"exact\""), "%s", out);
+    free(out);
+    free(err);
+    rc = tu_clif(&out, &err,
+                 "estimate omega --input '%s' --x 0-7 --y 8 --y-discrete --estimator gcopula --units bits", path);
+    cr_expect_eq(rc, 0);
+    cr_expect(strstr(out, "omega") && strstr(out, "bits"), "%s", out);
+    free(out);
+    free(err);
+    free(x);
+    free(y);
+}
+
+/* args -> exit code `code` and a message on stderr holding `needle`. */
+static void refuses(const char *args, int code, const char *needle)
+{
+    char *out = NULL, *err = NULL;
+    int rc = tu_cli(args, &out, &err);
+    cr_expect_eq(rc, code, "%s: exit %d (expected %d): %s", args, rc, code, err ? err : "");
+    cr_expect(err && strstr(err, needle), "%s: '%s' not in: %s", args, needle, err ? err : "");
+    free(out);
+    free(err);
+}
+
+Test(omega_cli, bad_input_names_the_argument)
+{
+    size_t n = 100;
+    double *x = malloc(n * 8 * sizeof *x), *y = malloc(n * sizeof *y);
+    const char *path = write_xor_table(n, x, y);
+    char a[2048];
+    const char *cases[][3] = {
+        {"--x 0-7 --estimator gcopula", "2", "--y"},
+        {"--x 0-7 --y 9 --estimator gcopula", "1", "--y"},
+        {"--x 0-7 --y 7 --estimator gcopula", "2", "--y"},
+        {"--x 0-7 --y 8 --estimator ksg1", "2", "--estimator"},
+        {"--x 0-7 --y 8 --y-discrete --estimator gcopula --components 0", "2", "--components"},
+        {"--x 0-7 --y 8 --estimator gcopula --gc-form mixture", "2", "--gc-form"},
+        {"--x 0-7 --y 8 --y-discrete --estimator gcopula --exact-units 40", "2", "--exact-units"},
+        {"--x 0-7 --y 0 --y-discrete --estimator gcopula", "2", "--y"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(a, sizeof a, "estimate omega --input '%s' %s", path, cases[i][0]);
+        refuses(a, atoi(cases[i][1]), cases[i][2]);
+    }
+    refuses("estimate omega --input /nonexistent/t.txt --x 0 --y 1 --estimator gcopula", 1, "/nonexistent/t.txt");
+    /* a continuous column as labels; NaN; too few rows */
+    tu_write(tu_path("frac.txt"), "0.1 0.2 0.5\n0.3 0.1 1\n0.2 0.7 0\n0.9 0.4 1\n0.5 0.5 0\n");
+    snprintf(a, sizeof a, "estimate omega --input '%s' --x 0,1 --y 2 --y-discrete --estimator gcopula",
+             tu_path("frac.txt"));
+    refuses(a, 1, "--y");
+    tu_write(tu_path("nan.txt"), "0.1 0.2 0\n0.3 nan 1\n0.2 0.7 0\n0.9 0.4 1\n0.5 0.5 0\n");
+    snprintf(a, sizeof a, "estimate omega --input '%s' --x 0,1 --y 2 --y-discrete --estimator gcopula",
+             tu_path("nan.txt"));
+    refuses(a, 1, "--x");
+    tu_write(tu_path("short.txt"), "0.1 0.2 0\n0.3 0.4 1\n0.2 0.7 0\n");
+    snprintf(a, sizeof a, "estimate omega --input '%s' --x 0,1 --y 2 --y-discrete --estimator gcopula",
+             tu_path("short.txt"));
+    refuses(a, 1, "at least 4");
+    char *out = NULL;
+    cr_expect_eq(tu_cli("estimate omega --help", &out, NULL), 0);
+    cr_expect(out && strstr(out, "--surrogates"));
+    free(out);
+    free(x);
+    free(y);
 }

@@ -13,11 +13,12 @@
 #include "cogscope/omega.h"
 
 static const char *const CMD = "estimate";
+static const cli_choice gc_forms[] = {{"model", 0}, {"mixture", 1}, {NULL, 0}};
 
 typedef struct {
     est_opts eo;
     est_var x, y;
-    int y_discrete;
+    int y_discrete, gc_mixture;
     uint64_t components, exact_units, surrogates, seed;
     double min_spd, mi_min;
     cs_omega_params par;
@@ -38,6 +39,9 @@ static const cli_opt options[] = {
     {"bias-correct", CLI_FLAG, O(eo.bias), NULL, .tag = CS_OPT_BIAS,
      .help = "analytic Gaussian bias correction of every entropy (default)"},
     {"no-bias-correct", CLI_CLEAR, O(eo.bias), NULL, .tag = CS_OPT_BIAS, .help = "plug-in values"},
+    {"gc-form", CLI_ENUM, O(gc_mixture), "F", .choices = gc_forms, .def = "model",
+     .help = "--y-discrete: model (class-conditional Gaussians, bias-corrected)\nor mixture (Gaussian mixture, "
+             "no correction)"},
     {"components", CLI_U64, O(components), "K", .min = 1, .max = 32, .range = CLI_MIN | CLI_MAX,
      .help = "principal components kept per half of the layer and of\na continuous target (default 8)"},
     {"min-samples-per-dim", CLI_DOUBLE, O(min_spd), "X", .min = 0, .range = CLI_MIN | CLI_MIN_OPEN,
@@ -99,6 +103,9 @@ static int parse(int argc, char **argv, opts *o)
                 return cli_usage_error(CMD, "--y: column %zu is also in --x", o->y.cols[k]);
     o->par.est.estimator = o->eo.est;
     o->par.est.bias_correct = o->eo.bias;
+    o->par.est.gc_mixture = o->gc_mixture;
+    if (o->gc_mixture && !o->y_discrete)
+        return cli_usage_error(CMD, "--gc-form is for a discrete target (--y-discrete)");
     o->par.est.threads = (int)o->eo.threads;
     o->par.max_components = (size_t)o->components;
     o->par.exact_max_units = (size_t)o->exact_units;
@@ -186,6 +193,8 @@ static void print_json(const opts *o, const cs_omega_result *r)
     cs_json_bool(&j, o->y_discrete);
     cs_json_key(&j, "bias_correct");
     cs_json_bool(&j, o->par.est.bias_correct != 0);
+    if (o->y_discrete)
+        cs_json_kv_string(&j, "gc_form", o->gc_mixture ? "mixture" : "model");
     cs_json_kv_int(&j, "components", (long long)o->par.max_components);
     cs_json_kv_number(&j, "min_samples_per_dim", o->par.min_samples_per_dim);
     cs_json_kv_number(&j, "mi_min", o->par.mi_min);

@@ -261,6 +261,7 @@ void obs_run_task(obs_task_run *t, obs_layer_store *ls, size_t s, const obs_prob
                       .prev = d->prev,
                       .err = d->err,
                       .ref = d->ref,
+                      .next = d->next,
                       .order = ls->order,
                       .cap = ls->cap,
                       .p = p,

@@ -26,6 +26,8 @@ typedef struct {
     cs_matrix act, prev;    /* the layer at this snapshot (N x units) and at the one before */
     cs_matrix err, ref;     /* its `errors` and `reference_errors` (N x units) when the teaching
                                group is asked for and the log has them; else 0 x 0 */
+    cs_matrix next;         /* the next analysed layer at this snapshot (tasks with needs_next;
+                               0 x 0 for the last layer) */
     const size_t *order;    /* the layer's units in preference order (the run's one unit set) */
     size_t cap;             /* units used at most: the width of OBS_SHAPE_SNAP_UNITS */
     const cs_obs_params *p;
@@ -48,6 +50,7 @@ struct obs_task {
     obs_snap_fn run;
     size_t row_size; /* sizeof its row */
     int from_second; /* needs the previous snapshot: runs from snapshot 1 on */
+    int needs_next;  /* reads the next analysed layer at the same snapshot (obs_snap_in.next) */
 };
 
 /* Rows of the snapshot tasks (analyze_tasks.c). */
@@ -91,9 +94,15 @@ cs_status obs_teaching(const obs_probe *pr, cs_matrix act, cs_matrix err, cs_mat
  * copy of its errors. */
 cs_status obs_read_errors(const cs_runlog *run, size_t layer, size_t s, cs_matrix *err, cs_matrix *ref);
 
+/* Omega of the whole layer (layer_omega.c): about the label, about the next layer's state. */
+typedef struct {
+    double *omega, *synergy, *mi, *p, *flags, *next_omega, *next_synergy, *next_mi, *next_p, *next_flags;
+} obs_omega_row;
+
 /* Snapshot tasks (analyze_tasks.c), in the order they run for each layer;
  * the index seeds each task's random stream, so new tasks go at the end. */
-extern const obs_task obs_task_infoplane, obs_task_integration, obs_task_pid, obs_task_phiid, obs_task_teaching;
+extern const obs_task obs_task_infoplane, obs_task_integration, obs_task_pid, obs_task_phiid, obs_task_teaching,
+    obs_task_omega;
 extern const obs_task *const obs_snapshot_tasks[];
 extern const size_t obs_n_snapshot_tasks;
 /* Run-level and relaxation tasks (analyze_tasks.c too; their functions:
@@ -156,9 +165,10 @@ cs_status obs_fix_units(const cs_runlog *run, obs_layer_store *ls, size_t layer,
  * recorded): for each analysed layer (lay[0..L)), the tasks asked for. */
 size_t obs_snapshot_task_list(unsigned mk, size_t L, const size_t *lay, size_t s, obs_task_run *tasks);
 /* The layer's data at one snapshot: activations, the previous snapshot's,
- * errors and reference errors (0 x 0 when not read). */
+ * errors and reference errors, the next analysed layer's activations (0 x 0
+ * when not read). */
 typedef struct {
-    cs_matrix act, prev, err, ref;
+    cs_matrix act, prev, err, ref, next;
 } obs_layer_data;
 void obs_run_task(obs_task_run *t, obs_layer_store *ls, size_t s, const obs_probe *pr, const obs_layer_data *d,
                   const cs_obs_params *p);

@@ -169,6 +169,8 @@ cs_status cs_obs_jobs_run(cs_obs_jobs *w, size_t j, double **result, size_t *len
         st = cs_runlog_read_layer_snapshot(w->run, w->lay[l], "activations", s - 1, &d.prev);
     if (st == CS_OK && obs_snapshot_tasks[t.kind] == &obs_task_teaching)
         st = obs_read_errors(w->run, w->lay[l], s, &d.err, &d.ref);
+    if (st == CS_OK && obs_snapshot_tasks[t.kind]->needs_next && l + 1 < w->L)
+        st = cs_runlog_read_layer_snapshot(w->run, w->lay[l + 1], "activations", s, &d.next);
     if (st == CS_OK) {
         double unset;
         uint64_t bits = JOB_UNSET_BITS;
@@ -193,6 +195,7 @@ cs_status cs_obs_jobs_run(cs_obs_jobs *w, size_t j, double **result, size_t *len
     cs_matrix_free(&d.prev);
     cs_matrix_free(&d.err);
     cs_matrix_free(&d.ref);
+    cs_matrix_free(&d.next);
     return st;
 }
 

@@ -210,7 +210,8 @@ static cs_status snap_run(const cs_runlog *run, cs_metrics *m, const cs_obs_para
 #pragma omp parallel for schedule(dynamic, 1) num_threads(pl->nthreads)
         for (size_t k = 0; k < nt; k++) {
             size_t l = w->tasks[k].slot;
-            obs_layer_data d = {w->act[l], w->prev[l], w->err[l], w->ref[l]};
+            cs_matrix next = l + 1 < pl->L ? w->act[l + 1] : (cs_matrix){0};
+            obs_layer_data d = {w->act[l], w->prev[l], w->err[l], w->ref[l], next};
             obs_run_task(&w->tasks[k], &w->ls[l], s, &w->pr, &d, p);
         }
     }

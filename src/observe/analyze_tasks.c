@@ -19,23 +19,24 @@
  * analyze_relax.c, spectra.c) write through the table and so sit above it. */
 
 const obs_task obs_task_sigmapi = {
-    "sigmapi", "obs_analyze_steps (sigmapi_steps, sigmapi_windows)", CS_OBS_SIGMAPI, OBS_SCOPE_RUN, NULL, 0, 0};
+    "sigmapi", "obs_analyze_steps (sigmapi_steps, sigmapi_windows)", CS_OBS_SIGMAPI, OBS_SCOPE_RUN, NULL, 0, 0, 0};
 const obs_task obs_task_spectra = {
-    "spectra of the per-step series", "obs_series_spectrum", CS_OBS_SPECTRA, OBS_SCOPE_RUN, NULL, 0, 0};
+    "spectra of the per-step series", "obs_series_spectrum", CS_OBS_SPECTRA, OBS_SCOPE_RUN, NULL, 0, 0, 0};
 const obs_task obs_task_snapshots = {
-    "snapshot steps", "obs_analyze_snapshots", CS_OBS_NEEDS_SNAPSHOTS, OBS_SCOPE_RUN, NULL, 0, 0};
+    "snapshot steps", "obs_analyze_snapshots", CS_OBS_NEEDS_SNAPSHOTS, OBS_SCOPE_RUN, NULL, 0, 0, 0};
 const obs_task obs_task_coherence = {
-    "coherence across snapshots", "obs_mean_coherence", CS_OBS_SPECTRA, OBS_SCOPE_RUN, NULL, 0, 0};
+    "coherence across snapshots", "obs_mean_coherence", CS_OBS_SPECTRA, OBS_SCOPE_RUN, NULL, 0, 0, 0};
 const obs_task obs_task_relax_phiid = {
-    "PhiID of the relaxation", "cs_obs_phiid_pcs", CS_OBS_PHIID, OBS_SCOPE_RELAX, NULL, 0, 0};
+    "PhiID of the relaxation", "cs_obs_phiid_pcs", CS_OBS_PHIID, OBS_SCOPE_RELAX, NULL, 0, 0, 0};
 const obs_task obs_task_relax_psd = {
-    "relaxation PSD", "obs_channel_psd", CS_OBS_SPECTRA, OBS_SCOPE_RELAX, NULL, 0, 0};
+    "relaxation PSD", "obs_channel_psd", CS_OBS_SPECTRA, OBS_SCOPE_RELAX, NULL, 0, 0, 0};
 const obs_task obs_task_relax_coherence = {
-    "coherence over the relaxation", "obs_mean_coherence", CS_OBS_SPECTRA, OBS_SCOPE_RELAX, NULL, 0, 0};
+    "coherence over the relaxation", "obs_mean_coherence", CS_OBS_SPECTRA, OBS_SCOPE_RELAX, NULL, 0, 0, 0};
 /* IPWT (analyze_ipwt.c) */
-const obs_task obs_task_plane = {"PI per snapshot", "obs_analyze_plane", CS_OBS_SIGMAPI, OBS_SCOPE_RUN, NULL, 0, 0};
+const obs_task obs_task_plane = {
+    "PI per snapshot", "obs_analyze_plane", CS_OBS_SIGMAPI, OBS_SCOPE_RUN, NULL, 0, 0, 0};
 const obs_task obs_task_teach_osc = {
-    "teaching-signal oscillations", "obs_analyze_teach_osc", CS_OBS_SPECTRA, OBS_SCOPE_RUN, NULL, 0, 0};
+    "teaching-signal oscillations", "obs_analyze_teach_osc", CS_OBS_SPECTRA, OBS_SCOPE_RUN, NULL, 0, 0, 0};
 
 /* Summary of multiplet values: mean, q05, median, q95, fraction < 0, count. */
 static int cmp_double(const void *a, const void *b)
@@ -221,6 +222,7 @@ const obs_task obs_task_infoplane = {"information plane",
                                      OBS_SCOPE_SNAPSHOT,
                                      task_infoplane,
                                      sizeof(obs_ip_row),
+                                     0,
                                      0};
 const obs_task obs_task_integration = {"integration",
                                        "cs_obs_integration",
@@ -228,20 +230,28 @@ const obs_task obs_task_integration = {"integration",
                                        OBS_SCOPE_SNAPSHOT,
                                        task_integration,
                                        sizeof(obs_integ_row),
+                                       0,
                                        0};
 const obs_task obs_task_pid = {"PID pairs", "obs_pid_pairs",     CS_OBS_PID, OBS_SCOPE_SNAPSHOT,
-                               task_pid,    sizeof(obs_pid_row), 0};
+                               task_pid,    sizeof(obs_pid_row), 0,          0};
 const obs_task obs_task_phiid = {"PhiID of consecutive snapshots",
                                  "cs_obs_phiid_pcs",
                                  CS_OBS_PHIID,
                                  OBS_SCOPE_SNAPSHOT,
                                  task_phiid,
                                  sizeof(obs_phiid_row),
-                                 1};
+                                 1,
+                                 0};
 
-const obs_task obs_task_teaching = {
-    "teaching signal", "obs_teaching", CS_OBS_TEACHING, OBS_SCOPE_SNAPSHOT, task_teaching, sizeof(obs_teach_row), 0};
+const obs_task obs_task_teaching = {"teaching signal",
+                                    "obs_teaching",
+                                    CS_OBS_TEACHING,
+                                    OBS_SCOPE_SNAPSHOT,
+                                    task_teaching,
+                                    sizeof(obs_teach_row),
+                                    0,
+                                    0};
 
 const obs_task *const obs_snapshot_tasks[] = {&obs_task_infoplane, &obs_task_integration, &obs_task_pid,
-                                              &obs_task_phiid, &obs_task_teaching};
+                                              &obs_task_phiid,     &obs_task_teaching,    &obs_task_omega};
 const size_t obs_n_snapshot_tasks = sizeof obs_snapshot_tasks / sizeof obs_snapshot_tasks[0];

@@ -36,6 +36,10 @@ static const rm_section sections[] = {
      "over multiplets, averaged over the group's runs), and the fraction of multiplets with O < 0."},
     {"pid", "Partial information decomposition about the label",
      "PID atoms of the top unit pairs by I(Xi,Xj;Y), mean over the pairs; Ω = synergy / I(Xi,Xj;Y)."},
+    {"omega", "Ω of whole layers",
+     "Ω = synergy / I of each layer as a whole (its minimum-information bipartition, principal components, MMI "
+     "PID) about the label and about the next layer's state; blank where flagged meaningless "
+     "(docs/metrics.md)."},
     {"phiid", "Integrated information (ΦID)",
      "Φ_R = Φ_WMS + double redundancy of two principal components of the "
      "layer state, between consecutive snapshots and within relaxations."},
@@ -314,6 +318,42 @@ static const obs_metric table[] = {
     VIEW_("snap_phiid_atoms_rtr", "ΦID double redundancy rtr between snapshots [nats]", "phiid", 0),
     VIEW_("relax_phiid_atoms_sts", "ΦID double synergy sts of the relaxation [nats]", "phiid", 0),
     VIEW_("relax_phiid_atoms_rtr", "ΦID double redundancy rtr of the relaxation [nats]", "phiid", 0),
+
+/* ---- Omega of the whole layer (obs_task_omega, layer_omega.c): about the label, about the next layer ---- */
+#define OMEGA_(key, F) SNAP_(key, obs_task_omega, obs_omega_row, F), .shape = OBS_SHAPE_SNAP, .group = CS_OBS_PID
+#define OMEGA_FLAGS_DESC                                                                                             \
+    " (sum of: 1 low_mi, 2 few_samples, 4 singular: Omega NaN; 8 clamped at H(Y), 16 components truncated, "         \
+    "32 constant units dropped)"
+    {OMEGA_("layer_omega", omega), .units = "1",
+     .description = "Omega = Syn/I of the whole layer about the label (minimum-information bipartition, principal "
+                    "components, MMI PID; NaN when flagged meaningless)",
+     PRESENT_("Ω of the layer about the label", "omega", 0)},
+    {OMEGA_("layer_omega_synergy", synergy), .units = "nats",
+     .description = "synergy of the layer's two halves about the label (layer_omega's numerator)",
+     PRESENT_("Layer synergy about the label [nats]", "omega", 0)},
+    {OMEGA_("layer_omega_mi", mi), .units = "nats",
+     .description = "I(layer; label) of the components kept (layer_omega's denominator)",
+     PRESENT_("I(layer; label), layer Ω [nats]", "omega", 0)},
+    {OMEGA_("layer_omega_p", p), .units = "1", .when = OBS_WHEN_SURROGATES,
+     .description = "permutation p-value of layer_omega_synergy (labels shuffled)"},
+    {OMEGA_("layer_omega_flags", flags), .units = "flags", .description = "flags of layer_omega" OMEGA_FLAGS_DESC,
+     PRESENT_("Flags of layer Ω", "omega", RM_HIDDEN)},
+    {OMEGA_("next_omega", next_omega), .units = "1",
+     .description = "Omega = Syn/I of the whole layer about the next layer's state (Gaussian; NaN for the last "
+                    "layer and when flagged meaningless)",
+     PRESENT_("Ω of the layer about the next layer", "omega", 0)},
+    {OMEGA_("next_omega_synergy", next_synergy), .units = "nats",
+     .description = "synergy of the layer's two halves about the next layer's state",
+     PRESENT_("Layer synergy about the next [nats]", "omega", 0)},
+    {OMEGA_("next_omega_mi", next_mi), .units = "nats",
+     .description = "I(layer; next layer) of the components kept (next_omega's denominator)",
+     PRESENT_("I(layer; next layer) [nats]", "omega", 0)},
+    {OMEGA_("next_omega_p", next_p), .units = "1", .when = OBS_WHEN_SURROGATES,
+     .description = "permutation p-value of next_omega_synergy (next layer's rows shuffled)"},
+    {OMEGA_("next_omega_flags", next_flags), .units = "flags", .description = "flags of next_omega" OMEGA_FLAGS_DESC,
+     PRESENT_("Flags of next-layer Ω", "omega", RM_HIDDEN)},
+#undef OMEGA_
+#undef OMEGA_FLAGS_DESC
 
     /* ---- integration of the units used (obs_task_integration) ---- */
     {SNAP_("oinfo", obs_task_integration, obs_integ_row, oinfo), .shape = OBS_SHAPE_SNAP, .units = "nats",

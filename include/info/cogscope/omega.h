@@ -30,7 +30,8 @@
  *     n over the dimensions of [A B Y]).
  *  4. The three MIs of the components: discrete Y by the mixed
  *     class-conditional Gaussian model of cogscope/mixed.h (each term
- *     bias-corrected, clamped to [0, H(Y)]); continuous Y by Gaussian MI
+ *     bias-corrected, clamped to [0, H(Y)]) or its Gaussian-mixture form
+ *     (est.gc_mixture); continuous Y by Gaussian MI
  *     of the joint covariance, bias-corrected per entropy
  *     (cs_gaussian_entropy_bias) when bias_correct != 0, clamped at 0.
  *  5. Surrogates (surrogates > 0): the target's rows permuted by
@@ -82,7 +83,9 @@ const char *cs_omega_flag_name(unsigned flag);
 typedef struct {
     /* est.estimator: CS_EST_GAUSSIAN or CS_EST_GCOPULA (default gcopula);
      * est.bias_correct: -1 (default) or 1 corrects, 0 plug-in; est.threads
-     * for the surrogates (<= 0: all cores). Other fields are not used. */
+     * for the surrogates (<= 0: all cores); est.gc_mixture (discrete y): 0
+     * the class-conditional model (default), 1 the Gaussian-mixture form of
+     * cogscope/mixed.h (no bias correction). Other fields are not used. */
     cs_estimator_params est;
     size_t max_components;      /* per part and for Y (default 8, 1..32) */
     double min_samples_per_dim; /* default 5 (> 0) */

@@ -67,8 +67,8 @@ cs_status cs_omega_params_check(const cs_omega_params *p)
 
 /* The target: class codes, or a standardised continuous block. */
 typedef struct {
-    int discrete;
-    int32_t *codes; /* n */
+    int discrete, mixture; /* mixture: the Gaussian-mixture form of cogscope/mixed.h */
+    int32_t *codes;        /* n */
     size_t classes, smallest;
     omega_block y; /* continuous */
 } omega_target;
@@ -79,11 +79,13 @@ static void target_free(omega_target *t)
     omega_block_free(&t->y);
 }
 
-static cs_status target_prepare(cs_matrix y, cs_var_type type, int copula, omega_target *t, cs_omega_result *r)
+static cs_status target_prepare(cs_matrix y, cs_var_type type, int copula, int p_mixture, omega_target *t,
+                                cs_omega_result *r)
 {
     memset(t, 0, sizeof *t);
     size_t n = y.rows;
     t->discrete = type == CS_VAR_DISCRETE;
+    t->mixture = t->discrete && p_mixture;
     if (!t->discrete)
         return omega_standardise(y, copula, &t->y, NULL);
     if (!(t->codes = malloc(n * sizeof *t->codes)))
@@ -164,6 +166,7 @@ static cs_status design_mi(const omega_design *d, const omega_target *t, int bia
         cs_mixed_params mp;
         cs_mixed_params_default(CS_MIXED_GAUSSIAN, &mp);
         mp.bias_correct = bias;
+        mp.gc_mixture = t->mixture;
         cs_matrix parts[3] = {{d->w, n, ka, d->ld}, {d->w + ka, n, kb, d->ld}, {d->w, n, ka + kb, d->ld}};
         int cl[3];
         for (int q = 0; q < 3; q++) {
@@ -399,7 +402,7 @@ cs_status cs_omega_layer(cs_matrix x, cs_matrix y, cs_var_type y_type, const cs_
         memset(&t, 0, sizeof t);
         goto done;
     }
-    if ((st = target_prepare(y, y_type, copula, &t, out)) != CS_OK ||
+    if ((st = target_prepare(y, y_type, copula, p->est.gc_mixture, &t, out)) != CS_OK ||
         (st = omega_standardise(x, copula, &all, keep)) != CS_OK)
         goto done;
     out->units = all.m;
@@ -451,7 +454,7 @@ cs_status cs_omega_pid(cs_matrix a, cs_matrix b, cs_matrix y, cs_var_type y_type
     int copula = p->est.estimator == CS_EST_GCOPULA;
     omega_block src[2] = {{0}, {0}};
     omega_target t;
-    if ((st = target_prepare(y, y_type, copula, &t, out)) != CS_OK)
+    if ((st = target_prepare(y, y_type, copula, p->est.gc_mixture, &t, out)) != CS_OK)
         goto done;
     cs_matrix m[2] = {a, b};
     for (int s = 0; s < 2; s++) {
