@@ -78,7 +78,7 @@ static int parse_seed(const char *cmd, const cli_opt *o, const char *arg, void *
 static const cli_opt opts[] = {
     {.name = "data:", .type = CLI_SECTION},
     {"data", CLI_STRING, offsetof(train_opts, data), "SET",
-     .help = "digits | fashion-mnist | xor | parity | parity:N | FILE.csv[.gz]"},
+     .help = "digits | fashion-mnist | xor | parity | parity:N | copy | copy:N | FILE.csv[.gz]"},
     {"data-dir", CLI_FILE, D(data_dir), "DIR",
      .help = "Fashion-MNIST directory (default /usr/share/datasets/fashion-mnist)"},
     {"label-col", CLI_INT, D(label_col), "N", .min = -1, .max = 1000000000L,

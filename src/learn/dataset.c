@@ -168,15 +168,18 @@ done:
 
 /* ---- synthetic ---- */
 
-cs_status cs_dataset_parity(size_t bits, size_t n, double noise, uint64_t seed, cs_dataset *out)
+/* Noisy random bits; the label is their parity, or (copy) the first bit.
+ * Both draw the same numbers in the same order for the same seed. */
+static cs_status random_bits(const char *what, int copy, size_t bits, size_t n, double noise, uint64_t seed,
+                             cs_dataset *out)
 {
     memset(out, 0, sizeof *out);
     if (bits < 2 || bits > 24)
-        return cs_error_set(CS_EINVAL, "parity: %zu bits; use 2 to 24", bits);
+        return cs_error_set(CS_EINVAL, "%s: %zu bits; use 2 to 24", what, bits);
     if (n == 0)
-        return cs_error_set(CS_EINVAL, "parity: 0 samples");
+        return cs_error_set(CS_EINVAL, "%s: 0 samples", what);
     if (!(noise >= 0.0) || !isfinite(noise))
-        return cs_error_set(CS_EINVAL, "parity: noise sd %g must be >= 0", noise);
+        return cs_error_set(CS_EINVAL, "%s: noise sd %g must be >= 0", what, noise);
     cs_rng *rng;
     cs_status st = cs_rng_create(seed, &rng);
     if (st)
@@ -187,17 +190,28 @@ cs_status cs_dataset_parity(size_t bits, size_t n, double noise, uint64_t seed, 
         return st;
     }
     for (size_t i = 0; i < n; i++) {
-        unsigned par = 0;
+        unsigned par = 0, first = 0;
         for (size_t j = 0; j < bits; j++) {
             unsigned b = (unsigned)cs_rng_below(rng, 2);
             par ^= b;
+            first = j == 0 ? b : first;
             out->x[i * bits + j] = (float)(b + (noise > 0 ? cs_rng_gaussian(rng, noise) : 0.0));
         }
-        out->y[i] = (int32_t)par;
+        out->y[i] = (int32_t)(copy ? first : par);
     }
     out->classes = 2;
     cs_rng_destroy(rng);
     return CS_OK;
+}
+
+cs_status cs_dataset_parity(size_t bits, size_t n, double noise, uint64_t seed, cs_dataset *out)
+{
+    return random_bits("parity", 0, bits, n, noise, seed, out);
+}
+
+cs_status cs_dataset_copy(size_t bits, size_t n, double noise, uint64_t seed, cs_dataset *out)
+{
+    return random_bits("copy", 1, bits, n, noise, seed, out);
 }
 
 /* ---- split ---- */
@@ -348,22 +362,25 @@ cs_status cs_dataset_load(const char *spec, const cs_dataset_options *opts, cs_d
     }
     if (!strcmp(spec, "fashion-mnist"))
         return load_fashion(opts->data_dir ? opts->data_dir : FASHION_DIR, train, test);
-    if (!strcmp(spec, "xor") || !strcmp(spec, "parity") || !strncmp(spec, "parity:", 7)) {
-        size_t bits = opts->bits;
+    int copy = !strcmp(spec, "copy") || !strncmp(spec, "copy:", 5);
+    if (copy || !strcmp(spec, "xor") || !strcmp(spec, "parity") || !strncmp(spec, "parity:", 7)) {
+        size_t bits = opts->bits, at = copy ? 4 : 6; /* where ":N" starts */
         if (!strcmp(spec, "xor"))
             bits = 2;
-        else if (spec[6] == ':') {
+        else if (spec[at] == ':') {
             char *end;
             errno = 0;
-            long b = strtol(spec + 7, &end, 10);
-            if (end == spec + 7 || *end || errno || b < 2 || b > 24)
+            long b = strtol(spec + at + 1, &end, 10);
+            if (end == spec + at + 1 || *end || errno || b < 2 || b > 24)
                 return cs_error_set(CS_EINVAL, "--data %s: the bit count must be an integer in 2..24", spec);
             bits = (size_t)b;
         }
         /* Train and test come from separate seeded streams of the same process. */
-        cs_status st = cs_dataset_parity(bits, opts->n_train, opts->noise, opts->seed * 2 + 1, train);
+        cs_status (*make)(size_t, size_t, double, uint64_t, cs_dataset *) = copy ? cs_dataset_copy
+                                                                                 : cs_dataset_parity;
+        cs_status st = make(bits, opts->n_train, opts->noise, opts->seed * 2 + 1, train);
         if (!st)
-            st = cs_dataset_parity(bits, opts->n_test, opts->noise, opts->seed * 2 + 2, test);
+            st = make(bits, opts->n_test, opts->noise, opts->seed * 2 + 2, test);
         if (st) {
             cs_dataset_free(train);
             cs_dataset_free(test);

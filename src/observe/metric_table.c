@@ -322,7 +322,8 @@ static const obs_metric table[] = {
 /* ---- Omega of the whole layer (obs_task_omega, layer_omega.c): about the label, about the next layer ---- */
 #define OMEGA_(key, F) SNAP_(key, obs_task_omega, obs_omega_row, F), .shape = OBS_SHAPE_SNAP, .group = CS_OBS_PID
 #define OMEGA_FLAGS_DESC                                                                                             \
-    " (sum of: 1 low_mi, 2 few_samples, 4 singular: Omega NaN; 8 clamped at H(Y), 16 components truncated, "         \
+    " (sum of: 1 low_mi, 2 few_samples, 4 singular: Omega NaN; 8 I above H(Y) (class model), 16 components "         \
+    "truncated, "                                                                                                    \
     "32 constant units dropped)"
     {OMEGA_("layer_omega", omega), .units = "1",
      .description = "Omega = Syn/I of the whole layer about the label (minimum-information bipartition, principal "

@@ -28,12 +28,19 @@
  *     that every sample set has `min_samples_per_dim` samples per dimension
  *     of the joint estimate (discrete Y: the smallest class; continuous Y:
  *     n over the dimensions of [A B Y]).
- *  4. The three MIs of the components: discrete Y by the mixed
- *     class-conditional Gaussian model of cogscope/mixed.h (each term
- *     bias-corrected, clamped to [0, H(Y)]) or its Gaussian-mixture form
- *     (est.gc_mixture); continuous Y by Gaussian MI
- *     of the joint covariance, bias-corrected per entropy
- *     (cs_gaussian_entropy_bias) when bias_correct != 0, clamped at 0.
+ *  4. The three MIs of the components: discrete Y by the class-conditional
+ *     Gaussian model of cogscope/mixed.h (gcmi_model_cd; each entropy
+ *     bias-corrected when bias_correct != 0, NOT clamped at H(Y): the model
+ *     is misspecified for separable classes and then exceeds H(Y), and a
+ *     clamp would make every MI H(Y) and every synergy 0 -- measured on
+ *     trained layers; flagged ABOVE_HY), or its Gaussian-mixture form
+ *     (est.gc_mixture; clamped by cs_mixed_mi; not monotone in the variable
+ *     set, so its synergy can come out negative); continuous Y by Gaussian
+ *     MI of the joint covariance, bias-corrected per entropy
+ *     (cs_gaussian_entropy_bias) when bias_correct != 0. Every MI is
+ *     floored at 0. The model's plug-in MI never decreases when variables
+ *     are added (log det and the Schur complement are concave), so S >= 0
+ *     up to the bias correction.
  *  5. Surrogates (surrogates > 0): the target's rows permuted by
  *     cs_surrogate_permutation(seed, s), the same bipartition and
  *     components; p = (1 + #{S_s >= S}) / (1 + N) for the synergy,
@@ -67,8 +74,8 @@ enum {
                                        with one component per part (omega NaN) */
     CS_OMEGA_SINGULAR = 1u << 2,    /* fewer than two non-constant units / source columns, or a
                                        (class) covariance is singular (omega NaN) */
-    CS_OMEGA_CLAMPED = 1u << 3,     /* discrete Y: an MI reached the bound H(Y) (that MI is the bound,
-                                       not an estimate; omega stays, read it as a bound) */
+    CS_OMEGA_ABOVE_HY = 1u << 3,    /* discrete Y: I exceeds H(Y) (the class model's separation, not a
+                                       Shannon information; omega stays, a ratio within the model) */
     CS_OMEGA_TRUNCATED = 1u << 4,   /* components were dropped below a part's rank (the value is
                                        about the components kept: see variance_kept) */
     CS_OMEGA_DROPPED = 1u << 5      /* constant units were dropped */
@@ -76,7 +83,7 @@ enum {
 /* The flags that make omega meaningless. */
 #define CS_OMEGA_MEANINGLESS (CS_OMEGA_LOW_MI | CS_OMEGA_FEW_SAMPLES | CS_OMEGA_SINGULAR)
 
-/* "low_mi", "few_samples", "singular", "clamped", "truncated", "dropped" for
+/* "low_mi", "few_samples", "singular", "above_hy", "truncated", "dropped" for
  * one flag bit; NULL otherwise. */
 const char *cs_omega_flag_name(unsigned flag);
 

@@ -11,6 +11,10 @@
  *                    label = XOR of the bits.
  *   "parity"         noisy n-bit parity (n = bits), label = sum of bits mod 2.
  *   "parity:N"       the same with N bits.
+ *   "copy", "copy:N" the same inputs (n-bit noisy random bits, the same draws
+ *                    as parity for a seed), label = the first bit: the
+ *                    non-synergistic counterpart of parity (layer Omega's
+ *                    known-answer test, tests/test_omega.c).
  *   anything else    a CSV file (optionally .gz): one sample per row, numeric
  *                    cells, the label in column label_col (0-based; -1 =
  *                    last), integer labels 0..C-1; features as given (no
@@ -71,6 +75,8 @@ cs_status cs_dataset_read_idx(const char *images, const char *labels, cs_dataset
 
 /* Noisy n-bit parity (n = 2 is XOR) with `n` samples. */
 cs_status cs_dataset_parity(size_t bits, size_t n, double noise, uint64_t seed, cs_dataset *out);
+/* The same bits (same draws for a seed), label = the first bit. */
+cs_status cs_dataset_copy(size_t bits, size_t n, double noise, uint64_t seed, cs_dataset *out);
 
 /* Seeded stratified split: each class contributes round(test_fraction * its
  * count) test samples, adjusted by largest remainder so the test set has

@@ -19,7 +19,7 @@
 #define OMEGA_MAX_COMPONENTS 32
 #define OMEGA_MAX_EXACT 20
 
-static const char *const flag_names[] = {"low_mi", "few_samples", "singular", "clamped", "truncated", "dropped"};
+static const char *const flag_names[] = {"low_mi", "few_samples", "singular", "above_hy", "truncated", "dropped"};
 
 const char *cs_omega_flag_name(unsigned flag)
 {
@@ -70,6 +70,7 @@ typedef struct {
     int discrete, mixture; /* mixture: the Gaussian-mixture form of cogscope/mixed.h */
     int32_t *codes;        /* n */
     size_t classes, smallest;
+    double h_y;    /* plug-in entropy of the labels */
     omega_block y; /* continuous */
 } omega_target;
 
@@ -79,15 +80,15 @@ static void target_free(omega_target *t)
     omega_block_free(&t->y);
 }
 
-static cs_status target_prepare(cs_matrix y, cs_var_type type, int copula, int p_mixture, omega_target *t,
-                                cs_omega_result *r)
+static cs_status target_prepare(cs_matrix y, cs_var_type type, int copula, int p_mixture, uint64_t seed,
+                                omega_target *t, cs_omega_result *r)
 {
     memset(t, 0, sizeof *t);
     size_t n = y.rows;
     t->discrete = type == CS_VAR_DISCRETE;
     t->mixture = t->discrete && p_mixture;
     if (!t->discrete)
-        return omega_standardise(y, copula, &t->y, NULL);
+        return omega_standardise(y, copula, seed ^ 0x5bd1e995u, &t->y, NULL);
     if (!(t->codes = malloc(n * sizeof *t->codes)))
         return cs_error_set(CS_ENOMEM, "out of memory for %zu labels", n);
     cs_status st = cs_mixed_codes(y, t->codes, &t->classes);
@@ -105,6 +106,7 @@ static cs_status target_prepare(cs_matrix y, cs_var_type type, int copula, int p
     for (size_t c = 0; c < t->classes; c++) {
         double pc = (double)count[c] / (double)n;
         r->h_y -= pc * log(pc);
+        t->h_y = r->h_y;
         if (count[c] < t->smallest)
             t->smallest = count[c];
     }
@@ -154,9 +156,9 @@ typedef struct {
 
 /* I(A;Y), I(B;Y), I(A,B;Y) of the design, the target's rows permuted by
  * perm (NULL: as observed). work: n * ld doubles (continuous) or n int32
- * (discrete) of scratch. clamped: the bound H(Y) was applied to I(A,B;Y). */
+ * (discrete) of scratch. *above: I(A,B;Y) > H(Y) (discrete). */
 static cs_status design_mi(const omega_design *d, const omega_target *t, int bias, const size_t *perm, void *work,
-                           double mi[3], int *clamped)
+                           double mi[3], int *above)
 {
     size_t n = d->n, ka = d->k[0], kb = d->k[1], ky = d->k[2];
     if (t->discrete) {
@@ -167,6 +169,7 @@ static cs_status design_mi(const omega_design *d, const omega_target *t, int bia
         cs_mixed_params_default(CS_MIXED_GAUSSIAN, &mp);
         mp.bias_correct = bias;
         mp.gc_mixture = t->mixture;
+        mp.clamp = t->mixture; /* the model unclamped: see cogscope/omega.h, step 4 */
         cs_matrix parts[3] = {{d->w, n, ka, d->ld}, {d->w + ka, n, kb, d->ld}, {d->w, n, ka + kb, d->ld}};
         int cl[3];
         for (int q = 0; q < 3; q++) {
@@ -174,7 +177,9 @@ static cs_status design_mi(const omega_design *d, const omega_target *t, int bia
             if (st != CS_OK)
                 return st;
         }
-        *clamped = cl[2] && mi[2] > 0;
+        for (int q = 0; q < 3; q++)
+            mi[q] = mi[q] > 0 ? mi[q] : 0;
+        *above = mi[2] > t->h_y;
         return CS_OK;
     }
     double *w = work;
@@ -198,7 +203,7 @@ static cs_status design_mi(const omega_design *d, const omega_target *t, int bia
         if (mi[q] < 0)
             mi[q] = 0;
     }
-    *clamped = 0;
+    *above = 0;
     return st;
 }
 
@@ -321,9 +326,9 @@ static cs_status run(omega_block *src, omega_target *t, const cs_omega_params *p
         omega_block_project(blocks[b], d.k[b], d.w + off, d.ld);
         off += d.k[b];
     }
-    int bias = p->est.bias_correct != 0, clamped = 0;
+    int bias = p->est.bias_correct != 0, above = 0;
     double mi[3];
-    if ((st = design_mi(&d, t, bias, NULL, work, mi, &clamped)) != CS_OK) {
+    if ((st = design_mi(&d, t, bias, NULL, work, mi, &above)) != CS_OK) {
         if (st != CS_ESINGULAR)
             goto done;
         r->flags |= CS_OMEGA_SINGULAR; /* a class covariance: the number cannot be formed */
@@ -331,8 +336,8 @@ static cs_status run(omega_block *src, omega_target *t, const cs_omega_params *p
         goto done;
     }
     set_atoms(mi, r);
-    if (clamped)
-        r->flags |= CS_OMEGA_CLAMPED;
+    if (above)
+        r->flags |= CS_OMEGA_ABOVE_HY;
     if (r->mi < p->mi_min)
         r->flags |= CS_OMEGA_LOW_MI;
     if (p->surrogates)
@@ -402,8 +407,8 @@ cs_status cs_omega_layer(cs_matrix x, cs_matrix y, cs_var_type y_type, const cs_
         memset(&t, 0, sizeof t);
         goto done;
     }
-    if ((st = target_prepare(y, y_type, copula, p->est.gc_mixture, &t, out)) != CS_OK ||
-        (st = omega_standardise(x, copula, &all, keep)) != CS_OK)
+    if ((st = target_prepare(y, y_type, copula, p->est.gc_mixture, p->seed, &t, out)) != CS_OK ||
+        (st = omega_standardise(x, copula, p->seed, &all, keep)) != CS_OK)
         goto done;
     out->units = all.m;
     out->dropped = x.cols - all.m;
@@ -454,11 +459,11 @@ cs_status cs_omega_pid(cs_matrix a, cs_matrix b, cs_matrix y, cs_var_type y_type
     int copula = p->est.estimator == CS_EST_GCOPULA;
     omega_block src[2] = {{0}, {0}};
     omega_target t;
-    if ((st = target_prepare(y, y_type, copula, p->est.gc_mixture, &t, out)) != CS_OK)
+    if ((st = target_prepare(y, y_type, copula, p->est.gc_mixture, p->seed, &t, out)) != CS_OK)
         goto done;
     cs_matrix m[2] = {a, b};
     for (int s = 0; s < 2; s++) {
-        if ((st = omega_standardise(m[s], copula, &src[s], NULL)) != CS_OK)
+        if ((st = omega_standardise(m[s], copula, p->seed + (uint64_t)s, &src[s], NULL)) != CS_OK)
             goto done;
         out->part_units[s] = src[s].m;
         out->units += src[s].m;

@@ -18,10 +18,11 @@ typedef struct {
 } omega_block;
 
 /* Standardise the non-constant columns of x (n x d) into a new n x m block
- * b->z: copula-normalised (copula != 0, cogscope/gcopula.h) or z-scored
+ * b->z: copula-normalised (copula != 0, cogscope/gcopula.h; ties broken at
+ * random by 1e-8 sd of noise from `seed`, stream 2^40 + column) or z-scored
  * (sample sd). keep (d entries, may be NULL) receives 1 for a kept column,
  * 0 for a constant one. x must be finite (checked by the caller). */
-cs_status omega_standardise(cs_matrix x, int copula, omega_block *b, unsigned char *keep);
+cs_status omega_standardise(cs_matrix x, int copula, uint64_t seed, omega_block *b, unsigned char *keep);
 
 /* The columns cols[0..m) of z (n x ld) as a new standardised block (copied). */
 cs_status omega_block_select(const double *z, size_t n, size_t ld, const size_t *cols, size_t m, omega_block *b);

@@ -14,6 +14,7 @@
 
 #include "cogscope/gaussian.h"
 #include "cogscope/gcopula.h"
+#include "cogscope/rng.h"
 
 /* Ridge added to the correlation matrix before the bipartition's
  * log-determinants: duplicated or collinear units keep a finite (large)
@@ -54,7 +55,32 @@ static void zscore_column(cs_matrix x, size_t j, double *out, size_t ld)
         out[i * ld] = (cs_matrix_get(x, i, j) - mean) / sd;
 }
 
-cs_status omega_standardise(cs_matrix x, int copula, omega_block *b, unsigned char *keep)
+/* Copula-normalise column j of x into out (stride ld) after adding seeded
+ * noise of 1e-8 of the column's sd, so that tied values (a ReLU unit's
+ * zeros, a saturated unit's ones) get random ranks as in GCMI's argsort
+ * instead of one average rank: a unit constant within a class would
+ * otherwise make that class's covariance singular. tmp: n doubles. */
+static cs_status copula_column(cs_matrix x, size_t j, uint64_t seed, double *tmp, double *out, size_t ld)
+{
+    size_t n = x.rows;
+    double mean = 0, ss = 0;
+    for (size_t i = 0; i < n; i++)
+        mean += cs_matrix_get(x, i, j);
+    mean /= (double)n;
+    for (size_t i = 0; i < n; i++)
+        ss += (cs_matrix_get(x, i, j) - mean) * (cs_matrix_get(x, i, j) - mean);
+    double sd = 1e-8 * sqrt(ss / (double)(n - 1));
+    cs_rng *rng;
+    cs_status st = cs_rng_create_stream(seed, ((uint64_t)1 << 40) + j, &rng);
+    if (st != CS_OK)
+        return st;
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = cs_matrix_get(x, i, j) + cs_rng_gaussian(rng, sd);
+    cs_rng_destroy(rng);
+    return cs_gcopula_normalise_column(tmp, n, 1, out, ld);
+}
+
+cs_status omega_standardise(cs_matrix x, int copula, uint64_t seed, omega_block *b, unsigned char *keep)
 {
     memset(b, 0, sizeof *b);
     size_t n = x.rows, m = 0;
@@ -68,20 +94,23 @@ cs_status omega_standardise(cs_matrix x, int copula, omega_block *b, unsigned ch
     b->m = m;
     if (m == 0)
         return CS_OK;
-    if (!(b->z = malloc(n * m * sizeof *b->z)))
+    double *tmp = malloc(n * sizeof *tmp);
+    if (!(b->z = malloc(n * m * sizeof *b->z)) || !tmp) {
+        free(tmp);
         return cs_error_set(CS_ENOMEM, "out of memory standardising %zu x %zu values", n, m);
-    for (size_t j = 0, c = 0; j < x.cols; j++) {
+    }
+    cs_status st = CS_OK;
+    for (size_t j = 0, c = 0; j < x.cols && st == CS_OK; j++) {
         if (column_constant(x, j))
             continue;
-        if (copula) {
-            cs_status st = cs_gcopula_normalise_column(x.data + j, n, x.stride, b->z + c, m);
-            if (st != CS_OK)
-                return st;
-        } else
+        if (copula)
+            st = copula_column(x, j, seed, tmp, b->z + c, m);
+        else
             zscore_column(x, j, b->z + c, m);
         c++;
     }
-    return CS_OK;
+    free(tmp);
+    return st;
 }
 
 cs_status omega_block_select(const double *z, size_t n, size_t ld, const size_t *cols, size_t m, omega_block *b)
