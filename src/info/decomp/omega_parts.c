@@ -12,6 +12,7 @@
 #include <gsl/gsl_cblas.h>
 #include <lapacke.h>
 
+#include "cogscope/columns.h"
 #include "cogscope/gaussian.h"
 #include "cogscope/gcopula.h"
 #include "cogscope/rng.h"
@@ -42,14 +43,8 @@ static int column_constant(cs_matrix x, size_t j)
 static void zscore_column(cs_matrix x, size_t j, double *out, size_t ld)
 {
     size_t n = x.rows;
-    double mean = 0, ss = 0;
-    for (size_t i = 0; i < n; i++)
-        mean += cs_matrix_get(x, i, j);
-    mean /= (double)n;
-    for (size_t i = 0; i < n; i++) {
-        double v = cs_matrix_get(x, i, j) - mean;
-        ss += v * v;
-    }
+    double mean, ss;
+    cs_columns_mean_ss(x, j, &mean, &ss);
     double sd = sqrt(ss / (double)(n - 1));
     for (size_t i = 0; i < n; i++)
         out[i * ld] = (cs_matrix_get(x, i, j) - mean) / sd;
@@ -63,12 +58,8 @@ static void zscore_column(cs_matrix x, size_t j, double *out, size_t ld)
 static cs_status copula_column(cs_matrix x, size_t j, uint64_t seed, double *tmp, double *out, size_t ld)
 {
     size_t n = x.rows;
-    double mean = 0, ss = 0;
-    for (size_t i = 0; i < n; i++)
-        mean += cs_matrix_get(x, i, j);
-    mean /= (double)n;
-    for (size_t i = 0; i < n; i++)
-        ss += (cs_matrix_get(x, i, j) - mean) * (cs_matrix_get(x, i, j) - mean);
+    double mean, ss;
+    cs_columns_mean_ss(x, j, &mean, &ss);
     double sd = 1e-8 * sqrt(ss / (double)(n - 1));
     cs_rng *rng;
     cs_status st = cs_rng_create_stream(seed, ((uint64_t)1 << 40) + j, &rng);
