@@ -97,6 +97,13 @@ def expected_rows(run):
                     exp[(leaf, layer)] = S
 
         a.visititems(visit)
+        # the PI x Omega plane's end point per layer (report_plane.c): where the
+        # layer has the plane metric (layer_omega) and the run has plane/pi_train
+        if "plane" in a and "pi_train" in a["plane"] and "layers" in a:
+            for layer, g in a["layers"].items():
+                if "layer_omega" in g and g["layer_omega"].shape[0] > 0:
+                    for k in ("end_omega", "end_pi_train", "end_pi_eval", "end_gap", "end_quadrant"):
+                        exp[("plane." + k, layer)] = 1
     return exp
 
 
