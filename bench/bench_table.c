@@ -41,7 +41,7 @@ static int time_mi(const char *file, int reps)
         double c0 = cpu_now();
         cs_info_params p;
         cs_info_params_default(CS_INFO_MI, CS_EST_KSG1, &p);
-        p.threads = 1;
+        p.est.threads = 1;
         cs_info *c;
         if (cs_info_create(&p, &c) != CS_OK || cs_info_set_observations(c, x, y, (cs_matrix){0}) != CS_OK ||
             cs_info_average(c, &value) != CS_OK)
