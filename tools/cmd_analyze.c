@@ -54,8 +54,8 @@ static const cli_opt opts[] = {
     {"force", CLI_FLAG, offsetof(analyze_opts, force), NULL, .help = "let --out replace an existing run log"},
     {"metrics", CLI_CUSTOM, P(metrics), "LIST", .parse = parse_metrics,
      .help = "comma-separated: infoplane, integration, oinfo, pid, phiid,\n"
-             "spectra, sigmapi, teaching (the errors; opt-in), synergy\n"
-             "(= oinfo,pid), default (all but teaching; the default), all"},
+             "spectra, sigmapi, teaching (the errors), synergy (= oinfo,pid),\n"
+             "default (= all; the default), all"},
     {"estimator", CLI_CUSTOM, P(estimator), "E", .parse = parse_estimator,
      .help = "gcopula | gaussian | ksg | binned (default gcopula)"},
     {"seed", CLI_U64, P(seed), "S", .help = "seed of unit subsampling, multiplets, surrogates (default 1)"},

@@ -120,8 +120,10 @@ static const cli_opt opts[] = {
      .help = "probe samples from the test split (default 512, capped)"},
     {"reference-errors", CLI_FLAG, C(reference_errors), NULL,
      .help = "rules other than bp: also log backprop's delta on the probe\n"
-             "set at every snapshot (/layers/L/reference_errors), for\n"
-             "analyze --metrics teaching"},
+             "set at every snapshot (/layers/L/reference_errors; the\n"
+             "default), for analyze's teaching-signal metrics"},
+    {"no-reference-errors", CLI_CLEAR, C(reference_errors), NULL,
+     .help = "do not log backprop's delta (a third fewer snapshot bytes)"},
     {"pi-alpha", CLI_DOUBLE, C(pi_alpha), "X", .help = "ΣPI alpha (default 1)"},
     {"pi-gamma", CLI_DOUBLE, C(pi_gamma), "X", .help = "ΣPI gamma in [0, 1] (default 0.5)"},
     {.name = "output:", .type = CLI_SECTION},

@@ -23,6 +23,7 @@ void cs_train_config_default(cs_train_config *c)
     c->pi_alpha = NAN;
     c->pi_gamma = NAN;
     c->seed = 1;
+    c->reference_errors = 1;
 }
 
 /* The data, before a network is sized from them: every feature finite as

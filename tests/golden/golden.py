@@ -192,7 +192,7 @@ def main(argv):
     mode, manifest_path, outdir = argv
     got = collect(outdir)
     if mode == "generate":
-        doc = {"generated_at": "1c578a6",
+        doc = {"generated_at": os.environ.get("GOLDEN_AT", "unknown"),
                "note": "tests/golden/run.sh --generate; regenerate only when a number is meant "
                        "to change, with the reason in the commit message",
                "entries": dict(sorted(got.items()))}

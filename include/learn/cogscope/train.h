@@ -75,9 +75,9 @@ typedef struct {
     uint64_t max_log_bytes;   /* bound on the logged data (before compression); 0 = the default
                                  CS_TRAIN_MAX_LOG_DEFAULT. Reaching it stops the snapshots, then
                                  the step rows: training goes on, the result says from which step */
-    int reference_errors;     /* 1: rules other than bp also log backprop's delta on the probe
-                                 set at every snapshot (/layers/L/reference_errors, docs/schema.md);
-                                 0 (default): not logged */
+    int reference_errors;     /* 1 (default): rules other than bp also log backprop's delta on the
+                                 probe set at every snapshot (/layers/L/reference_errors,
+                                 docs/schema.md); 0: not logged */
     void (*progress)(const cs_train_progress *p, void *user);
     void *user;
 } cs_train_config;

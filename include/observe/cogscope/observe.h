@@ -59,11 +59,11 @@ enum {
     CS_OBS_PHIID = 1u << 4,       /* Phi_WMS, Phi_R of relaxation and of consecutive snapshots */
     CS_OBS_SPECTRA = 1u << 5,     /* Welch PSD + aperiodic fits, relaxation PSD, coherence */
     CS_OBS_SIGMAPI = 1u << 6,     /* PI variants, per-epoch means, ∫PI */
-    CS_OBS_TEACHING = 1u << 7,    /* the teaching signal: I(δ;Y), I(T;δ), I(δ;δ_BP) (opt-in) */
+    CS_OBS_TEACHING = 1u << 7,    /* the teaching signal: I(δ;Y), I(T;δ), I(δ;δ_BP), PID and Ω of δ */
     CS_OBS_ALL = (1u << 8) - 1,
-    /* What analyze computes unless told (--metrics): every group but the
-     * opt-in ones, which read more of the log (teaching: the errors). */
-    CS_OBS_DEFAULT = CS_OBS_ALL & ~(unsigned)CS_OBS_TEACHING
+    /* What analyze computes unless told (--metrics): every group (each one
+     * computes what the log allows and notes what it skipped). */
+    CS_OBS_DEFAULT = CS_OBS_ALL
 };
 /* The measures that need probe snapshots. */
 #define CS_OBS_NEEDS_SNAPSHOTS                                                                                       \
