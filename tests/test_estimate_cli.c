@@ -526,3 +526,41 @@ Test(estimate_cli, discrete_binning_and_gcopula_paths)
     free(out);
     free(err);
 }
+
+/* The estimator options (--bins, --binning, --alphabet, --miller-madow,
+ * --(no-)bias-correct) of every estimate family are checked once, by the
+ * library's measure table through the options' tags: each refusal exits 2
+ * and names the option and the estimators that take it. */
+Test(estimate_cli, estimator_options_come_from_the_measure_table)
+{
+    write_gauss(path("g.txt"), 60, 0.6);
+    const char *g = path("g.txt");
+    static const struct {
+        const char *args, *msg;
+    } cases[] = {
+        {"mi --x 0 --y 1 --estimator gaussian --bins 4", "--bins is not an option of the gaussian estimator"},
+        {"mi --x 0 --y 1 --estimator ksg1 --miller-madow", "--miller-madow is not an option of the ksg1 estimator"},
+        {"mi --x 0 --y 1 --estimator ksg1 --bias-correct", "--bias-correct is not an option of the ksg1 estimator"},
+        {"mi --x 0 --y 1 --estimator discrete --bins 3 --alphabet 2", "exclude each other"},
+        {"mi --x 0 --y 1 --estimator discrete --binning freq", "--binning needs --bins"},
+        {"oinfo --x 0-2 --estimator gaussian --bins 3", "--bins is not an option of the gaussian estimator"},
+        {"oinfo --x 0-2 --estimator discrete --bins 3 --bias-correct", "--bias-correct is not an option of the "
+                                                                       "discrete estimator"},
+        {"pid --x 0 --y 1 --target 2 --estimator gaussian --alphabet 2", "--alphabet is not an option of the "
+                                                                         "gaussian estimator"},
+        {"pid --x 0 --y 1 --target 2 --estimator discrete --bins 2 --alphabet 2", "exclude each other"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *err = NULL;
+        cr_expect_eq(run(NULL, &err, "estimate %s --input %s", cases[i].args, g), 2, "%s", cases[i].args);
+        cr_expect(err && strstr(err, cases[i].msg), "%s: %s", cases[i].args, err ? err : "");
+        free(err);
+    }
+    /* and what the estimators do take still runs */
+    cr_expect_eq(run(NULL, NULL, "estimate mi --input %s --x 0 --y 1 --estimator discrete --bins 3 --binning freq",
+                     g),
+                 0);
+    cr_expect_eq(run(NULL, NULL, "estimate tc --input %s --x 0-2 --estimator discrete --bins 3 --miller-madow", g),
+                 0);
+    cr_expect_eq(run(NULL, NULL, "estimate mi --input %s --x 0 --y 1 --estimator gcopula --no-bias-correct", g), 0);
+}

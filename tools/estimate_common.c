@@ -33,20 +33,21 @@ const cli_opt est_input_opts[] = {
 };
 
 const cli_opt est_discrete_opts[] = {
-    {"bins", CLI_INT, E(bins), "N", .min = 1, .max = 1L << 30,
+    {"bins", CLI_INT, E(bins), "N", .min = 1, .max = 1L << 30, .tag = CS_OPT_BINS,
      .help = "discrete: bin continuous columns into N bins first"},
-    {"binning", CLI_ENUM, E(binning_freq), "width|freq", .choices = binnings,
+    {"binning", CLI_ENUM, E(binning_freq), "width|freq", .choices = binnings, .tag = CS_OPT_BINS,
      .help = "equal-width (default) or equal-frequency bins"},
-    {"alphabet", CLI_INT, E(alphabet), "B", .min = 1, .max = 1L << 30,
+    {"alphabet", CLI_INT, E(alphabet), "B", .min = 1, .max = 1L << 30, .tag = CS_OPT_ALPHABET,
      .help = "discrete: symbols are integers in [0, B) (default: inferred)"},
     {0},
 };
 
 const cli_opt est_correction_opts[] = {
-    {"miller-madow", CLI_FLAG, E(miller_madow), NULL, .help = "discrete: Miller-Madow bias correction"},
-    {"bias-correct", CLI_FLAG, E(bias), NULL,
+    {"miller-madow", CLI_FLAG, E(miller_madow), NULL, .tag = CS_OPT_MILLER_MADOW,
+     .help = "discrete: Miller-Madow bias correction"},
+    {"bias-correct", CLI_FLAG, E(bias), NULL, .tag = CS_OPT_BIAS,
      .help = "gaussian/gcopula analytic bias correction (default: off for\ngaussian, on for gcopula)"},
-    {"no-bias-correct", CLI_CLEAR, E(bias), NULL, .help = "no gaussian/gcopula bias correction"},
+    {"no-bias-correct", CLI_CLEAR, E(bias), NULL, .tag = CS_OPT_BIAS, .help = "no gaussian/gcopula bias correction"},
     {0},
 };
 
@@ -102,18 +103,12 @@ int est_opts_estimator(const char *cmd, est_opts *o, const char *measure)
 
 int est_opts_check(const char *cmd, const est_opts *o)
 {
-    int disc = o->est == CS_EST_DISCRETE;
-    if ((o->bins || o->alphabet || o->miller_madow || o->binning_freq) && !disc)
-        return cli_usage_error(cmd, "%s are for --estimator discrete",
-                               o->corrections ? "--bins, --binning, --alphabet and --miller-madow"
-                                              : "--bins, --binning and --alphabet");
-    if (o->bins && o->alphabet)
-        return cli_usage_error(cmd, "--bins (bin continuous data) and --alphabet (data already "
-                                    "symbols) exclude each other");
+    /* Which estimator takes --bins, --alphabet, --miller-madow and
+     * --(no-)bias-correct, and that --bins and --alphabet exclude each other,
+     * is the measure table's (cs_measure_validate, through the options'
+     * tags); --binning is a modifier of --bins, a rule of this syntax. */
     if (o->binning_freq && !o->bins)
         return cli_usage_error(cmd, "--binning needs --bins");
-    if (o->bias >= 0 && !(o->est == CS_EST_GAUSSIAN || o->est == CS_EST_GCOPULA))
-        return cli_usage_error(cmd, "--bias-correct/--no-bias-correct are for gaussian and gcopula");
     return 0;
 }
 

@@ -9,7 +9,7 @@
  *     cli_parse() over the command's option table, which includes the
  *         shared tables below (est_input_opts, ...) at the est_opts member;
  *     est_opts_estimator()  --estimator and --units;
- *     est_opts_check()      the discrete and bias-correction options;
+ *     est_opts_check()      --binning goes with --bins (the rest: the measure table);
  *     est_var_parse(), then est_var_select() (a table) or est_cov_block()
  *         (a --cov matrix) for each variable (--x, --y, ...);
  *     est_json_begin(), est_json_source() and est_json_estimator() inside
@@ -57,8 +57,8 @@ extern const cli_opt est_output_opts[];     /* --threads, --units, --strict, --j
  * for discrete, nats otherwise). Returns 0 or 2. */
 int est_opts_estimator(const char *cmd, est_opts *o, const char *measure);
 
-/* The discrete options (--bins, --binning, --alphabet, --miller-madow) and
- * --(no-)bias-correct against the estimator. Returns 0 or 2. */
+/* --binning only with --bins; the estimator's options are checked by
+ * cs_measure_validate from their tags. Returns 0 or 2. */
 int est_opts_check(const char *cmd, const est_opts *o);
 
 static inline int est_is_discrete(const est_opts *o) { return o->est == CS_EST_DISCRETE; }

@@ -40,6 +40,9 @@ cs_status cs_columns_degenerate(cs_matrix x, long *same_as, size_t *n_usable);
  * x[i][j] == x[i'][j] for another row i' (0 for fewer than 2 rows). */
 cs_status cs_columns_tied_fraction(cs_matrix x, double *fraction);
 
+/* 1 when every row of column j holds the same value (x.rows >= 1), else 0. */
+int cs_columns_constant(cs_matrix x, size_t j);
+
 /* Mean of column j (x.rows >= 1) and the sum of squared deviations from it,
  * two passes (mean first): the one column-scale computation that the jitter
  * and the KSG z-scoring share, so they agree bit for bit. */

@@ -30,15 +30,6 @@ void omega_block_free(omega_block *b)
     memset(b, 0, sizeof *b);
 }
 
-static int column_constant(cs_matrix x, size_t j)
-{
-    double first = cs_matrix_get(x, 0, j);
-    for (size_t i = 1; i < x.rows; i++)
-        if (cs_matrix_get(x, i, j) != first)
-            return 0;
-    return 1;
-}
-
 /* z-score column j of x into out (stride ld): sample mean and sd (n - 1). */
 static void zscore_column(cs_matrix x, size_t j, double *out, size_t ld)
 {
@@ -76,7 +67,7 @@ cs_status omega_standardise(cs_matrix x, int copula, uint64_t seed, omega_block 
     memset(b, 0, sizeof *b);
     size_t n = x.rows, m = 0;
     for (size_t j = 0; j < x.cols; j++) {
-        int k = !column_constant(x, j);
+        int k = !cs_columns_constant(x, j);
         m += (size_t)k;
         if (keep)
             keep[j] = (unsigned char)k;
@@ -92,7 +83,7 @@ cs_status omega_standardise(cs_matrix x, int copula, uint64_t seed, omega_block 
     }
     cs_status st = CS_OK;
     for (size_t j = 0, c = 0; j < x.cols && st == CS_OK; j++) {
-        if (column_constant(x, j))
+        if (cs_columns_constant(x, j))
             continue;
         if (copula)
             st = copula_column(x, j, seed, tmp, b->z + c, m);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int column_constant(cs_matrix x, size_t j)
+int cs_columns_constant(cs_matrix x, size_t j)
 {
     double first = cs_matrix_get(x, 0, j);
     for (size_t i = 1; i < x.rows; i++)
@@ -30,7 +30,7 @@ cs_status cs_columns_degenerate(cs_matrix x, long *same_as, size_t *n_usable)
         return st;
     size_t ok = 0;
     for (size_t j = 0; j < x.cols; j++) {
-        same_as[j] = x.rows == 0 || column_constant(x, j) ? CS_COLUMN_CONSTANT : CS_COLUMN_OK;
+        same_as[j] = x.rows == 0 || cs_columns_constant(x, j) ? CS_COLUMN_CONSTANT : CS_COLUMN_OK;
         /* Compare with earlier usable columns only: a copy of a copy names
          * the first column of its group. */
         for (size_t e = 0; e < j && same_as[j] == CS_COLUMN_OK; e++)

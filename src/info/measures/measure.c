@@ -168,6 +168,9 @@ static cs_status check_roles(const cs_measure_request *r, const cs_measure_entry
  * continuous ones only mi and cmi through the mixed estimators (ksg1, not ksg2). */
 static cs_status check_types(const cs_measure_request *r, const cs_measure_entry *m)
 {
+    if ((r->options & CS_OPT_BINS) && (r->options & CS_OPT_ALPHABET))
+        return cs_error_set(CS_EINVAL, "--bins (bin continuous data) and --alphabet (data already symbols) "
+                                       "exclude each other");
     int typed = 0;
     for (int k = 0; k < 3; k++) {
         if (r->types[k] != CS_VAR_CONTINUOUS && r->types[k] != CS_VAR_DISCRETE)
