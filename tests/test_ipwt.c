@@ -23,6 +23,7 @@
 #include "cogscope/trainlog.h"
 #include "observe/observe_spectra.h"
 #include "observe/report_internal.h"
+#include "observe_testutil.h"
 #include "testutil.h"
 
 TestSuite(ipwt, .init = tu_dir_setup, .fini = tu_dir_teardown);
@@ -119,24 +120,11 @@ static void write_log(const char *path, const ipwt_log *g)
 
 static cs_metrics *analyze(const char *path, unsigned metrics)
 {
-    cs_runlog *r;
-    cr_assert_eq(cs_runlog_open(path, &r), CS_OK, "%s", cs_last_error());
     cs_obs_params p;
     cs_obs_params_default(&p);
     p.metrics = metrics;
     p.threads = 1;
-    cs_metrics *m = NULL;
-    cs_status st = cs_obs_analyze(r, &p, &m);
-    cs_runlog_close_reader(r);
-    cr_assert_eq(st, CS_OK, "%s", cs_last_error());
-    return m;
-}
-
-static const cs_metrics_array *need(const cs_metrics *m, const char *path)
-{
-    const cs_metrics_array *a = cs_metrics_get(m, path);
-    cr_assert_not_null(a, "metrics array %s is missing", path);
-    return a;
+    return tu_analyze_file(path, &p);
 }
 
 /* ---- PI per snapshot ---- */
@@ -156,9 +144,9 @@ Test(ipwt, pi_per_snapshot_is_the_window_mean_and_the_latest_evaluation)
     char *path = tu_path("pi.h5");
     write_log(path, &g);
     cs_metrics *m = analyze(path, CS_OBS_SIGMAPI);
-    const cs_metrics_array *st = need(m, "/analysis/plane/step"), *tr = need(m, "/analysis/plane/pi_train"),
-                           *ev = need(m, "/analysis/plane/pi_eval"), *gap = need(m, "/analysis/plane/pi_gap"),
-                           *at = need(m, "/analysis/plane/eval_step");
+    const cs_metrics_array *st = tu_need(m, "/analysis/plane/step"), *tr = tu_need(m, "/analysis/plane/pi_train"),
+                           *ev = tu_need(m, "/analysis/plane/pi_eval"), *gap = tu_need(m, "/analysis/plane/pi_gap"),
+                           *at = tu_need(m, "/analysis/plane/eval_step");
     cr_assert_eq(tr->count, 11);
     for (size_t j = 0; j < 11; j++) {
         double step = j < 10 ? 10.0 * (double)j : 99.0;
@@ -197,11 +185,11 @@ Test(ipwt, error_norm_coherence_of_shared_noise_is_one_quarter, .timeout = 120)
     write_log(path, &g);
     cs_metrics *m = analyze(path, CS_OBS_SPECTRA);
     /* the series: the one nonzero unit's value (float32 in the log) */
-    const cs_metrics_array *n1 = need(m, "/analysis/layers/1/error_norm");
+    const cs_metrics_array *n1 = tu_need(m, "/analysis/layers/1/error_norm");
     for (size_t s = 0; s < S; s += 97)
         cr_expect_float_eq(n1->data[s], (double)(float)e1[s], 1e-12, "snapshot %zu", s);
-    const cs_metrics_array *c = need(m, "/analysis/coherence/1-2/error_norm_coherence"),
-                           *f = need(m, "/analysis/coherence/1-2/error_norm_freq");
+    const cs_metrics_array *c = tu_need(m, "/analysis/coherence/1-2/error_norm_coherence"),
+                           *f = tu_need(m, "/analysis/coherence/1-2/error_norm_freq");
     cr_assert_eq(c->count, 9); /* segments of 16 snapshots */
     double mean = 0;
     for (size_t k = 1; k < 8; k++)
@@ -211,9 +199,9 @@ Test(ipwt, error_norm_coherence_of_shared_noise_is_one_quarter, .timeout = 120)
     cr_expect(fabs(mean - 0.25) < 0.03, "mean coherence %g, closed form 0.25", mean);
     cr_expect_float_eq(f->data[1], 1.0 / 160, 1e-15, "frequencies in cycles per step (snapshots 10 steps apart)");
     /* a coherence of 1/4 over 1023 segments is far above the null's threshold */
-    double thr = need(m, "/analysis/coherence/1-2/error_norm_threshold")->data[0];
+    double thr = tu_need(m, "/analysis/coherence/1-2/error_norm_threshold")->data[0];
     cr_expect(thr > 0 && thr < 0.1, "threshold %g", thr);
-    cr_expect_float_eq(need(m, "/analysis/coherence/1-2/error_norm_n_significant")->data[0], 8,
+    cr_expect_float_eq(tu_need(m, "/analysis/coherence/1-2/error_norm_n_significant")->data[0], 8,
                        0); /* incl. Nyquist */
     cr_log_info("shared noise: mean coherence %.4f (closed form 0.25), threshold %.4f", mean, thr);
     cs_metrics_destroy(m);
@@ -236,18 +224,18 @@ Test(ipwt, a_sinusoidal_error_norm_peaks_at_its_frequency_and_independent_ones_a
     char *path = tu_path("sin.h5");
     write_log(path, &g);
     cs_metrics *m = analyze(path, CS_OBS_SPECTRA);
-    const cs_metrics_array *f = need(m, "/analysis/spectra/error_norm_1/freq"),
-                           *p = need(m, "/analysis/spectra/error_norm_1/psd");
+    const cs_metrics_array *f = tu_need(m, "/analysis/spectra/error_norm_1/freq"),
+                           *p = tu_need(m, "/analysis/spectra/error_norm_1/psd");
     size_t best = 1;
     for (size_t k = 1; k < p->count; k++)
         if (p->data[k] > p->data[best])
             best = k;
     cr_expect_float_eq(f->data[best], 3.0 / 160, 1e-15, "peak at %g cycles/step, want 3/160", f->data[best]);
-    cr_expect_float_eq(need(m, "/analysis/spectra/error_norm_1/nperseg")->data[0], S / 2, 0);
+    cr_expect_float_eq(tu_need(m, "/analysis/spectra/error_norm_1/nperseg")->data[0], S / 2, 0);
     cr_expect_not_null(cs_metrics_get(m, "/analysis/spectra/act_var_2/psd"));
     cr_expect_not_null(cs_metrics_get(m, "/analysis/spectra/error_norm_2/no_power_law"));
     /* independent series: no frequency above the family-wise threshold */
-    cr_expect_float_eq(need(m, "/analysis/coherence/1-2/error_norm_n_significant")->data[0], 0, 0);
+    cr_expect_float_eq(tu_need(m, "/analysis/coherence/1-2/error_norm_n_significant")->data[0], 0, 0);
     cs_metrics_destroy(m);
 }
 

@@ -26,6 +26,7 @@
 #include "cogscope/rng.h"
 #include "cogscope/runlog.h"
 #include "cogscope/trainlog.h"
+#include "observe_testutil.h"
 #include "testutil.h"
 
 /* ---- synthetic logs ------------------------------------------------------- */
@@ -127,24 +128,6 @@ static void rm_rf(const char *dir)
     cr_expect_eq(system(cmd), 0);
 }
 
-static cs_metrics *analyze_file(const char *path, const cs_obs_params *p)
-{
-    cs_runlog *r;
-    cr_assert_eq(cs_runlog_open(path, &r), CS_OK, "%s", cs_last_error());
-    cs_metrics *m = NULL;
-    cs_status st = cs_obs_analyze(r, p, &m);
-    cs_runlog_close_reader(r);
-    cr_assert_eq(st, CS_OK, "%s", cs_last_error());
-    return m;
-}
-
-static const cs_metrics_array *need(const cs_metrics *m, const char *path)
-{
-    const cs_metrics_array *a = cs_metrics_get(m, path);
-    cr_assert_not_null(a, "metrics array %s is missing", path);
-    return a;
-}
-
 static double h2(double q) { return -(q * log2(q) + (1 - q) * log2(1 - q)); }
 
 /* ---- XOR layer --------------------------------------------------------------- */
@@ -202,43 +185,43 @@ Test(observe, xor_layer_has_negative_oinfo_omega_one_and_exact_binned_plane)
     p.estimator = CS_EST_DISCRETE;
     p.metrics = CS_OBS_INTEGRATION | CS_OBS_PID | CS_OBS_INFOPLANE;
     p.pid_pairs = 1;
-    cs_metrics *m = analyze_file(path, &p);
+    cs_metrics *m = tu_analyze_file(path, &p);
 
     /* The empirical distribution is the true one, so the plug-in values are
      * exact up to rounding in the sums of p ln p (~1e-15 nats). */
     const double tol = 1e-12, h = h2(0.1), ln2 = log(2.0);
     for (size_t s = 0; s < 2; s++) {
-        cr_expect_float_eq(need(m, "/analysis/layers/1/tc")->data[s], (1 - h) * ln2, tol);
-        cr_expect_float_eq(need(m, "/analysis/layers/1/dtc")->data[s], (2 - 2 * h) * ln2, tol);
-        double o = need(m, "/analysis/layers/1/oinfo")->data[s];
+        cr_expect_float_eq(tu_need(m, "/analysis/layers/1/tc")->data[s], (1 - h) * ln2, tol);
+        cr_expect_float_eq(tu_need(m, "/analysis/layers/1/dtc")->data[s], (2 - 2 * h) * ln2, tol);
+        double o = tu_need(m, "/analysis/layers/1/oinfo")->data[s];
         cr_expect_float_eq(o, -(1 - h) * ln2, tol, "O = %.15g nats", o);
         cr_expect_lt(o, 0);
-        cr_expect_float_eq(need(m, "/analysis/layers/1/n_units")->data[s], 3, 0);
-        cr_expect_float_eq(need(m, "/analysis/layers/1/omega_mean")->data[s], 1.0, tol);
-        const cs_metrics_array *pairs = need(m, "/analysis/layers/1/pid_pairs");
+        cr_expect_float_eq(tu_need(m, "/analysis/layers/1/n_units")->data[s], 3, 0);
+        cr_expect_float_eq(tu_need(m, "/analysis/layers/1/omega_mean")->data[s], 1.0, tol);
+        const cs_metrics_array *pairs = tu_need(m, "/analysis/layers/1/pid_pairs");
         cr_expect_eq(pairs->dims[1], 1);
         cr_expect_float_eq(pairs->data[2 * s], 0, 0);
         cr_expect_float_eq(pairs->data[2 * s + 1], 1, 0);
-        cr_expect_float_eq(need(m, "/analysis/layers/1/pid_mi")->data[s], ln2, tol);
-        cr_expect_float_eq(need(m, "/analysis/layers/1/pid_synergy")->data[s], ln2, tol);
-        cr_expect_float_eq(need(m, "/analysis/layers/1/pid_redundancy")->data[s], 0, tol);
-        cr_expect_float_eq(need(m, "/analysis/layers/1/ixt_binned")->data[s], 2 * ln2, tol);
-        cr_expect_float_eq(need(m, "/analysis/layers/1/ity_binned")->data[s], ln2, tol);
+        cr_expect_float_eq(tu_need(m, "/analysis/layers/1/pid_mi")->data[s], ln2, tol);
+        cr_expect_float_eq(tu_need(m, "/analysis/layers/1/pid_synergy")->data[s], ln2, tol);
+        cr_expect_float_eq(tu_need(m, "/analysis/layers/1/pid_redundancy")->data[s], 0, tol);
+        cr_expect_float_eq(tu_need(m, "/analysis/layers/1/ixt_binned")->data[s], 2 * ln2, tol);
+        cr_expect_float_eq(tu_need(m, "/analysis/layers/1/ity_binned")->data[s], ln2, tol);
         /* binned estimator: the continuous values are the binned ones */
-        cr_expect_float_eq(need(m, "/analysis/layers/1/ixt")->data[s], 2 * ln2, tol);
-        cr_expect_float_eq(need(m, "/analysis/layers/1/ity")->data[s], ln2, tol);
+        cr_expect_float_eq(tu_need(m, "/analysis/layers/1/ixt")->data[s], 2 * ln2, tol);
+        cr_expect_float_eq(tu_need(m, "/analysis/layers/1/ity")->data[s], ln2, tol);
     }
     cs_metrics_destroy(m);
 
     /* More pairs: the synergistic pair stays first, the two pairs holding the
      * noisy copy of y (1 - h(q) bits, all unique) pull the mean Omega down. */
     p.pid_pairs = 3;
-    m = analyze_file(path, &p);
-    const cs_metrics_array *om = need(m, "/analysis/layers/1/pid_omega");
+    m = tu_analyze_file(path, &p);
+    const cs_metrics_array *om = tu_need(m, "/analysis/layers/1/pid_omega");
     cr_expect_float_eq(om->data[0], 1.0, tol);
     cr_expect_float_eq(om->data[1], 0.0, tol);
-    cr_expect_float_eq(need(m, "/analysis/layers/1/pid_mi")->data[1], (1 - h) * ln2, tol);
-    cr_expect_float_eq(need(m, "/analysis/layers/1/omega_mean")->data[0], 1.0 / 3, tol);
+    cr_expect_float_eq(tu_need(m, "/analysis/layers/1/pid_mi")->data[1], (1 - h) * ln2, tol);
+    cr_expect_float_eq(tu_need(m, "/analysis/layers/1/omega_mean")->data[0], 1.0 / 3, tol);
     cs_metrics_destroy(m);
     rm_rf(dir);
     free(path);
@@ -293,25 +276,25 @@ Test(observe, independent_units_have_tc_and_oinfo_near_zero)
     cs_obs_params p;
     cs_obs_params_default(&p);
     p.metrics = CS_OBS_INTEGRATION | CS_OBS_OINFO;
-    cs_metrics *m = analyze_file(path, &p);
+    cs_metrics *m = tu_analyze_file(path, &p);
     /* Tolerances from the null distribution of the bias-corrected Gaussian-
      * copula estimates for 8 independent units and N = 2000 (400 numpy
      * Monte Carlo draws): TC sd 0.0019 nats, O sd 7.8e-5 nats. 0.01 and 5e-4
      * are > 5 sd; a real dependence of 0.01 nats would fail them. */
     for (size_t s = 0; s < 3; s++) {
-        double tc = need(m, "/analysis/layers/1/tc")->data[s], o = need(m, "/analysis/layers/1/oinfo")->data[s];
+        double tc = tu_need(m, "/analysis/layers/1/tc")->data[s], o = tu_need(m, "/analysis/layers/1/oinfo")->data[s];
         cr_expect_lt(fabs(tc), 0.01, "TC = %g nats", tc);
         cr_expect_lt(fabs(o), 5e-4, "O = %g nats", o);
-        cr_expect_float_eq(need(m, "/analysis/layers/1/n_units")->data[s], IND_U, 0);
-        cr_expect_float_eq(need(m, "/analysis/layers/1/n_tse_units")->data[s], IND_U, 0);
+        cr_expect_float_eq(tu_need(m, "/analysis/layers/1/n_units")->data[s], IND_U, 0);
+        cr_expect_float_eq(tu_need(m, "/analysis/layers/1/n_tse_units")->data[s], IND_U, 0);
     }
     /* Triplets and quadruplets: all C(8,3) = 56 and C(8,4) = 70 exist, fewer
      * than the 200 asked, so every one is evaluated and the rest is NaN. */
-    const cs_metrics_array *o3 = need(m, "/analysis/layers/1/oinfo3"),
-                           *s3 = need(m, "/analysis/layers/1/oinfo3_summary");
+    const cs_metrics_array *o3 = tu_need(m, "/analysis/layers/1/oinfo3"),
+                           *s3 = tu_need(m, "/analysis/layers/1/oinfo3_summary");
     cr_expect_eq(o3->dims[1], 200);
     cr_expect_float_eq(s3->data[5], 56, 0);
-    cr_expect_float_eq(need(m, "/analysis/layers/1/oinfo4_summary")->data[5], 70, 0);
+    cr_expect_float_eq(tu_need(m, "/analysis/layers/1/oinfo4_summary")->data[5], 70, 0);
     for (size_t k = 0; k < 56; k++)
         cr_expect_lt(fabs(o3->data[k]), 2e-3, "triplet %zu O = %g", k, o3->data[k]);
     cr_expect(isnan(o3->data[56]));
@@ -319,9 +302,9 @@ Test(observe, independent_units_have_tc_and_oinfo_near_zero)
 
     /* Surrogates: independent units are not significant. */
     p.surrogates = 19;
-    m = analyze_file(path, &p);
+    m = tu_analyze_file(path, &p);
     for (size_t s = 0; s < 3; s++)
-        cr_expect_gt(need(m, "/analysis/layers/1/tc_p")->data[s], 0.05);
+        cr_expect_gt(tu_need(m, "/analysis/layers/1/tc_p")->data[s], 0.05);
     cs_metrics_destroy(m);
     rm_rf(dir);
     free(path);
@@ -534,8 +517,9 @@ Test(observe, period_two_loss_peaks_at_half_a_cycle_per_step)
     cs_obs_params p;
     cs_obs_params_default(&p);
     p.metrics = CS_OBS_SPECTRA;
-    cs_metrics *m = analyze_file(path, &p);
-    const cs_metrics_array *f = need(m, "/analysis/spectra/loss/freq"), *psd = need(m, "/analysis/spectra/loss/psd");
+    cs_metrics *m = tu_analyze_file(path, &p);
+    const cs_metrics_array *f = tu_need(m, "/analysis/spectra/loss/freq"),
+                           *psd = tu_need(m, "/analysis/spectra/loss/psd");
     cr_assert_eq(f->count, 129);
     size_t arg = 0;
     for (size_t k = 1; k < psd->count; k++)
@@ -544,10 +528,10 @@ Test(observe, period_two_loss_peaks_at_half_a_cycle_per_step)
     cr_expect_float_eq(f->data[arg], 0.5, 0, "peak at %g cycles/step", f->data[arg]);
     /* Closed form above; the FFT of 256 points rounds at ~1e-13 relative. */
     cr_expect_float_eq(psd->data[arg], 128.0 / 3.0, 1e-10, "PSD(0.5) = %.15g", psd->data[arg]);
-    cr_expect_float_eq(need(m, "/analysis/spectra/loss/nsegments")->data[0], 3, 0);
+    cr_expect_float_eq(tu_need(m, "/analysis/spectra/loss/nsegments")->data[0], 3, 0);
     /* tau: a sinusoid of 0.3 rad/step = 0.0477 cycles/step peaks in the bin
      * nearest it (bin width 1/256). */
-    const cs_metrics_array *pt = need(m, "/analysis/spectra/tau/psd");
+    const cs_metrics_array *pt = tu_need(m, "/analysis/spectra/tau/psd");
     size_t at = 0;
     for (size_t k = 1; k < pt->count; k++)
         if (pt->data[k] > pt->data[at])
@@ -597,12 +581,12 @@ Test(observe, pi_recomputation_and_variants_match_the_formulas)
     cs_obs_params p;
     cs_obs_params_default(&p);
     p.metrics = CS_OBS_SIGMAPI;
-    cs_metrics *m = analyze_file(path, &p);
+    cs_metrics *m = tu_analyze_file(path, &p);
     /* The default variant with the run's alpha and gamma reproduces the
      * logged PI; both are exp() of the same expression, so they agree to
      * rounding of a few ulp. */
-    cr_expect_leq(need(m, "/analysis/sigmapi/logged_max_abs_diff")->data[0], 1e-15);
-    const cs_metrics_array *pi = need(m, "/analysis/sigmapi/pi");
+    cr_expect_leq(tu_need(m, "/analysis/sigmapi/logged_max_abs_diff")->data[0], 1e-15);
+    const cs_metrics_array *pi = tu_need(m, "/analysis/sigmapi/pi");
     cr_assert_eq(pi->count, n);
     double e[300], t[300], s[300];
     for (size_t i = 0; i < n; i++) {
@@ -610,8 +594,8 @@ Test(observe, pi_recomputation_and_variants_match_the_formulas)
         cr_expect_float_eq(pi->data[i], test_pi(e[i], t[i], s[i], alpha, gamma), 1e-15);
     }
     /* Per-epoch means and ∫PI = mean exp(-delta var), var with divisor n. */
-    const cs_metrics_array *em = need(m, "/analysis/sigmapi/epoch_mean"),
-                           *wi = need(m, "/analysis/sigmapi/window_integral");
+    const cs_metrics_array *em = tu_need(m, "/analysis/sigmapi/epoch_mean"),
+                           *wi = tu_need(m, "/analysis/sigmapi/window_integral");
     cr_assert_eq(em->count, 3);
     cr_assert_eq(wi->count, 3);
     for (size_t ep = 0; ep < 3; ep++) {
@@ -622,7 +606,7 @@ Test(observe, pi_recomputation_and_variants_match_the_formulas)
             v += (pi->data[i] - mu) * (pi->data[i] - mu) / 100;
         cr_expect_float_eq(em->data[ep], mu, 1e-14);
         cr_expect_float_eq(wi->data[ep], mu * exp(-v), 1e-14);
-        cr_expect_float_eq(need(m, "/analysis/sigmapi/window_start")->data[ep], (double)(ep * 100), 0);
+        cr_expect_float_eq(tu_need(m, "/analysis/sigmapi/window_start")->data[ep], (double)(ep * 100), 0);
     }
     cs_metrics_destroy(m);
 
@@ -632,14 +616,14 @@ Test(observe, pi_recomputation_and_variants_match_the_formulas)
     p.pi_gamma = 0.9;
     p.pi_window = 64;
     p.pi_delta = 3;
-    m = analyze_file(path, &p);
-    pi = need(m, "/analysis/sigmapi/pi");
+    m = tu_analyze_file(path, &p);
+    pi = tu_need(m, "/analysis/sigmapi/pi");
     for (size_t i = 0; i < n; i++)
         cr_expect_float_eq(pi->data[i], exp(-0.7 * (e[i] / (t[i] + 1e-9) + 0.9 * s[i])), 1e-15);
-    cr_expect(isnan(need(m, "/analysis/sigmapi/logged_max_abs_diff")->data[0]));
-    wi = need(m, "/analysis/sigmapi/window_integral");
+    cr_expect(isnan(tu_need(m, "/analysis/sigmapi/logged_max_abs_diff")->data[0]));
+    wi = tu_need(m, "/analysis/sigmapi/window_integral");
     cr_assert_eq(wi->count, 5); /* 64 * 4 + 44 */
-    cr_expect_float_eq(need(m, "/analysis/sigmapi/window_steps")->data[4], 44, 0);
+    cr_expect_float_eq(tu_need(m, "/analysis/sigmapi/window_steps")->data[4], 44, 0);
     double mu = 0, v = 0;
     for (size_t i = 256; i < 300; i++)
         mu += pi->data[i] / 44;
@@ -652,14 +636,14 @@ Test(observe, pi_recomputation_and_variants_match_the_formulas)
     p.pi_variant = CS_PI_ARS;
     p.pi_window = 0;
     p.pi_delta = 1;
-    m = analyze_file(path, &p);
-    pi = need(m, "/analysis/sigmapi/pi");
+    m = tu_analyze_file(path, &p);
+    pi = tu_need(m, "/analysis/sigmapi/pi");
     for (size_t i = 0; i < n; i++)
         cr_expect_float_eq(pi->data[i], exp(-(0.7 * t[i] + 0.9 * s[i])), 1e-15);
     cs_metrics_destroy(m);
     p.pi_ema = 0.9;
-    m = analyze_file(path, &p);
-    pi = need(m, "/analysis/sigmapi/pi");
+    m = tu_analyze_file(path, &p);
+    pi = tu_need(m, "/analysis/sigmapi/pi");
     double avg = 0;
     for (size_t i = 0; i < n; i++) {
         avg = 0.9 * avg + 0.1 * exp(-(0.7 * t[i] + 0.9 * s[i]));
@@ -752,22 +736,22 @@ Test(observe, real_runs_end_to_end_through_the_cli, .timeout = 600)
     cr_expect_str_eq(cs_metrics_attr(m, "rule"), "pc");
     cr_expect_str_eq(cs_metrics_attr(m, "estimator"), "gcopula");
     /* The logged PI of a real run is reproduced exactly by the default variant. */
-    cr_expect_leq(need(m, "/analysis/sigmapi/logged_max_abs_diff")->data[0], 1e-15);
+    cr_expect_leq(tu_need(m, "/analysis/sigmapi/logged_max_abs_diff")->data[0], 1e-15);
     const char *finite[] = {"/analysis/layers/1/ixt", "/analysis/layers/1/ity",   "/analysis/layers/1/tc",
                             "/analysis/layers/1/tse", "/analysis/layers/2/oinfo", "/analysis/layers/1/omega_mean"};
     for (size_t i = 0; i < sizeof finite / sizeof finite[0]; i++) {
-        const cs_metrics_array *a = need(m, finite[i]);
+        const cs_metrics_array *a = tu_need(m, finite[i]);
         cr_expect_gt(a->count, 2);
         for (size_t k = 0; k < a->count; k++)
             cr_expect(isfinite(a->data[k]), "%s[%zu] = %g", finite[i], k, a->data[k]);
     }
     /* I(T;Y) can never exceed H(Y) <= ln 10. */
-    const cs_metrics_array *ity = need(m, "/analysis/layers/2/ity");
+    const cs_metrics_array *ity = tu_need(m, "/analysis/layers/2/ity");
     for (size_t k = 0; k < ity->count; k++)
         cr_expect_leq(ity->data[k], log(10.0) + 1e-9);
     /* PC relaxes: PhiID and PSD of the relaxation exist and are finite. */
-    const cs_metrics_array *rw = need(m, "/analysis/layers/1/relax_phi_wms"),
-                           *rp = need(m, "/analysis/layers/1/relax_psd");
+    const cs_metrics_array *rw = tu_need(m, "/analysis/layers/1/relax_phi_wms"),
+                           *rp = tu_need(m, "/analysis/layers/1/relax_psd");
     cr_expect_gt(rw->count, 0);
     size_t finite_phi = 0;
     for (size_t k = 0; k < rw->count; k++)
@@ -775,9 +759,9 @@ Test(observe, real_runs_end_to_end_through_the_cli, .timeout = 600)
     cr_expect_gt(finite_phi, 0);
     for (size_t k = 0; k < rp->count; k++)
         cr_expect(isfinite(rp->data[k]) && rp->data[k] >= 0);
-    need(m, "/analysis/coherence/1-2/snap_coherence");
-    need(m, "/analysis/coherence/1-2/relax_coherence");
-    need(m, "/analysis/spectra/loss/exponent");
+    tu_need(m, "/analysis/coherence/1-2/snap_coherence");
+    tu_need(m, "/analysis/coherence/1-2/relax_coherence");
+    tu_need(m, "/analysis/spectra/loss/exponent");
     /* PC with the default groups: every table entry of theirs but the p-values is written */
     check_table(m, 1, 0, CS_OBS_DEFAULT);
     cs_metrics_destroy(m);
@@ -840,10 +824,10 @@ Test(observe, same_seed_same_numbers_for_any_thread_count)
     cs_obs_params_default(&p);
     p.surrogates = 5;
     p.threads = 1;
-    cs_metrics *a = analyze_file(path, &p);
+    cs_metrics *a = tu_analyze_file(path, &p);
     check_table(a, 0, 1, CS_OBS_ALL);
     p.threads = 2;
-    cs_metrics *b = analyze_file(path, &p);
+    cs_metrics *b = tu_analyze_file(path, &p);
     cr_assert_eq(cs_metrics_count(a), cs_metrics_count(b));
     for (size_t i = 0; i < cs_metrics_count(a); i++) {
         const cs_metrics_array *x = cs_metrics_at(a, i), *y = cs_metrics_get(b, x->path);
@@ -859,8 +843,8 @@ Test(observe, same_seed_same_numbers_for_any_thread_count)
      * with --max-units 5 only 5 are, and a note says so. */
     cs_metrics_destroy(b);
     p.max_units = 5;
-    b = analyze_file(path, &p);
-    cr_expect_float_eq(need(b, "/analysis/layers/1/n_units")->data[0], 5, 0);
+    b = tu_analyze_file(path, &p);
+    cr_expect_float_eq(tu_need(b, "/analysis/layers/1/n_units")->data[0], 5, 0);
     int noted = 0;
     for (size_t i = 0; i < cs_metrics_note_count(b); i++)
         noted |= strstr(cs_metrics_note(b, i), "5 of 12 units") != NULL;
@@ -891,14 +875,14 @@ Test(observe, metrics_file_round_trip_and_bad_files)
     cr_assert_eq(cs_metrics_write(m, path), CS_OK, "%s", cs_last_error());
     cs_metrics_destroy(m);
     cr_assert_eq(cs_metrics_read(path, &m), CS_OK, "%s", cs_last_error());
-    const cs_metrics_array *x = need(m, "/analysis/layers/1/x");
+    const cs_metrics_array *x = tu_need(m, "/analysis/layers/1/x");
     cr_expect_eq(x->rank, 2);
     cr_expect_eq(x->dims[1], 3);
     cr_expect_str_eq(x->units, "nats");
     cr_expect_str_eq(x->description, "a test array");
     for (int i = 0; i < 6; i++)
         cr_expect(i == 2 ? isnan(x->data[i]) : x->data[i] == v[i]);
-    cr_expect_eq(need(m, "/analysis/empty")->count, 0);
+    cr_expect_eq(tu_need(m, "/analysis/empty")->count, 0);
     cr_expect_str_eq(cs_metrics_attr(m, "rule"), "ep");
     cr_expect_float_eq(cs_metrics_attr_num(m, "bins"), 30, 0);
     cr_expect_eq(cs_metrics_note_count(m), 1);
@@ -1101,9 +1085,9 @@ Test(observe, nan_activations_become_notes)
     write_synth(path, &sy);
     cs_obs_params p;
     cs_obs_params_default(&p);
-    cs_metrics *m = analyze_file(path, &p);
-    cr_expect(isnan(need(m, "/analysis/layers/1/tc")->data[1]));
-    cr_expect(isfinite(need(m, "/analysis/layers/1/tc")->data[0]));
+    cs_metrics *m = tu_analyze_file(path, &p);
+    cr_expect(isnan(tu_need(m, "/analysis/layers/1/tc")->data[1]));
+    cr_expect(isfinite(tu_need(m, "/analysis/layers/1/tc")->data[0]));
     int noted = 0;
     for (size_t i = 0; i < cs_metrics_note_count(m); i++)
         noted |= strstr(cs_metrics_note(m, i), "snapshot 1") && strstr(cs_metrics_note(m, i), "NaN");
