@@ -24,7 +24,13 @@
  *     sd, layer b);
  *   layer "e" (2 units): delta = (Z1, Z1 + m (2Y - 1) + s Z2), T noise: Omega
  *     of delta over its two units (the only bipartition) = the same 0.7370;
- *     the PID of (T, delta) is all unique to delta (synergy 0).
+ *     the PID of (T, delta) is all unique to delta (synergy 0);
+ *   layer "f" (2 units): delta = (Z1, Z2) in class 0 and (Z1, Z1) in class 1,
+ *     delta_BP = delta + Z3 / 2, T noise: class 1's covariance of delta is
+ *     singular, so I(delta;Y) is impossible (NaN and a note), while
+ *     I(T;delta) = 0 and I(delta;delta_BP) do not use class covariances and
+ *     are measured (a machine whose training reached such a snapshot used
+ *     to lose every measure of the layer with the first).
  *
  * Tolerances: 4 sampling sd of the estimate at 2000 samples, measured over
  * 20 seeds x 2 snapshots of this construction (gcopula | gaussian: mean, sd
@@ -58,7 +64,7 @@ static const double MU2 = 0.5, SIG = 0.5;
 /* The Gaussian class model's I of layer d: (T, delta) and delta */
 #define MODEL_JOINT (0.5 * log(1.0 + MU2 * MU2 / (SIG * SIG)))
 #define MODEL_DELTA (0.5 * log(1.0 + MU2 * MU2 / (1.0 + SIG * SIG)))
-#define NL 5
+#define NL 6
 
 typedef struct {
     float *act, *err, *ref; /* N x units each */
@@ -99,6 +105,18 @@ static void make_snapshot(uint64_t seed, size_t snap, const int32_t *y, layer_da
         }
     }
     cs_rng_destroy(rng);
+    /* layer f from its own stream: the other layers' data stay as they were */
+    cr_assert_eq(cs_rng_create_stream(seed, 200 + snap, &rng), CS_OK);
+    for (size_t i = 0; i < N; i++) {
+        double z1 = cs_rng_gaussian(rng, 1), z2 = cs_rng_gaussian(rng, 1);
+        for (size_t j = 0; j < 2; j++) {
+            double e = j && !y[i] ? z2 : z1;
+            d[5].act[i * 2 + j] = (float)cs_rng_gaussian(rng, 1);
+            d[5].err[i * 2 + j] = (float)e;
+            d[5].ref[i * 2 + j] = (float)(e + 0.5 * cs_rng_gaussian(rng, 1));
+        }
+    }
+    cs_rng_destroy(rng);
 }
 
 enum { WITH_REF = 1, WITH_ERR = 2, NAN_ERR = 4, FULL = WITH_REF | WITH_ERR };
@@ -108,8 +126,8 @@ enum { WITH_REF = 1, WITH_ERR = 2, NAN_ERR = 4, FULL = WITH_REF | WITH_ERR };
  * NAN_ERR: one NaN in layer a's errors at snapshot 1. */
 static void write_log(const char *path, uint64_t seed, unsigned what)
 {
-    static const size_t units[NL] = {3, 1, 2, 1, 2};
-    static const char *const names[NL] = {"a", "b", "c", "d", "e"};
+    static const size_t units[NL] = {3, 1, 2, 1, 2, 2};
+    static const char *const names[NL] = {"a", "b", "c", "d", "e", "f"};
     cs_runlog_writer *w;
     cr_assert_eq(cs_runlog_create(path, NULL, &w), CS_OK, "%s", cs_last_error());
     cs_runlog_handle h[NL][3];
@@ -262,6 +280,32 @@ static int has_note(const cs_metrics *m, const char *text)
         if (strstr(cs_metrics_note(m, i), text))
             return 1;
     return 0;
+}
+
+/* Layer f: class 1's two error units are equal, so the copula class model
+ * of I(δ;Y) (gcopula, analyze's default) has a singular covariance there:
+ * that one measure is NaN with a note naming it, while I(T;δ) (T
+ * independent: 0) and I(δ;δ_BP) do not use class covariances and are still
+ * measured. I(δ;δ_BP) is not Gaussian here (a mixture of two classes); the
+ * bound below is far under its value (about 1.5 nats: 2 units at signal to
+ * noise 4) and far above the 0.02 nats of independent noise. */
+Test(teaching, one_impossible_measure_leaves_the_others)
+{
+    char *dir = tu_tmpdir(), path[512];
+    snprintf(path, sizeof path, "%s/teach.h5", dir);
+    write_log(path, 5, FULL);
+    cs_metrics *m = analyze(path, CS_EST_GCOPULA, 0);
+    expect_all(m, "f", "err_ity", NAN);
+    cr_expect(has_note(m, "teaching signal: I(δ;Y): ") && has_note(m, "singular"),
+              "no note naming the impossible I(δ;Y)");
+    expect_near(m, "f", "err_itd", 0.0, 0.02);
+    const cs_metrics_array *ref = get(m, "f", "err_ref_mi");
+    for (size_t s = 0; s < SNAPS; s++)
+        cr_expect(isfinite(ref->data[s]) && ref->data[s] > 0.3, "I(δ;δ_BP)[%zu] = %g", s, ref->data[s]);
+    cs_metrics_destroy(m);
+    unlink(path);
+    rmdir(dir);
+    free(dir);
 }
 
 /* With surrogates: every entry of the teaching group is written, and the

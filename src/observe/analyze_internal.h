@@ -84,6 +84,7 @@ typedef struct {
     cs_omega_result pid;        /* PID of (T, δ) about Y: sources A = T, B = δ */
     cs_omega_result omega;      /* Ω of δ about Y (the error signal as a layer) */
     int pid_done;               /* pid and omega were computed */
+    char note[400];             /* the measures the data made impossible, and why ("" none) */
 } obs_teaching_result;
 /* act, err (N x units; err 0 x 0: none logged, an error), ref (N x units or
  * 0 x 0: no reference) of one layer against the probe's labels. */

@@ -213,6 +213,8 @@ static cs_status task_teaching(const obs_snap_in *in, void *row, char *note, siz
     }
     if (st == CS_OK && r.zero)
         snprintf(note, n, "the error signal is constant on every unit: nothing to measure (flag err_zero)");
+    else if (st == CS_OK && r.note[0])
+        snprintf(note, n, "%s", r.note);
     return st;
 }
 

@@ -130,6 +130,24 @@ static cs_status teaching_pid(const obs_probe *pr, cs_matrix act, cs_matrix err,
     return st;
 }
 
+/* A measure that the data make impossible (CS_ESINGULAR: a singular
+ * covariance, e.g. a class whose errors are collinear at a late snapshot)
+ * stays NaN and is named in out->note; the layer's other measures do not
+ * depend on it and go on. Any other failure ends the layer's measures. */
+static cs_status measure_done(cs_status st, const char *what, obs_teaching_result *out)
+{
+    if (st == CS_OK)
+        return CS_OK;
+    if (st != CS_ESINGULAR) {
+        cs_error_prefix("%s: ", what);
+        return st;
+    }
+    size_t used = strlen(out->note);
+    snprintf(out->note + used, sizeof out->note - used, "%s%s: %s (NaN)", used ? "; " : "", what, cs_last_error());
+    cs_error_clear();
+    return CS_OK;
+}
+
 cs_status obs_teaching(const obs_probe *pr, cs_matrix act, cs_matrix err, cs_matrix ref, const cs_obs_params *p,
                        uint64_t stream, obs_teaching_result *out)
 {
@@ -156,21 +174,13 @@ cs_status obs_teaching(const obs_probe *pr, cs_matrix act, cs_matrix err, cs_mat
         return cs_error_set(CS_EINVAL, "I(δ;Y): the probe set holds a single class");
     uint64_t seed = obs_derive_seed(p->seed, stream);
     int clamped = 0;
-    if ((st = mi_of(pr, err, NULL, p, seed, &out->ity, &out->ity_p, &clamped, &out->err_dims)) != CS_OK) {
-        cs_error_prefix("I(δ;Y): ");
-        return st;
-    }
+    st = measure_done(mi_of(pr, err, NULL, p, seed, &out->ity, &out->ity_p, &clamped, &out->err_dims), "I(δ;Y)", out);
     out->ity_clamped = clamped;
-    if (!no_variance(act) && (st = mi_of(pr, act, &err, p, seed + 1, &out->itd, &out->itd_p, NULL, NULL)) != CS_OK) {
-        cs_error_prefix("I(T;δ): ");
-        return st;
-    }
-    if (ref.rows && !out->ref_same && !no_variance(ref) &&
-        (st = mi_of(pr, err, &ref, p, seed + 2, &out->ref_mi, &out->ref_p, NULL, NULL)) != CS_OK) {
-        cs_error_prefix("I(δ;δ_BP): ");
-        return st;
-    }
-    if ((st = teaching_pid(pr, act, err, p, seed + 3, out)) == CS_OK)
+    if (st == CS_OK && !no_variance(act))
+        st = measure_done(mi_of(pr, act, &err, p, seed + 1, &out->itd, &out->itd_p, NULL, NULL), "I(T;δ)", out);
+    if (st == CS_OK && ref.rows && !out->ref_same && !no_variance(ref))
+        st = measure_done(mi_of(pr, err, &ref, p, seed + 2, &out->ref_mi, &out->ref_p, NULL, NULL), "I(δ;δ_BP)", out);
+    if (st == CS_OK && (st = teaching_pid(pr, act, err, p, seed + 3, out)) == CS_OK)
         out->pid_done = 1;
     return st;
 }
