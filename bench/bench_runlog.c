@@ -3,7 +3,7 @@
  * (784-256-128-10, probe 512, a snapshot every 50 steps).
  *
  *   cmake -S . -B build-bench -DCOGSCOPE_BENCH=ON && cmake --build build-bench --target bench_runlog
- *   ./build-bench/bench_runlog [--steps N] [--log-every K] [--reps R] [--dir DIR]
+ *   ./build-bench/bench_runlog [--steps N] [--log-every K] [--reps R] [--dir DIR] [--deflate L]
  *
  * Snapshot contents imitate a ReLU network: hidden activations are
  * max(0, N(0,1)) (half zeros), output activations softmax-like in (0,1),
@@ -26,7 +26,7 @@
 
 int main(int argc, char **argv)
 {
-    long steps = 20000, log_every = 50, reps = 3;
+    long steps = 20000, log_every = 50, reps = 3, only = -1;
     const char *dir = "/tmp";
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--steps"))
@@ -37,6 +37,8 @@ int main(int argc, char **argv)
             reps = atol(argv[i + 1]);
         else if (!strcmp(argv[i], "--dir"))
             dir = argv[i + 1];
+        else if (!strcmp(argv[i], "--deflate"))
+            only = atol(argv[i + 1]);
     }
     const size_t layers[4] = {784, 256, 128, 10}, P = 512;
     cs_rng *rng;
@@ -68,6 +70,8 @@ int main(int argc, char **argv)
     printf("%-22s %12s %14s %12s %12s %22s\n", "snapshot compression", "ns/step", "ms/snapshot", "MB/snapshot",
            "file MB", "overhead @1000 steps/s");
     for (size_t c = 0; c < sizeof levels / sizeof levels[0]; c++) {
+        if (only >= 0 && levels[c] != only)
+            continue;
         double best_step = INFINITY, best_snap = INFINITY;
         long long fsize = 0;
         for (long rep = 0; rep < reps; rep++) {

@@ -107,6 +107,16 @@ cs_status cs_rule_snapshot(cs_rule *r, const cs_mlp *m, const double *x, const i
     return st ? st : cs_rule_teaching_signal(r, m, x, labels, rows, errors);
 }
 
+cs_status cs_rule_snapshot_f32(cs_rule *r, const cs_mlp *m, const float *x, const int32_t *labels, size_t rows,
+                               float *const *acts, float *const *errors)
+{
+    if (!r->vt->snapshot_f32)
+        return cs_error_set(CS_EINVAL, "rule %s has no float snapshot", r->vt->name);
+    if (rows == 0 || rows > r->max_rows)
+        return cs_error_set(CS_ELIMIT, "rule %s: %zu rows outside 1..%zu", r->vt->name, rows, r->max_rows);
+    return r->vt->snapshot_f32(r->state, m, x, labels, rows, acts, errors);
+}
+
 cs_status cs_rule_relax(cs_rule *r, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
                         double *const *states, double *energy)
 {

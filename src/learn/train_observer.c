@@ -26,6 +26,8 @@ struct train_observer {
     double *probe_x;
     int32_t *probe_y;
     float *probe_xf;
+    /* snap_d, snap_e: a rule without a float snapshot (vt->snapshot_f32)
+     * gives it in double, narrowed into snap_act, snap_err */
     double *snap_d[CS_MLP_MAX_LAYERS - 1], *snap_e[CS_MLP_MAX_LAYERS - 1];
     float *snap_act[CS_MLP_MAX_LAYERS - 1], *snap_err[CS_MLP_MAX_LAYERS - 1];
     double *relax_d[CS_MLP_MAX_LAYERS - 1];
@@ -139,20 +141,22 @@ static cs_status probe_draw(train_observer *o, const cs_dataset *test)
     return CS_OK;
 }
 
-/* Snapshot buffers per layer k (P x units, double from the rule, float for
- * the log), relaxation buffers (T x R x units), the kept parameters and the
- * reference gradient (n_params each). */
+/* Snapshot buffers per layer k (P x units, float for the log, double too
+ * for a rule without a float snapshot), relaxation buffers (T x R x units),
+ * the kept parameters and the reference gradient (n_params each). */
 static cs_status buffers_alloc(train_observer *o)
 {
     const cs_mlp *m = o->m;
     size_t P = o->probe_n, T = o->spec.relax_iterations, R = o->spec.relax_samples;
+    int narrow = !o->plan->vt->snapshot_f32;
     for (size_t k = 0; k < o->depth; k++) {
         size_t u = m->sizes[k + 1];
-        o->snap_d[k] = malloc(P * u * sizeof(double));
-        o->snap_e[k] = malloc(P * u * sizeof(double));
         o->snap_act[k] = malloc(P * u * sizeof(float));
         o->snap_err[k] = malloc(P * u * sizeof(float));
-        if (!o->snap_d[k] || !o->snap_e[k] || !o->snap_act[k] || !o->snap_err[k])
+        if (!o->snap_act[k] || !o->snap_err[k])
+            return cs_error_set(CS_ENOMEM, "cannot allocate probe snapshots");
+        if (narrow &&
+            (!(o->snap_d[k] = malloc(P * u * sizeof(double))) || !(o->snap_e[k] = malloc(P * u * sizeof(double)))))
             return cs_error_set(CS_ENOMEM, "cannot allocate probe snapshots");
         if (o->bp_ref && !(o->ref_err[k] = malloc(P * u * sizeof(float))))
             return cs_error_set(CS_ENOMEM, "cannot allocate probe snapshots");
@@ -268,31 +272,39 @@ static void mlp_at(const cs_mlp *m, double *params, cs_mlp *view)
     }
 }
 
-/* Backprop's delta of network `m` on the probe set (bp's own snapshot path,
- * so the values are bit for bit those a bp run would log as `errors`) into
- * the snapshot just appended. bp's activations land in snap_d, whose values
- * are already stored. */
+/* Backprop's delta of network `m` on the probe set (bp's own float
+ * snapshot, so the values are bit for bit those a bp run logs as `errors`)
+ * into the snapshot just appended. */
 static cs_status reference_errors(train_observer *o, const cs_mlp *m)
 {
-    size_t P = o->probe_n;
-    cs_status st = cs_rule_snapshot(o->bp_ref, m, o->probe_x, o->probe_y, P, o->snap_d, o->snap_e);
-    for (size_t k = 0; k < o->depth && !st; k++)
-        to_float(o->ref_err[k], o->snap_e[k], P * m->sizes[k + 1]);
+    cs_status st = cs_rule_snapshot_f32(o->bp_ref, m, o->probe_xf, o->probe_y, o->probe_n, NULL, o->ref_err);
     return st ? st : cs_trainlog_append_reference_errors(o->log, (const float *const *)o->ref_err);
+}
+
+/* The probe's activations and teaching signals of network `m` in float,
+ * as the log stores them (snap_act, snap_err): from the float probe
+ * straight, or from the rule's double snapshot narrowed (the same values:
+ * vt->snapshot_f32's contract). */
+static cs_status probe_signals(train_observer *o, const cs_mlp *m)
+{
+    size_t P = o->probe_n;
+    if (o->plan->vt->snapshot_f32)
+        return cs_rule_snapshot_f32(o->rule, m, o->probe_xf, o->probe_y, P, o->snap_act, o->snap_err);
+    cs_status st = cs_rule_snapshot(o->rule, m, o->probe_x, o->probe_y, P, o->snap_d, o->snap_e);
+    for (size_t k = 0; k < o->depth && !st; k++) {
+        to_float(o->snap_act[k], o->snap_d[k], P * m->sizes[k + 1]);
+        to_float(o->snap_err[k], o->snap_e[k], P * m->sizes[k + 1]);
+    }
+    return st;
 }
 
 /* Probe activations + teaching signals of network `m` (and the relaxation
  * of the first relax_samples probe rows) into the log at `step`. */
 static cs_status snapshot(train_observer *o, const cs_mlp *m, int64_t step)
 {
-    size_t P = o->probe_n;
-    cs_status st = cs_rule_snapshot(o->rule, m, o->probe_x, o->probe_y, P, o->snap_d, o->snap_e);
+    cs_status st = probe_signals(o, m);
     if (st)
         return st;
-    for (size_t k = 0; k < o->depth; k++) {
-        to_float(o->snap_act[k], o->snap_d[k], P * m->sizes[k + 1]);
-        to_float(o->snap_err[k], o->snap_e[k], P * m->sizes[k + 1]);
-    }
     st = cs_trainlog_append_snapshot(o->log, step, (const float *const *)o->snap_act,
                                      (const float *const *)o->snap_err);
     if (!st && o->bp_ref)

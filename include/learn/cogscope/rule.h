@@ -181,6 +181,16 @@ typedef struct cs_rule_vtable {
     cs_status (*snapshot)(void *state, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
                           double *const *acts, double *const *errors);
 
+    /* Optional: `snapshot` in float, the run log's storage type, from the
+     * probe inputs in float (x: rows x sizes[0], (float) of the doubles
+     * `snapshot` gets). It must give exactly (float) of `snapshot`'s
+     * values, so both paths log the same bits; a rule that computes the
+     * snapshot in float (bp) saves the logging path the conversions of
+     * inputs and results (docs/training.md, Performance). acts may be NULL
+     * (errors only). */
+    cs_status (*snapshot_f32)(void *state, const cs_mlp *m, const float *x, const int32_t *labels, size_t rows,
+                              float *const *acts, float *const *errors);
+
     /* Optional (rules whose steps compute in float): the float copy of the
      * parameters (n_params, laid out as params) that `step` reads. The loop
      * has the optimizer write it in the update's own pass and says so with
@@ -256,6 +266,10 @@ float *cs_rule_mirror_f32(cs_rule *r);
 /* vt->snapshot, or cs_rule_activations + cs_rule_teaching_signal. */
 cs_status cs_rule_snapshot(cs_rule *r, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
                            double *const *acts, double *const *errors);
+/* vt->snapshot_f32 (acts may be NULL); CS_EINVAL for a rule without one
+ * (the caller then takes cs_rule_snapshot and narrows). */
+cs_status cs_rule_snapshot_f32(cs_rule *r, const cs_mlp *m, const float *x, const int32_t *labels, size_t rows,
+                               float *const *acts, float *const *errors);
 /* Logits of any number of rows (chunks of max_rows). */
 cs_status cs_rule_predict(cs_rule *r, const cs_mlp *m, const double *x, size_t rows, double *logits);
 

@@ -12,7 +12,8 @@
  * parameters only when the loop says the shadow is stale. Every buffer is
  * allocated in create (max_rows), none per step. The probe snapshot runs
  * in float32 in both precisions (bp_snapshot), on a second float network
- * that never disturbs the shadow. */
+ * that never disturbs the shadow, and reaches the run log in float from
+ * float probe inputs (bp_snapshot_f32). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,12 +155,23 @@ static cs_status bp_step(void *state, const cs_mlp *m, cs_rule_batch *b)
     return CS_OK;
 }
 
+/* The float32 pass of the probe network at parameters m on float inputs
+ * xf (rows <= max_rows): forward and backward, deltas only, into fcache. */
+static cs_status bp_probe_pass(bp_state *s, const cs_mlp *m, const float *xf, const int32_t *labels, size_t rows)
+{
+    f32_mlp_load(s->probe, m);
+    return f32_mlp_pass(s->probe, xf, rows, labels, s->fcache, NULL, learn_team_current());
+}
+
 /* Per-sample deltas (and post-activations) of the float32 pass, widened:
  * errors[k] (and acts[k] unless acts is NULL): rows x sizes[k+1]. */
 static cs_status bp_signals_f32(bp_state *s, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
                                 double *const *acts, double *const *errors)
 {
-    cs_status st = bp_pass_f32(s, s->probe, 0, m, x, labels, rows, NULL);
+    if (rows > s->max_rows) /* before converting x into the max_rows buffer */
+        return cs_error_set(CS_ELIMIT, "batch of %zu rows exceeds the cache capacity %zu", rows, s->max_rows);
+    f32_from_f64(s->xf, x, rows * m->sizes[0]);
+    cs_status st = bp_probe_pass(s, m, s->xf, labels, rows);
     if (st)
         return st;
     for (size_t k = 0; k < cs_mlp_depth(m); k++) {
@@ -180,6 +192,25 @@ static cs_status bp_snapshot(void *state, const cs_mlp *m, const double *x, cons
                              double *const *acts, double *const *errors)
 {
     return bp_signals_f32(state, m, x, labels, rows, acts, errors);
+}
+
+/* bp_snapshot's values without their round trip through double: the
+ * float pass's own arrays copied out. The run log stores them as float, so
+ * a snapshot costs the pass and one copy (the inputs come in float too). */
+static cs_status bp_snapshot_f32(void *state, const cs_mlp *m, const float *x, const int32_t *labels, size_t rows,
+                                 float *const *acts, float *const *errors)
+{
+    bp_state *s = state;
+    cs_status st = bp_probe_pass(s, m, x, labels, rows);
+    if (st)
+        return st;
+    for (size_t k = 0; k < cs_mlp_depth(m); k++) {
+        size_t bytes = rows * m->sizes[k + 1] * sizeof(float);
+        if (acts)
+            memcpy(acts[k], s->fcache->a[k], bytes);
+        memcpy(errors[k], s->fcache->delta[k], bytes);
+    }
+    return CS_OK;
 }
 
 /* The teaching signal in the rule's precision: exact BP deltas in float64. */
@@ -240,6 +271,7 @@ const cs_rule_vtable cs_rule_bp = {
     .step = bp_step,
     .teaching_signal = bp_teaching_signal,
     .snapshot = bp_snapshot,
+    .snapshot_f32 = bp_snapshot_f32,
     .reference_gradient = bp_reference_gradient,
     .mirror_f32 = bp_mirror_f32,
     .own_threads = 1,

@@ -1,0 +1,99 @@
+/* The training run log's write path: what it computes and stores must not
+ * depend on the shortcuts that make it cheap (docs/training.md,
+ * Performance). The float probe snapshot (vt->snapshot_f32) against the
+ * double snapshot narrowed, bit for bit. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+#include "cogscope/mlp.h"
+#include "cogscope/rng.h"
+#include "cogscope/rule.h"
+
+static const size_t SIZES[4] = {64, 48, 32, 10};
+#define ROWS 40
+
+static cs_mlp *make_net(uint64_t seed)
+{
+    cs_mlp *m;
+    cr_assert_eq(cs_mlp_create(SIZES, 4, CS_ACT_RELU, &m), CS_OK, "%s", cs_last_error());
+    cs_rng *rng;
+    cs_rng_create(seed, &rng);
+    cs_mlp_init(m, rng);
+    for (size_t k = 0; k < 3; k++) /* nonzero biases: every term of the pass counts */
+        for (size_t j = 0; j < SIZES[k + 1]; j++)
+            m->b[k][j] = cs_rng_gaussian(rng, 0.3);
+    cs_rng_destroy(rng);
+    return m;
+}
+
+/* x in double with its float copy (what the observer keeps of the probe) */
+static void probe(uint64_t seed, double *x, float *xf, int32_t *y)
+{
+    cs_rng *rng;
+    cs_rng_create(seed, &rng);
+    for (size_t i = 0; i < ROWS * SIZES[0]; i++) {
+        x[i] = cs_rng_uniform(rng) < 0.4 ? 0.0 : cs_rng_uniform(rng) / 0.7; /* pixel-like, most not floats */
+        xf[i] = (float)x[i];
+    }
+    for (size_t i = 0; i < ROWS; i++)
+        y[i] = (int32_t)(cs_rng_uniform(rng) * 10.0);
+    cs_rng_destroy(rng);
+}
+
+/* bp's float snapshot is its double snapshot narrowed, bit for bit, in both
+ * precisions, and with acts NULL (the reference errors of other rules);
+ * the values are those the run log stored before the float path existed. */
+static void check_precision(const char *precision)
+{
+    cs_mlp *m = make_net(5);
+    cs_rule_option o = {"bp-precision", precision};
+    cs_rule *r;
+    cr_assert_eq(cs_rule_create(&cs_rule_bp, m, &o, 1, 1, ROWS, &r), CS_OK, "%s", cs_last_error());
+    static double x[ROWS * 64], ad[3][ROWS * 48], ed[3][ROWS * 48];
+    static float xf[ROWS * 64], af[3][ROWS * 48], ef[3][ROWS * 48], e2[3][ROWS * 48];
+    int32_t y[ROWS];
+    probe(9, x, xf, y);
+    double *pad[3] = {ad[0], ad[1], ad[2]}, *ped[3] = {ed[0], ed[1], ed[2]};
+    float *paf[3] = {af[0], af[1], af[2]}, *pef[3] = {ef[0], ef[1], ef[2]}, *pe2[3] = {e2[0], e2[1], e2[2]};
+    cr_assert_eq(cs_rule_snapshot(r, m, x, y, ROWS, pad, ped), CS_OK, "%s", cs_last_error());
+    cr_assert_eq(cs_rule_snapshot_f32(r, m, xf, y, ROWS, paf, pef), CS_OK, "%s", cs_last_error());
+    cr_assert_eq(cs_rule_snapshot_f32(r, m, xf, y, ROWS, NULL, pe2), CS_OK, "%s", cs_last_error());
+    for (size_t k = 0; k < 3; k++) {
+        size_t n = ROWS * SIZES[k + 1], same_a = 0, same_e = 0, nonzero = 0;
+        for (size_t i = 0; i < n; i++) {
+            float a = (float)ad[k][i], e = (float)ed[k][i];
+            same_a += memcmp(&a, &af[k][i], sizeof a) == 0;
+            same_e += memcmp(&e, &ef[k][i], sizeof e) == 0 && memcmp(&e, &e2[k][i], sizeof e) == 0;
+            nonzero += ef[k][i] != 0.0f;
+        }
+        cr_expect_eq(same_a, n, "%s layer %zu: %zu of %zu activations differ", precision, k + 1, n - same_a, n);
+        cr_expect_eq(same_e, n, "%s layer %zu: %zu of %zu errors differ", precision, k + 1, n - same_e, n);
+        cr_expect_gt(nonzero, n / 4, "%s layer %zu: errors mostly zero, the comparison would prove little", precision,
+                     k + 1);
+    }
+    /* more rows than create's max_rows: refused before any buffer is touched */
+    cr_expect_eq(cs_rule_snapshot_f32(r, m, xf, y, ROWS + 1, paf, pef), CS_ELIMIT);
+    cs_rule_destroy(r);
+    cs_mlp_destroy(m);
+}
+
+Test(trainlog_path, bp_float_snapshot_is_the_double_one_narrowed_float64) { check_precision("float64"); }
+Test(trainlog_path, bp_float_snapshot_is_the_double_one_narrowed_float32) { check_precision("float32"); }
+
+/* A rule without a float snapshot says so (the observer narrows its double
+ * one instead). */
+Test(trainlog_path, rule_without_float_snapshot_refuses)
+{
+    cs_mlp *m = make_net(5);
+    cs_rule *r;
+    cr_assert_eq(cs_rule_create(&cs_rule_fa, m, NULL, 0, 1, ROWS, &r), CS_OK, "%s", cs_last_error());
+    cr_assert(cs_rule_fa.snapshot_f32 == NULL);
+    static float xf[ROWS * 64], ef[3][ROWS * 48];
+    float *pef[3] = {ef[0], ef[1], ef[2]};
+    int32_t y[ROWS] = {0};
+    cr_expect_eq(cs_rule_snapshot_f32(r, m, xf, y, ROWS, NULL, pef), CS_EINVAL);
+    cr_expect(strstr(cs_last_error(), "fa") != NULL, "%s", cs_last_error());
+    cs_rule_destroy(r);
+    cs_mlp_destroy(m);
+}
