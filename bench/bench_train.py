@@ -14,14 +14,21 @@ optimizer in double: mixed precision), each with the run log off and on
 (--log-every 50: per-step series, probe snapshots of 512 samples, per-layer
 norms; for float32 also the angle to the double gradient at log steps).
 
+PyTorch runs in a subprocess per configuration (OpenBLAS reads its thread
+count once, when torch loads it): one torch thread with OpenBLAS's default
+threads (its GEMMs use every core), one torch thread with
+OPENBLAS_NUM_THREADS=1 (one core), and --threads N torch threads for each
+other N asked for. Whatever --threads says, PyTorch's two one-torch-thread
+configurations run, because one of them is its fastest on a 2-core machine.
+
 The machine may be shared: every configuration runs --repeat times and the
 best (fastest) run is reported, both by wall time and by process CPU time
 (all threads; on a loaded machine the steadier of the two). The last lines
-compare each side at its fastest thread count (the issue's "best
-configuration" against PyTorch's best: one torch thread here).
+compare each side at its fastest configuration (the issue's "best
+configuration" against PyTorch's best).
 
 usage: /usr/bin/python3 bench/bench_train.py [--cogscope build/cogscope] [--epochs 2]
-                            [--repeat 3] [--threads 1,2] [--data-dir DIR]
+                            [--repeat 3] [--threads 1,2] [--data-dir DIR] [--no-log]
 (/usr/bin/python3: the interpreter with numpy and torch installed)
 """
 import argparse
@@ -80,6 +87,18 @@ def torch_run(args, threads, dtype):
     return {"sps": n * args.epochs / train_s, "sps_cpu": n * args.epochs / cpu_s, "test_acc": acc}
 
 
+def torch_subprocess(args, threads, dtype, blas_threads):
+    """torch_run in a fresh interpreter, with OPENBLAS_NUM_THREADS set before
+    torch loads OpenBLAS when blas_threads is not None."""
+    env = dict(os.environ)
+    env.pop("OPENBLAS_NUM_THREADS", None)
+    if blas_threads is not None:
+        env["OPENBLAS_NUM_THREADS"] = str(blas_threads)
+    cmd = [sys.executable, os.path.abspath(__file__), "--torch-worker", dtype, "--threads", str(threads),
+           "--epochs", str(args.epochs), "--lr", str(args.lr), "--data-dir", args.data_dir]
+    return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout)
+
+
 def cogscope_run(args, threads, log, precision="float64"):
     cmd = [args.cogscope, "train", "--data", "fashion-mnist", "--data-dir", args.data_dir,
            "--layers", "784,256,128,10", "--activation", "relu", "--batch", "64", "--optimizer", "sgd",
@@ -104,6 +123,12 @@ def best(runs):
             "test_acc": runs[0]["test_acc"]}
 
 
+def torch_configs(threads):
+    """PyTorch's configurations: (label, torch threads, OPENBLAS_NUM_THREADS or None)."""
+    cfgs = [("1 torch thread, OpenBLAS all cores", 1, None), ("1 torch thread, OpenBLAS 1 thread", 1, 1)]
+    return cfgs + [("%d torch threads" % t, t, None) for t in threads if t != 1]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cogscope", default=os.path.join(os.path.dirname(__file__), "..", "build", "cogscope"))
@@ -112,49 +137,55 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--lr", type=float, default=0.05)
+    ap.add_argument("--no-log", action="store_true", help="skip cogscope's --log-every 50 runs")
+    ap.add_argument("--torch-worker", choices=("float32", "float64"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    threads = [int(v) for v in args.threads.split(",")]
+    if args.torch_worker:  # one PyTorch run in this process (torch_subprocess), JSON on stdout
+        print(json.dumps(torch_run(args, threads[0], args.torch_worker)))
+        return
     print(f"Fashion-MNIST 784-256-128-10 ReLU, batch 64, SGD lr {args.lr} momentum 0.9, "
           f"{args.epochs} epoch(s), best of {args.repeat}; training samples/s by wall | by CPU time")
-    results = {}
-    for t in [int(v) for v in args.threads.split(",")]:
-        cs, cl, fs, fl, p32, p64 = [], [], [], [], [], []
+    results = {}  # name -> (configuration, result)
+    for t in threads:
+        runs = {k: [] for k in ("f64 off", "f64 on", "f32 off", "f32 on")}
         load = os.getloadavg()[0]  # includes this script's own previous runs
-        for _ in range(args.repeat):  # interleaved, so every side sees the same load
-            cs.append(cogscope_run(args, t, False))
-            cl.append(cogscope_run(args, t, True))
-            fs.append(cogscope_run(args, t, False, "float32"))
-            fl.append(cogscope_run(args, t, True, "float32"))
-            p32.append(torch_run(args, t, "float32"))
-            p64.append(torch_run(args, t, "float64"))
-        cs, cl, fs, fl, p32, p64 = best(cs), best(cl), best(fs), best(fl), best(p32), best(p64)
-        results[t] = {"cogscope f64": cs, "cogscope f32": fs, "pytorch f32": p32, "pytorch f64": p64}
-        print(f"threads {t} (1-min load average at start: {load:.2f}):")
-        for name, r in (("cogscope f64, log off", cs), ("cogscope f64, log on", cl),
-                        ("cogscope f32, log off", fs), ("cogscope f32, log on", fl),
-                        ("pytorch f32", p32), ("pytorch f64", p64)):
-            print(f"  {name:<22} {r['sps']:>8.0f} | {r['sps_cpu']:>8.0f}   test acc {r['test_acc']:.4f}")
-        for mine, other, r in (("f64", "pytorch f32", p32), ("f64", "pytorch f64", p64),
-                               ("f32", "pytorch f32", p32)):
-            c = cs if mine == "f64" else fs
-            print(f"  ratio cogscope {mine} / {other}: {c['sps'] / r['sps']:.2f} (wall) | "
-                  f"{c['sps_cpu'] / r['sps_cpu']:.2f} (cpu)")
-        print(f"  ratio cogscope f32 / cogscope f64: {fs['sps'] / cs['sps']:.2f} (wall) | "
-              f"{fs['sps_cpu'] / cs['sps_cpu']:.2f} (cpu)")
-        for mine, off, on in (("f64", cs, cl), ("f32", fs, fl)):
-            print(f"  logging overhead {mine} (training steps): {100 * (off['sps'] / on['sps'] - 1):.1f}% (wall) | "
-                  f"{100 * (off['sps_cpu'] / on['sps_cpu'] - 1):.1f}% (cpu)")
+        for _ in range(args.repeat):  # interleaved, so every configuration sees the same load
+            for prec, tag in (("float64", "f64"), ("float32", "f32")):
+                runs[tag + " off"].append(cogscope_run(args, t, False, prec))
+                if not args.no_log:
+                    runs[tag + " on"].append(cogscope_run(args, t, True, prec))
+        print(f"cogscope --threads {t} (1-min load average at start: {load:.2f}):")
+        for key, r in runs.items():
+            if r:
+                r = best(r)
+                print(f"  cogscope {key.replace('off', 'log off').replace('on', 'log on'):<16} "
+                      f"{r['sps']:>8.0f} | {r['sps_cpu']:>8.0f}   test acc {r['test_acc']:.4f}")
+                if key.endswith("off"):
+                    results.setdefault("cogscope " + key[:3], []).append(("--threads %d" % t, r))
+        for tag in ("f64", "f32"):
+            if runs[tag + " on"]:
+                off, on = best(runs[tag + " off"]), best(runs[tag + " on"])
+                print(f"  logging overhead {tag} (training steps): {100 * (off['sps'] / on['sps'] - 1):.1f}% (wall) | "
+                      f"{100 * (off['sps_cpu'] / on['sps_cpu'] - 1):.1f}% (cpu)")
         sys.stdout.flush()
-    # Each side at its best thread count (by wall time): PyTorch's best here is one torch
-    # thread (its GEMMs still use OpenBLAS's threads), cogscope's is --threads 2.
-    print("best against best (each configuration at its fastest thread count, wall):")
+    load = os.getloadavg()[0]
+    print(f"PyTorch 1.13 (1-min load average at start: {load:.2f}):")
+    for label, tt, blas in torch_configs(threads):
+        for dtype, tag in (("float32", "f32"), ("float64", "f64")):
+            r = best([torch_subprocess(args, tt, dtype, blas) for _ in range(args.repeat)])
+            results.setdefault("pytorch " + tag, []).append((label, r))
+            print(f"  pytorch {tag}, {label:<36} {r['sps']:>8.0f} | {r['sps_cpu']:>8.0f}   test acc {r['test_acc']:.4f}")
+        sys.stdout.flush()
+    print("best against best (each side at its fastest configuration, wall):")
     top = {}
     for name in ("cogscope f64", "cogscope f32", "pytorch f32", "pytorch f64"):
-        t = max(results, key=lambda k: results[k][name]["sps"])
-        top[name] = (t, results[t][name]["sps"])
-        print(f"  {name:<13} {top[name][1]:>8.0f} samples/s at --threads {t}")
+        cfg, r = max(results[name], key=lambda cr: cr[1]["sps"])
+        top[name] = r["sps"]
+        print(f"  {name:<13} {r['sps']:>8.0f} samples/s ({cfg})")
     for mine, other in (("cogscope f32", "pytorch f32"), ("cogscope f64", "pytorch f32"),
-                        ("cogscope f64", "pytorch f64")):
-        print(f"  ratio {mine} / {other}: {top[mine][1] / top[other][1]:.2f}")
+                        ("cogscope f64", "pytorch f64"), ("cogscope f32", "cogscope f64")):
+        print(f"  ratio {mine} / {other}: {top[mine] / top[other]:.2f}")
 
 
 if __name__ == "__main__":

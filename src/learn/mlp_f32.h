@@ -73,14 +73,17 @@ void f32_act_backward(cs_activation act, float *dz, const float *da, const float
 void f32_softmax_forward(float *p, const float *z, size_t B, size_t C);
 void f32_softmax_ce_backward(float *delta, const float *p, const int32_t *labels, size_t B, size_t C);
 /* Forward, then backward when `labels` is not NULL (grad NULL: deltas only),
- * split over the threads of `team` (NULL: the calling thread alone; one fork
- * per call, a barrier per layer and direction); bit for bit the values of
- * cs/f32_mlp_forward and _backward on one thread (src/learn/mlp_kernels.inc,
- * "one pass on a team"). The caller keeps OpenBLAS single-threaded meanwhile. */
+ * on the threads of `team` (NULL: the calling thread alone). A large pass
+ * runs in two fixed parts (of the batch's rows, then of the gradient's
+ * units), one per thread, and gives the gradient's sum of squares in
+ * *grad_ssq (NAN when not computed; may be NULL): the same values at any
+ * thread count (src/learn/mlp_kernels.inc, "one pass in fixed parts"). A
+ * small pass is cs/f32_mlp_forward and _backward, bit for bit. The caller
+ * keeps OpenBLAS single-threaded meanwhile. */
 cs_status f64_mlp_pass(const cs_mlp *m, const double *x, size_t rows, const int32_t *labels, cs_mlp_cache *c,
-                       double *grad, learn_team *team);
+                       double *grad, double *grad_ssq, learn_team *team);
 cs_status f32_mlp_pass(const f32_mlp *m, const float *x, size_t rows, const int32_t *labels, f32_mlp_cache *c,
-                       float *grad, learn_team *team);
+                       float *grad, double *grad_ssq, learn_team *team);
 cs_status f32_mlp_forward(const f32_mlp *m, const float *x, size_t rows, f32_mlp_cache *c);
 void f32_mlp_backward(const f32_mlp *m, f32_mlp_cache *c, const int32_t *labels, float *grad);
 

@@ -5,7 +5,6 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <string.h>
 
 /* Waiting: this many pause instructions (a few microseconds), then
  * sched_yield (the core goes to any other runnable thread; on an idle core
@@ -13,7 +12,6 @@
  * sleeps until the next run. */
 #define SPIN_PAUSES 256
 #define YIELDS_BEFORE_SLEEP 20000L
-#define MEMO_SIZE 128
 
 struct learn_team {
     int n; /* threads, the caller included */
@@ -29,9 +27,6 @@ struct learn_team {
     atomic_int sleepers;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    size_t memo_n;
-    size_t memo_key[MEMO_SIZE][LEARN_TEAM_KEY];
-    int memo_value[MEMO_SIZE];
 };
 
 struct team_worker {
@@ -182,24 +177,6 @@ void learn_team_barrier(learn_team *t)
 }
 
 int learn_team_size(const learn_team *t) { return t ? t->n : 1; }
-
-int learn_team_recall(const learn_team *t, const size_t key[LEARN_TEAM_KEY], int *value)
-{
-    for (size_t i = 0; t && i < t->memo_n; i++)
-        if (!memcmp(t->memo_key[i], key, sizeof t->memo_key[i])) {
-            *value = t->memo_value[i];
-            return 1;
-        }
-    return 0;
-}
-
-void learn_team_remember(learn_team *t, const size_t key[LEARN_TEAM_KEY], int value)
-{
-    if (!t || t->memo_n == MEMO_SIZE)
-        return;
-    memcpy(t->memo_key[t->memo_n], key, sizeof t->memo_key[0]);
-    t->memo_value[t->memo_n++] = value;
-}
 
 learn_team *learn_team_enter(learn_team *t)
 {

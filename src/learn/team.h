@@ -38,14 +38,6 @@ void learn_team_barrier(learn_team *t);
 /* The team's size (1 for NULL). */
 int learn_team_size(const learn_team *t);
 
-/* A small memo of yes/no verdicts by key, for checks a team's users make
- * once per shape (src/learn/mlp_kernels.inc: is a split product exact?).
- * recall: 1 and *value when the key is known; remember: stores it (a full
- * memo forgets nothing and stores nothing more). */
-#define LEARN_TEAM_KEY 6
-int learn_team_recall(const learn_team *t, const size_t key[LEARN_TEAM_KEY], int *value);
-void learn_team_remember(learn_team *t, const size_t key[LEARN_TEAM_KEY], int value);
-
 /* The calling thread's current team (NULL: none); enter returns the one it
  * replaces, for leave. */
 learn_team *learn_team_enter(learn_team *t);

@@ -103,24 +103,22 @@ static void bp_describe(const void *state, cs_rule_logspec *spec)
 
 /* float32: float network `net` <- params unless it holds them already
  * (`fresh`), x -> float, forward and backward in float (grad NULL: deltas
- * only). */
+ * only; *grad_ssq as f32_mlp_pass's, when not NULL). */
 static cs_status bp_pass_f32(bp_state *s, f32_mlp *net, int fresh, const cs_mlp *m, const double *x,
-                             const int32_t *labels, size_t rows, float *grad)
+                             const int32_t *labels, size_t rows, float *grad, double *grad_ssq)
 {
     if (rows > s->max_rows) /* before converting x into the max_rows buffer */
         return cs_error_set(CS_ELIMIT, "batch of %zu rows exceeds the cache capacity %zu", rows, s->max_rows);
     if (!fresh)
         f32_mlp_load(net, m);
     f32_from_f64(s->xf, x, rows * m->sizes[0]);
-    return f32_mlp_pass(net, s->xf, rows, labels, s->fcache, grad, learn_team_current());
+    return f32_mlp_pass(net, s->xf, rows, labels, s->fcache, grad, grad_ssq, learn_team_current());
 }
 
-/* ||src||_2 of the float gradient in double (S of the step), or NAN when
- * the plain sum of squares overflows, underflows or meets a NaN: the step
- * then widens the gradient and the rule loop takes the careful
- * cs_sigmapi_norm. The sum runs in the order of cs_sigmapi_norm's over the
- * widened values. */
-static double norm_f32(const float *src, size_t n)
+/* The sum of squares of the float gradient in double, in the order of
+ * cs_sigmapi_norm's over the widened values (a pass that was not cut in
+ * parts computes none). */
+static double ssq_f32(const float *src, size_t n)
 {
     double ssq = 0.0;
 #pragma omp simd reduction(+ : ssq)
@@ -128,18 +126,24 @@ static double norm_f32(const float *src, size_t n)
         double v = (double)src[i];
         ssq += v * v;
     }
-    return isfinite(ssq) && ssq >= 1e-280 ? sqrt(ssq) : NAN;
+    return ssq;
 }
+
+/* S of the step from the gradient's plain sum of squares, or NAN when that
+ * sum overflowed, underflowed or met a NaN: the rule loop then takes the
+ * careful cs_sigmapi_norm of the double direction. */
+static double norm_of_ssq(double ssq) { return isfinite(ssq) && ssq >= 1e-280 ? sqrt(ssq) : NAN; }
 
 static cs_status bp_step(void *state, const cs_mlp *m, cs_rule_batch *b)
 {
     bp_state *s = state;
     size_t last = cs_mlp_depth(m) - 1, nlog = b->rows * m->sizes[last + 1];
     if (s->precision == BP_FLOAT32) {
-        cs_status st = bp_pass_f32(s, s->net, b->mirror_fresh, m, b->x, b->labels, b->rows, s->gradf);
+        double ssq;
+        cs_status st = bp_pass_f32(s, s->net, b->mirror_fresh, m, b->x, b->labels, b->rows, s->gradf, &ssq);
         if (st)
             return st;
-        b->surprise = norm_f32(s->gradf, m->n_params);
+        b->surprise = norm_of_ssq(isnan(ssq) ? ssq_f32(s->gradf, m->n_params) : ssq);
         if (isnan(b->surprise))
             f64_from_f32(b->direction, s->gradf, m->n_params);
         else
@@ -147,9 +151,11 @@ static cs_status bp_step(void *state, const cs_mlp *m, cs_rule_batch *b)
         f64_from_f32(b->logits, s->fcache->z[last], nlog);
         return CS_OK;
     }
-    cs_status st = f64_mlp_pass(m, b->x, b->rows, b->labels, s->cache, b->direction, learn_team_current());
+    double ssq;
+    cs_status st = f64_mlp_pass(m, b->x, b->rows, b->labels, s->cache, b->direction, &ssq, learn_team_current());
     if (st)
         return st;
+    b->surprise = norm_of_ssq(ssq); /* NAN (not computed): the rule loop's cs_sigmapi_norm */
     b->is_reference_gradient = 1;
     cs_mlp_copy_logits(m, s->cache, b->rows, b->logits);
     return CS_OK;
@@ -160,7 +166,7 @@ static cs_status bp_step(void *state, const cs_mlp *m, cs_rule_batch *b)
 static cs_status bp_probe_pass(bp_state *s, const cs_mlp *m, const float *xf, const int32_t *labels, size_t rows)
 {
     f32_mlp_load(s->probe, m);
-    return f32_mlp_pass(s->probe, xf, rows, labels, s->fcache, NULL, learn_team_current());
+    return f32_mlp_pass(s->probe, xf, rows, labels, s->fcache, NULL, NULL, learn_team_current());
 }
 
 /* Per-sample deltas (and post-activations) of the float32 pass, widened:
@@ -220,7 +226,7 @@ static cs_status bp_teaching_signal(void *state, const cs_mlp *m, const double *
     bp_state *s = state;
     if (s->precision == BP_FLOAT32)
         return bp_signals_f32(s, m, x, labels, rows, NULL, errors);
-    cs_status st = f64_mlp_pass(m, x, rows, labels, s->cache, NULL, learn_team_current());
+    cs_status st = f64_mlp_pass(m, x, rows, labels, s->cache, NULL, NULL, learn_team_current());
     if (st)
         return st;
     cs_mlp_copy_deltas(m, s->cache, rows, errors);
@@ -233,7 +239,7 @@ static cs_status bp_reference_gradient(void *state, const cs_mlp *m, const doubl
                                        size_t rows, double *grad)
 {
     bp_state *s = state;
-    return f64_mlp_pass(m, x, rows, labels, s->cache, grad, learn_team_current());
+    return f64_mlp_pass(m, x, rows, labels, s->cache, grad, NULL, learn_team_current());
 }
 
 static float *bp_mirror_f32(void *state)
