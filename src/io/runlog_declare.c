@@ -250,7 +250,7 @@ static cs_status declare_entry(cs_runlog_writer *w, cs_runlog_kind kind, const c
     if (!d->path)
         return rlw_fail(w, CS_ENOMEM, "%s: out of memory", w->path);
     hid_t g = rlw_group_path(w->file, g1, g2);
-    if (g < 0 || (d->dset = rlw_make_snapshot(g, name, ftype, rank, shape, w->deflate)) < 0) {
+    if (g < 0 || (d->dset = rlw_make_snapshot(g, name, ftype, rank, shape, w->deflate, &d->raw_bytes)) < 0) {
         if (g >= 0)
             H5Gclose(g);
         return rlw_fail_h5(w, "create", d->path);

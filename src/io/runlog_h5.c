@@ -136,8 +136,11 @@ hid_t rlw_make_series(hid_t loc, const char *name, hid_t ftype)
 /* A [snapshot, inner...] dataset of `ftype` (rank = 1 + n_inner), NaN fill,
  * one snapshot per chunk (fewer leading entries of the next axes per chunk
  * when one snapshot exceeds RL_MAX_CHUNK_BYTES). Small entries (energy rows)
- * share a chunk of ~8 kB and go through the cache. */
-hid_t rlw_make_snapshot(hid_t loc, const char *name, hid_t ftype, int n_inner, const size_t *inner, int deflate)
+ * share a chunk of ~8 kB and go through the cache. *raw_bytes: the bytes of
+ * one entry when it is one whole unfiltered chunk stored as native float
+ * (the writer then hands float entries to the file as they are), else 0. */
+hid_t rlw_make_snapshot(hid_t loc, const char *name, hid_t ftype, int n_inner, const size_t *inner, int deflate,
+                        size_t *raw_bytes)
 {
     dset_opts o = {.ftype = ftype,
                    .rank = n_inner + 1,
@@ -165,6 +168,7 @@ hid_t rlw_make_snapshot(hid_t loc, const char *name, hid_t ftype, int n_inner, c
         bytes = rest * o.chunk[k];
         o.direct = 0; /* partial chunks: let the cache assemble them */
     }
+    *raw_bytes = o.direct && !deflate && H5Tequal(ftype, H5T_NATIVE_FLOAT) > 0 ? bytes : 0;
     return rlw_make_dset(loc, name, &o);
 }
 

@@ -29,8 +29,10 @@ typedef struct {
     size_t col;
     hid_t dset; /* snapshot-like datasets */
     char *path;
-    int rank;        /* of the dataset */
-    hsize_t written; /* snapshot-like: current extent of the leading axis */
+    int rank;         /* of the dataset */
+    hsize_t written;  /* snapshot-like: current extent of the leading axis */
+    size_t raw_bytes; /* > 0: an entry is one whole unfiltered chunk of native floats, of
+                       * these bytes, which float data reach the file by (write_entry) */
 } rl_decl;
 
 struct cs_runlog_writer {
@@ -79,7 +81,8 @@ char *rlw_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int rlw_grow(void **arr, size_t *cap, size_t n, size_t size);
 hid_t rlw_make_dset(hid_t loc, const char *name, const dset_opts *o);
 hid_t rlw_make_series(hid_t loc, const char *name, hid_t ftype);
-hid_t rlw_make_snapshot(hid_t loc, const char *name, hid_t ftype, int n_inner, const size_t *inner, int deflate);
+hid_t rlw_make_snapshot(hid_t loc, const char *name, hid_t ftype, int n_inner, const size_t *inner, int deflate,
+                        size_t *raw_bytes);
 hid_t rlw_group_at(hid_t loc, const char *name);
 hid_t rlw_group_path(hid_t file, const char *a, const char *b);
 hid_t rlw_file_type(cs_runlog_dtype t);
