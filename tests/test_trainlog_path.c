@@ -1,7 +1,8 @@
 /* The training run log's write path: what it computes and stores must not
  * depend on the shortcuts that make it cheap (docs/training.md,
  * Performance). The float probe snapshot (vt->snapshot_f32) against the
- * double snapshot narrowed, bit for bit; snapshot entries written as raw
+ * double snapshot narrowed, bit for bit; the angle of a float direction
+ * against the angle of its widened copy; snapshot entries written as raw
  * chunks against the same entries through HDF5's type path and filters. */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -13,6 +14,9 @@
 #include "cogscope/rng.h"
 #include "cogscope/rule.h"
 #include "cogscope/runlog.h"
+#include "cogscope/train.h"
+
+#include "../src/learn/train_internal.h"
 
 static const size_t SIZES[4] = {64, 48, 32, 10};
 #define ROWS 40
@@ -179,3 +183,34 @@ static void check_entries(int deflate)
 
 Test(trainlog_path, snapshot_entries_raw_chunks) { check_entries(0); }
 Test(trainlog_path, snapshot_entries_filtered) { check_entries(1); }
+
+/* ---- the angle of a float32 step's direction ---- */
+
+/* train_angle_deg_f32 widens in its sums: the bits of cs_train_angle_deg on
+ * the widened copy, for directions near and far from the reference; and
+ * the closed form on a right isoceles pair (45 degrees). */
+Test(trainlog_path, float_direction_angle_is_the_widened_one)
+{
+    enum { N = 3001 };
+    static float a[N];
+    static double aw[N], b[N];
+    cs_rng *rng;
+    cs_rng_create(3, &rng);
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < N; i++) {
+            a[i] = (float)cs_rng_gaussian(rng, 1.0);
+            aw[i] = (double)a[i];
+            /* pass 0: unrelated (about 90 degrees); 1: a float32-like rounding away */
+            b[i] = pass ? aw[i] * (1.0 + 3e-8 * cs_rng_gaussian(rng, 1.0)) : cs_rng_gaussian(rng, 1.0);
+        }
+        double f = train_angle_deg_f32(a, b, N), d = cs_train_angle_deg(aw, b, N);
+        cr_expect(memcmp(&f, &d, sizeof f) == 0, "pass %d: %.17g vs %.17g", pass, f, d);
+        cr_expect(pass ? f > 0.0 && f < 1e-4 : f > 80.0 && f < 100.0, "pass %d: angle %g", pass, f);
+    }
+    cs_rng_destroy(rng);
+    float e[2] = {1.0f, 0.0f};
+    double g[2] = {1.0, 1.0};
+    cr_expect(fabs(train_angle_deg_f32(e, g, 2) - 45.0) <= 1e-12, "%.17g", train_angle_deg_f32(e, g, 2));
+    double z[2] = {0.0, 0.0};
+    cr_expect(isnan(train_angle_deg_f32(e, z, 2)));
+}

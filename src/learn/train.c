@@ -247,20 +247,21 @@ static double lr_at(const run_state *s, int64_t step)
  * sums of squares. A rule that computed its direction in float hands it
  * over as such: SGD reads the floats and writes the rule's float mirror of
  * the new parameters in the same pass (bit for bit the double step); other
- * optimizers get it widened. The double direction is filled whenever it is
- * needed (`want_double`: the observer's angle at a snapshot step). */
-static void update(run_state *s, const cs_rule_batch *b, double lr, int want_double)
+ * optimizers get it widened. Returns whether the double direction was left
+ * unfilled (the observer then reads the floats). */
+static int update(run_state *s, const cs_rule_batch *b, double lr)
 {
     cs_mlp *m = s->mlp;
     const float *dirf = b->direction_f32;
     int mixed = dirf && s->mirror &&
                 cs_optim_step_norms_mixed(s->opt, m->params, dirf, lr, s->seg_end, s->depth, s->weight_sq,
                                           s->update_sq, s->mirror);
-    if (dirf && (want_double || !mixed))
+    if (dirf && !mixed)
         f64_from_f32(s->dir, dirf, m->n_params);
     if (!mixed)
         cs_optim_step_norms(s->opt, m->params, s->dir, lr, s->seg_end, s->depth, s->weight_sq, s->update_sq);
     s->mirror_fresh = mixed;
+    return mixed;
 }
 
 /* One step on the gathered batch (rows x sizes[0] in s->xb, labels s->yb):
@@ -288,7 +289,7 @@ static cs_status train_step(run_state *s, const cs_dataset *train, size_t rows, 
     if (keep)
         memcpy(keep, m->params, m->n_params * sizeof *keep);
     rec->lr = lr_at(s, rec->step);
-    update(s, &b, rec->lr, keep != NULL);
+    rec->direction_f32 = update(s, &b, rec->lr) ? b.direction_f32 : NULL;
     rec->x = s->xb;
     rec->labels = s->yb;
     rec->rows = rows;

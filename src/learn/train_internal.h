@@ -49,7 +49,8 @@ typedef struct {
     double surprise;            /* S = ||direction||_2 (or the rule's own S) */
     int direction_is_reference; /* the rule's direction is its reference gradient */
     double lr;                  /* the rate the update used */
-    const double *direction;    /* n_params */
+    const double *direction;    /* n_params; not filled when direction_f32 is set */
+    const float *direction_f32; /* n_params: the direction as the rule gave it in float, or NULL */
     const double *layer_series; /* n_layer_series x depth, or NULL */
     const double *weight_sq;    /* depth: sum of squares of each layer's new parameters */
     const double *update_sq;    /* depth: ... of each layer's applied change */
@@ -57,6 +58,10 @@ typedef struct {
 } train_record;
 
 typedef struct train_observer train_observer;
+
+/* cs_train_angle_deg of a float `a` widened (exactly, so the same bits as
+ * widening a first) against b, without the widened copy. */
+double train_angle_deg_f32(const float *a, const double *b, size_t n);
 
 /* The observer of a run on network `m` with rule `r` (both outlive it):
  * without plan->c.out_path it only calls the progress callback. With a log it

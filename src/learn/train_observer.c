@@ -50,6 +50,16 @@ struct train_observer {
     int64_t limit_step;
 };
 
+/* The angle from the sums a.b, a.a and b.b. */
+static double angle_of_sums(double ab, double aa, double bb)
+{
+    if (!(aa > 0.0) || !(bb > 0.0))
+        return NAN;
+    double c = ab / (sqrt(aa) * sqrt(bb));
+    c = c > 1.0 ? 1.0 : (c < -1.0 ? -1.0 : c); /* rounding can push |c| a hair past 1 */
+    return acos(c) * (180.0 / M_PI);
+}
+
 double cs_train_angle_deg(const double *a, const double *b, size_t n)
 {
     double ab = 0.0, aa = 0.0, bb = 0.0;
@@ -58,11 +68,22 @@ double cs_train_angle_deg(const double *a, const double *b, size_t n)
         aa += a[i] * a[i];
         bb += b[i] * b[i];
     }
-    if (!(aa > 0.0) || !(bb > 0.0))
-        return NAN;
-    double c = ab / (sqrt(aa) * sqrt(bb));
-    c = c > 1.0 ? 1.0 : (c < -1.0 ? -1.0 : c); /* rounding can push |c| a hair past 1 */
-    return acos(c) * (180.0 / M_PI);
+    return angle_of_sums(ab, aa, bb);
+}
+
+/* The float direction of a float32 step is widened here, in the sums,
+ * rather than into a double copy first: one pass over n_params less per
+ * logged angle. */
+double train_angle_deg_f32(const float *a, const double *b, size_t n)
+{
+    double ab = 0.0, aa = 0.0, bb = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double ai = (double)a[i];
+        ab += ai * b[i];
+        aa += ai * ai;
+        bb += b[i] * b[i];
+    }
+    return angle_of_sums(ab, aa, bb);
 }
 
 static void to_float(float *dst, const double *src, size_t n)
@@ -335,9 +356,11 @@ static cs_status angles(train_observer *o, const train_record *rec, double *angl
     cs_status st = cs_rule_reference_gradient(o->rule, m, rec->x, rec->labels, rec->rows, o->ref);
     if (st)
         return st;
-    for (size_t k = 0; k < o->depth; k++)
-        angle[k] = cs_train_angle_deg(rec->direction + m->w_offset[k], o->ref + m->w_offset[k],
-                                      cs_mlp_layer_params(m, k));
+    for (size_t k = 0; k < o->depth; k++) {
+        size_t at = m->w_offset[k], n = cs_mlp_layer_params(m, k);
+        angle[k] = rec->direction_f32 ? train_angle_deg_f32(rec->direction_f32 + at, o->ref + at, n)
+                                      : cs_train_angle_deg(rec->direction + at, o->ref + at, n);
+    }
     return CS_OK;
 }
 
