@@ -274,23 +274,30 @@ Test(team, pass_in_parts_is_the_gradient_at_any_thread_count, .timeout = 120)
 /* ---- the SGD pass ---- */
 
 /* The SGD pass on a team gives the serial pass's parameters, momentum,
- * mirror and per-segment sums of squares (in their summation order), in
- * double and mixed precision, over three steps; segments of odd and even
- * lengths, one cut by the team's split point. */
+ * mirror and per-segment sums of squares, in double and mixed precision,
+ * over four steps; segments of odd and even lengths, one of a single
+ * element, one cut by the pass's halves (src/learn/optim.c, "in fixed
+ * parts"). Against a reference kept here: the parameters are PyTorch's
+ * update of them (v <- mu v + g + wd p, p <- p - lr v, the same double
+ * operations, so equal), and each segment's sums of squares are within
+ * length x u64 relative of the long double sums of the new parameters'
+ * and of the change's squares (m roundings of a square, m - 1 of a sum of
+ * positive terms: gamma_m, Higham eq. 4.4). */
 Test(team, sgd_step_is_the_serial_step)
 {
     enum { N = 200003, SEG = 4 };
     const size_t seg_end[SEG] = {150001, 150002, 190000, N};
-    static double p[2][N], dir[N];
+    static double p[2][N], dir[N], ref_p[N], ref_v[N];
     static float dirf[N], mirror[2][N];
+    const double lr = 0.05, mu = 0.9, wd = 1e-3;
     cs_rng *rng;
     cs_rng_create(23, &rng);
     for (size_t i = 0; i < N; i++)
-        p[0][i] = p[1][i] = cs_rng_gaussian(rng, 1.0);
+        ref_p[i] = p[0][i] = p[1][i] = cs_rng_gaussian(rng, 1.0);
     cs_optim_config c;
     cs_optim_config_default(&c);
-    c.momentum = 0.9;
-    c.weight_decay = 1e-3;
+    c.momentum = mu;
+    c.weight_decay = wd;
     cs_optim *o[2];
     for (int i = 0; i < 2; i++)
         cr_assert_eq(cs_optim_create(&c, N, &o[i]), CS_OK);
@@ -305,10 +312,9 @@ Test(team, sgd_step_is_the_serial_step)
         for (int i = 0; i < 2; i++) {
             learn_team *old = learn_team_enter(i ? team : NULL);
             if (t % 2)
-                cs_optim_step_norms(o[i], p[i], dir, 0.05, seg_end, SEG, w[i], u[i]);
+                cs_optim_step_norms(o[i], p[i], dir, lr, seg_end, SEG, w[i], u[i]);
             else
-                cr_assert_eq(cs_optim_step_norms_mixed(o[i], p[i], dirf, 0.05, seg_end, SEG, w[i], u[i], mirror[i]),
-                             1);
+                cr_assert_eq(cs_optim_step_norms_mixed(o[i], p[i], dirf, lr, seg_end, SEG, w[i], u[i], mirror[i]), 1);
             learn_team_leave(old);
         }
         const char *kind = t % 2 ? "double" : "mixed";
@@ -317,6 +323,22 @@ Test(team, sgd_step_is_the_serial_step)
         cr_expect(same(u[0], u[1], sizeof u[0]), "step %d (%s): update sums of squares", t, kind);
         if (!(t % 2))
             cr_expect(same(mirror[0], mirror[1], sizeof mirror[0]), "step %d: mirror", t);
+        for (size_t i = 0; i < N; i++) {
+            ref_v[i] = mu * ref_v[i] + dir[i] + wd * ref_p[i];
+            ref_p[i] += -lr * ref_v[i];
+        }
+        cr_expect(same(p[0], ref_p, sizeof ref_p), "step %d (%s): the parameters are the reference's", t, kind);
+        for (size_t k = 0, lo = 0; k < SEG; lo = seg_end[k], k++) {
+            long double ws = 0.0L, us = 0.0L;
+            for (size_t i = lo; i < seg_end[k]; i++) {
+                ws += (long double)ref_p[i] * ref_p[i];
+                us += (long double)(lr * ref_v[i]) * (lr * ref_v[i]);
+            }
+            double tol = (double)(seg_end[k] - lo) * U64; /* m squares and m - 1 additions */
+            cr_expect(fabsl(w[0][k] - ws) <= tol * ws && fabsl(u[0][k] - us) <= tol * us,
+                      "step %d (%s), segment %zu: sums of squares %.17g, %.17g against %.17Lg, %.17Lg", t, kind, k,
+                      w[0][k], u[0][k], ws, us);
+        }
     }
     learn_team_destroy(team);
     for (int i = 0; i < 2; i++)

@@ -76,99 +76,6 @@ void cs_optim_destroy(cs_optim *o)
 /* Two doubles, element-wise arithmetic (GCC/Clang vector extension). */
 typedef double v2d __attribute__((vector_size(16)));
 
-/* The per-lane sums of squares of one segment (sgd_lanes's order),
- * carried from one part of the segment to the next. */
-typedef struct {
-    v2d ps, us;
-} sq_lanes;
-
-/* SGD with momentum over params[lo, hi) (hi - lo even), from a double
- * direction (`dir`) or a float one (`dirf`, widened exactly), writing the
- * float mirror of the new parameters when `mirror` is not NULL and adding
- * the squares of the new parameters and of the change into `acc` (not
- * NULL), element lo + 2j + l into lane l. `update` 0: only the sums, from
- * the parameters and velocity a pass already updated (the change is
- * -lr v, as the pass computed it). Inlined with constant flags, so each
- * caller gets a loop without the tests. */
-static inline __attribute__((always_inline)) void sgd_pairs(cs_optim *o, double *params, const double *dir,
-                                                            const float *dirf, float *mirror, double lr, size_t lo,
-                                                            size_t hi, int update, sq_lanes *acc)
-{
-    const double mu = o->c.momentum, wd = o->c.weight_decay;
-    double *v = o->m;
-    v2d ps = {0.0, 0.0}, us = {0.0, 0.0};
-    if (acc) {
-        ps = acc->ps;
-        us = acc->us;
-    }
-    for (size_t i = lo; i + 1 < hi; i += 2) {
-        v2d vi, pi, g;
-        memcpy(&vi, v + i, sizeof vi);
-        memcpy(&pi, params + i, sizeof pi);
-        if (update) {
-            if (dirf) {
-                g[0] = (double)dirf[i];
-                g[1] = (double)dirf[i + 1];
-            } else {
-                memcpy(&g, dir + i, sizeof g);
-            }
-            vi = mu * vi + g + wd * pi;
-        }
-        v2d d = -lr * vi;
-        if (update) {
-            pi += d;
-            memcpy(v + i, &vi, sizeof vi);
-            memcpy(params + i, &pi, sizeof pi);
-            if (mirror) {
-                mirror[i] = (float)pi[0];
-                mirror[i + 1] = (float)pi[1];
-            }
-        }
-        if (acc) {
-            ps += pi * pi;
-            us += d * d;
-        }
-    }
-    if (acc) {
-        acc->ps = ps;
-        acc->us = us;
-    }
-}
-
-/* Element i alone, as sgd_pairs computes it; its squares go to *psq, *usq
- * (not NULL). */
-static inline __attribute__((always_inline)) void sgd_one(cs_optim *o, double *params, const double *dir,
-                                                          const float *dirf, float *mirror, double lr, size_t i,
-                                                          int update, double *psq, double *usq)
-{
-    double *v = o->m;
-    if (update) {
-        v[i] = o->c.momentum * v[i] + (dirf ? (double)dirf[i] : dir[i]) + o->c.weight_decay * params[i];
-        params[i] += -lr * v[i];
-        if (mirror)
-            mirror[i] = (float)params[i];
-    }
-    double d = -lr * v[i];
-    if (psq) {
-        *psq += params[i] * params[i];
-        *usq += d * d;
-    }
-}
-
-/* The end of a segment's sums: an odd last element (at `last`, when odd)
- * into lane 0, then lane 0 + lane 1. */
-static inline __attribute__((always_inline)) void sgd_finish(cs_optim *o, double *params, const double *dir,
-                                                             const float *dirf, float *mirror, double lr, size_t last,
-                                                             int odd, int update, const sq_lanes *acc, double *psq,
-                                                             double *usq)
-{
-    double ps0 = acc->ps[0], us0 = acc->us[0];
-    if (odd)
-        sgd_one(o, params, dir, dirf, mirror, lr, last, update, &ps0, &us0);
-    *psq = ps0 + acc->ps[1];
-    *usq = us0 + acc->us[1];
-}
-
 /* SGD with momentum over params[lo, hi), summing the squares of the new
  * parameters and of the change into *psq, *usq, from a double direction
  * (`dir`) or a float one (`dirf`, widened exactly), writing the float mirror
@@ -185,30 +92,67 @@ static inline __attribute__((always_inline)) void sgd_lanes(cs_optim *o, double 
                                                             const float *dirf, float *mirror, double lr, size_t lo,
                                                             size_t hi, double *psq, double *usq)
 {
-    sq_lanes acc = {{0.0, 0.0}, {0.0, 0.0}};
-    size_t even = lo + ((hi - lo) & ~(size_t)1);
-    sgd_pairs(o, params, dir, dirf, mirror, lr, lo, even, 1, &acc);
-    sgd_finish(o, params, dir, dirf, mirror, lr, even, even < hi, 1, &acc, psq, usq);
+    const double mu = o->c.momentum, wd = o->c.weight_decay;
+    double *v = o->m;
+    v2d ps = {0.0, 0.0}, us = {0.0, 0.0};
+    size_t i = lo;
+    for (; i + 1 < hi; i += 2) {
+        v2d vi, pi, g;
+        memcpy(&vi, v + i, sizeof vi);
+        memcpy(&pi, params + i, sizeof pi);
+        if (dirf) {
+            g[0] = (double)dirf[i];
+            g[1] = (double)dirf[i + 1];
+        } else {
+            memcpy(&g, dir + i, sizeof g);
+        }
+        vi = mu * vi + g + wd * pi;
+        v2d d = -lr * vi;
+        pi += d;
+        memcpy(v + i, &vi, sizeof vi);
+        memcpy(params + i, &pi, sizeof pi);
+        if (mirror) {
+            mirror[i] = (float)pi[0];
+            mirror[i + 1] = (float)pi[1];
+        }
+        ps += pi * pi;
+        us += d * d;
+    }
+    double ps0 = ps[0], us0 = us[0];
+    if (i < hi) { /* an odd last element */
+        v[i] = mu * v[i] + (dirf ? (double)dirf[i] : dir[i]) + wd * params[i];
+        params[i] += -lr * v[i];
+        if (mirror)
+            mirror[i] = (float)params[i];
+        double d = -lr * v[i];
+        ps0 += params[i] * params[i];
+        us0 += d * d;
+    }
+    *psq = ps0 + ps[1];
+    *usq = us0 + us[1];
 }
 
-/* ---- the SGD pass on a team of threads ----
+/* ---- the SGD pass in fixed parts, on a team of threads ----
  *
  * The pass streams ~40 bytes per parameter (velocity and parameters read
  * and written, the direction, the float mirror): 9 MB a step for
- * Fashion-MNIST's 235,000 parameters, more than one core's share of cache,
- * so one core's memory bandwidth bounds it. On a team (src/learn/team.h)
- * threads 1.. update [h, n) while thread 0 updates [0, h) with the sums of
- * squares, then, after a barrier, adds the squares of [h, n) from the
- * values the others wrote, continuing the same lanes: the sums are
- * sgd_lanes's, in its order, for any thread count (tests/test_team.c,
- * team/sgd_step_is_the_serial_step). h (at an even offset into its
- * segment) balances thread 0's sums against the others' updates: thread 0
- * reading the others' new values costs about as much as updating them, and
- * the whole pass is bound by the memory bandwidth the two cores share
- * (measured: 0.24 ms a step on two cores, 0.28-0.34 ms on one, for 235,000
- * parameters; an update in any summation order was no faster). */
-#define SGD_TEAM_MIN ((size_t)1 << 16)
-#define SGD_HEAD_PER_MILLE 550
+ * Fashion-MNIST's 235,000 parameters. A large pass (n >= SGD_PARTS_MIN) is
+ * cut into two halves of the parameters at an even offset h, fixed by n
+ * alone: each half updates its elements and sums the squares of each
+ * segment's elements it holds as sgd_lanes does (two lanes, an odd last
+ * element into lane 0, then lane 0 + lane 1); the segment that h cuts adds
+ * its two halves' sums in half order. A team runs half q on thread q % nt
+ * with no barrier: the same operations on the same values whoever runs
+ * them, so the sums are the same at any thread count by construction
+ * (tests/test_team.c, team/sgd_step_is_the_serial_step). The updated
+ * values are element-wise and never depend on the cut; the cut segment's
+ * sums differ in the last bits from one pass over it (its logged norm, for
+ * Fashion-MNIST's first layer). A small pass (the bundled digits' networks,
+ * the golden test's) runs whole, as sgd_lanes. Before the cut, thread 0
+ * summed the other threads' part after a barrier, in one-pass order: a
+ * serial tail of ~45 % of the parameters, 0.21 ms a float32 step on two
+ * threads against 0.27 ms on one. */
+#define SGD_PARTS_MIN ((size_t)1 << 16)
 
 typedef struct {
     cs_optim *o;
@@ -220,67 +164,46 @@ typedef struct {
     const size_t *seg_end;
     size_t n_seg, h;
     double *psq, *usq;
-    learn_team *team;
+    double cut_psq[2], cut_usq[2]; /* the sums of the segment h cuts, per half */
 } sgd_job;
 
-/* sgd_pairs over [lo, hi) (hi - lo even) with the job's direction. */
-static void job_pairs(const sgd_job *j, size_t lo, size_t hi, int update, sq_lanes *acc)
+/* sgd_lanes over [lo, hi) with the job's direction. */
+static void job_lanes(const sgd_job *j, size_t lo, size_t hi, double *psq, double *usq)
 {
-    if (j->dirf && update)
-        sgd_pairs(j->o, j->params, NULL, j->dirf, j->mirror, j->lr, lo, hi, 1, acc);
-    else if (update)
-        sgd_pairs(j->o, j->params, j->dir, NULL, NULL, j->lr, lo, hi, 1, acc);
+    if (j->dirf)
+        sgd_lanes(j->o, j->params, NULL, j->dirf, j->mirror, j->lr, lo, hi, psq, usq);
     else
-        sgd_pairs(j->o, j->params, NULL, NULL, NULL, j->lr, lo, hi, 0, acc);
+        sgd_lanes(j->o, j->params, j->dir, NULL, NULL, j->lr, lo, hi, psq, usq);
 }
 
-/* Segment k's sums from [lo, seg_end[k]) on (acc holds those before lo;
- * seg_end[k] - lo even unless the segment's last element is odd). */
-static void job_segment(const sgd_job *j, size_t k, size_t lo, int update, sq_lanes *acc)
+/* Half q ([0, h) or [h, n)): each segment's elements in it, their sums into
+ * psq[k], usq[k] when the half holds the whole segment, else into the cut
+ * sums of the half. */
+static void sgd_half(sgd_job *j, size_t q)
 {
-    size_t hi = j->seg_end[k], even = lo + ((hi - lo) & ~(size_t)1);
-    job_pairs(j, lo, even, update, acc);
-    sgd_finish(j->o, j->params, j->dir, j->dirf, j->mirror, j->lr, even, even < hi, update, acc, &j->psq[k],
-               &j->usq[k]);
+    size_t lo = q ? j->h : 0, hi = q ? j->o->n : j->h;
+    for (size_t k = 0, s_lo = 0; k < j->n_seg; s_lo = j->seg_end[k], k++) {
+        size_t s_hi = j->seg_end[k], a = s_lo > lo ? s_lo : lo, b = s_hi < hi ? s_hi : hi;
+        if (a >= b)
+            continue;
+        int whole = a == s_lo && b == s_hi;
+        job_lanes(j, a, b, whole ? &j->psq[k] : &j->cut_psq[q], whole ? &j->usq[k] : &j->cut_usq[q]);
+    }
 }
 
 static void sgd_job_run(void *arg, int t, int nt)
 {
-    const sgd_job *j = arg;
-    if (t > 0) { /* the update of its share of [h, n), no sums */
-        size_t n = j->o->n, lo = j->h + (n - j->h) * (size_t)(t - 1) / (size_t)(nt - 1);
-        size_t hi = j->h + (n - j->h) * (size_t)t / (size_t)(nt - 1), even = lo + ((hi - lo) & ~(size_t)1);
-        job_pairs(j, lo, even, 1, NULL);
-        if (even < hi)
-            sgd_one(j->o, j->params, j->dir, j->dirf, j->mirror, j->lr, even, 1, NULL, NULL);
-        learn_team_barrier(j->team);
-        return;
-    }
-    size_t lo = 0, k = 0;
-    for (; k < j->n_seg && j->seg_end[k] <= j->h; lo = j->seg_end[k], k++) {
-        sq_lanes acc = {{0.0, 0.0}, {0.0, 0.0}};
-        job_segment(j, k, lo, 1, &acc);
-    }
-    sq_lanes acc = {{0.0, 0.0}, {0.0, 0.0}};
-    job_pairs(j, lo, j->h, 1, &acc); /* the segment h cuts, up to h */
-    learn_team_barrier(j->team);
-    for (lo = j->h; k < j->n_seg; lo = j->seg_end[k], k++) {
-        job_segment(j, k, lo, 0, &acc);
-        acc = (sq_lanes){{0.0, 0.0}, {0.0, 0.0}};
-    }
+    for (size_t q = (size_t)t; q < 2; q += (size_t)nt)
+        sgd_half(arg, q);
 }
 
-/* The SGD pass with per-segment sums on the current team, when there is
- * one and the pass is large; 0: the caller runs it alone. */
-static int sgd_team(cs_optim *o, double *params, const double *dir, const float *dirf, float *mirror, double lr,
-                    const size_t *seg_end, size_t n_seg, double *psq, double *usq)
+/* The SGD pass with per-segment sums in fixed halves, on the current team
+ * (or alone), when the pass is large; 0: the caller runs it whole. */
+static int sgd_parts(cs_optim *o, double *params, const double *dir, const float *dirf, float *mirror, double lr,
+                     const size_t *seg_end, size_t n_seg, double *psq, double *usq)
 {
-    learn_team *team = learn_team_current();
-    if (!team || o->c.kind != CS_OPTIM_SGD || o->n < SGD_TEAM_MIN || n_seg == 0 || seg_end[n_seg - 1] != o->n)
+    if (o->c.kind != CS_OPTIM_SGD || o->n < SGD_PARTS_MIN || n_seg == 0 || seg_end[n_seg - 1] != o->n)
         return 0;
-    size_t target = o->n / 1000 * SGD_HEAD_PER_MILLE, lo = 0, k = 0;
-    while (seg_end[k] <= target)
-        lo = seg_end[k++];
     sgd_job j = {.o = o,
                  .params = params,
                  .dir = dir,
@@ -289,11 +212,17 @@ static int sgd_team(cs_optim *o, double *params, const double *dir, const float 
                  .lr = lr,
                  .seg_end = seg_end,
                  .n_seg = n_seg,
-                 .h = lo + ((target - lo) & ~(size_t)1),
+                 .h = o->n / 2 & ~(size_t)1,
                  .psq = psq,
-                 .usq = usq,
-                 .team = team};
-    learn_team_run(team, sgd_job_run, &j);
+                 .usq = usq};
+    for (size_t k = 0; k < n_seg; k++)
+        psq[k] = usq[k] = 0.0; /* empty segments */
+    learn_team_run(learn_team_current(), sgd_job_run, &j);
+    for (size_t k = 0, s_lo = 0; k < n_seg; s_lo = seg_end[k], k++)
+        if (s_lo < j.h && j.h < seg_end[k]) {
+            psq[k] = j.cut_psq[0] + j.cut_psq[1];
+            usq[k] = j.cut_usq[0] + j.cut_usq[1];
+        }
     return 1;
 }
 
@@ -348,7 +277,7 @@ int cs_optim_step_norms_mixed(cs_optim *o, double *params, const float *directio
     if (o->c.kind != CS_OPTIM_SGD || n_seg == 0 || seg_end[n_seg - 1] != o->n)
         return 0;
     o->t++;
-    if (sgd_team(o, params, NULL, direction, mirror, lr, seg_end, n_seg, param_sq, update_sq))
+    if (sgd_parts(o, params, NULL, direction, mirror, lr, seg_end, n_seg, param_sq, update_sq))
         return 1;
     for (size_t k = 0, lo = 0; k < n_seg; lo = seg_end[k], k++)
         sgd_lanes(o, params, NULL, direction, mirror, lr, lo, seg_end[k], &param_sq[k], &update_sq[k]);
@@ -365,7 +294,7 @@ void cs_optim_step_norms(cs_optim *o, double *params, const double *direction, d
                          size_t n_seg, double *param_sq, double *update_sq)
 {
     o->t++;
-    if (sgd_team(o, params, direction, NULL, NULL, lr, seg_end, n_seg, param_sq, update_sq))
+    if (sgd_parts(o, params, direction, NULL, NULL, lr, seg_end, n_seg, param_sq, update_sq))
         return;
     size_t lo = 0;
     for (size_t k = 0; k < n_seg; k++) {
