@@ -244,8 +244,10 @@ class Observer:
         self._cached = grads
         present = [g for g in grads if g is not None]
         self._present = present
-        if all(g.device.type == "cpu" and g.is_contiguous() and g.dtype == _torch.float32
-               for g in present):
+        # (torch 2's zero_grad() makes new tensors every step: this runs per
+        # step there, hence is_cpu and dtype identity rather than building
+        # device objects and comparing strings, ~2.4 us less per step)
+        if all(g.is_cpu and g.dtype is _torch.float32 and g.is_contiguous() for g in present):
             ptrs = ffi.new("float *[]", [ffi.cast("float *", g.data_ptr()) for g in present])
             sizes = ffi.new("size_t[]", [g.numel() for g in present])
             check(lib.cs_observer_set_grads(self._obs, len(present), ptrs, sizes))
