@@ -60,6 +60,15 @@ void cs_dataset_gather(const cs_dataset *d, const size_t *idx, size_t m, double 
     }
 }
 
+void cs_dataset_gather_f32(const cs_dataset *d, const size_t *idx, size_t m, float *x, int32_t *y)
+{
+    for (size_t i = 0; i < m; i++) {
+        memcpy(x + i * d->dim, d->x + idx[i] * d->dim, d->dim * sizeof *x);
+        if (y)
+            y[i] = d->y[idx[i]];
+    }
+}
+
 /* ---- CSV (plain or gzip) ---- */
 
 /* The table is read by the one text-table parser (cogscope/table.h); this

@@ -47,6 +47,7 @@ typedef struct {
     size_t seg_end[CS_MLP_MAX_LAYERS]; /* layer k's W and b end here in params */
     size_t *perm, *test_idx;
     double *xb;       /* batch x sizes[0] */
+    float *xf;        /* batch x sizes[0], for a rule with a float mirror (else NULL) */
     int32_t *yb;      /* batch */
     double *dir;      /* n_params: the rule's update direction */
     double *eval_dir; /* n_params: the direction of an evaluation step (discarded) */
@@ -111,6 +112,8 @@ static cs_status run_buffers(run_state *s, const cs_dataset *train, const cs_dat
     s->perm = malloc(train->n * sizeof *s->perm);
     s->test_idx = malloc(test->n * sizeof *s->test_idx);
     s->xb = malloc(B * dim * sizeof *s->xb);
+    if (s->mirror && !(s->xf = malloc(B * dim * sizeof *s->xf)))
+        return cs_error_set(CS_ENOMEM, "cannot allocate training buffers");
     s->yb = malloc(B * sizeof *s->yb);
     s->dir = malloc(np * sizeof *s->dir);
     s->eval_dir = malloc(np * sizeof *s->eval_dir);
@@ -145,6 +148,7 @@ static void run_free(run_state *s)
     free(s->perm);
     free(s->test_idx);
     free(s->xb);
+    free(s->xf);
     free(s->yb);
     free(s->dir);
     free(s->eval_dir);
@@ -214,23 +218,43 @@ typedef struct {
     const cs_dataset *d;
     const size_t *idx;
     size_t rows;
-    double *x;
+    double *x; /* one of x, xf */
+    float *xf;
     int32_t *y;
 } gather_job;
 
 static void gather_run(void *arg, int t, int nt)
 {
     const gather_job *g = arg;
-    size_t lo = g->rows * (size_t)t / (size_t)nt, hi = g->rows * ((size_t)t + 1) / (size_t)nt;
-    cs_dataset_gather(g->d, g->idx + lo, hi - lo, g->x + lo * g->d->dim, g->y + lo);
+    size_t lo = g->rows * (size_t)t / (size_t)nt, hi = g->rows * ((size_t)t + 1) / (size_t)nt, dim = g->d->dim;
+    if (g->xf)
+        cs_dataset_gather_f32(g->d, g->idx + lo, hi - lo, g->xf + lo * dim, g->y + lo);
+    else
+        cs_dataset_gather(g->d, g->idx + lo, hi - lo, g->x + lo * dim, g->y + lo);
 }
 
-/* cs_dataset_gather of rows idx[0, rows) into x (rows x dim) and y, its rows
- * split over the run's team (copies: the same values on any team). */
-static void gather(const cs_dataset *d, const size_t *idx, size_t rows, double *x, int32_t *y)
+/* cs_dataset_gather(_f32) of rows idx[0, rows) into x or xf (rows x dim)
+ * and y, its rows split over the run's team (copies: the same values on
+ * any team). */
+static void gather(const cs_dataset *d, const size_t *idx, size_t rows, double *x, float *xf, int32_t *y)
 {
-    gather_job g = {d, idx, rows, x, y};
+    gather_job g = {d, idx, rows, x, xf, y};
     learn_team_run(rows * d->dim >= GATHER_TEAM_MIN ? learn_team_current() : NULL, gather_run, &g);
+}
+
+/* The batch idx[0, rows) into the loop's buffers in the precision the rule
+ * reads: float (s->xf) for a rule with a float mirror, the stored values
+ * without a double copy to convert, and the doubles too when `want_double`
+ * (the observer's reference gradient at a log step); else doubles. Labels
+ * into s->yb. Returns the double batch, or NULL when it was not gathered. */
+static const double *gather_batch(run_state *s, const cs_dataset *d, const size_t *idx, size_t rows, int want_double)
+{
+    if (s->xf)
+        gather(d, idx, rows, NULL, s->xf, s->yb);
+    if (s->xf && !want_double)
+        return NULL;
+    gather(d, idx, rows, s->xb, NULL, s->yb);
+    return s->xb;
 }
 
 /* The learning rate at `step`: constant, or Loshchilov & Hutter's cosine
@@ -264,15 +288,18 @@ static int update(run_state *s, const cs_rule_batch *b, double lr)
     return mixed;
 }
 
-/* One step on the gathered batch (rows x sizes[0] in s->xb, labels s->yb):
+/* One step on the gathered batch (rows x sizes[0]: x, and s->xf when the
+ * rule reads float; labels s->yb):
  * forward + loss + backward by the rule (direction[n_params], logits[rows x
  * classes], S), epsilon/tau/accuracy from the logits, then the update with
  * the per-layer sums of squares. `keep` (n_params, may be NULL) receives the
  * parameters before the update. Fills `rec` for the observer. */
-static cs_status train_step(run_state *s, const cs_dataset *train, size_t rows, double *keep, train_record *rec)
+static cs_status train_step(run_state *s, const cs_dataset *train, const double *x, size_t rows, double *keep,
+                            train_record *rec)
 {
     cs_mlp *m = s->mlp;
-    cs_rule_batch b = {.x = s->xb,
+    cs_rule_batch b = {.x = x,
+                       .x_f32 = s->xf,
                        .labels = s->yb,
                        .rows = rows,
                        .direction = s->dir,
@@ -290,7 +317,7 @@ static cs_status train_step(run_state *s, const cs_dataset *train, size_t rows, 
         memcpy(keep, m->params, m->n_params * sizeof *keep);
     rec->lr = lr_at(s, rec->step);
     rec->direction_f32 = update(s, &b, rec->lr) ? b.direction_f32 : NULL;
-    rec->x = s->xb;
+    rec->x = x;
     rec->labels = s->yb;
     rec->rows = rows;
     rec->surprise = b.surprise;
@@ -310,10 +337,10 @@ static cs_status run_epoch(run_state *s, const cs_dataset *train, size_t epoch, 
     cs_rng_permutation(s->shuffle_rng, s->perm, n);
     for (size_t r0 = 0; r0 < n; r0 += B, ++*step) {
         size_t rows = n - r0 < B ? n - r0 : B;
-        gather(train, s->perm + r0, rows, s->xb, s->yb);
-        train_record rec = {.step = *step, .epoch = epoch};
         double *keep = train_observer_params(s->obs, *step);
-        cs_status st = train_step(s, train, rows, keep, &rec);
+        const double *x = gather_batch(s, train, s->perm + r0, rows, keep != NULL);
+        train_record rec = {.step = *step, .epoch = epoch};
+        cs_status st = train_step(s, train, x, rows, keep, &rec);
         if (!st)
             st = train_observer_step(s->obs, &rec);
         if (!st)
@@ -338,8 +365,8 @@ static cs_status evaluate(run_state *s, const cs_dataset *test, cs_trainlog_eval
     size_t correct = 0;
     for (size_t r0 = 0; r0 < n; r0 += B) {
         size_t rows = n - r0 < B ? n - r0 : B;
-        gather(test, s->test_idx + r0, rows, s->xb, s->yb);
-        cs_rule_batch b = {.x = s->xb,
+        cs_rule_batch b = {.x = gather_batch(s, test, s->test_idx + r0, rows, 0),
+                           .x_f32 = s->xf,
                            .labels = s->yb,
                            .rows = rows,
                            .direction = s->eval_dir,

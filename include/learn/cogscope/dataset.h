@@ -85,8 +85,10 @@ cs_status cs_dataset_copy(size_t bits, size_t n, double noise, uint64_t seed, cs
 cs_status cs_dataset_split(const cs_dataset *all, double test_fraction, uint64_t seed, cs_dataset *train,
                            cs_dataset *test);
 
-/* Rows idx[0..m) of d as doubles into x (m x dim) and labels into y (m). */
+/* Rows idx[0..m) of d as doubles into x (m x dim) and labels into y (m;
+ * may be NULL); _f32: as stored, in float (a copy). */
 void cs_dataset_gather(const cs_dataset *d, const size_t *idx, size_t m, double *x, int32_t *y);
+void cs_dataset_gather_f32(const cs_dataset *d, const size_t *idx, size_t m, float *x, int32_t *y);
 
 #ifdef __cplusplus
 }

@@ -100,7 +100,10 @@ typedef struct {
 
 /* One training step's input and output. Buffers belong to the loop. */
 typedef struct {
-    const double *x;       /* rows x sizes[0] */
+    const double *x;       /* rows x sizes[0]; NULL when x_f32 is given to a rule with a float
+                            * mirror (mirror_f32), which then reads x_f32 */
+    const float *x_f32;    /* rows x sizes[0] in float, or NULL: the loop gathers the batch so
+                            * for a rule with a float mirror (no double copy to convert) */
     const int32_t *labels; /* rows, in [0, classes) */
     size_t rows;
     double *direction;          /* OUT n_params: update direction (gradient convention) */

@@ -102,17 +102,21 @@ static void bp_describe(const void *state, cs_rule_logspec *spec)
 }
 
 /* float32: float network `net` <- params unless it holds them already
- * (`fresh`), x -> float, forward and backward in float (grad NULL: deltas
- * only; *grad_ssq as f32_mlp_pass's, when not NULL). */
+ * (`fresh`), the batch in float (x_f32 as the loop gathered it, else x
+ * converted), forward and backward in float (grad NULL: deltas only;
+ * *grad_ssq as f32_mlp_pass's, when not NULL). */
 static cs_status bp_pass_f32(bp_state *s, f32_mlp *net, int fresh, const cs_mlp *m, const double *x,
-                             const int32_t *labels, size_t rows, float *grad, double *grad_ssq)
+                             const float *x_f32, const int32_t *labels, size_t rows, float *grad, double *grad_ssq)
 {
     if (rows > s->max_rows) /* before converting x into the max_rows buffer */
         return cs_error_set(CS_ELIMIT, "batch of %zu rows exceeds the cache capacity %zu", rows, s->max_rows);
     if (!fresh)
         f32_mlp_load(net, m);
-    f32_from_f64(s->xf, x, rows * m->sizes[0]);
-    return f32_mlp_pass(net, s->xf, rows, labels, s->fcache, grad, grad_ssq, learn_team_current());
+    if (!x_f32) {
+        f32_from_f64(s->xf, x, rows * m->sizes[0]);
+        x_f32 = s->xf;
+    }
+    return f32_mlp_pass(net, x_f32, rows, labels, s->fcache, grad, grad_ssq, learn_team_current());
 }
 
 /* The sum of squares of the float gradient in double, in the order of
@@ -140,7 +144,7 @@ static cs_status bp_step(void *state, const cs_mlp *m, cs_rule_batch *b)
     size_t last = cs_mlp_depth(m) - 1, nlog = b->rows * m->sizes[last + 1];
     if (s->precision == BP_FLOAT32) {
         double ssq;
-        cs_status st = bp_pass_f32(s, s->net, b->mirror_fresh, m, b->x, b->labels, b->rows, s->gradf, &ssq);
+        cs_status st = bp_pass_f32(s, s->net, b->mirror_fresh, m, b->x, b->x_f32, b->labels, b->rows, s->gradf, &ssq);
         if (st)
             return st;
         b->surprise = norm_of_ssq(isnan(ssq) ? ssq_f32(s->gradf, m->n_params) : ssq);
