@@ -115,7 +115,11 @@ def cogscope_run(args, threads, log, precision="float64"):
         os.rmdir(tmp)
     r = json.loads(out)
     n = r["train_samples"] * r["epochs_done"]
-    return {"sps": n / r["train_seconds"], "sps_cpu": n / r["train_cpu_seconds"], "test_acc": r["final_test_acc"]}
+    res = {"sps": n / r["train_seconds"], "sps_cpu": n / r["train_cpu_seconds"], "test_acc": r["final_test_acc"]}
+    if log:  # the log's own time per snapshot (rows between snapshots included), timed in the process
+        res["ms_per_snapshot"] = 1e3 * r["log_seconds"] / max(r["log_snapshots"], 1)
+        res["ms_per_50_steps"] = 1e3 * r["train_seconds"] / r["steps"] * 50
+    return res
 
 
 def best(runs):
@@ -168,6 +172,10 @@ def main():
                 off, on = best(runs[tag + " off"]), best(runs[tag + " on"])
                 print(f"  logging overhead {tag} (training steps): {100 * (off['sps'] / on['sps'] - 1):.1f}% (wall) | "
                       f"{100 * (off['sps_cpu'] / on['sps_cpu'] - 1):.1f}% (cpu)")
+                ev = [x["ms_per_snapshot"] for x in runs[tag + " on"]]
+                print(f"  log time per snapshot {tag} (timed in the run, rows included): best {min(ev):.2f} ms, "
+                      f"runs {', '.join('%.2f' % v for v in ev)}; 50 steps with the log: "
+                      f"{min(x['ms_per_50_steps'] for x in runs[tag + ' on']):.1f} ms")
         sys.stdout.flush()
     load = os.getloadavg()[0]
     print(f"PyTorch 1.13 (1-min load average at start: {load:.2f}):")

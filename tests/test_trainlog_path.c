@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cogscope/dataset.h"
 #include "cogscope/mlp.h"
 #include "cogscope/rng.h"
 #include "cogscope/rule.h"
@@ -213,4 +214,40 @@ Test(trainlog_path, float_direction_angle_is_the_widened_one)
     cr_expect(fabs(train_angle_deg_f32(e, g, 2) - 45.0) <= 1e-12, "%.17g", train_angle_deg_f32(e, g, 2));
     double z[2] = {0.0, 0.0};
     cr_expect(isnan(train_angle_deg_f32(e, z, 2)));
+}
+
+/* ---- what the run reports of its log ---- */
+
+/* log_snapshots counts the snapshots in the file and log_seconds is a part
+ * of the training time; without a log both are 0. */
+Test(trainlog_path, result_reports_the_log_cost)
+{
+    cs_dataset_options dopt;
+    cs_dataset_options_default(&dopt);
+    dopt.bundled_dir = COGSCOPE_SOURCE_DIR "/datasets";
+    cs_dataset tr, te;
+    cr_assert_eq(cs_dataset_load("digits", &dopt, &tr, &te), CS_OK, "%s", cs_last_error());
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/test_trainlog_path_run_%d.h5", (int)getpid());
+    cs_train_config c;
+    cs_train_config_default(&c);
+    c.epochs = 1;
+    c.log_every = 20;
+    c.probe_size = 64;
+    cs_train_result off, on;
+    cr_assert_eq(cs_train_run(&c, &tr, &te, &off, NULL), CS_OK, "%s", cs_last_error());
+    cr_expect(off.log_seconds == 0.0 && off.log_snapshots == 0);
+    c.out_path = path;
+    cr_assert_eq(cs_train_run(&c, &tr, &te, &on, NULL), CS_OK, "%s", cs_last_error());
+    cs_runlog *r;
+    cr_assert_eq(cs_runlog_open(path, &r), CS_OK, "%s", cs_last_error());
+    size_t snaps = cs_runlog_get_info(r)->snapshots;
+    cs_runlog_close_reader(r);
+    unlink(path);
+    cr_expect_eq(on.log_snapshots, snaps);
+    cr_expect_eq(snaps, (on.steps - 1) / 20 + 2, "a snapshot every 20 steps and at the last: %zu", snaps);
+    cr_expect(on.log_seconds > 0.0 && on.log_seconds < on.train_seconds, "%g of %g s", on.log_seconds,
+              on.train_seconds);
+    cs_dataset_free(&tr);
+    cs_dataset_free(&te);
 }

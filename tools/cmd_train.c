@@ -381,6 +381,8 @@ static void print_json(const char *data, const cs_train_config *resolved, const 
                       res->train_seconds > 0 ? (double)(train->n * res->epochs_done) / res->train_seconds : NAN);
     if (resolved->out_path) {
         cs_json_kv_int(&j, "log_bytes", (long long)res->log_bytes);
+        cs_json_kv_int(&j, "log_snapshots", (long long)res->log_snapshots);
+        cs_json_kv_number(&j, "log_seconds", res->log_seconds);
         cs_json_key(&j, "log_limited_at_step");
         if (res->log_limited)
             cs_json_int(&j, res->log_limit_step);

@@ -48,6 +48,9 @@ struct train_observer {
     uint64_t log_bytes, projected, max_bytes, row_bytes, snap_bytes, eval_bytes;
     int log_limited;
     int64_t limit_step;
+    /* what logging cost (cs_train_result.log_seconds, log_snapshots) */
+    double log_seconds;
+    size_t snapshots;
 };
 
 /* The angle from the sums a.b, a.a and b.b. */
@@ -394,6 +397,7 @@ cs_status train_observer_step(train_observer *o, const train_record *rec)
     double log_pi = cs_sigmapi_log_pi(rec->loss, rec->tau, rec->surprise, c->pi_alpha, c->pi_gamma);
     cs_status st = CS_OK;
     if (o->row) {
+        double t0 = cs_time_now();
         double angle[CS_MLP_MAX_LAYERS];
         for (size_t k = 0; k < o->depth; k++)
             angle[k] = NAN;
@@ -404,9 +408,11 @@ cs_status train_observer_step(train_observer *o, const train_record *rec)
             at.before = &before;
             if ((st = angles(o, &at, angle)) || (st = snapshot(o, &before, rec->step)))
                 return st;
+            o->snapshots++;
         }
         if ((st = log_row(o, rec, log_pi, angle)))
             return st;
+        o->log_seconds += cs_time_now() - t0;
     }
     if (c->progress) {
         cs_train_progress p = {.step = (size_t)rec->step + 1,
@@ -436,6 +442,8 @@ void train_observer_report(const train_observer *o, cs_train_result *res)
     res->log_bytes_projected = o->log ? o->projected : 0;
     res->log_limited = o->log_limited;
     res->log_limit_step = o->log ? o->limit_step : -1;
+    res->log_seconds = o->log_seconds;
+    res->log_snapshots = o->snapshots;
 }
 
 cs_status train_observer_close(train_observer *o, const char *diverged)

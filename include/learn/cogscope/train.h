@@ -105,6 +105,10 @@ typedef struct {
     double eval_seconds;                     /* of which per-epoch evaluations */
     double train_cpu_seconds;                /* CPU time (all threads of the process) of the training steps:
                                                 on a shared machine a steadier measure than wall time */
+    double log_seconds;                      /* of train_seconds: the run log's work after the steps (rows,
+                                                angles, probe snapshots, HDF5 writes and flushes; not the
+                                                copy of the parameters a snapshot step keeps) */
+    size_t log_snapshots;                    /* probe snapshots written */
     uint64_t log_bytes, log_bytes_projected; /* logged data, and as projected at the start */
     int log_limited;                         /* 0, or 1/2 as in cs_train_progress */
     int64_t log_limit_step;                  /* the first step not logged in full (-1: none) */
