@@ -92,12 +92,15 @@ cs_status rlw_table_add(cs_runlog_writer *w, rl_table *t, const char *g1, const 
 cs_status rlw_check_writer(cs_runlog_writer *w, const char *fn);
 
 /* Compression, measured with bench/bench_runlog.c (figures in docs/schema.md):
- * per-step series are a few kB per second, so deflate 4 + shuffle costs
- * nothing noticeable. Snapshots are megabytes per second of float32 noise:
+ * per-step series are a few kB per second; deflate 1 + shuffle stores them
+ * as small as level 4 did (3.38 MB against 3.38 for 10,000 steps with the
+ * probe) with a third less time per step, most of it the flushes, which
+ * compress the partial 1024-row chunks again (2.1-2.4 against 3.3-3.5 us a
+ * step on the AMD EPYC, 2026-12-02). Snapshots are megabytes per second of float32 noise:
  * even deflate 1 costs ~50x the uncompressed write for ~25% fewer bytes,
  * which would break the 10% logging budget, so they are stored uncompressed
  * unless the options ask otherwise. */
-#define RL_SERIES_DEFLATE 4
+#define RL_SERIES_DEFLATE 1
 /* Upper bound on one chunk of a snapshot dataset (bytes). */
 #define RL_MAX_CHUNK_BYTES (16u << 20)
 
