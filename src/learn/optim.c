@@ -75,6 +75,7 @@ void cs_optim_destroy(cs_optim *o)
 
 /* Two doubles, element-wise arithmetic (GCC/Clang vector extension). */
 typedef double v2d __attribute__((vector_size(16)));
+typedef float v2f __attribute__((vector_size(8)));
 
 /* SGD with momentum over params[lo, hi), summing the squares of the new
  * parameters and of the change into *psq, *usq, from a double direction
@@ -100,9 +101,10 @@ static inline __attribute__((always_inline)) void sgd_lanes(cs_optim *o, double 
         v2d vi, pi, g;
         memcpy(&vi, v + i, sizeof vi);
         memcpy(&pi, params + i, sizeof pi);
-        if (dirf) {
-            g[0] = (double)dirf[i];
-            g[1] = (double)dirf[i + 1];
+        if (dirf) { /* two floats widened at once (cvtps2pd): the same values */
+            v2f gf;
+            memcpy(&gf, dirf + i, sizeof gf);
+            g = __builtin_convertvector(gf, v2d);
         } else {
             memcpy(&g, dir + i, sizeof g);
         }
@@ -111,9 +113,9 @@ static inline __attribute__((always_inline)) void sgd_lanes(cs_optim *o, double 
         pi += d;
         memcpy(v + i, &vi, sizeof vi);
         memcpy(params + i, &pi, sizeof pi);
-        if (mirror) {
-            mirror[i] = (float)pi[0];
-            mirror[i + 1] = (float)pi[1];
+        if (mirror) { /* both rounded to float at once (cvtpd2ps): the same values */
+            v2f mf = __builtin_convertvector(pi, v2f);
+            memcpy(mirror + i, &mf, sizeof mf);
         }
         ps += pi * pi;
         us += d * d;
