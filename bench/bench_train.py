@@ -21,8 +21,9 @@ OPENBLAS_NUM_THREADS=1 (one core), and --threads N torch threads for each
 other N asked for. Whatever --threads says, PyTorch's two one-torch-thread
 configurations run, because one of them is its fastest on a 2-core machine.
 
-The machine may be shared: every configuration runs --repeat times and the
-best (fastest) run is reported, both by wall time and by process CPU time
+The machine may be shared and its speed drifts: the configurations run in
+rounds (each once per round, cogscope's and PyTorch's interleaved), --repeat
+rounds, and each configuration's best (fastest) run is reported, both by wall time and by process CPU time
 (all threads; on a loaded machine the steadier of the two). The last lines
 compare each side at its fastest configuration (the issue's "best
 configuration" against PyTorch's best).
@@ -150,41 +151,55 @@ def main():
         return
     print(f"Fashion-MNIST 784-256-128-10 ReLU, batch 64, SGD lr {args.lr} momentum 0.9, "
           f"{args.epochs} epoch(s), best of {args.repeat}; training samples/s by wall | by CPU time")
-    results = {}  # name -> (configuration, result)
+    # Every configuration, cogscope's and PyTorch's, runs once per round, and the rounds
+    # repeat: this machine's speed drifts by 10-50 % over minutes (a shared VM), and a
+    # peer timed after all of cogscope's runs would see another machine.
+    cfgs = []  # (key, run): key = (side, precision tag, configuration label, log)
     for t in threads:
-        runs = {k: [] for k in ("f64 off", "f64 on", "f32 off", "f32 on")}
-        load = os.getloadavg()[0]  # includes this script's own previous runs
-        for _ in range(args.repeat):  # interleaved, so every configuration sees the same load
-            for prec, tag in (("float64", "f64"), ("float32", "f32")):
-                runs[tag + " off"].append(cogscope_run(args, t, False, prec))
-                if not args.no_log:
-                    runs[tag + " on"].append(cogscope_run(args, t, True, prec))
-        print(f"cogscope --threads {t} (1-min load average at start: {load:.2f}):")
-        for key, r in runs.items():
-            if r:
-                r = best(r)
-                print(f"  cogscope {key.replace('off', 'log off').replace('on', 'log on'):<16} "
-                      f"{r['sps']:>8.0f} | {r['sps_cpu']:>8.0f}   test acc {r['test_acc']:.4f}")
-                if key.endswith("off"):
-                    results.setdefault("cogscope " + key[:3], []).append(("--threads %d" % t, r))
-        for tag in ("f64", "f32"):
-            if runs[tag + " on"]:
-                off, on = best(runs[tag + " off"]), best(runs[tag + " on"])
-                print(f"  logging overhead {tag} (training steps): {100 * (off['sps'] / on['sps'] - 1):.1f}% (wall) | "
-                      f"{100 * (off['sps_cpu'] / on['sps_cpu'] - 1):.1f}% (cpu)")
-                ev = [x["ms_per_snapshot"] for x in runs[tag + " on"]]
-                print(f"  log time per snapshot {tag} (timed in the run, rows included): best {min(ev):.2f} ms, "
-                      f"runs {', '.join('%.2f' % v for v in ev)}; 50 steps with the log: "
-                      f"{min(x['ms_per_50_steps'] for x in runs[tag + ' on']):.1f} ms")
-        sys.stdout.flush()
-    load = os.getloadavg()[0]
-    print(f"PyTorch 1.13 (1-min load average at start: {load:.2f}):")
+        for prec, tag in (("float64", "f64"), ("float32", "f32")):
+            for log in (False, True)[:1 if args.no_log else 2]:
+                cfgs.append((("cogscope", tag, "--threads %d" % t, log),
+                             lambda t=t, log=log, prec=prec: cogscope_run(args, t, log, prec)))
     for label, tt, blas in torch_configs(threads):
         for dtype, tag in (("float32", "f32"), ("float64", "f64")):
-            r = best([torch_subprocess(args, tt, dtype, blas) for _ in range(args.repeat)])
+            cfgs.append((("pytorch", tag, label, False),
+                         lambda tt=tt, dtype=dtype, blas=blas: torch_subprocess(args, tt, dtype, blas)))
+    runs = {key: [] for key, _ in cfgs}
+    loads = []
+    for _ in range(args.repeat):
+        loads.append(os.getloadavg()[0])  # includes this script's own previous runs
+        for key, run in cfgs:
+            runs[key].append(run())
+    print("1-min load average at the start of each round: " + ", ".join("%.2f" % v for v in loads))
+    results = {}  # "side tag" -> [(configuration, best result)]
+    for t in threads:
+        cfg = "--threads %d" % t
+        print(f"cogscope {cfg}:")
+        for tag in ("f64", "f32"):
+            for log in (False, True)[:1 if args.no_log else 2]:
+                r = best(runs[("cogscope", tag, cfg, log)])
+                print(f"  cogscope {tag} log {'on ' if log else 'off'}         "
+                      f"{r['sps']:>8.0f} | {r['sps_cpu']:>8.0f}   test acc {r['test_acc']:.4f}")
+                if not log:
+                    results.setdefault("cogscope " + tag, []).append((cfg, r))
+        for tag in ("f64", "f32"):
+            if args.no_log:
+                continue
+            on_runs = runs[("cogscope", tag, cfg, True)]
+            off, on = best(runs[("cogscope", tag, cfg, False)]), best(on_runs)
+            print(f"  logging overhead {tag} (training steps): {100 * (off['sps'] / on['sps'] - 1):.1f}% (wall) | "
+                  f"{100 * (off['sps_cpu'] / on['sps_cpu'] - 1):.1f}% (cpu)")
+            ev = [x["ms_per_snapshot"] for x in on_runs]
+            print(f"  log time per snapshot {tag} (timed in the run, rows included): best {min(ev):.2f} ms, "
+                  f"runs {', '.join('%.2f' % v for v in ev)}; 50 steps with the log: "
+                  f"{min(x['ms_per_50_steps'] for x in on_runs):.1f} ms")
+    print("PyTorch 1.13:")
+    for label, tt, blas in torch_configs(threads):
+        for tag in ("f32", "f64"):
+            r = best(runs[("pytorch", tag, label, False)])
             results.setdefault("pytorch " + tag, []).append((label, r))
             print(f"  pytorch {tag}, {label:<36} {r['sps']:>8.0f} | {r['sps_cpu']:>8.0f}   test acc {r['test_acc']:.4f}")
-        sys.stdout.flush()
+    sys.stdout.flush()
     print("best against best (each side at its fastest configuration, wall):")
     top = {}
     for name in ("cogscope f64", "cogscope f32", "pytorch f32", "pytorch f64"):
