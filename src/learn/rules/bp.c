@@ -165,23 +165,12 @@ static cs_status bp_step(void *state, const cs_mlp *m, cs_rule_batch *b)
     return CS_OK;
 }
 
-/* The float32 pass of the probe network at parameters m on float inputs
- * xf (rows <= max_rows): forward and backward, deltas only, into fcache. */
-static cs_status bp_probe_pass(bp_state *s, const cs_mlp *m, const float *xf, const int32_t *labels, size_t rows)
-{
-    f32_mlp_load(s->probe, m);
-    return f32_mlp_pass(s->probe, xf, rows, labels, s->fcache, NULL, NULL, learn_team_current());
-}
-
 /* Per-sample deltas (and post-activations) of the float32 pass, widened:
  * errors[k] (and acts[k] unless acts is NULL): rows x sizes[k+1]. */
 static cs_status bp_signals_f32(bp_state *s, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
                                 double *const *acts, double *const *errors)
 {
-    if (rows > s->max_rows) /* before converting x into the max_rows buffer */
-        return cs_error_set(CS_ELIMIT, "batch of %zu rows exceeds the cache capacity %zu", rows, s->max_rows);
-    f32_from_f64(s->xf, x, rows * m->sizes[0]);
-    cs_status st = bp_probe_pass(s, m, s->xf, labels, rows);
+    cs_status st = bp_pass_f32(s, s->probe, 0, m, x, NULL, labels, rows, NULL, NULL);
     if (st)
         return st;
     for (size_t k = 0; k < cs_mlp_depth(m); k++) {
@@ -211,7 +200,7 @@ static cs_status bp_snapshot_f32(void *state, const cs_mlp *m, const float *x, c
                                  float *const *acts, float *const *errors)
 {
     bp_state *s = state;
-    cs_status st = bp_probe_pass(s, m, x, labels, rows);
+    cs_status st = bp_pass_f32(s, s->probe, 0, m, NULL, x, labels, rows, NULL, NULL);
     if (st)
         return st;
     for (size_t k = 0; k < cs_mlp_depth(m); k++) {
