@@ -27,7 +27,8 @@
  *     the PID of (T, delta) is all unique to delta (synergy 0);
  *   layer "f" (2 units): delta = (Z1, Z2) in class 0 and (Z1, Z1) in class 1,
  *     delta_BP = delta + Z3 / 2, T noise: class 1's covariance of delta is
- *     singular, so I(delta;Y) is impossible (NaN and a note), while
+ *     singular up to rounding, so I(delta;Y) is NaN with a note or, where
+ *     the rounding leaves it positive, clamped to H(Y) and flagged, while
  *     I(T;delta) = 0 and I(delta;delta_BP) do not use class covariances and
  *     are measured (a machine whose training reached such a snapshot used
  *     to lose every measure of the layer with the first).
@@ -295,9 +296,21 @@ Test(teaching, one_impossible_measure_leaves_the_others)
     snprintf(path, sizeof path, "%s/teach.h5", dir);
     write_log(path, 5, FULL);
     cs_metrics *m = analyze(path, CS_EST_GCOPULA, 0);
-    expect_all(m, "f", "err_ity", NAN);
-    cr_expect(has_note(m, "teaching signal: I(δ;Y): ") && has_note(m, "singular"),
-              "no note naming the impossible I(δ;Y)");
+    /* Class 1's covariance is singular only up to rounding (after the PCA and
+     * the copula), so its last Cholesky pivot is +-1e-17-sized: negative on
+     * some machines (the AMD EPYC of 2026-12-02: NaN and a note), positive on
+     * others (the Intel Xeon of the same day, with any OpenBLAS kernels: the
+     * value then exceeds H(Y) and is clamped to ln 2 and flagged). Either
+     * is an answer that says so; the measures below must not depend on it. */
+    const cs_metrics_array *ity = get(m, "f", "err_ity"), *clamped = get(m, "f", "err_ity_clamped");
+    for (size_t s = 0; s < SNAPS; s++)
+        if (isnan(ity->data[s]))
+            cr_expect(has_note(m, "teaching signal: I(δ;Y): ") && has_note(m, "singular"),
+                      "I(δ;Y)[%zu] NaN without a note naming the singular covariance", s);
+        else
+            cr_expect(clamped->data[s] == 1 && fabs(ity->data[s] - log(2.0)) < 1e-12,
+                      "I(δ;Y)[%zu] = %g (clamped flag %g): neither NaN nor H(Y) = ln 2 flagged", s, ity->data[s],
+                      clamped->data[s]);
     expect_near(m, "f", "err_itd", 0.0, 0.02);
     const cs_metrics_array *ref = get(m, "f", "err_ref_mi");
     for (size_t s = 0; s < SNAPS; s++)
