@@ -88,11 +88,26 @@ def torch_run(args, threads, dtype):
     return {"sps": n * args.epochs / train_s, "sps_cpu": n * args.epochs / cpu_s, "test_acc": acc}
 
 
+def blas_kernels(cogscope):
+    """The OpenBLAS kernels `cogscope` runs on ("SkylakeX", ...), from
+    `cogscope --version` ("BLAS: ...; kernels NAME"), or None. OpenBLAS falls
+    back to generic SSE3 kernels on CPU models its build does not know; the
+    cogscope CLI switches to the best ones the CPU runs, and PyTorch gets the
+    same through OPENBLAS_CORETYPE, so that both run at their best."""
+    out = subprocess.run([cogscope, "--version"], check=True, capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        if line.startswith("BLAS:") and "; kernels " in line:
+            return line.rsplit("; kernels ", 1)[1].strip() or None
+    return None
+
+
 def torch_subprocess(args, threads, dtype, blas_threads):
     """torch_run in a fresh interpreter, with OPENBLAS_NUM_THREADS set before
     torch loads OpenBLAS when blas_threads is not None."""
     env = dict(os.environ)
     env.pop("OPENBLAS_NUM_THREADS", None)
+    if args.blas_kernels:  # PyTorch's OpenBLAS on the kernels cogscope's runs on
+        env["OPENBLAS_CORETYPE"] = args.blas_kernels
     if blas_threads is not None:
         env["OPENBLAS_NUM_THREADS"] = str(blas_threads)
     cmd = [sys.executable, os.path.abspath(__file__), "--torch-worker", dtype, "--threads", str(threads),
@@ -149,6 +164,9 @@ def main():
     if args.torch_worker:  # one PyTorch run in this process (torch_subprocess), JSON on stdout
         print(json.dumps(torch_run(args, threads[0], args.torch_worker)))
         return
+    args.blas_kernels = blas_kernels(args.cogscope)
+    print(f"BLAS kernels: {args.blas_kernels or 'OpenBLAS default'} (cogscope chooses them at its start, "
+          f"include/cogscope/blas.h; PyTorch runs with OPENBLAS_CORETYPE set to the same, its best here)")
     print(f"Fashion-MNIST 784-256-128-10 ReLU, batch 64, SGD lr {args.lr} momentum 0.9, "
           f"{args.epochs} epoch(s), best of {args.repeat}; training samples/s by wall | by CPU time")
     # Every configuration, cogscope's and PyTorch's, runs once per round, and the rounds

@@ -65,6 +65,13 @@ typedef enum {
 typedef enum {
     CS_EST_DISCRETE = 0, CS_EST_GAUSSIAN, CS_EST_GCOPULA, CS_EST_KSG1, CS_EST_KSG2, CS_EST_COUNT
 } cs_info_estimator;
+/* blas.h */
+typedef struct {
+    const char *config;
+    const char *kernel;
+    const char *better;
+} cs_blas_kernels;
+void cs_blas_kernels_get(cs_blas_kernels *out);
 cs_status cs_info_measure_parse(const char *name, cs_info_measure *out);
 cs_status cs_info_estimator_parse(const char *name, cs_info_estimator *out);
 typedef enum { CS_VAR_CONTINUOUS = 0, CS_VAR_DISCRETE = 1 } cs_var_type;

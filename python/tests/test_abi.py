@@ -14,7 +14,7 @@ from cogscope._lib import ffi, lib
 from conftest import ROOT
 
 HEADERS = ["core.h", "info.h", "multivariate.h", "pid.h", "phiid.h", "spectral.h",
-           "multitaper.h", "aperiodic.h", "sigmapi.h", "runlog.h", "observer.h"]
+           "multitaper.h", "aperiodic.h", "sigmapi.h", "runlog.h", "observer.h", "blas.h"]
 
 
 def _structs():
