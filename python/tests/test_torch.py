@@ -340,3 +340,234 @@ def test_observer_surprise_is_the_global_gradient_norm(tmp_path, dtype, set_to_n
     assert got == pytest.approx(want, rel=1e-5 if dtype == torch.float32 else 1e-12)
     with h5py.File(tmp_path / "s.h5", "r") as f:
         assert list(f["steps/surprise"][:]) == got
+
+
+def _train_logged(tmp_path, name, background, steps=31, every=5):
+    """A BatchNorm + Dropout MLP (buffers to copy, random numbers drawn by
+    training) trained with the Observer; returns (observer, final weights)."""
+    x, y = digits()
+    torch.manual_seed(6)
+    model = nn.Sequential(nn.Linear(64, 24), nn.BatchNorm1d(24), nn.ReLU(), nn.Dropout(0.3),
+                          nn.Linear(24, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    torch.manual_seed(7)
+    with cogscope.torch.Observer(model, layers=["1", "4"], probe=(x[:96], y[:96]), every=every,
+                                 out=tmp_path / name, optimizer=opt,
+                                 background=background) as obs:
+        for i in range(steps):
+            opt.zero_grad()
+            logits = model(x[i * 16:(i + 1) * 16])
+            loss = F.cross_entropy(logits, y[i * 16:(i + 1) * 16])
+            loss.backward()
+            obs.step(loss, logits)
+            opt.step()
+    return obs, [t.detach().clone() for t in model.state_dict().values()]
+
+
+def test_background_probe_pass_logs_what_the_synchronous_one_does(tmp_path):
+    """The probe pass on the shadow copy in the worker thread logs the same
+    snapshots, bit for bit, at the same steps, as the pass on the model
+    itself; training (dropout's random numbers, BatchNorm's running
+    statistics, the weights) is the same with either."""
+    bg, w_bg = _train_logged(tmp_path, "bg.h5", True)
+    sync, w_sync = _train_logged(tmp_path, "sync.h5", False)
+    assert bg.background and not sync.background
+    for a, b in zip(w_bg, w_sync):
+        assert torch.equal(a, b)
+    with h5py.File(tmp_path / "bg.h5", "r") as f, h5py.File(tmp_path / "sync.h5", "r") as g:
+        assert f["config"].attrs["probe_pass"].decode().startswith("background")
+        assert g["config"].attrs["probe_pass"].decode() == "synchronous: background=False"
+        assert list(f["snapshots/step"][:]) == list(g["snapshots/step"][:]) == list(range(0, 31, 5))
+        for name in ("layers/1/activations", "layers/1/errors", "layers/4/activations",
+                     "layers/4/errors", "steps/loss", "steps/surprise", "steps/pi"):
+            assert np.array_equal(f[name][:], g[name][:]), name
+        # the snapshots differ from one another: each has its own step's weights
+        acts = f["layers/4/activations"][:]
+        assert not any(np.array_equal(acts[i], acts[i + 1]) for i in range(len(acts) - 1))
+
+
+class NoCopy(nn.Module):
+    """Holds a lock: copy.deepcopy raises TypeError."""
+    def __init__(self):
+        super().__init__()
+        import threading
+        self.fc = nn.Linear(64, 10)
+        self.lock = threading.Lock()
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+class OnlyItself(nn.Module):
+    """Copies fine, but a copy refuses to run."""
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(64, 10)
+        self.original = id(self)
+
+    def forward(self, x):
+        if id(self) != self.original:
+            raise RuntimeError("not the original")
+        return self.fc(x)
+
+
+class Noisy(nn.Module):
+    """Draws random numbers in eval mode too."""
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(64, 10)
+
+    def forward(self, x):
+        return self.fc(x + 0.01 * torch.randn_like(x))
+
+
+@pytest.mark.parametrize("model_class,why", [
+    (NoCopy, "synchronous: the model cannot be deep-copied (TypeError: cannot pickle"),
+    (OnlyItself, "synchronous: the copy's probe pass failed (RuntimeError: not the original)"),
+    (Noisy, "synchronous: the probe pass draws random numbers")])
+def test_models_a_copy_cannot_observe_are_observed_synchronously(tmp_path, model_class, why):
+    x, y = digits()
+    model = model_class()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with cogscope.torch.Observer(model, layers=["fc"], probe=(x[:40], y[:40]), every=2,
+                                 out=tmp_path / "s.h5") as obs:
+        assert not obs.background
+        for i in range(5):
+            opt.zero_grad()
+            logits = model(x[i * 8:(i + 1) * 8])
+            loss = F.cross_entropy(logits, y[i * 8:(i + 1) * 8])
+            loss.backward()
+            obs.step(loss, logits)
+            opt.step()
+    with h5py.File(tmp_path / "s.h5", "r") as f:
+        assert f["config"].attrs["probe_pass"].decode().startswith(why)
+        assert list(f["snapshots/step"][:]) == [0, 2, 4]
+        assert f["layers/fc/errors"].shape == (3, 40, 10)
+
+
+class Probed(nn.Module):
+    """Fails or dawdles on the probe batch (size 40) when the class says so
+    (a class attribute: the shadow copy sees it too), counting the passes
+    that run at once."""
+    fail, delay, running, most = False, 0.0, 0, 0
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(64, 10)
+
+    def forward(self, x):
+        if len(x) == 40:
+            if Probed.fail:
+                raise ValueError("probe pass exploded")
+            Probed.running += 1
+            Probed.most = max(Probed.most, Probed.running)
+            import time
+            time.sleep(Probed.delay)
+            Probed.running -= 1
+        return self.fc(x)
+
+
+def _steps(model, opt, obs, x, y, n):
+    for i in range(n):
+        opt.zero_grad()
+        logits = model(x[i * 8:(i + 1) * 8])
+        loss = F.cross_entropy(logits, y[i * 8:(i + 1) * 8])
+        loss.backward()
+        obs.step(loss, logits)
+        opt.step()
+
+
+def test_background_pass_errors_and_one_pass_at_a_time(tmp_path):
+    """A failing background pass is raised, with its message, by a later
+    step() (the steps are logged) or by close() (the log is closed and
+    readable); the exception of a `with` block is not replaced by it; passes
+    run one at a time, each snapshot at the step it was taken."""
+    x, y = digits()
+    model = Probed()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    Probed.fail, Probed.delay, Probed.most = False, 0.05, 0
+    try:
+        # slow passes every step: each waits for the previous one
+        with cogscope.torch.Observer(model, layers=["fc"], probe=(x[:40], y[:40]), every=1,
+                                     out=tmp_path / "one.h5") as obs:
+            assert obs.background
+            _steps(model, opt, obs, x, y, 4)
+        assert Probed.most == 1
+        with h5py.File(tmp_path / "one.h5", "r") as f:
+            assert list(f["snapshots/step"][:]) == [0, 1, 2, 3]
+        Probed.delay = 0.0
+
+        obs = cogscope.torch.Observer(model, layers=["fc"], probe=(x[:40], y[:40]), every=3,
+                                      out=tmp_path / "fail.h5")
+        Probed.fail = True
+        with pytest.raises(ValueError, match="probe pass exploded"):
+            _steps(model, opt, obs, x, y, 4)  # step 0's pass fails; step 3's waits for it
+        assert 2 <= obs.steps <= 4  # every step before the raise logged
+        Probed.fail = False
+        _steps(model, opt, obs, x, y, 3)  # the Observer goes on
+        obs.close()
+        with h5py.File(tmp_path / "fail.h5", "r") as f:
+            assert len(f["steps/loss"]) == obs.steps and 0 not in f["snapshots/step"][:]
+            assert len(f["snapshots/step"]) >= 1
+
+        obs = cogscope.torch.Observer(model, layers=["fc"], probe=(x[:40], y[:40]), every=100,
+                                      out=tmp_path / "close.h5")
+        Probed.fail = True
+        _steps(model, opt, obs, x, y, 1)  # step 0's pass fails, raised by close()
+        with pytest.raises(ValueError, match="probe pass exploded"):
+            obs.close()
+        obs.close()  # closed already: nothing more to raise
+        info = json.loads(run_cli("info", tmp_path / "close.h5", "--json").stdout)
+        assert info["steps"] == 1 and not info["live"]
+
+        with pytest.raises(KeyError, match="loop") as raised:
+            with cogscope.torch.Observer(model, layers=["fc"], probe=(x[:40], y[:40]), every=3,
+                                         out=tmp_path / "both.h5") as obs:
+                _steps(model, opt, obs, x, y, 1)  # step 0's pass, failing, is in flight
+                raise KeyError("loop")
+        assert "closing the Observer also failed: ValueError: probe pass exploded" in \
+            raised.value.__notes__[0]
+        info = json.loads(run_cli("info", tmp_path / "both.h5", "--json").stdout)
+        assert info["steps"] == 1 and not info["live"]
+    finally:
+        Probed.fail, Probed.delay = False, 0.0
+
+
+class Scaled(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(64, 10)
+        self.register_buffer("scale", torch.ones(1))
+
+    def forward(self, x):
+        return self.fc(x) * self.scale
+
+
+def test_background_follows_replaced_tensors(tmp_path):
+    """A buffer reassigned during training (a new tensor, float32 and then
+    float64, not an in-place change) is in the next snapshot, with the
+    shadow copy as without it."""
+    x, y = digits()
+
+    def run(background):
+        torch.manual_seed(8)
+        model = nn.Sequential(Scaled())
+        out = tmp_path / f"r{background}.h5"
+        with cogscope.torch.Observer(model, layers=["0"], probe=(x[:40], y[:40]), every=1,
+                                     out=out, background=background) as obs:
+            for i in range(4):
+                if i >= 2:  # a new tensor in place of the buffer
+                    model[0].scale = torch.full((1,), 3.0 if i == 2 else 5.0,
+                                                dtype=torch.float32 if i == 2 else torch.float64)
+                logits = model(x[i * 8:(i + 1) * 8])
+                loss = F.cross_entropy(logits, y[i * 8:(i + 1) * 8])
+                loss.backward()
+                obs.step(loss, logits)
+                assert obs.background == background
+        with h5py.File(out, "r") as f:
+            return f["layers/0/activations"][:], f["layers/0/errors"][:]
+
+    (acts, errs), (acts_sync, errs_sync) = run(True), run(False)
+    assert np.array_equal(acts, acts_sync) and np.array_equal(errs, errs_sync)
+    assert np.allclose(acts[2], 3 * acts[1], rtol=1e-6) and np.allclose(acts[3], 5 * acts[1],
+                                                                        rtol=1e-6)
