@@ -45,6 +45,7 @@ usage: /usr/bin/python3 bench/bench_observer.py [--steps 1000] [--rounds 5]
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -168,6 +169,23 @@ def one_round(torch, x, y, steps, names, tmp):
     return {n: run.result(steps) for n, run in zip(names, runs)}
 
 
+def better_blas_kernels(lib):
+    """The OPENBLAS_CORETYPE value of faster kernels than the ones OpenBLAS
+    chose on this CPU (cs_blas_kernels_get, docs/install.md "BLAS
+    kernels"), or None; asked in a fresh interpreter, since OpenBLAS
+    chooses once per process. None when OPENBLAS_CORETYPE is already set."""
+    if "OPENBLAS_CORETYPE" in os.environ:
+        return None
+    code = ("import ctypes, sys\n"
+            "class K(ctypes.Structure):\n"
+            "    _fields_ = [(n, ctypes.c_char_p) for n in ('config', 'kernel', 'better')]\n"
+            "k = K()\n"
+            "ctypes.CDLL(sys.argv[1]).cs_blas_kernels_get(ctypes.byref(k))\n"
+            "print((k.better or b'').decode())\n")
+    out = subprocess.run([sys.executable, "-c", code, lib], check=True, capture_output=True, text=True)
+    return out.stdout.strip() or None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=1000)
@@ -183,6 +201,10 @@ def main():
     if any(n not in CONFIGS for n in names) or len(set(names)) != len(names) or len(names) < 2:
         ap.error(f"--configs: {a.configs!r}: two or more of {', '.join(CONFIGS)}")
     os.environ["COGSCOPE_LIB"] = a.lib
+    better = better_blas_kernels(a.lib)
+    if better:  # PyTorch at its best: start again with OpenBLAS on those kernels
+        os.environ["OPENBLAS_CORETYPE"] = better
+        os.execv(sys.executable, [sys.executable] + sys.argv)
     sys.path.insert(0, os.path.join(ROOT, "python"))
     import torch
     torch.set_num_threads(1)
@@ -193,7 +215,8 @@ def main():
     with open("/proc/loadavg") as f:
         load = f.read().split()[:3]
     print(f"load average before: {' '.join(load)}; torch {torch.__version__}, 1 thread; "
-          f"{a.steps} steps x {a.rounds} rounds; {', '.join(names)}")
+          f"{a.steps} steps x {a.rounds} rounds; {', '.join(names)}; OpenBLAS kernels "
+          f"{os.environ.get('OPENBLAS_CORETYPE', 'as OpenBLAS chose them')}")
     rounds = []
     base = names[0]
     with tempfile.TemporaryDirectory() as tmp:
