@@ -354,13 +354,7 @@ def _train_logged(tmp_path, name, background, steps=31, every=5):
     with cogscope.torch.Observer(model, layers=["1", "4"], probe=(x[:96], y[:96]), every=every,
                                  out=tmp_path / name, optimizer=opt,
                                  background=background) as obs:
-        for i in range(steps):
-            opt.zero_grad()
-            logits = model(x[i * 16:(i + 1) * 16])
-            loss = F.cross_entropy(logits, y[i * 16:(i + 1) * 16])
-            loss.backward()
-            obs.step(loss, logits)
-            opt.step()
+        _steps(model, opt, obs, x, y, steps, batch=16)
     return obs, [t.detach().clone() for t in model.state_dict().values()]
 
 
@@ -467,11 +461,12 @@ class Probed(nn.Module):
         return self.fc(x)
 
 
-def _steps(model, opt, obs, x, y, n):
+def _steps(model, opt, obs, x, y, n, batch=8):
+    """n training steps on consecutive batches, each logged by obs."""
     for i in range(n):
         opt.zero_grad()
-        logits = model(x[i * 8:(i + 1) * 8])
-        loss = F.cross_entropy(logits, y[i * 8:(i + 1) * 8])
+        logits = model(x[i * batch:(i + 1) * batch])
+        loss = F.cross_entropy(logits, y[i * batch:(i + 1) * batch])
         loss.backward()
         obs.step(loss, logits)
         opt.step()
