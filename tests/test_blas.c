@@ -80,6 +80,16 @@ Test(blas, cli_keeps_the_users_choice)
     cr_expect_str_eq(kernel, "Prescott");
 }
 
+/* A value OpenBLAS does not know is OpenBLAS's to handle (0.3.21 warns and
+ * picks by its own rules): the CLI leaves it, runs, and names what runs. */
+Test(blas, cli_runs_with_an_unknown_choice)
+{
+    setenv("OPENBLAS_CORETYPE", "NoSuchCore", 1);
+    char kernel[64];
+    cli_kernel(kernel, sizeof kernel);
+    cr_expect(kernel[0] != '\0' && strcmp(kernel, "NoSuchCore"), "kernels '%s'", kernel);
+}
+
 Test(blas, better_is_named_only_for_generic_kernels)
 {
     cs_blas_kernels k;
