@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cogscope/blas.h"
 #include "cogscope/runlog.h"
 #include "runlog_testutil.h"
 #include "cogscope/trainlog.h"
@@ -285,6 +286,11 @@ Test(runlog, round_trip_every_dataset)
     const cs_runlog_meta *mt = cs_runlog_meta_find(r, "trainer");
     cr_assert(mt && mt->is_string && mt->count == 1);
     cr_expect_str_eq(mt->strings[0], "cogscope train");
+    const cs_runlog_meta *mb = cs_runlog_meta_find(r, "blas_kernels"); /* those this process runs */
+    cs_blas_kernels blas;
+    cs_blas_kernels_get(&blas);
+    cr_assert(mb && mb->is_string && mb->count == 1);
+    cr_expect_str_eq(mb->strings[0], blas.kernel);
     cr_expect_str_eq(cs_runlog_path(r), path);
 
     double v;

@@ -73,6 +73,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import torch as _torch
 
+from . import blas as _blas
 from ._lib import check, ffi, lib
 from .runlog import RunLog
 
@@ -170,8 +171,8 @@ class Observer:
         why = self._make_shadow(head) if background else "background=False"
         self.background = why is None
         meta = dict(trainer="torch", model=type(model).__name__,
-                    torch_version=_torch.__version__, pi_alpha=self.pi_alpha,
-                    pi_gamma=self.pi_gamma, log_every=self.every,
+                    torch_version=_torch.__version__, blas_kernels=_blas()["kernel"],
+                    pi_alpha=self.pi_alpha, pi_gamma=self.pi_gamma, log_every=self.every,
                     probe_size=int(self._px.shape[0]),
                     unit_reduction="outputs (samples, channels, *spatial): spatial mean "
                                    "per channel")

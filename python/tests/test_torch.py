@@ -371,6 +371,7 @@ def test_background_probe_pass_logs_what_the_synchronous_one_does(tmp_path):
     with h5py.File(tmp_path / "bg.h5", "r") as f, h5py.File(tmp_path / "sync.h5", "r") as g:
         assert f["config"].attrs["probe_pass"].decode().startswith("background")
         assert g["config"].attrs["probe_pass"].decode() == "synchronous: background=False"
+        assert f["config"].attrs["blas_kernels"].decode() == cogscope.blas()["kernel"]
         assert list(f["snapshots/step"][:]) == list(g["snapshots/step"][:]) == list(range(0, 31, 5))
         for name in ("layers/1/activations", "layers/1/errors", "layers/4/activations",
                      "layers/4/errors", "steps/loss", "steps/surprise", "steps/pi"):

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cogscope/blas.h"
+
 /* The trainer's fixed per-step and per-evaluation series, in column order;
  * "step" is the recorder's own column. */
 static const char *const step_names[] = {"epoch", "loss", "tau", "surprise", "pi", "log_pi", "batch_acc", "lr"};
@@ -116,8 +118,12 @@ static cs_status put_metadata(cs_runlog_writer *w, const cs_trainlog_spec *s)
     for (size_t i = 0; i < s->n_layers; i++)
         layers[i] = (int64_t)s->layers[i];
     uint64_t seed = s->seed;
+    /* the kernels decide the last bits of every product (docs/install.md) */
+    cs_blas_kernels blas;
+    cs_blas_kernels_get(&blas);
     cs_status st;
     if ((st = cs_runlog_set_string(w, "trainer", "cogscope train")) != CS_OK ||
+        (st = cs_runlog_set_string(w, "blas_kernels", blas.kernel)) != CS_OK ||
         (st = cs_runlog_set_string(w, "rule", s->rule)) != CS_OK ||
         (st = cs_runlog_set_string(w, "activation", s->activation)) != CS_OK ||
         (st = cs_runlog_set_string(w, "dataset", s->dataset)) != CS_OK ||
