@@ -16,10 +16,10 @@ char *openblas_get_corename(void);
 void gotoblas_dynamic_init(void) __attribute__((weak));
 void gotoblas_dynamic_quit(void) __attribute__((weak));
 
-/* Kernels that already use AVX2 and FMA (or AVX-512): a choice among these
- * was made on purpose (OpenBLAS picks Haswell's for some CPUs with AVX-512,
- * where its AVX-512 kernels are not faster), and is kept. Names as
- * openblas_get_corename() spells them. */
+/* Kernels that already use AVX2 and FMA (or AVX-512). A choice among these
+ * is kept: it is fast already, and OpenBLAS may have made it on purpose (Zen's
+ * on AMD; Haswell's where the OS does not enable AVX-512 or the build has no
+ * AVX-512 kernels). Names as openblas_get_corename() spells them. */
 static int uses_avx2(const char *kernel)
 {
     static const char *const names[] = {"Haswell", "Zen", "SkylakeX", "Cooperlake", "SapphireRapids", NULL};
