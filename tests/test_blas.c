@@ -40,6 +40,9 @@ static int cpu_has(const char *flag1, const char *flag2)
     return found;
 }
 
+/* The test's own list of kernels that use AVX2 or better, written from
+ * OpenBLAS's kernel names rather than shared with src/info/blas.c: an oracle
+ * that reused the code's list could not catch a wrong entry in it. */
 static int avx2_class(const char *kernel)
 {
     static const char *const names[] = {"Haswell", "Zen", "SkylakeX", "Cooperlake", "SapphireRapids", NULL};

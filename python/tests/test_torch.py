@@ -34,6 +34,17 @@ def digits():
     return x, y
 
 
+def _steps(model, opt, obs, x, y, n, batch=8):
+    """n training steps on consecutive batches, each logged by obs."""
+    for i in range(n):
+        opt.zero_grad()
+        logits = model(x[i * batch:(i + 1) * batch])
+        loss = F.cross_entropy(logits, y[i * batch:(i + 1) * batch])
+        loss.backward()
+        obs.step(loss, logits)
+        opt.step()
+
+
 def train(model, x, y, obs, opt, epochs, batch=32, seed=0, held_out=None):
     g = torch.Generator().manual_seed(seed)
     for _ in range(epochs):
@@ -181,13 +192,7 @@ def test_observer_closes_cleanly_on_exceptions(tmp_path):
     with pytest.raises(RuntimeError, match="boom"):
         with cogscope.torch.Observer(model, layers=["0"], probe=(x[:50], y[:50]), every=5,
                                      out=out) as obs:
-            for i in range(12):
-                opt.zero_grad()
-                logits = model(x[i * 10:(i + 1) * 10])
-                loss = F.cross_entropy(logits, y[i * 10:(i + 1) * 10])
-                loss.backward()
-                obs.step(loss, logits)
-                opt.step()
+            _steps(model, opt, obs, x, y, 12, batch=10)
             raise RuntimeError("boom")
     with h5py.File(out, "r") as f:
         assert len(f["steps/loss"]) == 12
@@ -427,13 +432,7 @@ def test_models_a_copy_cannot_observe_are_observed_synchronously(tmp_path, model
     with cogscope.torch.Observer(model, layers=["fc"], probe=(x[:40], y[:40]), every=2,
                                  out=tmp_path / "s.h5") as obs:
         assert not obs.background
-        for i in range(5):
-            opt.zero_grad()
-            logits = model(x[i * 8:(i + 1) * 8])
-            loss = F.cross_entropy(logits, y[i * 8:(i + 1) * 8])
-            loss.backward()
-            obs.step(loss, logits)
-            opt.step()
+        _steps(model, opt, obs, x, y, 5)
     with h5py.File(tmp_path / "s.h5", "r") as f:
         assert f["config"].attrs["probe_pass"].decode().startswith(why)
         assert list(f["snapshots/step"][:]) == [0, 2, 4]
@@ -460,17 +459,6 @@ class Probed(nn.Module):
             time.sleep(Probed.delay)
             Probed.running -= 1
         return self.fc(x)
-
-
-def _steps(model, opt, obs, x, y, n, batch=8):
-    """n training steps on consecutive batches, each logged by obs."""
-    for i in range(n):
-        opt.zero_grad()
-        logits = model(x[i * batch:(i + 1) * batch])
-        loss = F.cross_entropy(logits, y[i * batch:(i + 1) * batch])
-        loss.backward()
-        obs.step(loss, logits)
-        opt.step()
 
 
 def test_background_pass_errors_and_one_pass_at_a_time(tmp_path):
