@@ -8,41 +8,52 @@ Observer watches the three Linear layers' outputs, snapshots a fixed
 512-image probe every 50 steps (activations and errors) and logs ε, τ, S,
 PI and the learning rate at every step.
 
-Each round trains every configuration (--configs: without the Observer,
-with it -- "background", the default probe pass on a copy of the model in
-a worker thread -- and with background=False, "sync") for --steps steps
-from the same seed on the same batches, in turns of 50 steps (one snapshot
-period; the order of the turns rotates from turn to turn), so that all see
-the same machine speed (this VM's drifts by 10-40 % within seconds: one
-whole run after the other swung +-10-15 % from round to round). Reported:
-samples/s of each configuration by wall time and by process CPU time
-(every thread's), the overhead 1 - median(with) / median(without) and
-per round; and, timed thread by thread (time.thread_time) inside the
-observed runs, the Observer's CPU time relative to the training's own
-(main thread), split into the probe pass (the model's forward and error
-backward on the probe, on whichever thread ran it), writing the
-snapshots, copying the weights into the shadow, the per-step series with
-the close, and the set-up, with how much of it fell on the training
-thread; the CPU time per snapshot and per step. The logs are written to
-a temporary directory.
+The baseline is measured in PyTorch's configurations for this loop
+(--baselines): OpenBLAS on one thread or on every core
+(OPENBLAS_NUM_THREADS), and opt.zero_grad(set_to_none=False) (backward
+accumulates into the same .grad tensors) or True (new ones each step,
+torch 2's default); the fastest baseline and the overhead there are named
+at the end, the same Observer cost being a larger share of a faster step.
+Each OpenBLAS thread count runs in its own child process (OpenBLAS takes
+it once, at load; switched at run time, the pool threads of the
+many-thread turns spun on into the one-thread turns); the children take
+turns, one round each. Each round trains every (baseline, configuration)
+pair (--configs: without the Observer, with it -- "background", the
+default probe pass on a copy of the model in a worker thread -- and with
+background=False, "sync") for --steps steps from the same seed on the same
+batches, in turns of 50 steps (one snapshot period; the order of the
+turns rotates from turn to turn), so that all see the same machine speed
+(this VM's drifts by 10-40 % within seconds). Reported: samples/s of each
+by wall time and by process CPU time (every thread's), the overhead per
+round and its median; and, timed thread by thread (time.thread_time)
+inside the observed runs, the Observer's CPU time relative to the
+training's own (main thread), split into the probe pass (on whichever
+thread ran it), writing the snapshots, copying the weights into the
+shadow, the per-step series with the close, and the set-up, with how much
+of it fell on the training thread; the CPU time per snapshot and per
+step. The logs are written to a temporary directory. ~2.3 minutes.
 
 Intel Xeon, 2 cores, AVX-512, OpenBLAS SkylakeX kernels
-(OPENBLAS_CORETYPE=SkylakeX), torch 1.13, --steps 1000 --rounds 5 under
-the exclusive benchmark lock, two runs (2026-12-02): wall-time overhead
-9.4 % and 10.3 % with the background pass (synchronous: 11.8 %, 12.5 %);
-CPU-time overhead 11.1 %, 12.1 % (synchronous 11.1 %, 11.8 %); the
-Observer's CPU time 12.2-12.6 % of the training's, 7.3 % on the training
-thread (synchronous: 11.0-11.2 %, all of it): probe pass 4.8-5.3 % on the
-worker (4.1-4.3 % on the training thread), writing 1.0 %, copying 0.35 %,
-per-step series and close 5.3-5.4 % (~100 us per step), set-up 0.6 %
-(docs/python.md, Overhead, has the breakdown).
+(OPENBLAS_CORETYPE=SkylakeX), torch 1.13, the defaults under the
+exclusive benchmark lock, three runs (2026-12-02, 16:00-16:13 UTC): the
+fastest baseline is OpenBLAS on both cores with set_to_none=True in
+every run (40.9k-52.4k samples/s); wall-time overhead there 17.5, 20.6,
+17.8 % (background; synchronous 18.5, 17.7, 18.0 %); at OpenBLAS 1
+thread, set_to_none=False (the earlier benchmark's only baseline) 12.7,
+10.5, 11.9 % (synchronous 14.4, 12.6, 12.1 %). The Observer's CPU time
+at the fastest baseline: 18.4 % of the training's, 14.2 % on the
+training thread: per-step series 9.1 % (113 us a step), writing the
+snapshots 4.1 %, probe pass 4.6 % (worker). docs/python.md, Overhead,
+has every configuration, the figures before the last change, and why.
 
 usage: /usr/bin/python3 bench/bench_observer.py [--steps 1000] [--rounds 5]
            [--configs without,background,sync]
+           [--baselines 1:false,1:true,all:false,all:true]
            [--data-dir /usr/share/datasets/fashion-mnist] [--lib build/libcogscope.so]
 (COGSCOPE_LIB / --lib: the libcogscope the package loads; default build/.)
 """
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -55,7 +66,6 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 MAIN = threading.main_thread()
 
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads OpenBLAS
 from bench_train import read_idx  # noqa: E402  (the IDX reader of the training bench)
 
 
@@ -68,9 +78,10 @@ class Run:
     CPU and main-thread CPU time, and the CPU time of each part of the
     Observer's work, thread by thread (time.thread_time)."""
 
-    def __init__(self, torch, x, y, batches, background, tmp, name):
+    def __init__(self, torch, x, y, batches, background, tmp, name, set_to_none):
         import cogscope.torch
         self.torch, self.x, self.y, self.batches = torch, x, y, batches
+        self.set_to_none = set_to_none
         torch.manual_seed(1)
         self.model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(),
                                          torch.nn.Linear(256, 128), torch.nn.ReLU(),
@@ -114,9 +125,10 @@ class Run:
     def block(self, n):
         F, model, opt, obs, x, y, t = (self.torch.nn.functional, self.model, self.opt, self.obs,
                                        self.x, self.y, self.t)
+        none = self.set_to_none
         w, c, m = time.perf_counter(), time.process_time(), time.thread_time()
         for idx in self.batches[self.i:self.i + n]:
-            opt.zero_grad()
+            opt.zero_grad(set_to_none=none)
             logits = model(x[idx])
             loss = F.cross_entropy(logits, y[idx])
             loss.backward()
@@ -153,20 +165,21 @@ class Run:
         return r
 
 
-def one_round(torch, x, y, steps, names, tmp):
-    """Every configuration trains --steps steps (same seed, same batches),
-    in turns of 50 steps (one snapshot period), the order of the turns
-    rotating, so that all see the same machine speed."""
+def one_round(torch, x, y, steps, runs_of, tmp):
+    """Every (baseline, configuration) pair trains --steps steps (same seed,
+    same batches), in turns of 50 steps (one snapshot period), the order of
+    the turns rotating, so that all see the same machine speed."""
     g = torch.Generator().manual_seed(2)
     perm = torch.randperm(len(x), generator=g)
     batches = [perm[(i * 64) % (len(x) - 64):][:64] for i in range(steps)]
-    runs = [Run(torch, x, y, batches, CONFIGS[n], tmp, n) for n in names]
+    runs = [Run(torch, x, y, batches, CONFIGS[n], tmp, f"{n}-{none}", none)
+            for none, n in runs_of]
     for k, start in enumerate(range(0, steps, 50)):
         for j in range(len(runs)):
             runs[(j + k) % len(runs)].block(min(50, steps - start))
     for run in runs:
         run.close()
-    return {n: run.result(steps) for n, run in zip(names, runs)}
+    return {key: run.result(steps) for key, run in zip(runs_of, runs)}
 
 
 def better_blas_kernels(lib):
@@ -186,25 +199,11 @@ def better_blas_kernels(lib):
     return out.stdout.strip() or None
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=1000)
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--configs", default="without,background,sync",
-                    help="comma-separated, from: without, background (the Observer's default), "
-                         "sync (background=False); the first is the baseline")
-    ap.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist")
-    ap.add_argument("--lib", default=os.environ.get("COGSCOPE_LIB",
-                                                    os.path.join(ROOT, "build", "libcogscope.so")))
-    a = ap.parse_args()
-    names = a.configs.split(",")
-    if any(n not in CONFIGS for n in names) or len(set(names)) != len(names) or len(names) < 2:
-        ap.error(f"--configs: {a.configs!r}: two or more of {', '.join(CONFIGS)}")
-    os.environ["COGSCOPE_LIB"] = a.lib
-    better = better_blas_kernels(a.lib)
-    if better:  # PyTorch at its best: start again with OpenBLAS on those kernels
-        os.environ["OPENBLAS_CORETYPE"] = better
-        os.execv(sys.executable, [sys.executable] + sys.argv)
+def child(a, names):
+    """One OpenBLAS thread count (OPENBLAS_NUM_THREADS, set before this
+    process loaded OpenBLAS): on each line "STEPS" read from stdin, one
+    round of every (set_to_none, configuration) pair; its results as one
+    JSON line on stdout."""
     sys.path.insert(0, os.path.join(ROOT, "python"))
     import torch
     torch.set_num_threads(1)
@@ -212,54 +211,136 @@ def main():
     x = torch.tensor(read_idx(f"{d}/train-images-idx3-ubyte.gz").reshape(-1, 784),
                      dtype=torch.float32) / 255
     y = torch.tensor(read_idx(f"{d}/train-labels-idx1-ubyte.gz"), dtype=torch.int64)
+    runs_of = [(none == "true", n) for none in a.child_set_to_none.split(",") for n in names]
+    with tempfile.TemporaryDirectory() as tmp:
+        for line in sys.stdin:
+            got = one_round(torch, x, y, int(line), runs_of, tmp)
+            print(json.dumps([[k[0], k[1], v] for k, v in got.items()]), flush=True)
+    return 0
+
+
+def label(base):
+    return f"OpenBLAS {base[0]} thread{'s' if base[0] > 1 else ''}, set_to_none={base[1]}"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--steps", type=int, default=1000)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--configs", default="without,background,sync",
+                    help="comma-separated, from: without, background (the Observer's default), "
+                         "sync (background=False); the first is the baseline")
+    ap.add_argument("--baselines", default="1:false,1:true,all:false,all:true",
+                    help="the training loop's configurations, comma-separated THREADS:SET_TO_NONE "
+                         "with THREADS 1 or all (OPENBLAS_NUM_THREADS) and SET_TO_NONE false or "
+                         "true (opt.zero_grad(set_to_none=...))")
+    ap.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist")
+    ap.add_argument("--lib", default=os.environ.get("COGSCOPE_LIB",
+                                                    os.path.join(ROOT, "build", "libcogscope.so")))
+    ap.add_argument("--child-set-to-none", help=argparse.SUPPRESS)  # a child process's part
+    a = ap.parse_args()
+    names = a.configs.split(",")
+    if any(n not in CONFIGS for n in names) or len(set(names)) != len(names) or len(names) < 2:
+        ap.error(f"--configs: {a.configs!r}: two or more of {', '.join(CONFIGS)}")
+    if a.child_set_to_none:
+        return child(a, names)
+    cores = len(os.sched_getaffinity(0))
+    bases = []
+    for item in a.baselines.split(","):
+        t, _, none = item.partition(":")
+        if t not in ("1", "all") or none not in ("false", "true"):
+            ap.error(f"--baselines: {item!r}: THREADS:SET_TO_NONE, THREADS 1 or all, "
+                     "SET_TO_NONE false or true")
+        bases.append((1 if t == "1" else cores, none == "true"))
+    bases = list(dict.fromkeys(bases))
+    os.environ["COGSCOPE_LIB"] = a.lib
+    better = better_blas_kernels(a.lib)
+    if better:  # PyTorch at its best: start again with OpenBLAS on those kernels
+        os.environ["OPENBLAS_CORETYPE"] = better
+        os.execv(sys.executable, [sys.executable] + sys.argv)
+    import torch
     with open("/proc/loadavg") as f:
         load = f.read().split()[:3]
-    print(f"load average before: {' '.join(load)}; torch {torch.__version__}, 1 thread; "
-          f"{a.steps} steps x {a.rounds} rounds; {', '.join(names)}; OpenBLAS kernels "
-          f"{os.environ.get('OPENBLAS_CORETYPE', 'as OpenBLAS chose them')}")
+    print(f"load average before: {' '.join(load)}; torch {torch.__version__}, 1 torch thread; "
+          f"{a.steps} steps x {a.rounds} rounds; {', '.join(names)}; at "
+          f"{'; '.join(label(b) for b in bases)}; OpenBLAS kernels "
+          f"{os.environ.get('OPENBLAS_CORETYPE', 'as OpenBLAS chose them')}", flush=True)
+    # One child process per OpenBLAS thread count (OpenBLAS takes it once,
+    # at load; switched at run time, the idle pool threads of the
+    # many-thread turns spun on into the one-thread turns); the children
+    # take turns, one round each at a time, so that they too see the same
+    # machine speed.
+    kids = {}
+    for threads in dict.fromkeys(t for t, _ in bases):
+        nones = ",".join(str(n).lower() for t, n in bases if t == threads)
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads))
+        kids[threads] = subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), "--configs", a.configs, "--data-dir",
+             a.data_dir, "--lib", a.lib, "--child-set-to-none", nones],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+
+    def one(steps):
+        out = {}
+        for threads, kid in kids.items():
+            kid.stdin.write(f"{steps}\n")
+            kid.stdin.flush()
+            line = kid.stdout.readline()
+            if not line:
+                sys.exit(f"the child process for OpenBLAS {threads} threads failed")
+            for none, n, v in json.loads(line):
+                out[((threads, none), n)] = v
+        return out
+
     rounds = []
     base = names[0]
-    with tempfile.TemporaryDirectory() as tmp:
-        one_round(torch, x, y, 100, names, tmp)  # warm-up
-        for r in range(a.rounds):
-            rounds.append(one_round(torch, x, y, a.steps, names, tmp))
-            b = rounds[-1][base]
-            print(f"round {r + 1}: {base} {b['wall']:.0f} wall / {b['cpu']:.0f} cpu samples/s; " +
-                  "; ".join(f"{n} {o['wall']:.0f} / {o['cpu']:.0f} (overhead "
-                            f"{100 * (1 - o['wall'] / b['wall']):.1f} % wall, "
-                            f"{100 * (1 - o['cpu'] / b['cpu']):.1f} % cpu)"
-                            for n, o in rounds[-1].items() if n != base))
-    for n in names[1:]:
-        print(f"-- {n}" + (f" (probe pass: Observer(background={CONFIGS[n]}))"
-                           if CONFIGS[n] is not None else ""))
-        for k in ("wall", "cpu"):
-            m0 = statistics.median(r[base][k] for r in rounds)
-            m1 = statistics.median(r[n][k] for r in rounds)
-            over = [100 * (1 - r[n][k] / r[base][k]) for r in rounds]
-            spread = statistics.stdev(over) if len(over) > 1 else float("nan")
-            print(f"  {k}: median {base} {m0:.0f} samples/s, {n} {m1:.0f}: overhead "
-                  f"{100 * (1 - m1 / m0):.1f} %; by round: median {statistics.median(over):.1f} %, "
-                  f"mean {statistics.mean(over):.1f} % +- {spread:.1f} (sd; {min(over):.1f} to "
-                  f"{max(over):.1f})")
-        if CONFIGS[n] is None:
-            continue
-        m = {k: statistics.median(r[n][k] for r in rounds)
-             for k in ("share", "main_share", "pass_", "write", "copy", "series", "setup",
-                       "per_step", "per_snap", "train_us")}
-        print(f"  CPU time of the Observer / the training's own (main thread), medians: "
-              f"{100 * m['share']:.1f} % (on the training thread {100 * m['main_share']:.1f} %): "
-              f"probe pass -- the model's forward and error backward on the probe, "
-              f"{'on the worker thread' if CONFIGS[n] else 'on the training thread'} -- "
-              f"{100 * m['pass_']:.1f} %, writing the snapshots {100 * m['write']:.1f} %, copying "
-              f"the weights into the shadow {100 * m['copy']:.2f} %, per-step series and close "
-              f"{100 * m['series']:.1f} %, set-up {100 * m['setup']:.1f} %; "
-              f"{1e3 * m['per_snap']:.2f} ms per snapshot, {1e6 * m['per_step']:.1f} us per step; "
-              f"the training's own CPU time {m['train_us']:.0f} us a step "
-              f"({statistics.median(r[base]['train_us'] for r in rounds):.0f} {base})")
+    one(100)  # warm-up
+    for r in range(a.rounds):
+        got = one(a.steps)
+        rounds.append(got)
+        print(f"round {r + 1}: " + " | ".join(
+            f"{b[0]}t/{'none' if b[1] else 'zero'} {got[(b, base)]['wall']:.0f}: " +
+            ", ".join(f"{n} {100 * (1 - got[(b, n)]['wall'] / got[(b, base)]['wall']):.1f} %"
+                      for n in names[1:]) for b in bases), flush=True)
+    for kid in kids.values():
+        kid.stdin.close()
+        kid.wait()
+    summary = {}
+    for b in bases:
+        print(f"== {label(b)}")
+        for n in names[1:]:
+            line = []
+            for k in ("wall", "cpu"):
+                m0 = statistics.median(r[(b, base)][k] for r in rounds)
+                m1 = statistics.median(r[(b, n)][k] for r in rounds)
+                over = [100 * (1 - r[(b, n)][k] / r[(b, base)][k]) for r in rounds]
+                summary[(b, n, k)] = statistics.median(over)
+                summary[(b, base, k)] = m0
+                line.append(f"{k}: {base} {m0:.0f}, {n} {m1:.0f} samples/s, overhead by round "
+                            f"median {statistics.median(over):.1f} % ({min(over):.1f} to "
+                            f"{max(over):.1f})")
+            print(f"  {n}: " + "; ".join(line))
+            if CONFIGS[n] is None:
+                continue
+            m = {k: statistics.median(r[(b, n)][k] for r in rounds)
+                 for k in ("share", "main_share", "pass_", "write", "copy", "series", "setup",
+                           "per_step", "per_snap", "train_us")}
+            print(f"    the Observer's CPU time / the training's own (main thread), medians: "
+                  f"{100 * m['share']:.1f} % (on the training thread {100 * m['main_share']:.1f} "
+                  f"%): probe pass ({'worker thread' if CONFIGS[n] else 'training thread'}) "
+                  f"{100 * m['pass_']:.1f} %, writing {100 * m['write']:.1f} %, copying "
+                  f"{100 * m['copy']:.2f} %, per-step series and close {100 * m['series']:.1f} %, "
+                  f"set-up {100 * m['setup']:.1f} %; {1e3 * m['per_snap']:.2f} ms per snapshot, "
+                  f"{1e6 * m['per_step']:.1f} us per step; training {m['train_us']:.0f} us a step "
+                  f"({statistics.median(r[(b, base)]['train_us'] for r in rounds):.0f} {base})")
+    fastest = max(bases, key=lambda b: summary[(b, base, "wall")])
+    print(f"fastest baseline (median wall samples/s without the Observer): {label(fastest)}, "
+          f"{summary[(fastest, base, 'wall')]:.0f} samples/s; overhead there (median by round, "
+          f"wall): " + ", ".join(f"{n} {summary[(fastest, n, 'wall')]:.1f} %" for n in names[1:]))
     with open("/proc/loadavg") as f:
         load = f.read().split()[:3]
     print(f"load average after: {' '.join(load)}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -347,6 +347,69 @@ def test_observer_surprise_is_the_global_gradient_norm(tmp_path, dtype, set_to_n
         assert list(f["steps/surprise"][:]) == got
 
 
+def _surprises(tmp_path, name, set_to_none, steps=12):
+    """S of `steps` SGD steps of a fixed MLP on digits, zero_grad(set_to_none=...)."""
+    x, y = digits()
+    torch.manual_seed(5)
+    model = nn.Sequential(nn.Linear(64, 24), nn.Tanh(), nn.Linear(24, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    got, ptrs = [], set()
+    with cogscope.torch.Observer(model, layers=["0"], probe=(x[:32], y[:32]), every=100,
+                                 out=tmp_path / name) as obs:
+        for i in range(steps):
+            opt.zero_grad(set_to_none=set_to_none)
+            loss = F.cross_entropy(model(x[i * 20:(i + 1) * 20]), y[i * 20:(i + 1) * 20])
+            loss.backward()
+            ptrs.add(model[0].weight.grad.data_ptr())
+            obs.step(loss, model(x[i * 20:(i + 1) * 20]))
+            got.append(obs.last["surprise"])
+            opt.step()
+    return got, ptrs
+
+
+def test_new_gradient_tensors_every_step_give_the_same_surprise(tmp_path):
+    """zero_grad(set_to_none=True) hands the Observer new .grad tensors every
+    step (at other addresses: the arrays of addresses the library reads are
+    refilled per step); backward into zeroed tensors gives the same values
+    (0 + g = g), so S is the same bit for bit as when the tensors stay."""
+    kept, kept_at = _surprises(tmp_path, "kept.h5", set_to_none=False)
+    new, new_at = _surprises(tmp_path, "new.h5", set_to_none=True)
+    assert len(kept_at) == 1 and len(new_at) > 1
+    assert new == kept
+    assert all(math.isfinite(s) and s > 0 for s in new)
+
+
+def test_gradients_replaced_by_the_loop(tmp_path):
+    """A loop that sets .grad itself, a different kind of tensor from step to
+    step: float32 contiguous (read in place), a parameter without a gradient
+    (left out), a non-contiguous or float64 gradient (torch's norm instead),
+    then float32 again: S follows each step's tensors."""
+    torch.manual_seed(3)
+    model = nn.Sequential(nn.Linear(6, 4))
+    lin, x = model[0], torch.randn(16, 6)
+    kinds = ["f32", "none", "strided", "f32", "f64", "f32"]
+    with cogscope.torch.Observer(model, layers=["0"], probe=(x, None), every=100,
+                                 out=tmp_path / "g.h5") as obs:
+        for i, kind in enumerate(kinds):
+            w = torch.randn(4, 6) * (i + 1)
+            b = torch.randn(4) + i
+            if kind == "strided":
+                w = torch.randn(6, 4).t() * (i + 1)  # (4, 6), not contiguous
+                assert not w.is_contiguous()
+            lin.weight.grad = w
+            lin.bias.grad = None if kind == "none" else b
+            if kind == "f64":  # with a float64 parameter: .grad must match its dtype
+                model.double()
+                lin.weight.grad, lin.bias.grad = w.double(), b.double()
+            grads = [g.double().reshape(-1) for g in (lin.weight.grad, lin.bias.grad)
+                     if g is not None]
+            want = float(torch.linalg.vector_norm(torch.cat(grads)))
+            obs.step(torch.tensor(1.0), model(x.to(lin.weight.dtype)))
+            if kind == "f64":
+                model.float()
+            assert obs.last["surprise"] == pytest.approx(want, rel=1e-6), kind
+
+
 def _train_logged(tmp_path, name, background, steps=31, every=5):
     """A BatchNorm + Dropout MLP (buffers to copy, random numbers drawn by
     training) trained with the Observer; returns (observer, final weights)."""

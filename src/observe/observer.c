@@ -17,8 +17,8 @@ struct cs_observer {
     cs_runlog_writer *w;
     double alpha, gamma;
     cs_runlog_handle h[5]; /* loss, tau, surprise, pi, lr; -1 = not logged */
-    size_t ngrads;
-    const float **grads; /* the caller's buffers, read in place */
+    size_t ngrads, gcap;   /* buffers given, room for */
+    const float **grads;   /* the caller's buffers, read in place */
     size_t *sizes;
     double *norms;    /* ngrads per-buffer norms */
     double *z;        /* logits as double, cap values */
@@ -58,31 +58,33 @@ void cs_observer_destroy(cs_observer *o)
 
 cs_status cs_observer_set_grads(cs_observer *o, size_t n, const float *const *grads, const size_t *sizes)
 {
-    const float **g = n ? malloc(n * sizeof *g) : NULL;
-    size_t *s = n ? malloc(n * sizeof *s) : NULL;
-    double *nr = n ? malloc(n * sizeof *nr) : NULL;
-    if (n && (!g || !s || !nr)) {
-        free(g);
-        free(s);
-        free(nr);
-        return cs_error_set(CS_ENOMEM, "observer: out of memory for %zu gradient buffers", n);
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!grads[i] && sizes[i]) {
+    for (size_t i = 0; i < n; i++)
+        if (!grads[i] && sizes[i])
+            return cs_error_set(CS_EINVAL, "observer: gradient buffer %zu is NULL", i);
+    /* A trainer that makes new gradient tensors every step (torch 2's
+     * zero_grad()) calls this per step: the arrays are reused, grown only. */
+    if (n > o->gcap) {
+        const float **g = malloc(n * sizeof *g);
+        size_t *s = malloc(n * sizeof *s);
+        double *nr = malloc(n * sizeof *nr);
+        if (!g || !s || !nr) {
             free(g);
             free(s);
             free(nr);
-            return cs_error_set(CS_EINVAL, "observer: gradient buffer %zu is NULL", i);
+            return cs_error_set(CS_ENOMEM, "observer: out of memory for %zu gradient buffers", n);
         }
-        g[i] = grads[i];
-        s[i] = sizes[i];
+        free(o->grads);
+        free(o->sizes);
+        free(o->norms);
+        o->grads = g;
+        o->sizes = s;
+        o->norms = nr;
+        o->gcap = n;
     }
-    free(o->grads);
-    free(o->sizes);
-    free(o->norms);
-    o->grads = g;
-    o->sizes = s;
-    o->norms = nr;
+    if (n) {
+        memcpy(o->grads, grads, n * sizeof *o->grads);
+        memcpy(o->sizes, sizes, n * sizeof *o->sizes);
+    }
     o->ngrads = n;
     return CS_OK;
 }

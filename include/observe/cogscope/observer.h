@@ -51,7 +51,9 @@ cs_status cs_observer_create(cs_runlog_writer *w, const cs_observer_series *seri
 void cs_observer_destroy(cs_observer *o);
 
 /* The n gradient buffers S is taken over: grads[i] has sizes[i] float32
- * values (n = 0: no gradients, S is NaN). Addresses only are kept. */
+ * values (n = 0: no gradients, S is NaN). Addresses only are kept; cheap
+ * enough to call every step (no allocation unless n grows), as a trainer
+ * that makes new gradient tensors each step needs. */
 cs_status cs_observer_set_grads(cs_observer *o, size_t n, const float *const *grads, const size_t *sizes);
 
 /* One step: S over the gradient buffers (or *surprise when surprise is not
