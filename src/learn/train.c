@@ -54,9 +54,10 @@ typedef struct {
     double *logits;   /* batch x classes */
     double *series;   /* n_layer_series x depth (+1) */
     double weight_sq[CS_MLP_MAX_LAYERS], update_sq[CS_MLP_MAX_LAYERS];
-    float *mirror;      /* the rule's float copy of params (cs_rule_mirror_f32), or NULL */
-    int mirror_fresh;   /* the last update wrote it */
-    char diverged[256]; /* non-empty: why training stopped as diverged */
+    float *mirror;       /* the rule's float copy of params (cs_rule_mirror_f32), or NULL */
+    int mirror_fresh;    /* the last update wrote it */
+    double keep_seconds; /* the log's work inside the step: the kept parameters, the double batch */
+    char diverged[256];  /* non-empty: why training stopped as diverged */
 } run_state;
 
 static double cpu_now(void)
@@ -249,11 +250,16 @@ static void gather(const cs_dataset *d, const size_t *idx, size_t rows, double *
  * into s->yb. Returns the double batch, or NULL when it was not gathered. */
 static const double *gather_batch(run_state *s, const cs_dataset *d, const size_t *idx, size_t rows, int want_double)
 {
-    if (s->xf)
-        gather(d, idx, rows, NULL, s->xf, s->yb);
-    if (s->xf && !want_double)
+    if (!s->xf) {
+        gather(d, idx, rows, s->xb, NULL, s->yb);
+        return s->xb;
+    }
+    gather(d, idx, rows, NULL, s->xf, s->yb);
+    if (!want_double)
         return NULL;
+    double t0 = cs_time_now();
     gather(d, idx, rows, s->xb, NULL, s->yb);
+    s->keep_seconds += cs_time_now() - t0;
     return s->xb;
 }
 
@@ -313,8 +319,11 @@ static cs_status train_step(run_state *s, const cs_dataset *train, const double 
         return st;
     if (!isfinite(rec->loss) || !isfinite(b.surprise))
         return loss_diverged(s, train, rec->step, rec->loss, b.surprise);
-    if (keep)
+    if (keep) {
+        double t0 = cs_time_now();
         memcpy(keep, m->params, m->n_params * sizeof *keep);
+        s->keep_seconds += cs_time_now() - t0;
+    }
     rec->lr = lr_at(s, rec->step);
     rec->direction_f32 = update(s, &b, rec->lr) ? b.direction_f32 : NULL;
     rec->x = x;
@@ -434,6 +443,7 @@ static cs_status run_loop(run_state *s, const cs_dataset *train, const cs_datase
     res->steps = (size_t)step;
     res->seconds = cs_time_now() - t0;
     train_observer_report(s->obs, res);
+    res->log_seconds += s->keep_seconds;
     return CS_OK;
 }
 

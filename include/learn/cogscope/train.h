@@ -105,9 +105,10 @@ typedef struct {
     double eval_seconds;                     /* of which per-epoch evaluations */
     double train_cpu_seconds;                /* CPU time (all threads of the process) of the training steps:
                                                 on a shared machine a steadier measure than wall time */
-    double log_seconds;                      /* of train_seconds: the run log's work after the steps (rows,
-                                                angles, probe snapshots, HDF5 writes and flushes; not the
-                                                copy of the parameters a snapshot step keeps) */
+    double log_seconds;                      /* of train_seconds: the run log's work (rows, angles, probe
+                                                snapshots, HDF5 writes and flushes, and inside a snapshot
+                                                step the copy of the parameters it keeps and the double
+                                                batch of a float32 step) */
     size_t log_snapshots;                    /* probe snapshots written */
     uint64_t log_bytes, log_bytes_projected; /* logged data, and as projected at the start */
     int log_limited;                         /* 0, or 1/2 as in cs_train_progress */
