@@ -145,8 +145,8 @@ static void run_pass(const cs_mlp *m, const f32_mlp *fm, const double *x, const 
     cr_assert_eq(learn_team_create(threads, &team), CS_OK);
     int blas = openblas_get_num_threads();
     openblas_set_num_threads(1);
-    cr_assert_eq(f64_mlp_pass(m, x, rows, y, o->c, with_grad ? o->g : NULL, &o->ssq, team), CS_OK);
-    cr_assert_eq(f32_mlp_pass(fm, xf, rows, y, o->fc, with_grad ? o->gf : NULL, &o->fssq, team), CS_OK);
+    cr_assert_eq(f64_mlp_pass(m, x, rows, y, o->c, with_grad ? o->g : NULL, &o->ssq, team, NULL), CS_OK);
+    cr_assert_eq(f32_mlp_pass(fm, xf, rows, y, o->fc, with_grad ? o->gf : NULL, &o->fssq, team, NULL), CS_OK);
     openblas_set_num_threads(blas);
     learn_team_destroy(team);
 }
@@ -269,6 +269,151 @@ Test(team, pass_in_parts_is_the_gradient_at_any_thread_count, .timeout = 120)
     }
     check_pass(digits, 4, CS_ACT_RELU, 16, 0);
     check_pass(digits, 4, CS_ACT_TANH, 160, 0);
+}
+
+/* ---- the update inside the pass (src/learn/update.h) ---- */
+
+/* Two steps of a pass that runs the SGD update on its parts, on 1, 2 and 3
+ * threads, against the pass followed by the separate SGD pass (double:
+ * cs_optim_step_norms; float: the mixed step writing the float network):
+ * the parameters and the float network are the separate steps' bit for bit
+ * (the update is element-wise, so its split cannot change them), and so
+ * is the gradient's sum of squares (the update sums it in the pass's
+ * order), the
+ * per-layer sums of squares are the same at every thread count and within
+ * 2 x length x u64 of the separate pass's (each within length x u64 of the
+ * exact sum: Higham eq. 4.4, as sgd_step_is_the_serial_step argues). A
+ * small pass does not take the offer. */
+static void fused_steps(int f32, int threads, size_t rows, const double *x, const float *xf, const int32_t *y,
+                        double *params, float *mirror, double wsq[2][CS_MLP_MAX_LAYERS],
+                        double usq[2][CS_MLP_MAX_LAYERS], int fused, int *applied, double *S2)
+{
+    const size_t sizes[4] = {784, 256, 128, 10};
+    cs_mlp *m;
+    cr_assert_eq(cs_mlp_create(sizes, 4, CS_ACT_RELU, &m), CS_OK);
+    cs_rng *rng;
+    cs_rng_create(9, &rng);
+    cs_mlp_init(m, rng);
+    cs_rng_destroy(rng);
+    f32_mlp *fm;
+    cr_assert_eq(f32_mlp_create(m, &fm), CS_OK);
+    cs_mlp_cache *c;
+    f32_mlp_cache *fc;
+    cr_assert_eq(cs_mlp_cache_create(m, rows, &c), CS_OK);
+    cr_assert_eq(f32_mlp_cache_create(fm, rows, &fc), CS_OK);
+    cs_optim_config oc;
+    cs_optim_config_default(&oc);
+    oc.momentum = 0.9;
+    oc.weight_decay = 1e-4;
+    cs_optim *o;
+    cr_assert_eq(cs_optim_create(&oc, m->n_params, &o), CS_OK);
+    double *g = malloc(m->n_params * sizeof *g);
+    float *gf = malloc(m->n_params * sizeof *gf);
+    size_t seg_end[3];
+    for (size_t k = 0; k < 3; k++)
+        seg_end[k] = m->b_offset[k] + sizes[k + 1];
+    learn_team *team;
+    cr_assert_eq(learn_team_create(threads, &team), CS_OK);
+    learn_team *old = learn_team_enter(team);
+    int blas = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    f32_mlp_load(fm, m);
+    for (int t = 0; t < 2; t++) {
+        learn_update u = {.o = o,
+                          .params = m->params,
+                          .mirror = f32 ? fm->params : NULL,
+                          .lr = 0.05,
+                          .weight_sq = wsq[t],
+                          .update_sq = usq[t]};
+        double ssq;
+        if (f32)
+            cr_assert_eq(f32_mlp_pass(fm, xf, rows, y, fc, gf, &ssq, team, fused ? &u : NULL), CS_OK);
+        else
+            cr_assert_eq(f64_mlp_pass(m, x, rows, y, c, g, &ssq, team, fused ? &u : NULL), CS_OK);
+        applied[t] = u.applied;
+        S2[t] = ssq;
+        if (!u.applied) {
+            if (f32)
+                cr_assert_eq(cs_optim_step_norms_mixed(o, m->params, gf, 0.05, seg_end, 3, wsq[t], usq[t],
+                                                       fm->params),
+                             1);
+            else
+                cs_optim_step_norms(o, m->params, g, 0.05, seg_end, 3, wsq[t], usq[t]);
+        }
+    }
+    openblas_set_num_threads(blas);
+    learn_team_leave(old);
+    learn_team_destroy(team);
+    memcpy(params, m->params, m->n_params * sizeof *params);
+    memcpy(mirror, fm->params, m->n_params * sizeof *mirror);
+    free(g);
+    free(gf);
+    cs_optim_destroy(o);
+    cs_mlp_cache_destroy(c);
+    f32_mlp_cache_destroy(fc);
+    f32_mlp_destroy(fm);
+    cs_mlp_destroy(m);
+}
+
+Test(team, update_in_the_pass_is_the_separate_update, .timeout = 120)
+{
+    enum { NP = 784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10 };
+    const size_t seg[4] = {0, 784 * 256 + 256, 784 * 256 + 256 + 256 * 128 + 128, NP};
+    const size_t rows_of[2] = {64, 4}; /* 4 rows: a pass too small to cut */
+    for (int r = 0; r < 2; r++) {
+        size_t rows = rows_of[r];
+        double *x = malloc(rows * 784 * sizeof *x);
+        float *xf = malloc(rows * 784 * sizeof *xf);
+        int32_t *y = malloc(rows * sizeof *y);
+        cs_rng *rng;
+        cs_rng_create(4, &rng);
+        for (size_t i = 0; i < rows * 784; i++)
+            xf[i] = (float)(x[i] = cs_rng_uniform(rng));
+        for (size_t i = 0; i < rows; i++)
+            y[i] = (int32_t)(i % 10);
+        cs_rng_destroy(rng);
+        for (int f32 = 0; f32 < 2; f32++) {
+            const char *prec = f32 ? "float" : "double";
+            static double p_ref[NP], p[NP];
+            static float m_ref[NP], mf[NP];
+            double w_ref[2][CS_MLP_MAX_LAYERS], u_ref[2][CS_MLP_MAX_LAYERS], w1[2][CS_MLP_MAX_LAYERS],
+                u1[2][CS_MLP_MAX_LAYERS];
+            int applied[2];
+            double s_ref[2], s2[2];
+            fused_steps(f32, 1, rows, x, xf, y, p_ref, m_ref, w_ref, u_ref, 0, applied, s_ref);
+            for (int threads = 1; threads <= 3; threads++) {
+                double w[2][CS_MLP_MAX_LAYERS], u[2][CS_MLP_MAX_LAYERS];
+                fused_steps(f32, threads, rows, x, xf, y, p, mf, w, u, 1, applied, s2);
+                cr_expect(same(s2, s_ref, sizeof s2), "%s, %zu rows, %d threads: the gradient's sums of squares",
+                          prec, rows, threads);
+                cr_expect(applied[0] == (rows == 64) && applied[1] == (rows == 64),
+                          "%s, %zu rows: the update %s in the pass", prec, rows,
+                          rows == 64 ? "runs" : "does not run");
+                cr_expect(same(p, p_ref, sizeof p), "%s, %zu rows, %d threads: parameters", prec, rows, threads);
+                if (f32)
+                    cr_expect(same(mf, m_ref, sizeof mf), "%s, %zu rows, %d threads: float network", prec, rows,
+                              threads);
+                if (threads == 1) {
+                    memcpy(w1, w, sizeof w);
+                    memcpy(u1, u, sizeof u);
+                }
+                for (int t = 0; t < 2; t++)
+                    for (size_t k = 0; k < 3; k++) {
+                        cr_expect(w[t][k] == w1[t][k] && u[t][k] == u1[t][k],
+                                  "%s, %zu rows, %d threads, step %d, layer %zu: sums at any thread count", prec,
+                                  rows, threads, t, k);
+                        double tol = 2.0 * (double)(seg[k + 1] - seg[k]) * U64;
+                        cr_expect(fabs(w[t][k] - w_ref[t][k]) <= tol * w_ref[t][k] &&
+                                      fabs(u[t][k] - u_ref[t][k]) <= tol * u_ref[t][k],
+                                  "%s, %zu rows, step %d, layer %zu: sums %.17g %.17g against %.17g %.17g", prec,
+                                  rows, t, k, w[t][k], u[t][k], w_ref[t][k], u_ref[t][k]);
+                    }
+            }
+        }
+        free(x);
+        free(xf);
+        free(y);
+    }
 }
 
 /* ---- the SGD pass ---- */

@@ -136,6 +136,7 @@ void cs_mlp_init(cs_mlp *m, cs_rng *rng)
 #define EXP exp
 #define NET cs_mlp
 #define CACHE cs_mlp_cache
+#define UPDATE_RANGE learn_update_range_f64
 #include "mlp_kernels.inc"
 
 /* ---- whole network ---- */

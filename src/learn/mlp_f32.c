@@ -64,4 +64,5 @@ void f32_mlp_load(f32_mlp *dst, const cs_mlp *src) { f32_from_f64(dst->params, s
 #define EXP expf
 #define NET f32_mlp
 #define CACHE f32_mlp_cache
+#define UPDATE_RANGE learn_update_range_f32
 #include "mlp_kernels.inc"

@@ -20,6 +20,7 @@
 
 #include "cogscope/mlp.h"
 #include "team.h"
+#include "update.h"
 
 /* A float network: the shape of a cs_mlp (same field names, so the shared
  * kernels read either) with float parameters in one allocation. */
@@ -79,11 +80,13 @@ void f32_softmax_ce_backward(float *delta, const float *p, const int32_t *labels
  * *grad_ssq (NAN when not computed; may be NULL): the same values at any
  * thread count (src/learn/mlp_kernels.inc, "one pass in fixed parts"). A
  * small pass is cs/f32_mlp_forward and _backward, bit for bit. The caller
- * keeps OpenBLAS single-threaded meanwhile. */
+ * keeps OpenBLAS single-threaded meanwhile. `upd` (may be NULL): the
+ * optimizer's update, which a large pass with a gradient runs on each part
+ * of it (update.h; upd->applied says whether it did). */
 cs_status f64_mlp_pass(const cs_mlp *m, const double *x, size_t rows, const int32_t *labels, cs_mlp_cache *c,
-                       double *grad, double *grad_ssq, learn_team *team);
+                       double *grad, double *grad_ssq, learn_team *team, learn_update *upd);
 cs_status f32_mlp_pass(const f32_mlp *m, const float *x, size_t rows, const int32_t *labels, f32_mlp_cache *c,
-                       float *grad, double *grad_ssq, learn_team *team);
+                       float *grad, double *grad_ssq, learn_team *team, learn_update *upd);
 cs_status f32_mlp_forward(const f32_mlp *m, const float *x, size_t rows, f32_mlp_cache *c);
 void f32_mlp_backward(const f32_mlp *m, f32_mlp_cache *c, const int32_t *labels, float *grad);
 

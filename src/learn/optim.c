@@ -2,6 +2,7 @@
 #include "cogscope/optim.h"
 
 #include "team.h"
+#include "update.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -132,6 +133,163 @@ static inline __attribute__((always_inline)) void sgd_lanes(cs_optim *o, double 
     }
     *psq = ps0 + ps[1];
     *usq = us0 + us[1];
+}
+
+/* ---- the update inside a pass in parts (update.h) ---- */
+
+static _Thread_local learn_update *current_update;
+
+learn_update *learn_update_offer(learn_update *u)
+{
+    learn_update *old = current_update;
+    current_update = u;
+    return old;
+}
+
+learn_update *learn_update_current(void) { return current_update; }
+
+int learn_update_begin(learn_update *u)
+{
+    if (u->o->c.kind != CS_OPTIM_SGD)
+        return 0;
+    u->o->t++;
+    return 1;
+}
+
+/* Four doubles or floats (GCC/Clang vector extension: in any build the
+ * same operations on the same lanes, whatever the target lowers them to). */
+typedef double v4d __attribute__((vector_size(32)));
+typedef float v4f __attribute__((vector_size(16)));
+
+/* SGD as sgd_lanes, the update of each element the same operations (so
+ * the same values), with the sums in eight lanes: element lo + 8j + l into
+ * lane l, the last (hi - lo) % 8 elements into a ninth, one after another;
+ * then lanes 0..3 + lanes 4..7, their four sums in order, plus the ninth.
+ * Also the gradient's sum of squares in *gsq, in that order, which is the
+ * pass's own (sum_sq, src/learn/mlp_kernels.inc): the pass reads it here
+ * instead of in a pass of its own, with the same value.
+ * Eight lanes instead of sgd_lanes's two: the sums' add chains, not the
+ * memory, set sgd_lanes's pace (two cycles an element); the order is fixed
+ * by lo and hi alone, so every build and thread count gives the same sums.
+ * Only the update inside a pass runs it: the separate pass keeps
+ * sgd_lanes's sums (its logged norms keep their bits). */
+static inline __attribute__((always_inline)) void sgd_wide_body(const cs_optim *o, double *params, const double *dir,
+                                                                const float *dirf, float *mirror, double lr,
+                                                                size_t lo, size_t hi, double *psq, double *usq,
+                                                                double *gsq)
+{
+    const double mu = o->c.momentum, wd = o->c.weight_decay;
+    double *v = o->m;
+    v4d ps[2] = {{0.0, 0.0, 0.0, 0.0}, {0.0, 0.0, 0.0, 0.0}}, us[2] = {{0.0, 0.0, 0.0, 0.0}, {0.0, 0.0, 0.0, 0.0}};
+    v4d gs[2] = {{0.0, 0.0, 0.0, 0.0}, {0.0, 0.0, 0.0, 0.0}};
+    size_t i = lo;
+    for (; i + 8 <= hi; i += 8)
+        for (int h = 0; h < 2; h++) {
+            size_t e = i + 4 * (size_t)h;
+            v4d vi, pi, g;
+            memcpy(&vi, v + e, sizeof vi);
+            memcpy(&pi, params + e, sizeof pi);
+            if (dirf) {
+                v4f gf;
+                memcpy(&gf, dirf + e, sizeof gf);
+                g = __builtin_convertvector(gf, v4d);
+            } else {
+                memcpy(&g, dir + e, sizeof g);
+            }
+            vi = mu * vi + g + wd * pi;
+            v4d d = -lr * vi;
+            pi += d;
+            memcpy(v + e, &vi, sizeof vi);
+            memcpy(params + e, &pi, sizeof pi);
+            if (mirror) {
+                v4f mf = __builtin_convertvector(pi, v4f);
+                memcpy(mirror + e, &mf, sizeof mf);
+            }
+            ps[h] += pi * pi;
+            us[h] += d * d;
+            gs[h] += g * g;
+        }
+    double pt = 0.0, ut = 0.0, gt = 0.0;
+    for (; i < hi; i++) {
+        double g = dirf ? (double)dirf[i] : dir[i];
+        gt += g * g;
+        v[i] = mu * v[i] + g + wd * params[i];
+        double d = -lr * v[i];
+        params[i] += d;
+        if (mirror)
+            mirror[i] = (float)params[i];
+        pt += params[i] * params[i];
+        ut += d * d;
+    }
+    v4d p4 = ps[0] + ps[1], u4 = us[0] + us[1], g4 = gs[0] + gs[1];
+    *psq = p4[0] + p4[1] + p4[2] + p4[3] + pt;
+    *usq = u4[0] + u4[1] + u4[2] + u4[3] + ut;
+    *gsq = g4[0] + g4[1] + g4[2] + g4[3] + gt;
+}
+
+/* sgd_wide_body for a double direction, a float one, a float one with the
+ * mirror: compiled for AVX2 (half the instructions of SSE2's; no FMA, so
+ * no contraction changes a value) and for the baseline, chosen at run
+ * time. */
+#define SGD_WIDE(name, attr, DIR, DIRF, MIRROR)                                                                      \
+    static attr void name(const cs_optim *o, double *params, const double *dir, const float *dirf, float *mirror,    \
+                          double lr, size_t lo, size_t hi, double *psq, double *usq, double *gsq)                    \
+    {                                                                                                                \
+        (void)dir;                                                                                                   \
+        (void)dirf;                                                                                                  \
+        (void)mirror;                                                                                                \
+        sgd_wide_body(o, params, DIR, DIRF, MIRROR, lr, lo, hi, psq, usq, gsq);                                      \
+    }
+#if defined(__x86_64__) && defined(__GNUC__)
+#define SGD_AVX2 __attribute__((target("avx2")))
+SGD_WIDE(sgd_wide_d_avx2, SGD_AVX2, dir, NULL, NULL)
+SGD_WIDE(sgd_wide_f_avx2, SGD_AVX2, NULL, dirf, NULL)
+SGD_WIDE(sgd_wide_fm_avx2, SGD_AVX2, NULL, dirf, mirror)
+#endif
+SGD_WIDE(sgd_wide_d, , dir, NULL, NULL)
+SGD_WIDE(sgd_wide_f, , NULL, dirf, NULL)
+SGD_WIDE(sgd_wide_fm, , NULL, dirf, mirror)
+
+static int use_avx2(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    static int have = -1;
+    if (have < 0)
+        have = __builtin_cpu_supports("avx2") != 0;
+    return have;
+#else
+    return 0;
+#endif
+}
+
+void learn_update_range_f64(const learn_update *u, const double *g, size_t lo, size_t hi, double *psq, double *usq,
+                            double *gsq)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (use_avx2()) {
+        sgd_wide_d_avx2(u->o, u->params, g, NULL, NULL, u->lr, lo, hi, psq, usq, gsq);
+        return;
+    }
+#endif
+    sgd_wide_d(u->o, u->params, g, NULL, NULL, u->lr, lo, hi, psq, usq, gsq);
+}
+
+void learn_update_range_f32(const learn_update *u, const float *gf, size_t lo, size_t hi, double *psq, double *usq,
+                            double *gsq)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (use_avx2()) {
+        if (u->mirror)
+            sgd_wide_fm_avx2(u->o, u->params, NULL, gf, u->mirror, u->lr, lo, hi, psq, usq, gsq);
+        else
+            sgd_wide_f_avx2(u->o, u->params, NULL, gf, NULL, u->lr, lo, hi, psq, usq, gsq);
+        return;
+    }
+#endif
+    if (u->mirror)
+        sgd_wide_fm(u->o, u->params, NULL, gf, u->mirror, u->lr, lo, hi, psq, usq, gsq);
+    else
+        sgd_wide_f(u->o, u->params, NULL, gf, NULL, u->lr, lo, hi, psq, usq, gsq);
 }
 
 /* ---- the SGD pass in fixed parts, on a team of threads ----

@@ -26,6 +26,7 @@
 #include "mlp_f32.h"
 #include "team.h"
 #include "train_internal.h"
+#include "update.h"
 
 /* OpenBLAS's own thread count (not part of the CBLAS interface). */
 void openblas_set_num_threads(int num_threads);
@@ -299,11 +300,30 @@ static int update(run_state *s, const cs_rule_batch *b, double lr)
  * forward + loss + backward by the rule (direction[n_params], logits[rows x
  * classes], S), epsilon/tau/accuracy from the logits, then the update with
  * the per-layer sums of squares. `keep` (n_params, may be NULL) receives the
- * parameters before the update. Fills `rec` for the observer. */
+ * parameters before the update. Fills `rec` for the observer.
+ *
+ * The update is offered to the rule's step (update.h): bp's pass in parts
+ * runs it on each part of the gradient as it computes it. The step's
+ * direction stays as the rule gave it (the observer reads it afterwards),
+ * so only a diverged step differs: its update has run when the loss says
+ * diverged, and the run ends with an error either way. */
 static cs_status train_step(run_state *s, const cs_dataset *train, const double *x, size_t rows, double *keep,
                             train_record *rec)
 {
     cs_mlp *m = s->mlp;
+    if (keep) {
+        double t0 = cs_time_now();
+        memcpy(keep, m->params, m->n_params * sizeof *keep);
+        s->keep_seconds += cs_time_now() - t0;
+    }
+    rec->lr = lr_at(s, rec->step);
+    learn_update u = {.o = s->opt,
+                      .params = m->params,
+                      .mirror = s->mirror,
+                      .lr = rec->lr,
+                      .weight_sq = s->weight_sq,
+                      .update_sq = s->update_sq};
+    learn_update *previous = learn_update_offer(&u);
     cs_rule_batch b = {.x = x,
                        .x_f32 = s->xf,
                        .labels = s->yb,
@@ -313,19 +333,19 @@ static cs_status train_step(run_state *s, const cs_dataset *train, const double 
                        .layer_series = s->n_layer_series ? s->series : NULL,
                        .mirror_fresh = s->mirror_fresh};
     cs_status st = cs_rule_step(s->rule, m, &b);
+    learn_update_offer(previous);
     if (st)
         return st;
     if ((st = cs_sigmapi_batch(s->logits, s->yb, rows, s->classes, &rec->loss, &rec->tau, &rec->correct)))
         return st;
     if (!isfinite(rec->loss) || !isfinite(b.surprise))
         return loss_diverged(s, train, rec->step, rec->loss, b.surprise);
-    if (keep) {
-        double t0 = cs_time_now();
-        memcpy(keep, m->params, m->n_params * sizeof *keep);
-        s->keep_seconds += cs_time_now() - t0;
+    if (u.applied) {
+        s->mirror_fresh = s->mirror != NULL;
+        rec->direction_f32 = b.direction_f32;
+    } else {
+        rec->direction_f32 = update(s, &b, rec->lr) ? b.direction_f32 : NULL;
     }
-    rec->lr = lr_at(s, rec->step);
-    rec->direction_f32 = update(s, &b, rec->lr) ? b.direction_f32 : NULL;
     rec->x = x;
     rec->labels = s->yb;
     rec->rows = rows;

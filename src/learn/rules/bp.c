@@ -9,7 +9,10 @@
  * S from the float gradient, the logits widened; the gradient goes to the
  * optimizer as floats (batch.direction_f32), whose SGD pass also writes the
  * shadow of the new parameters (mirror_f32), so the step converts the
- * parameters only when the loop says the shadow is stale. Every buffer is
+ * parameters only when the loop says the shadow is stale. In training, a
+ * large pass (in parts) takes the loop's SGD update and runs it on each
+ * part of the gradient as it computes it, in both precisions
+ * (src/learn/update.h): no second sweep. Every buffer is
  * allocated in create (max_rows), none per step. The probe snapshot runs
  * in float32 in both precisions (bp_snapshot), on a second float network
  * that never disturbs the shadow, and reaches the run log in float from
@@ -144,7 +147,8 @@ static void bp_load(f32_mlp *net, const cs_mlp *m)
  * converted), forward and backward in float (grad NULL: deltas only;
  * *grad_ssq as f32_mlp_pass's, when not NULL). */
 static cs_status bp_pass_f32(bp_state *s, f32_mlp *net, int fresh, const cs_mlp *m, const double *x,
-                             const float *x_f32, const int32_t *labels, size_t rows, float *grad, double *grad_ssq)
+                             const float *x_f32, const int32_t *labels, size_t rows, float *grad, double *grad_ssq,
+                             learn_update *upd)
 {
     if (rows > s->max_rows) /* before converting x into the max_rows buffer */
         return cs_error_set(CS_ELIMIT, "batch of %zu rows exceeds the cache capacity %zu", rows, s->max_rows);
@@ -154,7 +158,7 @@ static cs_status bp_pass_f32(bp_state *s, f32_mlp *net, int fresh, const cs_mlp 
         f32_from_f64(s->xf, x, rows * m->sizes[0]);
         x_f32 = s->xf;
     }
-    return f32_mlp_pass(net, x_f32, rows, labels, s->fcache, grad, grad_ssq, learn_team_current());
+    return f32_mlp_pass(net, x_f32, rows, labels, s->fcache, grad, grad_ssq, learn_team_current(), upd);
 }
 
 /* The sum of squares of the float gradient in double, in the order of
@@ -182,7 +186,8 @@ static cs_status bp_step(void *state, const cs_mlp *m, cs_rule_batch *b)
     size_t last = cs_mlp_depth(m) - 1, nlog = b->rows * m->sizes[last + 1];
     if (s->precision == BP_FLOAT32) {
         double ssq;
-        cs_status st = bp_pass_f32(s, s->net, b->mirror_fresh, m, b->x, b->x_f32, b->labels, b->rows, s->gradf, &ssq);
+        cs_status st = bp_pass_f32(s, s->net, b->mirror_fresh, m, b->x, b->x_f32, b->labels, b->rows, s->gradf, &ssq,
+                                   learn_update_current());
         if (st)
             return st;
         b->surprise = norm_of_ssq(isnan(ssq) ? ssq_f32(s->gradf, m->n_params) : ssq);
@@ -194,7 +199,8 @@ static cs_status bp_step(void *state, const cs_mlp *m, cs_rule_batch *b)
         return CS_OK;
     }
     double ssq;
-    cs_status st = f64_mlp_pass(m, b->x, b->rows, b->labels, s->cache, b->direction, &ssq, learn_team_current());
+    cs_status st = f64_mlp_pass(m, b->x, b->rows, b->labels, s->cache, b->direction, &ssq, learn_team_current(),
+                                learn_update_current());
     if (st)
         return st;
     b->surprise = norm_of_ssq(ssq); /* NAN (not computed): the rule loop's cs_sigmapi_norm */
@@ -208,7 +214,7 @@ static cs_status bp_step(void *state, const cs_mlp *m, cs_rule_batch *b)
 static cs_status bp_signals_f32(bp_state *s, const cs_mlp *m, const double *x, const int32_t *labels, size_t rows,
                                 double *const *acts, double *const *errors)
 {
-    cs_status st = bp_pass_f32(s, s->probe, 0, m, x, NULL, labels, rows, NULL, NULL);
+    cs_status st = bp_pass_f32(s, s->probe, 0, m, x, NULL, labels, rows, NULL, NULL, NULL);
     if (st)
         return st;
     for (size_t k = 0; k < cs_mlp_depth(m); k++) {
@@ -238,7 +244,7 @@ static cs_status bp_snapshot_f32(void *state, const cs_mlp *m, const float *x, c
                                  float *const *acts, float *const *errors)
 {
     bp_state *s = state;
-    cs_status st = bp_pass_f32(s, s->probe, 0, m, NULL, x, labels, rows, NULL, NULL);
+    cs_status st = bp_pass_f32(s, s->probe, 0, m, NULL, x, labels, rows, NULL, NULL, NULL);
     if (st)
         return st;
     bp_halves h = {.c = s->fcache, .rows = rows, .depth = cs_mlp_depth(m), .acts = acts, .errors = errors};
@@ -255,7 +261,7 @@ static cs_status bp_teaching_signal(void *state, const cs_mlp *m, const double *
     bp_state *s = state;
     if (s->precision == BP_FLOAT32)
         return bp_signals_f32(s, m, x, labels, rows, NULL, errors);
-    cs_status st = f64_mlp_pass(m, x, rows, labels, s->cache, NULL, NULL, learn_team_current());
+    cs_status st = f64_mlp_pass(m, x, rows, labels, s->cache, NULL, NULL, learn_team_current(), NULL);
     if (st)
         return st;
     cs_mlp_copy_deltas(m, s->cache, rows, errors);
@@ -268,7 +274,7 @@ static cs_status bp_reference_gradient(void *state, const cs_mlp *m, const doubl
                                        size_t rows, double *grad)
 {
     bp_state *s = state;
-    return f64_mlp_pass(m, x, rows, labels, s->cache, grad, NULL, learn_team_current());
+    return f64_mlp_pass(m, x, rows, labels, s->cache, grad, NULL, learn_team_current(), NULL);
 }
 
 static float *bp_mirror_f32(void *state)
