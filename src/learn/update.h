@@ -17,8 +17,9 @@
  * separate pass bit for bit (the update is element-wise); the per-layer
  * sums of squares are each part's in part order, each in eight lanes,
  * fixed by the shapes alone (the same at any thread count and in any
- * build), and differ from the separate pass's in the last bits. Only SGD runs this way; a step whose pass is not cut,
- * or another optimizer, leaves `applied` 0 and the loop updates as before. */
+ * build), and differ from the separate pass's in the last bits. Only SGD
+ * runs this way; a step whose pass is not cut, or another optimizer,
+ * leaves `applied` 0 and the loop updates as before. */
 #ifndef COGSCOPE_LEARN_UPDATE_H
 #define COGSCOPE_LEARN_UPDATE_H
 
