@@ -465,6 +465,14 @@ Test(cli_info, bad_files_exit_1_naming_the_file)
     cr_expect(strstr(err, path) != NULL && strstr(err, "truncated") != NULL, "%s", err);
     free(out);
     free(err);
+    /* analyze looks for the metrics file first; that miss's errno must not
+     * become the reason given for the damaged log */
+    snprintf(args, sizeof args, "analyze '%s'", path);
+    cr_expect_eq(tu_cli(args, &out, &err), 1);
+    cr_expect(strstr(err, path) != NULL && strstr(err, "truncated") != NULL, "%s", err);
+    cr_expect(strstr(err, "No such file") == NULL, "a stale errno as the reason: %s", err);
+    free(out);
+    free(err);
     rm_rf(dir);
     free(good);
     free(dir);

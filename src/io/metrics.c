@@ -320,6 +320,7 @@ cs_status cs_metrics_write(const cs_metrics *m, const char *path)
         /* Closing the file closes any id a failed call left open with it. */
         H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG);
     }
+    errno = 0; /* h5_reason's fallback: this call's errno, not a stale one */
     hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl >= 0 ? fapl : H5P_DEFAULT);
     if (fapl >= 0)
         H5Pclose(fapl);

@@ -305,6 +305,7 @@ cs_status cs_runlog_create(const char *path, const cs_runlog_options *opt, cs_ru
         writer_free(w);
         return st;
     }
+    errno = 0; /* h5_reason's fallback: this call's errno, not a stale one */
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     /* Locking stays on, but a file system without locks (some NFS mounts)
      * must not make logging impossible. */

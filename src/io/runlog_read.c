@@ -309,6 +309,9 @@ static hid_t open_file(const char *path, int swmr, unsigned attempts)
     H5Pset_file_locking(fapl, 1, 1); /* tolerate file systems without locks */
     if (swmr)
         H5Pset_metadata_read_attempts(fapl, attempts);
+    /* h5_reason falls back on errno when HDF5's stack names no cause: it must
+     * be this open's, not a stale one (analyze's look for RUN.metrics.h5). */
+    errno = 0;
     hid_t f = H5Fopen(path, swmr ? H5F_ACC_RDONLY | H5F_ACC_SWMR_READ : H5F_ACC_RDONLY, fapl);
     H5Pclose(fapl);
     return f;
