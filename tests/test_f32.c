@@ -3,7 +3,9 @@
  * double reference computed by the double kernels, which tests/test_learn.c
  * checks against finite differences and naive loops; the rule's step,
  * teaching signal and snapshot; the CLI (accuracy on digits, determinism,
- * usage errors); the bp_angle_deg logged for a float32 run.
+ * usage errors); the bp_angle_deg logged for a float32 run: 0 against bp's
+ * own gradient by default, the rounding angle against the double gradient
+ * with --bp-angle-reference float64.
  *
  * Tolerance. float32 has unit roundoff u = 2^-24 = 6.0e-8. A dot product of
  * length K in float carries an error of at most gamma_K = K u / (1 - K u)
@@ -150,6 +152,8 @@ Test(f32, rule_bp_float32)
     /* float32 hands its direction over as floats (the loop widens it where
      * it needs doubles) with S from them; float64 fills `direction` */
     cr_assert(b32.direction_f32 != NULL && b64.direction_f32 == NULL);
+    /* both directions are bp's own gradient, the angle's default reference */
+    cr_expect(b32.is_reference_gradient && b64.is_reference_gradient);
     double ssq = 0.0;
     for (size_t i = 0; i < m->n_params; i++) {
         d32[i] = (double)b32.direction_f32[i];
@@ -200,10 +204,29 @@ Test(f32, rule_bp_float32)
     cr_expect_eq(cs_rule_step(r32, m, &bb), CS_ELIMIT);
     cr_expect_eq(cs_rule_teaching_signal(r32, m, big, ybig, ROWS + 1, pt32), CS_ELIMIT);
 
+    /* --bp-angle-reference float64: the float32 step's direction is no
+     * longer the reference, so the loop measures the angle against the
+     * double gradient (reference_gradient: the float64 rule's direction) */
+    cs_rule_option o32r[] = {{"bp-precision", "float32"}, {"bp-angle-reference", "float64"}};
+    cs_rule *r32r;
+    cr_assert_eq(cs_rule_create(&cs_rule_bp, m, o32r, 2, 1, ROWS, &r32r), CS_OK, "%s", cs_last_error());
+    cr_assert_eq(cs_rule_step(r32r, m, &b32), CS_OK);
+    cr_expect(!b32.is_reference_gradient);
+    double *ref = malloc(m->n_params * sizeof(double));
+    cr_assert_eq(cs_rule_reference_gradient(r32r, m, x, y, ROWS, ref), CS_OK);
+    cr_expect(memcmp(ref, d64, m->n_params * sizeof(double)) == 0, "the reference is the float64 gradient");
+    free(ref);
+    cs_rule_destroy(r32r);
+
     cs_rule_option bad = {"bp-precision", "half"};
     cs_rule *rb = NULL;
     cr_expect_eq(cs_rule_create(&cs_rule_bp, m, &bad, 1, 1, ROWS, &rb), CS_EINVAL);
     cr_expect(strstr(cs_last_error(), "--bp-precision") && strstr(cs_last_error(), "half"), "%s", cs_last_error());
+    cs_rule_option badref[] = {{"bp-precision", "float32"}, {"bp-angle-reference", "float32"}};
+    cr_expect_eq(cs_rule_create(&cs_rule_bp, m, badref, 2, 1, ROWS, &rb), CS_EINVAL);
+    cr_expect(strstr(cs_last_error(), "--bp-angle-reference") && strstr(cs_last_error(), "'float32'") &&
+                  strstr(cs_last_error(), "own|float64"),
+              "%s", cs_last_error());
     cs_rule_destroy(r32);
     cs_rule_destroy(r64);
     cs_mlp_destroy(m);
@@ -222,15 +245,18 @@ static void strip_timing(char *json)
 
 /* The acceptance command with --bp-precision float32 through the real CLI:
  * >= 97 % on digits (seed 1, bp's defaults), bit-identical JSON and run log
- * twice, and the logged angle to the double gradient tiny but not zero. */
+ * twice, once with --bp-angle-reference float64 (which only adds a
+ * measurement: training is the same). The logged bp_angle_deg is 0 against
+ * bp's own gradient (the default) and, against the double gradient, tiny but
+ * not zero; /config says which (bp_angle_reference_bits 32 or 64). */
 Test(f32, cli_digits_accuracy_and_determinism, .timeout = 300)
 {
     char *dir = tu_tmpdir(), *out[2], *err[2], args[1024];
     for (int i = 0; i < 2; i++) {
         snprintf(args, sizeof args,
                  "train --data digits --rule bp --layers 64,100,10 --seed 1 --threads 1 "
-                 "--bp-precision float32 --json --out %s/run%d.h5",
-                 dir, i);
+                 "--bp-precision float32%s --json --out %s/run%d.h5",
+                 i ? " --bp-angle-reference float64" : "", dir, i);
         cr_assert_eq(tu_cli(args, &out[i], &err[i]), 0, "%s", err[i]);
         strip_timing(out[i]);
         char *o = strstr(out[i], ",\"out\"");
@@ -249,9 +275,13 @@ Test(f32, cli_digits_accuracy_and_determinism, .timeout = 300)
         snprintf(args, sizeof args, "%s/run%d.h5", dir, i);
         cr_assert_eq(cs_runlog_open(args, &r[i]), CS_OK, "%s", cs_last_error());
     }
-    double bits;
-    cr_expect_eq(cs_runlog_config_param(r[0], "bp_precision_bits", &bits), CS_OK);
-    cr_expect_eq(bits, 32.0);
+    for (int i = 0; i < 2; i++) {
+        double bits, ref_bits;
+        cr_expect_eq(cs_runlog_config_param(r[i], "bp_precision_bits", &bits), CS_OK);
+        cr_expect_eq(bits, 32.0);
+        cr_expect_eq(cs_runlog_config_param(r[i], "bp_angle_reference_bits", &ref_bits), CS_OK);
+        cr_expect_eq(ref_bits, i ? 64.0 : 32.0);
+    }
     const char *names[] = {"loss", "tau", "surprise", "pi", "batch_acc"};
     for (size_t k = 0; k < 5; k++) {
         double *s0, *s1;
@@ -264,19 +294,25 @@ Test(f32, cli_digits_accuracy_and_determinism, .timeout = 300)
     }
     size_t snaps = cs_runlog_get_info(r[0])->snapshots;
     for (size_t L = 1; L <= 2; L++) {
-        double *ang;
-        size_t na, logged = 0;
-        cr_assert_eq(tu_layer_series(r[0], L, "bp_angle_deg", &ang, &na), CS_OK);
-        double mx = 0.0;
-        for (size_t i = 0; i < na; i++)
-            if (!isnan(ang[i])) {
-                logged++;
-                mx = ang[i] > mx ? ang[i] : mx;
-                cr_expect(ang[i] >= 0.0);
-            }
-        /* angle <= relative error in radians; float32 rounding is ~1e-6 of it */
-        cr_expect(logged == snaps && mx > 0.0 && mx < 0.01, "layer %zu: %zu angles, max %g deg", L, logged, mx);
-        free(ang);
+        for (int i = 0; i < 2; i++) {
+            double *ang;
+            size_t na, logged = 0, zero = 0;
+            cr_assert_eq(tu_layer_series(r[i], L, "bp_angle_deg", &ang, &na), CS_OK);
+            double mx = 0.0;
+            for (size_t t = 0; t < na; t++)
+                if (!isnan(ang[t])) {
+                    logged++;
+                    zero += ang[t] == 0.0;
+                    mx = ang[t] > mx ? ang[t] : mx;
+                    cr_expect(ang[t] >= 0.0);
+                }
+            cr_expect_eq(logged, snaps, "layer %zu: %zu angles for %zu snapshots", L, logged, snaps);
+            if (i == 0) /* bp's direction against itself */
+                cr_expect_eq(zero, logged, "layer %zu: %zu of %zu angles are 0", L, zero, logged);
+            else /* angle <= relative error in radians; float32 rounding is ~1e-6 of it */
+                cr_expect(mx > 0.0 && mx < 0.01, "layer %zu: max %g deg", L, mx);
+            free(ang);
+        }
         cs_matrix m0, m1;
         cr_assert_eq(tu_snapshot(r[0], L, snaps - 1, "errors", &m0), CS_OK);
         cr_assert_eq(tu_snapshot(r[1], L, snaps - 1, "errors", &m1), CS_OK);
@@ -307,8 +343,16 @@ Test(f32, cli_usage_errors)
     free(err);
     cr_expect_eq(tu_cli("train --data xor --layers 2,8,2 --epochs 1 --bp-precision", NULL, &err), 2);
     free(err);
+    cr_expect_eq(
+        tu_cli("train --data xor --layers 2,8,2 --epochs 1 --bp-precision float32 --bp-angle-reference double", NULL,
+               &err),
+        2);
+    cr_expect(err && strstr(err, "--bp-angle-reference") && strstr(err, "'double'") && strstr(err, "own|float64"),
+              "%s", err);
+    free(err);
     char *out = NULL;
     cr_expect_eq(tu_cli("train --help", &out, NULL), 0);
-    cr_expect(out && strstr(out, "--bp-precision"), "--help lists the option");
+    cr_expect(out && strstr(out, "--bp-precision") && strstr(out, "--bp-angle-reference own|float64"),
+              "--help lists the options");
     free(out);
 }

@@ -884,9 +884,10 @@ static void check_logging_is_passive(const char *rule, const cs_rule_option *opt
 
 Test(train, logging_never_changes_training, .timeout = 300)
 {
-    const cs_rule_option f32[] = {{"bp-precision", "float32"}};
+    const cs_rule_option f32[] = {{"bp-precision", "float32"}, {"bp-angle-reference", "float64"}};
     check_logging_is_passive("bp", NULL, 0, NULL);
     check_logging_is_passive("bp", f32, 1, NULL);
+    check_logging_is_passive("bp", f32, 2, NULL); /* the double reference gradient at log steps */
     check_logging_is_passive("bp", NULL, 0, "adam");
     const char *others[] = {"fa", "dfa", "ep", "pc", "ff", "np"};
     for (size_t i = 0; i < 6; i++)

@@ -514,7 +514,9 @@ static void fake_images(size_t n, uint64_t seed, cs_dataset *d)
 
 /* bp on the benchmark's network with a run log, --threads 1 against 2:
  * parameters, results and every logged step series and snapshot agree bit
- * for bit, in both precisions. */
+ * for bit, in both precisions (float32 with its angle measured against the
+ * double gradient, --bp-angle-reference float64, so the measured angles are
+ * compared too). */
 Test(team, threads_give_identical_runs, .timeout = 300)
 {
     cs_dataset tr, te;
@@ -529,7 +531,7 @@ Test(team, threads_give_identical_runs, .timeout = 300)
         char path[2][512];
         for (int i = 0; i < 2; i++) {
             snprintf(path[i], sizeof path[i], "%s/run%d.h5", dir, i);
-            cs_rule_option opt = {"bp-precision", prec[q]};
+            cs_rule_option opt[2] = {{"bp-precision", prec[q]}, {"bp-angle-reference", "float64"}};
             cs_train_config c;
             cs_train_config_default(&c);
             const size_t sizes[4] = {784, 256, 128, 10};
@@ -543,8 +545,8 @@ Test(team, threads_give_identical_runs, .timeout = 300)
             c.log_every = 3;
             c.probe_size = 200;
             c.out_path = path[i];
-            c.rule_opts = &opt;
-            c.n_rule_opts = 1;
+            c.rule_opts = opt;
+            c.n_rule_opts = 2;
             cr_assert_eq(cs_train_run(&c, &tr, &te, &res[i], &m[i]), CS_OK, "%s", cs_last_error());
             cr_assert_eq(cs_runlog_open(path[i], &r[i]), CS_OK, "%s", cs_last_error());
         }

@@ -57,7 +57,7 @@ typedef struct {
     double weight_sq[CS_MLP_MAX_LAYERS], update_sq[CS_MLP_MAX_LAYERS];
     float *mirror;       /* the rule's float copy of params (cs_rule_mirror_f32), or NULL */
     int mirror_fresh;    /* the last update wrote it */
-    double keep_seconds; /* the log's work inside the step: the kept parameters, the double batch */
+    double keep_seconds; /* the log's work inside the step: the kept parameters */
     char diverged[256];  /* non-empty: why training stopped as diverged */
 } run_state;
 
@@ -246,22 +246,17 @@ static void gather(const cs_dataset *d, const size_t *idx, size_t rows, double *
 
 /* The batch idx[0, rows) into the loop's buffers in the precision the rule
  * reads: float (s->xf) for a rule with a float mirror, the stored values
- * without a double copy to convert, and the doubles too when `want_double`
- * (the observer's reference gradient at a log step); else doubles. Labels
- * into s->yb. Returns the double batch, or NULL when it was not gathered. */
-static const double *gather_batch(run_state *s, const cs_dataset *d, const size_t *idx, size_t rows, int want_double)
+ * without a double copy to convert (an observer that needs the doubles
+ * widens them itself); else doubles. Labels into s->yb. Returns the double
+ * batch, or NULL when it was not gathered. */
+static const double *gather_batch(run_state *s, const cs_dataset *d, const size_t *idx, size_t rows)
 {
     if (!s->xf) {
         gather(d, idx, rows, s->xb, NULL, s->yb);
         return s->xb;
     }
     gather(d, idx, rows, NULL, s->xf, s->yb);
-    if (!want_double)
-        return NULL;
-    double t0 = cs_time_now();
-    gather(d, idx, rows, s->xb, NULL, s->yb);
-    s->keep_seconds += cs_time_now() - t0;
-    return s->xb;
+    return NULL;
 }
 
 /* The learning rate at `step`: constant, or Loshchilov & Hutter's cosine
@@ -347,6 +342,7 @@ static cs_status train_step(run_state *s, const cs_dataset *train, const double 
         rec->direction_f32 = update(s, &b, rec->lr) ? b.direction_f32 : NULL;
     }
     rec->x = x;
+    rec->x_f32 = x ? NULL : s->xf;
     rec->labels = s->yb;
     rec->rows = rows;
     rec->surprise = b.surprise;
@@ -367,7 +363,7 @@ static cs_status run_epoch(run_state *s, const cs_dataset *train, size_t epoch, 
     for (size_t r0 = 0; r0 < n; r0 += B, ++*step) {
         size_t rows = n - r0 < B ? n - r0 : B;
         double *keep = train_observer_params(s->obs, *step);
-        const double *x = gather_batch(s, train, s->perm + r0, rows, keep != NULL);
+        const double *x = gather_batch(s, train, s->perm + r0, rows);
         train_record rec = {.step = *step, .epoch = epoch};
         cs_status st = train_step(s, train, x, rows, keep, &rec);
         if (!st)
@@ -394,7 +390,7 @@ static cs_status evaluate(run_state *s, const cs_dataset *test, cs_trainlog_eval
     size_t correct = 0;
     for (size_t r0 = 0; r0 < n; r0 += B) {
         size_t rows = n - r0 < B ? n - r0 : B;
-        cs_rule_batch b = {.x = gather_batch(s, test, s->test_idx + r0, rows, 0),
+        cs_rule_batch b = {.x = gather_batch(s, test, s->test_idx + r0, rows),
                            .x_f32 = s->xf,
                            .labels = s->yb,
                            .rows = rows,

@@ -41,7 +41,8 @@ cs_status train_check_splits(const train_plan *p, const cs_dataset *train, const
 typedef struct {
     int64_t step;
     size_t epoch;
-    const double *x;       /* rows x sizes[0], the batch; NULL unless train_observer_params gave a buffer */
+    const double *x;       /* rows x sizes[0], the batch; NULL for a rule reading float batches ... */
+    const float *x_f32;    /* ... which read this (rows x sizes[0]) instead; else NULL */
     const int32_t *labels; /* rows */
     size_t rows;
     double loss, tau;           /* epsilon and tau of the batch's logits (nats) */

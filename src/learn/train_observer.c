@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cogscope/sigmapi.h"
+#include "mlp_f32.h"
 #include "team.h"
 #include "train_internal.h"
 
@@ -41,8 +42,10 @@ struct train_observer {
      * asked for (cs_train_config.reference_errors). */
     cs_rule *bp_ref;
     float *ref_err[CS_MLP_MAX_LAYERS - 1];
-    double *before; /* n_params: the parameters a snapshot step started from */
-    double *ref;    /* n_params: the reference gradient at `before` */
+    double *before;  /* n_params: the parameters a snapshot step started from */
+    double *ref;     /* n_params: the reference gradient at `before` */
+    double *batch_x; /* batch x sizes[0]: a float batch widened for the reference gradient
+                      * (rules reading float batches only) */
     /* this step: 1 when its row / its snapshot and angle are logged */
     int row, snap;
     /* the log's size budget (uncompressed bytes) */
@@ -198,6 +201,8 @@ static cs_status buffers_alloc(train_observer *o)
     o->ref = malloc(m->n_params * sizeof *o->ref);
     if (!o->before || !o->ref)
         return cs_error_set(CS_ENOMEM, "cannot allocate the snapshot parameters");
+    if (cs_rule_mirror_f32(o->rule) && !(o->batch_x = malloc(o->plan->c.batch * m->sizes[0] * sizeof *o->batch_x)))
+        return cs_error_set(CS_ENOMEM, "cannot allocate the snapshot parameters");
     return CS_OK;
 }
 
@@ -342,9 +347,10 @@ static cs_status snapshot_rest(train_observer *o, const cs_mlp *m)
 /* angle[depth]: the angle per layer between the rule's direction and the
  * reference gradient o->ref of the same batch at the parameters `before`
  * (reference_gradient): 0 when the direction is that gradient (bp in
- * float64, test_learn: bp_step_is_the_gradient; no second backward pass),
- * else measured (bp in float32 too: a true tiny angle rather than a 0 that
- * is not exact). */
+ * float64, test_learn: bp_step_is_the_gradient, and in float32, whose
+ * direction is bp's own gradient of the network it trains; no second
+ * backward pass), else measured (bp in float32 with --bp-angle-reference
+ * float64: the rounding angle to the double gradient). */
 static void angles(const train_observer *o, const train_record *rec, double *angle)
 {
     const cs_mlp *m = rec->before;
@@ -357,12 +363,18 @@ static void angles(const train_observer *o, const train_record *rec, double *ang
 }
 
 /* The reference gradient for angles() into o->ref, unless the direction is
- * that gradient. */
+ * that gradient (so a float batch is widened only for a float32 bp run that
+ * measures against the double gradient, --bp-angle-reference float64). */
 static cs_status reference_gradient(train_observer *o, const train_record *rec)
 {
     if (rec->direction_is_reference)
         return CS_OK;
-    return cs_rule_reference_gradient(o->rule, rec->before, rec->x, rec->labels, rec->rows, o->ref);
+    const double *x = rec->x;
+    if (!x) {
+        f64_from_f32(o->batch_x, rec->x_f32, rec->rows * o->m->sizes[0]);
+        x = o->batch_x;
+    }
+    return cs_rule_reference_gradient(o->rule, rec->before, x, rec->labels, rec->rows, o->ref);
 }
 
 /* The two single-threaded parts of a snapshot step, side by side on the
@@ -495,6 +507,7 @@ cs_status train_observer_close(train_observer *o, const char *diverged)
     free(o->energy);
     free(o->before);
     free(o->ref);
+    free(o->batch_x);
     cs_rule_destroy(o->bp_ref);
     for (size_t k = 0; k < CS_MLP_MAX_LAYERS - 1; k++) {
         free(o->snap_d[k]);

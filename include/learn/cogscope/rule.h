@@ -110,9 +110,10 @@ typedef struct {
     double *logits;             /* OUT rows x classes, before the update */
     double *layer_series;       /* OUT n_layer_series x depth, row-major; NULL if none */
     double surprise;            /* OUT optional: S; leave NAN (preset) for ||direction||_2 */
-    int is_reference_gradient;  /* OUT optional: 1 when `direction` IS the reference gradient
-                                 * (bp in float64), so the loop logs bp_angle_deg 0 without
-                                 * computing it again; preset 0 */
+    int is_reference_gradient;  /* OUT optional: 1 when `direction` is the gradient bp_angle_deg
+                                 * measures against (bp in float64; bp in float32 unless
+                                 * --bp-angle-reference float64), so the loop logs 0 without
+                                 * calling `reference_gradient`; preset 0 */
     const float *direction_f32; /* OUT optional: the direction in float (n_params), from a rule
                                  * computing in float (bp --bp-precision float32), which then
                                  * need not fill `direction` but must set `surprise`: the loop

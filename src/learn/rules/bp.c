@@ -27,6 +27,13 @@
 
 enum { BP_FLOAT64 = 0, BP_FLOAT32 = 1 };
 static const char *const bp_precisions[] = {"float64", "float32", NULL};
+/* --bp-angle-reference: what bp_angle_deg measures bp's direction against.
+ * "own": bp's own gradient of the network it trains, in --bp-precision's
+ * arithmetic (the direction itself: 0 by construction, no second pass);
+ * "float64": the double gradient at the same parameters, which in float32
+ * is a precision diagnostic (the rounding angle), not an angle to backprop. */
+enum { BP_REF_OWN = 0, BP_REF_FLOAT64 = 1 };
+static const char *const bp_angle_refs[] = {"own", "float64", NULL};
 
 typedef struct {
     int precision;
@@ -38,7 +45,8 @@ typedef struct {
     f32_mlp_cache *fcache; /* max_rows */
     float *xf;             /* max_rows x sizes[0] */
     float *gradf;          /* float32 runs only: n_params */
-    double bits;           /* /config bp_precision_bits (float32 runs only) */
+    int angle_ref;         /* BP_REF_OWN or BP_REF_FLOAT64 */
+    double log_params[2];  /* /config bp_precision_bits, bp_angle_reference_bits (float32 runs only) */
 } bp_state;
 
 static void bp_destroy(void *state)
@@ -60,7 +68,10 @@ static cs_status bp_create(const cs_mlp *m, const cs_rule_option *opts, size_t n
 {
     (void)seed;
     int precision;
+    int angle_ref;
     cs_status st = cs_rule_opt_choice(opts, n_opts, "bp-precision", bp_precisions, BP_FLOAT64, &precision);
+    if (!st)
+        st = cs_rule_opt_choice(opts, n_opts, "bp-angle-reference", bp_angle_refs, BP_REF_OWN, &angle_ref);
     if (st)
         return st;
     bp_state *s = calloc(1, sizeof *s);
@@ -68,7 +79,9 @@ static cs_status bp_create(const cs_mlp *m, const cs_rule_option *opts, size_t n
         return cs_error_set(CS_ENOMEM, "cannot allocate rule bp");
     s->precision = precision;
     s->max_rows = max_rows;
-    s->bits = 32.0;
+    s->angle_ref = angle_ref;
+    s->log_params[0] = 32.0;
+    s->log_params[1] = angle_ref == BP_REF_FLOAT64 ? 64.0 : 32.0;
     /* The float32 network and cache serve every precision: the probe
      * snapshot is computed in float32 (bp_snapshot). */
     st = cs_mlp_cache_create(m, max_rows, &s->cache);
@@ -89,18 +102,21 @@ static cs_status bp_create(const cs_mlp *m, const cs_rule_option *opts, size_t n
     return CS_OK;
 }
 
-/* A float32 run records its precision in the run log's /config; a float64
- * run adds nothing (its logs stay as before the option existed). */
-static const char *const bp_param_names[] = {"bp_precision_bits"};
+/* A float32 run records its precision and its angle's reference in the run
+ * log's /config (bp_angle_reference_bits 32: bp's own float gradient, so
+ * bp_angle_deg is 0 by construction; 64: the double gradient, measured); a
+ * float64 run adds nothing (its logs stay as before the options existed:
+ * its own gradient is the double one). */
+static const char *const bp_param_names[] = {"bp_precision_bits", "bp_angle_reference_bits"};
 
 static void bp_describe(const void *state, cs_rule_logspec *spec)
 {
     const bp_state *s = state;
     memset(spec, 0, sizeof *spec);
     if (s->precision == BP_FLOAT32) {
-        spec->n_params = 1;
+        spec->n_params = 2;
         spec->param_names = bp_param_names;
-        spec->param_values = &s->bits;
+        spec->param_values = s->log_params;
     }
 }
 
@@ -196,6 +212,7 @@ static cs_status bp_step(void *state, const cs_mlp *m, cs_rule_batch *b)
         else
             b->direction_f32 = s->gradf;
         f64_from_f32(b->logits, s->fcache->z[last], nlog);
+        b->is_reference_gradient = s->angle_ref == BP_REF_OWN;
         return CS_OK;
     }
     double ssq;
@@ -268,8 +285,8 @@ static cs_status bp_teaching_signal(void *state, const cs_mlp *m, const double *
     return CS_OK;
 }
 
-/* The double gradient (float32 runs' bp_angle_deg): cs_mlp_gradient's values,
- * on the threads of a step. */
+/* The double gradient (bp_angle_deg of float32 runs with --bp-angle-reference
+ * float64): cs_mlp_gradient's values, on the threads of a step. */
 static cs_status bp_reference_gradient(void *state, const cs_mlp *m, const double *x, const int32_t *labels,
                                        size_t rows, double *grad)
 {
@@ -288,6 +305,11 @@ static const cs_rule_option_spec bp_options[] = {
      "forward/backward arithmetic; float32: sgemm on a float copy of the double master "
      "weights, ~1.5x faster, gradient within ~1e-6 relative (docs/training.md)",
      "float64"},
+    {"bp-angle-reference", "own|float64",
+     "what bp_angle_deg measures bp's direction against: own, bp's own gradient (0 by "
+     "construction); float64, the double gradient (in float32 the rounding angle, one double "
+     "pass per log step)",
+     "own"},
     {NULL, NULL, NULL, NULL}};
 
 const cs_rule_vtable cs_rule_bp = {
