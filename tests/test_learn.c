@@ -980,6 +980,89 @@ Test(train, reference_errors_are_bp_errors, .timeout = 120)
     cs_dataset_free(&te);
 }
 
+/* bp takes a log step's snapshot before the step (step_is_reference), with
+ * no copy of the parameters: in both precisions, snapshot 1 of a two-epoch
+ * run (step N = one epoch) is bit for bit bp's float snapshot of the network
+ * a one-epoch run ends with. */
+static void check_bp_snapshot_before_step(const char *precision)
+{
+    cs_dataset tr, te;
+    load_digits(4, &tr, &te);
+    tr.n = 320;
+    char *dir = tu_tmpdir(), path[512];
+    snprintf(path, sizeof path, "%s/run.h5", dir);
+    cs_rule_option opt = {"bp-precision", precision};
+    cs_train_config c;
+    cs_train_config_default(&c);
+    c.rule = "bp";
+    c.rule_opts = &opt;
+    c.n_rule_opts = 1;
+    c.schedule = "constant";
+    c.batch = 16;
+    c.seed = 4;
+    c.threads = 1;
+    c.probe_size = 30;
+    c.epochs = 1;
+    cs_mlp *one;
+    cs_train_result res;
+    cr_assert_eq(cs_train_run(&c, &tr, &te, &res, &one), CS_OK, "%s", cs_last_error());
+    c.epochs = 2;
+    c.log_every = res.steps;
+    c.out_path = path;
+    cr_assert_eq(cs_train_run(&c, &tr, &te, &res, NULL), CS_OK, "%s", cs_last_error());
+    cs_runlog *r;
+    cr_assert_eq(cs_runlog_open(path, &r), CS_OK, "%s", cs_last_error());
+    cs_matrix probe;
+    int32_t *labels;
+    cr_assert_eq(cs_runlog_read_probe(r, &probe, &labels), CS_OK, "%s", cs_last_error());
+    size_t P = probe.rows, depth = cs_mlp_depth(one);
+    float *xf = malloc(P * probe.cols * sizeof *xf), *acts[CS_MLP_MAX_LAYERS - 1], *errs[CS_MLP_MAX_LAYERS - 1];
+    for (size_t i = 0; i < P * probe.cols; i++)
+        xf[i] = (float)probe.data[i]; /* exact: the log stores the probe in float */
+    for (size_t k = 0; k < depth; k++) {
+        acts[k] = malloc(P * one->sizes[k + 1] * sizeof(float));
+        errs[k] = malloc(P * one->sizes[k + 1] * sizeof(float));
+    }
+    cs_rule *bp;
+    cr_assert_eq(cs_rule_create(&cs_rule_bp, one, &opt, 1, 4, P, &bp), CS_OK, "%s", cs_last_error());
+    cr_assert_eq(cs_rule_snapshot_f32(bp, one, xf, labels, P, acts, errs), CS_OK, "%s", cs_last_error());
+    for (size_t L = 1; L <= depth; L++) {
+        cs_matrix a, e;
+        cr_assert_eq(tu_snapshot(r, L, 1, "activations", &a), CS_OK, "%s", cs_last_error());
+        cr_assert_eq(tu_snapshot(r, L, 1, "errors", &e), CS_OK, "%s", cs_last_error());
+        size_t n = a.rows * a.cols, same = 0, nonzero = 0;
+        for (size_t i = 0; i < n; i++) {
+            same += (double)acts[L - 1][i] == a.data[i] && (double)errs[L - 1][i] == e.data[i];
+            nonzero += e.data[i] != 0.0;
+        }
+        cr_expect(same == n && nonzero > 0, "%s layer %zu: %zu of %zu values as at the end of epoch 1", precision, L,
+                  same, n);
+        cs_matrix_free(&a);
+        cs_matrix_free(&e);
+    }
+    for (size_t k = 0; k < depth; k++) {
+        free(acts[k]);
+        free(errs[k]);
+    }
+    free(xf);
+    cs_rule_destroy(bp);
+    cs_matrix_free(&probe);
+    free(labels);
+    cs_runlog_close_reader(r);
+    cs_mlp_destroy(one);
+    unlink(path);
+    rmdir(dir);
+    free(dir);
+    cs_dataset_free(&tr);
+    cs_dataset_free(&te);
+}
+
+Test(train, bp_snapshot_before_its_step)
+{
+    check_bp_snapshot_before_step("float64");
+    check_bp_snapshot_before_step("float32");
+}
+
 /* The snapshot and the BP angle of step t are taken at the parameters that
  * produced step t, although the observer runs after the update: a run of
  * two epochs snapshots step N = one epoch at exactly the parameters a

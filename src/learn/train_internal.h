@@ -73,8 +73,10 @@ cs_status train_observer_create(const train_plan *plan, const cs_mlp *m, cs_rule
 
 /* Before step `step`: a buffer of n_params doubles for the parameters the
  * step starts from, when this step's observation needs them (a snapshot or
- * a BP angle at the parameters that produced the step); else NULL. Takes
- * the step's share of the log budget. */
+ * a BP angle at the parameters that produced the step); else NULL. A rule
+ * whose steps are their reference gradient (cs_rule_logspec.
+ * step_is_reference) gets its snapshot taken here instead, on the network
+ * before the step, and NULL. Takes the step's share of the log budget. */
 double *train_observer_params(train_observer *o, int64_t step);
 
 /* After the step: ΣPI, norms, angle, snapshot and the log row; then the

@@ -96,6 +96,10 @@ typedef struct {
     size_t n_params;                 /* hyper-parameters stored in /config */
     const char *const *param_names;  /* e.g. "ep_beta" */
     const double *param_values;
+    int step_is_reference; /* 1: every `step` sets is_reference_gradient, and `snapshot`
+                            * depends on the parameters and its inputs alone (bp): the
+                            * loop then takes a log step's snapshot before the step, at
+                            * the parameters it starts from, and keeps no copy of them */
 } cs_rule_logspec;
 
 /* One training step's input and output. Buffers belong to the loop. */

@@ -113,6 +113,7 @@ static void bp_describe(const void *state, cs_rule_logspec *spec)
 {
     const bp_state *s = state;
     memset(spec, 0, sizeof *spec);
+    spec->step_is_reference = s->precision == BP_FLOAT64 || s->angle_ref == BP_REF_OWN;
     if (s->precision == BP_FLOAT32) {
         spec->n_params = 2;
         spec->param_names = bp_param_names;
