@@ -12,7 +12,8 @@ like). cogscope runs in float64 (its default) and with --bp-precision float32
 (sgemm forward/backward on a float copy of the double master weights, the
 optimizer in double: mixed precision), each with the run log off and on
 (--log-every 50: per-step series, probe snapshots of 512 samples, per-layer
-norms; for float32 also the angle to the double gradient at log steps).
+norms; the angle to the double gradient at log steps only with
+--bp-angle-reference float64, which this benchmark does not pass).
 
 PyTorch runs in a subprocess per configuration (OpenBLAS reads its thread
 count once, when torch loads it): one torch thread with OpenBLAS's default
