@@ -204,7 +204,7 @@ def child(a, names):
     process loaded OpenBLAS): on each line "STEPS" read from stdin, one
     round of every (set_to_none, configuration) pair; its results as one
     JSON line on stdout."""
-    sys.path.insert(0, os.path.join(ROOT, "python"))
+    sys.path.insert(0, a.child_python or os.path.join(ROOT, "python"))
     import torch
     torch.set_num_threads(1)
     d = a.data_dir
@@ -237,7 +237,12 @@ def main():
     ap.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist")
     ap.add_argument("--lib", default=os.environ.get("COGSCOPE_LIB",
                                                     os.path.join(ROOT, "build", "libcogscope.so")))
+    ap.add_argument("--compare", metavar="PYTHON_DIR:LIB",
+                    help="A/B in one run: also time the cogscope package in PYTHON_DIR (e.g. "
+                         "another checkout's python/) over the library LIB, in child processes "
+                         "of their own taking turns with this one's, reported as '@before'")
     ap.add_argument("--child-set-to-none", help=argparse.SUPPRESS)  # a child process's part
+    ap.add_argument("--child-python", help=argparse.SUPPRESS)
     a = ap.parse_args()
     names = a.configs.split(",")
     if any(n not in CONFIGS for n in names) or len(set(names)) != len(names) or len(names) < 2:
@@ -270,44 +275,54 @@ def main():
     # many-thread turns spun on into the one-thread turns); the children
     # take turns, one round each at a time, so that they too see the same
     # machine speed.
+    # With --compare, each thread count has a second child running the
+    # other package; its configurations are named NAME@before.
+    variants = {"": (os.path.join(ROOT, "python"), a.lib)}
+    if a.compare:
+        pydir, _, lib = a.compare.partition(":")
+        if not os.path.isdir(os.path.join(pydir, "cogscope")) or not os.path.isfile(lib):
+            ap.error(f"--compare: {a.compare!r}: PYTHON_DIR:LIB, a directory holding the "
+                     "cogscope package and a libcogscope.so")
+        variants["@before"] = (os.path.abspath(pydir), os.path.abspath(lib))
     kids = {}
     for threads in dict.fromkeys(t for t, _ in bases):
         nones = ",".join(str(n).lower() for t, n in bases if t == threads)
-        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads))
-        kids[threads] = subprocess.Popen(
-            [sys.executable, os.path.abspath(__file__), "--configs", a.configs, "--data-dir",
-             a.data_dir, "--lib", a.lib, "--child-set-to-none", nones],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+        for v, (pydir, lib) in variants.items():
+            env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), COGSCOPE_LIB=lib)
+            kids[(threads, v)] = subprocess.Popen(
+                [sys.executable, os.path.abspath(__file__), "--configs", a.configs, "--data-dir",
+                 a.data_dir, "--lib", lib, "--child-set-to-none", nones, "--child-python", pydir],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
 
     def one(steps):
         out = {}
-        for threads, kid in kids.items():
+        for (threads, v), kid in kids.items():
             kid.stdin.write(f"{steps}\n")
             kid.stdin.flush()
             line = kid.stdout.readline()
             if not line:
-                sys.exit(f"the child process for OpenBLAS {threads} threads failed")
-            for none, n, v in json.loads(line):
-                out[((threads, none), n)] = v
+                sys.exit(f"the child process for OpenBLAS {threads} threads{v} failed")
+            for none, n, r in json.loads(line):
+                out[((threads, none), n + v)] = r
         return out
 
     rounds = []
-    base = names[0]
     one(100)  # warm-up
     for r in range(a.rounds):
         got = one(a.steps)
         rounds.append(got)
         print(f"round {r + 1}: " + " | ".join(
-            f"{b[0]}t/{'none' if b[1] else 'zero'} {got[(b, base)]['wall']:.0f}: " +
-            ", ".join(f"{n} {100 * (1 - got[(b, n)]['wall'] / got[(b, base)]['wall']):.1f} %"
-                      for n in names[1:]) for b in bases), flush=True)
+            f"{b[0]}t/{'none' if b[1] else 'zero'}{v} {got[(b, names[0] + v)]['wall']:.0f}: "
+            + ", ".join(f"{n} {100 * (1 - got[(b, n + v)]['wall'] / got[(b, names[0] + v)]['wall']):.1f} %"
+                        for n in names[1:]) for b in bases for v in variants), flush=True)
     for kid in kids.values():
         kid.stdin.close()
         kid.wait()
     summary = {}
-    for b in bases:
-        print(f"== {label(b)}")
-        for n in names[1:]:
+    for b, v in ((b, v) for b in bases for v in variants):
+        print(f"== {label(b)}{' (--compare)' if v else ''}")
+        base = names[0] + v
+        for n in (n + v for n in names[1:]):
             line = []
             for k in ("wall", "cpu"):
                 m0 = statistics.median(r[(b, base)][k] for r in rounds)
@@ -319,23 +334,26 @@ def main():
                             f"median {statistics.median(over):.1f} % ({min(over):.1f} to "
                             f"{max(over):.1f})")
             print(f"  {n}: " + "; ".join(line))
-            if CONFIGS[n] is None:
+            kind = CONFIGS[n.partition("@")[0]]
+            if kind is None:
                 continue
             m = {k: statistics.median(r[(b, n)][k] for r in rounds)
                  for k in ("share", "main_share", "pass_", "write", "copy", "series", "setup",
                            "per_step", "per_snap", "train_us")}
             print(f"    the Observer's CPU time / the training's own (main thread), medians: "
                   f"{100 * m['share']:.1f} % (on the training thread {100 * m['main_share']:.1f} "
-                  f"%): probe pass ({'worker thread' if CONFIGS[n] else 'training thread'}) "
+                  f"%): probe pass ({'worker thread' if kind else 'training thread'}) "
                   f"{100 * m['pass_']:.1f} %, writing {100 * m['write']:.1f} %, copying "
                   f"{100 * m['copy']:.2f} %, per-step series and close {100 * m['series']:.1f} %, "
                   f"set-up {100 * m['setup']:.1f} %; {1e3 * m['per_snap']:.2f} ms per snapshot, "
                   f"{1e6 * m['per_step']:.1f} us per step; training {m['train_us']:.0f} us a step "
                   f"({statistics.median(r[(b, base)]['train_us'] for r in rounds):.0f} {base})")
+    base = names[0]
     fastest = max(bases, key=lambda b: summary[(b, base, "wall")])
     print(f"fastest baseline (median wall samples/s without the Observer): {label(fastest)}, "
           f"{summary[(fastest, base, 'wall')]:.0f} samples/s; overhead there (median by round, "
-          f"wall): " + ", ".join(f"{n} {summary[(fastest, n, 'wall')]:.1f} %" for n in names[1:]))
+          f"wall): " + ", ".join(f"{n}{v} {summary[(fastest, n + v, 'wall')]:.1f} %"
+                                 for v in variants for n in names[1:]))
     with open("/proc/loadavg") as f:
         load = f.read().split()[:3]
     print(f"load average after: {' '.join(load)}")

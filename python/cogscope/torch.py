@@ -68,6 +68,7 @@ import copy
 import math
 import operator
 import warnings
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -80,6 +81,8 @@ from .runlog import RunLog
 __all__ = ["Observer"]
 
 _GRAD = operator.attrgetter("grad")
+_CALL = operator.methodcaller("__call__")
+_DEAD = weakref.ref(set())  # a reference whose object is gone: () gives None
 _F32 = _torch.float32
 _VOIDP = ffi.typeof("void *")  # parsed once: ffi.cast("void *", ...) parses it per call
 # logits the library reads in place, and their cs_runlog_dtype
@@ -157,8 +160,10 @@ class Observer:
         self._py = None if py is None else _torch.as_tensor(py).to(device)
         self.steps = 0
         self._log = None
-        # the .grad tensors the library was last given (none yet: placeholders)
-        self._cached = [object()] * len(self._params)
+        # weak references to the .grad tensors the library was last given
+        # (none yet), and those tensors' addresses (see _gradients_changed)
+        self._refs = [_DEAD] * len(self._params)
+        self._at = None
         # their addresses and sizes, as cs_observer_set_grads takes them
         self._ptrs = ffi.new("uintptr_t[]", len(self._params))
         self._sizes = ffi.new("size_t[]", len(self._params))
@@ -270,10 +275,10 @@ class Observer:
         if obs is None:
             raise ValueError(f"{self.out}: the observer is closed")
         grads = list(map(_GRAD, self._params))
-        if not all(map(operator.is_, grads, self._cached)):
+        if not all(map(operator.is_, grads, map(_CALL, self._refs))):
             self._gradients_changed(grads)  # new .grad tensors (e.g. zero_grad(set_to_none))
         if self._surprise:  # gradients the library cannot read in place
-            self._surprise[0] = self._torch_norm()
+            self._surprise[0] = self._torch_norm(grads)
         try:
             eps = loss.item()
         except AttributeError:  # a plain number
@@ -319,42 +324,53 @@ class Observer:
     def _gradients_changed(self, grads):
         """Hand the library the gradient buffers, read in place; gradients
         it cannot read (not float32, not on the CPU, not contiguous) make
-        torch compute S instead, in float64. Backward accumulating into the
-        same tensors (zero_grad(set_to_none=False)) calls this once; torch
-        2's zero_grad() makes new tensors every step, so it runs per step
-        there, right after backward has evicted the interpreter's data from
-        the cache (each Python operation costs several times what it costs
-        warm): one pass over the tensors, the addresses into arrays
-        allocated once (slice assignment, no ffi.new), dtype by identity."""
-        self._cached = grads
+        torch compute S instead, in float64. Runs when a .grad is not the
+        tensor of the last call: once when backward accumulates into the
+        same tensors (zero_grad(set_to_none=False)); every step with torch
+        2's zero_grad(), which makes new tensors, right after backward has
+        evicted the interpreter's data from the cache (each Python
+        operation costs several times what it costs warm): one pass over
+        the tensors, dtype by identity, and the library is called only when
+        an address or a size changed. Only weak references are kept: a
+        strong one kept the last step's tensors alive through zero_grad(),
+        a second copy of every gradient, and backward, unable to get that
+        memory back, put the new ones at other addresses every step (56
+        addresses in 500 steps for one weight's .grad; 1 without it).
+        Speed: within noise (docs/python.md, Overhead)."""
+        self._refs = [_DEAD if g is None else weakref.ref(g) for g in grads]
         present = [g for g in grads if g is not None]
-        self._present = present
-        n = len(present)
         if all(g.is_cpu and g.dtype is _F32 and g.is_contiguous() for g in present):
+            # read in place: the library needs new addresses only if they moved
+            at = ([g.data_ptr() for g in present], [g.numel() for g in present])
+            if at == self._at:
+                return
+            self._at = at
+            n = len(present)
             if n > len(self._ptrs):
                 self._ptrs = ffi.new("uintptr_t[]", n)
                 self._sizes = ffi.new("size_t[]", n)
                 self._ptrs_f = ffi.cast("float **", self._ptrs)
-            self._ptrs[0:n] = [g.data_ptr() for g in present]
-            self._sizes[0:n] = [g.numel() for g in present]
+            self._ptrs[0:n], self._sizes[0:n] = at
             st = lib.cs_observer_set_grads(self._obs, n, self._ptrs_f, self._sizes)
             if st:
                 check(st)
             self._surprise = ffi.NULL
         else:
+            self._at = None
             check(lib.cs_observer_set_grads(self._obs, 0, ffi.NULL, ffi.NULL))
             self._surprise = ffi.new("double *")
-            self._norms = np.zeros(n)
+            self._norms = np.zeros(len(present))
             self._nptr = ffi.from_buffer("double[]", self._norms)
 
-    def _torch_norm(self):
+    def _torch_norm(self, grads):
         """S of gradients the library cannot read in place: per-parameter
         norms by torch in float64, combined by the library."""
-        if not self._present:
+        present = [g for g in grads if g is not None]
+        if not present:
             return math.nan
-        for i, g in enumerate(self._present):
+        for i, g in enumerate(present):
             self._norms[i] = float(_torch.linalg.vector_norm(g.detach().double()))
-        return lib.cs_sigmapi_norm(self._nptr, len(self._present))
+        return lib.cs_sigmapi_norm(self._nptr, len(present))
 
     def evaluate(self, **values):
         """Append an evaluation row at the current step (series declared

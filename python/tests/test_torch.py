@@ -8,6 +8,7 @@ import json
 import math
 import os
 import re
+import weakref
 
 import h5py
 import numpy as np
@@ -408,6 +409,47 @@ def test_gradients_replaced_by_the_loop(tmp_path):
             if kind == "f64":
                 model.float()
             assert obs.last["surprise"] == pytest.approx(want, rel=1e-6), kind
+
+
+def test_gradients_at_moved_and_reused_addresses(tmp_path):
+    """The Observer keeps no strong reference to the .grad tensors (so that
+    zero_grad(set_to_none=True) frees them and backward can reuse their
+    memory) and gives the library their addresses again only when one
+    moved: S follows a .grad made by backward at another address (the old
+    tensor still held here), new tensors at the same address with new
+    values (read there, the addresses not handed over again), and a new
+    tensor at the same address that is not contiguous (torch's norm).
+    Tolerance: float32 dot products, as above."""
+    torch.manual_seed(3)
+    model = nn.Sequential(nn.Linear(6, 4))
+    lin, x = model[0], torch.randn(16, 6)
+    base, bias = torch.empty(24), torch.empty(4)
+    held, seen = [], []
+    kinds = ["backward", "moved", "moved", "view", "view", "strided", "view"]
+    with cogscope.torch.Observer(model, layers=["0"], probe=(x, None), every=100,
+                                 out=tmp_path / "a.h5") as obs:
+        for i, kind in enumerate(kinds):
+            if kind in ("backward", "moved"):
+                held.append(lin.weight.grad)  # the last step's tensor stays alive
+                model.zero_grad(set_to_none=True)
+                (model(x) * (i + 1)).square().mean().backward()
+            else:
+                w = base.view(4, 6) if kind == "view" else base.view(6, 4).t()
+                w.copy_(torch.randn(4, 6) * (i + 1))
+                lin.weight.grad, lin.bias.grad = w, bias.view(4).copy_(torch.randn(4) + i)
+            grads = [g.double().reshape(-1) for g in (lin.weight.grad, lin.bias.grad)]
+            want = float(torch.linalg.vector_norm(torch.cat(grads)))
+            at = obs._at
+            obs.step(torch.tensor(1.0), model(x))
+            assert obs.last["surprise"] == pytest.approx(want, rel=1e-6), (i, kind)
+            seen.append((lin.weight.grad.data_ptr(), obs._at is at, obs._at is None))
+        held.clear()
+        gone = weakref.ref(lin.bias.grad)  # the Observer holds no .grad alive
+        model.zero_grad(set_to_none=True)
+        assert gone() is None
+    assert len({p for p, _, _ in seen[:3]}) == 3  # backward's tensors did move
+    assert [s[1:] for s in seen[3:]] == [(False, False), (True, False), (False, True),
+                                         (False, False)]
 
 
 def _train_logged(tmp_path, name, background, steps=31, every=5):
