@@ -33,23 +33,27 @@ shadow, the per-step series with the close, and the set-up, with how much
 of it fell on the training thread; the CPU time per snapshot and per
 step. The logs are written to a temporary directory. ~2.3 minutes.
 
-Intel Xeon, 2 cores, AVX-512, OpenBLAS SkylakeX kernels
-(OPENBLAS_CORETYPE=SkylakeX), torch 1.13, the defaults under the
-exclusive benchmark lock, three runs (2026-12-02, 16:00-16:13 UTC): the
-fastest baseline is OpenBLAS on both cores with set_to_none=True in
-every run (40.9k-52.4k samples/s); wall-time overhead there 17.5, 20.6,
-17.8 % (background; synchronous 18.5, 17.7, 18.0 %); at OpenBLAS 1
-thread, set_to_none=False (the earlier benchmark's only baseline) 12.7,
-10.5, 11.9 % (synchronous 14.4, 12.6, 12.1 %). The Observer's CPU time
-at the fastest baseline: 18.4 % of the training's, 14.2 % on the
-training thread: per-step series 9.1 % (113 us a step), writing the
-snapshots 4.1 %, probe pass 4.6 % (worker). docs/python.md, Overhead,
-has every configuration, the figures before the last change, and why.
+--compare PYTHON_DIR:LIB also runs another cogscope package (e.g. a
+checkout of main's python/ over its library) in child processes of its
+own, taking turns with this one's round by round: the A/B of a change in
+one run, its configurations reported as NAME@before.
+
+Intel Xeon, 2 cores, AVX-512, OpenBLAS kernels as it chose them, torch
+1.13, the defaults with --rounds 3 --compare (main f4d5d7a) under the
+exclusive benchmark lock (2026-12-02, 20:16-20:23 UTC): the fastest baseline
+is OpenBLAS on both cores with set_to_none=True; wall-time overhead there
+17.3 % (background; 16.6 % before the weak references), synchronous 15.4 % (15.0 %);
+at OpenBLAS 1 thread, set_to_none=False 7.3 % (7.5 %). The Observer's CPU time at the fastest baseline: 15.0 % of the
+training's, 11.0 % on the training thread: per-step series 9.2 % (163 us a
+step), probe pass 4.0 % (worker), writing 1.1 %.
+docs/python.md, Overhead, has every configuration, what the overhead is
+made of, what was tried, and the history.
 
 usage: /usr/bin/python3 bench/bench_observer.py [--steps 1000] [--rounds 5]
            [--configs without,background,sync]
            [--baselines 1:false,1:true,all:false,all:true]
            [--data-dir /usr/share/datasets/fashion-mnist] [--lib build/libcogscope.so]
+           [--compare PYTHON_DIR:LIB]
 (COGSCOPE_LIB / --lib: the libcogscope the package loads; default build/.)
 """
 import argparse
