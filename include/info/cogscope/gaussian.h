@@ -36,6 +36,15 @@
 extern "C" {
 #endif
 
+/* A Cholesky pivot (the variance a variable keeps after regressing out the
+ * ones before it) at or below this fraction of the variable's variance means
+ * it is, to double precision, a linear function of them: every Cholesky of a
+ * covariance in the library (the sub-blocks here, the multivariate measures,
+ * the mixed estimator's class covariances) calls such a block singular rather
+ * than return an information value made of rounding noise, whose sign and
+ * size would differ from machine to machine. */
+#define CS_GAUSS_PIVOT_TOL 1e-12
+
 /* Sample covariance of the columns cols[0..ncols) of x (x.rows samples);
  * cols == NULL means every column (ncols is then ignored). cov is d x d
  * row-major (d = number of selected columns), divisor x.rows - ddof

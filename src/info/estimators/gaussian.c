@@ -13,12 +13,6 @@
 #include <gsl/gsl_sf_psi.h>
 #include "gsl_setup.h"
 
-/* A pivot below this fraction of its variance means the variable is (to
- * double precision) a linear function of the ones before it: treated as
- * singular instead of returning an information value of ~15 nats made of
- * rounding noise. */
-#define CS_GAUSS_PIVOT_TOL 1e-12
-
 cs_status cs_gaussian_cov(cs_matrix x, const size_t *cols, size_t ncols, int ddof, double *cov, double *mean)
 {
     size_t d = cols ? ncols : x.cols, n = x.rows;

@@ -145,14 +145,17 @@ static cs_status robust_copula(cs_matrix xc)
     return st;
 }
 
-/* Lower Cholesky factor of a d x d covariance in place (row-major). */
+/* Lower Cholesky factor of a d x d covariance in place (row-major); 0 when
+ * a pivot is not above CS_GAUSS_PIVOT_TOL of its variable's variance (a
+ * class whose values are collinear up to rounding: its pivot's sign, and so
+ * a value or NaN, would otherwise depend on the machine's last bits). */
 static int cholesky(double *a, size_t d)
 {
     for (size_t j = 0; j < d; j++) {
         double s = a[j * d + j];
         for (size_t k = 0; k < j; k++)
             s -= a[j * d + k] * a[j * d + k];
-        if (!(s > 0))
+        if (!(s > CS_GAUSS_PIVOT_TOL * a[j * d + j]))
             return 0;
         a[j * d + j] = sqrt(s);
         for (size_t i = j + 1; i < d; i++) {

@@ -16,12 +16,6 @@
 #include "cogscope/measure.h"
 #include "gsl_setup.h"
 
-/* Same rule as cogscope/gaussian.h's Cholesky (CS_GAUSS_PIVOT_TOL in
- * gaussian.c): a pivot below this fraction of the variable's variance means
- * it is, to double precision, a linear function of the others, so the
- * "information" would be rounding noise; such a sub-block is singular. */
-#define MV_PIVOT_TOL 1e-12
-
 /* Up to this order the hand-written Cholesky runs (no call overhead, which
  * dominates for the 3..5-variable blocks of multiplet scans); above it GSL's
  * recursive, BLAS-3 Cholesky is faster. */
@@ -381,7 +375,7 @@ cs_status mv_gauss_tc_dtc(const mv_data *p, const size_t *S, size_t m, mv_ws *ws
             double s = L[j * m + j];
             for (size_t k = 0; k < j; k++)
                 s -= L[j * m + k] * L[j * m + k];
-            if (!(s > MV_PIVOT_TOL * C[S[j] * (n + 1)]))
+            if (!(s > CS_GAUSS_PIVOT_TOL * C[S[j] * (n + 1)]))
                 return singular_block(p, S, m, j);
             lp_mul(&det, s);
             double d = sqrt(s), r = 1.0 / d;
@@ -405,7 +399,7 @@ cs_status mv_gauss_tc_dtc(const mv_data *p, const size_t *S, size_t m, mv_ws *ws
         }
         for (size_t j = 0; j < m; j++) {
             double s = L[j * m + j] * L[j * m + j];
-            if (!(s > MV_PIVOT_TOL * C[S[j] * (n + 1)]))
+            if (!(s > CS_GAUSS_PIVOT_TOL * C[S[j] * (n + 1)]))
                 return singular_block(p, S, m, j);
             lp_mul(&det, s);
         }
