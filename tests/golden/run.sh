@@ -20,7 +20,14 @@
 # other teaching measures: the 520 changed entries are all teaching-signal
 # values (err_itd, err_ref_mi, err_pid_*, err_omega*, their p-values) at the
 # snapshots where I(δ;Y) met a singular class covariance, the analysis notes
-# and the report lines and summaries built from them; nothing else changed. Regenerate it ONLY when a number is meant
+# and the report lines and summaries built from them; nothing else changed.
+# Regenerated again when the mixed estimator's class covariances took the
+# library's pivot rule (CS_GAUSS_PIVOT_TOL): the changed values are I(T;Y),
+# I(δ;Y) and what is built on them (binned bins/states, PID pairs, Ω, notes,
+# report lines) at the snapshots where a class covariance was singular up to
+# rounding and used to give ~H(Y) or NaN depending on the machine; they are
+# now NaN with a note everywhere (info's text lines moved by one line that an
+# earlier change added). Regenerate it ONLY when a number is meant
 # to change (GOLDEN_AT=COMMIT names the build in the manifest), and give the
 # reason in the commit message; a restructuring must pass it unchanged.
 # Later outputs may add datasets, attributes, JSON keys and text lines; every
