@@ -980,6 +980,36 @@ Test(train, reference_errors_are_bp_errors, .timeout = 120)
     cs_dataset_free(&te);
 }
 
+/* The two runs of the snapshot-timing tests (digits, 320 training samples,
+ * batch 16, constant rate, seed 4, probe 30): one epoch, whose final network
+ * is *one, then two epochs logged at step 0 and at step N = one epoch into
+ * `path`, opened as *r with its probe read. The first epoch is the same in
+ * both runs, so snapshot 1 belongs to the parameters *one holds. */
+static void run_one_then_two_epochs(const char *rule, const cs_rule_option *opts, size_t n_opts, const char *path,
+                                    cs_dataset *tr, cs_dataset *te, cs_mlp **one, cs_runlog **r, cs_matrix *probe,
+                                    int32_t **labels)
+{
+    cs_train_config c;
+    cs_train_config_default(&c);
+    c.rule = rule;
+    c.rule_opts = opts;
+    c.n_rule_opts = n_opts;
+    c.schedule = "constant";
+    c.batch = 16;
+    c.seed = 4;
+    c.threads = 1;
+    c.probe_size = 30;
+    c.epochs = 1;
+    cs_train_result res;
+    cr_assert_eq(cs_train_run(&c, tr, te, &res, one), CS_OK, "%s", cs_last_error());
+    c.epochs = 2;
+    c.log_every = res.steps;
+    c.out_path = path;
+    cr_assert_eq(cs_train_run(&c, tr, te, &res, NULL), CS_OK, "%s", cs_last_error());
+    cr_assert_eq(cs_runlog_open(path, r), CS_OK, "%s", cs_last_error());
+    cr_assert_eq(cs_runlog_read_probe(*r, probe, labels), CS_OK, "%s", cs_last_error());
+}
+
 /* bp takes a log step's snapshot before the step (step_is_reference), with
  * no copy of the parameters: in both precisions, snapshot 1 of a two-epoch
  * run (step N = one epoch) is bit for bit bp's float snapshot of the network
@@ -992,29 +1022,11 @@ static void check_bp_snapshot_before_step(const char *precision)
     char *dir = tu_tmpdir(), path[512];
     snprintf(path, sizeof path, "%s/run.h5", dir);
     cs_rule_option opt = {"bp-precision", precision};
-    cs_train_config c;
-    cs_train_config_default(&c);
-    c.rule = "bp";
-    c.rule_opts = &opt;
-    c.n_rule_opts = 1;
-    c.schedule = "constant";
-    c.batch = 16;
-    c.seed = 4;
-    c.threads = 1;
-    c.probe_size = 30;
-    c.epochs = 1;
     cs_mlp *one;
-    cs_train_result res;
-    cr_assert_eq(cs_train_run(&c, &tr, &te, &res, &one), CS_OK, "%s", cs_last_error());
-    c.epochs = 2;
-    c.log_every = res.steps;
-    c.out_path = path;
-    cr_assert_eq(cs_train_run(&c, &tr, &te, &res, NULL), CS_OK, "%s", cs_last_error());
     cs_runlog *r;
-    cr_assert_eq(cs_runlog_open(path, &r), CS_OK, "%s", cs_last_error());
     cs_matrix probe;
     int32_t *labels;
-    cr_assert_eq(cs_runlog_read_probe(r, &probe, &labels), CS_OK, "%s", cs_last_error());
+    run_one_then_two_epochs("bp", &opt, 1, path, &tr, &te, &one, &r, &probe, &labels);
     size_t P = probe.rows, depth = cs_mlp_depth(one);
     float *xf = malloc(P * probe.cols * sizeof *xf), *acts[CS_MLP_MAX_LAYERS - 1], *errs[CS_MLP_MAX_LAYERS - 1];
     for (size_t i = 0; i < P * probe.cols; i++)
@@ -1076,27 +1088,11 @@ Test(train, snapshot_at_the_parameters_of_its_step)
     tr.n = 320;
     char *dir = tu_tmpdir(), path[512];
     snprintf(path, sizeof path, "%s/run.h5", dir);
-    cs_train_config c;
-    cs_train_config_default(&c);
-    c.rule = "fa";
-    c.schedule = "constant";
-    c.batch = 16;
-    c.seed = 4;
-    c.threads = 1;
-    c.probe_size = 30;
-    c.epochs = 1;
     cs_mlp *one;
-    cs_train_result res;
-    cr_assert_eq(cs_train_run(&c, &tr, &te, &res, &one), CS_OK, "%s", cs_last_error());
-    c.epochs = 2;
-    c.log_every = res.steps;
-    c.out_path = path;
-    cr_assert_eq(cs_train_run(&c, &tr, &te, &res, NULL), CS_OK, "%s", cs_last_error());
     cs_runlog *r;
-    cr_assert_eq(cs_runlog_open(path, &r), CS_OK, "%s", cs_last_error());
     cs_matrix probe;
     int32_t *labels;
-    cr_assert_eq(cs_runlog_read_probe(r, &probe, &labels), CS_OK, "%s", cs_last_error());
+    run_one_then_two_epochs("fa", NULL, 0, path, &tr, &te, &one, &r, &probe, &labels);
     cs_mlp_cache *cache;
     cr_assert_eq(cs_mlp_cache_create(one, probe.rows, &cache), CS_OK);
     cr_assert_eq(cs_mlp_forward(one, probe.data, probe.rows, cache), CS_OK);

@@ -204,7 +204,7 @@ static cs_status buffers_alloc(train_observer *o)
     if (!o->before || !o->ref)
         return cs_error_set(CS_ENOMEM, "cannot allocate the snapshot parameters");
     if (cs_rule_mirror_f32(o->rule) && !(o->batch_x = malloc(o->plan->c.batch * m->sizes[0] * sizeof *o->batch_x)))
-        return cs_error_set(CS_ENOMEM, "cannot allocate the snapshot parameters");
+        return cs_error_set(CS_ENOMEM, "cannot allocate the widened batch of the reference gradient");
     return CS_OK;
 }
 
